@@ -1,0 +1,259 @@
+//! Events: the wire and storage format of everything that happened.
+
+use super::{Role, Severity, Status, Timestamp};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// A human-friendly incident id, `INC-<n>`, given on declaration.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct IncidentId(String);
+
+impl IncidentId {
+    pub fn from_number(number: u64) -> Self {
+        IncidentId(format!("INC-{number}"))
+    }
+
+    pub fn number(&self) -> u64 {
+        self.0
+            .strip_prefix("INC-")
+            .and_then(|n| n.parse().ok())
+            .expect("an IncidentId is always INC-<n>")
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for IncidentId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl FromStr for IncidentId {
+    type Err = String;
+    /// Accepts `INC-12`, `inc-12` and a bare `12`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let trimmed = s.trim();
+        let digits = trimmed
+            .get(..4)
+            .filter(|prefix| prefix.eq_ignore_ascii_case("INC-"))
+            .map_or(trimmed, |_| &trimmed[4..]);
+        match digits.parse::<u64>() {
+            Ok(n) if n > 0 && digits.bytes().all(|b| b.is_ascii_digit()) => {
+                Ok(IncidentId::from_number(n))
+            }
+            _ => Err(format!(
+                "'{s}' is not an incident id (expected INC-<number>)"
+            )),
+        }
+    }
+}
+
+/// The kind of a free-text entry on the timeline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NoteKind {
+    /// An internal status update: resets the update countdown.
+    Update,
+    Decision,
+    #[default]
+    Note,
+}
+
+impl NoteKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NoteKind::Update => "update",
+            NoteKind::Decision => "decision",
+            NoteKind::Note => "note",
+        }
+    }
+}
+
+impl FromStr for NoteKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "update" => Ok(NoteKind::Update),
+            "decision" => Ok(NoteKind::Decision),
+            "note" => Ok(NoteKind::Note),
+            _ => Err(format!(
+                "unknown note kind '{s}' (expected update, decision or note)"
+            )),
+        }
+    }
+}
+
+/// One entry of an incident's log. `seq` is global across incidents and strictly increasing,
+/// so one number serves as the cursor of both the per-incident and the global feed, and the
+/// last `seq` of an incident is its version.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    pub seq: u64,
+    pub incident: IncidentId,
+    pub at: Timestamp,
+    pub actor: String,
+    pub kind: EventKind,
+}
+
+/// What happened. Serialised with a `type` tag in snake_case.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EventKind {
+    Declared {
+        title: String,
+        severity: Severity,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        service: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        summary: Option<String>,
+        /// When users started to feel it, if known (often backdated).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        impact_started_at: Option<Timestamp>,
+        /// When someone or something noticed.
+        detected_at: Timestamp,
+    },
+    StatusChanged {
+        from: Status,
+        to: Status,
+    },
+    SeverityChanged {
+        from: Severity,
+        to: Severity,
+    },
+    RoleAssigned {
+        role: Role,
+        person: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        focus: Option<String>,
+    },
+    RoleRelieved {
+        role: Role,
+        person: String,
+    },
+    /// The commander hands over; the brief is what the incoming commander needs to know.
+    CommandTransferred {
+        from: String,
+        to: String,
+        brief: String,
+    },
+    NoteAdded {
+        kind: NoteKind,
+        text: String,
+    },
+    ActionAdded {
+        action: u32,
+        text: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        owner: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        due_at: Option<Timestamp>,
+    },
+    ActionCompleted {
+        action: u32,
+    },
+    ActionReopened {
+        action: u32,
+    },
+    ActionDropped {
+        action: u32,
+    },
+    ImpactStartSet {
+        at: Timestamp,
+    },
+}
+
+impl EventKind {
+    /// The short name shown in a timeline column.
+    pub fn label(&self) -> &'static str {
+        match self {
+            EventKind::Declared { .. } => "declared",
+            EventKind::StatusChanged { .. } => "status",
+            EventKind::SeverityChanged { .. } => "severity",
+            EventKind::RoleAssigned { .. } => "role",
+            EventKind::RoleRelieved { .. } => "role",
+            EventKind::CommandTransferred { .. } => "handover",
+            EventKind::NoteAdded { kind, .. } => kind.as_str(),
+            EventKind::ActionAdded { .. } => "action",
+            EventKind::ActionCompleted { .. } => "action",
+            EventKind::ActionReopened { .. } => "action",
+            EventKind::ActionDropped { .. } => "action",
+            EventKind::ImpactStartSet { .. } => "impact",
+        }
+    }
+
+    /// One line for humans: the timeline, the CLI and the postmortem all use it.
+    pub fn describe(&self) -> String {
+        match self {
+            EventKind::Declared {
+                title, severity, ..
+            } => format!("declared {severity}: {title}"),
+            EventKind::StatusChanged { from, to } => format!("{from} → {to}"),
+            EventKind::SeverityChanged { from, to } => format!("severity {from} → {to}"),
+            EventKind::RoleAssigned {
+                role,
+                person,
+                focus,
+            } => match focus.as_deref() {
+                Some(focus) if !focus.is_empty() => format!("{person} is {role} ({focus})"),
+                _ => format!("{person} is {role}"),
+            },
+            EventKind::RoleRelieved { role, person } => format!("{person} relieved as {role}"),
+            EventKind::CommandTransferred { from, to, brief } => {
+                format!("command {from} → {to}: {brief}")
+            }
+            EventKind::NoteAdded { text, .. } => text.clone(),
+            EventKind::ActionAdded {
+                action,
+                text,
+                owner,
+                ..
+            } => match owner {
+                Some(owner) => format!("#{action} {text} (@{owner})"),
+                None => format!("#{action} {text}"),
+            },
+            EventKind::ActionCompleted { action } => format!("#{action} done"),
+            EventKind::ActionReopened { action } => format!("#{action} reopened"),
+            EventKind::ActionDropped { action } => format!("#{action} dropped"),
+            EventKind::ImpactStartSet { at } => {
+                format!("impact started {}", at.format("%Y-%m-%d %H:%M:%S UTC"))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn incident_ids_parse_in_the_spellings_people_type() {
+        assert_eq!("INC-7".parse::<IncidentId>().unwrap().as_str(), "INC-7");
+        assert_eq!("inc-7".parse::<IncidentId>().unwrap().as_str(), "INC-7");
+        assert_eq!("7".parse::<IncidentId>().unwrap().number(), 7);
+        for bad in ["", "INC-", "INC-0", "INC--1", "INC-+3", "seven", "INC-1x"] {
+            assert!(
+                bad.parse::<IncidentId>().is_err(),
+                "{bad:?} should be refused"
+            );
+        }
+    }
+
+    #[test]
+    fn events_use_a_type_tag_on_the_wire() {
+        let kind = EventKind::StatusChanged {
+            from: Status::Triggered,
+            to: Status::Acknowledged,
+        };
+        let json = serde_json::to_value(&kind).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"type": "status_changed", "from": "triggered", "to": "acknowledged"})
+        );
+        assert_eq!(serde_json::from_value::<EventKind>(json).unwrap(), kind);
+    }
+}

@@ -1,0 +1,182 @@
+//! The folded state of one incident.
+
+use super::{
+    ActionItem, ActionState, Event, EventKind, IncidentId, NoteKind, Roster, Severity,
+    SeverityScale, Status, Timestamp,
+};
+use serde::{Deserialize, Serialize};
+
+/// An incident as its events leave it. Only [`Incident::apply`] changes it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Incident {
+    pub id: IncidentId,
+    pub title: String,
+    pub severity: Severity,
+    pub status: Status,
+    pub service: Option<String>,
+    pub summary: Option<String>,
+    /// The `seq` of the last event applied; the value `If-Match` compares against.
+    pub version: u64,
+    pub declared_by: String,
+    pub declared_at: Timestamp,
+    pub impact_started_at: Option<Timestamp>,
+    pub detected_at: Timestamp,
+    pub acknowledged_at: Option<Timestamp>,
+    pub mitigated_at: Option<Timestamp>,
+    pub resolved_at: Option<Timestamp>,
+    pub closed_at: Option<Timestamp>,
+    /// The last internal `update` note, or the declaration: the update countdown runs from it.
+    pub last_update_at: Timestamp,
+    pub roles: Roster,
+    pub actions: Vec<ActionItem>,
+}
+
+impl Incident {
+    /// The state before any event: a placeholder that the `declared` event fills in.
+    pub fn blank(id: IncidentId) -> Self {
+        let epoch = Timestamp::UNIX_EPOCH;
+        Incident {
+            id,
+            title: String::new(),
+            severity: Severity::new(""),
+            status: Status::Triggered,
+            service: None,
+            summary: None,
+            version: 0,
+            declared_by: String::new(),
+            declared_at: epoch,
+            impact_started_at: None,
+            detected_at: epoch,
+            acknowledged_at: None,
+            mitigated_at: None,
+            resolved_at: None,
+            closed_at: None,
+            last_update_at: epoch,
+            roles: Roster::default(),
+            actions: Vec::new(),
+        }
+    }
+
+    /// Folds a log. Events of other incidents are a caller's bug, so they are skipped.
+    pub fn fold<'a>(id: IncidentId, events: impl IntoIterator<Item = &'a Event>) -> Self {
+        let mut incident = Incident::blank(id);
+        for event in events {
+            incident.apply(event);
+        }
+        incident
+    }
+
+    /// Applies one event. Events were validated by `decide` when they were written, so this
+    /// never refuses; an event that no longer makes sense (an unknown action id) is a no-op.
+    pub fn apply(&mut self, event: &Event) {
+        if event.incident != self.id {
+            return;
+        }
+        self.version = event.seq;
+        let at = event.at;
+        match &event.kind {
+            EventKind::Declared {
+                title,
+                severity,
+                service,
+                summary,
+                impact_started_at,
+                detected_at,
+            } => {
+                self.title = title.clone();
+                self.severity = severity.clone();
+                self.service = service.clone();
+                self.summary = summary.clone();
+                self.impact_started_at = *impact_started_at;
+                self.detected_at = *detected_at;
+                self.declared_by = event.actor.clone();
+                self.declared_at = at;
+                self.last_update_at = at;
+            }
+            EventKind::StatusChanged { to, .. } => self.change_status(*to, at),
+            EventKind::SeverityChanged { to, .. } => self.severity = to.clone(),
+            EventKind::RoleAssigned {
+                role,
+                person,
+                focus,
+            } => self.roles.assign(*role, person, focus.as_deref()),
+            EventKind::RoleRelieved { role, person } => self.roles.relieve(*role, person),
+            EventKind::CommandTransferred { to, .. } => self.roles.commander = Some(to.clone()),
+            EventKind::NoteAdded { kind, .. } => {
+                if *kind == NoteKind::Update {
+                    self.last_update_at = at;
+                }
+            }
+            EventKind::ActionAdded {
+                action,
+                text,
+                owner,
+                due_at,
+            } => self.actions.push(ActionItem {
+                id: *action,
+                text: text.clone(),
+                owner: owner.clone(),
+                due_at: *due_at,
+                state: ActionState::Open,
+                created_at: at,
+                closed_at: None,
+            }),
+            EventKind::ActionCompleted { action } => {
+                self.set_action_state(*action, ActionState::Done, at)
+            }
+            EventKind::ActionReopened { action } => {
+                self.set_action_state(*action, ActionState::Open, at)
+            }
+            EventKind::ActionDropped { action } => {
+                self.set_action_state(*action, ActionState::Dropped, at)
+            }
+            EventKind::ImpactStartSet { at: started } => self.impact_started_at = Some(*started),
+        }
+    }
+
+    fn change_status(&mut self, to: Status, at: Timestamp) {
+        let reopening = matches!(
+            self.status,
+            Status::Resolved | Status::Cancelled | Status::Mitigated
+        ) && to == Status::Investigating;
+        if reopening {
+            // The history stays in the log; the derived times describe the current attempt.
+            self.resolved_at = None;
+            self.mitigated_at = None;
+        }
+        // Skipping ahead implies the steps skipped: mitigating a page acknowledges it.
+        if to != Status::Cancelled && self.acknowledged_at.is_none() {
+            self.acknowledged_at = Some(at);
+        }
+        if matches!(to, Status::Mitigated | Status::Resolved) && self.mitigated_at.is_none() {
+            self.mitigated_at = Some(at);
+        }
+        match to {
+            Status::Resolved => self.resolved_at = Some(at),
+            Status::Closed => self.closed_at = Some(at),
+            _ => {}
+        }
+        self.status = to;
+    }
+
+    fn set_action_state(&mut self, id: u32, state: ActionState, at: Timestamp) {
+        if let Some(item) = self.actions.iter_mut().find(|item| item.id == id) {
+            item.state = state;
+            item.closed_at = (state != ActionState::Open).then_some(at);
+        }
+    }
+
+    pub fn action(&self, id: u32) -> Option<&ActionItem> {
+        self.actions.iter().find(|item| item.id == id)
+    }
+
+    /// When the next internal update is due, or `None` once the incident is no longer open.
+    pub fn update_due_at(&self, scale: &SeverityScale) -> Option<Timestamp> {
+        if !self.status.is_open() {
+            return None;
+        }
+        scale
+            .update_interval(&self.severity)
+            .map(|interval| self.last_update_at + interval)
+    }
+}

@@ -1,0 +1,27 @@
+//! The incident domain: pure types and rules, no I/O, no async, no clock reads.
+//!
+//! An incident *is* its event log. [`decide`] turns a [`Command`] into new events (or a
+//! [`Rejection`] with a reason) and [`Incident::apply`] folds events into state. The same code
+//! runs in the backend (to validate), in every client (to show) and in reports, so the
+//! timeline can never disagree with the state.
+
+mod access;
+mod actions;
+mod command;
+mod event;
+mod incident;
+mod lifecycle;
+mod roles;
+mod severity;
+
+pub use access::AccessRole;
+pub use actions::{ActionItem, ActionState};
+pub use command::{Command, NewIncident, Rejection, decide, declare};
+pub use event::{Event, EventKind, IncidentId, NoteKind};
+pub use incident::Incident;
+pub use lifecycle::Status;
+pub use roles::{Engineer, Role, Roster};
+pub use severity::{Severity, SeverityLevel, SeverityScale};
+
+/// Every timestamp in the domain is UTC; callers pass "now" in, the domain never reads a clock.
+pub type Timestamp = chrono::DateTime<chrono::Utc>;

@@ -1,0 +1,3 @@
+//! warroom: a terminal war room for live incidents.
+
+pub mod domain;

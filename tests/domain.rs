@@ -1,0 +1,534 @@
+//! The domain rules, end to end through `declare`, `decide` and `fold`.
+
+use chrono::{Duration, TimeZone, Utc};
+use proptest::prelude::*;
+use warroom::domain::*;
+
+fn t0() -> Timestamp {
+    Utc.with_ymd_and_hms(2026, 11, 25, 14, 0, 0).unwrap()
+}
+
+/// A log in memory: what the backend does, without the disk.
+struct Log {
+    events: Vec<Event>,
+    state: Incident,
+    scale: SeverityScale,
+}
+
+impl Log {
+    fn declared(title: &str, severity: &str) -> Log {
+        let id = IncidentId::from_number(1);
+        let scale = SeverityScale::default();
+        let new = NewIncident {
+            title: title.into(),
+            severity: Severity::new(severity),
+            service: Some("checkout".into()),
+            summary: None,
+            started_at: Some(t0() - Duration::minutes(7)),
+            detected_at: None,
+        };
+        let kind = declare(new, t0(), &scale).expect("a valid declaration");
+        let mut log = Log {
+            events: vec![],
+            state: Incident::blank(id),
+            scale,
+        };
+        log.append("alice", t0(), vec![kind]);
+        log
+    }
+
+    fn append(&mut self, actor: &str, at: Timestamp, kinds: Vec<EventKind>) {
+        for kind in kinds {
+            let event = Event {
+                seq: self.events.len() as u64 + 1,
+                incident: self.state.id.clone(),
+                at,
+                actor: actor.into(),
+                kind,
+            };
+            self.state.apply(&event);
+            self.events.push(event);
+        }
+    }
+
+    fn run(&mut self, actor: &str, minutes: i64, command: Command) -> Result<(), Rejection> {
+        let at = t0() + Duration::minutes(minutes);
+        let kinds = decide(&self.state, command, at, &self.scale)?;
+        self.append(actor, at, kinds);
+        Ok(())
+    }
+
+    fn refused(&mut self, command: Command) -> Rejection {
+        let before = self.state.clone();
+        let rejection = self
+            .run("alice", 60, command)
+            .expect_err("the command should be refused");
+        assert_eq!(self.state, before, "a refusal must not change the state");
+        rejection
+    }
+
+    fn refold(&self) -> Incident {
+        Incident::fold(self.state.id.clone(), &self.events)
+    }
+}
+
+fn to(status: Status) -> Command {
+    Command::Transition { to: status }
+}
+
+fn assign(role: Role, person: &str) -> Command {
+    Command::AssignRole {
+        role,
+        person: person.into(),
+        focus: None,
+        brief: None,
+    }
+}
+
+#[test]
+fn a_whole_response_folds_back_to_the_same_state() {
+    let mut log = Log::declared("Checkout API returns 5xx", "P1");
+    log.run("alice", 1, to(Status::Acknowledged)).unwrap();
+    log.run("alice", 1, assign(Role::Commander, "alice"))
+        .unwrap();
+    let engineer = Command::AssignRole {
+        role: Role::Engineer,
+        person: "bob".into(),
+        focus: Some("load balancer".into()),
+        brief: None,
+    };
+    log.run("alice", 2, engineer).unwrap();
+    log.run("alice", 3, to(Status::Investigating)).unwrap();
+    log.run(
+        "alice",
+        4,
+        Command::SetSeverity {
+            severity: Severity::new("p0"),
+        },
+    )
+    .unwrap();
+    let action = Command::AddAction {
+        text: "roll back the LB config".into(),
+        owner: Some("bob".into()),
+        due_at: None,
+        due_in: Some(15 * 60),
+    };
+    log.run("bob", 5, action).unwrap();
+    let update = Command::AddNote {
+        kind: NoteKind::Update,
+        text: "rolling back".into(),
+    };
+    log.run("carol", 6, update).unwrap();
+    log.run("bob", 12, Command::CompleteAction { action: 1 })
+        .unwrap();
+    log.run("alice", 13, to(Status::Mitigated)).unwrap();
+    log.run("alice", 30, to(Status::Resolved)).unwrap();
+
+    let state = &log.state;
+    assert_eq!(state.status, Status::Resolved);
+    assert_eq!(state.severity, Severity::new("P0"));
+    assert_eq!(state.roles.commander.as_deref(), Some("alice"));
+    assert_eq!(state.roles.engineers[0].focus, "load balancer");
+    assert_eq!(state.actions[0].state, ActionState::Done);
+    assert_eq!(state.actions[0].due_at, Some(t0() + Duration::minutes(20)));
+    assert_eq!(state.acknowledged_at, Some(t0() + Duration::minutes(1)));
+    assert_eq!(state.mitigated_at, Some(t0() + Duration::minutes(13)));
+    assert_eq!(state.resolved_at, Some(t0() + Duration::minutes(30)));
+    assert_eq!(state.impact_started_at, Some(t0() - Duration::minutes(7)));
+    assert_eq!(state.last_update_at, t0() + Duration::minutes(6));
+    assert_eq!(state.version, 11);
+    assert_eq!(log.refold(), log.state);
+
+    // The log survives its wire format unchanged.
+    let json = serde_json::to_string(&log.events).unwrap();
+    let parsed: Vec<Event> = serde_json::from_str(&json).unwrap();
+    assert_eq!(Incident::fold(state.id.clone(), &parsed), log.state);
+}
+
+#[test]
+fn the_update_countdown_follows_the_severity_and_the_last_update() {
+    let mut log = Log::declared("Checkout API returns 5xx", "P1");
+    let scale = SeverityScale::default();
+    assert_eq!(
+        log.state.update_due_at(&scale),
+        Some(t0() + Duration::minutes(30))
+    );
+    log.run(
+        "alice",
+        1,
+        Command::SetSeverity {
+            severity: Severity::new("P0"),
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        log.state.update_due_at(&scale),
+        Some(t0() + Duration::minutes(15))
+    );
+    let note = Command::AddNote {
+        kind: NoteKind::Note,
+        text: "not an update".into(),
+    };
+    log.run("alice", 10, note).unwrap();
+    assert_eq!(
+        log.state.update_due_at(&scale),
+        Some(t0() + Duration::minutes(15))
+    );
+    let update = Command::AddNote {
+        kind: NoteKind::Update,
+        text: "still rolling back".into(),
+    };
+    log.run("alice", 10, update).unwrap();
+    assert_eq!(
+        log.state.update_due_at(&scale),
+        Some(t0() + Duration::minutes(25))
+    );
+    log.run("alice", 11, to(Status::Resolved)).unwrap();
+    assert_eq!(log.state.update_due_at(&scale), None);
+}
+
+#[test]
+fn transitions_through_decide_follow_the_table_and_refusals_carry_a_code() {
+    let mut log = Log::declared("x", "P2");
+    let rejection = log.refused(to(Status::Closed));
+    assert_eq!(rejection.code, "invalid_transition");
+    assert_eq!(rejection.message, "only a resolved incident can be closed");
+    log.run("alice", 1, to(Status::Mitigated)).unwrap();
+    // Skipping ahead stamps the steps it skipped.
+    assert_eq!(log.state.acknowledged_at, Some(t0() + Duration::minutes(1)));
+    assert_eq!(
+        log.refused(to(Status::Cancelled)).code,
+        "invalid_transition"
+    );
+    log.run("alice", 2, to(Status::Resolved)).unwrap();
+    log.run("alice", 3, to(Status::Investigating)).unwrap();
+    assert_eq!(
+        log.state.resolved_at, None,
+        "reopening clears the resolution"
+    );
+    log.run("alice", 4, to(Status::Resolved)).unwrap();
+    log.run("alice", 5, to(Status::Closed)).unwrap();
+    assert_eq!(
+        log.refused(to(Status::Investigating)).code,
+        "invalid_transition"
+    );
+    let severity = log.refused(Command::SetSeverity {
+        severity: Severity::new("P0"),
+    });
+    assert_eq!(severity.code, "incident_closed");
+    assert_eq!(
+        log.refused(assign(Role::Scribe, "dan")).code,
+        "incident_closed"
+    );
+    // Notes still land after closing: the postmortem discussion goes on.
+    log.run(
+        "alice",
+        6,
+        Command::AddNote {
+            kind: NoteKind::Note,
+            text: "pm on Friday".into(),
+        },
+    )
+    .unwrap();
+    assert_eq!(log.refold(), log.state);
+}
+
+#[test]
+fn roles_assign_relieve_and_transfer_command_with_a_brief() {
+    let mut log = Log::declared("x", "P1");
+    assert_eq!(log.state.roles.vacant(), Role::ALL.to_vec());
+    log.run("alice", 1, assign(Role::Commander, "alice"))
+        .unwrap();
+    assert_eq!(
+        log.refused(assign(Role::Commander, "alice")).code,
+        "unchanged"
+    );
+    let no_brief = log.refused(assign(Role::Commander, "carol"));
+    assert_eq!(no_brief.code, "brief_required");
+    assert!(no_brief.message.contains("alice is commanding"));
+    let handover = Command::AssignRole {
+        role: Role::Commander,
+        person: "carol".into(),
+        focus: None,
+        brief: Some("LB rollback in flight, next update 14:30".into()),
+    };
+    log.run("alice", 2, handover).unwrap();
+    assert_eq!(log.state.roles.commander.as_deref(), Some("carol"));
+    assert!(matches!(
+        log.events.last().unwrap().kind,
+        EventKind::CommandTransferred { ref from, ref to, .. } if from == "alice" && to == "carol"
+    ));
+
+    for (person, focus) in [("bob", "lb"), ("erin", "db")] {
+        let engineer = Command::AssignRole {
+            role: Role::Engineer,
+            person: person.into(),
+            focus: Some(focus.into()),
+            brief: None,
+        };
+        log.run("carol", 3, engineer).unwrap();
+    }
+    let several = log.refused(Command::RelieveRole {
+        role: Role::Engineer,
+        person: None,
+    });
+    assert!(several.message.contains("several"));
+    let stranger = log.refused(Command::RelieveRole {
+        role: Role::Engineer,
+        person: Some("zed".into()),
+    });
+    assert_eq!(stranger.code, "role_vacant");
+    log.run(
+        "carol",
+        4,
+        Command::RelieveRole {
+            role: Role::Engineer,
+            person: Some("bob".into()),
+        },
+    )
+    .unwrap();
+    assert_eq!(log.state.roles.engineers.len(), 1);
+    assert_eq!(
+        log.refused(Command::RelieveRole {
+            role: Role::Scribe,
+            person: None
+        })
+        .code,
+        "role_vacant"
+    );
+    let focus_on_scribe = log.refused(Command::AssignRole {
+        role: Role::Scribe,
+        person: "dan".into(),
+        focus: Some("notes".into()),
+        brief: None,
+    });
+    assert_eq!(focus_on_scribe.code, "invalid_input");
+    log.run(
+        "carol",
+        5,
+        Command::RelieveRole {
+            role: Role::Commander,
+            person: None,
+        },
+    )
+    .unwrap();
+    assert!(log.state.roles.vacant().contains(&Role::Commander));
+    assert_eq!(log.refold(), log.state);
+}
+
+#[test]
+fn action_items_move_between_open_done_and_dropped() {
+    let mut log = Log::declared("x", "P1");
+    let add = |text: &str| Command::AddAction {
+        text: text.into(),
+        owner: None,
+        due_at: None,
+        due_in: None,
+    };
+    log.run("bob", 1, add("check the LB")).unwrap();
+    log.run("bob", 1, add("page the DB team")).unwrap();
+    assert_eq!(
+        log.state.actions.iter().map(|a| a.id).collect::<Vec<_>>(),
+        [1, 2]
+    );
+    assert_eq!(
+        log.refused(Command::CompleteAction { action: 9 }).code,
+        "unknown_action"
+    );
+    assert_eq!(
+        log.refused(Command::ReopenAction { action: 1 }).code,
+        "unchanged"
+    );
+    log.run("bob", 2, Command::CompleteAction { action: 1 })
+        .unwrap();
+    log.run("bob", 3, Command::ReopenAction { action: 1 })
+        .unwrap();
+    log.run("bob", 4, Command::DropAction { action: 2 })
+        .unwrap();
+    assert_eq!(log.state.actions[0].state, ActionState::Open);
+    assert_eq!(log.state.actions[1].state, ActionState::Dropped);
+    let past = log.refused(Command::AddAction {
+        text: "late".into(),
+        owner: None,
+        due_at: Some(t0()),
+        due_in: None,
+    });
+    assert_eq!(past.code, "invalid_time");
+    let both = log.refused(Command::AddAction {
+        text: "twice".into(),
+        owner: None,
+        due_at: Some(t0() + Duration::hours(2)),
+        due_in: Some(60),
+    });
+    assert_eq!(both.code, "invalid_input");
+    assert_eq!(log.refused(add("   ")).message, "the text is empty");
+    assert_eq!(log.refold(), log.state);
+}
+
+#[test]
+fn declarations_are_validated() {
+    let scale = SeverityScale::default();
+    let new = |title: &str, severity: &str| NewIncident {
+        title: title.into(),
+        severity: Severity::new(severity),
+        service: None,
+        summary: None,
+        started_at: None,
+        detected_at: None,
+    };
+    assert_eq!(
+        declare(new("", "P1"), t0(), &scale).unwrap_err().code,
+        "invalid_input"
+    );
+    assert_eq!(
+        declare(new("x", "SEV1"), t0(), &scale).unwrap_err().code,
+        "unknown_severity"
+    );
+    let long = "x".repeat(201);
+    assert!(
+        declare(new(&long, "P1"), t0(), &scale)
+            .unwrap_err()
+            .message
+            .contains("200")
+    );
+    let mut future = new("x", "P1");
+    future.started_at = Some(t0() + Duration::minutes(1));
+    assert_eq!(
+        declare(future, t0(), &scale).unwrap_err().code,
+        "invalid_time"
+    );
+}
+
+#[test]
+fn impact_start_can_be_backdated_but_not_after_detection() {
+    let mut log = Log::declared("x", "P1");
+    log.run(
+        "alice",
+        1,
+        Command::SetImpactStart {
+            at: t0() - Duration::hours(1),
+        },
+    )
+    .unwrap();
+    assert_eq!(log.state.impact_started_at, Some(t0() - Duration::hours(1)));
+    let after = log.refused(Command::SetImpactStart {
+        at: t0() + Duration::minutes(1),
+    });
+    assert_eq!(after.code, "invalid_time");
+}
+
+#[test]
+fn commands_name_the_access_they_need() {
+    assert_eq!(
+        to(Status::Mitigated).required_access(),
+        AccessRole::Commander
+    );
+    assert_eq!(
+        assign(Role::Scribe, "x").required_access(),
+        AccessRole::Commander
+    );
+    let note = Command::AddNote {
+        kind: NoteKind::Decision,
+        text: "x".into(),
+    };
+    assert_eq!(note.required_access(), AccessRole::Responder);
+    assert!(AccessRole::Admin.allows(AccessRole::Commander));
+    assert!(!AccessRole::Viewer.allows(AccessRole::Responder));
+}
+
+#[test]
+fn commands_use_the_documented_wire_form() {
+    let parse = |json: &str| serde_json::from_str::<Command>(json).unwrap();
+    assert_eq!(
+        parse(r#"{"type":"transition","to":"investigating"}"#),
+        to(Status::Investigating)
+    );
+    assert_eq!(
+        parse(r#"{"type":"assign_role","role":"commander","person":"alice"}"#),
+        assign(Role::Commander, "alice")
+    );
+    assert_eq!(
+        parse(r#"{"type":"add_note","kind":"update","text":".."}"#),
+        Command::AddNote {
+            kind: NoteKind::Update,
+            text: "..".into()
+        }
+    );
+    assert!(serde_json::from_str::<Command>(r#"{"type":"transition","to":"fixed"}"#).is_err());
+    assert!(
+        serde_json::from_str::<Command>(r#"{"type":"transition","to":"mitigated","x":1}"#).is_err()
+    );
+}
+
+fn any_command() -> impl Strategy<Value = Command> {
+    let status = proptest::sample::select(Status::ALL.to_vec());
+    let role = proptest::sample::select(Role::ALL.to_vec());
+    let person = proptest::sample::select(vec!["alice", "bob", "carol", "", "  "]);
+    let text = proptest::sample::select(vec!["x", "", "roll back", "\u{1b}[2J"]);
+    let severity = proptest::sample::select(vec!["P0", "P1", "P2", "P7"]);
+    let kind = proptest::sample::select(vec![NoteKind::Update, NoteKind::Decision, NoteKind::Note]);
+    prop_oneof![
+        status.prop_map(|to| Command::Transition { to }),
+        severity.prop_map(|s| Command::SetSeverity {
+            severity: Severity::new(s)
+        }),
+        (
+            role.clone(),
+            person.clone(),
+            proptest::option::of(text.clone()),
+            proptest::option::of(text.clone())
+        )
+            .prop_map(|(role, person, focus, brief)| Command::AssignRole {
+                role,
+                person: person.into(),
+                focus: focus.map(Into::into),
+                brief: brief.map(Into::into),
+            }),
+        (role, proptest::option::of(person.clone())).prop_map(|(role, person)| {
+            Command::RelieveRole {
+                role,
+                person: person.map(Into::into),
+            }
+        }),
+        (kind, text.clone()).prop_map(|(kind, text)| Command::AddNote {
+            kind,
+            text: text.into()
+        }),
+        (
+            text,
+            proptest::option::of(person),
+            proptest::option::of(0u64..4000)
+        )
+            .prop_map(|(text, owner, due_in)| Command::AddAction {
+                text: text.into(),
+                owner: owner.map(Into::into),
+                due_at: None,
+                due_in,
+            }),
+        (0u32..4).prop_map(|action| Command::CompleteAction { action }),
+        (0u32..4).prop_map(|action| Command::ReopenAction { action }),
+        (0u32..4).prop_map(|action| Command::DropAction { action }),
+        (-120i64..30).prop_map(|m| Command::SetImpactStart {
+            at: t0() + Duration::minutes(m)
+        }),
+    ]
+}
+
+proptest! {
+    /// Whatever a client sends, in whatever order: nothing panics, refusals change nothing,
+    /// and the state always equals a fresh fold of the log.
+    #[test]
+    fn random_command_sequences_keep_state_equal_to_the_fold(
+        commands in proptest::collection::vec(any_command(), 0..60)
+    ) {
+        let mut log = Log::declared("proptest", "P1");
+        for (minute, command) in commands.into_iter().enumerate() {
+            let before = log.state.clone();
+            if log.run("alice", minute as i64, command).is_err() {
+                prop_assert_eq!(&log.state, &before);
+            }
+            prop_assert_eq!(&log.refold(), &log.state);
+            prop_assert_eq!(log.state.version, log.events.len() as u64);
+        }
+    }
+}
