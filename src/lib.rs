@@ -1,3 +1,7 @@
 //! warroom: a terminal war room for live incidents.
 
+pub mod cli;
+pub mod client;
+pub mod config;
 pub mod domain;
+pub mod sanitize;

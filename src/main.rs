@@ -1,1 +1,74 @@
-fn main() {}
+//! Thin: parse the command line, load the config, hand off.
+
+use clap::Parser;
+use std::process::ExitCode;
+use warroom::cli::{Cli, CliCommand, ConfigCommand, backend_config, incident};
+use warroom::client::Client;
+use warroom::config::{self, Config};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::load(cli.global.config.as_deref()) {
+        Ok(config) => config,
+        Err(error) => return fail(2, error),
+    };
+    match cli.command {
+        Some(CliCommand::Incident(command)) => {
+            let client = match Client::new(&backend_config(&cli.global, &config)) {
+                Ok(client) => client,
+                Err(error) => return fail(2, error),
+            };
+            match incident::run(command, &client, chrono::Utc::now()).await {
+                Ok(output) => {
+                    print!("{output}");
+                    ExitCode::SUCCESS
+                }
+                Err(error @ warroom::client::ClientError::Config(_)) => fail(2, error),
+                Err(error) => fail(1, error.reason()),
+            }
+        }
+        Some(CliCommand::Config(command)) => config_command(command, cli.global.config),
+        Some(CliCommand::Serve(_)) | Some(CliCommand::Demo(_)) | None => fail(
+            2,
+            "not built yet: this part of warroom lands with the server and the TUI",
+        ),
+    }
+}
+
+fn config_command(command: ConfigCommand, explicit: Option<std::path::PathBuf>) -> ExitCode {
+    let Some(path) = explicit.or_else(config::default_config_path) else {
+        return fail(2, "no home directory: give the config file with --config");
+    };
+    match command {
+        ConfigCommand::Path => {
+            println!("{}", path.display());
+            ExitCode::SUCCESS
+        }
+        ConfigCommand::Init { force } => {
+            if path.exists() && !force {
+                return fail(
+                    1,
+                    format!("{} exists; pass --force to replace it", path.display()),
+                );
+            }
+            let written = path
+                .parent()
+                .map_or(Ok(()), std::fs::create_dir_all)
+                .and_then(|()| std::fs::write(&path, config::DEFAULT_CONFIG));
+            match written {
+                Ok(()) => {
+                    println!("wrote {}", path.display());
+                    ExitCode::SUCCESS
+                }
+                Err(error) => fail(1, format!("{}: {error}", path.display())),
+            }
+        }
+    }
+}
+
+/// One line on stderr, and the exit code: 2 for usage and configuration, 1 for the rest.
+fn fail(code: u8, message: impl std::fmt::Display) -> ExitCode {
+    eprintln!("warroom: {message}");
+    ExitCode::from(code)
+}

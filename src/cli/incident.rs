@@ -1,0 +1,179 @@
+//! `warroom incident ...`: one request per invocation, text for people or JSON for scripts.
+
+use super::render::{incident_details, incident_table, timeline_line};
+use super::{ActionCommand, IncidentCommand, parse_duration};
+use crate::client::{Client, ClientError, idempotency_key};
+use crate::domain::{Command, IncidentId, NewIncident, Severity, SeverityScale, Status, Timestamp};
+use std::fmt::Write;
+use std::time::Duration;
+
+/// Runs one incident subcommand and returns what to print on stdout.
+pub async fn run(
+    command: IncidentCommand,
+    client: &Client,
+    now: Timestamp,
+) -> Result<String, ClientError> {
+    match command {
+        IncidentCommand::List { open, output } => {
+            let mut incidents = client.list().await?;
+            if open {
+                incidents.retain(|incident| incident.status.is_open());
+            }
+            if output.json {
+                return Ok(json(&incidents));
+            }
+            Ok(incident_table(&incidents, now))
+        }
+        IncidentCommand::Show { id, output } => {
+            let id = incident_id(&id)?;
+            let (incident, events, levels) = tokio::try_join!(
+                client.incident(&id),
+                client.incident_events(&id, 0, Duration::ZERO),
+                client.severities(),
+            )?;
+            if output.json {
+                let shown = serde_json::json!({ "incident": incident, "events": events });
+                return Ok(json(&shown));
+            }
+            let scale = SeverityScale::new(levels).map_err(ClientError::Decode)?;
+            Ok(incident_details(&incident, &events, &scale, now))
+        }
+        IncidentCommand::Declare {
+            title,
+            severity,
+            service,
+            summary,
+            started,
+            output,
+        } => {
+            let new = NewIncident {
+                title,
+                severity: Severity::new(severity),
+                service,
+                summary,
+                started_at: started.as_deref().map(|s| parse_when(s, now)).transpose()?,
+                detected_at: None,
+            };
+            let incident = client.declare(&new, &idempotency_key()).await?;
+            if output.json {
+                return Ok(json(&incident));
+            }
+            Ok(format!(
+                "declared {} ({}): {}\n",
+                incident.id,
+                crate::sanitize::sanitize(incident.severity.as_str()),
+                crate::sanitize::sanitize(&incident.title)
+            ))
+        }
+        IncidentCommand::Ack { id, output } => {
+            let command = Command::Transition {
+                to: Status::Acknowledged,
+            };
+            send(client, &id, command, output.json).await
+        }
+        IncidentCommand::Status { id, status, output } => {
+            send(client, &id, Command::Transition { to: status }, output.json).await
+        }
+        IncidentCommand::Severity {
+            id,
+            severity,
+            output,
+        } => {
+            let command = Command::SetSeverity {
+                severity: Severity::new(severity),
+            };
+            send(client, &id, command, output.json).await
+        }
+        IncidentCommand::Role {
+            id,
+            role,
+            person,
+            focus,
+            brief,
+            relieve,
+            output,
+        } => {
+            let command = if relieve {
+                Command::RelieveRole { role, person }
+            } else {
+                let person = person
+                    .ok_or_else(|| usage(format!("name the person who takes the {role} role")))?;
+                Command::AssignRole {
+                    role,
+                    person,
+                    focus,
+                    brief,
+                }
+            };
+            send(client, &id, command, output.json).await
+        }
+        IncidentCommand::Note {
+            id,
+            text,
+            kind,
+            output,
+        } => send(client, &id, Command::AddNote { kind, text }, output.json).await,
+        IncidentCommand::Action { id, action, output } => {
+            let command = match action {
+                ActionCommand::Add { text, owner, due } => Command::AddAction {
+                    text,
+                    owner,
+                    due_at: None,
+                    due_in: due.map(|d| d.as_secs()),
+                },
+                ActionCommand::Done { number } => Command::CompleteAction { action: number },
+                ActionCommand::Reopen { number } => Command::ReopenAction { action: number },
+                ActionCommand::Drop { number } => Command::DropAction { action: number },
+            };
+            send(client, &id, command, output.json).await
+        }
+    }
+}
+
+async fn send(
+    client: &Client,
+    id: &str,
+    command: Command,
+    as_json: bool,
+) -> Result<String, ClientError> {
+    let id = incident_id(id)?;
+    let accepted = client
+        .command(&id, &command, &idempotency_key(), None)
+        .await?;
+    if as_json {
+        return Ok(json(&accepted));
+    }
+    let mut out = String::new();
+    for event in &accepted.events {
+        let _ = writeln!(out, "{}  {}", event.incident, timeline_line(event));
+    }
+    Ok(out)
+}
+
+fn incident_id(text: &str) -> Result<IncidentId, ClientError> {
+    text.parse().map_err(usage)
+}
+
+fn usage(message: String) -> ClientError {
+    ClientError::Config(message)
+}
+
+/// An RFC 3339 time, or an age before now such as `20m`.
+fn parse_when(text: &str, now: Timestamp) -> Result<Timestamp, ClientError> {
+    if let Ok(at) = chrono::DateTime::parse_from_rfc3339(text.trim()) {
+        return Ok(at.with_timezone(&chrono::Utc));
+    }
+    let age = parse_duration(text).map_err(|_| {
+        usage(format!(
+            "'{text}' is neither an RFC 3339 time nor an age such as 20m"
+        ))
+    })?;
+    let age = chrono::Duration::from_std(age).map_err(|e| usage(e.to_string()))?;
+    Ok(now - age)
+}
+
+fn json<T: serde::Serialize>(value: &T) -> String {
+    let mut text = serde_json::to_string_pretty(value).expect("domain types serialise");
+    text.push('\n');
+    text
+}

@@ -1,0 +1,303 @@
+//! The command line: every subcommand and flag, in clap's derive form, and the
+//! subcommands that talk to the backend.
+
+mod backend;
+pub mod incident;
+mod render;
+
+pub use backend::{backend_config, login_name};
+pub use render::short_duration;
+
+use crate::domain::{NoteKind, Role, Status};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "warroom",
+    version,
+    about = "A terminal war room for live incidents",
+    long_about = "A terminal war room for live incidents.\n\nWithout a subcommand, warroom opens the \
+                  full-screen TUI on the backend from --backend, WARROOM_BACKEND or the config \
+                  file. Try `warroom demo` for a living war room with no setup."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(flatten)]
+    pub screen: ScreenArgs,
+    #[command(subcommand)]
+    pub command: Option<CliCommand>,
+}
+
+/// Options every client subcommand shares.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// The config file [default: $XDG_CONFIG_HOME/warroom/config.toml]
+    #[arg(long, global = true, env = "WARROOM_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The backend's base URL
+    #[arg(long, global = true, env = "WARROOM_BACKEND", value_name = "URL")]
+    pub backend: Option<String>,
+    /// A bearer token from the backend's tokens file
+    #[arg(long, global = true, env = "WARROOM_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// Your name on events when the backend runs without tokens [default: $USER]
+    #[arg(long, global = true, env = "WARROOM_ACTOR", value_name = "NAME")]
+    pub actor: Option<String>,
+}
+
+/// How the full-screen views draw.
+#[derive(Debug, Clone, Args)]
+pub struct ScreenArgs {
+    /// Wall display: read-only, large, follows the most severe open incident
+    #[arg(long)]
+    pub wall: bool,
+    /// Colours: never, 16, 256 or truecolor [default: 256; never when NO_COLOR is set]
+    #[arg(long, value_enum, value_name = "WHEN")]
+    pub color: Option<ColorChoice>,
+    /// ASCII borders and charts (automatic when the locale is not UTF-8)
+    #[arg(long)]
+    pub ascii: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Never,
+    #[value(name = "16")]
+    Ansi16,
+    #[value(name = "256")]
+    Ansi256,
+    Truecolor,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CliCommand {
+    /// The embedded default: an in-process backend and a scripted incident, no setup
+    Demo(DemoArgs),
+    /// Run the shared backend
+    Serve(ServeArgs),
+    /// List, show, declare and drive incidents from a script or a shell
+    #[command(subcommand)]
+    Incident(IncidentCommand),
+    /// Write or locate the config file
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Show the demo as the wall display
+    #[arg(long)]
+    pub wall: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on; without --tokens only a loopback address is allowed
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<SocketAddr>,
+    /// The SQLite database [default: $XDG_DATA_HOME/warroom/warroom.db]
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// A TOML file mapping bearer tokens to people and roles
+    #[arg(long, value_name = "FILE")]
+    pub tokens: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Write the documented default config to the XDG path (or --config)
+    Init {
+        /// Replace an existing file
+        #[arg(long)]
+        force: bool,
+    },
+    /// Print where the config file is looked for
+    Path,
+}
+
+/// Output options of the incident subcommands.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct OutputArgs {
+    /// Print JSON for scripts instead of text for people
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IncidentCommand {
+    /// Incidents, newest first
+    List {
+        /// Only incidents that are not resolved, closed or cancelled
+        #[arg(long)]
+        open: bool,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+    /// One incident: state, roster, action items and timeline
+    Show {
+        id: String,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+    /// Declare a new incident
+    Declare {
+        #[arg(long)]
+        title: String,
+        /// P0, P1, P2 or a level of the backend's scale
+        #[arg(long)]
+        severity: String,
+        #[arg(long)]
+        service: Option<String>,
+        #[arg(long)]
+        summary: Option<String>,
+        /// When the impact started, if before now: an RFC 3339 time or an age such as 20m
+        #[arg(long, value_name = "WHEN")]
+        started: Option<String>,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+    /// Acknowledge an incident
+    Ack {
+        id: String,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+    /// Move an incident through its lifecycle
+    Status {
+        id: String,
+        #[arg(value_parser = parse_status)]
+        status: Status,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+    /// Change the severity
+    Severity {
+        id: String,
+        severity: String,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+    /// Assign a role (or relieve it with --relieve)
+    Role {
+        id: String,
+        /// commander, engineer, product, comms or scribe
+        #[arg(value_parser = parse_role)]
+        role: Role,
+        /// Who takes the role (with --relieve: which engineer)
+        person: Option<String>,
+        /// An engineer's focus
+        #[arg(long)]
+        focus: Option<String>,
+        /// What the incoming commander needs to know (required to transfer command)
+        #[arg(long)]
+        brief: Option<String>,
+        /// Relieve the role instead of assigning it
+        #[arg(long)]
+        relieve: bool,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+    /// Add a note, a decision or an internal status update
+    Note {
+        id: String,
+        text: String,
+        #[arg(long, default_value = "note", value_parser = parse_note_kind)]
+        kind: NoteKind,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+    /// Manage action items
+    Action {
+        id: String,
+        #[command(subcommand)]
+        action: ActionCommand,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ActionCommand {
+    /// Add an action item
+    Add {
+        text: String,
+        #[arg(long)]
+        owner: Option<String>,
+        /// A time-box such as 15m, 1h or 1h30m
+        #[arg(long, value_parser = parse_duration)]
+        due: Option<Duration>,
+    },
+    /// Mark an action item done
+    Done { number: u32 },
+    /// Open a done or dropped action item again
+    Reopen { number: u32 },
+    /// Drop an action item that is no longer needed
+    Drop { number: u32 },
+}
+
+fn parse_status(s: &str) -> Result<Status, String> {
+    s.parse()
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    s.parse()
+}
+
+fn parse_note_kind(s: &str) -> Result<NoteKind, String> {
+    s.parse()
+}
+
+/// Parses `90s`, `15m`, `1h30m`, `2d`: what people type for a time-box or an age.
+pub fn parse_duration(input: &str) -> Result<Duration, String> {
+    let invalid = || format!("'{input}' is not a duration (use 90s, 15m, 1h30m or 2d)");
+    let mut total: u64 = 0;
+    let mut digits = String::new();
+    for c in input.trim().chars() {
+        if c.is_ascii_digit() {
+            digits.push(c);
+            continue;
+        }
+        let unit = match c {
+            's' => 1,
+            'm' => 60,
+            'h' => 3600,
+            'd' => 86_400,
+            _ => return Err(invalid()),
+        };
+        let value: u64 = digits.parse().map_err(|_| invalid())?;
+        total = value
+            .checked_mul(unit)
+            .and_then(|seconds| total.checked_add(seconds))
+            .ok_or_else(invalid)?;
+        digits.clear();
+    }
+    if !digits.is_empty() || total == 0 {
+        return Err(invalid());
+    }
+    Ok(Duration::from_secs(total))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn durations_read_the_way_people_write_them() {
+        assert_eq!(parse_duration("15m"), Ok(Duration::from_secs(900)));
+        assert_eq!(parse_duration("1h30m"), Ok(Duration::from_secs(5400)));
+        assert_eq!(parse_duration("2d"), Ok(Duration::from_secs(172_800)));
+        for bad in ["", "15", "m", "1x", "0m", "99999999999999999999d"] {
+            assert!(parse_duration(bad).is_err(), "{bad:?} should be refused");
+        }
+    }
+}

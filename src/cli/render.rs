@@ -1,0 +1,173 @@
+//! Human-readable text for the incident subcommands. Everything from the network goes
+//! through the sanitiser; `--json` output is serde's, which escapes control characters.
+
+use crate::domain::{ActionState, Event, Incident, Role, SeverityScale, Timestamp};
+use crate::sanitize::sanitize;
+use std::fmt::Write;
+
+fn clock(at: Timestamp) -> String {
+    at.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+}
+
+fn optional_clock(at: Option<Timestamp>) -> String {
+    at.map_or_else(|| "—".into(), clock)
+}
+
+/// "3m", "1h05m", "2d04h": an age or a countdown at a glance.
+pub fn short_duration(duration: chrono::Duration) -> String {
+    let seconds = duration.num_seconds().abs();
+    let (days, hours, minutes) = (
+        seconds / 86_400,
+        seconds % 86_400 / 3600,
+        seconds % 3600 / 60,
+    );
+    if days > 0 {
+        format!("{days}d{hours:02}h")
+    } else if hours > 0 {
+        format!("{hours}h{minutes:02}m")
+    } else if minutes > 0 {
+        format!("{minutes}m")
+    } else {
+        format!("{seconds}s")
+    }
+}
+
+/// One line per incident, newest first, as `incident list` prints them.
+pub fn incident_table(incidents: &[Incident], now: Timestamp) -> String {
+    if incidents.is_empty() {
+        return "no incidents\n".into();
+    }
+    let mut out = format!(
+        "{:<8} {:<4} {:<13} {:>6}  {}\n",
+        "ID", "SEV", "STATUS", "AGE", "TITLE"
+    );
+    for incident in incidents {
+        let started = incident.impact_started_at.unwrap_or(incident.declared_at);
+        let _ = writeln!(
+            out,
+            "{:<8} {:<4} {:<13} {:>6}  {}",
+            incident.id,
+            sanitize(incident.severity.as_str()),
+            incident.status,
+            short_duration(now - started),
+            sanitize(&incident.title)
+        );
+    }
+    out
+}
+
+/// The whole incident: state, roster, action items and the timeline, oldest first.
+pub fn incident_details(
+    incident: &Incident,
+    events: &[Event],
+    scale: &SeverityScale,
+    now: Timestamp,
+) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{}  {}  {}  {}",
+        incident.id,
+        sanitize(incident.severity.as_str()),
+        incident.status,
+        sanitize(&incident.title)
+    );
+    if let Some(service) = &incident.service {
+        let _ = writeln!(out, "service:        {}", sanitize(service));
+    }
+    if let Some(summary) = &incident.summary {
+        let _ = writeln!(out, "summary:        {}", sanitize(summary));
+    }
+    let _ = writeln!(
+        out,
+        "declared:       {} by {}",
+        clock(incident.declared_at),
+        sanitize(&incident.declared_by)
+    );
+    for (label, at) in [
+        ("impact started", incident.impact_started_at),
+        ("detected", Some(incident.detected_at)),
+        ("acknowledged", incident.acknowledged_at),
+        ("mitigated", incident.mitigated_at),
+        ("resolved", incident.resolved_at),
+        ("closed", incident.closed_at),
+    ] {
+        let _ = writeln!(out, "{:<15} {}", format!("{label}:"), optional_clock(at));
+    }
+    if let Some(due) = incident.update_due_at(scale) {
+        let when = if due < now {
+            format!("OVERDUE by {}", short_duration(now - due))
+        } else {
+            format!("in {}", short_duration(due - now))
+        };
+        let _ = writeln!(out, "next update:    {} ({when})", clock(due));
+    }
+    let _ = writeln!(out, "version:        {}", incident.version);
+
+    out.push_str("\nRoles\n");
+    for role in Role::ALL {
+        let holders = match role {
+            Role::Engineer => incident
+                .roles
+                .engineers
+                .iter()
+                .map(|e| match e.focus.as_str() {
+                    "" => sanitize(&e.person).into_owned(),
+                    focus => format!("{} ({})", sanitize(&e.person), sanitize(focus)),
+                })
+                .collect::<Vec<_>>()
+                .join(", "),
+            single => incident
+                .roles
+                .holder(single)
+                .map(|p| sanitize(p).into_owned())
+                .unwrap_or_default(),
+        };
+        let shown = if holders.is_empty() {
+            "— vacant".into()
+        } else {
+            holders
+        };
+        let _ = writeln!(out, "  {:<20} {shown}", role.title());
+    }
+
+    out.push_str("\nAction items\n");
+    if incident.actions.is_empty() {
+        out.push_str("  none\n");
+    }
+    for item in &incident.actions {
+        let mark = match item.state {
+            ActionState::Open => "[ ]",
+            ActionState::Done => "[x]",
+            ActionState::Dropped => "[-]",
+        };
+        let mut line = format!("  {mark} #{} {}", item.id, sanitize(&item.text));
+        if let Some(owner) = &item.owner {
+            let _ = write!(line, "  @{}", sanitize(owner));
+        }
+        if let Some(due) = item.due_at {
+            let _ = write!(line, "  due {}", clock(due));
+            if item.is_overdue(now) {
+                line.push_str("  OVERDUE");
+            }
+        }
+        let _ = writeln!(out, "{line}");
+    }
+
+    out.push_str("\nTimeline\n");
+    for event in events {
+        let _ = writeln!(out, "  {}", timeline_line(event));
+    }
+    out
+}
+
+/// `2026-11-25 14:03:00 UTC  alice  status  triggered → acknowledged`
+pub fn timeline_line(event: &Event) -> String {
+    format!(
+        "{}  {}  {}  {}",
+        clock(event.at),
+        sanitize(&event.actor),
+        event.kind.label(),
+        sanitize(&event.kind.describe())
+    )
+}

@@ -1,0 +1,198 @@
+//! The typed HTTP client of the backend, shared by the CLI and the TUI.
+//!
+//! Every call maps the backend's `{"error":{"code","message"}}` into [`ClientError::Api`], and
+//! every transport failure into [`ClientError::Unreachable`], so callers can tell "the backend
+//! refused" (show the reason) from "the backend is not there" (retry later).
+
+mod error;
+
+pub use error::ClientError;
+
+use crate::domain::{Command, Event, Incident, IncidentId, NewIncident, SeverityLevel};
+use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+/// The header that names the actor in open mode (no tokens configured on the backend).
+pub const ACTOR_HEADER: &str = "x-warroom-actor";
+
+/// The backend's answer to an accepted command.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CommandAccepted {
+    pub version: u64,
+    pub events: Vec<Event>,
+}
+
+/// Who the backend thinks we are.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Identity {
+    pub person: String,
+    pub role: crate::domain::AccessRole,
+}
+
+/// Where the backend is and who we are to it.
+#[derive(Debug, Clone)]
+pub struct BackendConfig {
+    pub url: String,
+    pub token: Option<String>,
+    /// Sent as `X-Warroom-Actor`; the backend uses it only in open mode.
+    pub actor: String,
+    /// Timeout of an ordinary request; long-polls add their wait to it.
+    pub timeout: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    base: String,
+    timeout: Duration,
+}
+
+impl Client {
+    pub fn new(config: &BackendConfig) -> Result<Self, ClientError> {
+        let base = config.url.trim_end_matches('/').to_string();
+        if !(base.starts_with("http://") || base.starts_with("https://")) {
+            return Err(ClientError::Config(format!(
+                "backend URL '{}' must start with http:// or https://",
+                config.url
+            )));
+        }
+        let mut headers = HeaderMap::new();
+        if let Some(token) = config.token.as_deref().filter(|t| !t.is_empty()) {
+            let mut value = HeaderValue::from_str(&format!("Bearer {token}"))
+                .map_err(|_| ClientError::Config("the token holds invalid characters".into()))?;
+            value.set_sensitive(true);
+            headers.insert(AUTHORIZATION, value);
+        }
+        let actor = HeaderValue::from_str(&config.actor).map_err(|_| {
+            ClientError::Config(format!(
+                "the actor name {:?} is not a valid header",
+                config.actor
+            ))
+        })?;
+        headers.insert(ACTOR_HEADER, actor);
+        let http = reqwest::Client::builder()
+            .default_headers(headers)
+            .connect_timeout(config.timeout)
+            .build()
+            .map_err(|e| ClientError::Config(format!("cannot build the HTTP client: {e}")))?;
+        Ok(Client {
+            http,
+            base,
+            timeout: config.timeout,
+        })
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base
+    }
+
+    pub async fn list(&self) -> Result<Vec<Incident>, ClientError> {
+        self.get("/v1/incidents", self.timeout).await
+    }
+
+    pub async fn incident(&self, id: &IncidentId) -> Result<Incident, ClientError> {
+        self.get(&format!("/v1/incidents/{id}"), self.timeout).await
+    }
+
+    pub async fn severities(&self) -> Result<Vec<SeverityLevel>, ClientError> {
+        self.get("/v1/severities", self.timeout).await
+    }
+
+    pub async fn whoami(&self) -> Result<Identity, ClientError> {
+        self.get("/v1/whoami", self.timeout).await
+    }
+
+    /// Declares an incident. The idempotency key makes a retry after a lost answer safe.
+    pub async fn declare(
+        &self,
+        new: &NewIncident,
+        idempotency_key: &str,
+    ) -> Result<Incident, ClientError> {
+        let request = self
+            .http
+            .post(self.url("/v1/incidents"))
+            .header("idempotency-key", idempotency_key)
+            .json(new);
+        self.send(request, self.timeout).await
+    }
+
+    /// Sends a command. `if_match` makes it conditional on the incident's version.
+    pub async fn command(
+        &self,
+        id: &IncidentId,
+        command: &Command,
+        idempotency_key: &str,
+        if_match: Option<u64>,
+    ) -> Result<CommandAccepted, ClientError> {
+        let mut request = self
+            .http
+            .post(self.url(&format!("/v1/incidents/{id}/commands")))
+            .header("idempotency-key", idempotency_key)
+            .json(command);
+        if let Some(version) = if_match {
+            request = request.header("if-match", version.to_string());
+        }
+        self.send(request, self.timeout).await
+    }
+
+    /// Events of one incident after `after`; waits up to `wait` for the first one.
+    pub async fn incident_events(
+        &self,
+        id: &IncidentId,
+        after: u64,
+        wait: Duration,
+    ) -> Result<Vec<Event>, ClientError> {
+        let path = format!(
+            "/v1/incidents/{id}/events?after={after}&wait={}",
+            wait.as_secs()
+        );
+        self.get(&path, self.timeout + wait).await
+    }
+
+    /// The global feed: events of every incident after `after`, waiting up to `wait`.
+    pub async fn feed(&self, after: u64, wait: Duration) -> Result<Vec<Event>, ClientError> {
+        let path = format!("/v1/events?after={after}&wait={}", wait.as_secs());
+        self.get(&path, self.timeout + wait).await
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    async fn get<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        timeout: Duration,
+    ) -> Result<T, ClientError> {
+        self.send(self.http.get(self.url(path)), timeout).await
+    }
+
+    async fn send<T: DeserializeOwned>(
+        &self,
+        request: reqwest::RequestBuilder,
+        timeout: Duration,
+    ) -> Result<T, ClientError> {
+        let response = request
+            .timeout(timeout)
+            .send()
+            .await
+            .map_err(|e| ClientError::unreachable(&self.base, &e))?;
+        let status = response.status();
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| ClientError::unreachable(&self.base, &e))?;
+        if status.is_success() {
+            serde_json::from_slice(&body).map_err(|e| ClientError::Decode(e.to_string()))
+        } else {
+            Err(ClientError::from_error_body(status.as_u16(), &body))
+        }
+    }
+}
+
+/// A fresh idempotency key: random, so keys from different clients never collide.
+pub fn idempotency_key() -> String {
+    uuid::Uuid::new_v4().to_string()
+}

@@ -1,0 +1,213 @@
+//! The TOML configuration: found with `directories`, overridden by `WARROOM_*` variables and
+//! flags. A broken file is reported with its path, line, column and the field at fault.
+
+use crate::domain::{SeverityLevel, SeverityScale};
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// The documented default, written by `warroom config init`.
+pub const DEFAULT_CONFIG: &str = include_str!("../assets/config.toml");
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub backend: BackendSection,
+    pub server: ServerSection,
+}
+
+/// Where clients find the backend.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BackendSection {
+    pub url: String,
+    pub token: Option<String>,
+    /// The name recorded on events in open mode; defaults to the login name.
+    pub actor: Option<String>,
+    pub timeout_secs: u64,
+}
+
+impl Default for BackendSection {
+    fn default() -> Self {
+        BackendSection {
+            url: "http://127.0.0.1:7700".into(),
+            token: None,
+            actor: None,
+            timeout_secs: 10,
+        }
+    }
+}
+
+/// `warroom serve`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerSection {
+    pub listen: SocketAddr,
+    /// Defaults to `warroom.db` in the data directory.
+    pub db: Option<PathBuf>,
+    pub tokens: Option<PathBuf>,
+    /// The severity levels, most severe first.
+    #[serde(rename = "severity")]
+    pub severities: Vec<SeverityLevel>,
+}
+
+impl Default for ServerSection {
+    fn default() -> Self {
+        ServerSection {
+            listen: SocketAddr::from(([127, 0, 0, 1], 7700)),
+            db: None,
+            tokens: None,
+            severities: SeverityScale::default().levels().to_vec(),
+        }
+    }
+}
+
+impl ServerSection {
+    pub fn scale(&self) -> Result<SeverityScale, String> {
+        SeverityScale::new(self.severities.clone()).map_err(|e| format!("[[server.severity]]: {e}"))
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{path}: {message}")]
+    Read { path: String, message: String },
+    #[error("{path}:{line}:{column}: {field}{message}")]
+    Parse {
+        path: String,
+        line: usize,
+        column: usize,
+        field: String,
+        message: String,
+    },
+    #[error("{path}: {message}")]
+    Invalid { path: String, message: String },
+}
+
+/// The project's directories (config, data, logs), or `None` on a system without a home.
+pub fn project_dirs() -> Option<directories::ProjectDirs> {
+    directories::ProjectDirs::from("", "", "warroom")
+}
+
+pub fn default_config_path() -> Option<PathBuf> {
+    project_dirs().map(|dirs| dirs.config_dir().join("config.toml"))
+}
+
+/// Where the data (the database, the logs) lives; the current directory as a last resort.
+pub fn data_dir() -> PathBuf {
+    project_dirs()
+        .map(|dirs| dirs.data_dir().to_path_buf())
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+impl Config {
+    /// Loads `explicit` if given (it must exist), else the default path if it exists, else
+    /// the built-in defaults.
+    pub fn load(explicit: Option<&Path>) -> Result<Config, ConfigError> {
+        let path = match explicit {
+            Some(path) => path.to_path_buf(),
+            None => match default_config_path() {
+                Some(path) if path.exists() => path,
+                _ => return Ok(Config::default()),
+            },
+        };
+        let text = std::fs::read_to_string(&path).map_err(|e| ConfigError::Read {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })?;
+        Config::parse(&text, &path.display().to_string())
+    }
+
+    /// Parses a config text; `path` only labels the errors.
+    pub fn parse(text: &str, path: &str) -> Result<Config, ConfigError> {
+        let config: Config = toml::from_str(text).map_err(|error| {
+            let offset = error.span().map_or(0, |span| span.start);
+            let (line, column) = line_and_column(text, offset);
+            let field = field_at(text, line)
+                .map(|field| format!("{field}: "))
+                .unwrap_or_default();
+            ConfigError::Parse {
+                path: path.to_string(),
+                line,
+                column,
+                field,
+                message: error.message().trim().to_string(),
+            }
+        })?;
+        config
+            .server
+            .scale()
+            .map_err(|message| ConfigError::Invalid {
+                path: path.to_string(),
+                message,
+            })?;
+        Ok(config)
+    }
+}
+
+/// 1-based line and column of a byte offset.
+fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+/// The dotted name of the key on a line (`server.listen`), from the nearest table header
+/// above it. Good enough for error messages; not a TOML parser.
+fn field_at(text: &str, line: usize) -> Option<String> {
+    let lines: Vec<&str> = text.lines().collect();
+    let own = lines.get(line.checked_sub(1)?)?.trim();
+    let key = own.split_once('=').map(|(key, _)| key.trim())?;
+    let table = lines[..line - 1]
+        .iter()
+        .rev()
+        .map(|l| l.trim())
+        .find(|l| l.starts_with('['))
+        .map(|header| header.trim_matches(|c| c == '[' || c == ']').trim());
+    Some(match table {
+        Some(table) => format!("{table}.{key}"),
+        None => key.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_documented_default_is_the_built_in_default() {
+        let parsed = Config::parse(DEFAULT_CONFIG, "assets/config.toml").unwrap();
+        assert_eq!(parsed, Config::default());
+    }
+
+    #[test]
+    fn a_wrong_type_names_file_line_and_field() {
+        let text = "[backend]\nurl = \"http://x\"\n\n[server]\nlisten = 7700\n";
+        let error = Config::parse(text, "/etc/warroom.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.starts_with("/etc/warroom.toml:5:10: server.listen: "),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn an_unknown_field_is_refused_by_name() {
+        let text = "[server]\nlisen = \"127.0.0.1:1\"\n";
+        let error = Config::parse(text, "c.toml").unwrap_err().to_string();
+        assert!(
+            error.starts_with("c.toml:2:1: server.lisen: unknown field `lisen`"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_broken_severity_scale_is_refused() {
+        let text =
+            "[[server.severity]]\nname = \"P0\"\ndescription = \"x\"\nupdate_every_minutes = 0\n";
+        let error = Config::parse(text, "c.toml").unwrap_err().to_string();
+        assert!(error.contains("update_every_minutes = 0"), "{error}");
+    }
+}
