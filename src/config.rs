@@ -1,8 +1,12 @@
 //! The TOML configuration: found with `directories`, overridden by `WARROOM_*` variables and
 //! flags. A broken file is reported with its path, line, column and the field at fault.
 
+use crate::cli::ColorChoice;
 use crate::domain::{SeverityLevel, SeverityScale};
+use crate::tui::keymap::KeyMap;
+use clap::ValueEnum;
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
@@ -14,6 +18,7 @@ pub const DEFAULT_CONFIG: &str = include_str!("../assets/config.toml");
 pub struct Config {
     pub backend: BackendSection,
     pub server: ServerSection,
+    pub tui: TuiSection,
 }
 
 /// Where clients find the backend.
@@ -65,6 +70,57 @@ impl Default for ServerSection {
 impl ServerSection {
     pub fn scale(&self) -> Result<SeverityScale, String> {
         SeverityScale::new(self.severities.clone()).map_err(|e| format!("[[server.severity]]: {e}"))
+    }
+}
+
+/// The full-screen client.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TuiSection {
+    /// `never`, `16`, `256` or `truecolor`; `--color` and `NO_COLOR` win.
+    pub color: Option<String>,
+    /// ASCII borders and charts even on a UTF-8 terminal.
+    pub ascii: bool,
+    /// Remapped keys: `action = "key"` or `action = ["key", "key"]`.
+    pub keys: BTreeMap<String, Keys>,
+}
+
+/// One key or several.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum Keys {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl TuiSection {
+    pub fn color_choice(&self) -> Result<Option<ColorChoice>, String> {
+        self.color
+            .as_deref()
+            .map(|name| {
+                ColorChoice::from_str(name, true).map_err(|_| {
+                    format!("[tui] color: '{name}' is not one of never, 16, 256, truecolor")
+                })
+            })
+            .transpose()
+    }
+
+    pub fn key_overrides(&self) -> BTreeMap<String, Vec<String>> {
+        self.keys
+            .iter()
+            .map(|(action, keys)| {
+                let keys = match keys {
+                    Keys::One(key) => vec![key.clone()],
+                    Keys::Many(keys) => keys.clone(),
+                };
+                (action.clone(), keys)
+            })
+            .collect()
+    }
+
+    /// The key map, checked: an unknown action or key is a config error.
+    pub fn keymap(&self) -> Result<KeyMap, String> {
+        KeyMap::with_overrides(&self.key_overrides())
     }
 }
 
@@ -134,13 +190,13 @@ impl Config {
                 message: error.message().trim().to_string(),
             }
         })?;
-        config
-            .server
-            .scale()
-            .map_err(|message| ConfigError::Invalid {
-                path: path.to_string(),
-                message,
-            })?;
+        let invalid = |message| ConfigError::Invalid {
+            path: path.to_string(),
+            message,
+        };
+        config.server.scale().map_err(invalid)?;
+        config.tui.color_choice().map_err(invalid)?;
+        config.tui.keymap().map_err(invalid)?;
         Ok(config)
     }
 }
@@ -200,6 +256,34 @@ mod tests {
         assert!(
             error.starts_with("c.toml:2:1: server.lisen: unknown field `lisen`"),
             "{error}"
+        );
+    }
+
+    #[test]
+    fn tui_keys_and_colour_are_checked_at_load() {
+        let good =
+            "[tui]\ncolor = \"16\"\n[tui.keys]\nacknowledge = \"A\"\nquit = [\"q\", \"f10\"]\n";
+        let config = Config::parse(good, "c.toml").unwrap();
+        assert_eq!(config.tui.color_choice(), Ok(Some(ColorChoice::Ansi16)));
+        assert_eq!(
+            config
+                .tui
+                .keymap()
+                .unwrap()
+                .keys_for(crate::tui::keymap::Action::Quit),
+            "q/f10"
+        );
+        let bad_key = Config::parse("[tui.keys]\nquit = \"ctrl-\"\n", "c.toml").unwrap_err();
+        assert!(
+            bad_key
+                .to_string()
+                .starts_with("c.toml: [tui.keys] quit: 'ctrl-' is not a key"),
+            "{bad_key}"
+        );
+        let bad_color = Config::parse("[tui]\ncolor = \"lots\"\n", "c.toml").unwrap_err();
+        assert!(
+            bad_color.to_string().contains("[tui] color: 'lots'"),
+            "{bad_color}"
         );
     }
 

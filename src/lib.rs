@@ -4,4 +4,6 @@ pub mod cli;
 pub mod client;
 pub mod config;
 pub mod domain;
+pub mod logging;
 pub mod sanitize;
+pub mod tui;

@@ -29,9 +29,22 @@ async fn main() -> ExitCode {
             }
         }
         Some(CliCommand::Config(command)) => config_command(command, cli.global.config),
-        Some(CliCommand::Serve(_)) | Some(CliCommand::Demo(_)) | None => fail(
+        None => {
+            let client = match Client::new(&backend_config(&cli.global, &config)) {
+                Ok(client) => client,
+                Err(error) => return fail(2, error),
+            };
+            if let Err(error) = warroom::logging::to_file(&config::data_dir()) {
+                return fail(1, format!("cannot open the log file: {error}"));
+            }
+            match warroom::tui::launch(client, &cli.screen, &config.tui, false).await {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(error) => fail(1, error),
+            }
+        }
+        Some(CliCommand::Serve(_)) | Some(CliCommand::Demo(_)) => fail(
             2,
-            "not built yet: this part of warroom lands with the server and the TUI",
+            "not built yet: this part of warroom lands with the server",
         ),
     }
 }

@@ -26,10 +26,19 @@ pub fn backend_config(global: &GlobalArgs, config: &Config) -> BackendConfig {
 }
 
 /// The local login name. Over SSH, `USER` is the SSH user, which is who we want on events.
+/// Containers often set no `USER`; the home directory's name is the next best guess.
 pub fn login_name() -> String {
+    let home_name = || {
+        std::env::var("HOME").ok().and_then(|home| {
+            std::path::Path::new(&home)
+                .file_name()
+                .map(|name| name.to_string_lossy().into_owned())
+        })
+    };
     ["USER", "LOGNAME", "USERNAME"]
         .iter()
         .filter_map(|var| std::env::var(var).ok())
+        .chain(home_name())
         .map(|name| name.trim().to_string())
         .find(|name| !name.is_empty() && !name.chars().any(char::is_control))
         .unwrap_or_else(|| "unknown".into())

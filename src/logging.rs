@@ -1,0 +1,24 @@
+//! Logs go to a file in the data directory, never to the screen the TUI draws on.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// Sends `tracing` output (level from `WARROOM_LOG`, default `info`) to `dir/warroom.log`.
+/// Returns the file's path so the caller can mention it.
+pub fn to_file(dir: &Path) -> std::io::Result<PathBuf> {
+    std::fs::create_dir_all(dir)?;
+    let path = dir.join("warroom.log");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)?;
+    let filter = tracing_subscriber::EnvFilter::try_from_env("WARROOM_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // A second call (tests) keeps the first subscriber; that is fine.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(false)
+        .with_writer(Mutex::new(file))
+        .try_init();
+    Ok(path)
+}

@@ -1,0 +1,256 @@
+//! The `:` command line: everything the keys do, typed, for commanders who prefer words.
+//!
+//! ```text
+//! :ack :investigate :mitigate :resolve :close :cancel :reopen   :status <status>
+//! :sev P0            :role commander alice [brief…]   :role engineer bob [focus…]
+//! :relieve <role> [person]
+//! :note <text>       :update <text>                   :decision <text>
+//! :action <text> [@owner] [+15m]    :done N   :undone N   :drop N
+//! :impact <20m ago | RFC 3339>      :declare P1 <title>   :go INC-7   :help   :q
+//! ```
+
+use crate::cli::parse_duration;
+use crate::domain::{
+    Command, IncidentId, NewIncident, NoteKind, Role, SeverityScale, Status, Timestamp,
+};
+
+/// What a command line asks for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Typed {
+    /// A command for the selected incident.
+    Command(Command),
+    Declare(NewIncident),
+    Select(IncidentId),
+    Help,
+    Quit,
+}
+
+pub fn parse(line: &str, scale: &SeverityScale, now: Timestamp) -> Result<Typed, String> {
+    let line = line.trim().trim_start_matches(':');
+    let (verb, rest) = line.split_once(' ').unwrap_or((line, ""));
+    let rest = rest.trim();
+    let transition = |to| Ok(Typed::Command(Command::Transition { to }));
+    let note = |kind, text: &str| {
+        if text.is_empty() {
+            return Err(format!("usage: :{verb} <text>"));
+        }
+        Ok(Typed::Command(Command::AddNote {
+            kind,
+            text: text.to_string(),
+        }))
+    };
+    let number = |what: &str| -> Result<u32, String> {
+        rest.trim_start_matches('#')
+            .parse()
+            .map_err(|_| format!("usage: :{what} <action number>"))
+    };
+    match verb.to_ascii_lowercase().as_str() {
+        "" => Err("type a command, e.g. :sev P0 — :help lists them".into()),
+        "ack" | "acknowledge" => transition(Status::Acknowledged),
+        "investigate" | "investigating" | "reopen" => transition(Status::Investigating),
+        "mitigate" | "mitigated" => transition(Status::Mitigated),
+        "resolve" | "resolved" => transition(Status::Resolved),
+        "close" => transition(Status::Closed),
+        "cancel" => transition(Status::Cancelled),
+        "status" => transition(rest.parse()?),
+        "sev" | "severity" => Ok(Typed::Command(Command::SetSeverity {
+            severity: scale.parse(rest)?,
+        })),
+        "role" => {
+            let mut words = rest.splitn(3, ' ');
+            let role: Role = words.next().unwrap_or_default().parse()?;
+            let person = words
+                .next()
+                .filter(|p| !p.is_empty())
+                .ok_or("usage: :role <role> <person> [focus or brief]")?;
+            let extra = words.next().map(str::trim).filter(|e| !e.is_empty());
+            Ok(Typed::Command(Command::AssignRole {
+                role,
+                person: person.to_string(),
+                focus: extra.filter(|_| role == Role::Engineer).map(Into::into),
+                brief: extra.filter(|_| role == Role::Commander).map(Into::into),
+            }))
+        }
+        "relieve" => {
+            let (role, person) = rest.split_once(' ').unwrap_or((rest, ""));
+            Ok(Typed::Command(Command::RelieveRole {
+                role: role.parse()?,
+                person: Some(person.trim().to_string()).filter(|p| !p.is_empty()),
+            }))
+        }
+        "note" => note(NoteKind::Note, rest),
+        "update" => note(NoteKind::Update, rest),
+        "decision" | "decide" => note(NoteKind::Decision, rest),
+        "action" => parse_action(rest),
+        "done" => Ok(Typed::Command(Command::CompleteAction {
+            action: number("done")?,
+        })),
+        "undone" => Ok(Typed::Command(Command::ReopenAction {
+            action: number("undone")?,
+        })),
+        "drop" => Ok(Typed::Command(Command::DropAction {
+            action: number("drop")?,
+        })),
+        "impact" => {
+            let when = rest.trim_end_matches(" ago").trim();
+            let at = match chrono::DateTime::parse_from_rfc3339(when) {
+                Ok(at) => at.with_timezone(&chrono::Utc),
+                Err(_) => {
+                    let age = parse_duration(when)
+                        .map_err(|_| "usage: :impact <age such as 20m> or an RFC 3339 time")?;
+                    now - chrono::Duration::seconds(age.as_secs() as i64)
+                }
+            };
+            Ok(Typed::Command(Command::SetImpactStart { at }))
+        }
+        "declare" => {
+            let (severity, title) = rest
+                .split_once(' ')
+                .ok_or("usage: :declare <severity> <title>")?;
+            Ok(Typed::Declare(NewIncident {
+                title: title.trim().to_string(),
+                severity: scale.parse(severity)?,
+                service: None,
+                summary: None,
+                started_at: None,
+                detected_at: None,
+            }))
+        }
+        "go" | "goto" => Ok(Typed::Select(rest.parse()?)),
+        "help" | "h" => Ok(Typed::Help),
+        "q" | "quit" => Ok(Typed::Quit),
+        other => Err(format!("unknown command ':{other}' — :help lists them")),
+    }
+}
+
+/// `:action roll back the LB @bob +15m`: trailing `@owner` and `+time-box` words are options.
+fn parse_action(rest: &str) -> Result<Typed, String> {
+    let mut owner = None;
+    let mut due_in = None;
+    let mut words: Vec<&str> = rest.split_whitespace().collect();
+    while let Some(last) = words.last() {
+        if let Some(name) = last.strip_prefix('@').filter(|n| !n.is_empty()) {
+            owner = Some(name.to_string());
+        } else if let Some(time_box) = last.strip_prefix('+') {
+            due_in = Some(parse_duration(time_box)?.as_secs());
+        } else {
+            break;
+        }
+        words.pop();
+    }
+    if words.is_empty() {
+        return Err("usage: :action <text> [@owner] [+15m]".into());
+    }
+    Ok(Typed::Command(Command::AddAction {
+        text: words.join(" "),
+        owner,
+        due_at: None,
+        due_in,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn now() -> Timestamp {
+        chrono::Utc
+            .with_ymd_and_hms(2026, 11, 25, 14, 0, 0)
+            .unwrap()
+    }
+
+    fn command(line: &str) -> Command {
+        match parse(line, &SeverityScale::default(), now()) {
+            Ok(Typed::Command(command)) => command,
+            other => panic!("{line}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_documented_examples_parse() {
+        assert_eq!(
+            command(":sev p0"),
+            Command::SetSeverity {
+                severity: crate::domain::Severity::new("P0")
+            }
+        );
+        assert_eq!(
+            command(":role commander alice"),
+            Command::AssignRole {
+                role: Role::Commander,
+                person: "alice".into(),
+                focus: None,
+                brief: None
+            }
+        );
+        assert_eq!(
+            command(":role engineer bob load balancer"),
+            Command::AssignRole {
+                role: Role::Engineer,
+                person: "bob".into(),
+                focus: Some("load balancer".into()),
+                brief: None
+            }
+        );
+        assert_eq!(
+            command(":note checked the dashboards"),
+            Command::AddNote {
+                kind: NoteKind::Note,
+                text: "checked the dashboards".into()
+            }
+        );
+        assert_eq!(
+            command(":action roll back LB @bob +15m"),
+            Command::AddAction {
+                text: "roll back LB".into(),
+                owner: Some("bob".into()),
+                due_at: None,
+                due_in: Some(900)
+            }
+        );
+        assert_eq!(command(":done #2"), Command::CompleteAction { action: 2 });
+        assert_eq!(
+            command(":impact 20m ago"),
+            Command::SetImpactStart {
+                at: now() - chrono::Duration::minutes(20)
+            }
+        );
+        assert_eq!(
+            command(":reopen"),
+            Command::Transition {
+                to: Status::Investigating
+            }
+        );
+    }
+
+    #[test]
+    fn mistakes_get_a_usage_line() {
+        let scale = SeverityScale::default();
+        let error = |line: &str| parse(line, &scale, now()).unwrap_err();
+        assert!(error(":sev P9").contains("unknown severity"));
+        assert!(error(":role pilot bob").contains("unknown role"));
+        assert_eq!(
+            error(":role commander"),
+            "usage: :role <role> <person> [focus or brief]"
+        );
+        assert_eq!(error(":note"), "usage: :note <text>");
+        assert_eq!(error(":done x"), "usage: :done <action number>");
+        assert!(error(":frobnicate").starts_with("unknown command ':frobnicate'"));
+        assert!(error(":go INC-x").contains("not an incident id"));
+    }
+
+    #[test]
+    fn app_level_commands() {
+        let scale = SeverityScale::default();
+        assert_eq!(parse(":q", &scale, now()), Ok(Typed::Quit));
+        assert_eq!(
+            parse("go 7", &scale, now()),
+            Ok(Typed::Select(IncidentId::from_number(7)))
+        );
+        assert!(matches!(
+            parse(":declare P1 Checkout down", &scale, now()),
+            Ok(Typed::Declare(NewIncident { ref title, .. })) if title == "Checkout down"
+        ));
+    }
+}

@@ -1,0 +1,317 @@
+//! Forms: a few labelled fields, text (edited with `tui-input`) or a choice, that become one
+//! command on Enter. Tab and the arrows move between fields; left/right change a choice.
+
+use crate::cli::parse_duration;
+use crate::domain::{Command, NewIncident, NoteKind, Role, Severity, SeverityScale, Timestamp};
+use ratatui::crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
+use tui_input::Input;
+use tui_input::backend::crossterm::EventHandler;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormKind {
+    Note,
+    Action,
+    Declare,
+    Role,
+}
+
+impl FormKind {
+    pub fn title(self) -> &'static str {
+        match self {
+            FormKind::Note => "Add to the timeline",
+            FormKind::Action => "New action item",
+            FormKind::Declare => "Declare an incident",
+            FormKind::Role => "Assign or relieve a role",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum FieldValue {
+    Text(Input),
+    Choice {
+        options: Vec<String>,
+        selected: usize,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct Field {
+    pub label: &'static str,
+    pub hint: &'static str,
+    pub value: FieldValue,
+}
+
+impl Field {
+    fn text(label: &'static str, hint: &'static str) -> Field {
+        Field {
+            label,
+            hint,
+            value: FieldValue::Text(Input::default()),
+        }
+    }
+
+    fn choice(label: &'static str, options: Vec<String>, selected: usize) -> Field {
+        Field {
+            label,
+            hint: "←/→ to change",
+            value: FieldValue::Choice { options, selected },
+        }
+    }
+
+    /// The text typed, or the option chosen.
+    pub fn value(&self) -> &str {
+        match &self.value {
+            FieldValue::Text(input) => input.value(),
+            FieldValue::Choice { options, selected } => &options[*selected],
+        }
+    }
+}
+
+/// What a finished form asks for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Submission {
+    Command(Command),
+    Declare(NewIncident),
+}
+
+/// What a key did to a form.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FormOutcome {
+    Editing,
+    Cancelled,
+    Submitted(Submission),
+}
+
+#[derive(Debug, Clone)]
+pub struct Form {
+    pub kind: FormKind,
+    pub fields: Vec<Field>,
+    pub focus: usize,
+    /// Why the last Enter did not submit.
+    pub error: Option<String>,
+}
+
+const NOTE_KINDS: [NoteKind; 3] = [NoteKind::Note, NoteKind::Update, NoteKind::Decision];
+
+impl Form {
+    pub fn note(kind: NoteKind) -> Form {
+        let kinds = NOTE_KINDS.iter().map(|k| k.as_str().to_string()).collect();
+        let selected = NOTE_KINDS.iter().position(|k| *k == kind).unwrap_or(0);
+        Form::new(
+            FormKind::Note,
+            vec![
+                Field::choice("Kind", kinds, selected),
+                Field::text("Text", "an update resets the update countdown"),
+            ],
+            1,
+        )
+    }
+
+    pub fn action() -> Form {
+        Form::new(
+            FormKind::Action,
+            vec![
+                Field::text("Action", "what needs doing"),
+                Field::text("Owner", "who does it (optional)"),
+                Field::text("Time-box", "e.g. 15m, 1h (optional)"),
+            ],
+            0,
+        )
+    }
+
+    pub fn declare(scale: &SeverityScale) -> Form {
+        let levels: Vec<String> = scale.levels().iter().map(|l| l.name.to_string()).collect();
+        let middle = levels.len() / 2;
+        Form::new(
+            FormKind::Declare,
+            vec![
+                Field::text("Title", "what users see, in a few words"),
+                Field::choice("Severity", levels, middle),
+                Field::text("Service", "e.g. checkout (optional)"),
+                Field::text("Impact began", "how long ago, e.g. 20m (optional)"),
+            ],
+            0,
+        )
+    }
+
+    pub fn role() -> Form {
+        let roles = Role::ALL.iter().map(|r| r.as_str().to_string()).collect();
+        Form::new(
+            FormKind::Role,
+            vec![
+                Field::choice("Do", vec!["assign".into(), "relieve".into()], 0),
+                Field::choice("Role", roles, 0),
+                Field::text("Person", "who (to relieve an engineer: which one)"),
+                Field::text(
+                    "Focus/brief",
+                    "engineer's focus, or the brief when command changes hands",
+                ),
+            ],
+            2,
+        )
+    }
+
+    fn new(kind: FormKind, fields: Vec<Field>, focus: usize) -> Form {
+        Form {
+            kind,
+            fields,
+            focus,
+            error: None,
+        }
+    }
+
+    /// Handles one key. `now` and `scale` are needed to turn fields into a command.
+    pub fn handle_key(
+        &mut self,
+        key: KeyEvent,
+        scale: &SeverityScale,
+        now: Timestamp,
+    ) -> FormOutcome {
+        match (key.code, key.modifiers) {
+            (KeyCode::Esc, _) => return FormOutcome::Cancelled,
+            (KeyCode::Enter, _) => {
+                return match self.submission(scale, now) {
+                    Ok(submission) => FormOutcome::Submitted(submission),
+                    Err(reason) => {
+                        self.error = Some(reason);
+                        FormOutcome::Editing
+                    }
+                };
+            }
+            (KeyCode::Tab | KeyCode::Down, _) => self.focus = (self.focus + 1) % self.fields.len(),
+            (KeyCode::BackTab | KeyCode::Up, _) => {
+                self.focus = (self.focus + self.fields.len() - 1) % self.fields.len()
+            }
+            _ => {
+                let field = &mut self.fields[self.focus];
+                match &mut field.value {
+                    FieldValue::Choice { options, selected } => match key.code {
+                        KeyCode::Left => {
+                            *selected = (*selected + options.len() - 1) % options.len()
+                        }
+                        KeyCode::Right | KeyCode::Char(' ') => {
+                            *selected = (*selected + 1) % options.len()
+                        }
+                        _ => {}
+                    },
+                    FieldValue::Text(input) => {
+                        input.handle_event(&TermEvent::Key(key));
+                    }
+                }
+            }
+        }
+        self.error = None;
+        FormOutcome::Editing
+    }
+
+    /// Pasted text goes into the focused text field, on one line.
+    pub fn paste(&mut self, text: &str) {
+        if let FieldValue::Text(input) = &mut self.fields[self.focus].value {
+            for c in text.chars() {
+                let c = if c.is_control() { ' ' } else { c };
+                input.handle(tui_input::InputRequest::InsertChar(c));
+            }
+        }
+    }
+
+    fn field(&self, label: &str) -> &str {
+        self.fields
+            .iter()
+            .find(|f| f.label == label)
+            .map(Field::value)
+            .unwrap_or_default()
+            .trim()
+    }
+
+    fn optional(&self, label: &str) -> Option<String> {
+        Some(self.field(label).to_string()).filter(|v| !v.is_empty())
+    }
+
+    fn required(&self, label: &str) -> Result<String, String> {
+        self.optional(label)
+            .ok_or_else(|| format!("{} is empty", label.to_lowercase()))
+    }
+
+    fn submission(&self, scale: &SeverityScale, now: Timestamp) -> Result<Submission, String> {
+        let command = match self.kind {
+            FormKind::Note => Command::AddNote {
+                kind: self.field("Kind").parse()?,
+                text: self.required("Text")?,
+            },
+            FormKind::Action => Command::AddAction {
+                text: self.required("Action")?,
+                owner: self.optional("Owner"),
+                due_at: None,
+                due_in: self
+                    .optional("Time-box")
+                    .map(|d| parse_duration(&d).map(|d| d.as_secs()))
+                    .transpose()?,
+            },
+            FormKind::Declare => {
+                let started_at = self
+                    .optional("Impact began")
+                    .map(|age| parse_duration(&age))
+                    .transpose()?
+                    .map(|age| now - chrono::Duration::seconds(age.as_secs() as i64));
+                return Ok(Submission::Declare(NewIncident {
+                    title: self.required("Title")?,
+                    severity: scale.parse(self.field("Severity"))?,
+                    service: self.optional("Service"),
+                    summary: None,
+                    started_at,
+                    detected_at: None,
+                }));
+            }
+            FormKind::Role => {
+                let role: Role = self.field("Role").parse()?;
+                let person = self.optional("Person");
+                let extra = self.optional("Focus/brief");
+                if self.field("Do") == "relieve" {
+                    Command::RelieveRole { role, person }
+                } else {
+                    Command::AssignRole {
+                        role,
+                        person: person.ok_or("person is empty")?,
+                        focus: extra.clone().filter(|_| role == Role::Engineer),
+                        brief: extra.filter(|_| role == Role::Commander),
+                    }
+                }
+            }
+        };
+        Ok(Submission::Command(command))
+    }
+}
+
+/// The severity picker: the levels with their descriptions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeverityPicker {
+    pub selected: usize,
+}
+
+impl SeverityPicker {
+    pub fn new(current: &Severity, scale: &SeverityScale) -> Self {
+        SeverityPicker {
+            selected: scale.rank(current).min(scale.levels().len() - 1),
+        }
+    }
+
+    /// Up/down move, Enter picks, a digit picks that level directly (`0` is P0).
+    pub fn handle_key(&mut self, key: KeyEvent, scale: &SeverityScale) -> Option<Option<Severity>> {
+        let levels = scale.levels();
+        match key.code {
+            KeyCode::Esc | KeyCode::Char('q') => return Some(None),
+            KeyCode::Up | KeyCode::Char('k') => self.selected = self.selected.saturating_sub(1),
+            KeyCode::Down | KeyCode::Char('j') => {
+                self.selected = (self.selected + 1).min(levels.len() - 1)
+            }
+            KeyCode::Enter => return Some(Some(levels[self.selected].name.clone())),
+            KeyCode::Char(c) if key.modifiers == KeyModifiers::NONE && c.is_ascii_digit() => {
+                let wanted = c.to_digit(10).unwrap_or(0) as usize;
+                return levels.get(wanted).map(|l| Some(l.name.clone()));
+            }
+            _ => {}
+        }
+        None
+    }
+}

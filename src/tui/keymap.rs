@@ -1,0 +1,431 @@
+//! Key bindings: the defaults of the war room, remappable from `[tui.keys]` in the config,
+//! and listed by the help overlay.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// Everything a key can do outside a form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Action {
+    Acknowledge,
+    Investigate,
+    Mitigate,
+    Resolve,
+    Close,
+    Cancel,
+    Severity,
+    Role,
+    Note,
+    Decision,
+    NewAction,
+    ToggleAction,
+    Declare,
+    NextIncident,
+    PreviousIncident,
+    Focus,
+    Filter,
+    CommandLine,
+    Help,
+    Quit,
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+}
+
+impl Action {
+    pub const ALL: [Action; 24] = [
+        Action::Acknowledge,
+        Action::Investigate,
+        Action::Mitigate,
+        Action::Resolve,
+        Action::Close,
+        Action::Cancel,
+        Action::Severity,
+        Action::Role,
+        Action::Note,
+        Action::Decision,
+        Action::NewAction,
+        Action::ToggleAction,
+        Action::Declare,
+        Action::NextIncident,
+        Action::PreviousIncident,
+        Action::Focus,
+        Action::Filter,
+        Action::CommandLine,
+        Action::Help,
+        Action::Quit,
+        Action::Up,
+        Action::Down,
+        Action::PageUp,
+        Action::PageDown,
+    ];
+
+    /// The name used in `[tui.keys]`.
+    pub fn config_name(self) -> &'static str {
+        match self {
+            Action::Acknowledge => "acknowledge",
+            Action::Investigate => "investigate",
+            Action::Mitigate => "mitigate",
+            Action::Resolve => "resolve",
+            Action::Close => "close",
+            Action::Cancel => "cancel",
+            Action::Severity => "severity",
+            Action::Role => "role",
+            Action::Note => "note",
+            Action::Decision => "decision",
+            Action::NewAction => "new_action",
+            Action::ToggleAction => "toggle_action",
+            Action::Declare => "declare",
+            Action::NextIncident => "next_incident",
+            Action::PreviousIncident => "previous_incident",
+            Action::Focus => "focus",
+            Action::Filter => "filter",
+            Action::CommandLine => "command_line",
+            Action::Help => "help",
+            Action::Quit => "quit",
+            Action::Up => "up",
+            Action::Down => "down",
+            Action::PageUp => "page_up",
+            Action::PageDown => "page_down",
+        }
+    }
+
+    /// What the help overlay says it does.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Action::Acknowledge => "acknowledge",
+            Action::Investigate => "investigating",
+            Action::Mitigate => "mitigated",
+            Action::Resolve => "resolved (confirms)",
+            Action::Close => "close (confirms)",
+            Action::Cancel => "false alarm (confirms)",
+            Action::Severity => "severity picker",
+            Action::Role => "assign or relieve a role",
+            Action::Note => "note or internal update",
+            Action::Decision => "decision",
+            Action::NewAction => "new action item",
+            Action::ToggleAction => "action item done/undone",
+            Action::Declare => "declare a new incident",
+            Action::NextIncident => "next incident",
+            Action::PreviousIncident => "previous incident",
+            Action::Focus => "focus the next pane",
+            Action::Filter => "filter the timeline",
+            Action::CommandLine => "command line, e.g. :sev P0",
+            Action::Help => "this help",
+            Action::Quit => "quit",
+            Action::Up => "scroll or select up",
+            Action::Down => "scroll or select down",
+            Action::PageUp => "scroll a page up",
+            Action::PageDown => "scroll a page down",
+        }
+    }
+
+    /// Whether the key changes the incident (and so is off on the wall and for viewers).
+    pub fn mutates(self) -> bool {
+        matches!(
+            self,
+            Action::Acknowledge
+                | Action::Investigate
+                | Action::Mitigate
+                | Action::Resolve
+                | Action::Close
+                | Action::Cancel
+                | Action::Severity
+                | Action::Role
+                | Action::Note
+                | Action::Decision
+                | Action::NewAction
+                | Action::ToggleAction
+                | Action::Declare
+                | Action::CommandLine
+        )
+    }
+}
+
+/// A key as written in the config: `a`, `A`, `space`, `tab`, `ctrl-c`, `f1`, `?`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Key {
+    // Field order is sort order: plain keys list before their ctrl- variants.
+    ctrl: bool,
+    code: KeyCodeName,
+}
+
+/// The subset of key codes worth binding, ordered so the help lists them predictably.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum KeyCodeName {
+    Char(char),
+    F(u8),
+    Tab,
+    BackTab,
+    Enter,
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Home,
+    End,
+}
+
+impl Key {
+    pub const fn char(c: char) -> Key {
+        Key {
+            code: KeyCodeName::Char(c),
+            ctrl: false,
+        }
+    }
+
+    /// The binding a terminal event means, if any (shifted letters arrive as uppercase).
+    pub fn from_event(event: &KeyEvent) -> Option<Key> {
+        let ctrl = event.modifiers.contains(KeyModifiers::CONTROL);
+        let code = match event.code {
+            KeyCode::Char(c) => KeyCodeName::Char(if ctrl { c.to_ascii_lowercase() } else { c }),
+            KeyCode::F(n) => KeyCodeName::F(n),
+            KeyCode::Tab => KeyCodeName::Tab,
+            KeyCode::BackTab => KeyCodeName::BackTab,
+            KeyCode::Enter => KeyCodeName::Enter,
+            KeyCode::Up => KeyCodeName::Up,
+            KeyCode::Down => KeyCodeName::Down,
+            KeyCode::PageUp => KeyCodeName::PageUp,
+            KeyCode::PageDown => KeyCodeName::PageDown,
+            KeyCode::Home => KeyCodeName::Home,
+            KeyCode::End => KeyCodeName::End,
+            _ => return None,
+        };
+        Some(Key { code, ctrl })
+    }
+
+    pub fn parse(text: &str) -> Result<Key, String> {
+        let invalid = || {
+            format!(
+                "'{text}' is not a key (use a character, space, tab, enter, up, down, pageup, pagedown, home, end, f1-f12, or ctrl-<letter>)"
+            )
+        };
+        let (ctrl, rest) = match text
+            .strip_prefix("ctrl-")
+            .or_else(|| text.strip_prefix("C-"))
+        {
+            Some(rest) => (true, rest),
+            None => (false, text),
+        };
+        let mut chars = rest.chars();
+        let code = match (chars.next(), chars.next()) {
+            (Some(c), None) if !c.is_control() && c != ' ' => KeyCodeName::Char(c),
+            _ => match rest.to_ascii_lowercase().as_str() {
+                "space" => KeyCodeName::Char(' '),
+                "tab" => KeyCodeName::Tab,
+                "backtab" => KeyCodeName::BackTab,
+                "enter" => KeyCodeName::Enter,
+                "up" => KeyCodeName::Up,
+                "down" => KeyCodeName::Down,
+                "pageup" => KeyCodeName::PageUp,
+                "pagedown" => KeyCodeName::PageDown,
+                "home" => KeyCodeName::Home,
+                "end" => KeyCodeName::End,
+                f if f.starts_with('f') => match f[1..].parse::<u8>() {
+                    Ok(n @ 1..=12) => KeyCodeName::F(n),
+                    _ => return Err(invalid()),
+                },
+                _ => return Err(invalid()),
+            },
+        };
+        if ctrl && !matches!(code, KeyCodeName::Char(c) if c.is_ascii_alphabetic()) {
+            return Err(invalid());
+        }
+        Ok(Key { code, ctrl })
+    }
+}
+
+impl fmt::Display for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.ctrl {
+            f.write_str("ctrl-")?;
+        }
+        match self.code {
+            KeyCodeName::Char(' ') => f.write_str("space"),
+            KeyCodeName::Char(c) => write!(f, "{c}"),
+            KeyCodeName::F(n) => write!(f, "f{n}"),
+            KeyCodeName::Tab => f.write_str("tab"),
+            KeyCodeName::BackTab => f.write_str("shift-tab"),
+            KeyCodeName::Enter => f.write_str("enter"),
+            KeyCodeName::Up => f.write_str("up"),
+            KeyCodeName::Down => f.write_str("down"),
+            KeyCodeName::PageUp => f.write_str("pageup"),
+            KeyCodeName::PageDown => f.write_str("pagedown"),
+            KeyCodeName::Home => f.write_str("home"),
+            KeyCodeName::End => f.write_str("end"),
+        }
+    }
+}
+
+/// Keys to actions. Several keys may share an action (`j` and down).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyMap {
+    bindings: BTreeMap<Key, Action>,
+}
+
+impl Default for KeyMap {
+    fn default() -> Self {
+        use Action::*;
+        let mut bindings = BTreeMap::new();
+        let defaults: [(&str, Action); 28] = [
+            ("a", Acknowledge),
+            ("i", Investigate),
+            ("m", Mitigate),
+            ("r", Resolve),
+            ("C", Close),
+            ("X", Cancel),
+            ("s", Severity),
+            ("o", Role),
+            ("n", Note),
+            ("d", Decision),
+            ("t", NewAction),
+            ("space", ToggleAction),
+            ("D", Declare),
+            ("]", NextIncident),
+            ("[", PreviousIncident),
+            ("tab", Focus),
+            ("/", Filter),
+            (":", CommandLine),
+            ("?", Help),
+            ("q", Quit),
+            ("ctrl-c", Quit),
+            ("up", Up),
+            ("k", Up),
+            ("down", Down),
+            ("j", Down),
+            ("pageup", PageUp),
+            ("pagedown", PageDown),
+            ("f1", Help),
+        ];
+        for (key, action) in defaults {
+            bindings.insert(Key::parse(key).expect("default keys parse"), action);
+        }
+        KeyMap { bindings }
+    }
+}
+
+impl KeyMap {
+    /// The defaults with the config's `action = "key"` (or `["k1", "k2"]`) overrides applied:
+    /// an overridden action loses its default keys, and a key taken by an override leaves its
+    /// old action.
+    pub fn with_overrides(overrides: &BTreeMap<String, Vec<String>>) -> Result<KeyMap, String> {
+        let mut map = KeyMap::default();
+        for (name, keys) in overrides {
+            let action = Action::ALL
+                .into_iter()
+                .find(|a| a.config_name() == name)
+                .ok_or_else(|| format!("[tui.keys]: unknown action '{name}'"))?;
+            map.bindings.retain(|_, bound| *bound != action);
+            for key in keys {
+                let key = Key::parse(key).map_err(|e| format!("[tui.keys] {name}: {e}"))?;
+                map.bindings.insert(key, action);
+            }
+        }
+        Ok(map)
+    }
+
+    pub fn action(&self, event: &KeyEvent) -> Option<Action> {
+        Key::from_event(event).and_then(|key| self.bindings.get(&key).copied())
+    }
+
+    /// The first key bound to an action (plain before ctrl-), for hints.
+    pub fn primary(&self, action: Action) -> Option<Key> {
+        self.bindings
+            .iter()
+            .find(|(_, bound)| **bound == action)
+            .map(|(key, _)| *key)
+    }
+
+    /// The keys bound to an action, for the help: `a`, `up/k`.
+    pub fn keys_for(&self, action: Action) -> String {
+        let keys: Vec<String> = self
+            .bindings
+            .iter()
+            .filter(|(_, bound)| **bound == action)
+            .map(|(key, _)| key.to_string())
+            .collect();
+        keys.join("/")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn press(code: KeyCode, modifiers: KeyModifiers) -> KeyEvent {
+        KeyEvent::new(code, modifiers)
+    }
+
+    #[test]
+    fn the_documented_defaults_are_bound() {
+        let map = KeyMap::default();
+        let expect = [
+            ('a', Action::Acknowledge),
+            ('C', Action::Close),
+            ('X', Action::Cancel),
+            (' ', Action::ToggleAction),
+            (']', Action::NextIncident),
+            (':', Action::CommandLine),
+        ];
+        for (c, action) in expect {
+            let shift = if c.is_ascii_uppercase() {
+                KeyModifiers::SHIFT
+            } else {
+                KeyModifiers::NONE
+            };
+            assert_eq!(
+                map.action(&press(KeyCode::Char(c), shift)),
+                Some(action),
+                "{c:?}"
+            );
+        }
+        assert_eq!(
+            map.action(&press(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+            Some(Action::Quit)
+        );
+        assert_eq!(
+            map.action(&press(KeyCode::Tab, KeyModifiers::NONE)),
+            Some(Action::Focus)
+        );
+        for action in Action::ALL {
+            assert!(!map.keys_for(action).is_empty(), "{action:?} has no key");
+        }
+    }
+
+    #[test]
+    fn overrides_replace_an_actions_keys_and_steal_the_key() {
+        let overrides = BTreeMap::from([(
+            "acknowledge".to_string(),
+            vec!["A".to_string(), "f2".to_string()],
+        )]);
+        let map = KeyMap::with_overrides(&overrides).unwrap();
+        assert_eq!(map.keys_for(Action::Acknowledge), "A/f2");
+        assert_eq!(
+            map.action(&press(KeyCode::Char('a'), KeyModifiers::NONE)),
+            None
+        );
+        let steal = BTreeMap::from([("quit".to_string(), vec!["a".to_string()])]);
+        let map = KeyMap::with_overrides(&steal).unwrap();
+        assert_eq!(
+            map.action(&press(KeyCode::Char('a'), KeyModifiers::NONE)),
+            Some(Action::Quit)
+        );
+    }
+
+    #[test]
+    fn bad_overrides_name_the_action_and_the_key() {
+        let unknown = BTreeMap::from([("explode".to_string(), vec!["e".to_string()])]);
+        assert_eq!(
+            KeyMap::with_overrides(&unknown).unwrap_err(),
+            "[tui.keys]: unknown action 'explode'"
+        );
+        let bad = BTreeMap::from([("quit".to_string(), vec!["ctrl-1".to_string()])]);
+        assert!(
+            KeyMap::with_overrides(&bad)
+                .unwrap_err()
+                .starts_with("[tui.keys] quit: 'ctrl-1' is not a key")
+        );
+    }
+}

@@ -1,0 +1,186 @@
+//! The runtime: owns the terminal, runs one `tokio::select!` loop over input, results of
+//! effects, the 1 s clock and signals, and draws only when the model changed.
+//!
+//! Effects run as tasks that send a `Msg` back on a channel, so a slow or dead backend never
+//! blocks a key press. The terminal is restored on quit, on error, on SIGTERM/SIGHUP and on
+//! panic.
+
+use super::app::{self, Effect, Model, Msg, Options, Sent};
+use super::theme::Theme;
+use super::view;
+use crate::client::Client;
+use futures_util::StreamExt;
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use ratatui::crossterm::event::{
+    DisableBracketedPaste, EnableBracketedPaste, Event as TermEvent, EventStream,
+};
+use ratatui::crossterm::terminal::{
+    BeginSynchronizedUpdate, EndSynchronizedUpdate, EnterAlternateScreen, LeaveAlternateScreen,
+    disable_raw_mode, enable_raw_mode,
+};
+use ratatui::crossterm::{cursor, execute};
+use std::io::{Stdout, Write, stdout};
+use std::time::Duration;
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::mpsc;
+
+/// Runs the client until the user quits or a signal arrives.
+pub async fn run(client: Client, theme: Theme, options: Options) -> anyhow::Result<()> {
+    install_panic_hook();
+    let mut terminal = enter()?;
+    let result = event_loop(&mut terminal, client, theme, options).await;
+    leave();
+    result
+}
+
+async fn event_loop(
+    terminal: &mut Terminal<CrosstermBackend<Stdout>>,
+    client: Client,
+    theme: Theme,
+    options: Options,
+) -> anyhow::Result<()> {
+    let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
+    let executor = Executor { client, tx };
+    let mut model = Model::new(options, chrono::Utc::now());
+    let size = terminal.size()?;
+    model.size = (size.width, size.height);
+    for effect in app::init(&model) {
+        executor.run(effect);
+    }
+    let mut input = EventStream::new();
+    let mut clock = tokio::time::interval(Duration::from_secs(1));
+    clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut terminate = signal(SignalKind::terminate())?;
+    let mut hangup = signal(SignalKind::hangup())?;
+    loop {
+        if model.dirty {
+            draw(terminal, &model, &theme)?;
+            model.dirty = false;
+        }
+        let msg = tokio::select! {
+            event = input.next() => match event {
+                Some(Ok(event)) => match translate(event) {
+                    Some(msg) => msg,
+                    None => continue,
+                },
+                Some(Err(error)) => return Err(error.into()),
+                None => Msg::Terminate,
+            },
+            Some(msg) = rx.recv() => msg,
+            _ = clock.tick() => Msg::Tick(chrono::Utc::now()),
+            _ = terminate.recv() => Msg::Terminate,
+            _ = hangup.recv() => Msg::Terminate,
+        };
+        for effect in app::update(&mut model, msg) {
+            executor.run(effect);
+        }
+        if model.quit {
+            return Ok(());
+        }
+    }
+}
+
+fn translate(event: TermEvent) -> Option<Msg> {
+    match event {
+        TermEvent::Key(key) => Some(Msg::Key(key)),
+        TermEvent::Paste(text) => Some(Msg::Paste(text)),
+        TermEvent::Resize(width, height) => Some(Msg::Resize(width, height)),
+        _ => None,
+    }
+}
+
+/// One frame, wrapped in synchronized output so the terminal never shows half of it.
+fn draw(
+    terminal: &mut Terminal<CrosstermBackend<Stdout>>,
+    model: &Model,
+    theme: &Theme,
+) -> std::io::Result<()> {
+    execute!(terminal.backend_mut(), BeginSynchronizedUpdate)?;
+    terminal.draw(|frame| view::view(model, theme, frame))?;
+    execute!(terminal.backend_mut(), EndSynchronizedUpdate)?;
+    terminal.backend_mut().flush()
+}
+
+/// Runs effects as tasks that report back with a `Msg`.
+struct Executor {
+    client: Client,
+    tx: mpsc::UnboundedSender<Msg>,
+}
+
+impl Executor {
+    fn run(&self, effect: Effect) {
+        let client = self.client.clone();
+        let tx = self.tx.clone();
+        tokio::spawn(async move {
+            let msg = match effect {
+                Effect::PollFeed { after, wait, delay } => {
+                    tokio::time::sleep(delay).await;
+                    Msg::Feed(client.feed(after, wait).await)
+                }
+                Effect::Backfill(id) => {
+                    let result = client.incident_events(&id, 0, Duration::ZERO).await;
+                    Msg::Backfill(id, result)
+                }
+                Effect::FetchSeverities { delay } => {
+                    tokio::time::sleep(delay).await;
+                    Msg::Severities(client.severities().await)
+                }
+                Effect::FetchIdentity { delay } => {
+                    tokio::time::sleep(delay).await;
+                    Msg::Identity(client.whoami().await)
+                }
+                Effect::Send { outgoing, delay } => {
+                    tokio::time::sleep(delay).await;
+                    let result = match &outgoing.request {
+                        app::outbox::Request::Command { incident, command } => client
+                            .command(incident, command, &outgoing.key, None)
+                            .await
+                            .map(Sent::Command),
+                        app::outbox::Request::Declare(new) => client
+                            .declare(new, &outgoing.key)
+                            .await
+                            .map(|incident| Sent::Declared(Box::new(incident))),
+                    };
+                    Msg::Sent {
+                        key: outgoing.key,
+                        result,
+                    }
+                }
+            };
+            // The loop has ended when the receiver is gone; the result no longer matters.
+            let _ = tx.send(msg);
+        });
+    }
+}
+
+fn enter() -> anyhow::Result<Terminal<CrosstermBackend<Stdout>>> {
+    enable_raw_mode()?;
+    let mut out = stdout();
+    execute!(
+        out,
+        EnterAlternateScreen,
+        EnableBracketedPaste,
+        cursor::Hide
+    )?;
+    Ok(Terminal::new(CrosstermBackend::new(out))?)
+}
+
+/// Gives the terminal back as we found it. Safe to call twice.
+fn leave() {
+    let _ = execute!(
+        stdout(),
+        DisableBracketedPaste,
+        LeaveAlternateScreen,
+        cursor::Show
+    );
+    let _ = disable_raw_mode();
+}
+
+fn install_panic_hook() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        leave();
+        previous(info);
+    }));
+}

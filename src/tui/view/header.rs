@@ -1,0 +1,156 @@
+//! The header: which incident, how bad, where it stands, and how long until the room owes an
+//! update.
+
+use super::text::{hms, safe};
+use crate::domain::{Incident, Status};
+use crate::tui::app::{Link, Model};
+use crate::tui::theme::{Theme, Tone};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+
+/// Amber from this many seconds before an update is due.
+pub const AMBER_SECONDS: i64 = 120;
+
+/// The update countdown and its tone: calm, amber in the last two minutes, red when overdue.
+pub fn update_countdown(model: &Model, incident: &Incident) -> Option<(String, Tone)> {
+    let due = incident.update_due_at(&model.scale)?;
+    let left = due - model.now;
+    Some(if left.num_seconds() < 0 {
+        (format!("UPDATE OVERDUE +{}", hms(left)), Tone::Critical)
+    } else if left.num_seconds() <= AMBER_SECONDS {
+        (format!("update due in {}", hms(left)), Tone::Warning)
+    } else {
+        (format!("next update in {}", hms(left)), Tone::Ok)
+    })
+}
+
+/// Time since the impact began (or since detection when the start is unknown), frozen at
+/// resolution.
+pub fn impact_age(model: &Model, incident: &Incident) -> String {
+    let start = incident.impact_started_at.unwrap_or(incident.detected_at);
+    let end = incident.resolved_at.unwrap_or(model.now);
+    hms(end - start)
+}
+
+pub fn status_tone(status: Status) -> Tone {
+    match status {
+        Status::Triggered => Tone::Critical,
+        Status::Acknowledged | Status::Investigating => Tone::Warning,
+        Status::Mitigated => Tone::Info,
+        Status::Resolved | Status::Closed => Tone::Ok,
+        Status::Cancelled => Tone::Muted,
+    }
+}
+
+/// `INC-3  P1  INVESTIGATING  Checkout API returns 5xx`
+pub fn title_line<'a>(model: &Model, incident: &Incident, theme: &Theme) -> Line<'a> {
+    let rank = model.scale.rank(&incident.severity);
+    Line::from(vec![
+        Span::styled(format!(" {} ", incident.id), theme.bold()),
+        Span::raw(" "),
+        Span::styled(
+            format!(
+                " {} ",
+                crate::sanitize::sanitize(incident.severity.as_str())
+            ),
+            theme.badge(Theme::severity_tone(rank)),
+        ),
+        Span::raw(" "),
+        Span::styled(
+            format!(" {} ", incident.status.as_str().to_uppercase()),
+            theme.badge(status_tone(incident.status)),
+        ),
+        Span::raw("  "),
+        safe(&incident.title, theme.bold()),
+    ])
+}
+
+fn facts_line<'a>(model: &Model, incident: &Incident, theme: &Theme) -> Line<'a> {
+    let sep = || Span::styled(" · ", theme.muted());
+    let mut spans = vec![Span::raw(" ")];
+    if let Some(service) = &incident.service {
+        spans.push(safe(service, theme.fg(Tone::Info)));
+        spans.push(sep());
+    }
+    spans.push(Span::styled("IC ", theme.muted()));
+    match &incident.roles.commander {
+        Some(commander) => spans.push(safe(commander, theme.bold())),
+        None => spans.push(Span::styled("VACANT", theme.fg(Tone::Warning))),
+    }
+    spans.push(sep());
+    spans.push(Span::styled("impact ", theme.muted()));
+    spans.push(Span::raw(impact_age(model, incident)));
+    if let Some((text, tone)) = update_countdown(model, incident) {
+        spans.push(sep());
+        let style = if tone == Tone::Critical {
+            theme.badge(tone)
+        } else {
+            theme.fg(tone)
+        };
+        spans.push(Span::styled(text, style));
+    }
+    spans.extend(others_and_demo(model, incident, theme));
+    Line::from(spans)
+}
+
+fn others_and_demo<'a>(model: &Model, incident: &Incident, theme: &Theme) -> Vec<Span<'a>> {
+    let mut spans = Vec::new();
+    let others = model.incidents.open_count() - usize::from(incident.status.is_open());
+    if others > 0 {
+        spans.push(Span::styled(" · ", theme.muted()));
+        let more = model
+            .keymap
+            .keys_for(crate::tui::keymap::Action::NextIncident);
+        spans.push(Span::styled(
+            format!("{others} other open ({more})"),
+            theme.fg(Tone::Warning),
+        ));
+    }
+    if model.demo {
+        spans.push(Span::raw("  "));
+        spans.push(Span::styled(" DEMO DATA ", theme.badge(Tone::Accent)));
+    }
+    spans
+}
+
+fn no_incident<'a>(model: &Model, theme: &Theme) -> Vec<Line<'a>> {
+    let waiting = match model.link {
+        Link::Connecting => "connecting to the backend…",
+        _ => "no open incidents",
+    };
+    let declare = model.keymap.keys_for(crate::tui::keymap::Action::Declare);
+    let mut second = vec![Span::styled(
+        format!(" press {declare} to declare one"),
+        theme.muted(),
+    )];
+    if model.demo {
+        second.push(Span::raw("  "));
+        second.push(Span::styled(" DEMO DATA ", theme.badge(Tone::Accent)));
+    }
+    vec![
+        Line::from(vec![Span::styled(format!(" {waiting}"), theme.bold())]),
+        Line::from(second),
+    ]
+}
+
+/// The header; `bordered` adds the rule under it on the desk (compact has no room for it).
+pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, bordered: bool) {
+    let lines = match model.current() {
+        Some(tracked) => vec![
+            title_line(model, &tracked.state, theme),
+            facts_line(model, &tracked.state, theme),
+        ],
+        None => no_incident(model, theme),
+    };
+    let mut paragraph = Paragraph::new(lines);
+    if bordered {
+        let block = Block::new()
+            .borders(Borders::BOTTOM)
+            .border_set(theme.border_set())
+            .border_style(theme.muted());
+        paragraph = paragraph.block(block);
+    }
+    frame.render_widget(paragraph, area);
+}

@@ -1,0 +1,129 @@
+//! Drawing: `view(&Model, &Theme, &mut Frame)` only reads the model and draws it.
+//!
+//! Three layouts: the desk (100x30 and up: every pane at once), compact (down to 60x16: the
+//! same information, one pane at a time, switched with tab) and the wall (large header and
+//! countdowns, no key hints). Below the minimum it says so instead of drawing.
+
+mod actions;
+mod big;
+mod header;
+mod overlay;
+mod panels;
+mod roster;
+mod status;
+mod text;
+mod timeline;
+mod wall;
+
+use super::app::{Model, Pane};
+use super::theme::Theme;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+
+/// The smallest terminal the client draws on.
+pub const MIN_SIZE: (u16, u16) = (60, 16);
+/// From here on every pane is on screen at once.
+pub const FULL_SIZE: (u16, u16) = (100, 30);
+
+pub fn view(model: &Model, theme: &Theme, frame: &mut Frame) {
+    let area = frame.area();
+    if area.width < MIN_SIZE.0 || area.height < MIN_SIZE.1 {
+        too_small(theme, frame, area);
+        return;
+    }
+    if model.wall {
+        wall::draw(model, theme, frame, area);
+    } else if area.width >= FULL_SIZE.0 && area.height >= FULL_SIZE.1 {
+        desk(model, theme, frame, area);
+    } else {
+        compact(model, theme, frame, area);
+    }
+    overlay::draw(model, theme, frame, area);
+}
+
+fn too_small(theme: &Theme, frame: &mut Frame, area: Rect) {
+    let message = vec![
+        Line::styled("Terminal too small", theme.bold()),
+        Line::raw(format!(
+            "warroom needs at least {}x{}; this one is {}x{}.",
+            MIN_SIZE.0, MIN_SIZE.1, area.width, area.height
+        )),
+    ];
+    frame.render_widget(Paragraph::new(message).wrap(Wrap { trim: true }), area);
+}
+
+fn desk(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let [header_area, panels_area, body, status_area, hints_area] = Layout::vertical([
+        Constraint::Length(3),
+        Constraint::Percentage(40),
+        Constraint::Fill(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    header::draw(model, theme, frame, header_area, true);
+    panels::draw(model, theme, frame, panels_area);
+    let [timeline_area, side] =
+        Layout::horizontal([Constraint::Percentage(58), Constraint::Fill(1)]).areas(body);
+    let roster_height = roster::height(model).min(side.height / 2);
+    let [roster_area, actions_area] =
+        Layout::vertical([Constraint::Length(roster_height), Constraint::Fill(1)]).areas(side);
+    timeline::draw(model, theme, frame, timeline_area);
+    roster::draw(model, theme, frame, roster_area);
+    actions::draw(model, theme, frame, actions_area);
+    status::draw_status(model, theme, frame, status_area);
+    status::draw_hints(model, theme, frame, hints_area);
+}
+
+fn compact(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let [header_area, tabs_area, body, status_area, hints_area] = Layout::vertical([
+        Constraint::Length(2),
+        Constraint::Length(1),
+        Constraint::Fill(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    header::draw(model, theme, frame, header_area, false);
+    let mut tabs = vec![Span::raw(" ")];
+    for pane in Pane::ORDER {
+        let style = if pane == model.focus {
+            theme.selected()
+        } else {
+            theme.muted()
+        };
+        tabs.push(Span::styled(format!(" {} ", pane.title()), style));
+        tabs.push(Span::raw(" "));
+    }
+    let key = model.keymap.keys_for(super::keymap::Action::Focus);
+    tabs.push(Span::styled(format!("({key} switches)"), theme.muted()));
+    frame.render_widget(Line::from(tabs), tabs_area);
+    match model.focus {
+        Pane::Panels => panels::draw(model, theme, frame, body),
+        Pane::Timeline => timeline::draw(model, theme, frame, body),
+        Pane::Actions => actions::draw(model, theme, frame, body),
+        Pane::Roster => roster::draw(model, theme, frame, body),
+    }
+    status::draw_status(model, theme, frame, status_area);
+    status::draw_hints(model, theme, frame, hints_area);
+}
+
+/// A bordered pane whose title says when it has the focus.
+fn pane_block<'a>(title: String, focused: bool, theme: &Theme) -> Block<'a> {
+    let title_style = if focused {
+        theme.bold().patch(theme.fg(super::theme::Tone::Accent))
+    } else {
+        theme.bold()
+    };
+    Block::new()
+        .borders(Borders::ALL)
+        .border_set(theme.border_set())
+        .border_style(if focused {
+            theme.fg(super::theme::Tone::Accent)
+        } else {
+            theme.muted()
+        })
+        .title(Span::styled(format!(" {title} "), title_style))
+}

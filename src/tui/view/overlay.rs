@@ -1,0 +1,233 @@
+//! What sits on top of the panes: help, confirmations, the severity picker, forms, and the
+//! `:` and `/` lines.
+
+use super::text::fit;
+use crate::tui::app::form::{FieldValue, Form};
+use crate::tui::app::{Model, Overlay};
+use crate::tui::keymap::Action;
+use crate::tui::theme::{Theme, Tone};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use tui_input::Input;
+
+pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
+    match &model.overlay {
+        Overlay::None => {}
+        Overlay::Help => help(model, theme, frame, area),
+        Overlay::Confirm(confirm) => {
+            let lines = vec![
+                Line::styled(confirm.prompt.clone(), theme.bold()),
+                Line::raw(""),
+                Line::from(vec![
+                    Span::styled(" y ", theme.badge(Tone::Ok)),
+                    Span::raw(" confirm    "),
+                    Span::styled(" n ", theme.badge(Tone::Muted)),
+                    Span::raw(" cancel"),
+                ]),
+            ];
+            popup(frame, area, theme, "Confirm", lines, 60, 5);
+        }
+        Overlay::Severity(picker) => {
+            let lines = model
+                .scale
+                .levels()
+                .iter()
+                .enumerate()
+                .map(|(i, level)| {
+                    let line = Line::from(vec![
+                        Span::styled(
+                            format!(" {} ", level.name),
+                            theme.badge(Theme::severity_tone(i)),
+                        ),
+                        Span::raw(format!(
+                            " {}  (update every {} min)",
+                            level.description, level.update_every_minutes
+                        )),
+                    ]);
+                    if i == picker.selected {
+                        line.style(theme.selected())
+                    } else {
+                        line
+                    }
+                })
+                .collect::<Vec<_>>();
+            let height = lines.len() as u16 + 2;
+            popup(
+                frame,
+                area,
+                theme,
+                "Severity (enter picks, esc cancels)",
+                lines,
+                64,
+                height,
+            );
+        }
+        Overlay::Form(form) => draw_form(form, theme, frame, area),
+        Overlay::CommandLine(input) => input_line(frame, area, theme, ":", input),
+        Overlay::Filter(input) => input_line(frame, area, theme, "/", input),
+    }
+}
+
+fn help(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let entries: Vec<Line> = Action::ALL
+        .iter()
+        .filter(|action| !(model.wall && action.mutates()))
+        .map(|&action| {
+            Line::from(vec![
+                Span::styled(
+                    format!(" {:<10}", model.keymap.keys_for(action)),
+                    theme.bold().patch(theme.fg(Tone::Accent)),
+                ),
+                Span::raw(fit(action.describe(), 26)),
+            ])
+        })
+        .collect();
+    // Two columns when one would not fit: the whole list stays readable at 80x24.
+    let rows = usize::from(area.height.saturating_sub(5)).max(1);
+    let columns = if entries.len() > rows { 2 } else { 1 };
+    let per_column = entries.len().div_ceil(columns);
+    let mut lines: Vec<Line> = (0..per_column)
+        .map(|row| {
+            let mut spans = Vec::new();
+            for column in 0..columns {
+                if let Some(entry) = entries.get(column * per_column + row) {
+                    let width = entry.width();
+                    spans.extend(entry.spans.iter().cloned());
+                    spans.push(Span::raw(" ".repeat(38usize.saturating_sub(width))));
+                }
+            }
+            Line::from(spans)
+        })
+        .collect();
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(
+        " Times are UTC. Remap keys in [tui.keys] of the config. Any key closes.",
+        theme.muted(),
+    ));
+    let height = lines.len() as u16 + 2;
+    popup(frame, area, theme, "Keys", lines, 78, height);
+}
+
+fn draw_form(form: &Form, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let width = area.width.min(76);
+    let label_width = 14usize;
+    let mut lines = Vec::new();
+    let mut cursor = None;
+    for (i, field) in form.fields.iter().enumerate() {
+        let focused = i == form.focus;
+        let label_style = if focused {
+            theme.bold().patch(theme.fg(Tone::Accent))
+        } else {
+            theme.muted()
+        };
+        let mut spans = vec![Span::styled(
+            format!("{:<label_width$}", field.label),
+            label_style,
+        )];
+        let value_width = usize::from(width).saturating_sub(label_width + 4);
+        match &field.value {
+            FieldValue::Text(input) => {
+                let scroll = input.visual_scroll(value_width);
+                let shown: String = input
+                    .value()
+                    .chars()
+                    .skip(scroll)
+                    .take(value_width)
+                    .collect();
+                spans.push(Span::styled(
+                    shown,
+                    if focused {
+                        theme.selected()
+                    } else {
+                        ratatui::style::Style::new()
+                    },
+                ));
+                if focused {
+                    let x = (input.visual_cursor().max(scroll) - scroll) as u16;
+                    cursor = Some((label_width as u16 + x, i as u16));
+                }
+            }
+            FieldValue::Choice { options, selected } => {
+                for (j, option) in options.iter().enumerate() {
+                    let style = if j == *selected {
+                        theme.selected()
+                    } else {
+                        theme.muted()
+                    };
+                    spans.push(Span::styled(format!(" {option} "), style));
+                }
+            }
+        }
+        lines.push(Line::from(spans));
+    }
+    let hint = form.fields[form.focus].hint;
+    lines.push(Line::raw(""));
+    match &form.error {
+        Some(error) => lines.push(Line::styled(
+            fit(error, usize::from(width) - 4),
+            theme.fg(Tone::Critical),
+        )),
+        None => lines.push(Line::styled(
+            fit(hint, usize::from(width) - 4),
+            theme.muted(),
+        )),
+    }
+    lines.push(Line::styled(
+        "enter sends · tab next field · esc cancels",
+        theme.muted(),
+    ));
+    let height = lines.len() as u16 + 2;
+    let inner = popup(frame, area, theme, form.kind.title(), lines, width, height);
+    if let Some((x, y)) = cursor {
+        frame.set_cursor_position((inner.x + x, inner.y + y));
+    }
+}
+
+fn input_line(frame: &mut Frame, area: Rect, theme: &Theme, prompt: &str, input: &Input) {
+    let line_area = Rect::new(area.x, area.bottom().saturating_sub(1), area.width, 1);
+    let width = usize::from(area.width).saturating_sub(2);
+    let scroll = input.visual_scroll(width);
+    let shown: String = input.value().chars().skip(scroll).collect();
+    frame.render_widget(Clear, line_area);
+    frame.render_widget(
+        Line::from(vec![
+            Span::styled(prompt.to_string(), theme.bold()),
+            Span::raw(shown),
+        ]),
+        line_area,
+    );
+    let x = (input.visual_cursor().max(scroll) - scroll) as u16 + 1;
+    frame.set_cursor_position((line_area.x + x, line_area.y));
+}
+
+/// A bordered box in the middle of `area`; returns its inner area.
+fn popup(
+    frame: &mut Frame,
+    area: Rect,
+    theme: &Theme,
+    title: &str,
+    lines: Vec<Line>,
+    width: u16,
+    height: u16,
+) -> Rect {
+    let rect = area.centered(
+        Constraint::Length(width.min(area.width)),
+        Constraint::Length(height.min(area.height)),
+    );
+    let block = Block::new()
+        .borders(Borders::ALL)
+        .border_set(theme.border_set())
+        .border_style(theme.fg(Tone::Accent))
+        .title(Span::styled(format!(" {title} "), theme.bold()));
+    let inner = block.inner(rect);
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        rect,
+    );
+    inner
+}

@@ -1,0 +1,59 @@
+//! The roster: every role, with the vacant ones flagged.
+
+use super::pane_block;
+use super::text::safe;
+use crate::domain::Role;
+use crate::tui::app::{Model, Pane};
+use crate::tui::theme::{Theme, Tone};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+/// Rows the roster wants, borders included: one per role, one more per extra engineer.
+pub fn height(model: &Model) -> u16 {
+    let engineers = model.current().map_or(0, |t| t.state.roles.engineers.len());
+    (Role::ALL.len() + engineers.saturating_sub(1) + 2) as u16
+}
+
+pub fn lines<'a>(model: &Model, theme: &Theme) -> Vec<Line<'a>> {
+    let Some(tracked) = model.current() else {
+        return vec![];
+    };
+    let roles = &tracked.state.roles;
+    let label = |role: Role| Span::styled(format!("{:<20}", role.title()), theme.muted());
+    let vacant = || Span::styled("VACANT", theme.fg(Tone::Warning));
+    let mut lines = Vec::new();
+    for role in Role::ALL {
+        if role == Role::Engineer {
+            if roles.engineers.is_empty() {
+                lines.push(Line::from(vec![label(role), vacant()]));
+            }
+            for (i, engineer) in roles.engineers.iter().enumerate() {
+                let mut spans = if i == 0 {
+                    vec![label(role)]
+                } else {
+                    vec![Span::raw(" ".repeat(20))]
+                };
+                spans.push(safe(&engineer.person, theme.bold()));
+                if !engineer.focus.is_empty() {
+                    spans.push(Span::styled(" — ", theme.muted()));
+                    spans.push(safe(&engineer.focus, theme.fg(Tone::Info)));
+                }
+                lines.push(Line::from(spans));
+            }
+        } else {
+            let holder = match roles.holder(role) {
+                Some(person) => safe(person, theme.bold()),
+                None => vacant(),
+            };
+            lines.push(Line::from(vec![label(role), holder]));
+        }
+    }
+    lines
+}
+
+pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let block = pane_block("Roster".into(), model.focus == Pane::Roster, theme);
+    frame.render_widget(Paragraph::new(lines(model, theme)).block(block), area);
+}

@@ -1,0 +1,147 @@
+//! The bottom lines: what happened to the last command, the link, and the keys.
+
+use super::text::clock;
+use crate::tui::app::{Link, Model};
+use crate::tui::keymap::Action;
+use crate::tui::theme::{Theme, Tone};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+
+/// The link as words: shown on the status line and, on the wall, as a banner.
+pub fn link_text(model: &Model, theme: &Theme) -> Span<'static> {
+    match model.link {
+        Link::Connecting => Span::styled("connecting…", theme.fg(Tone::Warning)),
+        Link::Live => Span::styled(
+            format!("{} live", theme.glyph("●", "*")),
+            theme.fg(Tone::Ok),
+        ),
+        Link::Down { since } => Span::styled(
+            format!("disconnected since {}", clock(since)),
+            theme.badge(Tone::Critical),
+        ),
+    }
+}
+
+pub fn draw_status(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let mut right = vec![link_text(model, theme)];
+    if let Some(identity) = &model.identity {
+        right.push(Span::styled(
+            format!(
+                " {} ({}) ",
+                crate::sanitize::sanitize(&identity.person),
+                identity.role
+            ),
+            theme.muted(),
+        ));
+    }
+    let right = Line::from(right).right_aligned();
+    let right_width = right.width() as u16;
+    let [left_area, right_area] =
+        Layout::horizontal([Constraint::Fill(1), Constraint::Length(right_width + 1)]).areas(area);
+    frame.render_widget(left_line(model, theme), left_area);
+    frame.render_widget(right, right_area);
+}
+
+fn left_line<'a>(model: &Model, theme: &Theme) -> Line<'a> {
+    if let Some(pending) = model.outbox.items.first() {
+        let more = match model.outbox.items.len() {
+            1 => String::new(),
+            n => format!(" (+{} more)", n - 1),
+        };
+        let text = match &pending.last_error {
+            Some(_) => format!(
+                " {} pending, retrying: {}{more}",
+                theme.glyph("⟳", "~"),
+                pending.summary
+            ),
+            None => format!(
+                " {} sending: {}{more}",
+                theme.glyph("⟳", "~"),
+                pending.summary
+            ),
+        };
+        let tone = if pending.last_error.is_some() {
+            Tone::Warning
+        } else {
+            Tone::Info
+        };
+        return Line::styled(
+            crate::sanitize::sanitize(&text).into_owned(),
+            theme.fg(tone),
+        );
+    }
+    match &model.notice {
+        Some(notice) if notice.error => Line::styled(
+            format!(" {}", crate::sanitize::sanitize(&notice.text)),
+            theme.fg(Tone::Critical),
+        ),
+        Some(notice) => Line::styled(
+            format!(" {}", crate::sanitize::sanitize(&notice.text)),
+            theme.fg(Tone::Ok),
+        ),
+        None => Line::raw(""),
+    }
+}
+
+/// The keys a commander needs most, in order, until the line is full.
+const HINTS: [(Action, &str); 16] = [
+    (Action::Acknowledge, "ack"),
+    (Action::Investigate, "investigate"),
+    (Action::Mitigate, "mitigate"),
+    (Action::Resolve, "resolve"),
+    (Action::Severity, "severity"),
+    (Action::Role, "role"),
+    (Action::Note, "note"),
+    (Action::Decision, "decision"),
+    (Action::NewAction, "action"),
+    (Action::ToggleAction, "done"),
+    (Action::Declare, "declare"),
+    (Action::NextIncident, "next"),
+    (Action::Focus, "focus"),
+    (Action::Filter, "filter"),
+    (Action::CommandLine, "cmd"),
+    (Action::Close, "close"),
+];
+
+pub fn draw_hints(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let mut spans = Vec::new();
+    let mut width = 0usize;
+    // Help and quit always fit: they are reserved first.
+    let primary = |action| {
+        model
+            .keymap
+            .primary(action)
+            .map(|k| k.to_string())
+            .unwrap_or_default()
+    };
+    let help = format!(
+        "{} help  {} quit",
+        primary(Action::Help),
+        primary(Action::Quit)
+    );
+    let budget = usize::from(area.width).saturating_sub(help.len() + 1);
+    for (action, label) in HINTS {
+        let Some(key) = model.keymap.primary(action) else {
+            continue;
+        };
+        let key = key.to_string();
+        let entry_width = key.chars().count() + label.len() + 3;
+        if width + entry_width > budget {
+            break;
+        }
+        width += entry_width;
+        spans.push(Span::styled(
+            format!(" {key}"),
+            theme.bold().patch(theme.fg(Tone::Accent)),
+        ));
+        spans.push(Span::styled(format!(" {label} "), theme.muted()));
+    }
+    let [left, right] = Layout::horizontal([
+        Constraint::Fill(1),
+        Constraint::Length(help.len() as u16 + 1),
+    ])
+    .areas(area);
+    frame.render_widget(Line::from(spans), left);
+    frame.render_widget(Line::styled(help, theme.muted()).right_aligned(), right);
+}

@@ -1,0 +1,48 @@
+//! Small formatting helpers every pane shares.
+
+use crate::domain::Timestamp;
+use crate::sanitize::sanitize;
+use ratatui::style::Style;
+use ratatui::text::Span;
+
+/// Network text made safe to draw.
+pub fn safe<'a>(text: &str, style: Style) -> Span<'a> {
+    Span::styled(sanitize(text).into_owned(), style)
+}
+
+/// `14:03:12`, UTC like every time on screen.
+pub fn clock(at: Timestamp) -> String {
+    at.format("%H:%M:%S").to_string()
+}
+
+/// `2026-11-25 14:03:12`
+pub fn date_time(at: Timestamp) -> String {
+    at.format("%Y-%m-%d %H:%M:%S").to_string()
+}
+
+/// `12:34` under an hour, `1:02:03` over, `2d 01:02:03` over a day: a countdown or an age.
+pub fn hms(duration: chrono::Duration) -> String {
+    let total = duration.num_seconds().abs();
+    let (days, hours, minutes, seconds) = (
+        total / 86_400,
+        total % 86_400 / 3600,
+        total % 3600 / 60,
+        total % 60,
+    );
+    match (days, hours) {
+        (0, 0) => format!("{minutes:02}:{seconds:02}"),
+        (0, _) => format!("{hours}:{minutes:02}:{seconds:02}"),
+        _ => format!("{days}d {hours:02}:{minutes:02}:{seconds:02}"),
+    }
+}
+
+/// Cuts text to `width` columns with an ellipsis, counting characters (titles are sanitised
+/// first, and wide characters only make the cut a little early).
+pub fn fit(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_string();
+    }
+    let mut cut: String = text.chars().take(width.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
