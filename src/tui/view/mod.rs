@@ -41,6 +41,33 @@ pub fn view(model: &Model, theme: &Theme, frame: &mut Frame) {
         compact(model, theme, frame, area);
     }
     overlay::draw(model, theme, frame, area);
+    if theme.ascii {
+        asciify(frame.buffer_mut());
+    }
+}
+
+/// The last word on ASCII mode: whatever a pane, a title or a timeline entry drew, every cell
+/// leaves here as ASCII, so a terminal without UTF-8 never receives a byte it cannot show.
+fn asciify(buffer: &mut ratatui::buffer::Buffer) {
+    for cell in buffer.content.iter_mut() {
+        if cell.symbol().is_ascii() {
+            continue;
+        }
+        let ascii = match cell.symbol().chars().next().unwrap_or(' ') {
+            '→' | '▶' | '»' => ">",
+            '←' | '◀' | '«' => "<",
+            '—' | '–' | '─' | '━' => "-",
+            '│' | '┃' => "|",
+            '┌' | '┐' | '└' | '┘' | '├' | '┤' | '┬' | '┴' | '┼' => "+",
+            '·' | '•' | '…' => ".",
+            '●' => "*",
+            '█' | '▀' | '▄' => "#",
+            '✓' => "x",
+            '⟳' => "~",
+            _ => "?",
+        };
+        cell.set_symbol(ascii);
+    }
 }
 
 fn too_small(theme: &Theme, frame: &mut Frame, area: Rect) {

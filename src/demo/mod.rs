@@ -1,0 +1,3 @@
+//! `warroom demo`: the embedded default.
+
+pub mod scenario;

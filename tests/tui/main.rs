@@ -1,0 +1,5 @@
+//! The TUI: `update()` driven with plain messages, and the screen drawn on a `TestBackend`.
+
+mod fixture;
+mod snapshots;
+mod update;

@@ -1,0 +1,130 @@
+//! The whole screen on a `TestBackend` at a fixed clock, as insta snapshots.
+
+use super::fixture::{draw, model, model_with, theme};
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::style::Color;
+use warroom::domain::AccessRole;
+use warroom::tui::app::{Model, Msg, Pane, update};
+use warroom::tui::theme::{ColorMode, Theme};
+
+fn snapshot(name: &str, model: &Model, theme: &Theme, width: u16, height: u16) -> TestBackend {
+    let terminal = draw(model, theme, width, height);
+    insta::assert_snapshot!(name, terminal.backend());
+    terminal.backend().clone()
+}
+
+fn keys(model: &mut Model, keys: &str) {
+    for c in keys.chars() {
+        let code = match c {
+            '\t' => KeyCode::Tab,
+            c => KeyCode::Char(c),
+        };
+        update(model, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+    }
+}
+
+#[test]
+fn desk_at_120x40() {
+    snapshot("desk_120x40", &model(), &theme(), 120, 40);
+}
+
+#[test]
+fn desk_at_200x50() {
+    snapshot("desk_200x50", &model(), &theme(), 200, 50);
+}
+
+#[test]
+fn compact_at_80x24_shows_one_pane_per_tab() {
+    let mut model = model();
+    snapshot("compact_80x24_timeline", &model, &theme(), 80, 24);
+    model.focus = Pane::Actions;
+    snapshot("compact_80x24_actions", &model, &theme(), 80, 24);
+    model.focus = Pane::Roster;
+    snapshot("compact_80x24_roster", &model, &theme(), 80, 24);
+}
+
+#[test]
+fn wall_at_200x50() {
+    snapshot(
+        "wall_200x50",
+        &model_with(true, AccessRole::Viewer),
+        &theme(),
+        200,
+        50,
+    );
+}
+
+#[test]
+fn below_the_minimum_it_says_so() {
+    snapshot("too_small_50x12", &model(), &theme(), 50, 12);
+}
+
+#[test]
+fn without_colour_no_cell_carries_a_colour() {
+    let theme = Theme::new(ColorMode::None, false);
+    let backend = snapshot("desk_120x40_no_colour", &model(), &theme, 120, 40);
+    for cell in backend.buffer().content() {
+        assert_eq!((cell.fg, cell.bg), (Color::Reset, Color::Reset), "{cell:?}");
+    }
+    // The same screen in colour does use colour: the check above can fail.
+    let coloured = draw(&model(), &super::fixture::theme(), 120, 40);
+    assert!(
+        coloured
+            .backend()
+            .buffer()
+            .content()
+            .iter()
+            .any(|c| c.fg != Color::Reset)
+    );
+}
+
+#[test]
+fn ascii_mode_draws_only_ascii() {
+    let theme = Theme::new(ColorMode::None, true);
+    for (name, model, width, height) in [
+        ("desk_120x40_ascii", model(), 120, 40),
+        (
+            "wall_120x40_ascii",
+            model_with(true, AccessRole::Viewer),
+            120,
+            40,
+        ),
+    ] {
+        let backend = snapshot(name, &model, &theme, width, height);
+        for cell in backend.buffer().content() {
+            assert!(
+                cell.symbol().is_ascii(),
+                "{name}: {:?} is not ASCII",
+                cell.symbol()
+            );
+        }
+    }
+}
+
+#[test]
+fn help_overlay() {
+    let mut model = model();
+    keys(&mut model, "?");
+    snapshot("help_80x24", &model, &theme(), 80, 24);
+    snapshot("help_120x40", &model, &theme(), 120, 40);
+}
+
+#[test]
+fn every_form_open() {
+    for (name, typed) in [
+        ("form_note", "nrolled back lb-2"),
+        ("form_decision", "d"),
+        ("form_action", "tpage the DB team\terin\t15m"),
+        ("form_declare", "DPayments down"),
+        ("form_role", "ofrank"),
+        ("form_severity", "s"),
+        ("form_confirm_resolve", "r"),
+        ("form_command_line", ":sev P0"),
+        ("form_filter", "/lb-2"),
+    ] {
+        let mut model = model();
+        keys(&mut model, typed);
+        snapshot(name, &model, &theme(), 120, 40);
+    }
+}

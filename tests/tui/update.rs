@@ -1,0 +1,556 @@
+//! `update()` for every key binding and each kind of server rejection.
+
+use super::fixture::{self, model, model_with, now, sent};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use std::time::Duration;
+use warroom::client::{ClientError, CommandAccepted};
+use warroom::domain::*;
+use warroom::tui::app::outbox::Request;
+use warroom::tui::app::{Effect, Link, Model, Msg, Overlay, Pane, Sent, update};
+
+fn key(code: KeyCode) -> Msg {
+    let modifiers = match code {
+        KeyCode::Char(c) if c.is_ascii_uppercase() => KeyModifiers::SHIFT,
+        _ => KeyModifiers::NONE,
+    };
+    Msg::Key(KeyEvent::new(code, modifiers))
+}
+
+fn press(model: &mut Model, c: char) -> Vec<Effect> {
+    update(model, key(KeyCode::Char(c)))
+}
+
+fn type_text(model: &mut Model, text: &str) {
+    for c in text.chars() {
+        assert!(update(model, key(KeyCode::Char(c))).is_empty());
+    }
+}
+
+fn inc(n: u64) -> IncidentId {
+    IncidentId::from_number(n)
+}
+
+#[test]
+fn the_fixture_follows_the_most_severe_open_incident() {
+    let model = model();
+    assert_eq!(model.selected, Some(inc(1)));
+    assert_eq!(model.link, Link::Live);
+    assert_eq!(model.incidents.open_count(), 2);
+}
+
+#[test]
+fn lifecycle_keys_send_transitions_at_once() {
+    for (c, to) in [
+        ('a', Status::Acknowledged),
+        ('i', Status::Investigating),
+        ('m', Status::Mitigated),
+    ] {
+        let mut model = model();
+        let effects = press(&mut model, c);
+        assert_eq!(
+            sent(&effects),
+            Some((&inc(1), &Command::Transition { to })),
+            "key {c}"
+        );
+        assert_eq!(model.outbox.items.len(), 1);
+    }
+}
+
+#[test]
+fn resolve_close_and_cancel_ask_first() {
+    for (c, to) in [
+        ('r', Status::Resolved),
+        ('C', Status::Closed),
+        ('X', Status::Cancelled),
+    ] {
+        let mut model = model();
+        assert!(press(&mut model, c).is_empty());
+        assert!(matches!(model.overlay, Overlay::Confirm(_)), "key {c}");
+        // Anything but yes or no leaves the question open; no sends nothing.
+        assert!(press(&mut model, 'z').is_empty());
+        assert!(matches!(model.overlay, Overlay::Confirm(_)));
+        assert!(press(&mut model, 'n').is_empty());
+        assert!(matches!(model.overlay, Overlay::None));
+        press(&mut model, c);
+        let effects = press(&mut model, 'y');
+        assert_eq!(
+            sent(&effects),
+            Some((&inc(1), &Command::Transition { to })),
+            "key {c}"
+        );
+    }
+}
+
+#[test]
+fn severity_picker_sends_the_chosen_level() {
+    let mut model = model();
+    press(&mut model, 's');
+    assert!(matches!(model.overlay, Overlay::Severity(_)));
+    update(&mut model, key(KeyCode::Up));
+    let effects = update(&mut model, key(KeyCode::Enter));
+    let severity = Severity::new("P0");
+    assert_eq!(
+        sent(&effects),
+        Some((&inc(1), &Command::SetSeverity { severity }))
+    );
+    // A digit picks directly.
+    press(&mut model, 's');
+    let effects = press(&mut model, '2');
+    let severity = Severity::new("P2");
+    assert_eq!(
+        sent(&effects),
+        Some((&inc(1), &Command::SetSeverity { severity }))
+    );
+}
+
+#[test]
+fn note_and_decision_forms_send_their_kind() {
+    for (c, kind) in [('n', NoteKind::Note), ('d', NoteKind::Decision)] {
+        let mut model = model();
+        press(&mut model, c);
+        type_text(&mut model, "rolled back lb-2");
+        let effects = update(&mut model, key(KeyCode::Enter));
+        let text = "rolled back lb-2".to_string();
+        assert_eq!(
+            sent(&effects),
+            Some((&inc(1), &Command::AddNote { kind, text }))
+        );
+    }
+    // The kind switches with left/right on its field: a note becomes an internal update.
+    let mut model = model();
+    press(&mut model, 'n');
+    update(&mut model, key(KeyCode::BackTab));
+    update(&mut model, key(KeyCode::Right));
+    update(&mut model, key(KeyCode::Tab));
+    type_text(&mut model, "all good");
+    let effects = update(&mut model, key(KeyCode::Enter));
+    assert!(matches!(
+        sent(&effects),
+        Some((
+            _,
+            Command::AddNote {
+                kind: NoteKind::Update,
+                ..
+            }
+        ))
+    ));
+}
+
+#[test]
+fn an_empty_form_is_not_sent_and_says_why() {
+    let mut model = model();
+    press(&mut model, 'n');
+    assert!(update(&mut model, key(KeyCode::Enter)).is_empty());
+    let Overlay::Form(form) = &model.overlay else {
+        panic!("the form stays open")
+    };
+    assert_eq!(form.error.as_deref(), Some("text is empty"));
+    update(&mut model, key(KeyCode::Esc));
+    assert!(matches!(model.overlay, Overlay::None));
+    assert!(model.outbox.items.is_empty());
+}
+
+#[test]
+fn action_form_sends_text_owner_and_time_box() {
+    let mut model = model();
+    press(&mut model, 't');
+    type_text(&mut model, "page the DB team");
+    update(&mut model, key(KeyCode::Tab));
+    type_text(&mut model, "erin");
+    update(&mut model, key(KeyCode::Tab));
+    type_text(&mut model, "15m");
+    let effects = update(&mut model, key(KeyCode::Enter));
+    let expected = Command::AddAction {
+        text: "page the DB team".into(),
+        owner: Some("erin".into()),
+        due_at: None,
+        due_in: Some(900),
+    };
+    assert_eq!(sent(&effects), Some((&inc(1), &expected)));
+}
+
+#[test]
+fn role_form_assigns_and_relieves() {
+    let mut model = model();
+    press(&mut model, 'o');
+    type_text(&mut model, "frank");
+    let effects = update(&mut model, key(KeyCode::Enter));
+    let expected = Command::AssignRole {
+        role: Role::Commander,
+        person: "frank".into(),
+        focus: None,
+        brief: None,
+    };
+    assert_eq!(sent(&effects), Some((&inc(1), &expected)));
+
+    press(&mut model, 'o');
+    update(&mut model, key(KeyCode::Up)); // Role
+    update(&mut model, key(KeyCode::Right)); // engineer
+    update(&mut model, key(KeyCode::Up)); // Do
+    update(&mut model, key(KeyCode::Right)); // relieve
+    update(&mut model, key(KeyCode::Down));
+    update(&mut model, key(KeyCode::Down));
+    type_text(&mut model, "bob");
+    let effects = update(&mut model, key(KeyCode::Enter));
+    let expected = Command::RelieveRole {
+        role: Role::Engineer,
+        person: Some("bob".into()),
+    };
+    assert_eq!(sent(&effects), Some((&inc(1), &expected)));
+}
+
+#[test]
+fn space_toggles_the_selected_action_item() {
+    let mut model = model();
+    model.focus = Pane::Actions;
+    update(&mut model, key(KeyCode::Down));
+    assert_eq!(model.action_cursor, 1);
+    let effects = press(&mut model, ' ');
+    assert_eq!(
+        sent(&effects),
+        Some((&inc(1), &Command::CompleteAction { action: 2 }))
+    );
+}
+
+#[test]
+fn space_reopens_a_done_item() {
+    let mut model = model();
+    let done = Event {
+        seq: 100,
+        incident: inc(1),
+        at: now(),
+        actor: "bob".into(),
+        kind: EventKind::ActionCompleted { action: 1 },
+    };
+    update(&mut model, Msg::Feed(Ok(vec![done])));
+    let effects = press(&mut model, ' ');
+    assert_eq!(
+        sent(&effects),
+        Some((&inc(1), &Command::ReopenAction { action: 1 }))
+    );
+}
+
+#[test]
+fn declare_form_sends_a_declaration_and_selects_the_new_incident() {
+    let mut model = model();
+    press(&mut model, 'D');
+    type_text(&mut model, "Payments down");
+    update(&mut model, key(KeyCode::Tab));
+    update(&mut model, key(KeyCode::Left)); // P1 -> P0
+    let effects = update(&mut model, key(KeyCode::Enter));
+    let [Effect::Send { outgoing, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    let Request::Declare(new) = &outgoing.request else {
+        panic!("a declaration")
+    };
+    assert_eq!(
+        (new.title.as_str(), new.severity.as_str()),
+        ("Payments down", "P0")
+    );
+    let mut declared = Incident::blank(inc(3));
+    declared.title = "Payments down".into();
+    let key = outgoing.key.clone();
+    update(
+        &mut model,
+        Msg::Sent {
+            key,
+            result: Ok(Sent::Declared(Box::new(declared))),
+        },
+    );
+    assert_eq!(model.selected, Some(inc(3)));
+    assert!(model.outbox.items.is_empty());
+}
+
+#[test]
+fn incident_keys_cycle_and_stop_following() {
+    let mut model = model();
+    press(&mut model, ']');
+    assert_eq!(model.selected, Some(inc(2)));
+    assert!(!model.follow);
+    press(&mut model, ']');
+    assert_eq!(model.selected, Some(inc(1)));
+    press(&mut model, '[');
+    assert_eq!(model.selected, Some(inc(2)));
+}
+
+#[test]
+fn tab_cycles_the_focus() {
+    let mut model = model();
+    let mut seen = vec![model.focus];
+    for _ in 0..4 {
+        update(&mut model, key(KeyCode::Tab));
+        seen.push(model.focus);
+    }
+    assert_eq!(
+        seen,
+        [
+            Pane::Timeline,
+            Pane::Actions,
+            Pane::Roster,
+            Pane::Panels,
+            Pane::Timeline
+        ]
+    );
+}
+
+#[test]
+fn filter_narrows_the_timeline_and_escape_clears_it() {
+    let mut model = model();
+    press(&mut model, '/');
+    type_text(&mut model, "lb-2");
+    assert_eq!(model.timeline_filter, "lb-2");
+    update(&mut model, key(KeyCode::Enter));
+    assert!(matches!(model.overlay, Overlay::None));
+    assert_eq!(model.timeline_filter, "lb-2", "enter keeps the filter");
+    press(&mut model, '/');
+    update(&mut model, key(KeyCode::Esc));
+    assert_eq!(model.timeline_filter, "");
+}
+
+#[test]
+fn command_line_runs_typed_commands_and_reports_mistakes() {
+    let mut model = model();
+    press(&mut model, ':');
+    type_text(&mut model, "sev P0");
+    let effects = update(&mut model, key(KeyCode::Enter));
+    let severity = Severity::new("P0");
+    assert_eq!(
+        sent(&effects),
+        Some((&inc(1), &Command::SetSeverity { severity }))
+    );
+    press(&mut model, ':');
+    type_text(&mut model, "launch rockets");
+    assert!(update(&mut model, key(KeyCode::Enter)).is_empty());
+    let notice = model.notice.as_ref().unwrap();
+    assert!(notice.error && notice.text.contains("unknown command ':launch'"));
+    press(&mut model, ':');
+    type_text(&mut model, "go INC-2");
+    update(&mut model, key(KeyCode::Enter));
+    assert_eq!(model.selected, Some(inc(2)));
+}
+
+#[test]
+fn help_opens_and_any_key_closes_it() {
+    let mut model = model();
+    press(&mut model, '?');
+    assert!(matches!(model.overlay, Overlay::Help));
+    assert!(
+        press(&mut model, 'a').is_empty(),
+        "the key closes help, it does not acknowledge"
+    );
+    assert!(matches!(model.overlay, Overlay::None));
+}
+
+#[test]
+fn q_and_ctrl_c_quit() {
+    let mut model = model();
+    press(&mut model, 'q');
+    assert!(model.quit);
+    let mut model = fixture::model();
+    update(
+        &mut model,
+        Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+    );
+    assert!(model.quit);
+}
+
+#[test]
+fn arrows_scroll_the_timeline_and_page_keys_jump() {
+    let mut model = model();
+    update(&mut model, key(KeyCode::Down));
+    update(&mut model, key(KeyCode::Char('j')));
+    assert_eq!(model.timeline_scroll, 2);
+    update(&mut model, key(KeyCode::Up));
+    assert_eq!(model.timeline_scroll, 1);
+    update(&mut model, key(KeyCode::PageDown));
+    let events = model.current().unwrap().events.len();
+    assert_eq!(
+        model.timeline_scroll,
+        events - 1,
+        "clamped to the last entry"
+    );
+    update(&mut model, key(KeyCode::PageUp));
+    assert_eq!(model.timeline_scroll, events - 1 - 12);
+}
+
+#[test]
+fn the_wall_ignores_every_mutating_key() {
+    let mut model = model_with(true, AccessRole::Commander);
+    for c in [
+        'a', 'i', 'm', 'r', 'C', 'X', 's', 'o', 'n', 'd', 't', ' ', 'D', ':',
+    ] {
+        assert!(press(&mut model, c).is_empty(), "key {c:?}");
+        assert!(
+            matches!(model.overlay, Overlay::None),
+            "key {c:?} opened something"
+        );
+    }
+    assert!(model.outbox.items.is_empty());
+}
+
+#[test]
+fn a_viewer_is_told_instead_of_sending() {
+    let mut model = model_with(false, AccessRole::Viewer);
+    assert!(press(&mut model, 'm').is_empty());
+    assert_eq!(
+        model.notice.as_ref().unwrap().text,
+        "you are a viewer: this needs commander"
+    );
+    // A responder may add notes but not drive the state.
+    let mut model = model_with(false, AccessRole::Responder);
+    assert!(press(&mut model, 'r').is_empty());
+    assert!(matches!(model.overlay, Overlay::None));
+    press(&mut model, 'n');
+    assert!(matches!(model.overlay, Overlay::Form(_)));
+}
+
+fn api(status: u16, code: &str, message: &str) -> ClientError {
+    ClientError::Api {
+        status,
+        code: code.into(),
+        message: message.into(),
+    }
+}
+
+#[test]
+fn each_kind_of_rejection_lands_on_the_status_line_and_drops_the_command() {
+    let rejections = [
+        api(
+            422,
+            "invalid_transition",
+            "only a resolved incident can be closed",
+        ),
+        api(409, "version_conflict", "the incident is at version 14"),
+        api(403, "forbidden", "this needs the commander role"),
+        api(404, "not_found", "no incident INC-1"),
+        api(400, "bad_request", "unknown field"),
+        api(401, "unauthorized", "unknown token"),
+        api(413, "payload_too_large", "the body is over 64 KiB"),
+    ];
+    for rejection in rejections {
+        let mut model = model();
+        let effects = press(&mut model, 'm');
+        let [Effect::Send { outgoing, .. }] = effects.as_slice() else {
+            panic!()
+        };
+        let key = outgoing.key.clone();
+        let message = rejection.reason();
+        let effects = update(
+            &mut model,
+            Msg::Sent {
+                key,
+                result: Err(rejection),
+            },
+        );
+        assert!(effects.is_empty(), "a refusal is not retried");
+        assert!(model.outbox.items.is_empty());
+        let notice = model.notice.as_ref().unwrap();
+        assert!(
+            notice.error && notice.text.ends_with(&message),
+            "{}",
+            notice.text
+        );
+    }
+}
+
+#[test]
+fn an_unreachable_backend_keeps_the_command_and_retries_with_the_same_key() {
+    let mut model = model();
+    let effects = press(&mut model, 'm');
+    let [Effect::Send { outgoing, .. }] = effects.as_slice() else {
+        panic!()
+    };
+    let first = outgoing.clone();
+    for (attempt, expected_delay) in [(1, 500), (2, 1000), (3, 2000), (4, 4000), (5, 4000)] {
+        let error = ClientError::Unreachable("http://x: connection failed".into());
+        let effects = update(
+            &mut model,
+            Msg::Sent {
+                key: first.key.clone(),
+                result: Err(error),
+            },
+        );
+        let [Effect::Send { outgoing, delay }] = effects.as_slice() else {
+            panic!("attempt {attempt}")
+        };
+        assert_eq!(outgoing, &first, "same request, same key");
+        assert_eq!(*delay, Duration::from_millis(expected_delay));
+        assert_eq!(model.outbox.items.len(), 1);
+    }
+    let accepted = CommandAccepted {
+        version: 20,
+        events: vec![],
+    };
+    update(
+        &mut model,
+        Msg::Sent {
+            key: first.key,
+            result: Ok(Sent::Command(accepted)),
+        },
+    );
+    assert!(model.outbox.items.is_empty());
+    // 5xx answers count as "try again", like silence.
+    let effects = press(&mut model, 'i');
+    let [Effect::Send { outgoing, .. }] = effects.as_slice() else {
+        panic!()
+    };
+    let key = outgoing.key.clone();
+    let effects = update(
+        &mut model,
+        Msg::Sent {
+            key,
+            result: Err(api(500, "internal", "disk full")),
+        },
+    );
+    assert!(matches!(effects.as_slice(), [Effect::Send { .. }]));
+}
+
+#[test]
+fn the_feed_marks_the_link_down_and_up_again() {
+    let mut model = model();
+    update(&mut model, Msg::Tick(now() + chrono::Duration::seconds(3)));
+    let error = ClientError::Unreachable("x".into());
+    let effects = update(&mut model, Msg::Feed(Err(error.clone())));
+    let since = now() + chrono::Duration::seconds(3);
+    assert_eq!(model.link, Link::Down { since });
+    let [Effect::PollFeed { delay, .. }] = effects.as_slice() else {
+        panic!()
+    };
+    assert_eq!(*delay, Duration::from_millis(500));
+    update(&mut model, Msg::Tick(now() + chrono::Duration::seconds(9)));
+    update(&mut model, Msg::Feed(Err(error)));
+    assert_eq!(
+        model.link,
+        Link::Down { since },
+        "the outage started at the first failure"
+    );
+    let effects = update(&mut model, Msg::Feed(Ok(vec![])));
+    assert_eq!(model.link, Link::Live);
+    let cursor = model.incidents.cursor;
+    assert_eq!(
+        effects,
+        [Effect::PollFeed {
+            after: cursor,
+            wait: warroom::tui::app::FEED_WAIT,
+            delay: Duration::ZERO
+        }]
+    );
+}
+
+#[test]
+fn feed_events_of_an_unknown_incident_ask_for_its_history() {
+    let mut model = model();
+    let stray = Event {
+        seq: 500,
+        incident: inc(9),
+        at: now(),
+        actor: "x".into(),
+        kind: EventKind::NoteAdded {
+            kind: NoteKind::Note,
+            text: "hello".into(),
+        },
+    };
+    let effects = update(&mut model, Msg::Feed(Ok(vec![stray])));
+    assert!(effects.contains(&Effect::Backfill(inc(9))));
+}
