@@ -1,0 +1,130 @@
+//! The real binary in a real terminal: a tmux session on a private socket, driven with
+//! `send-keys` and read with `capture-pane`, as a person at a keyboard would.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+pub struct Tmux {
+    socket: String,
+    session: String,
+}
+
+/// How long a screen may take to show what a test waits for.
+pub const PATIENCE: Duration = Duration::from_secs(20);
+
+impl Tmux {
+    /// Starts `program args…` in a detached session of the given size, with `env` set.
+    /// The program's stderr goes to `stderr_file` so a failure can be read afterwards.
+    pub fn start(
+        name: &str,
+        (width, height): (u16, u16),
+        program: &Path,
+        args: &[&str],
+        env: &[(&str, &str)],
+        stderr_file: &Path,
+    ) -> Tmux {
+        let socket = format!("warroom-test-{}-{name}", std::process::id());
+        let tmux = Tmux {
+            socket,
+            session: name.to_string(),
+        };
+        let mut shell = String::new();
+        for (key, value) in env {
+            shell.push_str(&format!("{key}={} ", quote(value)));
+        }
+        shell.push_str(&quote(&program.display().to_string()));
+        for arg in args {
+            shell.push(' ');
+            shell.push_str(&quote(arg));
+        }
+        shell.push_str(&format!(" 2>{}", quote(&stderr_file.display().to_string())));
+        // Keep the pane after the program exits, so its last screen can still be read.
+        tmux.run(&[
+            "new-session", "-d", "-s", name, "-x", &width.to_string(), "-y", &height.to_string(),
+            &format!("{shell}; echo '[exited]'; sleep 600"),
+        ]);
+        tmux
+    }
+
+    fn run(&self, args: &[&str]) -> String {
+        let output = Command::new("tmux")
+            .args(["-L", &self.socket, "-f", "/dev/null"])
+            .args(args)
+            .output()
+            .expect("tmux is installed (Debian package tmux)");
+        assert!(
+            output.status.success(),
+            "tmux {args:?} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    /// Types text literally (no key names).
+    pub fn type_text(&self, text: &str) {
+        self.run(&["send-keys", "-t", &self.session, "-l", text]);
+    }
+
+    /// Presses named keys: `Enter`, `Tab`, `Escape`, `Space`, `C-c`, or a single character.
+    pub fn press(&self, key: &str) {
+        self.run(&["send-keys", "-t", &self.session, key]);
+    }
+
+    /// The screen as text.
+    pub fn screen(&self) -> String {
+        self.run(&["capture-pane", "-t", &self.session, "-p"])
+    }
+
+    /// The pane's title, which an OSC 0/2 sequence would change.
+    pub fn pane_title(&self) -> String {
+        self.run(&["display-message", "-t", &self.session, "-p", "#{pane_title}"])
+            .trim()
+            .to_string()
+    }
+
+    /// Copies every byte the program writes to the terminal into `file`.
+    pub fn record_output(&self, file: &Path) {
+        let command = format!("cat >> {}", quote(&file.display().to_string()));
+        self.run(&["pipe-pane", "-t", &self.session, "-o", &command]);
+    }
+
+    /// Waits until the screen satisfies `ready`, and returns it; panics with the last screen.
+    pub fn wait_for(&self, what: &str, ready: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let screen = self.screen();
+            if ready(&screen) {
+                return screen;
+            }
+            if Instant::now() > deadline {
+                panic!("waited {PATIENCE:?} for {what}; the screen was:\n{screen}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Waits until the screen contains `text`.
+    pub fn wait_for_text(&self, text: &str) -> String {
+        self.wait_for(&format!("{text:?}"), |screen| screen.contains(text))
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .output();
+    }
+}
+
+fn quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', r"'\''"))
+}
+
+/// A scratch home for a client: its config and log go here, not into the developer's.
+pub fn scratch_home(dir: &Path, name: &str) -> PathBuf {
+    let home = dir.join(name);
+    std::fs::create_dir_all(&home).expect("create a scratch home");
+    home
+}
