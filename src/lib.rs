@@ -1,3 +1,5 @@
 //! warroom: a terminal war room for live incidents.
 
 pub mod domain;
+pub mod server;
+pub mod store;
