@@ -25,8 +25,10 @@ enum Cli {
 fn main() -> ExitCode {
     let Cli::Serve { listen, db, tokens } = Cli::parse();
     // Logs go to stderr: stdout's first line is the address, for scripts to read.
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .init();
     let options = warroom::server::ServeOptions {

@@ -244,6 +244,24 @@ mod tests {
     }
 
     #[test]
+    fn the_log_is_in_wal_mode_with_full_sync() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("log.db")).unwrap();
+        let pragma = |name: &str| -> String {
+            store
+                .conn
+                .query_row(&format!("PRAGMA {name}"), [], |row| {
+                    row.get::<_, rusqlite::types::Value>(0)
+                })
+                .map(|value| format!("{value:?}"))
+                .unwrap()
+        };
+        assert_eq!(pragma("journal_mode"), "Text(\"wal\")");
+        // 2 is FULL: every commit fsyncs the WAL.
+        assert_eq!(pragma("synchronous"), "Integer(2)");
+    }
+
+    #[test]
     fn a_failed_commit_stores_nothing_of_its_batch() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = SqliteStore::open(&dir.path().join("log.db")).unwrap();
