@@ -245,13 +245,13 @@ impl<'a> Draft<'a> {
         });
         // The stored answer comes first: a retry of a command that went through must not now
         // fail its If-Match against the version that command itself created.
-        if let Some(key) = &key {
-            if let Some(response) = self.recall(key)? {
-                return Ok(Reply {
-                    response,
-                    replayed: true,
-                });
-            }
+        if let Some(key) = &key
+            && let Some(response) = self.recall(key)?
+        {
+            return Ok(Reply {
+                response,
+                replayed: true,
+            });
         }
         let now = chrono::Utc::now();
         let response = match request.change {
@@ -336,13 +336,13 @@ impl<'a> Draft<'a> {
         actor: &str,
         now: Timestamp,
     ) -> Result<StoredResponse, ApiError> {
-        if let Some(expected) = expected_version {
-            if expected != incident.version {
-                return Err(ApiError::VersionConflict(format!(
-                    "{} is at version {}, not {expected}: reload it and try again",
-                    incident.id, incident.version
-                )));
-            }
+        if let Some(expected) = expected_version
+            && expected != incident.version
+        {
+            return Err(ApiError::VersionConflict(format!(
+                "{} is at version {}, not {expected}: reload it and try again",
+                incident.id, incident.version
+            )));
         }
         let kinds = match decide(incident, command, now, self.scale) {
             Ok(kinds) => kinds,

@@ -121,7 +121,7 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        let Some(value) = parts.headers.get(axum::http::header::IF_MATCH) else {
+        let Some(value) = single_header(parts, "if-match")? else {
             return Ok(IfMatch(None));
         };
         let bad = || ApiError::BadRequest("If-Match must be a version, such as \"7\"".into());
@@ -141,7 +141,7 @@ impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        let Some(value) = parts.headers.get("idempotency-key") else {
+        let Some(value) = single_header(parts, "idempotency-key")? else {
             return Ok(IdempotencyKey(None));
         };
         let key = value
@@ -160,4 +160,17 @@ impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
             })?;
         Ok(IdempotencyKey(Some(key.to_string())))
     }
+}
+
+/// A header that must appear at most once: two keys or two versions would be ambiguous.
+fn single_header<'a>(
+    parts: &'a Parts,
+    name: &str,
+) -> Result<Option<&'a axum::http::HeaderValue>, ApiError> {
+    let mut values = parts.headers.get_all(name).iter();
+    let first = values.next();
+    if values.next().is_some() {
+        return Err(ApiError::BadRequest(format!("send {name} once")));
+    }
+    Ok(first)
 }

@@ -2,4 +2,5 @@
 //! the allowance: what one crate leaves unused another needs.
 #![allow(dead_code)]
 
+pub mod http;
 pub mod server;
