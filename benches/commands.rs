@@ -78,7 +78,10 @@ async fn run(clients: usize) -> Run {
 async fn main() {
     for clients in [1, 16] {
         let mut rates = Vec::new();
-        println!("{clients} concurrent client(s), {RUNS} runs of {}s:", RUN_TIME.as_secs());
+        println!(
+            "{clients} concurrent client(s), {RUNS} runs of {}s:",
+            RUN_TIME.as_secs()
+        );
         for _ in 0..RUNS {
             let result = run(clients).await;
             println!(

@@ -41,7 +41,10 @@ async fn main() {
             .collect();
         // Let every waiter reach the server and park.
         tokio::time::sleep(Duration::from_millis(500)).await;
-        assert!(waiters.iter().all(|w| !w.is_finished()), "waiters must wait");
+        assert!(
+            waiters.iter().all(|w| !w.is_finished()),
+            "waiters must wait"
+        );
         let sent = Instant::now();
         let answer: serde_json::Value = http
             .post(format!("{base}/v1/incidents/INC-1/commands"))

@@ -28,6 +28,18 @@ fn wait_on(client: &Client, url: String) -> JoinHandle<(Answer, Instant)> {
     })
 }
 
+/// The long-poll's answer, which must come within `PROMPT` of the acknowledgement just
+/// received by the caller.
+async fn answered_promptly(waiter: JoinHandle<(Answer, Instant)>) -> Answer {
+    let acknowledged = Instant::now();
+    let (answer, answered) = tokio::time::timeout(PROMPT, waiter)
+        .await
+        .expect("answered promptly after the acknowledgement")
+        .expect("the long-poll task");
+    assert!(answered.saturating_duration_since(acknowledged) < PROMPT);
+    answer
+}
+
 /// Gives a spawned long-poll time to reach the server and start waiting.
 async fn settle() {
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -68,12 +80,7 @@ async fn a_waiting_client_gets_its_incidents_event_as_soon_as_the_command_is_ack
         note("here"),
     )
     .await;
-    let acknowledged = Instant::now();
-    let (answer, answered) = tokio::time::timeout(PROMPT, waiter)
-        .await
-        .expect("answered promptly after the acknowledgement")
-        .unwrap();
-    assert!(answered.saturating_duration_since(acknowledged) < PROMPT);
+    let answer = answered_promptly(waiter).await;
     assert!(
         started.elapsed() < Duration::from_secs(10),
         "well before the 30 s wait"
@@ -100,12 +107,7 @@ async fn a_waiting_client_of_the_global_feed_gets_any_incidents_event() {
         json!({"title": "first ever", "severity": "P2"}),
     )
     .await;
-    let acknowledged = Instant::now();
-    let (answer, answered) = tokio::time::timeout(PROMPT, waiter)
-        .await
-        .expect("answered promptly after the acknowledgement")
-        .unwrap();
-    assert!(answered.saturating_duration_since(acknowledged) < PROMPT);
+    let answer = answered_promptly(waiter).await;
     let events = answer.json.as_array().unwrap();
     assert_eq!(events.len(), 1);
     assert_eq!(events[0]["seq"], 1);

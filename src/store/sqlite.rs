@@ -214,6 +214,18 @@ mod tests {
         }
     }
 
+    /// A store in a fresh file holding one committed note, seq 1, "kept".
+    fn store_with_one_note() -> (tempfile::TempDir, SqliteStore) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = SqliteStore::open(&dir.path().join("log.db")).unwrap();
+        let commit = Commit {
+            events: vec![note(1, 1, "kept")],
+            responses: vec![],
+        };
+        store.commit(&commit).unwrap();
+        (dir, store)
+    }
+
     #[test]
     fn committed_events_and_responses_survive_reopening_the_file() {
         let dir = tempfile::tempdir().unwrap();
@@ -263,14 +275,7 @@ mod tests {
 
     #[test]
     fn a_failed_commit_stores_nothing_of_its_batch() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut store = SqliteStore::open(&dir.path().join("log.db")).unwrap();
-        store
-            .commit(&Commit {
-                events: vec![note(1, 1, "kept")],
-                responses: vec![],
-            })
-            .unwrap();
+        let (_dir, mut store) = store_with_one_note();
         // seq 1 again violates the primary key after seq 2 was inserted in the same batch.
         let clash = Commit {
             events: vec![note(2, 1, "lost"), note(1, 1, "clash")],
@@ -290,14 +295,7 @@ mod tests {
 
     #[test]
     fn the_log_refuses_updates_and_deletes() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut store = SqliteStore::open(&dir.path().join("log.db")).unwrap();
-        store
-            .commit(&Commit {
-                events: vec![note(1, 1, "kept")],
-                responses: vec![],
-            })
-            .unwrap();
+        let (_dir, mut store) = store_with_one_note();
         let update = store
             .conn
             .execute("UPDATE events SET actor = 'mallory'", []);
