@@ -77,7 +77,11 @@ impl Auth {
 
     /// Parses the file's text, or says which line is wrong and why.
     fn parse(text: &str) -> Result<Auth, (usize, String)> {
-        let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
+        // Counted in bytes, so an offset inside a multi-byte character cannot panic.
+        let line_of = |offset: usize| {
+            let before = &text.as_bytes()[..offset.min(text.len())];
+            before.iter().filter(|&&byte| byte == b'\n').count() + 1
+        };
         let file: TokensFile = toml::from_str(text).map_err(|err| {
             let line = err.span().map_or(1, |span| line_of(span.start));
             (line, err.message().to_string())

@@ -399,3 +399,69 @@ fn to_json(value: &impl serde::Serialize) -> Result<String, ApiError> {
     serde_json::to_string(value)
         .map_err(|err| ApiError::Internal(format!("cannot encode the response: {err}")))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{NoteKind, Severity, Status};
+    use crate::store::SqliteStore;
+
+    fn command(incident: u64, command: Command, version: Option<u64>, key: &str) -> Request {
+        Request {
+            actor: "alice".into(),
+            change: Change::Command {
+                incident: IncidentId::from_number(incident),
+                command,
+                expected_version: version,
+            },
+            idempotency_key: Some(key.into()),
+        }
+    }
+
+    #[test]
+    fn later_requests_in_a_batch_see_earlier_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = SqliteStore::open(&dir.path().join("log.db")).unwrap();
+        let (timeline, scale) = (Timeline::default(), SeverityScale::default());
+        let mut draft = Draft::new(&timeline, &scale, &mut store);
+
+        let declared = draft
+            .apply(Request {
+                actor: "alice".into(),
+                change: Change::Declare(NewIncident {
+                    title: "disk full".into(),
+                    severity: Severity::new("P1"),
+                    service: None,
+                    summary: None,
+                    started_at: None,
+                    detected_at: None,
+                }),
+                idempotency_key: None,
+            })
+            .unwrap();
+        assert_eq!(declared.response.status, 201);
+        // The incident declared a moment ago in this batch exists, at version 1.
+        let ack = Command::Transition {
+            to: Status::Acknowledged,
+        };
+        let first = draft.apply(command(1, ack.clone(), Some(1), "k")).unwrap();
+        assert_eq!((first.response.status, first.replayed), (200, false));
+        // The same key within the batch replays, even though version 1 is now stale.
+        let again = draft.apply(command(1, ack, Some(1), "k")).unwrap();
+        assert!(again.replayed);
+        assert_eq!(again.response, first.response);
+        let note = Command::AddNote {
+            kind: NoteKind::Note,
+            text: "stale".into(),
+        };
+        let stale = draft.apply(command(1, note.clone(), Some(1), "k2"));
+        assert!(matches!(stale, Err(ApiError::VersionConflict(m)) if m.contains("version 2")));
+        let missing = draft.apply(command(2, note, None, "k3"));
+        assert!(matches!(missing, Err(ApiError::NotFound(_))));
+
+        let seqs: Vec<_> = draft.commit.events.iter().map(|e| e.seq).collect();
+        assert_eq!(seqs, [1, 2]);
+        assert_eq!(draft.commit.responses.len(), 1, "errors are not remembered");
+        assert_eq!(timeline.head(), 0, "nothing is visible before the commit");
+    }
+}

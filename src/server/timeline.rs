@@ -104,3 +104,45 @@ impl Timeline {
         self.events.push(event);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{EventKind, NoteKind};
+
+    fn note(seq: u64, incident: u64) -> Event {
+        Event {
+            seq,
+            incident: IncidentId::from_number(incident),
+            at: chrono::DateTime::UNIX_EPOCH,
+            actor: "a".into(),
+            kind: EventKind::NoteAdded {
+                kind: NoteKind::Note,
+                text: format!("{seq}"),
+            },
+        }
+    }
+
+    #[test]
+    fn feeds_page_by_seq_per_incident_and_globally() {
+        let log = Timeline::rebuild(vec![note(1, 1), note(2, 2), note(5, 1), note(7, 2)]).unwrap();
+        assert_eq!(log.head(), 7);
+        assert_eq!(log.next_number(), 3);
+        let seqs = |events: Vec<Event>| events.iter().map(|e| e.seq).collect::<Vec<_>>();
+        assert_eq!(seqs(log.events_after(1, 2)), [2, 5]);
+        let one = IncidentId::from_number(1);
+        assert_eq!(seqs(log.incident_events_after(&one, 1, 10).unwrap()), [5]);
+        assert_eq!(log.incident(&one).map(|i| i.version), Some(5));
+        assert!(
+            log.incident_events_after(&IncidentId::from_number(3), 0, 10)
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn a_log_out_of_order_is_refused() {
+        let err = Timeline::rebuild(vec![note(1, 1), note(3, 1), note(3, 1)]).unwrap_err();
+        assert_eq!(err, "the log is out of order: seq 3 follows seq 3");
+        assert!(Timeline::rebuild(vec![note(0, 1)]).is_err());
+    }
+}

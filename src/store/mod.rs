@@ -46,7 +46,7 @@ impl Commit {
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("{path}: {source}")]
+    #[error("cannot open the event log {path}: {source}")]
     Open {
         path: String,
         source: rusqlite::Error,
