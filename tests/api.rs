@@ -612,7 +612,8 @@ async fn sigterm_stops_the_server_cleanly_and_the_log_reopens() {
     let status = server.wait().unwrap();
     assert!(status.success(), "{status:?}; log:\n{}", server.log());
     server.restart();
-    let shown = send(client.get(server.url("/v1/incidents/INC-1"))).await;
+    // A fresh client: the old one's pooled connection died with the server.
+    let shown = send(Client::new().get(server.url("/v1/incidents/INC-1"))).await;
     assert_eq!(shown.json["title"], "before the stop");
 }
 

@@ -106,6 +106,8 @@ async fn a_sigkill_loses_no_acknowledged_command_and_duplicates_none() {
     );
 
     server.restart();
+    // A fresh client: pooled connections died with the server.
+    let client = Client::new();
     // Retrying the commands whose fate was unknown, with the same keys, must not duplicate
     // any that did get committed before the kill.
     for outcome in &outcomes {
@@ -157,7 +159,9 @@ async fn a_sigkill_loses_no_acknowledged_command_and_duplicates_none() {
     // The log folds cleanly: the incident's version is the last seq, on this and the next start.
     let incident = send(client.get(server.url("/v1/incidents/INC-1"))).await;
     assert_eq!(incident.json["version"].as_u64(), seqs.last().copied());
+    let url_before = server.base().to_string();
     server.restart();
-    let again = send(client.get(server.url("/v1/incidents/INC-1"))).await;
+    assert_eq!(server.base(), url_before, "a restart keeps the port");
+    let again = send(Client::new().get(server.url("/v1/incidents/INC-1"))).await;
     assert_eq!(again.json, incident.json);
 }

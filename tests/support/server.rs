@@ -6,7 +6,7 @@
 //! let server = TestServer::with_tokens(TOKENS);    // bearer tokens from a TOML text
 //! reqwest::get(server.url("/healthz"));
 //! server.kill();                                   // SIGKILL, as a crash would
-//! server.restart();                                // same db (and tokens), new port
+//! server.restart();                                // same db, tokens and port
 //! ```
 //! The child is killed when the `TestServer` is dropped, so a failing test leaves nothing
 //! running. The server's log (stderr) is kept in the temporary directory: see [`TestServer::log`].
@@ -100,8 +100,8 @@ impl TestServer {
         }
     }
 
-    /// Starts the server again on the same database and tokens file (killing it first if it
-    /// still runs). It gets a new port: use `url()` afresh.
+    /// Starts the server again on the same database, tokens file and port (killing it first
+    /// if it still runs), so clients can reconnect to the URL they had.
     pub fn restart(&mut self) {
         self.kill();
         self.spawn();
@@ -124,10 +124,16 @@ impl TestServer {
     fn spawn(&mut self) {
         self.starts += 1;
         let stderr = File::create(self.log_path(self.starts)).expect("create the server log");
+        // The first start picks a free port; later ones take the same one back.
+        let listen = self
+            .base
+            .strip_prefix("http://")
+            .unwrap_or("127.0.0.1:0")
+            .to_string();
         let mut command = warroom();
         command
             .arg("serve")
-            .args(["--listen", "127.0.0.1:0"])
+            .args(["--listen", &listen])
             .arg("--db")
             .arg(self.db_path());
         if let Some(tokens) = &self.tokens {
