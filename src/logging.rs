@@ -3,6 +3,19 @@
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+fn filter() -> tracing_subscriber::EnvFilter {
+    tracing_subscriber::EnvFilter::try_from_env("WARROOM_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"))
+}
+
+/// The backend logs to stderr (level from `WARROOM_LOG`, default `info`).
+pub fn to_stderr() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter())
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
 /// Sends `tracing` output (level from `WARROOM_LOG`, default `info`) to `dir/warroom.log`.
 /// Returns the file's path so the caller can mention it.
 pub fn to_file(dir: &Path) -> std::io::Result<PathBuf> {
@@ -12,11 +25,9 @@ pub fn to_file(dir: &Path) -> std::io::Result<PathBuf> {
         .create(true)
         .append(true)
         .open(&path)?;
-    let filter = tracing_subscriber::EnvFilter::try_from_env("WARROOM_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     // A second call (tests) keeps the first subscriber; that is fine.
     let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+        .with_env_filter(filter())
         .with_ansi(false)
         .with_writer(Mutex::new(file))
         .try_init();

@@ -2,7 +2,7 @@
 
 use clap::Parser;
 use std::process::ExitCode;
-use warroom::cli::{Cli, CliCommand, ConfigCommand, backend_config, incident};
+use warroom::cli::{Cli, CliCommand, ConfigCommand, ServeArgs, backend_config, incident};
 use warroom::client::Client;
 use warroom::config::{self, Config};
 
@@ -42,10 +42,42 @@ async fn main() -> ExitCode {
                 Err(error) => fail(1, error),
             }
         }
-        Some(CliCommand::Serve(_)) | Some(CliCommand::Demo(_)) => fail(
-            2,
-            "not built yet: this part of warroom lands with the server",
-        ),
+        Some(CliCommand::Serve(args)) => serve(args, &config).await,
+        Some(CliCommand::Demo) => {
+            let you = backend_config(&cli.global, &config).actor;
+            match warroom::demo::run(&cli.screen, &config.tui, &you).await {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(error) => fail(1, format!("{error:#}")),
+            }
+        }
+    }
+}
+
+async fn serve(args: ServeArgs, config: &Config) -> ExitCode {
+    let scale = match config.server.scale() {
+        Ok(scale) => scale,
+        Err(error) => return fail(2, error),
+    };
+    let db = args
+        .db
+        .or_else(|| config.server.db.clone())
+        .unwrap_or_else(|| config::data_dir().join("warroom.db"));
+    if let Some(parent) = db.parent().filter(|p| !p.as_os_str().is_empty()) {
+        if let Err(error) = std::fs::create_dir_all(parent) {
+            return fail(1, format!("{}: {error}", parent.display()));
+        }
+    }
+    // Logs go to stderr: stdout's first line is the address, for scripts to read.
+    warroom::logging::to_stderr();
+    let options = warroom::server::ServeOptions {
+        listen: args.listen.unwrap_or(config.server.listen),
+        db,
+        tokens: args.tokens.or_else(|| config.server.tokens.clone()),
+        scale,
+    };
+    match warroom::server::serve(options).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => fail(1, format!("{error:#}")),
     }
 }
 

@@ -53,13 +53,13 @@ pub struct GlobalArgs {
 #[derive(Debug, Clone, Args)]
 pub struct ScreenArgs {
     /// Wall display: read-only, large, follows the most severe open incident
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub wall: bool,
     /// Colours: never, 16, 256 or truecolor [default: 256; never when NO_COLOR is set]
-    #[arg(long, value_enum, value_name = "WHEN")]
+    #[arg(long, global = true, value_enum, value_name = "WHEN")]
     pub color: Option<ColorChoice>,
     /// ASCII borders and charts (automatic when the locale is not UTF-8)
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub ascii: bool,
 }
 
@@ -76,7 +76,8 @@ pub enum ColorChoice {
 #[derive(Debug, Subcommand)]
 pub enum CliCommand {
     /// The embedded default: an in-process backend and a scripted incident, no setup
-    Demo(DemoArgs),
+    /// (add --wall for the wall display)
+    Demo,
     /// Run the shared backend
     Serve(ServeArgs),
     /// List, show, declare and drive incidents from a script or a shell
@@ -85,13 +86,6 @@ pub enum CliCommand {
     /// Write or locate the config file
     #[command(subcommand)]
     Config(ConfigCommand),
-}
-
-#[derive(Debug, Args)]
-pub struct DemoArgs {
-    /// Show the demo as the wall display
-    #[arg(long)]
-    pub wall: bool,
 }
 
 #[derive(Debug, Args)]

@@ -1,3 +1,112 @@
-//! `warroom demo`: the embedded default.
+//! `warroom demo`: the embedded default. A backend in this process on a temporary database,
+//! seeded with a scripted incident, responders who keep talking, and the TUI on top: a living
+//! war room within seconds, with nothing to set up. Everything synthetic is labelled DEMO.
 
 pub mod scenario;
+
+use crate::cli::ScreenArgs;
+use crate::client::{BackendConfig, Client, idempotency_key};
+use crate::config::TuiSection;
+use crate::domain::{Command, IncidentId, SeverityScale, Status};
+use crate::server::{self, ServeOptions};
+use crate::store::{Commit, SqliteStore, Store};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// A temporary directory that is removed when the demo ends, however it ends.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn create() -> std::io::Result<Scratch> {
+        let dir = std::env::temp_dir().join(format!("warroom-demo-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        Ok(Scratch(dir))
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Runs the demo until the user quits.
+pub async fn run(screen: &ScreenArgs, tui: &TuiSection, you: &str) -> anyhow::Result<()> {
+    let scratch = Scratch::create()?;
+    crate::logging::to_file(&scratch.0)?;
+    let db = scratch.0.join("warroom.db");
+    seed(&db, you)?;
+    let backend = server::start(ServeOptions {
+        listen: ([127, 0, 0, 1], 0).into(),
+        db,
+        tokens: None,
+        scale: SeverityScale::default(),
+    })
+    .await?;
+    let url = format!("http://{}", backend.local_addr());
+    let client = Client::new(&backend_config(&url, you))?;
+    let chatter = tokio::spawn(responders(url));
+    let result = crate::tui::launch(client, screen, tui, true).await;
+    chatter.abort();
+    backend.shutdown().await?;
+    result
+}
+
+fn backend_config(url: &str, actor: &str) -> BackendConfig {
+    BackendConfig {
+        url: url.to_string(),
+        token: None,
+        actor: actor.to_string(),
+        timeout: Duration::from_secs(5),
+    }
+}
+
+/// Writes the scripted history straight into the log, with the times it would have had, so
+/// the timeline reads like a real quarter of an hour rather than one burst at start-up.
+fn seed(db: &Path, you: &str) -> anyhow::Result<()> {
+    let mut store = SqliteStore::open(db)?;
+    let events = scenario::seeded_events(chrono::Utc::now(), you);
+    store.commit(&Commit {
+        events,
+        responses: vec![],
+    })?;
+    Ok(())
+}
+
+/// The other responders: a line every half minute while the incident is open, and the
+/// rollback confirmed once the commander marks it mitigated.
+async fn responders(url: String) {
+    let incident = IncidentId::from_number(1);
+    let mut lines = scenario::live_chatter().into_iter().cycle();
+    let mut confirmed_mitigation = false;
+    let observer = match Client::new(&backend_config(&url, "demo")) {
+        Ok(client) => client,
+        Err(_) => return,
+    };
+    loop {
+        tokio::time::sleep(Duration::from_secs(30)).await;
+        let Ok(state) = observer.incident(&incident).await else {
+            continue;
+        };
+        let (actor, command) = match state.status {
+            Status::Mitigated | Status::Resolved if !confirmed_mitigation => {
+                confirmed_mitigation = true;
+                let text = "error rate back under 1% since the rollback; watching for 15 min";
+                let note = Command::AddNote {
+                    kind: crate::domain::NoteKind::Update,
+                    text: text.into(),
+                };
+                ("bob".to_string(), note)
+            }
+            status if status.is_open() && status != Status::Mitigated => {
+                lines.next().expect("the chatter cycles forever")
+            }
+            _ => continue,
+        };
+        if let Ok(client) = Client::new(&backend_config(&url, &actor)) {
+            let _ = client
+                .command(&incident, &command, &idempotency_key(), None)
+                .await;
+        }
+    }
+}

@@ -9,7 +9,11 @@ use std::path::Path;
 use support::server::TestServer;
 use support::tmux::{Tmux, scratch_home};
 
-fn client_env<'a>(server: &'a TestServer, home: &'a str, actor: &'a str) -> Vec<(&'a str, &'a str)> {
+fn client_env<'a>(
+    server: &'a TestServer,
+    home: &'a str,
+    actor: &'a str,
+) -> Vec<(&'a str, &'a str)> {
     vec![
         ("WARROOM_BACKEND", server.base()),
         ("WARROOM_ACTOR", actor),
@@ -26,7 +30,14 @@ fn open_client(server: &TestServer, name: &str, size: (u16, u16), args: &[&str])
     let home = home.display().to_string();
     let env = client_env(server, &home, "alice");
     let stderr = server.dir().join(format!("{name}.stderr"));
-    Tmux::start(name, size, Path::new(env!("CARGO_BIN_EXE_warroom")), args, &env, &stderr)
+    Tmux::start(
+        name,
+        size,
+        Path::new(env!("CARGO_BIN_EXE_warroom")),
+        args,
+        &env,
+        &stderr,
+    )
 }
 
 fn events(server: &TestServer, id: &str) -> Vec<Value> {
@@ -74,8 +85,12 @@ fn a_commander_drives_an_incident_and_the_wall_follows() {
     desk.wait_for_text("Assign or relieve a role");
     desk.type_text("alice");
     desk.press("Enter");
-    desk.wait_for(&"alice as commander", |s| s.contains("Incident Commander  alice"));
-    wall.wait_for(&"alice as commander", |s| s.contains("Incident Commander  alice"));
+    desk.wait_for("alice as commander", |s| {
+        s.contains("Incident Commander  alice")
+    });
+    wall.wait_for("alice as commander", |s| {
+        s.contains("Incident Commander  alice")
+    });
 
     desk.press("t");
     desk.type_text("roll back the LB config");
@@ -132,18 +147,30 @@ fn escape_sequences_in_a_title_reach_the_terminal_inert() {
     let raw = server.dir().join("terminal.bin");
     desk.record_output(&raw);
     let screen = desk.wait_for_text("Title X");
-    assert!(screen.contains("Pwn\u{FFFD}]0;pwned\u{FFFD}Title X\u{FFFD}[2JY"), "{screen}");
+    assert!(
+        screen.contains("Pwn\u{FFFD}]0;pwned\u{FFFD}Title X\u{FFFD}[2JY"),
+        "{screen}"
+    );
     assert_ne!(desk.pane_title(), "pwned");
     // Redraw once more so the recording certainly holds the title's bytes.
     desk.press("?");
     desk.wait_for_text("Keys");
     desk.press("Escape");
-    desk.wait_for(&"help closed", |s| !s.contains(" Keys "));
+    desk.wait_for("help closed", |s| !s.contains(" Keys "));
     let bytes = std::fs::read(&raw).expect("the recording");
     let written = String::from_utf8_lossy(&bytes);
-    assert!(written.contains("Pwn\u{FFFD}]0;pwned"), "the title was drawn");
-    assert!(!written.contains("\u{1b}]0;pwned"), "an OSC title change reached the terminal");
-    assert!(!written.contains("X\u{1b}[2JY"), "a screen clear reached the terminal");
+    assert!(
+        written.contains("Pwn\u{FFFD}]0;pwned"),
+        "the title was drawn"
+    );
+    assert!(
+        !written.contains("\u{1b}]0;pwned"),
+        "an OSC title change reached the terminal"
+    );
+    assert!(
+        !written.contains("X\u{1b}[2JY"),
+        "a screen clear reached the terminal"
+    );
     assert!(!written.contains('\u{7}'), "a bell reached the terminal");
 }
 
@@ -167,7 +194,7 @@ fn a_backend_outage_shows_and_the_pending_command_lands_once() {
     desk.press("Enter");
     desk.wait_for_text("pending, retrying");
 
-    server.restart_on_same_port();
+    server.restart();
     desk.wait_for_text("live");
     desk.wait_for_text("checked the payment gateway");
     let log = events(&server, "INC-1");

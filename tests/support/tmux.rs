@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 pub struct Tmux {
@@ -24,7 +25,10 @@ impl Tmux {
         env: &[(&str, &str)],
         stderr_file: &Path,
     ) -> Tmux {
-        let socket = format!("warroom-test-{}-{name}", std::process::id());
+        // One tmux server per session: tests run in parallel and may reuse a name.
+        static STARTED: AtomicUsize = AtomicUsize::new(0);
+        let n = STARTED.fetch_add(1, Ordering::Relaxed);
+        let socket = format!("warroom-test-{}-{n}-{name}", std::process::id());
         let tmux = Tmux {
             socket,
             session: name.to_string(),
@@ -41,7 +45,14 @@ impl Tmux {
         shell.push_str(&format!(" 2>{}", quote(&stderr_file.display().to_string())));
         // Keep the pane after the program exits, so its last screen can still be read.
         tmux.run(&[
-            "new-session", "-d", "-s", name, "-x", &width.to_string(), "-y", &height.to_string(),
+            "new-session",
+            "-d",
+            "-s",
+            name,
+            "-x",
+            &width.to_string(),
+            "-y",
+            &height.to_string(),
             &format!("{shell}; echo '[exited]'; sleep 600"),
         ]);
         tmux
@@ -78,9 +89,15 @@ impl Tmux {
 
     /// The pane's title, which an OSC 0/2 sequence would change.
     pub fn pane_title(&self) -> String {
-        self.run(&["display-message", "-t", &self.session, "-p", "#{pane_title}"])
-            .trim()
-            .to_string()
+        self.run(&[
+            "display-message",
+            "-t",
+            &self.session,
+            "-p",
+            "#{pane_title}",
+        ])
+        .trim()
+        .to_string()
     }
 
     /// Copies every byte the program writes to the terminal into `file`.

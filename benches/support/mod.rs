@@ -1,0 +1,38 @@
+//! What both server benchmarks need: a real server on a real file, and percentiles.
+#![allow(dead_code)]
+
+use std::time::Duration;
+use warroom::server::{RunningServer, ServeOptions, start};
+
+/// A server in open mode on a fresh SQLite file under the target directory (a real disk, so
+/// that fsync costs what it costs; /tmp may be a RAM disk elsewhere).
+pub async fn fresh_server() -> (RunningServer, tempfile::TempDir) {
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("a temporary directory");
+    let server = start(ServeOptions {
+        listen: "127.0.0.1:0".parse().expect("an address"),
+        db: dir.path().join("bench.db"),
+        tokens: None,
+        scale: Default::default(),
+    })
+    .await
+    .expect("the server starts");
+    (server, dir)
+}
+
+pub fn base(server: &RunningServer) -> String {
+    format!("http://{}", server.local_addr())
+}
+
+/// The value below which `p` percent of the sorted samples fall (nearest rank).
+pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+pub fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}

@@ -1,0 +1,261 @@
+//! Who is calling: bearer tokens from a TOML file, or open mode on loopback.
+
+use super::error::ApiError;
+use crate::domain::AccessRole;
+use axum::http::{HeaderMap, header};
+use serde::Deserialize;
+use std::fmt;
+use std::path::Path;
+
+/// The header an open-mode client names its person with.
+pub const ACTOR_HEADER: &str = "x-warroom-actor";
+/// The actor of an open-mode request that names nobody.
+pub const DEFAULT_ACTOR: &str = "anonymous";
+/// Longest person name, in characters: the contract's limit, and the domain's for names.
+const MAX_PERSON_CHARS: usize = 64;
+
+/// The person behind a request and what they may do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    pub person: String,
+    pub role: AccessRole,
+}
+
+impl Caller {
+    /// Refuses with 403, naming the role needed, unless the caller has it.
+    pub fn require(&self, needed: AccessRole, doing: &str) -> Result<(), ApiError> {
+        if self.role.allows(needed) {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(format!(
+                "{doing} needs the {needed} role; {} is a {}",
+                self.person, self.role
+            )))
+        }
+    }
+}
+
+/// How callers are identified.
+pub enum Auth {
+    /// No tokens file: every caller is an admin who names themselves (loopback only).
+    Open,
+    Tokens(Vec<Token>),
+}
+
+/// One `[[tokens]]` entry. Its `Debug` leaves the secret out so it never reaches a log.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Token {
+    token: toml::Spanned<String>,
+    person: String,
+    role: AccessRole,
+}
+
+impl fmt::Debug for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Token")
+            .field("person", &self.person)
+            .field("role", &self.role)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TokensFile {
+    tokens: Vec<Token>,
+}
+
+impl Auth {
+    /// Reads a tokens file; a broken one is an error naming the file and the line.
+    pub fn load(path: &Path) -> anyhow::Result<Auth> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|err| anyhow::anyhow!("cannot read tokens file {}: {err}", path.display()))?;
+        Auth::parse(&text)
+            .map_err(|(line, message)| anyhow::anyhow!("{}:{line}: {message}", path.display()))
+    }
+
+    /// Parses the file's text, or says which line is wrong and why.
+    fn parse(text: &str) -> Result<Auth, (usize, String)> {
+        // Counted in bytes, so an offset inside a multi-byte character cannot panic.
+        let line_of = |offset: usize| {
+            let before = &text.as_bytes()[..offset.min(text.len())];
+            before.iter().filter(|&&byte| byte == b'\n').count() + 1
+        };
+        let file: TokensFile = toml::from_str(text).map_err(|err| {
+            let line = err.span().map_or(1, |span| line_of(span.start));
+            (line, err.message().to_string())
+        })?;
+        if file.tokens.is_empty() {
+            return Err((1, "no [[tokens]]: nobody could use the server".into()));
+        }
+        for (i, entry) in file.tokens.iter().enumerate() {
+            let line = line_of(entry.token.span().start);
+            let secret = entry.token.get_ref();
+            if secret.is_empty() || secret.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                return Err((line, "a token must be non-empty, without spaces".into()));
+            }
+            if file.tokens[..i].iter().any(|t| t.token.get_ref() == secret) {
+                return Err((line, "this token is listed twice".into()));
+            }
+            check_person(&entry.person).map_err(|reason| (line, reason))?;
+        }
+        Ok(Auth::Tokens(file.tokens))
+    }
+
+    pub fn is_open(&self) -> bool {
+        matches!(self, Auth::Open)
+    }
+
+    /// Identifies the caller of a request.
+    pub fn identify(&self, headers: &HeaderMap) -> Result<Caller, ApiError> {
+        match self {
+            Auth::Open => Ok(Caller {
+                person: open_mode_actor(headers)?,
+                role: AccessRole::Admin,
+            }),
+            Auth::Tokens(tokens) => {
+                let presented = bearer(headers).ok_or_else(|| {
+                    ApiError::Unauthorized("send Authorization: Bearer <token>".into())
+                })?;
+                tokens
+                    .iter()
+                    .find(|entry| same_secret(entry.token.get_ref(), presented))
+                    .map(|entry| Caller {
+                        person: entry.person.trim().to_string(),
+                        role: entry.role,
+                    })
+                    .ok_or_else(|| ApiError::Unauthorized("unknown token".into()))
+            }
+        }
+    }
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim())
+        .filter(|token| !token.is_empty())
+}
+
+/// Compares without stopping at the first differing byte, so response times do not reveal how
+/// much of a guessed token was right.
+fn same_secret(expected: &str, presented: &str) -> bool {
+    let (a, b) = (expected.as_bytes(), presented.as_bytes());
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn open_mode_actor(headers: &HeaderMap) -> Result<String, ApiError> {
+    let Some(value) = headers.get(ACTOR_HEADER) else {
+        return Ok(DEFAULT_ACTOR.into());
+    };
+    let name = std::str::from_utf8(value.as_bytes())
+        .map_err(|_| ApiError::BadRequest("X-Warroom-Actor is not UTF-8".into()))?
+        .trim();
+    if name.is_empty() {
+        return Ok(DEFAULT_ACTOR.into());
+    }
+    check_person(name)
+        .map_err(|reason| ApiError::BadRequest(format!("X-Warroom-Actor: {reason}")))?;
+    Ok(name.to_string())
+}
+
+/// A person's name ends up in every event they cause and on every screen: keep it short and
+/// free of control characters (a terminal escape in a name must not reach a TUI).
+fn check_person(name: &str) -> Result<(), String> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err("the person's name is empty".into());
+    }
+    if name.chars().count() > MAX_PERSON_CHARS {
+        return Err(format!(
+            "the person's name is longer than {MAX_PERSON_CHARS} characters"
+        ));
+    }
+    if name.chars().any(char::is_control) {
+        return Err("the person's name contains control characters".into());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    #[test]
+    fn a_broken_tokens_file_names_the_line() {
+        let missing_role = "[[tokens]]\ntoken = \"a\"\nperson = \"alice\"\nrole = \"viewer\"\n\n[[tokens]]\ntoken = \"b\"\nperson = \"bob\"\nrole = \"boss\"\n";
+        let (line, message) = Auth::parse(missing_role).err().unwrap();
+        assert_eq!(line, 9, "{message}");
+        assert!(message.contains("unknown variant"), "{message}");
+
+        let twice = "[[tokens]]\ntoken = \"a\"\nperson = \"alice\"\nrole = \"viewer\"\n[[tokens]]\ntoken = \"a\"\nperson = \"bob\"\nrole = \"admin\"\n";
+        assert_eq!(
+            Auth::parse(twice).err().unwrap(),
+            (6, "this token is listed twice".to_string())
+        );
+        assert_eq!(Auth::parse("").err().unwrap().0, 1);
+    }
+
+    #[test]
+    fn tokens_identify_people_and_never_show_in_debug_output() {
+        let auth = Auth::parse(
+            "[[tokens]]\ntoken = \"s3cret\"\nperson = \"alice\"\nrole = \"responder\"\n",
+        )
+        .unwrap();
+        let mut headers = HeaderMap::new();
+        assert!(matches!(
+            auth.identify(&headers),
+            Err(ApiError::Unauthorized(_))
+        ));
+        headers.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Bearer s3cret"),
+        );
+        let caller = auth.identify(&headers).unwrap();
+        assert_eq!(
+            caller,
+            Caller {
+                person: "alice".into(),
+                role: AccessRole::Responder
+            }
+        );
+        let Auth::Tokens(tokens) = &auth else {
+            panic!("tokens expected")
+        };
+        assert!(!format!("{tokens:?}").contains("s3cret"));
+        headers.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Bearer s3cres"),
+        );
+        assert!(auth.identify(&headers).is_err());
+    }
+
+    #[test]
+    fn open_mode_takes_the_actor_header_within_limits() {
+        let mut headers = HeaderMap::new();
+        assert_eq!(Auth::Open.identify(&headers).unwrap().person, "anonymous");
+        headers.insert(ACTOR_HEADER, HeaderValue::from_static("  carol "));
+        let caller = Auth::Open.identify(&headers).unwrap();
+        assert_eq!(
+            (caller.person.as_str(), caller.role),
+            ("carol", AccessRole::Admin)
+        );
+        headers.insert(
+            ACTOR_HEADER,
+            HeaderValue::from_str(&"x".repeat(65)).unwrap(),
+        );
+        assert!(matches!(
+            Auth::Open.identify(&headers),
+            Err(ApiError::BadRequest(_))
+        ));
+        headers.insert(ACTOR_HEADER, HeaderValue::from_bytes(b"a\tb").unwrap());
+        assert!(matches!(
+            Auth::Open.identify(&headers),
+            Err(ApiError::BadRequest(_))
+        ));
+    }
+}

@@ -1,0 +1,467 @@
+//! The single writer. One thread owns the store and applies every change, in group commits:
+//! it drains all queued requests, decides each against the folded state (later requests in a
+//! batch see the effects of earlier ones), writes the batch in one transaction (one fsync),
+//! and only after the commit publishes the new state, answers the requests and wakes the
+//! long-pollers. If the commit fails, memory is left as it was and the whole batch gets a 500.
+
+use super::error::ApiError;
+use super::timeline::Timeline;
+use crate::domain::{
+    Command, Event, EventKind, Incident, IncidentId, NewIncident, Rejection, SeverityScale,
+    Timestamp, decide, declare,
+};
+use crate::store::{Commit, IdempotencyKey, Store, StoredResponse};
+use axum::http::StatusCode;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, PoisonError, RwLock};
+use tokio::sync::{mpsc, oneshot, watch};
+
+/// Requests queued beyond this wait for a free slot: a bound on memory, not on throughput.
+const QUEUE: usize = 4096;
+/// The most requests in one transaction, so that one batch cannot hold the others up for long.
+const MAX_BATCH: usize = 1024;
+
+/// What a caller asks the writer to do.
+#[derive(Debug)]
+pub enum Change {
+    Declare(NewIncident),
+    Command {
+        incident: IncidentId,
+        command: Command,
+        /// `If-Match`: the version the caller saw.
+        expected_version: Option<u64>,
+    },
+}
+
+impl Change {
+    /// The method and path an idempotency key is scoped to.
+    fn target(&self) -> String {
+        match self {
+            Change::Declare(_) => "POST /v1/incidents".into(),
+            Change::Command { incident, .. } => format!("POST /v1/incidents/{incident}/commands"),
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct Request {
+    pub actor: String,
+    pub change: Change,
+    pub idempotency_key: Option<String>,
+}
+
+/// The answer to a change: the response to send, and whether it is a replay of a stored one.
+#[derive(Debug)]
+pub struct Reply {
+    pub response: StoredResponse,
+    pub replayed: bool,
+}
+
+type Job = (Request, oneshot::Sender<Result<Reply, ApiError>>);
+
+/// Counters of the group commit, for the log and the benchmarks.
+#[derive(Debug, Default)]
+pub struct Stats {
+    commits: AtomicU64,
+    requests: AtomicU64,
+    largest_batch: AtomicU64,
+}
+
+/// A copy of [`Stats`] at one moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StatsSnapshot {
+    /// Transactions committed.
+    pub commits: u64,
+    /// Requests answered by those transactions.
+    pub requests: u64,
+    /// The most requests one transaction carried.
+    pub largest_batch: u64,
+}
+
+impl Stats {
+    pub fn snapshot(&self) -> StatsSnapshot {
+        StatsSnapshot {
+            commits: self.commits.load(Ordering::Relaxed),
+            requests: self.requests.load(Ordering::Relaxed),
+            largest_batch: self.largest_batch.load(Ordering::Relaxed),
+        }
+    }
+
+    fn record(&self, batch: usize) {
+        let batch = batch as u64;
+        self.commits.fetch_add(1, Ordering::Relaxed);
+        self.requests.fetch_add(batch, Ordering::Relaxed);
+        self.largest_batch.fetch_max(batch, Ordering::Relaxed);
+    }
+}
+
+/// The handlers' side of the writer.
+#[derive(Clone)]
+pub struct Engine {
+    queue: mpsc::Sender<Job>,
+}
+
+impl Engine {
+    /// Starts the writer thread. It stops once every `Engine` clone is dropped and the queue
+    /// is drained; the returned handle joins it.
+    pub fn start(
+        store: Box<dyn Store>,
+        log: Arc<RwLock<Timeline>>,
+        head: watch::Sender<u64>,
+        scale: SeverityScale,
+        stats: Arc<Stats>,
+    ) -> std::io::Result<(Engine, std::thread::JoinHandle<()>)> {
+        let (queue, jobs) = mpsc::channel(QUEUE);
+        let writer = Writer {
+            store,
+            log,
+            head,
+            scale,
+            stats,
+        };
+        let thread = std::thread::Builder::new()
+            .name("warroom-writer".into())
+            .spawn(move || writer.run(jobs))?;
+        Ok((Engine { queue }, thread))
+    }
+
+    /// Queues a change and waits until it is durable (or refused).
+    pub async fn submit(&self, request: Request) -> Result<Reply, ApiError> {
+        let (reply, answer) = oneshot::channel();
+        self.queue
+            .send((request, reply))
+            .await
+            .map_err(|_| ApiError::Internal("the writer has stopped".into()))?;
+        answer
+            .await
+            .map_err(|_| ApiError::Internal("the writer stopped before answering".into()))?
+    }
+}
+
+struct Writer {
+    store: Box<dyn Store>,
+    log: Arc<RwLock<Timeline>>,
+    head: watch::Sender<u64>,
+    scale: SeverityScale,
+    stats: Arc<Stats>,
+}
+
+impl Writer {
+    fn run(mut self, mut jobs: mpsc::Receiver<Job>) {
+        // While one batch is being fsynced, the next one queues up: that is the grouping.
+        while let Some(first) = jobs.blocking_recv() {
+            let mut batch = vec![first];
+            while batch.len() < MAX_BATCH {
+                match jobs.try_recv() {
+                    Ok(job) => batch.push(job),
+                    Err(_) => break,
+                }
+            }
+            self.process(batch);
+        }
+        let stats = self.stats.snapshot();
+        tracing::info!(
+            commits = stats.commits,
+            requests = stats.requests,
+            largest_batch = stats.largest_batch,
+            "writer stopped"
+        );
+    }
+
+    fn process(&mut self, batch: Vec<Job>) {
+        let size = batch.len();
+        let (commit, answers) = {
+            // Only this thread changes the log, so what it reads here stays current until the
+            // batch is published below. Readers never panic while holding the lock, so a
+            // poisoned lock can only come from here, where no step can panic: carry on.
+            let log = self.log.read().unwrap_or_else(PoisonError::into_inner);
+            let mut draft = Draft::new(&log, &self.scale, &mut *self.store);
+            let answers: Vec<_> = batch
+                .into_iter()
+                .map(|(request, reply)| (draft.apply(request), reply))
+                .collect();
+            (draft.commit, answers)
+        };
+        if !commit.is_empty() {
+            if let Err(err) = self.store.commit(&commit) {
+                tracing::error!(%err, batch = size, "commit failed; nothing was applied");
+                let message = format!("the change could not be saved, nothing was applied: {err}");
+                for (_, reply) in answers {
+                    let _ = reply.send(Err(ApiError::Internal(message.clone())));
+                }
+                return;
+            }
+            self.stats.record(size);
+            let head = {
+                let mut log = self.log.write().unwrap_or_else(PoisonError::into_inner);
+                for event in commit.events {
+                    log.append(event);
+                }
+                log.head()
+            };
+            self.head.send_replace(head);
+        }
+        for (answer, reply) in answers {
+            // A caller that hung up still had its change applied; there is nobody to tell.
+            let _ = reply.send(answer);
+        }
+    }
+}
+
+/// A batch being decided: the incidents it touched, as the batch leaves them, and what it will
+/// write. Nothing here is visible to readers until the commit succeeds.
+struct Draft<'a> {
+    log: &'a Timeline,
+    scale: &'a SeverityScale,
+    store: &'a mut dyn Store,
+    touched: HashMap<u64, Incident>,
+    next_seq: u64,
+    next_number: u64,
+    /// Responses stored by this batch, so a key repeated within it is answered from here.
+    remembered: HashMap<IdempotencyKey, StoredResponse>,
+    commit: Commit,
+}
+
+impl<'a> Draft<'a> {
+    fn new(log: &'a Timeline, scale: &'a SeverityScale, store: &'a mut dyn Store) -> Self {
+        Draft {
+            log,
+            scale,
+            store,
+            touched: HashMap::new(),
+            next_seq: log.head() + 1,
+            next_number: log.next_number(),
+            remembered: HashMap::new(),
+            commit: Commit::default(),
+        }
+    }
+
+    fn apply(&mut self, request: Request) -> Result<Reply, ApiError> {
+        let key = request.idempotency_key.map(|key| IdempotencyKey {
+            actor: request.actor.clone(),
+            target: request.change.target(),
+            key,
+        });
+        // The stored answer comes first: a retry of a command that went through must not now
+        // fail its If-Match against the version that command itself created.
+        if let Some(key) = &key
+            && let Some(response) = self.recall(key)?
+        {
+            return Ok(Reply {
+                response,
+                replayed: true,
+            });
+        }
+        let now = chrono::Utc::now();
+        let response = match request.change {
+            Change::Declare(new) => self.declare(new, &request.actor, now)?,
+            Change::Command {
+                incident,
+                command,
+                expected_version,
+            } => self.command(&incident, command, expected_version, &request.actor, now)?,
+        };
+        if let Some(key) = key {
+            self.remembered.insert(key.clone(), response.clone());
+            self.commit.responses.push((key, response.clone()));
+        }
+        Ok(Reply {
+            response,
+            replayed: false,
+        })
+    }
+
+    fn recall(&mut self, key: &IdempotencyKey) -> Result<Option<StoredResponse>, ApiError> {
+        if let Some(response) = self.remembered.get(key) {
+            return Ok(Some(response.clone()));
+        }
+        self.store
+            .recall(key)
+            .map_err(|err| ApiError::Internal(format!("cannot read idempotency keys: {err}")))
+    }
+
+    /// `Ok` is an answer, remembered under the idempotency key: the new incident, or the
+    /// domain's refusal as a 422. `Err` is a problem with the request itself (not remembered).
+    fn declare(
+        &mut self,
+        new: NewIncident,
+        actor: &str,
+        now: Timestamp,
+    ) -> Result<StoredResponse, ApiError> {
+        let kind = match declare(new, now, self.scale) {
+            Ok(kind) => kind,
+            Err(rejection) => return Ok(rejected(rejection)),
+        };
+        let id = IncidentId::from_number(self.next_number);
+        self.next_number += 1;
+        let mut incident = Incident::blank(id.clone());
+        self.record(&mut incident, actor, now, kind);
+        let body = to_json(&incident)?;
+        self.touched.insert(id.number(), incident);
+        Ok(StoredResponse {
+            status: StatusCode::CREATED.as_u16(),
+            body,
+            location: Some(format!("/v1/incidents/{id}")),
+        })
+    }
+
+    fn command(
+        &mut self,
+        id: &IncidentId,
+        command: Command,
+        expected_version: Option<u64>,
+        actor: &str,
+        now: Timestamp,
+    ) -> Result<StoredResponse, ApiError> {
+        let number = id.number();
+        let mut incident = match self.touched.remove(&number) {
+            Some(incident) => incident,
+            None => self
+                .log
+                .incident(id)
+                .cloned()
+                .ok_or_else(|| ApiError::NotFound(format!("no incident {id}")))?,
+        };
+        let result = self.decide_on(&mut incident, command, expected_version, actor, now);
+        self.touched.insert(number, incident);
+        result
+    }
+
+    fn decide_on(
+        &mut self,
+        incident: &mut Incident,
+        command: Command,
+        expected_version: Option<u64>,
+        actor: &str,
+        now: Timestamp,
+    ) -> Result<StoredResponse, ApiError> {
+        if let Some(expected) = expected_version
+            && expected != incident.version
+        {
+            return Err(ApiError::VersionConflict(format!(
+                "{} is at version {}, not {expected}: reload it and try again",
+                incident.id, incident.version
+            )));
+        }
+        let kinds = match decide(incident, command, now, self.scale) {
+            Ok(kinds) => kinds,
+            Err(rejection) => return Ok(rejected(rejection)),
+        };
+        let first = self.commit.events.len();
+        for kind in kinds {
+            self.record(incident, actor, now, kind);
+        }
+        let body = to_json(&CommandResponse {
+            version: incident.version,
+            events: &self.commit.events[first..],
+        })?;
+        Ok(StoredResponse {
+            status: StatusCode::OK.as_u16(),
+            body,
+            location: None,
+        })
+    }
+
+    /// Gives an event the next `seq`, folds it into the draft incident and queues it.
+    fn record(&mut self, incident: &mut Incident, actor: &str, now: Timestamp, kind: EventKind) {
+        let event = Event {
+            seq: self.next_seq,
+            incident: incident.id.clone(),
+            at: now,
+            actor: actor.to_string(),
+            kind,
+        };
+        self.next_seq += 1;
+        incident.apply(&event);
+        self.commit.events.push(event);
+    }
+}
+
+/// The body of a command's `200`: the incident's version after it, and its events.
+#[derive(serde::Serialize)]
+struct CommandResponse<'a> {
+    version: u64,
+    events: &'a [Event],
+}
+
+/// The domain's refusal as the answer to remember: a 422 with the rejection's own code.
+fn rejected(rejection: Rejection) -> StoredResponse {
+    let error = ApiError::Rejected(rejection);
+    StoredResponse {
+        status: error.status().as_u16(),
+        body: error.body(),
+        location: None,
+    }
+}
+
+fn to_json(value: &impl serde::Serialize) -> Result<String, ApiError> {
+    serde_json::to_string(value)
+        .map_err(|err| ApiError::Internal(format!("cannot encode the response: {err}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{NoteKind, Severity, Status};
+    use crate::store::SqliteStore;
+
+    fn command(incident: u64, command: Command, version: Option<u64>, key: &str) -> Request {
+        Request {
+            actor: "alice".into(),
+            change: Change::Command {
+                incident: IncidentId::from_number(incident),
+                command,
+                expected_version: version,
+            },
+            idempotency_key: Some(key.into()),
+        }
+    }
+
+    #[test]
+    fn later_requests_in_a_batch_see_earlier_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = SqliteStore::open(&dir.path().join("log.db")).unwrap();
+        let (timeline, scale) = (Timeline::default(), SeverityScale::default());
+        let mut draft = Draft::new(&timeline, &scale, &mut store);
+
+        let declared = draft
+            .apply(Request {
+                actor: "alice".into(),
+                change: Change::Declare(NewIncident {
+                    title: "disk full".into(),
+                    severity: Severity::new("P1"),
+                    service: None,
+                    summary: None,
+                    started_at: None,
+                    detected_at: None,
+                }),
+                idempotency_key: None,
+            })
+            .unwrap();
+        assert_eq!(declared.response.status, 201);
+        // The incident declared a moment ago in this batch exists, at version 1.
+        let ack = Command::Transition {
+            to: Status::Acknowledged,
+        };
+        let first = draft.apply(command(1, ack.clone(), Some(1), "k")).unwrap();
+        assert_eq!((first.response.status, first.replayed), (200, false));
+        // The same key within the batch replays, even though version 1 is now stale.
+        let again = draft.apply(command(1, ack, Some(1), "k")).unwrap();
+        assert!(again.replayed);
+        assert_eq!(again.response, first.response);
+        let note = Command::AddNote {
+            kind: NoteKind::Note,
+            text: "stale".into(),
+        };
+        let stale = draft.apply(command(1, note.clone(), Some(1), "k2"));
+        assert!(matches!(stale, Err(ApiError::VersionConflict(m)) if m.contains("version 2")));
+        let missing = draft.apply(command(2, note, None, "k3"));
+        assert!(matches!(missing, Err(ApiError::NotFound(_))));
+
+        let seqs: Vec<_> = draft.commit.events.iter().map(|e| e.seq).collect();
+        assert_eq!(seqs, [1, 2]);
+        assert_eq!(draft.commit.responses.len(), 1, "errors are not remembered");
+        assert_eq!(timeline.head(), 0, "nothing is visible before the commit");
+    }
+}

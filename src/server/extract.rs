@@ -1,0 +1,176 @@
+//! Request extractors that fail with the API's JSON errors, never with axum's plain text.
+
+use super::auth::Caller;
+use super::error::ApiError;
+use super::state::AppState;
+use crate::domain::IncidentId;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use std::time::Duration;
+
+/// The largest request body accepted.
+pub const BODY_LIMIT: usize = 64 * 1024;
+/// The longest long-poll wait, in seconds.
+const MAX_WAIT_SECONDS: u64 = 60;
+const DEFAULT_LIMIT: usize = 1000;
+const MAX_LIMIT: usize = 10_000;
+/// Longest `Idempotency-Key`: room for a UUID and a prefix, not for a payload.
+const MAX_KEY_LEN: usize = 255;
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        state.auth.identify(&parts.headers)
+    }
+}
+
+/// A JSON body. The content type is not checked, so `curl -d` works as well.
+pub struct JsonBody<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        let bytes = Bytes::from_request(request, state)
+            .await
+            .map_err(|rejection| {
+                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::PayloadTooLarge(format!(
+                        "the body is larger than {} KiB",
+                        BODY_LIMIT / 1024
+                    ))
+                } else {
+                    ApiError::BadRequest(format!("cannot read the body: {}", rejection.body_text()))
+                }
+            })?;
+        serde_json::from_slice(&bytes)
+            .map(JsonBody)
+            .map_err(|err| ApiError::BadRequest(format!("invalid body: {err}")))
+    }
+}
+
+/// `{id}` in a path. Anything that is not an incident id is simply not found.
+pub struct IncidentParam(pub IncidentId);
+
+impl<S: Send + Sync> FromRequestParts<S> for IncidentParam {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let Path(raw) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| ApiError::NotFound("no such incident".into()))?;
+        raw.parse()
+            .map(IncidentParam)
+            .map_err(|_| ApiError::NotFound(format!("no incident {raw}")))
+    }
+}
+
+/// Query parameters, refused with a JSON 400 when they do not parse.
+pub struct QueryParams<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for QueryParams<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Query(params)| QueryParams(params))
+            .map_err(|rejection| ApiError::BadRequest(rejection.body_text()))
+    }
+}
+
+/// `?after=N&wait=S&limit=L` of the event feeds, as sent.
+#[derive(Debug, Deserialize)]
+pub struct FeedQuery {
+    after: Option<u64>,
+    wait: Option<i64>,
+    limit: Option<i64>,
+}
+
+/// The feed parameters with defaults applied and out-of-range values clamped.
+#[derive(Debug, Clone, Copy)]
+pub struct Feed {
+    pub after: u64,
+    pub wait: Duration,
+    pub limit: usize,
+}
+
+impl From<FeedQuery> for Feed {
+    fn from(query: FeedQuery) -> Self {
+        let wait = query.wait.unwrap_or(0).clamp(0, MAX_WAIT_SECONDS as i64);
+        let limit = query.limit.map_or(DEFAULT_LIMIT as i64, |limit| {
+            limit.clamp(1, MAX_LIMIT as i64)
+        });
+        Feed {
+            after: query.after.unwrap_or(0),
+            wait: Duration::from_secs(wait.unsigned_abs()),
+            limit: usize::try_from(limit).unwrap_or(DEFAULT_LIMIT),
+        }
+    }
+}
+
+/// `If-Match: N` or `If-Match: "N"`: the version the client last saw.
+pub struct IfMatch(pub Option<u64>);
+
+impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let Some(value) = single_header(parts, "if-match")? else {
+            return Ok(IfMatch(None));
+        };
+        let bad = || ApiError::BadRequest("If-Match must be a version, such as \"7\"".into());
+        let text = value.to_str().map_err(|_| bad())?.trim();
+        let digits = text
+            .strip_prefix('"')
+            .and_then(|rest| rest.strip_suffix('"'))
+            .unwrap_or(text);
+        digits.parse().map(|v| IfMatch(Some(v))).map_err(|_| bad())
+    }
+}
+
+/// `Idempotency-Key`: a retry with the same key gets the first answer and changes nothing.
+pub struct IdempotencyKey(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let Some(value) = single_header(parts, "idempotency-key")? else {
+            return Ok(IdempotencyKey(None));
+        };
+        let key = value
+            .to_str()
+            .ok()
+            .map(str::trim)
+            .filter(|key| {
+                !key.is_empty()
+                    && key.len() <= MAX_KEY_LEN
+                    && key.bytes().all(|b| b.is_ascii_graphic())
+            })
+            .ok_or_else(|| {
+                ApiError::BadRequest(format!(
+                    "Idempotency-Key must be 1 to {MAX_KEY_LEN} printable ASCII characters"
+                ))
+            })?;
+        Ok(IdempotencyKey(Some(key.to_string())))
+    }
+}
+
+/// A header that must appear at most once: two keys or two versions would be ambiguous.
+fn single_header<'a>(
+    parts: &'a Parts,
+    name: &str,
+) -> Result<Option<&'a axum::http::HeaderValue>, ApiError> {
+    let mut values = parts.headers.get_all(name).iter();
+    let first = values.next();
+    if values.next().is_some() {
+        return Err(ApiError::BadRequest(format!("send {name} once")));
+    }
+    Ok(first)
+}

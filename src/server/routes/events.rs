@@ -1,0 +1,53 @@
+//! The event feeds: per incident and global, both with long-poll.
+
+use super::json_response;
+use crate::domain::Event;
+use crate::server::auth::Caller;
+use crate::server::error::ApiError;
+use crate::server::extract::{Feed, FeedQuery, IncidentParam, QueryParams};
+use crate::server::longpoll;
+use crate::server::state::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+
+/// Events of one incident after `?after=N`, waiting up to `?wait=S` seconds for one.
+pub async fn incident_feed(
+    _: Caller,
+    State(state): State<AppState>,
+    IncidentParam(id): IncidentParam,
+    QueryParams(query): QueryParams<FeedQuery>,
+) -> Result<Response, ApiError> {
+    let feed = Feed::from(query);
+    respond_when_ready(&state, feed, || {
+        state
+            .timeline()
+            .incident_events_after(&id, feed.after, feed.limit)
+            .ok_or_else(|| ApiError::NotFound(format!("no incident {id}")))
+    })
+    .await
+}
+
+/// Events of every incident after `?after=N`: what a wall display or a bot follows.
+pub async fn global_feed(
+    _: Caller,
+    State(state): State<AppState>,
+    QueryParams(query): QueryParams<FeedQuery>,
+) -> Result<Response, ApiError> {
+    let feed = Feed::from(query);
+    respond_when_ready(&state, feed, || {
+        Ok(state.timeline().events_after(feed.after, feed.limit))
+    })
+    .await
+}
+
+/// Long-polls with `read` for the feed's wait, then answers with what it found.
+async fn respond_when_ready(
+    state: &AppState,
+    feed: Feed,
+    read: impl Fn() -> Result<Vec<Event>, ApiError>,
+) -> Result<Response, ApiError> {
+    let events =
+        longpoll::wait_for(state.head.clone(), state.shutdown.clone(), feed.wait, read).await?;
+    json_response(StatusCode::OK, serde_json::to_string(&events))
+}

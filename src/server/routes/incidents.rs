@@ -1,0 +1,120 @@
+//! Incidents: list, declare, show, and the commands that change them.
+
+use super::json_response;
+use crate::domain::{AccessRole, Command, NewIncident};
+use crate::server::auth::Caller;
+use crate::server::engine::{Change, Reply, Request};
+use crate::server::error::ApiError;
+use crate::server::extract::{IdempotencyKey, IfMatch, IncidentParam, JsonBody, QueryParams};
+use crate::server::state::AppState;
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::Response;
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    #[serde(default)]
+    open: bool,
+}
+
+/// Every incident, newest first; `?open=true` for the open ones only.
+pub async fn list(
+    _: Caller,
+    State(state): State<AppState>,
+    QueryParams(query): QueryParams<ListQuery>,
+) -> Result<Response, ApiError> {
+    let body = {
+        let timeline = state.timeline();
+        serde_json::to_string(&timeline.incidents(query.open))
+    };
+    json_response(StatusCode::OK, body)
+}
+
+pub async fn show(
+    _: Caller,
+    State(state): State<AppState>,
+    IncidentParam(id): IncidentParam,
+) -> Result<Response, ApiError> {
+    let (body, version) = {
+        let timeline = state.timeline();
+        let incident = timeline
+            .incident(&id)
+            .ok_or_else(|| ApiError::NotFound(format!("no incident {id}")))?;
+        (serde_json::to_string(incident), incident.version)
+    };
+    let mut response = json_response(StatusCode::OK, body)?;
+    response.headers_mut().insert(header::ETAG, etag(version));
+    Ok(response)
+}
+
+pub async fn declare(
+    caller: Caller,
+    State(state): State<AppState>,
+    IdempotencyKey(key): IdempotencyKey,
+    JsonBody(new): JsonBody<NewIncident>,
+) -> Result<Response, ApiError> {
+    caller.require(AccessRole::Responder, "declaring an incident")?;
+    let reply = state
+        .engine
+        .submit(Request {
+            actor: caller.person,
+            change: Change::Declare(new),
+            idempotency_key: key,
+        })
+        .await?;
+    reply_response(reply)
+}
+
+pub async fn command(
+    caller: Caller,
+    State(state): State<AppState>,
+    IncidentParam(id): IncidentParam,
+    IfMatch(expected_version): IfMatch,
+    IdempotencyKey(key): IdempotencyKey,
+    JsonBody(command): JsonBody<Command>,
+) -> Result<Response, ApiError> {
+    caller.require(command.required_access(), &describe(&command))?;
+    let reply = state
+        .engine
+        .submit(Request {
+            actor: caller.person,
+            change: Change::Command {
+                incident: id,
+                command,
+                expected_version,
+            },
+            idempotency_key: key,
+        })
+        .await?;
+    reply_response(reply)
+}
+
+/// "the set_severity command": the wire name, for a refusal people can act on.
+fn describe(command: &Command) -> String {
+    let value = serde_json::to_value(command).unwrap_or_default();
+    let name = value.get("type").and_then(|t| t.as_str()).unwrap_or("this");
+    format!("the {name} command")
+}
+
+/// The writer's answer (first time or replayed) as the HTTP response.
+fn reply_response(reply: Reply) -> Result<Response, ApiError> {
+    let stored = reply.response;
+    let status = StatusCode::from_u16(stored.status).map_err(|_| {
+        ApiError::Internal(format!("a stored response has status {}", stored.status))
+    })?;
+    let mut response = json_response(status, Ok(stored.body))?;
+    let headers = response.headers_mut();
+    if let Some(location) = stored.location.and_then(|l| HeaderValue::from_str(&l).ok()) {
+        headers.insert(header::LOCATION, location);
+    }
+    if reply.replayed {
+        headers.insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    Ok(response)
+}
+
+fn etag(version: u64) -> HeaderValue {
+    // Digits and quotes are always a valid header value.
+    HeaderValue::from_str(&format!("\"{version}\"")).unwrap_or(HeaderValue::from_static("\"0\""))
+}

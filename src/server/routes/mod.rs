@@ -1,0 +1,80 @@
+//! The v1 routes. The table is built once, and the OpenAPI test reads the same table, so the
+//! document cannot silently miss a route.
+
+mod events;
+mod incidents;
+mod meta;
+
+use super::error::ApiError;
+use super::extract::BODY_LIMIT;
+use super::state::AppState;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::handler::Handler;
+use axum::http::{Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+
+/// The router and the `(method, path)` of every route in it.
+pub struct Api {
+    pub router: Router<AppState>,
+    pub routes: Vec<(Method, &'static str)>,
+}
+
+impl Api {
+    pub fn new() -> Api {
+        let api = Api {
+            router: Router::new(),
+            routes: Vec::new(),
+        };
+        let api = api
+            .get("/healthz", meta::healthz)
+            .get("/v1/openapi.json", meta::openapi)
+            .get("/v1/severities", meta::severities)
+            .get("/v1/whoami", meta::whoami)
+            .get("/v1/incidents", incidents::list)
+            .post("/v1/incidents", incidents::declare)
+            .get("/v1/incidents/{id}", incidents::show)
+            .post("/v1/incidents/{id}/commands", incidents::command)
+            .get("/v1/incidents/{id}/events", events::incident_feed)
+            .get("/v1/events", events::global_feed);
+        Api {
+            router: api
+                .router
+                .fallback(not_found)
+                .method_not_allowed_fallback(method_not_allowed)
+                .layer(DefaultBodyLimit::max(BODY_LIMIT)),
+            routes: api.routes,
+        }
+    }
+
+    fn get<H: Handler<T, AppState>, T: 'static>(mut self, path: &'static str, handler: H) -> Self {
+        self.router = self.router.route(path, get(handler));
+        self.routes.push((Method::GET, path));
+        self
+    }
+
+    fn post<H: Handler<T, AppState>, T: 'static>(mut self, path: &'static str, handler: H) -> Self {
+        self.router = self.router.route(path, post(handler));
+        self.routes.push((Method::POST, path));
+        self
+    }
+}
+
+async fn not_found(method: Method, uri: Uri) -> ApiError {
+    ApiError::NotFound(format!("no route {method} {}", uri.path()))
+}
+
+async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
+    ApiError::MethodNotAllowed(format!("{} does not take {method}", uri.path()))
+}
+
+/// A JSON body serialised by the caller (often under a lock, to hold it briefly).
+fn json_response(
+    status: StatusCode,
+    body: Result<String, serde_json::Error>,
+) -> Result<Response, ApiError> {
+    let body =
+        body.map_err(|err| ApiError::Internal(format!("cannot encode the response: {err}")))?;
+    Ok((status, [(header::CONTENT_TYPE, "application/json")], body).into_response())
+}

@@ -1,0 +1,44 @@
+//! What every handler shares: the timeline, the writer, the auth and the scale.
+
+use super::auth::Auth;
+use super::engine::Engine;
+use super::timeline::Timeline;
+use crate::domain::SeverityScale;
+use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard};
+use tokio::sync::watch;
+
+#[derive(Clone)]
+pub struct AppState(Arc<Shared>);
+
+pub struct Shared {
+    pub timeline: Arc<RwLock<Timeline>>,
+    pub engine: Engine,
+    /// The newest committed `seq`, published by the writer after each commit.
+    pub head: watch::Receiver<u64>,
+    /// Turns true when the server begins to stop.
+    pub shutdown: watch::Receiver<bool>,
+    pub auth: Auth,
+    pub scale: SeverityScale,
+}
+
+impl AppState {
+    pub fn new(shared: Shared) -> Self {
+        AppState(Arc::new(shared))
+    }
+
+    /// The timeline for reading. Only the writer holds the lock for writing and it cannot
+    /// panic while it does, so a poisoned lock still guards a consistent timeline.
+    pub fn timeline(&self) -> RwLockReadGuard<'_, Timeline> {
+        self.0
+            .timeline
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}

@@ -1,0 +1,148 @@
+//! The timeline in memory: every event, and every incident folded from them. The writer is
+//! the only one that changes it, and only after a commit; handlers read it under a lock.
+
+use crate::domain::{Event, Incident, IncidentId};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Default)]
+pub struct Timeline {
+    /// All events, in ascending `seq`: the global feed.
+    events: Vec<Event>,
+    /// Keyed by incident number, so iteration order is declaration order.
+    incidents: BTreeMap<u64, Entry>,
+}
+
+#[derive(Debug)]
+struct Entry {
+    incident: Incident,
+    /// Positions in `events` of this incident's events, ascending.
+    events: Vec<usize>,
+}
+
+impl Timeline {
+    /// Folds a loaded log, refusing one whose `seq` does not strictly increase (the cursor of
+    /// every feed depends on it).
+    pub fn rebuild(events: Vec<Event>) -> Result<Timeline, String> {
+        let mut log = Timeline::default();
+        for event in events {
+            if event.seq <= log.head() {
+                return Err(format!(
+                    "the log is out of order: seq {} follows seq {}",
+                    event.seq,
+                    log.head()
+                ));
+            }
+            log.append(event);
+        }
+        Ok(log)
+    }
+
+    /// The `seq` of the newest event, 0 when empty.
+    pub fn head(&self) -> u64 {
+        self.events.last().map_or(0, |event| event.seq)
+    }
+
+    /// The number the next declared incident gets.
+    pub fn next_number(&self) -> u64 {
+        self.incidents.keys().next_back().map_or(1, |n| n + 1)
+    }
+
+    pub fn incident(&self, id: &IncidentId) -> Option<&Incident> {
+        self.incidents
+            .get(&id.number())
+            .map(|entry| &entry.incident)
+    }
+
+    /// Newest first; only the open ones if asked.
+    pub fn incidents(&self, open_only: bool) -> Vec<&Incident> {
+        self.incidents
+            .values()
+            .rev()
+            .map(|entry| &entry.incident)
+            .filter(|incident| !open_only || incident.status.is_open())
+            .collect()
+    }
+
+    /// Up to `limit` events with `seq > after`, across all incidents.
+    pub fn events_after(&self, after: u64, limit: usize) -> Vec<Event> {
+        let start = self.events.partition_point(|event| event.seq <= after);
+        self.events[start..].iter().take(limit).cloned().collect()
+    }
+
+    /// Up to `limit` events of one incident with `seq > after`, or `None` if it does not exist.
+    pub fn incident_events_after(
+        &self,
+        id: &IncidentId,
+        after: u64,
+        limit: usize,
+    ) -> Option<Vec<Event>> {
+        let entry = self.incidents.get(&id.number())?;
+        let start = entry
+            .events
+            .partition_point(|&index| self.events[index].seq <= after);
+        Some(
+            entry.events[start..]
+                .iter()
+                .take(limit)
+                .map(|&index| self.events[index].clone())
+                .collect(),
+        )
+    }
+
+    /// Appends one event whose `seq` is above the head and folds it into its incident.
+    pub fn append(&mut self, event: Event) {
+        let index = self.events.len();
+        let entry = self
+            .incidents
+            .entry(event.incident.number())
+            .or_insert_with(|| Entry {
+                incident: Incident::blank(event.incident.clone()),
+                events: Vec::new(),
+            });
+        entry.incident.apply(&event);
+        entry.events.push(index);
+        self.events.push(event);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{EventKind, NoteKind};
+
+    fn note(seq: u64, incident: u64) -> Event {
+        Event {
+            seq,
+            incident: IncidentId::from_number(incident),
+            at: chrono::DateTime::UNIX_EPOCH,
+            actor: "a".into(),
+            kind: EventKind::NoteAdded {
+                kind: NoteKind::Note,
+                text: format!("{seq}"),
+            },
+        }
+    }
+
+    #[test]
+    fn feeds_page_by_seq_per_incident_and_globally() {
+        let log = Timeline::rebuild(vec![note(1, 1), note(2, 2), note(5, 1), note(7, 2)]).unwrap();
+        assert_eq!(log.head(), 7);
+        assert_eq!(log.next_number(), 3);
+        let seqs = |events: Vec<Event>| events.iter().map(|e| e.seq).collect::<Vec<_>>();
+        assert_eq!(seqs(log.events_after(1, 2)), [2, 5]);
+        let one = IncidentId::from_number(1);
+        assert_eq!(seqs(log.incident_events_after(&one, 1, 10).unwrap()), [5]);
+        assert_eq!(log.incident(&one).map(|i| i.version), Some(5));
+        assert!(
+            log.incident_events_after(&IncidentId::from_number(3), 0, 10)
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn a_log_out_of_order_is_refused() {
+        let err = Timeline::rebuild(vec![note(1, 1), note(3, 1), note(3, 1)]).unwrap_err();
+        assert_eq!(err, "the log is out of order: seq 3 follows seq 3");
+        assert!(Timeline::rebuild(vec![note(0, 1)]).is_err());
+    }
+}

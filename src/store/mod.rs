@@ -1,0 +1,74 @@
+//! The durable, append-only event log behind a trait, so that a PostgreSQL store serving
+//! several backend replicas can follow the SQLite one without touching the server.
+//!
+//! A store only persists: deciding what to write is the server's job. Everything the server
+//! needs to rebuild its state at startup is [`Store::load`]; everything it writes goes through
+//! [`Store::commit`], which must be atomic and durable before it returns.
+
+mod sqlite;
+
+pub use sqlite::SqliteStore;
+
+use crate::domain::Event;
+
+/// Who sent a retried request, where, and under which `Idempotency-Key`. The key is scoped by
+/// actor and target so that two people (or one person on two incidents) cannot collide.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct IdempotencyKey {
+    pub actor: String,
+    /// The request's method and path, such as `POST /v1/incidents/INC-3/commands`.
+    pub target: String,
+    pub key: String,
+}
+
+/// The answer given the first time, replayed byte for byte on a retry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredResponse {
+    pub status: u16,
+    /// The JSON body.
+    pub body: String,
+    /// The `Location` header of a `201 Created`.
+    pub location: Option<String>,
+}
+
+/// One group commit: the events of a batch of requests and the answers to remember.
+#[derive(Debug, Default)]
+pub struct Commit {
+    pub events: Vec<Event>,
+    pub responses: Vec<(IdempotencyKey, StoredResponse)>,
+}
+
+impl Commit {
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty() && self.responses.is_empty()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot open the event log {path}: {source}")]
+    Open {
+        path: String,
+        source: rusqlite::Error,
+    },
+    #[error("{0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// A row that does not parse: the log was written by something else or damaged.
+    #[error("event {seq} in the log is unreadable: {reason}")]
+    Corrupt { seq: i64, reason: String },
+    #[error("{0}")]
+    Schema(String),
+}
+
+/// The durable log. Calls come from one writer at a time (hence `&mut self`).
+pub trait Store: Send + 'static {
+    /// Every event, in ascending `seq`.
+    fn load(&mut self) -> Result<Vec<Event>, StoreError>;
+
+    /// The response stored under an idempotency key, if that key was used before.
+    fn recall(&mut self, key: &IdempotencyKey) -> Result<Option<StoredResponse>, StoreError>;
+
+    /// Appends the events and remembers the responses in one transaction, and returns only
+    /// once that transaction is durable. On error nothing of it is stored.
+    fn commit(&mut self, commit: &Commit) -> Result<(), StoreError>;
+}

@@ -1,0 +1,333 @@
+//! The SQLite store: one file, WAL mode, `synchronous=FULL`, so that a committed transaction
+//! survives a crash of the process or the machine.
+
+use super::{Commit, IdempotencyKey, Store, StoreError, StoredResponse};
+use crate::domain::{Event, EventKind, IncidentId, Timestamp};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use std::path::Path;
+
+/// Bumped whenever the tables change; a newer file is refused rather than misread.
+const SCHEMA_VERSION: i64 = 1;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS events (
+    seq      INTEGER PRIMARY KEY,
+    incident TEXT NOT NULL,
+    at       TEXT NOT NULL,
+    actor    TEXT NOT NULL,
+    kind     TEXT NOT NULL
+);
+CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events
+BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
+BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+CREATE TABLE IF NOT EXISTS idempotency (
+    actor    TEXT NOT NULL,
+    target   TEXT NOT NULL,
+    key      TEXT NOT NULL,
+    status   INTEGER NOT NULL,
+    body     TEXT NOT NULL,
+    location TEXT,
+    PRIMARY KEY (actor, target, key)
+) WITHOUT ROWID;
+";
+
+pub struct SqliteStore {
+    conn: Connection,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the log at `path`.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let open_error = |source| StoreError::Open {
+            path: path.display().to_string(),
+            source,
+        };
+        let conn = Connection::open(path).map_err(open_error)?;
+        // WAL lets readers run beside the writer; FULL fsyncs the WAL on every commit, which is
+        // what "acknowledged only once durable" needs (NORMAL could lose the last commits on a
+        // power cut).
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode=WAL", [], |row| row.get(0))
+            .map_err(open_error)?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(StoreError::Schema(format!(
+                "{}: SQLite refused WAL mode (got {mode})",
+                path.display()
+            )));
+        }
+        conn.execute_batch("PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000;")
+            .map_err(open_error)?;
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |row| row.get(0))
+            .map_err(open_error)?;
+        if version > SCHEMA_VERSION {
+            return Err(StoreError::Schema(format!(
+                "{} was written by a newer warroom (schema {version}, this one knows {SCHEMA_VERSION})",
+                path.display()
+            )));
+        }
+        conn.execute_batch(SCHEMA).map_err(open_error)?;
+        conn.pragma_update(None, "user_version", SCHEMA_VERSION)
+            .map_err(open_error)?;
+        Ok(SqliteStore { conn })
+    }
+}
+
+impl Store for SqliteStore {
+    fn load(&mut self) -> Result<Vec<Event>, StoreError> {
+        let mut statement = self
+            .conn
+            .prepare("SELECT seq, incident, at, actor, kind FROM events ORDER BY seq")?;
+        let rows = statement.query_map([], |row| {
+            Ok((
+                row.get::<_, i64>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, String>(2)?,
+                row.get::<_, String>(3)?,
+                row.get::<_, String>(4)?,
+            ))
+        })?;
+        let mut events = Vec::new();
+        for row in rows {
+            let (seq, incident, at, actor, kind) = row?;
+            events.push(parse_row(seq, &incident, &at, actor, &kind)?);
+        }
+        Ok(events)
+    }
+
+    fn recall(&mut self, key: &IdempotencyKey) -> Result<Option<StoredResponse>, StoreError> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT status, body, location FROM idempotency
+             WHERE actor = ?1 AND target = ?2 AND key = ?3",
+        )?;
+        let found = statement
+            .query_row(params![key.actor, key.target, key.key], |row| {
+                Ok(StoredResponse {
+                    status: row.get(0)?,
+                    body: row.get(1)?,
+                    location: row.get(2)?,
+                })
+            })
+            .optional()?;
+        Ok(found)
+    }
+
+    fn commit(&mut self, commit: &Commit) -> Result<(), StoreError> {
+        // IMMEDIATE takes the write lock up front, so a busy database fails here rather than
+        // half way through the batch.
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        {
+            let mut insert_event = tx.prepare_cached(
+                "INSERT INTO events (seq, incident, at, actor, kind) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?;
+            for event in &commit.events {
+                let kind = serde_json::to_string(&event.kind).map_err(|err| {
+                    StoreError::Schema(format!("cannot encode event {}: {err}", event.seq))
+                })?;
+                let seq = i64::try_from(event.seq).map_err(|_| {
+                    StoreError::Schema(format!("seq {} does not fit SQLite", event.seq))
+                })?;
+                insert_event.execute(params![
+                    seq,
+                    event.incident.as_str(),
+                    format_time(event.at),
+                    event.actor,
+                    kind
+                ])?;
+            }
+            let mut insert_response = tx.prepare_cached(
+                "INSERT INTO idempotency (actor, target, key, status, body, location)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?;
+            for (key, response) in &commit.responses {
+                insert_response.execute(params![
+                    key.actor,
+                    key.target,
+                    key.key,
+                    response.status,
+                    response.body,
+                    response.location
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+fn format_time(at: Timestamp) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+}
+
+fn parse_row(
+    seq: i64,
+    incident: &str,
+    at: &str,
+    actor: String,
+    kind: &str,
+) -> Result<Event, StoreError> {
+    let corrupt = |reason: String| StoreError::Corrupt { seq, reason };
+    let incident: IncidentId = incident.parse().map_err(corrupt)?;
+    let at = chrono::DateTime::parse_from_rfc3339(at)
+        .map_err(|err| corrupt(format!("bad time '{at}': {err}")))?
+        .to_utc();
+    let kind: EventKind =
+        serde_json::from_str(kind).map_err(|err| corrupt(format!("bad kind: {err}")))?;
+    let seq = u64::try_from(seq).map_err(|_| corrupt("negative seq".into()))?;
+    Ok(Event {
+        seq,
+        incident,
+        at,
+        actor,
+        kind,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::NoteKind;
+
+    fn note(seq: u64, incident: u64, text: &str) -> Event {
+        Event {
+            seq,
+            incident: IncidentId::from_number(incident),
+            at: chrono::DateTime::parse_from_rfc3339("2025-01-02T03:04:05.123456789Z")
+                .unwrap()
+                .to_utc(),
+            actor: "alice".into(),
+            kind: EventKind::NoteAdded {
+                kind: NoteKind::Note,
+                text: text.into(),
+            },
+        }
+    }
+
+    fn key(k: &str) -> IdempotencyKey {
+        IdempotencyKey {
+            actor: "alice".into(),
+            target: "POST /v1/incidents".into(),
+            key: k.into(),
+        }
+    }
+
+    /// A store in a fresh file holding one committed note, seq 1, "kept".
+    fn store_with_one_note() -> (tempfile::TempDir, SqliteStore) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = SqliteStore::open(&dir.path().join("log.db")).unwrap();
+        let commit = Commit {
+            events: vec![note(1, 1, "kept")],
+            responses: vec![],
+        };
+        store.commit(&commit).unwrap();
+        (dir, store)
+    }
+
+    #[test]
+    fn committed_events_and_responses_survive_reopening_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("log.db");
+        let response = StoredResponse {
+            status: 201,
+            body: r#"{"id":"INC-1"}"#.into(),
+            location: Some("/v1/incidents/INC-1".into()),
+        };
+        {
+            let mut store = SqliteStore::open(&path).unwrap();
+            let commit = Commit {
+                events: vec![note(1, 1, "first"), note(2, 2, "second")],
+                responses: vec![(key("k1"), response.clone())],
+            };
+            store.commit(&commit).unwrap();
+        }
+        let mut store = SqliteStore::open(&path).unwrap();
+        assert_eq!(
+            store.load().unwrap(),
+            vec![note(1, 1, "first"), note(2, 2, "second")]
+        );
+        assert_eq!(store.recall(&key("k1")).unwrap(), Some(response));
+        assert_eq!(store.recall(&key("k2")).unwrap(), None);
+        let mut other_actor = key("k1");
+        other_actor.actor = "bob".into();
+        assert_eq!(store.recall(&other_actor).unwrap(), None);
+    }
+
+    #[test]
+    fn the_log_is_in_wal_mode_with_full_sync() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("log.db")).unwrap();
+        let pragma = |name: &str| -> String {
+            store
+                .conn
+                .query_row(&format!("PRAGMA {name}"), [], |row| {
+                    row.get::<_, rusqlite::types::Value>(0)
+                })
+                .map(|value| format!("{value:?}"))
+                .unwrap()
+        };
+        assert_eq!(pragma("journal_mode"), "Text(\"wal\")");
+        // 2 is FULL: every commit fsyncs the WAL.
+        assert_eq!(pragma("synchronous"), "Integer(2)");
+    }
+
+    #[test]
+    fn a_failed_commit_stores_nothing_of_its_batch() {
+        let (_dir, mut store) = store_with_one_note();
+        // seq 1 again violates the primary key after seq 2 was inserted in the same batch.
+        let clash = Commit {
+            events: vec![note(2, 1, "lost"), note(1, 1, "clash")],
+            responses: vec![(
+                key("k"),
+                StoredResponse {
+                    status: 200,
+                    body: "{}".into(),
+                    location: None,
+                },
+            )],
+        };
+        assert!(store.commit(&clash).is_err());
+        assert_eq!(store.load().unwrap(), vec![note(1, 1, "kept")]);
+        assert_eq!(store.recall(&key("k")).unwrap(), None);
+    }
+
+    #[test]
+    fn the_log_refuses_updates_and_deletes() {
+        let (_dir, mut store) = store_with_one_note();
+        let update = store
+            .conn
+            .execute("UPDATE events SET actor = 'mallory'", []);
+        assert!(update.unwrap_err().to_string().contains("append-only"));
+        assert!(store.conn.execute("DELETE FROM events", []).is_err());
+        assert_eq!(store.load().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn an_unreadable_row_is_reported_with_its_seq() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = SqliteStore::open(&dir.path().join("log.db")).unwrap();
+        store
+            .conn
+            .execute(
+                "INSERT INTO events VALUES (7, 'INC-1', '2025-01-01T00:00:00Z', 'a', '{\"type\":\"exploded\"}')",
+                [],
+            )
+            .unwrap();
+        let err = store.load().unwrap_err().to_string();
+        assert!(err.starts_with("event 7 in the log is unreadable"), "{err}");
+    }
+
+    #[test]
+    fn a_file_from_a_newer_schema_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("log.db");
+        Connection::open(&path)
+            .unwrap()
+            .pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+            .unwrap();
+        let err = SqliteStore::open(&path).err().unwrap().to_string();
+        assert!(err.contains("newer warroom"), "{err}");
+    }
+}

@@ -1,0 +1,165 @@
+//! Long-poll on the event feeds: a waiting client is answered when the command is
+//! acknowledged, not when its wait runs out.
+
+mod support;
+
+use reqwest::Client;
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+use support::http::{Answer, send, try_send};
+use support::server::TestServer;
+use tokio::task::JoinHandle;
+
+/// Far longer than any wake-up may take, far shorter than the 30 s wait.
+const PROMPT: Duration = Duration::from_secs(2);
+
+async fn post(client: &Client, server: &TestServer, path: &str, body: Value) -> Answer {
+    let answer = send(client.post(server.url(path)).json(&body)).await;
+    assert!(answer.status < 300, "{path}: {}", answer.text);
+    answer
+}
+
+/// Starts a long-poll and returns it with the moment it was answered.
+fn wait_on(client: &Client, url: String) -> JoinHandle<(Answer, Instant)> {
+    let request = client.get(url);
+    tokio::spawn(async move {
+        let answer = try_send(request).await.expect("the long-poll is answered");
+        (answer, Instant::now())
+    })
+}
+
+/// The long-poll's answer, which must come within `PROMPT` of the acknowledgement just
+/// received by the caller.
+async fn answered_promptly(waiter: JoinHandle<(Answer, Instant)>) -> Answer {
+    let acknowledged = Instant::now();
+    let (answer, answered) = tokio::time::timeout(PROMPT, waiter)
+        .await
+        .expect("answered promptly after the acknowledgement")
+        .expect("the long-poll task");
+    assert!(answered.saturating_duration_since(acknowledged) < PROMPT);
+    answer
+}
+
+/// Gives a spawned long-poll time to reach the server and start waiting.
+async fn settle() {
+    tokio::time::sleep(Duration::from_millis(300)).await;
+}
+
+#[tokio::test]
+async fn a_waiting_client_gets_its_incidents_event_as_soon_as_the_command_is_acknowledged() {
+    let server = TestServer::open();
+    let client = Client::new();
+    let incident = json!({"title": "watched", "severity": "P1"});
+    post(&client, &server, "/v1/incidents", incident.clone()).await;
+    post(&client, &server, "/v1/incidents", incident).await;
+
+    let started = Instant::now();
+    let waiter = wait_on(
+        &client,
+        server.url("/v1/incidents/INC-1/events?after=1&wait=30"),
+    );
+    settle().await;
+    assert!(!waiter.is_finished(), "nothing new yet: it must wait");
+
+    // Another incident's event wakes the waiter, which must go back to waiting.
+    let note = |text: &str| json!({"type": "add_note", "text": text});
+    post(
+        &client,
+        &server,
+        "/v1/incidents/INC-2/commands",
+        note("elsewhere"),
+    )
+    .await;
+    settle().await;
+    assert!(!waiter.is_finished(), "INC-2's event is not INC-1's");
+
+    let ack = post(
+        &client,
+        &server,
+        "/v1/incidents/INC-1/commands",
+        note("here"),
+    )
+    .await;
+    let answer = answered_promptly(waiter).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "well before the 30 s wait"
+    );
+    assert_eq!(answer.status, 200);
+    let events = answer.json.as_array().unwrap();
+    assert_eq!(events.len(), 1, "{}", answer.text);
+    assert_eq!(events[0], ack.json["events"][0]);
+    assert_eq!(events[0]["kind"]["text"], "here");
+}
+
+#[tokio::test]
+async fn a_waiting_client_of_the_global_feed_gets_any_incidents_event() {
+    let server = TestServer::open();
+    let client = Client::new();
+    let waiter = wait_on(&client, server.url("/v1/events?after=0&wait=30"));
+    settle().await;
+    assert!(!waiter.is_finished(), "the log is empty: it must wait");
+
+    let declared = post(
+        &client,
+        &server,
+        "/v1/incidents",
+        json!({"title": "first ever", "severity": "P2"}),
+    )
+    .await;
+    let answer = answered_promptly(waiter).await;
+    let events = answer.json.as_array().unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0]["seq"], 1);
+    assert_eq!(events[0]["incident"], declared.json["id"]);
+    assert_eq!(events[0]["kind"]["type"], "declared");
+}
+
+#[tokio::test]
+async fn feeds_answer_at_once_when_there_is_news_and_with_nothing_when_the_wait_ends() {
+    let server = TestServer::open();
+    let client = Client::new();
+    post(
+        &client,
+        &server,
+        "/v1/incidents",
+        json!({"title": "t", "severity": "P1"}),
+    )
+    .await;
+    for text in ["a", "b", "c"] {
+        let note = json!({"type": "add_note", "text": text});
+        post(&client, &server, "/v1/incidents/INC-1/commands", note).await;
+    }
+
+    let started = Instant::now();
+    let news = send(client.get(server.url("/v1/events?after=1&wait=30&limit=2"))).await;
+    assert!(started.elapsed() < PROMPT);
+    let seqs: Vec<_> = news
+        .json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["seq"].clone())
+        .collect();
+    assert_eq!(
+        seqs,
+        [json!(2), json!(3)],
+        "ascending, after the cursor, limited"
+    );
+    let rest = send(client.get(server.url("/v1/incidents/INC-1/events?after=3"))).await;
+    assert_eq!(rest.json.as_array().unwrap().len(), 1);
+
+    let started = Instant::now();
+    let nothing = send(client.get(server.url("/v1/incidents/INC-1/events?after=4&wait=1"))).await;
+    let waited = started.elapsed();
+    assert_eq!((nothing.status, nothing.json), (200, json!([])));
+    assert!(
+        waited >= Duration::from_secs(1) && waited < Duration::from_secs(5),
+        "{waited:?}"
+    );
+
+    let started = Instant::now();
+    let immediate = send(client.get(server.url("/v1/events?after=4"))).await;
+    assert_eq!(immediate.json, json!([]));
+    assert!(started.elapsed() < PROMPT, "no wait asked, none taken");
+}

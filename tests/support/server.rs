@@ -1,0 +1,177 @@
+//! `TestServer`: the real `warroom` binary serving a real SQLite file in a temporary
+//! directory, on an ephemeral loopback port.
+//!
+//! ```ignore
+//! let server = TestServer::open();                 // open mode: every caller is admin
+//! let server = TestServer::with_tokens(TOKENS);    // bearer tokens from a TOML text
+//! reqwest::get(server.url("/healthz"));
+//! server.kill();                                   // SIGKILL, as a crash would
+//! server.restart();                                // same db, tokens and port
+//! ```
+//! The child is killed when the `TestServer` is dropped, so a failing test leaves nothing
+//! running. The server's log (stderr) is kept in the temporary directory: see [`TestServer::log`].
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// How long the binary may take to print its address.
+const STARTUP: Duration = Duration::from_secs(30);
+
+pub struct TestServer {
+    dir: tempfile::TempDir,
+    tokens: Option<PathBuf>,
+    child: Option<Child>,
+    base: String,
+    starts: usize,
+}
+
+/// A `Command` for the `warroom` binary under test.
+pub fn warroom() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_warroom"))
+}
+
+impl TestServer {
+    /// A server in open mode on a fresh database.
+    pub fn open() -> TestServer {
+        TestServer::launch(None)
+    }
+
+    /// A server whose tokens file has this TOML text.
+    pub fn with_tokens(toml: &str) -> TestServer {
+        TestServer::launch(Some(toml))
+    }
+
+    fn launch(tokens: Option<&str>) -> TestServer {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let tokens = tokens.map(|text| {
+            let path = dir.path().join("tokens.toml");
+            std::fs::write(&path, text).expect("write the tokens file");
+            path
+        });
+        let mut server = TestServer {
+            dir,
+            tokens,
+            child: None,
+            base: String::new(),
+            starts: 0,
+        };
+        server.spawn();
+        server
+    }
+
+    /// The base URL, such as `http://127.0.0.1:41234`.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    /// The full URL of a path (`/v1/incidents`).
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// The SQLite file the server writes.
+    pub fn db_path(&self) -> PathBuf {
+        self.dir.path().join("warroom.db")
+    }
+
+    /// The temporary directory holding the database, the tokens file and the logs.
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Everything the server has written to stderr, across restarts.
+    pub fn log(&self) -> String {
+        (1..=self.starts)
+            .filter_map(|n| std::fs::read_to_string(self.log_path(n)).ok())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// Kills the server with SIGKILL (no shutdown, no flush) and waits until it is gone.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            // Child::kill is SIGKILL on unix.
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts the server again on the same database, tokens file and port (killing it first
+    /// if it still runs), so clients can reconnect to the URL they had.
+    pub fn restart(&mut self) {
+        self.kill();
+        self.spawn();
+    }
+
+    /// The process id, for tests that signal the server themselves.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
+    /// Waits for the server to exit by itself (after SIGTERM, say) and returns its status.
+    pub fn wait(&mut self) -> Option<std::process::ExitStatus> {
+        self.child.take().and_then(|mut child| child.wait().ok())
+    }
+
+    fn log_path(&self, start: usize) -> PathBuf {
+        self.dir.path().join(format!("server-{start}.log"))
+    }
+
+    fn spawn(&mut self) {
+        self.starts += 1;
+        let stderr = File::create(self.log_path(self.starts)).expect("create the server log");
+        // The first start picks a free port; later ones take the same one back.
+        let listen = self
+            .base
+            .strip_prefix("http://")
+            .unwrap_or("127.0.0.1:0")
+            .to_string();
+        let mut command = warroom();
+        command
+            .arg("serve")
+            .args(["--listen", &listen])
+            .arg("--db")
+            .arg(self.db_path());
+        if let Some(tokens) = &self.tokens {
+            command.arg("--tokens").arg(tokens);
+        }
+        let mut child = command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(stderr)
+            .spawn()
+            .expect("start the warroom binary");
+        let stdout = child.stdout.take().expect("piped stdout");
+        self.child = Some(child);
+        let (first_line, line) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut reader = BufReader::new(stdout);
+            let mut text = String::new();
+            let _ = reader.read_line(&mut text);
+            let _ = first_line.send(text);
+            // Keep draining so that the server never blocks on a full pipe.
+            let _ = std::io::copy(&mut reader.take(u64::MAX), &mut std::io::sink());
+        });
+        let text = line.recv_timeout(STARTUP).unwrap_or_default();
+        match text.trim().strip_prefix("listening on ") {
+            Some(url) => self.base = url.to_string(),
+            None => {
+                self.kill();
+                panic!(
+                    "warroom serve did not print its address (got {text:?}); its log:\n{}",
+                    self.log()
+                );
+            }
+        }
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
