@@ -1,3 +1,4 @@
 //! warroom: a terminal war room for live incidents.
 
 pub mod domain;
+pub mod prometheus;
