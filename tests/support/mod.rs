@@ -1,0 +1,7 @@
+//! Helpers shared by the integration tests and benchmarks. Each test binary compiles all of
+//! them but uses only its own part, so unused items are expected here.
+#![allow(dead_code)]
+
+pub mod history;
+pub mod promstack;
+pub mod tinyhttp;
