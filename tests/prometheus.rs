@@ -62,31 +62,15 @@ fn close(actual: f64, expected: f64) -> bool {
     (actual - expected).abs() <= 1e-9 * expected.abs().max(1.0)
 }
 
-/// Service `checkout`, steady for 26 h: per 15 s scrape, /pay serves 150 requests with
-/// 3 failing (10 req/s, 2% 5xx) and /search 300 with 3 failing (20 req/s, 1% 5xx); 90% of
-/// requests take up to 0.1 s and the rest 0.25-0.5 s, so p99 = 0.25 + 0.25 * 9/10 = 0.475.
-fn checkout(history: &mut History, end: i64, hours: i64) {
-    let span = (end - hours * HOUR, end);
-    history.requests("checkout", "/pay", span, |_| (147, 3));
-    history.requests("checkout", "/search", span, |_| (297, 3));
-    let buckets = [
-        ("0.1", 90),
-        ("0.25", 90),
-        ("0.5", 100),
-        ("1", 100),
-        ("+Inf", 100),
-    ];
-    history.latency("checkout", span, &buckets);
-}
-
 #[tokio::test]
 async fn known_history_gives_known_series_current_values_and_steps() {
     let end = history_end();
     let mut history = History::default();
-    checkout(&mut history, end, 26);
+    history.checkout(end, 26);
     let prometheus = start_with(&history);
     let client = client(&prometheus);
     let panels = panels();
+    // What `History::checkout` was built to give, per default panel.
     let expected: [&[(&str, f64)]; 3] = [
         &[("/pay", 0.02), ("/search", 0.01)],
         &[("/pay", 10.0), ("/search", 20.0)],

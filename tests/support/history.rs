@@ -60,6 +60,24 @@ impl History {
         self.family(name, "histogram").push_str(&lines);
     }
 
+    /// Service `checkout`, steady for the `hours` before `end`: per scrape, /pay serves 150
+    /// requests with 3 failing (10 req/s, 2% 5xx) and /search 300 with 3 failing (20 req/s,
+    /// 1% 5xx); 90% of requests take up to 0.1 s and the rest 0.25-0.5 s, so the p99 is
+    /// 0.25 + 0.25 * 9/10 = 0.475 s.
+    pub fn checkout(&mut self, end: i64, hours: i64) {
+        let span = (end - hours * 3_600, end);
+        self.requests("checkout", "/pay", span, |_| (147, 3));
+        self.requests("checkout", "/search", span, |_| (297, 3));
+        let buckets = [
+            ("0.1", 90),
+            ("0.25", 90),
+            ("0.5", 100),
+            ("1", 100),
+            ("+Inf", 100),
+        ];
+        self.latency("checkout", span, &buckets);
+    }
+
     /// The OpenMetrics text, `# EOF` included.
     pub fn openmetrics(&self) -> String {
         let mut text = String::new();
