@@ -444,7 +444,10 @@ mod tests {
 
     /// What the application's config file holds of this module, for parsing examples.
     #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
     struct File {
+        prometheus: Option<ServerConfig>,
+        alertmanager: Option<ServerConfig>,
         #[serde(default = "default_panels")]
         panels: Vec<PanelConfig>,
         #[serde(default)]
@@ -473,6 +476,29 @@ mod tests {
         refresh = "30s"
         main = true
     "#;
+
+    #[test]
+    fn the_documented_example_is_valid() {
+        let doc = include_str!("../../docs/panels.md");
+        let example = doc
+            .split("```toml\n")
+            .nth(1)
+            .and_then(|rest| rest.split("```").next())
+            .expect("docs/panels.md has a TOML example");
+        let file: File = toml::from_str(example).unwrap();
+        let panels = validate_panels(&file.panels).unwrap();
+        assert_eq!(panels.len(), 1);
+        assert_eq!(file.prometheus.unwrap().headers["X-Scope-OrgID"], "team-a");
+        assert!(file.alertmanager.is_some());
+        assert_eq!(
+            file.alert_severity.validate(&SeverityScale::default()),
+            Ok(())
+        );
+        assert_eq!(
+            file.impact.validate().unwrap().resolve_quiet,
+            Duration::from_secs(600)
+        );
+    }
 
     #[test]
     fn a_full_panel_is_read_with_its_types() {
