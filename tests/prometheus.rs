@@ -16,7 +16,7 @@ use warroom::domain::Severity;
 use warroom::prometheus::alert::AlertState;
 use warroom::prometheus::client::{AlertmanagerClient, Error, PrometheusClient};
 use warroom::prometheus::config::{
-    AlertSeverity, BasicAuth, Panel, ServerConfig, default_panels, validate_panels,
+    AlertSeverity, BasicAuth, Panel, Secret, ServerConfig, default_panels, validate_panels,
 };
 use warroom::prometheus::impact::{Quiet, propose_impact_start, resolve_evidence};
 use warroom::prometheus::panel::{PanelData, PanelState};
@@ -321,7 +321,7 @@ async fn tls_with_a_custom_ca_and_basic_auth() {
     let auth = |password: &str| {
         Some(BasicAuth {
             user: "warroom".into(),
-            password: password.into(),
+            password: Secret::new(password),
         })
     };
     let config = ServerConfig {
@@ -362,7 +362,7 @@ async fn bearer_token_and_extra_headers_are_sent() {
         r#"{"status":"success","data":{"resultType":"scalar","result":[1,"1"]}}"#.into()
     });
     let config = ServerConfig {
-        bearer_token: Some("t0k3n".into()),
+        bearer_token: Some(Secret::new("t0k3n")),
         headers: [("X-Scope-OrgID".to_string(), "team-a".to_string())].into(),
         ..ServerConfig::new(format!("http://{peer}"))
     };

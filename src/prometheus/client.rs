@@ -1,11 +1,11 @@
 //! HTTP clients of Prometheus' query API and Alertmanager's alert list.
 //!
-//! Both share one [`Endpoint`]: base URL, timeout, auth, extra headers and an optional
+//! Both share one `Endpoint`: base URL, timeout, auth, extra headers and an optional
 //! custom CA. Errors keep what a responder needs to act on: Prometheus' own text for a
 //! query it refused, and "unreachable" or "timed out" apart from an HTTP error.
 
 use super::alert::{Alert, AlertmanagerAlert, PrometheusAlerts};
-use super::config::{ConfigError, ServerConfig, duration_field};
+use super::config::{ConfigError, Secret, ServerConfig, duration_field};
 use super::series::{QueryData, Series};
 use super::step::RangeWindow;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
@@ -52,8 +52,8 @@ struct Endpoint {
 #[derive(Debug, Clone)]
 enum Auth {
     None,
-    Basic { user: String, password: String },
-    Bearer(String),
+    Basic { user: String, password: Secret },
+    Bearer(Secret),
 }
 
 impl Endpoint {
@@ -110,9 +110,12 @@ impl Endpoint {
                 })?;
             builder = builder.tls_certs_merge(certs);
         }
-        let http = builder
-            .build()
-            .map_err(|e| fail("url", format!("cannot build an HTTP client: {}", chain(&e))))?;
+        let http = builder.build().map_err(|e| {
+            ConfigError(format!(
+                "{table}: cannot build an HTTP client: {}",
+                chain(&e)
+            ))
+        })?;
         Ok(Endpoint {
             http,
             base,
@@ -136,8 +139,10 @@ impl Endpoint {
         }
         let request = match &self.auth {
             Auth::None => self.http.get(url),
-            Auth::Basic { user, password } => self.http.get(url).basic_auth(user, Some(password)),
-            Auth::Bearer(token) => self.http.get(url).bearer_auth(token),
+            Auth::Basic { user, password } => {
+                self.http.get(url).basic_auth(user, Some(password.expose()))
+            }
+            Auth::Bearer(token) => self.http.get(url).bearer_auth(token.expose()),
         };
         let response = request.send().await.map_err(|e| self.transport(e))?;
         let status = response.status();
@@ -279,26 +284,31 @@ impl PrometheusClient {
             }
             Err(e) => return Err(self.endpoint.decode_error(e.to_string())),
         };
-        match envelope {
-            Envelope {
-                status: ref answer,
-                data: Some(data),
-                ..
-            } if answer == "success" && status.is_success() => Ok(data),
-            Envelope {
-                error_type, error, ..
-            } => {
-                let message = error.unwrap_or_else(|| snippet(&body));
-                match status {
-                    StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY => {
-                        Err(Error::BadQuery {
-                            error_type: error_type.unwrap_or_default(),
-                            message,
-                        })
-                    }
-                    _ => Err(self.endpoint.http_error(status, message)),
-                }
+        let Envelope {
+            status: answer,
+            data,
+            error_type,
+            error,
+        } = envelope;
+        match (data, error) {
+            (Some(data), _) if answer == "success" && status.is_success() => Ok(data),
+            (_, Some(message))
+                if matches!(
+                    status,
+                    StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY
+                ) =>
+            {
+                Err(Error::BadQuery {
+                    error_type: error_type.unwrap_or_default(),
+                    message,
+                })
             }
+            (_, message) if !status.is_success() => Err(self
+                .endpoint
+                .http_error(status, message.unwrap_or_else(|| snippet(&body)))),
+            (_, message) => Err(self.endpoint.decode_error(
+                message.unwrap_or_else(|| format!("status {answer:?} without data")),
+            )),
         }
     }
 }
@@ -370,9 +380,9 @@ mod tests {
             refused(ServerConfig {
                 basic_auth: Some(BasicAuth {
                     user: "u".into(),
-                    password: "p".into()
+                    password: Secret::new("p"),
                 }),
-                bearer_token: Some("t".into()),
+                bearer_token: Some(Secret::new("t")),
                 ..config("http://p:9090")
             }),
             "prometheus: bearer_token: set either basic_auth or bearer_token, not both"
@@ -409,6 +419,29 @@ mod tests {
             ..config("https://p:9090")
         });
         assert!(message.ends_with(": no PEM certificate in it"), "{message}");
+    }
+
+    #[test]
+    fn secrets_are_not_printed_by_the_config_or_the_client() {
+        let basic = ServerConfig {
+            basic_auth: Some(BasicAuth {
+                user: "warroom".into(),
+                password: Secret::new("s3cret"),
+            }),
+            ..config("http://p:9090")
+        };
+        assert!(!format!("{basic:?}").contains("s3cret"));
+        let printed = format!("{:?}", PrometheusClient::new(&basic).unwrap());
+        assert!(
+            printed.contains("warroom") && !printed.contains("s3cret"),
+            "{printed}"
+        );
+        let bearer = ServerConfig {
+            bearer_token: Some(Secret::new("t0k3n")),
+            ..config("http://p:9090")
+        };
+        let printed = format!("{:?}", AlertmanagerClient::new(&bearer).unwrap());
+        assert!(!printed.contains("t0k3n"), "{printed}");
     }
 
     #[test]

@@ -32,7 +32,7 @@ pub struct ServerConfig {
     pub timeout: String,
     pub basic_auth: Option<BasicAuth>,
     /// Sent as `Authorization: Bearer <token>`; exclusive with `basic_auth`.
-    pub bearer_token: Option<String>,
+    pub bearer_token: Option<Secret>,
     /// Extra headers on every request, e.g. `X-Scope-OrgID` for a multi-tenant proxy.
     #[serde(default)]
     pub headers: BTreeMap<String, String>,
@@ -44,7 +44,30 @@ pub struct ServerConfig {
 #[serde(deny_unknown_fields)]
 pub struct BasicAuth {
     pub user: String,
-    pub password: String,
+    pub password: Secret,
+}
+
+/// A password or token: read from the config like a string, never printed by `Debug`, so
+/// a logged config or client does not leak it.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(secret: impl Into<String>) -> Self {
+        Secret(secret.into())
+    }
+
+    /// The secret itself, for the one place that sends it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<hidden>")
+    }
 }
 
 fn default_timeout() -> String {
