@@ -109,6 +109,10 @@ impl Endpoint {
                     )
                 })?;
             builder = builder.tls_certs_merge(certs);
+        } else if base.scheme() == "http" {
+            // Plain HTTP needs no roots. Without this, a host with no system CA bundle (a
+            // slim container, a bare bastion) could not even build a client for http://.
+            builder = builder.tls_certs_only([]);
         }
         let http = builder.build().map_err(|e| {
             ConfigError(format!(
