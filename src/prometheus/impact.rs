@@ -1,9 +1,9 @@
 //! Evidence from the main panel: when the impact began, and whether it is over.
 //!
 //! A breach is a sample at or above the panel's breach line
-//! ([`Thresholds::breach`](super::config::Thresholds::breach): warn
-//! when set, else crit). Across a panel's series a moment breaches when any series does:
-//! one failing endpoint is an impact. NaN (no traffic) never breaches.
+//! ([`Thresholds::breach`](super::config::Thresholds::breach): warn when set, else crit).
+//! Across a panel's series a moment breaches when any series does: one failing endpoint is
+//! an impact. NaN (no traffic) never breaches.
 
 use super::config::Panel;
 use super::series::Series;
@@ -33,9 +33,10 @@ pub struct ImpactStart {
 /// Proposes when THIS impact began: the first sample of the latest breach episode within
 /// `lookback` before `now`. An episode is a run of sampled moments that all breach; a
 /// moment with samples under the line ends it, a moment without samples or with only NaN
-/// (a gap in the data, or no traffic at all) does not, for that is no evidence of recovery. The latest episode is the one
-/// still going on, or, if the panel has recovered since, the last one: an earlier blip
-/// that recovered is another story, and a commander wants when this one began.
+/// (a gap in the data, or no traffic at all) does not, for that is no evidence of
+/// recovery. The latest episode is the one still going on, or, if the panel has recovered
+/// since, the last one: an earlier blip that recovered is another story, and a commander
+/// wants when this one began.
 ///
 /// `None` when the panel has no thresholds or nothing breached within the lookback.
 pub fn propose_impact_start(
@@ -53,11 +54,11 @@ pub fn propose_impact_start(
         .iter()
         .filter_map(|(&at, worst)| Some((at, (*worst)?)));
     for (index, (at, worst)) in sampled.enumerate() {
-        let worst = Some(worst).filter(|w| w.value >= line);
-        if let Some(worst) = worst.filter(|_| !breaching) {
+        let breaches = worst.value >= line;
+        if breaches && !breaching {
             start = Some((at, worst, index == 0));
         }
-        breaching = worst.is_some();
+        breaching = breaches;
     }
     let (at, worst, at_window_start) = start?;
     Some(ImpactStart {
