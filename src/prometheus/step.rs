@@ -72,9 +72,14 @@ impl RangeWindow {
         }
     }
 
-    /// How many points each series has when it has data for the whole window.
+    /// How many points each series has when it has data for the whole window; 0 for a
+    /// window built by hand that Prometheus would refuse (end before start, zero step).
     pub fn points(&self) -> u64 {
-        (self.end - self.start) as u64 / self.step.as_secs() + 1
+        self.end
+            .checked_sub(self.start)
+            .and_then(|span| u64::try_from(span).ok())
+            .and_then(|span| span.checked_div(self.step.as_secs()))
+            .map_or(0, |steps| steps + 1)
     }
 }
 
@@ -162,6 +167,19 @@ mod tests {
             step_for(Duration::from_secs(1), 200),
             Duration::from_secs(1)
         );
+    }
+
+    #[test]
+    fn a_window_built_by_hand_never_panics() {
+        let window = |start, end, step| RangeWindow {
+            start,
+            end,
+            step: Duration::from_secs(step),
+        };
+        assert_eq!(window(0, 60, 0).points(), 0);
+        assert_eq!(window(60, 0, 15).points(), 0);
+        assert_eq!(window(i64::MIN, i64::MAX, 15).points(), 0);
+        assert_eq!(window(0, 60, 15).points(), 5);
     }
 
     #[test]
