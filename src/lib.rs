@@ -10,6 +10,7 @@ pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod logging;
+pub mod prometheus;
 pub mod sanitize;
 pub mod server;
 pub mod store;

@@ -62,10 +62,10 @@ async fn serve(args: ServeArgs, config: &Config) -> ExitCode {
         .db
         .or_else(|| config.server.db.clone())
         .unwrap_or_else(|| config::data_dir().join("warroom.db"));
-    if let Some(parent) = db.parent().filter(|p| !p.as_os_str().is_empty()) {
-        if let Err(error) = std::fs::create_dir_all(parent) {
-            return fail(1, format!("{}: {error}", parent.display()));
-        }
+    if let Some(parent) = db.parent().filter(|p| !p.as_os_str().is_empty())
+        && let Err(error) = std::fs::create_dir_all(parent)
+    {
+        return fail(1, format!("{}: {error}", parent.display()));
     }
     // Logs go to stderr: stdout's first line is the address, for scripts to read.
     warroom::logging::to_stderr();

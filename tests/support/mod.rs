@@ -1,7 +1,10 @@
-//! Helpers shared by the integration tests. Each test crate uses a different subset, hence
-//! the allowance: what one crate leaves unused another needs.
+//! Helpers shared by the integration tests and benchmarks. Each test binary compiles all of
+//! them but uses only its own part, so unused items are expected here.
 #![allow(dead_code)]
 
+pub mod history;
 pub mod http;
+pub mod promstack;
 pub mod server;
+pub mod tinyhttp;
 pub mod tmux;

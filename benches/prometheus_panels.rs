@@ -1,0 +1,64 @@
+//! Points fetched per series per refresh, and the time a refresh takes, for the default
+//! panels on a 200-column chart, against a real Prometheus 2.42 holding 26 h of history.
+//!
+//! Run: `cargo bench --bench prometheus_panels` (prints Markdown rows for BENCHMARKS.md).
+//! The target is at most 400 points per series (two per column); Grafana's default asks
+//! for one point per pixel of panel width.
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use chrono::{DateTime, Utc};
+use std::time::{Duration, Instant};
+use support::history::History;
+use support::promstack::{Prometheus, PrometheusSetup};
+use warroom::prometheus::client::PrometheusClient;
+use warroom::prometheus::config::{ServerConfig, default_panels, validate_panels};
+use warroom::prometheus::step::RangeWindow;
+
+const COLUMNS: u16 = 200;
+const REFRESHES: usize = 20;
+
+#[tokio::main]
+async fn main() {
+    let end = Utc::now().timestamp().div_euclid(60) * 60;
+    let mut history = History::default();
+    history.checkout(end, 26);
+    let prometheus = Prometheus::start(PrometheusSetup {
+        history: Some(&history.openmetrics()),
+        ..PrometheusSetup::default()
+    });
+    let client = PrometheusClient::new(&ServerConfig::new(prometheus.url())).expect("a client");
+    let panels = validate_panels(&default_panels()).expect("valid defaults");
+    let now = DateTime::from_timestamp(end, 0).expect("a time");
+
+    println!("| range | step | panel | series | points per series | median refresh |");
+    println!("|---|---|---|---|---|---|");
+    for hours in [1, 6, 24] {
+        let window = RangeWindow::for_width(Duration::from_secs(hours * 3600), COLUMNS, now);
+        for panel in &panels {
+            let expr = panel.expr(Some("checkout")).expect("a service is given");
+            let mut times = Vec::with_capacity(REFRESHES);
+            let mut series = Vec::new();
+            for _ in 0..REFRESHES {
+                let started = Instant::now();
+                series = client.query_range(&expr, &window).await.expect("a refresh");
+                times.push(started.elapsed());
+            }
+            times.sort();
+            let points: Vec<_> = series.iter().map(|s| s.points.len()).collect();
+            assert!(
+                points.iter().all(|&n| n <= usize::from(COLUMNS) * 2),
+                "{points:?}"
+            );
+            println!(
+                "| {hours}h | {:?} | {} | {} | {} | {:.1} ms |",
+                window.step,
+                panel.title,
+                series.len(),
+                points.iter().max().unwrap_or(&0),
+                times[REFRESHES / 2].as_secs_f64() * 1000.0
+            );
+        }
+    }
+}

@@ -1,0 +1,86 @@
+//! Durations written the way Prometheus users write them: `15s`, `30m`, `1h`, `1h30m`, `7d`.
+//!
+//! Config files speak this dialect (panel ranges, refresh intervals, lookback windows), so
+//! the parser accepts what a PromQL range selector accepts, minus the units that make no
+//! sense for a war-room screen (`ms`, `y`).
+
+use std::time::Duration;
+
+/// The longest duration accepted anywhere: a century, longer than any retention, and small
+/// enough that window arithmetic in seconds can never overflow.
+pub const MAX_DURATION: Duration = Duration::from_secs(100 * 365 * 86_400);
+
+/// Parses `30m`, `1h`, `1h30m`, `2d`: one or more `<digits><unit>` parts with units
+/// `s`, `m`, `h`, `d`, `w`, largest first, each unit at most once. `None` for anything
+/// else, including zero and anything above [`MAX_DURATION`].
+pub fn parse_duration(text: &str) -> Option<Duration> {
+    const UNITS: [(&str, u64); 5] = [
+        ("w", 7 * 86_400),
+        ("d", 86_400),
+        ("h", 3_600),
+        ("m", 60),
+        ("s", 1),
+    ];
+    let mut rest = text.trim();
+    let mut total: u64 = 0;
+    // Index into UNITS of the last unit seen: units must strictly descend.
+    let mut last_unit = None;
+    if rest.is_empty() {
+        return None;
+    }
+    while !rest.is_empty() {
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 {
+            return None;
+        }
+        let number: u64 = rest[..digits].parse().ok()?;
+        rest = &rest[digits..];
+        let unit = UNITS.iter().position(|(name, _)| rest.starts_with(name))?;
+        if last_unit.is_some_and(|last| unit <= last) {
+            return None;
+        }
+        last_unit = Some(unit);
+        rest = &rest[UNITS[unit].0.len()..];
+        total = total.checked_add(number.checked_mul(UNITS[unit].1)?)?;
+    }
+    Some(Duration::from_secs(total)).filter(|d| !d.is_zero() && *d <= MAX_DURATION)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_prometheus_style_durations() {
+        let secs = |text| parse_duration(text).map(|d| d.as_secs());
+        assert_eq!(secs("15s"), Some(15));
+        assert_eq!(secs("30m"), Some(1_800));
+        assert_eq!(secs("1h"), Some(3_600));
+        assert_eq!(secs("1h30m"), Some(5_400));
+        assert_eq!(secs(" 6h "), Some(21_600));
+        assert_eq!(secs("1w2d"), Some(9 * 86_400));
+    }
+
+    #[test]
+    fn refuses_everything_else_without_panicking() {
+        for bad in [
+            "",
+            "1x",
+            "h",
+            "1",
+            "0s",
+            "1m1h",
+            "1h1h",
+            "-1h",
+            "1.5h",
+            "1 h",
+            "1ms",
+            "99999999999999999999s",
+            "18446744073709551615w",
+            "5300w",
+            "ü",
+        ] {
+            assert_eq!(parse_duration(bad), None, "{bad:?}");
+        }
+    }
+}
