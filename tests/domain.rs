@@ -26,6 +26,7 @@ impl Log {
             summary: None,
             started_at: Some(t0() - Duration::minutes(7)),
             detected_at: None,
+            alerts: vec![],
         };
         let kind = declare(new, t0(), &scale).expect("a valid declaration");
         let mut log = Log {
@@ -33,7 +34,7 @@ impl Log {
             state: Incident::blank(id),
             scale,
         };
-        log.append("alice", t0(), vec![kind]);
+        log.append("alice", t0(), kind);
         log
     }
 
@@ -375,6 +376,7 @@ fn declarations_are_validated() {
         summary: None,
         started_at: None,
         detected_at: None,
+        alerts: vec![],
     };
     assert_eq!(
         declare(new("", "P1"), t0(), &scale).unwrap_err().code,
@@ -415,6 +417,102 @@ fn impact_start_can_be_backdated_but_not_after_detection() {
         at: t0() + Duration::minutes(1),
     });
     assert_eq!(after.code, "invalid_time");
+}
+
+fn alert(fingerprint: &str) -> AlertRef {
+    AlertRef {
+        fingerprint: fingerprint.into(),
+        name: "CheckoutHighErrorRate".into(),
+        summary: Some("5xx ratio over 5% on /api/checkout".into()),
+        labels: [("severity".to_string(), "critical".to_string())].into(),
+        starts_at: t0() - Duration::minutes(3),
+    }
+}
+
+#[test]
+fn alerts_attach_resolve_and_fire_again() {
+    let mut log = Log::declared("x", "P1");
+    let attach = |f: &str| Command::AttachAlert {
+        alert: alert(f),
+        group: Some("{}:{alertname=\"x\"}".into()),
+    };
+    log.run("alertmanager", 1, attach("a1")).unwrap();
+    assert_eq!(log.refused(attach("a1")).code, "unchanged");
+    assert_eq!(
+        log.state.alert_group.as_deref(),
+        Some("{}:{alertname=\"x\"}")
+    );
+    let resolve = |f: &str| Command::ResolveAlert {
+        fingerprint: f.into(),
+        ended_at: t0() + Duration::minutes(9),
+    };
+    assert_eq!(log.refused(resolve("zz")).code, "unknown_alert");
+    log.run("alertmanager", 10, resolve("a1")).unwrap();
+    assert_eq!(
+        log.state.alerts[0].resolved_at,
+        Some(t0() + Duration::minutes(9))
+    );
+    assert_eq!(log.refused(resolve("a1")).code, "unchanged");
+    log.run("alertmanager", 20, attach("a1")).unwrap();
+    assert_eq!(
+        log.state.alerts.len(),
+        1,
+        "the same alert firing again is one entry"
+    );
+    assert_eq!(log.state.alerts[0].resolved_at, None);
+    assert_eq!(log.refold(), log.state);
+}
+
+#[test]
+fn declaring_from_an_alert_attaches_it_in_the_same_breath() {
+    let new = NewIncident {
+        title: "CheckoutHighErrorRate".into(),
+        severity: Severity::new("P0"),
+        service: None,
+        summary: None,
+        started_at: None,
+        detected_at: Some(t0() - Duration::minutes(3)),
+        alerts: vec![alert("a1")],
+    };
+    let kinds = declare(new, t0(), &SeverityScale::default()).unwrap();
+    assert!(matches!(
+        kinds.as_slice(),
+        [
+            EventKind::Declared { .. },
+            EventKind::AlertAttached { group: None, .. }
+        ]
+    ));
+}
+
+#[test]
+fn snapshots_are_bounded_and_validated() {
+    let mut log = Log::declared("x", "P1");
+    let value = |v: &str| SnapshotValue {
+        panel: "5xx ratio".into(),
+        series: "/api/checkout".into(),
+        before: Some("12.0%".into()),
+        value: v.into(),
+        breached: false,
+    };
+    let pin = |values| Command::RecordSnapshot {
+        reason: SnapshotReason::Pin,
+        values,
+    };
+    log.run("alice", 1, pin(vec![value("0.4%")])).unwrap();
+    assert!(
+        log.events
+            .last()
+            .unwrap()
+            .kind
+            .describe()
+            .contains("12.0% → 0.4%")
+    );
+    assert_eq!(log.refused(pin(vec![])).code, "invalid_input");
+    assert_eq!(
+        log.refused(pin(vec![value("1%"); 65])).code,
+        "invalid_input"
+    );
+    assert_eq!(log.refused(pin(vec![value(" ")])).code, "invalid_input");
 }
 
 #[test]

@@ -53,6 +53,7 @@ pub async fn run(
                 summary,
                 started_at: started.as_deref().map(|s| parse_when(s, now)).transpose()?,
                 detected_at: None,
+                alerts: vec![],
             };
             let incident = client.declare(&new, &idempotency_key()).await?;
             if output.json {

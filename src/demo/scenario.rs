@@ -31,6 +31,7 @@ pub fn declaration(declared_at: Timestamp) -> NewIncident {
         summary: Some("5xx on /api/checkout and /api/cart behind lb-2".into()),
         started_at: Some(declared_at - Duration::minutes(4)),
         detected_at: Some(declared_at),
+        alerts: vec![],
     }
 }
 
@@ -191,7 +192,9 @@ pub fn seeded_events(now: Timestamp, commander: &str) -> Vec<Event> {
         state.apply(&event);
         events.push(event);
     };
-    push(&mut state, declared_at, "erin", declared);
+    for kind in declared {
+        push(&mut state, declared_at, "erin", kind);
+    }
     for step in seed(commander) {
         let at = declared_at + Duration::seconds(step.offset_seconds);
         let kinds = decide(&state, step.command, at, &scale).expect("the script is valid");

@@ -1,8 +1,8 @@
 //! Commands and the rules that turn them into events.
 
 use super::{
-    AccessRole, ActionState, EventKind, Incident, NoteKind, Role, Severity, SeverityScale, Status,
-    Timestamp,
+    AccessRole, ActionState, AlertRef, EventKind, Incident, MAX_SNAPSHOT_VALUES, NoteKind, Role,
+    Severity, SeverityScale, SnapshotReason, SnapshotValue, Status, Timestamp,
 };
 use serde::{Deserialize, Serialize};
 
@@ -67,6 +67,20 @@ pub enum Command {
     SetImpactStart {
         at: Timestamp,
     },
+    /// Attach an alert; `group` is Alertmanager's group key when the webhook attaches it.
+    AttachAlert {
+        alert: AlertRef,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        group: Option<String>,
+    },
+    ResolveAlert {
+        fingerprint: String,
+        ended_at: Timestamp,
+    },
+    RecordSnapshot {
+        reason: SnapshotReason,
+        values: Vec<SnapshotValue>,
+    },
 }
 
 impl Command {
@@ -77,7 +91,10 @@ impl Command {
             | Command::AddAction { .. }
             | Command::CompleteAction { .. }
             | Command::ReopenAction { .. }
-            | Command::DropAction { .. } => AccessRole::Responder,
+            | Command::DropAction { .. }
+            | Command::AttachAlert { .. }
+            | Command::ResolveAlert { .. }
+            | Command::RecordSnapshot { .. } => AccessRole::Responder,
             Command::Transition { .. }
             | Command::SetSeverity { .. }
             | Command::AssignRole { .. }
@@ -103,6 +120,9 @@ pub struct NewIncident {
     /// When it was detected; defaults to the declaration.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detected_at: Option<Timestamp>,
+    /// Alerts to attach at once (declaring from the alerts pane).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alerts: Vec<AlertRef>,
 }
 
 /// Why a command was refused: a stable `code` for programs and a sentence for people.
@@ -122,12 +142,13 @@ impl Rejection {
     }
 }
 
-/// Validates a declaration and returns its `declared` event.
+/// Validates a declaration and returns its events: `declared`, then one `alert_attached`
+/// per alert.
 pub fn declare(
     new: NewIncident,
     now: Timestamp,
     scale: &SeverityScale,
-) -> Result<EventKind, Rejection> {
+) -> Result<Vec<EventKind>, Rejection> {
     let title = required_text("title", &new.title, MAX_TITLE_CHARS)?;
     let severity = known_severity(&new.severity, scale)?;
     let service = optional_text("service", new.service.as_deref(), MAX_NAME_CHARS)?;
@@ -142,14 +163,21 @@ pub fn declare(
     if let Some(started) = new.started_at {
         check_impact_start(started, detected_at)?;
     }
-    Ok(EventKind::Declared {
+    let mut events = vec![EventKind::Declared {
         title,
         severity,
         service,
         summary,
         impact_started_at: new.started_at,
         detected_at,
-    })
+    }];
+    for alert in new.alerts {
+        events.push(EventKind::AlertAttached {
+            alert: checked_alert(alert)?,
+            group: None,
+        });
+    }
+    Ok(events)
 }
 
 /// Decides what a command does to an incident: the events to append, or why not.
@@ -264,6 +292,55 @@ pub fn decide(
                 ));
             }
             EventKind::ImpactStartSet { at }
+        }
+        Command::AttachAlert { alert, group } => {
+            refuse_if_closed("its alerts")?;
+            let alert = checked_alert(alert)?;
+            if incident
+                .alert(&alert.fingerprint)
+                .is_some_and(|a| a.resolved_at.is_none())
+            {
+                return Err(Rejection::new(
+                    "unchanged",
+                    format!("{} is attached and firing already", alert.name),
+                ));
+            }
+            EventKind::AlertAttached { alert, group }
+        }
+        Command::ResolveAlert {
+            fingerprint,
+            ended_at,
+        } => {
+            let attached = incident.alert(&fingerprint).ok_or_else(|| {
+                Rejection::new(
+                    "unknown_alert",
+                    format!("no alert {fingerprint} is attached to {}", incident.id),
+                )
+            })?;
+            if attached.resolved_at.is_some() {
+                return Err(Rejection::new(
+                    "unchanged",
+                    format!("{} is resolved already", attached.alert.name),
+                ));
+            }
+            EventKind::AlertResolved {
+                name: attached.alert.name.clone(),
+                fingerprint,
+                ended_at,
+            }
+        }
+        Command::RecordSnapshot { reason, values } => {
+            if values.is_empty() || values.len() > MAX_SNAPSHOT_VALUES {
+                return Err(Rejection::new(
+                    "invalid_input",
+                    format!("a snapshot holds 1 to {MAX_SNAPSHOT_VALUES} values"),
+                ));
+            }
+            let values = values
+                .into_iter()
+                .map(checked_snapshot_value)
+                .collect::<Result<_, _>>()?;
+            EventKind::MetricSnapshot { reason, values }
         }
     };
     Ok(vec![event])
@@ -386,6 +463,37 @@ fn action_move(incident: &Incident, id: u32, to: ActionState) -> Result<(), Reje
         ));
     }
     Ok(())
+}
+
+fn checked_alert(alert: AlertRef) -> Result<AlertRef, Rejection> {
+    let too_many = alert.labels.len() > 64
+        || alert
+            .labels
+            .iter()
+            .any(|(k, v)| k.chars().count() > 256 || v.chars().count() > 1024);
+    if too_many {
+        return Err(Rejection::new(
+            "invalid_input",
+            "an alert carries at most 64 labels of 256/1024 characters",
+        ));
+    }
+    Ok(AlertRef {
+        fingerprint: required_text("fingerprint", &alert.fingerprint, MAX_NAME_CHARS)?,
+        name: required_text("alert name", &alert.name, MAX_TITLE_CHARS)?,
+        summary: optional_text("summary", alert.summary.as_deref(), MAX_TEXT_CHARS)?,
+        labels: alert.labels,
+        starts_at: alert.starts_at,
+    })
+}
+
+fn checked_snapshot_value(value: SnapshotValue) -> Result<SnapshotValue, Rejection> {
+    Ok(SnapshotValue {
+        panel: required_text("panel", &value.panel, MAX_TITLE_CHARS)?,
+        series: optional_text("series", Some(&value.series), MAX_TITLE_CHARS)?.unwrap_or_default(),
+        before: optional_text("before", value.before.as_deref(), MAX_NAME_CHARS)?,
+        value: required_text("value", &value.value, MAX_NAME_CHARS)?,
+        breached: value.breached,
+    })
 }
 
 fn check_impact_start(started: Timestamp, detected: Timestamp) -> Result<(), Rejection> {

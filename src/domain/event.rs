@@ -1,6 +1,6 @@
 //! Events: the wire and storage format of everything that happened.
 
-use super::{Role, Severity, Status, Timestamp};
+use super::{AlertRef, Role, Severity, SnapshotReason, SnapshotValue, Status, Timestamp};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -165,6 +165,24 @@ pub enum EventKind {
     ImpactStartSet {
         at: Timestamp,
     },
+    /// An alert joins the incident. `group` is Alertmanager's group key when the alert came
+    /// through the webhook: later notifications of that group find the incident by it.
+    AlertAttached {
+        alert: AlertRef,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        group: Option<String>,
+    },
+    /// An attached alert stopped firing.
+    AlertResolved {
+        fingerprint: String,
+        name: String,
+        ended_at: Timestamp,
+    },
+    /// Metric values written to the timeline as evidence.
+    MetricSnapshot {
+        reason: SnapshotReason,
+        values: Vec<SnapshotValue>,
+    },
 }
 
 impl EventKind {
@@ -183,6 +201,8 @@ impl EventKind {
             EventKind::ActionReopened { .. } => "action",
             EventKind::ActionDropped { .. } => "action",
             EventKind::ImpactStartSet { .. } => "impact",
+            EventKind::AlertAttached { .. } | EventKind::AlertResolved { .. } => "alert",
+            EventKind::MetricSnapshot { .. } => "metrics",
         }
     }
 
@@ -221,6 +241,25 @@ impl EventKind {
             EventKind::ActionDropped { action } => format!("#{action} dropped"),
             EventKind::ImpactStartSet { at } => {
                 format!("impact started {}", at.format("%Y-%m-%d %H:%M:%S UTC"))
+            }
+            EventKind::AlertAttached { alert, .. } => match &alert.summary {
+                Some(summary) => format!("{} firing: {summary}", alert.name),
+                None => format!("{} firing", alert.name),
+            },
+            EventKind::AlertResolved { name, .. } => format!("{name} resolved"),
+            EventKind::MetricSnapshot { reason, values } => {
+                let what = match reason {
+                    SnapshotReason::Pin => "pinned",
+                    SnapshotReason::Resolve => "at resolve",
+                };
+                let shown: Vec<String> = values
+                    .iter()
+                    .map(|v| match &v.before {
+                        Some(before) => format!("{} {}: {before} → {}", v.panel, v.series, v.value),
+                        None => format!("{} {}: {}", v.panel, v.series, v.value),
+                    })
+                    .collect();
+                format!("{what}: {}", shown.join("; "))
             }
         }
     }

@@ -1,8 +1,8 @@
 //! The folded state of one incident.
 
 use super::{
-    ActionItem, ActionState, Event, EventKind, IncidentId, NoteKind, Roster, Severity,
-    SeverityScale, Status, Timestamp,
+    ActionItem, ActionState, AttachedAlert, Event, EventKind, IncidentId, NoteKind, Roster,
+    Severity, SeverityScale, Status, Timestamp,
 };
 use serde::{Deserialize, Serialize};
 
@@ -29,6 +29,12 @@ pub struct Incident {
     pub last_update_at: Timestamp,
     pub roles: Roster,
     pub actions: Vec<ActionItem>,
+    /// Alerts attached to the incident, in the order they joined.
+    #[serde(default)]
+    pub alerts: Vec<AttachedAlert>,
+    /// The Alertmanager group that opened or joined this incident, if any.
+    #[serde(default)]
+    pub alert_group: Option<String>,
 }
 
 impl Incident {
@@ -54,6 +60,8 @@ impl Incident {
             last_update_at: epoch,
             roles: Roster::default(),
             actions: Vec::new(),
+            alerts: Vec::new(),
+            alert_group: None,
         }
     }
 
@@ -131,6 +139,32 @@ impl Incident {
                 self.set_action_state(*action, ActionState::Dropped, at)
             }
             EventKind::ImpactStartSet { at: started } => self.impact_started_at = Some(*started),
+            EventKind::AlertAttached { alert, group } => {
+                if self.alert_group.is_none() {
+                    self.alert_group.clone_from(group);
+                }
+                match self.alert_mut(&alert.fingerprint) {
+                    // The same alert firing again after it resolved.
+                    Some(attached) => {
+                        attached.alert = alert.clone();
+                        attached.resolved_at = None;
+                    }
+                    None => self.alerts.push(AttachedAlert {
+                        alert: alert.clone(),
+                        resolved_at: None,
+                    }),
+                }
+            }
+            EventKind::AlertResolved {
+                fingerprint,
+                ended_at,
+                ..
+            } => {
+                if let Some(attached) = self.alert_mut(fingerprint) {
+                    attached.resolved_at = Some(*ended_at);
+                }
+            }
+            EventKind::MetricSnapshot { .. } => {}
         }
     }
 
@@ -164,6 +198,18 @@ impl Incident {
             item.state = state;
             item.closed_at = (state != ActionState::Open).then_some(at);
         }
+    }
+
+    pub fn alert(&self, fingerprint: &str) -> Option<&AttachedAlert> {
+        self.alerts
+            .iter()
+            .find(|a| a.alert.fingerprint == fingerprint)
+    }
+
+    fn alert_mut(&mut self, fingerprint: &str) -> Option<&mut AttachedAlert> {
+        self.alerts
+            .iter_mut()
+            .find(|a| a.alert.fingerprint == fingerprint)
     }
 
     pub fn action(&self, id: u32) -> Option<&ActionItem> {

@@ -7,6 +7,7 @@
 
 mod access;
 mod actions;
+mod alerts;
 mod command;
 mod event;
 mod incident;
@@ -16,6 +17,7 @@ mod severity;
 
 pub use access::AccessRole;
 pub use actions::{ActionItem, ActionState};
+pub use alerts::{AlertRef, AttachedAlert, MAX_SNAPSHOT_VALUES, SnapshotReason, SnapshotValue};
 pub use command::{Command, NewIncident, Rejection, decide, declare};
 pub use event::{Event, EventKind, IncidentId, NoteKind};
 pub use incident::Incident;

@@ -289,14 +289,16 @@ impl<'a> Draft<'a> {
         actor: &str,
         now: Timestamp,
     ) -> Result<StoredResponse, ApiError> {
-        let kind = match declare(new, now, self.scale) {
-            Ok(kind) => kind,
+        let kinds = match declare(new, now, self.scale) {
+            Ok(kinds) => kinds,
             Err(rejection) => return Ok(rejected(rejection)),
         };
         let id = IncidentId::from_number(self.next_number);
         self.next_number += 1;
         let mut incident = Incident::blank(id.clone());
-        self.record(&mut incident, actor, now, kind);
+        for kind in kinds {
+            self.record(&mut incident, actor, now, kind);
+        }
         let body = to_json(&incident)?;
         self.touched.insert(id.number(), incident);
         Ok(StoredResponse {
@@ -435,6 +437,7 @@ mod tests {
                     summary: None,
                     started_at: None,
                     detected_at: None,
+                    alerts: vec![],
                 }),
                 idempotency_key: None,
             })

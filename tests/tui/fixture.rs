@@ -26,16 +26,18 @@ pub fn events() -> Vec<Event> {
         summary: None,
         started_at: None,
         detected_at: None,
+        alerts: vec![],
     };
     let at = now() - Duration::minutes(5);
-    let kind = declare(minor, at, &SeverityScale::default()).unwrap();
-    events.push(Event {
-        seq: events.len() as u64 + 1,
-        incident: IncidentId::from_number(2),
-        at,
-        actor: "dan".into(),
-        kind,
-    });
+    for kind in declare(minor, at, &SeverityScale::default()).unwrap() {
+        events.push(Event {
+            seq: events.len() as u64 + 1,
+            incident: IncidentId::from_number(2),
+            at,
+            actor: "dan".into(),
+            kind,
+        });
+    }
     events
 }
 

@@ -114,6 +114,7 @@ pub fn parse(line: &str, scale: &SeverityScale, now: Timestamp) -> Result<Typed,
                 summary: None,
                 started_at: None,
                 detected_at: None,
+                alerts: vec![],
             }))
         }
         "go" | "goto" => Ok(Typed::Select(rest.parse()?)),

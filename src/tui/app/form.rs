@@ -261,6 +261,7 @@ impl Form {
                     summary: None,
                     started_at,
                     detected_at: None,
+                    alerts: vec![],
                 }));
             }
             FormKind::Role => {

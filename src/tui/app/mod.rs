@@ -730,6 +730,9 @@ pub fn describe_command(command: &Command) -> String {
         Command::ReopenAction { action } => format!("#{action} reopened"),
         Command::DropAction { action } => format!("#{action} dropped"),
         Command::SetImpactStart { .. } => "impact start".into(),
+        Command::AttachAlert { alert, .. } => format!("attach {}", alert.name),
+        Command::ResolveAlert { .. } => "alert resolved".into(),
+        Command::RecordSnapshot { .. } => "metric snapshot".into(),
     }
 }
 
