@@ -3,6 +3,10 @@
 
 use crate::cli::ColorChoice;
 use crate::domain::{SeverityLevel, SeverityScale};
+use crate::prometheus::config::{
+    AlertSeverity, ImpactConfig, ImpactWindows, Panel, PanelConfig, ServerConfig, default_panels,
+    validate_panels,
+};
 use crate::tui::keymap::KeyMap;
 use clap::ValueEnum;
 use serde::Deserialize;
@@ -13,12 +17,42 @@ use std::path::{Path, PathBuf};
 /// The documented default, written by `warroom config init`.
 pub const DEFAULT_CONFIG: &str = include_str!("../assets/config.toml");
 
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     pub backend: BackendSection,
     pub server: ServerSection,
     pub tui: TuiSection,
+    /// Where the panels' data comes from; no panels are queried without it.
+    pub prometheus: Option<ServerConfig>,
+    /// Where the firing alerts come from; no alerts pane without it.
+    pub alertmanager: Option<ServerConfig>,
+    pub panels: Vec<PanelConfig>,
+    pub alert_severity: AlertSeverity,
+    pub impact: ImpactConfig,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            backend: BackendSection::default(),
+            server: ServerSection::default(),
+            tui: TuiSection::default(),
+            prometheus: None,
+            alertmanager: None,
+            panels: default_panels(),
+            alert_severity: AlertSeverity::default(),
+            impact: ImpactConfig::default(),
+        }
+    }
+}
+
+/// The checked metrics settings the TUI runs with.
+#[derive(Debug, Clone)]
+pub struct MetricsSettings {
+    pub panels: Vec<Panel>,
+    pub alert_severity: AlertSeverity,
+    pub impact: ImpactWindows,
 }
 
 /// Where clients find the backend.
@@ -194,10 +228,26 @@ impl Config {
             path: path.to_string(),
             message,
         };
-        config.server.scale().map_err(invalid)?;
+        let scale = config.server.scale().map_err(invalid)?;
         config.tui.color_choice().map_err(invalid)?;
         config.tui.keymap().map_err(invalid)?;
+        config.metrics(&scale).map_err(invalid)?;
         Ok(config)
+    }
+
+    /// The panels, the alert severity mapping and the impact windows, checked; errors name
+    /// the panel and the field.
+    pub fn metrics(&self, scale: &SeverityScale) -> Result<MetricsSettings, String> {
+        let panels = validate_panels(&self.panels).map_err(|e| e.to_string())?;
+        self.alert_severity
+            .validate(scale)
+            .map_err(|e| e.to_string())?;
+        let impact = self.impact.validate().map_err(|e| e.to_string())?;
+        Ok(MetricsSettings {
+            panels,
+            alert_severity: self.alert_severity.clone(),
+            impact,
+        })
     }
 }
 
@@ -284,6 +334,22 @@ mod tests {
         assert!(
             bad_color.to_string().contains("[tui] color: 'lots'"),
             "{bad_color}"
+        );
+    }
+
+    #[test]
+    fn a_broken_panel_is_named_with_its_field() {
+        let text = "[[panels]]\ntitle = \"Errors\"\nexpr = \"up\"\nrange = \"1x\"\n";
+        let error = Config::parse(text, "c.toml").unwrap_err().to_string();
+        assert_eq!(
+            error,
+            "c.toml: panel 1 (\"Errors\"): range: \"1x\" is not a duration (use 30m, 1h, 6h)"
+        );
+        let text = "[alert_severity.map]\ncritical = \"SEV0\"\n";
+        let error = Config::parse(text, "c.toml").unwrap_err().to_string();
+        assert!(
+            error.contains("alert_severity: map.critical: unknown severity 'SEV0'"),
+            "{error}"
         );
     }
 

@@ -2,9 +2,16 @@
 
 use clap::Parser;
 use std::process::ExitCode;
-use warroom::cli::{Cli, CliCommand, ConfigCommand, ServeArgs, backend_config, incident};
+use std::sync::Arc;
+use warroom::cli::{
+    Cli, CliCommand, ConfigCommand, GlobalArgs, ServeArgs, backend_config, incident,
+};
 use warroom::client::Client;
 use warroom::config::{self, Config};
+use warroom::prometheus::client::{AlertmanagerClient, PrometheusClient};
+use warroom::prometheus::config::ServerConfig;
+use warroom::tui::MetricsSetup;
+use warroom::tui::metrics::PrometheusSource;
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -37,7 +44,11 @@ async fn main() -> ExitCode {
             if let Err(error) = warroom::logging::to_file(&config::data_dir()) {
                 return fail(1, format!("cannot open the log file: {error}"));
             }
-            match warroom::tui::launch(client, &cli.screen, &config.tui, false).await {
+            let metrics = match metrics_setup(&cli.global, &config) {
+                Ok(metrics) => metrics,
+                Err(error) => return fail(2, error),
+            };
+            match warroom::tui::launch(client, metrics, &cli.screen, &config.tui, false).await {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(error) => fail(1, error),
             }
@@ -51,6 +62,35 @@ async fn main() -> ExitCode {
             }
         }
     }
+}
+
+/// The panels' source from the config, with `--prometheus` / `--alertmanager` overriding the
+/// URLs.
+fn metrics_setup(global: &GlobalArgs, config: &Config) -> Result<MetricsSetup, String> {
+    let with_url = |table: &Option<ServerConfig>, flag: &Option<String>| match (table, flag) {
+        (Some(table), Some(url)) => Some(ServerConfig {
+            url: url.clone(),
+            ..table.clone()
+        }),
+        (None, Some(url)) => Some(ServerConfig::new(url.clone())),
+        (table, None) => table.clone(),
+    };
+    let prometheus = with_url(&config.prometheus, &global.prometheus)
+        .map(|c| PrometheusClient::new(&c))
+        .transpose()
+        .map_err(|e| e.to_string())?;
+    let alertmanager = with_url(&config.alertmanager, &global.alertmanager)
+        .map(|c| AlertmanagerClient::new(&c))
+        .transpose()
+        .map_err(|e| e.to_string())?;
+    let scale = config.server.scale()?;
+    Ok(MetricsSetup {
+        source: Arc::new(PrometheusSource {
+            prometheus,
+            alertmanager,
+        }),
+        settings: config.metrics(&scale)?,
+    })
 }
 
 async fn serve(args: ServeArgs, config: &Config) -> ExitCode {

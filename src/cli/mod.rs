@@ -47,6 +47,12 @@ pub struct GlobalArgs {
     /// Your name on events when the backend runs without tokens [default: $USER]
     #[arg(long, global = true, env = "WARROOM_ACTOR", value_name = "NAME")]
     pub actor: Option<String>,
+    /// Prometheus' base URL, for the panels (overrides [prometheus] url)
+    #[arg(long, global = true, env = "WARROOM_PROMETHEUS", value_name = "URL")]
+    pub prometheus: Option<String>,
+    /// Alertmanager's base URL, for the alerts pane (overrides [alertmanager] url)
+    #[arg(long, global = true, env = "WARROOM_ALERTMANAGER", value_name = "URL")]
+    pub alertmanager: Option<String>,
 }
 
 /// How the full-screen views draw.

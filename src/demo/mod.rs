@@ -2,12 +2,14 @@
 //! seeded with a scripted incident, responders who keep talking, and the TUI on top: a living
 //! war room within seconds, with nothing to set up. Everything synthetic is labelled DEMO.
 
+pub mod metrics;
 pub mod scenario;
 
 use crate::cli::ScreenArgs;
 use crate::client::{BackendConfig, Client, idempotency_key};
-use crate::config::TuiSection;
+use crate::config::{MetricsSettings, TuiSection};
 use crate::domain::{Command, IncidentId, SeverityScale, Status};
+use crate::prometheus::config::{AlertSeverity, default_panels, validate_panels};
 use crate::server::{self, ServeOptions};
 use crate::store::{Commit, SqliteStore, Store};
 use std::path::{Path, PathBuf};
@@ -45,8 +47,19 @@ pub async fn run(screen: &ScreenArgs, tui: &TuiSection, you: &str) -> anyhow::Re
     .await?;
     let url = format!("http://{}", backend.local_addr());
     let client = Client::new(&backend_config(&url, you))?;
+    let metrics = crate::tui::MetricsSetup {
+        source: std::sync::Arc::new(metrics::DemoMetrics {
+            observer: Client::new(&backend_config(&url, "demo"))?,
+            incident: IncidentId::from_number(1),
+        }),
+        settings: MetricsSettings {
+            panels: validate_panels(&default_panels())?,
+            alert_severity: AlertSeverity::default(),
+            impact: crate::prometheus::config::ImpactConfig::default().validate()?,
+        },
+    };
     let chatter = tokio::spawn(responders(url));
-    let result = crate::tui::launch(client, screen, tui, true).await;
+    let result = crate::tui::launch(client, metrics, screen, tui, true).await;
     chatter.abort();
     backend.shutdown().await?;
     result

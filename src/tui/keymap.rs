@@ -21,6 +21,9 @@ pub enum Action {
     NewAction,
     ToggleAction,
     Declare,
+    DeclareFromAlert,
+    Pin,
+    ImpactStart,
     NextIncident,
     PreviousIncident,
     Focus,
@@ -35,7 +38,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 24] = [
+    pub const ALL: [Action; 27] = [
         Action::Acknowledge,
         Action::Investigate,
         Action::Mitigate,
@@ -49,6 +52,9 @@ impl Action {
         Action::NewAction,
         Action::ToggleAction,
         Action::Declare,
+        Action::DeclareFromAlert,
+        Action::Pin,
+        Action::ImpactStart,
         Action::NextIncident,
         Action::PreviousIncident,
         Action::Focus,
@@ -78,6 +84,9 @@ impl Action {
             Action::NewAction => "new_action",
             Action::ToggleAction => "toggle_action",
             Action::Declare => "declare",
+            Action::DeclareFromAlert => "declare_from_alert",
+            Action::Pin => "pin",
+            Action::ImpactStart => "impact_start",
             Action::NextIncident => "next_incident",
             Action::PreviousIncident => "previous_incident",
             Action::Focus => "focus",
@@ -108,6 +117,9 @@ impl Action {
             Action::NewAction => "new action item",
             Action::ToggleAction => "action item done/undone",
             Action::Declare => "declare a new incident",
+            Action::DeclareFromAlert => "declare from the alert",
+            Action::Pin => "pin panel values",
+            Action::ImpactStart => "impact start from metrics",
             Action::NextIncident => "next incident",
             Action::PreviousIncident => "previous incident",
             Action::Focus => "focus the next pane",
@@ -139,6 +151,9 @@ impl Action {
                 | Action::NewAction
                 | Action::ToggleAction
                 | Action::Declare
+                | Action::DeclareFromAlert
+                | Action::Pin
+                | Action::ImpactStart
                 | Action::CommandLine
         )
     }
@@ -269,7 +284,7 @@ impl Default for KeyMap {
     fn default() -> Self {
         use Action::*;
         let mut bindings = BTreeMap::new();
-        let defaults: [(&str, Action); 28] = [
+        let defaults: [(&str, Action); 31] = [
             ("a", Acknowledge),
             ("i", Investigate),
             ("m", Mitigate),
@@ -283,6 +298,9 @@ impl Default for KeyMap {
             ("t", NewAction),
             ("space", ToggleAction),
             ("D", Declare),
+            ("A", DeclareFromAlert),
+            ("p", Pin),
+            ("I", ImpactStart),
             ("]", NextIncident),
             ("[", PreviousIncident),
             ("tab", Focus),

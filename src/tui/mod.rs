@@ -5,13 +5,16 @@
 
 pub mod app;
 pub mod keymap;
+pub mod metrics;
 pub mod runtime;
 pub mod theme;
 pub mod view;
 
 use crate::cli::ScreenArgs;
 use crate::client::Client;
-use crate::config::TuiSection;
+use crate::config::{MetricsSettings, TuiSection};
+use metrics::MetricsSource;
+use std::sync::Arc;
 use theme::{ColorMode, Theme, locale_is_utf8};
 
 /// Chooses colours and symbols from the flags, the config, `NO_COLOR` and the locale.
@@ -23,17 +26,31 @@ pub fn theme_for(screen: &ScreenArgs, config: &TuiSection) -> Result<Theme, Stri
 }
 
 /// Opens the full-screen client on `client`'s backend until the user quits.
+/// What the client shows besides the backend: the panels' data and how to read it.
+pub struct MetricsSetup {
+    pub source: Arc<dyn MetricsSource>,
+    pub settings: MetricsSettings,
+}
+
+/// Opens the full-screen client on `client`'s backend until the user quits.
 pub async fn launch(
     client: Client,
+    metrics: MetricsSetup,
     screen: &ScreenArgs,
     config: &TuiSection,
     demo: bool,
 ) -> anyhow::Result<()> {
     let theme = theme_for(screen, config).map_err(anyhow::Error::msg)?;
+    let source = metrics.source;
     let options = app::Options {
         wall: screen.wall,
         demo,
         keymap: config.keymap().map_err(anyhow::Error::msg)?,
+        metrics: app::metrics::Metrics::new(
+            metrics.settings,
+            source.has_panels(),
+            source.has_alerts(),
+        ),
     };
-    runtime::run(client, theme, options).await
+    runtime::run(client, source, theme, options).await
 }

@@ -6,6 +6,7 @@
 //! panic.
 
 use super::app::{self, Effect, Model, Msg, Options, Sent};
+use super::metrics::MetricsSource;
 use super::theme::Theme;
 use super::view;
 use crate::client::Client;
@@ -21,27 +22,38 @@ use ratatui::crossterm::terminal::{
 };
 use ratatui::crossterm::{cursor, execute};
 use std::io::{Stdout, Write, stdout};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
 /// Runs the client until the user quits or a signal arrives.
-pub async fn run(client: Client, theme: Theme, options: Options) -> anyhow::Result<()> {
+pub async fn run(
+    client: Client,
+    metrics: Arc<dyn MetricsSource>,
+    theme: Theme,
+    options: Options,
+) -> anyhow::Result<()> {
     install_panic_hook();
     let mut terminal = enter()?;
-    let result = event_loop(&mut terminal, client, theme, options).await;
+    let executor = |tx| Executor {
+        client,
+        metrics,
+        tx,
+    };
+    let result = event_loop(&mut terminal, executor, theme, options).await;
     leave();
     result
 }
 
 async fn event_loop(
     terminal: &mut Terminal<CrosstermBackend<Stdout>>,
-    client: Client,
+    executor: impl FnOnce(mpsc::UnboundedSender<Msg>) -> Executor,
     theme: Theme,
     options: Options,
 ) -> anyhow::Result<()> {
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
-    let executor = Executor { client, tx };
+    let executor = executor(tx);
     let mut model = Model::new(options, chrono::Utc::now());
     let size = terminal.size()?;
     model.size = (size.width, size.height);
@@ -105,12 +117,14 @@ fn draw(
 /// Runs effects as tasks that report back with a `Msg`.
 struct Executor {
     client: Client,
+    metrics: Arc<dyn MetricsSource>,
     tx: mpsc::UnboundedSender<Msg>,
 }
 
 impl Executor {
     fn run(&self, effect: Effect) {
         let client = self.client.clone();
+        let metrics = self.metrics.clone();
         let tx = self.tx.clone();
         tokio::spawn(async move {
             let msg = match effect {
@@ -147,6 +161,18 @@ impl Executor {
                         result,
                     }
                 }
+                Effect::RefreshPanel {
+                    index,
+                    generation,
+                    expr,
+                    window,
+                } => Msg::PanelData {
+                    index,
+                    generation,
+                    window,
+                    result: metrics.query_range(index, expr, window).await,
+                },
+                Effect::RefreshAlerts => Msg::Alerts(metrics.alerts().await),
             };
             // The loop has ended when the receiver is gone; the result no longer matters.
             let _ = tx.send(msg);

@@ -5,8 +5,12 @@ use chrono::{Duration, TimeZone, Utc};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use warroom::client::Identity;
+use warroom::config::MetricsSettings;
+use warroom::demo::metrics::{synthetic_alerts, synthetic_series};
 use warroom::demo::scenario;
 use warroom::domain::*;
+use warroom::prometheus::config::{AlertSeverity, ImpactConfig, default_panels, validate_panels};
+use warroom::tui::app::metrics::Metrics;
 use warroom::tui::app::{Effect, Model, Msg, Options, update};
 use warroom::tui::keymap::KeyMap;
 use warroom::tui::theme::{ColorMode, Theme};
@@ -41,21 +45,69 @@ pub fn events() -> Vec<Event> {
     events
 }
 
+/// The metrics settings of a default config: the three default panels.
+pub fn metrics(has_panels: bool, has_alerts: bool) -> Metrics {
+    let settings = MetricsSettings {
+        panels: validate_panels(&default_panels()).unwrap(),
+        alert_severity: AlertSeverity::default(),
+        impact: ImpactConfig::default().validate().unwrap(),
+    };
+    Metrics::new(settings, has_panels, has_alerts)
+}
+
+/// Runs `msg` through `update` and answers the panel and alert refreshes it asks for with
+/// the demo's synthetic data, as the runtime would with a real source. Returns the other
+/// effects.
+pub fn feed(model: &mut Model, msg: Msg) -> Vec<Effect> {
+    let effects = update(model, msg);
+    let mut others = Vec::new();
+    for effect in effects {
+        let incident = model.current().map(|t| t.state.clone());
+        match (effect, incident) {
+            (
+                Effect::RefreshPanel {
+                    index,
+                    generation,
+                    window,
+                    ..
+                },
+                Some(incident),
+            ) => {
+                let result = Ok(synthetic_series(index, &window, &incident));
+                let msg = Msg::PanelData {
+                    index,
+                    generation,
+                    window,
+                    result,
+                };
+                others.extend(feed(model, msg));
+            }
+            (Effect::RefreshAlerts, _) => {
+                // Alertmanager knows the demo incident's alert whatever is on screen.
+                let demo = Incident::fold(IncidentId::from_number(1), &events());
+                others.extend(feed(model, Msg::Alerts(Ok(synthetic_alerts(&demo)))));
+            }
+            (effect, _) => others.push(effect),
+        }
+    }
+    others
+}
+
 pub fn model_with(wall: bool, role: AccessRole) -> Model {
     let options = Options {
         wall,
         demo: false,
         keymap: KeyMap::default(),
+        metrics: metrics(true, true),
     };
     let mut model = Model::new(options, now());
-    update(
-        &mut model,
-        Msg::Identity(Ok(Identity {
-            person: "alice".into(),
-            role,
-        })),
-    );
-    update(&mut model, Msg::Feed(Ok(events())));
+    model.size = (120, 40);
+    let identity = Identity {
+        person: "alice".into(),
+        role,
+    };
+    feed(&mut model, Msg::Identity(Ok(identity)));
+    feed(&mut model, Msg::Feed(Ok(events())));
     model
 }
 

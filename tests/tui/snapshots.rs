@@ -1,15 +1,21 @@
 //! The whole screen on a `TestBackend` at a fixed clock, as insta snapshots.
 
-use super::fixture::{draw, model, model_with, theme};
+use super::fixture::{draw, feed, model, model_with, theme};
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::style::Color;
 use warroom::domain::AccessRole;
-use warroom::tui::app::{Model, Msg, Pane, update};
+use warroom::prometheus::client::Error;
+use warroom::tui::app::{Effect, Model, Msg, Pane, update};
 use warroom::tui::theme::{ColorMode, Theme};
 
+/// Draws the model at a size, after telling it the size (the charts' step depends on it).
 fn snapshot(name: &str, model: &Model, theme: &Theme, width: u16, height: u16) -> TestBackend {
-    let terminal = draw(model, theme, width, height);
+    let mut model = model.clone();
+    if model.size != (width, height) {
+        feed(&mut model, Msg::Resize(width, height));
+    }
+    let terminal = draw(&model, theme, width, height);
     insta::assert_snapshot!(name, terminal.backend());
     terminal.backend().clone()
 }
@@ -42,6 +48,62 @@ fn compact_at_80x24_shows_one_pane_per_tab() {
     snapshot("compact_80x24_actions", &model, &theme(), 80, 24);
     model.focus = Pane::Roster;
     snapshot("compact_80x24_roster", &model, &theme(), 80, 24);
+}
+
+#[test]
+fn compact_metrics_and_alerts_tabs() {
+    let mut model = model();
+    model.focus = Pane::Panels;
+    snapshot("compact_80x24_metrics", &model, &theme(), 80, 24);
+    model.focus = Pane::Alerts;
+    snapshot("compact_80x24_alerts", &model, &theme(), 80, 24);
+}
+
+#[test]
+fn a_failing_prometheus_keeps_the_data_marked_stale_and_bad_promql_says_why() {
+    let mut model = model();
+    model.metrics.refresh_all();
+    let later = super::fixture::now() + chrono::Duration::seconds(30);
+    let effects = update(&mut model, Msg::Tick(later));
+    let refreshes: Vec<_> = effects
+        .into_iter()
+        .filter_map(|effect| match effect {
+            Effect::RefreshPanel {
+                index,
+                generation,
+                window,
+                ..
+            } => Some((index, generation, window)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(refreshes.len(), 3, "every panel refreshes once");
+    for (index, generation, window) in refreshes {
+        let error = if index == 0 {
+            Error::Unreachable {
+                url: "http://127.0.0.1:9090".into(),
+                reason: "connection refused".into(),
+            }
+        } else {
+            Error::BadQuery {
+                error_type: "bad_data".into(),
+                message: "1:14: parse error: unexpected \"}\"".into(),
+            }
+        };
+        update(
+            &mut model,
+            Msg::PanelData {
+                index,
+                generation,
+                window,
+                result: Err(error),
+            },
+        );
+    }
+    let backend = snapshot("panels_stale_and_bad_query", &model, &theme(), 120, 40);
+    let screen = format!("{backend}");
+    assert!(screen.contains("stale since 14:00:30"), "{screen}");
+    assert!(screen.contains("parse error"), "{screen}");
 }
 
 #[test]

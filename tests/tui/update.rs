@@ -289,9 +289,15 @@ fn tab_cycles_the_focus() {
             Pane::Actions,
             Pane::Roster,
             Pane::Panels,
-            Pane::Timeline
+            Pane::Alerts
         ]
     );
+    // Without an Alertmanager there is no alerts pane to focus.
+    let mut model = fixture::model();
+    model.metrics.has_alerts = false;
+    model.focus = Pane::Panels;
+    update(&mut model, key(KeyCode::Tab));
+    assert_eq!(model.focus, Pane::Timeline);
 }
 
 #[test]
@@ -553,4 +559,125 @@ fn feed_events_of_an_unknown_incident_ask_for_its_history() {
     };
     let effects = update(&mut model, Msg::Feed(Ok(vec![stray])));
     assert!(effects.contains(&Effect::Backfill(inc(9))));
+}
+
+#[test]
+fn p_pins_every_panel_value_to_the_timeline() {
+    let mut model = model();
+    let effects = press(&mut model, 'p');
+    let Some((id, Command::RecordSnapshot { reason, values })) = sent(&effects) else {
+        panic!("{effects:?}")
+    };
+    assert_eq!((id, *reason), (&inc(1), SnapshotReason::Pin));
+    // Three endpoints on two panels, one series on the third.
+    assert_eq!(values.len(), 7);
+    let checkout = &values[0];
+    assert_eq!(
+        (checkout.panel.as_str(), checkout.series.as_str()),
+        ("5xx error ratio", "/api/checkout")
+    );
+    assert!(checkout.breached && checkout.value.ends_with('%'));
+}
+
+#[test]
+fn impact_start_is_proposed_from_the_main_panel_and_can_be_edited() {
+    let mut model = model();
+    assert!(press(&mut model, 'I').is_empty());
+    let Overlay::Confirm(confirm) = &model.overlay else {
+        panic!("a proposal")
+    };
+    let Command::SetImpactStart { at } = confirm.command else {
+        panic!()
+    };
+    // The fixture's impact began 18 minutes before now; the proposal is the first sample of
+    // the breach, at most one step after it (the step the chart's width chose).
+    let began = now() - chrono::Duration::minutes(18);
+    let main = model.metrics.main_panel().unwrap();
+    let step = main.state.data().unwrap().window.step;
+    let step = chrono::Duration::from_std(step).unwrap();
+    assert!(
+        at > began && at <= began + step,
+        "{at} for a step of {step}"
+    );
+    assert!(confirm.detail[0].starts_with("First breach of 5xx error ratio"));
+    let effects = press(&mut model, 'y');
+    assert_eq!(
+        sent(&effects),
+        Some((&inc(1), &Command::SetImpactStart { at }))
+    );
+    // e puts the proposal on the command line to edit.
+    press(&mut model, 'I');
+    press(&mut model, 'e');
+    let Overlay::CommandLine(input) = &model.overlay else {
+        panic!("the command line")
+    };
+    assert!(
+        input.value().starts_with("impact 2026-11-25T13:4"),
+        "{}",
+        input.value()
+    );
+}
+
+#[test]
+fn resolve_shows_the_evidence_and_sends_the_snapshot_after_the_resolve() {
+    let mut model = model();
+    press(&mut model, 'r');
+    let Overlay::Confirm(confirm) = &model.overlay else {
+        panic!("a confirmation")
+    };
+    assert!(
+        confirm.detail[0].starts_with("CAUTION: 5xx error ratio /api/checkout"),
+        "{:?}",
+        confirm.detail
+    );
+    let effects = press(&mut model, 'y');
+    let [Effect::Send { outgoing, .. }] = effects.as_slice() else {
+        panic!()
+    };
+    let key = outgoing.key.clone();
+    let accepted = CommandAccepted {
+        version: 30,
+        events: vec![],
+    };
+    let effects = update(
+        &mut model,
+        Msg::Sent {
+            key,
+            result: Ok(Sent::Command(accepted)),
+        },
+    );
+    let Some((_, Command::RecordSnapshot { reason, values })) = sent(&effects) else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(*reason, SnapshotReason::Resolve);
+    assert!(
+        values.iter().all(|v| v.before.is_some()),
+        "before and after: {values:?}"
+    );
+}
+
+#[test]
+fn an_incident_is_declared_from_the_selected_alert() {
+    let mut model = model();
+    model.focus = Pane::Alerts;
+    press(&mut model, 'A');
+    let Overlay::Form(form) = &model.overlay else {
+        panic!("the declare form")
+    };
+    assert_eq!(
+        form.fields[0].value(),
+        "5xx ratio above 5% on /api/checkout"
+    );
+    assert_eq!(form.fields[1].value(), "P0", "severity=critical maps to P0");
+    assert_eq!(form.fields[2].value(), "checkout");
+    let effects = update(&mut model, key(KeyCode::Enter));
+    let [Effect::Send { outgoing, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    let Request::Declare(new) = &outgoing.request else {
+        panic!()
+    };
+    assert_eq!(new.alerts.len(), 1);
+    assert_eq!(new.alerts[0].name, "CheckoutHighErrorRate");
+    assert_eq!(new.detected_at, Some(new.alerts[0].starts_at));
 }

@@ -90,6 +90,9 @@ pub struct Form {
     pub focus: usize,
     /// Why the last Enter did not submit.
     pub error: Option<String>,
+    /// What a declaration carries besides its fields: the alert it was declared from and
+    /// that alert's start as the detection time.
+    pub declared_from: Option<NewIncident>,
 }
 
 const NOTE_KINDS: [NoteKind; 3] = [NoteKind::Note, NoteKind::Update, NoteKind::Decision];
@@ -135,6 +138,29 @@ impl Form {
         )
     }
 
+    /// The declaration form filled in from an alert; the alert goes along when it is sent.
+    pub fn declare_from(scale: &SeverityScale, new: NewIncident) -> Form {
+        let mut form = Form::declare(scale);
+        let fill = |field: &mut Field, text: &str| {
+            if let FieldValue::Text(input) = &mut field.value {
+                *input = Input::new(text.to_string());
+            }
+        };
+        fill(&mut form.fields[0], &new.title);
+        if let FieldValue::Choice { options, selected } = &mut form.fields[1].value {
+            *selected = options
+                .iter()
+                .position(|o| o == new.severity.as_str())
+                .unwrap_or(*selected);
+        }
+        fill(
+            &mut form.fields[2],
+            new.service.as_deref().unwrap_or_default(),
+        );
+        form.declared_from = Some(new);
+        form
+    }
+
     pub fn role() -> Form {
         let roles = Role::ALL.iter().map(|r| r.as_str().to_string()).collect();
         Form::new(
@@ -158,6 +184,7 @@ impl Form {
             fields,
             focus,
             error: None,
+            declared_from: None,
         }
     }
 
@@ -254,14 +281,15 @@ impl Form {
                     .map(|age| parse_duration(&age))
                     .transpose()?
                     .map(|age| now - chrono::Duration::seconds(age.as_secs() as i64));
+                let base = self.declared_from.clone();
                 return Ok(Submission::Declare(NewIncident {
                     title: self.required("Title")?,
                     severity: scale.parse(self.field("Severity"))?,
                     service: self.optional("Service"),
-                    summary: None,
+                    summary: base.as_ref().and_then(|b| b.summary.clone()),
                     started_at,
-                    detected_at: None,
-                    alerts: vec![],
+                    detected_at: base.as_ref().and_then(|b| b.detected_at),
+                    alerts: base.map(|b| b.alerts).unwrap_or_default(),
                 }));
             }
             FormKind::Role => {

@@ -8,6 +8,7 @@
 pub mod command_line;
 pub mod form;
 pub mod incidents;
+pub mod metrics;
 pub mod outbox;
 
 use crate::client::{ClientError, CommandAccepted, Identity};
@@ -15,10 +16,15 @@ use crate::domain::{
     AccessRole, ActionState, Command, Event, Incident, IncidentId, NoteKind, SeverityLevel,
     SeverityScale, Status, Timestamp,
 };
+use crate::prometheus::alert::Alert;
+use crate::prometheus::client::Error as MetricsError;
+use crate::prometheus::series::Series;
+use crate::prometheus::step::RangeWindow;
 use crate::tui::keymap::{Action, KeyMap};
 use command_line::Typed;
 use form::{Form, FormOutcome, SeverityPicker, Submission};
 use incidents::{Incidents, Tracked};
+use metrics::Metrics;
 use outbox::{Outbox, Outgoing, Request};
 use ratatui::crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyEventKind};
 use std::time::Duration;
@@ -45,6 +51,14 @@ pub enum Msg {
         key: String,
         result: Result<Sent, ClientError>,
     },
+    /// A panel's range query answered (for the service of `generation`).
+    PanelData {
+        index: usize,
+        generation: u64,
+        window: RangeWindow,
+        result: Result<Vec<Series>, MetricsError>,
+    },
+    Alerts(Result<Vec<Alert>, MetricsError>),
     /// SIGTERM or SIGHUP: leave cleanly.
     Terminate,
 }
@@ -76,31 +90,42 @@ pub enum Effect {
         outgoing: Outgoing,
         delay: Duration,
     },
+    /// Query one panel's expression over `window`.
+    RefreshPanel {
+        index: usize,
+        generation: u64,
+        expr: String,
+        window: RangeWindow,
+    },
+    RefreshAlerts,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pane {
     Panels,
+    Alerts,
     Timeline,
     Actions,
     Roster,
 }
 
 impl Pane {
-    pub const ORDER: [Pane; 4] = [Pane::Panels, Pane::Timeline, Pane::Actions, Pane::Roster];
+    pub const ORDER: [Pane; 5] = [
+        Pane::Panels,
+        Pane::Alerts,
+        Pane::Timeline,
+        Pane::Actions,
+        Pane::Roster,
+    ];
 
     pub fn title(self) -> &'static str {
         match self {
             Pane::Panels => "Metrics",
+            Pane::Alerts => "Alerts",
             Pane::Timeline => "Timeline",
             Pane::Actions => "Action items",
             Pane::Roster => "Roster",
         }
-    }
-
-    fn next(self) -> Pane {
-        let index = Pane::ORDER.iter().position(|p| *p == self).unwrap_or(0);
-        Pane::ORDER[(index + 1) % Pane::ORDER.len()]
     }
 }
 
@@ -119,12 +144,18 @@ pub struct Notice {
     pub at: Timestamp,
 }
 
-/// A transition that asks first.
+/// A command that asks first.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Confirm {
     pub prompt: String,
+    /// Evidence under the question (the main panel's verdict before a resolve).
+    pub detail: Vec<String>,
     pub incident: IncidentId,
     pub command: Command,
+    /// Sent after the command is accepted (the resolve's metric snapshot).
+    pub then: Vec<Command>,
+    /// What `e` puts on the command line to edit the proposal instead.
+    pub edit: Option<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -145,6 +176,7 @@ pub struct Options {
     pub wall: bool,
     pub demo: bool,
     pub keymap: KeyMap,
+    pub metrics: Metrics,
 }
 
 #[derive(Debug, Clone)]
@@ -171,8 +203,11 @@ pub struct Model {
     pub overlay: Overlay,
     pub notice: Option<Notice>,
     feed_failures: u32,
+    pub metrics: Metrics,
     /// The declaration we sent last: select the incident when it comes back.
     awaiting_declaration: Option<String>,
+    /// The incident just declared here: offer its impact start once the main panel has data.
+    offer_impact: Option<IncidentId>,
     pub quit: bool,
     /// Set by `update` when something visible changed; the runtime draws and clears it.
     pub dirty: bool,
@@ -204,7 +239,9 @@ impl Model {
             overlay: Overlay::None,
             notice: None,
             feed_failures: 0,
+            metrics: options.metrics,
             awaiting_declaration: None,
+            offer_impact: None,
             quit: false,
             dirty: true,
         }
@@ -245,6 +282,20 @@ impl Model {
         }
     }
 
+    /// The panes tab cycles through: the alerts pane only where an Alertmanager is set.
+    pub fn panes(&self) -> Vec<Pane> {
+        Pane::ORDER
+            .into_iter()
+            .filter(|pane| *pane != Pane::Alerts || self.metrics.has_alerts)
+            .collect()
+    }
+
+    fn next_pane(&self) -> Pane {
+        let panes = self.panes();
+        let index = panes.iter().position(|p| *p == self.focus).unwrap_or(0);
+        panes[(index + 1) % panes.len()]
+    }
+
     fn select(&mut self, id: Option<IncidentId>) {
         self.selected = id;
         self.timeline_scroll = 0;
@@ -271,6 +322,17 @@ pub fn init(_model: &Model) -> Vec<Effect> {
 
 pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
     model.dirty = true;
+    let mut effects = handle(model, msg);
+    // Whatever changed the selection or the clock, the panels follow the incident on screen.
+    let service = model.current().and_then(|t| t.state.service.clone());
+    model.metrics.follow_service(service.as_deref());
+    let columns = crate::tui::view::chart_columns(model);
+    effects.extend(model.metrics.due(model.now, columns));
+    offer_impact_start(model);
+    effects
+}
+
+fn handle(model: &mut Model, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Key(key) if key.kind == KeyEventKind::Press => on_key(model, key),
         Msg::Key(_) => {
@@ -294,6 +356,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
         }
         Msg::Resize(width, height) => {
             model.size = (width, height);
+            model.metrics.refresh_all();
             vec![]
         }
         Msg::Tick(now) => {
@@ -345,6 +408,21 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             }
         },
         Msg::Sent { key, result } => on_sent(model, key, result),
+        Msg::PanelData {
+            index,
+            generation,
+            window,
+            result,
+        } => {
+            model
+                .metrics
+                .on_panel(index, generation, window, result, model.now);
+            vec![]
+        }
+        Msg::Alerts(result) => {
+            model.metrics.on_alerts(result, model.now);
+            vec![]
+        }
         Msg::Terminate => {
             model.quit = true;
             vec![]
@@ -391,18 +469,31 @@ fn on_feed(model: &mut Model, result: Result<Vec<Event>, ClientError>) -> Vec<Ef
 fn on_sent(model: &mut Model, key: String, result: Result<Sent, ClientError>) -> Vec<Effect> {
     match result {
         Ok(sent) => {
-            let pending = model.outbox.take(&key);
-            if let Sent::Declared(incident) = sent {
-                if model.awaiting_declaration.as_deref() == Some(key.as_str()) {
-                    model.awaiting_declaration = None;
-                    model.follow = false;
-                    model.select(Some(incident.id.clone()));
+            let Some(pending) = model.outbox.take(&key) else {
+                return vec![];
+            };
+            let incident = match (&sent, &pending.outgoing.request) {
+                (Sent::Declared(incident), _) => {
+                    if model.awaiting_declaration.as_deref() == Some(key.as_str()) {
+                        model.awaiting_declaration = None;
+                        model.follow = false;
+                        model.select(Some(incident.id.clone()));
+                        model.offer_impact = Some(incident.id.clone());
+                    }
+                    model.notify(format!("declared {}", incident.id), false);
+                    incident.id.clone()
                 }
-                model.notify(format!("declared {}", incident.id), false);
-            } else if let Some(pending) = pending {
-                model.notify(format!("done: {}", pending.summary), false);
-            }
-            vec![]
+                (_, Request::Command { incident, .. }) => {
+                    model.notify(format!("done: {}", pending.summary), false);
+                    incident.clone()
+                }
+                (_, Request::Declare(_)) => return vec![],
+            };
+            pending
+                .then
+                .into_iter()
+                .flat_map(|command| send_command(model, incident.clone(), command, vec![]))
+                .collect()
         }
         Err(error) if error.is_transient() => match model.outbox.failed(&key, error.reason()) {
             Some((outgoing, delay)) => vec![Effect::Send { outgoing, delay }],
@@ -443,7 +534,7 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
             vec![]
         }
         Action::Focus => {
-            model.focus = model.focus.next();
+            model.focus = model.next_pane();
             vec![]
         }
         Action::Filter => {
@@ -480,14 +571,31 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
                 _ => (Status::Cancelled, "Cancel as a false alarm"),
             };
             if let Some(id) = incident_for(model, AccessRole::Commander) {
-                let title = model
+                let (title, impact_start) = model
                     .current()
-                    .map(|t| t.state.title.clone())
+                    .map(|t| (t.state.title.clone(), t.state.impact_started_at))
                     .unwrap_or_default();
+                let evidence = (to == Status::Resolved)
+                    .then(|| model.metrics.resolve_evidence(model.now, impact_start))
+                    .flatten();
+                let (detail, then) = match evidence {
+                    Some((verdict, values)) if !values.is_empty() => {
+                        let snapshot = Command::RecordSnapshot {
+                            reason: crate::domain::SnapshotReason::Resolve,
+                            values,
+                        };
+                        (vec![verdict], vec![snapshot])
+                    }
+                    Some((verdict, _)) => (vec![verdict], vec![]),
+                    None => (vec![], vec![]),
+                };
                 model.overlay = Overlay::Confirm(Confirm {
                     prompt: format!("{verb} {id} \"{}\"?", crate::sanitize::sanitize(&title)),
+                    detail,
                     incident: id,
                     command: Command::Transition { to },
+                    then,
+                    edit: None,
                 });
             }
             vec![]
@@ -525,6 +633,92 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
             vec![]
         }
         Action::ToggleAction => toggle_action(model),
+        Action::Pin => pin(model),
+        Action::ImpactStart => {
+            if incident_for(model, AccessRole::Commander).is_some() && !propose_impact(model) {
+                model.notify(
+                    "no threshold breach on the main panel to date the impact by",
+                    true,
+                );
+            }
+            vec![]
+        }
+        Action::DeclareFromAlert => {
+            if !model.may(AccessRole::Responder) {
+                refuse_locally(model, AccessRole::Responder);
+            } else if let Some(alert) = model.metrics.selected_alert() {
+                let new = model.metrics.declaration_from(alert);
+                model.overlay = Overlay::Form(Box::new(Form::declare_from(&model.scale, new)));
+            } else {
+                model.notify("no firing alert selected (focus the alerts pane)", true);
+            }
+            vec![]
+        }
+    }
+}
+
+fn pin(model: &mut Model) -> Vec<Effect> {
+    let Some(id) = incident_for(model, AccessRole::Responder) else {
+        return vec![];
+    };
+    let values = model.metrics.pin();
+    if values.is_empty() {
+        model.notify("no panel has data to pin yet", true);
+        return vec![];
+    }
+    let command = Command::RecordSnapshot {
+        reason: crate::domain::SnapshotReason::Pin,
+        values,
+    };
+    send_command(model, id, command, vec![])
+}
+
+/// Opens the impact-start proposal for the selected incident; false when there is none.
+fn propose_impact(model: &mut Model) -> bool {
+    let (Some(id), Some(proposal), Some(main)) = (
+        model.selected.clone(),
+        model.metrics.propose_impact_start(model.now),
+        model.metrics.main_panel(),
+    ) else {
+        return false;
+    };
+    let at = proposal.breach.at;
+    let mut detail = vec![format!(
+        "First breach of {}: {} at {}.",
+        main.panel.title,
+        crate::sanitize::sanitize(&proposal.breach.series),
+        main.panel.unit.format(proposal.breach.value)
+    )];
+    if proposal.at_window_start {
+        detail.push("It was breaching at the start of the lookback: it may be earlier.".into());
+    }
+    detail.push("y accepts · e edits · n keeps the current start".into());
+    model.overlay = Overlay::Confirm(Confirm {
+        prompt: format!(
+            "Impact on {id} started at {} UTC?",
+            at.format("%Y-%m-%d %H:%M:%S")
+        ),
+        detail,
+        incident: id,
+        command: Command::SetImpactStart { at },
+        then: vec![],
+        edit: Some(format!("impact {}", at.format("%Y-%m-%dT%H:%M:%SZ"))),
+    });
+    true
+}
+
+/// After declaring here, offer the impact start as soon as the main panel can tell it.
+fn offer_impact_start(model: &mut Model) {
+    let ready = model.offer_impact.is_some()
+        && model.offer_impact == model.selected
+        && matches!(model.overlay, Overlay::None)
+        && model
+            .metrics
+            .main_panel()
+            .is_some_and(|slot| slot.state.data().is_some());
+    if ready {
+        model.offer_impact = None;
+        propose_impact(model);
     }
 }
 
@@ -534,9 +728,14 @@ fn on_overlay_key(model: &mut Model, overlay: Overlay, key: KeyEvent) -> Vec<Eff
         Overlay::Help => vec![], // any key closes the help
         Overlay::Confirm(confirm) => match key.code {
             KeyCode::Char('y') | KeyCode::Char('Y') | KeyCode::Enter => {
-                send_command(model, confirm.incident, confirm.command)
+                send_command(model, confirm.incident, confirm.command, confirm.then)
             }
             KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => vec![],
+            KeyCode::Char('e') if confirm.edit.is_some() => {
+                let line = confirm.edit.unwrap_or_default();
+                model.overlay = Overlay::CommandLine(Input::new(line));
+                vec![]
+            }
             _ => {
                 model.overlay = Overlay::Confirm(confirm);
                 model.dirty = false;
@@ -550,7 +749,7 @@ fn on_overlay_key(model: &mut Model, overlay: Overlay, key: KeyEvent) -> Vec<Eff
             }
             Some(None) => vec![],
             Some(Some(severity)) => match model.selected.clone() {
-                Some(id) => send_command(model, id, Command::SetSeverity { severity }),
+                Some(id) => send_command(model, id, Command::SetSeverity { severity }, vec![]),
                 None => vec![],
             },
         },
@@ -563,7 +762,7 @@ fn on_overlay_key(model: &mut Model, overlay: Overlay, key: KeyEvent) -> Vec<Eff
             FormOutcome::Submitted(Submission::Declare(new)) => declare(model, new),
             FormOutcome::Submitted(Submission::Command(command)) => {
                 match incident_for(model, command.required_access()) {
-                    Some(id) => send_command(model, id, command),
+                    Some(id) => send_command(model, id, command, vec![]),
                     None => vec![],
                 }
             }
@@ -628,7 +827,7 @@ fn run_typed(model: &mut Model, line: &str) -> Vec<Effect> {
             }
         }
         Ok(Typed::Command(command)) => match incident_for(model, command.required_access()) {
-            Some(id) => send_command(model, id, command),
+            Some(id) => send_command(model, id, command, vec![]),
             None => vec![],
         },
     }
@@ -661,7 +860,7 @@ fn refuse_locally(model: &mut Model, needed: AccessRole) {
 
 fn transition(model: &mut Model, to: Status) -> Vec<Effect> {
     match incident_for(model, AccessRole::Commander) {
-        Some(id) => send_command(model, id, Command::Transition { to }),
+        Some(id) => send_command(model, id, Command::Transition { to }, vec![]),
         None => vec![],
     }
 }
@@ -676,9 +875,9 @@ fn toggle_action(model: &mut Model) -> Vec<Effect> {
         .map(|item| (item.id, item.state));
     match item {
         Some((action, ActionState::Open)) => {
-            send_command(model, id, Command::CompleteAction { action })
+            send_command(model, id, Command::CompleteAction { action }, vec![])
         }
-        Some((action, _)) => send_command(model, id, Command::ReopenAction { action }),
+        Some((action, _)) => send_command(model, id, Command::ReopenAction { action }, vec![]),
         None => {
             let key = model.keymap.keys_for(Action::NewAction);
             model.notify(
@@ -690,13 +889,18 @@ fn toggle_action(model: &mut Model) -> Vec<Effect> {
     }
 }
 
-fn send_command(model: &mut Model, incident: IncidentId, command: Command) -> Vec<Effect> {
+fn send_command(
+    model: &mut Model,
+    incident: IncidentId,
+    command: Command,
+    then: Vec<Command>,
+) -> Vec<Effect> {
     let summary = format!("{} {incident}", describe_command(&command));
     let outgoing = Outgoing {
         key: crate::client::idempotency_key(),
         request: Request::Command { incident, command },
     };
-    model.outbox.push(outgoing.clone(), summary);
+    model.outbox.push(outgoing.clone(), summary, then);
     vec![Effect::Send {
         outgoing,
         delay: Duration::ZERO,
@@ -710,7 +914,7 @@ fn declare(model: &mut Model, new: crate::domain::NewIncident) -> Vec<Effect> {
         request: Request::Declare(new),
     };
     model.awaiting_declaration = Some(outgoing.key.clone());
-    model.outbox.push(outgoing.clone(), summary);
+    model.outbox.push(outgoing.clone(), summary, vec![]);
     vec![Effect::Send {
         outgoing,
         delay: Duration::ZERO,
@@ -764,6 +968,14 @@ fn step_incident(model: &mut Model, forward: bool) {
 fn scroll(model: &mut Model, action: Action) {
     let page = usize::from(model.size.1 / 2).max(1);
     match model.focus {
+        Pane::Alerts => {
+            let count = model.metrics.alerts.alerts.len();
+            let cursor = &mut model.metrics.alerts.selected;
+            *cursor = match action {
+                Action::Up | Action::PageUp => cursor.saturating_sub(1),
+                _ => (*cursor + 1).min(count.saturating_sub(1)),
+            };
+        }
         Pane::Actions => {
             let count = model.current().map_or(0, |t| t.state.actions.len());
             let cursor = &mut model.action_cursor;

@@ -29,6 +29,9 @@ pub struct Pending {
     pub attempts: u32,
     /// Why the last attempt failed, while the backend is unreachable.
     pub last_error: Option<String>,
+    /// Commands to send to the same incident once this one is accepted (the metric snapshot
+    /// after a resolve), so the timeline keeps their order.
+    pub then: Vec<Command>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -37,12 +40,13 @@ pub struct Outbox {
 }
 
 impl Outbox {
-    pub fn push(&mut self, outgoing: Outgoing, summary: String) {
+    pub fn push(&mut self, outgoing: Outgoing, summary: String, then: Vec<Command>) {
         self.items.push(Pending {
             outgoing,
             summary,
             attempts: 1,
             last_error: None,
+            then,
         });
     }
 

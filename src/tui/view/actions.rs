@@ -16,17 +16,10 @@ pub fn row<'a>(item: &ActionItem, now: Timestamp, theme: &Theme, selected: bool)
         ActionState::Done => (theme.glyph("[✓]", "[x]"), theme.muted()),
         ActionState::Dropped => ("[-]", theme.muted()),
     };
-    let mut spans = vec![
-        Span::raw(format!("{mark} #{} ", item.id)),
-        safe(&item.text, text_style),
-    ];
-    if let Some(owner) = &item.owner {
-        spans.push(Span::styled(" @", theme.muted()));
-        spans.push(safe(owner, theme.fg(Tone::Info)));
-    }
+    // The time-box and the owner come first: a long text is cut at the end, never them.
+    let mut spans = vec![Span::raw(format!("{mark} #{} ", item.id))];
     if let (Some(due), ActionState::Open) = (item.due_at, item.state) {
         let left = due - now;
-        spans.push(Span::raw(" "));
         if item.is_overdue(now) {
             spans.push(Span::styled(
                 format!("OVERDUE +{}", hms(left)),
@@ -38,13 +31,20 @@ pub fn row<'a>(item: &ActionItem, now: Timestamp, theme: &Theme, selected: bool)
             } else {
                 Tone::Muted
             };
-            let clock = theme.glyph("⏱", "due in");
+            let clock = theme.glyph("⏱", "due");
             spans.push(Span::styled(
                 format!("{clock} {}", hms(left)),
                 theme.fg(tone),
             ));
         }
+        spans.push(Span::raw(" "));
     }
+    if let Some(owner) = &item.owner {
+        spans.push(Span::styled("@", theme.muted()));
+        spans.push(safe(owner, theme.fg(Tone::Info)));
+        spans.push(Span::raw(" "));
+    }
+    spans.push(safe(&item.text, text_style));
     let line = Line::from(spans);
     if selected {
         line.style(theme.selected())

@@ -15,6 +15,8 @@ mod text;
 mod timeline;
 mod wall;
 
+pub use panels::chart_columns;
+
 use super::app::{Model, Pane};
 use super::theme::Theme;
 use ratatui::Frame;
@@ -115,7 +117,7 @@ fn compact(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     .areas(area);
     header::draw(model, theme, frame, header_area, false);
     let mut tabs = vec![Span::raw(" ")];
-    for pane in Pane::ORDER {
+    for pane in model.panes() {
         let style = if pane == model.focus {
             theme.selected()
         } else {
@@ -129,6 +131,7 @@ fn compact(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     frame.render_widget(Line::from(tabs), tabs_area);
     match model.focus {
         Pane::Panels => panels::draw(model, theme, frame, body),
+        Pane::Alerts => panels::draw_alerts(model, theme, frame, body),
         Pane::Timeline => timeline::draw(model, theme, frame, body),
         Pane::Actions => actions::draw(model, theme, frame, body),
         Pane::Roster => roster::draw(model, theme, frame, body),

@@ -1,13 +1,339 @@
-use crate::tui::app::Model;
-use crate::tui::theme::Theme;
+//! The metric panels grid (a chart, the current value per series, the thresholds) and the
+//! firing-alerts pane beside it.
+
+use super::pane_block;
+use super::text::{clock, fit, hms};
+use crate::prometheus::config::Level;
+use crate::sanitize::sanitize;
+use crate::tui::app::metrics::PanelSlot;
+use crate::tui::app::{Model, Pane};
+use crate::tui::theme::{Theme, Tone};
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Paragraph, Wrap};
+
+/// Columns the y-axis labels take inside a chart.
+const Y_LABELS: u16 = 9;
+/// Series drawn per panel; more are summed up in the value line only.
+const MAX_SERIES: usize = 6;
+
+/// Splits the metrics area into one rectangle per panel (a grid of up to three a row on a
+/// wide screen, stacked on a narrow one) and the alerts pane on the right.
+pub fn split(area: Rect, panels: usize, alerts: bool) -> (Vec<Rect>, Option<Rect>) {
+    let wide = area.width >= super::FULL_SIZE.0;
+    let (charts, alerts_area) = if alerts && wide {
+        let [charts, side] =
+            Layout::horizontal([Constraint::Percentage(68), Constraint::Fill(1)]).areas(area);
+        (charts, Some(side))
+    } else {
+        (area, None)
+    };
+    let panels = panels.max(1);
+    let per_row = if wide { panels.min(3) } else { 1 };
+    let rows = panels.div_ceil(per_row);
+    let row_areas = Layout::vertical(vec![Constraint::Fill(1); rows]).split(charts);
+    let mut rects = Vec::with_capacity(panels);
+    for row in row_areas.iter() {
+        let cells = Layout::horizontal(vec![Constraint::Fill(1); per_row]).split(*row);
+        rects.extend(cells.iter().copied());
+    }
+    rects.truncate(panels);
+    (rects, alerts_area)
+}
+
+/// The columns a chart draws in at the model's terminal size: what the step is chosen for.
+pub fn chart_columns(model: &Model) -> u16 {
+    let area = Rect::new(0, 0, model.size.0, 20);
+    let (rects, _) = split(area, model.metrics.panels.len(), model.metrics.has_alerts);
+    rects
+        .first()
+        .map_or(1, |r| r.width.saturating_sub(2 + Y_LABELS).max(1))
+}
 
 pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let block = super::pane_block(
-        "Metrics".into(),
-        model.focus == crate::tui::app::Pane::Panels,
-        theme,
-    );
+    let metrics = &model.metrics;
+    let focused = model.focus == Pane::Panels;
+    if !metrics.has_panels {
+        let block = pane_block("Metrics".into(), focused, theme);
+        let text =
+            "No Prometheus configured: set [prometheus] url in the config, or --prometheus URL.";
+        frame.render_widget(
+            Paragraph::new(Line::styled(text, theme.muted()))
+                .block(block)
+                .wrap(Wrap { trim: true }),
+            area,
+        );
+        if metrics.has_alerts && area.width >= super::FULL_SIZE.0 {
+            let (_, alerts_area) = split(area, 1, true);
+            if let Some(alerts_area) = alerts_area {
+                draw_alerts(model, theme, frame, alerts_area);
+            }
+        }
+        return;
+    }
+    let (rects, alerts_area) = split(area, metrics.panels.len(), metrics.has_alerts);
+    for (slot, rect) in metrics.panels.iter().zip(rects) {
+        draw_panel(model, slot, theme, frame, rect, focused);
+    }
+    if let Some(alerts_area) = alerts_area {
+        draw_alerts(model, theme, frame, alerts_area);
+    }
+}
+
+fn level_tone(level: Level) -> Tone {
+    match level {
+        Level::Ok => Tone::Ok,
+        Level::Warn => Tone::Warning,
+        Level::Crit => Tone::Critical,
+    }
+}
+
+/// The series colours, in order; thresholds use warning and critical.
+const SERIES_TONES: [Tone; 3] = [Tone::Info, Tone::Accent, Tone::Muted];
+
+/// A y-axis label: the formatted value, without its unit when that would not fit.
+fn axis_label(unit: crate::prometheus::unit::Unit, value: f64) -> String {
+    let full = unit.format(value);
+    if full.chars().count() < usize::from(Y_LABELS) {
+        return full;
+    }
+    let number = full.split_whitespace().next().unwrap_or_default();
+    fit(number, usize::from(Y_LABELS) - 1)
+}
+
+fn draw_panel(
+    model: &Model,
+    slot: &PanelSlot,
+    theme: &Theme,
+    frame: &mut Frame,
+    area: Rect,
+    focused: bool,
+) {
+    let panel = &slot.panel;
+    let mut title = sanitize(&panel.title).into_owned();
+    // The line that matters most: crit where set, else warn; both are drawn in the chart.
+    let line = [
+        ("crit", panel.thresholds.crit),
+        ("warn", panel.thresholds.warn),
+    ]
+    .into_iter()
+    .find_map(|(name, v)| v.map(|v| format!("{name} {}", panel.unit.format(v))));
+    if let Some(line) = line {
+        title = format!("{title} · {line}");
+    }
+    if model.demo {
+        title.push_str(" · DEMO");
+    }
+    let block = pane_block(title, focused, theme);
+    let inner = block.inner(area);
     frame.render_widget(block, area);
+    if inner.height == 0 || inner.width == 0 {
+        return;
+    }
+    let service = model.metrics.service();
+    let message = |text: String, style: Style| {
+        Paragraph::new(Line::styled(text, style)).wrap(Wrap { trim: true })
+    };
+    if panel.expr(service).is_err() {
+        let text = "This panel needs the incident's service ($service); the incident has none.";
+        frame.render_widget(message(text.into(), theme.muted()), inner);
+        return;
+    }
+    let error = slot
+        .state
+        .error()
+        .map(|e| sanitize(&e.to_string()).into_owned());
+    let Some(data) = slot.state.data() else {
+        let (text, style) = match error {
+            Some(error) => (error, theme.fg(Tone::Critical)),
+            None => ("loading…".into(), theme.muted()),
+        };
+        frame.render_widget(message(text, style), inner);
+        return;
+    };
+    // Over the chart: why the data is old, when it is; then the current values.
+    let problem = slot.state.stale_since().map(|since| {
+        let why = error.as_deref().unwrap_or("refresh failed");
+        format!("stale since {}: {why}", clock(since))
+    });
+    let problem_rows = if problem.is_some() { 2 } else { 0 };
+    let [problem_area, values_area, chart_area] = Layout::vertical([
+        Constraint::Length(problem_rows),
+        Constraint::Length(1),
+        Constraint::Fill(1),
+    ])
+    .areas(inner);
+    if let Some(problem) = problem {
+        frame.render_widget(message(problem, theme.fg(Tone::Warning)), problem_area);
+    }
+    // The value line: each series' legend and current value, coloured by its threshold
+    // level, the worst first so a narrow panel still shows what burns.
+    let mut ranked: Vec<(usize, f64)> = data
+        .series
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| s.current().map(|v| (i, v)))
+        .collect();
+    ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let mut values = Vec::new();
+    for (i, current) in ranked {
+        let series = &data.series[i];
+        let legend = sanitize(&panel.legend.render(&series.labels)).into_owned();
+        let marker_style = theme.fg(SERIES_TONES[i % SERIES_TONES.len()]);
+        values.push(Span::styled(
+            theme.glyph("■ ", "* ").to_string(),
+            marker_style,
+        ));
+        if !legend.is_empty() {
+            values.push(Span::raw(format!("{} ", fit(&legend, 18))));
+        }
+        let tone = level_tone(panel.thresholds.level(current));
+        values.push(Span::styled(
+            panel.unit.format(current),
+            theme.fg(tone).patch(theme.bold()),
+        ));
+        values.push(Span::raw("  "));
+    }
+    if data.series.is_empty() {
+        values.push(Span::styled("no data for this query", theme.muted()));
+    }
+    frame.render_widget(Line::from(values), values_area);
+    if chart_area.height < 3 || data.series.is_empty() {
+        return;
+    }
+    let points: Vec<Vec<(f64, f64)>> = data
+        .series
+        .iter()
+        .take(MAX_SERIES)
+        .map(|s| {
+            s.points
+                .iter()
+                .copied()
+                .filter(|(_, v)| v.is_finite())
+                .collect()
+        })
+        .collect();
+    let (x0, x1) = (data.window.start as f64, data.window.end as f64);
+    let highest = points
+        .iter()
+        .flatten()
+        .map(|&(_, v)| v)
+        .chain(panel.thresholds.crit.or(panel.thresholds.warn))
+        .fold(0.0_f64, f64::max);
+    let top = if highest > 0.0 { highest * 1.15 } else { 1.0 };
+    let thresholds: Vec<(Vec<(f64, f64)>, Tone)> = [
+        (panel.thresholds.warn, Tone::Warning),
+        (panel.thresholds.crit, Tone::Critical),
+    ]
+    .into_iter()
+    .filter_map(|(line, tone)| line.map(|v| (vec![(x0, v), (x1, v)], tone)))
+    .collect();
+    let mut datasets: Vec<Dataset> = thresholds
+        .iter()
+        .map(|(line, tone)| {
+            Dataset::default()
+                .marker(theme.chart_marker())
+                .graph_type(GraphType::Line)
+                .style(theme.fg(*tone))
+                .data(line)
+        })
+        .collect();
+    for (i, series_points) in points.iter().enumerate() {
+        datasets.push(
+            Dataset::default()
+                .marker(theme.chart_marker())
+                .graph_type(GraphType::Line)
+                .style(theme.fg(SERIES_TONES[i % SERIES_TONES.len()]))
+                .data(series_points),
+        );
+    }
+    let time = |secs: f64| {
+        chrono::DateTime::from_timestamp(secs as i64, 0)
+            .map_or_else(String::new, |t| t.format("%H:%M").to_string())
+    };
+    let chart = Chart::new(datasets)
+        .x_axis(
+            Axis::default()
+                .bounds([x0, x1])
+                .labels([time(x0), time(x1)])
+                .style(theme.muted()),
+        )
+        .y_axis(
+            Axis::default()
+                .bounds([0.0, top])
+                .labels([axis_label(panel.unit, 0.0), axis_label(panel.unit, top)])
+                .style(theme.muted()),
+        )
+        .legend_position(None);
+    frame.render_widget(chart, chart_area);
+}
+
+pub fn draw_alerts(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let pane = &model.metrics.alerts;
+    let focused = model.focus == Pane::Alerts;
+    let mut title = format!("Firing alerts ({})", pane.alerts.len());
+    if model.demo {
+        title.push_str(" · DEMO");
+    }
+    if let Some(since) = pane.stale_since {
+        title = format!("{title} · stale since {}", clock(since));
+    }
+    let block = pane_block(title, focused, theme);
+    let width = usize::from(area.width.saturating_sub(2));
+    let mut lines = Vec::new();
+    if !pane.loaded {
+        let text = pane.error.clone().unwrap_or_else(|| "loading…".into());
+        lines.push(Line::styled(sanitize(&text).into_owned(), theme.muted()));
+    } else if pane.alerts.is_empty() {
+        lines.push(Line::styled("no alerts firing", theme.fg(Tone::Ok)));
+    }
+    for (i, alert) in pane.alerts.iter().enumerate() {
+        let severity = alert
+            .labels
+            .get(&model.metrics.alert_severity.label)
+            .map_or("", String::as_str);
+        let tone = match model.metrics.alert_severity.severity_for(&alert.labels) {
+            sev if model.scale.rank(&sev) == 0 => Tone::Critical,
+            sev if model.scale.rank(&sev) == 1 => Tone::Warning,
+            _ => Tone::Info,
+        };
+        let age = hms(model.now - alert.since);
+        let head = Line::from(vec![
+            Span::styled(theme.glyph("● ", "* ").to_string(), theme.fg(tone)),
+            Span::styled(
+                fit(&sanitize(alert.name()), width.saturating_sub(16)),
+                theme.bold(),
+            ),
+            Span::styled(format!(" {} ", sanitize(severity)), theme.fg(tone)),
+            Span::styled(age, theme.muted()),
+        ]);
+        let summary = Line::raw(format!(
+            "  {}",
+            fit(&sanitize(alert.title()), width.saturating_sub(2))
+        ));
+        let selected = focused && i == pane.selected;
+        lines.push(if selected {
+            head.style(theme.selected())
+        } else {
+            head
+        });
+        lines.push(if selected {
+            summary.style(theme.selected())
+        } else {
+            summary
+        });
+    }
+    if focused && !pane.alerts.is_empty() {
+        let key = model
+            .keymap
+            .primary(crate::tui::keymap::Action::DeclareFromAlert);
+        let key = key.map(|k| k.to_string()).unwrap_or_default();
+        lines.push(Line::styled(
+            format!("{key}: declare an incident from the selected alert"),
+            theme.muted(),
+        ));
+    }
+    frame.render_widget(Paragraph::new(lines).block(block), area);
 }

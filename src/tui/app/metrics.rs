@@ -1,0 +1,302 @@
+//! The panels and the alerts pane in the model: what is shown, what is due for a refresh,
+//! and the evidence read from them (pins, impact start, resolve).
+//!
+//! Pure like the rest of `app`: the requests themselves are effects the runtime performs.
+
+use super::Effect;
+use crate::config::MetricsSettings;
+use crate::domain::{AlertRef, NewIncident, SnapshotValue, Timestamp};
+use crate::prometheus::alert::Alert;
+use crate::prometheus::client::Error;
+use crate::prometheus::config::{AlertSeverity, ImpactWindows, Level, Panel};
+use crate::prometheus::impact::{self, ImpactStart, Quiet};
+use crate::prometheus::panel::{PanelData, PanelState};
+use crate::prometheus::series::Series;
+use crate::prometheus::step::{RangeWindow, refresh_interval};
+use std::time::Duration;
+
+/// How often the alerts pane asks Alertmanager.
+pub const ALERTS_EVERY: Duration = Duration::from_secs(15);
+
+#[derive(Debug, Clone)]
+pub struct PanelSlot {
+    pub panel: Panel,
+    pub state: PanelState,
+    /// When the next refresh is due; `None` means now.
+    due: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AlertsPane {
+    pub alerts: Vec<Alert>,
+    /// Whether Alertmanager has answered at least once.
+    pub loaded: bool,
+    pub stale_since: Option<Timestamp>,
+    pub error: Option<String>,
+    pub selected: usize,
+    in_flight: bool,
+    due: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Metrics {
+    pub panels: Vec<PanelSlot>,
+    pub alerts: AlertsPane,
+    /// Whether a Prometheus is there to ask; without one the panels say so.
+    pub has_panels: bool,
+    pub has_alerts: bool,
+    pub impact: ImpactWindows,
+    pub alert_severity: AlertSeverity,
+    /// The service the panels show; a change starts them afresh.
+    service: Option<String>,
+    /// Bumped with `service`, so an answer for the previous service is recognised and dropped.
+    generation: u64,
+}
+
+impl Metrics {
+    pub fn new(settings: MetricsSettings, has_panels: bool, has_alerts: bool) -> Metrics {
+        Metrics {
+            panels: settings
+                .panels
+                .into_iter()
+                .map(|panel| PanelSlot {
+                    panel,
+                    state: PanelState::default(),
+                    due: None,
+                })
+                .collect(),
+            alerts: AlertsPane::default(),
+            has_panels,
+            has_alerts,
+            impact: settings.impact,
+            alert_severity: settings.alert_severity,
+            service: None,
+            generation: 0,
+        }
+    }
+
+    pub fn service(&self) -> Option<&str> {
+        self.service.as_deref()
+    }
+
+    /// Points the panels at the selected incident's service.
+    pub fn follow_service(&mut self, service: Option<&str>) {
+        if self.service.as_deref() == service {
+            return;
+        }
+        self.service = service.map(str::to_string);
+        self.generation += 1;
+        for slot in &mut self.panels {
+            slot.state = PanelState::default();
+            slot.due = None;
+        }
+    }
+
+    /// Everything is due again, e.g. after a resize changed the charts' width.
+    pub fn refresh_all(&mut self) {
+        for slot in &mut self.panels {
+            slot.due = None;
+        }
+    }
+
+    /// The refreshes due at `now`, at most one request in flight per panel. `columns` is the
+    /// width a chart has to draw in, which sets the step.
+    pub fn due(&mut self, now: Timestamp, columns: u16) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        if self.has_panels {
+            for (index, slot) in self.panels.iter_mut().enumerate() {
+                if slot.due.is_some_and(|due| now < due) {
+                    continue;
+                }
+                // A panel that needs a service the incident lacks is not asked at all.
+                let Ok(expr) = slot.panel.expr(self.service.as_deref()) else {
+                    continue;
+                };
+                if !slot.state.begin_refresh() {
+                    continue;
+                }
+                let window = RangeWindow::for_width(slot.panel.range, columns, now);
+                let every = refresh_interval(window.step, slot.panel.refresh);
+                slot.due = Some(now + chrono::Duration::from_std(every).unwrap_or_default());
+                effects.push(Effect::RefreshPanel {
+                    index,
+                    generation: self.generation,
+                    expr,
+                    window,
+                });
+            }
+        }
+        let alerts = &mut self.alerts;
+        if self.has_alerts && !alerts.in_flight && alerts.due.is_none_or(|due| now >= due) {
+            alerts.in_flight = true;
+            alerts.due = Some(now + chrono::Duration::from_std(ALERTS_EVERY).unwrap_or_default());
+            effects.push(Effect::RefreshAlerts);
+        }
+        effects
+    }
+
+    /// A panel's answer. Answers for a previous service are dropped.
+    pub fn on_panel(
+        &mut self,
+        index: usize,
+        generation: u64,
+        window: RangeWindow,
+        result: Result<Vec<Series>, Error>,
+        now: Timestamp,
+    ) {
+        if generation != self.generation {
+            return;
+        }
+        let Some(slot) = self.panels.get_mut(index) else {
+            return;
+        };
+        match result {
+            Ok(series) => slot.state.succeeded(PanelData {
+                series,
+                window,
+                fetched_at: now,
+            }),
+            Err(error) => slot.state.failed(error, now),
+        }
+    }
+
+    pub fn on_alerts(&mut self, result: Result<Vec<Alert>, Error>, now: Timestamp) {
+        let pane = &mut self.alerts;
+        pane.in_flight = false;
+        match result {
+            Ok(mut alerts) => {
+                // Newest first, so what just started is at the top.
+                alerts.sort_by(|a, b| b.since.cmp(&a.since).then_with(|| a.name().cmp(b.name())));
+                pane.alerts = alerts;
+                pane.loaded = true;
+                pane.stale_since = None;
+                pane.error = None;
+                pane.selected = pane.selected.min(pane.alerts.len().saturating_sub(1));
+            }
+            Err(error) => {
+                pane.stale_since.get_or_insert(now);
+                pane.error = Some(error.to_string());
+            }
+        }
+    }
+
+    pub fn main_panel(&self) -> Option<&PanelSlot> {
+        self.panels.iter().find(|slot| slot.panel.main)
+    }
+
+    /// Every panel's current value per series, for a pin on the timeline.
+    pub fn pin(&self) -> Vec<SnapshotValue> {
+        let mut values = Vec::new();
+        for slot in &self.panels {
+            let Some(data) = slot.state.data() else {
+                continue;
+            };
+            for series in &data.series {
+                let Some(current) = series.current() else {
+                    continue;
+                };
+                values.push(SnapshotValue {
+                    panel: slot.panel.title.clone(),
+                    series: slot.panel.legend.render(&series.labels),
+                    before: None,
+                    value: slot.panel.unit.format(current),
+                    breached: slot.panel.thresholds.level(current) != Level::Ok,
+                });
+            }
+        }
+        values.truncate(crate::domain::MAX_SNAPSHOT_VALUES);
+        values
+    }
+
+    /// The main panel's proposal for when the impact began.
+    pub fn propose_impact_start(&self, now: Timestamp) -> Option<ImpactStart> {
+        let slot = self.main_panel()?;
+        let data = slot.state.data()?;
+        impact::propose_impact_start(&slot.panel, &data.series, now, self.impact.lookback)
+    }
+
+    /// What the resolve confirmation says about the main panel, and the before/after values
+    /// that go to the timeline on resolving. `None` without data to judge by.
+    pub fn resolve_evidence(
+        &self,
+        now: Timestamp,
+        impact_start: Option<Timestamp>,
+    ) -> Option<(String, Vec<SnapshotValue>)> {
+        let slot = self.main_panel()?;
+        let data = slot.state.data()?;
+        let panel = &slot.panel;
+        let quiet = self.impact.resolve_quiet;
+        let evidence = impact::resolve_evidence(panel, &data.series, now, quiet, impact_start);
+        let minutes = quiet.as_secs() / 60;
+        let line = panel.thresholds.breach().map(|l| panel.unit.format(l));
+        let verdict = match (&evidence.quiet, line) {
+            (Quiet::Yes, Some(line)) => format!(
+                "{} has stayed under {line} for the last {minutes} min.",
+                panel.title
+            ),
+            (Quiet::No(breach), Some(line)) => format!(
+                "CAUTION: {} {} was {} at {} (line {line}) within the last {minutes} min.",
+                panel.title,
+                breach.series,
+                panel.unit.format(breach.value),
+                breach.at.format("%H:%M:%S")
+            ),
+            (Quiet::NoData, _) => {
+                format!("{} has no data for the last {minutes} min.", panel.title)
+            }
+            _ => format!("{} has no threshold to judge by.", panel.title),
+        };
+        let values = evidence
+            .snapshot
+            .into_iter()
+            .filter_map(|value| {
+                let after = value.after?;
+                Some(SnapshotValue {
+                    panel: panel.title.clone(),
+                    series: value.series,
+                    before: value.before.map(|b| panel.unit.format(b)),
+                    value: panel.unit.format(after),
+                    breached: panel.thresholds.level(after) != Level::Ok,
+                })
+            })
+            .take(crate::domain::MAX_SNAPSHOT_VALUES)
+            .collect();
+        Some((verdict, values))
+    }
+
+    pub fn selected_alert(&self) -> Option<&Alert> {
+        self.alerts.alerts.get(self.alerts.selected)
+    }
+
+    /// A declaration prefilled from an alert: its title, the mapped severity, its service
+    /// label, its start as the detection time, and the alert itself to attach.
+    pub fn declaration_from(&self, alert: &Alert) -> NewIncident {
+        NewIncident {
+            title: alert.title().to_string(),
+            severity: self.alert_severity.severity_for(&alert.labels),
+            service: alert.labels.get("service").cloned(),
+            summary: alert.annotations.get("description").cloned(),
+            started_at: None,
+            detected_at: Some(alert.since),
+            alerts: vec![alert_ref(alert)],
+        }
+    }
+}
+
+/// An alert as an incident keeps it. Prometheus' own alerts have no fingerprint; a hash of
+/// their sorted labels stands in for one, which is what Alertmanager's fingerprint is too.
+pub fn alert_ref(alert: &Alert) -> AlertRef {
+    let fingerprint = alert.fingerprint.clone().unwrap_or_else(|| {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        alert.labels.hash(&mut hasher);
+        format!("{:016x}", hasher.finish())
+    });
+    AlertRef {
+        fingerprint,
+        name: alert.name().to_string(),
+        summary: Some(alert.title().to_string()).filter(|t| t != alert.name()),
+        labels: alert.labels.clone(),
+        starts_at: alert.since,
+    }
+}

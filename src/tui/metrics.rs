@@ -1,0 +1,69 @@
+//! Where the panels and the alerts pane get their data: a trait, so the TUI does not care
+//! whether it is a real Prometheus and Alertmanager or the demo's synthetic stream.
+
+use crate::prometheus::alert::Alert;
+use crate::prometheus::client::{AlertmanagerClient, Error, PrometheusClient};
+use crate::prometheus::series::Series;
+use crate::prometheus::step::RangeWindow;
+use std::future::Future;
+use std::pin::Pin;
+
+pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+
+pub trait MetricsSource: Send + Sync {
+    /// Whether panels can be queried at all (a Prometheus is configured).
+    fn has_panels(&self) -> bool;
+    /// Whether there is an alerts pane (an Alertmanager is configured).
+    fn has_alerts(&self) -> bool;
+    /// The series of panel `panel`'s expression (already specialised to the incident's
+    /// service) over `window`.
+    fn query_range(
+        &self,
+        panel: usize,
+        expr: String,
+        window: RangeWindow,
+    ) -> BoxFuture<Result<Vec<Series>, Error>>;
+    /// The alerts firing now: active, not silenced, not inhibited.
+    fn alerts(&self) -> BoxFuture<Result<Vec<Alert>, Error>>;
+}
+
+/// The real thing: a Prometheus for the panels, an Alertmanager for the alerts, each optional.
+pub struct PrometheusSource {
+    pub prometheus: Option<PrometheusClient>,
+    pub alertmanager: Option<AlertmanagerClient>,
+}
+
+impl MetricsSource for PrometheusSource {
+    fn has_panels(&self) -> bool {
+        self.prometheus.is_some()
+    }
+
+    fn has_alerts(&self) -> bool {
+        self.alertmanager.is_some()
+    }
+
+    fn query_range(
+        &self,
+        _panel: usize,
+        expr: String,
+        window: RangeWindow,
+    ) -> BoxFuture<Result<Vec<Series>, Error>> {
+        let client = self.prometheus.clone();
+        Box::pin(async move {
+            match client {
+                Some(client) => client.query_range(&expr, &window).await,
+                None => Ok(vec![]),
+            }
+        })
+    }
+
+    fn alerts(&self) -> BoxFuture<Result<Vec<Alert>, Error>> {
+        let client = self.alertmanager.clone();
+        Box::pin(async move {
+            match client {
+                Some(client) => client.alerts().await,
+                None => Ok(vec![]),
+            }
+        })
+    }
+}
