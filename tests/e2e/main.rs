@@ -4,6 +4,8 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod panels;
+
 use serde_json::{Value, json};
 use std::path::Path;
 use support::server::TestServer;
@@ -25,6 +27,7 @@ fn client_env<'a>(
     ]
 }
 
+/// A client in tmux, with its own scratch home, talking to `server`.
 fn open_client(server: &TestServer, name: &str, size: (u16, u16), args: &[&str]) -> Tmux {
     let home = scratch_home(server.dir(), name);
     let home = home.display().to_string();
@@ -47,6 +50,18 @@ fn events(server: &TestServer, id: &str) -> Vec<Value> {
         .output()
         .expect("curl");
     serde_json::from_slice(&body.stdout).expect("the events are JSON")
+}
+
+/// Declares an incident through the API, as a script would.
+fn declare(server: &TestServer, title: &str, service: Option<&str>) {
+    let body = json!({"title": title, "severity": "P1", "service": service});
+    let output = std::process::Command::new("curl")
+        .args(["-sf", "-H", "content-type: application/json", "-d"])
+        .arg(body.to_string())
+        .arg(server.url("/v1/incidents"))
+        .output()
+        .expect("curl");
+    assert!(output.status.success(), "declare failed: {output:?}");
 }
 
 fn kinds(events: &[Value]) -> Vec<String> {
@@ -134,14 +149,7 @@ fn a_commander_drives_an_incident_and_the_wall_follows() {
 #[test]
 fn escape_sequences_in_a_title_reach_the_terminal_inert() {
     let server = TestServer::open();
-    let title = "Pwn\u{1b}]0;pwned\u{7}Title X\u{1b}[2JY";
-    let declared = std::process::Command::new("curl")
-        .args(["-sf", "-H", "content-type: application/json", "-d"])
-        .arg(json!({"title": title, "severity": "P1"}).to_string())
-        .arg(server.url("/v1/incidents"))
-        .output()
-        .expect("curl");
-    assert!(declared.status.success());
+    declare(&server, "Pwn\u{1b}]0;pwned\u{7}Title X\u{1b}[2JY", None);
 
     let desk = open_client(&server, "desk", (120, 40), &[]);
     let raw = server.dir().join("terminal.bin");
@@ -177,13 +185,7 @@ fn escape_sequences_in_a_title_reach_the_terminal_inert() {
 #[test]
 fn a_backend_outage_shows_and_the_pending_command_lands_once() {
     let mut server = TestServer::open();
-    let created = std::process::Command::new("curl")
-        .args(["-sf", "-H", "content-type: application/json", "-d"])
-        .arg(json!({"title": "Payments slow", "severity": "P1"}).to_string())
-        .arg(server.url("/v1/incidents"))
-        .output()
-        .expect("curl");
-    assert!(created.status.success());
+    declare(&server, "Payments slow", None);
     let desk = open_client(&server, "desk", (120, 40), &[]);
     desk.wait_for_text("Payments slow");
 

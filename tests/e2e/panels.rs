@@ -1,0 +1,76 @@
+//! The panels in the real TUI against a real Prometheus with known history: exact values,
+//! Prometheus' own words for bad PromQL, the stale marker while it is down and recovery.
+
+use super::support::history::History;
+use super::support::promstack::{Prometheus, PrometheusSetup};
+use super::support::server::TestServer;
+use super::{declare, open_client};
+
+/// Two panels: the default 5xx ratio over the `checkout` service, and one whose PromQL is
+/// broken. A 2 s refresh keeps the test short.
+fn config(prometheus: &str) -> String {
+    format!(
+        r#"
+[prometheus]
+url = "{prometheus}"
+timeout = "2s"
+
+[[panels]]
+title = "5xx error ratio"
+expr = 'sum by (endpoint) (rate(http_requests_total{{service="$service",code=~"5.."}}[1m])) / sum by (endpoint) (rate(http_requests_total{{service="$service"}}[1m]))'
+unit = "ratio"
+warn = 0.015
+crit = 0.05
+legend = "{{{{endpoint}}}}"
+refresh = "2s"
+main = true
+
+[[panels]]
+title = "Broken"
+expr = "sum(rate(http_requests_total[1m]"
+refresh = "2s"
+"#
+    )
+}
+
+#[test]
+fn panels_show_known_values_go_stale_with_prometheus_and_recover() {
+    let end = chrono::Utc::now().timestamp().div_euclid(60) * 60;
+    let mut history = History::default();
+    history.checkout(end, 2);
+    let mut prometheus = Prometheus::start(PrometheusSetup {
+        history: Some(&history.openmetrics()),
+        ..PrometheusSetup::default()
+    });
+    let server = TestServer::open();
+    declare(&server, "Checkout slow", Some("checkout"));
+    let config_file = server.dir().join("config.toml");
+    std::fs::write(&config_file, config(&prometheus.url())).unwrap();
+    let config_arg = config_file.display().to_string();
+    let desk = open_client(&server, "desk", (160, 45), &["--config", &config_arg]);
+
+    // History::checkout is 2% 5xx on /pay and 1% on /search: over and under the warn line.
+    let screen = desk.wait_for("the known values", |s| {
+        s.contains("/pay 2.00%") && s.contains("/search 1.00%")
+    });
+    assert!(screen.contains("5xx error ratio · crit 5.00%"), "{screen}");
+    desk.wait_for_text("parse error");
+
+    prometheus.stop();
+    desk.wait_for_text("stale since");
+    // The UI keeps answering while every refresh fails.
+    desk.press("?");
+    desk.wait_for_text("Keys");
+    desk.press("Escape");
+    desk.wait_for("help closed", |s| !s.contains("─ Keys ─"));
+    let stale = desk.screen();
+    assert!(
+        stale.contains("/pay 2.00%"),
+        "the last data stays on screen:\n{stale}"
+    );
+
+    prometheus.restart();
+    desk.wait_for("fresh data", |s| {
+        !s.contains("stale since") && s.contains("/pay 2.00%")
+    });
+}
