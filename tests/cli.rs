@@ -1,0 +1,348 @@
+//! Every `warroom incident` subcommand against a real `warroom serve`, the config
+//! subcommands, bad input, and the `--help` text (snapshotted, like trippy does).
+
+mod support;
+
+use serde_json::Value;
+use std::process::Output;
+use support::server::{TestServer, warroom};
+
+/// Runs the binary with `args` against `server` (no config file, a scratch home).
+fn run(server: &TestServer, args: &[&str]) -> Output {
+    warroom()
+        .args(args)
+        .env("WARROOM_BACKEND", server.base())
+        .env("WARROOM_ACTOR", "alice")
+        .env("HOME", server.dir())
+        .env("XDG_CONFIG_HOME", server.dir().join("config"))
+        .env_remove("WARROOM_TOKEN")
+        .env_remove("WARROOM_CONFIG")
+        .output()
+        .expect("the binary runs")
+}
+
+fn stdout(output: &Output) -> String {
+    assert!(
+        output.status.success(),
+        "failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout.clone()).expect("UTF-8")
+}
+
+fn json(output: &Output) -> Value {
+    serde_json::from_str(&stdout(output)).expect("JSON on stdout")
+}
+
+/// The one line on stderr of a failed run, and its exit code.
+fn failure(output: &Output) -> (i32, String) {
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(!output.status.success(), "expected a failure, got {stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr:?}");
+    (
+        output.status.code().unwrap_or(-1),
+        stderr.trim_end().to_string(),
+    )
+}
+
+#[test]
+fn every_incident_subcommand_drives_a_real_backend() {
+    let server = TestServer::open();
+    let declared = run(
+        &server,
+        &[
+            "incident",
+            "declare",
+            "--title",
+            "Checkout 5xx",
+            "--severity",
+            "p1",
+            "--service",
+            "checkout",
+            "--started",
+            "20m",
+        ],
+    );
+    assert_eq!(stdout(&declared), "declared INC-1 (P1): Checkout 5xx\n");
+
+    let ack = stdout(&run(&server, &["incident", "ack", "INC-1"]));
+    assert!(
+        ack.contains("alice  status  triggered → acknowledged"),
+        "{ack}"
+    );
+    stdout(&run(
+        &server,
+        &["incident", "status", "inc-1", "investigating"],
+    ));
+    let severity = stdout(&run(&server, &["incident", "severity", "1", "P0"]));
+    assert!(severity.contains("severity P1 → P0"), "{severity}");
+    stdout(&run(
+        &server,
+        &["incident", "role", "INC-1", "commander", "alice"],
+    ));
+    stdout(&run(
+        &server,
+        &[
+            "incident", "role", "INC-1", "engineer", "bob", "--focus", "lb",
+        ],
+    ));
+    let handover = run(
+        &server,
+        &[
+            "incident",
+            "role",
+            "INC-1",
+            "commander",
+            "carol",
+            "--brief",
+            "LB rollback in flight",
+        ],
+    );
+    assert!(stdout(&handover).contains("command alice → carol: LB rollback in flight"));
+    stdout(&run(
+        &server,
+        &["incident", "role", "INC-1", "engineer", "--relieve", "bob"],
+    ));
+    stdout(&run(
+        &server,
+        &[
+            "incident",
+            "note",
+            "INC-1",
+            "rolling back",
+            "--kind",
+            "update",
+        ],
+    ));
+    stdout(&run(
+        &server,
+        &[
+            "incident",
+            "note",
+            "INC-1",
+            "freeze deploys",
+            "--kind",
+            "decision",
+        ],
+    ));
+    let added = stdout(&run(
+        &server,
+        &[
+            "incident",
+            "action",
+            "INC-1",
+            "add",
+            "diff lb-2",
+            "--owner",
+            "bob",
+            "--due",
+            "15m",
+        ],
+    ));
+    assert!(added.contains("#1 diff lb-2 (@bob)"), "{added}");
+    stdout(&run(
+        &server,
+        &["incident", "action", "INC-1", "add", "status page"],
+    ));
+    stdout(&run(&server, &["incident", "action", "INC-1", "done", "1"]));
+    stdout(&run(
+        &server,
+        &["incident", "action", "INC-1", "reopen", "1"],
+    ));
+    stdout(&run(&server, &["incident", "action", "INC-1", "drop", "2"]));
+
+    let shown = json(&run(&server, &["incident", "show", "INC-1", "--json"]));
+    let incident = &shown["incident"];
+    assert_eq!(incident["status"], "investigating");
+    assert_eq!(incident["severity"], "P0");
+    assert_eq!(incident["roles"]["commander"], "carol");
+    assert_eq!(incident["roles"]["engineers"], serde_json::json!([]));
+    assert_eq!(incident["actions"][0]["state"], "open");
+    assert_eq!(incident["actions"][0]["owner"], "bob");
+    assert_eq!(incident["actions"][1]["state"], "dropped");
+    assert_eq!(shown["events"].as_array().unwrap().len(), 15);
+
+    let text = stdout(&run(&server, &["incident", "show", "INC-1"]));
+    for expected in [
+        "INC-1  P0  investigating  Checkout 5xx",
+        "Incident Commander   carol",
+        "[ ] #1 diff lb-2  @bob",
+        "[-] #2 status page",
+        "next update:",
+    ] {
+        assert!(text.contains(expected), "{expected:?} in:\n{text}");
+    }
+
+    stdout(&run(
+        &server,
+        &[
+            "incident",
+            "declare",
+            "--title",
+            "Search slow",
+            "--severity",
+            "P2",
+        ],
+    ));
+    stdout(&run(&server, &["incident", "status", "INC-2", "resolved"]));
+    let list = stdout(&run(&server, &["incident", "list"]));
+    let rows: Vec<&str> = list.lines().collect();
+    assert!(rows[0].starts_with("ID       SEV  STATUS"), "{list}");
+    assert!(
+        rows[1].starts_with("INC-2    P2   resolved"),
+        "newest first: {list}"
+    );
+    assert!(rows[2].starts_with("INC-1    P0   investigating"), "{list}");
+    let open = json(&run(&server, &["incident", "list", "--open", "--json"]));
+    let ids: Vec<&str> = open
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["INC-1"]);
+    let accepted = json(&run(
+        &server,
+        &["incident", "note", "INC-2", "all clear", "--json"],
+    ));
+    assert_eq!(accepted["events"][0]["kind"]["text"], "all clear");
+    assert_eq!(accepted["version"], accepted["events"][0]["seq"]);
+}
+
+#[test]
+fn bad_input_exits_non_zero_with_one_line() {
+    let server = TestServer::open();
+    stdout(&run(
+        &server,
+        &["incident", "declare", "--title", "x", "--severity", "P1"],
+    ));
+    let cases: [(&[&str], i32, &str); 7] = [
+        (&["incident", "show", "INC-9"], 1, "no incident INC-9"),
+        (
+            &["incident", "show", "nine"],
+            2,
+            "'nine' is not an incident id",
+        ),
+        (
+            &["incident", "status", "INC-1", "closed"],
+            1,
+            "only a resolved incident can be closed",
+        ),
+        (
+            &["incident", "severity", "INC-1", "SEV1"],
+            1,
+            "unknown severity 'SEV1'",
+        ),
+        (
+            &["incident", "action", "INC-1", "done", "7"],
+            1,
+            "INC-1 has no action item #7",
+        ),
+        (
+            &["incident", "declare", "--title", " ", "--severity", "P1"],
+            1,
+            "the title is empty",
+        ),
+        (
+            &["incident", "role", "INC-1", "commander"],
+            2,
+            "name the person who takes the commander role",
+        ),
+    ];
+    for (args, code, reason) in cases {
+        let (got, line) = failure(&run(&server, args));
+        assert_eq!(got, code, "{args:?}: {line}");
+        assert!(
+            line.starts_with("warroom: ") && line.contains(reason),
+            "{args:?}: {line}"
+        );
+    }
+    // clap's own refusals are usage errors too.
+    let output = run(&server, &["incident", "status", "INC-1", "fixed"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("unknown status 'fixed'"));
+}
+
+#[test]
+fn an_unreachable_backend_is_one_line_and_exit_1() {
+    let mut server = TestServer::open();
+    server.kill();
+    let (code, line) = failure(&run(&server, &["incident", "list"]));
+    assert_eq!(code, 1);
+    assert!(
+        line.contains("backend unreachable") && line.contains("connection failed"),
+        "{line}"
+    );
+}
+
+#[test]
+fn tokens_decide_who_may_do_what() {
+    let server = TestServer::with_tokens(
+        "[[tokens]]\ntoken = \"viewer-token\"\nperson = \"wall\"\nrole = \"viewer\"\n",
+    );
+    let output = warroom()
+        .args(["incident", "declare", "--title", "x", "--severity", "P1"])
+        .env("WARROOM_BACKEND", server.base())
+        .env("WARROOM_TOKEN", "viewer-token")
+        .env("HOME", server.dir())
+        .output()
+        .unwrap();
+    let (code, line) = failure(&output);
+    assert_eq!(code, 1);
+    assert!(line.contains("responder"), "{line}");
+    let (_, line) = failure(&run(&server, &["incident", "list"]));
+    assert!(line.contains("token"), "no token: {line}");
+}
+
+#[test]
+fn config_init_writes_the_documented_default_once() {
+    let server = TestServer::open();
+    let path = server
+        .dir()
+        .join("config")
+        .join("warroom")
+        .join("config.toml");
+    assert_eq!(
+        stdout(&run(&server, &["config", "path"])).trim(),
+        path.display().to_string()
+    );
+    let written = stdout(&run(&server, &["config", "init"]));
+    assert_eq!(written.trim(), format!("wrote {}", path.display()));
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        warroom::config::DEFAULT_CONFIG
+    );
+    let (code, line) = failure(&run(&server, &["config", "init"]));
+    assert_eq!(code, 1);
+    assert!(line.contains("exists; pass --force"), "{line}");
+    stdout(&run(&server, &["config", "init", "--force"]));
+    // A broken file is named with its line and field.
+    std::fs::write(&path, "[server]\nlisten = 7700\n").unwrap();
+    let (code, line) = failure(&run(&server, &["incident", "list"]));
+    assert_eq!(code, 2);
+    assert!(line.contains("config.toml:2:10: server.listen: "), "{line}");
+}
+
+#[test]
+fn help_texts_are_snapshotted() {
+    for (name, args) in [
+        ("help", &["--help"][..]),
+        ("help_incident", &["incident", "--help"][..]),
+        ("help_serve", &["serve", "--help"][..]),
+    ] {
+        let mut command = warroom();
+        // clap prints the value of a set environment variable: keep them out of the text.
+        for var in [
+            "CONFIG",
+            "BACKEND",
+            "TOKEN",
+            "ACTOR",
+            "PROMETHEUS",
+            "ALERTMANAGER",
+        ] {
+            command.env_remove(format!("WARROOM_{var}"));
+        }
+        let output = command.args(args).env("COLUMNS", "100").output().unwrap();
+        insta::assert_snapshot!(name, String::from_utf8(output.stdout).unwrap());
+    }
+}
