@@ -9,6 +9,7 @@ pub mod client;
 pub mod config;
 pub mod demo;
 pub mod domain;
+pub mod duration;
 pub mod logging;
 pub mod prometheus;
 pub mod sanitize;

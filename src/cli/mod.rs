@@ -253,32 +253,8 @@ fn parse_note_kind(s: &str) -> Result<NoteKind, String> {
 
 /// Parses `90s`, `15m`, `1h30m`, `2d`: what people type for a time-box or an age.
 pub fn parse_duration(input: &str) -> Result<Duration, String> {
-    let invalid = || format!("'{input}' is not a duration (use 90s, 15m, 1h30m or 2d)");
-    let mut total: u64 = 0;
-    let mut digits = String::new();
-    for c in input.trim().chars() {
-        if c.is_ascii_digit() {
-            digits.push(c);
-            continue;
-        }
-        let unit = match c {
-            's' => 1,
-            'm' => 60,
-            'h' => 3600,
-            'd' => 86_400,
-            _ => return Err(invalid()),
-        };
-        let value: u64 = digits.parse().map_err(|_| invalid())?;
-        total = value
-            .checked_mul(unit)
-            .and_then(|seconds| total.checked_add(seconds))
-            .ok_or_else(invalid)?;
-        digits.clear();
-    }
-    if !digits.is_empty() || total == 0 {
-        return Err(invalid());
-    }
-    Ok(Duration::from_secs(total))
+    crate::duration::parse_duration(input)
+        .ok_or_else(|| format!("'{input}' is not a duration (use 90s, 15m, 1h30m or 2d)"))
 }
 
 #[cfg(test)]

@@ -7,10 +7,10 @@
 //! ("Error ratio"): range: ...`); serde alone could only point at a line. The application's
 //! config file includes these structs; nothing here reads a file.
 
-use super::duration::parse_duration;
 use super::series::Legend;
 use super::unit::Unit;
 use crate::domain::{Severity, SeverityScale};
+use crate::duration::parse_duration;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::PathBuf;

@@ -18,7 +18,6 @@
 pub mod alert;
 pub mod client;
 pub mod config;
-pub mod duration;
 pub mod impact;
 pub mod panel;
 pub mod series;

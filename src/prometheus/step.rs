@@ -6,8 +6,8 @@
 //! so that every refresh asks for the same timestamps: Prometheus (and its query cache)
 //! sees the same buckets, and the chart's old points do not wobble between refreshes.
 
-use super::duration::MAX_DURATION;
 use crate::domain::Timestamp;
+use crate::duration::MAX_DURATION;
 use std::time::Duration;
 
 /// Prometheus refuses a range query with more points than this per series.

@@ -67,7 +67,10 @@ pub fn title_line<'a>(model: &Model, incident: &Incident, theme: &Theme) -> Line
     ])
 }
 
-fn facts_line<'a>(model: &Model, incident: &Incident, theme: &Theme) -> Line<'a> {
+/// The second header line: service, commander, then (on the desk) the impact age and the
+/// update countdown, which the wall shows in big digits instead, then the other open
+/// incidents and the DEMO badge.
+pub fn facts_line<'a>(model: &Model, incident: &Incident, theme: &Theme) -> Line<'a> {
     let sep = || Span::styled(" · ", theme.muted());
     let mut spans = vec![Span::raw(" ")];
     if let Some(service) = &incident.service {
@@ -79,40 +82,38 @@ fn facts_line<'a>(model: &Model, incident: &Incident, theme: &Theme) -> Line<'a>
         Some(commander) => spans.push(safe(commander, theme.bold())),
         None => spans.push(Span::styled("VACANT", theme.fg(Tone::Warning))),
     }
-    spans.push(sep());
-    spans.push(Span::styled("impact ", theme.muted()));
-    spans.push(Span::raw(impact_age(model, incident)));
-    if let Some((text, tone)) = update_countdown(model, incident) {
+    if !model.wall {
         spans.push(sep());
-        let style = if tone == Tone::Critical {
-            theme.badge(tone)
-        } else {
-            theme.fg(tone)
-        };
-        spans.push(Span::styled(text, style));
+        spans.push(Span::styled("impact ", theme.muted()));
+        spans.push(Span::raw(impact_age(model, incident)));
+        if let Some((text, tone)) = update_countdown(model, incident) {
+            spans.push(sep());
+            let style = if tone == Tone::Critical {
+                theme.badge(tone)
+            } else {
+                theme.fg(tone)
+            };
+            spans.push(Span::styled(text, style));
+        }
     }
-    spans.extend(others_and_demo(model, incident, theme));
-    Line::from(spans)
-}
-
-fn others_and_demo<'a>(model: &Model, incident: &Incident, theme: &Theme) -> Vec<Span<'a>> {
-    let mut spans = Vec::new();
     let others = model.incidents.open_count() - usize::from(incident.status.is_open());
     if others > 0 {
-        spans.push(Span::styled(" · ", theme.muted()));
-        let more = model
-            .keymap
-            .keys_for(crate::tui::keymap::Action::NextIncident);
-        spans.push(Span::styled(
-            format!("{others} other open ({more})"),
-            theme.fg(Tone::Warning),
-        ));
+        spans.push(sep());
+        let text = if model.wall {
+            format!("{others} other open")
+        } else {
+            let more = model
+                .keymap
+                .keys_for(crate::tui::keymap::Action::NextIncident);
+            format!("{others} other open ({more})")
+        };
+        spans.push(Span::styled(text, theme.fg(Tone::Warning)));
     }
     if model.demo {
         spans.push(Span::raw("  "));
         spans.push(Span::styled(" DEMO DATA ", theme.badge(Tone::Accent)));
     }
-    spans
+    Line::from(spans)
 }
 
 fn no_incident<'a>(model: &Model, theme: &Theme) -> Vec<Line<'a>> {

@@ -1,8 +1,7 @@
 //! The wall display: read-only, legible from across the room, no key hints.
 
-use super::header::{impact_age, status_tone, title_line, update_countdown};
+use super::header::{facts_line, impact_age, status_tone, title_line, update_countdown};
 use super::status::link_text;
-use super::text::safe;
 use super::{actions, big, panels, roster, timeline};
 use crate::tui::app::{Link, Model};
 use crate::tui::theme::{Theme, Tone};
@@ -44,32 +43,12 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     ])
     .areas(header_area);
     frame.render_widget(title_line(model, incident, theme), title_area);
-    let mut facts = vec![Span::raw(" ")];
-    if let Some(service) = &incident.service {
-        facts.push(safe(service, theme.fg(Tone::Info)));
-        facts.push(Span::styled(" · ", theme.muted()));
-    }
-    facts.push(Span::styled("IC ", theme.muted()));
-    facts.push(match &incident.roles.commander {
-        Some(commander) => safe(commander, theme.bold()),
-        None => Span::styled("VACANT", theme.fg(Tone::Warning)),
-    });
-    let others = model.incidents.open_count() - usize::from(incident.status.is_open());
-    if others > 0 {
-        facts.push(Span::styled(
-            format!(" · {others} other open"),
-            theme.fg(Tone::Warning),
-        ));
-    }
-    if model.demo {
-        facts.push(Span::raw("  "));
-        facts.push(Span::styled(" DEMO DATA ", theme.badge(Tone::Accent)));
-    }
+    let mut facts = facts_line(model, incident, theme);
     if model.link == Link::Live {
-        facts.push(Span::raw("  "));
-        facts.push(link_text(model, theme));
+        facts.spans.push(Span::raw("  "));
+        facts.spans.push(link_text(model, theme));
     }
-    frame.render_widget(Line::from(facts), facts_area);
+    frame.render_widget(facts, facts_area);
 
     let impact = impact_age(model, incident);
     let countdown = update_countdown(model, incident);

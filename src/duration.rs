@@ -1,8 +1,8 @@
-//! Durations written the way Prometheus users write them: `15s`, `30m`, `1h`, `1h30m`, `7d`.
+//! Durations written the way people write them: `15s`, `30m`, `1h`, `1h30m`, `7d`.
 //!
-//! Config files speak this dialect (panel ranges, refresh intervals, lookback windows), so
-//! the parser accepts what a PromQL range selector accepts, minus the units that make no
-//! sense for a war-room screen (`ms`, `y`).
+//! One dialect for the config (panel ranges, refresh intervals, lookback windows) and the
+//! keyboard (time-boxes, impact ages): what a PromQL range selector accepts, minus the units
+//! that make no sense in a war room (`ms`, `y`).
 
 use std::time::Duration;
 
