@@ -144,6 +144,17 @@ fn a_commander_drives_an_incident_and_the_wall_follows() {
     assert!(log.iter().all(|e| e["actor"] == "alice"), "{log:?}");
     desk.press("q");
     desk.wait_for_text("[exited]");
+    // SIGTERM (a closing war room, a systemd stop) leaves the terminal as it was.
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &wall.program_pid().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let screen = wall.wait_for_text("[exited]");
+    assert!(
+        !screen.contains("Timeline"),
+        "the alternate screen was left:\n{screen}"
+    );
 }
 
 #[test]

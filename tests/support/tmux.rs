@@ -100,6 +100,19 @@ impl Tmux {
         .to_string()
     }
 
+    /// The pid of the program under test: the only child of the pane's shell.
+    pub fn program_pid(&self) -> u32 {
+        let shell = self.run(&["display-message", "-t", &self.session, "-p", "#{pane_pid}"]);
+        let children =
+            std::fs::read_to_string(format!("/proc/{0}/task/{0}/children", shell.trim()))
+                .expect("the pane's shell is running");
+        children
+            .split_whitespace()
+            .next()
+            .and_then(|pid| pid.parse().ok())
+            .expect("the program runs under the pane's shell")
+    }
+
     /// Copies every byte the program writes to the terminal into `file`.
     pub fn record_output(&self, file: &Path) {
         let command = format!("cat >> {}", quote(&file.display().to_string()));

@@ -1,7 +1,7 @@
 //! The timeline: newest first, absolute times with the date, who and what; `/` filters.
 
 use super::pane_block;
-use super::text::{date_time, fit, safe};
+use super::text::{date_time, fit, wrap};
 use crate::domain::{Event, EventKind, NoteKind};
 use crate::sanitize::sanitize;
 use crate::tui::app::{Model, Pane};
@@ -52,14 +52,22 @@ fn tone(kind: &EventKind) -> Tone {
     }
 }
 
-pub fn row<'a>(event: &Event, theme: &Theme, actor_width: usize) -> Line<'a> {
-    Line::from(vec![
+/// Columns before an entry's text: the date and time, the actor, the kind.
+const ACTOR_WIDTH: usize = 10;
+const PREFIX_WIDTH: usize = 19 + 1 + ACTOR_WIDTH + 1 + 8 + 1;
+
+/// One entry: its first line with the time, actor and kind, then the rest of the text
+/// wrapped under the text column, so a long update reads whole.
+pub fn rows<'a>(event: &Event, theme: &Theme, width: usize) -> Vec<Line<'a>> {
+    let text = sanitize(&event.kind.describe()).into_owned();
+    let mut wrapped = wrap(&text, width.saturating_sub(PREFIX_WIDTH).max(10)).into_iter();
+    let first = Line::from(vec![
         Span::styled(date_time(event.at), theme.muted()),
         Span::raw(" "),
         Span::styled(
             format!(
-                "{:<actor_width$}",
-                fit(&sanitize(&event.actor), actor_width)
+                "{:<ACTOR_WIDTH$}",
+                fit(&sanitize(&event.actor), ACTOR_WIDTH)
             ),
             theme.bold(),
         ),
@@ -69,8 +77,12 @@ pub fn row<'a>(event: &Event, theme: &Theme, actor_width: usize) -> Line<'a> {
             theme.fg(tone(&event.kind)),
         ),
         Span::raw(" "),
-        safe(&event.kind.describe(), ratatui::style::Style::new()),
-    ])
+        Span::raw(wrapped.next().unwrap_or_default()),
+    ]);
+    let indent = " ".repeat(PREFIX_WIDTH);
+    std::iter::once(first)
+        .chain(wrapped.map(|rest| Line::raw(format!("{indent}{rest}"))))
+        .collect()
 }
 
 pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
@@ -80,11 +92,12 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         title = format!("{title} /{}", sanitize(&model.timeline_filter));
     }
     let block = pane_block(title, model.focus == Pane::Timeline, theme);
+    let width = usize::from(area.width.saturating_sub(2));
     let lines: Vec<Line> = entries
         .iter()
         .skip(model.timeline_scroll)
+        .flat_map(|event| rows(event, theme, width))
         .take(usize::from(area.height))
-        .map(|event| row(event, theme, 10))
         .collect();
     let lines = if lines.is_empty() && model.current().is_some() {
         vec![Line::styled("nothing matches the filter", theme.muted())]
