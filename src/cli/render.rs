@@ -1,7 +1,7 @@
 //! Human-readable text for the incident subcommands. Everything from the network goes
 //! through the sanitiser; `--json` output is serde's, which escapes control characters.
 
-use crate::domain::{ActionState, Event, Incident, Role, SeverityScale, Timestamp};
+use crate::domain::{ActionState, Event, Incident, ResponseTimes, Role, SeverityScale, Timestamp};
 use crate::sanitize::sanitize;
 use std::fmt::Write;
 
@@ -102,6 +102,15 @@ pub fn incident_details(
         };
         let _ = writeln!(out, "next update:    {} ({when})", clock(due));
     }
+    let times = ResponseTimes::of(incident);
+    let show = |d: Option<chrono::Duration>| d.map_or_else(|| "—".to_string(), short_duration);
+    let _ = writeln!(
+        out,
+        "response:       detect {} · acknowledge {} · resolve {}",
+        show(times.to_detect),
+        show(times.to_acknowledge),
+        show(times.to_resolve)
+    );
     let _ = writeln!(out, "version:        {}", incident.version);
 
     out.push_str("\nRoles\n");

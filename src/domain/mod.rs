@@ -12,6 +12,7 @@ mod command;
 mod event;
 mod incident;
 mod lifecycle;
+mod metrics;
 mod roles;
 mod severity;
 
@@ -22,6 +23,7 @@ pub use command::{Command, NewIncident, Rejection, decide, declare};
 pub use event::{Event, EventKind, IncidentId, NoteKind};
 pub use incident::Incident;
 pub use lifecycle::Status;
+pub use metrics::ResponseTimes;
 pub use roles::{Engineer, Role, Roster};
 pub use severity::{Severity, SeverityLevel, SeverityScale};
 
