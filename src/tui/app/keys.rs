@@ -1,0 +1,501 @@
+//! What keys do: the desk's single keys, the overlays (confirmations, pickers, forms, the
+//! command line and the filter), and the commands they send.
+
+use super::command_line::{self, Typed};
+use super::form::{Form, FormOutcome, SeverityPicker, Submission};
+use super::outbox::{Outgoing, Request};
+use super::{Confirm, Effect, Model, Overlay, Pane};
+use crate::domain::{AccessRole, ActionState, Command, IncidentId, NoteKind, Status};
+use crate::tui::keymap::Action;
+use ratatui::crossterm::event::{Event as TermEvent, KeyCode, KeyEvent};
+use std::time::Duration;
+use tui_input::Input;
+use tui_input::backend::crossterm::EventHandler;
+
+pub(super) fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
+    match std::mem::take(&mut model.overlay) {
+        Overlay::None => {}
+        overlay => return on_overlay_key(model, overlay, key),
+    }
+    let Some(action) = model.keymap.action(&key) else {
+        model.dirty = false;
+        return vec![];
+    };
+    if action.mutates() && model.wall {
+        model.dirty = false;
+        return vec![];
+    }
+    match action {
+        Action::Quit => {
+            model.quit = true;
+            vec![]
+        }
+        Action::Help => {
+            model.overlay = Overlay::Help;
+            vec![]
+        }
+        Action::Focus => {
+            model.focus = model.next_pane();
+            vec![]
+        }
+        Action::Filter => {
+            model.overlay = Overlay::Filter(Input::new(model.timeline_filter.clone()));
+            vec![]
+        }
+        Action::CommandLine => {
+            model.overlay = Overlay::CommandLine(Input::default());
+            vec![]
+        }
+        Action::NextIncident | Action::PreviousIncident => {
+            step_incident(model, action == Action::NextIncident);
+            vec![]
+        }
+        Action::Up | Action::Down | Action::PageUp | Action::PageDown => {
+            scroll(model, action);
+            vec![]
+        }
+        Action::Declare => {
+            if model.may(AccessRole::Responder) {
+                model.overlay = Overlay::Form(Box::new(Form::declare(&model.scale)));
+            } else {
+                refuse_locally(model, AccessRole::Responder);
+            }
+            vec![]
+        }
+        Action::Acknowledge => transition(model, Status::Acknowledged),
+        Action::Investigate => transition(model, Status::Investigating),
+        Action::Mitigate => transition(model, Status::Mitigated),
+        Action::Resolve | Action::Close | Action::Cancel => {
+            let (to, verb) = match action {
+                Action::Resolve => (Status::Resolved, "Resolve"),
+                Action::Close => (Status::Closed, "Close"),
+                _ => (Status::Cancelled, "Cancel as a false alarm"),
+            };
+            if let Some(id) = incident_for(model, AccessRole::Commander) {
+                let (title, impact_start) = model
+                    .current()
+                    .map(|t| (t.state.title.clone(), t.state.impact_started_at))
+                    .unwrap_or_default();
+                let evidence = (to == Status::Resolved)
+                    .then(|| model.metrics.resolve_evidence(model.now, impact_start))
+                    .flatten();
+                let (detail, then) = match evidence {
+                    Some((verdict, values)) if !values.is_empty() => {
+                        let snapshot = Command::RecordSnapshot {
+                            reason: crate::domain::SnapshotReason::Resolve,
+                            values,
+                        };
+                        (vec![verdict], vec![snapshot])
+                    }
+                    Some((verdict, _)) => (vec![verdict], vec![]),
+                    None => (vec![], vec![]),
+                };
+                model.overlay = Overlay::Confirm(Confirm {
+                    prompt: format!("{verb} {id} \"{}\"?", crate::sanitize::sanitize(&title)),
+                    detail,
+                    incident: id,
+                    command: Command::Transition { to },
+                    then,
+                    edit: None,
+                });
+            }
+            vec![]
+        }
+        Action::Severity => {
+            if incident_for(model, AccessRole::Commander).is_some() {
+                let current = model.current().map(|t| t.state.severity.clone());
+                if let Some(current) = current {
+                    model.overlay = Overlay::Severity(SeverityPicker::new(&current, &model.scale));
+                }
+            }
+            vec![]
+        }
+        Action::Role => {
+            if incident_for(model, AccessRole::Commander).is_some() {
+                model.overlay = Overlay::Form(Box::new(Form::role()));
+            }
+            vec![]
+        }
+        Action::Note | Action::Decision => {
+            if incident_for(model, AccessRole::Responder).is_some() {
+                let kind = if action == Action::Note {
+                    NoteKind::Note
+                } else {
+                    NoteKind::Decision
+                };
+                model.overlay = Overlay::Form(Box::new(Form::note(kind)));
+            }
+            vec![]
+        }
+        Action::NewAction => {
+            if incident_for(model, AccessRole::Responder).is_some() {
+                model.overlay = Overlay::Form(Box::new(Form::action()));
+            }
+            vec![]
+        }
+        Action::ToggleAction => toggle_action(model),
+        Action::Pin => pin(model),
+        Action::ImpactStart => {
+            if incident_for(model, AccessRole::Commander).is_some() && !propose_impact(model) {
+                model.notify(
+                    "no threshold breach on the main panel to date the impact by",
+                    true,
+                );
+            }
+            vec![]
+        }
+        Action::DeclareFromAlert => {
+            if !model.may(AccessRole::Responder) {
+                refuse_locally(model, AccessRole::Responder);
+            } else if let Some(alert) = model.metrics.selected_alert() {
+                let new = model.metrics.declaration_from(alert);
+                model.overlay = Overlay::Form(Box::new(Form::declare_from(&model.scale, new)));
+            } else {
+                model.notify("no firing alert selected (focus the alerts pane)", true);
+            }
+            vec![]
+        }
+    }
+}
+
+fn pin(model: &mut Model) -> Vec<Effect> {
+    let Some(id) = incident_for(model, AccessRole::Responder) else {
+        return vec![];
+    };
+    let values = model.metrics.pin();
+    if values.is_empty() {
+        model.notify("no panel has data to pin yet", true);
+        return vec![];
+    }
+    let command = Command::RecordSnapshot {
+        reason: crate::domain::SnapshotReason::Pin,
+        values,
+    };
+    send_command(model, id, command, vec![])
+}
+
+/// Opens the impact-start proposal for the selected incident; false when there is none.
+fn propose_impact(model: &mut Model) -> bool {
+    let (Some(id), Some(proposal), Some(main)) = (
+        model.selected.clone(),
+        model.metrics.propose_impact_start(model.now),
+        model.metrics.main_panel(),
+    ) else {
+        return false;
+    };
+    let at = proposal.breach.at;
+    let mut detail = vec![format!(
+        "First breach of {}: {} at {}.",
+        main.panel.title,
+        crate::sanitize::sanitize(&proposal.breach.series),
+        main.panel.unit.format(proposal.breach.value)
+    )];
+    if proposal.at_window_start {
+        detail.push("It was breaching at the start of the lookback: it may be earlier.".into());
+    }
+    detail.push("y accepts · e edits · n keeps the current start".into());
+    model.overlay = Overlay::Confirm(Confirm {
+        prompt: format!(
+            "Impact on {id} started at {} UTC?",
+            at.format("%Y-%m-%d %H:%M:%S")
+        ),
+        detail,
+        incident: id,
+        command: Command::SetImpactStart { at },
+        then: vec![],
+        edit: Some(format!("impact {}", at.format("%Y-%m-%dT%H:%M:%SZ"))),
+    });
+    true
+}
+
+/// After declaring here, offer the impact start as soon as the main panel can tell it.
+pub(super) fn offer_impact_start(model: &mut Model) {
+    let ready = model.offer_impact.is_some()
+        && model.offer_impact == model.selected
+        && matches!(model.overlay, Overlay::None)
+        && model
+            .metrics
+            .main_panel()
+            .is_some_and(|slot| slot.state.data().is_some());
+    if ready {
+        model.offer_impact = None;
+        propose_impact(model);
+    }
+}
+
+fn on_overlay_key(model: &mut Model, overlay: Overlay, key: KeyEvent) -> Vec<Effect> {
+    match overlay {
+        Overlay::None => vec![],
+        Overlay::Help => vec![], // any key closes the help
+        Overlay::Confirm(confirm) => match key.code {
+            KeyCode::Char('y') | KeyCode::Char('Y') | KeyCode::Enter => {
+                send_command(model, confirm.incident, confirm.command, confirm.then)
+            }
+            KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => vec![],
+            KeyCode::Char('e') if confirm.edit.is_some() => {
+                let line = confirm.edit.unwrap_or_default();
+                model.overlay = Overlay::CommandLine(Input::new(line));
+                vec![]
+            }
+            _ => {
+                model.overlay = Overlay::Confirm(confirm);
+                model.dirty = false;
+                vec![]
+            }
+        },
+        Overlay::Severity(mut picker) => match picker.handle_key(key, &model.scale) {
+            None => {
+                model.overlay = Overlay::Severity(picker);
+                vec![]
+            }
+            Some(None) => vec![],
+            Some(Some(severity)) => match model.selected.clone() {
+                Some(id) => send_command(model, id, Command::SetSeverity { severity }, vec![]),
+                None => vec![],
+            },
+        },
+        Overlay::Form(mut form) => match form.handle_key(key, &model.scale, model.now) {
+            FormOutcome::Editing => {
+                model.overlay = Overlay::Form(form);
+                vec![]
+            }
+            FormOutcome::Cancelled => vec![],
+            FormOutcome::Submitted(Submission::Declare(new)) => declare(model, new),
+            FormOutcome::Submitted(Submission::Command(command)) => {
+                match incident_for(model, command.required_access()) {
+                    Some(id) => send_command(model, id, command, vec![]),
+                    None => vec![],
+                }
+            }
+        },
+        Overlay::Filter(mut input) => {
+            match key.code {
+                KeyCode::Esc => model.timeline_filter.clear(),
+                KeyCode::Enter => {}
+                _ => {
+                    input.handle_event(&TermEvent::Key(key));
+                    model.timeline_filter = input.value().to_string();
+                    model.overlay = Overlay::Filter(input);
+                }
+            }
+            model.timeline_scroll = 0;
+            vec![]
+        }
+        Overlay::CommandLine(mut input) => match key.code {
+            KeyCode::Esc => vec![],
+            KeyCode::Enter => run_typed(model, input.value()),
+            _ => {
+                input.handle_event(&TermEvent::Key(key));
+                model.overlay = Overlay::CommandLine(input);
+                vec![]
+            }
+        },
+    }
+}
+
+fn run_typed(model: &mut Model, line: &str) -> Vec<Effect> {
+    match command_line::parse(line, &model.scale, model.now) {
+        Err(reason) => {
+            model.notify(reason, true);
+            vec![]
+        }
+        Ok(Typed::Quit) => {
+            model.quit = true;
+            vec![]
+        }
+        Ok(Typed::Help) => {
+            model.overlay = Overlay::Help;
+            vec![]
+        }
+        Ok(Typed::Select(id)) => {
+            if model.incidents.get(&id).is_some() {
+                model.follow = false;
+                model.select(Some(id));
+            } else {
+                model.notify(
+                    format!("{id} is not here (it may be an old, ended incident)"),
+                    true,
+                );
+            }
+            vec![]
+        }
+        Ok(Typed::Declare(new)) => {
+            if model.may(AccessRole::Responder) {
+                declare(model, new)
+            } else {
+                refuse_locally(model, AccessRole::Responder);
+                vec![]
+            }
+        }
+        Ok(Typed::Command(command)) => match incident_for(model, command.required_access()) {
+            Some(id) => send_command(model, id, command, vec![]),
+            None => vec![],
+        },
+    }
+}
+
+/// The selected incident's id, if there is one and we may act on it; otherwise says why.
+fn incident_for(model: &mut Model, needed: AccessRole) -> Option<IncidentId> {
+    if !model.may(needed) {
+        refuse_locally(model, needed);
+        return None;
+    }
+    let id = model.selected.clone();
+    if id.is_none() {
+        let declare = model.keymap.keys_for(Action::Declare);
+        model.notify(
+            format!("no incident selected — press {declare} to declare one"),
+            true,
+        );
+    }
+    id
+}
+
+fn refuse_locally(model: &mut Model, needed: AccessRole) {
+    let role = model
+        .identity
+        .as_ref()
+        .map_or(AccessRole::Viewer, |i| i.role);
+    model.notify(format!("you are a {role}: this needs {needed}"), true);
+}
+
+fn transition(model: &mut Model, to: Status) -> Vec<Effect> {
+    match incident_for(model, AccessRole::Commander) {
+        Some(id) => send_command(model, id, Command::Transition { to }, vec![]),
+        None => vec![],
+    }
+}
+
+fn toggle_action(model: &mut Model) -> Vec<Effect> {
+    let Some(id) = incident_for(model, AccessRole::Responder) else {
+        return vec![];
+    };
+    let item = model
+        .current()
+        .and_then(|t| t.state.actions.get(model.action_cursor))
+        .map(|item| (item.id, item.state));
+    match item {
+        Some((action, ActionState::Open)) => {
+            send_command(model, id, Command::CompleteAction { action }, vec![])
+        }
+        Some((action, _)) => send_command(model, id, Command::ReopenAction { action }, vec![]),
+        None => {
+            let key = model.keymap.keys_for(Action::NewAction);
+            model.notify(
+                format!("no action item selected — press {key} to add one"),
+                true,
+            );
+            vec![]
+        }
+    }
+}
+
+pub(super) fn send_command(
+    model: &mut Model,
+    incident: IncidentId,
+    command: Command,
+    then: Vec<Command>,
+) -> Vec<Effect> {
+    let summary = format!("{} {incident}", describe_command(&command));
+    let outgoing = Outgoing {
+        key: crate::client::idempotency_key(),
+        request: Request::Command { incident, command },
+    };
+    model.outbox.push(outgoing.clone(), summary, then);
+    vec![Effect::Send {
+        outgoing,
+        delay: Duration::ZERO,
+    }]
+}
+
+fn declare(model: &mut Model, new: crate::domain::NewIncident) -> Vec<Effect> {
+    let summary = format!("declare {} \"{}\"", new.severity, new.title);
+    let outgoing = Outgoing {
+        key: crate::client::idempotency_key(),
+        request: Request::Declare(new),
+    };
+    model.awaiting_declaration = Some(outgoing.key.clone());
+    model.outbox.push(outgoing.clone(), summary, vec![]);
+    vec![Effect::Send {
+        outgoing,
+        delay: Duration::ZERO,
+    }]
+}
+
+/// A few words for the status line: "mitigate", "severity P0", "note".
+fn describe_command(command: &Command) -> String {
+    match command {
+        Command::Transition { to } => format!("→ {to}"),
+        Command::SetSeverity { severity } => format!("severity {severity}"),
+        Command::AssignRole { role, person, .. } => format!("{person} as {role}"),
+        Command::RelieveRole { role, .. } => format!("relieve {role}"),
+        Command::AddNote { kind, .. } => kind.as_str().to_string(),
+        Command::AddAction { .. } => "new action item".into(),
+        Command::CompleteAction { action } => format!("#{action} done"),
+        Command::ReopenAction { action } => format!("#{action} reopened"),
+        Command::DropAction { action } => format!("#{action} dropped"),
+        Command::SetImpactStart { .. } => "impact start".into(),
+        Command::AttachAlert { alert, .. } => format!("attach {}", alert.name),
+        Command::ResolveAlert { .. } => "alert resolved".into(),
+        Command::RecordSnapshot { .. } => "metric snapshot".into(),
+    }
+}
+
+fn step_incident(model: &mut Model, forward: bool) {
+    let order: Vec<IncidentId> = model
+        .incidents
+        .ordered(&model.scale)
+        .into_iter()
+        .map(|i| i.id.clone())
+        .collect();
+    if order.is_empty() || model.wall {
+        model.dirty = false;
+        return;
+    }
+    let index = model
+        .selected
+        .as_ref()
+        .and_then(|id| order.iter().position(|o| o == id))
+        .unwrap_or(0);
+    let next = if forward {
+        (index + 1) % order.len()
+    } else {
+        (index + order.len() - 1) % order.len()
+    };
+    model.follow = false;
+    model.select(Some(order[next].clone()));
+}
+
+fn scroll(model: &mut Model, action: Action) {
+    let page = usize::from(model.size.1 / 2).max(1);
+    match model.focus {
+        Pane::Alerts => {
+            let count = model.metrics.alerts.alerts.len();
+            let cursor = &mut model.metrics.alerts.selected;
+            *cursor = match action {
+                Action::Up | Action::PageUp => cursor.saturating_sub(1),
+                _ => (*cursor + 1).min(count.saturating_sub(1)),
+            };
+        }
+        Pane::Actions => {
+            let count = model.current().map_or(0, |t| t.state.actions.len());
+            let cursor = &mut model.action_cursor;
+            *cursor = match action {
+                Action::Up => cursor.saturating_sub(1),
+                Action::Down => (*cursor + 1).min(count.saturating_sub(1)),
+                Action::PageUp => cursor.saturating_sub(page),
+                _ => (*cursor + page).min(count.saturating_sub(1)),
+            };
+        }
+        _ => {
+            let count = model.current().map_or(0, |t| t.events.len());
+            let scroll = &mut model.timeline_scroll;
+            *scroll = match action {
+                Action::Up => scroll.saturating_sub(1),
+                Action::Down => (*scroll + 1).min(count.saturating_sub(1)),
+                Action::PageUp => scroll.saturating_sub(page),
+                _ => (*scroll + page).min(count.saturating_sub(1)),
+            };
+        }
+    }
+}
