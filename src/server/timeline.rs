@@ -120,7 +120,7 @@ impl Timeline {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{EventKind, NoteKind};
+    use crate::domain::{AlertRef, EventKind, NoteKind};
 
     fn note(seq: u64, incident: u64) -> Event {
         Event {
@@ -149,6 +149,33 @@ mod tests {
             log.incident_events_after(&IncidentId::from_number(3), 0, 10)
                 .is_none()
         );
+    }
+
+    #[test]
+    fn a_group_belongs_to_its_newest_incident() {
+        let attach = |seq, incident, group: &str| Event {
+            kind: EventKind::AlertAttached {
+                alert: AlertRef {
+                    fingerprint: format!("f{seq}"),
+                    name: "Down".into(),
+                    summary: None,
+                    labels: Default::default(),
+                    starts_at: chrono::DateTime::UNIX_EPOCH,
+                },
+                group: Some(group.into()),
+            },
+            ..note(seq, incident)
+        };
+        // INC-1 takes an alert of the group after INC-2 opened for it: INC-2 is still newest.
+        let log = Timeline::rebuild(vec![
+            attach(1, 1, "g"),
+            attach(2, 2, "g"),
+            attach(3, 1, "g"),
+        ])
+        .unwrap();
+        let newest = log.group_incident("g").map(|incident| incident.id.number());
+        assert_eq!(newest, Some(2));
+        assert!(log.group_incident("other").is_none());
     }
 
     #[test]

@@ -153,3 +153,82 @@ fn answer(received: &Received) -> Result<StoredResponse, ApiError> {
         location: None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{AlertRef, NewIncident, Severity, SeverityScale};
+    use crate::server::timeline::Timeline;
+    use crate::store::SqliteStore;
+
+    fn page(group: &str, fingerprints: &[&str], labels: usize) -> Notification {
+        let alert = |fingerprint: &&str| AlertRef {
+            fingerprint: fingerprint.to_string(),
+            name: "HighErrorRatio".into(),
+            summary: None,
+            labels: (0..labels).map(|i| (format!("l{i}"), "v".into())).collect(),
+            starts_at: Timestamp::UNIX_EPOCH,
+        };
+        Notification {
+            group: group.into(),
+            firing: fingerprints.iter().map(alert).collect(),
+            resolved: vec![],
+            incident: Some(NewIncident {
+                title: "errors".into(),
+                severity: Severity::new("P1"),
+                service: None,
+                summary: None,
+                started_at: None,
+                detected_at: Some(Timestamp::UNIX_EPOCH),
+                alerts: vec![],
+            }),
+        }
+    }
+
+    /// Runs `test` on a draft over an empty log.
+    fn with_draft(test: impl FnOnce(&mut Draft)) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = SqliteStore::open(&dir.path().join("log.db")).unwrap();
+        let (timeline, scale) = (Timeline::default(), SeverityScale::default());
+        test(&mut Draft::new(&timeline, &scale, &mut store));
+    }
+
+    #[test]
+    fn a_batch_sees_the_incident_its_earlier_notification_opened() {
+        with_draft(|draft| {
+            let now = chrono::Utc::now();
+            let first = draft.notify(page("g", &["a"], 1), "am", now).unwrap();
+            let second = draft.notify(page("g", &["a", "b"], 1), "am", now).unwrap();
+            assert!(first.body.contains(r#""incident":"INC-1","opened":true"#));
+            assert!(
+                second
+                    .body
+                    .contains(r#""incident":"INC-1","opened":false,"attached":1"#)
+            );
+            assert_eq!(draft.commit.events.len(), 3, "declared, a, b");
+        });
+    }
+
+    #[test]
+    fn a_refused_alert_leaves_nothing_of_its_notification() {
+        with_draft(|draft| {
+            let now = chrono::Utc::now();
+            let mut doomed = page("g", &["a", "b"], 1);
+            doomed.firing[1].labels = (0..65).map(|i| (format!("l{i}"), "v".into())).collect();
+            let refused = draft.notify(doomed, "am", now).unwrap();
+            assert_eq!(refused.status, 422, "{}", refused.body);
+            assert!(refused.body.contains("invalid_input"), "{}", refused.body);
+            assert!(draft.commit.events.is_empty());
+            assert!(draft.touched.is_empty());
+            // The next notification gets the number and the seqs the refused one gave back.
+            draft.notify(page("g", &["a"], 1), "am", now).unwrap();
+            let seqs: Vec<_> = draft
+                .commit
+                .events
+                .iter()
+                .map(|e| (e.seq, e.incident.number()))
+                .collect();
+            assert_eq!(seqs, [(1, 1), (2, 1)]);
+        });
+    }
+}
