@@ -12,7 +12,7 @@ use std::time::Duration;
 use support::eventually::eventually;
 use support::exporter::alerting_prometheus;
 use support::http::{Answer, send};
-use support::promstack::{Alertmanager, AlertmanagerSetup};
+use support::promstack::{Alertmanager, AlertmanagerSetup, binary};
 use support::server::{TOKENS, TestServer};
 
 const GROUP: &str = r#"{}:{alertname="HighErrorRatio"}"#;
@@ -374,6 +374,31 @@ async fn the_group_still_finds_its_incident_after_a_restart() {
     );
     assert_received(&post(&client, &server, &more).await, "INC-1", false, 1, 0);
     assert_eq!(incident_count(&client, &server).await, 1);
+}
+
+#[test]
+fn the_documented_alertmanager_route_passes_amtool() {
+    let doc = include_str!("../docs/api.md");
+    let example = doc
+        .split("```yaml\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("docs/api.md has a YAML example");
+    assert!(example.contains("/v1/alertmanager"), "{example}");
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("alertmanager.yml");
+    std::fs::write(&config, example).unwrap();
+    let checked = std::process::Command::new(binary("amtool", "prometheus-alertmanager"))
+        .arg("check-config")
+        .arg(&config)
+        .output()
+        .expect("amtool runs");
+    assert!(
+        checked.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&checked.stdout),
+        String::from_utf8_lossy(&checked.stderr)
+    );
 }
 
 /// A live step takes seconds (firing about 17 s after the errors start); a minute is a

@@ -20,7 +20,7 @@ const INSTALL: &str =
     "apt-get install -y --no-install-recommends prometheus prometheus-alertmanager";
 
 /// The path of `name`, or a failed test saying which Debian package provides it.
-fn binary(name: &str, package: &str) -> PathBuf {
+pub fn binary(name: &str, package: &str) -> PathBuf {
     std::env::var_os("PATH")
         .iter()
         .flat_map(std::env::split_paths)
