@@ -284,15 +284,23 @@ pub fn backfill(openmetrics: &str, storage: &Path) {
     fs::create_dir_all(storage).expect("the storage directory");
     let input = storage.with_extension("om");
     fs::write(&input, openmetrics).expect("the OpenMetrics file");
-    let output = Command::new(promtool)
+    let mut command = Command::new(promtool);
+    command
         .args(["tsdb", "create-blocks-from", "openmetrics"])
         .arg(&input)
-        .arg(storage)
+        .arg(storage);
+    run_tool(command, "promtool could not backfill");
+}
+
+/// Runs one of the servers' command line tools to the end; a failure fails the test with
+/// `failure` and the tool's output.
+pub fn run_tool(mut command: Command, failure: &str) {
+    let output = command
         .output()
-        .expect("promtool runs");
+        .unwrap_or_else(|err| panic!("{failure}: cannot run it: {err}"));
     assert!(
         output.status.success(),
-        "promtool could not backfill:\n{}{}",
+        "{failure}:\n{}{}",
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
