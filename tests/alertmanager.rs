@@ -293,7 +293,7 @@ async fn payloads_that_are_not_version_4_notifications_are_refused_with_400() {
     empty["alerts"] = json!([]);
     for (body, says) in [
         (old, "version \"3\" is not supported"),
-        (unnamed, "alert 1 has no fingerprint"),
+        (unnamed, "alerts[0].fingerprint is empty"),
         (undated, "alerts[0].startsAt"),
         (empty, "no alerts"),
         (json!({"version": "4"}), "missing field"),

@@ -17,7 +17,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 /// The payload version every Alertmanager release so far sends, and the only one read here.
-pub const VERSION: &str = "4";
+const VERSION: &str = "4";
 
 /// Group labels named in a title made from an alert's name, at most.
 const TITLE_LABELS: usize = 3;
@@ -78,7 +78,7 @@ struct PayloadAlert {
     fingerprint: String,
 }
 
-#[derive(Deserialize, Clone, Copy, PartialEq, Eq)]
+#[derive(Deserialize)]
 #[serde(rename_all = "lowercase")]
 enum PayloadStatus {
     Firing,
@@ -86,9 +86,9 @@ enum PayloadStatus {
 }
 
 /// Reads a payload. The version is checked before anything else, so that a payload of
-/// another version is refused for its version and not for some field it lacks. `mapping`
-/// gives the severity of an incident opened from the group: the most severe of its firing
-/// alerts' on `scale`.
+/// another version is refused for its version and not for some field it lacks. An incident
+/// opened from the group gets the most severe (on `scale`) of the severities `mapping` gives
+/// its firing alerts.
 pub fn read(
     payload: Value,
     mapping: &AlertSeverity,
@@ -118,7 +118,8 @@ pub fn read(
     for (index, raw) in payload.alerts.into_iter().enumerate() {
         let fingerprint = raw.fingerprint.trim().to_string();
         if fingerprint.is_empty() {
-            return Err(format!("alert {} has no fingerprint", index + 1));
+            // Numbered from 0, as in the paths of the other refusals.
+            return Err(format!("alerts[{index}].fingerprint is empty"));
         }
         match raw.status {
             // The end Alertmanager knows, else now: no end, Go's zero time (year 1) or any
@@ -396,7 +397,7 @@ mod tests {
         anonymous["fingerprint"] = json!(" ");
         assert_eq!(
             refused(payload(vec![firing(), anonymous], json!({}))),
-            "alert 2 has no fingerprint"
+            "alerts[1].fingerprint is empty"
         );
         let mut undated = firing();
         undated["startsAt"] = json!("yesterday");
