@@ -5,24 +5,7 @@ mod support;
 use reqwest::Client;
 use serde_json::{Value, json};
 use support::http::{Answer, send};
-use support::server::{TestServer, warroom};
-
-const TOKENS: &str = r#"
-[[tokens]]
-token = "viewer-token"
-person = "wally"
-role = "viewer"
-
-[[tokens]]
-token = "responder-token"
-person = "rita"
-role = "responder"
-
-[[tokens]]
-token = "commander-token"
-person = "carol"
-role = "commander"
-"#;
+use support::server::{TOKENS, TestServer, warroom};
 
 async fn declare(client: &Client, server: &TestServer, title: &str) -> Answer {
     send(
@@ -515,7 +498,7 @@ async fn every_route_in_the_openapi_document_is_served() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 10, "the v1 routes and /healthz");
+    assert_eq!(checked, 11, "the v1 routes and /healthz");
 }
 
 #[tokio::test]
@@ -625,6 +608,7 @@ async fn the_library_starts_and_stops_a_server_in_process() {
         db: dir.path().join("in-process.db"),
         tokens: None,
         scale: warroom::domain::SeverityScale::default(),
+        alert_severity: warroom::prometheus::config::AlertSeverity::default(),
     };
     let server = warroom::server::start(options.clone()).await.unwrap();
     let base = format!("http://{}", server.local_addr());

@@ -7,8 +7,9 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 use std::path::Path;
 use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use support::eventually::eventually;
+use support::exporter::alerting_prometheus;
 use support::history::History;
 use support::promstack::{Alertmanager, Prometheus, PrometheusSetup, free_port};
 use support::tinyhttp;
@@ -436,37 +437,8 @@ async fn alertmanager_lists_active_alerts_but_not_silenced_ones() {
     assert_eq!(severity, Severity::new("P0"));
 }
 
-/// Polls `probe` until it has a value; a live pipeline takes seconds, so waiting a fixed
-/// time would be either flaky or slow.
-async fn eventually<T>(what: &str, mut probe: impl AsyncFnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        if let Some(value) = probe().await {
-            return value;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "gave up waiting for {what} after 60 s"
-        );
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-}
-
-/// The ratio rule aggregates first: without `sum by`, each 5xx series divides by itself.
-const RULES: &str = r#"
-groups:
-  - name: warroom
-    rules:
-      - alert: HighErrorRatio
-        expr: >
-          sum by (service, endpoint) (rate(http_requests_total{code=~"5.."}[5s]))
-          / sum by (service, endpoint) (rate(http_requests_total[5s])) > 0.05
-        for: 10s
-        labels:
-          severity: critical
-        annotations:
-          summary: "5xx ratio above 5% on {{ $labels.endpoint }}"
-"#;
+/// A live pipeline step takes seconds; a minute is a failure, not slowness.
+const LIVE_STEP: Duration = Duration::from_secs(60);
 
 #[tokio::test]
 async fn a_live_exporter_makes_a_real_rule_fire_through_to_the_webhook() {
@@ -476,42 +448,18 @@ async fn a_live_exporter_makes_a_real_rule_fire_through_to_the_webhook() {
         String::new()
     });
     let alertmanager = Alertmanager::start(&format!("http://{webhook}/v1/alertmanager"));
-
-    // 100 good requests a second, and 25 failing ones once the test raises them.
-    let failing_since = Arc::new(Mutex::new(None::<Instant>));
-    let raise = Arc::clone(&failing_since);
-    let started = Instant::now();
-    let exporter = tinyhttp::serve("text/plain; version=0.0.4", move |_| {
-        let ok = (started.elapsed().as_secs_f64() * 100.0).floor();
-        let since = *failing_since.lock().unwrap();
-        let errors = since.map_or(0.0, |t| (t.elapsed().as_secs_f64() * 25.0).floor());
-        let series = |code| {
-            format!(r#"http_requests_total{{service="live",endpoint="/pay",code="{code}"}}"#)
-        };
-        format!(
-            "# TYPE http_requests_total counter\n{} {ok}\n{} {errors}\n",
-            series("200"),
-            series("500")
-        )
-    });
-    let prometheus = Prometheus::start(PrometheusSetup {
-        interval: "1s",
-        scrape_targets: vec![exporter.to_string()],
-        rules: Some(RULES),
-        alertmanager: Some(alertmanager.address()),
-        ..PrometheusSetup::default()
-    });
+    let (exporter, prometheus) = alerting_prometheus(&alertmanager);
     let client = client(&prometheus);
 
-    eventually("the first scrape", async || {
+    eventually("the first scrape", LIVE_STEP, async || {
         let up = client.query(r#"up{job="app"} == 1"#, None).await.ok()?;
         (!up.is_empty()).then_some(())
     })
     .await;
-    *raise.lock().unwrap() = Some(Instant::now());
+    exporter.raise_errors();
     let raised = Utc::now();
 
-    let fired = eventually("the rule to fire in Prometheus", async || {
+    let fired = eventually("the rule to fire in Prometheus", LIVE_STEP, async || {
         let alerts = client.alerts().await.ok()?;
         alerts.into_iter().find(|a| a.state == AlertState::Firing)
     })
@@ -525,7 +473,7 @@ async fn a_live_exporter_makes_a_real_rule_fire_through_to_the_webhook() {
 
     let alertmanager_client =
         AlertmanagerClient::new(&ServerConfig::new(alertmanager.url())).unwrap();
-    let routed = eventually("the alert in Alertmanager", async || {
+    let routed = eventually("the alert in Alertmanager", LIVE_STEP, async || {
         let alerts = alertmanager_client.alerts().await.ok()?;
         alerts.into_iter().find(|a| a.name() == "HighErrorRatio")
     })
@@ -537,7 +485,8 @@ async fn a_live_exporter_makes_a_real_rule_fire_through_to_the_webhook() {
         Severity::new("P0")
     );
 
-    // What the backend's receiver will get: a version 4 webhook of the firing group.
+    // A version 4 webhook of the firing group: what `warroom serve` receives (followed
+    // through the backend in tests/alertmanager.rs).
     let body = webhooks
         .recv_timeout(Duration::from_secs(30))
         .expect("a webhook");

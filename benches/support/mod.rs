@@ -13,6 +13,7 @@ pub async fn fresh_server() -> (RunningServer, tempfile::TempDir) {
         db: dir.path().join("bench.db"),
         tokens: None,
         scale: Default::default(),
+        alert_severity: Default::default(),
     })
     .await
     .expect("the server starts");

@@ -19,7 +19,10 @@ mod severity;
 pub use access::AccessRole;
 pub use actions::{ActionItem, ActionState};
 pub use alerts::{AlertRef, AttachedAlert, MAX_SNAPSHOT_VALUES, SnapshotReason, SnapshotValue};
-pub use command::{Command, NewIncident, Rejection, decide, declare};
+pub use command::{
+    Command, MAX_NAME_CHARS, MAX_TEXT_CHARS, MAX_TITLE_CHARS, NewIncident, Rejection, decide,
+    declare,
+};
 pub use event::{Event, EventKind, IncidentId, NoteKind};
 pub use incident::Incident;
 pub use lifecycle::Status;

@@ -9,6 +9,7 @@
 //! - [`panel`]: a panel's refresh state, which keeps its last data when a refresh fails.
 //! - [`impact`]: the impact start and the resolve evidence, read from the main panel.
 //! - [`alert`]: alerts from either server in one shape.
+//! - [`webhook`]: Alertmanager's webhook notification, read for the backend's receiver.
 //!
 //! Everything but [`client`] is pure: no I/O, and the time is passed in. A refresh goes:
 //! [`config::Panel::expr`] for the incident's service, [`step::RangeWindow::for_width`] for
@@ -23,3 +24,4 @@ pub mod panel;
 pub mod series;
 pub mod step;
 pub mod unit;
+pub mod webhook;

@@ -4,12 +4,15 @@
 //! and only after the commit publishes the new state, answers the requests and wakes the
 //! long-pollers. If the commit fails, memory is left as it was and the whole batch gets a 500.
 
+mod alerts;
+
 use super::error::ApiError;
 use super::timeline::Timeline;
 use crate::domain::{
     Command, Event, EventKind, Incident, IncidentId, NewIncident, Rejection, SeverityScale,
     Timestamp, decide, declare,
 };
+use crate::prometheus::webhook::Notification;
 use crate::store::{Commit, IdempotencyKey, Store, StoredResponse};
 use axum::http::StatusCode;
 use std::collections::HashMap;
@@ -32,6 +35,9 @@ pub enum Change {
         /// `If-Match`: the version the caller saw.
         expected_version: Option<u64>,
     },
+    /// An Alertmanager notification: decided here, with the rest of the batch, so that two
+    /// notifications of a new group arriving together still open one incident.
+    Alertmanager(Notification),
 }
 
 impl Change {
@@ -40,6 +46,7 @@ impl Change {
         match self {
             Change::Declare(_) => "POST /v1/incidents".into(),
             Change::Command { incident, .. } => format!("POST /v1/incidents/{incident}/commands"),
+            Change::Alertmanager(_) => "POST /v1/alertmanager".into(),
         }
     }
 }
@@ -261,6 +268,7 @@ impl<'a> Draft<'a> {
                 command,
                 expected_version,
             } => self.command(&incident, command, expected_version, &request.actor, now)?,
+            Change::Alertmanager(notification) => self.notify(notification, &request.actor, now)?,
         };
         if let Some(key) = key {
             self.remembered.insert(key.clone(), response.clone());
@@ -289,23 +297,35 @@ impl<'a> Draft<'a> {
         actor: &str,
         now: Timestamp,
     ) -> Result<StoredResponse, ApiError> {
-        let kinds = match declare(new, now, self.scale) {
-            Ok(kinds) => kinds,
+        let incident = match self.open(new, actor, now) {
+            Ok(incident) => incident,
             Err(rejection) => return Ok(rejected(rejection)),
         };
-        let id = IncidentId::from_number(self.next_number);
-        self.next_number += 1;
-        let mut incident = Incident::blank(id.clone());
-        for kind in kinds {
-            self.record(&mut incident, actor, now, kind);
-        }
         let body = to_json(&incident)?;
-        self.touched.insert(id.number(), incident);
+        let location = format!("/v1/incidents/{}", incident.id);
+        self.touched.insert(incident.id.number(), incident);
         Ok(StoredResponse {
             status: StatusCode::CREATED.as_u16(),
             body,
-            location: Some(format!("/v1/incidents/{id}")),
+            location: Some(location),
         })
+    }
+
+    /// Declares an incident under the next number and records its events. The caller keeps
+    /// the incident in `touched` once it is done with it.
+    fn open(
+        &mut self,
+        new: NewIncident,
+        actor: &str,
+        now: Timestamp,
+    ) -> Result<Incident, Rejection> {
+        let kinds = declare(new, now, self.scale)?;
+        let mut incident = Incident::blank(IncidentId::from_number(self.next_number));
+        self.next_number += 1;
+        for kind in kinds {
+            self.record(&mut incident, actor, now, kind);
+        }
+        Ok(incident)
     }
 
     fn command(

@@ -17,6 +17,7 @@ mod timeline;
 pub use engine::StatsSnapshot;
 
 use crate::domain::SeverityScale;
+use crate::prometheus::config::AlertSeverity;
 use crate::store::{SqliteStore, Store};
 use anyhow::Context;
 use auth::Auth;
@@ -40,6 +41,8 @@ pub struct ServeOptions {
     /// The tokens file; without one the server is in open mode, which is loopback only.
     pub tokens: Option<PathBuf>,
     pub scale: SeverityScale,
+    /// The severity of an incident the Alertmanager webhook opens, from the alerts' labels.
+    pub alert_severity: AlertSeverity,
 }
 
 /// A server running in background tasks. Dropping it asks it to stop; [`shutdown`] waits.
@@ -106,6 +109,9 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningServer> {
         Some(path) => Auth::load(path)?,
         None => Auth::Open,
     };
+    // A mapping to a severity the scale lacks would refuse every page the webhook opens:
+    // better to refuse to start.
+    opts.alert_severity.validate(&opts.scale)?;
     if auth.is_open() && !opts.listen.ip().is_loopback() {
         anyhow::bail!(
             "refusing to listen on {} without --tokens: open mode is loopback only",
@@ -152,6 +158,7 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningServer> {
         shutdown: stopping.clone(),
         auth,
         scale: opts.scale,
+        alert_severity: opts.alert_severity,
     });
     let app = routes::Api::new().router.with_state(state);
     let mut signal = stopping;

@@ -1,9 +1,11 @@
-//! What every handler shares: the timeline, the writer, the auth and the scale.
+//! What every handler shares: the timeline, the writer, the auth, the scale and the alert
+//! severity mapping.
 
 use super::auth::Auth;
 use super::engine::Engine;
 use super::timeline::Timeline;
 use crate::domain::SeverityScale;
+use crate::prometheus::config::AlertSeverity;
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard};
 use tokio::sync::watch;
 
@@ -19,6 +21,7 @@ pub struct Shared {
     pub shutdown: watch::Receiver<bool>,
     pub auth: Auth,
     pub scale: SeverityScale,
+    pub alert_severity: AlertSeverity,
 }
 
 impl AppState {

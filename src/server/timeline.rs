@@ -2,7 +2,7 @@
 //! the only one that changes it, and only after a commit; handlers read it under a lock.
 
 use crate::domain::{Event, Incident, IncidentId};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 #[derive(Debug, Default)]
 pub struct Timeline {
@@ -10,6 +10,9 @@ pub struct Timeline {
     events: Vec<Event>,
     /// Keyed by incident number, so iteration order is declaration order.
     incidents: BTreeMap<u64, Entry>,
+    /// Alertmanager group key -> the newest incident of that group (`Incident::alert_group`).
+    /// Folded from the log like everything else, so it survives a restart.
+    groups: HashMap<String, u64>,
 }
 
 #[derive(Debug)]
@@ -53,6 +56,12 @@ impl Timeline {
             .map(|entry| &entry.incident)
     }
 
+    /// The newest incident an Alertmanager group opened or joined.
+    pub fn group_incident(&self, group: &str) -> Option<&Incident> {
+        let number = self.groups.get(group)?;
+        self.incidents.get(number).map(|entry| &entry.incident)
+    }
+
     /// Newest first; only the open ones if asked.
     pub fn incidents(&self, open_only: bool) -> Vec<&Incident> {
         self.incidents
@@ -92,15 +101,18 @@ impl Timeline {
     /// Appends one event whose `seq` is above the head and folds it into its incident.
     pub fn append(&mut self, event: Event) {
         let index = self.events.len();
-        let entry = self
-            .incidents
-            .entry(event.incident.number())
-            .or_insert_with(|| Entry {
-                incident: Incident::blank(event.incident.clone()),
-                events: Vec::new(),
-            });
+        let number = event.incident.number();
+        let entry = self.incidents.entry(number).or_insert_with(|| Entry {
+            incident: Incident::blank(event.incident.clone()),
+            events: Vec::new(),
+        });
         entry.incident.apply(&event);
         entry.events.push(index);
+        if let Some(group) = &entry.incident.alert_group
+            && self.groups.get(group).is_none_or(|&newest| newest < number)
+        {
+            self.groups.insert(group.clone(), number);
+        }
         self.events.push(event);
     }
 }
@@ -108,7 +120,7 @@ impl Timeline {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{EventKind, NoteKind};
+    use crate::domain::{AlertRef, EventKind, NoteKind};
 
     fn note(seq: u64, incident: u64) -> Event {
         Event {
@@ -137,6 +149,33 @@ mod tests {
             log.incident_events_after(&IncidentId::from_number(3), 0, 10)
                 .is_none()
         );
+    }
+
+    #[test]
+    fn a_group_belongs_to_its_newest_incident() {
+        let attach = |seq, incident, group: &str| Event {
+            kind: EventKind::AlertAttached {
+                alert: AlertRef {
+                    fingerprint: format!("f{seq}"),
+                    name: "Down".into(),
+                    summary: None,
+                    labels: Default::default(),
+                    starts_at: chrono::DateTime::UNIX_EPOCH,
+                },
+                group: Some(group.into()),
+            },
+            ..note(seq, incident)
+        };
+        // INC-1 takes an alert of the group after INC-2 opened for it: INC-2 is still newest.
+        let log = Timeline::rebuild(vec![
+            attach(1, 1, "g"),
+            attach(2, 2, "g"),
+            attach(3, 1, "g"),
+        ])
+        .unwrap();
+        let newest = log.group_incident("g").map(|incident| incident.id.number());
+        assert_eq!(newest, Some(2));
+        assert!(log.group_incident("other").is_none());
     }
 
     #[test]

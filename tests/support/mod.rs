@@ -2,6 +2,8 @@
 //! them but uses only its own part, so unused items are expected here.
 #![allow(dead_code)]
 
+pub mod eventually;
+pub mod exporter;
 pub mod history;
 pub mod http;
 pub mod promstack;

@@ -20,7 +20,7 @@ const INSTALL: &str =
     "apt-get install -y --no-install-recommends prometheus prometheus-alertmanager";
 
 /// The path of `name`, or a failed test saying which Debian package provides it.
-fn binary(name: &str, package: &str) -> PathBuf {
+pub fn binary(name: &str, package: &str) -> PathBuf {
     std::env::var_os("PATH")
         .iter()
         .flat_map(std::env::split_paths)
@@ -284,15 +284,23 @@ pub fn backfill(openmetrics: &str, storage: &Path) {
     fs::create_dir_all(storage).expect("the storage directory");
     let input = storage.with_extension("om");
     fs::write(&input, openmetrics).expect("the OpenMetrics file");
-    let output = Command::new(promtool)
+    let mut command = Command::new(promtool);
+    command
         .args(["tsdb", "create-blocks-from", "openmetrics"])
         .arg(&input)
-        .arg(storage)
+        .arg(storage);
+    run_tool(command, "promtool could not backfill");
+}
+
+/// Runs one of the servers' command line tools to the end; a failure fails the test with
+/// `failure` and the tool's output.
+pub fn run_tool(mut command: Command, failure: &str) {
+    let output = command
         .output()
-        .expect("promtool runs");
+        .unwrap_or_else(|err| panic!("{failure}: cannot run it: {err}"));
     assert!(
         output.status.success(),
-        "promtool could not backfill:\n{}{}",
+        "{failure}:\n{}{}",
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
@@ -324,6 +332,31 @@ pub fn prometheus_yml(setup: &PrometheusSetup, rules: Option<&Path>) -> String {
     yml
 }
 
+/// What a test Alertmanager starts with: one route, every alert to one webhook.
+pub struct AlertmanagerSetup<'a> {
+    /// The backend's `/v1/alertmanager`, or a test's listener.
+    pub webhook_url: &'a str,
+    /// How long after one notification of a group the next may follow.
+    pub group_interval: &'a str,
+    /// How long before a group that has not changed is notified again.
+    pub repeat_interval: &'a str,
+    /// A token sent as `Authorization: Bearer`, read from a file as docs/api.md advises.
+    pub bearer_token: Option<&'a str>,
+}
+
+impl<'a> AlertmanagerSetup<'a> {
+    /// The first notification about a second after an alert arrives, the next after any
+    /// change, a repeat only after an hour.
+    pub fn new(webhook_url: &'a str) -> Self {
+        AlertmanagerSetup {
+            webhook_url,
+            group_interval: "1s",
+            repeat_interval: "1h",
+            bearer_token: None,
+        }
+    }
+}
+
 /// An Alertmanager 0.25 on loopback.
 pub struct Alertmanager {
     daemon: Daemon,
@@ -331,13 +364,22 @@ pub struct Alertmanager {
 }
 
 impl Alertmanager {
-    /// Starts with one route to a webhook at `webhook_url` (the backend's
-    /// `/v1/alertmanager`, or a test's listener).
+    /// Starts with one route to a webhook at `webhook_url`.
     pub fn start(webhook_url: &str) -> Alertmanager {
+        Alertmanager::start_with(AlertmanagerSetup::new(webhook_url))
+    }
+
+    pub fn start_with(setup: AlertmanagerSetup) -> Alertmanager {
         let alertmanager = binary("prometheus-alertmanager", "prometheus-alertmanager");
         let dir = tempfile::tempdir().expect("a temporary directory");
+        let token_file = setup.bearer_token.map(|token| {
+            let path = dir.path().join("warroom.token");
+            fs::write(&path, token).expect("the token file");
+            path
+        });
         let config = dir.path().join("alertmanager.yml");
-        fs::write(&config, alertmanager_yml(webhook_url)).expect("alertmanager.yml");
+        fs::write(&config, alertmanager_yml(&setup, token_file.as_deref()))
+            .expect("alertmanager.yml");
         let storage = dir.path().join("data");
         let daemon = Daemon::start(
             "alertmanager",
@@ -367,13 +409,24 @@ impl Alertmanager {
     }
 }
 
-/// Every alert to one webhook, grouped by name, sent at once and resolved notifications
-/// included: a test sees the first notification about a second after the alert arrives.
-pub fn alertmanager_yml(webhook_url: &str) -> String {
-    format!(
+/// Every alert to one webhook, grouped by name, sent a second after it arrives, resolved
+/// notifications included; the bearer token, if any, read from `token_file`.
+fn alertmanager_yml(setup: &AlertmanagerSetup, token_file: Option<&Path>) -> String {
+    let mut yml = format!(
         "route:\n  receiver: warroom\n  group_by: [alertname]\n  group_wait: 1s\n  \
-         group_interval: 1s\n  repeat_interval: 1h\n\
-         receivers:\n  - name: warroom\n    webhook_configs:\n      - url: {webhook_url:?}\n        \
-         send_resolved: true\n"
-    )
+         group_interval: {}\n  repeat_interval: {}\n\
+         receivers:\n  - name: warroom\n    webhook_configs:\n      - url: {:?}\n        \
+         send_resolved: true\n",
+        setup.group_interval, setup.repeat_interval, setup.webhook_url
+    );
+    if let Some(file) = token_file {
+        writeln!(
+            yml,
+            "        http_config:\n          authorization:\n            type: Bearer\n            \
+             credentials_file: {:?}",
+            file.display().to_string()
+        )
+        .unwrap();
+    }
+    yml
 }

@@ -18,6 +18,24 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
+/// A tokens file with one person of each role below admin.
+pub const TOKENS: &str = r#"
+[[tokens]]
+token = "viewer-token"
+person = "wally"
+role = "viewer"
+
+[[tokens]]
+token = "responder-token"
+person = "rita"
+role = "responder"
+
+[[tokens]]
+token = "commander-token"
+person = "carol"
+role = "commander"
+"#;
+
 /// How long the binary may take to print its address.
 const STARTUP: Duration = Duration::from_secs(30);
 

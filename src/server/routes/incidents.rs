@@ -1,9 +1,9 @@
 //! Incidents: list, declare, show, and the commands that change them.
 
-use super::json_response;
+use super::{json_response, reply_response};
 use crate::domain::{AccessRole, Command, NewIncident};
 use crate::server::auth::Caller;
-use crate::server::engine::{Change, Reply, Request};
+use crate::server::engine::{Change, Request};
 use crate::server::error::ApiError;
 use crate::server::extract::{IdempotencyKey, IfMatch, IncidentParam, JsonBody, QueryParams};
 use crate::server::state::AppState;
@@ -95,23 +95,6 @@ fn describe(command: &Command) -> String {
     let value = serde_json::to_value(command).unwrap_or_default();
     let name = value.get("type").and_then(|t| t.as_str()).unwrap_or("this");
     format!("the {name} command")
-}
-
-/// The writer's answer (first time or replayed) as the HTTP response.
-fn reply_response(reply: Reply) -> Result<Response, ApiError> {
-    let stored = reply.response;
-    let status = StatusCode::from_u16(stored.status).map_err(|_| {
-        ApiError::Internal(format!("a stored response has status {}", stored.status))
-    })?;
-    let mut response = json_response(status, Ok(stored.body))?;
-    let headers = response.headers_mut();
-    if let Some(location) = stored.location.and_then(|l| HeaderValue::from_str(&l).ok()) {
-        headers.insert(header::LOCATION, location);
-    }
-    if reply.replayed {
-        headers.insert("idempotent-replayed", HeaderValue::from_static("true"));
-    }
-    Ok(response)
 }
 
 fn etag(version: u64) -> HeaderValue {

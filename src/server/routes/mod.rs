@@ -1,17 +1,19 @@
 //! The v1 routes. The table is built once, and the OpenAPI test reads the same table, so the
 //! document cannot silently miss a route.
 
+mod alertmanager;
 mod events;
 mod incidents;
 mod meta;
 
+use super::engine::Reply;
 use super::error::ApiError;
 use super::extract::BODY_LIMIT;
 use super::state::AppState;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::handler::Handler;
-use axum::http::{Method, StatusCode, Uri, header};
+use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
@@ -37,7 +39,8 @@ impl Api {
             .get("/v1/incidents/{id}", incidents::show)
             .post("/v1/incidents/{id}/commands", incidents::command)
             .get("/v1/incidents/{id}/events", events::incident_feed)
-            .get("/v1/events", events::global_feed);
+            .get("/v1/events", events::global_feed)
+            .post("/v1/alertmanager", alertmanager::receive);
         Api {
             router: api
                 .router
@@ -77,4 +80,21 @@ fn json_response(
     let body =
         body.map_err(|err| ApiError::Internal(format!("cannot encode the response: {err}")))?;
     Ok((status, [(header::CONTENT_TYPE, "application/json")], body).into_response())
+}
+
+/// The writer's answer (first time or replayed) as the HTTP response.
+fn reply_response(reply: Reply) -> Result<Response, ApiError> {
+    let stored = reply.response;
+    let status = StatusCode::from_u16(stored.status).map_err(|_| {
+        ApiError::Internal(format!("a stored response has status {}", stored.status))
+    })?;
+    let mut response = json_response(status, Ok(stored.body))?;
+    let headers = response.headers_mut();
+    if let Some(location) = stored.location.and_then(|l| HeaderValue::from_str(&l).ok()) {
+        headers.insert(header::LOCATION, location);
+    }
+    if reply.replayed {
+        headers.insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    Ok(response)
 }

@@ -1,0 +1,234 @@
+//! The Alertmanager receiver's part of the writer: which incident a notification goes to, and
+//! what it records there.
+//!
+//! A group's alerts go to the newest incident of the group (`Incident::alert_group`) while it
+//! is neither closed nor cancelled. A firing notification for a group without such an
+//! incident opens a triggered one, so a recurrence after the close is a new incident. Repeats
+//! change nothing: an alert already attached and firing, or already resolved, is skipped, not
+//! refused, which makes Alertmanager's retries and repeat notifications harmless.
+
+use super::{Draft, rejected, to_json};
+use crate::domain::{Command, Incident, IncidentId, Status, Timestamp, decide};
+use crate::prometheus::webhook::Notification;
+use crate::server::error::ApiError;
+use crate::store::StoredResponse;
+use axum::http::StatusCode;
+use serde::Serialize;
+
+/// The domain's refusals that mean there is nothing to do: the alert is attached and firing
+/// already, resolved already, or (for an ending) was never attached here.
+const NOTHING_TO_DO: [&str; 2] = ["unchanged", "unknown_alert"];
+
+/// The answer to a notification.
+#[derive(Serialize)]
+struct Received {
+    /// Where the notification went; `null` when it was recorded nowhere.
+    incident: Option<IncidentId>,
+    /// Whether this notification opened the incident.
+    opened: bool,
+    /// Alerts attached by this notification (new, or firing again).
+    attached: usize,
+    /// Alerts this notification recorded as resolved.
+    resolved: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<&'static str>,
+}
+
+/// How far a draft had got, to go back to when a notification is refused halfway.
+struct Mark {
+    events: usize,
+    next_seq: u64,
+    next_number: u64,
+}
+
+impl Draft<'_> {
+    /// Records a notification: all of it, or (if the domain refuses a part) none of it.
+    pub(super) fn notify(
+        &mut self,
+        notification: Notification,
+        actor: &str,
+        now: Timestamp,
+    ) -> Result<StoredResponse, ApiError> {
+        let Notification {
+            group,
+            firing,
+            resolved,
+            incident: new,
+        } = notification;
+        let takes_alerts =
+            |incident: &Incident| !matches!(incident.status, Status::Closed | Status::Cancelled);
+        let mark = self.mark();
+        let (mut incident, opened) = match (self.group_incident(&group), new) {
+            (Some(incident), _) if takes_alerts(&incident) => (incident, false),
+            (_, Some(new)) => match self.open(new, actor, now) {
+                Ok(incident) => (incident, true),
+                Err(rejection) => return Ok(rejected(rejection)),
+            },
+            // Only endings, for an incident that is over: they still belong on its timeline.
+            (Some(incident), None) => (incident, false),
+            (None, None) => {
+                return answer(&Received {
+                    incident: None,
+                    opened: false,
+                    attached: 0,
+                    resolved: 0,
+                    note: Some("no incident belongs to this group: nothing was recorded"),
+                });
+            }
+        };
+        let attaching = firing.into_iter().map(|alert| Command::AttachAlert {
+            alert,
+            group: Some(group.clone()),
+        });
+        let ending = resolved.into_iter().map(|ended| Command::ResolveAlert {
+            fingerprint: ended.fingerprint,
+            ended_at: ended.ended_at,
+        });
+        let (mut attached, mut ended) = (0, 0);
+        for command in attaching.chain(ending) {
+            let counter = match command {
+                Command::AttachAlert { .. } => &mut attached,
+                _ => &mut ended,
+            };
+            match decide(&incident, command, now, self.scale) {
+                Ok(kinds) => {
+                    *counter += 1;
+                    for kind in kinds {
+                        self.record(&mut incident, actor, now, kind);
+                    }
+                }
+                Err(rejection) if NOTHING_TO_DO.contains(&rejection.code.as_str()) => {}
+                Err(rejection) => {
+                    self.rollback(mark);
+                    return Ok(rejected(rejection));
+                }
+            }
+        }
+        let received = Received {
+            incident: Some(incident.id.clone()),
+            opened,
+            attached,
+            resolved: ended,
+            note: None,
+        };
+        self.touched.insert(incident.id.number(), incident);
+        answer(&received)
+    }
+
+    /// The newest incident of the group as the batch leaves it: one the batch opened or
+    /// changed, else the log's.
+    fn group_incident(&self, group: &str) -> Option<Incident> {
+        let logged = self.log.group_incident(group);
+        let drafted = self
+            .touched
+            .values()
+            .filter(|incident| incident.alert_group.as_deref() == Some(group))
+            .map(|incident| incident.id.number())
+            .max();
+        let newest = logged.map(|incident| incident.id.number()).max(drafted)?;
+        self.touched.get(&newest).or(logged).cloned()
+    }
+
+    fn mark(&self) -> Mark {
+        Mark {
+            events: self.commit.events.len(),
+            next_seq: self.next_seq,
+            next_number: self.next_number,
+        }
+    }
+
+    /// Forgets the events recorded since `mark`. Incidents are changed on copies that only
+    /// reach `touched` on success, so there is nothing else to undo.
+    fn rollback(&mut self, mark: Mark) {
+        self.commit.events.truncate(mark.events);
+        self.next_seq = mark.next_seq;
+        self.next_number = mark.next_number;
+    }
+}
+
+fn answer(received: &Received) -> Result<StoredResponse, ApiError> {
+    Ok(StoredResponse {
+        status: StatusCode::OK.as_u16(),
+        body: to_json(received)?,
+        location: None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{AlertRef, NewIncident, Severity, SeverityScale};
+    use crate::server::timeline::Timeline;
+    use crate::store::SqliteStore;
+
+    fn page(group: &str, fingerprints: &[&str], labels: usize) -> Notification {
+        let alert = |fingerprint: &&str| AlertRef {
+            fingerprint: fingerprint.to_string(),
+            name: "HighErrorRatio".into(),
+            summary: None,
+            labels: (0..labels).map(|i| (format!("l{i}"), "v".into())).collect(),
+            starts_at: Timestamp::UNIX_EPOCH,
+        };
+        Notification {
+            group: group.into(),
+            firing: fingerprints.iter().map(alert).collect(),
+            resolved: vec![],
+            incident: Some(NewIncident {
+                title: "errors".into(),
+                severity: Severity::new("P1"),
+                service: None,
+                summary: None,
+                started_at: None,
+                detected_at: Some(Timestamp::UNIX_EPOCH),
+                alerts: vec![],
+            }),
+        }
+    }
+
+    /// Runs `test` on a draft over an empty log.
+    fn with_draft(test: impl FnOnce(&mut Draft)) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = SqliteStore::open(&dir.path().join("log.db")).unwrap();
+        let (timeline, scale) = (Timeline::default(), SeverityScale::default());
+        test(&mut Draft::new(&timeline, &scale, &mut store));
+    }
+
+    #[test]
+    fn a_batch_sees_the_incident_its_earlier_notification_opened() {
+        with_draft(|draft| {
+            let now = chrono::Utc::now();
+            let first = draft.notify(page("g", &["a"], 1), "am", now).unwrap();
+            let second = draft.notify(page("g", &["a", "b"], 1), "am", now).unwrap();
+            assert!(first.body.contains(r#""incident":"INC-1","opened":true"#));
+            assert!(
+                second
+                    .body
+                    .contains(r#""incident":"INC-1","opened":false,"attached":1"#)
+            );
+            assert_eq!(draft.commit.events.len(), 3, "declared, a, b");
+        });
+    }
+
+    #[test]
+    fn a_refused_alert_leaves_nothing_of_its_notification() {
+        with_draft(|draft| {
+            let now = chrono::Utc::now();
+            let mut doomed = page("g", &["a", "b"], 1);
+            doomed.firing[1].labels = (0..65).map(|i| (format!("l{i}"), "v".into())).collect();
+            let refused = draft.notify(doomed, "am", now).unwrap();
+            assert_eq!(refused.status, 422, "{}", refused.body);
+            assert!(refused.body.contains("invalid_input"), "{}", refused.body);
+            assert!(draft.commit.events.is_empty());
+            assert!(draft.touched.is_empty());
+            // The next notification gets the number and the seqs the refused one gave back.
+            draft.notify(page("g", &["a"], 1), "am", now).unwrap();
+            let seqs: Vec<_> = draft
+                .commit
+                .events
+                .iter()
+                .map(|e| (e.seq, e.incident.number()))
+                .collect();
+            assert_eq!(seqs, [(1, 1), (2, 1)]);
+        });
+    }
+}

@@ -1,0 +1,48 @@
+//! `POST /v1/alertmanager`: Alertmanager's webhook. A firing group opens a triggered incident;
+//! later notifications of the group update it (see `engine::alerts`).
+//!
+//! Auth is the API's own: with a tokens file, Alertmanager sends a bearer token of a
+//! responder (its `http_config.authorization`), so no second kind of secret exists to leak;
+//! in open mode (loopback) nothing is needed. Whoever the token names, the events' actor is
+//! `alertmanager`: the timeline says where an alert came from.
+
+use super::reply_response;
+use crate::domain::AccessRole;
+use crate::prometheus::webhook;
+use crate::server::auth::Caller;
+use crate::server::engine::{Change, Request};
+use crate::server::error::ApiError;
+use crate::server::extract::JsonBody;
+use crate::server::state::AppState;
+use axum::extract::State;
+use axum::response::Response;
+
+/// The actor of every event a notification records.
+const ACTOR: &str = "alertmanager";
+
+pub async fn receive(
+    caller: Caller,
+    State(state): State<AppState>,
+    JsonBody(payload): JsonBody<serde_json::Value>,
+) -> Result<Response, ApiError> {
+    caller.require(AccessRole::Responder, "posting Alertmanager notifications")?;
+    let notification = webhook::read(
+        payload,
+        &state.alert_severity,
+        &state.scale,
+        chrono::Utc::now(),
+    )
+    .map_err(ApiError::BadRequest)?;
+    let group = notification.group.clone();
+    let reply = state
+        .engine
+        .submit(Request {
+            actor: ACTOR.into(),
+            change: Change::Alertmanager(notification),
+            // Not needed: a repeated notification records nothing by construction.
+            idempotency_key: None,
+        })
+        .await?;
+    tracing::info!(%group, answer = %reply.response.body, "alertmanager notification");
+    reply_response(reply)
+}

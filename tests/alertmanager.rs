@@ -1,0 +1,507 @@
+//! `POST /v1/alertmanager` of the real `warroom serve` on a real SQLite file: first with
+//! notifications the test posts, then live, where an exporter's errors make a real
+//! Prometheus 2.42 rule fire and a real Alertmanager 0.25 notifies the backend. Without
+//! Prometheus and Alertmanager installed the live test fails; it never skips.
+
+mod support;
+
+use chrono::{DateTime, Utc};
+use reqwest::Client;
+use serde_json::{Value, json};
+use std::time::Duration;
+use support::eventually::eventually;
+use support::exporter::alerting_prometheus;
+use support::http::{Answer, send};
+use support::promstack::{Alertmanager, AlertmanagerSetup, binary, run_tool};
+use support::server::{TOKENS, TestServer};
+
+const GROUP: &str = r#"{}:{alertname="HighErrorRatio"}"#;
+
+/// Whole seconds `minutes` ago, as Alertmanager would send them.
+fn minutes_ago(minutes: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(Utc::now().timestamp() - minutes * 60, 0).unwrap()
+}
+
+fn time(value: &Value) -> DateTime<Utc> {
+    value
+        .as_str()
+        .and_then(|text| text.parse().ok())
+        .unwrap_or_else(|| panic!("{value} is not a time"))
+}
+
+/// A firing alert of the group, on the endpoint `/<fingerprint>`.
+fn firing(fingerprint: &str, starts_at: DateTime<Utc>) -> Value {
+    json!({
+        "status": "firing",
+        "labels": {
+            "alertname": "HighErrorRatio",
+            "endpoint": format!("/{fingerprint}"),
+            "service": "checkout",
+            "severity": "critical",
+        },
+        "annotations": {"summary": format!("5xx above 5% on /{fingerprint}")},
+        "startsAt": starts_at,
+        // Go's zero time: what Alertmanager sends while an alert fires.
+        "endsAt": "0001-01-01T00:00:00Z",
+        "generatorURL": "http://prometheus.example/graph",
+        "fingerprint": fingerprint,
+    })
+}
+
+fn resolved(fingerprint: &str, starts_at: DateTime<Utc>, ends_at: DateTime<Utc>) -> Value {
+    let mut alert = firing(fingerprint, starts_at);
+    alert["status"] = json!("resolved");
+    alert["endsAt"] = json!(ends_at);
+    alert
+}
+
+/// A version 4 notification of `group`, as Alertmanager 0.25 posts it.
+fn notification(group: &str, alerts: Vec<Value>) -> Value {
+    let status = if alerts.iter().any(|alert| alert["status"] == "firing") {
+        "firing"
+    } else {
+        "resolved"
+    };
+    json!({
+        "version": "4",
+        "groupKey": group,
+        "truncatedAlerts": 0,
+        "status": status,
+        "receiver": "warroom",
+        "groupLabels": {"alertname": "HighErrorRatio"},
+        "commonLabels": {"alertname": "HighErrorRatio", "service": "checkout", "severity": "critical"},
+        "commonAnnotations": {},
+        "externalURL": "http://alertmanager.example",
+        "alerts": alerts,
+    })
+}
+
+async fn post(client: &Client, server: &TestServer, body: &Value) -> Answer {
+    send(client.post(server.url("/v1/alertmanager")).json(body)).await
+}
+
+/// Posts and expects `200` with this incident and counts.
+#[track_caller]
+fn assert_received(answer: &Answer, incident: &str, opened: bool, attached: u64, ended: u64) {
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    assert_eq!(
+        answer.json,
+        json!({"incident": incident, "opened": opened, "attached": attached, "resolved": ended}),
+    );
+}
+
+async fn get(client: &Client, server: &TestServer, path: &str) -> Value {
+    let answer = send(client.get(server.url(path))).await;
+    assert_eq!(answer.status, 200, "{path}: {}", answer.text);
+    answer.json
+}
+
+async fn incident_count(client: &Client, server: &TestServer) -> usize {
+    let incidents = get(client, server, "/v1/incidents").await;
+    incidents.as_array().map_or(0, Vec::len)
+}
+
+async fn transition(client: &Client, server: &TestServer, id: &str, to: &str) {
+    let answer = send(
+        client
+            .post(server.url(&format!("/v1/incidents/{id}/commands")))
+            .json(&json!({"type": "transition", "to": to})),
+    )
+    .await;
+    assert_eq!(answer.status, 200, "{to}: {}", answer.text);
+}
+
+#[tokio::test]
+async fn a_firing_group_opens_one_triggered_incident_and_repeats_update_it() {
+    let server = TestServer::open();
+    let client = Client::new();
+    let started = minutes_ago(5);
+
+    let page = notification(GROUP, vec![firing("a", started)]);
+    assert_received(&post(&client, &server, &page).await, "INC-1", true, 1, 0);
+    let incident = get(&client, &server, "/v1/incidents/INC-1").await;
+    assert_eq!(incident["status"], "triggered");
+    assert_eq!(incident["title"], "5xx above 5% on /a");
+    assert_eq!(incident["severity"], "P0", "severity=critical maps to P0");
+    assert_eq!(incident["service"], "checkout");
+    assert_eq!(incident["declared_by"], "alertmanager");
+    assert_eq!(time(&incident["detected_at"]), started);
+    assert_eq!(incident["alert_group"], GROUP);
+    let attached = &incident["alerts"][0];
+    assert_eq!(attached["alert"]["fingerprint"], "a");
+    assert_eq!(attached["alert"]["name"], "HighErrorRatio");
+    assert_eq!(time(&attached["alert"]["starts_at"]), started);
+    assert_eq!(attached["resolved_at"], Value::Null);
+
+    // Alertmanager repeats the group: nothing new, nothing recorded.
+    assert_received(&post(&client, &server, &page).await, "INC-1", false, 0, 0);
+    let unchanged = get(&client, &server, "/v1/incidents/INC-1").await;
+    assert_eq!(unchanged["version"], incident["version"]);
+
+    // A second alert joins the group: attached to the same incident.
+    let joined = minutes_ago(1);
+    let both = notification(GROUP, vec![firing("a", started), firing("b", joined)]);
+    assert_received(&post(&client, &server, &both).await, "INC-1", false, 1, 0);
+    let incidents = get(&client, &server, "/v1/incidents").await;
+    assert_eq!(incidents.as_array().map(Vec::len), Some(1), "{incidents}");
+    let alerts = &incidents[0]["alerts"];
+    assert_eq!(alerts[1]["alert"]["fingerprint"], "b");
+    let events = get(&client, &server, "/v1/incidents/INC-1/events").await;
+    let kinds: Vec<_> = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|event| (event["actor"].as_str(), event["kind"]["type"].as_str()))
+        .collect();
+    let by_alertmanager = |kind| (Some("alertmanager"), Some(kind));
+    assert_eq!(
+        kinds,
+        [
+            by_alertmanager("declared"),
+            by_alertmanager("alert_attached"),
+            by_alertmanager("alert_attached")
+        ]
+    );
+    assert_eq!(events[1]["kind"]["group"], GROUP);
+}
+
+#[tokio::test]
+async fn resolved_alerts_are_recorded_and_unknown_groups_recorded_nowhere() {
+    let server = TestServer::open();
+    let client = Client::new();
+    let (started, ended) = (minutes_ago(10), minutes_ago(2));
+    let opened = notification(GROUP, vec![firing("a", started), firing("b", started)]);
+    assert_received(&post(&client, &server, &opened).await, "INC-1", true, 2, 0);
+
+    // One of the two ends; Alertmanager lists it beside the one still firing.
+    let half = notification(
+        GROUP,
+        vec![resolved("a", started, ended), firing("b", started)],
+    );
+    assert_received(&post(&client, &server, &half).await, "INC-1", false, 0, 1);
+    let incident = get(&client, &server, "/v1/incidents/INC-1").await;
+    assert_eq!(time(&incident["alerts"][0]["resolved_at"]), ended);
+    assert_eq!(incident["alerts"][1]["resolved_at"], Value::Null);
+    let events = get(&client, &server, "/v1/incidents/INC-1/events").await;
+    let last = &events.as_array().unwrap().last().unwrap()["kind"];
+    assert_eq!(
+        (&last["type"], &last["fingerprint"], &last["name"]),
+        (
+            &json!("alert_resolved"),
+            &json!("a"),
+            &json!("HighErrorRatio")
+        )
+    );
+    assert_eq!(time(&last["ended_at"]), ended);
+
+    // The group resolves; a repeat of that records nothing more.
+    let all = notification(
+        GROUP,
+        vec![resolved("a", started, ended), resolved("b", started, ended)],
+    );
+    assert_received(&post(&client, &server, &all).await, "INC-1", false, 0, 1);
+    assert_received(&post(&client, &server, &all).await, "INC-1", false, 0, 0);
+    let incident = get(&client, &server, "/v1/incidents/INC-1").await;
+    assert_eq!(
+        incident["status"], "triggered",
+        "alerts ending do not resolve the incident: people do"
+    );
+
+    let stranger = notification(
+        "{}:{alertname=\"Other\"}",
+        vec![resolved("z", started, ended)],
+    );
+    let answer = post(&client, &server, &stranger).await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    assert_eq!(answer.json["incident"], Value::Null);
+    assert_eq!(answer.json["opened"], false);
+    assert!(
+        answer.json["note"]
+            .as_str()
+            .is_some_and(|note| note.contains("nothing was recorded")),
+        "{}",
+        answer.text
+    );
+    assert_eq!(incident_count(&client, &server).await, 1);
+}
+
+#[tokio::test]
+async fn after_a_close_or_a_cancel_the_group_firing_again_is_a_new_incident() {
+    let server = TestServer::open();
+    let client = Client::new();
+    let page = notification(GROUP, vec![firing("a", minutes_ago(30))]);
+    assert_received(&post(&client, &server, &page).await, "INC-1", true, 1, 0);
+
+    // Resolved is not over: the alert firing again is still this incident's business.
+    transition(&client, &server, "INC-1", "resolved").await;
+    let back = notification(GROUP, vec![firing("b", minutes_ago(20))]);
+    assert_received(&post(&client, &server, &back).await, "INC-1", false, 1, 0);
+
+    transition(&client, &server, "INC-1", "closed").await;
+    let recurred = minutes_ago(10);
+    let recurrence = notification(GROUP, vec![firing("a", recurred)]);
+    assert_received(
+        &post(&client, &server, &recurrence).await,
+        "INC-2",
+        true,
+        1,
+        0,
+    );
+    let second = get(&client, &server, "/v1/incidents/INC-2").await;
+    assert_eq!(second["status"], "triggered");
+    assert_eq!(time(&second["detected_at"]), recurred);
+
+    transition(&client, &server, "INC-2", "cancelled").await;
+    let again = notification(GROUP, vec![firing("a", minutes_ago(1))]);
+    assert_received(&post(&client, &server, &again).await, "INC-3", true, 1, 0);
+    let closed = get(&client, &server, "/v1/incidents/INC-1").await;
+    assert_eq!(closed["alerts"].as_array().map(Vec::len), Some(2));
+}
+
+#[tokio::test]
+async fn notifications_of_a_new_group_arriving_together_open_one_incident() {
+    let server = TestServer::open();
+    let client = Client::new();
+    let page = notification(GROUP, vec![firing("a", minutes_ago(1))]);
+    let answers =
+        futures_util::future::join_all((0..16).map(|_| post(&client, &server, &page))).await;
+    let opened = answers
+        .iter()
+        .filter(|answer| answer.json["opened"] == true)
+        .count();
+    assert_eq!(opened, 1, "{answers:?}");
+    assert!(
+        answers
+            .iter()
+            .all(|answer| answer.json["incident"] == "INC-1")
+    );
+    assert_eq!(incident_count(&client, &server).await, 1);
+}
+
+#[tokio::test]
+async fn payloads_that_are_not_version_4_notifications_are_refused_with_400() {
+    let server = TestServer::open();
+    let client = Client::new();
+    let good = || notification(GROUP, vec![firing("a", minutes_ago(1))]);
+    let mut old = good();
+    old["version"] = json!("3");
+    let mut unnamed = good();
+    unnamed["alerts"][0]["fingerprint"] = json!("");
+    let mut undated = good();
+    undated["alerts"][0]["startsAt"] = json!("last Tuesday");
+    let mut empty = good();
+    empty["alerts"] = json!([]);
+    for (body, says) in [
+        (old, "version \"3\" is not supported"),
+        (unnamed, "alerts[0].fingerprint is empty"),
+        (undated, "alerts[0].startsAt"),
+        (empty, "no alerts"),
+        (json!({"version": "4"}), "missing field"),
+    ] {
+        let answer = post(&client, &server, &body).await;
+        answer.assert_error(400, "bad_request");
+        assert!(answer.error_message().contains(says), "{}", answer.text);
+    }
+    let garbage = send(
+        client
+            .post(server.url("/v1/alertmanager"))
+            .body("{\"version\": \"4\", "),
+    )
+    .await;
+    garbage.assert_error(400, "bad_request");
+    let huge = send(
+        client
+            .post(server.url("/v1/alertmanager"))
+            .body(vec![b' '; 65 * 1024]),
+    )
+    .await;
+    huge.assert_error(413, "payload_too_large");
+    assert_eq!(
+        incident_count(&client, &server).await,
+        0,
+        "nothing was recorded"
+    );
+}
+
+#[tokio::test]
+async fn with_tokens_the_webhook_needs_a_responder_token_and_never_logs_it() {
+    let server = TestServer::with_tokens(TOKENS);
+    let client = Client::new();
+    let page = notification(GROUP, vec![firing("a", minutes_ago(1))]);
+    post(&client, &server, &page)
+        .await
+        .assert_error(401, "unauthorized");
+    let as_viewer = client
+        .post(server.url("/v1/alertmanager"))
+        .bearer_auth("viewer-token")
+        .json(&page);
+    send(as_viewer).await.assert_error(403, "forbidden");
+
+    let as_alertmanager = client
+        .post(server.url("/v1/alertmanager"))
+        .bearer_auth("responder-token")
+        .json(&page);
+    assert_received(&send(as_alertmanager).await, "INC-1", true, 1, 0);
+    let shown = send(
+        client
+            .get(server.url("/v1/incidents/INC-1"))
+            .bearer_auth("viewer-token"),
+    )
+    .await;
+    assert_eq!(shown.json["declared_by"], "alertmanager");
+    let log = server.log();
+    assert!(log.contains("alertmanager notification"), "{log}");
+    assert!(!log.contains("responder-token"), "{log}");
+}
+
+#[tokio::test]
+async fn the_group_still_finds_its_incident_after_a_restart() {
+    let mut server = TestServer::open();
+    let page = notification(GROUP, vec![firing("a", minutes_ago(5))]);
+    assert_received(
+        &post(&Client::new(), &server, &page).await,
+        "INC-1",
+        true,
+        1,
+        0,
+    );
+    server.restart();
+    // A fresh client: the old one's pooled connection died with the server.
+    let client = Client::new();
+    let more = notification(
+        GROUP,
+        vec![firing("a", minutes_ago(5)), firing("b", minutes_ago(1))],
+    );
+    assert_received(&post(&client, &server, &more).await, "INC-1", false, 1, 0);
+    assert_eq!(incident_count(&client, &server).await, 1);
+}
+
+#[test]
+fn the_documented_alertmanager_route_passes_amtool() {
+    let doc = include_str!("../docs/api.md");
+    let example = doc
+        .split("```yaml\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("docs/api.md has a YAML example");
+    assert!(example.contains("/v1/alertmanager"), "{example}");
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("alertmanager.yml");
+    std::fs::write(&config, example).unwrap();
+    let mut amtool = std::process::Command::new(binary("amtool", "prometheus-alertmanager"));
+    amtool.arg("check-config").arg(&config);
+    run_tool(amtool, "Alertmanager refuses the route in docs/api.md");
+}
+
+/// A live step takes seconds (firing about 17 s after the errors start); a minute is a
+/// failure, not slowness.
+const LIVE_STEP: Duration = Duration::from_secs(60);
+
+/// The sum of one of Alertmanager's own counters over its webhook series.
+async fn webhook_counter(client: &Client, alertmanager: &Alertmanager, name: &str) -> Option<f64> {
+    let text = client
+        .get(format!("{}/metrics", alertmanager.url()))
+        .send()
+        .await
+        .ok()?
+        .text()
+        .await
+        .ok()?;
+    let prefix = format!("{name}{{");
+    Some(
+        text.lines()
+            .filter(|line| line.starts_with(&prefix) && line.contains(r#"integration="webhook""#))
+            .filter_map(|line| line.rsplit_once(' ')?.1.parse::<f64>().ok())
+            .sum(),
+    )
+}
+
+#[tokio::test]
+async fn live_a_real_rule_opens_one_incident_through_alertmanager_and_its_end_is_recorded() {
+    let server = TestServer::with_tokens(TOKENS);
+    let webhook = server.url("/v1/alertmanager");
+    let alertmanager = Alertmanager::start_with(AlertmanagerSetup {
+        group_interval: "2s",
+        // Below the group interval: every flush of the group repeats the notification.
+        repeat_interval: "1s",
+        bearer_token: Some("responder-token"),
+        ..AlertmanagerSetup::new(&webhook)
+    });
+    let (exporter, _prometheus) = alerting_prometheus(&alertmanager);
+    let client = Client::new();
+    let read = |path: &str| {
+        client
+            .get(server.url(path))
+            .bearer_auth("viewer-token")
+            .send()
+    };
+    exporter.raise_errors();
+    let raised = Utc::now();
+
+    let incident = eventually("a triggered incident", LIVE_STEP, async || {
+        let incidents: Value = read("/v1/incidents").await.ok()?.json().await.ok()?;
+        incidents.as_array()?.first().cloned()
+    })
+    .await;
+    assert_eq!(incident["id"], "INC-1");
+    assert_eq!(incident["status"], "triggered");
+    assert_eq!(incident["title"], "5xx ratio above 5% on /pay");
+    assert_eq!(incident["severity"], "P0");
+    assert_eq!(incident["service"], "live");
+    assert_eq!(incident["declared_by"], "alertmanager");
+    assert_eq!(incident["alert_group"], GROUP);
+    let alert = &incident["alerts"][0]["alert"];
+    assert_eq!(alert["name"], "HighErrorRatio");
+    assert_eq!(alert["labels"]["endpoint"], "/pay");
+    let detected = time(&incident["detected_at"]);
+    assert_eq!(
+        detected,
+        time(&alert["starts_at"]),
+        "detected when it fired"
+    );
+    assert!(
+        detected > raised,
+        "{detected} is before the errors ({raised})"
+    );
+
+    // More notifications of the group reach the backend and change nothing.
+    eventually("a second notification", LIVE_STEP, async || {
+        let sent = webhook_counter(&client, &alertmanager, "alertmanager_notifications_total");
+        (sent.await? >= 2.0).then_some(())
+    })
+    .await;
+    let incidents: Value = read("/v1/incidents").await.unwrap().json().await.unwrap();
+    assert_eq!(incidents.as_array().map(Vec::len), Some(1), "{incidents}");
+    assert_eq!(incidents[0]["version"], incident["version"]);
+
+    exporter.stop_errors();
+    let ended = eventually("the resolution on the timeline", LIVE_STEP, async || {
+        let events: Value = read("/v1/incidents/INC-1/events")
+            .await
+            .ok()?
+            .json()
+            .await
+            .ok()?;
+        events
+            .as_array()?
+            .iter()
+            .find(|event| event["kind"]["type"] == "alert_resolved")
+            .cloned()
+    })
+    .await;
+    assert_eq!(ended["actor"], "alertmanager");
+    assert!(time(&ended["kind"]["ended_at"]) > detected, "{ended}");
+    let failed = webhook_counter(
+        &client,
+        &alertmanager,
+        "alertmanager_notifications_failed_total",
+    )
+    .await;
+    assert_eq!(
+        failed,
+        Some(0.0),
+        "Alertmanager saw the backend refuse a notification"
+    );
+    let incidents: Value = read("/v1/incidents").await.unwrap().json().await.unwrap();
+    assert_eq!(incidents.as_array().map(Vec::len), Some(1), "{incidents}");
+}
