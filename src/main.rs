@@ -114,7 +114,7 @@ async fn serve(args: ServeArgs, config: &Config) -> ExitCode {
         db,
         tokens: args.tokens.or_else(|| config.server.tokens.clone()),
         scale,
-        alert_severity: warroom::prometheus::config::AlertSeverity::default(),
+        alert_severity: config.alert_severity.clone(),
     };
     match warroom::server::serve(options).await {
         Ok(()) => ExitCode::SUCCESS,

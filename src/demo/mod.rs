@@ -43,7 +43,7 @@ pub async fn run(screen: &ScreenArgs, tui: &TuiSection, you: &str) -> anyhow::Re
         db,
         tokens: None,
         scale: SeverityScale::default(),
-        alert_severity: crate::prometheus::config::AlertSeverity::default(),
+        alert_severity: AlertSeverity::default(),
     })
     .await?;
     let url = format!("http://{}", backend.local_addr());

@@ -6,12 +6,11 @@
 //! answer, so a long description must not cost the page. Only a payload this reader cannot
 //! understand is refused. Pure: the time is passed in.
 
-use super::alert::{Alert, AlertState};
+use super::alert::{Alert, AlertState, clip};
 use super::config::AlertSeverity;
 use super::series::Labels;
 use crate::domain::{
-    AlertRef, MAX_NAME_CHARS, MAX_TEXT_CHARS, MAX_TITLE_CHARS, NewIncident, SeverityScale,
-    Timestamp,
+    AlertRef, MAX_NAME_CHARS, MAX_TITLE_CHARS, NewIncident, SeverityScale, Timestamp,
 };
 use serde::Deserialize;
 use serde_json::Value;
@@ -21,9 +20,6 @@ const VERSION: &str = "4";
 
 /// Group labels named in a title made from an alert's name, at most.
 const TITLE_LABELS: usize = 3;
-
-/// The name of an alert without an `alertname` label (one posted by hand, say).
-const UNNAMED: &str = "unnamed alert";
 
 /// One notification, checked: what the receiver records.
 #[derive(Debug, Clone, PartialEq)]
@@ -143,7 +139,7 @@ pub fn read(
     let incident = payload.group.new_incident(&firing, mapping, scale, now);
     Ok(Notification {
         group: payload.group.group_key,
-        firing: firing.iter().map(alert_ref).collect(),
+        firing: firing.iter().map(Alert::to_ref).collect(),
         resolved,
         incident,
     })
@@ -201,44 +197,13 @@ impl Group {
             .take(TITLE_LABELS)
             .map(|(name, value)| format!("{name}={value}"))
             .collect();
-        let name = name_of(first);
+        let name = first.display_name();
         if labels.is_empty() {
             name
         } else {
             clip(&format!("{name} ({})", labels.join(", ")), MAX_TITLE_CHARS)
         }
     }
-}
-
-/// A firing alert as the incident keeps it.
-fn alert_ref(alert: &Alert) -> AlertRef {
-    AlertRef {
-        // Every alert read here has its fingerprint: `read` refuses one without.
-        fingerprint: alert.fingerprint.clone().unwrap_or_default(),
-        name: name_of(alert),
-        summary: (alert.title() != alert.name()).then(|| clip(alert.title(), MAX_TEXT_CHARS)),
-        labels: alert.labels.clone(),
-        starts_at: alert.since,
-    }
-}
-
-fn name_of(alert: &Alert) -> String {
-    let name = clip(alert.name(), MAX_TITLE_CHARS);
-    if name.is_empty() {
-        UNNAMED.into()
-    } else {
-        name
-    }
-}
-
-/// `text` trimmed and, beyond `max` characters, cut to fit with "..." at the end.
-fn clip(text: &str, max: usize) -> String {
-    let text = text.trim();
-    if text.chars().count() <= max {
-        return text.to_string();
-    }
-    let kept: String = text.chars().take(max.saturating_sub(3)).collect();
-    format!("{}...", kept.trim_end())
 }
 
 #[cfg(test)]

@@ -5,8 +5,10 @@
 
 use super::Effect;
 use crate::config::MetricsSettings;
-use crate::domain::{AlertRef, NewIncident, SnapshotValue, Timestamp};
-use crate::prometheus::alert::Alert;
+use crate::domain::{
+    MAX_NAME_CHARS, MAX_TEXT_CHARS, MAX_TITLE_CHARS, NewIncident, SnapshotValue, Timestamp,
+};
+use crate::prometheus::alert::{Alert, clip};
 use crate::prometheus::client::Error;
 use crate::prometheus::config::{AlertSeverity, ImpactWindows, Level, Panel};
 use crate::prometheus::impact::{self, ImpactStart, Quiet};
@@ -272,31 +274,16 @@ impl Metrics {
     /// label, its start as the detection time, and the alert itself to attach.
     pub fn declaration_from(&self, alert: &Alert) -> NewIncident {
         NewIncident {
-            title: alert.title().to_string(),
+            title: clip(alert.title(), MAX_TITLE_CHARS),
             severity: self.alert_severity.severity_for(&alert.labels),
-            service: alert.labels.get("service").cloned(),
-            summary: alert.annotations.get("description").cloned(),
+            service: alert.labels.get("service").map(|s| clip(s, MAX_NAME_CHARS)),
+            summary: alert
+                .annotations
+                .get("description")
+                .map(|d| clip(d, MAX_TEXT_CHARS)),
             started_at: None,
             detected_at: Some(alert.since),
-            alerts: vec![alert_ref(alert)],
+            alerts: vec![alert.to_ref()],
         }
-    }
-}
-
-/// An alert as an incident keeps it. Prometheus' own alerts have no fingerprint; a hash of
-/// their sorted labels stands in for one, which is what Alertmanager's fingerprint is too.
-pub fn alert_ref(alert: &Alert) -> AlertRef {
-    let fingerprint = alert.fingerprint.clone().unwrap_or_else(|| {
-        use std::hash::{Hash, Hasher};
-        let mut hasher = std::collections::hash_map::DefaultHasher::new();
-        alert.labels.hash(&mut hasher);
-        format!("{:016x}", hasher.finish())
-    });
-    AlertRef {
-        fingerprint,
-        name: alert.name().to_string(),
-        summary: Some(alert.title().to_string()).filter(|t| t != alert.name()),
-        labels: alert.labels.clone(),
-        starts_at: alert.since,
     }
 }
