@@ -681,3 +681,99 @@ fn an_incident_is_declared_from_the_selected_alert() {
     assert_eq!(new.alerts[0].name, "CheckoutHighErrorRate");
     assert_eq!(new.detected_at, Some(new.alerts[0].starts_at));
 }
+
+#[test]
+fn declaring_here_offers_the_impact_start_once_the_main_panel_can_tell() {
+    let mut model = model();
+    press(&mut model, 'D');
+    type_text(&mut model, "Checkout again");
+    let effects = update(&mut model, key(KeyCode::Enter));
+    let [Effect::Send { outgoing, .. }] = effects.as_slice() else {
+        panic!()
+    };
+    // The backend answers with the new incident, and the feed brings its events.
+    let events = fixture::events();
+    let mut declared = Incident::fold(inc(1), &events);
+    declared.id = inc(3);
+    let key = outgoing.key.clone();
+    update(
+        &mut model,
+        Msg::Sent {
+            key,
+            result: Ok(Sent::Declared(Box::new(declared))),
+        },
+    );
+    assert!(
+        matches!(model.overlay, Overlay::None),
+        "no data for the new incident yet"
+    );
+    // INC-3's declaration on the feed (the same service as INC-1's).
+    let declaration = Event {
+        incident: inc(3),
+        seq: 1000,
+        ..events[0].clone()
+    };
+    // Its panels are fetched for its service and, with data in, the proposal opens itself.
+    fixture::feed(&mut model, Msg::Feed(Ok(vec![declaration])));
+    assert_eq!(model.selected, Some(inc(3)));
+    let Overlay::Confirm(confirm) = &model.overlay else {
+        panic!("the proposal")
+    };
+    assert!(matches!(confirm.command, Command::SetImpactStart { .. }));
+    assert_eq!(confirm.incident, inc(3));
+}
+
+#[test]
+fn a_wall_running_for_days_keeps_a_bounded_number_of_ended_incidents() {
+    let mut model = model_with(true, AccessRole::Viewer);
+    let scale = SeverityScale::default();
+    let mut seq = 10_000;
+    for n in 100..160 {
+        let new = NewIncident {
+            title: format!("blip {n}"),
+            severity: Severity::new("P2"),
+            service: None,
+            summary: None,
+            started_at: None,
+            detected_at: None,
+            alerts: vec![],
+        };
+        let mut batch = Vec::new();
+        for kind in declare(new, now(), &scale).unwrap() {
+            seq += 1;
+            batch.push(Event {
+                seq,
+                incident: inc(n),
+                at: now(),
+                actor: "x".into(),
+                kind,
+            });
+        }
+        seq += 1;
+        let resolved = EventKind::StatusChanged {
+            from: Status::Triggered,
+            to: Status::Resolved,
+        };
+        batch.push(Event {
+            seq,
+            incident: inc(n),
+            at: now(),
+            actor: "x".into(),
+            kind: resolved,
+        });
+        update(&mut model, Msg::Feed(Ok(batch)));
+    }
+    let ordered = model.incidents.ordered(&scale);
+    let ended = ordered.iter().filter(|i| !i.status.is_open()).count();
+    assert_eq!(ended, warroom::tui::app::incidents::ENDED_KEPT);
+    assert_eq!(
+        ordered.len(),
+        2 + warroom::tui::app::incidents::ENDED_KEPT,
+        "both open ones stay"
+    );
+    assert_eq!(
+        model.selected,
+        Some(inc(1)),
+        "the wall still follows the most severe open one"
+    );
+}
