@@ -777,3 +777,28 @@ fn a_wall_running_for_days_keeps_a_bounded_number_of_ended_incidents() {
         "the wall still follows the most severe open one"
     );
 }
+
+#[test]
+fn the_wall_redraws_once_a_minute_except_near_the_update_deadline() {
+    let seconds = chrono::Duration::seconds;
+    let mut wall = model_with(true, AccessRole::Viewer);
+    // The fixture's clock is 14:00:00; 14:00:30 is the same minute, 14:01:00 a new one.
+    update(&mut wall, Msg::Tick(now() + seconds(30)));
+    assert!(!wall.dirty, "same minute: nothing on the wall changes");
+    update(&mut wall, Msg::Tick(now() + seconds(60)));
+    assert!(wall.dirty, "a new minute is drawn");
+    // Within two minutes of the update deadline the wall counts seconds again.
+    let due = wall
+        .current()
+        .unwrap()
+        .state
+        .update_due_at(&wall.scale)
+        .unwrap();
+    update(&mut wall, Msg::Tick(due - seconds(90)));
+    update(&mut wall, Msg::Tick(due - seconds(89)));
+    assert!(wall.dirty, "seconds are shown near the deadline");
+    // The desk shows seconds everywhere.
+    let mut desk = model();
+    update(&mut desk, Msg::Tick(now() + seconds(1)));
+    assert!(desk.dirty);
+}

@@ -137,7 +137,8 @@ impl Metrics {
         effects
     }
 
-    /// A panel's answer. Answers for a previous service are dropped.
+    /// A panel's answer; returns whether the panel looks different now. Answers for a
+    /// previous service are dropped.
     pub fn on_panel(
         &mut self,
         index: usize,
@@ -145,13 +146,18 @@ impl Metrics {
         window: RangeWindow,
         result: Result<Vec<Series>, Error>,
         now: Timestamp,
-    ) {
+    ) -> bool {
         if generation != self.generation {
-            return;
+            return false;
         }
         let Some(slot) = self.panels.get_mut(index) else {
-            return;
+            return false;
         };
+        let before = (
+            slot.state.data().cloned(),
+            slot.state.stale_since(),
+            slot.state.error().cloned(),
+        );
         match result {
             Ok(series) => slot.state.succeeded(PanelData {
                 series,
@@ -160,6 +166,15 @@ impl Metrics {
             }),
             Err(error) => slot.state.failed(error, now),
         }
+        // The same points fetched again (a refresh inside one step) change nothing on screen.
+        let same_data = match (&before.0, slot.state.data()) {
+            (Some(old), Some(new)) => old.series == new.series && old.window == new.window,
+            (None, None) => true,
+            _ => false,
+        };
+        !(same_data
+            && before.1 == slot.state.stale_since()
+            && before.2.as_ref() == slot.state.error())
     }
 
     pub fn on_alerts(&mut self, result: Result<Vec<Alert>, Error>, now: Timestamp) {

@@ -358,7 +358,8 @@ fn handle(model: &mut Model, msg: Msg) -> Vec<Effect> {
             vec![]
         }
         Msg::Tick(now) => {
-            model.now = now;
+            let before = std::mem::replace(&mut model.now, now);
+            model.dirty = crate::tui::view::tick_changes_screen(model, before);
             let expired = model.notice.as_ref().is_some_and(|notice| {
                 let keep = if notice.error {
                     ERROR_SECONDS
@@ -369,6 +370,7 @@ fn handle(model: &mut Model, msg: Msg) -> Vec<Effect> {
             });
             if expired {
                 model.notice = None;
+                model.dirty = true;
             }
             vec![]
         }

@@ -1,8 +1,8 @@
 //! Action items: a checkbox, the owner and the time-box, overdue ones flagged.
 
 use super::pane_block;
-use super::text::{hms, safe};
-use crate::domain::{ActionItem, ActionState, Timestamp};
+use super::text::{duration, safe};
+use crate::domain::{ActionItem, ActionState};
 use crate::tui::app::{Model, Pane};
 use crate::tui::theme::{Theme, Tone};
 use ratatui::Frame;
@@ -10,7 +10,8 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-pub fn row<'a>(item: &ActionItem, now: Timestamp, theme: &Theme, selected: bool) -> Line<'a> {
+pub fn row<'a>(model: &Model, item: &ActionItem, theme: &Theme, selected: bool) -> Line<'a> {
+    let now = model.now;
     let (mark, text_style) = match item.state {
         ActionState::Open => ("[ ]", ratatui::style::Style::new()),
         ActionState::Done => (theme.glyph("[✓]", "[x]"), theme.muted()),
@@ -22,7 +23,7 @@ pub fn row<'a>(item: &ActionItem, now: Timestamp, theme: &Theme, selected: bool)
         let left = due - now;
         if item.is_overdue(now) {
             spans.push(Span::styled(
-                format!("OVERDUE +{}", hms(left)),
+                format!("OVERDUE +{}", duration(model, left, false)),
                 theme.badge(Tone::Critical),
             ));
         } else {
@@ -33,7 +34,7 @@ pub fn row<'a>(item: &ActionItem, now: Timestamp, theme: &Theme, selected: bool)
             };
             let clock = theme.glyph("⏱", "due");
             spans.push(Span::styled(
-                format!("{clock} {}", hms(left)),
+                format!("{clock} {}", duration(model, left, false)),
                 theme.fg(tone),
             ));
         }
@@ -77,7 +78,7 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         .enumerate()
         .skip(first)
         .take(visible)
-        .map(|(i, item)| row(item, model.now, theme, focused && i == model.action_cursor))
+        .map(|(i, item)| row(model, item, theme, focused && i == model.action_cursor))
         .collect();
     let lines = if lines.is_empty() {
         let key = model.keymap.keys_for(crate::tui::keymap::Action::NewAction);

@@ -1,7 +1,7 @@
 //! The header: which incident, how bad, where it stands, and how long until the room owes an
 //! update.
 
-use super::text::{hms, safe};
+use super::text::{duration, safe};
 use crate::domain::{Incident, Status};
 use crate::tui::app::{Link, Model};
 use crate::tui::theme::{Theme, Tone};
@@ -13,17 +13,49 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 /// Amber from this many seconds before an update is due.
 pub const AMBER_SECONDS: i64 = 120;
 
-/// The update countdown and its tone: calm, amber in the last two minutes, red when overdue.
-pub fn update_countdown(model: &Model, incident: &Incident) -> Option<(String, Tone)> {
+/// The update countdown: how long is left (or overdue, with a `+`) and its tone, calm, amber
+/// in the last two minutes, red when overdue.
+pub struct Countdown {
+    pub value: String,
+    pub tone: Tone,
+}
+
+impl Countdown {
+    /// The words around the value on the desk's header line.
+    pub fn sentence(&self) -> String {
+        match self.tone {
+            Tone::Critical => format!("UPDATE OVERDUE {}", self.value),
+            Tone::Warning => format!("update due in {}", self.value),
+            _ => format!("next update in {}", self.value),
+        }
+    }
+}
+
+pub fn update_countdown(model: &Model, incident: &Incident) -> Option<Countdown> {
     let due = incident.update_due_at(&model.scale)?;
     let left = due - model.now;
+    let value = duration(model, left, seconds_matter(left));
     Some(if left.num_seconds() < 0 {
-        (format!("UPDATE OVERDUE +{}", hms(left)), Tone::Critical)
+        Countdown {
+            value: format!("+{value}"),
+            tone: Tone::Critical,
+        }
     } else if left.num_seconds() <= AMBER_SECONDS {
-        (format!("update due in {}", hms(left)), Tone::Warning)
+        Countdown {
+            value,
+            tone: Tone::Warning,
+        }
     } else {
-        (format!("next update in {}", hms(left)), Tone::Ok)
+        Countdown {
+            value,
+            tone: Tone::Ok,
+        }
     })
+}
+
+/// Seconds are shown, even on the wall, within two minutes either side of a deadline.
+pub fn seconds_matter(left: chrono::Duration) -> bool {
+    left.num_seconds().abs() < AMBER_SECONDS
 }
 
 /// Time since the impact began (or since detection when the start is unknown), frozen at
@@ -31,7 +63,7 @@ pub fn update_countdown(model: &Model, incident: &Incident) -> Option<(String, T
 pub fn impact_age(model: &Model, incident: &Incident) -> String {
     let start = incident.impact_started_at.unwrap_or(incident.detected_at);
     let end = incident.resolved_at.unwrap_or(model.now);
-    hms(end - start)
+    duration(model, end - start, false)
 }
 
 pub fn status_tone(status: Status) -> Tone {
@@ -86,14 +118,14 @@ pub fn facts_line<'a>(model: &Model, incident: &Incident, theme: &Theme) -> Line
         spans.push(sep());
         spans.push(Span::styled("impact ", theme.muted()));
         spans.push(Span::raw(impact_age(model, incident)));
-        if let Some((text, tone)) = update_countdown(model, incident) {
+        if let Some(countdown) = update_countdown(model, incident) {
             spans.push(sep());
-            let style = if tone == Tone::Critical {
-                theme.badge(tone)
+            let style = if countdown.tone == Tone::Critical {
+                theme.badge(countdown.tone)
             } else {
-                theme.fg(tone)
+                theme.fg(countdown.tone)
             };
-            spans.push(Span::styled(text, style));
+            spans.push(Span::styled(countdown.sentence(), style));
         }
     }
     let others = model.incidents.open_count() - usize::from(incident.status.is_open());

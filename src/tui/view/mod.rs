@@ -72,6 +72,24 @@ fn asciify(buffer: &mut ratatui::buffer::Buffer) {
     }
 }
 
+/// Whether a clock tick from `before` to `model.now` changes what is on screen. The desk
+/// shows seconds, so every tick does; the wall shows whole minutes except near the update
+/// deadline, so it redraws once a minute, which is what keeps an idle wall nearly free.
+pub fn tick_changes_screen(model: &Model, before: crate::domain::Timestamp) -> bool {
+    if !model.wall {
+        return true;
+    }
+    let new_minute = before.timestamp().div_euclid(60) != model.now.timestamp().div_euclid(60);
+    let near_deadline = model
+        .current()
+        .and_then(|tracked| tracked.state.update_due_at(&model.scale))
+        .is_some_and(|due| {
+            // One second of margin either side, so the switch to and from seconds is drawn.
+            (due - model.now).num_seconds().abs() <= header::AMBER_SECONDS + 1
+        });
+    new_minute || near_deadline
+}
+
 fn too_small(theme: &Theme, frame: &mut Frame, area: Rect) {
     let message = vec![
         Line::styled("Terminal too small", theme.bold()),

@@ -2,7 +2,7 @@
 //! firing-alerts pane beside it.
 
 use super::pane_block;
-use super::text::{clock, fit, hms};
+use super::text::{clock, duration, fit};
 use crate::prometheus::config::Level;
 use crate::sanitize::sanitize;
 use crate::tui::app::metrics::PanelSlot;
@@ -299,7 +299,7 @@ pub fn draw_alerts(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) 
             sev if model.scale.rank(&sev) == 1 => Tone::Warning,
             _ => Tone::Info,
         };
-        let age = hms(model.now - alert.since);
+        let age = duration(model, model.now - alert.since, false);
         let head = Line::from(vec![
             Span::styled(theme.glyph("● ", "* ").to_string(), theme.fg(tone)),
             Span::styled(

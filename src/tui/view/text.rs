@@ -36,6 +36,33 @@ pub fn hms(duration: chrono::Duration) -> String {
     }
 }
 
+/// Whole minutes: `<1m`, `18m`, `1h02m`, `2d03h`. What the wall shows, so that it redraws
+/// once a minute rather than every second.
+pub fn minutes(duration: chrono::Duration) -> String {
+    let total = duration.num_minutes().abs();
+    let (days, hours, minutes) = (total / 1440, total % 1440 / 60, total % 60);
+    match (days, hours, minutes) {
+        (0, 0, 0) => "<1m".into(),
+        (0, 0, m) => format!("{m}m"),
+        (0, h, m) => format!("{h}h{m:02}m"),
+        (d, h, _) => format!("{d}d{h:02}h"),
+    }
+}
+
+/// A duration as this screen shows it: to the second on the desk; in whole minutes on the
+/// wall unless `seconds_matter` (a countdown in its last two minutes).
+pub fn duration(
+    model: &crate::tui::app::Model,
+    value: chrono::Duration,
+    seconds_matter: bool,
+) -> String {
+    if model.wall && !seconds_matter {
+        minutes(value)
+    } else {
+        hms(value)
+    }
+}
+
 /// Cuts text to `width` columns with an ellipsis, counting characters (titles are sanitised
 /// first, and wide characters only make the cut a little early).
 pub fn fit(text: &str, width: usize) -> String {
@@ -78,6 +105,16 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::wrap;
+
+    #[test]
+    fn minutes_round_down_and_carry_their_unit() {
+        use super::minutes;
+        let m = chrono::Duration::minutes;
+        assert_eq!(minutes(chrono::Duration::seconds(59)), "<1m");
+        assert_eq!(minutes(m(18) + chrono::Duration::seconds(59)), "18m");
+        assert_eq!(minutes(m(62)), "1h02m");
+        assert_eq!(minutes(m(3 * 1440 + 125)), "3d02h");
+    }
 
     #[test]
     fn wrap_breaks_at_spaces_and_cuts_long_words() {

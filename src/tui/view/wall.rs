@@ -64,22 +64,27 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         ink,
     );
     match countdown {
-        Some((text, tone)) => {
-            let digits: String = text
-                .chars()
-                .filter(|c| c.is_ascii_digit() || *c == ':' || *c == '+')
-                .collect();
-            let label = if tone == Tone::Critical {
+        Some(countdown) => {
+            let overdue = countdown.tone == Tone::Critical;
+            let label = if overdue {
                 "UPDATE OVERDUE"
             } else {
                 "NEXT UPDATE"
             };
-            let style = if tone == Tone::Critical {
-                theme.badge(tone)
+            let style = if overdue {
+                theme.badge(countdown.tone)
             } else {
-                theme.fg(tone)
+                theme.fg(countdown.tone)
             };
-            big_figure(frame, theme, update_area, label, &digits, style, ink);
+            big_figure(
+                frame,
+                theme,
+                update_area,
+                label,
+                &countdown.value,
+                style,
+                ink,
+            );
         }
         None => {
             let done = Line::styled(
