@@ -184,6 +184,11 @@ pub struct Panel {
 pub struct NeedsService;
 
 impl Panel {
+    /// Whether the expression depends on the incident's service.
+    pub fn uses_service(&self) -> bool {
+        self.expr(None).is_err()
+    }
+
     /// The PromQL to send. Every `$service` is replaced by `service`, escaped for the inside
     /// of a double-quoted PromQL string (write `service="$service"`), so a service name can
     /// never change the query's shape. Without a service, an expression that uses

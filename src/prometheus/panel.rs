@@ -66,6 +66,22 @@ impl PanelState {
     pub fn in_flight(&self) -> bool {
         self.in_flight
     }
+
+    /// The panel starts over (it now shows another service), keeping only the knowledge that
+    /// a request is still out: a new one waits until that one comes back, so a slow server
+    /// still sees one request per panel however often the view switches.
+    pub fn restart(&mut self) {
+        *self = PanelState {
+            in_flight: self.in_flight,
+            ..PanelState::default()
+        };
+    }
+
+    /// The request in flight came back for a view that no longer exists: nothing to keep, but
+    /// the next refresh may go.
+    pub fn superseded(&mut self) {
+        self.in_flight = false;
+    }
 }
 
 #[cfg(test)]
@@ -104,6 +120,19 @@ mod tests {
         assert!(!state.begin_refresh());
         assert!(state.in_flight());
         state.failed(unreachable(), at(1));
+        assert!(state.begin_refresh());
+    }
+
+    #[test]
+    fn a_restart_forgets_the_data_but_not_the_request_in_flight() {
+        let mut state = PanelState::default();
+        state.begin_refresh();
+        state.succeeded(data(0.5, at(0)));
+        state.begin_refresh();
+        state.restart();
+        assert_eq!(state.data(), None);
+        assert!(!state.begin_refresh(), "the old request is still out");
+        state.superseded();
         assert!(state.begin_refresh());
     }
 

@@ -125,8 +125,13 @@ impl Legend {
         Ok(Legend(pieces))
     }
 
+    /// The series' name: the template filled in, or without a template Prometheus' own
+    /// `{label="value"}` form, empty for a series without labels (a `sum(...)`).
     pub fn render(&self, labels: &Labels) -> String {
         if self.0.is_empty() {
+            if labels.is_empty() {
+                return String::new();
+            }
             let pairs: Vec<String> = labels.iter().map(|(k, v)| format!("{k}={v:?}")).collect();
             return format!("{{{}}}", pairs.join(", "));
         }
@@ -216,7 +221,7 @@ mod tests {
         assert_eq!(render("p99"), "p99");
         assert_eq!(render("{{missing}}!"), "!");
         assert_eq!(render(""), r#"{code="500", endpoint="/pay"}"#);
-        assert_eq!(Legend::default().render(&Labels::new()), "{}");
+        assert_eq!(Legend::default().render(&Labels::new()), "");
     }
 
     #[test]

@@ -25,7 +25,6 @@ pub fn theme_for(screen: &ScreenArgs, config: &TuiSection) -> Result<Theme, Stri
     Ok(Theme::new(colors, ascii))
 }
 
-/// Opens the full-screen client on `client`'s backend until the user quits.
 /// What the client shows besides the backend: the panels' data and how to read it.
 pub struct MetricsSetup {
     pub source: Arc<dyn MetricsSource>,

@@ -802,3 +802,43 @@ fn the_wall_redraws_once_a_minute_except_near_the_update_deadline() {
     update(&mut desk, Msg::Tick(now() + seconds(1)));
     assert!(desk.dirty);
 }
+
+#[test]
+fn switching_incidents_never_puts_two_requests_per_panel_in_flight() {
+    let mut model = model();
+    let later = now() + chrono::Duration::minutes(5);
+    let refreshes =
+        |effects: &[Effect]| -> Vec<(usize, u64, warroom::prometheus::step::RangeWindow)> {
+            effects
+                .iter()
+                .filter_map(|e| match e {
+                    Effect::RefreshPanel {
+                        index,
+                        generation,
+                        window,
+                        ..
+                    } => Some((*index, *generation, *window)),
+                    _ => None,
+                })
+                .collect()
+        };
+    let out = refreshes(&update(&mut model, Msg::Tick(later)));
+    assert_eq!(out.len(), 3, "every panel is due");
+    // ] shows INC-2, another service: its panels must wait for the requests still out.
+    assert!(refreshes(&press(&mut model, ']')).is_empty());
+    assert!(refreshes(&press(&mut model, '[')).is_empty());
+    assert!(refreshes(&press(&mut model, ']')).is_empty());
+    // Each old answer frees its panel, which asks again for the service now on screen.
+    for (index, generation, window) in out {
+        let answer = Msg::PanelData {
+            index,
+            generation,
+            window,
+            result: Ok(vec![]),
+        };
+        let again = refreshes(&update(&mut model, answer));
+        assert_eq!(again.len(), 1, "panel {index} asks once more");
+        assert_eq!(again[0].0, index);
+        assert_ne!(again[0].1, generation, "for the new service");
+    }
+}

@@ -88,8 +88,9 @@ impl Metrics {
         }
         self.service = service.map(str::to_string);
         self.generation += 1;
-        for slot in &mut self.panels {
-            slot.state = PanelState::default();
+        // Panels that do not mention the service show the same thing for every incident.
+        for slot in self.panels.iter_mut().filter(|s| s.panel.uses_service()) {
+            slot.state.restart();
             slot.due = None;
         }
     }
@@ -147,12 +148,15 @@ impl Metrics {
         result: Result<Vec<Series>, Error>,
         now: Timestamp,
     ) -> bool {
-        if generation != self.generation {
-            return false;
-        }
         let Some(slot) = self.panels.get_mut(index) else {
             return false;
         };
+        if generation != self.generation && slot.panel.uses_service() {
+            // An answer for the previous service: dropped, and the current one may be asked.
+            slot.state.superseded();
+            slot.due = None;
+            return false;
+        }
         let before = (
             slot.state.data().cloned(),
             slot.state.stale_since(),
