@@ -346,3 +346,27 @@ fn help_texts_are_snapshotted() {
         insta::assert_snapshot!(name, String::from_utf8(output.stdout).unwrap());
     }
 }
+
+#[test]
+fn show_reads_a_log_longer_than_one_page() {
+    let server = TestServer::open();
+    stdout(&run(
+        &server,
+        &["incident", "declare", "--title", "long", "--severity", "P2"],
+    ));
+    let url = server.url("/v1/incidents/INC-1/commands");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let http = reqwest::Client::new();
+        for n in 0..1_004 {
+            let note = serde_json::json!({"type": "add_note", "text": format!("note {n}")});
+            let answer = http.post(&url).json(&note).send().await.unwrap();
+            assert!(answer.status().is_success());
+        }
+    });
+    // The backend serves 1,000 events a page; show folds all 1,005.
+    let shown = json(&run(&server, &["incident", "show", "INC-1", "--json"]));
+    let events = shown["events"].as_array().unwrap();
+    assert_eq!(events.len(), 1_005);
+    assert_eq!(events[1_004]["kind"]["text"], "note 1003");
+}

@@ -5,7 +5,6 @@ use super::{ActionCommand, IncidentCommand, parse_duration};
 use crate::client::{Client, ClientError, idempotency_key};
 use crate::domain::{Command, IncidentId, NewIncident, Severity, SeverityScale, Status, Timestamp};
 use std::fmt::Write;
-use std::time::Duration;
 
 /// Runs one incident subcommand and returns what to print on stdout.
 pub async fn run(
@@ -28,7 +27,7 @@ pub async fn run(
             let id = incident_id(&id)?;
             let (incident, events, levels) = tokio::try_join!(
                 client.incident(&id),
-                client.incident_events(&id, 0, Duration::ZERO),
+                client.incident_log(&id),
                 client.severities(),
             )?;
             if output.json {

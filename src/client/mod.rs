@@ -151,6 +151,19 @@ impl Client {
         self.get(&path, self.timeout + wait).await
     }
 
+    /// An incident's whole log, however many pages the backend serves it in.
+    pub async fn incident_log(&self, id: &IncidentId) -> Result<Vec<Event>, ClientError> {
+        let mut log: Vec<Event> = Vec::new();
+        loop {
+            let after = log.last().map_or(0, |event| event.seq);
+            let page = self.incident_events(id, after, Duration::ZERO).await?;
+            if page.is_empty() {
+                return Ok(log);
+            }
+            log.extend(page);
+        }
+    }
+
     /// The global feed: events of every incident after `after`, waiting up to `wait`.
     pub async fn feed(&self, after: u64, wait: Duration) -> Result<Vec<Event>, ClientError> {
         let path = format!("/v1/events?after={after}&wait={}", wait.as_secs());

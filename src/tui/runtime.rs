@@ -133,7 +133,7 @@ impl Executor {
                     Msg::Feed(client.feed(after, wait).await)
                 }
                 Effect::Backfill(id) => {
-                    let result = client.incident_events(&id, 0, Duration::ZERO).await;
+                    let result = client.incident_log(&id).await;
                     Msg::Backfill(id, result)
                 }
                 Effect::FetchSeverities { delay } => {
