@@ -193,7 +193,6 @@ fn propose_impact(model: &mut Model) -> bool {
     if proposal.at_window_start {
         detail.push("It was breaching at the start of the lookback: it may be earlier.".into());
     }
-    detail.push("y accepts · e edits · n keeps the current start".into());
     model.overlay = Overlay::Confirm(Confirm {
         prompt: format!(
             "Impact on {id} started at {} UTC?",

@@ -1,7 +1,7 @@
 //! What sits on top of the panes: help, confirmations, the severity picker, forms, and the
 //! `:` and `/` lines.
 
-use super::text::fit;
+use super::text::{fit, wrap};
 use crate::tui::app::form::{FieldValue, Form};
 use crate::tui::app::{Model, Overlay};
 use crate::tui::keymap::Action;
@@ -17,17 +17,29 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         Overlay::None => {}
         Overlay::Help => help(model, theme, frame, area),
         Overlay::Confirm(confirm) => {
-            let lines = vec![
-                Line::styled(confirm.prompt.clone(), theme.bold()),
-                Line::raw(""),
-                Line::from(vec![
-                    Span::styled(" y ", theme.badge(Tone::Ok)),
-                    Span::raw(" confirm    "),
-                    Span::styled(" n ", theme.badge(Tone::Muted)),
-                    Span::raw(" cancel"),
-                ]),
+            let mut lines = vec![Line::styled(confirm.prompt.clone(), theme.bold())];
+            for detail in &confirm.detail {
+                let tone = if detail.starts_with("CAUTION") {
+                    Tone::Warning
+                } else {
+                    Tone::Info
+                };
+                lines.push(Line::styled(detail.clone(), theme.fg(tone)));
+            }
+            lines.push(Line::raw(""));
+            let mut keys = vec![
+                Span::styled(" y ", theme.badge(Tone::Ok)),
+                Span::raw(" confirm    "),
+                Span::styled(" n ", theme.badge(Tone::Muted)),
+                Span::raw(" cancel"),
             ];
-            popup(frame, area, theme, "Confirm", lines, 60, 5);
+            if confirm.edit.is_some() {
+                keys.push(Span::raw("    "));
+                keys.push(Span::styled(" e ", theme.badge(Tone::Info)));
+                keys.push(Span::raw(" edit"));
+            }
+            lines.push(Line::from(keys));
+            popup(frame, area, theme, "Confirm", lines, 70);
         }
         Overlay::Severity(picker) => {
             let lines = model
@@ -53,7 +65,6 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
                     }
                 })
                 .collect::<Vec<_>>();
-            let height = lines.len() as u16 + 2;
             popup(
                 frame,
                 area,
@@ -61,7 +72,6 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
                 "Severity (enter picks, esc cancels)",
                 lines,
                 64,
-                height,
             );
         }
         Overlay::Form(form) => draw_form(form, theme, frame, area),
@@ -106,8 +116,7 @@ fn help(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         " Times are UTC. Remap keys in [tui.keys] of the config. Any key closes.",
         theme.muted(),
     ));
-    let height = lines.len() as u16 + 2;
-    popup(frame, area, theme, "Keys", lines, 78, height);
+    popup(frame, area, theme, "Keys", lines, 78);
 }
 
 fn draw_form(form: &Form, theme: &Theme, frame: &mut Frame, area: Rect) {
@@ -178,8 +187,7 @@ fn draw_form(form: &Form, theme: &Theme, frame: &mut Frame, area: Rect) {
         "enter sends · tab next field · esc cancels",
         theme.muted(),
     ));
-    let height = lines.len() as u16 + 2;
-    let inner = popup(frame, area, theme, form.kind.title(), lines, width, height);
+    let inner = popup(frame, area, theme, form.kind.title(), lines, width);
     if let Some((x, y)) = cursor {
         frame.set_cursor_position((inner.x + x, inner.y + y));
     }
@@ -202,7 +210,8 @@ fn input_line(frame: &mut Frame, area: Rect, theme: &Theme, prompt: &str, input:
     frame.set_cursor_position((line_area.x + x, line_area.y));
 }
 
-/// A bordered box in the middle of `area`; returns its inner area.
+/// A bordered box in the middle of `area`, as tall as its wrapped lines; returns its inner
+/// area.
 fn popup(
     frame: &mut Frame,
     area: Rect,
@@ -210,8 +219,13 @@ fn popup(
     title: &str,
     lines: Vec<Line>,
     width: u16,
-    height: u16,
 ) -> Rect {
+    let inner_width = usize::from(width.min(area.width).saturating_sub(2)).max(1);
+    let rows: usize = lines
+        .iter()
+        .map(|line| wrap(&line.to_string(), inner_width).len())
+        .sum();
+    let height = u16::try_from(rows + 2).unwrap_or(u16::MAX);
     let rect = area.centered(
         Constraint::Length(width.min(area.width)),
         Constraint::Length(height.min(area.height)),

@@ -253,13 +253,15 @@ fn draw_panel(
         chrono::DateTime::from_timestamp(secs as i64, 0)
             .map_or_else(String::new, |t| t.format("%H:%M").to_string())
     };
+    // A short chart (80x24 stacks the panels) gives its time axis' two rows to the plot.
+    let x_axis = Axis::default().bounds([x0, x1]).style(theme.muted());
+    let x_axis = if chart_area.height >= 8 {
+        x_axis.labels([time(x0), time(x1)])
+    } else {
+        x_axis
+    };
     let chart = Chart::new(datasets)
-        .x_axis(
-            Axis::default()
-                .bounds([x0, x1])
-                .labels([time(x0), time(x1)])
-                .style(theme.muted()),
-        )
+        .x_axis(x_axis)
         .y_axis(
             Axis::default()
                 .bounds([0.0, top])
