@@ -57,7 +57,7 @@ async fn event_loop(
     let mut model = Model::new(options, chrono::Utc::now());
     let size = terminal.size()?;
     model.size = (size.width, size.height);
-    for effect in app::init(&model) {
+    for effect in app::init() {
         executor.run(effect);
     }
     let mut input = EventStream::new();

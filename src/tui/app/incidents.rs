@@ -70,10 +70,6 @@ impl Incidents {
         self.tracked.get(id)
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.tracked.is_empty()
-    }
-
     /// Most severe first, then newest: the order of `[`/`]` and of the wall's choice.
     pub fn ordered(&self, scale: &SeverityScale) -> Vec<&Incident> {
         let mut all: Vec<&Incident> = self.tracked.values().map(|t| &t.state).collect();

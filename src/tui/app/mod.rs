@@ -302,7 +302,7 @@ impl Model {
 }
 
 /// The effects to run at start: learn the scale and who we are, and read the feed.
-pub fn init(_model: &Model) -> Vec<Effect> {
+pub fn init() -> Vec<Effect> {
     vec![
         Effect::FetchSeverities {
             delay: Duration::ZERO,
