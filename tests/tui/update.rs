@@ -842,3 +842,88 @@ fn switching_incidents_never_puts_two_requests_per_panel_in_flight() {
         assert_ne!(again[0].1, generation, "for the new service");
     }
 }
+
+#[test]
+fn answers_that_change_nothing_on_screen_are_not_drawn() {
+    let mut model = model();
+    model.metrics.refresh_all();
+    let effects = update(&mut model, Msg::Tick(now()));
+    let Some(Effect::RefreshPanel {
+        index,
+        generation,
+        window,
+        ..
+    }) = effects
+        .into_iter()
+        .find(|e| matches!(e, Effect::RefreshPanel { index: 0, .. }))
+    else {
+        panic!("the main panel refreshes")
+    };
+    // The same points again: nothing to draw.
+    let same = model
+        .metrics
+        .main_panel()
+        .unwrap()
+        .state
+        .data()
+        .unwrap()
+        .series
+        .clone();
+    update(
+        &mut model,
+        Msg::PanelData {
+            index,
+            generation,
+            window,
+            result: Ok(same.clone()),
+        },
+    );
+    assert!(!model.dirty);
+    // A new point is drawn.
+    model.metrics.refresh_all();
+    let effects = update(&mut model, Msg::Tick(now()));
+    let Some(Effect::RefreshPanel {
+        index,
+        generation,
+        window,
+        ..
+    }) = effects
+        .into_iter()
+        .find(|e| matches!(e, Effect::RefreshPanel { index: 0, .. }))
+    else {
+        panic!()
+    };
+    let mut moved = same;
+    moved[0].points.last_mut().unwrap().1 = 0.5;
+    update(
+        &mut model,
+        Msg::PanelData {
+            index,
+            generation,
+            window,
+            result: Ok(moved),
+        },
+    );
+    assert!(model.dirty);
+    // The same alerts again: nothing to draw.
+    let alerts = model.metrics.alerts.alerts.clone();
+    update(&mut model, Msg::Alerts(Ok(alerts)));
+    assert!(!model.dirty);
+    update(&mut model, Msg::Alerts(Ok(vec![])));
+    assert!(model.dirty);
+}
+
+#[test]
+fn an_empty_feed_answer_after_an_outage_is_drawn() {
+    let mut model = model();
+    update(&mut model, Msg::Feed(Ok(vec![])));
+    assert!(!model.dirty, "nothing new while live");
+    update(
+        &mut model,
+        Msg::Feed(Err(ClientError::Unreachable("x".into()))),
+    );
+    assert!(model.dirty);
+    update(&mut model, Msg::Feed(Ok(vec![])));
+    assert!(model.dirty, "the disconnected banner must go at once");
+    assert_eq!(model.link, Link::Live);
+}

@@ -3,7 +3,7 @@
 
 use super::command_line::{self, Typed};
 use super::form::{Form, FormOutcome, SeverityPicker, Submission};
-use super::outbox::{Outgoing, Request};
+use super::outbox::Request;
 use super::{Confirm, Effect, Model, Overlay, Pane};
 use crate::domain::{AccessRole, ActionState, Command, IncidentId, NoteKind, Status};
 use crate::tui::keymap::Action;
@@ -396,11 +396,8 @@ pub(super) fn send_command(
     then: Vec<Command>,
 ) -> Vec<Effect> {
     let summary = format!("{} {incident}", describe_command(&command));
-    let outgoing = Outgoing {
-        key: crate::client::idempotency_key(),
-        request: Request::Command { incident, command },
-    };
-    model.outbox.push(outgoing.clone(), summary, then);
+    let request = Request::Command { incident, command };
+    let outgoing = model.outbox.enqueue(request, summary, then);
     vec![Effect::Send {
         outgoing,
         delay: Duration::ZERO,
@@ -409,12 +406,8 @@ pub(super) fn send_command(
 
 fn declare(model: &mut Model, new: crate::domain::NewIncident) -> Vec<Effect> {
     let summary = format!("declare {} \"{}\"", new.severity, new.title);
-    let outgoing = Outgoing {
-        key: crate::client::idempotency_key(),
-        request: Request::Declare(new),
-    };
+    let outgoing = model.outbox.enqueue(Request::Declare(new), summary, vec![]);
     model.awaiting_declaration = Some(outgoing.key.clone());
-    model.outbox.push(outgoing.clone(), summary, vec![]);
     vec![Effect::Send {
         outgoing,
         delay: Duration::ZERO,

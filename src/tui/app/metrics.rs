@@ -140,6 +140,7 @@ impl Metrics {
 
     /// A panel's answer; returns whether the panel looks different now. Answers for a
     /// previous service are dropped.
+    #[must_use]
     pub fn on_panel(
         &mut self,
         index: usize,
@@ -181,8 +182,16 @@ impl Metrics {
             && before.2.as_ref() == slot.state.error())
     }
 
-    pub fn on_alerts(&mut self, result: Result<Vec<Alert>, Error>, now: Timestamp) {
+    /// Alertmanager's answer; returns whether the pane looks different now.
+    #[must_use]
+    pub fn on_alerts(&mut self, result: Result<Vec<Alert>, Error>, now: Timestamp) -> bool {
         let pane = &mut self.alerts;
+        let before = (
+            pane.alerts.clone(),
+            pane.loaded,
+            pane.stale_since,
+            pane.error.clone(),
+        );
         pane.in_flight = false;
         match result {
             Ok(mut alerts) => {
@@ -199,6 +208,13 @@ impl Metrics {
                 pane.error = Some(error.to_string());
             }
         }
+        before
+            != (
+                pane.alerts.clone(),
+                pane.loaded,
+                pane.stale_since,
+                pane.error.clone(),
+            )
     }
 
     pub fn main_panel(&self) -> Option<&PanelSlot> {

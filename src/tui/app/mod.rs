@@ -414,13 +414,13 @@ fn handle(model: &mut Model, msg: Msg) -> Vec<Effect> {
             window,
             result,
         } => {
-            model
+            model.dirty = model
                 .metrics
                 .on_panel(index, generation, window, result, model.now);
             vec![]
         }
         Msg::Alerts(result) => {
-            model.metrics.on_alerts(result, model.now);
+            model.dirty = model.metrics.on_alerts(result, model.now);
             vec![]
         }
         Msg::Terminate => {
@@ -434,11 +434,10 @@ fn on_feed(model: &mut Model, result: Result<Vec<Event>, ClientError>) -> Vec<Ef
     match result {
         Ok(events) => {
             model.feed_failures = 0;
+            // An empty answer changes nothing on screen, unless it ends an outage.
+            model.dirty = !events.is_empty() || model.link != Link::Live;
             model.link = Link::Live;
             let full_page = events.len() >= FEED_PAGE;
-            if events.is_empty() {
-                model.dirty = false;
-            }
             let missing = model.incidents.apply_feed(&events);
             model.reselect();
             model.incidents.prune(model.selected.as_ref());

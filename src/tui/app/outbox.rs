@@ -40,14 +40,20 @@ pub struct Outbox {
 }
 
 impl Outbox {
-    pub fn push(&mut self, outgoing: Outgoing, summary: String, then: Vec<Command>) {
+    /// Queues a request under a fresh idempotency key and returns it, to be sent.
+    pub fn enqueue(&mut self, request: Request, summary: String, then: Vec<Command>) -> Outgoing {
+        let outgoing = Outgoing {
+            key: crate::client::idempotency_key(),
+            request,
+        };
         self.items.push(Pending {
-            outgoing,
+            outgoing: outgoing.clone(),
             summary,
             attempts: 1,
             last_error: None,
             then,
         });
+        outgoing
     }
 
     pub fn take(&mut self, key: &str) -> Option<Pending> {
