@@ -11,6 +11,7 @@ pub mod demo;
 pub mod domain;
 pub mod duration;
 pub mod logging;
+pub mod panels;
 pub mod prometheus;
 pub mod sanitize;
 pub mod server;
