@@ -4,12 +4,12 @@ use clap::Parser;
 use std::process::ExitCode;
 use std::sync::Arc;
 use warroom::cli::{
-    Cli, CliCommand, ConfigCommand, GlobalArgs, ServeArgs, backend_config, incident,
+    Cli, CliCommand, ConfigCommand, GlobalArgs, PanelsCommand, ServeArgs, backend_config, incident,
+    panels,
 };
 use warroom::client::Client;
 use warroom::config::{self, Config};
 use warroom::prometheus::client::{AlertmanagerClient, PrometheusClient};
-use warroom::prometheus::config::ServerConfig;
 use warroom::tui::MetricsSetup;
 use warroom::tui::metrics::PrometheusSource;
 
@@ -36,6 +36,16 @@ async fn main() -> ExitCode {
             }
         }
         Some(CliCommand::Config(command)) => config_command(command, cli.global.config),
+        Some(CliCommand::Panels(PanelsCommand::Detect { write, service })) => {
+            match panels::detect(&cli.global, &config, write, service.as_deref()).await {
+                Ok((stdout, stderr)) => {
+                    print!("{stdout}");
+                    eprint!("{stderr}");
+                    ExitCode::SUCCESS
+                }
+                Err(failure) => fail(failure.code, failure.message),
+            }
+        }
         None => {
             let client = match Client::new(&backend_config(&cli.global, &config)) {
                 Ok(client) => client,
@@ -67,19 +77,11 @@ async fn main() -> ExitCode {
 /// The panels' source from the config, with `--prometheus` / `--alertmanager` overriding the
 /// URLs.
 fn metrics_setup(global: &GlobalArgs, config: &Config) -> Result<MetricsSetup, String> {
-    let with_url = |table: &Option<ServerConfig>, flag: &Option<String>| match (table, flag) {
-        (Some(table), Some(url)) => Some(ServerConfig {
-            url: url.clone(),
-            ..table.clone()
-        }),
-        (None, Some(url)) => Some(ServerConfig::new(url.clone())),
-        (table, None) => table.clone(),
-    };
-    let prometheus = with_url(&config.prometheus, &global.prometheus)
+    let prometheus = panels::with_url(&config.prometheus, &global.prometheus)
         .map(|c| PrometheusClient::new(&c))
         .transpose()
         .map_err(|e| e.to_string())?;
-    let alertmanager = with_url(&config.alertmanager, &global.alertmanager)
+    let alertmanager = panels::with_url(&config.alertmanager, &global.alertmanager)
         .map(|c| AlertmanagerClient::new(&c))
         .transpose()
         .map_err(|e| e.to_string())?;

@@ -3,6 +3,7 @@
 
 mod backend;
 pub mod incident;
+pub mod panels;
 mod render;
 
 pub use backend::{backend_config, login_name};
@@ -92,6 +93,23 @@ pub enum CliCommand {
     /// Write or locate the config file
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Panels that fit your metrics
+    #[command(subcommand)]
+    Panels(PanelsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PanelsCommand {
+    /// Ask Prometheus which request metrics it has and print the panels that chart them
+    /// (5xx ratio, request rate, p99 latency) as config TOML
+    Detect {
+        /// Add the panels to the config file (--config or the XDG path), keeping its comments
+        #[arg(long)]
+        write: bool,
+        /// Prefer the service label whose values include this service
+        #[arg(long, value_name = "NAME")]
+        service: Option<String>,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -59,7 +59,7 @@ pub struct Proposal {
     pub binding: Binding,
     /// Some values of the service label, sorted.
     pub services: Vec<String>,
-    /// The service the queries were checked with; `None` when there is no service label.
+    /// The service the queries were checked with; `None`: checked over every series.
     pub checked_with: Option<String>,
     pub panels: Vec<PanelConfig>,
     /// What is missing, for people: no latency histogram, no route label.
@@ -258,11 +258,11 @@ impl Probe<'_> {
             .map(|(_, values)| values)
             .unwrap_or_default();
         services.sort();
-        let checked_with = binding.service.map(|_| {
-            service
-                .filter(|s| services.iter().any(|v| v == s))
-                .map_or_else(|| services[0].clone(), str::to_string)
-        });
+        // The incident's service when the label has it; else every series, so that a
+        // service picked at random cannot hide a panel that draws for the others.
+        let checked_with = service
+            .filter(|s| services.iter().any(|v| v == s))
+            .map(str::to_string);
         let mut panels = propose::panels(convention, &binding, latency, main, suffix);
         let mut notes = Vec::new();
         let checked = match validate_panels(&panels) {

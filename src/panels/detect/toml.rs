@@ -99,7 +99,7 @@ fn introduction(proposal: &Proposal) -> String {
             "Every query was checked to draw data for {service:?}."
         ));
     } else {
-        lines.push("Every query was checked to draw data.".into());
+        lines.push("Every query was checked to draw data over all services.".into());
     }
     lines.extend(proposal.notes.iter().map(|note| format!("Note: {note}.")));
     let mut prefix = String::from("\n");
