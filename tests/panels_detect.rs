@@ -149,30 +149,13 @@ async fn plain_counters_with_code_and_service() {
 async fn plain_counters_with_status_and_job() {
     let end = history_end();
     let mut history = History::default();
-    let status = ("status", "200", "503");
-    for (route, per_scrape) in [("/pay", PAY), ("/search", SEARCH)] {
-        let labels = format!(r#"job="{SERVICE}",instance="10.0.0.7:8080",endpoint="{route}""#);
-        history.requests_as(
-            "http_requests_total",
-            &labels,
-            status,
-            span(end),
-            move |_| per_scrape,
-        );
-    }
+    history.checkout_by_job(end, 2);
     with_billing(
         &mut history,
         "http_requests_total",
         r#"job="billing",instance="10.0.0.8:8080",endpoint="/invoice""#,
-        status,
+        ("status", "200", "503"),
         end,
-    );
-    let labels = format!(r#"job="{SERVICE}",instance="10.0.0.7:8080""#);
-    history.latency_as(
-        "http_request_duration_seconds_bucket",
-        &labels,
-        span(end),
-        &BUCKETS_SECONDS,
     );
     detects(
         history,

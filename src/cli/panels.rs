@@ -80,9 +80,10 @@ fn summary(detection: &Detection, url: &str) -> String {
     for proposal in &detection.proposals {
         let service = match (proposal.binding.service, &proposal.checked_with) {
             (Some(label), Some(checked)) => {
-                format!(", $service = {label} (checked with {checked:?})")
+                format!(", $service is the {label} label (checked with {checked:?})")
             }
-            _ => String::new(),
+            (Some(label), None) => format!(", $service is the {label} label"),
+            (None, _) => ", no service label".to_string(),
         };
         text.push_str(&format!(
             "found {} ({}){service}: {} panels\n",

@@ -113,6 +113,34 @@ impl History {
         self.latency("checkout", span, &buckets);
     }
 
+    /// The same traffic as [`History::checkout`], labelled the other common way: the
+    /// service in `job`, the code in `status` (503 for the failures).
+    pub fn checkout_by_job(&mut self, end: i64, hours: i64) {
+        let span = (end - hours * 3_600, end);
+        let status = ("status", "200", "503");
+        for (endpoint, per_scrape) in [("/pay", (147, 3)), ("/search", (297, 3))] {
+            let labels =
+                format!(r#"job="checkout",instance="10.0.0.7:8080",endpoint="{endpoint}""#);
+            self.requests_as("http_requests_total", &labels, status, span, move |_| {
+                per_scrape
+            });
+        }
+        let buckets = [
+            ("0.1", 90),
+            ("0.25", 90),
+            ("0.5", 100),
+            ("1", 100),
+            ("+Inf", 100),
+        ];
+        let labels = r#"job="checkout",instance="10.0.0.7:8080""#;
+        self.latency_as(
+            "http_request_duration_seconds_bucket",
+            labels,
+            span,
+            &buckets,
+        );
+    }
+
     /// The OpenMetrics text, `# EOF` included.
     pub fn openmetrics(&self) -> String {
         let mut text = String::new();

@@ -67,7 +67,7 @@ impl Status {
 /// Every convention detection looks for, in the order proposals are made.
 pub const CONVENTIONS: &[Convention] = &[
     Convention {
-        name: "plain http_requests_total (client libraries)",
+        name: "Prometheus client libraries",
         requests: "http_requests_total",
         status_labels: &["code", "status", "status_code"],
         status: Status::Code,
