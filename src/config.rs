@@ -51,6 +51,9 @@ impl Default for Config {
 #[derive(Debug, Clone)]
 pub struct MetricsSettings {
     pub panels: Vec<Panel>,
+    /// No `[[panels]]` of the user's (or exactly the defaults): when these draw nothing, the
+    /// TUI detects panels that fit the Prometheus once, for the session.
+    pub detect_if_empty: bool,
     pub alert_severity: AlertSeverity,
     pub impact: ImpactWindows,
 }
@@ -245,6 +248,7 @@ impl Config {
         let impact = self.impact.validate().map_err(|e| e.to_string())?;
         Ok(MetricsSettings {
             panels,
+            detect_if_empty: self.panels == default_panels(),
             alert_severity: self.alert_severity.clone(),
             impact,
         })

@@ -55,6 +55,7 @@ pub async fn run(screen: &ScreenArgs, tui: &TuiSection, you: &str) -> anyhow::Re
         }),
         settings: MetricsSettings {
             panels: validate_panels(&default_panels())?,
+            detect_if_empty: false,
             alert_severity: AlertSeverity::default(),
             impact: crate::prometheus::config::ImpactConfig::default().validate()?,
         },

@@ -1,6 +1,7 @@
 //! Where the panels and the alerts pane get their data: a trait, so the TUI does not care
 //! whether it is a real Prometheus and Alertmanager or the demo's synthetic stream.
 
+use crate::panels::detect::{self, DetectError, Detection};
 use crate::prometheus::alert::Alert;
 use crate::prometheus::client::{AlertmanagerClient, Error, PrometheusClient};
 use crate::prometheus::series::Series;
@@ -25,6 +26,16 @@ pub trait MetricsSource: Send + Sync {
     ) -> BoxFuture<Result<Vec<Series>, Error>>;
     /// The alerts firing now: active, not silenced, not inhibited.
     fn alerts(&self) -> BoxFuture<Result<Vec<Alert>, Error>>;
+    /// Panels that fit the metrics there are, preferring the labels that hold `service`. A
+    /// source that cannot tell finds nothing.
+    fn detect_panels(&self, service: Option<String>) -> BoxFuture<Result<Detection, DetectError>> {
+        let _ = service;
+        Box::pin(async {
+            Err(DetectError::NothingFound {
+                passed_over: vec![],
+            })
+        })
+    }
 }
 
 /// The real thing: a Prometheus for the panels, an Alertmanager for the alerts, each optional.
@@ -64,6 +75,20 @@ impl MetricsSource for PrometheusSource {
                 Some(client) => client.alerts().await,
                 None => Ok(vec![]),
             }
+        })
+    }
+
+    fn detect_panels(&self, service: Option<String>) -> BoxFuture<Result<Detection, DetectError>> {
+        let Some(client) = self.prometheus.clone() else {
+            return Box::pin(async {
+                Err(DetectError::NothingFound {
+                    passed_over: vec![],
+                })
+            });
+        };
+        Box::pin(async move {
+            let now = chrono::Utc::now().timestamp();
+            detect::detect(&client, service.as_deref(), now).await
         })
     }
 }

@@ -110,3 +110,36 @@ fn detected_panels_are_written_then_drawn_with_data() {
     assert!(screen.contains("/search 20 req/s"), "{screen}");
     assert!(!screen.contains("no data for this query"), "{screen}");
 }
+
+#[test]
+fn a_first_run_detects_panels_when_the_defaults_draw_nothing() {
+    let end = chrono::Utc::now().timestamp().div_euclid(60) * 60;
+    let mut history = History::default();
+    // `job` and `status`: the default panels ask for `service` and `code`, and draw nothing.
+    history.checkout_by_job(end, 2);
+    let prometheus = Prometheus::start(PrometheusSetup {
+        history: Some(&history.openmetrics()),
+        ..PrometheusSetup::default()
+    });
+    let server = TestServer::open();
+    declare(&server, "Checkout slow", Some("checkout"));
+    let config_file = server.dir().join("config.toml");
+    std::fs::write(&config_file, MINE).unwrap();
+    let config_arg = config_file.display().to_string();
+
+    let desk = open_client(
+        &server,
+        "desk",
+        (160, 45),
+        &["--config", &config_arg, "--prometheus", &prometheus.url()],
+    );
+    let screen = desk.wait_for("the detected panels' values", |s| {
+        s.contains("/pay 2.00%") && s.contains("/search 1.00%") && s.contains("p99 475.0 ms")
+    });
+    assert!(
+        screen.contains("for this session: `warroom panels detect --write` saves them"),
+        "{screen}"
+    );
+    // Nothing was written behind the user's back.
+    assert_eq!(std::fs::read_to_string(&config_file).unwrap(), MINE);
+}

@@ -49,6 +49,7 @@ pub fn events() -> Vec<Event> {
 pub fn metrics(has_panels: bool, has_alerts: bool) -> Metrics {
     let settings = MetricsSettings {
         panels: validate_panels(&default_panels()).unwrap(),
+        detect_if_empty: false,
         alert_severity: AlertSeverity::default(),
         impact: ImpactConfig::default().validate().unwrap(),
     };

@@ -16,6 +16,7 @@ use crate::client::{ClientError, CommandAccepted, Identity};
 use crate::domain::{
     AccessRole, Command, Event, Incident, IncidentId, SeverityLevel, SeverityScale, Timestamp,
 };
+use crate::panels::detect::{DetectError, Detection};
 use crate::prometheus::alert::Alert;
 use crate::prometheus::client::Error as MetricsError;
 use crate::prometheus::series::Series;
@@ -57,6 +58,8 @@ pub enum Msg {
         result: Result<Vec<Series>, MetricsError>,
     },
     Alerts(Result<Vec<Alert>, MetricsError>),
+    /// The first run's panel detection answered.
+    PanelsDetected(Result<Detection, DetectError>),
     /// SIGTERM or SIGHUP: leave cleanly.
     Terminate,
 }
@@ -96,6 +99,10 @@ pub enum Effect {
         window: RangeWindow,
     },
     RefreshAlerts,
+    /// Ask Prometheus which panels fit its metrics, preferring the labels holding `service`.
+    DetectPanels {
+        service: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -326,6 +333,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
     model.metrics.follow_service(service.as_deref());
     let columns = crate::tui::view::chart_columns(model);
     effects.extend(model.metrics.due(model.now, columns));
+    effects.extend(model.metrics.detect_if_empty());
     keys::offer_impact_start(model);
     effects
 }
@@ -421,6 +429,10 @@ fn handle(model: &mut Model, msg: Msg) -> Vec<Effect> {
         }
         Msg::Alerts(result) => {
             model.dirty = model.metrics.on_alerts(result, model.now);
+            vec![]
+        }
+        Msg::PanelsDetected(result) => {
+            model.metrics.on_detected(result);
             vec![]
         }
         Msg::Terminate => {
