@@ -5,7 +5,7 @@ mod support;
 
 use chrono::Utc;
 use std::process::Command;
-use support::history::History;
+use support::history::{CHECKOUT_BUCKETS, CHECKOUT_PAY, CHECKOUT_SEARCH, History};
 use support::promstack::{Prometheus, PrometheusSetup};
 use warroom::panels::detect::{DetectError, MAX_API_CALLS, detect};
 use warroom::prometheus::client::PrometheusClient;
@@ -22,20 +22,6 @@ fn history_end() -> i64 {
 fn span(end: i64) -> (i64, i64) {
     (end - 2 * 3_600, end)
 }
-
-/// Per scrape (15 s): /pay 150 requests with 3 failing (10 req/s, 2% 5xx), /search 300
-/// with 3 failing (20 req/s, 1% 5xx).
-const PAY: (u64, u64) = (147, 3);
-const SEARCH: (u64, u64) = (297, 3);
-
-/// 90% of requests up to 0.1 s, the rest 0.25-0.5 s: p99 = 0.475 s.
-const BUCKETS_SECONDS: [(&str, u64); 5] = [
-    ("0.1", 90),
-    ("0.25", 90),
-    ("0.5", 100),
-    ("1", 100),
-    ("+Inf", 100),
-];
 
 fn start(history: &History) -> Prometheus {
     Prometheus::start(PrometheusSetup {
@@ -117,15 +103,27 @@ const PER_ROUTE: [&[(&str, f64)]; 3] = [
     &[("p99", 0.475)],
 ];
 
-/// Another service beside `checkout`, so binding `$service` is visible in the answers.
-fn with_billing(
+/// `billing`'s requests, half of them failing, beside checkout's: binding `$service` must
+/// keep them apart.
+const BILLING: (u64, u64) = (10, 10);
+
+/// An exporter's `counter` for `checkout` (two series, told apart by `parts[0]` and
+/// `parts[1]`, with /pay's and /search's traffic) and `billing` (one series, `parts[2]`),
+/// labelled by `labels(service, part)`.
+fn exporter(
     history: &mut History,
-    metric: &str,
-    labels: &str,
+    counter: &str,
     status: (&str, &str, &str),
+    parts: [&str; 3],
+    labels: impl Fn(&str, &str) -> String,
     end: i64,
 ) {
-    history.requests_as(metric, labels, status, span(end), |_| (10, 10));
+    for (part, per_scrape) in parts.into_iter().zip([CHECKOUT_PAY, CHECKOUT_SEARCH]) {
+        let labels = labels(SERVICE, part);
+        history.requests_as(counter, &labels, status, span(end), move |_| per_scrape);
+    }
+    let labels = labels("billing", parts[2]);
+    history.requests_as(counter, &labels, status, span(end), |_| BILLING);
 }
 
 #[tokio::test]
@@ -133,7 +131,7 @@ async fn plain_counters_with_code_and_service() {
     let end = history_end();
     let mut history = History::default();
     history.checkout(end, 2);
-    history.requests("billing", "/invoice", span(end), |_| (10, 10));
+    history.requests("billing", "/invoice", span(end), |_| BILLING);
     detects(
         history,
         None,
@@ -150,13 +148,11 @@ async fn plain_counters_with_status_and_job() {
     let end = history_end();
     let mut history = History::default();
     history.checkout_by_job(end, 2);
-    with_billing(
-        &mut history,
-        "http_requests_total",
-        r#"job="billing",instance="10.0.0.8:8080",endpoint="/invoice""#,
-        ("status", "200", "503"),
-        end,
-    );
+    let billing = r#"job="billing",instance="10.0.0.8:8080",endpoint="/invoice""#;
+    let status = ("status", "200", "503");
+    history.requests_as("http_requests_total", billing, status, span(end), |_| {
+        BILLING
+    });
     detects(
         history,
         Some(SERVICE),
@@ -172,40 +168,31 @@ async fn plain_counters_with_status_and_job() {
 async fn spring_boot_micrometer() {
     let end = history_end();
     let mut history = History::default();
-    let status = ("status", "200", "500");
-    for (uri, per_scrape) in [("/pay", PAY), ("/search", SEARCH)] {
-        let labels = format!(
-            r#"application="{SERVICE}",job="spring",method="GET",outcome="SUCCESS",uri="{uri}""#
-        );
-        history.requests_as(
-            "http_server_requests_seconds_count",
-            &labels,
-            status,
-            span(end),
-            move |_| per_scrape,
-        );
-    }
-    with_billing(
+    exporter(
         &mut history,
         "http_server_requests_seconds_count",
-        r#"application="billing",job="spring",method="GET",outcome="SUCCESS",uri="/invoice""#,
-        status,
+        ("status", "200", "500"),
+        ["/pay", "/search", "/invoice"],
+        |application, uri| {
+            format!(
+                r#"application="{application}",job="spring",method="GET",outcome="SUCCESS",uri="{uri}""#
+            )
+        },
         end,
     );
     history.latency_as(
         "http_server_requests_seconds_bucket",
         &format!(r#"application="{SERVICE}",job="spring",uri="/pay""#),
         span(end),
-        &BUCKETS_SECONDS,
+        &CHECKOUT_BUCKETS,
     );
-    let expected: [&[(&str, f64)]; 3] = PER_ROUTE;
     detects(
         history,
         None,
         end,
         "http_server_requests_seconds_count",
         "application",
-        expected,
+        PER_ROUTE,
     )
     .await;
 }
@@ -214,28 +201,20 @@ async fn spring_boot_micrometer() {
 async fn istio() {
     let end = history_end();
     let mut history = History::default();
-    let status = ("response_code", "200", "503");
     // Two callers of checkout: 6 failing of 450 requests per scrape in all, 30 req/s.
-    for (source, per_scrape) in [("frontend", PAY), ("mobile", SEARCH)] {
-        let labels = format!(
-            r#"destination_service_name="{SERVICE}",destination_service="{SERVICE}.shop.svc.cluster.local",source_workload="{source}",reporter="destination""#
-        );
-        history.requests_as(
-            "istio_requests_total",
-            &labels,
-            status,
-            span(end),
-            move |_| per_scrape,
-        );
-    }
-    with_billing(
+    exporter(
         &mut history,
         "istio_requests_total",
-        r#"destination_service_name="billing",destination_service="billing.shop.svc.cluster.local",source_workload="frontend",reporter="destination""#,
-        status,
+        ("response_code", "200", "503"),
+        ["frontend", "mobile", "frontend"],
+        |service, source| {
+            format!(
+                r#"destination_service_name="{service}",destination_service="{service}.shop.svc.cluster.local",source_workload="{source}",reporter="destination""#
+            )
+        },
         end,
     );
-    let milliseconds = BUCKETS_SECONDS.map(|(le, count)| match le {
+    let milliseconds = CHECKOUT_BUCKETS.map(|(le, count)| match le {
         "0.1" => ("100", count),
         "0.25" => ("250", count),
         "0.5" => ("500", count),

@@ -75,11 +75,12 @@ fn panels_show_known_values_go_stale_with_prometheus_and_recover() {
     });
 }
 
-/// A config with nothing but a comment of the user's and the backend.
+/// A config with nothing but a comment of the user's.
 const MINE: &str = "# my war room: keep this line\n";
 
-#[test]
-fn detected_panels_are_written_then_drawn_with_data() {
+/// A Prometheus with `checkout`'s traffic labelled by `job` and `status`, a backend with a
+/// `checkout` incident, and a config file holding [`MINE`].
+fn labelled_by_job() -> (Prometheus, TestServer, std::path::PathBuf) {
     let end = chrono::Utc::now().timestamp().div_euclid(60) * 60;
     let mut history = History::default();
     history.checkout_by_job(end, 2);
@@ -91,6 +92,12 @@ fn detected_panels_are_written_then_drawn_with_data() {
     declare(&server, "Checkout slow", Some("checkout"));
     let config_file = server.dir().join("config.toml");
     std::fs::write(&config_file, MINE).unwrap();
+    (prometheus, server, config_file)
+}
+
+#[test]
+fn detected_panels_are_written_then_drawn_with_data() {
+    let (prometheus, server, config_file) = labelled_by_job();
     let config_arg = config_file.display().to_string();
 
     let detect = std::process::Command::new(env!("CARGO_BIN_EXE_warroom"))
@@ -113,18 +120,8 @@ fn detected_panels_are_written_then_drawn_with_data() {
 
 #[test]
 fn a_first_run_detects_panels_when_the_defaults_draw_nothing() {
-    let end = chrono::Utc::now().timestamp().div_euclid(60) * 60;
-    let mut history = History::default();
     // `job` and `status`: the default panels ask for `service` and `code`, and draw nothing.
-    history.checkout_by_job(end, 2);
-    let prometheus = Prometheus::start(PrometheusSetup {
-        history: Some(&history.openmetrics()),
-        ..PrometheusSetup::default()
-    });
-    let server = TestServer::open();
-    declare(&server, "Checkout slow", Some("checkout"));
-    let config_file = server.dir().join("config.toml");
-    std::fs::write(&config_file, MINE).unwrap();
+    let (prometheus, server, config_file) = labelled_by_job();
     let config_arg = config_file.display().to_string();
 
     let desk = open_client(
