@@ -1,18 +1,14 @@
 //! Who is calling: bearer tokens from a TOML file, or open mode on loopback.
 
 use super::error::ApiError;
-use crate::domain::AccessRole;
+use crate::domain::{ACTOR_HEADER, AccessRole, MAX_NAME_CHARS};
 use axum::http::{HeaderMap, header};
 use serde::Deserialize;
 use std::fmt;
 use std::path::Path;
 
-/// The header an open-mode client names its person with.
-pub const ACTOR_HEADER: &str = "x-warroom-actor";
 /// The actor of an open-mode request that names nobody.
 pub const DEFAULT_ACTOR: &str = "anonymous";
-/// Longest person name, in characters: the contract's limit, and the domain's for names.
-const MAX_PERSON_CHARS: usize = 64;
 
 /// The person behind a request and what they may do.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -169,9 +165,9 @@ fn check_person(name: &str) -> Result<(), String> {
     if name.is_empty() {
         return Err("the person's name is empty".into());
     }
-    if name.chars().count() > MAX_PERSON_CHARS {
+    if name.chars().count() > MAX_NAME_CHARS {
         return Err(format!(
-            "the person's name is longer than {MAX_PERSON_CHARS} characters"
+            "the person's name is longer than {MAX_NAME_CHARS} characters"
         ));
     }
     if name.chars().any(char::is_control) {
