@@ -6,6 +6,7 @@
 //! lets tests drive the whole client with plain values.
 
 pub mod command_line;
+mod commands;
 pub mod form;
 pub mod incidents;
 mod keys;
@@ -324,7 +325,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
     model.metrics.follow_service(service.as_deref());
     let columns = crate::tui::layout::chart_columns(model);
     effects.extend(model.metrics.due(model.now, columns));
-    keys::offer_impact_start(model);
+    commands::offer_impact_start(model);
     effects
 }
 
@@ -489,7 +490,9 @@ fn on_sent(model: &mut Model, key: String, result: Result<Sent, ClientError>) ->
             pending
                 .then
                 .into_iter()
-                .flat_map(|command| keys::send_command(model, incident.clone(), command, vec![]))
+                .flat_map(|command| {
+                    commands::send_command(model, incident.clone(), command, vec![])
+                })
                 .collect()
         }
         Err(error) if error.is_transient() => match model.outbox.failed(&key, error.reason()) {
