@@ -11,9 +11,9 @@ use chrono::Utc;
 use std::time::Instant;
 use support::history::History;
 use support::promstack::{Prometheus, PrometheusSetup};
+use warroom::config::ServerConfig;
 use warroom::panels::detect::detect;
-use warroom::prometheus::client::PrometheusClient;
-use warroom::prometheus::config::ServerConfig;
+use warroom::prometheus::PrometheusClient;
 
 const NAMES: usize = 10_000;
 const RUNS: usize = 3;

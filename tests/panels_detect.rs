@@ -7,9 +7,10 @@ use chrono::Utc;
 use std::process::Command;
 use support::history::{CHECKOUT_BUCKETS, CHECKOUT_PAY, CHECKOUT_SEARCH, History};
 use support::promstack::{Prometheus, PrometheusSetup};
+use warroom::config::ServerConfig;
 use warroom::panels::detect::{DetectError, MAX_API_CALLS, detect};
-use warroom::prometheus::client::PrometheusClient;
-use warroom::prometheus::config::{ServerConfig, validate_panels};
+use warroom::panels::validate_panels;
+use warroom::prometheus::PrometheusClient;
 
 const SERVICE: &str = "checkout";
 

@@ -2,10 +2,10 @@
 //! config file.
 
 use super::GlobalArgs;
+use crate::config::ServerConfig;
 use crate::config::{self, Config};
 use crate::panels::detect::{self, Detection, toml::write_into};
-use crate::prometheus::client::PrometheusClient;
-use crate::prometheus::config::ServerConfig;
+use crate::prometheus::PrometheusClient;
 use std::path::{Path, PathBuf};
 
 /// A failed run: the exit code (2 for usage and configuration, 1 for the rest) and why.

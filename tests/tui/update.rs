@@ -807,21 +807,20 @@ fn the_wall_redraws_once_a_minute_except_near_the_update_deadline() {
 fn switching_incidents_never_puts_two_requests_per_panel_in_flight() {
     let mut model = model();
     let later = now() + chrono::Duration::minutes(5);
-    let refreshes =
-        |effects: &[Effect]| -> Vec<(usize, u64, warroom::prometheus::step::RangeWindow)> {
-            effects
-                .iter()
-                .filter_map(|e| match e {
-                    Effect::RefreshPanel {
-                        index,
-                        generation,
-                        window,
-                        ..
-                    } => Some((*index, *generation, *window)),
-                    _ => None,
-                })
-                .collect()
-        };
+    let refreshes = |effects: &[Effect]| -> Vec<(usize, u64, warroom::prometheus::RangeWindow)> {
+        effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::RefreshPanel {
+                    index,
+                    generation,
+                    window,
+                    ..
+                } => Some((*index, *generation, *window)),
+                _ => None,
+            })
+            .collect()
+    };
     let out = refreshes(&update(&mut model, Msg::Tick(later)));
     assert_eq!(out.len(), 3, "every panel is due");
     // ] shows INC-2, another service: its panels must wait for the requests still out.
@@ -930,19 +929,16 @@ fn an_empty_feed_answer_after_an_outage_is_drawn() {
 
 /// The default panels with a Prometheus and no `[[panels]]` of the user's.
 fn first_run() -> Model {
-    use warroom::config::MetricsSettings;
-    use warroom::prometheus::config::{AlertSeverity, ImpactConfig, default_panels};
-    let settings = MetricsSettings {
-        panels: warroom::prometheus::config::validate_panels(&default_panels()).unwrap(),
-        detect_if_empty: true,
-        alert_severity: AlertSeverity::default(),
-        impact: ImpactConfig::default().validate().unwrap(),
-    };
+    use warroom::config::Config;
+    use warroom::panels::MetricsSettings;
+    let settings =
+        MetricsSettings::from_config(&Config::default(), &SeverityScale::default()).unwrap();
+    assert!(settings.detect_if_empty, "no [[panels]] configured");
     let options = warroom::tui::app::Options {
         wall: false,
         demo: false,
         keymap: warroom::tui::keymap::KeyMap::default(),
-        metrics: warroom::tui::app::metrics::Metrics::new(settings, true, false),
+        metrics: warroom::tui::app::panel_state::Metrics::new(settings, true, false),
     };
     let mut model = Model::new(options, now());
     model.size = (120, 40);
@@ -953,7 +949,7 @@ fn first_run() -> Model {
 fn answer_panels(
     model: &mut Model,
     effects: Vec<Effect>,
-    series: &[warroom::prometheus::series::Series],
+    series: &[warroom::prometheus::Series],
 ) -> Vec<Effect> {
     let mut others = Vec::new();
     for effect in effects {
@@ -983,7 +979,7 @@ fn default_panels_that_draw_nothing_make_way_for_detected_ones_once() {
     use warroom::panels::detect::conventions::CONVENTIONS;
     use warroom::panels::detect::propose::{self, Binding};
     use warroom::panels::detect::{Detection, Proposal};
-    use warroom::tui::app::metrics::SAVE_COMMAND;
+    use warroom::tui::app::panel_state::SAVE_COMMAND;
 
     let mut model = first_run();
     let refreshes = update(&mut model, Msg::Tick(now()));
@@ -1057,7 +1053,7 @@ fn default_panels_that_draw_nothing_make_way_for_detected_ones_once() {
 fn default_panels_with_data_are_kept() {
     let mut model = first_run();
     let refreshes = update(&mut model, Msg::Tick(now()));
-    let series = warroom::prometheus::series::Series {
+    let series = warroom::prometheus::Series {
         labels: Default::default(),
         points: vec![(now().timestamp() as f64, 0.5)],
     };

@@ -10,9 +10,10 @@ pub mod conventions;
 pub mod propose;
 pub mod toml;
 
-use crate::prometheus::client::{Error, PrometheusClient};
-use crate::prometheus::config::{PanelConfig, validate_panels};
-use crate::prometheus::step::RangeWindow;
+use crate::config::PanelConfig;
+use crate::panels::validate_panels;
+use crate::prometheus::RangeWindow;
+use crate::prometheus::{Error, PrometheusClient};
 use conventions::{CONVENTIONS, Convention};
 use propose::Binding;
 use std::time::Duration;

@@ -2,7 +2,7 @@
 //! Pure: the calls that gather the labels and values are in the parent module.
 
 use super::conventions::Convention;
-use crate::prometheus::config::PanelConfig;
+use crate::config::PanelConfig;
 
 /// The article's lines for the 5xx ratio: 1% warns, 5% is critical.
 pub const RATIO_WARN: f64 = 0.01;
@@ -122,7 +122,7 @@ pub fn panels(
 mod tests {
     use super::*;
     use crate::panels::detect::conventions::CONVENTIONS;
-    use crate::prometheus::config::validate_panels;
+    use crate::panels::validate_panels;
 
     fn labels(names: &[&str]) -> Vec<String> {
         names.iter().map(|s| s.to_string()).collect()

@@ -2,7 +2,7 @@
 //! file with every comment and key they had kept as it was.
 
 use super::{Detection, Proposal};
-use crate::prometheus::config::PanelConfig;
+use crate::config::PanelConfig;
 use toml_edit::{ArrayOfTables, DocumentMut, Item, Table, value};
 
 /// Why the panels cannot be written into a config file.

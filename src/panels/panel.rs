@@ -1,168 +1,11 @@
-//! The config tables this module reads: `[prometheus]`, `[alertmanager]`, `[[panels]]`,
-//! `[alert_severity]` and `[impact]`.
-//!
-//! Each table has a raw serde struct (what the file says, strings kept as written) and a
-//! `validate` that turns it into checked, typed values. Durations, units and legends stay
-//! strings until `validate` so that an error can name the panel and the field (`panel 2
-//! ("Error ratio"): range: ...`); serde alone could only point at a line. The application's
-//! config file includes these structs; nothing here reads a file.
+//! A panel checked from its `[[panels]]` entry: the PromQL with the incident's service
+//! filled in, the unit, the warn and crit lines, the legend, the range and the refresh.
+//! Errors name the panel (1-based, as a person counts `[[panels]]` entries) and the field.
 
-use super::series::Legend;
+use super::legend::Legend;
 use super::unit::Unit;
-use crate::domain::{Severity, SeverityScale};
-use crate::duration::parse_duration;
-use serde::Deserialize;
-use std::collections::BTreeMap;
-use std::path::PathBuf;
+use crate::config::{PanelConfig, ValueError, duration_value};
 use std::time::Duration;
-
-/// A config value that cannot be used, with the table, panel and field it came from.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct ConfigError(pub String);
-
-/// `[prometheus]` or `[alertmanager]`: where the server is and how to authenticate.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ServerConfig {
-    /// Base URL, e.g. `https://prometheus.internal:9090` (a path prefix is kept).
-    pub url: String,
-    /// Whole-request timeout; a panel waits at most this long before it goes stale.
-    #[serde(default = "default_timeout")]
-    pub timeout: String,
-    pub basic_auth: Option<BasicAuth>,
-    /// Sent as `Authorization: Bearer <token>`; exclusive with `basic_auth`.
-    pub bearer_token: Option<Secret>,
-    /// Extra headers on every request, e.g. `X-Scope-OrgID` for a multi-tenant proxy.
-    #[serde(default)]
-    pub headers: BTreeMap<String, String>,
-    /// A PEM file of CA certificates trusted in addition to the system's roots.
-    pub ca_file: Option<PathBuf>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct BasicAuth {
-    pub user: String,
-    pub password: Secret,
-}
-
-/// A password or token: read from the config like a string, never printed by `Debug`, so
-/// a logged config or client does not leak it.
-#[derive(Clone, PartialEq, Eq, Deserialize)]
-#[serde(transparent)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(secret: impl Into<String>) -> Self {
-        Secret(secret.into())
-    }
-
-    /// The secret itself, for the one place that sends it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("<hidden>")
-    }
-}
-
-fn default_timeout() -> String {
-    "10s".into()
-}
-
-impl ServerConfig {
-    /// A config for `url` with the defaults: 10 s timeout, no auth, no extra headers.
-    pub fn new(url: impl Into<String>) -> Self {
-        ServerConfig {
-            url: url.into(),
-            timeout: default_timeout(),
-            basic_auth: None,
-            bearer_token: None,
-            headers: BTreeMap::new(),
-            ca_file: None,
-        }
-    }
-}
-
-/// One `[[panels]]` entry as written.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PanelConfig {
-    pub title: String,
-    /// PromQL; `$service` is replaced by the incident's service (see [`Panel::expr`]).
-    pub expr: String,
-    /// One of [`Unit::NAMES`]; `count` when absent.
-    #[serde(default = "default_unit")]
-    pub unit: String,
-    pub warn: Option<f64>,
-    pub crit: Option<f64>,
-    /// `{{label}}` template for a series' name, e.g. `{{endpoint}} {{code}}`.
-    pub legend: Option<String>,
-    /// How much history the chart shows.
-    #[serde(default = "default_range")]
-    pub range: String,
-    /// How often to refresh; by default the step, but no less than 15 s.
-    pub refresh: Option<String>,
-    /// The incident's main panel: impact start and resolve evidence are read from it.
-    #[serde(default)]
-    pub main: bool,
-}
-
-fn default_unit() -> String {
-    "count".into()
-}
-
-fn default_range() -> String {
-    "1h".into()
-}
-
-/// The panels shown when the config has none: the golden signals of an HTTP service.
-pub fn default_panels() -> Vec<PanelConfig> {
-    let panel = |title: &str, expr: &str, unit: &str, legend: &str| PanelConfig {
-        title: title.into(),
-        expr: expr.into(),
-        unit: unit.into(),
-        warn: None,
-        crit: None,
-        legend: Some(legend.into()),
-        range: default_range(),
-        refresh: None,
-        main: false,
-    };
-    vec![
-        PanelConfig {
-            warn: Some(0.01),
-            crit: Some(0.05),
-            main: true,
-            ..panel(
-                "5xx error ratio",
-                r#"sum by (endpoint) (rate(http_requests_total{service="$service",code=~"5.."}[1m])) / sum by (endpoint) (rate(http_requests_total{service="$service"}[1m]))"#,
-                "ratio",
-                "{{endpoint}}",
-            )
-        },
-        panel(
-            "Request rate",
-            r#"sum by (endpoint) (rate(http_requests_total{service="$service"}[1m]))"#,
-            "req_per_sec",
-            "{{endpoint}}",
-        ),
-        PanelConfig {
-            warn: Some(0.5),
-            crit: Some(1.0),
-            ..panel(
-                "p99 latency",
-                r#"histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{service="$service"}[5m])))"#,
-                "seconds",
-                "p99",
-            )
-        },
-    ]
-}
 
 /// A checked panel, ready to query and draw.
 #[derive(Debug, Clone, PartialEq)]
@@ -263,7 +106,7 @@ impl Thresholds {
 
 /// Checks every panel and marks the main one. Errors name the panel (1-based, as a person
 /// counts `[[panels]]` entries) and the field.
-pub fn validate_panels(configs: &[PanelConfig]) -> Result<Vec<Panel>, ConfigError> {
+pub fn validate_panels(configs: &[PanelConfig]) -> Result<Vec<Panel>, ValueError> {
     let mut panels = configs
         .iter()
         .enumerate()
@@ -287,7 +130,7 @@ pub fn validate_panels(configs: &[PanelConfig]) -> Result<Vec<Panel>, ConfigErro
     Ok(panels)
 }
 
-fn validate_panel(number: usize, config: &PanelConfig) -> Result<Panel, ConfigError> {
+fn validate_panel(number: usize, config: &PanelConfig) -> Result<Panel, ValueError> {
     let fail = |field: &str, message: String| panel_error(number, config, field, &message);
     if config.title.trim().is_empty() {
         return Err(fail("title", "must not be empty".into()));
@@ -322,11 +165,11 @@ fn validate_panel(number: usize, config: &PanelConfig) -> Result<Panel, ConfigEr
         Some(template) => Legend::parse(template).map_err(|e| fail("legend", e))?,
         None => Legend::default(),
     };
-    let range = duration_field(&config.range).map_err(|e| fail("range", e))?;
+    let range = duration_value(&config.range).map_err(|e| fail("range", e))?;
     let refresh = config
         .refresh
         .as_deref()
-        .map(duration_field)
+        .map(duration_value)
         .transpose()
         .map_err(|e| fail("refresh", e))?;
     Ok(Panel {
@@ -344,154 +187,22 @@ fn validate_panel(number: usize, config: &PanelConfig) -> Result<Panel, ConfigEr
     })
 }
 
-fn panel_error(number: usize, config: &PanelConfig, field: &str, message: &str) -> ConfigError {
-    ConfigError(format!(
+fn panel_error(number: usize, config: &PanelConfig, field: &str, message: &str) -> ValueError {
+    ValueError(format!(
         "panel {number} ({:?}): {field}: {message}",
         config.title
     ))
 }
 
-/// Parses a config duration or says how to write one.
-pub(super) fn duration_field(text: &str) -> Result<Duration, String> {
-    parse_duration(text).ok_or_else(|| format!("{text:?} is not a duration (use 30m, 1h, 6h)"))
-}
-
-/// `[alert_severity]`: which severity an incident declared from an alert gets.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AlertSeverity {
-    /// The alert label to read.
-    #[serde(default = "default_severity_label")]
-    pub label: String,
-    /// Label value -> severity name, matched without regard to case.
-    #[serde(default = "default_severity_map")]
-    pub map: BTreeMap<String, String>,
-    /// For an alert without the label or with an unmapped value.
-    #[serde(default = "default_severity")]
-    pub default: String,
-}
-
-fn default_severity_label() -> String {
-    "severity".into()
-}
-
-fn default_severity_map() -> BTreeMap<String, String> {
-    [("critical", "P0"), ("warning", "P1")]
-        .into_iter()
-        .map(|(k, v)| (k.into(), v.into()))
-        .collect()
-}
-
-fn default_severity() -> String {
-    "P2".into()
-}
-
-impl Default for AlertSeverity {
-    fn default() -> Self {
-        AlertSeverity {
-            label: default_severity_label(),
-            map: default_severity_map(),
-            default: default_severity(),
-        }
-    }
-}
-
-impl AlertSeverity {
-    /// The severity for an alert with these labels.
-    pub fn severity_for(&self, labels: &BTreeMap<String, String>) -> Severity {
-        let mapped = labels.get(&self.label).and_then(|value| {
-            self.map
-                .iter()
-                .find(|(from, _)| from.eq_ignore_ascii_case(value))
-                .map(|(_, to)| to)
-        });
-        Severity::new(mapped.unwrap_or(&self.default).clone())
-    }
-
-    /// Every severity named here must exist on the backend's scale.
-    pub fn validate(&self, scale: &SeverityScale) -> Result<(), ConfigError> {
-        let targets = self
-            .map
-            .iter()
-            .map(|(from, to)| (format!("map.{from}"), to))
-            .chain([("default".to_string(), &self.default)]);
-        for (field, name) in targets {
-            if let Err(why) = scale.parse(name) {
-                return Err(ConfigError(format!("alert_severity: {field}: {why}")));
-            }
-        }
-        Ok(())
-    }
-}
-
-/// `[impact]`: the windows used to propose the impact start and to confirm a resolve.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ImpactConfig {
-    /// How far back from now to look for the start of the breach.
-    #[serde(default = "default_lookback")]
-    pub lookback: String,
-    /// How long the main panel must have stayed under its threshold before resolving.
-    #[serde(default = "default_resolve_quiet")]
-    pub resolve_quiet: String,
-}
-
-fn default_lookback() -> String {
-    "6h".into()
-}
-
-fn default_resolve_quiet() -> String {
-    "10m".into()
-}
-
-impl Default for ImpactConfig {
-    fn default() -> Self {
-        ImpactConfig {
-            lookback: default_lookback(),
-            resolve_quiet: default_resolve_quiet(),
-        }
-    }
-}
-
-/// The checked `[impact]` windows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ImpactWindows {
-    pub lookback: Duration,
-    pub resolve_quiet: Duration,
-}
-
-impl ImpactConfig {
-    pub fn validate(&self) -> Result<ImpactWindows, ConfigError> {
-        let field = |name: &str, text: &str| {
-            duration_field(text).map_err(|e| ConfigError(format!("impact: {name}: {e}")))
-        };
-        Ok(ImpactWindows {
-            lookback: field("lookback", &self.lookback)?,
-            resolve_quiet: field("resolve_quiet", &self.resolve_quiet)?,
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Config;
+    use crate::domain::SeverityScale;
+    use crate::panels::ImpactWindows;
 
-    /// What the application's config file holds of this module, for parsing examples.
-    #[derive(Deserialize)]
-    #[serde(deny_unknown_fields)]
-    struct File {
-        prometheus: Option<ServerConfig>,
-        alertmanager: Option<ServerConfig>,
-        #[serde(default = "default_panels")]
-        panels: Vec<PanelConfig>,
-        #[serde(default)]
-        alert_severity: AlertSeverity,
-        #[serde(default)]
-        impact: ImpactConfig,
-    }
-
-    fn panels(toml_text: &str) -> Result<Vec<Panel>, ConfigError> {
-        let file: File = toml::from_str(toml_text).expect("valid TOML");
+    fn panels(toml_text: &str) -> Result<Vec<Panel>, ValueError> {
+        let file: Config = toml::from_str(toml_text).expect("valid TOML");
         validate_panels(&file.panels)
     }
 
@@ -519,7 +230,7 @@ mod tests {
             .nth(1)
             .and_then(|rest| rest.split("```").next())
             .expect("docs/panels.md has a TOML example");
-        let file: File = toml::from_str(example).unwrap();
+        let file: Config = toml::from_str(example).unwrap();
         let panels = validate_panels(&file.panels).unwrap();
         assert_eq!(panels.len(), 1);
         assert_eq!(file.prometheus.unwrap().headers["X-Scope-OrgID"], "team-a");
@@ -529,7 +240,9 @@ mod tests {
             Ok(())
         );
         assert_eq!(
-            file.impact.validate().unwrap().resolve_quiet,
+            ImpactWindows::from_config(&file.impact)
+                .unwrap()
+                .resolve_quiet,
             Duration::from_secs(600)
         );
     }
@@ -612,7 +325,7 @@ mod tests {
     #[test]
     fn unknown_keys_are_refused_by_serde() {
         let text = "[[panels]]\ntitle = \"A\"\nexpr = \"up\"\nthreshold = 1\n";
-        assert!(toml::from_str::<File>(text).is_err());
+        assert!(toml::from_str::<Config>(text).is_err());
     }
 
     #[test]
@@ -693,45 +406,5 @@ mod tests {
         };
         assert_eq!(crit_only.breach(), Some(2.0));
         assert_eq!(Thresholds::default().breach(), None);
-    }
-
-    #[test]
-    fn alert_severity_maps_labels_and_checks_the_scale() {
-        let file: File = toml::from_str("").unwrap();
-        let map = file.alert_severity;
-        let labels = |value: &str| BTreeMap::from([("severity".to_string(), value.to_string())]);
-        assert_eq!(map.severity_for(&labels("critical")), Severity::new("P0"));
-        assert_eq!(map.severity_for(&labels("Warning")), Severity::new("P1"));
-        assert_eq!(map.severity_for(&labels("info")), Severity::new("P2"));
-        assert_eq!(map.severity_for(&BTreeMap::new()), Severity::new("P2"));
-        assert_eq!(map.validate(&SeverityScale::default()), Ok(()));
-
-        let file: File =
-            toml::from_str("[alert_severity]\nlabel = \"sev\"\nmap = { page = \"SEV1\" }\n")
-                .unwrap();
-        assert_eq!(
-            file.alert_severity.validate(&SeverityScale::default()),
-            Err(ConfigError(
-                "alert_severity: map.page: unknown severity 'SEV1' (expected one of: P0, P1, P2)"
-                    .into()
-            ))
-        );
-    }
-
-    #[test]
-    fn impact_windows_default_and_name_their_field() {
-        let file: File = toml::from_str("").unwrap();
-        assert_eq!(
-            file.impact.validate(),
-            Ok(ImpactWindows {
-                lookback: Duration::from_secs(6 * 3600),
-                resolve_quiet: Duration::from_secs(600),
-            })
-        );
-        let file: File = toml::from_str("[impact]\nresolve_quiet = \"ten\"\n").unwrap();
-        assert_eq!(
-            file.impact.validate().unwrap_err().to_string(),
-            r#"impact: resolve_quiet: "ten" is not a duration (use 30m, 1h, 6h)"#
-        );
     }
 }

@@ -1,11 +1,9 @@
 //! Where the panels and the alerts pane get their data: a trait, so the TUI does not care
 //! whether it is a real Prometheus and Alertmanager or the demo's synthetic stream.
 
+use crate::domain::Alert;
 use crate::panels::detect::{self, DetectError, Detection};
-use crate::prometheus::alert::Alert;
-use crate::prometheus::client::{AlertmanagerClient, Error, PrometheusClient};
-use crate::prometheus::series::Series;
-use crate::prometheus::step::RangeWindow;
+use crate::prometheus::{AlertmanagerClient, Error, PrometheusClient, RangeWindow, Series};
 use std::future::Future;
 use std::pin::Pin;
 
