@@ -70,9 +70,13 @@ pub fn feed(model: &mut Model, msg: Msg) -> Vec<Effect> {
                     window,
                     ..
                 },
-                Some(incident),
+                incident,
             ) => {
-                let result = Ok(synthetic_series(index, &window, &incident));
+                // Before an incident is on screen the panels ask for every series; the
+                // synthetic source only draws an incident's.
+                let result = Ok(incident
+                    .map(|incident| synthetic_series(index, &window, &incident))
+                    .unwrap_or_default());
                 let msg = Msg::PanelData {
                     index,
                     generation,
