@@ -12,6 +12,7 @@ pub mod domain;
 pub mod duration;
 pub mod logging;
 pub mod prometheus;
+pub mod report;
 pub mod sanitize;
 pub mod server;
 pub mod store;

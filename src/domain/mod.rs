@@ -13,6 +13,8 @@ mod event;
 mod incident;
 mod lifecycle;
 mod metrics;
+mod recurrence;
+mod review;
 mod roles;
 mod severity;
 
@@ -27,6 +29,14 @@ pub use event::{Event, EventKind, IncidentId, NoteKind};
 pub use incident::Incident;
 pub use lifecycle::Status;
 pub use metrics::ResponseTimes;
+pub use recurrence::{
+    EarlierIncident, MAX_RECURRENCE_LINKS, RECURRENCE_LOOKBACK_DAYS, RecurrenceMatch,
+    earlier_incidents, follows,
+};
+pub use review::{
+    CorrectiveAction, CorrectiveKind, CorrectiveState, MAX_REVIEW_ITEMS, MAX_TICKET_CHARS,
+    MAX_WHYS, Review, ReviewEdit, WHY_LEVELS,
+};
 pub use roles::{Engineer, Role, Roster};
 pub use severity::{Severity, SeverityLevel, SeverityScale};
 

@@ -4,6 +4,7 @@
 mod alertmanager;
 mod events;
 mod incidents;
+mod learn;
 mod meta;
 
 use super::engine::Reply;
@@ -40,7 +41,12 @@ impl Api {
             .post("/v1/incidents/{id}/commands", incidents::command)
             .get("/v1/incidents/{id}/events", events::incident_feed)
             .get("/v1/events", events::global_feed)
-            .post("/v1/alertmanager", alertmanager::receive);
+            .post("/v1/alertmanager", alertmanager::receive)
+            .get("/v1/report", learn::report_json)
+            .get(
+                "/v1/incidents/{id}/postmortem.md",
+                learn::postmortem_markdown,
+            );
         Api {
             router: api
                 .router
