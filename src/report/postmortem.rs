@@ -228,17 +228,17 @@ fn roles(out: &mut String, incident: &Incident, events: &[&Event]) {
     let changes: Vec<Vec<String>> = events
         .iter()
         .filter_map(|event| {
-            let brief = match &event.kind {
-                EventKind::CommandTransferred { brief, .. } => inline(brief),
-                EventKind::RoleAssigned { .. } | EventKind::RoleRelieved { .. } => String::new(),
+            let (change, brief) = match &event.kind {
+                EventKind::CommandTransferred { from, to, brief } => (
+                    format!("command {} → {}", inline(from), inline(to)),
+                    inline(brief),
+                ),
+                EventKind::RoleAssigned { .. } | EventKind::RoleRelieved { .. } => {
+                    (inline(&event.kind.describe()), String::new())
+                }
                 _ => return None,
             };
-            Some(vec![
-                clock(event.at),
-                inline(&event.actor),
-                inline(&event.kind.describe()),
-                brief,
-            ])
+            Some(vec![clock(event.at), inline(&event.actor), change, brief])
         })
         .collect();
     if !changes.is_empty() {
