@@ -1,0 +1,223 @@
+//! `warroom postmortem`, `warroom report` and `warroom followups`: what the log teaches, for
+//! people (text) and scripts (`--json`).
+
+use super::render::short_duration;
+use super::{FollowupsArgs, ReportArgs};
+use crate::client::{Client, ClientError};
+use crate::domain::{CorrectiveAction, CorrectiveState, IncidentId, Timestamp};
+use crate::report::{Figures, Report};
+use crate::sanitize::sanitize;
+use serde::Serialize;
+use std::fmt::Write;
+use std::path::Path;
+
+/// The postmortem Markdown: written to `out` (then a line on stdout says where), or returned
+/// to be printed.
+pub async fn postmortem(
+    client: &Client,
+    id: &str,
+    out: Option<&Path>,
+) -> Result<String, ClientError> {
+    let id: IncidentId = id.parse().map_err(ClientError::Config)?;
+    let markdown = client.postmortem(&id).await?;
+    match out {
+        None => Ok(markdown),
+        Some(path) => {
+            std::fs::write(path, &markdown).map_err(|error| {
+                ClientError::Config(format!("cannot write {}: {error}", path.display()))
+            })?;
+            Ok(format!(
+                "wrote the postmortem of {id} to {}\n",
+                path.display()
+            ))
+        }
+    }
+}
+
+pub async fn report(client: &Client, args: &ReportArgs) -> Result<String, ClientError> {
+    for (name, value) in [
+        ("--since", Some(&args.since)),
+        ("--recurrence", args.recurrence.as_ref()),
+    ] {
+        let readable = value.is_none_or(|v| {
+            crate::duration::parse_duration(v).is_some()
+                || (name == "--since" && chrono::DateTime::parse_from_rfc3339(v.trim()).is_ok())
+        });
+        if !readable {
+            return Err(ClientError::Config(format!(
+                "{name} '{}' is not an age such as 90d{}",
+                value.map_or("", |v| v.as_str()),
+                if name == "--since" {
+                    " or an RFC 3339 time"
+                } else {
+                    ""
+                }
+            )));
+        }
+    }
+    let mut query = vec![("since", args.since.clone())];
+    query.extend(args.service.clone().map(|s| ("service", s)));
+    query.extend(args.severity.clone().map(|s| ("severity", s)));
+    query.extend(args.recurrence.clone().map(|s| ("recurrence", s)));
+    let report: Report = client.report(&query).await?;
+    if args.output.json {
+        return Ok(json(&report));
+    }
+    Ok(report_text(&report))
+}
+
+fn report_text(report: &Report) -> String {
+    let clock = |at: Timestamp| at.format("%Y-%m-%d %H:%M UTC").to_string();
+    let mut out = format!(
+        "{} → {}: {} incidents ({} cancelled, left out)\n\n",
+        clock(report.since),
+        clock(report.until),
+        report.incidents,
+        report.cancelled
+    );
+    let _ = writeln!(
+        out,
+        "{:<20} {:<5} {:>8} {:>8} {:>8} {:>6} {:>9}",
+        "GROUP", "", "MEAN", "MEDIAN", "P90", "COUNT", "LEFT OUT"
+    );
+    let mut group = |name: &str, figures: &Figures| {
+        let rows = [
+            ("MTTD", &figures.mttd),
+            ("MTTA", &figures.mtta),
+            ("MTTM", &figures.mttm),
+            ("MTTR", &figures.mttr),
+        ];
+        for (index, (label, stat)) in rows.into_iter().enumerate() {
+            let shown_name = if index == 0 { name } else { "" };
+            let _ = writeln!(
+                out,
+                "{:<20} {label:<5} {:>8} {:>8} {:>8} {:>6} {:>9}",
+                sanitize(shown_name),
+                seconds(stat.mean_s),
+                seconds(stat.median_s),
+                seconds(stat.p90_s),
+                stat.count,
+                stat.left_out
+            );
+        }
+    };
+    group("overall", &report.overall);
+    for (severity, figures) in &report.by_severity {
+        group(severity, figures);
+    }
+    for (service, figures) in &report.by_service {
+        group(&format!("service {service}"), figures);
+    }
+    let percent = |share: Option<f64>| share.map_or("—".into(), |s| format!("{:.1}%", s * 100.0));
+    let _ = writeln!(
+        out,
+        "\nrecurrence rate:    {} (an earlier incident of the same service or alert within {} days)",
+        percent(report.recurrence_rate),
+        report.recurrence_window_days
+    );
+    let _ = writeln!(
+        out,
+        "update discipline:  {} of internal updates on time",
+        percent(report.update_discipline)
+    );
+    let _ = writeln!(
+        out,
+        "corrective actions: {} open, {} overdue",
+        report.corrective_actions.open, report.corrective_actions.overdue
+    );
+    out
+}
+
+/// A figure for people: "7m", "1h05m", or "—" when nothing stands behind it.
+fn seconds(value: Option<f64>) -> String {
+    value.map_or("—".into(), |s| {
+        short_duration(chrono::Duration::seconds(s.round() as i64))
+    })
+}
+
+/// One corrective action with its incident, as `followups --json` prints it.
+#[derive(Serialize)]
+struct Followup<'a> {
+    incident: &'a IncidentId,
+    incident_title: &'a str,
+    #[serde(flatten)]
+    action: &'a CorrectiveAction,
+    overdue: bool,
+}
+
+pub async fn followups(
+    client: &Client,
+    args: &FollowupsArgs,
+    now: Timestamp,
+) -> Result<String, ClientError> {
+    let incidents = client.list().await?;
+    let owner = args.owner.as_deref().map(str::trim);
+    let mut rows: Vec<Followup<'_>> = incidents
+        .iter()
+        .flat_map(|incident| {
+            incident
+                .corrective_actions
+                .iter()
+                .map(move |action| Followup {
+                    incident: &incident.id,
+                    incident_title: &incident.title,
+                    action,
+                    overdue: action.is_overdue(now),
+                })
+        })
+        .filter(|f| !args.open || f.action.state == CorrectiveState::Open)
+        .filter(|f| !args.overdue || f.overdue)
+        .filter(|f| owner.is_none_or(|o| f.action.owner.eq_ignore_ascii_case(o)))
+        .collect();
+    rows.sort_by_key(|f| (f.action.due_at, f.incident.number(), f.action.id));
+    if args.output.json {
+        return Ok(json(&rows));
+    }
+    if rows.is_empty() {
+        return Ok("no corrective actions\n".into());
+    }
+    let mut out = format!(
+        "{:<8} {:<4} {:<10} {:<7} {:<10} {:<12} {}\n",
+        "INCIDENT", "#", "KIND", "STATE", "DUE", "OWNER", "ACTION"
+    );
+    for f in &rows {
+        let mut line = format!(
+            "{:<8} {:<4} {:<10} {:<7} {:<10} {:<12} {}",
+            f.incident,
+            format!("C{}", f.action.id),
+            f.action.kind,
+            f.action.state,
+            f.action.due_at.format("%Y-%m-%d"),
+            sanitize(&f.action.owner),
+            sanitize(&f.action.text)
+        );
+        if f.overdue {
+            line.push_str("  OVERDUE");
+        }
+        if let Some(ticket) = &f.action.ticket {
+            let _ = write!(line, "  {}", sanitize(ticket));
+        }
+        let _ = writeln!(out, "{line}");
+    }
+    Ok(out)
+}
+
+fn json<T: Serialize>(value: &T) -> String {
+    let mut text = serde_json::to_string_pretty(value).expect("report types serialise");
+    text.push('\n');
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::Stat;
+
+    #[test]
+    fn a_figure_without_incidents_shows_a_dash_not_zero() {
+        assert_eq!(seconds(None), "—");
+        assert_eq!(seconds(Some(419.6)), "7m");
+        let empty = Stat::default();
+        assert_eq!(seconds(empty.mean_s), "—");
+    }
+}
