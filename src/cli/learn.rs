@@ -1,11 +1,10 @@
 //! `warroom postmortem`, `warroom report` and `warroom followups`: what the log teaches, for
 //! people (text) and scripts (`--json`).
 
-use super::render::short_duration;
 use super::{FollowupsArgs, ReportArgs};
 use crate::client::{Client, ClientError};
 use crate::domain::{CorrectiveAction, CorrectiveState, IncidentId, Timestamp};
-use crate::report::{Figures, Report};
+use crate::report::Report;
 use crate::sanitize::sanitize;
 use serde::Serialize;
 use std::fmt::Write;
@@ -67,72 +66,9 @@ pub async fn report(client: &Client, args: &ReportArgs) -> Result<String, Client
 }
 
 fn report_text(report: &Report) -> String {
-    let clock = |at: Timestamp| at.format("%Y-%m-%d %H:%M UTC").to_string();
-    let mut out = format!(
-        "{} → {}: {} incidents ({} cancelled, left out)\n\n",
-        clock(report.since),
-        clock(report.until),
-        report.incidents,
-        report.cancelled
-    );
-    let _ = writeln!(
-        out,
-        "{:<20} {:<5} {:>8} {:>8} {:>8} {:>6} {:>9}",
-        "GROUP", "", "MEAN", "MEDIAN", "P90", "COUNT", "LEFT OUT"
-    );
-    let mut group = |name: &str, figures: &Figures| {
-        let rows = [
-            ("MTTD", &figures.mttd),
-            ("MTTA", &figures.mtta),
-            ("MTTM", &figures.mttm),
-            ("MTTR", &figures.mttr),
-        ];
-        for (index, (label, stat)) in rows.into_iter().enumerate() {
-            let shown_name = if index == 0 { name } else { "" };
-            let _ = writeln!(
-                out,
-                "{:<20} {label:<5} {:>8} {:>8} {:>8} {:>6} {:>9}",
-                sanitize(shown_name),
-                seconds(stat.mean_s),
-                seconds(stat.median_s),
-                seconds(stat.p90_s),
-                stat.count,
-                stat.left_out
-            );
-        }
-    };
-    group("overall", &report.overall);
-    for (severity, figures) in &report.by_severity {
-        group(severity, figures);
-    }
-    for (service, figures) in &report.by_service {
-        group(&format!("service {service}"), figures);
-    }
-    let percent = |share: Option<f64>| share.map_or("—".into(), |s| format!("{:.1}%", s * 100.0));
-    let _ = writeln!(
-        out,
-        "\nrecurrence rate:    {} (an earlier incident of the same service or alert within {} days)",
-        percent(report.recurrence_rate),
-        report.recurrence_window_days
-    );
-    let _ = writeln!(
-        out,
-        "update discipline:  {} of internal updates on time",
-        percent(report.update_discipline)
-    );
-    let _ = writeln!(
-        out,
-        "corrective actions: {} open, {} overdue",
-        report.corrective_actions.open, report.corrective_actions.overdue
-    );
-    out
-}
-
-/// A figure for people: "7m", "1h05m", or "—" when nothing stands behind it.
-fn seconds(value: Option<f64>) -> String {
-    value.map_or("—".into(), |s| {
-        short_duration(chrono::Duration::seconds(s.round() as i64))
-    })
+    let mut text = crate::report::report_lines(report).join("\n");
+    text.push('\n');
+    text
 }
 
 /// One corrective action with its incident, as `followups --json` prints it.
@@ -206,18 +142,4 @@ fn json<T: Serialize>(value: &T) -> String {
     let mut text = serde_json::to_string_pretty(value).expect("report types serialise");
     text.push('\n');
     text
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::report::Stat;
-
-    #[test]
-    fn a_figure_without_incidents_shows_a_dash_not_zero() {
-        assert_eq!(seconds(None), "—");
-        assert_eq!(seconds(Some(419.6)), "7m");
-        let empty = Stat::default();
-        assert_eq!(seconds(empty.mean_s), "—");
-    }
 }

@@ -313,7 +313,19 @@ impl EventKind {
             EventKind::RecurrenceLinked { earlier } => {
                 let named: Vec<String> = earlier
                     .iter()
-                    .map(|e| format!("{} (same {})", e.incident, e.matched_on.as_str()))
+                    .map(|e| {
+                        let open = match e.open_corrective_actions {
+                            0 => String::new(),
+                            1 => ", 1 corrective action open".into(),
+                            n => format!(", {n} corrective actions open"),
+                        };
+                        format!(
+                            "{} (same {}, declared {}{open})",
+                            e.incident,
+                            e.matched_on.as_str(),
+                            e.declared_at.format("%Y-%m-%d")
+                        )
+                    })
                     .collect();
                 format!("this happened before: {}", named.join(", "))
             }

@@ -4,7 +4,7 @@
 //! [`RECURRENCE_LOOKBACK_DAYS`]); reports count recurrences over their own window. Both use
 //! [`follows`], so "the same incident again" means one thing everywhere.
 
-use super::{Incident, IncidentId, Status, Timestamp};
+use super::{CorrectiveState, Incident, IncidentId, Status, Timestamp};
 use serde::{Deserialize, Serialize};
 
 /// How far back a new incident looks for earlier ones when it is declared.
@@ -20,6 +20,9 @@ pub struct EarlierIncident {
     pub declared_at: Timestamp,
     /// What they share: `service` or `alert`.
     pub matched_on: RecurrenceMatch,
+    /// Its corrective actions still open when the new incident was declared.
+    #[serde(default)]
+    pub open_corrective_actions: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -76,6 +79,11 @@ pub fn earlier_incidents<'a>(
                 title: earlier.title.clone(),
                 declared_at: earlier.declared_at,
                 matched_on,
+                open_corrective_actions: earlier
+                    .corrective_actions
+                    .iter()
+                    .filter(|action| action.state == CorrectiveState::Open)
+                    .count(),
             })
         })
         .collect();

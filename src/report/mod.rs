@@ -4,9 +4,11 @@
 mod figures;
 mod markdown;
 mod postmortem;
+mod table;
 
 pub use figures::{
     CorrectiveCounts, Figures, IncidentLog, RECURRENCE_WINDOW_DAYS, Report, ReportQuery, Stat,
     report,
 };
 pub use postmortem::postmortem;
+pub use table::report_lines;

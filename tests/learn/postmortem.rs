@@ -36,6 +36,7 @@ fn scripted() -> Log {
                 title: "Checkout 5xx after a deploy".into(),
                 declared_at: minutes(-9 * 24 * 60),
                 matched_on: RecurrenceMatch::Service,
+                open_corrective_actions: 2,
             }],
         }],
     );
