@@ -5,6 +5,7 @@
 mod support;
 
 mod panels;
+mod recurrence;
 
 use serde_json::{Value, json};
 use std::path::Path;
