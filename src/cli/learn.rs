@@ -17,7 +17,9 @@ pub async fn postmortem(
     id: &str,
     out: Option<&Path>,
 ) -> Result<String, ClientError> {
-    let id: IncidentId = id.parse().map_err(ClientError::Config)?;
+    let id: IncidentId = id
+        .parse()
+        .map_err(|e: crate::domain::InvalidIncidentId| ClientError::Config(e.to_string()))?;
     let markdown = client.postmortem(&id).await?;
     match out {
         None => Ok(markdown),
@@ -34,25 +36,12 @@ pub async fn postmortem(
 }
 
 pub async fn report(client: &Client, args: &ReportArgs) -> Result<String, ClientError> {
-    for (name, value) in [
-        ("--since", Some(&args.since)),
-        ("--recurrence", args.recurrence.as_ref()),
-    ] {
-        let readable = value.is_none_or(|v| {
-            crate::duration::parse_duration(v).is_some()
-                || (name == "--since" && chrono::DateTime::parse_from_rfc3339(v.trim()).is_ok())
-        });
-        if !readable {
-            return Err(ClientError::Config(format!(
-                "{name} '{}' is not an age such as 90d{}",
-                value.map_or("", |v| v.as_str()),
-                if name == "--since" {
-                    " or an RFC 3339 time"
-                } else {
-                    ""
-                }
-            )));
-        }
+    // Parse at the edge: a typo is a usage error here, not a round trip to the backend.
+    crate::duration::parse_when(&args.since, chrono::Utc::now())
+        .map_err(|e| ClientError::Config(format!("--since: {e}")))?;
+    if let Some(window) = &args.recurrence {
+        crate::duration::parse_duration(window)
+            .map_err(|e| ClientError::Config(format!("--recurrence: {e}")))?;
     }
     let mut query = vec![("since", args.since.clone())];
     query.extend(args.service.clone().map(|s| ("service", s)));

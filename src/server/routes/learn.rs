@@ -54,10 +54,8 @@ pub async fn report_json(
 ) -> Result<Response, ApiError> {
     let until = chrono::Utc::now();
     let since_text = params.since.as_deref().unwrap_or(DEFAULT_SINCE);
-    let since = match chrono::DateTime::parse_from_rfc3339(since_text.trim()) {
-        Ok(at) => at.with_timezone(&chrono::Utc),
-        Err(_) => until - days_or_age("since", since_text)?,
-    };
+    let since = crate::duration::parse_when(since_text, until)
+        .map_err(|e| ApiError::BadRequest(format!("since: {e}")))?;
     if since > until {
         return Err(ApiError::BadRequest(format!(
             "since {since_text} is in the future"
@@ -66,7 +64,7 @@ pub async fn report_json(
     let recurrence_days = match params.recurrence.as_deref() {
         None => RECURRENCE_WINDOW_DAYS,
         Some(text) => {
-            let window = days_or_age("recurrence", text)?;
+            let window = recurrence_span("recurrence", text)?;
             if window.num_seconds() % 86_400 != 0 {
                 return Err(ApiError::BadRequest(format!(
                     "recurrence {text} is not a whole number of days (use 30d)"
@@ -95,13 +93,10 @@ pub async fn report_json(
     json_response(StatusCode::OK, body)
 }
 
-/// An age such as `90d` or `12h`, as a span back from now.
-fn days_or_age(name: &str, text: &str) -> Result<chrono::Duration, ApiError> {
+/// The recurrence window: a span such as `30d`.
+fn recurrence_span(name: &str, text: &str) -> Result<chrono::Duration, ApiError> {
     crate::duration::parse_duration(text)
-        .and_then(|age| chrono::Duration::from_std(age).ok())
-        .ok_or_else(|| {
-            ApiError::BadRequest(format!(
-                "{name} '{text}' is neither an age such as 90d nor an RFC 3339 time"
-            ))
-        })
+        .ok()
+        .and_then(|span| chrono::Duration::from_std(span).ok())
+        .ok_or_else(|| ApiError::BadRequest(format!("{name} '{text}' is not a span such as 30d")))
 }

@@ -1,7 +1,6 @@
 //! The v1 routes. The table is built once, and the OpenAPI test reads the same table, so the
 //! document cannot silently miss a route.
 
-mod alertmanager;
 mod events;
 mod incidents;
 mod learn;
@@ -41,7 +40,10 @@ impl Api {
             .post("/v1/incidents/{id}/commands", incidents::command)
             .get("/v1/incidents/{id}/events", events::incident_feed)
             .get("/v1/events", events::global_feed)
-            .post("/v1/alertmanager", alertmanager::receive)
+            .post(
+                "/v1/alertmanager",
+                crate::server::alertmanager::route::receive,
+            )
             .get("/v1/report", learn::report_json)
             .get(
                 "/v1/incidents/{id}/postmortem.md",
@@ -89,7 +91,7 @@ fn json_response(
 }
 
 /// The writer's answer (first time or replayed) as the HTTP response.
-fn reply_response(reply: Reply) -> Result<Response, ApiError> {
+pub(crate) fn reply_response(reply: Reply) -> Result<Response, ApiError> {
     let stored = reply.response;
     let status = StatusCode::from_u16(stored.status).map_err(|_| {
         ApiError::Internal(format!("a stored response has status {}", stored.status))
