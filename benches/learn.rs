@@ -44,7 +44,7 @@ fn incident_log(number: u64, count: u64, seq: &mut u64) -> Vec<Event> {
             severity: Severity::new(["P0", "P1", "P2"][(number % 3) as usize]),
             service: Some(services[(number % 5) as usize].into()),
             summary: Some("generated for the benchmark".into()),
-            impact_started_at: (number % 4 != 0).then(|| declared - Duration::minutes(7)),
+            impact_started_at: (!number.is_multiple_of(4)).then(|| declared - Duration::minutes(7)),
             detected_at: declared,
         },
     );
@@ -73,7 +73,7 @@ fn incident_log(number: u64, count: u64, seq: &mut u64) -> Vec<Event> {
     );
     let middle = count.saturating_sub(10);
     for n in 0..middle {
-        let kind = if n % 10 == 0 {
+        let kind = if n.is_multiple_of(10) {
             NoteKind::Update
         } else {
             NoteKind::Note

@@ -309,11 +309,11 @@ fn update_discipline(
                     }
                 }
             }
-            EventKind::StatusChanged { to, .. } if !to.is_open() => {
-                // The incident stops being open: a deadline that passed unanswered was missed.
-                if deadline.is_some_and(|deadline| deadline < event.at) {
-                    due += 1;
-                }
+            // The incident stops being open: a deadline that passed unanswered was missed.
+            EventKind::StatusChanged { to, .. }
+                if !to.is_open() && deadline.is_some_and(|deadline| deadline < event.at) =>
+            {
+                due += 1;
             }
             _ => {}
         }

@@ -175,7 +175,7 @@ impl Executor {
                 Effect::RefreshAlerts => Msg::Alerts(metrics.alerts().await),
                 Effect::FetchFollowups => Msg::Followups(client.list().await),
                 Effect::FetchReport { since } => {
-                    Msg::Report(client.report(&[("since", since)]).await)
+                    Msg::Report(client.report(&[("since", since)]).await.map(Box::new))
                 }
             };
             // The loop has ended when the receiver is gone; the result no longer matters.

@@ -62,7 +62,7 @@ pub enum Msg {
     Alerts(Result<Vec<Alert>, MetricsError>),
     /// Every incident, for the follow-ups screen.
     Followups(Result<Vec<Incident>, ClientError>),
-    Report(Result<crate::report::Report, ClientError>),
+    Report(Result<Box<crate::report::Report>, ClientError>),
     /// SIGTERM or SIGHUP: leave cleanly.
     Terminate,
 }
@@ -450,7 +450,7 @@ fn handle(model: &mut Model, msg: Msg) -> Vec<Effect> {
             match &mut model.overlay {
                 Overlay::Report(view) => {
                     view.report = match result {
-                        Ok(report) => Loaded::Ready(Box::new(report)),
+                        Ok(report) => Loaded::Ready(report),
                         Err(error) => Loaded::Failed(error.reason()),
                     }
                 }

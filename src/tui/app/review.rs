@@ -232,7 +232,7 @@ fn edit_command(review: &Review, editing: &Editing) -> Option<Command> {
     let text = editing.input.value().trim().to_string();
     let row = editing.row;
     if row.section == Section::RootCause {
-        return (text != review.root_cause).then(|| Command::SetReview {
+        return (text != review.root_cause).then_some(Command::SetReview {
             whys: None,
             root_cause: Some(text),
             contributing_factors: None,
