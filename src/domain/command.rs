@@ -1,8 +1,8 @@
 //! Commands and the rules that turn them into events.
 
 use super::{
-    AccessRole, ActionState, AlertRef, EventKind, Incident, MAX_SNAPSHOT_VALUES, NoteKind, Role,
-    Severity, SeverityScale, SnapshotReason, SnapshotValue, Status, Timestamp,
+    AccessRole, ActionState, AlertRef, EventKind, Incident, MAX_SNAPSHOT_VALUES, NoteKind,
+    PublicUpdate, Role, Severity, SeverityScale, SnapshotReason, SnapshotValue, Status, Timestamp,
 };
 use serde::{Deserialize, Serialize};
 
@@ -81,6 +81,9 @@ pub enum Command {
         reason: SnapshotReason,
         values: Vec<SnapshotValue>,
     },
+    /// A status-page update; only the commander or the Communications Lead may send it
+    /// (see [`super::check_publisher`]).
+    PublicUpdate(PublicUpdate),
 }
 
 impl Command {
@@ -94,7 +97,10 @@ impl Command {
             | Command::DropAction { .. }
             | Command::AttachAlert { .. }
             | Command::ResolveAlert { .. }
-            | Command::RecordSnapshot { .. } => AccessRole::Responder,
+            | Command::RecordSnapshot { .. }
+            // A Communications Lead may hold a responder's token; the role on the incident
+            // is what the server checks.
+            | Command::PublicUpdate(_) => AccessRole::Responder,
             Command::Transition { .. }
             | Command::SetSeverity { .. }
             | Command::AssignRole { .. }
@@ -134,7 +140,7 @@ pub struct Rejection {
 }
 
 impl Rejection {
-    fn new(code: &str, message: impl Into<String>) -> Self {
+    pub(super) fn new(code: &str, message: impl Into<String>) -> Self {
         Rejection {
             code: code.into(),
             message: message.into(),
@@ -342,6 +348,10 @@ pub fn decide(
                 .collect::<Result<_, _>>()?;
             EventKind::MetricSnapshot { reason, values }
         }
+        Command::PublicUpdate(update) => {
+            refuse_if_closed("its public updates")?;
+            EventKind::PublicUpdate(super::public_update::checked(update, now)?)
+        }
     };
     Ok(vec![event])
 }
@@ -527,7 +537,7 @@ fn known_severity(severity: &Severity, scale: &SeverityScale) -> Result<Severity
         .map_err(|reason| Rejection::new("unknown_severity", reason))
 }
 
-fn required_text(field: &str, text: &str, max_chars: usize) -> Result<String, Rejection> {
+pub(super) fn required_text(field: &str, text: &str, max_chars: usize) -> Result<String, Rejection> {
     let trimmed = text.trim();
     if trimmed.is_empty() {
         return Err(Rejection::new(
@@ -544,7 +554,7 @@ fn required_text(field: &str, text: &str, max_chars: usize) -> Result<String, Re
     Ok(trimmed.to_string())
 }
 
-fn optional_text(
+pub(super) fn optional_text(
     field: &str,
     text: Option<&str>,
     max_chars: usize,

@@ -1,7 +1,8 @@
 //! Events: the wire and storage format of everything that happened.
 
 use super::{
-    AlertRef, IncidentId, Role, Severity, SnapshotReason, SnapshotValue, Status, Timestamp,
+    AlertRef, IncidentId, PublicUpdate, Role, Severity, SnapshotReason, SnapshotValue, Status,
+    Timestamp,
 };
 use serde::{Deserialize, Serialize};
 use std::str::FromStr;
@@ -136,6 +137,8 @@ pub enum EventKind {
         reason: SnapshotReason,
         values: Vec<SnapshotValue>,
     },
+    /// A status-page update, published to customers.
+    PublicUpdate(PublicUpdate),
 }
 
 impl EventKind {
@@ -156,6 +159,7 @@ impl EventKind {
             EventKind::ImpactStartSet { .. } => "impact",
             EventKind::AlertAttached { .. } | EventKind::AlertResolved { .. } => "alert",
             EventKind::MetricSnapshot { .. } => "metrics",
+            EventKind::PublicUpdate(_) => "public",
         }
     }
 
@@ -213,6 +217,9 @@ impl EventKind {
                     })
                     .collect();
                 format!("{what}: {}", shown.join("; "))
+            }
+            EventKind::PublicUpdate(update) => {
+                format!("public {}: {}", update.state, update.message)
             }
         }
     }

@@ -1,8 +1,8 @@
 //! The folded state of one incident.
 
 use super::{
-    ActionItem, ActionState, AttachedAlert, Event, EventKind, IncidentId, NoteKind, Roster,
-    Severity, SeverityScale, Status, Timestamp,
+    ActionItem, ActionState, AttachedAlert, Event, EventKind, IncidentId, NoteKind, PublicPost,
+    Roster, Severity, SeverityScale, Status, Timestamp,
 };
 use serde::{Deserialize, Serialize};
 
@@ -35,6 +35,9 @@ pub struct Incident {
     /// The Alertmanager group that opened or joined this incident, if any.
     #[serde(default)]
     pub alert_group: Option<String>,
+    /// The status-page updates published so far, oldest first.
+    #[serde(default)]
+    pub public_updates: Vec<PublicPost>,
 }
 
 impl Incident {
@@ -62,6 +65,7 @@ impl Incident {
             actions: Vec::new(),
             alerts: Vec::new(),
             alert_group: None,
+            public_updates: Vec::new(),
         }
     }
 
@@ -165,6 +169,11 @@ impl Incident {
                 }
             }
             EventKind::MetricSnapshot { .. } => {}
+            EventKind::PublicUpdate(update) => self.public_updates.push(PublicPost {
+                seq: event.seq,
+                at,
+                update: update.clone(),
+            }),
         }
     }
 

@@ -13,6 +13,7 @@ mod event;
 mod incident;
 mod incident_id;
 mod lifecycle;
+mod public_update;
 mod response_times;
 mod roles;
 mod severity;
@@ -31,6 +32,9 @@ pub use event::{Event, EventKind, NoteKind};
 pub use incident::Incident;
 pub use incident_id::{IncidentId, InvalidIncidentId};
 pub use lifecycle::Status;
+pub use public_update::{
+    ComponentStatus, MAX_COMPONENTS, PublicPost, PublicState, PublicUpdate, check_publisher,
+};
 pub use response_times::ResponseTimes;
 pub use roles::{Engineer, Role, Roster};
 pub use severity::{Severity, SeverityLevel, SeverityScale};

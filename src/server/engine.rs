@@ -10,7 +10,7 @@ use super::error::ApiError;
 use super::timeline::Timeline;
 use crate::domain::{
     Command, Event, EventKind, Incident, IncidentId, NewIncident, Rejection, SeverityScale,
-    Timestamp, decide, declare,
+    Timestamp, check_publisher, decide, declare,
 };
 use crate::server::alertmanager::Notification;
 use crate::store::{Commit, IdempotencyKey, Store, StoredResponse};
@@ -365,6 +365,13 @@ impl<'a> Draft<'a> {
                 "{} is at version {}, not {expected}: reload it and try again",
                 incident.id, incident.version
             )));
+        }
+        // Who may speak to the public depends on the incident's roster, which the domain's
+        // `decide` does not see the actor against; the rule itself lives in the domain.
+        if matches!(command, Command::PublicUpdate(_))
+            && let Err(rejection) = check_publisher(incident, actor)
+        {
+            return Err(ApiError::Forbidden(rejection.message));
         }
         let kinds = match decide(incident, command, now, self.scale) {
             Ok(kinds) => kinds,

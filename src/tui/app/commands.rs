@@ -208,5 +208,6 @@ pub(super) fn describe_command(command: &Command) -> String {
         Command::AttachAlert { alert, .. } => format!("attach {}", alert.name),
         Command::ResolveAlert { .. } => "alert resolved".into(),
         Command::RecordSnapshot { .. } => "metric snapshot".into(),
+        Command::PublicUpdate(update) => format!("public update ({})", update.state),
     }
 }
