@@ -17,10 +17,11 @@
 //! client     → domain, config, secret
 //! prometheus → domain, config, secret
 //! panels     → prometheus, domain, config, duration
-//! server     → store, domain, config, duration, sanitize, secret
+//! report     → domain
+//! server     → store, report, domain, config, duration, sanitize, secret
 //! tui        → client, panels, prometheus, domain, config, duration, sanitize, secret
-//! cli        → tui, client, panels, prometheus, server, store, domain, config, duration, sanitize, secret, logging
-//! demo       → tui, client, panels, prometheus, server, store, domain, config, duration, sanitize, secret, logging
+//! cli        → tui, client, panels, prometheus, server, store, report, domain, config, duration, sanitize, secret, logging
+//! demo       → tui, client, panels, prometheus, server, store, report, domain, config, duration, sanitize, secret, logging
 //! config     → domain, duration, secret
 //! duration   →
 //! sanitize   →
@@ -37,6 +38,7 @@ pub mod duration;
 pub mod logging;
 pub mod panels;
 pub mod prometheus;
+pub mod report;
 pub mod sanitize;
 pub mod secret;
 pub mod server;

@@ -56,7 +56,7 @@ async fn main() -> ExitCode {
                 Err(error) => fail(1, error),
             }
         }
-        Some(CliCommand::Serve(args)) => serve(args, &config, settings.scale).await,
+        Some(CliCommand::Serve(args)) => serve(args, &config, settings).await,
         Some(CliCommand::Demo) => {
             let you = backend_config(&cli.global, &config).actor;
             match warroom::demo::run(settings.tui, &you).await {
@@ -99,11 +99,7 @@ fn metrics_setup(
     })
 }
 
-async fn serve(
-    args: ServeArgs,
-    config: &Config,
-    scale: warroom::domain::SeverityScale,
-) -> ExitCode {
+async fn serve(args: ServeArgs, config: &Config, settings: Settings) -> ExitCode {
     let db = args
         .db
         .or_else(|| config.server.db.clone())
@@ -119,8 +115,12 @@ async fn serve(
         listen: args.listen.unwrap_or(config.server.listen),
         db,
         tokens: args.tokens.or_else(|| config.server.tokens.clone()),
-        scale,
+        scale: settings.scale,
         alert_severity: config.alert_severity.clone(),
+        communicate: warroom::server::Communicate {
+            status_listen: args.status_listen,
+            ..settings.communicate
+        },
     };
     match warroom::server::serve(options).await {
         Ok(()) => ExitCode::SUCCESS,

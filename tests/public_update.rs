@@ -27,7 +27,13 @@ fn declared() -> (Incident, Vec<Event>) {
     (incident, events)
 }
 
-fn push(incident: &mut Incident, events: &mut Vec<Event>, actor: &str, at: Timestamp, kind: EventKind) {
+fn push(
+    incident: &mut Incident,
+    events: &mut Vec<Event>,
+    actor: &str,
+    at: Timestamp,
+    kind: EventKind,
+) {
     let event = Event {
         seq: events.len() as u64 + 1,
         incident: incident.id.clone(),
@@ -63,7 +69,10 @@ fn the_wire_form_is_the_documented_one() {
         serde_json::from_str::<serde_json::Value>(text).unwrap()
     );
     let kind = EventKind::PublicUpdate(update.clone());
-    assert_eq!(serde_json::to_value(&kind).unwrap()["type"], "public_update");
+    assert_eq!(
+        serde_json::to_value(&kind).unwrap()["type"],
+        "public_update"
+    );
     for bad in [
         r#"{"type":"public_update","state":"fixed","message":"m"}"#,
         r#"{"type":"public_update","state":"identified","message":"m","components":{"api":"down"}}"#,
@@ -78,7 +87,11 @@ fn only_the_commander_or_the_communications_lead_may_publish() {
     let (mut incident, mut events) = declared();
     let refused = check_publisher(&incident, "alice").unwrap_err();
     assert_eq!(refused.code, "not_publisher");
-    assert!(refused.message.contains("alice is neither"), "{}", refused.message);
+    assert!(
+        refused.message.contains("alice is neither"),
+        "{}",
+        refused.message
+    );
     let scale = SeverityScale::default();
     for (role, person) in [(Role::Commander, "carol"), (Role::Comms, "dana")] {
         let command = Command::AssignRole {
@@ -103,7 +116,10 @@ fn an_update_is_checked_trimmed_and_kept_in_order() {
     let scale = SeverityScale::default();
     let at = t0() + Duration::minutes(5);
     let past = Command::PublicUpdate(update(PublicState::Investigating, Some(-1)));
-    assert_eq!(decide(&incident, past, at, &scale).unwrap_err().code, "invalid_time");
+    assert_eq!(
+        decide(&incident, past, at, &scale).unwrap_err().code,
+        "invalid_time"
+    );
     let mut empty = update(PublicState::Investigating, None);
     empty.message = "  ".into();
     let refused = decide(&incident, Command::PublicUpdate(empty), at, &scale).unwrap_err();
@@ -115,8 +131,14 @@ fn an_update_is_checked_trimmed_and_kept_in_order() {
         push(&mut incident, &mut events, "carol", at, kind);
     }
     let last = incident.last_public_update().unwrap();
-    assert_eq!(last.update.message, "Elevated error rates on the payment API.");
-    assert_eq!(incident.public_update_due_at(), Some(t0() + Duration::minutes(30)));
+    assert_eq!(
+        last.update.message,
+        "Elevated error rates on the payment API."
+    );
+    assert_eq!(
+        incident.public_update_due_at(),
+        Some(t0() + Duration::minutes(30))
+    );
     assert!(incident.publicly_unresolved());
     assert_eq!(incident.public_title(), "Payment API errors");
 
@@ -136,10 +158,20 @@ fn an_update_is_checked_trimmed_and_kept_in_order() {
 fn the_worst_component_status_is_the_max() {
     use ComponentStatus::*;
     assert_eq!(
-        [DegradedPerformance, MajorOutage, PartialOutage].into_iter().max(),
+        [DegradedPerformance, MajorOutage, PartialOutage]
+            .into_iter()
+            .max(),
         Some(MajorOutage)
     );
     assert!(UnderMaintenance < DegradedPerformance);
-    assert_eq!("partial_outage".parse::<ComponentStatus>(), Ok(PartialOutage));
-    assert!("down".parse::<ComponentStatus>().unwrap_err().contains("major_outage"));
+    assert_eq!(
+        "partial_outage".parse::<ComponentStatus>(),
+        Ok(PartialOutage)
+    );
+    assert!(
+        "down"
+            .parse::<ComponentStatus>()
+            .unwrap_err()
+            .contains("major_outage")
+    );
 }

@@ -8,16 +8,20 @@
 
 mod backend;
 mod impact;
+mod notify;
 mod panels;
 mod server;
 mod sources;
+mod status;
 mod tui;
 
 pub use backend::BackendSection;
 pub use impact::ImpactConfig;
+pub use notify::{NotifyDelivery, NotifyTarget};
 pub use panels::{PanelConfig, default_panels};
 pub use server::ServerSection;
 pub use sources::{BasicAuth, ServerConfig};
+pub use status::StatusSection;
 pub use tui::{Keys, TuiSection};
 
 use crate::domain::AlertSeverity;
@@ -45,6 +49,11 @@ pub struct Config {
     pub panels: Vec<PanelConfig>,
     pub alert_severity: AlertSeverity,
     pub impact: ImpactConfig,
+    /// What the public status page shows.
+    pub status: StatusSection,
+    /// Where notifications go.
+    pub notify: Vec<NotifyTarget>,
+    pub notify_delivery: NotifyDelivery,
     /// Where the config was read from, to label the layers' errors; empty for the defaults.
     #[serde(skip)]
     pub source: String,
@@ -61,6 +70,9 @@ impl Default for Config {
             panels: default_panels(),
             alert_severity: AlertSeverity::default(),
             impact: ImpactConfig::default(),
+            status: StatusSection::default(),
+            notify: Vec::new(),
+            notify_delivery: NotifyDelivery::default(),
             source: String::new(),
         }
     }

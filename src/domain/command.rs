@@ -537,7 +537,11 @@ fn known_severity(severity: &Severity, scale: &SeverityScale) -> Result<Severity
         .map_err(|reason| Rejection::new("unknown_severity", reason))
 }
 
-pub(super) fn required_text(field: &str, text: &str, max_chars: usize) -> Result<String, Rejection> {
+pub(super) fn required_text(
+    field: &str,
+    text: &str,
+    max_chars: usize,
+) -> Result<String, Rejection> {
     let trimmed = text.trim();
     if trimmed.is_empty() {
         return Err(Rejection::new(

@@ -2,6 +2,7 @@
 //! them but uses only its own part, so unused items are expected here.
 #![allow(dead_code)]
 
+pub mod chromium;
 pub mod eventually;
 pub mod exporter;
 pub mod history;
