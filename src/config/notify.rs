@@ -9,6 +9,10 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NotifyTarget {
+    /// How logs and `warroom notify log` name it (the URL may be a secret, as Slack's are).
+    /// Defaults to the kind and the host, such as `webhook@127.0.0.1:9999`.
+    #[serde(default)]
+    pub name: Option<String>,
     /// `webhook` (signed JSON) or `slack` (incoming-webhook JSON; Mattermost and Rocket.Chat
     /// take the same).
     pub kind: String,

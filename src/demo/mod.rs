@@ -81,7 +81,7 @@ fn seed(db: &Path, you: &str) -> anyhow::Result<()> {
     let events = scenario::seeded_events(chrono::Utc::now(), you);
     store.commit(&Commit {
         events,
-        responses: vec![],
+        ..Commit::default()
     })?;
     Ok(())
 }

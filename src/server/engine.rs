@@ -13,6 +13,7 @@ use crate::domain::{
     Timestamp, check_publisher, decide, declare,
 };
 use crate::server::alertmanager::Notification;
+use crate::server::notify::Routes;
 use crate::store::{Commit, IdempotencyKey, Store, StoredResponse};
 use axum::http::StatusCode;
 use std::collections::HashMap;
@@ -118,6 +119,7 @@ impl Engine {
         head: watch::Sender<u64>,
         scale: SeverityScale,
         stats: Arc<Stats>,
+        routes: Routes,
     ) -> std::io::Result<(Engine, std::thread::JoinHandle<()>)> {
         let (queue, jobs) = mpsc::channel(QUEUE);
         let writer = Writer {
@@ -126,6 +128,7 @@ impl Engine {
             head,
             scale,
             stats,
+            routes,
         };
         let thread = std::thread::Builder::new()
             .name("warroom-writer".into())
@@ -152,6 +155,8 @@ struct Writer {
     head: watch::Sender<u64>,
     scale: SeverityScale,
     stats: Arc<Stats>,
+    /// Which events notify which targets.
+    routes: Routes,
 }
 
 impl Writer {
@@ -183,7 +188,7 @@ impl Writer {
             // batch is published below. Readers never panic while holding the lock, so a
             // poisoned lock can only come from here, where no step can panic: carry on.
             let log = self.log.read().unwrap_or_else(PoisonError::into_inner);
-            let mut draft = Draft::new(&log, &self.scale, &mut *self.store);
+            let mut draft = Draft::new(&log, &self.scale, &self.routes, &mut *self.store);
             let answers: Vec<_> = batch
                 .into_iter()
                 .map(|(request, reply)| (draft.apply(request), reply))
@@ -221,6 +226,7 @@ impl Writer {
 struct Draft<'a> {
     log: &'a Timeline,
     scale: &'a SeverityScale,
+    routes: &'a Routes,
     store: &'a mut dyn Store,
     touched: HashMap<u64, Incident>,
     next_seq: u64,
@@ -231,10 +237,16 @@ struct Draft<'a> {
 }
 
 impl<'a> Draft<'a> {
-    fn new(log: &'a Timeline, scale: &'a SeverityScale, store: &'a mut dyn Store) -> Self {
+    fn new(
+        log: &'a Timeline,
+        scale: &'a SeverityScale,
+        routes: &'a Routes,
+        store: &'a mut dyn Store,
+    ) -> Self {
         Draft {
             log,
             scale,
+            routes,
             store,
             touched: HashMap::new(),
             next_seq: log.head() + 1,
@@ -392,7 +404,8 @@ impl<'a> Draft<'a> {
         })
     }
 
-    /// Gives an event the next `seq`, folds it into the draft incident and queues it.
+    /// Gives an event the next `seq`, folds it into the draft incident and queues it with its
+    /// notifications.
     fn record(&mut self, incident: &mut Incident, actor: &str, now: Timestamp, kind: EventKind) {
         let event = Event {
             seq: self.next_seq,
@@ -403,6 +416,8 @@ impl<'a> Draft<'a> {
         };
         self.next_seq += 1;
         incident.apply(&event);
+        let deliveries = self.routes.deliveries(&event, incident, self.scale);
+        self.commit.deliveries.extend(deliveries);
         self.commit.events.push(event);
     }
 }
@@ -452,7 +467,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut store = SqliteStore::open(&dir.path().join("log.db")).unwrap();
         let (timeline, scale) = (Timeline::default(), SeverityScale::default());
-        let mut draft = Draft::new(&timeline, &scale, &mut store);
+        let routes = Routes::default();
+        let mut draft = Draft::new(&timeline, &scale, &routes, &mut store);
 
         let declared = draft
             .apply(Request {

@@ -10,6 +10,7 @@ mod engine;
 mod error;
 mod extract;
 mod longpoll;
+mod notify;
 mod openapi;
 mod routes;
 mod state;
@@ -57,11 +58,17 @@ pub struct Communicate {
     /// A second address serving only the public status routes; may be non-loopback without
     /// tokens, since it serves nothing but public content.
     pub status_listen: Option<SocketAddr>,
+    /// Where notifications go, and how hard the backend tries.
+    pub notify: notify::NotifySettings,
 }
 
 impl Communicate {
-    /// The backend's settings from the config's `[status]` table.
-    pub fn from_config(config: &crate::config::Config) -> Result<Communicate, String> {
+    /// The backend's settings from the config's `[status]`, `[[notify]]` and
+    /// `[notify_delivery]` tables.
+    pub fn from_config(
+        config: &crate::config::Config,
+        scale: &SeverityScale,
+    ) -> Result<Communicate, String> {
         let status = &config.status;
         let mut seen = std::collections::HashSet::new();
         for name in &status.components {
@@ -81,6 +88,7 @@ impl Communicate {
                 url: status.url.clone(),
             },
             status_listen: None,
+            notify: notify::NotifySettings::build(&config.notify, &config.notify_delivery, scale)?,
         })
     }
 }
@@ -187,12 +195,15 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningServer> {
     }
 
     let db = opts.db.clone();
-    let (store, events) = tokio::task::spawn_blocking(move || {
+    let (store, events, outbox) = tokio::task::spawn_blocking(move || {
         let mut store = SqliteStore::open(&db)?;
         let events = store.load()?;
-        anyhow::Ok((store, events))
+        // The delivery worker's own connection: it never waits on the writer's queue.
+        let outbox = SqliteStore::open(&db)?;
+        anyhow::Ok((store, events, outbox))
     })
     .await??;
+    let outbox: notify::worker::SharedOutbox = Arc::new(std::sync::Mutex::new(Box::new(outbox)));
     let timeline =
         Timeline::rebuild(events).map_err(|err| anyhow::anyhow!("{}: {err}", opts.db.display()))?;
     tracing::info!(
@@ -211,6 +222,7 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningServer> {
         head_tx,
         opts.scale.clone(),
         stats.clone(),
+        notify::Routes::new(&opts.communicate.notify),
     )
     .context("cannot start the writer thread")?;
     let (stop, stopping) = watch::channel(false);
@@ -223,7 +235,10 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningServer> {
         scale: opts.scale,
         alert_severity: opts.alert_severity,
         status_components: opts.communicate.page.components.clone(),
+        outbox: outbox.clone(),
     });
+    notify::worker::Worker::new(outbox, opts.communicate.notify.clone())?
+        .spawn(state.head.clone(), stopping.clone());
     let pages = status::StatusPages::new(&state.timeline, opts.communicate.page.clone());
     pages
         .clone()

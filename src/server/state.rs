@@ -25,6 +25,8 @@ pub struct Shared {
     /// The components the status page lists; a public update may name only these (any, when
     /// the list is empty).
     pub status_components: Vec<String>,
+    /// The notification outbox, for `GET /v1/notifications`.
+    pub outbox: super::notify::worker::SharedOutbox,
 }
 
 impl AppState {
