@@ -39,6 +39,19 @@ async fn main() -> ExitCode {
             }
         }
         Some(CliCommand::Config(command)) => config_command(command, cli.global.config),
+        Some(CliCommand::Notify(command)) => {
+            let client = match Client::new(&backend_config(&cli.global, &config)) {
+                Ok(client) => client,
+                Err(error) => return fail(2, error),
+            };
+            match warroom::cli::notify::run(command, &client).await {
+                Ok(output) => {
+                    print!("{output}");
+                    ExitCode::SUCCESS
+                }
+                Err(error) => fail(1, error.reason()),
+            }
+        }
         None => {
             let client = match Client::new(&backend_config(&cli.global, &config)) {
                 Ok(client) => client,

@@ -3,6 +3,7 @@
 
 mod backend;
 pub mod incident;
+pub mod notify;
 mod render;
 mod settings;
 
@@ -103,6 +104,21 @@ pub enum CliCommand {
     /// Write or locate the config file
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// What the backend's notifications did
+    #[command(subcommand)]
+    Notify(NotifyCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NotifyCommand {
+    /// The newest deliveries: target, incident, event, state, attempts, last error
+    Log {
+        /// Only deliveries that failed (dead, or being retried)
+        #[arg(long)]
+        failed: bool,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -27,7 +27,8 @@ impl Settings {
             MetricsSettings::from_config(config, &scale).map_err(|e| config.invalid(e))?;
         let tui =
             TuiSettings::build(&screen.options(), &config.tui).map_err(|e| config.invalid(e))?;
-        let communicate = Communicate::from_config(config, &scale).map_err(|e| config.invalid(e))?;
+        let communicate =
+            Communicate::from_config(config, &scale).map_err(|e| config.invalid(e))?;
         Ok(Settings {
             scale,
             metrics,

@@ -40,6 +40,8 @@ pub struct NotifyDelivery {
     pub give_up_after: String,
     /// How long one attempt may take ("5s").
     pub timeout: String,
+    /// The longest wait between two attempts; the waits double up to it ("5m").
+    pub max_retry_interval: String,
 }
 
 impl Default for NotifyDelivery {
@@ -47,6 +49,7 @@ impl Default for NotifyDelivery {
         NotifyDelivery {
             give_up_after: "24h".into(),
             timeout: "5s".into(),
+            max_retry_interval: "5m".into(),
         }
     }
 }

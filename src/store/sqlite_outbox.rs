@@ -1,9 +1,9 @@
 //! The outbox in SQLite: the `outbox` table, written by [`super::Store::commit`] with the
 //! events, and read and updated by the delivery worker on a connection of its own.
 
+use super::StoreError;
 use super::outbox::{Attempt, Delivery, DeliveryState, Outbox};
 use super::sqlite::{SqliteStore, fixed_time, parse_time};
-use super::StoreError;
 use crate::domain::Timestamp;
 use rusqlite::{Row, params};
 
@@ -45,7 +45,9 @@ impl Outbox for SqliteStore {
             )?,
         };
         if changed != 1 {
-            return Err(StoreError::Schema(format!("no delivery {id} in the outbox")));
+            return Err(StoreError::Schema(format!(
+                "no delivery {id} in the outbox"
+            )));
         }
         Ok(())
     }

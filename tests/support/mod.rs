@@ -8,6 +8,7 @@ pub mod exporter;
 pub mod history;
 pub mod http;
 pub mod promstack;
+pub mod receiver;
 pub mod server;
 pub mod tinyhttp;
 pub mod tmux;

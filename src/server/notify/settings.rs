@@ -85,6 +85,8 @@ pub struct NotifySettings {
     pub give_up_after: chrono::Duration,
     /// One attempt's limit.
     pub timeout: Duration,
+    /// The longest wait between two attempts.
+    pub max_retry: Duration,
 }
 
 impl Default for NotifySettings {
@@ -93,6 +95,7 @@ impl Default for NotifySettings {
             targets: Vec::new(),
             give_up_after: chrono::Duration::hours(24),
             timeout: Duration::from_secs(5),
+            max_retry: Duration::from_secs(300),
         }
     }
 }
@@ -109,6 +112,7 @@ impl NotifySettings {
         };
         let give_up = duration("give_up_after", &delivery.give_up_after)?;
         let timeout = duration("timeout", &delivery.timeout)?;
+        let max_retry = duration("max_retry_interval", &delivery.max_retry_interval)?;
         if timeout.is_zero() {
             return Err("[notify_delivery] timeout: must be above zero".into());
         }
@@ -119,9 +123,7 @@ impl NotifySettings {
                 "webhook" => Kind::Webhook,
                 "slack" => Kind::Slack,
                 other => {
-                    return Err(format!(
-                        "{at}: kind '{other}' is not webhook or slack"
-                    ));
+                    return Err(format!("{at}: kind '{other}' is not webhook or slack"));
                 }
             };
             let url = reqwest::Url::parse(&target.url)
@@ -144,7 +146,11 @@ impl NotifySettings {
             let min_severity = target
                 .min_severity
                 .as_deref()
-                .map(|s| scale.parse(s).map_err(|e| format!("{at}: min_severity: {e}")))
+                .map(|s| {
+                    scale
+                        .parse(s)
+                        .map_err(|e| format!("{at}: min_severity: {e}"))
+                })
                 .transpose()?;
             let name = match &target.name {
                 Some(name) if !name.trim().is_empty() => name.trim().to_string(),
@@ -175,6 +181,7 @@ impl NotifySettings {
             give_up_after: chrono::Duration::from_std(give_up)
                 .map_err(|_| "[notify_delivery] give_up_after: too long".to_string())?,
             timeout,
+            max_retry,
         })
     }
 

@@ -16,10 +16,9 @@ pub type SharedOutbox = Arc<Mutex<Box<dyn Outbox>>>;
 
 /// At most this many deliveries in flight at once.
 const BATCH: usize = 64;
-/// The first retry waits about this long; each further one twice as long...
+/// The first retry waits about this long; each further one twice as long, up to the
+/// configured `max_retry_interval`.
 const FIRST_RETRY: Duration = Duration::from_millis(500);
-/// ...up to this.
-const MAX_RETRY: Duration = Duration::from_secs(300);
 /// The longest the worker sleeps without a reason to wake.
 const IDLE: Duration = Duration::from_secs(5);
 
@@ -70,7 +69,9 @@ impl Worker {
     /// One pass: sends every due queue head at once and records the outcomes.
     async fn round(&self) -> Result<usize, StoreError> {
         let now = chrono::Utc::now();
-        let due = self.with_outbox(move |outbox| outbox.due(now, BATCH)).await?;
+        let due = self
+            .with_outbox(move |outbox| outbox.due(now, BATCH))
+            .await?;
         let count = due.len();
         let outcomes =
             futures_util::future::join_all(due.into_iter().map(|d| self.attempt(d))).await;
@@ -122,7 +123,7 @@ impl Worker {
         } else {
             Attempt::Retry {
                 error: failure,
-                next: now + backoff(delivery.attempts),
+                next: now + backoff(delivery.attempts, self.settings.max_retry),
             }
         };
         (delivery.id, outcome)
@@ -190,13 +191,13 @@ fn without_url(err: reqwest::Error) -> String {
     format!("{kind}: {}", err.without_url())
 }
 
-/// The wait before retry number `attempts + 1`: doubling from [`FIRST_RETRY`] up to
-/// [`MAX_RETRY`], times a random factor in [0.5, 1.5) so that many failed deliveries do not
-/// retry in lockstep.
-fn backoff(attempts: u32) -> chrono::Duration {
+/// The wait before retry number `attempts + 1`: doubling from [`FIRST_RETRY`] up to `max`,
+/// times a random factor in [0.5, 1.5) so that many failed deliveries do not retry in
+/// lockstep.
+fn backoff(attempts: u32, max: Duration) -> chrono::Duration {
     let base = FIRST_RETRY
         .saturating_mul(1u32 << attempts.min(20))
-        .min(MAX_RETRY);
+        .min(max);
     // A v4 UUID is 122 random bits from the OS: enough randomness for jitter without a
     // random-number crate.
     let random = (uuid::Uuid::new_v4().as_u128() % 1000) as f64 / 1000.0;
@@ -210,12 +211,16 @@ mod tests {
 
     #[test]
     fn backoff_doubles_with_jitter_and_is_capped() {
+        let max = Duration::from_secs(300);
         for attempts in 0..30 {
             let base = FIRST_RETRY
                 .saturating_mul(1u32 << attempts.min(20))
-                .min(MAX_RETRY);
-            let wait = backoff(attempts).to_std().unwrap();
-            assert!(wait >= base.mul_f64(0.5) && wait < base.mul_f64(1.5), "{attempts}: {wait:?}");
+                .min(max);
+            let wait = backoff(attempts, max).to_std().unwrap();
+            assert!(
+                wait >= base.mul_f64(0.5) && wait < base.mul_f64(1.5),
+                "{attempts}: {wait:?}"
+            );
         }
     }
 }
