@@ -175,3 +175,58 @@ fn the_worst_component_status_is_the_max() {
             .contains("major_outage")
     );
 }
+
+#[test]
+fn a_lapse_is_due_once_per_episode_and_a_new_vacancy_is_a_new_one() {
+    let (mut incident, mut events) = declared();
+    let scale = SeverityScale::default();
+    let rules = EscalationRules::default();
+    let at = |m: i64| t0() + Duration::minutes(m);
+    assert!(lapses_due(&incident, at(4), &rules, &scale).is_empty());
+    let due = lapses_due(&incident, at(6), &rules, &scale);
+    assert_eq!(
+        due,
+        [EventKind::Lapsed {
+            lapse: Lapse::CommanderVacant,
+            due: at(5)
+        }]
+    );
+    for kind in due {
+        push(&mut incident, &mut events, "warroom", at(6), kind);
+    }
+    assert!(lapses_due(&incident, at(7), &rules, &scale).is_empty());
+    let assign = Command::AssignRole {
+        role: Role::Commander,
+        person: "carol".into(),
+        focus: None,
+        brief: None,
+    };
+    for kind in decide(&incident, assign, at(8), &scale).unwrap() {
+        push(&mut incident, &mut events, "alice", at(8), kind);
+    }
+    assert!(lapses_due(&incident, at(20), &rules, &scale).is_empty());
+    let relieve = Command::RelieveRole {
+        role: Role::Commander,
+        person: None,
+    };
+    for kind in decide(&incident, relieve, at(21), &scale).unwrap() {
+        push(&mut incident, &mut events, "alice", at(21), kind);
+    }
+    // Vacant again from minute 21: a new episode, due at 26. The P1's internal update (every
+    // 30 minutes from the declaration) is overdue by minute 31 as well.
+    let kinds: Vec<_> = lapses_due(&incident, at(31), &rules, &scale)
+        .into_iter()
+        .map(|kind| match kind {
+            EventKind::Lapsed { lapse, due } => (lapse, due),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            (Lapse::CommanderVacant, at(26)),
+            (Lapse::InternalUpdateOverdue, at(30))
+        ]
+    );
+    assert_eq!(Incident::fold(incident.id.clone(), &events), incident);
+}

@@ -7,6 +7,7 @@
 //! `MetricsSettings`), and flags and `WARROOM_*` variables are applied by the command line.
 
 mod backend;
+mod escalation;
 mod impact;
 mod notify;
 mod panels;
@@ -16,6 +17,7 @@ mod status;
 mod tui;
 
 pub use backend::BackendSection;
+pub use escalation::EscalationSection;
 pub use impact::ImpactConfig;
 pub use notify::{NotifyDelivery, NotifyTarget};
 pub use panels::{PanelConfig, default_panels};
@@ -54,6 +56,8 @@ pub struct Config {
     /// Where notifications go.
     pub notify: Vec<NotifyTarget>,
     pub notify_delivery: NotifyDelivery,
+    /// When the backend's clock records lapses.
+    pub escalation: EscalationSection,
     /// Where the config was read from, to label the layers' errors; empty for the defaults.
     #[serde(skip)]
     pub source: String,
@@ -73,6 +77,7 @@ impl Default for Config {
             status: StatusSection::default(),
             notify: Vec::new(),
             notify_delivery: NotifyDelivery::default(),
+            escalation: EscalationSection::default(),
             source: String::new(),
         }
     }

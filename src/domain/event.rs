@@ -1,8 +1,8 @@
 //! Events: the wire and storage format of everything that happened.
 
 use super::{
-    AlertRef, IncidentId, PublicUpdate, Role, Severity, SnapshotReason, SnapshotValue, Status,
-    Timestamp,
+    AlertRef, IncidentId, Lapse, PublicUpdate, Role, Severity, SnapshotReason, SnapshotValue,
+    Status, Timestamp,
 };
 use serde::{Deserialize, Serialize};
 use std::str::FromStr;
@@ -139,6 +139,11 @@ pub enum EventKind {
     },
     /// A status-page update, published to customers.
     PublicUpdate(PublicUpdate),
+    /// The backend's clock noticed a lapse that became due at `due`.
+    Lapsed {
+        lapse: Lapse,
+        due: Timestamp,
+    },
 }
 
 impl EventKind {
@@ -160,6 +165,7 @@ impl EventKind {
             EventKind::AlertAttached { .. } | EventKind::AlertResolved { .. } => "alert",
             EventKind::MetricSnapshot { .. } => "metrics",
             EventKind::PublicUpdate(_) => "public",
+            EventKind::Lapsed { .. } => "lapse",
         }
     }
 
@@ -220,6 +226,9 @@ impl EventKind {
             }
             EventKind::PublicUpdate(update) => {
                 format!("public {}: {}", update.state, update.message)
+            }
+            EventKind::Lapsed { lapse, due } => {
+                format!("{} (due {})", lapse.describe(), due.format("%H:%M:%S UTC"))
             }
         }
     }

@@ -1,8 +1,8 @@
 //! The folded state of one incident.
 
 use super::{
-    ActionItem, ActionState, AttachedAlert, Event, EventKind, IncidentId, NoteKind, PublicPost,
-    Roster, Severity, SeverityScale, Status, Timestamp,
+    ActionItem, ActionState, AttachedAlert, Event, EventKind, IncidentId, LapseRecord, NoteKind,
+    PublicPost, Roster, Severity, SeverityScale, Status, Timestamp,
 };
 use serde::{Deserialize, Serialize};
 
@@ -38,6 +38,12 @@ pub struct Incident {
     /// The status-page updates published so far, oldest first.
     #[serde(default)]
     pub public_updates: Vec<PublicPost>,
+    /// Since when nobody commands, while nobody does.
+    #[serde(default)]
+    pub commander_vacant_since: Option<Timestamp>,
+    /// The lapses the backend's clock recorded.
+    #[serde(default)]
+    pub lapses: Vec<LapseRecord>,
 }
 
 impl Incident {
@@ -66,6 +72,8 @@ impl Incident {
             alerts: Vec::new(),
             alert_group: None,
             public_updates: Vec::new(),
+            commander_vacant_since: None,
+            lapses: Vec::new(),
         }
     }
 
@@ -174,7 +182,16 @@ impl Incident {
                 at,
                 update: update.clone(),
             }),
+            EventKind::Lapsed { lapse, due } => self.lapses.push(LapseRecord {
+                lapse: *lapse,
+                due: *due,
+            }),
         }
+        self.commander_vacant_since = match (&self.roles.commander, self.commander_vacant_since) {
+            (Some(_), _) => None,
+            (None, Some(since)) => Some(since),
+            (None, None) => Some(at),
+        };
     }
 
     fn change_status(&mut self, to: Status, at: Timestamp) {

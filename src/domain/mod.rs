@@ -12,6 +12,7 @@ mod command;
 mod event;
 mod incident;
 mod incident_id;
+mod lapse;
 mod lifecycle;
 mod public_update;
 mod response_times;
@@ -31,6 +32,7 @@ pub use command::{
 pub use event::{Event, EventKind, NoteKind};
 pub use incident::Incident;
 pub use incident_id::{IncidentId, InvalidIncidentId};
+pub use lapse::{EscalationRules, Lapse, LapseRecord, lapses_due};
 pub use lifecycle::Status;
 pub use public_update::{
     ComponentStatus, MAX_COMPONENTS, PublicPost, PublicState, PublicUpdate, check_publisher,

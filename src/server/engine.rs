@@ -9,8 +9,8 @@ mod alerts;
 use super::error::ApiError;
 use super::timeline::Timeline;
 use crate::domain::{
-    Command, Event, EventKind, Incident, IncidentId, NewIncident, Rejection, SeverityScale,
-    Timestamp, check_publisher, decide, declare,
+    Command, EscalationRules, Event, EventKind, Incident, IncidentId, NewIncident, Rejection,
+    SeverityScale, Timestamp, check_publisher, decide, declare, lapses_due,
 };
 use crate::server::alertmanager::Notification;
 use crate::server::notify::Routes;
@@ -39,6 +39,11 @@ pub enum Change {
     /// An Alertmanager notification: decided here, with the rest of the batch, so that two
     /// notifications of a new group arriving together still open one incident.
     Alertmanager(Notification),
+    /// The escalation clock's look at every open incident, as of `now`.
+    Escalate {
+        now: Timestamp,
+        rules: EscalationRules,
+    },
 }
 
 impl Change {
@@ -48,6 +53,7 @@ impl Change {
             Change::Declare(_) => "POST /v1/incidents".into(),
             Change::Command { incident, .. } => format!("POST /v1/incidents/{incident}/commands"),
             Change::Alertmanager(_) => "POST /v1/alertmanager".into(),
+            Change::Escalate { .. } => "escalation clock".into(),
         }
     }
 }
@@ -281,6 +287,9 @@ impl<'a> Draft<'a> {
                 expected_version,
             } => self.command(&incident, command, expected_version, &request.actor, now)?,
             Change::Alertmanager(notification) => self.notify(notification, &request.actor, now)?,
+            Change::Escalate { now: clock, rules } => {
+                self.escalate(clock, &rules, &request.actor, now)?
+            }
         };
         if let Some(key) = key {
             self.remembered.insert(key.clone(), response.clone());
@@ -400,6 +409,43 @@ impl<'a> Draft<'a> {
         Ok(StoredResponse {
             status: StatusCode::OK.as_u16(),
             body,
+            location: None,
+        })
+    }
+
+    /// Records the lapses due at `clock` on every open incident.
+    fn escalate(
+        &mut self,
+        clock: Timestamp,
+        rules: &EscalationRules,
+        actor: &str,
+        now: Timestamp,
+    ) -> Result<StoredResponse, ApiError> {
+        let open: Vec<IncidentId> = self
+            .log
+            .incidents(true)
+            .into_iter()
+            .map(|incident| incident.id.clone())
+            .collect();
+        let mut recorded = 0;
+        for id in open {
+            let number = id.number();
+            let Some(mut incident) = self
+                .touched
+                .remove(&number)
+                .or_else(|| self.log.incident(&id).cloned())
+            else {
+                continue;
+            };
+            for kind in lapses_due(&incident, clock, rules, self.scale) {
+                self.record(&mut incident, actor, now, kind);
+                recorded += 1;
+            }
+            self.touched.insert(number, incident);
+        }
+        Ok(StoredResponse {
+            status: StatusCode::OK.as_u16(),
+            body: format!("{{\"lapses\":{recorded}}}"),
             location: None,
         })
     }

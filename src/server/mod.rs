@@ -8,6 +8,7 @@ mod alertmanager;
 mod auth;
 mod engine;
 mod error;
+pub mod escalation;
 mod extract;
 mod longpoll;
 mod notify;
@@ -60,6 +61,8 @@ pub struct Communicate {
     pub status_listen: Option<SocketAddr>,
     /// Where notifications go, and how hard the backend tries.
     pub notify: notify::NotifySettings,
+    /// When the clock records lapses, and the clock itself.
+    pub escalation: escalation::EscalationSettings,
 }
 
 impl Communicate {
@@ -89,6 +92,7 @@ impl Communicate {
             },
             status_listen: None,
             notify: notify::NotifySettings::build(&config.notify, &config.notify_delivery, scale)?,
+            escalation: escalation::EscalationSettings::build(&config.escalation, scale)?,
         })
     }
 }
@@ -239,6 +243,11 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningServer> {
     });
     notify::worker::Worker::new(outbox, opts.communicate.notify.clone())?
         .spawn(state.head.clone(), stopping.clone());
+    escalation::spawn(
+        state.engine.clone(),
+        opts.communicate.escalation.clone(),
+        stopping.clone(),
+    );
     let pages = status::StatusPages::new(&state.timeline, opts.communicate.page.clone());
     pages
         .clone()
