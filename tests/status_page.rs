@@ -469,3 +469,65 @@ fn status_base(server: &TestServer) -> String {
         .unwrap_or_else(|| panic!("the server logs no status page address:\n{log}"));
     format!("http://{}", line.split("/status").next().unwrap())
 }
+
+#[test]
+fn the_summary_has_roles_actions_the_last_public_update_and_next_times() {
+    let server = TestServer::with_config(None, CONFIG, &[]);
+    let run = |args: &[&str]| {
+        let output = warroom()
+            .args(["--backend", server.base(), "--actor", "carol", "incident"])
+            .args(args)
+            .output()
+            .expect("run warroom");
+        assert!(output.status.success(), "{output:?}");
+        String::from_utf8(output.stdout).unwrap()
+    };
+    run(&[
+        "declare",
+        "--title",
+        "Checkout \u{1b}[2J errors",
+        "--severity",
+        "P1",
+        "--service",
+        "checkout",
+    ]);
+    run(&["role", "INC-1", "commander", "carol"]);
+    run(&[
+        "action",
+        "INC-1",
+        "add",
+        "roll back lb-2",
+        "--owner",
+        "bob",
+        "--due",
+        "15m",
+    ]);
+    run(&[
+        "public",
+        "INC-1",
+        "--state",
+        "identified",
+        "--component",
+        "api=partial_outage",
+        "--message",
+        "Pool exhausted.",
+        "--next",
+        "30m",
+    ]);
+    let text = run(&["summary", "INC-1"]);
+    assert!(
+        text.starts_with("INC-1 [P1] TRIGGERED: Checkout \u{fffd}[2J errors\n"),
+        "{text}"
+    );
+    assert!(text.contains("Roles Incident Commander: carol"), "{text}");
+    assert!(text.contains("  - #1 roll back lb-2 @bob (due "), "{text}");
+    assert!(text.contains("Public identified at "), "{text}");
+    assert!(text.contains(": Pool exhausted."), "{text}");
+    assert!(
+        text.contains("Next update internal ") && text.contains(", public "),
+        "{text}"
+    );
+    let slack = run(&["summary", "INC-1", "--format", "slack"]);
+    assert!(slack.starts_with("*INC-1* [P1]"), "{slack}");
+    assert!(slack.contains("*Roles* "), "{slack}");
+}

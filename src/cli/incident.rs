@@ -40,6 +40,17 @@ pub async fn run(
             let scale = SeverityScale::new(levels).map_err(ClientError::Decode)?;
             Ok(incident_details(&incident, &events, &scale, now))
         }
+        IncidentCommand::Summary { id, format } => {
+            let id = incident_id(&id)?;
+            let (incident, levels) = tokio::try_join!(client.incident(&id), client.severities())?;
+            let scale = SeverityScale::new(levels).map_err(ClientError::Decode)?;
+            let text = crate::report::summary::summary(&incident, &scale, now, format);
+            // Everything in it came from the network: one safe line at a time.
+            Ok(text
+                .lines()
+                .map(|line| format!("{}\n", crate::sanitize::sanitize(line)))
+                .collect())
+        }
         IncidentCommand::Declare {
             title,
             severity,

@@ -12,6 +12,7 @@ pub use settings::Settings;
 
 use crate::domain::{ComponentStatus, NoteKind, PublicState, Role, Status};
 use crate::duration::parse_duration;
+use crate::report::summary::SummaryFormat;
 use crate::tui::ScreenOptions;
 use crate::tui::theme::ColorChoice;
 use clap::builder::{PossibleValuesParser, TypedValueParser};
@@ -173,6 +174,14 @@ pub enum IncidentCommand {
         #[command(flatten)]
         output: OutputArgs,
     },
+    /// A summary to paste: status, severity, impact, roles, open actions, the last public
+    /// update and the next update times
+    Summary {
+        id: String,
+        /// text or slack
+        #[arg(long, default_value = "text", value_parser = parse_summary_format)]
+        format: SummaryFormat,
+    },
     /// Declare a new incident
     Declare {
         #[arg(long)]
@@ -295,6 +304,10 @@ fn parse_status(s: &str) -> Result<Status, String> {
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
+    s.parse()
+}
+
+fn parse_summary_format(s: &str) -> Result<SummaryFormat, String> {
     s.parse()
 }
 

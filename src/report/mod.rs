@@ -2,3 +2,4 @@
 //! and the text templates of public updates.
 
 pub mod status;
+pub mod summary;
