@@ -19,7 +19,7 @@
 //! panels     → prometheus, domain, config, duration
 //! report     → domain
 //! server     → store, report, domain, config, duration, sanitize, secret
-//! tui        → client, panels, prometheus, domain, config, duration, sanitize, secret
+//! tui        → client, panels, prometheus, report, domain, config, duration, sanitize, secret
 //! cli        → tui, client, panels, prometheus, server, store, report, domain, config, duration, sanitize, secret, logging
 //! demo       → tui, client, panels, prometheus, server, store, report, domain, config, duration, sanitize, secret, logging
 //! config     → domain, duration, secret

@@ -3,3 +3,4 @@
 
 pub mod status;
 pub mod summary;
+pub mod template;

@@ -18,6 +18,8 @@ pub enum Action {
     Role,
     Note,
     Decision,
+    /// The public status-page update composer.
+    PublicUpdate,
     NewAction,
     ToggleAction,
     Declare,
@@ -38,7 +40,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 27] = [
+    pub const ALL: [Action; 28] = [
         Action::Acknowledge,
         Action::Investigate,
         Action::Mitigate,
@@ -49,6 +51,7 @@ impl Action {
         Action::Role,
         Action::Note,
         Action::Decision,
+        Action::PublicUpdate,
         Action::NewAction,
         Action::ToggleAction,
         Action::Declare,
@@ -81,6 +84,7 @@ impl Action {
             Action::Role => "role",
             Action::Note => "note",
             Action::Decision => "decision",
+            Action::PublicUpdate => "public_update",
             Action::NewAction => "new_action",
             Action::ToggleAction => "toggle_action",
             Action::Declare => "declare",
@@ -114,6 +118,7 @@ impl Action {
             Action::Role => "assign or relieve a role",
             Action::Note => "note or internal update",
             Action::Decision => "decision",
+            Action::PublicUpdate => "public status-page update",
             Action::NewAction => "new action item",
             Action::ToggleAction => "action item done/undone",
             Action::Declare => "declare a new incident",
@@ -148,6 +153,7 @@ impl Action {
                 | Action::Role
                 | Action::Note
                 | Action::Decision
+                | Action::PublicUpdate
                 | Action::NewAction
                 | Action::ToggleAction
                 | Action::Declare
@@ -284,7 +290,7 @@ impl Default for KeyMap {
     fn default() -> Self {
         use Action::*;
         let mut bindings = BTreeMap::new();
-        let defaults: [(&str, Action); 31] = [
+        let defaults: [(&str, Action); 32] = [
             ("a", Acknowledge),
             ("i", Investigate),
             ("m", Mitigate),
@@ -295,6 +301,7 @@ impl Default for KeyMap {
             ("o", Role),
             ("n", Note),
             ("d", Decision),
+            ("u", PublicUpdate),
             ("t", NewAction),
             ("space", ToggleAction),
             ("D", Declare),

@@ -13,6 +13,8 @@ pub enum FormKind {
     Action,
     Declare,
     Role,
+    /// The public update composer (see `composer`).
+    Public,
 }
 
 impl FormKind {
@@ -22,6 +24,7 @@ impl FormKind {
             FormKind::Action => "New action item",
             FormKind::Declare => "Declare an incident",
             FormKind::Role => "Assign or relieve a role",
+            FormKind::Public => "Public status-page update",
         }
     }
 }
@@ -43,7 +46,7 @@ pub struct Field {
 }
 
 impl Field {
-    fn text(label: &'static str, hint: &'static str) -> Field {
+    pub(super) fn text(label: &'static str, hint: &'static str) -> Field {
         Field {
             label,
             hint,
@@ -51,7 +54,7 @@ impl Field {
         }
     }
 
-    fn choice(label: &'static str, options: Vec<String>, selected: usize) -> Field {
+    pub(super) fn choice(label: &'static str, options: Vec<String>, selected: usize) -> Field {
         Field {
             label,
             hint: "←/→ to change",
@@ -93,6 +96,8 @@ pub struct Form {
     /// What a declaration carries besides its fields: the alert it was declared from and
     /// that alert's start as the detection time.
     pub declared_from: Option<NewIncident>,
+    /// The composer's template and what it last filled in.
+    pub public: Option<Box<super::composer::Context>>,
 }
 
 const NOTE_KINDS: [NoteKind; 3] = [NoteKind::Note, NoteKind::Update, NoteKind::Decision];
@@ -178,13 +183,14 @@ impl Form {
         )
     }
 
-    fn new(kind: FormKind, fields: Vec<Field>, focus: usize) -> Form {
+    pub(super) fn new(kind: FormKind, fields: Vec<Field>, focus: usize) -> Form {
         Form {
             kind,
             fields,
             focus,
             error: None,
             declared_from: None,
+            public: None,
         }
     }
 
@@ -228,6 +234,9 @@ impl Form {
                 }
             }
         }
+        if self.kind == FormKind::Public {
+            super::composer::refill(self);
+        }
         self.error = None;
         FormOutcome::Editing
     }
@@ -242,7 +251,7 @@ impl Form {
         }
     }
 
-    fn field(&self, label: &str) -> &str {
+    pub(super) fn field(&self, label: &str) -> &str {
         self.fields
             .iter()
             .find(|f| f.label == label)
@@ -251,7 +260,7 @@ impl Form {
             .trim()
     }
 
-    fn optional(&self, label: &str) -> Option<String> {
+    pub(super) fn optional(&self, label: &str) -> Option<String> {
         Some(self.field(label).to_string()).filter(|v| !v.is_empty())
     }
 
@@ -293,6 +302,7 @@ impl Form {
                     alerts: base.map(|b| b.alerts).unwrap_or_default(),
                 }));
             }
+            FormKind::Public => super::composer::command(self, now)?,
             FormKind::Role => {
                 let role: Role = self.field("Role").parse()?;
                 let person = self.optional("Person");
