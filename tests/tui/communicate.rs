@@ -97,11 +97,7 @@ fn the_composer_is_prefilled_refills_on_a_state_change_previews_and_confirms() {
         form_field(&model, "Root cause"),
         "LB config push #4812 dropped the health checks"
     );
-    assert_eq!(
-        form_field(&model, "Next update"),
-        "30m",
-        "the P1 cadence"
-    );
+    assert_eq!(form_field(&model, "Next update"), "30m", "the P1 cadence");
 
     // Components first (the headline follows the worst), then the state: the template's
     // parts are rewritten for it.
