@@ -11,7 +11,7 @@ pub fn render(page: &StatusPage) -> String {
         .chain(&page.recent)
         .flat_map(|incident| incident.updates.iter().map(move |u| (incident, u)))
         .collect();
-    entries.sort_by(|a, b| b.1.at.cmp(&a.1.at));
+    entries.sort_by_key(|(_, update)| std::cmp::Reverse(update.at));
     let updated = entries.first().map_or(page.generated_at, |(_, u)| u.at);
     let mut out = String::with_capacity(2048);
     let _ = write!(

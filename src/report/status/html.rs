@@ -65,10 +65,10 @@ pub fn render(page: &StatusPage) -> String {
     for incident in &page.recent {
         incident_html(&mut out, incident);
     }
-    let _ = write!(
+    let _ = writeln!(
         out,
         "</section><footer><p>Updated {} · <a href=\"/status/feed.atom\">Atom feed</a> · \
-         <a href=\"/status.json\">JSON</a></p></footer></body></html>\n",
+         <a href=\"/status.json\">JSON</a></p></footer></body></html>",
         time(page.generated_at)
     );
     out

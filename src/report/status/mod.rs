@@ -128,8 +128,8 @@ impl StatusPage {
                 recent.push(public_incident(incident));
             }
         }
-        open.sort_by(|a, b| b.created_at.cmp(&a.created_at));
-        recent.sort_by(|a, b| b.resolved_at.cmp(&a.resolved_at));
+        open.sort_by_key(|incident| std::cmp::Reverse(incident.created_at));
+        recent.sort_by_key(|incident| std::cmp::Reverse(incident.resolved_at));
         StatusPage {
             title: settings.title.clone(),
             url: settings.url.clone(),

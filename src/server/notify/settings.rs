@@ -55,7 +55,7 @@ impl Target {
     pub fn wants(&self, event: &Event, incident: &Incident, scale: &SeverityScale) -> bool {
         let kind_ok = self.events.as_ref().is_none_or(|kinds| {
             let tag = event_tag(event);
-            kinds.iter().any(|k| *k == tag)
+            kinds.contains(&tag)
         });
         let severity_ok = self
             .min_severity

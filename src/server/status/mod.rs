@@ -139,7 +139,7 @@ impl StatusPages {
 fn build(timeline: &RwLock<Timeline>, settings: &PageSettings) -> StatusPage {
     let timeline = timeline.read().unwrap_or_else(PoisonError::into_inner);
     StatusPage::build(
-        timeline.incidents(false).into_iter(),
+        timeline.incidents(false),
         settings,
         chrono::Utc::now(),
     )
