@@ -138,11 +138,7 @@ impl StatusPages {
 
 fn build(timeline: &RwLock<Timeline>, settings: &PageSettings) -> StatusPage {
     let timeline = timeline.read().unwrap_or_else(PoisonError::into_inner);
-    StatusPage::build(
-        timeline.incidents(false),
-        settings,
-        chrono::Utc::now(),
-    )
+    StatusPage::build(timeline.incidents(false), settings, chrono::Utc::now())
 }
 
 /// The public routes alone, with their state: merged into the API's router, or served by
