@@ -148,6 +148,7 @@ fn write_log(path: &std::path::Path, incidents: u64, per_incident: u64) -> Vec<E
             let commit = Commit {
                 events: std::mem::take(&mut batch),
                 responses: vec![],
+                deliveries: vec![],
             };
             store.commit(&commit).expect("the commit");
             all.extend(commit.events);
@@ -192,6 +193,7 @@ async fn served(path: std::path::PathBuf) -> (warroom::server::RunningServer, St
         tokens: None,
         scale: Default::default(),
         alert_severity: Default::default(),
+        communicate: Default::default(),
     })
     .await
     .expect("the server starts");

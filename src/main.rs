@@ -60,6 +60,19 @@ async fn main() -> ExitCode {
                 Err(failure) => fail(failure.code, failure.message),
             }
         }
+        Some(CliCommand::Notify(command)) => {
+            let client = match Client::new(&backend_config(&cli.global, &config)) {
+                Ok(client) => client,
+                Err(error) => return fail(2, error),
+            };
+            match warroom::cli::notify::run(command, &client).await {
+                Ok(output) => {
+                    print!("{output}");
+                    ExitCode::SUCCESS
+                }
+                Err(error) => fail(1, error.reason()),
+            }
+        }
         None => {
             let client = match Client::new(&backend_config(&cli.global, &config)) {
                 Ok(client) => client,
@@ -77,7 +90,7 @@ async fn main() -> ExitCode {
                 Err(error) => fail(1, error),
             }
         }
-        Some(CliCommand::Serve(args)) => serve(args, &config, settings.scale).await,
+        Some(CliCommand::Serve(args)) => serve(args, &config, settings).await,
         Some(CliCommand::Demo) => {
             let you = backend_config(&cli.global, &config).actor;
             match warroom::demo::run(settings.tui, &you).await {
@@ -133,11 +146,7 @@ fn metrics_setup(
     })
 }
 
-async fn serve(
-    args: ServeArgs,
-    config: &Config,
-    scale: warroom::domain::SeverityScale,
-) -> ExitCode {
+async fn serve(args: ServeArgs, config: &Config, settings: Settings) -> ExitCode {
     let db = args
         .db
         .or_else(|| config.server.db.clone())
@@ -153,8 +162,12 @@ async fn serve(
         listen: args.listen.unwrap_or(config.server.listen),
         db,
         tokens: args.tokens.or_else(|| config.server.tokens.clone()),
-        scale,
+        scale: settings.scale,
         alert_severity: config.alert_severity.clone(),
+        communicate: warroom::server::Communicate {
+            status_listen: args.status_listen,
+            ..settings.communicate
+        },
     };
     match warroom::server::serve(options).await {
         Ok(()) => ExitCode::SUCCESS,

@@ -500,7 +500,7 @@ async fn every_route_in_the_openapi_document_is_served() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 13, "the v1 routes and /healthz");
+    assert_eq!(checked, 14, "the v1 routes and /healthz");
 }
 
 #[tokio::test]
@@ -611,6 +611,7 @@ async fn the_library_starts_and_stops_a_server_in_process() {
         tokens: None,
         scale: warroom::domain::SeverityScale::default(),
         alert_severity: warroom::domain::AlertSeverity::default(),
+        communicate: Default::default(),
     };
     let server = warroom::server::start(options.clone()).await.unwrap();
     let base = format!("http://{}", server.local_addr());

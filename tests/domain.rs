@@ -609,6 +609,18 @@ fn any_command() -> impl Strategy<Value = Command> {
         (-120i64..30).prop_map(|m| Command::SetImpactStart {
             at: t0() + Duration::minutes(m)
         }),
+        (
+            proptest::sample::select(PublicState::ALL.to_vec()),
+            proptest::sample::select(ComponentStatus::ALL.to_vec()),
+            proptest::option::of(-30i64..120),
+        )
+            .prop_map(|(state, status, next)| Command::PublicUpdate(PublicUpdate {
+                state,
+                message: "we are looking into it".into(),
+                components: [("api".to_string(), status)].into(),
+                next_update_at: next.map(|m| t0() + Duration::minutes(m)),
+                title: None,
+            })),
     ]
 }
 

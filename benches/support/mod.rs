@@ -7,6 +7,13 @@ use warroom::server::{RunningServer, ServeOptions, start};
 /// A server in open mode on a fresh SQLite file under the target directory (a real disk, so
 /// that fsync costs what it costs; /tmp may be a RAM disk elsewhere).
 pub async fn fresh_server() -> (RunningServer, tempfile::TempDir) {
+    fresh_server_with(Default::default()).await
+}
+
+/// The same, with a status page, notifications and escalation as given.
+pub async fn fresh_server_with(
+    communicate: warroom::server::Communicate,
+) -> (RunningServer, tempfile::TempDir) {
     let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("a temporary directory");
     let server = start(ServeOptions {
         listen: "127.0.0.1:0".parse().expect("an address"),
@@ -14,6 +21,7 @@ pub async fn fresh_server() -> (RunningServer, tempfile::TempDir) {
         tokens: None,
         scale: Default::default(),
         alert_severity: Default::default(),
+        communicate,
     })
     .await
     .expect("the server starts");

@@ -5,8 +5,10 @@
 //! refused" (show the reason) from "the backend is not there" (retry later).
 
 mod error;
+mod notifications;
 
 pub use error::ClientError;
+pub use notifications::DeliveryRecord;
 
 use crate::domain::{
     ACTOR_HEADER, Command, Event, Incident, IncidentId, NewIncident, SeverityLevel,
@@ -207,6 +209,12 @@ impl Client {
         let path = format!("/v1/events?after={after}&wait={}", wait.as_secs());
         let items = self.get(&path, self.timeout + wait).await?;
         Ok(events(items, Some(&self.feed_floor)))
+    }
+
+    /// The newest deliveries of the notification outbox; only failing and dead ones if asked.
+    pub async fn notifications(&self, failed: bool) -> Result<Vec<DeliveryRecord>, ClientError> {
+        let path = format!("/v1/notifications?failed={failed}&limit=200");
+        self.get(&path, self.timeout).await
     }
 
     fn url(&self, path: &str) -> String {

@@ -44,6 +44,7 @@ pub async fn run(settings: TuiSettings, you: &str) -> anyhow::Result<()> {
         tokens: None,
         scale: SeverityScale::default(),
         alert_severity: AlertSeverity::default(),
+        communicate: Default::default(),
     })
     .await?;
     let url = format!("http://{}", backend.local_addr());
@@ -83,7 +84,7 @@ fn seed(db: &Path, you: &str) -> anyhow::Result<()> {
     let events = scenario::seeded_events(chrono::Utc::now(), you);
     store.commit(&Commit {
         events,
-        responses: vec![],
+        ..Commit::default()
     })?;
     Ok(())
 }

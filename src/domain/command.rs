@@ -3,7 +3,8 @@
 use super::review::{ReviewEdit, check_open_corrective, checked_ticket};
 use super::{
     AccessRole, ActionState, AlertRef, CorrectiveKind, EventKind, Incident, MAX_SNAPSHOT_VALUES,
-    NoteKind, Role, Severity, SeverityScale, SnapshotReason, SnapshotValue, Status, Timestamp,
+    NoteKind, PublicUpdate, Role, Severity, SeverityScale, SnapshotReason, SnapshotValue, Status,
+    Timestamp,
 };
 use serde::{Deserialize, Serialize};
 
@@ -110,6 +111,9 @@ pub enum Command {
     DropCorrectiveAction {
         id: u32,
     },
+    /// A status-page update; only the commander or the Communications Lead may send it
+    /// (see [`super::check_publisher`]).
+    PublicUpdate(PublicUpdate),
 }
 
 impl Command {
@@ -128,6 +132,9 @@ impl Command {
             | Command::AddCorrectiveAction { .. }
             | Command::CompleteCorrectiveAction { .. }
             | Command::DropCorrectiveAction { .. } => AccessRole::Responder,
+            // A Communications Lead may hold a responder's token; the role on the incident
+            // is what the server checks.
+            Command::PublicUpdate(_) => AccessRole::Responder,
             Command::Transition { .. }
             | Command::SetSeverity { .. }
             | Command::AssignRole { .. }
@@ -443,6 +450,10 @@ pub fn decide(
             check_open_corrective(incident, id)?;
             EventKind::CorrectiveActionDropped { id }
         }
+        Command::PublicUpdate(update) => {
+            refuse_if_closed("its public updates")?;
+            EventKind::PublicUpdate(super::public_update::checked(update, now)?)
+        }
     };
     Ok(vec![event])
 }
@@ -628,7 +639,11 @@ fn known_severity(severity: &Severity, scale: &SeverityScale) -> Result<Severity
         .map_err(|reason| Rejection::new("unknown_severity", reason))
 }
 
-fn required_text(field: &str, text: &str, max_chars: usize) -> Result<String, Rejection> {
+pub(super) fn required_text(
+    field: &str,
+    text: &str,
+    max_chars: usize,
+) -> Result<String, Rejection> {
     let trimmed = text.trim();
     if trimmed.is_empty() {
         return Err(Rejection::new(
@@ -645,7 +660,7 @@ fn required_text(field: &str, text: &str, max_chars: usize) -> Result<String, Re
     Ok(trimmed.to_string())
 }
 
-fn optional_text(
+pub(super) fn optional_text(
     field: &str,
     text: Option<&str>,
     max_chars: usize,

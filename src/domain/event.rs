@@ -1,8 +1,8 @@
 //! Events: the wire and storage format of everything that happened.
 
 use super::{
-    AlertRef, CorrectiveKind, EarlierIncident, IncidentId, ReviewEdit, Role, Severity,
-    SnapshotReason, SnapshotValue, Status, Timestamp,
+    AlertRef, CorrectiveKind, EarlierIncident, IncidentId, Lapse, PublicUpdate, ReviewEdit, Role,
+    Severity, SnapshotReason, SnapshotValue, Status, Timestamp,
 };
 use serde::{Deserialize, Serialize};
 use std::str::FromStr;
@@ -160,6 +160,13 @@ pub enum EventKind {
     RecurrenceLinked {
         earlier: Vec<EarlierIncident>,
     },
+    /// A status-page update, published to customers.
+    PublicUpdate(PublicUpdate),
+    /// The backend's clock noticed a lapse that became due at `due`.
+    Lapsed {
+        lapse: Lapse,
+        due: Timestamp,
+    },
 }
 
 impl EventKind {
@@ -185,6 +192,8 @@ impl EventKind {
             | EventKind::CorrectiveActionCompleted { .. }
             | EventKind::CorrectiveActionDropped { .. } => "followup",
             EventKind::RecurrenceLinked { .. } => "recurs",
+            EventKind::PublicUpdate(_) => "public",
+            EventKind::Lapsed { .. } => "lapse",
         }
     }
 
@@ -279,6 +288,12 @@ impl EventKind {
                     })
                     .collect();
                 format!("this happened before: {}", named.join(", "))
+            }
+            EventKind::PublicUpdate(update) => {
+                format!("public {}: {}", update.state, update.message)
+            }
+            EventKind::Lapsed { lapse, due } => {
+                format!("{} (due {})", lapse.describe(), due.format("%H:%M:%S UTC"))
             }
         }
     }

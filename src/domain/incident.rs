@@ -2,8 +2,8 @@
 
 use super::{
     ActionItem, ActionState, AttachedAlert, CorrectiveAction, CorrectiveState, EarlierIncident,
-    Event, EventKind, IncidentId, NoteKind, Review, Roster, Severity, SeverityScale, Status,
-    Timestamp,
+    Event, EventKind, IncidentId, LapseRecord, NoteKind, PublicPost, Review, Roster, Severity,
+    SeverityScale, Status, Timestamp,
 };
 use serde::{Deserialize, Serialize};
 
@@ -45,6 +45,15 @@ pub struct Incident {
     /// Earlier incidents this one repeats, as found when it was declared.
     #[serde(default)]
     pub recurs: Vec<EarlierIncident>,
+    /// The status-page updates published so far, oldest first.
+    #[serde(default)]
+    pub public_updates: Vec<PublicPost>,
+    /// Since when nobody commands, while nobody does.
+    #[serde(default)]
+    pub commander_vacant_since: Option<Timestamp>,
+    /// The lapses the backend's clock recorded.
+    #[serde(default)]
+    pub lapses: Vec<LapseRecord>,
 }
 
 impl Incident {
@@ -75,6 +84,9 @@ impl Incident {
             review: Review::default(),
             corrective_actions: Vec::new(),
             recurs: Vec::new(),
+            public_updates: Vec::new(),
+            commander_vacant_since: None,
+            lapses: Vec::new(),
         }
     }
 
@@ -204,7 +216,21 @@ impl Incident {
                 self.close_corrective(*id, CorrectiveState::Dropped, at)
             }
             EventKind::RecurrenceLinked { earlier } => self.recurs.clone_from(earlier),
+            EventKind::PublicUpdate(update) => self.public_updates.push(PublicPost {
+                seq: event.seq,
+                at,
+                update: update.clone(),
+            }),
+            EventKind::Lapsed { lapse, due } => self.lapses.push(LapseRecord {
+                lapse: *lapse,
+                due: *due,
+            }),
         }
+        self.commander_vacant_since = match (&self.roles.commander, self.commander_vacant_since) {
+            (Some(_), _) => None,
+            (None, Some(since)) => Some(since),
+            (None, None) => Some(at),
+        };
     }
 
     fn close_corrective(&mut self, id: u32, state: CorrectiveState, at: Timestamp) {

@@ -12,7 +12,9 @@ mod command;
 mod event;
 mod incident;
 mod incident_id;
+mod lapse;
 mod lifecycle;
+mod public_update;
 mod recurrence;
 mod response_times;
 mod review;
@@ -32,7 +34,11 @@ pub use command::{
 pub use event::{Event, EventKind, NoteKind};
 pub use incident::Incident;
 pub use incident_id::{IncidentId, InvalidIncidentId};
+pub use lapse::{EscalationRules, Lapse, LapseRecord, lapses_due};
 pub use lifecycle::Status;
+pub use public_update::{
+    ComponentStatus, MAX_COMPONENTS, PublicPost, PublicState, PublicUpdate, check_publisher,
+};
 pub use recurrence::{
     EarlierIncident, MAX_RECURRENCE_LINKS, RECURRENCE_LOOKBACK_DAYS, RecurrenceMatch,
     earlier_incidents, follows,

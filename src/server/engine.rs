@@ -9,10 +9,11 @@ mod alerts;
 use super::error::ApiError;
 use super::timeline::Timeline;
 use crate::domain::{
-    Command, Event, EventKind, Incident, IncidentId, NewIncident, Rejection, SeverityScale,
-    Timestamp, decide, declare, earlier_incidents,
+    Command, EscalationRules, Event, EventKind, Incident, IncidentId, NewIncident, Rejection,
+    SeverityScale, Timestamp, check_publisher, decide, declare, earlier_incidents, lapses_due,
 };
 use crate::server::alertmanager::Notification;
+use crate::server::notify::Routes;
 use crate::store::{Commit, IdempotencyKey, Store, StoredResponse};
 use axum::http::StatusCode;
 use std::collections::HashMap;
@@ -40,6 +41,11 @@ pub enum Change {
     /// An Alertmanager notification: decided here, with the rest of the batch, so that two
     /// notifications of a new group arriving together still open one incident.
     Alertmanager(Notification),
+    /// The escalation clock's look at every open incident, as of `now`.
+    Escalate {
+        now: Timestamp,
+        rules: EscalationRules,
+    },
 }
 
 impl Change {
@@ -49,6 +55,7 @@ impl Change {
             Change::Declare(_) => "POST /v1/incidents".into(),
             Change::Command { incident, .. } => format!("POST /v1/incidents/{incident}/commands"),
             Change::Alertmanager(_) => "POST /v1/alertmanager".into(),
+            Change::Escalate { .. } => "escalation clock".into(),
         }
     }
 }
@@ -120,6 +127,7 @@ impl Engine {
         head: watch::Sender<u64>,
         scale: SeverityScale,
         stats: Arc<Stats>,
+        routes: Routes,
     ) -> std::io::Result<(Engine, std::thread::JoinHandle<()>)> {
         let (queue, jobs) = mpsc::channel(QUEUE);
         let writer = Writer {
@@ -128,6 +136,7 @@ impl Engine {
             head,
             scale,
             stats,
+            routes,
         };
         let thread = std::thread::Builder::new()
             .name("warroom-writer".into())
@@ -154,6 +163,8 @@ struct Writer {
     head: watch::Sender<u64>,
     scale: SeverityScale,
     stats: Arc<Stats>,
+    /// Which events notify which targets.
+    routes: Routes,
 }
 
 impl Writer {
@@ -185,7 +196,7 @@ impl Writer {
             // batch is published below. Readers never panic while holding the lock, so a
             // poisoned lock can only come from here, where no step can panic: carry on.
             let log = self.log.read().unwrap_or_else(PoisonError::into_inner);
-            let mut draft = Draft::new(&log, &self.scale, &mut *self.store);
+            let mut draft = Draft::new(&log, &self.scale, &self.routes, &mut *self.store);
             let answers: Vec<_> = batch
                 .into_iter()
                 .map(|(request, reply)| (draft.apply(request), reply))
@@ -223,6 +234,7 @@ impl Writer {
 struct Draft<'a> {
     log: &'a Timeline,
     scale: &'a SeverityScale,
+    routes: &'a Routes,
     store: &'a mut dyn Store,
     touched: HashMap<u64, Incident>,
     next_seq: u64,
@@ -233,10 +245,16 @@ struct Draft<'a> {
 }
 
 impl<'a> Draft<'a> {
-    fn new(log: &'a Timeline, scale: &'a SeverityScale, store: &'a mut dyn Store) -> Self {
+    fn new(
+        log: &'a Timeline,
+        scale: &'a SeverityScale,
+        routes: &'a Routes,
+        store: &'a mut dyn Store,
+    ) -> Self {
         Draft {
             log,
             scale,
+            routes,
             store,
             touched: HashMap::new(),
             next_seq: log.head() + 1,
@@ -271,6 +289,9 @@ impl<'a> Draft<'a> {
                 expected_version,
             } => self.command(&incident, command, expected_version, &request.actor, now)?,
             Change::Alertmanager(notification) => self.notify(notification, &request.actor, now)?,
+            Change::Escalate { now: clock, rules } => {
+                self.escalate(clock, &rules, &request.actor, now)?
+            }
         };
         if let Some(key) = key {
             self.remembered.insert(key.clone(), response.clone());
@@ -390,6 +411,13 @@ impl<'a> Draft<'a> {
                 incident.id, incident.version
             )));
         }
+        // Who may speak to the public depends on the incident's roster, which the domain's
+        // `decide` does not see the actor against; the rule itself lives in the domain.
+        if matches!(command, Command::PublicUpdate(_))
+            && let Err(rejection) = check_publisher(incident, actor)
+        {
+            return Err(ApiError::Forbidden(rejection.message));
+        }
         let kinds = match decide(incident, command, now, self.scale) {
             Ok(kinds) => kinds,
             Err(rejection) => return Ok(rejected(rejection)),
@@ -409,7 +437,45 @@ impl<'a> Draft<'a> {
         })
     }
 
-    /// Gives an event the next `seq`, folds it into the draft incident and queues it.
+    /// Records the lapses due at `clock` on every open incident.
+    fn escalate(
+        &mut self,
+        clock: Timestamp,
+        rules: &EscalationRules,
+        actor: &str,
+        now: Timestamp,
+    ) -> Result<StoredResponse, ApiError> {
+        let open: Vec<IncidentId> = self
+            .log
+            .incidents(true)
+            .into_iter()
+            .map(|incident| incident.id.clone())
+            .collect();
+        let mut recorded = 0;
+        for id in open {
+            let number = id.number();
+            let Some(mut incident) = self
+                .touched
+                .remove(&number)
+                .or_else(|| self.log.incident(&id).cloned())
+            else {
+                continue;
+            };
+            for kind in lapses_due(&incident, clock, rules, self.scale) {
+                self.record(&mut incident, actor, now, kind);
+                recorded += 1;
+            }
+            self.touched.insert(number, incident);
+        }
+        Ok(StoredResponse {
+            status: StatusCode::OK.as_u16(),
+            body: format!("{{\"lapses\":{recorded}}}"),
+            location: None,
+        })
+    }
+
+    /// Gives an event the next `seq`, folds it into the draft incident and queues it with its
+    /// notifications.
     fn record(&mut self, incident: &mut Incident, actor: &str, now: Timestamp, kind: EventKind) {
         let event = Event {
             seq: self.next_seq,
@@ -420,6 +486,8 @@ impl<'a> Draft<'a> {
         };
         self.next_seq += 1;
         incident.apply(&event);
+        let deliveries = self.routes.deliveries(&event, incident, self.scale);
+        self.commit.deliveries.extend(deliveries);
         self.commit.events.push(event);
     }
 }
@@ -469,7 +537,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut store = SqliteStore::open(&dir.path().join("log.db")).unwrap();
         let (timeline, scale) = (Timeline::default(), SeverityScale::default());
-        let mut draft = Draft::new(&timeline, &scale, &mut store);
+        let routes = Routes::default();
+        let mut draft = Draft::new(&timeline, &scale, &routes, &mut store);
 
         let declared = draft
             .apply(Request {

@@ -8,11 +8,14 @@ mod alertmanager;
 mod auth;
 mod engine;
 mod error;
+pub mod escalation;
 mod extract;
 mod longpoll;
+mod notify;
 mod openapi;
 mod routes;
 mod state;
+mod status;
 mod timeline;
 
 pub use engine::StatsSnapshot;
@@ -44,6 +47,54 @@ pub struct ServeOptions {
     pub scale: SeverityScale,
     /// The severity of an incident the Alertmanager webhook opens, from the alerts' labels.
     pub alert_severity: AlertSeverity,
+    /// The status page, notifications and escalation.
+    pub communicate: Communicate,
+}
+
+/// What the backend tells the world: the public status page (`[status]`) and where it is
+/// served apart from the API.
+#[derive(Debug, Clone, Default)]
+pub struct Communicate {
+    pub page: crate::report::status::PageSettings,
+    /// A second address serving only the public status routes; may be non-loopback without
+    /// tokens, since it serves nothing but public content.
+    pub status_listen: Option<SocketAddr>,
+    /// Where notifications go, and how hard the backend tries.
+    pub notify: notify::NotifySettings,
+    /// When the clock records lapses, and the clock itself.
+    pub escalation: escalation::EscalationSettings,
+}
+
+impl Communicate {
+    /// The backend's settings from the config's `[status]`, `[[notify]]` and
+    /// `[notify_delivery]` tables.
+    pub fn from_config(
+        config: &crate::config::Config,
+        scale: &SeverityScale,
+    ) -> Result<Communicate, String> {
+        let status = &config.status;
+        let mut seen = std::collections::HashSet::new();
+        for name in &status.components {
+            if name.trim().is_empty() || name.chars().count() > crate::domain::MAX_NAME_CHARS {
+                return Err(format!(
+                    "[status] components: '{name}' is not a component name"
+                ));
+            }
+            if !seen.insert(name) {
+                return Err(format!("[status] components: '{name}' is listed twice"));
+            }
+        }
+        Ok(Communicate {
+            page: crate::report::status::PageSettings {
+                title: status.title.clone(),
+                components: status.components.clone(),
+                url: status.url.clone(),
+            },
+            status_listen: None,
+            notify: notify::NotifySettings::build(&config.notify, &config.notify_delivery, scale)?,
+            escalation: escalation::EscalationSettings::build(&config.escalation, scale)?,
+        })
+    }
 }
 
 /// A server running in background tasks. Dropping it asks it to stop; [`shutdown`] waits.
@@ -51,6 +102,7 @@ pub struct ServeOptions {
 /// [`shutdown`]: RunningServer::shutdown
 pub struct RunningServer {
     local_addr: SocketAddr,
+    status_addr: Option<SocketAddr>,
     stop: watch::Sender<bool>,
     /// Taken by `shutdown`, which waits for them.
     tasks: Option<Tasks>,
@@ -66,6 +118,11 @@ impl RunningServer {
     /// The bound address (the real port when listening on port 0).
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
+    }
+
+    /// The bound `--status-listen` address, if any.
+    pub fn status_addr(&self) -> Option<SocketAddr> {
+        self.status_addr
     }
 
     /// How the group commit has been doing so far.
@@ -125,14 +182,32 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningServer> {
         .await
         .with_context(|| format!("cannot listen on {}", opts.listen))?;
     let local_addr = listener.local_addr()?;
+    let status_listener = match opts.communicate.status_listen {
+        Some(addr) => Some(
+            tokio::net::TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("cannot listen on {addr} for the status page"))?,
+        ),
+        None => None,
+    };
+    let status_addr = status_listener
+        .as_ref()
+        .map(tokio::net::TcpListener::local_addr)
+        .transpose()?;
+    if let Some(addr) = status_addr {
+        tracing::info!("status page on http://{addr}/status");
+    }
 
     let db = opts.db.clone();
-    let (store, events) = tokio::task::spawn_blocking(move || {
+    let (store, events, outbox) = tokio::task::spawn_blocking(move || {
         let mut store = SqliteStore::open(&db)?;
         let events = store.load()?;
-        anyhow::Ok((store, events))
+        // The delivery worker's own connection: it never waits on the writer's queue.
+        let outbox = SqliteStore::open(&db)?;
+        anyhow::Ok((store, events, outbox))
     })
     .await??;
+    let outbox: notify::worker::SharedOutbox = Arc::new(std::sync::Mutex::new(Box::new(outbox)));
     let timeline =
         Timeline::rebuild(events).map_err(|err| anyhow::anyhow!("{}: {err}", opts.db.display()))?;
     tracing::info!(
@@ -151,6 +226,7 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningServer> {
         head_tx,
         opts.scale.clone(),
         stats.clone(),
+        notify::Routes::new(&opts.communicate.notify),
     )
     .context("cannot start the writer thread")?;
     let (stop, stopping) = watch::channel(false);
@@ -162,8 +238,38 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningServer> {
         auth,
         scale: opts.scale,
         alert_severity: opts.alert_severity,
+        status_components: opts.communicate.page.components.clone(),
+        outbox: outbox.clone(),
     });
-    let app = routes::Api::new().router.with_state(state);
+    notify::worker::Worker::new(outbox, opts.communicate.notify.clone())?
+        .spawn(state.head.clone(), stopping.clone());
+    escalation::spawn(
+        state.engine.clone(),
+        opts.communicate.escalation.clone(),
+        stopping.clone(),
+    );
+    let pages = status::StatusPages::new(&state.timeline, opts.communicate.page.clone());
+    pages
+        .clone()
+        .spawn_generator(state.timeline.clone(), state.head.clone(), stopping.clone());
+    let app = routes::Api::new()
+        .router
+        .with_state(state)
+        .merge(status::router(pages.clone()));
+    if let Some(listener) = status_listener {
+        let public = status::router(pages);
+        let mut signal = stopping.clone();
+        tokio::spawn(async move {
+            let served = axum::serve(listener, public)
+                .with_graceful_shutdown(async move {
+                    let _ = signal.wait_for(|stopping| *stopping).await;
+                })
+                .await;
+            if let Err(err) = served {
+                tracing::error!(%err, "the status page listener failed");
+            }
+        });
+    }
     let mut signal = stopping;
     let server = tokio::spawn(async move {
         axum::serve(listener, app)
@@ -175,6 +281,7 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningServer> {
     });
     Ok(RunningServer {
         local_addr,
+        status_addr,
         stop,
         tasks: Some(Tasks { server, writer }),
         stats,
@@ -188,6 +295,9 @@ pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
     {
         let mut stdout = std::io::stdout().lock();
         writeln!(stdout, "listening on http://{}", server.local_addr())?;
+        if let Some(addr) = server.status_addr() {
+            writeln!(stdout, "status page on http://{addr}/status")?;
+        }
         stdout.flush()?;
     }
     stop_signal().await?;

@@ -22,6 +22,11 @@ pub struct Shared {
     pub auth: Auth,
     pub scale: SeverityScale,
     pub alert_severity: AlertSeverity,
+    /// The components the status page lists; a public update may name only these (any, when
+    /// the list is empty).
+    pub status_components: Vec<String>,
+    /// The notification outbox, for `GET /v1/notifications`.
+    pub outbox: super::notify::worker::SharedOutbox,
 }
 
 impl AppState {

@@ -5,8 +5,11 @@
 //! needs to rebuild its state at startup is [`Store::load`]; everything it writes goes through
 //! [`Store::commit`], which must be atomic and durable before it returns.
 
+mod outbox;
 mod sqlite;
+mod sqlite_outbox;
 
+pub use outbox::{Attempt, Delivery, DeliveryState, NewDelivery, Outbox};
 pub use sqlite::SqliteStore;
 
 use crate::domain::Event;
@@ -31,16 +34,18 @@ pub struct StoredResponse {
     pub location: Option<String>,
 }
 
-/// One group commit: the events of a batch of requests and the answers to remember.
+/// One group commit: the events of a batch of requests, the answers to remember and the
+/// notifications of those events.
 #[derive(Debug, Default)]
 pub struct Commit {
     pub events: Vec<Event>,
     pub responses: Vec<(IdempotencyKey, StoredResponse)>,
+    pub deliveries: Vec<NewDelivery>,
 }
 
 impl Commit {
     pub fn is_empty(&self) -> bool {
-        self.events.is_empty() && self.responses.is_empty()
+        self.events.is_empty() && self.responses.is_empty() && self.deliveries.is_empty()
     }
 }
 

@@ -7,7 +7,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use std::path::Path;
 
 /// Bumped whenever the tables change; a newer file is refused rather than misread.
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS events (
@@ -30,10 +30,25 @@ CREATE TABLE IF NOT EXISTS idempotency (
     location TEXT,
     PRIMARY KEY (actor, target, key)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS outbox (
+    pos             INTEGER PRIMARY KEY AUTOINCREMENT,
+    id              TEXT NOT NULL UNIQUE,
+    target          TEXT NOT NULL,
+    incident        TEXT NOT NULL,
+    seq             INTEGER NOT NULL,
+    body            TEXT NOT NULL,
+    created_at      TEXT NOT NULL,
+    state           TEXT NOT NULL DEFAULT 'pending',
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    last_error      TEXT,
+    next_attempt_at TEXT,
+    finished_at     TEXT
+);
+CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (state, target, incident, pos);
 ";
 
 pub struct SqliteStore {
-    conn: Connection,
+    pub(super) conn: Connection,
 }
 
 impl SqliteStore {
@@ -152,6 +167,22 @@ impl Store for SqliteStore {
                     response.location
                 ])?;
             }
+            // The notifications of these events, in the same transaction: committed with them
+            // or not at all.
+            let mut insert_delivery = tx.prepare_cached(
+                "INSERT INTO outbox (id, target, incident, seq, body, created_at, next_attempt_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+            )?;
+            for delivery in &commit.deliveries {
+                insert_delivery.execute(params![
+                    delivery.id,
+                    delivery.target,
+                    delivery.incident,
+                    delivery.seq as i64,
+                    delivery.body,
+                    fixed_time(delivery.created_at)
+                ])?;
+            }
         }
         tx.commit()?;
         Ok(())
@@ -160,6 +191,17 @@ impl Store for SqliteStore {
 
 fn format_time(at: Timestamp) -> String {
     at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+}
+
+/// Fixed-width UTC, so that the outbox's times compare correctly as text in SQL.
+pub(super) fn fixed_time(at: Timestamp) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true)
+}
+
+pub(super) fn parse_time(text: &str) -> Result<Timestamp, StoreError> {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|at| at.to_utc())
+        .map_err(|err| StoreError::Schema(format!("bad time '{text}' in the store: {err}")))
 }
 
 fn parse_row(
@@ -221,7 +263,7 @@ mod tests {
         let mut store = SqliteStore::open(&dir.path().join("log.db")).unwrap();
         let commit = Commit {
             events: vec![note(1, 1, "kept")],
-            responses: vec![],
+            ..Commit::default()
         };
         store.commit(&commit).unwrap();
         (dir, store)
@@ -241,6 +283,7 @@ mod tests {
             let commit = Commit {
                 events: vec![note(1, 1, "first"), note(2, 2, "second")],
                 responses: vec![(key("k1"), response.clone())],
+                ..Commit::default()
             };
             store.commit(&commit).unwrap();
         }
@@ -288,6 +331,7 @@ mod tests {
                     location: None,
                 },
             )],
+            ..Commit::default()
         };
         assert!(store.commit(&clash).is_err());
         assert_eq!(store.load().unwrap(), vec![note(1, 1, "kept")]);

@@ -55,6 +55,7 @@ async fn event_loop(
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
     let executor = executor(tx);
     let mut model = Model::new(options, chrono::Utc::now());
+    model.ascii = theme.ascii;
     let size = terminal.size()?;
     model.size = (size.width, size.height);
     for effect in app::init() {

@@ -42,6 +42,9 @@ const STARTUP: Duration = Duration::from_secs(30);
 pub struct TestServer {
     dir: tempfile::TempDir,
     tokens: Option<PathBuf>,
+    /// The config file (`--config`) and extra `serve` arguments, if any.
+    config: Option<PathBuf>,
+    extra_args: Vec<String>,
     child: Option<Child>,
     base: String,
     starts: usize,
@@ -63,8 +66,23 @@ impl TestServer {
         TestServer::launch(Some(toml))
     }
 
+    /// A server with tokens (or open mode), a config file with this TOML text, and extra
+    /// arguments to `serve`.
+    pub fn with_config(tokens: Option<&str>, config: &str, args: &[&str]) -> TestServer {
+        TestServer::launch_with(tokens, Some(config), args)
+    }
+
     fn launch(tokens: Option<&str>) -> TestServer {
+        TestServer::launch_with(tokens, None, &[])
+    }
+
+    fn launch_with(tokens: Option<&str>, config: Option<&str>, args: &[&str]) -> TestServer {
         let dir = tempfile::tempdir().expect("a temporary directory");
+        let config = config.map(|text| {
+            let path = dir.path().join("config.toml");
+            std::fs::write(&path, text).expect("write the config file");
+            path
+        });
         let tokens = tokens.map(|text| {
             let path = dir.path().join("tokens.toml");
             std::fs::write(&path, text).expect("write the tokens file");
@@ -73,6 +91,8 @@ impl TestServer {
         let mut server = TestServer {
             dir,
             tokens,
+            config,
+            extra_args: args.iter().map(|a| a.to_string()).collect(),
             child: None,
             base: String::new(),
             starts: 0,
@@ -149,8 +169,12 @@ impl TestServer {
             .unwrap_or("127.0.0.1:0")
             .to_string();
         let mut command = warroom();
+        if let Some(config) = &self.config {
+            command.arg("--config").arg(config);
+        }
         command
             .arg("serve")
+            .args(&self.extra_args)
             .args(["--listen", &listen])
             .arg("--db")
             .arg(self.db_path());

@@ -194,7 +194,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut store = SqliteStore::open(&dir.path().join("log.db")).unwrap();
         let (timeline, scale) = (Timeline::default(), SeverityScale::default());
-        test(&mut Draft::new(&timeline, &scale, &mut store));
+        test(&mut Draft::new(
+            &timeline,
+            &scale,
+            &Default::default(),
+            &mut store,
+        ));
     }
 
     #[test]

@@ -5,6 +5,7 @@ mod events;
 mod incidents;
 mod learn;
 mod meta;
+mod notifications;
 
 use super::engine::Reply;
 use super::error::ApiError;
@@ -40,6 +41,7 @@ impl Api {
             .post("/v1/incidents/{id}/commands", incidents::command)
             .get("/v1/incidents/{id}/events", events::incident_feed)
             .get("/v1/events", events::global_feed)
+            .get("/v1/notifications", notifications::log)
             .post(
                 "/v1/alertmanager",
                 crate::server::alertmanager::route::receive,

@@ -4,7 +4,7 @@
 //! :ack :investigate :mitigate :resolve :close :cancel :reopen   :status <status>
 //! :sev P0            :role commander alice [brief…]   :role engineer bob [focus…]
 //! :relieve <role> [person]
-//! :note <text>       :update <text>                   :decision <text>
+//! :note <text>       :update <text>                   :decision <text>   :public
 //! :action <text> [@owner] [+15m]    :done N   :undone N   :drop N
 //! :impact <20m ago | RFC 3339>      :declare P1 <title>   :go INC-7   :help   :q
 //! ```
@@ -21,6 +21,8 @@ pub enum Typed {
     Command(Command),
     Declare(NewIncident),
     Select(IncidentId),
+    /// Open the public update composer.
+    Compose,
     Help,
     Quit,
     Review,
@@ -84,6 +86,7 @@ pub fn parse(line: &str, scale: &SeverityScale, now: Timestamp) -> Result<Typed,
         }
         "note" => note(NoteKind::Note, rest),
         "update" => note(NoteKind::Update, rest),
+        "public" => Ok(Typed::Compose),
         "decision" | "decide" => note(NoteKind::Decision, rest),
         "action" => parse_action(rest),
         "done" => Ok(Typed::Command(Command::CompleteAction {

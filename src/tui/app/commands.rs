@@ -215,5 +215,6 @@ pub(super) fn describe_command(command: &Command) -> String {
         Command::AddCorrectiveAction { .. } => "new corrective action".into(),
         Command::CompleteCorrectiveAction { id } => format!("C{id} done"),
         Command::DropCorrectiveAction { id } => format!("C{id} dropped"),
+        Command::PublicUpdate(update) => format!("public update ({})", update.state),
     }
 }
