@@ -98,6 +98,10 @@ async fn serve(args: ServeArgs, config: &Config) -> ExitCode {
         Ok(scale) => scale,
         Err(error) => return fail(2, error),
     };
+    let limits = match warroom::server::Limits::from_config(&config.server.limits) {
+        Ok(limits) => limits,
+        Err(error) => return fail(2, error),
+    };
     let db = args
         .db
         .or_else(|| config.server.db.clone())
@@ -115,6 +119,8 @@ async fn serve(args: ServeArgs, config: &Config) -> ExitCode {
         tokens: args.tokens.or_else(|| config.server.tokens.clone()),
         scale,
         alert_severity: config.alert_severity.clone(),
+        allowed_origins: config.server.allowed_origins.clone(),
+        limits,
     };
     match warroom::server::serve(options).await {
         Ok(()) => ExitCode::SUCCESS,

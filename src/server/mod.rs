@@ -3,25 +3,41 @@
 //! One writer thread owns the SQLite log and applies changes in group commits (see
 //! [`engine`]); readers are served from the folded timeline in memory; long-pollers sleep on
 //! the head `seq`. The HTTP contract is `assets/openapi.json` and `docs/api.md`.
+//!
+//! It stays reachable under abuse: connections are capped and time out ([`connections`]),
+//! web pages and rebound DNS names are refused ([`cross_origin`]), each caller's changes are
+//! rate limited ([`rate_limit`]), and one server at a time writes a database
+//! ([`single_writer`]).
 
 mod auth;
+mod connections;
+mod cross_origin;
 mod engine;
 mod error;
 mod extract;
+mod limits;
 mod longpoll;
 mod openapi;
+#[cfg(unix)]
+mod process;
+mod rate_limit;
 mod routes;
+mod single_writer;
 mod state;
 mod timeline;
 
 pub use engine::StatsSnapshot;
+pub use limits::{Limits, WriteRate};
 
 use crate::domain::SeverityScale;
 use crate::prometheus::config::AlertSeverity;
 use crate::store::{SqliteStore, Store};
 use anyhow::Context;
 use auth::Auth;
+use cross_origin::OriginPolicy;
 use engine::{Engine, Stats};
+use rate_limit::RateLimit;
+use single_writer::WriterLock;
 use state::{AppState, Shared};
 use std::io::Write;
 use std::net::SocketAddr;
@@ -43,6 +59,9 @@ pub struct ServeOptions {
     pub scale: SeverityScale,
     /// The severity of an incident the Alertmanager webhook opens, from the alerts' labels.
     pub alert_severity: AlertSeverity,
+    /// Web pages allowed to call the API, by `Origin`.
+    pub allowed_origins: Vec<String>,
+    pub limits: Limits,
 }
 
 /// A server running in background tasks. Dropping it asks it to stop; [`shutdown`] waits.
@@ -57,8 +76,10 @@ pub struct RunningServer {
 }
 
 struct Tasks {
-    server: tokio::task::JoinHandle<std::io::Result<()>>,
+    server: tokio::task::JoinHandle<()>,
     writer: std::thread::JoinHandle<()>,
+    /// Released once the writer has stopped.
+    lock: WriterLock,
 }
 
 impl RunningServer {
@@ -76,13 +97,16 @@ impl RunningServer {
     /// are committed), then stops the writer and closes the log.
     pub async fn shutdown(mut self) -> anyhow::Result<()> {
         self.stop.send_replace(true);
-        let Some(Tasks { server, writer }) = self.tasks.take() else {
+        let Some(Tasks {
+            server,
+            writer,
+            lock,
+        }) = self.tasks.take()
+        else {
             return Ok(());
         };
         match tokio::time::timeout(SHUTDOWN_GRACE, server).await {
-            Ok(joined) => joined
-                .context("the HTTP server task failed")?
-                .context("the HTTP server failed")?,
+            Ok(joined) => joined.context("the HTTP server task failed")?,
             Err(_) => anyhow::bail!(
                 "requests were still running {}s after the stop",
                 SHUTDOWN_GRACE.as_secs()
@@ -93,7 +117,9 @@ impl RunningServer {
         tokio::task::spawn_blocking(move || writer.join())
             .await
             .context("cannot wait for the writer")?
-            .map_err(|_| anyhow::anyhow!("the writer thread panicked"))
+            .map_err(|_| anyhow::anyhow!("the writer thread panicked"))?;
+        drop(lock);
+        Ok(())
     }
 }
 
@@ -118,6 +144,8 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningServer> {
             opts.listen
         );
     }
+    // Before anything touches the file: a second server must not even open it.
+    let lock = WriterLock::acquire(&opts.db)?;
     let listener = tokio::net::TcpListener::bind(opts.listen)
         .await
         .with_context(|| format!("cannot listen on {}", opts.listen))?;
@@ -156,24 +184,25 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningServer> {
         engine,
         head,
         shutdown: stopping.clone(),
+        origins: OriginPolicy::new(&opts.allowed_origins, auth.is_open()),
         auth,
+        rate_limit: opts.limits.writes.map(RateLimit::new),
         scale: opts.scale,
         alert_severity: opts.alert_severity,
     });
-    let app = routes::Api::new().router.with_state(state);
-    let mut signal = stopping;
+    let app = routes::Api::new(&opts.limits).into_app(state);
+    let limits = opts.limits;
     let server = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                // An error means the sender is gone, which is also a reason to stop.
-                let _ = signal.wait_for(|stopping| *stopping).await;
-            })
-            .await
+        connections::serve(listener, app, &limits, stopping).await;
     });
     Ok(RunningServer {
         local_addr,
         stop,
-        tasks: Some(Tasks { server, writer }),
+        tasks: Some(Tasks {
+            server,
+            writer,
+            lock,
+        }),
         stats,
     })
 }
@@ -181,6 +210,11 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningServer> {
 /// Runs the server in the foreground: prints `listening on http://ADDR` as the first line of
 /// stdout (scripts and tests read it to find the port), then serves until Ctrl-C or SIGTERM.
 pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        process::raise_open_files_limit();
+        process::ignore_file_size_signal()?;
+    }
     let server = start(opts).await?;
     {
         let mut stdout = std::io::stdout().lock();
