@@ -123,13 +123,19 @@ mod tests {
     fn an_origin_passes_only_when_listed() {
         let policy = OriginPolicy::new(&["https://Status.example.com/".into()], false);
         let mut headers = HeaderMap::new();
-        assert!(policy.check(&headers).is_ok(), "no Origin: not a browser page");
+        assert!(
+            policy.check(&headers).is_ok(),
+            "no Origin: not a browser page"
+        );
         headers.insert(
             header::ORIGIN,
             HeaderValue::from_static("https://status.example.com"),
         );
         assert!(policy.check(&headers).is_ok());
         headers.insert(header::ORIGIN, HeaderValue::from_static("null"));
-        assert!(matches!(policy.check(&headers), Err(ApiError::Forbidden(_))));
+        assert!(matches!(
+            policy.check(&headers),
+            Err(ApiError::Forbidden(_))
+        ));
     }
 }

@@ -203,9 +203,9 @@ impl Engine {
             .send(Work::Change((request, reply)))
             .await
             .map_err(|_| ApiError::internal(not_saved, "the writer has stopped"))?;
-        answer.await.map_err(|_| {
-            ApiError::internal(not_saved, "the writer stopped before answering")
-        })?
+        answer
+            .await
+            .map_err(|_| ApiError::internal(not_saved, "the writer stopped before answering"))?
     }
 }
 
@@ -375,9 +375,12 @@ impl<'a> Draft<'a> {
         if let Some(response) = self.remembered.get(key) {
             return Ok(Some(response.clone()));
         }
-        self.store
-            .recall(key)
-            .map_err(|err| ApiError::internal("the change could not be checked against earlier retries", err))
+        self.store.recall(key).map_err(|err| {
+            ApiError::internal(
+                "the change could not be checked against earlier retries",
+                err,
+            )
+        })
     }
 
     /// `Ok` is an answer, remembered under the idempotency key: the new incident, or the

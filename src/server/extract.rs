@@ -65,15 +65,15 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
             }
         };
         let bytes = bytes.map_err(|rejection| {
-                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    ApiError::PayloadTooLarge(format!(
-                        "the body is larger than {} KiB",
-                        BODY_LIMIT / 1024
-                    ))
-                } else {
-                    ApiError::BadRequest(format!("cannot read the body: {}", rejection.body_text()))
-                }
-            })?;
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::PayloadTooLarge(format!(
+                    "the body is larger than {} KiB",
+                    BODY_LIMIT / 1024
+                ))
+            } else {
+                ApiError::BadRequest(format!("cannot read the body: {}", rejection.body_text()))
+            }
+        })?;
         serde_json::from_slice(&bytes)
             .map(JsonBody)
             .map_err(|err| ApiError::BadRequest(format!("invalid body: {err}")))

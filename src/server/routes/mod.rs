@@ -101,7 +101,11 @@ impl Api {
     }
 
     /// A long-poll: bounded by its own `wait` (at most a minute), not by the request timeout.
-    fn long_poll<H: Handler<T, AppState>, T: 'static>(self, path: &'static str, handler: H) -> Self {
+    fn long_poll<H: Handler<T, AppState>, T: 'static>(
+        self,
+        path: &'static str,
+        handler: H,
+    ) -> Self {
         self.add(Method::GET, path, get(handler))
     }
 
@@ -117,12 +121,14 @@ impl Api {
         let limit = self.request_timeout;
         route.layer(
             ServiceBuilder::new()
-                .layer(HandleErrorLayer::new(move |_: tower::BoxError| async move {
-                    ApiError::Timeout(format!(
-                        "the request was not done within {} s",
-                        limit.as_secs()
-                    ))
-                }))
+                .layer(HandleErrorLayer::new(
+                    move |_: tower::BoxError| async move {
+                        ApiError::Timeout(format!(
+                            "the request was not done within {} s",
+                            limit.as_secs()
+                        ))
+                    },
+                ))
                 .timeout(limit),
         )
     }
@@ -141,8 +147,7 @@ fn json_response(
     status: StatusCode,
     body: Result<String, serde_json::Error>,
 ) -> Result<Response, ApiError> {
-    let body =
-        body.map_err(|err| ApiError::internal("the answer could not be encoded", err))?;
+    let body = body.map_err(|err| ApiError::internal("the answer could not be encoded", err))?;
     Ok((status, [(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 

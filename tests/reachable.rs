@@ -1,0 +1,387 @@
+//! A backend that stays reachable: connection limits and timeouts, cross-origin refusals, one
+//! writer per database, readiness, faults reported instead of fatal, a clean stop, and the
+//! per-caller write limit. Each test runs the real binary on loopback.
+
+mod support;
+
+use reqwest::Client;
+use serde_json::json;
+use std::time::{Duration, Instant};
+use support::http::send;
+use support::server::{ServerSetup, TestServer, warroom};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+const NO_WRITE_LIMIT: &str = "[server.limits]\nwrites_per_minute = 0\n";
+
+fn declare(client: &Client, server: &TestServer, title: &str) -> reqwest::RequestBuilder {
+    client
+        .post(server.url("/v1/incidents"))
+        .json(&json!({"title": title, "severity": "P2"}))
+}
+
+/// The server's `host:port`.
+fn address(server: &TestServer) -> String {
+    server.base().trim_start_matches("http://").to_string()
+}
+
+/// One `GET /healthz` on a fresh connection, timed from connect to the last byte.
+async fn time_healthz(address: &str) -> Duration {
+    let started = Instant::now();
+    let mut stream = TcpStream::connect(address).await.expect("connect");
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        .await
+        .expect("send");
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await.expect("read");
+    assert!(
+        answer.starts_with(b"HTTP/1.1 200"),
+        "{}",
+        String::from_utf8_lossy(&answer)
+    );
+    started.elapsed()
+}
+
+/// Whether the server closes `stream` before `deadline` (reads end of file or a reset).
+async fn closed_by(stream: &mut TcpStream, deadline: tokio::time::Instant) -> bool {
+    let mut buffer = [0u8; 512];
+    loop {
+        match tokio::time::timeout_at(deadline, stream.read(&mut buffer)).await {
+            Err(_) => return false,
+            Ok(Ok(0) | Err(_)) => return true,
+            // A 408 or similar before the close is fine: keep reading until the end.
+            Ok(Ok(_)) => {}
+        }
+    }
+}
+
+/// This test process needs a descriptor per socket: raise its own soft limit.
+fn raise_own_open_files_limit(needed: u64) {
+    use rustix::process::{Resource, getrlimit, setrlimit};
+    let limit = getrlimit(Resource::Nofile);
+    let hard = limit.maximum.unwrap_or(u64::MAX);
+    assert!(
+        hard >= needed,
+        "this test needs {needed} open files but the hard limit is {hard}: raise it (ulimit -Hn)"
+    );
+    setrlimit(
+        Resource::Nofile,
+        rustix::process::Rlimit {
+            current: limit.maximum,
+            maximum: limit.maximum,
+        },
+    )
+    .expect("raise the open files limit");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_and_slowloris_sockets_neither_starve_healthz_nor_stay_open() {
+    const IDLE: usize = 2000;
+    const SLOW: usize = 200;
+    const HEADER_TIMEOUT: Duration = Duration::from_secs(3);
+    raise_own_open_files_limit(4096);
+    let server = TestServer::launch_with(ServerSetup {
+        config: Some("[server.limits]\nheader_timeout_secs = 3\n"),
+        // The common default: the server must raise it itself to hold 2,200 sockets.
+        before: Some("ulimit -S -n 1024"),
+        ..ServerSetup::default()
+    });
+    let address = address(&server);
+    let mut idle = Vec::with_capacity(IDLE);
+    for _ in 0..IDLE {
+        idle.push(TcpStream::connect(&address).await.expect("an idle socket"));
+    }
+    // Each slow socket drips a header line every 500 ms, as slowloris does, and must be closed
+    // within the header timeout of its connection (plus a margin for a loaded machine).
+    let margin = Duration::from_millis(1500);
+    let mut drippers = Vec::with_capacity(SLOW);
+    for _ in 0..SLOW {
+        let mut stream = TcpStream::connect(&address).await.expect("a slow socket");
+        let deadline = tokio::time::Instant::now() + HEADER_TIMEOUT + margin;
+        stream
+            .write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+            .await
+            .expect("half a request");
+        drippers.push(tokio::spawn(async move {
+            loop {
+                let next_drip = tokio::time::Instant::now() + Duration::from_millis(500);
+                if closed_by(&mut stream, next_drip.min(deadline)).await {
+                    return true;
+                }
+                if tokio::time::Instant::now() >= deadline {
+                    return false;
+                }
+                if stream.write_all(b"X-Slow: 1\r\n").await.is_err() {
+                    return true;
+                }
+            }
+        }));
+    }
+    // /healthz throughout: while the sockets are open, and after they are closed.
+    let probing_until = tokio::time::Instant::now() + HEADER_TIMEOUT + margin + margin;
+    let mut latencies = Vec::new();
+    while tokio::time::Instant::now() < probing_until {
+        latencies.push(time_healthz(&address).await);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let mut closed = 0;
+    for dripper in drippers {
+        closed += usize::from(dripper.await.expect("a dripper"));
+    }
+    assert_eq!(
+        closed, SLOW,
+        "slow sockets closed within the header timeout"
+    );
+    let idle_closed = {
+        let mut count = 0;
+        for stream in &mut idle {
+            count += usize::from(closed_by(stream, tokio::time::Instant::now()).await);
+        }
+        count
+    };
+    assert_eq!(
+        idle_closed, IDLE,
+        "idle sockets closed by the header timeout"
+    );
+    latencies.sort();
+    let worst = *latencies.last().expect("probes");
+    assert!(
+        worst < Duration::from_millis(100),
+        "the slowest of {} /healthz took {worst:?}",
+        latencies.len()
+    );
+    assert!(
+        server.log().contains("open files limit raised") && server.log().contains("from=1024"),
+        "{}",
+        server.log()
+    );
+}
+
+#[tokio::test]
+async fn web_pages_and_rebound_names_are_refused_unless_configured() {
+    let server = TestServer::open();
+    let client = Client::new();
+    let body = r#"{"title": "from a page", "severity": "P2"}"#;
+    let url = server.url("/v1/incidents");
+    for content_type in ["text/plain", "application/x-www-form-urlencoded"] {
+        let answer = send(
+            client
+                .post(&url)
+                .header("content-type", content_type)
+                .body(body),
+        )
+        .await;
+        answer.assert_error(415, "unsupported_media_type");
+    }
+    let foreign_origin =
+        send(declare(&client, &server, "x").header("origin", "https://evil.example")).await;
+    foreign_origin.assert_error(403, "forbidden");
+    assert!(foreign_origin.error_message().contains("allowed_origins"));
+    let foreign_host =
+        send(declare(&client, &server, "x").header("host", "evil.example:7700")).await;
+    foreign_host.assert_error(403, "forbidden");
+    let list = send(client.get(server.url("/v1/incidents"))).await;
+    assert_eq!(list.json, json!([]), "nothing was declared");
+
+    // A listed origin passes; with tokens, any Host does (the token is the protection).
+    let configured = TestServer::launch_with(ServerSetup {
+        tokens: Some(support::server::TOKENS),
+        config: Some("[server]\nallowed_origins = [\"https://wall.example\"]\n"),
+        ..ServerSetup::default()
+    });
+    let answer = send(
+        declare(&client, &configured, "from the wall page")
+            .bearer_auth("responder-token")
+            .header("origin", "https://wall.example")
+            .header("host", "warroom.example"),
+    )
+    .await;
+    assert_eq!(answer.status, 201, "{}", answer.text);
+    let other = send(
+        declare(&client, &configured, "x")
+            .bearer_auth("responder-token")
+            .header("origin", "https://evil.example"),
+    )
+    .await;
+    other.assert_error(403, "forbidden");
+}
+
+#[tokio::test]
+async fn a_second_server_on_the_same_database_refuses_to_start() {
+    let server = TestServer::open();
+    let output = warroom()
+        .args(["serve", "--listen", "127.0.0.1:0", "--db"])
+        .arg(server.db_path())
+        .output()
+        .expect("run warroom serve");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let first = server.pid().expect("the first server runs");
+    assert!(
+        stderr.contains(&server.db_path().display().to_string())
+            && stderr.contains(&format!("pid {first}")),
+        "{stderr}"
+    );
+    // The first one is unaffected.
+    let answer = send(declare(&Client::new(), &server, "still the writer")).await;
+    assert_eq!(answer.status, 201, "{}", answer.text);
+}
+
+#[tokio::test]
+async fn readyz_is_unready_while_another_process_locks_the_database() {
+    let server = TestServer::open();
+    let client = Client::new();
+    let ready = send(client.get(server.url("/readyz"))).await;
+    assert_eq!(
+        (ready.status, &ready.json["status"]),
+        (200, &json!("ready"))
+    );
+
+    let mut other = rusqlite::Connection::open(server.db_path()).expect("open the file");
+    let held = other
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .expect("take the write lock");
+    let unready = send(client.get(server.url("/readyz"))).await;
+    assert_eq!(unready.status, 503, "{}", unready.text);
+    assert!(
+        unready.text.contains("locked by another process"),
+        "{}",
+        unready.text
+    );
+    let health = send(client.get(server.url("/healthz"))).await;
+    assert_eq!(health.status, 200, "the process is still up");
+    held.rollback().expect("release the lock");
+
+    let again = send(client.get(server.url("/readyz"))).await;
+    assert_eq!(again.status, 200, "{}", again.text);
+}
+
+#[tokio::test]
+async fn a_file_size_limit_gives_a_500_with_an_id_and_a_log_line_not_a_dead_server() {
+    let server = TestServer::launch_with(ServerSetup {
+        config: Some(NO_WRITE_LIMIT),
+        // 512 KiB in dash's 512-byte blocks (bash counts 1 KiB blocks: 1 MiB, still reached).
+        before: Some("ulimit -f 1024"),
+        ..ServerSetup::default()
+    });
+    let client = Client::new();
+    assert_eq!(
+        send(declare(&client, &server, "big notes")).await.status,
+        201
+    );
+    let url = server.url("/v1/incidents/INC-1/commands");
+    let text = "x".repeat(4000);
+    let failed = 'writing: {
+        for _ in 0..2000 {
+            let answer = send(
+                client
+                    .post(&url)
+                    .json(&json!({"type": "add_note", "text": text})),
+            )
+            .await;
+            if answer.status != 200 {
+                break 'writing answer;
+            }
+        }
+        panic!("2000 notes of 4 KB fitted under the file size limit");
+    };
+    failed.assert_error(500, "internal");
+    let message = failed.error_message();
+    assert!(
+        message.starts_with("the change could not be saved"),
+        "{message}"
+    );
+    assert!(!message.to_lowercase().contains("sqlite"), "{message}");
+    let id = message
+        .split("error id ")
+        .nth(1)
+        .and_then(|rest| rest.strip_suffix(')'))
+        .expect("an error id");
+    let log = server.log();
+    assert!(
+        log.lines()
+            .any(|line| line.contains(id) && line.contains("ERROR")),
+        "{log}"
+    );
+    let health = send(client.get(server.url("/healthz"))).await;
+    assert_eq!(health.status, 200, "the server is still up");
+    let ready = send(client.get(server.url("/readyz"))).await;
+    assert_eq!(ready.status, 503, "{}", ready.text);
+    assert!(
+        ready.text.contains("the last commit failed"),
+        "{}",
+        ready.text
+    );
+}
+
+#[tokio::test]
+async fn sigterm_with_half_sent_requests_exits_0_at_once_and_checkpoints() {
+    let mut server = TestServer::open();
+    let client = Client::new();
+    assert_eq!(send(declare(&client, &server, "kept")).await.status, 201);
+    let address = address(&server);
+    let mut half_header = TcpStream::connect(&address).await.unwrap();
+    half_header
+        .write_all(b"POST /v1/incidents HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        .await
+        .unwrap();
+    let mut half_body = TcpStream::connect(&address).await.unwrap();
+    half_body
+        .write_all(
+            b"POST /v1/incidents HTTP/1.1\r\nHost: 127.0.0.1\r\n\
+              Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"title\":",
+        )
+        .await
+        .unwrap();
+    let _idle = TcpStream::connect(&address).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    let pid = rustix::process::Pid::from_raw(server.pid().unwrap() as i32).unwrap();
+    rustix::process::kill_process(pid, rustix::process::Signal::TERM).unwrap();
+    let status = server
+        .wait_within(Duration::from_secs(1))
+        .unwrap_or_else(|| panic!("still running 1 s after SIGTERM; log:\n{}", server.log()));
+    assert!(status.success(), "{status:?}; log:\n{}", server.log());
+    let wal = server.db_path().with_extension("db-wal");
+    let wal_size = std::fs::metadata(&wal).map_or(0, |m| m.len());
+    assert_eq!(wal_size, 0, "the WAL was checkpointed into the database");
+    let mut answer = Vec::new();
+    let _ = half_body.read_to_end(&mut answer).await;
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(
+        answer.is_empty() || answer.starts_with("HTTP/1.1 503"),
+        "{answer}"
+    );
+}
+
+#[tokio::test]
+async fn a_caller_over_its_write_limit_gets_429_and_others_go_on() {
+    let server = TestServer::launch_with(ServerSetup {
+        config: Some("[server.limits]\nwrites_per_minute = 6\nwrite_burst = 3\n"),
+        ..ServerSetup::default()
+    });
+    let client = Client::new();
+    let as_alice =
+        |title: &str| declare(&client, &server, title).header("x-warroom-actor", "alice");
+    for n in 0..3 {
+        assert_eq!(send(as_alice(&format!("alice {n}"))).await.status, 201);
+    }
+    let limited = send(as_alice("one too many")).await;
+    limited.assert_error(429, "rate_limited");
+    let retry_after: u64 = limited
+        .header("retry-after")
+        .and_then(|value| value.parse().ok())
+        .expect("a Retry-After in seconds");
+    assert!((1..=10).contains(&retry_after), "{retry_after}");
+    let bob = send(declare(&client, &server, "bob's").header("x-warroom-actor", "bob")).await;
+    assert_eq!(bob.status, 201, "{}", bob.text);
+    // Reads are not limited.
+    let list = send(
+        client
+            .get(server.url("/v1/incidents"))
+            .header("x-warroom-actor", "alice"),
+    )
+    .await;
+    assert_eq!(list.json.as_array().map(Vec::len), Some(4));
+}
