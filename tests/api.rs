@@ -498,7 +498,7 @@ async fn every_route_in_the_openapi_document_is_served() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 11, "the v1 routes and /healthz");
+    assert_eq!(checked, 12, "the v1 routes, /healthz and /readyz");
 }
 
 #[tokio::test]

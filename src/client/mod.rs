@@ -16,6 +16,9 @@ use std::time::Duration;
 
 /// The header that names the actor in open mode (no tokens configured on the backend).
 pub const ACTOR_HEADER: &str = "x-warroom-actor";
+/// The largest answer read from the backend: a full page of the biggest events fits many
+/// times over, and a broken or hostile server cannot make the client eat all memory.
+const MAX_RESPONSE_BYTES: usize = 32 * 1024 * 1024;
 
 /// The backend's answer to an accepted command.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -193,15 +196,31 @@ impl Client {
             .await
             .map_err(|e| ClientError::unreachable(&self.base, &e))?;
         let status = response.status();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| ClientError::unreachable(&self.base, &e))?;
+        let body = self.read_capped(response).await?;
         if status.is_success() {
             serde_json::from_slice(&body).map_err(|e| ClientError::Decode(e.to_string()))
         } else {
             Err(ClientError::from_error_body(status.as_u16(), &body))
         }
+    }
+
+    /// The body, refused once it grows past [`MAX_RESPONSE_BYTES`].
+    async fn read_capped(&self, mut response: reqwest::Response) -> Result<Vec<u8>, ClientError> {
+        let mut body = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| ClientError::unreachable(&self.base, &e))?
+        {
+            if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
+                return Err(ClientError::Decode(format!(
+                    "the answer is larger than {} MiB",
+                    MAX_RESPONSE_BYTES / (1024 * 1024)
+                )));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
     }
 }
 

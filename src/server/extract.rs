@@ -179,10 +179,10 @@ impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
         let Some(value) = single_header(parts, "idempotency-key")? else {
             return Ok(IdempotencyKey(None));
         };
+        // Exactly as sent, as the OpenAPI pattern says: no trimming of spaces.
         let key = value
             .to_str()
             .ok()
-            .map(str::trim)
             .filter(|key| {
                 !key.is_empty()
                     && key.len() <= MAX_KEY_LEN
@@ -190,7 +190,7 @@ impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
             })
             .ok_or_else(|| {
                 ApiError::BadRequest(format!(
-                    "Idempotency-Key must be 1 to {MAX_KEY_LEN} printable ASCII characters"
+                    "Idempotency-Key must be 1 to {MAX_KEY_LEN} printable ASCII characters, no spaces"
                 ))
             })?;
         Ok(IdempotencyKey(Some(key.to_string())))
