@@ -198,6 +198,27 @@ async fn web_pages_and_rebound_names_are_refused_unless_configured() {
     )
     .await;
     assert_eq!(answer.status, 201, "{}", answer.text);
+    assert_eq!(
+        answer.header("access-control-allow-origin"),
+        Some("https://wall.example")
+    );
+    // The browser's preflight before a JSON POST is answered for the listed origin.
+    let preflight = send(
+        client
+            .request(reqwest::Method::OPTIONS, configured.url("/v1/incidents"))
+            .header("origin", "https://wall.example")
+            .header("access-control-request-method", "POST")
+            .header(
+                "access-control-request-headers",
+                "authorization, content-type, idempotency-key",
+            ),
+    )
+    .await;
+    assert_eq!(preflight.status, 200, "{}", preflight.text);
+    assert_eq!(
+        preflight.header("access-control-allow-origin"),
+        Some("https://wall.example")
+    );
     let other = send(
         declare(&client, &configured, "x")
             .bearer_auth("responder-token")

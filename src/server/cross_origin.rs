@@ -1,15 +1,18 @@
 //! Web pages must not drive a responder's backend: a browser sends `Origin` with a page's
 //! cross-site requests, so one is refused unless the config lists it; and in open mode, where
 //! nobody needs a token, a `Host` that is not loopback is refused so that a DNS-rebound name
-//! cannot reach the server as if it were the page's own site.
+//! cannot reach the server as if it were the page's own site. A listed origin gets the CORS
+//! answers a browser needs to send JSON and read the reply.
 
 use super::error::ApiError;
 use super::state::AppState;
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use std::net::IpAddr;
+use std::sync::Arc;
+use tower_http::cors::{AllowOrigin, CorsLayer};
 
 /// What the server accepts from browsers.
 #[derive(Debug, Clone, Default)]
@@ -28,12 +31,38 @@ impl OriginPolicy {
         }
     }
 
+    /// CORS for the listed origins: preflights answered, and the API's own headers allowed.
+    pub fn cors(&self) -> CorsLayer {
+        let policy = Arc::new(self.clone());
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::predicate(move |origin, _| {
+                policy.allows(origin)
+            }))
+            .allow_methods([Method::GET, Method::POST])
+            .allow_headers([
+                header::AUTHORIZATION,
+                header::CONTENT_TYPE,
+                header::IF_MATCH,
+                HeaderName::from_static("idempotency-key"),
+                HeaderName::from_static("x-warroom-actor"),
+            ])
+            .expose_headers([
+                header::ETAG,
+                header::LOCATION,
+                header::RETRY_AFTER,
+                HeaderName::from_static("idempotent-replayed"),
+            ])
+    }
+
+    fn allows(&self, origin: &HeaderValue) -> bool {
+        origin
+            .to_str()
+            .is_ok_and(|origin| self.allowed.contains(&normalise(origin)))
+    }
+
     pub fn check(&self, headers: &HeaderMap) -> Result<(), ApiError> {
         for origin in headers.get_all(header::ORIGIN) {
-            let allowed = origin
-                .to_str()
-                .is_ok_and(|origin| self.allowed.contains(&normalise(origin)));
-            if !allowed {
+            if !self.allows(origin) {
                 return Err(ApiError::Forbidden(
                     "requests from web pages are refused unless their origin is listed in \
                      [server] allowed_origins"

@@ -62,10 +62,13 @@ impl Api {
         }
     }
 
-    /// The service to serve: origin checks before any handler, and a trace line per request
+    /// The service to serve: origin checks before any handler (then CORS for the listed
+    /// origins), and a trace line per request
     /// with its method, route, status, latency and actor (never a token, never the raw path).
     pub fn into_app(self, state: AppState) -> Router {
+        let cors = state.origins.cors();
         self.router
+            .layer(cors)
             .layer(axum::middleware::from_fn_with_state(
                 state.clone(),
                 cross_origin::guard,
