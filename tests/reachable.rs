@@ -397,6 +397,16 @@ async fn a_caller_over_its_write_limit_gets_429_and_others_go_on() {
     assert!((1..=10).contains(&retry_after), "{retry_after}");
     let bob = send(declare(&client, &server, "bob's").header("x-warroom-actor", "bob")).await;
     assert_eq!(bob.status, 201, "{}", bob.text);
+    // The request's trace line: method, route, status and actor as structured fields.
+    let log = server.log();
+    assert!(
+        log.lines().any(|line| line.contains("method=POST")
+            && line.contains("route=\"/v1/incidents\"")
+            && line.contains("actor=\"alice\"")
+            && line.contains("status=429")
+            && line.contains("latency=")),
+        "{log}"
+    );
     // Reads are not limited.
     let list = send(
         client

@@ -19,6 +19,8 @@ pub const ACTOR_HEADER: &str = "x-warroom-actor";
 /// The largest answer read from the backend: a full page of the biggest events fits many
 /// times over, and a broken or hostile server cannot make the client eat all memory.
 const MAX_RESPONSE_BYTES: usize = 32 * 1024 * 1024;
+/// How long an unused connection stays pooled.
+const POOL_IDLE: Duration = Duration::from_secs(5);
 
 /// The backend's answer to an accepted command.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -78,6 +80,9 @@ impl Client {
         let http = reqwest::Client::builder()
             .default_headers(headers)
             .connect_timeout(config.timeout)
+            // Below the backend's 10 s header timeout, which closes idle connections: the
+            // client drops a pooled connection before the server can close it under a request.
+            .pool_idle_timeout(POOL_IDLE)
             .build()
             .map_err(|e| ClientError::Config(format!("cannot build the HTTP client: {e}")))?;
         Ok(Client {
