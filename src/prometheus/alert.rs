@@ -1,91 +1,9 @@
-//! Alerts, from Prometheus (`/api/v1/alerts`) or Alertmanager (`/api/v2/alerts`), in one
-//! shape: what the alerts pane lists and what an incident is declared from.
+//! Alerts as Prometheus (`/api/v1/alerts`) and Alertmanager (`/api/v2/alerts`) answer
+//! them, read into the domain's one shape, [`Alert`].
 
 use super::series::Labels;
-use crate::domain::{AlertRef, MAX_TEXT_CHARS, MAX_TITLE_CHARS, Timestamp};
+use crate::domain::{Alert, AlertState, Timestamp};
 use serde::Deserialize;
-
-/// An active alert.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Alert {
-    pub labels: Labels,
-    pub annotations: Labels,
-    pub state: AlertState,
-    /// When it became active (Prometheus' `activeAt`, Alertmanager's `startsAt`): the
-    /// detection time of an incident declared from it.
-    pub since: Timestamp,
-    /// Alertmanager's identity of the alert, stable across notifications.
-    pub fingerprint: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AlertState {
-    /// The rule's condition holds but not yet for its `for:` duration (Prometheus only).
-    Pending,
-    /// Firing in Prometheus; active (or not yet processed) in Alertmanager.
-    Firing,
-    /// Silenced or inhibited in Alertmanager.
-    Suppressed,
-}
-
-impl Alert {
-    /// The `alertname` label, or empty.
-    pub fn name(&self) -> &str {
-        self.labels.get("alertname").map_or("", String::as_str)
-    }
-
-    /// The name to show and keep: `alertname` cut to a title's length, or "unnamed alert"
-    /// for one without (posted by hand, say).
-    pub fn display_name(&self) -> String {
-        let name = clip(self.name(), MAX_TITLE_CHARS);
-        if name.is_empty() {
-            "unnamed alert".into()
-        } else {
-            name
-        }
-    }
-
-    /// The alert as an incident keeps it, its texts cut to the domain's limits: an alert's
-    /// annotations are someone else's, and a long one must not get a declaration refused.
-    /// Without Alertmanager's fingerprint (Prometheus' own alerts), a hash of the sorted
-    /// labels stands in, which is what Alertmanager's fingerprint is too.
-    pub fn to_ref(&self) -> AlertRef {
-        let fingerprint = self.fingerprint.clone().unwrap_or_else(|| {
-            use std::hash::{Hash, Hasher};
-            let mut hasher = std::collections::hash_map::DefaultHasher::new();
-            self.labels.hash(&mut hasher);
-            format!("{:016x}", hasher.finish())
-        });
-        AlertRef {
-            fingerprint,
-            name: self.display_name(),
-            summary: (self.title() != self.name()).then(|| clip(self.title(), MAX_TEXT_CHARS)),
-            labels: self.labels.clone(),
-            starts_at: self.since,
-        }
-    }
-
-    /// A one-line title for the pane and for an incident declared from it: the `summary`
-    /// annotation, else `description`, else the alert's name.
-    pub fn title(&self) -> &str {
-        ["summary", "description"]
-            .iter()
-            .filter_map(|key| self.annotations.get(*key))
-            .map(|text| text.trim())
-            .find(|text| !text.is_empty())
-            .unwrap_or_else(|| self.name())
-    }
-}
-
-/// `text` trimmed and, beyond `max` characters, cut to fit with "..." at the end.
-pub fn clip(text: &str, max: usize) -> String {
-    let text = text.trim();
-    if text.chars().count() <= max {
-        return text.to_string();
-    }
-    let kept: String = text.chars().take(max.saturating_sub(3)).collect();
-    format!("{}...", kept.trim_end())
-}
 
 /// `data` of Prometheus' `/api/v1/alerts`.
 #[derive(Debug, Deserialize)]

@@ -15,7 +15,7 @@ use crate::domain::{
     Command, Event, EventKind, Incident, IncidentId, NewIncident, Rejection, SeverityScale,
     Timestamp, decide, declare,
 };
-use crate::prometheus::webhook::Notification;
+use crate::server::alertmanager::Notification;
 use crate::store::{Commit, IdempotencyKey, Store, StoredResponse};
 use axum::http::StatusCode;
 use std::collections::HashMap;

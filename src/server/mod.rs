@@ -9,6 +9,7 @@
 //! rate limited ([`rate_limit`]), and one server at a time writes a database
 //! ([`single_writer`]).
 
+mod alertmanager;
 mod auth;
 mod connections;
 mod cross_origin;
@@ -29,8 +30,8 @@ mod timeline;
 pub use engine::StatsSnapshot;
 pub use limits::{Limits, WriteRate};
 
+use crate::domain::AlertSeverity;
 use crate::domain::SeverityScale;
-use crate::prometheus::config::AlertSeverity;
 use crate::store::{SqliteStore, Store};
 use anyhow::Context;
 use auth::Auth;
@@ -137,7 +138,9 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningServer> {
     };
     // A mapping to a severity the scale lacks would refuse every page the webhook opens:
     // better to refuse to start.
-    opts.alert_severity.validate(&opts.scale)?;
+    opts.alert_severity
+        .validate(&opts.scale)
+        .map_err(anyhow::Error::msg)?;
     if auth.is_open() && !opts.listen.ip().is_loopback() {
         anyhow::bail!(
             "refusing to listen on {} without --tokens: open mode is loopback only",

@@ -6,8 +6,8 @@ use super::cross_origin::OriginPolicy;
 use super::engine::Engine;
 use super::rate_limit::RateLimit;
 use super::timeline::Timeline;
+use crate::domain::AlertSeverity;
 use crate::domain::SeverityScale;
-use crate::prometheus::config::AlertSeverity;
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard};
 use tokio::sync::watch;
 

@@ -9,7 +9,7 @@
 
 use super::{Draft, rejected, to_json};
 use crate::domain::{Command, Incident, IncidentId, Status, Timestamp, decide};
-use crate::prometheus::webhook::Notification;
+use crate::server::alertmanager::Notification;
 use crate::server::error::ApiError;
 use crate::store::StoredResponse;
 use axum::http::StatusCode;

@@ -1,7 +1,6 @@
 //! The v1 routes. The table is built once, and the OpenAPI test reads the same table, so the
 //! document cannot silently miss a route.
 
-mod alertmanager;
 mod events;
 mod incidents;
 mod meta;
@@ -50,7 +49,10 @@ impl Api {
             .post("/v1/incidents/{id}/commands", incidents::command)
             .long_poll("/v1/incidents/{id}/events", events::incident_feed)
             .long_poll("/v1/events", events::global_feed)
-            .post("/v1/alertmanager", alertmanager::receive);
+            .post(
+                "/v1/alertmanager",
+                crate::server::alertmanager::route::receive,
+            );
         Api {
             router: api
                 .router
@@ -63,8 +65,8 @@ impl Api {
     }
 
     /// The service to serve: origin checks before any handler (then CORS for the listed
-    /// origins), and a trace line per request
-    /// with its method, route, status, latency and actor (never a token, never the raw path).
+    /// origins), and a trace line per request with its method, route, status, latency and
+    /// actor (never a token, never the raw path).
     pub fn into_app(self, state: AppState) -> Router {
         let cors = state.origins.cors();
         self.router
@@ -155,7 +157,7 @@ fn json_response(
 }
 
 /// The writer's answer (first time or replayed) as the HTTP response.
-fn reply_response(reply: Reply) -> Result<Response, ApiError> {
+pub(crate) fn reply_response(reply: Reply) -> Result<Response, ApiError> {
     let stored = reply.response;
     let status = StatusCode::from_u16(stored.status).map_err(|_| {
         ApiError::internal(

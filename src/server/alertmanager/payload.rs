@@ -6,11 +6,9 @@
 //! answer, so a long description must not cost the page. Only a payload this reader cannot
 //! understand is refused. Pure: the time is passed in.
 
-use super::alert::{Alert, AlertState, clip};
-use super::config::AlertSeverity;
-use super::series::Labels;
 use crate::domain::{
-    AlertRef, MAX_NAME_CHARS, MAX_TITLE_CHARS, NewIncident, SeverityScale, Timestamp,
+    Alert, AlertRef, AlertSeverity, AlertState, Labels, MAX_NAME_CHARS, MAX_TITLE_CHARS,
+    NewIncident, SeverityScale, Timestamp, clip,
 };
 use serde::Deserialize;
 use serde_json::Value;
