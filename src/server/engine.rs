@@ -75,7 +75,8 @@ type Job = (Request, oneshot::Sender<Result<Reply, ApiError>>);
 
 /// What the writer's queue carries: changes, and readiness probes answered between batches.
 enum Work {
-    Change(Job),
+    /// Boxed: a request is large, a probe is one pointer.
+    Change(Box<Job>),
     Probe(oneshot::Sender<Result<(), String>>),
 }
 
@@ -200,7 +201,7 @@ impl Engine {
         let (reply, answer) = oneshot::channel();
         let not_saved = "the change could not be saved, the server is stopping";
         self.queue
-            .send(Work::Change((request, reply)))
+            .send(Work::Change(Box::new((request, reply))))
             .await
             .map_err(|_| ApiError::internal(not_saved, "the writer has stopped"))?;
         answer
@@ -227,7 +228,7 @@ impl Writer {
             let mut next = Some(first);
             while let Some(work) = next.take() {
                 match work {
-                    Work::Change(job) => batch.push(job),
+                    Work::Change(job) => batch.push(*job),
                     Work::Probe(reply) => probes.push(reply),
                 }
                 if batch.len() < MAX_BATCH {
