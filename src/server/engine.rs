@@ -13,7 +13,7 @@ use super::error::ApiError;
 use super::timeline::Timeline;
 use crate::domain::{
     Command, Event, EventKind, Incident, IncidentId, NewIncident, Rejection, SeverityScale,
-    Timestamp, decide, declare,
+    Timestamp, decide, declare, earlier_incidents,
 };
 use crate::server::alertmanager::Notification;
 use crate::store::{Commit, IdempotencyKey, Store, StoredResponse};
@@ -30,6 +30,8 @@ const QUEUE: usize = 4096;
 const MAX_BATCH: usize = 1024;
 /// A readiness probe the writer has not answered within this is reported as a stalled writer.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
+/// The actor of what the backend records by itself, such as a recurrence link.
+const RECURRENCE_ACTOR: &str = "warroom";
 
 /// What a caller asks the writer to do.
 #[derive(Debug)]
@@ -392,10 +394,11 @@ impl<'a> Draft<'a> {
         actor: &str,
         now: Timestamp,
     ) -> Result<StoredResponse, ApiError> {
-        let incident = match self.open(new, actor, now) {
+        let mut incident = match self.open(new, actor, now) {
             Ok(incident) => incident,
             Err(rejection) => return Ok(rejected(rejection)),
         };
+        self.link_recurrence(&mut incident, now);
         let body = to_json(&incident)?;
         let location = format!("/v1/incidents/{}", incident.id);
         self.touched.insert(incident.id.number(), incident);
@@ -421,6 +424,27 @@ impl<'a> Draft<'a> {
             self.record(&mut incident, actor, now, kind);
         }
         Ok(incident)
+    }
+
+    /// Records which earlier incidents a newly declared one repeats (same service or alert
+    /// within the lookback), so every client can say "this happened before". The backend
+    /// found them, so the backend is the actor.
+    fn link_recurrence(&mut self, incident: &mut Incident, now: Timestamp) {
+        let touched = &self.touched;
+        let logged = self
+            .log
+            .incidents(false)
+            .into_iter()
+            .filter(|earlier| !touched.contains_key(&earlier.id.number()));
+        let earlier = earlier_incidents(incident, logged.chain(touched.values()));
+        if !earlier.is_empty() {
+            self.record(
+                incident,
+                RECURRENCE_ACTOR,
+                now,
+                EventKind::RecurrenceLinked { earlier },
+            );
+        }
     }
 
     fn command(
