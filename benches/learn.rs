@@ -192,6 +192,8 @@ async fn served(path: std::path::PathBuf) -> (warroom::server::RunningServer, St
         tokens: None,
         scale: Default::default(),
         alert_severity: Default::default(),
+        allowed_origins: Vec::new(),
+        limits: Default::default(),
     })
     .await
     .expect("the server starts");
