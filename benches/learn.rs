@@ -194,6 +194,8 @@ async fn served(path: std::path::PathBuf) -> (warroom::server::RunningServer, St
         scale: Default::default(),
         alert_severity: Default::default(),
         communicate: Default::default(),
+        allowed_origins: Vec::new(),
+        limits: Default::default(),
     })
     .await
     .expect("the server starts");

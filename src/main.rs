@@ -147,6 +147,10 @@ fn metrics_setup(
 }
 
 async fn serve(args: ServeArgs, config: &Config, settings: Settings) -> ExitCode {
+    let limits = match warroom::server::Limits::from_config(&config.server.limits) {
+        Ok(limits) => limits,
+        Err(error) => return fail(2, error),
+    };
     let db = args
         .db
         .or_else(|| config.server.db.clone())
@@ -168,6 +172,8 @@ async fn serve(args: ServeArgs, config: &Config, settings: Settings) -> ExitCode
             status_listen: args.status_listen,
             ..settings.communicate
         },
+        allowed_origins: config.server.allowed_origins.clone(),
+        limits,
     };
     match warroom::server::serve(options).await {
         Ok(()) => ExitCode::SUCCESS,

@@ -305,6 +305,7 @@ async fn payloads_that_are_not_version_4_notifications_are_refused_with_400() {
     let garbage = send(
         client
             .post(server.url("/v1/alertmanager"))
+            .header("content-type", "application/json")
             .body("{\"version\": \"4\", "),
     )
     .await;
@@ -312,6 +313,7 @@ async fn payloads_that_are_not_version_4_notifications_are_refused_with_400() {
     let huge = send(
         client
             .post(server.url("/v1/alertmanager"))
+            .header("content-type", "application/json")
             .body(vec![b' '; 65 * 1024]),
     )
     .await;

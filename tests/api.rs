@@ -500,7 +500,7 @@ async fn every_route_in_the_openapi_document_is_served() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 14, "the v1 routes and /healthz");
+    assert_eq!(checked, 15, "the v1 routes, /healthz and /readyz");
 }
 
 #[tokio::test]
@@ -612,6 +612,8 @@ async fn the_library_starts_and_stops_a_server_in_process() {
         scale: warroom::domain::SeverityScale::default(),
         alert_severity: warroom::domain::AlertSeverity::default(),
         communicate: Default::default(),
+        allowed_origins: Vec::new(),
+        limits: warroom::server::Limits::default(),
     };
     let server = warroom::server::start(options.clone()).await.unwrap();
     let base = format!("http://{}", server.local_addr());

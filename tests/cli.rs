@@ -5,7 +5,7 @@ mod support;
 
 use serde_json::Value;
 use std::process::Output;
-use support::server::{TestServer, warroom};
+use support::server::{ServerSetup, TestServer, warroom};
 
 /// Runs the binary with `args` against `server` (no config file, a scratch home).
 fn run(server: &TestServer, args: &[&str]) -> Output {
@@ -349,7 +349,11 @@ fn help_texts_are_snapshotted() {
 
 #[test]
 fn show_reads_a_log_longer_than_one_page() {
-    let server = TestServer::open();
+    // 1,004 notes in a row: more than the per-caller write limit allows.
+    let server = TestServer::launch_with(ServerSetup {
+        config: Some("[server.limits]\nwrites_per_minute = 0\n"),
+        ..ServerSetup::default()
+    });
     stdout(&run(
         &server,
         &["incident", "declare", "--title", "long", "--severity", "P2"],

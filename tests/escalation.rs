@@ -70,6 +70,8 @@ check_every = "1s"
         scale,
         alert_severity: Default::default(),
         communicate,
+        allowed_origins: Vec::new(),
+        limits: warroom::server::Limits::default(),
     })
     .await
     .unwrap();

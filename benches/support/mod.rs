@@ -2,7 +2,7 @@
 #![allow(dead_code)]
 
 use std::time::Duration;
-use warroom::server::{RunningServer, ServeOptions, start};
+use warroom::server::{Limits, RunningServer, ServeOptions, start};
 
 /// A server in open mode on a fresh SQLite file under the target directory (a real disk, so
 /// that fsync costs what it costs; /tmp may be a RAM disk elsewhere).
@@ -22,6 +22,12 @@ pub async fn fresh_server_with(
         scale: Default::default(),
         alert_severity: Default::default(),
         communicate,
+        allowed_origins: Vec::new(),
+        // The benchmarks measure the server, not the per-caller limit.
+        limits: Limits {
+            writes: None,
+            ..Limits::default()
+        },
     })
     .await
     .expect("the server starts");

@@ -21,6 +21,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+/// The largest answer read from the backend: a full page of the biggest events fits many
+/// times over, and a broken or hostile server cannot make the client eat all memory.
+const MAX_RESPONSE_BYTES: usize = 32 * 1024 * 1024;
+/// How long an unused connection stays pooled.
+const POOL_IDLE: Duration = Duration::from_secs(5);
+
 /// The backend's answer to an accepted command.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommandAccepted {
@@ -88,6 +94,9 @@ impl Client {
         let http = reqwest::Client::builder()
             .default_headers(headers)
             .connect_timeout(config.timeout)
+            // Below the backend's 10 s header timeout, which closes idle connections: the
+            // client drops a pooled connection before the server can close it under a request.
+            .pool_idle_timeout(POOL_IDLE)
             .build()
             .map_err(|e| ClientError::Config(format!("cannot build the HTTP client: {e}")))?;
         Ok(Client {
@@ -250,15 +259,31 @@ impl Client {
             .await
             .map_err(|e| ClientError::unreachable(&self.base, &e))?;
         let status = response.status();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| ClientError::unreachable(&self.base, &e))?;
+        let body = self.read_capped(response).await?;
         if status.is_success() {
             Ok(body.to_vec())
         } else {
             Err(ClientError::from_error_body(status.as_u16(), &body))
         }
+    }
+
+    /// The body, refused once it grows past [`MAX_RESPONSE_BYTES`].
+    async fn read_capped(&self, mut response: reqwest::Response) -> Result<Vec<u8>, ClientError> {
+        let mut body = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| ClientError::unreachable(&self.base, &e))?
+        {
+            if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
+                return Err(ClientError::Decode(format!(
+                    "the answer is larger than {} MiB",
+                    MAX_RESPONSE_BYTES / (1024 * 1024)
+                )));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
     }
 }
 

@@ -21,7 +21,7 @@ pub use escalation::EscalationSection;
 pub use impact::ImpactConfig;
 pub use notify::{NotifyDelivery, NotifyTarget};
 pub use panels::{PanelConfig, default_panels};
-pub use server::ServerSection;
+pub use server::{LimitsSection, ServerSection};
 pub use sources::{BasicAuth, ServerConfig};
 pub use status::StatusSection;
 pub use tui::{Keys, TuiSection};

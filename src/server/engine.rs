@@ -3,6 +3,9 @@
 //! batch see the effects of earlier ones), writes the batch in one transaction (one fsync),
 //! and only after the commit publishes the new state, answers the requests and wakes the
 //! long-pollers. If the commit fails, memory is left as it was and the whole batch gets a 500.
+//!
+//! The writer also answers readiness probes (see [`Engine::readiness`]) between batches, so a
+//! probe that goes unanswered means the writer is stuck.
 
 mod alerts;
 
@@ -18,13 +21,16 @@ use crate::store::{Commit, IdempotencyKey, Store, StoredResponse};
 use axum::http::StatusCode;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::time::Duration;
 use tokio::sync::{mpsc, oneshot, watch};
 
 /// Requests queued beyond this wait for a free slot: a bound on memory, not on throughput.
 const QUEUE: usize = 4096;
 /// The most requests in one transaction, so that one batch cannot hold the others up for long.
 const MAX_BATCH: usize = 1024;
+/// A readiness probe the writer has not answered within this is reported as a stalled writer.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 /// The actor of what the backend records by itself, such as a recurrence link.
 const RECURRENCE_ACTOR: &str = "warroom";
 
@@ -76,6 +82,16 @@ pub struct Reply {
 
 type Job = (Request, oneshot::Sender<Result<Reply, ApiError>>);
 
+/// What the writer's queue carries: changes, and readiness probes answered between batches.
+enum Work {
+    /// Boxed: a request is large, a probe is one pointer.
+    Change(Box<Job>),
+    Probe(oneshot::Sender<Result<(), String>>),
+}
+
+/// Why the server is not ready to take changes, in an operator's words.
+pub type Unready = Vec<String>;
+
 /// Counters of the group commit, for the log and the benchmarks.
 #[derive(Debug, Default)]
 pub struct Stats {
@@ -115,7 +131,9 @@ impl Stats {
 /// The handlers' side of the writer.
 #[derive(Clone)]
 pub struct Engine {
-    queue: mpsc::Sender<Job>,
+    queue: mpsc::Sender<Work>,
+    /// The writer's account of its last commit: `Some` says why it failed.
+    last_failure: Arc<Mutex<Option<String>>>,
 }
 
 impl Engine {
@@ -130,6 +148,7 @@ impl Engine {
         routes: Routes,
     ) -> std::io::Result<(Engine, std::thread::JoinHandle<()>)> {
         let (queue, jobs) = mpsc::channel(QUEUE);
+        let last_failure = Arc::new(Mutex::new(None));
         let writer = Writer {
             store,
             log,
@@ -137,23 +156,68 @@ impl Engine {
             scale,
             stats,
             routes,
+            last_failure: last_failure.clone(),
         };
         let thread = std::thread::Builder::new()
             .name("warroom-writer".into())
             .spawn(move || writer.run(jobs))?;
-        Ok((Engine { queue }, thread))
+        Ok((
+            Engine {
+                queue,
+                last_failure,
+            },
+            thread,
+        ))
+    }
+
+    /// Whether changes can be saved now: the last commit went through, the database takes a
+    /// write lock, and the writer answers within [`PROBE_TIMEOUT`]. `Err` lists what is wrong.
+    pub async fn readiness(&self) -> Result<(), Unready> {
+        let mut unready = Unready::new();
+        if let Some(failure) = self
+            .last_failure
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+        {
+            unready.push(format!("the last commit failed: {failure}"));
+        }
+        let (reply, answer) = oneshot::channel();
+        let probe = async {
+            self.queue
+                .send(Work::Probe(reply))
+                .await
+                .map_err(|_| "the writer has stopped".to_string())?;
+            answer
+                .await
+                .map_err(|_| "the writer stopped before answering".to_string())?
+        };
+        match tokio::time::timeout(PROBE_TIMEOUT, probe).await {
+            Ok(Ok(())) => {}
+            Ok(Err(reason)) => unready.push(reason),
+            Err(_) => unready.push(format!(
+                "the writer has not answered for {} s: it is stalled or overloaded",
+                PROBE_TIMEOUT.as_secs()
+            )),
+        }
+        if unready.is_empty() {
+            Ok(())
+        } else {
+            Err(unready)
+        }
     }
 
     /// Queues a change and waits until it is durable (or refused).
     pub async fn submit(&self, request: Request) -> Result<Reply, ApiError> {
         let (reply, answer) = oneshot::channel();
+        let not_saved = "the change could not be saved, the server is stopping";
         self.queue
-            .send((request, reply))
+            .send(Work::Change(Box::new((request, reply))))
             .await
-            .map_err(|_| ApiError::Internal("the writer has stopped".into()))?;
+            .map_err(|_| ApiError::internal(not_saved, "the writer has stopped"))?;
         answer
             .await
-            .map_err(|_| ApiError::Internal("the writer stopped before answering".into()))?
+            .map_err(|_| ApiError::internal(not_saved, "the writer stopped before answering"))?
     }
 }
 
@@ -165,20 +229,38 @@ struct Writer {
     stats: Arc<Stats>,
     /// Which events notify which targets.
     routes: Routes,
+    last_failure: Arc<Mutex<Option<String>>>,
 }
 
 impl Writer {
-    fn run(mut self, mut jobs: mpsc::Receiver<Job>) {
+    fn run(mut self, mut jobs: mpsc::Receiver<Work>) {
         // While one batch is being fsynced, the next one queues up: that is the grouping.
         while let Some(first) = jobs.blocking_recv() {
-            let mut batch = vec![first];
-            while batch.len() < MAX_BATCH {
-                match jobs.try_recv() {
-                    Ok(job) => batch.push(job),
-                    Err(_) => break,
+            let mut batch = Vec::new();
+            let mut probes = Vec::new();
+            let mut next = Some(first);
+            while let Some(work) = next.take() {
+                match work {
+                    Work::Change(job) => batch.push(*job),
+                    Work::Probe(reply) => probes.push(reply),
+                }
+                if batch.len() < MAX_BATCH {
+                    next = jobs.try_recv().ok();
                 }
             }
-            self.process(batch);
+            if !batch.is_empty() {
+                self.process(batch);
+            }
+            if !probes.is_empty() {
+                let writable = self.store.check_writable().map_err(|err| err.to_string());
+                for reply in probes {
+                    let _ = reply.send(writable.clone());
+                }
+            }
+        }
+        // A clean stop folds the WAL back into the database, so the file is whole on its own.
+        if let Err(err) = self.store.checkpoint() {
+            tracing::warn!(%err, "cannot checkpoint the log at the stop");
         }
         let stats = self.stats.snapshot();
         tracing::info!(
@@ -187,6 +269,12 @@ impl Writer {
             largest_batch = stats.largest_batch,
             "writer stopped"
         );
+    }
+
+    fn last_failure(&self) -> std::sync::MutexGuard<'_, Option<String>> {
+        self.last_failure
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     fn process(&mut self, batch: Vec<Job>) {
@@ -205,13 +293,17 @@ impl Writer {
         };
         if !commit.is_empty() {
             if let Err(err) = self.store.commit(&commit) {
-                tracing::error!(%err, batch = size, "commit failed; nothing was applied");
-                let message = format!("the change could not be saved, nothing was applied: {err}");
+                let failure = ApiError::internal(
+                    "the change could not be saved, nothing was applied",
+                    format_args!("{err} (batch of {size})"),
+                );
+                *self.last_failure() = Some(failure.to_string());
                 for (_, reply) in answers {
-                    let _ = reply.send(Err(ApiError::Internal(message.clone())));
+                    let _ = reply.send(Err(failure.clone()));
                 }
                 return;
             }
+            *self.last_failure() = None;
             self.stats.record(size);
             let head = {
                 let mut log = self.log.write().unwrap_or_else(PoisonError::into_inner);
@@ -307,9 +399,12 @@ impl<'a> Draft<'a> {
         if let Some(response) = self.remembered.get(key) {
             return Ok(Some(response.clone()));
         }
-        self.store
-            .recall(key)
-            .map_err(|err| ApiError::Internal(format!("cannot read idempotency keys: {err}")))
+        self.store.recall(key).map_err(|err| {
+            ApiError::internal(
+                "the change could not be checked against earlier retries",
+                err,
+            )
+        })
     }
 
     /// `Ok` is an answer, remembered under the idempotency key: the new incident, or the
@@ -511,7 +606,7 @@ fn rejected(rejection: Rejection) -> StoredResponse {
 
 fn to_json(value: &impl serde::Serialize) -> Result<String, ApiError> {
     serde_json::to_string(value)
-        .map_err(|err| ApiError::Internal(format!("cannot encode the response: {err}")))
+        .map_err(|err| ApiError::internal("the answer could not be encoded", err))
 }
 
 #[cfg(test)]

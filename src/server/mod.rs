@@ -3,29 +3,45 @@
 //! One writer thread owns the SQLite log and applies changes in group commits (see
 //! [`engine`]); readers are served from the folded timeline in memory; long-pollers sleep on
 //! the head `seq`. The HTTP contract is `assets/openapi.json` and `docs/api.md`.
+//!
+//! It stays reachable under abuse: connections are capped and time out ([`connections`]),
+//! web pages and rebound DNS names are refused ([`cross_origin`]), each caller's changes are
+//! rate limited ([`rate_limit`]), and one server at a time writes a database
+//! ([`single_writer`]).
 
 mod alertmanager;
 mod auth;
+mod connections;
+mod cross_origin;
 mod engine;
 mod error;
 pub mod escalation;
 mod extract;
+mod limits;
 mod longpoll;
 mod notify;
 mod openapi;
+#[cfg(unix)]
+mod process;
+mod rate_limit;
 mod routes;
+mod single_writer;
 mod state;
 mod status;
 mod timeline;
 
 pub use engine::StatsSnapshot;
+pub use limits::{Limits, WriteRate};
 
 use crate::domain::AlertSeverity;
 use crate::domain::SeverityScale;
 use crate::store::{SqliteStore, Store};
 use anyhow::Context;
 use auth::Auth;
+use cross_origin::OriginPolicy;
 use engine::{Engine, Stats};
+use rate_limit::RateLimit;
+use single_writer::WriterLock;
 use state::{AppState, Shared};
 use std::io::Write;
 use std::net::SocketAddr;
@@ -49,6 +65,9 @@ pub struct ServeOptions {
     pub alert_severity: AlertSeverity,
     /// The status page, notifications and escalation.
     pub communicate: Communicate,
+    /// Web pages allowed to call the API, by `Origin`.
+    pub allowed_origins: Vec<String>,
+    pub limits: Limits,
 }
 
 /// What the backend tells the world: the public status page (`[status]`) and where it is
@@ -110,8 +129,10 @@ pub struct RunningServer {
 }
 
 struct Tasks {
-    server: tokio::task::JoinHandle<std::io::Result<()>>,
+    server: tokio::task::JoinHandle<()>,
     writer: std::thread::JoinHandle<()>,
+    /// Released once the writer has stopped.
+    lock: WriterLock,
 }
 
 impl RunningServer {
@@ -134,13 +155,16 @@ impl RunningServer {
     /// are committed), then stops the writer and closes the log.
     pub async fn shutdown(mut self) -> anyhow::Result<()> {
         self.stop.send_replace(true);
-        let Some(Tasks { server, writer }) = self.tasks.take() else {
+        let Some(Tasks {
+            server,
+            writer,
+            lock,
+        }) = self.tasks.take()
+        else {
             return Ok(());
         };
         match tokio::time::timeout(SHUTDOWN_GRACE, server).await {
-            Ok(joined) => joined
-                .context("the HTTP server task failed")?
-                .context("the HTTP server failed")?,
+            Ok(joined) => joined.context("the HTTP server task failed")?,
             Err(_) => anyhow::bail!(
                 "requests were still running {}s after the stop",
                 SHUTDOWN_GRACE.as_secs()
@@ -151,7 +175,9 @@ impl RunningServer {
         tokio::task::spawn_blocking(move || writer.join())
             .await
             .context("cannot wait for the writer")?
-            .map_err(|_| anyhow::anyhow!("the writer thread panicked"))
+            .map_err(|_| anyhow::anyhow!("the writer thread panicked"))?;
+        drop(lock);
+        Ok(())
     }
 }
 
@@ -178,6 +204,8 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningServer> {
             opts.listen
         );
     }
+    // Before anything touches the file: a second server must not even open it.
+    let lock = WriterLock::acquire(&opts.db)?;
     let listener = tokio::net::TcpListener::bind(opts.listen)
         .await
         .with_context(|| format!("cannot listen on {}", opts.listen))?;
@@ -235,7 +263,9 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningServer> {
         engine,
         head,
         shutdown: stopping.clone(),
+        origins: OriginPolicy::new(&opts.allowed_origins, auth.is_open()),
         auth,
+        rate_limit: opts.limits.writes.map(RateLimit::new),
         scale: opts.scale,
         alert_severity: opts.alert_severity,
         status_components: opts.communicate.page.components.clone(),
@@ -252,38 +282,32 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningServer> {
     pages
         .clone()
         .spawn_generator(state.timeline.clone(), state.head.clone(), stopping.clone());
-    let app = routes::Api::new()
-        .router
-        .with_state(state)
+    // The public status routes are merged after the API's layers: they are read-only public
+    // content, so the cross-origin and write limits do not apply; the connection limits and
+    // timeouts do, on both addresses.
+    let app = routes::Api::new(&opts.limits)
+        .into_app(state)
         .merge(status::router(pages.clone()));
-    if let Some(listener) = status_listener {
+    if let Some(status_listener) = status_listener {
         let public = status::router(pages);
-        let mut signal = stopping.clone();
+        let (limits, stopping) = (opts.limits.clone(), stopping.clone());
         tokio::spawn(async move {
-            let served = axum::serve(listener, public)
-                .with_graceful_shutdown(async move {
-                    let _ = signal.wait_for(|stopping| *stopping).await;
-                })
-                .await;
-            if let Err(err) = served {
-                tracing::error!(%err, "the status page listener failed");
-            }
+            connections::serve(status_listener, public, &limits, stopping).await;
         });
     }
-    let mut signal = stopping;
+    let limits = opts.limits;
     let server = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                // An error means the sender is gone, which is also a reason to stop.
-                let _ = signal.wait_for(|stopping| *stopping).await;
-            })
-            .await
+        connections::serve(listener, app, &limits, stopping).await;
     });
     Ok(RunningServer {
         local_addr,
         status_addr,
         stop,
-        tasks: Some(Tasks { server, writer }),
+        tasks: Some(Tasks {
+            server,
+            writer,
+            lock,
+        }),
         stats,
     })
 }
@@ -291,6 +315,11 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningServer> {
 /// Runs the server in the foreground: prints `listening on http://ADDR` as the first line of
 /// stdout (scripts and tests read it to find the port), then serves until Ctrl-C or SIGTERM.
 pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        process::raise_open_files_limit();
+        process::ignore_file_size_signal()?;
+    }
     let server = start(opts).await?;
     {
         let mut stdout = std::io::stdout().lock();

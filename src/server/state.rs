@@ -2,7 +2,9 @@
 //! severity mapping.
 
 use super::auth::Auth;
+use super::cross_origin::OriginPolicy;
 use super::engine::Engine;
+use super::rate_limit::RateLimit;
 use super::timeline::Timeline;
 use crate::domain::AlertSeverity;
 use crate::domain::SeverityScale;
@@ -20,6 +22,9 @@ pub struct Shared {
     /// Turns true when the server begins to stop.
     pub shutdown: watch::Receiver<bool>,
     pub auth: Auth,
+    pub origins: OriginPolicy,
+    /// Each caller's budget of changes; `None` when the config turns the limit off.
+    pub rate_limit: Option<RateLimit>,
     pub scale: SeverityScale,
     pub alert_severity: AlertSeverity,
     /// The components the status page lists; a public update may name only these (any, when

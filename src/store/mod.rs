@@ -63,6 +63,9 @@ pub enum StoreError {
     Corrupt { seq: i64, reason: String },
     #[error("{0}")]
     Schema(String),
+    /// Another process holds the write lock on the file.
+    #[error("the database is locked by another process")]
+    Locked,
 }
 
 /// The durable log. Calls come from one writer at a time (hence `&mut self`).
@@ -76,4 +79,12 @@ pub trait Store: Send + 'static {
     /// Appends the events and remembers the responses in one transaction, and returns only
     /// once that transaction is durable. On error nothing of it is stored.
     fn commit(&mut self, commit: &Commit) -> Result<(), StoreError>;
+
+    /// Whether a commit could start now (the write lock is free, the file is writable), asked
+    /// without waiting for a lock: a readiness probe must not hold the writer up.
+    fn check_writable(&mut self) -> Result<(), StoreError>;
+
+    /// At a clean stop: leaves the durable data in its final place (SQLite folds its WAL back
+    /// into the database file).
+    fn checkpoint(&mut self) -> Result<(), StoreError>;
 }

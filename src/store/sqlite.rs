@@ -5,6 +5,10 @@ use super::{Commit, IdempotencyKey, Store, StoreError, StoredResponse};
 use crate::domain::{Event, EventKind, IncidentId, Timestamp};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use std::path::Path;
+use std::time::Duration;
+
+/// How long a commit waits for a lock another process holds on the file.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Bumped whenever the tables change; a newer file is refused rather than misread.
 const SCHEMA_VERSION: i64 = 2;
@@ -71,8 +75,9 @@ impl SqliteStore {
                 path.display()
             )));
         }
-        conn.execute_batch("PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000;")
+        conn.execute_batch("PRAGMA synchronous=FULL;")
             .map_err(open_error)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(open_error)?;
         let version: i64 = conn
             .query_row("PRAGMA user_version", [], |row| row.get(0))
             .map_err(open_error)?;
@@ -185,6 +190,32 @@ impl Store for SqliteStore {
             }
         }
         tx.commit()?;
+        Ok(())
+    }
+
+    fn check_writable(&mut self) -> Result<(), StoreError> {
+        self.conn.busy_timeout(Duration::ZERO)?;
+        // BEGIN IMMEDIATE takes the write lock (refused at once if another process holds it)
+        // and fails on a read-only file; nothing is written.
+        let probe = self
+            .conn
+            .execute_batch("BEGIN IMMEDIATE; ROLLBACK;")
+            .map_err(|err| match err.sqlite_error_code() {
+                Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
+                    StoreError::Locked
+                }
+                _ => StoreError::Sqlite(err),
+            });
+        if probe.is_err() && !self.conn.is_autocommit() {
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+        self.conn.busy_timeout(BUSY_TIMEOUT)?;
+        probe
+    }
+
+    fn checkpoint(&mut self) -> Result<(), StoreError> {
+        self.conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
         Ok(())
     }
 }

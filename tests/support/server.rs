@@ -4,6 +4,7 @@
 //! ```ignore
 //! let server = TestServer::open();                 // open mode: every caller is admin
 //! let server = TestServer::with_tokens(TOKENS);    // bearer tokens from a TOML text
+//! let server = TestServer::launch_with(ServerSetup { config: Some("..."), ..Default::default() });
 //! reqwest::get(server.url("/healthz"));
 //! server.kill();                                   // SIGKILL, as a crash would
 //! server.restart();                                // same db, tokens and port
@@ -39,11 +40,24 @@ role = "commander"
 /// How long the binary may take to print its address.
 const STARTUP: Duration = Duration::from_secs(30);
 
+/// How to start a server beyond the defaults.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ServerSetup<'a> {
+    /// The tokens file's TOML text; none is open mode.
+    pub tokens: Option<&'a str>,
+    /// The config file's TOML text (`[server.limits]`, say); none is the built-in defaults.
+    pub config: Option<&'a str>,
+    /// Shell commands run before the server replaces the shell, such as `ulimit -S -n 1024`.
+    pub before: Option<&'a str>,
+    /// Extra arguments to `serve`, such as `--status-listen`.
+    pub args: &'a [&'a str],
+}
+
 pub struct TestServer {
     dir: tempfile::TempDir,
     tokens: Option<PathBuf>,
-    /// The config file (`--config`) and extra `serve` arguments, if any.
     config: Option<PathBuf>,
+    before: Option<String>,
     extra_args: Vec<String>,
     child: Option<Child>,
     base: String,
@@ -58,41 +72,43 @@ pub fn warroom() -> Command {
 impl TestServer {
     /// A server in open mode on a fresh database.
     pub fn open() -> TestServer {
-        TestServer::launch(None)
+        TestServer::launch_with(ServerSetup::default())
     }
 
     /// A server whose tokens file has this TOML text.
     pub fn with_tokens(toml: &str) -> TestServer {
-        TestServer::launch(Some(toml))
+        TestServer::launch_with(ServerSetup {
+            tokens: Some(toml),
+            ..ServerSetup::default()
+        })
     }
 
     /// A server with tokens (or open mode), a config file with this TOML text, and extra
     /// arguments to `serve`.
     pub fn with_config(tokens: Option<&str>, config: &str, args: &[&str]) -> TestServer {
-        TestServer::launch_with(tokens, Some(config), args)
+        TestServer::launch_with(ServerSetup {
+            tokens,
+            config: Some(config),
+            before: None,
+            args,
+        })
     }
 
-    fn launch(tokens: Option<&str>) -> TestServer {
-        TestServer::launch_with(tokens, None, &[])
-    }
-
-    fn launch_with(tokens: Option<&str>, config: Option<&str>, args: &[&str]) -> TestServer {
+    pub fn launch_with(setup: ServerSetup) -> TestServer {
         let dir = tempfile::tempdir().expect("a temporary directory");
-        let config = config.map(|text| {
-            let path = dir.path().join("config.toml");
-            std::fs::write(&path, text).expect("write the config file");
+        let write = |name: &str, text: &str| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, text).expect("write a file for the server");
             path
-        });
-        let tokens = tokens.map(|text| {
-            let path = dir.path().join("tokens.toml");
-            std::fs::write(&path, text).expect("write the tokens file");
-            path
-        });
+        };
+        let tokens = setup.tokens.map(|text| write("tokens.toml", text));
+        let config = setup.config.map(|text| write("config.toml", text));
         let mut server = TestServer {
             dir,
             tokens,
             config,
-            extra_args: args.iter().map(|a| a.to_string()).collect(),
+            before: setup.before.map(str::to_string),
+            extra_args: setup.args.iter().map(|a| a.to_string()).collect(),
             child: None,
             base: String::new(),
             starts: 0,
@@ -155,6 +171,21 @@ impl TestServer {
         self.child.take().and_then(|mut child| child.wait().ok())
     }
 
+    /// Like [`wait`](TestServer::wait), but gives up after `limit` (the server keeps running
+    /// and is killed when dropped).
+    pub fn wait_within(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = std::time::Instant::now() + limit;
+        while std::time::Instant::now() < deadline {
+            let child = self.child.as_mut()?;
+            if let Ok(Some(status)) = child.try_wait() {
+                self.child = None;
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        None
+    }
+
     fn log_path(&self, start: usize) -> PathBuf {
         self.dir.path().join(format!("server-{start}.log"))
     }
@@ -168,7 +199,18 @@ impl TestServer {
             .strip_prefix("http://")
             .unwrap_or("127.0.0.1:0")
             .to_string();
-        let mut command = warroom();
+        let mut command = match &self.before {
+            // `exec` replaces the shell, so the child's pid is the server's.
+            Some(before) => {
+                let mut shell = Command::new("sh");
+                shell
+                    .arg("-c")
+                    .arg(format!("{before} && exec \"$0\" \"$@\""))
+                    .arg(env!("CARGO_BIN_EXE_warroom"));
+                shell
+            }
+            None => warroom(),
+        };
         if let Some(config) = &self.config {
             command.arg("--config").arg(config);
         }
