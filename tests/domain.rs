@@ -16,7 +16,21 @@ struct Log {
 }
 
 impl Log {
+    /// An incident a person declared (it starts acknowledged).
     fn declared(title: &str, severity: &str) -> Log {
+        Log::opened(title, severity, declare)
+    }
+
+    /// An incident a page opened (it starts triggered).
+    fn paged(title: &str) -> Log {
+        Log::opened(title, "P1", declare_page)
+    }
+
+    fn opened(
+        title: &str,
+        severity: &str,
+        how: fn(NewIncident, Timestamp, &SeverityScale) -> Result<Vec<EventKind>, Rejection>,
+    ) -> Log {
         let id = IncidentId::from_number(1);
         let scale = SeverityScale::default();
         let new = NewIncident {
@@ -28,7 +42,7 @@ impl Log {
             detected_at: None,
             alerts: vec![],
         };
-        let kind = declare(new, t0(), &scale).expect("a valid declaration");
+        let kind = how(new, t0(), &scale).expect("a valid declaration");
         let mut log = Log {
             events: vec![],
             state: Incident::blank(id),
@@ -60,11 +74,15 @@ impl Log {
     }
 
     fn refused(&mut self, command: Command) -> Rejection {
-        let before = self.state.clone();
+        let before = (self.state.clone(), self.events.len());
         let rejection = self
             .run("alice", 60, command)
             .expect_err("the command should be refused");
-        assert_eq!(self.state, before, "a refusal must not change the state");
+        assert_eq!(
+            (self.state.clone(), self.events.len()),
+            before,
+            "a refusal must not change the state or the log"
+        );
         rejection
     }
 
@@ -89,7 +107,11 @@ fn assign(role: Role, person: &str) -> Command {
 #[test]
 fn a_whole_response_folds_back_to_the_same_state() {
     let mut log = Log::declared("Checkout API returns 5xx", "P1");
-    log.run("alice", 1, to(Status::Acknowledged)).unwrap();
+    assert_eq!(
+        log.refused(to(Status::Acknowledged)).message,
+        "the incident is already acknowledged",
+        "whoever declares takes it on"
+    );
     log.run("alice", 1, assign(Role::Commander, "alice"))
         .unwrap();
     let engineer = Command::AssignRole {
@@ -132,12 +154,12 @@ fn a_whole_response_folds_back_to_the_same_state() {
     assert_eq!(state.roles.engineers[0].focus, "load balancer");
     assert_eq!(state.actions[0].state, ActionState::Done);
     assert_eq!(state.actions[0].due_at, Some(t0() + Duration::minutes(20)));
-    assert_eq!(state.acknowledged_at, Some(t0() + Duration::minutes(1)));
+    assert_eq!(state.acknowledged_at, Some(t0()));
     assert_eq!(state.mitigated_at, Some(t0() + Duration::minutes(13)));
     assert_eq!(state.resolved_at, Some(t0() + Duration::minutes(30)));
     assert_eq!(state.impact_started_at, Some(t0() - Duration::minutes(7)));
     assert_eq!(state.last_update_at, t0() + Duration::minutes(6));
-    assert_eq!(state.version, 11);
+    assert_eq!(state.version, 10);
     assert_eq!(log.refold(), log.state);
 
     // The log survives its wire format unchanged.
@@ -190,7 +212,9 @@ fn the_update_countdown_follows_the_severity_and_the_last_update() {
 
 #[test]
 fn transitions_through_decide_follow_the_table_and_refusals_carry_a_code() {
-    let mut log = Log::declared("x", "P2");
+    let mut log = Log::paged("x");
+    assert_eq!(log.state.status, Status::Triggered);
+    assert_eq!(log.state.acknowledged_at, None, "a page waits for a person");
     let rejection = log.refused(to(Status::Closed));
     assert_eq!(rejection.code, "invalid_transition");
     assert_eq!(rejection.message, "only a resolved incident can be closed");
@@ -207,31 +231,165 @@ fn transitions_through_decide_follow_the_table_and_refusals_carry_a_code() {
         log.state.resolved_at, None,
         "reopening clears the resolution"
     );
+    assert_eq!(
+        log.state.mitigated_at,
+        Some(t0() + Duration::minutes(1)),
+        "reopening keeps the first mitigation"
+    );
     log.run("alice", 4, to(Status::Resolved)).unwrap();
     log.run("alice", 5, to(Status::Closed)).unwrap();
-    assert_eq!(
-        log.refused(to(Status::Investigating)).code,
-        "invalid_transition"
-    );
-    let severity = log.refused(Command::SetSeverity {
-        severity: Severity::new("P0"),
-    });
-    assert_eq!(severity.code, "incident_closed");
-    assert_eq!(
-        log.refused(assign(Role::Scribe, "dan")).code,
-        "incident_closed"
-    );
-    // Notes still land after closing: the postmortem discussion goes on.
-    log.run(
-        "alice",
-        6,
+    assert_eq!(log.state.closed_at, Some(t0() + Duration::minutes(5)));
+    assert_eq!(log.refold(), log.state);
+}
+
+/// Every command that changes the response, on a closed incident.
+fn response_commands() -> Vec<Command> {
+    vec![
+        to(Status::Investigating),
+        Command::SetSeverity {
+            severity: Severity::new("P0"),
+        },
+        assign(Role::Scribe, "dan"),
+        Command::RelieveRole {
+            role: Role::Commander,
+            person: None,
+        },
+        Command::SetImpactStart {
+            at: Utc.with_ymd_and_hms(1971, 1, 1, 0, 0, 0).unwrap(),
+            after_detection: false,
+        },
         Command::AddNote {
             kind: NoteKind::Note,
             text: "pm on Friday".into(),
         },
+        Command::AddAction {
+            text: "add a canary".into(),
+            owner: None,
+            due_at: None,
+            due_in: None,
+        },
+        Command::CompleteAction { action: 1 },
+        Command::ReopenAction { action: 1 },
+        Command::DropAction { action: 1 },
+        Command::AttachAlert {
+            alert: alert("a2"),
+            group: None,
+        },
+        Command::ResolveAlert {
+            fingerprint: "a1".into(),
+            ended_at: t0(),
+        },
+        Command::RecordSnapshot {
+            reason: SnapshotReason::Pin,
+            values: vec![SnapshotValue {
+                panel: "5xx".into(),
+                series: String::new(),
+                before: None,
+                value: "1%".into(),
+                breached: false,
+            }],
+        },
+    ]
+}
+
+#[test]
+fn closed_means_the_response_record_is_final() {
+    let mut log = Log::declared("x", "P2");
+    log.run("alice", 1, assign(Role::Commander, "alice"))
+        .unwrap();
+    log.run(
+        "alice",
+        2,
+        Command::AttachAlert {
+            alert: alert("a1"),
+            group: None,
+        },
     )
     .unwrap();
+    log.run(
+        "alice",
+        3,
+        Command::AddAction {
+            text: "roll back".into(),
+            owner: None,
+            due_at: None,
+            due_in: None,
+        },
+    )
+    .unwrap();
+    log.run("alice", 4, to(Status::Resolved)).unwrap();
+    log.run("alice", 5, to(Status::Closed)).unwrap();
+    let resolve_times = ResponseTimes::of(&log.state);
+    for command in response_commands() {
+        assert!(command.changes_response_record(), "{command:?}");
+        let refused = log.refused(command.clone());
+        assert_eq!(refused.code, "incident_closed", "{command:?}");
+        assert!(
+            refused.message.contains("INC-1 is closed"),
+            "{}",
+            refused.message
+        );
+    }
+    // The response times of a closed incident cannot move (the 1971 impact start above).
+    assert_eq!(ResponseTimes::of(&log.state), resolve_times);
+    assert_eq!(
+        resolve_times.to_resolve,
+        Some(Duration::minutes(4 + 7)),
+        "from the impact start 7 minutes before the declaration"
+    );
+}
+
+#[test]
+fn a_mitigated_incident_is_no_false_alarm_even_after_going_back() {
+    let mut log = Log::declared("x", "P2");
+    log.run("alice", 1, to(Status::Mitigated)).unwrap();
+    log.run("alice", 2, to(Status::Investigating)).unwrap();
+    assert_eq!(log.state.mitigated_at, Some(t0() + Duration::minutes(1)));
+    let refused = log.refused(to(Status::Cancelled));
+    assert_eq!(refused.code, "invalid_transition");
+    assert!(refused.message.contains("not a false alarm"));
+    // Through a resolve and a reopen as well.
+    log.run("alice", 3, to(Status::Resolved)).unwrap();
+    log.run("alice", 4, to(Status::Investigating)).unwrap();
+    assert_eq!(log.refused(to(Status::Cancelled)).code, "invalid_transition");
+}
+
+#[test]
+fn a_cancellation_records_when_and_a_reopening_clears_it() {
+    let mut log = Log::paged("x");
+    log.run("alice", 2, to(Status::Cancelled)).unwrap();
+    assert_eq!(log.state.cancelled_at, Some(t0() + Duration::minutes(2)));
+    assert_eq!(
+        log.state.acknowledged_at,
+        Some(t0() + Duration::minutes(2)),
+        "calling a page a false alarm is taking it on"
+    );
+    log.run("alice", 3, to(Status::Investigating)).unwrap();
+    assert_eq!(log.state.cancelled_at, None);
+    log.run("alice", 4, to(Status::Cancelled)).unwrap();
+    assert_eq!(log.state.cancelled_at, Some(t0() + Duration::minutes(4)));
     assert_eq!(log.refold(), log.state);
+}
+
+#[test]
+fn a_declared_incident_starts_acknowledged_and_a_page_triggered() {
+    let declared = Log::declared("x", "P1");
+    assert_eq!(declared.state.status, Status::Acknowledged);
+    assert_eq!(declared.state.acknowledged_at, Some(t0()));
+    let mut paged = Log::paged("x");
+    assert_eq!(paged.state.status, Status::Triggered);
+    assert_eq!(paged.state.acknowledged_at, None);
+    // The first human move out of triggered is the acknowledgement, whatever it is.
+    paged.run("bob", 5, to(Status::Investigating)).unwrap();
+    assert_eq!(paged.state.acknowledged_at, Some(t0() + Duration::minutes(5)));
+    paged.run("bob", 6, to(Status::Mitigated)).unwrap();
+    assert_eq!(paged.state.acknowledged_at, Some(t0() + Duration::minutes(5)));
+    // The wire form of an old declaration (no `acknowledged`) still reads as triggered.
+    let old: EventKind = serde_json::from_str(
+        r#"{"type":"declared","title":"x","severity":"P1","detected_at":"2026-11-25T14:00:00Z"}"#,
+    )
+    .unwrap();
+    assert!(matches!(old, EventKind::Declared { acknowledged: false, .. }));
 }
 
 #[test]
@@ -314,6 +472,22 @@ fn roles_assign_relieve_and_transfer_command_with_a_brief() {
     )
     .unwrap();
     assert!(log.state.roles.vacant().contains(&Role::Commander));
+    // The seat is vacant, but the incident has had a commander: taking it is a handover.
+    let skipped = log.refused(assign(Role::Commander, "dan"));
+    assert_eq!(skipped.code, "brief_required");
+    assert!(skipped.message.contains("carol commanded before"), "{}", skipped.message);
+    let take_over = Command::AssignRole {
+        role: Role::Commander,
+        person: "dan".into(),
+        focus: None,
+        brief: Some("carol left: rollback done, watching error rate".into()),
+    };
+    log.run("dan", 6, take_over).unwrap();
+    assert!(matches!(
+        log.events.last().unwrap().kind,
+        EventKind::CommandTransferred { ref from, ref to, .. } if from == "carol" && to == "dan"
+    ));
+    assert_eq!(log.state.roles.commander.as_deref(), Some("dan"));
     assert_eq!(log.refold(), log.state);
 }
 
@@ -409,14 +583,37 @@ fn impact_start_can_be_backdated_but_not_after_detection() {
         1,
         Command::SetImpactStart {
             at: t0() - Duration::hours(1),
+            after_detection: false,
         },
     )
     .unwrap();
     assert_eq!(log.state.impact_started_at, Some(t0() - Duration::hours(1)));
     let after = log.refused(Command::SetImpactStart {
         at: t0() + Duration::minutes(1),
+        after_detection: false,
     });
     assert_eq!(after.code, "invalid_time");
+    assert!(after.message.contains("predictive"), "{}", after.message);
+    // A predictive alert: detected before the impact, which the flag allows...
+    log.run(
+        "alice",
+        30,
+        Command::SetImpactStart {
+            at: t0() + Duration::minutes(20),
+            after_detection: true,
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        log.state.impact_started_at,
+        Some(t0() + Duration::minutes(20))
+    );
+    // ...but never in the future.
+    let future = log.refused(Command::SetImpactStart {
+        at: t0() + Duration::minutes(61),
+        after_detection: true,
+    });
+    assert!(future.message.contains("future"), "{}", future.message);
 }
 
 fn alert(fingerprint: &str) -> AlertRef {
@@ -460,6 +657,36 @@ fn alerts_attach_resolve_and_fire_again() {
         "the same alert firing again is one entry"
     );
     assert_eq!(log.state.alerts[0].resolved_at, None);
+    assert_eq!(log.refold(), log.state);
+}
+
+#[test]
+fn an_alert_firing_after_the_resolve_reopens_the_incident() {
+    let mut log = Log::paged("x");
+    let attach = Command::AttachAlert {
+        alert: alert("a1"),
+        group: Some("g".into()),
+    };
+    log.run("alertmanager", 1, attach.clone()).unwrap();
+    log.run(
+        "alertmanager",
+        2,
+        Command::ResolveAlert {
+            fingerprint: "a1".into(),
+            ended_at: t0() + Duration::minutes(2),
+        },
+    )
+    .unwrap();
+    log.run("alice", 3, to(Status::Resolved)).unwrap();
+    log.run("alertmanager", 9, attach).unwrap();
+    assert_eq!(log.state.status, Status::Investigating);
+    assert_eq!(log.state.resolved_at, None);
+    let reopen = log.events.last().unwrap();
+    assert_eq!(reopen.actor, "alertmanager");
+    assert_eq!(
+        reopen.kind.describe(),
+        "resolved → investigating: alert CheckoutHighErrorRate fired again after the resolve"
+    );
     assert_eq!(log.refold(), log.state);
 }
 
@@ -606,8 +833,11 @@ fn any_command() -> impl Strategy<Value = Command> {
         (0u32..4).prop_map(|action| Command::CompleteAction { action }),
         (0u32..4).prop_map(|action| Command::ReopenAction { action }),
         (0u32..4).prop_map(|action| Command::DropAction { action }),
-        (-120i64..30).prop_map(|m| Command::SetImpactStart {
-            at: t0() + Duration::minutes(m)
+        (-120i64..30, any::<bool>()).prop_map(|(m, after_detection)| {
+            Command::SetImpactStart {
+                at: t0() + Duration::minutes(m),
+                after_detection,
+            }
         }),
     ]
 }

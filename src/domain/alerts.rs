@@ -5,6 +5,13 @@ use super::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+/// Most labels an attached alert keeps.
+pub const MAX_LABELS: usize = 64;
+/// Longest label name an attached alert keeps, in characters.
+pub const MAX_LABEL_NAME_CHARS: usize = 256;
+/// Longest label value an attached alert keeps, in characters.
+pub const MAX_LABEL_VALUE_CHARS: usize = 1024;
+
 /// An alert as the incident remembers it (from Alertmanager's webhook or the TUI's pane).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AlertRef {

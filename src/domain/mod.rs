@@ -18,10 +18,13 @@ mod severity;
 
 pub use access::AccessRole;
 pub use actions::{ActionItem, ActionState};
-pub use alerts::{AlertRef, AttachedAlert, MAX_SNAPSHOT_VALUES, SnapshotReason, SnapshotValue};
+pub use alerts::{
+    AlertRef, AttachedAlert, MAX_LABEL_NAME_CHARS, MAX_LABEL_VALUE_CHARS, MAX_LABELS,
+    MAX_SNAPSHOT_VALUES, SnapshotReason, SnapshotValue,
+};
 pub use command::{
     Command, MAX_NAME_CHARS, MAX_TEXT_CHARS, MAX_TITLE_CHARS, NewIncident, Rejection, decide,
-    declare,
+    declare, declare_page,
 };
 pub use event::{Event, EventKind, IncidentId, NoteKind};
 pub use incident::Incident;

@@ -3,10 +3,11 @@
 //! ended, and the incident to open when the group has none.
 //!
 //! Text is cut to the domain's limits rather than refused: Alertmanager does not retry a 4xx
-//! answer, so a long description must not cost the page. Only a payload this reader cannot
-//! understand is refused. Pure: the time is passed in.
+//! answer, so a long label, name, fingerprint or group key must not cost the page, and a
+//! missing fingerprint is computed the way Alertmanager computes it. Only a payload this
+//! reader cannot understand is refused. Pure: the time is passed in.
 
-use super::alert::{Alert, AlertState, clip};
+use super::alert::{Alert, AlertState, clip, cut_with_hash};
 use super::config::AlertSeverity;
 use super::series::Labels;
 use crate::domain::{
@@ -17,6 +18,9 @@ use serde_json::Value;
 
 /// The payload version every Alertmanager release so far sends, and the only one read here.
 const VERSION: &str = "4";
+
+/// Longest group key kept as it is; a longer one is kept as its start and a hash.
+pub const MAX_GROUP_KEY_CHARS: usize = 256;
 
 /// Group labels named in a title made from an alert's name, at most.
 const TITLE_LABELS: usize = 3;
@@ -71,7 +75,9 @@ struct PayloadAlert {
     annotations: Labels,
     starts_at: Timestamp,
     ends_at: Option<Timestamp>,
-    fingerprint: String,
+    /// Relays and older senders leave it out.
+    #[serde(default)]
+    fingerprint: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -93,6 +99,8 @@ pub fn read(
 ) -> Result<Notification, String> {
     match payload.get("version") {
         Some(Value::String(version)) if version == VERSION => {}
+        // Some relays send the number.
+        Some(Value::Number(version)) if version.to_string() == VERSION => {}
         Some(other) => {
             return Err(format!(
                 "payload version {other} is not supported: warroom reads version {VERSION}"
@@ -111,34 +119,30 @@ pub fn read(
     }
     let mut firing = Vec::new();
     let mut resolved = Vec::new();
-    for (index, raw) in payload.alerts.into_iter().enumerate() {
-        let fingerprint = raw.fingerprint.trim().to_string();
-        if fingerprint.is_empty() {
-            // Numbered from 0, as in the paths of the other refusals.
-            return Err(format!("alerts[{index}].fingerprint is empty"));
-        }
+    for raw in payload.alerts {
+        let alert = Alert {
+            labels: raw.labels,
+            annotations: raw.annotations,
+            state: AlertState::Firing,
+            since: raw.starts_at,
+            fingerprint: raw.fingerprint,
+        };
         match raw.status {
             // The end Alertmanager knows, else now: no end, Go's zero time (year 1) or any
             // other end before the start means unknown, and an end ahead of our clock is now.
             PayloadStatus::Resolved => resolved.push(EndedAlert {
-                fingerprint,
+                fingerprint: alert.to_ref().fingerprint,
                 ended_at: raw
                     .ends_at
                     .filter(|&ended| ended >= raw.starts_at)
                     .map_or(now, |ended| ended.min(now)),
             }),
-            PayloadStatus::Firing => firing.push(Alert {
-                labels: raw.labels,
-                annotations: raw.annotations,
-                state: AlertState::Firing,
-                since: raw.starts_at,
-                fingerprint: Some(fingerprint),
-            }),
+            PayloadStatus::Firing => firing.push(alert),
         }
     }
     let incident = payload.group.new_incident(&firing, mapping, scale, now);
     Ok(Notification {
-        group: payload.group.group_key,
+        group: cut_with_hash(&payload.group.group_key, MAX_GROUP_KEY_CHARS),
         firing: firing.iter().map(Alert::to_ref).collect(),
         resolved,
         incident,

@@ -65,6 +65,9 @@ pub struct Reply {
     pub replayed: bool,
 }
 
+/// The domain's two ways to declare: a person's, or a page's.
+type Declaration = fn(NewIncident, Timestamp, &SeverityScale) -> Result<Vec<EventKind>, Rejection>;
+
 type Job = (Request, oneshot::Sender<Result<Reply, ApiError>>);
 
 /// Counters of the group commit, for the log and the benchmarks.
@@ -297,7 +300,7 @@ impl<'a> Draft<'a> {
         actor: &str,
         now: Timestamp,
     ) -> Result<StoredResponse, ApiError> {
-        let incident = match self.open(new, actor, now) {
+        let incident = match self.open(new, declare, actor, now) {
             Ok(incident) => incident,
             Err(rejection) => return Ok(rejected(rejection)),
         };
@@ -311,15 +314,17 @@ impl<'a> Draft<'a> {
         })
     }
 
-    /// Declares an incident under the next number and records its events. The caller keeps
-    /// the incident in `touched` once it is done with it.
+    /// Declares an incident under the next number and records its events; `how` is
+    /// [`declare`] for a person, `declare_page` for the receiver. The caller keeps the
+    /// incident in `touched` once it is done with it.
     fn open(
         &mut self,
         new: NewIncident,
+        how: Declaration,
         actor: &str,
         now: Timestamp,
     ) -> Result<Incident, Rejection> {
-        let kinds = declare(new, now, self.scale)?;
+        let kinds = how(new, now, self.scale)?;
         let mut incident = Incident::blank(IncidentId::from_number(self.next_number));
         self.next_number += 1;
         for kind in kinds {

@@ -8,7 +8,7 @@
 //! refused, which makes Alertmanager's retries and repeat notifications harmless.
 
 use super::{Draft, rejected, to_json};
-use crate::domain::{Command, Incident, IncidentId, Status, Timestamp, decide};
+use crate::domain::{Command, Incident, IncidentId, Status, Timestamp, decide, declare_page};
 use crate::prometheus::webhook::Notification;
 use crate::server::error::ApiError;
 use crate::store::StoredResponse;
@@ -60,7 +60,7 @@ impl Draft<'_> {
         let mark = self.mark();
         let (mut incident, opened) = match (self.group_incident(&group), new) {
             (Some(incident), _) if takes_alerts(&incident) => (incident, false),
-            (_, Some(new)) => match self.open(new, actor, now) {
+            (_, Some(new)) => match self.open(new, declare_page, actor, now) {
                 Ok(incident) => (incident, true),
                 Err(rejection) => return Ok(rejected(rejection)),
             },

@@ -92,6 +92,11 @@ pub fn parse(line: &str, scale: &SeverityScale, now: Timestamp) -> Result<Typed,
             action: number("drop")?,
         })),
         "impact" => {
+            // `:impact 10:42Z predicted`: a predictive alert fired before the impact began.
+            let (rest, after_detection) = match rest.trim().strip_suffix("predicted") {
+                Some(rest) => (rest.trim(), true),
+                None => (rest, false),
+            };
             let when = rest.trim_end_matches(" ago").trim();
             let at = match chrono::DateTime::parse_from_rfc3339(when) {
                 Ok(at) => at.with_timezone(&chrono::Utc),
@@ -101,7 +106,10 @@ pub fn parse(line: &str, scale: &SeverityScale, now: Timestamp) -> Result<Typed,
                     now - chrono::Duration::seconds(age.as_secs() as i64)
                 }
             };
-            Ok(Typed::Command(Command::SetImpactStart { at }))
+            Ok(Typed::Command(Command::SetImpactStart {
+                at,
+                after_detection,
+            }))
         }
         "declare" => {
             let (severity, title) = rest
@@ -214,7 +222,15 @@ mod tests {
         assert_eq!(
             command(":impact 20m ago"),
             Command::SetImpactStart {
-                at: now() - chrono::Duration::minutes(20)
+                at: now() - chrono::Duration::minutes(20),
+                after_detection: false,
+            }
+        );
+        assert_eq!(
+            command(":impact 2026-11-25T14:10:00Z predicted"),
+            Command::SetImpactStart {
+                at: "2026-11-25T14:10:00Z".parse().unwrap(),
+                after_detection: true,
             }
         );
         assert_eq!(
