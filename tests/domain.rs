@@ -351,7 +351,10 @@ fn a_mitigated_incident_is_no_false_alarm_even_after_going_back() {
     // Through a resolve and a reopen as well.
     log.run("alice", 3, to(Status::Resolved)).unwrap();
     log.run("alice", 4, to(Status::Investigating)).unwrap();
-    assert_eq!(log.refused(to(Status::Cancelled)).code, "invalid_transition");
+    assert_eq!(
+        log.refused(to(Status::Cancelled)).code,
+        "invalid_transition"
+    );
 }
 
 #[test]
@@ -381,15 +384,27 @@ fn a_declared_incident_starts_acknowledged_and_a_page_triggered() {
     assert_eq!(paged.state.acknowledged_at, None);
     // The first human move out of triggered is the acknowledgement, whatever it is.
     paged.run("bob", 5, to(Status::Investigating)).unwrap();
-    assert_eq!(paged.state.acknowledged_at, Some(t0() + Duration::minutes(5)));
+    assert_eq!(
+        paged.state.acknowledged_at,
+        Some(t0() + Duration::minutes(5))
+    );
     paged.run("bob", 6, to(Status::Mitigated)).unwrap();
-    assert_eq!(paged.state.acknowledged_at, Some(t0() + Duration::minutes(5)));
+    assert_eq!(
+        paged.state.acknowledged_at,
+        Some(t0() + Duration::minutes(5))
+    );
     // The wire form of an old declaration (no `acknowledged`) still reads as triggered.
     let old: EventKind = serde_json::from_str(
         r#"{"type":"declared","title":"x","severity":"P1","detected_at":"2026-11-25T14:00:00Z"}"#,
     )
     .unwrap();
-    assert!(matches!(old, EventKind::Declared { acknowledged: false, .. }));
+    assert!(matches!(
+        old,
+        EventKind::Declared {
+            acknowledged: false,
+            ..
+        }
+    ));
 }
 
 #[test]
@@ -475,7 +490,11 @@ fn roles_assign_relieve_and_transfer_command_with_a_brief() {
     // The seat is vacant, but the incident has had a commander: taking it is a handover.
     let skipped = log.refused(assign(Role::Commander, "dan"));
     assert_eq!(skipped.code, "brief_required");
-    assert!(skipped.message.contains("carol commanded before"), "{}", skipped.message);
+    assert!(
+        skipped.message.contains("carol commanded before"),
+        "{}",
+        skipped.message
+    );
     let take_over = Command::AssignRole {
         role: Role::Commander,
         person: "dan".into(),

@@ -2,8 +2,8 @@
 
 use super::{
     AccessRole, ActionState, AlertRef, EventKind, Incident, MAX_LABEL_NAME_CHARS,
-    MAX_LABEL_VALUE_CHARS, MAX_LABELS, MAX_SNAPSHOT_VALUES, NoteKind, Role,
-    Severity, SeverityScale, SnapshotReason, SnapshotValue, Status, Timestamp,
+    MAX_LABEL_VALUE_CHARS, MAX_LABELS, MAX_SNAPSHOT_VALUES, NoteKind, Role, Severity,
+    SeverityScale, SnapshotReason, SnapshotValue, Status, Timestamp,
 };
 use serde::{Deserialize, Serialize};
 
@@ -281,12 +281,8 @@ pub fn decide(
             person,
             focus,
             brief,
-        } => {
-            assign_role(incident, role, &person, focus.as_deref(), brief.as_deref())?
-        }
-        Command::RelieveRole { role, person } => {
-            relieve_role(incident, role, person.as_deref())?
-        }
+        } => assign_role(incident, role, &person, focus.as_deref(), brief.as_deref())?,
+        Command::RelieveRole { role, person } => relieve_role(incident, role, person.as_deref())?,
         Command::AddNote { kind, text } => EventKind::NoteAdded {
             kind,
             text: required_text("text", &text, MAX_TEXT_CHARS)?,
@@ -447,18 +443,26 @@ fn assign_role(
         )),
         // Once anyone has commanded, every new commander takes over from someone: the last
         // one, even if the seat was vacant in between, and needs to know what they knew.
-        holder if role == Role::Commander && (holder.is_some() || incident.last_commander.is_some()) => {
-            let from = holder.or(incident.last_commander.as_deref()).unwrap_or_default();
-            let brief = brief.map(str::trim).filter(|b| !b.is_empty()).ok_or_else(|| {
-                let why = match holder {
-                    Some(holder) => format!("{holder} is commanding"),
-                    None => format!("{from} commanded before"),
-                };
-                Rejection::new(
-                    "brief_required",
-                    format!("{why}: a transfer of command needs a brief for {person}"),
-                )
-            })?;
+        holder
+            if role == Role::Commander
+                && (holder.is_some() || incident.last_commander.is_some()) =>
+        {
+            let from = holder
+                .or(incident.last_commander.as_deref())
+                .unwrap_or_default();
+            let brief = brief
+                .map(str::trim)
+                .filter(|b| !b.is_empty())
+                .ok_or_else(|| {
+                    let why = match holder {
+                        Some(holder) => format!("{holder} is commanding"),
+                        None => format!("{from} commanded before"),
+                    };
+                    Rejection::new(
+                        "brief_required",
+                        format!("{why}: a transfer of command needs a brief for {person}"),
+                    )
+                })?;
             Ok(EventKind::CommandTransferred {
                 from: from.to_string(),
                 to: person,

@@ -1,8 +1,8 @@
 //! The folded state of one incident.
 
 use super::{
-    ActionItem, ActionState, AttachedAlert, Event, EventKind, IncidentId, NoteKind, Role,
-    Roster, Severity, SeverityScale, Status, Timestamp,
+    ActionItem, ActionState, AttachedAlert, Event, EventKind, IncidentId, NoteKind, Role, Roster,
+    Severity, SeverityScale, Status, Timestamp,
 };
 use serde::{Deserialize, Serialize};
 

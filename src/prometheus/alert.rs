@@ -95,9 +95,9 @@ pub fn fingerprint(labels: &Labels) -> String {
 fn fnv1a64(bytes: &[u8]) -> u64 {
     const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
     const PRIME: u64 = 0x0000_0100_0000_01b3;
-    bytes
-        .iter()
-        .fold(OFFSET, |hash, &byte| (hash ^ u64::from(byte)).wrapping_mul(PRIME))
+    bytes.iter().fold(OFFSET, |hash, &byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(PRIME)
+    })
 }
 
 /// An identity kept short: `text` itself up to `max` characters, else its start, the marker
@@ -107,7 +107,10 @@ pub fn cut_with_hash(text: &str, max: usize) -> String {
         return text.to_string();
     }
     let hash = format!("{:016x}", fnv1a64(text.as_bytes()));
-    let kept: String = text.chars().take(max.saturating_sub(hash.len() + 1)).collect();
+    let kept: String = text
+        .chars()
+        .take(max.saturating_sub(hash.len() + 1))
+        .collect();
     format!("{kept}…{hash}")
 }
 
@@ -124,7 +127,11 @@ fn kept_labels(labels: &Labels) -> Labels {
     let named = labels.get_key_value("alertname");
     let mut kept: Labels = named
         .into_iter()
-        .chain(labels.iter().filter(|(name, _)| name.as_str() != "alertname"))
+        .chain(
+            labels
+                .iter()
+                .filter(|(name, _)| name.as_str() != "alertname"),
+        )
         .take(room)
         .map(|(name, value)| {
             (
