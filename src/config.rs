@@ -88,6 +88,11 @@ pub struct ServerSection {
     /// The severity levels, most severe first.
     #[serde(rename = "severity")]
     pub severities: Vec<SeverityLevel>,
+    /// Alerts of one Alertmanager group attached to its incident one by one; the rest are
+    /// counted ("and 240 more").
+    pub alerts_per_incident: usize,
+    /// How long the answer to a request with an `Idempotency-Key` is kept for its retries.
+    pub idempotency_keys_kept: String,
 }
 
 impl Default for ServerSection {
@@ -97,6 +102,8 @@ impl Default for ServerSection {
             db: None,
             tokens: None,
             severities: SeverityScale::default().levels().to_vec(),
+            alerts_per_incident: 100,
+            idempotency_keys_kept: "7d".into(),
         }
     }
 }
@@ -104,6 +111,16 @@ impl Default for ServerSection {
 impl ServerSection {
     pub fn scale(&self) -> Result<SeverityScale, String> {
         SeverityScale::new(self.severities.clone()).map_err(|e| format!("[[server.severity]]: {e}"))
+    }
+
+    /// `idempotency_keys_kept`, parsed.
+    pub fn idempotency_ttl(&self) -> Result<std::time::Duration, String> {
+        crate::duration::parse_duration(&self.idempotency_keys_kept).ok_or_else(|| {
+            format!(
+                "[server] idempotency_keys_kept: '{}' is not a duration such as 7d",
+                self.idempotency_keys_kept
+            )
+        })
     }
 }
 

@@ -98,6 +98,17 @@ async fn serve(args: ServeArgs, config: &Config) -> ExitCode {
         Ok(scale) => scale,
         Err(error) => return fail(2, error),
     };
+    let idempotency_ttl = match config
+        .server
+        .idempotency_ttl()
+        .and_then(|ttl| chrono::Duration::from_std(ttl).map_err(|e| e.to_string()))
+    {
+        Ok(ttl) => ttl,
+        Err(error) => return fail(2, error),
+    };
+    if config.server.alerts_per_incident == 0 {
+        return fail(2, "[server] alerts_per_incident must be at least 1");
+    }
     let db = args
         .db
         .or_else(|| config.server.db.clone())
@@ -115,6 +126,10 @@ async fn serve(args: ServeArgs, config: &Config) -> ExitCode {
         tokens: args.tokens.or_else(|| config.server.tokens.clone()),
         scale,
         alert_severity: config.alert_severity.clone(),
+        limits: warroom::server::Limits {
+            alerts_per_incident: config.server.alerts_per_incident,
+            idempotency_ttl,
+        },
     };
     match warroom::server::serve(options).await {
         Ok(()) => ExitCode::SUCCESS,

@@ -45,10 +45,6 @@ impl<'a> SafeText<'a> {
         SafeText(Cow::Owned(self.0.into_owned()))
     }
 
-    /// The text itself, for the last step to the screen (a ratatui span, a printed line).
-    pub fn into_cow(self) -> Cow<'a, str> {
-        self.0
-    }
 }
 
 /// The last step to the screen: ratatui's spans and lines take a `Cow`.

@@ -609,6 +609,7 @@ async fn the_library_starts_and_stops_a_server_in_process() {
         tokens: None,
         scale: warroom::domain::SeverityScale::default(),
         alert_severity: warroom::prometheus::config::AlertSeverity::default(),
+        limits: Default::default(),
     };
     let server = warroom::server::start(options.clone()).await.unwrap();
     let base = format!("http://{}", server.local_addr());

@@ -14,6 +14,7 @@ pub async fn fresh_server() -> (RunningServer, tempfile::TempDir) {
         tokens: None,
         scale: Default::default(),
         alert_severity: Default::default(),
+        limits: Default::default(),
     })
     .await
     .expect("the server starts");

@@ -44,6 +44,7 @@ pub async fn run(screen: &ScreenArgs, tui: &TuiSection, you: &str) -> anyhow::Re
         tokens: None,
         scale: SeverityScale::default(),
         alert_severity: AlertSeverity::default(),
+        limits: Default::default(),
     })
     .await?;
     let url = format!("http://{}", backend.local_addr());
@@ -82,7 +83,7 @@ fn seed(db: &Path, you: &str) -> anyhow::Result<()> {
     let events = scenario::seeded_events(chrono::Utc::now(), you);
     store.commit(&Commit {
         events,
-        responses: vec![],
+        ..Commit::default()
     })?;
     Ok(())
 }

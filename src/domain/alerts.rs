@@ -12,6 +12,44 @@ pub const MAX_LABEL_NAME_CHARS: usize = 256;
 /// Longest label value an attached alert keeps, in characters.
 pub const MAX_LABEL_VALUE_CHARS: usize = 1024;
 
+/// Alertmanager's fingerprint of a label set (Prometheus' `LabelSet.Fingerprint`): FNV-1a
+/// 64 over the sorted names and values, each followed by the byte 0xff, as 16 hex digits.
+pub fn label_fingerprint(labels: &BTreeMap<String, String>) -> String {
+    let mut bytes = Vec::new();
+    // A BTreeMap iterates in name order, which is Alertmanager's order.
+    for (name, value) in labels {
+        for part in [name, value] {
+            bytes.extend_from_slice(part.as_bytes());
+            bytes.push(0xff);
+        }
+    }
+    format!("{:016x}", stable_hash(&bytes))
+}
+
+/// FNV-1a 64: the same number for the same bytes on every machine and every Rust release
+/// (unlike std's hasher), so it can be stored and compared later. Not for secrets.
+pub fn stable_hash(bytes: &[u8]) -> u64 {
+    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+    bytes.iter().fold(OFFSET, |hash, &byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(PRIME)
+    })
+}
+
+/// An identity kept short: `text` itself up to `max` characters, else its start, the marker
+/// "…" and a hash of the whole, so two long identities that share a start stay apart.
+pub fn cut_with_hash(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let hash = format!("{:016x}", stable_hash(text.as_bytes()));
+    let kept: String = text
+        .chars()
+        .take(max.saturating_sub(hash.len() + 1))
+        .collect();
+    format!("{kept}…{hash}")
+}
+
 /// An alert as the incident remembers it (from Alertmanager's webhook or the TUI's pane).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AlertRef {

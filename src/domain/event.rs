@@ -264,6 +264,9 @@ impl EventKind {
                 None => format!("{} firing", alert.name),
             },
             EventKind::AlertResolved { name, .. } => format!("{name} resolved"),
+            EventKind::AlertsCounted { more: 0 } => {
+                "no alerts of the group beyond the attached ones are firing".into()
+            }
             EventKind::AlertsCounted { more } => {
                 format!("and {more} more alerts of the group firing, not attached one by one")
             }

@@ -20,7 +20,8 @@ pub use access::AccessRole;
 pub use actions::{ActionItem, ActionState};
 pub use alerts::{
     AlertRef, AttachedAlert, MAX_LABEL_NAME_CHARS, MAX_LABEL_VALUE_CHARS, MAX_LABELS,
-    MAX_SNAPSHOT_VALUES, SnapshotReason, SnapshotValue,
+    MAX_SNAPSHOT_VALUES, SnapshotReason, SnapshotValue, cut_with_hash, label_fingerprint,
+    stable_hash,
 };
 pub use command::{
     Command, MAX_NAME_CHARS, MAX_TEXT_CHARS, MAX_TITLE_CHARS, NewIncident, Rejection, decide,

@@ -4,7 +4,7 @@
 use super::series::Labels;
 use crate::domain::{
     AlertRef, MAX_LABEL_NAME_CHARS, MAX_LABEL_VALUE_CHARS, MAX_LABELS, MAX_NAME_CHARS,
-    MAX_TEXT_CHARS, MAX_TITLE_CHARS, Timestamp,
+    MAX_TEXT_CHARS, MAX_TITLE_CHARS, Timestamp, cut_with_hash, label_fingerprint,
 };
 use serde::Deserialize;
 
@@ -55,7 +55,7 @@ impl Alert {
     pub fn to_ref(&self) -> AlertRef {
         let fingerprint = match self.fingerprint.as_deref().map(str::trim) {
             Some(given) if !given.is_empty() => cut_with_hash(given, MAX_NAME_CHARS),
-            _ => fingerprint(&self.labels),
+            _ => label_fingerprint(&self.labels),
         };
         AlertRef {
             fingerprint,
@@ -76,42 +76,6 @@ impl Alert {
             .find(|text| !text.is_empty())
             .unwrap_or_else(|| self.name())
     }
-}
-
-/// Alertmanager's fingerprint of a label set (Prometheus' `LabelSet.Fingerprint`): FNV-1a
-/// 64 over the sorted names and values, each followed by the byte 0xff, as 16 hex digits.
-pub fn fingerprint(labels: &Labels) -> String {
-    let mut bytes = Vec::new();
-    // A BTreeMap iterates in name order, which is Alertmanager's order.
-    for (name, value) in labels {
-        for part in [name, value] {
-            bytes.extend_from_slice(part.as_bytes());
-            bytes.push(0xff);
-        }
-    }
-    format!("{:016x}", fnv1a64(&bytes))
-}
-
-fn fnv1a64(bytes: &[u8]) -> u64 {
-    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
-    const PRIME: u64 = 0x0000_0100_0000_01b3;
-    bytes.iter().fold(OFFSET, |hash, &byte| {
-        (hash ^ u64::from(byte)).wrapping_mul(PRIME)
-    })
-}
-
-/// An identity kept short: `text` itself up to `max` characters, else its start, the marker
-/// "…" and a hash of the whole, so two long identities that share a start stay apart.
-pub fn cut_with_hash(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_string();
-    }
-    let hash = format!("{:016x}", fnv1a64(text.as_bytes()));
-    let kept: String = text
-        .chars()
-        .take(max.saturating_sub(hash.len() + 1))
-        .collect();
-    format!("{kept}…{hash}")
 }
 
 /// The labels an incident keeps: names and values cut to the domain's limits with a marker,

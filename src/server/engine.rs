@@ -10,10 +10,10 @@ use super::error::ApiError;
 use super::timeline::Timeline;
 use crate::domain::{
     Command, Event, EventKind, Incident, IncidentId, NewIncident, Rejection, SeverityScale,
-    Timestamp, decide, declare,
+    Timestamp, decide, declare, stable_hash,
 };
 use crate::prometheus::webhook::Notification;
-use crate::store::{Commit, IdempotencyKey, Store, StoredResponse};
+use crate::store::{Commit, IdempotencyKey, Remembered, Store, StoredResponse};
 use axum::http::StatusCode;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -24,6 +24,27 @@ use tokio::sync::{mpsc, oneshot, watch};
 const QUEUE: usize = 4096;
 /// The most requests in one transaction, so that one batch cannot hold the others up for long.
 const MAX_BATCH: usize = 1024;
+
+/// The bounds the writer keeps, from `[server]` in the config.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// Alerts attached to one incident one by one; the group's others are counted.
+    pub alerts_per_incident: usize,
+    /// How long an idempotency key's answer is kept for retries.
+    pub idempotency_ttl: chrono::Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            alerts_per_incident: 100,
+            idempotency_ttl: chrono::Duration::days(7),
+        }
+    }
+}
+
+/// How often expired idempotency answers are pruned: their lookups already ignore them.
+const PRUNE_EVERY: chrono::Duration = chrono::Duration::hours(1);
 
 /// What a caller asks the writer to do.
 #[derive(Debug)]
@@ -41,13 +62,26 @@ pub enum Change {
 }
 
 impl Change {
-    /// The method and path an idempotency key is scoped to.
+    /// The method and path of the request.
     fn target(&self) -> String {
         match self {
             Change::Declare(_) => "POST /v1/incidents".into(),
             Change::Command { incident, .. } => format!("POST /v1/incidents/{incident}/commands"),
             Change::Alertmanager(_) => "POST /v1/alertmanager".into(),
         }
+    }
+
+    /// What an idempotency key is bound to: the route and a stable hash of the body as
+    /// parsed (so spacing and field order do not matter). A retry must match it.
+    fn request(&self) -> String {
+        let body = match self {
+            Change::Declare(new) => serde_json::to_string(new),
+            Change::Command { command, .. } => serde_json::to_string(command),
+            // The receiver takes no keys; its notifications are idempotent by construction.
+            Change::Alertmanager(_) => Ok(String::new()),
+        }
+        .unwrap_or_default();
+        format!("{} {:016x}", self.target(), stable_hash(body.as_bytes()))
     }
 }
 
@@ -120,6 +154,7 @@ impl Engine {
         log: Arc<RwLock<Timeline>>,
         head: watch::Sender<u64>,
         scale: SeverityScale,
+        limits: Limits,
         stats: Arc<Stats>,
     ) -> std::io::Result<(Engine, std::thread::JoinHandle<()>)> {
         let (queue, jobs) = mpsc::channel(QUEUE);
@@ -128,7 +163,9 @@ impl Engine {
             log,
             head,
             scale,
+            limits,
             stats,
+            pruned_at: None,
         };
         let thread = std::thread::Builder::new()
             .name("warroom-writer".into())
@@ -154,7 +191,10 @@ struct Writer {
     log: Arc<RwLock<Timeline>>,
     head: watch::Sender<u64>,
     scale: SeverityScale,
+    limits: Limits,
     stats: Arc<Stats>,
+    /// When expired idempotency answers were last pruned.
+    pruned_at: Option<Timestamp>,
 }
 
 impl Writer {
@@ -186,13 +226,18 @@ impl Writer {
             // batch is published below. Readers never panic while holding the lock, so a
             // poisoned lock can only come from here, where no step can panic: carry on.
             let log = self.log.read().unwrap_or_else(PoisonError::into_inner);
-            let mut draft = Draft::new(&log, &self.scale, &mut *self.store);
+            let now = chrono::Utc::now();
+            let mut draft = Draft::new(&log, &self.scale, &self.limits, &mut *self.store);
+            if self.pruned_at.is_none_or(|at| now - at >= PRUNE_EVERY) {
+                draft.commit.forget_before = Some(now - self.limits.idempotency_ttl);
+            }
             let answers: Vec<_> = batch
                 .into_iter()
-                .map(|(request, reply)| (draft.apply(request), reply))
+                .map(|(request, reply)| (draft.apply(request, now), reply))
                 .collect();
             (draft.commit, answers)
         };
+        let pruning = commit.forget_before.is_some();
         if !commit.is_empty() {
             if let Err(err) = self.store.commit(&commit) {
                 tracing::error!(%err, batch = size, "commit failed; nothing was applied");
@@ -203,6 +248,9 @@ impl Writer {
                 return;
             }
             self.stats.record(size);
+            if pruning {
+                self.pruned_at = Some(chrono::Utc::now());
+            }
             let head = {
                 let mut log = self.log.write().unwrap_or_else(PoisonError::into_inner);
                 for event in commit.events {
@@ -224,20 +272,27 @@ impl Writer {
 struct Draft<'a> {
     log: &'a Timeline,
     scale: &'a SeverityScale,
+    limits: &'a Limits,
     store: &'a mut dyn Store,
     touched: HashMap<u64, Incident>,
     next_seq: u64,
     next_number: u64,
     /// Responses stored by this batch, so a key repeated within it is answered from here.
-    remembered: HashMap<IdempotencyKey, StoredResponse>,
+    remembered: HashMap<IdempotencyKey, Remembered>,
     commit: Commit,
 }
 
 impl<'a> Draft<'a> {
-    fn new(log: &'a Timeline, scale: &'a SeverityScale, store: &'a mut dyn Store) -> Self {
+    fn new(
+        log: &'a Timeline,
+        scale: &'a SeverityScale,
+        limits: &'a Limits,
+        store: &'a mut dyn Store,
+    ) -> Self {
         Draft {
             log,
             scale,
+            limits,
             store,
             touched: HashMap::new(),
             next_seq: log.head() + 1,
@@ -247,23 +302,31 @@ impl<'a> Draft<'a> {
         }
     }
 
-    fn apply(&mut self, request: Request) -> Result<Reply, ApiError> {
+    fn apply(&mut self, request: Request, now: Timestamp) -> Result<Reply, ApiError> {
         let key = request.idempotency_key.map(|key| IdempotencyKey {
             actor: request.actor.clone(),
-            target: request.change.target(),
             key,
         });
+        let fingerprint = request.change.request();
         // The stored answer comes first: a retry of a command that went through must not now
         // fail its If-Match against the version that command itself created.
         if let Some(key) = &key
-            && let Some(response) = self.recall(key)?
+            && let Some(remembered) = self.recall(key, now)?
         {
+            if remembered.request != fingerprint {
+                return Err(ApiError::Rejected(Rejection {
+                    code: "idempotency_key_reused".into(),
+                    message: format!(
+                        "the Idempotency-Key '{}' was used for another request; use a new key for a new request",
+                        key.key
+                    ),
+                }));
+            }
             return Ok(Reply {
-                response,
+                response: remembered.response,
                 replayed: true,
             });
         }
-        let now = chrono::Utc::now();
         let response = match request.change {
             Change::Declare(new) => self.declare(new, &request.actor, now)?,
             Change::Command {
@@ -274,8 +337,13 @@ impl<'a> Draft<'a> {
             Change::Alertmanager(notification) => self.notify(notification, &request.actor, now)?,
         };
         if let Some(key) = key {
-            self.remembered.insert(key.clone(), response.clone());
-            self.commit.responses.push((key, response.clone()));
+            let remembered = Remembered {
+                request: fingerprint,
+                stored_at: now,
+                response: response.clone(),
+            };
+            self.remembered.insert(key.clone(), remembered.clone());
+            self.commit.responses.push((key, remembered));
         }
         Ok(Reply {
             response,
@@ -283,13 +351,20 @@ impl<'a> Draft<'a> {
         })
     }
 
-    fn recall(&mut self, key: &IdempotencyKey) -> Result<Option<StoredResponse>, ApiError> {
-        if let Some(response) = self.remembered.get(key) {
-            return Ok(Some(response.clone()));
+    /// The unexpired answer stored under a key: this batch's, else the store's.
+    fn recall(
+        &mut self,
+        key: &IdempotencyKey,
+        now: Timestamp,
+    ) -> Result<Option<Remembered>, ApiError> {
+        if let Some(remembered) = self.remembered.get(key) {
+            return Ok(Some(remembered.clone()));
         }
-        self.store
+        let stored = self
+            .store
             .recall(key)
-            .map_err(|err| ApiError::Internal(format!("cannot read idempotency keys: {err}")))
+            .map_err(|err| ApiError::Internal(format!("cannot read idempotency keys: {err}")))?;
+        Ok(stored.filter(|r| now - r.stored_at < self.limits.idempotency_ttl))
     }
 
     /// `Ok` is an answer, remembered under the idempotency key: the new incident, or the
@@ -450,46 +525,100 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut store = SqliteStore::open(&dir.path().join("log.db")).unwrap();
         let (timeline, scale) = (Timeline::default(), SeverityScale::default());
-        let mut draft = Draft::new(&timeline, &scale, &mut store);
+        let limits = Limits::default();
+        let mut draft = Draft::new(&timeline, &scale, &limits, &mut store);
+        let now = chrono::Utc::now();
 
         let declared = draft
-            .apply(Request {
-                actor: "alice".into(),
-                change: Change::Declare(NewIncident {
-                    title: "disk full".into(),
-                    severity: Severity::new("P1"),
-                    service: None,
-                    summary: None,
-                    started_at: None,
-                    detected_at: None,
-                    alerts: vec![],
-                }),
-                idempotency_key: None,
-            })
+            .apply(
+                Request {
+                    actor: "alice".into(),
+                    change: Change::Declare(NewIncident {
+                        title: "disk full".into(),
+                        severity: Severity::new("P1"),
+                        service: None,
+                        summary: None,
+                        started_at: None,
+                        detected_at: None,
+                        alerts: vec![],
+                    }),
+                    idempotency_key: None,
+                },
+                now,
+            )
             .unwrap();
         assert_eq!(declared.response.status, 201);
         // The incident declared a moment ago in this batch exists, at version 1.
         let ack = Command::Transition {
-            to: Status::Acknowledged,
+            to: Status::Investigating,
         };
-        let first = draft.apply(command(1, ack.clone(), Some(1), "k")).unwrap();
+        let first = draft
+            .apply(command(1, ack.clone(), Some(1), "k"), now)
+            .unwrap();
         assert_eq!((first.response.status, first.replayed), (200, false));
         // The same key within the batch replays, even though version 1 is now stale.
-        let again = draft.apply(command(1, ack, Some(1), "k")).unwrap();
+        let again = draft
+            .apply(command(1, ack.clone(), Some(1), "k"), now)
+            .unwrap();
         assert!(again.replayed);
         assert_eq!(again.response, first.response);
         let note = Command::AddNote {
             kind: NoteKind::Note,
             text: "stale".into(),
         };
-        let stale = draft.apply(command(1, note.clone(), Some(1), "k2"));
+        let stale = draft.apply(command(1, note.clone(), Some(1), "k2"), now);
         assert!(matches!(stale, Err(ApiError::VersionConflict(m)) if m.contains("version 2")));
-        let missing = draft.apply(command(2, note, None, "k3"));
+        let missing = draft.apply(command(2, note.clone(), None, "k3"), now);
         assert!(matches!(missing, Err(ApiError::NotFound(_))));
 
         let seqs: Vec<_> = draft.commit.events.iter().map(|e| e.seq).collect();
         assert_eq!(seqs, [1, 2]);
         assert_eq!(draft.commit.responses.len(), 1, "errors are not remembered");
         assert_eq!(timeline.head(), 0, "nothing is visible before the commit");
+
+        // The key is bound to its request: another body, or another route, is refused.
+        let cancel = Command::Transition {
+            to: Status::Cancelled,
+        };
+        for reuse in [command(1, cancel, None, "k"), command(2, ack, None, "k")] {
+            let refused = draft.apply(reuse, now).unwrap_err();
+            assert_eq!(refused.code(), "idempotency_key_reused");
+            assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        }
+        assert_eq!(draft.commit.events.len(), 2, "a reused key changes nothing");
+    }
+
+    #[test]
+    fn stored_answers_expire() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = SqliteStore::open(&dir.path().join("log.db")).unwrap();
+        let (timeline, scale) = (Timeline::default(), SeverityScale::default());
+        let limits = Limits {
+            alerts_per_incident: 100,
+            idempotency_ttl: chrono::Duration::hours(1),
+        };
+        let declare = |key: &str| Request {
+            actor: "alice".into(),
+            change: Change::Declare(NewIncident {
+                title: "disk full".into(),
+                severity: Severity::new("P1"),
+                service: None,
+                summary: None,
+                started_at: None,
+                detected_at: None,
+                alerts: vec![],
+            }),
+            idempotency_key: Some(key.into()),
+        };
+        let then = chrono::Utc::now() - chrono::Duration::hours(2);
+        let mut draft = Draft::new(&timeline, &scale, &limits, &mut store);
+        draft.apply(declare("k"), then).unwrap();
+        let commit = std::mem::take(&mut draft.commit);
+        store.commit(&commit).unwrap();
+        let mut draft = Draft::new(&timeline, &scale, &limits, &mut store);
+        let within = draft.apply(declare("k"), then + chrono::Duration::minutes(59));
+        assert!(within.unwrap().replayed);
+        let after = draft.apply(declare("k"), then + chrono::Duration::minutes(61));
+        assert!(!after.unwrap().replayed, "an expired key is a new request");
     }
 }

@@ -14,7 +14,7 @@ mod routes;
 mod state;
 mod timeline;
 
-pub use engine::StatsSnapshot;
+pub use engine::{Limits, StatsSnapshot};
 
 use crate::domain::SeverityScale;
 use crate::prometheus::config::AlertSeverity;
@@ -43,6 +43,7 @@ pub struct ServeOptions {
     pub scale: SeverityScale,
     /// The severity of an incident the Alertmanager webhook opens, from the alerts' labels.
     pub alert_severity: AlertSeverity,
+    pub limits: Limits,
 }
 
 /// A server running in background tasks. Dropping it asks it to stop; [`shutdown`] waits.
@@ -147,6 +148,7 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningServer> {
         timeline.clone(),
         head_tx,
         opts.scale.clone(),
+        opts.limits.clone(),
         stats.clone(),
     )
     .context("cannot start the writer thread")?;

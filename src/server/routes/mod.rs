@@ -8,7 +8,7 @@ mod meta;
 
 use super::engine::Reply;
 use super::error::ApiError;
-use super::extract::BODY_LIMIT;
+use super::extract::{ALERTMANAGER_BODY_LIMIT, BODY_LIMIT};
 use super::state::AppState;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -40,7 +40,13 @@ impl Api {
             .post("/v1/incidents/{id}/commands", incidents::command)
             .get("/v1/incidents/{id}/events", events::incident_feed)
             .get("/v1/events", events::global_feed)
-            .post("/v1/alertmanager", alertmanager::receive);
+            // A group of hundreds of alerts is one notification, and a page refused for its
+            // size is lost: Alertmanager does not retry a 4xx.
+            .post_limited(
+                "/v1/alertmanager",
+                alertmanager::receive,
+                ALERTMANAGER_BODY_LIMIT,
+            );
         Api {
             router: api
                 .router
@@ -59,6 +65,19 @@ impl Api {
 
     fn post<H: Handler<T, AppState>, T: 'static>(mut self, path: &'static str, handler: H) -> Self {
         self.router = self.router.route(path, post(handler));
+        self.routes.push((Method::POST, path));
+        self
+    }
+
+    /// A POST route with its own body limit instead of [`BODY_LIMIT`].
+    fn post_limited<H: Handler<T, AppState>, T: 'static>(
+        mut self,
+        path: &'static str,
+        handler: H,
+        limit: usize,
+    ) -> Self {
+        let route = post(handler).layer(DefaultBodyLimit::max(limit));
+        self.router = self.router.route(path, route);
         self.routes.push((Method::POST, path));
         self
     }
