@@ -377,7 +377,7 @@ fn arrows_scroll_the_timeline_and_page_keys_jump() {
         "clamped to the last entry"
     );
     update(&mut model, key(KeyCode::PageUp));
-    assert_eq!(model.timeline_scroll, events - 1 - 12);
+    assert_eq!(model.timeline_scroll, (events - 1).saturating_sub(12));
 }
 
 #[test]
