@@ -12,9 +12,9 @@ use chrono::{DateTime, Utc};
 use std::time::{Duration, Instant};
 use support::history::History;
 use support::promstack::{Prometheus, PrometheusSetup};
-use warroom::prometheus::client::PrometheusClient;
-use warroom::prometheus::config::{ServerConfig, default_panels, validate_panels};
-use warroom::prometheus::step::RangeWindow;
+use warroom::config::{ServerConfig, default_panels};
+use warroom::panels::validate_panels;
+use warroom::prometheus::{PrometheusClient, RangeWindow};
 
 const COLUMNS: u16 = 200;
 const REFRESHES: usize = 20;

@@ -1,8 +1,32 @@
 //! warroom: a terminal war room for live incidents.
 //!
 //! Layers, from the inside out: `domain` (pure rules), `store` (the durable log), `server`
-//! (the shared backend), `client` (its typed HTTP client), `cli` and `tui` (the people's
-//! side), `demo` (the embedded default).
+//! (the shared backend), `client` (its typed HTTP client), `prometheus` (outbound clients of
+//! Prometheus and Alertmanager), `panels` (what to chart and what to read from a chart),
+//! `tui` (the people's screen), `cli` and `demo` (which wire the rest). `config` (the
+//! file's raw tables), `duration` (the one parser and formatter of "15m" and RFC 3339),
+//! `sanitize` (the one gate from network text to the terminal), `secret` and `logging` are
+//! leaves the layers share.
+//!
+//! The arrows allowed between top-level modules; `tests/architecture.rs` reads this block
+//! and every `crate::` path in `src/`, and fails on an arrow not drawn here:
+//!
+//! ```text
+//! domain     →
+//! store      → domain
+//! client     → domain, config, secret
+//! prometheus → domain, config, secret
+//! panels     → prometheus, domain, config, duration
+//! server     → store, domain, config, duration, sanitize, secret
+//! tui        → client, panels, prometheus, domain, config, duration, sanitize, secret
+//! cli        → tui, client, panels, prometheus, server, store, domain, config, duration, sanitize, secret, logging
+//! demo       → tui, client, panels, prometheus, server, store, domain, config, duration, sanitize, secret, logging
+//! config     → domain, duration, secret
+//! duration   →
+//! sanitize   →
+//! secret     →
+//! logging    →
+//! ```
 
 pub mod cli;
 pub mod client;
@@ -11,8 +35,10 @@ pub mod demo;
 pub mod domain;
 pub mod duration;
 pub mod logging;
+pub mod panels;
 pub mod prometheus;
 pub mod sanitize;
+pub mod secret;
 pub mod server;
 pub mod store;
 pub mod tui;

@@ -4,20 +4,23 @@ use clap::Parser;
 use std::process::ExitCode;
 use std::sync::Arc;
 use warroom::cli::{
-    Cli, CliCommand, ConfigCommand, GlobalArgs, ServeArgs, backend_config, incident,
+    Cli, CliCommand, ConfigCommand, GlobalArgs, ServeArgs, Settings, backend_config, incident,
 };
 use warroom::client::Client;
-use warroom::config::{self, Config};
-use warroom::prometheus::client::{AlertmanagerClient, PrometheusClient};
-use warroom::prometheus::config::ServerConfig;
+use warroom::config::{self, Config, ServerConfig};
+use warroom::prometheus::{AlertmanagerClient, PrometheusClient};
 use warroom::tui::MetricsSetup;
-use warroom::tui::metrics::PrometheusSource;
+use warroom::tui::metric_source::PrometheusSource;
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     let config = match Config::load(cli.global.config.as_deref()) {
         Ok(config) => config,
+        Err(error) => return fail(2, error),
+    };
+    let settings = match Settings::build(&config, &cli.screen) {
+        Ok(settings) => settings,
         Err(error) => return fail(2, error),
     };
     match cli.command {
@@ -44,19 +47,19 @@ async fn main() -> ExitCode {
             if let Err(error) = warroom::logging::to_file(&config::data_dir()) {
                 return fail(1, format!("cannot open the log file: {error}"));
             }
-            let metrics = match metrics_setup(&cli.global, &config) {
+            let metrics = match metrics_setup(&cli.global, &config, settings.metrics) {
                 Ok(metrics) => metrics,
                 Err(error) => return fail(2, error),
             };
-            match warroom::tui::launch(client, metrics, &cli.screen, &config.tui, false).await {
+            match warroom::tui::launch(client, metrics, settings.tui, false).await {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(error) => fail(1, error),
             }
         }
-        Some(CliCommand::Serve(args)) => serve(args, &config).await,
+        Some(CliCommand::Serve(args)) => serve(args, &config, settings.scale).await,
         Some(CliCommand::Demo) => {
             let you = backend_config(&cli.global, &config).actor;
-            match warroom::demo::run(&cli.screen, &config.tui, &you).await {
+            match warroom::demo::run(settings.tui, &you).await {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(error) => fail(1, format!("{error:#}")),
             }
@@ -66,7 +69,11 @@ async fn main() -> ExitCode {
 
 /// The panels' source from the config, with `--prometheus` / `--alertmanager` overriding the
 /// URLs.
-fn metrics_setup(global: &GlobalArgs, config: &Config) -> Result<MetricsSetup, String> {
+fn metrics_setup(
+    global: &GlobalArgs,
+    config: &Config,
+    settings: warroom::panels::MetricsSettings,
+) -> Result<MetricsSetup, String> {
     let with_url = |table: &Option<ServerConfig>, flag: &Option<String>| match (table, flag) {
         (Some(table), Some(url)) => Some(ServerConfig {
             url: url.clone(),
@@ -83,32 +90,20 @@ fn metrics_setup(global: &GlobalArgs, config: &Config) -> Result<MetricsSetup, S
         .map(|c| AlertmanagerClient::new(&c))
         .transpose()
         .map_err(|e| e.to_string())?;
-    let scale = config.server.scale()?;
     Ok(MetricsSetup {
         source: Arc::new(PrometheusSource {
             prometheus,
             alertmanager,
         }),
-        settings: config.metrics(&scale)?,
+        settings,
     })
 }
 
-async fn serve(args: ServeArgs, config: &Config) -> ExitCode {
-    let scale = match config.server.scale() {
-        Ok(scale) => scale,
-        Err(error) => return fail(2, error),
-    };
-    let idempotency_ttl = match config
-        .server
-        .idempotency_ttl()
-        .and_then(|ttl| chrono::Duration::from_std(ttl).map_err(|e| e.to_string()))
-    {
-        Ok(ttl) => ttl,
-        Err(error) => return fail(2, error),
-    };
-    if config.server.alerts_per_incident == 0 {
-        return fail(2, "[server] alerts_per_incident must be at least 1");
-    }
+async fn serve(
+    args: ServeArgs,
+    config: &Config,
+    scale: warroom::domain::SeverityScale,
+) -> ExitCode {
     let db = args
         .db
         .or_else(|| config.server.db.clone())
@@ -117,6 +112,17 @@ async fn serve(args: ServeArgs, config: &Config) -> ExitCode {
         && let Err(error) = std::fs::create_dir_all(parent)
     {
         return fail(1, format!("{}: {error}", parent.display()));
+    }
+    let idempotency_ttl =
+        match warroom::duration::parse_duration(&config.server.idempotency_keys_kept)
+            .map_err(|e| e.to_string())
+            .and_then(|ttl| chrono::Duration::from_std(ttl).map_err(|e| e.to_string()))
+        {
+            Ok(ttl) => ttl,
+            Err(error) => return fail(2, format!("[server] idempotency_keys_kept: {error}")),
+        };
+    if config.server.alerts_per_incident == 0 {
+        return fail(2, "[server] alerts_per_incident must be at least 1");
     }
     // Logs go to stderr: stdout's first line is the address, for scripts to read.
     warroom::logging::to_stderr();

@@ -44,7 +44,6 @@ impl<'a> SafeText<'a> {
     pub fn into_owned(self) -> SafeText<'static> {
         SafeText(Cow::Owned(self.0.into_owned()))
     }
-
 }
 
 /// The last step to the screen: ratatui's spans and lines take a `Cow`.

@@ -635,7 +635,7 @@ async fn the_library_starts_and_stops_a_server_in_process() {
         db: dir.path().join("in-process.db"),
         tokens: None,
         scale: warroom::domain::SeverityScale::default(),
-        alert_severity: warroom::prometheus::config::AlertSeverity::default(),
+        alert_severity: warroom::domain::AlertSeverity::default(),
         limits: Default::default(),
     };
     let server = warroom::server::start(options.clone()).await.unwrap();

@@ -13,16 +13,12 @@ use support::exporter::alerting_prometheus;
 use support::history::History;
 use support::promstack::{Alertmanager, Prometheus, PrometheusSetup, free_port};
 use support::tinyhttp;
-use warroom::domain::Severity;
-use warroom::prometheus::alert::AlertState;
-use warroom::prometheus::client::{AlertmanagerClient, Error, PrometheusClient};
-use warroom::prometheus::config::{
-    AlertSeverity, BasicAuth, Panel, Secret, ServerConfig, default_panels, validate_panels,
-};
-use warroom::prometheus::impact::{Quiet, propose_impact_start, resolve_evidence};
-use warroom::prometheus::panel::{PanelData, PanelState};
-use warroom::prometheus::series::Series;
-use warroom::prometheus::step::RangeWindow;
+use warroom::config::{BasicAuth, ServerConfig, default_panels};
+use warroom::domain::{AlertSeverity, AlertState, Severity};
+use warroom::panels::impact::{Quiet, propose_impact_start, resolve_evidence};
+use warroom::panels::{Panel, PanelData, PanelState, validate_panels};
+use warroom::prometheus::{AlertmanagerClient, Error, PrometheusClient, RangeWindow, Series};
+use warroom::secret::Secret;
 
 const HOUR: i64 = 3_600;
 

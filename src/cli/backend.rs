@@ -3,6 +3,7 @@
 use super::GlobalArgs;
 use crate::client::BackendConfig;
 use crate::config::Config;
+use crate::secret::Secret;
 use std::time::Duration;
 
 /// Resolves the backend settings: a flag or environment variable wins over the config file.
@@ -15,6 +16,7 @@ pub fn backend_config(global: &GlobalArgs, config: &Config) -> BackendConfig {
         token: global
             .token
             .clone()
+            .map(Secret::new)
             .or_else(|| config.backend.token.clone()),
         actor: global
             .actor

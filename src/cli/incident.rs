@@ -1,9 +1,11 @@
 //! `warroom incident ...`: one request per invocation, text for people or JSON for scripts.
 
 use super::render::{incident_details, incident_table, timeline_line};
-use super::{ActionCommand, IncidentCommand, parse_duration};
+use super::{ActionCommand, IncidentCommand};
 use crate::client::{Client, ClientError, idempotency_key};
-use crate::domain::{Command, IncidentId, NewIncident, Severity, SeverityScale, Status, Timestamp};
+use crate::domain::{
+    Command, IncidentId, InvalidIncidentId, NewIncident, Severity, SeverityScale, Status, Timestamp,
+};
 use std::fmt::Write;
 
 /// Runs one incident subcommand and returns what to print on stdout.
@@ -151,7 +153,8 @@ async fn send(
 }
 
 fn incident_id(text: &str) -> Result<IncidentId, ClientError> {
-    text.parse().map_err(usage)
+    text.parse()
+        .map_err(|e: InvalidIncidentId| usage(e.to_string()))
 }
 
 fn usage(message: String) -> ClientError {
@@ -160,16 +163,7 @@ fn usage(message: String) -> ClientError {
 
 /// An RFC 3339 time, or an age before now such as `20m`.
 fn parse_when(text: &str, now: Timestamp) -> Result<Timestamp, ClientError> {
-    if let Ok(at) = chrono::DateTime::parse_from_rfc3339(text.trim()) {
-        return Ok(at.with_timezone(&chrono::Utc));
-    }
-    let age = parse_duration(text).map_err(|_| {
-        usage(format!(
-            "'{text}' is neither an RFC 3339 time nor an age such as 20m"
-        ))
-    })?;
-    let age = chrono::Duration::from_std(age).map_err(|e| usage(e.to_string()))?;
-    Ok(now - age)
+    crate::duration::parse_when(text, now).map_err(|e| usage(e.to_string()))
 }
 
 fn json<T: serde::Serialize>(value: &T) -> String {

@@ -4,12 +4,17 @@
 mod backend;
 pub mod incident;
 mod render;
+mod settings;
 
 pub use backend::{backend_config, login_name};
-pub use render::short_duration;
+pub use settings::Settings;
 
 use crate::domain::{NoteKind, Role, Status};
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use crate::duration::parse_duration;
+use crate::tui::ScreenOptions;
+use crate::tui::theme::ColorChoice;
+use clap::builder::{PossibleValuesParser, TypedValueParser};
+use clap::{Args, Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -62,21 +67,27 @@ pub struct ScreenArgs {
     #[arg(long, global = true)]
     pub wall: bool,
     /// Colours: never, 16, 256 or truecolor [default: 256; never when NO_COLOR is set]
-    #[arg(long, global = true, value_enum, value_name = "WHEN")]
+    #[arg(long, global = true, value_name = "WHEN", value_parser = color_choice())]
     pub color: Option<ColorChoice>,
     /// ASCII borders and charts (automatic when the locale is not UTF-8)
     #[arg(long, global = true)]
     pub ascii: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ColorChoice {
-    Never,
-    #[value(name = "16")]
-    Ansi16,
-    #[value(name = "256")]
-    Ansi256,
-    Truecolor,
+impl ScreenArgs {
+    /// What the flags ask of the screen, for the TUI's settings.
+    pub fn options(&self) -> ScreenOptions {
+        ScreenOptions {
+            wall: self.wall,
+            color: self.color,
+            ascii: self.ascii,
+        }
+    }
+}
+
+/// `--color`: the TUI's own names, listed in `--help` as clap lists an enum's values.
+fn color_choice() -> impl TypedValueParser<Value = ColorChoice> {
+    PossibleValuesParser::new(ColorChoice::NAMES).try_map(|name| name.parse::<ColorChoice>())
 }
 
 #[derive(Debug, Subcommand)]
@@ -251,12 +262,6 @@ fn parse_note_kind(s: &str) -> Result<NoteKind, String> {
     s.parse()
 }
 
-/// Parses `90s`, `15m`, `1h30m`, `2d`: what people type for a time-box or an age.
-pub fn parse_duration(input: &str) -> Result<Duration, String> {
-    crate::duration::parse_duration(input)
-        .ok_or_else(|| format!("'{input}' is not a duration (use 90s, 15m, 1h30m or 2d)"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -265,15 +270,5 @@ mod tests {
     #[test]
     fn the_definition_is_consistent() {
         Cli::command().debug_assert();
-    }
-
-    #[test]
-    fn durations_read_the_way_people_write_them() {
-        assert_eq!(parse_duration("15m"), Ok(Duration::from_secs(900)));
-        assert_eq!(parse_duration("1h30m"), Ok(Duration::from_secs(5400)));
-        assert_eq!(parse_duration("2d"), Ok(Duration::from_secs(172_800)));
-        for bad in ["", "15", "m", "1x", "0m", "99999999999999999999d"] {
-            assert!(parse_duration(bad).is_err(), "{bad:?} should be refused");
-        }
     }
 }

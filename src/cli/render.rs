@@ -2,6 +2,7 @@
 //! through the sanitiser; `--json` output is serde's, which escapes control characters.
 
 use crate::domain::{ActionState, Event, Incident, ResponseTimes, Role, SeverityScale, Timestamp};
+use crate::duration::short;
 use crate::sanitize::sanitize;
 use std::fmt::Write;
 
@@ -11,25 +12,6 @@ fn clock(at: Timestamp) -> String {
 
 fn optional_clock(at: Option<Timestamp>) -> String {
     at.map_or_else(|| "—".into(), clock)
-}
-
-/// "3m", "1h05m", "2d04h": an age or a countdown at a glance.
-pub fn short_duration(duration: chrono::Duration) -> String {
-    let seconds = duration.num_seconds().abs();
-    let (days, hours, minutes) = (
-        seconds / 86_400,
-        seconds % 86_400 / 3600,
-        seconds % 3600 / 60,
-    );
-    if days > 0 {
-        format!("{days}d{hours:02}h")
-    } else if hours > 0 {
-        format!("{hours}h{minutes:02}m")
-    } else if minutes > 0 {
-        format!("{minutes}m")
-    } else {
-        format!("{seconds}s")
-    }
 }
 
 /// One line per incident, newest first, as `incident list` prints them.
@@ -49,7 +31,7 @@ pub fn incident_table(incidents: &[Incident], now: Timestamp) -> String {
             incident.id,
             sanitize(incident.severity.as_str()),
             incident.status,
-            short_duration(now - started),
+            short(now - started),
             sanitize(&incident.title)
         );
     }
@@ -96,14 +78,14 @@ pub fn incident_details(
     }
     if let Some(due) = incident.update_due_at(scale) {
         let when = if due < now {
-            format!("OVERDUE by {}", short_duration(now - due))
+            format!("OVERDUE by {}", short(now - due))
         } else {
-            format!("in {}", short_duration(due - now))
+            format!("in {}", short(due - now))
         };
         let _ = writeln!(out, "next update:    {} ({when})", clock(due));
     }
     let times = ResponseTimes::of(incident);
-    let show = |d: Option<chrono::Duration>| d.map_or_else(|| "—".to_string(), short_duration);
+    let show = |d: Option<chrono::Duration>| d.map_or_else(|| "—".to_string(), short);
     let _ = writeln!(
         out,
         "response:       detect {} · acknowledge {} · resolve {}",

@@ -8,14 +8,16 @@ mod error;
 
 pub use error::ClientError;
 
-use crate::domain::{Command, Event, Incident, IncidentId, NewIncident, SeverityLevel};
+use crate::domain::{
+    ACTOR_HEADER, Command, Event, Incident, IncidentId, NewIncident, SeverityLevel,
+};
+use crate::secret::Secret;
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
-
-/// The header that names the actor in open mode (no tokens configured on the backend).
-pub const ACTOR_HEADER: &str = "x-warroom-actor";
 
 /// The backend's answer to an accepted command.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -35,7 +37,7 @@ pub struct Identity {
 #[derive(Debug, Clone)]
 pub struct BackendConfig {
     pub url: String,
-    pub token: Option<String>,
+    pub token: Option<Secret>,
     /// Sent as `X-Warroom-Actor`; the backend uses it only in open mode.
     pub actor: String,
     /// Timeout of an ordinary request; long-polls add their wait to it.
@@ -47,6 +49,10 @@ pub struct Client {
     http: reqwest::Client,
     base: String,
     timeout: Duration,
+    /// The highest seq of a feed event this client dropped as malformed. The feed is asked
+    /// for events after at least this, so a dropped event is never fetched again (a caller's
+    /// cursor only counts the events it was given).
+    feed_floor: Arc<AtomicU64>,
 }
 
 impl Client {
@@ -59,7 +65,12 @@ impl Client {
             )));
         }
         let mut headers = HeaderMap::new();
-        if let Some(token) = config.token.as_deref().filter(|t| !t.is_empty()) {
+        if let Some(token) = config
+            .token
+            .as_ref()
+            .map(Secret::expose)
+            .filter(|t| !t.is_empty())
+        {
             let mut value = HeaderValue::from_str(&format!("Bearer {token}"))
                 .map_err(|_| ClientError::Config("the token holds invalid characters".into()))?;
             value.set_sensitive(true);
@@ -81,6 +92,7 @@ impl Client {
             http,
             base,
             timeout: config.timeout,
+            feed_floor: Arc::default(),
         })
     }
 
@@ -88,8 +100,10 @@ impl Client {
         &self.base
     }
 
+    /// Every incident; one the client cannot read (a malformed id) is dropped and logged.
     pub async fn list(&self) -> Result<Vec<Incident>, ClientError> {
-        self.get("/v1/incidents", self.timeout).await
+        let items = self.get("/v1/incidents", self.timeout).await?;
+        Ok(each_valid(items, "incident"))
     }
 
     pub async fn incident(&self, id: &IncidentId) -> Result<Incident, ClientError> {
@@ -148,7 +162,8 @@ impl Client {
             "/v1/incidents/{id}/events?after={after}&wait={}",
             wait.as_secs()
         );
-        self.get(&path, self.timeout + wait).await
+        let items = self.get(&path, self.timeout + wait).await?;
+        Ok(events(items, None))
     }
 
     /// An incident's whole log, however many pages the backend serves it in.
@@ -165,9 +180,13 @@ impl Client {
     }
 
     /// The global feed: events of every incident after `after`, waiting up to `wait`.
+    /// Events the client cannot read (a malformed id from a misbehaving backend) are dropped
+    /// and logged; the valid ones around them are kept.
     pub async fn feed(&self, after: u64, wait: Duration) -> Result<Vec<Event>, ClientError> {
+        let after = after.max(self.feed_floor.load(Ordering::Relaxed));
         let path = format!("/v1/events?after={after}&wait={}", wait.as_secs());
-        self.get(&path, self.timeout + wait).await
+        let items = self.get(&path, self.timeout + wait).await?;
+        Ok(events(items, Some(&self.feed_floor)))
     }
 
     fn url(&self, path: &str) -> String {
@@ -203,6 +222,41 @@ impl Client {
             Err(ClientError::from_error_body(status.as_u16(), &body))
         }
     }
+}
+
+/// Reads a JSON array element by element, keeping what reads and logging what does not, with
+/// the element's `seq` when it has one. The reason is logged with `Debug`, which escapes
+/// control characters: network text never reaches the log raw.
+fn each_valid<T: DeserializeOwned>(items: Vec<serde_json::Value>, what: &str) -> Vec<T> {
+    items
+        .into_iter()
+        .filter_map(|item| {
+            let seq = item.get("seq").and_then(serde_json::Value::as_u64);
+            match serde_json::from_value(item) {
+                Ok(value) => Some(value),
+                Err(error) => {
+                    tracing::warn!(what, ?seq, reason = ?error.to_string(), "dropped a malformed item from the backend");
+                    None
+                }
+            }
+        })
+        .collect()
+}
+
+/// Events from a page; a dropped event's seq raises `floor`, so the feed moves past it.
+fn events(items: Vec<serde_json::Value>, floor: Option<&AtomicU64>) -> Vec<Event> {
+    let highest = items
+        .iter()
+        .filter_map(|item| item.get("seq").and_then(serde_json::Value::as_u64))
+        .max();
+    let events: Vec<Event> = each_valid(items, "event");
+    if let (Some(floor), Some(highest)) = (floor, highest) {
+        let kept = events.last().map_or(0, |event| event.seq);
+        if highest > kept {
+            floor.fetch_max(highest, Ordering::Relaxed);
+        }
+    }
+    events
 }
 
 /// A fresh idempotency key: random, so keys from different clients never collide.

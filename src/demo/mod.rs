@@ -2,16 +2,16 @@
 //! seeded with a scripted incident, responders who keep talking, and the TUI on top: a living
 //! war room within seconds, with nothing to set up. Everything synthetic is labelled DEMO.
 
-pub mod metrics;
 pub mod scenario;
+pub mod series;
 
-use crate::cli::ScreenArgs;
 use crate::client::{BackendConfig, Client, idempotency_key};
-use crate::config::{MetricsSettings, TuiSection};
-use crate::domain::{Command, IncidentId, SeverityScale, Status};
-use crate::prometheus::config::{AlertSeverity, default_panels, validate_panels};
+use crate::config::Config;
+use crate::domain::{AlertSeverity, Command, IncidentId, SeverityScale, Status};
+use crate::panels::MetricsSettings;
 use crate::server::{self, ServeOptions};
 use crate::store::{Commit, SqliteStore, Store};
+use crate::tui::TuiSettings;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -33,7 +33,7 @@ impl Drop for Scratch {
 }
 
 /// Runs the demo until the user quits.
-pub async fn run(screen: &ScreenArgs, tui: &TuiSection, you: &str) -> anyhow::Result<()> {
+pub async fn run(settings: TuiSettings, you: &str) -> anyhow::Result<()> {
     let scratch = Scratch::create()?;
     crate::logging::to_file(&scratch.0)?;
     let db = scratch.0.join("warroom.db");
@@ -50,18 +50,16 @@ pub async fn run(screen: &ScreenArgs, tui: &TuiSection, you: &str) -> anyhow::Re
     let url = format!("http://{}", backend.local_addr());
     let client = Client::new(&backend_config(&url, you))?;
     let metrics = crate::tui::MetricsSetup {
-        source: std::sync::Arc::new(metrics::DemoMetrics {
+        source: std::sync::Arc::new(series::DemoMetrics {
             observer: Client::new(&backend_config(&url, "demo"))?,
             incident: IncidentId::from_number(1),
         }),
-        settings: MetricsSettings {
-            panels: validate_panels(&default_panels())?,
-            alert_severity: AlertSeverity::default(),
-            impact: crate::prometheus::config::ImpactConfig::default().validate()?,
-        },
+        // The demo's synthetic series are made for the default panels, whatever the
+        // user's config charts.
+        settings: MetricsSettings::from_config(&Config::default(), &SeverityScale::default())?,
     };
     let chatter = tokio::spawn(responders(url));
-    let result = crate::tui::launch(client, metrics, screen, tui, true).await;
+    let result = crate::tui::launch(client, metrics, settings, true).await;
     chatter.abort();
     backend.shutdown().await?;
     result

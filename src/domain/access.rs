@@ -3,6 +3,11 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+/// The header an open-mode client names its person with (the backend has no tokens file).
+/// Part of the access contract, so the client that sends it and the server that reads it
+/// share one spelling.
+pub const ACTOR_HEADER: &str = "x-warroom-actor";
+
 /// A person's access level, from a token. Each level includes the ones before it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -1,57 +1,10 @@
 //! Events: the wire and storage format of everything that happened.
 
-use super::{AlertRef, Role, Severity, SnapshotReason, SnapshotValue, Status, Timestamp};
+use super::{
+    AlertRef, IncidentId, Role, Severity, SnapshotReason, SnapshotValue, Status, Timestamp,
+};
 use serde::{Deserialize, Serialize};
-use std::fmt;
 use std::str::FromStr;
-
-/// A human-friendly incident id, `INC-<n>`, given on declaration.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct IncidentId(String);
-
-impl IncidentId {
-    pub fn from_number(number: u64) -> Self {
-        IncidentId(format!("INC-{number}"))
-    }
-
-    pub fn number(&self) -> u64 {
-        self.0
-            .strip_prefix("INC-")
-            .and_then(|n| n.parse().ok())
-            .expect("an IncidentId is always INC-<n>")
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for IncidentId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.pad(&self.0)
-    }
-}
-
-impl FromStr for IncidentId {
-    type Err = String;
-    /// Accepts `INC-12`, `inc-12` and a bare `12`.
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let trimmed = s.trim();
-        let digits = trimmed
-            .get(..4)
-            .filter(|prefix| prefix.eq_ignore_ascii_case("INC-"))
-            .map_or(trimmed, |_| &trimmed[4..]);
-        match digits.parse::<u64>() {
-            Ok(n) if n > 0 && digits.bytes().all(|b| b.is_ascii_digit()) => {
-                Ok(IncidentId::from_number(n))
-            }
-            _ => Err(format!(
-                "'{s}' is not an incident id (expected INC-<number>)"
-            )),
-        }
-    }
-}
 
 /// The kind of a free-text entry on the timeline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -291,19 +244,6 @@ impl EventKind {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn incident_ids_parse_in_the_spellings_people_type() {
-        assert_eq!("INC-7".parse::<IncidentId>().unwrap().as_str(), "INC-7");
-        assert_eq!("inc-7".parse::<IncidentId>().unwrap().as_str(), "INC-7");
-        assert_eq!("7".parse::<IncidentId>().unwrap().number(), 7);
-        for bad in ["", "INC-", "INC-0", "INC--1", "INC-+3", "seven", "INC-1x"] {
-            assert!(
-                bad.parse::<IncidentId>().is_err(),
-                "{bad:?} should be refused"
-            );
-        }
-    }
 
     #[test]
     fn events_use_a_type_tag_on_the_wire() {

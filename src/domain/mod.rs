@@ -11,26 +11,28 @@ mod alerts;
 mod command;
 mod event;
 mod incident;
+mod incident_id;
 mod lifecycle;
-mod metrics;
+mod response_times;
 mod roles;
 mod severity;
 
-pub use access::AccessRole;
+pub use access::{ACTOR_HEADER, AccessRole};
 pub use actions::{ActionItem, ActionState};
 pub use alerts::{
-    AlertRef, AttachedAlert, MAX_LABEL_NAME_CHARS, MAX_LABEL_VALUE_CHARS, MAX_LABELS,
-    MAX_SNAPSHOT_VALUES, SnapshotReason, SnapshotValue, cut_with_hash, label_fingerprint,
-    stable_hash,
+    Alert, AlertRef, AlertSeverity, AlertState, AttachedAlert, Labels, MAX_LABEL_NAME_CHARS,
+    MAX_LABEL_VALUE_CHARS, MAX_LABELS, MAX_SNAPSHOT_VALUES, SnapshotReason, SnapshotValue, clip,
+    cut_with_hash, label_fingerprint, stable_hash,
 };
 pub use command::{
     Command, MAX_NAME_CHARS, MAX_TEXT_CHARS, MAX_TITLE_CHARS, NewIncident, Rejection, decide,
     declare, declare_page,
 };
-pub use event::{Event, EventKind, IncidentId, NoteKind};
+pub use event::{Event, EventKind, NoteKind};
 pub use incident::Incident;
+pub use incident_id::{IncidentId, InvalidIncidentId};
 pub use lifecycle::Status;
-pub use metrics::ResponseTimes;
+pub use response_times::ResponseTimes;
 pub use roles::{Engineer, Role, Roster};
 pub use severity::{Severity, SeverityLevel, SeverityScale};
 

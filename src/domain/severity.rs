@@ -35,9 +35,11 @@ pub struct SeverityLevel {
     pub update_every_minutes: u32,
 }
 
-/// The ordered severity levels, most severe first.
+/// The ordered severity levels, most severe first. Read from the wire or a file through
+/// [`SeverityScale::new`], so a scale is never empty, never lists a name twice and never
+/// has a zero cadence, however it was made.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
+#[serde(try_from = "Vec<SeverityLevel>", into = "Vec<SeverityLevel>")]
 pub struct SeverityScale {
     levels: Vec<SeverityLevel>,
 }
@@ -56,6 +58,19 @@ impl Default for SeverityScale {
                 level("P2", "minor, limited impact", 60),
             ],
         }
+    }
+}
+
+impl TryFrom<Vec<SeverityLevel>> for SeverityScale {
+    type Error = String;
+    fn try_from(levels: Vec<SeverityLevel>) -> Result<Self, String> {
+        SeverityScale::new(levels)
+    }
+}
+
+impl From<SeverityScale> for Vec<SeverityLevel> {
+    fn from(scale: SeverityScale) -> Self {
+        scale.levels
     }
 }
 
@@ -158,6 +173,15 @@ mod tests {
                 .contains("= 0")
         );
         let twice = SeverityScale::new(vec![level("P0", 5), level("P0", 5)]).unwrap_err();
+        let read = |json| serde_json::from_value::<SeverityScale>(json).map_err(|e| e.to_string());
+        assert!(
+            read(serde_json::json!([]))
+                .unwrap_err()
+                .contains("at least one level")
+        );
+        let zero =
+            serde_json::json!([{"name": "P0", "description": "", "update_every_minutes": 0}]);
+        assert!(read(zero).unwrap_err().contains("= 0"));
         assert!(twice.contains("twice"));
     }
 }

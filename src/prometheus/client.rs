@@ -4,10 +4,12 @@
 //! custom CA. Errors keep what a responder needs to act on: Prometheus' own text for a
 //! query it refused, and "unreachable" or "timed out" apart from an HTTP error.
 
-use super::alert::{Alert, AlertmanagerAlert, PrometheusAlerts};
-use super::config::{ConfigError, Secret, ServerConfig, duration_field};
+use super::alert::{AlertmanagerAlert, PrometheusAlerts};
+use super::range::RangeWindow;
 use super::series::{QueryData, Series};
-use super::step::RangeWindow;
+use crate::config::{ServerConfig, ValueError, duration_value};
+use crate::domain::Alert;
+use crate::secret::Secret;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Certificate, StatusCode, Url};
 use serde::Deserialize;
@@ -58,9 +60,9 @@ enum Auth {
 
 impl Endpoint {
     /// Checks `config` and builds the client; errors name `table` and the field.
-    fn new(table: &str, config: &ServerConfig) -> Result<Endpoint, ConfigError> {
+    fn new(table: &str, config: &ServerConfig) -> Result<Endpoint, ValueError> {
         let fail =
-            |field: &str, message: String| ConfigError(format!("{table}: {field}: {message}"));
+            |field: &str, message: String| ValueError(format!("{table}: {field}: {message}"));
         let mut base = Url::parse(&config.url)
             .ok()
             .filter(|url| matches!(url.scheme(), "http" | "https") && url.has_host())
@@ -69,7 +71,7 @@ impl Endpoint {
         if !base.path().ends_with('/') {
             base.set_path(&format!("{}/", base.path()));
         }
-        let timeout = duration_field(&config.timeout).map_err(|e| fail("timeout", e))?;
+        let timeout = duration_value(&config.timeout).map_err(|e| fail("timeout", e))?;
         let auth = match (&config.basic_auth, &config.bearer_token) {
             (Some(_), Some(_)) => {
                 return Err(fail(
@@ -115,7 +117,7 @@ impl Endpoint {
             builder = builder.tls_certs_only([]);
         }
         let http = builder.build().map_err(|e| {
-            ConfigError(format!(
+            ValueError(format!(
                 "{table}: cannot build an HTTP client: {}",
                 chain(&e)
             ))
@@ -229,8 +231,8 @@ pub struct PrometheusClient {
 }
 
 impl PrometheusClient {
-    /// Builds a client from `[prometheus]`; a bad value is a [`ConfigError`] naming it.
-    pub fn new(config: &ServerConfig) -> Result<Self, ConfigError> {
+    /// Builds a client from `[prometheus]`; a bad value is a [`ValueError`] naming it.
+    pub fn new(config: &ServerConfig) -> Result<Self, ValueError> {
         Ok(PrometheusClient {
             endpoint: Endpoint::new("prometheus", config)?,
         })
@@ -324,8 +326,8 @@ pub struct AlertmanagerClient {
 }
 
 impl AlertmanagerClient {
-    /// Builds a client from `[alertmanager]`; a bad value is a [`ConfigError`] naming it.
-    pub fn new(config: &ServerConfig) -> Result<Self, ConfigError> {
+    /// Builds a client from `[alertmanager]`; a bad value is a [`ValueError`] naming it.
+    pub fn new(config: &ServerConfig) -> Result<Self, ValueError> {
         Ok(AlertmanagerClient {
             endpoint: Endpoint::new("alertmanager", config)?,
         })
@@ -357,7 +359,7 @@ impl AlertmanagerClient {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::prometheus::config::BasicAuth;
+    use crate::config::BasicAuth;
 
     fn config(url: &str) -> ServerConfig {
         ServerConfig::new(url)

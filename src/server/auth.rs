@@ -1,18 +1,15 @@
 //! Who is calling: bearer tokens from a TOML file, or open mode on loopback.
 
 use super::error::ApiError;
-use crate::domain::AccessRole;
+use crate::config::line_and_column;
+use crate::domain::{ACTOR_HEADER, AccessRole, MAX_NAME_CHARS};
+use crate::secret::Secret;
 use axum::http::{HeaderMap, header};
 use serde::Deserialize;
-use std::fmt;
 use std::path::Path;
 
-/// The header an open-mode client names its person with.
-pub const ACTOR_HEADER: &str = "x-warroom-actor";
 /// The actor of an open-mode request that names nobody.
 pub const DEFAULT_ACTOR: &str = "anonymous";
-/// Longest person name, in characters: the contract's limit, and the domain's for names.
-const MAX_PERSON_CHARS: usize = 64;
 
 /// The person behind a request and what they may do.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,22 +39,14 @@ pub enum Auth {
     Tokens(Vec<Token>),
 }
 
-/// One `[[tokens]]` entry. Its `Debug` leaves the secret out so it never reaches a log.
-#[derive(Deserialize)]
+/// One `[[tokens]]` entry. The token is a [`Secret`], so its `Debug` never shows it and it
+/// never reaches a log.
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Token {
-    token: toml::Spanned<String>,
+    token: toml::Spanned<Secret>,
     person: String,
     role: AccessRole,
-}
-
-impl fmt::Debug for Token {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Token")
-            .field("person", &self.person)
-            .field("role", &self.role)
-            .finish_non_exhaustive()
-    }
 }
 
 #[derive(Deserialize)]
@@ -77,11 +66,7 @@ impl Auth {
 
     /// Parses the file's text, or says which line is wrong and why.
     fn parse(text: &str) -> Result<Auth, (usize, String)> {
-        // Counted in bytes, so an offset inside a multi-byte character cannot panic.
-        let line_of = |offset: usize| {
-            let before = &text.as_bytes()[..offset.min(text.len())];
-            before.iter().filter(|&&byte| byte == b'\n').count() + 1
-        };
+        let line_of = |offset: usize| line_and_column(text, offset).0;
         let file: TokensFile = toml::from_str(text).map_err(|err| {
             let line = err.span().map_or(1, |span| line_of(span.start));
             (line, err.message().to_string())
@@ -91,11 +76,14 @@ impl Auth {
         }
         for (i, entry) in file.tokens.iter().enumerate() {
             let line = line_of(entry.token.span().start);
-            let secret = entry.token.get_ref();
+            let secret = entry.token.get_ref().expose();
             if secret.is_empty() || secret.chars().any(|c| c.is_whitespace() || c.is_control()) {
                 return Err((line, "a token must be non-empty, without spaces".into()));
             }
-            if file.tokens[..i].iter().any(|t| t.token.get_ref() == secret) {
+            if file.tokens[..i]
+                .iter()
+                .any(|t| t.token.get_ref().expose() == secret)
+            {
                 return Err((line, "this token is listed twice".into()));
             }
             check_person(&entry.person).map_err(|reason| (line, reason))?;
@@ -120,7 +108,7 @@ impl Auth {
                 })?;
                 tokens
                     .iter()
-                    .find(|entry| same_secret(entry.token.get_ref(), presented))
+                    .find(|entry| same_secret(entry.token.get_ref().expose(), presented))
                     .map(|entry| Caller {
                         person: entry.person.trim().to_string(),
                         role: entry.role,
@@ -169,9 +157,9 @@ fn check_person(name: &str) -> Result<(), String> {
     if name.is_empty() {
         return Err("the person's name is empty".into());
     }
-    if name.chars().count() > MAX_PERSON_CHARS {
+    if name.chars().count() > MAX_NAME_CHARS {
         return Err(format!(
-            "the person's name is longer than {MAX_PERSON_CHARS} characters"
+            "the person's name is longer than {MAX_NAME_CHARS} characters"
         ));
     }
     if name.chars().any(char::is_control) {

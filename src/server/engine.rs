@@ -12,7 +12,7 @@ use crate::domain::{
     Command, Event, EventKind, Incident, IncidentId, NewIncident, Rejection, SeverityScale,
     Timestamp, decide, declare, stable_hash,
 };
-use crate::prometheus::webhook::Notification;
+use crate::server::alertmanager::Notification;
 use crate::store::{Commit, IdempotencyKey, Remembered, Store, StoredResponse};
 use axum::http::StatusCode;
 use std::collections::HashMap;

@@ -4,6 +4,7 @@
 //! [`engine`]); readers are served from the folded timeline in memory; long-pollers sleep on
 //! the head `seq`. The HTTP contract is `assets/openapi.json` and `docs/api.md`.
 
+mod alertmanager;
 mod auth;
 mod engine;
 mod error;
@@ -16,8 +17,8 @@ mod timeline;
 
 pub use engine::{Limits, StatsSnapshot};
 
+use crate::domain::AlertSeverity;
 use crate::domain::SeverityScale;
-use crate::prometheus::config::AlertSeverity;
 use crate::store::{SqliteStore, Store};
 use anyhow::Context;
 use auth::Auth;
@@ -112,7 +113,9 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningServer> {
     };
     // A mapping to a severity the scale lacks would refuse every page the webhook opens:
     // better to refuse to start.
-    opts.alert_severity.validate(&opts.scale)?;
+    opts.alert_severity
+        .validate(&opts.scale)
+        .map_err(anyhow::Error::msg)?;
     if auth.is_open() && !opts.listen.ip().is_loopback() {
         anyhow::bail!(
             "refusing to listen on {} without --tokens: open mode is loopback only",

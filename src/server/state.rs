@@ -4,8 +4,8 @@
 use super::auth::Auth;
 use super::engine::Engine;
 use super::timeline::Timeline;
+use crate::domain::AlertSeverity;
 use crate::domain::SeverityScale;
-use crate::prometheus::config::AlertSeverity;
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard};
 use tokio::sync::watch;
 

@@ -161,7 +161,7 @@ impl Store for SqliteStore {
                 })?;
                 insert_event.execute(params![
                     seq,
-                    event.incident.as_str(),
+                    event.incident.to_string(),
                     format_time(event.at),
                     event.actor,
                     kind
@@ -207,7 +207,8 @@ fn parse_row(
     kind: &str,
 ) -> Result<Event, StoreError> {
     let corrupt = |reason: String| StoreError::Corrupt { seq, reason };
-    let incident: IncidentId = incident.parse().map_err(corrupt)?;
+    let incident =
+        IncidentId::try_from(incident.to_string()).map_err(|e| corrupt(e.to_string()))?;
     let at = chrono::DateTime::parse_from_rfc3339(at)
         .map_err(|err| corrupt(format!("bad time '{at}': {err}")))?
         .to_utc();

@@ -1,29 +1,24 @@
 //! The full-screen client: the desk, the wall and the SSH view of the war room.
 //!
 //! `app` is the pure Elm-Architecture core (model, messages, update), `view` draws it,
-//! `runtime` owns the terminal and runs effects, `keymap` and `theme` are the options.
+//! `runtime` owns the terminal and runs effects, `layout` is the geometry `app` and `view`
+//! share, `keymap`, `theme` and `settings` are the options.
 
 pub mod app;
 pub mod keymap;
-pub mod metrics;
+pub mod layout;
+pub mod metric_source;
 pub mod runtime;
+mod settings;
 pub mod theme;
 pub mod view;
 
-use crate::cli::ScreenArgs;
-use crate::client::Client;
-use crate::config::{MetricsSettings, TuiSection};
-use metrics::MetricsSource;
-use std::sync::Arc;
-use theme::{ColorMode, Theme, locale_is_utf8};
+pub use settings::{ScreenOptions, TuiSettings};
 
-/// Chooses colours and symbols from the flags, the config, `NO_COLOR` and the locale.
-pub fn theme_for(screen: &ScreenArgs, config: &TuiSection) -> Result<Theme, String> {
-    let choice = screen.color.or(config.color_choice()?);
-    let colors = ColorMode::resolve(choice, std::env::var("NO_COLOR").ok().as_deref());
-    let ascii = screen.ascii || config.ascii || !locale_is_utf8(|name| std::env::var(name).ok());
-    Ok(Theme::new(colors, ascii))
-}
+use crate::client::Client;
+use crate::panels::MetricsSettings;
+use metric_source::MetricsSource;
+use std::sync::Arc;
 
 /// What the client shows besides the backend: the panels' data and how to read it.
 pub struct MetricsSetup {
@@ -35,21 +30,19 @@ pub struct MetricsSetup {
 pub async fn launch(
     client: Client,
     metrics: MetricsSetup,
-    screen: &ScreenArgs,
-    config: &TuiSection,
+    settings: TuiSettings,
     demo: bool,
 ) -> anyhow::Result<()> {
-    let theme = theme_for(screen, config).map_err(anyhow::Error::msg)?;
     let source = metrics.source;
     let options = app::Options {
-        wall: screen.wall,
+        wall: settings.wall,
         demo,
-        keymap: config.keymap().map_err(anyhow::Error::msg)?,
-        metrics: app::metrics::Metrics::new(
+        keymap: settings.keymap,
+        metrics: app::panel_state::Metrics::new(
             metrics.settings,
             source.has_panels(),
             source.has_alerts(),
         ),
     };
-    runtime::run(client, source, theme, options).await
+    runtime::run(client, source, settings.theme, options).await
 }

@@ -6,7 +6,7 @@
 //! panic.
 
 use super::app::{self, Effect, Model, Msg, Options, Sent};
-use super::metrics::MetricsSource;
+use super::metric_source::MetricsSource;
 use super::theme::Theme;
 use super::view;
 use crate::client::Client;

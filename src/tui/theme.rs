@@ -4,9 +4,39 @@
 //! each rather than a condition in every pane. Without colour, meaning moves into modifiers
 //! (bold, reversed) and words ("OVERDUE"), which the views always print anyway.
 
-use crate::cli::ColorChoice;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::symbols;
+use std::str::FromStr;
+
+/// What the user asked for (`--color`, `[tui] color`), before `NO_COLOR` has its say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColorChoice {
+    Never,
+    Ansi16,
+    Ansi256,
+    Truecolor,
+}
+
+impl ColorChoice {
+    /// The spellings, in the order `--help` lists them.
+    pub const NAMES: [&'static str; 4] = ["never", "16", "256", "truecolor"];
+}
+
+impl FromStr for ColorChoice {
+    type Err = String;
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        match name.trim().to_ascii_lowercase().as_str() {
+            "never" => Ok(ColorChoice::Never),
+            "16" => Ok(ColorChoice::Ansi16),
+            "256" => Ok(ColorChoice::Ansi256),
+            "truecolor" => Ok(ColorChoice::Truecolor),
+            _ => Err(format!(
+                "'{name}' is not one of {}",
+                ColorChoice::NAMES.join(", ")
+            )),
+        }
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ColorMode {
@@ -164,6 +194,18 @@ const ASCII_BORDER: symbols::border::Set<'static> = symbols::border::Set {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn colour_choices_read_their_names() {
+        for name in ColorChoice::NAMES {
+            assert!(name.parse::<ColorChoice>().is_ok(), "{name}");
+        }
+        assert_eq!("TrueColor".parse(), Ok(ColorChoice::Truecolor));
+        assert_eq!(
+            "lots".parse::<ColorChoice>(),
+            Err("'lots' is not one of never, 16, 256, truecolor".to_string())
+        );
+    }
 
     #[test]
     fn no_color_wins_over_the_flag() {

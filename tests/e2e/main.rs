@@ -4,6 +4,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod malformed;
 mod panels;
 
 use serde_json::{Value, json};

@@ -5,12 +5,12 @@ use chrono::{Duration, TimeZone, Utc};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use warroom::client::Identity;
-use warroom::config::MetricsSettings;
-use warroom::demo::metrics::{synthetic_alerts, synthetic_series};
+use warroom::config::Config;
 use warroom::demo::scenario;
+use warroom::demo::series::{synthetic_alerts, synthetic_series};
 use warroom::domain::*;
-use warroom::prometheus::config::{AlertSeverity, ImpactConfig, default_panels, validate_panels};
-use warroom::tui::app::metrics::Metrics;
+use warroom::panels::MetricsSettings;
+use warroom::tui::app::panel_state::Metrics;
 use warroom::tui::app::{Effect, Model, Msg, Options, update};
 use warroom::tui::keymap::KeyMap;
 use warroom::tui::theme::{ColorMode, Theme};
@@ -47,11 +47,8 @@ pub fn events() -> Vec<Event> {
 
 /// The metrics settings of a default config: the three default panels.
 pub fn metrics(has_panels: bool, has_alerts: bool) -> Metrics {
-    let settings = MetricsSettings {
-        panels: validate_panels(&default_panels()).unwrap(),
-        alert_severity: AlertSeverity::default(),
-        impact: ImpactConfig::default().validate().unwrap(),
-    };
+    let settings =
+        MetricsSettings::from_config(&Config::default(), &SeverityScale::default()).unwrap();
     Metrics::new(settings, has_panels, has_alerts)
 }
 

@@ -5,7 +5,7 @@ use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::style::Color;
 use warroom::domain::AccessRole;
-use warroom::prometheus::client::Error;
+use warroom::prometheus::Error;
 use warroom::tui::app::{Effect, Model, Msg, Pane, update};
 use warroom::tui::theme::{ColorMode, Theme};
 

@@ -814,21 +814,20 @@ fn the_wall_redraws_once_a_minute_except_near_the_update_deadline() {
 fn switching_incidents_never_puts_two_requests_per_panel_in_flight() {
     let mut model = model();
     let later = now() + chrono::Duration::minutes(5);
-    let refreshes =
-        |effects: &[Effect]| -> Vec<(usize, u64, warroom::prometheus::step::RangeWindow)> {
-            effects
-                .iter()
-                .filter_map(|e| match e {
-                    Effect::RefreshPanel {
-                        index,
-                        generation,
-                        window,
-                        ..
-                    } => Some((*index, *generation, *window)),
-                    _ => None,
-                })
-                .collect()
-        };
+    let refreshes = |effects: &[Effect]| -> Vec<(usize, u64, warroom::prometheus::RangeWindow)> {
+        effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::RefreshPanel {
+                    index,
+                    generation,
+                    window,
+                    ..
+                } => Some((*index, *generation, *window)),
+                _ => None,
+            })
+            .collect()
+    };
     let out = refreshes(&update(&mut model, Msg::Tick(later)));
     assert_eq!(out.len(), 3, "every panel is due");
     // ] shows INC-2, another service: its panels must wait for the requests still out.

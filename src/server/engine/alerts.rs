@@ -14,7 +14,7 @@ use super::{Draft, rejected, to_json};
 use crate::domain::{
     Command, EventKind, Incident, IncidentId, Status, Timestamp, decide, declare_page,
 };
-use crate::prometheus::webhook::Notification;
+use crate::server::alertmanager::Notification;
 use crate::server::error::ApiError;
 use crate::store::StoredResponse;
 use axum::http::StatusCode;

@@ -1,7 +1,6 @@
 //! The v1 routes. The table is built once, and the OpenAPI test reads the same table, so the
 //! document cannot silently miss a route.
 
-mod alertmanager;
 mod events;
 mod incidents;
 mod meta;
@@ -44,7 +43,7 @@ impl Api {
             // size is lost: Alertmanager does not retry a 4xx.
             .post_limited(
                 "/v1/alertmanager",
-                alertmanager::receive,
+                crate::server::alertmanager::route::receive,
                 ALERTMANAGER_BODY_LIMIT,
             );
         Api {
@@ -102,7 +101,7 @@ fn json_response(
 }
 
 /// The writer's answer (first time or replayed) as the HTTP response.
-fn reply_response(reply: Reply) -> Result<Response, ApiError> {
+pub(crate) fn reply_response(reply: Reply) -> Result<Response, ApiError> {
     let stored = reply.response;
     let status = StatusCode::from_u16(stored.status).map_err(|_| {
         ApiError::Internal(format!("a stored response has status {}", stored.status))

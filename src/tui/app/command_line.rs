@@ -9,10 +9,10 @@
 //! :impact <20m ago | RFC 3339>      :declare P1 <title>   :go INC-7   :help   :q
 //! ```
 
-use crate::cli::parse_duration;
 use crate::domain::{
     Command, IncidentId, NewIncident, NoteKind, Role, SeverityScale, Status, Timestamp,
 };
+use crate::duration::{parse_duration, parse_when};
 
 /// What a command line asks for.
 #[derive(Debug, Clone, PartialEq)]
@@ -97,15 +97,8 @@ pub fn parse(line: &str, scale: &SeverityScale, now: Timestamp) -> Result<Typed,
                 Some(rest) => (rest.trim(), true),
                 None => (rest, false),
             };
-            let when = rest.trim_end_matches(" ago").trim();
-            let at = match chrono::DateTime::parse_from_rfc3339(when) {
-                Ok(at) => at.with_timezone(&chrono::Utc),
-                Err(_) => {
-                    let age = parse_duration(when)
-                        .map_err(|_| "usage: :impact <age such as 20m> or an RFC 3339 time")?;
-                    now - chrono::Duration::seconds(age.as_secs() as i64)
-                }
-            };
+            let at = parse_when(rest, now)
+                .map_err(|_| "usage: :impact <age such as 20m> or an RFC 3339 time [predicted]")?;
             Ok(Typed::Command(Command::SetImpactStart {
                 at,
                 after_detection,
@@ -125,7 +118,7 @@ pub fn parse(line: &str, scale: &SeverityScale, now: Timestamp) -> Result<Typed,
                 alerts: vec![],
             }))
         }
-        "go" | "goto" => Ok(Typed::Select(rest.parse()?)),
+        "go" | "goto" => Ok(Typed::Select(rest.parse().map_err(|e| format!("{e}"))?)),
         "help" | "h" => Ok(Typed::Help),
         "q" | "quit" => Ok(Typed::Quit),
         other => Err(format!("unknown command ':{other}' — :help lists them")),
@@ -141,7 +134,11 @@ fn parse_action(rest: &str) -> Result<Typed, String> {
         if let Some(name) = last.strip_prefix('@').filter(|n| !n.is_empty()) {
             owner = Some(name.to_string());
         } else if let Some(time_box) = last.strip_prefix('+') {
-            due_in = Some(parse_duration(time_box)?.as_secs());
+            due_in = Some(
+                parse_duration(time_box)
+                    .map_err(|e| e.to_string())?
+                    .as_secs(),
+            );
         } else {
             break;
         }

@@ -1,8 +1,8 @@
 //! Forms: a few labelled fields, text (edited with `tui-input`) or a choice, that become one
 //! command on Enter. Tab and the arrows move between fields; left/right change a choice.
 
-use crate::cli::parse_duration;
 use crate::domain::{Command, NewIncident, NoteKind, Role, Severity, SeverityScale, Timestamp};
+use crate::duration::{parse_duration, parse_when};
 use ratatui::crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
@@ -273,14 +273,15 @@ impl Form {
                 due_in: self
                     .optional("Time-box")
                     .map(|d| parse_duration(&d).map(|d| d.as_secs()))
-                    .transpose()?,
+                    .transpose()
+                    .map_err(|e| e.to_string())?,
             },
             FormKind::Declare => {
                 let started_at = self
                     .optional("Impact began")
-                    .map(|age| parse_duration(&age))
-                    .transpose()?
-                    .map(|age| now - chrono::Duration::seconds(age.as_secs() as i64));
+                    .map(|when| parse_when(&when, now))
+                    .transpose()
+                    .map_err(|e| e.to_string())?;
                 let base = self.declared_from.clone();
                 return Ok(Submission::Declare(NewIncident {
                     title: self.required("Title")?,

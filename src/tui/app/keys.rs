@@ -2,13 +2,15 @@
 //! command line and the filter), and the commands they send.
 
 use super::command_line::{self, Typed};
+use super::commands::{
+    confirm_ending, declare, incident_for, pin, propose_impact, refuse_locally, send_command,
+    toggle_action, transition,
+};
 use super::form::{Form, FormOutcome, SeverityPicker, Submission};
-use super::outbox::Request;
-use super::{Confirm, Effect, Model, Overlay, Pane};
-use crate::domain::{AccessRole, ActionState, Command, IncidentId, NoteKind, Status};
+use super::{Effect, Model, Overlay, Pane};
+use crate::domain::{AccessRole, Command, IncidentId, NoteKind, Status};
 use crate::tui::keymap::Action;
 use ratatui::crossterm::event::{Event as TermEvent, KeyCode, KeyEvent};
-use std::time::Duration;
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
@@ -66,39 +68,12 @@ pub(super) fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
         Action::Investigate => transition(model, Status::Investigating),
         Action::Mitigate => transition(model, Status::Mitigated),
         Action::Resolve | Action::Close | Action::Cancel => {
-            let (to, verb) = match action {
-                Action::Resolve => (Status::Resolved, "Resolve"),
-                Action::Close => (Status::Closed, "Close"),
-                _ => (Status::Cancelled, "Cancel as a false alarm"),
+            let to = match action {
+                Action::Resolve => Status::Resolved,
+                Action::Close => Status::Closed,
+                _ => Status::Cancelled,
             };
-            if let Some(id) = incident_for(model, AccessRole::Commander) {
-                let (title, impact_start) = model
-                    .current()
-                    .map(|t| (t.state.title.clone(), t.state.impact_started_at))
-                    .unwrap_or_default();
-                let evidence = (to == Status::Resolved)
-                    .then(|| model.metrics.resolve_evidence(model.now, impact_start))
-                    .flatten();
-                let (detail, then) = match evidence {
-                    Some((verdict, values)) if !values.is_empty() => {
-                        let snapshot = Command::RecordSnapshot {
-                            reason: crate::domain::SnapshotReason::Resolve,
-                            values,
-                        };
-                        (vec![verdict], vec![snapshot])
-                    }
-                    Some((verdict, _)) => (vec![verdict], vec![]),
-                    None => (vec![], vec![]),
-                };
-                model.overlay = Overlay::Confirm(Confirm {
-                    prompt: format!("{verb} {id} \"{}\"?", crate::sanitize::sanitize(&title)),
-                    detail,
-                    incident: id,
-                    command: Command::Transition { to },
-                    then,
-                    edit: None,
-                });
-            }
+            confirm_ending(model, to);
             vec![]
         }
         Action::Severity => {
@@ -155,74 +130,6 @@ pub(super) fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
             }
             vec![]
         }
-    }
-}
-
-fn pin(model: &mut Model) -> Vec<Effect> {
-    let Some(id) = incident_for(model, AccessRole::Responder) else {
-        return vec![];
-    };
-    let values = model.metrics.pin();
-    if values.is_empty() {
-        model.notify("no panel has data to pin yet", true);
-        return vec![];
-    }
-    let command = Command::RecordSnapshot {
-        reason: crate::domain::SnapshotReason::Pin,
-        values,
-    };
-    send_command(model, id, command, vec![])
-}
-
-/// Opens the impact-start proposal for the selected incident; false when there is none.
-fn propose_impact(model: &mut Model) -> bool {
-    let (Some(id), Some(proposal), Some(main)) = (
-        model.selected.clone(),
-        model.metrics.propose_impact_start(model.now),
-        model.metrics.main_panel(),
-    ) else {
-        return false;
-    };
-    let at = proposal.breach.at;
-    let mut detail = vec![format!(
-        "First breach of {}: {} at {}.",
-        main.panel.title,
-        crate::sanitize::sanitize(&proposal.breach.series),
-        main.panel.unit.format(proposal.breach.value)
-    )];
-    if proposal.at_window_start {
-        detail.push("It was breaching at the start of the lookback: it may be earlier.".into());
-    }
-    model.overlay = Overlay::Confirm(Confirm {
-        prompt: format!(
-            "Impact on {id} started at {} UTC?",
-            at.format("%Y-%m-%d %H:%M:%S")
-        ),
-        detail,
-        incident: id,
-        // A breach after detection is offered as such: the panel saw it, so it is a fact.
-        command: Command::SetImpactStart {
-            at,
-            after_detection: true,
-        },
-        then: vec![],
-        edit: Some(format!("impact {}", at.format("%Y-%m-%dT%H:%M:%SZ"))),
-    });
-    true
-}
-
-/// After declaring here, offer the impact start as soon as the main panel can tell it.
-pub(super) fn offer_impact_start(model: &mut Model) {
-    let ready = model.offer_impact.is_some()
-        && model.offer_impact == model.selected
-        && matches!(model.overlay, Overlay::None)
-        && model
-            .metrics
-            .main_panel()
-            .is_some_and(|slot| slot.state.data().is_some());
-    if ready {
-        model.offer_impact = None;
-        propose_impact(model);
     }
 }
 
@@ -334,106 +241,6 @@ fn run_typed(model: &mut Model, line: &str) -> Vec<Effect> {
             Some(id) => send_command(model, id, command, vec![]),
             None => vec![],
         },
-    }
-}
-
-/// The selected incident's id, if there is one and we may act on it; otherwise says why.
-fn incident_for(model: &mut Model, needed: AccessRole) -> Option<IncidentId> {
-    if !model.may(needed) {
-        refuse_locally(model, needed);
-        return None;
-    }
-    let id = model.selected.clone();
-    if id.is_none() {
-        let declare = model.keymap.keys_for(Action::Declare);
-        model.notify(
-            format!("no incident selected — press {declare} to declare one"),
-            true,
-        );
-    }
-    id
-}
-
-fn refuse_locally(model: &mut Model, needed: AccessRole) {
-    let role = model
-        .identity
-        .as_ref()
-        .map_or(AccessRole::Viewer, |i| i.role);
-    model.notify(format!("you are a {role}: this needs {needed}"), true);
-}
-
-fn transition(model: &mut Model, to: Status) -> Vec<Effect> {
-    match incident_for(model, AccessRole::Commander) {
-        Some(id) => send_command(model, id, Command::Transition { to }, vec![]),
-        None => vec![],
-    }
-}
-
-fn toggle_action(model: &mut Model) -> Vec<Effect> {
-    let Some(id) = incident_for(model, AccessRole::Responder) else {
-        return vec![];
-    };
-    let item = model
-        .current()
-        .and_then(|t| t.state.actions.get(model.action_cursor))
-        .map(|item| (item.id, item.state));
-    match item {
-        Some((action, ActionState::Open)) => {
-            send_command(model, id, Command::CompleteAction { action }, vec![])
-        }
-        Some((action, _)) => send_command(model, id, Command::ReopenAction { action }, vec![]),
-        None => {
-            let key = model.keymap.keys_for(Action::NewAction);
-            model.notify(
-                format!("no action item selected — press {key} to add one"),
-                true,
-            );
-            vec![]
-        }
-    }
-}
-
-pub(super) fn send_command(
-    model: &mut Model,
-    incident: IncidentId,
-    command: Command,
-    then: Vec<Command>,
-) -> Vec<Effect> {
-    let summary = format!("{} {incident}", describe_command(&command));
-    let request = Request::Command { incident, command };
-    let outgoing = model.outbox.enqueue(request, summary, then);
-    vec![Effect::Send {
-        outgoing,
-        delay: Duration::ZERO,
-    }]
-}
-
-fn declare(model: &mut Model, new: crate::domain::NewIncident) -> Vec<Effect> {
-    let summary = format!("declare {} \"{}\"", new.severity, new.title);
-    let outgoing = model.outbox.enqueue(Request::Declare(new), summary, vec![]);
-    model.awaiting_declaration = Some(outgoing.key.clone());
-    vec![Effect::Send {
-        outgoing,
-        delay: Duration::ZERO,
-    }]
-}
-
-/// A few words for the status line: "mitigate", "severity P0", "note".
-fn describe_command(command: &Command) -> String {
-    match command {
-        Command::Transition { to } => format!("→ {to}"),
-        Command::SetSeverity { severity } => format!("severity {severity}"),
-        Command::AssignRole { role, person, .. } => format!("{person} as {role}"),
-        Command::RelieveRole { role, .. } => format!("relieve {role}"),
-        Command::AddNote { kind, .. } => kind.as_str().to_string(),
-        Command::AddAction { .. } => "new action item".into(),
-        Command::CompleteAction { action } => format!("#{action} done"),
-        Command::ReopenAction { action } => format!("#{action} reopened"),
-        Command::DropAction { action } => format!("#{action} dropped"),
-        Command::SetImpactStart { .. } => "impact start".into(),
-        Command::AttachAlert { alert, .. } => format!("attach {}", alert.name),
-        Command::ResolveAlert { .. } => "alert resolved".into(),
-        Command::RecordSnapshot { .. } => "metric snapshot".into(),
     }
 }
 

@@ -6,25 +6,24 @@
 //! lets tests drive the whole client with plain values.
 
 pub mod command_line;
+mod commands;
 pub mod form;
 pub mod incidents;
 mod keys;
-pub mod metrics;
 pub mod outbox;
+pub mod panel_state;
 
 use crate::client::{ClientError, CommandAccepted, Identity};
+use crate::domain::Alert;
 use crate::domain::{
     AccessRole, Command, Event, Incident, IncidentId, SeverityLevel, SeverityScale, Timestamp,
 };
-use crate::prometheus::alert::Alert;
-use crate::prometheus::client::Error as MetricsError;
-use crate::prometheus::series::Series;
-use crate::prometheus::step::RangeWindow;
+use crate::prometheus::{Error as MetricsError, RangeWindow, Series};
 use crate::tui::keymap::KeyMap;
 use form::{Form, SeverityPicker};
 use incidents::{Incidents, Tracked};
-use metrics::Metrics;
 use outbox::{Outbox, Outgoing, Request};
+use panel_state::Metrics;
 use ratatui::crossterm::event::{KeyEvent, KeyEventKind};
 use std::time::Duration;
 use tui_input::Input;
@@ -324,9 +323,9 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
     // Whatever changed the selection or the clock, the panels follow the incident on screen.
     let service = model.current().and_then(|t| t.state.service.clone());
     model.metrics.follow_service(service.as_deref());
-    let columns = crate::tui::view::chart_columns(model);
+    let columns = crate::tui::layout::chart_columns(model);
     effects.extend(model.metrics.due(model.now, columns));
-    keys::offer_impact_start(model);
+    commands::offer_impact_start(model);
     effects
 }
 
@@ -359,7 +358,7 @@ fn handle(model: &mut Model, msg: Msg) -> Vec<Effect> {
         }
         Msg::Tick(now) => {
             let before = std::mem::replace(&mut model.now, now);
-            model.dirty = crate::tui::view::tick_changes_screen(model, before);
+            model.dirty = crate::tui::layout::tick_changes_screen(model, before);
             let expired = model.notice.as_ref().is_some_and(|notice| {
                 let keep = if notice.error {
                     ERROR_SECONDS
@@ -491,7 +490,9 @@ fn on_sent(model: &mut Model, key: String, result: Result<Sent, ClientError>) ->
             pending
                 .then
                 .into_iter()
-                .flat_map(|command| keys::send_command(model, incident.clone(), command, vec![]))
+                .flat_map(|command| {
+                    commands::send_command(model, incident.clone(), command, vec![])
+                })
                 .collect()
         }
         Err(error) if error.is_transient() => match model.outbox.failed(&key, error.reason()) {

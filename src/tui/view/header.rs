@@ -4,14 +4,12 @@
 use super::text::{duration, safe};
 use crate::domain::{Incident, Status};
 use crate::tui::app::{Link, Model};
+use crate::tui::layout::AMBER_SECONDS;
 use crate::tui::theme::{Theme, Tone};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
-
-/// Amber from this many seconds before an update is due.
-pub const AMBER_SECONDS: i64 = 120;
 
 /// The update countdown: how long is left (or overdue, with a `+`) and its tone, calm, amber
 /// in the last two minutes, red when overdue.

@@ -15,19 +15,13 @@ mod text;
 mod timeline;
 mod wall;
 
-pub use panels::chart_columns;
-
 use super::app::{Model, Pane};
+use super::layout::{FULL_SIZE, MIN_SIZE};
 use super::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
-
-/// The smallest terminal the client draws on.
-pub const MIN_SIZE: (u16, u16) = (60, 16);
-/// From here on every pane is on screen at once.
-pub const FULL_SIZE: (u16, u16) = (100, 30);
 
 pub fn view(model: &Model, theme: &Theme, frame: &mut Frame) {
     let area = frame.area();
@@ -70,24 +64,6 @@ fn asciify(buffer: &mut ratatui::buffer::Buffer) {
         };
         cell.set_symbol(ascii);
     }
-}
-
-/// Whether a clock tick from `before` to `model.now` changes what is on screen. The desk
-/// shows seconds, so every tick does; the wall shows whole minutes except near the update
-/// deadline, so it redraws once a minute, which is what keeps an idle wall nearly free.
-pub fn tick_changes_screen(model: &Model, before: crate::domain::Timestamp) -> bool {
-    if !model.wall {
-        return true;
-    }
-    let new_minute = before.timestamp().div_euclid(60) != model.now.timestamp().div_euclid(60);
-    let near_deadline = model
-        .current()
-        .and_then(|tracked| tracked.state.update_due_at(&model.scale))
-        .is_some_and(|due| {
-            // One second of margin either side, so the switch to and from seconds is drawn.
-            (due - model.now).num_seconds().abs() <= header::AMBER_SECONDS + 1
-        });
-    new_minute || near_deadline
 }
 
 fn too_small(theme: &Theme, frame: &mut Frame, area: Rect) {

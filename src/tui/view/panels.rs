@@ -3,10 +3,11 @@
 
 use super::pane_block;
 use super::text::{clock, duration, fit};
-use crate::prometheus::config::Level;
+use crate::panels::Level;
 use crate::sanitize::sanitize;
-use crate::tui::app::metrics::PanelSlot;
+use crate::tui::app::panel_state::PanelSlot;
 use crate::tui::app::{Model, Pane};
+use crate::tui::layout::{FULL_SIZE, Y_LABELS, split};
 use crate::tui::theme::{Theme, Tone};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -14,43 +15,8 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Paragraph, Wrap};
 
-/// Columns the y-axis labels take inside a chart.
-const Y_LABELS: u16 = 9;
 /// Series drawn per panel; more are summed up in the value line only.
 const MAX_SERIES: usize = 6;
-
-/// Splits the metrics area into one rectangle per panel (a grid of up to three a row on a
-/// wide screen, stacked on a narrow one) and the alerts pane on the right.
-pub fn split(area: Rect, panels: usize, alerts: bool) -> (Vec<Rect>, Option<Rect>) {
-    let wide = area.width >= super::FULL_SIZE.0;
-    let (charts, alerts_area) = if alerts && wide {
-        let [charts, side] =
-            Layout::horizontal([Constraint::Percentage(68), Constraint::Fill(1)]).areas(area);
-        (charts, Some(side))
-    } else {
-        (area, None)
-    };
-    let panels = panels.max(1);
-    let per_row = if wide { panels.min(3) } else { 1 };
-    let rows = panels.div_ceil(per_row);
-    let row_areas = Layout::vertical(vec![Constraint::Fill(1); rows]).split(charts);
-    let mut rects = Vec::with_capacity(panels);
-    for row in row_areas.iter() {
-        let cells = Layout::horizontal(vec![Constraint::Fill(1); per_row]).split(*row);
-        rects.extend(cells.iter().copied());
-    }
-    rects.truncate(panels);
-    (rects, alerts_area)
-}
-
-/// The columns a chart draws in at the model's terminal size: what the step is chosen for.
-pub fn chart_columns(model: &Model) -> u16 {
-    let area = Rect::new(0, 0, model.size.0, 20);
-    let (rects, _) = split(area, model.metrics.panels.len(), model.metrics.has_alerts);
-    rects
-        .first()
-        .map_or(1, |r| r.width.saturating_sub(2 + Y_LABELS).max(1))
-}
 
 pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     let metrics = &model.metrics;
@@ -65,7 +31,7 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
                 .wrap(Wrap { trim: true }),
             area,
         );
-        if metrics.has_alerts && area.width >= super::FULL_SIZE.0 {
+        if metrics.has_alerts && area.width >= FULL_SIZE.0 {
             let (_, alerts_area) = split(area, 1, true);
             if let Some(alerts_area) = alerts_area {
                 draw_alerts(model, theme, frame, alerts_area);
@@ -94,7 +60,7 @@ fn level_tone(level: Level) -> Tone {
 const SERIES_TONES: [Tone; 3] = [Tone::Info, Tone::Accent, Tone::Muted];
 
 /// A y-axis label: the formatted value, without its unit when that would not fit.
-fn axis_label(unit: crate::prometheus::unit::Unit, value: f64) -> String {
+fn axis_label(unit: crate::panels::Unit, value: f64) -> String {
     let full = unit.format(value);
     if full.chars().count() < usize::from(Y_LABELS) {
         return full;

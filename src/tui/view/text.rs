@@ -20,35 +20,6 @@ pub fn date_time(at: Timestamp) -> String {
     at.format("%Y-%m-%d %H:%M:%S").to_string()
 }
 
-/// `12:34` under an hour, `1:02:03` over, `2d 01:02:03` over a day: a countdown or an age.
-pub fn hms(duration: chrono::Duration) -> String {
-    let total = duration.num_seconds().abs();
-    let (days, hours, minutes, seconds) = (
-        total / 86_400,
-        total % 86_400 / 3600,
-        total % 3600 / 60,
-        total % 60,
-    );
-    match (days, hours) {
-        (0, 0) => format!("{minutes:02}:{seconds:02}"),
-        (0, _) => format!("{hours}:{minutes:02}:{seconds:02}"),
-        _ => format!("{days}d {hours:02}:{minutes:02}:{seconds:02}"),
-    }
-}
-
-/// Whole minutes: `<1m`, `18m`, `1h02m`, `2d03h`. What the wall shows, so that it redraws
-/// once a minute rather than every second.
-pub fn minutes(duration: chrono::Duration) -> String {
-    let total = duration.num_minutes().abs();
-    let (days, hours, minutes) = (total / 1440, total % 1440 / 60, total % 60);
-    match (days, hours, minutes) {
-        (0, 0, 0) => "<1m".into(),
-        (0, 0, m) => format!("{m}m"),
-        (0, h, m) => format!("{h}h{m:02}m"),
-        (d, h, _) => format!("{d}d{h:02}h"),
-    }
-}
-
 /// A duration as this screen shows it: to the second on the desk; in whole minutes on the
 /// wall unless `seconds_matter` (a countdown in its last two minutes).
 pub fn duration(
@@ -57,9 +28,9 @@ pub fn duration(
     seconds_matter: bool,
 ) -> String {
     if model.wall && !seconds_matter {
-        minutes(value)
+        crate::duration::minutes(value)
     } else {
-        hms(value)
+        crate::duration::hms(value)
     }
 }
 
@@ -105,16 +76,6 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::wrap;
-
-    #[test]
-    fn minutes_round_down_and_carry_their_unit() {
-        use super::minutes;
-        let m = chrono::Duration::minutes;
-        assert_eq!(minutes(chrono::Duration::seconds(59)), "<1m");
-        assert_eq!(minutes(m(18) + chrono::Duration::seconds(59)), "18m");
-        assert_eq!(minutes(m(62)), "1h02m");
-        assert_eq!(minutes(m(3 * 1440 + 125)), "3d02h");
-    }
 
     #[test]
     fn wrap_breaks_at_spaces_and_cuts_long_words() {

@@ -1,10 +1,8 @@
 //! Where the panels and the alerts pane get their data: a trait, so the TUI does not care
 //! whether it is a real Prometheus and Alertmanager or the demo's synthetic stream.
 
-use crate::prometheus::alert::Alert;
-use crate::prometheus::client::{AlertmanagerClient, Error, PrometheusClient};
-use crate::prometheus::series::Series;
-use crate::prometheus::step::RangeWindow;
+use crate::domain::Alert;
+use crate::prometheus::{AlertmanagerClient, Error, PrometheusClient, RangeWindow, Series};
 use std::future::Future;
 use std::pin::Pin;
 

@@ -3,12 +3,10 @@
 //! couple of minutes of the commander marking it mitigated, so the panels react to the keys.
 
 use crate::client::Client;
+use crate::domain::{Alert, AlertState, Labels};
 use crate::domain::{Incident, IncidentId, Timestamp};
-use crate::prometheus::alert::{Alert, AlertState};
-use crate::prometheus::client::Error;
-use crate::prometheus::series::{Labels, Series};
-use crate::prometheus::step::RangeWindow;
-use crate::tui::metrics::{BoxFuture, MetricsSource};
+use crate::prometheus::{Error, RangeWindow, Series};
+use crate::tui::metric_source::{BoxFuture, MetricsSource};
 
 /// The endpoints the demo's checkout service serves, and each one's share of the errors.
 const ENDPOINTS: [(&str, f64); 3] = [

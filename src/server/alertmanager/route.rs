@@ -6,13 +6,13 @@
 //! in open mode (loopback) nothing is needed. Whoever the token names, the events' actor is
 //! `alertmanager`: the timeline says where an alert came from.
 
-use super::reply_response;
+use super::payload;
 use crate::domain::AccessRole;
-use crate::prometheus::webhook;
 use crate::server::auth::Caller;
 use crate::server::engine::{Change, Request};
 use crate::server::error::ApiError;
 use crate::server::extract::JsonBody;
+use crate::server::routes::reply_response;
 use crate::server::state::AppState;
 use axum::extract::State;
 use axum::response::Response;
@@ -26,7 +26,7 @@ pub async fn receive(
     JsonBody(payload): JsonBody<serde_json::Value>,
 ) -> Result<Response, ApiError> {
     caller.require(AccessRole::Responder, "posting Alertmanager notifications")?;
-    let notification = webhook::read(
+    let notification = payload::read(
         payload,
         &state.alert_severity,
         &state.scale,

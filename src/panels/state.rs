@@ -1,10 +1,10 @@
 //! A panel's refresh state: the last good data, whether it is stale and why, and whether a
 //! request is in flight. Pure: the caller passes the time in and performs the requests.
 
-use super::client::Error;
-use super::series::Series;
-use super::step::RangeWindow;
 use crate::domain::Timestamp;
+use crate::prometheus::Error;
+use crate::prometheus::RangeWindow;
+use crate::prometheus::Series;
 
 /// What one successful refresh brought.
 #[derive(Debug, Clone, PartialEq)]
@@ -87,7 +87,7 @@ impl PanelState {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::prometheus::series::Labels;
+    use crate::domain::Labels;
     use chrono::{TimeZone, Utc};
     use std::time::Duration;
 

@@ -8,6 +8,7 @@
 
 use crate::domain::Timestamp;
 use crate::duration::MAX_DURATION;
+use crate::prometheus::RangeWindow;
 use std::time::Duration;
 
 /// Prometheus refuses a range query with more points than this per series.
@@ -47,14 +48,8 @@ pub fn refresh_interval(step: Duration, configured: Option<Duration>) -> Duratio
     configured.unwrap_or(step.max(MIN_REFRESH))
 }
 
-/// The `start`, `end` and `step` of one `query_range`, in unix seconds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RangeWindow {
-    pub start: i64,
-    pub end: i64,
-    pub step: Duration,
-}
-
+// The window's type is the query API's (`crate::prometheus::RangeWindow`); how to choose
+// one for a chart is this module's, hence an inherent impl away from the type.
 impl RangeWindow {
     /// The window for a chart `columns` wide showing `range` up to `now`. The end is the
     /// last step boundary at or before now (so the newest point is at most one step old)

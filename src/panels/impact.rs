@@ -1,13 +1,14 @@
 //! Evidence from the main panel: when the impact began, and whether it is over.
 //!
 //! A breach is a sample at or above the panel's breach line
-//! ([`Thresholds::breach`](super::config::Thresholds::breach): warn when set, else crit).
+//! ([`Thresholds::breach`](super::Thresholds::breach): warn when set, else crit).
 //! Across a panel's series a moment breaches when any series does: one failing endpoint is
 //! an impact. NaN (no traffic) never breaches.
 
-use super::config::Panel;
-use super::series::Series;
+use super::panel::Panel;
+use crate::config::{ImpactConfig, ValueError, duration_value};
 use crate::domain::Timestamp;
+use crate::prometheus::Series;
 use chrono::DateTime;
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -180,11 +181,32 @@ fn seconds(at: Timestamp) -> f64 {
     at.timestamp_millis() as f64 / 1000.0
 }
 
+/// The checked `[impact]` windows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ImpactWindows {
+    pub lookback: Duration,
+    pub resolve_quiet: Duration,
+}
+
+impl ImpactWindows {
+    /// Checks `[impact]`; an error names the field.
+    pub fn from_config(config: &ImpactConfig) -> Result<ImpactWindows, ValueError> {
+        let field = |name: &str, text: &str| {
+            duration_value(text).map_err(|e| ValueError(format!("impact: {name}: {e}")))
+        };
+        Ok(ImpactWindows {
+            lookback: field("lookback", &config.lookback)?,
+            resolve_quiet: field("resolve_quiet", &config.resolve_quiet)?,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::prometheus::config::{PanelConfig, default_panels, validate_panels};
-    use crate::prometheus::series::Labels;
+    use crate::config::{Config, PanelConfig, default_panels};
+    use crate::domain::Labels;
+    use crate::panels::validate_panels;
     use chrono::{TimeZone, Utc};
 
     const T0: i64 = 1_795_000_000;
@@ -370,5 +392,24 @@ mod tests {
         );
         assert_eq!(evidence.snapshot[0].before, Some(0.3));
         assert_eq!(evidence.snapshot[0].after, Some(0.0));
+    }
+
+    #[test]
+    fn impact_windows_default_and_name_their_field() {
+        let file: Config = toml::from_str("").unwrap();
+        assert_eq!(
+            ImpactWindows::from_config(&file.impact),
+            Ok(ImpactWindows {
+                lookback: Duration::from_secs(6 * 3600),
+                resolve_quiet: Duration::from_secs(600),
+            })
+        );
+        let file: Config = toml::from_str("[impact]\nresolve_quiet = \"ten\"\n").unwrap();
+        assert_eq!(
+            ImpactWindows::from_config(&file.impact)
+                .unwrap_err()
+                .to_string(),
+            r#"impact: resolve_quiet: "ten" is not a duration (use 30m, 1h, 6h)"#
+        );
     }
 }

@@ -7,11 +7,9 @@
 //! missing fingerprint is computed the way Alertmanager computes it. Only a payload this
 //! reader cannot understand is refused. Pure: the time is passed in.
 
-use super::alert::{Alert, AlertState, clip};
-use super::config::AlertSeverity;
-use super::series::Labels;
 use crate::domain::{
-    AlertRef, MAX_NAME_CHARS, MAX_TITLE_CHARS, NewIncident, SeverityScale, Timestamp, cut_with_hash,
+    Alert, AlertRef, AlertSeverity, AlertState, Labels, MAX_NAME_CHARS, MAX_TITLE_CHARS,
+    NewIncident, SeverityScale, Timestamp, clip, cut_with_hash,
 };
 use serde::Deserialize;
 use serde_json::Value;
@@ -362,7 +360,11 @@ mod tests {
         assert!(group.starts_with("ggg") && group.contains('…'));
         let mut other_tail = payload(vec![firing()], json!({}));
         other_tail["groupKey"] = json!(format!("{}\n{}", "g".repeat(300), "i".repeat(300)));
-        assert_ne!(read_default(other_tail).unwrap().group, group, "the hash tells them apart");
+        assert_ne!(
+            read_default(other_tail).unwrap().group,
+            group,
+            "the hash tells them apart"
+        );
     }
 
     #[test]

@@ -4,17 +4,14 @@
 //! Pure like the rest of `app`: the requests themselves are effects the runtime performs.
 
 use super::Effect;
-use crate::config::MetricsSettings;
+use crate::domain::{Alert, AlertSeverity, clip};
 use crate::domain::{
     MAX_NAME_CHARS, MAX_TEXT_CHARS, MAX_TITLE_CHARS, NewIncident, SnapshotValue, Timestamp,
 };
-use crate::prometheus::alert::{Alert, clip};
-use crate::prometheus::client::Error;
-use crate::prometheus::config::{AlertSeverity, ImpactWindows, Level, Panel};
-use crate::prometheus::impact::{self, ImpactStart, Quiet};
-use crate::prometheus::panel::{PanelData, PanelState};
-use crate::prometheus::series::Series;
-use crate::prometheus::step::{RangeWindow, refresh_interval};
+use crate::panels::impact::{self, ImpactStart, Quiet};
+use crate::panels::step::refresh_interval;
+use crate::panels::{ImpactWindows, Level, MetricsSettings, Panel, PanelData, PanelState};
+use crate::prometheus::{Error, RangeWindow, Series};
 use std::time::Duration;
 
 /// How often the alerts pane asks Alertmanager.

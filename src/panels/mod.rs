@@ -1,0 +1,28 @@
+//! Panels: what the war room charts from Prometheus and what it reads from the charts.
+//!
+//! - [`panel`]: a `[[panels]]` entry checked into a [`Panel`]: PromQL for the incident's
+//!   service, unit, warn and crit lines, legend, range, refresh.
+//! - [`step`]: the step and aligned window of a range query from the chart's width.
+//! - [`state`]: a panel's refresh state, which keeps its last data when a refresh fails.
+//! - [`impact`]: the impact start and the resolve evidence, read from the main panel.
+//! - [`settings`]: everything above checked from the config, as the TUI runs with it.
+//!
+//! Pure: no I/O, and the time is passed in. A refresh goes: [`Panel::expr`] for the
+//! incident's service, [`RangeWindow::for_width`](crate::prometheus::RangeWindow::for_width)
+//! for the chart's width, the Prometheus client's `query_range`, then
+//! [`PanelState::succeeded`] or [`PanelState::failed`].
+
+pub mod impact;
+mod legend;
+pub mod panel;
+mod settings;
+pub mod state;
+pub mod step;
+mod unit;
+
+pub use impact::ImpactWindows;
+pub use legend::Legend;
+pub use panel::{Level, NeedsService, Panel, Thresholds, validate_panels};
+pub use settings::MetricsSettings;
+pub use state::{PanelData, PanelState};
+pub use unit::Unit;
