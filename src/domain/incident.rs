@@ -206,8 +206,9 @@ impl Incident {
             self.cancelled_at = None;
         }
         // The first move out of triggered is a person taking the page on, whatever the move
-        // (mitigating or even cancelling it acknowledges it too).
-        if self.status == Status::Triggered && self.acknowledged_at.is_none() {
+        // (mitigating or even cancelling it acknowledges it too). Nothing goes back to
+        // triggered, so this happens once.
+        if self.status == Status::Triggered {
             self.acknowledged_at = Some(at);
         }
         if matches!(to, Status::Mitigated | Status::Resolved) && self.mitigated_at.is_none() {
