@@ -35,7 +35,8 @@ async fn main() -> ExitCode {
                     ExitCode::SUCCESS
                 }
                 Err(error @ warroom::client::ClientError::Config(_)) => fail(2, error),
-                Err(error) => fail(1, error.reason()),
+                // The backend's reason quotes titles and names: through the gate.
+                Err(error) => fail(1, warroom::sanitize::sanitize(&error.reason())),
             }
         }
         Some(CliCommand::Config(command)) => config_command(command, cli.global.config),

@@ -65,10 +65,11 @@ fn every_incident_subcommand_drives_a_real_backend() {
     );
     assert_eq!(stdout(&declared), "declared INC-1 (P1): Checkout 5xx\n");
 
-    let ack = stdout(&run(&server, &["incident", "ack", "INC-1"]));
-    assert!(
-        ack.contains("alice  status  triggered → acknowledged"),
-        "{ack}"
+    // Whoever declares has acknowledged it: an ack after that is refused, with the reason.
+    let (code, ack) = failure(&run(&server, &["incident", "ack", "INC-1"]));
+    assert_eq!(
+        (code, ack.as_str()),
+        (1, "warroom: the incident is already acknowledged")
     );
     stdout(&run(
         &server,

@@ -535,8 +535,13 @@ fn action_items_move_between_open_done_and_dropped() {
     );
     log.run("bob", 2, Command::CompleteAction { action: 1 })
         .unwrap();
+    assert_eq!(
+        log.state.actions[0].closed_at,
+        Some(t0() + Duration::minutes(2))
+    );
     log.run("bob", 3, Command::ReopenAction { action: 1 })
         .unwrap();
+    assert_eq!(log.state.actions[0].closed_at, None, "open again");
     log.run("bob", 4, Command::DropAction { action: 2 })
         .unwrap();
     assert_eq!(log.state.actions[0].state, ActionState::Open);
