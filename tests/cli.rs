@@ -161,7 +161,7 @@ fn every_incident_subcommand_drives_a_real_backend() {
     assert_eq!(incident["actions"][0]["state"], "open");
     assert_eq!(incident["actions"][0]["owner"], "bob");
     assert_eq!(incident["actions"][1]["state"], "dropped");
-    assert_eq!(shown["events"].as_array().unwrap().len(), 15);
+    assert_eq!(shown["events"].as_array().unwrap().len(), 14);
 
     let text = stdout(&run(&server, &["incident", "show", "INC-1"]));
     for expected in [
