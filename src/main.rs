@@ -4,10 +4,11 @@ use clap::Parser;
 use std::process::ExitCode;
 use std::sync::Arc;
 use warroom::cli::{
-    Cli, CliCommand, ConfigCommand, GlobalArgs, ServeArgs, Settings, backend_config, incident,
+    Cli, CliCommand, ConfigCommand, GlobalArgs, PanelsCommand, ServeArgs, Settings, backend_config,
+    incident, learn, panels,
 };
 use warroom::client::Client;
-use warroom::config::{self, Config, ServerConfig};
+use warroom::config::{self, Config};
 use warroom::prometheus::{AlertmanagerClient, PrometheusClient};
 use warroom::tui::MetricsSetup;
 use warroom::tui::metric_source::PrometheusSource;
@@ -25,21 +26,40 @@ async fn main() -> ExitCode {
     };
     match cli.command {
         Some(CliCommand::Incident(command)) => {
-            let client = match Client::new(&backend_config(&cli.global, &config)) {
-                Ok(client) => client,
-                Err(error) => return fail(2, error),
-            };
-            match incident::run(command, &client, chrono::Utc::now()).await {
-                Ok(output) => {
-                    print!("{output}");
-                    ExitCode::SUCCESS
-                }
-                Err(error @ warroom::client::ClientError::Config(_)) => fail(2, error),
-                // The backend's reason quotes titles and names: through the gate.
-                Err(error) => fail(1, warroom::sanitize::sanitize(&error.reason())),
-            }
+            client_command(&cli.global, &config, async |client| {
+                incident::run(command, client, chrono::Utc::now()).await
+            })
+            .await
         }
         Some(CliCommand::Config(command)) => config_command(command, cli.global.config),
+        Some(CliCommand::Postmortem { id, out }) => {
+            client_command(&cli.global, &config, async |client| {
+                learn::postmortem(client, &id, out.as_deref()).await
+            })
+            .await
+        }
+        Some(CliCommand::Report(args)) => {
+            client_command(&cli.global, &config, async |client| {
+                learn::report(client, &args).await
+            })
+            .await
+        }
+        Some(CliCommand::Followups(args)) => {
+            client_command(&cli.global, &config, async |client| {
+                learn::followups(client, &args, chrono::Utc::now()).await
+            })
+            .await
+        }
+        Some(CliCommand::Panels(PanelsCommand::Detect { write, service })) => {
+            match panels::detect(&cli.global, &config, write, service.as_deref()).await {
+                Ok((stdout, stderr)) => {
+                    print!("{stdout}");
+                    eprint!("{stderr}");
+                    ExitCode::SUCCESS
+                }
+                Err(failure) => fail(failure.code, failure.message),
+            }
+        }
         None => {
             let client = match Client::new(&backend_config(&cli.global, &config)) {
                 Ok(client) => client,
@@ -68,6 +88,28 @@ async fn main() -> ExitCode {
     }
 }
 
+/// Runs a subcommand that talks to the backend and prints what it returns: exit 2 for usage
+/// and configuration, 1 when the backend refuses or cannot be reached.
+async fn client_command(
+    global: &GlobalArgs,
+    config: &Config,
+    run: impl AsyncFnOnce(&Client) -> Result<String, warroom::client::ClientError>,
+) -> ExitCode {
+    let client = match Client::new(&backend_config(global, config)) {
+        Ok(client) => client,
+        Err(error) => return fail(2, error),
+    };
+    match run(&client).await {
+        Ok(output) => {
+            print!("{output}");
+            ExitCode::SUCCESS
+        }
+        Err(error @ warroom::client::ClientError::Config(_)) => fail(2, error),
+        // The backend's reason quotes titles and names: through the gate.
+        Err(error) => fail(1, warroom::sanitize::sanitize(&error.reason())),
+    }
+}
+
 /// The panels' source from the config, with `--prometheus` / `--alertmanager` overriding the
 /// URLs.
 fn metrics_setup(
@@ -75,19 +117,11 @@ fn metrics_setup(
     config: &Config,
     settings: warroom::panels::MetricsSettings,
 ) -> Result<MetricsSetup, String> {
-    let with_url = |table: &Option<ServerConfig>, flag: &Option<String>| match (table, flag) {
-        (Some(table), Some(url)) => Some(ServerConfig {
-            url: url.clone(),
-            ..table.clone()
-        }),
-        (None, Some(url)) => Some(ServerConfig::new(url.clone())),
-        (table, None) => table.clone(),
-    };
-    let prometheus = with_url(&config.prometheus, &global.prometheus)
+    let prometheus = panels::with_url(&config.prometheus, &global.prometheus)
         .map(|c| PrometheusClient::new(&c))
         .transpose()
         .map_err(|e| e.to_string())?;
-    let alertmanager = with_url(&config.alertmanager, &global.alertmanager)
+    let alertmanager = panels::with_url(&config.alertmanager, &global.alertmanager)
         .map(|c| AlertmanagerClient::new(&c))
         .transpose()
         .map_err(|e| e.to_string())?;

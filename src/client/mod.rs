@@ -179,6 +179,26 @@ impl Client {
         }
     }
 
+    /// The postmortem Markdown of one incident, rendered by the backend from its log.
+    pub async fn postmortem(&self, id: &IncidentId) -> Result<String, ClientError> {
+        let request = self
+            .http
+            .get(self.url(&format!("/v1/incidents/{id}/postmortem.md")));
+        let body = self.send_raw(request, self.timeout).await?;
+        String::from_utf8(body).map_err(|e| ClientError::Decode(e.to_string()))
+    }
+
+    /// The report across incidents (`since`, `service`, `severity`, `recurrence` as the
+    /// backend reads them), decoded as the caller's type (the report module's `Report`).
+    pub async fn report<T: DeserializeOwned>(
+        &self,
+        query: &[(&str, String)],
+    ) -> Result<T, ClientError> {
+        let url = reqwest::Url::parse_with_params(&self.url("/v1/report"), query)
+            .map_err(|e| ClientError::Config(format!("cannot build the report URL: {e}")))?;
+        self.send(self.http.get(url), self.timeout).await
+    }
+
     /// The global feed: events of every incident after `after`, waiting up to `wait`.
     /// Events the client cannot read (a malformed id from a misbehaving backend) are dropped
     /// and logged; the valid ones around them are kept.
@@ -206,6 +226,16 @@ impl Client {
         request: reqwest::RequestBuilder,
         timeout: Duration,
     ) -> Result<T, ClientError> {
+        let body = self.send_raw(request, timeout).await?;
+        serde_json::from_slice(&body).map_err(|e| ClientError::Decode(e.to_string()))
+    }
+
+    /// The body of a 2xx answer, or the backend's error.
+    async fn send_raw(
+        &self,
+        request: reqwest::RequestBuilder,
+        timeout: Duration,
+    ) -> Result<Vec<u8>, ClientError> {
         let response = request
             .timeout(timeout)
             .send()
@@ -217,7 +247,7 @@ impl Client {
             .await
             .map_err(|e| ClientError::unreachable(&self.base, &e))?;
         if status.is_success() {
-            serde_json::from_slice(&body).map_err(|e| ClientError::Decode(e.to_string()))
+            Ok(body.to_vec())
         } else {
             Err(ClientError::from_error_body(status.as_u16(), &body))
         }

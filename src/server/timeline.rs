@@ -2,6 +2,7 @@
 //! the only one that changes it, and only after a commit; handlers read it under a lock.
 
 use crate::domain::{Event, Incident, IncidentId};
+use crate::report::IncidentLog;
 use std::collections::{BTreeMap, HashMap};
 
 #[derive(Debug, Default)]
@@ -69,6 +70,32 @@ impl Timeline {
             .rev()
             .map(|entry| &entry.incident)
             .filter(|incident| !open_only || incident.status.is_open())
+            .collect()
+    }
+
+    /// One incident and its whole log, oldest event first.
+    pub fn incident_log(&self, id: &IncidentId) -> Option<(&Incident, Vec<&Event>)> {
+        let entry = self.incidents.get(&id.number())?;
+        let events = entry
+            .events
+            .iter()
+            .map(|&index| &self.events[index])
+            .collect();
+        Some((&entry.incident, events))
+    }
+
+    /// Every incident with its log, in declaration order: what the report reads.
+    pub fn logs(&self) -> Vec<IncidentLog<'_>> {
+        self.incidents
+            .values()
+            .map(|entry| IncidentLog {
+                incident: &entry.incident,
+                events: entry
+                    .events
+                    .iter()
+                    .map(|&index| &self.events[index])
+                    .collect(),
+            })
             .collect()
     }
 

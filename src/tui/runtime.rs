@@ -173,6 +173,13 @@ impl Executor {
                     result: metrics.query_range(index, expr, window).await,
                 },
                 Effect::RefreshAlerts => Msg::Alerts(metrics.alerts().await),
+                Effect::FetchFollowups => Msg::Followups(client.list().await),
+                Effect::FetchReport { since } => {
+                    Msg::Report(client.report(&[("since", since)]).await.map(Box::new))
+                }
+                Effect::DetectPanels { service } => {
+                    Msg::PanelsDetected(metrics.detect_panels(service).await)
+                }
             };
             // The loop has ended when the receiver is gone; the result no longer matters.
             let _ = tx.send(msg);

@@ -2,5 +2,6 @@
 
 mod fixture;
 mod hostile;
+mod review;
 mod snapshots;
 mod update;

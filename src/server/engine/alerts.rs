@@ -136,6 +136,10 @@ impl Draft<'_> {
         if more != incident.more_alerts {
             self.record(&mut incident, actor, now, EventKind::AlertsCounted { more });
         }
+        if opened {
+            // Only now are its alerts attached, which the recurrence check compares.
+            self.link_recurrence(&mut incident, now);
+        }
         let received = Received {
             incident: Some(incident.id.clone()),
             opened,

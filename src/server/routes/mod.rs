@@ -3,6 +3,7 @@
 
 mod events;
 mod incidents;
+mod learn;
 mod meta;
 
 use super::engine::Reply;
@@ -45,6 +46,11 @@ impl Api {
                 "/v1/alertmanager",
                 crate::server::alertmanager::route::receive,
                 ALERTMANAGER_BODY_LIMIT,
+            )
+            .get("/v1/report", learn::report_json)
+            .get(
+                "/v1/incidents/{id}/postmortem.md",
+                learn::postmortem_markdown,
             );
         Api {
             router: api

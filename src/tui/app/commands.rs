@@ -105,6 +105,9 @@ pub(super) fn offer_impact_start(model: &mut Model) {
     let ready = model.offer_impact.is_some()
         && model.offer_impact == model.selected
         && matches!(model.overlay, Overlay::None)
+        // Until the feed brings the incident its service is unknown, and the panels show
+        // every service's series: no evidence about this one.
+        && model.current().is_some()
         && model
             .metrics
             .main_panel()
@@ -212,5 +215,9 @@ pub(super) fn describe_command(command: &Command) -> String {
         Command::AttachAlert { alert, .. } => format!("attach {}", alert.name),
         Command::ResolveAlert { .. } => "alert resolved".into(),
         Command::RecordSnapshot { .. } => "metric snapshot".into(),
+        Command::SetReview { .. } => "review".into(),
+        Command::AddCorrectiveAction { .. } => "new corrective action".into(),
+        Command::CompleteCorrectiveAction { id } => format!("C{id} done"),
+        Command::DropCorrectiveAction { id } => format!("C{id} dropped"),
     }
 }

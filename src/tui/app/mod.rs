@@ -10,21 +10,26 @@ mod commands;
 pub mod form;
 pub mod incidents;
 mod keys;
+pub mod learn;
 pub mod outbox;
 pub mod panel_state;
+pub mod review;
 
 use crate::client::{ClientError, CommandAccepted, Identity};
 use crate::domain::Alert;
 use crate::domain::{
     AccessRole, Command, Event, Incident, IncidentId, SeverityLevel, SeverityScale, Timestamp,
 };
+use crate::panels::detect::{DetectError, Detection};
 use crate::prometheus::{Error as MetricsError, RangeWindow, Series};
 use crate::tui::keymap::KeyMap;
 use form::{Form, SeverityPicker};
 use incidents::{Incidents, Tracked};
+use learn::{FollowupsView, Loaded, ReportView};
 use outbox::{Outbox, Outgoing, Request};
 use panel_state::Metrics;
 use ratatui::crossterm::event::{KeyEvent, KeyEventKind};
+use review::ReviewScreen;
 use std::time::Duration;
 use tui_input::Input;
 
@@ -56,6 +61,11 @@ pub enum Msg {
         result: Result<Vec<Series>, MetricsError>,
     },
     Alerts(Result<Vec<Alert>, MetricsError>),
+    /// Every incident, for the follow-ups screen.
+    Followups(Result<Vec<Incident>, ClientError>),
+    Report(Result<Box<crate::report::Report>, ClientError>),
+    /// The first run's panel detection answered.
+    PanelsDetected(Result<Detection, DetectError>),
     /// SIGTERM or SIGHUP: leave cleanly.
     Terminate,
 }
@@ -95,6 +105,16 @@ pub enum Effect {
         window: RangeWindow,
     },
     RefreshAlerts,
+    /// Every incident with its corrective actions, for the follow-ups screen.
+    FetchFollowups,
+    /// The report over incidents declared since `since` (`90d`).
+    FetchReport {
+        since: String,
+    },
+    /// Ask Prometheus which panels fit its metrics, preferring the labels holding `service`.
+    DetectPanels {
+        service: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -165,6 +185,9 @@ pub enum Overlay {
     Form(Box<Form>),
     CommandLine(Input),
     Filter(Input),
+    Review(Box<ReviewScreen>),
+    Followups(FollowupsView),
+    Report(ReportView),
 }
 
 /// How the client starts.
@@ -325,6 +348,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
     model.metrics.follow_service(service.as_deref());
     let columns = crate::tui::layout::chart_columns(model);
     effects.extend(model.metrics.due(model.now, columns));
+    effects.extend(model.metrics.detect_if_empty());
     commands::offer_impact_start(model);
     effects
 }
@@ -339,6 +363,7 @@ fn handle(model: &mut Model, msg: Msg) -> Vec<Effect> {
         Msg::Paste(text) => {
             match &mut model.overlay {
                 Overlay::Form(form) => form.paste(&text),
+                Overlay::Review(screen) => screen.paste(&text),
                 Overlay::CommandLine(input) | Overlay::Filter(input) => {
                     for c in text.chars().filter(|c| !c.is_control()) {
                         input.handle(tui_input::InputRequest::InsertChar(c));
@@ -420,6 +445,29 @@ fn handle(model: &mut Model, msg: Msg) -> Vec<Effect> {
         }
         Msg::Alerts(result) => {
             model.dirty = model.metrics.on_alerts(result, model.now);
+            vec![]
+        }
+        Msg::Followups(result) => {
+            match &mut model.overlay {
+                Overlay::Followups(view) => view.load(result.map_err(|e| e.reason()), model.now),
+                _ => model.dirty = false,
+            }
+            vec![]
+        }
+        Msg::Report(result) => {
+            match &mut model.overlay {
+                Overlay::Report(view) => {
+                    view.report = match result {
+                        Ok(report) => Loaded::Ready(report),
+                        Err(error) => Loaded::Failed(error.reason()),
+                    }
+                }
+                _ => model.dirty = false,
+            }
+            vec![]
+        }
+        Msg::PanelsDetected(result) => {
+            model.metrics.on_detected(result);
             vec![]
         }
         Msg::Terminate => {
