@@ -60,6 +60,25 @@ fn scripted() -> Log {
     );
     log.ok(
         "alice",
+        3,
+        Command::PublicUpdate(PublicUpdate {
+            state: PublicState::Identified,
+            message: "Payments fail for some customers | a fix is rolling out.".into(),
+            components: [("api".to_string(), ComponentStatus::PartialOutage)].into(),
+            next_update_at: Some(minutes(33)),
+            title: None,
+        }),
+    );
+    log.append(
+        "warroom",
+        minutes(3),
+        vec![EventKind::Lapsed {
+            lapse: Lapse::InternalUpdateOverdue,
+            due: minutes(3),
+        }],
+    );
+    log.ok(
+        "alice",
         4,
         Command::AssignRole {
             role: Role::Engineer,
@@ -276,6 +295,8 @@ fn the_scripted_incident_uses_every_event_kind() {
         "corrective_action_completed",
         "corrective_action_dropped",
         "recurrence_linked",
+        "public_update",
+        "lapsed",
     ];
     let every: std::collections::BTreeSet<String> = every.iter().map(|s| s.to_string()).collect();
     assert_eq!(labels, every);
