@@ -118,7 +118,8 @@ async fn client_command(
             ExitCode::SUCCESS
         }
         Err(error @ warroom::client::ClientError::Config(_)) => fail(2, error),
-        Err(error) => fail(1, error.reason()),
+        // The backend's reason quotes titles and names: through the gate.
+        Err(error) => fail(1, warroom::sanitize::sanitize(&error.reason())),
     }
 }
 
@@ -160,6 +161,17 @@ async fn serve(args: ServeArgs, config: &Config, settings: Settings) -> ExitCode
     {
         return fail(1, format!("{}: {error}", parent.display()));
     }
+    let idempotency_ttl =
+        match warroom::duration::parse_duration(&config.server.idempotency_keys_kept)
+            .map_err(|e| e.to_string())
+            .and_then(|ttl| chrono::Duration::from_std(ttl).map_err(|e| e.to_string()))
+        {
+            Ok(ttl) => ttl,
+            Err(error) => return fail(2, format!("[server] idempotency_keys_kept: {error}")),
+        };
+    if config.server.alerts_per_incident == 0 {
+        return fail(2, "[server] alerts_per_incident must be at least 1");
+    }
     // Logs go to stderr: stdout's first line is the address, for scripts to read.
     warroom::logging::to_stderr();
     let options = warroom::server::ServeOptions {
@@ -174,6 +186,10 @@ async fn serve(args: ServeArgs, config: &Config, settings: Settings) -> ExitCode
         },
         allowed_origins: config.server.allowed_origins.clone(),
         limits,
+        bounds: warroom::server::WriterBounds {
+            alerts_per_incident: config.server.alerts_per_incident,
+            idempotency_ttl,
+        },
     };
     match warroom::server::serve(options).await {
         Ok(()) => ExitCode::SUCCESS,

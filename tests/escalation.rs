@@ -72,6 +72,7 @@ check_every = "1s"
         communicate,
         allowed_origins: Vec::new(),
         limits: warroom::server::Limits::default(),
+        bounds: Default::default(),
     })
     .await
     .unwrap();

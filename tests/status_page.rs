@@ -516,7 +516,7 @@ fn the_summary_has_roles_actions_the_last_public_update_and_next_times() {
     ]);
     let text = run(&["summary", "INC-1"]);
     assert!(
-        text.starts_with("INC-1 [P1] TRIGGERED: Checkout \u{fffd}[2J errors\n"),
+        text.starts_with("INC-1 [P1] ACKNOWLEDGED: Checkout \u{fffd}[2J errors\n"),
         "{text}"
     );
     assert!(text.contains("Roles Incident Commander: carol"), "{text}");

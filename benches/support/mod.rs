@@ -28,6 +28,7 @@ pub async fn fresh_server_with(
             writes: None,
             ..Limits::default()
         },
+        bounds: Default::default(),
     })
     .await
     .expect("the server starts");

@@ -21,6 +21,12 @@ pub struct ServerSection {
     /// A request from any other page is refused.
     pub allowed_origins: Vec<String>,
     pub limits: LimitsSection,
+    /// Alerts of one Alertmanager group attached to its incident one by one; the rest are
+    /// counted ("and 240 more").
+    pub alerts_per_incident: usize,
+    /// How long the answer to a request with an `Idempotency-Key` is kept for its retries
+    /// ("7d").
+    pub idempotency_keys_kept: String,
 }
 
 impl Default for ServerSection {
@@ -32,6 +38,8 @@ impl Default for ServerSection {
             severities: SeverityScale::default().levels().to_vec(),
             allowed_origins: Vec::new(),
             limits: LimitsSection::default(),
+            alerts_per_incident: 100,
+            idempotency_keys_kept: "7d".into(),
         }
     }
 }

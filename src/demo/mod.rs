@@ -32,6 +32,7 @@ pub async fn run(settings: TuiSettings, you: &str) -> anyhow::Result<()> {
         communicate: Default::default(),
         allowed_origins: Vec::new(),
         limits: server::Limits::default(),
+        bounds: Default::default(),
     })
     .await?;
     let url = format!("http://{}", backend.local_addr());

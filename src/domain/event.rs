@@ -70,10 +70,17 @@ pub enum EventKind {
         impact_started_at: Option<Timestamp>,
         /// When someone or something noticed.
         detected_at: Timestamp,
+        /// Declared by a person, who thereby took it on; a page from Alertmanager starts
+        /// triggered, waiting for someone.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        acknowledged: bool,
     },
     StatusChanged {
         from: Status,
         to: Status,
+        /// Why, when it was not a person's call (an alert firing again after the resolve).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
     },
     SeverityChanged {
         from: Severity,
@@ -132,6 +139,11 @@ pub enum EventKind {
         name: String,
         ended_at: Timestamp,
     },
+    /// Firing alerts of the group beyond the per-incident limit, counted instead of attached
+    /// one by one. Recorded when the count changes.
+    AlertsCounted {
+        more: u32,
+    },
     /// Metric values written to the timeline as evidence.
     MetricSnapshot {
         reason: SnapshotReason,
@@ -185,7 +197,9 @@ impl EventKind {
             EventKind::ActionReopened { .. } => "action",
             EventKind::ActionDropped { .. } => "action",
             EventKind::ImpactStartSet { .. } => "impact",
-            EventKind::AlertAttached { .. } | EventKind::AlertResolved { .. } => "alert",
+            EventKind::AlertAttached { .. }
+            | EventKind::AlertResolved { .. }
+            | EventKind::AlertsCounted { .. } => "alert",
             EventKind::MetricSnapshot { .. } => "metrics",
             EventKind::ReviewEdited { .. } => "review",
             EventKind::CorrectiveActionAdded { .. }
@@ -203,7 +217,10 @@ impl EventKind {
             EventKind::Declared {
                 title, severity, ..
             } => format!("declared {severity}: {title}"),
-            EventKind::StatusChanged { from, to } => format!("{from} → {to}"),
+            EventKind::StatusChanged { from, to, reason } => match reason {
+                Some(reason) => format!("{from} → {to}: {reason}"),
+                None => format!("{from} → {to}"),
+            },
             EventKind::SeverityChanged { from, to } => format!("severity {from} → {to}"),
             EventKind::RoleAssigned {
                 role,
@@ -238,6 +255,12 @@ impl EventKind {
                 None => format!("{} firing", alert.name),
             },
             EventKind::AlertResolved { name, .. } => format!("{name} resolved"),
+            EventKind::AlertsCounted { more: 0 } => {
+                "no alerts of the group beyond the attached ones are firing".into()
+            }
+            EventKind::AlertsCounted { more } => {
+                format!("and {more} more alerts of the group firing, not attached one by one")
+            }
             EventKind::MetricSnapshot { reason, values } => {
                 let what = match reason {
                     SnapshotReason::Pin => "pinned",
@@ -308,6 +331,7 @@ mod tests {
         let kind = EventKind::StatusChanged {
             from: Status::Triggered,
             to: Status::Acknowledged,
+            reason: None,
         };
         let json = serde_json::to_value(&kind).unwrap();
         assert_eq!(

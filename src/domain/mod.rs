@@ -24,12 +24,13 @@ mod severity;
 pub use access::{ACTOR_HEADER, AccessRole};
 pub use actions::{ActionItem, ActionState};
 pub use alerts::{
-    Alert, AlertRef, AlertSeverity, AlertState, AttachedAlert, Labels, MAX_SNAPSHOT_VALUES,
-    SnapshotReason, SnapshotValue, clip,
+    Alert, AlertRef, AlertSeverity, AlertState, AttachedAlert, Labels, MAX_LABEL_NAME_CHARS,
+    MAX_LABEL_VALUE_CHARS, MAX_LABELS, MAX_SNAPSHOT_VALUES, SnapshotReason, SnapshotValue, clip,
+    cut_with_hash, label_fingerprint, stable_hash,
 };
 pub use command::{
     Command, MAX_NAME_CHARS, MAX_TEXT_CHARS, MAX_TITLE_CHARS, NewIncident, Rejection, decide,
-    declare,
+    declare, declare_page,
 };
 pub use event::{Event, EventKind, NoteKind};
 pub use incident::Incident;

@@ -14,10 +14,11 @@ use super::timeline::Timeline;
 use crate::domain::{
     Command, EscalationRules, Event, EventKind, Incident, IncidentId, NewIncident, Rejection,
     SeverityScale, Timestamp, check_publisher, decide, declare, earlier_incidents, lapses_due,
+    stable_hash,
 };
 use crate::server::alertmanager::Notification;
 use crate::server::notify::Routes;
-use crate::store::{Commit, IdempotencyKey, Store, StoredResponse};
+use crate::store::{Commit, IdempotencyKey, Remembered, Store, StoredResponse};
 use axum::http::StatusCode;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -33,6 +34,27 @@ const MAX_BATCH: usize = 1024;
 const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 /// The actor of what the backend records by itself, such as a recurrence link.
 const RECURRENCE_ACTOR: &str = "warroom";
+
+/// The bounds the writer keeps, from `[server]` in the config.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WriterBounds {
+    /// Alerts attached to one incident one by one; the group's others are counted.
+    pub alerts_per_incident: usize,
+    /// How long an idempotency key's answer is kept for retries.
+    pub idempotency_ttl: chrono::Duration,
+}
+
+impl Default for WriterBounds {
+    fn default() -> Self {
+        WriterBounds {
+            alerts_per_incident: 100,
+            idempotency_ttl: chrono::Duration::days(7),
+        }
+    }
+}
+
+/// How often expired idempotency answers are pruned: their lookups already ignore them.
+const PRUNE_EVERY: chrono::Duration = chrono::Duration::hours(1);
 
 /// What a caller asks the writer to do.
 #[derive(Debug)]
@@ -55,7 +77,7 @@ pub enum Change {
 }
 
 impl Change {
-    /// The method and path an idempotency key is scoped to.
+    /// The method and path of the request.
     fn target(&self) -> String {
         match self {
             Change::Declare(_) => "POST /v1/incidents".into(),
@@ -63,6 +85,20 @@ impl Change {
             Change::Alertmanager(_) => "POST /v1/alertmanager".into(),
             Change::Escalate { .. } => "escalation clock".into(),
         }
+    }
+
+    /// What an idempotency key is bound to: the route and a stable hash of the body as
+    /// parsed (so spacing and field order do not matter). A retry must match it.
+    fn request(&self) -> String {
+        let body = match self {
+            Change::Declare(new) => serde_json::to_string(new),
+            Change::Command { command, .. } => serde_json::to_string(command),
+            // The receiver and the clock take no keys: their changes are idempotent by
+            // construction.
+            Change::Alertmanager(_) | Change::Escalate { .. } => Ok(String::new()),
+        }
+        .unwrap_or_default();
+        format!("{} {:016x}", self.target(), stable_hash(body.as_bytes()))
     }
 }
 
@@ -79,6 +115,9 @@ pub struct Reply {
     pub response: StoredResponse,
     pub replayed: bool,
 }
+
+/// The domain's two ways to declare: a person's, or a page's.
+type Declaration = fn(NewIncident, Timestamp, &SeverityScale) -> Result<Vec<EventKind>, Rejection>;
 
 type Job = (Request, oneshot::Sender<Result<Reply, ApiError>>);
 
@@ -144,6 +183,7 @@ impl Engine {
         log: Arc<RwLock<Timeline>>,
         head: watch::Sender<u64>,
         scale: SeverityScale,
+        limits: WriterBounds,
         stats: Arc<Stats>,
         routes: Routes,
     ) -> std::io::Result<(Engine, std::thread::JoinHandle<()>)> {
@@ -154,9 +194,11 @@ impl Engine {
             log,
             head,
             scale,
+            limits,
             stats,
             routes,
             last_failure: last_failure.clone(),
+            pruned_at: None,
         };
         let thread = std::thread::Builder::new()
             .name("warroom-writer".into())
@@ -226,10 +268,13 @@ struct Writer {
     log: Arc<RwLock<Timeline>>,
     head: watch::Sender<u64>,
     scale: SeverityScale,
+    limits: WriterBounds,
     stats: Arc<Stats>,
     /// Which events notify which targets.
     routes: Routes,
     last_failure: Arc<Mutex<Option<String>>>,
+    /// When expired idempotency answers were last pruned.
+    pruned_at: Option<Timestamp>,
 }
 
 impl Writer {
@@ -284,13 +329,24 @@ impl Writer {
             // batch is published below. Readers never panic while holding the lock, so a
             // poisoned lock can only come from here, where no step can panic: carry on.
             let log = self.log.read().unwrap_or_else(PoisonError::into_inner);
-            let mut draft = Draft::new(&log, &self.scale, &self.routes, &mut *self.store);
+            let now = chrono::Utc::now();
+            let mut draft = Draft::new(
+                &log,
+                &self.scale,
+                &self.routes,
+                &self.limits,
+                &mut *self.store,
+            );
+            if self.pruned_at.is_none_or(|at| now - at >= PRUNE_EVERY) {
+                draft.commit.forget_before = Some(now - self.limits.idempotency_ttl);
+            }
             let answers: Vec<_> = batch
                 .into_iter()
-                .map(|(request, reply)| (draft.apply(request), reply))
+                .map(|(request, reply)| (draft.apply(request, now), reply))
                 .collect();
             (draft.commit, answers)
         };
+        let pruning = commit.forget_before.is_some();
         if !commit.is_empty() {
             if let Err(err) = self.store.commit(&commit) {
                 let failure = ApiError::internal(
@@ -305,6 +361,9 @@ impl Writer {
             }
             *self.last_failure() = None;
             self.stats.record(size);
+            if pruning {
+                self.pruned_at = Some(chrono::Utc::now());
+            }
             let head = {
                 let mut log = self.log.write().unwrap_or_else(PoisonError::into_inner);
                 for event in commit.events {
@@ -327,12 +386,13 @@ struct Draft<'a> {
     log: &'a Timeline,
     scale: &'a SeverityScale,
     routes: &'a Routes,
+    limits: &'a WriterBounds,
     store: &'a mut dyn Store,
     touched: HashMap<u64, Incident>,
     next_seq: u64,
     next_number: u64,
     /// Responses stored by this batch, so a key repeated within it is answered from here.
-    remembered: HashMap<IdempotencyKey, StoredResponse>,
+    remembered: HashMap<IdempotencyKey, Remembered>,
     commit: Commit,
 }
 
@@ -341,12 +401,14 @@ impl<'a> Draft<'a> {
         log: &'a Timeline,
         scale: &'a SeverityScale,
         routes: &'a Routes,
+        limits: &'a WriterBounds,
         store: &'a mut dyn Store,
     ) -> Self {
         Draft {
             log,
             scale,
             routes,
+            limits,
             store,
             touched: HashMap::new(),
             next_seq: log.head() + 1,
@@ -356,23 +418,31 @@ impl<'a> Draft<'a> {
         }
     }
 
-    fn apply(&mut self, request: Request) -> Result<Reply, ApiError> {
+    fn apply(&mut self, request: Request, now: Timestamp) -> Result<Reply, ApiError> {
         let key = request.idempotency_key.map(|key| IdempotencyKey {
             actor: request.actor.clone(),
-            target: request.change.target(),
             key,
         });
+        let fingerprint = request.change.request();
         // The stored answer comes first: a retry of a command that went through must not now
         // fail its If-Match against the version that command itself created.
         if let Some(key) = &key
-            && let Some(response) = self.recall(key)?
+            && let Some(remembered) = self.recall(key, now)?
         {
+            if remembered.request != fingerprint {
+                return Err(ApiError::Rejected(Rejection {
+                    code: "idempotency_key_reused".into(),
+                    message: format!(
+                        "the Idempotency-Key '{}' was used for another request; use a new key for a new request",
+                        key.key
+                    ),
+                }));
+            }
             return Ok(Reply {
-                response,
+                response: remembered.response,
                 replayed: true,
             });
         }
-        let now = chrono::Utc::now();
         let response = match request.change {
             Change::Declare(new) => self.declare(new, &request.actor, now)?,
             Change::Command {
@@ -386,8 +456,13 @@ impl<'a> Draft<'a> {
             }
         };
         if let Some(key) = key {
-            self.remembered.insert(key.clone(), response.clone());
-            self.commit.responses.push((key, response.clone()));
+            let remembered = Remembered {
+                request: fingerprint,
+                stored_at: now,
+                response: response.clone(),
+            };
+            self.remembered.insert(key.clone(), remembered.clone());
+            self.commit.responses.push((key, remembered));
         }
         Ok(Reply {
             response,
@@ -395,16 +470,22 @@ impl<'a> Draft<'a> {
         })
     }
 
-    fn recall(&mut self, key: &IdempotencyKey) -> Result<Option<StoredResponse>, ApiError> {
-        if let Some(response) = self.remembered.get(key) {
-            return Ok(Some(response.clone()));
+    /// The unexpired answer stored under a key: this batch's, else the store's.
+    fn recall(
+        &mut self,
+        key: &IdempotencyKey,
+        now: Timestamp,
+    ) -> Result<Option<Remembered>, ApiError> {
+        if let Some(remembered) = self.remembered.get(key) {
+            return Ok(Some(remembered.clone()));
         }
-        self.store.recall(key).map_err(|err| {
+        let stored = self.store.recall(key).map_err(|err| {
             ApiError::internal(
                 "the change could not be checked against earlier retries",
                 err,
             )
-        })
+        })?;
+        Ok(stored.filter(|r| now - r.stored_at < self.limits.idempotency_ttl))
     }
 
     /// `Ok` is an answer, remembered under the idempotency key: the new incident, or the
@@ -415,7 +496,7 @@ impl<'a> Draft<'a> {
         actor: &str,
         now: Timestamp,
     ) -> Result<StoredResponse, ApiError> {
-        let mut incident = match self.open(new, actor, now) {
+        let mut incident = match self.open(new, declare, actor, now) {
             Ok(incident) => incident,
             Err(rejection) => return Ok(rejected(rejection)),
         };
@@ -430,15 +511,17 @@ impl<'a> Draft<'a> {
         })
     }
 
-    /// Declares an incident under the next number and records its events. The caller keeps
-    /// the incident in `touched` once it is done with it.
+    /// Declares an incident under the next number and records its events; `how` is
+    /// [`declare`] for a person, `declare_page` for the receiver. The caller keeps the
+    /// incident in `touched` once it is done with it.
     fn open(
         &mut self,
         new: NewIncident,
+        how: Declaration,
         actor: &str,
         now: Timestamp,
     ) -> Result<Incident, Rejection> {
-        let kinds = declare(new, now, self.scale)?;
+        let kinds = how(new, now, self.scale)?;
         let mut incident = Incident::blank(IncidentId::from_number(self.next_number));
         self.next_number += 1;
         for kind in kinds {
@@ -633,46 +716,101 @@ mod tests {
         let mut store = SqliteStore::open(&dir.path().join("log.db")).unwrap();
         let (timeline, scale) = (Timeline::default(), SeverityScale::default());
         let routes = Routes::default();
-        let mut draft = Draft::new(&timeline, &scale, &routes, &mut store);
+        let limits = WriterBounds::default();
+        let mut draft = Draft::new(&timeline, &scale, &routes, &limits, &mut store);
+        let now = chrono::Utc::now();
 
         let declared = draft
-            .apply(Request {
-                actor: "alice".into(),
-                change: Change::Declare(NewIncident {
-                    title: "disk full".into(),
-                    severity: Severity::new("P1"),
-                    service: None,
-                    summary: None,
-                    started_at: None,
-                    detected_at: None,
-                    alerts: vec![],
-                }),
-                idempotency_key: None,
-            })
+            .apply(
+                Request {
+                    actor: "alice".into(),
+                    change: Change::Declare(NewIncident {
+                        title: "disk full".into(),
+                        severity: Severity::new("P1"),
+                        service: None,
+                        summary: None,
+                        started_at: None,
+                        detected_at: None,
+                        alerts: vec![],
+                    }),
+                    idempotency_key: None,
+                },
+                now,
+            )
             .unwrap();
         assert_eq!(declared.response.status, 201);
         // The incident declared a moment ago in this batch exists, at version 1.
         let ack = Command::Transition {
-            to: Status::Acknowledged,
+            to: Status::Investigating,
         };
-        let first = draft.apply(command(1, ack.clone(), Some(1), "k")).unwrap();
+        let first = draft
+            .apply(command(1, ack.clone(), Some(1), "k"), now)
+            .unwrap();
         assert_eq!((first.response.status, first.replayed), (200, false));
         // The same key within the batch replays, even though version 1 is now stale.
-        let again = draft.apply(command(1, ack, Some(1), "k")).unwrap();
+        let again = draft
+            .apply(command(1, ack.clone(), Some(1), "k"), now)
+            .unwrap();
         assert!(again.replayed);
         assert_eq!(again.response, first.response);
         let note = Command::AddNote {
             kind: NoteKind::Note,
             text: "stale".into(),
         };
-        let stale = draft.apply(command(1, note.clone(), Some(1), "k2"));
+        let stale = draft.apply(command(1, note.clone(), Some(1), "k2"), now);
         assert!(matches!(stale, Err(ApiError::VersionConflict(m)) if m.contains("version 2")));
-        let missing = draft.apply(command(2, note, None, "k3"));
+        let missing = draft.apply(command(2, note.clone(), None, "k3"), now);
         assert!(matches!(missing, Err(ApiError::NotFound(_))));
 
         let seqs: Vec<_> = draft.commit.events.iter().map(|e| e.seq).collect();
         assert_eq!(seqs, [1, 2]);
         assert_eq!(draft.commit.responses.len(), 1, "errors are not remembered");
         assert_eq!(timeline.head(), 0, "nothing is visible before the commit");
+
+        // The key is bound to its request: another body, or another route, is refused.
+        let cancel = Command::Transition {
+            to: Status::Cancelled,
+        };
+        for reuse in [command(1, cancel, None, "k"), command(2, ack, None, "k")] {
+            let refused = draft.apply(reuse, now).unwrap_err();
+            assert_eq!(refused.code(), "idempotency_key_reused");
+            assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        }
+        assert_eq!(draft.commit.events.len(), 2, "a reused key changes nothing");
+    }
+
+    #[test]
+    fn stored_answers_expire() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = SqliteStore::open(&dir.path().join("log.db")).unwrap();
+        let (timeline, scale) = (Timeline::default(), SeverityScale::default());
+        let limits = WriterBounds {
+            alerts_per_incident: 100,
+            idempotency_ttl: chrono::Duration::hours(1),
+        };
+        let declare = |key: &str| Request {
+            actor: "alice".into(),
+            change: Change::Declare(NewIncident {
+                title: "disk full".into(),
+                severity: Severity::new("P1"),
+                service: None,
+                summary: None,
+                started_at: None,
+                detected_at: None,
+                alerts: vec![],
+            }),
+            idempotency_key: Some(key.into()),
+        };
+        let then = chrono::Utc::now() - chrono::Duration::hours(2);
+        let routes = Routes::default();
+        let mut draft = Draft::new(&timeline, &scale, &routes, &limits, &mut store);
+        draft.apply(declare("k"), then).unwrap();
+        let commit = std::mem::take(&mut draft.commit);
+        store.commit(&commit).unwrap();
+        let mut draft = Draft::new(&timeline, &scale, &routes, &limits, &mut store);
+        let within = draft.apply(declare("k"), then + chrono::Duration::minutes(59));
+        assert!(within.unwrap().replayed);
+        let after = draft.apply(declare("k"), then + chrono::Duration::minutes(61));
+        assert!(!after.unwrap().replayed, "an expired key is a new request");
     }
 }

@@ -14,6 +14,8 @@ use std::time::{Duration, Instant};
 
 /// The largest request body accepted.
 pub const BODY_LIMIT: usize = 64 * 1024;
+/// The largest Alertmanager notification accepted: a group of thousands of typical alerts.
+pub const ALERTMANAGER_BODY_LIMIT: usize = 1024 * 1024;
 /// The longest long-poll wait, in seconds.
 const MAX_WAIT_SECONDS: u64 = 60;
 const DEFAULT_LIMIT: usize = 1000;
@@ -67,8 +69,9 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
         let bytes = bytes.map_err(|rejection| {
             if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
                 ApiError::PayloadTooLarge(format!(
-                    "the body is larger than {} KiB",
-                    BODY_LIMIT / 1024
+                    "the body is larger than {} KiB ({} KiB for /v1/alertmanager)",
+                    BODY_LIMIT / 1024,
+                    ALERTMANAGER_BODY_LIMIT / 1024
                 ))
             } else {
                 ApiError::BadRequest(format!("cannot read the body: {}", rejection.body_text()))

@@ -30,7 +30,7 @@ mod state;
 mod status;
 mod timeline;
 
-pub use engine::StatsSnapshot;
+pub use engine::{StatsSnapshot, WriterBounds};
 pub use limits::{Limits, WriteRate};
 
 use crate::domain::AlertSeverity;
@@ -68,6 +68,8 @@ pub struct ServeOptions {
     /// Web pages allowed to call the API, by `Origin`.
     pub allowed_origins: Vec<String>,
     pub limits: Limits,
+    /// What the writer bounds: alerts per incident, how long idempotency answers are kept.
+    pub bounds: WriterBounds,
 }
 
 /// What the backend tells the world: the public status page (`[status]`) and where it is
@@ -253,6 +255,7 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningServer> {
         timeline.clone(),
         head_tx,
         opts.scale.clone(),
+        opts.bounds.clone(),
         stats.clone(),
         notify::Routes::new(&opts.communicate.notify),
     )

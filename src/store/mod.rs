@@ -12,16 +12,23 @@ mod sqlite_outbox;
 pub use outbox::{Attempt, Delivery, DeliveryState, NewDelivery, Outbox};
 pub use sqlite::SqliteStore;
 
-use crate::domain::Event;
+use crate::domain::{Event, Timestamp};
 
-/// Who sent a retried request, where, and under which `Idempotency-Key`. The key is scoped by
-/// actor and target so that two people (or one person on two incidents) cannot collide.
+/// Who sent a retried request and under which `Idempotency-Key`. The key is scoped by actor,
+/// so two people cannot collide; one person's key names one request, whatever its route.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct IdempotencyKey {
     pub actor: String,
-    /// The request's method and path, such as `POST /v1/incidents/INC-3/commands`.
-    pub target: String,
     pub key: String,
+}
+
+/// What a key was first used for, and the answer given then.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Remembered {
+    /// A stable hash of the request's route and body: a retry must match it.
+    pub request: String,
+    pub stored_at: Timestamp,
+    pub response: StoredResponse,
 }
 
 /// The answer given the first time, replayed byte for byte on a retry.
@@ -39,13 +46,18 @@ pub struct StoredResponse {
 #[derive(Debug, Default)]
 pub struct Commit {
     pub events: Vec<Event>,
-    pub responses: Vec<(IdempotencyKey, StoredResponse)>,
+    pub responses: Vec<(IdempotencyKey, Remembered)>,
     pub deliveries: Vec<NewDelivery>,
+    /// Forget the answers stored before this time: they have expired.
+    pub forget_before: Option<Timestamp>,
 }
 
 impl Commit {
     pub fn is_empty(&self) -> bool {
-        self.events.is_empty() && self.responses.is_empty() && self.deliveries.is_empty()
+        self.events.is_empty()
+            && self.responses.is_empty()
+            && self.deliveries.is_empty()
+            && self.forget_before.is_none()
     }
 }
 
@@ -73,11 +85,13 @@ pub trait Store: Send + 'static {
     /// Every event, in ascending `seq`.
     fn load(&mut self) -> Result<Vec<Event>, StoreError>;
 
-    /// The response stored under an idempotency key, if that key was used before.
-    fn recall(&mut self, key: &IdempotencyKey) -> Result<Option<StoredResponse>, StoreError>;
+    /// What is stored under an idempotency key, if that key was used before (and its answer
+    /// not yet forgotten).
+    fn recall(&mut self, key: &IdempotencyKey) -> Result<Option<Remembered>, StoreError>;
 
-    /// Appends the events and remembers the responses in one transaction, and returns only
-    /// once that transaction is durable. On error nothing of it is stored.
+    /// Appends the events, remembers the responses and forgets expired ones in one
+    /// transaction, and returns only once that transaction is durable. On error nothing of
+    /// it is stored.
     fn commit(&mut self, commit: &Commit) -> Result<(), StoreError>;
 
     /// Whether a commit could start now (the write lock is free, the file is writable), asked

@@ -9,9 +9,10 @@ use warroom::report::postmortem;
 
 // ---- the postmortem -------------------------------------------------------------------------
 
-/// An incident that uses every kind of event, through the domain.
+/// An incident that uses every kind of event, through the domain. A page opens it, so a
+/// person acknowledges it.
 fn scripted() -> Log {
-    let mut log = Log::checkout();
+    let mut log = Log::checkout_paged();
     let alert = AlertRef {
         fingerprint: "f1".into(),
         name: "HighErrorRatio".into(),
@@ -100,7 +101,14 @@ fn scripted() -> Log {
             severity: Severity::new("P0"),
         },
     );
-    log.ok("alice", 7, Command::SetImpactStart { at: minutes(-9) });
+    log.ok(
+        "alice",
+        7,
+        Command::SetImpactStart {
+            at: minutes(-9),
+            after_detection: false,
+        },
+    );
     log.ok(
         "bob",
         8,
@@ -403,7 +411,7 @@ fn a_draft_before_the_close_and_hostile_text_stays_text() {
         },
     );
     let markdown = postmortem(&log.state, &log.refs());
-    assert!(markdown.contains("> **Draft:** INC-4 is triggered, not closed"));
+    assert!(markdown.contains("> **Draft:** INC-4 is acknowledged, not closed"));
     let (text, headings) = parse_markdown(&markdown);
     assert!(
         !markdown.contains('\u{1b}'),

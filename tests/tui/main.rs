@@ -2,6 +2,7 @@
 
 mod communicate;
 mod fixture;
+mod hostile;
 mod review;
 mod snapshots;
 mod update;

@@ -10,7 +10,7 @@ mod notifications;
 use super::cross_origin;
 use super::engine::Reply;
 use super::error::ApiError;
-use super::extract::BODY_LIMIT;
+use super::extract::{ALERTMANAGER_BODY_LIMIT, BODY_LIMIT};
 use super::limits::Limits;
 use super::state::AppState;
 use axum::Router;
@@ -52,9 +52,12 @@ impl Api {
             .long_poll("/v1/incidents/{id}/events", events::incident_feed)
             .long_poll("/v1/events", events::global_feed)
             .get("/v1/notifications", notifications::log)
-            .post(
+            // A group of hundreds of alerts is one notification, and a page refused for its
+            // size is lost: Alertmanager does not retry a 4xx.
+            .post_limited(
                 "/v1/alertmanager",
                 crate::server::alertmanager::route::receive,
+                ALERTMANAGER_BODY_LIMIT,
             )
             .get("/v1/report", learn::report_json)
             .get(
@@ -144,6 +147,19 @@ impl Api {
                 ))
                 .timeout(limit),
         )
+    }
+
+    /// A POST route with its own body limit instead of [`BODY_LIMIT`].
+    fn post_limited<H: Handler<T, AppState>, T: 'static>(
+        mut self,
+        path: &'static str,
+        handler: H,
+        limit: usize,
+    ) -> Self {
+        let route = self
+            .bounded(post(handler))
+            .layer(DefaultBodyLimit::max(limit));
+        self.add(Method::POST, path, route)
     }
 }
 

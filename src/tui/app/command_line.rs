@@ -99,9 +99,17 @@ pub fn parse(line: &str, scale: &SeverityScale, now: Timestamp) -> Result<Typed,
             action: number("drop")?,
         })),
         "impact" => {
+            // `:impact 10:42Z predicted`: a predictive alert fired before the impact began.
+            let (rest, after_detection) = match rest.trim().strip_suffix("predicted") {
+                Some(rest) => (rest.trim(), true),
+                None => (rest, false),
+            };
             let at = parse_when(rest, now)
-                .map_err(|_| "usage: :impact <age such as 20m> or an RFC 3339 time")?;
-            Ok(Typed::Command(Command::SetImpactStart { at }))
+                .map_err(|_| "usage: :impact <age such as 20m> or an RFC 3339 time [predicted]")?;
+            Ok(Typed::Command(Command::SetImpactStart {
+                at,
+                after_detection,
+            }))
         }
         "declare" => {
             let (severity, title) = rest
@@ -226,7 +234,15 @@ mod tests {
         assert_eq!(
             command(":impact 20m ago"),
             Command::SetImpactStart {
-                at: now() - chrono::Duration::minutes(20)
+                at: now() - chrono::Duration::minutes(20),
+                after_detection: false,
+            }
+        );
+        assert_eq!(
+            command(":impact 2026-11-25T14:10:00Z predicted"),
+            Command::SetImpactStart {
+                at: "2026-11-25T14:10:00Z".parse().unwrap(),
+                after_detection: true,
             }
         );
         assert_eq!(
