@@ -271,6 +271,11 @@ fn a_broken_notify_table_is_refused_at_start_with_its_field() {
             "unknown kind 'exploded'",
         ),
         (
+            // The known kinds are the domain's, the learning and escalation events included.
+            "[[notify]]\nkind = \"slack\"\nurl = \"http://127.0.0.1:1/\"\nevents = [\"exploded\"]\n",
+            "corrective_action_added, corrective_action_completed",
+        ),
+        (
             "[[notify]]\nkind = \"slack\"\nurl = \"http://127.0.0.1:1/\"\nmin_severity = \"P9\"\n",
             "min_severity",
         ),

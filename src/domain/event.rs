@@ -182,6 +182,63 @@ pub enum EventKind {
 }
 
 impl EventKind {
+    /// Every kind's wire tag (the `type` field), in declaration order: what a notification
+    /// filter may name. [`EventKind::tag`] gives one event's.
+    pub const TAGS: [&'static str; 23] = [
+        "declared",
+        "status_changed",
+        "severity_changed",
+        "role_assigned",
+        "role_relieved",
+        "command_transferred",
+        "note_added",
+        "action_added",
+        "action_completed",
+        "action_reopened",
+        "action_dropped",
+        "impact_start_set",
+        "alert_attached",
+        "alert_resolved",
+        "alerts_counted",
+        "metric_snapshot",
+        "review_edited",
+        "corrective_action_added",
+        "corrective_action_completed",
+        "corrective_action_dropped",
+        "recurrence_linked",
+        "public_update",
+        "lapsed",
+    ];
+
+    /// The wire tag of this kind: its `type` field.
+    pub fn tag(&self) -> &'static str {
+        match self {
+            EventKind::Declared { .. } => "declared",
+            EventKind::StatusChanged { .. } => "status_changed",
+            EventKind::SeverityChanged { .. } => "severity_changed",
+            EventKind::RoleAssigned { .. } => "role_assigned",
+            EventKind::RoleRelieved { .. } => "role_relieved",
+            EventKind::CommandTransferred { .. } => "command_transferred",
+            EventKind::NoteAdded { .. } => "note_added",
+            EventKind::ActionAdded { .. } => "action_added",
+            EventKind::ActionCompleted { .. } => "action_completed",
+            EventKind::ActionReopened { .. } => "action_reopened",
+            EventKind::ActionDropped { .. } => "action_dropped",
+            EventKind::ImpactStartSet { .. } => "impact_start_set",
+            EventKind::AlertAttached { .. } => "alert_attached",
+            EventKind::AlertResolved { .. } => "alert_resolved",
+            EventKind::AlertsCounted { .. } => "alerts_counted",
+            EventKind::MetricSnapshot { .. } => "metric_snapshot",
+            EventKind::ReviewEdited { .. } => "review_edited",
+            EventKind::CorrectiveActionAdded { .. } => "corrective_action_added",
+            EventKind::CorrectiveActionCompleted { .. } => "corrective_action_completed",
+            EventKind::CorrectiveActionDropped { .. } => "corrective_action_dropped",
+            EventKind::RecurrenceLinked { .. } => "recurrence_linked",
+            EventKind::PublicUpdate(_) => "public_update",
+            EventKind::Lapsed { .. } => "lapsed",
+        }
+    }
+
     /// The short name shown in a timeline column.
     pub fn label(&self) -> &'static str {
         match self {

@@ -2,31 +2,10 @@
 //! `[notify_delivery]` tables.
 
 use crate::config::{NotifyDelivery, NotifyTarget};
-use crate::domain::{Event, Incident, Severity, SeverityScale};
+use crate::domain::{Event, EventKind, Incident, Severity, SeverityScale};
 use crate::secret::Secret;
 use std::collections::BTreeMap;
 use std::time::Duration;
-
-/// The event kinds a filter may name: the `type` tags of the events.
-const EVENT_KINDS: [&str; 17] = [
-    "declared",
-    "status_changed",
-    "severity_changed",
-    "role_assigned",
-    "role_relieved",
-    "command_transferred",
-    "note_added",
-    "action_added",
-    "action_completed",
-    "action_reopened",
-    "action_dropped",
-    "impact_start_set",
-    "alert_attached",
-    "alert_resolved",
-    "metric_snapshot",
-    "public_update",
-    "lapsed",
-];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -54,8 +33,8 @@ pub struct Target {
 impl Target {
     pub fn wants(&self, event: &Event, incident: &Incident, scale: &SeverityScale) -> bool {
         let kind_ok = self.events.as_ref().is_none_or(|kinds| {
-            let tag = event_tag(event);
-            kinds.contains(&tag)
+            let tag = event.kind.tag();
+            kinds.iter().any(|kind| kind == tag)
         });
         let severity_ok = self
             .min_severity
@@ -68,14 +47,6 @@ impl Target {
     pub fn handle<'a>(&'a self, person: &'a str) -> &'a str {
         self.people.get(person).map_or(person, String::as_str)
     }
-}
-
-/// The event's `type` tag, as filters name it.
-pub fn event_tag(event: &Event) -> String {
-    serde_json::to_value(&event.kind)
-        .ok()
-        .and_then(|value| value.get("type").and_then(|t| t.as_str().map(String::from)))
-        .unwrap_or_default()
 }
 
 #[derive(Debug, Clone)]
@@ -136,11 +107,13 @@ impl NotifySettings {
                 return Err(format!("{at}: a webhook needs a secret to sign with"));
             }
             if let Some(kinds) = &target.events
-                && let Some(unknown) = kinds.iter().find(|k| !EVENT_KINDS.contains(&k.as_str()))
+                && let Some(unknown) = kinds
+                    .iter()
+                    .find(|k| !EventKind::TAGS.contains(&k.as_str()))
             {
                 return Err(format!(
                     "{at}: events: unknown kind '{unknown}' (known: {})",
-                    EVENT_KINDS.join(", ")
+                    EventKind::TAGS.join(", ")
                 ));
             }
             let min_severity = target
