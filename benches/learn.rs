@@ -34,6 +34,7 @@ fn incident_log(number: u64, count: u64, seq: &mut u64) -> Vec<Event> {
             incident: IncidentId::from_number(number),
             at,
             actor: "bench".into(),
+            via: None,
             kind,
         });
     };

@@ -4,7 +4,8 @@
 //! (the shared backend), `client` (its typed HTTP client), `prometheus` (outbound clients of
 //! Prometheus and Alertmanager), `panels` (what to chart and what to read from a chart),
 //! `report` (the postmortem and the report across incidents, from the log), `tui` (the people's
-//! screen), `cli` and `demo` (which wire the rest). `config` (the
+//! screen), `ssh` (that screen served over SSH, one per key), `cli` and `demo` (which wire the
+//! rest). `config` (the
 //! file's raw tables), `duration` (the one parser and formatter of "15m" and RFC 3339),
 //! `sanitize` (the one gate from network text to the terminal), `secret` and `logging` are
 //! leaves the layers share.
@@ -21,7 +22,8 @@
 //! report     → domain, duration, sanitize
 //! server     → store, report, domain, config, duration, sanitize, secret
 //! tui        → client, panels, prometheus, report, domain, config, duration, sanitize, secret
-//! cli        → tui, client, panels, prometheus, server, store, report, domain, config, duration, sanitize, secret, logging
+//! ssh        → tui, client, config, domain, duration
+//! cli        → ssh, tui, client, panels, prometheus, server, store, report, domain, config, duration, sanitize, secret, logging
 //! demo       → tui, client, panels, prometheus, server, store, report, domain, config, duration, sanitize, secret, logging
 //! config     → domain, duration, secret
 //! duration   →
@@ -43,5 +45,6 @@ pub mod report;
 pub mod sanitize;
 pub mod secret;
 pub mod server;
+pub mod ssh;
 pub mod store;
 pub mod tui;

@@ -4,8 +4,8 @@ use clap::Parser;
 use std::process::ExitCode;
 use std::sync::Arc;
 use warroom::cli::{
-    Cli, CliCommand, ConfigCommand, GlobalArgs, PanelsCommand, ServeArgs, Settings, backend_config,
-    incident, learn, panels,
+    Cli, CliCommand, ConfigCommand, GlobalArgs, PanelsCommand, ServeArgs, Settings, SshServeArgs,
+    backend_config, incident, learn, panels,
 };
 use warroom::client::Client;
 use warroom::config::{self, Config};
@@ -91,6 +91,7 @@ async fn main() -> ExitCode {
             }
         }
         Some(CliCommand::Serve(args)) => serve(args, &config, settings).await,
+        Some(CliCommand::SshServe(args)) => ssh_serve(args, &cli.global, &config, settings).await,
         Some(CliCommand::Demo) => {
             let you = backend_config(&cli.global, &config).actor;
             match warroom::demo::run(settings.tui, &you).await {
@@ -192,6 +193,53 @@ async fn serve(args: ServeArgs, config: &Config, settings: Settings) -> ExitCode
         },
     };
     match warroom::server::serve(options).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => fail(1, format!("{error:#}")),
+    }
+}
+
+async fn ssh_serve(
+    args: SshServeArgs,
+    global: &GlobalArgs,
+    config: &Config,
+    settings: Settings,
+) -> ExitCode {
+    let backend = backend_config(global, config);
+    if backend.token.is_none() {
+        return fail(
+            2,
+            "ssh-serve needs a gateway token (--token or WARROOM_TOKEN): a [[tokens]] entry with role = \"gateway\"",
+        );
+    }
+    let metrics = match metrics_setup(global, config, settings.metrics) {
+        Ok(metrics) => metrics,
+        Err(error) => return fail(2, error),
+    };
+    let Some(authorized) = args
+        .authorized
+        .or_else(|| config::project_dirs().map(|dirs| dirs.config_dir().join("authorized.toml")))
+    else {
+        return fail(2, "no --authorized file and no home directory to look in");
+    };
+    // Logs go to stderr: stdout's first lines are the address and the host key.
+    warroom::logging::to_stderr();
+    let ssh = warroom::ssh::SshSettings {
+        listen: args.listen,
+        host_key: args
+            .host_key
+            .unwrap_or_else(|| config::data_dir().join("ssh_host_ed25519_key")),
+        authorized,
+        backend,
+        limits: warroom::ssh::SessionLimits {
+            max_sessions: args.max_sessions,
+            idle: args.idle,
+            auth_failures_per_minute: args.auth_failures_per_minute,
+        },
+        tui: config.tui.clone(),
+        metrics,
+        commands: Arc::new(|words, client| Box::pin(warroom::cli::remote::run(words, client))),
+    };
+    match warroom::ssh::serve(ssh).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => fail(1, format!("{error:#}")),
     }

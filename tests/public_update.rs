@@ -39,6 +39,7 @@ fn push(
         incident: incident.id.clone(),
         at,
         actor: actor.into(),
+        via: None,
         kind,
     };
     incident.apply(&event);

@@ -6,6 +6,7 @@ pub mod incident;
 pub mod learn;
 pub mod notify;
 pub mod panels;
+pub mod remote;
 mod render;
 mod settings;
 
@@ -101,6 +102,9 @@ pub enum CliCommand {
     Demo,
     /// Run the shared backend
     Serve(ServeArgs),
+    /// Serve the war room over SSH: each key in the authorized file gets its own screen as
+    /// its person (the backend token must be a gateway token)
+    SshServe(SshServeArgs),
     /// List, show, declare and drive incidents from a script or a shell
     #[command(subcommand)]
     Incident(IncidentCommand),
@@ -199,6 +203,30 @@ pub struct ServeArgs {
     /// Also serve only the public status page on this address (may be non-loopback)
     #[arg(long, value_name = "ADDR")]
     pub status_listen: Option<SocketAddr>,
+}
+
+#[derive(Debug, Args)]
+pub struct SshServeArgs {
+    /// Address to listen on
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:2222")]
+    pub listen: SocketAddr,
+    /// The server's ed25519 key, made (mode 0600) if missing
+    /// [default: $XDG_DATA_HOME/warroom/ssh_host_ed25519_key]
+    #[arg(long, value_name = "PATH")]
+    pub host_key: Option<PathBuf>,
+    /// The TOML file of [[key]] entries (person, role, key), read at every connection
+    /// [default: $XDG_CONFIG_HOME/warroom/authorized.toml]
+    #[arg(long, value_name = "FILE")]
+    pub authorized: Option<PathBuf>,
+    /// Sessions open at once
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub max_sessions: usize,
+    /// Close a session nobody typed in for this long (never the wall)
+    #[arg(long, value_name = "DURATION", default_value = "30m", value_parser = parse_duration)]
+    pub idle: Duration,
+    /// Failed logins one address may make per minute
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub auth_failures_per_minute: u32,
 }
 
 #[derive(Debug, Subcommand)]

@@ -11,7 +11,8 @@ pub use error::ClientError;
 pub use notifications::DeliveryRecord;
 
 use crate::domain::{
-    ACTOR_HEADER, Command, Event, Incident, IncidentId, NewIncident, SeverityLevel,
+    ACTOR_HEADER, AccessRole, Command, Event, Incident, IncidentId, NewIncident, ON_BEHALF_HEADER,
+    ROLE_HEADER, SeverityLevel,
 };
 use crate::secret::Secret;
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
@@ -65,6 +66,27 @@ pub struct Client {
 
 impl Client {
     pub fn new(config: &BackendConfig) -> Result<Self, ClientError> {
+        Client::with_headers(config, HeaderMap::new())
+    }
+
+    /// A client of a gateway (`warroom ssh-serve`, whose `config.token` is a gateway token)
+    /// acting for `person` with at most `role`; the backend caps the role at the gateway's
+    /// ceiling.
+    pub fn acting_for(
+        config: &BackendConfig,
+        person: &str,
+        role: AccessRole,
+    ) -> Result<Self, ClientError> {
+        let mut headers = HeaderMap::new();
+        let person = HeaderValue::from_str(person).map_err(|_| {
+            ClientError::Config(format!("the person {person:?} is not a valid header"))
+        })?;
+        headers.insert(ON_BEHALF_HEADER, person);
+        headers.insert(ROLE_HEADER, HeaderValue::from_static(role.as_str()));
+        Client::with_headers(config, headers)
+    }
+
+    fn with_headers(config: &BackendConfig, mut headers: HeaderMap) -> Result<Self, ClientError> {
         let base = config.url.trim_end_matches('/').to_string();
         if !(base.starts_with("http://") || base.starts_with("https://")) {
             return Err(ClientError::Config(format!(
@@ -72,7 +94,6 @@ impl Client {
                 config.url
             )));
         }
-        let mut headers = HeaderMap::new();
         if let Some(token) = config
             .token
             .as_ref()

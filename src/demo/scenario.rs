@@ -181,6 +181,7 @@ pub fn seeded_events(now: Timestamp, commander: &str) -> Vec<Event> {
             incident: id.clone(),
             at,
             actor: actor.to_string(),
+            via: None,
             kind,
         };
         state.apply(&event);

@@ -51,6 +51,10 @@ pub struct Event {
     pub incident: IncidentId,
     pub at: Timestamp,
     pub actor: String,
+    /// The way a person acted when it was not directly (`ssh`: through `warroom ssh-serve`,
+    /// which vouches for them with a gateway token).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
     pub kind: EventKind,
 }
 

@@ -21,7 +21,7 @@ mod review;
 mod roles;
 mod severity;
 
-pub use access::{ACTOR_HEADER, AccessRole};
+pub use access::{ACTOR_HEADER, AccessRole, ON_BEHALF_HEADER, ROLE_HEADER, VIA_SSH};
 pub use actions::{ActionItem, ActionState};
 pub use alerts::{
     Alert, AlertRef, AlertSeverity, AlertState, AttachedAlert, Labels, MAX_LABEL_NAME_CHARS,

@@ -50,6 +50,7 @@ mod tests {
             incident: id.clone(),
             at,
             actor: "a".into(),
+            via: None,
             kind,
         };
         let declared = EventKind::Declared {

@@ -2,7 +2,9 @@
 
 use super::error::ApiError;
 use crate::config::line_and_column;
-use crate::domain::{ACTOR_HEADER, AccessRole, MAX_NAME_CHARS};
+use crate::domain::{
+    ACTOR_HEADER, AccessRole, MAX_NAME_CHARS, ON_BEHALF_HEADER, ROLE_HEADER, VIA_SSH,
+};
 use crate::secret::Secret;
 use axum::http::{HeaderMap, header};
 use serde::Deserialize;
@@ -16,6 +18,8 @@ pub const DEFAULT_ACTOR: &str = "anonymous";
 pub struct Caller {
     pub person: String,
     pub role: AccessRole,
+    /// Set when a gateway acts for the person (`ssh`); recorded on their events.
+    pub via: Option<&'static str>,
 }
 
 impl Caller {
@@ -46,7 +50,33 @@ pub enum Auth {
 pub struct Token {
     token: toml::Spanned<Secret>,
     person: String,
-    role: AccessRole,
+    role: TokenRole,
+    /// A gateway's highest role for the people it acts for.
+    ceiling: Option<AccessRole>,
+}
+
+/// A token's kind: a person's role, or a gateway (`warroom ssh-serve`) that names, per
+/// request, the person it acts for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum TokenRole {
+    Viewer,
+    Responder,
+    Commander,
+    Admin,
+    Gateway,
+}
+
+impl TokenRole {
+    fn person_role(self) -> Option<AccessRole> {
+        match self {
+            TokenRole::Viewer => Some(AccessRole::Viewer),
+            TokenRole::Responder => Some(AccessRole::Responder),
+            TokenRole::Commander => Some(AccessRole::Commander),
+            TokenRole::Admin => Some(AccessRole::Admin),
+            TokenRole::Gateway => None,
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -87,6 +117,18 @@ impl Auth {
                 return Err((line, "this token is listed twice".into()));
             }
             check_person(&entry.person).map_err(|reason| (line, reason))?;
+            match (entry.role, entry.ceiling) {
+                (TokenRole::Gateway, None) => {
+                    return Err((
+                        line,
+                        "a gateway token needs a ceiling (its highest role)".into(),
+                    ));
+                }
+                (TokenRole::Gateway, Some(_)) | (_, None) => {}
+                (_, Some(_)) => {
+                    return Err((line, "only a gateway token has a ceiling".into()));
+                }
+            }
         }
         Ok(Auth::Tokens(file.tokens))
     }
@@ -98,25 +140,81 @@ impl Auth {
     /// Identifies the caller of a request.
     pub fn identify(&self, headers: &HeaderMap) -> Result<Caller, ApiError> {
         match self {
+            Auth::Open if headers.contains_key(ON_BEHALF_HEADER) => Err(ApiError::Forbidden(
+                "acting for another person needs a gateway token".into(),
+            )),
             Auth::Open => Ok(Caller {
                 person: open_mode_actor(headers)?,
                 role: AccessRole::Admin,
+                via: None,
             }),
             Auth::Tokens(tokens) => {
                 let presented = bearer(headers).ok_or_else(|| {
                     ApiError::Unauthorized("send Authorization: Bearer <token>".into())
                 })?;
-                tokens
+                let entry = tokens
                     .iter()
                     .find(|entry| same_secret(entry.token.get_ref().expose(), presented))
-                    .map(|entry| Caller {
+                    .ok_or_else(|| ApiError::Unauthorized("unknown token".into()))?;
+                match (entry.role.person_role(), entry.ceiling) {
+                    (Some(_), _) if headers.contains_key(ON_BEHALF_HEADER) => {
+                        Err(ApiError::Forbidden(
+                            "only a gateway token may act for another person".into(),
+                        ))
+                    }
+                    (Some(role), _) => Ok(Caller {
                         person: entry.person.trim().to_string(),
-                        role: entry.role,
-                    })
-                    .ok_or_else(|| ApiError::Unauthorized("unknown token".into()))
+                        role,
+                        via: None,
+                    }),
+                    (None, ceiling) => gateway_caller(
+                        entry.person.trim(),
+                        ceiling.unwrap_or(AccessRole::Viewer),
+                        headers,
+                    ),
+                }
             }
         }
     }
+}
+
+/// A gateway's request: the person it names with the role it asks for, capped at its
+/// ceiling; a request naming nobody is the gateway's own, which only reads.
+fn gateway_caller(
+    gateway: &str,
+    ceiling: AccessRole,
+    headers: &HeaderMap,
+) -> Result<Caller, ApiError> {
+    let text = |name: &str| -> Result<Option<&str>, ApiError> {
+        headers
+            .get(name)
+            .map(|value| {
+                std::str::from_utf8(value.as_bytes())
+                    .map(str::trim)
+                    .map_err(|_| ApiError::BadRequest(format!("{name} is not UTF-8")))
+            })
+            .transpose()
+    };
+    let Some(person) = text(ON_BEHALF_HEADER)? else {
+        return Ok(Caller {
+            person: gateway.to_string(),
+            role: AccessRole::Viewer,
+            via: None,
+        });
+    };
+    check_person(person)
+        .map_err(|reason| ApiError::BadRequest(format!("{ON_BEHALF_HEADER}: {reason}")))?;
+    let asked = match text(ROLE_HEADER)? {
+        Some(role) => role
+            .parse::<AccessRole>()
+            .map_err(|reason| ApiError::BadRequest(format!("{ROLE_HEADER}: {reason}")))?,
+        None => AccessRole::Viewer,
+    };
+    Ok(Caller {
+        person: person.to_string(),
+        role: asked.capped(ceiling),
+        via: Some(VIA_SSH),
+    })
 }
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {
@@ -208,7 +306,8 @@ mod tests {
             caller,
             Caller {
                 person: "alice".into(),
-                role: AccessRole::Responder
+                role: AccessRole::Responder,
+                via: None,
             }
         );
         let Auth::Tokens(tokens) = &auth else {
@@ -220,6 +319,62 @@ mod tests {
             HeaderValue::from_static("Bearer s3cres"),
         );
         assert!(auth.identify(&headers).is_err());
+    }
+
+    #[test]
+    fn a_gateway_acts_for_a_person_within_its_ceiling_and_nobody_else_may() {
+        let auth = Auth::parse(
+            "[[tokens]]\ntoken = \"g\"\nperson = \"ssh-gateway\"\nrole = \"gateway\"\nceiling = \"commander\"\n\n[[tokens]]\ntoken = \"p\"\nperson = \"bob\"\nrole = \"admin\"\n",
+        )
+        .unwrap();
+        let request = |token: &str, acting: &[(&'static str, &'static str)]| {
+            let mut headers = HeaderMap::new();
+            headers.insert(
+                header::AUTHORIZATION,
+                HeaderValue::from_str(&format!("Bearer {token}")).unwrap(),
+            );
+            for (name, value) in acting {
+                headers.insert(*name, HeaderValue::from_static(value));
+            }
+            auth.identify(&headers)
+        };
+        let own = request("g", &[]).unwrap();
+        assert_eq!(
+            (own.person.as_str(), own.role, own.via),
+            ("ssh-gateway", AccessRole::Viewer, None)
+        );
+        let alice = request("g", &[(ON_BEHALF_HEADER, "alice"), (ROLE_HEADER, "admin")]).unwrap();
+        assert_eq!(
+            (alice.person.as_str(), alice.role, alice.via),
+            ("alice", AccessRole::Commander, Some("ssh"))
+        );
+        let viewer = request("g", &[(ON_BEHALF_HEADER, "carol"), (ROLE_HEADER, "viewer")]).unwrap();
+        assert_eq!(viewer.role, AccessRole::Viewer);
+        assert!(matches!(
+            request("g", &[(ON_BEHALF_HEADER, "carol"), (ROLE_HEADER, "boss")]),
+            Err(ApiError::BadRequest(_))
+        ));
+        assert!(matches!(
+            request("p", &[(ON_BEHALF_HEADER, "alice")]),
+            Err(ApiError::Forbidden(_))
+        ));
+        let mut open = HeaderMap::new();
+        open.insert(ON_BEHALF_HEADER, HeaderValue::from_static("alice"));
+        assert!(matches!(
+            Auth::Open.identify(&open),
+            Err(ApiError::Forbidden(_))
+        ));
+        let no_ceiling = "[[tokens]]\ntoken = \"g\"\nperson = \"gw\"\nrole = \"gateway\"\n";
+        assert!(Auth::parse(no_ceiling).err().unwrap().1.contains("ceiling"));
+        let stray =
+            "[[tokens]]\ntoken = \"p\"\nperson = \"bob\"\nrole = \"admin\"\nceiling = \"viewer\"\n";
+        assert!(
+            Auth::parse(stray)
+                .err()
+                .unwrap()
+                .1
+                .contains("only a gateway")
+        );
     }
 
     #[test]

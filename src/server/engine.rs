@@ -105,6 +105,8 @@ impl Change {
 #[derive(Debug)]
 pub struct Request {
     pub actor: String,
+    /// How the actor came (`ssh`), recorded on the request's events.
+    pub via: Option<&'static str>,
     pub change: Change,
     pub idempotency_key: Option<String>,
 }
@@ -394,6 +396,8 @@ struct Draft<'a> {
     /// Responses stored by this batch, so a key repeated within it is answered from here.
     remembered: HashMap<IdempotencyKey, Remembered>,
     commit: Commit,
+    /// How the request being applied came: marked on the events it records.
+    via: Option<&'static str>,
 }
 
 impl<'a> Draft<'a> {
@@ -415,10 +419,12 @@ impl<'a> Draft<'a> {
             next_number: log.next_number(),
             remembered: HashMap::new(),
             commit: Commit::default(),
+            via: None,
         }
     }
 
     fn apply(&mut self, request: Request, now: Timestamp) -> Result<Reply, ApiError> {
+        self.via = request.via;
         let key = request.idempotency_key.map(|key| IdempotencyKey {
             actor: request.actor.clone(),
             key,
@@ -660,6 +666,7 @@ impl<'a> Draft<'a> {
             incident: incident.id.clone(),
             at: now,
             actor: actor.to_string(),
+            via: self.via.map(str::to_string),
             kind,
         };
         self.next_seq += 1;
@@ -707,6 +714,7 @@ mod tests {
                 expected_version: version,
             },
             idempotency_key: Some(key.into()),
+            via: None,
         }
     }
 
@@ -734,6 +742,7 @@ mod tests {
                         alerts: vec![],
                     }),
                     idempotency_key: None,
+                    via: None,
                 },
                 now,
             )
@@ -800,6 +809,7 @@ mod tests {
                 alerts: vec![],
             }),
             idempotency_key: Some(key.into()),
+            via: None,
         };
         let then = chrono::Utc::now() - chrono::Duration::hours(2);
         let routes = Routes::default();

@@ -86,6 +86,7 @@ pub fn spawn(engine: Engine, settings: EscalationSettings, mut stop: watch::Rece
                     rules: settings.rules.clone(),
                 },
                 idempotency_key: None,
+                via: None,
             };
             if let Err(err) = engine.submit(request).await {
                 tracing::error!(%err, "the escalation clock could not record lapses");

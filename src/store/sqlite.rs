@@ -13,7 +13,11 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// Bumped whenever the tables change; a newer file is refused rather than misread.
 /// 2: the notifications outbox (issue 11).
 /// 3: idempotency keys are scoped by actor alone and remember their request and time.
-const SCHEMA_VERSION: i64 = 3;
+/// 4: events note how their actor came (`via`, issue 14).
+const SCHEMA_VERSION: i64 = 4;
+
+/// From schemas 1 to 3: the events table gains its `via` column, empty for the old rows.
+const UPGRADE_VIA: &str = "ALTER TABLE events ADD COLUMN via TEXT;";
 
 /// From schemas 1 and 2: the stored answers are for retries within minutes and their old
 /// rows lack the request they answered, so they are dropped rather than guessed at. The event
@@ -26,7 +30,8 @@ CREATE TABLE IF NOT EXISTS events (
     incident TEXT NOT NULL,
     at       TEXT NOT NULL,
     actor    TEXT NOT NULL,
-    kind     TEXT NOT NULL
+    kind     TEXT NOT NULL,
+    via      TEXT
 );
 CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events
 BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
@@ -100,7 +105,11 @@ impl SqliteStore {
             conn.execute_batch(UPGRADE_IDEMPOTENCY)
                 .map_err(open_error)?;
         }
+        let had_events = (1..SCHEMA_VERSION).contains(&version);
         conn.execute_batch(SCHEMA).map_err(open_error)?;
+        if had_events {
+            conn.execute_batch(UPGRADE_VIA).map_err(open_error)?;
+        }
         conn.pragma_update(None, "user_version", SCHEMA_VERSION)
             .map_err(open_error)?;
         Ok(SqliteStore { conn })
@@ -111,7 +120,7 @@ impl Store for SqliteStore {
     fn load(&mut self) -> Result<Vec<Event>, StoreError> {
         let mut statement = self
             .conn
-            .prepare("SELECT seq, incident, at, actor, kind FROM events ORDER BY seq")?;
+            .prepare("SELECT seq, incident, at, actor, kind, via FROM events ORDER BY seq")?;
         let rows = statement.query_map([], |row| {
             Ok((
                 row.get::<_, i64>(0)?,
@@ -119,12 +128,15 @@ impl Store for SqliteStore {
                 row.get::<_, String>(2)?,
                 row.get::<_, String>(3)?,
                 row.get::<_, String>(4)?,
+                row.get::<_, Option<String>>(5)?,
             ))
         })?;
         let mut events = Vec::new();
         for row in rows {
-            let (seq, incident, at, actor, kind) = row?;
-            events.push(parse_row(seq, &incident, &at, actor, &kind)?);
+            let (seq, incident, at, actor, kind, via) = row?;
+            let mut event = parse_row(seq, &incident, &at, actor, &kind)?;
+            event.via = via;
+            events.push(event);
         }
         Ok(events)
     }
@@ -172,7 +184,7 @@ impl Store for SqliteStore {
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         {
             let mut insert_event = tx.prepare_cached(
-                "INSERT INTO events (seq, incident, at, actor, kind) VALUES (?1, ?2, ?3, ?4, ?5)",
+                "INSERT INTO events (seq, incident, at, actor, kind, via) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?;
             for event in &commit.events {
                 let kind = serde_json::to_string(&event.kind).map_err(|err| {
@@ -186,7 +198,8 @@ impl Store for SqliteStore {
                     event.incident.to_string(),
                     format_time(event.at),
                     event.actor,
-                    kind
+                    kind,
+                    event.via
                 ])?;
             }
             if let Some(cutoff) = commit.forget_before {
@@ -295,6 +308,7 @@ fn parse_row(
         incident,
         at,
         actor,
+        via: None,
         kind,
     })
 }

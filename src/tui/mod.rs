@@ -33,16 +33,22 @@ pub async fn launch(
     settings: TuiSettings,
     demo: bool,
 ) -> anyhow::Result<()> {
-    let source = metrics.source;
-    let options = app::Options {
-        wall: settings.wall,
-        demo,
-        keymap: settings.keymap,
-        metrics: app::panel_state::Metrics::new(
-            metrics.settings,
-            source.has_panels(),
-            source.has_alerts(),
-        ),
-    };
-    runtime::run(client, source, settings.theme, options).await
+    let options = metrics.options(&settings, demo);
+    runtime::run(client, metrics.source, settings.theme, options).await
+}
+
+impl MetricsSetup {
+    /// How a session starts: its settings, with these panels.
+    pub fn options(&self, settings: &TuiSettings, demo: bool) -> app::Options {
+        app::Options {
+            wall: settings.wall,
+            demo,
+            keymap: settings.keymap.clone(),
+            metrics: app::panel_state::Metrics::new(
+                self.settings.clone(),
+                self.source.has_panels(),
+                self.source.has_alerts(),
+            ),
+        }
+    }
 }

@@ -1,5 +1,7 @@
 //! The runtime: owns the terminal, runs one `tokio::select!` loop over input, results of
-//! effects, the 1 s clock and signals, and draws only when the model changed.
+//! effects, the 1 s clock and signals, and draws only when the model changed. The loop itself
+//! takes any input stream and any writer, so `warroom ssh-serve` runs the same one per SSH
+//! session.
 //!
 //! Effects run as tasks that send a `Msg` back on a channel, so a slow or dead backend never
 //! blocks a key press. The terminal is restored on quit, on error, on SIGTERM/SIGHUP and on
@@ -10,6 +12,7 @@ use super::metric_source::MetricsSource;
 use super::theme::Theme;
 use super::view;
 use crate::client::{Client, ClientError};
+use futures_util::Stream;
 use futures_util::StreamExt;
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
@@ -21,6 +24,7 @@ use ratatui::crossterm::terminal::{
     disable_raw_mode, enable_raw_mode,
 };
 use ratatui::crossterm::{cursor, execute};
+use ratatui::layout::Rect;
 use std::io::{Stdout, Write, stdout};
 use std::sync::Arc;
 use std::time::Duration;
@@ -36,55 +40,105 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     install_panic_hook();
     let mut terminal = enter()?;
-    let executor = |tx| Executor {
-        client,
-        metrics,
-        tx,
+    let size = terminal.size()?;
+    let (tx, rx) = mpsc::unbounded_channel::<Msg>();
+    let executor = Executor::new(client, metrics, tx);
+    let result = match local_input() {
+        Ok(input) => {
+            let screen = Screen {
+                terminal: &mut terminal,
+                size: (size.width, size.height),
+                fixed: false,
+            };
+            event_loop(screen, input, (executor, rx), &theme, options).await
+        }
+        Err(error) => Err(error),
     };
-    let result = event_loop(&mut terminal, executor, theme, options).await;
     leave();
     result
 }
 
-async fn event_loop(
-    terminal: &mut Terminal<CrosstermBackend<Stdout>>,
-    executor: impl FnOnce(mpsc::UnboundedSender<Msg>) -> Executor,
-    theme: Theme,
+/// The process's own terminal as messages: keys, pastes and resizes, and SIGTERM/SIGHUP as
+/// [`Msg::Terminate`].
+fn local_input() -> anyhow::Result<impl Stream<Item = anyhow::Result<Msg>> + Unpin> {
+    let keys = EventStream::new().filter_map(|event| {
+        std::future::ready(match event {
+            Ok(event) => translate(event).map(Ok),
+            Err(error) => Some(Err(error.into())),
+        })
+    });
+    let terminate = SignalStream::new(signal(SignalKind::terminate())?);
+    let hangup = SignalStream::new(signal(SignalKind::hangup())?);
+    let signals = futures_util::stream::select(terminate, hangup).map(|()| Ok(Msg::Terminate));
+    Ok(futures_util::stream::select(keys, signals))
+}
+
+/// A signal as a stream, so it merges with the keys.
+struct SignalStream(tokio::signal::unix::Signal);
+
+impl SignalStream {
+    fn new(signal: tokio::signal::unix::Signal) -> Self {
+        SignalStream(signal)
+    }
+}
+
+impl Stream for SignalStream {
+    type Item = ();
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<()>> {
+        self.0.poll_recv(cx)
+    }
+}
+
+/// Where a session draws: a terminal over any writer (the process's own, or an SSH
+/// channel), its size at the start, and whether that size is fixed until a
+/// [`Msg::Resize`] says otherwise (a remote terminal cannot be asked for its size).
+pub struct Screen<'a, W: Write> {
+    pub terminal: &'a mut Terminal<CrosstermBackend<W>>,
+    pub size: (u16, u16),
+    pub fixed: bool,
+}
+
+/// One session of the client: draws `Model` on `screen`, feeds it `input` and the results of
+/// its effects, and ends when the user quits, the input ends or a [`Msg::Terminate`] comes.
+pub async fn event_loop<W: Write>(
+    screen: Screen<'_, W>,
+    mut input: impl Stream<Item = anyhow::Result<Msg>> + Unpin,
+    (executor, mut rx): (Executor, mpsc::UnboundedReceiver<Msg>),
+    theme: &Theme,
     options: Options,
 ) -> anyhow::Result<()> {
-    let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
-    let executor = executor(tx);
+    let Screen {
+        terminal,
+        size,
+        fixed,
+    } = screen;
     let mut model = Model::new(options, chrono::Utc::now());
     model.ascii = theme.ascii;
-    let size = terminal.size()?;
-    model.size = (size.width, size.height);
+    model.size = size;
     for effect in app::init() {
         executor.run(effect);
     }
-    let mut input = EventStream::new();
     let mut clock = tokio::time::interval(Duration::from_secs(1));
     clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    let mut terminate = signal(SignalKind::terminate())?;
-    let mut hangup = signal(SignalKind::hangup())?;
     loop {
         if model.dirty {
-            draw(terminal, &model, &theme)?;
+            draw(terminal, &model, theme)?;
             model.dirty = false;
         }
         let msg = tokio::select! {
-            event = input.next() => match event {
-                Some(Ok(event)) => match translate(event) {
-                    Some(msg) => msg,
-                    None => continue,
-                },
-                Some(Err(error)) => return Err(error.into()),
+            msg = input.next() => match msg {
+                Some(msg) => msg?,
                 None => Msg::Terminate,
             },
             Some(msg) = rx.recv() => msg,
             _ = clock.tick() => Msg::Tick(chrono::Utc::now()),
-            _ = terminate.recv() => Msg::Terminate,
-            _ = hangup.recv() => Msg::Terminate,
         };
+        if let (true, Msg::Resize(width, height)) = (fixed, &msg) {
+            terminal.resize(Rect::new(0, 0, *width, *height))?;
+        }
         for effect in app::update(&mut model, msg) {
             executor.run(effect);
         }
@@ -94,7 +148,8 @@ async fn event_loop(
     }
 }
 
-fn translate(event: TermEvent) -> Option<Msg> {
+/// A terminal event as the model's message; focus and mouse events mean nothing here.
+pub fn translate(event: TermEvent) -> Option<Msg> {
     match event {
         TermEvent::Key(key) => Some(Msg::Key(key)),
         TermEvent::Paste(text) => Some(Msg::Paste(text)),
@@ -104,8 +159,8 @@ fn translate(event: TermEvent) -> Option<Msg> {
 }
 
 /// One frame, wrapped in synchronized output so the terminal never shows half of it.
-fn draw(
-    terminal: &mut Terminal<CrosstermBackend<Stdout>>,
+fn draw<W: Write>(
+    terminal: &mut Terminal<CrosstermBackend<W>>,
     model: &Model,
     theme: &Theme,
 ) -> std::io::Result<()> {
@@ -116,14 +171,42 @@ fn draw(
 }
 
 /// Runs effects as tasks that report back with a `Msg`.
-struct Executor {
+pub struct Executor {
     client: Client,
     metrics: Arc<dyn MetricsSource>,
     tx: mpsc::UnboundedSender<Msg>,
+    /// Whether the feed is read here; a session fed from a shared, already folded feed
+    /// ([`Msg::Folded`]) leaves the feed and the backfills to whoever folds it.
+    reads_feed: bool,
 }
 
 impl Executor {
+    /// Effects against `client` and `metrics`, their results sent on `tx`.
+    pub fn new(
+        client: Client,
+        metrics: Arc<dyn MetricsSource>,
+        tx: mpsc::UnboundedSender<Msg>,
+    ) -> Self {
+        Executor {
+            client,
+            metrics,
+            tx,
+            reads_feed: true,
+        }
+    }
+
+    /// The same, for a session whose incidents arrive folded from a shared feed.
+    pub fn on_shared_feed(self) -> Self {
+        Executor {
+            reads_feed: false,
+            ..self
+        }
+    }
+
     fn run(&self, effect: Effect) {
+        if !self.reads_feed && matches!(effect, Effect::PollFeed { .. } | Effect::Backfill(_)) {
+            return;
+        }
         let client = self.client.clone();
         let metrics = self.metrics.clone();
         let tx = self.tx.clone();
@@ -200,23 +283,33 @@ fn logged<T>(what: &str, result: Result<T, ClientError>) -> Result<T, ClientErro
 fn enter() -> anyhow::Result<Terminal<CrosstermBackend<Stdout>>> {
     enable_raw_mode()?;
     let mut out = stdout();
+    take_over(&mut out)?;
+    Ok(Terminal::new(CrosstermBackend::new(out))?)
+}
+
+/// Takes a terminal over: the alternate screen, bracketed paste, no cursor.
+pub fn take_over(out: &mut impl Write) -> std::io::Result<()> {
     execute!(
         out,
         EnterAlternateScreen,
         EnableBracketedPaste,
         cursor::Hide
-    )?;
-    Ok(Terminal::new(CrosstermBackend::new(out))?)
+    )
+}
+
+/// Gives a terminal back as [`take_over`] found it.
+pub fn give_back(out: &mut impl Write) -> std::io::Result<()> {
+    execute!(
+        out,
+        DisableBracketedPaste,
+        LeaveAlternateScreen,
+        cursor::Show
+    )
 }
 
 /// Gives the terminal back as we found it. Safe to call twice.
 fn leave() {
-    let _ = execute!(
-        stdout(),
-        DisableBracketedPaste,
-        LeaveAlternateScreen,
-        cursor::Show
-    );
+    let _ = give_back(&mut stdout());
     let _ = disable_raw_mode();
 }
 

@@ -32,6 +32,7 @@ fn feed() -> Vec<Value> {
                 incident: IncidentId::from_number(number),
                 at,
                 actor: "alice".into(),
+                via: None,
                 kind,
             };
             let mut value = serde_json::to_value(event).unwrap();

@@ -86,6 +86,7 @@ impl Log {
                 incident: self.state.id.clone(),
                 at,
                 actor: actor.into(),
+                via: None,
                 kind,
             };
             self.state.apply(&event);

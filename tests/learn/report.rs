@@ -189,6 +189,7 @@ fn events_of(number: u64, raw: &Raw, end: Timestamp, seq: &mut u64) -> Vec<Event
                 incident: IncidentId::from_number(number),
                 at: at(when),
                 actor: "gen".into(),
+                via: None,
                 kind,
             }
         })

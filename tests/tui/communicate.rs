@@ -27,6 +27,7 @@ fn the_header_shows_the_public_promise_and_flags_it_when_broken() {
         incident: IncidentId::from_number(1),
         at: now(),
         actor: "alice".into(),
+        via: None,
         kind: EventKind::PublicUpdate(PublicUpdate {
             state: PublicState::Identified,
             message: "Rolling back.".into(),
@@ -70,6 +71,7 @@ fn model_with_root_cause() -> warroom::tui::app::Model {
         incident: IncidentId::from_number(1),
         at: now(),
         actor: "alice".into(),
+        via: None,
         kind: EventKind::NoteAdded {
             kind: NoteKind::Decision,
             text: "Root cause: LB config push #4812 dropped the health checks".into(),
@@ -185,6 +187,7 @@ fn someone_neither_commanding_nor_communicating_is_told_so() {
         incident: IncidentId::from_number(1),
         at: now(),
         actor: "alice".into(),
+        via: None,
         kind: EventKind::RoleRelieved {
             role: Role::Commander,
             person: "alice".into(),

@@ -39,6 +39,7 @@ pub fn events() -> Vec<Event> {
             incident: IncidentId::from_number(2),
             at,
             actor: "dan".into(),
+            via: None,
             kind,
         });
     }

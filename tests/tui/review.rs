@@ -39,6 +39,7 @@ fn learned(model: &mut Model) {
             incident: inc(incident),
             at: now() - Duration::minutes(minutes),
             actor: actor.into(),
+            via: None,
             kind,
         }
     };

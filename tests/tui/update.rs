@@ -220,6 +220,7 @@ fn space_reopens_a_done_item() {
         incident: inc(1),
         at: now(),
         actor: "bob".into(),
+        via: None,
         kind: EventKind::ActionCompleted { action: 1 },
     };
     update(&mut model, Msg::Feed(Ok(vec![done])));
@@ -552,6 +553,7 @@ fn feed_events_of_an_unknown_incident_ask_for_its_history() {
         incident: inc(9),
         at: now(),
         actor: "x".into(),
+        via: None,
         kind: EventKind::NoteAdded {
             kind: NoteKind::Note,
             text: "hello".into(),
@@ -753,6 +755,7 @@ fn a_wall_running_for_days_keeps_a_bounded_number_of_ended_incidents() {
                 incident: inc(n),
                 at: now(),
                 actor: "x".into(),
+                via: None,
                 kind,
             });
         }
@@ -767,6 +770,7 @@ fn a_wall_running_for_days_keeps_a_bounded_number_of_ended_incidents() {
             incident: inc(n),
             at: now(),
             actor: "x".into(),
+            via: None,
             kind: resolved,
         });
         update(&mut model, Msg::Feed(Ok(batch)));

@@ -41,6 +41,7 @@ pub async fn receive(
             change: Change::Alertmanager(notification),
             // Not needed: a repeated notification records nothing by construction.
             idempotency_key: None,
+            via: None,
         })
         .await?;
     // Debug-quoted: the group key is Alertmanager's text, and the answer (which echoes titles)

@@ -59,6 +59,7 @@ pub async fn declare(
         .engine
         .submit(Request {
             actor: caller.person,
+            via: caller.via,
             change: Change::Declare(new),
             idempotency_key: key,
         })
@@ -82,6 +83,7 @@ pub async fn command(
         .engine
         .submit(Request {
             actor: caller.person,
+            via: caller.via,
             change: Change::Command {
                 incident: id,
                 command,

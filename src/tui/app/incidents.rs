@@ -3,6 +3,7 @@
 
 use crate::domain::{Event, EventKind, Incident, IncidentId, SeverityScale};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// Resolved, closed and cancelled incidents kept in memory besides the open ones: enough for
 /// `[`/`]` to browse recent history while a wall display running for days stays bounded.
@@ -15,9 +16,11 @@ pub struct Tracked {
     pub events: Vec<Event>,
 }
 
+/// Cheap to clone: each incident is shared until one copy changes it, so the sessions of
+/// `warroom ssh-serve` hold one folded state between them.
 #[derive(Debug, Clone, Default)]
 pub struct Incidents {
-    tracked: BTreeMap<IncidentId, Tracked>,
+    tracked: BTreeMap<IncidentId, Arc<Tracked>>,
     /// The highest `seq` seen on the feed: where the next long-poll resumes.
     pub cursor: u64,
 }
@@ -31,6 +34,7 @@ impl Incidents {
             self.cursor = self.cursor.max(event.seq);
             match self.tracked.get_mut(&event.incident) {
                 Some(tracked) if event.seq > tracked.state.version => {
+                    let tracked = Arc::make_mut(tracked);
                     tracked.state.apply(event);
                     tracked.events.push(event.clone());
                 }
@@ -42,7 +46,8 @@ impl Incidents {
                         state,
                         events: vec![event.clone()],
                     };
-                    self.tracked.insert(event.incident.clone(), tracked);
+                    self.tracked
+                        .insert(event.incident.clone(), Arc::new(tracked));
                 }
                 None => {
                     if !missing.contains(&event.incident) {
@@ -63,11 +68,11 @@ impl Incidents {
             .cursor
             .max(events.iter().map(|e| e.seq).max().unwrap_or(0));
         let state = Incident::fold(id.clone(), &events);
-        self.tracked.insert(id, Tracked { state, events });
+        self.tracked.insert(id, Arc::new(Tracked { state, events }));
     }
 
     pub fn get(&self, id: &IncidentId) -> Option<&Tracked> {
-        self.tracked.get(id)
+        self.tracked.get(id).map(Arc::as_ref)
     }
 
     /// Most severe first, then newest: the order of `[`/`]` and of the wall's choice.

@@ -47,6 +47,9 @@ pub enum Msg {
     /// The 1 s clock: countdowns, and the time every other decision uses.
     Tick(Timestamp),
     Feed(Result<Vec<Event>, ClientError>),
+    /// Every incident, folded from a feed shared with other sessions (`warroom ssh-serve`):
+    /// replaces this session's copy, which then reads no feed of its own.
+    Folded(Incidents),
     Backfill(IncidentId, Result<Vec<Event>, ClientError>),
     Severities(Result<Vec<SeverityLevel>, ClientError>),
     Identity(Result<Identity, ClientError>),
@@ -403,6 +406,13 @@ fn handle(model: &mut Model, msg: Msg) -> Vec<Effect> {
             vec![]
         }
         Msg::Feed(result) => on_feed(model, result),
+        Msg::Folded(incidents) => {
+            model.feed_failures = 0;
+            model.link = Link::Live;
+            model.incidents = incidents;
+            model.reselect();
+            vec![]
+        }
         Msg::Backfill(id, result) => match result {
             Ok(events) => {
                 model.incidents.backfill(id, events);

@@ -1,0 +1,97 @@
+//! One feed for every session: a single long-poll of the backend, folded once, handed to each
+//! session as [`Msg::Folded`]. The incidents are shared (cloning [`Incidents`] copies
+//! pointers), so twenty sessions cost one client's network and memory plus their view state.
+
+use crate::client::{Client, ClientError};
+use crate::tui::app::incidents::Incidents;
+use crate::tui::app::outbox::retry_delay;
+use crate::tui::app::{FEED_PAGE, FEED_WAIT, Msg};
+use std::time::Duration;
+use tokio::sync::{mpsc, watch};
+
+/// What the shared feed knows now.
+#[derive(Debug, Clone)]
+pub enum Shared {
+    Connecting,
+    Live(Incidents),
+    /// The backend does not answer; sessions show the link as down.
+    Down(ClientError),
+}
+
+/// The receiving end every session subscribes to.
+#[derive(Clone)]
+pub struct SharedFeed {
+    state: watch::Receiver<Shared>,
+}
+
+impl SharedFeed {
+    /// Starts reading the backend's feed with `client` (the gateway's own identity).
+    pub fn start(client: Client) -> SharedFeed {
+        let (tx, state) = watch::channel(Shared::Connecting);
+        tokio::spawn(follow(client, tx));
+        SharedFeed { state }
+    }
+
+    /// Sends the current state and every change to one session until it is gone.
+    pub fn subscribe(&self, session: mpsc::UnboundedSender<Msg>) {
+        let mut state = self.state.clone();
+        tokio::spawn(async move {
+            loop {
+                let msg = match &*state.borrow_and_update() {
+                    Shared::Connecting => None,
+                    Shared::Live(incidents) => Some(Msg::Folded(incidents.clone())),
+                    Shared::Down(error) => Some(Msg::Feed(Err(error.clone()))),
+                };
+                if let Some(msg) = msg
+                    && session.send(msg).is_err()
+                {
+                    return;
+                }
+                tokio::select! {
+                    changed = state.changed() => if changed.is_err() { return },
+                    () = session.closed() => return,
+                }
+            }
+        });
+    }
+}
+
+/// Long-polls the feed for as long as anyone listens, backfilling incidents whose start was
+/// missed, and publishes each new fold.
+async fn follow(client: Client, tx: watch::Sender<Shared>) {
+    let mut incidents = Incidents::default();
+    let mut failures = 0;
+    let mut wait = Duration::ZERO;
+    while !tx.is_closed() {
+        match client.feed(incidents.cursor, wait).await {
+            Ok(events) => {
+                failures = 0;
+                wait = if events.len() >= FEED_PAGE {
+                    Duration::ZERO
+                } else {
+                    FEED_WAIT
+                };
+                for id in incidents.apply_feed(&events) {
+                    match client.incident_log(&id).await {
+                        Ok(log) => incidents.backfill(id, log),
+                        Err(error) => {
+                            tracing::warn!(reason = ?error.to_string(), "backfill failed")
+                        }
+                    }
+                }
+                incidents.prune(None);
+                let changed = !events.is_empty() || !matches!(*tx.borrow(), Shared::Live(_));
+                if changed {
+                    tx.send_replace(Shared::Live(incidents.clone()));
+                }
+            }
+            Err(error) => {
+                failures += 1;
+                tracing::warn!(reason = ?error.to_string(), "the shared feed failed");
+                tx.send_replace(Shared::Down(error));
+                tokio::time::sleep(retry_delay(failures)).await;
+                wait = FEED_WAIT;
+            }
+        }
+    }
+}

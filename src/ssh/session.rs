@@ -1,0 +1,511 @@
+//! One SSH connection: who it is (from the key), its pty and environment, and the screens and
+//! commands it opens. A screen runs in its own task; a panic there is caught, that screen is
+//! given back and closed, and every other session goes on.
+
+use super::Shared;
+use super::authorized::Person;
+use super::input::InputParser;
+use super::terminal::ChannelWriter;
+use crate::client::Client;
+use crate::duration::format_seconds;
+use crate::tui::app::Msg;
+use crate::tui::runtime::{Executor, Screen, event_loop, give_back, take_over, translate};
+use crate::tui::theme::ColorChoice;
+use crate::tui::{ScreenOptions, TuiSettings};
+use futures_util::{Stream, StreamExt};
+use ratatui::backend::CrosstermBackend;
+use ratatui::layout::Rect;
+use ratatui::{Terminal, TerminalOptions, Viewport};
+use russh::keys::{HashAlg, PublicKey};
+use russh::server::{Auth, ChannelOpenHandle, Handle, Msg as SshMsg, Session};
+use russh::{Channel, ChannelId, Pty};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+
+/// What a screen hears from its channel.
+enum Input {
+    Bytes(Vec<u8>),
+    Resize(u16, u16),
+}
+
+/// A session channel before and after it starts a screen.
+#[derive(Default)]
+struct Opened {
+    term: String,
+    size: Option<(u16, u16)>,
+    env: HashMap<String, String>,
+    input: Option<mpsc::UnboundedSender<Input>>,
+}
+
+/// The environment a client may pass with `SendEnv` that means something here.
+const ACCEPTED_ENV: [&str; 5] = ["LANG", "LC_ALL", "LC_CTYPE", "NO_COLOR", "COLORTERM"];
+
+pub struct Connection {
+    shared: Arc<Shared>,
+    peer: SocketAddr,
+    authenticated: Arc<AtomicBool>,
+    /// The key's owner, once the key is verified.
+    person: Option<(Person, String)>,
+    channels: HashMap<ChannelId, Opened>,
+}
+
+impl Connection {
+    pub fn new(shared: Arc<Shared>, peer: SocketAddr, authenticated: Arc<AtomicBool>) -> Self {
+        Connection {
+            shared,
+            peer,
+            authenticated,
+            person: None,
+            channels: HashMap::new(),
+        }
+    }
+
+    /// The listed person of `key`, reading the file afresh; `None` also counts a failure
+    /// against the address.
+    fn look_up(&self, key: &PublicKey) -> Option<Person> {
+        let person = match self.shared.authorized.read() {
+            Ok(authorized) => authorized.person(key).cloned(),
+            Err(error) => {
+                tracing::error!("the authorized file is broken, nobody gets in: {error:#}");
+                None
+            }
+        };
+        if person.is_none() {
+            self.shared.failures.failed(self.peer.ip(), Instant::now());
+        }
+        person
+    }
+
+    /// Starts what the channel asked for: a screen (the desk, or the wall) or a command.
+    fn start(&mut self, id: ChannelId, session: &mut Session, what: Start) -> anyhow::Result<()> {
+        let Some((person, fingerprint)) = self.person.clone() else {
+            session.channel_failure(id)?;
+            return Ok(());
+        };
+        let handle = session.handle();
+        let limits = self.shared.settings.limits;
+        let Some(slot) = self.shared.slots.take(limits.max_sessions) else {
+            session.channel_success(id)?;
+            tracing::warn!(person = ?person.name, source = %self.peer, "refused: every session slot is taken");
+            let text = format!(
+                "warroom: all {} sessions are taken; try again later\r\n",
+                limits.max_sessions
+            );
+            tokio::spawn(finish(handle, id, text, 1));
+            return Ok(());
+        };
+        session.channel_success(id)?;
+        let client = Client::acting_for(&self.shared.settings.backend, &person.name, person.role)?;
+        let log = SessionLog {
+            person: person.name.clone(),
+            fingerprint,
+            source: self.peer,
+            what: what.name(),
+        };
+        let shared = self.shared.clone();
+        match what {
+            Start::Command(words) => {
+                tokio::spawn(async move {
+                    let _slot = slot;
+                    let started = log.started();
+                    let (text, status) = match (shared.settings.commands)(words, client).await {
+                        Ok(text) => (text, 0),
+                        Err(error) => (format!("warroom: {error}\n"), 1),
+                    };
+                    finish(handle, id, text, status).await;
+                    log.ended(started, if status == 0 { "done" } else { "failed" });
+                });
+            }
+            Start::Screen { wall } => {
+                let channel = self.channels.entry(id).or_default();
+                let (input, keys) = mpsc::unbounded_channel();
+                channel.input = Some(input);
+                let settings = screen_settings(&shared, channel, wall)?;
+                let size = channel.size.unwrap_or((80, 24));
+                tokio::spawn(async move {
+                    let _slot = slot;
+                    let started = log.started();
+                    let idle = (!wall).then_some(shared.settings.limits.idle);
+                    let reason =
+                        run_screen(shared, handle, id, client, settings, size, keys, idle).await;
+                    log.ended(started, &reason);
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+enum Start {
+    Screen { wall: bool },
+    Command(Vec<String>),
+}
+
+impl Start {
+    fn name(&self) -> &'static str {
+        match self {
+            Start::Screen { wall: true } => "wall",
+            Start::Screen { wall: false } => "screen",
+            Start::Command(_) => "command",
+        }
+    }
+}
+
+/// The start and end of a session in the log: who, with which key, from where.
+struct SessionLog {
+    person: String,
+    fingerprint: String,
+    source: SocketAddr,
+    what: &'static str,
+}
+
+impl SessionLog {
+    fn started(&self) -> Instant {
+        tracing::info!(
+            person = ?self.person,
+            key = %self.fingerprint,
+            source = %self.source,
+            what = self.what,
+            "ssh session started"
+        );
+        Instant::now()
+    }
+
+    fn ended(&self, started: Instant, reason: &str) {
+        tracing::info!(
+            person = ?self.person,
+            key = %self.fingerprint,
+            source = %self.source,
+            what = self.what,
+            seconds = started.elapsed().as_secs(),
+            reason,
+            "ssh session ended"
+        );
+    }
+}
+
+/// The session's theme and keys: the `[tui]` table with the client's own `TERM`, locale and
+/// `NO_COLOR` (never the server's).
+fn screen_settings(shared: &Shared, channel: &Opened, wall: bool) -> anyhow::Result<TuiSettings> {
+    let screen = ScreenOptions {
+        wall,
+        color: color_for(
+            &channel.term,
+            channel.env.get("COLORTERM").map(String::as_str),
+        ),
+        ascii: false,
+    };
+    let env = |name: &str| match name {
+        // A client that sends no locale at all is taken to be UTF-8, as terminals are now.
+        "LANG"
+            if !["LANG", "LC_ALL", "LC_CTYPE"]
+                .iter()
+                .any(|n| channel.env.contains_key(*n)) =>
+        {
+            Some("C.UTF-8".to_string())
+        }
+        _ => channel.env.get(name).cloned(),
+    };
+    TuiSettings::build_with(&screen, &shared.settings.tui, env).map_err(anyhow::Error::msg)
+}
+
+/// The colours a `TERM` promises; `None` leaves it to `[tui] color`.
+fn color_for(term: &str, colorterm: Option<&str>) -> Option<ColorChoice> {
+    if matches!(colorterm, Some("truecolor" | "24bit")) {
+        return Some(ColorChoice::Truecolor);
+    }
+    match term {
+        "dumb" => Some(ColorChoice::Never),
+        "linux" | "vt100" | "vt102" | "vt220" | "ansi" | "cons25" => Some(ColorChoice::Ansi16),
+        term if term.contains("256color") => Some(ColorChoice::Ansi256),
+        _ => None,
+    }
+}
+
+/// Runs one screen until it quits, goes idle, loses its client or panics; gives the
+/// terminal back and closes the channel. Returns why it ended, for the log.
+#[allow(clippy::too_many_arguments)]
+async fn run_screen(
+    shared: Arc<Shared>,
+    handle: Handle,
+    id: ChannelId,
+    client: Client,
+    settings: TuiSettings,
+    size: (u16, u16),
+    keys: mpsc::UnboundedReceiver<Input>,
+    idle: Option<Duration>,
+) -> String {
+    let (writer, sender) = ChannelWriter::start(handle.clone(), id);
+    let mut restore = writer.another();
+    let screen = tokio::spawn(async move {
+        let mut out = writer.another();
+        take_over(&mut out)?;
+        let mut terminal = Terminal::with_options(
+            CrosstermBackend::new(writer),
+            TerminalOptions {
+                viewport: Viewport::Fixed(Rect::new(0, 0, size.0, size.1)),
+            },
+        )?;
+        let (tx, rx) = mpsc::unbounded_channel();
+        shared.feed.subscribe(tx.clone());
+        let source = shared.settings.metrics.source.clone();
+        let executor = Executor::new(client, source, tx).on_shared_feed();
+        let options = shared.settings.metrics.options(&settings, false);
+        let screen = Screen {
+            terminal: &mut terminal,
+            size,
+            fixed: true,
+        };
+        event_loop(
+            screen,
+            input(keys, idle),
+            (executor, rx),
+            &settings.theme,
+            options,
+        )
+        .await
+    });
+    let (reason, goodbye) = match screen.await {
+        Ok(Ok(())) => ("quit".to_string(), String::new()),
+        Ok(Err(error)) => {
+            let reason = format!("{error:#}");
+            (reason.clone(), format!("warroom: {reason}\r\n"))
+        }
+        Err(panic) => {
+            tracing::error!(
+                ?panic,
+                "an ssh session panicked; it is closed, the others go on"
+            );
+            (
+                "panic".to_string(),
+                "warroom: this session failed and was closed\r\n".to_string(),
+            )
+        }
+    };
+    let _ = give_back(&mut restore);
+    let _ = std::io::Write::write_all(&mut restore, goodbye.as_bytes());
+    let _ = std::io::Write::flush(&mut restore);
+    drop(restore);
+    // Everything written is sent before the channel closes.
+    let _ = sender.await;
+    let status = u32::from(reason != "quit");
+    let _ = handle.exit_status_request(id, status).await;
+    let _ = handle.eof(id).await;
+    let _ = handle.close(id).await;
+    reason
+}
+
+/// A screen's input: keys and pastes from the channel's bytes, and resizes; an error once
+/// nothing was typed for `idle`.
+fn input(
+    keys: mpsc::UnboundedReceiver<Input>,
+    idle: Option<Duration>,
+) -> impl Stream<Item = anyhow::Result<Msg>> + Unpin {
+    let batches = futures_util::stream::unfold(
+        (keys, InputParser::default()),
+        move |(mut keys, mut parser)| async move {
+            let next = match idle {
+                Some(limit) => match tokio::time::timeout(limit, keys.recv()).await {
+                    Ok(next) => next,
+                    Err(_) => {
+                        let closed = anyhow::anyhow!(
+                            "closed after {} idle",
+                            format_seconds(limit.as_secs() as i64)
+                        );
+                        return Some((vec![Err(closed)], (keys, parser)));
+                    }
+                },
+                None => keys.recv().await,
+            };
+            let batch: Vec<anyhow::Result<Msg>> = match next? {
+                Input::Bytes(bytes) => parser
+                    .feed(&bytes)
+                    .into_iter()
+                    .filter_map(translate)
+                    .map(Ok)
+                    .collect(),
+                Input::Resize(width, height) => vec![Ok(Msg::Resize(width, height))],
+            };
+            Some((batch, (keys, parser)))
+        },
+    );
+    Box::pin(batches.flat_map(futures_util::stream::iter))
+}
+
+/// Writes a command's output, its exit status, and closes its channel.
+async fn finish(handle: Handle, id: ChannelId, text: String, status: u32) {
+    let _ = handle.data(id, text.into_bytes()).await;
+    let _ = handle.exit_status_request(id, status).await;
+    let _ = handle.eof(id).await;
+    let _ = handle.close(id).await;
+}
+
+fn clamp(value: u32) -> u16 {
+    u16::try_from(value).unwrap_or(u16::MAX).max(1)
+}
+
+impl russh::server::Handler for Connection {
+    type Error = anyhow::Error;
+
+    /// Only public keys are offered; a key nobody listed is refused here, before its owner
+    /// has to prove anything.
+    async fn auth_publickey_offered(
+        &mut self,
+        _user: &str,
+        offer: russh::server::PublicKeyOffer<'_>,
+    ) -> Result<Auth, Self::Error> {
+        let limit = self.shared.settings.limits.auth_failures_per_minute;
+        if self
+            .shared
+            .failures
+            .exhausted(self.peer.ip(), limit, Instant::now())
+        {
+            return Ok(Auth::reject());
+        }
+        Ok(match self.look_up(offer.public_key) {
+            Some(_) => Auth::Accept,
+            None => Auth::reject(),
+        })
+    }
+
+    async fn auth_publickey(
+        &mut self,
+        _user: &str,
+        key: russh::server::VerifiedPublicKey<'_>,
+    ) -> Result<Auth, Self::Error> {
+        let Some(person) = self.look_up(key.public_key) else {
+            tracing::info!(source = %self.peer, key = %key.public_key.fingerprint(HashAlg::Sha256), "refused an unlisted key");
+            return Ok(Auth::reject());
+        };
+        let fingerprint = key.public_key.fingerprint(HashAlg::Sha256).to_string();
+        self.person = Some((person, fingerprint));
+        self.authenticated.store(true, Ordering::Release);
+        Ok(Auth::Accept)
+    }
+
+    async fn channel_open_session(
+        &mut self,
+        channel: Channel<SshMsg>,
+        reply: ChannelOpenHandle,
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        self.channels.insert(channel.id(), Opened::default());
+        reply.accept().await;
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn pty_request(
+        &mut self,
+        id: ChannelId,
+        term: &str,
+        columns: u32,
+        rows: u32,
+        _pix_width: u32,
+        _pix_height: u32,
+        _modes: &[(Pty, u32)],
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        let channel = self.channels.entry(id).or_default();
+        channel.term = term.chars().take(64).collect();
+        channel.size = Some((clamp(columns), clamp(rows)));
+        session.channel_success(id)?;
+        Ok(())
+    }
+
+    async fn env_request(
+        &mut self,
+        id: ChannelId,
+        name: &str,
+        value: &str,
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        let channel = self.channels.entry(id).or_default();
+        if ACCEPTED_ENV.contains(&name) && value.len() <= 128 {
+            channel.env.insert(name.to_string(), value.to_string());
+            session.channel_success(id)?;
+        } else {
+            session.channel_failure(id)?;
+        }
+        Ok(())
+    }
+
+    async fn shell_request(
+        &mut self,
+        id: ChannelId,
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        self.start(id, session, Start::Screen { wall: false })
+    }
+
+    async fn exec_request(
+        &mut self,
+        id: ChannelId,
+        data: &[u8],
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        let words: Vec<String> = String::from_utf8_lossy(data)
+            .split_whitespace()
+            .map(str::to_string)
+            .collect();
+        let what = match words.as_slice() {
+            [] => Start::Screen { wall: false },
+            [wall] if wall == "wall" => Start::Screen { wall: true },
+            _ => Start::Command(words),
+        };
+        self.start(id, session, what)
+    }
+
+    async fn data(
+        &mut self,
+        id: ChannelId,
+        data: &[u8],
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        if let Some(input) = self.channels.get(&id).and_then(|c| c.input.as_ref()) {
+            let _ = input.send(Input::Bytes(data.to_vec()));
+        }
+        Ok(())
+    }
+
+    async fn window_change_request(
+        &mut self,
+        id: ChannelId,
+        columns: u32,
+        rows: u32,
+        _pix_width: u32,
+        _pix_height: u32,
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        let size = (clamp(columns), clamp(rows));
+        let channel = self.channels.entry(id).or_default();
+        channel.size = Some(size);
+        if let Some(input) = &channel.input {
+            let _ = input.send(Input::Resize(size.0, size.1));
+        }
+        Ok(())
+    }
+
+    async fn channel_close(
+        &mut self,
+        id: ChannelId,
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        // Dropping the input ends the screen's loop.
+        self.channels.remove(&id);
+        Ok(())
+    }
+
+    async fn channel_eof(
+        &mut self,
+        id: ChannelId,
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        self.channels.remove(&id);
+        Ok(())
+    }
+}
