@@ -288,8 +288,7 @@ async fn run_screen(
     };
     let _ = give_back(&mut restore);
     let _ = std::io::Write::write_all(&mut restore, goodbye.as_bytes());
-    let _ = std::io::Write::flush(&mut restore);
-    drop(restore);
+    restore.close();
     // Everything written is sent before the channel closes.
     let _ = sender.await;
     let status = u32::from(reason != "quit");
@@ -336,9 +335,14 @@ fn input(
     Box::pin(batches.flat_map(futures_util::stream::iter))
 }
 
-/// Writes a command's output, its exit status, and closes its channel.
+/// Writes a command's output (on stderr when it failed), its exit status, and closes its
+/// channel.
 async fn finish(handle: Handle, id: ChannelId, text: String, status: u32) {
-    let _ = handle.data(id, text.into_bytes()).await;
+    const STDERR: u32 = 1;
+    let _ = match status {
+        0 => handle.data(id, text.into_bytes()).await,
+        _ => handle.extended_data(id, STDERR, text.into_bytes()).await,
+    };
     let _ = handle.exit_status_request(id, status).await;
     let _ = handle.eof(id).await;
     let _ = handle.close(id).await;

@@ -1,46 +1,86 @@
 //! A session's screen: the bytes ratatui writes, sent on the SSH channel.
 //!
-//! ratatui's crossterm backend writes into any `std::io::Write`; this one collects a frame and
-//! hands it, on flush, to a task that sends it on the channel. The queue between them is
-//! bounded: a client that stops reading ends its own session instead of growing the server's
-//! memory.
+//! ratatui's crossterm backend writes into any `std::io::Write`; this one appends each flush
+//! to a buffer that a task sends on the channel, everything pending in one message, so a
+//! burst of redraws (someone typing fast) costs one send. The buffer is bounded: a client
+//! that stops reading ends its own session instead of growing the server's memory.
 
 use russh::ChannelId;
 use russh::server::Handle;
-use tokio::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
-/// Frames waiting for the channel; a client this far behind is not reading.
-const QUEUED_FRAMES: usize = 64;
+/// Bytes waiting for the channel; a client this far behind (many full screens) is not reading.
+const MAX_PENDING: usize = 4 * 1024 * 1024;
+
+#[derive(Default)]
+struct Pending {
+    bytes: Vec<u8>,
+    /// No writer is left: send what is pending and stop.
+    closed: bool,
+}
+
+struct Outbox {
+    pending: Mutex<Pending>,
+    ready: Notify,
+}
+
+impl Outbox {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Pending> {
+        self.pending
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
 
 pub struct ChannelWriter {
-    frames: mpsc::Sender<Vec<u8>>,
+    outbox: Arc<Outbox>,
     buffer: Vec<u8>,
 }
 
 impl ChannelWriter {
-    /// A writer to `channel`, and the task that sends what it writes (done once every
-    /// writer is dropped and everything written is sent).
+    /// A writer to `channel`, and the task that sends what it writes (done once a writer is
+    /// closed and everything written is sent).
     pub fn start(handle: Handle, channel: ChannelId) -> (ChannelWriter, JoinHandle<()>) {
-        let (frames, mut queue) = mpsc::channel::<Vec<u8>>(QUEUED_FRAMES);
+        let outbox = Arc::new(Outbox {
+            pending: Mutex::default(),
+            ready: Notify::new(),
+        });
+        let sending = outbox.clone();
         let sender = tokio::spawn(async move {
-            while let Some(frame) = queue.recv().await {
-                if handle.data(channel, frame).await.is_err() {
+            loop {
+                let (bytes, closed) = {
+                    let mut pending = sending.lock();
+                    (std::mem::take(&mut pending.bytes), pending.closed)
+                };
+                if !bytes.is_empty() && handle.data(channel, bytes).await.is_err() {
                     return;
                 }
+                if closed && sending.lock().bytes.is_empty() {
+                    return;
+                }
+                sending.ready.notified().await;
             }
         });
         let writer = ChannelWriter {
-            frames,
+            outbox,
             buffer: Vec::new(),
         };
         (writer, sender)
     }
 
+    /// Sends what this writer holds, then ends the sending task once everything is sent.
+    pub fn close(mut self) {
+        let _ = std::io::Write::flush(&mut self);
+        self.outbox.lock().closed = true;
+        self.outbox.ready.notify_one();
+    }
+
     /// Another writer to the same channel, with its own buffer.
     pub fn another(&self) -> ChannelWriter {
         ChannelWriter {
-            frames: self.frames.clone(),
+            outbox: self.outbox.clone(),
             buffer: Vec::new(),
         }
     }
@@ -56,15 +96,17 @@ impl std::io::Write for ChannelWriter {
         if self.buffer.is_empty() {
             return Ok(());
         }
-        let frame = std::mem::take(&mut self.buffer);
-        self.frames.try_send(frame).map_err(|error| match error {
-            mpsc::error::TrySendError::Full(_) => std::io::Error::new(
-                std::io::ErrorKind::WouldBlock,
-                "the client is not reading its screen",
-            ),
-            mpsc::error::TrySendError::Closed(_) => {
-                std::io::Error::new(std::io::ErrorKind::BrokenPipe, "the connection is gone")
+        {
+            let mut pending = self.outbox.lock();
+            if pending.bytes.len() + self.buffer.len() > MAX_PENDING {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::WouldBlock,
+                    "the client is not reading its screen",
+                ));
             }
-        })
+            pending.bytes.append(&mut self.buffer);
+        }
+        self.outbox.ready.notify_one();
+        Ok(())
     }
 }

@@ -10,5 +10,6 @@ pub mod http;
 pub mod promstack;
 pub mod receiver;
 pub mod server;
+pub mod ssh;
 pub mod tinyhttp;
 pub mod tmux;

@@ -82,6 +82,19 @@ impl Tmux {
         self.run(&["send-keys", "-t", &self.session, key]);
     }
 
+    /// Resizes the window, as a person dragging their terminal's corner would.
+    pub fn resize(&self, (width, height): (u16, u16)) {
+        self.run(&[
+            "resize-window",
+            "-t",
+            &self.session,
+            "-x",
+            &width.to_string(),
+            "-y",
+            &height.to_string(),
+        ]);
+    }
+
     /// The screen as text.
     pub fn screen(&self) -> String {
         self.run(&["capture-pane", "-t", &self.session, "-p"])

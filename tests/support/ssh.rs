@@ -1,0 +1,224 @@
+//! `warroom ssh-serve` in front of a [`TestServer`], and the real OpenSSH client (`ssh`, from
+//! Debian's `openssh-client`) in tmux with a key pair made by `ssh-keygen`.
+//!
+//! ```ignore
+//! let backend = TestServer::with_tokens(support::ssh::GATEWAY_TOKENS);
+//! let gateway = SshServe::start(&backend, &[("alice", "commander")]);
+//! let screen = gateway.connect("alice", "desk", (120, 40), &[]);
+//! screen.wait_for_text("alice (commander)");
+//! ```
+
+use super::server::TestServer;
+use super::tmux::Tmux;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// A tokens file with a gateway whose ceiling is commander, and an ordinary admin.
+pub const GATEWAY_TOKENS: &str = r#"
+[[tokens]]
+token = "gateway-token"
+person = "ssh-gateway"
+role = "gateway"
+ceiling = "commander"
+
+[[tokens]]
+token = "admin-token"
+person = "root"
+role = "admin"
+"#;
+
+pub struct SshServe {
+    dir: tempfile::TempDir,
+    child: Child,
+    /// `127.0.0.1:port`
+    pub address: String,
+    pub port: String,
+    /// `SHA256:…`, as printed at start.
+    pub fingerprint: String,
+}
+
+/// Makes an ed25519 key pair `dir/name` (+ `.pub`) and returns the public key line.
+pub fn key_pair(dir: &Path, name: &str) -> String {
+    let path = dir.join(name);
+    let status = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-C"])
+        .arg(format!("{name}@test"))
+        .arg("-f")
+        .arg(&path)
+        .status()
+        .expect("ssh-keygen is installed (Debian package openssh-client)");
+    assert!(status.success(), "ssh-keygen failed");
+    std::fs::read_to_string(path.with_extension("pub"))
+        .expect("the public key")
+        .trim()
+        .to_string()
+}
+
+impl SshServe {
+    /// Starts `ssh-serve` on a free loopback port with the gateway token, a key pair per
+    /// `(person, role)` and an authorized file listing them all.
+    pub fn start(backend: &TestServer, people: &[(&str, &str)]) -> SshServe {
+        Self::start_with(backend, people, &[])
+    }
+
+    pub fn start_with(backend: &TestServer, people: &[(&str, &str)], args: &[&str]) -> SshServe {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let mut authorized = String::new();
+        for (person, role) in people {
+            let key = key_pair(dir.path(), person);
+            authorized.push_str(&format!(
+                "[[key]]\nperson = \"{person}\"\nrole = \"{role}\"\nkey = \"{key}\"\n\n"
+            ));
+        }
+        std::fs::write(dir.path().join("authorized.toml"), authorized).expect("write");
+        let stderr = std::fs::File::create(dir.path().join("ssh-serve.log")).expect("log");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_warroom"))
+            .args(["--backend", backend.base()])
+            .arg("ssh-serve")
+            .args(["--listen", "127.0.0.1:0", "--authorized"])
+            .arg(dir.path().join("authorized.toml"))
+            .arg("--host-key")
+            .arg(dir.path().join("host_key"))
+            .args(args)
+            .env("WARROOM_TOKEN", "gateway-token")
+            .env("HOME", dir.path())
+            .env("XDG_CONFIG_HOME", dir.path())
+            .env("XDG_DATA_HOME", dir.path())
+            .env("RUST_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(stderr)
+            .spawn()
+            .expect("start warroom ssh-serve");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (lines, received) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut reader = BufReader::new(stdout);
+            for _ in 0..2 {
+                let mut line = String::new();
+                let _ = reader.read_line(&mut line);
+                let _ = lines.send(line);
+            }
+            let _ = std::io::copy(&mut reader.take(u64::MAX), &mut std::io::sink());
+        });
+        let mut first = || {
+            received
+                .recv_timeout(Duration::from_secs(30))
+                .unwrap_or_default()
+        };
+        let (listening, key) = (first(), first());
+        let log = || std::fs::read_to_string(dir.path().join("ssh-serve.log")).unwrap_or_default();
+        let address = listening
+            .trim()
+            .strip_prefix("warroom ssh-serve listening on ")
+            .unwrap_or_else(|| panic!("no address (got {listening:?}); log:\n{}", log()))
+            .to_string();
+        let fingerprint = key
+            .trim()
+            .strip_prefix("host key ")
+            .unwrap_or_else(|| panic!("no host key (got {key:?}); log:\n{}", log()))
+            .to_string();
+        let port = address.rsplit(':').next().unwrap_or_default().to_string();
+        SshServe {
+            dir,
+            child,
+            address,
+            port,
+            fingerprint,
+        }
+    }
+
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The private key of `person` (made at start, or by [`key_pair`] in [`SshServe::dir`]).
+    pub fn key(&self, person: &str) -> PathBuf {
+        self.dir.path().join(person)
+    }
+
+    /// Everything `ssh-serve` logged.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("ssh-serve.log")).unwrap_or_default()
+    }
+
+    /// The arguments of `ssh` to this server with `person`'s key and nothing else, trusting
+    /// the new host key, with the `options` (`-t`) before the host.
+    pub fn ssh_args(&self, person: &str, options: &[&str]) -> Vec<String> {
+        let mut args: Vec<String> = [
+            "-p",
+            &self.port,
+            "-i",
+            &self.key(person).display().to_string(),
+            "-F",
+            "/dev/null",
+            "-o",
+            "IdentitiesOnly=yes",
+            "-o",
+            "IdentityAgent=none",
+            "-o",
+            "StrictHostKeyChecking=no",
+            "-o",
+            "UserKnownHostsFile=/dev/null",
+            "-o",
+            "LogLevel=ERROR",
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "SendEnv=LANG LC_ALL NO_COLOR",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        args.extend(options.iter().map(|s| s.to_string()));
+        args.push(format!("{person}@127.0.0.1"));
+        args
+    }
+
+    /// `ssh -t` in a tmux window of `size`, as `person`, with `env` for the client (its
+    /// `LANG`, say), then `command` (empty for the screen).
+    pub fn connect(
+        &self,
+        person: &str,
+        name: &str,
+        size: (u16, u16),
+        env: &[(&str, &str)],
+        command: &[&str],
+    ) -> Tmux {
+        let mut args = self.ssh_args(person, &["-t"]);
+        args.extend(command.iter().map(|s| s.to_string()));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let mut env = env.to_vec();
+        if !env.iter().any(|(name, _)| *name == "LANG") {
+            env.push(("LANG", "C.UTF-8"));
+        }
+        env.push(("TERM", "xterm-256color"));
+        let stderr = self.dir.path().join(format!("{name}.ssh.stderr"));
+        Tmux::start(name, size, Path::new("ssh"), &args, &env, &stderr)
+    }
+
+    /// Runs `ssh … command` to the end and returns its exit code, stdout and stderr.
+    pub fn run(&self, person: &str, command: &[&str]) -> (i32, String, String) {
+        let output = Command::new("ssh")
+            .args(self.ssh_args(person, &[]))
+            .args(command)
+            .stdin(Stdio::null())
+            .output()
+            .expect("ssh is installed (Debian package openssh-client)");
+        (
+            output.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    }
+}
+
+impl Drop for SshServe {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
