@@ -155,6 +155,7 @@ mod tests {
             incident: IncidentId::from_number(incident),
             at: chrono::DateTime::UNIX_EPOCH,
             actor: "a".into(),
+            via: None,
             kind: EventKind::NoteAdded {
                 kind: NoteKind::Note,
                 text: format!("{seq}"),

@@ -326,6 +326,7 @@ mod tests {
                 .unwrap()
                 .to_utc(),
             actor: "alice".into(),
+            via: None,
             kind: EventKind::NoteAdded {
                 kind: NoteKind::Note,
                 text: text.into(),
@@ -362,6 +363,36 @@ mod tests {
         };
         store.commit(&commit).unwrap();
         (dir, store)
+    }
+
+    #[test]
+    fn how_an_actor_came_survives_and_a_schema_3_file_gains_the_column() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("log.db");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(
+                "CREATE TABLE events (seq INTEGER PRIMARY KEY, incident TEXT NOT NULL,
+                     at TEXT NOT NULL, actor TEXT NOT NULL, kind TEXT NOT NULL);
+                 INSERT INTO events VALUES (1, 'INC-1', '2025-01-02T03:04:05.123456789Z', 'alice',
+                     '{\"type\":\"note_added\",\"kind\":\"note\",\"text\":\"kept\"}');",
+            )
+            .unwrap();
+            conn.pragma_update(None, "user_version", 3).unwrap();
+        }
+        let mut store = SqliteStore::open(&path).unwrap();
+        let via_ssh = Event {
+            via: Some("ssh".into()),
+            ..note(2, 1, "from a bastion")
+        };
+        let commit = Commit {
+            events: vec![via_ssh.clone()],
+            ..Commit::default()
+        };
+        store.commit(&commit).unwrap();
+        drop(store);
+        let mut store = SqliteStore::open(&path).unwrap();
+        assert_eq!(store.load().unwrap(), vec![note(1, 1, "kept"), via_ssh]);
     }
 
     #[test]
@@ -523,7 +554,7 @@ mod tests {
         store
             .conn
             .execute(
-                "INSERT INTO events VALUES (7, 'INC-1', '2025-01-01T00:00:00Z', 'a', '{\"type\":\"exploded\"}')",
+                "INSERT INTO events (seq, incident, at, actor, kind) VALUES (7, 'INC-1', '2025-01-01T00:00:00Z', 'a', '{\"type\":\"exploded\"}')",
                 [],
             )
             .unwrap();

@@ -104,7 +104,7 @@ impl SshServe {
             }
             let _ = std::io::copy(&mut reader.take(u64::MAX), &mut std::io::sink());
         });
-        let mut first = || {
+        let first = || {
             received
                 .recv_timeout(Duration::from_secs(30))
                 .unwrap_or_default()

@@ -32,6 +32,7 @@ fn event(seq: u64, actor: &str, kind: EventKind) -> Event {
         incident: IncidentId::from_number(1),
         at: now() - Duration::minutes(30) + Duration::seconds(seq as i64),
         actor: hostile(actor),
+        via: None,
         kind,
     }
 }
