@@ -416,7 +416,8 @@ impl russh::server::Handler for Connection {
     ) -> Result<(), Self::Error> {
         let channel = self.channels.entry(id).or_default();
         channel.term = term.chars().take(64).collect();
-        channel.size = Some((clamp(columns), clamp(rows)));
+        // 0 means the client does not know (no terminal of its own): the default size then.
+        channel.size = (columns > 0 && rows > 0).then(|| (clamp(columns), clamp(rows)));
         session.channel_success(id)?;
         Ok(())
     }
