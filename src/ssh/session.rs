@@ -495,12 +495,13 @@ impl russh::server::Handler for Connection {
         Ok(())
     }
 
+    /// The client closed the channel (or, below, its input): dropping the channel's input
+    /// ends the screen's loop.
     async fn channel_close(
         &mut self,
         id: ChannelId,
         _session: &mut Session,
     ) -> Result<(), Self::Error> {
-        // Dropping the input ends the screen's loop.
         self.channels.remove(&id);
         Ok(())
     }
@@ -508,9 +509,8 @@ impl russh::server::Handler for Connection {
     async fn channel_eof(
         &mut self,
         id: ChannelId,
-        _session: &mut Session,
+        session: &mut Session,
     ) -> Result<(), Self::Error> {
-        self.channels.remove(&id);
-        Ok(())
+        self.channel_close(id, session).await
     }
 }
