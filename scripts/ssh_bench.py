@@ -127,7 +127,7 @@ def drain(master, sink):
     threading.Thread(target=run, daemon=True).start()
 
 
-def sessions(count=50, settle=15, idle=60):
+def sessions(count=50, settle=10, idle=30):
     stack = Stack()
     pid = stack.ssh_serve.pid
     try:
