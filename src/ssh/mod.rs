@@ -73,8 +73,7 @@ pub async fn serve(settings: SshSettings) -> anyhow::Result<()> {
         path: settings.authorized.clone(),
     };
     // A broken file at start is a mistake to hear about now, not at the first login.
-    let listed = authorized.read()?;
-    drop(listed);
+    authorized.read()?;
     let gateway = Client::new(&settings.backend)?;
     let listener = TcpListener::bind(settings.listen)
         .await
