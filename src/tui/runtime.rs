@@ -7,6 +7,7 @@
 
 use super::app::{self, Effect, Model, Msg, Options, Sent};
 use super::metric_source::MetricsSource;
+use super::basic_colors::BasicColors;
 use super::theme::Theme;
 use super::view;
 use crate::client::{Client, ClientError};
@@ -35,7 +36,7 @@ pub async fn run(
     options: Options,
 ) -> anyhow::Result<()> {
     install_panic_hook();
-    let mut terminal = enter()?;
+    let mut terminal = enter(theme.colors == super::theme::ColorMode::Ansi16)?;
     let executor = |tx| Executor {
         client,
         metrics,
@@ -47,7 +48,7 @@ pub async fn run(
 }
 
 async fn event_loop(
-    terminal: &mut Terminal<CrosstermBackend<Stdout>>,
+    terminal: &mut Terminal<CrosstermBackend<BasicColors<Stdout>>>,
     executor: impl FnOnce(mpsc::UnboundedSender<Msg>) -> Executor,
     theme: Theme,
     options: Options,
@@ -105,7 +106,7 @@ fn translate(event: TermEvent) -> Option<Msg> {
 
 /// One frame, wrapped in synchronized output so the terminal never shows half of it.
 fn draw(
-    terminal: &mut Terminal<CrosstermBackend<Stdout>>,
+    terminal: &mut Terminal<CrosstermBackend<BasicColors<Stdout>>>,
     model: &Model,
     theme: &Theme,
 ) -> std::io::Result<()> {
@@ -197,7 +198,7 @@ fn logged<T>(what: &str, result: Result<T, ClientError>) -> Result<T, ClientErro
     result
 }
 
-fn enter() -> anyhow::Result<Terminal<CrosstermBackend<Stdout>>> {
+fn enter(basic_colors: bool) -> anyhow::Result<Terminal<CrosstermBackend<BasicColors<Stdout>>>> {
     enable_raw_mode()?;
     let mut out = stdout();
     execute!(
@@ -206,7 +207,10 @@ fn enter() -> anyhow::Result<Terminal<CrosstermBackend<Stdout>>> {
         EnableBracketedPaste,
         cursor::Hide
     )?;
-    Ok(Terminal::new(CrosstermBackend::new(out))?)
+    Ok(Terminal::new(CrosstermBackend::new(BasicColors::new(
+        out,
+        basic_colors,
+    )))?)
 }
 
 /// Gives the terminal back as we found it. Safe to call twice.

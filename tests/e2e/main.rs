@@ -216,3 +216,30 @@ fn a_backend_outage_shows_and_the_pending_command_lands_once() {
         .count();
     assert_eq!(notes, 1, "{log:?}");
 }
+
+#[test]
+fn sixteen_colours_never_reach_the_terminal_as_256_colour_codes() {
+    let server = TestServer::open();
+    declare(&server, "Checkout 5xx", Some("checkout"));
+    let desk = open_client(&server, "sixteen", (120, 40), &["--color", "16"]);
+    let raw = server.dir().join("sixteen.bin");
+    desk.record_output(&raw);
+    desk.wait_for_text("Checkout 5xx");
+    // Redraw everything once more (help over it, then gone) so the recording holds the
+    // colours of a whole frame.
+    desk.press("?");
+    desk.wait_for_text("Keys");
+    desk.press("Escape");
+    desk.wait_for("help closed", |s| !s.contains(" Keys "));
+    let bytes = std::fs::read(&raw).expect("the recording");
+    let written = String::from_utf8_lossy(&bytes);
+    assert!(
+        !written.contains("38;5;") && !written.contains("48;5;"),
+        "a 256-colour code reached a 16-colour terminal"
+    );
+    // The colours are there, in their basic form (P1 is amber: yellow 33 or a 43 badge).
+    assert!(
+        written.contains("\u{1b}[33m") || written.contains("\u{1b}[43"),
+        "no basic colour was written"
+    );
+}

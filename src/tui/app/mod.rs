@@ -7,6 +7,7 @@
 
 pub mod command_line;
 mod commands;
+pub mod completion;
 mod composer;
 pub mod form;
 pub mod incidents;
@@ -174,6 +175,9 @@ pub struct Confirm {
     pub then: Vec<Command>,
     /// What `e` puts on the command line to edit the proposal instead.
     pub edit: Option<String>,
+    /// Open action items a resolve or close would leave behind: `d` drops them with it;
+    /// `y` carries them, still open, to the review.
+    pub open_actions: Vec<u32>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -189,6 +193,10 @@ pub enum Overlay {
     Review(Box<ReviewScreen>),
     Followups(FollowupsView),
     Report(ReportView),
+    /// The message log, newest first.
+    Messages,
+    /// Every `:` command with its arguments.
+    Commands,
 }
 
 /// How the client starts.
@@ -225,6 +233,9 @@ pub struct Model {
     pub action_cursor: usize,
     pub overlay: Overlay,
     pub notice: Option<Notice>,
+    /// Every notice of this session with its time, newest last: the full text of a refusal
+    /// the status line had to cut (`M`, `:messages`).
+    pub messages: Vec<Notice>,
     feed_failures: u32,
     pub metrics: Metrics,
     /// The declaration we sent last: select the incident when it comes back.
@@ -235,6 +246,9 @@ pub struct Model {
     /// Set by `update` when something visible changed; the runtime draws and clears it.
     pub dirty: bool,
 }
+
+/// Notices the message log keeps.
+const MESSAGES_KEPT: usize = 200;
 
 /// How long a notice stays on the status line.
 const NOTICE_SECONDS: i64 = 8;
@@ -262,6 +276,7 @@ impl Model {
             action_cursor: 0,
             overlay: Overlay::None,
             notice: None,
+            messages: Vec::new(),
             feed_failures: 0,
             metrics: options.metrics,
             awaiting_declaration: None,
@@ -285,11 +300,16 @@ impl Model {
     }
 
     fn notify(&mut self, text: impl Into<String>, error: bool) {
-        self.notice = Some(Notice {
+        let notice = Notice {
             text: text.into(),
             error,
             at: self.now,
-        });
+        };
+        if self.messages.len() == MESSAGES_KEPT {
+            self.messages.remove(0);
+        }
+        self.messages.push(notice.clone());
+        self.notice = Some(notice);
     }
 
     fn reselect(&mut self) {

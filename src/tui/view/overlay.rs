@@ -86,7 +86,58 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         Overlay::Review(screen) => super::review::draw(model, screen, theme, frame, area),
         Overlay::Followups(view) => super::learn::draw_followups(view, theme, frame, area),
         Overlay::Report(view) => super::learn::draw_report(view, theme, frame, area),
+        Overlay::Messages => messages(model, theme, frame, area),
+        Overlay::Commands => commands(theme, frame, area),
     }
+}
+
+/// The message log, newest first, each with its time and its whole text (wrapped).
+fn messages(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let mut lines: Vec<Line> = model
+        .messages
+        .iter()
+        .rev()
+        .map(|notice| {
+            let tone = if notice.error { Tone::Critical } else { Tone::Ok };
+            Line::from(vec![
+                Span::styled(format!("{} ", super::text::clock(notice.at)), theme.muted()),
+                Span::styled(sanitize(&notice.text).into_owned(), theme.fg(tone)),
+            ])
+        })
+        .collect();
+    if lines.is_empty() {
+        lines.push(Line::styled("no messages yet", theme.muted()));
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled("Times are UTC. Any key closes.", theme.muted()));
+    popup(frame, area, theme, "Messages (newest first)", lines, 100);
+}
+
+/// Every `:` command with its arguments.
+fn commands(theme: &Theme, frame: &mut Frame, area: Rect) {
+    let usage_width = crate::tui::app::command_line::COMMANDS
+        .iter()
+        .map(|(usage, _)| usage.len() + 2)
+        .max()
+        .unwrap_or(0);
+    let mut lines: Vec<Line> = crate::tui::app::command_line::COMMANDS
+        .iter()
+        .map(|(usage, what)| {
+            Line::from(vec![
+                Span::styled(
+                    format!(":{usage:<usage_width$}"),
+                    theme.bold().patch(theme.fg(Tone::Accent)),
+                ),
+                Span::raw(*what),
+            ])
+        })
+        .collect();
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(
+        "tab completes · ↑/↓ history · ? lists the keys · any key closes",
+        theme.muted(),
+    ));
+    popup(frame, area, theme, "Commands", lines, 80);
 }
 
 fn help(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
