@@ -41,7 +41,8 @@ pub fn complete(line: &str, model: &Model) -> Option<Completion> {
                     common.pop();
                 }
             }
-            let common = if common.chars().count() > word.chars().count() {
+            // The choices' spelling wins over the typed one (`p` becomes `P`).
+            let common = if common.chars().count() >= word.chars().count() {
                 common
             } else {
                 word.to_string()

@@ -2,6 +2,7 @@
 
 use super::pane_block;
 use super::text::safe;
+use crate::sanitize::{SafeText, sanitize};
 use crate::duration::minutes;
 use crate::domain::{ActionItem, ActionState};
 use crate::tui::app::{Model, Pane};
@@ -11,15 +12,17 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-/// One action item. `counting` is whether its time-box still runs: once the incident is
-/// resolved nothing is due any more, so no countdown and no OVERDUE.
+/// One action item, its text wrapped under itself in `width` columns. `counting` is whether
+/// its time-box still runs: once the incident is resolved nothing is due any more, so no
+/// countdown and no OVERDUE.
 pub fn row<'a>(
     model: &Model,
     item: &ActionItem,
     theme: &Theme,
     selected: bool,
     counting: bool,
-) -> Line<'a> {
+    width: usize,
+) -> Vec<Line<'a>> {
     let now = model.now;
     let (mark, text_style) = match item.state {
         ActionState::Open => ("[ ]", ratatui::style::Style::new()),
@@ -56,13 +59,28 @@ pub fn row<'a>(
         spans.push(safe(owner, theme.fg(Tone::Info)));
         spans.push(Span::raw(" "));
     }
-    spans.push(safe(&item.text, text_style));
-    let line = Line::from(spans);
-    if selected {
-        line.style(theme.selected())
-    } else {
-        line
-    }
+    let indent = Line::from(spans.clone()).width();
+    let text = sanitize(&item.text);
+    let mut wrapped = text
+        .wrap(width.saturating_sub(indent).max(12))
+        .into_iter()
+        .map(SafeText::into_owned);
+    spans.push(Span::styled(wrapped.next().unwrap_or_default(), text_style));
+    let lines = std::iter::once(Line::from(spans)).chain(wrapped.map(|rest| {
+        Line::from(vec![
+            Span::raw(" ".repeat(indent)),
+            Span::styled(rest, text_style),
+        ])
+    }));
+    lines
+        .map(|line| {
+            if selected {
+                line.style(theme.selected())
+            } else {
+                line
+            }
+        })
+        .collect()
 }
 
 pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
@@ -88,16 +106,17 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     title.push(')');
     let block = pane_block(crate::sanitize::sanitize(&title), focused, theme);
     let visible = usize::from(area.height.saturating_sub(2)).max(1);
+    let width = usize::from(area.width.saturating_sub(2));
     let first = model.action_cursor.saturating_sub(visible - 1);
     let lines: Vec<Line> = items
         .iter()
         .enumerate()
         .skip(first)
-        .take(visible)
-        .map(|(i, item)| {
+        .flat_map(|(i, item)| {
             let selected = focused && i == model.action_cursor;
-            row(model, item, theme, selected, counting)
+            row(model, item, theme, selected, counting, width)
         })
+        .take(visible)
         .collect();
     let lines = if lines.is_empty() {
         // The wall ignores keys: it never hints at one.

@@ -25,7 +25,7 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     });
     // Title lines, the facts line and the digits (a label over five rows); on a roomy
     // wall the severity is drawn large too.
-    let header_height = title_rows + 1 + 7 + if roomy { 6 } else { 0 };
+    let header_height = title_rows + 1 + 6 + if roomy { 6 } else { 0 };
     let [banner, header_area, body] = Layout::vertical([
         Constraint::Length(banner_height),
         Constraint::Length(header_height),
@@ -54,7 +54,7 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         Constraint::Length(if roomy { 6 } else { 0 }),
         Constraint::Length(title_rows),
         Constraint::Length(1),
-        Constraint::Length(7),
+        Constraint::Length(6),
     ])
     .areas(header_area);
     if roomy {
@@ -131,8 +131,8 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     let small = body.height < 2 * (MAIN_PANEL_ROWS + 2) + LATEST_ENTRIES + 2 || area.width < 120;
     if small {
         let [panel_area, timeline_area] = Layout::vertical([
-            Constraint::Min(MAIN_PANEL_ROWS + 2),
-            Constraint::Length(LATEST_ENTRIES + 2),
+            Constraint::Length(MAIN_PANEL_ROWS + 2),
+            Constraint::Min(LATEST_ENTRIES + 2),
         ])
         .areas(body);
         panels::draw_main(model, theme, frame, panel_area);
