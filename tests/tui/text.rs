@@ -428,3 +428,27 @@ fn a_desk_without_panels_still_counts_its_own_lines() {
     assert!(holds_whole(&shown, TITLE), "{shown}");
     assert!(shown.lines().last().unwrap().contains("? help"), "{shown}");
 }
+
+#[test]
+fn declaring_from_an_alert_an_open_incident_holds_switches_to_it() {
+    let mut model = model();
+    model.focus = warroom::tui::app::Pane::Alerts;
+    let alert = model.metrics.selected_alert().expect("a firing alert").to_ref();
+    let attached = Event {
+        seq: 10_000,
+        incident: IncidentId::from_number(2),
+        at: now(),
+        actor: "dan".into(),
+        kind: EventKind::AlertAttached { alert, group: None },
+    };
+    feed(&mut model, Msg::Feed(Ok(vec![attached])));
+    assert_eq!(model.selected, Some(IncidentId::from_number(1)));
+    let effects = key(&mut model, KeyCode::Char('A'));
+    assert!(
+        !effects.iter().any(|e| matches!(e, Effect::Send { .. })),
+        "{effects:?}"
+    );
+    assert!(matches!(model.overlay, Overlay::None), "{:?}", model.overlay);
+    assert_eq!(model.selected, Some(IncidentId::from_number(2)));
+    assert!(model.notice.unwrap().text.contains("already on INC-2"));
+}

@@ -139,6 +139,27 @@ pub(super) fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
             if !model.may(AccessRole::Responder) {
                 refuse_locally(model, AccessRole::Responder);
             } else if let Some(alert) = model.metrics.selected_alert() {
+                // An alert some open incident already holds is that incident's: switch to
+                // it rather than declare a duplicate.
+                let fingerprint = alert.to_ref().fingerprint;
+                let holder = model
+                    .incidents
+                    .ordered(&model.scale)
+                    .into_iter()
+                    .find(|incident| {
+                        incident.status.is_open()
+                            && incident
+                                .alerts
+                                .iter()
+                                .any(|attached| attached.alert.fingerprint == fingerprint)
+                    })
+                    .map(|incident| incident.id.clone());
+                if let Some(id) = holder {
+                    model.notify(format!("this alert is already on {id}: switched to it"), false);
+                    model.follow = false;
+                    model.select(Some(id));
+                    return vec![];
+                }
                 let new = model.metrics.declaration_from(alert);
                 model.overlay = Overlay::Form(Box::new(Form::declare_from(&model.scale, new)));
             } else {
