@@ -218,11 +218,10 @@ fn no_hostile_character_reaches_a_cell_in_any_view_at_any_size() {
     key(&mut confirm, KeyCode::Char('r'));
     assert!(matches!(confirm.overlay, Overlay::Confirm(_)), "{:?}", confirm.overlay);
     assert_every_cell_is_safe(&confirm, "resolve confirmation");
-    // The message log, holding a refusal that quotes what was typed (bidi and zero-width
-    // characters can be typed; the escape is already on screen in the titles).
+    // The message log, holding a refusal that quotes what was typed (or pasted).
     let mut log = desk.clone();
     key(&mut log, KeyCode::Char(':'));
-    type_keys(&mut log, "\u{202E}\u{200B}evil\u{2066}");
+    type_keys(&mut log, &format!("sev {}", hostile("evil")));
     key(&mut log, KeyCode::Enter);
     key(&mut log, KeyCode::Char('M'));
     assert!(matches!(log.overlay, Overlay::Messages));
@@ -230,7 +229,7 @@ fn no_hostile_character_reaches_a_cell_in_any_view_at_any_size() {
     // The status line with the refusal, cut, at 80 columns.
     let mut status = desk.clone();
     key(&mut status, KeyCode::Char(':'));
-    type_keys(&mut status, &"\u{202E}\u{200B}x".repeat(40));
+    type_keys(&mut status, &format!("sev {}", hostile("x").repeat(8)));
     key(&mut status, KeyCode::Enter);
     assert_every_cell_is_safe_at(&status, "status line", (80, 24));
     // Completion choices of hostile names on the status line.
