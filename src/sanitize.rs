@@ -190,7 +190,9 @@ fn collapse(line: &str) -> SafeText<'_> {
     if spaced_once {
         return SafeText(Cow::Borrowed(line));
     }
-    SafeText(Cow::Owned(line.split_whitespace().collect::<Vec<_>>().join(" ")))
+    SafeText(Cow::Owned(
+        line.split_whitespace().collect::<Vec<_>>().join(" "),
+    ))
 }
 
 /// One line of safe text: every unsafe character becomes [`REPLACEMENT`], except that line

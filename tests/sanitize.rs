@@ -77,7 +77,13 @@ fn wide_and_combining_text_wraps_whole_by_columns() {
     let texts: Vec<&str> = lines.iter().map(|l| l.as_str()).collect();
     assert_eq!(
         texts,
-        ["回滚已完成", "错误率恢复正", "常 继续观察", "十五分钟", "then verify"]
+        [
+            "回滚已完成",
+            "错误率恢复正",
+            "常 继续观察",
+            "十五分钟",
+            "then verify"
+        ]
     );
     // A run wider than a line fills the line it starts on, then goes on.
     assert_eq!(sanitize("ab 東京東京東京東京").wrap(8).len(), 3);
@@ -90,7 +96,11 @@ fn wide_and_combining_text_wraps_whole_by_columns() {
     assert_eq!(sanitize("").wrap(5), [sanitize("")]);
     assert_eq!(
         sanitize("roll back  the LB config").wrap(10),
-        [sanitize("roll back"), sanitize("the LB"), sanitize("config")]
+        [
+            sanitize("roll back"),
+            sanitize("the LB"),
+            sanitize("config")
+        ]
     );
 }
 
@@ -119,9 +129,29 @@ mod columns {
     /// runs of spaces, and the hostile characters the gate replaces.
     fn text() -> impl Strategy<Value = String> {
         let pieces = proptest::sample::select(vec![
-            "checkout", "5xx", "a", "LB", "回滚", "已完成", "错误率恢复正常", "東京", "🔥", "👍🏽",
-            "e\u{301}", "n\u{303}o", "\u{301}", " ", "  ", "\t", "\n", "\u{200B}", "\u{202E}",
-            "https://grafana.example.com/d/abc?from=now-1h", "ｆｕｌｌ", "—", "…",
+            "checkout",
+            "5xx",
+            "a",
+            "LB",
+            "回滚",
+            "已完成",
+            "错误率恢复正常",
+            "東京",
+            "🔥",
+            "👍🏽",
+            "e\u{301}",
+            "n\u{303}o",
+            "\u{301}",
+            " ",
+            "  ",
+            "\t",
+            "\n",
+            "\u{200B}",
+            "\u{202E}",
+            "https://grafana.example.com/d/abc?from=now-1h",
+            "ｆｕｌｌ",
+            "—",
+            "…",
         ]);
         proptest::collection::vec(pieces, 0..40).prop_map(|pieces| pieces.concat())
     }

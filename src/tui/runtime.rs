@@ -6,8 +6,8 @@
 //! panic.
 
 use super::app::{self, Effect, Model, Msg, Options, Sent};
-use super::metric_source::MetricsSource;
 use super::basic_colors::BasicColors;
+use super::metric_source::MetricsSource;
 use super::theme::Theme;
 use super::view;
 use crate::client::{Client, ClientError};

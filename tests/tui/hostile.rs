@@ -216,7 +216,11 @@ fn no_hostile_character_reaches_a_cell_in_any_view_at_any_size() {
     // The resolve confirmation: the title, the evidence and the open action items.
     let mut confirm = desk.clone();
     key(&mut confirm, KeyCode::Char('r'));
-    assert!(matches!(confirm.overlay, Overlay::Confirm(_)), "{:?}", confirm.overlay);
+    assert!(
+        matches!(confirm.overlay, Overlay::Confirm(_)),
+        "{:?}",
+        confirm.overlay
+    );
     assert_every_cell_is_safe(&confirm, "resolve confirmation");
     // The message log, holding a refusal that quotes what was typed (or pasted).
     let mut log = desk.clone();
@@ -257,7 +261,11 @@ fn no_hostile_character_reaches_a_cell_in_any_view_at_any_size() {
     };
     super::fixture::feed(&mut review, Msg::Feed(Ok(vec![mitigated])));
     key(&mut review, KeyCode::Char('R'));
-    assert!(matches!(review.overlay, Overlay::Review(_)), "{:?}", review.overlay);
+    assert!(
+        matches!(review.overlay, Overlay::Review(_)),
+        "{:?}",
+        review.overlay
+    );
     assert_every_cell_is_safe(&review, "review");
     // Every pane at the compact size, one tab after another.
     let mut tabs = desk;

@@ -12,10 +12,12 @@ use warroom::tui::keymap::KeyMap;
 use warroom::tui::theme::{ColorMode, Theme};
 
 /// A title mixing scripts, an emoji with a skin-tone modifier and combining marks.
-const TITLE: &str = "決済API 🔥 5xx após o deploy — Café\u{301} checkout 東京リージョン 👍🏽 degradado";
+const TITLE: &str =
+    "決済API 🔥 5xx após o deploy — Café\u{301} checkout 東京リージョン 👍🏽 degradado";
 /// The note that lost words at 120 columns.
 const NOTE: &str = "回滚已完成 错误率恢复正常 继续观察十五分钟 then verify the cache warms before re\u{301}opening traffic 🚦";
-const ACTION: &str = "確認する: LB-2 のヘルスチェック設定を元に戻す 🔧 and tell the naïve\u{308} caller";
+const ACTION: &str =
+    "確認する: LB-2 のヘルスチェック設定を元に戻す 🔧 and tell the naïve\u{308} caller";
 
 fn key(model: &mut Model, code: KeyCode) -> Vec<Effect> {
     let modifiers = match code {
@@ -113,7 +115,11 @@ fn pane(cells: &[Vec<String>], title: &str) -> String {
             if !matches!(row[x].as_str(), "┌" | "╔") || !row[x + 1..].concat().contains(title) {
                 continue;
             }
-            if !row[x + 1..].concat().trim_start_matches(['─', '═', ' ', '▶']).starts_with(title) {
+            if !row[x + 1..]
+                .concat()
+                .trim_start_matches(['─', '═', ' ', '▶'])
+                .starts_with(title)
+            {
                 continue;
             }
             let right = (x + 1..row.len())
@@ -164,14 +170,23 @@ fn wide_titles_and_notes_read_whole_at_every_size() {
     ] {
         let model = wide_model(wall);
         let shown = snapshot(name, &model, width, height);
-        assert!(holds_whole(&shown, TITLE), "{name}: the title lost text\n{shown}");
+        assert!(
+            holds_whole(&shown, TITLE),
+            "{name}: the title lost text\n{shown}"
+        );
         let timeline = pane(&cells(&model, &theme(), width, height), "Timeline");
-        assert!(holds_whole(&timeline, NOTE), "{name}: the note lost text\n{timeline}");
+        assert!(
+            holds_whole(&timeline, NOTE),
+            "{name}: the note lost text\n{timeline}"
+        );
         if !(wall && width < 120) {
             let mut actions = model.clone();
             actions.focus = warroom::tui::app::Pane::Actions;
             let items = pane(&cells(&actions, &theme(), width, height), "Action items");
-            assert!(holds_whole(&items, ACTION), "{name}: the item lost text\n{items}");
+            assert!(
+                holds_whole(&items, ACTION),
+                "{name}: the item lost text\n{items}"
+            );
         }
     }
 }
@@ -221,16 +236,28 @@ fn tab_completes_commands_roles_severities_statuses_people_and_ids() {
     assert_eq!(complete(&mut model, "sta"), "status ");
     assert_eq!(complete(&mut model, "status res"), "status resolved ");
     assert_eq!(complete(&mut model, "role eng"), "role engineer ");
-    assert_eq!(complete(&mut model, "role engineer b"), "role engineer bob ");
-    assert_eq!(complete(&mut model, "role commander 小"), "role commander 小林 ");
+    assert_eq!(
+        complete(&mut model, "role engineer b"),
+        "role engineer bob "
+    );
+    assert_eq!(
+        complete(&mut model, "role commander 小"),
+        "role commander 小林 "
+    );
     assert_eq!(complete(&mut model, "sev p"), "sev P");
     assert_eq!(complete(&mut model, "sev P0"), "sev P0 ");
     assert_eq!(complete(&mut model, "go INC-3"), "go INC-3 ");
-    assert_eq!(complete(&mut model, "action call @ca"), "action call @carol ");
+    assert_eq!(
+        complete(&mut model, "action call @ca"),
+        "action call @carol "
+    );
     // Ambiguous: as far as the choices agree, and the choices on the status line.
     assert_eq!(complete(&mut model, "de"), "dec");
     let choices = model.notice.clone().expect("the choices").text;
-    assert!(choices.contains("decision") && choices.contains("declare"), "{choices}");
+    assert!(
+        choices.contains("decision") && choices.contains("declare"),
+        "{choices}"
+    );
     assert_eq!(complete(&mut model, "go I"), "go INC-");
 }
 
@@ -241,7 +268,10 @@ fn help_lists_every_command_with_its_arguments() {
     assert!(matches!(model.overlay, Overlay::Commands));
     let shown = screen(&model, &theme(), 120, 40);
     for (usage, _) in warroom::tui::app::command_line::COMMANDS {
-        assert!(shown.contains(&format!(":{usage}")), "{usage} missing\n{shown}");
+        assert!(
+            shown.contains(&format!(":{usage}")),
+            "{usage} missing\n{shown}"
+        );
     }
     assert!(shown.contains(":role <role> <person> [focus|brief]"));
 }
@@ -268,7 +298,10 @@ fn ending_from_the_command_line_asks_the_same_question_as_the_key() {
         };
         assert!(key(&mut by_key, KeyCode::Char(ending)).is_empty());
         let mut by_line = wide_model(false);
-        assert!(type_line(&mut by_line, line).is_empty(), ":{line} sent at once");
+        assert!(
+            type_line(&mut by_line, line).is_empty(),
+            ":{line} sent at once"
+        );
         match (&by_key.overlay, &by_line.overlay) {
             (Overlay::Confirm(a), Overlay::Confirm(b)) => {
                 assert_eq!(a.prompt, b.prompt);
@@ -327,7 +360,10 @@ fn durations_carry_units_and_action_items_stop_counting_once_resolved() {
     feed(&mut model, Msg::Tick(now() + Duration::minutes(30)));
     let shown = screen(&model, &theme(), 120, 40);
     assert!(shown.contains("#1 @bob"), "{shown}");
-    assert!(!shown.contains("left @bob") && !shown.contains("OVERDUE"), "{shown}");
+    assert!(
+        !shown.contains("left @bob") && !shown.contains("OVERDUE"),
+        "{shown}"
+    );
 }
 
 #[test]
@@ -376,7 +412,10 @@ fn a_small_wall_keeps_the_countdown_the_main_panel_and_the_latest_entries() {
         .filter(|l| l.starts_with("│1") && l.contains(':'))
         .count();
     assert!(entries >= 5, "{shown}");
-    assert!(!shown.contains("adds one") && !shown.contains("press"), "{shown}");
+    assert!(
+        !shown.contains("adds one") && !shown.contains("press"),
+        "{shown}"
+    );
 }
 
 #[test]
@@ -384,7 +423,10 @@ fn a_roomy_wall_shows_the_severity_large_and_a_utc_clock() {
     let shown = screen(&wide_model(true), &theme(), 200, 50);
     assert!(shown.contains(" UTC"), "{shown}");
     // P0 in five-row type: the P's bowl is drawn on the second row of the header.
-    assert!(shown.lines().nth(2).unwrap().starts_with("█ █ █ █"), "{shown}");
+    assert!(
+        shown.lines().nth(2).unwrap().starts_with("█ █ █ █"),
+        "{shown}"
+    );
 }
 
 #[test]
@@ -422,7 +464,14 @@ fn a_desk_without_panels_still_counts_its_own_lines() {
     };
     feed(&mut model, Msg::Identity(Ok(identity)));
     let mut all = events();
-    all.extend(wide_model(false).incidents.get(&IncidentId::from_number(3)).unwrap().events.clone());
+    all.extend(
+        wide_model(false)
+            .incidents
+            .get(&IncidentId::from_number(3))
+            .unwrap()
+            .events
+            .clone(),
+    );
     feed(&mut model, Msg::Feed(Ok(all)));
     let shown = screen(&model, &theme(), 100, 30);
     assert!(holds_whole(&shown, TITLE), "{shown}");
@@ -433,7 +482,11 @@ fn a_desk_without_panels_still_counts_its_own_lines() {
 fn declaring_from_an_alert_an_open_incident_holds_switches_to_it() {
     let mut model = model();
     model.focus = warroom::tui::app::Pane::Alerts;
-    let alert = model.metrics.selected_alert().expect("a firing alert").to_ref();
+    let alert = model
+        .metrics
+        .selected_alert()
+        .expect("a firing alert")
+        .to_ref();
     let attached = Event {
         seq: 10_000,
         incident: IncidentId::from_number(2),
@@ -448,7 +501,11 @@ fn declaring_from_an_alert_an_open_incident_holds_switches_to_it() {
         !effects.iter().any(|e| matches!(e, Effect::Send { .. })),
         "{effects:?}"
     );
-    assert!(matches!(model.overlay, Overlay::None), "{:?}", model.overlay);
+    assert!(
+        matches!(model.overlay, Overlay::None),
+        "{:?}",
+        model.overlay
+    );
     assert_eq!(model.selected, Some(IncidentId::from_number(2)));
     assert!(model.notice.unwrap().text.contains("already on INC-2"));
 }

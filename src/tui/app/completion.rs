@@ -97,10 +97,15 @@ fn people(model: &Model) -> Vec<String> {
     for incident in model.incidents.ordered(&model.scale) {
         let roster = &incident.roles;
         people.extend(
-            [&roster.commander, &roster.product, &roster.comms, &roster.scribe]
-                .into_iter()
-                .flatten()
-                .cloned(),
+            [
+                &roster.commander,
+                &roster.product,
+                &roster.comms,
+                &roster.scribe,
+            ]
+            .into_iter()
+            .flatten()
+            .cloned(),
         );
         people.extend(roster.engineers.iter().map(|e| e.person.clone()));
     }

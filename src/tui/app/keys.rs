@@ -155,7 +155,10 @@ pub(super) fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
                     })
                     .map(|incident| incident.id.clone());
                 if let Some(id) = holder {
-                    model.notify(format!("this alert is already on {id}: switched to it"), false);
+                    model.notify(
+                        format!("this alert is already on {id}: switched to it"),
+                        false,
+                    );
                     model.follow = false;
                     model.select(Some(id));
                     return vec![];

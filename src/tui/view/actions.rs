@@ -2,9 +2,9 @@
 
 use super::pane_block;
 use super::text::safe;
-use crate::sanitize::{SafeText, sanitize};
-use crate::duration::minutes;
 use crate::domain::{ActionItem, ActionState};
+use crate::duration::minutes;
+use crate::sanitize::{SafeText, sanitize};
 use crate::tui::app::{Model, Pane};
 use crate::tui::theme::{Theme, Tone};
 use ratatui::Frame;

@@ -3,9 +3,9 @@
 
 use super::text::{duration, safe};
 use crate::domain::{Incident, Status};
+use crate::sanitize::{SafeText, sanitize};
 use crate::tui::app::{Link, Model};
 use crate::tui::layout::AMBER_SECONDS;
-use crate::sanitize::{SafeText, sanitize};
 use crate::tui::theme::{ColorMode, Theme, Tone};
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -262,7 +262,12 @@ pub fn height(model: &Model, bordered: bool, width: u16) -> u16 {
     let Some(tracked) = model.current() else {
         return 2 + u16::from(bordered);
     };
-    let title = title_lines(model, &tracked.state, &Theme::new(ColorMode::None, false), width);
+    let title = title_lines(
+        model,
+        &tracked.state,
+        &Theme::new(ColorMode::None, false),
+        width,
+    );
     let recurs = !tracked.state.recurs.is_empty();
     title.len() as u16 + 1 + u16::from(recurs) + u16::from(bordered)
 }

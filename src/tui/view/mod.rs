@@ -21,9 +21,9 @@ use super::app::{Model, Pane};
 use super::layout::{FULL_SIZE, MIN_SIZE};
 use super::theme::{ColorMode, Theme};
 use crate::sanitize::SafeText;
-use ratatui::style::Modifier;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 

@@ -98,7 +98,11 @@ fn messages(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         .iter()
         .rev()
         .map(|notice| {
-            let tone = if notice.error { Tone::Critical } else { Tone::Ok };
+            let tone = if notice.error {
+                Tone::Critical
+            } else {
+                Tone::Ok
+            };
             Line::from(vec![
                 Span::styled(format!("{} ", super::text::clock(notice.at)), theme.muted()),
                 Span::styled(sanitize(&notice.text).into_owned(), theme.fg(tone)),
@@ -109,7 +113,10 @@ fn messages(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         lines.push(Line::styled("no messages yet", theme.muted()));
     }
     lines.push(Line::raw(""));
-    lines.push(Line::styled("Times are UTC. Any key closes.", theme.muted()));
+    lines.push(Line::styled(
+        "Times are UTC. Any key closes.",
+        theme.muted(),
+    ));
     popup(frame, area, theme, "Messages (newest first)", lines, 100);
 }
 

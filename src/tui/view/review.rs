@@ -3,8 +3,8 @@
 
 use super::overlay::draw_form;
 use super::text::safe;
-use crate::sanitize::sanitize;
 use crate::domain::{CorrectiveState, Incident};
+use crate::sanitize::sanitize;
 use crate::tui::app::Model;
 use crate::tui::app::review::{ReviewScreen, Section, entry, rows};
 use crate::tui::theme::{Theme, Tone};

@@ -74,7 +74,11 @@ fn left_line<'a>(model: &Model, theme: &Theme, width: u16) -> Line<'a> {
     let Some(notice) = &model.notice else {
         return Line::raw("");
     };
-    let tone = if notice.error { Tone::Critical } else { Tone::Ok };
+    let tone = if notice.error {
+        Tone::Critical
+    } else {
+        Tone::Ok
+    };
     // A notice wider than the line is cut here and kept whole in the message log.
     let text = crate::sanitize::sanitize(&notice.text);
     let room = usize::from(width).saturating_sub(1);

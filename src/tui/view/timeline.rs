@@ -79,10 +79,7 @@ pub fn rows<'a>(event: &Event, theme: &Theme, width: usize, wall: bool) -> Vec<L
             theme.muted(),
         ),
         Span::raw(" "),
-        Span::styled(
-            sanitize(&event.actor).pad(ACTOR_WIDTH),
-            theme.bold(),
-        ),
+        Span::styled(sanitize(&event.actor).pad(ACTOR_WIDTH), theme.bold()),
         Span::raw(" "),
         Span::styled(
             format!("{:<8}", event.kind.label()),
