@@ -509,3 +509,32 @@ fn declaring_from_an_alert_an_open_incident_holds_switches_to_it() {
     assert_eq!(model.selected, Some(IncidentId::from_number(2)));
     assert!(model.notice.unwrap().text.contains("already on INC-2"));
 }
+
+#[test]
+fn up_and_down_walk_the_command_history_which_is_kept_on_disk() {
+    let mut model = wide_model(false);
+    let effects = update(&mut model, Msg::History(Ok(vec!["go INC-1".into()])));
+    assert!(effects.iter().all(|e| !matches!(e, Effect::SaveHistory(_))));
+    let effects = type_line(&mut model, "go INC-2");
+    let saved = effects.iter().find_map(|e| match e {
+        Effect::SaveHistory(lines) => Some(lines.clone()),
+        _ => None,
+    });
+    assert_eq!(saved, Some(vec!["go INC-1".to_string(), "go INC-2".to_string()]));
+    key(&mut model, KeyCode::Char(':'));
+    key(&mut model, KeyCode::Up);
+    key(&mut model, KeyCode::Up);
+    let Overlay::CommandLine(input) = &model.overlay else {
+        panic!("{:?}", model.overlay);
+    };
+    assert_eq!(input.value(), "go INC-1");
+    key(&mut model, KeyCode::Down);
+    key(&mut model, KeyCode::Down);
+    let Overlay::CommandLine(input) = &model.overlay else {
+        panic!("{:?}", model.overlay);
+    };
+    assert_eq!(input.value(), "");
+    // A history that cannot be read or written says so.
+    update(&mut model, Msg::HistorySaved(Err("disk full".into())));
+    assert!(model.notice.unwrap().text.contains("disk full"));
+}

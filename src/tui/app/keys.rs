@@ -343,8 +343,25 @@ fn on_overlay_key(model: &mut Model, overlay: Overlay, key: KeyEvent) -> Vec<Eff
             vec![]
         }
         Overlay::CommandLine(mut input) => match key.code {
-            KeyCode::Esc => vec![],
-            KeyCode::Enter => run_typed(model, input.value()),
+            KeyCode::Esc => {
+                model.history.restart();
+                vec![]
+            }
+            KeyCode::Enter => {
+                let mut effects = vec![];
+                if model.history.record(input.value()) {
+                    effects.push(Effect::SaveHistory(model.history.lines.clone()));
+                }
+                effects.extend(run_typed(model, input.value()));
+                effects
+            }
+            KeyCode::Up | KeyCode::Down => {
+                if let Some(line) = model.history.step(key.code == KeyCode::Up) {
+                    input = Input::new(line.to_string());
+                }
+                model.overlay = Overlay::CommandLine(input);
+                vec![]
+            }
             KeyCode::Tab => {
                 if let Some(done) = super::completion::complete(input.value(), model) {
                     input = Input::new(done.line);

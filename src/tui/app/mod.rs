@@ -8,6 +8,7 @@
 pub mod command_line;
 mod commands;
 pub mod completion;
+pub mod history;
 mod composer;
 pub mod form;
 pub mod incidents;
@@ -68,6 +69,10 @@ pub enum Msg {
     Report(Result<Box<crate::report::Report>, ClientError>),
     /// The first run's panel detection answered.
     PanelsDetected(Result<Detection, DetectError>),
+    /// The `:` line's history as read from disk (a missing file is an empty history).
+    History(Result<Vec<String>, String>),
+    /// The history written back, or why it could not be.
+    HistorySaved(Result<(), String>),
     /// SIGTERM or SIGHUP: leave cleanly.
     Terminate,
 }
@@ -117,6 +122,10 @@ pub enum Effect {
     DetectPanels {
         service: Option<String>,
     },
+    /// Read the `:` line's history from the data directory.
+    LoadHistory,
+    /// Write the `:` line's history back.
+    SaveHistory(Vec<String>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -236,6 +245,8 @@ pub struct Model {
     /// Every notice of this session with its time, newest last: the full text of a refusal
     /// the status line had to cut (`M`, `:messages`).
     pub messages: Vec<Notice>,
+    /// What was typed on the `:` line, this session and before.
+    pub history: history::History,
     feed_failures: u32,
     pub metrics: Metrics,
     /// The declaration we sent last: select the incident when it comes back.
@@ -277,6 +288,7 @@ impl Model {
             overlay: Overlay::None,
             notice: None,
             messages: Vec::new(),
+            history: history::History::default(),
             feed_failures: 0,
             metrics: options.metrics,
             awaiting_declaration: None,
@@ -361,6 +373,7 @@ pub fn init() -> Vec<Effect> {
             wait: Duration::ZERO,
             delay: Duration::ZERO,
         },
+        Effect::LoadHistory,
     ]
 }
 
@@ -442,6 +455,19 @@ fn handle(model: &mut Model, msg: Msg) -> Vec<Effect> {
                 delay: Duration::from_secs(5),
             }],
         },
+        Msg::History(Ok(lines)) => {
+            model.history.loaded(lines);
+            model.dirty = false;
+            vec![]
+        }
+        Msg::History(Err(why)) | Msg::HistorySaved(Err(why)) => {
+            model.notify(format!("command history: {why}"), true);
+            vec![]
+        }
+        Msg::HistorySaved(Ok(())) => {
+            model.dirty = false;
+            vec![]
+        }
         Msg::Identity(result) => match result {
             Ok(identity) => {
                 model.identity = Some(identity);
