@@ -387,12 +387,21 @@ fn hostile_text_reaches_the_terminal_inert_through_every_printer() {
     let mut printed = vec![stdout(&run(
         &server,
         &[
-            "incident", "declare", "--title", &title, "--severity", "P1", "--service", &service,
+            "incident",
+            "declare",
+            "--title",
+            &title,
+            "--severity",
+            "P1",
+            "--service",
+            &service,
         ],
     ))];
     let (person, focus, note) = (hostile("bob"), hostile("lb"), hostile("rolling back"));
     let commands: [&[&str]; 4] = [
-        &["incident", "role", "INC-1", "engineer", &person, "--focus", &focus],
+        &[
+            "incident", "role", "INC-1", "engineer", &person, "--focus", &focus,
+        ],
         &["incident", "note", "INC-1", &note],
         &["incident", "list"],
         &["incident", "show", "INC-1"],
@@ -401,7 +410,10 @@ fn hostile_text_reaches_the_terminal_inert_through_every_printer() {
         printed.push(stdout(&run(&server, args)));
     }
     let all = printed.concat();
-    assert!(all.contains("Checkout\u{FFFD}"), "the title was printed: {all}");
+    assert!(
+        all.contains("Checkout\u{FFFD}"),
+        "the title was printed: {all}"
+    );
     for c in all.chars() {
         let hidden = matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
             | '\u{200B}'..='\u{200F}' | '\u{FEFF}');

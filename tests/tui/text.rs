@@ -298,8 +298,9 @@ fn ending_from_the_command_line_asks_the_same_question_as_the_key() {
         };
         assert!(key(&mut by_key, KeyCode::Char(ending)).is_empty());
         let mut by_line = wide_model(false);
+        let effects = type_line(&mut by_line, line);
         assert!(
-            type_line(&mut by_line, line).is_empty(),
+            !effects.iter().any(|e| matches!(e, Effect::Send { .. })),
             ":{line} sent at once"
         );
         match (&by_key.overlay, &by_line.overlay) {
@@ -520,7 +521,10 @@ fn up_and_down_walk_the_command_history_which_is_kept_on_disk() {
         Effect::SaveHistory(lines) => Some(lines.clone()),
         _ => None,
     });
-    assert_eq!(saved, Some(vec!["go INC-1".to_string(), "go INC-2".to_string()]));
+    assert_eq!(
+        saved,
+        Some(vec!["go INC-1".to_string(), "go INC-2".to_string()])
+    );
     key(&mut model, KeyCode::Char(':'));
     key(&mut model, KeyCode::Up);
     key(&mut model, KeyCode::Up);
@@ -537,4 +541,73 @@ fn up_and_down_walk_the_command_history_which_is_kept_on_disk() {
     // A history that cannot be read or written says so.
     update(&mut model, Msg::HistorySaved(Err("disk full".into())));
     assert!(model.notice.unwrap().text.contains("disk full"));
+}
+
+/// Declares here and brings the declaration back through the feed as `declared`.
+fn declared_here(declared: EventKind) -> Model {
+    let mut model = model();
+    key(&mut model, KeyCode::Char('D'));
+    for c in "Checkout again".chars() {
+        key(&mut model, KeyCode::Char(c));
+    }
+    let effects = key(&mut model, KeyCode::Enter);
+    let [Effect::Send { outgoing, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    let declaration = Event {
+        incident: IncidentId::from_number(3),
+        seq: 1000,
+        kind: declared,
+        ..events()[0].clone()
+    };
+    // The backend answers with the incident as declared, then the feed brings its event.
+    let incident = Incident::fold(
+        IncidentId::from_number(3),
+        std::slice::from_ref(&declaration),
+    );
+    let sent = Msg::Sent {
+        key: outgoing.key.clone(),
+        result: Ok(warroom::tui::app::Sent::Declared(Box::new(incident))),
+    };
+    feed(&mut model, sent);
+    feed(&mut model, Msg::Feed(Ok(vec![declaration])));
+    assert_eq!(model.selected, Some(IncidentId::from_number(3)));
+    model
+}
+
+#[test]
+fn the_impact_start_is_offered_only_from_a_panel_filtered_by_the_incidents_service() {
+    let EventKind::Declared {
+        title,
+        severity,
+        summary,
+        detected_at,
+        acknowledged,
+        ..
+    } = events()[0].kind.clone()
+    else {
+        panic!("the fixture starts with a declaration")
+    };
+    let declared = |service: Option<&str>, impact: Option<Timestamp>| EventKind::Declared {
+        title: title.clone(),
+        severity: severity.clone(),
+        service: service.map(Into::into),
+        summary: summary.clone(),
+        impact_started_at: impact,
+        detected_at,
+        acknowledged,
+    };
+    // With its service, and no start known: offered.
+    let offered = declared_here(declared(Some("checkout"), None));
+    let Overlay::Confirm(proposal) = &offered.overlay else {
+        panic!("the proposal: {:?}", offered.overlay)
+    };
+    assert!(matches!(proposal.command, Command::SetImpactStart { .. }));
+    // Without a service the panels show every service: no proposal.
+    let unfiltered = declared_here(declared(None, None));
+    assert!(
+        matches!(unfiltered.overlay, Overlay::None),
+        "{:?}",
+        unfiltered.overlay
+    );
 }

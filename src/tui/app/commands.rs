@@ -128,7 +128,10 @@ pub(super) fn propose_impact(model: &mut Model) -> bool {
     true
 }
 
-/// After declaring here, offer the impact start as soon as the main panel can tell it.
+/// After declaring here, offer the impact start as soon as the main panel can tell it —
+/// only from a main panel filtered by the incident's `$service` (a panel over every service
+/// would date someone else's breach), and only when the breach says something the incident
+/// does not already (a start a minute or more away from the one it has).
 pub(super) fn offer_impact_start(model: &mut Model) {
     let ready = model.offer_impact.is_some()
         && model.offer_impact == model.selected
@@ -140,8 +143,24 @@ pub(super) fn offer_impact_start(model: &mut Model) {
             .metrics
             .main_panel()
             .is_some_and(|slot| slot.state.data().is_some());
-    if ready {
-        model.offer_impact = None;
+    if !ready {
+        return;
+    }
+    model.offer_impact = None;
+    let Some(incident) = model.current().map(|t| &t.state) else {
+        return;
+    };
+    let for_this_service = incident.service.is_some()
+        && model
+            .metrics
+            .main_panel()
+            .is_some_and(|slot| slot.panel.uses_service());
+    let known = incident.impact_started_at.unwrap_or(incident.detected_at);
+    let adds_information = model
+        .metrics
+        .propose_impact_start(model.now)
+        .is_some_and(|proposal| (proposal.breach.at - known).num_seconds().abs() >= 60);
+    if for_this_service && adds_information {
         propose_impact(model);
     }
 }

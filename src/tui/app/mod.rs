@@ -8,9 +8,9 @@
 pub mod command_line;
 mod commands;
 pub mod completion;
-pub mod history;
 mod composer;
 pub mod form;
+pub mod history;
 pub mod incidents;
 mod keys;
 pub mod learn;
