@@ -9,8 +9,9 @@ use super::terminal::ChannelWriter;
 use crate::client::Client;
 use crate::duration::format_seconds;
 use crate::tui::app::Msg;
+use crate::tui::basic_colors::BasicColors;
 use crate::tui::runtime::{Executor, Screen, event_loop, give_back, take_over, translate};
-use crate::tui::theme::ColorChoice;
+use crate::tui::theme::{ColorChoice, ColorMode};
 use crate::tui::{ScreenOptions, TuiSettings};
 use futures_util::{Stream, StreamExt};
 use ratatui::backend::CrosstermBackend;
@@ -244,8 +245,10 @@ async fn run_screen(
     let screen = tokio::spawn(async move {
         let mut out = writer.another();
         take_over(&mut out)?;
+        // 16-colour terminals get the palette's basic colours, as the local client does.
+        let basic = settings.theme.colors == ColorMode::Ansi16;
         let mut terminal = Terminal::with_options(
-            CrosstermBackend::new(writer),
+            CrosstermBackend::new(BasicColors::new(writer, basic)),
             TerminalOptions {
                 viewport: Viewport::Fixed(Rect::new(0, 0, size.0, size.1)),
             },

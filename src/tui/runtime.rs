@@ -8,6 +8,7 @@
 //! panic.
 
 use super::app::{self, Effect, Model, Msg, Options, Sent};
+use super::basic_colors::BasicColors;
 use super::metric_source::MetricsSource;
 use super::theme::Theme;
 use super::view;
@@ -39,7 +40,7 @@ pub async fn run(
     options: Options,
 ) -> anyhow::Result<()> {
     install_panic_hook();
-    let mut terminal = enter()?;
+    let mut terminal = enter(theme.colors == super::theme::ColorMode::Ansi16)?;
     let size = terminal.size()?;
     let (tx, rx) = mpsc::unbounded_channel::<Msg>();
     let executor = Executor::new(client, metrics, tx);
@@ -175,9 +176,10 @@ pub struct Executor {
     client: Client,
     metrics: Arc<dyn MetricsSource>,
     tx: mpsc::UnboundedSender<Msg>,
-    /// Whether the feed is read here; a session fed from a shared, already folded feed
-    /// ([`Msg::Folded`]) leaves the feed and the backfills to whoever folds it.
-    reads_feed: bool,
+    /// A session of `warroom ssh-serve`: its incidents arrive folded from a shared feed
+    /// ([`Msg::Folded`]), so it neither reads the feed nor backfills; and it keeps nothing on
+    /// the server's disk (the `:` line's history would mix people's commands).
+    shared_session: bool,
 }
 
 impl Executor {
@@ -191,20 +193,34 @@ impl Executor {
             client,
             metrics,
             tx,
-            reads_feed: true,
+            shared_session: false,
         }
     }
 
-    /// The same, for a session whose incidents arrive folded from a shared feed.
+    /// The same, for a session of `warroom ssh-serve` (see `shared_session`).
     pub fn on_shared_feed(self) -> Self {
         Executor {
-            reads_feed: false,
+            shared_session: true,
             ..self
         }
     }
 
     fn run(&self, effect: Effect) {
-        if !self.reads_feed && matches!(effect, Effect::PollFeed { .. } | Effect::Backfill(_)) {
+        if self.shared_session
+            && matches!(
+                effect,
+                Effect::PollFeed { .. }
+                    | Effect::Backfill(_)
+                    | Effect::LoadHistory
+                    | Effect::SaveHistory(_)
+            )
+        {
+            return;
+        }
+        // The history is written at once, not in a task: a quit right after Enter would
+        // drop a task that had not run yet, and the line with it.
+        if let Effect::SaveHistory(lines) = &effect {
+            let _ = self.tx.send(Msg::HistorySaved(save_history(lines)));
             return;
         }
         let client = self.client.clone();
@@ -264,11 +280,44 @@ impl Executor {
                 Effect::DetectPanels { service } => {
                     Msg::PanelsDetected(metrics.detect_panels(service).await)
                 }
+                Effect::LoadHistory => Msg::History(load_history()),
+                // Written before any task runs (below): nothing to do here.
+                Effect::SaveHistory(_) => return,
             };
             // The loop has ended when the receiver is gone; the result no longer matters.
             let _ = tx.send(msg);
         });
     }
+}
+
+/// Where the `:` line's history lives: beside the other data, one line a command.
+fn history_file() -> std::path::PathBuf {
+    crate::config::data_dir().join("command_history")
+}
+
+fn load_history() -> Result<Vec<String>, String> {
+    match std::fs::read_to_string(history_file()) {
+        Ok(text) => Ok(text.lines().map(str::to_string).collect()),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(vec![]),
+        Err(error) => Err(format!("cannot read {}: {error}", history_file().display())),
+    }
+}
+
+/// Written whole to a temporary file and renamed over the old one, so a crash mid-write
+/// never leaves half a history.
+fn save_history(lines: &[String]) -> Result<(), String> {
+    let file = history_file();
+    let dir = file.parent().unwrap_or(std::path::Path::new("."));
+    let write = || -> std::io::Result<()> {
+        std::fs::create_dir_all(dir)?;
+        let mut temporary = tempfile::NamedTempFile::new_in(dir)?;
+        for line in lines {
+            writeln!(temporary, "{line}")?;
+        }
+        temporary.persist(&file).map_err(|e| e.error)?;
+        Ok(())
+    };
+    write().map_err(|error| format!("cannot write {}: {error}", file.display()))
 }
 
 /// Writes a failed request to the log file (the screen shows it only for a moment, if at all).
@@ -280,11 +329,14 @@ fn logged<T>(what: &str, result: Result<T, ClientError>) -> Result<T, ClientErro
     result
 }
 
-fn enter() -> anyhow::Result<Terminal<CrosstermBackend<Stdout>>> {
+fn enter(basic_colors: bool) -> anyhow::Result<Terminal<CrosstermBackend<BasicColors<Stdout>>>> {
     enable_raw_mode()?;
     let mut out = stdout();
     take_over(&mut out)?;
-    Ok(Terminal::new(CrosstermBackend::new(out))?)
+    Ok(Terminal::new(CrosstermBackend::new(BasicColors::new(
+        out,
+        basic_colors,
+    )))?)
 }
 
 /// Takes a terminal over: the alternate screen, bracketed paste, no cursor.
