@@ -1299,3 +1299,29 @@ fn a_title_of_exactly_the_most_characters_is_kept_whole() {
         refused.message
     );
 }
+
+#[test]
+fn relieving_one_engineer_keeps_the_others() {
+    let mut log = Log::declared("x", "P1");
+    for person in ["bob", "erin"] {
+        log.run("alice", 1, assign(Role::Engineer, person)).unwrap();
+    }
+    log.run(
+        "alice",
+        2,
+        Command::RelieveRole {
+            role: Role::Engineer,
+            person: Some("bob".into()),
+        },
+    )
+    .unwrap();
+    let left: Vec<&str> = log
+        .state
+        .roles
+        .engineers
+        .iter()
+        .map(|e| e.person.as_str())
+        .collect();
+    assert_eq!(left, ["erin"]);
+    assert_eq!(log.refold(), log.state);
+}

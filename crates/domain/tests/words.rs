@@ -42,3 +42,35 @@ fn a_severity_pads_like_text_and_a_scale_travels_as_its_levels() {
     let back: SeverityScale = serde_json::from_value(wire).unwrap();
     assert_eq!(back, scale);
 }
+
+#[test]
+fn roles_are_spelled_titled_and_read_back_with_their_aliases() {
+    let spelled: Vec<(&str, &str)> = Role::ALL
+        .iter()
+        .map(|role| (role.as_str(), role.title()))
+        .collect();
+    assert_eq!(
+        spelled,
+        [
+            ("commander", "Incident Commander"),
+            ("engineer", "Engineers"),
+            ("product", "Product Manager"),
+            ("comms", "Communications Lead"),
+            ("scribe", "Scribe"),
+        ]
+    );
+    for role in Role::ALL {
+        assert_eq!(role.as_str().parse::<Role>(), Ok(role));
+        assert_eq!(serde_json::to_value(role).unwrap(), role.as_str());
+        assert_eq!(format!("{role:>10}"), format!("{:>10}", role.as_str()));
+    }
+    for (alias, role) in [
+        ("IC", Role::Commander),
+        (" eng", Role::Engineer),
+        ("pm", Role::Product),
+    ] {
+        assert_eq!(alias.parse::<Role>(), Ok(role));
+    }
+    let unknown = "boss".parse::<Role>().unwrap_err();
+    assert!(unknown.contains("unknown role 'boss'"), "{unknown}");
+}
