@@ -13,6 +13,7 @@ use crate::client::{Client, ClientError};
 use futures_util::StreamExt;
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
+use ratatui::crossterm::clipboard::CopyToClipboard;
 use ratatui::crossterm::event::{
     DisableBracketedPaste, EnableBracketedPaste, Event as TermEvent, EventStream,
 };
@@ -86,7 +87,10 @@ async fn event_loop(
             _ = hangup.recv() => Msg::Terminate,
         };
         for effect in app::update(&mut model, msg) {
-            executor.run(effect);
+            match effect {
+                Effect::CopyToClipboard(text) => copy_to_clipboard(terminal, &text)?,
+                effect => executor.run(effect),
+            }
         }
         if model.quit {
             return Ok(());
@@ -113,6 +117,17 @@ fn draw(
     terminal.draw(|frame| view::view(model, theme, frame))?;
     execute!(terminal.backend_mut(), EndSynchronizedUpdate)?;
     terminal.backend_mut().flush()
+}
+
+/// OSC 52: the terminal (or tmux, or the SSH client's terminal) puts `text` on its clipboard.
+fn copy_to_clipboard(
+    terminal: &mut Terminal<CrosstermBackend<Stdout>>,
+    text: &str,
+) -> std::io::Result<()> {
+    execute!(
+        terminal.backend_mut(),
+        CopyToClipboard::to_clipboard_from(text)
+    )
 }
 
 /// Runs effects as tasks that report back with a `Msg`.
@@ -181,6 +196,15 @@ impl Executor {
                 Effect::DetectPanels { service } => {
                     Msg::PanelsDetected(metrics.detect_panels(service).await)
                 }
+                Effect::FetchDeliveries { delay } => {
+                    tokio::time::sleep(delay).await;
+                    Msg::Deliveries(logged(
+                        "the notification log",
+                        client.notifications(true).await,
+                    ))
+                }
+                // The loop writes it on the terminal itself; nothing to wait for here.
+                Effect::CopyToClipboard(_) => return,
             };
             // The loop has ended when the receiver is gone; the result no longer matters.
             let _ = tx.send(msg);

@@ -8,6 +8,7 @@
 pub mod command_line;
 mod commands;
 mod composer;
+pub mod deliveries;
 pub mod form;
 pub mod incidents;
 mod keys;
@@ -67,6 +68,8 @@ pub enum Msg {
     Report(Result<Box<crate::report::Report>, ClientError>),
     /// The first run's panel detection answered.
     PanelsDetected(Result<Detection, DetectError>),
+    /// The notification deliveries that failed, for the header's badge.
+    Deliveries(Result<Vec<crate::client::DeliveryRecord>, ClientError>),
     /// SIGTERM or SIGHUP: leave cleanly.
     Terminate,
 }
@@ -116,6 +119,13 @@ pub enum Effect {
     DetectPanels {
         service: Option<String>,
     },
+    /// Read the failed notification deliveries after `delay`.
+    FetchDeliveries {
+        delay: Duration,
+    },
+    /// Put the text on the terminal's clipboard (OSC 52). The runtime writes it between
+    /// frames, on the terminal it draws on.
+    CopyToClipboard(String),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -225,6 +235,8 @@ pub struct Model {
     pub action_cursor: usize,
     pub overlay: Overlay,
     pub notice: Option<Notice>,
+    /// Notification deliveries being retried or given up on lately.
+    pub deliveries: deliveries::Deliveries,
     feed_failures: u32,
     pub metrics: Metrics,
     /// The declaration we sent last: select the incident when it comes back.
@@ -262,6 +274,7 @@ impl Model {
             action_cursor: 0,
             overlay: Overlay::None,
             notice: None,
+            deliveries: deliveries::Deliveries::default(),
             feed_failures: 0,
             metrics: options.metrics,
             awaiting_declaration: None,
@@ -327,7 +340,8 @@ impl Model {
     }
 }
 
-/// The effects to run at start: learn the scale and who we are, and read the feed.
+/// The effects to run at start: learn the scale and who we are, read the feed, and watch
+/// the notification outbox.
 pub fn init() -> Vec<Effect> {
     vec![
         Effect::FetchSeverities {
@@ -339,6 +353,9 @@ pub fn init() -> Vec<Effect> {
         Effect::PollFeed {
             after: 0,
             wait: Duration::ZERO,
+            delay: Duration::ZERO,
+        },
+        Effect::FetchDeliveries {
             delay: Duration::ZERO,
         },
     ]
@@ -474,6 +491,7 @@ fn handle(model: &mut Model, msg: Msg) -> Vec<Effect> {
             model.metrics.on_detected(result);
             vec![]
         }
+        Msg::Deliveries(result) => deliveries::on_deliveries(model, result),
         Msg::Terminate => {
             model.quit = true;
             vec![]
