@@ -211,3 +211,109 @@ fn the_composer_at_80x24_and_120x40() {
     let terminal = draw(&model, &theme(), 120, 40);
     insta::assert_snapshot!("composer_preview_120x40", terminal.backend());
 }
+
+#[test]
+fn y_copies_the_summary_through_an_effect_sanitised() {
+    let mut model = model();
+    let hostile = Event {
+        seq: events().len() as u64 + 1,
+        incident: IncidentId::from_number(1),
+        at: now(),
+        actor: "alice".into(),
+        // An open action item is in the summary; its text came from someone's keyboard.
+        kind: EventKind::ActionAdded {
+            action: 99,
+            text: "drain \u{1b}]52;c;aGk=\u{7} eu-west".into(),
+            owner: Some("bob".into()),
+            due_at: None,
+        },
+    };
+    feed(&mut model, Msg::Feed(Ok(vec![hostile])));
+    let effects = press(&mut model, ratatui::crossterm::event::KeyCode::Char('y'));
+    let copied: Vec<&String> = effects
+        .iter()
+        .filter_map(|effect| match effect {
+            warroom::tui::app::Effect::CopyToClipboard(text) => Some(text),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(copied.len(), 1, "{effects:?}");
+    let text = copied[0];
+    let incident = &model.current().unwrap().state;
+    assert!(text.starts_with(&format!("{} [", incident.id)), "{text}");
+    assert!(text.contains("Roles "), "{text}");
+    assert!(text.contains("Next update "), "{text}");
+    assert!(
+        text.contains("#99 drain \u{FFFD}]52;c;aGk=\u{FFFD} eu-west @bob"),
+        "{text}"
+    );
+    assert!(
+        text.chars().all(|c| c == '\n' || !c.is_control()),
+        "{text:?}"
+    );
+    let notice = model.notice.as_ref().expect("a notice says it was sent");
+    assert!(notice.text.contains("clipboard"), "{}", notice.text);
+}
+
+fn delivery(state: &str, finished_minutes_ago: Option<i64>) -> warroom::client::DeliveryRecord {
+    warroom::client::DeliveryRecord {
+        id: format!("d-{state}-{finished_minutes_ago:?}"),
+        target: "ops-slack".into(),
+        incident: "INC-1".into(),
+        seq: 1,
+        created_at: now() - Duration::hours(3),
+        state: state.into(),
+        attempts: 4,
+        last_error: Some("HTTP 500".into()),
+        next_attempt_at: None,
+        finished_at: finished_minutes_ago.map(|m| now() - Duration::minutes(m)),
+    }
+}
+
+#[test]
+fn the_header_badges_failing_deliveries_and_polls_again() {
+    use warroom::tui::app::Effect;
+    use warroom::tui::app::deliveries::POLL_EVERY;
+    let mut model = model();
+    let records = vec![
+        delivery("pending", None),
+        delivery("dead", Some(10)),
+        // Given up on two hours ago: old news, no badge for it.
+        delivery("dead", Some(120)),
+    ];
+    let effects = feed(&mut model, Msg::Deliveries(Ok(records)));
+    assert!(
+        effects.contains(&Effect::FetchDeliveries { delay: POLL_EVERY }),
+        "{effects:?}"
+    );
+    let text = screen_text(&model);
+    assert!(
+        text.contains("NOTIFY 1 dead, 1 retrying (ops-slack)"),
+        "{text}"
+    );
+    feed(
+        &mut model,
+        Msg::Deliveries(Ok(vec![delivery("dead", Some(120))])),
+    );
+    assert!(!screen_text(&model).contains("NOTIFY"));
+    // The backend down: keep asking, a little slower.
+    let down = warroom::client::ClientError::Unreachable("refused".into());
+    let effects = feed(&mut model, Msg::Deliveries(Err(down)));
+    assert!(
+        matches!(effects.as_slice(), [Effect::FetchDeliveries { delay }] if *delay > POLL_EVERY),
+        "{effects:?}"
+    );
+    // A viewer may not read the log: no badge, and no more asking.
+    let forbidden = warroom::client::ClientError::Api {
+        status: 403,
+        code: "forbidden".into(),
+        message: "responders only".into(),
+    };
+    let effects = feed(&mut model, Msg::Deliveries(Err(forbidden)));
+    assert!(
+        !effects
+            .iter()
+            .any(|e| matches!(e, Effect::FetchDeliveries { .. })),
+        "{effects:?}"
+    );
+}
