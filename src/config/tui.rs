@@ -13,6 +13,8 @@ pub struct TuiSection {
     pub ascii: bool,
     /// Remapped keys: `action = "key"` or `action = ["key", "key"]`.
     pub keys: BTreeMap<String, Keys>,
+    /// The public update composer's templates, `name = "text"`. Checked by the TUI.
+    pub templates: BTreeMap<String, String>,
 }
 
 /// One key or several.

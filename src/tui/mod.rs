@@ -44,5 +44,5 @@ pub async fn launch(
             source.has_alerts(),
         ),
     };
-    runtime::run(client, source, settings.theme, options).await
+    runtime::run(client, source, settings.theme, settings.templates, options).await
 }

@@ -10,6 +10,7 @@ use super::metric_source::MetricsSource;
 use super::theme::Theme;
 use super::view;
 use crate::client::{Client, ClientError};
+use crate::report::template::Templates;
 use futures_util::StreamExt;
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
@@ -33,6 +34,7 @@ pub async fn run(
     client: Client,
     metrics: Arc<dyn MetricsSource>,
     theme: Theme,
+    templates: Templates,
     options: Options,
 ) -> anyhow::Result<()> {
     install_panic_hook();
@@ -42,7 +44,7 @@ pub async fn run(
         metrics,
         tx,
     };
-    let result = event_loop(&mut terminal, executor, theme, options).await;
+    let result = event_loop(&mut terminal, executor, theme, templates, options).await;
     leave();
     result
 }
@@ -51,12 +53,14 @@ async fn event_loop(
     terminal: &mut Terminal<CrosstermBackend<Stdout>>,
     executor: impl FnOnce(mpsc::UnboundedSender<Msg>) -> Executor,
     theme: Theme,
+    templates: Templates,
     options: Options,
 ) -> anyhow::Result<()> {
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
     let executor = executor(tx);
     let mut model = Model::new(options, chrono::Utc::now());
     model.ascii = theme.ascii;
+    model.templates = templates;
     let size = terminal.size()?;
     model.size = (size.width, size.height);
     for effect in app::init() {

@@ -4,6 +4,7 @@
 use super::keymap::KeyMap;
 use super::theme::{ColorChoice, ColorMode, Theme, locale_is_utf8};
 use crate::config::TuiSection;
+use crate::report::template::Templates;
 
 /// How the command line asked the screen to look; `None` and `false` defer to the config.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -19,6 +20,7 @@ pub struct TuiSettings {
     pub wall: bool,
     pub theme: Theme,
     pub keymap: KeyMap,
+    pub templates: Templates,
 }
 
 impl TuiSettings {
@@ -43,10 +45,17 @@ impl TuiSettings {
         let colors = ColorMode::resolve(screen.color.or(configured), env("NO_COLOR").as_deref());
         let ascii = screen.ascii || config.ascii || !locale_is_utf8(&env);
         let keymap = KeyMap::with_overrides(&config.key_overrides())?;
+        let mut templates = Templates::default();
+        for (field, text) in &config.templates {
+            templates = templates
+                .with(field, text)
+                .map_err(|why| format!("[tui.templates] {field}: {why}"))?;
+        }
         Ok(TuiSettings {
             wall: screen.wall,
             theme: Theme::new(colors, ascii),
             keymap,
+            templates,
         })
     }
 }
@@ -81,6 +90,23 @@ mod tests {
         let error =
             TuiSettings::build_with(&ScreenOptions::default(), &bad_color.tui, utf8).unwrap_err();
         assert!(error.contains("[tui] color: 'lots'"), "{error}");
+    }
+
+    #[test]
+    fn templates_from_the_config_are_checked_and_named_by_their_field() {
+        let good = "[tui.templates]\nresolved = \"All good again.\"\n";
+        let config = Config::parse(good, "c.toml").unwrap();
+        let settings =
+            TuiSettings::build_with(&ScreenOptions::default(), &config.tui, utf8).unwrap();
+        assert_ne!(settings.templates, Templates::default());
+        let bad = "[tui.templates]\nmessage_ascii = \"{headline}\\n{message}\"\n";
+        let config = Config::parse(bad, "c.toml").unwrap();
+        let error =
+            TuiSettings::build_with(&ScreenOptions::default(), &config.tui, utf8).unwrap_err();
+        assert!(
+            error.starts_with("[tui.templates] message_ascii: unknown placeholder {message}"),
+            "{error}"
+        );
     }
 
     #[test]

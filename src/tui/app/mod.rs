@@ -216,6 +216,8 @@ pub struct Model {
     pub demo: bool,
     /// ASCII mode: the composer's template uses its ASCII variant.
     pub ascii: bool,
+    /// The public update's templates, the defaults or the config's `[tui.templates]`.
+    pub templates: crate::report::template::Templates,
     pub keymap: KeyMap,
     pub now: Timestamp,
     pub size: (u16, u16),
@@ -258,6 +260,7 @@ impl Model {
             wall: options.wall,
             demo: options.demo,
             ascii: false,
+            templates: Default::default(),
             keymap: options.keymap,
             now,
             size: (80, 24),
