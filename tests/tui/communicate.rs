@@ -317,3 +317,105 @@ fn the_header_badges_failing_deliveries_and_polls_again() {
         "{effects:?}"
     );
 }
+
+fn alert_with_urls(runbook: &str, source: &str) -> Alert {
+    Alert {
+        labels: [
+            ("alertname".to_string(), "CheckoutHighErrorRate".to_string()),
+            ("severity".to_string(), "critical".to_string()),
+        ]
+        .into(),
+        annotations: [
+            ("summary".to_string(), "5xx above 5%".to_string()),
+            ("runbook_url".to_string(), runbook.to_string()),
+        ]
+        .into(),
+        state: AlertState::Firing,
+        since: now() - Duration::minutes(3),
+        fingerprint: Some("f1".into()),
+        generator_url: Some(source.to_string()),
+    }
+}
+
+/// The cells' symbols that carry an OSC 8 hyperlink, and the screen's text.
+fn links_on_screen(model: &warroom::tui::app::Model, hyperlinks: bool) -> (Vec<String>, String) {
+    let theme = warroom::tui::theme::Theme {
+        hyperlinks,
+        ..theme()
+    };
+    let terminal = draw(model, &theme, 120, 40);
+    let buffer = terminal.backend().buffer();
+    let mut links = Vec::new();
+    let mut text = String::new();
+    for y in 0..buffer.area.height {
+        let mut skip = 0;
+        for x in 0..buffer.area.width {
+            let symbol = buffer[(x, y)].symbol();
+            if skip > 0 {
+                // Covered by a link: the terminal shows its label there.
+                skip -= 1;
+            } else if symbol.contains('\u{1b}') {
+                links.push(symbol.to_string());
+                let label = symbol.split('\\').nth(1).unwrap_or_default();
+                let label = label.strip_suffix("\u{1b}]8;;\u{1b}").unwrap_or(label);
+                text.push_str(label);
+                skip = label.chars().count() - 1;
+            } else {
+                text.push_str(symbol);
+            }
+        }
+        text.push('\n');
+    }
+    (links, text)
+}
+
+#[test]
+fn runbook_and_source_urls_are_hyperlinks_only_when_safe_and_switched_on() {
+    let mut model = model();
+    let runbook = "https://runbooks.example/checkout#5xx";
+    let source = "http://prometheus:9090/graph?g0.expr=rate(http_requests_total%5B5m%5D)";
+    feed(
+        &mut model,
+        Msg::Alerts(Ok(vec![alert_with_urls(runbook, source)])),
+    );
+    model.focus = warroom::tui::app::Pane::Alerts;
+    let (links, text) = links_on_screen(&model, true);
+    // The pane is narrower than the URLs: the labels are cut, the targets whole.
+    let link =
+        |target: &str, label: &str| format!("\u{1b}]8;;{target}\u{1b}\\{label}\u{1b}]8;;\u{1b}\\");
+    assert_eq!(
+        links,
+        [
+            link(runbook, "https://runbooks.example…"),
+            link(source, "http://prometheus:9090/g…")
+        ],
+        "{text}"
+    );
+    assert!(
+        text.contains("runbook  https://runbooks.example…│"),
+        "{text}"
+    );
+    assert!(
+        text.contains("source   http://prometheus:9090/g…│"),
+        "{text}"
+    );
+
+    // Switched off: the same text, no escape sequence.
+    let (links, plain) = links_on_screen(&model, false);
+    assert!(links.is_empty(), "{links:?}");
+    assert_eq!(plain, text);
+
+    // URLs that are not web links, or carry bytes a terminal interprets, stay text.
+    let hostile = alert_with_urls(
+        "javascript:alert(1)",
+        "https://evil.example/\u{1b}]0;pwned\u{7}x",
+    );
+    feed(&mut model, Msg::Alerts(Ok(vec![hostile])));
+    let (links, text) = links_on_screen(&model, true);
+    assert!(links.is_empty(), "{links:?}");
+    assert!(text.contains("runbook  javascript:alert(1)"), "{text}");
+    assert!(
+        text.contains("source   https://evil.example/\u{FFFD}]0…"),
+        "{text}"
+    );
+}
