@@ -5,6 +5,17 @@ use chrono::Duration;
 use warroom::domain::*;
 use warroom::tui::app::Msg;
 
+/// An event of INC-1 after the fixture's.
+fn next_event(kind: EventKind) -> Event {
+    Event {
+        seq: events().len() as u64 + 1,
+        incident: IncidentId::from_number(1),
+        at: now(),
+        actor: "alice".into(),
+        kind,
+    }
+}
+
 fn screen_text(model: &warroom::tui::app::Model) -> String {
     let terminal = draw(model, &theme(), 120, 40);
     let buffer = terminal.backend().buffer().clone();
@@ -22,19 +33,13 @@ fn screen_text(model: &warroom::tui::app::Model) -> String {
 fn the_header_shows_the_public_promise_and_flags_it_when_broken() {
     let mut model = model();
     assert!(!screen_text(&model).contains("public update by"));
-    let published = Event {
-        seq: events().len() as u64 + 1,
-        incident: IncidentId::from_number(1),
-        at: now(),
-        actor: "alice".into(),
-        kind: EventKind::PublicUpdate(PublicUpdate {
-            state: PublicState::Identified,
-            message: "Rolling back.".into(),
-            components: [("api".to_string(), ComponentStatus::PartialOutage)].into(),
-            next_update_at: Some(now() + Duration::minutes(30)),
-            title: None,
-        }),
-    };
+    let published = next_event(EventKind::PublicUpdate(PublicUpdate {
+        state: PublicState::Identified,
+        message: "Rolling back.".into(),
+        components: [("api".to_string(), ComponentStatus::PartialOutage)].into(),
+        next_update_at: Some(now() + Duration::minutes(30)),
+        title: None,
+    }));
     feed(&mut model, Msg::Feed(Ok(vec![published])));
     assert!(screen_text(&model).contains("public update by 14:30"));
     feed(&mut model, Msg::Tick(now() + Duration::minutes(33)));
@@ -65,16 +70,10 @@ fn form_field(model: &warroom::tui::app::Model, label: &str) -> String {
 /// The demo incident with a decision naming the root cause.
 fn model_with_root_cause() -> warroom::tui::app::Model {
     let mut model = model();
-    let decision = Event {
-        seq: events().len() as u64 + 1,
-        incident: IncidentId::from_number(1),
-        at: now(),
-        actor: "alice".into(),
-        kind: EventKind::NoteAdded {
-            kind: NoteKind::Decision,
-            text: "Root cause: LB config push #4812 dropped the health checks".into(),
-        },
-    };
+    let decision = next_event(EventKind::NoteAdded {
+        kind: NoteKind::Decision,
+        text: "Root cause: LB config push #4812 dropped the health checks".into(),
+    });
     feed(&mut model, Msg::Feed(Ok(vec![decision])));
     model
 }
@@ -180,16 +179,10 @@ fn an_edited_message_survives_a_state_change_and_ascii_mode_has_no_emoji() {
 fn someone_neither_commanding_nor_communicating_is_told_so() {
     use ratatui::crossterm::event::KeyCode;
     let mut model = super::fixture::model_with(false, AccessRole::Responder);
-    let relieve = Event {
-        seq: events().len() as u64 + 1,
-        incident: IncidentId::from_number(1),
-        at: now(),
-        actor: "alice".into(),
-        kind: EventKind::RoleRelieved {
-            role: Role::Commander,
-            person: "alice".into(),
-        },
-    };
+    let relieve = next_event(EventKind::RoleRelieved {
+        role: Role::Commander,
+        person: "alice".into(),
+    });
     feed(&mut model, Msg::Feed(Ok(vec![relieve])));
     press(&mut model, KeyCode::Char('u'));
     assert!(matches!(model.overlay, warroom::tui::app::Overlay::None));
@@ -215,19 +208,13 @@ fn the_composer_at_80x24_and_120x40() {
 #[test]
 fn y_copies_the_summary_through_an_effect_sanitised() {
     let mut model = model();
-    let hostile = Event {
-        seq: events().len() as u64 + 1,
-        incident: IncidentId::from_number(1),
-        at: now(),
-        actor: "alice".into(),
-        // An open action item is in the summary; its text came from someone's keyboard.
-        kind: EventKind::ActionAdded {
-            action: 99,
-            text: "drain \u{1b}]52;c;aGk=\u{7} eu-west".into(),
-            owner: Some("bob".into()),
-            due_at: None,
-        },
-    };
+    // An open action item is in the summary; its text came from someone's keyboard.
+    let hostile = next_event(EventKind::ActionAdded {
+        action: 99,
+        text: "drain \u{1b}]52;c;aGk=\u{7} eu-west".into(),
+        owner: Some("bob".into()),
+        due_at: None,
+    });
     feed(&mut model, Msg::Feed(Ok(vec![hostile])));
     let effects = press(&mut model, ratatui::crossterm::event::KeyCode::Char('y'));
     let copied: Vec<&String> = effects
