@@ -8,7 +8,6 @@
 //! diff writes it in one piece and moves on past the label (ratatui-core's
 //! `CellDiffOption::ForcedWidth`, meant for this).
 
-use super::text::fit;
 use crate::sanitize::{SafeLink, link_target, sanitize};
 use crate::tui::theme::Theme;
 use ratatui::buffer::{Buffer, CellDiffOption};
@@ -37,14 +36,14 @@ pub fn url_line<'a>(
     theme: &Theme,
 ) -> (Line<'static>, Option<DrawnLink<'a>>) {
     let prefix = format!("  {label:<8} ");
-    let shown = fit(
-        &sanitize(url.trim()),
-        width.saturating_sub(prefix.chars().count()),
-    );
+    let safe = sanitize(url.trim());
+    let shown = safe
+        .fit(width.saturating_sub(prefix.chars().count()))
+        .into_owned();
     let link = link_target(url).map(|target| DrawnLink {
         line,
         column: prefix.chars().count() as u16,
-        width: shown.chars().count() as u16,
+        width: shown.width() as u16,
         target,
     });
     let text = Line::from(vec![
