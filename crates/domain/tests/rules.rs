@@ -166,6 +166,22 @@ fn a_whole_response_folds_back_to_the_same_state() {
     let json = serde_json::to_string(&log.events).unwrap();
     let parsed: Vec<Event> = serde_json::from_str(&json).unwrap();
     assert_eq!(Incident::fold(state.id.clone(), &parsed), log.state);
+
+    // Each event names its kind as the wire does, and the timeline's words for it.
+    for event in &log.events {
+        let wire = serde_json::to_value(&event.kind).unwrap();
+        assert_eq!(wire["type"], event.kind.tag(), "{wire}");
+        assert!(EventKind::TAGS.contains(&event.kind.tag()));
+    }
+    let words: Vec<(&str, String)> = log
+        .events
+        .iter()
+        .map(|event| (event.kind.label(), event.kind.describe()))
+        .collect();
+    assert_eq!(words[0].0, "declared");
+    assert!(words.contains(&("role", "bob is engineer (load balancer)".into())));
+    assert!(words.contains(&("update", "rolling back".into())));
+    assert!(words.contains(&("severity", "severity P1 → P0".into())));
 }
 
 #[test]
@@ -1282,4 +1298,30 @@ fn a_title_of_exactly_the_most_characters_is_kept_whole() {
         "{}",
         refused.message
     );
+}
+
+#[test]
+fn relieving_one_engineer_keeps_the_others() {
+    let mut log = Log::declared("x", "P1");
+    for person in ["bob", "erin"] {
+        log.run("alice", 1, assign(Role::Engineer, person)).unwrap();
+    }
+    log.run(
+        "alice",
+        2,
+        Command::RelieveRole {
+            role: Role::Engineer,
+            person: Some("bob".into()),
+        },
+    )
+    .unwrap();
+    let left: Vec<&str> = log
+        .state
+        .roles
+        .engineers
+        .iter()
+        .map(|e| e.person.as_str())
+        .collect();
+    assert_eq!(left, ["erin"]);
+    assert_eq!(log.refold(), log.state);
 }
