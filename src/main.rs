@@ -9,6 +9,7 @@ use warroom::cli::{
 use warroom::client::Client;
 use warroom::config::{self, Config, ServerConfig};
 use warroom::prometheus::{AlertmanagerClient, PrometheusClient};
+use warroom::store::Location;
 use warroom::tui::MetricsSetup;
 use warroom::tui::metric_source::PrometheusSource;
 
@@ -104,11 +105,18 @@ async fn serve(
     config: &Config,
     scale: warroom::domain::SeverityScale,
 ) -> ExitCode {
-    let db = args
-        .db
-        .or_else(|| config.server.db.clone())
-        .unwrap_or_else(|| config::data_dir().join("warroom.db"));
-    if let Some(parent) = db.parent().filter(|p| !p.as_os_str().is_empty())
+    let configured = config.server.db.as_ref().map(|path| {
+        Location::parse(&path.to_string_lossy())
+            .map_err(|error| format!("{}: [server] db: {error}", config.source))
+    });
+    let db = match (args.db, configured) {
+        (Some(db), _) => db,
+        (None, Some(Ok(db))) => db,
+        (None, Some(Err(error))) => return fail(2, error),
+        (None, None) => Location::Sqlite(config::data_dir().join("warroom.db")),
+    };
+    if let Location::Sqlite(path) = &db
+        && let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty())
         && let Err(error) = std::fs::create_dir_all(parent)
     {
         return fail(1, format!("{}: {error}", parent.display()));

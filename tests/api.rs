@@ -504,14 +504,9 @@ async fn every_route_in_the_openapi_document_is_served() {
 #[tokio::test]
 async fn a_failed_commit_answers_500_and_changes_nothing() {
     let (server, client) = with_incident("storage").await;
-    // A real SQLite failure, from a second connection to the same file: a trigger that aborts
-    // the insert of one particular note.
-    let db = rusqlite::Connection::open(server.db_path()).unwrap();
-    db.execute_batch(
-        "CREATE TRIGGER fail_note BEFORE INSERT ON events WHEN NEW.kind LIKE '%doomed%'
-         BEGIN SELECT RAISE(ABORT, 'disk on fire'); END;",
-    )
-    .unwrap();
+    // A real failure of the store, from outside the server: a trigger that aborts the insert
+    // of one particular note.
+    server.break_commits_mentioning("doomed");
     let failed = send(
         commands(&client, &server)
             .header("Idempotency-Key", "doomed-1")
@@ -529,7 +524,7 @@ async fn a_failed_commit_answers_500_and_changes_nothing() {
     assert_eq!(events(&client, &server, "INC-1").await.len(), 1);
 
     // Once the disk is fine again, the same retry goes through, with the next seq.
-    db.execute_batch("DROP TRIGGER fail_note").unwrap();
+    server.mend_commits();
     let retried = send(
         commands(&client, &server)
             .header("Idempotency-Key", "doomed-1")
@@ -605,7 +600,7 @@ async fn the_library_starts_and_stops_a_server_in_process() {
     let dir = tempfile::tempdir().unwrap();
     let options = warroom::server::ServeOptions {
         listen: "127.0.0.1:0".parse().unwrap(),
-        db: dir.path().join("in-process.db"),
+        db: dir.path().join("in-process.db").into(),
         tokens: None,
         scale: warroom::domain::SeverityScale::default(),
         alert_severity: warroom::domain::AlertSeverity::default(),

@@ -11,6 +11,7 @@ pub use settings::Settings;
 
 use crate::domain::{NoteKind, Role, Status};
 use crate::duration::parse_duration;
+use crate::store::Location;
 use crate::tui::ScreenOptions;
 use crate::tui::theme::ColorChoice;
 use clap::builder::{PossibleValuesParser, TypedValueParser};
@@ -43,7 +44,7 @@ pub struct GlobalArgs {
     /// The config file [default: $XDG_CONFIG_HOME/warroom/config.toml]
     #[arg(long, global = true, env = "WARROOM_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// The backend's base URL
+    /// The backend's base URL, or several replicas' separated by commas (tried in turn)
     #[arg(long, global = true, env = "WARROOM_BACKEND", value_name = "URL")]
     pub backend: Option<String>,
     /// A bearer token from the backend's tokens file
@@ -110,9 +111,10 @@ pub struct ServeArgs {
     /// Address to listen on; without --tokens only a loopback address is allowed
     #[arg(long, value_name = "ADDR")]
     pub listen: Option<SocketAddr>,
-    /// The SQLite database [default: $XDG_DATA_HOME/warroom/warroom.db]
-    #[arg(long, value_name = "PATH")]
-    pub db: Option<PathBuf>,
+    /// The event log: a SQLite file (optionally `sqlite:PATH`) or a `postgres://` URL
+    /// [default: $XDG_DATA_HOME/warroom/warroom.db]
+    #[arg(long, value_name = "PATH|URL", value_parser = Location::parse)]
+    pub db: Option<Location>,
     /// A TOML file mapping bearer tokens to people and roles
     #[arg(long, value_name = "FILE")]
     pub tokens: Option<PathBuf>,

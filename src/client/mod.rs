@@ -3,6 +3,11 @@
 //! Every call maps the backend's `{"error":{"code","message"}}` into [`ClientError::Api`], and
 //! every transport failure into [`ClientError::Unreachable`], so callers can tell "the backend
 //! refused" (show the reason) from "the backend is not there" (retry later).
+//!
+//! The backend URL may list several replicas, comma-separated. A request that finds its
+//! replica gone (no connection, a timeout, a 502/503/504) is sent to the next one at once,
+//! and the client stays there; every write carries an idempotency key, so sending it again
+//! elsewhere applies it at most once.
 
 mod error;
 
@@ -16,7 +21,7 @@ use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 /// The backend's answer to an accepted command.
@@ -36,6 +41,7 @@ pub struct Identity {
 /// Where the backend is and who we are to it.
 #[derive(Debug, Clone)]
 pub struct BackendConfig {
+    /// One base URL, or several replicas' separated by commas.
     pub url: String,
     pub token: Option<Secret>,
     /// Sent as `X-Warroom-Actor`; the backend uses it only in open mode.
@@ -47,7 +53,10 @@ pub struct BackendConfig {
 #[derive(Debug, Clone)]
 pub struct Client {
     http: reqwest::Client,
-    base: String,
+    /// The replicas' base URLs, in the order given.
+    bases: Arc<[String]>,
+    /// The index in `bases` of the replica in use, shared by the clones.
+    current: Arc<AtomicUsize>,
     timeout: Duration,
     /// The highest seq of a feed event this client dropped as malformed. The feed is asked
     /// for events after at least this, so a dropped event is never fetched again (a caller's
@@ -57,11 +66,21 @@ pub struct Client {
 
 impl Client {
     pub fn new(config: &BackendConfig) -> Result<Self, ClientError> {
-        let base = config.url.trim_end_matches('/').to_string();
-        if !(base.starts_with("http://") || base.starts_with("https://")) {
+        let bases = config
+            .url
+            .split(',')
+            .map(|url| url.trim().trim_end_matches('/').to_string())
+            .filter(|url| !url.is_empty())
+            .collect::<Vec<_>>();
+        if bases.is_empty() {
+            return Err(ClientError::Config("no backend URL given".into()));
+        }
+        if let Some(bad) = bases
+            .iter()
+            .find(|base| !(base.starts_with("http://") || base.starts_with("https://")))
+        {
             return Err(ClientError::Config(format!(
-                "backend URL '{}' must start with http:// or https://",
-                config.url
+                "backend URL '{bad}' must start with http:// or https://"
             )));
         }
         let mut headers = HeaderMap::new();
@@ -90,14 +109,16 @@ impl Client {
             .map_err(|e| ClientError::Config(format!("cannot build the HTTP client: {e}")))?;
         Ok(Client {
             http,
-            base,
+            bases: bases.into(),
+            current: Arc::default(),
             timeout: config.timeout,
             feed_floor: Arc::default(),
         })
     }
 
+    /// The replica in use.
     pub fn base_url(&self) -> &str {
-        &self.base
+        &self.bases[self.current.load(Ordering::Relaxed) % self.bases.len()]
     }
 
     /// Every incident; one the client cannot read (a malformed id) is dropped and logged.
@@ -124,11 +145,12 @@ impl Client {
         new: &NewIncident,
         idempotency_key: &str,
     ) -> Result<Incident, ClientError> {
-        let request = self
-            .http
-            .post(self.url("/v1/incidents"))
-            .header("idempotency-key", idempotency_key)
-            .json(new);
+        let request = |base: &str| {
+            self.http
+                .post(format!("{base}/v1/incidents"))
+                .header("idempotency-key", idempotency_key)
+                .json(new)
+        };
         self.send(request, self.timeout).await
     }
 
@@ -140,14 +162,17 @@ impl Client {
         idempotency_key: &str,
         if_match: Option<u64>,
     ) -> Result<CommandAccepted, ClientError> {
-        let mut request = self
-            .http
-            .post(self.url(&format!("/v1/incidents/{id}/commands")))
-            .header("idempotency-key", idempotency_key)
-            .json(command);
-        if let Some(version) = if_match {
-            request = request.header("if-match", version.to_string());
-        }
+        let request = |base: &str| {
+            let request = self
+                .http
+                .post(format!("{base}/v1/incidents/{id}/commands"))
+                .header("idempotency-key", idempotency_key)
+                .json(command);
+            match if_match {
+                Some(version) => request.header("if-match", version.to_string()),
+                None => request,
+            }
+        };
         self.send(request, self.timeout).await
     }
 
@@ -189,38 +214,77 @@ impl Client {
         Ok(events(items, Some(&self.feed_floor)))
     }
 
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
     async fn get<T: DeserializeOwned>(
         &self,
         path: &str,
         timeout: Duration,
     ) -> Result<T, ClientError> {
-        self.send(self.http.get(self.url(path)), timeout).await
+        self.send(|base| self.http.get(format!("{base}{path}")), timeout)
+            .await
     }
 
+    /// Sends the request built for the replica in use; if that replica is gone, to each of
+    /// the others in turn, staying with the first that answers.
     async fn send<T: DeserializeOwned>(
         &self,
+        request: impl Fn(&str) -> reqwest::RequestBuilder,
+        timeout: Duration,
+    ) -> Result<T, ClientError> {
+        let first = self.current.load(Ordering::Relaxed);
+        let mut failure = None;
+        for attempt in 0..self.bases.len() {
+            let index = (first + attempt) % self.bases.len();
+            let base = &self.bases[index];
+            match Self::send_once(request(base), base, timeout).await {
+                Err(error) if replica_gone(&error) => {
+                    if self.bases.len() > 1 {
+                        tracing::warn!(%base, reason = %error, "backend replica failed; trying the next");
+                    }
+                    failure = Some(error);
+                }
+                answer => {
+                    if index != first {
+                        self.current.store(index, Ordering::Relaxed);
+                    }
+                    return answer;
+                }
+            }
+        }
+        // Next time, start from the one after the replica that failed first.
+        self.current.store((first + 1) % self.bases.len(), Ordering::Relaxed);
+        Err(failure.unwrap_or_else(|| ClientError::Unreachable("no backend".into())))
+    }
+
+    async fn send_once<T: DeserializeOwned>(
         request: reqwest::RequestBuilder,
+        base: &str,
         timeout: Duration,
     ) -> Result<T, ClientError> {
         let response = request
             .timeout(timeout)
             .send()
             .await
-            .map_err(|e| ClientError::unreachable(&self.base, &e))?;
+            .map_err(|e| ClientError::unreachable(base, &e))?;
         let status = response.status();
         let body = response
             .bytes()
             .await
-            .map_err(|e| ClientError::unreachable(&self.base, &e))?;
+            .map_err(|e| ClientError::unreachable(base, &e))?;
         if status.is_success() {
             serde_json::from_slice(&body).map_err(|e| ClientError::Decode(e.to_string()))
         } else {
             Err(ClientError::from_error_body(status.as_u16(), &body))
         }
+    }
+}
+
+/// A failure another replica may not have: no answer, or a gateway or the replica itself
+/// saying it cannot serve. A refusal (4xx) or a 500 would be the same everywhere.
+fn replica_gone(error: &ClientError) -> bool {
+    match error {
+        ClientError::Unreachable(_) => true,
+        ClientError::Api { status, .. } => matches!(status, 502..=504),
+        ClientError::Config(_) | ClientError::Decode(_) => false,
     }
 }
 

@@ -40,7 +40,7 @@ pub async fn run(settings: TuiSettings, you: &str) -> anyhow::Result<()> {
     seed(&db, you)?;
     let backend = server::start(ServeOptions {
         listen: ([127, 0, 0, 1], 0).into(),
-        db,
+        db: db.into(),
         tokens: None,
         scale: SeverityScale::default(),
         alert_severity: AlertSeverity::default(),

@@ -2,7 +2,14 @@
 //! it drains all queued requests, decides each against the folded state (later requests in a
 //! batch see the effects of earlier ones), writes the batch in one transaction (one fsync),
 //! and only after the commit publishes the new state, answers the requests and wakes the
-//! long-pollers. If the commit fails, memory is left as it was and the whole batch gets a 500.
+//! long-pollers. If the commit fails, memory is left as it was and the whole batch gets a 500
+//! (a 503 when the database cannot be reached).
+//!
+//! With several replicas on one database, each batch first takes the store's turn
+//! ([`Store::begin`]) and folds in what the other replicas committed since, so decisions and
+//! numbering are made on the current log. Between batches, [`Engine::catch_up`] (called on
+//! each commit notification) brings the timeline up to date so readers here see the other
+//! replicas' events too.
 
 mod alerts;
 
@@ -13,7 +20,7 @@ use crate::domain::{
     Timestamp, decide, declare,
 };
 use crate::server::alertmanager::Notification;
-use crate::store::{Commit, IdempotencyKey, Store, StoredResponse};
+use crate::store::{Commit, IdempotencyKey, Store, StoreError, StoredResponse};
 use axum::http::StatusCode;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -65,7 +72,15 @@ pub struct Reply {
     pub replayed: bool,
 }
 
-type Job = (Request, oneshot::Sender<Result<Reply, ApiError>>);
+/// What the writer works on: a change to decide, or news that another replica committed up
+/// to a seq.
+enum Job {
+    Change(Request, oneshot::Sender<Result<Reply, ApiError>>),
+    CatchUp(u64),
+}
+
+/// How many events one catch-up read takes at a time.
+const CATCH_UP_PAGE: usize = 10_000;
 
 /// Counters of the group commit, for the log and the benchmarks.
 #[derive(Debug, Default)]
@@ -109,6 +124,26 @@ pub struct Engine {
     queue: mpsc::Sender<Job>,
 }
 
+/// A handle that asks the writer to read what other replicas committed, without keeping the
+/// writer alive: once the handlers' [`Engine`]s are gone the writer stops anyway.
+#[derive(Clone)]
+pub struct CatchUp(mpsc::WeakSender<Job>);
+
+impl CatchUp {
+    /// Asks the writer to read the log up to `head` (`u64::MAX`: whatever is there). Returns
+    /// false once the writer has stopped. A full queue drops the request: the batch ahead of
+    /// it reads the same events when it takes its turn.
+    pub fn request(&self, head: u64) -> bool {
+        match self.0.upgrade() {
+            Some(queue) => !matches!(
+                queue.try_send(Job::CatchUp(head)),
+                Err(mpsc::error::TrySendError::Closed(_))
+            ),
+            None => false,
+        }
+    }
+}
+
 impl Engine {
     /// Starts the writer thread. It stops once every `Engine` clone is dropped and the queue
     /// is drained; the returned handle joins it.
@@ -133,11 +168,16 @@ impl Engine {
         Ok((Engine { queue }, thread))
     }
 
+    /// The handle a commit listener uses to bring this replica up to date.
+    pub fn catch_up(&self) -> CatchUp {
+        CatchUp(self.queue.downgrade())
+    }
+
     /// Queues a change and waits until it is durable (or refused).
     pub async fn submit(&self, request: Request) -> Result<Reply, ApiError> {
         let (reply, answer) = oneshot::channel();
         self.queue
-            .send((request, reply))
+            .send(Job::Change(request, reply))
             .await
             .map_err(|_| ApiError::Internal("the writer has stopped".into()))?;
         answer
@@ -176,8 +216,34 @@ impl Writer {
         );
     }
 
-    fn process(&mut self, batch: Vec<Job>) {
+    fn process(&mut self, jobs: Vec<Job>) {
+        let mut batch = Vec::with_capacity(jobs.len());
+        let mut news = 0;
+        for job in jobs {
+            match job {
+                Job::Change(request, reply) => batch.push((request, reply)),
+                Job::CatchUp(head) => news = news.max(head),
+            }
+        }
+        if batch.is_empty() {
+            if news > self.head() {
+                self.catch_up();
+            }
+            return;
+        }
         let size = batch.len();
+        // Take the store's turn and fold in what other replicas committed meanwhile.
+        match self.store.begin(self.head()) {
+            Ok(theirs) => self.publish(theirs),
+            Err(err) => {
+                let error = store_failure(&err, "the change could not be saved, nothing was applied");
+                tracing::error!(%err, batch = size, "cannot start a commit");
+                for (_, reply) in batch {
+                    let _ = reply.send(Err(error.clone()));
+                }
+                return;
+            }
+        }
         let (commit, answers) = {
             // Only this thread changes the log, so what it reads here stays current until the
             // batch is published below. Readers never panic while holding the lock, so a
@@ -190,29 +256,66 @@ impl Writer {
                 .collect();
             (draft.commit, answers)
         };
-        if !commit.is_empty() {
-            if let Err(err) = self.store.commit(&commit) {
-                tracing::error!(%err, batch = size, "commit failed; nothing was applied");
-                let message = format!("the change could not be saved, nothing was applied: {err}");
-                for (_, reply) in answers {
-                    let _ = reply.send(Err(ApiError::Internal(message.clone())));
-                }
-                return;
+        // An empty commit still ends the batch, giving the turn to the other replicas.
+        if let Err(err) = self.store.commit(&commit) {
+            tracing::error!(%err, batch = size, "commit failed; nothing was applied");
+            let error = store_failure(&err, "the change could not be saved, nothing was applied");
+            for (_, reply) in answers {
+                let _ = reply.send(Err(error.clone()));
             }
+            return;
+        }
+        if !commit.is_empty() {
             self.stats.record(size);
-            let head = {
-                let mut log = self.log.write().unwrap_or_else(PoisonError::into_inner);
-                for event in commit.events {
-                    log.append(event);
-                }
-                log.head()
-            };
-            self.head.send_replace(head);
+            self.publish(commit.events);
         }
         for (answer, reply) in answers {
             // A caller that hung up still had its change applied; there is nobody to tell.
             let _ = reply.send(answer);
         }
+    }
+
+    fn head(&self) -> u64 {
+        self.log.read().unwrap_or_else(PoisonError::into_inner).head()
+    }
+
+    /// Reads, page by page, what other replicas committed after our head.
+    fn catch_up(&mut self) {
+        loop {
+            match self.store.events_after(self.head(), CATCH_UP_PAGE) {
+                Ok(events) if events.is_empty() => return,
+                Ok(events) => self.publish(events),
+                Err(err) => {
+                    // The next commit notification or batch tries again.
+                    tracing::warn!(%err, "cannot read the other replicas' events");
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Makes committed events visible to readers and wakes the long-pollers.
+    fn publish(&mut self, events: Vec<Event>) {
+        if events.is_empty() {
+            return;
+        }
+        let head = {
+            let mut log = self.log.write().unwrap_or_else(PoisonError::into_inner);
+            for event in events {
+                log.append(event);
+            }
+            log.head()
+        };
+        self.head.send_replace(head);
+    }
+}
+
+/// A store failure as the answer: 503 when the database is out of reach (another replica may
+/// do), 500 otherwise.
+fn store_failure(err: &StoreError, what: &str) -> ApiError {
+    match err {
+        StoreError::Unavailable(_) => ApiError::Unavailable(format!("{what}: {err}")),
+        _ => ApiError::Internal(format!("{what}: {err}")),
     }
 }
 
@@ -286,7 +389,7 @@ impl<'a> Draft<'a> {
         }
         self.store
             .recall(key)
-            .map_err(|err| ApiError::Internal(format!("cannot read idempotency keys: {err}")))
+            .map_err(|err| store_failure(&err, "cannot read idempotency keys"))
     }
 
     /// `Ok` is an answer, remembered under the idempotency key: the new incident, or the

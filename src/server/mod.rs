@@ -19,7 +19,7 @@ pub use engine::StatsSnapshot;
 
 use crate::domain::AlertSeverity;
 use crate::domain::SeverityScale;
-use crate::store::{SqliteStore, Store};
+use crate::store::Location;
 use anyhow::Context;
 use auth::Auth;
 use engine::{Engine, Stats};
@@ -38,7 +38,8 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 #[derive(Debug, Clone)]
 pub struct ServeOptions {
     pub listen: SocketAddr,
-    pub db: PathBuf,
+    /// A SQLite file or a PostgreSQL URL.
+    pub db: Location,
     /// The tokens file; without one the server is in open mode, which is loopback only.
     pub tokens: Option<PathBuf>,
     pub scale: SeverityScale,
@@ -128,15 +129,15 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningServer> {
 
     let db = opts.db.clone();
     let (store, events) = tokio::task::spawn_blocking(move || {
-        let mut store = SqliteStore::open(&db)?;
+        let mut store = crate::store::open(&db)?;
         let events = store.load()?;
         anyhow::Ok((store, events))
     })
-    .await??;
-    let timeline =
-        Timeline::rebuild(events).map_err(|err| anyhow::anyhow!("{}: {err}", opts.db.display()))?;
+    .await?
+    .with_context(|| format!("{}", opts.db))?;
+    let timeline = Timeline::rebuild(events).map_err(|err| anyhow::anyhow!("{}: {err}", opts.db))?;
     tracing::info!(
-        db = %opts.db.display(),
+        db = %opts.db,
         events = timeline.head(),
         "event log loaded"
     );
@@ -144,7 +145,6 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningServer> {
     let (head_tx, head) = watch::channel(timeline.head());
     let timeline = Arc::new(RwLock::new(timeline));
     let stats = Arc::new(Stats::default());
-    let store: Box<dyn Store> = Box::new(store);
     let (engine, writer) = Engine::start(
         store,
         timeline.clone(),
@@ -154,11 +154,13 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningServer> {
     )
     .context("cannot start the writer thread")?;
     let (stop, stopping) = watch::channel(false);
+    let database = follow_other_replicas(&opts.db, &engine);
     let state = AppState::new(Shared {
         timeline,
         engine,
         head,
         shutdown: stopping.clone(),
+        database,
         auth,
         scale: opts.scale,
         alert_severity: opts.alert_severity,
@@ -179,6 +181,23 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningServer> {
         tasks: Some(Tasks { server, writer }),
         stats,
     })
+}
+
+/// On PostgreSQL, listens for the other replicas' commits and has the writer read them, so
+/// this replica's readers and long-pollers see them. The receiver tells whether the database
+/// connection that carries them is up (always, for SQLite, where this process is the writer).
+fn follow_other_replicas(db: &Location, engine: &Engine) -> watch::Receiver<bool> {
+    let Location::Postgres(url) = db else {
+        return watch::channel(true).1;
+    };
+    let (connected, database) = watch::channel(false);
+    let catch_up = engine.catch_up();
+    tokio::spawn(crate::store::listen(
+        url.clone(),
+        move |head| catch_up.request(head),
+        connected,
+    ));
+    database
 }
 
 /// Runs the server in the foreground: prints `listening on http://ADDR` as the first line of

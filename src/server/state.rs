@@ -19,6 +19,9 @@ pub struct Shared {
     pub head: watch::Receiver<u64>,
     /// Turns true when the server begins to stop.
     pub shutdown: watch::Receiver<bool>,
+    /// False while the connection that brings other replicas' commits is down: this
+    /// replica's view may be behind, so its feeds answer 503 and clients go elsewhere.
+    pub database: watch::Receiver<bool>,
     pub auth: Auth,
     pub scale: SeverityScale,
     pub alert_severity: AlertSeverity,

@@ -3,10 +3,17 @@
 //!
 //! A store only persists: deciding what to write is the server's job. Everything the server
 //! needs to rebuild its state at startup is [`Store::load`]; everything it writes goes through
-//! [`Store::commit`], which must be atomic and durable before it returns.
+//! [`Store::begin`] then [`Store::commit`], which must be atomic and durable before it returns.
+//! Several writers (backend replicas on one PostgreSQL) take turns between those two calls;
+//! see `postgres.rs` for why the global feed stays gapless in visible order.
 
+mod location;
+mod row;
+mod postgres;
 mod sqlite;
 
+pub use location::Location;
+pub use postgres::{PostgresStore, listen};
 pub use sqlite::SqliteStore;
 
 use crate::domain::Event;
@@ -58,6 +65,20 @@ pub enum StoreError {
     Corrupt { seq: i64, reason: String },
     #[error("{0}")]
     Schema(String),
+    #[error("PostgreSQL: {0}")]
+    Postgres(String),
+    /// The database cannot be reached (connection refused or lost): nothing was stored, or
+    /// the outcome of the last commit is unknown. Worth retrying, here or on another replica.
+    #[error("the database is unreachable: {0}")]
+    Unavailable(String),
+}
+
+/// Opens the store `--db` names: a SQLite file or a PostgreSQL database.
+pub fn open(location: &Location) -> Result<Box<dyn Store>, StoreError> {
+    Ok(match location {
+        Location::Sqlite(path) => Box::new(SqliteStore::open(path)?),
+        Location::Postgres(url) => Box::new(PostgresStore::connect(url)?),
+    })
 }
 
 /// The durable log. Calls come from one writer at a time (hence `&mut self`).
@@ -65,10 +86,24 @@ pub trait Store: Send + 'static {
     /// Every event, in ascending `seq`.
     fn load(&mut self) -> Result<Vec<Event>, StoreError>;
 
+    /// Up to `limit` events with `seq > after`, ascending: what other writers appended, or a
+    /// page of the log for a copy.
+    fn events_after(&mut self, after: u64, limit: usize) -> Result<Vec<Event>, StoreError>;
+
+    /// Starts a batch: until the next [`Store::commit`], this writer is the only one that
+    /// appends. Returns the events other writers committed after `after` (the caller's
+    /// newest seq), so that it decides on the current state and numbers after them. A store
+    /// with a single writer has nothing to hand back.
+    fn begin(&mut self, after: u64) -> Result<Vec<Event>, StoreError> {
+        let _ = after;
+        Ok(Vec::new())
+    }
+
     /// The response stored under an idempotency key, if that key was used before.
     fn recall(&mut self, key: &IdempotencyKey) -> Result<Option<StoredResponse>, StoreError>;
 
     /// Appends the events and remembers the responses in one transaction, and returns only
-    /// once that transaction is durable. On error nothing of it is stored.
+    /// once that transaction is durable. On error nothing of it is stored. An empty commit
+    /// just ends the batch.
     fn commit(&mut self, commit: &Commit) -> Result<(), StoreError>;
 }

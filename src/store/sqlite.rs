@@ -1,8 +1,9 @@
 //! The SQLite store: one file, WAL mode, `synchronous=FULL`, so that a committed transaction
 //! survives a crash of the process or the machine.
 
+use super::row::Row;
 use super::{Commit, IdempotencyKey, Store, StoreError, StoredResponse};
-use crate::domain::{Event, EventKind, IncidentId, Timestamp};
+use crate::domain::Event;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use std::path::Path;
 
@@ -76,10 +77,16 @@ impl SqliteStore {
 
 impl Store for SqliteStore {
     fn load(&mut self) -> Result<Vec<Event>, StoreError> {
-        let mut statement = self
-            .conn
-            .prepare("SELECT seq, incident, at, actor, kind FROM events ORDER BY seq")?;
-        let rows = statement.query_map([], |row| {
+        self.events_after(0, usize::MAX)
+    }
+
+    fn events_after(&mut self, after: u64, limit: usize) -> Result<Vec<Event>, StoreError> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT seq, incident, at, actor, kind FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+        )?;
+        let after = i64::try_from(after).unwrap_or(i64::MAX);
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = statement.query_map(params![after, limit], |row| {
             Ok((
                 row.get::<_, i64>(0)?,
                 row.get::<_, String>(1)?,
@@ -91,7 +98,16 @@ impl Store for SqliteStore {
         let mut events = Vec::new();
         for row in rows {
             let (seq, incident, at, actor, kind) = row?;
-            events.push(parse_row(seq, &incident, &at, actor, &kind)?);
+            events.push(
+                Row {
+                    seq,
+                    incident,
+                    at,
+                    actor,
+                    kind,
+                }
+                .decode()?,
+            );
         }
         Ok(events)
     }
@@ -114,6 +130,9 @@ impl Store for SqliteStore {
     }
 
     fn commit(&mut self, commit: &Commit) -> Result<(), StoreError> {
+        if commit.is_empty() {
+            return Ok(());
+        }
         // IMMEDIATE takes the write lock up front, so a busy database fails here rather than
         // half way through the batch.
         let tx = self
@@ -124,18 +143,13 @@ impl Store for SqliteStore {
                 "INSERT INTO events (seq, incident, at, actor, kind) VALUES (?1, ?2, ?3, ?4, ?5)",
             )?;
             for event in &commit.events {
-                let kind = serde_json::to_string(&event.kind).map_err(|err| {
-                    StoreError::Schema(format!("cannot encode event {}: {err}", event.seq))
-                })?;
-                let seq = i64::try_from(event.seq).map_err(|_| {
-                    StoreError::Schema(format!("seq {} does not fit SQLite", event.seq))
-                })?;
+                let row = Row::encode(event)?;
                 insert_event.execute(params![
-                    seq,
-                    event.incident.to_string(),
-                    format_time(event.at),
-                    event.actor,
-                    kind
+                    row.seq,
+                    row.incident,
+                    row.at,
+                    row.actor,
+                    row.kind
                 ])?;
             }
             let mut insert_response = tx.prepare_cached(
@@ -158,39 +172,10 @@ impl Store for SqliteStore {
     }
 }
 
-fn format_time(at: Timestamp) -> String {
-    at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
-}
-
-fn parse_row(
-    seq: i64,
-    incident: &str,
-    at: &str,
-    actor: String,
-    kind: &str,
-) -> Result<Event, StoreError> {
-    let corrupt = |reason: String| StoreError::Corrupt { seq, reason };
-    let incident =
-        IncidentId::try_from(incident.to_string()).map_err(|e| corrupt(e.to_string()))?;
-    let at = chrono::DateTime::parse_from_rfc3339(at)
-        .map_err(|err| corrupt(format!("bad time '{at}': {err}")))?
-        .to_utc();
-    let kind: EventKind =
-        serde_json::from_str(kind).map_err(|err| corrupt(format!("bad kind: {err}")))?;
-    let seq = u64::try_from(seq).map_err(|_| corrupt("negative seq".into()))?;
-    Ok(Event {
-        seq,
-        incident,
-        at,
-        actor,
-        kind,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::NoteKind;
+    use crate::domain::{EventKind, IncidentId, NoteKind};
 
     fn note(seq: u64, incident: u64, text: &str) -> Event {
         Event {

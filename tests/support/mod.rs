@@ -6,6 +6,7 @@ pub mod eventually;
 pub mod exporter;
 pub mod history;
 pub mod http;
+pub mod postgres;
 pub mod promstack;
 pub mod server;
 pub mod tinyhttp;

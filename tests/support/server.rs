@@ -1,13 +1,16 @@
 //! `TestServer`: the real `warroom` binary serving a real SQLite file in a temporary
-//! directory, on an ephemeral loopback port.
+//! directory, or a fresh database on a real PostgreSQL, on an ephemeral loopback port.
 //!
 //! ```ignore
 //! let server = TestServer::open();                 // open mode: every caller is admin
 //! let server = TestServer::with_tokens(TOKENS);    // bearer tokens from a TOML text
+//! let b = TestServer::replica_of(&server);         // a second replica on the same database
 //! reqwest::get(server.url("/healthz"));
 //! server.kill();                                   // SIGKILL, as a crash would
 //! server.restart();                                // same db, tokens and port
 //! ```
+//! The store is SQLite unless `WARROOM_TEST_STORE=postgres`: `scripts/test` runs the API
+//! suites once with each, so every API test holds for both stores.
 //! The child is killed when the `TestServer` is dropped, so a failing test leaves nothing
 //! running. The server's log (stderr) is kept in the temporary directory: see [`TestServer::log`].
 
@@ -39,8 +42,28 @@ role = "commander"
 /// How long the binary may take to print its address.
 const STARTUP: Duration = Duration::from_secs(30);
 
+/// The store the servers of this test process use, from `WARROOM_TEST_STORE`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreKind {
+    Sqlite,
+    Postgres,
+}
+
+impl StoreKind {
+    pub fn under_test() -> StoreKind {
+        match std::env::var("WARROOM_TEST_STORE").as_deref() {
+            Err(_) | Ok("" | "sqlite") => StoreKind::Sqlite,
+            Ok("postgres") => StoreKind::Postgres,
+            Ok(other) => panic!("WARROOM_TEST_STORE={other}: use sqlite or postgres"),
+        }
+    }
+}
+
 pub struct TestServer {
     dir: tempfile::TempDir,
+    /// What `--db` says: the SQLite file or the PostgreSQL URL.
+    db: String,
+    store: StoreKind,
     tokens: Option<PathBuf>,
     child: Option<Child>,
     base: String,
@@ -63,8 +86,31 @@ impl TestServer {
         TestServer::launch(Some(toml))
     }
 
+    /// A server on PostgreSQL whatever the store under test (for the replica tests).
+    pub fn on_postgres() -> TestServer {
+        TestServer::start(None, StoreKind::Postgres, None)
+    }
+
+    /// Another replica on the same database as `other` (PostgreSQL), with its tokens.
+    pub fn replica_of(other: &TestServer) -> TestServer {
+        assert_eq!(other.store, StoreKind::Postgres, "replicas share PostgreSQL");
+        let tokens = other
+            .tokens
+            .as_ref()
+            .map(|path| std::fs::read_to_string(path).expect("the tokens file"));
+        TestServer::start(tokens.as_deref(), StoreKind::Postgres, Some(other.db.clone()))
+    }
+
     fn launch(tokens: Option<&str>) -> TestServer {
+        TestServer::start(tokens, StoreKind::under_test(), None)
+    }
+
+    fn start(tokens: Option<&str>, store: StoreKind, db: Option<String>) -> TestServer {
         let dir = tempfile::tempdir().expect("a temporary directory");
+        let db = db.unwrap_or_else(|| match store {
+            StoreKind::Sqlite => dir.path().join("warroom.db").display().to_string(),
+            StoreKind::Postgres => super::postgres::database(),
+        });
         let tokens = tokens.map(|text| {
             let path = dir.path().join("tokens.toml");
             std::fs::write(&path, text).expect("write the tokens file");
@@ -72,6 +118,8 @@ impl TestServer {
         });
         let mut server = TestServer {
             dir,
+            db,
+            store,
             tokens,
             child: None,
             base: String::new(),
@@ -93,7 +141,55 @@ impl TestServer {
 
     /// The SQLite file the server writes.
     pub fn db_path(&self) -> PathBuf {
+        assert_eq!(self.store, StoreKind::Sqlite, "a PostgreSQL server has no file");
         self.dir.path().join("warroom.db")
+    }
+
+    /// What `--db` says: a SQLite path or a PostgreSQL URL.
+    pub fn db(&self) -> &str {
+        &self.db
+    }
+
+    pub fn store(&self) -> StoreKind {
+        self.store
+    }
+
+    /// Makes the store refuse, from outside the server, every insert of an event whose JSON
+    /// contains `text`: a real failure of the database in the middle of a commit.
+    pub fn break_commits_mentioning(&self, text: &str) {
+        match self.store {
+            StoreKind::Sqlite => rusqlite::Connection::open(self.db_path())
+                .and_then(|db| {
+                    db.execute_batch(&format!(
+                        "CREATE TRIGGER fail_note BEFORE INSERT ON events
+                         WHEN NEW.kind LIKE '%{text}%'
+                         BEGIN SELECT RAISE(ABORT, 'disk on fire'); END;"
+                    ))
+                })
+                .expect("add the failing trigger"),
+            StoreKind::Postgres => super::postgres::execute(
+                &self.db,
+                &format!(
+                    "CREATE FUNCTION fail_note() RETURNS trigger LANGUAGE plpgsql AS $$
+                     BEGIN IF NEW.kind LIKE '%{text}%' THEN RAISE EXCEPTION 'disk on fire'; END IF;
+                     RETURN NEW; END $$;
+                     CREATE TRIGGER fail_note BEFORE INSERT ON events
+                     FOR EACH ROW EXECUTE FUNCTION fail_note();"
+                ),
+            ),
+        }
+    }
+
+    /// Undoes [`TestServer::break_commits_mentioning`].
+    pub fn mend_commits(&self) {
+        match self.store {
+            StoreKind::Sqlite => rusqlite::Connection::open(self.db_path())
+                .and_then(|db| db.execute_batch("DROP TRIGGER fail_note"))
+                .expect("drop the failing trigger"),
+            StoreKind::Postgres => {
+                super::postgres::execute(&self.db, "DROP TRIGGER fail_note ON events")
+            }
+        }
     }
 
     /// The temporary directory holding the database, the tokens file and the logs.
@@ -153,7 +249,7 @@ impl TestServer {
             .arg("serve")
             .args(["--listen", &listen])
             .arg("--db")
-            .arg(self.db_path());
+            .arg(&self.db);
         if let Some(tokens) = &self.tokens {
             command.arg("--tokens").arg(tokens);
         }

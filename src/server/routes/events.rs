@@ -47,6 +47,11 @@ async fn respond_when_ready(
     feed: Feed,
     read: impl Fn() -> Result<Vec<Event>, ApiError>,
 ) -> Result<Response, ApiError> {
+    if !*state.database.borrow() {
+        return Err(ApiError::Unavailable(
+            "this replica has lost its database connection and may be behind; try another".into(),
+        ));
+    }
     let events =
         longpoll::wait_for(state.head.clone(), state.shutdown.clone(), feed.wait, read).await?;
     json_response(StatusCode::OK, serde_json::to_string(&events))

@@ -1,0 +1,448 @@
+//! The PostgreSQL store: one database shared by several `warroom serve` replicas.
+//!
+//! # Why the global feed stays gapless in visible order
+//! Readers follow `/v1/events?after=N`: once a reader has seen seq N, an event with a smaller
+//! seq must never appear later, or the reader skips it for ever. With several writers that is
+//! not automatic: if replica A took seq 10 and replica B seq 11, and B committed first, a
+//! reader could see 11, move its cursor there, and never see 10.
+//!
+//! So appends are serialised in the database: every batch runs in one transaction that first
+//! takes a transaction-scoped advisory lock ([`WRITER_LOCK`]), then reads the events other
+//! replicas committed since this replica last looked ([`Store::begin`]), decides its commands
+//! on that current state, numbers its events after the newest seq, inserts them and commits.
+//! The lock is released only when the transaction ends, and PostgreSQL makes a committed
+//! transaction visible before it releases its locks, so the next writer's read already sees
+//! this batch and numbers after it. Seq order is therefore commit order, and at every moment
+//! the visible log is a prefix `1..=head` with no holes: a reader can never see seq 11
+//! without seq 10. A batch that fails rolls back whole and leaves no hole either, because
+//! nothing of it was visible and the next batch numbers from the same head.
+//!
+//! The price is that writers across replicas take turns, one transaction at a time. Each
+//! transaction carries a whole group commit (up to a thousand requests), so the turn-taking
+//! costs one lock round trip per batch, not per command.
+//!
+//! Commits send `NOTIFY warroom_events` with the new head in the same transaction, delivered
+//! only once it commits; [`listen`] turns those into wake-ups on the other replicas, which
+//! then read the new events with [`Store::events_after`].
+//!
+//! Durability: a commit returns only once PostgreSQL has flushed it (`synchronous_commit` is
+//! forced back on if the server turned it off). The log is append-only: triggers refuse
+//! `UPDATE`, `DELETE` and `TRUNCATE` on `events`.
+
+use super::row::Row;
+use super::{Commit, IdempotencyKey, Store, StoreError, StoredResponse};
+use crate::domain::Event;
+use futures_util::StreamExt;
+use postgres::{Client, NoTls};
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// The advisory lock every writer holds from `begin` to `commit`. Any constant works as long
+/// as all replicas agree; this one spells "warroom" in ASCII.
+pub const WRITER_LOCK: i64 = 0x0077_6172_726f_6f6d;
+/// Held while migrating, so two replicas starting together do not both create the tables.
+const MIGRATION_LOCK: i64 = WRITER_LOCK + 1;
+/// The channel of the commit notifications.
+const CHANNEL: &str = "warroom_events";
+/// How long to wait for the database to answer a connection, and to answer a ping.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Versioned migrations, applied in order, each once, in one transaction with its version
+/// recorded in `warroom_migrations`. Append new ones; never edit one that has shipped.
+const MIGRATIONS: &[(i32, &str)] = &[(
+    1,
+    "
+CREATE TABLE events (
+    seq      BIGINT PRIMARY KEY,
+    incident TEXT NOT NULL,
+    at       TEXT NOT NULL,
+    actor    TEXT NOT NULL,
+    kind     TEXT NOT NULL
+);
+CREATE INDEX events_by_incident ON events (incident, seq);
+CREATE FUNCTION warroom_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'the event log is append-only'; END $$;
+CREATE TRIGGER events_no_update_or_delete BEFORE UPDATE OR DELETE ON events
+    FOR EACH ROW EXECUTE FUNCTION warroom_refuse_change();
+CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON events
+    FOR EACH STATEMENT EXECUTE FUNCTION warroom_refuse_change();
+CREATE TABLE idempotency (
+    actor    TEXT NOT NULL,
+    target   TEXT NOT NULL,
+    key      TEXT NOT NULL,
+    status   INTEGER NOT NULL,
+    body     TEXT NOT NULL,
+    location TEXT,
+    PRIMARY KEY (actor, target, key)
+);
+",
+)];
+
+pub struct PostgresStore {
+    config: postgres::Config,
+    /// `None` after the connection was lost; the next call connects again.
+    client: Option<Client>,
+    /// True between `begin` and `commit`: a transaction holding [`WRITER_LOCK`] is open.
+    in_batch: bool,
+}
+
+impl PostgresStore {
+    /// Connects, and migrates the schema to this version (refusing a newer one).
+    pub fn connect(url: &str) -> Result<Self, StoreError> {
+        let mut config: postgres::Config = url
+            .parse()
+            .map_err(|err| StoreError::Schema(format!("not a PostgreSQL URL: {err}")))?;
+        config
+            .connect_timeout(CONNECT_TIMEOUT)
+            .keepalives_idle(Duration::from_secs(10))
+            .application_name("warroom serve");
+        let mut store = PostgresStore {
+            config,
+            client: None,
+            in_batch: false,
+        };
+        migrate(store.client()?)?;
+        Ok(store)
+    }
+
+    /// The connection, opened again if it was lost.
+    fn client(&mut self) -> Result<&mut Client, StoreError> {
+        if self.client.as_ref().is_none_or(Client::is_closed) {
+            self.in_batch = false;
+            let mut client = self.config.connect(NoTls).map_err(unavailable)?;
+            ensure_durable_commits(&mut client)?;
+            self.client = Some(client);
+        }
+        self.client
+            .as_mut()
+            .ok_or_else(|| StoreError::Unavailable("no connection".into()))
+    }
+
+    /// Runs `work` on the connection; a lost connection is dropped so the next call opens a
+    /// new one, and an open batch is rolled back on any error.
+    fn run<T>(
+        &mut self,
+        work: impl FnOnce(&mut Client) -> Result<T, postgres::Error>,
+    ) -> Result<T, StoreError> {
+        let client = self.client()?;
+        match work(client) {
+            Ok(value) => Ok(value),
+            Err(err) => {
+                let err = classify(err);
+                if matches!(err, StoreError::Unavailable(_)) {
+                    self.client = None;
+                } else if self.in_batch
+                    && let Some(client) = self.client.as_mut()
+                {
+                    // The transaction is aborted anyway; end it so the lock is freed now.
+                    let _ = client.batch_execute("ROLLBACK");
+                }
+                self.in_batch = false;
+                Err(err)
+            }
+        }
+    }
+}
+
+impl Store for PostgresStore {
+    fn load(&mut self) -> Result<Vec<Event>, StoreError> {
+        self.events_after(0, usize::MAX)
+    }
+
+    fn events_after(&mut self, after: u64, limit: usize) -> Result<Vec<Event>, StoreError> {
+        let after = i64::try_from(after).unwrap_or(i64::MAX);
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = self.run(|client| {
+            client.query(
+                "SELECT seq, incident, at, actor, kind FROM events
+                 WHERE seq > $1 ORDER BY seq LIMIT $2",
+                &[&after, &limit],
+            )
+        })?;
+        rows.into_iter()
+            .map(|row| {
+                Row {
+                    seq: row.get(0),
+                    incident: row.get(1),
+                    at: row.get(2),
+                    actor: row.get(3),
+                    kind: row.get(4),
+                }
+                .decode()
+            })
+            .collect()
+    }
+
+    fn begin(&mut self, after: u64) -> Result<Vec<Event>, StoreError> {
+        if self.in_batch {
+            // A batch that never reached commit (it cannot happen in the writer, but a store
+            // must not keep the lock because of a caller's slip).
+            self.run(|client| client.batch_execute("ROLLBACK"))?;
+            self.in_batch = false;
+        }
+        let take_turn = |client: &mut Client| {
+            client.batch_execute("BEGIN")?;
+            client.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITER_LOCK])?;
+            Ok(())
+        };
+        match self.run(take_turn) {
+            // An idle connection may have been closed by the server or a proxy since the
+            // last batch: nothing was written, so one try on a fresh connection is safe.
+            Err(StoreError::Unavailable(_)) => self.run(take_turn)?,
+            other => other?,
+        }
+        self.in_batch = true;
+        self.events_after(after, usize::MAX)
+    }
+
+    fn recall(&mut self, key: &IdempotencyKey) -> Result<Option<StoredResponse>, StoreError> {
+        let row = self.run(|client| {
+            client.query_opt(
+                "SELECT status, body, location FROM idempotency
+                 WHERE actor = $1 AND target = $2 AND key = $3",
+                &[&key.actor, &key.target, &key.key],
+            )
+        })?;
+        row.map(|row| {
+            let status: i32 = row.get(0);
+            Ok(StoredResponse {
+                status: u16::try_from(status).map_err(|_| {
+                    StoreError::Schema(format!("a stored response has status {status}"))
+                })?,
+                body: row.get(1),
+                location: row.get(2),
+            })
+        })
+        .transpose()
+    }
+
+    fn commit(&mut self, commit: &Commit) -> Result<(), StoreError> {
+        if !self.in_batch {
+            if commit.is_empty() {
+                return Ok(());
+            }
+            // A commit without `begin` (a copy between stores): take the turn now.
+            self.begin(u64::MAX)?;
+        }
+        let rows = commit
+            .events
+            .iter()
+            .map(Row::encode)
+            .collect::<Result<Vec<_>, _>>()?;
+        let head = rows.last().map(|row| row.seq);
+        let column = |pick: fn(&Row) -> &String| rows.iter().map(pick).collect::<Vec<_>>();
+        let seqs: Vec<i64> = rows.iter().map(|row| row.seq).collect();
+        let (incidents, ats, actors, kinds) = (
+            column(|r| &r.incident),
+            column(|r| &r.at),
+            column(|r| &r.actor),
+            column(|r| &r.kind),
+        );
+        let responses = &commit.responses;
+        let actor: Vec<&str> = responses.iter().map(|(k, _)| k.actor.as_str()).collect();
+        let target: Vec<&str> = responses.iter().map(|(k, _)| k.target.as_str()).collect();
+        let key: Vec<&str> = responses.iter().map(|(k, _)| k.key.as_str()).collect();
+        let status: Vec<i32> = responses.iter().map(|(_, r)| i32::from(r.status)).collect();
+        let body: Vec<&str> = responses.iter().map(|(_, r)| r.body.as_str()).collect();
+        let location: Vec<Option<&str>> = responses
+            .iter()
+            .map(|(_, r)| r.location.as_deref())
+            .collect();
+        self.run(|client| {
+            // One statement per table, whatever the batch size: a round trip each.
+            if !seqs.is_empty() {
+                client.execute(
+                    "INSERT INTO events (seq, incident, at, actor, kind)
+                     SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[])",
+                    &[&seqs, &incidents, &ats, &actors, &kinds],
+                )?;
+            }
+            if !key.is_empty() {
+                client.execute(
+                    "INSERT INTO idempotency (actor, target, key, status, body, location)
+                     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[], $6::text[])",
+                    &[&actor, &target, &key, &status, &body, &location],
+                )?;
+            }
+            if let Some(head) = head {
+                client.execute(
+                    "SELECT pg_notify($1, $2)",
+                    &[&CHANNEL, &head.to_string()],
+                )?;
+            }
+            client.batch_execute("COMMIT")
+        })?;
+        self.in_batch = false;
+        Ok(())
+    }
+}
+
+/// Creates or upgrades the tables, under a lock so that replicas starting together take turns.
+fn migrate(client: &mut Client) -> Result<(), StoreError> {
+    let latest = MIGRATIONS.last().map_or(0, |(version, _)| *version);
+    let mut tx = client.transaction().map_err(classify)?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+        .map_err(classify)?;
+    tx.batch_execute(
+        "CREATE TABLE IF NOT EXISTS warroom_migrations (
+             version    INTEGER PRIMARY KEY,
+             applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+         )",
+    )
+    .map_err(classify)?;
+    let current: i32 = tx
+        .query_one(
+            "SELECT coalesce(max(version), 0) FROM warroom_migrations",
+            &[],
+        )
+        .map_err(classify)?
+        .get(0);
+    if current > latest {
+        return Err(StoreError::Schema(format!(
+            "the database was migrated by a newer warroom (schema {current}, this one knows {latest})"
+        )));
+    }
+    for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > current) {
+        tx.batch_execute(sql).map_err(|err| {
+            StoreError::Schema(format!("migration {version} failed: {}", describe(&err)))
+        })?;
+        tx.execute(
+            "INSERT INTO warroom_migrations (version) VALUES ($1)",
+            &[version],
+        )
+        .map_err(classify)?;
+    }
+    tx.commit().map_err(classify)
+}
+
+/// An answer only after commit means only after the commit is flushed: a server (or role)
+/// configured with `synchronous_commit = off` is overridden for this session.
+fn ensure_durable_commits(client: &mut Client) -> Result<(), StoreError> {
+    let setting: String = client
+        .query_one("SHOW synchronous_commit", &[])
+        .map_err(classify)?
+        .get(0);
+    if setting == "off" {
+        tracing::warn!("synchronous_commit is off on the server; this session turns it on");
+        client
+            .batch_execute("SET synchronous_commit = on")
+            .map_err(classify)?;
+    }
+    Ok(())
+}
+
+/// A lost or refused connection (retry, maybe elsewhere) or the database's own refusal.
+fn classify(err: postgres::Error) -> StoreError {
+    let lost_connection = err.is_closed()
+        || std::error::Error::source(&err).is_some_and(|source| source.is::<std::io::Error>())
+        || err.code().is_some_and(|code| {
+            // Class 08 is "connection exception", 57P0x an administrator's or crash shutdown.
+            code.code().starts_with("08") || code.code().starts_with("57P0")
+        });
+    if lost_connection {
+        StoreError::Unavailable(describe(&err))
+    } else {
+        StoreError::Postgres(describe(&err))
+    }
+}
+
+fn unavailable(err: postgres::Error) -> StoreError {
+    StoreError::Unavailable(describe(&err))
+}
+
+/// The error with the database's message, which `Display` of a `db error` already carries.
+fn describe(err: &postgres::Error) -> String {
+    match err.as_db_error() {
+        Some(db) => db.message().to_string(),
+        None => err.to_string(),
+    }
+}
+
+/// Follows the commits of every replica: calls `on_commit` with the new head each time one
+/// commits, and with `u64::MAX` ("look, something may have been missed") each time the
+/// connection is (re)established. `connected` tells whether the wake-ups are flowing; the
+/// connection is pinged so that a silent network failure is noticed. Runs until `on_commit`
+/// returns false.
+pub async fn listen(
+    url: String,
+    on_commit: impl Fn(u64) -> bool + Send + 'static,
+    connected: watch::Sender<bool>,
+) {
+    let config: tokio_postgres::Config = match url.parse() {
+        Ok(config) => config,
+        Err(err) => {
+            tracing::error!(%err, "cannot listen for commits: not a PostgreSQL URL");
+            return;
+        }
+    };
+    loop {
+        let outcome = listen_once(&config, &on_commit, &connected).await;
+        connected.send_replace(false);
+        match outcome {
+            Ok(()) => return,
+            Err(err) => tracing::warn!(reason = %err, "lost the database's commit notifications; reconnecting"),
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+/// One connection's worth of [`listen`]: `Ok` when `on_commit` asked to stop.
+async fn listen_once(
+    config: &tokio_postgres::Config,
+    on_commit: &impl Fn(u64) -> bool,
+    connected: &watch::Sender<bool>,
+) -> Result<(), String> {
+    let connecting = tokio::time::timeout(CONNECT_TIMEOUT, config.connect(tokio_postgres::NoTls));
+    let (client, mut connection) = connecting
+        .await
+        .map_err(|_| "connecting timed out".to_string())?
+        .map_err(|err| err.to_string())?;
+    let (heads, mut notified) = tokio::sync::mpsc::unbounded_channel();
+    // The connection object drives the socket and hands out the notifications.
+    let driver = tokio::spawn(async move {
+        let mut messages = futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
+        while let Some(message) = messages.next().await {
+            match message {
+                Ok(tokio_postgres::AsyncMessage::Notification(note)) => {
+                    let head = note.payload().parse().unwrap_or(u64::MAX);
+                    if heads.send(head).is_err() {
+                        return;
+                    }
+                }
+                Ok(_) => {}
+                Err(err) => {
+                    tracing::warn!(reason = %err, "the notification connection failed");
+                    return;
+                }
+            }
+        }
+    });
+    let result = async {
+        client
+            .batch_execute(&format!("LISTEN {CHANNEL}"))
+            .await
+            .map_err(|err| err.to_string())?;
+        connected.send_replace(true);
+        if !on_commit(u64::MAX) {
+            return Ok(());
+        }
+        let mut ping = tokio::time::interval(CONNECT_TIMEOUT);
+        loop {
+            tokio::select! {
+                head = notified.recv() => match head {
+                    Some(head) => if !on_commit(head) { return Ok(()) },
+                    None => return Err("the connection closed".to_string()),
+                },
+                _ = ping.tick() => {
+                    tokio::time::timeout(CONNECT_TIMEOUT, client.simple_query("SELECT 1"))
+                        .await
+                        .map_err(|_| "the database did not answer a ping".to_string())?
+                        .map_err(|err| err.to_string())?;
+                }
+            }
+        }
+    }
+    .await;
+    driver.abort();
+    result
+}
