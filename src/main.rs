@@ -40,6 +40,17 @@ async fn main() -> ExitCode {
             }
         }
         Some(CliCommand::Config(command)) => config_command(command, cli.global.config),
+        Some(CliCommand::Store(command)) => {
+            // The stores are synchronous: off the async runtime.
+            match tokio::task::spawn_blocking(|| warroom::cli::store::run(command)).await {
+                Ok(Ok(output)) => {
+                    print!("{output}");
+                    ExitCode::SUCCESS
+                }
+                Ok(Err(error)) => fail(1, error),
+                Err(error) => fail(1, format!("the store command failed: {error}")),
+            }
+        }
         None => {
             let client = match Client::new(&backend_config(&cli.global, &config)) {
                 Ok(client) => client,

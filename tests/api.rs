@@ -498,7 +498,65 @@ async fn every_route_in_the_openapi_document_is_served() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 11, "the v1 routes and /healthz");
+    assert_eq!(checked, 12, "the v1 routes, /healthz and /metrics");
+}
+
+#[tokio::test]
+async fn metrics_count_commands_and_waiters_in_a_format_promtool_accepts() {
+    let (server, client) = with_incident("measured").await;
+    let ack = json!({"type": "transition", "to": "acknowledged"});
+    assert_eq!(command(&client, &server, "INC-1", ack).await.status, 200);
+    let waiting = tokio::spawn(support::http::try_send(
+        client.get(server.url("/v1/events?after=2&wait=30")),
+    ));
+    let scrape = support::eventually::eventually(
+        "the long-poll to be counted",
+        std::time::Duration::from_secs(5),
+        async || {
+            let answer = send(client.get(server.url("/metrics"))).await;
+            answer
+                .text
+                .contains("\nwarroom_longpoll_waiters 1\n")
+                .then_some(answer)
+        },
+    )
+    .await;
+    assert_eq!(scrape.status, 200);
+    assert!(
+        scrape.header("content-type").unwrap().starts_with("text/plain"),
+        "{:?}",
+        scrape.headers
+    );
+    for line in [
+        "warroom_commands_total 2",
+        "warroom_commits_total 2",
+        "warroom_database_connected 1",
+        "warroom_log_head_seq 2",
+        "warroom_writer_queue_depth 0",
+        "warroom_commit_seconds_count 2",
+    ] {
+        assert!(scrape.text.contains(&format!("\n{line}\n")), "{line}: {}", scrape.text);
+    }
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut promtool = Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("promtool (scripts/test installs Debian's prometheus)");
+    let mut stdin = promtool.stdin.take().unwrap();
+    stdin.write_all(scrape.text.as_bytes()).unwrap();
+    drop(stdin);
+    let checked = promtool.wait_with_output().unwrap();
+    assert!(
+        checked.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&checked.stdout),
+        String::from_utf8_lossy(&checked.stderr)
+    );
+    waiting.abort();
 }
 
 #[tokio::test]

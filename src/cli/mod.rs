@@ -5,6 +5,7 @@ mod backend;
 pub mod incident;
 mod render;
 mod settings;
+pub mod store;
 
 pub use backend::{backend_config, login_name};
 pub use settings::Settings;
@@ -104,6 +105,29 @@ pub enum CliCommand {
     /// Write or locate the config file
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Move a whole event log between SQLite and PostgreSQL, and check the move
+    #[command(subcommand)]
+    Store(StoreCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StoreCommand {
+    /// Copy every event from one store into an empty one
+    Copy {
+        /// The source: a SQLite file or a postgres:// URL
+        #[arg(long, value_name = "PATH|URL", value_parser = Location::parse)]
+        from: Location,
+        /// The target, which must hold no events yet
+        #[arg(long, value_name = "PATH|URL", value_parser = Location::parse)]
+        to: Location,
+    },
+    /// Compare two stores event by event; exit 1 at the first difference
+    Verify {
+        #[arg(long, value_name = "PATH|URL", value_parser = Location::parse)]
+        from: Location,
+        #[arg(long, value_name = "PATH|URL", value_parser = Location::parse)]
+        to: Location,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -14,6 +14,7 @@
 mod alerts;
 
 use super::error::ApiError;
+use super::metrics::Histogram;
 use super::timeline::Timeline;
 use crate::domain::{
     Command, Event, EventKind, Incident, IncidentId, NewIncident, Rejection, SeverityScale,
@@ -88,6 +89,8 @@ pub struct Stats {
     commits: AtomicU64,
     requests: AtomicU64,
     largest_batch: AtomicU64,
+    /// From taking the store's turn to the durable end of the commit.
+    pub commit_seconds: Histogram,
 }
 
 /// A copy of [`Stats`] at one moment.
@@ -110,7 +113,8 @@ impl Stats {
         }
     }
 
-    fn record(&self, batch: usize) {
+    fn record(&self, batch: usize, took: std::time::Duration) {
+        self.commit_seconds.record(took);
         let batch = batch as u64;
         self.commits.fetch_add(1, Ordering::Relaxed);
         self.requests.fetch_add(batch, Ordering::Relaxed);
@@ -166,6 +170,11 @@ impl Engine {
             .name("warroom-writer".into())
             .spawn(move || writer.run(jobs))?;
         Ok((Engine { queue }, thread))
+    }
+
+    /// Changes queued for the writer and not yet taken into a batch.
+    pub fn queue_depth(&self) -> u64 {
+        (self.queue.max_capacity() - self.queue.capacity()) as u64
     }
 
     /// The handle a commit listener uses to bring this replica up to date.
@@ -232,6 +241,7 @@ impl Writer {
             return;
         }
         let size = batch.len();
+        let started = std::time::Instant::now();
         // Take the store's turn and fold in what other replicas committed meanwhile.
         match self.store.begin(self.head()) {
             Ok(theirs) => self.publish(theirs),
@@ -266,7 +276,7 @@ impl Writer {
             return;
         }
         if !commit.is_empty() {
-            self.stats.record(size);
+            self.stats.record(size, started.elapsed());
             self.publish(commit.events);
         }
         for (answer, reply) in answers {

@@ -10,6 +10,7 @@ mod engine;
 mod error;
 mod extract;
 mod longpoll;
+mod metrics;
 mod openapi;
 mod routes;
 mod state;
@@ -161,6 +162,8 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningServer> {
         head,
         shutdown: stopping.clone(),
         database,
+        stats: stats.clone(),
+        longpoll_waiters: Default::default(),
         auth,
         scale: opts.scale,
         alert_severity: opts.alert_severity,

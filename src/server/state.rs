@@ -2,10 +2,11 @@
 //! severity mapping.
 
 use super::auth::Auth;
-use super::engine::Engine;
+use super::engine::{Engine, Stats};
 use super::timeline::Timeline;
 use crate::domain::AlertSeverity;
 use crate::domain::SeverityScale;
+use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard};
 use tokio::sync::watch;
 
@@ -22,6 +23,10 @@ pub struct Shared {
     /// False while the connection that brings other replicas' commits is down: this
     /// replica's view may be behind, so its feeds answer 503 and clients go elsewhere.
     pub database: watch::Receiver<bool>,
+    /// The group commit's counters, for `/metrics`.
+    pub stats: Arc<Stats>,
+    /// Feed requests waiting for news right now.
+    pub longpoll_waiters: AtomicU64,
     pub auth: Auth,
     pub scale: SeverityScale,
     pub alert_severity: AlertSeverity,

@@ -91,6 +91,21 @@ impl TestServer {
         TestServer::start(None, StoreKind::Postgres, None)
     }
 
+    /// A server on SQLite whatever the store under test.
+    pub fn on_sqlite() -> TestServer {
+        TestServer::start(None, StoreKind::Sqlite, None)
+    }
+
+    /// A server on this database (a SQLite path or a PostgreSQL URL), in open mode.
+    pub fn on_db(db: &str) -> TestServer {
+        let store = if db.starts_with("postgres://") {
+            StoreKind::Postgres
+        } else {
+            StoreKind::Sqlite
+        };
+        TestServer::start(None, store, Some(db.to_string()))
+    }
+
     /// Another replica on the same database as `other` (PostgreSQL), with its tokens.
     pub fn replica_of(other: &TestServer) -> TestServer {
         assert_eq!(other.store, StoreKind::Postgres, "replicas share PostgreSQL");

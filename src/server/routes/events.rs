@@ -10,6 +10,7 @@ use crate::server::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Events of one incident after `?after=N`, waiting up to `?wait=S` seconds for one.
 pub async fn incident_feed(
@@ -52,7 +53,25 @@ async fn respond_when_ready(
             "this replica has lost its database connection and may be behind; try another".into(),
         ));
     }
+    let _waiting = Waiting::count(&state.longpoll_waiters);
     let events =
         longpoll::wait_for(state.head.clone(), state.shutdown.clone(), feed.wait, read).await?;
     json_response(StatusCode::OK, serde_json::to_string(&events))
+}
+
+/// One long-poll in `/metrics`' waiters, for as long as it lives: counted down however the
+/// wait ends, a client hanging up included.
+struct Waiting<'a>(&'a AtomicU64);
+
+impl<'a> Waiting<'a> {
+    fn count(waiters: &'a AtomicU64) -> Self {
+        waiters.fetch_add(1, Ordering::Relaxed);
+        Waiting(waiters)
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }

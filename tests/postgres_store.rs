@@ -1,0 +1,170 @@
+//! The PostgreSQL store against a real PostgreSQL: the same promises as the SQLite store
+//! (append-only, all-or-nothing commits, stored answers, refusing a newer schema), and the
+//! turn-taking that keeps several writers' log gapless.
+
+mod support;
+
+use std::sync::mpsc;
+use std::time::Duration;
+use warroom::domain::{Event, EventKind, IncidentId, NoteKind};
+use warroom::store::{Commit, IdempotencyKey, PostgresStore, Store, StoredResponse};
+
+fn note(seq: u64, text: &str) -> Event {
+    Event {
+        seq,
+        incident: IncidentId::from_number(1),
+        at: chrono::DateTime::parse_from_rfc3339("2025-01-02T03:04:05.123456789Z")
+            .unwrap()
+            .to_utc(),
+        actor: "alice".into(),
+        kind: EventKind::NoteAdded {
+            kind: NoteKind::Note,
+            text: text.into(),
+        },
+    }
+}
+
+fn key(k: &str) -> IdempotencyKey {
+    IdempotencyKey {
+        actor: "alice".into(),
+        target: "POST /v1/incidents".into(),
+        key: k.into(),
+    }
+}
+
+fn events(list: Vec<Event>) -> Commit {
+    Commit {
+        events: list,
+        responses: vec![],
+    }
+}
+
+#[test]
+fn committed_events_and_answers_survive_a_new_connection_exactly() {
+    let url = support::postgres::database();
+    let answer = StoredResponse {
+        status: 201,
+        body: r#"{"id":"INC-1"}"#.into(),
+        location: Some("/v1/incidents/INC-1".into()),
+    };
+    {
+        let mut store = PostgresStore::connect(&url).unwrap();
+        let commit = Commit {
+            events: vec![note(1, "first"), note(2, "second")],
+            responses: vec![(key("k1"), answer.clone())],
+        };
+        store.begin(0).unwrap();
+        store.commit(&commit).unwrap();
+    }
+    let mut store = PostgresStore::connect(&url).unwrap();
+    // Nanoseconds and all: what was written is what is read.
+    assert_eq!(
+        store.load().unwrap(),
+        vec![note(1, "first"), note(2, "second")]
+    );
+    assert_eq!(store.events_after(1, 10).unwrap(), vec![note(2, "second")]);
+    assert_eq!(store.recall(&key("k1")).unwrap(), Some(answer));
+    assert_eq!(store.recall(&key("k2")).unwrap(), None);
+}
+
+#[test]
+fn the_log_refuses_updates_deletes_and_truncation() {
+    let url = support::postgres::database();
+    let mut store = PostgresStore::connect(&url).unwrap();
+    store.commit(&events(vec![note(1, "kept")])).unwrap();
+    let mut sql = postgres_client(&url);
+    for statement in [
+        "UPDATE events SET actor = 'mallory'",
+        "DELETE FROM events",
+        "TRUNCATE events",
+    ] {
+        let error = sql.batch_execute(statement).unwrap_err();
+        let message = error.as_db_error().map(|e| e.message().to_string());
+        assert_eq!(message.as_deref(), Some("the event log is append-only"), "{statement}");
+    }
+    assert_eq!(store.load().unwrap(), vec![note(1, "kept")]);
+}
+
+#[test]
+fn a_failed_commit_stores_nothing_of_its_batch_and_frees_the_turn() {
+    let url = support::postgres::database();
+    let mut store = PostgresStore::connect(&url).unwrap();
+    store.commit(&events(vec![note(1, "kept")])).unwrap();
+    let clash = Commit {
+        events: vec![note(2, "lost"), note(1, "clash")],
+        responses: vec![(
+            key("k"),
+            StoredResponse {
+                status: 200,
+                body: "{}".into(),
+                location: None,
+            },
+        )],
+    };
+    store.begin(1).unwrap();
+    let error = store.commit(&clash).unwrap_err().to_string();
+    assert!(error.starts_with("PostgreSQL: duplicate key"), "{error}");
+    assert_eq!(store.load().unwrap(), vec![note(1, "kept")]);
+    assert_eq!(store.recall(&key("k")).unwrap(), None);
+    // The lock went with the failed transaction: another writer gets its turn at once.
+    let mut other = PostgresStore::connect(&url).unwrap();
+    assert_eq!(other.begin(0).unwrap(), vec![note(1, "kept")]);
+    other.commit(&events(vec![note(2, "next")])).unwrap();
+}
+
+#[test]
+fn a_writer_waits_for_the_turn_and_then_sees_what_the_other_committed() {
+    let url = support::postgres::database();
+    let mut first = PostgresStore::connect(&url).unwrap();
+    let mut second = PostgresStore::connect(&url).unwrap();
+    assert_eq!(first.begin(0).unwrap(), vec![]);
+    let (began, waited) = mpsc::channel();
+    let waiter = std::thread::spawn(move || {
+        let theirs = second.begin(0).unwrap();
+        began.send(()).unwrap();
+        second.commit(&events(vec![note(3, "after them")])).unwrap();
+        theirs
+    });
+    // The second writer is held until the first commits...
+    assert!(waited.recv_timeout(Duration::from_millis(500)).is_err());
+    first
+        .commit(&events(vec![note(1, "a"), note(2, "b")]))
+        .unwrap();
+    // ...and then numbers after what the first committed, so no reader can see a hole.
+    assert_eq!(waiter.join().unwrap(), vec![note(1, "a"), note(2, "b")]);
+    let seqs: Vec<u64> = first.load().unwrap().iter().map(|e| e.seq).collect();
+    assert_eq!(seqs, [1, 2, 3]);
+}
+
+#[test]
+fn migrations_are_recorded_and_a_newer_schema_is_refused() {
+    let url = support::postgres::database();
+    PostgresStore::connect(&url).unwrap();
+    // Connecting again migrates nothing twice.
+    PostgresStore::connect(&url).unwrap();
+    let mut sql = postgres_client(&url);
+    let versions: Vec<i32> = sql
+        .query("SELECT version FROM warroom_migrations ORDER BY version", &[])
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    assert_eq!(versions, [1]);
+    sql.batch_execute("INSERT INTO warroom_migrations (version) VALUES (99)")
+        .unwrap();
+    let error = PostgresStore::connect(&url).err().unwrap().to_string();
+    assert!(error.contains("newer warroom (schema 99"), "{error}");
+}
+
+#[test]
+fn an_unreachable_database_is_reported_as_such() {
+    let error = PostgresStore::connect("postgres://postgres@127.0.0.1:9/nothing")
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(error.starts_with("the database is unreachable"), "{error}");
+}
+
+fn postgres_client(url: &str) -> postgres::Client {
+    postgres::Client::connect(url, postgres::NoTls).unwrap()
+}
