@@ -523,7 +523,10 @@ async fn metrics_count_commands_and_waiters_in_a_format_promtool_accepts() {
     .await;
     assert_eq!(scrape.status, 200);
     assert!(
-        scrape.header("content-type").unwrap().starts_with("text/plain"),
+        scrape
+            .header("content-type")
+            .unwrap()
+            .starts_with("text/plain"),
         "{:?}",
         scrape.headers
     );
@@ -535,7 +538,11 @@ async fn metrics_count_commands_and_waiters_in_a_format_promtool_accepts() {
         "warroom_writer_queue_depth 0",
         "warroom_commit_seconds_count 2",
     ] {
-        assert!(scrape.text.contains(&format!("\n{line}\n")), "{line}: {}", scrape.text);
+        assert!(
+            scrape.text.contains(&format!("\n{line}\n")),
+            "{line}: {}",
+            scrape.text
+        );
     }
     use std::io::Write;
     use std::process::{Command, Stdio};

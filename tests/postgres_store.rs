@@ -80,7 +80,11 @@ fn the_log_refuses_updates_deletes_and_truncation() {
     ] {
         let error = sql.batch_execute(statement).unwrap_err();
         let message = error.as_db_error().map(|e| e.message().to_string());
-        assert_eq!(message.as_deref(), Some("the event log is append-only"), "{statement}");
+        assert_eq!(
+            message.as_deref(),
+            Some("the event log is append-only"),
+            "{statement}"
+        );
     }
     assert_eq!(store.load().unwrap(), vec![note(1, "kept")]);
 }
@@ -144,7 +148,10 @@ fn migrations_are_recorded_and_a_newer_schema_is_refused() {
     PostgresStore::connect(&url).unwrap();
     let mut sql = postgres_client(&url);
     let versions: Vec<i32> = sql
-        .query("SELECT version FROM warroom_migrations ORDER BY version", &[])
+        .query(
+            "SELECT version FROM warroom_migrations ORDER BY version",
+            &[],
+        )
         .unwrap()
         .iter()
         .map(|row| row.get(0))

@@ -69,7 +69,10 @@ async fn a_command_on_replica_a_wakes_a_watcher_on_replica_b() {
 
     // B decides on the state A left: the next incident is INC-2 and seq follows on.
     let second = declare(&client, &b, "declared on B").await;
-    assert_eq!((second.json["id"].clone(), second.json["version"].clone()), (json!("INC-2"), json!(3)));
+    assert_eq!(
+        (second.json["id"].clone(), second.json["version"].clone()),
+        (json!("INC-2"), json!(3))
+    );
 }
 
 #[tokio::test]
@@ -127,30 +130,73 @@ async fn a_replica_that_loses_its_database_answers_503_and_reconnects() {
     };
     let refused = send(note()).await;
     refused.assert_error(503, "unavailable");
-    assert!(refused.error_message().contains("database is unreachable"), "{}", refused.text);
-    let feed = eventually("the feed to answer 503", Duration::from_secs(10), async || {
-        let answer = send(client.get(server.url("/v1/events?after=0"))).await;
-        (answer.status == 503).then_some(answer)
-    })
-    .await;
+    assert!(
+        refused.error_message().contains("database is unreachable"),
+        "{}",
+        refused.text
+    );
+    let feed = feed_answering(&client, &server, 503).await;
     feed.assert_error(503, "unavailable");
 
     support::postgres::execute(
         &admin,
         &format!("ALTER DATABASE {name} ALLOW_CONNECTIONS true"),
     );
-    let accepted = eventually("the command to go through", Duration::from_secs(10), async || {
-        let answer = send(note()).await;
-        (answer.status == 200).then_some(answer)
-    })
+    let accepted = eventually(
+        "the command to go through",
+        Duration::from_secs(10),
+        async || {
+            let answer = send(note()).await;
+            (answer.status == 200).then_some(answer)
+        },
+    )
     .await;
     assert_eq!(accepted.json["version"], 2);
-    let feed = eventually("the feed to answer again", Duration::from_secs(10), async || {
-        let answer = send(client.get(server.url("/v1/events?after=0"))).await;
-        (answer.status == 200).then_some(answer)
-    })
-    .await;
+    let feed = feed_answering(&client, &server, 200).await;
     assert_eq!(seqs(&feed), [1, 2]);
+}
+
+/// The global feed of `server` once it answers with `status`.
+async fn feed_answering(client: &Client, server: &TestServer, status: u16) -> Answer {
+    let what = format!("the feed to answer {status}");
+    eventually(&what, Duration::from_secs(10), async || {
+        let answer = send(client.get(server.url("/v1/events?after=0"))).await;
+        (answer.status == status).then_some(answer)
+    })
+    .await
+}
+
+#[test]
+fn the_cli_moves_to_the_next_backend_url_when_the_first_is_down() {
+    let server = TestServer::on_postgres();
+    let dead = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .unwrap();
+    let output = support::server::warroom()
+        .args([
+            "incident",
+            "declare",
+            "--title",
+            "failover",
+            "--severity",
+            "P1",
+            "--json",
+        ])
+        .env(
+            "WARROOM_BACKEND",
+            format!("http://{dead}, {}", server.base()),
+        )
+        .env("WARROOM_ACTOR", "alice")
+        .env("HOME", server.dir())
+        .env("XDG_CONFIG_HOME", server.dir().join("config"))
+        .env_remove("WARROOM_TOKEN")
+        .env_remove("WARROOM_CONFIG")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let declared: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(declared["id"], "INC-1");
 }
 
 /// Follows the global feed through `backend` from the start until `done` holds its head,
@@ -246,7 +292,11 @@ async fn sixteen_writers_ride_through_replicas_killed_ten_times() {
     for writer in writers {
         acknowledged.extend(writer.await.unwrap());
     }
-    assert!(acknowledged.len() > 100, "only {} commands went through", acknowledged.len());
+    assert!(
+        acknowledged.len() > 100,
+        "only {} commands went through",
+        acknowledged.len()
+    );
 
     let log = backend(&urls).feed(0, Duration::ZERO).await.unwrap();
     let everything = {
@@ -269,7 +319,11 @@ async fn sixteen_writers_ride_through_replicas_killed_ten_times() {
         }
     }
     for text in &acknowledged {
-        assert_eq!(notes.get(text), Some(&1), "{text} must be in the log exactly once");
+        assert_eq!(
+            notes.get(text),
+            Some(&1),
+            "{text} must be in the log exactly once"
+        );
     }
     assert_eq!(
         everything.iter().map(|e| e.seq).collect::<Vec<_>>(),
@@ -280,7 +334,11 @@ async fn sixteen_writers_ride_through_replicas_killed_ten_times() {
             .await
             .expect("the watchers reach the head")
             .unwrap();
-        assert_eq!(seen, (1..=head).collect::<Vec<_>>(), "every watcher's feed is gapless");
+        assert_eq!(
+            seen,
+            (1..=head).collect::<Vec<_>>(),
+            "every watcher's feed is gapless"
+        );
     }
 }
 

@@ -31,7 +31,12 @@ async fn a_sqlite_log_moves_to_postgres_and_serves_the_same_incidents() {
         assert_eq!(declared.status, 201);
     }
     let ack = json!({"type": "transition", "to": "acknowledged"});
-    send(client.post(old.url("/v1/incidents/INC-2/commands")).json(&ack)).await;
+    send(
+        client
+            .post(old.url("/v1/incidents/INC-2/commands"))
+            .json(&ack),
+    )
+    .await;
     let before = send(client.get(old.url("/v1/incidents"))).await;
     old.kill();
     let sqlite = old.db_path().display().to_string();
@@ -42,7 +47,10 @@ async fn a_sqlite_log_moves_to_postgres_and_serves_the_same_incidents() {
     assert!(stdout.starts_with("copied 3 events from"), "{stdout}");
     let (ok, stdout, stderr) = run(&["store", "verify", "--from", &sqlite, "--to", &postgres]);
     assert!(ok, "{stderr}");
-    assert!(stdout.starts_with("identical: 3 events, last seq 3"), "{stdout}");
+    assert!(
+        stdout.starts_with("identical: 3 events, last seq 3"),
+        "{stdout}"
+    );
 
     let new = TestServer::on_db(&postgres);
     let after = send(client.get(new.url("/v1/incidents"))).await;
@@ -54,7 +62,12 @@ async fn a_sqlite_log_moves_to_postgres_and_serves_the_same_incidents() {
     assert!(stderr.contains("already holds events"), "{stderr}");
 
     // The PostgreSQL side moves on; verify names where they part.
-    send(client.post(new.url("/v1/incidents/INC-1/commands")).json(&ack)).await;
+    send(
+        client
+            .post(new.url("/v1/incidents/INC-1/commands"))
+            .json(&ack),
+    )
+    .await;
     let (ok, _, stderr) = run(&["store", "verify", "--from", &sqlite, "--to", &postgres]);
     assert!(!ok);
     assert!(
@@ -74,6 +87,9 @@ fn a_password_never_shows_in_an_error() {
         "postgres://w:hunter2@127.0.0.1:9/y",
     ]);
     assert!(!ok);
-    assert!(stderr.contains("postgres://w:***@127.0.0.1:9/x"), "{stderr}");
+    assert!(
+        stderr.contains("postgres://w:***@127.0.0.1:9/x"),
+        "{stderr}"
+    );
     assert!(!stderr.contains("hunter2"), "{stderr}");
 }

@@ -1,23 +1,34 @@
-//! What both server benchmarks need: a real server on a real file, and percentiles.
+//! What the server benchmarks need: a real server on a real file or a real PostgreSQL, and
+//! percentiles.
 #![allow(dead_code)]
+
+/// The tests' PostgreSQL harness; benchmarks start their own server with fsync on.
+#[path = "../../tests/support/postgres.rs"]
+pub mod postgres;
 
 use std::time::Duration;
 use warroom::server::{RunningServer, ServeOptions, start};
+use warroom::store::Location;
 
 /// A server in open mode on a fresh SQLite file under the target directory (a real disk, so
 /// that fsync costs what it costs; /tmp may be a RAM disk elsewhere).
 pub async fn fresh_server() -> (RunningServer, tempfile::TempDir) {
     let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("a temporary directory");
-    let server = start(ServeOptions {
+    let server = server_on(dir.path().join("bench.db").into()).await;
+    (server, dir)
+}
+
+/// A server in open mode on this store.
+pub async fn server_on(db: Location) -> RunningServer {
+    start(ServeOptions {
         listen: "127.0.0.1:0".parse().expect("an address"),
-        db: dir.path().join("bench.db"),
+        db,
         tokens: None,
         scale: Default::default(),
         alert_severity: Default::default(),
     })
     .await
-    .expect("the server starts");
-    (server, dir)
+    .expect("the server starts")
 }
 
 pub fn base(server: &RunningServer) -> String {

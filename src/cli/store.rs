@@ -45,9 +45,9 @@ fn copy(from: &Location, to: &Location) -> Result<String, String> {
             events: page,
             responses: vec![],
         };
-        target
-            .commit(&commit)
-            .map_err(|err| format!("{to}: {err} (after {copied} events; the target holds the pages before)"))?;
+        target.commit(&commit).map_err(|err| {
+            format!("{to}: {err} (after {copied} events; the target holds the pages before)")
+        })?;
     }
     Ok(format!("copied {copied} events from {from} to {to}\n"))
 }

@@ -251,7 +251,8 @@ impl Client {
             }
         }
         // Next time, start from the one after the replica that failed first.
-        self.current.store((first + 1) % self.bases.len(), Ordering::Relaxed);
+        self.current
+            .store((first + 1) % self.bases.len(), Ordering::Relaxed);
         Err(failure.unwrap_or_else(|| ClientError::Unreachable("no backend".into())))
     }
 

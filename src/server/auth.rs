@@ -80,7 +80,10 @@ impl Auth {
             if secret.is_empty() || secret.chars().any(|c| c.is_whitespace() || c.is_control()) {
                 return Err((line, "a token must be non-empty, without spaces".into()));
             }
-            if file.tokens[..i].iter().any(|t| t.token.get_ref().expose() == secret) {
+            if file.tokens[..i]
+                .iter()
+                .any(|t| t.token.get_ref().expose() == secret)
+            {
                 return Err((line, "this token is listed twice".into()));
             }
             check_person(&entry.person).map_err(|reason| (line, reason))?;

@@ -75,6 +75,10 @@ pub struct Reply {
 
 /// What the writer works on: a change to decide, or news that another replica committed up
 /// to a seq.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "the queue held whole requests before catch-ups joined it; boxing would add an allocation per command"
+)]
 enum Job {
     Change(Request, oneshot::Sender<Result<Reply, ApiError>>),
     CatchUp(u64),
@@ -246,7 +250,8 @@ impl Writer {
         match self.store.begin(self.head()) {
             Ok(theirs) => self.publish(theirs),
             Err(err) => {
-                let error = store_failure(&err, "the change could not be saved, nothing was applied");
+                let error =
+                    store_failure(&err, "the change could not be saved, nothing was applied");
                 tracing::error!(%err, batch = size, "cannot start a commit");
                 for (_, reply) in batch {
                     let _ = reply.send(Err(error.clone()));
@@ -286,7 +291,10 @@ impl Writer {
     }
 
     fn head(&self) -> u64 {
-        self.log.read().unwrap_or_else(PoisonError::into_inner).head()
+        self.log
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .head()
     }
 
     /// Reads, page by page, what other replicas committed after our head.

@@ -8,7 +8,9 @@ use std::time::Duration;
 
 /// Upper bounds of the commit-latency buckets, in seconds: an fsync on a good disk is well
 /// under a millisecond, a commit to a remote PostgreSQL a few.
-const BUCKETS: [f64; 10] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1.0];
+const BUCKETS: [f64; 10] = [
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1.0,
+];
 
 /// A histogram of durations with fixed buckets, safe to record into from one thread and
 /// read from any.
@@ -125,6 +127,9 @@ mod tests {
         assert!(out.contains("h_bucket{le=\"0.0005\"} 1\n"), "{out}");
         assert!(out.contains("h_bucket{le=\"0.005\"} 2\n"), "{out}");
         assert!(out.contains("h_bucket{le=\"1\"} 2\n"), "{out}");
-        assert!(out.contains("h_bucket{le=\"+Inf\"} 3\nh_sum 2.0033\nh_count 3\n"), "{out}");
+        assert!(
+            out.contains("h_bucket{le=\"+Inf\"} 3\nh_sum 2.0033\nh_count 3\n"),
+            "{out}"
+        );
     }
 }

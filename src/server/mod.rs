@@ -136,7 +136,8 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningServer> {
     })
     .await?
     .with_context(|| format!("{}", opts.db))?;
-    let timeline = Timeline::rebuild(events).map_err(|err| anyhow::anyhow!("{}: {err}", opts.db))?;
+    let timeline =
+        Timeline::rebuild(events).map_err(|err| anyhow::anyhow!("{}: {err}", opts.db))?;
     tracing::info!(
         db = %opts.db,
         events = timeline.head(),

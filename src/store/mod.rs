@@ -8,8 +8,8 @@
 //! see `postgres.rs` for why the global feed stays gapless in visible order.
 
 mod location;
-mod row;
 mod postgres;
+mod row;
 mod sqlite;
 
 pub use location::Location;

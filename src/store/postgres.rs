@@ -380,7 +380,9 @@ pub async fn listen(
         connected.send_replace(false);
         match outcome {
             Ok(()) => return,
-            Err(err) => tracing::warn!(reason = %err, "lost the database's commit notifications; reconnecting"),
+            Err(err) => {
+                tracing::warn!(reason = %err, "lost the database's commit notifications; reconnecting")
+            }
         }
         tokio::time::sleep(Duration::from_secs(1)).await;
     }

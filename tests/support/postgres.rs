@@ -140,11 +140,19 @@ impl Postgres {
             .arg("-k")
             .arg(dir.path())
             .args(["-p", &port.to_string()])
-            .args(["-c", "listen_addresses=127.0.0.1", "-c", "max_connections=300"]);
+            .args([
+                "-c",
+                "listen_addresses=127.0.0.1",
+                "-c",
+                "max_connections=300",
+            ]);
         if durability == Durability::Fast {
             command.args(["-c", "fsync=off"]);
         }
-        command.stdin(Stdio::null()).stdout(Stdio::null()).stderr(log);
+        command
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log);
         // SAFETY: prctl(2) only, between fork and exec: if the test process dies without
         // running its exit hook, the kernel stops the server with a fast shutdown.
         unsafe {

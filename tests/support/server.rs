@@ -108,12 +108,20 @@ impl TestServer {
 
     /// Another replica on the same database as `other` (PostgreSQL), with its tokens.
     pub fn replica_of(other: &TestServer) -> TestServer {
-        assert_eq!(other.store, StoreKind::Postgres, "replicas share PostgreSQL");
+        assert_eq!(
+            other.store,
+            StoreKind::Postgres,
+            "replicas share PostgreSQL"
+        );
         let tokens = other
             .tokens
             .as_ref()
             .map(|path| std::fs::read_to_string(path).expect("the tokens file"));
-        TestServer::start(tokens.as_deref(), StoreKind::Postgres, Some(other.db.clone()))
+        TestServer::start(
+            tokens.as_deref(),
+            StoreKind::Postgres,
+            Some(other.db.clone()),
+        )
     }
 
     fn launch(tokens: Option<&str>) -> TestServer {
@@ -156,7 +164,11 @@ impl TestServer {
 
     /// The SQLite file the server writes.
     pub fn db_path(&self) -> PathBuf {
-        assert_eq!(self.store, StoreKind::Sqlite, "a PostgreSQL server has no file");
+        assert_eq!(
+            self.store,
+            StoreKind::Sqlite,
+            "a PostgreSQL server has no file"
+        );
         self.dir.path().join("warroom.db")
     }
 
