@@ -32,6 +32,7 @@ pub const DEFAULT_CONFIG: &str = include_str!("../../assets/config.toml");
 #[error("{0}")]
 pub struct ValueError(pub String);
 
+/// The whole file, as written; a table left out takes its documented default.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
