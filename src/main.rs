@@ -140,6 +140,7 @@ async fn serve(
         tokens: args.tokens.or_else(|| config.server.tokens.clone()),
         scale,
         alert_severity: config.alert_severity.clone(),
+        recent_events: args.recent_events,
     };
     match warroom::server::serve(options).await {
         Ok(()) => ExitCode::SUCCESS,

@@ -669,6 +669,7 @@ async fn the_library_starts_and_stops_a_server_in_process() {
         tokens: None,
         scale: warroom::domain::SeverityScale::default(),
         alert_severity: warroom::domain::AlertSeverity::default(),
+        recent_events: warroom::server::DEFAULT_RECENT_EVENTS,
     };
     let server = warroom::server::start(options.clone()).await.unwrap();
     let base = format!("http://{}", server.local_addr());

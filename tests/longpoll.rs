@@ -163,3 +163,47 @@ async fn feeds_answer_at_once_when_there_is_news_and_with_nothing_when_the_wait_
     assert_eq!(immediate.json, json!([]));
     assert!(started.elapsed() < PROMPT, "no wait asked, none taken");
 }
+
+fn seqs(answer: &Answer) -> Vec<u64> {
+    let events = answer.json.as_array().expect("a JSON array");
+    events
+        .iter()
+        .filter_map(|event| event["seq"].as_u64())
+        .collect()
+}
+
+#[tokio::test]
+async fn pages_older_than_memory_come_from_the_store_and_new_ones_still_wake_waiters() {
+    // Memory keeps the three newest events only.
+    let mut server = TestServer::open_with_args(&["--recent-events", "3"]);
+    let client = Client::new();
+    let incident = json!({"title": "long history", "severity": "P2"});
+    post(&client, &server, "/v1/incidents", incident.clone()).await;
+    post(&client, &server, "/v1/incidents", incident).await;
+    for n in 0..4 {
+        let note = json!({"type": "add_note", "text": format!("note {n}")});
+        post(&client, &server, "/v1/incidents/INC-1/commands", note).await;
+    }
+    for round in ["before a restart", "after a restart (folded page by page)"] {
+        // A fresh client each round: pooled connections die with the server.
+        let client = Client::new();
+        let all = send(client.get(server.url("/v1/events?after=0"))).await;
+        assert_eq!(seqs(&all), [1, 2, 3, 4, 5, 6], "{round}: {}", all.text);
+        let one = send(client.get(server.url("/v1/incidents/INC-1/events?after=0"))).await;
+        assert_eq!(seqs(&one), [1, 3, 4, 5, 6], "{round}");
+        let paged = send(client.get(server.url("/v1/events?after=1&limit=2"))).await;
+        assert_eq!(seqs(&paged), [2, 3], "{round}");
+        let recent = send(client.get(server.url("/v1/events?after=4"))).await;
+        assert_eq!(seqs(&recent), [5, 6], "{round}");
+        // Every incident stays folded, however old its events.
+        let two = send(client.get(server.url("/v1/incidents/INC-2"))).await;
+        assert_eq!(two.json["version"], 2, "{round}");
+        server.restart();
+    }
+    let client = Client::new();
+    let waiter = wait_on(&client, server.url("/v1/events?after=6&wait=30"));
+    settle().await;
+    let note = json!({"type": "add_note", "text": "live"});
+    post(&client, &server, "/v1/incidents/INC-1/commands", note).await;
+    assert_eq!(seqs(&answered_promptly(waiter).await), [7]);
+}

@@ -59,10 +59,17 @@ fn committed_events_and_answers_survive_a_new_connection_exactly() {
     let mut store = PostgresStore::connect(&url).unwrap();
     // Nanoseconds and all: what was written is what is read.
     assert_eq!(
-        store.load().unwrap(),
+        store.events_after(0, usize::MAX).unwrap(),
         vec![note(1, "first"), note(2, "second")]
     );
     assert_eq!(store.events_after(1, 10).unwrap(), vec![note(2, "second")]);
+    let one = IncidentId::from_number(1);
+    assert_eq!(
+        store.incident_events_after(&one, 1, 10).unwrap(),
+        vec![note(2, "second")]
+    );
+    let two = IncidentId::from_number(2);
+    assert_eq!(store.incident_events_after(&two, 0, 10).unwrap(), vec![]);
     assert_eq!(store.recall(&key("k1")).unwrap(), Some(answer));
     assert_eq!(store.recall(&key("k2")).unwrap(), None);
 }
@@ -86,7 +93,10 @@ fn the_log_refuses_updates_deletes_and_truncation() {
             "{statement}"
         );
     }
-    assert_eq!(store.load().unwrap(), vec![note(1, "kept")]);
+    assert_eq!(
+        store.events_after(0, usize::MAX).unwrap(),
+        vec![note(1, "kept")]
+    );
 }
 
 #[test]
@@ -108,7 +118,10 @@ fn a_failed_commit_stores_nothing_of_its_batch_and_frees_the_turn() {
     store.begin(1).unwrap();
     let error = store.commit(&clash).unwrap_err().to_string();
     assert!(error.starts_with("PostgreSQL: duplicate key"), "{error}");
-    assert_eq!(store.load().unwrap(), vec![note(1, "kept")]);
+    assert_eq!(
+        store.events_after(0, usize::MAX).unwrap(),
+        vec![note(1, "kept")]
+    );
     assert_eq!(store.recall(&key("k")).unwrap(), None);
     // The lock went with the failed transaction: another writer gets its turn at once.
     let mut other = PostgresStore::connect(&url).unwrap();
@@ -136,7 +149,12 @@ fn a_writer_waits_for_the_turn_and_then_sees_what_the_other_committed() {
         .unwrap();
     // ...and then numbers after what the first committed, so no reader can see a hole.
     assert_eq!(waiter.join().unwrap(), vec![note(1, "a"), note(2, "b")]);
-    let seqs: Vec<u64> = first.load().unwrap().iter().map(|e| e.seq).collect();
+    let seqs: Vec<u64> = first
+        .events_after(0, usize::MAX)
+        .unwrap()
+        .iter()
+        .map(|e| e.seq)
+        .collect();
     assert_eq!(seqs, [1, 2, 3]);
 }
 

@@ -26,6 +26,7 @@ pub async fn server_on(db: Location) -> RunningServer {
         tokens: None,
         scale: Default::default(),
         alert_severity: Default::default(),
+        recent_events: warroom::server::DEFAULT_RECENT_EVENTS,
     })
     .await
     .expect("the server starts")

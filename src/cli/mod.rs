@@ -142,6 +142,10 @@ pub struct ServeArgs {
     /// A TOML file mapping bearer tokens to people and roles
     #[arg(long, value_name = "FILE")]
     pub tokens: Option<PathBuf>,
+    /// How many of the newest events to keep in memory (older feed pages are read from the
+    /// store; every incident stays folded)
+    #[arg(long, value_name = "N", default_value_t = crate::server::DEFAULT_RECENT_EVENTS)]
+    pub recent_events: usize,
 }
 
 #[derive(Debug, Subcommand)]

@@ -44,6 +44,7 @@ pub async fn run(settings: TuiSettings, you: &str) -> anyhow::Result<()> {
         tokens: None,
         scale: SeverityScale::default(),
         alert_severity: AlertSeverity::default(),
+        recent_events: server::DEFAULT_RECENT_EVENTS,
     })
     .await?;
     let url = format!("http://{}", backend.local_addr());

@@ -13,7 +13,7 @@
 
 mod alerts;
 
-use super::error::ApiError;
+use super::error::{ApiError, store_failure};
 use super::metrics::Histogram;
 use super::timeline::Timeline;
 use crate::domain::{
@@ -21,7 +21,7 @@ use crate::domain::{
     Timestamp, decide, declare,
 };
 use crate::server::alertmanager::Notification;
-use crate::store::{Commit, IdempotencyKey, Store, StoreError, StoredResponse};
+use crate::store::{Commit, IdempotencyKey, Store, StoredResponse};
 use axum::http::StatusCode;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -325,15 +325,6 @@ impl Writer {
             log.head()
         };
         self.head.send_replace(head);
-    }
-}
-
-/// A store failure as the answer: 503 when the database is out of reach (another replica may
-/// do), 500 otherwise.
-fn store_failure(err: &StoreError, what: &str) -> ApiError {
-    match err {
-        StoreError::Unavailable(_) => ApiError::Unavailable(format!("{what}: {err}")),
-        _ => ApiError::Internal(format!("{what}: {err}")),
     }
 }
 

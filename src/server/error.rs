@@ -2,6 +2,7 @@
 //! status, so clients branch on a stable code and show people the message.
 
 use crate::domain::Rejection;
+use crate::store::StoreError;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -30,6 +31,15 @@ pub enum ApiError {
     /// The database is out of reach: retry, here later or on another replica.
     #[error("{0}")]
     Unavailable(String),
+}
+
+/// A store failure as the answer: 503 when the database is out of reach (another replica may
+/// do), 500 otherwise. `what` says what could not be done.
+pub fn store_failure(err: &StoreError, what: &str) -> ApiError {
+    match err {
+        StoreError::Unavailable(_) => ApiError::Unavailable(format!("{what}: {err}")),
+        _ => ApiError::Internal(format!("{what}: {err}")),
+    }
 }
 
 #[derive(Serialize)]

@@ -17,6 +17,7 @@ mod state;
 mod timeline;
 
 pub use engine::StatsSnapshot;
+pub use timeline::DEFAULT_RECENT_EVENTS;
 
 use crate::domain::AlertSeverity;
 use crate::domain::SeverityScale;
@@ -33,6 +34,9 @@ use std::time::Duration;
 use timeline::Timeline;
 use tokio::sync::watch;
 
+/// Events read per query while folding the log at startup.
+const LOAD_PAGE: usize = 10_000;
+
 /// How long a stop waits for requests in flight before giving up on them.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
@@ -46,6 +50,8 @@ pub struct ServeOptions {
     pub scale: SeverityScale,
     /// The severity of an incident the Alertmanager webhook opens, from the alerts' labels.
     pub alert_severity: AlertSeverity,
+    /// How many of the newest events to keep in memory; older pages come from the store.
+    pub recent_events: usize,
 }
 
 /// A server running in background tasks. Dropping it asks it to stop; [`shutdown`] waits.
@@ -128,16 +134,25 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningServer> {
         .with_context(|| format!("cannot listen on {}", opts.listen))?;
     let local_addr = listener.local_addr()?;
 
-    let db = opts.db.clone();
-    let (store, events) = tokio::task::spawn_blocking(move || {
+    let (db, recent_events) = (opts.db.clone(), opts.recent_events);
+    let (store, archive, timeline) = tokio::task::spawn_blocking(move || {
         let mut store = crate::store::open(&db)?;
-        let events = store.load()?;
-        anyhow::Ok((store, events))
+        // Page by page: memory holds the folded incidents and the newest events, never the
+        // whole log.
+        let mut timeline = Timeline::with_capacity(recent_events);
+        loop {
+            let page = store.events_after(timeline.head(), LOAD_PAGE)?;
+            if page.is_empty() {
+                break;
+            }
+            timeline.fold(page).map_err(anyhow::Error::msg)?;
+        }
+        // A second connection for reading what memory no longer holds, beside the writer.
+        let archive = crate::store::open(&db)?;
+        anyhow::Ok((store, archive, timeline))
     })
     .await?
     .with_context(|| format!("{}", opts.db))?;
-    let timeline =
-        Timeline::rebuild(events).map_err(|err| anyhow::anyhow!("{}: {err}", opts.db))?;
     tracing::info!(
         db = %opts.db,
         events = timeline.head(),
@@ -165,6 +180,7 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningServer> {
         database,
         stats: stats.clone(),
         longpoll_waiters: Default::default(),
+        archive: std::sync::Mutex::new(archive),
         auth,
         scale: opts.scale,
         alert_severity: opts.alert_severity,

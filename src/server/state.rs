@@ -6,8 +6,9 @@ use super::engine::{Engine, Stats};
 use super::timeline::Timeline;
 use crate::domain::AlertSeverity;
 use crate::domain::SeverityScale;
+use crate::store::Store;
 use std::sync::atomic::AtomicU64;
-use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard};
+use std::sync::{Arc, Mutex, PoisonError, RwLock, RwLockReadGuard};
 use tokio::sync::watch;
 
 #[derive(Clone)]
@@ -27,6 +28,8 @@ pub struct Shared {
     pub stats: Arc<Stats>,
     /// Feed requests waiting for news right now.
     pub longpoll_waiters: AtomicU64,
+    /// A reading connection to the store, for feed pages older than memory holds.
+    pub archive: Mutex<Box<dyn Store>>,
     pub auth: Auth,
     pub scale: SeverityScale,
     pub alert_severity: AlertSeverity,

@@ -1,8 +1,8 @@
 //! The durable, append-only event log behind a trait, so that a PostgreSQL store serving
 //! several backend replicas can follow the SQLite one without touching the server.
 //!
-//! A store only persists: deciding what to write is the server's job. Everything the server
-//! needs to rebuild its state at startup is [`Store::load`]; everything it writes goes through
+//! A store only persists: deciding what to write is the server's job. The server rebuilds
+//! its state at startup by paging through [`Store::events_after`]; everything it writes goes through
 //! [`Store::begin`] then [`Store::commit`], which must be atomic and durable before it returns.
 //! Several writers (backend replicas on one PostgreSQL) take turns between those two calls;
 //! see `postgres.rs` for why the global feed stays gapless in visible order.
@@ -16,7 +16,7 @@ pub use location::Location;
 pub use postgres::{PostgresStore, listen};
 pub use sqlite::SqliteStore;
 
-use crate::domain::Event;
+use crate::domain::{Event, IncidentId};
 
 /// Who sent a retried request, where, and under which `Idempotency-Key`. The key is scoped by
 /// actor and target so that two people (or one person on two incidents) cannot collide.
@@ -83,12 +83,18 @@ pub fn open(location: &Location) -> Result<Box<dyn Store>, StoreError> {
 
 /// The durable log. Calls come from one writer at a time (hence `&mut self`).
 pub trait Store: Send + 'static {
-    /// Every event, in ascending `seq`.
-    fn load(&mut self) -> Result<Vec<Event>, StoreError>;
-
     /// Up to `limit` events with `seq > after`, ascending: what other writers appended, or a
     /// page of the log for a copy.
     fn events_after(&mut self, after: u64, limit: usize) -> Result<Vec<Event>, StoreError>;
+
+    /// Up to `limit` events of one incident with `seq > after`, ascending: a page of an old
+    /// incident's log that a replica no longer keeps in memory.
+    fn incident_events_after(
+        &mut self,
+        incident: &IncidentId,
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<Event>, StoreError>;
 
     /// Starts a batch: until the next [`Store::commit`], this writer is the only one that
     /// appends. Returns the events other writers committed after `after` (the caller's

@@ -31,7 +31,7 @@
 
 use super::row::Row;
 use super::{Commit, IdempotencyKey, Store, StoreError, StoredResponse};
-use crate::domain::Event;
+use crate::domain::{Event, IncidentId};
 use futures_util::StreamExt;
 use postgres::{Client, NoTls};
 use std::time::Duration;
@@ -144,21 +144,14 @@ impl PostgresStore {
     }
 }
 
-impl Store for PostgresStore {
-    fn load(&mut self) -> Result<Vec<Event>, StoreError> {
-        self.events_after(0, usize::MAX)
-    }
-
-    fn events_after(&mut self, after: u64, limit: usize) -> Result<Vec<Event>, StoreError> {
-        let after = i64::try_from(after).unwrap_or(i64::MAX);
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let rows = self.run(|client| {
-            client.query(
-                "SELECT seq, incident, at, actor, kind FROM events
-                 WHERE seq > $1 ORDER BY seq LIMIT $2",
-                &[&after, &limit],
-            )
-        })?;
+impl PostgresStore {
+    /// The events a query selects, as `(seq, incident, at, actor, kind)` rows.
+    fn select(
+        &mut self,
+        sql: &str,
+        params: &[&(dyn postgres::types::ToSql + Sync)],
+    ) -> Result<Vec<Event>, StoreError> {
+        let rows = self.run(|client| client.query(sql, params))?;
         rows.into_iter()
             .map(|row| {
                 Row {
@@ -171,6 +164,33 @@ impl Store for PostgresStore {
                 .decode()
             })
             .collect()
+    }
+}
+
+impl Store for PostgresStore {
+    fn events_after(&mut self, after: u64, limit: usize) -> Result<Vec<Event>, StoreError> {
+        let after = i64::try_from(after).unwrap_or(i64::MAX);
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.select(
+            "SELECT seq, incident, at, actor, kind FROM events
+             WHERE seq > $1 ORDER BY seq LIMIT $2",
+            &[&after, &limit],
+        )
+    }
+
+    fn incident_events_after(
+        &mut self,
+        incident: &IncidentId,
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<Event>, StoreError> {
+        let after = i64::try_from(after).unwrap_or(i64::MAX);
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.select(
+            "SELECT seq, incident, at, actor, kind FROM events
+             WHERE incident = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+            &[&incident.to_string(), &after, &limit],
+        )
     }
 
     fn begin(&mut self, after: u64) -> Result<Vec<Event>, StoreError> {

@@ -3,7 +3,7 @@
 
 use super::row::Row;
 use super::{Commit, IdempotencyKey, Store, StoreError, StoredResponse};
-use crate::domain::Event;
+use crate::domain::{Event, IncidentId};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use std::path::Path;
 
@@ -18,6 +18,7 @@ CREATE TABLE IF NOT EXISTS events (
     actor    TEXT NOT NULL,
     kind     TEXT NOT NULL
 );
+CREATE INDEX IF NOT EXISTS events_by_incident ON events (incident, seq);
 CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events
 BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
@@ -75,41 +76,54 @@ impl SqliteStore {
     }
 }
 
-impl Store for SqliteStore {
-    fn load(&mut self) -> Result<Vec<Event>, StoreError> {
-        self.events_after(0, usize::MAX)
-    }
-
-    fn events_after(&mut self, after: u64, limit: usize) -> Result<Vec<Event>, StoreError> {
-        let mut statement = self.conn.prepare_cached(
-            "SELECT seq, incident, at, actor, kind FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2",
-        )?;
-        let after = i64::try_from(after).unwrap_or(i64::MAX);
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let rows = statement.query_map(params![after, limit], |row| {
-            Ok((
-                row.get::<_, i64>(0)?,
-                row.get::<_, String>(1)?,
-                row.get::<_, String>(2)?,
-                row.get::<_, String>(3)?,
-                row.get::<_, String>(4)?,
-            ))
+impl SqliteStore {
+    /// The events a query selects, as `(seq, incident, at, actor, kind)` rows.
+    fn select(
+        &mut self,
+        sql: &str,
+        params: impl rusqlite::Params,
+    ) -> Result<Vec<Event>, StoreError> {
+        let mut statement = self.conn.prepare_cached(sql)?;
+        let rows = statement.query_map(params, |row| {
+            Ok(Row {
+                seq: row.get(0)?,
+                incident: row.get(1)?,
+                at: row.get(2)?,
+                actor: row.get(3)?,
+                kind: row.get(4)?,
+            })
         })?;
         let mut events = Vec::new();
         for row in rows {
-            let (seq, incident, at, actor, kind) = row?;
-            events.push(
-                Row {
-                    seq,
-                    incident,
-                    at,
-                    actor,
-                    kind,
-                }
-                .decode()?,
-            );
+            events.push(row?.decode()?);
         }
         Ok(events)
+    }
+}
+
+impl Store for SqliteStore {
+    fn events_after(&mut self, after: u64, limit: usize) -> Result<Vec<Event>, StoreError> {
+        let after = i64::try_from(after).unwrap_or(i64::MAX);
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.select(
+            "SELECT seq, incident, at, actor, kind FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+            params![after, limit],
+        )
+    }
+
+    fn incident_events_after(
+        &mut self,
+        incident: &IncidentId,
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<Event>, StoreError> {
+        let after = i64::try_from(after).unwrap_or(i64::MAX);
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.select(
+            "SELECT seq, incident, at, actor, kind FROM events
+             WHERE incident = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+            params![incident.to_string(), after, limit],
+        )
     }
 
     fn recall(&mut self, key: &IdempotencyKey) -> Result<Option<StoredResponse>, StoreError> {
@@ -175,7 +189,7 @@ impl Store for SqliteStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{EventKind, IncidentId, NoteKind};
+    use crate::domain::{EventKind, NoteKind};
 
     fn note(seq: u64, incident: u64, text: &str) -> Event {
         Event {
@@ -231,7 +245,7 @@ mod tests {
         }
         let mut store = SqliteStore::open(&path).unwrap();
         assert_eq!(
-            store.load().unwrap(),
+            store.events_after(0, usize::MAX).unwrap(),
             vec![note(1, 1, "first"), note(2, 2, "second")]
         );
         assert_eq!(store.recall(&key("k1")).unwrap(), Some(response));
@@ -275,7 +289,10 @@ mod tests {
             )],
         };
         assert!(store.commit(&clash).is_err());
-        assert_eq!(store.load().unwrap(), vec![note(1, 1, "kept")]);
+        assert_eq!(
+            store.events_after(0, usize::MAX).unwrap(),
+            vec![note(1, 1, "kept")]
+        );
         assert_eq!(store.recall(&key("k")).unwrap(), None);
     }
 
@@ -287,7 +304,7 @@ mod tests {
             .execute("UPDATE events SET actor = 'mallory'", []);
         assert!(update.unwrap_err().to_string().contains("append-only"));
         assert!(store.conn.execute("DELETE FROM events", []).is_err());
-        assert_eq!(store.load().unwrap().len(), 1);
+        assert_eq!(store.events_after(0, usize::MAX).unwrap().len(), 1);
     }
 
     #[test]
@@ -301,7 +318,7 @@ mod tests {
                 [],
             )
             .unwrap();
-        let err = store.load().unwrap_err().to_string();
+        let err = store.events_after(0, usize::MAX).unwrap_err().to_string();
         assert!(err.starts_with("event 7 in the log is unreadable"), "{err}");
     }
 

@@ -65,6 +65,8 @@ pub struct TestServer {
     db: String,
     store: StoreKind,
     tokens: Option<PathBuf>,
+    /// More arguments for `warroom serve`.
+    extra: Vec<String>,
     child: Option<Child>,
     base: String,
     starts: usize,
@@ -89,6 +91,14 @@ impl TestServer {
     /// A server on PostgreSQL whatever the store under test (for the replica tests).
     pub fn on_postgres() -> TestServer {
         TestServer::start(None, StoreKind::Postgres, None)
+    }
+
+    /// A server in open mode on the store under test, with more `warroom serve` arguments.
+    pub fn open_with_args(args: &[&str]) -> TestServer {
+        let mut server = TestServer::prepare(None, StoreKind::under_test(), None);
+        server.extra = args.iter().map(|arg| arg.to_string()).collect();
+        server.spawn();
+        server
     }
 
     /// A server on SQLite whatever the store under test.
@@ -129,6 +139,13 @@ impl TestServer {
     }
 
     fn start(tokens: Option<&str>, store: StoreKind, db: Option<String>) -> TestServer {
+        let mut server = TestServer::prepare(tokens, store, db);
+        server.spawn();
+        server
+    }
+
+    /// A server not started yet.
+    fn prepare(tokens: Option<&str>, store: StoreKind, db: Option<String>) -> TestServer {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let db = db.unwrap_or_else(|| match store {
             StoreKind::Sqlite => dir.path().join("warroom.db").display().to_string(),
@@ -139,17 +156,16 @@ impl TestServer {
             std::fs::write(&path, text).expect("write the tokens file");
             path
         });
-        let mut server = TestServer {
+        TestServer {
             dir,
             db,
             store,
             tokens,
+            extra: Vec::new(),
             child: None,
             base: String::new(),
             starts: 0,
-        };
-        server.spawn();
-        server
+        }
     }
 
     /// The base URL, such as `http://127.0.0.1:41234`.
@@ -280,6 +296,7 @@ impl TestServer {
         if let Some(tokens) = &self.tokens {
             command.arg("--tokens").arg(tokens);
         }
+        command.args(&self.extra);
         let mut child = command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
