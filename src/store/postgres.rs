@@ -142,9 +142,7 @@ impl PostgresStore {
             }
         }
     }
-}
 
-impl PostgresStore {
     /// The events a query selects, as `(seq, incident, at, actor, kind)` rows.
     fn select(
         &mut self,
