@@ -180,7 +180,7 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningServer> {
         database,
         stats: stats.clone(),
         longpoll_waiters: Default::default(),
-        archive: std::sync::Mutex::new(archive),
+        archive: state::Archive::new(archive),
         auth,
         scale: opts.scale,
         alert_severity: opts.alert_severity,

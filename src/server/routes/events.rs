@@ -12,7 +12,6 @@ use crate::server::timeline::Page;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use std::sync::PoisonError;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Events of one incident after `?after=N`, waiting up to `?wait=S` seconds for one.
@@ -80,12 +79,13 @@ async fn from_store(
 ) -> Result<Vec<Event>, ApiError> {
     let state = state.clone();
     tokio::task::spawn_blocking(move || {
-        let mut store = state.archive.lock().unwrap_or_else(PoisonError::into_inner);
-        match &incident {
-            Some(id) => store.incident_events_after(id, feed.after, feed.limit),
-            None => store.events_after(feed.after, feed.limit),
-        }
-        .map_err(|err| store_failure(&err, "cannot read the log"))
+        state
+            .archive
+            .read(|store| match &incident {
+                Some(id) => store.incident_events_after(id, feed.after, feed.limit),
+                None => store.events_after(feed.after, feed.limit),
+            })
+            .map_err(|err| store_failure(&err, "cannot read the log"))
     })
     .await
     .map_err(|err| ApiError::Internal(format!("the store read failed: {err}")))?
