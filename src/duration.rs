@@ -71,6 +71,25 @@ fn read_duration(text: &str) -> Option<Duration> {
     Some(Duration::from_secs(total)).filter(|d| !d.is_zero() && *d <= MAX_DURATION)
 }
 
+/// Writes a span of whole seconds exactly, in the dialect [`parse_duration`] reads:
+/// `45s`, `7m`, `1h7m30s`, `2d3h`; `0s` for nothing and a leading `-` for a negative span.
+/// For documents (the postmortem) where a rounded "1h07m" would lose the seconds.
+pub fn format_seconds(seconds: i64) -> String {
+    if seconds == 0 {
+        return "0s".into();
+    }
+    let sign = if seconds < 0 { "-" } else { "" };
+    let mut rest = seconds.unsigned_abs();
+    let mut text = String::from(sign);
+    for (unit, size) in [("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)] {
+        if rest >= size {
+            text.push_str(&format!("{}{unit}", rest / size));
+            rest %= size;
+        }
+    }
+    text
+}
+
 /// An RFC 3339 time, or an age before `now` such as `20m` (a trailing " ago" is allowed):
 /// how people say when an impact began.
 pub fn parse_when(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, DurationError> {
@@ -138,6 +157,20 @@ pub fn minutes(duration: chrono::Duration) -> String {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn exact_spans_read_back_the_same() {
+        assert_eq!(format_seconds(0), "0s");
+        assert_eq!(format_seconds(45), "45s");
+        assert_eq!(format_seconds(420), "7m");
+        assert_eq!(format_seconds(4_050), "1h7m30s");
+        assert_eq!(format_seconds(183_600), "2d3h");
+        assert_eq!(format_seconds(-61), "-1m1s");
+        for seconds in [1, 59, 61, 3_600, 90_061, 1_000_000] {
+            let back = parse_duration(&format_seconds(seconds)).map(|d| d.as_secs());
+            assert_eq!(back, Ok(seconds as u64));
+        }
+    }
 
     #[test]
     fn accepts_prometheus_style_durations() {

@@ -3,7 +3,8 @@
 //! Layers, from the inside out: `domain` (pure rules), `store` (the durable log), `server`
 //! (the shared backend), `client` (its typed HTTP client), `prometheus` (outbound clients of
 //! Prometheus and Alertmanager), `panels` (what to chart and what to read from a chart),
-//! `tui` (the people's screen), `cli` and `demo` (which wire the rest). `config` (the
+//! `report` (the postmortem and the report across incidents, from the log), `tui` (the people's
+//! screen), `cli` and `demo` (which wire the rest). `config` (the
 //! file's raw tables), `duration` (the one parser and formatter of "15m" and RFC 3339),
 //! `sanitize` (the one gate from network text to the terminal), `secret` and `logging` are
 //! leaves the layers share.
@@ -17,9 +18,10 @@
 //! client     → domain, config, secret
 //! prometheus → domain, config, secret
 //! panels     → prometheus, domain, config, duration
-//! server     → store, domain, config, duration, sanitize, secret
-//! tui        → client, panels, prometheus, domain, config, duration, sanitize, secret
-//! cli        → tui, client, panels, prometheus, server, store, domain, config, duration, sanitize, secret, logging
+//! server     → store, report, domain, config, duration, sanitize, secret
+//! report     → domain, duration, sanitize
+//! tui        → client, panels, prometheus, report, domain, config, duration, sanitize, secret
+//! cli        → tui, client, panels, prometheus, server, store, report, domain, config, duration, sanitize, secret, logging
 //! demo       → tui, client, panels, prometheus, server, store, domain, config, duration, sanitize, secret, logging
 //! config     → domain, duration, secret
 //! duration   →
@@ -37,6 +39,7 @@ pub mod duration;
 pub mod logging;
 pub mod panels;
 pub mod prometheus;
+pub mod report;
 pub mod sanitize;
 pub mod secret;
 pub mod server;

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use warroom::cli::{
     Cli, CliCommand, ConfigCommand, GlobalArgs, ServeArgs, Settings, backend_config, incident,
+    learn,
 };
 use warroom::client::Client;
 use warroom::config::{self, Config, ServerConfig};
@@ -26,20 +27,30 @@ async fn main() -> ExitCode {
     };
     match cli.command {
         Some(CliCommand::Incident(command)) => {
-            let client = match Client::new(&backend_config(&cli.global, &config)) {
-                Ok(client) => client,
-                Err(error) => return fail(2, error),
-            };
-            match incident::run(command, &client, chrono::Utc::now()).await {
-                Ok(output) => {
-                    print!("{output}");
-                    ExitCode::SUCCESS
-                }
-                Err(error @ warroom::client::ClientError::Config(_)) => fail(2, error),
-                Err(error) => fail(1, error.reason()),
-            }
+            client_command(&cli.global, &config, async |client| {
+                incident::run(command, client, chrono::Utc::now()).await
+            })
+            .await
         }
         Some(CliCommand::Config(command)) => config_command(command, cli.global.config),
+        Some(CliCommand::Postmortem { id, out }) => {
+            client_command(&cli.global, &config, async |client| {
+                learn::postmortem(client, &id, out.as_deref()).await
+            })
+            .await
+        }
+        Some(CliCommand::Report(args)) => {
+            client_command(&cli.global, &config, async |client| {
+                learn::report(client, &args).await
+            })
+            .await
+        }
+        Some(CliCommand::Followups(args)) => {
+            client_command(&cli.global, &config, async |client| {
+                learn::followups(client, &args, chrono::Utc::now()).await
+            })
+            .await
+        }
         Some(CliCommand::Store(command)) => {
             // The stores are synchronous: off the async runtime.
             match tokio::task::spawn_blocking(|| warroom::cli::store::run(command)).await {
@@ -76,6 +87,27 @@ async fn main() -> ExitCode {
                 Err(error) => fail(1, format!("{error:#}")),
             }
         }
+    }
+}
+
+/// Runs a subcommand that talks to the backend and prints what it returns: exit 2 for usage
+/// and configuration, 1 when the backend refuses or cannot be reached.
+async fn client_command(
+    global: &GlobalArgs,
+    config: &Config,
+    run: impl AsyncFnOnce(&Client) -> Result<String, warroom::client::ClientError>,
+) -> ExitCode {
+    let client = match Client::new(&backend_config(global, config)) {
+        Ok(client) => client,
+        Err(error) => return fail(2, error),
+    };
+    match run(&client).await {
+        Ok(output) => {
+            print!("{output}");
+            ExitCode::SUCCESS
+        }
+        Err(error @ warroom::client::ClientError::Config(_)) => fail(2, error),
+        Err(error) => fail(1, error.reason()),
     }
 }
 

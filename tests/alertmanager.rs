@@ -505,3 +505,32 @@ async fn live_a_real_rule_opens_one_incident_through_alertmanager_and_its_end_is
     let incidents: Value = read("/v1/incidents").await.unwrap().json().await.unwrap();
     assert_eq!(incidents.as_array().map(Vec::len), Some(1), "{incidents}");
 }
+
+#[tokio::test]
+async fn a_group_firing_again_after_the_close_links_the_earlier_incident() {
+    let server = TestServer::open();
+    let client = Client::new();
+    let page = notification(GROUP, vec![firing("a", minutes_ago(30))]);
+    assert_received(&post(&client, &server, &page).await, "INC-1", true, 1, 0);
+    let first = get(&client, &server, "/v1/incidents/INC-1").await;
+    assert_eq!(first["recurs"], json!([]), "nothing happened before it");
+    for to in ["resolved", "closed"] {
+        transition(&client, &server, "INC-1", to).await;
+    }
+    let again = notification(GROUP, vec![firing("a", minutes_ago(5))]);
+    assert_received(&post(&client, &server, &again).await, "INC-2", true, 1, 0);
+    let second = get(&client, &server, "/v1/incidents/INC-2").await;
+    assert_eq!(second["recurs"][0]["incident"], "INC-1");
+    let events = get(&client, &server, "/v1/incidents/INC-2/events").await;
+    let kinds: Vec<&str> = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"]["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["declared", "alert_attached", "recurrence_linked"],
+        "the link is recorded once the alert is attached"
+    );
+}

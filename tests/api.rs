@@ -56,7 +56,9 @@ async fn declaring_returns_201_with_the_incident_its_location_and_a_readable_sta
     assert_eq!(first.header("location"), Some("/v1/incidents/INC-1"));
     let second = declare(&client, &server, "search slow").await;
     assert_eq!(second.json["id"], "INC-2");
-    assert_eq!(second.json["version"], 2, "seq is global across incidents");
+    // Seq is global across incidents: INC-2's events are 2 (declared) and 3 (the backend's
+    // link to INC-1, an earlier incident of the same service).
+    assert_eq!(second.json["version"], 3, "seq is global across incidents");
 
     let shown = send(client.get(server.url("/v1/incidents/INC-1"))).await;
     assert_eq!(shown.status, 200);
@@ -71,13 +73,13 @@ async fn declaring_returns_201_with_the_incident_its_location_and_a_readable_sta
     )
     .await;
     assert_eq!(ack.status, 200, "{}", ack.text);
-    assert_eq!(ack.json["version"], 3);
-    assert_eq!(ack.json["events"][0]["seq"], 3);
+    assert_eq!(ack.json["version"], 4);
+    assert_eq!(ack.json["events"][0]["seq"], 4);
     assert_eq!(ack.json["events"][0]["kind"]["type"], "status_changed");
     let shown = send(client.get(server.url("/v1/incidents/INC-1"))).await;
     assert_eq!(shown.json["status"], "acknowledged");
-    assert_eq!(shown.json["version"], 3);
-    assert_eq!(shown.header("etag"), Some("\"3\""));
+    assert_eq!(shown.json["version"], 4);
+    assert_eq!(shown.header("etag"), Some("\"4\""));
 }
 
 #[tokio::test]
@@ -498,7 +500,7 @@ async fn every_route_in_the_openapi_document_is_served() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 12, "the v1 routes, /healthz and /metrics");
+    assert_eq!(checked, 14, "the v1 routes, /healthz and /metrics");
 }
 
 #[tokio::test]

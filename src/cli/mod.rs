@@ -3,6 +3,7 @@
 
 mod backend;
 pub mod incident;
+pub mod learn;
 mod render;
 mod settings;
 pub mod store;
@@ -105,6 +106,17 @@ pub enum CliCommand {
     /// Write or locate the config file
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// The postmortem of an incident as Markdown (a draft until it is closed)
+    Postmortem {
+        id: String,
+        /// Write it to this file instead of stdout
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// MTTD, MTTA, MTTM and MTTR, recurrence, update discipline and corrective actions
+    Report(ReportArgs),
+    /// Corrective actions across incidents, soonest due first
+    Followups(FollowupsArgs),
     /// Move a whole event log between SQLite and PostgreSQL, and check the move
     #[command(subcommand)]
     Store(StoreCommand),
@@ -128,6 +140,39 @@ pub enum StoreCommand {
         #[arg(long, value_name = "PATH|URL", value_parser = Location::parse)]
         to: Location,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Incidents declared since: an age such as 90d or an RFC 3339 time
+    #[arg(long, default_value = "90d", value_name = "WHEN")]
+    pub since: String,
+    /// Only this service
+    #[arg(long)]
+    pub service: Option<String>,
+    /// Only this severity
+    #[arg(long)]
+    pub severity: Option<String>,
+    /// The recurrence window, in whole days [default: 30d]
+    #[arg(long, value_name = "DAYS")]
+    pub recurrence: Option<String>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct FollowupsArgs {
+    /// Only open ones
+    #[arg(long)]
+    pub open: bool,
+    /// Only this owner's
+    #[arg(long, value_name = "O")]
+    pub owner: Option<String>,
+    /// Only open ones past their due date
+    #[arg(long)]
+    pub overdue: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 #[derive(Debug, Args)]

@@ -204,6 +204,28 @@ impl Client {
         }
     }
 
+    /// The postmortem Markdown of one incident, rendered by the backend from its log.
+    pub async fn postmortem(&self, id: &IncidentId) -> Result<String, ClientError> {
+        let path = format!("/v1/incidents/{id}/postmortem.md");
+        let request = |base: &str| self.http.get(format!("{base}{path}"));
+        let body = self.send_raw(request, self.timeout).await?;
+        String::from_utf8(body).map_err(|e| ClientError::Decode(e.to_string()))
+    }
+
+    /// The report across incidents (`since`, `service`, `severity`, `recurrence` as the
+    /// backend reads them), decoded as the caller's type (the report module's `Report`).
+    pub async fn report<T: DeserializeOwned>(
+        &self,
+        query: &[(&str, String)],
+    ) -> Result<T, ClientError> {
+        // Encoded once; each replica gets the same query.
+        let url = reqwest::Url::parse_with_params("http://backend/v1/report", query)
+            .map_err(|e| ClientError::Config(format!("cannot build the report URL: {e}")))?;
+        let query = url.query().unwrap_or_default().to_string();
+        let request = |base: &str| self.http.get(format!("{base}/v1/report?{query}"));
+        self.send(request, self.timeout).await
+    }
+
     /// The global feed: events of every incident after `after`, waiting up to `wait`.
     /// Events the client cannot read (a malformed id from a misbehaving backend) are dropped
     /// and logged; the valid ones around them are kept.
@@ -223,13 +245,24 @@ impl Client {
             .await
     }
 
-    /// Sends the request built for the replica in use; if that replica is gone, to each of
-    /// the others in turn, staying with the first that answers.
+    /// [`Client::send_raw`], the body read as JSON.
     async fn send<T: DeserializeOwned>(
         &self,
         request: impl Fn(&str) -> reqwest::RequestBuilder,
         timeout: Duration,
     ) -> Result<T, ClientError> {
+        let body = self.send_raw(request, timeout).await?;
+        serde_json::from_slice(&body).map_err(|e| ClientError::Decode(e.to_string()))
+    }
+
+    /// Sends the request built for the replica in use; if that replica is gone, to each of
+    /// the others in turn, staying with the first that answers. The body of a 2xx answer,
+    /// or the backend's error.
+    async fn send_raw(
+        &self,
+        request: impl Fn(&str) -> reqwest::RequestBuilder,
+        timeout: Duration,
+    ) -> Result<Vec<u8>, ClientError> {
         let first = self.current.load(Ordering::Relaxed);
         let mut failure = None;
         for attempt in 0..self.bases.len() {
@@ -256,11 +289,12 @@ impl Client {
         Err(failure.unwrap_or_else(|| ClientError::Unreachable("no backend".into())))
     }
 
-    async fn send_once<T: DeserializeOwned>(
+    /// One replica's answer: the body of a 2xx, or the backend's error.
+    async fn send_once(
         request: reqwest::RequestBuilder,
         base: &str,
         timeout: Duration,
-    ) -> Result<T, ClientError> {
+    ) -> Result<Vec<u8>, ClientError> {
         let response = request
             .timeout(timeout)
             .send()
@@ -272,7 +306,7 @@ impl Client {
             .await
             .map_err(|e| ClientError::unreachable(base, &e))?;
         if status.is_success() {
-            serde_json::from_slice(&body).map_err(|e| ClientError::Decode(e.to_string()))
+            Ok(body.to_vec())
         } else {
             Err(ClientError::from_error_body(status.as_u16(), &body))
         }

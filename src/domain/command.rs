@@ -1,8 +1,9 @@
 //! Commands and the rules that turn them into events.
 
+use super::review::{ReviewEdit, check_open_corrective, checked_ticket};
 use super::{
-    AccessRole, ActionState, AlertRef, EventKind, Incident, MAX_SNAPSHOT_VALUES, NoteKind, Role,
-    Severity, SeverityScale, SnapshotReason, SnapshotValue, Status, Timestamp,
+    AccessRole, ActionState, AlertRef, CorrectiveKind, EventKind, Incident, MAX_SNAPSHOT_VALUES,
+    NoteKind, Role, Severity, SeverityScale, SnapshotReason, SnapshotValue, Status, Timestamp,
 };
 use serde::{Deserialize, Serialize};
 
@@ -81,6 +82,34 @@ pub enum Command {
         reason: SnapshotReason,
         values: Vec<SnapshotValue>,
     },
+    /// Edits the post-incident review; fields left out are kept.
+    SetReview {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        whys: Option<Vec<String>>,
+        /// An empty text clears it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        root_cause: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        contributing_factors: Option<Vec<String>>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        went_well: Option<Vec<String>>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        went_badly: Option<Vec<String>>,
+    },
+    AddCorrectiveAction {
+        text: String,
+        kind: CorrectiveKind,
+        owner: String,
+        due_at: Timestamp,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ticket: Option<String>,
+    },
+    CompleteCorrectiveAction {
+        id: u32,
+    },
+    DropCorrectiveAction {
+        id: u32,
+    },
 }
 
 impl Command {
@@ -94,13 +123,29 @@ impl Command {
             | Command::DropAction { .. }
             | Command::AttachAlert { .. }
             | Command::ResolveAlert { .. }
-            | Command::RecordSnapshot { .. } => AccessRole::Responder,
+            | Command::RecordSnapshot { .. }
+            | Command::SetReview { .. }
+            | Command::AddCorrectiveAction { .. }
+            | Command::CompleteCorrectiveAction { .. }
+            | Command::DropCorrectiveAction { .. } => AccessRole::Responder,
             Command::Transition { .. }
             | Command::SetSeverity { .. }
             | Command::AssignRole { .. }
             | Command::RelieveRole { .. }
             | Command::SetImpactStart { .. } => AccessRole::Commander,
         }
+    }
+
+    /// The review and the corrective actions: learning, which goes on after the close, while
+    /// the response record (status, times, roles, notes, action items) is final once closed.
+    pub fn is_learning(&self) -> bool {
+        matches!(
+            self,
+            Command::SetReview { .. }
+                | Command::AddCorrectiveAction { .. }
+                | Command::CompleteCorrectiveAction { .. }
+                | Command::DropCorrectiveAction { .. }
+        )
     }
 }
 
@@ -134,7 +179,7 @@ pub struct Rejection {
 }
 
 impl Rejection {
-    fn new(code: &str, message: impl Into<String>) -> Self {
+    pub(super) fn new(code: &str, message: impl Into<String>) -> Self {
         Rejection {
             code: code.into(),
             message: message.into(),
@@ -341,6 +386,62 @@ pub fn decide(
                 .map(checked_snapshot_value)
                 .collect::<Result<_, _>>()?;
             EventKind::MetricSnapshot { reason, values }
+        }
+        // Learning: allowed in every status, closed included (see `Command::is_learning`).
+        Command::SetReview {
+            whys,
+            root_cause,
+            contributing_factors,
+            went_well,
+            went_badly,
+        } => {
+            let edit = ReviewEdit {
+                whys,
+                root_cause,
+                contributing_factors,
+                went_well,
+                went_badly,
+            };
+            EventKind::ReviewEdited {
+                edit: edit.checked(&incident.review, MAX_TEXT_CHARS)?,
+            }
+        }
+        Command::AddCorrectiveAction {
+            text,
+            kind,
+            owner,
+            due_at,
+            ticket,
+        } => {
+            if due_at <= now {
+                return Err(Rejection::new(
+                    "invalid_time",
+                    "the due date of a corrective action is already past",
+                ));
+            }
+            let id = incident
+                .corrective_actions
+                .iter()
+                .map(|a| a.id)
+                .max()
+                .unwrap_or(0)
+                + 1;
+            EventKind::CorrectiveActionAdded {
+                id,
+                text: required_text("text", &text, MAX_TEXT_CHARS)?,
+                kind,
+                owner: required_text("owner", &owner, MAX_NAME_CHARS)?,
+                due_at,
+                ticket: checked_ticket(ticket.as_deref())?,
+            }
+        }
+        Command::CompleteCorrectiveAction { id } => {
+            check_open_corrective(incident, id)?;
+            EventKind::CorrectiveActionCompleted { id }
+        }
+        Command::DropCorrectiveAction { id } => {
+            check_open_corrective(incident, id)?;
+            EventKind::CorrectiveActionDropped { id }
         }
     };
     Ok(vec![event])

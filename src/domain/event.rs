@@ -1,7 +1,8 @@
 //! Events: the wire and storage format of everything that happened.
 
 use super::{
-    AlertRef, IncidentId, Role, Severity, SnapshotReason, SnapshotValue, Status, Timestamp,
+    AlertRef, CorrectiveKind, EarlierIncident, IncidentId, ReviewEdit, Role, Severity,
+    SnapshotReason, SnapshotValue, Status, Timestamp,
 };
 use serde::{Deserialize, Serialize};
 use std::str::FromStr;
@@ -136,6 +137,29 @@ pub enum EventKind {
         reason: SnapshotReason,
         values: Vec<SnapshotValue>,
     },
+    /// The post-incident review changed: only the fields that changed, with their new value.
+    ReviewEdited {
+        edit: ReviewEdit,
+    },
+    CorrectiveActionAdded {
+        id: u32,
+        text: String,
+        kind: CorrectiveKind,
+        owner: String,
+        due_at: Timestamp,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ticket: Option<String>,
+    },
+    CorrectiveActionCompleted {
+        id: u32,
+    },
+    CorrectiveActionDropped {
+        id: u32,
+    },
+    /// Earlier incidents of the same service or alert, found by the backend on declaration.
+    RecurrenceLinked {
+        earlier: Vec<EarlierIncident>,
+    },
 }
 
 impl EventKind {
@@ -156,6 +180,11 @@ impl EventKind {
             EventKind::ImpactStartSet { .. } => "impact",
             EventKind::AlertAttached { .. } | EventKind::AlertResolved { .. } => "alert",
             EventKind::MetricSnapshot { .. } => "metrics",
+            EventKind::ReviewEdited { .. } => "review",
+            EventKind::CorrectiveActionAdded { .. }
+            | EventKind::CorrectiveActionCompleted { .. }
+            | EventKind::CorrectiveActionDropped { .. } => "followup",
+            EventKind::RecurrenceLinked { .. } => "recurs",
         }
     }
 
@@ -213,6 +242,43 @@ impl EventKind {
                     })
                     .collect();
                 format!("{what}: {}", shown.join("; "))
+            }
+            EventKind::ReviewEdited { edit } => {
+                format!("review edited: {}", edit.fields().join(", "))
+            }
+            EventKind::CorrectiveActionAdded {
+                id,
+                text,
+                kind,
+                owner,
+                due_at,
+                ..
+            } => format!(
+                "corrective action C{id} ({kind}) {text} (@{owner}, due {})",
+                due_at.format("%Y-%m-%d")
+            ),
+            EventKind::CorrectiveActionCompleted { id } => format!("corrective action C{id} done"),
+            EventKind::CorrectiveActionDropped { id } => {
+                format!("corrective action C{id} dropped")
+            }
+            EventKind::RecurrenceLinked { earlier } => {
+                let named: Vec<String> = earlier
+                    .iter()
+                    .map(|e| {
+                        let open = match e.open_corrective_actions {
+                            0 => String::new(),
+                            1 => ", 1 corrective action open".into(),
+                            n => format!(", {n} corrective actions open"),
+                        };
+                        format!(
+                            "{} (same {}, declared {}{open})",
+                            e.incident,
+                            e.matched_on.as_str(),
+                            e.declared_at.format("%Y-%m-%d")
+                        )
+                    })
+                    .collect();
+                format!("this happened before: {}", named.join(", "))
             }
         }
     }

@@ -1,8 +1,9 @@
 //! The folded state of one incident.
 
 use super::{
-    ActionItem, ActionState, AttachedAlert, Event, EventKind, IncidentId, NoteKind, Roster,
-    Severity, SeverityScale, Status, Timestamp,
+    ActionItem, ActionState, AttachedAlert, CorrectiveAction, CorrectiveState, EarlierIncident,
+    Event, EventKind, IncidentId, NoteKind, Review, Roster, Severity, SeverityScale, Status,
+    Timestamp,
 };
 use serde::{Deserialize, Serialize};
 
@@ -35,6 +36,15 @@ pub struct Incident {
     /// The Alertmanager group that opened or joined this incident, if any.
     #[serde(default)]
     pub alert_group: Option<String>,
+    /// The post-incident review; editable after the close.
+    #[serde(default)]
+    pub review: Review,
+    /// Follow-ups that outlive the incident; editable after the close.
+    #[serde(default)]
+    pub corrective_actions: Vec<CorrectiveAction>,
+    /// Earlier incidents this one repeats, as found when it was declared.
+    #[serde(default)]
+    pub recurs: Vec<EarlierIncident>,
 }
 
 impl Incident {
@@ -62,6 +72,9 @@ impl Incident {
             actions: Vec::new(),
             alerts: Vec::new(),
             alert_group: None,
+            review: Review::default(),
+            corrective_actions: Vec::new(),
+            recurs: Vec::new(),
         }
     }
 
@@ -165,7 +178,44 @@ impl Incident {
                 }
             }
             EventKind::MetricSnapshot { .. } => {}
+            EventKind::ReviewEdited { edit } => edit.apply_to(&mut self.review),
+            EventKind::CorrectiveActionAdded {
+                id,
+                text,
+                kind,
+                owner,
+                due_at,
+                ticket,
+            } => self.corrective_actions.push(CorrectiveAction {
+                id: *id,
+                text: text.clone(),
+                kind: *kind,
+                owner: owner.clone(),
+                due_at: *due_at,
+                ticket: ticket.clone(),
+                state: CorrectiveState::Open,
+                created_at: at,
+                closed_at: None,
+            }),
+            EventKind::CorrectiveActionCompleted { id } => {
+                self.close_corrective(*id, CorrectiveState::Done, at)
+            }
+            EventKind::CorrectiveActionDropped { id } => {
+                self.close_corrective(*id, CorrectiveState::Dropped, at)
+            }
+            EventKind::RecurrenceLinked { earlier } => self.recurs.clone_from(earlier),
         }
+    }
+
+    fn close_corrective(&mut self, id: u32, state: CorrectiveState, at: Timestamp) {
+        if let Some(action) = self.corrective_actions.iter_mut().find(|a| a.id == id) {
+            action.state = state;
+            action.closed_at = Some(at);
+        }
+    }
+
+    pub fn corrective_action(&self, id: u32) -> Option<&CorrectiveAction> {
+        self.corrective_actions.iter().find(|a| a.id == id)
     }
 
     fn change_status(&mut self, to: Status, at: Timestamp) {

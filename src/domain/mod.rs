@@ -13,7 +13,9 @@ mod event;
 mod incident;
 mod incident_id;
 mod lifecycle;
+mod recurrence;
 mod response_times;
+mod review;
 mod roles;
 mod severity;
 
@@ -31,7 +33,15 @@ pub use event::{Event, EventKind, NoteKind};
 pub use incident::Incident;
 pub use incident_id::{IncidentId, InvalidIncidentId};
 pub use lifecycle::Status;
+pub use recurrence::{
+    EarlierIncident, MAX_RECURRENCE_LINKS, RECURRENCE_LOOKBACK_DAYS, RecurrenceMatch,
+    earlier_incidents, follows,
+};
 pub use response_times::ResponseTimes;
+pub use review::{
+    CorrectiveAction, CorrectiveKind, CorrectiveState, MAX_REVIEW_ITEMS, MAX_TICKET_CHARS,
+    MAX_WHYS, Review, ReviewEdit, WHY_LEVELS,
+};
 pub use roles::{Engineer, Role, Roster};
 pub use severity::{Severity, SeverityLevel, SeverityScale};
 

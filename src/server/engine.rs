@@ -18,7 +18,7 @@ use super::metrics::Histogram;
 use super::timeline::Timeline;
 use crate::domain::{
     Command, Event, EventKind, Incident, IncidentId, NewIncident, Rejection, SeverityScale,
-    Timestamp, decide, declare,
+    Timestamp, decide, declare, earlier_incidents,
 };
 use crate::server::alertmanager::Notification;
 use crate::store::{Commit, IdempotencyKey, Store, StoredResponse};
@@ -32,6 +32,8 @@ use tokio::sync::{mpsc, oneshot, watch};
 const QUEUE: usize = 4096;
 /// The most requests in one transaction, so that one batch cannot hold the others up for long.
 const MAX_BATCH: usize = 1024;
+/// The actor of what the backend records by itself, such as a recurrence link.
+const RECURRENCE_ACTOR: &str = "warroom";
 
 /// What a caller asks the writer to do.
 #[derive(Debug)]
@@ -409,10 +411,11 @@ impl<'a> Draft<'a> {
         actor: &str,
         now: Timestamp,
     ) -> Result<StoredResponse, ApiError> {
-        let incident = match self.open(new, actor, now) {
+        let mut incident = match self.open(new, actor, now) {
             Ok(incident) => incident,
             Err(rejection) => return Ok(rejected(rejection)),
         };
+        self.link_recurrence(&mut incident, now);
         let body = to_json(&incident)?;
         let location = format!("/v1/incidents/{}", incident.id);
         self.touched.insert(incident.id.number(), incident);
@@ -438,6 +441,27 @@ impl<'a> Draft<'a> {
             self.record(&mut incident, actor, now, kind);
         }
         Ok(incident)
+    }
+
+    /// Records which earlier incidents a newly declared one repeats (same service or alert
+    /// within the lookback), so every client can say "this happened before". The backend
+    /// found them, so the backend is the actor.
+    fn link_recurrence(&mut self, incident: &mut Incident, now: Timestamp) {
+        let touched = &self.touched;
+        let logged = self
+            .log
+            .incidents(false)
+            .into_iter()
+            .filter(|earlier| !touched.contains_key(&earlier.id.number()));
+        let earlier = earlier_incidents(incident, logged.chain(touched.values()));
+        if !earlier.is_empty() {
+            self.record(
+                incident,
+                RECURRENCE_ACTOR,
+                now,
+                EventKind::RecurrenceLinked { earlier },
+            );
+        }
     }
 
     fn command(

@@ -4,11 +4,13 @@
 //! only after a commit; handlers read it under a lock.
 
 use crate::domain::{Event, Incident, IncidentId};
+use crate::report::IncidentLog;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
-/// How many recent events a replica keeps when not told otherwise: enough for every client
-/// following the feed live, a few tens of megabytes at most.
-pub const DEFAULT_RECENT_EVENTS: usize = 50_000;
+/// How many recent events a replica keeps when not told otherwise: all of them, because the
+/// report and postmortem routes read whole logs from memory. A bound (`--recent-events`) is
+/// opt-in, and those routes then answer 503 once events were dropped.
+pub const DEFAULT_RECENT_EVENTS: usize = usize::MAX;
 
 #[derive(Debug)]
 pub struct Timeline {
@@ -18,6 +20,9 @@ pub struct Timeline {
     /// The `seq` of the newest event dropped from `recent` (0 when none was): feeds after it
     /// are complete in memory.
     floor: u64,
+    /// How many events were dropped from the front of `recent`: an event's position in the
+    /// whole log minus this is its index in `recent`.
+    dropped: usize,
     head: u64,
     /// Keyed by incident number, so iteration order is declaration order.
     incidents: BTreeMap<u64, Entry>,
@@ -29,8 +34,8 @@ pub struct Timeline {
 #[derive(Debug)]
 struct Entry {
     incident: Incident,
-    /// The `seq`s of this incident's events still in `recent`, ascending.
-    recent: VecDeque<u64>,
+    /// Positions in the whole log of this incident's events still in `recent`, ascending.
+    recent: VecDeque<usize>,
 }
 
 /// What a feed read from memory found: the events, or "older than memory: ask the store".
@@ -53,6 +58,7 @@ impl Timeline {
             recent: VecDeque::new(),
             capacity: capacity.max(1),
             floor: 0,
+            dropped: 0,
             head: 0,
             incidents: BTreeMap::new(),
             groups: HashMap::new(),
@@ -106,6 +112,37 @@ impl Timeline {
             .collect()
     }
 
+    /// True while memory holds the whole log (no event was dropped for `--recent-events`).
+    pub fn complete(&self) -> bool {
+        self.floor == 0
+    }
+
+    /// One incident and the events of its log that memory holds, oldest first: its whole log
+    /// while [`Timeline::complete`].
+    pub fn incident_log(&self, id: &IncidentId) -> Option<(&Incident, Vec<&Event>)> {
+        let entry = self.incidents.get(&id.number())?;
+        Some((&entry.incident, self.entry_events(entry).collect()))
+    }
+
+    /// Every incident with the events memory holds, in declaration order: what the report
+    /// reads (whole logs while [`Timeline::complete`]).
+    pub fn logs(&self) -> Vec<IncidentLog<'_>> {
+        self.incidents
+            .values()
+            .map(|entry| IncidentLog {
+                incident: &entry.incident,
+                events: self.entry_events(entry).collect(),
+            })
+            .collect()
+    }
+
+    fn entry_events<'a>(&'a self, entry: &'a Entry) -> impl Iterator<Item = &'a Event> + 'a {
+        entry
+            .recent
+            .iter()
+            .map(move |&position| &self.recent[position - self.dropped])
+    }
+
     /// Up to `limit` events with `seq > after`, across all incidents.
     pub fn events_after(&self, after: u64, limit: usize) -> Page {
         if after < self.floor {
@@ -121,19 +158,16 @@ impl Timeline {
         if after < self.floor {
             return Some(Page::BeforeMemory);
         }
-        let start = entry.recent.partition_point(|&seq| seq <= after);
+        let start = entry
+            .recent
+            .partition_point(|&position| self.recent[position - self.dropped].seq <= after);
         let events = entry
             .recent
             .range(start..)
             .take(limit)
-            .filter_map(|&seq| self.recent_event(seq).cloned())
+            .map(|&position| self.recent[position - self.dropped].clone())
             .collect();
         Some(Page::Events(events))
-    }
-
-    fn recent_event(&self, seq: u64) -> Option<&Event> {
-        let index = self.recent.partition_point(|event| event.seq < seq);
-        self.recent.get(index).filter(|event| event.seq == seq)
     }
 
     /// Appends one event whose `seq` is above the head and folds it into its incident,
@@ -145,7 +179,7 @@ impl Timeline {
             recent: VecDeque::new(),
         });
         entry.incident.apply(&event);
-        entry.recent.push_back(event.seq);
+        entry.recent.push_back(self.dropped + self.recent.len());
         if let Some(group) = &entry.incident.alert_group
             && self.groups.get(group).is_none_or(|&newest| newest < number)
         {
@@ -158,6 +192,7 @@ impl Timeline {
                 break;
             };
             self.floor = oldest.seq;
+            self.dropped += 1;
             if let Some(entry) = self.incidents.get_mut(&oldest.incident.number()) {
                 entry.recent.pop_front();
             }

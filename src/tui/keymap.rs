@@ -35,10 +35,12 @@ pub enum Action {
     Down,
     PageUp,
     PageDown,
+    Review,
+    Followups,
 }
 
 impl Action {
-    pub const ALL: [Action; 27] = [
+    pub const ALL: [Action; 29] = [
         Action::Acknowledge,
         Action::Investigate,
         Action::Mitigate,
@@ -66,6 +68,8 @@ impl Action {
         Action::Down,
         Action::PageUp,
         Action::PageDown,
+        Action::Review,
+        Action::Followups,
     ];
 
     /// The name used in `[tui.keys]`.
@@ -98,6 +102,8 @@ impl Action {
             Action::Down => "down",
             Action::PageUp => "page_up",
             Action::PageDown => "page_down",
+            Action::Review => "review",
+            Action::Followups => "followups",
         }
     }
 
@@ -131,6 +137,8 @@ impl Action {
             Action::Down => "scroll or select down",
             Action::PageUp => "scroll a page up",
             Action::PageDown => "scroll a page down",
+            Action::Review => "review: 5 whys, corrective actions",
+            Action::Followups => "corrective actions, all incidents",
         }
     }
 
@@ -284,7 +292,7 @@ impl Default for KeyMap {
     fn default() -> Self {
         use Action::*;
         let mut bindings = BTreeMap::new();
-        let defaults: [(&str, Action); 31] = [
+        let defaults: [(&str, Action); 33] = [
             ("a", Acknowledge),
             ("i", Investigate),
             ("m", Mitigate),
@@ -316,6 +324,8 @@ impl Default for KeyMap {
             ("pageup", PageUp),
             ("pagedown", PageDown),
             ("f1", Help),
+            ("R", Review),
+            ("F", Followups),
         ];
         for (key, action) in defaults {
             bindings.insert(Key::parse(key).expect("default keys parse"), action);

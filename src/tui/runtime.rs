@@ -177,6 +177,10 @@ impl Executor {
                     result: metrics.query_range(index, expr, window).await,
                 },
                 Effect::RefreshAlerts => Msg::Alerts(metrics.alerts().await),
+                Effect::FetchFollowups => Msg::Followups(client.list().await),
+                Effect::FetchReport { since } => {
+                    Msg::Report(client.report(&[("since", since)]).await.map(Box::new))
+                }
             };
             // The loop has ended when the receiver is gone; the result no longer matters.
             let _ = tx.send(msg);

@@ -6,6 +6,7 @@ mod support;
 
 mod malformed;
 mod panels;
+mod recurrence;
 
 use serde_json::{Value, json};
 use std::path::Path;

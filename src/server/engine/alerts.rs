@@ -104,6 +104,10 @@ impl Draft<'_> {
                 }
             }
         }
+        if opened {
+            // Only now are its alerts attached, which the recurrence check compares.
+            self.link_recurrence(&mut incident, now);
+        }
         let received = Received {
             incident: Some(incident.id.clone()),
             opened,

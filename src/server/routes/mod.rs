@@ -3,6 +3,7 @@
 
 mod events;
 mod incidents;
+mod learn;
 mod meta;
 
 use super::engine::Reply;
@@ -43,6 +44,11 @@ impl Api {
             .post(
                 "/v1/alertmanager",
                 crate::server::alertmanager::route::receive,
+            )
+            .get("/v1/report", learn::report_json)
+            .get(
+                "/v1/incidents/{id}/postmortem.md",
+                learn::postmortem_markdown,
             );
         Api {
             router: api

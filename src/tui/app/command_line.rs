@@ -23,6 +23,10 @@ pub enum Typed {
     Select(IncidentId),
     Help,
     Quit,
+    Review,
+    Followups,
+    /// The report over incidents declared since then (`90d` by default).
+    Report(String),
 }
 
 pub fn parse(line: &str, scale: &SeverityScale, now: Timestamp) -> Result<Typed, String> {
@@ -113,6 +117,14 @@ pub fn parse(line: &str, scale: &SeverityScale, now: Timestamp) -> Result<Typed,
         "go" | "goto" => Ok(Typed::Select(rest.parse().map_err(|e| format!("{e}"))?)),
         "help" | "h" => Ok(Typed::Help),
         "q" | "quit" => Ok(Typed::Quit),
+        "review" => Ok(Typed::Review),
+        "followups" => Ok(Typed::Followups),
+        "report" => {
+            let since = if rest.is_empty() { "90d" } else { rest };
+            crate::duration::parse_duration(since)
+                .map(|_| Typed::Report(since.to_string()))
+                .map_err(|e| format!("usage: :report [90d]: {e}"))
+        }
         other => Err(format!("unknown command ':{other}' — :help lists them")),
     }
 }

@@ -208,5 +208,9 @@ pub(super) fn describe_command(command: &Command) -> String {
         Command::AttachAlert { alert, .. } => format!("attach {}", alert.name),
         Command::ResolveAlert { .. } => "alert resolved".into(),
         Command::RecordSnapshot { .. } => "metric snapshot".into(),
+        Command::SetReview { .. } => "review".into(),
+        Command::AddCorrectiveAction { .. } => "new corrective action".into(),
+        Command::CompleteCorrectiveAction { id } => format!("C{id} done"),
+        Command::DropCorrectiveAction { id } => format!("C{id} dropped"),
     }
 }

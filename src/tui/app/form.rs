@@ -1,7 +1,9 @@
 //! Forms: a few labelled fields, text (edited with `tui-input`) or a choice, that become one
 //! command on Enter. Tab and the arrows move between fields; left/right change a choice.
 
-use crate::domain::{Command, NewIncident, NoteKind, Role, Severity, SeverityScale, Timestamp};
+use crate::domain::{
+    Command, CorrectiveKind, NewIncident, NoteKind, Role, Severity, SeverityScale, Timestamp,
+};
 use crate::duration::{parse_duration, parse_when};
 use ratatui::crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
 use tui_input::Input;
@@ -13,6 +15,7 @@ pub enum FormKind {
     Action,
     Declare,
     Role,
+    Corrective,
 }
 
 impl FormKind {
@@ -22,6 +25,7 @@ impl FormKind {
             FormKind::Action => "New action item",
             FormKind::Declare => "Declare an incident",
             FormKind::Role => "Assign or relieve a role",
+            FormKind::Corrective => "New corrective action",
         }
     }
 }
@@ -178,6 +182,25 @@ impl Form {
         )
     }
 
+    /// A follow-up that outlives the incident: what, which kind, who, by when, the ticket.
+    pub fn corrective() -> Form {
+        let kinds = CorrectiveKind::ALL
+            .iter()
+            .map(|k| k.as_str().to_string())
+            .collect();
+        Form::new(
+            FormKind::Corrective,
+            vec![
+                Field::text("Action", "what stops the next incident"),
+                Field::choice("Kind", kinds, 2),
+                Field::text("Owner", "who sees it through"),
+                Field::text("Due", "in how long (14d) or a date (2026-12-24)"),
+                Field::text("Ticket", "an http(s) link (optional)"),
+            ],
+            0,
+        )
+    }
+
     fn new(kind: FormKind, fields: Vec<Field>, focus: usize) -> Form {
         Form {
             kind,
@@ -308,9 +331,32 @@ impl Form {
                     }
                 }
             }
+            FormKind::Corrective => Command::AddCorrectiveAction {
+                text: self.required("Action")?,
+                kind: self.field("Kind").parse()?,
+                owner: self.required("Owner")?,
+                due_at: due_date(&self.required("Due")?, now)?,
+                ticket: self.optional("Ticket"),
+            },
         };
         Ok(Submission::Command(command))
     }
+}
+
+/// A due date as people type it: a span from now (`14d`), a day (`2026-12-24`, its start in
+/// UTC) or an RFC 3339 time.
+fn due_date(text: &str, now: Timestamp) -> Result<Timestamp, String> {
+    if let Ok(span) = parse_duration(text) {
+        return chrono::Duration::from_std(span)
+            .map(|span| now + span)
+            .map_err(|e| e.to_string());
+    }
+    if let Ok(day) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        return Ok(day.and_time(chrono::NaiveTime::MIN).and_utc());
+    }
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|at| at.with_timezone(&chrono::Utc))
+        .map_err(|_| format!("due '{text}' is not a span (14d), a day (2026-12-24) or a time"))
 }
 
 /// The severity picker: the levels with their descriptions.

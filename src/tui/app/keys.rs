@@ -7,6 +7,8 @@ use super::commands::{
     toggle_action, transition,
 };
 use super::form::{Form, FormOutcome, SeverityPicker, Submission};
+use super::learn::{FollowupsView, ReportView};
+use super::review::{ReviewOutcome, ReviewScreen};
 use super::{Effect, Model, Overlay, Pane};
 use crate::domain::{AccessRole, Command, IncidentId, NoteKind, Status};
 use crate::tui::keymap::Action;
@@ -119,6 +121,8 @@ pub(super) fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
             }
             vec![]
         }
+        Action::Review => open_review(model),
+        Action::Followups => open_followups(model),
         Action::DeclareFromAlert => {
             if !model.may(AccessRole::Responder) {
                 refuse_locally(model, AccessRole::Responder);
@@ -131,6 +135,85 @@ pub(super) fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
             vec![]
         }
     }
+}
+
+/// The review screen of the selected incident, from the moment it is mitigated.
+fn open_review(model: &mut Model) -> Vec<Effect> {
+    if model.wall {
+        model.dirty = false;
+        return vec![];
+    }
+    let Some((id, status)) = model
+        .current()
+        .map(|t| (t.state.id.clone(), t.state.status))
+    else {
+        model.notify("no incident selected to review", true);
+        return vec![];
+    };
+    if matches!(
+        status,
+        Status::Mitigated | Status::Resolved | Status::Closed
+    ) {
+        model.overlay = Overlay::Review(Box::new(ReviewScreen::new(id)));
+    } else {
+        model.notify(
+            format!("{id} is {status}: the review opens once it is mitigated"),
+            true,
+        );
+    }
+    vec![]
+}
+
+fn open_followups(model: &mut Model) -> Vec<Effect> {
+    if model.wall {
+        model.dirty = false;
+        return vec![];
+    }
+    model.overlay = Overlay::Followups(FollowupsView::waiting());
+    vec![Effect::FetchFollowups]
+}
+
+fn open_report(model: &mut Model, since: String) -> Vec<Effect> {
+    model.overlay = Overlay::Report(ReportView::waiting(since.clone()));
+    vec![Effect::FetchReport { since }]
+}
+
+fn on_review_key(model: &mut Model, mut screen: Box<ReviewScreen>, key: KeyEvent) -> Vec<Effect> {
+    let Some(state) = model.incidents.get(&screen.incident).map(|t| &t.state) else {
+        return vec![]; // the incident is gone from memory: nothing left to review here
+    };
+    let (review, corrective) = (state.review.clone(), state.corrective_actions.clone());
+    let outcome = screen.handle_key(key, &review, &corrective, &model.scale, model.now);
+    let id = screen.incident.clone();
+    match outcome {
+        ReviewOutcome::Close => vec![],
+        ReviewOutcome::Stay => {
+            model.overlay = Overlay::Review(screen);
+            vec![]
+        }
+        ReviewOutcome::Send(command) => {
+            model.overlay = Overlay::Review(screen);
+            if model.may(command.required_access()) {
+                send_command(model, id, command, vec![])
+            } else {
+                refuse_locally(model, command.required_access());
+                vec![]
+            }
+        }
+    }
+}
+
+/// Up and down scroll a read-only screen; esc and q close it.
+fn scroll_screen(scroll: &mut usize, key: KeyEvent) -> bool {
+    match key.code {
+        KeyCode::Esc | KeyCode::Char('q') => return false,
+        KeyCode::Up | KeyCode::Char('k') => *scroll = scroll.saturating_sub(1),
+        KeyCode::Down | KeyCode::Char('j') => *scroll += 1,
+        KeyCode::PageUp => *scroll = scroll.saturating_sub(10),
+        KeyCode::PageDown => *scroll += 10,
+        _ => {}
+    }
+    true
 }
 
 fn on_overlay_key(model: &mut Model, overlay: Overlay, key: KeyEvent) -> Vec<Effect> {
@@ -191,6 +274,19 @@ fn on_overlay_key(model: &mut Model, overlay: Overlay, key: KeyEvent) -> Vec<Eff
             model.timeline_scroll = 0;
             vec![]
         }
+        Overlay::Review(screen) => on_review_key(model, screen, key),
+        Overlay::Followups(mut view) => {
+            if scroll_screen(&mut view.scroll, key) {
+                model.overlay = Overlay::Followups(view);
+            }
+            vec![]
+        }
+        Overlay::Report(mut view) => {
+            if scroll_screen(&mut view.scroll, key) {
+                model.overlay = Overlay::Report(view);
+            }
+            vec![]
+        }
         Overlay::CommandLine(mut input) => match key.code {
             KeyCode::Esc => vec![],
             KeyCode::Enter => run_typed(model, input.value()),
@@ -217,6 +313,9 @@ fn run_typed(model: &mut Model, line: &str) -> Vec<Effect> {
             model.overlay = Overlay::Help;
             vec![]
         }
+        Ok(Typed::Review) => open_review(model),
+        Ok(Typed::Followups) => open_followups(model),
+        Ok(Typed::Report(since)) => open_report(model, since),
         Ok(Typed::Select(id)) => {
             if model.incidents.get(&id).is_some() {
                 model.follow = false;

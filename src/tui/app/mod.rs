@@ -10,8 +10,10 @@ mod commands;
 pub mod form;
 pub mod incidents;
 mod keys;
+pub mod learn;
 pub mod outbox;
 pub mod panel_state;
+pub mod review;
 
 use crate::client::{ClientError, CommandAccepted, Identity};
 use crate::domain::Alert;
@@ -22,9 +24,11 @@ use crate::prometheus::{Error as MetricsError, RangeWindow, Series};
 use crate::tui::keymap::KeyMap;
 use form::{Form, SeverityPicker};
 use incidents::{Incidents, Tracked};
+use learn::{FollowupsView, Loaded, ReportView};
 use outbox::{Outbox, Outgoing, Request};
 use panel_state::Metrics;
 use ratatui::crossterm::event::{KeyEvent, KeyEventKind};
+use review::ReviewScreen;
 use std::time::Duration;
 use tui_input::Input;
 
@@ -58,6 +62,9 @@ pub enum Msg {
         result: Result<Vec<Series>, MetricsError>,
     },
     Alerts(Result<Vec<Alert>, MetricsError>),
+    /// Every incident, for the follow-ups screen.
+    Followups(Result<Vec<Incident>, ClientError>),
+    Report(Result<Box<crate::report::Report>, ClientError>),
     /// SIGTERM or SIGHUP: leave cleanly.
     Terminate,
 }
@@ -101,6 +108,12 @@ pub enum Effect {
         window: RangeWindow,
     },
     RefreshAlerts,
+    /// Every incident with its corrective actions, for the follow-ups screen.
+    FetchFollowups,
+    /// The report over incidents declared since `since` (`90d`).
+    FetchReport {
+        since: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -171,6 +184,9 @@ pub enum Overlay {
     Form(Box<Form>),
     CommandLine(Input),
     Filter(Input),
+    Review(Box<ReviewScreen>),
+    Followups(FollowupsView),
+    Report(ReportView),
 }
 
 /// How the client starts.
@@ -343,6 +359,7 @@ fn handle(model: &mut Model, msg: Msg) -> Vec<Effect> {
         Msg::Paste(text) => {
             match &mut model.overlay {
                 Overlay::Form(form) => form.paste(&text),
+                Overlay::Review(screen) => screen.paste(&text),
                 Overlay::CommandLine(input) | Overlay::Filter(input) => {
                     for c in text.chars().filter(|c| !c.is_control()) {
                         input.handle(tui_input::InputRequest::InsertChar(c));
@@ -425,6 +442,25 @@ fn handle(model: &mut Model, msg: Msg) -> Vec<Effect> {
         }
         Msg::Alerts(result) => {
             model.dirty = model.metrics.on_alerts(result, model.now);
+            vec![]
+        }
+        Msg::Followups(result) => {
+            match &mut model.overlay {
+                Overlay::Followups(view) => view.load(result.map_err(|e| e.reason()), model.now),
+                _ => model.dirty = false,
+            }
+            vec![]
+        }
+        Msg::Report(result) => {
+            match &mut model.overlay {
+                Overlay::Report(view) => {
+                    view.report = match result {
+                        Ok(report) => Loaded::Ready(report),
+                        Err(error) => Loaded::Failed(error.reason()),
+                    }
+                }
+                _ => model.dirty = false,
+            }
             vec![]
         }
         Msg::Terminate => {

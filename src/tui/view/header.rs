@@ -146,6 +146,57 @@ pub fn facts_line<'a>(model: &Model, incident: &Incident, theme: &Theme) -> Line
     Line::from(spans)
 }
 
+/// "this happened before: INC-12, 9 days ago, 2 corrective actions still open", for an
+/// incident the backend linked to earlier ones. The open count is live when the earlier
+/// incident is in memory, else as the link recorded it.
+pub fn recurrence_line<'a>(model: &Model, incident: &Incident, theme: &Theme) -> Option<Line<'a>> {
+    if incident.recurs.is_empty() {
+        return None;
+    }
+    let earlier: Vec<String> = incident
+        .recurs
+        .iter()
+        .map(|earlier| {
+            let days = (model.now - earlier.declared_at).num_days();
+            let ago = match days {
+                0 => "today".to_string(),
+                1 => "1 day ago".to_string(),
+                n => format!("{n} days ago"),
+            };
+            let open = model.incidents.get(&earlier.incident).map_or(
+                earlier.open_corrective_actions,
+                |tracked| {
+                    tracked
+                        .state
+                        .corrective_actions
+                        .iter()
+                        .filter(|a| a.state == crate::domain::CorrectiveState::Open)
+                        .count()
+                },
+            );
+            let actions = match open {
+                0 => "no corrective action open".to_string(),
+                1 => "1 corrective action still open".to_string(),
+                n => format!("{n} corrective actions still open"),
+            };
+            format!("{}, {ago}, {actions}", earlier.incident)
+        })
+        .collect();
+    Some(Line::from(vec![
+        Span::styled(" ⟳ this happened before: ", theme.fg(Tone::Warning)),
+        Span::raw(earlier.join("; ")),
+    ]))
+}
+
+/// Header rows: the title and facts lines, one more for a recurrence, and the rule on the
+/// desk.
+pub fn height(model: &Model, bordered: bool) -> u16 {
+    let recurs = model
+        .current()
+        .is_some_and(|tracked| !tracked.state.recurs.is_empty());
+    2 + u16::from(recurs) + u16::from(bordered)
+}
+
 fn no_incident<'a>(model: &Model, theme: &Theme) -> Vec<Line<'a>> {
     let waiting = match model.link {
         Link::Connecting => "connecting to the backend…",
@@ -169,10 +220,14 @@ fn no_incident<'a>(model: &Model, theme: &Theme) -> Vec<Line<'a>> {
 /// The header; `bordered` adds the rule under it on the desk (compact has no room for it).
 pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, bordered: bool) {
     let lines = match model.current() {
-        Some(tracked) => vec![
-            title_line(model, &tracked.state, theme),
-            facts_line(model, &tracked.state, theme),
-        ],
+        Some(tracked) => {
+            let mut lines = vec![
+                title_line(model, &tracked.state, theme),
+                facts_line(model, &tracked.state, theme),
+            ];
+            lines.extend(recurrence_line(model, &tracked.state, theme));
+            lines
+        }
         None => no_incident(model, theme),
     };
     let mut paragraph = Paragraph::new(lines);

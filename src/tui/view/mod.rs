@@ -7,8 +7,10 @@
 mod actions;
 mod big;
 mod header;
+mod learn;
 mod overlay;
 mod panels;
+mod review;
 mod roster;
 mod status;
 mod text;
@@ -79,7 +81,7 @@ fn too_small(theme: &Theme, frame: &mut Frame, area: Rect) {
 
 fn desk(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     let [header_area, panels_area, body, status_area, hints_area] = Layout::vertical([
-        Constraint::Length(3),
+        Constraint::Length(header::height(model, true)),
         Constraint::Percentage(40),
         Constraint::Fill(1),
         Constraint::Length(1),
@@ -102,7 +104,7 @@ fn desk(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
 
 fn compact(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     let [header_area, tabs_area, body, status_area, hints_area] = Layout::vertical([
-        Constraint::Length(2),
+        Constraint::Length(header::height(model, false)),
         Constraint::Length(1),
         Constraint::Fill(1),
         Constraint::Length(1),

@@ -77,6 +77,9 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         Overlay::Form(form) => draw_form(form, theme, frame, area),
         Overlay::CommandLine(input) => input_line(frame, area, theme, ":", input),
         Overlay::Filter(input) => input_line(frame, area, theme, "/", input),
+        Overlay::Review(screen) => super::review::draw(model, screen, theme, frame, area),
+        Overlay::Followups(view) => super::learn::draw_followups(view, theme, frame, area),
+        Overlay::Report(view) => super::learn::draw_report(view, theme, frame, area),
     }
 }
 
@@ -119,7 +122,7 @@ fn help(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     popup(frame, area, theme, "Keys", lines, 78);
 }
 
-fn draw_form(form: &Form, theme: &Theme, frame: &mut Frame, area: Rect) {
+pub(super) fn draw_form(form: &Form, theme: &Theme, frame: &mut Frame, area: Rect) {
     let width = area.width.min(76);
     let label_width = 14usize;
     let mut lines = Vec::new();

@@ -1,0 +1,269 @@
+//! The learning outputs at scale, end to end through the real binary:
+//! - `warroom report --json` over 10,000 incidents and 1,000,000 events;
+//! - `warroom postmortem` of one incident with 5,000 events.
+//!
+//! Each log is written straight into a SQLite file with the store, served by an in-process
+//! `warroom serve` (which folds it at start, as after a restart), then the real binary is run
+//! three times against it; the median wall time is printed, with the time of the pure
+//! function alone for reference.
+
+use chrono::{Duration, Utc};
+use std::process::Command as Process;
+use std::time::{Duration as StdDuration, Instant};
+use warroom::domain::*;
+use warroom::report::{IncidentLog, ReportQuery, postmortem, report};
+use warroom::server::{ServeOptions, start};
+use warroom::store::{Commit, SqliteStore, Store};
+
+const INCIDENTS: u64 = 10_000;
+const EVENTS_PER_INCIDENT: u64 = 100;
+const POSTMORTEM_EVENTS: u64 = 5_000;
+const RUNS: usize = 3;
+
+/// An incident's log of `count` events: declared, an alert, the lifecycle, roles, notes and
+/// updates, a review and corrective actions, in time order.
+fn incident_log(number: u64, count: u64, seq: &mut u64) -> Vec<Event> {
+    let services = ["checkout", "search", "auth", "payments", "catalog"];
+    let declared = Utc::now() - Duration::days(80) + Duration::minutes((number * 11) as i64);
+    let mut events = Vec::with_capacity(count as usize);
+    let mut push = |events: &mut Vec<Event>, kind: EventKind| {
+        *seq += 1;
+        let at = declared + Duration::seconds(events.len() as i64 * 20);
+        events.push(Event {
+            seq: *seq,
+            incident: IncidentId::from_number(number),
+            at,
+            actor: "bench".into(),
+            kind,
+        });
+    };
+    push(
+        &mut events,
+        EventKind::Declared {
+            title: format!("incident {number}"),
+            severity: Severity::new(["P0", "P1", "P2"][(number % 3) as usize]),
+            service: Some(services[(number % 5) as usize].into()),
+            summary: Some("generated for the benchmark".into()),
+            impact_started_at: (!number.is_multiple_of(4)).then(|| declared - Duration::minutes(7)),
+            detected_at: declared,
+        },
+    );
+    let alert = AlertRef {
+        fingerprint: format!("f{number}"),
+        name: format!("Alert{}", number % 50),
+        summary: Some("error ratio above 5%".into()),
+        labels: Default::default(),
+        starts_at: declared,
+    };
+    push(&mut events, EventKind::AlertAttached { alert, group: None });
+    push(
+        &mut events,
+        EventKind::StatusChanged {
+            from: Status::Triggered,
+            to: Status::Acknowledged,
+        },
+    );
+    push(
+        &mut events,
+        EventKind::RoleAssigned {
+            role: Role::Commander,
+            person: "alice".into(),
+            focus: None,
+        },
+    );
+    let middle = count.saturating_sub(10);
+    for n in 0..middle {
+        let kind = if n.is_multiple_of(10) {
+            NoteKind::Update
+        } else {
+            NoteKind::Note
+        };
+        push(
+            &mut events,
+            EventKind::NoteAdded {
+                kind,
+                text: format!("note {n}: looking at the dashboards"),
+            },
+        );
+    }
+    push(
+        &mut events,
+        EventKind::StatusChanged {
+            from: Status::Acknowledged,
+            to: Status::Mitigated,
+        },
+    );
+    push(
+        &mut events,
+        EventKind::StatusChanged {
+            from: Status::Mitigated,
+            to: Status::Resolved,
+        },
+    );
+    push(
+        &mut events,
+        EventKind::ReviewEdited {
+            edit: ReviewEdit {
+                whys: Some((1..=5).map(|n| format!("why {n}")).collect()),
+                root_cause: Some("a config pushed without validation".into()),
+                contributing_factors: Some(vec!["no canary".into()]),
+                went_well: Some(vec!["fast page".into()]),
+                went_badly: Some(vec!["slow rollback".into()]),
+            },
+        },
+    );
+    for id in 1..=3 {
+        push(
+            &mut events,
+            EventKind::CorrectiveActionAdded {
+                id,
+                text: format!("follow-up {id}"),
+                kind: CorrectiveKind::ALL[id as usize - 1],
+                owner: "bob".into(),
+                due_at: declared + Duration::days(14),
+                ticket: None,
+            },
+        );
+    }
+    push(&mut events, EventKind::CorrectiveActionCompleted { id: 1 });
+    push(
+        &mut events,
+        EventKind::StatusChanged {
+            from: Status::Resolved,
+            to: Status::Closed,
+        },
+    );
+    events
+}
+
+/// Writes `incidents` logs of `per_incident` events into a fresh SQLite file.
+fn write_log(path: &std::path::Path, incidents: u64, per_incident: u64) -> Vec<Event> {
+    let mut store = SqliteStore::open(path).expect("a store");
+    let mut seq = 0;
+    let mut all = Vec::new();
+    let mut batch = Vec::new();
+    for number in 1..=incidents {
+        batch.extend(incident_log(number, per_incident, &mut seq));
+        if batch.len() >= 50_000 || number == incidents {
+            let commit = Commit {
+                events: std::mem::take(&mut batch),
+                responses: vec![],
+            };
+            store.commit(&commit).expect("the commit");
+            all.extend(commit.events);
+        }
+    }
+    all
+}
+
+/// Runs the real binary `RUNS` times; returns the median wall time and the last stdout.
+fn median_run(base: &str, args: &[&str]) -> (StdDuration, String) {
+    let mut times = Vec::new();
+    let mut out = String::new();
+    for _ in 0..RUNS {
+        let started = Instant::now();
+        let output = Process::new(env!("CARGO_BIN_EXE_warroom"))
+            .args(args)
+            .env("WARROOM_BACKEND", base)
+            .env_remove("WARROOM_CONFIG")
+            .env("XDG_CONFIG_HOME", env!("CARGO_TARGET_TMPDIR"))
+            .output()
+            .expect("the binary runs");
+        times.push(started.elapsed());
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        out = String::from_utf8(output.stdout).expect("UTF-8");
+    }
+    times.sort();
+    (times[RUNS / 2], out)
+}
+
+fn ms(duration: StdDuration) -> f64 {
+    duration.as_secs_f64() * 1000.0
+}
+
+async fn served(path: std::path::PathBuf) -> (warroom::server::RunningServer, String) {
+    let server = start(ServeOptions {
+        listen: "127.0.0.1:0".parse().expect("an address"),
+        db: path.into(),
+        tokens: None,
+        scale: Default::default(),
+        alert_severity: Default::default(),
+        recent_events: warroom::server::DEFAULT_RECENT_EVENTS,
+    })
+    .await
+    .expect("the server starts");
+    let base = format!("http://{}", server.local_addr());
+    (server, base)
+}
+
+#[tokio::main]
+async fn main() {
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("a temporary directory");
+
+    // The report.
+    let path = dir.path().join("report.db");
+    let events = write_log(&path, INCIDENTS, EVENTS_PER_INCIDENT);
+    let (server, base) = served(path).await;
+    let (wall, out) = median_run(&base, &["report", "--json", "--since", "90d"]);
+    let parsed: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    assert_eq!(parsed["incidents"], INCIDENTS);
+    println!(
+        "warroom report --json over {INCIDENTS} incidents / {} events: median of {RUNS} runs {:.0} ms",
+        events.len(),
+        ms(wall)
+    );
+    server.shutdown().await.expect("a clean stop");
+    let mut by_incident: std::collections::BTreeMap<u64, (Vec<&Event>, Incident)> =
+        Default::default();
+    for event in &events {
+        let entry = by_incident
+            .entry(event.incident.number())
+            .or_insert_with(|| (Vec::new(), Incident::blank(event.incident.clone())));
+        entry.1.apply(event);
+        entry.0.push(event);
+    }
+    let logs: Vec<IncidentLog<'_>> = by_incident
+        .values()
+        .map(|(events, incident)| IncidentLog {
+            incident,
+            events: events.clone(),
+        })
+        .collect();
+    let query = ReportQuery {
+        since: Utc::now() - Duration::days(90),
+        until: Utc::now(),
+        service: None,
+        severity: None,
+        recurrence_days: 30,
+    };
+    let started = Instant::now();
+    let figures = report(&logs, &query, &SeverityScale::default());
+    println!(
+        "  report() alone: {:.0} ms ({} incidents)",
+        ms(started.elapsed()),
+        figures.incidents
+    );
+
+    // The postmortem.
+    let path = dir.path().join("postmortem.db");
+    let events = write_log(&path, 1, POSTMORTEM_EVENTS);
+    let (server, base) = served(path).await;
+    let (wall, out) = median_run(&base, &["postmortem", "INC-1"]);
+    println!(
+        "warroom postmortem of an incident with {} events: median of {RUNS} runs {:.0} ms ({} KiB of Markdown)",
+        events.len(),
+        ms(wall),
+        out.len() / 1024
+    );
+    server.shutdown().await.expect("a clean stop");
+    let incident = Incident::fold(IncidentId::from_number(1), &events);
+    let refs: Vec<&Event> = events.iter().collect();
+    let started = Instant::now();
+    let markdown = postmortem(&incident, &refs);
+    println!("  postmortem() alone: {:.1} ms", ms(started.elapsed()));
+    assert_eq!(markdown, out);
+}

@@ -1,0 +1,134 @@
+//! `warroom postmortem`, `warroom report` and `warroom followups`: what the log teaches, for
+//! people (text) and scripts (`--json`).
+
+use super::{FollowupsArgs, ReportArgs};
+use crate::client::{Client, ClientError};
+use crate::domain::{CorrectiveAction, CorrectiveState, IncidentId, Timestamp};
+use crate::report::Report;
+use crate::sanitize::sanitize;
+use serde::Serialize;
+use std::fmt::Write;
+use std::path::Path;
+
+/// The postmortem Markdown: written to `out` (then a line on stdout says where), or returned
+/// to be printed.
+pub async fn postmortem(
+    client: &Client,
+    id: &str,
+    out: Option<&Path>,
+) -> Result<String, ClientError> {
+    let id: IncidentId = id
+        .parse()
+        .map_err(|e: crate::domain::InvalidIncidentId| ClientError::Config(e.to_string()))?;
+    let markdown = client.postmortem(&id).await?;
+    match out {
+        None => Ok(markdown),
+        Some(path) => {
+            std::fs::write(path, &markdown).map_err(|error| {
+                ClientError::Config(format!("cannot write {}: {error}", path.display()))
+            })?;
+            Ok(format!(
+                "wrote the postmortem of {id} to {}\n",
+                path.display()
+            ))
+        }
+    }
+}
+
+pub async fn report(client: &Client, args: &ReportArgs) -> Result<String, ClientError> {
+    // Parse at the edge: a typo is a usage error here, not a round trip to the backend.
+    crate::duration::parse_when(&args.since, chrono::Utc::now())
+        .map_err(|e| ClientError::Config(format!("--since: {e}")))?;
+    if let Some(window) = &args.recurrence {
+        crate::duration::parse_duration(window)
+            .map_err(|e| ClientError::Config(format!("--recurrence: {e}")))?;
+    }
+    let mut query = vec![("since", args.since.clone())];
+    query.extend(args.service.clone().map(|s| ("service", s)));
+    query.extend(args.severity.clone().map(|s| ("severity", s)));
+    query.extend(args.recurrence.clone().map(|s| ("recurrence", s)));
+    let report: Report = client.report(&query).await?;
+    if args.output.json {
+        return Ok(json(&report));
+    }
+    Ok(report_text(&report))
+}
+
+fn report_text(report: &Report) -> String {
+    let mut text = crate::report::report_lines(report).join("\n");
+    text.push('\n');
+    text
+}
+
+/// One corrective action with its incident, as `followups --json` prints it.
+#[derive(Serialize)]
+struct Followup<'a> {
+    incident: &'a IncidentId,
+    incident_title: &'a str,
+    #[serde(flatten)]
+    action: &'a CorrectiveAction,
+    overdue: bool,
+}
+
+pub async fn followups(
+    client: &Client,
+    args: &FollowupsArgs,
+    now: Timestamp,
+) -> Result<String, ClientError> {
+    let incidents = client.list().await?;
+    let owner = args.owner.as_deref().map(str::trim);
+    let mut rows: Vec<Followup<'_>> = incidents
+        .iter()
+        .flat_map(|incident| {
+            incident
+                .corrective_actions
+                .iter()
+                .map(move |action| Followup {
+                    incident: &incident.id,
+                    incident_title: &incident.title,
+                    action,
+                    overdue: action.is_overdue(now),
+                })
+        })
+        .filter(|f| !args.open || f.action.state == CorrectiveState::Open)
+        .filter(|f| !args.overdue || f.overdue)
+        .filter(|f| owner.is_none_or(|o| f.action.owner.eq_ignore_ascii_case(o)))
+        .collect();
+    rows.sort_by_key(|f| (f.action.due_at, f.incident.number(), f.action.id));
+    if args.output.json {
+        return Ok(json(&rows));
+    }
+    if rows.is_empty() {
+        return Ok("no corrective actions\n".into());
+    }
+    let mut out = format!(
+        "{:<8} {:<4} {:<10} {:<7} {:<10} {:<12} {}\n",
+        "INCIDENT", "#", "KIND", "STATE", "DUE", "OWNER", "ACTION"
+    );
+    for f in &rows {
+        let mut line = format!(
+            "{:<8} {:<4} {:<10} {:<7} {:<10} {:<12} {}",
+            f.incident,
+            format!("C{}", f.action.id),
+            f.action.kind,
+            f.action.state,
+            f.action.due_at.format("%Y-%m-%d"),
+            sanitize(&f.action.owner),
+            sanitize(&f.action.text)
+        );
+        if f.overdue {
+            line.push_str("  OVERDUE");
+        }
+        if let Some(ticket) = &f.action.ticket {
+            let _ = write!(line, "  {}", sanitize(ticket));
+        }
+        let _ = writeln!(out, "{line}");
+    }
+    Ok(out)
+}
+
+fn json<T: Serialize>(value: &T) -> String {
+    let mut text = serde_json::to_string_pretty(value).expect("report types serialise");
+    text.push('\n');
+    text
+}

@@ -1,0 +1,95 @@
+//! Recurrence: an incident that follows an earlier one of the same service or the same alert.
+//!
+//! The backend records the link when an incident is declared (looking back
+//! [`RECURRENCE_LOOKBACK_DAYS`]); reports count recurrences over their own window. Both use
+//! [`follows`], so "the same incident again" means one thing everywhere.
+
+use super::{CorrectiveState, Incident, IncidentId, Status, Timestamp};
+use serde::{Deserialize, Serialize};
+
+/// How far back a new incident looks for earlier ones when it is declared.
+pub const RECURRENCE_LOOKBACK_DAYS: i64 = 90;
+/// The most earlier incidents one link names: the newest ones.
+pub const MAX_RECURRENCE_LINKS: usize = 5;
+
+/// An earlier incident that a new one repeats, as recorded in the new one's log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EarlierIncident {
+    pub incident: IncidentId,
+    pub title: String,
+    pub declared_at: Timestamp,
+    /// What they share: `service` or `alert`.
+    pub matched_on: RecurrenceMatch,
+    /// Its corrective actions still open when the new incident was declared.
+    #[serde(default)]
+    pub open_corrective_actions: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RecurrenceMatch {
+    Service,
+    Alert,
+}
+
+impl RecurrenceMatch {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecurrenceMatch::Service => "service",
+            RecurrenceMatch::Alert => "alert",
+        }
+    }
+}
+
+/// What `later` shares with `earlier`, if `earlier` was declared before it, within
+/// `window_days`, and was a real incident (not cancelled as a false alarm). Same service wins
+/// over same alert when both hold.
+pub fn follows(earlier: &Incident, later: &Incident, window_days: i64) -> Option<RecurrenceMatch> {
+    if earlier.id == later.id
+        || earlier.status == Status::Cancelled
+        || earlier.declared_at > later.declared_at
+        || later.declared_at - earlier.declared_at > chrono::Duration::days(window_days)
+    {
+        return None;
+    }
+    let same_service = matches!((&earlier.service, &later.service), (Some(a), Some(b)) if a == b);
+    if same_service {
+        return Some(RecurrenceMatch::Service);
+    }
+    let same_alert = later.alerts.iter().any(|mine| {
+        earlier
+            .alerts
+            .iter()
+            .any(|theirs| theirs.alert.name == mine.alert.name)
+    });
+    same_alert.then_some(RecurrenceMatch::Alert)
+}
+
+/// The earlier incidents `incident` repeats, newest first, at most [`MAX_RECURRENCE_LINKS`].
+pub fn earlier_incidents<'a>(
+    incident: &Incident,
+    candidates: impl IntoIterator<Item = &'a Incident>,
+) -> Vec<EarlierIncident> {
+    let mut found: Vec<EarlierIncident> = candidates
+        .into_iter()
+        .filter_map(|earlier| {
+            let matched_on = follows(earlier, incident, RECURRENCE_LOOKBACK_DAYS)?;
+            Some(EarlierIncident {
+                incident: earlier.id.clone(),
+                title: earlier.title.clone(),
+                declared_at: earlier.declared_at,
+                matched_on,
+                open_corrective_actions: earlier
+                    .corrective_actions
+                    .iter()
+                    .filter(|action| action.state == CorrectiveState::Open)
+                    .count(),
+            })
+        })
+        .collect();
+    found.sort_by(|a, b| {
+        (b.declared_at, b.incident.number()).cmp(&(a.declared_at, a.incident.number()))
+    });
+    found.truncate(MAX_RECURRENCE_LINKS);
+    found
+}

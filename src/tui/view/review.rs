@@ -1,0 +1,174 @@
+//! The review screen: the whys as a numbered chain, the root cause, the lists, and the
+//! corrective actions with overdue ones flagged; the row being edited shows the text input.
+
+use super::overlay::draw_form;
+use super::text::{fit, safe};
+use crate::domain::{CorrectiveState, Incident};
+use crate::tui::app::Model;
+use crate::tui::app::review::{ReviewScreen, Section, entry, rows};
+use crate::tui::theme::{Theme, Tone};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+
+pub fn draw(model: &Model, screen: &ReviewScreen, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let Some(incident) = model.incidents.get(&screen.incident).map(|t| &t.state) else {
+        return;
+    };
+    let block = Block::new()
+        .borders(Borders::ALL)
+        .border_set(theme.border_set())
+        .border_style(theme.fg(Tone::Accent))
+        .title(Line::from(vec![
+            Span::styled(format!(" Review {} · ", incident.id), theme.bold()),
+            safe(&incident.title, theme.bold()),
+            Span::raw(" "),
+        ]));
+    let inner = block.inner(area);
+    frame.render_widget(Clear, area);
+    frame.render_widget(block, area);
+    let [body, hints] = Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(inner);
+    let (lines, cursor_line, cursor_x) = review_lines(model, screen, incident, theme, body.width);
+    // Keep the selected row on screen, with a line of context above it when there is room.
+    let height = usize::from(body.height);
+    let offset = cursor_line
+        .saturating_sub(height.saturating_sub(2))
+        .min(lines.len().saturating_sub(height));
+    let shown: Vec<Line> = lines.into_iter().skip(offset).take(height).collect();
+    frame.render_widget(Paragraph::new(shown), body);
+    if let Some(x) = cursor_x {
+        let y = body.y + u16::try_from(cursor_line - offset).unwrap_or(0);
+        frame.set_cursor_position((body.x + x, y));
+    }
+    let hint = if screen.editing.is_some() {
+        "enter saves · empty text removes · esc cancels"
+    } else {
+        "↑/↓ move · enter edit · i insert · x remove/drop · space done · esc close"
+    };
+    frame.render_widget(
+        Line::styled(fit(hint, usize::from(hints.width)), theme.muted()),
+        hints,
+    );
+    if let Some(form) = &screen.form {
+        draw_form(form, theme, frame, area);
+    }
+}
+
+/// The lines of the screen, the line of the selected row, and the cursor column when a row
+/// is being edited.
+fn review_lines<'a>(
+    model: &Model,
+    screen: &ReviewScreen,
+    incident: &Incident,
+    theme: &Theme,
+    width: u16,
+) -> (Vec<Line<'a>>, usize, Option<u16>) {
+    let review = &incident.review;
+    let corrective = &incident.corrective_actions;
+    let width = usize::from(width);
+    let mut lines: Vec<Line> = Vec::new();
+    let (mut cursor_line, mut cursor_x) = (0, None);
+    let mut section = None;
+    for (index, row) in rows(review, corrective).into_iter().enumerate() {
+        if section != Some(row.section) {
+            if section.is_some() {
+                lines.push(Line::raw(""));
+            }
+            section = Some(row.section);
+            lines.push(Line::styled(
+                format!(" {}", row.section.title()),
+                theme.bold().patch(theme.fg(Tone::Info)),
+            ));
+        }
+        let selected = index == screen.cursor;
+        let marker = match row.section {
+            Section::Why => format!("  {:>2}. ", row.index + 1),
+            Section::RootCause => "      ".into(),
+            Section::Corrective => "   ".into(),
+            _ => "    • ".into(),
+        };
+        if selected && let Some(editing) = &screen.editing {
+            let prefix = if editing.insert {
+                "  new "
+            } else {
+                marker.as_str()
+            };
+            let room = width.saturating_sub(prefix.chars().count() + 1);
+            let scroll = editing.input.visual_scroll(room);
+            let value: String = editing
+                .input
+                .value()
+                .chars()
+                .skip(scroll)
+                .take(room)
+                .collect();
+            cursor_line = lines.len();
+            let x = prefix.chars().count() + editing.input.visual_cursor().max(scroll) - scroll;
+            cursor_x = u16::try_from(x).ok();
+            lines.push(Line::from(vec![
+                Span::styled(prefix.to_string(), theme.bold()),
+                Span::styled(value, theme.selected()),
+            ]));
+            if !editing.insert {
+                continue;
+            }
+        }
+        if selected && screen.editing.is_none() {
+            cursor_line = lines.len();
+        }
+        let style = if selected && screen.editing.is_none() {
+            theme.selected()
+        } else {
+            ratatui::style::Style::new()
+        };
+        let line = match (row.section, entry(review, row)) {
+            (Section::Corrective, _) => match corrective.get(row.index) {
+                Some(action) => {
+                    let overdue = action.is_overdue(model.now);
+                    let mut text = format!(
+                        "C{} {:<10} {}  @{}  due {}  {}",
+                        action.id,
+                        action.kind,
+                        crate::sanitize::sanitize(&action.text),
+                        crate::sanitize::sanitize(&action.owner),
+                        action.due_at.format("%Y-%m-%d"),
+                        action.state
+                    );
+                    if overdue {
+                        text.push_str("  OVERDUE");
+                    }
+                    let tone = match (action.state, overdue) {
+                        (_, true) => theme.fg(Tone::Critical),
+                        (CorrectiveState::Open, false) => ratatui::style::Style::new(),
+                        _ => theme.muted(),
+                    };
+                    Line::from(vec![
+                        Span::raw(marker),
+                        Span::styled(fit(&text, width.saturating_sub(4)), tone.patch(style)),
+                    ])
+                }
+                None => Line::from(vec![
+                    Span::raw(marker),
+                    Span::styled("+ add a corrective action", theme.muted().patch(style)),
+                ]),
+            },
+            (_, Some(text)) => Line::from(vec![
+                Span::raw(marker.clone()),
+                Span::styled(
+                    fit(
+                        &crate::sanitize::sanitize(text),
+                        width.saturating_sub(marker.len() + 1),
+                    ),
+                    style,
+                ),
+            ]),
+            (_, None) => Line::from(vec![
+                Span::raw(marker),
+                Span::styled("—", theme.muted().patch(style)),
+            ]),
+        };
+        lines.push(line);
+    }
+    (lines, cursor_line, cursor_x)
+}

@@ -1,0 +1,427 @@
+//! The review, corrective actions and recurrence in the domain: `decide` and `apply`.
+
+use crate::*;
+use chrono::Duration;
+use proptest::prelude::*;
+use warroom::domain::*;
+
+use std::collections::BTreeMap;
+
+// ---- the review, in the domain ------------------------------------------------------------
+
+#[test]
+fn whys_are_edited_inserted_and_removed_and_every_edit_stays_in_the_log() {
+    let mut log = Log::checkout();
+    let five = [
+        "LB 5xx",
+        "bad config",
+        "no canary",
+        "manual push",
+        "no review",
+    ];
+    log.ok("bob", 40, set_whys(&five));
+    assert_eq!(log.state.review.whys, five);
+    // Insert a level between 2 and 3, edit the first, remove the last: one edit each.
+    log.ok(
+        "bob",
+        41,
+        set_whys(&[
+            "LB 5xx",
+            "bad config",
+            "typo",
+            "no canary",
+            "manual push",
+            "no review",
+        ]),
+    );
+    log.ok(
+        "erin",
+        42,
+        set_whys(&[
+            "LB returned 5xx",
+            "bad config",
+            "typo",
+            "no canary",
+            "manual push",
+        ]),
+    );
+    assert_eq!(
+        log.state.review.whys,
+        [
+            "LB returned 5xx",
+            "bad config",
+            "typo",
+            "no canary",
+            "manual push"
+        ]
+    );
+    let history: Vec<usize> = log
+        .events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::ReviewEdited { edit } => edit.whys.as_ref().map(Vec::len),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        history,
+        [5, 6, 5],
+        "every version of the chain is in the log"
+    );
+    assert_eq!(Incident::fold(log.state.id.clone(), &log.events), log.state);
+}
+
+#[test]
+fn fields_left_out_are_kept_and_only_changes_are_recorded() {
+    let mut log = Log::checkout();
+    log.ok(
+        "bob",
+        40,
+        Command::SetReview {
+            whys: strings(&["a", "b"]),
+            root_cause: Some("  the LB config had no schema check ".into()),
+            contributing_factors: strings(&["Friday push"]),
+            went_well: strings(&["paged in 2 minutes"]),
+            went_badly: strings(&["rollback took 20 minutes"]),
+        },
+    );
+    assert_eq!(
+        log.state.review.root_cause,
+        "the LB config had no schema check"
+    );
+    log.ok(
+        "bob",
+        41,
+        Command::SetReview {
+            whys: strings(&["a", "b"]),
+            root_cause: None,
+            contributing_factors: None,
+            went_well: strings(&["paged in 2 minutes", "clear roles"]),
+            went_badly: None,
+        },
+    );
+    let EventKind::ReviewEdited { edit } = &log.events.last().unwrap().kind else {
+        panic!("expected a review edit");
+    };
+    assert_eq!(
+        edit.fields(),
+        ["went well"],
+        "the unchanged whys are not recorded"
+    );
+    let review = &log.state.review;
+    assert_eq!(review.whys, ["a", "b"]);
+    assert_eq!(review.contributing_factors, ["Friday push"]);
+    assert_eq!(review.went_badly, ["rollback took 20 minutes"]);
+    assert_eq!(review.went_well, ["paged in 2 minutes", "clear roles"]);
+    // An empty root cause clears it.
+    log.ok(
+        "bob",
+        42,
+        Command::SetReview {
+            whys: None,
+            root_cause: Some(String::new()),
+            contributing_factors: None,
+            went_well: None,
+            went_badly: None,
+        },
+    );
+    assert_eq!(log.state.review.root_cause, "");
+}
+
+#[test]
+fn bad_review_edits_are_refused_with_a_reason() {
+    let mut log = Log::checkout();
+    log.ok("bob", 40, set_whys(&["a"]));
+    let nothing = Command::SetReview {
+        whys: None,
+        root_cause: None,
+        contributing_factors: None,
+        went_well: None,
+        went_badly: None,
+    };
+    assert_eq!(log.refused(nothing).code, "invalid_input");
+    assert_eq!(log.refused(set_whys(&["a"])).code, "unchanged");
+    let blank = log.refused(set_whys(&["a", "  "]));
+    assert_eq!(blank.message, "why 2 is empty: remove it instead");
+    let deep: Vec<String> = (0..=MAX_WHYS).map(|n| format!("why {n}")).collect();
+    let deep: Vec<&str> = deep.iter().map(String::as_str).collect();
+    assert_eq!(log.refused(set_whys(&deep)).code, "invalid_input");
+    let long = "x".repeat(MAX_TEXT_CHARS + 1);
+    assert_eq!(log.refused(set_whys(&[&long])).code, "invalid_input");
+}
+
+#[test]
+fn the_review_and_corrective_actions_stay_open_after_the_close_the_response_does_not() {
+    let mut log = Log::checkout();
+    close(&mut log);
+    assert_eq!(log.state.status, Status::Closed);
+    log.ok("bob", 60, set_whys(&["a", "b", "c", "d", "e"]));
+    log.ok(
+        "bob",
+        61,
+        corrective("schema-check LB configs", CorrectiveKind::Preventive, 14),
+    );
+    log.ok("bob", 62, Command::CompleteCorrectiveAction { id: 1 });
+    let learning = [
+        set_whys(&["x"]),
+        corrective("alert on LB 5xx", CorrectiveKind::Detective, 7),
+        Command::DropCorrectiveAction { id: 1 },
+    ];
+    assert!(learning.iter().all(Command::is_learning));
+    // The response record is final: its status stays closed.
+    let reopen = log.refused(Command::Transition {
+        to: Status::Investigating,
+    });
+    assert_eq!(reopen.code, "invalid_transition");
+    assert!(!Command::Transition { to: Status::Closed }.is_learning());
+}
+
+#[test]
+fn corrective_actions_are_added_completed_and_dropped_once() {
+    let mut log = Log::checkout();
+    log.ok(
+        "bob",
+        40,
+        corrective("fix the LB template", CorrectiveKind::Corrective, 7),
+    );
+    log.ok(
+        "bob",
+        41,
+        corrective("alert on LB 5xx", CorrectiveKind::Detective, 14),
+    );
+    log.ok(
+        "bob",
+        42,
+        corrective("canary LB pushes", CorrectiveKind::Preventive, 30),
+    );
+    let ids: Vec<u32> = log.state.corrective_actions.iter().map(|a| a.id).collect();
+    assert_eq!(ids, [1, 2, 3]);
+    log.ok("bob", 43, Command::CompleteCorrectiveAction { id: 1 });
+    log.ok("bob", 44, Command::DropCorrectiveAction { id: 2 });
+    let states: Vec<CorrectiveState> = log
+        .state
+        .corrective_actions
+        .iter()
+        .map(|a| a.state)
+        .collect();
+    assert_eq!(
+        states,
+        [
+            CorrectiveState::Done,
+            CorrectiveState::Dropped,
+            CorrectiveState::Open
+        ]
+    );
+    assert_eq!(log.state.corrective_actions[0].closed_at, Some(minutes(43)));
+    assert_eq!(
+        log.refused(Command::DropCorrectiveAction { id: 1 }).code,
+        "unchanged"
+    );
+    assert_eq!(
+        log.refused(Command::CompleteCorrectiveAction { id: 9 })
+            .code,
+        "unknown_corrective_action"
+    );
+    let third = &log.state.corrective_actions[2];
+    assert!(!third.is_overdue(t0() + Duration::days(29)));
+    assert!(third.is_overdue(t0() + Duration::days(31)));
+}
+
+#[test]
+fn corrective_actions_need_text_an_owner_a_future_due_date_and_a_real_ticket_url() {
+    let mut log = Log::checkout();
+    let with = |text: &str, owner: &str, due_days: i64, ticket: Option<&str>| {
+        Command::AddCorrectiveAction {
+            text: text.into(),
+            kind: CorrectiveKind::Corrective,
+            owner: owner.into(),
+            due_at: t0() + Duration::days(due_days),
+            ticket: ticket.map(String::from),
+        }
+    };
+    assert_eq!(log.refused(with("", "bob", 7, None)).code, "invalid_input");
+    assert_eq!(log.refused(with("fix", " ", 7, None)).code, "invalid_input");
+    assert_eq!(
+        log.refused(with("fix", "bob", -1, None)).code,
+        "invalid_time"
+    );
+    for bad in [
+        "ftp://x",
+        "tickets/OPS-1",
+        "https://",
+        "https://a b",
+        "javascript:alert(1)",
+    ] {
+        let refusal = log.refused(with("fix", "bob", 7, Some(bad)));
+        assert_eq!(refusal.code, "invalid_input", "{bad}");
+    }
+    log.ok("bob", 1, with("fix", "bob", 7, Some("")));
+    assert_eq!(log.state.corrective_actions[0].ticket, None);
+}
+
+#[test]
+fn the_learning_commands_use_the_documented_wire_form_and_need_a_responder() {
+    let parse = |json: serde_json::Value| serde_json::from_value::<Command>(json).unwrap();
+    let review = parse(serde_json::json!({"type": "set_review", "whys": ["a"], "root_cause": "b"}));
+    assert_eq!(
+        review,
+        Command::SetReview {
+            whys: strings(&["a"]),
+            root_cause: Some("b".into()),
+            contributing_factors: None,
+            went_well: None,
+            went_badly: None
+        }
+    );
+    let add = parse(serde_json::json!({
+        "type": "add_corrective_action", "text": "t", "kind": "detective", "owner": "o",
+        "due_at": "2026-12-24T00:00:00Z", "ticket": "https://t.example/1"
+    }));
+    assert!(matches!(
+        add,
+        Command::AddCorrectiveAction {
+            kind: CorrectiveKind::Detective,
+            ..
+        }
+    ));
+    let done = parse(serde_json::json!({"type": "complete_corrective_action", "id": 2}));
+    assert_eq!(done, Command::CompleteCorrectiveAction { id: 2 });
+    let dropped = parse(serde_json::json!({"type": "drop_corrective_action", "id": 3}));
+    assert_eq!(dropped, Command::DropCorrectiveAction { id: 3 });
+    let typo = serde_json::json!({"type": "set_review", "why": ["a"]});
+    assert!(serde_json::from_value::<Command>(typo).is_err());
+    let odd_kind = serde_json::json!({"type": "add_corrective_action", "text": "t",
+        "kind": "curative", "owner": "o", "due_at": "2026-12-24T00:00:00Z"});
+    assert!(serde_json::from_value::<Command>(odd_kind).is_err());
+    for command in [review, add, done, dropped] {
+        assert_eq!(command.required_access(), AccessRole::Responder);
+        assert!(!AccessRole::Viewer.allows(command.required_access()));
+    }
+}
+
+fn any_learning_command() -> impl Strategy<Value = Command> {
+    let text = proptest::sample::select(vec!["a", "b", "why", "", "  ", "\u{1b}[2J"]);
+    let list = proptest::option::of(proptest::collection::vec(text.clone(), 0..7));
+    let lists = |l: Option<Vec<&str>>| l.map(|l| l.into_iter().map(String::from).collect());
+    let kind = proptest::sample::select(CorrectiveKind::ALL.to_vec());
+    let status = proptest::sample::select(Status::ALL.to_vec());
+    prop_oneof![
+        (
+            list.clone(),
+            proptest::option::of(text.clone()),
+            list.clone(),
+            list
+        )
+            .prop_map(move |(whys, root, factors, well)| Command::SetReview {
+                whys: lists(whys),
+                root_cause: root.map(String::from),
+                contributing_factors: lists(factors),
+                went_well: lists(well),
+                went_badly: None,
+            }),
+        (text, kind, -2i64..30).prop_map(|(text, kind, days)| Command::AddCorrectiveAction {
+            text: text.into(),
+            kind,
+            owner: "bob".into(),
+            due_at: t0() + Duration::days(days),
+            ticket: None,
+        }),
+        (0u32..5).prop_map(|id| Command::CompleteCorrectiveAction { id }),
+        (0u32..5).prop_map(|id| Command::DropCorrectiveAction { id }),
+        status.prop_map(|to| Command::Transition { to }),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// Across any sequence: the state is the fold of the log, corrective ids are 1..n, a
+    /// closed corrective action never opens again, and the review holds no empty entry.
+    #[test]
+    fn learning_rules_hold_across_any_sequence(
+        commands in proptest::collection::vec(any_learning_command(), 0..50)
+    ) {
+        let mut log = Log::checkout();
+        let mut closed: BTreeMap<u32, CorrectiveState> = BTreeMap::new();
+        for (step, command) in commands.into_iter().enumerate() {
+            let _ = log.run("bob", step as i64, command);
+            let actions = &log.state.corrective_actions;
+            let ids: Vec<u32> = actions.iter().map(|a| a.id).collect();
+            prop_assert_eq!(ids, (1..=actions.len() as u32).collect::<Vec<_>>());
+            for action in actions {
+                if let Some(state) = closed.get(&action.id) {
+                    prop_assert_eq!(*state, action.state);
+                } else if action.state != CorrectiveState::Open {
+                    closed.insert(action.id, action.state);
+                }
+            }
+            let review = &log.state.review;
+            prop_assert!(review.whys.len() <= MAX_WHYS);
+            for entry in review.whys.iter().chain(&review.contributing_factors).chain(&review.went_well) {
+                prop_assert!(!entry.trim().is_empty());
+            }
+        }
+        prop_assert_eq!(Incident::fold(log.state.id.clone(), &log.events), log.state);
+    }
+}
+
+// ---- recurrence, in the domain --------------------------------------------------------------
+
+fn incident(number: u64, service: Option<&str>, alert: Option<&str>, day: i64) -> Incident {
+    let new = NewIncident {
+        title: format!("incident {number}"),
+        severity: Severity::new("P2"),
+        service: service.map(String::from),
+        summary: None,
+        started_at: None,
+        detected_at: None,
+        alerts: alert
+            .map(|name| AlertRef {
+                fingerprint: format!("f{number}"),
+                name: name.into(),
+                summary: None,
+                labels: Default::default(),
+                starts_at: t0(),
+            })
+            .into_iter()
+            .collect(),
+    };
+    Log::declared(number, new, t0() + Duration::days(day)).state
+}
+
+#[test]
+fn an_incident_follows_an_earlier_one_of_the_same_service_or_alert_within_the_window() {
+    let first = incident(1, Some("checkout"), Some("HighErrorRatio"), 0);
+    let same_service = incident(2, Some("checkout"), None, 10);
+    let same_alert = incident(3, Some("search"), Some("HighErrorRatio"), 20);
+    let unrelated = incident(4, Some("search"), Some("DiskFull"), 25);
+    let too_late = incident(5, Some("checkout"), None, 31);
+    assert_eq!(
+        follows(&first, &same_service, 30),
+        Some(RecurrenceMatch::Service)
+    );
+    assert_eq!(
+        follows(&first, &same_alert, 30),
+        Some(RecurrenceMatch::Alert)
+    );
+    assert_eq!(follows(&first, &unrelated, 30), None);
+    assert_eq!(follows(&first, &too_late, 30), None);
+    assert_eq!(
+        follows(&same_service, &first, 30),
+        None,
+        "only earlier ones"
+    );
+    assert_eq!(follows(&first, &first, 30), None);
+
+    let all = [first.clone(), same_service.clone(), same_alert, unrelated];
+    let found = earlier_incidents(&too_late, &all);
+    let ids: Vec<String> = found.iter().map(|e| e.incident.to_string()).collect();
+    assert_eq!(ids, ["INC-2", "INC-1"], "newest first");
+    let mut cancelled = first;
+    cancelled.status = Status::Cancelled;
+    assert_eq!(
+        follows(&cancelled, &same_service, 30),
+        None,
+        "a false alarm is not a precedent"
+    );
+}

@@ -1,0 +1,133 @@
+//! Learning from incidents: the review and corrective actions through `decide` and `apply`,
+//! the postmortem Markdown, the report's figures against a seeded generated history whose
+//! expected figures are computed here from the raw timestamps (not by the report code), and
+//! all of it through the real backend and the real binary.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod api;
+mod domain;
+mod postmortem;
+mod report;
+
+use chrono::{Duration, TimeZone, Utc};
+use warroom::domain::*;
+
+pub fn t0() -> Timestamp {
+    Utc.with_ymd_and_hms(2026, 11, 25, 14, 0, 0).unwrap()
+}
+
+pub fn minutes(m: i64) -> Timestamp {
+    t0() + Duration::minutes(m)
+}
+
+/// One incident's log in memory, written through `declare` and `decide` as the backend does.
+pub struct Log {
+    pub events: Vec<Event>,
+    pub state: Incident,
+    pub scale: SeverityScale,
+}
+
+impl Log {
+    pub fn declared(number: u64, new: NewIncident, at: Timestamp) -> Log {
+        let scale = SeverityScale::default();
+        let kinds = declare(new, at, &scale).expect("a valid declaration");
+        let mut log = Log {
+            events: vec![],
+            state: Incident::blank(IncidentId::from_number(number)),
+            scale,
+        };
+        log.append("alice", at, kinds);
+        log
+    }
+
+    pub fn checkout() -> Log {
+        let new = NewIncident {
+            title: "Checkout API returning 5xx".into(),
+            severity: Severity::new("P1"),
+            service: Some("checkout".into()),
+            summary: Some("Payments fail for a third of users after an LB config push.".into()),
+            started_at: Some(minutes(-7)),
+            detected_at: None,
+            alerts: vec![],
+        };
+        Log::declared(1, new, t0())
+    }
+
+    pub fn append(&mut self, actor: &str, at: Timestamp, kinds: Vec<EventKind>) {
+        for kind in kinds {
+            let event = Event {
+                seq: self.events.len() as u64 + 1,
+                incident: self.state.id.clone(),
+                at,
+                actor: actor.into(),
+                kind,
+            };
+            self.state.apply(&event);
+            self.events.push(event);
+        }
+    }
+
+    pub fn run(&mut self, actor: &str, at: i64, command: Command) -> Result<(), Rejection> {
+        let at = minutes(at);
+        let kinds = decide(&self.state, command, at, &self.scale)?;
+        self.append(actor, at, kinds);
+        Ok(())
+    }
+
+    #[track_caller]
+    pub fn ok(&mut self, actor: &str, at: i64, command: Command) {
+        if let Err(rejection) = self.run(actor, at, command) {
+            panic!("refused: {rejection:?}");
+        }
+    }
+
+    #[track_caller]
+    pub fn refused(&mut self, command: Command) -> Rejection {
+        let before = self.state.clone();
+        let rejection = self
+            .run("alice", 600, command)
+            .expect_err("the command should be refused");
+        assert_eq!(self.state, before, "a refusal must not change the state");
+        rejection
+    }
+
+    pub fn refs(&self) -> Vec<&Event> {
+        self.events.iter().collect()
+    }
+}
+
+pub fn strings(items: &[&str]) -> Option<Vec<String>> {
+    Some(items.iter().map(|s| s.to_string()).collect())
+}
+
+pub fn set_whys(whys: &[&str]) -> Command {
+    Command::SetReview {
+        whys: strings(whys),
+        root_cause: None,
+        contributing_factors: None,
+        went_well: None,
+        went_badly: None,
+    }
+}
+
+pub fn corrective(text: &str, kind: CorrectiveKind, due_days: i64) -> Command {
+    Command::AddCorrectiveAction {
+        text: text.into(),
+        kind,
+        owner: "bob".into(),
+        due_at: t0() + Duration::days(due_days),
+        ticket: Some("https://tickets.example/OPS-1".into()),
+    }
+}
+
+pub fn close(log: &mut Log) {
+    for (at, status) in [
+        (10, Status::Mitigated),
+        (20, Status::Resolved),
+        (30, Status::Closed),
+    ] {
+        log.ok("carol", at, Command::Transition { to: status });
+    }
+}

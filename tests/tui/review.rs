@@ -1,0 +1,358 @@
+//! The review screen, the follow-ups and report screens and the recurrence banner: `update()`
+//! with plain messages, and the screens as snapshots.
+
+use super::fixture::{self, draw, feed, model, model_with, now, sent, theme};
+use chrono::Duration;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use warroom::domain::*;
+use warroom::tui::app::learn::Loaded;
+use warroom::tui::app::{Effect, Model, Msg, Overlay, update};
+
+fn key(model: &mut Model, code: KeyCode) -> Vec<Effect> {
+    let modifiers = match code {
+        KeyCode::Char(c) if c.is_ascii_uppercase() => KeyModifiers::SHIFT,
+        _ => KeyModifiers::NONE,
+    };
+    update(model, Msg::Key(KeyEvent::new(code, modifiers)))
+}
+
+fn press(model: &mut Model, keys: &str) -> Vec<Effect> {
+    let mut effects = vec![];
+    for c in keys.chars() {
+        effects = key(model, KeyCode::Char(c));
+    }
+    effects
+}
+
+fn inc(n: u64) -> IncidentId {
+    IncidentId::from_number(n)
+}
+
+/// INC-1 mitigated with two whys, a root cause and two corrective actions (C1 overdue), and
+/// INC-2 linked to INC-1 as a recurrence, delivered by the feed.
+fn learned(model: &mut Model) {
+    let mut seq = model.incidents.cursor;
+    let mut event = |incident: u64, minutes: i64, actor: &str, kind: EventKind| {
+        seq += 1;
+        Event {
+            seq,
+            incident: inc(incident),
+            at: now() - Duration::minutes(minutes),
+            actor: actor.into(),
+            kind,
+        }
+    };
+    let corrective = |id, text: &str, kind, days: i64| EventKind::CorrectiveActionAdded {
+        id,
+        text: text.into(),
+        kind,
+        owner: "bob".into(),
+        due_at: now() + Duration::days(days),
+        ticket: None,
+    };
+    let events = vec![
+        event(
+            1,
+            3,
+            "alice",
+            EventKind::StatusChanged {
+                from: Status::Investigating,
+                to: Status::Mitigated,
+            },
+        ),
+        event(
+            1,
+            2,
+            "bob",
+            EventKind::ReviewEdited {
+                edit: ReviewEdit {
+                    whys: Some(vec![
+                        "checkout returned 5xx".into(),
+                        "lb-2 sent /pay to a drained pool".into(),
+                    ]),
+                    root_cause: Some("LB configs ship without validation".into()),
+                    contributing_factors: None,
+                    went_well: Some(vec!["paged in 2 minutes".into()]),
+                    went_badly: None,
+                },
+            },
+        ),
+        event(
+            1,
+            2,
+            "bob",
+            corrective(1, "fix the lb-2 template", CorrectiveKind::Corrective, -1),
+        ),
+        event(
+            1,
+            1,
+            "bob",
+            corrective(
+                2,
+                "validate LB configs in CI",
+                CorrectiveKind::Preventive,
+                14,
+            ),
+        ),
+        event(
+            2,
+            1,
+            "warroom",
+            EventKind::RecurrenceLinked {
+                earlier: vec![EarlierIncident {
+                    incident: inc(1),
+                    title: "Checkout".into(),
+                    declared_at: now() - Duration::days(9),
+                    matched_on: RecurrenceMatch::Service,
+                    open_corrective_actions: 2,
+                }],
+            },
+        ),
+    ];
+    feed(model, Msg::Feed(Ok(events)));
+}
+
+fn reviewing() -> Model {
+    let mut model = model();
+    learned(&mut model);
+    assert!(press(&mut model, "R").is_empty());
+    assert!(
+        matches!(model.overlay, Overlay::Review(_)),
+        "{:?}",
+        model.notice
+    );
+    model
+}
+
+fn review_sent(effects: &[Effect]) -> Command {
+    let (incident, command) = sent(effects).expect("one command sent");
+    assert_eq!(incident, &inc(1));
+    command.clone()
+}
+
+fn set_review(whys: Option<&[&str]>, root_cause: Option<&str>) -> Command {
+    Command::SetReview {
+        whys: whys.map(|w| w.iter().map(|s| s.to_string()).collect()),
+        root_cause: root_cause.map(String::from),
+        contributing_factors: None,
+        went_well: None,
+        went_badly: None,
+    }
+}
+
+#[test]
+fn the_review_opens_once_the_incident_is_mitigated() {
+    let mut model = model();
+    assert!(press(&mut model, "R").is_empty());
+    assert!(matches!(model.overlay, Overlay::None));
+    let notice = model.notice.clone().unwrap();
+    assert!(
+        notice.error
+            && notice
+                .text
+                .contains("the review opens once it is mitigated"),
+        "{}",
+        notice.text
+    );
+    learned(&mut model);
+    press(&mut model, ":");
+    press(&mut model, "review");
+    key(&mut model, KeyCode::Enter);
+    assert!(matches!(model.overlay, Overlay::Review(_)));
+    key(&mut model, KeyCode::Esc);
+    assert!(matches!(model.overlay, Overlay::None));
+}
+
+#[test]
+fn whys_are_edited_inserted_appended_and_removed_as_whole_chains() {
+    let mut model = reviewing();
+    // Edit the first why: the text input starts with the current text.
+    key(&mut model, KeyCode::Enter);
+    let effects = press(&mut model, " (31%)");
+    assert!(effects.is_empty());
+    let sent = review_sent(&key(&mut model, KeyCode::Enter));
+    assert_eq!(
+        sent,
+        set_review(
+            Some(&[
+                "checkout returned 5xx (31%)",
+                "lb-2 sent /pay to a drained pool"
+            ]),
+            None
+        )
+    );
+    // Insert before the second.
+    press(&mut model, "ji");
+    press(&mut model, "a new level");
+    let sent = review_sent(&key(&mut model, KeyCode::Enter));
+    assert_eq!(
+        sent,
+        set_review(
+            Some(&[
+                "checkout returned 5xx",
+                "a new level",
+                "lb-2 sent /pay to a drained pool"
+            ]),
+            None
+        )
+    );
+    // The fifth slot is empty: writing there appends.
+    press(&mut model, "jjj");
+    key(&mut model, KeyCode::Enter);
+    press(&mut model, "no check");
+    let sent = review_sent(&key(&mut model, KeyCode::Enter));
+    assert_eq!(
+        sent,
+        set_review(
+            Some(&[
+                "checkout returned 5xx",
+                "lb-2 sent /pay to a drained pool",
+                "no check"
+            ]),
+            None
+        )
+    );
+    // x removes the first why; esc abandons an edit without sending.
+    press(&mut model, "kkkk");
+    let sent = review_sent(&press(&mut model, "x"));
+    assert_eq!(
+        sent,
+        set_review(Some(&["lb-2 sent /pay to a drained pool"]), None)
+    );
+    key(&mut model, KeyCode::Enter);
+    press(&mut model, "zzz");
+    assert!(key(&mut model, KeyCode::Esc).is_empty());
+    assert!(matches!(&model.overlay, Overlay::Review(screen) if screen.editing.is_none()));
+}
+
+#[test]
+fn the_root_cause_and_corrective_actions_from_the_review_screen() {
+    let mut model = reviewing();
+    // Five whys, then the root cause.
+    press(&mut model, "jjjjj");
+    key(&mut model, KeyCode::Enter);
+    for _ in 0.."LB configs ship without validation".len() {
+        key(&mut model, KeyCode::Backspace);
+    }
+    press(&mut model, "no schema check");
+    let sent = review_sent(&key(&mut model, KeyCode::Enter));
+    assert_eq!(sent, set_review(None, Some("no schema check")));
+    // Down past factors (1 slot), went well (2), went badly (1) to C1.
+    press(&mut model, "jjjjj");
+    assert_eq!(
+        review_sent(&press(&mut model, " ")),
+        Command::CompleteCorrectiveAction { id: 1 }
+    );
+    press(&mut model, "j");
+    assert_eq!(
+        review_sent(&press(&mut model, "x")),
+        Command::DropCorrectiveAction { id: 2 }
+    );
+    // The slot after the last one opens the corrective-action form.
+    press(&mut model, "j");
+    key(&mut model, KeyCode::Enter);
+    assert!(matches!(&model.overlay, Overlay::Review(screen) if screen.form.is_some()));
+    press(&mut model, "alert on pool drains");
+    key(&mut model, KeyCode::Tab);
+    key(&mut model, KeyCode::Left);
+    key(&mut model, KeyCode::Tab);
+    press(&mut model, "erin");
+    key(&mut model, KeyCode::Tab);
+    press(&mut model, "14d");
+    let sent = review_sent(&key(&mut model, KeyCode::Enter));
+    assert_eq!(
+        sent,
+        Command::AddCorrectiveAction {
+            text: "alert on pool drains".into(),
+            kind: CorrectiveKind::Preventive,
+            owner: "erin".into(),
+            due_at: now() + Duration::days(14),
+            ticket: None,
+        }
+    );
+}
+
+#[test]
+fn a_viewer_reads_the_review_but_cannot_change_it() {
+    let mut model = model_with(false, AccessRole::Viewer);
+    learned(&mut model);
+    press(&mut model, "R");
+    assert!(matches!(model.overlay, Overlay::Review(_)));
+    key(&mut model, KeyCode::Enter);
+    press(&mut model, "!");
+    assert!(
+        key(&mut model, KeyCode::Enter).is_empty(),
+        "nothing is sent"
+    );
+    assert!(
+        model
+            .notice
+            .clone()
+            .unwrap()
+            .text
+            .contains("this needs responder")
+    );
+    assert!(
+        matches!(model.overlay, Overlay::Review(_)),
+        "the screen stays open"
+    );
+}
+
+#[test]
+fn follow_ups_and_the_report_are_fetched_when_opened() {
+    let mut model = model();
+    learned(&mut model);
+    assert_eq!(press(&mut model, "F"), [Effect::FetchFollowups]);
+    let incidents: Vec<Incident> = model
+        .incidents
+        .ordered(&model.scale)
+        .into_iter()
+        .cloned()
+        .collect();
+    update(&mut model, Msg::Followups(Ok(incidents)));
+    let Overlay::Followups(view) = &model.overlay else {
+        panic!("the follow-ups screen is open");
+    };
+    let Loaded::Ready(rows) = &view.rows else {
+        panic!("loaded");
+    };
+    let listed: Vec<(u32, bool)> = rows.iter().map(|r| (r.action.id, r.overdue)).collect();
+    assert_eq!(
+        listed,
+        [(1, true), (2, false)],
+        "soonest due first, the overdue one flagged"
+    );
+    let screen = draw(&model, &theme(), 120, 30);
+    insta::assert_snapshot!("followups_120x30", screen.backend());
+    key(&mut model, KeyCode::Esc);
+
+    press(&mut model, ":");
+    press(&mut model, "report 30d");
+    let effects = key(&mut model, KeyCode::Enter);
+    assert_eq!(
+        effects,
+        [Effect::FetchReport {
+            since: "30d".into()
+        }]
+    );
+    assert!(matches!(model.overlay, Overlay::Report(_)));
+}
+
+#[test]
+fn the_review_screen_and_the_recurrence_banner() {
+    let model = reviewing();
+    let screen = draw(&model, &theme(), 120, 40);
+    insta::assert_snapshot!("review_120x40", screen.backend());
+    let mut model = model;
+    key(&mut model, KeyCode::Esc);
+    feed(&mut model, Msg::Resize(120, 40));
+    press(&mut model, "]");
+    assert_eq!(model.selected, Some(inc(2)));
+    let screen = draw(&model, &theme(), 120, 40);
+    let text = format!("{:?}", screen.backend());
+    assert!(
+        text.contains("this happened before: INC-1, 9 days ago, 2 corrective actions still open"),
+        "{text}"
+    );
+    let _ = fixture::events;
+}
