@@ -172,7 +172,9 @@ async fn serve(
         tokens: args.tokens.or_else(|| config.server.tokens.clone()),
         scale,
         alert_severity: config.alert_severity.clone(),
-        recent_events: args.recent_events,
+        recent_events: args
+            .recent_events
+            .unwrap_or(warroom::server::DEFAULT_RECENT_EVENTS),
     };
     match warroom::server::serve(options).await {
         Ok(()) => ExitCode::SUCCESS,

@@ -187,10 +187,10 @@ pub struct ServeArgs {
     /// A TOML file mapping bearer tokens to people and roles
     #[arg(long, value_name = "FILE")]
     pub tokens: Option<PathBuf>,
-    /// How many of the newest events to keep in memory (older feed pages are read from the
-    /// store; every incident stays folded)
-    #[arg(long, value_name = "N", default_value_t = crate::server::DEFAULT_RECENT_EVENTS)]
-    pub recent_events: usize,
+    /// Keep only the newest N events in memory (older feed pages are read from the store,
+    /// every incident stays folded; reports then answer 503) [default: all]
+    #[arg(long, value_name = "N")]
+    pub recent_events: Option<usize>,
 }
 
 #[derive(Debug, Subcommand)]
