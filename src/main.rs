@@ -4,11 +4,11 @@ use clap::Parser;
 use std::process::ExitCode;
 use std::sync::Arc;
 use warroom::cli::{
-    Cli, CliCommand, ConfigCommand, GlobalArgs, ServeArgs, Settings, backend_config, incident,
-    learn,
+    Cli, CliCommand, ConfigCommand, GlobalArgs, PanelsCommand, ServeArgs, Settings, backend_config,
+    incident, learn, panels,
 };
 use warroom::client::Client;
-use warroom::config::{self, Config, ServerConfig};
+use warroom::config::{self, Config};
 use warroom::prometheus::{AlertmanagerClient, PrometheusClient};
 use warroom::store::Location;
 use warroom::tui::MetricsSetup;
@@ -60,6 +60,16 @@ async fn main() -> ExitCode {
                 }
                 Ok(Err(error)) => fail(1, error),
                 Err(error) => fail(1, format!("the store command failed: {error}")),
+            }
+        }
+        Some(CliCommand::Panels(PanelsCommand::Detect { write, service })) => {
+            match panels::detect(&cli.global, &config, write, service.as_deref()).await {
+                Ok((stdout, stderr)) => {
+                    print!("{stdout}");
+                    eprint!("{stderr}");
+                    ExitCode::SUCCESS
+                }
+                Err(failure) => fail(failure.code, failure.message),
             }
         }
         None => {
@@ -118,19 +128,11 @@ fn metrics_setup(
     config: &Config,
     settings: warroom::panels::MetricsSettings,
 ) -> Result<MetricsSetup, String> {
-    let with_url = |table: &Option<ServerConfig>, flag: &Option<String>| match (table, flag) {
-        (Some(table), Some(url)) => Some(ServerConfig {
-            url: url.clone(),
-            ..table.clone()
-        }),
-        (None, Some(url)) => Some(ServerConfig::new(url.clone())),
-        (table, None) => table.clone(),
-    };
-    let prometheus = with_url(&config.prometheus, &global.prometheus)
+    let prometheus = panels::with_url(&config.prometheus, &global.prometheus)
         .map(|c| PrometheusClient::new(&c))
         .transpose()
         .map_err(|e| e.to_string())?;
-    let alertmanager = with_url(&config.alertmanager, &global.alertmanager)
+    let alertmanager = panels::with_url(&config.alertmanager, &global.alertmanager)
         .map(|c| AlertmanagerClient::new(&c))
         .transpose()
         .map_err(|e| e.to_string())?;

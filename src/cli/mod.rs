@@ -4,6 +4,7 @@
 mod backend;
 pub mod incident;
 pub mod learn;
+pub mod panels;
 mod render;
 mod settings;
 pub mod store;
@@ -106,6 +107,9 @@ pub enum CliCommand {
     /// Write or locate the config file
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Panels that fit your metrics
+    #[command(subcommand)]
+    Panels(PanelsCommand),
     /// The postmortem of an incident as Markdown (a draft until it is closed)
     Postmortem {
         id: String,
@@ -173,6 +177,20 @@ pub struct FollowupsArgs {
     pub overdue: bool,
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PanelsCommand {
+    /// Ask Prometheus which request metrics it has and print the panels that chart them
+    /// (5xx ratio, request rate, p99 latency) as config TOML
+    Detect {
+        /// Add the panels to the config file (--config or the XDG path), keeping its comments
+        #[arg(long)]
+        write: bool,
+        /// Prefer the service label whose values include this service
+        #[arg(long, value_name = "NAME")]
+        service: Option<String>,
+    },
 }
 
 #[derive(Debug, Args)]

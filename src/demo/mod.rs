@@ -55,8 +55,11 @@ pub async fn run(settings: TuiSettings, you: &str) -> anyhow::Result<()> {
             incident: IncidentId::from_number(1),
         }),
         // The demo's synthetic series are made for the default panels, whatever the
-        // user's config charts.
-        settings: MetricsSettings::from_config(&Config::default(), &SeverityScale::default())?,
+        // user's config charts; they always draw, so there is nothing to detect.
+        settings: MetricsSettings {
+            detect_if_empty: false,
+            ..MetricsSettings::from_config(&Config::default(), &SeverityScale::default())?
+        },
     };
     let chatter = tokio::spawn(responders(url));
     let result = crate::tui::launch(client, metrics, settings, true).await;

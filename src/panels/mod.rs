@@ -6,12 +6,15 @@
 //! - [`state`]: a panel's refresh state, which keeps its last data when a refresh fails.
 //! - [`impact`]: the impact start and the resolve evidence, read from the main panel.
 //! - [`settings`]: everything above checked from the config, as the TUI runs with it.
+//! - [`detect`]: proposes the error-ratio, request-rate and latency panels from the metrics
+//!   a Prometheus already has, for `warroom panels detect` and the TUI's first run.
 //!
 //! Pure: no I/O, and the time is passed in. A refresh goes: [`Panel::expr`] for the
 //! incident's service, [`RangeWindow::for_width`](crate::prometheus::RangeWindow::for_width)
 //! for the chart's width, the Prometheus client's `query_range`, then
 //! [`PanelState::succeeded`] or [`PanelState::failed`].
 
+pub mod detect;
 pub mod impact;
 mod legend;
 pub mod panel;

@@ -29,14 +29,15 @@ pub struct NeedsService;
 impl Panel {
     /// Whether the expression depends on the incident's service.
     pub fn uses_service(&self) -> bool {
-        self.expr(None).is_err()
+        self.expr(Some("")) != self.expr(Some("x"))
     }
 
     /// The PromQL to send. Every `$service` is replaced by `service`, escaped for the inside
     /// of a double-quoted PromQL string (write `service="$service"`), so a service name can
-    /// never change the query's shape. Without a service, an expression that uses
-    /// `$service` is refused rather than sent with an empty matcher that silently shows
-    /// nothing; an expression that does not use it runs as written.
+    /// never change the query's shape. Without a service, a `label="$service"` matcher
+    /// becomes `label=~".*"`: an incident without a service shows every series, not none.
+    /// Any other use of `$service` (in a regex, a negation, a string argument) has no
+    /// such reading and is refused rather than sent with an empty value.
     pub fn expr(&self, service: Option<&str>) -> Result<String, NeedsService> {
         const VAR: &str = "$service";
         let mut out = String::with_capacity(self.expr.len());
@@ -47,8 +48,8 @@ impl Panel {
             // `$service_name` is some other variable: leave it alone.
             if after.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_') {
                 out.push_str(VAR);
-            } else {
-                for c in service.ok_or(NeedsService)?.chars() {
+            } else if let Some(service) = service {
+                for c in service.chars() {
                     match c {
                         '\\' => out.push_str(r"\\"),
                         '"' => out.push_str(r#"\""#),
@@ -56,6 +57,11 @@ impl Panel {
                         c => out.push(c),
                     }
                 }
+            } else if out.ends_with("=\"") && !out.ends_with("!=\"") && after.starts_with('"') {
+                out.truncate(out.len() - 2);
+                out.push_str("=~\".*");
+            } else {
+                return Err(NeedsService);
             }
             rest = after;
         }
@@ -334,7 +340,12 @@ mod tests {
                 ("p99 latency", false)
             ]
         );
-        assert!(panels.iter().all(|p| p.expr(None) == Err(NeedsService)));
+        assert!(panels.iter().all(|p| p.uses_service()));
+        assert_eq!(
+            panels[1].expr(None).unwrap(),
+            r#"sum by (endpoint) (rate(http_requests_total{service=~".*"}[1m]))"#,
+            "without a service, every series"
+        );
     }
 
     #[test]
@@ -354,12 +365,29 @@ mod tests {
             panel.expr(Some("a\"}) or vector(1) #\\")).unwrap(),
             r#"sum(rate(x{service="a\"}) or vector(1) #\\"}[1m]))"#
         );
-        assert_eq!(panel.expr(None), Err(NeedsService));
-        let other = Panel {
-            expr: r#"x{a="$service_name"}"#.into(),
+        assert_eq!(
+            panel.expr(None).unwrap(),
+            r#"sum(rate(x{service=~".*"}[1m]))"#
+        );
+        let with = |expr: &str| Panel {
+            expr: expr.into(),
             ..panel.clone()
         };
+        let other = with(r#"x{a="$service_name"}"#);
         assert_eq!(other.expr(None).unwrap(), r#"x{a="$service_name"}"#);
+        assert!(!other.uses_service());
+        for unwidenable in [
+            r#"x{a!="$service"}"#,
+            r#"x{a=~"$service|b"}"#,
+            r#"label_replace(x, "s", "$service", "", "")"#,
+        ] {
+            assert_eq!(
+                with(unwidenable).expr(None),
+                Err(NeedsService),
+                "{unwidenable}"
+            );
+            assert!(with(unwidenable).uses_service());
+        }
     }
 
     #[test]

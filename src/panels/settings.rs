@@ -2,13 +2,16 @@
 //! windows, checked from the config file's raw tables.
 
 use super::{ImpactWindows, Panel, validate_panels};
-use crate::config::{Config, ValueError};
+use crate::config::{Config, ValueError, default_panels};
 use crate::domain::{AlertSeverity, SeverityScale};
 
 /// The checked metrics settings the TUI runs with.
 #[derive(Debug, Clone)]
 pub struct MetricsSettings {
     pub panels: Vec<Panel>,
+    /// No `[[panels]]` of the user's (or exactly the defaults): when these draw nothing, the
+    /// TUI detects panels that fit the Prometheus once, for the session.
+    pub detect_if_empty: bool,
     pub alert_severity: AlertSeverity,
     pub impact: ImpactWindows,
 }
@@ -22,6 +25,7 @@ impl MetricsSettings {
         let impact = ImpactWindows::from_config(&config.impact)?;
         Ok(MetricsSettings {
             panels,
+            detect_if_empty: config.panels == default_panels(),
             alert_severity: config.alert_severity.clone(),
             impact,
         })

@@ -263,6 +263,36 @@ impl PrometheusClient {
         self.series("api/v1/query_range", &params).await
     }
 
+    /// The label names of the series matching any of `selectors` within `[start, end]`
+    /// (unix seconds): the metadata API's `labels`.
+    pub async fn label_names(
+        &self,
+        selectors: &[&str],
+        (start, end): (i64, i64),
+    ) -> Result<Vec<String>, Error> {
+        let params = metadata_params(selectors, start, end);
+        self.data("api/v1/labels", &borrowed(&params)).await
+    }
+
+    /// The values `label` takes on the series matching any of `selectors` within
+    /// `[start, end]`: the metadata API's `label/<name>/values`. `__name__` lists metric
+    /// names.
+    pub async fn label_values(
+        &self,
+        label: &str,
+        selectors: &[&str],
+        (start, end): (i64, i64),
+    ) -> Result<Vec<String>, Error> {
+        if label.is_empty() || !label.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Err(self
+                .endpoint
+                .decode_error(format!("{label:?} is not a label name")));
+        }
+        let params = metadata_params(selectors, start, end);
+        let path = format!("api/v1/label/{label}/values");
+        self.data(&path, &borrowed(&params)).await
+    }
+
     /// Alerts Prometheus' rules hold now: pending and firing.
     pub async fn alerts(&self) -> Result<Vec<Alert>, Error> {
         let data: PrometheusAlerts = self.data("api/v1/alerts", &[]).await?;
@@ -317,6 +347,21 @@ impl PrometheusClient {
             )),
         }
     }
+}
+
+/// `match[]` once per selector, then the time range, for the metadata API.
+fn metadata_params(selectors: &[&str], start: i64, end: i64) -> Vec<(&'static str, String)> {
+    let mut params: Vec<_> = selectors
+        .iter()
+        .map(|selector| ("match[]", selector.to_string()))
+        .collect();
+    params.push(("start", start.to_string()));
+    params.push(("end", end.to_string()));
+    params
+}
+
+fn borrowed<'a>(params: &'a [(&'static str, String)]) -> Vec<(&'a str, &'a str)> {
+    params.iter().map(|(k, v)| (*k, v.as_str())).collect()
 }
 
 /// Alertmanager's API v2: the alerts a responder should look at.

@@ -2,6 +2,7 @@
 //! whether it is a real Prometheus and Alertmanager or the demo's synthetic stream.
 
 use crate::domain::Alert;
+use crate::panels::detect::{self, DetectError, Detection};
 use crate::prometheus::{AlertmanagerClient, Error, PrometheusClient, RangeWindow, Series};
 use std::future::Future;
 use std::pin::Pin;
@@ -23,6 +24,16 @@ pub trait MetricsSource: Send + Sync {
     ) -> BoxFuture<Result<Vec<Series>, Error>>;
     /// The alerts firing now: active, not silenced, not inhibited.
     fn alerts(&self) -> BoxFuture<Result<Vec<Alert>, Error>>;
+    /// Panels that fit the metrics there are, preferring the labels that hold `service`. A
+    /// source that cannot tell finds nothing.
+    fn detect_panels(&self, service: Option<String>) -> BoxFuture<Result<Detection, DetectError>> {
+        let _ = service;
+        Box::pin(async {
+            Err(DetectError::NothingFound {
+                passed_over: vec![],
+            })
+        })
+    }
 }
 
 /// The real thing: a Prometheus for the panels, an Alertmanager for the alerts, each optional.
@@ -62,6 +73,20 @@ impl MetricsSource for PrometheusSource {
                 Some(client) => client.alerts().await,
                 None => Ok(vec![]),
             }
+        })
+    }
+
+    fn detect_panels(&self, service: Option<String>) -> BoxFuture<Result<Detection, DetectError>> {
+        let Some(client) = self.prometheus.clone() else {
+            return Box::pin(async {
+                Err(DetectError::NothingFound {
+                    passed_over: vec![],
+                })
+            });
+        };
+        Box::pin(async move {
+            let now = chrono::Utc::now().timestamp();
+            detect::detect(&client, service.as_deref(), now).await
         })
     }
 }

@@ -181,6 +181,9 @@ impl Executor {
                 Effect::FetchReport { since } => {
                     Msg::Report(client.report(&[("since", since)]).await.map(Box::new))
                 }
+                Effect::DetectPanels { service } => {
+                    Msg::PanelsDetected(metrics.detect_panels(service).await)
+                }
             };
             // The loop has ended when the receiver is gone; the result no longer matters.
             let _ = tx.send(msg);

@@ -74,3 +74,69 @@ fn panels_show_known_values_go_stale_with_prometheus_and_recover() {
         !s.contains("stale since") && s.contains("/pay 2.00%")
     });
 }
+
+/// A config with nothing but a comment of the user's.
+const MINE: &str = "# my war room: keep this line\n";
+
+/// A Prometheus with `checkout`'s traffic labelled by `job` and `status`, a backend with a
+/// `checkout` incident, and a config file holding [`MINE`].
+fn labelled_by_job() -> (Prometheus, TestServer, std::path::PathBuf) {
+    let end = chrono::Utc::now().timestamp().div_euclid(60) * 60;
+    let mut history = History::default();
+    history.checkout_by_job(end, 2);
+    let prometheus = Prometheus::start(PrometheusSetup {
+        history: Some(&history.openmetrics()),
+        ..PrometheusSetup::default()
+    });
+    let server = TestServer::open();
+    declare(&server, "Checkout slow", Some("checkout"));
+    let config_file = server.dir().join("config.toml");
+    std::fs::write(&config_file, MINE).unwrap();
+    (prometheus, server, config_file)
+}
+
+#[test]
+fn detected_panels_are_written_then_drawn_with_data() {
+    let (prometheus, server, config_file) = labelled_by_job();
+    let config_arg = config_file.display().to_string();
+
+    let detect = std::process::Command::new(env!("CARGO_BIN_EXE_warroom"))
+        .args(["panels", "detect", "--write", "--config", &config_arg])
+        .args(["--prometheus", &prometheus.url()])
+        .output()
+        .unwrap();
+    assert!(detect.status.success(), "{detect:?}");
+    let written = std::fs::read_to_string(&config_file).unwrap();
+    assert!(written.starts_with(MINE), "{written}");
+    assert!(written.contains(r#"job="$service""#), "{written}");
+
+    let desk = open_client(&server, "desk", (160, 45), &["--config", &config_arg]);
+    let screen = desk.wait_for("the detected panels' values", |s| {
+        s.contains("/pay 2.00%") && s.contains("/search 1.00%") && s.contains("p99 475.0 ms")
+    });
+    assert!(screen.contains("/search 20 req/s"), "{screen}");
+    assert!(!screen.contains("no data for this query"), "{screen}");
+}
+
+#[test]
+fn a_first_run_detects_panels_when_the_defaults_draw_nothing() {
+    // `job` and `status`: the default panels ask for `service` and `code`, and draw nothing.
+    let (prometheus, server, config_file) = labelled_by_job();
+    let config_arg = config_file.display().to_string();
+
+    let desk = open_client(
+        &server,
+        "desk",
+        (160, 45),
+        &["--config", &config_arg, "--prometheus", &prometheus.url()],
+    );
+    let screen = desk.wait_for("the detected panels' values", |s| {
+        s.contains("/pay 2.00%") && s.contains("/search 1.00%") && s.contains("p99 475.0 ms")
+    });
+    assert!(
+        screen.contains("for this session: `warroom panels detect --write` saves them"),
+        "{screen}"
+    );
+    // Nothing was written behind the user's back.
+    assert_eq!(std::fs::read_to_string(&config_file).unwrap(), MINE);
+}

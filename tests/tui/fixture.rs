@@ -47,8 +47,10 @@ pub fn events() -> Vec<Event> {
 
 /// The metrics settings of a default config: the three default panels.
 pub fn metrics(has_panels: bool, has_alerts: bool) -> Metrics {
-    let settings =
-        MetricsSettings::from_config(&Config::default(), &SeverityScale::default()).unwrap();
+    let settings = MetricsSettings {
+        detect_if_empty: false,
+        ..MetricsSettings::from_config(&Config::default(), &SeverityScale::default()).unwrap()
+    };
     Metrics::new(settings, has_panels, has_alerts)
 }
 
@@ -68,9 +70,13 @@ pub fn feed(model: &mut Model, msg: Msg) -> Vec<Effect> {
                     window,
                     ..
                 },
-                Some(incident),
+                incident,
             ) => {
-                let result = Ok(synthetic_series(index, &window, &incident));
+                // Before an incident is on screen the panels ask for every series; the
+                // synthetic source only draws an incident's.
+                let result = Ok(incident
+                    .map(|incident| synthetic_series(index, &window, &incident))
+                    .unwrap_or_default());
                 let msg = Msg::PanelData {
                     index,
                     generation,

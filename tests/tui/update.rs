@@ -696,7 +696,8 @@ fn declaring_here_offers_the_impact_start_once_the_main_panel_can_tell() {
     let mut declared = Incident::fold(inc(1), &events);
     declared.id = inc(3);
     let key = outgoing.key.clone();
-    update(
+    // Until the feed brings INC-3 its service is unknown: the panels ask for every series.
+    fixture::feed(
         &mut model,
         Msg::Sent {
             key,
@@ -969,4 +970,139 @@ fn a_fresh_screen_starts_from_the_folded_incidents_not_the_whole_log() {
     );
     assert!(matches!(model.link, Link::Down { .. }));
     assert!(matches!(effects.as_slice(), [Effect::Start { .. }]));
+}
+
+/// The default panels with a Prometheus and no `[[panels]]` of the user's.
+fn first_run() -> Model {
+    use warroom::config::Config;
+    use warroom::panels::MetricsSettings;
+    let settings =
+        MetricsSettings::from_config(&Config::default(), &SeverityScale::default()).unwrap();
+    assert!(settings.detect_if_empty, "no [[panels]] configured");
+    let options = warroom::tui::app::Options {
+        wall: false,
+        demo: false,
+        keymap: warroom::tui::keymap::KeyMap::default(),
+        metrics: warroom::tui::app::panel_state::Metrics::new(settings, true, false),
+    };
+    let mut model = Model::new(options, now());
+    model.size = (120, 40);
+    model
+}
+
+/// Answers every panel refresh among `effects` with `series`; returns the other effects.
+fn answer_panels(
+    model: &mut Model,
+    effects: Vec<Effect>,
+    series: &[warroom::prometheus::Series],
+) -> Vec<Effect> {
+    let mut others = Vec::new();
+    for effect in effects {
+        match effect {
+            Effect::RefreshPanel {
+                index,
+                generation,
+                window,
+                ..
+            } => {
+                let msg = Msg::PanelData {
+                    index,
+                    generation,
+                    window,
+                    result: Ok(series.to_vec()),
+                };
+                others.extend(update(model, msg));
+            }
+            other => others.push(other),
+        }
+    }
+    others
+}
+
+#[test]
+fn default_panels_that_draw_nothing_make_way_for_detected_ones_once() {
+    use warroom::panels::detect::conventions::CONVENTIONS;
+    use warroom::panels::detect::propose::{self, Binding};
+    use warroom::panels::detect::{Detection, Proposal};
+    use warroom::tui::app::panel_state::SAVE_COMMAND;
+
+    let mut model = first_run();
+    let refreshes = update(&mut model, Msg::Tick(now()));
+    assert_eq!(refreshes.len(), 3, "{refreshes:?}");
+    // Two empty answers are not yet all of them.
+    let (last, first_two) = refreshes.split_last().unwrap();
+    assert!(answer_panels(&mut model, first_two.to_vec(), &[]).is_empty());
+    let detect = answer_panels(&mut model, vec![last.clone()], &[]);
+    assert_eq!(detect, [Effect::DetectPanels { service: None }]);
+
+    let spring = CONVENTIONS
+        .iter()
+        .find(|c| c.requests == "http_server_requests_seconds_count")
+        .unwrap();
+    let binding = Binding {
+        status: "status",
+        service: Some("application"),
+        route: Some("uri"),
+    };
+    let detection = Detection {
+        proposals: vec![Proposal {
+            convention: spring,
+            panels: propose::panels(spring, &binding, true, true, ""),
+            binding,
+            services: vec!["checkout".into()],
+            checked_with: None,
+            notes: vec![],
+        }],
+        passed_over: vec![],
+        api_calls: 7,
+    };
+    let refreshes = update(&mut model, Msg::PanelsDetected(Ok(detection)));
+    let exprs: Vec<_> = refreshes
+        .iter()
+        .filter_map(|e| match e {
+            Effect::RefreshPanel { expr, .. } => Some(expr.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(exprs.len(), 3, "the detected panels are asked at once");
+    assert!(
+        exprs
+            .iter()
+            .all(|e| e.contains("http_server_requests_seconds")),
+        "{exprs:?}"
+    );
+    let note = model.metrics.detected.clone().unwrap();
+    assert!(
+        note.contains("Spring Boot") && note.contains(SAVE_COMMAND),
+        "{note}"
+    );
+    let screen = fixture::draw(&model, &fixture::theme(), 120, 40);
+    let text: String = screen
+        .backend()
+        .buffer()
+        .content
+        .iter()
+        .map(|c| c.symbol())
+        .collect();
+    assert!(text.contains(SAVE_COMMAND), "the note is on screen");
+
+    // The detected panels drawing nothing too is not a reason to detect again.
+    assert!(
+        !answer_panels(&mut model, refreshes, &[])
+            .iter()
+            .any(|e| matches!(e, Effect::DetectPanels { .. }))
+    );
+}
+
+#[test]
+fn default_panels_with_data_are_kept() {
+    let mut model = first_run();
+    let refreshes = update(&mut model, Msg::Tick(now()));
+    let series = warroom::prometheus::Series {
+        labels: Default::default(),
+        points: vec![(now().timestamp() as f64, 0.5)],
+    };
+    let others = answer_panels(&mut model, refreshes, &[series]);
+    assert!(others.is_empty(), "{others:?}");
+    assert_eq!(model.metrics.detected, None);
 }

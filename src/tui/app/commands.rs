@@ -101,6 +101,9 @@ pub(super) fn offer_impact_start(model: &mut Model) {
     let ready = model.offer_impact.is_some()
         && model.offer_impact == model.selected
         && matches!(model.overlay, Overlay::None)
+        // Until the feed brings the incident its service is unknown, and the panels show
+        // every service's series: no evidence about this one.
+        && model.current().is_some()
         && model
             .metrics
             .main_panel()

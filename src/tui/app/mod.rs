@@ -20,6 +20,7 @@ use crate::domain::Alert;
 use crate::domain::{
     AccessRole, Command, Event, Incident, IncidentId, SeverityLevel, SeverityScale, Timestamp,
 };
+use crate::panels::detect::{DetectError, Detection};
 use crate::prometheus::{Error as MetricsError, RangeWindow, Series};
 use crate::tui::keymap::KeyMap;
 use form::{Form, SeverityPicker};
@@ -65,6 +66,8 @@ pub enum Msg {
     /// Every incident, for the follow-ups screen.
     Followups(Result<Vec<Incident>, ClientError>),
     Report(Result<Box<crate::report::Report>, ClientError>),
+    /// The first run's panel detection answered.
+    PanelsDetected(Result<Detection, DetectError>),
     /// SIGTERM or SIGHUP: leave cleanly.
     Terminate,
 }
@@ -113,6 +116,10 @@ pub enum Effect {
     /// The report over incidents declared since `since` (`90d`).
     FetchReport {
         since: String,
+    },
+    /// Ask Prometheus which panels fit its metrics, preferring the labels holding `service`.
+    DetectPanels {
+        service: Option<String>,
     },
 }
 
@@ -345,6 +352,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
     model.metrics.follow_service(service.as_deref());
     let columns = crate::tui::layout::chart_columns(model);
     effects.extend(model.metrics.due(model.now, columns));
+    effects.extend(model.metrics.detect_if_empty());
     commands::offer_impact_start(model);
     effects
 }
@@ -461,6 +469,10 @@ fn handle(model: &mut Model, msg: Msg) -> Vec<Effect> {
                 }
                 _ => model.dirty = false,
             }
+            vec![]
+        }
+        Msg::PanelsDetected(result) => {
+            model.metrics.on_detected(result);
             vec![]
         }
         Msg::Terminate => {

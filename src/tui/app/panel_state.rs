@@ -8,9 +8,12 @@ use crate::domain::{Alert, AlertSeverity, clip};
 use crate::domain::{
     MAX_NAME_CHARS, MAX_TEXT_CHARS, MAX_TITLE_CHARS, NewIncident, SnapshotValue, Timestamp,
 };
+use crate::panels::detect::{DetectError, Detection};
 use crate::panels::impact::{self, ImpactStart, Quiet};
 use crate::panels::step::refresh_interval;
-use crate::panels::{ImpactWindows, Level, MetricsSettings, Panel, PanelData, PanelState};
+use crate::panels::{
+    ImpactWindows, Level, MetricsSettings, Panel, PanelData, PanelState, validate_panels,
+};
 use crate::prometheus::{Error, RangeWindow, Series};
 use std::time::Duration;
 
@@ -50,7 +53,28 @@ pub struct Metrics {
     service: Option<String>,
     /// Bumped with `service`, so an answer for the previous service is recognised and dropped.
     generation: u64,
+    /// The generation from which the panels are the ones shown: answers from before were
+    /// for other panels, whatever they use.
+    panels_since: u64,
+    /// The first run's detection of panels that fit the Prometheus.
+    first_run: FirstRun,
+    /// What the first run's detection did, shown under the panels for the whole session.
+    pub detected: Option<String>,
 }
+
+/// Where the first run's panel detection is: it happens at most once per session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FirstRun {
+    /// The panels are the user's own (or there is no Prometheus): nothing to detect.
+    Off,
+    /// The default panels are shown; detection starts when every one of them drew nothing.
+    Watching,
+    Running,
+    Done,
+}
+
+/// What saves the detected panels, told on screen.
+pub const SAVE_COMMAND: &str = "warroom panels detect --write";
 
 impl Metrics {
     pub fn new(settings: MetricsSettings, has_panels: bool, has_alerts: bool) -> Metrics {
@@ -71,6 +95,73 @@ impl Metrics {
             alert_severity: settings.alert_severity,
             service: None,
             generation: 0,
+            panels_since: 0,
+            first_run: if settings.detect_if_empty && has_panels {
+                FirstRun::Watching
+            } else {
+                FirstRun::Off
+            },
+            detected: None,
+        }
+    }
+
+    /// The detection to run, once: when the default panels all answered and none drew
+    /// anything, they do not fit this Prometheus.
+    pub fn detect_if_empty(&mut self) -> Option<Effect> {
+        let empty = |slot: &PanelSlot| slot.state.data().is_some_and(|d| d.series.is_empty());
+        if self.first_run != FirstRun::Watching || !self.panels.iter().all(empty) {
+            return None;
+        }
+        self.first_run = FirstRun::Running;
+        Some(Effect::DetectPanels {
+            service: self.service.clone(),
+        })
+    }
+
+    /// The detection's answer: its panels replace the defaults for this session.
+    pub fn on_detected(&mut self, result: Result<Detection, DetectError>) {
+        self.first_run = FirstRun::Done;
+        let panels = result
+            .map_err(|error| match error {
+                DetectError::NothingFound { .. } => {
+                    "no known request metrics were found (`warroom panels detect` lists what \
+                     was looked for)"
+                        .to_string()
+                }
+                error => error.to_string(),
+            })
+            .and_then(|detection| {
+                let names: Vec<_> = detection
+                    .proposals
+                    .iter()
+                    .map(|p| p.convention.name)
+                    .collect();
+                let panels = validate_panels(&detection.panels()).map_err(|e| e.to_string())?;
+                Ok((names.join(" and "), panels))
+            });
+        match panels {
+            Ok((names, panels)) => {
+                self.detected = Some(format!(
+                    "Panels detected from Prometheus ({names}) for this session: \
+                     `{SAVE_COMMAND}` saves them."
+                ));
+                self.panels = panels
+                    .into_iter()
+                    .map(|panel| PanelSlot {
+                        panel,
+                        state: PanelState::default(),
+                        due: None,
+                    })
+                    .collect();
+                // Answers still out for the default panels are recognised and dropped.
+                self.generation += 1;
+                self.panels_since = self.generation;
+            }
+            Err(error) => {
+                self.detected = Some(format!(
+                    "The default panels draw nothing, and detecting others failed: {error}"
+                ));
+            }
         }
     }
 
@@ -149,6 +240,9 @@ impl Metrics {
         let Some(slot) = self.panels.get_mut(index) else {
             return false;
         };
+        if generation < self.panels_since {
+            return false;
+        }
         if generation != self.generation && slot.panel.uses_service() {
             // An answer for the previous service: dropped, and the current one may be asked.
             slot.state.superseded();

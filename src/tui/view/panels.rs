@@ -39,6 +39,21 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         }
         return;
     }
+    // What the first run's detection did stays under the panels all session: the panels
+    // on screen are not the config's until someone saves them.
+    let area = match &metrics.detected {
+        Some(note) if area.height > 4 => {
+            let [charts, line] =
+                Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(area);
+            let text = sanitize(note).into_owned();
+            frame.render_widget(
+                Paragraph::new(Line::styled(text, theme.fg(Tone::Info))),
+                line,
+            );
+            charts
+        }
+        _ => area,
+    };
     let (rects, alerts_area) = split(area, metrics.panels.len(), metrics.has_alerts);
     for (slot, rect) in metrics.panels.iter().zip(rects) {
         draw_panel(model, slot, theme, frame, rect, focused);
