@@ -46,6 +46,7 @@ fn incident_log(number: u64, count: u64, seq: &mut u64) -> Vec<Event> {
             summary: Some("generated for the benchmark".into()),
             impact_started_at: (!number.is_multiple_of(4)).then(|| declared - Duration::minutes(7)),
             detected_at: declared,
+            acknowledged: false,
         },
     );
     let alert = AlertRef {
@@ -61,6 +62,7 @@ fn incident_log(number: u64, count: u64, seq: &mut u64) -> Vec<Event> {
         EventKind::StatusChanged {
             from: Status::Triggered,
             to: Status::Acknowledged,
+            reason: None,
         },
     );
     push(
@@ -91,6 +93,7 @@ fn incident_log(number: u64, count: u64, seq: &mut u64) -> Vec<Event> {
         EventKind::StatusChanged {
             from: Status::Acknowledged,
             to: Status::Mitigated,
+            reason: None,
         },
     );
     push(
@@ -98,6 +101,7 @@ fn incident_log(number: u64, count: u64, seq: &mut u64) -> Vec<Event> {
         EventKind::StatusChanged {
             from: Status::Mitigated,
             to: Status::Resolved,
+            reason: None,
         },
     );
     push(
@@ -131,6 +135,7 @@ fn incident_log(number: u64, count: u64, seq: &mut u64) -> Vec<Event> {
         EventKind::StatusChanged {
             from: Status::Resolved,
             to: Status::Closed,
+            reason: None,
         },
     );
     events
@@ -147,7 +152,8 @@ fn write_log(path: &std::path::Path, incidents: u64, per_incident: u64) -> Vec<E
         if batch.len() >= 50_000 || number == incidents {
             let commit = Commit {
                 events: std::mem::take(&mut batch),
-                responses: vec![],
+                deliveries: vec![],
+                ..Commit::default()
             };
             store.commit(&commit).expect("the commit");
             all.extend(commit.events);
@@ -193,6 +199,10 @@ async fn served(path: std::path::PathBuf) -> (warroom::server::RunningServer, St
         scale: Default::default(),
         alert_severity: Default::default(),
         recent_events: warroom::server::DEFAULT_RECENT_EVENTS,
+        communicate: Default::default(),
+        allowed_origins: Vec::new(),
+        limits: Default::default(),
+        bounds: Default::default(),
     })
     .await
     .expect("the server starts");

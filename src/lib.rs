@@ -18,11 +18,11 @@
 //! client     → domain, config, secret
 //! prometheus → domain, config, secret
 //! panels     → prometheus, domain, config, duration
-//! server     → store, report, domain, config, duration, sanitize, secret
 //! report     → domain, duration, sanitize
+//! server     → store, report, domain, config, duration, sanitize, secret
 //! tui        → client, panels, prometheus, report, domain, config, duration, sanitize, secret
 //! cli        → tui, client, panels, prometheus, server, store, report, domain, config, duration, sanitize, secret, logging
-//! demo       → tui, client, panels, prometheus, server, store, domain, config, duration, sanitize, secret, logging
+//! demo       → tui, client, panels, prometheus, server, store, report, domain, config, duration, sanitize, secret, logging
 //! config     → domain, duration, secret
 //! duration   →
 //! sanitize   →

@@ -72,6 +72,19 @@ async fn main() -> ExitCode {
                 Err(failure) => fail(failure.code, failure.message),
             }
         }
+        Some(CliCommand::Notify(command)) => {
+            let client = match Client::new(&backend_config(&cli.global, &config)) {
+                Ok(client) => client,
+                Err(error) => return fail(2, error),
+            };
+            match warroom::cli::notify::run(command, &client).await {
+                Ok(output) => {
+                    print!("{output}");
+                    ExitCode::SUCCESS
+                }
+                Err(error) => fail(1, error.reason()),
+            }
+        }
         None => {
             let client = match Client::new(&backend_config(&cli.global, &config)) {
                 Ok(client) => client,
@@ -89,7 +102,7 @@ async fn main() -> ExitCode {
                 Err(error) => fail(1, error),
             }
         }
-        Some(CliCommand::Serve(args)) => serve(args, &config, settings.scale).await,
+        Some(CliCommand::Serve(args)) => serve(args, &config, settings).await,
         Some(CliCommand::Demo) => {
             let you = backend_config(&cli.global, &config).actor;
             match warroom::demo::run(settings.tui, &you).await {
@@ -117,7 +130,8 @@ async fn client_command(
             ExitCode::SUCCESS
         }
         Err(error @ warroom::client::ClientError::Config(_)) => fail(2, error),
-        Err(error) => fail(1, error.reason()),
+        // The backend's reason quotes titles and names: through the gate.
+        Err(error) => fail(1, warroom::sanitize::sanitize(&error.reason())),
     }
 }
 
@@ -145,11 +159,11 @@ fn metrics_setup(
     })
 }
 
-async fn serve(
-    args: ServeArgs,
-    config: &Config,
-    scale: warroom::domain::SeverityScale,
-) -> ExitCode {
+async fn serve(args: ServeArgs, config: &Config, settings: Settings) -> ExitCode {
+    let limits = match warroom::server::Limits::from_config(&config.server.limits) {
+        Ok(limits) => limits,
+        Err(error) => return fail(2, error),
+    };
     let configured = config.server.db.as_ref().map(|path| {
         Location::parse(&path.to_string_lossy())
             .map_err(|error| format!("{}: [server] db: {error}", config.source))
@@ -166,17 +180,38 @@ async fn serve(
     {
         return fail(1, format!("{}: {error}", parent.display()));
     }
+    let idempotency_ttl =
+        match warroom::duration::parse_duration(&config.server.idempotency_keys_kept)
+            .map_err(|e| e.to_string())
+            .and_then(|ttl| chrono::Duration::from_std(ttl).map_err(|e| e.to_string()))
+        {
+            Ok(ttl) => ttl,
+            Err(error) => return fail(2, format!("[server] idempotency_keys_kept: {error}")),
+        };
+    if config.server.alerts_per_incident == 0 {
+        return fail(2, "[server] alerts_per_incident must be at least 1");
+    }
     // Logs go to stderr: stdout's first line is the address, for scripts to read.
     warroom::logging::to_stderr();
     let options = warroom::server::ServeOptions {
         listen: args.listen.unwrap_or(config.server.listen),
         db,
         tokens: args.tokens.or_else(|| config.server.tokens.clone()),
-        scale,
+        scale: settings.scale,
         alert_severity: config.alert_severity.clone(),
         recent_events: args
             .recent_events
             .unwrap_or(warroom::server::DEFAULT_RECENT_EVENTS),
+        communicate: warroom::server::Communicate {
+            status_listen: args.status_listen,
+            ..settings.communicate
+        },
+        allowed_origins: config.server.allowed_origins.clone(),
+        limits,
+        bounds: warroom::server::WriterBounds {
+            alerts_per_incident: config.server.alerts_per_incident,
+            idempotency_ttl,
+        },
     };
     match warroom::server::serve(options).await {
         Ok(()) => ExitCode::SUCCESS,

@@ -86,7 +86,7 @@ fn assert_received(answer: &Answer, incident: &str, opened: bool, attached: u64,
     assert_eq!(answer.status, 200, "{}", answer.text);
     assert_eq!(
         answer.json,
-        json!({"incident": incident, "opened": opened, "attached": attached, "resolved": ended}),
+        json!({"incident": incident, "opened": opened, "attached": attached, "resolved": ended, "more": 0}),
     );
 }
 
@@ -237,7 +237,13 @@ async fn after_a_close_or_a_cancel_the_group_firing_again_is_a_new_incident() {
     let back = notification(GROUP, vec![firing("b", minutes_ago(20))]);
     assert_received(&post(&client, &server, &back).await, "INC-1", false, 1, 0);
 
+    transition(&client, &server, "INC-1", "resolved").await;
     transition(&client, &server, "INC-1", "closed").await;
+    // Endings for a closed incident: its record is final, and the page is still answered 200.
+    let ended = notification(GROUP, vec![resolved("b", minutes_ago(20), minutes_ago(15))]);
+    let answer = post(&client, &server, &ended).await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    assert!(answer.text.contains("closed"), "{}", answer.text);
     let recurred = minutes_ago(10);
     let recurrence = notification(GROUP, vec![firing("a", recurred)]);
     assert_received(
@@ -285,15 +291,12 @@ async fn payloads_that_are_not_version_4_notifications_are_refused_with_400() {
     let good = || notification(GROUP, vec![firing("a", minutes_ago(1))]);
     let mut old = good();
     old["version"] = json!("3");
-    let mut unnamed = good();
-    unnamed["alerts"][0]["fingerprint"] = json!("");
     let mut undated = good();
     undated["alerts"][0]["startsAt"] = json!("last Tuesday");
     let mut empty = good();
     empty["alerts"] = json!([]);
     for (body, says) in [
         (old, "version \"3\" is not supported"),
-        (unnamed, "alerts[0].fingerprint is empty"),
         (undated, "alerts[0].startsAt"),
         (empty, "no alerts"),
         (json!({"version": "4"}), "missing field"),
@@ -305,6 +308,7 @@ async fn payloads_that_are_not_version_4_notifications_are_refused_with_400() {
     let garbage = send(
         client
             .post(server.url("/v1/alertmanager"))
+            .header("content-type", "application/json")
             .body("{\"version\": \"4\", "),
     )
     .await;
@@ -312,7 +316,8 @@ async fn payloads_that_are_not_version_4_notifications_are_refused_with_400() {
     let huge = send(
         client
             .post(server.url("/v1/alertmanager"))
-            .body(vec![b' '; 65 * 1024]),
+            .header("content-type", "application/json")
+            .body(vec![b' '; 1025 * 1024]),
     )
     .await;
     huge.assert_error(413, "payload_too_large");
@@ -321,6 +326,159 @@ async fn payloads_that_are_not_version_4_notifications_are_refused_with_400() {
         0,
         "nothing was recorded"
     );
+}
+
+/// The ids of every incident, in order.
+async fn incident_ids(client: &Client, server: &TestServer) -> Vec<String> {
+    let incidents = get(client, server, "/v1/incidents").await;
+    let mut ids: Vec<String> = incidents
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap().to_string())
+        .collect();
+    ids.sort();
+    ids
+}
+
+#[tokio::test]
+async fn wild_payloads_each_open_or_update_exactly_one_incident_and_never_get_a_4xx() {
+    let server = TestServer::open();
+    let client = Client::new();
+    let started = minutes_ago(5);
+
+    // No fingerprint (relays, older senders): derived from the labels as Alertmanager does.
+    let mut anonymous = firing("a", started);
+    anonymous.as_object_mut().unwrap().remove("fingerprint");
+    let labels = anonymous["labels"].clone();
+    let answer = post(
+        &client,
+        &server,
+        &notification("{}:{g=\"1\"}", vec![anonymous]),
+    )
+    .await;
+    assert_received(&answer, "INC-1", true, 1, 0);
+    let incident = get(&client, &server, "/v1/incidents/INC-1").await;
+    let expected: std::collections::BTreeMap<String, String> =
+        serde_json::from_value(labels).unwrap();
+    assert_eq!(
+        incident["alerts"][0]["alert"]["fingerprint"],
+        warroom::domain::label_fingerprint(&expected)
+    );
+
+    // "version": 4 as a number.
+    let mut numeric = notification("{}:{g=\"2\"}", vec![firing("b", started)]);
+    numeric["version"] = json!(4);
+    assert_received(&post(&client, &server, &numeric).await, "INC-2", true, 1, 0);
+
+    // One alert with an overlong name, value, alertname and fingerprint, and 80 labels,
+    // among good ones: all of them are attached, cut with a marker.
+    let mut wild = firing(&"f".repeat(300), started);
+    wild["labels"]["alertname"] = json!("A".repeat(500));
+    wild["labels"]["description"] = json!("v".repeat(5000));
+    wild["labels"][&"n".repeat(400)] = json!("x");
+    for i in 0..80 {
+        wild["labels"][format!("extra{i:02}")] = json!("y");
+    }
+    let group = notification(
+        "{}:{g=\"3\"}",
+        vec![firing("c", started), wild, firing("d", started)],
+    );
+    assert_received(&post(&client, &server, &group).await, "INC-3", true, 3, 0);
+    let incident = get(&client, &server, "/v1/incidents/INC-3").await;
+    let kept = &incident["alerts"][1]["alert"];
+    let fingerprint = kept["fingerprint"].as_str().unwrap();
+    assert!(
+        fingerprint.chars().count() <= 64 && fingerprint.contains('…'),
+        "{fingerprint}"
+    );
+    assert!(kept["name"].as_str().unwrap().ends_with("..."));
+    let kept_labels = kept["labels"].as_object().unwrap();
+    assert_eq!(kept_labels.len(), 64);
+    assert!(
+        kept_labels["description"]
+            .as_str()
+            .unwrap()
+            .ends_with("...")
+    );
+    // 86 labels: 63 kept, and the count of the 23 left out.
+    assert_eq!(kept_labels["warroom_dropped_labels"], "23");
+
+    // 300 typical alerts in one group (about 100 KB): 100 attached, the rest counted.
+    let storm: Vec<Value> = (0..300)
+        .map(|i| firing(&format!("s{i:03}"), started))
+        .collect();
+    let storm = notification("{}:{g=\"4\"}", storm);
+    assert!(serde_json::to_vec(&storm).unwrap().len() > 64 * 1024);
+    let answer = post(&client, &server, &storm).await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    assert_eq!(
+        (
+            &answer.json["incident"],
+            &answer.json["attached"],
+            &answer.json["more"]
+        ),
+        (&json!("INC-4"), &json!(100), &json!(200))
+    );
+    let incident = get(&client, &server, "/v1/incidents/INC-4").await;
+    assert_eq!(incident["alerts"].as_array().unwrap().len(), 100);
+    assert_eq!(incident["more_alerts"], 200);
+
+    // A group key with a line break, long enough to be hashed: one incident, found again by
+    // the next notification, and never a forged line in the log.
+    let forged = format!(
+        "{{}}:{{g=\"5\"}}\n2026-11-25T14:00:00Z  INFO forged line{}",
+        "k".repeat(300)
+    );
+    let first = notification(&forged, vec![firing("e", started)]);
+    assert_received(&post(&client, &server, &first).await, "INC-5", true, 1, 0);
+    let second = notification(&forged, vec![firing("e", started), firing("f", started)]);
+    assert_received(&post(&client, &server, &second).await, "INC-5", false, 1, 0);
+    let incident = get(&client, &server, "/v1/incidents/INC-5").await;
+    let stored = incident["alert_group"].as_str().unwrap();
+    assert!(stored.chars().count() <= 256, "{stored}");
+    let log = server.log();
+    assert!(
+        !log.lines()
+            .any(|line| line.starts_with("2026-11-25T14:00:00Z  INFO forged")),
+        "{log}"
+    );
+
+    // Five payloads, five incidents, each opened once.
+    assert_eq!(
+        incident_ids(&client, &server).await,
+        ["INC-1", "INC-2", "INC-3", "INC-4", "INC-5"]
+    );
+}
+
+#[tokio::test]
+async fn an_alert_firing_again_after_the_resolve_reopens_the_incident() {
+    let server = TestServer::open();
+    let client = Client::new();
+    let started = minutes_ago(30);
+    let page = notification(GROUP, vec![firing("a", started)]);
+    assert_received(&post(&client, &server, &page).await, "INC-1", true, 1, 0);
+    let ended = notification(GROUP, vec![resolved("a", started, minutes_ago(20))]);
+    assert_received(&post(&client, &server, &ended).await, "INC-1", false, 0, 1);
+    transition(&client, &server, "INC-1", "resolved").await;
+
+    let again = notification(GROUP, vec![firing("a", minutes_ago(2))]);
+    assert_received(&post(&client, &server, &again).await, "INC-1", false, 1, 0);
+    let incident = get(&client, &server, "/v1/incidents/INC-1").await;
+    assert_eq!(incident["status"], "investigating");
+    assert_eq!(incident["resolved_at"], Value::Null);
+    let events = get(&client, &server, "/v1/incidents/INC-1/events").await;
+    let reopen = events.as_array().unwrap().last().unwrap();
+    assert_eq!(reopen["actor"], "alertmanager");
+    assert_eq!(reopen["kind"]["from"], "resolved");
+    assert_eq!(reopen["kind"]["to"], "investigating");
+    assert_eq!(
+        reopen["kind"]["reason"],
+        "alert HighErrorRatio fired again after the resolve"
+    );
+    // The wall follows open incidents: it is one again.
+    let open = get(&client, &server, "/v1/incidents?open=true").await;
+    assert_eq!(open[0]["id"], "INC-1");
 }
 
 #[tokio::test]
@@ -453,6 +611,13 @@ async fn live_a_real_rule_opens_one_incident_through_alertmanager_and_its_end_is
     let alert = &incident["alerts"][0]["alert"];
     assert_eq!(alert["name"], "HighErrorRatio");
     assert_eq!(alert["labels"]["endpoint"], "/pay");
+    // The fingerprint warroom derives when a sender leaves it out is Alertmanager's own.
+    let labels: std::collections::BTreeMap<String, String> =
+        serde_json::from_value(alert["labels"].clone()).unwrap();
+    assert_eq!(
+        alert["fingerprint"],
+        warroom::domain::label_fingerprint(&labels)
+    );
     let detected = time(&incident["detected_at"]);
     assert_eq!(
         detected,

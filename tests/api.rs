@@ -51,7 +51,11 @@ async fn declaring_returns_201_with_the_incident_its_location_and_a_readable_sta
     let first = declare(&client, &server, "checkout errors").await;
     assert_eq!(first.status, 201, "{}", first.text);
     assert_eq!(first.json["id"], "INC-1");
-    assert_eq!(first.json["status"], "triggered");
+    assert_eq!(
+        first.json["status"], "acknowledged",
+        "whoever declares has taken it on"
+    );
+    assert_eq!(first.json["acknowledged_at"], first.json["declared_at"]);
     assert_eq!(first.json["version"], 1);
     assert_eq!(first.header("location"), Some("/v1/incidents/INC-1"));
     let second = declare(&client, &server, "search slow").await;
@@ -69,7 +73,7 @@ async fn declaring_returns_201_with_the_incident_its_location_and_a_readable_sta
         &client,
         &server,
         "INC-1",
-        json!({"type": "transition", "to": "acknowledged"}),
+        json!({"type": "transition", "to": "investigating"}),
     )
     .await;
     assert_eq!(ack.status, 200, "{}", ack.text);
@@ -77,7 +81,7 @@ async fn declaring_returns_201_with_the_incident_its_location_and_a_readable_sta
     assert_eq!(ack.json["events"][0]["seq"], 4);
     assert_eq!(ack.json["events"][0]["kind"]["type"], "status_changed");
     let shown = send(client.get(server.url("/v1/incidents/INC-1"))).await;
-    assert_eq!(shown.json["status"], "acknowledged");
+    assert_eq!(shown.json["status"], "investigating");
     assert_eq!(shown.json["version"], 4);
     assert_eq!(shown.header("etag"), Some("\"4\""));
 }
@@ -193,7 +197,7 @@ async fn the_same_idempotency_key_applies_once_and_answers_the_same() {
         commands(&client, &server)
             .header("Idempotency-Key", "ack-1")
             .header("X-Warroom-Actor", actor)
-            .json(&json!({"type": "transition", "to": "acknowledged"}))
+            .json(&json!({"type": "transition", "to": "investigating"}))
     };
     let first = send(ack("alice")).await;
     // Even with If-Match now stale, the retry returns the stored answer rather than a 409.
@@ -205,7 +209,30 @@ async fn the_same_idempotency_key_applies_once_and_answers_the_same() {
     );
     assert_eq!(events(&client, &server, "INC-1").await.len(), 2);
 
-    // A refusal is an answer too: bob's key is his own, so his ack is decided (and refused).
+    // The same key for another request (a cancellation, another route) is refused, and
+    // nothing happens: the first answer is not passed off as this one's.
+    let reused = send(
+        commands(&client, &server)
+            .header("Idempotency-Key", "ack-1")
+            .header("X-Warroom-Actor", "alice")
+            .json(&json!({"type": "transition", "to": "cancelled"})),
+    )
+    .await;
+    reused.assert_error(422, "idempotency_key_reused");
+    let elsewhere = send(
+        client
+            .post(server.url("/v1/incidents"))
+            .header("Idempotency-Key", "ack-1")
+            .header("X-Warroom-Actor", "alice")
+            .json(&json!({"title": "payments down", "severity": "P0"})),
+    )
+    .await;
+    elsewhere.assert_error(422, "idempotency_key_reused");
+    assert_eq!(events(&client, &server, "INC-1").await.len(), 2);
+    let incident = send(client.get(server.url("/v1/incidents/INC-1"))).await;
+    assert_eq!(incident.json["status"], "investigating");
+
+    // A refusal is an answer too: bob's key is his own, so his move is decided (and refused).
     let bobs = send(ack("bob")).await;
     bobs.assert_error(422, "invalid_transition");
     let bobs_retry = send(ack("bob")).await;
@@ -500,16 +527,18 @@ async fn every_route_in_the_openapi_document_is_served() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 14, "the v1 routes, /healthz and /metrics");
+    assert_eq!(checked, 16, "the v1 routes, /healthz, /readyz and /metrics");
 }
 
 #[tokio::test]
 async fn metrics_count_commands_and_waiters_in_a_format_promtool_accepts() {
     let (server, client) = with_incident("measured").await;
-    let ack = json!({"type": "transition", "to": "acknowledged"});
-    assert_eq!(command(&client, &server, "INC-1", ack).await.status, 200);
+    let note = json!({"type": "add_note", "text": "measured"});
+    assert_eq!(command(&client, &server, "INC-1", note).await.status, 200);
+    let log = send(client.get(server.url("/v1/events?after=0"))).await;
+    let head = log.json.as_array().unwrap().len();
     let waiting = tokio::spawn(support::http::try_send(
-        client.get(server.url("/v1/events?after=2&wait=30")),
+        client.get(server.url(&format!("/v1/events?after={head}&wait=30"))),
     ));
     let scrape = support::eventually::eventually(
         "the long-poll to be counted",
@@ -533,12 +562,13 @@ async fn metrics_count_commands_and_waiters_in_a_format_promtool_accepts() {
         scrape.headers
     );
     for line in [
-        "warroom_commands_total 2",
-        "warroom_commits_total 2",
-        "warroom_database_connected 1",
-        "warroom_log_head_seq 2",
-        "warroom_writer_queue_depth 0",
-        "warroom_commit_seconds_count 2",
+        "warroom_commands_total 2".to_string(),
+        "warroom_commits_total 2".to_string(),
+        "warroom_database_connected 1".to_string(),
+        format!("warroom_log_head_seq {head}"),
+        "warroom_writer_queue_depth 0".to_string(),
+        "warroom_notifications_pending 0".to_string(),
+        "warroom_commit_seconds_count 2".to_string(),
     ] {
         assert!(
             scrape.text.contains(&format!("\n{line}\n")),
@@ -672,6 +702,10 @@ async fn the_library_starts_and_stops_a_server_in_process() {
         scale: warroom::domain::SeverityScale::default(),
         alert_severity: warroom::domain::AlertSeverity::default(),
         recent_events: warroom::server::DEFAULT_RECENT_EVENTS,
+        communicate: Default::default(),
+        allowed_origins: Vec::new(),
+        limits: warroom::server::Limits::default(),
+        bounds: Default::default(),
     };
     let server = warroom::server::start(options.clone()).await.unwrap();
     let base = format!("http://{}", server.local_addr());

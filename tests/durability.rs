@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 use support::http::{send, try_send};
-use support::server::TestServer;
+use support::server::{ServerSetup, TestServer};
 
 const WRITERS: usize = 4;
 /// A bound on each writer, so the test stops by itself even if the kill came late.
@@ -59,7 +59,11 @@ async fn stream_notes(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sigkill_loses_no_acknowledged_command_and_duplicates_none() {
-    let mut server = TestServer::open();
+    // The writers stream as fast as they can, far above the per-caller default.
+    let mut server = TestServer::launch_with(ServerSetup {
+        config: Some("[server.limits]\nwrites_per_minute = 0\n"),
+        ..ServerSetup::default()
+    });
     let client = Client::new();
     let declared = send(
         client

@@ -181,7 +181,10 @@ async fn pages_older_than_memory_come_from_the_store_and_new_ones_still_wake_wai
     post(&client, &server, "/v1/incidents", incident.clone()).await;
     post(&client, &server, "/v1/incidents", incident).await;
     for n in 0..4 {
-        let note = json!({"type": "add_note", "text": format!("note {n}")});
+        // The first is an update: the report's update discipline needs it, long after it left
+        // memory.
+        let kind = if n == 0 { "update" } else { "note" };
+        let note = json!({"type": "add_note", "kind": kind, "text": format!("note {n}")});
         post(&client, &server, "/v1/incidents/INC-1/commands", note).await;
     }
     for round in ["before a restart", "after a restart (folded page by page)"] {
@@ -198,6 +201,24 @@ async fn pages_older_than_memory_come_from_the_store_and_new_ones_still_wake_wai
         // Every incident stays folded, however old its events.
         let two = send(client.get(server.url("/v1/incidents/INC-2"))).await;
         assert_eq!(two.json["version"], 2, "{round}");
+        // The postmortem and the report read the logs memory no longer holds from the store.
+        let postmortem = send(client.get(server.url("/v1/incidents/INC-1/postmortem.md"))).await;
+        assert_eq!(postmortem.status, 200, "{round}: {}", postmortem.text);
+        for n in 0..4 {
+            assert!(
+                postmortem.text.contains(&format!("note {n}")),
+                "{round}: {}",
+                postmortem.text
+            );
+        }
+        let report = send(client.get(server.url("/v1/report?since=1d"))).await;
+        assert_eq!(report.status, 200, "{round}: {}", report.text);
+        assert_eq!(report.json["incidents"], 2, "{round}");
+        assert_eq!(
+            report.json["update_discipline"], 1.0,
+            "{round}: {}",
+            report.text
+        );
         server.restart();
     }
     let client = Client::new();

@@ -53,7 +53,7 @@ async fn a_command_on_replica_a_wakes_a_watcher_on_replica_b() {
     let ack = send(
         client
             .post(a.url("/v1/incidents/INC-1/commands"))
-            .json(&json!({"type": "transition", "to": "acknowledged"})),
+            .json(&json!({"type": "transition", "to": "investigating"})),
     )
     .await;
     assert_eq!(ack.status, 200, "{}", ack.text);

@@ -30,13 +30,14 @@ async fn a_sqlite_log_moves_to_postgres_and_serves_the_same_incidents() {
         .await;
         assert_eq!(declared.status, 201);
     }
-    let ack = json!({"type": "transition", "to": "acknowledged"});
-    send(
+    let investigate = json!({"type": "transition", "to": "investigating"});
+    let moved = send(
         client
             .post(old.url("/v1/incidents/INC-2/commands"))
-            .json(&ack),
+            .json(&investigate),
     )
     .await;
+    assert_eq!(moved.status, 200, "{}", moved.text);
     let before = send(client.get(old.url("/v1/incidents"))).await;
     old.kill();
     let sqlite = old.db_path().display().to_string();
@@ -65,7 +66,7 @@ async fn a_sqlite_log_moves_to_postgres_and_serves_the_same_incidents() {
     send(
         client
             .post(new.url("/v1/incidents/INC-1/commands"))
-            .json(&ack),
+            .json(&investigate),
     )
     .await;
     let (ok, _, stderr) = run(&["store", "verify", "--from", &sqlite, "--to", &postgres]);

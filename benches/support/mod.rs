@@ -7,19 +7,30 @@
 pub mod postgres;
 
 use std::time::Duration;
-use warroom::server::{RunningServer, ServeOptions, start};
+use warroom::server::{Limits, RunningServer, ServeOptions, start};
 use warroom::store::Location;
 
 /// A server in open mode on a fresh SQLite file under the target directory (a real disk, so
 /// that fsync costs what it costs; /tmp may be a RAM disk elsewhere).
 pub async fn fresh_server() -> (RunningServer, tempfile::TempDir) {
+    fresh_server_with(Default::default()).await
+}
+
+/// The same, with a status page, notifications and escalation as given.
+pub async fn fresh_server_with(
+    communicate: warroom::server::Communicate,
+) -> (RunningServer, tempfile::TempDir) {
     let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("a temporary directory");
-    let server = server_on(dir.path().join("bench.db").into()).await;
+    let server = server_with(dir.path().join("bench.db").into(), communicate).await;
     (server, dir)
 }
 
 /// A server in open mode on this store.
 pub async fn server_on(db: Location) -> RunningServer {
+    server_with(db, Default::default()).await
+}
+
+async fn server_with(db: Location, communicate: warroom::server::Communicate) -> RunningServer {
     start(ServeOptions {
         listen: "127.0.0.1:0".parse().expect("an address"),
         db,
@@ -27,6 +38,14 @@ pub async fn server_on(db: Location) -> RunningServer {
         scale: Default::default(),
         alert_severity: Default::default(),
         recent_events: warroom::server::DEFAULT_RECENT_EVENTS,
+        communicate,
+        allowed_origins: Vec::new(),
+        // The benchmarks measure the server, not the per-caller limit.
+        limits: Limits {
+            writes: None,
+            ..Limits::default()
+        },
+        bounds: Default::default(),
     })
     .await
     .expect("the server starts")

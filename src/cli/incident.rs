@@ -4,7 +4,8 @@ use super::render::{incident_details, incident_table, timeline_line};
 use super::{ActionCommand, IncidentCommand};
 use crate::client::{Client, ClientError, idempotency_key};
 use crate::domain::{
-    Command, IncidentId, InvalidIncidentId, NewIncident, Severity, SeverityScale, Status, Timestamp,
+    Command, IncidentId, InvalidIncidentId, NewIncident, PublicUpdate, Severity, SeverityScale,
+    Status, Timestamp,
 };
 use std::fmt::Write;
 
@@ -38,6 +39,17 @@ pub async fn run(
             }
             let scale = SeverityScale::new(levels).map_err(ClientError::Decode)?;
             Ok(incident_details(&incident, &events, &scale, now))
+        }
+        IncidentCommand::Summary { id, format } => {
+            let id = incident_id(&id)?;
+            let (incident, levels) = tokio::try_join!(client.incident(&id), client.severities())?;
+            let scale = SeverityScale::new(levels).map_err(ClientError::Decode)?;
+            let text = crate::report::summary::summary(&incident, &scale, now, format);
+            // Everything in it came from the network: one safe line at a time.
+            Ok(text
+                .lines()
+                .map(|line| format!("{}\n", crate::sanitize::sanitize(line)))
+                .collect())
         }
         IncidentCommand::Declare {
             title,
@@ -115,6 +127,24 @@ pub async fn run(
             kind,
             output,
         } => send(client, &id, Command::AddNote { kind, text }, output.json).await,
+        IncidentCommand::Public {
+            id,
+            state,
+            components,
+            message,
+            next,
+            title,
+            output,
+        } => {
+            let update = PublicUpdate {
+                state,
+                message,
+                components: components.into_iter().collect(),
+                next_update_at: next.as_deref().map(|s| parse_promise(s, now)).transpose()?,
+                title,
+            };
+            send(client, &id, Command::PublicUpdate(update), output.json).await
+        }
         IncidentCommand::Action { id, action, output } => {
             let command = match action {
                 ActionCommand::Add { text, owner, due } => Command::AddAction {
@@ -164,6 +194,16 @@ fn usage(message: String) -> ClientError {
 /// An RFC 3339 time, or an age before now such as `20m`.
 fn parse_when(text: &str, now: Timestamp) -> Result<Timestamp, ClientError> {
     crate::duration::parse_when(text, now).map_err(|e| usage(e.to_string()))
+}
+
+/// A promised time: a duration from now (`30m`) or an RFC 3339 time.
+fn parse_promise(text: &str, now: Timestamp) -> Result<Timestamp, ClientError> {
+    match crate::duration::parse_duration(text) {
+        Ok(ahead) => chrono::Duration::from_std(ahead)
+            .map(|ahead| now + ahead)
+            .map_err(|_| usage(format!("'{text}' is too far ahead"))),
+        Err(_) => crate::duration::parse_when(text, now).map_err(|e| usage(e.to_string())),
+    }
 }
 
 fn json<T: serde::Serialize>(value: &T) -> String {

@@ -4,6 +4,7 @@
 mod backend;
 pub mod incident;
 pub mod learn;
+pub mod notify;
 pub mod panels;
 mod render;
 mod settings;
@@ -12,8 +13,9 @@ pub mod store;
 pub use backend::{backend_config, login_name};
 pub use settings::Settings;
 
-use crate::domain::{NoteKind, Role, Status};
+use crate::domain::{ComponentStatus, NoteKind, PublicState, Role, Status};
 use crate::duration::parse_duration;
+use crate::report::summary::SummaryFormat;
 use crate::store::Location;
 use crate::tui::ScreenOptions;
 use crate::tui::theme::ColorChoice;
@@ -124,6 +126,9 @@ pub enum CliCommand {
     /// Move a whole event log between SQLite and PostgreSQL, and check the move
     #[command(subcommand)]
     Store(StoreCommand),
+    /// What the backend's notifications did
+    #[command(subcommand)]
+    Notify(NotifyCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -143,6 +148,18 @@ pub enum StoreCommand {
         from: Location,
         #[arg(long, value_name = "PATH|URL", value_parser = Location::parse)]
         to: Location,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NotifyCommand {
+    /// The newest deliveries: target, incident, event, state, attempts, last error
+    Log {
+        /// Only deliveries that failed (dead, or being retried)
+        #[arg(long)]
+        failed: bool,
+        #[command(flatten)]
+        output: OutputArgs,
     },
 }
 
@@ -205,10 +222,13 @@ pub struct ServeArgs {
     /// A TOML file mapping bearer tokens to people and roles
     #[arg(long, value_name = "FILE")]
     pub tokens: Option<PathBuf>,
-    /// Keep only the newest N events in memory (older feed pages are read from the store,
-    /// every incident stays folded; reports then answer 503) [default: all]
+    /// Keep the newest N events in memory; older feed pages, postmortems and reports read
+    /// the store (every incident stays folded) [default: 10000]
     #[arg(long, value_name = "N")]
     pub recent_events: Option<usize>,
+    /// Also serve only the public status page on this address (may be non-loopback)
+    #[arg(long, value_name = "ADDR")]
+    pub status_listen: Option<SocketAddr>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -246,6 +266,14 @@ pub enum IncidentCommand {
         id: String,
         #[command(flatten)]
         output: OutputArgs,
+    },
+    /// A summary to paste: status, severity, impact, roles, open actions, the last public
+    /// update and the next update times
+    Summary {
+        id: String,
+        /// text or slack
+        #[arg(long, default_value = "text", value_parser = parse_summary_format)]
+        format: SummaryFormat,
     },
     /// Declare a new incident
     Declare {
@@ -314,6 +342,27 @@ pub enum IncidentCommand {
         #[command(flatten)]
         output: OutputArgs,
     },
+    /// Publish a status-page update (the commander or the Communications Lead only)
+    Public {
+        id: String,
+        /// investigating, identified, monitoring or resolved
+        #[arg(long, value_parser = parse_public_state)]
+        state: PublicState,
+        /// An affected component and its status, such as api=partial_outage (repeatable)
+        #[arg(long = "component", value_name = "NAME=STATUS", value_parser = parse_component)]
+        components: Vec<(String, ComponentStatus)>,
+        /// What customers read
+        #[arg(long)]
+        message: String,
+        /// When the next update is promised: a time from now such as 30m, or an RFC 3339 time
+        #[arg(long, value_name = "WHEN")]
+        next: Option<String>,
+        /// The incident's public name (the internal title is never published)
+        #[arg(long)]
+        title: Option<String>,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
     /// Manage action items
     Action {
         id: String,
@@ -349,6 +398,25 @@ fn parse_status(s: &str) -> Result<Status, String> {
 
 fn parse_role(s: &str) -> Result<Role, String> {
     s.parse()
+}
+
+fn parse_summary_format(s: &str) -> Result<SummaryFormat, String> {
+    s.parse()
+}
+
+fn parse_public_state(s: &str) -> Result<PublicState, String> {
+    s.parse()
+}
+
+/// `api=partial_outage`.
+fn parse_component(s: &str) -> Result<(String, ComponentStatus), String> {
+    let (name, status) = s
+        .split_once('=')
+        .ok_or_else(|| format!("'{s}' is not NAME=STATUS (such as api=partial_outage)"))?;
+    if name.trim().is_empty() {
+        return Err(format!("'{s}' names no component"));
+    }
+    Ok((name.trim().to_string(), status.parse()?))
 }
 
 fn parse_note_kind(s: &str) -> Result<NoteKind, String> {

@@ -103,7 +103,7 @@ pub fn incident_details(
                 .engineers
                 .iter()
                 .map(|e| match e.focus.as_str() {
-                    "" => sanitize(&e.person).into_owned(),
+                    "" => sanitize(&e.person).to_string(),
                     focus => format!("{} ({})", sanitize(&e.person), sanitize(focus)),
                 })
                 .collect::<Vec<_>>()
@@ -111,7 +111,7 @@ pub fn incident_details(
             single => incident
                 .roles
                 .holder(single)
-                .map(|p| sanitize(p).into_owned())
+                .map(|p| sanitize(p).to_string())
                 .unwrap_or_default(),
         };
         let shown = if holders.is_empty() {

@@ -6,6 +6,7 @@ use super::ScreenArgs;
 use crate::config::{Config, ConfigError};
 use crate::domain::SeverityScale;
 use crate::panels::MetricsSettings;
+use crate::server::Communicate;
 use crate::tui::TuiSettings;
 
 /// The checked settings of the layers this process may run.
@@ -14,6 +15,8 @@ pub struct Settings {
     pub scale: SeverityScale,
     pub metrics: MetricsSettings,
     pub tui: TuiSettings,
+    /// The backend's status page, notifications and escalation.
+    pub communicate: Communicate,
 }
 
 impl Settings {
@@ -24,10 +27,13 @@ impl Settings {
             MetricsSettings::from_config(config, &scale).map_err(|e| config.invalid(e))?;
         let tui =
             TuiSettings::build(&screen.options(), &config.tui).map_err(|e| config.invalid(e))?;
+        let communicate =
+            Communicate::from_config(config, &scale).map_err(|e| config.invalid(e))?;
         Ok(Settings {
             scale,
             metrics,
             tui,
+            communicate,
         })
     }
 }

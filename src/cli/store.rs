@@ -43,7 +43,7 @@ fn copy(from: &Location, to: &Location) -> Result<String, String> {
         copied += page.len();
         let commit = Commit {
             events: page,
-            responses: vec![],
+            ..Commit::default()
         };
         target.commit(&commit).map_err(|err| {
             format!("{to}: {err} (after {copied} events; the target holds the pages before)")

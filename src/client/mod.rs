@@ -10,8 +10,10 @@
 //! elsewhere applies it at most once.
 
 mod error;
+mod notifications;
 
 pub use error::ClientError;
+pub use notifications::DeliveryRecord;
 
 use crate::domain::{
     ACTOR_HEADER, Command, Event, Incident, IncidentId, NewIncident, SeverityLevel,
@@ -23,6 +25,12 @@ use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
+
+/// The largest answer read from the backend: a full page of the biggest events fits many
+/// times over, and a broken or hostile server cannot make the client eat all memory.
+const MAX_RESPONSE_BYTES: usize = 32 * 1024 * 1024;
+/// How long an unused connection stays pooled.
+const POOL_IDLE: Duration = Duration::from_secs(5);
 
 /// The backend's answer to an accepted command.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -105,6 +113,9 @@ impl Client {
         let http = reqwest::Client::builder()
             .default_headers(headers)
             .connect_timeout(config.timeout)
+            // Below the backend's 10 s header timeout, which closes idle connections: the
+            // client drops a pooled connection before the server can close it under a request.
+            .pool_idle_timeout(POOL_IDLE)
             .build()
             .map_err(|e| ClientError::Config(format!("cannot build the HTTP client: {e}")))?;
         Ok(Client {
@@ -236,6 +247,12 @@ impl Client {
         Ok(events(items, Some(&self.feed_floor)))
     }
 
+    /// The newest deliveries of the notification outbox; only failing and dead ones if asked.
+    pub async fn notifications(&self, failed: bool) -> Result<Vec<DeliveryRecord>, ClientError> {
+        let path = format!("/v1/notifications?failed={failed}&limit=200");
+        self.get(&path, self.timeout).await
+    }
+
     async fn get<T: DeserializeOwned>(
         &self,
         path: &str,
@@ -301,16 +318,32 @@ impl Client {
             .await
             .map_err(|e| ClientError::unreachable(base, &e))?;
         let status = response.status();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| ClientError::unreachable(base, &e))?;
+        let body = read_capped(response, base).await?;
         if status.is_success() {
-            Ok(body.to_vec())
+            Ok(body)
         } else {
             Err(ClientError::from_error_body(status.as_u16(), &body))
         }
     }
+}
+
+/// The body, refused once it grows past [`MAX_RESPONSE_BYTES`].
+async fn read_capped(mut response: reqwest::Response, base: &str) -> Result<Vec<u8>, ClientError> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| ClientError::unreachable(base, &e))?
+    {
+        if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
+            return Err(ClientError::Decode(format!(
+                "the answer is larger than {} MiB",
+                MAX_RESPONSE_BYTES / (1024 * 1024)
+            )));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 /// A failure another replica may not have: no answer, or a gateway or the replica itself

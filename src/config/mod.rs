@@ -7,17 +7,23 @@
 //! `MetricsSettings`), and flags and `WARROOM_*` variables are applied by the command line.
 
 mod backend;
+mod escalation;
 mod impact;
+mod notify;
 mod panels;
 mod server;
 mod sources;
+mod status;
 mod tui;
 
 pub use backend::BackendSection;
+pub use escalation::EscalationSection;
 pub use impact::ImpactConfig;
+pub use notify::{NotifyDelivery, NotifyTarget};
 pub use panels::{PanelConfig, default_panels};
-pub use server::ServerSection;
+pub use server::{LimitsSection, ServerSection};
 pub use sources::{BasicAuth, ServerConfig};
+pub use status::StatusSection;
 pub use tui::{Keys, TuiSection};
 
 use crate::domain::AlertSeverity;
@@ -46,6 +52,13 @@ pub struct Config {
     pub panels: Vec<PanelConfig>,
     pub alert_severity: AlertSeverity,
     pub impact: ImpactConfig,
+    /// What the public status page shows.
+    pub status: StatusSection,
+    /// Where notifications go.
+    pub notify: Vec<NotifyTarget>,
+    pub notify_delivery: NotifyDelivery,
+    /// When the backend's clock records lapses.
+    pub escalation: EscalationSection,
     /// Where the config was read from, to label the layers' errors; empty for the defaults.
     #[serde(skip)]
     pub source: String,
@@ -62,6 +75,10 @@ impl Default for Config {
             panels: default_panels(),
             alert_severity: AlertSeverity::default(),
             impact: ImpactConfig::default(),
+            status: StatusSection::default(),
+            notify: Vec::new(),
+            notify_delivery: NotifyDelivery::default(),
+            escalation: EscalationSection::default(),
             source: String::new(),
         }
     }

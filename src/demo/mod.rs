@@ -12,31 +12,16 @@ use crate::panels::MetricsSettings;
 use crate::server::{self, ServeOptions};
 use crate::store::{Commit, SqliteStore, Store};
 use crate::tui::TuiSettings;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
-
-/// A temporary directory that is removed when the demo ends, however it ends.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn create() -> std::io::Result<Scratch> {
-        let dir = std::env::temp_dir().join(format!("warroom-demo-{}", std::process::id()));
-        std::fs::create_dir_all(&dir)?;
-        Ok(Scratch(dir))
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 /// Runs the demo until the user quits.
 pub async fn run(settings: TuiSettings, you: &str) -> anyhow::Result<()> {
-    let scratch = Scratch::create()?;
-    crate::logging::to_file(&scratch.0)?;
-    let db = scratch.0.join("warroom.db");
+    // A fresh, unpredictable directory only this user can open, removed when the demo ends
+    // however it ends.
+    let scratch = tempfile::Builder::new().prefix("warroom-demo-").tempdir()?;
+    crate::logging::to_file(scratch.path())?;
+    let db = scratch.path().join("warroom.db");
     seed(&db, you)?;
     let backend = server::start(ServeOptions {
         listen: ([127, 0, 0, 1], 0).into(),
@@ -45,6 +30,10 @@ pub async fn run(settings: TuiSettings, you: &str) -> anyhow::Result<()> {
         scale: SeverityScale::default(),
         alert_severity: AlertSeverity::default(),
         recent_events: server::DEFAULT_RECENT_EVENTS,
+        communicate: Default::default(),
+        allowed_origins: Vec::new(),
+        limits: server::Limits::default(),
+        bounds: Default::default(),
     })
     .await?;
     let url = format!("http://{}", backend.local_addr());
@@ -84,7 +73,7 @@ fn seed(db: &Path, you: &str) -> anyhow::Result<()> {
     let events = scenario::seeded_events(chrono::Utc::now(), you);
     store.commit(&Commit {
         events,
-        responses: vec![],
+        ..Commit::default()
     })?;
     Ok(())
 }

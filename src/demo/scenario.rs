@@ -70,14 +70,8 @@ fn action(text: &str, owner: &str, minutes: u64) -> Command {
 
 /// What already happened when the demo opens; `commander` is the person at the keyboard.
 pub fn seed(commander: &str) -> Vec<Step> {
+    // erin declared it, and so acknowledged it.
     vec![
-        step(
-            20,
-            "erin",
-            Command::Transition {
-                to: Status::Acknowledged,
-            },
-        ),
         step(45, "erin", assign(Role::Commander, commander, None)),
         step(
             70,

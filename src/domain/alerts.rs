@@ -7,12 +7,19 @@
 //! alert's labels to a severity, shared by the backend's receiver and the TUI's "declare
 //! from the selected alert".
 
-use super::{MAX_TEXT_CHARS, MAX_TITLE_CHARS, Severity, SeverityScale, Timestamp};
+use super::{MAX_NAME_CHARS, MAX_TEXT_CHARS, MAX_TITLE_CHARS, Severity, SeverityScale, Timestamp};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Label or annotation names to values.
 pub type Labels = BTreeMap<String, String>;
+
+/// Most labels an attached alert keeps.
+pub const MAX_LABELS: usize = 64;
+/// Longest label name an attached alert keeps, in characters.
+pub const MAX_LABEL_NAME_CHARS: usize = 256;
+/// Longest label value an attached alert keeps, in characters.
+pub const MAX_LABEL_VALUE_CHARS: usize = 1024;
 
 /// An active alert.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,22 +61,20 @@ impl Alert {
         }
     }
 
-    /// The alert as an incident keeps it, its texts cut to the domain's limits: an alert's
-    /// annotations are someone else's, and a long one must not get a declaration refused.
-    /// Without Alertmanager's fingerprint (Prometheus' own alerts), a hash of the sorted
-    /// labels stands in, which is what Alertmanager's fingerprint is too.
+    /// The alert as an incident keeps it, cut to the domain's limits: an alert's labels and
+    /// annotations are someone else's, and a long one must not get a page or a declaration
+    /// refused. Without a fingerprint (Prometheus' own alerts, relays, older senders) the
+    /// one Alertmanager would compute from the labels stands in.
     pub fn to_ref(&self) -> AlertRef {
-        let fingerprint = self.fingerprint.clone().unwrap_or_else(|| {
-            use std::hash::{Hash, Hasher};
-            let mut hasher = std::collections::hash_map::DefaultHasher::new();
-            self.labels.hash(&mut hasher);
-            format!("{:016x}", hasher.finish())
-        });
+        let fingerprint = match self.fingerprint.as_deref().map(str::trim) {
+            Some(given) if !given.is_empty() => cut_with_hash(given, MAX_NAME_CHARS),
+            _ => label_fingerprint(&self.labels),
+        };
         AlertRef {
             fingerprint,
             name: self.display_name(),
             summary: (self.title() != self.name()).then(|| clip(self.title(), MAX_TEXT_CHARS)),
-            labels: self.labels.clone(),
+            labels: kept_labels(&self.labels),
             starts_at: self.since,
         }
     }
@@ -84,6 +89,85 @@ impl Alert {
             .find(|text| !text.is_empty())
             .unwrap_or_else(|| self.name())
     }
+}
+
+/// The labels an incident keeps: names and values cut to the domain's limits with a marker,
+/// and beyond the most labels it keeps (`alertname` always among them), a label
+/// `warroom_dropped_labels` saying how many were left out.
+fn kept_labels(labels: &Labels) -> Labels {
+    const DROPPED: &str = "warroom_dropped_labels";
+    let room = if labels.len() > MAX_LABELS {
+        MAX_LABELS - 1
+    } else {
+        MAX_LABELS
+    };
+    let named = labels.get_key_value("alertname");
+    let mut kept: Labels = named
+        .into_iter()
+        .chain(
+            labels
+                .iter()
+                .filter(|(name, _)| name.as_str() != "alertname"),
+        )
+        .take(room)
+        .map(|(name, value)| {
+            (
+                fit(name, MAX_LABEL_NAME_CHARS),
+                fit(value, MAX_LABEL_VALUE_CHARS),
+            )
+        })
+        .collect();
+    if labels.len() > kept.len() {
+        kept.insert(DROPPED.into(), (labels.len() - kept.len()).to_string());
+    }
+    kept
+}
+
+/// `text` as it is when it fits, else clipped: a label is kept exactly whenever it can be.
+fn fit(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_string()
+    } else {
+        clip(text, max)
+    }
+}
+
+/// Alertmanager's fingerprint of a label set (Prometheus' `LabelSet.Fingerprint`): FNV-1a
+/// 64 over the sorted names and values, each followed by the byte 0xff, as 16 hex digits.
+pub fn label_fingerprint(labels: &Labels) -> String {
+    let mut bytes = Vec::new();
+    // A BTreeMap iterates in name order, which is Alertmanager's order.
+    for (name, value) in labels {
+        for part in [name, value] {
+            bytes.extend_from_slice(part.as_bytes());
+            bytes.push(0xff);
+        }
+    }
+    format!("{:016x}", stable_hash(&bytes))
+}
+
+/// FNV-1a 64: the same number for the same bytes on every machine and every Rust release
+/// (unlike std's hasher), so it can be stored and compared later. Not for secrets.
+pub fn stable_hash(bytes: &[u8]) -> u64 {
+    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+    bytes.iter().fold(OFFSET, |hash, &byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(PRIME)
+    })
+}
+
+/// An identity kept short: `text` itself up to `max` characters, else its start, the marker
+/// "…" and a hash of the whole, so two long identities that share a start stay apart.
+pub fn cut_with_hash(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let hash = format!("{:016x}", stable_hash(text.as_bytes()));
+    let kept: String = text
+        .chars()
+        .take(max.saturating_sub(hash.len() + 1))
+        .collect();
+    format!("{kept}…{hash}")
 }
 
 /// `text` trimmed and, beyond `max` characters, cut to fit with "..." at the end.

@@ -2,8 +2,9 @@
 
 use super::review::{ReviewEdit, check_open_corrective, checked_ticket};
 use super::{
-    AccessRole, ActionState, AlertRef, CorrectiveKind, EventKind, Incident, MAX_SNAPSHOT_VALUES,
-    NoteKind, Role, Severity, SeverityScale, SnapshotReason, SnapshotValue, Status, Timestamp,
+    AccessRole, ActionState, AlertRef, CorrectiveKind, EventKind, Incident, MAX_LABEL_NAME_CHARS,
+    MAX_LABEL_VALUE_CHARS, MAX_LABELS, MAX_SNAPSHOT_VALUES, NoteKind, PublicUpdate, Role, Severity,
+    SeverityScale, SnapshotReason, SnapshotValue, Status, Timestamp,
 };
 use serde::{Deserialize, Serialize};
 
@@ -67,6 +68,10 @@ pub enum Command {
     },
     SetImpactStart {
         at: Timestamp,
+        /// Allows a start after detection: a predictive alert (disk full in 4 hours) is
+        /// detected before anyone feels it.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        after_detection: bool,
     },
     /// Attach an alert; `group` is Alertmanager's group key when the webhook attaches it.
     AttachAlert {
@@ -110,9 +115,40 @@ pub enum Command {
     DropCorrectiveAction {
         id: u32,
     },
+    /// A status-page update; only the commander or the Communications Lead may send it
+    /// (see [`super::check_publisher`]).
+    PublicUpdate(PublicUpdate),
 }
 
 impl Command {
+    /// Whether the command changes the response record: status, severity, roles, impact
+    /// start, notes, action items, alerts, snapshots. Once an incident is closed these are
+    /// refused, since postmortems and response times are computed from them. Commands that
+    /// are not part of the response (a post-incident review) answer `false` and stay open.
+    pub fn changes_response_record(&self) -> bool {
+        match self {
+            Command::Transition { .. }
+            | Command::SetSeverity { .. }
+            | Command::AssignRole { .. }
+            | Command::RelieveRole { .. }
+            | Command::AddNote { .. }
+            | Command::AddAction { .. }
+            | Command::CompleteAction { .. }
+            | Command::ReopenAction { .. }
+            | Command::DropAction { .. }
+            | Command::SetImpactStart { .. }
+            | Command::AttachAlert { .. }
+            | Command::ResolveAlert { .. }
+            | Command::RecordSnapshot { .. }
+            | Command::PublicUpdate(_) => true,
+            // The post-incident review stays editable after the close.
+            Command::SetReview { .. }
+            | Command::AddCorrectiveAction { .. }
+            | Command::CompleteCorrectiveAction { .. }
+            | Command::DropCorrectiveAction { .. } => false,
+        }
+    }
+
     /// The least access a person needs to send this command.
     pub fn required_access(&self) -> AccessRole {
         match self {
@@ -128,24 +164,15 @@ impl Command {
             | Command::AddCorrectiveAction { .. }
             | Command::CompleteCorrectiveAction { .. }
             | Command::DropCorrectiveAction { .. } => AccessRole::Responder,
+            // A Communications Lead may hold a responder's token; the role on the incident
+            // is what the server checks.
+            Command::PublicUpdate(_) => AccessRole::Responder,
             Command::Transition { .. }
             | Command::SetSeverity { .. }
             | Command::AssignRole { .. }
             | Command::RelieveRole { .. }
             | Command::SetImpactStart { .. } => AccessRole::Commander,
         }
-    }
-
-    /// The review and the corrective actions: learning, which goes on after the close, while
-    /// the response record (status, times, roles, notes, action items) is final once closed.
-    pub fn is_learning(&self) -> bool {
-        matches!(
-            self,
-            Command::SetReview { .. }
-                | Command::AddCorrectiveAction { .. }
-                | Command::CompleteCorrectiveAction { .. }
-                | Command::DropCorrectiveAction { .. }
-        )
     }
 }
 
@@ -187,10 +214,30 @@ impl Rejection {
     }
 }
 
-/// Validates a declaration and returns its events: `declared`, then one `alert_attached`
-/// per alert.
+/// Validates a person's declaration and returns its events: `declared`, then one
+/// `alert_attached` per alert. The incident starts acknowledged: whoever declares it has
+/// taken it on.
 pub fn declare(
     new: NewIncident,
+    now: Timestamp,
+    scale: &SeverityScale,
+) -> Result<Vec<EventKind>, Rejection> {
+    declare_as(new, true, now, scale)
+}
+
+/// Like [`declare`], for the incident a page opens (the Alertmanager receiver): it starts
+/// triggered, and is acknowledged by the first person who moves it on.
+pub fn declare_page(
+    new: NewIncident,
+    now: Timestamp,
+    scale: &SeverityScale,
+) -> Result<Vec<EventKind>, Rejection> {
+    declare_as(new, false, now, scale)
+}
+
+fn declare_as(
+    new: NewIncident,
+    acknowledged: bool,
     now: Timestamp,
     scale: &SeverityScale,
 ) -> Result<Vec<EventKind>, Rejection> {
@@ -206,7 +253,7 @@ pub fn declare(
         ));
     }
     if let Some(started) = new.started_at {
-        check_impact_start(started, detected_at)?;
+        check_impact_start(started, false, detected_at, now)?;
     }
     let mut events = vec![EventKind::Declared {
         title,
@@ -215,6 +262,7 @@ pub fn declare(
         summary,
         impact_started_at: new.started_at,
         detected_at,
+        acknowledged,
     }];
     for alert in new.alerts {
         events.push(EventKind::AlertAttached {
@@ -232,30 +280,35 @@ pub fn decide(
     now: Timestamp,
     scale: &SeverityScale,
 ) -> Result<Vec<EventKind>, Rejection> {
-    let closed = incident.status == Status::Closed;
-    let refuse_if_closed = |what: &str| {
-        if closed {
-            Err(Rejection::new(
-                "incident_closed",
-                format!("{} is closed; {what} can no longer change", incident.id),
-            ))
-        } else {
-            Ok(())
-        }
-    };
+    if incident.status == Status::Closed && command.changes_response_record() {
+        return Err(Rejection::new(
+            "incident_closed",
+            format!(
+                "{} is closed: its response record is final; declare a new incident for a recurrence",
+                incident.id
+            ),
+        ));
+    }
     let event = match command {
         Command::Transition { to } => {
             incident
                 .status
                 .check_transition(to)
                 .map_err(|reason| Rejection::new("invalid_transition", reason))?;
+            // The table looks at one step; the history decides across steps.
+            if to == Status::Cancelled && incident.mitigated_at.is_some() {
+                return Err(Rejection::new(
+                    "invalid_transition",
+                    "an incident that was mitigated is not a false alarm; resolve it instead",
+                ));
+            }
             EventKind::StatusChanged {
                 from: incident.status,
                 to,
+                reason: None,
             }
         }
         Command::SetSeverity { severity } => {
-            refuse_if_closed("its severity")?;
             let severity = known_severity(&severity, scale)?;
             if severity == incident.severity {
                 return Err(Rejection::new(
@@ -273,14 +326,8 @@ pub fn decide(
             person,
             focus,
             brief,
-        } => {
-            refuse_if_closed("its roles")?;
-            assign_role(incident, role, &person, focus.as_deref(), brief.as_deref())?
-        }
-        Command::RelieveRole { role, person } => {
-            refuse_if_closed("its roles")?;
-            relieve_role(incident, role, person.as_deref())?
-        }
+        } => assign_role(incident, role, &person, focus.as_deref(), brief.as_deref())?,
+        Command::RelieveRole { role, person } => relieve_role(incident, role, person.as_deref())?,
         Command::AddNote { kind, text } => EventKind::NoteAdded {
             kind,
             text: required_text("text", &text, MAX_TEXT_CHARS)?,
@@ -328,8 +375,11 @@ pub fn decide(
             action_move(incident, action, ActionState::Dropped)?;
             EventKind::ActionDropped { action }
         }
-        Command::SetImpactStart { at } => {
-            check_impact_start(at, incident.detected_at)?;
+        Command::SetImpactStart {
+            at,
+            after_detection,
+        } => {
+            check_impact_start(at, after_detection, incident.detected_at, now)?;
             if incident.impact_started_at == Some(at) {
                 return Err(Rejection::new(
                     "unchanged",
@@ -339,7 +389,6 @@ pub fn decide(
             EventKind::ImpactStartSet { at }
         }
         Command::AttachAlert { alert, group } => {
-            refuse_if_closed("its alerts")?;
             let alert = checked_alert(alert)?;
             if incident
                 .alert(&alert.fingerprint)
@@ -349,6 +398,18 @@ pub fn decide(
                     "unchanged",
                     format!("{} is attached and firing already", alert.name),
                 ));
+            }
+            // A resolve claimed the fix held; an alert firing now is evidence it did not.
+            if incident.status == Status::Resolved {
+                let reason = format!("alert {} fired again after the resolve", alert.name);
+                return Ok(vec![
+                    EventKind::AlertAttached { alert, group },
+                    EventKind::StatusChanged {
+                        from: Status::Resolved,
+                        to: Status::Investigating,
+                        reason: Some(reason),
+                    },
+                ]);
             }
             EventKind::AlertAttached { alert, group }
         }
@@ -387,7 +448,7 @@ pub fn decide(
                 .collect::<Result<_, _>>()?;
             EventKind::MetricSnapshot { reason, values }
         }
-        // Learning: allowed in every status, closed included (see `Command::is_learning`).
+        // Learning: allowed in every status, closed included (see `Command::changes_response_record`).
         Command::SetReview {
             whys,
             root_cause,
@@ -443,6 +504,9 @@ pub fn decide(
             check_open_corrective(incident, id)?;
             EventKind::CorrectiveActionDropped { id }
         }
+        Command::PublicUpdate(update) => {
+            EventKind::PublicUpdate(super::public_update::checked(update, now)?)
+        }
     };
     Ok(vec![event])
 }
@@ -481,15 +545,30 @@ fn assign_role(
             "unchanged",
             format!("{person} is already the {}", role.title()),
         )),
-        Some(holder) if role == Role::Commander => {
-            let brief = brief.map(str::trim).filter(|b| !b.is_empty()).ok_or_else(|| {
-                Rejection::new(
-                    "brief_required",
-                    format!("{holder} is commanding: a transfer of command needs a brief for {person}"),
-                )
-            })?;
+        // Once anyone has commanded, every new commander takes over from someone: the last
+        // one, even if the seat was vacant in between, and needs to know what they knew.
+        holder
+            if role == Role::Commander
+                && (holder.is_some() || incident.last_commander.is_some()) =>
+        {
+            let from = holder
+                .or(incident.last_commander.as_deref())
+                .unwrap_or_default();
+            let brief = brief
+                .map(str::trim)
+                .filter(|b| !b.is_empty())
+                .ok_or_else(|| {
+                    let why = match holder {
+                        Some(holder) => format!("{holder} is commanding"),
+                        None => format!("{from} commanded before"),
+                    };
+                    Rejection::new(
+                        "brief_required",
+                        format!("{why}: a transfer of command needs a brief for {person}"),
+                    )
+                })?;
             Ok(EventKind::CommandTransferred {
-                from: holder.to_string(),
+                from: from.to_string(),
                 to: person,
                 brief: required_text("brief", brief, MAX_TEXT_CHARS)?,
             })
@@ -567,15 +646,17 @@ fn action_move(incident: &Incident, id: u32, to: ActionState) -> Result<(), Reje
 }
 
 fn checked_alert(alert: AlertRef) -> Result<AlertRef, Rejection> {
-    let too_many = alert.labels.len() > 64
-        || alert
-            .labels
-            .iter()
-            .any(|(k, v)| k.chars().count() > 256 || v.chars().count() > 1024);
+    let too_many = alert.labels.len() > MAX_LABELS
+        || alert.labels.iter().any(|(k, v)| {
+            k.chars().count() > MAX_LABEL_NAME_CHARS || v.chars().count() > MAX_LABEL_VALUE_CHARS
+        });
     if too_many {
         return Err(Rejection::new(
             "invalid_input",
-            "an alert carries at most 64 labels of 256/1024 characters",
+            format!(
+                "an alert carries at most {MAX_LABELS} labels of \
+                 {MAX_LABEL_NAME_CHARS}/{MAX_LABEL_VALUE_CHARS} characters"
+            ),
         ));
     }
     Ok(AlertRef {
@@ -597,12 +678,24 @@ fn checked_snapshot_value(value: SnapshotValue) -> Result<SnapshotValue, Rejecti
     })
 }
 
-fn check_impact_start(started: Timestamp, detected: Timestamp) -> Result<(), Rejection> {
-    if started > detected {
+fn check_impact_start(
+    started: Timestamp,
+    after_detection: bool,
+    detected: Timestamp,
+    now: Timestamp,
+) -> Result<(), Rejection> {
+    if started > now {
+        return Err(Rejection::new(
+            "invalid_time",
+            "the impact cannot start in the future: set it once it has started",
+        ));
+    }
+    if started > detected && !after_detection {
         return Err(Rejection::new(
             "invalid_time",
             format!(
-                "impact cannot start after it was detected ({})",
+                "the impact start is after the detection ({}); if a predictive alert fired \
+                 before the impact, set it marked as after detection (`after_detection`)",
                 detected.format("%Y-%m-%d %H:%M:%S UTC")
             ),
         ));
@@ -628,7 +721,11 @@ fn known_severity(severity: &Severity, scale: &SeverityScale) -> Result<Severity
         .map_err(|reason| Rejection::new("unknown_severity", reason))
 }
 
-fn required_text(field: &str, text: &str, max_chars: usize) -> Result<String, Rejection> {
+pub(super) fn required_text(
+    field: &str,
+    text: &str,
+    max_chars: usize,
+) -> Result<String, Rejection> {
     let trimmed = text.trim();
     if trimmed.is_empty() {
         return Err(Rejection::new(
@@ -645,7 +742,7 @@ fn required_text(field: &str, text: &str, max_chars: usize) -> Result<String, Re
     Ok(trimmed.to_string())
 }
 
-fn optional_text(
+pub(super) fn optional_text(
     field: &str,
     text: Option<&str>,
     max_chars: usize,

@@ -1,8 +1,8 @@
 //! Events: the wire and storage format of everything that happened.
 
 use super::{
-    AlertRef, CorrectiveKind, EarlierIncident, IncidentId, ReviewEdit, Role, Severity,
-    SnapshotReason, SnapshotValue, Status, Timestamp,
+    AlertRef, CorrectiveKind, EarlierIncident, IncidentId, Lapse, PublicUpdate, ReviewEdit, Role,
+    Severity, SnapshotReason, SnapshotValue, Status, Timestamp,
 };
 use serde::{Deserialize, Serialize};
 use std::str::FromStr;
@@ -70,10 +70,17 @@ pub enum EventKind {
         impact_started_at: Option<Timestamp>,
         /// When someone or something noticed.
         detected_at: Timestamp,
+        /// Declared by a person, who thereby took it on; a page from Alertmanager starts
+        /// triggered, waiting for someone.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        acknowledged: bool,
     },
     StatusChanged {
         from: Status,
         to: Status,
+        /// Why, when it was not a person's call (an alert firing again after the resolve).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
     },
     SeverityChanged {
         from: Severity,
@@ -132,6 +139,11 @@ pub enum EventKind {
         name: String,
         ended_at: Timestamp,
     },
+    /// Firing alerts of the group beyond the per-incident limit, counted instead of attached
+    /// one by one. Recorded when the count changes.
+    AlertsCounted {
+        more: u32,
+    },
     /// Metric values written to the timeline as evidence.
     MetricSnapshot {
         reason: SnapshotReason,
@@ -160,9 +172,73 @@ pub enum EventKind {
     RecurrenceLinked {
         earlier: Vec<EarlierIncident>,
     },
+    /// A status-page update, published to customers.
+    PublicUpdate(PublicUpdate),
+    /// The backend's clock noticed a lapse that became due at `due`.
+    Lapsed {
+        lapse: Lapse,
+        due: Timestamp,
+    },
 }
 
 impl EventKind {
+    /// Every kind's wire tag (the `type` field), in declaration order: what a notification
+    /// filter may name. [`EventKind::tag`] gives one event's.
+    pub const TAGS: [&'static str; 23] = [
+        "declared",
+        "status_changed",
+        "severity_changed",
+        "role_assigned",
+        "role_relieved",
+        "command_transferred",
+        "note_added",
+        "action_added",
+        "action_completed",
+        "action_reopened",
+        "action_dropped",
+        "impact_start_set",
+        "alert_attached",
+        "alert_resolved",
+        "alerts_counted",
+        "metric_snapshot",
+        "review_edited",
+        "corrective_action_added",
+        "corrective_action_completed",
+        "corrective_action_dropped",
+        "recurrence_linked",
+        "public_update",
+        "lapsed",
+    ];
+
+    /// The wire tag of this kind: its `type` field.
+    pub fn tag(&self) -> &'static str {
+        match self {
+            EventKind::Declared { .. } => "declared",
+            EventKind::StatusChanged { .. } => "status_changed",
+            EventKind::SeverityChanged { .. } => "severity_changed",
+            EventKind::RoleAssigned { .. } => "role_assigned",
+            EventKind::RoleRelieved { .. } => "role_relieved",
+            EventKind::CommandTransferred { .. } => "command_transferred",
+            EventKind::NoteAdded { .. } => "note_added",
+            EventKind::ActionAdded { .. } => "action_added",
+            EventKind::ActionCompleted { .. } => "action_completed",
+            EventKind::ActionReopened { .. } => "action_reopened",
+            EventKind::ActionDropped { .. } => "action_dropped",
+            EventKind::ImpactStartSet { .. } => "impact_start_set",
+            EventKind::AlertAttached { .. } => "alert_attached",
+            EventKind::AlertResolved { .. } => "alert_resolved",
+            EventKind::AlertsCounted { .. } => "alerts_counted",
+            EventKind::MetricSnapshot { .. } => "metric_snapshot",
+            EventKind::ReviewEdited { .. } => "review_edited",
+            EventKind::CorrectiveActionAdded { .. } => "corrective_action_added",
+            EventKind::CorrectiveActionCompleted { .. } => "corrective_action_completed",
+            EventKind::CorrectiveActionDropped { .. } => "corrective_action_dropped",
+            EventKind::RecurrenceLinked { .. } => "recurrence_linked",
+            EventKind::PublicUpdate(_) => "public_update",
+            EventKind::Lapsed { .. } => "lapsed",
+        }
+    }
+
     /// The short name shown in a timeline column.
     pub fn label(&self) -> &'static str {
         match self {
@@ -178,13 +254,17 @@ impl EventKind {
             EventKind::ActionReopened { .. } => "action",
             EventKind::ActionDropped { .. } => "action",
             EventKind::ImpactStartSet { .. } => "impact",
-            EventKind::AlertAttached { .. } | EventKind::AlertResolved { .. } => "alert",
+            EventKind::AlertAttached { .. }
+            | EventKind::AlertResolved { .. }
+            | EventKind::AlertsCounted { .. } => "alert",
             EventKind::MetricSnapshot { .. } => "metrics",
             EventKind::ReviewEdited { .. } => "review",
             EventKind::CorrectiveActionAdded { .. }
             | EventKind::CorrectiveActionCompleted { .. }
             | EventKind::CorrectiveActionDropped { .. } => "followup",
             EventKind::RecurrenceLinked { .. } => "recurs",
+            EventKind::PublicUpdate(_) => "public",
+            EventKind::Lapsed { .. } => "lapse",
         }
     }
 
@@ -194,7 +274,10 @@ impl EventKind {
             EventKind::Declared {
                 title, severity, ..
             } => format!("declared {severity}: {title}"),
-            EventKind::StatusChanged { from, to } => format!("{from} → {to}"),
+            EventKind::StatusChanged { from, to, reason } => match reason {
+                Some(reason) => format!("{from} → {to}: {reason}"),
+                None => format!("{from} → {to}"),
+            },
             EventKind::SeverityChanged { from, to } => format!("severity {from} → {to}"),
             EventKind::RoleAssigned {
                 role,
@@ -229,6 +312,12 @@ impl EventKind {
                 None => format!("{} firing", alert.name),
             },
             EventKind::AlertResolved { name, .. } => format!("{name} resolved"),
+            EventKind::AlertsCounted { more: 0 } => {
+                "no alerts of the group beyond the attached ones are firing".into()
+            }
+            EventKind::AlertsCounted { more } => {
+                format!("and {more} more alerts of the group firing, not attached one by one")
+            }
             EventKind::MetricSnapshot { reason, values } => {
                 let what = match reason {
                     SnapshotReason::Pin => "pinned",
@@ -280,6 +369,12 @@ impl EventKind {
                     .collect();
                 format!("this happened before: {}", named.join(", "))
             }
+            EventKind::PublicUpdate(update) => {
+                format!("public {}: {}", update.state, update.message)
+            }
+            EventKind::Lapsed { lapse, due } => {
+                format!("{} (due {})", lapse.describe(), due.format("%H:%M:%S UTC"))
+            }
         }
     }
 }
@@ -293,6 +388,7 @@ mod tests {
         let kind = EventKind::StatusChanged {
             from: Status::Triggered,
             to: Status::Acknowledged,
+            reason: None,
         };
         let json = serde_json::to_value(&kind).unwrap();
         assert_eq!(

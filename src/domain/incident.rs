@@ -2,8 +2,8 @@
 
 use super::{
     ActionItem, ActionState, AttachedAlert, CorrectiveAction, CorrectiveState, EarlierIncident,
-    Event, EventKind, IncidentId, NoteKind, Review, Roster, Severity, SeverityScale, Status,
-    Timestamp,
+    Event, EventKind, IncidentId, LapseRecord, NoteKind, PublicPost, Review, Role, Roster,
+    Severity, SeverityScale, Status, Timestamp,
 };
 use serde::{Deserialize, Serialize};
 
@@ -23,9 +23,22 @@ pub struct Incident {
     pub impact_started_at: Option<Timestamp>,
     pub detected_at: Timestamp,
     pub acknowledged_at: Option<Timestamp>,
+    /// The first mitigation. A reopening keeps it: an incident that was ever mitigated stays
+    /// so in the record (and is no false alarm).
     pub mitigated_at: Option<Timestamp>,
+    /// The current resolution; a reopening clears it (the earlier one stays in the log).
     pub resolved_at: Option<Timestamp>,
     pub closed_at: Option<Timestamp>,
+    /// When it was called a false alarm; a reopening clears it.
+    #[serde(default)]
+    pub cancelled_at: Option<Timestamp>,
+    /// The last person who held command, once anyone has: after that every new commander
+    /// takes over from someone and needs a brief, even when the seat was vacant meanwhile.
+    #[serde(default)]
+    pub last_commander: Option<String>,
+    /// Firing alerts of its group beyond the per-incident limit: counted, not attached.
+    #[serde(default)]
+    pub more_alerts: u32,
     /// The last internal `update` note, or the declaration: the update countdown runs from it.
     pub last_update_at: Timestamp,
     pub roles: Roster,
@@ -45,6 +58,15 @@ pub struct Incident {
     /// Earlier incidents this one repeats, as found when it was declared.
     #[serde(default)]
     pub recurs: Vec<EarlierIncident>,
+    /// The status-page updates published so far, oldest first.
+    #[serde(default)]
+    pub public_updates: Vec<PublicPost>,
+    /// Since when nobody commands, while nobody does.
+    #[serde(default)]
+    pub commander_vacant_since: Option<Timestamp>,
+    /// The lapses the backend's clock recorded.
+    #[serde(default)]
+    pub lapses: Vec<LapseRecord>,
 }
 
 impl Incident {
@@ -67,6 +89,9 @@ impl Incident {
             mitigated_at: None,
             resolved_at: None,
             closed_at: None,
+            cancelled_at: None,
+            last_commander: None,
+            more_alerts: 0,
             last_update_at: epoch,
             roles: Roster::default(),
             actions: Vec::new(),
@@ -75,6 +100,9 @@ impl Incident {
             review: Review::default(),
             corrective_actions: Vec::new(),
             recurs: Vec::new(),
+            public_updates: Vec::new(),
+            commander_vacant_since: None,
+            lapses: Vec::new(),
         }
     }
 
@@ -103,6 +131,7 @@ impl Incident {
                 summary,
                 impact_started_at,
                 detected_at,
+                acknowledged,
             } => {
                 self.title = title.clone();
                 self.severity = severity.clone();
@@ -113,6 +142,10 @@ impl Incident {
                 self.declared_by = event.actor.clone();
                 self.declared_at = at;
                 self.last_update_at = at;
+                if *acknowledged {
+                    self.status = Status::Acknowledged;
+                    self.acknowledged_at = Some(at);
+                }
             }
             EventKind::StatusChanged { to, .. } => self.change_status(*to, at),
             EventKind::SeverityChanged { to, .. } => self.severity = to.clone(),
@@ -120,9 +153,17 @@ impl Incident {
                 role,
                 person,
                 focus,
-            } => self.roles.assign(*role, person, focus.as_deref()),
+            } => {
+                if *role == Role::Commander {
+                    self.last_commander = Some(person.clone());
+                }
+                self.roles.assign(*role, person, focus.as_deref())
+            }
             EventKind::RoleRelieved { role, person } => self.roles.relieve(*role, person),
-            EventKind::CommandTransferred { to, .. } => self.roles.commander = Some(to.clone()),
+            EventKind::CommandTransferred { to, .. } => {
+                self.roles.commander = Some(to.clone());
+                self.last_commander = Some(to.clone());
+            }
             EventKind::NoteAdded { kind, .. } => {
                 if *kind == NoteKind::Update {
                     self.last_update_at = at;
@@ -177,6 +218,7 @@ impl Incident {
                     attached.resolved_at = Some(*ended_at);
                 }
             }
+            EventKind::AlertsCounted { more } => self.more_alerts = *more,
             EventKind::MetricSnapshot { .. } => {}
             EventKind::ReviewEdited { edit } => edit.apply_to(&mut self.review),
             EventKind::CorrectiveActionAdded {
@@ -204,7 +246,21 @@ impl Incident {
                 self.close_corrective(*id, CorrectiveState::Dropped, at)
             }
             EventKind::RecurrenceLinked { earlier } => self.recurs.clone_from(earlier),
+            EventKind::PublicUpdate(update) => self.public_updates.push(PublicPost {
+                seq: event.seq,
+                at,
+                update: update.clone(),
+            }),
+            EventKind::Lapsed { lapse, due } => self.lapses.push(LapseRecord {
+                lapse: *lapse,
+                due: *due,
+            }),
         }
+        self.commander_vacant_since = match (&self.roles.commander, self.commander_vacant_since) {
+            (Some(_), _) => None,
+            (None, Some(since)) => Some(since),
+            (None, None) => Some(at),
+        };
     }
 
     fn close_corrective(&mut self, id: u32, state: CorrectiveState, at: Timestamp) {
@@ -219,17 +275,16 @@ impl Incident {
     }
 
     fn change_status(&mut self, to: Status, at: Timestamp) {
-        let reopening = matches!(
-            self.status,
-            Status::Resolved | Status::Cancelled | Status::Mitigated
-        ) && to == Status::Investigating;
-        if reopening {
-            // The history stays in the log; the derived times describe the current attempt.
+        if to == Status::Investigating {
+            // Reopening: the incident is no longer resolved or cancelled. The first
+            // mitigation stays: it happened, and it makes the incident no false alarm.
             self.resolved_at = None;
-            self.mitigated_at = None;
+            self.cancelled_at = None;
         }
-        // Skipping ahead implies the steps skipped: mitigating a page acknowledges it.
-        if to != Status::Cancelled && self.acknowledged_at.is_none() {
+        // The first move out of triggered is a person taking the page on, whatever the move
+        // (mitigating or even cancelling it acknowledges it too). Nothing goes back to
+        // triggered, so this happens once.
+        if self.status == Status::Triggered {
             self.acknowledged_at = Some(at);
         }
         if matches!(to, Status::Mitigated | Status::Resolved) && self.mitigated_at.is_none() {
@@ -238,6 +293,7 @@ impl Incident {
         match to {
             Status::Resolved => self.resolved_at = Some(at),
             Status::Closed => self.closed_at = Some(at),
+            Status::Cancelled => self.cancelled_at = Some(at),
             _ => {}
         }
         self.status = to;

@@ -12,7 +12,9 @@ mod command;
 mod event;
 mod incident;
 mod incident_id;
+mod lapse;
 mod lifecycle;
+mod public_update;
 mod recurrence;
 mod response_times;
 mod review;
@@ -22,17 +24,22 @@ mod severity;
 pub use access::{ACTOR_HEADER, AccessRole};
 pub use actions::{ActionItem, ActionState};
 pub use alerts::{
-    Alert, AlertRef, AlertSeverity, AlertState, AttachedAlert, Labels, MAX_SNAPSHOT_VALUES,
-    SnapshotReason, SnapshotValue, clip,
+    Alert, AlertRef, AlertSeverity, AlertState, AttachedAlert, Labels, MAX_LABEL_NAME_CHARS,
+    MAX_LABEL_VALUE_CHARS, MAX_LABELS, MAX_SNAPSHOT_VALUES, SnapshotReason, SnapshotValue, clip,
+    cut_with_hash, label_fingerprint, stable_hash,
 };
 pub use command::{
     Command, MAX_NAME_CHARS, MAX_TEXT_CHARS, MAX_TITLE_CHARS, NewIncident, Rejection, decide,
-    declare,
+    declare, declare_page,
 };
 pub use event::{Event, EventKind, NoteKind};
 pub use incident::Incident;
 pub use incident_id::{IncidentId, InvalidIncidentId};
+pub use lapse::{EscalationRules, Lapse, LapseRecord, lapses_due};
 pub use lifecycle::Status;
+pub use public_update::{
+    ComponentStatus, MAX_COMPONENTS, PublicPost, PublicState, PublicUpdate, check_publisher,
+};
 pub use recurrence::{
     EarlierIncident, MAX_RECURRENCE_LINKS, RECURRENCE_LOOKBACK_DAYS, RecurrenceMatch,
     earlier_incidents, follows,

@@ -59,6 +59,7 @@ mod tests {
             summary: None,
             impact_started_at: Some(t(-7)),
             detected_at: t(0),
+            acknowledged: false,
         };
         let mut incident = Incident::fold(id.clone(), &[event(1, t(1), declared)]);
         assert_eq!(
@@ -72,11 +73,13 @@ mod tests {
         let ack = EventKind::StatusChanged {
             from: Status::Triggered,
             to: Status::Acknowledged,
+            reason: None,
         };
         incident.apply(&event(2, t(3), ack));
         let resolve = EventKind::StatusChanged {
             from: Status::Acknowledged,
             to: Status::Resolved,
+            reason: None,
         };
         incident.apply(&event(3, t(40), resolve));
         let times = ResponseTimes::of(&incident);

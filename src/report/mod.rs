@@ -1,10 +1,14 @@
-//! What the log teaches after the fact: the postmortem of one incident and the report across
-//! incidents. Pure functions of folded incidents and their events; only `domain` below.
+//! Documents made from the event log, pure (no I/O, no clock reads): what the log teaches
+//! after the fact (the postmortem of one incident and the report across incidents), the
+//! public status page, and the text templates of public updates and summaries.
 
 mod figures;
 mod markdown;
 mod postmortem;
+pub mod status;
+pub mod summary;
 mod table;
+pub mod template;
 
 pub use figures::{
     CorrectiveCounts, Figures, IncidentLog, RECURRENCE_WINDOW_DAYS, Report, ReportQuery, Stat,

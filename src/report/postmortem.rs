@@ -46,6 +46,7 @@ pub fn postmortem(incident: &Incident, events: &[&Event]) -> String {
     summary_and_impact(&mut out, incident);
     severity_history(&mut out, events);
     updates(&mut out, events);
+    public_updates(&mut out, incident);
     timeline(&mut out, events);
     roles(&mut out, incident, events);
     alerts(&mut out, incident);
@@ -175,6 +176,45 @@ fn updates(out: &mut String, events: &[&Event]) {
         out.push_str("_No internal update was posted._\n\n");
     } else {
         table(out, &["Time (UTC)", "By", "Update"], &rows);
+    }
+}
+
+/// What customers were told, as published: state, components, message and the promise.
+fn public_updates(out: &mut String, incident: &Incident) {
+    out.push_str("## Public updates\n\n");
+    let rows: Vec<Vec<String>> = incident
+        .public_updates
+        .iter()
+        .map(|post| {
+            let components: Vec<String> = post
+                .update
+                .components
+                .iter()
+                .map(|(name, status)| format!("{name}: {status}"))
+                .collect();
+            vec![
+                clock(post.at),
+                post.update.state.to_string(),
+                inline(&components.join(", ")),
+                inline(&post.update.message),
+                optional_clock(post.update.next_update_at),
+            ]
+        })
+        .collect();
+    if rows.is_empty() {
+        out.push_str("_No public update was published._\n\n");
+    } else {
+        table(
+            out,
+            &[
+                "Time (UTC)",
+                "State",
+                "Components",
+                "Message",
+                "Next update",
+            ],
+            &rows,
+        );
     }
 }
 

@@ -39,7 +39,7 @@ pub fn report_lines(report: &Report) -> Vec<String> {
                 if index == 0 {
                     sanitize(name)
                 } else {
-                    "".into()
+                    sanitize("")
                 },
                 seconds(stat.mean_s),
                 seconds(stat.median_s),

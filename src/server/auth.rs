@@ -128,11 +128,11 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
         .filter(|token| !token.is_empty())
 }
 
-/// Compares without stopping at the first differing byte, so response times do not reveal how
-/// much of a guessed token was right.
+/// Compares in constant time, so response times do not reveal how much of a guessed token was
+/// right.
 fn same_secret(expected: &str, presented: &str) -> bool {
-    let (a, b) = (expected.as_bytes(), presented.as_bytes());
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    use subtle::ConstantTimeEq;
+    expected.as_bytes().ct_eq(presented.as_bytes()).into()
 }
 
 fn open_mode_actor(headers: &HeaderMap) -> Result<String, ApiError> {

@@ -10,6 +10,9 @@
 //! numbering are made on the current log. Between batches, [`Engine::catch_up`] (called on
 //! each commit notification) brings the timeline up to date so readers here see the other
 //! replicas' events too.
+//!
+//! The writer also answers readiness probes (see [`Engine::readiness`]) between batches, so a
+//! probe that goes unanswered means the writer is stuck.
 
 mod alerts;
 
@@ -17,23 +20,49 @@ use super::error::{ApiError, store_failure};
 use super::metrics::Histogram;
 use super::timeline::Timeline;
 use crate::domain::{
-    Command, Event, EventKind, Incident, IncidentId, NewIncident, Rejection, SeverityScale,
-    Timestamp, decide, declare, earlier_incidents,
+    Command, EscalationRules, Event, EventKind, Incident, IncidentId, NewIncident, Rejection,
+    SeverityScale, Timestamp, check_publisher, decide, declare, earlier_incidents, lapses_due,
+    stable_hash,
 };
 use crate::server::alertmanager::Notification;
-use crate::store::{Commit, IdempotencyKey, Store, StoredResponse};
+use crate::server::notify::Routes;
+use crate::store::{Commit, IdempotencyKey, Remembered, Store, StoredResponse};
 use axum::http::StatusCode;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::time::Duration;
 use tokio::sync::{mpsc, oneshot, watch};
 
 /// Requests queued beyond this wait for a free slot: a bound on memory, not on throughput.
 const QUEUE: usize = 4096;
 /// The most requests in one transaction, so that one batch cannot hold the others up for long.
 const MAX_BATCH: usize = 1024;
+/// A readiness probe the writer has not answered within this is reported as a stalled writer.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 /// The actor of what the backend records by itself, such as a recurrence link.
 const RECURRENCE_ACTOR: &str = "warroom";
+
+/// The bounds the writer keeps, from `[server]` in the config.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WriterBounds {
+    /// Alerts attached to one incident one by one; the group's others are counted.
+    pub alerts_per_incident: usize,
+    /// How long an idempotency key's answer is kept for retries.
+    pub idempotency_ttl: chrono::Duration,
+}
+
+impl Default for WriterBounds {
+    fn default() -> Self {
+        WriterBounds {
+            alerts_per_incident: 100,
+            idempotency_ttl: chrono::Duration::days(7),
+        }
+    }
+}
+
+/// How often expired idempotency answers are pruned: their lookups already ignore them.
+const PRUNE_EVERY: chrono::Duration = chrono::Duration::hours(1);
 
 /// What a caller asks the writer to do.
 #[derive(Debug)]
@@ -48,16 +77,36 @@ pub enum Change {
     /// An Alertmanager notification: decided here, with the rest of the batch, so that two
     /// notifications of a new group arriving together still open one incident.
     Alertmanager(Notification),
+    /// The escalation clock's look at every open incident, as of `now`.
+    Escalate {
+        now: Timestamp,
+        rules: EscalationRules,
+    },
 }
 
 impl Change {
-    /// The method and path an idempotency key is scoped to.
+    /// The method and path of the request.
     fn target(&self) -> String {
         match self {
             Change::Declare(_) => "POST /v1/incidents".into(),
             Change::Command { incident, .. } => format!("POST /v1/incidents/{incident}/commands"),
             Change::Alertmanager(_) => "POST /v1/alertmanager".into(),
+            Change::Escalate { .. } => "escalation clock".into(),
         }
+    }
+
+    /// What an idempotency key is bound to: the route and a stable hash of the body as
+    /// parsed (so spacing and field order do not matter). A retry must match it.
+    fn request(&self) -> String {
+        let body = match self {
+            Change::Declare(new) => serde_json::to_string(new),
+            Change::Command { command, .. } => serde_json::to_string(command),
+            // The receiver and the clock take no keys: their changes are idempotent by
+            // construction.
+            Change::Alertmanager(_) | Change::Escalate { .. } => Ok(String::new()),
+        }
+        .unwrap_or_default();
+        format!("{} {:016x}", self.target(), stable_hash(body.as_bytes()))
     }
 }
 
@@ -75,19 +124,25 @@ pub struct Reply {
     pub replayed: bool,
 }
 
-/// What the writer works on: a change to decide, or news that another replica committed up
-/// to a seq.
-#[expect(
-    clippy::large_enum_variant,
-    reason = "the queue held whole requests before catch-ups joined it; boxing would add an allocation per command"
-)]
-enum Job {
-    Change(Request, oneshot::Sender<Result<Reply, ApiError>>),
-    CatchUp(u64),
-}
+/// The domain's two ways to declare: a person's, or a page's.
+type Declaration = fn(NewIncident, Timestamp, &SeverityScale) -> Result<Vec<EventKind>, Rejection>;
+
+type Job = (Request, oneshot::Sender<Result<Reply, ApiError>>);
 
 /// How many events one catch-up read takes at a time.
 const CATCH_UP_PAGE: usize = 10_000;
+
+/// What the writer's queue carries: changes, readiness probes answered between batches, and
+/// news that another replica committed up to a seq.
+enum Work {
+    /// Boxed: a request is large, a probe is one pointer.
+    Change(Box<Job>),
+    Probe(oneshot::Sender<Result<(), String>>),
+    CatchUp(u64),
+}
+
+/// Why the server is not ready to take changes, in an operator's words.
+pub type Unready = Vec<String>;
 
 /// Counters of the group commit, for the log and the benchmarks.
 #[derive(Debug, Default)]
@@ -131,13 +186,15 @@ impl Stats {
 /// The handlers' side of the writer.
 #[derive(Clone)]
 pub struct Engine {
-    queue: mpsc::Sender<Job>,
+    queue: mpsc::Sender<Work>,
+    /// The writer's account of its last commit: `Some` says why it failed.
+    last_failure: Arc<Mutex<Option<String>>>,
 }
 
 /// A handle that asks the writer to read what other replicas committed, without keeping the
 /// writer alive: once the handlers' [`Engine`]s are gone the writer stops anyway.
 #[derive(Clone)]
-pub struct CatchUp(mpsc::WeakSender<Job>);
+pub struct CatchUp(mpsc::WeakSender<Work>);
 
 impl CatchUp {
     /// Asks the writer to read the log up to `head` (`u64::MAX`: whatever is there). Returns
@@ -146,7 +203,7 @@ impl CatchUp {
     pub fn request(&self, head: u64) -> bool {
         match self.0.upgrade() {
             Some(queue) => !matches!(
-                queue.try_send(Job::CatchUp(head)),
+                queue.try_send(Work::CatchUp(head)),
                 Err(mpsc::error::TrySendError::Closed(_))
             ),
             None => false,
@@ -162,20 +219,70 @@ impl Engine {
         log: Arc<RwLock<Timeline>>,
         head: watch::Sender<u64>,
         scale: SeverityScale,
+        limits: WriterBounds,
         stats: Arc<Stats>,
+        routes: Routes,
     ) -> std::io::Result<(Engine, std::thread::JoinHandle<()>)> {
         let (queue, jobs) = mpsc::channel(QUEUE);
+        let last_failure = Arc::new(Mutex::new(None));
         let writer = Writer {
             store,
             log,
             head,
             scale,
+            limits,
             stats,
+            routes,
+            last_failure: last_failure.clone(),
+            pruned_at: None,
         };
         let thread = std::thread::Builder::new()
             .name("warroom-writer".into())
             .spawn(move || writer.run(jobs))?;
-        Ok((Engine { queue }, thread))
+        Ok((
+            Engine {
+                queue,
+                last_failure,
+            },
+            thread,
+        ))
+    }
+
+    /// Whether changes can be saved now: the last commit went through, the database takes a
+    /// write lock, and the writer answers within [`PROBE_TIMEOUT`]. `Err` lists what is wrong.
+    pub async fn readiness(&self) -> Result<(), Unready> {
+        let mut unready = Unready::new();
+        if let Some(failure) = self
+            .last_failure
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+        {
+            unready.push(format!("the last commit failed: {failure}"));
+        }
+        let (reply, answer) = oneshot::channel();
+        let probe = async {
+            self.queue
+                .send(Work::Probe(reply))
+                .await
+                .map_err(|_| "the writer has stopped".to_string())?;
+            answer
+                .await
+                .map_err(|_| "the writer stopped before answering".to_string())?
+        };
+        match tokio::time::timeout(PROBE_TIMEOUT, probe).await {
+            Ok(Ok(())) => {}
+            Ok(Err(reason)) => unready.push(reason),
+            Err(_) => unready.push(format!(
+                "the writer has not answered for {} s: it is stalled or overloaded",
+                PROBE_TIMEOUT.as_secs()
+            )),
+        }
+        if unready.is_empty() {
+            Ok(())
+        } else {
+            Err(unready)
+        }
     }
 
     /// Changes queued for the writer and not yet taken into a batch.
@@ -191,13 +298,14 @@ impl Engine {
     /// Queues a change and waits until it is durable (or refused).
     pub async fn submit(&self, request: Request) -> Result<Reply, ApiError> {
         let (reply, answer) = oneshot::channel();
+        let not_saved = "the change could not be saved, the server is stopping";
         self.queue
-            .send(Job::Change(request, reply))
+            .send(Work::Change(Box::new((request, reply))))
             .await
-            .map_err(|_| ApiError::Internal("the writer has stopped".into()))?;
+            .map_err(|_| ApiError::internal(not_saved, "the writer has stopped"))?;
         answer
             .await
-            .map_err(|_| ApiError::Internal("the writer stopped before answering".into()))?
+            .map_err(|_| ApiError::internal(not_saved, "the writer stopped before answering"))?
     }
 }
 
@@ -206,21 +314,49 @@ struct Writer {
     log: Arc<RwLock<Timeline>>,
     head: watch::Sender<u64>,
     scale: SeverityScale,
+    limits: WriterBounds,
     stats: Arc<Stats>,
+    /// Which events notify which targets.
+    routes: Routes,
+    last_failure: Arc<Mutex<Option<String>>>,
+    /// When expired idempotency answers were last pruned.
+    pruned_at: Option<Timestamp>,
 }
 
 impl Writer {
-    fn run(mut self, mut jobs: mpsc::Receiver<Job>) {
+    fn run(mut self, mut jobs: mpsc::Receiver<Work>) {
         // While one batch is being fsynced, the next one queues up: that is the grouping.
         while let Some(first) = jobs.blocking_recv() {
-            let mut batch = vec![first];
-            while batch.len() < MAX_BATCH {
-                match jobs.try_recv() {
-                    Ok(job) => batch.push(job),
-                    Err(_) => break,
+            let mut batch = Vec::new();
+            let mut probes = Vec::new();
+            let mut news = 0;
+            let mut next = Some(first);
+            while let Some(work) = next.take() {
+                match work {
+                    Work::Change(job) => batch.push(*job),
+                    Work::Probe(reply) => probes.push(reply),
+                    Work::CatchUp(head) => news = news.max(head),
+                }
+                if batch.len() < MAX_BATCH {
+                    next = jobs.try_recv().ok();
                 }
             }
-            self.process(batch);
+            if !batch.is_empty() {
+                // Taking the store's turn reads the other replicas' news anyway.
+                self.process(batch);
+            } else if news > self.head() {
+                self.catch_up();
+            }
+            if !probes.is_empty() {
+                let writable = self.store.check_writable().map_err(|err| err.to_string());
+                for reply in probes {
+                    let _ = reply.send(writable.clone());
+                }
+            }
+        }
+        // A clean stop folds the WAL back into the database, so the file is whole on its own.
+        if let Err(err) = self.store.checkpoint() {
+            tracing::warn!(%err, "cannot checkpoint the log at the stop");
         }
         let stats = self.stats.snapshot();
         tracing::info!(
@@ -231,21 +367,13 @@ impl Writer {
         );
     }
 
-    fn process(&mut self, jobs: Vec<Job>) {
-        let mut batch = Vec::with_capacity(jobs.len());
-        let mut news = 0;
-        for job in jobs {
-            match job {
-                Job::Change(request, reply) => batch.push((request, reply)),
-                Job::CatchUp(head) => news = news.max(head),
-            }
-        }
-        if batch.is_empty() {
-            if news > self.head() {
-                self.catch_up();
-            }
-            return;
-        }
+    fn last_failure(&self) -> std::sync::MutexGuard<'_, Option<String>> {
+        self.last_failure
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn process(&mut self, batch: Vec<Job>) {
         let size = batch.len();
         let started = std::time::Instant::now();
         // Take the store's turn and fold in what other replicas committed meanwhile.
@@ -266,24 +394,42 @@ impl Writer {
             // batch is published below. Readers never panic while holding the lock, so a
             // poisoned lock can only come from here, where no step can panic: carry on.
             let log = self.log.read().unwrap_or_else(PoisonError::into_inner);
-            let mut draft = Draft::new(&log, &self.scale, &mut *self.store);
+            let now = chrono::Utc::now();
+            let mut draft = Draft::new(
+                &log,
+                &self.scale,
+                &self.routes,
+                &self.limits,
+                &mut *self.store,
+            );
+            if self.pruned_at.is_none_or(|at| now - at >= PRUNE_EVERY) {
+                draft.commit.forget_before = Some(now - self.limits.idempotency_ttl);
+            }
             let answers: Vec<_> = batch
                 .into_iter()
-                .map(|(request, reply)| (draft.apply(request), reply))
+                .map(|(request, reply)| (draft.apply(request, now), reply))
                 .collect();
             (draft.commit, answers)
         };
+        let pruning = commit.forget_before.is_some();
         // An empty commit still ends the batch, giving the turn to the other replicas.
         if let Err(err) = self.store.commit(&commit) {
-            tracing::error!(%err, batch = size, "commit failed; nothing was applied");
-            let error = store_failure(&err, "the change could not be saved, nothing was applied");
+            let failure = store_failure(
+                &err,
+                &format!("the change could not be saved, nothing was applied (batch of {size})"),
+            );
+            *self.last_failure() = Some(failure.to_string());
             for (_, reply) in answers {
-                let _ = reply.send(Err(error.clone()));
+                let _ = reply.send(Err(failure.clone()));
             }
             return;
         }
+        *self.last_failure() = None;
         if !commit.is_empty() {
             self.stats.record(size, started.elapsed());
+            if pruning {
+                self.pruned_at = Some(chrono::Utc::now());
+            }
             self.publish(commit.events);
         }
         for (answer, reply) in answers {
@@ -335,20 +481,30 @@ impl Writer {
 struct Draft<'a> {
     log: &'a Timeline,
     scale: &'a SeverityScale,
+    routes: &'a Routes,
+    limits: &'a WriterBounds,
     store: &'a mut dyn Store,
     touched: HashMap<u64, Incident>,
     next_seq: u64,
     next_number: u64,
     /// Responses stored by this batch, so a key repeated within it is answered from here.
-    remembered: HashMap<IdempotencyKey, StoredResponse>,
+    remembered: HashMap<IdempotencyKey, Remembered>,
     commit: Commit,
 }
 
 impl<'a> Draft<'a> {
-    fn new(log: &'a Timeline, scale: &'a SeverityScale, store: &'a mut dyn Store) -> Self {
+    fn new(
+        log: &'a Timeline,
+        scale: &'a SeverityScale,
+        routes: &'a Routes,
+        limits: &'a WriterBounds,
+        store: &'a mut dyn Store,
+    ) -> Self {
         Draft {
             log,
             scale,
+            routes,
+            limits,
             store,
             touched: HashMap::new(),
             next_seq: log.head() + 1,
@@ -358,23 +514,31 @@ impl<'a> Draft<'a> {
         }
     }
 
-    fn apply(&mut self, request: Request) -> Result<Reply, ApiError> {
+    fn apply(&mut self, request: Request, now: Timestamp) -> Result<Reply, ApiError> {
         let key = request.idempotency_key.map(|key| IdempotencyKey {
             actor: request.actor.clone(),
-            target: request.change.target(),
             key,
         });
+        let fingerprint = request.change.request();
         // The stored answer comes first: a retry of a command that went through must not now
         // fail its If-Match against the version that command itself created.
         if let Some(key) = &key
-            && let Some(response) = self.recall(key)?
+            && let Some(remembered) = self.recall(key, now)?
         {
+            if remembered.request != fingerprint {
+                return Err(ApiError::Rejected(Rejection {
+                    code: "idempotency_key_reused".into(),
+                    message: format!(
+                        "the Idempotency-Key '{}' was used for another request; use a new key for a new request",
+                        key.key
+                    ),
+                }));
+            }
             return Ok(Reply {
-                response,
+                response: remembered.response,
                 replayed: true,
             });
         }
-        let now = chrono::Utc::now();
         let response = match request.change {
             Change::Declare(new) => self.declare(new, &request.actor, now)?,
             Change::Command {
@@ -383,10 +547,18 @@ impl<'a> Draft<'a> {
                 expected_version,
             } => self.command(&incident, command, expected_version, &request.actor, now)?,
             Change::Alertmanager(notification) => self.notify(notification, &request.actor, now)?,
+            Change::Escalate { now: clock, rules } => {
+                self.escalate(clock, &rules, &request.actor, now)?
+            }
         };
         if let Some(key) = key {
-            self.remembered.insert(key.clone(), response.clone());
-            self.commit.responses.push((key, response.clone()));
+            let remembered = Remembered {
+                request: fingerprint,
+                stored_at: now,
+                response: response.clone(),
+            };
+            self.remembered.insert(key.clone(), remembered.clone());
+            self.commit.responses.push((key, remembered));
         }
         Ok(Reply {
             response,
@@ -394,13 +566,22 @@ impl<'a> Draft<'a> {
         })
     }
 
-    fn recall(&mut self, key: &IdempotencyKey) -> Result<Option<StoredResponse>, ApiError> {
-        if let Some(response) = self.remembered.get(key) {
-            return Ok(Some(response.clone()));
+    /// The unexpired answer stored under a key: this batch's, else the store's.
+    fn recall(
+        &mut self,
+        key: &IdempotencyKey,
+        now: Timestamp,
+    ) -> Result<Option<Remembered>, ApiError> {
+        if let Some(remembered) = self.remembered.get(key) {
+            return Ok(Some(remembered.clone()));
         }
-        self.store
-            .recall(key)
-            .map_err(|err| store_failure(&err, "cannot read idempotency keys"))
+        let stored = self.store.recall(key).map_err(|err| {
+            store_failure(
+                &err,
+                "the change could not be checked against earlier retries",
+            )
+        })?;
+        Ok(stored.filter(|r| now - r.stored_at < self.limits.idempotency_ttl))
     }
 
     /// `Ok` is an answer, remembered under the idempotency key: the new incident, or the
@@ -411,7 +592,7 @@ impl<'a> Draft<'a> {
         actor: &str,
         now: Timestamp,
     ) -> Result<StoredResponse, ApiError> {
-        let mut incident = match self.open(new, actor, now) {
+        let mut incident = match self.open(new, declare, actor, now) {
             Ok(incident) => incident,
             Err(rejection) => return Ok(rejected(rejection)),
         };
@@ -426,15 +607,17 @@ impl<'a> Draft<'a> {
         })
     }
 
-    /// Declares an incident under the next number and records its events. The caller keeps
-    /// the incident in `touched` once it is done with it.
+    /// Declares an incident under the next number and records its events; `how` is
+    /// [`declare`] for a person, `declare_page` for the receiver. The caller keeps the
+    /// incident in `touched` once it is done with it.
     fn open(
         &mut self,
         new: NewIncident,
+        how: Declaration,
         actor: &str,
         now: Timestamp,
     ) -> Result<Incident, Rejection> {
-        let kinds = declare(new, now, self.scale)?;
+        let kinds = how(new, now, self.scale)?;
         let mut incident = Incident::blank(IncidentId::from_number(self.next_number));
         self.next_number += 1;
         for kind in kinds {
@@ -502,6 +685,13 @@ impl<'a> Draft<'a> {
                 incident.id, incident.version
             )));
         }
+        // Who may speak to the public depends on the incident's roster, which the domain's
+        // `decide` does not see the actor against; the rule itself lives in the domain.
+        if matches!(command, Command::PublicUpdate(_))
+            && let Err(rejection) = check_publisher(incident, actor)
+        {
+            return Err(ApiError::Forbidden(rejection.message));
+        }
         let kinds = match decide(incident, command, now, self.scale) {
             Ok(kinds) => kinds,
             Err(rejection) => return Ok(rejected(rejection)),
@@ -521,7 +711,45 @@ impl<'a> Draft<'a> {
         })
     }
 
-    /// Gives an event the next `seq`, folds it into the draft incident and queues it.
+    /// Records the lapses due at `clock` on every open incident.
+    fn escalate(
+        &mut self,
+        clock: Timestamp,
+        rules: &EscalationRules,
+        actor: &str,
+        now: Timestamp,
+    ) -> Result<StoredResponse, ApiError> {
+        let open: Vec<IncidentId> = self
+            .log
+            .incidents(true)
+            .into_iter()
+            .map(|incident| incident.id.clone())
+            .collect();
+        let mut recorded = 0;
+        for id in open {
+            let number = id.number();
+            let Some(mut incident) = self
+                .touched
+                .remove(&number)
+                .or_else(|| self.log.incident(&id).cloned())
+            else {
+                continue;
+            };
+            for kind in lapses_due(&incident, clock, rules, self.scale) {
+                self.record(&mut incident, actor, now, kind);
+                recorded += 1;
+            }
+            self.touched.insert(number, incident);
+        }
+        Ok(StoredResponse {
+            status: StatusCode::OK.as_u16(),
+            body: format!("{{\"lapses\":{recorded}}}"),
+            location: None,
+        })
+    }
+
+    /// Gives an event the next `seq`, folds it into the draft incident and queues it with its
+    /// notifications.
     fn record(&mut self, incident: &mut Incident, actor: &str, now: Timestamp, kind: EventKind) {
         let event = Event {
             seq: self.next_seq,
@@ -532,6 +760,8 @@ impl<'a> Draft<'a> {
         };
         self.next_seq += 1;
         incident.apply(&event);
+        let deliveries = self.routes.deliveries(&event, incident, self.scale);
+        self.commit.deliveries.extend(deliveries);
         self.commit.events.push(event);
     }
 }
@@ -555,7 +785,7 @@ fn rejected(rejection: Rejection) -> StoredResponse {
 
 fn to_json(value: &impl serde::Serialize) -> Result<String, ApiError> {
     serde_json::to_string(value)
-        .map_err(|err| ApiError::Internal(format!("cannot encode the response: {err}")))
+        .map_err(|err| ApiError::internal("the answer could not be encoded", err))
 }
 
 #[cfg(test)]
@@ -581,46 +811,102 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut store = SqliteStore::open(&dir.path().join("log.db")).unwrap();
         let (timeline, scale) = (Timeline::default(), SeverityScale::default());
-        let mut draft = Draft::new(&timeline, &scale, &mut store);
+        let routes = Routes::default();
+        let limits = WriterBounds::default();
+        let mut draft = Draft::new(&timeline, &scale, &routes, &limits, &mut store);
+        let now = chrono::Utc::now();
 
         let declared = draft
-            .apply(Request {
-                actor: "alice".into(),
-                change: Change::Declare(NewIncident {
-                    title: "disk full".into(),
-                    severity: Severity::new("P1"),
-                    service: None,
-                    summary: None,
-                    started_at: None,
-                    detected_at: None,
-                    alerts: vec![],
-                }),
-                idempotency_key: None,
-            })
+            .apply(
+                Request {
+                    actor: "alice".into(),
+                    change: Change::Declare(NewIncident {
+                        title: "disk full".into(),
+                        severity: Severity::new("P1"),
+                        service: None,
+                        summary: None,
+                        started_at: None,
+                        detected_at: None,
+                        alerts: vec![],
+                    }),
+                    idempotency_key: None,
+                },
+                now,
+            )
             .unwrap();
         assert_eq!(declared.response.status, 201);
         // The incident declared a moment ago in this batch exists, at version 1.
         let ack = Command::Transition {
-            to: Status::Acknowledged,
+            to: Status::Investigating,
         };
-        let first = draft.apply(command(1, ack.clone(), Some(1), "k")).unwrap();
+        let first = draft
+            .apply(command(1, ack.clone(), Some(1), "k"), now)
+            .unwrap();
         assert_eq!((first.response.status, first.replayed), (200, false));
         // The same key within the batch replays, even though version 1 is now stale.
-        let again = draft.apply(command(1, ack, Some(1), "k")).unwrap();
+        let again = draft
+            .apply(command(1, ack.clone(), Some(1), "k"), now)
+            .unwrap();
         assert!(again.replayed);
         assert_eq!(again.response, first.response);
         let note = Command::AddNote {
             kind: NoteKind::Note,
             text: "stale".into(),
         };
-        let stale = draft.apply(command(1, note.clone(), Some(1), "k2"));
+        let stale = draft.apply(command(1, note.clone(), Some(1), "k2"), now);
         assert!(matches!(stale, Err(ApiError::VersionConflict(m)) if m.contains("version 2")));
-        let missing = draft.apply(command(2, note, None, "k3"));
+        let missing = draft.apply(command(2, note.clone(), None, "k3"), now);
         assert!(matches!(missing, Err(ApiError::NotFound(_))));
 
         let seqs: Vec<_> = draft.commit.events.iter().map(|e| e.seq).collect();
         assert_eq!(seqs, [1, 2]);
         assert_eq!(draft.commit.responses.len(), 1, "errors are not remembered");
         assert_eq!(timeline.head(), 0, "nothing is visible before the commit");
+
+        // The key is bound to its request: another body, or another route, is refused.
+        let cancel = Command::Transition {
+            to: Status::Cancelled,
+        };
+        for reuse in [command(1, cancel, None, "k"), command(2, ack, None, "k")] {
+            let refused = draft.apply(reuse, now).unwrap_err();
+            assert_eq!(refused.code(), "idempotency_key_reused");
+            assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        }
+        assert_eq!(draft.commit.events.len(), 2, "a reused key changes nothing");
+    }
+
+    #[test]
+    fn stored_answers_expire() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = SqliteStore::open(&dir.path().join("log.db")).unwrap();
+        let (timeline, scale) = (Timeline::default(), SeverityScale::default());
+        let limits = WriterBounds {
+            alerts_per_incident: 100,
+            idempotency_ttl: chrono::Duration::hours(1),
+        };
+        let declare = |key: &str| Request {
+            actor: "alice".into(),
+            change: Change::Declare(NewIncident {
+                title: "disk full".into(),
+                severity: Severity::new("P1"),
+                service: None,
+                summary: None,
+                started_at: None,
+                detected_at: None,
+                alerts: vec![],
+            }),
+            idempotency_key: Some(key.into()),
+        };
+        let then = chrono::Utc::now() - chrono::Duration::hours(2);
+        let routes = Routes::default();
+        let mut draft = Draft::new(&timeline, &scale, &routes, &limits, &mut store);
+        draft.apply(declare("k"), then).unwrap();
+        let commit = std::mem::take(&mut draft.commit);
+        store.commit(&commit).unwrap();
+        let mut draft = Draft::new(&timeline, &scale, &routes, &limits, &mut store);
+        let within = draft.apply(declare("k"), then + chrono::Duration::minutes(59));
+        assert!(within.unwrap().replayed);
+        let after = draft.apply(declare("k"), then + chrono::Duration::minutes(61));
+        assert!(!after.unwrap().replayed, "an expired key is a new request");
     }
 }

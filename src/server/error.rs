@@ -1,5 +1,7 @@
 //! Every failure leaves the server as `{"error":{"code":"...","message":"..."}}` with its
-//! status, so clients branch on a stable code and show people the message.
+//! status, so clients branch on a stable code and show people the message. A failure of the
+//! server itself says what failed in the caller's terms and carries an id; the details (SQLite's
+//! own words, say) go to the log under that id, never to the caller.
 
 use crate::domain::Rejection;
 use crate::store::StoreError;
@@ -23,22 +25,33 @@ pub enum ApiError {
     VersionConflict(String),
     #[error("{0}")]
     PayloadTooLarge(String),
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error("{0}")]
+    Timeout(String),
+    /// The caller used up its rate limit; the seconds until it may try again.
+    #[error("too many changes from you in a short time: try again in {0} s")]
+    TooManyRequests(u64),
+    #[error("{0}")]
+    Unavailable(String),
     /// The domain refused the command; its own code travels to the client.
     #[error("{0}")]
     Rejected(Rejection),
+    /// Built by [`ApiError::internal`], which logs the details under the id in the message.
     #[error("{0}")]
     Internal(String),
-    /// The database is out of reach: retry, here later or on another replica.
-    #[error("{0}")]
-    Unavailable(String),
 }
 
-/// A store failure as the answer: 503 when the database is out of reach (another replica may
-/// do), 500 otherwise. `what` says what could not be done.
+/// A store failure as the answer: 503 when the database is out of reach (retry, here later or
+/// on another replica), 500 otherwise. `what` says what could not be done; the store's own
+/// words go to the log.
 pub fn store_failure(err: &StoreError, what: &str) -> ApiError {
     match err {
-        StoreError::Unavailable(_) => ApiError::Unavailable(format!("{what}: {err}")),
-        _ => ApiError::Internal(format!("{what}: {err}")),
+        StoreError::Unavailable(_) => {
+            tracing::warn!(%err, "{what}");
+            ApiError::Unavailable(format!("{what}: the database is unreachable"))
+        }
+        _ => ApiError::internal(what, err),
     }
 }
 
@@ -54,6 +67,16 @@ struct Detail<'a> {
 }
 
 impl ApiError {
+    /// A failure of the server itself. `what` tells the caller what failed, in their terms;
+    /// `detail` (which may hold SQLite's internals) goes to the log only, under a fresh id that
+    /// the caller's message repeats, so that an operator can find the line.
+    pub fn internal(what: &str, detail: impl std::fmt::Display) -> ApiError {
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        let id = &id[..12];
+        tracing::error!(error_id = id, %detail, "{what}");
+        ApiError::Internal(format!("{what} (error id {id})"))
+    }
+
     pub fn status(&self) -> StatusCode {
         match self {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
@@ -63,9 +86,12 @@ impl ApiError {
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::VersionConflict(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Timeout(_) => StatusCode::REQUEST_TIMEOUT,
+            ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Rejected(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -78,9 +104,12 @@ impl ApiError {
             ApiError::MethodNotAllowed(_) => "method_not_allowed",
             ApiError::VersionConflict(_) => "version_conflict",
             ApiError::PayloadTooLarge(_) => "payload_too_large",
+            ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
+            ApiError::Timeout(_) => "timeout",
+            ApiError::TooManyRequests(_) => "rate_limited",
+            ApiError::Unavailable(_) => "unavailable",
             ApiError::Rejected(rejection) => &rejection.code,
             ApiError::Internal(_) => "internal",
-            ApiError::Unavailable(_) => "unavailable",
         }
     }
 
@@ -100,17 +129,20 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        if let ApiError::Internal(detail) | ApiError::Unavailable(detail) = &self {
-            tracing::error!(%detail, "request failed");
-        }
         let mut response = (self.status(), self.body()).into_response();
         let headers = response.headers_mut();
         headers.insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         );
-        if matches!(self, ApiError::Unauthorized(_)) {
-            headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        match self {
+            ApiError::Unauthorized(_) => {
+                headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            }
+            ApiError::TooManyRequests(seconds) => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+            }
+            _ => {}
         }
         response
     }

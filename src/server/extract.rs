@@ -6,14 +6,16 @@ use super::state::AppState;
 use crate::domain::IncidentId;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
-use axum::http::StatusCode;
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method, StatusCode, header};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// The largest request body accepted.
 pub const BODY_LIMIT: usize = 64 * 1024;
+/// The largest Alertmanager notification accepted: a group of thousands of typical alerts.
+pub const ALERTMANAGER_BODY_LIMIT: usize = 1024 * 1024;
 /// The longest long-poll wait, in seconds.
 const MAX_WAIT_SECONDS: u64 = 60;
 const DEFAULT_LIMIT: usize = 1000;
@@ -24,34 +26,70 @@ const MAX_KEY_LEN: usize = 255;
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
+    /// Identifies the caller, names them in the request's trace line, and takes a change
+    /// (any POST) from their rate limit.
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        state.auth.identify(&parts.headers)
+        let caller = state.auth.identify(&parts.headers)?;
+        // Debug-formatted, so that whatever a name holds is quoted and escaped in the log.
+        tracing::Span::current().record("actor", tracing::field::debug(&caller.person));
+        if parts.method == Method::POST
+            && let Some(limit) = &state.rate_limit
+        {
+            limit
+                .take(&caller.person, Instant::now())
+                .map_err(|wait| ApiError::TooManyRequests(wait.as_secs_f64().ceil() as u64))?;
+        }
+        Ok(caller)
     }
 }
 
-/// A JSON body. The content type is not checked, so `curl -d` works as well.
+/// A JSON body, sent as `Content-Type: application/json`: a web page cannot send that type
+/// to another site without the server's consent, so a form or a `text/plain` post is refused.
 pub struct JsonBody<T>(pub T);
 
-impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
+impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
     type Rejection = ApiError;
 
-    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
-        let bytes = Bytes::from_request(request, state)
-            .await
-            .map_err(|rejection| {
-                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    ApiError::PayloadTooLarge(format!(
-                        "the body is larger than {} KiB",
-                        BODY_LIMIT / 1024
-                    ))
-                } else {
-                    ApiError::BadRequest(format!("cannot read the body: {}", rejection.body_text()))
-                }
-            })?;
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, ApiError> {
+        if !is_json(request.headers()) {
+            return Err(ApiError::UnsupportedMediaType(
+                "send the body as JSON, with Content-Type: application/json".into(),
+            ));
+        }
+        let mut stopping = state.shutdown.clone();
+        // A body still arriving when the server stops is not waited for.
+        let bytes = tokio::select! {
+            bytes = Bytes::from_request(request, state) => bytes,
+            _ = stopping.wait_for(|stopping| *stopping) => {
+                return Err(ApiError::Unavailable(
+                    "the server is stopping; send the request again".into(),
+                ));
+            }
+        };
+        let bytes = bytes.map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::PayloadTooLarge(format!(
+                    "the body is larger than {} KiB ({} KiB for /v1/alertmanager)",
+                    BODY_LIMIT / 1024,
+                    ALERTMANAGER_BODY_LIMIT / 1024
+                ))
+            } else {
+                ApiError::BadRequest(format!("cannot read the body: {}", rejection.body_text()))
+            }
+        })?;
         serde_json::from_slice(&bytes)
             .map(JsonBody)
             .map_err(|err| ApiError::BadRequest(format!("invalid body: {err}")))
     }
+}
+
+/// `application/json`, with or without parameters such as `charset=utf-8`.
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"))
 }
 
 /// `{id}` in a path. Anything that is not an incident id is simply not found.
@@ -144,10 +182,10 @@ impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
         let Some(value) = single_header(parts, "idempotency-key")? else {
             return Ok(IdempotencyKey(None));
         };
+        // Exactly as sent, as the OpenAPI pattern says: no trimming of spaces.
         let key = value
             .to_str()
             .ok()
-            .map(str::trim)
             .filter(|key| {
                 !key.is_empty()
                     && key.len() <= MAX_KEY_LEN
@@ -155,7 +193,7 @@ impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
             })
             .ok_or_else(|| {
                 ApiError::BadRequest(format!(
-                    "Idempotency-Key must be 1 to {MAX_KEY_LEN} printable ASCII characters"
+                    "Idempotency-Key must be 1 to {MAX_KEY_LEN} printable ASCII characters, no spaces"
                 ))
             })?;
         Ok(IdempotencyKey(Some(key.to_string())))

@@ -1,6 +1,6 @@
 //! `GET /metrics`: what an operator watches, in Prometheus' text format — commands answered,
-//! commit latency, long-poll waiters, the writer's queue, and whether this replica reaches
-//! its database. Counters are atomics updated where the work happens; this only reads them.
+//! commit latency, long-poll waiters, the writer's queue, the notification outbox's depth,
+//! and whether this replica reaches its database. Counters are atomics updated where the work happens; this only reads them.
 
 use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -54,6 +54,9 @@ pub struct Scrape<'a> {
     pub commit_seconds: &'a Histogram,
     pub longpoll_waiters: u64,
     pub writer_queue: u64,
+    /// Notifications waiting for a first attempt or a retry; `None` when the outbox could
+    /// not be read (the metric is left out rather than reported as 0).
+    pub notifications_pending: Option<u64>,
     pub database_connected: bool,
     pub head: u64,
 }
@@ -91,6 +94,14 @@ impl Scrape<'_> {
             "Changes waiting for the writer (the outbox of the group commit).",
             self.writer_queue,
         );
+        if let Some(pending) = self.notifications_pending {
+            one(
+                "warroom_notifications_pending",
+                "gauge",
+                "Notifications in the outbox waiting for a first attempt or a retry.",
+                pending,
+            );
+        }
         one(
             "warroom_database_connected",
             "gauge",

@@ -3,20 +3,36 @@
 //! One writer thread owns the SQLite log and applies changes in group commits (see
 //! [`engine`]); readers are served from the folded timeline in memory; long-pollers sleep on
 //! the head `seq`. The HTTP contract is `assets/openapi.json` and `docs/api.md`.
+//!
+//! It stays reachable under abuse: connections are capped and time out ([`connections`]),
+//! web pages and rebound DNS names are refused ([`cross_origin`]), each caller's changes are
+//! rate limited ([`rate_limit`]), and one server at a time writes a database
+//! ([`single_writer`]).
 
 mod alertmanager;
 mod auth;
+mod connections;
+mod cross_origin;
 mod engine;
 mod error;
+pub mod escalation;
 mod extract;
+mod limits;
 mod longpoll;
 mod metrics;
+mod notify;
 mod openapi;
+#[cfg(unix)]
+mod process;
+mod rate_limit;
 mod routes;
+mod single_writer;
 mod state;
+mod status;
 mod timeline;
 
-pub use engine::StatsSnapshot;
+pub use engine::{StatsSnapshot, WriterBounds};
+pub use limits::{Limits, WriteRate};
 pub use timeline::DEFAULT_RECENT_EVENTS;
 
 use crate::domain::AlertSeverity;
@@ -24,7 +40,10 @@ use crate::domain::SeverityScale;
 use crate::store::Location;
 use anyhow::Context;
 use auth::Auth;
+use cross_origin::OriginPolicy;
 use engine::{Engine, Stats};
+use rate_limit::RateLimit;
+use single_writer::WriterLock;
 use state::{AppState, Shared};
 use std::io::Write;
 use std::net::SocketAddr;
@@ -52,6 +71,59 @@ pub struct ServeOptions {
     pub alert_severity: AlertSeverity,
     /// How many of the newest events to keep in memory; older pages come from the store.
     pub recent_events: usize,
+    /// The status page, notifications and escalation.
+    pub communicate: Communicate,
+    /// Web pages allowed to call the API, by `Origin`.
+    pub allowed_origins: Vec<String>,
+    pub limits: Limits,
+    /// What the writer bounds: alerts per incident, how long idempotency answers are kept.
+    pub bounds: WriterBounds,
+}
+
+/// What the backend tells the world: the public status page (`[status]`) and where it is
+/// served apart from the API.
+#[derive(Debug, Clone, Default)]
+pub struct Communicate {
+    pub page: crate::report::status::PageSettings,
+    /// A second address serving only the public status routes; may be non-loopback without
+    /// tokens, since it serves nothing but public content.
+    pub status_listen: Option<SocketAddr>,
+    /// Where notifications go, and how hard the backend tries.
+    pub notify: notify::NotifySettings,
+    /// When the clock records lapses, and the clock itself.
+    pub escalation: escalation::EscalationSettings,
+}
+
+impl Communicate {
+    /// The backend's settings from the config's `[status]`, `[[notify]]` and
+    /// `[notify_delivery]` tables.
+    pub fn from_config(
+        config: &crate::config::Config,
+        scale: &SeverityScale,
+    ) -> Result<Communicate, String> {
+        let status = &config.status;
+        let mut seen = std::collections::HashSet::new();
+        for name in &status.components {
+            if name.trim().is_empty() || name.chars().count() > crate::domain::MAX_NAME_CHARS {
+                return Err(format!(
+                    "[status] components: '{name}' is not a component name"
+                ));
+            }
+            if !seen.insert(name) {
+                return Err(format!("[status] components: '{name}' is listed twice"));
+            }
+        }
+        Ok(Communicate {
+            page: crate::report::status::PageSettings {
+                title: status.title.clone(),
+                components: status.components.clone(),
+                url: status.url.clone(),
+            },
+            status_listen: None,
+            notify: notify::NotifySettings::build(&config.notify, &config.notify_delivery, scale)?,
+            escalation: escalation::EscalationSettings::build(&config.escalation, scale)?,
+        })
+    }
 }
 
 /// A server running in background tasks. Dropping it asks it to stop; [`shutdown`] waits.
@@ -59,6 +131,7 @@ pub struct ServeOptions {
 /// [`shutdown`]: RunningServer::shutdown
 pub struct RunningServer {
     local_addr: SocketAddr,
+    status_addr: Option<SocketAddr>,
     stop: watch::Sender<bool>,
     /// Taken by `shutdown`, which waits for them.
     tasks: Option<Tasks>,
@@ -66,14 +139,22 @@ pub struct RunningServer {
 }
 
 struct Tasks {
-    server: tokio::task::JoinHandle<std::io::Result<()>>,
+    server: tokio::task::JoinHandle<()>,
     writer: std::thread::JoinHandle<()>,
+    /// Released once the writer has stopped. None on PostgreSQL, where several replicas
+    /// share the database by design (they take turns in the database itself).
+    lock: Option<WriterLock>,
 }
 
 impl RunningServer {
     /// The bound address (the real port when listening on port 0).
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
+    }
+
+    /// The bound `--status-listen` address, if any.
+    pub fn status_addr(&self) -> Option<SocketAddr> {
+        self.status_addr
     }
 
     /// How the group commit has been doing so far.
@@ -85,13 +166,16 @@ impl RunningServer {
     /// are committed), then stops the writer and closes the log.
     pub async fn shutdown(mut self) -> anyhow::Result<()> {
         self.stop.send_replace(true);
-        let Some(Tasks { server, writer }) = self.tasks.take() else {
+        let Some(Tasks {
+            server,
+            writer,
+            lock,
+        }) = self.tasks.take()
+        else {
             return Ok(());
         };
         match tokio::time::timeout(SHUTDOWN_GRACE, server).await {
-            Ok(joined) => joined
-                .context("the HTTP server task failed")?
-                .context("the HTTP server failed")?,
+            Ok(joined) => joined.context("the HTTP server task failed")?,
             Err(_) => anyhow::bail!(
                 "requests were still running {}s after the stop",
                 SHUTDOWN_GRACE.as_secs()
@@ -102,7 +186,9 @@ impl RunningServer {
         tokio::task::spawn_blocking(move || writer.join())
             .await
             .context("cannot wait for the writer")?
-            .map_err(|_| anyhow::anyhow!("the writer thread panicked"))
+            .map_err(|_| anyhow::anyhow!("the writer thread panicked"))?;
+        drop(lock);
+        Ok(())
     }
 }
 
@@ -129,13 +215,33 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningServer> {
             opts.listen
         );
     }
+    // Before anything touches the file: a second server must not even open it.
+    let lock = match &opts.db {
+        Location::Sqlite(path) => Some(WriterLock::acquire(path)?),
+        Location::Postgres(_) => None,
+    };
     let listener = tokio::net::TcpListener::bind(opts.listen)
         .await
         .with_context(|| format!("cannot listen on {}", opts.listen))?;
     let local_addr = listener.local_addr()?;
+    let status_listener = match opts.communicate.status_listen {
+        Some(addr) => Some(
+            tokio::net::TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("cannot listen on {addr} for the status page"))?,
+        ),
+        None => None,
+    };
+    let status_addr = status_listener
+        .as_ref()
+        .map(tokio::net::TcpListener::local_addr)
+        .transpose()?;
+    if let Some(addr) = status_addr {
+        tracing::info!("status page on http://{addr}/status");
+    }
 
     let (db, recent_events) = (opts.db.clone(), opts.recent_events);
-    let (store, archive, timeline) = tokio::task::spawn_blocking(move || {
+    let (store, archive, outbox, timeline) = tokio::task::spawn_blocking(move || {
         let mut store = crate::store::open(&db)?;
         // Page by page: memory holds the folded incidents and the newest events, never the
         // whole log.
@@ -149,10 +255,13 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningServer> {
         }
         // A second connection for reading what memory no longer holds, beside the writer.
         let archive = crate::store::open(&db)?;
-        anyhow::Ok((store, archive, timeline))
+        // The delivery worker's own connection: it never waits on the writer's queue.
+        let outbox = crate::store::open_outbox(&db)?;
+        anyhow::Ok((store, archive, outbox, timeline))
     })
     .await?
     .with_context(|| format!("{}", opts.db))?;
+    let outbox: notify::worker::SharedOutbox = Arc::new(std::sync::Mutex::new(outbox));
     tracing::info!(
         db = %opts.db,
         events = timeline.head(),
@@ -167,7 +276,9 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningServer> {
         timeline.clone(),
         head_tx,
         opts.scale.clone(),
+        opts.bounds.clone(),
         stats.clone(),
+        notify::Routes::new(&opts.communicate.notify),
     )
     .context("cannot start the writer thread")?;
     let (stop, stopping) = watch::channel(false);
@@ -181,24 +292,51 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningServer> {
         stats: stats.clone(),
         longpoll_waiters: Default::default(),
         archive: state::Archive::new(archive),
+        origins: OriginPolicy::new(&opts.allowed_origins, auth.is_open()),
         auth,
+        rate_limit: opts.limits.writes.map(RateLimit::new),
         scale: opts.scale,
         alert_severity: opts.alert_severity,
+        status_components: opts.communicate.page.components.clone(),
+        outbox: outbox.clone(),
     });
-    let app = routes::Api::new().router.with_state(state);
-    let mut signal = stopping;
+    notify::worker::Worker::new(outbox, opts.communicate.notify.clone())?
+        .spawn(state.head.clone(), stopping.clone());
+    escalation::spawn(
+        state.engine.clone(),
+        opts.communicate.escalation.clone(),
+        stopping.clone(),
+    );
+    let pages = status::StatusPages::new(&state.timeline, opts.communicate.page.clone());
+    pages
+        .clone()
+        .spawn_generator(state.timeline.clone(), state.head.clone(), stopping.clone());
+    // The public status routes are merged after the API's layers: they are read-only public
+    // content, so the cross-origin and write limits do not apply; the connection limits and
+    // timeouts do, on both addresses.
+    let app = routes::Api::new(&opts.limits)
+        .into_app(state)
+        .merge(status::router(pages.clone()));
+    if let Some(status_listener) = status_listener {
+        let public = status::router(pages);
+        let (limits, stopping) = (opts.limits.clone(), stopping.clone());
+        tokio::spawn(async move {
+            connections::serve(status_listener, public, &limits, stopping).await;
+        });
+    }
+    let limits = opts.limits;
     let server = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                // An error means the sender is gone, which is also a reason to stop.
-                let _ = signal.wait_for(|stopping| *stopping).await;
-            })
-            .await
+        connections::serve(listener, app, &limits, stopping).await;
     });
     Ok(RunningServer {
         local_addr,
+        status_addr,
         stop,
-        tasks: Some(Tasks { server, writer }),
+        tasks: Some(Tasks {
+            server,
+            writer,
+            lock,
+        }),
         stats,
     })
 }
@@ -223,10 +361,18 @@ fn follow_other_replicas(db: &Location, engine: &Engine) -> watch::Receiver<bool
 /// Runs the server in the foreground: prints `listening on http://ADDR` as the first line of
 /// stdout (scripts and tests read it to find the port), then serves until Ctrl-C or SIGTERM.
 pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        process::raise_open_files_limit();
+        process::ignore_file_size_signal()?;
+    }
     let server = start(opts).await?;
     {
         let mut stdout = std::io::stdout().lock();
         writeln!(stdout, "listening on http://{}", server.local_addr())?;
+        if let Some(addr) = server.status_addr() {
+            writeln!(stdout, "status page on http://{addr}/status")?;
+        }
         stdout.flush()?;
     }
     stop_signal().await?;

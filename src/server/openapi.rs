@@ -25,7 +25,7 @@ mod tests {
                     .map(move |method| (method.to_uppercase(), path.clone()))
             })
             .collect();
-        let routed: BTreeSet<(String, String)> = Api::new()
+        let routed: BTreeSet<(String, String)> = Api::new(&Default::default())
             .routes
             .into_iter()
             .map(|(method, path)| (method.to_string(), path.to_string()))

@@ -2,7 +2,9 @@
 //! severity mapping.
 
 use super::auth::Auth;
+use super::cross_origin::OriginPolicy;
 use super::engine::{Engine, Stats};
+use super::rate_limit::RateLimit;
 use super::timeline::Timeline;
 use crate::domain::AlertSeverity;
 use crate::domain::SeverityScale;
@@ -31,18 +33,25 @@ pub struct Shared {
     /// A reading connection to the store, for feed pages older than memory holds.
     pub archive: Archive,
     pub auth: Auth,
+    pub origins: OriginPolicy,
+    /// Each caller's budget of changes; `None` when the config turns the limit off.
+    pub rate_limit: Option<RateLimit>,
     pub scale: SeverityScale,
     pub alert_severity: AlertSeverity,
+    /// The components the status page lists; a public update may name only these (any, when
+    /// the list is empty).
+    pub status_components: Vec<String>,
+    /// The notification outbox, for `GET /v1/notifications`.
+    pub outbox: super::notify::worker::SharedOutbox,
 }
 
-/// The store's reading connection. A synchronous PostgreSQL client blocks when dropped, which
-/// must not happen on the async runtime (where the last handler drops the state), so it is
-/// dropped on a thread of its own.
-pub struct Archive(Mutex<Option<Box<dyn Store>>>);
+/// The store's reading connection (a PostgreSQL one closes itself off the async runtime when
+/// dropped).
+pub struct Archive(Mutex<Box<dyn Store>>);
 
 impl Archive {
     pub fn new(store: Box<dyn Store>) -> Self {
-        Archive(Mutex::new(Some(store)))
+        Archive(Mutex::new(store))
     }
 
     /// Runs `read` on the connection; blocking, so call it from a blocking task.
@@ -51,26 +60,7 @@ impl Archive {
         read: impl FnOnce(&mut dyn Store) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         let mut store = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        match store.as_mut() {
-            Some(store) => read(store.as_mut()),
-            None => Err(StoreError::Unavailable("the server is stopping".into())),
-        }
-    }
-}
-
-impl Drop for Archive {
-    fn drop(&mut self) {
-        let store = self
-            .0
-            .get_mut()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take();
-        if let Some(store) = store {
-            // If no thread can be started the process is in trouble anyway: drop it here.
-            let _ = std::thread::Builder::new()
-                .name("warroom-archive-close".into())
-                .spawn(move || drop(store));
-        }
+        read(store.as_mut())
     }
 }
 

@@ -7,10 +7,10 @@ use crate::domain::{Event, Incident, IncidentId};
 use crate::report::IncidentLog;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
-/// How many recent events a replica keeps when not told otherwise: all of them, because the
-/// report and postmortem routes read whole logs from memory. A bound (`--recent-events`) is
-/// opt-in, and those routes then answer 503 once events were dropped.
-pub const DEFAULT_RECENT_EVENTS: usize = usize::MAX;
+/// How many recent events a replica keeps when not told otherwise (`--recent-events`): a
+/// few days of a busy team's incidents, and a few megabytes. Older pages of the feeds, the
+/// postmortem and the report read the store.
+pub const DEFAULT_RECENT_EVENTS: usize = 10_000;
 
 #[derive(Debug)]
 pub struct Timeline {
@@ -112,7 +112,8 @@ impl Timeline {
             .collect()
     }
 
-    /// True while memory holds the whole log (no event was dropped for `--recent-events`).
+    /// True while memory holds the whole log (no event was dropped for `--recent-events`):
+    /// readers may take whole logs from here instead of the store.
     pub fn complete(&self) -> bool {
         self.floor == 0
     }

@@ -8,24 +8,35 @@
 //! see `postgres.rs` for why the global feed stays gapless in visible order.
 
 mod location;
+mod outbox;
 mod postgres;
+mod postgres_outbox;
 mod row;
 mod sqlite;
+mod sqlite_outbox;
 
 pub use location::Location;
+pub use outbox::{Attempt, Delivery, DeliveryState, NewDelivery, Outbox};
 pub use postgres::{PostgresStore, listen};
 pub use sqlite::SqliteStore;
 
-use crate::domain::{Event, IncidentId};
+use crate::domain::{Event, IncidentId, Timestamp};
 
-/// Who sent a retried request, where, and under which `Idempotency-Key`. The key is scoped by
-/// actor and target so that two people (or one person on two incidents) cannot collide.
+/// Who sent a retried request and under which `Idempotency-Key`. The key is scoped by actor,
+/// so two people cannot collide; one person's key names one request, whatever its route.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct IdempotencyKey {
     pub actor: String,
-    /// The request's method and path, such as `POST /v1/incidents/INC-3/commands`.
-    pub target: String,
     pub key: String,
+}
+
+/// What a key was first used for, and the answer given then.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Remembered {
+    /// A stable hash of the request's route and body: a retry must match it.
+    pub request: String,
+    pub stored_at: Timestamp,
+    pub response: StoredResponse,
 }
 
 /// The answer given the first time, replayed byte for byte on a retry.
@@ -38,16 +49,23 @@ pub struct StoredResponse {
     pub location: Option<String>,
 }
 
-/// One group commit: the events of a batch of requests and the answers to remember.
+/// One group commit: the events of a batch of requests, the answers to remember and the
+/// notifications of those events.
 #[derive(Debug, Default)]
 pub struct Commit {
     pub events: Vec<Event>,
-    pub responses: Vec<(IdempotencyKey, StoredResponse)>,
+    pub responses: Vec<(IdempotencyKey, Remembered)>,
+    pub deliveries: Vec<NewDelivery>,
+    /// Forget the answers stored before this time: they have expired.
+    pub forget_before: Option<Timestamp>,
 }
 
 impl Commit {
     pub fn is_empty(&self) -> bool {
-        self.events.is_empty() && self.responses.is_empty()
+        self.events.is_empty()
+            && self.responses.is_empty()
+            && self.deliveries.is_empty()
+            && self.forget_before.is_none()
     }
 }
 
@@ -71,10 +89,22 @@ pub enum StoreError {
     /// the outcome of the last commit is unknown. Worth retrying, here or on another replica.
     #[error("the database is unreachable: {0}")]
     Unavailable(String),
+    /// Another process holds the write lock on the file.
+    #[error("the database is locked by another process")]
+    Locked,
 }
 
 /// Opens the store `--db` names: a SQLite file or a PostgreSQL database.
 pub fn open(location: &Location) -> Result<Box<dyn Store>, StoreError> {
+    Ok(match location {
+        Location::Sqlite(path) => Box::new(SqliteStore::open(path)?),
+        Location::Postgres(url) => Box::new(PostgresStore::connect(url)?),
+    })
+}
+
+/// Opens a connection to the notification outbox of the store `--db` names, for the
+/// delivery worker.
+pub fn open_outbox(location: &Location) -> Result<Box<dyn Outbox>, StoreError> {
     Ok(match location {
         Location::Sqlite(path) => Box::new(SqliteStore::open(path)?),
         Location::Postgres(url) => Box::new(PostgresStore::connect(url)?),
@@ -105,11 +135,20 @@ pub trait Store: Send + 'static {
         Ok(Vec::new())
     }
 
-    /// The response stored under an idempotency key, if that key was used before.
-    fn recall(&mut self, key: &IdempotencyKey) -> Result<Option<StoredResponse>, StoreError>;
+    /// What is stored under an idempotency key, if that key was used before (and its answer
+    /// not yet forgotten).
+    fn recall(&mut self, key: &IdempotencyKey) -> Result<Option<Remembered>, StoreError>;
 
-    /// Appends the events and remembers the responses in one transaction, and returns only
-    /// once that transaction is durable. On error nothing of it is stored. An empty commit
-    /// just ends the batch.
+    /// Appends the events, remembers the responses, queues the deliveries and forgets
+    /// expired answers in one transaction, and returns only once that transaction is
+    /// durable. On error nothing of it is stored. An empty commit just ends the batch.
     fn commit(&mut self, commit: &Commit) -> Result<(), StoreError>;
+
+    /// Whether a commit could start now (the write lock is free, the file is writable), asked
+    /// without waiting for a lock: a readiness probe must not hold the writer up.
+    fn check_writable(&mut self) -> Result<(), StoreError>;
+
+    /// At a clean stop: leaves the durable data in its final place (SQLite folds its WAL back
+    /// into the database file).
+    fn checkpoint(&mut self) -> Result<(), StoreError>;
 }

@@ -29,8 +29,8 @@
 //! forced back on if the server turned it off). The log is append-only: triggers refuse
 //! `UPDATE`, `DELETE` and `TRUNCATE` on `events`.
 
-use super::row::Row;
-use super::{Commit, IdempotencyKey, Store, StoreError, StoredResponse};
+use super::row::{Row, fixed_time, parse_time};
+use super::{Commit, IdempotencyKey, Remembered, Store, StoreError, StoredResponse};
 use crate::domain::{Event, IncidentId};
 use futures_util::StreamExt;
 use postgres::{Client, NoTls};
@@ -49,9 +49,10 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Versioned migrations, applied in order, each once, in one transaction with its version
 /// recorded in `warroom_migrations`. Append new ones; never edit one that has shipped.
-const MIGRATIONS: &[(i32, &str)] = &[(
-    1,
-    "
+const MIGRATIONS: &[(i32, &str)] = &[
+    (
+        1,
+        "
 CREATE TABLE events (
     seq      BIGINT PRIMARY KEY,
     incident TEXT NOT NULL,
@@ -76,7 +77,51 @@ CREATE TABLE idempotency (
     PRIMARY KEY (actor, target, key)
 );
 ",
-)];
+    ),
+    // 2, as SQLite's schema 2: the notification outbox (issue 11), written by `commit` with
+    // the events it is about. `pos` is the insertion order; times are fixed-width RFC 3339
+    // text, as in SQLite, so they compare as text.
+    (
+        2,
+        "
+CREATE TABLE outbox (
+    pos             BIGSERIAL PRIMARY KEY,
+    id              TEXT NOT NULL UNIQUE,
+    target          TEXT NOT NULL,
+    incident        TEXT NOT NULL,
+    seq             BIGINT NOT NULL,
+    body            TEXT NOT NULL,
+    created_at      TEXT NOT NULL,
+    state           TEXT NOT NULL DEFAULT 'pending',
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    last_error      TEXT,
+    next_attempt_at TEXT,
+    finished_at     TEXT
+);
+CREATE INDEX outbox_pending ON outbox (state, target, incident, pos);
+",
+    ),
+    // 3, as SQLite's schema 3: an idempotency key is scoped by actor alone and remembers the
+    // request it answered and when. The old answers lack the request, so they are dropped
+    // rather than guessed at (they are for retries within minutes).
+    (
+        3,
+        "
+DROP TABLE idempotency;
+CREATE TABLE idempotency (
+    actor     TEXT NOT NULL,
+    key       TEXT NOT NULL,
+    request   TEXT NOT NULL,
+    stored_at TEXT NOT NULL,
+    status    INTEGER NOT NULL,
+    body      TEXT NOT NULL,
+    location  TEXT,
+    PRIMARY KEY (actor, key)
+);
+CREATE INDEX idempotency_age ON idempotency (stored_at);
+",
+    ),
+];
 
 pub struct PostgresStore {
     config: postgres::Config,
@@ -120,7 +165,7 @@ impl PostgresStore {
 
     /// Runs `work` on the connection; a lost connection is dropped so the next call opens a
     /// new one, and an open batch is rolled back on any error.
-    fn run<T>(
+    pub(super) fn run<T>(
         &mut self,
         work: impl FnOnce(&mut Client) -> Result<T, postgres::Error>,
     ) -> Result<T, StoreError> {
@@ -213,22 +258,27 @@ impl Store for PostgresStore {
         self.events_after(after, usize::MAX)
     }
 
-    fn recall(&mut self, key: &IdempotencyKey) -> Result<Option<StoredResponse>, StoreError> {
+    fn recall(&mut self, key: &IdempotencyKey) -> Result<Option<Remembered>, StoreError> {
         let row = self.run(|client| {
             client.query_opt(
-                "SELECT status, body, location FROM idempotency
-                 WHERE actor = $1 AND target = $2 AND key = $3",
-                &[&key.actor, &key.target, &key.key],
+                "SELECT request, stored_at, status, body, location FROM idempotency
+                 WHERE actor = $1 AND key = $2",
+                &[&key.actor, &key.key],
             )
         })?;
         row.map(|row| {
-            let status: i32 = row.get(0);
-            Ok(StoredResponse {
-                status: u16::try_from(status).map_err(|_| {
-                    StoreError::Schema(format!("a stored response has status {status}"))
-                })?,
-                body: row.get(1),
-                location: row.get(2),
+            let status: i32 = row.get(2);
+            let stored_at: String = row.get(1);
+            Ok(Remembered {
+                request: row.get(0),
+                stored_at: parse_time(&stored_at)?,
+                response: StoredResponse {
+                    status: u16::try_from(status).map_err(|_| {
+                        StoreError::Schema(format!("a stored response has status {status}"))
+                    })?,
+                    body: row.get(3),
+                    location: row.get(4),
+                },
             })
         })
         .transpose()
@@ -258,13 +308,41 @@ impl Store for PostgresStore {
         );
         let responses = &commit.responses;
         let actor: Vec<&str> = responses.iter().map(|(k, _)| k.actor.as_str()).collect();
-        let target: Vec<&str> = responses.iter().map(|(k, _)| k.target.as_str()).collect();
         let key: Vec<&str> = responses.iter().map(|(k, _)| k.key.as_str()).collect();
-        let status: Vec<i32> = responses.iter().map(|(_, r)| i32::from(r.status)).collect();
-        let body: Vec<&str> = responses.iter().map(|(_, r)| r.body.as_str()).collect();
+        let request: Vec<&str> = responses.iter().map(|(_, r)| r.request.as_str()).collect();
+        let stored_at: Vec<String> = responses
+            .iter()
+            .map(|(_, r)| fixed_time(r.stored_at))
+            .collect();
+        let status: Vec<i32> = responses
+            .iter()
+            .map(|(_, r)| i32::from(r.response.status))
+            .collect();
+        let body: Vec<&str> = responses
+            .iter()
+            .map(|(_, r)| r.response.body.as_str())
+            .collect();
         let location: Vec<Option<&str>> = responses
             .iter()
-            .map(|(_, r)| r.location.as_deref())
+            .map(|(_, r)| r.response.location.as_deref())
+            .collect();
+        let forget_before = commit.forget_before.map(fixed_time);
+        let deliveries = &commit.deliveries;
+        let delivery_id: Vec<&str> = deliveries.iter().map(|d| d.id.as_str()).collect();
+        let delivery_target: Vec<&str> = deliveries.iter().map(|d| d.target.as_str()).collect();
+        let delivery_incident: Vec<&str> = deliveries.iter().map(|d| d.incident.as_str()).collect();
+        let delivery_seq = deliveries
+            .iter()
+            .map(|d| {
+                i64::try_from(d.seq).map_err(|_| {
+                    StoreError::Schema(format!("seq {} does not fit a 64-bit column", d.seq))
+                })
+            })
+            .collect::<Result<Vec<i64>, _>>()?;
+        let delivery_body: Vec<&str> = deliveries.iter().map(|d| d.body.as_str()).collect();
+        let delivery_created: Vec<String> = deliveries
+            .iter()
+            .map(|d| fixed_time(d.created_at))
             .collect();
         self.run(|client| {
             // One statement per table, whatever the batch size: a round trip each.
@@ -275,11 +353,37 @@ impl Store for PostgresStore {
                     &[&seqs, &incidents, &ats, &actors, &kinds],
                 )?;
             }
+            if let Some(cutoff) = &forget_before {
+                client.execute("DELETE FROM idempotency WHERE stored_at < $1", &[cutoff])?;
+            }
             if !key.is_empty() {
+                // An expired key that was not yet pruned may be used again.
                 client.execute(
-                    "INSERT INTO idempotency (actor, target, key, status, body, location)
-                     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[], $6::text[])",
-                    &[&actor, &target, &key, &status, &body, &location],
+                    "INSERT INTO idempotency (actor, key, request, stored_at, status, body, location)
+                     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[], $7::text[])
+                     ON CONFLICT (actor, key) DO UPDATE SET request = EXCLUDED.request,
+                         stored_at = EXCLUDED.stored_at, status = EXCLUDED.status,
+                         body = EXCLUDED.body, location = EXCLUDED.location",
+                    &[&actor, &key, &request, &stored_at, &status, &body, &location],
+                )?;
+            }
+            // The notifications of these events, in the same transaction: committed with
+            // them or not at all. Ordered by `pos`, which follows the array order.
+            if !delivery_id.is_empty() {
+                client.execute(
+                    "INSERT INTO outbox (id, target, incident, seq, body, created_at, next_attempt_at)
+                     SELECT i, t, n, s, b, c, c
+                     FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[])
+                         WITH ORDINALITY AS d(i, t, n, s, b, c, o)
+                     ORDER BY o",
+                    &[
+                        &delivery_id,
+                        &delivery_target,
+                        &delivery_incident,
+                        &delivery_seq,
+                        &delivery_body,
+                        &delivery_created,
+                    ],
                 )?;
             }
             if let Some(head) = head {
@@ -292,6 +396,48 @@ impl Store for PostgresStore {
         })?;
         self.in_batch = false;
         Ok(())
+    }
+
+    fn check_writable(&mut self) -> Result<(), StoreError> {
+        // The writers' lock is taken in turns by every replica, so it is not asked for here:
+        // a probe answers whether this connection works and the database takes writes (a
+        // standby or a read-only database does not).
+        let read_only: bool = self
+            .run(|client| {
+                client.query_one(
+                    "SELECT pg_is_in_recovery() OR current_setting('transaction_read_only') = 'on'",
+                    &[],
+                )
+            })?
+            .get(0);
+        if read_only {
+            return Err(StoreError::Postgres(
+                "the database is read-only (a standby?)".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    fn checkpoint(&mut self) -> Result<(), StoreError> {
+        // PostgreSQL keeps its own files whole; nothing to fold back.
+        Ok(())
+    }
+}
+
+impl Drop for PostgresStore {
+    /// The synchronous client runs a small runtime of its own, which may not be dropped on an
+    /// async runtime's thread (where the last handle on a shared store may go): it is closed
+    /// on a thread of its own then.
+    fn drop(&mut self) {
+        let Some(client) = self.client.take() else {
+            return;
+        };
+        if tokio::runtime::Handle::try_current().is_ok() {
+            // If no thread can be started the process is in trouble anyway: drop it here.
+            let _ = std::thread::Builder::new()
+                .name("warroom-postgres-close".into())
+                .spawn(move || drop(client));
+        }
     }
 }
 

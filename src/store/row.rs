@@ -3,7 +3,7 @@
 //! that a copy between stores gives back exactly the events it read.
 
 use super::StoreError;
-use crate::domain::{Event, EventKind, IncidentId};
+use crate::domain::{Event, EventKind, IncidentId, Timestamp};
 
 pub struct Row {
     pub seq: i64,
@@ -24,9 +24,7 @@ impl Row {
         Ok(Row {
             seq,
             incident: event.incident.to_string(),
-            at: event
-                .at
-                .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+            at: format_time(event.at),
             actor: event.actor.clone(),
             kind,
         })
@@ -52,4 +50,20 @@ impl Row {
             kind,
         })
     }
+}
+
+/// A time as the stores write it: RFC 3339 in UTC with as many digits as it has.
+pub fn format_time(at: Timestamp) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+}
+
+/// Fixed-width UTC, so that the outbox's times compare correctly as text in SQL.
+pub fn fixed_time(at: Timestamp) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true)
+}
+
+pub fn parse_time(text: &str) -> Result<Timestamp, StoreError> {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|at| at.to_utc())
+        .map_err(|err| StoreError::Schema(format!("bad time '{text}' in the store: {err}")))
 }

@@ -1,14 +1,25 @@
 //! The SQLite store: one file, WAL mode, `synchronous=FULL`, so that a committed transaction
 //! survives a crash of the process or the machine.
 
-use super::row::Row;
-use super::{Commit, IdempotencyKey, Store, StoreError, StoredResponse};
+use super::row::{Row, fixed_time, format_time};
+use super::{Commit, IdempotencyKey, Remembered, Store, StoreError, StoredResponse};
 use crate::domain::{Event, IncidentId};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use std::path::Path;
+use std::time::Duration;
+
+/// How long a commit waits for a lock another process holds on the file.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Bumped whenever the tables change; a newer file is refused rather than misread.
-const SCHEMA_VERSION: i64 = 1;
+/// 2: the notifications outbox (issue 11).
+/// 3: idempotency keys are scoped by actor alone and remember their request and time.
+const SCHEMA_VERSION: i64 = 3;
+
+/// From schemas 1 and 2: the stored answers are for retries within minutes and their old
+/// rows lack the request they answered, so they are dropped rather than guessed at. The event
+/// log and the outbox are untouched.
+const UPGRADE_IDEMPOTENCY: &str = "DROP TABLE IF EXISTS idempotency;";
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS events (
@@ -24,18 +35,35 @@ BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
 BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
 CREATE TABLE IF NOT EXISTS idempotency (
-    actor    TEXT NOT NULL,
-    target   TEXT NOT NULL,
-    key      TEXT NOT NULL,
-    status   INTEGER NOT NULL,
-    body     TEXT NOT NULL,
-    location TEXT,
-    PRIMARY KEY (actor, target, key)
+    actor     TEXT NOT NULL,
+    key       TEXT NOT NULL,
+    request   TEXT NOT NULL,
+    stored_at TEXT NOT NULL,
+    status    INTEGER NOT NULL,
+    body      TEXT NOT NULL,
+    location  TEXT,
+    PRIMARY KEY (actor, key)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS outbox (
+    pos             INTEGER PRIMARY KEY AUTOINCREMENT,
+    id              TEXT NOT NULL UNIQUE,
+    target          TEXT NOT NULL,
+    incident        TEXT NOT NULL,
+    seq             INTEGER NOT NULL,
+    body            TEXT NOT NULL,
+    created_at      TEXT NOT NULL,
+    state           TEXT NOT NULL DEFAULT 'pending',
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    last_error      TEXT,
+    next_attempt_at TEXT,
+    finished_at     TEXT
+);
+CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (state, target, incident, pos);
+CREATE INDEX IF NOT EXISTS idempotency_age ON idempotency (stored_at);
 ";
 
 pub struct SqliteStore {
-    conn: Connection,
+    pub(super) conn: Connection,
 }
 
 impl SqliteStore {
@@ -58,8 +86,9 @@ impl SqliteStore {
                 path.display()
             )));
         }
-        conn.execute_batch("PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000;")
+        conn.execute_batch("PRAGMA synchronous=FULL;")
             .map_err(open_error)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(open_error)?;
         let version: i64 = conn
             .query_row("PRAGMA user_version", [], |row| row.get(0))
             .map_err(open_error)?;
@@ -68,6 +97,10 @@ impl SqliteStore {
                 "{} was written by a newer warroom (schema {version}, this one knows {SCHEMA_VERSION})",
                 path.display()
             )));
+        }
+        if version == 1 || version == 2 {
+            conn.execute_batch(UPGRADE_IDEMPOTENCY)
+                .map_err(open_error)?;
         }
         conn.execute_batch(SCHEMA).map_err(open_error)?;
         conn.pragma_update(None, "user_version", SCHEMA_VERSION)
@@ -126,21 +159,39 @@ impl Store for SqliteStore {
         )
     }
 
-    fn recall(&mut self, key: &IdempotencyKey) -> Result<Option<StoredResponse>, StoreError> {
+    fn recall(&mut self, key: &IdempotencyKey) -> Result<Option<Remembered>, StoreError> {
         let mut statement = self.conn.prepare_cached(
-            "SELECT status, body, location FROM idempotency
-             WHERE actor = ?1 AND target = ?2 AND key = ?3",
+            "SELECT request, stored_at, status, body, location FROM idempotency
+             WHERE actor = ?1 AND key = ?2",
         )?;
         let found = statement
-            .query_row(params![key.actor, key.target, key.key], |row| {
-                Ok(StoredResponse {
-                    status: row.get(0)?,
-                    body: row.get(1)?,
-                    location: row.get(2)?,
-                })
+            .query_row(params![key.actor, key.key], |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, String>(1)?,
+                    StoredResponse {
+                        status: row.get(2)?,
+                        body: row.get(3)?,
+                        location: row.get(4)?,
+                    },
+                ))
             })
             .optional()?;
-        Ok(found)
+        let Some((request, stored_at, response)) = found else {
+            return Ok(None);
+        };
+        let stored_at = chrono::DateTime::parse_from_rfc3339(&stored_at)
+            .map_err(|err| {
+                StoreError::Schema(format!(
+                    "idempotency key with a bad time '{stored_at}': {err}"
+                ))
+            })?
+            .to_utc();
+        Ok(Some(Remembered {
+            request,
+            stored_at,
+            response,
+        }))
     }
 
     fn commit(&mut self, commit: &Commit) -> Result<(), StoreError> {
@@ -166,22 +217,72 @@ impl Store for SqliteStore {
                     row.kind
                 ])?;
             }
+            if let Some(cutoff) = commit.forget_before {
+                tx.prepare_cached("DELETE FROM idempotency WHERE stored_at < ?1")?
+                    .execute(params![format_time(cutoff)])?;
+            }
+            // REPLACE: an expired key that was not yet pruned may be used again.
             let mut insert_response = tx.prepare_cached(
-                "INSERT INTO idempotency (actor, target, key, status, body, location)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                "INSERT OR REPLACE INTO idempotency
+                 (actor, key, request, stored_at, status, body, location)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?;
-            for (key, response) in &commit.responses {
+            for (key, remembered) in &commit.responses {
+                let response = &remembered.response;
                 insert_response.execute(params![
                     key.actor,
-                    key.target,
                     key.key,
+                    remembered.request,
+                    format_time(remembered.stored_at),
                     response.status,
                     response.body,
                     response.location
                 ])?;
             }
+            // The notifications of these events, in the same transaction: committed with them
+            // or not at all.
+            let mut insert_delivery = tx.prepare_cached(
+                "INSERT INTO outbox (id, target, incident, seq, body, created_at, next_attempt_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+            )?;
+            for delivery in &commit.deliveries {
+                insert_delivery.execute(params![
+                    delivery.id,
+                    delivery.target,
+                    delivery.incident,
+                    delivery.seq as i64,
+                    delivery.body,
+                    fixed_time(delivery.created_at)
+                ])?;
+            }
         }
         tx.commit()?;
+        Ok(())
+    }
+
+    fn check_writable(&mut self) -> Result<(), StoreError> {
+        self.conn.busy_timeout(Duration::ZERO)?;
+        // BEGIN IMMEDIATE takes the write lock (refused at once if another process holds it)
+        // and fails on a read-only file; nothing is written.
+        let probe = self
+            .conn
+            .execute_batch("BEGIN IMMEDIATE; ROLLBACK;")
+            .map_err(|err| match err.sqlite_error_code() {
+                Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
+                    StoreError::Locked
+                }
+                _ => StoreError::Sqlite(err),
+            });
+        if probe.is_err() && !self.conn.is_autocommit() {
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+        self.conn.busy_timeout(BUSY_TIMEOUT)?;
+        probe
+    }
+
+    fn checkpoint(&mut self) -> Result<(), StoreError> {
+        self.conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
         Ok(())
     }
 }
@@ -209,8 +310,19 @@ mod tests {
     fn key(k: &str) -> IdempotencyKey {
         IdempotencyKey {
             actor: "alice".into(),
-            target: "POST /v1/incidents".into(),
             key: k.into(),
+        }
+    }
+
+    fn remembered(status: u16, stored_at: &str) -> Remembered {
+        Remembered {
+            request: "POST /v1/incidents 0123456789abcdef".into(),
+            stored_at: stored_at.parse().unwrap(),
+            response: StoredResponse {
+                status,
+                body: r#"{"id":"INC-1"}"#.into(),
+                location: Some("/v1/incidents/INC-1".into()),
+            },
         }
     }
 
@@ -220,7 +332,7 @@ mod tests {
         let mut store = SqliteStore::open(&dir.path().join("log.db")).unwrap();
         let commit = Commit {
             events: vec![note(1, 1, "kept")],
-            responses: vec![],
+            ..Commit::default()
         };
         store.commit(&commit).unwrap();
         (dir, store)
@@ -230,16 +342,13 @@ mod tests {
     fn committed_events_and_responses_survive_reopening_the_file() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("log.db");
-        let response = StoredResponse {
-            status: 201,
-            body: r#"{"id":"INC-1"}"#.into(),
-            location: Some("/v1/incidents/INC-1".into()),
-        };
+        let response = remembered(201, "2026-11-25T14:00:00Z");
         {
             let mut store = SqliteStore::open(&path).unwrap();
             let commit = Commit {
                 events: vec![note(1, 1, "first"), note(2, 2, "second")],
                 responses: vec![(key("k1"), response.clone())],
+                ..Commit::default()
             };
             store.commit(&commit).unwrap();
         }
@@ -279,14 +388,8 @@ mod tests {
         // seq 1 again violates the primary key after seq 2 was inserted in the same batch.
         let clash = Commit {
             events: vec![note(2, 1, "lost"), note(1, 1, "clash")],
-            responses: vec![(
-                key("k"),
-                StoredResponse {
-                    status: 200,
-                    body: "{}".into(),
-                    location: None,
-                },
-            )],
+            responses: vec![(key("k"), remembered(200, "2026-11-25T14:00:00Z"))],
+            ..Commit::default()
         };
         assert!(store.commit(&clash).is_err());
         assert_eq!(
@@ -294,6 +397,92 @@ mod tests {
             vec![note(1, 1, "kept")]
         );
         assert_eq!(store.recall(&key("k")).unwrap(), None);
+    }
+
+    #[test]
+    fn expired_answers_are_forgotten_in_the_commit_that_says_so() {
+        let (_dir, mut store) = store_with_one_note();
+        let commit = Commit {
+            responses: vec![
+                (key("old"), remembered(200, "2026-11-01T00:00:00Z")),
+                (key("new"), remembered(200, "2026-11-20T00:00:00Z")),
+            ],
+            ..Commit::default()
+        };
+        store.commit(&commit).unwrap();
+        let prune = Commit {
+            forget_before: Some("2026-11-10T00:00:00Z".parse().unwrap()),
+            ..Commit::default()
+        };
+        assert!(!prune.is_empty(), "a prune alone is a commit");
+        store.commit(&prune).unwrap();
+        assert_eq!(store.recall(&key("old")).unwrap(), None);
+        assert!(store.recall(&key("new")).unwrap().is_some());
+        // An expired key used again replaces the old answer.
+        let again = Commit {
+            responses: vec![(key("new"), remembered(201, "2026-11-25T00:00:00Z"))],
+            ..Commit::default()
+        };
+        store.commit(&again).unwrap();
+        assert_eq!(
+            store.recall(&key("new")).unwrap().unwrap().response.status,
+            201
+        );
+    }
+
+    #[test]
+    fn a_file_of_schema_1_or_2_keeps_its_log_and_outbox_and_drops_its_old_answers() {
+        for version in [1, 2] {
+            an_old_file_is_upgraded(version);
+        }
+    }
+
+    fn an_old_file_is_upgraded(version: i64) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("log.db");
+        {
+            let conn = Connection::open(&path).unwrap();
+            if version == 2 {
+                conn.execute_batch(
+                    "CREATE TABLE outbox (pos INTEGER PRIMARY KEY AUTOINCREMENT,
+                         id TEXT NOT NULL UNIQUE, target TEXT NOT NULL, incident TEXT NOT NULL,
+                         seq INTEGER NOT NULL, body TEXT NOT NULL, created_at TEXT NOT NULL,
+                         state TEXT NOT NULL DEFAULT 'pending', attempts INTEGER NOT NULL DEFAULT 0,
+                         last_error TEXT, next_attempt_at TEXT, finished_at TEXT);
+                     INSERT INTO outbox (id, target, incident, seq, body, created_at)
+                         VALUES ('d1', 'ops', 'INC-1', 1, '{}', '2025-01-02T03:04:05Z');",
+                )
+                .unwrap();
+            }
+            conn.pragma_update(None, "user_version", version).unwrap();
+            conn.execute_batch(
+                "CREATE TABLE events (seq INTEGER PRIMARY KEY, incident TEXT NOT NULL,
+                     at TEXT NOT NULL, actor TEXT NOT NULL, kind TEXT NOT NULL);
+                 CREATE TABLE idempotency (actor TEXT NOT NULL, target TEXT NOT NULL,
+                     key TEXT NOT NULL, status INTEGER NOT NULL, body TEXT NOT NULL,
+                     location TEXT, PRIMARY KEY (actor, target, key)) WITHOUT ROWID;
+                 INSERT INTO idempotency VALUES ('alice', 'POST /v1/incidents', 'k', 201, '{}', NULL);
+                 INSERT INTO events VALUES (1, 'INC-1', '2025-01-02T03:04:05.123456789Z', 'alice',
+                     '{\"type\":\"note_added\",\"kind\":\"note\",\"text\":\"kept\"}');",
+            )
+            .unwrap();
+        }
+        let mut store = SqliteStore::open(&path).unwrap();
+        assert_eq!(
+            store.events_after(0, usize::MAX).unwrap(),
+            vec![note(1, 1, "kept")]
+        );
+        assert_eq!(store.recall(&key("k")).unwrap(), None, "schema {version}");
+        let deliveries: i64 = store
+            .conn
+            .query_row("SELECT count(*) FROM outbox", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(deliveries, i64::from(version == 2), "schema {version}");
+        let upgraded: i64 = store
+            .conn
+            .query_row("PRAGMA user_version", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(upgraded, SCHEMA_VERSION);
     }
 
     #[test]

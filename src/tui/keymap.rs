@@ -18,6 +18,8 @@ pub enum Action {
     Role,
     Note,
     Decision,
+    /// The public status-page update composer.
+    PublicUpdate,
     NewAction,
     ToggleAction,
     Declare,
@@ -40,7 +42,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 29] = [
+    pub const ALL: [Action; 30] = [
         Action::Acknowledge,
         Action::Investigate,
         Action::Mitigate,
@@ -51,6 +53,7 @@ impl Action {
         Action::Role,
         Action::Note,
         Action::Decision,
+        Action::PublicUpdate,
         Action::NewAction,
         Action::ToggleAction,
         Action::Declare,
@@ -85,6 +88,7 @@ impl Action {
             Action::Role => "role",
             Action::Note => "note",
             Action::Decision => "decision",
+            Action::PublicUpdate => "public_update",
             Action::NewAction => "new_action",
             Action::ToggleAction => "toggle_action",
             Action::Declare => "declare",
@@ -120,6 +124,7 @@ impl Action {
             Action::Role => "assign or relieve a role",
             Action::Note => "note or internal update",
             Action::Decision => "decision",
+            Action::PublicUpdate => "public status-page update",
             Action::NewAction => "new action item",
             Action::ToggleAction => "action item done/undone",
             Action::Declare => "declare a new incident",
@@ -156,6 +161,7 @@ impl Action {
                 | Action::Role
                 | Action::Note
                 | Action::Decision
+                | Action::PublicUpdate
                 | Action::NewAction
                 | Action::ToggleAction
                 | Action::Declare
@@ -292,7 +298,7 @@ impl Default for KeyMap {
     fn default() -> Self {
         use Action::*;
         let mut bindings = BTreeMap::new();
-        let defaults: [(&str, Action); 33] = [
+        let defaults: [(&str, Action); 34] = [
             ("a", Acknowledge),
             ("i", Investigate),
             ("m", Mitigate),
@@ -303,6 +309,7 @@ impl Default for KeyMap {
             ("o", Role),
             ("n", Note),
             ("d", Decision),
+            ("u", PublicUpdate),
             ("t", NewAction),
             ("space", ToggleAction),
             ("D", Declare),

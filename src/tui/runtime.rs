@@ -9,7 +9,7 @@ use super::app::{self, Effect, Model, Msg, Options, Sent};
 use super::metric_source::MetricsSource;
 use super::theme::Theme;
 use super::view;
-use crate::client::Client;
+use crate::client::{Client, ClientError};
 use futures_util::StreamExt;
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
@@ -55,6 +55,7 @@ async fn event_loop(
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
     let executor = executor(tx);
     let mut model = Model::new(options, chrono::Utc::now());
+    model.ascii = theme.ascii;
     let size = terminal.size()?;
     model.size = (size.width, size.height);
     for effect in app::init() {
@@ -134,19 +135,19 @@ impl Executor {
                 }
                 Effect::PollFeed { after, wait, delay } => {
                     tokio::time::sleep(delay).await;
-                    Msg::Feed(client.feed(after, wait).await)
+                    Msg::Feed(logged("the event feed", client.feed(after, wait).await))
                 }
                 Effect::Backfill(id) => {
                     let result = client.incident_log(&id).await;
-                    Msg::Backfill(id, result)
+                    Msg::Backfill(id, logged("the backfill of an incident's log", result))
                 }
                 Effect::FetchSeverities { delay } => {
                     tokio::time::sleep(delay).await;
-                    Msg::Severities(client.severities().await)
+                    Msg::Severities(logged("the severities", client.severities().await))
                 }
                 Effect::FetchIdentity { delay } => {
                     tokio::time::sleep(delay).await;
-                    Msg::Identity(client.whoami().await)
+                    Msg::Identity(logged("who am I", client.whoami().await))
                 }
                 Effect::Send { outgoing, delay } => {
                     tokio::time::sleep(delay).await;
@@ -162,7 +163,7 @@ impl Executor {
                     };
                     Msg::Sent {
                         key: outgoing.key,
-                        result,
+                        result: logged("sending a change", result),
                     }
                 }
                 Effect::RefreshPanel {
@@ -189,6 +190,15 @@ impl Executor {
             let _ = tx.send(msg);
         });
     }
+}
+
+/// Writes a failed request to the log file (the screen shows it only for a moment, if at all).
+/// The reason is Debug-quoted: it may carry the backend's text, which must not reach the log raw.
+fn logged<T>(what: &str, result: Result<T, ClientError>) -> Result<T, ClientError> {
+    if let Err(error) = &result {
+        tracing::warn!(reason = ?error.to_string(), "{what} failed");
+    }
+    result
 }
 
 fn enter() -> anyhow::Result<Terminal<CrosstermBackend<Stdout>>> {

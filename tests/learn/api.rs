@@ -51,7 +51,7 @@ async fn a_responder_writes_the_review_and_follow_ups_after_the_close_a_viewer_c
         draft.header("content-type"),
         Some("text/markdown; charset=utf-8")
     );
-    assert!(draft.text.contains("> **Draft:** INC-1 is triggered"));
+    assert!(draft.text.contains("> **Draft:** INC-1 is acknowledged"));
 
     for to in ["mitigated", "resolved", "closed"] {
         let moved = command(
@@ -71,7 +71,7 @@ async fn a_responder_writes_the_review_and_follow_ups_after_the_close_a_viewer_c
         json!({"type": "transition", "to": "investigating"}),
     )
     .await;
-    reopen.assert_error(422, "invalid_transition");
+    reopen.assert_error(422, "incident_closed");
     let root = command(
         &client,
         &server,
@@ -169,14 +169,14 @@ async fn a_second_incident_of_a_service_links_the_first_and_the_report_counts_it
     assert_eq!(kinds, ["declared", "recurrence_linked"]);
     assert_eq!(events.json[1]["actor"], "warroom");
 
-    let ack = json!({"type": "transition", "to": "acknowledged"});
+    // A person's declaration starts acknowledged: taken on as it is detected.
     let acked = send(
         client
             .post(server.url("/v1/incidents/INC-1/commands"))
-            .json(&ack),
+            .json(&json!({"type": "transition", "to": "acknowledged"})),
     )
     .await;
-    assert_eq!(acked.status, 200);
+    acked.assert_error(422, "invalid_transition");
 
     let report = send(client.get(server.url("/v1/report?since=90d"))).await;
     assert_eq!(report.status, 200, "{}", report.text);
@@ -204,8 +204,8 @@ async fn a_second_incident_of_a_service_links_the_first_and_the_report_counts_it
     assert_eq!(r["incidents"], 3);
     let third = r["recurrence_rate"].as_f64().unwrap();
     assert!((third - 1.0 / 3.0).abs() < 1e-9, "{third}");
-    assert_eq!(r["overall"]["mtta"]["count"], 1);
-    assert_eq!(r["overall"]["mtta"]["left_out"], 2);
+    assert_eq!(r["overall"]["mtta"]["count"], 3);
+    assert_eq!(r["overall"]["mtta"]["left_out"], 0);
     assert_eq!(r["overall"]["mttr"]["count"], 0);
     assert_eq!(r["overall"]["mttr"]["mean_s"], Value::Null);
     let mttd = r["overall"]["mttd"]["median_s"].as_f64().unwrap();

@@ -167,13 +167,13 @@ fn the_review_and_corrective_actions_stay_open_after_the_close_the_response_does
         corrective("alert on LB 5xx", CorrectiveKind::Detective, 7),
         Command::DropCorrectiveAction { id: 1 },
     ];
-    assert!(learning.iter().all(Command::is_learning));
+    assert!(!learning.iter().any(Command::changes_response_record));
     // The response record is final: its status stays closed.
     let reopen = log.refused(Command::Transition {
         to: Status::Investigating,
     });
-    assert_eq!(reopen.code, "invalid_transition");
-    assert!(!Command::Transition { to: Status::Closed }.is_learning());
+    assert_eq!(reopen.code, "incident_closed");
+    assert!(Command::Transition { to: Status::Closed }.changes_response_record());
 }
 
 #[test]

@@ -30,20 +30,45 @@ pub struct Log {
 }
 
 impl Log {
+    /// An incident alice declared: it starts acknowledged.
     pub fn declared(number: u64, new: NewIncident, at: Timestamp) -> Log {
+        Log::opened(number, new, at, "alice", declare)
+    }
+
+    /// An incident a page opened: it starts triggered, for a person to acknowledge.
+    pub fn paged(number: u64, new: NewIncident, at: Timestamp) -> Log {
+        Log::opened(number, new, at, "alertmanager", declare_page)
+    }
+
+    fn opened(
+        number: u64,
+        new: NewIncident,
+        at: Timestamp,
+        actor: &str,
+        how: fn(NewIncident, Timestamp, &SeverityScale) -> Result<Vec<EventKind>, Rejection>,
+    ) -> Log {
         let scale = SeverityScale::default();
-        let kinds = declare(new, at, &scale).expect("a valid declaration");
+        let kinds = how(new, at, &scale).expect("a valid declaration");
         let mut log = Log {
             events: vec![],
             state: Incident::blank(IncidentId::from_number(number)),
             scale,
         };
-        log.append("alice", at, kinds);
+        log.append(actor, at, kinds);
         log
     }
 
     pub fn checkout() -> Log {
-        let new = NewIncident {
+        Log::declared(1, Log::checkout_incident(), t0())
+    }
+
+    /// The checkout incident as its page opened it.
+    pub fn checkout_paged() -> Log {
+        Log::paged(1, Log::checkout_incident(), t0())
+    }
+
+    fn checkout_incident() -> NewIncident {
+        NewIncident {
             title: "Checkout API returning 5xx".into(),
             severity: Severity::new("P1"),
             service: Some("checkout".into()),
@@ -51,8 +76,7 @@ impl Log {
             started_at: Some(minutes(-7)),
             detected_at: None,
             alerts: vec![],
-        };
-        Log::declared(1, new, t0())
+        }
     }
 
     pub fn append(&mut self, actor: &str, at: Timestamp, kinds: Vec<EventKind>) {

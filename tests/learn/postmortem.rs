@@ -9,9 +9,10 @@ use warroom::report::postmortem;
 
 // ---- the postmortem -------------------------------------------------------------------------
 
-/// An incident that uses every kind of event, through the domain.
+/// An incident that uses every kind of event, through the domain. A page opens it, so a
+/// person acknowledges it.
 fn scripted() -> Log {
-    let mut log = Log::checkout();
+    let mut log = Log::checkout_paged();
     let alert = AlertRef {
         fingerprint: "f1".into(),
         name: "HighErrorRatio".into(),
@@ -26,6 +27,11 @@ fn scripted() -> Log {
             alert,
             group: Some("g".into()),
         },
+    );
+    log.append(
+        "alertmanager",
+        minutes(1),
+        vec![EventKind::AlertsCounted { more: 240 }],
     );
     log.append(
         "warroom",
@@ -59,6 +65,25 @@ fn scripted() -> Log {
     );
     log.ok(
         "alice",
+        3,
+        Command::PublicUpdate(PublicUpdate {
+            state: PublicState::Identified,
+            message: "Payments fail for some customers | a fix is rolling out.".into(),
+            components: [("api".to_string(), ComponentStatus::PartialOutage)].into(),
+            next_update_at: Some(minutes(33)),
+            title: None,
+        }),
+    );
+    log.append(
+        "warroom",
+        minutes(3),
+        vec![EventKind::Lapsed {
+            lapse: Lapse::InternalUpdateOverdue,
+            due: minutes(3),
+        }],
+    );
+    log.ok(
+        "alice",
         4,
         Command::AssignRole {
             role: Role::Engineer,
@@ -81,7 +106,14 @@ fn scripted() -> Log {
             severity: Severity::new("P0"),
         },
     );
-    log.ok("alice", 7, Command::SetImpactStart { at: minutes(-9) });
+    log.ok(
+        "alice",
+        7,
+        Command::SetImpactStart {
+            at: minutes(-9),
+            after_detection: false,
+        },
+    );
     log.ok(
         "bob",
         8,
@@ -237,40 +269,17 @@ fn scripted() -> Log {
 
 #[test]
 fn the_scripted_incident_uses_every_event_kind() {
-    let labels: std::collections::BTreeSet<String> = scripted()
-        .events
-        .iter()
-        .map(|e| {
-            serde_json::to_value(&e.kind).unwrap()["type"]
-                .as_str()
-                .unwrap()
-                .to_string()
-        })
-        .collect();
-    let every = [
-        "declared",
-        "status_changed",
-        "severity_changed",
-        "role_assigned",
-        "role_relieved",
-        "command_transferred",
-        "note_added",
-        "action_added",
-        "action_completed",
-        "action_reopened",
-        "action_dropped",
-        "impact_start_set",
-        "alert_attached",
-        "alert_resolved",
-        "metric_snapshot",
-        "review_edited",
-        "corrective_action_added",
-        "corrective_action_completed",
-        "corrective_action_dropped",
-        "recurrence_linked",
-    ];
-    let every: std::collections::BTreeSet<String> = every.iter().map(|s| s.to_string()).collect();
-    assert_eq!(labels, every);
+    let mut seen = std::collections::BTreeSet::new();
+    for event in &scripted().events {
+        let wire = serde_json::to_value(&event.kind).unwrap()["type"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert_eq!(event.kind.tag(), wire, "the domain's tag is the wire's");
+        seen.insert(event.kind.tag());
+    }
+    let every: std::collections::BTreeSet<&str> = EventKind::TAGS.into_iter().collect();
+    assert_eq!(seen, every);
 }
 
 #[test]
@@ -382,7 +391,7 @@ fn a_draft_before_the_close_and_hostile_text_stays_text() {
         },
     );
     let markdown = postmortem(&log.state, &log.refs());
-    assert!(markdown.contains("> **Draft:** INC-4 is triggered, not closed"));
+    assert!(markdown.contains("> **Draft:** INC-4 is acknowledged, not closed"));
     let (text, headings) = parse_markdown(&markdown);
     assert!(
         !markdown.contains('\u{1b}'),

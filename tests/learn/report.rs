@@ -116,6 +116,7 @@ fn events_of(number: u64, raw: &Raw, end: Timestamp, seq: &mut u64) -> Vec<Event
             summary: None,
             impact_started_at: raw.impact.map(at),
             detected_at: at(raw.detected),
+            acknowledged: false,
         },
     )];
     if let Some(name) = raw.alert {
@@ -134,7 +135,14 @@ fn events_of(number: u64, raw: &Raw, end: Timestamp, seq: &mut u64) -> Vec<Event
     let mut status = Status::Triggered;
     let mut move_to = |timed: &mut Vec<(i64, EventKind)>, when: Option<i64>, to: Status| {
         if let Some(when) = when {
-            timed.push((when, EventKind::StatusChanged { from: status, to }));
+            timed.push((
+                when,
+                EventKind::StatusChanged {
+                    from: status,
+                    to,
+                    reason: None,
+                },
+            ));
             status = to;
         }
     };

@@ -2,12 +2,14 @@
 //! them but uses only its own part, so unused items are expected here.
 #![allow(dead_code)]
 
+pub mod chromium;
 pub mod eventually;
 pub mod exporter;
 pub mod history;
 pub mod http;
 pub mod postgres;
 pub mod promstack;
+pub mod receiver;
 pub mod server;
 pub mod tinyhttp;
 pub mod tmux;

@@ -5,6 +5,7 @@
 //! let server = TestServer::open();                 // open mode: every caller is admin
 //! let server = TestServer::with_tokens(TOKENS);    // bearer tokens from a TOML text
 //! let b = TestServer::replica_of(&server);         // a second replica on the same database
+//! let server = TestServer::launch_with(ServerSetup { config: Some("..."), ..Default::default() });
 //! reqwest::get(server.url("/healthz"));
 //! server.kill();                                   // SIGKILL, as a crash would
 //! server.restart();                                // same db, tokens and port
@@ -59,14 +60,28 @@ impl StoreKind {
     }
 }
 
+/// How to start a server beyond the defaults.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ServerSetup<'a> {
+    /// The tokens file's TOML text; none is open mode.
+    pub tokens: Option<&'a str>,
+    /// The config file's TOML text (`[server.limits]`, say); none is the built-in defaults.
+    pub config: Option<&'a str>,
+    /// Shell commands run before the server replaces the shell, such as `ulimit -S -n 1024`.
+    pub before: Option<&'a str>,
+    /// Extra arguments to `serve`, such as `--status-listen`.
+    pub args: &'a [&'a str],
+}
+
 pub struct TestServer {
     dir: tempfile::TempDir,
     /// What `--db` says: the SQLite file or the PostgreSQL URL.
     db: String,
     store: StoreKind,
     tokens: Option<PathBuf>,
-    /// More arguments for `warroom serve`.
-    extra: Vec<String>,
+    config: Option<PathBuf>,
+    before: Option<String>,
+    extra_args: Vec<String>,
     child: Option<Child>,
     base: String,
     starts: usize,
@@ -80,30 +95,33 @@ pub fn warroom() -> Command {
 impl TestServer {
     /// A server in open mode on a fresh database.
     pub fn open() -> TestServer {
-        TestServer::launch(None)
+        TestServer::launch_with(ServerSetup::default())
     }
 
     /// A server whose tokens file has this TOML text.
     pub fn with_tokens(toml: &str) -> TestServer {
-        TestServer::launch(Some(toml))
+        TestServer::launch_with(ServerSetup {
+            tokens: Some(toml),
+            ..ServerSetup::default()
+        })
     }
 
     /// A server on PostgreSQL whatever the store under test (for the replica tests).
     pub fn on_postgres() -> TestServer {
-        TestServer::start(None, StoreKind::Postgres, None)
+        TestServer::launch_on(ServerSetup::default(), StoreKind::Postgres, None)
     }
 
     /// A server in open mode on the store under test, with more `warroom serve` arguments.
     pub fn open_with_args(args: &[&str]) -> TestServer {
-        let mut server = TestServer::prepare(None, StoreKind::under_test(), None);
-        server.extra = args.iter().map(|arg| arg.to_string()).collect();
-        server.spawn();
-        server
+        TestServer::launch_with(ServerSetup {
+            args,
+            ..ServerSetup::default()
+        })
     }
 
     /// A server on SQLite whatever the store under test.
     pub fn on_sqlite() -> TestServer {
-        TestServer::start(None, StoreKind::Sqlite, None)
+        TestServer::launch_on(ServerSetup::default(), StoreKind::Sqlite, None)
     }
 
     /// A server on this database (a SQLite path or a PostgreSQL URL), in open mode.
@@ -113,7 +131,7 @@ impl TestServer {
         } else {
             StoreKind::Sqlite
         };
-        TestServer::start(None, store, Some(db.to_string()))
+        TestServer::launch_on(ServerSetup::default(), store, Some(db.to_string()))
     }
 
     /// Another replica on the same database as `other` (PostgreSQL), with its tokens.
@@ -127,45 +145,57 @@ impl TestServer {
             .tokens
             .as_ref()
             .map(|path| std::fs::read_to_string(path).expect("the tokens file"));
-        TestServer::start(
-            tokens.as_deref(),
-            StoreKind::Postgres,
-            Some(other.db.clone()),
-        )
+        let setup = ServerSetup {
+            tokens: tokens.as_deref(),
+            ..ServerSetup::default()
+        };
+        TestServer::launch_on(setup, StoreKind::Postgres, Some(other.db.clone()))
     }
 
-    fn launch(tokens: Option<&str>) -> TestServer {
-        TestServer::start(tokens, StoreKind::under_test(), None)
+    /// A server with tokens (or open mode), a config file with this TOML text, and extra
+    /// arguments to `serve`.
+    pub fn with_config(tokens: Option<&str>, config: &str, args: &[&str]) -> TestServer {
+        TestServer::launch_with(ServerSetup {
+            tokens,
+            config: Some(config),
+            before: None,
+            args,
+        })
     }
 
-    fn start(tokens: Option<&str>, store: StoreKind, db: Option<String>) -> TestServer {
-        let mut server = TestServer::prepare(tokens, store, db);
-        server.spawn();
-        server
+    /// A server on a fresh database of the store under test.
+    pub fn launch_with(setup: ServerSetup) -> TestServer {
+        TestServer::launch_on(setup, StoreKind::under_test(), None)
     }
 
-    /// A server not started yet.
-    fn prepare(tokens: Option<&str>, store: StoreKind, db: Option<String>) -> TestServer {
+    /// A server on `db`, or on a fresh database of `store`.
+    fn launch_on(setup: ServerSetup, store: StoreKind, db: Option<String>) -> TestServer {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let db = db.unwrap_or_else(|| match store {
             StoreKind::Sqlite => dir.path().join("warroom.db").display().to_string(),
             StoreKind::Postgres => super::postgres::database(),
         });
-        let tokens = tokens.map(|text| {
-            let path = dir.path().join("tokens.toml");
-            std::fs::write(&path, text).expect("write the tokens file");
+        let write = |name: &str, text: &str| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, text).expect("write a file for the server");
             path
-        });
-        TestServer {
+        };
+        let tokens = setup.tokens.map(|text| write("tokens.toml", text));
+        let config = setup.config.map(|text| write("config.toml", text));
+        let mut server = TestServer {
             dir,
             db,
             store,
             tokens,
-            extra: Vec::new(),
+            config,
+            before: setup.before.map(str::to_string),
+            extra_args: setup.args.iter().map(|a| a.to_string()).collect(),
             child: None,
             base: String::new(),
             starts: 0,
-        }
+        };
+        server.spawn();
+        server
     }
 
     /// The base URL, such as `http://127.0.0.1:41234`.
@@ -274,6 +304,21 @@ impl TestServer {
         self.child.take().and_then(|mut child| child.wait().ok())
     }
 
+    /// Like [`wait`](TestServer::wait), but gives up after `limit` (the server keeps running
+    /// and is killed when dropped).
+    pub fn wait_within(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = std::time::Instant::now() + limit;
+        while std::time::Instant::now() < deadline {
+            let child = self.child.as_mut()?;
+            if let Ok(Some(status)) = child.try_wait() {
+                self.child = None;
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        None
+    }
+
     fn log_path(&self, start: usize) -> PathBuf {
         self.dir.path().join(format!("server-{start}.log"))
     }
@@ -287,16 +332,30 @@ impl TestServer {
             .strip_prefix("http://")
             .unwrap_or("127.0.0.1:0")
             .to_string();
-        let mut command = warroom();
+        let mut command = match &self.before {
+            // `exec` replaces the shell, so the child's pid is the server's.
+            Some(before) => {
+                let mut shell = Command::new("sh");
+                shell
+                    .arg("-c")
+                    .arg(format!("{before} && exec \"$0\" \"$@\""))
+                    .arg(env!("CARGO_BIN_EXE_warroom"));
+                shell
+            }
+            None => warroom(),
+        };
+        if let Some(config) = &self.config {
+            command.arg("--config").arg(config);
+        }
         command
             .arg("serve")
+            .args(&self.extra_args)
             .args(["--listen", &listen])
             .arg("--db")
             .arg(&self.db);
         if let Some(tokens) = &self.tokens {
             command.arg("--tokens").arg(tokens);
         }
-        command.args(&self.extra);
         let mut child = command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

@@ -1,6 +1,8 @@
 //! The TUI: `update()` driven with plain messages, and the screen drawn on a `TestBackend`.
 
+mod communicate;
 mod fixture;
+mod hostile;
 mod review;
 mod snapshots;
 mod update;

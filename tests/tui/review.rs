@@ -58,6 +58,7 @@ fn learned(model: &mut Model) {
             EventKind::StatusChanged {
                 from: Status::Investigating,
                 to: Status::Mitigated,
+                reason: None,
             },
         ),
         event(

@@ -377,7 +377,7 @@ fn arrows_scroll_the_timeline_and_page_keys_jump() {
         "clamped to the last entry"
     );
     update(&mut model, key(KeyCode::PageUp));
-    assert_eq!(model.timeline_scroll, events - 1 - 12);
+    assert_eq!(model.timeline_scroll, (events - 1).saturating_sub(12));
 }
 
 #[test]
@@ -586,7 +586,7 @@ fn impact_start_is_proposed_from_the_main_panel_and_can_be_edited() {
     let Overlay::Confirm(confirm) = &model.overlay else {
         panic!("a proposal")
     };
-    let Command::SetImpactStart { at } = confirm.command else {
+    let Command::SetImpactStart { at, .. } = confirm.command else {
         panic!()
     };
     // The fixture's impact began 18 minutes before now; the proposal is the first sample of
@@ -603,7 +603,13 @@ fn impact_start_is_proposed_from_the_main_panel_and_can_be_edited() {
     let effects = press(&mut model, 'y');
     assert_eq!(
         sent(&effects),
-        Some((&inc(1), &Command::SetImpactStart { at }))
+        Some((
+            &inc(1),
+            &Command::SetImpactStart {
+                at,
+                after_detection: true
+            }
+        ))
     );
     // e puts the proposal on the command line to edit.
     press(&mut model, 'I');
@@ -752,8 +758,9 @@ fn a_wall_running_for_days_keeps_a_bounded_number_of_ended_incidents() {
         }
         seq += 1;
         let resolved = EventKind::StatusChanged {
-            from: Status::Triggered,
+            from: Status::Acknowledged,
             to: Status::Resolved,
+            reason: None,
         };
         batch.push(Event {
             seq,

@@ -3,18 +3,22 @@
 //! ended, and the incident to open when the group has none.
 //!
 //! Text is cut to the domain's limits rather than refused: Alertmanager does not retry a 4xx
-//! answer, so a long description must not cost the page. Only a payload this reader cannot
-//! understand is refused. Pure: the time is passed in.
+//! answer, so a long label, name, fingerprint or group key must not cost the page, and a
+//! missing fingerprint is computed the way Alertmanager computes it. Only a payload this
+//! reader cannot understand is refused. Pure: the time is passed in.
 
 use crate::domain::{
     Alert, AlertRef, AlertSeverity, AlertState, Labels, MAX_NAME_CHARS, MAX_TITLE_CHARS,
-    NewIncident, SeverityScale, Timestamp, clip,
+    NewIncident, SeverityScale, Timestamp, clip, cut_with_hash,
 };
 use serde::Deserialize;
 use serde_json::Value;
 
 /// The payload version every Alertmanager release so far sends, and the only one read here.
 const VERSION: &str = "4";
+
+/// Longest group key kept as it is; a longer one is kept as its start and a hash.
+pub const MAX_GROUP_KEY_CHARS: usize = 256;
 
 /// Group labels named in a title made from an alert's name, at most.
 const TITLE_LABELS: usize = 3;
@@ -69,7 +73,9 @@ struct PayloadAlert {
     annotations: Labels,
     starts_at: Timestamp,
     ends_at: Option<Timestamp>,
-    fingerprint: String,
+    /// Relays and older senders leave it out.
+    #[serde(default)]
+    fingerprint: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -91,6 +97,8 @@ pub fn read(
 ) -> Result<Notification, String> {
     match payload.get("version") {
         Some(Value::String(version)) if version == VERSION => {}
+        // Some relays send the number.
+        Some(Value::Number(version)) if version.to_string() == VERSION => {}
         Some(other) => {
             return Err(format!(
                 "payload version {other} is not supported: warroom reads version {VERSION}"
@@ -109,34 +117,30 @@ pub fn read(
     }
     let mut firing = Vec::new();
     let mut resolved = Vec::new();
-    for (index, raw) in payload.alerts.into_iter().enumerate() {
-        let fingerprint = raw.fingerprint.trim().to_string();
-        if fingerprint.is_empty() {
-            // Numbered from 0, as in the paths of the other refusals.
-            return Err(format!("alerts[{index}].fingerprint is empty"));
-        }
+    for raw in payload.alerts {
+        let alert = Alert {
+            labels: raw.labels,
+            annotations: raw.annotations,
+            state: AlertState::Firing,
+            since: raw.starts_at,
+            fingerprint: raw.fingerprint,
+        };
         match raw.status {
             // The end Alertmanager knows, else now: no end, Go's zero time (year 1) or any
             // other end before the start means unknown, and an end ahead of our clock is now.
             PayloadStatus::Resolved => resolved.push(EndedAlert {
-                fingerprint,
+                fingerprint: alert.to_ref().fingerprint,
                 ended_at: raw
                     .ends_at
                     .filter(|&ended| ended >= raw.starts_at)
                     .map_or(now, |ended| ended.min(now)),
             }),
-            PayloadStatus::Firing => firing.push(Alert {
-                labels: raw.labels,
-                annotations: raw.annotations,
-                state: AlertState::Firing,
-                since: raw.starts_at,
-                fingerprint: Some(fingerprint),
-            }),
+            PayloadStatus::Firing => firing.push(alert),
         }
     }
     let incident = payload.group.new_incident(&firing, mapping, scale, now);
     Ok(Notification {
-        group: payload.group.group_key,
+        group: cut_with_hash(&payload.group.group_key, MAX_GROUP_KEY_CHARS),
         firing: firing.iter().map(Alert::to_ref).collect(),
         resolved,
         incident,
@@ -336,6 +340,34 @@ mod tests {
     }
 
     #[test]
+    fn wild_but_well_formed_payloads_are_read() {
+        let firing = || alert("firing", "a", "critical", "2026-11-25T13:00:00Z");
+        let mut numeric = payload(vec![firing()], json!({}));
+        numeric["version"] = json!(4);
+        assert!(read_default(numeric).is_ok(), "version 4 as a number");
+        let mut anonymous = firing();
+        anonymous.as_object_mut().unwrap().remove("fingerprint");
+        let mut blank = firing();
+        blank["fingerprint"] = json!(" ");
+        let read = read_default(payload(vec![anonymous, blank], json!({}))).unwrap();
+        // Both have the same labels, so the same derived fingerprint.
+        let derived: Vec<_> = read.firing.iter().map(|a| a.fingerprint.as_str()).collect();
+        assert_eq!(derived, ["ba8f973fef2f1bd9", "ba8f973fef2f1bd9"]);
+        let mut long_key = payload(vec![firing()], json!({}));
+        long_key["groupKey"] = json!(format!("{}\n{}", "g".repeat(300), "h".repeat(300)));
+        let group = read_default(long_key).unwrap().group;
+        assert_eq!(group.chars().count(), MAX_GROUP_KEY_CHARS);
+        assert!(group.starts_with("ggg") && group.contains('…'));
+        let mut other_tail = payload(vec![firing()], json!({}));
+        other_tail["groupKey"] = json!(format!("{}\n{}", "g".repeat(300), "i".repeat(300)));
+        assert_ne!(
+            read_default(other_tail).unwrap().group,
+            group,
+            "the hash tells them apart"
+        );
+    }
+
+    #[test]
     fn payloads_it_cannot_read_are_refused_with_the_reason() {
         let refused = |payload: Value| read_default(payload).unwrap_err();
         let firing = || alert("firing", "a", "critical", "2026-11-25T13:00:00Z");
@@ -356,12 +388,6 @@ mod tests {
         let mut odd = firing();
         odd["status"] = json!("sleeping");
         assert!(refused(payload(vec![odd], json!({}))).contains("unknown variant `sleeping`"));
-        let mut anonymous = firing();
-        anonymous["fingerprint"] = json!(" ");
-        assert_eq!(
-            refused(payload(vec![firing(), anonymous], json!({}))),
-            "alerts[1].fingerprint is empty"
-        );
         let mut undated = firing();
         undated["startsAt"] = json!("yesterday");
         assert!(

@@ -3,12 +3,17 @@
 //!
 //! A group's alerts go to the newest incident of the group (`Incident::alert_group`) while it
 //! is neither closed nor cancelled. A firing notification for a group without such an
-//! incident opens a triggered one, so a recurrence after the close is a new incident. Repeats
+//! incident opens a triggered one, so a recurrence after the close is a new incident. An
+//! alert firing again after the incident was resolved reopens it (the domain's rule). Repeats
 //! change nothing: an alert already attached and firing, or already resolved, is skipped, not
-//! refused, which makes Alertmanager's retries and repeat notifications harmless.
+//! refused, which makes Alertmanager's retries and repeat notifications harmless. Beyond
+//! [`WriterBounds::alerts_per_incident`](super::WriterBounds) the group's new alerts are counted, not
+//! attached, so a storm of hundreds cannot bury the timeline.
 
 use super::{Draft, rejected, to_json};
-use crate::domain::{Command, Incident, IncidentId, Status, Timestamp, decide};
+use crate::domain::{
+    Command, EventKind, Incident, IncidentId, Status, Timestamp, decide, declare_page,
+};
 use crate::server::alertmanager::Notification;
 use crate::server::error::ApiError;
 use crate::store::StoredResponse;
@@ -30,6 +35,8 @@ struct Received {
     attached: usize,
     /// Alerts this notification recorded as resolved.
     resolved: usize,
+    /// Firing alerts of the group beyond the per-incident limit: counted, not attached.
+    more: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
     note: Option<&'static str>,
 }
@@ -60,32 +67,54 @@ impl Draft<'_> {
         let mark = self.mark();
         let (mut incident, opened) = match (self.group_incident(&group), new) {
             (Some(incident), _) if takes_alerts(&incident) => (incident, false),
-            (_, Some(new)) => match self.open(new, actor, now) {
+            (_, Some(new)) => match self.open(new, declare_page, actor, now) {
                 Ok(incident) => (incident, true),
                 Err(rejection) => return Ok(rejected(rejection)),
             },
-            // Only endings, for an incident that is over: they still belong on its timeline.
-            (Some(incident), None) => (incident, false),
-            (None, None) => {
+            // Only endings, for a cancelled incident: they still belong on its timeline.
+            (Some(incident), None) if incident.status == Status::Cancelled => (incident, false),
+            (incident, None) => {
+                let note = match incident {
+                    Some(_) => {
+                        "the group's incident is closed and its record final: nothing was recorded"
+                    }
+                    None => "no incident belongs to this group: nothing was recorded",
+                };
                 return answer(&Received {
                     incident: None,
                     opened: false,
                     attached: 0,
                     resolved: 0,
-                    note: Some("no incident belongs to this group: nothing was recorded"),
+                    more: 0,
+                    note: Some(note),
                 });
             }
         };
-        let attaching = firing.into_iter().map(|alert| Command::AttachAlert {
-            alert,
-            group: Some(group.clone()),
-        });
+        let limit = self.limits.alerts_per_incident;
+        let mut more: u32 = 0;
+        let mut room = limit.saturating_sub(incident.alerts.len());
+        let mut attaching = Vec::new();
+        for alert in firing {
+            // Known alerts (firing again, or repeats) are always looked at; new ones while
+            // there is room.
+            if incident.alert(&alert.fingerprint).is_none() {
+                if room == 0 {
+                    more = more.saturating_add(1);
+                    continue;
+                }
+                room -= 1;
+            }
+            attaching.push(Command::AttachAlert {
+                alert,
+                group: Some(group.clone()),
+            });
+        }
         let ending = resolved.into_iter().map(|ended| Command::ResolveAlert {
             fingerprint: ended.fingerprint,
             ended_at: ended.ended_at,
         });
         let (mut attached, mut ended) = (0, 0);
-        for command in attaching.chain(ending) {
+        for command in attaching.into_iter().chain(ending) {
             let counter = match command {
                 Command::AttachAlert { .. } => &mut attached,
                 _ => &mut ended,
@@ -104,6 +133,9 @@ impl Draft<'_> {
                 }
             }
         }
+        if more != incident.more_alerts {
+            self.record(&mut incident, actor, now, EventKind::AlertsCounted { more });
+        }
         if opened {
             // Only now are its alerts attached, which the recurrence check compares.
             self.link_recurrence(&mut incident, now);
@@ -113,6 +145,7 @@ impl Draft<'_> {
             opened,
             attached,
             resolved: ended,
+            more,
             note: None,
         };
         self.touched.insert(incident.id.number(), incident);
@@ -194,7 +227,17 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut store = SqliteStore::open(&dir.path().join("log.db")).unwrap();
         let (timeline, scale) = (Timeline::default(), SeverityScale::default());
-        test(&mut Draft::new(&timeline, &scale, &mut store));
+        let limits = super::super::WriterBounds {
+            alerts_per_incident: 3,
+            ..Default::default()
+        };
+        test(&mut Draft::new(
+            &timeline,
+            &scale,
+            &Default::default(),
+            &limits,
+            &mut store,
+        ));
     }
 
     #[test]
@@ -210,6 +253,34 @@ mod tests {
                     .contains(r#""incident":"INC-1","opened":false,"attached":1"#)
             );
             assert_eq!(draft.commit.events.len(), 3, "declared, a, b");
+        });
+    }
+
+    #[test]
+    fn alerts_beyond_the_limit_are_counted_and_the_count_follows_the_group() {
+        with_draft(|draft| {
+            let now = chrono::Utc::now();
+            let fingerprints: Vec<String> = (0..7).map(|i| format!("f{i}")).collect();
+            let all: Vec<&str> = fingerprints.iter().map(String::as_str).collect();
+            let first = draft.notify(page("g", &all, 1), "am", now).unwrap();
+            assert!(
+                first.body.contains(r#""attached":3,"resolved":0,"more":4"#),
+                "{}",
+                first.body
+            );
+            let incident = draft.touched.get(&1).unwrap();
+            assert_eq!((incident.alerts.len(), incident.more_alerts), (3, 4));
+            let counted = draft.commit.events.last().unwrap().kind.describe();
+            assert_eq!(
+                counted,
+                "and 4 more alerts of the group firing, not attached one by one"
+            );
+            // A repeat records nothing new; a smaller storm updates the count.
+            let events = draft.commit.events.len();
+            draft.notify(page("g", &all, 1), "am", now).unwrap();
+            assert_eq!(draft.commit.events.len(), events);
+            draft.notify(page("g", &all[..5], 1), "am", now).unwrap();
+            assert_eq!(draft.touched.get(&1).unwrap().more_alerts, 2);
         });
     }
 

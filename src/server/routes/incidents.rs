@@ -1,7 +1,7 @@
 //! Incidents: list, declare, show, and the commands that change them.
 
 use super::{json_response, reply_response};
-use crate::domain::{AccessRole, Command, NewIncident};
+use crate::domain::{AccessRole, Command, NewIncident, PublicUpdate, Rejection};
 use crate::server::auth::Caller;
 use crate::server::engine::{Change, Request};
 use crate::server::error::ApiError;
@@ -75,6 +75,9 @@ pub async fn command(
     JsonBody(command): JsonBody<Command>,
 ) -> Result<Response, ApiError> {
     caller.require(command.required_access(), &describe(&command))?;
+    if let Command::PublicUpdate(update) = &command {
+        check_components(update, &state.status_components)?;
+    }
     let reply = state
         .engine
         .submit(Request {
@@ -88,6 +91,28 @@ pub async fn command(
         })
         .await?;
     reply_response(reply)
+}
+
+/// A public update may name only the components the status page lists, so that a typo does
+/// not invent a component the page then shows.
+fn check_components(update: &PublicUpdate, listed: &[String]) -> Result<(), ApiError> {
+    if listed.is_empty() {
+        return Ok(());
+    }
+    match update
+        .components
+        .keys()
+        .find(|name| !listed.iter().any(|known| known == name.trim()))
+    {
+        Some(unknown) => Err(ApiError::Rejected(Rejection {
+            code: "unknown_component".into(),
+            message: format!(
+                "the status page has no component '{unknown}' (it lists {})",
+                listed.join(", ")
+            ),
+        })),
+        None => Ok(()),
+    }
 }
 
 /// "the set_severity command": the wire name, for a refusal people can act on.

@@ -5,32 +5,43 @@ mod events;
 mod incidents;
 mod learn;
 mod meta;
+mod notifications;
 
+use super::cross_origin;
 use super::engine::Reply;
 use super::error::ApiError;
-use super::extract::BODY_LIMIT;
+use super::extract::{ALERTMANAGER_BODY_LIMIT, BODY_LIMIT};
+use super::limits::Limits;
 use super::state::AppState;
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
+use axum::error_handling::HandleErrorLayer;
+use axum::extract::{DefaultBodyLimit, MatchedPath};
 use axum::handler::Handler;
-use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
+use axum::http::{HeaderValue, Method, Request, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{MethodRouter, get, post};
+use std::time::Duration;
+use tower::ServiceBuilder;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 /// The router and the `(method, path)` of every route in it.
 pub struct Api {
     pub router: Router<AppState>,
     pub routes: Vec<(Method, &'static str)>,
+    /// Every route but the long-polls must be done within this.
+    request_timeout: Duration,
 }
 
 impl Api {
-    pub fn new() -> Api {
+    pub fn new(limits: &Limits) -> Api {
         let api = Api {
             router: Router::new(),
             routes: Vec::new(),
+            request_timeout: limits.request_timeout,
         };
         let api = api
             .get("/healthz", meta::healthz)
+            .get("/readyz", meta::readyz)
             .get("/metrics", meta::metrics)
             .get("/v1/openapi.json", meta::openapi)
             .get("/v1/severities", meta::severities)
@@ -39,11 +50,15 @@ impl Api {
             .post("/v1/incidents", incidents::declare)
             .get("/v1/incidents/{id}", incidents::show)
             .post("/v1/incidents/{id}/commands", incidents::command)
-            .get("/v1/incidents/{id}/events", events::incident_feed)
-            .get("/v1/events", events::global_feed)
-            .post(
+            .long_poll("/v1/incidents/{id}/events", events::incident_feed)
+            .long_poll("/v1/events", events::global_feed)
+            .get("/v1/notifications", notifications::log)
+            // A group of hundreds of alerts is one notification, and a page refused for its
+            // size is lost: Alertmanager does not retry a 4xx.
+            .post_limited(
                 "/v1/alertmanager",
                 crate::server::alertmanager::route::receive,
+                ALERTMANAGER_BODY_LIMIT,
             )
             .get("/v1/report", learn::report_json)
             .get(
@@ -57,19 +72,95 @@ impl Api {
                 .method_not_allowed_fallback(method_not_allowed)
                 .layer(DefaultBodyLimit::max(BODY_LIMIT)),
             routes: api.routes,
+            request_timeout: api.request_timeout,
         }
     }
 
+    /// The service to serve: origin checks before any handler (then CORS for the listed
+    /// origins), and a trace line per request with its method, route, status, latency and
+    /// actor (never a token, never the raw path).
+    pub fn into_app(self, state: AppState) -> Router {
+        let cors = state.origins.cors();
+        self.router
+            .layer(cors)
+            .layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                cross_origin::guard,
+            ))
+            .layer(
+                TraceLayer::new_for_http()
+                    .make_span_with(|request: &Request<_>| {
+                        let route = request
+                            .extensions()
+                            .get::<MatchedPath>()
+                            .map_or("(no route)", MatchedPath::as_str);
+                        tracing::info_span!(
+                            "request",
+                            method = %request.method(),
+                            route,
+                            actor = tracing::field::Empty,
+                        )
+                    })
+                    .on_request(())
+                    .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
+            )
+            .with_state(state)
+    }
+
     fn get<H: Handler<T, AppState>, T: 'static>(mut self, path: &'static str, handler: H) -> Self {
-        self.router = self.router.route(path, get(handler));
-        self.routes.push((Method::GET, path));
-        self
+        let route = self.bounded(get(handler));
+        self.add(Method::GET, path, route)
     }
 
     fn post<H: Handler<T, AppState>, T: 'static>(mut self, path: &'static str, handler: H) -> Self {
-        self.router = self.router.route(path, post(handler));
-        self.routes.push((Method::POST, path));
+        let route = self.bounded(post(handler));
+        self.add(Method::POST, path, route)
+    }
+
+    /// A long-poll: bounded by its own `wait` (at most a minute), not by the request timeout.
+    fn long_poll<H: Handler<T, AppState>, T: 'static>(
+        self,
+        path: &'static str,
+        handler: H,
+    ) -> Self {
+        self.add(Method::GET, path, get(handler))
+    }
+
+    fn add(mut self, method: Method, path: &'static str, route: MethodRouter<AppState>) -> Self {
+        self.router = self.router.route(path, route);
+        self.routes.push((method, path));
         self
+    }
+
+    /// The route with the request timeout, which covers reading the body (a slow body is
+    /// refused) and answering.
+    fn bounded(&mut self, route: MethodRouter<AppState>) -> MethodRouter<AppState> {
+        let limit = self.request_timeout;
+        route.layer(
+            ServiceBuilder::new()
+                .layer(HandleErrorLayer::new(
+                    move |_: tower::BoxError| async move {
+                        ApiError::Timeout(format!(
+                            "the request was not done within {} s",
+                            limit.as_secs()
+                        ))
+                    },
+                ))
+                .timeout(limit),
+        )
+    }
+
+    /// A POST route with its own body limit instead of [`BODY_LIMIT`].
+    fn post_limited<H: Handler<T, AppState>, T: 'static>(
+        mut self,
+        path: &'static str,
+        handler: H,
+        limit: usize,
+    ) -> Self {
+        let route = self
+            .bounded(post(handler))
+            .layer(DefaultBodyLimit::max(limit));
+        self.add(Method::POST, path, route)
     }
 }
 
@@ -86,8 +177,7 @@ fn json_response(
     status: StatusCode,
     body: Result<String, serde_json::Error>,
 ) -> Result<Response, ApiError> {
-    let body =
-        body.map_err(|err| ApiError::Internal(format!("cannot encode the response: {err}")))?;
+    let body = body.map_err(|err| ApiError::internal("the answer could not be encoded", err))?;
     Ok((status, [(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
@@ -95,7 +185,10 @@ fn json_response(
 pub(crate) fn reply_response(reply: Reply) -> Result<Response, ApiError> {
     let stored = reply.response;
     let status = StatusCode::from_u16(stored.status).map_err(|_| {
-        ApiError::Internal(format!("a stored response has status {}", stored.status))
+        ApiError::internal(
+            "a remembered answer could not be replayed",
+            format_args!("a stored response has status {}", stored.status),
+        )
     })?;
     let mut response = json_response(status, Ok(stored.body))?;
     let headers = response.headers_mut();

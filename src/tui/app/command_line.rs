@@ -4,7 +4,7 @@
 //! :ack :investigate :mitigate :resolve :close :cancel :reopen   :status <status>
 //! :sev P0            :role commander alice [brief…]   :role engineer bob [focus…]
 //! :relieve <role> [person]
-//! :note <text>       :update <text>                   :decision <text>
+//! :note <text>       :update <text>                   :decision <text>   :public
 //! :action <text> [@owner] [+15m]    :done N   :undone N   :drop N
 //! :impact <20m ago | RFC 3339>      :declare P1 <title>   :go INC-7   :help   :q
 //! ```
@@ -21,6 +21,8 @@ pub enum Typed {
     Command(Command),
     Declare(NewIncident),
     Select(IncidentId),
+    /// Open the public update composer.
+    Compose,
     Help,
     Quit,
     Review,
@@ -84,6 +86,7 @@ pub fn parse(line: &str, scale: &SeverityScale, now: Timestamp) -> Result<Typed,
         }
         "note" => note(NoteKind::Note, rest),
         "update" => note(NoteKind::Update, rest),
+        "public" => Ok(Typed::Compose),
         "decision" | "decide" => note(NoteKind::Decision, rest),
         "action" => parse_action(rest),
         "done" => Ok(Typed::Command(Command::CompleteAction {
@@ -96,9 +99,17 @@ pub fn parse(line: &str, scale: &SeverityScale, now: Timestamp) -> Result<Typed,
             action: number("drop")?,
         })),
         "impact" => {
+            // `:impact 10:42Z predicted`: a predictive alert fired before the impact began.
+            let (rest, after_detection) = match rest.trim().strip_suffix("predicted") {
+                Some(rest) => (rest.trim(), true),
+                None => (rest, false),
+            };
             let at = parse_when(rest, now)
-                .map_err(|_| "usage: :impact <age such as 20m> or an RFC 3339 time")?;
-            Ok(Typed::Command(Command::SetImpactStart { at }))
+                .map_err(|_| "usage: :impact <age such as 20m> or an RFC 3339 time [predicted]")?;
+            Ok(Typed::Command(Command::SetImpactStart {
+                at,
+                after_detection,
+            }))
         }
         "declare" => {
             let (severity, title) = rest
@@ -223,7 +234,15 @@ mod tests {
         assert_eq!(
             command(":impact 20m ago"),
             Command::SetImpactStart {
-                at: now() - chrono::Duration::minutes(20)
+                at: now() - chrono::Duration::minutes(20),
+                after_detection: false,
+            }
+        );
+        assert_eq!(
+            command(":impact 2026-11-25T14:10:00Z predicted"),
+            Command::SetImpactStart {
+                at: "2026-11-25T14:10:00Z".parse().unwrap(),
+                after_detection: true,
             }
         );
         assert_eq!(

@@ -89,7 +89,11 @@ pub(super) fn propose_impact(model: &mut Model) -> bool {
         ),
         detail,
         incident: id,
-        command: Command::SetImpactStart { at },
+        // A breach after detection is offered as such: the panel saw it, so it is a fact.
+        command: Command::SetImpactStart {
+            at,
+            after_detection: true,
+        },
         then: vec![],
         edit: Some(format!("impact {}", at.format("%Y-%m-%dT%H:%M:%SZ"))),
     });
@@ -215,5 +219,6 @@ pub(super) fn describe_command(command: &Command) -> String {
         Command::AddCorrectiveAction { .. } => "new corrective action".into(),
         Command::CompleteCorrectiveAction { id } => format!("C{id} done"),
         Command::DropCorrectiveAction { id } => format!("C{id} dropped"),
+        Command::PublicUpdate(update) => format!("public update ({})", update.state),
     }
 }

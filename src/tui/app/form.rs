@@ -16,6 +16,8 @@ pub enum FormKind {
     Declare,
     Role,
     Corrective,
+    /// The public update composer (see `composer`).
+    Public,
 }
 
 impl FormKind {
@@ -26,6 +28,7 @@ impl FormKind {
             FormKind::Declare => "Declare an incident",
             FormKind::Role => "Assign or relieve a role",
             FormKind::Corrective => "New corrective action",
+            FormKind::Public => "Public status-page update",
         }
     }
 }
@@ -47,7 +50,7 @@ pub struct Field {
 }
 
 impl Field {
-    fn text(label: &'static str, hint: &'static str) -> Field {
+    pub(super) fn text(label: &'static str, hint: &'static str) -> Field {
         Field {
             label,
             hint,
@@ -55,7 +58,7 @@ impl Field {
         }
     }
 
-    fn choice(label: &'static str, options: Vec<String>, selected: usize) -> Field {
+    pub(super) fn choice(label: &'static str, options: Vec<String>, selected: usize) -> Field {
         Field {
             label,
             hint: "←/→ to change",
@@ -97,6 +100,8 @@ pub struct Form {
     /// What a declaration carries besides its fields: the alert it was declared from and
     /// that alert's start as the detection time.
     pub declared_from: Option<NewIncident>,
+    /// The composer's template and what it last filled in.
+    pub public: Option<Box<super::composer::Context>>,
 }
 
 const NOTE_KINDS: [NoteKind; 3] = [NoteKind::Note, NoteKind::Update, NoteKind::Decision];
@@ -201,13 +206,14 @@ impl Form {
         )
     }
 
-    fn new(kind: FormKind, fields: Vec<Field>, focus: usize) -> Form {
+    pub(super) fn new(kind: FormKind, fields: Vec<Field>, focus: usize) -> Form {
         Form {
             kind,
             fields,
             focus,
             error: None,
             declared_from: None,
+            public: None,
         }
     }
 
@@ -251,6 +257,9 @@ impl Form {
                 }
             }
         }
+        if self.kind == FormKind::Public {
+            super::composer::refill(self);
+        }
         self.error = None;
         FormOutcome::Editing
     }
@@ -265,7 +274,7 @@ impl Form {
         }
     }
 
-    fn field(&self, label: &str) -> &str {
+    pub(super) fn field(&self, label: &str) -> &str {
         self.fields
             .iter()
             .find(|f| f.label == label)
@@ -274,7 +283,7 @@ impl Form {
             .trim()
     }
 
-    fn optional(&self, label: &str) -> Option<String> {
+    pub(super) fn optional(&self, label: &str) -> Option<String> {
         Some(self.field(label).to_string()).filter(|v| !v.is_empty())
     }
 
@@ -316,6 +325,7 @@ impl Form {
                     alerts: base.map(|b| b.alerts).unwrap_or_default(),
                 }));
             }
+            FormKind::Public => super::composer::command(self, now)?,
             FormKind::Role => {
                 let role: Role = self.field("Role").parse()?;
                 let person = self.optional("Person");

@@ -104,6 +104,10 @@ pub(super) fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
             }
             vec![]
         }
+        Action::PublicUpdate => {
+            super::composer::open(model);
+            vec![]
+        }
         Action::NewAction => {
             if incident_for(model, AccessRole::Responder).is_some() {
                 model.overlay = Overlay::Form(Box::new(Form::action()));
@@ -254,6 +258,12 @@ fn on_overlay_key(model: &mut Model, overlay: Overlay, key: KeyEvent) -> Vec<Eff
             }
             FormOutcome::Cancelled => vec![],
             FormOutcome::Submitted(Submission::Declare(new)) => declare(model, new),
+            FormOutcome::Submitted(Submission::Command(command @ Command::PublicUpdate(_))) => {
+                if let Some(id) = incident_for(model, command.required_access()) {
+                    super::composer::confirm(model, id, command);
+                }
+                vec![]
+            }
             FormOutcome::Submitted(Submission::Command(command)) => {
                 match incident_for(model, command.required_access()) {
                     Some(id) => send_command(model, id, command, vec![]),
@@ -307,6 +317,10 @@ fn run_typed(model: &mut Model, line: &str) -> Vec<Effect> {
         }
         Ok(Typed::Quit) => {
             model.quit = true;
+            vec![]
+        }
+        Ok(Typed::Compose) => {
+            super::composer::open(model);
             vec![]
         }
         Ok(Typed::Help) => {

@@ -7,6 +7,7 @@
 
 pub mod command_line;
 mod commands;
+mod composer;
 pub mod form;
 pub mod incidents;
 mod keys;
@@ -209,6 +210,8 @@ pub struct Options {
 pub struct Model {
     pub wall: bool,
     pub demo: bool,
+    /// ASCII mode: the composer's template uses its ASCII variant.
+    pub ascii: bool,
     pub keymap: KeyMap,
     pub now: Timestamp,
     pub size: (u16, u16),
@@ -248,6 +251,7 @@ impl Model {
         Model {
             wall: options.wall,
             demo: options.demo,
+            ascii: false,
             keymap: options.keymap,
             now,
             size: (80, 24),

@@ -51,6 +51,30 @@ pub fn update_countdown(model: &Model, incident: &Incident) -> Option<Countdown>
     })
 }
 
+/// The promise made to the public: when the next public update is due, flagged once it is
+/// broken. `None` while no public update is owed.
+pub fn public_promise(model: &Model, incident: &Incident) -> Option<Countdown> {
+    let due = incident.public_update_due_at()?;
+    let left = due - model.now;
+    Some(if left.num_seconds() < 0 {
+        let late = duration(model, -left, seconds_matter(left));
+        Countdown {
+            value: format!("PUBLIC PROMISE BROKEN +{late}"),
+            tone: Tone::Critical,
+        }
+    } else {
+        let tone = if left.num_seconds() <= AMBER_SECONDS {
+            Tone::Warning
+        } else {
+            Tone::Ok
+        };
+        Countdown {
+            value: format!("public update by {}", due.format("%H:%M")),
+            tone,
+        }
+    })
+}
+
 /// Seconds are shown, even on the wall, within two minutes either side of a deadline.
 pub fn seconds_matter(left: chrono::Duration) -> bool {
     left.num_seconds().abs() < AMBER_SECONDS
@@ -124,6 +148,15 @@ pub fn facts_line<'a>(model: &Model, incident: &Incident, theme: &Theme) -> Line
                 theme.fg(countdown.tone)
             };
             spans.push(Span::styled(countdown.sentence(), style));
+        }
+        if let Some(promise) = public_promise(model, incident) {
+            spans.push(sep());
+            let style = if promise.tone == Tone::Critical {
+                theme.badge(promise.tone)
+            } else {
+                theme.fg(promise.tone)
+            };
+            spans.push(Span::styled(promise.value, style));
         }
     }
     let others = model.incidents.open_count() - usize::from(incident.status.is_open());

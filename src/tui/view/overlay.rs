@@ -2,6 +2,7 @@
 //! `:` and `/` lines.
 
 use super::text::{fit, wrap};
+use crate::sanitize::sanitize;
 use crate::tui::app::form::{FieldValue, Form};
 use crate::tui::app::{Model, Overlay};
 use crate::tui::keymap::Action;
@@ -17,14 +18,18 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         Overlay::None => {}
         Overlay::Help => help(model, theme, frame, area),
         Overlay::Confirm(confirm) => {
-            let mut lines = vec![Line::styled(confirm.prompt.clone(), theme.bold())];
+            // Prompts and evidence quote titles, legends and ids: through the gate.
+            let mut lines = vec![Line::styled(
+                sanitize(&confirm.prompt).into_owned(),
+                theme.bold(),
+            )];
             for detail in &confirm.detail {
                 let tone = if detail.starts_with("CAUTION") {
                     Tone::Warning
                 } else {
                     Tone::Info
                 };
-                lines.push(Line::styled(detail.clone(), theme.fg(tone)));
+                lines.push(Line::styled(sanitize(detail).into_owned(), theme.fg(tone)));
             }
             lines.push(Line::raw(""));
             let mut keys = vec![
@@ -49,13 +54,15 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
                 .enumerate()
                 .map(|(i, level)| {
                     let line = Line::from(vec![
+                        // The scale comes from the backend's /v1/severities.
                         Span::styled(
-                            format!(" {} ", level.name),
+                            format!(" {} ", sanitize(level.name.as_str())),
                             theme.badge(Theme::severity_tone(i)),
                         ),
                         Span::raw(format!(
                             " {}  (update every {} min)",
-                            level.description, level.update_every_minutes
+                            sanitize(&level.description),
+                            level.update_every_minutes
                         )),
                     ]);
                     if i == picker.selected {
@@ -148,8 +155,9 @@ pub(super) fn draw_form(form: &Form, theme: &Theme, frame: &mut Frame, area: Rec
                     .skip(scroll)
                     .take(value_width)
                     .collect();
+                // Prefilled from an alert, or pasted: what is drawn is what is safe.
                 spans.push(Span::styled(
-                    shown,
+                    sanitize(&shown).into_owned(),
                     if focused {
                         theme.selected()
                     } else {
@@ -168,7 +176,7 @@ pub(super) fn draw_form(form: &Form, theme: &Theme, frame: &mut Frame, area: Rec
                     } else {
                         theme.muted()
                     };
-                    spans.push(Span::styled(format!(" {option} "), style));
+                    spans.push(Span::styled(format!(" {} ", sanitize(option)), style));
                 }
             }
         }

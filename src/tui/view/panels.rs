@@ -93,7 +93,7 @@ fn draw_panel(
     focused: bool,
 ) {
     let panel = &slot.panel;
-    let mut title = sanitize(&panel.title).into_owned();
+    let mut title = sanitize(&panel.title).to_string();
     // The line that matters most: crit where set, else warn; both are drawn in the chart.
     let line = [
         ("crit", panel.thresholds.crit),
@@ -125,7 +125,7 @@ fn draw_panel(
     let error = slot
         .state
         .error()
-        .map(|e| sanitize(&e.to_string()).into_owned());
+        .map(|e| sanitize(&e.to_string()).to_string());
     let Some(data) = slot.state.data() else {
         let (text, style) = match error {
             Some(error) => (error, theme.fg(Tone::Critical)),

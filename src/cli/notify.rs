@@ -1,0 +1,47 @@
+//! `warroom notify log [--failed]`.
+
+use super::NotifyCommand;
+use crate::client::{Client, ClientError, DeliveryRecord};
+use crate::sanitize::sanitize;
+use std::fmt::Write;
+
+pub async fn run(command: NotifyCommand, client: &Client) -> Result<String, ClientError> {
+    match command {
+        NotifyCommand::Log { failed, output } => {
+            let deliveries = client.notifications(failed).await?;
+            if output.json {
+                let mut text =
+                    serde_json::to_string_pretty(&deliveries).expect("records serialise");
+                text.push('\n');
+                return Ok(text);
+            }
+            Ok(table(&deliveries))
+        }
+    }
+}
+
+fn table(deliveries: &[DeliveryRecord]) -> String {
+    if deliveries.is_empty() {
+        return "no deliveries\n".into();
+    }
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:<20} {:<24} {:<8} {:>6} {:<9} {:>3}  LAST ERROR",
+        "CREATED (UTC)", "TARGET", "INCIDENT", "SEQ", "STATE", "TRY"
+    );
+    for d in deliveries {
+        let _ = writeln!(
+            out,
+            "{:<20} {:<24} {:<8} {:>6} {:<9} {:>3}  {}",
+            d.created_at.format("%Y-%m-%d %H:%M:%S"),
+            sanitize(&d.target),
+            sanitize(&d.incident),
+            d.seq,
+            sanitize(&d.state),
+            d.attempts,
+            sanitize(d.last_error.as_deref().unwrap_or("")),
+        );
+    }
+    out
+}

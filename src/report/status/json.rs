@@ -1,0 +1,18 @@
+//! `/status.json`: the page as plain JSON, in warroom's own shape.
+
+use super::StatusPage;
+use serde_json::json;
+
+pub fn render(page: &StatusPage) -> String {
+    let document = json!({
+        "title": page.title,
+        "url": page.url,
+        "generated_at": super::rfc3339(page.generated_at),
+        "indicator": page.indicator(),
+        "description": page.description(),
+        "components": page.components,
+        "open": page.open,
+        "recent": page.recent,
+    });
+    document.to_string()
+}

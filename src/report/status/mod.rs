@@ -1,0 +1,270 @@
+//! The public status page, built from the incidents' public updates only: components and
+//! their status, open incidents with their update history, incidents resolved in the last
+//! seven days. It is the one place that decides what the public sees, and it reads nothing
+//! but [`PublicPost`]s and ids, so no internal note, decision, role, name, action item or
+//! metric can reach a page (the internal title is never used either).
+//!
+//! Rendered as HTML ([`html`]), JSON ([`json`]), Atom ([`atom`]) and Statuspage-compatible
+//! JSON ([`statuspage`]).
+
+pub mod atom;
+pub mod html;
+pub mod json;
+pub mod statuspage;
+
+use crate::domain::{ComponentStatus, Incident, PublicPost, PublicState, Timestamp};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// How long a publicly resolved incident stays on the page.
+pub const RECENT_DAYS: i64 = 7;
+
+/// What the page is about, from the server's `[status]` table.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PageSettings {
+    pub title: String,
+    /// Listed in this order; empty: the components the updates name, sorted.
+    pub components: Vec<String>,
+    /// The page's public address, for links in the feed and the Statuspage JSON.
+    pub url: Option<String>,
+}
+
+/// Everything a status document shows, and nothing else.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StatusPage {
+    pub title: String,
+    pub url: Option<String>,
+    pub generated_at: Timestamp,
+    pub components: Vec<ComponentView>,
+    /// Incidents the public sees as unresolved, newest first.
+    pub open: Vec<PublicIncident>,
+    /// Incidents publicly resolved within [`RECENT_DAYS`], newest first.
+    pub recent: Vec<PublicIncident>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ComponentView {
+    pub name: String,
+    pub status: ComponentStatus,
+    /// When its status last changed on the page (the update that set it), if ever.
+    pub updated_at: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PublicIncident {
+    pub id: String,
+    pub name: String,
+    pub state: PublicState,
+    pub impact: Impact,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub resolved_at: Option<Timestamp>,
+    pub next_update_at: Option<Timestamp>,
+    /// The components the latest update names.
+    pub components: BTreeMap<String, ComponentStatus>,
+    /// Newest first.
+    pub updates: Vec<UpdateView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UpdateView {
+    /// Stable across regenerations: the incident id and the event's `seq`.
+    pub id: String,
+    pub state: PublicState,
+    pub message: String,
+    pub at: Timestamp,
+    pub components: BTreeMap<String, ComponentStatus>,
+}
+
+/// Statuspage's impact and page indicator words, least to most severe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Impact {
+    None,
+    Minor,
+    Major,
+    Critical,
+}
+
+impl Impact {
+    pub fn of(status: ComponentStatus) -> Impact {
+        match status {
+            ComponentStatus::Operational | ComponentStatus::UnderMaintenance => Impact::None,
+            ComponentStatus::DegradedPerformance => Impact::Minor,
+            ComponentStatus::PartialOutage => Impact::Major,
+            ComponentStatus::MajorOutage => Impact::Critical,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Impact::None => "none",
+            Impact::Minor => "minor",
+            Impact::Major => "major",
+            Impact::Critical => "critical",
+        }
+    }
+}
+
+impl StatusPage {
+    /// The page as of `now`, from every incident the backend holds.
+    pub fn build<'a>(
+        incidents: impl IntoIterator<Item = &'a Incident>,
+        settings: &PageSettings,
+        now: Timestamp,
+    ) -> StatusPage {
+        let horizon = now - chrono::Duration::days(RECENT_DAYS);
+        let (mut open, mut recent) = (Vec::new(), Vec::new());
+        for incident in incidents {
+            if incident.public_updates.is_empty() {
+                continue;
+            }
+            if incident.publicly_unresolved() {
+                open.push(public_incident(incident));
+            } else if incident
+                .publicly_resolved_at()
+                .is_some_and(|at| at >= horizon)
+            {
+                recent.push(public_incident(incident));
+            }
+        }
+        open.sort_by_key(|incident| std::cmp::Reverse(incident.created_at));
+        recent.sort_by_key(|incident| std::cmp::Reverse(incident.resolved_at));
+        StatusPage {
+            title: settings.title.clone(),
+            url: settings.url.clone(),
+            generated_at: now,
+            components: components(&open, &recent, settings),
+            open,
+            recent,
+        }
+    }
+
+    /// The page's indicator: the worst impact among the components.
+    pub fn indicator(&self) -> Impact {
+        self.components
+            .iter()
+            .map(|c| Impact::of(c.status))
+            .max()
+            .unwrap_or(Impact::None)
+    }
+
+    /// The one-line verdict at the top of the page.
+    pub fn description(&self) -> &'static str {
+        let maintenance = self
+            .components
+            .iter()
+            .any(|c| c.status == ComponentStatus::UnderMaintenance);
+        match self.indicator() {
+            Impact::None if maintenance => "Service Under Maintenance",
+            Impact::None => "All Systems Operational",
+            Impact::Minor => "Minor Service Outage",
+            Impact::Major => "Partial System Outage",
+            Impact::Critical => "Major System Outage",
+        }
+    }
+}
+
+fn public_incident(incident: &Incident) -> PublicIncident {
+    let posts = &incident.public_updates;
+    let first = &posts[0];
+    let last = &posts[posts.len() - 1];
+    let impact = posts
+        .iter()
+        .flat_map(|post| post.update.components.values().copied())
+        .map(Impact::of)
+        .max()
+        .unwrap_or(Impact::None);
+    PublicIncident {
+        id: incident.id.to_string(),
+        name: incident.public_title(),
+        state: if incident.publicly_unresolved() {
+            last.update.state
+        } else {
+            PublicState::Resolved
+        },
+        impact,
+        created_at: first.at,
+        updated_at: last.at,
+        resolved_at: incident.publicly_resolved_at(),
+        next_update_at: incident.public_update_due_at(),
+        components: last.update.components.clone(),
+        updates: posts
+            .iter()
+            .rev()
+            .map(|post| update_view(&incident.id.to_string(), post))
+            .collect(),
+    }
+}
+
+fn update_view(incident: &str, post: &PublicPost) -> UpdateView {
+    UpdateView {
+        id: format!("{incident}-{}", post.seq),
+        state: post.update.state,
+        message: post.update.message.clone(),
+        at: post.at,
+        components: post.update.components.clone(),
+    }
+}
+
+/// Each listed component at the worst status the open incidents' latest updates give it.
+fn components(
+    open: &[PublicIncident],
+    recent: &[PublicIncident],
+    settings: &PageSettings,
+) -> Vec<ComponentView> {
+    let names: Vec<String> = if settings.components.is_empty() {
+        let mut seen: Vec<String> = open
+            .iter()
+            .chain(recent)
+            .flat_map(|incident| incident.components.keys().cloned())
+            .collect();
+        seen.sort();
+        seen.dedup();
+        seen
+    } else {
+        settings.components.clone()
+    };
+    names
+        .into_iter()
+        .map(|name| {
+            let reports = open
+                .iter()
+                .filter_map(|incident| {
+                    incident
+                        .components
+                        .get(&name)
+                        .map(|status| (*status, incident.updated_at))
+                })
+                .max();
+            ComponentView {
+                status: reports.map_or(ComponentStatus::Operational, |(status, _)| status),
+                updated_at: reports.map(|(_, at)| at),
+                name,
+            }
+        })
+        .collect()
+}
+
+/// Text for XML and HTML: the five characters that could open markup, escaped.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            // Control characters have no business on a page and are invalid in XML 1.0.
+            c if c.is_control() && c != '\n' && c != '\t' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// RFC 3339 with seconds, as feeds and JSON clients expect.
+pub fn rfc3339(at: Timestamp) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}

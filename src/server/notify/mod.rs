@@ -1,0 +1,53 @@
+//! Outbound notifications. The writer turns each committed event into deliveries for the
+//! `[[notify]]` targets whose filters it passes ([`Routes::deliveries`]), written in the same
+//! transaction as the event; the [`worker`] sends them, signed, in order per incident and
+//! target, with retries, apart from the writer so that a dead or slow receiver never slows a
+//! command.
+
+mod payload;
+mod settings;
+pub mod sign;
+pub mod worker;
+
+pub use settings::{Kind, NotifySettings, Target};
+
+use crate::domain::{Event, Incident, SeverityScale};
+use crate::store::NewDelivery;
+
+/// The targets and their filters, as the writer uses them.
+#[derive(Debug, Clone, Default)]
+pub struct Routes {
+    targets: Vec<Target>,
+}
+
+impl Routes {
+    pub fn new(settings: &NotifySettings) -> Routes {
+        Routes {
+            targets: settings.targets.clone(),
+        }
+    }
+
+    /// The deliveries of one event, given the incident as the event leaves it.
+    pub fn deliveries(
+        &self,
+        event: &Event,
+        incident: &Incident,
+        scale: &SeverityScale,
+    ) -> Vec<NewDelivery> {
+        self.targets
+            .iter()
+            .filter(|target| target.wants(event, incident, scale))
+            .map(|target| {
+                let id = uuid::Uuid::new_v4().to_string();
+                NewDelivery {
+                    body: payload::body(target, &id, event, incident),
+                    id,
+                    target: target.name.clone(),
+                    incident: incident.id.to_string(),
+                    seq: event.seq,
+                    created_at: event.at,
+                }
+            })
+            .collect()
+    }
+}

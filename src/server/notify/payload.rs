@@ -1,0 +1,47 @@
+//! The bodies of notifications: for a `webhook`, the event and the incident's summary as JSON;
+//! for `slack`, one line of text in the incoming-webhook shape. Both are for responders, so
+//! they may name people (and map them to handles); they never go on the public page.
+
+use super::{Kind, Target};
+use crate::domain::{Event, EventKind, Incident};
+use serde_json::json;
+
+pub fn body(target: &Target, delivery: &str, event: &Event, incident: &Incident) -> String {
+    match target.kind {
+        Kind::Webhook => json!({
+            "delivery": delivery,
+            "event": event,
+            "incident": {
+                "id": incident.id,
+                "title": incident.title,
+                "severity": incident.severity,
+                "status": incident.status,
+                "service": incident.service,
+                "commander": incident.roles.commander,
+                "comms": incident.roles.comms,
+                "declared_at": incident.declared_at,
+                "version": incident.version,
+            },
+        })
+        .to_string(),
+        Kind::Slack => json!({ "text": slack_text(target, event, incident) }).to_string(),
+    }
+}
+
+/// `[P1] INC-3 Checkout errors: investigating → identified (carol)`; an assignment mentions
+/// the person's handle so that they are notified.
+fn slack_text(target: &Target, event: &Event, incident: &Incident) -> String {
+    let what = match &event.kind {
+        EventKind::RoleAssigned { role, person, .. } => {
+            format!("{} is now {role}", target.handle(person))
+        }
+        EventKind::CommandTransferred { to, .. } => {
+            format!("{} now commands", target.handle(to))
+        }
+        kind => kind.describe(),
+    };
+    format!(
+        "[{}] {} {}: {what} ({})",
+        incident.severity, incident.id, incident.title, event.actor
+    )
+}

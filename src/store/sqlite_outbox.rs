@@ -1,0 +1,106 @@
+//! The outbox in SQLite: the `outbox` table, written by [`super::Store::commit`] with the
+//! events, and read and updated by the delivery worker on a connection of its own.
+
+use super::StoreError;
+use super::outbox::{
+    Attempt, COLUMNS, Delivery, DeliveryState, Outbox, recent_filter, updated_one,
+};
+use super::row::{fixed_time, parse_time};
+use super::sqlite::SqliteStore;
+use crate::domain::Timestamp;
+use rusqlite::{Row, params};
+
+impl Outbox for SqliteStore {
+    fn due(&mut self, now: Timestamp, limit: usize) -> Result<Vec<Delivery>, StoreError> {
+        // `pos` is the insertion order; the head of a queue is its lowest pending `pos`.
+        let sql = format!(
+            "SELECT {COLUMNS} FROM outbox o
+             WHERE state = 'pending' AND next_attempt_at <= ?1
+               AND pos = (SELECT MIN(pos) FROM outbox h
+                          WHERE h.state = 'pending' AND h.target = o.target
+                            AND h.incident = o.incident)
+             ORDER BY pos LIMIT ?2"
+        );
+        let mut statement = self.conn.prepare_cached(&sql)?;
+        let rows = statement.query_map(params![fixed_time(now), limit as i64], read)?;
+        rows.map(|row| row?).collect()
+    }
+
+    fn record_attempt(&mut self, id: &str, outcome: &Attempt) -> Result<(), StoreError> {
+        let changed = match outcome {
+            Attempt::Delivered { at } => self.conn.execute(
+                "UPDATE outbox SET state = 'delivered', attempts = attempts + 1,
+                 finished_at = ?2, next_attempt_at = NULL WHERE id = ?1",
+                params![id, fixed_time(*at)],
+            )?,
+            Attempt::Retry { error, next } => self.conn.execute(
+                "UPDATE outbox SET attempts = attempts + 1, last_error = ?2,
+                 next_attempt_at = ?3 WHERE id = ?1",
+                params![id, error, fixed_time(*next)],
+            )?,
+            Attempt::Dead { error, at } => self.conn.execute(
+                "UPDATE outbox SET state = 'dead', attempts = attempts + 1, last_error = ?2,
+                 finished_at = ?3, next_attempt_at = NULL WHERE id = ?1",
+                params![id, error, fixed_time(*at)],
+            )?,
+        };
+        updated_one(id, changed as u64)
+    }
+
+    fn recent(&mut self, failed_only: bool, limit: usize) -> Result<Vec<Delivery>, StoreError> {
+        let filter = recent_filter(failed_only);
+        let sql = format!("SELECT {COLUMNS} FROM outbox {filter} ORDER BY pos DESC LIMIT ?1");
+        let mut statement = self.conn.prepare(&sql)?;
+        let rows = statement.query_map(params![limit as i64], read)?;
+        rows.map(|row| row?).collect()
+    }
+
+    fn next_due(&mut self) -> Result<Option<Timestamp>, StoreError> {
+        let next: Option<String> = self.conn.query_row(
+            "SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'pending'",
+            [],
+            |row| row.get(0),
+        )?;
+        next.map(|at| parse_time(&at)).transpose()
+    }
+
+    fn pending(&mut self) -> Result<u64, StoreError> {
+        let count: i64 = self.conn.query_row(
+            "SELECT count(*) FROM outbox WHERE state = 'pending'",
+            [],
+            |row| row.get(0),
+        )?;
+        Ok(count.unsigned_abs())
+    }
+}
+
+/// One row; an unreadable one is an error inside the row's result, not a panic.
+fn read(row: &Row<'_>) -> rusqlite::Result<Result<Delivery, StoreError>> {
+    let id: String = row.get(0)?;
+    let seq: i64 = row.get(3)?;
+    let created_at: String = row.get(5)?;
+    let state: String = row.get(6)?;
+    let next: Option<String> = row.get(9)?;
+    let finished: Option<String> = row.get(10)?;
+    let target: String = row.get(1)?;
+    let incident: String = row.get(2)?;
+    let body: String = row.get(4)?;
+    let attempts: u32 = row.get(7)?;
+    let last_error: Option<String> = row.get(8)?;
+    Ok((|| {
+        Ok(Delivery {
+            seq: u64::try_from(seq)
+                .map_err(|_| StoreError::Schema(format!("delivery {id} has seq {seq}")))?,
+            created_at: parse_time(&created_at)?,
+            state: DeliveryState::from_column(&state)?,
+            next_attempt_at: next.as_deref().map(parse_time).transpose()?,
+            finished_at: finished.as_deref().map(parse_time).transpose()?,
+            id,
+            target,
+            incident,
+            body,
+            attempts,
+            last_error,
+        })
+    })())
+}

@@ -1,0 +1,231 @@
+//! The public update composer: a form prefilled from the template for the chosen state
+//! (title, impact, affected components, root cause when a decision names it, the next update
+//! time from the cadence), a preview of exactly what the public will read, and a
+//! confirmation before it is published. Changing the state refills the parts the template
+//! wrote, never text someone typed.
+
+use super::form::{Field, FieldValue, Form, FormKind};
+use super::{Confirm, Model, Overlay};
+use crate::domain::{
+    AccessRole, Command, ComponentStatus, Event, Incident, PublicState, PublicUpdate, Role,
+    Timestamp,
+};
+use crate::duration::parse_duration;
+use crate::report::template::{MessageParts, compose, default_parts};
+use std::collections::BTreeMap;
+use tui_input::Input;
+
+/// What the template needs, kept with the form.
+#[derive(Debug, Clone)]
+pub struct Context {
+    incident: Incident,
+    events: Vec<Event>,
+    ascii: bool,
+    /// The parts as the template last wrote them, to tell them from edits.
+    filled: MessageParts,
+    /// The state they were written for.
+    state: PublicState,
+}
+
+/// Opens the composer on the selected incident, for its commander or Communications Lead.
+pub(super) fn open(model: &mut Model) {
+    let Some(tracked) = model.current() else {
+        model.notify("no incident selected", true);
+        return;
+    };
+    let me = model.identity.as_ref().map(|i| i.person.as_str());
+    let roles = &tracked.state.roles;
+    let may = model.may(AccessRole::Responder)
+        && me.is_some()
+        && (roles.holder(Role::Commander) == me || roles.holder(Role::Comms) == me);
+    if !may {
+        model.notify(
+            "only the Incident Commander or the Communications Lead publishes public updates",
+            true,
+        );
+        return;
+    }
+    let incident = tracked.state.clone();
+    let events = tracked.events.clone();
+    let last = incident
+        .last_public_update()
+        .map(|post| post.update.clone());
+    let state = last
+        .as_ref()
+        .map_or(PublicState::Investigating, |u| u.state);
+    let components: Vec<String> = last
+        .map(|u| {
+            u.components
+                .iter()
+                .map(|(name, status)| format!("{name}={status}"))
+                .collect()
+        })
+        .unwrap_or_default();
+    let cadence = model
+        .scale
+        .update_interval(&incident.severity)
+        .map(crate::duration::short)
+        .unwrap_or_else(|| "30m".into());
+    let states: Vec<String> = PublicState::ALL.iter().map(|s| s.to_string()).collect();
+    let selected = PublicState::ALL
+        .iter()
+        .position(|s| *s == state)
+        .unwrap_or(0);
+    let mut form = Form::new(
+        FormKind::Public,
+        vec![
+            Field::choice("State", states, selected),
+            Field::text(
+                "Components",
+                "name=status, … (operational, degraded_performance, partial_outage, major_outage)",
+            ),
+            Field::text("Headline", "the first line the public reads"),
+            Field::text("Message", "what is happening, for customers"),
+            Field::text("Root cause", "when known (optional)"),
+            Field::text("Next update", "in how long, e.g. 30m; empty: no promise"),
+        ],
+        3,
+    );
+    set(&mut form, "Components", &components.join(", "));
+    set(&mut form, "Next update", &cadence);
+    form.public = Some(Box::new(Context {
+        incident,
+        events,
+        ascii: model.ascii,
+        filled: MessageParts::default(),
+        state,
+    }));
+    fill(&mut form, true);
+    model.overlay = Overlay::Form(Box::new(form));
+}
+
+/// After a key: a new state brings the template's parts for it where nobody edited them.
+pub(super) fn refill(form: &mut Form) {
+    let state = chosen_state(form);
+    if form.public.as_ref().is_some_and(|c| c.state != state) {
+        fill(form, false);
+    }
+}
+
+/// Writes the template's parts into the fields: all of them, or only the untouched ones.
+fn fill(form: &mut Form, all: bool) {
+    let state = chosen_state(form);
+    let worst = parse_components(form.field("Components"))
+        .ok()
+        .and_then(|c| c.values().copied().max());
+    let Some(context) = form.public.take() else {
+        return;
+    };
+    let parts = default_parts(&context.incident, &context.events, state, worst, None);
+    for (label, old, new) in [
+        ("Headline", &context.filled.headline, &parts.headline),
+        ("Message", &context.filled.body, &parts.body),
+        ("Root cause", &context.filled.root_cause, &parts.root_cause),
+    ] {
+        if all || form.field(label) == old.trim() {
+            set(form, label, new);
+        }
+    }
+    form.public = Some(Box::new(Context {
+        filled: parts,
+        state,
+        ..*context
+    }));
+}
+
+fn chosen_state(form: &Form) -> PublicState {
+    form.field("State")
+        .parse()
+        .unwrap_or(PublicState::Investigating)
+}
+
+fn set(form: &mut Form, label: &str, text: &str) {
+    if let Some(field) = form.fields.iter_mut().find(|f| f.label == label)
+        && let FieldValue::Text(input) = &mut field.value
+    {
+        *input = Input::new(text.to_string());
+    }
+}
+
+/// `api=partial_outage, web=degraded_performance`.
+fn parse_components(text: &str) -> Result<BTreeMap<String, ComponentStatus>, String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            let (name, status) = part
+                .split_once('=')
+                .ok_or_else(|| format!("'{part}' is not name=status"))?;
+            Ok((name.trim().to_string(), status.trim().parse()?))
+        })
+        .collect()
+}
+
+/// The command the filled composer publishes.
+pub(super) fn command(form: &Form, now: Timestamp) -> Result<Command, String> {
+    let context = form
+        .public
+        .as_ref()
+        .ok_or("the composer lost its incident")?;
+    let next_update_at = form
+        .optional("Next update")
+        .map(|text| {
+            parse_duration(&text)
+                .map_err(|e| e.to_string())
+                .and_then(|d| chrono::Duration::from_std(d).map_err(|e| e.to_string()))
+                .map(|d| now + d)
+        })
+        .transpose()?;
+    let state = chosen_state(form);
+    let parts = MessageParts {
+        headline: form.field("Headline").to_string(),
+        body: form.field("Message").to_string(),
+        root_cause: form.field("Root cause").to_string(),
+        next_update: match (state, next_update_at) {
+            (PublicState::Resolved, _) | (_, None) => String::new(),
+            (_, Some(at)) => at.format("%H:%M UTC").to_string(),
+        },
+    };
+    if parts.headline.is_empty() || parts.body.is_empty() {
+        return Err("the headline and the message are needed".into());
+    }
+    // The public name is set once, from the first headline; later headlines change with
+    // the state ("… Resolved") and would rename the incident.
+    let title = context
+        .incident
+        .public_updates
+        .is_empty()
+        .then(|| parts.headline.clone());
+    Ok(Command::PublicUpdate(PublicUpdate {
+        state,
+        message: compose(&parts, context.ascii),
+        components: parse_components(form.field("Components"))?,
+        next_update_at: next_update_at.filter(|_| state != PublicState::Resolved),
+        title,
+    }))
+}
+
+/// Asks before publishing, showing what the public will read.
+pub(super) fn confirm(model: &mut Model, incident: crate::domain::IncidentId, command: Command) {
+    let Command::PublicUpdate(update) = &command else {
+        return;
+    };
+    let mut detail: Vec<String> = vec![format!("The public will read ({}):", update.state)];
+    detail.extend(update.message.lines().map(|line| format!("  {line}")));
+    if !update.components.is_empty() {
+        let listed: Vec<String> = update
+            .components
+            .iter()
+            .map(|(name, status)| format!("{name} {}", status.title()))
+            .collect();
+        detail.push(format!("Components: {}", listed.join(", ")));
+    }
+    model.overlay = Overlay::Confirm(Confirm {
+        prompt: format!("Publish this update of {incident} to the status page?"),
+        detail,
+        incident,
+        command,
+        then: vec![],
+        edit: None,
+    });
+}

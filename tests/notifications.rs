@@ -1,0 +1,298 @@
+//! Outbound notifications end to end: the real binary, a real HTTP receiver that goes down,
+//! then slow, then answers 500, then comes back, and a SIGKILL of the backend in the middle.
+
+mod support;
+
+use hmac::{Hmac, Mac};
+use reqwest::Client;
+use serde_json::{Value, json};
+use sha2::Sha256;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::time::{Duration, Instant};
+use support::http::send;
+use support::receiver::{Mode, Receiver};
+use support::server::TestServer;
+
+const SECRET: &str = "s3cret-for-tests";
+
+fn config(url: &str) -> String {
+    format!(
+        r#"
+[[notify]]
+kind = "webhook"
+url = "{url}"
+secret = "{SECRET}"
+
+[notify_delivery]
+timeout = "1s"
+max_retry_interval = "1s"
+give_up_after = "1h"
+"#
+    )
+}
+
+/// Sends one change and returns how long the answer took; it must be accepted.
+async fn timed(client: &Client, server: &TestServer, path: &str, body: Value) -> Duration {
+    let started = Instant::now();
+    let answer = send(
+        client
+            .post(server.url(path))
+            .header("x-warroom-actor", "carol")
+            .json(&body),
+    )
+    .await;
+    let took = started.elapsed();
+    assert!(
+        answer.status == 200 || answer.status == 201,
+        "{path}: {}",
+        answer.text
+    );
+    took
+}
+
+/// A few commands on two incidents; returns the slowest answer.
+async fn traffic(client: &Client, server: &TestServer, round: usize) -> Duration {
+    let mut slowest = Duration::ZERO;
+    for incident in ["INC-1", "INC-2"] {
+        for n in 0..3 {
+            let body = json!({"type": "add_note", "text": format!("round {round} note {n}")});
+            let path = format!("/v1/incidents/{incident}/commands");
+            slowest = slowest.max(timed(client, server, &path, body).await);
+        }
+    }
+    slowest
+}
+
+fn verify(received: &support::receiver::Received) -> bool {
+    let header = |name: &str| {
+        received
+            .headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let timestamp = header("x-warroom-timestamp");
+    let mut mac = Hmac::<Sha256>::new_from_slice(SECRET.as_bytes()).unwrap();
+    mac.update(timestamp.as_bytes());
+    mac.update(b".");
+    mac.update(&received.body);
+    let expected: String = mac
+        .finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    header("x-warroom-signature") == format!("sha256={expected}")
+        && timestamp.parse::<i64>().is_ok()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_committed_event_is_delivered_once_in_order_through_outages_and_a_crash() {
+    let mut receiver = Receiver::down();
+    let mut server = TestServer::with_config(None, &config(&receiver.url()), &[]);
+    let client = Client::new();
+    let mut slowest = Duration::ZERO;
+
+    // Down: nothing listens.
+    for title in ["checkout errors", "search slow"] {
+        let body = json!({"title": title, "severity": "P1"});
+        slowest = slowest.max(timed(&client, &server, "/v1/incidents", body).await);
+    }
+    slowest = slowest.max(traffic(&client, &server, 1).await);
+
+    // Slow: answers after three times the delivery timeout.
+    receiver.set(Mode::Slow(Duration::from_secs(3)));
+    receiver.up().await;
+    slowest = slowest.max(traffic(&client, &server, 2).await);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+
+    // 500s.
+    receiver.set(Mode::Fail);
+    slowest = slowest.max(traffic(&client, &server, 3).await);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+
+    // A crash in the middle, with deliveries still pending, then more traffic.
+    server.kill();
+    server.restart();
+    slowest = slowest.max(traffic(&client, &server, 4).await);
+
+    // Back.
+    receiver.set(Mode::Ok);
+    let events = send(client.get(server.url("/v1/events?limit=1000")))
+        .await
+        .json;
+    let committed: Vec<(String, u64)> = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["incident"].as_str().unwrap().to_string(),
+                e["seq"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(committed.len(), 2 + 4 * 6);
+
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let delivered = loop {
+        let accepted: HashSet<String> = receiver
+            .seen()
+            .iter()
+            .filter(|r| r.answered == 200)
+            .filter_map(|r| {
+                r.headers
+                    .get("x-warroom-delivery")?
+                    .to_str()
+                    .ok()
+                    .map(String::from)
+            })
+            .collect();
+        if accepted.len() >= committed.len() || Instant::now() > deadline {
+            break accepted;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let log = send(client.get(server.url("/v1/notifications?limit=1000"))).await;
+    assert_eq!(
+        delivered.len(),
+        committed.len(),
+        "deliveries accepted by the receiver; the outbox says:\n{}\nthe server log:\n{}",
+        log.text,
+        server.log()
+    );
+
+    // The receiver's troubles really happened: 500s, and repeats of deliveries whose answer
+    // came too late (the slow phase) or was refused.
+    let seen = receiver.seen();
+    assert!(
+        seen.iter().any(|r| r.answered == 500),
+        "no 500 was answered"
+    );
+    let repeats = seen.len() - delivered.len();
+    assert!(repeats > 0, "no delivery was repeated");
+    eprintln!("{} requests for {} deliveries", seen.len(), delivered.len());
+
+    // Exactly once after dedupe by delivery id, each signed, in order per incident.
+    let mut by_delivery: HashMap<String, (String, u64)> = HashMap::new();
+    let mut order: BTreeMap<String, Vec<u64>> = BTreeMap::new();
+    for received in receiver.seen() {
+        assert!(verify(&received), "a bad signature on {received:?}");
+        let id = received.headers["x-warroom-delivery"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        let body: Value = serde_json::from_slice(&received.body).unwrap();
+        assert_eq!(body["delivery"], id.as_str());
+        let event = (
+            body["event"]["incident"].as_str().unwrap().to_string(),
+            body["event"]["seq"].as_u64().unwrap(),
+        );
+        assert_eq!(body["incident"]["id"], event.0.as_str());
+        if let Some(earlier) = by_delivery.insert(id, event.clone()) {
+            assert_eq!(earlier, event, "one delivery id, one event");
+        } else {
+            order.entry(event.0.clone()).or_default().push(event.1);
+        }
+    }
+    let mut unique: Vec<(String, u64)> = by_delivery.into_values().collect();
+    unique.sort();
+    let mut expected = committed.clone();
+    expected.sort();
+    assert_eq!(unique, expected, "every committed event, once");
+    for (incident, seqs) in &order {
+        assert!(
+            seqs.windows(2).all(|w| w[0] < w[1]),
+            "{incident} out of order: {seqs:?}"
+        );
+    }
+
+    // Commands never waited on the receiver (its slow phase took 3 s per request).
+    assert!(
+        slowest < Duration::from_secs(2),
+        "the slowest command took {slowest:?}"
+    );
+
+    // The log shows the failures the receiver caused, and all delivered in the end.
+    let log = log.json;
+    let log = log.as_array().unwrap();
+    assert!(
+        log.iter()
+            .all(|d| d["state"] == "delivered" || d["state"] == "pending")
+    );
+    assert!(
+        log.iter().any(|d| d["attempts"].as_u64().unwrap() > 1),
+        "{log:?}"
+    );
+    assert!(log.iter().all(|d| d.get("body").is_none()));
+}
+
+#[tokio::test]
+async fn a_notification_reaches_a_local_receiver_soon_after_the_answer() {
+    let mut receiver = Receiver::down();
+    receiver.up().await;
+    let server = TestServer::with_config(None, &config(&receiver.url()), &[]);
+    let client = Client::new();
+    let body = json!({"title": "checkout errors", "severity": "P1"});
+    timed(&client, &server, "/v1/incidents", body).await;
+    let answered = Instant::now();
+    let deadline = answered + Duration::from_secs(10);
+    while receiver.seen().is_empty() {
+        assert!(Instant::now() < deadline, "no delivery within 10 s");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let first = &receiver.seen()[0];
+    assert!(verify(first));
+    let body: Value = serde_json::from_slice(&first.body).unwrap();
+    assert_eq!(body["event"]["kind"]["type"], "declared");
+    assert_eq!(body["incident"]["title"], "checkout errors");
+    eprintln!(
+        "delivered {:?} after the answer",
+        first.at.duration_since(answered)
+    );
+}
+
+#[test]
+fn a_broken_notify_table_is_refused_at_start_with_its_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.toml");
+    for (text, expected) in [
+        (
+            "[[notify]]\nkind = \"pager\"\nurl = \"http://127.0.0.1:1/\"\n",
+            "kind 'pager' is not webhook or slack",
+        ),
+        (
+            "[[notify]]\nkind = \"webhook\"\nurl = \"http://127.0.0.1:1/\"\n",
+            "a webhook needs a secret",
+        ),
+        (
+            "[[notify]]\nkind = \"slack\"\nurl = \"http://127.0.0.1:1/\"\nevents = [\"exploded\"]\n",
+            "unknown kind 'exploded'",
+        ),
+        (
+            // The known kinds are the domain's, the learning and escalation events included.
+            "[[notify]]\nkind = \"slack\"\nurl = \"http://127.0.0.1:1/\"\nevents = [\"exploded\"]\n",
+            "corrective_action_added, corrective_action_completed",
+        ),
+        (
+            "[[notify]]\nkind = \"slack\"\nurl = \"http://127.0.0.1:1/\"\nmin_severity = \"P9\"\n",
+            "min_severity",
+        ),
+    ] {
+        std::fs::write(&path, text).unwrap();
+        let output = support::server::warroom()
+            .arg("--config")
+            .arg(&path)
+            .args(["serve", "--listen", "127.0.0.1:0", "--db"])
+            .arg(dir.path().join("db"))
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{text}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains("[[notify]] 1") && stderr.contains(expected),
+            "{stderr}"
+        );
+    }
+}

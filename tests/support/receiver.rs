@@ -1,0 +1,111 @@
+//! A notification receiver on a fixed loopback port that a test can take down, make slow,
+//! make fail and bring back, and that keeps every request it saw.
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::post;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Ok,
+    /// Answers 200, but only after this long.
+    Slow(Duration),
+    /// Answers 500.
+    Fail,
+}
+
+/// One request as received.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub headers: HeaderMap,
+    pub body: Bytes,
+    /// The status the receiver answered.
+    pub answered: u16,
+    pub at: std::time::Instant,
+}
+
+#[derive(Clone)]
+struct Shared {
+    mode: Arc<Mutex<Mode>>,
+    seen: Arc<Mutex<Vec<Received>>>,
+}
+
+pub struct Receiver {
+    addr: SocketAddr,
+    shared: Shared,
+    running: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Receiver {
+    /// A receiver on a free port, not yet listening ("down").
+    pub fn down() -> Receiver {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free loopback port");
+        Receiver {
+            addr: port,
+            shared: Shared {
+                mode: Arc::new(Mutex::new(Mode::Ok)),
+                seen: Arc::new(Mutex::new(Vec::new())),
+            },
+            running: None,
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}/hook", self.addr)
+    }
+
+    /// Starts listening (again) on the same port.
+    pub async fn up(&mut self) {
+        let listener = tokio::net::TcpListener::bind(self.addr)
+            .await
+            .expect("the receiver's port is free again");
+        let app = Router::new()
+            .route("/hook", post(receive))
+            .with_state(self.shared.clone());
+        self.running = Some(tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        }));
+    }
+
+    /// Stops listening: connections are refused.
+    pub async fn down_again(&mut self) {
+        if let Some(task) = self.running.take() {
+            task.abort();
+            let _ = task.await;
+        }
+    }
+
+    pub fn set(&self, mode: Mode) {
+        *self.shared.mode.lock().unwrap() = mode;
+    }
+
+    pub fn seen(&self) -> Vec<Received> {
+        self.shared.seen.lock().unwrap().clone()
+    }
+}
+
+async fn receive(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) -> StatusCode {
+    let mode = *shared.mode.lock().unwrap();
+    let status = match mode {
+        Mode::Ok => StatusCode::OK,
+        Mode::Slow(pause) => {
+            tokio::time::sleep(pause).await;
+            StatusCode::OK
+        }
+        Mode::Fail => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    shared.seen.lock().unwrap().push(Received {
+        headers,
+        body,
+        answered: status.as_u16(),
+        at: std::time::Instant::now(),
+    });
+    status
+}

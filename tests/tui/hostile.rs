@@ -1,0 +1,190 @@
+//! Every network string the TUI draws, made hostile: bidi overrides and isolates, zero-width
+//! characters and escape sequences in titles, names, notes, severities, alert labels and
+//! legends. Every cell of the drawn screen is checked, not the text before drawing. ratatui
+//! silently drops control and zero-width characters on its own, which hid a missing
+//! `sanitize` before; so the check is also that the gate's mark is there: wherever the
+//! escape's visible rest `[2J` is drawn, the cells before it hold U+FFFD, not the text.
+
+use super::fixture::{draw, feed, now, theme};
+use chrono::Duration;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use warroom::client::Identity;
+use warroom::domain::*;
+use warroom::tui::app::{Model, Msg, Options, update};
+use warroom::tui::keymap::KeyMap;
+
+/// Bidi controls, zero-width characters and an escape sequence.
+const HOSTILE: &str = "\u{202E}\u{2066}\u{061C}\u{200F}\u{200B}\u{200D}\u{FEFF}\u{1b}[2J\u{9b}";
+
+fn hostile(text: &str) -> String {
+    format!("{text}{HOSTILE}x")
+}
+
+fn is_hostile(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{061C}'
+            | '\u{200B}'..='\u{200F}' | '\u{2060}' | '\u{FEFF}')
+}
+
+fn event(seq: u64, actor: &str, kind: EventKind) -> Event {
+    Event {
+        seq,
+        incident: IncidentId::from_number(1),
+        at: now() - Duration::minutes(30) + Duration::seconds(seq as i64),
+        actor: hostile(actor),
+        kind,
+    }
+}
+
+fn hostile_events() -> Vec<Event> {
+    let alert = AlertRef {
+        fingerprint: hostile("fp"),
+        name: hostile("HighErrorRatio"),
+        summary: Some(hostile("5xx on /pay")),
+        labels: [(hostile("endpoint"), hostile("/pay"))].into(),
+        starts_at: now() - Duration::minutes(31),
+    };
+    let kinds = vec![
+        EventKind::Declared {
+            title: hostile("Checkout down"),
+            severity: Severity::new(hostile("P0")),
+            service: Some(hostile("checkout")),
+            summary: Some(hostile("summary")),
+            impact_started_at: None,
+            detected_at: now() - Duration::minutes(30),
+            acknowledged: true,
+        },
+        EventKind::RoleAssigned {
+            role: Role::Commander,
+            person: hostile("alice"),
+            focus: None,
+        },
+        EventKind::RoleAssigned {
+            role: Role::Engineer,
+            person: hostile("bob"),
+            focus: Some(hostile("lb")),
+        },
+        EventKind::NoteAdded {
+            kind: NoteKind::Update,
+            text: hostile("rolling back"),
+        },
+        EventKind::ActionAdded {
+            action: 1,
+            text: hostile("diff lb-2"),
+            owner: Some(hostile("bob")),
+            due_at: Some(now() + Duration::minutes(10)),
+        },
+        EventKind::AlertAttached {
+            alert,
+            group: Some(hostile("group")),
+        },
+        EventKind::MetricSnapshot {
+            reason: SnapshotReason::Pin,
+            values: vec![SnapshotValue {
+                panel: hostile("5xx"),
+                series: hostile("/pay"),
+                before: Some(hostile("12%")),
+                value: hostile("1%"),
+                breached: true,
+            }],
+        },
+        EventKind::StatusChanged {
+            from: Status::Acknowledged,
+            to: Status::Investigating,
+            reason: Some(hostile("reason")),
+        },
+    ];
+    kinds
+        .into_iter()
+        .enumerate()
+        .map(|(i, kind)| event(i as u64 + 1, "erin", kind))
+        .collect()
+}
+
+fn hostile_model(wall: bool) -> Model {
+    let options = Options {
+        wall,
+        demo: false,
+        keymap: KeyMap::default(),
+        metrics: super::fixture::metrics(true, true),
+    };
+    let mut model = Model::new(options, now());
+    model.size = (200, 50);
+    let levels = vec![
+        SeverityLevel {
+            name: Severity::new(hostile("P0")),
+            description: hostile("all down"),
+            update_every_minutes: 15,
+        },
+        SeverityLevel {
+            name: Severity::new("P1"),
+            description: hostile("degraded"),
+            update_every_minutes: 30,
+        },
+    ];
+    feed(&mut model, Msg::Severities(Ok(levels)));
+    let identity = Identity {
+        person: hostile("alice"),
+        role: AccessRole::Commander,
+    };
+    feed(&mut model, Msg::Identity(Ok(identity)));
+    feed(&mut model, Msg::Feed(Ok(hostile_events())));
+    model
+}
+
+#[track_caller]
+fn assert_every_cell_is_safe(model: &Model, what: &str) {
+    let terminal = draw(model, &theme(), 200, 50);
+    let buffer = terminal.backend().buffer();
+    let mut rows = vec![String::new(); 50];
+    for (i, cell) in buffer.content().iter().enumerate() {
+        let (x, y) = (i % 200, i / 200);
+        if let Some(c) = cell.symbol().chars().find(|&c| is_hostile(c)) {
+            panic!("{what}: U+{:04X} drawn at ({x}, {y})", c as u32);
+        }
+        rows[y].push_str(cell.symbol());
+    }
+    let mut marked = 0;
+    for (y, row) in rows.iter().enumerate() {
+        for (at, _) in row.match_indices("[2J") {
+            let before: Vec<char> = row[..at].chars().rev().take(2).collect();
+            assert!(
+                before.iter().all(|&c| c == '\u{FFFD}'),
+                "{what}: row {y} drew hostile text past the gate: {row}"
+            );
+            marked += 1;
+        }
+    }
+    assert!(marked > 0, "{what}: nothing hostile was drawn at all");
+}
+
+fn key(model: &mut Model, code: KeyCode) {
+    update(model, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+}
+
+#[test]
+fn no_hostile_character_reaches_a_cell_on_the_desk_the_wall_or_an_overlay() {
+    let desk = hostile_model(false);
+    assert_every_cell_is_safe(&desk, "desk");
+    assert_every_cell_is_safe(&hostile_model(true), "wall");
+    // The severity picker lists the backend's scale.
+    let mut picker = desk.clone();
+    key(&mut picker, KeyCode::Char('s'));
+    assert!(
+        matches!(picker.overlay, warroom::tui::app::Overlay::Severity(_)),
+        "{:?} {:?}",
+        picker.overlay,
+        picker.notice
+    );
+    assert_every_cell_is_safe(&picker, "severity picker");
+    // The declare form offers the scale's names as choices.
+    let mut form = desk.clone();
+    key(&mut form, KeyCode::Char('D'));
+    assert_every_cell_is_safe(&form, "declare form");
+    // Every tab of the desk, which draws the alerts pane and the panels.
+    let mut tabs = desk;
+    for _ in 0..4 {
+        key(&mut tabs, KeyCode::Tab);
+        assert_every_cell_is_safe(&tabs, "a focused pane");
+    }
+}
