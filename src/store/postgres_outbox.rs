@@ -8,9 +8,7 @@
 //! replica at a time; a receiver still drops the rare repeat by `X-Warroom-Delivery`.
 
 use super::StoreError;
-use super::outbox::{
-    Attempt, COLUMNS, Delivery, DeliveryState, Outbox, recent_filter, updated_one,
-};
+use super::outbox::{Attempt, COLUMNS, Delivery, Outbox, RawDelivery, recent_filter, updated_one};
 use super::postgres::PostgresStore;
 use super::row::{fixed_time, parse_time};
 use crate::domain::Timestamp;
@@ -99,26 +97,18 @@ impl Outbox for PostgresStore {
 /// The delivery whose columns start at `first`.
 fn read(row: &postgres::Row, first: usize) -> Result<Delivery, StoreError> {
     let column = |n: usize| first + n;
-    let id: String = row.get(column(0));
-    let seq: i64 = row.get(column(3));
-    let created_at: String = row.get(column(5));
-    let state: String = row.get(column(6));
-    let next: Option<String> = row.get(column(9));
-    let finished: Option<String> = row.get(column(10));
-    let attempts: i32 = row.get(column(7));
-    Ok(Delivery {
-        seq: u64::try_from(seq)
-            .map_err(|_| StoreError::Schema(format!("delivery {id} has seq {seq}")))?,
-        created_at: parse_time(&created_at)?,
-        state: DeliveryState::from_column(&state)?,
-        next_attempt_at: next.as_deref().map(parse_time).transpose()?,
-        finished_at: finished.as_deref().map(parse_time).transpose()?,
-        attempts: u32::try_from(attempts)
-            .map_err(|_| StoreError::Schema(format!("delivery {id} has {attempts} attempts")))?,
+    RawDelivery {
+        id: row.get(column(0)),
         target: row.get(column(1)),
         incident: row.get(column(2)),
+        seq: row.get(column(3)),
         body: row.get(column(4)),
+        created_at: row.get(column(5)),
+        state: row.get(column(6)),
+        attempts: row.get::<_, i32>(column(7)).into(),
         last_error: row.get(column(8)),
-        id,
-    })
+        next_attempt_at: row.get(column(9)),
+        finished_at: row.get(column(10)),
+    }
+    .decode()
 }

@@ -2,9 +2,7 @@
 //! events, and read and updated by the delivery worker on a connection of its own.
 
 use super::StoreError;
-use super::outbox::{
-    Attempt, COLUMNS, Delivery, DeliveryState, Outbox, recent_filter, updated_one,
-};
+use super::outbox::{Attempt, COLUMNS, Delivery, Outbox, RawDelivery, recent_filter, updated_one};
 use super::row::{fixed_time, parse_time};
 use super::sqlite::SqliteStore;
 use crate::domain::Timestamp;
@@ -76,31 +74,18 @@ impl Outbox for SqliteStore {
 
 /// One row; an unreadable one is an error inside the row's result, not a panic.
 fn read(row: &Row<'_>) -> rusqlite::Result<Result<Delivery, StoreError>> {
-    let id: String = row.get(0)?;
-    let seq: i64 = row.get(3)?;
-    let created_at: String = row.get(5)?;
-    let state: String = row.get(6)?;
-    let next: Option<String> = row.get(9)?;
-    let finished: Option<String> = row.get(10)?;
-    let target: String = row.get(1)?;
-    let incident: String = row.get(2)?;
-    let body: String = row.get(4)?;
-    let attempts: u32 = row.get(7)?;
-    let last_error: Option<String> = row.get(8)?;
-    Ok((|| {
-        Ok(Delivery {
-            seq: u64::try_from(seq)
-                .map_err(|_| StoreError::Schema(format!("delivery {id} has seq {seq}")))?,
-            created_at: parse_time(&created_at)?,
-            state: DeliveryState::from_column(&state)?,
-            next_attempt_at: next.as_deref().map(parse_time).transpose()?,
-            finished_at: finished.as_deref().map(parse_time).transpose()?,
-            id,
-            target,
-            incident,
-            body,
-            attempts,
-            last_error,
-        })
-    })())
+    let raw = RawDelivery {
+        id: row.get(0)?,
+        target: row.get(1)?,
+        incident: row.get(2)?,
+        seq: row.get(3)?,
+        body: row.get(4)?,
+        created_at: row.get(5)?,
+        state: row.get(6)?,
+        attempts: row.get(7)?,
+        last_error: row.get(8)?,
+        next_attempt_at: row.get(9)?,
+        finished_at: row.get(10)?,
+    };
+    Ok(raw.decode())
 }
