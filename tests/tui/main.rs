@@ -5,4 +5,5 @@ mod fixture;
 mod hostile;
 mod review;
 mod snapshots;
+mod text;
 mod update;

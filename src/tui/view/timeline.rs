@@ -1,9 +1,9 @@
 //! The timeline: newest first, absolute times with the date, who and what; `/` filters.
 
 use super::pane_block;
-use super::text::{date_time, fit, wrap};
+use super::text::date_time;
 use crate::domain::{Event, EventKind, NoteKind};
-use crate::sanitize::sanitize;
+use crate::sanitize::{SafeText, sanitize};
 use crate::tui::app::{Model, Pane};
 use crate::tui::theme::{Theme, Tone};
 use ratatui::Frame;
@@ -52,25 +52,34 @@ fn tone(kind: &EventKind) -> Tone {
     }
 }
 
-/// Columns before an entry's text: the date and time, the actor, the kind.
+/// Columns before an entry's text: the date and time (the wall, which shows today, only
+/// the time), the actor, the kind.
 const ACTOR_WIDTH: usize = 10;
-const PREFIX_WIDTH: usize = 19 + 1 + ACTOR_WIDTH + 1 + 8 + 1;
+const fn prefix_width(wall: bool) -> usize {
+    (if wall { 5 } else { 19 }) + 1 + ACTOR_WIDTH + 1 + 8 + 1
+}
 
 /// One entry: its first line with the time, actor and kind, then the rest of the text
 /// wrapped under the text column, so a long update reads whole.
-pub fn rows<'a>(event: &Event, theme: &Theme, width: usize) -> Vec<Line<'a>> {
-    let text = sanitize(&event.kind.describe()).into_owned();
-    let mut wrapped = wrap(&text, width.saturating_sub(PREFIX_WIDTH).max(10)).into_iter();
+pub fn rows<'a>(event: &Event, theme: &Theme, width: usize, wall: bool) -> Vec<Line<'a>> {
+    let prefix = prefix_width(wall);
+    let describe = event.kind.describe();
+    let text = sanitize(&describe);
+    let mut wrapped = text
+        .wrap(width.saturating_sub(prefix).max(10))
+        .into_iter()
+        .map(SafeText::into_owned);
     let first = Line::from(vec![
-        Span::styled(date_time(event.at), theme.muted()),
-        Span::raw(" "),
         Span::styled(
-            format!(
-                "{:<ACTOR_WIDTH$}",
-                fit(&sanitize(&event.actor), ACTOR_WIDTH)
-            ),
-            theme.bold(),
+            if wall {
+                event.at.format("%H:%M").to_string()
+            } else {
+                date_time(event.at)
+            },
+            theme.muted(),
         ),
+        Span::raw(" "),
+        Span::styled(sanitize(&event.actor).pad(ACTOR_WIDTH), theme.bold()),
         Span::raw(" "),
         Span::styled(
             format!("{:<8}", event.kind.label()),
@@ -79,7 +88,7 @@ pub fn rows<'a>(event: &Event, theme: &Theme, width: usize) -> Vec<Line<'a>> {
         Span::raw(" "),
         Span::raw(wrapped.next().unwrap_or_default()),
     ]);
-    let indent = " ".repeat(PREFIX_WIDTH);
+    let indent = " ".repeat(prefix);
     std::iter::once(first)
         .chain(wrapped.map(|rest| Line::raw(format!("{indent}{rest}"))))
         .collect()
@@ -91,12 +100,12 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     if !model.timeline_filter.is_empty() {
         title = format!("{title} /{}", sanitize(&model.timeline_filter));
     }
-    let block = pane_block(title, model.focus == Pane::Timeline, theme);
+    let block = pane_block(sanitize(&title), model.focus == Pane::Timeline, theme);
     let width = usize::from(area.width.saturating_sub(2));
     let lines: Vec<Line> = entries
         .iter()
         .skip(model.timeline_scroll)
-        .flat_map(|event| rows(event, theme, width))
+        .flat_map(|event| rows(event, theme, width, model.wall))
         .take(usize::from(area.height))
         .collect();
     let lines = if lines.is_empty() && model.current().is_some() {
