@@ -155,6 +155,10 @@ impl Executor {
         let tx = self.tx.clone();
         tokio::spawn(async move {
             let msg = match effect {
+                Effect::Start { delay } => {
+                    tokio::time::sleep(delay).await;
+                    Msg::Started(client.list().await)
+                }
                 Effect::PollFeed { after, wait, delay } => {
                     tokio::time::sleep(delay).await;
                     Msg::Feed(logged("the event feed", client.feed(after, wait).await))

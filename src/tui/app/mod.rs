@@ -49,6 +49,8 @@ pub enum Msg {
     Resize(u16, u16),
     /// The 1 s clock: countdowns, and the time every other decision uses.
     Tick(Timestamp),
+    /// Every incident's folded state, to start from instead of replaying the whole log.
+    Started(Result<Vec<Incident>, ClientError>),
     Feed(Result<Vec<Event>, ClientError>),
     Backfill(IncidentId, Result<Vec<Event>, ClientError>),
     Severities(Result<Vec<SeverityLevel>, ClientError>),
@@ -89,6 +91,10 @@ pub enum Sent {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
+    /// List every incident (folded by the backend), starting after `delay`.
+    Start {
+        delay: Duration,
+    },
     /// Long-poll the global feed after `after`, waiting up to `wait`, starting after `delay`.
     PollFeed {
         after: u64,
@@ -385,9 +391,7 @@ pub fn init() -> Vec<Effect> {
         Effect::FetchIdentity {
             delay: Duration::ZERO,
         },
-        Effect::PollFeed {
-            after: 0,
-            wait: Duration::ZERO,
+        Effect::Start {
             delay: Duration::ZERO,
         },
         Effect::FetchDeliveries {
@@ -455,6 +459,7 @@ fn handle(model: &mut Model, msg: Msg) -> Vec<Effect> {
             }
             vec![]
         }
+        Msg::Started(result) => on_start(model, result),
         Msg::Feed(result) => on_feed(model, result),
         Msg::Backfill(id, result) => match result {
             Ok(events) => {
@@ -544,6 +549,38 @@ fn handle(model: &mut Model, msg: Msg) -> Vec<Effect> {
         Msg::Terminate => {
             model.quit = true;
             vec![]
+        }
+    }
+}
+
+/// Starts from the incidents as the backend has folded them, not from the whole history:
+/// the logs of the open ones and of the newest ended ones are fetched, and the feed is
+/// followed from the newest seq among them. Memory and start time do not grow with history.
+fn on_start(model: &mut Model, result: Result<Vec<Incident>, ClientError>) -> Vec<Effect> {
+    match result {
+        Ok(incidents) => {
+            model.feed_failures = 0;
+            model.link = Link::Live;
+            model.incidents.cursor = incidents.iter().map(|i| i.version).max().unwrap_or(0);
+            let mut effects: Vec<Effect> = incidents::worth_showing(&incidents)
+                .into_iter()
+                .map(Effect::Backfill)
+                .collect();
+            effects.push(Effect::PollFeed {
+                after: model.incidents.cursor,
+                wait: Duration::ZERO,
+                delay: Duration::ZERO,
+            });
+            effects
+        }
+        Err(_) => {
+            if !matches!(model.link, Link::Down { .. }) {
+                model.link = Link::Down { since: model.now };
+            }
+            model.feed_failures += 1;
+            vec![Effect::Start {
+                delay: outbox::retry_delay(model.feed_failures),
+            }]
         }
     }
 }
