@@ -224,6 +224,7 @@ fn corrective_actions_are_added_completed_and_dropped_once() {
     );
     let third = &log.state.corrective_actions[2];
     assert!(!third.is_overdue(t0() + Duration::days(29)));
+    assert!(!third.is_overdue(third.due_at), "due at, not past");
     assert!(third.is_overdue(t0() + Duration::days(31)));
 }
 
@@ -473,5 +474,6 @@ fn corrective_words_are_spelled_and_read_back() {
         CorrectiveState::Dropped,
     ] {
         assert_eq!(serde_json::to_value(state).unwrap(), state.as_str());
+        assert_eq!(format!("{state:>8}"), format!("{:>8}", state.as_str()));
     }
 }
