@@ -88,6 +88,18 @@ fn a_listed_key_sees_the_war_room_and_its_note_is_the_persons_via_ssh() {
     // The admin's own declaration came directly.
     assert!(events[0].get("via").is_none(), "{}", events[0]);
 
+    // `y` copies the summary through OSC 52 on this session's channel, to the terminal the
+    // ssh client runs in (here tmux, which keeps it as its paste buffer).
+    screen.allow_clipboard();
+    assert_eq!(screen.clipboard(), None, "nothing copied yet");
+    screen.press("y");
+    screen.wait_for_text("sent to the clipboard");
+    wait_until("the copy in tmux's buffer", || {
+        screen.clipboard().is_some_and(|text| {
+            text.starts_with("INC-1 [P1] ") && text.contains("Checkout returns 5xx")
+        })
+    });
+
     screen.press("q");
     wait_until("the session's end in the log", || {
         gateway.log().contains("ssh session ended")

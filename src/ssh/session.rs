@@ -268,6 +268,7 @@ async fn run_screen(
             input(keys, idle),
             (executor, rx),
             &settings.theme,
+            settings.templates,
             options,
         )
         .await

@@ -39,12 +39,14 @@ pub enum Action {
     PageDown,
     Review,
     Followups,
+    /// The incident summary to the clipboard, through OSC 52.
+    CopySummary,
     /// The message log: every notice in full, with its time.
     Messages,
 }
 
 impl Action {
-    pub const ALL: [Action; 31] = [
+    pub const ALL: [Action; 32] = [
         Action::Acknowledge,
         Action::Investigate,
         Action::Mitigate,
@@ -75,6 +77,7 @@ impl Action {
         Action::PageDown,
         Action::Review,
         Action::Followups,
+        Action::CopySummary,
         Action::Messages,
     ];
 
@@ -111,6 +114,7 @@ impl Action {
             Action::PageDown => "page_down",
             Action::Review => "review",
             Action::Followups => "followups",
+            Action::CopySummary => "copy_summary",
             Action::Messages => "messages",
         }
     }
@@ -148,6 +152,7 @@ impl Action {
             Action::PageDown => "scroll a page down",
             Action::Review => "review: 5 whys, corrective actions",
             Action::Followups => "corrective actions, all incidents",
+            Action::CopySummary => "copy the incident summary",
             Action::Messages => "messages in full, with times",
         }
     }
@@ -303,7 +308,7 @@ impl Default for KeyMap {
     fn default() -> Self {
         use Action::*;
         let mut bindings = BTreeMap::new();
-        let defaults: [(&str, Action); 35] = [
+        let defaults: [(&str, Action); 36] = [
             ("a", Acknowledge),
             ("i", Investigate),
             ("m", Mitigate),
@@ -338,6 +343,7 @@ impl Default for KeyMap {
             ("f1", Help),
             ("R", Review),
             ("F", Followups),
+            ("y", CopySummary),
             ("M", Messages),
         ];
         for (key, action) in defaults {

@@ -35,7 +35,14 @@ pub async fn launch(
     demo: bool,
 ) -> anyhow::Result<()> {
     let options = metrics.options(&settings, demo);
-    runtime::run(client, metrics.source, settings.theme, options).await
+    runtime::run(
+        client,
+        metrics.source,
+        settings.theme,
+        settings.templates,
+        options,
+    )
+    .await
 }
 
 impl MetricsSetup {

@@ -13,10 +13,12 @@ use super::metric_source::MetricsSource;
 use super::theme::Theme;
 use super::view;
 use crate::client::{Client, ClientError};
+use crate::report::template::Templates;
 use futures_util::Stream;
 use futures_util::StreamExt;
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
+use ratatui::crossterm::clipboard::CopyToClipboard;
 use ratatui::crossterm::event::{
     DisableBracketedPaste, EnableBracketedPaste, Event as TermEvent, EventStream,
 };
@@ -37,6 +39,7 @@ pub async fn run(
     client: Client,
     metrics: Arc<dyn MetricsSource>,
     theme: Theme,
+    templates: Templates,
     options: Options,
 ) -> anyhow::Result<()> {
     install_panic_hook();
@@ -51,7 +54,7 @@ pub async fn run(
                 size: (size.width, size.height),
                 fixed: false,
             };
-            event_loop(screen, input, (executor, rx), &theme, options).await
+            event_loop(screen, input, (executor, rx), &theme, templates, options).await
         }
         Err(error) => Err(error),
     };
@@ -109,6 +112,7 @@ pub async fn event_loop<W: Write>(
     mut input: impl Stream<Item = anyhow::Result<Msg>> + Unpin,
     (executor, mut rx): (Executor, mpsc::UnboundedReceiver<Msg>),
     theme: &Theme,
+    templates: Templates,
     options: Options,
 ) -> anyhow::Result<()> {
     let Screen {
@@ -119,6 +123,7 @@ pub async fn event_loop<W: Write>(
     let mut model = Model::new(options, chrono::Utc::now());
     model.ascii = theme.ascii;
     model.size = size;
+    model.templates = templates;
     for effect in app::init() {
         executor.run(effect);
     }
@@ -141,7 +146,10 @@ pub async fn event_loop<W: Write>(
             terminal.resize(Rect::new(0, 0, *width, *height))?;
         }
         for effect in app::update(&mut model, msg) {
-            executor.run(effect);
+            match effect {
+                Effect::CopyToClipboard(text) => copy_to_clipboard(terminal, &text)?,
+                effect => executor.run(effect),
+            }
         }
         if model.quit {
             return Ok(());
@@ -171,6 +179,17 @@ fn draw<W: Write>(
     terminal.backend_mut().flush()
 }
 
+/// OSC 52: the terminal (or tmux, or the SSH client's terminal) puts `text` on its clipboard.
+fn copy_to_clipboard<W: Write>(
+    terminal: &mut Terminal<CrosstermBackend<W>>,
+    text: &str,
+) -> std::io::Result<()> {
+    execute!(
+        terminal.backend_mut(),
+        CopyToClipboard::to_clipboard_from(text)
+    )
+}
+
 /// Runs effects as tasks that report back with a `Msg`.
 pub struct Executor {
     client: Client,
@@ -178,7 +197,9 @@ pub struct Executor {
     tx: mpsc::UnboundedSender<Msg>,
     /// A session of `warroom ssh-serve`: its incidents arrive folded from a shared feed
     /// ([`Msg::Folded`]), so it neither reads the feed nor backfills; and it keeps nothing on
-    /// the server's disk (the `:` line's history would mix people's commands).
+    /// the server's disk (the `:` line's history would mix people's commands). The
+    /// deliveries badge is still fetched by each session: the backend answers by the
+    /// person's role (a viewer is refused and not asked again).
     shared_session: bool,
 }
 
@@ -228,6 +249,10 @@ impl Executor {
         let tx = self.tx.clone();
         tokio::spawn(async move {
             let msg = match effect {
+                Effect::Start { delay } => {
+                    tokio::time::sleep(delay).await;
+                    Msg::Started(client.list().await)
+                }
                 Effect::PollFeed { after, wait, delay } => {
                     tokio::time::sleep(delay).await;
                     Msg::Feed(logged("the event feed", client.feed(after, wait).await))
@@ -280,6 +305,15 @@ impl Executor {
                 Effect::DetectPanels { service } => {
                     Msg::PanelsDetected(metrics.detect_panels(service).await)
                 }
+                Effect::FetchDeliveries { delay } => {
+                    tokio::time::sleep(delay).await;
+                    Msg::Deliveries(logged(
+                        "the notification log",
+                        client.notifications(true).await,
+                    ))
+                }
+                // The loop writes it on the terminal itself; nothing to wait for here.
+                Effect::CopyToClipboard(_) => return,
                 Effect::LoadHistory => Msg::History(load_history()),
                 // Written before any task runs (below): nothing to do here.
                 Effect::SaveHistory(_) => return,

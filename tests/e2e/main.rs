@@ -4,6 +4,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod communicate;
 mod malformed;
 mod panels;
 mod recurrence;

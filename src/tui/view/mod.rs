@@ -8,6 +8,7 @@ mod actions;
 mod big;
 mod header;
 mod learn;
+mod link;
 mod overlay;
 mod panels;
 mod review;
