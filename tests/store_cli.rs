@@ -97,20 +97,16 @@ fn a_password_never_shows_in_an_error() {
 
 #[test]
 fn how_an_actor_came_moves_with_the_log_and_a_difference_in_it_is_named() {
-    use warroom::domain::{Event, EventKind, IncidentId, NoteKind};
+    use warroom::domain::Event;
     use warroom::store::{Commit, PostgresStore, SqliteStore, Store};
-    let note = |seq, via: Option<&str>| Event {
-        seq,
-        incident: IncidentId::from_number(1),
-        at: chrono::DateTime::parse_from_rfc3339("2025-01-02T03:04:05.123456789Z")
-            .unwrap()
-            .to_utc(),
-        actor: "alice".into(),
-        via: via.map(str::to_string),
-        kind: EventKind::NoteAdded {
-            kind: NoteKind::Note,
-            text: format!("note {seq}"),
-        },
+    // Notes as the API writes them, one of them added through `warroom ssh-serve`.
+    let note = |seq: u64, via: Option<&str>| -> Event {
+        serde_json::from_value(json!({
+            "seq": seq, "incident": "INC-1", "at": "2025-01-02T03:04:05.123456789Z",
+            "actor": "alice", "via": via,
+            "kind": {"type": "note_added", "kind": "note", "text": format!("note {seq}")},
+        }))
+        .unwrap()
     };
     let dir = tempfile::tempdir().unwrap();
     let sqlite = dir.path().join("log.db");
