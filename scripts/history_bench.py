@@ -13,7 +13,8 @@ the 5 open ones. Then, with the release binary:
 - backend: time from starting `warroom serve` to `/healthz` answering, and its RSS once it
   serves (median of --runs starts);
 - wall: `warroom --wall` in a 200x50 pty against it: time to the first complete frame showing
-  the most severe open incident, and the wall's RSS once settled (median of --runs starts).
+  the most severe open incident (one of the 5 open P1s, all acknowledged), and the wall's RSS
+  once settled (median of --runs starts).
 
 A benchmark, not a test: nothing here fails when a figure misses its target.
 """
@@ -102,7 +103,11 @@ def main():
         db, total = build_log(stack, args.binary, args.events)
         config = stack.dir / "empty.toml"
         config.write_text("")
-        title = f"Incident number {INCIDENTS}".encode()
+        # The 5 open incidents are all P1 and, since issue 8, declared acknowledged: the first
+        # frame showing that status word is the first showing a most severe open incident.
+        # (Not one title: ratatui writes only the cells that changed, so a title that differs
+        # from an earlier frame's in two digits never appears whole in the bytes.)
+        headline = b"ACKNOWLEDGED"
         restarts, backend_rss, firsts, wall_rss, backend_rss_wall = [], [], [], [], []
         for run in range(args.runs):
             child, url, took = serve(stack, args.binary, db, f"serve-{run}")
@@ -110,7 +115,7 @@ def main():
             backend_rss.append(tui_bench.memory_kb(child.pid)["VmRSS"] / 1024)
             started = time.perf_counter()
             screen = tui_bench.Screen(stack, args.binary, url, config, wall=True)
-            shown = screen.wait_for(title, 0, timeout=30)
+            shown = screen.wait_for(headline, 0, timeout=30)
             end = shown and screen.wait_for(tui_bench.FRAME_END, shown, timeout=30)
             if end is None:
                 sys.exit("the wall never showed the most severe open incident")
