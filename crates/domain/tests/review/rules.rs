@@ -502,7 +502,11 @@ fn recurrence_counts_the_edges_of_its_window_and_the_open_follow_ups() {
     }
 
     let mut earlier = Log::checkout();
-    for text in ["add a canary", "alert on pool saturation"] {
+    for text in [
+        "add a canary",
+        "alert on pool saturation",
+        "load-test the pool",
+    ] {
         earlier.ok("bob", 40, corrective(text, CorrectiveKind::Preventive, 30));
     }
     earlier.ok("bob", 41, Command::CompleteCorrectiveAction { id: 1 });
@@ -510,7 +514,28 @@ fn recurrence_counts_the_edges_of_its_window_and_the_open_follow_ups() {
     let found = earlier_incidents(&later, [&earlier.state]);
     assert_eq!(found.len(), 1);
     assert_eq!(
-        found[0].open_corrective_actions, 1,
+        found[0].open_corrective_actions, 2,
         "the done one is not counted"
     );
+}
+
+#[test]
+fn a_ticket_of_exactly_the_most_characters_is_kept() {
+    let mut log = Log::checkout();
+    let head = "https://tickets.example/";
+    let longest = format!("{head}{}", "a".repeat(MAX_TICKET_CHARS - head.len()));
+    let with_ticket = |ticket: &str| Command::AddCorrectiveAction {
+        text: "add a canary".into(),
+        kind: CorrectiveKind::Detective,
+        owner: "bob".into(),
+        due_at: t0() + Duration::days(30),
+        ticket: Some(ticket.into()),
+    };
+    log.ok("bob", 40, with_ticket(&longest));
+    assert_eq!(
+        log.state.corrective_actions[0].ticket.as_deref(),
+        Some(longest.as_str())
+    );
+    let refused = log.refused(with_ticket(&format!("{longest}a")));
+    assert_eq!(refused.code, "invalid_input");
 }
