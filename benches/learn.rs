@@ -35,6 +35,7 @@ fn incident_log(number: u64, count: u64, seq: &mut u64) -> Vec<Event> {
             at,
             actor: "bench".into(),
             kind,
+            intended_at: None,
         });
     };
     push(

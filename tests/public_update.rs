@@ -40,6 +40,7 @@ fn push(
         at,
         actor: actor.into(),
         kind,
+        intended_at: None,
     };
     incident.apply(&event);
     events.push(event);

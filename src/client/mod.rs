@@ -11,7 +11,7 @@ pub use error::ClientError;
 pub use notifications::DeliveryRecord;
 
 use crate::domain::{
-    ACTOR_HEADER, Command, Event, Incident, IncidentId, NewIncident, SeverityLevel,
+    ACTOR_HEADER, Command, Event, Incident, IncidentId, NewIncident, SeverityLevel, Timestamp,
 };
 use crate::secret::Secret;
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
@@ -32,6 +32,14 @@ const POOL_IDLE: Duration = Duration::from_secs(5);
 pub struct CommandAccepted {
     pub version: u64,
     pub events: Vec<Event>,
+}
+
+/// A command's body with the time the person gave it (`intended_at`, beside its fields).
+#[derive(Serialize)]
+struct GivenAt<'a> {
+    #[serde(flatten)]
+    command: &'a Command,
+    intended_at: Timestamp,
 }
 
 /// Who the backend thinks we are.
@@ -159,6 +167,26 @@ impl Client {
         if let Some(version) = if_match {
             request = request.header("if-match", version.to_string());
         }
+        self.send(request, self.timeout).await
+    }
+
+    /// Sends a command the person gave at `intended_at`, which the backend records beside its
+    /// own time: the TUI's outbox, whose commands may wait out an outage, sends this way.
+    pub async fn command_given_at(
+        &self,
+        id: &IncidentId,
+        command: &Command,
+        idempotency_key: &str,
+        intended_at: Timestamp,
+    ) -> Result<CommandAccepted, ClientError> {
+        let request = self
+            .http
+            .post(self.url(&format!("/v1/incidents/{id}/commands")))
+            .header("idempotency-key", idempotency_key)
+            .json(&GivenAt {
+                command,
+                intended_at,
+            });
         self.send(request, self.timeout).await
     }
 

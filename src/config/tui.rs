@@ -13,6 +13,10 @@ pub struct TuiSection {
     pub ascii: bool,
     /// Remapped keys: `action = "key"` or `action = ["key", "key"]`.
     pub keys: BTreeMap<String, Keys>,
+    /// The least severe new incident that rings the bell, or `off`. Default `P1`.
+    pub attention: Option<String>,
+    /// Whether the wall display rings and shows the banner too. Default off.
+    pub wall_attention: bool,
 }
 
 /// One key or several.

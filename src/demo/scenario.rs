@@ -182,6 +182,7 @@ pub fn seeded_events(now: Timestamp, commander: &str) -> Vec<Event> {
             at,
             actor: actor.to_string(),
             kind,
+            intended_at: None,
         };
         state.apply(&event);
         events.push(event);

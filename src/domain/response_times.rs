@@ -51,6 +51,7 @@ mod tests {
             at,
             actor: "a".into(),
             kind,
+            intended_at: None,
         };
         let declared = EventKind::Declared {
             title: "x".into(),

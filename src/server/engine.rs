@@ -65,6 +65,8 @@ pub enum Change {
         command: Command,
         /// `If-Match`: the version the caller saw.
         expected_version: Option<u64>,
+        /// When the person acted, as their client says: recorded beside the server's time.
+        intended_at: Option<Timestamp>,
     },
     /// An Alertmanager notification: decided here, with the rest of the batch, so that two
     /// notifications of a new group arriving together still open one incident.
@@ -394,6 +396,8 @@ struct Draft<'a> {
     /// Responses stored by this batch, so a key repeated within it is answered from here.
     remembered: HashMap<IdempotencyKey, Remembered>,
     commit: Commit,
+    /// The acting person's time of the command being decided, stamped on its events.
+    intended_at: Option<Timestamp>,
 }
 
 impl<'a> Draft<'a> {
@@ -415,6 +419,7 @@ impl<'a> Draft<'a> {
             next_number: log.next_number(),
             remembered: HashMap::new(),
             commit: Commit::default(),
+            intended_at: None,
         }
     }
 
@@ -449,7 +454,14 @@ impl<'a> Draft<'a> {
                 incident,
                 command,
                 expected_version,
-            } => self.command(&incident, command, expected_version, &request.actor, now)?,
+                intended_at,
+            } => {
+                self.intended_at = intended_at;
+                let decided =
+                    self.command(&incident, command, expected_version, &request.actor, now);
+                self.intended_at = None;
+                decided?
+            }
             Change::Alertmanager(notification) => self.notify(notification, &request.actor, now)?,
             Change::Escalate { now: clock, rules } => {
                 self.escalate(clock, &rules, &request.actor, now)?
@@ -661,6 +673,7 @@ impl<'a> Draft<'a> {
             at: now,
             actor: actor.to_string(),
             kind,
+            intended_at: self.intended_at,
         };
         self.next_seq += 1;
         incident.apply(&event);
@@ -705,6 +718,7 @@ mod tests {
                 incident: IncidentId::from_number(incident),
                 command,
                 expected_version: version,
+                intended_at: None,
             },
             idempotency_key: Some(key.into()),
         }

@@ -13,12 +13,17 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// Bumped whenever the tables change; a newer file is refused rather than misread.
 /// 2: the notifications outbox (issue 11).
 /// 3: idempotency keys are scoped by actor alone and remember their request and time.
-const SCHEMA_VERSION: i64 = 3;
+/// 4: events keep the time the person acted (`intended_at`, issue 10).
+const SCHEMA_VERSION: i64 = 4;
 
 /// From schemas 1 and 2: the stored answers are for retries within minutes and their old
 /// rows lack the request they answered, so they are dropped rather than guessed at. The event
 /// log and the outbox are untouched.
 const UPGRADE_IDEMPOTENCY: &str = "DROP TABLE IF EXISTS idempotency;";
+
+/// From schemas 1 to 3: the events gain a nullable column; their rows are kept as they are
+/// (an append-only log is extended, never rewritten).
+const UPGRADE_INTENDED_AT: &str = "ALTER TABLE events ADD COLUMN intended_at TEXT;";
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS events (
@@ -26,7 +31,8 @@ CREATE TABLE IF NOT EXISTS events (
     incident TEXT NOT NULL,
     at       TEXT NOT NULL,
     actor    TEXT NOT NULL,
-    kind     TEXT NOT NULL
+    kind     TEXT NOT NULL,
+    intended_at TEXT
 );
 CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events
 BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
@@ -100,6 +106,10 @@ impl SqliteStore {
             conn.execute_batch(UPGRADE_IDEMPOTENCY)
                 .map_err(open_error)?;
         }
+        if (1..4).contains(&version) {
+            conn.execute_batch(UPGRADE_INTENDED_AT)
+                .map_err(open_error)?;
+        }
         conn.execute_batch(SCHEMA).map_err(open_error)?;
         conn.pragma_update(None, "user_version", SCHEMA_VERSION)
             .map_err(open_error)?;
@@ -109,9 +119,9 @@ impl SqliteStore {
 
 impl Store for SqliteStore {
     fn load(&mut self) -> Result<Vec<Event>, StoreError> {
-        let mut statement = self
-            .conn
-            .prepare("SELECT seq, incident, at, actor, kind FROM events ORDER BY seq")?;
+        let mut statement = self.conn.prepare(
+            "SELECT seq, incident, at, actor, kind, intended_at FROM events ORDER BY seq",
+        )?;
         let rows = statement.query_map([], |row| {
             Ok((
                 row.get::<_, i64>(0)?,
@@ -119,12 +129,15 @@ impl Store for SqliteStore {
                 row.get::<_, String>(2)?,
                 row.get::<_, String>(3)?,
                 row.get::<_, String>(4)?,
+                row.get::<_, Option<String>>(5)?,
             ))
         })?;
         let mut events = Vec::new();
         for row in rows {
-            let (seq, incident, at, actor, kind) = row?;
-            events.push(parse_row(seq, &incident, &at, actor, &kind)?);
+            let (seq, incident, at, actor, kind, intended_at) = row?;
+            let mut event = parse_row(seq, &incident, &at, actor, &kind)?;
+            event.intended_at = intended_at.map(|text| parse_time(&text)).transpose()?;
+            events.push(event);
         }
         Ok(events)
     }
@@ -172,7 +185,8 @@ impl Store for SqliteStore {
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         {
             let mut insert_event = tx.prepare_cached(
-                "INSERT INTO events (seq, incident, at, actor, kind) VALUES (?1, ?2, ?3, ?4, ?5)",
+                "INSERT INTO events (seq, incident, at, actor, kind, intended_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?;
             for event in &commit.events {
                 let kind = serde_json::to_string(&event.kind).map_err(|err| {
@@ -186,7 +200,8 @@ impl Store for SqliteStore {
                     event.incident.to_string(),
                     format_time(event.at),
                     event.actor,
-                    kind
+                    kind,
+                    event.intended_at.map(format_time)
                 ])?;
             }
             if let Some(cutoff) = commit.forget_before {
@@ -296,6 +311,7 @@ fn parse_row(
         at,
         actor,
         kind,
+        intended_at: None,
     })
 }
 
@@ -316,6 +332,7 @@ mod tests {
                 kind: NoteKind::Note,
                 text: text.into(),
             },
+            intended_at: None,
         }
     }
 
@@ -348,6 +365,28 @@ mod tests {
         };
         store.commit(&commit).unwrap();
         (dir, store)
+    }
+
+    #[test]
+    fn an_event_keeps_the_time_the_person_acted() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("log.db");
+        let typed = parse_time("2026-11-25T13:58:07Z").unwrap();
+        let event = Event {
+            intended_at: Some(typed),
+            ..note(1, 1, "typed offline")
+        };
+        {
+            let mut store = SqliteStore::open(&path).unwrap();
+            let commit = Commit {
+                events: vec![event.clone(), note(2, 1, "typed online")],
+                ..Commit::default()
+            };
+            store.commit(&commit).unwrap();
+        }
+        let loaded = SqliteStore::open(&path).unwrap().load().unwrap();
+        assert_eq!(loaded[0].intended_at, Some(typed));
+        assert_eq!(loaded[1].intended_at, None);
     }
 
     #[test]

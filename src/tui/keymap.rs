@@ -39,10 +39,12 @@ pub enum Action {
     PageDown,
     Review,
     Followups,
+    /// Every open incident, to switch to one.
+    IncidentList,
 }
 
 impl Action {
-    pub const ALL: [Action; 30] = [
+    pub const ALL: [Action; 31] = [
         Action::Acknowledge,
         Action::Investigate,
         Action::Mitigate,
@@ -73,6 +75,7 @@ impl Action {
         Action::PageDown,
         Action::Review,
         Action::Followups,
+        Action::IncidentList,
     ];
 
     /// The name used in `[tui.keys]`.
@@ -108,6 +111,7 @@ impl Action {
             Action::PageDown => "page_down",
             Action::Review => "review",
             Action::Followups => "followups",
+            Action::IncidentList => "incident_list",
         }
     }
 
@@ -144,6 +148,7 @@ impl Action {
             Action::PageDown => "scroll a page down",
             Action::Review => "review: 5 whys, corrective actions",
             Action::Followups => "corrective actions, all incidents",
+            Action::IncidentList => "every open incident",
         }
     }
 
@@ -298,7 +303,7 @@ impl Default for KeyMap {
     fn default() -> Self {
         use Action::*;
         let mut bindings = BTreeMap::new();
-        let defaults: [(&str, Action); 34] = [
+        let defaults: [(&str, Action); 35] = [
             ("a", Acknowledge),
             ("i", Investigate),
             ("m", Mitigate),
@@ -333,6 +338,7 @@ impl Default for KeyMap {
             ("f1", Help),
             ("R", Review),
             ("F", Followups),
+            ("l", IncidentList),
         ];
         for (key, action) in defaults {
             bindings.insert(Key::parse(key).expect("default keys parse"), action);

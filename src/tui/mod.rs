@@ -8,6 +8,7 @@ pub mod app;
 pub mod keymap;
 pub mod layout;
 pub mod metric_source;
+pub mod outbox_file;
 pub mod runtime;
 mod settings;
 pub mod theme;
@@ -38,11 +39,16 @@ pub async fn launch(
         wall: settings.wall,
         demo,
         keymap: settings.keymap,
+        attention_from: settings.attention_from,
         metrics: app::panel_state::Metrics::new(
             metrics.settings,
             source.has_panels(),
             source.has_alerts(),
         ),
     };
-    runtime::run(client, source, settings.theme, options).await
+    // The demo's backend lives and dies with it, and a wall sends nothing: neither keeps an
+    // outbox on disk (a wall must not send what a desk left).
+    let outbox = (!demo && !settings.wall)
+        .then(|| outbox_file::path(&crate::config::data_dir(), client.base_url()));
+    runtime::run(client, source, settings.theme, options, outbox).await
 }

@@ -7,6 +7,7 @@
 
 use super::app::{self, Effect, Model, Msg, Options, Sent};
 use super::metric_source::MetricsSource;
+use super::outbox_file;
 use super::theme::Theme;
 use super::view;
 use crate::client::{Client, ClientError};
@@ -22,6 +23,7 @@ use ratatui::crossterm::terminal::{
 };
 use ratatui::crossterm::{cursor, execute};
 use std::io::{Stdout, Write, stdout};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::signal::unix::{SignalKind, signal};
@@ -33,15 +35,17 @@ pub async fn run(
     metrics: Arc<dyn MetricsSource>,
     theme: Theme,
     options: Options,
+    outbox: Option<PathBuf>,
 ) -> anyhow::Result<()> {
     install_panic_hook();
     let mut terminal = enter()?;
+    let backend = client.base_url().to_string();
     let executor = |tx| Executor {
         client,
         metrics,
         tx,
     };
-    let result = event_loop(&mut terminal, executor, theme, options).await;
+    let result = event_loop(&mut terminal, executor, theme, options, backend, outbox).await;
     leave();
     result
 }
@@ -51,14 +55,28 @@ async fn event_loop(
     executor: impl FnOnce(mpsc::UnboundedSender<Msg>) -> Executor,
     theme: Theme,
     options: Options,
+    backend: String,
+    outbox: Option<PathBuf>,
 ) -> anyhow::Result<()> {
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
     let executor = executor(tx);
     let mut model = Model::new(options, chrono::Utc::now());
     model.ascii = theme.ascii;
+    model.backend = backend;
     let size = terminal.size()?;
     model.size = (size.width, size.height);
-    for effect in app::init() {
+    let outbox = outbox.map(|path| OutboxFile {
+        path,
+        backend: model.backend.clone(),
+    });
+    let (left, warning) = match &outbox {
+        Some(file) => outbox_file::load(&file.path),
+        None => (vec![], None),
+    };
+    // Idempotency keys: a fresh random prefix per run, numbered by `update`.
+    let resumed = app::resume(&mut model, crate::client::idempotency_key(), left, warning);
+    let mut saved = model.outbox.items.clone();
+    for effect in app::init().into_iter().chain(resumed) {
         executor.run(effect);
     }
     let mut input = EventStream::new();
@@ -70,6 +88,12 @@ async fn event_loop(
         if model.dirty {
             draw(terminal, &model, &theme)?;
             model.dirty = false;
+        }
+        if model.bell {
+            // The attention signal: BEL, after the frame that shows why.
+            terminal.backend_mut().write_all(b"\x07")?;
+            terminal.backend_mut().flush()?;
+            model.bell = false;
         }
         let msg = tokio::select! {
             event = input.next() => match event {
@@ -85,7 +109,17 @@ async fn event_loop(
             _ = terminate.recv() => Msg::Terminate,
             _ = hangup.recv() => Msg::Terminate,
         };
-        for effect in app::update(&mut model, msg) {
+        let effects = app::update(&mut model, msg);
+        // On disk before it is sent: a command the backend may apply is never only in memory.
+        if let Some(file) = &outbox
+            && model.outbox.items != saved
+        {
+            if let Err(error) = outbox_file::save(&file.path, &file.backend, &model.outbox.items) {
+                tracing::warn!(path = %file.path.display(), %error, "cannot save the outbox");
+            }
+            saved = model.outbox.items.clone();
+        }
+        for effect in effects {
             executor.run(effect);
         }
         if model.quit {
@@ -113,6 +147,12 @@ fn draw(
     terminal.draw(|frame| view::view(model, theme, frame))?;
     execute!(terminal.backend_mut(), EndSynchronizedUpdate)?;
     terminal.backend_mut().flush()
+}
+
+/// Where the outbox is kept, and for which backend.
+struct OutboxFile {
+    path: PathBuf,
+    backend: String,
 }
 
 /// Runs effects as tasks that report back with a `Msg`.
@@ -149,7 +189,12 @@ impl Executor {
                     tokio::time::sleep(delay).await;
                     let result = match &outgoing.request {
                         app::outbox::Request::Command { incident, command } => client
-                            .command(incident, command, &outgoing.key, None)
+                            .command_given_at(
+                                incident,
+                                command,
+                                &outgoing.key,
+                                outgoing.intended_at,
+                            )
                             .await
                             .map(Sent::Command),
                         app::outbox::Request::Declare(new) => client

@@ -33,6 +33,7 @@ fn feed() -> Vec<Value> {
                 at,
                 actor: "alice".into(),
                 kind,
+                intended_at: None,
             };
             let mut value = serde_json::to_value(event).unwrap();
             if number == 2 {

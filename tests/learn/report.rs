@@ -190,6 +190,7 @@ fn events_of(number: u64, raw: &Raw, end: Timestamp, seq: &mut u64) -> Vec<Event
                 at: at(when),
                 actor: "gen".into(),
                 kind,
+                intended_at: None,
             }
         })
         .collect()

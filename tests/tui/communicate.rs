@@ -34,6 +34,7 @@ fn the_header_shows_the_public_promise_and_flags_it_when_broken() {
             next_update_at: Some(now() + Duration::minutes(30)),
             title: None,
         }),
+        intended_at: None,
     };
     feed(&mut model, Msg::Feed(Ok(vec![published])));
     assert!(screen_text(&model).contains("public update by 14:30"));
@@ -74,6 +75,7 @@ fn model_with_root_cause() -> warroom::tui::app::Model {
             kind: NoteKind::Decision,
             text: "Root cause: LB config push #4812 dropped the health checks".into(),
         },
+        intended_at: None,
     };
     feed(&mut model, Msg::Feed(Ok(vec![decision])));
     model
@@ -189,6 +191,7 @@ fn someone_neither_commanding_nor_communicating_is_told_so() {
             role: Role::Commander,
             person: "alice".into(),
         },
+        intended_at: None,
     };
     feed(&mut model, Msg::Feed(Ok(vec![relieve])));
     press(&mut model, KeyCode::Char('u'));

@@ -40,6 +40,7 @@ pub fn events() -> Vec<Event> {
             at,
             actor: "dan".into(),
             kind,
+            intended_at: None,
         });
     }
     events
@@ -102,6 +103,7 @@ pub fn model_with(wall: bool, role: AccessRole) -> Model {
         demo: false,
         keymap: KeyMap::default(),
         metrics: metrics(true, true),
+        attention_from: (!wall).then(|| Severity::new("P1")),
     };
     let mut model = Model::new(options, now());
     model.size = (120, 40);

@@ -33,6 +33,7 @@ fn event(seq: u64, actor: &str, kind: EventKind) -> Event {
         at: now() - Duration::minutes(30) + Duration::seconds(seq as i64),
         actor: hostile(actor),
         kind,
+        intended_at: None,
     }
 }
 
@@ -107,6 +108,7 @@ fn hostile_model(wall: bool) -> Model {
         demo: false,
         keymap: KeyMap::default(),
         metrics: super::fixture::metrics(true, true),
+        attention_from: None,
     };
     let mut model = Model::new(options, now());
     model.size = (200, 50);

@@ -40,6 +40,7 @@ fn learned(model: &mut Model) {
             at: now() - Duration::minutes(minutes),
             actor: actor.into(),
             kind,
+            intended_at: None,
         }
     };
     let corrective = |id, text: &str, kind, days: i64| EventKind::CorrectiveActionAdded {

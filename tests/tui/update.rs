@@ -221,6 +221,7 @@ fn space_reopens_a_done_item() {
         at: now(),
         actor: "bob".into(),
         kind: EventKind::ActionCompleted { action: 1 },
+        intended_at: None,
     };
     update(&mut model, Msg::Feed(Ok(vec![done])));
     let effects = press(&mut model, ' ');
@@ -556,6 +557,7 @@ fn feed_events_of_an_unknown_incident_ask_for_its_history() {
             kind: NoteKind::Note,
             text: "hello".into(),
         },
+        intended_at: None,
     };
     let effects = update(&mut model, Msg::Feed(Ok(vec![stray])));
     assert!(effects.contains(&Effect::Backfill(inc(9))));
@@ -754,6 +756,7 @@ fn a_wall_running_for_days_keeps_a_bounded_number_of_ended_incidents() {
                 at: now(),
                 actor: "x".into(),
                 kind,
+                intended_at: None,
             });
         }
         seq += 1;
@@ -768,6 +771,7 @@ fn a_wall_running_for_days_keeps_a_bounded_number_of_ended_incidents() {
             at: now(),
             actor: "x".into(),
             kind: resolved,
+            intended_at: None,
         });
         update(&mut model, Msg::Feed(Ok(batch)));
     }
@@ -947,6 +951,7 @@ fn first_run() -> Model {
         demo: false,
         keymap: warroom::tui::keymap::KeyMap::default(),
         metrics: warroom::tui::app::panel_state::Metrics::new(settings, true, false),
+        attention_from: None,
     };
     let mut model = Model::new(options, now());
     model.size = (120, 40);

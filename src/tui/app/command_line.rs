@@ -25,6 +25,8 @@ pub enum Typed {
     Compose,
     Help,
     Quit,
+    /// Every open incident (`:list`).
+    List,
     Review,
     Followups,
     /// The report over incidents declared since then (`90d` by default).
@@ -128,6 +130,7 @@ pub fn parse(line: &str, scale: &SeverityScale, now: Timestamp) -> Result<Typed,
         "go" | "goto" => Ok(Typed::Select(rest.parse().map_err(|e| format!("{e}"))?)),
         "help" | "h" => Ok(Typed::Help),
         "q" | "quit" => Ok(Typed::Quit),
+        "list" | "ls" => Ok(Typed::List),
         "review" => Ok(Typed::Review),
         "followups" => Ok(Typed::Followups),
         "report" => {

@@ -5,10 +5,12 @@
 //! a task that sends a `Msg` back. That keeps input responsive whatever the backend does, and
 //! lets tests drive the whole client with plain values.
 
+pub mod attention;
 pub mod command_line;
 mod commands;
 mod composer;
 pub mod form;
+pub mod incident_list;
 pub mod incidents;
 mod keys;
 pub mod learn;
@@ -27,7 +29,7 @@ use crate::tui::keymap::KeyMap;
 use form::{Form, SeverityPicker};
 use incidents::{Incidents, Tracked};
 use learn::{FollowupsView, Loaded, ReportView};
-use outbox::{Outbox, Outgoing, Request};
+use outbox::{Outbox, Outgoing, Pending, Request};
 use panel_state::Metrics;
 use ratatui::crossterm::event::{KeyEvent, KeyEventKind};
 use review::ReviewScreen;
@@ -189,6 +191,9 @@ pub enum Overlay {
     Review(Box<ReviewScreen>),
     Followups(FollowupsView),
     Report(ReportView),
+    /// Quitting with commands not yet acknowledged: `y` quits, any other key stays.
+    QuitPending,
+    IncidentList(incident_list::IncidentList),
 }
 
 /// How the client starts.
@@ -198,6 +203,8 @@ pub struct Options {
     pub demo: bool,
     pub keymap: KeyMap,
     pub metrics: Metrics,
+    /// The least severe new incident that rings the bell; `None`: no attention signal.
+    pub attention_from: Option<crate::domain::Severity>,
 }
 
 #[derive(Debug, Clone)]
@@ -234,6 +241,16 @@ pub struct Model {
     pub quit: bool,
     /// Set by `update` when something visible changed; the runtime draws and clears it.
     pub dirty: bool,
+    /// Where the backend is, for "connecting to …".
+    pub backend: String,
+    /// Whether the feed has answered once with everything up to now: until then the screen
+    /// knows nothing and must not say "all clear", and the history it receives is not news.
+    pub synced: bool,
+    pub attention_from: Option<crate::domain::Severity>,
+    /// The banner of something that must be seen.
+    pub attention: Option<attention::Attention>,
+    /// Set by `update` to ring the terminal bell; the runtime rings and clears it.
+    pub bell: bool,
 }
 
 /// How long a notice stays on the status line.
@@ -268,6 +285,11 @@ impl Model {
             offer_impact: None,
             quit: false,
             dirty: true,
+            backend: String::new(),
+            synced: false,
+            attention_from: options.attention_from,
+            attention: None,
+            bell: false,
         }
     }
 
@@ -294,10 +316,13 @@ impl Model {
 
     fn reselect(&mut self) {
         if self.wall || self.follow || self.selected.is_none() {
+            // A desk with nothing open still shows the latest incident; a wall shows all
+            // clear rather than a closed incident with a big timer.
             let best = self.incidents.most_severe_open(&self.scale).or_else(|| {
                 self.incidents
                     .ordered(&self.scale)
                     .first()
+                    .filter(|_| !self.wall)
                     .map(|i| i.id.clone())
             });
             if best != self.selected {
@@ -344,6 +369,36 @@ pub fn init() -> Vec<Effect> {
     ]
 }
 
+/// Starts the outbox with what an earlier run left on disk (and why it could not be read, if
+/// so), issuing new idempotency keys under `key_prefix`, which the runtime draws at random so
+/// that `update` stays pure. Returns the sends of each incident's first waiting command.
+pub fn resume(
+    model: &mut Model,
+    key_prefix: String,
+    left: Vec<Pending>,
+    warning: Option<String>,
+) -> Vec<Effect> {
+    model.outbox = Outbox::resumed(key_prefix, left);
+    if let Some(warning) = warning {
+        model.notify(warning, true);
+    } else if !model.outbox.items.is_empty() {
+        let count = model.outbox.items.len();
+        model.notify(
+            format!("sending {count} command(s) left from last time"),
+            false,
+        );
+    }
+    model
+        .outbox
+        .heads()
+        .into_iter()
+        .map(|outgoing| Effect::Send {
+            outgoing,
+            delay: Duration::ZERO,
+        })
+        .collect()
+}
+
 pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
     model.dirty = true;
     let mut effects = handle(model, msg);
@@ -359,7 +414,11 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
 
 fn handle(model: &mut Model, msg: Msg) -> Vec<Effect> {
     match msg {
-        Msg::Key(key) if key.kind == KeyEventKind::Press => keys::on_key(model, key),
+        Msg::Key(key) if key.kind == KeyEventKind::Press => {
+            // A key press is the person at the screen: the banner has been seen.
+            model.attention = None;
+            keys::on_key(model, key)
+        }
         Msg::Key(_) => {
             model.dirty = false;
             vec![]
@@ -400,6 +459,7 @@ fn handle(model: &mut Model, msg: Msg) -> Vec<Effect> {
                 model.notice = None;
                 model.dirty = true;
             }
+            attention::expire(model);
             vec![]
         }
         Msg::Feed(result) => on_feed(model, result),
@@ -489,7 +549,12 @@ fn on_feed(model: &mut Model, result: Result<Vec<Event>, ClientError>) -> Vec<Ef
             model.dirty = !events.is_empty() || model.link != Link::Live;
             model.link = Link::Live;
             let full_page = events.len() >= FEED_PAGE;
+            let looking_at = model.selected.clone();
             let missing = model.incidents.apply_feed(&events);
+            if model.synced {
+                attention::on_live_events(model, &events, looking_at.as_ref());
+            }
+            model.synced |= !full_page;
             model.reselect();
             model.incidents.prune(model.selected.as_ref());
             let mut effects: Vec<Effect> = missing.into_iter().map(Effect::Backfill).collect();
@@ -519,9 +584,10 @@ fn on_feed(model: &mut Model, result: Result<Vec<Event>, ClientError>) -> Vec<Ef
 fn on_sent(model: &mut Model, key: String, result: Result<Sent, ClientError>) -> Vec<Effect> {
     match result {
         Ok(sent) => {
-            let Some(pending) = model.outbox.take(&key) else {
+            let Some((pending, next)) = model.outbox.take(&key) else {
                 return vec![];
             };
+            let mut effects = commands::sends(next);
             let incident = match (&sent, &pending.outgoing.request) {
                 (Sent::Declared(incident), _) => {
                     if model.awaiting_declaration.as_deref() == Some(key.as_str()) {
@@ -537,28 +603,32 @@ fn on_sent(model: &mut Model, key: String, result: Result<Sent, ClientError>) ->
                     model.notify(format!("done: {}", pending.summary), false);
                     incident.clone()
                 }
-                (_, Request::Declare(_)) => return vec![],
+                (_, Request::Declare(_)) => return effects,
             };
-            pending
-                .then
-                .into_iter()
-                .flat_map(|command| {
-                    commands::send_command(model, incident.clone(), command, vec![])
-                })
-                .collect()
+            for command in pending.then {
+                effects.extend(commands::send_command(
+                    model,
+                    incident.clone(),
+                    command,
+                    vec![],
+                ));
+            }
+            effects
         }
         Err(error) if error.is_transient() => match model.outbox.failed(&key, error.reason()) {
             Some((outgoing, delay)) => vec![Effect::Send { outgoing, delay }],
             None => vec![],
         },
         Err(error) => {
-            let summary = model
-                .outbox
-                .take(&key)
-                .map(|p| p.summary)
-                .unwrap_or_default();
-            model.notify(format!("refused ({summary}): {}", error.reason()), true);
-            vec![]
+            // Refused: the next command of the incident goes on; the refusal is said.
+            let Some((pending, next)) = model.outbox.take(&key) else {
+                return vec![];
+            };
+            model.notify(
+                format!("refused ({}): {}", pending.summary, error.reason()),
+                true,
+            );
+            commands::sends(next)
         }
     }
 }

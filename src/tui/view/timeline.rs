@@ -2,8 +2,9 @@
 
 use super::pane_block;
 use super::text::{date_time, fit, wrap};
-use crate::domain::{Event, EventKind, NoteKind};
+use crate::domain::{Command, Event, EventKind, NoteKind};
 use crate::sanitize::sanitize;
+use crate::tui::app::outbox::Request;
 use crate::tui::app::{Model, Pane};
 use crate::tui::theme::{Theme, Tone};
 use ratatui::Frame;
@@ -52,6 +53,10 @@ fn tone(kind: &EventKind) -> Tone {
     }
 }
 
+/// How far apart the person's time and the server's may be before both are shown: clocks
+/// and a slow link account for a few seconds, an outage for more.
+const INTENDED_SHOWN_SECONDS: i64 = 5;
+
 /// Columns before an entry's text: the date and time, the actor, the kind.
 const ACTOR_WIDTH: usize = 10;
 const PREFIX_WIDTH: usize = 19 + 1 + ACTOR_WIDTH + 1 + 8 + 1;
@@ -59,7 +64,13 @@ const PREFIX_WIDTH: usize = 19 + 1 + ACTOR_WIDTH + 1 + 8 + 1;
 /// One entry: its first line with the time, actor and kind, then the rest of the text
 /// wrapped under the text column, so a long update reads whole.
 pub fn rows<'a>(event: &Event, theme: &Theme, width: usize) -> Vec<Line<'a>> {
-    let text = sanitize(&event.kind.describe()).into_owned();
+    let mut text = sanitize(&event.kind.describe()).to_string();
+    // A command that waited in an offline outbox: when it was given, beside when it landed.
+    if let Some(given) = event.intended_at
+        && (event.at - given).num_seconds().abs() > INTENDED_SHOWN_SECONDS
+    {
+        text.push_str(&format!(" (given {} UTC)", super::text::clock(given)));
+    }
     let mut wrapped = wrap(&text, width.saturating_sub(PREFIX_WIDTH).max(10)).into_iter();
     let first = Line::from(vec![
         Span::styled(date_time(event.at), theme.muted()),
@@ -85,6 +96,41 @@ pub fn rows<'a>(event: &Event, theme: &Theme, width: usize) -> Vec<Line<'a>> {
         .collect()
 }
 
+/// The selected incident's commands still in the outbox, where they will land (above the
+/// newest entry, newest first), marked pending, with the time they were given.
+fn pending_rows<'a>(model: &Model, theme: &Theme, width: usize) -> Vec<Line<'a>> {
+    let (Some(id), 0) = (model.selected.as_ref(), model.timeline_scroll) else {
+        return vec![];
+    };
+    let waiting: Vec<_> = model.outbox.for_incident(id).collect();
+    waiting
+        .into_iter()
+        .rev()
+        .map(|pending| {
+            let what = match &pending.outgoing.request {
+                Request::Command {
+                    command: Command::AddNote { text, .. },
+                    ..
+                } => format!("{}: {text}", pending.summary),
+                _ => pending.summary.clone(),
+            };
+            let what = sanitize(&what).to_string();
+            Line::from(vec![
+                Span::styled(date_time(pending.outgoing.intended_at), theme.muted()),
+                Span::raw(" "),
+                Span::styled(format!("{:<ACTOR_WIDTH$}", "(you)"), theme.bold()),
+                Span::raw(" "),
+                Span::styled(format!("{:<8}", "PENDING"), theme.fg(Tone::Warning)),
+                Span::raw(" "),
+                Span::styled(
+                    fit(&what, width.saturating_sub(PREFIX_WIDTH).max(10)),
+                    theme.fg(Tone::Warning),
+                ),
+            ])
+        })
+        .collect()
+}
+
 pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     let entries = visible(model);
     let mut title = format!("Timeline ({})", entries.len());
@@ -93,10 +139,15 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     }
     let block = pane_block(title, model.focus == Pane::Timeline, theme);
     let width = usize::from(area.width.saturating_sub(2));
-    let lines: Vec<Line> = entries
-        .iter()
-        .skip(model.timeline_scroll)
-        .flat_map(|event| rows(event, theme, width))
+    let pending = pending_rows(model, theme, width);
+    let lines: Vec<Line> = pending
+        .into_iter()
+        .chain(
+            entries
+                .iter()
+                .skip(model.timeline_scroll)
+                .flat_map(|event| rows(event, theme, width)),
+        )
         .take(usize::from(area.height))
         .collect();
     let lines = if lines.is_empty() && model.current().is_some() {
