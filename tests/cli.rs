@@ -375,3 +375,43 @@ fn show_reads_a_log_longer_than_one_page() {
     assert_eq!(events.len(), 1_005);
     assert_eq!(events[1_004]["kind"]["text"], "note 1003");
 }
+
+#[test]
+fn an_engineer_assigned_with_a_focus_and_a_brief_keeps_both() {
+    let server = TestServer::open();
+    stdout(&run(
+        &server,
+        &[
+            "incident",
+            "declare",
+            "--title",
+            "LB flaps",
+            "--severity",
+            "P1",
+        ],
+    ));
+    let said = stdout(&run(
+        &server,
+        &[
+            "incident",
+            "role",
+            "INC-1",
+            "engineer",
+            "bob",
+            "--focus",
+            "load balancer",
+            "--brief",
+            "lb-2 drops half the health checks",
+        ],
+    ));
+    assert!(said.contains("bob is engineer (load balancer)"), "{said}");
+    let shown = json(&run(&server, &["incident", "show", "INC-1", "--json"]));
+    let engineers = &shown["roles"]["engineers"];
+    assert_eq!(engineers[0]["person"], "bob", "{shown}");
+    assert_eq!(engineers[0]["focus"], "load balancer", "{shown}");
+    // The brief is not dropped in silence: it follows as a note.
+    assert!(
+        said.contains("brief for bob (engineer): lb-2 drops half the health checks"),
+        "{said}"
+    );
+}

@@ -1094,3 +1094,24 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_brief_given_with_an_assignment_that_is_no_handover_is_kept_as_a_note() {
+    let mut log = Log::declared("x", "P1");
+    let engineer = Command::AssignRole {
+        role: Role::Engineer,
+        person: "bob".into(),
+        focus: Some("load balancer".into()),
+        brief: Some("lb-2 drops health checks".into()),
+    };
+    log.run("alice", 1, engineer).unwrap();
+    assert_eq!(log.state.roles.engineers[0].focus, "load balancer");
+    assert!(matches!(
+        &log.events.last().unwrap().kind,
+        EventKind::NoteAdded { text, .. } if text == "brief for bob (engineer): lb-2 drops health checks"
+    ));
+    // Without a brief, the assignment alone.
+    let before = log.events.len();
+    log.run("alice", 2, assign(Role::Scribe, "dan")).unwrap();
+    assert_eq!(log.events.len(), before + 1);
+}

@@ -548,7 +548,7 @@ mod tests {
         store
             .conn
             .execute(
-                "INSERT INTO events VALUES (7, 'INC-1', '2025-01-01T00:00:00Z', 'a', '{\"type\":\"exploded\"}')",
+                "INSERT INTO events (seq, incident, at, actor, kind) VALUES (7, 'INC-1', '2025-01-01T00:00:00Z', 'a', '{\"type\":\"exploded\"}')",
                 [],
             )
             .unwrap();

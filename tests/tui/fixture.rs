@@ -131,6 +131,25 @@ pub fn draw(model: &Model, theme: &Theme, width: u16, height: u16) -> Terminal<T
     terminal
 }
 
+/// The backend accepts every command waiting in the outbox, as it would once answered: the
+/// next command of an incident goes only after the one before it.
+pub fn accept_all(model: &mut Model) {
+    while let Some(pending) = model.outbox.items.first() {
+        let key = pending.outgoing.key.clone();
+        let answer = warroom::client::CommandAccepted {
+            version: 0,
+            events: vec![],
+        };
+        update(
+            model,
+            Msg::Sent {
+                key,
+                result: Ok(warroom::tui::app::Sent::Command(answer)),
+            },
+        );
+    }
+}
+
 /// The command a list of effects sends, if exactly one is sent.
 pub fn sent(effects: &[Effect]) -> Option<(&IncidentId, &Command)> {
     match effects {

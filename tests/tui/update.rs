@@ -93,7 +93,8 @@ fn severity_picker_sends_the_chosen_level() {
         sent(&effects),
         Some((&inc(1), &Command::SetSeverity { severity }))
     );
-    // A digit picks directly.
+    // A digit picks directly (once the backend has answered the first).
+    fixture::accept_all(&mut model);
     press(&mut model, 's');
     let effects = press(&mut model, '2');
     let severity = Severity::new("P2");
@@ -183,6 +184,7 @@ fn role_form_assigns_and_relieves() {
     };
     assert_eq!(sent(&effects), Some((&inc(1), &expected)));
 
+    fixture::accept_all(&mut model);
     press(&mut model, 'o');
     update(&mut model, key(KeyCode::Up)); // Role
     update(&mut model, key(KeyCode::Right)); // engineer
