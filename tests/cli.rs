@@ -406,7 +406,7 @@ fn an_engineer_assigned_with_a_focus_and_a_brief_keeps_both() {
     ));
     assert!(said.contains("bob is engineer (load balancer)"), "{said}");
     let shown = json(&run(&server, &["incident", "show", "INC-1", "--json"]));
-    let engineers = &shown["roles"]["engineers"];
+    let engineers = &shown["incident"]["roles"]["engineers"];
     assert_eq!(engineers[0]["person"], "bob", "{shown}");
     assert_eq!(engineers[0]["focus"], "load balancer", "{shown}");
     // The brief is not dropped in silence: it follows as a note.

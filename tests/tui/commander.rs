@@ -553,3 +553,25 @@ fn the_outbox_survives_a_round_trip_through_its_file_format() {
     let back: Vec<warroom::tui::app::outbox::Pending> = serde_json::from_str(&json).unwrap();
     assert_eq!(back, outbox.items);
 }
+
+#[test]
+fn a_wall_shows_an_incident_resolved_under_its_eyes_for_a_while_then_all_clear() {
+    let mut wall = fresh(true);
+    let open = declared(1, 1, "P1", "Checkout down", "alice");
+    update(&mut wall, Msg::Feed(Ok(vec![open.clone()])));
+    assert_eq!(wall.selected, Some(inc(1)));
+    let resolved = Event {
+        seq: 2,
+        kind: EventKind::StatusChanged {
+            from: Status::Acknowledged,
+            to: Status::Resolved,
+            reason: None,
+        },
+        ..open
+    };
+    update(&mut wall, Msg::Feed(Ok(vec![resolved])));
+    assert_eq!(wall.selected, Some(inc(1)), "the room sees it resolved");
+    update(&mut wall, Msg::Tick(now() + Duration::minutes(16)));
+    assert_eq!(wall.selected, None);
+    assert!(screen(&wall, 120, 40).contains("ALL CLEAR"));
+}

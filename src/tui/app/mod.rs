@@ -253,6 +253,9 @@ pub struct Model {
     pub bell: bool,
 }
 
+/// How long a wall keeps showing the incident it followed after it ended.
+const WALL_KEEPS_ENDED_MINUTES: i64 = 15;
+
 /// How long a notice stays on the status line.
 const NOTICE_SECONDS: i64 = 8;
 const ERROR_SECONDS: i64 = 30;
@@ -316,19 +319,34 @@ impl Model {
 
     fn reselect(&mut self) {
         if self.wall || self.follow || self.selected.is_none() {
-            // A desk with nothing open still shows the latest incident; a wall shows all
-            // clear rather than a closed incident with a big timer.
+            // A desk with nothing open still shows the latest incident. A wall shows the
+            // incident it followed for a while after it ends, so the room sees it resolved,
+            // then all clear; it never picks an ended incident to show.
             let best = self.incidents.most_severe_open(&self.scale).or_else(|| {
-                self.incidents
-                    .ordered(&self.scale)
-                    .first()
-                    .filter(|_| !self.wall)
-                    .map(|i| i.id.clone())
+                if self.wall {
+                    self.current()
+                        .filter(|t| self.recently_ended(&t.state))
+                        .map(|t| t.state.id.clone())
+                } else {
+                    self.incidents
+                        .ordered(&self.scale)
+                        .first()
+                        .map(|i| i.id.clone())
+                }
             });
             if best != self.selected {
                 self.select(best);
             }
         }
+    }
+
+    /// Whether an ended incident ended less than [`WALL_KEEPS_ENDED_MINUTES`] ago.
+    fn recently_ended(&self, incident: &Incident) -> bool {
+        let ended = incident
+            .resolved_at
+            .or(incident.cancelled_at)
+            .or(incident.closed_at);
+        ended.is_some_and(|at| (self.now - at).num_minutes() < WALL_KEEPS_ENDED_MINUTES)
     }
 
     /// The panes tab cycles through: the alerts pane only where an Alertmanager is set.
@@ -460,6 +478,11 @@ fn handle(model: &mut Model, msg: Msg) -> Vec<Effect> {
                 model.dirty = true;
             }
             attention::expire(model);
+            if model.wall {
+                let followed = model.selected.clone();
+                model.reselect();
+                model.dirty |= model.selected != followed;
+            }
             vec![]
         }
         Msg::Feed(result) => on_feed(model, result),
