@@ -1,7 +1,7 @@
 //! Issue 10 part A through `update()` and the drawn screen: nothing typed is lost, never a
 //! false all-clear, many incidents at once, and the business impact in the header.
 
-use super::fixture::{draw, feed, model, model_with, now, theme};
+use super::fixture::{feed, model, model_with, now};
 use chrono::Duration;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use warroom::client::{ClientError, CommandAccepted};
@@ -27,16 +27,7 @@ fn typed(model: &mut Model, line: &str) -> Vec<Effect> {
 }
 
 fn screen(model: &Model, width: u16, height: u16) -> String {
-    let terminal = draw(model, &theme(), width, height);
-    let buffer = terminal.backend().buffer().clone();
-    let mut text = String::new();
-    for y in 0..buffer.area.height {
-        for x in 0..buffer.area.width {
-            text.push_str(buffer[(x, y)].symbol());
-        }
-        text.push('\n');
-    }
-    text
+    super::fixture::screen_text(model, width, height)
 }
 
 fn sends(effects: &[Effect]) -> Vec<(String, Request)> {
@@ -47,6 +38,18 @@ fn sends(effects: &[Effect]) -> Vec<(String, Request)> {
             _ => None,
         })
         .collect()
+}
+
+/// `m` while the backend is away: the mitigate stays in the outbox, first of INC-1's lane.
+fn mitigate_offline(model: &mut Model) {
+    let first = sends(&press(model, 'm'));
+    update(
+        model,
+        Msg::Sent {
+            key: first[0].0.clone(),
+            result: Err(unreachable()),
+        },
+    );
 }
 
 fn unreachable() -> ClientError {
@@ -201,14 +204,7 @@ fn what_an_earlier_run_left_is_sent_again_first_per_incident_with_its_keys() {
 #[test]
 fn quitting_with_pending_commands_asks_and_says_how_many() {
     let mut model = model();
-    let first = sends(&press(&mut model, 'm'));
-    update(
-        &mut model,
-        Msg::Sent {
-            key: first[0].0.clone(),
-            result: Err(unreachable()),
-        },
-    );
+    mitigate_offline(&mut model);
     typed(&mut model, "note still offline");
     press(&mut model, 'q');
     assert!(!model.quit);
@@ -235,14 +231,7 @@ fn quitting_with_nothing_pending_does_not_ask() {
 #[test]
 fn pending_commands_show_in_the_timeline_where_they_will_land() {
     let mut model = model();
-    let first = sends(&press(&mut model, 'm'));
-    update(
-        &mut model,
-        Msg::Sent {
-            key: first[0].0.clone(),
-            result: Err(unreachable()),
-        },
-    );
+    mitigate_offline(&mut model);
     typed(&mut model, "note rolled back");
     let text = screen(&model, 120, 40);
     let note = text
@@ -471,14 +460,7 @@ fn the_incident_list_orders_by_severity_and_switches_with_enter() {
 #[test]
 fn the_incident_list_counts_pending_commands() {
     let mut model = model();
-    let first = sends(&press(&mut model, 'm'));
-    update(
-        &mut model,
-        Msg::Sent {
-            key: first[0].0.clone(),
-            result: Err(unreachable()),
-        },
-    );
+    mitigate_offline(&mut model);
     typed(&mut model, "note offline");
     press(&mut model, 'l');
     let text = screen(&model, 140, 40);

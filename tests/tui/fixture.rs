@@ -131,6 +131,20 @@ pub fn draw(model: &Model, theme: &Theme, width: u16, height: u16) -> Terminal<T
     terminal
 }
 
+/// The screen as text, one line per row.
+pub fn screen_text(model: &Model, width: u16, height: u16) -> String {
+    let terminal = draw(model, &theme(), width, height);
+    let buffer = terminal.backend().buffer().clone();
+    let mut text = String::new();
+    for y in 0..buffer.area.height {
+        for x in 0..buffer.area.width {
+            text.push_str(buffer[(x, y)].symbol());
+        }
+        text.push('\n');
+    }
+    text
+}
+
 /// The backend accepts every command waiting in the outbox, as it would once answered: the
 /// next command of an incident goes only after the one before it.
 pub fn accept_all(model: &mut Model) {
