@@ -1,10 +1,10 @@
 //! warroom: a terminal war room for live incidents.
 //!
-//! Layers, from the inside out: `domain` (pure rules), `store` (the durable log), `server`
-//! (the shared backend), `client` (its typed HTTP client), `prometheus` (outbound clients of
-//! Prometheus and Alertmanager), `panels` (what to chart and what to read from a chart),
-//! `report` (the postmortem and the report across incidents, from the log), `tui` (the people's
-//! screen), `cli` and `demo` (which wire the rest). `config` (the
+//! Layers, from the inside out: `domain` (pure rules; a crate of its own, `crates/domain`),
+//! `store` (the durable log), `server` (the shared backend), `client` (its typed HTTP client),
+//! `prometheus` (outbound clients of Prometheus and Alertmanager), `panels` (what to chart and
+//! what to read from a chart), `report` (the postmortem and the report across incidents, from
+//! the log), `tui` (the people's screen), `cli` and `demo` (which wire the rest). `config` (the
 //! file's raw tables), `duration` (the one parser and formatter of "15m" and RFC 3339),
 //! `sanitize` (the one gate from network text to the terminal), `secret` and `logging` are
 //! leaves the layers share.
@@ -34,7 +34,8 @@ pub mod cli;
 pub mod client;
 pub mod config;
 pub mod demo;
-pub mod domain;
+/// The pure domain is its own crate (`crates/domain`); `crate::domain` names it here.
+pub use warroom_domain as domain;
 pub mod duration;
 pub mod logging;
 pub mod panels;

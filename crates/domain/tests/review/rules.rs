@@ -3,7 +3,7 @@
 use crate::*;
 use chrono::Duration;
 use proptest::prelude::*;
-use warroom::domain::*;
+use warroom_domain::*;
 
 use std::collections::BTreeMap;
 

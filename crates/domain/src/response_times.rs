@@ -33,7 +33,7 @@ impl ResponseTimes {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{Event, EventKind, IncidentId, Severity, Status};
+    use crate::{Event, EventKind, IncidentId, Severity, Status};
     use chrono::TimeZone;
 
     #[test]

@@ -2,7 +2,7 @@
 
 use chrono::{Duration, TimeZone, Utc};
 use proptest::prelude::*;
-use warroom::domain::*;
+use warroom_domain::*;
 
 fn t0() -> Timestamp {
     Utc.with_ymd_and_hms(2026, 11, 25, 14, 0, 0).unwrap()
