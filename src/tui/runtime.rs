@@ -109,15 +109,17 @@ async fn event_loop(
             _ = terminate.recv() => Msg::Terminate,
             _ = hangup.recv() => Msg::Terminate,
         };
-        let effects = app::update(&mut model, msg);
+        let mut effects = app::update(&mut model, msg);
         // On disk before it is sent: a command the backend may apply is never only in memory.
         if let Some(file) = &outbox
             && model.outbox.items != saved
         {
-            if let Err(error) = outbox_file::save(&file.path, &file.backend, &model.outbox.items) {
-                tracing::warn!(path = %file.path.display(), %error, "cannot save the outbox");
-            }
             saved = model.outbox.items.clone();
+            if let Err(error) = outbox_file::save(&file.path, &file.backend, &saved) {
+                tracing::warn!(path = %file.path.display(), %error, "cannot save the outbox");
+                let reason = format!("{}: {error}", file.path.display());
+                effects.extend(app::update(&mut model, Msg::OutboxUnsaved(reason)));
+            }
         }
         for effect in effects {
             executor.run(effect);

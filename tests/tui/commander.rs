@@ -557,3 +557,15 @@ fn a_wall_shows_an_incident_resolved_under_its_eyes_for_a_while_then_all_clear()
     assert_eq!(wall.selected, None);
     assert!(screen(&wall, 120, 40).contains("ALL CLEAR"));
 }
+
+#[test]
+fn an_outbox_that_cannot_be_saved_is_said_on_screen() {
+    let mut model = model();
+    update(
+        &mut model,
+        Msg::OutboxUnsaved("/data/outbox/x.json: disk full".into()),
+    );
+    let notice = model.notice.as_ref().unwrap();
+    assert!(notice.error);
+    assert!(notice.text.contains("disk full") && notice.text.contains("do not quit"));
+}

@@ -71,6 +71,8 @@ pub enum Msg {
     PanelsDetected(Result<Detection, DetectError>),
     /// SIGTERM or SIGHUP: leave cleanly.
     Terminate,
+    /// The runtime could not write the outbox to disk (the reason).
+    OutboxUnsaved(String),
 }
 
 /// The backend's answer to something we sent.
@@ -559,6 +561,13 @@ fn handle(model: &mut Model, msg: Msg) -> Vec<Effect> {
         }
         Msg::Terminate => {
             model.quit = true;
+            vec![]
+        }
+        Msg::OutboxUnsaved(reason) => {
+            model.notify(
+                format!("pending commands are not saved to disk ({reason}): do not quit yet"),
+                true,
+            );
             vec![]
         }
     }

@@ -78,6 +78,7 @@ impl Log {
                 at,
                 actor: actor.into(),
                 kind,
+                intended_at: None,
             };
             self.state.apply(&event);
             self.events.push(event);
