@@ -569,3 +569,28 @@ fn an_outbox_that_cannot_be_saved_is_said_on_screen() {
     assert!(notice.error);
     assert!(notice.text.contains("disk full") && notice.text.contains("do not quit"));
 }
+
+#[test]
+fn a_desk_that_follows_switches_to_the_new_p0_and_the_banner_says_no_keys() {
+    let mut model = model();
+    assert!(model.follow);
+    feed(
+        &mut model,
+        Msg::Feed(Ok(vec![declared(
+            900,
+            9,
+            "P0",
+            "Payments down",
+            "pagerduty",
+        )])),
+    );
+    assert_eq!(model.selected, Some(inc(9)));
+    assert!(model.bell);
+    let text = screen(&model, 120, 40);
+    let banner = text.lines().next().unwrap();
+    assert!(
+        banner.contains("NEW P0 INC-9 OPEN: Payments down"),
+        "{text}"
+    );
+    assert!(!banner.contains("press"), "{banner}");
+}

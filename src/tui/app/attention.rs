@@ -12,6 +12,7 @@ pub const ATTENTION_SECONDS: i64 = 120;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Attention {
+    /// What happened; the view adds how to get there while it is not on screen.
     pub text: String,
     pub incident: IncidentId,
     pub at: Timestamp,
@@ -35,9 +36,8 @@ pub(super) fn on_live_events(model: &mut Model, events: &[Event], looking_at: Op
                 && Some(event.actor.as_str()) != me
                 && at_or_above(model, severity, &threshold) =>
             {
-                let keys = list_keys(model);
                 format!(
-                    "NEW {} {} OPEN: {} — {keys}",
+                    "NEW {} {} OPEN: {}",
                     crate::sanitize::sanitize(severity.as_str()),
                     event.incident,
                     crate::sanitize::sanitize(title)

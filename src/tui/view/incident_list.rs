@@ -140,7 +140,10 @@ pub fn draw_attention(model: &Model, theme: &Theme, frame: &mut Frame, area: Rec
         return;
     };
     let rect = Rect { height: 1, ..area };
-    let text = format!(" {} {}", theme.glyph("▶", ">"), sanitize(&attention.text));
+    let mut text = format!(" {} {}", theme.glyph("▶", ">"), sanitize(&attention.text));
+    if !model.wall && model.selected.as_ref() != Some(&attention.incident) {
+        text.push_str(&format!(" — {}", attention::list_keys(model)));
+    }
     frame.render_widget(Clear, rect);
     frame.render_widget(
         Paragraph::new(Line::raw(text)).style(theme.selected().patch(theme.bold())),
