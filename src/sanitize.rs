@@ -12,6 +12,8 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use unicode_segmentation::UnicodeSegmentation;
+use unicode_width::UnicodeWidthStr;
 
 /// What stands in for a removed character: visible, one cell wide, harmless.
 pub const REPLACEMENT: char = '\u{FFFD}';
@@ -44,6 +46,106 @@ impl<'a> SafeText<'a> {
     pub fn into_owned(self) -> SafeText<'static> {
         SafeText(Cow::Owned(self.0.into_owned()))
     }
+
+    /// Terminal columns, counted as the screen draws them: grapheme by grapheme, a CJK
+    /// character or an emoji two, a combining mark none.
+    pub fn width(&self) -> usize {
+        columns(&self.0)
+    }
+
+    /// At most `width` columns: the text itself when it fits, else cut at a grapheme with
+    /// `…` in the last column. A cut of safe text is safe text.
+    pub fn fit(&self, width: usize) -> SafeText<'_> {
+        if self.width() <= width {
+            return SafeText(Cow::Borrowed(&self.0));
+        }
+        let mut used = 0;
+        let mut end = 0;
+        for (at, grapheme) in self.0.grapheme_indices(true) {
+            used += columns(grapheme);
+            if used + 1 > width {
+                break;
+            }
+            end = at + grapheme.len();
+        }
+        if width == 0 {
+            return SafeText::default();
+        }
+        SafeText(Cow::Owned(format!("{}…", &self.0[..end])))
+    }
+
+    /// What is left after the first `columns` columns: the visible part of an input line
+    /// scrolled sideways.
+    pub fn skip_columns(&self, columns_skipped: usize) -> SafeText<'_> {
+        let mut used = 0;
+        for (at, grapheme) in self.0.grapheme_indices(true) {
+            if used >= columns_skipped {
+                return SafeText(Cow::Borrowed(&self.0[at..]));
+            }
+            used += columns(grapheme);
+        }
+        SafeText::default()
+    }
+
+    /// `fit`, then spaces up to exactly `width` columns: a column of a table.
+    pub fn pad(&self, width: usize) -> SafeText<'static> {
+        let cut = self.fit(width);
+        let fill = width.saturating_sub(cut.width());
+        SafeText(Cow::Owned(format!("{}{}", cut.0, " ".repeat(fill))))
+    }
+
+    /// Word-wraps into lines of at most `width` columns (at least 2, the widest grapheme).
+    /// Lines break at whitespace; a word wider than a whole line (a URL, a run of CJK
+    /// without spaces) fills the line it starts on and goes on in the next, cut between
+    /// graphemes. Nothing but the whitespace at a break is lost. Always at least one line.
+    pub fn wrap(&self, width: usize) -> Vec<SafeText<'_>> {
+        let width = width.max(2);
+        let text: &str = &self.0;
+        // Each line as a byte range of the text: lines are slices, no copies.
+        let mut lines: Vec<(usize, usize)> = Vec::new();
+        let mut line: Option<(usize, usize)> = None;
+        let mut used = 0;
+        for (start, word) in words(text) {
+            let word_width = columns(word);
+            let gap = usize::from(line.is_some());
+            if used + gap + word_width <= width {
+                line = Some((line.map_or(start, |(from, _)| from), start + word.len()));
+                used += gap + word_width;
+                continue;
+            }
+            if word_width <= width {
+                lines.extend(line.take());
+                line = Some((start, start + word.len()));
+                used = word_width;
+                continue;
+            }
+            // Wider than any line: cut it, starting on this line if a few columns are left.
+            if width.saturating_sub(used + gap) < 4 {
+                lines.extend(line.take());
+                used = 0;
+            }
+            for (at, grapheme) in word.grapheme_indices(true) {
+                let at = start + at;
+                let grapheme_width = columns(grapheme);
+                let gap = usize::from(line.is_some_and(|(_, end)| end < at));
+                if used + gap + grapheme_width > width {
+                    lines.extend(line.take());
+                    used = 0;
+                }
+                let gap = usize::from(line.is_some_and(|(_, end)| end < at));
+                line = Some((line.map_or(at, |(from, _)| from), at + grapheme.len()));
+                used += gap + grapheme_width;
+            }
+        }
+        lines.extend(line);
+        if lines.is_empty() {
+            return vec![SafeText::default()];
+        }
+        lines
+            .into_iter()
+            .map(|(from, to)| collapse(&text[from..to]))
+            .collect()
+    }
 }
 
 /// The last step to the screen: ratatui's spans and lines take a `Cow`.
@@ -64,6 +166,33 @@ impl fmt::Display for SafeText<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.pad(&self.0)
     }
+}
+
+/// Columns of a piece of text, as ratatui draws it.
+fn columns(text: &str) -> usize {
+    text.graphemes(true).map(UnicodeWidthStr::width).sum()
+}
+
+/// The words of a text with their byte offsets: runs without whitespace.
+fn words(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    text.split_inclusive(char::is_whitespace)
+        .scan(0, |start, piece| {
+            let at = *start;
+            *start += piece.len();
+            Some((at, piece.trim_end_matches(char::is_whitespace)))
+        })
+        .filter(|(_, word)| !word.is_empty())
+}
+
+/// A wrapped line: the words of its slice with one space between them.
+fn collapse(line: &str) -> SafeText<'_> {
+    let spaced_once = !line.contains("  ") && line.chars().all(|c| c == ' ' || !c.is_whitespace());
+    if spaced_once {
+        return SafeText(Cow::Borrowed(line));
+    }
+    SafeText(Cow::Owned(
+        line.split_whitespace().collect::<Vec<_>>().join(" "),
+    ))
 }
 
 /// One line of safe text: every unsafe character becomes [`REPLACEMENT`], except that line

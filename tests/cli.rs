@@ -376,6 +376,55 @@ fn show_reads_a_log_longer_than_one_page() {
     assert_eq!(events[1_004]["kind"]["text"], "note 1003");
 }
 
+/// Issue 8: the CLI's human output goes through the same gate as the screen. Every string
+/// the backend hands back, made hostile, and every printed byte checked.
+#[test]
+fn hostile_text_reaches_the_terminal_inert_through_every_printer() {
+    const HOSTILE: &str = "\u{202E}\u{2066}\u{200B}\u{FEFF}\u{1b}[2J\u{9b}\u{7}";
+    let hostile = |text: &str| format!("{text}{HOSTILE}x");
+    let server = TestServer::open();
+    let (title, service) = (hostile("Checkout"), hostile("checkout"));
+    let mut printed = vec![stdout(&run(
+        &server,
+        &[
+            "incident",
+            "declare",
+            "--title",
+            &title,
+            "--severity",
+            "P1",
+            "--service",
+            &service,
+        ],
+    ))];
+    let (person, focus, note) = (hostile("bob"), hostile("lb"), hostile("rolling back"));
+    let commands: [&[&str]; 4] = [
+        &[
+            "incident", "role", "INC-1", "engineer", &person, "--focus", &focus,
+        ],
+        &["incident", "note", "INC-1", &note],
+        &["incident", "list"],
+        &["incident", "show", "INC-1"],
+    ];
+    for args in commands {
+        printed.push(stdout(&run(&server, args)));
+    }
+    let all = printed.concat();
+    assert!(
+        all.contains("Checkout\u{FFFD}"),
+        "the title was printed: {all}"
+    );
+    for c in all.chars() {
+        let hidden = matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+            | '\u{200B}'..='\u{200F}' | '\u{FEFF}');
+        assert!(
+            (c == '\n' || !c.is_control()) && !hidden,
+            "U+{:04X} printed in:\n{all}",
+            c as u32
+        );
+    }
+}
+
 #[test]
 fn an_engineer_assigned_with_a_focus_and_a_brief_keeps_both() {
     let server = TestServer::open();

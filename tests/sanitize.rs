@@ -59,3 +59,138 @@ fn safe_text_displays_and_pads_as_its_text() {
     assert_eq!(&*safe, "ab cd");
     assert_eq!(safe.clone().into_owned(), safe);
 }
+
+// Measured in display columns: a CJK character or an emoji takes two, a combining mark none.
+
+/// Columns a line takes when ratatui draws it: the independent measure the wrapped lines
+/// must agree with.
+fn drawn_width(text: &str) -> usize {
+    let mut buffer = ratatui::buffer::Buffer::empty(ratatui::layout::Rect::new(0, 0, 1000, 1));
+    let (x, _) = buffer.set_stringn(0, 0, text, usize::MAX, ratatui::style::Style::new());
+    usize::from(x)
+}
+
+#[test]
+fn wide_and_combining_text_wraps_whole_by_columns() {
+    let note = sanitize("回滚已完成 错误率恢复正常 继续观察十五分钟 then verify");
+    let lines = note.wrap(12);
+    let texts: Vec<&str> = lines.iter().map(|l| l.as_str()).collect();
+    assert_eq!(
+        texts,
+        [
+            "回滚已完成",
+            "错误率恢复正",
+            "常 继续观察",
+            "十五分钟",
+            "then verify"
+        ]
+    );
+    // A run wider than a line fills the line it starts on, then goes on.
+    assert_eq!(sanitize("ab 東京東京東京東京").wrap(8).len(), 3);
+    // Combining marks stay with their letter and take no column.
+    let cafe = sanitize("cafe\u{301} cafe\u{301} cafe\u{301}");
+    let lines = cafe.wrap(10);
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0].as_str(), "cafe\u{301} cafe\u{301}");
+    assert_eq!(lines[0].width(), 9);
+    assert_eq!(sanitize("").wrap(5), [sanitize("")]);
+    assert_eq!(
+        sanitize("roll back  the LB config").wrap(10),
+        [
+            sanitize("roll back"),
+            sanitize("the LB"),
+            sanitize("config")
+        ]
+    );
+}
+
+#[test]
+fn fit_cuts_at_a_grapheme_with_an_ellipsis_and_pads_by_columns() {
+    let title = sanitize("決済 API 🔥 down");
+    assert_eq!(title.width(), 16);
+    assert_eq!(title.fit(16), title);
+    assert_eq!(title.fit(8).as_str(), "決済 AP…");
+    // A wide character that would straddle the edge is left out whole.
+    assert_eq!(title.fit(2).as_str(), "…");
+    assert_eq!(title.fit(3).as_str(), "決…");
+    assert_eq!(title.fit(0).as_str(), "");
+    assert_eq!(sanitize("東京").pad(5).as_str(), "東京 ");
+    assert_eq!(sanitize("東京東京").pad(5).as_str(), "東京…");
+    assert_eq!(sanitize("東京abc").skip_columns(4).as_str(), "abc");
+    assert_eq!(sanitize("東京abc").skip_columns(3).as_str(), "abc");
+}
+
+mod columns {
+    use super::drawn_width;
+    use proptest::prelude::*;
+    use warroom::sanitize::sanitize;
+
+    /// Text people paste into incidents: words, CJK, emoji with modifiers, combining marks,
+    /// runs of spaces, and the hostile characters the gate replaces.
+    fn text() -> impl Strategy<Value = String> {
+        let pieces = proptest::sample::select(vec![
+            "checkout",
+            "5xx",
+            "a",
+            "LB",
+            "回滚",
+            "已完成",
+            "错误率恢复正常",
+            "東京",
+            "🔥",
+            "👍🏽",
+            "e\u{301}",
+            "n\u{303}o",
+            "\u{301}",
+            " ",
+            "  ",
+            "\t",
+            "\n",
+            "\u{200B}",
+            "\u{202E}",
+            "https://grafana.example.com/d/abc?from=now-1h",
+            "ｆｕｌｌ",
+            "—",
+            "…",
+        ]);
+        proptest::collection::vec(pieces, 0..40).prop_map(|pieces| pieces.concat())
+    }
+
+    fn non_space(text: &str) -> String {
+        text.chars().filter(|c| !c.is_whitespace()).collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(400))]
+
+        #[test]
+        fn no_wrapped_line_is_wider_than_its_area_and_no_character_is_lost(
+            raw in text(),
+            width in 2usize..60,
+        ) {
+            let safe = sanitize(&raw);
+            let lines = safe.wrap(width);
+            prop_assert!(!lines.is_empty());
+            for line in &lines {
+                prop_assert!(drawn_width(line) <= width, "{line:?} wider than {width}");
+                prop_assert_eq!(line.width(), drawn_width(line));
+            }
+            let joined: String = lines.iter().map(|l| non_space(l)).collect();
+            prop_assert_eq!(joined, non_space(&safe));
+        }
+
+        #[test]
+        fn no_fitted_text_is_wider_than_its_area(raw in text(), width in 0usize..60) {
+            let safe = sanitize(&raw);
+            let cut = safe.fit(width);
+            prop_assert!(drawn_width(&cut) <= width);
+            if safe.width() <= width {
+                prop_assert_eq!(cut.as_str(), safe.as_str());
+            } else {
+                let kept = cut.strip_suffix('…').unwrap_or_default();
+                prop_assert!(safe.starts_with(kept));
+            }
+            prop_assert_eq!(drawn_width(&safe.pad(width)), width.max(drawn_width(&safe.fit(width))));
+        }
+    }
+}

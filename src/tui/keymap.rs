@@ -41,10 +41,12 @@ pub enum Action {
     Followups,
     /// Every open incident, to switch to one.
     IncidentList,
+    /// The message log: every notice in full, with its time.
+    Messages,
 }
 
 impl Action {
-    pub const ALL: [Action; 31] = [
+    pub const ALL: [Action; 32] = [
         Action::Acknowledge,
         Action::Investigate,
         Action::Mitigate,
@@ -76,6 +78,7 @@ impl Action {
         Action::Review,
         Action::Followups,
         Action::IncidentList,
+        Action::Messages,
     ];
 
     /// The name used in `[tui.keys]`.
@@ -112,6 +115,7 @@ impl Action {
             Action::Review => "review",
             Action::Followups => "followups",
             Action::IncidentList => "incident_list",
+            Action::Messages => "messages",
         }
     }
 
@@ -149,6 +153,7 @@ impl Action {
             Action::Review => "review: 5 whys, corrective actions",
             Action::Followups => "corrective actions, all incidents",
             Action::IncidentList => "every open incident",
+            Action::Messages => "messages in full, with times",
         }
     }
 
@@ -303,7 +308,7 @@ impl Default for KeyMap {
     fn default() -> Self {
         use Action::*;
         let mut bindings = BTreeMap::new();
-        let defaults: [(&str, Action); 35] = [
+        let defaults: [(&str, Action); 36] = [
             ("a", Acknowledge),
             ("i", Investigate),
             ("m", Mitigate),
@@ -339,6 +344,7 @@ impl Default for KeyMap {
             ("R", Review),
             ("F", Followups),
             ("l", IncidentList),
+            ("M", Messages),
         ];
         for (key, action) in defaults {
             bindings.insert(Key::parse(key).expect("default keys parse"), action);

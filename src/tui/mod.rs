@@ -5,6 +5,7 @@
 //! share, `keymap`, `theme` and `settings` are the options.
 
 pub mod app;
+mod basic_colors;
 pub mod keymap;
 pub mod layout;
 pub mod metric_source;

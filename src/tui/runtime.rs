@@ -6,6 +6,7 @@
 //! panic.
 
 use super::app::{self, Effect, Model, Msg, Options, Sent};
+use super::basic_colors::BasicColors;
 use super::metric_source::MetricsSource;
 use super::outbox_file;
 use super::theme::Theme;
@@ -38,7 +39,7 @@ pub async fn run(
     outbox: Option<PathBuf>,
 ) -> anyhow::Result<()> {
     install_panic_hook();
-    let mut terminal = enter()?;
+    let mut terminal = enter(theme.colors == super::theme::ColorMode::Ansi16)?;
     let backend = client.base_url().to_string();
     let executor = |tx| Executor {
         client,
@@ -51,7 +52,7 @@ pub async fn run(
 }
 
 async fn event_loop(
-    terminal: &mut Terminal<CrosstermBackend<Stdout>>,
+    terminal: &mut Terminal<CrosstermBackend<BasicColors<Stdout>>>,
     executor: impl FnOnce(mpsc::UnboundedSender<Msg>) -> Executor,
     theme: Theme,
     options: Options,
@@ -141,7 +142,7 @@ fn translate(event: TermEvent) -> Option<Msg> {
 
 /// One frame, wrapped in synchronized output so the terminal never shows half of it.
 fn draw(
-    terminal: &mut Terminal<CrosstermBackend<Stdout>>,
+    terminal: &mut Terminal<CrosstermBackend<BasicColors<Stdout>>>,
     model: &Model,
     theme: &Theme,
 ) -> std::io::Result<()> {
@@ -166,6 +167,12 @@ struct Executor {
 
 impl Executor {
     fn run(&self, effect: Effect) {
+        // The history is written at once, not in a task: a quit right after Enter would
+        // drop a task that had not run yet, and the line with it.
+        if let Effect::SaveHistory(lines) = &effect {
+            let _ = self.tx.send(Msg::HistorySaved(save_history(lines)));
+            return;
+        }
         let client = self.client.clone();
         let metrics = self.metrics.clone();
         let tx = self.tx.clone();
@@ -228,11 +235,44 @@ impl Executor {
                 Effect::DetectPanels { service } => {
                     Msg::PanelsDetected(metrics.detect_panels(service).await)
                 }
+                Effect::LoadHistory => Msg::History(load_history()),
+                // Written before any task runs (below): nothing to do here.
+                Effect::SaveHistory(_) => return,
             };
             // The loop has ended when the receiver is gone; the result no longer matters.
             let _ = tx.send(msg);
         });
     }
+}
+
+/// Where the `:` line's history lives: beside the other data, one line a command.
+fn history_file() -> std::path::PathBuf {
+    crate::config::data_dir().join("command_history")
+}
+
+fn load_history() -> Result<Vec<String>, String> {
+    match std::fs::read_to_string(history_file()) {
+        Ok(text) => Ok(text.lines().map(str::to_string).collect()),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(vec![]),
+        Err(error) => Err(format!("cannot read {}: {error}", history_file().display())),
+    }
+}
+
+/// Written whole to a temporary file and renamed over the old one, so a crash mid-write
+/// never leaves half a history.
+fn save_history(lines: &[String]) -> Result<(), String> {
+    let file = history_file();
+    let dir = file.parent().unwrap_or(std::path::Path::new("."));
+    let write = || -> std::io::Result<()> {
+        std::fs::create_dir_all(dir)?;
+        let mut temporary = tempfile::NamedTempFile::new_in(dir)?;
+        for line in lines {
+            writeln!(temporary, "{line}")?;
+        }
+        temporary.persist(&file).map_err(|e| e.error)?;
+        Ok(())
+    };
+    write().map_err(|error| format!("cannot write {}: {error}", file.display()))
 }
 
 /// Writes a failed request to the log file (the screen shows it only for a moment, if at all).
@@ -244,7 +284,7 @@ fn logged<T>(what: &str, result: Result<T, ClientError>) -> Result<T, ClientErro
     result
 }
 
-fn enter() -> anyhow::Result<Terminal<CrosstermBackend<Stdout>>> {
+fn enter(basic_colors: bool) -> anyhow::Result<Terminal<CrosstermBackend<BasicColors<Stdout>>>> {
     enable_raw_mode()?;
     let mut out = stdout();
     execute!(
@@ -253,7 +293,10 @@ fn enter() -> anyhow::Result<Terminal<CrosstermBackend<Stdout>>> {
         EnableBracketedPaste,
         cursor::Hide
     )?;
-    Ok(Terminal::new(CrosstermBackend::new(out))?)
+    Ok(Terminal::new(CrosstermBackend::new(BasicColors::new(
+        out,
+        basic_colors,
+    )))?)
 }
 
 /// Gives the terminal back as we found it. Safe to call twice.

@@ -217,3 +217,63 @@ fn a_backend_outage_shows_and_the_pending_command_lands_once() {
         .count();
     assert_eq!(notes, 1, "{log:?}");
 }
+
+#[test]
+fn sixteen_colours_never_reach_the_terminal_as_256_colour_codes() {
+    let server = TestServer::open();
+    declare(&server, "Checkout 5xx", Some("checkout"));
+    let desk = open_client(&server, "sixteen", (120, 40), &["--color", "16"]);
+    let raw = server.dir().join("sixteen.bin");
+    desk.record_output(&raw);
+    desk.wait_for_text("Checkout 5xx");
+    // Redraw everything once more (help over it, then gone) so the recording holds the
+    // colours of a whole frame.
+    desk.press("?");
+    desk.wait_for_text("Keys");
+    desk.press("Escape");
+    desk.wait_for("help closed", |s| !s.contains(" Keys "));
+    let bytes = std::fs::read(&raw).expect("the recording");
+    let written = String::from_utf8_lossy(&bytes);
+    assert!(
+        !written.contains("38;5;") && !written.contains("48;5;"),
+        "a 256-colour code reached a 16-colour terminal"
+    );
+    // The colours are there, in their basic form (P1 is amber: yellow 33 or a 43 badge).
+    let sgr: std::collections::BTreeSet<&str> = written
+        .split('\u{1b}')
+        .filter_map(|s| s.strip_prefix('['))
+        .filter_map(|s| s.split_once('m').map(|(p, _)| p))
+        .filter(|p| p.chars().all(|c| c.is_ascii_digit() || c == ';'))
+        .collect();
+    assert!(
+        sgr.iter()
+            .any(|params| params.split(';').any(|p| p == "33" || p == "43")),
+        "no basic colour was written: {sgr:?}"
+    );
+}
+
+#[test]
+fn the_command_history_outlives_the_client() {
+    let server = TestServer::open();
+    declare(&server, "Checkout 5xx", Some("checkout"));
+    declare(&server, "Search slow", Some("search"));
+    let first = open_client(&server, "history", (120, 40), &[]);
+    first.wait_for_text("Search slow");
+    first.type_text(":go INC-1");
+    first.press("Enter");
+    first.press("q");
+    let home = scratch_home(server.dir(), "history");
+    let file = home.join("warroom").join("command_history");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !file.exists() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let saved = std::fs::read_to_string(&file).expect("the history file");
+    assert_eq!(saved, "go INC-1\n");
+    drop(first);
+    let second = open_client(&server, "history", (120, 40), &[]);
+    second.wait_for_text("Search slow");
+    second.press(":");
+    second.press("Up");
+    second.wait_for_text(":go INC-1");
+}

@@ -156,7 +156,10 @@ fn the_time_the_person_acted_travels_with_the_command() {
     let mut model = model();
     update(&mut model, Msg::Tick(now() + Duration::seconds(42)));
     let effects = typed(&mut model, "note typed at 42s");
-    let Some(Effect::Send { outgoing, .. }) = effects.first() else {
+    let Some(outgoing) = effects.iter().find_map(|effect| match effect {
+        Effect::Send { outgoing, .. } => Some(outgoing),
+        _ => None,
+    }) else {
         panic!("{effects:?}");
     };
     assert_eq!(outgoing.intended_at, now() + Duration::seconds(42));
@@ -593,4 +596,15 @@ fn a_desk_that_follows_switches_to_the_new_p0_and_the_banner_says_no_keys() {
         "{text}"
     );
     assert!(!banner.contains("press"), "{banner}");
+}
+
+#[test]
+fn a_small_wall_lists_the_others_on_one_line() {
+    let wall = model_with(true, AccessRole::Viewer);
+    let text = screen(&wall, 100, 32);
+    let strip = text
+        .lines()
+        .find(|l| l.contains("ALSO OPEN (1):"))
+        .expect(&text);
+    assert!(strip.contains("INC-2") && strip.contains("P2"), "{strip}");
 }

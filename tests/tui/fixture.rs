@@ -164,9 +164,14 @@ pub fn accept_all(model: &mut Model) {
     }
 }
 
-/// The command a list of effects sends, if exactly one is sent.
+/// The command a list of effects sends, if exactly one is sent (writing the `:` line's
+/// history beside it does not count).
 pub fn sent(effects: &[Effect]) -> Option<(&IncidentId, &Command)> {
-    match effects {
+    let effects: Vec<&Effect> = effects
+        .iter()
+        .filter(|e| !matches!(e, Effect::SaveHistory(_)))
+        .collect();
+    match effects.as_slice() {
         [Effect::Send { outgoing, .. }] => match &outgoing.request {
             warroom::tui::app::outbox::Request::Command { incident, command } => {
                 Some((incident, command))

@@ -6,4 +6,5 @@ mod fixture;
 mod hostile;
 mod review;
 mod snapshots;
+mod text;
 mod update;

@@ -330,7 +330,12 @@ fn command_line_runs_typed_commands_and_reports_mistakes() {
     );
     press(&mut model, ':');
     type_text(&mut model, "launch rockets");
-    assert!(update(&mut model, key(KeyCode::Enter)).is_empty());
+    // Nothing is sent; the line is only kept in the history.
+    let effects = update(&mut model, key(KeyCode::Enter));
+    assert!(
+        matches!(effects.as_slice(), [Effect::SaveHistory(_)]),
+        "{effects:?}"
+    );
     let notice = model.notice.as_ref().unwrap();
     assert!(notice.error && notice.text.contains("unknown command ':launch'"));
     press(&mut model, ':');

@@ -1095,6 +1095,129 @@ proptest! {
     }
 }
 
+// ---- each limit at its edge: exactly at it is accepted, one past it refused -----------------
+
+#[test]
+fn a_snapshot_of_exactly_the_most_values_is_accepted() {
+    let mut log = Log::declared("x", "P1");
+    let value = SnapshotValue {
+        panel: "5xx ratio".into(),
+        series: "/api".into(),
+        before: None,
+        value: "1%".into(),
+        breached: false,
+    };
+    log.run(
+        "alice",
+        1,
+        Command::RecordSnapshot {
+            reason: SnapshotReason::Pin,
+            values: vec![value; MAX_SNAPSHOT_VALUES],
+        },
+    )
+    .unwrap();
+}
+
+#[test]
+fn an_engineer_is_reassigned_only_to_change_the_focus() {
+    let mut log = Log::declared("x", "P1");
+    let engineer = |person: &str, focus: Option<&str>| Command::AssignRole {
+        role: Role::Engineer,
+        person: person.into(),
+        focus: focus.map(String::from),
+        brief: None,
+    };
+    log.run("alice", 1, engineer("bob", Some("lb"))).unwrap();
+    log.run("alice", 2, engineer("erin", None)).unwrap();
+    assert_eq!(
+        log.refused(engineer("bob", Some("lb"))).code,
+        "unchanged",
+        "same focus"
+    );
+    assert_eq!(
+        log.refused(engineer("bob", None)).code,
+        "unchanged",
+        "no focus given keeps the one he has"
+    );
+    log.run("alice", 3, engineer("bob", Some("db"))).unwrap();
+    let bob = |state: &Incident| {
+        state
+            .roles
+            .engineers
+            .iter()
+            .find(|e| e.person == "bob")
+            .map(|e| e.focus.clone())
+    };
+    assert_eq!(bob(&log.state).as_deref(), Some("db"));
+    assert_eq!(log.state.roles.engineers.len(), 2, "moved, not added");
+    // Erin has no focus; giving her one is a change, naming her again without one is not.
+    assert_eq!(log.refused(engineer("erin", None)).code, "unchanged");
+    log.run("alice", 4, engineer("erin", Some("cache")))
+        .unwrap();
+}
+
+#[test]
+fn a_named_role_is_relieved_only_when_the_name_is_its_holder() {
+    let mut log = Log::declared("x", "P1");
+    log.run("alice", 1, assign(Role::Scribe, "dan")).unwrap();
+    let relieve = |person: &str| Command::RelieveRole {
+        role: Role::Scribe,
+        person: Some(person.into()),
+    };
+    let stranger = log.refused(relieve("zed"));
+    assert_eq!(stranger.code, "role_vacant");
+    assert!(stranger.message.contains("dan is"), "{}", stranger.message);
+    log.run("alice", 2, relieve(" dan ")).unwrap();
+    assert!(log.state.roles.vacant().contains(&Role::Scribe));
+}
+
+#[test]
+fn an_alert_at_the_label_limits_attaches_and_one_past_them_is_refused() {
+    let mut log = Log::declared("x", "P1");
+    let attach = |fingerprint: &str, labels: Labels| {
+        let mut alert = alert(fingerprint);
+        alert.labels = labels;
+        Command::AttachAlert { alert, group: None }
+    };
+    let numbered = |count: usize| -> Labels {
+        (0..count)
+            .map(|i| (format!("l{i}"), "v".to_string()))
+            .collect()
+    };
+    let long =
+        |name: usize, value: usize| -> Labels { [("n".repeat(name), "v".repeat(value))].into() };
+    log.run("alertmanager", 1, attach("most", numbered(MAX_LABELS)))
+        .unwrap();
+    log.run(
+        "alertmanager",
+        2,
+        attach("longest", long(MAX_LABEL_NAME_CHARS, MAX_LABEL_VALUE_CHARS)),
+    )
+    .unwrap();
+    for (what, labels) in [
+        ("one label too many", numbered(MAX_LABELS + 1)),
+        ("a name too long", long(MAX_LABEL_NAME_CHARS + 1, 1)),
+        ("a value too long", long(1, MAX_LABEL_VALUE_CHARS + 1)),
+    ] {
+        let refusal = log.refused(attach("past", labels));
+        assert_eq!(refusal.code, "invalid_input", "{what}");
+    }
+}
+
+#[test]
+fn the_impact_may_start_at_this_very_moment() {
+    let mut log = Log::declared("x", "P1");
+    log.run(
+        "alice",
+        60,
+        Command::SetImpactStart {
+            at: t0() + Duration::minutes(60),
+            after_detection: true,
+        },
+    )
+    .unwrap();
+}
+
 #[test]
 fn a_brief_given_with_an_assignment_that_is_no_handover_is_kept_as_a_note() {
     let mut log = Log::declared("x", "P1");

@@ -14,6 +14,39 @@ use crate::domain::{
 };
 use crate::duration::{parse_duration, parse_when};
 
+/// Every command with its arguments, as `:help` lists them. The first word is the verb tab
+/// completes; a test checks that each one parses.
+pub const COMMANDS: [(&str, &str); 28] = [
+    ("ack", "acknowledge"),
+    ("investigate", "investigating"),
+    ("mitigate", "mitigated"),
+    ("resolve", "resolved (asks, with the evidence)"),
+    ("close", "close (asks)"),
+    ("cancel", "false alarm (asks)"),
+    ("reopen", "back to investigating"),
+    ("status <status>", "any status by name"),
+    ("sev <severity>", "change the severity"),
+    ("role <role> <person> [focus|brief]", "assign a role"),
+    ("relieve <role> [person]", "relieve a role"),
+    ("note <text>", "a note"),
+    ("update <text>", "an internal update"),
+    ("decision <text>", "a decision"),
+    ("public", "public status-page update"),
+    ("action <text> [@owner] [+15m]", "a new action item"),
+    ("done <N>", "action item N done"),
+    ("undone <N>", "action item N open again"),
+    ("drop <N>", "drop action item N"),
+    ("impact <20m|RFC 3339> [predicted]", "when the impact began"),
+    ("declare <severity> <title>", "declare a new incident"),
+    ("go <INC-n>", "switch to an incident"),
+    ("review", "the post-incident review"),
+    ("followups", "corrective actions, all incidents"),
+    ("report [90d]", "the report over a period"),
+    ("messages", "every message in full"),
+    ("help", "this list"),
+    ("q", "quit"),
+];
+
 /// What a command line asks for.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Typed {
@@ -29,6 +62,8 @@ pub enum Typed {
     List,
     Review,
     Followups,
+    /// The message log.
+    Messages,
     /// The report over incidents declared since then (`90d` by default).
     Report(String),
 }
@@ -133,6 +168,7 @@ pub fn parse(line: &str, scale: &SeverityScale, now: Timestamp) -> Result<Typed,
         "list" | "ls" => Ok(Typed::List),
         "review" => Ok(Typed::Review),
         "followups" => Ok(Typed::Followups),
+        "messages" | "msg" => Ok(Typed::Messages),
         "report" => {
             let since = if rest.is_empty() { "90d" } else { rest };
             crate::duration::parse_duration(since)
@@ -188,6 +224,16 @@ mod tests {
         match parse(line, &SeverityScale::default(), now()) {
             Ok(Typed::Command(command)) => command,
             other => panic!("{line}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn every_listed_command_is_one_the_parser_knows() {
+        for (usage, _) in COMMANDS {
+            let verb = usage.split(' ').next().unwrap();
+            if let Err(reason) = parse(verb, &SeverityScale::default(), now()) {
+                assert!(!reason.starts_with("unknown command"), "{verb}: {reason}");
+            }
         }
     }
 

@@ -26,7 +26,7 @@ pub(super) fn confirm_ending(model: &mut Model, to: Status) {
     let evidence = (to == Status::Resolved)
         .then(|| model.metrics.resolve_evidence(model.now, impact_start))
         .flatten();
-    let (detail, then) = match evidence {
+    let (mut detail, then) = match evidence {
         Some((verdict, values)) if !values.is_empty() => {
             let snapshot = Command::RecordSnapshot {
                 reason: crate::domain::SnapshotReason::Resolve,
@@ -37,6 +37,32 @@ pub(super) fn confirm_ending(model: &mut Model, to: Status) {
         Some((verdict, _)) => (vec![verdict], vec![]),
         None => (vec![], vec![]),
     };
+    // Resolving or closing with action items still open: name them, and let the commander
+    // drop them with it or carry them, open, to the review.
+    let open_actions: Vec<&crate::domain::ActionItem> = match to {
+        Status::Resolved | Status::Closed => model
+            .current()
+            .map(|t| {
+                t.state
+                    .actions
+                    .iter()
+                    .filter(|a| a.state == crate::domain::ActionState::Open)
+                    .collect()
+            })
+            .unwrap_or_default(),
+        _ => vec![],
+    };
+    if !open_actions.is_empty() {
+        let names: Vec<String> = open_actions
+            .iter()
+            .map(|a| format!("#{} {}", a.id, crate::sanitize::sanitize(&a.text)))
+            .collect();
+        detail.push(format!(
+            "Open action items: {}. y carries them to the review; d drops them.",
+            names.join("; ")
+        ));
+    }
+    let open_actions = open_actions.iter().map(|a| a.id).collect();
     model.overlay = Overlay::Confirm(Confirm {
         prompt: format!("{verb} {id} \"{}\"?", crate::sanitize::sanitize(&title)),
         detail,
@@ -44,6 +70,7 @@ pub(super) fn confirm_ending(model: &mut Model, to: Status) {
         command: Command::Transition { to },
         then,
         edit: None,
+        open_actions,
     });
 }
 
@@ -96,11 +123,15 @@ pub(super) fn propose_impact(model: &mut Model) -> bool {
         },
         then: vec![],
         edit: Some(format!("impact {}", at.format("%Y-%m-%dT%H:%M:%SZ"))),
+        open_actions: vec![],
     });
     true
 }
 
-/// After declaring here, offer the impact start as soon as the main panel can tell it.
+/// After declaring here, offer the impact start as soon as the main panel can tell it —
+/// only from a main panel filtered by the incident's `$service` (a panel over every service
+/// would date someone else's breach), and only when the breach says something the incident
+/// does not already (a start a minute or more away from the one it has).
 pub(super) fn offer_impact_start(model: &mut Model) {
     let ready = model.offer_impact.is_some()
         && model.offer_impact == model.selected
@@ -112,8 +143,24 @@ pub(super) fn offer_impact_start(model: &mut Model) {
             .metrics
             .main_panel()
             .is_some_and(|slot| slot.state.data().is_some());
-    if ready {
-        model.offer_impact = None;
+    if !ready {
+        return;
+    }
+    model.offer_impact = None;
+    let Some(incident) = model.current().map(|t| &t.state) else {
+        return;
+    };
+    let for_this_service = incident.service.is_some()
+        && model
+            .metrics
+            .main_panel()
+            .is_some_and(|slot| slot.panel.uses_service());
+    let known = incident.impact_started_at.unwrap_or(incident.detected_at);
+    let adds_information = model
+        .metrics
+        .propose_impact_start(model.now)
+        .is_some_and(|proposal| (proposal.breach.at - known).num_seconds().abs() >= 60);
+    if for_this_service && adds_information {
         propose_impact(model);
     }
 }

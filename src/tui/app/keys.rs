@@ -29,6 +29,10 @@ pub(super) fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
         model.dirty = false;
         return vec![];
     }
+    // The next action starts: the last one's notice has been seen (and stays in the log).
+    if action != Action::Messages {
+        model.notice = None;
+    }
     match action {
         Action::Quit => {
             quit_or_ask(model);
@@ -40,6 +44,10 @@ pub(super) fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
         }
         Action::Help => {
             model.overlay = Overlay::Help;
+            vec![]
+        }
+        Action::Messages => {
+            model.overlay = Overlay::Messages;
             vec![]
         }
         Action::Focus => {
@@ -135,6 +143,30 @@ pub(super) fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
             if !model.may(AccessRole::Responder) {
                 refuse_locally(model, AccessRole::Responder);
             } else if let Some(alert) = model.metrics.selected_alert() {
+                // An alert some open incident already holds is that incident's: switch to
+                // it rather than declare a duplicate.
+                let fingerprint = alert.to_ref().fingerprint;
+                let holder = model
+                    .incidents
+                    .ordered(&model.scale)
+                    .into_iter()
+                    .find(|incident| {
+                        incident.status.is_open()
+                            && incident
+                                .alerts
+                                .iter()
+                                .any(|attached| attached.alert.fingerprint == fingerprint)
+                    })
+                    .map(|incident| incident.id.clone());
+                if let Some(id) = holder {
+                    model.notify(
+                        format!("this alert is already on {id}: switched to it"),
+                        false,
+                    );
+                    model.follow = false;
+                    model.select(Some(id));
+                    return vec![];
+                }
                 let new = model.metrics.declaration_from(alert);
                 model.overlay = Overlay::Form(Box::new(Form::declare_from(&model.scale, new)));
             } else {
@@ -227,7 +259,8 @@ fn scroll_screen(scroll: &mut usize, key: KeyEvent) -> bool {
 fn on_overlay_key(model: &mut Model, overlay: Overlay, key: KeyEvent) -> Vec<Effect> {
     match overlay {
         Overlay::None => vec![],
-        Overlay::Help => vec![], // any key closes the help
+        // Any key closes the help, the command list and the message log.
+        Overlay::Help | Overlay::Commands | Overlay::Messages => vec![],
         Overlay::QuitPending => {
             model.quit = matches!(key.code, KeyCode::Char('y') | KeyCode::Char('Y'));
             vec![]
@@ -239,6 +272,18 @@ fn on_overlay_key(model: &mut Model, overlay: Overlay, key: KeyEvent) -> Vec<Eff
         Overlay::Confirm(confirm) => match key.code {
             KeyCode::Char('y') | KeyCode::Char('Y') | KeyCode::Enter => {
                 send_command(model, confirm.incident, confirm.command, confirm.then)
+            }
+            KeyCode::Char('d') if !confirm.open_actions.is_empty() => {
+                // The drops go first: a closed incident refuses changes to its items.
+                let mut then: Vec<Command> = confirm
+                    .open_actions
+                    .iter()
+                    .map(|&action| Command::DropAction { action })
+                    .collect();
+                then.push(confirm.command);
+                then.extend(confirm.then);
+                let first = then.remove(0);
+                send_command(model, confirm.incident, first, then)
             }
             KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => vec![],
             KeyCode::Char('e') if confirm.edit.is_some() => {
@@ -310,8 +355,40 @@ fn on_overlay_key(model: &mut Model, overlay: Overlay, key: KeyEvent) -> Vec<Eff
             vec![]
         }
         Overlay::CommandLine(mut input) => match key.code {
-            KeyCode::Esc => vec![],
-            KeyCode::Enter => run_typed(model, input.value()),
+            KeyCode::Esc => {
+                model.history.restart();
+                vec![]
+            }
+            KeyCode::Enter => {
+                let mut effects = vec![];
+                if model.history.record(input.value()) {
+                    effects.push(Effect::SaveHistory(model.history.lines.clone()));
+                }
+                effects.extend(run_typed(model, input.value()));
+                effects
+            }
+            KeyCode::Up | KeyCode::Down => {
+                if let Some(line) = model.history.step(key.code == KeyCode::Up) {
+                    input = Input::new(line.to_string());
+                }
+                model.overlay = Overlay::CommandLine(input);
+                vec![]
+            }
+            KeyCode::Tab => {
+                if let Some(done) = super::completion::complete(input.value(), model) {
+                    input = Input::new(done.line);
+                    if !done.choices.is_empty() {
+                        // The choices are a hint, not news: shown, not logged.
+                        model.notice = Some(super::Notice {
+                            text: done.choices.join("  "),
+                            error: false,
+                            at: model.now,
+                        });
+                    }
+                }
+                model.overlay = Overlay::CommandLine(input);
+                vec![]
+            }
             _ => {
                 input.handle_event(&TermEvent::Key(key));
                 model.overlay = Overlay::CommandLine(input);
@@ -340,7 +417,18 @@ fn run_typed(model: &mut Model, line: &str) -> Vec<Effect> {
             vec![]
         }
         Ok(Typed::Help) => {
-            model.overlay = Overlay::Help;
+            model.overlay = Overlay::Commands;
+            vec![]
+        }
+        Ok(Typed::Messages) => {
+            model.overlay = Overlay::Messages;
+            vec![]
+        }
+        // Ending an incident asks the same question, with the same evidence, as its key.
+        Ok(Typed::Command(Command::Transition {
+            to: to @ (Status::Resolved | Status::Closed | Status::Cancelled),
+        })) => {
+            confirm_ending(model, to);
             vec![]
         }
         Ok(Typed::Review) => open_review(model),

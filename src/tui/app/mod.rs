@@ -8,8 +8,10 @@
 pub mod attention;
 pub mod command_line;
 mod commands;
+pub mod completion;
 mod composer;
 pub mod form;
+pub mod history;
 pub mod incident_list;
 pub mod incidents;
 mod keys;
@@ -69,6 +71,10 @@ pub enum Msg {
     Report(Result<Box<crate::report::Report>, ClientError>),
     /// The first run's panel detection answered.
     PanelsDetected(Result<Detection, DetectError>),
+    /// The `:` line's history as read from disk (a missing file is an empty history).
+    History(Result<Vec<String>, String>),
+    /// The history written back, or why it could not be.
+    HistorySaved(Result<(), String>),
     /// SIGTERM or SIGHUP: leave cleanly.
     Terminate,
     /// The runtime could not write the outbox to disk (the reason).
@@ -120,6 +126,10 @@ pub enum Effect {
     DetectPanels {
         service: Option<String>,
     },
+    /// Read the `:` line's history from the data directory.
+    LoadHistory,
+    /// Write the `:` line's history back.
+    SaveHistory(Vec<String>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -178,6 +188,9 @@ pub struct Confirm {
     pub then: Vec<Command>,
     /// What `e` puts on the command line to edit the proposal instead.
     pub edit: Option<String>,
+    /// Open action items a resolve or close would leave behind: `d` drops them with it;
+    /// `y` carries them, still open, to the review.
+    pub open_actions: Vec<u32>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -196,6 +209,10 @@ pub enum Overlay {
     /// Quitting with commands not yet acknowledged: `y` quits, any other key stays.
     QuitPending,
     IncidentList(incident_list::IncidentList),
+    /// The message log, newest first.
+    Messages,
+    /// Every `:` command with its arguments.
+    Commands,
 }
 
 /// How the client starts.
@@ -234,6 +251,11 @@ pub struct Model {
     pub action_cursor: usize,
     pub overlay: Overlay,
     pub notice: Option<Notice>,
+    /// Every notice of this session with its time, newest last: the full text of a refusal
+    /// the status line had to cut (`M`, `:messages`).
+    pub messages: Vec<Notice>,
+    /// What was typed on the `:` line, this session and before.
+    pub history: history::History,
     feed_failures: u32,
     pub metrics: Metrics,
     /// The declaration we sent last: select the incident when it comes back.
@@ -257,6 +279,8 @@ pub struct Model {
 
 /// How long a wall keeps showing the incident it followed after it ended.
 const WALL_KEEPS_ENDED_MINUTES: i64 = 15;
+/// Notices the message log keeps.
+const MESSAGES_KEPT: usize = 200;
 
 /// How long a notice stays on the status line.
 const NOTICE_SECONDS: i64 = 8;
@@ -284,6 +308,8 @@ impl Model {
             action_cursor: 0,
             overlay: Overlay::None,
             notice: None,
+            messages: Vec::new(),
+            history: history::History::default(),
             feed_failures: 0,
             metrics: options.metrics,
             awaiting_declaration: None,
@@ -312,11 +338,16 @@ impl Model {
     }
 
     fn notify(&mut self, text: impl Into<String>, error: bool) {
-        self.notice = Some(Notice {
+        let notice = Notice {
             text: text.into(),
             error,
             at: self.now,
-        });
+        };
+        if self.messages.len() == MESSAGES_KEPT {
+            self.messages.remove(0);
+        }
+        self.messages.push(notice.clone());
+        self.notice = Some(notice);
     }
 
     fn reselect(&mut self) {
@@ -386,6 +417,7 @@ pub fn init() -> Vec<Effect> {
             wait: Duration::ZERO,
             delay: Duration::ZERO,
         },
+        Effect::LoadHistory,
     ]
 }
 
@@ -507,6 +539,19 @@ fn handle(model: &mut Model, msg: Msg) -> Vec<Effect> {
                 delay: Duration::from_secs(5),
             }],
         },
+        Msg::History(Ok(lines)) => {
+            model.history.loaded(lines);
+            model.dirty = false;
+            vec![]
+        }
+        Msg::History(Err(why)) | Msg::HistorySaved(Err(why)) => {
+            model.notify(format!("command history: {why}"), true);
+            vec![]
+        }
+        Msg::HistorySaved(Ok(())) => {
+            model.dirty = false;
+            vec![]
+        }
         Msg::Identity(result) => match result {
             Ok(identity) => {
                 model.identity = Some(identity);

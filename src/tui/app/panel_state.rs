@@ -356,14 +356,22 @@ impl Metrics {
         let quiet = self.impact.resolve_quiet;
         let evidence = impact::resolve_evidence(panel, &data.series, now, quiet, impact_start);
         let minutes = quiet.as_secs() / 60;
-        let line = panel.thresholds.breach().map(|l| panel.unit.format(l));
+        // The line named with its kind, `warn 2.00%`: the evidence says which one it used.
+        let line = panel.thresholds.breach().map(|l| {
+            let kind = if panel.thresholds.warn.is_some() {
+                "warn"
+            } else {
+                "crit"
+            };
+            format!("{kind} line {}", panel.unit.format(l))
+        });
         let verdict = match (&evidence.quiet, line) {
             (Quiet::Yes, Some(line)) => format!(
                 "{} has stayed under {line} for the last {minutes} min.",
                 panel.title
             ),
             (Quiet::No(breach), Some(line)) => format!(
-                "CAUTION: {} {} was {} at {} (line {line}) within the last {minutes} min.",
+                "CAUTION: {} {} was {} at {} (over its {line}) within the last {minutes} min.",
                 panel.title,
                 breach.series,
                 panel.unit.format(breach.value),

@@ -1,8 +1,10 @@
 //! Action items: a checkbox, the owner and the time-box, overdue ones flagged.
 
 use super::pane_block;
-use super::text::{duration, safe};
+use super::text::safe;
 use crate::domain::{ActionItem, ActionState};
+use crate::duration::minutes;
+use crate::sanitize::{SafeText, sanitize};
 use crate::tui::app::{Model, Pane};
 use crate::tui::theme::{Theme, Tone};
 use ratatui::Frame;
@@ -10,7 +12,17 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-pub fn row<'a>(model: &Model, item: &ActionItem, theme: &Theme, selected: bool) -> Line<'a> {
+/// One action item, its text wrapped under itself in `width` columns. `counting` is whether
+/// its time-box still runs: once the incident is resolved nothing is due any more, so no
+/// countdown and no OVERDUE.
+pub fn row<'a>(
+    model: &Model,
+    item: &ActionItem,
+    theme: &Theme,
+    selected: bool,
+    counting: bool,
+    width: usize,
+) -> Vec<Line<'a>> {
     let now = model.now;
     let (mark, text_style) = match item.state {
         ActionState::Open => ("[ ]", ratatui::style::Style::new()),
@@ -19,11 +31,13 @@ pub fn row<'a>(model: &Model, item: &ActionItem, theme: &Theme, selected: bool) 
     };
     // The time-box and the owner come first: a long text is cut at the end, never them.
     let mut spans = vec![Span::raw(format!("{mark} #{} ", item.id))];
-    if let (Some(due), ActionState::Open) = (item.due_at, item.state) {
+    if let (Some(due), ActionState::Open, true) = (item.due_at, item.state, counting) {
         let left = due - now;
+        // Ages in whole minutes with their unit: `⏱ 9m left`, never a bare `09:12` that
+        // reads like a time of day.
         if item.is_overdue(now) {
             spans.push(Span::styled(
-                format!("OVERDUE +{}", duration(model, left, false)),
+                format!("OVERDUE {} late", minutes(left)),
                 theme.badge(Tone::Critical),
             ));
         } else {
@@ -34,7 +48,7 @@ pub fn row<'a>(model: &Model, item: &ActionItem, theme: &Theme, selected: bool) 
             };
             let clock = theme.glyph("⏱", "due");
             spans.push(Span::styled(
-                format!("{clock} {}", duration(model, left, false)),
+                format!("{clock} {} left", minutes(left)),
                 theme.fg(tone),
             ));
         }
@@ -45,13 +59,28 @@ pub fn row<'a>(model: &Model, item: &ActionItem, theme: &Theme, selected: bool) 
         spans.push(safe(owner, theme.fg(Tone::Info)));
         spans.push(Span::raw(" "));
     }
-    spans.push(safe(&item.text, text_style));
-    let line = Line::from(spans);
-    if selected {
-        line.style(theme.selected())
-    } else {
-        line
-    }
+    let indent = Line::from(spans.clone()).width();
+    let text = sanitize(&item.text);
+    let mut wrapped = text
+        .wrap(width.saturating_sub(indent).max(12))
+        .into_iter()
+        .map(SafeText::into_owned);
+    spans.push(Span::styled(wrapped.next().unwrap_or_default(), text_style));
+    let lines = std::iter::once(Line::from(spans)).chain(wrapped.map(|rest| {
+        Line::from(vec![
+            Span::raw(" ".repeat(indent)),
+            Span::styled(rest, text_style),
+        ])
+    }));
+    lines
+        .map(|line| {
+            if selected {
+                line.style(theme.selected())
+            } else {
+                line
+            }
+        })
+        .collect()
 }
 
 pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
@@ -64,28 +93,40 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         .iter()
         .filter(|i| i.state == ActionState::Open)
         .count();
-    let overdue = items.iter().filter(|i| i.is_overdue(model.now)).count();
+    let counting = model.current().is_some_and(|t| t.state.status.is_open());
+    let overdue = if counting {
+        items.iter().filter(|i| i.is_overdue(model.now)).count()
+    } else {
+        0
+    };
     let mut title = format!("Action items ({open} open");
     if overdue > 0 {
         title.push_str(&format!(", {overdue} overdue"));
     }
     title.push(')');
-    let block = pane_block(title, focused, theme);
+    let block = pane_block(crate::sanitize::sanitize(&title), focused, theme);
     let visible = usize::from(area.height.saturating_sub(2)).max(1);
+    let width = usize::from(area.width.saturating_sub(2));
     let first = model.action_cursor.saturating_sub(visible - 1);
     let lines: Vec<Line> = items
         .iter()
         .enumerate()
         .skip(first)
+        .flat_map(|(i, item)| {
+            let selected = focused && i == model.action_cursor;
+            row(model, item, theme, selected, counting, width)
+        })
         .take(visible)
-        .map(|(i, item)| row(model, item, theme, focused && i == model.action_cursor))
         .collect();
     let lines = if lines.is_empty() {
-        let key = model.keymap.keys_for(crate::tui::keymap::Action::NewAction);
-        vec![Line::styled(
-            format!("none yet — {key} adds one"),
-            theme.muted(),
-        )]
+        // The wall ignores keys: it never hints at one.
+        let text = if model.wall {
+            "none yet".to_string()
+        } else {
+            let key = model.keymap.keys_for(crate::tui::keymap::Action::NewAction);
+            format!("none yet — {key} adds one")
+        };
+        vec![Line::styled(text, theme.muted())]
     } else {
         lines
     };

@@ -5,6 +5,8 @@ use ratatui::text::Line;
 
 const HEIGHT: usize = 5;
 
+const GAP: [&str; HEIGHT] = ["  ", "  ", "  ", "  ", "  "];
+
 fn glyph(c: char) -> [&'static str; HEIGHT] {
     match c {
         '0' => ["###", "# #", "# #", "# #", "###"],
@@ -23,7 +25,11 @@ fn glyph(c: char) -> [&'static str; HEIGHT] {
         'h' => ["#  ", "#  ", "###", "# #", "# #"],
         'd' => ["  #", "  #", "###", "# #", "###"],
         '<' => ["   ", "  #", " # ", "  #", "   "],
-        _ => ["  ", "  ", "  ", "  ", "  "],
+        'P' => ["###", "# #", "###", "#  ", "#  "],
+        'S' => ["###", "#  ", "###", "  #", "###"],
+        'E' => ["###", "#  ", "###", "#  ", "###"],
+        'V' => ["# #", "# #", "# #", "# #", " # "],
+        _ => GAP,
     }
 }
 
@@ -40,6 +46,12 @@ pub fn lines<'a>(text: &str, ink: &str, style: Style) -> Vec<Line<'a>> {
             Line::styled(line, style)
         })
         .collect()
+}
+
+/// Whether every character of the text has a big glyph (a severity name like `P0` or
+/// `SEV1` does; a custom one may not, and is then drawn in plain bold).
+pub fn covers(text: &str) -> bool {
+    text.chars().all(|c| glyph(c) != GAP)
 }
 
 /// Columns the big text needs.

@@ -3,9 +3,10 @@
 
 use super::text::{duration, safe};
 use crate::domain::{Incident, Status};
+use crate::sanitize::{SafeText, sanitize};
 use crate::tui::app::{Link, Model};
 use crate::tui::layout::AMBER_SECONDS;
-use crate::tui::theme::{Theme, Tone};
+use crate::tui::theme::{ColorMode, Theme, Tone};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -22,7 +23,7 @@ impl Countdown {
     /// The words around the value on the desk's header line.
     pub fn sentence(&self) -> String {
         match self.tone {
-            Tone::Critical => format!("UPDATE OVERDUE {}", self.value),
+            Tone::Critical => format!("UPDATE OVERDUE by {}", self.value.trim_start_matches('+')),
             Tone::Warning => format!("update due in {}", self.value),
             _ => format!("next update in {}", self.value),
         }
@@ -81,11 +82,11 @@ pub fn seconds_matter(left: chrono::Duration) -> bool {
 }
 
 /// Time since the impact began (or since detection when the start is unknown), frozen at
-/// resolution.
-pub fn impact_age(model: &Model, incident: &Incident) -> String {
+/// resolution. In whole minutes with the unit (`18m`, `1h02m`): an age, not a clock time.
+pub fn impact_age(incident: &Incident, now: crate::domain::Timestamp) -> String {
     let start = incident.impact_started_at.unwrap_or(incident.detected_at);
-    let end = incident.resolved_at.unwrap_or(model.now);
-    duration(model, end - start, false)
+    let end = incident.resolved_at.unwrap_or(now);
+    crate::duration::minutes(end - start)
 }
 
 pub fn status_tone(status: Status) -> Tone {
@@ -98,8 +99,43 @@ pub fn status_tone(status: Status) -> Tone {
     }
 }
 
-/// `INC-3  P1  INVESTIGATING  Checkout API returns 5xx`
-pub fn title_line<'a>(model: &Model, incident: &Incident, theme: &Theme) -> Line<'a> {
+/// `INC-3  P1  INVESTIGATING  Checkout API returns 5xx`, the title wrapped under itself
+/// when it is wider than `width` columns: a title is never cut.
+pub fn title_lines<'a>(
+    model: &Model,
+    incident: &Incident,
+    theme: &Theme,
+    width: u16,
+) -> Vec<Line<'a>> {
+    let mut first = badges(model, incident, theme);
+    let indent = first.width();
+    let title = sanitize(&incident.title);
+    let room = usize::from(width).saturating_sub(indent + 1);
+    // A title squeezed beside the badges into a sliver reads worse than one under them.
+    let (room, indent) = if room >= 16 {
+        (room, indent)
+    } else {
+        (usize::from(width).saturating_sub(2), 1)
+    };
+    let mut lines = title.wrap(room).into_iter().map(SafeText::into_owned);
+    let mut rows = Vec::new();
+    if indent > 1 {
+        first
+            .spans
+            .push(Span::styled(lines.next().unwrap_or_default(), theme.bold()));
+    }
+    rows.push(first);
+    rows.extend(lines.map(|line| {
+        Line::from(vec![
+            Span::raw(" ".repeat(indent)),
+            Span::styled(line, theme.bold()),
+        ])
+    }));
+    rows
+}
+
+/// `INC-3  P1  INVESTIGATING  `: what the title line starts with.
+fn badges<'a>(model: &Model, incident: &Incident, theme: &Theme) -> Line<'a> {
     let rank = model.scale.rank(&incident.severity);
     Line::from(vec![
         Span::styled(format!(" {} ", incident.id), theme.bold()),
@@ -117,7 +153,6 @@ pub fn title_line<'a>(model: &Model, incident: &Incident, theme: &Theme) -> Line
             theme.badge(status_tone(incident.status)),
         ),
         Span::raw("  "),
-        safe(&incident.title, theme.bold()),
     ])
 }
 
@@ -139,7 +174,7 @@ pub fn facts_line<'a>(model: &Model, incident: &Incident, theme: &Theme) -> Line
     if !model.wall {
         spans.push(sep());
         spans.push(Span::styled("impact ", theme.muted()));
-        spans.push(Span::raw(impact_age(model, incident)));
+        spans.push(Span::raw(impact_age(incident, model.now)));
         if let Some(countdown) = update_countdown(model, incident) {
             spans.push(sep());
             let style = if countdown.tone == Tone::Critical {
@@ -237,16 +272,21 @@ pub fn summary_line<'a>(incident: &Incident, theme: &Theme) -> Option<Line<'a>> 
     ]))
 }
 
-/// Header rows: the title and facts lines, one more each for a business-impact summary and a
-/// recurrence, and the rule on the desk.
-pub fn height(model: &Model, bordered: bool) -> u16 {
-    let recurs = model
-        .current()
-        .is_some_and(|tracked| !tracked.state.recurs.is_empty());
-    let summary = model
-        .current()
-        .is_some_and(|tracked| business_impact(&tracked.state).is_some());
-    2 + u16::from(summary) + u16::from(recurs) + u16::from(bordered)
+/// Header rows: the title (as many lines as it wraps to) and facts lines, one more each for
+/// a business-impact summary and a recurrence, and the rule on the desk.
+pub fn height(model: &Model, bordered: bool, width: u16) -> u16 {
+    let Some(tracked) = model.current() else {
+        return 2 + u16::from(bordered);
+    };
+    let title = title_lines(
+        model,
+        &tracked.state,
+        &Theme::new(ColorMode::None, false),
+        width,
+    );
+    let recurs = !tracked.state.recurs.is_empty();
+    let summary = business_impact(&tracked.state).is_some();
+    title.len() as u16 + 1 + u16::from(summary) + u16::from(recurs) + u16::from(bordered)
 }
 
 fn no_incident<'a>(model: &Model, theme: &Theme) -> Vec<Line<'a>> {
@@ -287,10 +327,8 @@ pub fn connecting(model: &Model) -> String {
 pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, bordered: bool) {
     let lines = match model.current() {
         Some(tracked) => {
-            let mut lines = vec![
-                title_line(model, &tracked.state, theme),
-                facts_line(model, &tracked.state, theme),
-            ];
+            let mut lines = title_lines(model, &tracked.state, theme, area.width);
+            lines.push(facts_line(model, &tracked.state, theme));
             lines.extend(summary_line(&tracked.state, theme));
             lines.extend(recurrence_line(model, &tracked.state, theme));
             lines

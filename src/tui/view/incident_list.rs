@@ -2,7 +2,7 @@
 //! incidents, and the attention banner.
 
 use super::header::{status_tone, update_countdown};
-use super::text::{fit, safe};
+use super::text::safe;
 use crate::domain::Incident;
 use crate::sanitize::sanitize;
 use crate::tui::app::incident_list::{IncidentList, rows};
@@ -60,7 +60,7 @@ pub fn draw(model: &Model, list: &IncidentList, theme: &Theme, frame: &mut Frame
         spans.push(Span::styled("IC ", theme.muted()));
         match &incident.roles.commander {
             Some(commander) => {
-                spans.push(Span::raw(format!("{:<12}", fit(&sanitize(commander), 12))))
+                spans.push(Span::raw(sanitize(commander).fit(12).pad(12).to_string()))
             }
             None => spans.push(Span::styled(
                 format!("{:<12}", "VACANT"),
@@ -74,7 +74,10 @@ pub fn draw(model: &Model, list: &IncidentList, theme: &Theme, frame: &mut Frame
                 theme.fg(Tone::Warning),
             ));
         }
-        spans.push(safe(&fit(&incident.title, 40), theme.bold()));
+        spans.push(Span::styled(
+            sanitize(&incident.title).fit(40).to_string(),
+            theme.bold(),
+        ));
         let mut line = Line::from(spans);
         if index == list.cursor {
             line = line.style(theme.selected());
@@ -95,14 +98,25 @@ pub fn draw(model: &Model, list: &IncidentList, theme: &Theme, frame: &mut Frame
     frame.render_widget(Paragraph::new(lines).block(block), rect);
 }
 
+/// Below this height the wall's strip is one line, so the main panel keeps its rows.
+const STRIP_ROWS_FROM_HEIGHT: u16 = 40;
+/// Below this height (80x24) there is no row to spare: the facts line counts the others.
+const STRIP_FROM_HEIGHT: u16 = 30;
+
 /// The wall's strip under the followed incident: the other open incidents, so that the room
-/// sees everything that burns. Its height is the number of lines it needs.
-pub fn strip_height(model: &Model) -> u16 {
+/// sees everything that burns. Its height is the number of lines it needs: a title and a row
+/// each (at most 4) on a large wall, one line on a small one, none on the smallest.
+pub fn strip_height(model: &Model, screen_height: u16) -> u16 {
     let others = rows(model)
         .iter()
         .filter(|i| Some(&i.id) != model.selected.as_ref())
         .count();
-    u16::try_from(others.min(4)).unwrap_or(4) + u16::from(others > 0)
+    match others {
+        0 => 0,
+        _ if screen_height < STRIP_FROM_HEIGHT => 0,
+        _ if screen_height < STRIP_ROWS_FROM_HEIGHT => 1,
+        n => u16::try_from(n.min(4)).unwrap_or(4) + 1,
+    }
 }
 
 pub fn draw_strip(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
@@ -111,6 +125,26 @@ pub fn draw_strip(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         .filter(|i| Some(&i.id) != model.selected.as_ref())
         .collect();
     if others.is_empty() || area.height == 0 {
+        return;
+    }
+    if area.height == 1 {
+        let mut spans = vec![Span::styled(
+            format!(" ALSO OPEN ({}): ", others.len()),
+            theme.bold().patch(theme.fg(Tone::Warning)),
+        )];
+        for incident in &others {
+            let rank = model.scale.rank(&incident.severity);
+            spans.push(Span::styled(format!("{} ", incident.id), theme.bold()));
+            spans.push(Span::styled(
+                format!(" {} ", sanitize(incident.severity.as_str())),
+                theme.badge(Theme::severity_tone(rank)),
+            ));
+            spans.push(Span::styled(
+                format!(" {}  ", incident.status.as_str().to_uppercase()),
+                theme.fg(status_tone(incident.status)),
+            ));
+        }
+        frame.render_widget(Line::from(spans), area);
         return;
     }
     let shown = usize::from(area.height.saturating_sub(1));

@@ -1,7 +1,6 @@
 //! The follow-ups screen (corrective actions across incidents, overdue ones flagged) and the
 //! report screen (the same table `warroom report` prints).
 
-use super::text::fit;
 use crate::domain::CorrectiveState;
 use crate::report::report_lines;
 use crate::sanitize::sanitize;
@@ -39,7 +38,7 @@ pub fn draw_followups(view: &FollowupsView, theme: &Theme, frame: &mut Frame, ar
                     action.kind,
                     action.state,
                     action.due_at.format("%Y-%m-%d"),
-                    fit(&sanitize(&action.owner), 12),
+                    sanitize(&action.owner).fit(12),
                     sanitize(&action.text)
                 );
                 if row.overdue {
@@ -104,7 +103,9 @@ fn screen(
     frame.render_widget(Paragraph::new(shown), body);
     frame.render_widget(
         Line::styled(
-            fit("↑/↓ scroll · esc close", usize::from(hints.width)),
+            sanitize("↑/↓ scroll · esc close")
+                .fit(usize::from(hints.width))
+                .into_owned(),
             theme.muted(),
         ),
         hints,

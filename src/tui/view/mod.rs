@@ -20,9 +20,11 @@ mod wall;
 
 use super::app::{Model, Pane};
 use super::layout::{FULL_SIZE, MIN_SIZE};
-use super::theme::Theme;
+use super::theme::{ColorMode, Theme};
+use crate::sanitize::SafeText;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
@@ -83,7 +85,7 @@ fn too_small(theme: &Theme, frame: &mut Frame, area: Rect) {
 
 fn desk(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     let [header_area, panels_area, body, status_area, hints_area] = Layout::vertical([
-        Constraint::Length(header::height(model, true)),
+        Constraint::Length(header::height(model, true, area.width)),
         Constraint::Percentage(40),
         Constraint::Fill(1),
         Constraint::Length(1),
@@ -106,7 +108,7 @@ fn desk(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
 
 fn compact(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     let [header_area, tabs_area, body, status_area, hints_area] = Layout::vertical([
-        Constraint::Length(header::height(model, false)),
+        Constraint::Length(header::height(model, false, area.width)),
         Constraint::Length(1),
         Constraint::Fill(1),
         Constraint::Length(1),
@@ -138,20 +140,35 @@ fn compact(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     status::draw_hints(model, theme, frame, hints_area);
 }
 
-/// A bordered pane whose title says when it has the focus.
-fn pane_block<'a>(title: String, focused: bool, theme: &Theme) -> Block<'a> {
+/// A bordered pane whose title says when it has the focus: in colour, and where there is
+/// none (`NO_COLOR`, `--color never`) by a double, bold border, so the focus never depends
+/// on colour alone.
+fn pane_block<'a>(title: SafeText<'_>, focused: bool, theme: &Theme) -> Block<'a> {
     let title_style = if focused {
         theme.bold().patch(theme.fg(super::theme::Tone::Accent))
     } else {
         theme.bold()
     };
+    let mut border_style = if focused {
+        theme.fg(super::theme::Tone::Accent)
+    } else {
+        theme.muted()
+    };
+    let mut border_set = theme.border_set();
+    if focused && theme.colors == ColorMode::None {
+        border_style = border_style.add_modifier(Modifier::BOLD);
+        if !theme.ascii {
+            border_set = ratatui::symbols::border::DOUBLE;
+        }
+    }
+    let marker = if focused && theme.colors == ColorMode::None {
+        "▶"
+    } else {
+        ""
+    };
     Block::new()
         .borders(Borders::ALL)
-        .border_set(theme.border_set())
-        .border_style(if focused {
-            theme.fg(super::theme::Tone::Accent)
-        } else {
-            theme.muted()
-        })
-        .title(Span::styled(format!(" {title} "), title_style))
+        .border_set(border_set)
+        .border_style(border_style)
+        .title(Span::styled(format!("{marker} {title} "), title_style))
 }

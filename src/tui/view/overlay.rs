@@ -1,7 +1,6 @@
 //! What sits on top of the panes: help, confirmations, the severity picker, forms, and the
 //! `:` and `/` lines.
 
-use super::text::{fit, wrap};
 use crate::sanitize::sanitize;
 use crate::tui::app::form::{FieldValue, Form};
 use crate::tui::app::{Model, Overlay};
@@ -106,7 +105,65 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         Overlay::Review(screen) => super::review::draw(model, screen, theme, frame, area),
         Overlay::Followups(view) => super::learn::draw_followups(view, theme, frame, area),
         Overlay::Report(view) => super::learn::draw_report(view, theme, frame, area),
+        Overlay::Messages => messages(model, theme, frame, area),
+        Overlay::Commands => commands(theme, frame, area),
     }
+}
+
+/// The message log, newest first, each with its time and its whole text (wrapped).
+fn messages(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let mut lines: Vec<Line> = model
+        .messages
+        .iter()
+        .rev()
+        .map(|notice| {
+            let tone = if notice.error {
+                Tone::Critical
+            } else {
+                Tone::Ok
+            };
+            Line::from(vec![
+                Span::styled(format!("{} ", super::text::clock(notice.at)), theme.muted()),
+                Span::styled(sanitize(&notice.text).into_owned(), theme.fg(tone)),
+            ])
+        })
+        .collect();
+    if lines.is_empty() {
+        lines.push(Line::styled("no messages yet", theme.muted()));
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(
+        "Times are UTC. Any key closes.",
+        theme.muted(),
+    ));
+    popup(frame, area, theme, "Messages (newest first)", lines, 100);
+}
+
+/// Every `:` command with its arguments.
+fn commands(theme: &Theme, frame: &mut Frame, area: Rect) {
+    let usage_width = crate::tui::app::command_line::COMMANDS
+        .iter()
+        .map(|(usage, _)| usage.len() + 2)
+        .max()
+        .unwrap_or(0);
+    let mut lines: Vec<Line> = crate::tui::app::command_line::COMMANDS
+        .iter()
+        .map(|(usage, what)| {
+            Line::from(vec![
+                Span::styled(
+                    format!(":{usage:<usage_width$}"),
+                    theme.bold().patch(theme.fg(Tone::Accent)),
+                ),
+                Span::raw(*what),
+            ])
+        })
+        .collect();
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(
+        "tab completes · ↑/↓ history · ? lists the keys · any key closes",
+        theme.muted(),
+    ));
+    popup(frame, area, theme, "Commands", lines, 80);
 }
 
 fn help(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
@@ -119,7 +176,7 @@ fn help(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
                     format!(" {:<10}", model.keymap.keys_for(action)),
                     theme.bold().patch(theme.fg(Tone::Accent)),
                 ),
-                Span::raw(fit(action.describe(), 26)),
+                Span::raw(sanitize(action.describe()).fit(26).into_owned()),
             ])
         })
         .collect();
@@ -168,15 +225,12 @@ pub(super) fn draw_form(form: &Form, theme: &Theme, frame: &mut Frame, area: Rec
         match &field.value {
             FieldValue::Text(input) => {
                 let scroll = input.visual_scroll(value_width);
-                let shown: String = input
-                    .value()
-                    .chars()
-                    .skip(scroll)
-                    .take(value_width)
-                    .collect();
-                // Prefilled from an alert, or pasted: what is drawn is what is safe.
+                // Prefilled from an alert, or pasted: what is drawn is what is safe, and
+                // scrolled in columns as the input counts them.
+                let value = sanitize(input.value());
+                let shown = value.skip_columns(scroll).fit(value_width).into_owned();
                 spans.push(Span::styled(
-                    sanitize(&shown).into_owned(),
+                    shown,
                     if focused {
                         theme.selected()
                     } else {
@@ -205,11 +259,11 @@ pub(super) fn draw_form(form: &Form, theme: &Theme, frame: &mut Frame, area: Rec
     lines.push(Line::raw(""));
     match &form.error {
         Some(error) => lines.push(Line::styled(
-            fit(error, usize::from(width) - 4),
+            sanitize(error).fit(usize::from(width) - 4).into_owned(),
             theme.fg(Tone::Critical),
         )),
         None => lines.push(Line::styled(
-            fit(hint, usize::from(width) - 4),
+            sanitize(hint).fit(usize::from(width) - 4).into_owned(),
             theme.muted(),
         )),
     }
@@ -227,7 +281,8 @@ fn input_line(frame: &mut Frame, area: Rect, theme: &Theme, prompt: &str, input:
     let line_area = Rect::new(area.x, area.bottom().saturating_sub(1), area.width, 1);
     let width = usize::from(area.width).saturating_sub(2);
     let scroll = input.visual_scroll(width);
-    let shown: String = input.value().chars().skip(scroll).collect();
+    let value = sanitize(input.value());
+    let shown = value.skip_columns(scroll).fit(width).into_owned();
     frame.render_widget(Clear, line_area);
     frame.render_widget(
         Line::from(vec![
@@ -253,7 +308,7 @@ fn popup(
     let inner_width = usize::from(width.min(area.width).saturating_sub(2)).max(1);
     let rows: usize = lines
         .iter()
-        .map(|line| wrap(&line.to_string(), inner_width).len())
+        .map(|line| sanitize(&line.to_string()).wrap(inner_width).len())
         .sum();
     let height = u16::try_from(rows + 2).unwrap_or(u16::MAX);
     let rect = area.centered(

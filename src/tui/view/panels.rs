@@ -2,7 +2,7 @@
 //! firing-alerts pane beside it.
 
 use super::pane_block;
-use super::text::{clock, duration, fit};
+use super::text::clock;
 use crate::panels::Level;
 use crate::sanitize::sanitize;
 use crate::tui::app::panel_state::PanelSlot;
@@ -22,7 +22,7 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     let metrics = &model.metrics;
     let focused = model.focus == Pane::Panels;
     if !metrics.has_panels {
-        let block = pane_block("Metrics".into(), focused, theme);
+        let block = pane_block(sanitize("Metrics"), focused, theme);
         let text =
             "No Prometheus configured: set [prometheus] url in the config, or --prometheus URL.";
         frame.render_widget(
@@ -63,6 +63,17 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     }
 }
 
+/// The main panel alone, the whole area for it: what a small wall keeps when it drops the
+/// others.
+pub fn draw_main(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
+    match model.metrics.panels.first() {
+        Some(slot) if model.metrics.has_panels => {
+            draw_panel(model, slot, theme, frame, area, model.focus == Pane::Panels);
+        }
+        _ => draw(model, theme, frame, area),
+    }
+}
+
 fn level_tone(level: Level) -> Tone {
     match level {
         Level::Ok => Tone::Ok,
@@ -81,7 +92,7 @@ fn axis_label(unit: crate::panels::Unit, value: f64) -> String {
         return full;
     }
     let number = full.split_whitespace().next().unwrap_or_default();
-    fit(number, usize::from(Y_LABELS) - 1)
+    sanitize(number).fit(usize::from(Y_LABELS) - 1).to_string()
 }
 
 fn draw_panel(
@@ -93,20 +104,23 @@ fn draw_panel(
     focused: bool,
 ) {
     let panel = &slot.panel;
-    let mut title = sanitize(&panel.title).to_string();
     // The line that matters most: crit where set, else warn; both are drawn in the chart.
+    // It stays readable at every width: the panel's name is shortened, never the line.
     let line = [
         ("crit", panel.thresholds.crit),
         ("warn", panel.thresholds.warn),
     ]
     .into_iter()
-    .find_map(|(name, v)| v.map(|v| format!("{name} {}", panel.unit.format(v))));
-    if let Some(line) = line {
-        title = format!("{title} · {line}");
-    }
+    .find_map(|(name, v)| v.map(|v| format!(" · {name} {}", panel.unit.format(v))));
+    let mut suffix = line.unwrap_or_default();
     if model.demo {
-        title.push_str(" · DEMO");
+        suffix.push_str(" · DEMO");
     }
+    let suffix = sanitize(&suffix);
+    // Borders and the spaces around a title take four columns.
+    let room = usize::from(area.width.saturating_sub(4)).saturating_sub(suffix.width());
+    let name = sanitize(&panel.title);
+    let title = sanitize(&format!("{}{suffix}", name.fit(room.max(1)))).into_owned();
     let block = pane_block(title, focused, theme);
     let inner = block.inner(area);
     frame.render_widget(block, area);
@@ -168,7 +182,7 @@ fn draw_panel(
             marker_style,
         ));
         if !legend.is_empty() {
-            values.push(Span::raw(format!("{} ", fit(&legend, 18))));
+            values.push(Span::raw(format!("{} ", legend.fit(18))));
         }
         let tone = level_tone(panel.thresholds.level(current));
         values.push(Span::styled(
@@ -263,7 +277,7 @@ pub fn draw_alerts(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) 
     if let Some(since) = pane.stale_since {
         title = format!("{title} · stale since {}", clock(since));
     }
-    let block = pane_block(title, focused, theme);
+    let block = pane_block(sanitize(&title).into_owned(), focused, theme);
     let width = usize::from(area.width.saturating_sub(2));
     let mut lines = Vec::new();
     if !pane.loaded {
@@ -282,11 +296,13 @@ pub fn draw_alerts(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) 
             sev if model.scale.rank(&sev) == 1 => Tone::Warning,
             _ => Tone::Info,
         };
-        let age = duration(model, model.now - alert.since, false);
+        let age = format!("for {}", crate::duration::minutes(model.now - alert.since));
         let head = Line::from(vec![
             Span::styled(theme.glyph("● ", "* ").to_string(), theme.fg(tone)),
             Span::styled(
-                fit(&sanitize(alert.name()), width.saturating_sub(16)),
+                sanitize(alert.name())
+                    .fit(width.saturating_sub(16))
+                    .into_owned(),
                 theme.bold(),
             ),
             Span::styled(format!(" {} ", sanitize(severity)), theme.fg(tone)),
@@ -294,7 +310,7 @@ pub fn draw_alerts(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) 
         ]);
         let summary = Line::raw(format!(
             "  {}",
-            fit(&sanitize(alert.title()), width.saturating_sub(2))
+            sanitize(alert.title()).fit(width.saturating_sub(2))
         ));
         let selected = focused && i == pane.selected;
         lines.push(if selected {

@@ -2,8 +2,9 @@
 //! corrective actions with overdue ones flagged; the row being edited shows the text input.
 
 use super::overlay::draw_form;
-use super::text::{fit, safe};
+use super::text::safe;
 use crate::domain::{CorrectiveState, Incident};
+use crate::sanitize::sanitize;
 use crate::tui::app::Model;
 use crate::tui::app::review::{ReviewScreen, Section, entry, rows};
 use crate::tui::theme::{Theme, Tone};
@@ -47,7 +48,10 @@ pub fn draw(model: &Model, screen: &ReviewScreen, theme: &Theme, frame: &mut Fra
         "↑/↓ move · enter edit · i insert · x remove/drop · space done · esc close"
     };
     frame.render_widget(
-        Line::styled(fit(hint, usize::from(hints.width)), theme.muted()),
+        Line::styled(
+            sanitize(hint).fit(usize::from(hints.width)).into_owned(),
+            theme.muted(),
+        ),
         hints,
     );
     if let Some(form) = &screen.form {
@@ -145,7 +149,10 @@ fn review_lines<'a>(
                     };
                     Line::from(vec![
                         Span::raw(marker),
-                        Span::styled(fit(&text, width.saturating_sub(4)), tone.patch(style)),
+                        Span::styled(
+                            sanitize(&text).fit(width.saturating_sub(4)).into_owned(),
+                            tone.patch(style),
+                        ),
                     ])
                 }
                 None => Line::from(vec![
@@ -156,10 +163,9 @@ fn review_lines<'a>(
             (_, Some(text)) => Line::from(vec![
                 Span::raw(marker.clone()),
                 Span::styled(
-                    fit(
-                        &crate::sanitize::sanitize(text),
-                        width.saturating_sub(marker.len() + 1),
-                    ),
+                    sanitize(text)
+                        .fit(width.saturating_sub(marker.len() + 1))
+                        .into_owned(),
                     style,
                 ),
             ]),

@@ -54,6 +54,10 @@ pub fn lines<'a>(model: &Model, theme: &Theme) -> Vec<Line<'a>> {
 }
 
 pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let block = pane_block("Roster".into(), model.focus == Pane::Roster, theme);
+    let block = pane_block(
+        crate::sanitize::sanitize("Roster"),
+        model.focus == Pane::Roster,
+        theme,
+    );
     frame.render_widget(Paragraph::new(lines(model, theme)).block(block), area);
 }

@@ -39,11 +39,11 @@ pub fn draw_status(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) 
     let right_width = right.width() as u16;
     let [left_area, right_area] =
         Layout::horizontal([Constraint::Fill(1), Constraint::Length(right_width + 1)]).areas(area);
-    frame.render_widget(left_line(model, theme), left_area);
+    frame.render_widget(left_line(model, theme, left_area.width), left_area);
     frame.render_widget(right, right_area);
 }
 
-fn left_line<'a>(model: &Model, theme: &Theme) -> Line<'a> {
+fn left_line<'a>(model: &Model, theme: &Theme, width: u16) -> Line<'a> {
     if let Some(pending) = model.outbox.items.first() {
         let more = match model.outbox.items.len() {
             1 => String::new(),
@@ -71,36 +71,47 @@ fn left_line<'a>(model: &Model, theme: &Theme) -> Line<'a> {
             theme.fg(tone),
         );
     }
-    match &model.notice {
-        Some(notice) if notice.error => Line::styled(
-            format!(" {}", crate::sanitize::sanitize(&notice.text)),
-            theme.fg(Tone::Critical),
-        ),
-        Some(notice) => Line::styled(
-            format!(" {}", crate::sanitize::sanitize(&notice.text)),
-            theme.fg(Tone::Ok),
-        ),
-        None => Line::raw(""),
-    }
+    let Some(notice) = &model.notice else {
+        return Line::raw("");
+    };
+    let tone = if notice.error {
+        Tone::Critical
+    } else {
+        Tone::Ok
+    };
+    // A notice wider than the line is cut here and kept whole in the message log.
+    let text = crate::sanitize::sanitize(&notice.text);
+    let room = usize::from(width).saturating_sub(1);
+    let shown = if text.width() <= room {
+        text.into_owned()
+    } else {
+        let key = model.keymap.keys_for(Action::Messages);
+        let more = format!(" ({key} for more)");
+        let cut = text.fit(room.saturating_sub(more.chars().count()));
+        crate::sanitize::sanitize(&format!("{cut}{more}")).into_owned()
+    };
+    Line::from(vec![Span::raw(" "), Span::styled(shown, theme.fg(tone))])
 }
 
-/// The keys a commander needs most, in order, until the line is full.
+/// The keys a commander needs most, in order of priority, until the line is full: writing
+/// things down and the command line first (they must survive 80 columns), then the
+/// transitions, then the rest. Shown in this order too.
 const HINTS: [(Action, &str); 16] = [
+    (Action::Note, "note"),
+    (Action::Decision, "decision"),
+    (Action::NewAction, "action"),
+    (Action::CommandLine, "cmd"),
     (Action::Acknowledge, "ack"),
     (Action::Investigate, "investigate"),
     (Action::Mitigate, "mitigate"),
     (Action::Resolve, "resolve"),
     (Action::Severity, "severity"),
     (Action::Role, "role"),
-    (Action::Note, "note"),
-    (Action::Decision, "decision"),
-    (Action::NewAction, "action"),
     (Action::ToggleAction, "done"),
     (Action::Declare, "declare"),
     (Action::NextIncident, "next"),
     (Action::Focus, "focus"),
     (Action::Filter, "filter"),
-    (Action::CommandLine, "cmd"),
     (Action::Close, "close"),
 ];
 
@@ -128,7 +139,8 @@ pub fn draw_hints(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         let key = key.to_string();
         let entry_width = key.chars().count() + label.len() + 3;
         if width + entry_width > budget {
-            break;
+            // A shorter, less-used hint further down may still fit.
+            continue;
         }
         width += entry_width;
         spans.push(Span::styled(

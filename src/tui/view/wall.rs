@@ -1,7 +1,7 @@
 //! The wall display: read-only, legible from across the room, no key hints.
 
 use super::header::{
-    connecting, facts_line, impact_age, status_tone, title_line, update_countdown,
+    connecting, facts_line, impact_age, status_tone, title_lines, update_countdown,
 };
 use super::status::link_text;
 use super::{actions, big, panels, roster, timeline};
@@ -12,11 +12,25 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
+/// From here on the wall has room for every pane and for large type.
+const ROOMY: (u16, u16) = (160, 45);
+/// The main panel keeps at least this many rows of chart, borders aside.
+const MAIN_PANEL_ROWS: u16 = 6;
+/// A small wall shows at least the latest this many timeline entries.
+const LATEST_ENTRIES: u16 = 5;
+
 pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     let banner_height = u16::from(matches!(model.link, Link::Down { .. }));
+    let roomy = area.width >= ROOMY.0 && area.height >= ROOMY.1;
+    let title_rows = model.current().map_or(0, |tracked| {
+        title_lines(model, &tracked.state, theme, area.width).len() as u16
+    });
+    // Title lines, the facts line and the digits (a label over five rows); on a roomy
+    // wall the severity is drawn large too.
+    let header_height = title_rows + 1 + 6 + if roomy { 6 } else { 0 };
     let [banner, header_area, body] = Layout::vertical([
         Constraint::Length(banner_height),
-        Constraint::Length(9),
+        Constraint::Length(header_height),
         Constraint::Fill(1),
     ])
     .areas(area);
@@ -43,13 +57,20 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     let incident = &tracked.state;
     let ink = theme.glyph("█", "#");
 
-    let [title_area, facts_area, digits_area] = Layout::vertical([
+    let [large_area, title_area, facts_area, digits_area] = Layout::vertical([
+        Constraint::Length(if roomy { 6 } else { 0 }),
+        Constraint::Length(title_rows),
         Constraint::Length(1),
-        Constraint::Length(1),
-        Constraint::Length(7),
+        Constraint::Length(6),
     ])
     .areas(header_area);
-    frame.render_widget(title_line(model, incident, theme), title_area);
+    if roomy {
+        large_severity(model, incident, theme, frame, large_area, ink);
+    }
+    frame.render_widget(
+        Paragraph::new(title_lines(model, incident, theme, area.width)),
+        title_area,
+    );
     let mut facts = facts_line(model, incident, theme);
     if model.link == Link::Live {
         facts.spans.push(Span::raw("  "));
@@ -57,16 +78,25 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     }
     frame.render_widget(facts, facts_area);
     let [strip_area, body] = Layout::vertical([
-        Constraint::Length(super::incident_list::strip_height(model)),
+        Constraint::Length(super::incident_list::strip_height(model, area.height)),
         Constraint::Fill(1),
     ])
     .areas(body);
     super::incident_list::draw_strip(model, theme, frame, strip_area);
 
-    let impact = impact_age(model, incident);
+    let impact = impact_age(incident, model.now);
     let countdown = update_countdown(model, incident);
-    let [impact_area, update_area] =
-        Layout::horizontal([Constraint::Percentage(50), Constraint::Fill(1)]).areas(digits_area);
+    // A roomy wall shows the time in UTC beside the countdowns: the room's shared clock.
+    let [impact_area, update_area, clock_area] = Layout::horizontal([
+        Constraint::Percentage(if roomy { 34 } else { 50 }),
+        Constraint::Fill(1),
+        Constraint::Length(if roomy { 40 } else { 0 }),
+    ])
+    .areas(digits_area);
+    if roomy {
+        let now = model.now.format("%H:%M").to_string();
+        big_figure(frame, theme, clock_area, "UTC", &now, theme.bold(), ink);
+    }
     big_figure(
         frame,
         theme,
@@ -108,6 +138,20 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         }
     }
 
+    // A small wall drops panes by priority rather than squeezing them all: the main panel
+    // and the latest entries of the timeline at full width stay; the roster, the action
+    // items and the other panels go.
+    let small = body.height < 2 * (MAIN_PANEL_ROWS + 2) + LATEST_ENTRIES + 2 || area.width < 120;
+    if small {
+        let [panel_area, timeline_area] = Layout::vertical([
+            Constraint::Length(MAIN_PANEL_ROWS + 2),
+            Constraint::Min(LATEST_ENTRIES + 2),
+        ])
+        .areas(body);
+        panels::draw_main(model, theme, frame, panel_area);
+        timeline::draw(model, theme, frame, timeline_area);
+        return;
+    }
     let [panels_area, lower] =
         Layout::vertical([Constraint::Percentage(45), Constraint::Fill(1)]).areas(body);
     panels::draw(model, theme, frame, panels_area);
@@ -121,6 +165,27 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     timeline::draw(model, theme, frame, timeline_area);
     roster::draw(model, theme, frame, roster_area);
     actions::draw(model, theme, frame, actions_area);
+}
+
+/// The severity in large type over the title, for a room that reads it from the door.
+fn large_severity(
+    model: &Model,
+    incident: &crate::domain::Incident,
+    theme: &Theme,
+    frame: &mut Frame,
+    area: Rect,
+    ink: &str,
+) {
+    let tone = Theme::severity_tone(model.scale.rank(&incident.severity));
+    let name = crate::sanitize::sanitize(incident.severity.as_str());
+    let style = theme.fg(tone).patch(theme.bold());
+    let mut lines: Vec<Line> = if big::covers(&name) {
+        big::lines(&name, ink, style)
+    } else {
+        vec![Line::styled(name.into_owned(), style)]
+    };
+    lines.insert(0, Line::raw(""));
+    frame.render_widget(Paragraph::new(lines), area);
 }
 
 /// A label over big digits; falls back to plain text where the digits do not fit.

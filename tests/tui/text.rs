@@ -1,0 +1,617 @@
+//! Issue 10, part B: text is never dropped, the command line is discoverable, one path for
+//! every ending, numbers say what they are, and the wall at every size.
+
+use super::fixture::{draw, events, feed, metrics, model, model_with, now, theme};
+use chrono::Duration;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use warroom::client::Identity;
+use warroom::domain::*;
+use warroom::tui::app::outbox::Request;
+use warroom::tui::app::{Effect, Model, Msg, Options, Overlay, update};
+use warroom::tui::keymap::KeyMap;
+use warroom::tui::theme::{ColorMode, Theme};
+
+/// A title mixing scripts, an emoji with a skin-tone modifier and combining marks.
+const TITLE: &str =
+    "決済API 🔥 5xx após o deploy — Café\u{301} checkout 東京リージョン 👍🏽 degradado";
+/// The note that lost words at 120 columns.
+const NOTE: &str = "回滚已完成 错误率恢复正常 继续观察十五分钟 then verify the cache warms before re\u{301}opening traffic 🚦";
+const ACTION: &str =
+    "確認する: LB-2 のヘルスチェック設定を元に戻す 🔧 and tell the naïve\u{308} caller";
+
+fn key(model: &mut Model, code: KeyCode) -> Vec<Effect> {
+    let modifiers = match code {
+        KeyCode::Char(c) if c.is_ascii_uppercase() => KeyModifiers::SHIFT,
+        _ => KeyModifiers::NONE,
+    };
+    update(model, Msg::Key(KeyEvent::new(code, modifiers)))
+}
+
+fn type_line(model: &mut Model, line: &str) -> Vec<Effect> {
+    key(model, KeyCode::Char(':'));
+    for c in line.chars() {
+        key(model, KeyCode::Char(c));
+    }
+    key(model, KeyCode::Enter)
+}
+
+/// The fixture plus a P0 (INC-3) with the mixed title, a note and an action item in CJK:
+/// the desk and the wall follow it, as the most severe open incident.
+fn wide_model(wall: bool) -> Model {
+    let mut model = model_with(wall, AccessRole::Commander);
+    let first = events().len() as u64 + 1;
+    let at = now() - Duration::minutes(12);
+    let id = IncidentId::from_number(3);
+    let kinds = vec![
+        EventKind::Declared {
+            title: TITLE.into(),
+            severity: Severity::new("P0"),
+            service: Some("checkout".into()),
+            summary: None,
+            impact_started_at: None,
+            detected_at: at,
+            acknowledged: true,
+        },
+        EventKind::RoleAssigned {
+            role: Role::Commander,
+            person: "小林".into(),
+            focus: None,
+        },
+        EventKind::NoteAdded {
+            kind: NoteKind::Update,
+            text: NOTE.into(),
+        },
+        EventKind::ActionAdded {
+            action: 1,
+            text: ACTION.into(),
+            owner: Some("bob".into()),
+            due_at: Some(now() + Duration::minutes(9) + Duration::seconds(20)),
+        },
+    ];
+    let events = kinds
+        .into_iter()
+        .enumerate()
+        .map(|(i, kind)| Event {
+            seq: first + i as u64,
+            incident: id.clone(),
+            at: at + Duration::seconds(i as i64),
+            actor: "小林".into(),
+            kind,
+            intended_at: None,
+        })
+        .collect();
+    feed(&mut model, Msg::Feed(Ok(events)));
+    assert_eq!(model.selected, Some(id));
+    model
+}
+
+/// The drawn cells, row by row.
+fn cells(model: &Model, theme: &Theme, width: u16, height: u16) -> Vec<Vec<String>> {
+    let mut model = model.clone();
+    feed(&mut model, Msg::Resize(width, height));
+    let terminal = draw(&model, theme, width, height);
+    let buffer = terminal.backend().buffer();
+    (0..height)
+        .map(|y| {
+            (0..width)
+                .map(|x| buffer[(x, y)].symbol().to_string())
+                .collect()
+        })
+        .collect()
+}
+
+fn screen(model: &Model, theme: &Theme, width: u16, height: u16) -> String {
+    cells(model, theme, width, height)
+        .iter()
+        .map(|row| row.concat())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The text inside the bordered pane titled `title`, row by row: what that pane shows,
+/// without its neighbours'.
+fn pane(cells: &[Vec<String>], title: &str) -> String {
+    for (y, row) in cells.iter().enumerate() {
+        for x in 0..row.len() {
+            if !matches!(row[x].as_str(), "┌" | "╔") || !row[x + 1..].concat().contains(title) {
+                continue;
+            }
+            if !row[x + 1..]
+                .concat()
+                .trim_start_matches(['─', '═', ' ', '▶'])
+                .starts_with(title)
+            {
+                continue;
+            }
+            let right = (x + 1..row.len())
+                .find(|&r| matches!(row[r].as_str(), "┐" | "╗"))
+                .unwrap_or(row.len());
+            return cells[y + 1..]
+                .iter()
+                .take_while(|line| !matches!(line[x].as_str(), "└" | "╚"))
+                .map(|line| line[x + 1..right].concat())
+                .collect::<Vec<_>>()
+                .join("\n");
+        }
+    }
+    panic!("no pane titled {title}");
+}
+
+fn snapshot(name: &str, model: &Model, width: u16, height: u16) -> String {
+    let mut model = model.clone();
+    feed(&mut model, Msg::Resize(width, height));
+    let terminal = draw(&model, &theme(), width, height);
+    insta::assert_snapshot!(name, terminal.backend());
+    screen(&model, &theme(), width, height)
+}
+
+/// Every character but whitespace (and a popup's side borders), in order: what a wrapped
+/// text must keep.
+fn letters(text: &str) -> String {
+    text.chars()
+        .filter(|c| !c.is_whitespace() && *c != '│')
+        .collect()
+}
+
+/// Whether the screen holds `text` whole, however it was wrapped over lines (the gaps a
+/// wide character leaves in the buffer and the indents do not count).
+fn holds_whole(screen: &str, text: &str) -> bool {
+    letters(screen).contains(&letters(text))
+}
+
+#[test]
+fn wide_titles_and_notes_read_whole_at_every_size() {
+    for (name, wall, width, height) in [
+        ("wide_desk_80x24", false, 80, 24),
+        ("wide_desk_120x40", false, 120, 40),
+        ("wide_desk_200x50", false, 200, 50),
+        ("wide_wall_80x24", true, 80, 24),
+        ("wide_wall_120x40", true, 120, 40),
+        ("wide_wall_200x50", true, 200, 50),
+    ] {
+        let model = wide_model(wall);
+        let shown = snapshot(name, &model, width, height);
+        assert!(
+            holds_whole(&shown, TITLE),
+            "{name}: the title lost text\n{shown}"
+        );
+        let timeline = pane(&cells(&model, &theme(), width, height), "Timeline");
+        assert!(
+            holds_whole(&timeline, NOTE),
+            "{name}: the note lost text\n{timeline}"
+        );
+        if !(wall && width < 120) {
+            let mut actions = model.clone();
+            actions.focus = warroom::tui::app::Pane::Actions;
+            let items = pane(&cells(&actions, &theme(), width, height), "Action items");
+            assert!(
+                holds_whole(&items, ACTION),
+                "{name}: the item lost text\n{items}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_refusal_longer_than_the_status_line_is_kept_whole_in_the_message_log() {
+    let mut model = wide_model(false);
+    let verb = "x".repeat(90);
+    type_line(&mut model, &verb);
+    let notice = model.notice.clone().expect("a refusal");
+    assert!(notice.text.contains(&verb));
+    let shown = screen(&model, &theme(), 80, 24);
+    let status = shown.lines().nth(22).unwrap();
+    assert!(status.contains("… (M for more)"), "{status}");
+    // The log has it with its time and in full.
+    key(&mut model, KeyCode::Char('M'));
+    assert!(matches!(model.overlay, Overlay::Messages));
+    let log = screen(&model, &theme(), 120, 40);
+    assert!(log.contains("14:00:00"), "{log}");
+    // Wrapped in the popup, between the panes drawn under it: the whole verb, then the end.
+    assert!(letters(&log).contains(&format!("':{verb}'")), "{log}");
+    assert!(log.contains(":help lists them"), "{log}");
+    // Closing it and starting the next action clears the status line.
+    key(&mut model, KeyCode::Esc);
+    key(&mut model, KeyCode::Char('j'));
+    assert!(model.notice.is_none());
+    assert_eq!(model.messages.last(), Some(&notice));
+    // `:messages` opens it too.
+    type_line(&mut model, "messages");
+    assert!(matches!(model.overlay, Overlay::Messages));
+}
+
+#[test]
+fn tab_completes_commands_roles_severities_statuses_people_and_ids() {
+    let mut model = wide_model(false);
+    let complete = |model: &mut Model, typed: &str| {
+        key(model, KeyCode::Char(':'));
+        for c in typed.chars() {
+            key(model, KeyCode::Char(c));
+        }
+        key(model, KeyCode::Tab);
+        let Overlay::CommandLine(input) = std::mem::take(&mut model.overlay) else {
+            panic!("the command line closed on tab");
+        };
+        input.value().to_string()
+    };
+    assert_eq!(complete(&mut model, "sta"), "status ");
+    assert_eq!(complete(&mut model, "status res"), "status resolved ");
+    assert_eq!(complete(&mut model, "role eng"), "role engineer ");
+    assert_eq!(
+        complete(&mut model, "role engineer b"),
+        "role engineer bob "
+    );
+    assert_eq!(
+        complete(&mut model, "role commander 小"),
+        "role commander 小林 "
+    );
+    assert_eq!(complete(&mut model, "sev p"), "sev P");
+    assert_eq!(complete(&mut model, "sev P0"), "sev P0 ");
+    assert_eq!(complete(&mut model, "go INC-3"), "go INC-3 ");
+    assert_eq!(
+        complete(&mut model, "action call @ca"),
+        "action call @carol "
+    );
+    // Ambiguous: as far as the choices agree, and the choices on the status line.
+    assert_eq!(complete(&mut model, "de"), "dec");
+    let choices = model.notice.clone().expect("the choices").text;
+    assert!(
+        choices.contains("decision") && choices.contains("declare"),
+        "{choices}"
+    );
+    assert_eq!(complete(&mut model, "go I"), "go INC-");
+}
+
+#[test]
+fn help_lists_every_command_with_its_arguments() {
+    let mut model = wide_model(false);
+    type_line(&mut model, "help");
+    assert!(matches!(model.overlay, Overlay::Commands));
+    let shown = screen(&model, &theme(), 120, 40);
+    for (usage, _) in warroom::tui::app::command_line::COMMANDS {
+        assert!(
+            shown.contains(&format!(":{usage}")),
+            "{usage} missing\n{shown}"
+        );
+    }
+    assert!(shown.contains(":role <role> <person> [focus|brief]"));
+}
+
+#[test]
+fn the_hint_bar_keeps_note_decision_action_and_the_command_line_at_80_columns() {
+    let shown = screen(&wide_model(false), &theme(), 80, 24);
+    let hints = shown.lines().last().unwrap();
+    for hint in ["n note", "d decision", "t action", ": cmd", "? help"] {
+        assert!(hints.contains(hint), "{hint} missing: {hints}");
+    }
+}
+
+#[test]
+fn ending_from_the_command_line_asks_the_same_question_as_the_key() {
+    for line in ["resolve", "status resolved", "close", "cancel"] {
+        let mut by_key = wide_model(false);
+        let ending = if line == "close" {
+            'C'
+        } else if line == "cancel" {
+            'X'
+        } else {
+            'r'
+        };
+        assert!(key(&mut by_key, KeyCode::Char(ending)).is_empty());
+        let mut by_line = wide_model(false);
+        let effects = type_line(&mut by_line, line);
+        assert!(
+            !effects.iter().any(|e| matches!(e, Effect::Send { .. })),
+            ":{line} sent at once"
+        );
+        match (&by_key.overlay, &by_line.overlay) {
+            (Overlay::Confirm(a), Overlay::Confirm(b)) => {
+                assert_eq!(a.prompt, b.prompt);
+                assert_eq!(a.detail, b.detail);
+                assert_eq!(a.command, b.command);
+            }
+            other => panic!(":{line}: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn resolving_names_the_open_action_items_and_d_drops_them_first() {
+    let mut model = wide_model(false);
+    key(&mut model, KeyCode::Char('r'));
+    let Overlay::Confirm(confirm) = &model.overlay else {
+        panic!("no confirmation");
+    };
+    let named = confirm.detail.join(" ");
+    assert!(named.contains("#1 確認する"), "{named}");
+    assert!(named.contains("d drops them"), "{named}");
+    let effects = key(&mut model, KeyCode::Char('d'));
+    let sent: Vec<&Request> = effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Send { outgoing, .. } => Some(&outgoing.request),
+            _ => None,
+        })
+        .collect();
+    let first = format!("{:?}", sent.first().expect("a command sent"));
+    assert!(first.contains("DropAction"), "{first}");
+    let queued = format!("{:?}", model.outbox.items);
+    assert!(queued.contains("Resolved"), "{queued}");
+}
+
+#[test]
+fn durations_carry_units_and_action_items_stop_counting_once_resolved() {
+    let mut model = wide_model(false);
+    let shown = screen(&model, &theme(), 120, 40);
+    assert!(shown.contains("impact 12m"), "{shown}");
+    assert!(shown.contains("⏱ 9m left"), "{shown}");
+    assert!(shown.contains("next update in "), "{shown}");
+    let resolved = Event {
+        seq: 10_000,
+        incident: IncidentId::from_number(3),
+        at: now(),
+        actor: "小林".into(),
+        kind: EventKind::StatusChanged {
+            from: Status::Acknowledged,
+            to: Status::Resolved,
+            reason: None,
+        },
+        intended_at: None,
+    };
+    model.follow = false;
+    feed(&mut model, Msg::Feed(Ok(vec![resolved])));
+    feed(&mut model, Msg::Tick(now() + Duration::minutes(30)));
+    let shown = screen(&model, &theme(), 120, 40);
+    assert!(shown.contains("#1 @bob"), "{shown}");
+    assert!(
+        !shown.contains("left @bob") && !shown.contains("OVERDUE"),
+        "{shown}"
+    );
+}
+
+#[test]
+fn panel_titles_shorten_the_name_and_keep_the_threshold() {
+    for width in [100, 120, 140] {
+        let shown = screen(&wide_model(false), &theme(), width, 40);
+        assert!(shown.contains("crit 5.00%"), "{width}:\n{shown}");
+    }
+    // The small wall keeps the main panel, with its line.
+    let shown = screen(&wide_model(true), &theme(), 80, 24);
+    assert!(shown.contains("crit 5.00%"), "{shown}");
+}
+
+#[test]
+fn the_resolve_evidence_names_its_line() {
+    let mut model = model();
+    key(&mut model, KeyCode::Char('r'));
+    let Overlay::Confirm(confirm) = &model.overlay else {
+        panic!("no confirmation");
+    };
+    let evidence = confirm.detail.join(" ");
+    assert!(
+        evidence.contains("warn line") || evidence.contains("crit line"),
+        "{evidence}"
+    );
+}
+
+#[test]
+fn a_small_wall_keeps_the_countdown_the_main_panel_and_the_latest_entries() {
+    let model = model_with(true, AccessRole::Viewer);
+    let shown = snapshot("wall_80x24", &model, 80, 24);
+    assert!(shown.contains("NEXT UPDATE"), "{shown}");
+    let lines: Vec<&str> = shown.lines().collect();
+    let panel_top = lines
+        .iter()
+        .position(|l| l.starts_with("┌ 5xx"))
+        .expect("the main panel");
+    let timeline_top = lines
+        .iter()
+        .position(|l| l.starts_with("┌ Timeline"))
+        .expect("the timeline");
+    assert!(timeline_top - panel_top - 2 >= 6, "{shown}");
+    assert!(lines[timeline_top].len() >= 78, "full width: {shown}");
+    let entries = lines[timeline_top + 1..]
+        .iter()
+        .filter(|l| l.starts_with("│1") && l.contains(':'))
+        .count();
+    assert!(entries >= 5, "{shown}");
+    assert!(
+        !shown.contains("adds one") && !shown.contains("press"),
+        "{shown}"
+    );
+}
+
+#[test]
+fn a_roomy_wall_shows_the_severity_large_and_a_utc_clock() {
+    let shown = screen(&wide_model(true), &theme(), 200, 50);
+    assert!(shown.contains(" UTC"), "{shown}");
+    // P0 in five-row type: the P's bowl is drawn on the second row of the header.
+    assert!(
+        shown.lines().nth(2).unwrap().starts_with("█ █ █ █"),
+        "{shown}"
+    );
+}
+
+#[test]
+fn the_wall_never_hints_at_keys_it_ignores() {
+    let mut model = model_with(true, AccessRole::Viewer);
+    feed(&mut model, Msg::Tick(now()));
+    let shown = screen(&model, &theme(), 200, 50);
+    assert!(!shown.contains("adds one"), "{shown}");
+    assert!(!shown.contains("(])"), "{shown}");
+}
+
+#[test]
+fn without_colour_the_focused_pane_has_a_double_border() {
+    let plain = Theme::new(ColorMode::None, false);
+    let shown = screen(&wide_model(false), &plain, 120, 40);
+    assert!(shown.contains("╔▶ Timeline"), "{shown}");
+    assert_eq!(shown.matches('╔').count(), 1, "{shown}");
+    let coloured = screen(&wide_model(false), &theme(), 120, 40);
+    assert!(!coloured.contains('╔'));
+}
+
+#[test]
+fn a_desk_without_panels_still_counts_its_own_lines() {
+    // The header grows with a wrapped title; nothing below it is pushed off screen.
+    let options = Options {
+        wall: false,
+        demo: false,
+        keymap: KeyMap::default(),
+        metrics: metrics(false, false),
+        attention_from: None,
+    };
+    let mut model = Model::new(options, now());
+    let identity = Identity {
+        person: "alice".into(),
+        role: AccessRole::Commander,
+    };
+    feed(&mut model, Msg::Identity(Ok(identity)));
+    let mut all = events();
+    all.extend(
+        wide_model(false)
+            .incidents
+            .get(&IncidentId::from_number(3))
+            .unwrap()
+            .events
+            .clone(),
+    );
+    feed(&mut model, Msg::Feed(Ok(all)));
+    let shown = screen(&model, &theme(), 100, 30);
+    assert!(holds_whole(&shown, TITLE), "{shown}");
+    assert!(shown.lines().last().unwrap().contains("? help"), "{shown}");
+}
+
+#[test]
+fn declaring_from_an_alert_an_open_incident_holds_switches_to_it() {
+    let mut model = model();
+    model.focus = warroom::tui::app::Pane::Alerts;
+    let alert = model
+        .metrics
+        .selected_alert()
+        .expect("a firing alert")
+        .to_ref();
+    let attached = Event {
+        seq: 10_000,
+        incident: IncidentId::from_number(2),
+        at: now(),
+        actor: "dan".into(),
+        kind: EventKind::AlertAttached { alert, group: None },
+        intended_at: None,
+    };
+    feed(&mut model, Msg::Feed(Ok(vec![attached])));
+    assert_eq!(model.selected, Some(IncidentId::from_number(1)));
+    let effects = key(&mut model, KeyCode::Char('A'));
+    assert!(
+        !effects.iter().any(|e| matches!(e, Effect::Send { .. })),
+        "{effects:?}"
+    );
+    assert!(
+        matches!(model.overlay, Overlay::None),
+        "{:?}",
+        model.overlay
+    );
+    assert_eq!(model.selected, Some(IncidentId::from_number(2)));
+    assert!(model.notice.unwrap().text.contains("already on INC-2"));
+}
+
+#[test]
+fn up_and_down_walk_the_command_history_which_is_kept_on_disk() {
+    let mut model = wide_model(false);
+    let effects = update(&mut model, Msg::History(Ok(vec!["go INC-1".into()])));
+    assert!(effects.iter().all(|e| !matches!(e, Effect::SaveHistory(_))));
+    let effects = type_line(&mut model, "go INC-2");
+    let saved = effects.iter().find_map(|e| match e {
+        Effect::SaveHistory(lines) => Some(lines.clone()),
+        _ => None,
+    });
+    assert_eq!(
+        saved,
+        Some(vec!["go INC-1".to_string(), "go INC-2".to_string()])
+    );
+    key(&mut model, KeyCode::Char(':'));
+    key(&mut model, KeyCode::Up);
+    key(&mut model, KeyCode::Up);
+    let Overlay::CommandLine(input) = &model.overlay else {
+        panic!("{:?}", model.overlay);
+    };
+    assert_eq!(input.value(), "go INC-1");
+    key(&mut model, KeyCode::Down);
+    key(&mut model, KeyCode::Down);
+    let Overlay::CommandLine(input) = &model.overlay else {
+        panic!("{:?}", model.overlay);
+    };
+    assert_eq!(input.value(), "");
+    // A history that cannot be read or written says so.
+    update(&mut model, Msg::HistorySaved(Err("disk full".into())));
+    assert!(model.notice.unwrap().text.contains("disk full"));
+}
+
+/// Declares here and brings the declaration back through the feed as `declared`.
+fn declared_here(declared: EventKind) -> Model {
+    let mut model = model();
+    key(&mut model, KeyCode::Char('D'));
+    for c in "Checkout again".chars() {
+        key(&mut model, KeyCode::Char(c));
+    }
+    let effects = key(&mut model, KeyCode::Enter);
+    let [Effect::Send { outgoing, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    let declaration = Event {
+        incident: IncidentId::from_number(3),
+        seq: 1000,
+        kind: declared,
+        ..events()[0].clone()
+    };
+    // The backend answers with the incident as declared, then the feed brings its event.
+    let incident = Incident::fold(
+        IncidentId::from_number(3),
+        std::slice::from_ref(&declaration),
+    );
+    let sent = Msg::Sent {
+        key: outgoing.key.clone(),
+        result: Ok(warroom::tui::app::Sent::Declared(Box::new(incident))),
+    };
+    feed(&mut model, sent);
+    feed(&mut model, Msg::Feed(Ok(vec![declaration])));
+    assert_eq!(model.selected, Some(IncidentId::from_number(3)));
+    model
+}
+
+#[test]
+fn the_impact_start_is_offered_only_from_a_panel_filtered_by_the_incidents_service() {
+    let EventKind::Declared {
+        title,
+        severity,
+        summary,
+        detected_at,
+        acknowledged,
+        ..
+    } = events()[0].kind.clone()
+    else {
+        panic!("the fixture starts with a declaration")
+    };
+    let declared = |service: Option<&str>, impact: Option<Timestamp>| EventKind::Declared {
+        title: title.clone(),
+        severity: severity.clone(),
+        service: service.map(Into::into),
+        summary: summary.clone(),
+        impact_started_at: impact,
+        detected_at,
+        acknowledged,
+    };
+    // With its service, and no start known: offered.
+    let offered = declared_here(declared(Some("checkout"), None));
+    let Overlay::Confirm(proposal) = &offered.overlay else {
+        panic!("the proposal: {:?}", offered.overlay)
+    };
+    assert!(matches!(proposal.command, Command::SetImpactStart { .. }));
+    // Without a service the panels show every service: no proposal.
+    let unfiltered = declared_here(declared(None, None));
+    assert!(
+        matches!(unfiltered.overlay, Overlay::None),
+        "{:?}",
+        unfiltered.overlay
+    );
+}
