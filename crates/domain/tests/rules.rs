@@ -167,6 +167,22 @@ fn a_whole_response_folds_back_to_the_same_state() {
     let json = serde_json::to_string(&log.events).unwrap();
     let parsed: Vec<Event> = serde_json::from_str(&json).unwrap();
     assert_eq!(Incident::fold(state.id.clone(), &parsed), log.state);
+
+    // Each event names its kind as the wire does, and the timeline's words for it.
+    for event in &log.events {
+        let wire = serde_json::to_value(&event.kind).unwrap();
+        assert_eq!(wire["type"], event.kind.tag(), "{wire}");
+        assert!(EventKind::TAGS.contains(&event.kind.tag()));
+    }
+    let words: Vec<(&str, String)> = log
+        .events
+        .iter()
+        .map(|event| (event.kind.label(), event.kind.describe()))
+        .collect();
+    assert_eq!(words[0].0, "declared");
+    assert!(words.contains(&("role", "bob is engineer (load balancer)".into())));
+    assert!(words.contains(&("update", "rolling back".into())));
+    assert!(words.contains(&("severity", "severity P1 → P0".into())));
 }
 
 #[test]
@@ -1216,6 +1232,73 @@ fn the_impact_may_start_at_this_very_moment() {
         },
     )
     .unwrap();
+}
+
+#[test]
+fn the_impact_may_start_at_the_detection_without_the_flag() {
+    let mut log = Log::declared("x", "P1");
+    let detected = log.state.detected_at;
+    log.run(
+        "alice",
+        1,
+        Command::SetImpactStart {
+            at: detected,
+            after_detection: false,
+        },
+    )
+    .unwrap();
+    assert_eq!(log.state.impact_started_at, Some(detected));
+}
+
+#[test]
+fn a_time_box_in_seconds_counts_from_now_up_to_a_year() {
+    let mut log = Log::declared("x", "P1");
+    let year = 366 * 24 * 3600;
+    let boxed = |seconds: u64| Command::AddAction {
+        text: "roll back".into(),
+        owner: None,
+        due_at: None,
+        due_in: Some(seconds),
+    };
+    log.run("alice", 1, boxed(90)).unwrap();
+    let now = t0() + Duration::minutes(1);
+    assert_eq!(
+        log.state.actions[0].due_at,
+        Some(now + Duration::seconds(90))
+    );
+    log.run("alice", 1, boxed(year)).unwrap();
+    assert_eq!(
+        log.state.actions[1].due_at,
+        Some(now + Duration::seconds(year as i64))
+    );
+    let past = log.refused(boxed(year + 1));
+    assert!(past.message.contains("year"), "{}", past.message);
+}
+
+#[test]
+fn a_title_of_exactly_the_most_characters_is_kept_whole() {
+    let title = "t".repeat(MAX_TITLE_CHARS);
+    let log = Log::declared(&title, "P1");
+    assert_eq!(log.state.title, title);
+    let refused = declare(
+        NewIncident {
+            title: format!("{title}t"),
+            severity: Severity::new("P1"),
+            service: None,
+            summary: None,
+            started_at: None,
+            detected_at: None,
+            alerts: vec![],
+        },
+        t0(),
+        &SeverityScale::default(),
+    )
+    .expect_err("one character too long");
+    assert!(
+        refused.message.contains("longer than"),
+        "{}",
+        refused.message
+    );
 }
 
 #[test]
