@@ -1302,6 +1302,32 @@ fn a_title_of_exactly_the_most_characters_is_kept_whole() {
 }
 
 #[test]
+fn relieving_one_engineer_keeps_the_others() {
+    let mut log = Log::declared("x", "P1");
+    for person in ["bob", "erin"] {
+        log.run("alice", 1, assign(Role::Engineer, person)).unwrap();
+    }
+    log.run(
+        "alice",
+        2,
+        Command::RelieveRole {
+            role: Role::Engineer,
+            person: Some("bob".into()),
+        },
+    )
+    .unwrap();
+    let left: Vec<&str> = log
+        .state
+        .roles
+        .engineers
+        .iter()
+        .map(|e| e.person.as_str())
+        .collect();
+    assert_eq!(left, ["erin"]);
+    assert_eq!(log.refold(), log.state);
+}
+
+#[test]
 fn a_brief_given_with_an_assignment_that_is_no_handover_is_kept_as_a_note() {
     let mut log = Log::declared("x", "P1");
     let engineer = Command::AssignRole {
