@@ -1,8 +1,10 @@
-//! Durable commands per second through the HTTP API, with concurrent clients.
+//! Durable commands per second through the HTTP API, with concurrent clients, on SQLite and
+//! on PostgreSQL side by side.
 //!
-//! Each run starts a fresh server on a real SQLite file, lets N clients post notes as fast as
-//! their answers come back (each answer means "fsynced"), and counts. Group commit is what
-//! makes this more than one command per fsync.
+//! Each run starts a fresh server on a real SQLite file (or a fresh database of a real
+//! PostgreSQL started here with fsync on), lets N clients post notes as fast as their answers
+//! come back (each answer means "durable"), and counts. Group commit is what makes this more
+//! than one command per fsync.
 
 mod support;
 
@@ -10,6 +12,7 @@ use serde_json::json;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
+use warroom::store::Location;
 
 const RUNS: usize = 5;
 const RUN_TIME: Duration = Duration::from_secs(3);
@@ -20,8 +23,16 @@ struct Run {
     largest_batch: u64,
 }
 
-async fn run(clients: usize) -> Run {
-    let (server, _dir) = support::fresh_server().await;
+async fn run(clients: usize, store: &Store) -> Run {
+    let (server, _dir) = match store {
+        Store::Sqlite => support::fresh_server().await,
+        Store::Postgres(pg) => {
+            let name = format!("bench_{}", uuid::Uuid::new_v4().simple());
+            let db = Location::parse(&pg.database(&name)).expect("a URL");
+            let dir = tempfile::tempdir().expect("a temporary directory");
+            (support::server_on(db).await, dir)
+        }
+    };
     let base = support::base(&server);
     let http = reqwest::Client::new();
     for n in 0..clients {
@@ -74,22 +85,39 @@ async fn run(clients: usize) -> Run {
     }
 }
 
+enum Store {
+    Sqlite,
+    Postgres(support::postgres::Postgres),
+}
+
 #[tokio::main]
 async fn main() {
-    for clients in [1, 16] {
-        let mut rates = Vec::new();
-        println!(
-            "{clients} concurrent client(s), {RUNS} runs of {}s:",
-            RUN_TIME.as_secs()
-        );
-        for _ in 0..RUNS {
-            let result = run(clients).await;
-            println!(
-                "  {:>7.0} commands/s, mean batch {:>5.2}, largest batch {}",
-                result.per_second, result.mean_batch, result.largest_batch
-            );
-            rates.push(result.per_second);
+    // Started from the main thread, which lives as long as the process: the server's
+    // parent-death signal is tied to the thread that started it.
+    let postgres = support::postgres::Postgres::start(support::postgres::Durability::Full);
+    for (name, store) in [
+        ("SQLite", Store::Sqlite),
+        ("PostgreSQL", Store::Postgres(postgres)),
+    ] {
+        for clients in [1, 16] {
+            measure(name, &store, clients).await;
         }
-        println!("  median: {:.0} commands/s", support::median(&mut rates));
     }
+}
+
+async fn measure(name: &str, store: &Store, clients: usize) {
+    let mut rates = Vec::new();
+    println!(
+        "{name}: {clients} concurrent client(s), {RUNS} runs of {}s:",
+        RUN_TIME.as_secs()
+    );
+    for _ in 0..RUNS {
+        let result = run(clients, store).await;
+        println!(
+            "  {:>7.0} commands/s, mean batch {:>5.2}, largest batch {}",
+            result.per_second, result.mean_batch, result.largest_batch
+        );
+        rates.push(result.per_second);
+    }
+    println!("  median: {:.0} commands/s", support::median(&mut rates));
 }

@@ -195,10 +195,11 @@ fn ms(duration: StdDuration) -> f64 {
 async fn served(path: std::path::PathBuf) -> (warroom::server::RunningServer, String) {
     let server = start(ServeOptions {
         listen: "127.0.0.1:0".parse().expect("an address"),
-        db: path,
+        db: path.into(),
         tokens: None,
         scale: Default::default(),
         alert_severity: Default::default(),
+        recent_events: warroom::server::DEFAULT_RECENT_EVENTS,
         communicate: Default::default(),
         allowed_origins: Vec::new(),
         limits: Default::default(),

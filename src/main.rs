@@ -10,6 +10,7 @@ use warroom::cli::{
 use warroom::client::Client;
 use warroom::config::{self, Config};
 use warroom::prometheus::{AlertmanagerClient, PrometheusClient};
+use warroom::store::Location;
 use warroom::tui::MetricsSetup;
 use warroom::tui::metric_source::PrometheusSource;
 
@@ -49,6 +50,17 @@ async fn main() -> ExitCode {
                 learn::followups(client, &args, chrono::Utc::now()).await
             })
             .await
+        }
+        Some(CliCommand::Store(command)) => {
+            // The stores are synchronous: off the async runtime.
+            match tokio::task::spawn_blocking(|| warroom::cli::store::run(command)).await {
+                Ok(Ok(output)) => {
+                    print!("{output}");
+                    ExitCode::SUCCESS
+                }
+                Ok(Err(error)) => fail(1, error),
+                Err(error) => fail(1, format!("the store command failed: {error}")),
+            }
         }
         Some(CliCommand::Panels(PanelsCommand::Detect { write, service })) => {
             match panels::detect(&cli.global, &config, write, service.as_deref()).await {
@@ -152,11 +164,18 @@ async fn serve(args: ServeArgs, config: &Config, settings: Settings) -> ExitCode
         Ok(limits) => limits,
         Err(error) => return fail(2, error),
     };
-    let db = args
-        .db
-        .or_else(|| config.server.db.clone())
-        .unwrap_or_else(|| config::data_dir().join("warroom.db"));
-    if let Some(parent) = db.parent().filter(|p| !p.as_os_str().is_empty())
+    let configured = config.server.db.as_ref().map(|path| {
+        Location::parse(&path.to_string_lossy())
+            .map_err(|error| format!("{}: [server] db: {error}", config.source))
+    });
+    let db = match (args.db, configured) {
+        (Some(db), _) => db,
+        (None, Some(Ok(db))) => db,
+        (None, Some(Err(error))) => return fail(2, error),
+        (None, None) => Location::Sqlite(config::data_dir().join("warroom.db")),
+    };
+    if let Location::Sqlite(path) = &db
+        && let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty())
         && let Err(error) = std::fs::create_dir_all(parent)
     {
         return fail(1, format!("{}: {error}", parent.display()));
@@ -180,6 +199,9 @@ async fn serve(args: ServeArgs, config: &Config, settings: Settings) -> ExitCode
         tokens: args.tokens.or_else(|| config.server.tokens.clone()),
         scale: settings.scale,
         alert_severity: config.alert_severity.clone(),
+        recent_events: args
+            .recent_events
+            .unwrap_or(warroom::server::DEFAULT_RECENT_EVENTS),
         communicate: warroom::server::Communicate {
             status_listen: args.status_listen,
             ..settings.communicate

@@ -211,3 +211,35 @@ pub fn sanitize(text: &str) -> SafeText<'_> {
             .collect(),
     ))
 }
+
+/// Longest link the terminal is given; longer ones are shown as text only.
+pub const MAX_LINK_BYTES: usize = 2048;
+
+/// A URL fit to be the target of a terminal hyperlink (OSC 8): `http` or `https` with a host,
+/// printable ASCII only (no space, no control byte that could end the escape sequence early),
+/// at most [`MAX_LINK_BYTES`]. Only [`link_target`] makes one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SafeLink<'a>(&'a str);
+
+impl SafeLink<'_> {
+    pub fn as_str(&self) -> &str {
+        self.0
+    }
+}
+
+/// The URL as a hyperlink target, or `None` when it is not one worth following: another
+/// scheme (`javascript:`, `file:`), no host, or a byte a terminal might interpret.
+pub fn link_target(text: &str) -> Option<SafeLink<'_>> {
+    let text = text.trim();
+    let lower = text.get(..8).unwrap_or(text).to_ascii_lowercase();
+    let rest = if lower.starts_with("https://") {
+        &text[8..]
+    } else if lower.starts_with("http://") {
+        &text[7..]
+    } else {
+        return None;
+    };
+    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let printable = text.bytes().all(|b| b.is_ascii_graphic());
+    (printable && !host.is_empty() && text.len() <= MAX_LINK_BYTES).then_some(SafeLink(text))
+}

@@ -527,20 +527,83 @@ async fn every_route_in_the_openapi_document_is_served() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 15, "the v1 routes, /healthz and /readyz");
+    assert_eq!(checked, 16, "the v1 routes, /healthz, /readyz and /metrics");
+}
+
+#[tokio::test]
+async fn metrics_count_commands_and_waiters_in_a_format_promtool_accepts() {
+    let (server, client) = with_incident("measured").await;
+    let note = json!({"type": "add_note", "text": "measured"});
+    assert_eq!(command(&client, &server, "INC-1", note).await.status, 200);
+    let log = send(client.get(server.url("/v1/events?after=0"))).await;
+    let head = log.json.as_array().unwrap().len();
+    let waiting = tokio::spawn(support::http::try_send(
+        client.get(server.url(&format!("/v1/events?after={head}&wait=30"))),
+    ));
+    let scrape = support::eventually::eventually(
+        "the long-poll to be counted",
+        std::time::Duration::from_secs(5),
+        async || {
+            let answer = send(client.get(server.url("/metrics"))).await;
+            answer
+                .text
+                .contains("\nwarroom_longpoll_waiters 1\n")
+                .then_some(answer)
+        },
+    )
+    .await;
+    assert_eq!(scrape.status, 200);
+    assert!(
+        scrape
+            .header("content-type")
+            .unwrap()
+            .starts_with("text/plain"),
+        "{:?}",
+        scrape.headers
+    );
+    for line in [
+        "warroom_commands_total 2".to_string(),
+        "warroom_commits_total 2".to_string(),
+        "warroom_database_connected 1".to_string(),
+        format!("warroom_log_head_seq {head}"),
+        "warroom_writer_queue_depth 0".to_string(),
+        "warroom_notifications_pending 0".to_string(),
+        "warroom_commit_seconds_count 2".to_string(),
+    ] {
+        assert!(
+            scrape.text.contains(&format!("\n{line}\n")),
+            "{line}: {}",
+            scrape.text
+        );
+    }
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut promtool = Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("promtool (scripts/test installs Debian's prometheus)");
+    let mut stdin = promtool.stdin.take().unwrap();
+    stdin.write_all(scrape.text.as_bytes()).unwrap();
+    drop(stdin);
+    let checked = promtool.wait_with_output().unwrap();
+    assert!(
+        checked.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&checked.stdout),
+        String::from_utf8_lossy(&checked.stderr)
+    );
+    waiting.abort();
 }
 
 #[tokio::test]
 async fn a_failed_commit_answers_500_and_changes_nothing() {
     let (server, client) = with_incident("storage").await;
-    // A real SQLite failure, from a second connection to the same file: a trigger that aborts
-    // the insert of one particular note.
-    let db = rusqlite::Connection::open(server.db_path()).unwrap();
-    db.execute_batch(
-        "CREATE TRIGGER fail_note BEFORE INSERT ON events WHEN NEW.kind LIKE '%doomed%'
-         BEGIN SELECT RAISE(ABORT, 'disk on fire'); END;",
-    )
-    .unwrap();
+    // A real failure of the store, from outside the server: a trigger that aborts the insert
+    // of one particular note.
+    server.break_commits_mentioning("doomed");
     let failed = send(
         commands(&client, &server)
             .header("Idempotency-Key", "doomed-1")
@@ -558,7 +621,7 @@ async fn a_failed_commit_answers_500_and_changes_nothing() {
     assert_eq!(events(&client, &server, "INC-1").await.len(), 1);
 
     // Once the disk is fine again, the same retry goes through, with the next seq.
-    db.execute_batch("DROP TRIGGER fail_note").unwrap();
+    server.mend_commits();
     let retried = send(
         commands(&client, &server)
             .header("Idempotency-Key", "doomed-1")
@@ -634,10 +697,11 @@ async fn the_library_starts_and_stops_a_server_in_process() {
     let dir = tempfile::tempdir().unwrap();
     let options = warroom::server::ServeOptions {
         listen: "127.0.0.1:0".parse().unwrap(),
-        db: dir.path().join("in-process.db"),
+        db: dir.path().join("in-process.db").into(),
         tokens: None,
         scale: warroom::domain::SeverityScale::default(),
         alert_severity: warroom::domain::AlertSeverity::default(),
+        recent_events: warroom::server::DEFAULT_RECENT_EVENTS,
         communicate: Default::default(),
         allowed_origins: Vec::new(),
         limits: warroom::server::Limits::default(),

@@ -376,6 +376,31 @@ fn show_reads_a_log_longer_than_one_page() {
     assert_eq!(events[1_004]["kind"]["text"], "note 1003");
 }
 
+#[test]
+fn a_broken_composer_template_is_refused_at_start_with_its_field() {
+    let server = TestServer::open();
+    let config = server.dir().join("templates.toml");
+    std::fs::write(
+        &config,
+        "[tui.templates]\nidentified = \"We found {cause}.\"\n",
+    )
+    .unwrap();
+    let output = warroom()
+        .arg("--config")
+        .arg(&config)
+        .env("WARROOM_BACKEND", server.base())
+        .env("HOME", server.dir())
+        .env_remove("WARROOM_CONFIG")
+        .output()
+        .expect("the binary runs");
+    let (code, line) = failure(&output);
+    assert_eq!(code, 2, "{line}");
+    assert!(
+        line.contains("templates.toml: [tui.templates] identified: unknown placeholder {cause}"),
+        "{line}"
+    );
+}
+
 /// Issue 8: the CLI's human output goes through the same gate as the screen. Every string
 /// the backend hands back, made hostile, and every printed byte checked.
 #[test]

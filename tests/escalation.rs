@@ -14,6 +14,7 @@ use support::receiver::Receiver;
 use warroom::config::Config;
 use warroom::domain::SeverityScale;
 use warroom::server::{Communicate, ServeOptions};
+use warroom::store::Location;
 
 async fn lapses(client: &Client, base: &str) -> Vec<Value> {
     let events = send(client.get(format!("{base}/v1/events?limit=1000")))
@@ -65,10 +66,22 @@ check_every = "1s"
     let dir = tempfile::tempdir().unwrap();
     let server = warroom::server::start(ServeOptions {
         listen: "127.0.0.1:0".parse().unwrap(),
-        db: dir.path().join("escalation.db"),
+        // The store under test (`WARROOM_TEST_STORE`): the lapses and their notifications
+        // are committed the same way on both.
+        db: match support::server::StoreKind::under_test() {
+            support::server::StoreKind::Sqlite => {
+                Location::Sqlite(dir.path().join("escalation.db"))
+            }
+            support::server::StoreKind::Postgres => Location::Postgres(
+                tokio::task::spawn_blocking(support::postgres::database)
+                    .await
+                    .unwrap(),
+            ),
+        },
         tokens: None,
         scale,
         alert_severity: Default::default(),
+        recent_events: warroom::server::DEFAULT_RECENT_EVENTS,
         communicate,
         allowed_origins: Vec::new(),
         limits: warroom::server::Limits::default(),

@@ -163,3 +163,68 @@ async fn feeds_answer_at_once_when_there_is_news_and_with_nothing_when_the_wait_
     assert_eq!(immediate.json, json!([]));
     assert!(started.elapsed() < PROMPT, "no wait asked, none taken");
 }
+
+fn seqs(answer: &Answer) -> Vec<u64> {
+    let events = answer.json.as_array().expect("a JSON array");
+    events
+        .iter()
+        .filter_map(|event| event["seq"].as_u64())
+        .collect()
+}
+
+#[tokio::test]
+async fn pages_older_than_memory_come_from_the_store_and_new_ones_still_wake_waiters() {
+    // Memory keeps the three newest events only.
+    let mut server = TestServer::open_with_args(&["--recent-events", "3"]);
+    let client = Client::new();
+    let incident = json!({"title": "long history", "severity": "P2"});
+    post(&client, &server, "/v1/incidents", incident.clone()).await;
+    post(&client, &server, "/v1/incidents", incident).await;
+    for n in 0..4 {
+        // The first is an update: the report's update discipline needs it, long after it left
+        // memory.
+        let kind = if n == 0 { "update" } else { "note" };
+        let note = json!({"type": "add_note", "kind": kind, "text": format!("note {n}")});
+        post(&client, &server, "/v1/incidents/INC-1/commands", note).await;
+    }
+    for round in ["before a restart", "after a restart (folded page by page)"] {
+        // A fresh client each round: pooled connections die with the server.
+        let client = Client::new();
+        let all = send(client.get(server.url("/v1/events?after=0"))).await;
+        assert_eq!(seqs(&all), [1, 2, 3, 4, 5, 6], "{round}: {}", all.text);
+        let one = send(client.get(server.url("/v1/incidents/INC-1/events?after=0"))).await;
+        assert_eq!(seqs(&one), [1, 3, 4, 5, 6], "{round}");
+        let paged = send(client.get(server.url("/v1/events?after=1&limit=2"))).await;
+        assert_eq!(seqs(&paged), [2, 3], "{round}");
+        let recent = send(client.get(server.url("/v1/events?after=4"))).await;
+        assert_eq!(seqs(&recent), [5, 6], "{round}");
+        // Every incident stays folded, however old its events.
+        let two = send(client.get(server.url("/v1/incidents/INC-2"))).await;
+        assert_eq!(two.json["version"], 2, "{round}");
+        // The postmortem and the report read the logs memory no longer holds from the store.
+        let postmortem = send(client.get(server.url("/v1/incidents/INC-1/postmortem.md"))).await;
+        assert_eq!(postmortem.status, 200, "{round}: {}", postmortem.text);
+        for n in 0..4 {
+            assert!(
+                postmortem.text.contains(&format!("note {n}")),
+                "{round}: {}",
+                postmortem.text
+            );
+        }
+        let report = send(client.get(server.url("/v1/report?since=1d"))).await;
+        assert_eq!(report.status, 200, "{round}: {}", report.text);
+        assert_eq!(report.json["incidents"], 2, "{round}");
+        assert_eq!(
+            report.json["update_discipline"], 1.0,
+            "{round}: {}",
+            report.text
+        );
+        server.restart();
+    }
+    let client = Client::new();
+    let waiter = wait_on(&client, server.url("/v1/events?after=6&wait=30"));
+    settle().await;
+    let note = json!({"type": "add_note", "text": "live"});
+    post(&client, &server, "/v1/incidents/INC-1/commands", note).await;
+    assert_eq!(seqs(&answered_promptly(waiter).await), [7]);
+}

@@ -391,6 +391,7 @@ async fn alertmanager_lists_active_alerts_but_not_silenced_ones() {
             "labels": {"alertname": "HighErrorRatio", "service": "checkout", "severity": "critical"},
             "annotations": {"summary": "5xx above 5% on /pay"},
             "startsAt": starts_at, "endsAt": ends_at,
+            "generatorURL": "http://prometheus:9090/graph?g0.expr=up",
         },
         {
             "labels": {"alertname": "DiskFull", "severity": "warning"},
@@ -429,6 +430,10 @@ async fn alertmanager_lists_active_alerts_but_not_silenced_ones() {
     assert_eq!(alert.state, AlertState::Firing);
     assert_eq!(alert.since, starts_at);
     assert!(alert.fingerprint.is_some());
+    assert_eq!(
+        alert.generator_url.as_deref(),
+        Some("http://prometheus:9090/graph?g0.expr=up")
+    );
     let severity = AlertSeverity::default().severity_for(&alert.labels);
     assert_eq!(severity, Severity::new("P0"));
 }

@@ -60,6 +60,42 @@ fn safe_text_displays_and_pads_as_its_text() {
     assert_eq!(safe.clone().into_owned(), safe);
 }
 
+#[test]
+fn only_plain_web_urls_become_hyperlink_targets() {
+    use warroom::sanitize::{MAX_LINK_BYTES, link_target};
+    for good in [
+        "https://runbooks.example/checkout#5xx",
+        "http://prometheus:9090/graph?g0.expr=up%7Bjob%3D%22api%22%7D",
+        "HTTPS://Example.com",
+        "  https://padded.example/  ",
+    ] {
+        assert_eq!(
+            link_target(good).map(|l| l.as_str().to_string()),
+            Some(good.trim().to_string()),
+            "{good}"
+        );
+    }
+    let long = format!("https://x.example/{}", "a".repeat(MAX_LINK_BYTES));
+    for bad in [
+        "javascript:alert(1)",
+        "file:///etc/passwd",
+        "ftp://files.example/",
+        "https://",
+        "https:///path",
+        "runbooks.example/checkout",
+        // Bytes that would end the OSC 8 sequence early or start another one.
+        "https://x.example/\u{1b}]0;pwned\u{7}",
+        "https://x.example/\u{7}",
+        "https://x.example/\u{9c}",
+        "https://x.example/a b",
+        "https://x.example/\u{202e}cod.exe",
+        "https://bücher.example/",
+        long.as_str(),
+    ] {
+        assert_eq!(link_target(bad), None, "{bad:?}");
+    }
+}
+
 // Measured in display columns: a CJK character or an emoji takes two, a combining mark none.
 
 /// Columns a line takes when ratatui draws it: the independent measure the wrapped lines

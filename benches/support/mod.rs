@@ -1,8 +1,14 @@
-//! What both server benchmarks need: a real server on a real file, and percentiles.
+//! What the server benchmarks need: a real server on a real file or a real PostgreSQL, and
+//! percentiles.
 #![allow(dead_code)]
+
+/// The tests' PostgreSQL harness; benchmarks start their own server with fsync on.
+#[path = "../../tests/support/postgres.rs"]
+pub mod postgres;
 
 use std::time::Duration;
 use warroom::server::{Limits, RunningServer, ServeOptions, start};
+use warroom::store::Location;
 
 /// A server in open mode on a fresh SQLite file under the target directory (a real disk, so
 /// that fsync costs what it costs; /tmp may be a RAM disk elsewhere).
@@ -15,12 +21,23 @@ pub async fn fresh_server_with(
     communicate: warroom::server::Communicate,
 ) -> (RunningServer, tempfile::TempDir) {
     let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("a temporary directory");
-    let server = start(ServeOptions {
+    let server = server_with(dir.path().join("bench.db").into(), communicate).await;
+    (server, dir)
+}
+
+/// A server in open mode on this store.
+pub async fn server_on(db: Location) -> RunningServer {
+    server_with(db, Default::default()).await
+}
+
+async fn server_with(db: Location, communicate: warroom::server::Communicate) -> RunningServer {
+    start(ServeOptions {
         listen: "127.0.0.1:0".parse().expect("an address"),
-        db: dir.path().join("bench.db"),
+        db,
         tokens: None,
         scale: Default::default(),
         alert_severity: Default::default(),
+        recent_events: warroom::server::DEFAULT_RECENT_EVENTS,
         communicate,
         allowed_origins: Vec::new(),
         // The benchmarks measure the server, not the per-caller limit.
@@ -31,8 +48,7 @@ pub async fn fresh_server_with(
         bounds: Default::default(),
     })
     .await
-    .expect("the server starts");
-    (server, dir)
+    .expect("the server starts")
 }
 
 pub fn base(server: &RunningServer) -> String {

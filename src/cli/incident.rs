@@ -44,12 +44,9 @@ pub async fn run(
             let id = incident_id(&id)?;
             let (incident, levels) = tokio::try_join!(client.incident(&id), client.severities())?;
             let scale = SeverityScale::new(levels).map_err(ClientError::Decode)?;
-            let text = crate::report::summary::summary(&incident, &scale, now, format);
-            // Everything in it came from the network: one safe line at a time.
-            Ok(text
-                .lines()
-                .map(|line| format!("{}\n", crate::sanitize::sanitize(line)))
-                .collect())
+            Ok(crate::report::summary::safe_summary(
+                &incident, &scale, now, format,
+            ))
         }
         IncidentCommand::Declare {
             title,

@@ -8,6 +8,7 @@ pub mod notify;
 pub mod panels;
 mod render;
 mod settings;
+pub mod store;
 
 pub use backend::{backend_config, login_name};
 pub use settings::Settings;
@@ -15,6 +16,7 @@ pub use settings::Settings;
 use crate::domain::{ComponentStatus, NoteKind, PublicState, Role, Status};
 use crate::duration::parse_duration;
 use crate::report::summary::SummaryFormat;
+use crate::store::Location;
 use crate::tui::ScreenOptions;
 use crate::tui::theme::ColorChoice;
 use clap::builder::{PossibleValuesParser, TypedValueParser};
@@ -47,7 +49,7 @@ pub struct GlobalArgs {
     /// The config file [default: $XDG_CONFIG_HOME/warroom/config.toml]
     #[arg(long, global = true, env = "WARROOM_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// The backend's base URL
+    /// The backend's base URL, or several replicas' separated by commas (tried in turn)
     #[arg(long, global = true, env = "WARROOM_BACKEND", value_name = "URL")]
     pub backend: Option<String>,
     /// A bearer token from the backend's tokens file
@@ -121,9 +123,32 @@ pub enum CliCommand {
     Report(ReportArgs),
     /// Corrective actions across incidents, soonest due first
     Followups(FollowupsArgs),
+    /// Move a whole event log between SQLite and PostgreSQL, and check the move
+    #[command(subcommand)]
+    Store(StoreCommand),
     /// What the backend's notifications did
     #[command(subcommand)]
     Notify(NotifyCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StoreCommand {
+    /// Copy every event from one store into an empty one
+    Copy {
+        /// The source: a SQLite file or a postgres:// URL
+        #[arg(long, value_name = "PATH|URL", value_parser = Location::parse)]
+        from: Location,
+        /// The target, which must hold no events yet
+        #[arg(long, value_name = "PATH|URL", value_parser = Location::parse)]
+        to: Location,
+    },
+    /// Compare two stores event by event; exit 1 at the first difference
+    Verify {
+        #[arg(long, value_name = "PATH|URL", value_parser = Location::parse)]
+        from: Location,
+        #[arg(long, value_name = "PATH|URL", value_parser = Location::parse)]
+        to: Location,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -190,12 +215,17 @@ pub struct ServeArgs {
     /// Address to listen on; without --tokens only a loopback address is allowed
     #[arg(long, value_name = "ADDR")]
     pub listen: Option<SocketAddr>,
-    /// The SQLite database [default: $XDG_DATA_HOME/warroom/warroom.db]
-    #[arg(long, value_name = "PATH")]
-    pub db: Option<PathBuf>,
+    /// The event log: a SQLite file (optionally `sqlite:PATH`) or a `postgres://` URL
+    /// [default: $XDG_DATA_HOME/warroom/warroom.db]
+    #[arg(long, value_name = "PATH|URL", value_parser = Location::parse)]
+    pub db: Option<Location>,
     /// A TOML file mapping bearer tokens to people and roles
     #[arg(long, value_name = "FILE")]
     pub tokens: Option<PathBuf>,
+    /// Keep the newest N events in memory; older feed pages, postmortems and reports read
+    /// the store (every incident stays folded) [default: 10000]
+    #[arg(long, value_name = "N")]
+    pub recent_events: Option<usize>,
     /// Also serve only the public status page on this address (may be non-loopback)
     #[arg(long, value_name = "ADDR")]
     pub status_listen: Option<SocketAddr>,

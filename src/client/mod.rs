@@ -3,6 +3,11 @@
 //! Every call maps the backend's `{"error":{"code","message"}}` into [`ClientError::Api`], and
 //! every transport failure into [`ClientError::Unreachable`], so callers can tell "the backend
 //! refused" (show the reason) from "the backend is not there" (retry later).
+//!
+//! The backend URL may list several replicas, comma-separated. A request that finds its
+//! replica gone (no connection, a timeout, a 502/503/504) is sent to the next one at once,
+//! and the client stays there; every write carries an idempotency key, so sending it again
+//! elsewhere applies it at most once.
 
 mod error;
 mod notifications;
@@ -18,7 +23,7 @@ use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 /// The largest answer read from the backend: a full page of the biggest events fits many
@@ -52,6 +57,7 @@ pub struct Identity {
 /// Where the backend is and who we are to it.
 #[derive(Debug, Clone)]
 pub struct BackendConfig {
+    /// One base URL, or several replicas' separated by commas.
     pub url: String,
     pub token: Option<Secret>,
     /// Sent as `X-Warroom-Actor`; the backend uses it only in open mode.
@@ -63,7 +69,10 @@ pub struct BackendConfig {
 #[derive(Debug, Clone)]
 pub struct Client {
     http: reqwest::Client,
-    base: String,
+    /// The replicas' base URLs, in the order given.
+    bases: Arc<[String]>,
+    /// The index in `bases` of the replica in use, shared by the clones.
+    current: Arc<AtomicUsize>,
     timeout: Duration,
     /// The highest seq of a feed event this client dropped as malformed. The feed is asked
     /// for events after at least this, so a dropped event is never fetched again (a caller's
@@ -73,11 +82,21 @@ pub struct Client {
 
 impl Client {
     pub fn new(config: &BackendConfig) -> Result<Self, ClientError> {
-        let base = config.url.trim_end_matches('/').to_string();
-        if !(base.starts_with("http://") || base.starts_with("https://")) {
+        let bases = config
+            .url
+            .split(',')
+            .map(|url| url.trim().trim_end_matches('/').to_string())
+            .filter(|url| !url.is_empty())
+            .collect::<Vec<_>>();
+        if bases.is_empty() {
+            return Err(ClientError::Config("no backend URL given".into()));
+        }
+        if let Some(bad) = bases
+            .iter()
+            .find(|base| !(base.starts_with("http://") || base.starts_with("https://")))
+        {
             return Err(ClientError::Config(format!(
-                "backend URL '{}' must start with http:// or https://",
-                config.url
+                "backend URL '{bad}' must start with http:// or https://"
             )));
         }
         let mut headers = HeaderMap::new();
@@ -109,14 +128,22 @@ impl Client {
             .map_err(|e| ClientError::Config(format!("cannot build the HTTP client: {e}")))?;
         Ok(Client {
             http,
-            base,
+            bases: bases.into(),
+            current: Arc::default(),
             timeout: config.timeout,
             feed_floor: Arc::default(),
         })
     }
 
+    /// The first replica given: what names this backend whichever replica is in use, so
+    /// that what is kept per backend (the TUI's outbox) is found again after a failover.
+    pub fn first_url(&self) -> &str {
+        &self.bases[0]
+    }
+
+    /// The replica in use.
     pub fn base_url(&self) -> &str {
-        &self.base
+        &self.bases[self.current.load(Ordering::Relaxed) % self.bases.len()]
     }
 
     /// Every incident; one the client cannot read (a malformed id) is dropped and logged.
@@ -143,11 +170,12 @@ impl Client {
         new: &NewIncident,
         idempotency_key: &str,
     ) -> Result<Incident, ClientError> {
-        let request = self
-            .http
-            .post(self.url("/v1/incidents"))
-            .header("idempotency-key", idempotency_key)
-            .json(new);
+        let request = |base: &str| {
+            self.http
+                .post(format!("{base}/v1/incidents"))
+                .header("idempotency-key", idempotency_key)
+                .json(new)
+        };
         self.send(request, self.timeout).await
     }
 
@@ -159,14 +187,17 @@ impl Client {
         idempotency_key: &str,
         if_match: Option<u64>,
     ) -> Result<CommandAccepted, ClientError> {
-        let mut request = self
-            .http
-            .post(self.url(&format!("/v1/incidents/{id}/commands")))
-            .header("idempotency-key", idempotency_key)
-            .json(command);
-        if let Some(version) = if_match {
-            request = request.header("if-match", version.to_string());
-        }
+        let request = |base: &str| {
+            let request = self
+                .http
+                .post(format!("{base}/v1/incidents/{id}/commands"))
+                .header("idempotency-key", idempotency_key)
+                .json(command);
+            match if_match {
+                Some(version) => request.header("if-match", version.to_string()),
+                None => request,
+            }
+        };
         self.send(request, self.timeout).await
     }
 
@@ -179,14 +210,15 @@ impl Client {
         idempotency_key: &str,
         intended_at: Timestamp,
     ) -> Result<CommandAccepted, ClientError> {
-        let request = self
-            .http
-            .post(self.url(&format!("/v1/incidents/{id}/commands")))
-            .header("idempotency-key", idempotency_key)
-            .json(&GivenAt {
-                command,
-                intended_at,
-            });
+        let request = |base: &str| {
+            self.http
+                .post(format!("{base}/v1/incidents/{id}/commands"))
+                .header("idempotency-key", idempotency_key)
+                .json(&GivenAt {
+                    command,
+                    intended_at,
+                })
+        };
         self.send(request, self.timeout).await
     }
 
@@ -220,9 +252,8 @@ impl Client {
 
     /// The postmortem Markdown of one incident, rendered by the backend from its log.
     pub async fn postmortem(&self, id: &IncidentId) -> Result<String, ClientError> {
-        let request = self
-            .http
-            .get(self.url(&format!("/v1/incidents/{id}/postmortem.md")));
+        let path = format!("/v1/incidents/{id}/postmortem.md");
+        let request = |base: &str| self.http.get(format!("{base}{path}"));
         let body = self.send_raw(request, self.timeout).await?;
         String::from_utf8(body).map_err(|e| ClientError::Decode(e.to_string()))
     }
@@ -233,9 +264,12 @@ impl Client {
         &self,
         query: &[(&str, String)],
     ) -> Result<T, ClientError> {
-        let url = reqwest::Url::parse_with_params(&self.url("/v1/report"), query)
+        // Encoded once; each replica gets the same query.
+        let url = reqwest::Url::parse_with_params("http://backend/v1/report", query)
             .map_err(|e| ClientError::Config(format!("cannot build the report URL: {e}")))?;
-        self.send(self.http.get(url), self.timeout).await
+        let query = url.query().unwrap_or_default().to_string();
+        let request = |base: &str| self.http.get(format!("{base}/v1/report?{query}"));
+        self.send(request, self.timeout).await
     }
 
     /// The global feed: events of every incident after `after`, waiting up to `wait`.
@@ -254,64 +288,106 @@ impl Client {
         self.get(&path, self.timeout).await
     }
 
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
     async fn get<T: DeserializeOwned>(
         &self,
         path: &str,
         timeout: Duration,
     ) -> Result<T, ClientError> {
-        self.send(self.http.get(self.url(path)), timeout).await
+        self.send(|base| self.http.get(format!("{base}{path}")), timeout)
+            .await
     }
 
+    /// [`Client::send_raw`], the body read as JSON.
     async fn send<T: DeserializeOwned>(
         &self,
-        request: reqwest::RequestBuilder,
+        request: impl Fn(&str) -> reqwest::RequestBuilder,
         timeout: Duration,
     ) -> Result<T, ClientError> {
         let body = self.send_raw(request, timeout).await?;
         serde_json::from_slice(&body).map_err(|e| ClientError::Decode(e.to_string()))
     }
 
-    /// The body of a 2xx answer, or the backend's error.
+    /// Sends the request built for the replica in use; if that replica is gone, to each of
+    /// the others in turn, staying with the first that answers. The body of a 2xx answer,
+    /// or the backend's error.
     async fn send_raw(
         &self,
+        request: impl Fn(&str) -> reqwest::RequestBuilder,
+        timeout: Duration,
+    ) -> Result<Vec<u8>, ClientError> {
+        let first = self.current.load(Ordering::Relaxed);
+        let mut failure = None;
+        for attempt in 0..self.bases.len() {
+            let index = (first + attempt) % self.bases.len();
+            let base = &self.bases[index];
+            match Self::send_once(request(base), base, timeout).await {
+                Err(error) if replica_gone(&error) => {
+                    if self.bases.len() > 1 {
+                        tracing::warn!(%base, reason = %error, "backend replica failed; trying the next");
+                    }
+                    failure = Some(error);
+                }
+                answer => {
+                    if index != first {
+                        self.current.store(index, Ordering::Relaxed);
+                    }
+                    return answer;
+                }
+            }
+        }
+        // Next time, start from the one after the replica that failed first.
+        self.current
+            .store((first + 1) % self.bases.len(), Ordering::Relaxed);
+        Err(failure.unwrap_or_else(|| ClientError::Unreachable("no backend".into())))
+    }
+
+    /// One replica's answer: the body of a 2xx, or the backend's error.
+    async fn send_once(
         request: reqwest::RequestBuilder,
+        base: &str,
         timeout: Duration,
     ) -> Result<Vec<u8>, ClientError> {
         let response = request
             .timeout(timeout)
             .send()
             .await
-            .map_err(|e| ClientError::unreachable(&self.base, &e))?;
+            .map_err(|e| ClientError::unreachable(base, &e))?;
         let status = response.status();
-        let body = self.read_capped(response).await?;
+        let body = read_capped(response, base).await?;
         if status.is_success() {
-            Ok(body.to_vec())
+            Ok(body)
         } else {
             Err(ClientError::from_error_body(status.as_u16(), &body))
         }
     }
+}
 
-    /// The body, refused once it grows past [`MAX_RESPONSE_BYTES`].
-    async fn read_capped(&self, mut response: reqwest::Response) -> Result<Vec<u8>, ClientError> {
-        let mut body = Vec::new();
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|e| ClientError::unreachable(&self.base, &e))?
-        {
-            if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
-                return Err(ClientError::Decode(format!(
-                    "the answer is larger than {} MiB",
-                    MAX_RESPONSE_BYTES / (1024 * 1024)
-                )));
-            }
-            body.extend_from_slice(&chunk);
+/// The body, refused once it grows past [`MAX_RESPONSE_BYTES`].
+async fn read_capped(mut response: reqwest::Response, base: &str) -> Result<Vec<u8>, ClientError> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| ClientError::unreachable(base, &e))?
+    {
+        if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
+            return Err(ClientError::Decode(format!(
+                "the answer is larger than {} MiB",
+                MAX_RESPONSE_BYTES / (1024 * 1024)
+            )));
         }
-        Ok(body)
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// A failure another replica may not have: no answer, or a gateway or the replica itself
+/// saying it cannot serve. A refusal (4xx) or a 500 would be the same everywhere.
+fn replica_gone(error: &ClientError) -> bool {
+    match error {
+        ClientError::Unreachable(_) => true,
+        ClientError::Api { status, .. } => matches!(status, 502..=504),
+        ClientError::Config(_) | ClientError::Decode(_) => false,
     }
 }
 

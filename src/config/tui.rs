@@ -11,12 +11,17 @@ pub struct TuiSection {
     pub color: Option<String>,
     /// ASCII borders and charts even on a UTF-8 terminal.
     pub ascii: bool,
+    /// OSC 8 hyperlinks for runbook and alert source URLs: `auto`, `always` or `never`.
+    /// Checked by the TUI.
+    pub hyperlinks: Option<String>,
     /// Remapped keys: `action = "key"` or `action = ["key", "key"]`.
     pub keys: BTreeMap<String, Keys>,
     /// The least severe new incident that rings the bell, or `off`. Default `P1`.
     pub attention: Option<String>,
     /// Whether the wall display rings and shows the banner too. Default off.
     pub wall_attention: bool,
+    /// The public update composer's templates, `name = "text"`. Checked by the TUI.
+    pub templates: BTreeMap<String, String>,
 }
 
 /// One key or several.

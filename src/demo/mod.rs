@@ -25,10 +25,11 @@ pub async fn run(settings: TuiSettings, you: &str) -> anyhow::Result<()> {
     seed(&db, you)?;
     let backend = server::start(ServeOptions {
         listen: ([127, 0, 0, 1], 0).into(),
-        db,
+        db: db.into(),
         tokens: None,
         scale: SeverityScale::default(),
         alert_severity: AlertSeverity::default(),
+        recent_events: server::DEFAULT_RECENT_EVENTS,
         communicate: Default::default(),
         allowed_origins: Vec::new(),
         limits: server::Limits::default(),

@@ -182,6 +182,7 @@ fn alert(since: Timestamp) -> Alert {
         state: AlertState::Firing,
         since,
         fingerprint: Some("demo0checkout5xx".into()),
+        generator_url: None,
     }
 }
 

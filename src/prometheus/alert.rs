@@ -33,6 +33,8 @@ pub(super) struct AlertmanagerAlert {
     starts_at: Timestamp,
     fingerprint: String,
     status: AlertmanagerStatus,
+    #[serde(default, rename = "generatorURL")]
+    generator_url: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -56,6 +58,8 @@ impl PrometheusAlerts {
                     state,
                     since: raw.active_at,
                     fingerprint: None,
+                    // Prometheus' own API does not say where the rule lives.
+                    generator_url: None,
                 })
             })
             .collect()
@@ -75,6 +79,7 @@ impl AlertmanagerAlert {
             state,
             since: self.starts_at,
             fingerprint: Some(self.fingerprint),
+            generator_url: self.generator_url.filter(|url| !url.is_empty()),
         })
     }
 }

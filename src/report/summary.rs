@@ -25,6 +25,20 @@ impl std::str::FromStr for SummaryFormat {
     }
 }
 
+/// [`summary`] made safe for a terminal or a clipboard: everything in it came from the
+/// network, so it goes through the sanitizer one line at a time.
+pub fn safe_summary(
+    incident: &Incident,
+    scale: &SeverityScale,
+    now: Timestamp,
+    format: SummaryFormat,
+) -> String {
+    summary(incident, scale, now, format)
+        .lines()
+        .map(|line| format!("{}\n", crate::sanitize::sanitize(line)))
+        .collect()
+}
+
 pub fn summary(
     incident: &Incident,
     scale: &SeverityScale,

@@ -2,14 +2,22 @@
 //! it drains all queued requests, decides each against the folded state (later requests in a
 //! batch see the effects of earlier ones), writes the batch in one transaction (one fsync),
 //! and only after the commit publishes the new state, answers the requests and wakes the
-//! long-pollers. If the commit fails, memory is left as it was and the whole batch gets a 500.
+//! long-pollers. If the commit fails, memory is left as it was and the whole batch gets a 500
+//! (a 503 when the database cannot be reached).
+//!
+//! With several replicas on one database, each batch first takes the store's turn
+//! ([`Store::begin`]) and folds in what the other replicas committed since, so decisions and
+//! numbering are made on the current log. Between batches, [`Engine::catch_up`] (called on
+//! each commit notification) brings the timeline up to date so readers here see the other
+//! replicas' events too.
 //!
 //! The writer also answers readiness probes (see [`Engine::readiness`]) between batches, so a
 //! probe that goes unanswered means the writer is stuck.
 
 mod alerts;
 
-use super::error::ApiError;
+use super::error::{ApiError, store_failure};
+use super::metrics::Histogram;
 use super::timeline::Timeline;
 use crate::domain::{
     Command, EscalationRules, Event, EventKind, Incident, IncidentId, NewIncident, Rejection,
@@ -123,11 +131,16 @@ type Declaration = fn(NewIncident, Timestamp, &SeverityScale) -> Result<Vec<Even
 
 type Job = (Request, oneshot::Sender<Result<Reply, ApiError>>);
 
-/// What the writer's queue carries: changes, and readiness probes answered between batches.
+/// How many events one catch-up read takes at a time.
+const CATCH_UP_PAGE: usize = 10_000;
+
+/// What the writer's queue carries: changes, readiness probes answered between batches, and
+/// news that another replica committed up to a seq.
 enum Work {
     /// Boxed: a request is large, a probe is one pointer.
     Change(Box<Job>),
     Probe(oneshot::Sender<Result<(), String>>),
+    CatchUp(u64),
 }
 
 /// Why the server is not ready to take changes, in an operator's words.
@@ -139,6 +152,8 @@ pub struct Stats {
     commits: AtomicU64,
     requests: AtomicU64,
     largest_batch: AtomicU64,
+    /// From taking the store's turn to the durable end of the commit.
+    pub commit_seconds: Histogram,
 }
 
 /// A copy of [`Stats`] at one moment.
@@ -161,7 +176,8 @@ impl Stats {
         }
     }
 
-    fn record(&self, batch: usize) {
+    fn record(&self, batch: usize, took: std::time::Duration) {
+        self.commit_seconds.record(took);
         let batch = batch as u64;
         self.commits.fetch_add(1, Ordering::Relaxed);
         self.requests.fetch_add(batch, Ordering::Relaxed);
@@ -175,6 +191,26 @@ pub struct Engine {
     queue: mpsc::Sender<Work>,
     /// The writer's account of its last commit: `Some` says why it failed.
     last_failure: Arc<Mutex<Option<String>>>,
+}
+
+/// A handle that asks the writer to read what other replicas committed, without keeping the
+/// writer alive: once the handlers' [`Engine`]s are gone the writer stops anyway.
+#[derive(Clone)]
+pub struct CatchUp(mpsc::WeakSender<Work>);
+
+impl CatchUp {
+    /// Asks the writer to read the log up to `head` (`u64::MAX`: whatever is there). Returns
+    /// false once the writer has stopped. A full queue drops the request: the batch ahead of
+    /// it reads the same events when it takes its turn.
+    pub fn request(&self, head: u64) -> bool {
+        match self.0.upgrade() {
+            Some(queue) => !matches!(
+                queue.try_send(Work::CatchUp(head)),
+                Err(mpsc::error::TrySendError::Closed(_))
+            ),
+            None => false,
+        }
+    }
 }
 
 impl Engine {
@@ -251,6 +287,16 @@ impl Engine {
         }
     }
 
+    /// Changes queued for the writer and not yet taken into a batch.
+    pub fn queue_depth(&self) -> u64 {
+        (self.queue.max_capacity() - self.queue.capacity()) as u64
+    }
+
+    /// The handle a commit listener uses to bring this replica up to date.
+    pub fn catch_up(&self) -> CatchUp {
+        CatchUp(self.queue.downgrade())
+    }
+
     /// Queues a change and waits until it is durable (or refused).
     pub async fn submit(&self, request: Request) -> Result<Reply, ApiError> {
         let (reply, answer) = oneshot::channel();
@@ -285,18 +331,23 @@ impl Writer {
         while let Some(first) = jobs.blocking_recv() {
             let mut batch = Vec::new();
             let mut probes = Vec::new();
+            let mut news = 0;
             let mut next = Some(first);
             while let Some(work) = next.take() {
                 match work {
                     Work::Change(job) => batch.push(*job),
                     Work::Probe(reply) => probes.push(reply),
+                    Work::CatchUp(head) => news = news.max(head),
                 }
                 if batch.len() < MAX_BATCH {
                     next = jobs.try_recv().ok();
                 }
             }
             if !batch.is_empty() {
+                // Taking the store's turn reads the other replicas' news anyway.
                 self.process(batch);
+            } else if news > self.head() {
+                self.catch_up();
             }
             if !probes.is_empty() {
                 let writable = self.store.check_writable().map_err(|err| err.to_string());
@@ -326,6 +377,20 @@ impl Writer {
 
     fn process(&mut self, batch: Vec<Job>) {
         let size = batch.len();
+        let started = std::time::Instant::now();
+        // Take the store's turn and fold in what other replicas committed meanwhile.
+        match self.store.begin(self.head()) {
+            Ok(theirs) => self.publish(theirs),
+            Err(err) => {
+                let error =
+                    store_failure(&err, "the change could not be saved, nothing was applied");
+                tracing::error!(%err, batch = size, "cannot start a commit");
+                for (_, reply) in batch {
+                    let _ = reply.send(Err(error.clone()));
+                }
+                return;
+            }
+        }
         let (commit, answers) = {
             // Only this thread changes the log, so what it reads here stays current until the
             // batch is published below. Readers never panic while holding the lock, so a
@@ -349,36 +414,67 @@ impl Writer {
             (draft.commit, answers)
         };
         let pruning = commit.forget_before.is_some();
-        if !commit.is_empty() {
-            if let Err(err) = self.store.commit(&commit) {
-                let failure = ApiError::internal(
-                    "the change could not be saved, nothing was applied",
-                    format_args!("{err} (batch of {size})"),
-                );
-                *self.last_failure() = Some(failure.to_string());
-                for (_, reply) in answers {
-                    let _ = reply.send(Err(failure.clone()));
-                }
-                return;
+        // An empty commit still ends the batch, giving the turn to the other replicas.
+        if let Err(err) = self.store.commit(&commit) {
+            let failure = store_failure(
+                &err,
+                &format!("the change could not be saved, nothing was applied (batch of {size})"),
+            );
+            *self.last_failure() = Some(failure.to_string());
+            for (_, reply) in answers {
+                let _ = reply.send(Err(failure.clone()));
             }
-            *self.last_failure() = None;
-            self.stats.record(size);
+            return;
+        }
+        *self.last_failure() = None;
+        if !commit.is_empty() {
+            self.stats.record(size, started.elapsed());
             if pruning {
                 self.pruned_at = Some(chrono::Utc::now());
             }
-            let head = {
-                let mut log = self.log.write().unwrap_or_else(PoisonError::into_inner);
-                for event in commit.events {
-                    log.append(event);
-                }
-                log.head()
-            };
-            self.head.send_replace(head);
+            self.publish(commit.events);
         }
         for (answer, reply) in answers {
             // A caller that hung up still had its change applied; there is nobody to tell.
             let _ = reply.send(answer);
         }
+    }
+
+    fn head(&self) -> u64 {
+        self.log
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .head()
+    }
+
+    /// Reads, page by page, what other replicas committed after our head.
+    fn catch_up(&mut self) {
+        loop {
+            match self.store.events_after(self.head(), CATCH_UP_PAGE) {
+                Ok(events) if events.is_empty() => return,
+                Ok(events) => self.publish(events),
+                Err(err) => {
+                    // The next commit notification or batch tries again.
+                    tracing::warn!(%err, "cannot read the other replicas' events");
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Makes committed events visible to readers and wakes the long-pollers.
+    fn publish(&mut self, events: Vec<Event>) {
+        if events.is_empty() {
+            return;
+        }
+        let head = {
+            let mut log = self.log.write().unwrap_or_else(PoisonError::into_inner);
+            for event in events {
+                log.append(event);
+            }
+            log.head()
+        };
+        self.head.send_replace(head);
     }
 }
 
@@ -492,9 +588,9 @@ impl<'a> Draft<'a> {
             return Ok(Some(remembered.clone()));
         }
         let stored = self.store.recall(key).map_err(|err| {
-            ApiError::internal(
+            store_failure(
+                &err,
                 "the change could not be checked against earlier retries",
-                err,
             )
         })?;
         Ok(stored.filter(|r| now - r.stored_at < self.limits.idempotency_ttl))

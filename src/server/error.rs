@@ -4,6 +4,7 @@
 //! own words, say) go to the log under that id, never to the caller.
 
 use crate::domain::Rejection;
+use crate::store::StoreError;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -39,6 +40,19 @@ pub enum ApiError {
     /// Built by [`ApiError::internal`], which logs the details under the id in the message.
     #[error("{0}")]
     Internal(String),
+}
+
+/// A store failure as the answer: 503 when the database is out of reach (retry, here later or
+/// on another replica), 500 otherwise. `what` says what could not be done; the store's own
+/// words go to the log.
+pub fn store_failure(err: &StoreError, what: &str) -> ApiError {
+    match err {
+        StoreError::Unavailable(_) => {
+            tracing::warn!(%err, "{what}");
+            ApiError::Unavailable(format!("{what}: the database is unreachable"))
+        }
+        _ => ApiError::internal(what, err),
+    }
 }
 
 #[derive(Serialize)]

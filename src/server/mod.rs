@@ -19,6 +19,7 @@ pub mod escalation;
 mod extract;
 mod limits;
 mod longpoll;
+mod metrics;
 mod notify;
 mod openapi;
 #[cfg(unix)]
@@ -32,10 +33,11 @@ mod timeline;
 
 pub use engine::{StatsSnapshot, WriterBounds};
 pub use limits::{Limits, WriteRate};
+pub use timeline::DEFAULT_RECENT_EVENTS;
 
 use crate::domain::AlertSeverity;
 use crate::domain::SeverityScale;
-use crate::store::{SqliteStore, Store};
+use crate::store::Location;
 use anyhow::Context;
 use auth::Auth;
 use cross_origin::OriginPolicy;
@@ -51,18 +53,24 @@ use std::time::Duration;
 use timeline::Timeline;
 use tokio::sync::watch;
 
+/// Events read per query while folding the log at startup.
+const LOAD_PAGE: usize = 10_000;
+
 /// How long a stop waits for requests in flight before giving up on them.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 #[derive(Debug, Clone)]
 pub struct ServeOptions {
     pub listen: SocketAddr,
-    pub db: PathBuf,
+    /// A SQLite file or a PostgreSQL URL.
+    pub db: Location,
     /// The tokens file; without one the server is in open mode, which is loopback only.
     pub tokens: Option<PathBuf>,
     pub scale: SeverityScale,
     /// The severity of an incident the Alertmanager webhook opens, from the alerts' labels.
     pub alert_severity: AlertSeverity,
+    /// How many of the newest events to keep in memory; older pages come from the store.
+    pub recent_events: usize,
     /// The status page, notifications and escalation.
     pub communicate: Communicate,
     /// Web pages allowed to call the API, by `Origin`.
@@ -133,8 +141,9 @@ pub struct RunningServer {
 struct Tasks {
     server: tokio::task::JoinHandle<()>,
     writer: std::thread::JoinHandle<()>,
-    /// Released once the writer has stopped.
-    lock: WriterLock,
+    /// Released once the writer has stopped. None on PostgreSQL, where several replicas
+    /// share the database by design (they take turns in the database itself).
+    lock: Option<WriterLock>,
 }
 
 impl RunningServer {
@@ -207,7 +216,10 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningServer> {
         );
     }
     // Before anything touches the file: a second server must not even open it.
-    let lock = WriterLock::acquire(&opts.db)?;
+    let lock = match &opts.db {
+        Location::Sqlite(path) => Some(WriterLock::acquire(path)?),
+        Location::Postgres(_) => None,
+    };
     let listener = tokio::net::TcpListener::bind(opts.listen)
         .await
         .with_context(|| format!("cannot listen on {}", opts.listen))?;
@@ -228,20 +240,30 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningServer> {
         tracing::info!("status page on http://{addr}/status");
     }
 
-    let db = opts.db.clone();
-    let (store, events, outbox) = tokio::task::spawn_blocking(move || {
-        let mut store = SqliteStore::open(&db)?;
-        let events = store.load()?;
+    let (db, recent_events) = (opts.db.clone(), opts.recent_events);
+    let (store, archive, outbox, timeline) = tokio::task::spawn_blocking(move || {
+        let mut store = crate::store::open(&db)?;
+        // Page by page: memory holds the folded incidents and the newest events, never the
+        // whole log.
+        let mut timeline = Timeline::with_capacity(recent_events);
+        loop {
+            let page = store.events_after(timeline.head(), LOAD_PAGE)?;
+            if page.is_empty() {
+                break;
+            }
+            timeline.fold(page).map_err(anyhow::Error::msg)?;
+        }
+        // A second connection for reading what memory no longer holds, beside the writer.
+        let archive = crate::store::open(&db)?;
         // The delivery worker's own connection: it never waits on the writer's queue.
-        let outbox = SqliteStore::open(&db)?;
-        anyhow::Ok((store, events, outbox))
+        let outbox = crate::store::open_outbox(&db)?;
+        anyhow::Ok((store, archive, outbox, timeline))
     })
-    .await??;
-    let outbox: notify::worker::SharedOutbox = Arc::new(std::sync::Mutex::new(Box::new(outbox)));
-    let timeline =
-        Timeline::rebuild(events).map_err(|err| anyhow::anyhow!("{}: {err}", opts.db.display()))?;
+    .await?
+    .with_context(|| format!("{}", opts.db))?;
+    let outbox: notify::worker::SharedOutbox = Arc::new(std::sync::Mutex::new(outbox));
     tracing::info!(
-        db = %opts.db.display(),
+        db = %opts.db,
         events = timeline.head(),
         "event log loaded"
     );
@@ -249,7 +271,6 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningServer> {
     let (head_tx, head) = watch::channel(timeline.head());
     let timeline = Arc::new(RwLock::new(timeline));
     let stats = Arc::new(Stats::default());
-    let store: Box<dyn Store> = Box::new(store);
     let (engine, writer) = Engine::start(
         store,
         timeline.clone(),
@@ -261,11 +282,16 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningServer> {
     )
     .context("cannot start the writer thread")?;
     let (stop, stopping) = watch::channel(false);
+    let database = follow_other_replicas(&opts.db, &engine);
     let state = AppState::new(Shared {
         timeline,
         engine,
         head,
         shutdown: stopping.clone(),
+        database,
+        stats: stats.clone(),
+        longpoll_waiters: Default::default(),
+        archive: state::Archive::new(archive),
         origins: OriginPolicy::new(&opts.allowed_origins, auth.is_open()),
         auth,
         rate_limit: opts.limits.writes.map(RateLimit::new),
@@ -313,6 +339,23 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningServer> {
         }),
         stats,
     })
+}
+
+/// On PostgreSQL, listens for the other replicas' commits and has the writer read them, so
+/// this replica's readers and long-pollers see them. The receiver tells whether the database
+/// connection that carries them is up (always, for SQLite, where this process is the writer).
+fn follow_other_replicas(db: &Location, engine: &Engine) -> watch::Receiver<bool> {
+    let Location::Postgres(url) = db else {
+        return watch::channel(true).1;
+    };
+    let (connected, database) = watch::channel(false);
+    let catch_up = engine.catch_up();
+    tokio::spawn(crate::store::listen(
+        url.clone(),
+        move |head| catch_up.request(head),
+        connected,
+    ));
+    database
 }
 
 /// Runs the server in the foreground: prints `listening on http://ADDR` as the first line of

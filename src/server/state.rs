@@ -3,12 +3,14 @@
 
 use super::auth::Auth;
 use super::cross_origin::OriginPolicy;
-use super::engine::Engine;
+use super::engine::{Engine, Stats};
 use super::rate_limit::RateLimit;
 use super::timeline::Timeline;
 use crate::domain::AlertSeverity;
 use crate::domain::SeverityScale;
-use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard};
+use crate::store::{Store, StoreError};
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex, PoisonError, RwLock, RwLockReadGuard};
 use tokio::sync::watch;
 
 #[derive(Clone)]
@@ -21,6 +23,15 @@ pub struct Shared {
     pub head: watch::Receiver<u64>,
     /// Turns true when the server begins to stop.
     pub shutdown: watch::Receiver<bool>,
+    /// False while the connection that brings other replicas' commits is down: this
+    /// replica's view may be behind, so its feeds answer 503 and clients go elsewhere.
+    pub database: watch::Receiver<bool>,
+    /// The group commit's counters, for `/metrics`.
+    pub stats: Arc<Stats>,
+    /// Feed requests waiting for news right now.
+    pub longpoll_waiters: AtomicU64,
+    /// A reading connection to the store, for feed pages older than memory holds.
+    pub archive: Archive,
     pub auth: Auth,
     pub origins: OriginPolicy,
     /// Each caller's budget of changes; `None` when the config turns the limit off.
@@ -32,6 +43,25 @@ pub struct Shared {
     pub status_components: Vec<String>,
     /// The notification outbox, for `GET /v1/notifications`.
     pub outbox: super::notify::worker::SharedOutbox,
+}
+
+/// The store's reading connection (a PostgreSQL one closes itself off the async runtime when
+/// dropped).
+pub struct Archive(Mutex<Box<dyn Store>>);
+
+impl Archive {
+    pub fn new(store: Box<dyn Store>) -> Self {
+        Archive(Mutex::new(store))
+    }
+
+    /// Runs `read` on the connection; blocking, so call it from a blocking task.
+    pub fn read<T>(
+        &self,
+        read: impl FnOnce(&mut dyn Store) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut store = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        read(store.as_mut())
+    }
 }
 
 impl AppState {

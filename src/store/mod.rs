@@ -1,18 +1,26 @@
 //! The durable, append-only event log behind a trait, so that a PostgreSQL store serving
 //! several backend replicas can follow the SQLite one without touching the server.
 //!
-//! A store only persists: deciding what to write is the server's job. Everything the server
-//! needs to rebuild its state at startup is [`Store::load`]; everything it writes goes through
-//! [`Store::commit`], which must be atomic and durable before it returns.
+//! A store only persists: deciding what to write is the server's job. The server rebuilds
+//! its state at startup by paging through [`Store::events_after`]; everything it writes goes through
+//! [`Store::begin`] then [`Store::commit`], which must be atomic and durable before it returns.
+//! Several writers (backend replicas on one PostgreSQL) take turns between those two calls;
+//! see `postgres.rs` for why the global feed stays gapless in visible order.
 
+mod location;
 mod outbox;
+mod postgres;
+mod postgres_outbox;
+mod row;
 mod sqlite;
 mod sqlite_outbox;
 
+pub use location::Location;
 pub use outbox::{Attempt, Delivery, DeliveryState, NewDelivery, Outbox};
+pub use postgres::{PostgresStore, listen};
 pub use sqlite::SqliteStore;
 
-use crate::domain::{Event, Timestamp};
+use crate::domain::{Event, IncidentId, Timestamp};
 
 /// Who sent a retried request and under which `Idempotency-Key`. The key is scoped by actor,
 /// so two people cannot collide; one person's key names one request, whatever its route.
@@ -75,23 +83,65 @@ pub enum StoreError {
     Corrupt { seq: i64, reason: String },
     #[error("{0}")]
     Schema(String),
+    #[error("PostgreSQL: {0}")]
+    Postgres(String),
+    /// The database cannot be reached (connection refused or lost): nothing was stored, or
+    /// the outcome of the last commit is unknown. Worth retrying, here or on another replica.
+    #[error("the database is unreachable: {0}")]
+    Unavailable(String),
     /// Another process holds the write lock on the file.
     #[error("the database is locked by another process")]
     Locked,
 }
 
+/// Opens the store `--db` names: a SQLite file or a PostgreSQL database.
+pub fn open(location: &Location) -> Result<Box<dyn Store>, StoreError> {
+    Ok(match location {
+        Location::Sqlite(path) => Box::new(SqliteStore::open(path)?),
+        Location::Postgres(url) => Box::new(PostgresStore::connect(url)?),
+    })
+}
+
+/// Opens a connection to the notification outbox of the store `--db` names, for the
+/// delivery worker.
+pub fn open_outbox(location: &Location) -> Result<Box<dyn Outbox>, StoreError> {
+    Ok(match location {
+        Location::Sqlite(path) => Box::new(SqliteStore::open(path)?),
+        Location::Postgres(url) => Box::new(PostgresStore::connect(url)?),
+    })
+}
+
 /// The durable log. Calls come from one writer at a time (hence `&mut self`).
 pub trait Store: Send + 'static {
-    /// Every event, in ascending `seq`.
-    fn load(&mut self) -> Result<Vec<Event>, StoreError>;
+    /// Up to `limit` events with `seq > after`, ascending: what other writers appended, or a
+    /// page of the log for a copy.
+    fn events_after(&mut self, after: u64, limit: usize) -> Result<Vec<Event>, StoreError>;
+
+    /// Up to `limit` events of one incident with `seq > after`, ascending: a page of an old
+    /// incident's log that a replica no longer keeps in memory.
+    fn incident_events_after(
+        &mut self,
+        incident: &IncidentId,
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<Event>, StoreError>;
+
+    /// Starts a batch: until the next [`Store::commit`], this writer is the only one that
+    /// appends. Returns the events other writers committed after `after` (the caller's
+    /// newest seq), so that it decides on the current state and numbers after them. A store
+    /// with a single writer has nothing to hand back.
+    fn begin(&mut self, after: u64) -> Result<Vec<Event>, StoreError> {
+        let _ = after;
+        Ok(Vec::new())
+    }
 
     /// What is stored under an idempotency key, if that key was used before (and its answer
     /// not yet forgotten).
     fn recall(&mut self, key: &IdempotencyKey) -> Result<Option<Remembered>, StoreError>;
 
-    /// Appends the events, remembers the responses and forgets expired ones in one
-    /// transaction, and returns only once that transaction is durable. On error nothing of
-    /// it is stored.
+    /// Appends the events, remembers the responses, queues the deliveries and forgets
+    /// expired answers in one transaction, and returns only once that transaction is
+    /// durable. On error nothing of it is stored. An empty commit just ends the batch.
     fn commit(&mut self, commit: &Commit) -> Result<(), StoreError>;
 
     /// Whether a commit could start now (the write lock is free, the file is writable), asked

@@ -1,8 +1,9 @@
 //! The SQLite store: one file, WAL mode, `synchronous=FULL`, so that a committed transaction
 //! survives a crash of the process or the machine.
 
+use super::row::{Row, fixed_time, format_time};
 use super::{Commit, IdempotencyKey, Remembered, Store, StoreError, StoredResponse};
-use crate::domain::{Event, EventKind, IncidentId, Timestamp};
+use crate::domain::{Event, IncidentId};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use std::path::Path;
 use std::time::Duration;
@@ -34,6 +35,7 @@ CREATE TABLE IF NOT EXISTS events (
     kind     TEXT NOT NULL,
     intended_at TEXT
 );
+CREATE INDEX IF NOT EXISTS events_by_incident ON events (incident, seq);
 CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events
 BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
@@ -117,29 +119,55 @@ impl SqliteStore {
     }
 }
 
-impl Store for SqliteStore {
-    fn load(&mut self) -> Result<Vec<Event>, StoreError> {
-        let mut statement = self.conn.prepare(
-            "SELECT seq, incident, at, actor, kind, intended_at FROM events ORDER BY seq",
-        )?;
-        let rows = statement.query_map([], |row| {
-            Ok((
-                row.get::<_, i64>(0)?,
-                row.get::<_, String>(1)?,
-                row.get::<_, String>(2)?,
-                row.get::<_, String>(3)?,
-                row.get::<_, String>(4)?,
-                row.get::<_, Option<String>>(5)?,
-            ))
+impl SqliteStore {
+    /// The events a query selects, as `(seq, incident, at, actor, kind, intended_at)` rows.
+    fn select(
+        &mut self,
+        sql: &str,
+        params: impl rusqlite::Params,
+    ) -> Result<Vec<Event>, StoreError> {
+        let mut statement = self.conn.prepare_cached(sql)?;
+        let rows = statement.query_map(params, |row| {
+            Ok(Row {
+                seq: row.get(0)?,
+                incident: row.get(1)?,
+                at: row.get(2)?,
+                actor: row.get(3)?,
+                kind: row.get(4)?,
+                intended_at: row.get(5)?,
+            })
         })?;
         let mut events = Vec::new();
         for row in rows {
-            let (seq, incident, at, actor, kind, intended_at) = row?;
-            let mut event = parse_row(seq, &incident, &at, actor, &kind)?;
-            event.intended_at = intended_at.map(|text| parse_time(&text)).transpose()?;
-            events.push(event);
+            events.push(row?.decode()?);
         }
         Ok(events)
+    }
+}
+
+impl Store for SqliteStore {
+    fn events_after(&mut self, after: u64, limit: usize) -> Result<Vec<Event>, StoreError> {
+        let after = i64::try_from(after).unwrap_or(i64::MAX);
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.select(
+            "SELECT seq, incident, at, actor, kind, intended_at FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+            params![after, limit],
+        )
+    }
+
+    fn incident_events_after(
+        &mut self,
+        incident: &IncidentId,
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<Event>, StoreError> {
+        let after = i64::try_from(after).unwrap_or(i64::MAX);
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.select(
+            "SELECT seq, incident, at, actor, kind, intended_at FROM events
+             WHERE incident = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+            params![incident.to_string(), after, limit],
+        )
     }
 
     fn recall(&mut self, key: &IdempotencyKey) -> Result<Option<Remembered>, StoreError> {
@@ -178,6 +206,9 @@ impl Store for SqliteStore {
     }
 
     fn commit(&mut self, commit: &Commit) -> Result<(), StoreError> {
+        if commit.is_empty() {
+            return Ok(());
+        }
         // IMMEDIATE takes the write lock up front, so a busy database fails here rather than
         // half way through the batch.
         let tx = self
@@ -189,19 +220,14 @@ impl Store for SqliteStore {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?;
             for event in &commit.events {
-                let kind = serde_json::to_string(&event.kind).map_err(|err| {
-                    StoreError::Schema(format!("cannot encode event {}: {err}", event.seq))
-                })?;
-                let seq = i64::try_from(event.seq).map_err(|_| {
-                    StoreError::Schema(format!("seq {} does not fit SQLite", event.seq))
-                })?;
+                let row = Row::encode(event)?;
                 insert_event.execute(params![
-                    seq,
-                    event.incident.to_string(),
-                    format_time(event.at),
-                    event.actor,
-                    kind,
-                    event.intended_at.map(format_time)
+                    row.seq,
+                    row.incident,
+                    row.at,
+                    row.actor,
+                    row.kind,
+                    row.intended_at
                 ])?;
             }
             if let Some(cutoff) = commit.forget_before {
@@ -274,51 +300,10 @@ impl Store for SqliteStore {
     }
 }
 
-fn format_time(at: Timestamp) -> String {
-    at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
-}
-
-/// Fixed-width UTC, so that the outbox's times compare correctly as text in SQL.
-pub(super) fn fixed_time(at: Timestamp) -> String {
-    at.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true)
-}
-
-pub(super) fn parse_time(text: &str) -> Result<Timestamp, StoreError> {
-    chrono::DateTime::parse_from_rfc3339(text)
-        .map(|at| at.to_utc())
-        .map_err(|err| StoreError::Schema(format!("bad time '{text}' in the store: {err}")))
-}
-
-fn parse_row(
-    seq: i64,
-    incident: &str,
-    at: &str,
-    actor: String,
-    kind: &str,
-) -> Result<Event, StoreError> {
-    let corrupt = |reason: String| StoreError::Corrupt { seq, reason };
-    let incident =
-        IncidentId::try_from(incident.to_string()).map_err(|e| corrupt(e.to_string()))?;
-    let at = chrono::DateTime::parse_from_rfc3339(at)
-        .map_err(|err| corrupt(format!("bad time '{at}': {err}")))?
-        .to_utc();
-    let kind: EventKind =
-        serde_json::from_str(kind).map_err(|err| corrupt(format!("bad kind: {err}")))?;
-    let seq = u64::try_from(seq).map_err(|_| corrupt("negative seq".into()))?;
-    Ok(Event {
-        seq,
-        incident,
-        at,
-        actor,
-        kind,
-        intended_at: None,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::NoteKind;
+    use crate::domain::{EventKind, NoteKind};
 
     fn note(seq: u64, incident: u64, text: &str) -> Event {
         Event {
@@ -371,7 +356,7 @@ mod tests {
     fn an_event_keeps_the_time_the_person_acted() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("log.db");
-        let typed = parse_time("2026-11-25T13:58:07Z").unwrap();
+        let typed = super::super::row::parse_time("2026-11-25T13:58:07Z").unwrap();
         let event = Event {
             intended_at: Some(typed),
             ..note(1, 1, "typed offline")
@@ -384,7 +369,10 @@ mod tests {
             };
             store.commit(&commit).unwrap();
         }
-        let loaded = SqliteStore::open(&path).unwrap().load().unwrap();
+        let loaded = SqliteStore::open(&path)
+            .unwrap()
+            .events_after(0, usize::MAX)
+            .unwrap();
         assert_eq!(loaded[0].intended_at, Some(typed));
         assert_eq!(loaded[1].intended_at, None);
     }
@@ -405,7 +393,7 @@ mod tests {
         }
         let mut store = SqliteStore::open(&path).unwrap();
         assert_eq!(
-            store.load().unwrap(),
+            store.events_after(0, usize::MAX).unwrap(),
             vec![note(1, 1, "first"), note(2, 2, "second")]
         );
         assert_eq!(store.recall(&key("k1")).unwrap(), Some(response));
@@ -443,7 +431,10 @@ mod tests {
             ..Commit::default()
         };
         assert!(store.commit(&clash).is_err());
-        assert_eq!(store.load().unwrap(), vec![note(1, 1, "kept")]);
+        assert_eq!(
+            store.events_after(0, usize::MAX).unwrap(),
+            vec![note(1, 1, "kept")]
+        );
         assert_eq!(store.recall(&key("k")).unwrap(), None);
     }
 
@@ -516,7 +507,10 @@ mod tests {
             .unwrap();
         }
         let mut store = SqliteStore::open(&path).unwrap();
-        assert_eq!(store.load().unwrap(), vec![note(1, 1, "kept")]);
+        assert_eq!(
+            store.events_after(0, usize::MAX).unwrap(),
+            vec![note(1, 1, "kept")]
+        );
         assert_eq!(store.recall(&key("k")).unwrap(), None, "schema {version}");
         let deliveries: i64 = store
             .conn
@@ -538,7 +532,7 @@ mod tests {
             .execute("UPDATE events SET actor = 'mallory'", []);
         assert!(update.unwrap_err().to_string().contains("append-only"));
         assert!(store.conn.execute("DELETE FROM events", []).is_err());
-        assert_eq!(store.load().unwrap().len(), 1);
+        assert_eq!(store.events_after(0, usize::MAX).unwrap().len(), 1);
     }
 
     #[test]
@@ -552,7 +546,7 @@ mod tests {
                 [],
             )
             .unwrap();
-        let err = store.load().unwrap_err().to_string();
+        let err = store.events_after(0, usize::MAX).unwrap_err().to_string();
         assert!(err.starts_with("event 7 in the log is unreadable"), "{err}");
     }
 

@@ -2,13 +2,11 @@
 //! events, and read and updated by the delivery worker on a connection of its own.
 
 use super::StoreError;
-use super::outbox::{Attempt, Delivery, DeliveryState, Outbox};
-use super::sqlite::{SqliteStore, fixed_time, parse_time};
+use super::outbox::{Attempt, COLUMNS, Delivery, Outbox, RawDelivery, recent_filter, updated_one};
+use super::row::{fixed_time, parse_time};
+use super::sqlite::SqliteStore;
 use crate::domain::Timestamp;
 use rusqlite::{Row, params};
-
-const COLUMNS: &str = "id, target, incident, seq, body, created_at, state, attempts, last_error, \
-                       next_attempt_at, finished_at";
 
 impl Outbox for SqliteStore {
     fn due(&mut self, now: Timestamp, limit: usize) -> Result<Vec<Delivery>, StoreError> {
@@ -44,20 +42,11 @@ impl Outbox for SqliteStore {
                 params![id, error, fixed_time(*at)],
             )?,
         };
-        if changed != 1 {
-            return Err(StoreError::Schema(format!(
-                "no delivery {id} in the outbox"
-            )));
-        }
-        Ok(())
+        updated_one(id, changed as u64)
     }
 
     fn recent(&mut self, failed_only: bool, limit: usize) -> Result<Vec<Delivery>, StoreError> {
-        let filter = if failed_only {
-            "WHERE state = 'dead' OR (state = 'pending' AND last_error IS NOT NULL)"
-        } else {
-            ""
-        };
+        let filter = recent_filter(failed_only);
         let sql = format!("SELECT {COLUMNS} FROM outbox {filter} ORDER BY pos DESC LIMIT ?1");
         let mut statement = self.conn.prepare(&sql)?;
         let rows = statement.query_map(params![limit as i64], read)?;
@@ -72,35 +61,31 @@ impl Outbox for SqliteStore {
         )?;
         next.map(|at| parse_time(&at)).transpose()
     }
+
+    fn pending(&mut self) -> Result<u64, StoreError> {
+        let count: i64 = self.conn.query_row(
+            "SELECT count(*) FROM outbox WHERE state = 'pending'",
+            [],
+            |row| row.get(0),
+        )?;
+        Ok(count.unsigned_abs())
+    }
 }
 
 /// One row; an unreadable one is an error inside the row's result, not a panic.
 fn read(row: &Row<'_>) -> rusqlite::Result<Result<Delivery, StoreError>> {
-    let id: String = row.get(0)?;
-    let seq: i64 = row.get(3)?;
-    let created_at: String = row.get(5)?;
-    let state: String = row.get(6)?;
-    let next: Option<String> = row.get(9)?;
-    let finished: Option<String> = row.get(10)?;
-    let target: String = row.get(1)?;
-    let incident: String = row.get(2)?;
-    let body: String = row.get(4)?;
-    let attempts: u32 = row.get(7)?;
-    let last_error: Option<String> = row.get(8)?;
-    Ok((|| {
-        Ok(Delivery {
-            seq: u64::try_from(seq)
-                .map_err(|_| StoreError::Schema(format!("delivery {id} has seq {seq}")))?,
-            created_at: parse_time(&created_at)?,
-            state: DeliveryState::from_column(&state)?,
-            next_attempt_at: next.as_deref().map(parse_time).transpose()?,
-            finished_at: finished.as_deref().map(parse_time).transpose()?,
-            id,
-            target,
-            incident,
-            body,
-            attempts,
-            last_error,
-        })
-    })())
+    let raw = RawDelivery {
+        id: row.get(0)?,
+        target: row.get(1)?,
+        incident: row.get(2)?,
+        seq: row.get(3)?,
+        body: row.get(4)?,
+        created_at: row.get(5)?,
+        state: row.get(6)?,
+        attempts: row.get(7)?,
+        last_error: row.get(8)?,
+        next_attempt_at: row.get(9)?,
+        finished_at: row.get(10)?,
+    };
+    Ok(raw.decode())
 }

@@ -41,12 +41,14 @@ pub enum Action {
     Followups,
     /// Every open incident, to switch to one.
     IncidentList,
+    /// The incident summary to the clipboard, through OSC 52.
+    CopySummary,
     /// The message log: every notice in full, with its time.
     Messages,
 }
 
 impl Action {
-    pub const ALL: [Action; 32] = [
+    pub const ALL: [Action; 33] = [
         Action::Acknowledge,
         Action::Investigate,
         Action::Mitigate,
@@ -78,6 +80,7 @@ impl Action {
         Action::Review,
         Action::Followups,
         Action::IncidentList,
+        Action::CopySummary,
         Action::Messages,
     ];
 
@@ -115,6 +118,7 @@ impl Action {
             Action::Review => "review",
             Action::Followups => "followups",
             Action::IncidentList => "incident_list",
+            Action::CopySummary => "copy_summary",
             Action::Messages => "messages",
         }
     }
@@ -153,6 +157,7 @@ impl Action {
             Action::Review => "review: 5 whys, corrective actions",
             Action::Followups => "corrective actions, all incidents",
             Action::IncidentList => "every open incident",
+            Action::CopySummary => "copy the incident summary",
             Action::Messages => "messages in full, with times",
         }
     }
@@ -308,7 +313,7 @@ impl Default for KeyMap {
     fn default() -> Self {
         use Action::*;
         let mut bindings = BTreeMap::new();
-        let defaults: [(&str, Action); 36] = [
+        let defaults: [(&str, Action); 37] = [
             ("a", Acknowledge),
             ("i", Investigate),
             ("m", Mitigate),
@@ -344,6 +349,7 @@ impl Default for KeyMap {
             ("R", Review),
             ("F", Followups),
             ("l", IncidentList),
+            ("y", CopySummary),
             ("M", Messages),
         ];
         for (key, action) in defaults {

@@ -48,8 +48,18 @@ pub async fn launch(
         ),
     };
     // The demo's backend lives and dies with it, and a wall sends nothing: neither keeps an
-    // outbox on disk (a wall must not send what a desk left).
+    // outbox on disk (a wall must not send what a desk left). The file is named after the
+    // first URL of `--backend` (replicas share one log), so a failover, or a standby added
+    // after it, keeps finding the same outbox.
     let outbox = (!demo && !settings.wall)
-        .then(|| outbox_file::path(&crate::config::data_dir(), client.base_url()));
-    runtime::run(client, source, settings.theme, options, outbox).await
+        .then(|| outbox_file::path(&crate::config::data_dir(), client.first_url()));
+    runtime::run(
+        client,
+        source,
+        settings.theme,
+        settings.templates,
+        options,
+        outbox,
+    )
+    .await
 }

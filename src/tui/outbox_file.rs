@@ -1,6 +1,8 @@
 //! The outbox on disk: the commands typed but not yet acknowledged, kept in the data
 //! directory so that quitting, a crash or a reboot while the backend is away loses nothing.
-//! One file per backend, since a command is meant for the backend it was typed against.
+//! One file per backend, since a command is meant for the backend it was typed against. A
+//! backend given as several replicas (`--backend URL1,URL2`) is named by its first URL: the
+//! replicas share one log, and the file stays the same when the client fails over.
 
 use super::app::outbox::Pending;
 use serde::{Deserialize, Serialize};

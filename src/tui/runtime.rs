@@ -12,9 +12,11 @@ use super::outbox_file;
 use super::theme::Theme;
 use super::view;
 use crate::client::{Client, ClientError};
+use crate::report::template::Templates;
 use futures_util::StreamExt;
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
+use ratatui::crossterm::clipboard::CopyToClipboard;
 use ratatui::crossterm::event::{
     DisableBracketedPaste, EnableBracketedPaste, Event as TermEvent, EventStream,
 };
@@ -35,6 +37,7 @@ pub async fn run(
     client: Client,
     metrics: Arc<dyn MetricsSource>,
     theme: Theme,
+    templates: Templates,
     options: Options,
     outbox: Option<PathBuf>,
 ) -> anyhow::Result<()> {
@@ -46,7 +49,16 @@ pub async fn run(
         metrics,
         tx,
     };
-    let result = event_loop(&mut terminal, executor, theme, options, backend, outbox).await;
+    let result = event_loop(
+        &mut terminal,
+        executor,
+        theme,
+        templates,
+        options,
+        backend,
+        outbox,
+    )
+    .await;
     leave();
     result
 }
@@ -55,6 +67,7 @@ async fn event_loop(
     terminal: &mut Terminal<CrosstermBackend<BasicColors<Stdout>>>,
     executor: impl FnOnce(mpsc::UnboundedSender<Msg>) -> Executor,
     theme: Theme,
+    templates: Templates,
     options: Options,
     backend: String,
     outbox: Option<PathBuf>,
@@ -64,6 +77,7 @@ async fn event_loop(
     let mut model = Model::new(options, chrono::Utc::now());
     model.ascii = theme.ascii;
     model.backend = backend;
+    model.templates = templates;
     let size = terminal.size()?;
     model.size = (size.width, size.height);
     let outbox = outbox.map(|path| OutboxFile {
@@ -123,7 +137,10 @@ async fn event_loop(
             }
         }
         for effect in effects {
-            executor.run(effect);
+            match effect {
+                Effect::CopyToClipboard(text) => copy_to_clipboard(terminal, &text)?,
+                effect => executor.run(effect),
+            }
         }
         if model.quit {
             return Ok(());
@@ -158,6 +175,17 @@ struct OutboxFile {
     backend: String,
 }
 
+/// OSC 52: the terminal (or tmux, or the SSH client's terminal) puts `text` on its clipboard.
+fn copy_to_clipboard(
+    terminal: &mut Terminal<CrosstermBackend<BasicColors<Stdout>>>,
+    text: &str,
+) -> std::io::Result<()> {
+    execute!(
+        terminal.backend_mut(),
+        CopyToClipboard::to_clipboard_from(text)
+    )
+}
+
 /// Runs effects as tasks that report back with a `Msg`.
 struct Executor {
     client: Client,
@@ -178,6 +206,10 @@ impl Executor {
         let tx = self.tx.clone();
         tokio::spawn(async move {
             let msg = match effect {
+                Effect::Start { delay } => {
+                    tokio::time::sleep(delay).await;
+                    Msg::Started(client.list().await)
+                }
                 Effect::PollFeed { after, wait, delay } => {
                     tokio::time::sleep(delay).await;
                     Msg::Feed(logged("the event feed", client.feed(after, wait).await))
@@ -235,6 +267,15 @@ impl Executor {
                 Effect::DetectPanels { service } => {
                     Msg::PanelsDetected(metrics.detect_panels(service).await)
                 }
+                Effect::FetchDeliveries { delay } => {
+                    tokio::time::sleep(delay).await;
+                    Msg::Deliveries(logged(
+                        "the notification log",
+                        client.notifications(true).await,
+                    ))
+                }
+                // The loop writes it on the terminal itself; nothing to wait for here.
+                Effect::CopyToClipboard(_) => return,
                 Effect::LoadHistory => Msg::History(load_history()),
                 // Written before any task runs (below): nothing to do here.
                 Effect::SaveHistory(_) => return,

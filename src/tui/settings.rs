@@ -10,6 +10,7 @@ use crate::domain::Severity;
 /// It is checked against the backend's scale when an incident opens (the scale is the
 /// backend's, unknown here).
 const DEFAULT_ATTENTION: &str = "P1";
+use crate::report::template::Templates;
 
 /// How the command line asked the screen to look; `None` and `false` defer to the config.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -27,6 +28,7 @@ pub struct TuiSettings {
     pub keymap: KeyMap,
     /// The least severe new incident that rings the bell; `None`: no attention signal.
     pub attention_from: Option<Severity>,
+    pub templates: Templates,
 }
 
 impl TuiSettings {
@@ -60,13 +62,54 @@ impl TuiSettings {
             None => Some(Severity::new(DEFAULT_ATTENTION)),
         }
         .filter(|_| !screen.wall || config.wall_attention);
+        let hyperlinks = match config.hyperlinks.as_deref().unwrap_or("auto") {
+            "auto" => terminal_has_hyperlinks(&env),
+            "always" => true,
+            "never" => false,
+            other => {
+                return Err(format!(
+                    "[tui] hyperlinks: '{other}' is not auto, always or never"
+                ));
+            }
+        };
+        let mut templates = Templates::default();
+        for (field, text) in &config.templates {
+            templates = templates
+                .with(field, text)
+                .map_err(|why| format!("[tui.templates] {field}: {why}"))?;
+        }
         Ok(TuiSettings {
             wall: screen.wall,
-            theme: Theme::new(colors, ascii),
+            theme: Theme {
+                hyperlinks,
+                ..Theme::new(colors, ascii)
+            },
             keymap,
             attention_from,
+            templates,
         })
     }
+}
+
+/// Whether the terminal is one known to follow OSC 8 hyperlinks. Terminals that do not
+/// know the sequence should ignore it, but some print it, so only known ones get links; tmux
+/// and screen are left out because they pass links on only when configured to.
+fn terminal_has_hyperlinks(env: &impl Fn(&str) -> Option<String>) -> bool {
+    let term = env("TERM").unwrap_or_default();
+    if env("TMUX").is_some() || term.starts_with("screen") || term.starts_with("tmux") {
+        return false;
+    }
+    let program = env("TERM_PROGRAM").unwrap_or_default();
+    let vte = env("VTE_VERSION").and_then(|v| v.parse::<u32>().ok());
+    matches!(
+        program.as_str(),
+        "iTerm.app" | "WezTerm" | "vscode" | "ghostty" | "Hyper" | "Tabby" | "rio"
+    ) || matches!(
+        term.as_str(),
+        "xterm-kitty" | "xterm-ghostty" | "wezterm" | "foot" | "alacritty"
+    ) || vte.is_some_and(|version| version >= 5000)
+        || env("KITTY_WINDOW_ID").is_some()
+        || env("WT_SESSION").is_some()
 }
 
 #[cfg(test)]
@@ -99,6 +142,59 @@ mod tests {
         let error =
             TuiSettings::build_with(&ScreenOptions::default(), &bad_color.tui, utf8).unwrap_err();
         assert!(error.contains("[tui] color: 'lots'"), "{error}");
+    }
+
+    #[test]
+    fn hyperlinks_follow_the_switch_and_else_known_terminals() {
+        let settings = |text: &str, env: &[(&str, &str)]| {
+            let config = Config::parse(text, "c.toml").unwrap();
+            let env: Vec<(String, String)> = env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            TuiSettings::build_with(&ScreenOptions::default(), &config.tui, |name| {
+                env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+            })
+        };
+        let links =
+            |text: &str, env: &[(&str, &str)]| settings(text, env).unwrap().theme.hyperlinks;
+        assert!(links("", &[("TERM_PROGRAM", "WezTerm")]));
+        assert!(links("", &[("VTE_VERSION", "7600")]));
+        assert!(
+            !links("", &[("TERM", "xterm-256color")]),
+            "unknown: plain text"
+        );
+        assert!(!links(
+            "",
+            &[("TERM_PROGRAM", "WezTerm"), ("TMUX", "/tmp/t,1,0")]
+        ));
+        assert!(links("[tui]\nhyperlinks = \"always\"\n", &[("TMUX", "x")]));
+        assert!(!links(
+            "[tui]\nhyperlinks = \"never\"\n",
+            &[("TERM_PROGRAM", "WezTerm")]
+        ));
+        let error = settings("[tui]\nhyperlinks = \"yes\"\n", &[]).unwrap_err();
+        assert_eq!(
+            error,
+            "[tui] hyperlinks: 'yes' is not auto, always or never"
+        );
+    }
+
+    #[test]
+    fn templates_from_the_config_are_checked_and_named_by_their_field() {
+        let good = "[tui.templates]\nresolved = \"All good again.\"\n";
+        let config = Config::parse(good, "c.toml").unwrap();
+        let settings =
+            TuiSettings::build_with(&ScreenOptions::default(), &config.tui, utf8).unwrap();
+        assert_ne!(settings.templates, Templates::default());
+        let bad = "[tui.templates]\nmessage_ascii = \"{headline}\\n{message}\"\n";
+        let config = Config::parse(bad, "c.toml").unwrap();
+        let error =
+            TuiSettings::build_with(&ScreenOptions::default(), &config.tui, utf8).unwrap_err();
+        assert!(
+            error.starts_with("[tui.templates] message_ascii: unknown placeholder {message}"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -88,11 +88,17 @@ pub enum Tone {
 pub struct Theme {
     pub colors: ColorMode,
     pub ascii: bool,
+    /// URLs are drawn as OSC 8 hyperlinks (else as plain text).
+    pub hyperlinks: bool,
 }
 
 impl Theme {
     pub fn new(colors: ColorMode, ascii: bool) -> Self {
-        Theme { colors, ascii }
+        Theme {
+            colors,
+            ascii,
+            hyperlinks: false,
+        }
     }
 
     fn color(&self, tone: Tone) -> Option<Color> {
@@ -140,6 +146,11 @@ impl Theme {
 
     pub fn bold(&self) -> Style {
         Style::new().add_modifier(Modifier::BOLD)
+    }
+
+    /// A URL: underlined, as links are.
+    pub fn underlined(&self) -> Style {
+        self.fg(Tone::Info).add_modifier(Modifier::UNDERLINED)
     }
 
     /// The highlighted row of a list.

@@ -5,6 +5,7 @@
 mod support;
 
 mod commander;
+mod communicate;
 mod malformed;
 mod panels;
 mod recurrence;

@@ -1,14 +1,17 @@
 //! `TestServer`: the real `warroom` binary serving a real SQLite file in a temporary
-//! directory, on an ephemeral loopback port.
+//! directory, or a fresh database on a real PostgreSQL, on an ephemeral loopback port.
 //!
 //! ```ignore
 //! let server = TestServer::open();                 // open mode: every caller is admin
 //! let server = TestServer::with_tokens(TOKENS);    // bearer tokens from a TOML text
+//! let b = TestServer::replica_of(&server);         // a second replica on the same database
 //! let server = TestServer::launch_with(ServerSetup { config: Some("..."), ..Default::default() });
 //! reqwest::get(server.url("/healthz"));
 //! server.kill();                                   // SIGKILL, as a crash would
 //! server.restart();                                // same db, tokens and port
 //! ```
+//! The store is SQLite unless `WARROOM_TEST_STORE=postgres`: `scripts/test` runs the API
+//! suites once with each, so every API test holds for both stores.
 //! The child is killed when the `TestServer` is dropped, so a failing test leaves nothing
 //! running. The server's log (stderr) is kept in the temporary directory: see [`TestServer::log`].
 
@@ -40,6 +43,23 @@ role = "commander"
 /// How long the binary may take to print its address.
 const STARTUP: Duration = Duration::from_secs(30);
 
+/// The store the servers of this test process use, from `WARROOM_TEST_STORE`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreKind {
+    Sqlite,
+    Postgres,
+}
+
+impl StoreKind {
+    pub fn under_test() -> StoreKind {
+        match std::env::var("WARROOM_TEST_STORE").as_deref() {
+            Err(_) | Ok("" | "sqlite") => StoreKind::Sqlite,
+            Ok("postgres") => StoreKind::Postgres,
+            Ok(other) => panic!("WARROOM_TEST_STORE={other}: use sqlite or postgres"),
+        }
+    }
+}
+
 /// How to start a server beyond the defaults.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ServerSetup<'a> {
@@ -55,6 +75,9 @@ pub struct ServerSetup<'a> {
 
 pub struct TestServer {
     dir: tempfile::TempDir,
+    /// What `--db` says: the SQLite file or the PostgreSQL URL.
+    db: String,
+    store: StoreKind,
     tokens: Option<PathBuf>,
     config: Option<PathBuf>,
     before: Option<String>,
@@ -83,6 +106,52 @@ impl TestServer {
         })
     }
 
+    /// A server on PostgreSQL whatever the store under test (for the replica tests).
+    pub fn on_postgres() -> TestServer {
+        TestServer::launch_on(ServerSetup::default(), StoreKind::Postgres, None)
+    }
+
+    /// A server in open mode on the store under test, with more `warroom serve` arguments.
+    pub fn open_with_args(args: &[&str]) -> TestServer {
+        TestServer::launch_with(ServerSetup {
+            args,
+            ..ServerSetup::default()
+        })
+    }
+
+    /// A server on SQLite whatever the store under test.
+    pub fn on_sqlite() -> TestServer {
+        TestServer::launch_on(ServerSetup::default(), StoreKind::Sqlite, None)
+    }
+
+    /// A server on this database (a SQLite path or a PostgreSQL URL), in open mode.
+    pub fn on_db(db: &str) -> TestServer {
+        let store = if db.starts_with("postgres://") {
+            StoreKind::Postgres
+        } else {
+            StoreKind::Sqlite
+        };
+        TestServer::launch_on(ServerSetup::default(), store, Some(db.to_string()))
+    }
+
+    /// Another replica on the same database as `other` (PostgreSQL), with its tokens.
+    pub fn replica_of(other: &TestServer) -> TestServer {
+        assert_eq!(
+            other.store,
+            StoreKind::Postgres,
+            "replicas share PostgreSQL"
+        );
+        let tokens = other
+            .tokens
+            .as_ref()
+            .map(|path| std::fs::read_to_string(path).expect("the tokens file"));
+        let setup = ServerSetup {
+            tokens: tokens.as_deref(),
+            ..ServerSetup::default()
+        };
+        TestServer::launch_on(setup, StoreKind::Postgres, Some(other.db.clone()))
+    }
+
     /// A server with tokens (or open mode), a config file with this TOML text, and extra
     /// arguments to `serve`.
     pub fn with_config(tokens: Option<&str>, config: &str, args: &[&str]) -> TestServer {
@@ -94,8 +163,18 @@ impl TestServer {
         })
     }
 
+    /// A server on a fresh database of the store under test.
     pub fn launch_with(setup: ServerSetup) -> TestServer {
+        TestServer::launch_on(setup, StoreKind::under_test(), None)
+    }
+
+    /// A server on `db`, or on a fresh database of `store`.
+    fn launch_on(setup: ServerSetup, store: StoreKind, db: Option<String>) -> TestServer {
         let dir = tempfile::tempdir().expect("a temporary directory");
+        let db = db.unwrap_or_else(|| match store {
+            StoreKind::Sqlite => dir.path().join("warroom.db").display().to_string(),
+            StoreKind::Postgres => super::postgres::database(),
+        });
         let write = |name: &str, text: &str| {
             let path = dir.path().join(name);
             std::fs::write(&path, text).expect("write a file for the server");
@@ -105,6 +184,8 @@ impl TestServer {
         let config = setup.config.map(|text| write("config.toml", text));
         let mut server = TestServer {
             dir,
+            db,
+            store,
             tokens,
             config,
             before: setup.before.map(str::to_string),
@@ -129,7 +210,59 @@ impl TestServer {
 
     /// The SQLite file the server writes.
     pub fn db_path(&self) -> PathBuf {
+        assert_eq!(
+            self.store,
+            StoreKind::Sqlite,
+            "a PostgreSQL server has no file"
+        );
         self.dir.path().join("warroom.db")
+    }
+
+    /// What `--db` says: a SQLite path or a PostgreSQL URL.
+    pub fn db(&self) -> &str {
+        &self.db
+    }
+
+    pub fn store(&self) -> StoreKind {
+        self.store
+    }
+
+    /// Makes the store refuse, from outside the server, every insert of an event whose JSON
+    /// contains `text`: a real failure of the database in the middle of a commit.
+    pub fn break_commits_mentioning(&self, text: &str) {
+        match self.store {
+            StoreKind::Sqlite => rusqlite::Connection::open(self.db_path())
+                .and_then(|db| {
+                    db.execute_batch(&format!(
+                        "CREATE TRIGGER fail_note BEFORE INSERT ON events
+                         WHEN NEW.kind LIKE '%{text}%'
+                         BEGIN SELECT RAISE(ABORT, 'disk on fire'); END;"
+                    ))
+                })
+                .expect("add the failing trigger"),
+            StoreKind::Postgres => super::postgres::execute(
+                &self.db,
+                &format!(
+                    "CREATE FUNCTION fail_note() RETURNS trigger LANGUAGE plpgsql AS $$
+                     BEGIN IF NEW.kind LIKE '%{text}%' THEN RAISE EXCEPTION 'disk on fire'; END IF;
+                     RETURN NEW; END $$;
+                     CREATE TRIGGER fail_note BEFORE INSERT ON events
+                     FOR EACH ROW EXECUTE FUNCTION fail_note();"
+                ),
+            ),
+        }
+    }
+
+    /// Undoes [`TestServer::break_commits_mentioning`].
+    pub fn mend_commits(&self) {
+        match self.store {
+            StoreKind::Sqlite => rusqlite::Connection::open(self.db_path())
+                .and_then(|db| db.execute_batch("DROP TRIGGER fail_note"))
+                .expect("drop the failing trigger"),
+            StoreKind::Postgres => {
+                super::postgres::execute(&self.db, "DROP TRIGGER fail_note ON events")
+            }
+        }
     }
 
     /// The temporary directory holding the database, the tokens file and the logs.
@@ -219,7 +352,7 @@ impl TestServer {
             .args(&self.extra_args)
             .args(["--listen", &listen])
             .arg("--db")
-            .arg(self.db_path());
+            .arg(&self.db);
         if let Some(tokens) = &self.tokens {
             command.arg("--tokens").arg(tokens);
         }

@@ -119,6 +119,24 @@ impl Tmux {
         self.run(&["pipe-pane", "-t", &self.session, "-o", &command]);
     }
 
+    /// Lets programs set tmux's paste buffer through OSC 52 (`set-clipboard on`), as a
+    /// terminal that allows it would its clipboard.
+    pub fn allow_clipboard(&self) {
+        self.run(&["set-option", "-s", "set-clipboard", "on"]);
+    }
+
+    /// tmux's newest paste buffer: what the program copied, or `None` before any copy.
+    pub fn clipboard(&self) -> Option<String> {
+        let output = Command::new("tmux")
+            .args(["-L", &self.socket, "show-buffer"])
+            .output()
+            .expect("tmux is installed (Debian package tmux)");
+        output
+            .status
+            .success()
+            .then(|| String::from_utf8_lossy(&output.stdout).into_owned())
+    }
+
     /// Waits until the screen satisfies `ready`, and returns it; panics with the last screen.
     pub fn wait_for(&self, what: &str, ready: impl Fn(&str) -> bool) -> String {
         let deadline = Instant::now() + PATIENCE;

@@ -5,6 +5,18 @@ use chrono::Duration;
 use warroom::domain::*;
 use warroom::tui::app::Msg;
 
+/// An event of INC-1 after the fixture's.
+fn next_event(kind: EventKind) -> Event {
+    Event {
+        seq: events().len() as u64 + 1,
+        incident: IncidentId::from_number(1),
+        at: now(),
+        actor: "alice".into(),
+        kind,
+        intended_at: None,
+    }
+}
+
 fn screen_text(model: &warroom::tui::app::Model) -> String {
     super::fixture::screen_text(model, 120, 40)
 }
@@ -13,20 +25,13 @@ fn screen_text(model: &warroom::tui::app::Model) -> String {
 fn the_header_shows_the_public_promise_and_flags_it_when_broken() {
     let mut model = model();
     assert!(!screen_text(&model).contains("public update by"));
-    let published = Event {
-        seq: events().len() as u64 + 1,
-        incident: IncidentId::from_number(1),
-        at: now(),
-        actor: "alice".into(),
-        kind: EventKind::PublicUpdate(PublicUpdate {
-            state: PublicState::Identified,
-            message: "Rolling back.".into(),
-            components: [("api".to_string(), ComponentStatus::PartialOutage)].into(),
-            next_update_at: Some(now() + Duration::minutes(30)),
-            title: None,
-        }),
-        intended_at: None,
-    };
+    let published = next_event(EventKind::PublicUpdate(PublicUpdate {
+        state: PublicState::Identified,
+        message: "Rolling back.".into(),
+        components: [("api".to_string(), ComponentStatus::PartialOutage)].into(),
+        next_update_at: Some(now() + Duration::minutes(30)),
+        title: None,
+    }));
     feed(&mut model, Msg::Feed(Ok(vec![published])));
     assert!(screen_text(&model).contains("public update by 14:30"));
     feed(&mut model, Msg::Tick(now() + Duration::minutes(33)));
@@ -57,17 +62,10 @@ fn form_field(model: &warroom::tui::app::Model, label: &str) -> String {
 /// The demo incident with a decision naming the root cause.
 fn model_with_root_cause() -> warroom::tui::app::Model {
     let mut model = model();
-    let decision = Event {
-        seq: events().len() as u64 + 1,
-        incident: IncidentId::from_number(1),
-        at: now(),
-        actor: "alice".into(),
-        kind: EventKind::NoteAdded {
-            kind: NoteKind::Decision,
-            text: "Root cause: LB config push #4812 dropped the health checks".into(),
-        },
-        intended_at: None,
-    };
+    let decision = next_event(EventKind::NoteAdded {
+        kind: NoteKind::Decision,
+        text: "Root cause: LB config push #4812 dropped the health checks".into(),
+    });
     feed(&mut model, Msg::Feed(Ok(vec![decision])));
     model
 }
@@ -173,17 +171,10 @@ fn an_edited_message_survives_a_state_change_and_ascii_mode_has_no_emoji() {
 fn someone_neither_commanding_nor_communicating_is_told_so() {
     use ratatui::crossterm::event::KeyCode;
     let mut model = super::fixture::model_with(false, AccessRole::Responder);
-    let relieve = Event {
-        seq: events().len() as u64 + 1,
-        incident: IncidentId::from_number(1),
-        at: now(),
-        actor: "alice".into(),
-        kind: EventKind::RoleRelieved {
-            role: Role::Commander,
-            person: "alice".into(),
-        },
-        intended_at: None,
-    };
+    let relieve = next_event(EventKind::RoleRelieved {
+        role: Role::Commander,
+        person: "alice".into(),
+    });
     feed(&mut model, Msg::Feed(Ok(vec![relieve])));
     press(&mut model, KeyCode::Char('u'));
     assert!(matches!(model.overlay, warroom::tui::app::Overlay::None));
@@ -204,4 +195,206 @@ fn the_composer_at_80x24_and_120x40() {
     press(&mut model, KeyCode::Enter);
     let terminal = draw(&model, &theme(), 120, 40);
     insta::assert_snapshot!("composer_preview_120x40", terminal.backend());
+}
+
+#[test]
+fn y_copies_the_summary_through_an_effect_sanitised() {
+    let mut model = model();
+    // An open action item is in the summary; its text came from someone's keyboard.
+    let hostile = next_event(EventKind::ActionAdded {
+        action: 99,
+        text: "drain \u{1b}]52;c;aGk=\u{7} eu-west".into(),
+        owner: Some("bob".into()),
+        due_at: None,
+    });
+    feed(&mut model, Msg::Feed(Ok(vec![hostile])));
+    let effects = press(&mut model, ratatui::crossterm::event::KeyCode::Char('y'));
+    let copied: Vec<&String> = effects
+        .iter()
+        .filter_map(|effect| match effect {
+            warroom::tui::app::Effect::CopyToClipboard(text) => Some(text),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(copied.len(), 1, "{effects:?}");
+    let text = copied[0];
+    let incident = &model.current().unwrap().state;
+    assert!(text.starts_with(&format!("{} [", incident.id)), "{text}");
+    assert!(text.contains("Roles "), "{text}");
+    assert!(text.contains("Next update "), "{text}");
+    assert!(
+        text.contains("#99 drain \u{FFFD}]52;c;aGk=\u{FFFD} eu-west @bob"),
+        "{text}"
+    );
+    assert!(
+        text.chars().all(|c| c == '\n' || !c.is_control()),
+        "{text:?}"
+    );
+    let notice = model.notice.as_ref().expect("a notice says it was sent");
+    assert!(notice.text.contains("clipboard"), "{}", notice.text);
+}
+
+fn delivery(state: &str, finished_minutes_ago: Option<i64>) -> warroom::client::DeliveryRecord {
+    warroom::client::DeliveryRecord {
+        id: format!("d-{state}-{finished_minutes_ago:?}"),
+        target: "ops-slack".into(),
+        incident: "INC-1".into(),
+        seq: 1,
+        created_at: now() - Duration::hours(3),
+        state: state.into(),
+        attempts: 4,
+        last_error: Some("HTTP 500".into()),
+        next_attempt_at: None,
+        finished_at: finished_minutes_ago.map(|m| now() - Duration::minutes(m)),
+    }
+}
+
+#[test]
+fn the_header_badges_failing_deliveries_and_polls_again() {
+    use warroom::tui::app::Effect;
+    use warroom::tui::app::deliveries::POLL_EVERY;
+    let mut model = model();
+    let records = vec![
+        delivery("pending", None),
+        delivery("dead", Some(10)),
+        // Given up on two hours ago: old news, no badge for it.
+        delivery("dead", Some(120)),
+    ];
+    let effects = feed(&mut model, Msg::Deliveries(Ok(records)));
+    assert!(
+        effects.contains(&Effect::FetchDeliveries { delay: POLL_EVERY }),
+        "{effects:?}"
+    );
+    let text = screen_text(&model);
+    assert!(
+        text.contains("NOTIFY 1 dead, 1 retrying (ops-slack)"),
+        "{text}"
+    );
+    feed(
+        &mut model,
+        Msg::Deliveries(Ok(vec![delivery("dead", Some(120))])),
+    );
+    assert!(!screen_text(&model).contains("NOTIFY"));
+    // The backend down: keep asking, a little slower.
+    let down = warroom::client::ClientError::Unreachable("refused".into());
+    let effects = feed(&mut model, Msg::Deliveries(Err(down)));
+    assert!(
+        matches!(effects.as_slice(), [Effect::FetchDeliveries { delay }] if *delay > POLL_EVERY),
+        "{effects:?}"
+    );
+    // A viewer may not read the log: no badge, and no more asking.
+    let forbidden = warroom::client::ClientError::Api {
+        status: 403,
+        code: "forbidden".into(),
+        message: "responders only".into(),
+    };
+    let effects = feed(&mut model, Msg::Deliveries(Err(forbidden)));
+    assert!(
+        !effects
+            .iter()
+            .any(|e| matches!(e, Effect::FetchDeliveries { .. })),
+        "{effects:?}"
+    );
+}
+
+fn alert_with_urls(runbook: &str, source: &str) -> Alert {
+    Alert {
+        labels: [
+            ("alertname".to_string(), "CheckoutHighErrorRate".to_string()),
+            ("severity".to_string(), "critical".to_string()),
+        ]
+        .into(),
+        annotations: [
+            ("summary".to_string(), "5xx above 5%".to_string()),
+            ("runbook_url".to_string(), runbook.to_string()),
+        ]
+        .into(),
+        state: AlertState::Firing,
+        since: now() - Duration::minutes(3),
+        fingerprint: Some("f1".into()),
+        generator_url: Some(source.to_string()),
+    }
+}
+
+/// The cells' symbols that carry an OSC 8 hyperlink, and the screen's text.
+fn links_on_screen(model: &warroom::tui::app::Model, hyperlinks: bool) -> (Vec<String>, String) {
+    let theme = warroom::tui::theme::Theme {
+        hyperlinks,
+        ..theme()
+    };
+    let terminal = draw(model, &theme, 120, 40);
+    let buffer = terminal.backend().buffer();
+    let mut links = Vec::new();
+    let mut text = String::new();
+    for y in 0..buffer.area.height {
+        let mut skip = 0;
+        for x in 0..buffer.area.width {
+            let symbol = buffer[(x, y)].symbol();
+            if skip > 0 {
+                // Covered by a link: the terminal shows its label there.
+                skip -= 1;
+            } else if symbol.contains('\u{1b}') {
+                links.push(symbol.to_string());
+                let label = symbol.split('\\').nth(1).unwrap_or_default();
+                let label = label.strip_suffix("\u{1b}]8;;\u{1b}").unwrap_or(label);
+                text.push_str(label);
+                skip = label.chars().count() - 1;
+            } else {
+                text.push_str(symbol);
+            }
+        }
+        text.push('\n');
+    }
+    (links, text)
+}
+
+#[test]
+fn runbook_and_source_urls_are_hyperlinks_only_when_safe_and_switched_on() {
+    let mut model = model();
+    let runbook = "https://runbooks.example/checkout#5xx";
+    let source = "http://prometheus:9090/graph?g0.expr=rate(http_requests_total%5B5m%5D)";
+    feed(
+        &mut model,
+        Msg::Alerts(Ok(vec![alert_with_urls(runbook, source)])),
+    );
+    model.focus = warroom::tui::app::Pane::Alerts;
+    let (links, text) = links_on_screen(&model, true);
+    // The pane is narrower than the URLs: the labels are cut, the targets whole.
+    let link =
+        |target: &str, label: &str| format!("\u{1b}]8;;{target}\u{1b}\\{label}\u{1b}]8;;\u{1b}\\");
+    assert_eq!(
+        links,
+        [
+            link(runbook, "https://runbooks.example…"),
+            link(source, "http://prometheus:9090/g…")
+        ],
+        "{text}"
+    );
+    assert!(
+        text.contains("runbook  https://runbooks.example…│"),
+        "{text}"
+    );
+    assert!(
+        text.contains("source   http://prometheus:9090/g…│"),
+        "{text}"
+    );
+
+    // Switched off: the same text, no escape sequence.
+    let (links, plain) = links_on_screen(&model, false);
+    assert!(links.is_empty(), "{links:?}");
+    assert_eq!(plain, text);
+
+    // URLs that are not web links, or carry bytes a terminal interprets, stay text.
+    let hostile = alert_with_urls(
+        "javascript:alert(1)",
+        "https://evil.example/\u{1b}]0;pwned\u{7}x",
+    );
+    feed(&mut model, Msg::Alerts(Ok(vec![hostile])));
+    let (links, text) = links_on_screen(&model, true);
+    assert!(links.is_empty(), "{links:?}");
+    assert!(text.contains("runbook  javascript:alert(1)"), "{text}");
+    assert!(
+        text.contains("source   https://evil.example/\u{FFFD}]0…"),
+        "{text}"
+    );
 }

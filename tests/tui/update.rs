@@ -946,6 +946,50 @@ fn an_empty_feed_answer_after_an_outage_is_drawn() {
     assert_eq!(model.link, Link::Live);
 }
 
+#[test]
+fn a_fresh_screen_starts_from_the_folded_incidents_not_the_whole_log() {
+    let mut model = model();
+    let folded = |n: u64, version: u64, status: Status| {
+        let mut incident = Incident::blank(inc(n));
+        incident.version = version;
+        incident.status = status;
+        incident
+    };
+    let mut listed = vec![
+        folded(1, 40, Status::Triggered),
+        folded(2, 7, Status::Resolved),
+    ];
+    listed.extend((3..=30).map(|n| folded(n, n, Status::Closed)));
+    let effects = update(&mut model, Msg::Started(Ok(listed)));
+    let backfilled: Vec<u64> = effects
+        .iter()
+        .filter_map(|effect| match effect {
+            Effect::Backfill(id) => Some(id.number()),
+            _ => None,
+        })
+        .collect();
+    // The open incident, then the newest 20 of the 29 ended ones; nothing older.
+    let mut expected = vec![1];
+    expected.extend((11..=30).rev());
+    assert_eq!(backfilled, expected);
+    assert_eq!(
+        effects.last(),
+        Some(&Effect::PollFeed {
+            after: 40,
+            wait: Duration::ZERO,
+            delay: Duration::ZERO
+        }),
+        "the feed is followed from the newest seq, not from the start"
+    );
+
+    let effects = update(
+        &mut model,
+        Msg::Started(Err(ClientError::Unreachable("x".into()))),
+    );
+    assert!(matches!(model.link, Link::Down { .. }));
+    assert!(matches!(effects.as_slice(), [Effect::Start { .. }]));
+}
+
 /// The default panels with a Prometheus and no `[[panels]]` of the user's.
 fn first_run() -> Model {
     use warroom::config::Config;

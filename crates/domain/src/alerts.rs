@@ -32,6 +32,9 @@ pub struct Alert {
     pub since: Timestamp,
     /// Alertmanager's identity of the alert, stable across notifications.
     pub fingerprint: Option<String>,
+    /// Where the alert comes from (the rule's graph in Prometheus), as its sender wrote it:
+    /// unchecked text until the terminal's link gate.
+    pub generator_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

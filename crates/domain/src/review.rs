@@ -32,12 +32,6 @@ pub struct Review {
     pub went_badly: Vec<String>,
 }
 
-impl Review {
-    pub fn is_empty(&self) -> bool {
-        *self == Review::default()
-    }
-}
-
 /// A change to the review, as the `set_review` command and the `review_edited` event carry
 /// it: fields left out are kept. In the event, only the fields that changed are present.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

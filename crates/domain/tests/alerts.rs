@@ -19,6 +19,7 @@ fn alert(pairs: &[(&str, &str)], annotations: &[(&str, &str)]) -> Alert {
         state: AlertState::Firing,
         since: Utc.with_ymd_and_hms(2026, 11, 30, 14, 0, 0).unwrap(),
         fingerprint: None,
+        generator_url: None,
     }
 }
 

@@ -231,3 +231,104 @@ fn a_lapse_is_due_once_per_episode_and_a_new_vacancy_is_a_new_one() {
     );
     assert_eq!(Incident::fold(incident.id.clone(), &events), incident);
 }
+
+#[test]
+fn public_words_are_spelled_titled_and_read_back() {
+    let states: Vec<(&str, &str)> = PublicState::ALL
+        .iter()
+        .map(|state| (state.as_str(), state.title()))
+        .collect();
+    assert_eq!(
+        states,
+        [
+            ("investigating", "Investigating"),
+            ("identified", "Identified"),
+            ("monitoring", "Monitoring"),
+            ("resolved", "Resolved"),
+        ]
+    );
+    for state in PublicState::ALL {
+        assert_eq!(format!(" {state} ").parse::<PublicState>(), Ok(state));
+        assert_eq!(serde_json::to_value(state).unwrap(), state.as_str());
+        assert_eq!(format!("{state:>14}"), format!("{:>14}", state.as_str()));
+    }
+    assert!(
+        "fixed"
+            .parse::<PublicState>()
+            .unwrap_err()
+            .contains("'fixed'")
+    );
+    let titles: Vec<&str> = ComponentStatus::ALL.iter().map(|s| s.title()).collect();
+    assert_eq!(
+        titles,
+        [
+            "Operational",
+            "Under Maintenance",
+            "Degraded Performance",
+            "Partial Outage",
+            "Major Outage"
+        ]
+    );
+    for status in ComponentStatus::ALL {
+        assert_eq!(serde_json::to_value(status).unwrap(), status.as_str());
+        assert_eq!(format!("{status:>22}"), format!("{:>22}", status.as_str()));
+    }
+    let lapses = [
+        Lapse::CommanderVacant,
+        Lapse::InternalUpdateOverdue,
+        Lapse::PublicUpdateOverdue,
+    ];
+    for lapse in lapses {
+        assert_eq!(serde_json::to_value(lapse).unwrap(), lapse.as_str());
+    }
+    assert_eq!(
+        lapses.map(Lapse::describe),
+        [
+            "the Incident Commander role is vacant",
+            "the internal update is overdue",
+            "the promised public update is overdue"
+        ]
+    );
+}
+
+#[test]
+fn an_update_names_at_most_the_most_components() {
+    let (incident, _) = declared();
+    let scale = SeverityScale::default();
+    let with = |count: usize| {
+        let mut many = update(PublicState::Investigating, None);
+        many.components = (0..count)
+            .map(|i| (format!("c{i}"), ComponentStatus::DegradedPerformance))
+            .collect();
+        Command::PublicUpdate(many)
+    };
+    assert!(decide(&incident, with(MAX_COMPONENTS), t0(), &scale).is_ok());
+    let refused = decide(&incident, with(MAX_COMPONENTS + 1), t0(), &scale).unwrap_err();
+    assert_eq!(refused.code, "invalid_input");
+}
+
+#[test]
+fn a_resolved_public_state_owes_no_update_even_while_the_response_goes_on() {
+    let (mut incident, mut events) = declared();
+    let scale = SeverityScale::default();
+    let at = t0() + Duration::minutes(5);
+    let resolved_with_a_promise = Command::PublicUpdate(update(PublicState::Resolved, Some(60)));
+    for kind in decide(&incident, resolved_with_a_promise, at, &scale).unwrap() {
+        push(&mut incident, &mut events, "carol", at, kind);
+    }
+    assert!(incident.status.is_open());
+    assert_eq!(incident.public_update_due_at(), None);
+}
+
+#[test]
+fn a_lapse_is_due_only_after_its_time_not_at_it() {
+    let (incident, _) = declared();
+    let scale = SeverityScale::default();
+    let rules = EscalationRules::default();
+    let grace_ends = t0() + Duration::minutes(5);
+    assert!(lapses_due(&incident, grace_ends, &rules, &scale).is_empty());
+    assert_eq!(
+        lapses_due(&incident, grace_ends + Duration::seconds(1), &rules, &scale).len(),
+        1
+    );
+}

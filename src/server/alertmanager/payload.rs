@@ -76,6 +76,8 @@ struct PayloadAlert {
     /// Relays and older senders leave it out.
     #[serde(default)]
     fingerprint: Option<String>,
+    #[serde(default, rename = "generatorURL")]
+    generator_url: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -124,6 +126,7 @@ pub fn read(
             state: AlertState::Firing,
             since: raw.starts_at,
             fingerprint: raw.fingerprint,
+            generator_url: raw.generator_url,
         };
         match raw.status {
             // The end Alertmanager knows, else now: no end, Go's zero time (year 1) or any

@@ -1,16 +1,20 @@
 //! After the fact: the postmortem of one incident and the report across incidents, both
-//! computed from the log in memory at the moment of the request.
+//! computed at the moment of the request from the folded incidents and their logs: from
+//! memory while it holds the whole log, else read from the store (a replica keeps only the
+//! newest events, `--recent-events`).
 
 use super::json_response;
-use crate::report::{RECURRENCE_WINDOW_DAYS, ReportQuery, postmortem, report};
+use crate::domain::{Event, Incident, IncidentId};
+use crate::report::{IncidentLog, RECURRENCE_WINDOW_DAYS, ReportQuery, postmortem, report};
 use crate::server::auth::Caller;
-use crate::server::error::ApiError;
+use crate::server::error::{ApiError, store_failure};
 use crate::server::extract::{IncidentParam, QueryParams};
 use crate::server::state::AppState;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
+use std::collections::HashMap;
 
 /// The report's period when `since` is not given.
 const DEFAULT_SINCE: &str = "90d";
@@ -21,19 +25,77 @@ pub async fn postmortem_markdown(
     State(state): State<AppState>,
     IncidentParam(id): IncidentParam,
 ) -> Result<Response, ApiError> {
-    let markdown = {
-        let timeline = state.timeline();
-        let (incident, events) = timeline
-            .incident_log(&id)
-            .ok_or_else(|| ApiError::NotFound(format!("no incident {id}")))?;
-        postmortem(incident, &events)
-    };
+    let covers = |incident: &Incident| incident.id == id;
+    let logs = logs(&state, covers).await?;
+    let (incident, events) = logs
+        .iter()
+        .find(|(incident, _)| covers(incident))
+        .ok_or_else(|| ApiError::NotFound(format!("no incident {id}")))?;
+    let events: Vec<&Event> = events.iter().collect();
+    let markdown = postmortem(incident, &events);
     Ok((
         StatusCode::OK,
         [(header::CONTENT_TYPE, "text/markdown; charset=utf-8")],
         markdown,
     )
         .into_response())
+}
+
+/// Every incident, folded, with the log of each that `covers` picks (the others' events are
+/// left out): from memory while it holds the whole log, else from the store's reading
+/// connection, so that a report on old incidents costs memory only while it is computed.
+async fn logs(
+    state: &AppState,
+    covers: impl Fn(&Incident) -> bool,
+) -> Result<Vec<(Incident, Vec<Event>)>, ApiError> {
+    let (mut logs, complete, head) = {
+        let timeline = state.timeline();
+        let logs: Vec<(Incident, Vec<Event>)> = timeline
+            .logs()
+            .into_iter()
+            .map(|log| {
+                let events = if covers(log.incident) {
+                    log.events.into_iter().cloned().collect()
+                } else {
+                    Vec::new()
+                };
+                (log.incident.clone(), events)
+            })
+            .collect();
+        (logs, timeline.complete(), timeline.head())
+    };
+    if complete {
+        return Ok(logs);
+    }
+    let wanted: Vec<IncidentId> = logs
+        .iter()
+        .filter(|(incident, _)| covers(incident))
+        .map(|(incident, _)| incident.id.clone())
+        .collect();
+    let state = state.clone();
+    let mut read = tokio::task::spawn_blocking(move || {
+        state.archive.read(|store| {
+            wanted
+                .into_iter()
+                .map(|id| {
+                    let events = store.incident_events_after(&id, 0, usize::MAX)?;
+                    Ok((id, events))
+                })
+                .collect::<Result<HashMap<_, _>, _>>()
+        })
+    })
+    .await
+    .map_err(|err| ApiError::internal("cannot read the log", err))?
+    .map_err(|err| store_failure(&err, "cannot read the log"))?;
+    for (incident, events) in &mut logs {
+        if let Some(mut stored) = read.remove(&incident.id) {
+            // Events committed after the incidents were read above are left out, so the log
+            // and the folded incident tell the same story.
+            stored.retain(|event| event.seq <= head);
+            *events = stored;
+        }
+    }
+    Ok(logs)
 }
 
 /// `?since=90d&service=S&severity=P1&recurrence=30d`, as sent.
@@ -86,11 +148,20 @@ pub async fn report_json(
         severity,
         recurrence_days,
     };
-    let body = {
-        let timeline = state.timeline();
-        serde_json::to_string(&report(&timeline.logs(), &query, &state.scale))
-    };
-    json_response(StatusCode::OK, body)
+    // Only the incidents the period covers need their events; the others are compared as
+    // folded incidents (recurrence).
+    let logs = logs(&state, |incident| incident.declared_at >= since).await?;
+    let logs: Vec<IncidentLog<'_>> = logs
+        .iter()
+        .map(|(incident, events)| IncidentLog {
+            incident,
+            events: events.iter().collect(),
+        })
+        .collect();
+    json_response(
+        StatusCode::OK,
+        serde_json::to_string(&report(&logs, &query, &state.scale)),
+    )
 }
 
 /// The recurrence window: a span such as `30d`.

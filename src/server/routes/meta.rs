@@ -1,6 +1,8 @@
-//! About the server itself: health, readiness, the scale, the caller, the API description.
+//! About the server itself: health, readiness, metrics, the scale, the caller, the API
+//! description.
 
 use crate::server::auth::Caller;
+use crate::server::metrics::Scrape;
 use crate::server::openapi;
 use crate::server::state::AppState;
 use axum::Json;
@@ -8,6 +10,8 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use serde_json::{Value, json};
+use std::sync::PoisonError;
+use std::sync::atomic::Ordering;
 
 /// Liveness, without auth so that load balancers and scripts need no token.
 pub async fn healthz() -> Json<Value> {
@@ -15,14 +19,21 @@ pub async fn healthz() -> Json<Value> {
 }
 
 /// Readiness, without auth: whether changes can be saved now. 503 lists the reasons: the last
-/// commit failed, the database is locked or read-only, or the writer does not answer.
+/// commit failed, the database is locked or read-only, the writer does not answer, or (on
+/// PostgreSQL) this replica cannot follow the others' commits.
 pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
-    match state.engine.readiness().await {
-        Ok(()) => (StatusCode::OK, Json(json!({"status": "ready"}))),
-        Err(reasons) => (
+    let mut reasons = state.engine.readiness().await.err().unwrap_or_default();
+    if !*state.database.borrow() {
+        // A PostgreSQL replica that cannot follow the others' commits serves a stale view.
+        reasons.push("the connection that follows the other replicas' commits is down".into());
+    }
+    if reasons.is_empty() {
+        (StatusCode::OK, Json(json!({"status": "ready"})))
+    } else {
+        (
             StatusCode::SERVICE_UNAVAILABLE,
             Json(json!({"status": "unready", "reasons": reasons})),
-        ),
+        )
     }
 }
 
@@ -39,4 +50,43 @@ pub async fn severities(_: Caller, State(state): State<AppState>) -> Json<Value>
 
 pub async fn whoami(caller: Caller) -> Json<Value> {
     Json(json!({"person": caller.person, "role": caller.role}))
+}
+
+/// Prometheus' text format, without auth like `/healthz`: counts and timings, no incident
+/// content.
+pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    let outbox = state.outbox.clone();
+    let pending = tokio::task::spawn_blocking(move || {
+        outbox
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pending()
+    })
+    .await;
+    let notifications_pending = match pending {
+        Ok(Ok(pending)) => Some(pending),
+        Ok(Err(err)) => {
+            tracing::warn!(%err, "cannot count the notification outbox for /metrics");
+            None
+        }
+        Err(err) => {
+            tracing::warn!(%err, "the outbox count failed");
+            None
+        }
+    };
+    let stats = state.stats.snapshot();
+    let scrape = Scrape {
+        commands: stats.requests,
+        commits: stats.commits,
+        commit_seconds: &state.stats.commit_seconds,
+        longpoll_waiters: state.longpoll_waiters.load(Ordering::Relaxed),
+        writer_queue: state.engine.queue_depth(),
+        notifications_pending,
+        database_connected: *state.database.borrow(),
+        head: *state.head.borrow(),
+    };
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        scrape.render(),
+    )
 }

@@ -42,6 +42,7 @@ impl Api {
         let api = api
             .get("/healthz", meta::healthz)
             .get("/readyz", meta::readyz)
+            .get("/metrics", meta::metrics)
             .get("/v1/openapi.json", meta::openapi)
             .get("/v1/severities", meta::severities)
             .get("/v1/whoami", meta::whoami)

@@ -11,7 +11,7 @@ use crate::domain::{
     Timestamp,
 };
 use crate::duration::parse_duration;
-use crate::report::template::{MessageParts, compose, default_parts};
+use crate::report::template::{MessageParts, Templates, default_parts};
 use std::collections::BTreeMap;
 use tui_input::Input;
 
@@ -21,6 +21,7 @@ pub struct Context {
     incident: Incident,
     events: Vec<Event>,
     ascii: bool,
+    templates: Templates,
     /// The parts as the template last wrote them, to tell them from edits.
     filled: MessageParts,
     /// The state they were written for.
@@ -92,6 +93,7 @@ pub(super) fn open(model: &mut Model) {
         incident,
         events,
         ascii: model.ascii,
+        templates: model.templates.clone(),
         filled: MessageParts::default(),
         state,
     }));
@@ -116,7 +118,14 @@ fn fill(form: &mut Form, all: bool) {
     let Some(context) = form.public.take() else {
         return;
     };
-    let parts = default_parts(&context.incident, &context.events, state, worst, None);
+    let parts = default_parts(
+        &context.templates,
+        &context.incident,
+        &context.events,
+        state,
+        worst,
+        None,
+    );
     for (label, old, new) in [
         ("Headline", &context.filled.headline, &parts.headline),
         ("Message", &context.filled.body, &parts.body),
@@ -198,7 +207,7 @@ pub(super) fn command(form: &Form, now: Timestamp) -> Result<Command, String> {
         .then(|| parts.headline.clone());
     Ok(Command::PublicUpdate(PublicUpdate {
         state,
-        message: compose(&parts, context.ascii),
+        message: context.templates.compose(&parts, context.ascii),
         components: parse_components(form.field("Components"))?,
         next_update_at: next_update_at.filter(|_| state != PublicState::Resolved),
         title,

@@ -22,6 +22,18 @@ pub struct Incidents {
     pub cursor: u64,
 }
 
+/// The incidents a fresh screen shows: every open one and the newest [`ENDED_KEPT`] ended.
+pub fn worth_showing(incidents: &[Incident]) -> Vec<IncidentId> {
+    let mut ended: Vec<&Incident> = incidents.iter().filter(|i| !i.status.is_open()).collect();
+    ended.sort_by_key(|incident| std::cmp::Reverse(incident.id.number()));
+    incidents
+        .iter()
+        .filter(|incident| incident.status.is_open())
+        .chain(ended.into_iter().take(ENDED_KEPT))
+        .map(|incident| incident.id.clone())
+        .collect()
+}
+
 impl Incidents {
     /// Applies a page of the global feed. Returns the incidents whose earlier history is not
     /// here (dropped to bound memory, then changed again): the caller fetches their whole log.

@@ -139,6 +139,7 @@ pub(super) fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
         }
         Action::Review => open_review(model),
         Action::Followups => open_followups(model),
+        Action::CopySummary => copy_summary(model),
         Action::DeclareFromAlert => {
             if !model.may(AccessRole::Responder) {
                 refuse_locally(model, AccessRole::Responder);
@@ -211,6 +212,27 @@ fn open_followups(model: &mut Model) -> Vec<Effect> {
     }
     model.overlay = Overlay::Followups(FollowupsView::waiting());
     vec![Effect::FetchFollowups]
+}
+
+/// The summary `warroom incident summary` prints, sanitised, to the terminal's clipboard.
+fn copy_summary(model: &mut Model) -> Vec<Effect> {
+    let Some(tracked) = model.current() else {
+        model.notify("no incident selected", true);
+        return vec![];
+    };
+    let text = crate::report::summary::safe_summary(
+        &tracked.state,
+        &model.scale,
+        model.now,
+        crate::report::summary::SummaryFormat::Text,
+    );
+    let id = tracked.state.id.clone();
+    // The terminal may refuse OSC 52 silently (tmux without set-clipboard, some emulators).
+    model.notify(
+        format!("summary of {id} sent to the clipboard (OSC 52, if the terminal allows it)"),
+        false,
+    );
+    vec![Effect::CopyToClipboard(text)]
 }
 
 fn open_report(model: &mut Model, since: String) -> Vec<Effect> {

@@ -10,6 +10,7 @@ pub mod command_line;
 mod commands;
 pub mod completion;
 mod composer;
+pub mod deliveries;
 pub mod form;
 pub mod history;
 pub mod incident_list;
@@ -50,6 +51,8 @@ pub enum Msg {
     Resize(u16, u16),
     /// The 1 s clock: countdowns, and the time every other decision uses.
     Tick(Timestamp),
+    /// Every incident's folded state, to start from instead of replaying the whole log.
+    Started(Result<Vec<Incident>, ClientError>),
     Feed(Result<Vec<Event>, ClientError>),
     Backfill(IncidentId, Result<Vec<Event>, ClientError>),
     Severities(Result<Vec<SeverityLevel>, ClientError>),
@@ -71,6 +74,8 @@ pub enum Msg {
     Report(Result<Box<crate::report::Report>, ClientError>),
     /// The first run's panel detection answered.
     PanelsDetected(Result<Detection, DetectError>),
+    /// The notification deliveries that failed, for the header's badge.
+    Deliveries(Result<Vec<crate::client::DeliveryRecord>, ClientError>),
     /// The `:` line's history as read from disk (a missing file is an empty history).
     History(Result<Vec<String>, String>),
     /// The history written back, or why it could not be.
@@ -90,6 +95,10 @@ pub enum Sent {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
+    /// List every incident (folded by the backend), starting after `delay`.
+    Start {
+        delay: Duration,
+    },
     /// Long-poll the global feed after `after`, waiting up to `wait`, starting after `delay`.
     PollFeed {
         after: u64,
@@ -126,6 +135,13 @@ pub enum Effect {
     DetectPanels {
         service: Option<String>,
     },
+    /// Read the failed notification deliveries after `delay`.
+    FetchDeliveries {
+        delay: Duration,
+    },
+    /// Put the text on the terminal's clipboard (OSC 52). The runtime writes it between
+    /// frames, on the terminal it draws on.
+    CopyToClipboard(String),
     /// Read the `:` line's history from the data directory.
     LoadHistory,
     /// Write the `:` line's history back.
@@ -232,6 +248,8 @@ pub struct Model {
     pub demo: bool,
     /// ASCII mode: the composer's template uses its ASCII variant.
     pub ascii: bool,
+    /// The public update's templates, the defaults or the config's `[tui.templates]`.
+    pub templates: crate::report::template::Templates,
     pub keymap: KeyMap,
     pub now: Timestamp,
     pub size: (u16, u16),
@@ -251,6 +269,8 @@ pub struct Model {
     pub action_cursor: usize,
     pub overlay: Overlay,
     pub notice: Option<Notice>,
+    /// Notification deliveries being retried or given up on lately.
+    pub deliveries: deliveries::Deliveries,
     /// Every notice of this session with its time, newest last: the full text of a refusal
     /// the status line had to cut (`M`, `:messages`).
     pub messages: Vec<Notice>,
@@ -292,6 +312,7 @@ impl Model {
             wall: options.wall,
             demo: options.demo,
             ascii: false,
+            templates: Default::default(),
             keymap: options.keymap,
             now,
             size: (80, 24),
@@ -308,6 +329,7 @@ impl Model {
             action_cursor: 0,
             overlay: Overlay::None,
             notice: None,
+            deliveries: deliveries::Deliveries::default(),
             messages: Vec::new(),
             history: history::History::default(),
             feed_failures: 0,
@@ -403,7 +425,8 @@ impl Model {
     }
 }
 
-/// The effects to run at start: learn the scale and who we are, and read the feed.
+/// The effects to run at start: learn the scale and who we are, read the feed, and watch
+/// the notification outbox.
 pub fn init() -> Vec<Effect> {
     vec![
         Effect::FetchSeverities {
@@ -412,9 +435,10 @@ pub fn init() -> Vec<Effect> {
         Effect::FetchIdentity {
             delay: Duration::ZERO,
         },
-        Effect::PollFeed {
-            after: 0,
-            wait: Duration::ZERO,
+        Effect::Start {
+            delay: Duration::ZERO,
+        },
+        Effect::FetchDeliveries {
             delay: Duration::ZERO,
         },
         Effect::LoadHistory,
@@ -519,6 +543,7 @@ fn handle(model: &mut Model, msg: Msg) -> Vec<Effect> {
             }
             vec![]
         }
+        Msg::Started(result) => on_start(model, result),
         Msg::Feed(result) => on_feed(model, result),
         Msg::Backfill(id, result) => match result {
             Ok(events) => {
@@ -604,6 +629,7 @@ fn handle(model: &mut Model, msg: Msg) -> Vec<Effect> {
             model.metrics.on_detected(result);
             vec![]
         }
+        Msg::Deliveries(result) => deliveries::on_deliveries(model, result),
         Msg::Terminate => {
             model.quit = true;
             vec![]
@@ -614,6 +640,38 @@ fn handle(model: &mut Model, msg: Msg) -> Vec<Effect> {
                 true,
             );
             vec![]
+        }
+    }
+}
+
+/// Starts from the incidents as the backend has folded them, not from the whole history:
+/// the logs of the open ones and of the newest ended ones are fetched, and the feed is
+/// followed from the newest seq among them. Memory and start time do not grow with history.
+fn on_start(model: &mut Model, result: Result<Vec<Incident>, ClientError>) -> Vec<Effect> {
+    match result {
+        Ok(incidents) => {
+            model.feed_failures = 0;
+            model.link = Link::Live;
+            model.incidents.cursor = incidents.iter().map(|i| i.version).max().unwrap_or(0);
+            let mut effects: Vec<Effect> = incidents::worth_showing(&incidents)
+                .into_iter()
+                .map(Effect::Backfill)
+                .collect();
+            effects.push(Effect::PollFeed {
+                after: model.incidents.cursor,
+                wait: Duration::ZERO,
+                delay: Duration::ZERO,
+            });
+            effects
+        }
+        Err(_) => {
+            if !matches!(model.link, Link::Down { .. }) {
+                model.link = Link::Down { since: model.now };
+            }
+            model.feed_failures += 1;
+            vec![Effect::Start {
+                delay: outbox::retry_delay(model.feed_failures),
+            }]
         }
     }
 }

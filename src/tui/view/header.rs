@@ -210,11 +210,30 @@ pub fn facts_line<'a>(model: &Model, incident: &Incident, theme: &Theme) -> Line
         };
         spans.push(Span::styled(text, theme.fg(Tone::Warning)));
     }
+    if let Some(badge) = deliveries_badge(model, theme) {
+        spans.push(Span::raw("  "));
+        spans.push(badge);
+    }
     if model.demo {
         spans.push(Span::raw("  "));
         spans.push(Span::styled(" DEMO DATA ", theme.badge(Tone::Accent)));
     }
     Line::from(spans)
+}
+
+/// `NOTIFY 2 dead (slack-ops)`: red while a delivery died lately, amber while some retry.
+fn deliveries_badge<'a>(model: &Model, theme: &Theme) -> Option<Span<'a>> {
+    let text = model.deliveries.badge()?;
+    let tone = if model.deliveries.dead > 0 {
+        Tone::Critical
+    } else {
+        Tone::Warning
+    };
+    // The target names are the server config's, relayed over the network.
+    Some(Span::styled(
+        format!(" {} ", crate::sanitize::sanitize(&text)),
+        theme.badge(tone),
+    ))
 }
 
 /// "this happened before: INC-12, 9 days ago, 2 corrective actions still open", for an

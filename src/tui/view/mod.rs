@@ -9,6 +9,7 @@ mod big;
 mod header;
 mod incident_list;
 mod learn;
+mod link;
 mod overlay;
 mod panels;
 mod review;

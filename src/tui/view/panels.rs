@@ -280,6 +280,7 @@ pub fn draw_alerts(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) 
     let block = pane_block(sanitize(&title).into_owned(), focused, theme);
     let width = usize::from(area.width.saturating_sub(2));
     let mut lines = Vec::new();
+    let mut links = Vec::new();
     if !pane.loaded {
         let text = pane.error.clone().unwrap_or_else(|| "loading…".into());
         lines.push(Line::styled(sanitize(&text).into_owned(), theme.muted()));
@@ -323,6 +324,13 @@ pub fn draw_alerts(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) 
         } else {
             summary
         });
+        if selected {
+            for (label, url) in alert_urls(alert) {
+                let (line, link) = super::link::url_line(label, url, width, lines.len(), theme);
+                lines.push(line);
+                links.extend(link);
+            }
+        }
     }
     if focused && !pane.alerts.is_empty() {
         let key = model
@@ -335,4 +343,19 @@ pub fn draw_alerts(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) 
         ));
     }
     frame.render_widget(Paragraph::new(lines).block(block), area);
+    super::link::make_links(frame.buffer_mut(), area, &links, theme);
+}
+
+/// The selected alert's runbook (the `runbook_url` annotation of the Prometheus mixins, or
+/// `runbook`) and where it comes from (Alertmanager's `generatorURL`).
+fn alert_urls(alert: &crate::domain::Alert) -> Vec<(&'static str, &str)> {
+    let runbook = ["runbook_url", "runbook"]
+        .iter()
+        .filter_map(|key| alert.annotations.get(*key))
+        .find(|url| !url.trim().is_empty());
+    runbook
+        .map(|url| ("runbook", url.as_str()))
+        .into_iter()
+        .chain(alert.generator_url.as_deref().map(|url| ("source", url)))
+        .collect()
 }

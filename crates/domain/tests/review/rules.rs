@@ -425,3 +425,53 @@ fn an_incident_follows_an_earlier_one_of_the_same_service_or_alert_within_the_wi
         "a false alarm is not a precedent"
     );
 }
+
+#[test]
+fn a_review_holds_exactly_its_limits() {
+    let mut log = Log::checkout();
+    let most: Vec<String> = (0..MAX_WHYS).map(|n| format!("why {n}")).collect();
+    let most: Vec<&str> = most.iter().map(String::as_str).collect();
+    log.ok("bob", 40, set_whys(&most));
+    assert_eq!(log.state.review.whys.len(), MAX_WHYS);
+    let longest = "x".repeat(MAX_TEXT_CHARS);
+    log.ok("bob", 41, set_whys(&[&longest]));
+    let root_cause = |text: String| Command::SetReview {
+        whys: None,
+        root_cause: Some(text),
+        contributing_factors: None,
+        went_well: None,
+        went_badly: None,
+    };
+    log.ok("bob", 42, root_cause(longest.clone()));
+    assert_eq!(log.state.review.root_cause, longest);
+    let too_long = log.refused(root_cause(format!("{longest}x")));
+    assert!(
+        too_long.message.contains("root cause"),
+        "{}",
+        too_long.message
+    );
+}
+
+#[test]
+fn corrective_words_are_spelled_and_read_back() {
+    let kinds: Vec<&str> = CorrectiveKind::ALL.iter().map(|k| k.as_str()).collect();
+    assert_eq!(kinds, ["detective", "preventive", "corrective"]);
+    for kind in CorrectiveKind::ALL {
+        assert_eq!(format!(" {kind} ").parse::<CorrectiveKind>(), Ok(kind));
+        assert_eq!(serde_json::to_value(kind).unwrap(), kind.as_str());
+        assert_eq!(format!("{kind:>12}"), format!("{:>12}", kind.as_str()));
+    }
+    assert!(
+        "fix"
+            .parse::<CorrectiveKind>()
+            .unwrap_err()
+            .contains("'fix'")
+    );
+    for state in [
+        CorrectiveState::Open,
+        CorrectiveState::Done,
+        CorrectiveState::Dropped,
+    ] {
+        assert_eq!(serde_json::to_value(state).unwrap(), state.as_str());
+    }
+}

@@ -1,0 +1,620 @@
+//! The PostgreSQL store: one database shared by several `warroom serve` replicas.
+//!
+//! # Why the global feed stays gapless in visible order
+//! Readers follow `/v1/events?after=N`: once a reader has seen seq N, an event with a smaller
+//! seq must never appear later, or the reader skips it for ever. With several writers that is
+//! not automatic: if replica A took seq 10 and replica B seq 11, and B committed first, a
+//! reader could see 11, move its cursor there, and never see 10.
+//!
+//! So appends are serialised in the database: every batch runs in one transaction that first
+//! takes a transaction-scoped advisory lock ([`WRITER_LOCK`]), then reads the events other
+//! replicas committed since this replica last looked ([`Store::begin`]), decides its commands
+//! on that current state, numbers its events after the newest seq, inserts them and commits.
+//! The lock is released only when the transaction ends, and PostgreSQL makes a committed
+//! transaction visible before it releases its locks, so the next writer's read already sees
+//! this batch and numbers after it. Seq order is therefore commit order, and at every moment
+//! the visible log is a prefix `1..=head` with no holes: a reader can never see seq 11
+//! without seq 10. A batch that fails rolls back whole and leaves no hole either, because
+//! nothing of it was visible and the next batch numbers from the same head.
+//!
+//! The price is that writers across replicas take turns, one transaction at a time. Each
+//! transaction carries a whole group commit (up to a thousand requests), so the turn-taking
+//! costs one lock round trip per batch, not per command.
+//!
+//! Commits send `NOTIFY warroom_events` with the new head in the same transaction, delivered
+//! only once it commits; [`listen`] turns those into wake-ups on the other replicas, which
+//! then read the new events with [`Store::events_after`].
+//!
+//! Durability: a commit returns only once PostgreSQL has flushed it (`synchronous_commit` is
+//! forced back on if the server turned it off). The log is append-only: triggers refuse
+//! `UPDATE`, `DELETE` and `TRUNCATE` on `events`.
+
+use super::row::{Row, fixed_time, parse_time};
+use super::{Commit, IdempotencyKey, Remembered, Store, StoreError, StoredResponse};
+use crate::domain::{Event, IncidentId};
+use futures_util::StreamExt;
+use postgres::{Client, NoTls};
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// The advisory lock every writer holds from `begin` to `commit`. Any constant works as long
+/// as all replicas agree; this one spells "warroom" in ASCII.
+pub const WRITER_LOCK: i64 = 0x0077_6172_726f_6f6d;
+/// Held while migrating, so two replicas starting together do not both create the tables.
+const MIGRATION_LOCK: i64 = WRITER_LOCK + 1;
+/// The channel of the commit notifications.
+const CHANNEL: &str = "warroom_events";
+/// How long to wait for the database to answer a connection, and to answer a ping.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Versioned migrations, applied in order, each once, in one transaction with its version
+/// recorded in `warroom_migrations`. Append new ones; never edit one that has shipped.
+const MIGRATIONS: &[(i32, &str)] = &[
+    (
+        1,
+        "
+CREATE TABLE events (
+    seq      BIGINT PRIMARY KEY,
+    incident TEXT NOT NULL,
+    at       TEXT NOT NULL,
+    actor    TEXT NOT NULL,
+    kind     TEXT NOT NULL
+);
+CREATE INDEX events_by_incident ON events (incident, seq);
+CREATE FUNCTION warroom_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'the event log is append-only'; END $$;
+CREATE TRIGGER events_no_update_or_delete BEFORE UPDATE OR DELETE ON events
+    FOR EACH ROW EXECUTE FUNCTION warroom_refuse_change();
+CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON events
+    FOR EACH STATEMENT EXECUTE FUNCTION warroom_refuse_change();
+CREATE TABLE idempotency (
+    actor    TEXT NOT NULL,
+    target   TEXT NOT NULL,
+    key      TEXT NOT NULL,
+    status   INTEGER NOT NULL,
+    body     TEXT NOT NULL,
+    location TEXT,
+    PRIMARY KEY (actor, target, key)
+);
+",
+    ),
+    // 2, as SQLite's schema 2: the notification outbox (issue 11), written by `commit` with
+    // the events it is about. `pos` is the insertion order; times are fixed-width RFC 3339
+    // text, as in SQLite, so they compare as text.
+    (
+        2,
+        "
+CREATE TABLE outbox (
+    pos             BIGSERIAL PRIMARY KEY,
+    id              TEXT NOT NULL UNIQUE,
+    target          TEXT NOT NULL,
+    incident        TEXT NOT NULL,
+    seq             BIGINT NOT NULL,
+    body            TEXT NOT NULL,
+    created_at      TEXT NOT NULL,
+    state           TEXT NOT NULL DEFAULT 'pending',
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    last_error      TEXT,
+    next_attempt_at TEXT,
+    finished_at     TEXT
+);
+CREATE INDEX outbox_pending ON outbox (state, target, incident, pos);
+",
+    ),
+    // 3, as SQLite's schema 3: an idempotency key is scoped by actor alone and remembers the
+    // request it answered and when. The old answers lack the request, so they are dropped
+    // rather than guessed at (they are for retries within minutes).
+    (
+        3,
+        "
+DROP TABLE idempotency;
+CREATE TABLE idempotency (
+    actor     TEXT NOT NULL,
+    key       TEXT NOT NULL,
+    request   TEXT NOT NULL,
+    stored_at TEXT NOT NULL,
+    status    INTEGER NOT NULL,
+    body      TEXT NOT NULL,
+    location  TEXT,
+    PRIMARY KEY (actor, key)
+);
+CREATE INDEX idempotency_age ON idempotency (stored_at);
+",
+    ),
+    // 4, as SQLite's schema 4: events keep the time the person acted (`intended_at`, issue
+    // 10), null for a command sent at once. Adding a nullable column rewrites no row, so
+    // the append-only triggers are not involved.
+    (4, "ALTER TABLE events ADD COLUMN intended_at TEXT;"),
+];
+
+pub struct PostgresStore {
+    config: postgres::Config,
+    /// `None` after the connection was lost; the next call connects again.
+    client: Option<Client>,
+    /// True between `begin` and `commit`: a transaction holding [`WRITER_LOCK`] is open.
+    in_batch: bool,
+}
+
+impl PostgresStore {
+    /// Connects, and migrates the schema to this version (refusing a newer one).
+    pub fn connect(url: &str) -> Result<Self, StoreError> {
+        let mut config: postgres::Config = url
+            .parse()
+            .map_err(|err| StoreError::Schema(format!("not a PostgreSQL URL: {err}")))?;
+        config
+            .connect_timeout(CONNECT_TIMEOUT)
+            .keepalives_idle(Duration::from_secs(10))
+            .application_name("warroom serve");
+        let mut store = PostgresStore {
+            config,
+            client: None,
+            in_batch: false,
+        };
+        migrate(store.client()?)?;
+        Ok(store)
+    }
+
+    /// The connection, opened again if it was lost.
+    fn client(&mut self) -> Result<&mut Client, StoreError> {
+        if self.client.as_ref().is_none_or(Client::is_closed) {
+            self.in_batch = false;
+            let mut client = self.config.connect(NoTls).map_err(unavailable)?;
+            ensure_durable_commits(&mut client)?;
+            self.client = Some(client);
+        }
+        self.client
+            .as_mut()
+            .ok_or_else(|| StoreError::Unavailable("no connection".into()))
+    }
+
+    /// Runs `work` on the connection; a lost connection is dropped so the next call opens a
+    /// new one, and an open batch is rolled back on any error.
+    pub(super) fn run<T>(
+        &mut self,
+        work: impl FnOnce(&mut Client) -> Result<T, postgres::Error>,
+    ) -> Result<T, StoreError> {
+        let client = self.client()?;
+        match work(client) {
+            Ok(value) => Ok(value),
+            Err(err) => {
+                let err = classify(err);
+                if matches!(err, StoreError::Unavailable(_)) {
+                    self.client = None;
+                } else if self.in_batch
+                    && let Some(client) = self.client.as_mut()
+                {
+                    // The transaction is aborted anyway; end it so the lock is freed now.
+                    let _ = client.batch_execute("ROLLBACK");
+                }
+                self.in_batch = false;
+                Err(err)
+            }
+        }
+    }
+
+    /// The events a query selects, as `(seq, incident, at, actor, kind, intended_at)` rows.
+    fn select(
+        &mut self,
+        sql: &str,
+        params: &[&(dyn postgres::types::ToSql + Sync)],
+    ) -> Result<Vec<Event>, StoreError> {
+        let rows = self.run(|client| client.query(sql, params))?;
+        rows.into_iter()
+            .map(|row| {
+                Row {
+                    seq: row.get(0),
+                    incident: row.get(1),
+                    at: row.get(2),
+                    actor: row.get(3),
+                    kind: row.get(4),
+                    intended_at: row.get(5),
+                }
+                .decode()
+            })
+            .collect()
+    }
+}
+
+impl Store for PostgresStore {
+    fn events_after(&mut self, after: u64, limit: usize) -> Result<Vec<Event>, StoreError> {
+        let after = i64::try_from(after).unwrap_or(i64::MAX);
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.select(
+            "SELECT seq, incident, at, actor, kind, intended_at FROM events
+             WHERE seq > $1 ORDER BY seq LIMIT $2",
+            &[&after, &limit],
+        )
+    }
+
+    fn incident_events_after(
+        &mut self,
+        incident: &IncidentId,
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<Event>, StoreError> {
+        let after = i64::try_from(after).unwrap_or(i64::MAX);
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.select(
+            "SELECT seq, incident, at, actor, kind, intended_at FROM events
+             WHERE incident = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+            &[&incident.to_string(), &after, &limit],
+        )
+    }
+
+    fn begin(&mut self, after: u64) -> Result<Vec<Event>, StoreError> {
+        if self.in_batch {
+            // A batch that never reached commit (it cannot happen in the writer, but a store
+            // must not keep the lock because of a caller's slip).
+            self.run(|client| client.batch_execute("ROLLBACK"))?;
+            self.in_batch = false;
+        }
+        let take_turn = |client: &mut Client| {
+            client.batch_execute("BEGIN")?;
+            client.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITER_LOCK])?;
+            Ok(())
+        };
+        match self.run(take_turn) {
+            // An idle connection may have been closed by the server or a proxy since the
+            // last batch: nothing was written, so one try on a fresh connection is safe.
+            Err(StoreError::Unavailable(_)) => self.run(take_turn)?,
+            other => other?,
+        }
+        self.in_batch = true;
+        self.events_after(after, usize::MAX)
+    }
+
+    fn recall(&mut self, key: &IdempotencyKey) -> Result<Option<Remembered>, StoreError> {
+        let row = self.run(|client| {
+            client.query_opt(
+                "SELECT request, stored_at, status, body, location FROM idempotency
+                 WHERE actor = $1 AND key = $2",
+                &[&key.actor, &key.key],
+            )
+        })?;
+        row.map(|row| {
+            let status: i32 = row.get(2);
+            let stored_at: String = row.get(1);
+            Ok(Remembered {
+                request: row.get(0),
+                stored_at: parse_time(&stored_at)?,
+                response: StoredResponse {
+                    status: u16::try_from(status).map_err(|_| {
+                        StoreError::Schema(format!("a stored response has status {status}"))
+                    })?,
+                    body: row.get(3),
+                    location: row.get(4),
+                },
+            })
+        })
+        .transpose()
+    }
+
+    fn commit(&mut self, commit: &Commit) -> Result<(), StoreError> {
+        if !self.in_batch {
+            if commit.is_empty() {
+                return Ok(());
+            }
+            // A commit without `begin` (a copy between stores): take the turn now.
+            self.begin(u64::MAX)?;
+        }
+        let rows = commit
+            .events
+            .iter()
+            .map(Row::encode)
+            .collect::<Result<Vec<_>, _>>()?;
+        let head = rows.last().map(|row| row.seq);
+        let column = |pick: fn(&Row) -> &String| rows.iter().map(pick).collect::<Vec<_>>();
+        let seqs: Vec<i64> = rows.iter().map(|row| row.seq).collect();
+        let (incidents, ats, actors, kinds) = (
+            column(|r| &r.incident),
+            column(|r| &r.at),
+            column(|r| &r.actor),
+            column(|r| &r.kind),
+        );
+        let intended: Vec<Option<&str>> = rows.iter().map(|r| r.intended_at.as_deref()).collect();
+        let responses = &commit.responses;
+        let actor: Vec<&str> = responses.iter().map(|(k, _)| k.actor.as_str()).collect();
+        let key: Vec<&str> = responses.iter().map(|(k, _)| k.key.as_str()).collect();
+        let request: Vec<&str> = responses.iter().map(|(_, r)| r.request.as_str()).collect();
+        let stored_at: Vec<String> = responses
+            .iter()
+            .map(|(_, r)| fixed_time(r.stored_at))
+            .collect();
+        let status: Vec<i32> = responses
+            .iter()
+            .map(|(_, r)| i32::from(r.response.status))
+            .collect();
+        let body: Vec<&str> = responses
+            .iter()
+            .map(|(_, r)| r.response.body.as_str())
+            .collect();
+        let location: Vec<Option<&str>> = responses
+            .iter()
+            .map(|(_, r)| r.response.location.as_deref())
+            .collect();
+        let forget_before = commit.forget_before.map(fixed_time);
+        let deliveries = &commit.deliveries;
+        let delivery_id: Vec<&str> = deliveries.iter().map(|d| d.id.as_str()).collect();
+        let delivery_target: Vec<&str> = deliveries.iter().map(|d| d.target.as_str()).collect();
+        let delivery_incident: Vec<&str> = deliveries.iter().map(|d| d.incident.as_str()).collect();
+        let delivery_seq = deliveries
+            .iter()
+            .map(|d| {
+                i64::try_from(d.seq).map_err(|_| {
+                    StoreError::Schema(format!("seq {} does not fit a 64-bit column", d.seq))
+                })
+            })
+            .collect::<Result<Vec<i64>, _>>()?;
+        let delivery_body: Vec<&str> = deliveries.iter().map(|d| d.body.as_str()).collect();
+        let delivery_created: Vec<String> = deliveries
+            .iter()
+            .map(|d| fixed_time(d.created_at))
+            .collect();
+        self.run(|client| {
+            // One statement per table, whatever the batch size: a round trip each.
+            if !seqs.is_empty() {
+                client.execute(
+                    "INSERT INTO events (seq, incident, at, actor, kind, intended_at)
+                     SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])",
+                    &[&seqs, &incidents, &ats, &actors, &kinds, &intended],
+                )?;
+            }
+            if let Some(cutoff) = &forget_before {
+                client.execute("DELETE FROM idempotency WHERE stored_at < $1", &[cutoff])?;
+            }
+            if !key.is_empty() {
+                // An expired key that was not yet pruned may be used again.
+                client.execute(
+                    "INSERT INTO idempotency (actor, key, request, stored_at, status, body, location)
+                     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[], $7::text[])
+                     ON CONFLICT (actor, key) DO UPDATE SET request = EXCLUDED.request,
+                         stored_at = EXCLUDED.stored_at, status = EXCLUDED.status,
+                         body = EXCLUDED.body, location = EXCLUDED.location",
+                    &[&actor, &key, &request, &stored_at, &status, &body, &location],
+                )?;
+            }
+            // The notifications of these events, in the same transaction: committed with
+            // them or not at all. Ordered by `pos`, which follows the array order.
+            if !delivery_id.is_empty() {
+                client.execute(
+                    "INSERT INTO outbox (id, target, incident, seq, body, created_at, next_attempt_at)
+                     SELECT i, t, n, s, b, c, c
+                     FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[])
+                         WITH ORDINALITY AS d(i, t, n, s, b, c, o)
+                     ORDER BY o",
+                    &[
+                        &delivery_id,
+                        &delivery_target,
+                        &delivery_incident,
+                        &delivery_seq,
+                        &delivery_body,
+                        &delivery_created,
+                    ],
+                )?;
+            }
+            if let Some(head) = head {
+                client.execute(
+                    "SELECT pg_notify($1, $2)",
+                    &[&CHANNEL, &head.to_string()],
+                )?;
+            }
+            client.batch_execute("COMMIT")
+        })?;
+        self.in_batch = false;
+        Ok(())
+    }
+
+    fn check_writable(&mut self) -> Result<(), StoreError> {
+        // The writers' lock is taken in turns by every replica, so it is not asked for here:
+        // a probe answers whether this connection works and the database takes writes (a
+        // standby or a read-only database does not).
+        let read_only: bool = self
+            .run(|client| {
+                client.query_one(
+                    "SELECT pg_is_in_recovery() OR current_setting('transaction_read_only') = 'on'",
+                    &[],
+                )
+            })?
+            .get(0);
+        if read_only {
+            return Err(StoreError::Postgres(
+                "the database is read-only (a standby?)".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    fn checkpoint(&mut self) -> Result<(), StoreError> {
+        // PostgreSQL keeps its own files whole; nothing to fold back.
+        Ok(())
+    }
+}
+
+impl Drop for PostgresStore {
+    /// The synchronous client runs a small runtime of its own, which may not be dropped on an
+    /// async runtime's thread (where the last handle on a shared store may go): it is closed
+    /// on a thread of its own then.
+    fn drop(&mut self) {
+        let Some(client) = self.client.take() else {
+            return;
+        };
+        if tokio::runtime::Handle::try_current().is_ok() {
+            // If no thread can be started the process is in trouble anyway: drop it here.
+            let _ = std::thread::Builder::new()
+                .name("warroom-postgres-close".into())
+                .spawn(move || drop(client));
+        }
+    }
+}
+
+/// Creates or upgrades the tables, under a lock so that replicas starting together take turns.
+fn migrate(client: &mut Client) -> Result<(), StoreError> {
+    let latest = MIGRATIONS.last().map_or(0, |(version, _)| *version);
+    let mut tx = client.transaction().map_err(classify)?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+        .map_err(classify)?;
+    tx.batch_execute(
+        "CREATE TABLE IF NOT EXISTS warroom_migrations (
+             version    INTEGER PRIMARY KEY,
+             applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+         )",
+    )
+    .map_err(classify)?;
+    let current: i32 = tx
+        .query_one(
+            "SELECT coalesce(max(version), 0) FROM warroom_migrations",
+            &[],
+        )
+        .map_err(classify)?
+        .get(0);
+    if current > latest {
+        return Err(StoreError::Schema(format!(
+            "the database was migrated by a newer warroom (schema {current}, this one knows {latest})"
+        )));
+    }
+    for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > current) {
+        tx.batch_execute(sql).map_err(|err| {
+            StoreError::Schema(format!("migration {version} failed: {}", describe(&err)))
+        })?;
+        tx.execute(
+            "INSERT INTO warroom_migrations (version) VALUES ($1)",
+            &[version],
+        )
+        .map_err(classify)?;
+    }
+    tx.commit().map_err(classify)
+}
+
+/// An answer only after commit means only after the commit is flushed: a server (or role)
+/// configured with `synchronous_commit = off` is overridden for this session.
+fn ensure_durable_commits(client: &mut Client) -> Result<(), StoreError> {
+    let setting: String = client
+        .query_one("SHOW synchronous_commit", &[])
+        .map_err(classify)?
+        .get(0);
+    if setting == "off" {
+        tracing::warn!("synchronous_commit is off on the server; this session turns it on");
+        client
+            .batch_execute("SET synchronous_commit = on")
+            .map_err(classify)?;
+    }
+    Ok(())
+}
+
+/// A lost or refused connection (retry, maybe elsewhere) or the database's own refusal.
+fn classify(err: postgres::Error) -> StoreError {
+    let lost_connection = err.is_closed()
+        || std::error::Error::source(&err).is_some_and(|source| source.is::<std::io::Error>())
+        || err.code().is_some_and(|code| {
+            // Class 08 is "connection exception", 57P0x an administrator's or crash shutdown.
+            code.code().starts_with("08") || code.code().starts_with("57P0")
+        });
+    if lost_connection {
+        StoreError::Unavailable(describe(&err))
+    } else {
+        StoreError::Postgres(describe(&err))
+    }
+}
+
+fn unavailable(err: postgres::Error) -> StoreError {
+    StoreError::Unavailable(describe(&err))
+}
+
+/// The error with the database's message, which `Display` of a `db error` already carries.
+fn describe(err: &postgres::Error) -> String {
+    match err.as_db_error() {
+        Some(db) => db.message().to_string(),
+        None => err.to_string(),
+    }
+}
+
+/// Follows the commits of every replica: calls `on_commit` with the new head each time one
+/// commits, and with `u64::MAX` ("look, something may have been missed") each time the
+/// connection is (re)established. `connected` tells whether the wake-ups are flowing; the
+/// connection is pinged so that a silent network failure is noticed. Runs until `on_commit`
+/// returns false.
+pub async fn listen(
+    url: String,
+    on_commit: impl Fn(u64) -> bool + Send + 'static,
+    connected: watch::Sender<bool>,
+) {
+    let config: tokio_postgres::Config = match url.parse() {
+        Ok(config) => config,
+        Err(err) => {
+            tracing::error!(%err, "cannot listen for commits: not a PostgreSQL URL");
+            return;
+        }
+    };
+    loop {
+        let outcome = listen_once(&config, &on_commit, &connected).await;
+        connected.send_replace(false);
+        match outcome {
+            Ok(()) => return,
+            Err(err) => {
+                tracing::warn!(reason = %err, "lost the database's commit notifications; reconnecting")
+            }
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+/// One connection's worth of [`listen`]: `Ok` when `on_commit` asked to stop.
+async fn listen_once(
+    config: &tokio_postgres::Config,
+    on_commit: &impl Fn(u64) -> bool,
+    connected: &watch::Sender<bool>,
+) -> Result<(), String> {
+    let connecting = tokio::time::timeout(CONNECT_TIMEOUT, config.connect(tokio_postgres::NoTls));
+    let (client, mut connection) = connecting
+        .await
+        .map_err(|_| "connecting timed out".to_string())?
+        .map_err(|err| err.to_string())?;
+    let (heads, mut notified) = tokio::sync::mpsc::unbounded_channel();
+    // The connection object drives the socket and hands out the notifications.
+    let driver = tokio::spawn(async move {
+        let mut messages = futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
+        while let Some(message) = messages.next().await {
+            match message {
+                Ok(tokio_postgres::AsyncMessage::Notification(note)) => {
+                    let head = note.payload().parse().unwrap_or(u64::MAX);
+                    if heads.send(head).is_err() {
+                        return;
+                    }
+                }
+                Ok(_) => {}
+                Err(err) => {
+                    tracing::warn!(reason = %err, "the notification connection failed");
+                    return;
+                }
+            }
+        }
+    });
+    let result = async {
+        client
+            .batch_execute(&format!("LISTEN {CHANNEL}"))
+            .await
+            .map_err(|err| err.to_string())?;
+        connected.send_replace(true);
+        if !on_commit(u64::MAX) {
+            return Ok(());
+        }
+        let mut ping = tokio::time::interval(CONNECT_TIMEOUT);
+        loop {
+            tokio::select! {
+                head = notified.recv() => match head {
+                    Some(head) => if !on_commit(head) { return Ok(()) },
+                    None => return Err("the connection closed".to_string()),
+                },
+                _ = ping.tick() => {
+                    tokio::time::timeout(CONNECT_TIMEOUT, client.simple_query("SELECT 1"))
+                        .await
+                        .map_err(|_| "the database did not answer a ping".to_string())?
+                        .map_err(|err| err.to_string())?;
+                }
+            }
+        }
+    }
+    .await;
+    driver.abort();
+    result
+}

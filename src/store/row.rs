@@ -1,0 +1,81 @@
+//! An event as both stores keep it: `seq` as a signed 64-bit integer, the time as RFC 3339
+//! text (nanoseconds survive, which a SQL timestamp would cut) and the kind as its JSON, so
+//! that a copy between stores gives back exactly the events it read.
+
+use super::StoreError;
+use crate::domain::{Event, EventKind, IncidentId, Timestamp};
+
+pub struct Row {
+    pub seq: i64,
+    pub incident: String,
+    pub at: String,
+    pub actor: String,
+    pub kind: String,
+    /// When the person acted, if the command waited in an outbox (schema 4); `None` otherwise.
+    pub intended_at: Option<String>,
+}
+
+impl Row {
+    pub fn encode(event: &Event) -> Result<Row, StoreError> {
+        let kind = serde_json::to_string(&event.kind).map_err(|err| {
+            StoreError::Schema(format!("cannot encode event {}: {err}", event.seq))
+        })?;
+        let seq = i64::try_from(event.seq).map_err(|_| {
+            StoreError::Schema(format!("seq {} does not fit a 64-bit column", event.seq))
+        })?;
+        Ok(Row {
+            seq,
+            incident: event.incident.to_string(),
+            at: format_time(event.at),
+            actor: event.actor.clone(),
+            kind,
+            intended_at: event.intended_at.map(format_time),
+        })
+    }
+
+    /// The event, or [`StoreError::Corrupt`] naming its seq: the row was written by
+    /// something else or damaged.
+    pub fn decode(self) -> Result<Event, StoreError> {
+        let seq = self.seq;
+        let corrupt = |reason: String| StoreError::Corrupt { seq, reason };
+        let incident = IncidentId::try_from(self.incident).map_err(|e| corrupt(e.to_string()))?;
+        let at = chrono::DateTime::parse_from_rfc3339(&self.at)
+            .map_err(|err| corrupt(format!("bad time '{}': {err}", self.at)))?
+            .to_utc();
+        let kind: EventKind =
+            serde_json::from_str(&self.kind).map_err(|err| corrupt(format!("bad kind: {err}")))?;
+        let intended_at = self
+            .intended_at
+            .map(|text| {
+                chrono::DateTime::parse_from_rfc3339(&text)
+                    .map(|at| at.to_utc())
+                    .map_err(|err| corrupt(format!("bad intended time '{text}': {err}")))
+            })
+            .transpose()?;
+        let seq = u64::try_from(seq).map_err(|_| corrupt("negative seq".into()))?;
+        Ok(Event {
+            seq,
+            incident,
+            at,
+            actor: self.actor,
+            kind,
+            intended_at,
+        })
+    }
+}
+
+/// A time as the stores write it: RFC 3339 in UTC with as many digits as it has.
+pub fn format_time(at: Timestamp) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+}
+
+/// Fixed-width UTC, so that the outbox's times compare correctly as text in SQL.
+pub fn fixed_time(at: Timestamp) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true)
+}
+
+pub fn parse_time(text: &str) -> Result<Timestamp, StoreError> {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|at| at.to_utc())
+        .map_err(|err| StoreError::Schema(format!("bad time '{text}' in the store: {err}")))
+}

@@ -1,0 +1,354 @@
+//! The PostgreSQL store against a real PostgreSQL: the same promises as the SQLite store
+//! (append-only, all-or-nothing commits, stored answers, refusing a newer schema), and the
+//! turn-taking that keeps several writers' log gapless.
+
+mod support;
+
+use std::sync::mpsc;
+use std::time::Duration;
+use warroom::domain::{Event, EventKind, IncidentId, NoteKind};
+use warroom::store::{
+    Attempt, Commit, DeliveryState, IdempotencyKey, NewDelivery, Outbox, PostgresStore, Remembered,
+    Store, StoredResponse,
+};
+
+fn note(seq: u64, text: &str) -> Event {
+    Event {
+        seq,
+        incident: IncidentId::from_number(1),
+        at: chrono::DateTime::parse_from_rfc3339("2025-01-02T03:04:05.123456789Z")
+            .unwrap()
+            .to_utc(),
+        actor: "alice".into(),
+        kind: EventKind::NoteAdded {
+            kind: NoteKind::Note,
+            text: text.into(),
+        },
+        intended_at: None,
+    }
+}
+
+/// A note the person typed earlier (it waited in their outbox): migration 4 keeps the time.
+fn typed_earlier(seq: u64, text: &str) -> Event {
+    Event {
+        intended_at: Some(time("2025-01-02T02:58:07.5Z")),
+        ..note(seq, text)
+    }
+}
+
+fn key(k: &str) -> IdempotencyKey {
+    IdempotencyKey {
+        actor: "alice".into(),
+        key: k.into(),
+    }
+}
+
+fn time(text: &str) -> warroom::domain::Timestamp {
+    chrono::DateTime::parse_from_rfc3339(text).unwrap().to_utc()
+}
+
+fn remembered(status: u16, stored_at: &str) -> Remembered {
+    Remembered {
+        request: "fingerprint".into(),
+        stored_at: time(stored_at),
+        response: StoredResponse {
+            status,
+            body: "{}".into(),
+            location: None,
+        },
+    }
+}
+
+fn events(list: Vec<Event>) -> Commit {
+    Commit {
+        events: list,
+        ..Commit::default()
+    }
+}
+
+#[test]
+fn committed_events_and_answers_survive_a_new_connection_exactly() {
+    let url = support::postgres::database();
+    let answer = Remembered {
+        request: "POST /v1/incidents 3f2a".into(),
+        stored_at: time("2025-01-02T03:04:05.123456789Z"),
+        response: StoredResponse {
+            status: 201,
+            body: r#"{"id":"INC-1"}"#.into(),
+            location: Some("/v1/incidents/INC-1".into()),
+        },
+    };
+    {
+        let mut store = PostgresStore::connect(&url).unwrap();
+        let commit = Commit {
+            events: vec![note(1, "first"), typed_earlier(2, "second")],
+            responses: vec![(key("k1"), answer.clone())],
+            ..Commit::default()
+        };
+        store.begin(0).unwrap();
+        store.commit(&commit).unwrap();
+    }
+    let mut store = PostgresStore::connect(&url).unwrap();
+    // Nanoseconds and all, and the time a person acted: what was written is what is read.
+    assert_eq!(
+        store.events_after(0, usize::MAX).unwrap(),
+        vec![note(1, "first"), typed_earlier(2, "second")]
+    );
+    assert_eq!(
+        store.events_after(1, 10).unwrap(),
+        vec![typed_earlier(2, "second")]
+    );
+    let one = IncidentId::from_number(1);
+    assert_eq!(
+        store.incident_events_after(&one, 1, 10).unwrap(),
+        vec![typed_earlier(2, "second")]
+    );
+    let two = IncidentId::from_number(2);
+    assert_eq!(store.incident_events_after(&two, 0, 10).unwrap(), vec![]);
+    assert_eq!(store.recall(&key("k1")).unwrap(), Some(answer));
+    assert_eq!(store.recall(&key("k2")).unwrap(), None);
+}
+
+#[test]
+fn the_log_refuses_updates_deletes_and_truncation() {
+    let url = support::postgres::database();
+    let mut store = PostgresStore::connect(&url).unwrap();
+    store.commit(&events(vec![note(1, "kept")])).unwrap();
+    let mut sql = postgres_client(&url);
+    for statement in [
+        "UPDATE events SET actor = 'mallory'",
+        "DELETE FROM events",
+        "TRUNCATE events",
+    ] {
+        let error = sql.batch_execute(statement).unwrap_err();
+        let message = error.as_db_error().map(|e| e.message().to_string());
+        assert_eq!(
+            message.as_deref(),
+            Some("the event log is append-only"),
+            "{statement}"
+        );
+    }
+    assert_eq!(
+        store.events_after(0, usize::MAX).unwrap(),
+        vec![note(1, "kept")]
+    );
+}
+
+#[test]
+fn a_failed_commit_stores_nothing_of_its_batch_and_frees_the_turn() {
+    let url = support::postgres::database();
+    let mut store = PostgresStore::connect(&url).unwrap();
+    store.commit(&events(vec![note(1, "kept")])).unwrap();
+    let clash = Commit {
+        events: vec![note(2, "lost"), note(1, "clash")],
+        responses: vec![(key("k"), remembered(200, "2025-01-02T03:04:05Z"))],
+        deliveries: vec![delivery("d-lost", 2, "2025-01-02T03:04:05Z")],
+        ..Commit::default()
+    };
+    store.begin(1).unwrap();
+    let error = store.commit(&clash).unwrap_err().to_string();
+    assert!(error.starts_with("PostgreSQL: duplicate key"), "{error}");
+    assert_eq!(
+        store.events_after(0, usize::MAX).unwrap(),
+        vec![note(1, "kept")]
+    );
+    assert_eq!(store.recall(&key("k")).unwrap(), None);
+    assert_eq!(
+        store.pending().unwrap(),
+        0,
+        "no delivery of a failed commit"
+    );
+    // The lock went with the failed transaction: another writer gets its turn at once.
+    let mut other = PostgresStore::connect(&url).unwrap();
+    assert_eq!(other.begin(0).unwrap(), vec![note(1, "kept")]);
+    other.commit(&events(vec![note(2, "next")])).unwrap();
+}
+
+#[test]
+fn a_writer_waits_for_the_turn_and_then_sees_what_the_other_committed() {
+    let url = support::postgres::database();
+    let mut first = PostgresStore::connect(&url).unwrap();
+    let mut second = PostgresStore::connect(&url).unwrap();
+    assert_eq!(first.begin(0).unwrap(), vec![]);
+    let (began, waited) = mpsc::channel();
+    let waiter = std::thread::spawn(move || {
+        let theirs = second.begin(0).unwrap();
+        began.send(()).unwrap();
+        second.commit(&events(vec![note(3, "after them")])).unwrap();
+        theirs
+    });
+    // The second writer is held until the first commits...
+    assert!(waited.recv_timeout(Duration::from_millis(500)).is_err());
+    first
+        .commit(&events(vec![note(1, "a"), note(2, "b")]))
+        .unwrap();
+    // ...and then numbers after what the first committed, so no reader can see a hole.
+    assert_eq!(waiter.join().unwrap(), vec![note(1, "a"), note(2, "b")]);
+    let seqs: Vec<u64> = first
+        .events_after(0, usize::MAX)
+        .unwrap()
+        .iter()
+        .map(|e| e.seq)
+        .collect();
+    assert_eq!(seqs, [1, 2, 3]);
+}
+
+#[test]
+fn migrations_are_recorded_and_a_newer_schema_is_refused() {
+    let url = support::postgres::database();
+    PostgresStore::connect(&url).unwrap();
+    // Connecting again migrates nothing twice.
+    PostgresStore::connect(&url).unwrap();
+    let mut sql = postgres_client(&url);
+    let versions: Vec<i32> = sql
+        .query(
+            "SELECT version FROM warroom_migrations ORDER BY version",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    assert_eq!(versions, [1, 2, 3, 4], "numbered as SQLite's schemas");
+    sql.batch_execute("INSERT INTO warroom_migrations (version) VALUES (99)")
+        .unwrap();
+    let error = PostgresStore::connect(&url).err().unwrap().to_string();
+    assert!(error.contains("newer warroom (schema 99"), "{error}");
+}
+
+fn delivery(id: &str, seq: u64, created_at: &str) -> NewDelivery {
+    NewDelivery {
+        id: id.into(),
+        target: "chat".into(),
+        incident: "INC-1".into(),
+        seq,
+        body: format!("{{\"seq\":{seq}}}"),
+        created_at: time(created_at),
+    }
+}
+
+#[test]
+fn expired_answers_are_forgotten_and_an_expired_key_may_be_used_again() {
+    let url = support::postgres::database();
+    let mut store = PostgresStore::connect(&url).unwrap();
+    store
+        .commit(&Commit {
+            responses: vec![
+                (key("old"), remembered(201, "2025-01-01T00:00:00Z")),
+                (key("new"), remembered(200, "2025-01-02T00:00:00Z")),
+            ],
+            ..Commit::default()
+        })
+        .unwrap();
+    store
+        .commit(&Commit {
+            responses: vec![(key("old"), remembered(202, "2025-01-03T00:00:00Z"))],
+            forget_before: Some(time("2025-01-02T12:00:00Z")),
+            ..Commit::default()
+        })
+        .unwrap();
+    assert_eq!(
+        store.recall(&key("new")).unwrap(),
+        None,
+        "expired, forgotten"
+    );
+    assert_eq!(
+        store.recall(&key("old")).unwrap(),
+        Some(remembered(202, "2025-01-03T00:00:00Z")),
+        "stored again after the pruning"
+    );
+}
+
+#[test]
+fn deliveries_are_committed_with_their_events_and_one_replica_at_a_time_sends_each() {
+    let url = support::postgres::database();
+    let mut store = PostgresStore::connect(&url).unwrap();
+    store
+        .commit(&Commit {
+            events: vec![note(1, "a"), note(2, "b")],
+            deliveries: vec![
+                delivery("d1", 1, "2025-01-02T03:04:05.5Z"),
+                delivery("d2", 2, "2025-01-02T03:04:06Z"),
+            ],
+            ..Commit::default()
+        })
+        .unwrap();
+    assert_eq!(store.pending().unwrap(), 2);
+    let now = time("2025-01-02T03:05:00Z");
+    // Two replicas' workers: only the head of the (target, incident) queue is due, and the
+    // one that claims it hides it from the other.
+    let mut a = PostgresStore::connect(&url).unwrap();
+    let mut b = PostgresStore::connect(&url).unwrap();
+    let due = a.due(now, 10).unwrap();
+    assert_eq!(
+        due.iter().map(|d| d.id.as_str()).collect::<Vec<_>>(),
+        ["d1"]
+    );
+    assert_eq!(due[0].created_at, time("2025-01-02T03:04:05.5Z"));
+    assert_eq!(due[0].body, "{\"seq\":1}");
+    assert_eq!(
+        b.due(now, 10).unwrap(),
+        vec![],
+        "claimed by the other replica"
+    );
+    a.record_attempt(
+        "d1",
+        &Attempt::Retry {
+            error: "the receiver answered 502".into(),
+            next: time("2025-01-02T03:05:10Z"),
+        },
+    )
+    .unwrap();
+    assert_eq!(b.due(now, 10).unwrap(), vec![], "its retry is not due yet");
+    let later = time("2025-01-02T03:05:20Z");
+    let due = b.due(later, 10).unwrap();
+    assert_eq!(due.len(), 1);
+    assert_eq!((due[0].id.as_str(), due[0].attempts), ("d1", 1));
+    b.record_attempt("d1", &Attempt::Delivered { at: later })
+        .unwrap();
+    // With d1 done, d2 is the head of its queue.
+    let due = a.due(later, 10).unwrap();
+    assert_eq!(
+        due.iter().map(|d| d.id.as_str()).collect::<Vec<_>>(),
+        ["d2"]
+    );
+    a.record_attempt(
+        "d2",
+        &Attempt::Dead {
+            error: "gone".into(),
+            at: later,
+        },
+    )
+    .unwrap();
+    assert_eq!(a.pending().unwrap(), 0);
+    assert_eq!(a.next_due().unwrap(), None);
+    let recent = a.recent(false, 10).unwrap();
+    let states: Vec<_> = recent.iter().map(|d| (d.id.as_str(), d.state)).collect();
+    assert_eq!(
+        states,
+        [
+            ("d2", DeliveryState::Dead),
+            ("d1", DeliveryState::Delivered)
+        ]
+    );
+    let failed = a.recent(true, 10).unwrap();
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0].last_error.as_deref(), Some("gone"));
+    assert!(
+        a.record_attempt("nope", &Attempt::Delivered { at: later })
+            .is_err()
+    );
+}
+
+#[test]
+fn an_unreachable_database_is_reported_as_such() {
+    let error = PostgresStore::connect("postgres://postgres@127.0.0.1:9/nothing")
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(error.starts_with("the database is unreachable"), "{error}");
+}
+
+fn postgres_client(url: &str) -> postgres::Client {
+    postgres::Client::connect(url, postgres::NoTls).unwrap()
+}

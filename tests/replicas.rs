@@ -1,0 +1,348 @@
+//! Several `warroom serve` replicas on one real PostgreSQL: wake-ups cross replicas, the
+//! global feed stays gapless, a replica without its database says so (503) and recovers, and
+//! clients with several backend URLs ride through replicas being killed.
+
+mod support;
+
+use reqwest::Client;
+use serde_json::json;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use support::eventually::eventually;
+use support::http::{Answer, send, try_send};
+use support::server::TestServer;
+use warroom::client::{BackendConfig, Client as Backend};
+use warroom::domain::{Command, EventKind, IncidentId, NoteKind};
+
+async fn declare(client: &Client, server: &TestServer, title: &str) -> Answer {
+    let answer = send(
+        client
+            .post(server.url("/v1/incidents"))
+            .json(&json!({"title": title, "severity": "P2"})),
+    )
+    .await;
+    assert_eq!(answer.status, 201, "{}", answer.text);
+    answer
+}
+
+fn seqs(answer: &Answer) -> Vec<u64> {
+    answer
+        .json
+        .as_array()
+        .map(|events| events.iter().filter_map(|e| e["seq"].as_u64()).collect())
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_command_on_replica_a_wakes_a_watcher_on_replica_b() {
+    let a = TestServer::on_postgres();
+    let b = TestServer::replica_of(&a);
+    let client = Client::new();
+    declare(&client, &a, "seen everywhere").await;
+    // B learns of A's incident, and its watcher waits past it.
+    let shown = eventually("B to show INC-1", Duration::from_secs(5), async || {
+        let answer = send(client.get(b.url("/v1/incidents/INC-1"))).await;
+        (answer.status == 200).then_some(answer)
+    })
+    .await;
+    assert_eq!(shown.json["title"], "seen everywhere");
+
+    let waiter = tokio::spawn(try_send(client.get(b.url("/v1/events?after=1&wait=30"))));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let ack = send(
+        client
+            .post(a.url("/v1/incidents/INC-1/commands"))
+            .json(&json!({"type": "transition", "to": "investigating"})),
+    )
+    .await;
+    assert_eq!(ack.status, 200, "{}", ack.text);
+    let acknowledged = Instant::now();
+    let woken = tokio::time::timeout(Duration::from_secs(2), waiter)
+        .await
+        .expect("B's watcher is woken within 2 s of A's answer")
+        .unwrap()
+        .unwrap();
+    assert!(acknowledged.elapsed() < Duration::from_secs(2));
+    assert_eq!(seqs(&woken), [2], "{}", woken.text);
+    assert_eq!(woken.json[0]["kind"]["type"], "status_changed");
+
+    // B decides on the state A left: the next incident is INC-2 and seq follows on.
+    let second = declare(&client, &b, "declared on B").await;
+    assert_eq!(
+        (second.json["id"].clone(), second.json["version"].clone()),
+        (json!("INC-2"), json!(3))
+    );
+}
+
+#[tokio::test]
+async fn concurrent_writes_on_two_replicas_make_one_gapless_log() {
+    let a = TestServer::on_postgres();
+    let b = TestServer::replica_of(&a);
+    let client = Client::new();
+    declare(&client, &a, "busy").await;
+    let mut writers = Vec::new();
+    for (n, server) in [&a, &b, &a, &b].into_iter().enumerate() {
+        let url = server.url("/v1/incidents/INC-1/commands");
+        let client = client.clone();
+        writers.push(tokio::spawn(async move {
+            for i in 0..25 {
+                let note = json!({"type": "add_note", "text": format!("{n}-{i}")});
+                let answer = send(client.post(&url).json(&note)).await;
+                assert_eq!(answer.status, 200, "{}", answer.text);
+            }
+        }));
+    }
+    for writer in writers {
+        writer.await.unwrap();
+    }
+    for server in [&a, &b] {
+        let feed = eventually("all 101 events", Duration::from_secs(5), async || {
+            let answer = send(client.get(server.url("/v1/events?after=0&limit=1000"))).await;
+            (seqs(&answer).len() == 101).then_some(answer)
+        })
+        .await;
+        assert_eq!(seqs(&feed), (1..=101).collect::<Vec<_>>());
+    }
+}
+
+#[tokio::test]
+async fn a_replica_that_loses_its_database_answers_503_and_reconnects() {
+    let server = TestServer::on_postgres();
+    let client = Client::new();
+    declare(&client, &server, "before the outage").await;
+    let url = server.db().to_string();
+    let (admin, name) = url.rsplit_once('/').unwrap();
+    let admin = format!("{admin}/postgres");
+    support::postgres::execute(
+        &admin,
+        &format!("ALTER DATABASE {name} ALLOW_CONNECTIONS false"),
+    );
+    support::postgres::execute(
+        &admin,
+        &format!("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"),
+    );
+    let note = || {
+        client
+            .post(server.url("/v1/incidents/INC-1/commands"))
+            .header("Idempotency-Key", "during-the-outage")
+            .json(&json!({"type": "add_note", "text": "written once"}))
+    };
+    let refused = send(note()).await;
+    refused.assert_error(503, "unavailable");
+    assert!(
+        refused.error_message().contains("database is unreachable"),
+        "{}",
+        refused.text
+    );
+    let feed = feed_answering(&client, &server, 503).await;
+    feed.assert_error(503, "unavailable");
+
+    support::postgres::execute(
+        &admin,
+        &format!("ALTER DATABASE {name} ALLOW_CONNECTIONS true"),
+    );
+    let accepted = eventually(
+        "the command to go through",
+        Duration::from_secs(10),
+        async || {
+            let answer = send(note()).await;
+            (answer.status == 200).then_some(answer)
+        },
+    )
+    .await;
+    assert_eq!(accepted.json["version"], 2);
+    let feed = feed_answering(&client, &server, 200).await;
+    assert_eq!(seqs(&feed), [1, 2]);
+}
+
+/// The global feed of `server` once it answers with `status`.
+async fn feed_answering(client: &Client, server: &TestServer, status: u16) -> Answer {
+    let what = format!("the feed to answer {status}");
+    eventually(&what, Duration::from_secs(10), async || {
+        let answer = send(client.get(server.url("/v1/events?after=0"))).await;
+        (answer.status == status).then_some(answer)
+    })
+    .await
+}
+
+#[test]
+fn the_cli_moves_to_the_next_backend_url_when_the_first_is_down() {
+    let server = TestServer::on_postgres();
+    let dead = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .unwrap();
+    let output = support::server::warroom()
+        .args([
+            "incident",
+            "declare",
+            "--title",
+            "failover",
+            "--severity",
+            "P1",
+            "--json",
+        ])
+        .env(
+            "WARROOM_BACKEND",
+            format!("http://{dead}, {}", server.base()),
+        )
+        .env("WARROOM_ACTOR", "alice")
+        .env("HOME", server.dir())
+        .env("XDG_CONFIG_HOME", server.dir().join("config"))
+        .env_remove("WARROOM_TOKEN")
+        .env_remove("WARROOM_CONFIG")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let declared: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(declared["id"], "INC-1");
+}
+
+/// Follows the global feed through `backend` from the start until `done` holds its head,
+/// checking that every page continues exactly where the previous one ended.
+async fn watch(backend: Backend, done: Arc<Mutex<Option<u64>>>) -> Vec<u64> {
+    let mut seen = Vec::new();
+    loop {
+        let after = seen.last().copied().unwrap_or(0);
+        if done.lock().unwrap().is_some_and(|head| after >= head) {
+            return seen;
+        }
+        match backend.feed(after, Duration::from_secs(1)).await {
+            Ok(events) => {
+                for event in events {
+                    let expected = seen.last().map_or(1, |seq| seq + 1);
+                    assert_eq!(event.seq, expected, "a gap in the feed after {seen:?}");
+                    seen.push(event.seq);
+                }
+            }
+            Err(error) => {
+                assert!(error.is_transient(), "{error}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sixteen_writers_ride_through_replicas_killed_ten_times() {
+    let a = TestServer::on_postgres();
+    let b = TestServer::replica_of(&a);
+    let urls = format!("{},{}", a.base(), b.base());
+    let backend = |url: &str| {
+        Backend::new(&BackendConfig {
+            url: url.to_string(),
+            token: None,
+            actor: "writer".into(),
+            timeout: Duration::from_secs(3),
+        })
+        .unwrap()
+    };
+    let incident = IncidentId::from_number(1);
+    declare(&Client::new(), &a, "under fire").await;
+
+    let stop = Arc::new(Mutex::new(false));
+    let done = Arc::new(Mutex::new(None));
+    let watchers: Vec<_> = [urls.clone(), format!("{},{}", b.base(), a.base())]
+        .into_iter()
+        .map(|urls| tokio::spawn(watch(backend(&urls), done.clone())))
+        .collect();
+    let mut writers = Vec::new();
+    for w in 0..16 {
+        let (client, stop, incident) = (backend(&urls), stop.clone(), incident.clone());
+        writers.push(tokio::spawn(async move {
+            let mut acknowledged = Vec::new();
+            for n in 0.. {
+                if *stop.lock().unwrap() {
+                    break;
+                }
+                let text = format!("w{w}-{n}");
+                let key = warroom::client::idempotency_key();
+                let command = Command::AddNote {
+                    kind: NoteKind::Note,
+                    text: text.clone(),
+                };
+                // The same key until it is acknowledged, on whichever replica is up.
+                let deadline = Instant::now() + Duration::from_secs(30);
+                loop {
+                    match client.command(&incident, &command, &key, None).await {
+                        Ok(_) => break,
+                        Err(error) if error.is_transient() && Instant::now() < deadline => {
+                            tokio::time::sleep(Duration::from_millis(20)).await;
+                        }
+                        Err(error) => panic!("{text}: {error}"),
+                    }
+                }
+                acknowledged.push(text);
+            }
+            acknowledged
+        }));
+    }
+
+    let mut replicas = [a, b];
+    for _ in 0..10 {
+        let pause = 200 + random(500);
+        tokio::time::sleep(Duration::from_millis(pause)).await;
+        let victim = random(2) as usize;
+        tokio::task::block_in_place(|| replicas[victim].restart());
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    *stop.lock().unwrap() = true;
+    let mut acknowledged = Vec::new();
+    for writer in writers {
+        acknowledged.extend(writer.await.unwrap());
+    }
+    assert!(
+        acknowledged.len() > 100,
+        "only {} commands went through",
+        acknowledged.len()
+    );
+
+    let log = backend(&urls).feed(0, Duration::ZERO).await.unwrap();
+    let everything = {
+        let mut all = log;
+        loop {
+            let after = all.last().map_or(0, |e| e.seq);
+            let page = backend(&urls).feed(after, Duration::ZERO).await.unwrap();
+            if page.is_empty() {
+                break all;
+            }
+            all.extend(page);
+        }
+    };
+    let head = everything.last().map_or(0, |e| e.seq);
+    *done.lock().unwrap() = Some(head);
+    let mut notes: HashMap<String, usize> = HashMap::new();
+    for event in &everything {
+        if let EventKind::NoteAdded { text, .. } = &event.kind {
+            *notes.entry(text.clone()).or_default() += 1;
+        }
+    }
+    for text in &acknowledged {
+        assert_eq!(
+            notes.get(text),
+            Some(&1),
+            "{text} must be in the log exactly once"
+        );
+    }
+    assert_eq!(
+        everything.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        (1..=head).collect::<Vec<_>>()
+    );
+    for watcher in watchers {
+        let seen = tokio::time::timeout(Duration::from_secs(30), watcher)
+            .await
+            .expect("the watchers reach the head")
+            .unwrap();
+        assert_eq!(
+            seen,
+            (1..=head).collect::<Vec<_>>(),
+            "every watcher's feed is gapless"
+        );
+    }
+}
+
+/// A random number below `bound`, from the operating system's generator via a v4 UUID.
+fn random(bound: u64) -> u64 {
+    (uuid::Uuid::new_v4().as_u128() % u128::from(bound)) as u64
+}

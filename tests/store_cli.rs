@@ -1,0 +1,102 @@
+//! `warroom store copy|verify`: a team's log moves from SQLite to a real PostgreSQL and
+//! serves the same incidents there; a difference is found and named.
+
+mod support;
+
+use reqwest::Client;
+use serde_json::json;
+use support::http::send;
+use support::server::{TestServer, warroom};
+
+fn run(args: &[&str]) -> (bool, String, String) {
+    let output = warroom().args(args).output().expect("run warroom");
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn a_sqlite_log_moves_to_postgres_and_serves_the_same_incidents() {
+    let mut old = TestServer::on_sqlite();
+    let client = Client::new();
+    for title in ["disk full", "checkout errors"] {
+        let declared = send(
+            client
+                .post(old.url("/v1/incidents"))
+                .json(&json!({"title": title, "severity": "P1"})),
+        )
+        .await;
+        assert_eq!(declared.status, 201);
+    }
+    let investigate = json!({"type": "transition", "to": "investigating"});
+    // Given earlier and sent from an outbox: the time the person acted moves too.
+    let typed = "2026-11-25T13:58:07Z";
+    let investigate_earlier =
+        json!({"type": "transition", "to": "investigating", "intended_at": typed});
+    let moved = send(
+        client
+            .post(old.url("/v1/incidents/INC-2/commands"))
+            .json(&investigate_earlier),
+    )
+    .await;
+    assert_eq!(moved.status, 200, "{}", moved.text);
+    let before = send(client.get(old.url("/v1/incidents"))).await;
+    old.kill();
+    let sqlite = old.db_path().display().to_string();
+    let postgres = support::postgres::database();
+
+    let (ok, stdout, stderr) = run(&["store", "copy", "--from", &sqlite, "--to", &postgres]);
+    assert!(ok, "{stderr}");
+    assert!(stdout.starts_with("copied 3 events from"), "{stdout}");
+    let (ok, stdout, stderr) = run(&["store", "verify", "--from", &sqlite, "--to", &postgres]);
+    assert!(ok, "{stderr}");
+    assert!(
+        stdout.starts_with("identical: 3 events, last seq 3"),
+        "{stdout}"
+    );
+
+    let new = TestServer::on_db(&postgres);
+    let after = send(client.get(new.url("/v1/incidents"))).await;
+    assert_eq!(after.json, before.json);
+    let log = send(client.get(new.url("/v1/incidents/INC-2/events?after=0"))).await;
+    assert_eq!(log.json[1]["intended_at"], typed, "{}", log.text);
+
+    // A second copy would mix two logs: refused.
+    let (ok, _, stderr) = run(&["store", "copy", "--from", &sqlite, "--to", &postgres]);
+    assert!(!ok);
+    assert!(stderr.contains("already holds events"), "{stderr}");
+
+    // The PostgreSQL side moves on; verify names where they part.
+    send(
+        client
+            .post(new.url("/v1/incidents/INC-1/commands"))
+            .json(&investigate),
+    )
+    .await;
+    let (ok, _, stderr) = run(&["store", "verify", "--from", &sqlite, "--to", &postgres]);
+    assert!(!ok);
+    assert!(
+        stderr.contains("stops after 3 events") && stderr.contains(&sqlite),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_password_never_shows_in_an_error() {
+    let (ok, _, stderr) = run(&[
+        "store",
+        "verify",
+        "--from",
+        "postgres://w:hunter2@127.0.0.1:9/x",
+        "--to",
+        "postgres://w:hunter2@127.0.0.1:9/y",
+    ]);
+    assert!(!ok);
+    assert!(
+        stderr.contains("postgres://w:***@127.0.0.1:9/x"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("hunter2"), "{stderr}");
+}
