@@ -224,6 +224,7 @@ fn corrective_actions_are_added_completed_and_dropped_once() {
     );
     let third = &log.state.corrective_actions[2];
     assert!(!third.is_overdue(t0() + Duration::days(29)));
+    assert!(!third.is_overdue(third.due_at), "due at, not past");
     assert!(third.is_overdue(t0() + Duration::days(31)));
 }
 
@@ -473,5 +474,43 @@ fn corrective_words_are_spelled_and_read_back() {
         CorrectiveState::Dropped,
     ] {
         assert_eq!(serde_json::to_value(state).unwrap(), state.as_str());
+        assert_eq!(format!("{state:>8}"), format!("{:>8}", state.as_str()));
     }
+}
+
+#[test]
+fn recurrence_counts_the_edges_of_its_window_and_the_open_follow_ups() {
+    let first = incident(1, Some("checkout"), None, 0);
+    let same_moment = incident(2, Some("checkout"), None, 0);
+    let at_the_edge = incident(3, Some("checkout"), None, 30);
+    assert_eq!(
+        follows(&first, &same_moment, 30),
+        Some(RecurrenceMatch::Service),
+        "declared at the same moment"
+    );
+    assert_eq!(
+        follows(&first, &at_the_edge, 30),
+        Some(RecurrenceMatch::Service),
+        "exactly the window apart"
+    );
+    assert_eq!(
+        [RecurrenceMatch::Service, RecurrenceMatch::Alert].map(RecurrenceMatch::as_str),
+        ["service", "alert"]
+    );
+    for matched in [RecurrenceMatch::Service, RecurrenceMatch::Alert] {
+        assert_eq!(serde_json::to_value(matched).unwrap(), matched.as_str());
+    }
+
+    let mut earlier = Log::checkout();
+    for text in ["add a canary", "alert on pool saturation"] {
+        earlier.ok("bob", 40, corrective(text, CorrectiveKind::Preventive, 30));
+    }
+    earlier.ok("bob", 41, Command::CompleteCorrectiveAction { id: 1 });
+    let later = incident(2, Some("checkout"), None, 3);
+    let found = earlier_incidents(&later, [&earlier.state]);
+    assert_eq!(found.len(), 1);
+    assert_eq!(
+        found[0].open_corrective_actions, 1,
+        "the done one is not counted"
+    );
 }
