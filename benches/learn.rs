@@ -36,6 +36,7 @@ fn incident_log(number: u64, count: u64, seq: &mut u64) -> Vec<Event> {
             actor: "bench".into(),
             via: None,
             kind,
+            intended_at: None,
         });
     };
     push(

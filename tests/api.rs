@@ -734,3 +734,39 @@ async fn the_library_starts_and_stops_a_server_in_process() {
     assert_eq!(shown.json["title"], "in process");
     again.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_command_carries_the_time_the_person_acted_beside_the_servers() {
+    let (server, client) = with_incident("Payments slow").await;
+    let typed = "2026-11-25T13:58:07Z";
+    let body =
+        json!({"type": "add_note", "kind": "note", "text": "typed offline", "intended_at": typed});
+    let answer = command(&client, &server, "INC-1", body).await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    assert_eq!(answer.json["events"][0]["intended_at"], typed);
+    let plain = json!({"type": "add_note", "text": "typed online"});
+    assert_eq!(command(&client, &server, "INC-1", plain).await.status, 200);
+    let log = events(&client, &server, "INC-1").await;
+    let offline = log
+        .iter()
+        .find(|e| e["kind"]["text"] == "typed offline")
+        .unwrap();
+    assert_eq!(offline["intended_at"], typed);
+    assert_ne!(offline["at"], typed);
+    let online = log
+        .iter()
+        .find(|e| e["kind"]["text"] == "typed online")
+        .unwrap();
+    assert!(online.get("intended_at").is_none(), "{online}");
+
+    let bad = json!({"type": "add_note", "text": "x", "intended_at": "yesterday"});
+    let refused = command(&client, &server, "INC-1", bad).await;
+    assert_eq!(refused.status, 400, "{}", refused.text);
+    assert!(refused.text.contains("intended_at"), "{}", refused.text);
+    // An unknown field is still refused: only intended_at is taken off the command.
+    let unknown = json!({"type": "add_note", "text": "x", "typed_at": typed});
+    assert_eq!(
+        command(&client, &server, "INC-1", unknown).await.status,
+        400
+    );
+}

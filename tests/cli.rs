@@ -449,3 +449,43 @@ fn hostile_text_reaches_the_terminal_inert_through_every_printer() {
         );
     }
 }
+
+#[test]
+fn an_engineer_assigned_with_a_focus_and_a_brief_keeps_both() {
+    let server = TestServer::open();
+    stdout(&run(
+        &server,
+        &[
+            "incident",
+            "declare",
+            "--title",
+            "LB flaps",
+            "--severity",
+            "P1",
+        ],
+    ));
+    let said = stdout(&run(
+        &server,
+        &[
+            "incident",
+            "role",
+            "INC-1",
+            "engineer",
+            "bob",
+            "--focus",
+            "load balancer",
+            "--brief",
+            "lb-2 drops half the health checks",
+        ],
+    ));
+    assert!(said.contains("bob is engineer (load balancer)"), "{said}");
+    let shown = json(&run(&server, &["incident", "show", "INC-1", "--json"]));
+    let engineers = &shown["incident"]["roles"]["engineers"];
+    assert_eq!(engineers[0]["person"], "bob", "{shown}");
+    assert_eq!(engineers[0]["focus"], "load balancer", "{shown}");
+    // The brief is not dropped in silence: it follows as a note.
+    assert!(
+        said.contains("brief for bob (engineer): lb-2 drops half the health checks"),
+        "{said}"
+    );
+}

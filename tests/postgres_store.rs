@@ -25,6 +25,15 @@ fn note(seq: u64, text: &str) -> Event {
             kind: NoteKind::Note,
             text: text.into(),
         },
+        intended_at: None,
+    }
+}
+
+/// A note the person typed earlier (it waited in their outbox): migration 5 keeps the time.
+fn typed_earlier(seq: u64, text: &str) -> Event {
+    Event {
+        intended_at: Some(time("2025-01-02T02:58:07.5Z")),
+        ..note(seq, text)
     }
 }
 
@@ -73,7 +82,7 @@ fn committed_events_and_answers_survive_a_new_connection_exactly() {
     {
         let mut store = PostgresStore::connect(&url).unwrap();
         let commit = Commit {
-            events: vec![note(1, "first"), note(2, "second")],
+            events: vec![note(1, "first"), typed_earlier(2, "second")],
             responses: vec![(key("k1"), answer.clone())],
             ..Commit::default()
         };
@@ -81,16 +90,19 @@ fn committed_events_and_answers_survive_a_new_connection_exactly() {
         store.commit(&commit).unwrap();
     }
     let mut store = PostgresStore::connect(&url).unwrap();
-    // Nanoseconds and all: what was written is what is read.
+    // Nanoseconds and all, and the time a person acted: what was written is what is read.
     assert_eq!(
         store.events_after(0, usize::MAX).unwrap(),
-        vec![note(1, "first"), note(2, "second")]
+        vec![note(1, "first"), typed_earlier(2, "second")]
     );
-    assert_eq!(store.events_after(1, 10).unwrap(), vec![note(2, "second")]);
+    assert_eq!(
+        store.events_after(1, 10).unwrap(),
+        vec![typed_earlier(2, "second")]
+    );
     let one = IncidentId::from_number(1);
     assert_eq!(
         store.incident_events_after(&one, 1, 10).unwrap(),
-        vec![note(2, "second")]
+        vec![typed_earlier(2, "second")]
     );
     let two = IncidentId::from_number(2);
     assert_eq!(store.incident_events_after(&two, 0, 10).unwrap(), vec![]);
@@ -198,7 +210,7 @@ fn migrations_are_recorded_and_a_newer_schema_is_refused() {
         .iter()
         .map(|row| row.get(0))
         .collect();
-    assert_eq!(versions, [1, 2, 3, 4], "numbered as SQLite's schemas");
+    assert_eq!(versions, [1, 2, 3, 4, 5], "numbered as SQLite's schemas");
     sql.batch_execute("INSERT INTO warroom_migrations (version) VALUES (99)")
         .unwrap();
     let error = PostgresStore::connect(&url).err().unwrap().to_string();

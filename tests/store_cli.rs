@@ -31,10 +31,14 @@ async fn a_sqlite_log_moves_to_postgres_and_serves_the_same_incidents() {
         assert_eq!(declared.status, 201);
     }
     let investigate = json!({"type": "transition", "to": "investigating"});
+    // Given earlier and sent from an outbox: the time the person acted moves too.
+    let typed = "2026-11-25T13:58:07Z";
+    let investigate_earlier =
+        json!({"type": "transition", "to": "investigating", "intended_at": typed});
     let moved = send(
         client
             .post(old.url("/v1/incidents/INC-2/commands"))
-            .json(&investigate),
+            .json(&investigate_earlier),
     )
     .await;
     assert_eq!(moved.status, 200, "{}", moved.text);
@@ -56,6 +60,8 @@ async fn a_sqlite_log_moves_to_postgres_and_serves_the_same_incidents() {
     let new = TestServer::on_db(&postgres);
     let after = send(client.get(new.url("/v1/incidents"))).await;
     assert_eq!(after.json, before.json);
+    let log = send(client.get(new.url("/v1/incidents/INC-2/events?after=0"))).await;
+    assert_eq!(log.json[1]["intended_at"], typed, "{}", log.text);
 
     // A second copy would mix two logs: refused.
     let (ok, _, stderr) = run(&["store", "copy", "--from", &sqlite, "--to", &postgres]);

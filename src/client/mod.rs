@@ -17,7 +17,7 @@ pub use notifications::DeliveryRecord;
 
 use crate::domain::{
     ACTOR_HEADER, AccessRole, Command, Event, Incident, IncidentId, NewIncident, ON_BEHALF_HEADER,
-    ROLE_HEADER, SeverityLevel,
+    ROLE_HEADER, SeverityLevel, Timestamp,
 };
 use crate::secret::Secret;
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
@@ -38,6 +38,14 @@ const POOL_IDLE: Duration = Duration::from_secs(5);
 pub struct CommandAccepted {
     pub version: u64,
     pub events: Vec<Event>,
+}
+
+/// A command's body with the time the person gave it (`intended_at`, beside its fields).
+#[derive(Serialize)]
+struct GivenAt<'a> {
+    #[serde(flatten)]
+    command: &'a Command,
+    intended_at: Timestamp,
 }
 
 /// Who the backend thinks we are.
@@ -148,6 +156,12 @@ impl Client {
         })
     }
 
+    /// The first replica given: what names this backend whichever replica is in use, so
+    /// that what is kept per backend (the TUI's outbox) is found again after a failover.
+    pub fn first_url(&self) -> &str {
+        &self.bases[0]
+    }
+
     /// The replica in use.
     pub fn base_url(&self) -> &str {
         &self.bases[self.current.load(Ordering::Relaxed) % self.bases.len()]
@@ -204,6 +218,27 @@ impl Client {
                 Some(version) => request.header("if-match", version.to_string()),
                 None => request,
             }
+        };
+        self.send(request, self.timeout).await
+    }
+
+    /// Sends a command the person gave at `intended_at`, which the backend records beside its
+    /// own time: the TUI's outbox, whose commands may wait out an outage, sends this way.
+    pub async fn command_given_at(
+        &self,
+        id: &IncidentId,
+        command: &Command,
+        idempotency_key: &str,
+        intended_at: Timestamp,
+    ) -> Result<CommandAccepted, ClientError> {
+        let request = |base: &str| {
+            self.http
+                .post(format!("{base}/v1/incidents/{id}/commands"))
+                .header("idempotency-key", idempotency_key)
+                .json(&GivenAt {
+                    command,
+                    intended_at,
+                })
         };
         self.send(request, self.timeout).await
     }

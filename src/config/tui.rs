@@ -16,6 +16,10 @@ pub struct TuiSection {
     pub hyperlinks: Option<String>,
     /// Remapped keys: `action = "key"` or `action = ["key", "key"]`.
     pub keys: BTreeMap<String, Keys>,
+    /// The least severe new incident that rings the bell, or `off`. Default `P1`.
+    pub attention: Option<String>,
+    /// Whether the wall display rings and shows the banner too. Default off.
+    pub wall_attention: bool,
     /// The public update composer's templates, `name = "text"`. Checked by the TUI.
     pub templates: BTreeMap<String, String>,
 }

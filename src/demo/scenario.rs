@@ -183,6 +183,7 @@ pub fn seeded_events(now: Timestamp, commander: &str) -> Vec<Event> {
             actor: actor.to_string(),
             via: None,
             kind,
+            intended_at: None,
         };
         state.apply(&event);
         events.push(event);

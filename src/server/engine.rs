@@ -73,6 +73,8 @@ pub enum Change {
         command: Command,
         /// `If-Match`: the version the caller saw.
         expected_version: Option<u64>,
+        /// When the person acted, as their client says: recorded beside the server's time.
+        intended_at: Option<Timestamp>,
     },
     /// An Alertmanager notification: decided here, with the rest of the batch, so that two
     /// notifications of a new group arriving together still open one incident.
@@ -494,6 +496,8 @@ struct Draft<'a> {
     commit: Commit,
     /// How the request being applied came: marked on the events it records.
     via: Option<&'static str>,
+    /// The acting person's time of the command being decided, stamped on its events.
+    intended_at: Option<Timestamp>,
 }
 
 impl<'a> Draft<'a> {
@@ -516,6 +520,7 @@ impl<'a> Draft<'a> {
             remembered: HashMap::new(),
             commit: Commit::default(),
             via: None,
+            intended_at: None,
         }
     }
 
@@ -551,7 +556,14 @@ impl<'a> Draft<'a> {
                 incident,
                 command,
                 expected_version,
-            } => self.command(&incident, command, expected_version, &request.actor, now)?,
+                intended_at,
+            } => {
+                self.intended_at = intended_at;
+                let decided =
+                    self.command(&incident, command, expected_version, &request.actor, now);
+                self.intended_at = None;
+                decided?
+            }
             Change::Alertmanager(notification) => self.notify(notification, &request.actor, now)?,
             Change::Escalate { now: clock, rules } => {
                 self.escalate(clock, &rules, &request.actor, now)?
@@ -764,6 +776,7 @@ impl<'a> Draft<'a> {
             actor: actor.to_string(),
             via: self.via.map(str::to_string),
             kind,
+            intended_at: self.intended_at,
         };
         self.next_seq += 1;
         incident.apply(&event);
@@ -808,6 +821,7 @@ mod tests {
                 incident: IncidentId::from_number(incident),
                 command,
                 expected_version: version,
+                intended_at: None,
             },
             idempotency_key: Some(key.into()),
             via: None,

@@ -217,6 +217,7 @@ mod tests {
                 kind: NoteKind::Note,
                 text: format!("{seq}"),
             },
+            intended_at: None,
         }
     }
 

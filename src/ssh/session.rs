@@ -10,7 +10,9 @@ use crate::client::Client;
 use crate::duration::format_seconds;
 use crate::tui::app::Msg;
 use crate::tui::basic_colors::BasicColors;
-use crate::tui::runtime::{Executor, Screen, event_loop, give_back, take_over, translate};
+use crate::tui::runtime::{
+    Executor, Screen, SessionBackend, event_loop, give_back, take_over, translate,
+};
 use crate::tui::theme::{ColorChoice, ColorMode};
 use crate::tui::{ScreenOptions, TuiSettings};
 use futures_util::{Stream, StreamExt};
@@ -253,6 +255,11 @@ async fn run_screen(
                 viewport: Viewport::Fixed(Rect::new(0, 0, size.0, size.1)),
             },
         )?;
+        let backend = SessionBackend {
+            url: client.base_url().to_string(),
+            // Commands typed over SSH are not kept on the server's disk between sessions.
+            outbox: None,
+        };
         let (tx, rx) = mpsc::unbounded_channel();
         shared.feed.subscribe(tx.clone());
         let source = shared.settings.metrics.source.clone();
@@ -270,6 +277,7 @@ async fn run_screen(
             &settings.theme,
             settings.templates,
             options,
+            backend,
         )
         .await
     });

@@ -124,6 +124,10 @@ CREATE INDEX idempotency_age ON idempotency (stored_at);
     // 4, as SQLite's schema 4: events note how their actor came (`via`, issue 14); empty for
     // the rows written before.
     (4, "ALTER TABLE events ADD COLUMN via TEXT;"),
+    // 5, as SQLite's schema 5: events keep the time the person acted (`intended_at`, issue
+    // 10), null for a command sent at once. Adding a nullable column rewrites no row, so
+    // the append-only triggers are not involved.
+    (5, "ALTER TABLE events ADD COLUMN intended_at TEXT;"),
 ];
 
 pub struct PostgresStore {
@@ -191,7 +195,7 @@ impl PostgresStore {
         }
     }
 
-    /// The events a query selects, as `(seq, incident, at, actor, kind, via)` rows.
+    /// The events a query selects, as `(seq, incident, at, actor, kind, via, intended_at)` rows.
     fn select(
         &mut self,
         sql: &str,
@@ -207,6 +211,7 @@ impl PostgresStore {
                     actor: row.get(3),
                     kind: row.get(4),
                     via: row.get(5),
+                    intended_at: row.get(6),
                 }
                 .decode()
             })
@@ -219,7 +224,7 @@ impl Store for PostgresStore {
         let after = i64::try_from(after).unwrap_or(i64::MAX);
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         self.select(
-            "SELECT seq, incident, at, actor, kind, via FROM events
+            "SELECT seq, incident, at, actor, kind, via, intended_at FROM events
              WHERE seq > $1 ORDER BY seq LIMIT $2",
             &[&after, &limit],
         )
@@ -234,7 +239,7 @@ impl Store for PostgresStore {
         let after = i64::try_from(after).unwrap_or(i64::MAX);
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         self.select(
-            "SELECT seq, incident, at, actor, kind, via FROM events
+            "SELECT seq, incident, at, actor, kind, via, intended_at FROM events
              WHERE incident = $1 AND seq > $2 ORDER BY seq LIMIT $3",
             &[&incident.to_string(), &after, &limit],
         )
@@ -311,6 +316,7 @@ impl Store for PostgresStore {
             column(|r| &r.kind),
         );
         let vias: Vec<Option<&str>> = rows.iter().map(|row| row.via.as_deref()).collect();
+        let intended: Vec<Option<&str>> = rows.iter().map(|r| r.intended_at.as_deref()).collect();
         let responses = &commit.responses;
         let actor: Vec<&str> = responses.iter().map(|(k, _)| k.actor.as_str()).collect();
         let key: Vec<&str> = responses.iter().map(|(k, _)| k.key.as_str()).collect();
@@ -353,9 +359,9 @@ impl Store for PostgresStore {
             // One statement per table, whatever the batch size: a round trip each.
             if !seqs.is_empty() {
                 client.execute(
-                    "INSERT INTO events (seq, incident, at, actor, kind, via)
-                     SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])",
-                    &[&seqs, &incidents, &ats, &actors, &kinds, &vias],
+                    "INSERT INTO events (seq, incident, at, actor, kind, via, intended_at)
+                     SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])",
+                    &[&seqs, &incidents, &ats, &actors, &kinds, &vias, &intended],
                 )?;
             }
             if let Some(cutoff) = &forget_before {

@@ -13,6 +13,8 @@ pub struct Row {
     pub kind: String,
     /// How the actor came (`ssh`), when not directly.
     pub via: Option<String>,
+    /// When the person acted, if the command waited in an outbox (schema 5); `None` otherwise.
+    pub intended_at: Option<String>,
 }
 
 impl Row {
@@ -30,6 +32,7 @@ impl Row {
             actor: event.actor.clone(),
             kind,
             via: event.via.clone(),
+            intended_at: event.intended_at.map(format_time),
         })
     }
 
@@ -44,6 +47,14 @@ impl Row {
             .to_utc();
         let kind: EventKind =
             serde_json::from_str(&self.kind).map_err(|err| corrupt(format!("bad kind: {err}")))?;
+        let intended_at = self
+            .intended_at
+            .map(|text| {
+                chrono::DateTime::parse_from_rfc3339(&text)
+                    .map(|at| at.to_utc())
+                    .map_err(|err| corrupt(format!("bad intended time '{text}': {err}")))
+            })
+            .transpose()?;
         let seq = u64::try_from(seq).map_err(|_| corrupt("negative seq".into()))?;
         Ok(Event {
             seq,
@@ -52,6 +63,7 @@ impl Row {
             actor: self.actor,
             via: self.via,
             kind,
+            intended_at,
         })
     }
 }

@@ -15,7 +15,8 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// 2: the notifications outbox (issue 11).
 /// 3: idempotency keys are scoped by actor alone and remember their request and time.
 /// 4: events note how their actor came (`via`, issue 14).
-const SCHEMA_VERSION: i64 = 4;
+/// 5: events keep the time the person acted (`intended_at`, issue 10).
+const SCHEMA_VERSION: i64 = 5;
 
 /// From schemas 1 to 3: the events table gains its `via` column, empty for the old rows.
 const UPGRADE_VIA: &str = "ALTER TABLE events ADD COLUMN via TEXT;";
@@ -25,6 +26,10 @@ const UPGRADE_VIA: &str = "ALTER TABLE events ADD COLUMN via TEXT;";
 /// log and the outbox are untouched.
 const UPGRADE_IDEMPOTENCY: &str = "DROP TABLE IF EXISTS idempotency;";
 
+/// From schemas 1 to 4: the events gain a nullable column; their rows are kept as they are
+/// (an append-only log is extended, never rewritten).
+const UPGRADE_INTENDED_AT: &str = "ALTER TABLE events ADD COLUMN intended_at TEXT;";
+
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS events (
     seq      INTEGER PRIMARY KEY,
@@ -32,7 +37,8 @@ CREATE TABLE IF NOT EXISTS events (
     at       TEXT NOT NULL,
     actor    TEXT NOT NULL,
     kind     TEXT NOT NULL,
-    via      TEXT
+    via      TEXT,
+    intended_at TEXT
 );
 CREATE INDEX IF NOT EXISTS events_by_incident ON events (incident, seq);
 CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events
@@ -109,8 +115,12 @@ impl SqliteStore {
         }
         let had_events = (1..SCHEMA_VERSION).contains(&version);
         conn.execute_batch(SCHEMA).map_err(open_error)?;
-        if had_events {
+        if had_events && version < 4 {
             conn.execute_batch(UPGRADE_VIA).map_err(open_error)?;
+        }
+        if had_events {
+            conn.execute_batch(UPGRADE_INTENDED_AT)
+                .map_err(open_error)?;
         }
         conn.pragma_update(None, "user_version", SCHEMA_VERSION)
             .map_err(open_error)?;
@@ -119,7 +129,7 @@ impl SqliteStore {
 }
 
 impl SqliteStore {
-    /// The events a query selects, as `(seq, incident, at, actor, kind, via)` rows.
+    /// The events a query selects, as `(seq, incident, at, actor, kind, via, intended_at)` rows.
     fn select(
         &mut self,
         sql: &str,
@@ -134,6 +144,7 @@ impl SqliteStore {
                 actor: row.get(3)?,
                 kind: row.get(4)?,
                 via: row.get(5)?,
+                intended_at: row.get(6)?,
             })
         })?;
         let mut events = Vec::new();
@@ -149,7 +160,7 @@ impl Store for SqliteStore {
         let after = i64::try_from(after).unwrap_or(i64::MAX);
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         self.select(
-            "SELECT seq, incident, at, actor, kind, via FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+            "SELECT seq, incident, at, actor, kind, via, intended_at FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2",
             params![after, limit],
         )
     }
@@ -163,7 +174,7 @@ impl Store for SqliteStore {
         let after = i64::try_from(after).unwrap_or(i64::MAX);
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         self.select(
-            "SELECT seq, incident, at, actor, kind, via FROM events
+            "SELECT seq, incident, at, actor, kind, via, intended_at FROM events
              WHERE incident = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
             params![incident.to_string(), after, limit],
         )
@@ -215,7 +226,8 @@ impl Store for SqliteStore {
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         {
             let mut insert_event = tx.prepare_cached(
-                "INSERT INTO events (seq, incident, at, actor, kind, via) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                "INSERT INTO events (seq, incident, at, actor, kind, via, intended_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?;
             for event in &commit.events {
                 let row = Row::encode(event)?;
@@ -225,7 +237,8 @@ impl Store for SqliteStore {
                     row.at,
                     row.actor,
                     row.kind,
-                    row.via
+                    row.via,
+                    row.intended_at
                 ])?;
             }
             if let Some(cutoff) = commit.forget_before {
@@ -316,6 +329,7 @@ mod tests {
                 kind: NoteKind::Note,
                 text: text.into(),
             },
+            intended_at: None,
         }
     }
 
@@ -381,6 +395,31 @@ mod tests {
             store.events_after(0, usize::MAX).unwrap(),
             vec![note(1, 1, "kept"), via_ssh]
         );
+    }
+
+    #[test]
+    fn an_event_keeps_the_time_the_person_acted() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("log.db");
+        let typed = super::super::row::parse_time("2026-11-25T13:58:07Z").unwrap();
+        let event = Event {
+            intended_at: Some(typed),
+            ..note(1, 1, "typed offline")
+        };
+        {
+            let mut store = SqliteStore::open(&path).unwrap();
+            let commit = Commit {
+                events: vec![event.clone(), note(2, 1, "typed online")],
+                ..Commit::default()
+            };
+            store.commit(&commit).unwrap();
+        }
+        let loaded = SqliteStore::open(&path)
+            .unwrap()
+            .events_after(0, usize::MAX)
+            .unwrap();
+        assert_eq!(loaded[0].intended_at, Some(typed));
+        assert_eq!(loaded[1].intended_at, None);
     }
 
     #[test]

@@ -39,6 +39,8 @@ pub enum Action {
     PageDown,
     Review,
     Followups,
+    /// Every open incident, to switch to one.
+    IncidentList,
     /// The incident summary to the clipboard, through OSC 52.
     CopySummary,
     /// The message log: every notice in full, with its time.
@@ -46,7 +48,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 32] = [
+    pub const ALL: [Action; 33] = [
         Action::Acknowledge,
         Action::Investigate,
         Action::Mitigate,
@@ -77,6 +79,7 @@ impl Action {
         Action::PageDown,
         Action::Review,
         Action::Followups,
+        Action::IncidentList,
         Action::CopySummary,
         Action::Messages,
     ];
@@ -114,6 +117,7 @@ impl Action {
             Action::PageDown => "page_down",
             Action::Review => "review",
             Action::Followups => "followups",
+            Action::IncidentList => "incident_list",
             Action::CopySummary => "copy_summary",
             Action::Messages => "messages",
         }
@@ -152,6 +156,7 @@ impl Action {
             Action::PageDown => "scroll a page down",
             Action::Review => "review: 5 whys, corrective actions",
             Action::Followups => "corrective actions, all incidents",
+            Action::IncidentList => "every open incident",
             Action::CopySummary => "copy the incident summary",
             Action::Messages => "messages in full, with times",
         }
@@ -308,7 +313,7 @@ impl Default for KeyMap {
     fn default() -> Self {
         use Action::*;
         let mut bindings = BTreeMap::new();
-        let defaults: [(&str, Action); 36] = [
+        let defaults: [(&str, Action); 37] = [
             ("a", Acknowledge),
             ("i", Investigate),
             ("m", Mitigate),
@@ -343,6 +348,7 @@ impl Default for KeyMap {
             ("f1", Help),
             ("R", Review),
             ("F", Followups),
+            ("l", IncidentList),
             ("y", CopySummary),
             ("M", Messages),
         ];

@@ -9,6 +9,7 @@ pub mod basic_colors;
 pub mod keymap;
 pub mod layout;
 pub mod metric_source;
+pub mod outbox_file;
 pub mod runtime;
 mod settings;
 pub mod theme;
@@ -35,12 +36,19 @@ pub async fn launch(
     demo: bool,
 ) -> anyhow::Result<()> {
     let options = metrics.options(&settings, demo);
+    // The demo's backend lives and dies with it, and a wall sends nothing: neither keeps an
+    // outbox on disk (a wall must not send what a desk left). The file is named after the
+    // first URL of `--backend` (replicas share one log), so a failover, or a standby added
+    // after it, keeps finding the same outbox.
+    let outbox = (!demo && !settings.wall)
+        .then(|| outbox_file::path(&crate::config::data_dir(), client.first_url()));
     runtime::run(
         client,
         metrics.source,
         settings.theme,
         settings.templates,
         options,
+        outbox,
     )
     .await
 }
@@ -52,6 +60,7 @@ impl MetricsSetup {
             wall: settings.wall,
             demo,
             keymap: settings.keymap.clone(),
+            attention_from: settings.attention_from.clone(),
             metrics: app::panel_state::Metrics::new(
                 self.settings.clone(),
                 self.source.has_panels(),

@@ -10,6 +10,7 @@
 use super::app::{self, Effect, Model, Msg, Options, Sent};
 use super::basic_colors::BasicColors;
 use super::metric_source::MetricsSource;
+use super::outbox_file;
 use super::theme::Theme;
 use super::view;
 use crate::client::{Client, ClientError};
@@ -29,6 +30,7 @@ use ratatui::crossterm::terminal::{
 use ratatui::crossterm::{cursor, execute};
 use ratatui::layout::Rect;
 use std::io::{Stdout, Write, stdout};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::signal::unix::{SignalKind, signal};
@@ -41,10 +43,15 @@ pub async fn run(
     theme: Theme,
     templates: Templates,
     options: Options,
+    outbox: Option<PathBuf>,
 ) -> anyhow::Result<()> {
     install_panic_hook();
     let mut terminal = enter(theme.colors == super::theme::ColorMode::Ansi16)?;
     let size = terminal.size()?;
+    let backend = SessionBackend {
+        url: client.base_url().to_string(),
+        outbox,
+    };
     let (tx, rx) = mpsc::unbounded_channel::<Msg>();
     let executor = Executor::new(client, metrics, tx);
     let result = match local_input() {
@@ -54,7 +61,8 @@ pub async fn run(
                 size: (size.width, size.height),
                 fixed: false,
             };
-            event_loop(screen, input, (executor, rx), &theme, templates, options).await
+            let effects = (executor, rx);
+            event_loop(screen, input, effects, &theme, templates, options, backend).await
         }
         Err(error) => Err(error),
     };
@@ -114,6 +122,7 @@ pub async fn event_loop<W: Write>(
     theme: &Theme,
     templates: Templates,
     options: Options,
+    backend: SessionBackend,
 ) -> anyhow::Result<()> {
     let Screen {
         terminal,
@@ -123,8 +132,20 @@ pub async fn event_loop<W: Write>(
     let mut model = Model::new(options, chrono::Utc::now());
     model.ascii = theme.ascii;
     model.size = size;
+    model.backend = backend.url;
     model.templates = templates;
-    for effect in app::init() {
+    let outbox = backend.outbox.map(|path| OutboxFile {
+        path,
+        backend: model.backend.clone(),
+    });
+    let (left, warning) = match &outbox {
+        Some(file) => outbox_file::load(&file.path),
+        None => (vec![], None),
+    };
+    // Idempotency keys: a fresh random prefix per run, numbered by `update`.
+    let resumed = app::resume(&mut model, crate::client::idempotency_key(), left, warning);
+    let mut saved = model.outbox.items.clone();
+    for effect in app::init().into_iter().chain(resumed) {
         executor.run(effect);
     }
     let mut clock = tokio::time::interval(Duration::from_secs(1));
@@ -133,6 +154,12 @@ pub async fn event_loop<W: Write>(
         if model.dirty {
             draw(terminal, &model, theme)?;
             model.dirty = false;
+        }
+        if model.bell {
+            // The attention signal: BEL, after the frame that shows why.
+            terminal.backend_mut().write_all(b"\x07")?;
+            terminal.backend_mut().flush()?;
+            model.bell = false;
         }
         let msg = tokio::select! {
             msg = input.next() => match msg {
@@ -145,7 +172,19 @@ pub async fn event_loop<W: Write>(
         if let (true, Msg::Resize(width, height)) = (fixed, &msg) {
             terminal.resize(Rect::new(0, 0, *width, *height))?;
         }
-        for effect in app::update(&mut model, msg) {
+        let mut effects = app::update(&mut model, msg);
+        // On disk before it is sent: a command the backend may apply is never only in memory.
+        if let Some(file) = &outbox
+            && model.outbox.items != saved
+        {
+            saved = model.outbox.items.clone();
+            if let Err(error) = outbox_file::save(&file.path, &file.backend, &saved) {
+                tracing::warn!(path = %file.path.display(), %error, "cannot save the outbox");
+                let reason = format!("{}: {error}", file.path.display());
+                effects.extend(app::update(&mut model, Msg::OutboxUnsaved(reason)));
+            }
+        }
+        for effect in effects {
             match effect {
                 Effect::CopyToClipboard(text) => copy_to_clipboard(terminal, &text)?,
                 effect => executor.run(effect),
@@ -177,6 +216,19 @@ fn draw<W: Write>(
     terminal.draw(|frame| view::view(model, theme, frame))?;
     execute!(terminal.backend_mut(), EndSynchronizedUpdate)?;
     terminal.backend_mut().flush()
+}
+
+/// Which backend a session talks to (named on screen until it answers), and where the
+/// session's unsent commands are kept on disk: nowhere for the demo, a wall or an SSH session.
+pub struct SessionBackend {
+    pub url: String,
+    pub outbox: Option<PathBuf>,
+}
+
+/// Where the outbox is kept, and for which backend.
+struct OutboxFile {
+    path: PathBuf,
+    backend: String,
 }
 
 /// OSC 52: the terminal (or tmux, or the SSH client's terminal) puts `text` on its clipboard.
@@ -273,7 +325,12 @@ impl Executor {
                     tokio::time::sleep(delay).await;
                     let result = match &outgoing.request {
                         app::outbox::Request::Command { incident, command } => client
-                            .command(incident, command, &outgoing.key, None)
+                            .command_given_at(
+                                incident,
+                                command,
+                                &outgoing.key,
+                                outgoing.intended_at,
+                            )
                             .await
                             .map(Sent::Command),
                         app::outbox::Request::Declare(new) => client

@@ -4,6 +4,12 @@
 use super::keymap::KeyMap;
 use super::theme::{ColorChoice, ColorMode, Theme, locale_is_utf8};
 use crate::config::TuiSection;
+use crate::domain::Severity;
+
+/// The least severe new incident that rings the bell unless `[tui] attention` says otherwise.
+/// It is checked against the backend's scale when an incident opens (the scale is the
+/// backend's, unknown here).
+const DEFAULT_ATTENTION: &str = "P1";
 use crate::report::template::Templates;
 
 /// How the command line asked the screen to look; `None` and `false` defer to the config.
@@ -20,6 +26,8 @@ pub struct TuiSettings {
     pub wall: bool,
     pub theme: Theme,
     pub keymap: KeyMap,
+    /// The least severe new incident that rings the bell; `None`: no attention signal.
+    pub attention_from: Option<Severity>,
     pub templates: Templates,
 }
 
@@ -45,6 +53,15 @@ impl TuiSettings {
         let colors = ColorMode::resolve(screen.color.or(configured), env("NO_COLOR").as_deref());
         let ascii = screen.ascii || config.ascii || !locale_is_utf8(&env);
         let keymap = KeyMap::with_overrides(&config.key_overrides())?;
+        let attention_from = match config.attention.as_deref().map(str::trim) {
+            Some("") => {
+                return Err("[tui] attention: give a severity such as \"P1\", or \"off\"".into());
+            }
+            Some(off) if off.eq_ignore_ascii_case("off") => None,
+            Some(severity) => Some(Severity::new(severity)),
+            None => Some(Severity::new(DEFAULT_ATTENTION)),
+        }
+        .filter(|_| !screen.wall || config.wall_attention);
         let hyperlinks = match config.hyperlinks.as_deref().unwrap_or("auto") {
             "auto" => terminal_has_hyperlinks(&env),
             "always" => true,
@@ -68,6 +85,7 @@ impl TuiSettings {
                 ..Theme::new(colors, ascii)
             },
             keymap,
+            attention_from,
             templates,
         })
     }

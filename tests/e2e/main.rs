@@ -4,6 +4,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod commander;
 mod communicate;
 mod malformed;
 mod panels;

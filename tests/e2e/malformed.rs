@@ -34,6 +34,7 @@ fn feed() -> Vec<Value> {
                 actor: "alice".into(),
                 via: None,
                 kind,
+                intended_at: None,
             };
             let mut value = serde_json::to_value(event).unwrap();
             if number == 2 {

@@ -191,6 +191,7 @@ fn events_of(number: u64, raw: &Raw, end: Timestamp, seq: &mut u64) -> Vec<Event
                 actor: "gen".into(),
                 via: None,
                 kind,
+                intended_at: None,
             }
         })
         .collect()

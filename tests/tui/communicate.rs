@@ -14,20 +14,12 @@ fn next_event(kind: EventKind) -> Event {
         actor: "alice".into(),
         via: None,
         kind,
+        intended_at: None,
     }
 }
 
 fn screen_text(model: &warroom::tui::app::Model) -> String {
-    let terminal = draw(model, &theme(), 120, 40);
-    let buffer = terminal.backend().buffer().clone();
-    let mut text = String::new();
-    for y in 0..buffer.area.height {
-        for x in 0..buffer.area.width {
-            text.push_str(buffer[(x, y)].symbol());
-        }
-        text.push('\n');
-    }
-    text
+    super::fixture::screen_text(model, 120, 40)
 }
 
 #[test]

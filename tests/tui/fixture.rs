@@ -41,6 +41,7 @@ pub fn events() -> Vec<Event> {
             actor: "dan".into(),
             via: None,
             kind,
+            intended_at: None,
         });
     }
     events
@@ -103,6 +104,7 @@ pub fn model_with(wall: bool, role: AccessRole) -> Model {
         demo: false,
         keymap: KeyMap::default(),
         metrics: metrics(true, true),
+        attention_from: (!wall).then(|| Severity::new("P1")),
     };
     let mut model = Model::new(options, now());
     model.size = (120, 40);
@@ -128,6 +130,39 @@ pub fn draw(model: &Model, theme: &Theme, width: u16, height: u16) -> Terminal<T
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
     terminal.draw(|frame| view(model, theme, frame)).unwrap();
     terminal
+}
+
+/// The screen as text, one line per row.
+pub fn screen_text(model: &Model, width: u16, height: u16) -> String {
+    let terminal = draw(model, &theme(), width, height);
+    let buffer = terminal.backend().buffer().clone();
+    let mut text = String::new();
+    for y in 0..buffer.area.height {
+        for x in 0..buffer.area.width {
+            text.push_str(buffer[(x, y)].symbol());
+        }
+        text.push('\n');
+    }
+    text
+}
+
+/// The backend accepts every command waiting in the outbox, as it would once answered: the
+/// next command of an incident goes only after the one before it.
+pub fn accept_all(model: &mut Model) {
+    while let Some(pending) = model.outbox.items.first() {
+        let key = pending.outgoing.key.clone();
+        let answer = warroom::client::CommandAccepted {
+            version: 0,
+            events: vec![],
+        };
+        update(
+            model,
+            Msg::Sent {
+                key,
+                result: Ok(warroom::tui::app::Sent::Command(answer)),
+            },
+        );
+    }
 }
 
 /// The command a list of effects sends, if exactly one is sent (writing the `:` line's

@@ -34,6 +34,7 @@ fn event(seq: u64, actor: &str, kind: EventKind) -> Event {
         actor: hostile(actor),
         via: None,
         kind,
+        intended_at: None,
     }
 }
 
@@ -108,6 +109,7 @@ fn hostile_model(wall: bool) -> Model {
         demo: false,
         keymap: KeyMap::default(),
         metrics: super::fixture::metrics(true, true),
+        attention_from: None,
     };
     let mut model = Model::new(options, now());
     model.size = (200, 50);
@@ -260,6 +262,7 @@ fn no_hostile_character_reaches_a_cell_in_any_view_at_any_size() {
             to: Status::Mitigated,
             reason: Some(hostile("fixed")),
         },
+        intended_at: None,
     };
     super::fixture::feed(&mut review, Msg::Feed(Ok(vec![mitigated])));
     key(&mut review, KeyCode::Char('R'));

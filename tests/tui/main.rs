@@ -1,5 +1,6 @@
 //! The TUI: `update()` driven with plain messages, and the screen drawn on a `TestBackend`.
 
+mod commander;
 mod communicate;
 mod fixture;
 mod hostile;

@@ -8,7 +8,9 @@ use warroom::domain::*;
 use warroom::tui::app::learn::Loaded;
 use warroom::tui::app::{Effect, Model, Msg, Overlay, update};
 
+/// A key press, after the backend has answered what was sent before it.
 fn key(model: &mut Model, code: KeyCode) -> Vec<Effect> {
+    fixture::accept_all(model);
     let modifiers = match code {
         KeyCode::Char(c) if c.is_ascii_uppercase() => KeyModifiers::SHIFT,
         _ => KeyModifiers::NONE,
@@ -41,6 +43,7 @@ fn learned(model: &mut Model) {
             actor: actor.into(),
             via: None,
             kind,
+            intended_at: None,
         }
     };
     let corrective = |id, text: &str, kind, days: i64| EventKind::CorrectiveActionAdded {

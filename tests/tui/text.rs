@@ -78,6 +78,7 @@ fn wide_model(wall: bool) -> Model {
             actor: "小林".into(),
             via: None,
             kind,
+            intended_at: None,
         })
         .collect();
     feed(&mut model, Msg::Feed(Ok(events)));
@@ -357,6 +358,7 @@ fn durations_carry_units_and_action_items_stop_counting_once_resolved() {
             to: Status::Resolved,
             reason: None,
         },
+        intended_at: None,
     };
     model.follow = false;
     feed(&mut model, Msg::Feed(Ok(vec![resolved])));
@@ -459,6 +461,7 @@ fn a_desk_without_panels_still_counts_its_own_lines() {
         demo: false,
         keymap: KeyMap::default(),
         metrics: metrics(false, false),
+        attention_from: None,
     };
     let mut model = Model::new(options, now());
     let identity = Identity {
@@ -497,6 +500,7 @@ fn declaring_from_an_alert_an_open_incident_holds_switches_to_it() {
         actor: "dan".into(),
         via: None,
         kind: EventKind::AlertAttached { alert, group: None },
+        intended_at: None,
     };
     feed(&mut model, Msg::Feed(Ok(vec![attached])));
     assert_eq!(model.selected, Some(IncidentId::from_number(1)));

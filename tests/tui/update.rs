@@ -93,7 +93,8 @@ fn severity_picker_sends_the_chosen_level() {
         sent(&effects),
         Some((&inc(1), &Command::SetSeverity { severity }))
     );
-    // A digit picks directly.
+    // A digit picks directly (once the backend has answered the first).
+    fixture::accept_all(&mut model);
     press(&mut model, 's');
     let effects = press(&mut model, '2');
     let severity = Severity::new("P2");
@@ -183,6 +184,7 @@ fn role_form_assigns_and_relieves() {
     };
     assert_eq!(sent(&effects), Some((&inc(1), &expected)));
 
+    fixture::accept_all(&mut model);
     press(&mut model, 'o');
     update(&mut model, key(KeyCode::Up)); // Role
     update(&mut model, key(KeyCode::Right)); // engineer
@@ -222,6 +224,7 @@ fn space_reopens_a_done_item() {
         actor: "bob".into(),
         via: None,
         kind: EventKind::ActionCompleted { action: 1 },
+        intended_at: None,
     };
     update(&mut model, Msg::Feed(Ok(vec![done])));
     let effects = press(&mut model, ' ');
@@ -563,6 +566,7 @@ fn feed_events_of_an_unknown_incident_ask_for_its_history() {
             kind: NoteKind::Note,
             text: "hello".into(),
         },
+        intended_at: None,
     };
     let effects = update(&mut model, Msg::Feed(Ok(vec![stray])));
     assert!(effects.contains(&Effect::Backfill(inc(9))));
@@ -762,6 +766,7 @@ fn a_wall_running_for_days_keeps_a_bounded_number_of_ended_incidents() {
                 actor: "x".into(),
                 via: None,
                 kind,
+                intended_at: None,
             });
         }
         seq += 1;
@@ -777,6 +782,7 @@ fn a_wall_running_for_days_keeps_a_bounded_number_of_ended_incidents() {
             actor: "x".into(),
             via: None,
             kind: resolved,
+            intended_at: None,
         });
         update(&mut model, Msg::Feed(Ok(batch)));
     }
@@ -1000,6 +1006,7 @@ fn first_run() -> Model {
         demo: false,
         keymap: warroom::tui::keymap::KeyMap::default(),
         metrics: warroom::tui::app::panel_state::Metrics::new(settings, true, false),
+        attention_from: None,
     };
     let mut model = Model::new(options, now());
     model.size = (120, 40);

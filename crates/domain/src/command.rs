@@ -326,7 +326,11 @@ pub fn decide(
             person,
             focus,
             brief,
-        } => assign_role(incident, role, &person, focus.as_deref(), brief.as_deref())?,
+        } => {
+            let assigned =
+                assign_role(incident, role, &person, focus.as_deref(), brief.as_deref())?;
+            return with_brief(assigned, brief.as_deref());
+        }
         Command::RelieveRole { role, person } => relieve_role(incident, role, person.as_deref())?,
         Command::AddNote { kind, text } => EventKind::NoteAdded {
             kind,
@@ -509,6 +513,24 @@ pub fn decide(
         }
     };
     Ok(vec![event])
+}
+
+/// A brief given with an assignment that is not a transfer of command (an engineer taking a
+/// focus, a first commander, a scribe) is kept as a note after it: never dropped in silence.
+fn with_brief(assigned: EventKind, brief: Option<&str>) -> Result<Vec<EventKind>, Rejection> {
+    let brief = brief.map(str::trim).filter(|b| !b.is_empty());
+    let (EventKind::RoleAssigned { role, person, .. }, Some(brief)) = (&assigned, brief) else {
+        return Ok(vec![assigned]);
+    };
+    let note = EventKind::NoteAdded {
+        kind: NoteKind::Note,
+        text: required_text(
+            "brief",
+            &format!("brief for {person} ({role}): {brief}"),
+            MAX_TEXT_CHARS,
+        )?,
+    };
+    Ok(vec![assigned, note])
 }
 
 fn assign_role(

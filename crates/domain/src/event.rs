@@ -56,6 +56,10 @@ pub struct Event {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub via: Option<String>,
     pub kind: EventKind,
+    /// When the person acted, as their client recorded it: later than `at` never, earlier
+    /// when the command waited in an offline outbox. Absent from clocks and old clients.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub intended_at: Option<Timestamp>,
 }
 
 /// What happened. Serialised with a `type` tag in snake_case.

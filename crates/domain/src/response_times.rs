@@ -52,6 +52,7 @@ mod tests {
             actor: "a".into(),
             via: None,
             kind,
+            intended_at: None,
         };
         let declared = EventKind::Declared {
             title: "x".into(),

@@ -41,6 +41,7 @@ fn push(
         actor: actor.into(),
         via: None,
         kind,
+        intended_at: None,
     };
     incident.apply(&event);
     events.push(event);

@@ -61,6 +61,7 @@ impl Log {
                 actor: actor.into(),
                 via: None,
                 kind,
+                intended_at: None,
             };
             self.state.apply(&event);
             self.events.push(event);
@@ -1325,4 +1326,25 @@ fn relieving_one_engineer_keeps_the_others() {
         .collect();
     assert_eq!(left, ["erin"]);
     assert_eq!(log.refold(), log.state);
+}
+
+#[test]
+fn a_brief_given_with_an_assignment_that_is_no_handover_is_kept_as_a_note() {
+    let mut log = Log::declared("x", "P1");
+    let engineer = Command::AssignRole {
+        role: Role::Engineer,
+        person: "bob".into(),
+        focus: Some("load balancer".into()),
+        brief: Some("lb-2 drops health checks".into()),
+    };
+    log.run("alice", 1, engineer).unwrap();
+    assert_eq!(log.state.roles.engineers[0].focus, "load balancer");
+    assert!(matches!(
+        &log.events.last().unwrap().kind,
+        EventKind::NoteAdded { text, .. } if text == "brief for bob (engineer): lb-2 drops health checks"
+    ));
+    // Without a brief, the assignment alone.
+    let before = log.events.len();
+    log.run("alice", 2, assign(Role::Scribe, "dan")).unwrap();
+    assert_eq!(log.events.len(), before + 1);
 }

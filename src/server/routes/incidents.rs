@@ -1,7 +1,7 @@
 //! Incidents: list, declare, show, and the commands that change them.
 
 use super::{json_response, reply_response};
-use crate::domain::{AccessRole, Command, NewIncident, PublicUpdate, Rejection};
+use crate::domain::{AccessRole, Command, NewIncident, PublicUpdate, Rejection, Timestamp};
 use crate::server::auth::Caller;
 use crate::server::engine::{Change, Request};
 use crate::server::error::ApiError;
@@ -73,8 +73,9 @@ pub async fn command(
     IncidentParam(id): IncidentParam,
     IfMatch(expected_version): IfMatch,
     IdempotencyKey(key): IdempotencyKey,
-    JsonBody(command): JsonBody<Command>,
+    JsonBody(body): JsonBody<serde_json::Map<String, serde_json::Value>>,
 ) -> Result<Response, ApiError> {
+    let (command, intended_at) = command_body(body)?;
     caller.require(command.required_access(), &describe(&command))?;
     if let Command::PublicUpdate(update) = &command {
         check_components(update, &state.status_components)?;
@@ -88,11 +89,32 @@ pub async fn command(
                 incident: id,
                 command,
                 expected_version,
+                intended_at,
             },
             idempotency_key: key,
         })
         .await?;
     reply_response(reply)
+}
+
+/// A command's body is the command and, optionally, `intended_at`: when the person acted,
+/// which an offline client's outbox sends later. It is not one of the command's own fields,
+/// so it is taken off before the command (which refuses unknown fields) is read.
+fn command_body(
+    mut body: serde_json::Map<String, serde_json::Value>,
+) -> Result<(Command, Option<Timestamp>), ApiError> {
+    let intended_at = body
+        .remove("intended_at")
+        .map(serde_json::from_value::<Timestamp>)
+        .transpose()
+        .map_err(|err| {
+            ApiError::BadRequest(format!(
+                "invalid body: intended_at must be an RFC 3339 time: {err}"
+            ))
+        })?;
+    let command = serde_json::from_value(serde_json::Value::Object(body))
+        .map_err(|err| ApiError::BadRequest(format!("invalid body: {err}")))?;
+    Ok((command, intended_at))
 }
 
 /// A public update may name only the components the status page lists, so that a typo does

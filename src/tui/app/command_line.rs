@@ -58,6 +58,8 @@ pub enum Typed {
     Compose,
     Help,
     Quit,
+    /// Every open incident (`:list`).
+    List,
     Review,
     Followups,
     /// The message log.
@@ -163,6 +165,7 @@ pub fn parse(line: &str, scale: &SeverityScale, now: Timestamp) -> Result<Typed,
         "go" | "goto" => Ok(Typed::Select(rest.parse().map_err(|e| format!("{e}"))?)),
         "help" | "h" => Ok(Typed::Help),
         "q" | "quit" => Ok(Typed::Quit),
+        "list" | "ls" => Ok(Typed::List),
         "review" => Ok(Typed::Review),
         "followups" => Ok(Typed::Followups),
         "messages" | "msg" => Ok(Typed::Messages),

@@ -2,7 +2,7 @@
 //! and whether we may, the confirmations with their evidence (resolve, impact start), and
 //! the outbox entries that send them. `keys` decides which of these a key means.
 
-use super::outbox::Request;
+use super::outbox::{Outgoing, Request};
 use super::{Confirm, Effect, Model, Overlay};
 use crate::domain::{AccessRole, ActionState, Command, IncidentId, Status};
 use crate::tui::keymap::Action;
@@ -229,21 +229,28 @@ pub(super) fn send_command(
 ) -> Vec<Effect> {
     let summary = format!("{} {incident}", describe_command(&command));
     let request = Request::Command { incident, command };
-    let outgoing = model.outbox.enqueue(request, summary, then);
-    vec![Effect::Send {
-        outgoing,
-        delay: Duration::ZERO,
-    }]
+    let (_, ready) = model.outbox.enqueue(request, summary, then, model.now);
+    sends(ready)
 }
 
 pub(super) fn declare(model: &mut Model, new: crate::domain::NewIncident) -> Vec<Effect> {
     let summary = format!("declare {} \"{}\"", new.severity, new.title);
-    let outgoing = model.outbox.enqueue(Request::Declare(new), summary, vec![]);
-    model.awaiting_declaration = Some(outgoing.key.clone());
-    vec![Effect::Send {
-        outgoing,
-        delay: Duration::ZERO,
-    }]
+    let (key, ready) = model
+        .outbox
+        .enqueue(Request::Declare(new), summary, vec![], model.now);
+    model.awaiting_declaration = Some(key);
+    sends(ready)
+}
+
+/// Sends a request now, if the outbox says it may go.
+pub(super) fn sends(ready: Option<Outgoing>) -> Vec<Effect> {
+    ready
+        .into_iter()
+        .map(|outgoing| Effect::Send {
+            outgoing,
+            delay: Duration::ZERO,
+        })
+        .collect()
 }
 
 /// A few words for the status line: "mitigate", "severity P0", "note".

@@ -35,7 +35,11 @@ pub(super) fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
     }
     match action {
         Action::Quit => {
-            model.quit = true;
+            quit_or_ask(model);
+            vec![]
+        }
+        Action::IncidentList => {
+            super::incident_list::open(model);
             vec![]
         }
         Action::Help => {
@@ -279,6 +283,14 @@ fn on_overlay_key(model: &mut Model, overlay: Overlay, key: KeyEvent) -> Vec<Eff
         Overlay::None => vec![],
         // Any key closes the help, the command list and the message log.
         Overlay::Help | Overlay::Commands | Overlay::Messages => vec![],
+        Overlay::QuitPending => {
+            model.quit = matches!(key.code, KeyCode::Char('y') | KeyCode::Char('Y'));
+            vec![]
+        }
+        Overlay::IncidentList(list) => {
+            super::incident_list::on_key(model, list, key);
+            vec![]
+        }
         Overlay::Confirm(confirm) => match key.code {
             KeyCode::Char('y') | KeyCode::Char('Y') | KeyCode::Enter => {
                 send_command(model, confirm.incident, confirm.command, confirm.then)
@@ -414,8 +426,12 @@ fn run_typed(model: &mut Model, line: &str) -> Vec<Effect> {
             model.notify(reason, true);
             vec![]
         }
+        Ok(Typed::List) => {
+            super::incident_list::open(model);
+            vec![]
+        }
         Ok(Typed::Quit) => {
-            model.quit = true;
+            quit_or_ask(model);
             vec![]
         }
         Ok(Typed::Compose) => {
@@ -464,6 +480,15 @@ fn run_typed(model: &mut Model, line: &str) -> Vec<Effect> {
             Some(id) => send_command(model, id, command, vec![]),
             None => vec![],
         },
+    }
+}
+
+/// Quits, unless commands are still on their way: then asks first, saying how many.
+fn quit_or_ask(model: &mut Model) {
+    if model.outbox.items.is_empty() {
+        model.quit = true;
+    } else {
+        model.overlay = Overlay::QuitPending;
     }
 }
 

@@ -5,6 +5,7 @@
 //! a task that sends a `Msg` back. That keeps input responsive whatever the backend does, and
 //! lets tests drive the whole client with plain values.
 
+pub mod attention;
 pub mod command_line;
 mod commands;
 pub mod completion;
@@ -12,6 +13,7 @@ mod composer;
 pub mod deliveries;
 pub mod form;
 pub mod history;
+pub mod incident_list;
 pub mod incidents;
 mod keys;
 pub mod learn;
@@ -30,7 +32,7 @@ use crate::tui::keymap::KeyMap;
 use form::{Form, SeverityPicker};
 use incidents::{Incidents, Tracked};
 use learn::{FollowupsView, Loaded, ReportView};
-use outbox::{Outbox, Outgoing, Request};
+use outbox::{Outbox, Outgoing, Pending, Request};
 use panel_state::Metrics;
 use ratatui::crossterm::event::{KeyEvent, KeyEventKind};
 use review::ReviewScreen;
@@ -83,6 +85,8 @@ pub enum Msg {
     HistorySaved(Result<(), String>),
     /// SIGTERM or SIGHUP: leave cleanly.
     Terminate,
+    /// The runtime could not write the outbox to disk (the reason).
+    OutboxUnsaved(String),
 }
 
 /// The backend's answer to something we sent.
@@ -221,6 +225,9 @@ pub enum Overlay {
     Review(Box<ReviewScreen>),
     Followups(FollowupsView),
     Report(ReportView),
+    /// Quitting with commands not yet acknowledged: `y` quits, any other key stays.
+    QuitPending,
+    IncidentList(incident_list::IncidentList),
     /// The message log, newest first.
     Messages,
     /// Every `:` command with its arguments.
@@ -234,6 +241,8 @@ pub struct Options {
     pub demo: bool,
     pub keymap: KeyMap,
     pub metrics: Metrics,
+    /// The least severe new incident that rings the bell; `None`: no attention signal.
+    pub attention_from: Option<crate::domain::Severity>,
 }
 
 #[derive(Debug, Clone)]
@@ -279,8 +288,20 @@ pub struct Model {
     pub quit: bool,
     /// Set by `update` when something visible changed; the runtime draws and clears it.
     pub dirty: bool,
+    /// Where the backend is, for "connecting to …".
+    pub backend: String,
+    /// Whether the feed has answered once with everything up to now: until then the screen
+    /// knows nothing and must not say "all clear", and the history it receives is not news.
+    pub synced: bool,
+    pub attention_from: Option<crate::domain::Severity>,
+    /// The banner of something that must be seen.
+    pub attention: Option<attention::Attention>,
+    /// Set by `update` to ring the terminal bell; the runtime rings and clears it.
+    pub bell: bool,
 }
 
+/// How long a wall keeps showing the incident it followed after it ended.
+const WALL_KEEPS_ENDED_MINUTES: i64 = 15;
 /// Notices the message log keeps.
 const MESSAGES_KEPT: usize = 200;
 
@@ -320,6 +341,11 @@ impl Model {
             offer_impact: None,
             quit: false,
             dirty: true,
+            backend: String::new(),
+            synced: false,
+            attention_from: options.attention_from,
+            attention: None,
+            bell: false,
         }
     }
 
@@ -351,16 +377,34 @@ impl Model {
 
     fn reselect(&mut self) {
         if self.wall || self.follow || self.selected.is_none() {
+            // A desk with nothing open still shows the latest incident. A wall shows the
+            // incident it followed for a while after it ends, so the room sees it resolved,
+            // then all clear; it never picks an ended incident to show.
             let best = self.incidents.most_severe_open(&self.scale).or_else(|| {
-                self.incidents
-                    .ordered(&self.scale)
-                    .first()
-                    .map(|i| i.id.clone())
+                if self.wall {
+                    self.current()
+                        .filter(|t| self.recently_ended(&t.state))
+                        .map(|t| t.state.id.clone())
+                } else {
+                    self.incidents
+                        .ordered(&self.scale)
+                        .first()
+                        .map(|i| i.id.clone())
+                }
             });
             if best != self.selected {
                 self.select(best);
             }
         }
+    }
+
+    /// Whether an ended incident ended less than [`WALL_KEEPS_ENDED_MINUTES`] ago.
+    fn recently_ended(&self, incident: &Incident) -> bool {
+        let ended = incident
+            .resolved_at
+            .or(incident.cancelled_at)
+            .or(incident.closed_at);
+        ended.is_some_and(|at| (self.now - at).num_minutes() < WALL_KEEPS_ENDED_MINUTES)
     }
 
     /// The panes tab cycles through: the alerts pane only where an Alertmanager is set.
@@ -404,6 +448,36 @@ pub fn init() -> Vec<Effect> {
     ]
 }
 
+/// Starts the outbox with what an earlier run left on disk (and why it could not be read, if
+/// so), issuing new idempotency keys under `key_prefix`, which the runtime draws at random so
+/// that `update` stays pure. Returns the sends of each incident's first waiting command.
+pub fn resume(
+    model: &mut Model,
+    key_prefix: String,
+    left: Vec<Pending>,
+    warning: Option<String>,
+) -> Vec<Effect> {
+    model.outbox = Outbox::resumed(key_prefix, left);
+    if let Some(warning) = warning {
+        model.notify(warning, true);
+    } else if !model.outbox.items.is_empty() {
+        let count = model.outbox.items.len();
+        model.notify(
+            format!("sending {count} command(s) left from last time"),
+            false,
+        );
+    }
+    model
+        .outbox
+        .heads()
+        .into_iter()
+        .map(|outgoing| Effect::Send {
+            outgoing,
+            delay: Duration::ZERO,
+        })
+        .collect()
+}
+
 pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
     model.dirty = true;
     let mut effects = handle(model, msg);
@@ -419,7 +493,11 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
 
 fn handle(model: &mut Model, msg: Msg) -> Vec<Effect> {
     match msg {
-        Msg::Key(key) if key.kind == KeyEventKind::Press => keys::on_key(model, key),
+        Msg::Key(key) if key.kind == KeyEventKind::Press => {
+            // A key press is the person at the screen: the banner has been seen.
+            model.attention = None;
+            keys::on_key(model, key)
+        }
         Msg::Key(_) => {
             model.dirty = false;
             vec![]
@@ -459,6 +537,12 @@ fn handle(model: &mut Model, msg: Msg) -> Vec<Effect> {
             if expired {
                 model.notice = None;
                 model.dirty = true;
+            }
+            attention::expire(model);
+            if model.wall {
+                let followed = model.selected.clone();
+                model.reselect();
+                model.dirty |= model.selected != followed;
             }
             vec![]
         }
@@ -560,6 +644,13 @@ fn handle(model: &mut Model, msg: Msg) -> Vec<Effect> {
             model.quit = true;
             vec![]
         }
+        Msg::OutboxUnsaved(reason) => {
+            model.notify(
+                format!("pending commands are not saved to disk ({reason}): do not quit yet"),
+                true,
+            );
+            vec![]
+        }
     }
 }
 
@@ -603,7 +694,12 @@ fn on_feed(model: &mut Model, result: Result<Vec<Event>, ClientError>) -> Vec<Ef
             model.dirty = !events.is_empty() || model.link != Link::Live;
             model.link = Link::Live;
             let full_page = events.len() >= FEED_PAGE;
+            let looking_at = model.selected.clone();
             let missing = model.incidents.apply_feed(&events);
+            if model.synced {
+                attention::on_live_events(model, &events, looking_at.as_ref());
+            }
+            model.synced |= !full_page;
             model.reselect();
             model.incidents.prune(model.selected.as_ref());
             let mut effects: Vec<Effect> = missing.into_iter().map(Effect::Backfill).collect();
@@ -633,9 +729,10 @@ fn on_feed(model: &mut Model, result: Result<Vec<Event>, ClientError>) -> Vec<Ef
 fn on_sent(model: &mut Model, key: String, result: Result<Sent, ClientError>) -> Vec<Effect> {
     match result {
         Ok(sent) => {
-            let Some(pending) = model.outbox.take(&key) else {
+            let Some((pending, next)) = model.outbox.take(&key) else {
                 return vec![];
             };
+            let mut effects = commands::sends(next);
             let incident = match (&sent, &pending.outgoing.request) {
                 (Sent::Declared(incident), _) => {
                     if model.awaiting_declaration.as_deref() == Some(key.as_str()) {
@@ -651,28 +748,32 @@ fn on_sent(model: &mut Model, key: String, result: Result<Sent, ClientError>) ->
                     model.notify(format!("done: {}", pending.summary), false);
                     incident.clone()
                 }
-                (_, Request::Declare(_)) => return vec![],
+                (_, Request::Declare(_)) => return effects,
             };
-            pending
-                .then
-                .into_iter()
-                .flat_map(|command| {
-                    commands::send_command(model, incident.clone(), command, vec![])
-                })
-                .collect()
+            for command in pending.then {
+                effects.extend(commands::send_command(
+                    model,
+                    incident.clone(),
+                    command,
+                    vec![],
+                ));
+            }
+            effects
         }
         Err(error) if error.is_transient() => match model.outbox.failed(&key, error.reason()) {
             Some((outgoing, delay)) => vec![Effect::Send { outgoing, delay }],
             None => vec![],
         },
         Err(error) => {
-            let summary = model
-                .outbox
-                .take(&key)
-                .map(|p| p.summary)
-                .unwrap_or_default();
-            model.notify(format!("refused ({summary}): {}", error.reason()), true);
-            vec![]
+            // Refused: the next command of the incident goes on; the refusal is said.
+            let Some((pending, next)) = model.outbox.take(&key) else {
+                return vec![];
+            };
+            model.notify(
+                format!("refused ({}): {}", pending.summary, error.reason()),
+                true,
+            );
+            commands::sends(next)
         }
     }
 }

@@ -195,7 +195,10 @@ pub fn facts_line<'a>(model: &Model, incident: &Incident, theme: &Theme) -> Line
         }
     }
     let others = model.incidents.open_count() - usize::from(incident.status.is_open());
-    if others > 0 {
+    if let Some(more_severe) = super::incident_list::more_severe_span(model, theme) {
+        spans.push(sep());
+        spans.push(more_severe);
+    } else if others > 0 {
         spans.push(sep());
         let text = if model.wall {
             format!("{others} other open")
@@ -275,8 +278,21 @@ pub fn recurrence_line<'a>(model: &Model, incident: &Incident, theme: &Theme) ->
     ]))
 }
 
-/// Header rows: the title (as many lines as it wraps to) and facts lines, one more for a
-/// recurrence, and the rule on the desk.
+fn business_impact(incident: &Incident) -> Option<&str> {
+    incident.summary.as_deref().filter(|s| !s.trim().is_empty())
+}
+
+/// "Business impact: customers cannot pay by card", the summary given at declaration.
+pub fn summary_line<'a>(incident: &Incident, theme: &Theme) -> Option<Line<'a>> {
+    let summary = business_impact(incident)?;
+    Some(Line::from(vec![
+        Span::styled(" Business impact: ", theme.muted()),
+        safe(summary, theme.fg(Tone::Info)),
+    ]))
+}
+
+/// Header rows: the title (as many lines as it wraps to) and facts lines, one more each for
+/// a business-impact summary and a recurrence, and the rule on the desk.
 pub fn height(model: &Model, bordered: bool, width: u16) -> u16 {
     let Some(tracked) = model.current() else {
         return 2 + u16::from(bordered);
@@ -288,13 +304,15 @@ pub fn height(model: &Model, bordered: bool, width: u16) -> u16 {
         width,
     );
     let recurs = !tracked.state.recurs.is_empty();
-    title.len() as u16 + 1 + u16::from(recurs) + u16::from(bordered)
+    let summary = business_impact(&tracked.state).is_some();
+    title.len() as u16 + 1 + u16::from(summary) + u16::from(recurs) + u16::from(bordered)
 }
 
 fn no_incident<'a>(model: &Model, theme: &Theme) -> Vec<Line<'a>> {
-    let waiting = match model.link {
-        Link::Connecting => "connecting to the backend…",
-        _ => "no open incidents",
+    let waiting = if model.synced {
+        "no open incidents".to_string()
+    } else {
+        connecting(model)
     };
     let declare = model.keymap.keys_for(crate::tui::keymap::Action::Declare);
     let mut second = vec![Span::styled(
@@ -311,12 +329,26 @@ fn no_incident<'a>(model: &Model, theme: &Theme) -> Vec<Line<'a>> {
     ]
 }
 
+/// Until the backend has answered once the screen knows nothing: it says so, never "no open
+/// incidents".
+pub fn connecting(model: &Model) -> String {
+    let verb = match model.link {
+        Link::Down { .. } => "cannot reach",
+        _ => "connecting to",
+    };
+    format!(
+        "{verb} {} — no data yet",
+        crate::sanitize::sanitize(&model.backend)
+    )
+}
+
 /// The header; `bordered` adds the rule under it on the desk (compact has no room for it).
 pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, bordered: bool) {
     let lines = match model.current() {
         Some(tracked) => {
             let mut lines = title_lines(model, &tracked.state, theme, area.width);
             lines.push(facts_line(model, &tracked.state, theme));
+            lines.extend(summary_line(&tracked.state, theme));
             lines.extend(recurrence_line(model, &tracked.state, theme));
             lines
         }

@@ -7,6 +7,7 @@
 mod actions;
 mod big;
 mod header;
+mod incident_list;
 mod learn;
 mod link;
 mod overlay;
@@ -42,6 +43,7 @@ pub fn view(model: &Model, theme: &Theme, frame: &mut Frame) {
         compact(model, theme, frame, area);
     }
     overlay::draw(model, theme, frame, area);
+    incident_list::draw_attention(model, theme, frame, area);
     if theme.ascii {
         asciify(frame.buffer_mut());
     }

@@ -16,6 +16,25 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     match &model.overlay {
         Overlay::None => {}
         Overlay::Help => help(model, theme, frame, area),
+        Overlay::IncidentList(list) => super::incident_list::draw(model, list, theme, frame, area),
+        Overlay::QuitPending => {
+            let count = model.outbox.items.len();
+            let lines = vec![
+                Line::styled(
+                    format!("{count} command(s) not yet acknowledged by the backend."),
+                    theme.bold(),
+                ),
+                Line::raw("They are kept on disk and sent when warroom next starts."),
+                Line::raw(""),
+                Line::from(vec![
+                    Span::styled(" y ", theme.badge(Tone::Warning)),
+                    Span::raw(" quit anyway    "),
+                    Span::styled(" any other key ", theme.badge(Tone::Muted)),
+                    Span::raw(" stay"),
+                ]),
+            ];
+            popup(frame, area, theme, "Quit?", lines, 70);
+        }
         Overlay::Confirm(confirm) => {
             // Prompts and evidence quote titles, legends and ids: through the gate.
             let mut lines = vec![Line::styled(

@@ -2,8 +2,9 @@
 
 use super::pane_block;
 use super::text::date_time;
-use crate::domain::{Event, EventKind, NoteKind};
+use crate::domain::{Command, Event, EventKind, NoteKind};
 use crate::sanitize::{SafeText, sanitize};
+use crate::tui::app::outbox::Request;
 use crate::tui::app::{Model, Pane};
 use crate::tui::theme::{Theme, Tone};
 use ratatui::Frame;
@@ -52,6 +53,10 @@ fn tone(kind: &EventKind) -> Tone {
     }
 }
 
+/// How far apart the person's time and the server's may be before both are shown: clocks
+/// and a slow link account for a few seconds, an outage for more.
+const INTENDED_SHOWN_SECONDS: i64 = 5;
+
 /// Columns before an entry's text: the date and time (the wall, which shows today, only
 /// the time), the actor, the kind.
 const ACTOR_WIDTH: usize = 10;
@@ -63,7 +68,13 @@ const fn prefix_width(wall: bool) -> usize {
 /// wrapped under the text column, so a long update reads whole.
 pub fn rows<'a>(event: &Event, theme: &Theme, width: usize, wall: bool) -> Vec<Line<'a>> {
     let prefix = prefix_width(wall);
-    let describe = event.kind.describe();
+    let mut describe = event.kind.describe();
+    // A command that waited in an offline outbox: when it was given, beside when it landed.
+    if let Some(given) = event.intended_at
+        && (event.at - given).num_seconds().abs() > INTENDED_SHOWN_SECONDS
+    {
+        describe.push_str(&format!(" (given {} UTC)", super::text::clock(given)));
+    }
     let text = sanitize(&describe);
     let mut wrapped = text
         .wrap(width.saturating_sub(prefix).max(10))
@@ -94,6 +105,42 @@ pub fn rows<'a>(event: &Event, theme: &Theme, width: usize, wall: bool) -> Vec<L
         .collect()
 }
 
+/// The selected incident's commands still in the outbox, where they will land (above the
+/// newest entry, newest first), marked pending, with the time they were given.
+fn pending_rows<'a>(model: &Model, theme: &Theme, width: usize) -> Vec<Line<'a>> {
+    let (Some(id), 0) = (model.selected.as_ref(), model.timeline_scroll) else {
+        return vec![];
+    };
+    let waiting: Vec<_> = model.outbox.for_incident(id).collect();
+    waiting
+        .into_iter()
+        .rev()
+        .map(|pending| {
+            let what = match &pending.outgoing.request {
+                Request::Command {
+                    command: Command::AddNote { text, .. },
+                    ..
+                } => format!("{}: {text}", pending.summary),
+                _ => pending.summary.clone(),
+            };
+            let what = sanitize(&what);
+            Line::from(vec![
+                Span::styled(date_time(pending.outgoing.intended_at), theme.muted()),
+                Span::raw(" "),
+                Span::styled(format!("{:<ACTOR_WIDTH$}", "(you)"), theme.bold()),
+                Span::raw(" "),
+                Span::styled(format!("{:<8}", "PENDING"), theme.fg(Tone::Warning)),
+                Span::raw(" "),
+                Span::styled(
+                    what.fit(width.saturating_sub(prefix_width(false)).max(10))
+                        .to_string(),
+                    theme.fg(Tone::Warning),
+                ),
+            ])
+        })
+        .collect()
+}
+
 pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     let entries = visible(model);
     let mut title = format!("Timeline ({})", entries.len());
@@ -102,10 +149,15 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     }
     let block = pane_block(sanitize(&title), model.focus == Pane::Timeline, theme);
     let width = usize::from(area.width.saturating_sub(2));
-    let lines: Vec<Line> = entries
-        .iter()
-        .skip(model.timeline_scroll)
-        .flat_map(|event| rows(event, theme, width, model.wall))
+    let pending = pending_rows(model, theme, width);
+    let lines: Vec<Line> = pending
+        .into_iter()
+        .chain(
+            entries
+                .iter()
+                .skip(model.timeline_scroll)
+                .flat_map(|event| rows(event, theme, width, model.wall)),
+        )
         .take(usize::from(area.height))
         .collect();
     let lines = if lines.is_empty() && model.current().is_some() {

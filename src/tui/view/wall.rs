@@ -1,6 +1,8 @@
 //! The wall display: read-only, legible from across the room, no key hints.
 
-use super::header::{facts_line, impact_age, status_tone, title_lines, update_countdown};
+use super::header::{
+    connecting, facts_line, impact_age, status_tone, title_lines, update_countdown,
+};
 use super::status::link_text;
 use super::{actions, big, panels, roster, timeline};
 use crate::tui::app::{Link, Model};
@@ -33,10 +35,15 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     ])
     .areas(area);
     if banner_height > 0 {
+        let known = if model.synced {
+            " — showing the last known state".to_string()
+        } else {
+            format!(" — {}", connecting(model))
+        };
         let line = Line::from(vec![
             Span::raw(" "),
             link_text(model, theme),
-            Span::raw(" — showing the last known state"),
+            Span::raw(known),
         ]);
         frame.render_widget(
             Paragraph::new(line).style(theme.badge(Tone::Critical)),
@@ -70,6 +77,12 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         facts.spans.push(link_text(model, theme));
     }
     frame.render_widget(facts, facts_area);
+    let [strip_area, body] = Layout::vertical([
+        Constraint::Length(super::incident_list::strip_height(model, area.height)),
+        Constraint::Fill(1),
+    ])
+    .areas(body);
+    super::incident_list::draw_strip(model, theme, frame, strip_area);
 
     let impact = impact_age(incident, model.now);
     let countdown = update_countdown(model, incident);
@@ -201,16 +214,25 @@ fn big_figure(
 fn all_clear(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     let block = Block::new().borders(Borders::NONE);
     let mut lines = vec![Line::raw("")];
-    let message = match model.link {
-        Link::Connecting => "CONNECTING",
-        _ => "ALL CLEAR",
-    };
-    lines.push(Line::styled(
-        format!(" {message}"),
-        theme.bold().patch(theme.fg(Tone::Ok)),
-    ));
-    lines.push(Line::raw(""));
-    lines.push(Line::styled(" no open incidents", theme.muted()));
+    // Until the backend has answered, nothing is known: never "all clear".
+    if model.synced {
+        lines.push(Line::styled(
+            " ALL CLEAR",
+            theme.bold().patch(theme.fg(Tone::Ok)),
+        ));
+        lines.push(Line::raw(""));
+        lines.push(Line::styled(" no open incidents", theme.muted()));
+    } else {
+        lines.push(Line::styled(
+            " NO DATA YET",
+            theme.bold().patch(theme.fg(Tone::Warning)),
+        ));
+        lines.push(Line::raw(""));
+        lines.push(Line::styled(
+            format!(" {}", connecting(model)),
+            theme.muted(),
+        ));
+    }
     if model.demo {
         lines.push(Line::styled(" DEMO DATA ", theme.badge(Tone::Accent)));
     }

@@ -79,6 +79,7 @@ impl Log {
                 actor: actor.into(),
                 via: None,
                 kind,
+                intended_at: None,
             };
             self.state.apply(&event);
             self.events.push(event);

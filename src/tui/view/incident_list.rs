@@ -1,0 +1,203 @@
+//! Many incidents at once: the incident list popup (`l`), the wall's strip of the other open
+//! incidents, and the attention banner.
+
+use super::header::{status_tone, update_countdown};
+use super::text::safe;
+use crate::domain::Incident;
+use crate::sanitize::sanitize;
+use crate::tui::app::incident_list::{IncidentList, rows};
+use crate::tui::app::{Model, attention};
+use crate::tui::theme::{Theme, Tone};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+
+/// `INC-9  P0  INVESTIGATING` and the update countdown: what a glance needs of one incident.
+fn brief<'a>(model: &Model, incident: &Incident, theme: &Theme) -> Vec<Span<'a>> {
+    let rank = model.scale.rank(&incident.severity);
+    let mut spans = vec![
+        Span::styled(format!("{:<7}", incident.id.to_string()), theme.bold()),
+        Span::styled(
+            format!(" {} ", sanitize(incident.severity.as_str())),
+            theme.badge(Theme::severity_tone(rank)),
+        ),
+        Span::raw(" "),
+        Span::styled(
+            format!("{:<13}", incident.status.as_str().to_uppercase()),
+            theme.fg(status_tone(incident.status)),
+        ),
+    ];
+    let countdown = update_countdown(model, incident).map_or_else(
+        || Span::styled(format!("{:<22}", "no update owed"), theme.muted()),
+        |countdown| {
+            Span::styled(
+                format!("{:<22}", countdown.sentence()),
+                theme.fg(countdown.tone),
+            )
+        },
+    );
+    spans.push(countdown);
+    spans
+}
+
+/// The list popup: one row per open incident with its commander and pending commands.
+pub fn draw(model: &Model, list: &IncidentList, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let open = rows(model);
+    let mut lines = vec![Line::styled(
+        format!(
+            " {} open — ↑↓ choose, Enter switches, Esc closes",
+            open.len()
+        ),
+        theme.muted(),
+    )];
+    if open.is_empty() {
+        lines.push(Line::raw(" no open incidents"));
+    }
+    for (index, incident) in open.iter().enumerate() {
+        let mut spans = vec![Span::raw(if index == list.cursor { "▶ " } else { "  " })];
+        spans.extend(brief(model, incident, theme));
+        spans.push(Span::styled("IC ", theme.muted()));
+        match &incident.roles.commander {
+            Some(commander) => {
+                spans.push(Span::raw(sanitize(commander).fit(12).pad(12).to_string()))
+            }
+            None => spans.push(Span::styled(
+                format!("{:<12}", "VACANT"),
+                theme.fg(Tone::Warning),
+            )),
+        }
+        let pending = model.outbox.for_incident(&incident.id).count();
+        if pending > 0 {
+            spans.push(Span::styled(
+                format!("{pending} pending "),
+                theme.fg(Tone::Warning),
+            ));
+        }
+        spans.push(Span::styled(
+            sanitize(&incident.title).fit(40).to_string(),
+            theme.bold(),
+        ));
+        let mut line = Line::from(spans);
+        if index == list.cursor {
+            line = line.style(theme.selected());
+        }
+        lines.push(line);
+    }
+    let height = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
+    let rect = area.centered(
+        Constraint::Length(area.width.saturating_sub(4).min(130)),
+        Constraint::Length(height.min(area.height)),
+    );
+    let block = Block::new()
+        .borders(Borders::ALL)
+        .border_set(theme.border_set())
+        .border_style(theme.fg(Tone::Accent))
+        .title(Span::styled(" Open incidents ", theme.bold()));
+    frame.render_widget(Clear, rect);
+    frame.render_widget(Paragraph::new(lines).block(block), rect);
+}
+
+/// Below this height the wall's strip is one line, so the main panel keeps its rows.
+const STRIP_ROWS_FROM_HEIGHT: u16 = 40;
+/// Below this height (80x24) there is no row to spare: the facts line counts the others.
+const STRIP_FROM_HEIGHT: u16 = 30;
+
+/// The wall's strip under the followed incident: the other open incidents, so that the room
+/// sees everything that burns. Its height is the number of lines it needs: a title and a row
+/// each (at most 4) on a large wall, one line on a small one, none on the smallest.
+pub fn strip_height(model: &Model, screen_height: u16) -> u16 {
+    let others = rows(model)
+        .iter()
+        .filter(|i| Some(&i.id) != model.selected.as_ref())
+        .count();
+    match others {
+        0 => 0,
+        _ if screen_height < STRIP_FROM_HEIGHT => 0,
+        _ if screen_height < STRIP_ROWS_FROM_HEIGHT => 1,
+        n => u16::try_from(n.min(4)).unwrap_or(4) + 1,
+    }
+}
+
+pub fn draw_strip(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let others: Vec<&Incident> = rows(model)
+        .into_iter()
+        .filter(|i| Some(&i.id) != model.selected.as_ref())
+        .collect();
+    if others.is_empty() || area.height == 0 {
+        return;
+    }
+    if area.height == 1 {
+        let mut spans = vec![Span::styled(
+            format!(" ALSO OPEN ({}): ", others.len()),
+            theme.bold().patch(theme.fg(Tone::Warning)),
+        )];
+        for incident in &others {
+            let rank = model.scale.rank(&incident.severity);
+            spans.push(Span::styled(format!("{} ", incident.id), theme.bold()));
+            spans.push(Span::styled(
+                format!(" {} ", sanitize(incident.severity.as_str())),
+                theme.badge(Theme::severity_tone(rank)),
+            ));
+            spans.push(Span::styled(
+                format!(" {}  ", incident.status.as_str().to_uppercase()),
+                theme.fg(status_tone(incident.status)),
+            ));
+        }
+        frame.render_widget(Line::from(spans), area);
+        return;
+    }
+    let shown = usize::from(area.height.saturating_sub(1));
+    let mut lines = vec![Line::styled(
+        format!(" ALSO OPEN ({})", others.len()),
+        theme.bold().patch(theme.fg(Tone::Warning)),
+    )];
+    for incident in others.iter().take(shown) {
+        let mut spans = vec![Span::raw(" ")];
+        spans.extend(brief(model, incident, theme));
+        spans.push(safe(&incident.title, theme.muted()));
+        lines.push(Line::from(spans));
+    }
+    if others.len() > shown {
+        lines.pop();
+        lines.push(Line::styled(
+            format!(" … and {} more", others.len() + 1 - shown),
+            theme.muted(),
+        ));
+    }
+    frame.render_widget(Paragraph::new(lines), area);
+}
+
+/// The attention banner, reverse video over the top line, when something must be seen.
+pub fn draw_attention(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let Some(attention) = &model.attention else {
+        return;
+    };
+    let rect = Rect { height: 1, ..area };
+    let mut text = format!(" {} {}", theme.glyph("▶", ">"), sanitize(&attention.text));
+    if !model.wall && model.selected.as_ref() != Some(&attention.incident) {
+        text.push_str(&format!(" — {}", attention::list_keys(model)));
+    }
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(Line::raw(text)).style(theme.selected().patch(theme.bold())),
+        rect,
+    );
+}
+
+/// "P0 INC-9 open — press [ or l", when an incident more severe than the one on screen is
+/// open.
+pub fn more_severe_span<'a>(model: &Model, theme: &Theme) -> Option<Span<'a>> {
+    let other = attention::more_severe_open(model)?;
+    let text = if model.wall {
+        format!(" {} {} open ", sanitize(other.severity.as_str()), other.id)
+    } else {
+        format!(
+            " {} {} open — {} ",
+            sanitize(other.severity.as_str()),
+            other.id,
+            attention::list_keys(model)
+        )
+    };
+    Some(Span::styled(text, theme.badge(Tone::Critical)))
+}

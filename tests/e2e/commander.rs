@@ -1,0 +1,194 @@
+//! Issue 10 part A with the real binary in tmux: nothing typed offline is lost across a quit
+//! and a restart, and a new P0 cannot hide behind the P1 on screen.
+
+use super::support::server::TestServer;
+use super::support::tmux::Tmux;
+use super::{declare, events, open_client};
+use chrono::{DateTime, Utc};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+fn time(value: &serde_json::Value) -> DateTime<Utc> {
+    value
+        .as_str()
+        .and_then(|text| DateTime::parse_from_rfc3339(text).ok())
+        .unwrap_or_else(|| panic!("not a time: {value}"))
+        .to_utc()
+}
+
+/// The bells in raw terminal output: BEL bytes that do not end an OSC sequence (a title or a
+/// hyperlink, `ESC ] … BEL`).
+fn bells(raw: &[u8]) -> usize {
+    let mut count = 0;
+    let mut in_osc = false;
+    let mut previous = 0u8;
+    for &byte in raw {
+        match byte {
+            b']' if previous == 0x1b => in_osc = true,
+            0x07 if in_osc => in_osc = false,
+            b'\\' if in_osc && previous == 0x1b => in_osc = false,
+            0x07 => count += 1,
+            _ => {}
+        }
+        previous = byte;
+    }
+    count
+}
+
+#[test]
+fn a_note_and_a_resolve_typed_offline_land_once_in_order_after_a_quit_and_restart() {
+    let mut server = TestServer::open();
+    declare(&server, "Payments slow", None);
+    let desk = open_client(&server, "offline", (120, 40), &[]);
+    desk.wait_for_text("Payments slow");
+
+    server.kill();
+    desk.wait_for_text("disconnected since");
+    let typed_from = Utc::now();
+    desk.press("n");
+    desk.type_text("rolled back lb-2");
+    desk.press("Enter");
+    desk.press("r");
+    desk.wait_for_text("Resolve INC-1");
+    desk.press("y");
+    let typed_until = Utc::now();
+    desk.wait_for("both pending in the timeline", |s| {
+        s.matches("PENDING").count() >= 2 && s.contains("rolled back lb-2")
+    });
+    desk.press("q");
+    desk.wait_for_text("2 command(s) not yet acknowledged");
+    desk.press("x");
+    desk.wait_for("the prompt gone, still running", |s| {
+        !s.contains("not yet acknowledged") && !s.contains("[exited]")
+    });
+    desk.press("q");
+    desk.wait_for_text("2 command(s) not yet acknowledged");
+    desk.press("y");
+    desk.wait_for_text("[exited]");
+
+    // Long enough for the timeline to show the typing time beside the server's.
+    std::thread::sleep(Duration::from_secs(6));
+    server.restart();
+    let again = open_client(&server, "offline", (120, 40), &[]);
+    again.wait_for_text("RESOLVED");
+    let screen = again.wait_for_text("rolled back lb-2 (given");
+
+    let log = events(&server, "INC-1");
+    let note: Vec<usize> = (0..log.len())
+        .filter(|&i| log[i]["kind"]["text"] == "rolled back lb-2")
+        .collect();
+    let resolved: Vec<usize> = (0..log.len())
+        .filter(|&i| log[i]["kind"]["to"] == "resolved")
+        .collect();
+    assert_eq!((note.len(), resolved.len()), (1, 1), "{log:#?}\n{screen}");
+    assert!(note[0] < resolved[0], "in the order typed: {log:#?}");
+    for event in [&log[note[0]], &log[resolved[0]]] {
+        let intended = time(&event["intended_at"]);
+        // The TUI's clock ticks each second: the typing time to within one.
+        assert!(
+            intended >= typed_from - chrono::Duration::seconds(1) && intended <= typed_until,
+            "intended_at {intended} outside the typing {typed_from}..{typed_until}: {event}"
+        );
+        assert!(
+            time(&event["at"]) - intended >= chrono::Duration::seconds(6),
+            "{event}"
+        );
+    }
+}
+
+#[test]
+fn a_p0_declared_through_the_cli_while_a_p1_is_on_screen_rings_and_is_named() {
+    let server = TestServer::open();
+    declare(&server, "Checkout slow", None);
+    let desk = open_client(&server, "bell", (120, 40), &[]);
+    let wall = open_client(&server, "bellwall", (160, 45), &["--wall"]);
+    desk.wait_for_text("Checkout slow");
+    wall.wait_for_text("Checkout slow");
+    // The commander chooses the P1 from the list: it stays on screen whatever opens next.
+    desk.press("l");
+    desk.wait_for_text("Open incidents");
+    desk.press("Enter");
+    desk.wait_for("the list closed", |s| !s.contains("Open incidents"));
+    let raw = server.dir().join("bell.raw");
+    desk.record_output(&raw);
+    std::thread::sleep(Duration::from_millis(300));
+    let before = std::fs::read(&raw).unwrap_or_default();
+    assert_eq!(bells(&before), 0, "no bell before the P0");
+
+    let output = super::support::server::warroom()
+        .args([
+            "incident",
+            "declare",
+            "--title",
+            "Payments down",
+            "--severity",
+            "P0",
+        ])
+        .env("WARROOM_BACKEND", server.base())
+        .env("WARROOM_ACTOR", "bob")
+        .env("XDG_CONFIG_HOME", server.dir())
+        .output()
+        .expect("the CLI runs");
+    assert!(output.status.success(), "{output:?}");
+    let declared = Instant::now();
+    let screen = desk.wait_for("the P0 named", |s| {
+        s.contains("NEW P0 INC-2 OPEN: Payments down") && s.contains("P0 INC-2 open — press [ or l")
+    });
+    let named_after = declared.elapsed();
+    assert!(screen.contains("Checkout slow"), "the P1 stays: {screen}");
+    assert!(
+        named_after < Duration::from_secs(2),
+        "named after {named_after:?}"
+    );
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while bells(&std::fs::read(&raw).unwrap_or_default()) == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "no BEL in the raw terminal bytes"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+
+    // The wall follows the P0 and lists the P1 under it.
+    wall.wait_for("the strip", |s| {
+        s.contains("Payments down") && s.contains("ALSO OPEN (1)") && s.contains("Checkout slow")
+    });
+}
+
+#[test]
+fn a_wall_against_an_address_where_nothing_listens_never_says_all_clear() {
+    // A port that was just free: nothing listens there.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let backend = format!("http://127.0.0.1:{port}");
+    let home = tempfile::tempdir().unwrap();
+    let home_str = home.path().display().to_string();
+    let env = vec![
+        ("WARROOM_BACKEND", backend.as_str()),
+        ("HOME", home_str.as_str()),
+        ("XDG_CONFIG_HOME", home_str.as_str()),
+        ("XDG_DATA_HOME", home_str.as_str()),
+        ("LANG", "C.UTF-8"),
+        ("TERM", "xterm-256color"),
+    ];
+    let wall = Tmux::start(
+        "nowall",
+        (120, 40),
+        Path::new(env!("CARGO_BIN_EXE_warroom")),
+        &["--wall"],
+        &env,
+        &home.path().join("stderr"),
+    );
+    let screen = wall.wait_for_text("— no data yet");
+    assert!(screen.contains(&backend), "{screen}");
+    let until = Instant::now() + Duration::from_secs(4);
+    while Instant::now() < until {
+        let screen = wall.screen();
+        assert!(!screen.contains("ALL CLEAR"), "{screen}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert!(wall.screen().contains("cannot reach"));
+}
