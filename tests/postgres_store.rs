@@ -218,13 +218,14 @@ fn migrations_are_recorded_and_a_newer_schema_is_refused() {
 }
 
 #[test]
-fn how_an_actor_came_survives_and_a_database_at_migration_3_gains_the_column() {
+fn how_an_actor_came_survives_and_a_database_at_migration_3_gains_the_columns() {
     let url = support::postgres::database();
     PostgresStore::connect(&url).unwrap();
     // Back to what migration 3 left, with a row written then.
     let mut sql = postgres_client(&url);
     sql.batch_execute(
         "ALTER TABLE events DROP COLUMN via;
+         ALTER TABLE events DROP COLUMN intended_at;
          DELETE FROM warroom_migrations WHERE version > 3;
          INSERT INTO events (seq, incident, at, actor, kind) VALUES (1, 'INC-1',
              '2025-01-02T03:04:05.123456789Z', 'alice',

@@ -515,6 +515,42 @@ mod tests {
     }
 
     #[test]
+    fn a_file_of_schema_4_gains_the_time_the_person_acted_and_keeps_how_they_came() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("log.db");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(
+                "CREATE TABLE events (seq INTEGER PRIMARY KEY, incident TEXT NOT NULL,
+                     at TEXT NOT NULL, actor TEXT NOT NULL, kind TEXT NOT NULL, via TEXT);
+                 INSERT INTO events VALUES (1, 'INC-1', '2025-01-02T03:04:05.123456789Z', 'alice',
+                     '{\"type\":\"note_added\",\"kind\":\"note\",\"text\":\"kept\"}', 'ssh');",
+            )
+            .unwrap();
+            conn.pragma_update(None, "user_version", 4).unwrap();
+        }
+        let mut store = SqliteStore::open(&path).unwrap();
+        let typed = super::super::row::parse_time("2026-11-25T13:58:07Z").unwrap();
+        let offline = Event {
+            intended_at: Some(typed),
+            ..note(2, 1, "typed offline")
+        };
+        let commit = Commit {
+            events: vec![offline.clone()],
+            ..Commit::default()
+        };
+        store.commit(&commit).unwrap();
+        let kept = Event {
+            via: Some("ssh".into()),
+            ..note(1, 1, "kept")
+        };
+        assert_eq!(
+            store.events_after(0, usize::MAX).unwrap(),
+            vec![kept, offline]
+        );
+    }
+
+    #[test]
     fn a_file_of_schema_1_or_2_keeps_its_log_and_outbox_and_drops_its_old_answers() {
         for version in [1, 2] {
             an_old_file_is_upgraded(version);
