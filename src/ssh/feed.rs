@@ -80,8 +80,11 @@ async fn follow(client: Client, tx: watch::Sender<Shared>) {
                     }
                 }
                 incidents.prune(None);
-                let changed = !events.is_empty() || !matches!(*tx.borrow(), Shared::Live(_));
-                if changed {
+                let live = matches!(*tx.borrow(), Shared::Live(_));
+                // A full page means history is still being caught up: sessions are handed the
+                // room once it is whole, so none of them takes a part of it for all of it.
+                let catching_up = !live && events.len() >= FEED_PAGE;
+                if (!events.is_empty() || !live) && !catching_up {
                     tx.send_replace(Shared::Live(incidents.clone()));
                 }
             }

@@ -315,6 +315,21 @@ fn a_client_that_never_reached_the_backend_says_so() {
 }
 
 #[test]
+fn the_first_empty_answer_after_the_start_redraws_the_wall() {
+    // The start (GET /v1/incidents) already set the link live; the feed's first answer is
+    // empty on a quiet backend, and the wall redraws on nothing else.
+    let mut wall = fresh(true);
+    update(&mut wall, Msg::Started(Ok(vec![])));
+    wall.dirty = false;
+    update(&mut wall, Msg::Feed(Ok(vec![])));
+    assert!(wall.dirty, "the screen must leave \"no data yet\"");
+    assert!(screen(&wall, 120, 40).contains("ALL CLEAR"));
+    wall.dirty = false;
+    update(&mut wall, Msg::Feed(Ok(vec![])));
+    assert!(!wall.dirty, "a later empty answer changes nothing");
+}
+
+#[test]
 fn once_answered_the_wall_says_all_clear_even_when_the_link_drops_later() {
     let mut model = fresh(true);
     update(&mut model, Msg::Feed(Ok(vec![])));

@@ -551,6 +551,10 @@ fn handle(model: &mut Model, msg: Msg) -> Vec<Effect> {
         Msg::Folded(incidents) => {
             model.feed_failures = 0;
             model.link = Link::Live;
+            // The shared feed of an SSH server folds for its sessions: what it hands over is
+            // the backend's answer, so the session knows the room (an all clear is true).
+            model.synced = true;
+            model.dirty = true;
             model.incidents = incidents;
             model.reselect();
             vec![]
@@ -690,8 +694,9 @@ fn on_feed(model: &mut Model, result: Result<Vec<Event>, ClientError>) -> Vec<Ef
     match result {
         Ok(events) => {
             model.feed_failures = 0;
-            // An empty answer changes nothing on screen, unless it ends an outage.
-            model.dirty = !events.is_empty() || model.link != Link::Live;
+            // An empty answer changes nothing on screen, unless it ends an outage or is the
+            // first whole answer (the screen leaves "no data yet": a wall redraws on nothing else).
+            model.dirty = !events.is_empty() || model.link != Link::Live || !model.synced;
             model.link = Link::Live;
             let full_page = events.len() >= FEED_PAGE;
             let looking_at = model.selected.clone();
