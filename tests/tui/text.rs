@@ -4,9 +4,10 @@
 use super::fixture::{draw, events, feed, metrics, model, model_with, now, theme};
 use chrono::Duration;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use warroom::client::ClientError;
 use warroom::client::Identity;
 use warroom::domain::*;
-use warroom::tui::app::outbox::Request;
+use warroom::tui::app::outbox::{Outgoing, Request};
 use warroom::tui::app::{Effect, Model, Msg, Options, Overlay, update};
 use warroom::tui::keymap::KeyMap;
 use warroom::tui::theme::{ColorMode, Theme};
@@ -338,6 +339,70 @@ fn resolving_names_the_open_action_items_and_d_drops_them_first() {
     assert!(first.contains("DropAction"), "{first}");
     let queued = format!("{:?}", model.outbox.items);
     assert!(queued.contains("Resolved"), "{queued}");
+}
+
+#[test]
+fn a_refused_drop_does_not_lose_the_resolve_and_it_is_dated_by_the_key() {
+    let mut model = wide_model(false);
+    let pressed = model.now;
+    key(&mut model, KeyCode::Char('r'));
+    let effects = key(&mut model, KeyCode::Char('d'));
+    let sent: Vec<Outgoing> = effects
+        .into_iter()
+        .filter_map(|e| match e {
+            Effect::Send { outgoing, .. } => Some(outgoing),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        sent.len(),
+        1,
+        "one command of the incident at a time: {sent:?}"
+    );
+    assert!(
+        matches!(
+            &sent[0].request,
+            Request::Command {
+                command: Command::DropAction { .. },
+                ..
+            }
+        ),
+        "{sent:?}"
+    );
+    // The drop is refused a minute later (someone completed the item meanwhile).
+    update(&mut model, Msg::Tick(pressed + Duration::minutes(1)));
+    let effects = update(
+        &mut model,
+        Msg::Sent {
+            key: sent[0].key.clone(),
+            result: Err(ClientError::Api {
+                status: 409,
+                code: "conflict".into(),
+                message: "action item #1 is done".into(),
+            }),
+        },
+    );
+    let next: Vec<Outgoing> = effects
+        .into_iter()
+        .filter_map(|e| match e {
+            Effect::Send { outgoing, .. } => Some(outgoing),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(next.len(), 1, "{next:?}");
+    assert!(
+        matches!(
+            &next[0].request,
+            Request::Command {
+                command: Command::Transition {
+                    to: Status::Resolved
+                },
+                ..
+            }
+        ),
+        "the resolve still goes: {next:?}"
+    );
+    assert_eq!(next[0].intended_at, pressed, "dated by the key press");
 }
 
 #[test]

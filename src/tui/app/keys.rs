@@ -296,16 +296,21 @@ fn on_overlay_key(model: &mut Model, overlay: Overlay, key: KeyEvent) -> Vec<Eff
                 send_command(model, confirm.incident, confirm.command, confirm.then)
             }
             KeyCode::Char('d') if !confirm.open_actions.is_empty() => {
-                // The drops go first: a closed incident refuses changes to its items.
-                let mut then: Vec<Command> = confirm
-                    .open_actions
-                    .iter()
-                    .map(|&action| Command::DropAction { action })
-                    .collect();
-                then.push(confirm.command);
-                then.extend(confirm.then);
-                let first = then.remove(0);
-                send_command(model, confirm.incident, first, then)
+                // The drops go first: a closed incident refuses changes to its items. Each is
+                // queued on its own, so a refused drop does not take the ending with it; the
+                // incident's lane keeps the order, and every command is dated by this key.
+                let mut effects = Vec::new();
+                for &action in &confirm.open_actions {
+                    let drop = Command::DropAction { action };
+                    effects.extend(send_command(model, confirm.incident.clone(), drop, vec![]));
+                }
+                effects.extend(send_command(
+                    model,
+                    confirm.incident,
+                    confirm.command,
+                    confirm.then,
+                ));
+                effects
             }
             KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => vec![],
             KeyCode::Char('e') if confirm.edit.is_some() => {
