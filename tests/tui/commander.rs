@@ -480,6 +480,27 @@ fn the_incident_list_orders_by_severity_and_switches_with_enter() {
 }
 
 #[test]
+fn a_p0_arriving_while_the_list_is_open_does_not_move_what_enter_switches_to() {
+    let mut model = model();
+    model.follow = false;
+    model.selected = Some(inc(2));
+    press(&mut model, 'l');
+    // The cursor is on INC-2; a P0 declared elsewhere goes to the top of the list.
+    feed(
+        &mut model,
+        Msg::Feed(Ok(vec![declared(900, 9, "P0", "Payments down", "bob")])),
+    );
+    let text = screen(&model, 140, 40);
+    let highlighted = text
+        .lines()
+        .find(|l| l.contains("▶") && l.contains("IC "))
+        .unwrap();
+    assert!(highlighted.contains("INC-2"), "{text}");
+    update(&mut model, key(KeyCode::Enter));
+    assert_eq!(model.selected, Some(inc(2)));
+}
+
+#[test]
 fn the_incident_list_counts_pending_commands() {
     let mut model = model();
     mitigate_offline(&mut model);

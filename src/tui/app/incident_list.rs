@@ -2,13 +2,25 @@
 //! within a severity (the order of `[`/`]`), to see all that burns and switch with Enter.
 
 use super::{Model, Overlay};
-use crate::domain::Incident;
+use crate::domain::{Incident, IncidentId};
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct IncidentList {
-    /// Index into [`rows`].
-    pub cursor: usize,
+    /// The incident under the cursor. An id, not an index: the list reorders while it is
+    /// open (a P0 declared elsewhere goes to the top), and Enter must switch to the row the
+    /// person sees highlighted.
+    pub highlighted: Option<IncidentId>,
+}
+
+impl IncidentList {
+    /// The cursor's row in `rows`: the highlighted incident's, or the first row when it has
+    /// left the list (closed meanwhile).
+    pub fn cursor(&self, rows: &[&Incident]) -> usize {
+        rows.iter()
+            .position(|incident| Some(&incident.id) == self.highlighted.as_ref())
+            .unwrap_or(0)
+    }
 }
 
 /// The open incidents, in list order.
@@ -23,24 +35,27 @@ pub fn rows(model: &Model) -> Vec<&Incident> {
 
 /// Opens the list on the incident on screen.
 pub(super) fn open(model: &mut Model) {
-    let cursor = rows(model)
+    let rows = rows(model);
+    let highlighted = rows
         .iter()
-        .position(|incident| Some(&incident.id) == model.selected.as_ref())
-        .unwrap_or(0);
-    model.overlay = Overlay::IncidentList(IncidentList { cursor });
+        .find(|incident| Some(&incident.id) == model.selected.as_ref())
+        .or(rows.first())
+        .map(|incident| incident.id.clone());
+    model.overlay = Overlay::IncidentList(IncidentList { highlighted });
 }
 
 /// Up and Down move, Enter switches to the incident under the cursor, Esc closes.
 pub(super) fn on_key(model: &mut Model, mut list: IncidentList, key: KeyEvent) {
-    let count = rows(model).len();
+    let rows = rows(model);
+    let cursor = list.cursor(&rows);
+    let moved_to = |index: usize| rows.get(index).map(|incident| incident.id.clone());
     match key.code {
-        KeyCode::Up | KeyCode::Char('k') => list.cursor = list.cursor.saturating_sub(1),
+        KeyCode::Up | KeyCode::Char('k') => list.highlighted = moved_to(cursor.saturating_sub(1)),
         KeyCode::Down | KeyCode::Char('j') => {
-            list.cursor = (list.cursor + 1).min(count.saturating_sub(1))
+            list.highlighted = moved_to((cursor + 1).min(rows.len().saturating_sub(1)))
         }
         KeyCode::Enter => {
-            let chosen = rows(model).get(list.cursor).map(|i| i.id.clone());
-            if let Some(id) = chosen {
+            if let Some(id) = moved_to(cursor) {
                 model.follow = false;
                 model.select(Some(id));
             }

@@ -54,8 +54,9 @@ pub fn draw(model: &Model, list: &IncidentList, theme: &Theme, frame: &mut Frame
     if open.is_empty() {
         lines.push(Line::raw(" no open incidents"));
     }
+    let cursor = list.cursor(&open);
     for (index, incident) in open.iter().enumerate() {
-        let mut spans = vec![Span::raw(if index == list.cursor { "▶ " } else { "  " })];
+        let mut spans = vec![Span::raw(if index == cursor { "▶ " } else { "  " })];
         spans.extend(brief(model, incident, theme));
         spans.push(Span::styled("IC ", theme.muted()));
         match &incident.roles.commander {
@@ -79,7 +80,7 @@ pub fn draw(model: &Model, list: &IncidentList, theme: &Theme, frame: &mut Frame
             theme.bold(),
         ));
         let mut line = Line::from(spans);
-        if index == list.cursor {
+        if index == cursor {
             line = line.style(theme.selected());
         }
         lines.push(line);
