@@ -393,6 +393,29 @@ fn a_new_p0_while_looking_at_a_p1_rings_and_is_named() {
 }
 
 #[test]
+fn a_key_that_does_nothing_else_still_redraws_the_seen_banner_away() {
+    let p0 = declared(900, 9, "P0", "Payments down", "pagerduty");
+    // An unbound key on the desk, and a key the incident list ignores.
+    for open_list in [false, true] {
+        let mut model = model();
+        if open_list {
+            press(&mut model, 'l');
+        }
+        feed(&mut model, Msg::Feed(Ok(vec![p0.clone()])));
+        assert!(model.attention.is_some());
+        update(&mut model, key(KeyCode::F(12)));
+        assert!(model.attention.is_none());
+        assert!(
+            model.dirty,
+            "the banner left the model, so the screen must redraw"
+        );
+        // With no banner to clear, the same key still redraws nothing.
+        update(&mut model, key(KeyCode::F(12)));
+        assert!(!model.dirty);
+    }
+}
+
+#[test]
 fn history_minor_incidents_and_ones_i_declared_do_not_ring() {
     let mut model = model();
     // The first feed brought history: no bell for it.

@@ -494,9 +494,12 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
 fn handle(model: &mut Model, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Key(key) if key.kind == KeyEventKind::Press => {
-            // A key press is the person at the screen: the banner has been seen.
-            model.attention = None;
-            keys::on_key(model, key)
+            // A key press is the person at the screen: the banner has been seen. A key that
+            // does nothing else still redraws, or the cleared banner would stay on screen.
+            let seen = model.attention.take().is_some();
+            let effects = keys::on_key(model, key);
+            model.dirty |= seen;
+            effects
         }
         Msg::Key(_) => {
             model.dirty = false;
