@@ -152,11 +152,7 @@ pub(super) fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
                     .ordered(&model.scale)
                     .into_iter()
                     .find(|incident| {
-                        incident.status.is_open()
-                            && incident
-                                .alerts
-                                .iter()
-                                .any(|attached| attached.alert.fingerprint == fingerprint)
+                        incident.status.is_open() && incident.alert(&fingerprint).is_some()
                     })
                     .map(|incident| incident.id.clone());
                 if let Some(id) = holder {
