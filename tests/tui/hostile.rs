@@ -264,7 +264,18 @@ fn no_hostile_character_reaches_a_cell_in_any_view_at_any_size() {
         },
         intended_at: None,
     };
-    super::fixture::feed(&mut review, Msg::Feed(Ok(vec![mitigated])));
+    // Someone else's why, which the editor is prefilled with.
+    let reviewed = Event {
+        seq: 1_001,
+        kind: EventKind::ReviewEdited {
+            edit: ReviewEdit {
+                whys: Some(vec![hostile("the deploy")]),
+                ..ReviewEdit::default()
+            },
+        },
+        ..mitigated.clone()
+    };
+    super::fixture::feed(&mut review, Msg::Feed(Ok(vec![mitigated, reviewed])));
     key(&mut review, KeyCode::Char('R'));
     assert!(
         matches!(review.overlay, Overlay::Review(_)),
@@ -272,6 +283,15 @@ fn no_hostile_character_reaches_a_cell_in_any_view_at_any_size() {
         review.overlay
     );
     assert_every_cell_is_safe(&review, "review");
+    // The first why opened for editing: the input line draws the prefilled text.
+    key(&mut review, KeyCode::Enter);
+    assert!(
+        matches!(&review.overlay, Overlay::Review(screen)
+            if screen.editing.as_ref().is_some_and(|e| e.input.value().contains("the deploy"))),
+        "{:?}",
+        review.overlay
+    );
+    assert_every_cell_is_safe(&review, "review editor");
     // Every pane at the compact size, one tab after another.
     let mut tabs = desk;
     for _ in 0..5 {

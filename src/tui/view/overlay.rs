@@ -1,6 +1,7 @@
 //! What sits on top of the panes: help, confirmations, the severity picker, forms, and the
 //! `:` and `/` lines.
 
+use super::text::input_window;
 use crate::sanitize::sanitize;
 use crate::tui::app::form::{FieldValue, Form};
 use crate::tui::app::{Model, Overlay};
@@ -224,11 +225,7 @@ pub(super) fn draw_form(form: &Form, theme: &Theme, frame: &mut Frame, area: Rec
         let value_width = usize::from(width).saturating_sub(label_width + 4);
         match &field.value {
             FieldValue::Text(input) => {
-                let scroll = input.visual_scroll(value_width);
-                // Prefilled from an alert, or pasted: what is drawn is what is safe, and
-                // scrolled in columns as the input counts them.
-                let value = sanitize(input.value());
-                let shown = value.skip_columns(scroll).fit(value_width).into_owned();
+                let (shown, x) = input_window(input, value_width);
                 spans.push(Span::styled(
                     shown,
                     if focused {
@@ -238,8 +235,7 @@ pub(super) fn draw_form(form: &Form, theme: &Theme, frame: &mut Frame, area: Rec
                     },
                 ));
                 if focused {
-                    let x = (input.visual_cursor().max(scroll) - scroll) as u16;
-                    cursor = Some((label_width as u16 + x, i as u16));
+                    cursor = Some((label_width as u16 + x as u16, i as u16));
                 }
             }
             FieldValue::Choice { options, selected } => {
@@ -280,9 +276,7 @@ pub(super) fn draw_form(form: &Form, theme: &Theme, frame: &mut Frame, area: Rec
 fn input_line(frame: &mut Frame, area: Rect, theme: &Theme, prompt: &str, input: &Input) {
     let line_area = Rect::new(area.x, area.bottom().saturating_sub(1), area.width, 1);
     let width = usize::from(area.width).saturating_sub(2);
-    let scroll = input.visual_scroll(width);
-    let value = sanitize(input.value());
-    let shown = value.skip_columns(scroll).fit(width).into_owned();
+    let (shown, x) = input_window(input, width);
     frame.render_widget(Clear, line_area);
     frame.render_widget(
         Line::from(vec![
@@ -291,8 +285,7 @@ fn input_line(frame: &mut Frame, area: Rect, theme: &Theme, prompt: &str, input:
         ]),
         line_area,
     );
-    let x = (input.visual_cursor().max(scroll) - scroll) as u16 + 1;
-    frame.set_cursor_position((line_area.x + x, line_area.y));
+    frame.set_cursor_position((line_area.x + x as u16 + 1, line_area.y));
 }
 
 /// A bordered box in the middle of `area`, as tall as its wrapped lines; returns its inner

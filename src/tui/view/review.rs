@@ -2,7 +2,7 @@
 //! corrective actions with overdue ones flagged; the row being edited shows the text input.
 
 use super::overlay::draw_form;
-use super::text::safe;
+use super::text::{input_window, safe};
 use crate::domain::{CorrectiveState, Incident};
 use crate::sanitize::sanitize;
 use crate::tui::app::Model;
@@ -99,17 +99,10 @@ fn review_lines<'a>(
                 marker.as_str()
             };
             let room = width.saturating_sub(prefix.chars().count() + 1);
-            let scroll = editing.input.visual_scroll(room);
-            let value: String = editing
-                .input
-                .value()
-                .chars()
-                .skip(scroll)
-                .take(room)
-                .collect();
+            // Prefilled from someone's review text: drawn through the gate.
+            let (value, x) = input_window(&editing.input, room);
             cursor_line = lines.len();
-            let x = prefix.chars().count() + editing.input.visual_cursor().max(scroll) - scroll;
-            cursor_x = u16::try_from(x).ok();
+            cursor_x = u16::try_from(prefix.chars().count() + x).ok();
             lines.push(Line::from(vec![
                 Span::styled(prefix.to_string(), theme.bold()),
                 Span::styled(value, theme.selected()),

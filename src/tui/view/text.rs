@@ -1,13 +1,26 @@
 //! Small formatting helpers every pane shares.
 
 use crate::domain::Timestamp;
-use crate::sanitize::sanitize;
+use crate::sanitize::{SafeText, sanitize};
 use ratatui::style::Style;
 use ratatui::text::Span;
+use tui_input::Input;
 
 /// Network text made safe to draw.
 pub fn safe<'a>(text: &str, style: Style) -> Span<'a> {
     Span::styled(sanitize(text).into_owned(), style)
+}
+
+/// What a text input shows in `width` columns, scrolled to its cursor, and the cursor's
+/// column in it. Through the gate: inputs are prefilled from network text (an alert, someone
+/// else's review entry) or pasted, and scrolled in columns as the input counts them.
+pub fn input_window(input: &Input, width: usize) -> (SafeText<'static>, usize) {
+    let scroll = input.visual_scroll(width);
+    let shown = sanitize(input.value())
+        .skip_columns(scroll)
+        .fit(width)
+        .into_owned();
+    (shown, input.visual_cursor().max(scroll) - scroll)
 }
 
 /// `14:03:12`, UTC like every time on screen.
