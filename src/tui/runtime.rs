@@ -174,8 +174,9 @@ pub async fn event_loop<W: Write>(
         }
         let mut effects = app::update(&mut model, msg);
         // On disk before it is sent: a command the backend may apply is never only in memory.
+        // A retry changes only its bookkeeping, which need not survive a restart.
         if let Some(file) = &outbox
-            && model.outbox.items != saved
+            && !model.outbox.same_commands(&saved)
         {
             saved = model.outbox.items.clone();
             if let Err(error) = outbox_file::save(&file.path, &file.backend, &saved) {

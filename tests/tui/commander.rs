@@ -603,6 +603,34 @@ fn the_outbox_survives_a_round_trip_through_its_file_format() {
 }
 
 #[test]
+fn the_outbox_needs_saving_when_its_commands_change_not_when_one_is_retried() {
+    let mut model = model();
+    let saved = model.outbox.items.clone();
+    let first = sends(&press(&mut model, 'm'));
+    assert!(!model.outbox.same_commands(&saved), "a new command");
+    let saved = model.outbox.items.clone();
+    for _ in 0..3 {
+        update(
+            &mut model,
+            Msg::Sent {
+                key: first[0].0.clone(),
+                result: Err(unreachable()),
+            },
+        );
+    }
+    assert_ne!(model.outbox.items, saved, "the retries were counted");
+    assert!(model.outbox.same_commands(&saved), "the same commands");
+    update(
+        &mut model,
+        Msg::Sent {
+            key: first[0].0.clone(),
+            result: accepted(),
+        },
+    );
+    assert!(!model.outbox.same_commands(&saved), "one was answered");
+}
+
+#[test]
 fn a_wall_shows_an_incident_resolved_under_its_eyes_for_a_while_then_all_clear() {
     let mut wall = fresh(true);
     let open = declared(1, 1, "P1", "Checkout down", "alice");

@@ -141,6 +141,18 @@ impl Outbox {
         Some((pending.outgoing.clone(), delay))
     }
 
+    /// Whether `saved` holds the same commands in the same order: the same keys, requests and
+    /// follow-ups. A retry's bookkeeping (attempts, last error) does not count, so the file is
+    /// not rewritten and fsynced on every retry during an outage.
+    pub fn same_commands(&self, saved: &[Pending]) -> bool {
+        self.items.len() == saved.len()
+            && self
+                .items
+                .iter()
+                .zip(saved)
+                .all(|(now, then)| now.outgoing == then.outgoing && now.then == then.then)
+    }
+
     /// The commands waiting for `incident`, oldest first.
     pub fn for_incident<'a>(
         &'a self,
