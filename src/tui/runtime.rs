@@ -138,6 +138,7 @@ pub async fn event_loop<W: Write>(
         path,
         backend: model.backend.clone(),
     });
+    model.outbox_on_disk = outbox.is_some();
     let (left, warning) = match &outbox {
         Some(file) => outbox_file::load(&file.path),
         None => (vec![], None),
@@ -179,11 +180,11 @@ pub async fn event_loop<W: Write>(
             && !model.outbox.same_commands(&saved)
         {
             saved = model.outbox.items.clone();
-            if let Err(error) = outbox_file::save(&file.path, &file.backend, &saved) {
+            let result = outbox_file::save(&file.path, &file.backend, &saved).map_err(|error| {
                 tracing::warn!(path = %file.path.display(), %error, "cannot save the outbox");
-                let reason = format!("{}: {error}", file.path.display());
-                effects.extend(app::update(&mut model, Msg::OutboxUnsaved(reason)));
-            }
+                format!("{}: {error}", file.path.display())
+            });
+            effects.extend(app::update(&mut model, Msg::OutboxSaved(result)));
         }
         for effect in effects {
             match effect {

@@ -657,11 +657,37 @@ fn an_outbox_that_cannot_be_saved_is_said_on_screen() {
     let mut model = model();
     update(
         &mut model,
-        Msg::OutboxUnsaved("/data/outbox/x.json: disk full".into()),
+        Msg::OutboxSaved(Err("/data/outbox/x.json: disk full".into())),
     );
     let notice = model.notice.as_ref().unwrap();
     assert!(notice.error);
     assert!(notice.text.contains("disk full") && notice.text.contains("do not quit"));
+}
+
+#[test]
+fn the_quit_prompt_says_kept_on_disk_only_while_the_outbox_is() {
+    let quit_prompt = |model: &Model| {
+        let mut model = model.clone();
+        press(&mut model, 'q');
+        assert!(matches!(model.overlay, Overlay::QuitPending));
+        screen(&model, 120, 40)
+    };
+    let kept = "kept on disk";
+    let lost = "quitting now loses them";
+    // The demo and an SSH session keep no outbox file.
+    let mut model = model();
+    mitigate_offline(&mut model);
+    let text = quit_prompt(&model);
+    assert!(text.contains(lost) && !text.contains(kept), "{text}");
+    // A desk with an outbox file, as the runtime starts it.
+    model.outbox_on_disk = true;
+    let text = quit_prompt(&model);
+    assert!(text.contains(kept) && !text.contains(lost), "{text}");
+    update(&mut model, Msg::OutboxSaved(Err("disk full".into())));
+    let text = quit_prompt(&model);
+    assert!(text.contains(lost) && !text.contains(kept), "{text}");
+    update(&mut model, Msg::OutboxSaved(Ok(())));
+    assert!(quit_prompt(&model).contains(kept));
 }
 
 #[test]

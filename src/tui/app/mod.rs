@@ -85,8 +85,8 @@ pub enum Msg {
     HistorySaved(Result<(), String>),
     /// SIGTERM or SIGHUP: leave cleanly.
     Terminate,
-    /// The runtime could not write the outbox to disk (the reason).
-    OutboxUnsaved(String),
+    /// The outbox written to disk, or why it could not be.
+    OutboxSaved(Result<(), String>),
 }
 
 /// The backend's answer to something we sent.
@@ -298,6 +298,9 @@ pub struct Model {
     pub attention: Option<attention::Attention>,
     /// Set by `update` to ring the terminal bell; the runtime rings and clears it.
     pub bell: bool,
+    /// Whether the pending commands are on disk, to be sent by the next run: not in the demo
+    /// nor over SSH (no outbox file), nor after the last save failed. The quit prompt says so.
+    pub outbox_on_disk: bool,
 }
 
 /// How long a wall keeps showing the incident it followed after it ended.
@@ -346,6 +349,7 @@ impl Model {
             attention_from: options.attention_from,
             attention: None,
             bell: false,
+            outbox_on_disk: false,
         }
     }
 
@@ -651,7 +655,13 @@ fn handle(model: &mut Model, msg: Msg) -> Vec<Effect> {
             model.quit = true;
             vec![]
         }
-        Msg::OutboxUnsaved(reason) => {
+        Msg::OutboxSaved(Ok(())) => {
+            model.dirty = !model.outbox_on_disk;
+            model.outbox_on_disk = true;
+            vec![]
+        }
+        Msg::OutboxSaved(Err(reason)) => {
+            model.outbox_on_disk = false;
             model.notify(
                 format!("pending commands are not saved to disk ({reason}): do not quit yet"),
                 true,

@@ -25,7 +25,11 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
                     format!("{count} command(s) not yet acknowledged by the backend."),
                     theme.bold(),
                 ),
-                Line::raw("They are kept on disk and sent when warroom next starts."),
+                Line::raw(if model.outbox_on_disk {
+                    "They are kept on disk and sent when warroom next starts."
+                } else {
+                    "They are not saved anywhere: quitting now loses them."
+                }),
                 Line::raw(""),
                 Line::from(vec![
                     Span::styled(" y ", theme.badge(Tone::Warning)),
