@@ -360,5 +360,4 @@ fn the_review_screen_and_the_recurrence_banner() {
         text.contains("this happened before: INC-1, 9 days ago, 2 corrective actions still open"),
         "{text}"
     );
-    let _ = fixture::events;
 }
