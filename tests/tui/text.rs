@@ -341,19 +341,24 @@ fn resolving_names_the_open_action_items_and_d_drops_them_first() {
     assert!(queued.contains("Resolved"), "{queued}");
 }
 
+/// The requests the effects send now.
+fn sends(effects: Vec<Effect>) -> Vec<Outgoing> {
+    effects
+        .into_iter()
+        .filter_map(|e| match e {
+            Effect::Send { outgoing, .. } => Some(outgoing),
+            _ => None,
+        })
+        .collect()
+}
+
 #[test]
 fn a_refused_drop_does_not_lose_the_resolve_and_it_is_dated_by_the_key() {
     let mut model = wide_model(false);
     let pressed = model.now;
     key(&mut model, KeyCode::Char('r'));
     let effects = key(&mut model, KeyCode::Char('d'));
-    let sent: Vec<Outgoing> = effects
-        .into_iter()
-        .filter_map(|e| match e {
-            Effect::Send { outgoing, .. } => Some(outgoing),
-            _ => None,
-        })
-        .collect();
+    let sent = sends(effects);
     assert_eq!(
         sent.len(),
         1,
@@ -382,13 +387,7 @@ fn a_refused_drop_does_not_lose_the_resolve_and_it_is_dated_by_the_key() {
             }),
         },
     );
-    let next: Vec<Outgoing> = effects
-        .into_iter()
-        .filter_map(|e| match e {
-            Effect::Send { outgoing, .. } => Some(outgoing),
-            _ => None,
-        })
-        .collect();
+    let next = sends(effects);
     assert_eq!(next.len(), 1, "{next:?}");
     assert!(
         matches!(
