@@ -184,7 +184,11 @@ pub async fn event_loop<W: Write>(
                 tracing::warn!(path = %file.path.display(), %error, "cannot save the outbox");
                 format!("{}: {error}", file.path.display())
             });
-            effects.extend(app::update(&mut model, Msg::OutboxSaved(result)));
+            // Said only when it changes what the model knows: `update` marks the model dirty,
+            // and a save after every command need not redraw.
+            if result.is_err() || !model.outbox_on_disk {
+                effects.extend(app::update(&mut model, Msg::OutboxSaved(result)));
+            }
         }
         for effect in effects {
             match effect {

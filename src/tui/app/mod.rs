@@ -656,7 +656,6 @@ fn handle(model: &mut Model, msg: Msg) -> Vec<Effect> {
             vec![]
         }
         Msg::OutboxSaved(Ok(())) => {
-            model.dirty = !model.outbox_on_disk;
             model.outbox_on_disk = true;
             vec![]
         }
