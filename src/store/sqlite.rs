@@ -18,17 +18,23 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// 5: events keep the time the person acted (`intended_at`, issue 10).
 const SCHEMA_VERSION: i64 = 5;
 
-/// From schemas 1 to 3: the events table gains its `via` column, empty for the old rows.
-const UPGRADE_VIA: &str = "ALTER TABLE events ADD COLUMN via TEXT;";
-
-/// From schemas 1 and 2: the stored answers are for retries within minutes and their old
-/// rows lack the request they answered, so they are dropped rather than guessed at. The event
-/// log and the outbox are untouched.
-const UPGRADE_IDEMPOTENCY: &str = "DROP TABLE IF EXISTS idempotency;";
-
-/// From schemas 1 to 4: the events gain a nullable column; their rows are kept as they are
-/// (an append-only log is extended, never rewritten).
-const UPGRADE_INTENDED_AT: &str = "ALTER TABLE events ADD COLUMN intended_at TEXT;";
+/// The steps that bring an older file up to date: step N takes a file of schema N-1 to N, and
+/// a file of schema V runs every step above V, in order, before [`SCHEMA`] creates what is still
+/// missing (a fresh file, schema 0, needs only [`SCHEMA`]). Schemas 1 and 2 have no step of
+/// their own: what they added is created by [`SCHEMA`]'s `IF NOT EXISTS`, which also absorbs
+/// files written by branches that numbered the same tables differently. Append new steps;
+/// never edit one that has shipped.
+const UPGRADES: &[(i64, &str)] = &[
+    // The stored answers are for retries within minutes and the old rows lack the request they
+    // answered, so they are dropped rather than guessed at; the log and the outbox are
+    // untouched.
+    (3, "DROP TABLE IF EXISTS idempotency;"),
+    // Events note how their actor came (`via`, issue 14); empty for the old rows.
+    (4, "ALTER TABLE events ADD COLUMN via TEXT;"),
+    // Events keep the time the person acted (`intended_at`, issue 10). A nullable column: the
+    // rows are kept as they are (an append-only log is extended, never rewritten).
+    (5, "ALTER TABLE events ADD COLUMN intended_at TEXT;"),
+];
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS events (
@@ -84,7 +90,10 @@ impl SqliteStore {
             path: path.display().to_string(),
             source,
         };
-        let conn = Connection::open(path).map_err(open_error)?;
+        let mut conn = Connection::open(path).map_err(open_error)?;
+        // First, so that several connections opening the file at once wait for each other
+        // (switching to WAL and upgrading both take locks) instead of failing.
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(open_error)?;
         // WAL lets readers run beside the writer; FULL fsyncs the WAL on every commit, which is
         // what "acknowledged only once durable" needs (NORMAL could lose the last commits on a
         // power cut).
@@ -99,33 +108,49 @@ impl SqliteStore {
         }
         conn.execute_batch("PRAGMA synchronous=FULL;")
             .map_err(open_error)?;
-        conn.busy_timeout(BUSY_TIMEOUT).map_err(open_error)?;
-        let version: i64 = conn
-            .query_row("PRAGMA user_version", [], |row| row.get(0))
-            .map_err(open_error)?;
-        if version > SCHEMA_VERSION {
-            return Err(StoreError::Schema(format!(
-                "{} was written by a newer warroom (schema {version}, this one knows {SCHEMA_VERSION})",
-                path.display()
-            )));
-        }
-        if version == 1 || version == 2 {
-            conn.execute_batch(UPGRADE_IDEMPOTENCY)
-                .map_err(open_error)?;
-        }
-        let had_events = (1..SCHEMA_VERSION).contains(&version);
-        conn.execute_batch(SCHEMA).map_err(open_error)?;
-        if had_events && version < 4 {
-            conn.execute_batch(UPGRADE_VIA).map_err(open_error)?;
-        }
-        if had_events {
-            conn.execute_batch(UPGRADE_INTENDED_AT)
-                .map_err(open_error)?;
-        }
-        conn.pragma_update(None, "user_version", SCHEMA_VERSION)
-            .map_err(open_error)?;
+        upgrade(&mut conn, path)?;
         Ok(SqliteStore { conn })
     }
+}
+
+/// Brings the file to [`SCHEMA_VERSION`] in one transaction: SQLite's DDL and `user_version`
+/// are transactional, so a crash or a failing step leaves the file as it was, never half
+/// upgraded. IMMEDIATE takes the write lock before the version is read, so of two
+/// connections opening an old file together one upgrades and the other then finds it done.
+fn upgrade(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
+    let open_error = |source| StoreError::Open {
+        path: path.display().to_string(),
+        source,
+    };
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(open_error)?;
+    let version: i64 = tx
+        .query_row("PRAGMA user_version", [], |row| row.get(0))
+        .map_err(open_error)?;
+    if version > SCHEMA_VERSION {
+        return Err(StoreError::Schema(format!(
+            "{} was written by a newer warroom (schema {version}, this one knows {SCHEMA_VERSION})",
+            path.display()
+        )));
+    }
+    if version > 0 {
+        for (step, sql) in UPGRADES.iter().filter(|(step, _)| *step > version) {
+            tx.execute_batch(sql).map_err(|err| {
+                StoreError::Schema(format!(
+                    "{}: the upgrade from schema {version} failed at step {step} ({err}); \
+                     the file is unchanged",
+                    path.display()
+                ))
+            })?;
+        }
+    }
+    tx.execute_batch(SCHEMA).map_err(open_error)?;
+    if version != SCHEMA_VERSION {
+        tx.pragma_update(None, "user_version", SCHEMA_VERSION)
+            .map_err(open_error)?;
+    }
+    tx.commit().map_err(open_error)
 }
 
 impl SqliteStore {
@@ -362,6 +387,109 @@ mod tests {
         };
         store.commit(&commit).unwrap();
         (dir, store)
+    }
+
+    /// The tables as a schema-3 file had them (before `via` and `intended_at`), holding one
+    /// event, one stored answer ("k", 201) and one delivery ("d1").
+    const SCHEMA_3_FILE: &str = "
+        CREATE TABLE events (seq INTEGER PRIMARY KEY, incident TEXT NOT NULL,
+            at TEXT NOT NULL, actor TEXT NOT NULL, kind TEXT NOT NULL);
+        CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+        BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+        CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+        BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+        CREATE TABLE idempotency (actor TEXT NOT NULL, key TEXT NOT NULL,
+            request TEXT NOT NULL, stored_at TEXT NOT NULL, status INTEGER NOT NULL,
+            body TEXT NOT NULL, location TEXT, PRIMARY KEY (actor, key)) WITHOUT ROWID;
+        CREATE TABLE outbox (pos INTEGER PRIMARY KEY AUTOINCREMENT,
+            id TEXT NOT NULL UNIQUE, target TEXT NOT NULL, incident TEXT NOT NULL,
+            seq INTEGER NOT NULL, body TEXT NOT NULL, created_at TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'pending', attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT, next_attempt_at TEXT, finished_at TEXT);
+        CREATE INDEX outbox_pending ON outbox (state, target, incident, pos);
+        CREATE INDEX idempotency_age ON idempotency (stored_at);
+        INSERT INTO events VALUES (1, 'INC-1', '2025-01-02T03:04:05.123456789Z', 'alice',
+            '{\"type\":\"note_added\",\"kind\":\"note\",\"text\":\"kept\"}');
+        INSERT INTO idempotency VALUES ('alice', 'k', 'POST /v1/incidents 0123456789abcdef',
+            '2026-11-25T14:00:00Z', 201, '{\"id\":\"INC-1\"}', '/v1/incidents/INC-1');
+        INSERT INTO outbox (id, target, incident, seq, body, created_at, next_attempt_at)
+            VALUES ('d1', 'ops', 'INC-1', 1, '{}', '2025-01-02T03:04:05.000000000Z',
+                    '2025-01-02T03:04:05.000000000Z');
+        PRAGMA user_version = 3;
+    ";
+
+    /// A schema-3 file at `path` as [`SCHEMA_3_FILE`] describes it, then `extra` run on it.
+    fn write_schema_3_file(path: &Path, extra: &str) {
+        let conn = Connection::open(path).unwrap();
+        conn.execute_batch(SCHEMA_3_FILE).unwrap();
+        conn.execute_batch(extra).unwrap();
+    }
+
+    fn user_version(path: &Path) -> i64 {
+        Connection::open(path)
+            .unwrap()
+            .query_row("PRAGMA user_version", [], |row| row.get(0))
+            .unwrap()
+    }
+
+    fn event_columns(path: &Path) -> Vec<String> {
+        let conn = Connection::open(path).unwrap();
+        let mut statement = conn
+            .prepare("SELECT name FROM pragma_table_info('events')")
+            .unwrap();
+        statement
+            .query_map([], |row| row.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+
+    #[test]
+    fn an_upgrade_failing_part_way_leaves_the_file_as_it_was() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("log.db");
+        // Step 4 (via) succeeds, then step 5 finds its column already there and fails.
+        write_schema_3_file(&path, "ALTER TABLE events ADD COLUMN intended_at TEXT;");
+        let before = event_columns(&path);
+        let err = SqliteStore::open(&path).err().unwrap().to_string();
+        assert!(err.contains("failed at step 5"), "{err}");
+        assert!(err.contains("the file is unchanged"), "{err}");
+        assert_eq!(user_version(&path), 3);
+        assert_eq!(event_columns(&path), before, "step 4 was rolled back");
+        let answers: i64 = Connection::open(&path)
+            .unwrap()
+            .query_row("SELECT count(*) FROM idempotency", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(answers, 1, "the stored answer is still there");
+    }
+
+    #[test]
+    fn connections_opening_an_old_file_at_once_all_succeed() {
+        for _ in 0..5 {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("log.db");
+            write_schema_3_file(&path, "");
+            let start = std::sync::Barrier::new(3);
+            let opened: Vec<Result<SqliteStore, StoreError>> = std::thread::scope(|scope| {
+                let openers: Vec<_> = (0..3)
+                    .map(|_| {
+                        scope.spawn(|| {
+                            start.wait();
+                            SqliteStore::open(&path)
+                        })
+                    })
+                    .collect();
+                openers.into_iter().map(|t| t.join().unwrap()).collect()
+            });
+            for store in opened {
+                let mut store = store.unwrap();
+                assert_eq!(
+                    store.events_after(0, usize::MAX).unwrap(),
+                    vec![note(1, 1, "kept")]
+                );
+            }
+            assert_eq!(user_version(&path), SCHEMA_VERSION);
+        }
     }
 
     #[test]
