@@ -11,6 +11,11 @@ use std::time::Duration;
 /// How long a commit waits for a lock another process holds on the file.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// How long the readiness probe waits for the write lock: long enough to outlast a commit of
+/// our own delivery worker (a connection of this process), short enough not to hold the
+/// writer, which runs the probe, for long.
+const PROBE_TIMEOUT: Duration = Duration::from_millis(250);
+
 /// Bumped whenever the tables change; a newer file is refused rather than misread.
 /// 2: the notifications outbox (issue 11).
 /// 3: idempotency keys are scoped by actor alone and remember their request and time.
@@ -310,9 +315,9 @@ impl Store for SqliteStore {
     }
 
     fn check_writable(&mut self) -> Result<(), StoreError> {
-        self.conn.busy_timeout(Duration::ZERO)?;
-        // BEGIN IMMEDIATE takes the write lock (refused at once if another process holds it)
-        // and fails on a read-only file; nothing is written.
+        self.conn.busy_timeout(PROBE_TIMEOUT)?;
+        // BEGIN IMMEDIATE takes the write lock (refused if another connection holds it for
+        // longer than the probe waits) and fails on a read-only file; nothing is written.
         let probe = self
             .conn
             .execute_batch("BEGIN IMMEDIATE; ROLLBACK;")
@@ -731,6 +736,33 @@ mod tests {
             .query_row("PRAGMA user_version", [], |row| row.get(0))
             .unwrap();
         assert_eq!(upgraded, SCHEMA_VERSION);
+    }
+
+    #[test]
+    fn the_probe_waits_out_a_short_write_and_reports_a_long_one_as_locked() {
+        let (dir, mut store) = store_with_one_note();
+        let mut other = Connection::open(dir.path().join("log.db")).unwrap();
+        // Another connection (the delivery worker's, say) writing for a moment.
+        let held = std::sync::Barrier::new(2);
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                let tx = other
+                    .transaction_with_behavior(TransactionBehavior::Immediate)
+                    .unwrap();
+                held.wait();
+                std::thread::sleep(Duration::from_millis(50));
+                tx.commit().unwrap();
+            });
+            held.wait();
+            store.check_writable().unwrap();
+        });
+        // A lock held for longer than the probe waits.
+        let tx = other
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .unwrap();
+        assert!(matches!(store.check_writable(), Err(StoreError::Locked)));
+        drop(tx);
+        store.check_writable().unwrap();
     }
 
     #[test]
