@@ -1,7 +1,7 @@
 //! The SQLite store: one file, WAL mode, `synchronous=FULL`, so that a committed transaction
 //! survives a crash of the process or the machine.
 
-use super::row::{Row, fixed_time, format_time};
+use super::row::{Row, fixed_time, parse_time};
 use super::{Commit, IdempotencyKey, Remembered, Store, StoreError, StoredResponse};
 use crate::domain::{Event, IncidentId};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
@@ -231,13 +231,7 @@ impl Store for SqliteStore {
         let Some((request, stored_at, response)) = found else {
             return Ok(None);
         };
-        let stored_at = chrono::DateTime::parse_from_rfc3339(&stored_at)
-            .map_err(|err| {
-                StoreError::Schema(format!(
-                    "idempotency key with a bad time '{stored_at}': {err}"
-                ))
-            })?
-            .to_utc();
+        let stored_at = parse_time(&stored_at)?;
         Ok(Some(Remembered {
             request,
             stored_at,
@@ -272,8 +266,10 @@ impl Store for SqliteStore {
                 ])?;
             }
             if let Some(cutoff) = commit.forget_before {
+                // Fixed-width times, written and compared alike, so that text order is time
+                // order (as in PostgreSQL).
                 tx.prepare_cached("DELETE FROM idempotency WHERE stored_at < ?1")?
-                    .execute(params![format_time(cutoff)])?;
+                    .execute(params![fixed_time(cutoff)])?;
             }
             // REPLACE: an expired key that was not yet pruned may be used again.
             let mut insert_response = tx.prepare_cached(
@@ -287,7 +283,7 @@ impl Store for SqliteStore {
                     key.actor,
                     key.key,
                     remembered.request,
-                    format_time(remembered.stored_at),
+                    fixed_time(remembered.stored_at),
                     response.status,
                     response.body,
                     response.location
@@ -534,7 +530,7 @@ mod tests {
     fn an_event_keeps_the_time_the_person_acted() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("log.db");
-        let typed = super::super::row::parse_time("2026-11-25T13:58:07Z").unwrap();
+        let typed = parse_time("2026-11-25T13:58:07Z").unwrap();
         let event = Event {
             intended_at: Some(typed),
             ..note(1, 1, "typed offline")
@@ -648,6 +644,29 @@ mod tests {
     }
 
     #[test]
+    fn an_answer_stored_within_the_second_before_the_cutoff_is_forgotten() {
+        let (_dir, mut store) = store_with_one_note();
+        let commit = Commit {
+            responses: vec![
+                (key("whole"), remembered(200, "2026-11-25T14:00:00Z")),
+                (key("tenth"), remembered(200, "2026-11-25T14:00:00.1Z")),
+                (key("later"), remembered(200, "2026-11-25T14:00:00.6Z")),
+            ],
+            ..Commit::default()
+        };
+        store.commit(&commit).unwrap();
+        // As variable-width text, "14:00:00Z" and "14:00:00.1Z" sort after "14:00:00.5Z".
+        let prune = Commit {
+            forget_before: Some("2026-11-25T14:00:00.5Z".parse().unwrap()),
+            ..Commit::default()
+        };
+        store.commit(&prune).unwrap();
+        assert_eq!(store.recall(&key("whole")).unwrap(), None);
+        assert_eq!(store.recall(&key("tenth")).unwrap(), None);
+        assert!(store.recall(&key("later")).unwrap().is_some());
+    }
+
+    #[test]
     fn a_file_of_schema_4_gains_the_time_the_person_acted_and_keeps_how_they_came() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("log.db");
@@ -663,7 +682,7 @@ mod tests {
             conn.pragma_update(None, "user_version", 4).unwrap();
         }
         let mut store = SqliteStore::open(&path).unwrap();
-        let typed = super::super::row::parse_time("2026-11-25T13:58:07Z").unwrap();
+        let typed = parse_time("2026-11-25T13:58:07Z").unwrap();
         let offline = Event {
             intended_at: Some(typed),
             ..note(2, 1, "typed offline")
