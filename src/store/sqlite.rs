@@ -1,7 +1,7 @@
 //! The SQLite store: one file, WAL mode, `synchronous=FULL`, so that a committed transaction
 //! survives a crash of the process or the machine.
 
-use super::row::{Row, fixed_time, parse_time};
+use super::row::{Row, fixed_time, parse_time, seq_column};
 use super::{Commit, IdempotencyKey, Remembered, Store, StoreError, StoredResponse};
 use crate::domain::{Event, IncidentId};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
@@ -300,7 +300,7 @@ impl Store for SqliteStore {
                     delivery.id,
                     delivery.target,
                     delivery.incident,
-                    delivery.seq as i64,
+                    seq_column(delivery.seq)?,
                     delivery.body,
                     fixed_time(delivery.created_at)
                 ])?;
@@ -610,6 +610,34 @@ mod tests {
             vec![note(1, 1, "kept")]
         );
         assert_eq!(store.recall(&key("k")).unwrap(), None);
+    }
+
+    #[test]
+    fn a_delivery_whose_seq_does_not_fit_the_column_fails_its_commit_whole() {
+        let (_dir, mut store) = store_with_one_note();
+        let commit = Commit {
+            events: vec![note(2, 1, "lost")],
+            deliveries: vec![super::super::NewDelivery {
+                id: "d1".into(),
+                target: "ops".into(),
+                incident: "INC-1".into(),
+                seq: u64::MAX,
+                body: "{}".into(),
+                created_at: "2026-11-25T14:00:00Z".parse().unwrap(),
+            }],
+            ..Commit::default()
+        };
+        let err = store.commit(&commit).unwrap_err().to_string();
+        assert!(err.contains("does not fit a 64-bit column"), "{err}");
+        assert_eq!(
+            store.events_after(0, usize::MAX).unwrap(),
+            vec![note(1, 1, "kept")]
+        );
+        let deliveries: i64 = store
+            .conn
+            .query_row("SELECT count(*) FROM outbox", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(deliveries, 0, "no wrapped seq was stored");
     }
 
     #[test]
