@@ -341,6 +341,7 @@ impl Store for SqliteStore {
 mod tests {
     use super::*;
     use crate::domain::{EventKind, NoteKind};
+    use crate::store::{DeliveryState, NewDelivery, Outbox};
 
     fn note(seq: u64, incident: u64, text: &str) -> Event {
         Event {
@@ -497,17 +498,7 @@ mod tests {
     fn how_an_actor_came_survives_and_a_schema_3_file_gains_the_column() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("log.db");
-        {
-            let conn = Connection::open(&path).unwrap();
-            conn.execute_batch(
-                "CREATE TABLE events (seq INTEGER PRIMARY KEY, incident TEXT NOT NULL,
-                     at TEXT NOT NULL, actor TEXT NOT NULL, kind TEXT NOT NULL);
-                 INSERT INTO events VALUES (1, 'INC-1', '2025-01-02T03:04:05.123456789Z', 'alice',
-                     '{\"type\":\"note_added\",\"kind\":\"note\",\"text\":\"kept\"}');",
-            )
-            .unwrap();
-            conn.pragma_update(None, "user_version", 3).unwrap();
-        }
+        write_schema_3_file(&path, "");
         let mut store = SqliteStore::open(&path).unwrap();
         let via_ssh = Event {
             via: Some("ssh".into()),
@@ -524,6 +515,17 @@ mod tests {
             store.events_after(0, usize::MAX).unwrap(),
             vec![note(1, 1, "kept"), via_ssh]
         );
+        // Schema 3's answers already had their request and time: they are kept, as is the
+        // outbox.
+        assert_eq!(
+            store.recall(&key("k")).unwrap(),
+            Some(remembered(201, "2026-11-25T14:00:00Z"))
+        );
+        let deliveries = store.recent(false, 10).unwrap();
+        assert_eq!(deliveries.len(), 1, "{deliveries:?}");
+        assert_eq!(deliveries[0].id, "d1");
+        assert_eq!(deliveries[0].seq, 1);
+        assert_eq!(deliveries[0].state, DeliveryState::Pending);
     }
 
     #[test]
@@ -617,7 +619,7 @@ mod tests {
         let (_dir, mut store) = store_with_one_note();
         let commit = Commit {
             events: vec![note(2, 1, "lost")],
-            deliveries: vec![super::super::NewDelivery {
+            deliveries: vec![NewDelivery {
                 id: "d1".into(),
                 target: "ops".into(),
                 incident: "INC-1".into(),
