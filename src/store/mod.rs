@@ -89,7 +89,8 @@ pub enum StoreError {
     /// the outcome of the last commit is unknown. Worth retrying, here or on another replica.
     #[error("the database is unreachable: {0}")]
     Unavailable(String),
-    /// Another process holds the write lock on the file.
+    /// Another connection (another process, or one of ours) held the write lock on the file
+    /// for longer than the readiness probe waits.
     #[error("the database is locked by another process")]
     Locked,
 }
@@ -144,8 +145,9 @@ pub trait Store: Send + 'static {
     /// durable. On error nothing of it is stored. An empty commit just ends the batch.
     fn commit(&mut self, commit: &Commit) -> Result<(), StoreError>;
 
-    /// Whether a commit could start now (the write lock is free, the file is writable), asked
-    /// without waiting for a lock: a readiness probe must not hold the writer up.
+    /// Whether a commit could start now (the write lock can be had, the file is writable). It
+    /// waits for the lock only briefly (SQLite: 250 ms), long enough for a commit of the
+    /// delivery worker's connection to end but short, as the writer runs the probe.
     fn check_writable(&mut self) -> Result<(), StoreError>;
 
     /// At a clean stop: leaves the durable data in its final place (SQLite folds its WAL back

@@ -29,7 +29,7 @@
 //! forced back on if the server turned it off). The log is append-only: triggers refuse
 //! `UPDATE`, `DELETE` and `TRUNCATE` on `events`.
 
-use super::row::{Row, fixed_time, parse_time};
+use super::row::{Row, fixed_time, parse_time, seq_column};
 use super::{Commit, IdempotencyKey, Remembered, Store, StoreError, StoredResponse};
 use crate::domain::{Event, IncidentId};
 use futures_util::StreamExt;
@@ -344,11 +344,7 @@ impl Store for PostgresStore {
         let delivery_incident: Vec<&str> = deliveries.iter().map(|d| d.incident.as_str()).collect();
         let delivery_seq = deliveries
             .iter()
-            .map(|d| {
-                i64::try_from(d.seq).map_err(|_| {
-                    StoreError::Schema(format!("seq {} does not fit a 64-bit column", d.seq))
-                })
-            })
+            .map(|d| seq_column(d.seq))
             .collect::<Result<Vec<i64>, _>>()?;
         let delivery_body: Vec<&str> = deliveries.iter().map(|d| d.body.as_str()).collect();
         let delivery_created: Vec<String> = deliveries

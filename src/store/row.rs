@@ -22,11 +22,8 @@ impl Row {
         let kind = serde_json::to_string(&event.kind).map_err(|err| {
             StoreError::Schema(format!("cannot encode event {}: {err}", event.seq))
         })?;
-        let seq = i64::try_from(event.seq).map_err(|_| {
-            StoreError::Schema(format!("seq {} does not fit a 64-bit column", event.seq))
-        })?;
         Ok(Row {
-            seq,
+            seq: seq_column(event.seq)?,
             incident: event.incident.to_string(),
             at: format_time(event.at),
             actor: event.actor.clone(),
@@ -66,6 +63,13 @@ impl Row {
             intended_at,
         })
     }
+}
+
+/// A seq as the stores' signed 64-bit columns hold it; one beyond `i64::MAX` is refused
+/// rather than wrapped to a negative number.
+pub fn seq_column(seq: u64) -> Result<i64, StoreError> {
+    i64::try_from(seq)
+        .map_err(|_| StoreError::Schema(format!("seq {seq} does not fit a 64-bit column")))
 }
 
 /// A time as the stores write it: RFC 3339 in UTC with as many digits as it has.

@@ -1,7 +1,7 @@
 //! The SQLite store: one file, WAL mode, `synchronous=FULL`, so that a committed transaction
 //! survives a crash of the process or the machine.
 
-use super::row::{Row, fixed_time, format_time};
+use super::row::{Row, fixed_time, parse_time, seq_column};
 use super::{Commit, IdempotencyKey, Remembered, Store, StoreError, StoredResponse};
 use crate::domain::{Event, IncidentId};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
@@ -11,6 +11,11 @@ use std::time::Duration;
 /// How long a commit waits for a lock another process holds on the file.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// How long the readiness probe waits for the write lock: long enough to outlast a commit of
+/// our own delivery worker (a connection of this process), short enough not to hold the
+/// writer, which runs the probe, for long.
+const PROBE_TIMEOUT: Duration = Duration::from_millis(250);
+
 /// Bumped whenever the tables change; a newer file is refused rather than misread.
 /// 2: the notifications outbox (issue 11).
 /// 3: idempotency keys are scoped by actor alone and remember their request and time.
@@ -18,17 +23,23 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// 5: events keep the time the person acted (`intended_at`, issue 10).
 const SCHEMA_VERSION: i64 = 5;
 
-/// From schemas 1 to 3: the events table gains its `via` column, empty for the old rows.
-const UPGRADE_VIA: &str = "ALTER TABLE events ADD COLUMN via TEXT;";
-
-/// From schemas 1 and 2: the stored answers are for retries within minutes and their old
-/// rows lack the request they answered, so they are dropped rather than guessed at. The event
-/// log and the outbox are untouched.
-const UPGRADE_IDEMPOTENCY: &str = "DROP TABLE IF EXISTS idempotency;";
-
-/// From schemas 1 to 4: the events gain a nullable column; their rows are kept as they are
-/// (an append-only log is extended, never rewritten).
-const UPGRADE_INTENDED_AT: &str = "ALTER TABLE events ADD COLUMN intended_at TEXT;";
+/// The steps that bring an older file up to date: step N takes a file of schema N-1 to N, and
+/// a file of schema V runs every step above V, in order, before [`SCHEMA`] creates what is still
+/// missing (a fresh file, schema 0, needs only [`SCHEMA`]). Schemas 1 and 2 have no step of
+/// their own: what they added is created by [`SCHEMA`]'s `IF NOT EXISTS`, which also absorbs
+/// files written by branches that numbered the same tables differently. Append new steps;
+/// never edit one that has shipped.
+const UPGRADES: &[(i64, &str)] = &[
+    // The stored answers are for retries within minutes and the old rows lack the request they
+    // answered, so they are dropped rather than guessed at; the log and the outbox are
+    // untouched.
+    (3, "DROP TABLE IF EXISTS idempotency;"),
+    // Events note how their actor came (`via`, issue 14); empty for the old rows.
+    (4, "ALTER TABLE events ADD COLUMN via TEXT;"),
+    // Events keep the time the person acted (`intended_at`, issue 10). A nullable column: the
+    // rows are kept as they are (an append-only log is extended, never rewritten).
+    (5, "ALTER TABLE events ADD COLUMN intended_at TEXT;"),
+];
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS events (
@@ -84,7 +95,10 @@ impl SqliteStore {
             path: path.display().to_string(),
             source,
         };
-        let conn = Connection::open(path).map_err(open_error)?;
+        let mut conn = Connection::open(path).map_err(open_error)?;
+        // First, so that several connections opening the file at once wait for each other
+        // (switching to WAL and upgrading both take locks) instead of failing.
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(open_error)?;
         // WAL lets readers run beside the writer; FULL fsyncs the WAL on every commit, which is
         // what "acknowledged only once durable" needs (NORMAL could lose the last commits on a
         // power cut).
@@ -99,33 +113,49 @@ impl SqliteStore {
         }
         conn.execute_batch("PRAGMA synchronous=FULL;")
             .map_err(open_error)?;
-        conn.busy_timeout(BUSY_TIMEOUT).map_err(open_error)?;
-        let version: i64 = conn
-            .query_row("PRAGMA user_version", [], |row| row.get(0))
-            .map_err(open_error)?;
-        if version > SCHEMA_VERSION {
-            return Err(StoreError::Schema(format!(
-                "{} was written by a newer warroom (schema {version}, this one knows {SCHEMA_VERSION})",
-                path.display()
-            )));
-        }
-        if version == 1 || version == 2 {
-            conn.execute_batch(UPGRADE_IDEMPOTENCY)
-                .map_err(open_error)?;
-        }
-        let had_events = (1..SCHEMA_VERSION).contains(&version);
-        conn.execute_batch(SCHEMA).map_err(open_error)?;
-        if had_events && version < 4 {
-            conn.execute_batch(UPGRADE_VIA).map_err(open_error)?;
-        }
-        if had_events {
-            conn.execute_batch(UPGRADE_INTENDED_AT)
-                .map_err(open_error)?;
-        }
-        conn.pragma_update(None, "user_version", SCHEMA_VERSION)
-            .map_err(open_error)?;
+        upgrade(&mut conn, path)?;
         Ok(SqliteStore { conn })
     }
+}
+
+/// Brings the file to [`SCHEMA_VERSION`] in one transaction: SQLite's DDL and `user_version`
+/// are transactional, so a crash or a failing step leaves the file as it was, never half
+/// upgraded. IMMEDIATE takes the write lock before the version is read, so of two
+/// connections opening an old file together one upgrades and the other then finds it done.
+fn upgrade(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
+    let open_error = |source| StoreError::Open {
+        path: path.display().to_string(),
+        source,
+    };
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(open_error)?;
+    let version: i64 = tx
+        .query_row("PRAGMA user_version", [], |row| row.get(0))
+        .map_err(open_error)?;
+    if version > SCHEMA_VERSION {
+        return Err(StoreError::Schema(format!(
+            "{} was written by a newer warroom (schema {version}, this one knows {SCHEMA_VERSION})",
+            path.display()
+        )));
+    }
+    if version > 0 {
+        for (step, sql) in UPGRADES.iter().filter(|(step, _)| *step > version) {
+            tx.execute_batch(sql).map_err(|err| {
+                StoreError::Schema(format!(
+                    "{}: the upgrade from schema {version} failed at step {step} ({err}); \
+                     the file is unchanged",
+                    path.display()
+                ))
+            })?;
+        }
+    }
+    tx.execute_batch(SCHEMA).map_err(open_error)?;
+    if version != SCHEMA_VERSION {
+        tx.pragma_update(None, "user_version", SCHEMA_VERSION)
+            .map_err(open_error)?;
+    }
+    tx.commit().map_err(open_error)
 }
 
 impl SqliteStore {
@@ -201,13 +231,7 @@ impl Store for SqliteStore {
         let Some((request, stored_at, response)) = found else {
             return Ok(None);
         };
-        let stored_at = chrono::DateTime::parse_from_rfc3339(&stored_at)
-            .map_err(|err| {
-                StoreError::Schema(format!(
-                    "idempotency key with a bad time '{stored_at}': {err}"
-                ))
-            })?
-            .to_utc();
+        let stored_at = parse_time(&stored_at)?;
         Ok(Some(Remembered {
             request,
             stored_at,
@@ -242,8 +266,10 @@ impl Store for SqliteStore {
                 ])?;
             }
             if let Some(cutoff) = commit.forget_before {
+                // Fixed-width times, written and compared alike, so that text order is time
+                // order (as in PostgreSQL).
                 tx.prepare_cached("DELETE FROM idempotency WHERE stored_at < ?1")?
-                    .execute(params![format_time(cutoff)])?;
+                    .execute(params![fixed_time(cutoff)])?;
             }
             // REPLACE: an expired key that was not yet pruned may be used again.
             let mut insert_response = tx.prepare_cached(
@@ -257,7 +283,7 @@ impl Store for SqliteStore {
                     key.actor,
                     key.key,
                     remembered.request,
-                    format_time(remembered.stored_at),
+                    fixed_time(remembered.stored_at),
                     response.status,
                     response.body,
                     response.location
@@ -274,7 +300,7 @@ impl Store for SqliteStore {
                     delivery.id,
                     delivery.target,
                     delivery.incident,
-                    delivery.seq as i64,
+                    seq_column(delivery.seq)?,
                     delivery.body,
                     fixed_time(delivery.created_at)
                 ])?;
@@ -285,9 +311,9 @@ impl Store for SqliteStore {
     }
 
     fn check_writable(&mut self) -> Result<(), StoreError> {
-        self.conn.busy_timeout(Duration::ZERO)?;
-        // BEGIN IMMEDIATE takes the write lock (refused at once if another process holds it)
-        // and fails on a read-only file; nothing is written.
+        self.conn.busy_timeout(PROBE_TIMEOUT)?;
+        // BEGIN IMMEDIATE takes the write lock (refused if another connection holds it for
+        // longer than the probe waits) and fails on a read-only file; nothing is written.
         let probe = self
             .conn
             .execute_batch("BEGIN IMMEDIATE; ROLLBACK;")
@@ -305,8 +331,21 @@ impl Store for SqliteStore {
     }
 
     fn checkpoint(&mut self) -> Result<(), StoreError> {
-        self.conn
-            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        // (busy, frames in the WAL, frames checkpointed). Busy means another connection kept
+        // the checkpoint from finishing; the data is still durable in the WAL, so the stop
+        // goes on, but the file is not whole on its own yet.
+        let (busy, frames, done): (i64, i64, i64) =
+            self.conn
+                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| {
+                    Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+                })?;
+        if busy != 0 {
+            tracing::warn!(
+                frames,
+                done,
+                "another connection kept the WAL from being folded into the database file"
+            );
+        }
         Ok(())
     }
 }
@@ -315,6 +354,7 @@ impl Store for SqliteStore {
 mod tests {
     use super::*;
     use crate::domain::{EventKind, NoteKind};
+    use crate::store::{DeliveryState, NewDelivery, Outbox};
 
     fn note(seq: u64, incident: u64, text: &str) -> Event {
         Event {
@@ -364,21 +404,114 @@ mod tests {
         (dir, store)
     }
 
+    /// The tables as a schema-3 file had them (before `via` and `intended_at`), holding one
+    /// event, one stored answer ("k", 201) and one delivery ("d1").
+    const SCHEMA_3_FILE: &str = "
+        CREATE TABLE events (seq INTEGER PRIMARY KEY, incident TEXT NOT NULL,
+            at TEXT NOT NULL, actor TEXT NOT NULL, kind TEXT NOT NULL);
+        CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+        BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+        CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+        BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+        CREATE TABLE idempotency (actor TEXT NOT NULL, key TEXT NOT NULL,
+            request TEXT NOT NULL, stored_at TEXT NOT NULL, status INTEGER NOT NULL,
+            body TEXT NOT NULL, location TEXT, PRIMARY KEY (actor, key)) WITHOUT ROWID;
+        CREATE TABLE outbox (pos INTEGER PRIMARY KEY AUTOINCREMENT,
+            id TEXT NOT NULL UNIQUE, target TEXT NOT NULL, incident TEXT NOT NULL,
+            seq INTEGER NOT NULL, body TEXT NOT NULL, created_at TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'pending', attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT, next_attempt_at TEXT, finished_at TEXT);
+        CREATE INDEX outbox_pending ON outbox (state, target, incident, pos);
+        CREATE INDEX idempotency_age ON idempotency (stored_at);
+        INSERT INTO events VALUES (1, 'INC-1', '2025-01-02T03:04:05.123456789Z', 'alice',
+            '{\"type\":\"note_added\",\"kind\":\"note\",\"text\":\"kept\"}');
+        INSERT INTO idempotency VALUES ('alice', 'k', 'POST /v1/incidents 0123456789abcdef',
+            '2026-11-25T14:00:00Z', 201, '{\"id\":\"INC-1\"}', '/v1/incidents/INC-1');
+        INSERT INTO outbox (id, target, incident, seq, body, created_at, next_attempt_at)
+            VALUES ('d1', 'ops', 'INC-1', 1, '{}', '2025-01-02T03:04:05.000000000Z',
+                    '2025-01-02T03:04:05.000000000Z');
+        PRAGMA user_version = 3;
+    ";
+
+    /// A schema-3 file at `path` as [`SCHEMA_3_FILE`] describes it, then `extra` run on it.
+    fn write_schema_3_file(path: &Path, extra: &str) {
+        let conn = Connection::open(path).unwrap();
+        conn.execute_batch(SCHEMA_3_FILE).unwrap();
+        conn.execute_batch(extra).unwrap();
+    }
+
+    fn user_version(path: &Path) -> i64 {
+        Connection::open(path)
+            .unwrap()
+            .query_row("PRAGMA user_version", [], |row| row.get(0))
+            .unwrap()
+    }
+
+    fn event_columns(path: &Path) -> Vec<String> {
+        let conn = Connection::open(path).unwrap();
+        let mut statement = conn
+            .prepare("SELECT name FROM pragma_table_info('events')")
+            .unwrap();
+        statement
+            .query_map([], |row| row.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+
+    #[test]
+    fn an_upgrade_failing_part_way_leaves_the_file_as_it_was() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("log.db");
+        // Step 4 (via) succeeds, then step 5 finds its column already there and fails.
+        write_schema_3_file(&path, "ALTER TABLE events ADD COLUMN intended_at TEXT;");
+        let before = event_columns(&path);
+        let err = SqliteStore::open(&path).err().unwrap().to_string();
+        assert!(err.contains("failed at step 5"), "{err}");
+        assert!(err.contains("the file is unchanged"), "{err}");
+        assert_eq!(user_version(&path), 3);
+        assert_eq!(event_columns(&path), before, "step 4 was rolled back");
+        let answers: i64 = Connection::open(&path)
+            .unwrap()
+            .query_row("SELECT count(*) FROM idempotency", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(answers, 1, "the stored answer is still there");
+    }
+
+    #[test]
+    fn connections_opening_an_old_file_at_once_all_succeed() {
+        for _ in 0..5 {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("log.db");
+            write_schema_3_file(&path, "");
+            let start = std::sync::Barrier::new(3);
+            let opened: Vec<Result<SqliteStore, StoreError>> = std::thread::scope(|scope| {
+                let openers: Vec<_> = (0..3)
+                    .map(|_| {
+                        scope.spawn(|| {
+                            start.wait();
+                            SqliteStore::open(&path)
+                        })
+                    })
+                    .collect();
+                openers.into_iter().map(|t| t.join().unwrap()).collect()
+            });
+            for store in opened {
+                let mut store = store.unwrap();
+                assert_eq!(
+                    store.events_after(0, usize::MAX).unwrap(),
+                    vec![note(1, 1, "kept")]
+                );
+            }
+            assert_eq!(user_version(&path), SCHEMA_VERSION);
+        }
+    }
+
     #[test]
     fn how_an_actor_came_survives_and_a_schema_3_file_gains_the_column() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("log.db");
-        {
-            let conn = Connection::open(&path).unwrap();
-            conn.execute_batch(
-                "CREATE TABLE events (seq INTEGER PRIMARY KEY, incident TEXT NOT NULL,
-                     at TEXT NOT NULL, actor TEXT NOT NULL, kind TEXT NOT NULL);
-                 INSERT INTO events VALUES (1, 'INC-1', '2025-01-02T03:04:05.123456789Z', 'alice',
-                     '{\"type\":\"note_added\",\"kind\":\"note\",\"text\":\"kept\"}');",
-            )
-            .unwrap();
-            conn.pragma_update(None, "user_version", 3).unwrap();
-        }
+        write_schema_3_file(&path, "");
         let mut store = SqliteStore::open(&path).unwrap();
         let via_ssh = Event {
             via: Some("ssh".into()),
@@ -395,13 +528,24 @@ mod tests {
             store.events_after(0, usize::MAX).unwrap(),
             vec![note(1, 1, "kept"), via_ssh]
         );
+        // Schema 3's answers already had their request and time: they are kept, as is the
+        // outbox.
+        assert_eq!(
+            store.recall(&key("k")).unwrap(),
+            Some(remembered(201, "2026-11-25T14:00:00Z"))
+        );
+        let deliveries = store.recent(false, 10).unwrap();
+        assert_eq!(deliveries.len(), 1, "{deliveries:?}");
+        assert_eq!(deliveries[0].id, "d1");
+        assert_eq!(deliveries[0].seq, 1);
+        assert_eq!(deliveries[0].state, DeliveryState::Pending);
     }
 
     #[test]
     fn an_event_keeps_the_time_the_person_acted() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("log.db");
-        let typed = super::super::row::parse_time("2026-11-25T13:58:07Z").unwrap();
+        let typed = parse_time("2026-11-25T13:58:07Z").unwrap();
         let event = Event {
             intended_at: Some(typed),
             ..note(1, 1, "typed offline")
@@ -484,6 +628,34 @@ mod tests {
     }
 
     #[test]
+    fn a_delivery_whose_seq_does_not_fit_the_column_fails_its_commit_whole() {
+        let (_dir, mut store) = store_with_one_note();
+        let commit = Commit {
+            events: vec![note(2, 1, "lost")],
+            deliveries: vec![NewDelivery {
+                id: "d1".into(),
+                target: "ops".into(),
+                incident: "INC-1".into(),
+                seq: u64::MAX,
+                body: "{}".into(),
+                created_at: "2026-11-25T14:00:00Z".parse().unwrap(),
+            }],
+            ..Commit::default()
+        };
+        let err = store.commit(&commit).unwrap_err().to_string();
+        assert!(err.contains("does not fit a 64-bit column"), "{err}");
+        assert_eq!(
+            store.events_after(0, usize::MAX).unwrap(),
+            vec![note(1, 1, "kept")]
+        );
+        let deliveries: i64 = store
+            .conn
+            .query_row("SELECT count(*) FROM outbox", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(deliveries, 0, "no wrapped seq was stored");
+    }
+
+    #[test]
     fn expired_answers_are_forgotten_in_the_commit_that_says_so() {
         let (_dir, mut store) = store_with_one_note();
         let commit = Commit {
@@ -515,6 +687,29 @@ mod tests {
     }
 
     #[test]
+    fn an_answer_stored_within_the_second_before_the_cutoff_is_forgotten() {
+        let (_dir, mut store) = store_with_one_note();
+        let commit = Commit {
+            responses: vec![
+                (key("whole"), remembered(200, "2026-11-25T14:00:00Z")),
+                (key("tenth"), remembered(200, "2026-11-25T14:00:00.1Z")),
+                (key("later"), remembered(200, "2026-11-25T14:00:00.6Z")),
+            ],
+            ..Commit::default()
+        };
+        store.commit(&commit).unwrap();
+        // As variable-width text, "14:00:00Z" and "14:00:00.1Z" sort after "14:00:00.5Z".
+        let prune = Commit {
+            forget_before: Some("2026-11-25T14:00:00.5Z".parse().unwrap()),
+            ..Commit::default()
+        };
+        store.commit(&prune).unwrap();
+        assert_eq!(store.recall(&key("whole")).unwrap(), None);
+        assert_eq!(store.recall(&key("tenth")).unwrap(), None);
+        assert!(store.recall(&key("later")).unwrap().is_some());
+    }
+
+    #[test]
     fn a_file_of_schema_4_gains_the_time_the_person_acted_and_keeps_how_they_came() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("log.db");
@@ -530,7 +725,7 @@ mod tests {
             conn.pragma_update(None, "user_version", 4).unwrap();
         }
         let mut store = SqliteStore::open(&path).unwrap();
-        let typed = super::super::row::parse_time("2026-11-25T13:58:07Z").unwrap();
+        let typed = parse_time("2026-11-25T13:58:07Z").unwrap();
         let offline = Event {
             intended_at: Some(typed),
             ..note(2, 1, "typed offline")
@@ -603,6 +798,54 @@ mod tests {
             .query_row("PRAGMA user_version", [], |row| row.get(0))
             .unwrap();
         assert_eq!(upgraded, SCHEMA_VERSION);
+    }
+
+    #[test]
+    fn the_probe_waits_out_a_short_write_and_reports_a_long_one_as_locked() {
+        let (dir, mut store) = store_with_one_note();
+        let mut other = Connection::open(dir.path().join("log.db")).unwrap();
+        // Another connection (the delivery worker's, say) writing for a moment.
+        let held = std::sync::Barrier::new(2);
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                let tx = other
+                    .transaction_with_behavior(TransactionBehavior::Immediate)
+                    .unwrap();
+                held.wait();
+                std::thread::sleep(Duration::from_millis(50));
+                tx.commit().unwrap();
+            });
+            held.wait();
+            store.check_writable().unwrap();
+        });
+        // A lock held for longer than the probe waits.
+        let tx = other
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .unwrap();
+        assert!(matches!(store.check_writable(), Err(StoreError::Locked)));
+        drop(tx);
+        store.check_writable().unwrap();
+    }
+
+    #[test]
+    fn a_checkpoint_kept_busy_by_a_reader_still_lets_the_stop_go_on() {
+        let (dir, mut store) = store_with_one_note();
+        let mut reader = Connection::open(dir.path().join("log.db")).unwrap();
+        let snapshot = reader.transaction().unwrap();
+        let _: i64 = snapshot
+            .query_row("SELECT count(*) FROM events", [], |row| row.get(0))
+            .unwrap();
+        // Not the 5 s a commit waits: the reader will not leave during the test.
+        store.conn.busy_timeout(Duration::ZERO).unwrap();
+        store.checkpoint().unwrap();
+        let wal = dir.path().join("log.db-wal");
+        assert!(
+            wal.metadata().unwrap().len() > 0,
+            "the WAL was not truncated"
+        );
+        drop(snapshot);
+        store.checkpoint().unwrap();
+        assert_eq!(wal.metadata().unwrap().len(), 0, "now it is");
     }
 
     #[test]
