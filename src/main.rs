@@ -256,6 +256,8 @@ async fn ssh_serve(
             max_sessions: args.max_sessions,
             idle: args.idle,
             auth_failures_per_minute: args.auth_failures_per_minute,
+            login_grace: args.login_grace,
+            max_pending_logins: args.max_pending_logins,
         },
         tui: config.tui.clone(),
         metrics,
