@@ -73,17 +73,10 @@ async fn main() -> ExitCode {
             }
         }
         Some(CliCommand::Notify(command)) => {
-            let client = match Client::new(&backend_config(&cli.global, &config)) {
-                Ok(client) => client,
-                Err(error) => return fail(2, error),
-            };
-            match warroom::cli::notify::run(command, &client).await {
-                Ok(output) => {
-                    print!("{output}");
-                    ExitCode::SUCCESS
-                }
-                Err(error) => fail(1, error.reason()),
-            }
+            client_command(&cli.global, &config, async |client| {
+                warroom::cli::notify::run(command, client).await
+            })
+            .await
         }
         None => {
             let client = match Client::new(&backend_config(&cli.global, &config)) {
