@@ -154,6 +154,11 @@ fn metrics_setup(
 }
 
 async fn serve(args: ServeArgs, config: &Config, settings: Settings) -> ExitCode {
+    // The status page, notifications and escalation: only the backend needs them.
+    let communicate = match warroom::server::Communicate::from_config(config, &settings.scale) {
+        Ok(communicate) => communicate,
+        Err(error) => return fail(2, config.invalid(error)),
+    };
     let limits = match warroom::server::Limits::from_config(&config.server.limits) {
         Ok(limits) => limits,
         Err(error) => return fail(2, error),
@@ -198,7 +203,7 @@ async fn serve(args: ServeArgs, config: &Config, settings: Settings) -> ExitCode
             .unwrap_or(warroom::server::DEFAULT_RECENT_EVENTS),
         communicate: warroom::server::Communicate {
             status_listen: args.status_listen,
-            ..settings.communicate
+            ..communicate
         },
         allowed_origins: config.server.allowed_origins.clone(),
         limits,
