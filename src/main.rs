@@ -73,17 +73,10 @@ async fn main() -> ExitCode {
             }
         }
         Some(CliCommand::Notify(command)) => {
-            let client = match Client::new(&backend_config(&cli.global, &config)) {
-                Ok(client) => client,
-                Err(error) => return fail(2, error),
-            };
-            match warroom::cli::notify::run(command, &client).await {
-                Ok(output) => {
-                    print!("{output}");
-                    ExitCode::SUCCESS
-                }
-                Err(error) => fail(1, error.reason()),
-            }
+            client_command(&cli.global, &config, async |client| {
+                warroom::cli::notify::run(command, client).await
+            })
+            .await
         }
         None => {
             let client = match Client::new(&backend_config(&cli.global, &config)) {
@@ -161,6 +154,11 @@ fn metrics_setup(
 }
 
 async fn serve(args: ServeArgs, config: &Config, settings: Settings) -> ExitCode {
+    // The status page, notifications and escalation: only the backend needs them.
+    let communicate = match warroom::server::Communicate::from_config(config, &settings.scale) {
+        Ok(communicate) => communicate,
+        Err(error) => return fail(2, config.invalid(error)),
+    };
     let limits = match warroom::server::Limits::from_config(&config.server.limits) {
         Ok(limits) => limits,
         Err(error) => return fail(2, error),
@@ -205,7 +203,7 @@ async fn serve(args: ServeArgs, config: &Config, settings: Settings) -> ExitCode
             .unwrap_or(warroom::server::DEFAULT_RECENT_EVENTS),
         communicate: warroom::server::Communicate {
             status_listen: args.status_listen,
-            ..settings.communicate
+            ..communicate
         },
         allowed_origins: config.server.allowed_origins.clone(),
         limits,
@@ -256,6 +254,8 @@ async fn ssh_serve(
             max_sessions: args.max_sessions,
             idle: args.idle,
             auth_failures_per_minute: args.auth_failures_per_minute,
+            login_grace: args.login_grace,
+            max_pending_logins: args.max_pending_logins,
         },
         tui: config.tui.clone(),
         metrics,

@@ -212,6 +212,14 @@ pub fn sanitize(text: &str) -> SafeText<'_> {
     ))
 }
 
+/// Text of many lines made safe one line at a time: each line goes through [`sanitize`] and
+/// ends with a line break, so the text keeps its lines (a Markdown document, a summary).
+pub fn sanitize_lines(text: &str) -> String {
+    text.lines()
+        .map(|line| format!("{}\n", sanitize(line)))
+        .collect()
+}
+
 /// Longest link the terminal is given; longer ones are shown as text only.
 pub const MAX_LINK_BYTES: usize = 2048;
 

@@ -423,13 +423,14 @@ fn hostile_text_reaches_the_terminal_inert_through_every_printer() {
         ],
     ))];
     let (person, focus, note) = (hostile("bob"), hostile("lb"), hostile("rolling back"));
-    let commands: [&[&str]; 4] = [
+    let commands: [&[&str]; 5] = [
         &[
             "incident", "role", "INC-1", "engineer", &person, "--focus", &focus,
         ],
         &["incident", "note", "INC-1", &note],
         &["incident", "list"],
         &["incident", "show", "INC-1"],
+        &["postmortem", "INC-1"],
     ];
     for args in commands {
         printed.push(stdout(&run(&server, args)));

@@ -279,6 +279,15 @@ fn a_broken_notify_table_is_refused_at_start_with_its_field() {
             "[[notify]]\nkind = \"slack\"\nurl = \"http://127.0.0.1:1/\"\nmin_severity = \"P9\"\n",
             "min_severity",
         ),
+        // A Slack URL is its secret: the error names the target and the fault, not the URL.
+        (
+            "[[notify]]\nname = \"oncall\"\nkind = \"slack\"\nurl = \"ftp://hooks.example/SECRET\"\n",
+            "[[notify]] 1 (\"oncall\"): url: the scheme 'ftp' is not http or https",
+        ),
+        (
+            "[[notify]]\nkind = \"slack\"\nurl = \"hooks.example/SECRET\"\n",
+            "url: relative URL without a base",
+        ),
     ] {
         std::fs::write(&path, text).unwrap();
         let output = support::server::warroom()
@@ -294,5 +303,16 @@ fn a_broken_notify_table_is_refused_at_start_with_its_field() {
             stderr.contains("[[notify]] 1") && stderr.contains(expected),
             "{stderr}"
         );
+        assert!(!stderr.contains("SECRET"), "the URL was printed: {stderr}");
+        // Only `serve` sends notifications: the client's commands are not stopped by them.
+        let output = support::server::warroom()
+            .arg("--config")
+            .arg(&path)
+            .args(["--backend", "http://127.0.0.1:1", "incident", "list"])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{text}: {stderr}");
+        assert!(!stderr.contains("[[notify]]"), "{stderr}");
     }
 }

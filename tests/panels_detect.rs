@@ -249,11 +249,11 @@ async fn a_prometheus_without_a_known_convention_is_told_what_was_looked_for() {
     let end = history_end();
     let mut history = History::default();
     history.gauge("node_load1", r#"instance="db-1""#, span(end), 0.5);
-    // A gRPC status under a familiar name is no HTTP status.
+    // A gRPC status under a familiar name is no HTTP status (and one of them hostile).
     history.requests_as(
         "http_requests_total",
         r#"service="rpc""#,
-        ("code", "OK", "Unavailable"),
+        ("code", "OK", "Unavail\u{1b}[2Jable"),
         span(end),
         |_| (10, 1),
     );
@@ -272,7 +272,7 @@ async fn a_prometheus_without_a_known_convention_is_told_what_was_looked_for() {
         "nginx_ingress_controller_requests",
         "traefik_service_requests_total",
         "envoy_cluster_upstream_rq_xx",
-        "its code label holds no HTTP status (OK, Unavailable)",
+        "its code label holds no HTTP status (OK, Unavail\u{1b}[2Jable)",
     ] {
         assert!(message.contains(looked_for), "{looked_for}: {message}");
     }
@@ -287,6 +287,11 @@ async fn a_prometheus_without_a_known_convention_is_told_what_was_looked_for() {
     assert!(output.stdout.is_empty());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("Looked for:"), "{stderr}");
+    // The label value reaches the terminal inert.
+    assert!(
+        stderr.contains("(OK, Unavail\u{FFFD}[2Jable)") && !stderr.contains('\u{1b}'),
+        "{stderr}"
+    );
 }
 
 #[test]

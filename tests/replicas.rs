@@ -137,6 +137,17 @@ async fn a_replica_that_loses_its_database_answers_503_and_reconnects() {
     );
     let feed = feed_answering(&client, &server, 503).await;
     feed.assert_error(503, "unavailable");
+    // The notification log reads the outbox in the same database: unavailable too, not a 500.
+    let log = eventually(
+        "the notification log to answer",
+        Duration::from_secs(10),
+        async || {
+            let answer = send(client.get(server.url("/v1/notifications"))).await;
+            (answer.status != 200).then_some(answer)
+        },
+    )
+    .await;
+    log.assert_error(503, "unavailable");
 
     support::postgres::execute(
         &admin,

@@ -2,7 +2,7 @@
 //! (An integration test so that the mutation run can exercise it without the lib's tests.)
 
 use std::borrow::Cow;
-use warroom::sanitize::{REPLACEMENT, sanitize};
+use warroom::sanitize::{REPLACEMENT, sanitize, sanitize_lines};
 
 #[test]
 fn plain_text_passes_through_without_a_copy() {
@@ -30,6 +30,16 @@ fn escape_sequences_are_made_inert() {
 fn line_breaks_become_spaces() {
     assert_eq!(sanitize("one\ntwo\tthree\r").as_str(), "one two three ");
     assert_eq!(sanitize("a\u{2028}b\u{2029}c").as_str(), "a b c");
+}
+
+#[test]
+fn many_lines_keep_their_breaks_and_lose_their_escapes() {
+    let markdown = "# Post\u{1b}[2Jmortem\r\n\n- a\u{202E}b\tc\nlast";
+    assert_eq!(
+        sanitize_lines(markdown),
+        "# Post\u{FFFD}[2Jmortem\n\n- a\u{FFFD}b c\nlast\n"
+    );
+    assert_eq!(sanitize_lines(""), "");
 }
 
 #[test]

@@ -274,3 +274,59 @@ fn the_wall_and_incident_list_run_as_commands_and_limits_hold() {
     assert_eq!(code, 0, "a slot is free again: {stderr}");
     assert!(stdout.contains("Search is slow"));
 }
+
+/// Reads what the server sends until it closes the socket, or `None` if it is still open
+/// after `within`.
+fn read_until_closed(socket: &mut std::net::TcpStream, within: Duration) -> Option<String> {
+    use std::io::Read;
+    socket
+        .set_read_timeout(Some(within))
+        .expect("a read timeout");
+    let mut received = Vec::new();
+    match socket.read_to_end(&mut received) {
+        Ok(_) => Some(String::from_utf8_lossy(&received).into_owned()),
+        // A reset is closed too.
+        Err(error) if error.kind() == std::io::ErrorKind::ConnectionReset => {
+            Some(String::from_utf8_lossy(&received).into_owned())
+        }
+        Err(_) => None,
+    }
+}
+
+#[test]
+fn a_client_that_never_logs_in_is_closed_after_the_grace_and_holds_up_one_other() {
+    let backend = TestServer::with_tokens(GATEWAY_TOKENS);
+    let gateway = SshServe::start_with(
+        &backend,
+        &[("alice", "commander")],
+        &["--login-grace", "2s", "--max-pending-logins", "1"],
+    );
+    // The first connects and says nothing at all.
+    let started = Instant::now();
+    let mut silent = std::net::TcpStream::connect(&gateway.address).expect("connect");
+    std::thread::sleep(Duration::from_millis(300));
+    // The second is not served while the first holds the only pending-login place.
+    let mut waiting = std::net::TcpStream::connect(&gateway.address).expect("connect");
+    waiting
+        .set_read_timeout(Some(Duration::from_millis(1000)))
+        .expect("a read timeout");
+    let mut banner = [0u8; 8];
+    let early = std::io::Read::read(&mut waiting, &mut banner);
+    assert!(early.is_err(), "served at once: {early:?}");
+
+    let said = read_until_closed(&mut silent, Duration::from_secs(15))
+        .expect("the silent client is closed");
+    assert!(said.starts_with("SSH-2.0-"), "{said:?}");
+    assert!(
+        started.elapsed() >= Duration::from_secs(2),
+        "closed before its grace: {:?}",
+        started.elapsed()
+    );
+    // Its place is free: the second one gets the server's banner, and is closed in turn.
+    let said = read_until_closed(&mut waiting, Duration::from_secs(15))
+        .expect("the second client is closed after its own grace");
+    assert!(said.starts_with("SSH-2.0-"), "{said:?}");
+    // A real login still works.
+    let (code, _, stderr) = gateway.run("alice", &["incident", "list"]);
+    assert_eq!(code, 0, "{stderr}");
+}

@@ -5,7 +5,7 @@ use super::{FollowupsArgs, ReportArgs};
 use crate::client::{Client, ClientError};
 use crate::domain::{CorrectiveAction, CorrectiveState, IncidentId, Timestamp};
 use crate::report::Report;
-use crate::sanitize::sanitize;
+use crate::sanitize::{sanitize, sanitize_lines};
 use serde::Serialize;
 use std::fmt::Write;
 use std::path::Path;
@@ -22,7 +22,8 @@ pub async fn postmortem(
         .map_err(|e: crate::domain::InvalidIncidentId| ClientError::Config(e.to_string()))?;
     let markdown = client.postmortem(&id).await?;
     match out {
-        None => Ok(markdown),
+        // The Markdown quotes titles, notes and names: through the gate, line by line.
+        None => Ok(sanitize_lines(&markdown)),
         Some(path) => {
             std::fs::write(path, &markdown).map_err(|error| {
                 ClientError::Config(format!("cannot write {}: {error}", path.display()))

@@ -257,6 +257,12 @@ pub struct SshServeArgs {
     /// Failed logins one address may make per minute
     #[arg(long, value_name = "N", default_value_t = 20)]
     pub auth_failures_per_minute: u32,
+    /// Close a connection that has not logged in this long after connecting
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
+    pub login_grace: Duration,
+    /// Connections still logging in at once (more wait to be accepted)
+    #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u16).range(1..).map(usize::from))]
+    pub max_pending_logins: usize,
 }
 
 #[derive(Debug, Subcommand)]

@@ -6,6 +6,7 @@ use crate::config::ServerConfig;
 use crate::config::{self, Config};
 use crate::panels::detect::{self, Detection, toml::write_into};
 use crate::prometheus::PrometheusClient;
+use crate::sanitize::{sanitize, sanitize_lines};
 use std::path::{Path, PathBuf};
 
 /// A failed run: the exit code (2 for usage and configuration, 1 for the rest) and why.
@@ -50,9 +51,10 @@ pub async fn detect(
     })?;
     let client = PrometheusClient::new(&server).map_err(|e| fail(2, e.to_string()))?;
     let now = chrono::Utc::now().timestamp();
+    // The reasons quote label values from Prometheus: through the gate, line by line.
     let detection = detect::detect(&client, service, now)
         .await
-        .map_err(|e| fail(1, e.to_string()))?;
+        .map_err(|e| fail(1, sanitize_lines(&e.to_string()).trim_end()))?;
     let summary = summary(&detection, &server.url);
     if !write {
         return Ok((detect::toml::render(&detection), summary));
@@ -93,7 +95,8 @@ fn summary(detection: &Detection, url: &str) -> String {
         ));
     }
     for reason in &detection.passed_over {
-        text.push_str(&format!("passed over {reason}\n"));
+        // It quotes label values from Prometheus.
+        text.push_str(&format!("passed over {}\n", sanitize(reason)));
     }
     text.push_str(&format!("{} API calls to {url}\n", detection.api_calls));
     text

@@ -1,12 +1,13 @@
 //! Every layer's settings, built once at start from the config file and the flags, so that a
 //! broken config is reported before anything runs, whatever the subcommand: the backend's
-//! severity scale, the panels' [`MetricsSettings`] and the TUI's [`TuiSettings`].
+//! severity scale, the panels' [`MetricsSettings`] and the TUI's [`TuiSettings`]. (The
+//! backend's notifications and status page are `serve`'s alone, checked when it starts: a bad
+//! `[[notify]]` does not stop `incident list`.)
 
 use super::ScreenArgs;
 use crate::config::{Config, ConfigError};
 use crate::domain::SeverityScale;
 use crate::panels::MetricsSettings;
-use crate::server::Communicate;
 use crate::tui::TuiSettings;
 
 /// The checked settings of the layers this process may run.
@@ -15,8 +16,6 @@ pub struct Settings {
     pub scale: SeverityScale,
     pub metrics: MetricsSettings,
     pub tui: TuiSettings,
-    /// The backend's status page, notifications and escalation.
-    pub communicate: Communicate,
 }
 
 impl Settings {
@@ -27,13 +26,10 @@ impl Settings {
             MetricsSettings::from_config(config, &scale).map_err(|e| config.invalid(e))?;
         let tui =
             TuiSettings::build(&screen.options(), &config.tui).map_err(|e| config.invalid(e))?;
-        let communicate =
-            Communicate::from_config(config, &scale).map_err(|e| config.invalid(e))?;
         Ok(Settings {
             scale,
             metrics,
             tui,
-            communicate,
         })
     }
 }

@@ -33,10 +33,7 @@ pub fn safe_summary(
     now: Timestamp,
     format: SummaryFormat,
 ) -> String {
-    summary(incident, scale, now, format)
-        .lines()
-        .map(|line| format!("{}\n", crate::sanitize::sanitize(line)))
-        .collect()
+    crate::sanitize::sanitize_lines(&summary(incident, scale, now, format))
 }
 
 pub fn summary(

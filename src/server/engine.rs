@@ -40,8 +40,9 @@ const QUEUE: usize = 4096;
 const MAX_BATCH: usize = 1024;
 /// A readiness probe the writer has not answered within this is reported as a stalled writer.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
-/// The actor of what the backend records by itself, such as a recurrence link.
-const RECURRENCE_ACTOR: &str = "warroom";
+/// The actor of what the backend records by itself: a recurrence link, the escalation
+/// clock's lapses.
+pub(super) const BACKEND_ACTOR: &str = "warroom";
 
 /// The bounds the writer keeps, from `[server]` in the config.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -658,7 +659,7 @@ impl<'a> Draft<'a> {
         if !earlier.is_empty() {
             self.record(
                 incident,
-                RECURRENCE_ACTOR,
+                BACKEND_ACTOR,
                 now,
                 EventKind::RecurrenceLinked { earlier },
             );

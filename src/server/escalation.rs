@@ -4,15 +4,12 @@
 //! and records each once, so they are notified like any event. The clock is injectable, so
 //! tests can set the time instead of waiting for it.
 
-use super::engine::{Change, Engine, Request};
+use super::engine::{BACKEND_ACTOR, Change, Engine, Request};
 use crate::config::EscalationSection;
 use crate::domain::{EscalationRules, SeverityScale, Timestamp};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
-
-/// The actor of the events the clock records.
-pub const CLOCK_ACTOR: &str = "warroom";
 
 /// Where the clock reads the time.
 pub type Clock = Arc<dyn Fn() -> Timestamp + Send + Sync>;
@@ -80,7 +77,7 @@ pub fn spawn(engine: Engine, settings: EscalationSettings, mut stop: watch::Rece
                 _ = stop.wait_for(|stopping| *stopping) => return,
             }
             let request = Request {
-                actor: CLOCK_ACTOR.into(),
+                actor: BACKEND_ACTOR.into(),
                 change: Change::Escalate {
                     now: (settings.clock)(),
                     rules: settings.rules.clone(),

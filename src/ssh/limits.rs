@@ -15,6 +15,12 @@ pub struct SessionLimits {
     pub idle: Duration,
     /// Failed authentications one address may make per minute.
     pub auth_failures_per_minute: u32,
+    /// How long a connection has, from the moment it is accepted, to finish the handshake
+    /// and authenticate; a silent client is closed after it.
+    pub login_grace: Duration,
+    /// Connections not yet authenticated at once: more wait in the kernel's accept queue
+    /// until one logs in or its grace runs out.
+    pub max_pending_logins: usize,
 }
 
 impl Default for SessionLimits {
@@ -23,6 +29,8 @@ impl Default for SessionLimits {
             max_sessions: 100,
             idle: Duration::from_secs(30 * 60),
             auth_failures_per_minute: 20,
+            login_grace: Duration::from_secs(60),
+            max_pending_logins: 64,
         }
     }
 }

@@ -18,6 +18,7 @@ pub use limits::SessionLimits;
 
 use crate::client::{BackendConfig, Client};
 use crate::config::TuiSection;
+use crate::duration::format_seconds;
 use crate::tui::MetricsSetup;
 use crate::tui::metric_source::BoxFuture;
 use authorized::AuthorizedFile;
@@ -28,9 +29,9 @@ use russh::{MethodKind, MethodSet};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 
 /// Runs one of the read-only CLI subcommands (`ssh … incident list`) for a person: the words
 /// after the host, and a client acting for them. The CLI provides it (this layer does not
@@ -62,8 +63,8 @@ struct Shared {
     failures: AuthFailures,
 }
 
-/// How long a client has to finish authenticating.
-const LOGIN_GRACE: Duration = Duration::from_secs(60);
+/// How long a connection turned away after its login grace may take to close.
+const FAREWELL: Duration = Duration::from_secs(5);
 
 /// Serves until the process is stopped. Prints the listening address and the host key's
 /// fingerprint first, for people to compare with what `ssh` shows them.
@@ -89,7 +90,7 @@ pub async fn serve(settings: SshSettings) -> anyhow::Result<()> {
         auth_rejection_time_initial: Some(Duration::ZERO),
         max_auth_attempts: 6,
         // Sessions have their own idle timeout (the wall has none); dead peers are found by
-        // keepalives.
+        // keepalives, and a connection that never logs in by the login grace.
         inactivity_timeout: None,
         keepalive_interval: Some(Duration::from_secs(30)),
         keepalive_max: 3,
@@ -104,7 +105,15 @@ pub async fn serve(settings: SshSettings) -> anyhow::Result<()> {
         failures: AuthFailures::default(),
     });
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    // Every connection holds one of these until it has logged in (or its grace is over), so
+    // silent or slow clients cannot pile up tasks and descriptors.
+    let logging_in = Arc::new(Semaphore::new(shared.settings.limits.max_pending_logins));
     loop {
+        let permit = tokio::select! {
+            permit = logging_in.clone().acquire_owned() => permit?,
+            _ = tokio::signal::ctrl_c() => return Ok(()),
+            _ = terminate.recv() => return Ok(()),
+        };
         let (socket, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
@@ -122,38 +131,72 @@ pub async fn serve(settings: SshSettings) -> anyhow::Result<()> {
             tracing::warn!(source = %peer, "refused: too many failed logins in the last minute");
             continue;
         }
-        let authenticated = Arc::new(AtomicBool::new(false));
-        let handler = session::Connection::new(shared.clone(), peer, authenticated.clone());
-        let config = config.clone();
-        tokio::spawn(async move {
-            let session = match russh::server::run_stream(config, socket, handler).await {
-                Ok(session) => session,
-                Err(error) => {
-                    tracing::debug!(source = %peer, ?error, "handshake failed");
-                    return;
+        let (authenticated, logged_in) = watch::channel(false);
+        let handler = session::Connection::new(shared.clone(), peer, authenticated);
+        let grace = shared.settings.limits.login_grace;
+        tokio::spawn(serve_connection(
+            config.clone(),
+            socket,
+            handler,
+            peer,
+            logged_in,
+            grace,
+            permit,
+        ));
+    }
+}
+
+/// One connection: the handshake and the login must be done within `grace` of the accept
+/// (`permit` is held until then); after the login the session runs until it ends.
+async fn serve_connection(
+    config: Arc<Config>,
+    socket: TcpStream,
+    handler: session::Connection,
+    peer: SocketAddr,
+    mut logged_in: watch::Receiver<bool>,
+    grace: Duration,
+    permit: OwnedSemaphorePermit,
+) {
+    let deadline = tokio::time::Instant::now() + grace;
+    let handshake = russh::server::run_stream(config, socket, handler);
+    let session = match tokio::time::timeout_at(deadline, handshake).await {
+        Ok(Ok(session)) => session,
+        Ok(Err(error)) => {
+            tracing::debug!(source = %peer, ?error, "handshake failed");
+            return;
+        }
+        Err(_) => {
+            // Dropping the handshake closes the socket.
+            tracing::debug!(source = %peer, "no handshake within the login grace");
+            return;
+        }
+    };
+    let handle = session.handle();
+    let mut session = std::pin::pin!(session);
+    let ended = tokio::select! {
+        ended = &mut session => ended,
+        // The guard `wait_for` gives is not `Send`: keep only whether the login came.
+        logged_in = async {
+            let login = tokio::time::timeout_at(deadline, logged_in.wait_for(|done| *done));
+            matches!(login.await, Ok(Ok(_)))
+        } => {
+            drop(permit);
+            if logged_in {
+                session.await
+            } else {
+                let reason = format!("no login within {}", format_seconds(grace.as_secs() as i64));
+                let _ = handle
+                    .disconnect(russh::Disconnect::ByApplication, reason, String::new())
+                    .await;
+                // A peer that does not read the farewell is not waited for.
+                match tokio::time::timeout(FAREWELL, session).await {
+                    Ok(ended) => ended,
+                    Err(_) => return,
                 }
-            };
-            let handle = session.handle();
-            let mut session = std::pin::pin!(session);
-            let ended = tokio::select! {
-                ended = &mut session => Some(ended),
-                () = tokio::time::sleep(LOGIN_GRACE) => None,
-            };
-            let ended = match ended {
-                Some(ended) => ended,
-                None => {
-                    if !authenticated.load(Ordering::Acquire) {
-                        let reason = "no login within a minute".to_string();
-                        let _ = handle
-                            .disconnect(russh::Disconnect::ByApplication, reason, String::new())
-                            .await;
-                    }
-                    session.await
-                }
-            };
-            if let Err(error) = ended {
-                tracing::debug!(source = %peer, ?error, "connection ended with an error");
             }
-        });
+        }
+    };
+    if let Err(error) = ended {
+        tracing::debug!(source = %peer, ?error, "connection ended with an error");
     }
 }

@@ -25,9 +25,9 @@ use russh::{Channel, ChannelId, Pty};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+
 use std::time::{Duration, Instant};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 
 /// What a screen hears from its channel.
 enum Input {
@@ -50,14 +50,14 @@ const ACCEPTED_ENV: [&str; 5] = ["LANG", "LC_ALL", "LC_CTYPE", "NO_COLOR", "COLO
 pub struct Connection {
     shared: Arc<Shared>,
     peer: SocketAddr,
-    authenticated: Arc<AtomicBool>,
+    authenticated: watch::Sender<bool>,
     /// The key's owner, once the key is verified.
     person: Option<(Person, String)>,
     channels: HashMap<ChannelId, Opened>,
 }
 
 impl Connection {
-    pub fn new(shared: Arc<Shared>, peer: SocketAddr, authenticated: Arc<AtomicBool>) -> Self {
+    pub fn new(shared: Arc<Shared>, peer: SocketAddr, authenticated: watch::Sender<bool>) -> Self {
         Connection {
             shared,
             peer,
@@ -399,7 +399,7 @@ impl russh::server::Handler for Connection {
         };
         let fingerprint = key.public_key.fingerprint(HashAlg::Sha256).to_string();
         self.person = Some((person, fingerprint));
-        self.authenticated.store(true, Ordering::Release);
+        self.authenticated.send_replace(true);
         Ok(Auth::Accept)
     }
 

@@ -89,7 +89,11 @@ impl NotifySettings {
         }
         let mut built = Vec::new();
         for (index, target) in targets.iter().enumerate() {
-            let at = format!("[[notify]] {}", index + 1);
+            // The URL is never quoted: a Slack webhook's is its secret.
+            let at = match &target.name {
+                Some(name) => format!("[[notify]] {} ({name:?})", index + 1),
+                None => format!("[[notify]] {}", index + 1),
+            };
             let kind = match target.kind.as_str() {
                 "webhook" => Kind::Webhook,
                 "slack" => Kind::Slack,
@@ -97,10 +101,12 @@ impl NotifySettings {
                     return Err(format!("{at}: kind '{other}' is not webhook or slack"));
                 }
             };
-            let url = reqwest::Url::parse(&target.url)
-                .map_err(|e| format!("{at}: url '{}': {e}", target.url))?;
+            let url = reqwest::Url::parse(&target.url).map_err(|e| format!("{at}: url: {e}"))?;
             if !matches!(url.scheme(), "http" | "https") {
-                return Err(format!("{at}: url '{}' is not http or https", target.url));
+                return Err(format!(
+                    "{at}: url: the scheme '{}' is not http or https",
+                    url.scheme()
+                ));
             }
             if kind == Kind::Webhook && target.secret.as_ref().is_none_or(|s| s.expose().is_empty())
             {

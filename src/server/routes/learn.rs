@@ -25,20 +25,32 @@ pub async fn postmortem_markdown(
     State(state): State<AppState>,
     IncidentParam(id): IncidentParam,
 ) -> Result<Response, ApiError> {
-    let covers = |incident: &Incident| incident.id == id;
-    let logs = logs(&state, covers).await?;
-    let (incident, events) = logs
-        .iter()
-        .find(|(incident, _)| covers(incident))
-        .ok_or_else(|| ApiError::NotFound(format!("no incident {id}")))?;
+    let (incident, head) = {
+        let timeline = state.timeline();
+        let (incident, events) = timeline
+            .incident_log(&id)
+            .ok_or_else(|| ApiError::NotFound(format!("no incident {id}")))?;
+        if timeline.complete() {
+            // Memory holds the whole log: written from it, nothing copied.
+            return Ok(markdown_response(postmortem(incident, &events)));
+        }
+        (incident.clone(), timeline.head())
+    };
+    let events = stored_logs(&state, vec![id.clone()], head)
+        .await?
+        .remove(&id)
+        .unwrap_or_default();
     let events: Vec<&Event> = events.iter().collect();
-    let markdown = postmortem(incident, &events);
-    Ok((
+    Ok(markdown_response(postmortem(&incident, &events)))
+}
+
+fn markdown_response(markdown: String) -> Response {
+    (
         StatusCode::OK,
         [(header::CONTENT_TYPE, "text/markdown; charset=utf-8")],
         markdown,
     )
-        .into_response())
+        .into_response()
 }
 
 /// Every incident, folded, with the log of each that `covers` picks (the others' events are
@@ -72,6 +84,23 @@ async fn logs(
         .filter(|(incident, _)| covers(incident))
         .map(|(incident, _)| incident.id.clone())
         .collect();
+    let mut read = stored_logs(state, wanted, head).await?;
+    for (incident, events) in &mut logs {
+        if let Some(stored) = read.remove(&incident.id) {
+            *events = stored;
+        }
+    }
+    Ok(logs)
+}
+
+/// The whole logs of the `wanted` incidents from the store's reading connection, up to the
+/// event `head`: events committed after the incidents were folded are left out, so the log
+/// and the folded incident tell the same story.
+async fn stored_logs(
+    state: &AppState,
+    wanted: Vec<IncidentId>,
+    head: u64,
+) -> Result<HashMap<IncidentId, Vec<Event>>, ApiError> {
     let state = state.clone();
     let mut read = tokio::task::spawn_blocking(move || {
         state.archive.read(|store| {
@@ -87,15 +116,10 @@ async fn logs(
     .await
     .map_err(|err| ApiError::internal("cannot read the log", err))?
     .map_err(|err| store_failure(&err, "cannot read the log"))?;
-    for (incident, events) in &mut logs {
-        if let Some(mut stored) = read.remove(&incident.id) {
-            // Events committed after the incidents were read above are left out, so the log
-            // and the folded incident tell the same story.
-            stored.retain(|event| event.seq <= head);
-            *events = stored;
-        }
+    for events in read.values_mut() {
+        events.retain(|event| event.seq <= head);
     }
-    Ok(logs)
+    Ok(read)
 }
 
 /// `?since=90d&service=S&severity=P1&recurrence=30d`, as sent.

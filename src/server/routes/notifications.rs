@@ -4,7 +4,7 @@
 use super::json_response;
 use crate::domain::AccessRole;
 use crate::server::auth::Caller;
-use crate::server::error::ApiError;
+use crate::server::error::{ApiError, store_failure};
 use crate::server::extract::QueryParams;
 use crate::server::state::AppState;
 use axum::extract::State;
@@ -42,7 +42,7 @@ pub async fn log(
         outbox.recent(query.failed, limit)
     })
     .await
-    .map_err(|err| ApiError::Internal(format!("the outbox task failed: {err}")))?
-    .map_err(|err| ApiError::Internal(format!("cannot read the outbox: {err}")))?;
+    .map_err(|err| ApiError::internal("the outbox task failed", err))?
+    .map_err(|err| store_failure(&err, "cannot read the outbox"))?;
     json_response(StatusCode::OK, serde_json::to_string(&deliveries))
 }
