@@ -806,6 +806,20 @@ fn commands_name_the_access_they_need() {
         text: "x".into(),
     };
     assert_eq!(note.required_access(), AccessRole::Responder);
+    assert!(!note.from_alert_receiver_only());
+    // An attached alert can reopen a resolved incident: only the receiver sends them.
+    let attach = Command::AttachAlert {
+        alert: alert("f1"),
+        group: None,
+    };
+    let resolve = Command::ResolveAlert {
+        fingerprint: "f1".into(),
+        ended_at: t0(),
+    };
+    for command in [attach, resolve] {
+        assert!(command.from_alert_receiver_only(), "{command:?}");
+        assert_eq!(command.required_access(), AccessRole::Admin);
+    }
     assert!(AccessRole::Admin.allows(AccessRole::Commander));
     assert!(!AccessRole::Viewer.allows(AccessRole::Responder));
 }
