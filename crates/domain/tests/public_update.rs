@@ -322,6 +322,111 @@ fn a_resolved_public_state_owes_no_update_even_while_the_response_goes_on() {
 }
 
 #[test]
+fn a_severity_change_does_not_start_a_new_overdue_episode() {
+    // The internal update's due time follows the severity; the episode is the time since the
+    // last update, so changing the severity twice while it is overdue records no new lapse.
+    let (mut incident, mut events) = declared();
+    let scale = SeverityScale::default();
+    let rules = EscalationRules::default();
+    let at = |m: i64| t0() + Duration::minutes(m);
+    let internal = |incident: &Incident, now: Timestamp| -> Vec<Timestamp> {
+        lapses_due(incident, now, &rules, &scale)
+            .into_iter()
+            .filter_map(|kind| match kind {
+                EventKind::Lapsed {
+                    lapse: Lapse::InternalUpdateOverdue,
+                    due,
+                } => Some(due),
+                _ => None,
+            })
+            .collect()
+    };
+    let send = |incident: &mut Incident, events: &mut Vec<Event>, command: Command, m: i64| {
+        for kind in decide(incident, command, at(m), &scale).unwrap() {
+            push(incident, events, "alice", at(m), kind);
+        }
+    };
+    // P1: every 30 minutes, so overdue from minute 30; recorded at 31 (with the vacancy).
+    assert_eq!(internal(&incident, at(31)), [at(30)]);
+    for kind in lapses_due(&incident, at(31), &rules, &scale) {
+        push(&mut incident, &mut events, "warroom", at(31), kind);
+    }
+    assert!(lapses_due(&incident, at(32), &rules, &scale).is_empty());
+    let severity = |name: &str| Command::SetSeverity {
+        severity: Severity::new(name),
+    };
+    // To P0 (every 15 minutes: due at 15), then to P2 (every 60: due at 60), no update between.
+    send(&mut incident, &mut events, severity("P0"), 33);
+    assert_eq!(incident.update_due_at(&scale), Some(at(15)));
+    assert!(lapses_due(&incident, at(34), &rules, &scale).is_empty());
+    send(&mut incident, &mut events, severity("P2"), 35);
+    assert_eq!(incident.update_due_at(&scale), Some(at(60)));
+    assert!(lapses_due(&incident, at(61), &rules, &scale).is_empty());
+    // An update ends the episode; the next overdue one is a new lapse, due an hour later.
+    let note = Command::AddNote {
+        kind: NoteKind::Update,
+        text: "pool resized; watching".into(),
+    };
+    send(&mut incident, &mut events, note, 62);
+    assert!(internal(&incident, at(122)).is_empty());
+    assert_eq!(internal(&incident, at(123)), [at(122)]);
+    assert_eq!(Incident::fold(incident.id.clone(), &events), incident);
+}
+
+#[test]
+fn a_public_update_starts_a_new_overdue_episode() {
+    let (mut incident, mut events) = declared();
+    let scale = SeverityScale::default();
+    let rules = EscalationRules::default();
+    let at = |m: i64| t0() + Duration::minutes(m);
+    let public = |incident: &Incident, now: Timestamp| -> Vec<EventKind> {
+        lapses_due(incident, now, &rules, &scale)
+            .into_iter()
+            .filter(|kind| {
+                matches!(
+                    kind,
+                    EventKind::Lapsed {
+                        lapse: Lapse::PublicUpdateOverdue,
+                        ..
+                    }
+                )
+            })
+            .collect()
+    };
+    let assign = Command::AssignRole {
+        role: Role::Commander,
+        person: "alice".into(),
+        focus: None,
+        brief: None,
+    };
+    for kind in decide(&incident, assign, at(1), &scale).unwrap() {
+        push(&mut incident, &mut events, "alice", at(1), kind);
+    }
+    let publish = |incident: &mut Incident, events: &mut Vec<Event>, m: i64, next: i64| {
+        let command = Command::PublicUpdate(update(PublicState::Investigating, Some(next)));
+        for kind in decide(incident, command, at(m), &scale).unwrap() {
+            push(incident, events, "alice", at(m), kind);
+        }
+    };
+    publish(&mut incident, &mut events, 2, 10);
+    let overdue = public(&incident, at(11));
+    assert_eq!(overdue.len(), 1);
+    for kind in overdue {
+        push(&mut incident, &mut events, "warroom", at(11), kind);
+    }
+    assert!(public(&incident, at(12)).is_empty());
+    publish(&mut incident, &mut events, 13, 20);
+    assert!(public(&incident, at(20)).is_empty());
+    assert_eq!(
+        public(&incident, at(21)),
+        [EventKind::Lapsed {
+            lapse: Lapse::PublicUpdateOverdue,
+            due: at(20)
+        }]
+    );
+}
+
+#[test]
 fn a_lapse_is_due_only_after_its_time_not_at_it() {
     let (incident, _) = declared();
     let scale = SeverityScale::default();
