@@ -664,14 +664,9 @@ fn action_move(incident: &Incident, id: u32, to: ActionState) -> Result<(), Reje
         )
     })?;
     if item.state == to {
-        let word = match to {
-            ActionState::Open => "open",
-            ActionState::Done => "done",
-            ActionState::Dropped => "dropped",
-        };
         return Err(Rejection::new(
             "unchanged",
-            format!("action item #{id} is already {word}"),
+            format!("action item #{id} is already {}", to.as_str()),
         ));
     }
     Ok(())

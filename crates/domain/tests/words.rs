@@ -220,3 +220,12 @@ fn every_event_kind_is_tagged_as_the_wire_names_it_and_listed_in_tags() {
         assert_eq!(&back, kind);
     }
 }
+
+#[test]
+fn action_states_are_spelled_as_the_wire_spells_them() {
+    let states = [ActionState::Open, ActionState::Done, ActionState::Dropped];
+    assert_eq!(states.map(ActionState::as_str), ["open", "done", "dropped"]);
+    for state in states {
+        assert_eq!(serde_json::to_value(state).unwrap(), state.as_str());
+    }
+}
