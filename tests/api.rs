@@ -442,6 +442,75 @@ async fn tokens_decide_who_may_read_and_change() {
 }
 
 #[tokio::test]
+async fn no_person_may_send_the_alertmanager_receivers_commands() {
+    // An alert attached to a resolved incident reopens it, so a forged one from a responder
+    // would reopen it without a commander: only the Alertmanager receiver sends them.
+    let server = TestServer::with_tokens(TOKENS);
+    let client = Client::new();
+    let post = |token: &str, path: &str, body: Value| {
+        client.post(server.url(path)).bearer_auth(token).json(&body)
+    };
+    let declared = send(post(
+        "responder-token",
+        "/v1/incidents",
+        json!({"title": "checkout errors", "severity": "P1"}),
+    ))
+    .await;
+    assert_eq!(declared.status, 201, "{}", declared.text);
+    let commands = "/v1/incidents/INC-1/commands";
+    let resolved = send(post(
+        "commander-token",
+        commands,
+        json!({"type": "transition", "to": "resolved"}),
+    ))
+    .await;
+    assert_eq!(resolved.status, 200, "{}", resolved.text);
+    let before = send(
+        client
+            .get(server.url("/v1/incidents/INC-1"))
+            .bearer_auth("viewer-token"),
+    )
+    .await;
+    assert_eq!(before.json["status"], "resolved");
+
+    let forged = json!({
+        "type": "attach_alert",
+        "alert": {
+            "fingerprint": "f1",
+            "name": "HighErrorRatio",
+            "labels": {"service": "checkout"},
+            "starts_at": "2025-01-01T10:00:00Z",
+        },
+    });
+    let resolve = json!({
+        "type": "resolve_alert",
+        "fingerprint": "f1",
+        "ended_at": "2025-01-01T10:30:00Z",
+    });
+    for token in ["responder-token", "commander-token"] {
+        for body in [&forged, &resolve] {
+            let refused = send(post(token, commands, body.clone())).await;
+            refused.assert_error(403, "forbidden");
+            assert!(
+                refused.error_message().contains("Alertmanager"),
+                "{}",
+                refused.text
+            );
+        }
+    }
+
+    let after = send(
+        client
+            .get(server.url("/v1/incidents/INC-1"))
+            .bearer_auth("viewer-token"),
+    )
+    .await;
+    assert_eq!(after.json["status"], "resolved", "{}", after.text);
+    assert_eq!(after.json["version"], before.json["version"]);
+    assert_eq!(after.json["alerts"], json!([]), "{}", after.text);
+}
+
+#[tokio::test]
 async fn open_mode_records_the_actor_the_client_names() {
     let server = TestServer::open();
     let client = Client::new();

@@ -6,8 +6,7 @@
 
 use super::markdown::{bullets, inline, table};
 use crate::domain::{
-    ActionState, Event, EventKind, Incident, NoteKind, Role, SnapshotReason, Status, Timestamp,
-    WHY_LEVELS,
+    Event, EventKind, Incident, NoteKind, Role, SnapshotReason, Status, Timestamp, WHY_LEVELS,
 };
 use crate::duration::format_seconds;
 use std::fmt::Write;
@@ -366,17 +365,12 @@ fn action_items(out: &mut String, incident: &Incident) {
         .actions
         .iter()
         .map(|item| {
-            let state = match item.state {
-                ActionState::Open => "open",
-                ActionState::Done => "done",
-                ActionState::Dropped => "dropped",
-            };
             vec![
                 format!("#{}", item.id),
                 inline(&item.text),
                 item.owner.as_deref().map(inline).unwrap_or_default(),
                 optional_clock(item.due_at),
-                state.into(),
+                item.state.as_str().into(),
             ]
         })
         .collect();

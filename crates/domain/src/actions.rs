@@ -11,6 +11,17 @@ pub enum ActionState {
     Dropped,
 }
 
+impl ActionState {
+    /// The wire word: "open", "done", "dropped".
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActionState::Open => "open",
+            ActionState::Done => "done",
+            ActionState::Dropped => "dropped",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ActionItem {
     /// 1-based, unique within its incident, never reused.

@@ -149,16 +149,26 @@ impl Command {
         }
     }
 
-    /// The least access a person needs to send this command.
+    /// Whether only the Alertmanager receiver may send the command: an alert attached to a
+    /// resolved incident reopens it, so a person who could send one could reopen an incident
+    /// without the commander's access. The commands route refuses these from everyone.
+    pub fn from_alert_receiver_only(&self) -> bool {
+        matches!(
+            self,
+            Command::AttachAlert { .. } | Command::ResolveAlert { .. }
+        )
+    }
+
+    /// The least access a person needs to send this command. The receiver's commands (see
+    /// [`Command::from_alert_receiver_only`]) need the highest, so no client offers them.
     pub fn required_access(&self) -> AccessRole {
         match self {
+            Command::AttachAlert { .. } | Command::ResolveAlert { .. } => AccessRole::Admin,
             Command::AddNote { .. }
             | Command::AddAction { .. }
             | Command::CompleteAction { .. }
             | Command::ReopenAction { .. }
             | Command::DropAction { .. }
-            | Command::AttachAlert { .. }
-            | Command::ResolveAlert { .. }
             | Command::RecordSnapshot { .. }
             | Command::SetReview { .. }
             | Command::AddCorrectiveAction { .. }
@@ -654,14 +664,9 @@ fn action_move(incident: &Incident, id: u32, to: ActionState) -> Result<(), Reje
         )
     })?;
     if item.state == to {
-        let word = match to {
-            ActionState::Open => "open",
-            ActionState::Done => "done",
-            ActionState::Dropped => "dropped",
-        };
         return Err(Rejection::new(
             "unchanged",
-            format!("action item #{id} is already {word}"),
+            format!("action item #{id} is already {}", to.as_str()),
         ));
     }
     Ok(())

@@ -270,7 +270,7 @@ impl Incident {
         }
     }
 
-    pub fn corrective_action(&self, id: u32) -> Option<&CorrectiveAction> {
+    pub(crate) fn corrective_action(&self, id: u32) -> Option<&CorrectiveAction> {
         self.corrective_actions.iter().find(|a| a.id == id)
     }
 

@@ -4,9 +4,10 @@
 //! - an internal update that is overdue;
 //! - a public update whose promised time has passed.
 //!
-//! Pure: the caller passes "now". Each lapse is identified by its kind and the moment it
-//! became due, so one episode is recorded once, and a new episode (a later vacancy, the next
-//! overdue update) is recorded again.
+//! Pure: the caller passes "now". An episode is identified by its kind and the moment it
+//! started (the vacancy, the last internal update, the last public update), not by when it
+//! became due, which moves with the severity: one episode is recorded once, and a new
+//! episode (a later vacancy, the next overdue update) is recorded again.
 
 use super::{EventKind, Incident, Severity, SeverityScale, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -74,21 +75,44 @@ pub fn lapses_due(
         return Vec::new();
     }
     let severe = scale.rank(&incident.severity) <= scale.rank(&rules.commander_needed_from);
+    // Each candidate: the lapse, when it is due, and when its episode started. The due time
+    // can move within an episode (the internal update's cadence follows the severity), so
+    // an episode is known by its start: one lapse of the kind due after it is recorded.
     let candidates = [
         (
             Lapse::CommanderVacant,
             incident
                 .commander_vacant_since
                 .filter(|_| severe)
-                .map(|since| since + rules.commander_grace),
+                .map(|since| (since + rules.commander_grace, since)),
         ),
-        (Lapse::InternalUpdateOverdue, incident.update_due_at(scale)),
-        (Lapse::PublicUpdateOverdue, incident.public_update_due_at()),
+        (
+            Lapse::InternalUpdateOverdue,
+            incident
+                .update_due_at(scale)
+                .map(|due| (due, incident.last_update_at)),
+        ),
+        (
+            Lapse::PublicUpdateOverdue,
+            incident
+                .public_update_due_at()
+                .zip(incident.last_public_update().map(|last| last.at)),
+        ),
     ];
     candidates
         .into_iter()
-        .filter_map(|(lapse, due)| Some((lapse, due?)))
-        .filter(|&(lapse, due)| due < now && !incident.lapses.contains(&LapseRecord { lapse, due }))
-        .map(|(lapse, due)| EventKind::Lapsed { lapse, due })
+        .filter_map(|(lapse, episode)| Some((lapse, episode?)))
+        .filter(|&(lapse, (due, started))| due < now && !recorded_since(incident, lapse, started))
+        .map(|(lapse, (due, _))| EventKind::Lapsed { lapse, due })
         .collect()
+}
+
+/// Whether a lapse of this kind was recorded in the episode that started at `started`: a
+/// recorded lapse fell due after its episode started, and an earlier episode's before this
+/// one started (it was recorded once overdue, and the episode ended after that).
+fn recorded_since(incident: &Incident, lapse: Lapse, started: Timestamp) -> bool {
+    incident
+        .lapses
+        .iter()
+        .any(|record| record.lapse == lapse && record.due >= started)
 }

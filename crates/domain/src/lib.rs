@@ -40,14 +40,11 @@ pub use lifecycle::Status;
 pub use public_update::{
     ComponentStatus, MAX_COMPONENTS, PublicPost, PublicState, PublicUpdate, check_publisher,
 };
-pub use recurrence::{
-    EarlierIncident, MAX_RECURRENCE_LINKS, RECURRENCE_LOOKBACK_DAYS, RecurrenceMatch,
-    earlier_incidents, follows,
-};
+pub use recurrence::{EarlierIncident, RecurrenceMatch, earlier_incidents, follows};
 pub use response_times::ResponseTimes;
 pub use review::{
-    CorrectiveAction, CorrectiveKind, CorrectiveState, MAX_REVIEW_ITEMS, MAX_TICKET_CHARS,
-    MAX_WHYS, Review, ReviewEdit, WHY_LEVELS,
+    CorrectiveAction, CorrectiveKind, CorrectiveState, MAX_TICKET_CHARS, MAX_WHYS, Review,
+    ReviewEdit, WHY_LEVELS,
 };
 pub use roles::{Engineer, Role, Roster};
 pub use severity::{Severity, SeverityLevel, SeverityScale};

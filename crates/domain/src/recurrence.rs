@@ -8,9 +8,9 @@ use super::{CorrectiveState, Incident, IncidentId, Status, Timestamp};
 use serde::{Deserialize, Serialize};
 
 /// How far back a new incident looks for earlier ones when it is declared.
-pub const RECURRENCE_LOOKBACK_DAYS: i64 = 90;
+pub(crate) const RECURRENCE_LOOKBACK_DAYS: i64 = 90;
 /// The most earlier incidents one link names: the newest ones.
-pub const MAX_RECURRENCE_LINKS: usize = 5;
+pub(crate) const MAX_RECURRENCE_LINKS: usize = 5;
 
 /// An earlier incident that a new one repeats, as recorded in the new one's log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -65,7 +65,7 @@ pub fn follows(earlier: &Incident, later: &Incident, window_days: i64) -> Option
     same_alert.then_some(RecurrenceMatch::Alert)
 }
 
-/// The earlier incidents `incident` repeats, newest first, at most [`MAX_RECURRENCE_LINKS`].
+/// The earlier incidents `incident` repeats, newest first, at most `MAX_RECURRENCE_LINKS`.
 pub fn earlier_incidents<'a>(
     incident: &Incident,
     candidates: impl IntoIterator<Item = &'a Incident>,

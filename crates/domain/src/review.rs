@@ -14,7 +14,7 @@ use std::str::FromStr;
 /// paste gone wrong.
 pub const MAX_WHYS: usize = 20;
 /// The most entries in a list of the review (contributing factors, went well, went badly).
-pub const MAX_REVIEW_ITEMS: usize = 50;
+pub(crate) const MAX_REVIEW_ITEMS: usize = 50;
 /// Longest ticket URL, in characters.
 pub const MAX_TICKET_CHARS: usize = 2048;
 /// The chain the review screen and the postmortem always show, filled or not.
@@ -280,7 +280,7 @@ impl CorrectiveAction {
 }
 
 /// A ticket is a link people click: an http(s) URL without spaces or control characters.
-pub fn checked_ticket(ticket: Option<&str>) -> Result<Option<String>, Rejection> {
+pub(crate) fn checked_ticket(ticket: Option<&str>) -> Result<Option<String>, Rejection> {
     let Some(ticket) = ticket.map(str::trim).filter(|t| !t.is_empty()) else {
         return Ok(None);
     };
@@ -306,7 +306,7 @@ pub fn checked_ticket(ticket: Option<&str>) -> Result<Option<String>, Rejection>
 }
 
 /// Checks that corrective action `id` exists and is open, so it can be completed or dropped.
-pub fn check_open_corrective(incident: &Incident, id: u32) -> Result<(), Rejection> {
+pub(crate) fn check_open_corrective(incident: &Incident, id: u32) -> Result<(), Rejection> {
     let action = incident.corrective_action(id).ok_or_else(|| {
         Rejection::new(
             "unknown_corrective_action",

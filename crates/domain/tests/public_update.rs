@@ -321,6 +321,94 @@ fn a_resolved_public_state_owes_no_update_even_while_the_response_goes_on() {
     assert_eq!(incident.public_update_due_at(), None);
 }
 
+/// When each lapse of this kind due at `now` became due, under the default rules and scale.
+fn lapses_of(incident: &Incident, lapse: Lapse, now: Timestamp) -> Vec<Timestamp> {
+    let (rules, scale) = (EscalationRules::default(), SeverityScale::default());
+    lapses_due(incident, now, &rules, &scale)
+        .into_iter()
+        .filter_map(|kind| match kind {
+            EventKind::Lapsed {
+                lapse: due_lapse,
+                due,
+            } if due_lapse == lapse => Some(due),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Decides `command` at minute `m` as alice and applies its events.
+fn send(incident: &mut Incident, events: &mut Vec<Event>, command: Command, m: i64) {
+    let at = t0() + Duration::minutes(m);
+    for kind in decide(incident, command, at, &SeverityScale::default()).unwrap() {
+        push(incident, events, "alice", at, kind);
+    }
+}
+
+/// Records every lapse due at minute `m`, as the backend's clock does.
+fn record_lapses(incident: &mut Incident, events: &mut Vec<Event>, m: i64) {
+    let at = t0() + Duration::minutes(m);
+    let (rules, scale) = (EscalationRules::default(), SeverityScale::default());
+    for kind in lapses_due(incident, at, &rules, &scale) {
+        push(incident, events, "warroom", at, kind);
+    }
+}
+
+#[test]
+fn a_severity_change_does_not_start_a_new_overdue_episode() {
+    // The internal update's due time follows the severity; the episode is the time since the
+    // last update, so changing the severity twice while it is overdue records no new lapse.
+    let (mut incident, mut events) = declared();
+    let scale = SeverityScale::default();
+    let at = |m: i64| t0() + Duration::minutes(m);
+    let internal =
+        |incident: &Incident, m: i64| lapses_of(incident, Lapse::InternalUpdateOverdue, at(m));
+    // P1: every 30 minutes, so overdue from minute 30; recorded at 31 (with the vacancy).
+    assert_eq!(internal(&incident, 31), [at(30)]);
+    record_lapses(&mut incident, &mut events, 31);
+    let severity = |name: &str| Command::SetSeverity {
+        severity: Severity::new(name),
+    };
+    // To P0 (every 15 minutes: due at 15), then to P2 (every 60: due at 60), no update between.
+    send(&mut incident, &mut events, severity("P0"), 33);
+    assert_eq!(incident.update_due_at(&scale), Some(at(15)));
+    assert!(internal(&incident, 34).is_empty());
+    send(&mut incident, &mut events, severity("P2"), 35);
+    assert_eq!(incident.update_due_at(&scale), Some(at(60)));
+    assert!(internal(&incident, 61).is_empty());
+    // An update ends the episode; the next overdue one is a new lapse, due an hour later.
+    let note = Command::AddNote {
+        kind: NoteKind::Update,
+        text: "pool resized; watching".into(),
+    };
+    send(&mut incident, &mut events, note, 62);
+    assert!(internal(&incident, 122).is_empty());
+    assert_eq!(internal(&incident, 123), [at(122)]);
+    assert_eq!(Incident::fold(incident.id.clone(), &events), incident);
+}
+
+#[test]
+fn a_public_update_starts_a_new_overdue_episode() {
+    let (mut incident, mut events) = declared();
+    let at = |m: i64| t0() + Duration::minutes(m);
+    let public =
+        |incident: &Incident, m: i64| lapses_of(incident, Lapse::PublicUpdateOverdue, at(m));
+    let assign = Command::AssignRole {
+        role: Role::Commander,
+        person: "alice".into(),
+        focus: None,
+        brief: None,
+    };
+    send(&mut incident, &mut events, assign, 1);
+    let publish = |next: i64| Command::PublicUpdate(update(PublicState::Investigating, Some(next)));
+    send(&mut incident, &mut events, publish(10), 2);
+    assert_eq!(public(&incident, 11), [at(10)]);
+    record_lapses(&mut incident, &mut events, 11);
+    assert!(public(&incident, 12).is_empty());
+    send(&mut incident, &mut events, publish(20), 13);
+    assert!(public(&incident, 20).is_empty());
+    assert_eq!(public(&incident, 21), [at(20)]);
+}
+
 #[test]
 fn a_lapse_is_due_only_after_its_time_not_at_it() {
     let (incident, _) = declared();

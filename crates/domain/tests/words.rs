@@ -74,3 +74,158 @@ fn roles_are_spelled_titled_and_read_back_with_their_aliases() {
     let unknown = "boss".parse::<Role>().unwrap_err();
     assert!(unknown.contains("unknown role 'boss'"), "{unknown}");
 }
+
+/// One event of every kind, each at its position in [`EventKind::TAGS`]. The match has no
+/// catch-all arm, so a new kind does not compile until it is added here.
+fn one_event_of_every_kind() -> Vec<EventKind> {
+    use chrono::{TimeZone, Utc};
+    let at = Utc.with_ymd_and_hms(2026, 11, 30, 14, 0, 0).unwrap();
+    let kinds = vec![
+        EventKind::Declared {
+            title: "checkout errors".into(),
+            severity: Severity::new("P1"),
+            service: None,
+            summary: None,
+            impact_started_at: None,
+            detected_at: at,
+            acknowledged: true,
+        },
+        EventKind::StatusChanged {
+            from: Status::Acknowledged,
+            to: Status::Investigating,
+            reason: None,
+        },
+        EventKind::SeverityChanged {
+            from: Severity::new("P1"),
+            to: Severity::new("P0"),
+        },
+        EventKind::RoleAssigned {
+            role: Role::Commander,
+            person: "carol".into(),
+            focus: None,
+        },
+        EventKind::RoleRelieved {
+            role: Role::Commander,
+            person: "carol".into(),
+        },
+        EventKind::CommandTransferred {
+            from: "carol".into(),
+            to: "dave".into(),
+            brief: "pool resized".into(),
+        },
+        EventKind::NoteAdded {
+            kind: NoteKind::Note,
+            text: "draining".into(),
+        },
+        EventKind::ActionAdded {
+            action: 1,
+            text: "roll back".into(),
+            owner: None,
+            due_at: None,
+        },
+        EventKind::ActionCompleted { action: 1 },
+        EventKind::ActionReopened { action: 1 },
+        EventKind::ActionDropped { action: 1 },
+        EventKind::ImpactStartSet { at },
+        EventKind::AlertAttached {
+            alert: AlertRef {
+                fingerprint: "f1".into(),
+                name: "HighErrorRatio".into(),
+                summary: None,
+                labels: Default::default(),
+                starts_at: at,
+            },
+            group: None,
+        },
+        EventKind::AlertResolved {
+            fingerprint: "f1".into(),
+            name: "HighErrorRatio".into(),
+            ended_at: at,
+        },
+        EventKind::AlertsCounted { more: 3 },
+        EventKind::MetricSnapshot {
+            reason: SnapshotReason::Pin,
+            values: vec![],
+        },
+        EventKind::ReviewEdited {
+            edit: ReviewEdit::default(),
+        },
+        EventKind::CorrectiveActionAdded {
+            id: 1,
+            text: "alert on LB 5xx".into(),
+            kind: CorrectiveKind::Detective,
+            owner: "bob".into(),
+            due_at: at,
+            ticket: None,
+        },
+        EventKind::CorrectiveActionCompleted { id: 1 },
+        EventKind::CorrectiveActionDropped { id: 1 },
+        EventKind::RecurrenceLinked { earlier: vec![] },
+        EventKind::PublicUpdate(PublicUpdate {
+            state: PublicState::Investigating,
+            message: "we are looking into it".into(),
+            components: Default::default(),
+            next_update_at: None,
+            title: None,
+        }),
+        EventKind::Lapsed {
+            lapse: Lapse::CommanderVacant,
+            due: at,
+        },
+    ];
+    for (index, kind) in kinds.iter().enumerate() {
+        let position = match kind {
+            EventKind::Declared { .. } => 0,
+            EventKind::StatusChanged { .. } => 1,
+            EventKind::SeverityChanged { .. } => 2,
+            EventKind::RoleAssigned { .. } => 3,
+            EventKind::RoleRelieved { .. } => 4,
+            EventKind::CommandTransferred { .. } => 5,
+            EventKind::NoteAdded { .. } => 6,
+            EventKind::ActionAdded { .. } => 7,
+            EventKind::ActionCompleted { .. } => 8,
+            EventKind::ActionReopened { .. } => 9,
+            EventKind::ActionDropped { .. } => 10,
+            EventKind::ImpactStartSet { .. } => 11,
+            EventKind::AlertAttached { .. } => 12,
+            EventKind::AlertResolved { .. } => 13,
+            EventKind::AlertsCounted { .. } => 14,
+            EventKind::MetricSnapshot { .. } => 15,
+            EventKind::ReviewEdited { .. } => 16,
+            EventKind::CorrectiveActionAdded { .. } => 17,
+            EventKind::CorrectiveActionCompleted { .. } => 18,
+            EventKind::CorrectiveActionDropped { .. } => 19,
+            EventKind::RecurrenceLinked { .. } => 20,
+            EventKind::PublicUpdate(_) => 21,
+            EventKind::Lapsed { .. } => 22,
+        };
+        assert_eq!(index, position, "{kind:?} is out of place");
+    }
+    kinds
+}
+
+#[test]
+fn every_event_kind_is_tagged_as_the_wire_names_it_and_listed_in_tags() {
+    let kinds = one_event_of_every_kind();
+    assert_eq!(kinds.len(), EventKind::TAGS.len(), "one of each kind");
+    for (kind, listed) in kinds.iter().zip(EventKind::TAGS) {
+        let wire = serde_json::to_value(kind).unwrap();
+        assert_eq!(wire["type"], kind.tag(), "{wire}");
+        assert_eq!(
+            kind.tag(),
+            listed,
+            "TAGS lists the kinds in declaration order"
+        );
+        let back: EventKind = serde_json::from_value(wire).unwrap();
+        assert_eq!(&back, kind);
+    }
+}
+
+#[test]
+fn action_states_are_spelled_as_the_wire_spells_them() {
+    let states = [ActionState::Open, ActionState::Done, ActionState::Dropped];
+    assert_eq!(states.map(ActionState::as_str), ["open", "done", "dropped"]);
+    for state in states {
+        assert_eq!(serde_json::to_value(state).unwrap(), state.as_str());
+    }
+}

@@ -76,6 +76,12 @@ pub async fn command(
     JsonBody(body): JsonBody<serde_json::Map<String, serde_json::Value>>,
 ) -> Result<Response, ApiError> {
     let (command, intended_at) = command_body(body)?;
+    if command.from_alert_receiver_only() {
+        return Err(ApiError::Forbidden(format!(
+            "{} comes only from Alertmanager (POST /v1/alertmanager), never from a person",
+            describe(&command)
+        )));
+    }
     caller.require(command.required_access(), &describe(&command))?;
     if let Command::PublicUpdate(update) = &command {
         check_components(update, &state.status_components)?;

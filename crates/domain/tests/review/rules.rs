@@ -162,12 +162,26 @@ fn the_review_and_corrective_actions_stay_open_after_the_close_the_response_does
         corrective("schema-check LB configs", CorrectiveKind::Preventive, 14),
     );
     log.ok("bob", 62, Command::CompleteCorrectiveAction { id: 1 });
+    // Each learning command, sent after the close, is accepted (corrective action 2 is the
+    // one added here, still open).
     let learning = [
         set_whys(&["x"]),
         corrective("alert on LB 5xx", CorrectiveKind::Detective, 7),
-        Command::DropCorrectiveAction { id: 1 },
+        Command::DropCorrectiveAction { id: 2 },
     ];
-    assert!(!learning.iter().any(Command::changes_response_record));
+    for (minute, command) in (63..).zip(learning) {
+        assert!(!command.changes_response_record(), "{command:?}");
+        log.ok("bob", minute, command);
+    }
+    assert_eq!(log.state.status, Status::Closed);
+    assert_eq!(log.state.review.whys, ["x"]);
+    let states: Vec<_> = log
+        .state
+        .corrective_actions
+        .iter()
+        .map(|a| a.state)
+        .collect();
+    assert_eq!(states, [CorrectiveState::Done, CorrectiveState::Dropped]);
     // The response record is final: its status stays closed.
     let reopen = log.refused(Command::Transition {
         to: Status::Investigating,
