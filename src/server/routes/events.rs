@@ -45,14 +45,26 @@ async fn respond_when_ready(
             "this replica has lost its database connection and may be behind; try another".into(),
         ));
     }
+    if let Some(id) = &incident {
+        let held = state.timeline().incident(id).is_some();
+        if !held {
+            // Ended before `--keep-ended`: the store has its log (or it does not exist).
+            super::incidents::find(state, id).await?;
+            let events = from_store(state, incident.clone(), feed).await?;
+            if !events.is_empty() || feed.wait.is_zero() {
+                return json_response(StatusCode::OK, serde_json::to_string(&events));
+            }
+        }
+    }
     let read = || {
         let timeline = state.timeline();
-        match &incident {
+        Ok(match &incident {
+            // Not held: nothing new since the store's answer, until an event brings it back.
             Some(id) => timeline
                 .incident_events_after(id, feed.after, feed.limit)
-                .ok_or_else(|| ApiError::NotFound(format!("no incident {id}"))),
-            None => Ok(timeline.events_after(feed.after, feed.limit)),
-        }
+                .unwrap_or(Page::Events(Vec::new())),
+            None => timeline.events_after(feed.after, feed.limit),
+        })
     };
     let news = |page: &Page| !matches!(page, Page::Events(events) if events.is_empty());
     let _waiting = Waiting::count(&state.longpoll_waiters);
