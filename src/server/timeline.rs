@@ -214,13 +214,27 @@ impl Timeline {
         Page::Events(self.recent.range(start..).take(limit).cloned().collect())
     }
 
-    /// Up to `limit` events of one incident with `seq > after`, or `None` if memory does not
-    /// hold it (it may not exist, or be in the store only).
+    /// Up to `limit` events of one incident with `seq > after`, or `None` if it was never
+    /// declared. One memory does not hold (ended before `--keep-ended`) is looked for in the
+    /// cache of recent events, a scan that only its watchers pay for.
     pub fn incident_events_after(&self, id: &IncidentId, after: u64, limit: usize) -> Option<Page> {
-        let entry = self.incidents.get(&id.number())?;
+        if id.number() > self.newest_number {
+            return None;
+        }
         if after < self.floor {
             return Some(Page::BeforeMemory);
         }
+        let Some(entry) = self.incidents.get(&id.number()) else {
+            let start = self.recent.partition_point(|event| event.seq <= after);
+            let events = self
+                .recent
+                .range(start..)
+                .filter(|event| event.incident == *id)
+                .take(limit)
+                .cloned()
+                .collect();
+            return Some(Page::Events(events));
+        };
         let start = entry
             .recent
             .partition_point(|&position| self.recent[position - self.dropped].seq <= after);

@@ -58,13 +58,12 @@ async fn respond_when_ready(
     }
     let read = || {
         let timeline = state.timeline();
-        Ok(match &incident {
-            // Not held: nothing new since the store's answer, until an event brings it back.
+        match &incident {
             Some(id) => timeline
                 .incident_events_after(id, feed.after, feed.limit)
-                .unwrap_or(Page::Events(Vec::new())),
-            None => timeline.events_after(feed.after, feed.limit),
-        })
+                .ok_or_else(|| ApiError::NotFound(format!("no incident {id}"))),
+            None => Ok(timeline.events_after(feed.after, feed.limit)),
+        }
     };
     let news = |page: &Page| !matches!(page, Page::Events(events) if events.is_empty());
     let _waiting = Waiting::count(&state.longpoll_waiters);
