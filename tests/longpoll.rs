@@ -266,14 +266,24 @@ async fn incidents_ended_before_the_window_are_answered_from_the_store_and_not_h
         assert_eq!(one.json["version"], resolved_version, "{round}");
         assert_eq!(one.header("etag"), Some("\"4\""), "{round}");
         let all = send(client.get(server.url("/v1/incidents"))).await;
-        let ids: Vec<&str> = all.json.as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap()).collect();
+        let ids: Vec<&str> = all
+            .json
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["id"].as_str().unwrap())
+            .collect();
         assert_eq!(ids, ["INC-2", "INC-1"], "{round}: {}", all.text);
         let open = send(client.get(server.url("/v1/incidents?open=true"))).await;
         assert_eq!(open.json.as_array().unwrap().len(), 1, "{round}");
         let log = send(client.get(server.url("/v1/incidents/INC-1/events?after=0"))).await;
         assert_eq!(seqs(&log), [1, 3, 4], "{round}: {}", log.text);
         let postmortem = send(client.get(server.url("/v1/incidents/INC-1/postmortem.md"))).await;
-        assert!(postmortem.text.contains("root cause found"), "{round}: {}", postmortem.text);
+        assert!(
+            postmortem.text.contains("root cause found"),
+            "{round}: {}",
+            postmortem.text
+        );
         let report = send(client.get(server.url("/v1/report?since=1d"))).await;
         assert_eq!(report.json["incidents"], 2, "{round}: {}", report.text);
         let missing = send(client.get(server.url("/v1/incidents/INC-9"))).await;
@@ -283,7 +293,10 @@ async fn incidents_ended_before_the_window_are_answered_from_the_store_and_not_h
     // A long-poll on the old incident is answered when it changes, and the change is decided
     // on its stored state (If-Match against the stored version).
     let client = Client::new();
-    let waiter = wait_on(&client, server.url("/v1/incidents/INC-1/events?after=4&wait=30"));
+    let waiter = wait_on(
+        &client,
+        server.url("/v1/incidents/INC-1/events?after=4&wait=30"),
+    );
     settle().await;
     let late = json!({"type": "add_note", "text": "a late finding"});
     let answer = send(
@@ -295,9 +308,17 @@ async fn incidents_ended_before_the_window_are_answered_from_the_store_and_not_h
     .await;
     assert_eq!(answer.status, 200, "{}", answer.text);
     let news = answered_promptly(waiter).await;
-    assert_eq!(news.json[0]["kind"]["text"], "a late finding", "{}", news.text);
+    assert_eq!(
+        news.json[0]["kind"]["text"], "a late finding",
+        "{}",
+        news.text
+    );
     // A new incident of the same service still finds the old one (read from the store).
     let again = json!({"title": "db again", "severity": "P2", "service": "db"});
     let declared = post(&client, &server, "/v1/incidents", again).await;
-    assert_eq!(declared.json["recurs"][0]["incident"], "INC-1", "{}", declared.text);
+    assert_eq!(
+        declared.json["recurs"][0]["incident"], "INC-1",
+        "{}",
+        declared.text
+    );
 }

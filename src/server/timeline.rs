@@ -367,7 +367,7 @@ fn note_ending(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{AlertRef, EventKind, NoteKind};
+    use crate::domain::{AlertRef, EventKind, NoteKind, Status};
 
     fn note(seq: u64, incident: u64) -> Event {
         Event {
@@ -477,6 +477,52 @@ mod tests {
         assert_eq!(
             log.incident_events_after(&two, 0, 10),
             Some(Page::BeforeMemory)
+        );
+    }
+
+    #[test]
+    fn an_incident_ended_before_the_window_leaves_memory_and_comes_back_when_it_changes() {
+        let hour = chrono::Duration::hours(1);
+        let epoch = chrono::DateTime::UNIX_EPOCH;
+        let resolved = |seq, incident| Event {
+            kind: EventKind::StatusChanged {
+                from: Status::Investigating,
+                to: Status::Resolved,
+                reason: None,
+            },
+            at: epoch + hour,
+            ..note(seq, incident)
+        };
+        let mut log = Timeline::with_capacity(10).keeping_ended(hour);
+        for event in [note(1, 1), note(2, 2), resolved(3, 1), note(4, 1)] {
+            log.append(event);
+        }
+        let (one, two) = (IncidentId::from_number(1), IncidentId::from_number(2));
+        // Within the hour after INC-1 ended, it stays.
+        log.evict(epoch + hour + hour);
+        assert_eq!((log.held(), log.partial()), (2, false));
+        log.evict(epoch + hour + hour + chrono::Duration::seconds(1));
+        assert_eq!((log.held(), log.partial()), (1, true));
+        assert!(log.incident(&one).is_none() && log.incident(&two).is_some());
+        assert!(!log.complete());
+        // Its cached events still answer its feed; the numbering goes on after it.
+        assert_eq!(
+            seqs(log.incident_events_after(&one, 0, 10).unwrap()),
+            [1, 3, 4]
+        );
+        assert_eq!(log.next_number(), 3);
+        // A new event of it: the writer admits it as stored, with its cached events.
+        assert_eq!(log.missing(&[note(5, 1), note(6, 2)]), [1]);
+        let stored = Incident::fold(
+            one.clone(),
+            &[note(1, 1), resolved(3, 1), note(4, 1), note(5, 1)],
+        );
+        log.admit(stored);
+        log.append(note(5, 1));
+        assert_eq!(log.incident(&one).map(|i| i.version), Some(5));
+        assert_eq!(
+            seqs(log.incident_events_after(&one, 0, 10).unwrap()),
+            [1, 3, 4, 5]
         );
     }
 }

@@ -147,7 +147,7 @@ CREATE TABLE incidents (
 CREATE INDEX incidents_ended ON incidents (open, ended_at);
 CREATE INDEX incidents_declared ON incidents (declared_at);
 CREATE TABLE folded (
-    only BOOLEAN PRIMARY KEY DEFAULT true CHECK (only),
+    singleton BOOLEAN PRIMARY KEY DEFAULT true CHECK (singleton),
     head BIGINT NOT NULL
 );
 INSERT INTO folded (head) VALUES (0);

@@ -98,10 +98,10 @@ CREATE TABLE IF NOT EXISTS incidents (
 CREATE INDEX IF NOT EXISTS incidents_ended ON incidents (open, ended_at);
 CREATE INDEX IF NOT EXISTS incidents_declared ON incidents (declared_at);
 CREATE TABLE IF NOT EXISTS folded (
-    only INTEGER PRIMARY KEY CHECK (only = 1),
+    singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
     head INTEGER NOT NULL
 );
-INSERT OR IGNORE INTO folded (only, head) VALUES (1, 0);
+INSERT OR IGNORE INTO folded (singleton, head) VALUES (1, 0);
 ";
 
 /// Events folded per transaction when a file's snapshot rows catch up with its log.
@@ -776,6 +776,96 @@ mod tests {
         let mut other_actor = key("k1");
         other_actor.actor = "bob".into();
         assert_eq!(store.recall(&other_actor).unwrap(), None);
+    }
+
+    /// INC-1 resolved at `resolved`, INC-2 resolved at `later`, INC-3 open: notes, then the
+    /// status changes.
+    fn three_incidents(resolved: &str, later: &str) -> Vec<Event> {
+        let ended = |seq, incident, at: &str| Event {
+            at: parse_time(at).unwrap(),
+            kind: EventKind::StatusChanged {
+                from: crate::domain::Status::Investigating,
+                to: crate::domain::Status::Resolved,
+                reason: None,
+            },
+            ..note(seq, incident, "")
+        };
+        vec![
+            note(1, 1, "one"),
+            note(2, 2, "two"),
+            note(3, 3, "three"),
+            ended(4, 1, resolved),
+            ended(5, 2, later),
+        ]
+    }
+
+    #[test]
+    fn snapshot_rows_fold_the_log_and_a_resume_reads_only_what_memory_keeps() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("log.db");
+        let mut store = SqliteStore::open(&path).unwrap();
+        let events = three_incidents("2026-01-01T00:00:00Z", "2026-06-01T00:00:00Z");
+        store
+            .commit(&Commit {
+                events: events.clone(),
+                ..Commit::default()
+            })
+            .unwrap();
+        let one = store.incident(1).unwrap().expect("INC-1's row");
+        assert_eq!(one, Incident::fold(IncidentId::from_number(1), &events));
+        assert_eq!(store.incident(4).unwrap(), None);
+        // Ended before the cutoff: INC-1 stays in the store; the open INC-3 and INC-2 (ended
+        // after it) are read, with the newest two events.
+        let resume = store
+            .resume(parse_time("2026-03-01T00:00:00Z").unwrap(), 2)
+            .unwrap();
+        let numbers: Vec<u64> = resume.incidents.iter().map(|i| i.id.number()).collect();
+        assert_eq!(numbers, [2, 3]);
+        let tail: Vec<u64> = resume.tail.iter().map(|e| e.seq).collect();
+        assert_eq!(tail, [4, 5]);
+        assert_eq!(resume.newest_number, 3);
+        assert_eq!(store.incidents(Which::All).unwrap().len(), 3);
+    }
+
+    #[test]
+    fn a_schema_5_file_and_events_appended_behind_warroom_are_folded_when_opened() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("log.db");
+        let events = three_incidents("2026-01-01T00:00:00Z", "2026-06-01T00:00:00Z");
+        {
+            let mut store = SqliteStore::open(&path).unwrap();
+            store
+                .commit(&Commit {
+                    events: events[..3].to_vec(),
+                    ..Commit::default()
+                })
+                .unwrap();
+            // Back to schema 5, without the rows; then two events appended by hand.
+            store
+                .conn
+                .execute_batch("DROP TABLE incidents; DROP TABLE folded; PRAGMA user_version = 5;")
+                .unwrap();
+            for event in &events[3..] {
+                let row = Row::encode(event).unwrap();
+                store
+                    .conn
+                    .execute(
+                        "INSERT INTO events (seq, incident, at, actor, kind) VALUES (?1, ?2, ?3, ?4, ?5)",
+                        params![row.seq, row.incident, row.at, row.actor, row.kind],
+                    )
+                    .unwrap();
+            }
+        }
+        let mut store = SqliteStore::open(&path).unwrap();
+        assert_eq!(user_version(&path), SCHEMA_VERSION);
+        for number in 1..=3 {
+            let id = IncidentId::from_number(number);
+            assert_eq!(
+                store.incident(number).unwrap(),
+                Some(Incident::fold(id, &events)),
+                "INC-{number}"
+            );
+        }
     }
 
     #[test]
