@@ -93,6 +93,10 @@ async fn follow(client: Client, tx: watch::Sender<Shared>) {
                     backfill(&client, &mut incidents, id).await;
                 }
                 incidents.prune(None);
+                // An ended incident keeps its folded state here, not its log (one backfilled
+                // because it changed included): the shared fold holds the open incidents' logs
+                // only, so its memory does not follow history.
+                incidents.unload_ended(None);
                 let live = matches!(*tx.borrow(), Shared::Live(_));
                 // A full page means history is still being caught up: sessions are handed the
                 // room once it is whole, so none of them takes a part of it for all of it.
