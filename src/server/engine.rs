@@ -486,7 +486,7 @@ impl Writer {
                 .or_else(|| self.store.incident(number).transpose())
             {
                 Some(Ok(incident)) => returning.push(incident),
-                // The store answers for it: lists and reads of it go there.
+                // Not held, then: its events are cached, and the store answers for it.
                 None => {}
                 Some(Err(err)) => {
                     tracing::warn!(%err, incident = number, "cannot read an incident back into memory")
