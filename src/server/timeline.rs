@@ -300,6 +300,9 @@ impl Timeline {
             entry.recent.push_back(position);
             note_group(&mut self.groups, &entry.incident);
             note_ending(&mut self.ending, &entry.incident, ended_before);
+        } else {
+            // Not held (the writer could not read it back): the store answers for it.
+            self.partial = true;
         }
         self.head = event.seq;
         self.recent.push_back(event);
