@@ -1,5 +1,6 @@
 //! `warroom incident ...`: one request per invocation, text for people or JSON for scripts.
 
+use super::ending::{self, Choices, Evidence};
 use super::render::{incident_details, incident_table, timeline_line};
 use super::{ActionCommand, IncidentCommand};
 use crate::client::{Client, ClientError, idempotency_key};
@@ -13,6 +14,7 @@ use std::fmt::Write;
 pub async fn run(
     command: IncidentCommand,
     client: &Client,
+    evidence: &Evidence,
     now: Timestamp,
 ) -> Result<String, ClientError> {
     match command {
@@ -82,8 +84,21 @@ pub async fn run(
             };
             send(client, &id, command, output.json).await
         }
-        IncidentCommand::Status { id, status, output } => {
-            send(client, &id, Command::Transition { to: status }, output.json).await
+        IncidentCommand::Status {
+            id,
+            status,
+            yes,
+            carry_actions,
+            drop_actions,
+            output,
+        } => {
+            let choices = Choices {
+                yes,
+                carry_actions,
+                drop_actions,
+            };
+            let id = incident_id(&id)?;
+            ending::transition(client, &id, status, &choices, evidence, now, output.json).await
         }
         IncidentCommand::Severity {
             id,

@@ -27,42 +27,36 @@ pub(super) fn confirm_ending(model: &mut Model, to: Status) {
         .then(|| model.metrics.resolve_evidence(model.now, impact_start))
         .flatten();
     let (mut detail, then) = match evidence {
-        Some((verdict, values)) if !values.is_empty() => {
+        Some(check) if !check.values.is_empty() => {
             let snapshot = Command::RecordSnapshot {
                 reason: crate::domain::SnapshotReason::Resolve,
-                values,
+                values: check.values,
             };
-            (vec![verdict], vec![snapshot])
+            (vec![check.verdict], vec![snapshot])
         }
-        Some((verdict, _)) => (vec![verdict], vec![]),
+        Some(check) => (vec![check.verdict], vec![]),
         None => (vec![], vec![]),
     };
     // Resolving or closing with action items still open: name them, and let the commander
-    // drop them with it or carry them, open, to the review.
-    let open_actions: Vec<&crate::domain::ActionItem> = match to {
-        Status::Resolved | Status::Closed => model
-            .current()
-            .map(|t| {
-                t.state
-                    .actions
-                    .iter()
-                    .filter(|a| a.state == crate::domain::ActionState::Open)
-                    .collect()
-            })
-            .unwrap_or_default(),
-        _ => vec![],
-    };
-    if !open_actions.is_empty() {
-        let names: Vec<String> = open_actions
-            .iter()
-            .map(|a| format!("#{} {}", a.id, crate::sanitize::sanitize(&a.text)))
-            .collect();
-        detail.push(format!(
-            "Open action items: {}. y carries them to the review; d drops them.",
-            names.join("; ")
-        ));
+    // carry them to the review (as corrective actions) or drop them with it.
+    let (mut carry, mut drop) = (vec![], vec![]);
+    if let (Status::Resolved | Status::Closed, Some(incident)) = (to, model.current()) {
+        let state = &incident.state;
+        let items = state.actions_to_settle();
+        if !items.is_empty() {
+            let names: Vec<String> = items
+                .iter()
+                .map(|a| format!("#{} {}", a.id, crate::sanitize::sanitize(&a.text)))
+                .collect();
+            detail.push(format!(
+                "Open action items: {}. y carries them to the review; d drops them.",
+                names.join("; ")
+            ));
+            let me = model.identity.as_ref().map_or("", |i| i.person.as_str());
+            carry = state.carry_to_review(me, model.now);
+            drop = state.drop_actions_to_settle();
+        }
     }
-    let open_actions = open_actions.iter().map(|a| a.id).collect();
     model.overlay = Overlay::Confirm(Confirm {
         prompt: format!("{verb} {id} \"{}\"?", crate::sanitize::sanitize(&title)),
         detail,
@@ -70,7 +64,8 @@ pub(super) fn confirm_ending(model: &mut Model, to: Status) {
         command: Command::Transition { to },
         then,
         edit: None,
-        open_actions,
+        carry,
+        drop,
     });
 }
 
@@ -123,7 +118,8 @@ pub(super) fn propose_impact(model: &mut Model) -> bool {
         },
         then: vec![],
         edit: Some(format!("impact {}", at.format("%Y-%m-%dT%H:%M:%SZ"))),
-        open_actions: vec![],
+        carry: vec![],
+        drop: vec![],
     });
     true
 }

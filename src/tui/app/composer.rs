@@ -236,6 +236,7 @@ pub(super) fn confirm(model: &mut Model, incident: crate::domain::IncidentId, co
         command,
         then: vec![],
         edit: None,
-        open_actions: vec![],
+        carry: vec![],
+        drop: vec![],
     });
 }

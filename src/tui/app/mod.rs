@@ -207,9 +207,11 @@ pub struct Confirm {
     pub then: Vec<Command>,
     /// What `e` puts on the command line to edit the proposal instead.
     pub edit: Option<String>,
-    /// Open action items a resolve or close would leave behind: `d` drops them with it;
-    /// `y` carries them, still open, to the review.
-    pub open_actions: Vec<u32>,
+    /// A resolve or close with open action items: what `y` sends after the ending to copy
+    /// them into the review as corrective actions...
+    pub carry: Vec<Command>,
+    /// ...and what `d` sends before it to drop them instead. Both empty otherwise.
+    pub drop: Vec<Command>,
 }
 
 #[derive(Debug, Clone, Default)]
