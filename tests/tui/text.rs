@@ -341,6 +341,106 @@ fn resolving_names_the_open_action_items_and_d_drops_them_first() {
     assert!(queued.contains("Resolved"), "{queued}");
 }
 
+/// `y` on a resolve with open action items carries them into the review: after the resolve
+/// is accepted, one `add_corrective_action` each, with the item's text and owner, due in two
+/// weeks; the review then holds them, and the close that follows does not ask again.
+#[test]
+fn y_carries_the_open_action_items_into_the_review_once() {
+    let mut model = wide_model(false);
+    key(&mut model, KeyCode::Char('r'));
+    let Overlay::Confirm(confirm) = &model.overlay else {
+        panic!("no confirmation");
+    };
+    assert!(
+        confirm
+            .detail
+            .join(" ")
+            .contains("y carries them to the review"),
+        "{:?}",
+        confirm.detail
+    );
+    key(&mut model, KeyCode::Char('y'));
+    let mut sent = vec![];
+    while let Some(pending) = model.outbox.items.first() {
+        if let Request::Command { command, .. } = &pending.outgoing.request {
+            sent.push(command.clone());
+        }
+        let answer = warroom::client::CommandAccepted {
+            version: 0,
+            events: vec![],
+        };
+        let key = pending.outgoing.key.clone();
+        let result = Ok(warroom::tui::app::Sent::Command(answer));
+        update(&mut model, Msg::Sent { key, result });
+    }
+    // The resolve, its metric snapshot, then the carried item.
+    assert!(matches!(sent[1], Command::RecordSnapshot { .. }), "{sent:?}");
+    sent.remove(1);
+    assert_eq!(
+        sent,
+        [
+            Command::Transition {
+                to: Status::Resolved
+            },
+            Command::AddCorrectiveAction {
+                text: ACTION.into(),
+                kind: CorrectiveKind::Corrective,
+                owner: "bob".into(),
+                due_at: model.now + Duration::days(CARRIED_DUE_DAYS),
+                ticket: None,
+            }
+        ]
+    );
+    // The backend records both; the close then names no action item and has no `d`.
+    let id = IncidentId::from_number(3);
+    let next = model.current().map_or(0, |t| t.state.version) + 1;
+    let recorded = [
+        EventKind::StatusChanged {
+            from: Status::Acknowledged,
+            to: Status::Resolved,
+            reason: None,
+        },
+        EventKind::CorrectiveActionAdded {
+            id: 1,
+            text: ACTION.into(),
+            kind: CorrectiveKind::Corrective,
+            owner: "bob".into(),
+            due_at: model.now + Duration::days(CARRIED_DUE_DAYS),
+            ticket: None,
+        },
+    ];
+    let events = recorded
+        .into_iter()
+        .enumerate()
+        .map(|(i, kind)| Event {
+            seq: next + i as u64,
+            incident: id.clone(),
+            at: now(),
+            actor: "小林".into(),
+            via: None,
+            kind,
+            intended_at: None,
+        })
+        .collect();
+    model.follow = false;
+    feed(&mut model, Msg::Feed(Ok(events)));
+    key(&mut model, KeyCode::Char('C'));
+    let Overlay::Confirm(confirm) = &model.overlay else {
+        panic!("no confirmation");
+    };
+    assert!(
+        confirm.prompt.starts_with("Close INC-3"),
+        "{}",
+        confirm.prompt
+    );
+    assert!(
+        !confirm.detail.join(" ").contains("Open action items"),
+        "{:?}",
+        confirm.detail
+    );
+    assert!(confirm.carry.is_empty() && confirm.drop.is_empty());
+}
+
 /// The requests the effects send now.
 fn sends(effects: Vec<Effect>) -> Vec<Outgoing> {
     effects
