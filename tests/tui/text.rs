@@ -374,7 +374,10 @@ fn y_carries_the_open_action_items_into_the_review_once() {
         update(&mut model, Msg::Sent { key, result });
     }
     // The resolve, its metric snapshot, then the carried item.
-    assert!(matches!(sent[1], Command::RecordSnapshot { .. }), "{sent:?}");
+    assert!(
+        matches!(sent[1], Command::RecordSnapshot { .. }),
+        "{sent:?}"
+    );
     sent.remove(1);
     assert_eq!(
         sent,
@@ -781,4 +784,194 @@ fn the_impact_start_is_offered_only_from_a_panel_filtered_by_the_incidents_servi
         "{:?}",
         unfiltered.overlay
     );
+}
+
+/// A desk whose main panel is checked from `panels_toml` (`[[panels]]` tables), on the
+/// fixture's incidents, as alice the commander; the main panel shows a breach from `breach`.
+fn desk_with_panels(panels_toml: &str, breach: Timestamp) -> Model {
+    let config = warroom::config::Config::parse(panels_toml, "test.toml").expect("a config");
+    let settings =
+        warroom::panels::MetricsSettings::from_config(&config, &SeverityScale::default())
+            .expect("valid panels");
+    let options = Options {
+        wall: false,
+        demo: false,
+        keymap: KeyMap::default(),
+        metrics: warroom::tui::app::panel_state::Metrics::new(settings, true, false),
+        attention_from: None,
+    };
+    let mut model = Model::new(options, now());
+    model.size = (120, 40);
+    let identity = Identity {
+        person: "alice".into(),
+        role: AccessRole::Commander,
+    };
+    let mut effects = update(&mut model, Msg::Identity(Ok(identity)));
+    effects.extend(update(&mut model, Msg::Feed(Ok(events()))));
+    answer_panels(&mut model, effects, &|window| {
+        breaching_from(window, breach)
+    });
+    model
+}
+
+/// Answers every panel refresh among `effects` (and those the answers bring): the main
+/// panel (index 0) with `main(window)`, hand-fed, the others with nothing.
+fn answer_panels(
+    model: &mut Model,
+    effects: Vec<Effect>,
+    main: &dyn Fn(&warroom::prometheus::RangeWindow) -> Vec<warroom::prometheus::Series>,
+) {
+    for effect in effects {
+        if let Effect::RefreshPanel {
+            index,
+            generation,
+            window,
+            ..
+        } = effect
+        {
+            let result = Ok(if index == 0 { main(&window) } else { vec![] });
+            let msg = Msg::PanelData {
+                index,
+                generation,
+                window,
+                result,
+            };
+            let more = update(model, msg);
+            answer_panels(model, more, main);
+        }
+    }
+}
+
+/// One `/pay` series over `window`: 0.2% until `breach`, 20% from then on.
+fn breaching_from(
+    window: &warroom::prometheus::RangeWindow,
+    breach: Timestamp,
+) -> Vec<warroom::prometheus::Series> {
+    let points = (window.start..=window.end)
+        .step_by(window.step.as_secs() as usize)
+        .map(|t| (t as f64, if t >= breach.timestamp() { 0.2 } else { 0.002 }))
+        .collect();
+    let labels = [("endpoint".to_string(), "/pay".to_string())].into();
+    vec![warroom::prometheus::Series { labels, points }]
+}
+
+/// Declares INC-3 on `checkout` here with `impact_started_at`, the main panel showing a
+/// breach from `breach`: returns the desk once the panel has answered.
+fn declared_with_breach(
+    panels_toml: &str,
+    impact_started_at: Option<Timestamp>,
+    breach: Timestamp,
+) -> Model {
+    let mut model = desk_with_panels(panels_toml, breach);
+    let EventKind::Declared {
+        title,
+        severity,
+        summary,
+        detected_at,
+        acknowledged,
+        ..
+    } = events()[0].kind.clone()
+    else {
+        panic!("the fixture starts with a declaration")
+    };
+    key(&mut model, KeyCode::Char('D'));
+    for c in "Checkout again".chars() {
+        key(&mut model, KeyCode::Char(c));
+    }
+    let effects = key(&mut model, KeyCode::Enter);
+    let Some(Effect::Send { outgoing, .. }) = effects.first() else {
+        panic!("{effects:?}")
+    };
+    let declaration = Event {
+        incident: IncidentId::from_number(3),
+        seq: 1000,
+        kind: EventKind::Declared {
+            title,
+            severity,
+            service: Some("checkout".into()),
+            summary,
+            impact_started_at,
+            detected_at,
+            acknowledged,
+        },
+        ..events()[0].clone()
+    };
+    let incident = Incident::fold(
+        IncidentId::from_number(3),
+        std::slice::from_ref(&declaration),
+    );
+    let sent = Msg::Sent {
+        key: outgoing.key.clone(),
+        result: Ok(warroom::tui::app::Sent::Declared(Box::new(incident))),
+    };
+    let mut effects = update(&mut model, sent);
+    effects.extend(update(&mut model, Msg::Feed(Ok(vec![declaration]))));
+    effects.extend(update(&mut model, Msg::Tick(now())));
+    answer_panels(&mut model, effects, &|window| {
+        breaching_from(window, breach)
+    });
+    assert_eq!(model.selected, Some(IncidentId::from_number(3)));
+    assert!(model.metrics.main_panel().unwrap().state.data().is_some());
+    model
+}
+
+/// Item 7: the impact start is offered only when it adds information — a breach that
+/// began where the incident already says the impact began is not offered; one 20 minutes
+/// earlier is, with its own time.
+#[test]
+fn the_impact_start_is_offered_only_when_the_breach_says_something_new() {
+    let default_panels = "";
+    let known = now() - Duration::minutes(15);
+    let same = declared_with_breach(default_panels, Some(known), known);
+    assert!(
+        matches!(same.overlay, Overlay::None),
+        "offered what is known: {:?}",
+        same.overlay
+    );
+    let earlier = known - Duration::minutes(20);
+    let offered = declared_with_breach(default_panels, Some(known), earlier);
+    let Overlay::Confirm(proposal) = &offered.overlay else {
+        panic!("no proposal: {:?}", offered.overlay)
+    };
+    let Command::SetImpactStart { at, .. } = proposal.command else {
+        panic!("{:?}", proposal.command)
+    };
+    let step = offered
+        .metrics
+        .main_panel()
+        .unwrap()
+        .state
+        .data()
+        .unwrap()
+        .window
+        .step;
+    let step = Duration::from_std(step).unwrap();
+    assert!(at >= earlier && at < earlier + step, "{at} for {earlier}");
+}
+
+/// Item 7: a main panel over every service (no `$service`) would date another service's
+/// breach: it is never offered, though the incident has a service and the breach is new.
+#[test]
+fn the_impact_start_is_never_offered_from_a_panel_over_every_service() {
+    let over_every_service = r#"
+[[panels]]
+title = "5xx error ratio, all services"
+expr = 'sum by (endpoint) (rate(http_requests_total{code=~"5.."}[1m])) / sum by (endpoint) (rate(http_requests_total[1m]))'
+unit = "ratio"
+legend = "{{endpoint}}"
+warn = 0.01
+crit = 0.05
+main = true
+"#;
+    let known = now() - Duration::minutes(15);
+    let earlier = known - Duration::minutes(20);
+    let model = declared_with_breach(over_every_service, Some(known), earlier);
+    assert!(
+        matches!(model.overlay, Overlay::None),
+        "offered from every service's series: {:?}",
+        model.overlay
+    );
+    // The same breach from the default, `$service`-filtered panel is offered (above); `I`
+    // still proposes it from this panel when the commander asks.
+    assert!(model.metrics.propose_impact_start(model.now).is_some());
 }

@@ -127,7 +127,8 @@ pub(super) fn propose_impact(model: &mut Model) -> bool {
 /// After declaring here, offer the impact start as soon as the main panel can tell it —
 /// only from a main panel filtered by the incident's `$service` (a panel over every service
 /// would date someone else's breach), and only when the breach says something the incident
-/// does not already (a start a minute or more away from the one it has).
+/// does not already (a start at least a minute, and at least one chart step, away
+/// from the one it has).
 pub(super) fn offer_impact_start(model: &mut Model) {
     let ready = model.offer_impact.is_some()
         && model.offer_impact == model.selected
@@ -152,10 +153,17 @@ pub(super) fn offer_impact_start(model: &mut Model) {
             .main_panel()
             .is_some_and(|slot| slot.panel.uses_service());
     let known = incident.impact_started_at.unwrap_or(incident.detected_at);
+    // A sample dates a breach to within one step of the chart: closer than that (or than a
+    // minute) the panel only agrees with what the incident says.
+    let step = model
+        .metrics
+        .main_panel()
+        .and_then(|slot| slot.state.data())
+        .map_or(0, |data| data.window.step.as_secs() as i64);
     let adds_information = model
         .metrics
         .propose_impact_start(model.now)
-        .is_some_and(|proposal| (proposal.breach.at - known).num_seconds().abs() >= 60);
+        .is_some_and(|proposal| (proposal.breach.at - known).num_seconds().abs() >= step.max(60));
     if for_this_service && adds_information {
         propose_impact(model);
     }
