@@ -601,6 +601,33 @@ fn a_roomy_wall_shows_the_severity_large_and_a_utc_clock() {
     );
 }
 
+/// Item 8: at 200x50 the title is large too, beside the severity, in capitals; where the
+/// font cannot draw it whole (too long for the bands a wall has, or CJK) the wall keeps it
+/// in normal size, whole, on the title line.
+#[test]
+fn a_grand_wall_draws_the_title_large_when_the_font_can_draw_it_whole() {
+    // "Checkout API returning 5xx after LB config push": CHECKOUT's top row beside P1's.
+    let big_checkout = "███ █ █ ███ ███ █ █ ███ █ █ ███";
+    let wall = model_with(true, AccessRole::Viewer);
+    let shown = screen(&wall, &theme(), 200, 50);
+    let first = shown.lines().nth(1).unwrap();
+    assert!(first.starts_with("███  █     ███ █ █"), "{shown}");
+    assert!(first.contains(big_checkout), "{shown}");
+    // The same title at 160x45 has one band, too narrow for it: the severity alone.
+    let shown = screen(&wall, &theme(), 160, 45);
+    let first = shown.lines().nth(1).unwrap();
+    assert_eq!(first.trim_end(), "███  █", "{shown}");
+    assert!(shown.contains("Checkout API returning 5xx after LB config push"));
+    // A CJK and emoji title: normal size, whole, under the big severity.
+    let shown = screen(&wide_model(true), &theme(), 200, 50);
+    assert_eq!(
+        shown.lines().nth(1).unwrap().trim_end(),
+        "███ ███",
+        "{shown}"
+    );
+    assert!(holds_whole(&shown, TITLE), "{shown}");
+}
+
 #[test]
 fn the_wall_never_hints_at_keys_it_ignores() {
     let mut model = model_with(true, AccessRole::Viewer);
