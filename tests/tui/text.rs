@@ -441,7 +441,7 @@ fn y_carries_the_open_action_items_into_the_review_once() {
         "{:?}",
         confirm.detail
     );
-    assert!(confirm.carry.is_empty() && confirm.drop.is_empty());
+    assert_eq!(confirm.settle, None);
 }
 
 /// The requests the effects send now.

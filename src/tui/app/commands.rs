@@ -3,7 +3,7 @@
 //! the outbox entries that send them. `keys` decides which of these a key means.
 
 use super::outbox::{Outgoing, Request};
-use super::{Confirm, Effect, Model, Overlay};
+use super::{Confirm, Effect, Model, Overlay, SettleActions};
 use crate::domain::{AccessRole, ActionState, Command, IncidentId, Status};
 use crate::tui::keymap::Action;
 use std::time::Duration;
@@ -39,7 +39,7 @@ pub(super) fn confirm_ending(model: &mut Model, to: Status) {
     };
     // Resolving or closing with action items still open: name them, and let the commander
     // carry them to the review (as corrective actions) or drop them with it.
-    let (mut carry, mut drop) = (vec![], vec![]);
+    let mut settle = None;
     if let (Status::Resolved | Status::Closed, Some(incident)) = (to, model.current()) {
         let state = &incident.state;
         let items = state.actions_to_settle();
@@ -53,8 +53,10 @@ pub(super) fn confirm_ending(model: &mut Model, to: Status) {
                 names.join("; ")
             ));
             let me = model.identity.as_ref().map_or("", |i| i.person.as_str());
-            carry = state.carry_to_review(me, model.now);
-            drop = state.drop_actions_to_settle();
+            settle = Some(Box::new(SettleActions {
+                carry: state.carry_to_review(me, model.now),
+                drop: state.drop_actions_to_settle(),
+            }));
         }
     }
     model.overlay = Overlay::Confirm(Confirm {
@@ -64,8 +66,7 @@ pub(super) fn confirm_ending(model: &mut Model, to: Status) {
         command: Command::Transition { to },
         then,
         edit: None,
-        carry,
-        drop,
+        settle,
     });
 }
 
@@ -118,8 +119,7 @@ pub(super) fn propose_impact(model: &mut Model) -> bool {
         },
         then: vec![],
         edit: Some(format!("impact {}", at.format("%Y-%m-%dT%H:%M:%SZ"))),
-        carry: vec![],
-        drop: vec![],
+        settle: None,
     });
     true
 }

@@ -236,7 +236,6 @@ pub(super) fn confirm(model: &mut Model, incident: crate::domain::IncidentId, co
         command,
         then: vec![],
         edit: None,
-        carry: vec![],
-        drop: vec![],
+        settle: None,
     });
 }

@@ -207,10 +207,17 @@ pub struct Confirm {
     pub then: Vec<Command>,
     /// What `e` puts on the command line to edit the proposal instead.
     pub edit: Option<String>,
-    /// A resolve or close with open action items: what `y` sends after the ending to copy
-    /// them into the review as corrective actions...
+    /// A resolve or close with open action items: how `y` carries them and `d` drops them.
+    pub settle: Option<Box<SettleActions>>,
+}
+
+/// The open action items a resolve or close would leave behind, settled either way.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SettleActions {
+    /// What `y` sends after the ending: each item copied into the review as a corrective
+    /// action.
     pub carry: Vec<Command>,
-    /// ...and what `d` sends before it to drop them instead. Both empty otherwise.
+    /// What `d` sends before the ending instead: each item dropped.
     pub drop: Vec<Command>,
 }
 
