@@ -9,8 +9,8 @@
 //! checks: the roles are the server's to enforce, not this file's.
 
 use super::GlobalArgs;
+use super::incident::accepted_text;
 use super::panels::with_url;
-use super::render::timeline_line;
 use crate::client::{Client, ClientError, CommandAccepted, idempotency_key};
 use crate::config::Config;
 use crate::domain::{Command, Incident, IncidentId, SnapshotReason, Status, Timestamp};
@@ -109,6 +109,11 @@ pub async fn transition(
     now: Timestamp,
     as_json: bool,
 ) -> Result<String, ClientError> {
+    let ending = matches!(to, Status::Resolved | Status::Closed);
+    if !ending {
+        let moved = send(client, id, &Command::Transition { to }).await?;
+        return Ok(accepted_text(&moved, as_json));
+    }
     let incident = client.incident(id).await?;
     let mut out = String::new();
     let mut refusals = Vec::new();
@@ -117,10 +122,12 @@ pub async fn transition(
         match evidence.check(&incident, now).await {
             None => {}
             Some(Ok(check)) => {
+                // The verdict quotes a series' legend, made of Prometheus' labels.
+                let verdict = sanitize(&check.verdict);
                 if check.over_line && !choices.yes {
-                    refusals.push(format!("{} Give --yes to resolve anyway.", check.verdict));
+                    refusals.push(format!("{verdict} Give --yes to resolve anyway."));
                 }
-                out.push_str(&format!("{}\n", check.verdict));
+                out.push_str(&format!("{verdict}\n"));
                 snapshot = (!check.values.is_empty()).then_some(Command::RecordSnapshot {
                     reason: SnapshotReason::Resolve,
                     values: check.values,
@@ -134,12 +141,7 @@ pub async fn transition(
             Some(Err(reason)) => out.push_str(&format!("{reason}\n")),
         }
     }
-    let ending = matches!(to, Status::Resolved | Status::Closed);
-    let items = if ending {
-        incident.actions_to_settle()
-    } else {
-        vec![]
-    };
+    let items = incident.actions_to_settle();
     if !items.is_empty() && !choices.carry_actions && !choices.drop_actions {
         let names: Vec<String> = items
             .iter()
@@ -165,7 +167,7 @@ pub async fn transition(
     } else {
         vec![]
     };
-    let drops = if choices.drop_actions && ending {
+    let drops = if choices.drop_actions {
         incident.drop_actions_to_settle()
     } else {
         vec![]
@@ -177,34 +179,39 @@ pub async fn transition(
         events.extend(send(client, id, drop).await?.events);
     }
     let ended = send(client, id, &Command::Transition { to }).await?;
-    if as_json {
-        out = json(&ended);
-    }
-    events.extend(ended.events);
+    events.extend(ended.events.iter().cloned());
     for command in snapshot.iter().chain(&carry) {
-        let more = send(client, id, command).await.map_err(|e| {
-            let done = format!("{id} is {to}, but what follows it was refused");
-            match e {
-                ClientError::Api {
-                    status,
-                    code,
-                    message,
-                } => ClientError::Api {
-                    status,
-                    code,
-                    message: format!("{done}: {message}"),
-                },
-                other => ClientError::Unreachable(format!("{done}: {}", other.reason())),
-            }
-        })?;
+        let more = send(client, id, command)
+            .await
+            .map_err(|e| after_the_ending(e, id, to))?;
         events.extend(more.events);
     }
-    if !as_json {
-        for event in &events {
-            out.push_str(&format!("{}  {}\n", event.incident, timeline_line(event)));
-        }
+    if as_json {
+        return Ok(accepted_text(&ended, true));
     }
+    let all = CommandAccepted {
+        version: ended.version,
+        events,
+    };
+    out.push_str(&accepted_text(&all, false));
     Ok(out)
+}
+
+/// A follow-up refused after the ending went through: say that the ending did.
+fn after_the_ending(error: ClientError, id: &IncidentId, to: Status) -> ClientError {
+    let done = format!("{id} is {to}, but what follows it was refused");
+    match error {
+        ClientError::Api {
+            status,
+            code,
+            message,
+        } => ClientError::Api {
+            status,
+            code,
+            message: format!("{done}: {message}"),
+        },
+        other => ClientError::Unreachable(format!("{done}: {}", other.reason())),
+    }
 }
 
 async fn send(
@@ -213,10 +220,4 @@ async fn send(
     command: &Command,
 ) -> Result<CommandAccepted, ClientError> {
     client.command(id, command, &idempotency_key(), None).await
-}
-
-fn json(accepted: &CommandAccepted) -> String {
-    let mut text = serde_json::to_string_pretty(accepted).expect("domain types serialise");
-    text.push('\n');
-    text
 }

@@ -3,7 +3,7 @@
 use super::ending::{self, Choices, Evidence};
 use super::render::{incident_details, incident_table, timeline_line};
 use super::{ActionCommand, IncidentCommand};
-use crate::client::{Client, ClientError, idempotency_key};
+use crate::client::{Client, ClientError, CommandAccepted, idempotency_key};
 use crate::domain::{
     Command, IncidentId, InvalidIncidentId, NewIncident, PublicUpdate, Severity, SeverityScale,
     Status, Timestamp,
@@ -184,14 +184,19 @@ async fn send(
     let accepted = client
         .command(&id, &command, &idempotency_key(), None)
         .await?;
+    Ok(accepted_text(&accepted, as_json))
+}
+
+/// The backend's answer to a command: JSON, or a line per event.
+pub(super) fn accepted_text(accepted: &CommandAccepted, as_json: bool) -> String {
     if as_json {
-        return Ok(json(&accepted));
+        return json(accepted);
     }
     let mut out = String::new();
     for event in &accepted.events {
         let _ = writeln!(out, "{}  {}", event.incident, timeline_line(event));
     }
-    Ok(out)
+    out
 }
 
 fn incident_id(text: &str) -> Result<IncidentId, ClientError> {
