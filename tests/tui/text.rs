@@ -626,6 +626,35 @@ fn a_grand_wall_draws_the_title_large_when_the_font_can_draw_it_whole() {
         "{shown}"
     );
     assert!(holds_whole(&shown, TITLE), "{shown}");
+    // A longer title takes the second band at 200x50, wrapped at a space.
+    let mut wall = model_with(true, AccessRole::Viewer);
+    let long = "Payments API: 5xx on every card checkout (EU, US) after the 14:02 deploy";
+    let declared = Event {
+        seq: events().len() as u64 + 1,
+        incident: IncidentId::from_number(3),
+        kind: EventKind::Declared {
+            title: long.into(),
+            severity: Severity::new("P0"),
+            service: Some("payments".into()),
+            summary: None,
+            impact_started_at: None,
+            detected_at: now(),
+            acknowledged: true,
+        },
+        ..events()[0].clone()
+    };
+    feed(&mut wall, Msg::Feed(Ok(vec![declared])));
+    let shown = screen(&wall, &theme(), 200, 50);
+    let rows: Vec<&str> = shown.lines().collect();
+    // PAYMENTS' top row in the first band; the second band, six rows down, is not empty;
+    // the title line under both bands keeps the text as typed.
+    assert!(
+        rows[1].contains("███  █  █ █ █   █ ███ █  █ ███ ███"),
+        "{shown}"
+    );
+    assert!(rows[6].trim().is_empty(), "{shown}");
+    assert!(rows[7].contains('█'), "{shown}");
+    assert!(rows[12].contains(long), "{shown}");
 }
 
 #[test]
