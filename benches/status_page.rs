@@ -155,17 +155,6 @@ fn cpu_time(stat: &str) -> Duration {
     Duration::from_millis(ticks * 10)
 }
 
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|text| {
-            text.split_whitespace()
-                .take(3)
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
-        .unwrap_or_else(|_| "unknown".into())
-}
-
 /// fsync of a 4 KiB append on the disk the database lives on, 5 ms apart: the floor under
 /// every durable command's latency.
 fn fsync_latencies(dir: &std::path::Path) -> Vec<Duration> {
@@ -270,6 +259,56 @@ async fn readers(base: &str, clients: &[reqwest::Client], time: Duration) -> u64
     done.load(Ordering::Relaxed)
 }
 
+/// The writer's commits so far, from `/metrics`: how many, their time in all (from taking
+/// the store's turn to the durable end), and how many took over 10 ms.
+#[derive(Default, Clone, Copy)]
+struct Commits {
+    count: f64,
+    seconds: f64,
+    over_10ms: f64,
+}
+
+impl Commits {
+    async fn scrape(http: &reqwest::Client, base: &str) -> Commits {
+        let text = http
+            .get(format!("{base}/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let value = |name: &str| {
+            text.lines()
+                .find_map(|line| line.strip_prefix(name))
+                .and_then(|value| value.trim().parse::<f64>().ok())
+                .unwrap_or(0.0)
+        };
+        let count = value("warroom_commit_seconds_count");
+        Commits {
+            count,
+            seconds: value("warroom_commit_seconds_sum"),
+            over_10ms: count - value("warroom_commit_seconds_bucket{le=\"0.01\"}"),
+        }
+    }
+
+    /// Adds what happened between two scrapes.
+    fn add(&mut self, before: Commits, after: Commits) {
+        self.count += after.count - before.count;
+        self.seconds += after.seconds - before.seconds;
+        self.over_10ms += after.over_10ms - before.over_10ms;
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "{:.0} commits, mean {:.2} ms, {:.1} % over 10 ms",
+            self.count,
+            self.seconds / self.count.max(1.0) * 1000.0,
+            self.over_10ms / self.count.max(1.0) * 100.0
+        )
+    }
+}
+
 fn ms(duration: Duration) -> f64 {
     duration.as_secs_f64() * 1000.0
 }
@@ -277,7 +316,7 @@ fn ms(duration: Duration) -> f64 {
 /// The page's size, then command latency with and without the page load, in alternating
 /// phases so that whatever else the machine does weighs on both alike.
 fn page_under_load() {
-    println!("load average at the start: {}", load_average());
+    println!("load average at the start: {}", support::load_average());
     let server = Served::start();
     let base = server.base.clone();
     // The load generator's runtime: one thread, apart from the command client's.
@@ -310,16 +349,23 @@ fn page_under_load() {
     let (mut answered, mut loaded_time, mut server_cpu) = (0, Duration::ZERO, Duration::ZERO);
     let own_stat = "/proc/self/stat";
     let mut own_cpu = Duration::ZERO;
+    let scrape = || runtime.block_on(Commits::scrape(&http, &base));
+    let (mut idle_commits, mut loaded_commits) = (Commits::default(), Commits::default());
     for _ in 0..ROUNDS {
+        let before = scrape();
         phase.store(IDLE, Ordering::Relaxed);
         std::thread::sleep(PHASE);
         phase.store(LOADED, Ordering::Relaxed);
+        let between = scrape();
+        idle_commits.add(before, between);
         let (started, server_before, own_before) =
             (Instant::now(), server.cpu(), cpu_time(own_stat));
         answered += runtime.block_on(readers(&base, &clients, PHASE));
         loaded_time += started.elapsed();
         server_cpu += server.cpu() - server_before;
         own_cpu += cpu_time(own_stat) - own_before;
+        phase.store(BETWEEN, Ordering::Relaxed);
+        loaded_commits.add(between, scrape());
     }
     phase.store(BETWEEN, Ordering::Relaxed);
     stop.store(true, Ordering::Relaxed);
@@ -358,7 +404,12 @@ fn page_under_load() {
         loaded.len(),
         PHASE.as_secs_f64()
     );
-    println!("load average at the end: {}", load_average());
+    println!(
+        "  the server's commits (its own timing, from the turn to the fsync's end): idle {}; loaded {}",
+        idle_commits.describe(),
+        loaded_commits.describe()
+    );
+    println!("load average at the end: {}", support::load_average());
 }
 
 async fn notification_latency() {
