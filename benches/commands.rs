@@ -95,6 +95,7 @@ async fn main() {
     // Started from the main thread, which lives as long as the process: the server's
     // parent-death signal is tied to the thread that started it.
     let postgres = support::postgres::Postgres::start(support::postgres::Durability::Full);
+    println!("load average at the start: {}", support::load_average());
     for (name, store) in [
         ("SQLite", Store::Sqlite),
         ("PostgreSQL", Store::Postgres(postgres)),
@@ -103,6 +104,7 @@ async fn main() {
             measure(name, &store, clients).await;
         }
     }
+    println!("load average at the end: {}", support::load_average());
 }
 
 async fn measure(name: &str, store: &Store, clients: usize) {

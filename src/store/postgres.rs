@@ -21,6 +21,12 @@
 //! transaction carries a whole group commit (up to a thousand requests), so the turn-taking
 //! costs one lock round trip per batch, not per command.
 //!
+//! Round trips are what a batch waits on besides the flush, so a batch makes four: `BEGIN`
+//! with the lock (one simple query), the read of the other replicas' events, one statement
+//! writing the events, the idempotency answers, the outbox rows and the `NOTIFY` together,
+//! and `COMMIT`. Statements are prepared once per connection and kept (see
+//! [`PostgresStore::prepared`]); preparing on each call would double the trips.
+//!
 //! Commits send `NOTIFY warroom_events` with the new head in the same transaction, delivered
 //! only once it commits; [`listen`] turns those into wake-ups on the other replicas, which
 //! then read the new events with [`Store::events_after`].
@@ -34,7 +40,8 @@ use super::snapshot::{self, Resume, SnapshotRow, Which};
 use super::{Commit, IdempotencyKey, Remembered, Store, StoreError, StoredResponse};
 use crate::domain::{Event, Incident, IncidentId, Timestamp};
 use futures_util::StreamExt;
-use postgres::{Client, NoTls};
+use postgres::{Client, NoTls, Statement};
+use std::collections::HashMap;
 use std::time::Duration;
 use tokio::sync::watch;
 
@@ -158,12 +165,54 @@ INSERT INTO folded (head) VALUES (0);
 /// Events folded per transaction when the snapshot rows catch up with the log.
 const FOLD_PAGE: i64 = 10_000;
 
+/// The snapshot rows a batch's events touch, locked until the batch commits.
+const FOLD_READ: &str = "SELECT number, body FROM incidents WHERE number = ANY($1) FOR UPDATE";
+
+/// The folded rows written back and `folded.head` moved, in one statement.
+const FOLD_WRITE: &str = "
+WITH written AS (
+    INSERT INTO incidents (number, version, open, ended_at, declared_at, alert_group, body)
+    SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bool[], $4::text[], $5::text[], $6::text[], $7::text[])
+    ON CONFLICT (number) DO UPDATE SET version = EXCLUDED.version, open = EXCLUDED.open,
+        ended_at = EXCLUDED.ended_at, declared_at = EXCLUDED.declared_at,
+        alert_group = EXCLUDED.alert_group, body = EXCLUDED.body
+)
+UPDATE folded SET head = $8";
+
+/// A batch's writes in one statement, whatever its size, so one round trip: its events, the
+/// answers kept for idempotency keys (an expired key that was not yet pruned may be used
+/// again), the notifications of these events (committed with them or not at all, in the
+/// array's order, which `pos` follows), and the `NOTIFY` of the new head for the other
+/// replicas when there are events. Empty arrays insert nothing. The sub-statements touch
+/// different tables, so their order within the statement does not matter.
+const WRITE_BATCH: &str = "
+WITH appended AS (
+    INSERT INTO events (seq, incident, at, actor, kind, via, intended_at)
+    SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
+), remembered AS (
+    INSERT INTO idempotency (actor, key, request, stored_at, status, body, location)
+    SELECT * FROM unnest($8::text[], $9::text[], $10::text[], $11::text[], $12::int[], $13::text[], $14::text[])
+    ON CONFLICT (actor, key) DO UPDATE SET request = EXCLUDED.request,
+        stored_at = EXCLUDED.stored_at, status = EXCLUDED.status,
+        body = EXCLUDED.body, location = EXCLUDED.location
+), queued AS (
+    INSERT INTO outbox (id, target, incident, seq, body, created_at, next_attempt_at)
+    SELECT i, t, n, s, b, c, c
+    FROM unnest($15::text[], $16::text[], $17::text[], $18::bigint[], $19::text[], $20::text[])
+        WITH ORDINALITY AS d(i, t, n, s, b, c, o)
+    ORDER BY o
+)
+SELECT pg_notify($21::text, $22::text) WHERE $22::text IS NOT NULL";
+
 pub struct PostgresStore {
     config: postgres::Config,
     /// `None` after the connection was lost; the next call connects again.
     client: Option<Client>,
     /// True between `begin` and `commit`: a transaction holding [`WRITER_LOCK`] is open.
     in_batch: bool,
+    /// The statements prepared on this connection, by their text; emptied when it is opened
+    /// again.
+    statements: HashMap<&'static str, Statement>,
 }
 
 impl PostgresStore {
@@ -180,6 +229,7 @@ impl PostgresStore {
             config,
             client: None,
             in_batch: false,
+            statements: HashMap::new(),
         };
         migrate(store.client()?)?;
         store.fold_missing()?;
@@ -212,7 +262,7 @@ impl PostgresStore {
             if page.is_empty() {
                 return tx.commit().map_err(classify);
             }
-            fold_snapshots(&mut tx, &page)?;
+            fold_snapshots(&mut tx, &page, [FOLD_READ, FOLD_WRITE])?;
             tx.commit().map_err(classify)?;
         }
     }
@@ -221,6 +271,7 @@ impl PostgresStore {
     fn client(&mut self) -> Result<&mut Client, StoreError> {
         if self.client.as_ref().is_none_or(Client::is_closed) {
             self.in_batch = false;
+            self.statements.clear();
             let mut client = self.config.connect(NoTls).map_err(unavailable)?;
             ensure_durable_commits(&mut client)?;
             self.client = Some(client);
@@ -255,13 +306,27 @@ impl PostgresStore {
         }
     }
 
+    /// `sql` prepared on the current connection (opened again first if it was lost), once
+    /// per connection: a statement given as text is prepared anew each time, a round trip
+    /// of its own.
+    fn prepared(&mut self, sql: &'static str) -> Result<Statement, StoreError> {
+        self.client()?;
+        if let Some(statement) = self.statements.get(sql) {
+            return Ok(statement.clone());
+        }
+        let statement = self.run(|client| client.prepare(sql))?;
+        self.statements.insert(sql, statement.clone());
+        Ok(statement)
+    }
+
     /// The events a query selects, as `(seq, incident, at, actor, kind, via, intended_at)` rows.
     fn select(
         &mut self,
-        sql: &str,
+        sql: &'static str,
         params: &[&(dyn postgres::types::ToSql + Sync)],
     ) -> Result<Vec<Event>, StoreError> {
-        let rows = self.run(|client| client.query(sql, params))?;
+        let statement = self.prepared(sql)?;
+        let rows = self.run(|client| client.query(&statement, params))?;
         rows.iter().map(|row| event_row(row).decode()).collect()
     }
 
@@ -298,20 +363,16 @@ fn incident_rows(rows: &[postgres::Row]) -> Result<Vec<Incident>, StoreError> {
 
 /// Folds `events` into the snapshot rows of the incidents they touch and moves `folded.head`
 /// to the last of them, inside the caller's transaction: one read and one write statement.
-fn fold_snapshots(
+fn fold_snapshots<S: postgres::ToStatement + ?Sized>(
     client: &mut impl postgres::GenericClient,
     events: &[Event],
+    [read, write]: [&S; 2],
 ) -> Result<(), StoreError> {
     let Some(last) = events.last() else {
         return Ok(());
     };
     let numbers = snapshot::touched(events);
-    let rows = client
-        .query(
-            "SELECT number, body FROM incidents WHERE number = ANY($1) FOR UPDATE",
-            &[&numbers],
-        )
-        .map_err(classify)?;
+    let rows = client.query(read, &[&numbers]).map_err(classify)?;
     let stored = incident_rows(&rows)?
         .into_iter()
         .map(|incident| (incident.id.number(), incident))
@@ -327,18 +388,21 @@ fn fold_snapshots(
     let declared_at: Vec<&str> = rows.iter().map(|r| r.declared_at.as_str()).collect();
     let group: Vec<Option<&str>> = rows.iter().map(|r| r.alert_group.as_deref()).collect();
     let body: Vec<&str> = rows.iter().map(|r| r.body.as_str()).collect();
+    let head = seq_column(last.seq)?;
     client
         .execute(
-            "INSERT INTO incidents (number, version, open, ended_at, declared_at, alert_group, body)
-             SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bool[], $4::text[], $5::text[], $6::text[], $7::text[])
-             ON CONFLICT (number) DO UPDATE SET version = EXCLUDED.version, open = EXCLUDED.open,
-                 ended_at = EXCLUDED.ended_at, declared_at = EXCLUDED.declared_at,
-                 alert_group = EXCLUDED.alert_group, body = EXCLUDED.body",
-            &[&number, &version, &open, &ended_at, &declared_at, &group, &body],
+            write,
+            &[
+                &number,
+                &version,
+                &open,
+                &ended_at,
+                &declared_at,
+                &group,
+                &body,
+                &head,
+            ],
         )
-        .map_err(classify)?;
-    client
-        .execute("UPDATE folded SET head = $1", &[&seq_column(last.seq)?])
         .map_err(classify)?;
     Ok(())
 }
@@ -449,10 +513,11 @@ impl Store for PostgresStore {
             self.run(|client| client.batch_execute("ROLLBACK"))?;
             self.in_batch = false;
         }
+        // One round trip: the lock is a constant, so both go as one simple query.
         let take_turn = |client: &mut Client| {
-            client.batch_execute("BEGIN")?;
-            client.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITER_LOCK])?;
-            Ok(())
+            client.batch_execute(&format!(
+                "BEGIN; SELECT pg_advisory_xact_lock({WRITER_LOCK})"
+            ))
         };
         match self.run(take_turn) {
             // An idle connection may have been closed by the server or a proxy since the
@@ -465,13 +530,11 @@ impl Store for PostgresStore {
     }
 
     fn recall(&mut self, key: &IdempotencyKey) -> Result<Option<Remembered>, StoreError> {
-        let row = self.run(|client| {
-            client.query_opt(
-                "SELECT request, stored_at, status, body, location FROM idempotency
-                 WHERE actor = $1 AND key = $2",
-                &[&key.actor, &key.key],
-            )
-        })?;
+        let statement = self.prepared(
+            "SELECT request, stored_at, status, body, location FROM idempotency
+             WHERE actor = $1 AND key = $2",
+        )?;
+        let row = self.run(|client| client.query_opt(&statement, &[&key.actor, &key.key]))?;
         row.map(|row| {
             let status: i32 = row.get(2);
             let stored_at: String = row.get(1);
@@ -536,8 +599,11 @@ impl Store for PostgresStore {
             .collect();
         // Their incidents' snapshot rows first, in the batch's transaction.
         if !commit.events.is_empty() {
-            let client = self.client()?;
-            if let Err(err) = fold_snapshots(client, &commit.events) {
+            let folded = self.prepared(FOLD_READ).and_then(|read| {
+                let write = self.prepared(FOLD_WRITE)?;
+                fold_snapshots(self.client()?, &commit.events, [&read, &write])
+            });
+            if let Err(err) = folded {
                 if matches!(err, StoreError::Unavailable(_)) {
                     self.client = None;
                 } else if let Some(client) = self.client.as_mut() {
@@ -561,52 +627,46 @@ impl Store for PostgresStore {
             .iter()
             .map(|d| fixed_time(d.created_at))
             .collect();
+        let head = head.map(|seq| seq.to_string());
+        if let Some(cutoff) = &forget_before {
+            let prune = self.prepared("DELETE FROM idempotency WHERE stored_at < $1")?;
+            self.run(|client| client.execute(&prune, &[cutoff]))?;
+        }
+        // A batch of refusals alone has nothing to write, only the turn to give back.
+        let nothing = seqs.is_empty() && key.is_empty() && delivery_id.is_empty();
+        let write = if nothing {
+            None
+        } else {
+            Some(self.prepared(WRITE_BATCH)?)
+        };
         self.run(|client| {
-            // One statement per table, whatever the batch size: a round trip each.
-            if !seqs.is_empty() {
+            if let Some(write) = &write {
                 client.execute(
-                    "INSERT INTO events (seq, incident, at, actor, kind, via, intended_at)
-                     SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])",
-                    &[&seqs, &incidents, &ats, &actors, &kinds, &vias, &intended],
-                )?;
-            }
-            if let Some(cutoff) = &forget_before {
-                client.execute("DELETE FROM idempotency WHERE stored_at < $1", &[cutoff])?;
-            }
-            if !key.is_empty() {
-                // An expired key that was not yet pruned may be used again.
-                client.execute(
-                    "INSERT INTO idempotency (actor, key, request, stored_at, status, body, location)
-                     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[], $7::text[])
-                     ON CONFLICT (actor, key) DO UPDATE SET request = EXCLUDED.request,
-                         stored_at = EXCLUDED.stored_at, status = EXCLUDED.status,
-                         body = EXCLUDED.body, location = EXCLUDED.location",
-                    &[&actor, &key, &request, &stored_at, &status, &body, &location],
-                )?;
-            }
-            // The notifications of these events, in the same transaction: committed with
-            // them or not at all. Ordered by `pos`, which follows the array order.
-            if !delivery_id.is_empty() {
-                client.execute(
-                    "INSERT INTO outbox (id, target, incident, seq, body, created_at, next_attempt_at)
-                     SELECT i, t, n, s, b, c, c
-                     FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[])
-                         WITH ORDINALITY AS d(i, t, n, s, b, c, o)
-                     ORDER BY o",
+                    write,
                     &[
+                        &seqs,
+                        &incidents,
+                        &ats,
+                        &actors,
+                        &kinds,
+                        &vias,
+                        &intended,
+                        &actor,
+                        &key,
+                        &request,
+                        &stored_at,
+                        &status,
+                        &body,
+                        &location,
                         &delivery_id,
                         &delivery_target,
                         &delivery_incident,
                         &delivery_seq,
                         &delivery_body,
                         &delivery_created,
+                        &CHANNEL,
+                        &head,
                     ],
-                )?;
-            }
-            if let Some(head) = head {
-                client.execute(
-                    "SELECT pg_notify($1, $2)",
-                    &[&CHANNEL, &head.to_string()],
                 )?;
             }
             client.batch_execute("COMMIT")
