@@ -1,8 +1,8 @@
 //! The gate from network text to the terminal: what it replaces and what it leaves alone.
-//! (An integration test so that the mutation run can exercise it without the lib's tests.)
+//! (The text crate's own tests: a mutation run of the gate builds and runs only these.)
 
 use std::borrow::Cow;
-use warroom::sanitize::{REPLACEMENT, sanitize, sanitize_lines};
+use warroom_text::{REPLACEMENT, sanitize, sanitize_lines};
 
 #[test]
 fn plain_text_passes_through_without_a_copy() {
@@ -72,7 +72,7 @@ fn safe_text_displays_and_pads_as_its_text() {
 
 #[test]
 fn only_plain_web_urls_become_hyperlink_targets() {
-    use warroom::sanitize::{MAX_LINK_BYTES, link_target};
+    use warroom_text::{MAX_LINK_BYTES, link_target};
     for good in [
         "https://runbooks.example/checkout#5xx",
         "http://prometheus:9090/graph?g0.expr=up%7Bjob%3D%22api%22%7D",
@@ -169,7 +169,7 @@ fn fit_cuts_at_a_grapheme_with_an_ellipsis_and_pads_by_columns() {
 mod columns {
     use super::drawn_width;
     use proptest::prelude::*;
-    use warroom::sanitize::sanitize;
+    use warroom_text::sanitize;
 
     /// Text people paste into incidents: words, CJK, emoji with modifiers, combining marks,
     /// runs of spaces, and the hostile characters the gate replaces.
