@@ -1,5 +1,7 @@
 //! Digits five rows tall, so a countdown reads from across the war room.
 
+use super::text::styled_line;
+use crate::sanitize::sanitize_owned;
 use ratatui::style::Style;
 use ratatui::text::Line;
 
@@ -43,7 +45,7 @@ pub fn lines<'a>(text: &str, ink: &str, style: Style) -> Vec<Line<'a>> {
                 line.push_str(&glyph(c)[row].replace('#', ink));
                 line.push(' ');
             }
-            Line::styled(line, style)
+            styled_line(sanitize_owned(line), style)
         })
         .collect()
 }

@@ -8,11 +8,12 @@
 //! diff writes it in one piece and moves on past the label (ratatui-core's
 //! `CellDiffOption::ForcedWidth`, meant for this).
 
-use crate::sanitize::{SafeLink, link_target, sanitize};
+use super::text::span;
+use crate::sanitize::{SafeLink, link_target, sanitize, sanitize_owned};
 use crate::tui::theme::Theme;
 use ratatui::buffer::{Buffer, CellDiffOption};
 use ratatui::layout::Rect;
-use ratatui::text::{Line, Span};
+use ratatui::text::Line;
 use std::num::NonZeroU16;
 
 /// A URL drawn on a line: where its text starts and how wide it is, to make it a link.
@@ -47,8 +48,8 @@ pub fn url_line<'a>(
         target,
     });
     let text = Line::from(vec![
-        Span::styled(prefix, theme.muted()),
-        Span::styled(shown, theme.underlined()),
+        span(sanitize_owned(prefix), theme.muted()),
+        span(shown, theme.underlined()),
     ]);
     (text, link)
 }

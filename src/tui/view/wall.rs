@@ -4,13 +4,15 @@ use super::header::{
     connecting, facts_line, impact_age, status_tone, title_lines, update_countdown,
 };
 use super::status::link_text;
+use super::text::{paragraph, plain, raw, safe_format, styled_line};
 use super::{actions, big, panels, roster, timeline};
+use crate::sanitize::sanitize_owned;
 use crate::tui::app::{Link, Model};
 use crate::tui::theme::{Theme, Tone};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Borders};
 
 /// From here on the wall has room for every pane and for large type.
 const ROOMY: (u16, u16) = (160, 45);
@@ -40,15 +42,11 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         } else {
             format!(" — {}", connecting(model))
         };
-        let line = Line::from(vec![
-            Span::raw(" "),
-            link_text(model, theme),
-            Span::raw(known),
-        ]);
-        frame.render_widget(
-            Paragraph::new(line).style(theme.badge(Tone::Critical)),
-            banner,
-        );
+        let mut banner_spans = vec![raw(" ")];
+        banner_spans.extend(link_text(model, theme));
+        banner_spans.push(raw(sanitize_owned(known)));
+        let line = Line::from(banner_spans);
+        frame.render_widget(paragraph(line).style(theme.badge(Tone::Critical)), banner);
     }
     let Some(tracked) = model.current() else {
         all_clear(model, theme, frame, header_area.union(body));
@@ -68,13 +66,13 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         large_severity(model, incident, theme, frame, large_area, ink);
     }
     frame.render_widget(
-        Paragraph::new(title_lines(model, incident, theme, area.width)),
+        paragraph(title_lines(model, incident, theme, area.width)),
         title_area,
     );
     let mut facts = facts_line(model, incident, theme);
     if model.link == Link::Live {
-        facts.spans.push(Span::raw("  "));
-        facts.spans.push(link_text(model, theme));
+        facts.spans.push(raw("  "));
+        facts.spans.extend(link_text(model, theme));
     }
     frame.render_widget(facts, facts_area);
     let [strip_area, body] = Layout::vertical([
@@ -130,11 +128,11 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
             );
         }
         None => {
-            let done = Line::styled(
-                format!(" {}", incident.status.as_str().to_uppercase()),
+            let done = styled_line(
+                safe_format!(" {}", incident.status.as_str().to_uppercase()),
                 theme.bold(),
             );
-            frame.render_widget(Paragraph::new(vec![Line::raw(""), done]), update_area);
+            frame.render_widget(paragraph(vec![plain(""), done]), update_area);
         }
     }
 
@@ -182,10 +180,10 @@ fn large_severity(
     let mut lines: Vec<Line> = if big::covers(&name) {
         big::lines(&name, ink, style)
     } else {
-        vec![Line::styled(name.into_owned(), style)]
+        vec![styled_line(name.into_owned(), style)]
     };
-    lines.insert(0, Line::raw(""));
-    frame.render_widget(Paragraph::new(lines), area);
+    lines.insert(0, plain(""));
+    frame.render_widget(paragraph(lines), area);
 }
 
 /// A label over big digits; falls back to plain text where the digits do not fit.
@@ -198,43 +196,46 @@ fn big_figure(
     style: ratatui::style::Style,
     ink: &str,
 ) {
-    let mut lines = vec![Line::styled(format!(" {label}"), theme.muted())];
+    let mut lines = vec![styled_line(safe_format!(" {label}"), theme.muted())];
     if big::width(text) < area.width && area.height >= 6 {
         lines.extend(big::lines(text, ink, style).into_iter().map(|line| {
-            let mut spans = vec![Span::raw(" ")];
+            let mut spans = vec![raw(" ")];
             spans.extend(line.spans);
             Line::from(spans).style(line.style)
         }));
     } else {
-        lines.push(Line::styled(format!(" {text}"), style.patch(theme.bold())));
+        lines.push(styled_line(
+            safe_format!(" {text}"),
+            style.patch(theme.bold()),
+        ));
     }
-    frame.render_widget(Paragraph::new(lines), area);
+    frame.render_widget(paragraph(lines), area);
 }
 
 fn all_clear(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     let block = Block::new().borders(Borders::NONE);
-    let mut lines = vec![Line::raw("")];
+    let mut lines = vec![plain("")];
     // Until the backend has answered, nothing is known: never "all clear".
     if model.synced {
-        lines.push(Line::styled(
+        lines.push(styled_line(
             " ALL CLEAR",
             theme.bold().patch(theme.fg(Tone::Ok)),
         ));
-        lines.push(Line::raw(""));
-        lines.push(Line::styled(" no open incidents", theme.muted()));
+        lines.push(plain(""));
+        lines.push(styled_line(" no open incidents", theme.muted()));
     } else {
-        lines.push(Line::styled(
+        lines.push(styled_line(
             " NO DATA YET",
             theme.bold().patch(theme.fg(Tone::Warning)),
         ));
-        lines.push(Line::raw(""));
-        lines.push(Line::styled(
-            format!(" {}", connecting(model)),
+        lines.push(plain(""));
+        lines.push(styled_line(
+            safe_format!(" {}", connecting(model)),
             theme.muted(),
         ));
     }
     if model.demo {
-        lines.push(Line::styled(" DEMO DATA ", theme.badge(Tone::Accent)));
+        lines.push(styled_line(" DEMO DATA ", theme.badge(Tone::Accent)));
     }
-    frame.render_widget(Paragraph::new(lines).block(block), area);
+    frame.render_widget(paragraph(lines).block(block), area);
 }
