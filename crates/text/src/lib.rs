@@ -127,8 +127,9 @@ impl<'a> SafeText<'a> {
             for (at, grapheme) in word.grapheme_indices(true) {
                 let at = start + at;
                 let grapheme_width = columns(grapheme);
-                let gap = usize::from(line.is_some_and(|(_, end)| end < at));
-                if used + gap + grapheme_width > width {
+                // Only the word's first grapheme follows a space, and it starts on this line
+                // only with four columns left (above): the space itself never forces a break.
+                if used + grapheme_width > width {
                     lines.extend(line.take());
                     used = 0;
                 }

@@ -154,6 +154,56 @@ fn wide_and_combining_text_wraps_whole_by_columns() {
 }
 
 #[test]
+fn a_word_wider_than_a_line_starts_where_four_columns_are_left() {
+    let texts = |text: &str, width| -> Vec<String> {
+        sanitize(text)
+            .wrap(width)
+            .iter()
+            .map(|line| line.to_string())
+            .collect()
+    };
+    // Four columns left after the space: the long word starts on this line.
+    assert_eq!(
+        texts("abcde 0123456789abcdef", 10),
+        ["abcde 0123", "456789abcd", "ef"]
+    );
+    // Three left: it starts on the next.
+    assert_eq!(
+        texts("abcdef 0123456789abcdef", 10),
+        ["abcdef", "0123456789", "abcdef"]
+    );
+    assert_eq!(texts("a 0123456789abcdef", 10), ["a 01234567", "89abcdef"]);
+}
+
+#[test]
+fn wrapped_lines_are_slices_with_single_spaces() {
+    use std::borrow::Cow;
+    // A line that needs nothing collapsed is the text itself, not a copy.
+    let note = sanitize("roll back the LB");
+    let lines = note.wrap(10);
+    let first: Cow<str> = lines[0].clone().into();
+    assert!(matches!(first, Cow::Borrowed("roll back")));
+    // Runs of spaces and other spaces (em, ideographic) between words become one space.
+    assert_eq!(sanitize("a  b").wrap(10), [sanitize("a b")]);
+    assert_eq!(
+        sanitize("a\u{2003}b\u{3000}c").wrap(10),
+        [sanitize("a b c")]
+    );
+}
+
+#[test]
+fn owned_text_goes_through_the_same_gate() {
+    use std::borrow::Cow;
+    use warroom_text::sanitize_owned;
+    let clean: Cow<str> = sanitize_owned("INC-7 · 3 open".to_string()).into();
+    assert_eq!(clean, "INC-7 · 3 open");
+    assert_eq!(
+        sanitize_owned("a\u{1b}[2J\u{202e}b\nc".to_string()).as_str(),
+        "a\u{FFFD}[2J\u{FFFD}b c"
+    );
+}
+
+#[test]
 fn fit_cuts_at_a_grapheme_with_an_ellipsis_and_pads_by_columns() {
     let title = sanitize("決済 API 🔥 down");
     assert_eq!(title.width(), 16);
