@@ -7,8 +7,10 @@
 //! the same) are replaced by a visible placeholder, so a title can never clear a screen,
 //! retitle a window or hide what it says.
 //!
-//! The result is a [`SafeText`], which only [`sanitize`] makes: the TUI's views and the CLI's
-//! printers take it, so a string that skipped the gate does not compile there.
+//! The result is a [`SafeText`], which only [`sanitize`] (and [`sanitize_owned`]) makes, and
+//! this crate is apart from the rest of warroom so that nothing else can: the TUI's views and
+//! the CLI's printers take it, so a string that skipped the gate does not compile there (the
+//! views' side is enforced by `clippy.toml`; see TESTING.md).
 
 use std::borrow::Cow;
 use std::fmt;
@@ -33,7 +35,7 @@ fn is_unsafe(c: char) -> bool {
 }
 
 /// Text that went through [`sanitize`]: one line, nothing a terminal interprets, nothing
-/// hidden. There is no other way to make one.
+/// hidden. There is no other way to make one (its field is private to this crate).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct SafeText<'a>(Cow<'a, str>);
 

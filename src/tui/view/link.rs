@@ -8,7 +8,7 @@
 //! diff writes it in one piece and moves on past the label (ratatui-core's
 //! `CellDiffOption::ForcedWidth`, meant for this).
 
-use super::text::span;
+use super::text::{set_hyperlink, span};
 use crate::sanitize::{SafeLink, link_target, sanitize, sanitize_owned};
 use crate::tui::theme::Theme;
 use ratatui::buffer::{Buffer, CellDiffOption};
@@ -82,11 +82,9 @@ fn hyperlink(buffer: &mut Buffer, area: Rect, target: SafeLink) {
         .map(|cell| cell.symbol())
         .collect();
     if let Some(first) = buffer.cell_mut((area.x, area.y)) {
-        first
-            .set_symbol(&format!(
-                "\u{1b}]8;;{}\u{1b}\\{label}\u{1b}]8;;\u{1b}\\",
-                target.as_str()
-            ))
+        // The label is read back from cells the views drew through the gate; it goes
+        // through it again on its way into the escape sequence.
+        set_hyperlink(first, target, sanitize_owned(label))
             .set_diff_option(CellDiffOption::ForcedWidth(width));
     }
 }

@@ -70,7 +70,7 @@ fn asciify(buffer: &mut ratatui::buffer::Buffer) {
             '⟳' => "~",
             _ => "?",
         };
-        cell.set_symbol(ascii);
+        text::set_symbol(cell, ascii);
     }
 }
 

@@ -12,7 +12,8 @@
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)]
 
 use crate::domain::Timestamp;
-use crate::sanitize::{SafeText, sanitize};
+use crate::sanitize::{SafeLink, SafeText, sanitize};
+use ratatui::buffer::Cell;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Axis, Block, Paragraph};
@@ -118,6 +119,25 @@ pub fn titled<'a>(block: Block<'a>, title: impl Lines<'a>) -> Block<'a> {
 /// A chart axis with its labels (numbers and times, through the gate).
 pub fn labelled<'a>(axis: Axis<'a>, labels: [SafeText<'a>; 2]) -> Axis<'a> {
     axis.labels(labels.map(plain))
+}
+
+/// A drawn cell replaced by one of our own symbols (ASCII mode's stand-ins).
+pub fn set_symbol(cell: &mut Cell, symbol: &'static str) {
+    cell.set_symbol(symbol);
+}
+
+/// The first cell of a drawn label made an OSC 8 hyperlink to `target` showing `label`: the
+/// one place an escape sequence is written on purpose, around a URL that passed the link
+/// gate and a label that passed the text gate.
+pub fn set_hyperlink<'c>(
+    cell: &'c mut Cell,
+    target: SafeLink<'_>,
+    label: SafeText<'_>,
+) -> &'c mut Cell {
+    cell.set_symbol(&format!(
+        "\u{1b}]8;;{}\u{1b}\\{label}\u{1b}]8;;\u{1b}\\",
+        target.as_str()
+    ))
 }
 
 /// What a text input shows in `width` columns, scrolled to its cursor, and the cursor's
