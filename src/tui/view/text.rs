@@ -4,9 +4,9 @@
 //! here and only here, from [`SafeText`] (which only `sanitize` makes) or from our own
 //! `&'static str` literals; text put together with `format!` goes through the gate whole
 //! ([`safe_format!`]). `clippy.toml` forbids ratatui's string-taking constructors (and the
-//! `Span` type) everywhere else, and CI runs clippy with `-D warnings`: a view that draws a
-//! string past the sanitiser does not pass the build. What the lint cannot see is written
-//! in TESTING.md ("Network text safe by type").
+//! `Span` and `Text` types) everywhere else, and CI runs clippy with `-D warnings`: a view
+//! that draws a string past the sanitiser does not pass the build. What the lint cannot see
+//! is written in TESTING.md ("Network text safe by type").
 
 // This module is the one place allowed to call what `clippy.toml` forbids.
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)]
