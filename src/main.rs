@@ -3,6 +3,7 @@
 use clap::Parser;
 use std::process::ExitCode;
 use std::sync::Arc;
+use warroom::cli::ending::Evidence;
 use warroom::cli::{
     Cli, CliCommand, ConfigCommand, GlobalArgs, PanelsCommand, ServeArgs, Settings, SshServeArgs,
     backend_config, incident, learn, panels,
@@ -27,8 +28,12 @@ async fn main() -> ExitCode {
     };
     match cli.command {
         Some(CliCommand::Incident(command)) => {
+            let evidence = match Evidence::from_config(&cli.global, &config, &settings.metrics) {
+                Ok(evidence) => evidence,
+                Err(error) => return fail(2, error),
+            };
             client_command(&cli.global, &config, async |client| {
-                incident::run(command, client, chrono::Utc::now()).await
+                incident::run(command, client, &evidence, chrono::Utc::now()).await
             })
             .await
         }

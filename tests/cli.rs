@@ -490,3 +490,183 @@ fn an_engineer_assigned_with_a_focus_and_a_brief_keeps_both() {
         "{said}"
     );
 }
+
+/// Declares `title` on `service` with open action items `items` (text, owner), as alice.
+fn declare_with_actions(server: &TestServer, service: &str, items: &[(&str, Option<&str>)]) {
+    let title = format!("{service} 5xx");
+    let args = ["incident", "declare", "--title", &title, "--severity", "P1"];
+    stdout(&run(server, &[&args[..], &["--service", service]].concat()));
+    let id = json(&run(server, &["incident", "list", "--json"]))[0]["id"]
+        .as_str()
+        .expect("an id")
+        .to_string();
+    for (text, owner) in items {
+        let mut args = vec!["incident", "action", &id, "add", text];
+        args.extend(owner.iter().flat_map(|o| ["--owner", o]));
+        stdout(&run(server, &args));
+    }
+}
+
+fn events(server: &TestServer, id: &str) -> Vec<Value> {
+    let shown = json(&run(server, &["incident", "show", id, "--json"]));
+    shown["events"].as_array().expect("events").clone()
+}
+
+/// Issue 10 item 6: the CLI's resolve reads the main panel from a real Prometheus and says
+/// what the TUI's `r` says (the value against its warn line, named), wants `--yes` when the
+/// panel was over its line, and wants a choice about open action items; refused, it sends
+/// nothing. Carried items become the review's corrective actions, through the backend.
+#[test]
+fn resolving_from_the_cli_shows_the_evidence_and_settles_the_action_items() {
+    let end = chrono::Utc::now().timestamp().div_euclid(60) * 60;
+    let mut history = support::history::History::default();
+    // checkout: 2% 5xx on /pay, over the default main panel's 1% warn line; calm: 0.5%.
+    history.checkout(end, 2);
+    history.requests("calm", "/pay", (end - 2 * 3_600, end), |_| (199, 1));
+    let prometheus = support::promstack::Prometheus::start(support::promstack::PrometheusSetup {
+        history: Some(&history.openmetrics()),
+        ..Default::default()
+    });
+    let url = prometheus.url();
+    let server = TestServer::open();
+    let with_prometheus = |args: &[&str]| run(&server, &[args, &["--prometheus", &url]].concat());
+    declare_with_actions(
+        &server,
+        "checkout",
+        &[("roll back lb-2", Some("bob")), ("watch the queue", None)],
+    );
+    let before = events(&server, "INC-1").len();
+
+    // Over the line and open items: both named, one line, exit 2, nothing sent.
+    let (code, refusal) = failure(&with_prometheus(&[
+        "incident", "status", "INC-1", "resolved",
+    ]));
+    assert_eq!(code, 2, "{refusal}");
+    for expected in [
+        "CAUTION: 5xx error ratio /pay was 2.00%",
+        "(over its warn line 1.00%) within the last 10 min",
+        "--yes",
+        "#1 roll back lb-2; #2 watch the queue",
+        "--carry-actions",
+        "--drop-actions",
+        "Nothing was sent.",
+    ] {
+        assert!(refusal.contains(expected), "{expected:?} in {refusal}");
+    }
+    // `--yes` answers the evidence, not the action items.
+    let (code, refusal) = failure(&with_prometheus(&[
+        "incident", "status", "INC-1", "resolved", "--yes",
+    ]));
+    assert_eq!(code, 2);
+    assert!(
+        refusal.contains("#1 roll back lb-2") && !refusal.contains("CAUTION"),
+        "{refusal}"
+    );
+    assert_eq!(events(&server, "INC-1").len(), before, "nothing was sent");
+
+    let said = stdout(&with_prometheus(&[
+        "incident",
+        "status",
+        "INC-1",
+        "resolved",
+        "--yes",
+        "--carry-actions",
+    ]));
+    assert!(
+        said.starts_with("CAUTION: 5xx error ratio /pay was 2.00%"),
+        "{said}"
+    );
+    assert!(said.contains("→ resolved"), "{said}");
+    let shown = json(&run(&server, &["incident", "show", "INC-1", "--json"]));
+    let incident = &shown["incident"];
+    assert_eq!(incident["status"], "resolved");
+    let carried = incident["corrective_actions"].as_array().expect("a list");
+    let carried: Vec<_> = carried
+        .iter()
+        .map(|c| (c["text"].as_str(), c["owner"].as_str(), c["state"].as_str()))
+        .collect();
+    // The item's owner, else the commander (alice declared, so she commands).
+    assert_eq!(
+        carried,
+        [
+            (Some("roll back lb-2"), Some("bob"), Some("open")),
+            (Some("watch the queue"), Some("alice"), Some("open"))
+        ]
+    );
+    let kinds: Vec<_> = shown["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .skip(before)
+        .map(|e| e["kind"]["type"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "status_changed",
+            "metric_snapshot",
+            "corrective_action_added",
+            "corrective_action_added"
+        ],
+        "{shown}"
+    );
+    // Closing after that asks nothing more: the items are in the review already.
+    stdout(&run(&server, &["incident", "status", "INC-1", "closed"]));
+
+    // Under the line: the verdict, no --yes needed; --drop-actions drops the items first.
+    declare_with_actions(&server, "calm", &[("page the DBA", None)]);
+    let said = stdout(&with_prometheus(&[
+        "incident",
+        "status",
+        "INC-2",
+        "resolved",
+        "--drop-actions",
+    ]));
+    assert!(
+        said.starts_with("5xx error ratio has stayed under warn line 1.00% for the last 10 min."),
+        "{said}"
+    );
+    let shown = json(&run(&server, &["incident", "show", "INC-2", "--json"]));
+    assert_eq!(shown["incident"]["status"], "resolved");
+    assert_eq!(shown["incident"]["actions"][0]["state"], "dropped");
+    assert_eq!(
+        shown["incident"]["corrective_actions"],
+        serde_json::json!([])
+    );
+
+    // A Prometheus that does not answer is no evidence: --yes, or nothing is sent.
+    declare_with_actions(&server, "checkout", &[]);
+    let nowhere = format!("http://127.0.0.1:{}", support::promstack::free_port());
+    let before = events(&server, "INC-3").len();
+    let output = run(
+        &server,
+        &[
+            "incident",
+            "status",
+            "INC-3",
+            "resolved",
+            "--prometheus",
+            &nowhere,
+        ],
+    );
+    let (code, refusal) = failure(&output);
+    assert_eq!(code, 2);
+    assert!(
+        refusal.contains("cannot read 5xx error ratio from Prometheus")
+            && refusal.contains("Give --yes to resolve without the evidence."),
+        "{refusal}"
+    );
+    assert_eq!(events(&server, "INC-3").len(), before);
+    stdout(&run(
+        &server,
+        &[
+            "incident",
+            "status",
+            "INC-3",
+            "resolved",
+            "--yes",
+            "--prometheus",
+            &nowhere,
+        ],
+    ));
+}

@@ -1,8 +1,9 @@
 //! `warroom incident ...`: one request per invocation, text for people or JSON for scripts.
 
+use super::ending::{self, Choices, Evidence};
 use super::render::{incident_details, incident_table, timeline_line};
 use super::{ActionCommand, IncidentCommand};
-use crate::client::{Client, ClientError, idempotency_key};
+use crate::client::{Client, ClientError, CommandAccepted, idempotency_key};
 use crate::domain::{
     Command, IncidentId, InvalidIncidentId, NewIncident, PublicUpdate, Severity, SeverityScale,
     Status, Timestamp,
@@ -13,6 +14,7 @@ use std::fmt::Write;
 pub async fn run(
     command: IncidentCommand,
     client: &Client,
+    evidence: &Evidence,
     now: Timestamp,
 ) -> Result<String, ClientError> {
     match command {
@@ -82,8 +84,21 @@ pub async fn run(
             };
             send(client, &id, command, output.json).await
         }
-        IncidentCommand::Status { id, status, output } => {
-            send(client, &id, Command::Transition { to: status }, output.json).await
+        IncidentCommand::Status {
+            id,
+            status,
+            yes,
+            carry_actions,
+            drop_actions,
+            output,
+        } => {
+            let choices = Choices {
+                yes,
+                carry_actions,
+                drop_actions,
+            };
+            let id = incident_id(&id)?;
+            ending::transition(client, &id, status, &choices, evidence, now, output.json).await
         }
         IncidentCommand::Severity {
             id,
@@ -169,14 +184,19 @@ async fn send(
     let accepted = client
         .command(&id, &command, &idempotency_key(), None)
         .await?;
+    Ok(accepted_text(&accepted, as_json))
+}
+
+/// The backend's answer to a command: JSON, or a line per event.
+pub(super) fn accepted_text(accepted: &CommandAccepted, as_json: bool) -> String {
     if as_json {
-        return Ok(json(&accepted));
+        return json(accepted);
     }
     let mut out = String::new();
     for event in &accepted.events {
         let _ = writeln!(out, "{}  {}", event.incident, timeline_line(event));
     }
-    Ok(out)
+    out
 }
 
 fn incident_id(text: &str) -> Result<IncidentId, ClientError> {

@@ -2,6 +2,7 @@
 //! subcommands that talk to the backend.
 
 mod backend;
+pub mod ending;
 pub mod incident;
 pub mod learn;
 pub mod notify;
@@ -337,6 +338,17 @@ pub enum IncidentCommand {
         id: String,
         #[arg(value_parser = parse_status)]
         status: Status,
+        /// Resolve although the main panel was over its line within the quiet window (or
+        /// could not be read from Prometheus)
+        #[arg(long)]
+        yes: bool,
+        /// Resolving or closing with open action items: copy them into the post-incident
+        /// review as corrective actions
+        #[arg(long, conflicts_with = "drop_actions")]
+        carry_actions: bool,
+        /// Resolving or closing with open action items: drop them first
+        #[arg(long)]
+        drop_actions: bool,
         #[command(flatten)]
         output: OutputArgs,
     },

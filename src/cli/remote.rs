@@ -1,6 +1,7 @@
 //! The subcommands `ssh … <words>` may run: the read-only incident commands, for the person
 //! behind the key (`ssh warroom.internal incident list`).
 
+use super::ending::Evidence;
 use super::{IncidentCommand, incident};
 use crate::client::Client;
 use clap::Parser;
@@ -36,7 +37,8 @@ pub async fn run(words: Vec<String>, client: Client) -> Result<String, String> {
                 .into(),
         );
     }
-    incident::run(command, &client, chrono::Utc::now())
+    // Read-only: no resolve, so no evidence to read.
+    incident::run(command, &client, &Evidence::none(), chrono::Utc::now())
         .await
         // The backend's reason quotes titles and names: through the gate.
         .map_err(|error| crate::sanitize::sanitize(&error.reason()).to_string())

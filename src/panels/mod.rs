@@ -5,6 +5,7 @@
 //! - [`step`]: the step and aligned window of a range query from the chart's width.
 //! - [`state`]: a panel's refresh state, which keeps its last data when a refresh fails.
 //! - [`impact`]: the impact start and the resolve evidence, read from the main panel.
+//! - [`resolve`]: the resolve evidence in words, for the TUI's confirmation and the CLI.
 //! - [`settings`]: everything above checked from the config, as the TUI runs with it.
 //! - [`detect`]: proposes the error-ratio, request-rate and latency panels from the metrics
 //!   a Prometheus already has, for `warroom panels detect` and the TUI's first run.
@@ -18,6 +19,7 @@ pub mod detect;
 pub mod impact;
 mod legend;
 pub mod panel;
+pub mod resolve;
 mod settings;
 pub mod state;
 pub mod step;

@@ -341,6 +341,109 @@ fn resolving_names_the_open_action_items_and_d_drops_them_first() {
     assert!(queued.contains("Resolved"), "{queued}");
 }
 
+/// `y` on a resolve with open action items carries them into the review: after the resolve
+/// is accepted, one `add_corrective_action` each, with the item's text and owner, due in two
+/// weeks; the review then holds them, and the close that follows does not ask again.
+#[test]
+fn y_carries_the_open_action_items_into_the_review_once() {
+    let mut model = wide_model(false);
+    key(&mut model, KeyCode::Char('r'));
+    let Overlay::Confirm(confirm) = &model.overlay else {
+        panic!("no confirmation");
+    };
+    assert!(
+        confirm
+            .detail
+            .join(" ")
+            .contains("y carries them to the review"),
+        "{:?}",
+        confirm.detail
+    );
+    key(&mut model, KeyCode::Char('y'));
+    let mut sent = vec![];
+    while let Some(pending) = model.outbox.items.first() {
+        if let Request::Command { command, .. } = &pending.outgoing.request {
+            sent.push(command.clone());
+        }
+        let answer = warroom::client::CommandAccepted {
+            version: 0,
+            events: vec![],
+        };
+        let key = pending.outgoing.key.clone();
+        let result = Ok(warroom::tui::app::Sent::Command(answer));
+        update(&mut model, Msg::Sent { key, result });
+    }
+    // The resolve, its metric snapshot, then the carried item.
+    assert!(
+        matches!(sent[1], Command::RecordSnapshot { .. }),
+        "{sent:?}"
+    );
+    sent.remove(1);
+    assert_eq!(
+        sent,
+        [
+            Command::Transition {
+                to: Status::Resolved
+            },
+            Command::AddCorrectiveAction {
+                text: ACTION.into(),
+                kind: CorrectiveKind::Corrective,
+                owner: "bob".into(),
+                due_at: model.now + Duration::days(CARRIED_DUE_DAYS),
+                ticket: None,
+            }
+        ]
+    );
+    // The backend records both; the close then names no action item and has no `d`.
+    let id = IncidentId::from_number(3);
+    let next = model.current().map_or(0, |t| t.state.version) + 1;
+    let recorded = [
+        EventKind::StatusChanged {
+            from: Status::Acknowledged,
+            to: Status::Resolved,
+            reason: None,
+        },
+        EventKind::CorrectiveActionAdded {
+            id: 1,
+            text: ACTION.into(),
+            kind: CorrectiveKind::Corrective,
+            owner: "bob".into(),
+            due_at: model.now + Duration::days(CARRIED_DUE_DAYS),
+            ticket: None,
+        },
+    ];
+    let events = recorded
+        .into_iter()
+        .enumerate()
+        .map(|(i, kind)| Event {
+            seq: next + i as u64,
+            incident: id.clone(),
+            at: now(),
+            actor: "小林".into(),
+            via: None,
+            kind,
+            intended_at: None,
+        })
+        .collect();
+    model.follow = false;
+    feed(&mut model, Msg::Feed(Ok(events)));
+    key(&mut model, KeyCode::Char('C'));
+    let Overlay::Confirm(confirm) = &model.overlay else {
+        panic!("no confirmation");
+    };
+    assert!(
+        confirm.prompt.starts_with("Close INC-3"),
+        "{}",
+        confirm.prompt
+    );
+    assert!(
+        !confirm.detail.join(" ").contains("Open action items"),
+        "{:?}",
+        confirm.detail
+    );
+    assert_eq!(confirm.settle, None);
+}
+
 /// The requests the effects send now.
 fn sends(effects: Vec<Effect>) -> Vec<Outgoing> {
     effects
@@ -496,6 +599,62 @@ fn a_roomy_wall_shows_the_severity_large_and_a_utc_clock() {
         shown.lines().nth(2).unwrap().starts_with("█ █ █ █"),
         "{shown}"
     );
+}
+
+/// Item 8: at 200x50 the title is large too, beside the severity, in capitals; where the
+/// font cannot draw it whole (too long for the bands a wall has, or CJK) the wall keeps it
+/// in normal size, whole, on the title line.
+#[test]
+fn a_grand_wall_draws_the_title_large_when_the_font_can_draw_it_whole() {
+    // "Checkout API returning 5xx after LB config push": CHECKOUT's top row beside P1's.
+    let big_checkout = "███ █ █ ███ ███ █ █ ███ █ █ ███";
+    let wall = model_with(true, AccessRole::Viewer);
+    let shown = screen(&wall, &theme(), 200, 50);
+    let first = shown.lines().nth(1).unwrap();
+    assert!(first.starts_with("███  █     ███ █ █"), "{shown}");
+    assert!(first.contains(big_checkout), "{shown}");
+    // The same title at 160x45 has one band, too narrow for it: the severity alone.
+    let shown = screen(&wall, &theme(), 160, 45);
+    let first = shown.lines().nth(1).unwrap();
+    assert_eq!(first.trim_end(), "███  █", "{shown}");
+    assert!(shown.contains("Checkout API returning 5xx after LB config push"));
+    // A CJK and emoji title: normal size, whole, under the big severity.
+    let shown = screen(&wide_model(true), &theme(), 200, 50);
+    assert_eq!(
+        shown.lines().nth(1).unwrap().trim_end(),
+        "███ ███",
+        "{shown}"
+    );
+    assert!(holds_whole(&shown, TITLE), "{shown}");
+    // A longer title takes the second band at 200x50, wrapped at a space.
+    let mut wall = model_with(true, AccessRole::Viewer);
+    let long = "Payments API: 5xx on every card checkout (EU, US) after the 14:02 deploy";
+    let declared = Event {
+        seq: events().len() as u64 + 1,
+        incident: IncidentId::from_number(3),
+        kind: EventKind::Declared {
+            title: long.into(),
+            severity: Severity::new("P0"),
+            service: Some("payments".into()),
+            summary: None,
+            impact_started_at: None,
+            detected_at: now(),
+            acknowledged: true,
+        },
+        ..events()[0].clone()
+    };
+    feed(&mut wall, Msg::Feed(Ok(vec![declared])));
+    let shown = screen(&wall, &theme(), 200, 50);
+    let rows: Vec<&str> = shown.lines().collect();
+    // PAYMENTS' top row in the first band; the second band, six rows down, is not empty;
+    // the title line under both bands keeps the text as typed.
+    assert!(
+        rows[1].contains("███  █  █ █ █   █ ███ █  █ ███ ███"),
+        "{shown}"
+    );
+    assert!(rows[6].trim().is_empty(), "{shown}");
+    assert!(rows[7].contains('█'), "{shown}");
+    assert!(rows[12].contains(long), "{shown}");
 }
 
 #[test]
@@ -681,4 +840,194 @@ fn the_impact_start_is_offered_only_from_a_panel_filtered_by_the_incidents_servi
         "{:?}",
         unfiltered.overlay
     );
+}
+
+/// A desk whose main panel is checked from `panels_toml` (`[[panels]]` tables), on the
+/// fixture's incidents, as alice the commander; the main panel shows a breach from `breach`.
+fn desk_with_panels(panels_toml: &str, breach: Timestamp) -> Model {
+    let config = warroom::config::Config::parse(panels_toml, "test.toml").expect("a config");
+    let settings =
+        warroom::panels::MetricsSettings::from_config(&config, &SeverityScale::default())
+            .expect("valid panels");
+    let options = Options {
+        wall: false,
+        demo: false,
+        keymap: KeyMap::default(),
+        metrics: warroom::tui::app::panel_state::Metrics::new(settings, true, false),
+        attention_from: None,
+    };
+    let mut model = Model::new(options, now());
+    model.size = (120, 40);
+    let identity = Identity {
+        person: "alice".into(),
+        role: AccessRole::Commander,
+    };
+    let mut effects = update(&mut model, Msg::Identity(Ok(identity)));
+    effects.extend(update(&mut model, Msg::Feed(Ok(events()))));
+    answer_panels(&mut model, effects, &|window| {
+        breaching_from(window, breach)
+    });
+    model
+}
+
+/// Answers every panel refresh among `effects` (and those the answers bring): the main
+/// panel (index 0) with `main(window)`, hand-fed, the others with nothing.
+fn answer_panels(
+    model: &mut Model,
+    effects: Vec<Effect>,
+    main: &dyn Fn(&warroom::prometheus::RangeWindow) -> Vec<warroom::prometheus::Series>,
+) {
+    for effect in effects {
+        if let Effect::RefreshPanel {
+            index,
+            generation,
+            window,
+            ..
+        } = effect
+        {
+            let result = Ok(if index == 0 { main(&window) } else { vec![] });
+            let msg = Msg::PanelData {
+                index,
+                generation,
+                window,
+                result,
+            };
+            let more = update(model, msg);
+            answer_panels(model, more, main);
+        }
+    }
+}
+
+/// One `/pay` series over `window`: 0.2% until `breach`, 20% from then on.
+fn breaching_from(
+    window: &warroom::prometheus::RangeWindow,
+    breach: Timestamp,
+) -> Vec<warroom::prometheus::Series> {
+    let points = (window.start..=window.end)
+        .step_by(window.step.as_secs() as usize)
+        .map(|t| (t as f64, if t >= breach.timestamp() { 0.2 } else { 0.002 }))
+        .collect();
+    let labels = [("endpoint".to_string(), "/pay".to_string())].into();
+    vec![warroom::prometheus::Series { labels, points }]
+}
+
+/// Declares INC-3 on `checkout` here with `impact_started_at`, the main panel showing a
+/// breach from `breach`: returns the desk once the panel has answered.
+fn declared_with_breach(
+    panels_toml: &str,
+    impact_started_at: Option<Timestamp>,
+    breach: Timestamp,
+) -> Model {
+    let mut model = desk_with_panels(panels_toml, breach);
+    let EventKind::Declared {
+        title,
+        severity,
+        summary,
+        detected_at,
+        acknowledged,
+        ..
+    } = events()[0].kind.clone()
+    else {
+        panic!("the fixture starts with a declaration")
+    };
+    key(&mut model, KeyCode::Char('D'));
+    for c in "Checkout again".chars() {
+        key(&mut model, KeyCode::Char(c));
+    }
+    let effects = key(&mut model, KeyCode::Enter);
+    let Some(Effect::Send { outgoing, .. }) = effects.first() else {
+        panic!("{effects:?}")
+    };
+    let declaration = Event {
+        incident: IncidentId::from_number(3),
+        seq: 1000,
+        kind: EventKind::Declared {
+            title,
+            severity,
+            service: Some("checkout".into()),
+            summary,
+            impact_started_at,
+            detected_at,
+            acknowledged,
+        },
+        ..events()[0].clone()
+    };
+    let incident = Incident::fold(
+        IncidentId::from_number(3),
+        std::slice::from_ref(&declaration),
+    );
+    let sent = Msg::Sent {
+        key: outgoing.key.clone(),
+        result: Ok(warroom::tui::app::Sent::Declared(Box::new(incident))),
+    };
+    let mut effects = update(&mut model, sent);
+    effects.extend(update(&mut model, Msg::Feed(Ok(vec![declaration]))));
+    effects.extend(update(&mut model, Msg::Tick(now())));
+    answer_panels(&mut model, effects, &|window| {
+        breaching_from(window, breach)
+    });
+    assert_eq!(model.selected, Some(IncidentId::from_number(3)));
+    assert!(model.metrics.main_panel().unwrap().state.data().is_some());
+    model
+}
+
+/// Item 7: the impact start is offered only when it adds information — a breach that
+/// began where the incident already says the impact began is not offered; one 20 minutes
+/// earlier is, with its own time.
+#[test]
+fn the_impact_start_is_offered_only_when_the_breach_says_something_new() {
+    let default_panels = "";
+    let known = now() - Duration::minutes(15);
+    let same = declared_with_breach(default_panels, Some(known), known);
+    assert!(
+        matches!(same.overlay, Overlay::None),
+        "offered what is known: {:?}",
+        same.overlay
+    );
+    let earlier = known - Duration::minutes(20);
+    let offered = declared_with_breach(default_panels, Some(known), earlier);
+    let Overlay::Confirm(proposal) = &offered.overlay else {
+        panic!("no proposal: {:?}", offered.overlay)
+    };
+    let Command::SetImpactStart { at, .. } = proposal.command else {
+        panic!("{:?}", proposal.command)
+    };
+    let step = offered
+        .metrics
+        .main_panel()
+        .unwrap()
+        .state
+        .data()
+        .unwrap()
+        .window
+        .step;
+    let step = Duration::from_std(step).unwrap();
+    assert!(at >= earlier && at < earlier + step, "{at} for {earlier}");
+}
+
+/// Item 7: a main panel over every service (no `$service`) would date another service's
+/// breach: it is never offered, though the incident has a service and the breach is new.
+#[test]
+fn the_impact_start_is_never_offered_from_a_panel_over_every_service() {
+    let over_every_service = r#"
+[[panels]]
+title = "5xx error ratio, all services"
+expr = 'sum by (endpoint) (rate(http_requests_total{code=~"5.."}[1m])) / sum by (endpoint) (rate(http_requests_total[1m]))'
+unit = "ratio"
+legend = "{{endpoint}}"
+warn = 0.01
+crit = 0.05
+main = true
+"#;
+    let known = now() - Duration::minutes(15);
+    let earlier = known - Duration::minutes(20);
+    let model = declared_with_breach(over_every_service, Some(known), earlier);
+    assert!(
+        matches!(model.overlay, Overlay::None),
+        "offered from every service's series: {:?}",
+        model.overlay
+    );
+    // The same breach from the default, `$service`-filtered panel is offered (above); `I`
+    // still proposes it from this panel when the commander asks.
+    assert!(model.metrics.propose_impact_start(model.now).is_some());
 }

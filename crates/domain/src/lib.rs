@@ -8,6 +8,7 @@
 mod access;
 mod actions;
 mod alerts;
+mod carry;
 mod command;
 mod event;
 mod incident;
@@ -28,6 +29,7 @@ pub use alerts::{
     MAX_LABEL_VALUE_CHARS, MAX_LABELS, MAX_SNAPSHOT_VALUES, SnapshotReason, SnapshotValue, clip,
     cut_with_hash, label_fingerprint, stable_hash,
 };
+pub use carry::CARRIED_DUE_DAYS;
 pub use command::{
     Command, MAX_NAME_CHARS, MAX_TEXT_CHARS, MAX_TITLE_CHARS, NewIncident, Rejection, decide,
     declare, declare_page,

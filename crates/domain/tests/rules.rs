@@ -1374,3 +1374,58 @@ fn a_brief_given_with_an_assignment_that_is_no_handover_is_kept_as_a_note() {
     log.run("alice", 2, assign(Role::Scribe, "dan")).unwrap();
     assert_eq!(log.events.len(), before + 1);
 }
+
+/// Ending with open action items: the items to settle are the open ones not yet in the
+/// review; carrying them adds one corrective action each (owner, else the commander), which
+/// the rules accept after a resolve and after a close, and then nothing is left to settle.
+#[test]
+fn open_action_items_are_carried_into_the_review_once_or_dropped() {
+    let mut log = Log::declared("x", "P1");
+    log.run("alice", 0, assign(Role::Commander, "alice"))
+        .unwrap();
+    let add = |text: &str, owner: Option<&str>| Command::AddAction {
+        text: text.into(),
+        owner: owner.map(Into::into),
+        due_at: None,
+        due_in: None,
+    };
+    log.run("bob", 1, add("diff lb-2", Some("bob"))).unwrap();
+    log.run("bob", 1, add("page the DB team", None)).unwrap();
+    log.run("bob", 1, add("done already", None)).unwrap();
+    log.run("bob", 2, Command::CompleteAction { action: 3 })
+        .unwrap();
+    let settle: Vec<u32> = log.state.actions_to_settle().iter().map(|a| a.id).collect();
+    assert_eq!(settle, [1, 2]);
+    assert_eq!(
+        log.state.drop_actions_to_settle(),
+        [
+            Command::DropAction { action: 1 },
+            Command::DropAction { action: 2 }
+        ]
+    );
+    let now = t0() + Duration::minutes(10);
+    let carry = log.state.carry_to_review("carol", now);
+    log.run("alice", 10, to(Status::Resolved)).unwrap();
+    for command in carry {
+        log.run("alice", 10, command).unwrap();
+    }
+    let carried: Vec<(&str, &str, Timestamp)> = log
+        .state
+        .corrective_actions
+        .iter()
+        .map(|c| (c.text.as_str(), c.owner.as_str(), c.due_at))
+        .collect();
+    let due = now + Duration::days(CARRIED_DUE_DAYS);
+    assert_eq!(
+        carried,
+        [
+            ("diff lb-2", "bob", due),
+            ("page the DB team", "alice", due)
+        ]
+    );
+    assert!(log.state.actions_to_settle().is_empty());
+    assert!(log.state.carry_to_review("carol", now).is_empty());
+    // Nothing left to settle: the close asks nothing more.
+    log.run("alice", 11, to(Status::Closed)).unwrap();
+    assert_eq!(log.refold(), log.state);
+}

@@ -3,7 +3,7 @@
 //! the outbox entries that send them. `keys` decides which of these a key means.
 
 use super::outbox::{Outgoing, Request};
-use super::{Confirm, Effect, Model, Overlay};
+use super::{Confirm, Effect, Model, Overlay, SettleActions};
 use crate::domain::{AccessRole, ActionState, Command, IncidentId, Status};
 use crate::tui::keymap::Action;
 use std::time::Duration;
@@ -27,42 +27,38 @@ pub(super) fn confirm_ending(model: &mut Model, to: Status) {
         .then(|| model.metrics.resolve_evidence(model.now, impact_start))
         .flatten();
     let (mut detail, then) = match evidence {
-        Some((verdict, values)) if !values.is_empty() => {
+        Some(check) if !check.values.is_empty() => {
             let snapshot = Command::RecordSnapshot {
                 reason: crate::domain::SnapshotReason::Resolve,
-                values,
+                values: check.values,
             };
-            (vec![verdict], vec![snapshot])
+            (vec![check.verdict], vec![snapshot])
         }
-        Some((verdict, _)) => (vec![verdict], vec![]),
+        Some(check) => (vec![check.verdict], vec![]),
         None => (vec![], vec![]),
     };
     // Resolving or closing with action items still open: name them, and let the commander
-    // drop them with it or carry them, open, to the review.
-    let open_actions: Vec<&crate::domain::ActionItem> = match to {
-        Status::Resolved | Status::Closed => model
-            .current()
-            .map(|t| {
-                t.state
-                    .actions
-                    .iter()
-                    .filter(|a| a.state == crate::domain::ActionState::Open)
-                    .collect()
-            })
-            .unwrap_or_default(),
-        _ => vec![],
-    };
-    if !open_actions.is_empty() {
-        let names: Vec<String> = open_actions
-            .iter()
-            .map(|a| format!("#{} {}", a.id, crate::sanitize::sanitize(&a.text)))
-            .collect();
-        detail.push(format!(
-            "Open action items: {}. y carries them to the review; d drops them.",
-            names.join("; ")
-        ));
+    // carry them to the review (as corrective actions) or drop them with it.
+    let mut settle = None;
+    if let (Status::Resolved | Status::Closed, Some(incident)) = (to, model.current()) {
+        let state = &incident.state;
+        let items = state.actions_to_settle();
+        if !items.is_empty() {
+            let names: Vec<String> = items
+                .iter()
+                .map(|a| format!("#{} {}", a.id, crate::sanitize::sanitize(&a.text)))
+                .collect();
+            detail.push(format!(
+                "Open action items: {}. y carries them to the review; d drops them.",
+                names.join("; ")
+            ));
+            let me = model.identity.as_ref().map_or("", |i| i.person.as_str());
+            settle = Some(Box::new(SettleActions {
+                carry: state.carry_to_review(me, model.now),
+                drop: state.drop_actions_to_settle(),
+            }));
+        }
     }
-    let open_actions = open_actions.iter().map(|a| a.id).collect();
     model.overlay = Overlay::Confirm(Confirm {
         prompt: format!("{verb} {id} \"{}\"?", crate::sanitize::sanitize(&title)),
         detail,
@@ -70,7 +66,7 @@ pub(super) fn confirm_ending(model: &mut Model, to: Status) {
         command: Command::Transition { to },
         then,
         edit: None,
-        open_actions,
+        settle,
     });
 }
 
@@ -123,7 +119,7 @@ pub(super) fn propose_impact(model: &mut Model) -> bool {
         },
         then: vec![],
         edit: Some(format!("impact {}", at.format("%Y-%m-%dT%H:%M:%SZ"))),
-        open_actions: vec![],
+        settle: None,
     });
     true
 }
@@ -131,7 +127,8 @@ pub(super) fn propose_impact(model: &mut Model) -> bool {
 /// After declaring here, offer the impact start as soon as the main panel can tell it —
 /// only from a main panel filtered by the incident's `$service` (a panel over every service
 /// would date someone else's breach), and only when the breach says something the incident
-/// does not already (a start a minute or more away from the one it has).
+/// does not already (a start at least a minute, and at least one chart step, away
+/// from the one it has).
 pub(super) fn offer_impact_start(model: &mut Model) {
     let ready = model.offer_impact.is_some()
         && model.offer_impact == model.selected
@@ -156,10 +153,17 @@ pub(super) fn offer_impact_start(model: &mut Model) {
             .main_panel()
             .is_some_and(|slot| slot.panel.uses_service());
     let known = incident.impact_started_at.unwrap_or(incident.detected_at);
+    // A sample dates a breach to within one step of the chart: closer than that (or than a
+    // minute) the panel only agrees with what the incident says.
+    let step = model
+        .metrics
+        .main_panel()
+        .and_then(|slot| slot.state.data())
+        .map_or(0, |data| data.window.step.as_secs() as i64);
     let adds_information = model
         .metrics
         .propose_impact_start(model.now)
-        .is_some_and(|proposal| (proposal.breach.at - known).num_seconds().abs() >= 60);
+        .is_some_and(|proposal| (proposal.breach.at - known).num_seconds().abs() >= step.max(60));
     if for_this_service && adds_information {
         propose_impact(model);
     }

@@ -236,6 +236,6 @@ pub(super) fn confirm(model: &mut Model, incident: crate::domain::IncidentId, co
         command,
         then: vec![],
         edit: None,
-        open_actions: vec![],
+        settle: None,
     });
 }

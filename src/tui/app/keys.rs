@@ -289,15 +289,18 @@ fn on_overlay_key(model: &mut Model, overlay: Overlay, key: KeyEvent) -> Vec<Eff
         }
         Overlay::Confirm(confirm) => match key.code {
             KeyCode::Char('y') | KeyCode::Char('Y') | KeyCode::Enter => {
-                send_command(model, confirm.incident, confirm.command, confirm.then)
+                // The carried items follow the ending, each on its own in the incident's
+                // lane: a review accepts them in every status, closed included.
+                let mut then = confirm.then;
+                then.extend(confirm.settle.map(|s| s.carry).unwrap_or_default());
+                send_command(model, confirm.incident, confirm.command, then)
             }
-            KeyCode::Char('d') if !confirm.open_actions.is_empty() => {
+            KeyCode::Char('d') if confirm.settle.is_some() => {
                 // The drops go first: a closed incident refuses changes to its items. Each is
                 // queued on its own, so a refused drop does not take the ending with it; the
                 // incident's lane keeps the order, and every command is dated by this key.
                 let mut effects = Vec::new();
-                for &action in &confirm.open_actions {
-                    let drop = Command::DropAction { action };
+                for drop in confirm.settle.map(|s| s.drop).unwrap_or_default() {
                     effects.extend(send_command(model, confirm.incident.clone(), drop, vec![]));
                 }
                 effects.extend(send_command(

@@ -207,9 +207,18 @@ pub struct Confirm {
     pub then: Vec<Command>,
     /// What `e` puts on the command line to edit the proposal instead.
     pub edit: Option<String>,
-    /// Open action items a resolve or close would leave behind: `d` drops them with it;
-    /// `y` carries them, still open, to the review.
-    pub open_actions: Vec<u32>,
+    /// A resolve or close with open action items: how `y` carries them and `d` drops them.
+    pub settle: Option<Box<SettleActions>>,
+}
+
+/// The open action items a resolve or close would leave behind, settled either way.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SettleActions {
+    /// What `y` sends after the ending: each item copied into the review as a corrective
+    /// action.
+    pub carry: Vec<Command>,
+    /// What `d` sends before the ending instead: each item dropped.
+    pub drop: Vec<Command>,
 }
 
 #[derive(Debug, Clone, Default)]

@@ -9,7 +9,8 @@ use crate::domain::{
     MAX_NAME_CHARS, MAX_TEXT_CHARS, MAX_TITLE_CHARS, NewIncident, SnapshotValue, Timestamp,
 };
 use crate::panels::detect::{DetectError, Detection};
-use crate::panels::impact::{self, ImpactStart, Quiet};
+use crate::panels::impact::{self, ImpactStart};
+use crate::panels::resolve::{self, ResolveCheck};
 use crate::panels::step::refresh_interval;
 use crate::panels::{
     ImpactWindows, Level, MetricsSettings, Panel, PanelData, PanelState, validate_panels,
@@ -349,55 +350,17 @@ impl Metrics {
         &self,
         now: Timestamp,
         impact_start: Option<Timestamp>,
-    ) -> Option<(String, Vec<SnapshotValue>)> {
+    ) -> Option<ResolveCheck> {
         let slot = self.main_panel()?;
         let data = slot.state.data()?;
-        let panel = &slot.panel;
         let quiet = self.impact.resolve_quiet;
-        let evidence = impact::resolve_evidence(panel, &data.series, now, quiet, impact_start);
-        let minutes = quiet.as_secs() / 60;
-        // The line named with its kind, `warn 2.00%`: the evidence says which one it used.
-        let line = panel.thresholds.breach().map(|l| {
-            let kind = if panel.thresholds.warn.is_some() {
-                "warn"
-            } else {
-                "crit"
-            };
-            format!("{kind} line {}", panel.unit.format(l))
-        });
-        let verdict = match (&evidence.quiet, line) {
-            (Quiet::Yes, Some(line)) => format!(
-                "{} has stayed under {line} for the last {minutes} min.",
-                panel.title
-            ),
-            (Quiet::No(breach), Some(line)) => format!(
-                "CAUTION: {} {} was {} at {} (over its {line}) within the last {minutes} min.",
-                panel.title,
-                breach.series,
-                panel.unit.format(breach.value),
-                breach.at.format("%H:%M:%S")
-            ),
-            (Quiet::NoData, _) => {
-                format!("{} has no data for the last {minutes} min.", panel.title)
-            }
-            _ => format!("{} has no threshold to judge by.", panel.title),
-        };
-        let values = evidence
-            .snapshot
-            .into_iter()
-            .filter_map(|value| {
-                let after = value.after?;
-                Some(SnapshotValue {
-                    panel: panel.title.clone(),
-                    series: value.series,
-                    before: value.before.map(|b| panel.unit.format(b)),
-                    value: panel.unit.format(after),
-                    breached: panel.thresholds.level(after) != Level::Ok,
-                })
-            })
-            .take(crate::domain::MAX_SNAPSHOT_VALUES)
-            .collect();
-        Some((verdict, values))
+        Some(resolve::check(
+            &slot.panel,
+            &data.series,
+            now,
+            quiet,
+            impact_start,
+        ))
     }
 
     pub fn selected_alert(&self) -> Option<&Alert> {

@@ -4,7 +4,7 @@ use super::header::{
     connecting, facts_line, impact_age, status_tone, title_lines, update_countdown,
 };
 use super::status::link_text;
-use super::text::{paragraph, plain, raw, safe_format, styled_line};
+use super::text::{paragraph, plain, raw, safe_format, span, styled_line};
 use super::{actions, big, panels, roster, timeline};
 use crate::sanitize::sanitize_owned;
 use crate::tui::app::{Link, Model};
@@ -16,6 +16,8 @@ use ratatui::widgets::{Block, Borders};
 
 /// From here on the wall has room for every pane and for large type.
 const ROOMY: (u16, u16) = (160, 45);
+/// From here on a title in large type may take two bands of it.
+const GRAND: (u16, u16) = (200, 50);
 /// The main panel keeps at least this many rows of chart, borders aside.
 const MAIN_PANEL_ROWS: u16 = 6;
 /// A small wall shows at least the latest this many timeline entries.
@@ -24,12 +26,25 @@ const LATEST_ENTRIES: u16 = 5;
 pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     let banner_height = u16::from(matches!(model.link, Link::Down { .. }));
     let roomy = area.width >= ROOMY.0 && area.height >= ROOMY.1;
+    let bands = if area.width >= GRAND.0 && area.height >= GRAND.1 {
+        2
+    } else {
+        1
+    };
+    let ink = theme.glyph("█", "#");
     let title_rows = model.current().map_or(0, |tracked| {
         title_lines(model, &tracked.state, theme, area.width).len() as u16
     });
-    // Title lines, the facts line and the digits (a label over five rows); on a roomy
-    // wall the severity is drawn large too.
-    let header_height = title_rows + 1 + 6 + if roomy { 6 } else { 0 };
+    // On a roomy wall the severity, and the title where the font can draw it whole, are
+    // in large type over the title line.
+    let large = match model.current() {
+        Some(tracked) if roomy => {
+            large_header(model, &tracked.state, theme, area.width, bands, ink)
+        }
+        _ => vec![],
+    };
+    // Title lines, the facts line and the digits (a label over five rows).
+    let header_height = large.len() as u16 + title_rows + 1 + 6;
     let [banner, header_area, body] = Layout::vertical([
         Constraint::Length(banner_height),
         Constraint::Length(header_height),
@@ -53,18 +68,15 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         return;
     };
     let incident = &tracked.state;
-    let ink = theme.glyph("█", "#");
 
     let [large_area, title_area, facts_area, digits_area] = Layout::vertical([
-        Constraint::Length(if roomy { 6 } else { 0 }),
+        Constraint::Length(large.len() as u16),
         Constraint::Length(title_rows),
         Constraint::Length(1),
         Constraint::Length(6),
     ])
     .areas(header_area);
-    if roomy {
-        large_severity(model, incident, theme, frame, large_area, ink);
-    }
+    frame.render_widget(paragraph(large), large_area);
     frame.render_widget(
         paragraph(title_lines(model, incident, theme, area.width)),
         title_area,
@@ -165,25 +177,41 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     actions::draw(model, theme, frame, actions_area);
 }
 
-/// The severity in large type over the title, for a room that reads it from the door.
-fn large_severity(
+/// The severity in large type, for a room that reads it from the door, and beside it the
+/// title in large capitals where the font draws it whole within `bands` bands (else the
+/// title line under it, in normal size, is the only one: a CJK title stays whole).
+fn large_header<'a>(
     model: &Model,
     incident: &crate::domain::Incident,
     theme: &Theme,
-    frame: &mut Frame,
-    area: Rect,
+    width: u16,
+    bands: usize,
     ink: &str,
-) {
+) -> Vec<Line<'a>> {
     let tone = Theme::severity_tone(model.scale.rank(&incident.severity));
     let name = crate::sanitize::sanitize(incident.severity.as_str());
     let style = theme.fg(tone).patch(theme.bold());
-    let mut lines: Vec<Line> = if big::covers(&name) {
+    let severity: Vec<Line> = if big::covers(&name) {
         big::lines(&name, ink, style)
     } else {
         vec![styled_line(name.into_owned(), style)]
     };
-    lines.insert(0, plain(""));
-    frame.render_widget(paragraph(lines), area);
+    let left = severity.iter().map(Line::width).max().unwrap_or(0) + 3;
+    let room = width.saturating_sub(left as u16 + 1);
+    let title = crate::sanitize::sanitize(&incident.title);
+    let title = big::title(&title, room, bands, ink, theme.bold()).unwrap_or_default();
+    let mut lines = vec![plain("")];
+    for row in 0..severity.len().max(title.len()) {
+        let mut spans = vec![];
+        let drawn = severity.get(row).map(Line::to_string).unwrap_or_default();
+        let pad = " ".repeat(left.saturating_sub(severity.get(row).map_or(0, Line::width)));
+        spans.push(span(sanitize_owned(drawn + &pad), style));
+        if let Some(line) = title.get(row) {
+            spans.push(span(sanitize_owned(line.to_string()), theme.bold()));
+        }
+        lines.push(Line::from(spans));
+    }
+    lines
 }
 
 /// A label over big digits; falls back to plain text where the digits do not fit.
