@@ -282,7 +282,7 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningServer> {
     )
     .context("cannot start the writer thread")?;
     let (stop, stopping) = watch::channel(false);
-    let database = follow_other_replicas(&opts.db, &engine);
+    let database = follow_other_replicas(&opts.db, &engine).await;
     let state = AppState::new(Shared {
         timeline,
         engine,
@@ -344,17 +344,30 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningServer> {
 /// On PostgreSQL, listens for the other replicas' commits and has the writer read them, so
 /// this replica's readers and long-pollers see them. The receiver tells whether the database
 /// connection that carries them is up (always, for SQLite, where this process is the writer).
-fn follow_other_replicas(db: &Location, engine: &Engine) -> watch::Receiver<bool> {
+///
+/// Waits (boundedly) for that connection before the server takes requests: until it is up,
+/// the feed routes answer 503, and a replica that has just said "listening" must not refuse
+/// its first reader because a busy machine was slow to open a second connection.
+async fn follow_other_replicas(db: &Location, engine: &Engine) -> watch::Receiver<bool> {
+    const FIRST_CONNECTION: Duration = Duration::from_secs(10);
     let Location::Postgres(url) = db else {
         return watch::channel(true).1;
     };
-    let (connected, database) = watch::channel(false);
+    let (connected, mut database) = watch::channel(false);
     let catch_up = engine.catch_up();
     tokio::spawn(crate::store::listen(
         url.clone(),
         move |head| catch_up.request(head),
         connected,
     ));
+    let up = tokio::time::timeout(FIRST_CONNECTION, database.wait_for(|up| *up))
+        .await
+        .is_ok_and(|seen| seen.is_ok());
+    if !up {
+        tracing::warn!(
+            "the connection for other replicas' commits is not up yet; the feed answers 503 until it is"
+        );
+    }
     database
 }
 
