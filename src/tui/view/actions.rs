@@ -1,16 +1,15 @@
 //! Action items: a checkbox, the owner and the time-box, overdue ones flagged.
 
 use super::pane_block;
-use super::text::safe;
+use super::text::{blank, paragraph, raw, safe, safe_format, span, styled_line};
 use crate::domain::{ActionItem, ActionState};
 use crate::duration::minutes;
-use crate::sanitize::{SafeText, sanitize};
+use crate::sanitize::{SafeText, sanitize, sanitize_owned};
 use crate::tui::app::{Model, Pane};
 use crate::tui::theme::{Theme, Tone};
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::text::Line;
 
 /// One action item, its text wrapped under itself in `width` columns. `counting` is whether
 /// its time-box still runs: once the incident is resolved nothing is due any more, so no
@@ -30,14 +29,14 @@ pub fn row<'a>(
         ActionState::Dropped => ("[-]", theme.muted()),
     };
     // The time-box and the owner come first: a long text is cut at the end, never them.
-    let mut spans = vec![Span::raw(format!("{mark} #{} ", item.id))];
+    let mut spans = vec![raw(safe_format!("{mark} #{} ", item.id))];
     if let (Some(due), ActionState::Open, true) = (item.due_at, item.state, counting) {
         let left = due - now;
         // Ages in whole minutes with their unit: `⏱ 9m left`, never a bare `09:12` that
         // reads like a time of day.
         if item.is_overdue(now) {
-            spans.push(Span::styled(
-                format!("OVERDUE {} late", minutes(left)),
+            spans.push(span(
+                safe_format!("OVERDUE {} late", minutes(left)),
                 theme.badge(Tone::Critical),
             ));
         } else {
@@ -47,17 +46,17 @@ pub fn row<'a>(
                 Tone::Muted
             };
             let clock = theme.glyph("⏱", "due");
-            spans.push(Span::styled(
-                format!("{clock} {} left", minutes(left)),
+            spans.push(span(
+                safe_format!("{clock} {} left", minutes(left)),
                 theme.fg(tone),
             ));
         }
-        spans.push(Span::raw(" "));
+        spans.push(raw(" "));
     }
     if let Some(owner) = &item.owner {
-        spans.push(Span::styled("@", theme.muted()));
+        spans.push(span("@", theme.muted()));
         spans.push(safe(owner, theme.fg(Tone::Info)));
-        spans.push(Span::raw(" "));
+        spans.push(raw(" "));
     }
     let indent = Line::from(spans.clone()).width();
     let text = sanitize(&item.text);
@@ -65,13 +64,9 @@ pub fn row<'a>(
         .wrap(width.saturating_sub(indent).max(12))
         .into_iter()
         .map(SafeText::into_owned);
-    spans.push(Span::styled(wrapped.next().unwrap_or_default(), text_style));
-    let lines = std::iter::once(Line::from(spans)).chain(wrapped.map(|rest| {
-        Line::from(vec![
-            Span::raw(" ".repeat(indent)),
-            Span::styled(rest, text_style),
-        ])
-    }));
+    spans.push(span(wrapped.next().unwrap_or_default(), text_style));
+    let lines = std::iter::once(Line::from(spans))
+        .chain(wrapped.map(|rest| Line::from(vec![blank(indent), span(rest, text_style)])));
     lines
         .map(|line| {
             if selected {
@@ -126,9 +121,9 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
             let key = model.keymap.keys_for(crate::tui::keymap::Action::NewAction);
             format!("none yet — {key} adds one")
         };
-        vec![Line::styled(text, theme.muted())]
+        vec![styled_line(sanitize_owned(text), theme.muted())]
     } else {
         lines
     };
-    frame.render_widget(Paragraph::new(lines).block(block), area);
+    frame.render_widget(paragraph(lines).block(block), area);
 }

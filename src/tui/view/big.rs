@@ -3,7 +3,8 @@
 //! punctuation. A text with any other character (CJK, emoji, accents) is not drawn large:
 //! [`title`] says so, and the caller shows it whole in normal size instead.
 
-use crate::sanitize::SafeText;
+use super::text::{plain, styled_line};
+use crate::sanitize::{SafeText, sanitize_owned};
 use ratatui::style::Style;
 use ratatui::text::Line;
 
@@ -95,7 +96,7 @@ pub fn lines<'a>(text: &str, ink: &str, style: Style) -> Vec<Line<'a>> {
                 line.push_str(&glyph(c).unwrap_or(GAP)[row].replace('#', ink));
                 line.push(' ');
             }
-            Line::styled(line, style)
+            styled_line(sanitize_owned(line), style)
         })
         .collect()
 }
@@ -147,7 +148,7 @@ pub fn title<'a>(
     let mut lines = Vec::new();
     for (index, row) in rows.iter().enumerate() {
         if index > 0 {
-            lines.push(Line::raw(""));
+            lines.push(plain(""));
         }
         lines.extend(self::lines(row, ink, style));
     }

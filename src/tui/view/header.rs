@@ -1,16 +1,16 @@
 //! The header: which incident, how bad, where it stands, and how long until the room owes an
 //! update.
 
-use super::text::{duration, safe};
+use super::text::{MaybeSpan, blank, duration, paragraph, raw, safe, safe_format, span};
 use crate::domain::{Incident, Status};
-use crate::sanitize::{SafeText, sanitize};
+use crate::sanitize::{SafeText, sanitize, sanitize_owned};
 use crate::tui::app::{Link, Model};
 use crate::tui::layout::AMBER_SECONDS;
 use crate::tui::theme::{ColorMode, Theme, Tone};
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Borders};
 
 /// The update countdown: how long is left (or overdue, with a `+`) and its tone, calm, amber
 /// in the last two minutes, red when overdue.
@@ -122,15 +122,10 @@ pub fn title_lines<'a>(
     if indent > 1 {
         first
             .spans
-            .push(Span::styled(lines.next().unwrap_or_default(), theme.bold()));
+            .push(span(lines.next().unwrap_or_default(), theme.bold()));
     }
     rows.push(first);
-    rows.extend(lines.map(|line| {
-        Line::from(vec![
-            Span::raw(" ".repeat(indent)),
-            Span::styled(line, theme.bold()),
-        ])
-    }));
+    rows.extend(lines.map(|line| Line::from(vec![blank(indent), span(line, theme.bold())])));
     rows
 }
 
@@ -138,21 +133,21 @@ pub fn title_lines<'a>(
 fn badges<'a>(model: &Model, incident: &Incident, theme: &Theme) -> Line<'a> {
     let rank = model.scale.rank(&incident.severity);
     Line::from(vec![
-        Span::styled(format!(" {} ", incident.id), theme.bold()),
-        Span::raw(" "),
-        Span::styled(
-            format!(
+        span(safe_format!(" {} ", incident.id), theme.bold()),
+        raw(" "),
+        span(
+            safe_format!(
                 " {} ",
                 crate::sanitize::sanitize(incident.severity.as_str())
             ),
             theme.badge(Theme::severity_tone(rank)),
         ),
-        Span::raw(" "),
-        Span::styled(
-            format!(" {} ", incident.status.as_str().to_uppercase()),
+        raw(" "),
+        span(
+            safe_format!(" {} ", incident.status.as_str().to_uppercase()),
             theme.badge(status_tone(incident.status)),
         ),
-        Span::raw("  "),
+        raw("  "),
     ])
 }
 
@@ -160,21 +155,21 @@ fn badges<'a>(model: &Model, incident: &Incident, theme: &Theme) -> Line<'a> {
 /// update countdown, which the wall shows in big digits instead, then the other open
 /// incidents and the DEMO badge.
 pub fn facts_line<'a>(model: &Model, incident: &Incident, theme: &Theme) -> Line<'a> {
-    let sep = || Span::styled(" · ", theme.muted());
-    let mut spans = vec![Span::raw(" ")];
+    let sep = || span(" · ", theme.muted());
+    let mut spans = vec![raw(" ")];
     if let Some(service) = &incident.service {
         spans.push(safe(service, theme.fg(Tone::Info)));
         spans.push(sep());
     }
-    spans.push(Span::styled("IC ", theme.muted()));
+    spans.push(span("IC ", theme.muted()));
     match &incident.roles.commander {
         Some(commander) => spans.push(safe(commander, theme.bold())),
-        None => spans.push(Span::styled("VACANT", theme.fg(Tone::Warning))),
+        None => spans.push(span("VACANT", theme.fg(Tone::Warning))),
     }
     if !model.wall {
         spans.push(sep());
-        spans.push(Span::styled("impact ", theme.muted()));
-        spans.push(Span::raw(impact_age(incident, model.now)));
+        spans.push(span("impact ", theme.muted()));
+        spans.push(raw(sanitize_owned(impact_age(incident, model.now))));
         if let Some(countdown) = update_countdown(model, incident) {
             spans.push(sep());
             let style = if countdown.tone == Tone::Critical {
@@ -182,7 +177,7 @@ pub fn facts_line<'a>(model: &Model, incident: &Incident, theme: &Theme) -> Line
             } else {
                 theme.fg(countdown.tone)
             };
-            spans.push(Span::styled(countdown.sentence(), style));
+            spans.push(span(sanitize_owned(countdown.sentence()), style));
         }
         if let Some(promise) = public_promise(model, incident) {
             spans.push(sep());
@@ -191,7 +186,7 @@ pub fn facts_line<'a>(model: &Model, incident: &Incident, theme: &Theme) -> Line
             } else {
                 theme.fg(promise.tone)
             };
-            spans.push(Span::styled(promise.value, style));
+            spans.push(span(sanitize_owned(promise.value), style));
         }
     }
     let others = model.incidents.open_count() - usize::from(incident.status.is_open());
@@ -208,21 +203,21 @@ pub fn facts_line<'a>(model: &Model, incident: &Incident, theme: &Theme) -> Line
                 .keys_for(crate::tui::keymap::Action::NextIncident);
             format!("{others} other open ({more})")
         };
-        spans.push(Span::styled(text, theme.fg(Tone::Warning)));
+        spans.push(span(sanitize_owned(text), theme.fg(Tone::Warning)));
     }
     if let Some(badge) = deliveries_badge(model, theme) {
-        spans.push(Span::raw("  "));
+        spans.push(raw("  "));
         spans.push(badge);
     }
     if model.demo {
-        spans.push(Span::raw("  "));
-        spans.push(Span::styled(" DEMO DATA ", theme.badge(Tone::Accent)));
+        spans.push(raw("  "));
+        spans.push(span(" DEMO DATA ", theme.badge(Tone::Accent)));
     }
     Line::from(spans)
 }
 
 /// `NOTIFY 2 dead (slack-ops)`: red while a delivery died lately, amber while some retry.
-fn deliveries_badge<'a>(model: &Model, theme: &Theme) -> Option<Span<'a>> {
+fn deliveries_badge<'a>(model: &Model, theme: &Theme) -> MaybeSpan<'a> {
     let text = model.deliveries.badge()?;
     let tone = if model.deliveries.dead > 0 {
         Tone::Critical
@@ -230,8 +225,8 @@ fn deliveries_badge<'a>(model: &Model, theme: &Theme) -> Option<Span<'a>> {
         Tone::Warning
     };
     // The target names are the server config's, relayed over the network.
-    Some(Span::styled(
-        format!(" {} ", crate::sanitize::sanitize(&text)),
+    Some(span(
+        safe_format!(" {} ", crate::sanitize::sanitize(&text)),
         theme.badge(tone),
     ))
 }
@@ -273,8 +268,8 @@ pub fn recurrence_line<'a>(model: &Model, incident: &Incident, theme: &Theme) ->
         })
         .collect();
     Some(Line::from(vec![
-        Span::styled(" ⟳ this happened before: ", theme.fg(Tone::Warning)),
-        Span::raw(earlier.join("; ")),
+        span(" ⟳ this happened before: ", theme.fg(Tone::Warning)),
+        raw(sanitize_owned(earlier.join("; "))),
     ]))
 }
 
@@ -286,7 +281,7 @@ fn business_impact(incident: &Incident) -> Option<&str> {
 pub fn summary_line<'a>(incident: &Incident, theme: &Theme) -> Option<Line<'a>> {
     let summary = business_impact(incident)?;
     Some(Line::from(vec![
-        Span::styled(" Business impact: ", theme.muted()),
+        span(" Business impact: ", theme.muted()),
         safe(summary, theme.fg(Tone::Info)),
     ]))
 }
@@ -315,16 +310,16 @@ fn no_incident<'a>(model: &Model, theme: &Theme) -> Vec<Line<'a>> {
         connecting(model)
     };
     let declare = model.keymap.keys_for(crate::tui::keymap::Action::Declare);
-    let mut second = vec![Span::styled(
-        format!(" press {declare} to declare one"),
+    let mut second = vec![span(
+        safe_format!(" press {declare} to declare one"),
         theme.muted(),
     )];
     if model.demo {
-        second.push(Span::raw("  "));
-        second.push(Span::styled(" DEMO DATA ", theme.badge(Tone::Accent)));
+        second.push(raw("  "));
+        second.push(span(" DEMO DATA ", theme.badge(Tone::Accent)));
     }
     vec![
-        Line::from(vec![Span::styled(format!(" {waiting}"), theme.bold())]),
+        Line::from(vec![span(safe_format!(" {waiting}"), theme.bold())]),
         Line::from(second),
     ]
 }
@@ -354,7 +349,7 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, bordere
         }
         None => no_incident(model, theme),
     };
-    let mut paragraph = Paragraph::new(lines);
+    let mut paragraph = paragraph(lines);
     if bordered {
         let block = Block::new()
             .borders(Borders::BOTTOM)

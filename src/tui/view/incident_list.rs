@@ -2,37 +2,39 @@
 //! incidents, and the attention banner.
 
 use super::header::{status_tone, update_countdown};
-use super::text::safe;
+use super::text::{
+    MaybeSpan, Spans, paragraph, plain, raw, safe, safe_format, span, styled_line, titled,
+};
 use crate::domain::Incident;
-use crate::sanitize::sanitize;
+use crate::sanitize::{sanitize, sanitize_owned};
 use crate::tui::app::incident_list::{IncidentList, rows};
 use crate::tui::app::{Model, attention};
 use crate::tui::theme::{Theme, Tone};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Borders, Clear};
 
 /// `INC-9  P0  INVESTIGATING` and the update countdown: what a glance needs of one incident.
-fn brief<'a>(model: &Model, incident: &Incident, theme: &Theme) -> Vec<Span<'a>> {
+fn brief<'a>(model: &Model, incident: &Incident, theme: &Theme) -> Spans<'a> {
     let rank = model.scale.rank(&incident.severity);
     let mut spans = vec![
-        Span::styled(format!("{:<7}", incident.id.to_string()), theme.bold()),
-        Span::styled(
-            format!(" {} ", sanitize(incident.severity.as_str())),
+        span(safe_format!("{:<7}", incident.id.to_string()), theme.bold()),
+        span(
+            safe_format!(" {} ", sanitize(incident.severity.as_str())),
             theme.badge(Theme::severity_tone(rank)),
         ),
-        Span::raw(" "),
-        Span::styled(
-            format!("{:<13}", incident.status.as_str().to_uppercase()),
+        raw(" "),
+        span(
+            safe_format!("{:<13}", incident.status.as_str().to_uppercase()),
             theme.fg(status_tone(incident.status)),
         ),
     ];
     let countdown = update_countdown(model, incident).map_or_else(
-        || Span::styled(format!("{:<22}", "no update owed"), theme.muted()),
+        || span(safe_format!("{:<22}", "no update owed"), theme.muted()),
         |countdown| {
-            Span::styled(
-                format!("{:<22}", countdown.sentence()),
+            span(
+                safe_format!("{:<22}", countdown.sentence()),
                 theme.fg(countdown.tone),
             )
         },
@@ -44,39 +46,37 @@ fn brief<'a>(model: &Model, incident: &Incident, theme: &Theme) -> Vec<Span<'a>>
 /// The list popup: one row per open incident with its commander and pending commands.
 pub fn draw(model: &Model, list: &IncidentList, theme: &Theme, frame: &mut Frame, area: Rect) {
     let open = rows(model);
-    let mut lines = vec![Line::styled(
-        format!(
+    let mut lines = vec![styled_line(
+        safe_format!(
             " {} open — ↑↓ choose, Enter switches, Esc closes",
             open.len()
         ),
         theme.muted(),
     )];
     if open.is_empty() {
-        lines.push(Line::raw(" no open incidents"));
+        lines.push(plain(" no open incidents"));
     }
     let cursor = list.cursor(&open);
     for (index, incident) in open.iter().enumerate() {
-        let mut spans = vec![Span::raw(if index == cursor { "▶ " } else { "  " })];
+        let mut spans = vec![raw(if index == cursor { "▶ " } else { "  " })];
         spans.extend(brief(model, incident, theme));
-        spans.push(Span::styled("IC ", theme.muted()));
+        spans.push(span("IC ", theme.muted()));
         match &incident.roles.commander {
-            Some(commander) => {
-                spans.push(Span::raw(sanitize(commander).fit(12).pad(12).to_string()))
-            }
-            None => spans.push(Span::styled(
-                format!("{:<12}", "VACANT"),
+            Some(commander) => spans.push(raw(sanitize(commander).fit(12).pad(12))),
+            None => spans.push(span(
+                safe_format!("{:<12}", "VACANT"),
                 theme.fg(Tone::Warning),
             )),
         }
         let pending = model.outbox.for_incident(&incident.id).count();
         if pending > 0 {
-            spans.push(Span::styled(
-                format!("{pending} pending "),
+            spans.push(span(
+                safe_format!("{pending} pending "),
                 theme.fg(Tone::Warning),
             ));
         }
-        spans.push(Span::styled(
-            sanitize(&incident.title).fit(40).to_string(),
+        spans.push(span(
+            sanitize(&incident.title).fit(40).into_owned(),
             theme.bold(),
         ));
         let mut line = Line::from(spans);
@@ -90,13 +90,15 @@ pub fn draw(model: &Model, list: &IncidentList, theme: &Theme, frame: &mut Frame
         Constraint::Length(area.width.saturating_sub(4).min(130)),
         Constraint::Length(height.min(area.height)),
     );
-    let block = Block::new()
-        .borders(Borders::ALL)
-        .border_set(theme.border_set())
-        .border_style(theme.fg(Tone::Accent))
-        .title(Span::styled(" Open incidents ", theme.bold()));
+    let block = titled(
+        Block::new()
+            .borders(Borders::ALL)
+            .border_set(theme.border_set())
+            .border_style(theme.fg(Tone::Accent)),
+        span(" Open incidents ", theme.bold()),
+    );
     frame.render_widget(Clear, rect);
-    frame.render_widget(Paragraph::new(lines).block(block), rect);
+    frame.render_widget(paragraph(lines).block(block), rect);
 }
 
 /// Below this height the wall's strip is one line, so the main panel keeps its rows.
@@ -129,19 +131,19 @@ pub fn draw_strip(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         return;
     }
     if area.height == 1 {
-        let mut spans = vec![Span::styled(
-            format!(" ALSO OPEN ({}): ", others.len()),
+        let mut spans = vec![span(
+            safe_format!(" ALSO OPEN ({}): ", others.len()),
             theme.bold().patch(theme.fg(Tone::Warning)),
         )];
         for incident in &others {
             let rank = model.scale.rank(&incident.severity);
-            spans.push(Span::styled(format!("{} ", incident.id), theme.bold()));
-            spans.push(Span::styled(
-                format!(" {} ", sanitize(incident.severity.as_str())),
+            spans.push(span(safe_format!("{} ", incident.id), theme.bold()));
+            spans.push(span(
+                safe_format!(" {} ", sanitize(incident.severity.as_str())),
                 theme.badge(Theme::severity_tone(rank)),
             ));
-            spans.push(Span::styled(
-                format!(" {}  ", incident.status.as_str().to_uppercase()),
+            spans.push(span(
+                safe_format!(" {}  ", incident.status.as_str().to_uppercase()),
                 theme.fg(status_tone(incident.status)),
             ));
         }
@@ -149,24 +151,24 @@ pub fn draw_strip(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         return;
     }
     let shown = usize::from(area.height.saturating_sub(1));
-    let mut lines = vec![Line::styled(
-        format!(" ALSO OPEN ({})", others.len()),
+    let mut lines = vec![styled_line(
+        safe_format!(" ALSO OPEN ({})", others.len()),
         theme.bold().patch(theme.fg(Tone::Warning)),
     )];
     for incident in others.iter().take(shown) {
-        let mut spans = vec![Span::raw(" ")];
+        let mut spans = vec![raw(" ")];
         spans.extend(brief(model, incident, theme));
         spans.push(safe(&incident.title, theme.muted()));
         lines.push(Line::from(spans));
     }
     if others.len() > shown {
         lines.pop();
-        lines.push(Line::styled(
-            format!(" … and {} more", others.len() + 1 - shown),
+        lines.push(styled_line(
+            safe_format!(" … and {} more", others.len() + 1 - shown),
             theme.muted(),
         ));
     }
-    frame.render_widget(Paragraph::new(lines), area);
+    frame.render_widget(paragraph(lines), area);
 }
 
 /// The attention banner, reverse video over the top line, when something must be seen.
@@ -181,14 +183,14 @@ pub fn draw_attention(model: &Model, theme: &Theme, frame: &mut Frame, area: Rec
     }
     frame.render_widget(Clear, rect);
     frame.render_widget(
-        Paragraph::new(Line::raw(text)).style(theme.selected().patch(theme.bold())),
+        paragraph(plain(sanitize_owned(text))).style(theme.selected().patch(theme.bold())),
         rect,
     );
 }
 
 /// "P0 INC-9 open — press [ or l", when an incident more severe than the one on screen is
 /// open.
-pub fn more_severe_span<'a>(model: &Model, theme: &Theme) -> Option<Span<'a>> {
+pub fn more_severe_span<'a>(model: &Model, theme: &Theme) -> MaybeSpan<'a> {
     let other = attention::more_severe_open(model)?;
     let text = if model.wall {
         format!(" {} {} open ", sanitize(other.severity.as_str()), other.id)
@@ -200,5 +202,5 @@ pub fn more_severe_span<'a>(model: &Model, theme: &Theme) -> Option<Span<'a>> {
             attention::list_keys(model)
         )
     };
-    Some(Span::styled(text, theme.badge(Tone::Critical)))
+    Some(span(sanitize_owned(text), theme.badge(Tone::Critical)))
 }

@@ -1,31 +1,38 @@
 //! The follow-ups screen (corrective actions across incidents, overdue ones flagged) and the
 //! report screen (the same table `warroom report` prints).
 
+use super::text::{paragraph, plain, safe_format, span, styled_line, titled};
 use crate::domain::CorrectiveState;
 use crate::report::report_lines;
-use crate::sanitize::sanitize;
+use crate::sanitize::{sanitize, sanitize_owned};
 use crate::tui::app::learn::{FollowupsView, Loaded, ReportView};
 use crate::tui::theme::{Theme, Tone};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Borders, Clear};
 
 pub fn draw_followups(view: &FollowupsView, theme: &Theme, frame: &mut Frame, area: Rect) {
     let lines = match &view.rows {
-        Loaded::Waiting => vec![Line::styled(" loading…", theme.muted())],
-        Loaded::Failed(reason) => vec![Line::styled(
-            format!(" cannot load: {}", sanitize(reason)),
+        Loaded::Waiting => vec![styled_line(" loading…", theme.muted())],
+        Loaded::Failed(reason) => vec![styled_line(
+            safe_format!(" cannot load: {}", sanitize(reason)),
             theme.fg(Tone::Critical),
         )],
         Loaded::Ready(rows) if rows.is_empty() => {
-            vec![Line::styled(" no corrective actions yet", theme.muted())]
+            vec![styled_line(" no corrective actions yet", theme.muted())]
         }
         Loaded::Ready(rows) => {
-            let mut lines = vec![Line::styled(
-                format!(
+            let mut lines = vec![styled_line(
+                safe_format!(
                     " {:<8} {:<4} {:<10} {:<7} {:<10} {:<12} {}",
-                    "INCIDENT", "#", "KIND", "STATE", "DUE", "OWNER", "ACTION"
+                    "INCIDENT",
+                    "#",
+                    "KIND",
+                    "STATE",
+                    "DUE",
+                    "OWNER",
+                    "ACTION"
                 ),
                 theme.bold(),
             )];
@@ -49,7 +56,7 @@ pub fn draw_followups(view: &FollowupsView, theme: &Theme, frame: &mut Frame, ar
                     (false, CorrectiveState::Open) => ratatui::style::Style::new(),
                     _ => theme.muted(),
                 };
-                lines.push(Line::styled(text, style));
+                lines.push(styled_line(sanitize_owned(text), style));
             }
             lines
         }
@@ -66,14 +73,14 @@ pub fn draw_followups(view: &FollowupsView, theme: &Theme, frame: &mut Frame, ar
 
 pub fn draw_report(view: &ReportView, theme: &Theme, frame: &mut Frame, area: Rect) {
     let lines = match &view.report {
-        Loaded::Waiting => vec![Line::styled(" loading…", theme.muted())],
-        Loaded::Failed(reason) => vec![Line::styled(
-            format!(" cannot load: {}", sanitize(reason)),
+        Loaded::Waiting => vec![styled_line(" loading…", theme.muted())],
+        Loaded::Failed(reason) => vec![styled_line(
+            safe_format!(" cannot load: {}", sanitize(reason)),
             theme.fg(Tone::Critical),
         )],
         Loaded::Ready(report) => report_lines(report)
             .into_iter()
-            .map(|line| Line::raw(format!(" {line}")))
+            .map(|line| plain(safe_format!(" {line}")))
             .collect(),
     };
     let title = format!(" Report: the last {} ", view.since);
@@ -89,20 +96,22 @@ fn screen(
     frame: &mut Frame,
     area: Rect,
 ) {
-    let block = Block::new()
-        .borders(Borders::ALL)
-        .border_set(theme.border_set())
-        .border_style(theme.fg(Tone::Accent))
-        .title(Span::styled(title.to_string(), theme.bold()));
+    let block = titled(
+        Block::new()
+            .borders(Borders::ALL)
+            .border_set(theme.border_set())
+            .border_style(theme.fg(Tone::Accent)),
+        span(sanitize_owned(title.to_string()), theme.bold()),
+    );
     let inner = block.inner(area);
     frame.render_widget(Clear, area);
     frame.render_widget(block, area);
     let [body, hints] = Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(inner);
     let last_start = lines.len().saturating_sub(usize::from(body.height));
     let shown: Vec<Line> = lines.into_iter().skip(scroll.min(last_start)).collect();
-    frame.render_widget(Paragraph::new(shown), body);
+    frame.render_widget(paragraph(shown), body);
     frame.render_widget(
-        Line::styled(
+        styled_line(
             sanitize("↑/↓ scroll · esc close")
                 .fit(usize::from(hints.width))
                 .into_owned(),

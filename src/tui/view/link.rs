@@ -8,11 +8,12 @@
 //! diff writes it in one piece and moves on past the label (ratatui-core's
 //! `CellDiffOption::ForcedWidth`, meant for this).
 
-use crate::sanitize::{SafeLink, link_target, sanitize};
+use super::text::{set_hyperlink, span};
+use crate::sanitize::{SafeLink, link_target, sanitize, sanitize_owned};
 use crate::tui::theme::Theme;
 use ratatui::buffer::{Buffer, CellDiffOption};
 use ratatui::layout::Rect;
-use ratatui::text::{Line, Span};
+use ratatui::text::Line;
 use std::num::NonZeroU16;
 
 /// A URL drawn on a line: where its text starts and how wide it is, to make it a link.
@@ -47,8 +48,8 @@ pub fn url_line<'a>(
         target,
     });
     let text = Line::from(vec![
-        Span::styled(prefix, theme.muted()),
-        Span::styled(shown, theme.underlined()),
+        span(sanitize_owned(prefix), theme.muted()),
+        span(shown, theme.underlined()),
     ]);
     (text, link)
 }
@@ -81,11 +82,9 @@ fn hyperlink(buffer: &mut Buffer, area: Rect, target: SafeLink) {
         .map(|cell| cell.symbol())
         .collect();
     if let Some(first) = buffer.cell_mut((area.x, area.y)) {
-        first
-            .set_symbol(&format!(
-                "\u{1b}]8;;{}\u{1b}\\{label}\u{1b}]8;;\u{1b}\\",
-                target.as_str()
-            ))
+        // The label is read back from cells the views drew through the gate; it goes
+        // through it again on its way into the escape sequence.
+        set_hyperlink(first, target, sanitize_owned(label))
             .set_diff_option(CellDiffOption::ForcedWidth(width));
     }
 }

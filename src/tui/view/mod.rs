@@ -26,8 +26,9 @@ use crate::sanitize::SafeText;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Modifier;
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Borders, Wrap};
+use text::{paragraph, plain, raw, safe_format, span, styled_line, titled};
 
 pub fn view(model: &Model, theme: &Theme, frame: &mut Frame) {
     let area = frame.area();
@@ -69,19 +70,22 @@ fn asciify(buffer: &mut ratatui::buffer::Buffer) {
             '⟳' => "~",
             _ => "?",
         };
-        cell.set_symbol(ascii);
+        text::set_symbol(cell, ascii);
     }
 }
 
 fn too_small(theme: &Theme, frame: &mut Frame, area: Rect) {
     let message = vec![
-        Line::styled("Terminal too small", theme.bold()),
-        Line::raw(format!(
+        styled_line("Terminal too small", theme.bold()),
+        plain(safe_format!(
             "warroom needs at least {}x{}; this one is {}x{}.",
-            MIN_SIZE.0, MIN_SIZE.1, area.width, area.height
+            MIN_SIZE.0,
+            MIN_SIZE.1,
+            area.width,
+            area.height
         )),
     ];
-    frame.render_widget(Paragraph::new(message).wrap(Wrap { trim: true }), area);
+    frame.render_widget(paragraph(message).wrap(Wrap { trim: true }), area);
 }
 
 fn desk(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
@@ -117,18 +121,18 @@ fn compact(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     ])
     .areas(area);
     header::draw(model, theme, frame, header_area, false);
-    let mut tabs = vec![Span::raw(" ")];
+    let mut tabs = vec![raw(" ")];
     for pane in model.panes() {
         let style = if pane == model.focus {
             theme.selected()
         } else {
             theme.muted()
         };
-        tabs.push(Span::styled(format!(" {} ", pane.title()), style));
-        tabs.push(Span::raw(" "));
+        tabs.push(span(safe_format!(" {} ", pane.title()), style));
+        tabs.push(raw(" "));
     }
     let key = model.keymap.keys_for(super::keymap::Action::Focus);
-    tabs.push(Span::styled(format!("({key} switches)"), theme.muted()));
+    tabs.push(span(safe_format!("({key} switches)"), theme.muted()));
     frame.render_widget(Line::from(tabs), tabs_area);
     match model.focus {
         Pane::Panels => panels::draw(model, theme, frame, body),
@@ -167,9 +171,11 @@ fn pane_block<'a>(title: SafeText<'_>, focused: bool, theme: &Theme) -> Block<'a
     } else {
         ""
     };
-    Block::new()
-        .borders(Borders::ALL)
-        .border_set(border_set)
-        .border_style(border_style)
-        .title(Span::styled(format!("{marker} {title} "), title_style))
+    titled(
+        Block::new()
+            .borders(Borders::ALL)
+            .border_set(border_set)
+            .border_style(border_style),
+        span(safe_format!("{marker} {title} "), title_style),
+    )
 }

@@ -1,16 +1,18 @@
 //! What sits on top of the panes: help, confirmations, the severity picker, forms, and the
 //! `:` and `/` lines.
 
-use super::text::input_window;
-use crate::sanitize::sanitize;
+use super::text::{
+    blank, input_window, paragraph, plain, raw, safe_format, span, styled_line, titled,
+};
+use crate::sanitize::{sanitize, sanitize_owned};
 use crate::tui::app::form::{FieldValue, Form};
 use crate::tui::app::{Model, Overlay};
 use crate::tui::keymap::Action;
 use crate::tui::theme::{Theme, Tone};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Borders, Clear, Wrap};
 use tui_input::Input;
 
 pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
@@ -21,28 +23,28 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         Overlay::QuitPending => {
             let count = model.outbox.items.len();
             let lines = vec![
-                Line::styled(
-                    format!("{count} command(s) not yet acknowledged by the backend."),
+                styled_line(
+                    safe_format!("{count} command(s) not yet acknowledged by the backend."),
                     theme.bold(),
                 ),
-                Line::raw(if model.outbox_on_disk {
+                plain(if model.outbox_on_disk {
                     "They are kept on disk and sent when warroom next starts."
                 } else {
                     "They are not saved anywhere: quitting now loses them."
                 }),
-                Line::raw(""),
+                plain(""),
                 Line::from(vec![
-                    Span::styled(" y ", theme.badge(Tone::Warning)),
-                    Span::raw(" quit anyway    "),
-                    Span::styled(" any other key ", theme.badge(Tone::Muted)),
-                    Span::raw(" stay"),
+                    span(" y ", theme.badge(Tone::Warning)),
+                    raw(" quit anyway    "),
+                    span(" any other key ", theme.badge(Tone::Muted)),
+                    raw(" stay"),
                 ]),
             ];
             popup(frame, area, theme, "Quit?", lines, 70);
         }
         Overlay::Confirm(confirm) => {
             // Prompts and evidence quote titles, legends and ids: through the gate.
-            let mut lines = vec![Line::styled(
+            let mut lines = vec![styled_line(
                 sanitize(&confirm.prompt).into_owned(),
                 theme.bold(),
             )];
@@ -52,19 +54,19 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
                 } else {
                     Tone::Info
                 };
-                lines.push(Line::styled(sanitize(detail).into_owned(), theme.fg(tone)));
+                lines.push(styled_line(sanitize(detail).into_owned(), theme.fg(tone)));
             }
-            lines.push(Line::raw(""));
+            lines.push(plain(""));
             let mut keys = vec![
-                Span::styled(" y ", theme.badge(Tone::Ok)),
-                Span::raw(" confirm    "),
-                Span::styled(" n ", theme.badge(Tone::Muted)),
-                Span::raw(" cancel"),
+                span(" y ", theme.badge(Tone::Ok)),
+                raw(" confirm    "),
+                span(" n ", theme.badge(Tone::Muted)),
+                raw(" cancel"),
             ];
             if confirm.edit.is_some() {
-                keys.push(Span::raw("    "));
-                keys.push(Span::styled(" e ", theme.badge(Tone::Info)));
-                keys.push(Span::raw(" edit"));
+                keys.push(raw("    "));
+                keys.push(span(" e ", theme.badge(Tone::Info)));
+                keys.push(raw(" edit"));
             }
             lines.push(Line::from(keys));
             popup(frame, area, theme, "Confirm", lines, 70);
@@ -78,11 +80,11 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
                 .map(|(i, level)| {
                     let line = Line::from(vec![
                         // The scale comes from the backend's /v1/severities.
-                        Span::styled(
-                            format!(" {} ", sanitize(level.name.as_str())),
+                        span(
+                            safe_format!(" {} ", sanitize(level.name.as_str())),
                             theme.badge(Theme::severity_tone(i)),
                         ),
-                        Span::raw(format!(
+                        raw(safe_format!(
                             " {}  (update every {} min)",
                             sanitize(&level.description),
                             level.update_every_minutes
@@ -128,19 +130,19 @@ fn messages(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
                 Tone::Ok
             };
             Line::from(vec![
-                Span::styled(format!("{} ", super::text::clock(notice.at)), theme.muted()),
-                Span::styled(sanitize(&notice.text).into_owned(), theme.fg(tone)),
+                span(
+                    safe_format!("{} ", super::text::clock(notice.at)),
+                    theme.muted(),
+                ),
+                span(sanitize(&notice.text).into_owned(), theme.fg(tone)),
             ])
         })
         .collect();
     if lines.is_empty() {
-        lines.push(Line::styled("no messages yet", theme.muted()));
+        lines.push(styled_line("no messages yet", theme.muted()));
     }
-    lines.push(Line::raw(""));
-    lines.push(Line::styled(
-        "Times are UTC. Any key closes.",
-        theme.muted(),
-    ));
+    lines.push(plain(""));
+    lines.push(styled_line("Times are UTC. Any key closes.", theme.muted()));
     popup(frame, area, theme, "Messages (newest first)", lines, 100);
 }
 
@@ -155,16 +157,16 @@ fn commands(theme: &Theme, frame: &mut Frame, area: Rect) {
         .iter()
         .map(|(usage, what)| {
             Line::from(vec![
-                Span::styled(
-                    format!(":{usage:<usage_width$}"),
+                span(
+                    safe_format!(":{usage:<usage_width$}"),
                     theme.bold().patch(theme.fg(Tone::Accent)),
                 ),
-                Span::raw(*what),
+                raw(*what),
             ])
         })
         .collect();
-    lines.push(Line::raw(""));
-    lines.push(Line::styled(
+    lines.push(plain(""));
+    lines.push(styled_line(
         "tab completes · ↑/↓ history · ? lists the keys · any key closes",
         theme.muted(),
     ));
@@ -177,11 +179,11 @@ fn help(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         .filter(|action| !(model.wall && action.mutates()))
         .map(|&action| {
             Line::from(vec![
-                Span::styled(
-                    format!(" {:<10}", model.keymap.keys_for(action)),
+                span(
+                    safe_format!(" {:<10}", model.keymap.keys_for(action)),
                     theme.bold().patch(theme.fg(Tone::Accent)),
                 ),
-                Span::raw(sanitize(action.describe()).fit(26).into_owned()),
+                raw(sanitize(action.describe()).fit(26).into_owned()),
             ])
         })
         .collect();
@@ -196,14 +198,14 @@ fn help(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
                 if let Some(entry) = entries.get(column * per_column + row) {
                     let width = entry.width();
                     spans.extend(entry.spans.iter().cloned());
-                    spans.push(Span::raw(" ".repeat(38usize.saturating_sub(width))));
+                    spans.push(blank(38usize.saturating_sub(width)));
                 }
             }
             Line::from(spans)
         })
         .collect();
-    lines.push(Line::raw(""));
-    lines.push(Line::styled(
+    lines.push(plain(""));
+    lines.push(styled_line(
         " Times are UTC. Remap keys in [tui.keys] of the config. Any key closes.",
         theme.muted(),
     ));
@@ -222,15 +224,15 @@ pub(super) fn draw_form(form: &Form, theme: &Theme, frame: &mut Frame, area: Rec
         } else {
             theme.muted()
         };
-        let mut spans = vec![Span::styled(
-            format!("{:<label_width$}", field.label),
+        let mut spans = vec![span(
+            safe_format!("{:<label_width$}", field.label),
             label_style,
         )];
         let value_width = usize::from(width).saturating_sub(label_width + 4);
         match &field.value {
             FieldValue::Text(input) => {
                 let (shown, x) = input_window(input, value_width);
-                spans.push(Span::styled(
+                spans.push(span(
                     shown,
                     if focused {
                         theme.selected()
@@ -249,25 +251,25 @@ pub(super) fn draw_form(form: &Form, theme: &Theme, frame: &mut Frame, area: Rec
                     } else {
                         theme.muted()
                     };
-                    spans.push(Span::styled(format!(" {} ", sanitize(option)), style));
+                    spans.push(span(safe_format!(" {} ", sanitize(option)), style));
                 }
             }
         }
         lines.push(Line::from(spans));
     }
     let hint = form.fields[form.focus].hint;
-    lines.push(Line::raw(""));
+    lines.push(plain(""));
     match &form.error {
-        Some(error) => lines.push(Line::styled(
+        Some(error) => lines.push(styled_line(
             sanitize(error).fit(usize::from(width) - 4).into_owned(),
             theme.fg(Tone::Critical),
         )),
-        None => lines.push(Line::styled(
+        None => lines.push(styled_line(
             sanitize(hint).fit(usize::from(width) - 4).into_owned(),
             theme.muted(),
         )),
     }
-    lines.push(Line::styled(
+    lines.push(styled_line(
         "enter sends · tab next field · esc cancels",
         theme.muted(),
     ));
@@ -284,8 +286,8 @@ fn input_line(frame: &mut Frame, area: Rect, theme: &Theme, prompt: &str, input:
     frame.render_widget(Clear, line_area);
     frame.render_widget(
         Line::from(vec![
-            Span::styled(prompt.to_string(), theme.bold()),
-            Span::raw(shown),
+            span(sanitize_owned(prompt.to_string()), theme.bold()),
+            raw(shown),
         ]),
         line_area,
     );
@@ -312,17 +314,17 @@ fn popup(
         Constraint::Length(width.min(area.width)),
         Constraint::Length(height.min(area.height)),
     );
-    let block = Block::new()
-        .borders(Borders::ALL)
-        .border_set(theme.border_set())
-        .border_style(theme.fg(Tone::Accent))
-        .title(Span::styled(format!(" {title} "), theme.bold()));
+    let block = titled(
+        Block::new()
+            .borders(Borders::ALL)
+            .border_set(theme.border_set())
+            .border_style(theme.fg(Tone::Accent)),
+        span(safe_format!(" {title} "), theme.bold()),
+    );
     let inner = block.inner(rect);
     frame.render_widget(Clear, rect);
     frame.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .wrap(Wrap { trim: false }),
+        paragraph(lines).block(block).wrap(Wrap { trim: false }),
         rect,
     );
     inner

@@ -2,9 +2,9 @@
 //! firing-alerts pane beside it.
 
 use super::pane_block;
-use super::text::clock;
+use super::text::{clock, labelled, paragraph, plain, raw, safe_format, span, styled_line};
 use crate::panels::Level;
-use crate::sanitize::sanitize;
+use crate::sanitize::{sanitize, sanitize_owned};
 use crate::tui::app::panel_state::PanelSlot;
 use crate::tui::app::{Model, Pane};
 use crate::tui::layout::{FULL_SIZE, Y_LABELS, split};
@@ -12,8 +12,8 @@ use crate::tui::theme::{Theme, Tone};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Paragraph, Wrap};
+use ratatui::text::Line;
+use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Wrap};
 
 /// Series drawn per panel; more are summed up in the value line only.
 const MAX_SERIES: usize = 6;
@@ -26,7 +26,7 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         let text =
             "No Prometheus configured: set [prometheus] url in the config, or --prometheus URL.";
         frame.render_widget(
-            Paragraph::new(Line::styled(text, theme.muted()))
+            paragraph(styled_line(text, theme.muted()))
                 .block(block)
                 .wrap(Wrap { trim: true }),
             area,
@@ -46,10 +46,7 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
             let [charts, line] =
                 Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(area);
             let text = sanitize(note).into_owned();
-            frame.render_widget(
-                Paragraph::new(Line::styled(text, theme.fg(Tone::Info))),
-                line,
-            );
+            frame.render_widget(paragraph(styled_line(text, theme.fg(Tone::Info))), line);
             charts
         }
         _ => area,
@@ -129,7 +126,7 @@ fn draw_panel(
     }
     let service = model.metrics.service();
     let message = |text: String, style: Style| {
-        Paragraph::new(Line::styled(text, style)).wrap(Wrap { trim: true })
+        paragraph(styled_line(sanitize_owned(text), style)).wrap(Wrap { trim: true })
     };
     if panel.expr(service).is_err() {
         let text = "This panel needs the incident's service ($service); the incident has none.";
@@ -177,22 +174,19 @@ fn draw_panel(
         let series = &data.series[i];
         let legend = sanitize(&panel.legend.render(&series.labels)).into_owned();
         let marker_style = theme.fg(SERIES_TONES[i % SERIES_TONES.len()]);
-        values.push(Span::styled(
-            theme.glyph("■ ", "* ").to_string(),
-            marker_style,
-        ));
+        values.push(span(theme.glyph("■ ", "* "), marker_style));
         if !legend.is_empty() {
-            values.push(Span::raw(format!("{} ", legend.fit(18))));
+            values.push(raw(safe_format!("{} ", legend.fit(18))));
         }
         let tone = level_tone(panel.thresholds.level(current));
-        values.push(Span::styled(
-            panel.unit.format(current),
+        values.push(span(
+            sanitize_owned(panel.unit.format(current)),
             theme.fg(tone).patch(theme.bold()),
         ));
-        values.push(Span::raw("  "));
+        values.push(raw("  "));
     }
     if data.series.is_empty() {
-        values.push(Span::styled("no data for this query", theme.muted()));
+        values.push(span("no data for this query", theme.muted()));
     }
     frame.render_widget(Line::from(values), values_area);
     if chart_area.height < 3 || data.series.is_empty() {
@@ -251,17 +245,21 @@ fn draw_panel(
     // A short chart (80x24 stacks the panels) gives its time axis' two rows to the plot.
     let x_axis = Axis::default().bounds([x0, x1]).style(theme.muted());
     let x_axis = if chart_area.height >= 8 {
-        x_axis.labels([time(x0), time(x1)])
+        labelled(x_axis, [sanitize_owned(time(x0)), sanitize_owned(time(x1))])
     } else {
         x_axis
     };
     let chart = Chart::new(datasets)
         .x_axis(x_axis)
         .y_axis(
-            Axis::default()
-                .bounds([0.0, top])
-                .labels([axis_label(panel.unit, 0.0), axis_label(panel.unit, top)])
-                .style(theme.muted()),
+            labelled(
+                Axis::default().bounds([0.0, top]),
+                [
+                    sanitize_owned(axis_label(panel.unit, 0.0)),
+                    sanitize_owned(axis_label(panel.unit, top)),
+                ],
+            )
+            .style(theme.muted()),
         )
         .legend_position(None);
     frame.render_widget(chart, chart_area);
@@ -283,9 +281,9 @@ pub fn draw_alerts(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) 
     let mut links = Vec::new();
     if !pane.loaded {
         let text = pane.error.clone().unwrap_or_else(|| "loading…".into());
-        lines.push(Line::styled(sanitize(&text).into_owned(), theme.muted()));
+        lines.push(styled_line(sanitize(&text).into_owned(), theme.muted()));
     } else if pane.alerts.is_empty() {
-        lines.push(Line::styled("no alerts firing", theme.fg(Tone::Ok)));
+        lines.push(styled_line("no alerts firing", theme.fg(Tone::Ok)));
     }
     for (i, alert) in pane.alerts.iter().enumerate() {
         let severity = alert
@@ -299,17 +297,17 @@ pub fn draw_alerts(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) 
         };
         let age = format!("for {}", crate::duration::minutes(model.now - alert.since));
         let head = Line::from(vec![
-            Span::styled(theme.glyph("● ", "* ").to_string(), theme.fg(tone)),
-            Span::styled(
+            span(theme.glyph("● ", "* "), theme.fg(tone)),
+            span(
                 sanitize(alert.name())
                     .fit(width.saturating_sub(16))
                     .into_owned(),
                 theme.bold(),
             ),
-            Span::styled(format!(" {} ", sanitize(severity)), theme.fg(tone)),
-            Span::styled(age, theme.muted()),
+            span(safe_format!(" {} ", sanitize(severity)), theme.fg(tone)),
+            span(sanitize_owned(age), theme.muted()),
         ]);
-        let summary = Line::raw(format!(
+        let summary = plain(safe_format!(
             "  {}",
             sanitize(alert.title()).fit(width.saturating_sub(2))
         ));
@@ -337,12 +335,12 @@ pub fn draw_alerts(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) 
             .keymap
             .primary(crate::tui::keymap::Action::DeclareFromAlert);
         let key = key.map(|k| k.to_string()).unwrap_or_default();
-        lines.push(Line::styled(
-            format!("{key}: declare an incident from the selected alert"),
+        lines.push(styled_line(
+            safe_format!("{key}: declare an incident from the selected alert"),
             theme.muted(),
         ));
     }
-    frame.render_widget(Paragraph::new(lines).block(block), area);
+    frame.render_widget(paragraph(lines).block(block), area);
     super::link::make_links(frame.buffer_mut(), area, &links, theme);
 }
 

@@ -2,30 +2,34 @@
 //! corrective actions with overdue ones flagged; the row being edited shows the text input.
 
 use super::overlay::draw_form;
-use super::text::{input_window, safe};
+use super::text::{
+    input_window, paragraph, plain, raw, safe, safe_format, span, styled_line, titled,
+};
 use crate::domain::{CorrectiveState, Incident};
-use crate::sanitize::sanitize;
+use crate::sanitize::{sanitize, sanitize_owned};
 use crate::tui::app::Model;
 use crate::tui::app::review::{ReviewScreen, Section, entry, rows};
 use crate::tui::theme::{Theme, Tone};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Borders, Clear};
 
 pub fn draw(model: &Model, screen: &ReviewScreen, theme: &Theme, frame: &mut Frame, area: Rect) {
     let Some(incident) = model.incidents.get(&screen.incident).map(|t| &t.state) else {
         return;
     };
-    let block = Block::new()
-        .borders(Borders::ALL)
-        .border_set(theme.border_set())
-        .border_style(theme.fg(Tone::Accent))
-        .title(Line::from(vec![
-            Span::styled(format!(" Review {} · ", incident.id), theme.bold()),
+    let block = titled(
+        Block::new()
+            .borders(Borders::ALL)
+            .border_set(theme.border_set())
+            .border_style(theme.fg(Tone::Accent)),
+        Line::from(vec![
+            span(safe_format!(" Review {} · ", incident.id), theme.bold()),
             safe(&incident.title, theme.bold()),
-            Span::raw(" "),
-        ]));
+            raw(" "),
+        ]),
+    );
     let inner = block.inner(area);
     frame.render_widget(Clear, area);
     frame.render_widget(block, area);
@@ -37,7 +41,7 @@ pub fn draw(model: &Model, screen: &ReviewScreen, theme: &Theme, frame: &mut Fra
         .saturating_sub(height.saturating_sub(2))
         .min(lines.len().saturating_sub(height));
     let shown: Vec<Line> = lines.into_iter().skip(offset).take(height).collect();
-    frame.render_widget(Paragraph::new(shown), body);
+    frame.render_widget(paragraph(shown), body);
     if let Some(x) = cursor_x {
         let y = body.y + u16::try_from(cursor_line - offset).unwrap_or(0);
         frame.set_cursor_position((body.x + x, y));
@@ -48,7 +52,7 @@ pub fn draw(model: &Model, screen: &ReviewScreen, theme: &Theme, frame: &mut Fra
         "↑/↓ move · enter edit · i insert · x remove/drop · space done · esc close"
     };
     frame.render_widget(
-        Line::styled(
+        styled_line(
             sanitize(hint).fit(usize::from(hints.width)).into_owned(),
             theme.muted(),
         ),
@@ -77,11 +81,11 @@ fn review_lines<'a>(
     for (index, row) in rows(review, corrective).into_iter().enumerate() {
         if section != Some(row.section) {
             if section.is_some() {
-                lines.push(Line::raw(""));
+                lines.push(plain(""));
             }
             section = Some(row.section);
-            lines.push(Line::styled(
-                format!(" {}", row.section.title()),
+            lines.push(styled_line(
+                safe_format!(" {}", row.section.title()),
                 theme.bold().patch(theme.fg(Tone::Info)),
             ));
         }
@@ -104,8 +108,8 @@ fn review_lines<'a>(
             cursor_line = lines.len();
             cursor_x = u16::try_from(prefix.chars().count() + x).ok();
             lines.push(Line::from(vec![
-                Span::styled(prefix.to_string(), theme.bold()),
-                Span::styled(value, theme.selected()),
+                span(sanitize_owned(prefix.to_string()), theme.bold()),
+                span(value, theme.selected()),
             ]));
             if !editing.insert {
                 continue;
@@ -141,21 +145,21 @@ fn review_lines<'a>(
                         _ => theme.muted(),
                     };
                     Line::from(vec![
-                        Span::raw(marker),
-                        Span::styled(
+                        raw(sanitize_owned(marker)),
+                        span(
                             sanitize(&text).fit(width.saturating_sub(4)).into_owned(),
                             tone.patch(style),
                         ),
                     ])
                 }
                 None => Line::from(vec![
-                    Span::raw(marker),
-                    Span::styled("+ add a corrective action", theme.muted().patch(style)),
+                    raw(sanitize_owned(marker)),
+                    span("+ add a corrective action", theme.muted().patch(style)),
                 ]),
             },
             (_, Some(text)) => Line::from(vec![
-                Span::raw(marker.clone()),
-                Span::styled(
+                raw(sanitize_owned(marker.clone())),
+                span(
                     sanitize(text)
                         .fit(width.saturating_sub(marker.len() + 1))
                         .into_owned(),
@@ -163,8 +167,8 @@ fn review_lines<'a>(
                 ),
             ]),
             (_, None) => Line::from(vec![
-                Span::raw(marker),
-                Span::styled("—", theme.muted().patch(style)),
+                raw(sanitize_owned(marker)),
+                span("—", theme.muted().patch(style)),
             ]),
         };
         lines.push(line);

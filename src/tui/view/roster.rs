@@ -1,14 +1,13 @@
 //! The roster: every role, with the vacant ones flagged.
 
 use super::pane_block;
-use super::text::safe;
+use super::text::{blank, paragraph, safe, safe_format, span};
 use crate::domain::Role;
 use crate::tui::app::{Model, Pane};
 use crate::tui::theme::{Theme, Tone};
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::text::Line;
 
 /// Rows the roster wants, borders included: one per role, one more per extra engineer.
 pub fn height(model: &Model) -> u16 {
@@ -21,8 +20,8 @@ pub fn lines<'a>(model: &Model, theme: &Theme) -> Vec<Line<'a>> {
         return vec![];
     };
     let roles = &tracked.state.roles;
-    let label = |role: Role| Span::styled(format!("{:<20}", role.title()), theme.muted());
-    let vacant = || Span::styled("VACANT", theme.fg(Tone::Warning));
+    let label = |role: Role| span(safe_format!("{:<20}", role.title()), theme.muted());
+    let vacant = || span("VACANT", theme.fg(Tone::Warning));
     let mut lines = Vec::new();
     for role in Role::ALL {
         if role == Role::Engineer {
@@ -33,11 +32,11 @@ pub fn lines<'a>(model: &Model, theme: &Theme) -> Vec<Line<'a>> {
                 let mut spans = if i == 0 {
                     vec![label(role)]
                 } else {
-                    vec![Span::raw(" ".repeat(20))]
+                    vec![blank(20)]
                 };
                 spans.push(safe(&engineer.person, theme.bold()));
                 if !engineer.focus.is_empty() {
-                    spans.push(Span::styled(" — ", theme.muted()));
+                    spans.push(span(" — ", theme.muted()));
                     spans.push(safe(&engineer.focus, theme.fg(Tone::Info)));
                 }
                 lines.push(Line::from(spans));
@@ -59,5 +58,5 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         model.focus == Pane::Roster,
         theme,
     );
-    frame.render_widget(Paragraph::new(lines(model, theme)).block(block), area);
+    frame.render_widget(paragraph(lines(model, theme)).block(block), area);
 }

@@ -1,33 +1,35 @@
 //! The bottom lines: what happened to the last command, the link, and the keys.
 
-use super::text::clock;
+use super::text::{Spans, clock, plain, raw, safe_format, span, styled_line};
+use crate::sanitize::sanitize_owned;
 use crate::tui::app::{Link, Model};
 use crate::tui::keymap::Action;
 use crate::tui::theme::{Theme, Tone};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::{Line, Span};
+use ratatui::text::Line;
 
 /// The link as words: shown on the status line and, on the wall, as a banner.
-pub fn link_text(model: &Model, theme: &Theme) -> Span<'static> {
-    match model.link {
-        Link::Connecting => Span::styled("connecting…", theme.fg(Tone::Warning)),
-        Link::Live => Span::styled(
-            format!("{} live", theme.glyph("●", "*")),
+pub fn link_text(model: &Model, theme: &Theme) -> Spans<'static> {
+    let link = match model.link {
+        Link::Connecting => span("connecting…", theme.fg(Tone::Warning)),
+        Link::Live => span(
+            safe_format!("{} live", theme.glyph("●", "*")),
             theme.fg(Tone::Ok),
         ),
-        Link::Down { since } => Span::styled(
-            format!("disconnected since {}", clock(since)),
+        Link::Down { since } => span(
+            safe_format!("disconnected since {}", clock(since)),
             theme.badge(Tone::Critical),
         ),
-    }
+    };
+    vec![link]
 }
 
 pub fn draw_status(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let mut right = vec![link_text(model, theme)];
+    let mut right = link_text(model, theme);
     if let Some(identity) = &model.identity {
-        right.push(Span::styled(
-            format!(
+        right.push(span(
+            safe_format!(
                 " {} ({}) ",
                 crate::sanitize::sanitize(&identity.person),
                 identity.role
@@ -66,13 +68,13 @@ fn left_line<'a>(model: &Model, theme: &Theme, width: u16) -> Line<'a> {
         } else {
             Tone::Info
         };
-        return Line::styled(
+        return styled_line(
             crate::sanitize::sanitize(&text).into_owned(),
             theme.fg(tone),
         );
     }
     let Some(notice) = &model.notice else {
-        return Line::raw("");
+        return plain("");
     };
     let tone = if notice.error {
         Tone::Critical
@@ -90,7 +92,7 @@ fn left_line<'a>(model: &Model, theme: &Theme, width: u16) -> Line<'a> {
         let cut = text.fit(room.saturating_sub(more.chars().count()));
         crate::sanitize::sanitize(&format!("{cut}{more}")).into_owned()
     };
-    Line::from(vec![Span::raw(" "), Span::styled(shown, theme.fg(tone))])
+    Line::from(vec![raw(" "), span(shown, theme.fg(tone))])
 }
 
 /// The keys a commander needs most, in order of priority, until the line is full: writing
@@ -143,11 +145,11 @@ pub fn draw_hints(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
             continue;
         }
         width += entry_width;
-        spans.push(Span::styled(
-            format!(" {key}"),
+        spans.push(span(
+            safe_format!(" {key}"),
             theme.bold().patch(theme.fg(Tone::Accent)),
         ));
-        spans.push(Span::styled(format!(" {label} "), theme.muted()));
+        spans.push(span(safe_format!(" {label} "), theme.muted()));
     }
     let [left, right] = Layout::horizontal([
         Constraint::Fill(1),
@@ -155,5 +157,8 @@ pub fn draw_hints(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     ])
     .areas(area);
     frame.render_widget(Line::from(spans), left);
-    frame.render_widget(Line::styled(help, theme.muted()).right_aligned(), right);
+    frame.render_widget(
+        styled_line(sanitize_owned(help), theme.muted()).right_aligned(),
+        right,
+    );
 }

@@ -1,16 +1,15 @@
 //! The timeline: newest first, absolute times with the date, who and what; `/` filters.
 
 use super::pane_block;
-use super::text::date_time;
+use super::text::{date_time, paragraph, plain, raw, safe_format, span, styled_line};
 use crate::domain::{Command, Event, EventKind, NoteKind};
-use crate::sanitize::{SafeText, sanitize};
+use crate::sanitize::{SafeText, sanitize, sanitize_owned};
 use crate::tui::app::outbox::Request;
 use crate::tui::app::{Model, Pane};
 use crate::tui::theme::{Theme, Tone};
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::text::Line;
 
 /// The timeline entries that pass the filter, newest first.
 pub fn visible(model: &Model) -> Vec<&Event> {
@@ -81,27 +80,27 @@ pub fn rows<'a>(event: &Event, theme: &Theme, width: usize, wall: bool) -> Vec<L
         .into_iter()
         .map(SafeText::into_owned);
     let first = Line::from(vec![
-        Span::styled(
-            if wall {
+        span(
+            sanitize_owned(if wall {
                 event.at.format("%H:%M").to_string()
             } else {
                 date_time(event.at)
-            },
+            }),
             theme.muted(),
         ),
-        Span::raw(" "),
-        Span::styled(sanitize(&event.actor).pad(ACTOR_WIDTH), theme.bold()),
-        Span::raw(" "),
-        Span::styled(
-            format!("{:<8}", event.kind.label()),
+        raw(" "),
+        span(sanitize(&event.actor).pad(ACTOR_WIDTH), theme.bold()),
+        raw(" "),
+        span(
+            safe_format!("{:<8}", event.kind.label()),
             theme.fg(tone(&event.kind)),
         ),
-        Span::raw(" "),
-        Span::raw(wrapped.next().unwrap_or_default()),
+        raw(" "),
+        raw(wrapped.next().unwrap_or_default()),
     ]);
     let indent = " ".repeat(prefix);
     std::iter::once(first)
-        .chain(wrapped.map(|rest| Line::raw(format!("{indent}{rest}"))))
+        .chain(wrapped.map(|rest| plain(safe_format!("{indent}{rest}"))))
         .collect()
 }
 
@@ -125,15 +124,18 @@ fn pending_rows<'a>(model: &Model, theme: &Theme, width: usize) -> Vec<Line<'a>>
             };
             let what = sanitize(&what);
             Line::from(vec![
-                Span::styled(date_time(pending.outgoing.intended_at), theme.muted()),
-                Span::raw(" "),
-                Span::styled(format!("{:<ACTOR_WIDTH$}", "(you)"), theme.bold()),
-                Span::raw(" "),
-                Span::styled(format!("{:<8}", "PENDING"), theme.fg(Tone::Warning)),
-                Span::raw(" "),
-                Span::styled(
+                span(
+                    sanitize_owned(date_time(pending.outgoing.intended_at)),
+                    theme.muted(),
+                ),
+                raw(" "),
+                span(safe_format!("{:<ACTOR_WIDTH$}", "(you)"), theme.bold()),
+                raw(" "),
+                span(safe_format!("{:<8}", "PENDING"), theme.fg(Tone::Warning)),
+                raw(" "),
+                span(
                     what.fit(width.saturating_sub(prefix_width(false)).max(10))
-                        .to_string(),
+                        .into_owned(),
                     theme.fg(Tone::Warning),
                 ),
             ])
@@ -161,9 +163,9 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         .take(usize::from(area.height))
         .collect();
     let lines = if lines.is_empty() && model.current().is_some() {
-        vec![Line::styled("nothing matches the filter", theme.muted())]
+        vec![styled_line("nothing matches the filter", theme.muted())]
     } else {
         lines
     };
-    frame.render_widget(Paragraph::new(lines).block(block), area);
+    frame.render_widget(paragraph(lines).block(block), area);
 }

@@ -4,13 +4,15 @@ use super::header::{
     connecting, facts_line, impact_age, status_tone, title_lines, update_countdown,
 };
 use super::status::link_text;
+use super::text::{paragraph, plain, raw, safe_format, span, styled_line};
 use super::{actions, big, panels, roster, timeline};
+use crate::sanitize::sanitize_owned;
 use crate::tui::app::{Link, Model};
 use crate::tui::theme::{Theme, Tone};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Borders};
 
 /// From here on the wall has room for every pane and for large type.
 const ROOMY: (u16, u16) = (160, 45);
@@ -55,15 +57,11 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         } else {
             format!(" — {}", connecting(model))
         };
-        let line = Line::from(vec![
-            Span::raw(" "),
-            link_text(model, theme),
-            Span::raw(known),
-        ]);
-        frame.render_widget(
-            Paragraph::new(line).style(theme.badge(Tone::Critical)),
-            banner,
-        );
+        let mut banner_spans = vec![raw(" ")];
+        banner_spans.extend(link_text(model, theme));
+        banner_spans.push(raw(sanitize_owned(known)));
+        let line = Line::from(banner_spans);
+        frame.render_widget(paragraph(line).style(theme.badge(Tone::Critical)), banner);
     }
     let Some(tracked) = model.current() else {
         all_clear(model, theme, frame, header_area.union(body));
@@ -78,15 +76,15 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         Constraint::Length(6),
     ])
     .areas(header_area);
-    frame.render_widget(Paragraph::new(large), large_area);
+    frame.render_widget(paragraph(large), large_area);
     frame.render_widget(
-        Paragraph::new(title_lines(model, incident, theme, area.width)),
+        paragraph(title_lines(model, incident, theme, area.width)),
         title_area,
     );
     let mut facts = facts_line(model, incident, theme);
     if model.link == Link::Live {
-        facts.spans.push(Span::raw("  "));
-        facts.spans.push(link_text(model, theme));
+        facts.spans.push(raw("  "));
+        facts.spans.extend(link_text(model, theme));
     }
     frame.render_widget(facts, facts_area);
     let [strip_area, body] = Layout::vertical([
@@ -142,11 +140,11 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
             );
         }
         None => {
-            let done = Line::styled(
-                format!(" {}", incident.status.as_str().to_uppercase()),
+            let done = styled_line(
+                safe_format!(" {}", incident.status.as_str().to_uppercase()),
                 theme.bold(),
             );
-            frame.render_widget(Paragraph::new(vec![Line::raw(""), done]), update_area);
+            frame.render_widget(paragraph(vec![plain(""), done]), update_area);
         }
     }
 
@@ -196,20 +194,20 @@ fn large_header<'a>(
     let severity: Vec<Line> = if big::covers(&name) {
         big::lines(&name, ink, style)
     } else {
-        vec![Line::styled(name.into_owned().to_string(), style)]
+        vec![styled_line(name.into_owned(), style)]
     };
     let left = severity.iter().map(Line::width).max().unwrap_or(0) + 3;
     let room = width.saturating_sub(left as u16 + 1);
     let title = crate::sanitize::sanitize(&incident.title);
     let title = big::title(&title, room, bands, ink, theme.bold()).unwrap_or_default();
-    let mut lines = vec![Line::raw("")];
+    let mut lines = vec![plain("")];
     for row in 0..severity.len().max(title.len()) {
         let mut spans = vec![];
         let drawn = severity.get(row).map(Line::to_string).unwrap_or_default();
         let pad = " ".repeat(left.saturating_sub(severity.get(row).map_or(0, Line::width)));
-        spans.push(Span::styled(drawn + &pad, style));
+        spans.push(span(sanitize_owned(drawn + &pad), style));
         if let Some(line) = title.get(row) {
-            spans.push(Span::styled(line.to_string(), theme.bold()));
+            spans.push(span(sanitize_owned(line.to_string()), theme.bold()));
         }
         lines.push(Line::from(spans));
     }
@@ -226,43 +224,46 @@ fn big_figure(
     style: ratatui::style::Style,
     ink: &str,
 ) {
-    let mut lines = vec![Line::styled(format!(" {label}"), theme.muted())];
+    let mut lines = vec![styled_line(safe_format!(" {label}"), theme.muted())];
     if big::width(text) < area.width && area.height >= 6 {
         lines.extend(big::lines(text, ink, style).into_iter().map(|line| {
-            let mut spans = vec![Span::raw(" ")];
+            let mut spans = vec![raw(" ")];
             spans.extend(line.spans);
             Line::from(spans).style(line.style)
         }));
     } else {
-        lines.push(Line::styled(format!(" {text}"), style.patch(theme.bold())));
+        lines.push(styled_line(
+            safe_format!(" {text}"),
+            style.patch(theme.bold()),
+        ));
     }
-    frame.render_widget(Paragraph::new(lines), area);
+    frame.render_widget(paragraph(lines), area);
 }
 
 fn all_clear(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     let block = Block::new().borders(Borders::NONE);
-    let mut lines = vec![Line::raw("")];
+    let mut lines = vec![plain("")];
     // Until the backend has answered, nothing is known: never "all clear".
     if model.synced {
-        lines.push(Line::styled(
+        lines.push(styled_line(
             " ALL CLEAR",
             theme.bold().patch(theme.fg(Tone::Ok)),
         ));
-        lines.push(Line::raw(""));
-        lines.push(Line::styled(" no open incidents", theme.muted()));
+        lines.push(plain(""));
+        lines.push(styled_line(" no open incidents", theme.muted()));
     } else {
-        lines.push(Line::styled(
+        lines.push(styled_line(
             " NO DATA YET",
             theme.bold().patch(theme.fg(Tone::Warning)),
         ));
-        lines.push(Line::raw(""));
-        lines.push(Line::styled(
-            format!(" {}", connecting(model)),
+        lines.push(plain(""));
+        lines.push(styled_line(
+            safe_format!(" {}", connecting(model)),
             theme.muted(),
         ));
     }
     if model.demo {
-        lines.push(Line::styled(" DEMO DATA ", theme.badge(Tone::Accent)));
+        lines.push(styled_line(" DEMO DATA ", theme.badge(Tone::Accent)));
     }
-    frame.render_widget(Paragraph::new(lines).block(block), area);
+    frame.render_widget(paragraph(lines).block(block), area);
 }

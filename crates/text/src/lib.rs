@@ -7,8 +7,10 @@
 //! the same) are replaced by a visible placeholder, so a title can never clear a screen,
 //! retitle a window or hide what it says.
 //!
-//! The result is a [`SafeText`], which only [`sanitize`] makes: the TUI's views and the CLI's
-//! printers take it, so a string that skipped the gate does not compile there.
+//! The result is a [`SafeText`], which only [`sanitize`] (and [`sanitize_owned`]) makes, and
+//! this crate is apart from the rest of warroom so that nothing else can: the TUI's views and
+//! the CLI's printers take it, so a string that skipped the gate does not compile there (the
+//! views' side is enforced by `clippy.toml`; see TESTING.md).
 
 use std::borrow::Cow;
 use std::fmt;
@@ -33,7 +35,7 @@ fn is_unsafe(c: char) -> bool {
 }
 
 /// Text that went through [`sanitize`]: one line, nothing a terminal interprets, nothing
-/// hidden. There is no other way to make one.
+/// hidden. There is no other way to make one (its field is private to this crate).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct SafeText<'a>(Cow<'a, str>);
 
@@ -127,8 +129,9 @@ impl<'a> SafeText<'a> {
             for (at, grapheme) in word.grapheme_indices(true) {
                 let at = start + at;
                 let grapheme_width = columns(grapheme);
-                let gap = usize::from(line.is_some_and(|(_, end)| end < at));
-                if used + gap + grapheme_width > width {
+                // Only the word's first grapheme follows a space, and it starts on this line
+                // only with four columns left (above): the space itself never forces a break.
+                if used + grapheme_width > width {
                     lines.extend(line.take());
                     used = 0;
                 }
@@ -210,6 +213,15 @@ pub fn sanitize(text: &str) -> SafeText<'_> {
             })
             .collect(),
     ))
+}
+
+/// [`sanitize`] for text the caller owns already (a `format!` of numbers, ids and words, say):
+/// the same gate, without a copy when nothing needs replacing.
+pub fn sanitize_owned(text: String) -> SafeText<'static> {
+    if !text.chars().any(is_unsafe) {
+        return SafeText(Cow::Owned(text));
+    }
+    sanitize(&text).into_owned()
 }
 
 /// Text of many lines made safe one line at a time: each line goes through [`sanitize`] and
