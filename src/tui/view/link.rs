@@ -8,12 +8,12 @@
 //! diff writes it in one piece and moves on past the label (ratatui-core's
 //! `CellDiffOption::ForcedWidth`, meant for this).
 
+use super::text::SafeLine;
 use super::text::{set_hyperlink, span};
 use crate::sanitize::{SafeLink, link_target, sanitize, sanitize_owned};
 use crate::tui::theme::Theme;
 use ratatui::buffer::{Buffer, CellDiffOption};
 use ratatui::layout::Rect;
-use ratatui::text::Line;
 use std::num::NonZeroU16;
 
 /// A URL drawn on a line: where its text starts and how wide it is, to make it a link.
@@ -35,7 +35,7 @@ pub fn url_line<'a>(
     width: usize,
     line: usize,
     theme: &Theme,
-) -> (Line<'static>, Option<DrawnLink<'a>>) {
+) -> (SafeLine<'static>, Option<DrawnLink<'a>>) {
     let prefix = format!("  {label:<8} ");
     let safe = sanitize(url.trim());
     let shown = safe
@@ -47,7 +47,7 @@ pub fn url_line<'a>(
         width: shown.width() as u16,
         target,
     });
-    let text = Line::from(vec![
+    let text = SafeLine::from(vec![
         span(sanitize_owned(prefix), theme.muted()),
         span(shown, theme.underlined()),
     ]);

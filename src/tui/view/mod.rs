@@ -26,8 +26,8 @@ use crate::sanitize::SafeText;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Modifier;
-use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Wrap};
+use text::{BorderSymbols, SafeLine, render};
 use text::{paragraph, plain, raw, safe_format, span, styled_line, titled};
 
 pub fn view(model: &Model, theme: &Theme, frame: &mut Frame) {
@@ -85,7 +85,7 @@ fn too_small(theme: &Theme, frame: &mut Frame, area: Rect) {
             area.height
         )),
     ];
-    frame.render_widget(paragraph(message).wrap(Wrap { trim: true }), area);
+    render(frame, paragraph(message).wrap(Wrap { trim: true }), area);
 }
 
 fn desk(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
@@ -133,7 +133,7 @@ fn compact(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     }
     let key = model.keymap.keys_for(super::keymap::Action::Focus);
     tabs.push(span(safe_format!("({key} switches)"), theme.muted()));
-    frame.render_widget(Line::from(tabs), tabs_area);
+    render(frame, SafeLine::from(tabs), tabs_area);
     match model.focus {
         Pane::Panels => panels::draw(model, theme, frame, body),
         Pane::Alerts => panels::draw_alerts(model, theme, frame, body),
@@ -174,7 +174,7 @@ fn pane_block<'a>(title: SafeText<'_>, focused: bool, theme: &Theme) -> Block<'a
     titled(
         Block::new()
             .borders(Borders::ALL)
-            .border_set(border_set)
+            .border_symbols(border_set)
             .border_style(border_style),
         span(safe_format!("{marker} {title} "), title_style),
     )
