@@ -46,32 +46,29 @@ pub fn view(model: &Model, theme: &Theme, frame: &mut Frame) {
     overlay::draw(model, theme, frame, area);
     incident_list::draw_attention(model, theme, frame, area);
     if theme.ascii {
-        asciify(frame.buffer_mut());
+        text::replace_symbols(frame, ascii_stand_in);
     }
 }
 
 /// The last word on ASCII mode: whatever a pane, a title or a timeline entry drew, every cell
 /// leaves here as ASCII, so a terminal without UTF-8 never receives a byte it cannot show.
-fn asciify(buffer: &mut ratatui::buffer::Buffer) {
-    for cell in buffer.content.iter_mut() {
-        if cell.symbol().is_ascii() {
-            continue;
-        }
-        let ascii = match cell.symbol().chars().next().unwrap_or(' ') {
-            '→' | '▶' | '»' => ">",
-            '←' | '◀' | '«' => "<",
-            '—' | '–' | '─' | '━' => "-",
-            '│' | '┃' => "|",
-            '┌' | '┐' | '└' | '┘' | '├' | '┤' | '┬' | '┴' | '┼' => "+",
-            '·' | '•' | '…' => ".",
-            '●' => "*",
-            '█' | '▀' | '▄' => "#",
-            '✓' => "x",
-            '⟳' => "~",
-            _ => "?",
-        };
-        text::set_symbol(cell, ascii);
+fn ascii_stand_in(symbol: &str) -> Option<&'static str> {
+    if symbol.is_ascii() {
+        return None;
     }
+    Some(match symbol.chars().next().unwrap_or(' ') {
+        '→' | '▶' | '»' => ">",
+        '←' | '◀' | '«' => "<",
+        '—' | '–' | '─' | '━' => "-",
+        '│' | '┃' => "|",
+        '┌' | '┐' | '└' | '┘' | '├' | '┤' | '┬' | '┴' | '┼' => "+",
+        '·' | '•' | '…' => ".",
+        '●' => "*",
+        '█' | '▀' | '▄' => "#",
+        '✓' => "x",
+        '⟳' => "~",
+        _ => "?",
+    })
 }
 
 fn too_small(theme: &Theme, frame: &mut Frame, area: Rect) {

@@ -350,7 +350,7 @@ pub fn draw_alerts(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) 
         ));
     }
     render(frame, paragraph(lines).block(block), area);
-    super::link::make_links(frame.buffer_mut(), area, &links, theme);
+    super::link::make_links(frame, area, &links, theme);
 }
 
 /// The selected alert's runbook (the `runbook_url` annotation of the Prometheus mixins, or

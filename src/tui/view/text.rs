@@ -12,9 +12,9 @@
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)]
 
 use crate::domain::Timestamp;
-use crate::sanitize::{SafeLink, SafeText, sanitize};
+use crate::sanitize::{SafeLink, SafeText, sanitize, sanitize_owned};
 use ratatui::Frame;
-use ratatui::buffer::{Buffer, Cell};
+use ratatui::buffer::{Buffer, Cell, CellDiffOption};
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::symbols::border;
@@ -22,6 +22,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Axis, Block, Chart, Clear, Paragraph, Widget};
 use std::borrow::Cow;
 use std::fmt;
+use std::num::NonZeroU16;
 use tui_input::Input;
 
 /// A piece of a line, made only by the functions below. ratatui's `Span` converts from any
@@ -241,23 +242,46 @@ pub fn labelled<'a>(axis: Axis<'a>, labels: [SafeText<'a>; 2]) -> Axis<'a> {
     axis.labels(labels.map(|label| Line::raw(label.shown())))
 }
 
-/// A drawn cell replaced by one of our own symbols (ASCII mode's stand-ins).
-pub fn set_symbol(cell: &mut Cell, symbol: &'static str) {
-    cell.set_symbol(symbol);
+/// Every drawn cell whose symbol `stand_in` has a replacement for gets it: one of our own
+/// symbols (ASCII mode's stand-ins). Views never hold the frame's buffer (`clippy.toml`
+/// refuses `Frame::buffer_mut`): a cell written by value (`*cell = ch.into()`) would skip
+/// the gate.
+pub fn replace_symbols(frame: &mut Frame, stand_in: impl Fn(&str) -> Option<&'static str>) {
+    for cell in frame.buffer_mut().content.iter_mut() {
+        if let Some(symbol) = stand_in(cell.symbol()) {
+            cell.set_symbol(symbol);
+        }
+    }
 }
 
-/// The first cell of a drawn label made an OSC 8 hyperlink to `target` showing `label`: the
-/// one place an escape sequence is written on purpose, around a URL that passed the link
-/// gate and a label that passed the text gate.
-pub fn set_hyperlink<'c>(
-    cell: &'c mut Cell,
-    target: SafeLink<'_>,
-    label: SafeText<'_>,
-) -> &'c mut Cell {
-    cell.set_symbol(&format!(
-        "\u{1b}]8;;{}\u{1b}\\{label}\u{1b}]8;;\u{1b}\\",
-        target.as_str()
-    ))
+/// Turns the drawn cells of `area` (one row) into one OSC 8 hyperlink to `target`, showing
+/// what they showed: the one place an escape sequence is written on purpose, around a URL
+/// that passed the link gate and a label that passed the text gate.
+///
+/// ratatui has no hyperlink widget: the whole sequence, `ESC ] 8 ; ; URL ST label ESC ] 8 ;
+/// ; ST`, goes into the first cell with a forced width of the label's cells, so the buffer
+/// diff writes it in one piece and moves on past the label (ratatui-core's
+/// `CellDiffOption::ForcedWidth`, meant for this).
+pub fn hyperlink(frame: &mut Frame, area: Rect, target: SafeLink<'_>) {
+    let Some(width) = NonZeroU16::new(area.width) else {
+        return;
+    };
+    let buffer = frame.buffer_mut();
+    let label: String = (area.left()..area.right())
+        .filter_map(|x| buffer.cell((x, area.y)))
+        .map(Cell::symbol)
+        .collect();
+    if let Some(first) = buffer.cell_mut((area.x, area.y)) {
+        // The label is read back from cells the views drew through the gate; it goes
+        // through it again on its way into the escape sequence.
+        let label = sanitize_owned(label);
+        first
+            .set_symbol(&format!(
+                "\u{1b}]8;;{}\u{1b}\\{label}\u{1b}]8;;\u{1b}\\",
+                target.as_str()
+            ))
+            .set_diff_option(CellDiffOption::ForcedWidth(width));
+    }
 }
 
 /// What a text input shows in `width` columns, scrolled to its cursor, and the cursor's
