@@ -1,12 +1,16 @@
 //! The only door from a string to the screen, and small formatting helpers every pane shares.
 //!
-//! ratatui makes spans, lines, titles and labels from any string. In the views, they are made
-//! here and only here, from [`SafeText`] (which only `sanitize` makes) or from our own
-//! `&'static str` literals; text put together with `format!` goes through the gate whole
-//! ([`safe_format!`]). `clippy.toml` forbids ratatui's string-taking constructors (and the
-//! `Span` and `Text` types) everywhere else, and CI runs clippy with `-D warnings`: a view
-//! that draws a string past the sanitiser does not pass the build. What the lint cannot see
-//! is written in TESTING.md ("Network text safe by type").
+//! ratatui makes spans, lines, titles and labels from any string, and a `String` is itself a
+//! widget. In the views, text is made here and only here, from [`SafeText`] (which only
+//! `sanitize` makes) or from our own `&'static str` literals; text put together with
+//! `format!` goes through the gate whole ([`safe_format!`]). Views hold [`SafeSpan`]s and
+//! [`SafeLine`]s, which no string converts into, and draw only through [`render`], which
+//! takes only the widgets listed here ([`Drawable`], sealed). `clippy.toml` forbids
+//! ratatui's string-taking constructors, the `Span`, `Line` and `Text` types, drawing
+//! (`Frame::render_widget`, `Widget::render`) and the frame's buffer everywhere else, and CI
+//! runs clippy with `-D warnings`: a view that draws a string past the sanitiser does not
+//! pass the build. TESTING.md ("Network text safe by type") lists what is refused and the
+//! one way around it still known.
 
 // This module is the one place allowed to call what `clippy.toml` forbids.
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)]
