@@ -1,8 +1,7 @@
 //! Action items: a checkbox, the owner and the time-box, overdue ones flagged.
 
 use super::pane_block;
-use super::text::{SafeLine, render};
-use super::text::{blank, paragraph, raw, safe, safe_format, span, styled_line};
+use super::text::{SafeLine, blank, paragraph, raw, render, safe, safe_format, span, styled_line};
 use crate::domain::{ActionItem, ActionState};
 use crate::duration::minutes;
 use crate::sanitize::{SafeText, sanitize, sanitize_owned};

@@ -3,8 +3,7 @@
 //! punctuation. A text with any other character (CJK, emoji, accents) is not drawn large:
 //! [`title`] says so, and the caller shows it whole in normal size instead.
 
-use super::text::SafeLine;
-use super::text::{plain, styled_line};
+use super::text::{SafeLine, plain, styled_line};
 use crate::sanitize::{SafeText, sanitize_owned};
 use ratatui::style::Style;
 

@@ -1,8 +1,10 @@
 //! The header: which incident, how bad, where it stands, and how long until the room owes an
 //! update.
 
-use super::text::{BorderSymbols, SafeLine, render};
-use super::text::{MaybeSpan, blank, duration, paragraph, raw, safe, safe_format, span};
+use super::text::{
+    BorderSymbols, MaybeSpan, SafeLine, blank, duration, paragraph, raw, render, safe, safe_format,
+    span,
+};
 use crate::domain::{Incident, Status};
 use crate::sanitize::{SafeText, sanitize, sanitize_owned};
 use crate::tui::app::{Link, Model};

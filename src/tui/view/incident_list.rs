@@ -2,9 +2,9 @@
 //! incidents, and the attention banner.
 
 use super::header::{status_tone, update_countdown};
-use super::text::{BorderSymbols, SafeLine, render};
 use super::text::{
-    MaybeSpan, Spans, paragraph, plain, raw, safe, safe_format, span, styled_line, titled,
+    BorderSymbols, MaybeSpan, SafeLine, Spans, paragraph, plain, raw, render, safe, safe_format,
+    span, styled_line, titled,
 };
 use crate::domain::Incident;
 use crate::sanitize::{sanitize, sanitize_owned};

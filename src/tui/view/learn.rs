@@ -1,8 +1,9 @@
 //! The follow-ups screen (corrective actions across incidents, overdue ones flagged) and the
 //! report screen (the same table `warroom report` prints).
 
-use super::text::{BorderSymbols, SafeLine, render};
-use super::text::{paragraph, plain, safe_format, span, styled_line, titled};
+use super::text::{
+    BorderSymbols, SafeLine, paragraph, plain, render, safe_format, span, styled_line, titled,
+};
 use crate::domain::CorrectiveState;
 use crate::report::report_lines;
 use crate::sanitize::{sanitize, sanitize_owned};

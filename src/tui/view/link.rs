@@ -4,8 +4,7 @@
 //! URL passed the link gate ([`link_target`]: http or https, printable ASCII only).
 //! The cells become a link in [`super::text::hyperlink`].
 
-use super::text::SafeLine;
-use super::text::{hyperlink, span};
+use super::text::{SafeLine, hyperlink, span};
 use crate::sanitize::{SafeLink, link_target, sanitize, sanitize_owned};
 use crate::tui::theme::Theme;
 use ratatui::Frame;

@@ -27,8 +27,9 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Modifier;
 use ratatui::widgets::{Block, Borders, Wrap};
-use text::{BorderSymbols, SafeLine, render};
-use text::{paragraph, plain, raw, safe_format, span, styled_line, titled};
+use text::{
+    BorderSymbols, SafeLine, paragraph, plain, raw, render, safe_format, span, styled_line, titled,
+};
 
 pub fn view(model: &Model, theme: &Theme, frame: &mut Frame) {
     let area = frame.area();

@@ -1,9 +1,9 @@
 //! What sits on top of the panes: help, confirmations, the severity picker, forms, and the
 //! `:` and `/` lines.
 
-use super::text::{BorderSymbols, SafeLine, render};
 use super::text::{
-    blank, input_window, paragraph, plain, raw, safe_format, span, styled_line, titled,
+    BorderSymbols, SafeLine, blank, input_window, paragraph, plain, raw, render, safe_format, span,
+    styled_line, titled,
 };
 use crate::sanitize::{sanitize, sanitize_owned};
 use crate::tui::app::form::{FieldValue, Form};

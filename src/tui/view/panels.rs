@@ -2,8 +2,9 @@
 //! firing-alerts pane beside it.
 
 use super::pane_block;
-use super::text::{SafeLine, render};
-use super::text::{clock, labelled, paragraph, plain, raw, safe_format, span, styled_line};
+use super::text::{
+    SafeLine, clock, labelled, paragraph, plain, raw, render, safe_format, span, styled_line,
+};
 use crate::panels::Level;
 use crate::sanitize::{sanitize, sanitize_owned};
 use crate::tui::app::panel_state::PanelSlot;

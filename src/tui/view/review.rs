@@ -2,9 +2,9 @@
 //! corrective actions with overdue ones flagged; the row being edited shows the text input.
 
 use super::overlay::draw_form;
-use super::text::{BorderSymbols, SafeLine, render};
 use super::text::{
-    input_window, paragraph, plain, raw, safe, safe_format, span, styled_line, titled,
+    BorderSymbols, SafeLine, input_window, paragraph, plain, raw, render, safe, safe_format, span,
+    styled_line, titled,
 };
 use crate::domain::{CorrectiveState, Incident};
 use crate::sanitize::{sanitize, sanitize_owned};

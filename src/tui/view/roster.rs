@@ -1,8 +1,7 @@
 //! The roster: every role, with the vacant ones flagged.
 
 use super::pane_block;
-use super::text::{SafeLine, render};
-use super::text::{blank, paragraph, safe, safe_format, span};
+use super::text::{SafeLine, blank, paragraph, render, safe, safe_format, span};
 use crate::domain::Role;
 use crate::tui::app::{Model, Pane};
 use crate::tui::theme::{Theme, Tone};

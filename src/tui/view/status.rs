@@ -1,7 +1,6 @@
 //! The bottom lines: what happened to the last command, the link, and the keys.
 
-use super::text::{SafeLine, render};
-use super::text::{Spans, clock, plain, raw, safe_format, span, styled_line};
+use super::text::{SafeLine, Spans, clock, plain, raw, render, safe_format, span, styled_line};
 use crate::sanitize::sanitize_owned;
 use crate::tui::app::{Link, Model};
 use crate::tui::keymap::Action;

@@ -1,8 +1,9 @@
 //! The timeline: newest first, absolute times with the date, who and what; `/` filters.
 
 use super::pane_block;
-use super::text::{SafeLine, render};
-use super::text::{date_time, paragraph, plain, raw, safe_format, span, styled_line};
+use super::text::{
+    SafeLine, date_time, paragraph, plain, raw, render, safe_format, span, styled_line,
+};
 use crate::domain::{Command, Event, EventKind, NoteKind};
 use crate::sanitize::{SafeText, sanitize, sanitize_owned};
 use crate::tui::app::outbox::Request;

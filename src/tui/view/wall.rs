@@ -4,8 +4,7 @@ use super::header::{
     connecting, facts_line, impact_age, status_tone, title_lines, update_countdown,
 };
 use super::status::link_text;
-use super::text::{SafeLine, render};
-use super::text::{paragraph, plain, raw, safe_format, span, styled_line};
+use super::text::{SafeLine, paragraph, plain, raw, render, safe_format, span, styled_line};
 use super::{actions, big, panels, roster, timeline};
 use crate::sanitize::sanitize_owned;
 use crate::tui::app::{Link, Model};
