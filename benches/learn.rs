@@ -201,6 +201,7 @@ async fn served(path: std::path::PathBuf) -> (warroom::server::RunningServer, St
         scale: Default::default(),
         alert_severity: Default::default(),
         recent_events: warroom::server::DEFAULT_RECENT_EVENTS,
+        keep_ended: warroom::server::DEFAULT_KEEP_ENDED,
         communicate: Default::default(),
         allowed_origins: Vec::new(),
         limits: Default::default(),

@@ -8,7 +8,8 @@ The log is made the way a long-lived team's looks: a real `warroom serve` declar
 incidents through the API and resolves 45 of them, adds a note (the template of every later
 row, so the rows are the backend's own format), and is stopped; then the notes of a long
 history are appended to its SQLite file, spread over the 45 resolved incidents, with a few on
-the 5 open ones. Then, with the release binary:
+the 5 open ones. One start folds the appended notes into the incidents' snapshot rows (what
+an upgrade to schema 6 does once; timed and printed apart). Then, with the release binary:
 
 - backend: time from starting `warroom serve` to `/healthz` answering, and its RSS once it
   serves (median of --runs starts);
@@ -87,7 +88,13 @@ def build_log(stack, binary, events):
         conn.executemany("INSERT INTO events (seq, incident, at, actor, kind) "
                          "VALUES (?, ?, ?, ?, ?)", rows())
         total = conn.execute("SELECT count(*) FROM events").fetchone()[0]
-    return db, total
+    # Events appended behind warroom's back are not in the incidents' snapshot rows yet: the
+    # next start folds them in, once, as it does when an older file is upgraded (schema 6).
+    # That start is timed apart, not counted as a restart.
+    child, _, folded = serve(stack, binary, db, "fold")
+    child.terminate()
+    child.wait()
+    return db, total, folded
 
 
 def main():
@@ -100,7 +107,7 @@ def main():
     if not os.path.exists(args.binary):
         sys.exit(f"{args.binary} is missing: run `cargo build --release` first")
     with tui_bench.Stack() as stack:
-        db, total = build_log(stack, args.binary, args.events)
+        db, total, folded = build_log(stack, args.binary, args.events)
         config = stack.dir / "empty.toml"
         config.write_text("")
         # The 5 open incidents are all P1 and, since issue 8, declared acknowledged: the first
@@ -133,6 +140,7 @@ def main():
             shown = ", ".join(fmt.format(v) for v in values)
             print(f"  {name}: {shown} {unit}; median {fmt.format(statistics.median(values))}")
 
+        print(f"  first start, folding the appended history into the snapshot rows: {folded:.2f} s")
         row("backend restart to /healthz", restarts, "s")
         row("backend RSS once serving", backend_rss, "MB", "{:.1f}")
         row("backend RSS with the wall connected", backend_rss_wall, "MB", "{:.1f}")

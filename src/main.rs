@@ -206,6 +206,10 @@ async fn serve(args: ServeArgs, config: &Config, settings: Settings) -> ExitCode
         recent_events: args
             .recent_events
             .unwrap_or(warroom::server::DEFAULT_RECENT_EVENTS),
+        keep_ended: args
+            .keep_ended
+            .and_then(|keep| chrono::Duration::from_std(keep).ok())
+            .unwrap_or(warroom::server::DEFAULT_KEEP_ENDED),
         communicate: warroom::server::Communicate {
             status_listen: args.status_listen,
             ..communicate

@@ -82,6 +82,7 @@ check_every = "1s"
         scale,
         alert_severity: Default::default(),
         recent_events: warroom::server::DEFAULT_RECENT_EVENTS,
+        keep_ended: warroom::server::DEFAULT_KEEP_ENDED,
         communicate,
         allowed_origins: Vec::new(),
         limits: warroom::server::Limits::default(),

@@ -228,3 +228,97 @@ async fn pages_older_than_memory_come_from_the_store_and_new_ones_still_wake_wai
     post(&client, &server, "/v1/incidents/INC-1/commands", note).await;
     assert_eq!(seqs(&answered_promptly(waiter).await), [7]);
 }
+
+/// Memory holds the open incidents and those ended within `--keep-ended` (here one second);
+/// an incident ended before that is answered from the store's snapshot row and log, before
+/// and after a restart, and comes back when it changes.
+#[tokio::test]
+async fn incidents_ended_before_the_window_are_answered_from_the_store_and_not_held() {
+    let mut server = TestServer::open_with_args(&["--keep-ended", "1s", "--recent-events", "3"]);
+    let client = Client::new();
+    let old = json!({"title": "old outage", "severity": "P2", "service": "db"});
+    post(&client, &server, "/v1/incidents", old).await;
+    let burning = json!({"title": "still burning", "severity": "P1"});
+    post(&client, &server, "/v1/incidents", burning).await;
+    let cause = json!({"type": "add_note", "text": "root cause found"});
+    post(&client, &server, "/v1/incidents/INC-1/commands", cause).await;
+    let resolve = json!({"type": "transition", "to": "resolved"});
+    post(&client, &server, "/v1/incidents/INC-1/commands", resolve).await;
+    let held = |text: &str| {
+        text.lines()
+            .find_map(|line| line.strip_prefix("warroom_incidents_in_memory "))
+            .and_then(|value| value.parse::<u64>().ok())
+    };
+    let metrics = send(client.get(server.url("/metrics"))).await;
+    assert_eq!(held(&metrics.text), Some(2), "{}", metrics.text);
+    // A commit after the window ran out lets INC-1 go.
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let note = json!({"type": "add_note", "text": "still looking"});
+    post(&client, &server, "/v1/incidents/INC-2/commands", note).await;
+    let resolved_version = 4;
+    for round in ["after the window", "after a restart"] {
+        let client = Client::new();
+        let metrics = send(client.get(server.url("/metrics"))).await;
+        assert_eq!(held(&metrics.text), Some(1), "{round}: {}", metrics.text);
+        let one = send(client.get(server.url("/v1/incidents/INC-1"))).await;
+        assert_eq!(one.status, 200, "{round}: {}", one.text);
+        assert_eq!(one.json["status"], "resolved", "{round}");
+        assert_eq!(one.json["version"], resolved_version, "{round}");
+        assert_eq!(one.header("etag"), Some("\"4\""), "{round}");
+        let all = send(client.get(server.url("/v1/incidents"))).await;
+        let ids: Vec<&str> = all
+            .json
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids, ["INC-2", "INC-1"], "{round}: {}", all.text);
+        let open = send(client.get(server.url("/v1/incidents?open=true"))).await;
+        assert_eq!(open.json.as_array().unwrap().len(), 1, "{round}");
+        let log = send(client.get(server.url("/v1/incidents/INC-1/events?after=0"))).await;
+        assert_eq!(seqs(&log), [1, 3, 4], "{round}: {}", log.text);
+        let postmortem = send(client.get(server.url("/v1/incidents/INC-1/postmortem.md"))).await;
+        assert!(
+            postmortem.text.contains("root cause found"),
+            "{round}: {}",
+            postmortem.text
+        );
+        let report = send(client.get(server.url("/v1/report?since=1d"))).await;
+        assert_eq!(report.json["incidents"], 2, "{round}: {}", report.text);
+        let missing = send(client.get(server.url("/v1/incidents/INC-9"))).await;
+        assert_eq!(missing.status, 404, "{round}");
+        server.restart();
+    }
+    // A long-poll on the old incident is answered when it changes, and the change is decided
+    // on its stored state (If-Match against the stored version).
+    let client = Client::new();
+    let waiter = wait_on(
+        &client,
+        server.url("/v1/incidents/INC-1/events?after=4&wait=30"),
+    );
+    settle().await;
+    let late = json!({"type": "add_note", "text": "a late finding"});
+    let answer = send(
+        client
+            .post(server.url("/v1/incidents/INC-1/commands"))
+            .header("If-Match", "\"4\"")
+            .json(&late),
+    )
+    .await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    let news = answered_promptly(waiter).await;
+    assert_eq!(
+        news.json[0]["kind"]["text"], "a late finding",
+        "{}",
+        news.text
+    );
+    // A new incident of the same service still finds the old one (read from the store).
+    let again = json!({"title": "db again", "severity": "P2", "service": "db"});
+    let declared = post(&client, &server, "/v1/incidents", again).await;
+    assert_eq!(
+        declared.json["recurs"][0]["incident"], "INC-1",
+        "{}",
+        declared.text
+    );
+}

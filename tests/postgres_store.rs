@@ -6,10 +6,10 @@ mod support;
 
 use std::sync::mpsc;
 use std::time::Duration;
-use warroom::domain::{Event, EventKind, IncidentId, NoteKind};
+use warroom::domain::{Event, EventKind, Incident, IncidentId, NoteKind, Status};
 use warroom::store::{
     Attempt, Commit, DeliveryState, IdempotencyKey, NewDelivery, Outbox, PostgresStore, Remembered,
-    Store, StoredResponse,
+    Store, StoredResponse, Which,
 };
 
 fn note(seq: u64, text: &str) -> Event {
@@ -210,7 +210,7 @@ fn migrations_are_recorded_and_a_newer_schema_is_refused() {
         .iter()
         .map(|row| row.get(0))
         .collect();
-    assert_eq!(versions, [1, 2, 3, 4, 5], "numbered as SQLite's schemas");
+    assert_eq!(versions, [1, 2, 3, 4, 5, 6], "numbered as SQLite's schemas");
     sql.batch_execute("INSERT INTO warroom_migrations (version) VALUES (99)")
         .unwrap();
     let error = PostgresStore::connect(&url).err().unwrap().to_string();
@@ -218,7 +218,7 @@ fn migrations_are_recorded_and_a_newer_schema_is_refused() {
 }
 
 #[test]
-fn how_an_actor_came_survives_and_a_database_at_migration_3_gains_the_columns() {
+fn how_an_actor_came_survives_and_a_database_at_migration_3_gains_the_columns_and_snapshots() {
     let url = support::postgres::database();
     PostgresStore::connect(&url).unwrap();
     // Back to what migration 3 left, with a row written then.
@@ -226,6 +226,8 @@ fn how_an_actor_came_survives_and_a_database_at_migration_3_gains_the_columns() 
     sql.batch_execute(
         "ALTER TABLE events DROP COLUMN via;
          ALTER TABLE events DROP COLUMN intended_at;
+         DROP TABLE incidents;
+         DROP TABLE folded;
          DELETE FROM warroom_migrations WHERE version > 3;
          INSERT INTO events (seq, incident, at, actor, kind) VALUES (1, 'INC-1',
              '2025-01-02T03:04:05.123456789Z', 'alice',
@@ -244,6 +246,56 @@ fn how_an_actor_came_survives_and_a_database_at_migration_3_gains_the_columns() 
         store.events_after(0, usize::MAX).unwrap(),
         vec![note(1, "kept"), via_ssh]
     );
+    // The snapshot row folds the event written before migration 6 (folded by the upgrade)
+    // and the one committed after it.
+    let folded = store.incident(1).unwrap().expect("a snapshot row");
+    assert_eq!(folded.version, 2);
+    assert_eq!(folded.id, IncidentId::from_number(1));
+    assert_eq!(store.incident(2).unwrap(), None);
+}
+
+/// As SQLite's test of the same name: the rows fold the log in the commit, and a resume reads
+/// the open incidents, those ended after the cutoff and the newest events.
+#[test]
+fn snapshot_rows_fold_the_log_and_a_resume_reads_only_what_memory_keeps() {
+    let url = support::postgres::database();
+    let on = |incident: u64, event: Event| Event {
+        incident: IncidentId::from_number(incident),
+        ..event
+    };
+    let ended = |seq, incident, at: &str| Event {
+        at: time(at),
+        kind: EventKind::StatusChanged {
+            from: Status::Investigating,
+            to: Status::Resolved,
+            reason: None,
+        },
+        ..on(incident, note(seq, ""))
+    };
+    let log = vec![
+        on(1, note(1, "one")),
+        on(2, note(2, "two")),
+        on(3, note(3, "three")),
+        ended(4, 1, "2026-01-01T00:00:00Z"),
+        ended(5, 2, "2026-06-01T00:00:00Z"),
+    ];
+    let mut store = PostgresStore::connect(&url).unwrap();
+    store.commit(&events(log[..4].to_vec())).unwrap();
+    store.commit(&events(log[4..].to_vec())).unwrap();
+    let one = store.incident(1).unwrap().expect("INC-1's row");
+    assert_eq!(one, Incident::fold(IncidentId::from_number(1), &log));
+    assert_eq!(store.incident(4).unwrap(), None);
+    let resume = store.resume(time("2026-03-01T00:00:00Z"), 2).unwrap();
+    let numbers: Vec<u64> = resume.incidents.iter().map(|i| i.id.number()).collect();
+    assert_eq!(numbers, [2, 3]);
+    let tail: Vec<u64> = resume.tail.iter().map(|e| e.seq).collect();
+    assert_eq!(tail, [4, 5]);
+    assert_eq!(resume.newest_number, 3);
+    assert_eq!(store.incidents(Which::All).unwrap().len(), 3);
+    let since = store
+        .incidents(Which::DeclaredSince(time("2030-01-01T00:00:00Z")))
+        .unwrap();
+    assert!(since.is_empty(), "{since:?}");
 }
 
 fn delivery(id: &str, seq: u64, created_at: &str) -> NewDelivery {

@@ -357,3 +357,70 @@ async fn sixteen_writers_ride_through_replicas_killed_ten_times() {
 fn random(bound: u64) -> u64 {
     (uuid::Uuid::new_v4().as_u128() % u128::from(bound)) as u64
 }
+
+/// A replica that let an ended incident go (`--keep-ended 1s`) takes it back, as the store
+/// has it folded, when another replica changes it: its own view and the feeds agree.
+#[tokio::test]
+async fn an_incident_another_replica_changes_comes_back_into_memory_as_stored() {
+    let a = TestServer::on_postgres();
+    let b = TestServer::replica_with(&a, &["--keep-ended", "1s"]);
+    let client = Client::new();
+    declare(&client, &a, "ended long ago").await;
+    declare(&client, &a, "still open").await;
+    let resolve = json!({"type": "transition", "to": "resolved"});
+    let resolved = send(
+        client
+            .post(a.url("/v1/incidents/INC-1/commands"))
+            .json(&resolve),
+    )
+    .await;
+    assert_eq!(resolved.status, 200, "{}", resolved.text);
+    let held = async |server: &TestServer| {
+        let metrics = send(client.get(server.url("/metrics"))).await;
+        metrics
+            .text
+            .lines()
+            .find_map(|line| line.strip_prefix("warroom_incidents_in_memory "))
+            .and_then(|value| value.parse::<u64>().ok())
+    };
+    // B follows A, and lets INC-1 go once its window has run out and B publishes again.
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let note = json!({"type": "add_note", "text": "news on the open one"});
+    let noted = send(
+        client
+            .post(a.url("/v1/incidents/INC-2/commands"))
+            .json(&note),
+    )
+    .await;
+    assert_eq!(noted.status, 200, "{}", noted.text);
+    eventually("B to hold INC-2 only", Duration::from_secs(5), async || {
+        (held(&b).await == Some(1)).then_some(())
+    })
+    .await;
+    let old = send(client.get(b.url("/v1/incidents/INC-1"))).await;
+    assert_eq!(old.json["status"], "resolved", "{}", old.text);
+    // A reopens it: B reads it back from the store and folds A's event on top.
+    let reopen = json!({"type": "transition", "to": "investigating"});
+    let reopened = send(
+        client
+            .post(a.url("/v1/incidents/INC-1/commands"))
+            .json(&reopen),
+    )
+    .await;
+    assert_eq!(reopened.status, 200, "{}", reopened.text);
+    let version = reopened.json["version"].as_u64().unwrap();
+    let shown = eventually(
+        "B to show INC-1 reopened",
+        Duration::from_secs(5),
+        async || {
+            let open = send(client.get(b.url("/v1/incidents?open=true"))).await;
+            (open.json.as_array().is_some_and(|list| list.len() == 2)).then_some(open)
+        },
+    )
+    .await;
+    let one = &shown.json.as_array().unwrap()[1];
+    assert_eq!(one["id"], "INC-1", "{}", shown.text);
+    assert_eq!(one["status"], "investigating");
+    assert_eq!(one["version"], version);
+    assert_eq!(held(&b).await, Some(2));
+}

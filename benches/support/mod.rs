@@ -38,6 +38,7 @@ async fn server_with(db: Location, communicate: warroom::server::Communicate) ->
         scale: Default::default(),
         alert_severity: Default::default(),
         recent_events: warroom::server::DEFAULT_RECENT_EVENTS,
+        keep_ended: warroom::server::DEFAULT_KEEP_ENDED,
         communicate,
         allowed_origins: Vec::new(),
         // The benchmarks measure the server, not the per-caller limit.

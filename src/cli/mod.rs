@@ -228,9 +228,13 @@ pub struct ServeArgs {
     #[arg(long, value_name = "FILE")]
     pub tokens: Option<PathBuf>,
     /// Keep the newest N events in memory; older feed pages, postmortems and reports read
-    /// the store (every incident stays folded) [default: 10000]
+    /// the store [default: 10000]
     #[arg(long, value_name = "N")]
     pub recent_events: Option<usize>,
+    /// Keep ended incidents folded in memory for this long after they ended (open ones always);
+    /// older ones are read from the store when asked for [default: 7d]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub keep_ended: Option<std::time::Duration>,
     /// Also serve only the public status page on this address (may be non-loopback)
     #[arg(long, value_name = "ADDR")]
     pub status_listen: Option<SocketAddr>,

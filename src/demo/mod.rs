@@ -30,6 +30,7 @@ pub async fn run(settings: TuiSettings, you: &str) -> anyhow::Result<()> {
         scale: SeverityScale::default(),
         alert_severity: AlertSeverity::default(),
         recent_events: server::DEFAULT_RECENT_EVENTS,
+        keep_ended: server::DEFAULT_KEEP_ENDED,
         communicate: Default::default(),
         allowed_origins: Vec::new(),
         limits: server::Limits::default(),

@@ -20,13 +20,13 @@ use super::error::{ApiError, store_failure};
 use super::metrics::Histogram;
 use super::timeline::Timeline;
 use crate::domain::{
-    Command, EscalationRules, Event, EventKind, Incident, IncidentId, NewIncident, Rejection,
-    SeverityScale, Timestamp, check_publisher, decide, declare, earlier_incidents, lapses_due,
-    stable_hash,
+    Command, EscalationRules, Event, EventKind, Incident, IncidentId, NewIncident,
+    RECURRENCE_LOOKBACK_DAYS, Rejection, SeverityScale, Timestamp, check_publisher, decide,
+    declare, earlier_incidents, lapses_due, stable_hash,
 };
 use crate::server::alertmanager::Notification;
 use crate::server::notify::Routes;
-use crate::store::{Commit, IdempotencyKey, Remembered, Store, StoredResponse};
+use crate::store::{Commit, IdempotencyKey, Remembered, Store, StoredResponse, Which};
 use axum::http::StatusCode;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -383,7 +383,7 @@ impl Writer {
         let started = std::time::Instant::now();
         // Take the store's turn and fold in what other replicas committed meanwhile.
         match self.store.begin(self.head()) {
-            Ok(theirs) => self.publish(theirs),
+            Ok(theirs) => self.publish(theirs, HashMap::new()),
             Err(err) => {
                 let error =
                     store_failure(&err, "the change could not be saved, nothing was applied");
@@ -394,7 +394,7 @@ impl Writer {
                 return;
             }
         }
-        let (commit, answers) = {
+        let (commit, answers, decided) = {
             // Only this thread changes the log, so what it reads here stays current until the
             // batch is published below. Readers never panic while holding the lock, so a
             // poisoned lock can only come from here, where no step can panic: carry on.
@@ -414,7 +414,7 @@ impl Writer {
                 .into_iter()
                 .map(|(request, reply)| (draft.apply(request, now), reply))
                 .collect();
-            (draft.commit, answers)
+            (draft.commit, answers, draft.touched)
         };
         let pruning = commit.forget_before.is_some();
         // An empty commit still ends the batch, giving the turn to the other replicas.
@@ -435,7 +435,7 @@ impl Writer {
             if pruning {
                 self.pruned_at = Some(chrono::Utc::now());
             }
-            self.publish(commit.events);
+            self.publish(commit.events, decided);
         }
         for (answer, reply) in answers {
             // A caller that hung up still had its change applied; there is nobody to tell.
@@ -455,7 +455,7 @@ impl Writer {
         loop {
             match self.store.events_after(self.head(), CATCH_UP_PAGE) {
                 Ok(events) if events.is_empty() => return,
-                Ok(events) => self.publish(events),
+                Ok(events) => self.publish(events, HashMap::new()),
                 Err(err) => {
                     // The next commit notification or batch tries again.
                     tracing::warn!(%err, "cannot read the other replicas' events");
@@ -465,16 +465,43 @@ impl Writer {
         }
     }
 
-    /// Makes committed events visible to readers and wakes the long-pollers.
-    fn publish(&mut self, events: Vec<Event>) {
+    /// Makes committed events visible to readers and wakes the long-pollers. An incident
+    /// memory no longer holds comes back into it first: as this batch `decided` it, else as
+    /// the store has it folded (another replica's events). Then the ended incidents past
+    /// `--keep-ended` leave memory.
+    fn publish(&mut self, events: Vec<Event>, mut decided: HashMap<u64, Incident>) {
         if events.is_empty() {
             return;
         }
+        let missing = self
+            .log
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .missing(&events);
+        let mut returning = Vec::new();
+        for number in missing {
+            match decided
+                .remove(&number)
+                .map(Ok)
+                .or_else(|| self.store.incident(number).transpose())
+            {
+                Some(Ok(incident)) => returning.push(incident),
+                // Not held, then: its events are cached, and the store answers for it.
+                None => {}
+                Some(Err(err)) => {
+                    tracing::warn!(%err, incident = number, "cannot read an incident back into memory")
+                }
+            }
+        }
         let head = {
             let mut log = self.log.write().unwrap_or_else(PoisonError::into_inner);
+            for incident in returning {
+                log.admit(incident);
+            }
             for event in events {
                 log.append(event);
             }
+            log.evict(chrono::Utc::now());
             log.head()
         };
         self.head.send_replace(head);
@@ -611,11 +638,15 @@ impl<'a> Draft<'a> {
         actor: &str,
         now: Timestamp,
     ) -> Result<StoredResponse, ApiError> {
+        let mark = self.mark();
         let mut incident = match self.open(new, declare, actor, now) {
             Ok(incident) => incident,
             Err(rejection) => return Ok(rejected(rejection)),
         };
-        self.link_recurrence(&mut incident, now);
+        if let Err(err) = self.link_recurrence(&mut incident, now) {
+            self.rollback(mark);
+            return Err(err);
+        }
         let body = to_json(&incident)?;
         let location = format!("/v1/incidents/{}", incident.id);
         self.touched.insert(incident.id.number(), incident);
@@ -648,12 +679,26 @@ impl<'a> Draft<'a> {
     /// Records which earlier incidents a newly declared one repeats (same service or alert
     /// within the lookback), so every client can say "this happened before". The backend
     /// found them, so the backend is the actor.
-    fn link_recurrence(&mut self, incident: &mut Incident, now: Timestamp) {
-        let touched = &self.touched;
-        let logged = self
-            .log
+    /// Incidents memory no longer holds are read from the store, those declared within the
+    /// lookback only.
+    fn link_recurrence(&mut self, incident: &mut Incident, now: Timestamp) -> Result<(), ApiError> {
+        let stored = if self.log.partial() {
+            let since = incident.declared_at - chrono::Duration::days(RECURRENCE_LOOKBACK_DAYS);
+            self.store
+                .incidents(Which::DeclaredSince(since))
+                .map_err(|err| store_failure(&err, "earlier incidents could not be read"))?
+        } else {
+            Vec::new()
+        };
+        let (touched, log) = (&self.touched, self.log);
+        let logged = log
             .incidents(false)
             .into_iter()
+            .chain(
+                stored
+                    .iter()
+                    .filter(|earlier| log.incident(&earlier.id).is_none()),
+            )
             .filter(|earlier| !touched.contains_key(&earlier.id.number()));
         let earlier = earlier_incidents(incident, logged.chain(touched.values()));
         if !earlier.is_empty() {
@@ -664,6 +709,21 @@ impl<'a> Draft<'a> {
                 EventKind::RecurrenceLinked { earlier },
             );
         }
+        Ok(())
+    }
+
+    /// An incident as the log leaves it: from memory, else from the store's snapshot row
+    /// (one ended before `--keep-ended`). Not the batch's own changes: see `touched`.
+    fn load(&mut self, number: u64) -> Result<Option<Incident>, ApiError> {
+        if let Some(incident) = self.log.incident(&IncidentId::from_number(number)) {
+            return Ok(Some(incident.clone()));
+        }
+        if !self.log.partial() {
+            return Ok(None);
+        }
+        self.store
+            .incident(number)
+            .map_err(|err| store_failure(&err, "the incident could not be read"))
     }
 
     fn command(
@@ -678,9 +738,7 @@ impl<'a> Draft<'a> {
         let mut incident = match self.touched.remove(&number) {
             Some(incident) => incident,
             None => self
-                .log
-                .incident(id)
-                .cloned()
+                .load(number)?
                 .ok_or_else(|| ApiError::NotFound(format!("no incident {id}")))?,
         };
         let result = self.decide_on(&mut incident, command, expected_version, actor, now);

@@ -59,6 +59,8 @@ pub struct Scrape<'a> {
     pub notifications_pending: Option<u64>,
     pub database_connected: bool,
     pub head: u64,
+    /// Incidents held folded in memory (open and recently ended).
+    pub incidents_in_memory: u64,
 }
 
 impl Scrape<'_> {
@@ -113,6 +115,12 @@ impl Scrape<'_> {
             "gauge",
             "The newest seq this replica has seen.",
             self.head,
+        );
+        one(
+            "warroom_incidents_in_memory",
+            "gauge",
+            "Incidents held folded in memory: the open ones and those ended within --keep-ended.",
+            self.incidents_in_memory,
         );
         self.commit_seconds.render(
             &mut out,

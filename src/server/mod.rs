@@ -33,7 +33,7 @@ mod timeline;
 
 pub use engine::{StatsSnapshot, WriterBounds};
 pub use limits::{Limits, WriteRate};
-pub use timeline::DEFAULT_RECENT_EVENTS;
+pub use timeline::{DEFAULT_KEEP_ENDED, DEFAULT_RECENT_EVENTS};
 
 use crate::domain::AlertSeverity;
 use crate::domain::SeverityScale;
@@ -53,9 +53,6 @@ use std::time::Duration;
 use timeline::Timeline;
 use tokio::sync::watch;
 
-/// Events read per query while folding the log at startup.
-const LOAD_PAGE: usize = 10_000;
-
 /// How long a stop waits for requests in flight before giving up on them.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
@@ -71,6 +68,9 @@ pub struct ServeOptions {
     pub alert_severity: AlertSeverity,
     /// How many of the newest events to keep in memory; older pages come from the store.
     pub recent_events: usize,
+    /// How long an ended incident stays folded in memory (`--keep-ended`); older ones are
+    /// read from the store when asked for.
+    pub keep_ended: chrono::Duration,
     /// The status page, notifications and escalation.
     pub communicate: Communicate,
     /// Web pages allowed to call the API, by `Origin`.
@@ -240,19 +240,16 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningServer> {
         tracing::info!("status page on http://{addr}/status");
     }
 
-    let (db, recent_events) = (opts.db.clone(), opts.recent_events);
+    let (db, recent_events, keep_ended) = (opts.db.clone(), opts.recent_events, opts.keep_ended);
     let (store, archive, outbox, timeline) = tokio::task::spawn_blocking(move || {
         let mut store = crate::store::open(&db)?;
-        // Page by page: memory holds the folded incidents and the newest events, never the
-        // whole log.
-        let mut timeline = Timeline::with_capacity(recent_events);
-        loop {
-            let page = store.events_after(timeline.head(), LOAD_PAGE)?;
-            if page.is_empty() {
-                break;
-            }
-            timeline.fold(page).map_err(anyhow::Error::msg)?;
-        }
+        // Only what memory keeps: the open and recently ended incidents, as the store has
+        // them folded, and the newest events. Restart time does not grow with history.
+        let resume = store.resume(chrono::Utc::now() - keep_ended, recent_events)?;
+        let timeline = Timeline::with_capacity(recent_events)
+            .keeping_ended(keep_ended)
+            .resume(resume)
+            .map_err(anyhow::Error::msg)?;
         // A second connection for reading what memory no longer holds, beside the writer.
         let archive = crate::store::open(&db)?;
         // The delivery worker's own connection: it never waits on the writer's queue.
@@ -265,6 +262,7 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningServer> {
     tracing::info!(
         db = %opts.db,
         events = timeline.head(),
+        incidents_in_memory = timeline.held(),
         "event log loaded"
     );
 

@@ -62,6 +62,24 @@ async fn follow(client: Client, tx: watch::Sender<Shared>) {
     let mut incidents = Incidents::default();
     let mut failures = 0;
     let mut wait = Duration::ZERO;
+    // From the incidents the backend folded, not from the whole history: the open ones' logs,
+    // the ended ones' folded state.
+    while !tx.is_closed() {
+        match client.list().await {
+            Ok(listed) => {
+                for id in incidents.start(listed) {
+                    backfill(&client, &mut incidents, id).await;
+                }
+                break;
+            }
+            Err(error) => {
+                failures += 1;
+                tracing::warn!(reason = ?error.to_string(), "the shared feed cannot start");
+                tx.send_replace(Shared::Down(error));
+                tokio::time::sleep(retry_delay(failures)).await;
+            }
+        }
+    }
     while !tx.is_closed() {
         match client.feed(incidents.cursor, wait).await {
             Ok(events) => {
@@ -72,14 +90,13 @@ async fn follow(client: Client, tx: watch::Sender<Shared>) {
                     FEED_WAIT
                 };
                 for id in incidents.apply_feed(&events) {
-                    match client.incident_log(&id).await {
-                        Ok(log) => incidents.backfill(id, log),
-                        Err(error) => {
-                            tracing::warn!(reason = ?error.to_string(), "backfill failed")
-                        }
-                    }
+                    backfill(&client, &mut incidents, id).await;
                 }
                 incidents.prune(None);
+                // An ended incident keeps its folded state here, not its log (one backfilled
+                // because it changed included): the shared fold holds the open incidents' logs
+                // only, so its memory does not follow history.
+                incidents.unload_ended(None);
                 let live = matches!(*tx.borrow(), Shared::Live(_));
                 // A full page means history is still being caught up: sessions are handed the
                 // room once it is whole, so none of them takes a part of it for all of it.
@@ -96,5 +113,13 @@ async fn follow(client: Client, tx: watch::Sender<Shared>) {
                 wait = FEED_WAIT;
             }
         }
+    }
+}
+
+/// Loads one incident's whole log into the shared fold.
+async fn backfill(client: &Client, incidents: &mut Incidents, id: crate::domain::IncidentId) {
+    match client.incident_log(&id).await {
+        Ok(log) => incidents.backfill(id, log),
+        Err(error) => tracing::warn!(reason = ?error.to_string(), "backfill failed"),
     }
 }

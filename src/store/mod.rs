@@ -1,8 +1,9 @@
 //! The durable, append-only event log behind a trait, so that a PostgreSQL store serving
 //! several backend replicas can follow the SQLite one without touching the server.
 //!
-//! A store only persists: deciding what to write is the server's job. The server rebuilds
-//! its state at startup by paging through [`Store::events_after`]; everything it writes goes through
+//! A store only persists: deciding what to write is the server's job. The server resumes
+//! at startup from [`Store::resume`] (the incidents it keeps in memory and the newest events,
+//! from the folded snapshot rows of `snapshot.rs`, never the whole log); everything it writes goes through
 //! [`Store::begin`] then [`Store::commit`], which must be atomic and durable before it returns.
 //! Several writers (backend replicas on one PostgreSQL) take turns between those two calls;
 //! see `postgres.rs` for why the global feed stays gapless in visible order.
@@ -12,15 +13,17 @@ mod outbox;
 mod postgres;
 mod postgres_outbox;
 mod row;
+mod snapshot;
 mod sqlite;
 mod sqlite_outbox;
 
 pub use location::Location;
 pub use outbox::{Attempt, Delivery, DeliveryState, NewDelivery, Outbox};
 pub use postgres::{PostgresStore, listen};
+pub use snapshot::{Resume, Which, ended_at};
 pub use sqlite::SqliteStore;
 
-use crate::domain::{Event, IncidentId, Timestamp};
+use crate::domain::{Event, Incident, IncidentId, Timestamp};
 
 /// Who sent a retried request and under which `Idempotency-Key`. The key is scoped by actor,
 /// so two people cannot collide; one person's key names one request, whatever its route.
@@ -127,6 +130,18 @@ pub trait Store: Send + 'static {
         limit: usize,
     ) -> Result<Vec<Event>, StoreError>;
 
+    /// One incident as its events leave it, from its snapshot row; `None` if it was never
+    /// declared.
+    fn incident(&mut self, number: u64) -> Result<Option<Incident>, StoreError>;
+
+    /// The stored incidents `which` selects, ascending number.
+    fn incidents(&mut self, which: Which) -> Result<Vec<Incident>, StoreError>;
+
+    /// What a replica starts from, read in one consistent view: the incidents open or ended
+    /// at or after `ended_since`, the newest `recent` events, the newest incident number and
+    /// the alert groups.
+    fn resume(&mut self, ended_since: Timestamp, recent: usize) -> Result<Resume, StoreError>;
+
     /// Starts a batch: until the next [`Store::commit`], this writer is the only one that
     /// appends. Returns the events other writers committed after `after` (the caller's
     /// newest seq), so that it decides on the current state and numbers after them. A store
@@ -140,8 +155,8 @@ pub trait Store: Send + 'static {
     /// not yet forgotten).
     fn recall(&mut self, key: &IdempotencyKey) -> Result<Option<Remembered>, StoreError>;
 
-    /// Appends the events, remembers the responses, queues the deliveries and forgets
-    /// expired answers in one transaction, and returns only once that transaction is
+    /// Appends the events, folds them into their incidents' snapshot rows, remembers the
+    /// responses, queues the deliveries and forgets expired answers in one transaction, and returns only once that transaction is
     /// durable. On error nothing of it is stored. An empty commit just ends the batch.
     fn commit(&mut self, commit: &Commit) -> Result<(), StoreError>;
 

@@ -36,8 +36,9 @@
 //! `UPDATE`, `DELETE` and `TRUNCATE` on `events`.
 
 use super::row::{Row, fixed_time, parse_time, seq_column};
+use super::snapshot::{self, Resume, SnapshotRow, Which};
 use super::{Commit, IdempotencyKey, Remembered, Store, StoreError, StoredResponse};
-use crate::domain::{Event, IncidentId};
+use crate::domain::{Event, Incident, IncidentId, Timestamp};
 use futures_util::StreamExt;
 use postgres::{Client, NoTls, Statement};
 use std::collections::HashMap;
@@ -135,7 +136,48 @@ CREATE INDEX idempotency_age ON idempotency (stored_at);
     // 10), null for a command sent at once. Adding a nullable column rewrites no row, so
     // the append-only triggers are not involved.
     (5, "ALTER TABLE events ADD COLUMN intended_at TEXT;"),
+    // 6, as SQLite's schema 6: each incident's folded state beside the log (see
+    // `snapshot.rs`). The rows of a database that already has events are folded by
+    // `connect` after the migration, page by page.
+    (
+        6,
+        "
+CREATE TABLE incidents (
+    number      BIGINT PRIMARY KEY,
+    version     BIGINT NOT NULL,
+    open        BOOLEAN NOT NULL,
+    ended_at    TEXT,
+    declared_at TEXT NOT NULL,
+    alert_group TEXT,
+    body        TEXT NOT NULL
+);
+CREATE INDEX incidents_ended ON incidents (open, ended_at);
+CREATE INDEX incidents_declared ON incidents (declared_at);
+CREATE TABLE folded (
+    singleton BOOLEAN PRIMARY KEY DEFAULT true CHECK (singleton),
+    head BIGINT NOT NULL
+);
+INSERT INTO folded (head) VALUES (0);
+",
+    ),
 ];
+
+/// Events folded per transaction when the snapshot rows catch up with the log.
+const FOLD_PAGE: i64 = 10_000;
+
+/// The snapshot rows a batch's events touch, locked until the batch commits.
+const FOLD_READ: &str = "SELECT number, body FROM incidents WHERE number = ANY($1) FOR UPDATE";
+
+/// The folded rows written back and `folded.head` moved, in one statement.
+const FOLD_WRITE: &str = "
+WITH written AS (
+    INSERT INTO incidents (number, version, open, ended_at, declared_at, alert_group, body)
+    SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bool[], $4::text[], $5::text[], $6::text[], $7::text[])
+    ON CONFLICT (number) DO UPDATE SET version = EXCLUDED.version, open = EXCLUDED.open,
+        ended_at = EXCLUDED.ended_at, declared_at = EXCLUDED.declared_at,
+        alert_group = EXCLUDED.alert_group, body = EXCLUDED.body
+)
+UPDATE folded SET head = $8";
 
 /// A batch's writes in one statement, whatever its size, so one round trip: its events, the
 /// answers kept for idempotency keys (an expired key that was not yet pruned may be used
@@ -190,7 +232,39 @@ impl PostgresStore {
             statements: HashMap::new(),
         };
         migrate(store.client()?)?;
+        store.fold_missing()?;
         Ok(store)
+    }
+
+    /// Folds into the snapshot rows the events beyond `folded.head` (the whole log once, after
+    /// migration 6; afterwards nothing, as every commit folds its own events). Each page in a
+    /// transaction holding the writers' lock, so no commit runs beside it.
+    fn fold_missing(&mut self) -> Result<(), StoreError> {
+        let client = self.client()?;
+        loop {
+            let mut tx = client.transaction().map_err(classify)?;
+            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITER_LOCK])
+                .map_err(classify)?;
+            let head: i64 = tx
+                .query_one("SELECT head FROM folded", &[])
+                .map_err(classify)?
+                .get(0);
+            let page = tx
+                .query(
+                    "SELECT seq, incident, at, actor, kind, via, intended_at FROM events
+                     WHERE seq > $1 ORDER BY seq LIMIT $2",
+                    &[&head, &FOLD_PAGE],
+                )
+                .map_err(classify)?
+                .iter()
+                .map(|row| event_row(row).decode())
+                .collect::<Result<Vec<_>, _>>()?;
+            if page.is_empty() {
+                return tx.commit().map_err(classify);
+            }
+            fold_snapshots(&mut tx, &page, [FOLD_READ, FOLD_WRITE])?;
+            tx.commit().map_err(classify)?;
+        }
     }
 
     /// The connection, opened again if it was lost.
@@ -253,21 +327,84 @@ impl PostgresStore {
     ) -> Result<Vec<Event>, StoreError> {
         let statement = self.prepared(sql)?;
         let rows = self.run(|client| client.query(&statement, params))?;
-        rows.into_iter()
-            .map(|row| {
-                Row {
-                    seq: row.get(0),
-                    incident: row.get(1),
-                    at: row.get(2),
-                    actor: row.get(3),
-                    kind: row.get(4),
-                    via: row.get(5),
-                    intended_at: row.get(6),
-                }
-                .decode()
-            })
-            .collect()
+        rows.iter().map(|row| event_row(row).decode()).collect()
     }
+
+    /// The incidents a query selects, as `(number, body)` rows.
+    fn select_incidents(
+        &mut self,
+        sql: &str,
+        params: &[&(dyn postgres::types::ToSql + Sync)],
+    ) -> Result<Vec<Incident>, StoreError> {
+        let rows = self.run(|client| client.query(sql, params))?;
+        incident_rows(&rows)
+    }
+}
+
+/// An event row as `(seq, incident, at, actor, kind, via, intended_at)`.
+fn event_row(row: &postgres::Row) -> Row {
+    Row {
+        seq: row.get(0),
+        incident: row.get(1),
+        at: row.get(2),
+        actor: row.get(3),
+        kind: row.get(4),
+        via: row.get(5),
+        intended_at: row.get(6),
+    }
+}
+
+/// Incidents from `(number, body)` rows.
+fn incident_rows(rows: &[postgres::Row]) -> Result<Vec<Incident>, StoreError> {
+    rows.iter()
+        .map(|row| snapshot::decode(row.get(0), row.get(1)))
+        .collect()
+}
+
+/// Folds `events` into the snapshot rows of the incidents they touch and moves `folded.head`
+/// to the last of them, inside the caller's transaction: one read and one write statement.
+fn fold_snapshots<S: postgres::ToStatement + ?Sized>(
+    client: &mut impl postgres::GenericClient,
+    events: &[Event],
+    [read, write]: [&S; 2],
+) -> Result<(), StoreError> {
+    let Some(last) = events.last() else {
+        return Ok(());
+    };
+    let numbers = snapshot::touched(events);
+    let rows = client.query(read, &[&numbers]).map_err(classify)?;
+    let stored = incident_rows(&rows)?
+        .into_iter()
+        .map(|incident| (incident.id.number(), incident))
+        .collect();
+    let rows = snapshot::fold(stored, events)
+        .iter()
+        .map(SnapshotRow::encode)
+        .collect::<Result<Vec<_>, _>>()?;
+    let number: Vec<i64> = rows.iter().map(|r| r.number).collect();
+    let version: Vec<i64> = rows.iter().map(|r| r.version).collect();
+    let open: Vec<bool> = rows.iter().map(|r| r.open).collect();
+    let ended_at: Vec<Option<&str>> = rows.iter().map(|r| r.ended_at.as_deref()).collect();
+    let declared_at: Vec<&str> = rows.iter().map(|r| r.declared_at.as_str()).collect();
+    let group: Vec<Option<&str>> = rows.iter().map(|r| r.alert_group.as_deref()).collect();
+    let body: Vec<&str> = rows.iter().map(|r| r.body.as_str()).collect();
+    let head = seq_column(last.seq)?;
+    client
+        .execute(
+            write,
+            &[
+                &number,
+                &version,
+                &open,
+                &ended_at,
+                &declared_at,
+                &group,
+                &body,
+                &head,
+            ],
+        )
+        .map_err(classify)?;
+    Ok(())
 }
 
 impl Store for PostgresStore {
@@ -294,6 +431,79 @@ impl Store for PostgresStore {
              WHERE incident = $1 AND seq > $2 ORDER BY seq LIMIT $3",
             &[&incident.to_string(), &after, &limit],
         )
+    }
+
+    fn incident(&mut self, number: u64) -> Result<Option<Incident>, StoreError> {
+        let number = seq_column(number)?;
+        let mut found = self.select_incidents(
+            "SELECT number, body FROM incidents WHERE number = $1",
+            &[&number],
+        )?;
+        Ok(found.pop())
+    }
+
+    fn incidents(&mut self, which: Which) -> Result<Vec<Incident>, StoreError> {
+        match which {
+            Which::All => {
+                self.select_incidents("SELECT number, body FROM incidents ORDER BY number", &[])
+            }
+            Which::DeclaredSince(at) => self.select_incidents(
+                "SELECT number, body FROM incidents WHERE declared_at >= $1 ORDER BY number",
+                &[&fixed_time(at)],
+            ),
+        }
+    }
+
+    fn resume(&mut self, ended_since: Timestamp, recent: usize) -> Result<Resume, StoreError> {
+        let (since, recent) = (
+            fixed_time(ended_since),
+            i64::try_from(recent).unwrap_or(i64::MAX),
+        );
+        // One snapshot of the database: the rows, the events and the groups are of one moment
+        // even while other replicas commit.
+        let (incidents, tail, newest, groups) = self.run(|client| {
+            let mut tx = client
+                .build_transaction()
+                .isolation_level(postgres::IsolationLevel::RepeatableRead)
+                .read_only(true)
+                .start()?;
+            let incidents = tx.query(
+                "SELECT number, body FROM incidents WHERE open OR ended_at >= $1 ORDER BY number",
+                &[&since],
+            )?;
+            let tail = tx.query(
+                "SELECT seq, incident, at, actor, kind, via, intended_at FROM events
+                 ORDER BY seq DESC LIMIT $1",
+                &[&recent],
+            )?;
+            let newest: i64 = tx
+                .query_one("SELECT coalesce(max(number), 0) FROM incidents", &[])?
+                .get(0);
+            let groups = tx.query(
+                "SELECT alert_group, max(number) FROM incidents
+                 WHERE alert_group IS NOT NULL GROUP BY alert_group",
+                &[],
+            )?;
+            tx.commit()?;
+            Ok((incidents, tail, newest, groups))
+        })?;
+        let mut tail = tail
+            .iter()
+            .map(|row| event_row(row).decode())
+            .collect::<Result<Vec<_>, _>>()?;
+        tail.reverse();
+        Ok(Resume {
+            incidents: incident_rows(&incidents)?,
+            tail,
+            newest_number: u64::try_from(newest).unwrap_or_default(),
+            groups: groups
+                .iter()
+                .map(|row| {
+                    let number: i64 = row.get(1);
+                    (row.get(0), u64::try_from(number).unwrap_or_default())
+                })
+                .collect(),
+        })
     }
 
     fn begin(&mut self, after: u64) -> Result<Vec<Event>, StoreError> {
@@ -387,6 +597,22 @@ impl Store for PostgresStore {
             .iter()
             .map(|(_, r)| r.response.location.as_deref())
             .collect();
+        // Their incidents' snapshot rows first, in the batch's transaction.
+        if !commit.events.is_empty() {
+            let folded = self.prepared(FOLD_READ).and_then(|read| {
+                let write = self.prepared(FOLD_WRITE)?;
+                fold_snapshots(self.client()?, &commit.events, [&read, &write])
+            });
+            if let Err(err) = folded {
+                if matches!(err, StoreError::Unavailable(_)) {
+                    self.client = None;
+                } else if let Some(client) = self.client.as_mut() {
+                    let _ = client.batch_execute("ROLLBACK");
+                }
+                self.in_batch = false;
+                return Err(err);
+            }
+        }
         let forget_before = commit.forget_before.map(fixed_time);
         let deliveries = &commit.deliveries;
         let delivery_id: Vec<&str> = deliveries.iter().map(|d| d.id.as_str()).collect();

@@ -2,9 +2,11 @@
 //! survives a crash of the process or the machine.
 
 use super::row::{Row, fixed_time, parse_time, seq_column};
+use super::snapshot::{self, Resume, SnapshotRow, Which};
 use super::{Commit, IdempotencyKey, Remembered, Store, StoreError, StoredResponse};
-use crate::domain::{Event, IncidentId};
+use crate::domain::{Event, Incident, IncidentId, Timestamp};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
@@ -21,7 +23,9 @@ const PROBE_TIMEOUT: Duration = Duration::from_millis(250);
 /// 3: idempotency keys are scoped by actor alone and remember their request and time.
 /// 4: events note how their actor came (`via`, issue 14).
 /// 5: events keep the time the person acted (`intended_at`, issue 10).
-const SCHEMA_VERSION: i64 = 5;
+/// 6: each incident's folded state beside the log (`incidents`, `folded`; see `snapshot.rs`),
+///    created by [`SCHEMA`] and filled by [`SqliteStore::open`] from the log already there.
+const SCHEMA_VERSION: i64 = 6;
 
 /// The steps that bring an older file up to date: step N takes a file of schema N-1 to N, and
 /// a file of schema V runs every step above V, in order, before [`SCHEMA`] creates what is still
@@ -82,7 +86,26 @@ CREATE TABLE IF NOT EXISTS outbox (
 );
 CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (state, target, incident, pos);
 CREATE INDEX IF NOT EXISTS idempotency_age ON idempotency (stored_at);
+CREATE TABLE IF NOT EXISTS incidents (
+    number      INTEGER PRIMARY KEY,
+    version     INTEGER NOT NULL,
+    open        INTEGER NOT NULL,
+    ended_at    TEXT,
+    declared_at TEXT NOT NULL,
+    alert_group TEXT,
+    body        TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS incidents_ended ON incidents (open, ended_at);
+CREATE INDEX IF NOT EXISTS incidents_declared ON incidents (declared_at);
+CREATE TABLE IF NOT EXISTS folded (
+    singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+    head INTEGER NOT NULL
+);
+INSERT OR IGNORE INTO folded (singleton, head) VALUES (1, 0);
 ";
+
+/// Events folded per transaction when a file's snapshot rows catch up with its log.
+const FOLD_PAGE: usize = 10_000;
 
 pub struct SqliteStore {
     pub(super) conn: Connection,
@@ -114,8 +137,117 @@ impl SqliteStore {
         conn.execute_batch("PRAGMA synchronous=FULL;")
             .map_err(open_error)?;
         upgrade(&mut conn, path)?;
-        Ok(SqliteStore { conn })
+        let mut store = SqliteStore { conn };
+        store.fold_missing()?;
+        Ok(store)
     }
+
+    /// Folds into the snapshot rows the events beyond `folded.head`: the whole log once, when
+    /// an older file gains the rows; afterwards only events appended by something other than
+    /// warroom. Page by page, each page in its own transaction, so memory stays bounded and
+    /// an interrupted fold resumes where it stopped.
+    fn fold_missing(&mut self) -> Result<(), StoreError> {
+        loop {
+            let tx = self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let head: i64 = tx.query_row("SELECT head FROM folded", [], |row| row.get(0))?;
+            let page = select_events(
+                &tx,
+                "SELECT seq, incident, at, actor, kind, via, intended_at FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+                params![head, FOLD_PAGE as i64],
+            )?;
+            if page.is_empty() {
+                return Ok(());
+            }
+            fold_snapshots(&tx, &page)?;
+            tx.commit()?;
+        }
+    }
+}
+
+/// The events a query selects, as `(seq, incident, at, actor, kind, via, intended_at)` rows.
+fn select_events(
+    conn: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> Result<Vec<Event>, StoreError> {
+    let mut statement = conn.prepare_cached(sql)?;
+    let rows = statement.query_map(params, |row| {
+        Ok(Row {
+            seq: row.get(0)?,
+            incident: row.get(1)?,
+            at: row.get(2)?,
+            actor: row.get(3)?,
+            kind: row.get(4)?,
+            via: row.get(5)?,
+            intended_at: row.get(6)?,
+        })
+    })?;
+    let mut events = Vec::new();
+    for row in rows {
+        events.push(row?.decode()?);
+    }
+    Ok(events)
+}
+
+/// Folds `events` into the snapshot rows of the incidents they touch and moves `folded.head`
+/// to the last of them, inside the caller's transaction.
+fn fold_snapshots(conn: &Connection, events: &[Event]) -> Result<(), StoreError> {
+    let Some(last) = events.last() else {
+        return Ok(());
+    };
+    let mut stored = BTreeMap::new();
+    {
+        let mut read = conn.prepare_cached("SELECT body FROM incidents WHERE number = ?1")?;
+        for number in snapshot::touched(events) {
+            let body: Option<String> = read
+                .query_row(params![number], |row| row.get(0))
+                .optional()?;
+            if let Some(body) = body {
+                let incident = snapshot::decode(number, &body)?;
+                stored.insert(incident.id.number(), incident);
+            }
+        }
+    }
+    let mut write = conn.prepare_cached(
+        "INSERT OR REPLACE INTO incidents
+         (number, version, open, ended_at, declared_at, alert_group, body)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?;
+    for incident in snapshot::fold(stored, events) {
+        let row = SnapshotRow::encode(&incident)?;
+        write.execute(params![
+            row.number,
+            row.version,
+            row.open,
+            row.ended_at,
+            row.declared_at,
+            row.alert_group,
+            row.body
+        ])?;
+    }
+    conn.prepare_cached("UPDATE folded SET head = ?1")?
+        .execute(params![seq_column(last.seq)?])?;
+    Ok(())
+}
+
+/// The incidents a query selects, as `(number, body)` rows.
+fn select_incidents(
+    conn: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> Result<Vec<Incident>, StoreError> {
+    let mut statement = conn.prepare_cached(sql)?;
+    let rows = statement.query_map(params, |row| {
+        Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))
+    })?;
+    let mut incidents = Vec::new();
+    for row in rows {
+        let (number, body) = row?;
+        incidents.push(snapshot::decode(number, &body)?);
+    }
+    Ok(incidents)
 }
 
 /// Brings the file to [`SCHEMA_VERSION`] in one transaction: SQLite's DDL and `user_version`
@@ -165,23 +297,7 @@ impl SqliteStore {
         sql: &str,
         params: impl rusqlite::Params,
     ) -> Result<Vec<Event>, StoreError> {
-        let mut statement = self.conn.prepare_cached(sql)?;
-        let rows = statement.query_map(params, |row| {
-            Ok(Row {
-                seq: row.get(0)?,
-                incident: row.get(1)?,
-                at: row.get(2)?,
-                actor: row.get(3)?,
-                kind: row.get(4)?,
-                via: row.get(5)?,
-                intended_at: row.get(6)?,
-            })
-        })?;
-        let mut events = Vec::new();
-        for row in rows {
-            events.push(row?.decode()?);
-        }
-        Ok(events)
+        select_events(&self.conn, sql, params)
     }
 }
 
@@ -208,6 +324,74 @@ impl Store for SqliteStore {
              WHERE incident = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
             params![incident.to_string(), after, limit],
         )
+    }
+
+    fn incident(&mut self, number: u64) -> Result<Option<Incident>, StoreError> {
+        let number = seq_column(number)?;
+        let mut found = select_incidents(
+            &self.conn,
+            "SELECT number, body FROM incidents WHERE number = ?1",
+            params![number],
+        )?;
+        Ok(found.pop())
+    }
+
+    fn incidents(&mut self, which: Which) -> Result<Vec<Incident>, StoreError> {
+        match which {
+            Which::All => select_incidents(
+                &self.conn,
+                "SELECT number, body FROM incidents ORDER BY number",
+                [],
+            ),
+            Which::DeclaredSince(at) => select_incidents(
+                &self.conn,
+                "SELECT number, body FROM incidents WHERE declared_at >= ?1 ORDER BY number",
+                params![fixed_time(at)],
+            ),
+        }
+    }
+
+    fn resume(&mut self, ended_since: Timestamp, recent: usize) -> Result<Resume, StoreError> {
+        // One read transaction: the rows, the events and the groups are of one moment.
+        let tx = self.conn.transaction()?;
+        let incidents = select_incidents(
+            &tx,
+            "SELECT number, body FROM incidents WHERE open OR ended_at >= ?1 ORDER BY number",
+            params![fixed_time(ended_since)],
+        )?;
+        let mut tail = select_events(
+            &tx,
+            "SELECT seq, incident, at, actor, kind, via, intended_at FROM events ORDER BY seq DESC LIMIT ?1",
+            params![i64::try_from(recent).unwrap_or(i64::MAX)],
+        )?;
+        tail.reverse();
+        let newest: i64 = tx.query_row(
+            "SELECT coalesce(max(number), 0) FROM incidents",
+            [],
+            |row| row.get(0),
+        )?;
+        let groups = {
+            let mut statement = tx.prepare_cached(
+                "SELECT alert_group, max(number) FROM incidents
+                 WHERE alert_group IS NOT NULL GROUP BY alert_group",
+            )?;
+            let rows = statement.query_map([], |row| {
+                Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?))
+            })?;
+            let mut groups = Vec::new();
+            for row in rows {
+                let (group, number) = row?;
+                groups.push((group, u64::try_from(number).unwrap_or_default()));
+            }
+            groups
+        };
+        tx.commit()?;
+        Ok(Resume {
+            incidents,
+            tail,
+            newest_number: u64::try_from(newest).unwrap_or_default(),
+            groups,
+        })
     }
 
     fn recall(&mut self, key: &IdempotencyKey) -> Result<Option<Remembered>, StoreError> {
@@ -289,6 +473,8 @@ impl Store for SqliteStore {
                     response.location
                 ])?;
             }
+            // Their incidents' snapshot rows, folded in the same transaction.
+            fold_snapshots(&tx, &commit.events)?;
             // The notifications of these events, in the same transaction: committed with them
             // or not at all.
             let mut insert_delivery = tx.prepare_cached(
@@ -590,6 +776,96 @@ mod tests {
         let mut other_actor = key("k1");
         other_actor.actor = "bob".into();
         assert_eq!(store.recall(&other_actor).unwrap(), None);
+    }
+
+    /// INC-1 resolved at `resolved`, INC-2 resolved at `later`, INC-3 open: notes, then the
+    /// status changes.
+    fn three_incidents(resolved: &str, later: &str) -> Vec<Event> {
+        let ended = |seq, incident, at: &str| Event {
+            at: parse_time(at).unwrap(),
+            kind: EventKind::StatusChanged {
+                from: crate::domain::Status::Investigating,
+                to: crate::domain::Status::Resolved,
+                reason: None,
+            },
+            ..note(seq, incident, "")
+        };
+        vec![
+            note(1, 1, "one"),
+            note(2, 2, "two"),
+            note(3, 3, "three"),
+            ended(4, 1, resolved),
+            ended(5, 2, later),
+        ]
+    }
+
+    #[test]
+    fn snapshot_rows_fold_the_log_and_a_resume_reads_only_what_memory_keeps() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("log.db");
+        let mut store = SqliteStore::open(&path).unwrap();
+        let events = three_incidents("2026-01-01T00:00:00Z", "2026-06-01T00:00:00Z");
+        store
+            .commit(&Commit {
+                events: events.clone(),
+                ..Commit::default()
+            })
+            .unwrap();
+        let one = store.incident(1).unwrap().expect("INC-1's row");
+        assert_eq!(one, Incident::fold(IncidentId::from_number(1), &events));
+        assert_eq!(store.incident(4).unwrap(), None);
+        // Ended before the cutoff: INC-1 stays in the store; the open INC-3 and INC-2 (ended
+        // after it) are read, with the newest two events.
+        let resume = store
+            .resume(parse_time("2026-03-01T00:00:00Z").unwrap(), 2)
+            .unwrap();
+        let numbers: Vec<u64> = resume.incidents.iter().map(|i| i.id.number()).collect();
+        assert_eq!(numbers, [2, 3]);
+        let tail: Vec<u64> = resume.tail.iter().map(|e| e.seq).collect();
+        assert_eq!(tail, [4, 5]);
+        assert_eq!(resume.newest_number, 3);
+        assert_eq!(store.incidents(Which::All).unwrap().len(), 3);
+    }
+
+    #[test]
+    fn a_schema_5_file_and_events_appended_behind_warroom_are_folded_when_opened() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("log.db");
+        let events = three_incidents("2026-01-01T00:00:00Z", "2026-06-01T00:00:00Z");
+        {
+            let mut store = SqliteStore::open(&path).unwrap();
+            store
+                .commit(&Commit {
+                    events: events[..3].to_vec(),
+                    ..Commit::default()
+                })
+                .unwrap();
+            // Back to schema 5, without the rows; then two events appended by hand.
+            store
+                .conn
+                .execute_batch("DROP TABLE incidents; DROP TABLE folded; PRAGMA user_version = 5;")
+                .unwrap();
+            for event in &events[3..] {
+                let row = Row::encode(event).unwrap();
+                store
+                    .conn
+                    .execute(
+                        "INSERT INTO events (seq, incident, at, actor, kind) VALUES (?1, ?2, ?3, ?4, ?5)",
+                        params![row.seq, row.incident, row.at, row.actor, row.kind],
+                    )
+                    .unwrap();
+            }
+        }
+        let mut store = SqliteStore::open(&path).unwrap();
+        assert_eq!(user_version(&path), SCHEMA_VERSION);
+        for number in 1..=3 {
+            let id = IncidentId::from_number(number);
+            assert_eq!(
+                store.incident(number).unwrap(),
+                Some(Incident::fold(id, &events)),
+                "INC-{number}"
+            );
+        }
     }
 
     #[test]

@@ -6,6 +6,7 @@ mod support;
 
 mod commander;
 mod communicate;
+mod history;
 mod malformed;
 mod panels;
 mod recurrence;

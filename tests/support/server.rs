@@ -136,6 +136,11 @@ impl TestServer {
 
     /// Another replica on the same database as `other` (PostgreSQL), with its tokens.
     pub fn replica_of(other: &TestServer) -> TestServer {
+        TestServer::replica_with(other, &[])
+    }
+
+    /// The same, with extra arguments to `serve`.
+    pub fn replica_with(other: &TestServer, args: &[&str]) -> TestServer {
         assert_eq!(
             other.store,
             StoreKind::Postgres,
@@ -147,6 +152,7 @@ impl TestServer {
             .map(|path| std::fs::read_to_string(path).expect("the tokens file"));
         let setup = ServerSetup {
             tokens: tokens.as_deref(),
+            args,
             ..ServerSetup::default()
         };
         TestServer::launch_on(setup, StoreKind::Postgres, Some(other.db.clone()))

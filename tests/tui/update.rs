@@ -972,18 +972,16 @@ fn a_fresh_screen_starts_from_the_folded_incidents_not_the_whole_log() {
             _ => None,
         })
         .collect();
-    // The open incident, then the newest 20 of the 29 ended ones; nothing older.
-    let mut expected = vec![1];
-    expected.extend((11..=30).rev());
-    assert_eq!(backfilled, expected);
-    assert_eq!(
-        effects.last(),
-        Some(&Effect::PollFeed {
+    // The open incident's log only: the ended ones are shown from their folded state until
+    // one is on screen.
+    assert_eq!(backfilled, [1]);
+    assert!(
+        effects.contains(&Effect::PollFeed {
             after: 40,
             wait: Duration::ZERO,
             delay: Duration::ZERO
         }),
-        "the feed is followed from the newest seq, not from the start"
+        "the feed is followed from the newest seq, not from the start: {effects:?}"
     );
 
     let effects = update(
@@ -992,6 +990,73 @@ fn a_fresh_screen_starts_from_the_folded_incidents_not_the_whole_log() {
     );
     assert!(matches!(model.link, Link::Down { .. }));
     assert!(matches!(effects.as_slice(), [Effect::Start { .. }]));
+}
+
+#[test]
+fn an_ended_incidents_log_is_loaded_while_it_is_shown_and_let_go_after() {
+    use warroom::tui::app::incidents::Incidents;
+    let folded = |n: u64, status: Status| {
+        let mut incident = Incident::blank(inc(n));
+        incident.version = n;
+        incident.status = status;
+        incident
+    };
+    let mut incidents = Incidents::default();
+    let listed = vec![
+        folded(1, Status::Investigating),
+        folded(2, Status::Resolved),
+    ];
+    assert_eq!(
+        incidents.start(listed),
+        [inc(1)],
+        "the open one's log is fetched"
+    );
+    assert_eq!(
+        incidents.get(&inc(2)).map(|t| t.state.status),
+        Some(Status::Resolved)
+    );
+    assert_eq!(
+        incidents.log_wanted(Some(&inc(1))),
+        None,
+        "asked for at the start"
+    );
+    // INC-2 on screen: its log is asked for once, not on every update.
+    assert_eq!(incidents.log_wanted(Some(&inc(2))), Some(inc(2)));
+    assert_eq!(incidents.log_wanted(Some(&inc(2))), None);
+    let note = |seq| Event {
+        seq,
+        incident: inc(2),
+        at: now(),
+        actor: "x".into(),
+        via: None,
+        kind: EventKind::NoteAdded {
+            kind: NoteKind::Note,
+            text: format!("note {seq}"),
+        },
+        intended_at: None,
+    };
+    let resolved = Event {
+        kind: EventKind::StatusChanged {
+            from: Status::Investigating,
+            to: Status::Resolved,
+            reason: None,
+        },
+        ..note(2)
+    };
+    incidents.backfill(inc(2), vec![note(1), resolved]);
+    assert!(
+        incidents
+            .get(&inc(2))
+            .is_some_and(|t| t.loaded && t.events.len() == 2)
+    );
+    // Still shown: kept. Another shown: let go, state kept; shown again: asked again.
+    incidents.unload_ended(Some(&inc(2)));
+    assert!(incidents.get(&inc(2)).is_some_and(|t| t.loaded));
+    incidents.unload_ended(Some(&inc(1)));
+    let kept = incidents.get(&inc(2)).unwrap();
+    assert!(!kept.loaded && kept.events.is_empty());
+    assert_eq!(kept.state.version, 2);
+    assert_eq!(incidents.log_wanted(Some(&inc(2))), Some(inc(2)));
 }
 
 /// The default panels with a Prometheus and no `[[panels]]` of the user's.

@@ -42,7 +42,9 @@ pub use lifecycle::Status;
 pub use public_update::{
     ComponentStatus, MAX_COMPONENTS, PublicPost, PublicState, PublicUpdate, check_publisher,
 };
-pub use recurrence::{EarlierIncident, RecurrenceMatch, earlier_incidents, follows};
+pub use recurrence::{
+    EarlierIncident, RECURRENCE_LOOKBACK_DAYS, RecurrenceMatch, earlier_incidents, follows,
+};
 pub use response_times::ResponseTimes;
 pub use review::{
     CorrectiveAction, CorrectiveKind, CorrectiveState, MAX_TICKET_CHARS, MAX_WHYS, Review,

@@ -8,7 +8,7 @@ use super::{CorrectiveState, Incident, IncidentId, Status, Timestamp};
 use serde::{Deserialize, Serialize};
 
 /// How far back a new incident looks for earlier ones when it is declared.
-pub(crate) const RECURRENCE_LOOKBACK_DAYS: i64 = 90;
+pub const RECURRENCE_LOOKBACK_DAYS: i64 = 90;
 /// The most earlier incidents one link names: the newest ones.
 pub(crate) const MAX_RECURRENCE_LINKS: usize = 5;
 

@@ -42,8 +42,9 @@ struct Received {
 }
 
 /// How far a draft had got, to go back to when a notification is refused halfway.
-struct Mark {
+pub(super) struct Mark {
     events: usize,
+    deliveries: usize,
     next_seq: u64,
     next_number: u64,
 }
@@ -65,7 +66,7 @@ impl Draft<'_> {
         let takes_alerts =
             |incident: &Incident| !matches!(incident.status, Status::Closed | Status::Cancelled);
         let mark = self.mark();
-        let (mut incident, opened) = match (self.group_incident(&group), new) {
+        let (mut incident, opened) = match (self.group_incident(&group)?, new) {
             (Some(incident), _) if takes_alerts(&incident) => (incident, false),
             (_, Some(new)) => match self.open(new, declare_page, actor, now) {
                 Ok(incident) => (incident, true),
@@ -138,7 +139,10 @@ impl Draft<'_> {
         }
         if opened {
             // Only now are its alerts attached, which the recurrence check compares.
-            self.link_recurrence(&mut incident, now);
+            if let Err(err) = self.link_recurrence(&mut incident, now) {
+                self.rollback(mark);
+                return Err(err);
+            }
         }
         let received = Received {
             incident: Some(incident.id.clone()),
@@ -154,21 +158,27 @@ impl Draft<'_> {
 
     /// The newest incident of the group as the batch leaves it: one the batch opened or
     /// changed, else the log's.
-    fn group_incident(&self, group: &str) -> Option<Incident> {
-        let logged = self.log.group_incident(group);
+    fn group_incident(&mut self, group: &str) -> Result<Option<Incident>, ApiError> {
+        let logged = self.log.group_newest(group);
         let drafted = self
             .touched
             .values()
             .filter(|incident| incident.alert_group.as_deref() == Some(group))
             .map(|incident| incident.id.number())
             .max();
-        let newest = logged.map(|incident| incident.id.number()).max(drafted)?;
-        self.touched.get(&newest).or(logged).cloned()
+        let Some(newest) = logged.max(drafted) else {
+            return Ok(None);
+        };
+        match self.touched.get(&newest) {
+            Some(incident) => Ok(Some(incident.clone())),
+            None => self.load(newest),
+        }
     }
 
-    fn mark(&self) -> Mark {
+    pub(super) fn mark(&self) -> Mark {
         Mark {
             events: self.commit.events.len(),
+            deliveries: self.commit.deliveries.len(),
             next_seq: self.next_seq,
             next_number: self.next_number,
         }
@@ -176,8 +186,9 @@ impl Draft<'_> {
 
     /// Forgets the events recorded since `mark`. Incidents are changed on copies that only
     /// reach `touched` on success, so there is nothing else to undo.
-    fn rollback(&mut self, mark: Mark) {
+    pub(super) fn rollback(&mut self, mark: Mark) {
         self.commit.events.truncate(mark.events);
+        self.commit.deliveries.truncate(mark.deliveries);
         self.next_seq = mark.next_seq;
         self.next_number = mark.next_number;
     }

@@ -45,6 +45,17 @@ async fn respond_when_ready(
             "this replica has lost its database connection and may be behind; try another".into(),
         ));
     }
+    if let Some(id) = &incident {
+        let held = state.timeline().incident(id).is_some();
+        if !held {
+            // Ended before `--keep-ended`: the store has its log (or it does not exist).
+            super::incidents::find(state, id).await?;
+            let events = from_store(state, incident.clone(), feed).await?;
+            if !events.is_empty() || feed.wait.is_zero() {
+                return json_response(StatusCode::OK, serde_json::to_string(&events));
+            }
+        }
+    }
     let read = || {
         let timeline = state.timeline();
         match &incident {

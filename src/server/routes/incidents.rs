@@ -1,16 +1,20 @@
 //! Incidents: list, declare, show, and the commands that change them.
 
 use super::{json_response, reply_response};
-use crate::domain::{AccessRole, Command, NewIncident, PublicUpdate, Rejection, Timestamp};
+use crate::domain::{
+    AccessRole, Command, Incident, IncidentId, NewIncident, PublicUpdate, Rejection, Timestamp,
+};
 use crate::server::auth::Caller;
 use crate::server::engine::{Change, Request};
-use crate::server::error::ApiError;
+use crate::server::error::{ApiError, store_failure};
 use crate::server::extract::{IdempotencyKey, IfMatch, IncidentParam, JsonBody, QueryParams};
 use crate::server::state::AppState;
+use crate::store::{Store, StoreError, Which};
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use serde::Deserialize;
+use std::collections::BTreeMap;
 
 #[derive(Deserialize)]
 pub struct ListQuery {
@@ -18,7 +22,8 @@ pub struct ListQuery {
     open: bool,
 }
 
-/// Every incident, newest first; `?open=true` for the open ones only.
+/// Every incident, newest first; `?open=true` for the open ones only (memory holds them all).
+/// The ended ones memory no longer holds come from the store's snapshot rows.
 pub async fn list(
     _: Caller,
     State(state): State<AppState>,
@@ -26,9 +31,63 @@ pub async fn list(
 ) -> Result<Response, ApiError> {
     let body = {
         let timeline = state.timeline();
-        serde_json::to_string(&timeline.incidents(query.open))
+        if query.open || !timeline.partial() {
+            Some(serde_json::to_string(&timeline.incidents(query.open)))
+        } else {
+            None
+        }
+    };
+    let body = match body {
+        Some(body) => body,
+        None => serde_json::to_string(&every_incident(&state).await?),
     };
     json_response(StatusCode::OK, body)
+}
+
+/// Every incident, newest first: the store's snapshot rows, with memory's copy of the ones it
+/// holds (as current as the feeds this replica serves).
+pub async fn every_incident(state: &AppState) -> Result<Vec<Incident>, ApiError> {
+    let mut all: BTreeMap<u64, Incident> = read_store(state, |store| store.incidents(Which::All))
+        .await?
+        .into_iter()
+        .map(|incident| (incident.id.number(), incident))
+        .collect();
+    for incident in state.timeline().incidents(false) {
+        all.insert(incident.id.number(), incident.clone());
+    }
+    Ok(all.into_values().rev().collect())
+}
+
+/// Runs a read on the store's reading connection, off the async runtime.
+pub async fn read_store<T: Send + 'static>(
+    state: &AppState,
+    read: impl FnOnce(&mut dyn Store) -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let state = state.clone();
+    tokio::task::spawn_blocking(move || state.archive.read(read))
+        .await
+        .map_err(|err| ApiError::internal("cannot read the log", err))?
+        .map_err(|err| store_failure(&err, "cannot read the log"))
+}
+
+/// One incident: from memory, else (ended before `--keep-ended`) from the store.
+pub async fn find(state: &AppState, id: &IncidentId) -> Result<Incident, ApiError> {
+    let held = {
+        let timeline = state.timeline();
+        match timeline.incident(id) {
+            Some(incident) => Some(Some(incident.clone())),
+            None if !timeline.partial() => Some(None),
+            None => None,
+        }
+    };
+    let found = match held {
+        Some(found) => found,
+        None => {
+            let number = id.number();
+            read_store(state, move |store| store.incident(number)).await?
+        }
+    };
+    found.ok_or_else(|| ApiError::NotFound(format!("no incident {id}")))
 }
 
 pub async fn show(
@@ -36,13 +95,8 @@ pub async fn show(
     State(state): State<AppState>,
     IncidentParam(id): IncidentParam,
 ) -> Result<Response, ApiError> {
-    let (body, version) = {
-        let timeline = state.timeline();
-        let incident = timeline
-            .incident(&id)
-            .ok_or_else(|| ApiError::NotFound(format!("no incident {id}")))?;
-        (serde_json::to_string(incident), incident.version)
-    };
+    let incident = find(&state, &id).await?;
+    let (body, version) = (serde_json::to_string(&incident), incident.version);
     let mut response = json_response(StatusCode::OK, body)?;
     response.headers_mut().insert(header::ETAG, etag(version));
     Ok(response)

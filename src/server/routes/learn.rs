@@ -1,14 +1,16 @@
 //! After the fact: the postmortem of one incident and the report across incidents, both
 //! computed at the moment of the request from the folded incidents and their logs: from
-//! memory while it holds the whole log, else read from the store (a replica keeps only the
-//! newest events, `--recent-events`).
+//! memory while it holds every incident and the whole log, else read from the store (a
+//! replica keeps only the newest events, `--recent-events`, and the incidents ended within
+//! `--keep-ended`).
 
 use super::json_response;
 use crate::domain::{Event, Incident, IncidentId};
 use crate::report::{IncidentLog, RECURRENCE_WINDOW_DAYS, ReportQuery, postmortem, report};
 use crate::server::auth::Caller;
-use crate::server::error::{ApiError, store_failure};
+use crate::server::error::ApiError;
 use crate::server::extract::{IncidentParam, QueryParams};
+use crate::server::routes::incidents::{every_incident, find, read_store};
 use crate::server::state::AppState;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
@@ -25,18 +27,17 @@ pub async fn postmortem_markdown(
     State(state): State<AppState>,
     IncidentParam(id): IncidentParam,
 ) -> Result<Response, ApiError> {
-    let (incident, head) = {
+    {
         let timeline = state.timeline();
-        let (incident, events) = timeline
-            .incident_log(&id)
-            .ok_or_else(|| ApiError::NotFound(format!("no incident {id}")))?;
-        if timeline.complete() {
+        if timeline.complete()
+            && let Some((incident, events)) = timeline.incident_log(&id)
+        {
             // Memory holds the whole log: written from it, nothing copied.
             return Ok(markdown_response(postmortem(incident, &events)));
         }
-        (incident.clone(), timeline.head())
-    };
-    let events = stored_logs(&state, vec![id.clone()], head)
+    }
+    let incident = find(&state, &id).await?;
+    let events = stored_logs(&state, vec![(id.clone(), incident.version)])
         .await?
         .remove(&id)
         .unwrap_or_default();
@@ -54,72 +55,68 @@ fn markdown_response(markdown: String) -> Response {
 }
 
 /// Every incident, folded, with the log of each that `covers` picks (the others' events are
-/// left out): from memory while it holds the whole log, else from the store's reading
-/// connection, so that a report on old incidents costs memory only while it is computed.
+/// left out): from memory while it holds every incident and the whole log, else from the
+/// store's reading connection, so that a report on old incidents costs memory only while it
+/// is computed.
 async fn logs(
     state: &AppState,
     covers: impl Fn(&Incident) -> bool,
 ) -> Result<Vec<(Incident, Vec<Event>)>, ApiError> {
-    let (mut logs, complete, head) = {
+    let held = {
         let timeline = state.timeline();
-        let logs: Vec<(Incident, Vec<Event>)> = timeline
-            .logs()
-            .into_iter()
-            .map(|log| {
-                let events = if covers(log.incident) {
-                    log.events.into_iter().cloned().collect()
-                } else {
-                    Vec::new()
-                };
-                (log.incident.clone(), events)
-            })
-            .collect();
-        (logs, timeline.complete(), timeline.head())
+        timeline.complete().then(|| {
+            timeline
+                .logs()
+                .into_iter()
+                .map(|log| {
+                    let events = if covers(log.incident) {
+                        log.events.into_iter().cloned().collect()
+                    } else {
+                        Vec::new()
+                    };
+                    (log.incident.clone(), events)
+                })
+                .collect::<Vec<_>>()
+        })
     };
-    if complete {
+    if let Some(logs) = held {
         return Ok(logs);
     }
-    let wanted: Vec<IncidentId> = logs
+    let mut incidents = every_incident(state).await?;
+    incidents.reverse();
+    let wanted = incidents
         .iter()
-        .filter(|(incident, _)| covers(incident))
-        .map(|(incident, _)| incident.id.clone())
+        .filter(|incident| covers(incident))
+        .map(|incident| (incident.id.clone(), incident.version))
         .collect();
-    let mut read = stored_logs(state, wanted, head).await?;
-    for (incident, events) in &mut logs {
-        if let Some(stored) = read.remove(&incident.id) {
-            *events = stored;
-        }
-    }
-    Ok(logs)
+    let mut read = stored_logs(state, wanted).await?;
+    Ok(incidents
+        .into_iter()
+        .map(|incident| {
+            let events = read.remove(&incident.id).unwrap_or_default();
+            (incident, events)
+        })
+        .collect())
 }
 
-/// The whole logs of the `wanted` incidents from the store's reading connection, up to the
-/// event `head`: events committed after the incidents were folded are left out, so the log
-/// and the folded incident tell the same story.
+/// The whole logs of the `wanted` incidents from the store's reading connection, each up to
+/// the version its folded state was read at: events committed after it are left out, so the
+/// log and the folded incident tell the same story.
 async fn stored_logs(
     state: &AppState,
-    wanted: Vec<IncidentId>,
-    head: u64,
+    wanted: Vec<(IncidentId, u64)>,
 ) -> Result<HashMap<IncidentId, Vec<Event>>, ApiError> {
-    let state = state.clone();
-    let mut read = tokio::task::spawn_blocking(move || {
-        state.archive.read(|store| {
-            wanted
-                .into_iter()
-                .map(|id| {
-                    let events = store.incident_events_after(&id, 0, usize::MAX)?;
-                    Ok((id, events))
-                })
-                .collect::<Result<HashMap<_, _>, _>>()
-        })
+    read_store(state, move |store| {
+        wanted
+            .into_iter()
+            .map(|(id, version)| {
+                let mut events = store.incident_events_after(&id, 0, usize::MAX)?;
+                events.retain(|event| event.seq <= version);
+                Ok((id, events))
+            })
+            .collect::<Result<HashMap<_, _>, _>>()
     })
     .await
-    .map_err(|err| ApiError::internal("cannot read the log", err))?
-    .map_err(|err| store_failure(&err, "cannot read the log"))?;
-    for events in read.values_mut() {
-        events.retain(|event| event.seq <= head);
-    }
-    Ok(read)
 }
 
 /// `?since=90d&service=S&severity=P1&recurrence=30d`, as sent.

@@ -84,6 +84,7 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         notifications_pending,
         database_connected: *state.database.borrow(),
         head: *state.head.borrow(),
+        incidents_in_memory: state.timeline().held() as u64,
     };
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],

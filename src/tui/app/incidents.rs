@@ -1,5 +1,10 @@
-//! The client's copy of the backend: every incident folded from the global feed with the same
-//! domain code the backend uses, so what the screen shows is what the log says.
+//! The client's copy of the backend: the incidents worth showing, as the backend folded them,
+//! kept current from the global feed with the same domain code the backend uses, so what the
+//! screen shows is what the log says.
+//!
+//! Memory does not grow with history: the open incidents' logs are loaded, but an ended
+//! incident's log (which may hold tens of thousands of events) only while it is on screen;
+//! the others keep their folded state and the events seen on the feed.
 
 use crate::domain::{Event, EventKind, Incident, IncidentId, SeverityScale};
 use std::collections::BTreeMap;
@@ -12,8 +17,25 @@ pub const ENDED_KEPT: usize = 20;
 #[derive(Debug, Clone)]
 pub struct Tracked {
     pub state: Incident,
-    /// The timeline, oldest first.
+    /// The timeline, oldest first: the whole log once `loaded`, else the events seen on the
+    /// feed since the incident was tracked.
     pub events: Vec<Event>,
+    /// Whether `events` is the whole log.
+    pub loaded: bool,
+    /// Whether its log was asked for and not yet given up on: asked once, not on every update.
+    asked: bool,
+}
+
+impl Tracked {
+    /// An incident as the backend folded it, its log not loaded yet.
+    fn folded(state: Incident, asked: bool) -> Tracked {
+        Tracked {
+            state,
+            events: Vec::new(),
+            loaded: false,
+            asked,
+        }
+    }
 }
 
 /// Cheap to clone: each incident is shared until one copy changes it, so the sessions of
@@ -38,6 +60,55 @@ pub fn worth_showing(incidents: &[Incident]) -> Vec<IncidentId> {
 }
 
 impl Incidents {
+    /// Starts from the incidents the backend folded ([`worth_showing`]), following the feed
+    /// from the newest `seq` among them. Returns the open ones, whose logs the caller fetches;
+    /// an ended one's log is fetched when it is shown ([`Incidents::log_wanted`]).
+    pub fn start(&mut self, listed: Vec<Incident>) -> Vec<IncidentId> {
+        self.cursor = listed.iter().map(|i| i.version).max().unwrap_or(0);
+        let shown = worth_showing(&listed);
+        let mut open = Vec::new();
+        for incident in listed {
+            if !shown.contains(&incident.id) {
+                continue;
+            }
+            let is_open = incident.status.is_open();
+            if is_open {
+                open.push(incident.id.clone());
+            }
+            self.tracked.insert(
+                incident.id.clone(),
+                Arc::new(Tracked::folded(incident, is_open)),
+            );
+        }
+        open.sort_by_key(|id| std::cmp::Reverse(id.number()));
+        open
+    }
+
+    /// The log to fetch for the incident `shown` on screen, once: when it is tracked but its
+    /// log is not loaded nor asked for yet.
+    pub fn log_wanted(&mut self, shown: Option<&IncidentId>) -> Option<IncidentId> {
+        let id = shown?;
+        let tracked = self.tracked.get_mut(id)?;
+        if tracked.loaded || tracked.asked {
+            return None;
+        }
+        Arc::make_mut(tracked).asked = true;
+        Some(id.clone())
+    }
+
+    /// Lets go of the logs of ended incidents other than the one `shown`: they keep their
+    /// folded state, and their log is fetched again if they are shown again.
+    pub fn unload_ended(&mut self, shown: Option<&IncidentId>) {
+        for (id, tracked) in &mut self.tracked {
+            if tracked.loaded && !tracked.state.status.is_open() && Some(id) != shown {
+                let tracked = Arc::make_mut(tracked);
+                tracked.events = Vec::new();
+                tracked.loaded = false;
+                tracked.asked = false;
+            }
+        }
+    }
+
     /// Applies a page of the global feed. Returns the incidents whose earlier history is not
     /// here (dropped to bound memory, then changed again): the caller fetches their whole log.
     pub fn apply_feed(&mut self, events: &[Event]) -> Vec<IncidentId> {
@@ -49,6 +120,8 @@ impl Incidents {
                     let tracked = Arc::make_mut(tracked);
                     tracked.state.apply(event);
                     tracked.events.push(event.clone());
+                    // A log that could not be fetched is asked for again on news, as shown.
+                    tracked.asked &= tracked.loaded;
                 }
                 Some(_) => {} // seen already (a backfill raced the feed)
                 None if matches!(event.kind, EventKind::Declared { .. }) => {
@@ -57,6 +130,8 @@ impl Incidents {
                     let tracked = Tracked {
                         state,
                         events: vec![event.clone()],
+                        loaded: true,
+                        asked: false,
                     };
                     self.tracked
                         .insert(event.incident.clone(), Arc::new(tracked));
@@ -80,7 +155,13 @@ impl Incidents {
             .cursor
             .max(events.iter().map(|e| e.seq).max().unwrap_or(0));
         let state = Incident::fold(id.clone(), &events);
-        self.tracked.insert(id, Arc::new(Tracked { state, events }));
+        let tracked = Tracked {
+            state,
+            events,
+            loaded: true,
+            asked: false,
+        };
+        self.tracked.insert(id, Arc::new(tracked));
     }
 
     pub fn get(&self, id: &IncidentId) -> Option<&Tracked> {

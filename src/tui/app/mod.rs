@@ -494,6 +494,15 @@ pub fn resume(
 pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
     model.dirty = true;
     let mut effects = handle(model, msg);
+    // Whatever changed the selection, only the incident on screen keeps an ended log, and
+    // its log is fetched if it is not here.
+    model.incidents.unload_ended(model.selected.as_ref());
+    effects.extend(
+        model
+            .incidents
+            .log_wanted(model.selected.as_ref())
+            .map(Effect::Backfill),
+    );
     // Whatever changed the selection or the clock, the panels follow the incident on screen.
     let service = model.current().and_then(|t| t.state.service.clone());
     model.metrics.follow_service(service.as_deref());
@@ -680,15 +689,16 @@ fn handle(model: &mut Model, msg: Msg) -> Vec<Effect> {
 }
 
 /// Starts from the incidents as the backend has folded them, not from the whole history:
-/// the logs of the open ones and of the newest ended ones are fetched, and the feed is
+/// the logs of the open ones are fetched (an ended one's when it is shown), and the feed is
 /// followed from the newest seq among them. Memory and start time do not grow with history.
 fn on_start(model: &mut Model, result: Result<Vec<Incident>, ClientError>) -> Vec<Effect> {
     match result {
         Ok(incidents) => {
             model.feed_failures = 0;
             model.link = Link::Live;
-            model.incidents.cursor = incidents.iter().map(|i| i.version).max().unwrap_or(0);
-            let mut effects: Vec<Effect> = incidents::worth_showing(&incidents)
+            let mut effects: Vec<Effect> = model
+                .incidents
+                .start(incidents)
                 .into_iter()
                 .map(Effect::Backfill)
                 .collect();

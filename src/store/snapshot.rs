@@ -1,0 +1,131 @@
+//! Folded incidents kept beside the log, so that a replica starts without folding history.
+//!
+//! # Why a snapshot row per incident, written by the store
+//! A replica keeps in memory only the incidents that are open or ended recently, plus a bounded
+//! cache of the newest events (see `server/timeline.rs`). Folding the whole log at startup
+//! would make restart time grow with history, so each store keeps, in a table `incidents`, one
+//! row per incident: the incident as its events leave it (the domain's [`Incident`] as JSON)
+//! with the columns a replica selects on (`open`, `ended_at`, `declared_at`, `alert_group`).
+//!
+//! The rows are folded by the store itself, in the same transaction as the events they fold:
+//! [`Store::commit`](super::Store::commit) reads the rows of the incidents its events touch,
+//! applies the events with the domain's own [`Incident::apply`] and writes them back. So a row
+//! can never disagree with the log (both commit or neither), and every way events reach a
+//! store (the writer, `warroom store copy`, the demo) keeps the rows right without knowing
+//! about them. A one-row table `folded` says up to which `seq` the rows are folded; opening a
+//! store folds whatever lies beyond it (all of the log once, when an older file or database
+//! gains the table; nothing afterwards, except events appended by something other than
+//! warroom, such as `scripts/history_bench.py`).
+//!
+//! Startup then reads, in one consistent read ([`Store::resume`](super::Store::resume)), the
+//! rows of the open and recently ended incidents, the newest events and the alert groups: its
+//! cost follows what is kept, not how long the log is. Anything older is read on demand.
+//!
+//! The price: each commit reads and rewrites the row of every incident it touches (one query
+//! each way per batch in PostgreSQL, a cached statement per incident in SQLite), a small cost
+//! beside the fsync of the group commit.
+
+use super::StoreError;
+use crate::domain::{Event, Incident, Timestamp};
+use std::collections::BTreeMap;
+
+/// What startup needs, read in one consistent view of the store.
+#[derive(Debug, Default)]
+pub struct Resume {
+    /// The open incidents and those ended since the cutoff, ascending number.
+    pub incidents: Vec<Incident>,
+    /// The newest events, ascending `seq`.
+    pub tail: Vec<Event>,
+    /// The highest incident number ever declared (0 when none was).
+    pub newest_number: u64,
+    /// Every Alertmanager group with the newest incident it opened or joined.
+    pub groups: Vec<(String, u64)>,
+}
+
+/// Which stored incidents to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Which {
+    All,
+    /// Declared at or after this time: what a new incident's recurrence check looks back on.
+    DeclaredSince(Timestamp),
+}
+
+/// When an incident ended (resolved, closed or called a false alarm, the latest of these), or
+/// `None` while it is open. A replica keeps an ended incident in memory for `--keep-ended`
+/// after this.
+pub fn ended_at(incident: &Incident) -> Option<Timestamp> {
+    if incident.status.is_open() {
+        return None;
+    }
+    [
+        incident.resolved_at,
+        incident.closed_at,
+        incident.cancelled_at,
+    ]
+    .into_iter()
+    .flatten()
+    .max()
+    .or(Some(incident.declared_at))
+}
+
+/// One incident as the `incidents` table holds it. Times are fixed-width text, so that they
+/// compare as text in SQL.
+pub struct SnapshotRow {
+    pub number: i64,
+    pub version: i64,
+    pub open: bool,
+    pub ended_at: Option<String>,
+    pub declared_at: String,
+    pub alert_group: Option<String>,
+    pub body: String,
+}
+
+impl SnapshotRow {
+    pub fn encode(incident: &Incident) -> Result<SnapshotRow, StoreError> {
+        let body = serde_json::to_string(incident).map_err(|err| {
+            StoreError::Schema(format!("cannot encode incident {}: {err}", incident.id))
+        })?;
+        Ok(SnapshotRow {
+            number: super::row::seq_column(incident.id.number())?,
+            version: super::row::seq_column(incident.version)?,
+            open: incident.status.is_open(),
+            ended_at: ended_at(incident).map(super::row::fixed_time),
+            declared_at: super::row::fixed_time(incident.declared_at),
+            alert_group: incident.alert_group.clone(),
+            body,
+        })
+    }
+}
+
+/// An incident from its stored JSON; a row that does not parse names its incident.
+pub fn decode(number: i64, body: &str) -> Result<Incident, StoreError> {
+    serde_json::from_str(body).map_err(|err| {
+        StoreError::Schema(format!("the stored incident {number} is unreadable: {err}"))
+    })
+}
+
+/// Folds `events` into the incidents they touch, starting from `stored` (the rows the store
+/// holds for them; an incident without one starts blank). An event at or below an incident's
+/// version is already in its row and is skipped. Returns the touched incidents.
+pub fn fold(mut stored: BTreeMap<u64, Incident>, events: &[Event]) -> Vec<Incident> {
+    for event in events {
+        let incident = stored
+            .entry(event.incident.number())
+            .or_insert_with(|| Incident::blank(event.incident.clone()));
+        if event.seq > incident.version {
+            incident.apply(event);
+        }
+    }
+    stored.into_values().collect()
+}
+
+/// The distinct incident numbers of `events`.
+pub fn touched(events: &[Event]) -> Vec<i64> {
+    let mut numbers: Vec<i64> = events
+        .iter()
+        .filter_map(|event| i64::try_from(event.incident.number()).ok())
+        .collect();
+    numbers.sort_unstable();
+    numbers.dedup();
+    numbers
+}
