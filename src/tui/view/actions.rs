@@ -1,7 +1,7 @@
 //! Action items: a checkbox, the owner and the time-box, overdue ones flagged.
 
 use super::pane_block;
-use super::text::{blank, paragraph, raw, safe, safe_format, span, styled_line};
+use super::text::{SafeLine, blank, paragraph, raw, render, safe, safe_format, span, styled_line};
 use crate::domain::{ActionItem, ActionState};
 use crate::duration::minutes;
 use crate::sanitize::{SafeText, sanitize, sanitize_owned};
@@ -9,7 +9,6 @@ use crate::tui::app::{Model, Pane};
 use crate::tui::theme::{Theme, Tone};
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::text::Line;
 
 /// One action item, its text wrapped under itself in `width` columns. `counting` is whether
 /// its time-box still runs: once the incident is resolved nothing is due any more, so no
@@ -21,7 +20,7 @@ pub fn row<'a>(
     selected: bool,
     counting: bool,
     width: usize,
-) -> Vec<Line<'a>> {
+) -> Vec<SafeLine<'a>> {
     let now = model.now;
     let (mark, text_style) = match item.state {
         ActionState::Open => ("[ ]", ratatui::style::Style::new()),
@@ -58,15 +57,15 @@ pub fn row<'a>(
         spans.push(safe(owner, theme.fg(Tone::Info)));
         spans.push(raw(" "));
     }
-    let indent = Line::from(spans.clone()).width();
+    let indent = SafeLine::from(spans.clone()).width();
     let text = sanitize(&item.text);
     let mut wrapped = text
         .wrap(width.saturating_sub(indent).max(12))
         .into_iter()
         .map(SafeText::into_owned);
     spans.push(span(wrapped.next().unwrap_or_default(), text_style));
-    let lines = std::iter::once(Line::from(spans))
-        .chain(wrapped.map(|rest| Line::from(vec![blank(indent), span(rest, text_style)])));
+    let lines = std::iter::once(SafeLine::from(spans))
+        .chain(wrapped.map(|rest| SafeLine::from(vec![blank(indent), span(rest, text_style)])));
     lines
         .map(|line| {
             if selected {
@@ -103,7 +102,7 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     let visible = usize::from(area.height.saturating_sub(2)).max(1);
     let width = usize::from(area.width.saturating_sub(2));
     let first = model.action_cursor.saturating_sub(visible - 1);
-    let lines: Vec<Line> = items
+    let lines: Vec<SafeLine> = items
         .iter()
         .enumerate()
         .skip(first)
@@ -125,5 +124,5 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     } else {
         lines
     };
-    frame.render_widget(paragraph(lines).block(block), area);
+    render(frame, paragraph(lines).block(block), area);
 }

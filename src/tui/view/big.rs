@@ -3,10 +3,9 @@
 //! punctuation. A text with any other character (CJK, emoji, accents) is not drawn large:
 //! [`title`] says so, and the caller shows it whole in normal size instead.
 
-use super::text::{plain, styled_line};
+use super::text::{SafeLine, plain, styled_line};
 use crate::sanitize::{SafeText, sanitize_owned};
 use ratatui::style::Style;
-use ratatui::text::Line;
 
 const HEIGHT: usize = 5;
 
@@ -88,7 +87,7 @@ fn glyph(c: char) -> Option<[&'static str; HEIGHT]> {
 
 /// The text in big type, each `#` drawn as `ink` (a full block, or `#` in ASCII mode).
 /// Characters without a glyph become a gap: check [`covers`] first.
-pub fn lines<'a>(text: &str, ink: &str, style: Style) -> Vec<Line<'a>> {
+pub fn lines<'a>(text: &str, ink: &str, style: Style) -> Vec<SafeLine<'a>> {
     (0..HEIGHT)
         .map(|row| {
             let mut line = String::new();
@@ -124,7 +123,7 @@ pub fn title<'a>(
     bands: usize,
     ink: &str,
     style: Style,
-) -> Option<Vec<Line<'a>>> {
+) -> Option<Vec<SafeLine<'a>>> {
     let text = text.to_uppercase();
     if !covers(&text) || text.trim().is_empty() {
         return None;
@@ -160,7 +159,7 @@ mod tests {
     use super::*;
     use crate::sanitize::sanitize;
 
-    fn drawn(lines: &[Line]) -> Vec<String> {
+    fn drawn(lines: &[SafeLine]) -> Vec<String> {
         lines.iter().map(|l| l.to_string()).collect()
     }
 

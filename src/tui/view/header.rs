@@ -1,7 +1,10 @@
 //! The header: which incident, how bad, where it stands, and how long until the room owes an
 //! update.
 
-use super::text::{MaybeSpan, blank, duration, paragraph, raw, safe, safe_format, span};
+use super::text::{
+    BorderSymbols, MaybeSpan, SafeLine, blank, duration, paragraph, raw, render, safe, safe_format,
+    span,
+};
 use crate::domain::{Incident, Status};
 use crate::sanitize::{SafeText, sanitize, sanitize_owned};
 use crate::tui::app::{Link, Model};
@@ -9,7 +12,6 @@ use crate::tui::layout::AMBER_SECONDS;
 use crate::tui::theme::{ColorMode, Theme, Tone};
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders};
 
 /// The update countdown: how long is left (or overdue, with a `+`) and its tone, calm, amber
@@ -106,7 +108,7 @@ pub fn title_lines<'a>(
     incident: &Incident,
     theme: &Theme,
     width: u16,
-) -> Vec<Line<'a>> {
+) -> Vec<SafeLine<'a>> {
     let mut first = badges(model, incident, theme);
     let indent = first.width();
     let title = sanitize(&incident.title);
@@ -120,19 +122,17 @@ pub fn title_lines<'a>(
     let mut lines = title.wrap(room).into_iter().map(SafeText::into_owned);
     let mut rows = Vec::new();
     if indent > 1 {
-        first
-            .spans
-            .push(span(lines.next().unwrap_or_default(), theme.bold()));
+        first.push(span(lines.next().unwrap_or_default(), theme.bold()));
     }
     rows.push(first);
-    rows.extend(lines.map(|line| Line::from(vec![blank(indent), span(line, theme.bold())])));
+    rows.extend(lines.map(|line| SafeLine::from(vec![blank(indent), span(line, theme.bold())])));
     rows
 }
 
 /// `INC-3  P1  INVESTIGATING  `: what the title line starts with.
-fn badges<'a>(model: &Model, incident: &Incident, theme: &Theme) -> Line<'a> {
+fn badges<'a>(model: &Model, incident: &Incident, theme: &Theme) -> SafeLine<'a> {
     let rank = model.scale.rank(&incident.severity);
-    Line::from(vec![
+    SafeLine::from(vec![
         span(safe_format!(" {} ", incident.id), theme.bold()),
         raw(" "),
         span(
@@ -154,7 +154,7 @@ fn badges<'a>(model: &Model, incident: &Incident, theme: &Theme) -> Line<'a> {
 /// The second header line: service, commander, then (on the desk) the impact age and the
 /// update countdown, which the wall shows in big digits instead, then the other open
 /// incidents and the DEMO badge.
-pub fn facts_line<'a>(model: &Model, incident: &Incident, theme: &Theme) -> Line<'a> {
+pub fn facts_line<'a>(model: &Model, incident: &Incident, theme: &Theme) -> SafeLine<'a> {
     let sep = || span(" · ", theme.muted());
     let mut spans = vec![raw(" ")];
     if let Some(service) = &incident.service {
@@ -213,7 +213,7 @@ pub fn facts_line<'a>(model: &Model, incident: &Incident, theme: &Theme) -> Line
         spans.push(raw("  "));
         spans.push(span(" DEMO DATA ", theme.badge(Tone::Accent)));
     }
-    Line::from(spans)
+    SafeLine::from(spans)
 }
 
 /// `NOTIFY 2 dead (slack-ops)`: red while a delivery died lately, amber while some retry.
@@ -234,7 +234,11 @@ fn deliveries_badge<'a>(model: &Model, theme: &Theme) -> MaybeSpan<'a> {
 /// "this happened before: INC-12, 9 days ago, 2 corrective actions still open", for an
 /// incident the backend linked to earlier ones. The open count is live when the earlier
 /// incident is in memory, else as the link recorded it.
-pub fn recurrence_line<'a>(model: &Model, incident: &Incident, theme: &Theme) -> Option<Line<'a>> {
+pub fn recurrence_line<'a>(
+    model: &Model,
+    incident: &Incident,
+    theme: &Theme,
+) -> Option<SafeLine<'a>> {
     if incident.recurs.is_empty() {
         return None;
     }
@@ -267,7 +271,7 @@ pub fn recurrence_line<'a>(model: &Model, incident: &Incident, theme: &Theme) ->
             format!("{}, {ago}, {actions}", earlier.incident)
         })
         .collect();
-    Some(Line::from(vec![
+    Some(SafeLine::from(vec![
         span(" ⟳ this happened before: ", theme.fg(Tone::Warning)),
         raw(sanitize_owned(earlier.join("; "))),
     ]))
@@ -278,9 +282,9 @@ fn business_impact(incident: &Incident) -> Option<&str> {
 }
 
 /// "Business impact: customers cannot pay by card", the summary given at declaration.
-pub fn summary_line<'a>(incident: &Incident, theme: &Theme) -> Option<Line<'a>> {
+pub fn summary_line<'a>(incident: &Incident, theme: &Theme) -> Option<SafeLine<'a>> {
     let summary = business_impact(incident)?;
-    Some(Line::from(vec![
+    Some(SafeLine::from(vec![
         span(" Business impact: ", theme.muted()),
         safe(summary, theme.fg(Tone::Info)),
     ]))
@@ -303,7 +307,7 @@ pub fn height(model: &Model, bordered: bool, width: u16) -> u16 {
     title.len() as u16 + 1 + u16::from(summary) + u16::from(recurs) + u16::from(bordered)
 }
 
-fn no_incident<'a>(model: &Model, theme: &Theme) -> Vec<Line<'a>> {
+fn no_incident<'a>(model: &Model, theme: &Theme) -> Vec<SafeLine<'a>> {
     let waiting = if model.synced {
         "no open incidents".to_string()
     } else {
@@ -319,8 +323,8 @@ fn no_incident<'a>(model: &Model, theme: &Theme) -> Vec<Line<'a>> {
         second.push(span(" DEMO DATA ", theme.badge(Tone::Accent)));
     }
     vec![
-        Line::from(vec![span(safe_format!(" {waiting}"), theme.bold())]),
-        Line::from(second),
+        SafeLine::from(vec![span(safe_format!(" {waiting}"), theme.bold())]),
+        SafeLine::from(second),
     ]
 }
 
@@ -353,9 +357,9 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, bordere
     if bordered {
         let block = Block::new()
             .borders(Borders::BOTTOM)
-            .border_set(theme.border_set())
+            .border_symbols(theme.border_set())
             .border_style(theme.muted());
         paragraph = paragraph.block(block);
     }
-    frame.render_widget(paragraph, area);
+    render(frame, paragraph, area);
 }

@@ -3,7 +3,8 @@
 
 use super::header::{status_tone, update_countdown};
 use super::text::{
-    MaybeSpan, Spans, paragraph, plain, raw, safe, safe_format, span, styled_line, titled,
+    BorderSymbols, MaybeSpan, SafeLine, Spans, paragraph, plain, raw, render, safe, safe_format,
+    span, styled_line, titled,
 };
 use crate::domain::Incident;
 use crate::sanitize::{sanitize, sanitize_owned};
@@ -12,7 +13,6 @@ use crate::tui::app::{Model, attention};
 use crate::tui::theme::{Theme, Tone};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
-use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Clear};
 
 /// `INC-9  P0  INVESTIGATING` and the update countdown: what a glance needs of one incident.
@@ -79,7 +79,7 @@ pub fn draw(model: &Model, list: &IncidentList, theme: &Theme, frame: &mut Frame
             sanitize(&incident.title).fit(40).into_owned(),
             theme.bold(),
         ));
-        let mut line = Line::from(spans);
+        let mut line = SafeLine::from(spans);
         if index == cursor {
             line = line.style(theme.selected());
         }
@@ -93,12 +93,12 @@ pub fn draw(model: &Model, list: &IncidentList, theme: &Theme, frame: &mut Frame
     let block = titled(
         Block::new()
             .borders(Borders::ALL)
-            .border_set(theme.border_set())
+            .border_symbols(theme.border_set())
             .border_style(theme.fg(Tone::Accent)),
         span(" Open incidents ", theme.bold()),
     );
-    frame.render_widget(Clear, rect);
-    frame.render_widget(paragraph(lines).block(block), rect);
+    render(frame, Clear, rect);
+    render(frame, paragraph(lines).block(block), rect);
 }
 
 /// Below this height the wall's strip is one line, so the main panel keeps its rows.
@@ -147,7 +147,7 @@ pub fn draw_strip(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
                 theme.fg(status_tone(incident.status)),
             ));
         }
-        frame.render_widget(Line::from(spans), area);
+        render(frame, SafeLine::from(spans), area);
         return;
     }
     let shown = usize::from(area.height.saturating_sub(1));
@@ -159,7 +159,7 @@ pub fn draw_strip(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         let mut spans = vec![raw(" ")];
         spans.extend(brief(model, incident, theme));
         spans.push(safe(&incident.title, theme.muted()));
-        lines.push(Line::from(spans));
+        lines.push(SafeLine::from(spans));
     }
     if others.len() > shown {
         lines.pop();
@@ -168,7 +168,7 @@ pub fn draw_strip(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
             theme.muted(),
         ));
     }
-    frame.render_widget(paragraph(lines), area);
+    render(frame, paragraph(lines), area);
 }
 
 /// The attention banner, reverse video over the top line, when something must be seen.
@@ -181,8 +181,9 @@ pub fn draw_attention(model: &Model, theme: &Theme, frame: &mut Frame, area: Rec
     if !model.wall && model.selected.as_ref() != Some(&attention.incident) {
         text.push_str(&format!(" — {}", attention::list_keys(model)));
     }
-    frame.render_widget(Clear, rect);
-    frame.render_widget(
+    render(frame, Clear, rect);
+    render(
+        frame,
         paragraph(plain(sanitize_owned(text))).style(theme.selected().patch(theme.bold())),
         rect,
     );

@@ -1,7 +1,9 @@
 //! The follow-ups screen (corrective actions across incidents, overdue ones flagged) and the
 //! report screen (the same table `warroom report` prints).
 
-use super::text::{paragraph, plain, safe_format, span, styled_line, titled};
+use super::text::{
+    BorderSymbols, SafeLine, paragraph, plain, render, safe_format, span, styled_line, titled,
+};
 use crate::domain::CorrectiveState;
 use crate::report::report_lines;
 use crate::sanitize::{sanitize, sanitize_owned};
@@ -9,7 +11,6 @@ use crate::tui::app::learn::{FollowupsView, Loaded, ReportView};
 use crate::tui::theme::{Theme, Tone};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Clear};
 
 pub fn draw_followups(view: &FollowupsView, theme: &Theme, frame: &mut Frame, area: Rect) {
@@ -90,7 +91,7 @@ pub fn draw_report(view: &ReportView, theme: &Theme, frame: &mut Frame, area: Re
 /// A full-screen bordered view of `lines` from `scroll`, with the keys at the bottom.
 fn screen(
     title: &str,
-    lines: Vec<Line<'static>>,
+    lines: Vec<SafeLine<'static>>,
     scroll: usize,
     theme: &Theme,
     frame: &mut Frame,
@@ -99,18 +100,19 @@ fn screen(
     let block = titled(
         Block::new()
             .borders(Borders::ALL)
-            .border_set(theme.border_set())
+            .border_symbols(theme.border_set())
             .border_style(theme.fg(Tone::Accent)),
         span(sanitize_owned(title.to_string()), theme.bold()),
     );
     let inner = block.inner(area);
-    frame.render_widget(Clear, area);
-    frame.render_widget(block, area);
+    render(frame, Clear, area);
+    render(frame, block, area);
     let [body, hints] = Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(inner);
     let last_start = lines.len().saturating_sub(usize::from(body.height));
-    let shown: Vec<Line> = lines.into_iter().skip(scroll.min(last_start)).collect();
-    frame.render_widget(paragraph(shown), body);
-    frame.render_widget(
+    let shown: Vec<SafeLine> = lines.into_iter().skip(scroll.min(last_start)).collect();
+    render(frame, paragraph(shown), body);
+    render(
+        frame,
         styled_line(
             sanitize("↑/↓ scroll · esc close")
                 .fit(usize::from(hints.width))

@@ -26,9 +26,10 @@ use crate::sanitize::SafeText;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Modifier;
-use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Wrap};
-use text::{paragraph, plain, raw, safe_format, span, styled_line, titled};
+use text::{
+    BorderSymbols, SafeLine, paragraph, plain, raw, render, safe_format, span, styled_line, titled,
+};
 
 pub fn view(model: &Model, theme: &Theme, frame: &mut Frame) {
     let area = frame.area();
@@ -46,32 +47,29 @@ pub fn view(model: &Model, theme: &Theme, frame: &mut Frame) {
     overlay::draw(model, theme, frame, area);
     incident_list::draw_attention(model, theme, frame, area);
     if theme.ascii {
-        asciify(frame.buffer_mut());
+        text::replace_symbols(frame, ascii_stand_in);
     }
 }
 
 /// The last word on ASCII mode: whatever a pane, a title or a timeline entry drew, every cell
 /// leaves here as ASCII, so a terminal without UTF-8 never receives a byte it cannot show.
-fn asciify(buffer: &mut ratatui::buffer::Buffer) {
-    for cell in buffer.content.iter_mut() {
-        if cell.symbol().is_ascii() {
-            continue;
-        }
-        let ascii = match cell.symbol().chars().next().unwrap_or(' ') {
-            '→' | '▶' | '»' => ">",
-            '←' | '◀' | '«' => "<",
-            '—' | '–' | '─' | '━' => "-",
-            '│' | '┃' => "|",
-            '┌' | '┐' | '└' | '┘' | '├' | '┤' | '┬' | '┴' | '┼' => "+",
-            '·' | '•' | '…' => ".",
-            '●' => "*",
-            '█' | '▀' | '▄' => "#",
-            '✓' => "x",
-            '⟳' => "~",
-            _ => "?",
-        };
-        text::set_symbol(cell, ascii);
+fn ascii_stand_in(symbol: &str) -> Option<&'static str> {
+    if symbol.is_ascii() {
+        return None;
     }
+    Some(match symbol.chars().next().unwrap_or(' ') {
+        '→' | '▶' | '»' => ">",
+        '←' | '◀' | '«' => "<",
+        '—' | '–' | '─' | '━' => "-",
+        '│' | '┃' => "|",
+        '┌' | '┐' | '└' | '┘' | '├' | '┤' | '┬' | '┴' | '┼' => "+",
+        '·' | '•' | '…' => ".",
+        '●' => "*",
+        '█' | '▀' | '▄' => "#",
+        '✓' => "x",
+        '⟳' => "~",
+        _ => "?",
+    })
 }
 
 fn too_small(theme: &Theme, frame: &mut Frame, area: Rect) {
@@ -85,7 +83,7 @@ fn too_small(theme: &Theme, frame: &mut Frame, area: Rect) {
             area.height
         )),
     ];
-    frame.render_widget(paragraph(message).wrap(Wrap { trim: true }), area);
+    render(frame, paragraph(message).wrap(Wrap { trim: true }), area);
 }
 
 fn desk(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
@@ -133,7 +131,7 @@ fn compact(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     }
     let key = model.keymap.keys_for(super::keymap::Action::Focus);
     tabs.push(span(safe_format!("({key} switches)"), theme.muted()));
-    frame.render_widget(Line::from(tabs), tabs_area);
+    render(frame, SafeLine::from(tabs), tabs_area);
     match model.focus {
         Pane::Panels => panels::draw(model, theme, frame, body),
         Pane::Alerts => panels::draw_alerts(model, theme, frame, body),
@@ -174,7 +172,7 @@ fn pane_block<'a>(title: SafeText<'_>, focused: bool, theme: &Theme) -> Block<'a
     titled(
         Block::new()
             .borders(Borders::ALL)
-            .border_set(border_set)
+            .border_symbols(border_set)
             .border_style(border_style),
         span(safe_format!("{marker} {title} "), title_style),
     )

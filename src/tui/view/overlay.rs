@@ -2,7 +2,8 @@
 //! `:` and `/` lines.
 
 use super::text::{
-    blank, input_window, paragraph, plain, raw, safe_format, span, styled_line, titled,
+    BorderSymbols, SafeLine, blank, input_window, paragraph, plain, raw, render, safe_format, span,
+    styled_line, titled,
 };
 use crate::sanitize::{sanitize, sanitize_owned};
 use crate::tui::app::form::{FieldValue, Form};
@@ -11,7 +12,6 @@ use crate::tui::keymap::Action;
 use crate::tui::theme::{Theme, Tone};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
-use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Clear, Wrap};
 use tui_input::Input;
 
@@ -33,7 +33,7 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
                     "They are not saved anywhere: quitting now loses them."
                 }),
                 plain(""),
-                Line::from(vec![
+                SafeLine::from(vec![
                     span(" y ", theme.badge(Tone::Warning)),
                     raw(" quit anyway    "),
                     span(" any other key ", theme.badge(Tone::Muted)),
@@ -68,7 +68,7 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
                 keys.push(span(" e ", theme.badge(Tone::Info)));
                 keys.push(raw(" edit"));
             }
-            lines.push(Line::from(keys));
+            lines.push(SafeLine::from(keys));
             popup(frame, area, theme, "Confirm", lines, 70);
         }
         Overlay::Severity(picker) => {
@@ -78,7 +78,7 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
                 .iter()
                 .enumerate()
                 .map(|(i, level)| {
-                    let line = Line::from(vec![
+                    let line = SafeLine::from(vec![
                         // The scale comes from the backend's /v1/severities.
                         span(
                             safe_format!(" {} ", sanitize(level.name.as_str())),
@@ -119,7 +119,7 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
 
 /// The message log, newest first, each with its time and its whole text (wrapped).
 fn messages(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let mut lines: Vec<Line> = model
+    let mut lines: Vec<SafeLine> = model
         .messages
         .iter()
         .rev()
@@ -129,7 +129,7 @@ fn messages(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
             } else {
                 Tone::Ok
             };
-            Line::from(vec![
+            SafeLine::from(vec![
                 span(
                     safe_format!("{} ", super::text::clock(notice.at)),
                     theme.muted(),
@@ -153,10 +153,10 @@ fn commands(theme: &Theme, frame: &mut Frame, area: Rect) {
         .map(|(usage, _)| usage.len() + 2)
         .max()
         .unwrap_or(0);
-    let mut lines: Vec<Line> = crate::tui::app::command_line::COMMANDS
+    let mut lines: Vec<SafeLine> = crate::tui::app::command_line::COMMANDS
         .iter()
         .map(|(usage, what)| {
-            Line::from(vec![
+            SafeLine::from(vec![
                 span(
                     safe_format!(":{usage:<usage_width$}"),
                     theme.bold().patch(theme.fg(Tone::Accent)),
@@ -174,11 +174,11 @@ fn commands(theme: &Theme, frame: &mut Frame, area: Rect) {
 }
 
 fn help(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let entries: Vec<Line> = Action::ALL
+    let entries: Vec<SafeLine> = Action::ALL
         .iter()
         .filter(|action| !(model.wall && action.mutates()))
         .map(|&action| {
-            Line::from(vec![
+            SafeLine::from(vec![
                 span(
                     safe_format!(" {:<10}", model.keymap.keys_for(action)),
                     theme.bold().patch(theme.fg(Tone::Accent)),
@@ -191,17 +191,17 @@ fn help(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     let rows = usize::from(area.height.saturating_sub(5)).max(1);
     let columns = if entries.len() > rows { 2 } else { 1 };
     let per_column = entries.len().div_ceil(columns);
-    let mut lines: Vec<Line> = (0..per_column)
+    let mut lines: Vec<SafeLine> = (0..per_column)
         .map(|row| {
             let mut spans = Vec::new();
             for column in 0..columns {
                 if let Some(entry) = entries.get(column * per_column + row) {
                     let width = entry.width();
-                    spans.extend(entry.spans.iter().cloned());
+                    spans.extend(entry.spans());
                     spans.push(blank(38usize.saturating_sub(width)));
                 }
             }
-            Line::from(spans)
+            SafeLine::from(spans)
         })
         .collect();
     lines.push(plain(""));
@@ -255,7 +255,7 @@ pub(super) fn draw_form(form: &Form, theme: &Theme, frame: &mut Frame, area: Rec
                 }
             }
         }
-        lines.push(Line::from(spans));
+        lines.push(SafeLine::from(spans));
     }
     let hint = form.fields[form.focus].hint;
     lines.push(plain(""));
@@ -283,9 +283,10 @@ fn input_line(frame: &mut Frame, area: Rect, theme: &Theme, prompt: &str, input:
     let line_area = Rect::new(area.x, area.bottom().saturating_sub(1), area.width, 1);
     let width = usize::from(area.width).saturating_sub(2);
     let (shown, x) = input_window(input, width);
-    frame.render_widget(Clear, line_area);
-    frame.render_widget(
-        Line::from(vec![
+    render(frame, Clear, line_area);
+    render(
+        frame,
+        SafeLine::from(vec![
             span(sanitize_owned(prompt.to_string()), theme.bold()),
             raw(shown),
         ]),
@@ -301,7 +302,7 @@ fn popup(
     area: Rect,
     theme: &Theme,
     title: &str,
-    lines: Vec<Line>,
+    lines: Vec<SafeLine>,
     width: u16,
 ) -> Rect {
     let inner_width = usize::from(width.min(area.width).saturating_sub(2)).max(1);
@@ -317,13 +318,14 @@ fn popup(
     let block = titled(
         Block::new()
             .borders(Borders::ALL)
-            .border_set(theme.border_set())
+            .border_symbols(theme.border_set())
             .border_style(theme.fg(Tone::Accent)),
         span(safe_format!(" {title} "), theme.bold()),
     );
     let inner = block.inner(rect);
-    frame.render_widget(Clear, rect);
-    frame.render_widget(
+    render(frame, Clear, rect);
+    render(
+        frame,
         paragraph(lines).block(block).wrap(Wrap { trim: false }),
         rect,
     );

@@ -2,7 +2,9 @@
 //! firing-alerts pane beside it.
 
 use super::pane_block;
-use super::text::{clock, labelled, paragraph, plain, raw, safe_format, span, styled_line};
+use super::text::{
+    SafeLine, clock, labelled, paragraph, plain, raw, render, safe_format, span, styled_line,
+};
 use crate::panels::Level;
 use crate::sanitize::{sanitize, sanitize_owned};
 use crate::tui::app::panel_state::PanelSlot;
@@ -12,7 +14,6 @@ use crate::tui::theme::{Theme, Tone};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
-use ratatui::text::Line;
 use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Wrap};
 
 /// Series drawn per panel; more are summed up in the value line only.
@@ -25,7 +26,8 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         let block = pane_block(sanitize("Metrics"), focused, theme);
         let text =
             "No Prometheus configured: set [prometheus] url in the config, or --prometheus URL.";
-        frame.render_widget(
+        render(
+            frame,
             paragraph(styled_line(text, theme.muted()))
                 .block(block)
                 .wrap(Wrap { trim: true }),
@@ -46,7 +48,11 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
             let [charts, line] =
                 Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(area);
             let text = sanitize(note).into_owned();
-            frame.render_widget(paragraph(styled_line(text, theme.fg(Tone::Info))), line);
+            render(
+                frame,
+                paragraph(styled_line(text, theme.fg(Tone::Info))),
+                line,
+            );
             charts
         }
         _ => area,
@@ -120,7 +126,7 @@ fn draw_panel(
     let title = sanitize(&format!("{}{suffix}", name.fit(room.max(1)))).into_owned();
     let block = pane_block(title, focused, theme);
     let inner = block.inner(area);
-    frame.render_widget(block, area);
+    render(frame, block, area);
     if inner.height == 0 || inner.width == 0 {
         return;
     }
@@ -130,7 +136,7 @@ fn draw_panel(
     };
     if panel.expr(service).is_err() {
         let text = "This panel needs the incident's service ($service); the incident has none.";
-        frame.render_widget(message(text.into(), theme.muted()), inner);
+        render(frame, message(text.into(), theme.muted()), inner);
         return;
     }
     let error = slot
@@ -142,7 +148,7 @@ fn draw_panel(
             Some(error) => (error, theme.fg(Tone::Critical)),
             None => ("loading…".into(), theme.muted()),
         };
-        frame.render_widget(message(text, style), inner);
+        render(frame, message(text, style), inner);
         return;
     };
     // Over the chart: why the data is old, when it is; then the current values.
@@ -158,7 +164,11 @@ fn draw_panel(
     ])
     .areas(inner);
     if let Some(problem) = problem {
-        frame.render_widget(message(problem, theme.fg(Tone::Warning)), problem_area);
+        render(
+            frame,
+            message(problem, theme.fg(Tone::Warning)),
+            problem_area,
+        );
     }
     // The value line: each series' legend and current value, coloured by its threshold
     // level, the worst first so a narrow panel still shows what burns.
@@ -188,7 +198,7 @@ fn draw_panel(
     if data.series.is_empty() {
         values.push(span("no data for this query", theme.muted()));
     }
-    frame.render_widget(Line::from(values), values_area);
+    render(frame, SafeLine::from(values), values_area);
     if chart_area.height < 3 || data.series.is_empty() {
         return;
     }
@@ -262,7 +272,7 @@ fn draw_panel(
             .style(theme.muted()),
         )
         .legend_position(None);
-    frame.render_widget(chart, chart_area);
+    render(frame, chart, chart_area);
 }
 
 pub fn draw_alerts(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
@@ -296,7 +306,7 @@ pub fn draw_alerts(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) 
             _ => Tone::Info,
         };
         let age = format!("for {}", crate::duration::minutes(model.now - alert.since));
-        let head = Line::from(vec![
+        let head = SafeLine::from(vec![
             span(theme.glyph("● ", "* "), theme.fg(tone)),
             span(
                 sanitize(alert.name())
@@ -340,8 +350,8 @@ pub fn draw_alerts(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) 
             theme.muted(),
         ));
     }
-    frame.render_widget(paragraph(lines).block(block), area);
-    super::link::make_links(frame.buffer_mut(), area, &links, theme);
+    render(frame, paragraph(lines).block(block), area);
+    super::link::make_links(frame, area, &links, theme);
 }
 
 /// The selected alert's runbook (the `runbook_url` annotation of the Prometheus mixins, or

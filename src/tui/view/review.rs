@@ -3,7 +3,8 @@
 
 use super::overlay::draw_form;
 use super::text::{
-    input_window, paragraph, plain, raw, safe, safe_format, span, styled_line, titled,
+    BorderSymbols, SafeLine, input_window, paragraph, plain, raw, render, safe, safe_format, span,
+    styled_line, titled,
 };
 use crate::domain::{CorrectiveState, Incident};
 use crate::sanitize::{sanitize, sanitize_owned};
@@ -12,7 +13,6 @@ use crate::tui::app::review::{ReviewScreen, Section, entry, rows};
 use crate::tui::theme::{Theme, Tone};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Clear};
 
 pub fn draw(model: &Model, screen: &ReviewScreen, theme: &Theme, frame: &mut Frame, area: Rect) {
@@ -22,17 +22,17 @@ pub fn draw(model: &Model, screen: &ReviewScreen, theme: &Theme, frame: &mut Fra
     let block = titled(
         Block::new()
             .borders(Borders::ALL)
-            .border_set(theme.border_set())
+            .border_symbols(theme.border_set())
             .border_style(theme.fg(Tone::Accent)),
-        Line::from(vec![
+        SafeLine::from(vec![
             span(safe_format!(" Review {} · ", incident.id), theme.bold()),
             safe(&incident.title, theme.bold()),
             raw(" "),
         ]),
     );
     let inner = block.inner(area);
-    frame.render_widget(Clear, area);
-    frame.render_widget(block, area);
+    render(frame, Clear, area);
+    render(frame, block, area);
     let [body, hints] = Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(inner);
     let (lines, cursor_line, cursor_x) = review_lines(model, screen, incident, theme, body.width);
     // Keep the selected row on screen, with a line of context above it when there is room.
@@ -40,8 +40,8 @@ pub fn draw(model: &Model, screen: &ReviewScreen, theme: &Theme, frame: &mut Fra
     let offset = cursor_line
         .saturating_sub(height.saturating_sub(2))
         .min(lines.len().saturating_sub(height));
-    let shown: Vec<Line> = lines.into_iter().skip(offset).take(height).collect();
-    frame.render_widget(paragraph(shown), body);
+    let shown: Vec<SafeLine> = lines.into_iter().skip(offset).take(height).collect();
+    render(frame, paragraph(shown), body);
     if let Some(x) = cursor_x {
         let y = body.y + u16::try_from(cursor_line - offset).unwrap_or(0);
         frame.set_cursor_position((body.x + x, y));
@@ -51,7 +51,8 @@ pub fn draw(model: &Model, screen: &ReviewScreen, theme: &Theme, frame: &mut Fra
     } else {
         "↑/↓ move · enter edit · i insert · x remove/drop · space done · esc close"
     };
-    frame.render_widget(
+    render(
+        frame,
         styled_line(
             sanitize(hint).fit(usize::from(hints.width)).into_owned(),
             theme.muted(),
@@ -71,11 +72,11 @@ fn review_lines<'a>(
     incident: &Incident,
     theme: &Theme,
     width: u16,
-) -> (Vec<Line<'a>>, usize, Option<u16>) {
+) -> (Vec<SafeLine<'a>>, usize, Option<u16>) {
     let review = &incident.review;
     let corrective = &incident.corrective_actions;
     let width = usize::from(width);
-    let mut lines: Vec<Line> = Vec::new();
+    let mut lines: Vec<SafeLine> = Vec::new();
     let (mut cursor_line, mut cursor_x) = (0, None);
     let mut section = None;
     for (index, row) in rows(review, corrective).into_iter().enumerate() {
@@ -107,7 +108,7 @@ fn review_lines<'a>(
             let (value, x) = input_window(&editing.input, room);
             cursor_line = lines.len();
             cursor_x = u16::try_from(prefix.chars().count() + x).ok();
-            lines.push(Line::from(vec![
+            lines.push(SafeLine::from(vec![
                 span(sanitize_owned(prefix.to_string()), theme.bold()),
                 span(value, theme.selected()),
             ]));
@@ -144,7 +145,7 @@ fn review_lines<'a>(
                         (CorrectiveState::Open, false) => ratatui::style::Style::new(),
                         _ => theme.muted(),
                     };
-                    Line::from(vec![
+                    SafeLine::from(vec![
                         raw(sanitize_owned(marker)),
                         span(
                             sanitize(&text).fit(width.saturating_sub(4)).into_owned(),
@@ -152,12 +153,12 @@ fn review_lines<'a>(
                         ),
                     ])
                 }
-                None => Line::from(vec![
+                None => SafeLine::from(vec![
                     raw(sanitize_owned(marker)),
                     span("+ add a corrective action", theme.muted().patch(style)),
                 ]),
             },
-            (_, Some(text)) => Line::from(vec![
+            (_, Some(text)) => SafeLine::from(vec![
                 raw(sanitize_owned(marker.clone())),
                 span(
                     sanitize(text)
@@ -166,7 +167,7 @@ fn review_lines<'a>(
                     style,
                 ),
             ]),
-            (_, None) => Line::from(vec![
+            (_, None) => SafeLine::from(vec![
                 raw(sanitize_owned(marker)),
                 span("—", theme.muted().patch(style)),
             ]),

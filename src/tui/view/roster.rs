@@ -1,13 +1,12 @@
 //! The roster: every role, with the vacant ones flagged.
 
 use super::pane_block;
-use super::text::{blank, paragraph, safe, safe_format, span};
+use super::text::{SafeLine, blank, paragraph, render, safe, safe_format, span};
 use crate::domain::Role;
 use crate::tui::app::{Model, Pane};
 use crate::tui::theme::{Theme, Tone};
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::text::Line;
 
 /// Rows the roster wants, borders included: one per role, one more per extra engineer.
 pub fn height(model: &Model) -> u16 {
@@ -15,7 +14,7 @@ pub fn height(model: &Model) -> u16 {
     (Role::ALL.len() + engineers.saturating_sub(1) + 2) as u16
 }
 
-pub fn lines<'a>(model: &Model, theme: &Theme) -> Vec<Line<'a>> {
+pub fn lines<'a>(model: &Model, theme: &Theme) -> Vec<SafeLine<'a>> {
     let Some(tracked) = model.current() else {
         return vec![];
     };
@@ -26,7 +25,7 @@ pub fn lines<'a>(model: &Model, theme: &Theme) -> Vec<Line<'a>> {
     for role in Role::ALL {
         if role == Role::Engineer {
             if roles.engineers.is_empty() {
-                lines.push(Line::from(vec![label(role), vacant()]));
+                lines.push(SafeLine::from(vec![label(role), vacant()]));
             }
             for (i, engineer) in roles.engineers.iter().enumerate() {
                 let mut spans = if i == 0 {
@@ -39,14 +38,14 @@ pub fn lines<'a>(model: &Model, theme: &Theme) -> Vec<Line<'a>> {
                     spans.push(span(" — ", theme.muted()));
                     spans.push(safe(&engineer.focus, theme.fg(Tone::Info)));
                 }
-                lines.push(Line::from(spans));
+                lines.push(SafeLine::from(spans));
             }
         } else {
             let holder = match roles.holder(role) {
                 Some(person) => safe(person, theme.bold()),
                 None => vacant(),
             };
-            lines.push(Line::from(vec![label(role), holder]));
+            lines.push(SafeLine::from(vec![label(role), holder]));
         }
     }
     lines
@@ -58,5 +57,5 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         model.focus == Pane::Roster,
         theme,
     );
-    frame.render_widget(paragraph(lines(model, theme)).block(block), area);
+    render(frame, paragraph(lines(model, theme)).block(block), area);
 }

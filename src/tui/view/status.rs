@@ -1,13 +1,12 @@
 //! The bottom lines: what happened to the last command, the link, and the keys.
 
-use super::text::{Spans, clock, plain, raw, safe_format, span, styled_line};
+use super::text::{SafeLine, Spans, clock, plain, raw, render, safe_format, span, styled_line};
 use crate::sanitize::sanitize_owned;
 use crate::tui::app::{Link, Model};
 use crate::tui::keymap::Action;
 use crate::tui::theme::{Theme, Tone};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::Line;
 
 /// The link as words: shown on the status line and, on the wall, as a banner.
 pub fn link_text(model: &Model, theme: &Theme) -> Spans<'static> {
@@ -37,15 +36,15 @@ pub fn draw_status(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) 
             theme.muted(),
         ));
     }
-    let right = Line::from(right).right_aligned();
+    let right = SafeLine::from(right).right_aligned();
     let right_width = right.width() as u16;
     let [left_area, right_area] =
         Layout::horizontal([Constraint::Fill(1), Constraint::Length(right_width + 1)]).areas(area);
-    frame.render_widget(left_line(model, theme, left_area.width), left_area);
-    frame.render_widget(right, right_area);
+    render(frame, left_line(model, theme, left_area.width), left_area);
+    render(frame, right, right_area);
 }
 
-fn left_line<'a>(model: &Model, theme: &Theme, width: u16) -> Line<'a> {
+fn left_line<'a>(model: &Model, theme: &Theme, width: u16) -> SafeLine<'a> {
     if let Some(pending) = model.outbox.items.first() {
         let more = match model.outbox.items.len() {
             1 => String::new(),
@@ -92,7 +91,7 @@ fn left_line<'a>(model: &Model, theme: &Theme, width: u16) -> Line<'a> {
         let cut = text.fit(room.saturating_sub(more.chars().count()));
         crate::sanitize::sanitize(&format!("{cut}{more}")).into_owned()
     };
-    Line::from(vec![raw(" "), span(shown, theme.fg(tone))])
+    SafeLine::from(vec![raw(" "), span(shown, theme.fg(tone))])
 }
 
 /// The keys a commander needs most, in order of priority, until the line is full: writing
@@ -156,8 +155,9 @@ pub fn draw_hints(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         Constraint::Length(help.len() as u16 + 1),
     ])
     .areas(area);
-    frame.render_widget(Line::from(spans), left);
-    frame.render_widget(
+    render(frame, SafeLine::from(spans), left);
+    render(
+        frame,
         styled_line(sanitize_owned(help), theme.muted()).right_aligned(),
         right,
     );

@@ -1,7 +1,9 @@
 //! The timeline: newest first, absolute times with the date, who and what; `/` filters.
 
 use super::pane_block;
-use super::text::{date_time, paragraph, plain, raw, safe_format, span, styled_line};
+use super::text::{
+    SafeLine, date_time, paragraph, plain, raw, render, safe_format, span, styled_line,
+};
 use crate::domain::{Command, Event, EventKind, NoteKind};
 use crate::sanitize::{SafeText, sanitize, sanitize_owned};
 use crate::tui::app::outbox::Request;
@@ -9,7 +11,6 @@ use crate::tui::app::{Model, Pane};
 use crate::tui::theme::{Theme, Tone};
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::text::Line;
 
 /// The timeline entries that pass the filter, newest first.
 pub fn visible(model: &Model) -> Vec<&Event> {
@@ -65,7 +66,7 @@ const fn prefix_width(wall: bool) -> usize {
 
 /// One entry: its first line with the time, actor and kind, then the rest of the text
 /// wrapped under the text column, so a long update reads whole.
-pub fn rows<'a>(event: &Event, theme: &Theme, width: usize, wall: bool) -> Vec<Line<'a>> {
+pub fn rows<'a>(event: &Event, theme: &Theme, width: usize, wall: bool) -> Vec<SafeLine<'a>> {
     let prefix = prefix_width(wall);
     let mut describe = event.kind.describe();
     // A command that waited in an offline outbox: when it was given, beside when it landed.
@@ -79,7 +80,7 @@ pub fn rows<'a>(event: &Event, theme: &Theme, width: usize, wall: bool) -> Vec<L
         .wrap(width.saturating_sub(prefix).max(10))
         .into_iter()
         .map(SafeText::into_owned);
-    let first = Line::from(vec![
+    let first = SafeLine::from(vec![
         span(
             sanitize_owned(if wall {
                 event.at.format("%H:%M").to_string()
@@ -106,7 +107,7 @@ pub fn rows<'a>(event: &Event, theme: &Theme, width: usize, wall: bool) -> Vec<L
 
 /// The selected incident's commands still in the outbox, where they will land (above the
 /// newest entry, newest first), marked pending, with the time they were given.
-fn pending_rows<'a>(model: &Model, theme: &Theme, width: usize) -> Vec<Line<'a>> {
+fn pending_rows<'a>(model: &Model, theme: &Theme, width: usize) -> Vec<SafeLine<'a>> {
     let (Some(id), 0) = (model.selected.as_ref(), model.timeline_scroll) else {
         return vec![];
     };
@@ -123,7 +124,7 @@ fn pending_rows<'a>(model: &Model, theme: &Theme, width: usize) -> Vec<Line<'a>>
                 _ => pending.summary.clone(),
             };
             let what = sanitize(&what);
-            Line::from(vec![
+            SafeLine::from(vec![
                 span(
                     sanitize_owned(date_time(pending.outgoing.intended_at)),
                     theme.muted(),
@@ -152,7 +153,7 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     let block = pane_block(sanitize(&title), model.focus == Pane::Timeline, theme);
     let width = usize::from(area.width.saturating_sub(2));
     let pending = pending_rows(model, theme, width);
-    let lines: Vec<Line> = pending
+    let lines: Vec<SafeLine> = pending
         .into_iter()
         .chain(
             entries
@@ -167,5 +168,5 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     } else {
         lines
     };
-    frame.render_widget(paragraph(lines).block(block), area);
+    render(frame, paragraph(lines).block(block), area);
 }

@@ -4,14 +4,13 @@ use super::header::{
     connecting, facts_line, impact_age, status_tone, title_lines, update_countdown,
 };
 use super::status::link_text;
-use super::text::{paragraph, plain, raw, safe_format, span, styled_line};
+use super::text::{SafeLine, paragraph, plain, raw, render, safe_format, span, styled_line};
 use super::{actions, big, panels, roster, timeline};
 use crate::sanitize::sanitize_owned;
 use crate::tui::app::{Link, Model};
 use crate::tui::theme::{Theme, Tone};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders};
 
 /// From here on the wall has room for every pane and for large type.
@@ -60,8 +59,12 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         let mut banner_spans = vec![raw(" ")];
         banner_spans.extend(link_text(model, theme));
         banner_spans.push(raw(sanitize_owned(known)));
-        let line = Line::from(banner_spans);
-        frame.render_widget(paragraph(line).style(theme.badge(Tone::Critical)), banner);
+        let line = SafeLine::from(banner_spans);
+        render(
+            frame,
+            paragraph(line).style(theme.badge(Tone::Critical)),
+            banner,
+        );
     }
     let Some(tracked) = model.current() else {
         all_clear(model, theme, frame, header_area.union(body));
@@ -76,17 +79,18 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         Constraint::Length(6),
     ])
     .areas(header_area);
-    frame.render_widget(paragraph(large), large_area);
-    frame.render_widget(
+    render(frame, paragraph(large), large_area);
+    render(
+        frame,
         paragraph(title_lines(model, incident, theme, area.width)),
         title_area,
     );
     let mut facts = facts_line(model, incident, theme);
     if model.link == Link::Live {
-        facts.spans.push(raw("  "));
-        facts.spans.extend(link_text(model, theme));
+        facts.push(raw("  "));
+        facts.extend(link_text(model, theme));
     }
-    frame.render_widget(facts, facts_area);
+    render(frame, facts, facts_area);
     let [strip_area, body] = Layout::vertical([
         Constraint::Length(super::incident_list::strip_height(model, area.height)),
         Constraint::Fill(1),
@@ -144,7 +148,7 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
                 safe_format!(" {}", incident.status.as_str().to_uppercase()),
                 theme.bold(),
             );
-            frame.render_widget(paragraph(vec![plain(""), done]), update_area);
+            render(frame, paragraph(vec![plain(""), done]), update_area);
         }
     }
 
@@ -187,29 +191,32 @@ fn large_header<'a>(
     width: u16,
     bands: usize,
     ink: &str,
-) -> Vec<Line<'a>> {
+) -> Vec<SafeLine<'a>> {
     let tone = Theme::severity_tone(model.scale.rank(&incident.severity));
     let name = crate::sanitize::sanitize(incident.severity.as_str());
     let style = theme.fg(tone).patch(theme.bold());
-    let severity: Vec<Line> = if big::covers(&name) {
+    let severity: Vec<SafeLine> = if big::covers(&name) {
         big::lines(&name, ink, style)
     } else {
         vec![styled_line(name.into_owned(), style)]
     };
-    let left = severity.iter().map(Line::width).max().unwrap_or(0) + 3;
+    let left = severity.iter().map(SafeLine::width).max().unwrap_or(0) + 3;
     let room = width.saturating_sub(left as u16 + 1);
     let title = crate::sanitize::sanitize(&incident.title);
     let title = big::title(&title, room, bands, ink, theme.bold()).unwrap_or_default();
     let mut lines = vec![plain("")];
     for row in 0..severity.len().max(title.len()) {
         let mut spans = vec![];
-        let drawn = severity.get(row).map(Line::to_string).unwrap_or_default();
-        let pad = " ".repeat(left.saturating_sub(severity.get(row).map_or(0, Line::width)));
+        let drawn = severity
+            .get(row)
+            .map(SafeLine::to_string)
+            .unwrap_or_default();
+        let pad = " ".repeat(left.saturating_sub(severity.get(row).map_or(0, SafeLine::width)));
         spans.push(span(sanitize_owned(drawn + &pad), style));
         if let Some(line) = title.get(row) {
             spans.push(span(sanitize_owned(line.to_string()), theme.bold()));
         }
-        lines.push(Line::from(spans));
+        lines.push(SafeLine::from(spans));
     }
     lines
 }
@@ -228,8 +235,9 @@ fn big_figure(
     if big::width(text) < area.width && area.height >= 6 {
         lines.extend(big::lines(text, ink, style).into_iter().map(|line| {
             let mut spans = vec![raw(" ")];
-            spans.extend(line.spans);
-            Line::from(spans).style(line.style)
+            let style = line.line_style();
+            spans.extend(line.into_spans());
+            SafeLine::from(spans).style(style)
         }));
     } else {
         lines.push(styled_line(
@@ -237,7 +245,7 @@ fn big_figure(
             style.patch(theme.bold()),
         ));
     }
-    frame.render_widget(paragraph(lines), area);
+    render(frame, paragraph(lines), area);
 }
 
 fn all_clear(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
@@ -265,5 +273,5 @@ fn all_clear(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     if model.demo {
         lines.push(styled_line(" DEMO DATA ", theme.badge(Tone::Accent)));
     }
-    frame.render_widget(paragraph(lines).block(block), area);
+    render(frame, paragraph(lines).block(block), area);
 }
