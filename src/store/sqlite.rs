@@ -125,9 +125,7 @@ impl SqliteStore {
         // WAL lets readers run beside the writer; FULL fsyncs the WAL on every commit, which is
         // what "acknowledged only once durable" needs (NORMAL could lose the last commits on a
         // power cut).
-        let mode: String = conn
-            .query_row("PRAGMA journal_mode=WAL", [], |row| row.get(0))
-            .map_err(open_error)?;
+        let mode = switch_to_wal(&conn).map_err(open_error)?;
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(StoreError::Schema(format!(
                 "{}: SQLite refused WAL mode (got {mode})",
@@ -162,6 +160,25 @@ impl SqliteStore {
             }
             fold_snapshots(&tx, &page)?;
             tx.commit()?;
+        }
+    }
+}
+
+/// Switches the file to WAL and says which mode it is in. The switch reads the header under
+/// a shared lock and then needs an exclusive one: two connections switching at once deadlock,
+/// and SQLite answers the loser `SQLITE_BUSY` at once instead of calling the busy handler. So
+/// a busy answer is retried here until [`BUSY_TIMEOUT`], as the busy handler would have.
+fn switch_to_wal(conn: &Connection) -> rusqlite::Result<String> {
+    let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+    loop {
+        match conn.query_row("PRAGMA journal_mode=WAL", [], |row| row.get(0)) {
+            Err(rusqlite::Error::SqliteFailure(err, _))
+                if err.code == rusqlite::ErrorCode::DatabaseBusy
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            answer => return answer,
         }
     }
 }

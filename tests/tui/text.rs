@@ -807,6 +807,23 @@ fn declared_here(declared: EventKind) -> Model {
 
 #[test]
 fn the_impact_start_is_offered_only_from_a_panel_filtered_by_the_incidents_service() {
+    // With its service, and no start known: offered.
+    let offered = declared_here(fixture_declaration(Some("checkout"), None));
+    let Overlay::Confirm(proposal) = &offered.overlay else {
+        panic!("the proposal: {:?}", offered.overlay)
+    };
+    assert!(matches!(proposal.command, Command::SetImpactStart { .. }));
+    // Without a service the panels show every service: no proposal.
+    let unfiltered = declared_here(fixture_declaration(None, None));
+    assert!(
+        matches!(unfiltered.overlay, Overlay::None),
+        "{:?}",
+        unfiltered.overlay
+    );
+}
+
+/// The fixture's declaration with another service and impact start.
+fn fixture_declaration(service: Option<&str>, impact_started_at: Option<Timestamp>) -> EventKind {
     let EventKind::Declared {
         title,
         severity,
@@ -818,28 +835,15 @@ fn the_impact_start_is_offered_only_from_a_panel_filtered_by_the_incidents_servi
     else {
         panic!("the fixture starts with a declaration")
     };
-    let declared = |service: Option<&str>, impact: Option<Timestamp>| EventKind::Declared {
-        title: title.clone(),
-        severity: severity.clone(),
+    EventKind::Declared {
+        title,
+        severity,
         service: service.map(Into::into),
-        summary: summary.clone(),
-        impact_started_at: impact,
+        summary,
+        impact_started_at,
         detected_at,
         acknowledged,
-    };
-    // With its service, and no start known: offered.
-    let offered = declared_here(declared(Some("checkout"), None));
-    let Overlay::Confirm(proposal) = &offered.overlay else {
-        panic!("the proposal: {:?}", offered.overlay)
-    };
-    assert!(matches!(proposal.command, Command::SetImpactStart { .. }));
-    // Without a service the panels show every service: no proposal.
-    let unfiltered = declared_here(declared(None, None));
-    assert!(
-        matches!(unfiltered.overlay, Overlay::None),
-        "{:?}",
-        unfiltered.overlay
-    );
+    }
 }
 
 /// A desk whose main panel is checked from `panels_toml` (`[[panels]]` tables), on the
@@ -919,17 +923,6 @@ fn declared_with_breach(
     breach: Timestamp,
 ) -> Model {
     let mut model = desk_with_panels(panels_toml, breach);
-    let EventKind::Declared {
-        title,
-        severity,
-        summary,
-        detected_at,
-        acknowledged,
-        ..
-    } = events()[0].kind.clone()
-    else {
-        panic!("the fixture starts with a declaration")
-    };
     key(&mut model, KeyCode::Char('D'));
     for c in "Checkout again".chars() {
         key(&mut model, KeyCode::Char(c));
@@ -941,15 +934,7 @@ fn declared_with_breach(
     let declaration = Event {
         incident: IncidentId::from_number(3),
         seq: 1000,
-        kind: EventKind::Declared {
-            title,
-            severity,
-            service: Some("checkout".into()),
-            summary,
-            impact_started_at,
-            detected_at,
-            acknowledged,
-        },
+        kind: fixture_declaration(Some("checkout"), impact_started_at),
         ..events()[0].clone()
     };
     let incident = Incident::fold(
