@@ -3,8 +3,7 @@
 
 use super::header::{status_tone, update_countdown};
 use super::text::{
-    BorderSymbols, MaybeSpan, SafeLine, Spans, paragraph, plain, raw, render, safe, safe_format,
-    span, styled_line, titled,
+    MaybeSpan, SafeLine, Spans, paragraph, plain, raw, render, safe, safe_format, span, styled_line,
 };
 use crate::domain::Incident;
 use crate::sanitize::{sanitize, sanitize_owned};
@@ -12,8 +11,8 @@ use crate::tui::app::incident_list::{IncidentList, rows};
 use crate::tui::app::{Model, attention};
 use crate::tui::theme::{Theme, Tone};
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
-use ratatui::widgets::{Block, Borders, Clear};
+use ratatui::layout::Rect;
+use ratatui::widgets::Clear;
 
 /// `INC-9  P0  INVESTIGATING` and the update countdown: what a glance needs of one incident.
 fn brief<'a>(model: &Model, incident: &Incident, theme: &Theme) -> Spans<'a> {
@@ -85,20 +84,8 @@ pub fn draw(model: &Model, list: &IncidentList, theme: &Theme, frame: &mut Frame
         }
         lines.push(line);
     }
-    let height = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
-    let rect = area.centered(
-        Constraint::Length(area.width.saturating_sub(4).min(130)),
-        Constraint::Length(height.min(area.height)),
-    );
-    let block = titled(
-        Block::new()
-            .borders(Borders::ALL)
-            .border_symbols(theme.border_set())
-            .border_style(theme.fg(Tone::Accent)),
-        span(" Open incidents ", theme.bold()),
-    );
-    render(frame, Clear, rect);
-    render(frame, paragraph(lines).block(block), rect);
+    let width = area.width.saturating_sub(4).min(130);
+    super::overlay::popup(frame, area, theme, "Open incidents", lines, width);
 }
 
 /// Below this height the wall's strip is one line, so the main panel keeps its rows.

@@ -297,7 +297,7 @@ fn input_line(frame: &mut Frame, area: Rect, theme: &Theme, prompt: &str, input:
 
 /// A bordered box in the middle of `area`, as tall as its wrapped lines; returns its inner
 /// area.
-fn popup(
+pub(super) fn popup(
     frame: &mut Frame,
     area: Rect,
     theme: &Theme,
