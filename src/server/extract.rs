@@ -29,18 +29,51 @@ impl FromRequestParts<AppState> for Caller {
     /// Identifies the caller, names them in the request's trace line, and takes a change
     /// (any POST) from their rate limit.
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let caller = state.auth.identify(&parts.headers)?;
-        // Debug-formatted, so that whatever a name holds is quoted and escaped in the log.
-        tracing::Span::current().record("actor", tracing::field::debug(&caller.person));
+        let caller = identify(parts, state)?;
         if parts.method == Method::POST
             && let Some(limit) = &state.rate_limit
         {
             limit
                 .take(&caller.person, Instant::now())
-                .map_err(|wait| ApiError::TooManyRequests(wait.as_secs_f64().ceil() as u64))?;
+                .map_err(|wait| ApiError::TooManyRequests(whole_seconds(wait)))?;
         }
         Ok(caller)
     }
+}
+
+/// The sender of an Alertmanager notification: a caller whose notifications draw on the
+/// pages' budget instead of the changes' one. Over it the answer is a 503 with
+/// `Retry-After`, which Alertmanager retries, where a 429 would drop the page.
+pub struct Pager(pub Caller);
+
+impl FromRequestParts<AppState> for Pager {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let caller = identify(parts, state)?;
+        if let Some(limit) = &state.page_limit {
+            limit.take(&caller.person, Instant::now()).map_err(|wait| {
+                ApiError::RetryLater(
+                    whole_seconds(wait),
+                    "too many Alertmanager notifications from you in a short time".into(),
+                )
+            })?;
+        }
+        Ok(Pager(caller))
+    }
+}
+
+/// The caller, named in the request's trace line.
+fn identify(parts: &Parts, state: &AppState) -> Result<Caller, ApiError> {
+    let caller = state.auth.identify(&parts.headers)?;
+    // Debug-formatted, so that whatever a name holds is quoted and escaped in the log.
+    tracing::Span::current().record("actor", tracing::field::debug(&caller.person));
+    Ok(caller)
+}
+
+/// A wait as the whole seconds of a `Retry-After`, rounded up.
+fn whole_seconds(wait: Duration) -> u64 {
+    wait.as_secs_f64().ceil() as u64
 }
 
 /// A JSON body, sent as `Content-Type: application/json`: a web page cannot send that type

@@ -108,11 +108,11 @@ async fn stored_logs(
 ) -> Result<HashMap<IncidentId, Vec<Event>>, ApiError> {
     read_store(state, move |store| {
         wanted
-            .into_iter()
+            .iter()
             .map(|(id, version)| {
-                let mut events = store.incident_events_after(&id, 0, usize::MAX)?;
-                events.retain(|event| event.seq <= version);
-                Ok((id, events))
+                let mut events = store.incident_events_after(id, 0, usize::MAX)?;
+                events.retain(|event| event.seq <= *version);
+                Ok((id.clone(), events))
             })
             .collect::<Result<HashMap<_, _>, _>>()
     })
