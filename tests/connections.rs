@@ -41,6 +41,15 @@ async fn closed_by(stream: &mut TcpStream, deadline: tokio::time::Instant) -> bo
     }
 }
 
+/// `count` connections that never send a byte.
+async fn idle_sockets(address: &str, count: usize) -> Vec<TcpStream> {
+    let mut sockets = Vec::with_capacity(count);
+    for _ in 0..count {
+        sockets.push(TcpStream::connect(address).await.expect("an idle socket"));
+    }
+    sockets
+}
+
 /// This test process needs a descriptor per socket: raise its own soft limit.
 fn raise_own_open_files_limit(needed: u64) {
     use rustix::process::{Resource, getrlimit, setrlimit};
@@ -77,10 +86,7 @@ async fn idle_and_slowloris_sockets_neither_starve_healthz_nor_stay_open() {
         ..ServerSetup::default()
     });
     let address = server.base().trim_start_matches("http://").to_string();
-    let mut idle = Vec::with_capacity(IDLE);
-    for _ in 0..IDLE {
-        idle.push(TcpStream::connect(&address).await.expect("an idle socket"));
-    }
+    let mut idle = idle_sockets(&address, IDLE).await;
     // Each slow socket drips a header line every 500 ms, as slowloris does, and must be closed
     // within the header timeout of its connection (plus a margin for a loaded machine).
     let margin = Duration::from_millis(1500);
@@ -167,10 +173,7 @@ async fn at_a_hard_limit_of_1024_files_1500_idle_sockets_do_not_delay_healthz() 
         ..ServerSetup::default()
     });
     let address = server.base().trim_start_matches("http://").to_string();
-    let mut idle = Vec::with_capacity(IDLE);
-    for _ in 0..IDLE {
-        idle.push(TcpStream::connect(&address).await.expect("an idle socket"));
-    }
+    let idle = idle_sockets(&address, IDLE).await;
     // Past the default header timeout of 10 s, which closes what is left of them.
     let probing_until = tokio::time::Instant::now() + Duration::from_secs(12);
     let mut latencies = Vec::new();

@@ -110,9 +110,31 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
                 ApiError::BadRequest(format!("cannot read the body: {}", rejection.body_text()))
             }
         })?;
-        serde_json::from_slice(&bytes)
-            .map(JsonBody)
-            .map_err(|err| ApiError::BadRequest(format!("invalid body: {err}")))
+        let invalid = |err: serde_json::Error| ApiError::BadRequest(format!("invalid body: {err}"));
+        let mut value: serde_json::Value = serde_json::from_slice(&bytes).map_err(invalid)?;
+        whole_numbers_as_integers(&mut value);
+        T::deserialize(value).map(JsonBody).map_err(invalid)
+    }
+}
+
+/// Reads JSON numbers as JSON Schema (and so the API document) does: `1.0` is the integer 1,
+/// which an `integer` field takes. Other numbers are left as they are.
+fn whole_numbers_as_integers(value: &mut serde_json::Value) {
+    use serde_json::{Number, Value};
+    match value {
+        Value::Number(number) if number.is_f64() => {
+            // Within ±2^53 every float is exact, so the conversion keeps the value.
+            const EXACT: f64 = 9_007_199_254_740_992.0;
+            if let Some(float) = number.as_f64()
+                && float.fract() == 0.0
+                && float.abs() <= EXACT
+            {
+                *number = Number::from(float as i64);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(whole_numbers_as_integers),
+        Value::Object(fields) => fields.values_mut().for_each(whole_numbers_as_integers),
+        _ => {}
     }
 }
 
