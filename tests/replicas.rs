@@ -184,36 +184,43 @@ async fn after_its_connections_are_cut_old_pages_are_read_at_once_and_readyz_tel
     }
     let url = server.db().to_string();
     let (admin, name) = url.rsplit_once('/').unwrap();
-    let terminate = format!(
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
-    );
+    let terminate =
+        format!("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'");
     support::postgres::execute(&format!("{admin}/postgres"), &terminate);
     // Until the connection that follows the other replicas is back, the feed says it may be
     // behind (503); once it is, the first page, older than the three events memory keeps,
     // comes from the store at once.
-    eventually("the commit listener to see the cut", Duration::from_secs(10), async || {
-        let log = server.log();
-        log.contains("lost the database's commit notifications")
-            .then_some(())
-    })
+    eventually(
+        "the commit listener to see the cut",
+        Duration::from_secs(10),
+        async || {
+            let log = server.log();
+            log.contains("lost the database's commit notifications")
+                .then_some(())
+        },
+    )
     .await;
-    eventually("the commit listener to be back", Duration::from_secs(10), async || {
-        let metrics = send(client.get(server.url("/metrics"))).await;
-        metrics
-            .text
-            .lines()
-            .any(|line| line == "warroom_database_connected 1")
-            .then_some(())
-    })
+    eventually(
+        "the commit listener to be back",
+        Duration::from_secs(10),
+        async || {
+            let metrics = send(client.get(server.url("/metrics"))).await;
+            metrics
+                .text
+                .lines()
+                .any(|line| line == "warroom_database_connected 1")
+                .then_some(())
+        },
+    )
     .await;
     let page = send(client.get(server.url("/v1/events?after=0&limit=2"))).await;
-    assert_eq!((page.status, seqs(&page)), (200, vec![1, 2]), "{}", page.text);
-    let ready = eventually("/readyz to say ready", Duration::from_secs(10), async || {
-        let answer = send(client.get(server.url("/readyz"))).await;
-        (answer.status == 200).then_some(answer)
-    })
-    .await;
-    assert_eq!(ready.json["status"], "ready");
+    assert_eq!(
+        (page.status, seqs(&page)),
+        (200, vec![1, 2]),
+        "{}",
+        page.text
+    );
+    assert_eq!(ready_soon(&client, &server).await.json["status"], "ready");
 
     // While the database refuses connections, /readyz says so, for writes and reads.
     support::postgres::execute(
@@ -232,11 +239,20 @@ async fn after_its_connections_are_cut_old_pages_are_read_at_once_and_readyz_tel
         &format!("{admin}/postgres"),
         &format!("ALTER DATABASE {name} ALLOW_CONNECTIONS true"),
     );
-    eventually("/readyz to say ready again", Duration::from_secs(10), async || {
-        let answer = send(client.get(server.url("/readyz"))).await;
-        (answer.status == 200).then_some(answer)
-    })
-    .await;
+    ready_soon(&client, &server).await;
+}
+
+/// `/readyz` of `server` once it says ready (within 10 s).
+async fn ready_soon(client: &Client, server: &TestServer) -> Answer {
+    eventually(
+        "/readyz to say ready",
+        Duration::from_secs(10),
+        async || {
+            let answer = send(client.get(server.url("/readyz"))).await;
+            (answer.status == 200).then_some(answer)
+        },
+    )
+    .await
 }
 
 /// The global feed of `server` once it answers with `status`.
