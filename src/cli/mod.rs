@@ -269,12 +269,13 @@ pub struct SshServeArgs {
     /// whatever it sent
     #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
     pub login_grace: Duration,
-    /// Connections not yet logged in, as OpenSSH's MaxStartups: from START on, one of them
-    /// (the quietest) is dropped with a chance of RATE % rising to 100 % at FULL
-    #[arg(long, value_name = "START:RATE:FULL", default_value = "10:30:64")]
+    /// Connections not yet logged in, as OpenSSH's MaxStartups: from START on, one stalled
+    /// for a second is dropped with a chance of RATE % rising to 100 % at FULL, the most
+    #[arg(long, value_name = "START:RATE:FULL", default_value = "16:30:128")]
     pub max_startups: MaxStartups,
-    /// Connections not yet logged in from one address; the quietest goes to make room
-    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..).map(usize::from))]
+    /// Connections not yet logged in from one address; the one that kept the server waiting
+    /// longest goes to make room
+    #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u16).range(1..).map(usize::from))]
     pub max_startups_per_source: usize,
     /// The largest screen a session gets (at most 1000x500); bigger pty and window-change
     /// requests are clamped to it

@@ -3,40 +3,55 @@
 //!
 //! Every connection is accepted at once and is in the table until it logs in or ends, so the
 //! login grace counts from the accept and nobody waits in the kernel's queue behind silent
-//! clients. When a connection comes and its address already has `per_source` startups, one
-//! of those is dropped; otherwise, with `start` or more startups in all, one is dropped with
-//! a chance of `rate` % rising linearly to 100 % at `full`, so there are never more than
-//! `full`. The one dropped is the quietest (the longest since its client last sent a byte),
-//! never the newcomer. OpenSSH refuses the newcomer, which lets a few silent sockets turn
-//! away the next real login; a real login talks every few milliseconds until it is done, so
-//! it is not the quietest, while a socket that only connected or only sent its banner soon is.
+//! clients. What tells a stalled client from a real login is whose turn it is: a startup
+//! *owes* from the moment the server has said something the client has not answered. A
+//! silent socket owes from the accept, one that sent only its banner from the server's key
+//! exchange on; a real login owes for a round trip at a time, and not at all while the server
+//! is working or holding back a refusal.
+//!
+//! When a connection comes:
+//! - if its address has `per_source` startups, the one of them that has owed longest is
+//!   closed (none owes: the newcomer is refused);
+//! - else if there are `full` startups, the one that has owed longest is closed (none owes:
+//!   the newcomer is refused), so there are never more than `full`;
+//! - else from `start` startups on, with a chance of `rate` % rising linearly to 100 % at
+//!   `full`, the one that has owed longest is closed if it has owed for [`STALLED`].
+//!
+//! OpenSSH refuses the newcomer, which lets a few silent sockets turn away the next real
+//! login; here the newcomer is refused only when every startup of its kind is waiting on the
+//! server, and the early drop never touches a login in progress.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::str::FromStr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
+
+/// How long a startup must have owed the server an answer to be dropped early (between
+/// `start` and `full`): far longer than a round trip or a busy client's pause.
+pub const STALLED: Duration = Duration::from_secs(1);
 
 /// `start:rate:full`, as OpenSSH's `MaxStartups`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MaxStartups {
-    /// Startups below which none is dropped.
+    /// Startups below which none is dropped early.
     pub start: usize,
-    /// The chance in percent of a drop at `start`.
+    /// The chance in percent of an early drop at `start`.
     pub rate: u32,
     /// Startups at which one is always dropped: there are never more.
     pub full: usize,
 }
 
 impl Default for MaxStartups {
-    /// OpenSSH's 10:30:100, with the 64 startups this server allowed before as `full`.
+    /// OpenSSH's 10:30:100 scaled to a server where a startup is a task, not a process:
+    /// 16:30:128, far below a 1024-descriptor limit.
     fn default() -> Self {
         MaxStartups {
-            start: 10,
+            start: 16,
             rate: 30,
-            full: 64,
+            full: 128,
         }
     }
 }
@@ -70,11 +85,11 @@ impl FromStr for MaxStartups {
         let wrong = |why: &str| format!("'{text}': {why}");
         let parts: Vec<&str> = text.trim().split(':').collect();
         let [start, rate, full] = parts.as_slice() else {
-            return Err(wrong("not start:rate:full (e.g. 10:30:64)"));
+            return Err(wrong("not start:rate:full (e.g. 16:30:128)"));
         };
         let number = |part: &str| {
             part.parse::<usize>()
-                .map_err(|_| wrong("not start:rate:full (e.g. 10:30:64)"))
+                .map_err(|_| wrong("not start:rate:full (e.g. 16:30:128)"))
         };
         let (start, rate, full) = (number(start)?, number(rate)?, number(full)?);
         if !(1..=100_000).contains(&full) {
@@ -94,14 +109,14 @@ impl FromStr for MaxStartups {
     }
 }
 
-/// Why a connection was closed before it logged in.
+/// Why a connection was closed (or refused) before it logged in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Closed {
     /// The login grace ran out.
     Grace,
-    /// Its address had too many startups and it was the quietest of them.
+    /// Its address had too many startups.
     PerSource,
-    /// There were too many startups in all and it was the quietest.
+    /// There were too many startups in all.
     MaxStartups,
 }
 
@@ -110,11 +125,9 @@ impl std::fmt::Display for Closed {
         f.write_str(match self {
             Closed::Grace => "no login within the login grace",
             Closed::PerSource => {
-                "the quietest of too many connections logging in from its address (max-startups-per-source)"
+                "too many connections logging in from this address (max-startups-per-source)"
             }
-            Closed::MaxStartups => {
-                "the quietest of too many connections logging in (max-startups)"
-            }
+            Closed::MaxStartups => "too many connections logging in (max-startups)",
         })
     }
 }
@@ -124,8 +137,9 @@ impl std::fmt::Display for Closed {
 pub struct Startup {
     pub source: SocketAddr,
     accepted: Instant,
-    /// Milliseconds from `accepted` to the last byte from the client.
-    heard: AtomicU64,
+    /// 1 + milliseconds from `accepted` to when the server began waiting for the client to
+    /// answer; 0 while it is the server's turn.
+    owing: AtomicU64,
     logged_in: AtomicBool,
     closed: OnceLock<Closed>,
     /// The fingerprint of the last key it offered, for the log.
@@ -137,24 +151,35 @@ impl Startup {
         Startup {
             source,
             accepted: now,
-            heard: AtomicU64::new(0),
+            // The server's banner goes out at once: the client owes from the accept.
+            owing: AtomicU64::new(1),
             logged_in: AtomicBool::new(false),
             closed: OnceLock::new(),
             key: Mutex::new(None),
         }
     }
 
-    /// The client sent something at `now`.
-    pub fn heard(&self, now: Instant) {
-        let since = now.saturating_duration_since(self.accepted).as_millis();
-        self.heard
-            .fetch_max(u64::try_from(since).unwrap_or(u64::MAX), Ordering::Relaxed);
+    /// The client sent something: it is the server's turn.
+    pub fn heard(&self) {
+        self.owing.store(0, Ordering::Relaxed);
     }
 
-    /// When the client last sent something (or connected).
-    pub fn quiet_since(&self) -> Instant {
-        let heard = std::time::Duration::from_millis(self.heard.load(Ordering::Relaxed));
-        self.accepted + heard
+    /// The server sent something at `now`: the client owes an answer, from now unless it
+    /// owed one already.
+    pub fn spoke(&self, now: Instant) {
+        let since = now.saturating_duration_since(self.accepted).as_millis();
+        let since = u64::try_from(since).unwrap_or(u64::MAX - 1) + 1;
+        let _ = self
+            .owing
+            .compare_exchange(0, since, Ordering::Relaxed, Ordering::Relaxed);
+    }
+
+    /// Since when the server has been waiting for the client, if it is.
+    pub fn owes_since(&self) -> Option<Instant> {
+        match self.owing.load(Ordering::Relaxed) {
+            0 => None,
+            since => Some(self.accepted + Duration::from_millis(since - 1)),
+        }
     }
 
     pub fn is_logged_in(&self) -> bool {
@@ -230,6 +255,15 @@ fn source_of(address: SocketAddr) -> IpAddr {
     address.ip().to_canonical()
 }
 
+/// What the table does to take one more in.
+enum Verdict {
+    Admit,
+    /// Closes this one first.
+    Drop(u64, Closed),
+    /// Turns the newcomer away.
+    Refuse(Closed),
+}
+
 impl Admission {
     pub fn new(max: MaxStartups, per_source: usize) -> Admission {
         Admission {
@@ -251,20 +285,24 @@ impl Admission {
         self.table().len()
     }
 
-    /// Takes in a connection from `source` accepted at `now`, dropping another if the
-    /// limits say so; `roll` (0 to 99) is the dice for the early drop.
+    /// Takes in a connection from `source` accepted at `now`, closing another if the limits
+    /// say so, or says why it is refused; `roll` (0 to 99) is the dice for the early drop.
     pub fn admit(
         self: &Arc<Self>,
         source: SocketAddr,
         now: Instant,
         roll: u32,
-    ) -> (Ticket, Dropped) {
+    ) -> Result<(Ticket, Dropped), Closed> {
         let mut table = self.table();
-        if let Some((id, reason)) = self.victim(&table, source_of(source), roll)
-            && let Some(entry) = table.remove(&id)
-        {
-            entry.startup.close(reason);
-            let _ = entry.drop.send(());
+        match self.verdict(&table, source_of(source), now, roll) {
+            Verdict::Refuse(reason) => return Err(reason),
+            Verdict::Drop(id, reason) => {
+                if let Some(entry) = table.remove(&id) {
+                    entry.startup.close(reason);
+                    let _ = entry.drop.send(());
+                }
+            }
+            Verdict::Admit => {}
         }
         let id = self.next.fetch_add(1, Ordering::Relaxed);
         let startup = Arc::new(Startup::new(source, now));
@@ -281,33 +319,44 @@ impl Admission {
             id,
             startup,
         };
-        (ticket, dropped)
+        Ok((ticket, dropped))
     }
 
-    /// Which startup goes to make room for one more from `source`, and why.
-    fn victim(
+    fn verdict(
         &self,
         table: &HashMap<u64, Entry>,
         source: IpAddr,
+        now: Instant,
         roll: u32,
-    ) -> Option<(u64, Closed)> {
-        let quietest = |entries: &mut dyn Iterator<Item = (&u64, &Entry)>| {
+    ) -> Verdict {
+        // The startup that has owed the server an answer longest, and since when.
+        let longest_owing = |entries: &mut dyn Iterator<Item = (&u64, &Entry)>| {
             entries
-                .min_by_key(|(id, entry)| (entry.startup.quiet_since(), **id))
-                .map(|(id, _)| *id)
+                .filter_map(|(id, entry)| Some((entry.startup.owes_since()?, *id)))
+                .min()
         };
         let same_source = || {
             table
                 .iter()
                 .filter(move |(_, entry)| source_of(entry.startup.source) == source)
         };
-        if same_source().count() >= self.per_source {
-            return quietest(&mut same_source()).map(|id| (id, Closed::PerSource));
+        let (reason, owing) = if same_source().count() >= self.per_source {
+            (Closed::PerSource, longest_owing(&mut same_source()))
+        } else if table.len() >= self.max.full {
+            (Closed::MaxStartups, longest_owing(&mut table.iter()))
+        } else {
+            if roll < self.max.drop_chance(table.len())
+                && let Some((since, id)) = longest_owing(&mut table.iter())
+                && now.saturating_duration_since(since) >= STALLED
+            {
+                return Verdict::Drop(id, Closed::MaxStartups);
+            }
+            return Verdict::Admit;
+        };
+        match owing {
+            Some((_, id)) => Verdict::Drop(id, reason),
+            None => Verdict::Refuse(reason),
         }
-        if roll < self.max.drop_chance(table.len()) {
-            return quietest(&mut table.iter()).map(|id| (id, Closed::MaxStartups));
-        }
-        None
     }
 }
 
@@ -315,16 +364,19 @@ impl Admission {
 mod tests {
     use super::*;
     use proptest::prelude::*;
-    use std::time::Duration;
 
     fn address(host: u8, port: u16) -> SocketAddr {
         SocketAddr::from(([127, 0, 0, host], port))
     }
 
+    fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+
     #[test]
     fn max_startups_parse_and_say_what_is_wrong() {
-        assert_eq!("10:30:64".parse(), Ok(MaxStartups::default()));
-        assert_eq!(MaxStartups::default().to_string(), "10:30:64");
+        assert_eq!("16:30:128".parse(), Ok(MaxStartups::default()));
+        assert_eq!(MaxStartups::default().to_string(), "16:30:128");
         for (text, why) in [
             ("10", "start:rate:full"),
             ("a:30:64", "start:rate:full"),
@@ -353,25 +405,26 @@ mod tests {
     }
 
     #[test]
-    fn a_talking_login_outlives_silent_sockets_from_its_own_address() {
+    fn a_login_in_progress_outlasts_silent_sockets_from_its_own_address() {
         let admission = Arc::new(Admission::new(MaxStartups::default(), 3));
         let start = Instant::now();
-        let silent: Vec<_> = (0..3)
-            .map(|i| admission.admit(address(1, i), start, 99))
-            .collect();
-        // A real login comes later and talks; three more silent sockets come after it.
-        let (login, _) = admission.admit(address(1, 100), start + Duration::from_millis(10), 99);
-        login.startup.heard(start + Duration::from_millis(30));
-        let later: Vec<_> = (0..3)
-            .map(|i| admission.admit(address(1, 200 + i), start + Duration::from_millis(20), 99))
-            .collect();
+        let admit = |port, at| admission.admit(address(1, port), start + at, 99).unwrap();
+        let silent: Vec<_> = (0..3).map(|i| admit(i, ms(0))).collect();
+        // A real login comes later and goes back and forth with the server.
+        let (login, _) = admit(100, ms(10));
+        login.startup.heard();
+        login.startup.spoke(start + ms(12));
+        login.startup.heard();
+        // Three more silent sockets come while it is the server's turn.
+        let later: Vec<_> = (0..3).map(|i| admit(200 + i, ms(20))).collect();
         for (ticket, _) in &silent {
             assert_eq!(ticket.startup.closed(), Some(Closed::PerSource));
         }
-        // The login spoke last: of the later three, the first went to make room.
         assert_eq!(later[0].0.startup.closed(), Some(Closed::PerSource));
         assert_eq!(login.startup.closed(), None);
-        let (_next, _) = admission.admit(address(1, 300), start + Duration::from_millis(40), 99);
+        // The server answers; the client owes now, but for less long than the later ones.
+        login.startup.spoke(start + ms(30));
+        let (_next, _) = admit(300, ms(40));
         assert_eq!(later[1].0.startup.closed(), Some(Closed::PerSource));
         assert_eq!(login.startup.closed(), None);
         login.logged_in();
@@ -379,36 +432,64 @@ mod tests {
     }
 
     #[test]
+    fn with_every_startup_waiting_on_the_server_the_newcomer_is_refused() {
+        let admission = Arc::new(Admission::new(MaxStartups::default(), 2));
+        let now = Instant::now();
+        let busy: Vec<_> = (0..2)
+            .map(|i| admission.admit(address(1, i), now, 99).unwrap())
+            .collect();
+        for (ticket, _) in &busy {
+            ticket.startup.heard();
+        }
+        let refused = admission.admit(address(1, 9), now, 99).err();
+        assert_eq!(refused, Some(Closed::PerSource));
+        assert!(busy.iter().all(|(t, _)| t.startup.closed().is_none()));
+        // Another address is not refused for it.
+        assert!(admission.admit(address(2, 1), now, 99).is_ok());
+    }
+
+    #[test]
+    fn the_early_drop_takes_only_a_stalled_startup() {
+        let max = MaxStartups {
+            start: 2,
+            rate: 100,
+            full: 10,
+        };
+        let admission = Arc::new(Admission::new(max, 10));
+        let start = Instant::now();
+        let first: Vec<_> = (0..2)
+            .map(|i| admission.admit(address(i, 1), start, 0).unwrap())
+            .collect();
+        let (_fresh, _) = admission.admit(address(5, 1), start + ms(500), 0).unwrap();
+        assert!(first.iter().all(|(t, _)| t.startup.closed().is_none()));
+        let (_late, _) = admission.admit(address(6, 1), start + STALLED, 0).unwrap();
+        assert_eq!(first[0].0.startup.closed(), Some(Closed::MaxStartups));
+        assert_eq!(first[1].0.startup.closed(), None);
+    }
+
+    #[test]
     fn another_address_is_not_dropped_for_one_that_fills_its_share() {
         let admission = Arc::new(Admission::new(MaxStartups::default(), 2));
         let start = Instant::now();
-        let (bastion, _) = admission.admit(address(2, 1), start, 99);
+        let (bastion, _) = admission.admit(address(2, 1), start, 99).unwrap();
         let flood: Vec<_> = (0..50)
             .map(|i| {
-                admission.admit(
-                    address(3, i),
-                    start + Duration::from_millis(u64::from(i) + 1),
-                    99,
-                )
+                let at = start + ms(u64::from(i) + 1);
+                admission.admit(address(3, i), at, 99).unwrap()
             })
             .collect();
         assert_eq!(bastion.startup.closed(), None);
-        assert_eq!(
-            flood
-                .iter()
-                .filter(|(t, _)| t.startup.closed().is_none())
-                .count(),
-            2
-        );
+        let open = flood.iter().filter(|(t, _)| t.startup.closed().is_none());
+        assert_eq!(open.count(), 2);
     }
 
     #[test]
     fn a_dropped_startup_hears_it() {
         let admission = Arc::new(Admission::new(MaxStartups::default(), 1));
         let now = Instant::now();
-        let (first, mut dropped) = admission.admit(address(1, 1), now, 0);
+        let (first, mut dropped) = admission.admit(address(1, 1), now, 0).unwrap();
         assert!(dropped.try_recv().is_err(), "not dropped yet");
-        let (_second, _) = admission.admit(address(1, 2), now, 0);
+        let (_second, _) = admission.admit(address(1, 2), now, 0).unwrap();
         assert_eq!(dropped.try_recv(), Ok(()));
         assert_eq!(first.startup.closed(), Some(Closed::PerSource));
         drop(first);
@@ -418,7 +499,8 @@ mod tests {
     #[derive(Debug, Clone)]
     enum Step {
         Arrive { host: u8, roll: u32 },
-        Talk(usize),
+        Heard(usize),
+        Spoke(usize),
         LogIn(usize),
         Leave(usize),
         Wait(u64),
@@ -427,20 +509,27 @@ mod tests {
     fn step() -> impl Strategy<Value = Step> {
         prop_oneof![
             4 => (0u8..4, 0u32..100).prop_map(|(host, roll)| Step::Arrive { host, roll }),
-            2 => any::<usize>().prop_map(Step::Talk),
+            2 => any::<usize>().prop_map(Step::Heard),
+            2 => any::<usize>().prop_map(Step::Spoke),
             1 => any::<usize>().prop_map(Step::LogIn),
             1 => any::<usize>().prop_map(Step::Leave),
-            2 => (0u64..500).prop_map(Step::Wait),
+            2 => (0u64..800).prop_map(Step::Wait),
         ]
+    }
+
+    /// The startup among `group` that has owed longest, and since when.
+    fn longest_owing(group: &[&Startup]) -> Option<Instant> {
+        group.iter().filter_map(|s| s.owes_since()).min()
     }
 
     proptest! {
         /// Whatever comes, talks, logs in and leaves: the table holds at most `full`, an
-        /// address at most its share, the newcomer is never the one dropped, nobody is
-        /// dropped below `start` and its share, and the one dropped was the quietest of
-        /// those it was chosen from.
+        /// address at most its share; at most one startup goes for a newcomer, and it is one
+        /// that owed longest in its group (early, only after owing for `STALLED`); nothing
+        /// happens below `start` and the share; a newcomer is refused only when nobody in
+        /// its group owes anything.
         #[test]
-        fn the_table_keeps_its_limits_and_drops_only_the_quietest(
+        fn the_table_keeps_its_limits_and_drops_only_the_longest_owing(
             start in 1usize..6,
             rate in 0u32..=100,
             extra in 0usize..6,
@@ -449,56 +538,84 @@ mod tests {
         ) {
             let max = MaxStartups { start, rate, full: start + extra };
             let admission = Arc::new(Admission::new(max, per_source));
-            let begin = Instant::now();
-            let mut now = begin;
+            let mut now = Instant::now();
             let mut tickets: Vec<Ticket> = Vec::new();
             let mut serial = 0u16;
             for step in steps {
                 let open: Vec<usize> = (0..tickets.len())
-                    .filter(|&i| tickets[i].startup.closed().is_none() && !tickets[i].startup.is_logged_in())
+                    .filter(|&i| {
+                        let startup = &tickets[i].startup;
+                        startup.closed().is_none() && !startup.is_logged_in()
+                    })
                     .collect();
+                let pick = |i: usize| open[i % open.len()];
                 match step {
                     Step::Arrive { host, roll } => {
                         let source = address(host, serial);
                         serial += 1;
-                        let same: Vec<&Startup> = open.iter().map(|&i| &*tickets[i].startup)
-                            .filter(|s| s.source.ip() == source.ip()).collect();
-                        let all: Vec<&Startup> = open.iter().map(|&i| &*tickets[i].startup).collect();
-                        let quiet_same = same.iter().map(|s| s.quiet_since()).min();
-                        let quiet_all = all.iter().map(|s| s.quiet_since()).min();
-                        let (full_share, crowded) = (same.len() >= per_source, all.len() >= start);
-                        let (ticket, _dropped) = admission.admit(source, now, roll);
-                        prop_assert_eq!(ticket.startup.closed(), None, "the newcomer is never dropped");
-                        let victims: Vec<&Ticket> = open.iter().map(|&i| &tickets[i])
-                            .filter(|t| t.startup.closed().is_some())
+                        let all: Vec<&Startup> =
+                            open.iter().map(|&i| &*tickets[i].startup).collect();
+                        let same: Vec<&Startup> = all
+                            .iter()
+                            .copied()
+                            .filter(|s| s.source.ip() == source.ip())
+                            .collect();
+                        let full_share = same.len() >= per_source;
+                        let full_table = all.len() >= max.full;
+                        let admitted = admission.admit(source, now, roll);
+                        let victims: Vec<&Startup> = all
+                            .iter()
+                            .copied()
+                            .filter(|s| s.closed().is_some())
                             .collect();
                         prop_assert!(victims.len() <= 1);
-                        match victims.first() {
-                            Some(victim) if victim.startup.closed() == Some(Closed::PerSource) => {
-                                prop_assert!(full_share);
-                                prop_assert_eq!(Some(victim.startup.quiet_since()), quiet_same);
+                        match (&admitted, victims.first()) {
+                            (Err(reason), _) => {
+                                prop_assert!(victims.is_empty());
+                                let group = if full_share { &same } else { &all };
+                                prop_assert!(full_share || full_table);
+                                prop_assert_eq!(longest_owing(group), None);
+                                let expected = if full_share { Closed::PerSource } else { Closed::MaxStartups };
+                                prop_assert_eq!(*reason, expected);
                             }
-                            Some(victim) => {
-                                prop_assert!(crowded && !full_share);
-                                prop_assert_eq!(Some(victim.startup.quiet_since()), quiet_all);
+                            (Ok(_), Some(victim)) if full_share => {
+                                prop_assert_eq!(victim.closed(), Some(Closed::PerSource));
+                                prop_assert_eq!(victim.owes_since(), longest_owing(&same));
                             }
-                            None => prop_assert!(!full_share && (all.len() < max.full)),
+                            (Ok(_), Some(victim)) => {
+                                prop_assert_eq!(victim.closed(), Some(Closed::MaxStartups));
+                                prop_assert_eq!(victim.owes_since(), longest_owing(&all));
+                                let since = victim.owes_since().unwrap();
+                                prop_assert!(full_table || (all.len() >= start && now - since >= STALLED));
+                            }
+                            (Ok(_), None) => prop_assert!(!full_share && !full_table),
                         }
-                        tickets.push(ticket);
+                        if let Ok((ticket, _)) = admitted {
+                            prop_assert_eq!(ticket.startup.closed(), None);
+                            tickets.push(ticket);
+                        }
                     }
-                    Step::Talk(i) if !open.is_empty() => tickets[open[i % open.len()]].startup.heard(now),
-                    Step::LogIn(i) if !open.is_empty() => tickets[open[i % open.len()]].logged_in(),
-                    Step::Leave(i) if !tickets.is_empty() => { tickets.remove(i % tickets.len()); }
-                    Step::Wait(ms) => now += Duration::from_millis(ms),
+                    Step::Heard(i) if !open.is_empty() => tickets[pick(i)].startup.heard(),
+                    Step::Spoke(i) if !open.is_empty() => tickets[pick(i)].startup.spoke(now),
+                    Step::LogIn(i) if !open.is_empty() => tickets[pick(i)].logged_in(),
+                    Step::Leave(i) if !tickets.is_empty() => {
+                        let gone = i % tickets.len();
+                        tickets.remove(gone);
+                    }
+                    Step::Wait(n) => now += ms(n),
                     _ => {}
                 }
-                let open: Vec<&Startup> = tickets.iter().map(|t| &*t.startup)
-                    .filter(|s| s.closed().is_none() && !s.is_logged_in()).collect();
+                let open: Vec<&Startup> = tickets
+                    .iter()
+                    .map(|t| &*t.startup)
+                    .filter(|s| s.closed().is_none() && !s.is_logged_in())
+                    .collect();
                 prop_assert_eq!(admission.pending(), open.len());
                 prop_assert!(open.len() <= max.full);
                 for host in 0..4u8 {
                     let ip = address(host, 0).ip();
-                    prop_assert!(open.iter().filter(|s| s.source.ip() == ip).count() <= per_source);
+                    let from_host = open.iter().filter(|s| s.source.ip() == ip).count();
+                    prop_assert!(from_host <= per_source);
                 }
             }
         }

@@ -2,8 +2,8 @@
 //! grace (counted from the accept) is over or the admission table dropped the connection,
 //! whatever the client sent meanwhile (nothing, only its banner, half a key exchange). The
 //! SSH library runs the connection in a task of its own that nothing outside can stop; a
-//! failing socket ends that task and closes the descriptor. It also tells the table when
-//! the client last sent a byte.
+//! failing socket ends that task and closes the descriptor. It also tells the table whose
+//! turn it is: the server's once the client sent something, the client's once the server did.
 
 use super::admission::{Closed, Dropped, Startup};
 use std::future::Future;
@@ -76,7 +76,7 @@ impl<S: AsyncRead + Unpin> AsyncRead for Guarded<S> {
         let before = buf.filled().len();
         let read = Pin::new(&mut self.inner).poll_read(cx, buf);
         if matches!(read, Poll::Ready(Ok(()))) && buf.filled().len() > before {
-            self.startup.heard(std::time::Instant::now());
+            self.startup.heard();
         }
         read
     }
@@ -91,7 +91,11 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Guarded<S> {
         if let Some(error) = self.refused(cx) {
             return Poll::Ready(Err(error));
         }
-        Pin::new(&mut self.inner).poll_write(cx, bytes)
+        let written = Pin::new(&mut self.inner).poll_write(cx, bytes);
+        if matches!(written, Poll::Ready(Ok(n)) if n > 0) {
+            self.startup.spoke(std::time::Instant::now());
+        }
+        written
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -120,7 +124,9 @@ mod tests {
     #[tokio::test]
     async fn a_client_that_keeps_talking_is_still_closed_at_the_grace() {
         let admission = Arc::new(Admission::new(MaxStartups::default(), 10));
-        let (ticket, dropped) = admission.admit(source(), std::time::Instant::now(), 99);
+        let (ticket, dropped) = admission
+            .admit(source(), std::time::Instant::now(), 99)
+            .unwrap();
         let (near, mut far) = tokio::io::duplex(64);
         let deadline = tokio::time::Instant::now() + Duration::from_millis(300);
         let mut guarded = Guarded::new(near, ticket.startup.clone(), dropped, deadline);
@@ -143,7 +149,7 @@ mod tests {
     async fn a_silent_client_is_woken_by_the_grace_or_the_drop_and_a_login_lifts_both() {
         let admission = Arc::new(Admission::new(MaxStartups::default(), 1));
         let now = std::time::Instant::now();
-        let (ticket, dropped) = admission.admit(source(), now, 99);
+        let (ticket, dropped) = admission.admit(source(), now, 99).unwrap();
         let (near, _far) = tokio::io::duplex(64);
         let far_off = tokio::time::Instant::now() + Duration::from_secs(3600);
         let mut guarded = Guarded::new(near, ticket.startup.clone(), dropped, far_off);
@@ -152,7 +158,7 @@ mod tests {
             guarded.read(&mut byte).await
         });
         tokio::time::sleep(Duration::from_millis(50)).await;
-        let (_newcomer, _) = admission.admit(source(), now, 99);
+        let (_newcomer, _) = admission.admit(source(), now, 99).unwrap();
         let error = tokio::time::timeout(Duration::from_secs(5), reading)
             .await
             .expect("the drop wakes the reader")
@@ -160,7 +166,9 @@ mod tests {
             .unwrap_err();
         assert_eq!(error.kind(), io::ErrorKind::ConnectionAborted);
 
-        let (ticket, dropped) = admission.admit("127.0.0.2:1".parse().unwrap(), now, 99);
+        let (ticket, dropped) = admission
+            .admit("127.0.0.2:1".parse().unwrap(), now, 99)
+            .unwrap();
         let (near, mut far) = tokio::io::duplex(64);
         let soon = tokio::time::Instant::now() + Duration::from_millis(50);
         let mut guarded = Guarded::new(near, ticket.startup.clone(), dropped, soon);

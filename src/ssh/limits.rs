@@ -37,7 +37,7 @@ impl Default for SessionLimits {
             auth_failures_per_minute: 20,
             login_grace: Duration::from_secs(60),
             max_startups: MaxStartups::default(),
-            max_startups_per_source: 10,
+            max_startups_per_source: 64,
             max_terminal: TerminalSize::DEFAULT_MAX,
         }
     }

@@ -127,7 +127,13 @@ pub async fn serve(settings: SshSettings) -> anyhow::Result<()> {
         };
         // The grace counts from here, whatever the client sends.
         let deadline = tokio::time::Instant::now() + limits.login_grace;
-        let (ticket, dropped) = admission.admit(peer, Instant::now(), fastrand::u32(0..100));
+        let (ticket, dropped) = match admission.admit(peer, Instant::now(), fastrand::u32(0..100)) {
+            Ok(admitted) => admitted,
+            Err(reason) => {
+                tracing::warn!(source = %peer, key = "none", %reason, "ssh connection refused");
+                continue;
+            }
+        };
         let startup = ticket.startup.clone();
         let socket = Guarded::new(socket, startup.clone(), dropped, deadline);
         let handler = session::Connection::new(shared.clone(), peer, ticket);
