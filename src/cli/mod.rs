@@ -18,6 +18,8 @@ pub use settings::Settings;
 use crate::domain::{ComponentStatus, NoteKind, PublicState, Role, Status};
 use crate::duration::parse_duration;
 use crate::report::summary::SummaryFormat;
+use crate::ssh::admission::MaxStartups;
+use crate::ssh::limits::TerminalSize;
 use crate::store::Location;
 use crate::tui::ScreenOptions;
 use crate::tui::theme::ColorChoice;
@@ -259,15 +261,26 @@ pub struct SshServeArgs {
     /// Close a session nobody typed in for this long (never the wall)
     #[arg(long, value_name = "DURATION", default_value = "30m", value_parser = parse_duration)]
     pub idle: Duration,
-    /// Failed logins one address may make per minute
+    /// Failed logins one key may make from one address per minute (other keys from the
+    /// address are not held back)
     #[arg(long, value_name = "N", default_value_t = 20)]
     pub auth_failures_per_minute: u32,
-    /// Close a connection that has not logged in this long after connecting
+    /// Close a connection that has not logged in this long after it was accepted,
+    /// whatever it sent
     #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
     pub login_grace: Duration,
-    /// Connections still logging in at once (more wait to be accepted)
+    /// Connections not yet logged in, as OpenSSH's MaxStartups: from START on, one stalled
+    /// for a second is dropped with a chance of RATE % rising to 100 % at FULL, the most
+    #[arg(long, value_name = "START:RATE:FULL", default_value = "16:30:128")]
+    pub max_startups: MaxStartups,
+    /// Connections not yet logged in from one address; the one that kept the server waiting
+    /// longest goes to make room
     #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u16).range(1..).map(usize::from))]
-    pub max_pending_logins: usize,
+    pub max_startups_per_source: usize,
+    /// The largest screen a session gets (at most 1000x500); bigger pty and window-change
+    /// requests are clamped to it
+    #[arg(long, value_name = "COLUMNSxROWS", default_value = "500x200")]
+    pub max_terminal_size: TerminalSize,
 }
 
 #[derive(Debug, Subcommand)]
