@@ -2,14 +2,17 @@
 //! subcommands that talk to the backend.
 
 mod backend;
+pub mod doctor;
 pub mod ending;
 pub mod incident;
 pub mod learn;
 pub mod notify;
 pub mod panels;
+mod probe;
 pub mod remote;
 mod render;
 mod settings;
+pub mod setup;
 pub mod store;
 
 pub use backend::{backend_config, login_name};
@@ -113,6 +116,14 @@ pub enum CliCommand {
     /// List, show, declare and drive incidents from a script or a shell
     #[command(subcommand)]
     Incident(IncidentCommand),
+    /// One working config from the backend's, Prometheus' and Alertmanager's URLs (asked on
+    /// a terminal when not given): checks they answer, detects the panels and their warn and
+    /// crit lines, the status page's components, and prints the Alertmanager configuration
+    /// that sends pages to the backend. Run it again to update.
+    Setup(SetupArgs),
+    /// What is broken in this setup (config, backend, token, clock, panels, alerting rules,
+    /// Alertmanager's receiver), and how to fix it; exit 1 on a problem
+    Doctor,
     /// Write or locate the config file
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -136,6 +147,13 @@ pub enum CliCommand {
     /// What the backend's notifications did
     #[command(subcommand)]
     Notify(NotifyCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct SetupArgs {
+    /// Prefer the service label whose values include this service
+    #[arg(long, value_name = "NAME")]
+    pub service: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -285,7 +303,8 @@ pub struct SshServeArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum ConfigCommand {
-    /// Write the documented default config to the XDG path (or --config)
+    /// Write the documented default config to the XDG path (or --config), with the URLs
+    /// of --backend, --prometheus and --alertmanager when given
     Init {
         /// Replace an existing file
         #[arg(long)]
