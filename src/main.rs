@@ -325,10 +325,7 @@ fn config_command(command: ConfigCommand, global: &GlobalArgs) -> ExitCode {
                 alertmanager: global.alertmanager.as_deref(),
                 ..Default::default()
             };
-            if force {
-                let _ = std::fs::remove_file(&path);
-            }
-            match setup::write(&path, &edits) {
+            match setup::write(&path, &edits, force) {
                 Ok(_) => {
                     println!("wrote {}", path.display());
                     ExitCode::SUCCESS

@@ -435,7 +435,7 @@ fn alertmanager_findings(
         (Some((receiver, hook)), _) if backend.wants_token && !hook.sends_credentials => problem(
             "pages",
             format!(
-                "receiver {:?} posts to {wanted} without a token, and the backend refuses \
+                "receiver \"{}\" posts to {wanted} without a token, and the backend refuses \
                  requests without one",
                 sanitize(&receiver.name)
             ),
@@ -448,14 +448,14 @@ fn alertmanager_findings(
         (Some((receiver, _)), _) => ok(
             "pages",
             format!(
-                "Alertmanager's receiver {:?} sends pages to {wanted}",
+                "Alertmanager's receiver \"{}\" sends pages to {wanted}",
                 sanitize(&receiver.name)
             ),
         ),
         (None, Some((receiver, _))) => problem(
             "pages",
             format!(
-                "receiver {:?} posts to {wanted}, but no route sends alerts to it",
+                "receiver \"{}\" posts to {wanted}, but no route sends alerts to it",
                 sanitize(&receiver.name)
             ),
             format!(

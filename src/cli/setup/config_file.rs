@@ -37,16 +37,19 @@ pub struct DetectedPanel {
 pub struct Written {
     pub text: String,
     pub changed: Vec<String>,
+    /// What was left as a person wrote it although setup would have changed it.
+    pub kept: Vec<String>,
 }
 
 /// The starts of the comment lines setup writes above a panel: replaced on every run, while
 /// any other comment there is a person's and stays.
-const OWN_COMMENTS: [&str; 5] = [
+const OWN_COMMENTS: [&str; 6] = [
     "Detected by `warroom",
     "$service is the `",
     "Every query was checked",
     "Note: ",
     "Thresholds: ",
+    "`warroom setup` updates warn",
 ];
 
 /// `current` with `edits` applied.
@@ -91,6 +94,7 @@ struct Editor {
     /// they stay where the person wrote them.
     before: String,
     changed: Vec<String>,
+    kept: Vec<String>,
 }
 
 impl Editor {
@@ -101,6 +105,7 @@ impl Editor {
             document,
             before,
             changed: Vec::new(),
+            kept: Vec::new(),
         }
     }
 
@@ -111,6 +116,7 @@ impl Editor {
         Written {
             text: self.document.to_string(),
             changed: self.changed,
+            kept: self.kept,
         }
     }
 
@@ -202,7 +208,17 @@ impl Editor {
                 .iter_mut()
                 .find(|table| table.get("title").and_then(Item::as_str) == Some(&panel.title));
             let changed = match existing {
-                Some(table) => update(table, &wanted, comment),
+                Some(table) => {
+                    let updated = update(table, &wanted, comment);
+                    if updated.kept_lines {
+                        self.kept.push(format!(
+                            "panel {:?}: its warn and crit are yours (no {MANAGED:?} line above \
+                             it), kept",
+                            panel.title
+                        ));
+                    }
+                    updated.changed
+                }
                 None => {
                     let prefix =
                         format!("{}{}", std::mem::take(&mut before), self::comment(comment));
@@ -220,21 +236,48 @@ impl Editor {
     }
 }
 
-/// Brings `table` to `wanted`'s values and comment; whether anything changed.
-fn update(table: &mut Table, wanted: &Table, lines: &[String]) -> bool {
-    let mut changed = false;
-    for (key, item) in wanted.iter() {
-        let Some(new) = item.as_value() else {
-            continue;
-        };
-        changed |= replace(table, key, new.clone());
-    }
+/// The comment line that marks a panel's warn and crit as setup's to update.
+pub const MANAGED: &str =
+    "`warroom setup` updates warn and crit while this line is here; delete it to keep your own.";
+
+/// What updating one panel did.
+#[derive(Debug, Default)]
+struct Updated {
+    changed: bool,
+    /// Its warn and crit were a person's, and were kept.
+    kept_lines: bool,
+}
+
+/// Brings `table` to `wanted`'s values and comment. Its warn and crit follow `wanted` only
+/// while setup manages them (the [`MANAGED`] line is above the table, or it has neither):
+/// lines a person tuned are never overwritten.
+fn update(table: &mut Table, wanted: &Table, lines: &[String]) -> Updated {
     let old = table
         .decor()
         .prefix()
         .and_then(|p| p.as_str())
         .unwrap_or_default()
         .to_string();
+    let managed =
+        old.contains(MANAGED) || !(table.contains_key("warn") || table.contains_key("crit"));
+    let mut updated = Updated {
+        changed: false,
+        kept_lines: !managed,
+    };
+    for (key, item) in wanted.iter() {
+        let Some(new) = item.as_value() else {
+            continue;
+        };
+        if managed || !LINES.contains(&key) {
+            updated.changed |= replace(table, key, new.clone());
+        }
+    }
+    for key in LINES
+        .iter()
+        .filter(|key| managed && !wanted.contains_key(key))
+    {
+        updated.changed |= table.remove(key).is_some();
+    }
     let theirs: String = old
         .lines()
         .filter(|line| {
@@ -243,16 +286,25 @@ fn update(table: &mut Table, wanted: &Table, lines: &[String]) -> bool {
         })
         .map(|line| format!("{line}\n"))
         .collect();
-    let prefix = match comment(lines).strip_prefix('\n') {
+    // Setup's explanation of the lines goes with the lines.
+    let ours: Vec<String> = lines
+        .iter()
+        .filter(|line| managed || !(line.starts_with("Thresholds: ") || line.as_str() == MANAGED))
+        .cloned()
+        .collect();
+    let prefix = match comment(&ours).strip_prefix('\n') {
         Some(ours) => format!("\n{theirs}{ours}"),
         None => format!("\n{theirs}"),
     };
     if prefix != old {
         table.decor_mut().set_prefix(prefix);
-        changed = true;
+        updated.changed = true;
     }
-    changed
+    updated
 }
+
+/// The keys of a panel's lines.
+const LINES: [&str; 2] = ["warn", "crit"];
 
 /// `table[key] = new`, keeping the comments around the key and the old value (a new
 /// `Key` would lose the comment lines above it); whether the value changed.
@@ -304,7 +356,7 @@ mod tests {
                 refresh: None,
                 main,
             },
-            comment: vec![format!("Thresholds: from {warn:?}.")],
+            comment: vec![format!("Thresholds: from {warn:?}."), MANAGED.to_string()],
         }
     }
 
@@ -379,7 +431,7 @@ mod tests {
             "a key setup does not write is kept"
         );
         assert_eq!(loaded.panels[0].warn, Some(0.02));
-        assert!(text.contains("# my own note about errors\n# Thresholds: from Some(0.02).\n[[panels]]\ntitle = \"Errors\""), "{text}");
+        assert!(text.contains(&format!("# my own note about errors\n# Thresholds: from Some(0.02).\n# {MANAGED}\n[[panels]]\ntitle = \"Errors\"")), "{text}");
         assert!(text.contains("# the end"), "{text}");
         assert_eq!(
             written.changed,
@@ -397,10 +449,34 @@ mod tests {
         let again = apply(text, &edits(&later, &[])).unwrap().text;
         assert!(
             again
-                .contains("# my own note about errors\n# Thresholds: from Some(0.03).\n[[panels]]"),
+                .contains(&format!("# my own note about errors\n# Thresholds: from Some(0.03).\n# {MANAGED}\n[[panels]]")),
             "{again}"
         );
         assert!(!again.contains("Some(0.02)"), "{again}");
+    }
+
+    #[test]
+    fn lines_a_person_tuned_are_kept() {
+        let mine = "# tuned by hand\n[[panels]]\ntitle = \"Errors\"\nexpr = \"up\"\nwarn = 0.1\n";
+        let panels = [panel("Errors", Some(0.02), true)];
+        let written = apply(mine, &edits(&panels, &[])).unwrap();
+        let loaded = Config::parse(&written.text, "c.toml").unwrap();
+        assert_eq!(
+            (loaded.panels[0].warn, loaded.panels[0].crit),
+            (Some(0.1), None)
+        );
+        assert_ne!(loaded.panels[0].expr, "up", "the query is setup's");
+        assert!(!written.text.contains("Thresholds:"), "{}", written.text);
+        assert_eq!(written.kept.len(), 1, "{:?}", written.kept);
+
+        // Lines setup manages follow the history, to none at all.
+        let managed = apply(config::DEFAULT_CONFIG, &edits(&panels, &[]))
+            .unwrap()
+            .text;
+        let none = [panel("Errors", None, true)];
+        let text = apply(&managed, &edits(&none, &[])).unwrap().text;
+        let loaded = Config::parse(&text, "c.toml").unwrap();
+        assert_eq!((loaded.panels[0].warn, loaded.panels[0].crit), (None, None));
     }
 
     #[test]

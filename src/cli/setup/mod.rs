@@ -239,7 +239,7 @@ pub async fn run(
                 });
                 let pages = match sending {
                     Some(receiver) => format!(
-                        "its receiver {:?} already sends pages here",
+                        "its receiver \"{}\" already sends pages here",
                         sanitize(&receiver.name)
                     ),
                     None => "no receiver sends pages to this backend yet: apply the \
@@ -267,19 +267,23 @@ pub async fn run(
         components: &components,
         panels: &panels,
     };
-    match write(path, &edits) {
-        Ok(changed) if changed.is_empty() => say(
-            &mut report,
-            format!("config        {} already says all of this", path.display()),
-        ),
-        Ok(changed) => say(
-            &mut report,
-            format!(
-                "config        wrote {}: {}",
-                path.display(),
-                changed.join(", ")
-            ),
-        ),
+    match write(path, &edits, false) {
+        Ok(written) => {
+            say(
+                &mut report,
+                match written.changed.as_slice() {
+                    [] => format!("config        {} already says all of this", path.display()),
+                    changed => format!(
+                        "config        wrote {}: {}",
+                        path.display(),
+                        changed.join(", ")
+                    ),
+                },
+            );
+            for kept in written.kept {
+                say(&mut report, format!("              {kept}"));
+            }
+        }
         Err(error) => {
             report.code = 1;
             say(&mut report, format!("config        {error}"));
@@ -356,6 +360,7 @@ async fn with_thresholds(
             match thresholds::propose(client, &panel, now).await {
                 Ok(proposed) => {
                     comment.push(proposed.explain(&panel.unit));
+                    comment.push(config_file::MANAGED.to_string());
                     panel.warn = proposed.warn;
                     panel.crit = proposed.crit;
                     let lines = match (checked(&panel), proposed.typical) {
@@ -395,12 +400,15 @@ fn checked(panel: &crate::config::PanelConfig) -> Option<String> {
     (!lines.is_empty()).then(|| lines.join(", "))
 }
 
-/// Writes `edits` into the file at `path` (the documented default when there is none yet).
+/// Writes `edits` into the file at `path`, or into the documented default when there is
+/// none yet or `afresh` says to replace it.
 /// The result must load as a config before it replaces the file; the file is replaced whole
-/// and readable by its owner only (it may hold a token). Returns what changed.
-pub fn write(path: &Path, edits: &Edits) -> Result<Vec<String>, String> {
+/// and readable by its owner only (it may hold a token). Returns what changed and what was
+/// kept.
+pub fn write(path: &Path, edits: &Edits, afresh: bool) -> Result<config_file::Written, String> {
     let at = |e: &dyn std::fmt::Display| format!("{}: {e}", path.display());
     let current = match std::fs::read_to_string(path) {
+        Ok(_) if afresh => config::DEFAULT_CONFIG.to_string(),
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => config::DEFAULT_CONFIG.to_string(),
         Err(e) => return Err(at(&e)),
@@ -410,10 +418,10 @@ pub fn write(path: &Path, edits: &Edits) -> Result<Vec<String>, String> {
         .map_err(|e| format!("the change would break the config, nothing written: {e}"))?;
     validate_panels(&loaded.panels)
         .map_err(|e| format!("the panels would be invalid, nothing written: {e}"))?;
-    if written.text != current || !path.exists() {
+    if afresh || written.text != current || !path.exists() {
         crate::private_files::write_whole(path, written.text.as_bytes()).map_err(|e| at(&e))?;
     }
-    Ok(written.changed)
+    Ok(written)
 }
 
 /// The config file a command writes: `--config`, or the XDG path.

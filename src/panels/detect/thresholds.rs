@@ -26,6 +26,9 @@ const COARSE_STEP: i64 = 3_600;
 const COARSE_ENOUGH: usize = 24;
 const FINE_STEP: i64 = 60;
 const FINE_SPAN_SECS: i64 = 6 * 3_600;
+/// The fewest moments a median stands on: five minutes of a young Prometheus, whose first
+/// rates, over windows not yet full, read low.
+const MIN_MOMENTS: usize = 5;
 
 /// The lines proposed for one panel, and what they stand on.
 #[derive(Debug, Clone, PartialEq)]
@@ -44,15 +47,15 @@ impl Proposed {
     /// The comment written above the panel in the config: the rule and the figures.
     pub fn explain(&self, unit: &str) -> String {
         let Some(typical) = self.typical else {
-            return match self.warn {
-                Some(_) => "Thresholds: the 1% and 5% defaults of an error ratio; Prometheus \
-                            had no history of this panel to base them on yet (run \
-                            `warroom setup` again once it has a day of it)."
-                    .to_string(),
-                None => "Thresholds: none; Prometheus had no history of this panel to base \
-                         them on yet (run `warroom setup` again once it has a day of it)."
-                    .to_string(),
+            let which = match self.warn {
+                Some(_) => "the 1% and 5% defaults of an error ratio",
+                None => "none",
             };
+            return format!(
+                "Thresholds: {which}; Prometheus had too little history of this panel (under \
+                 {MIN_MOMENTS} min) to base them on: run `warroom setup` again once it has a \
+                 day of it."
+            );
         };
         let floor = if self.floored {
             ", never below 1% and 5% for an error ratio"
@@ -151,7 +154,7 @@ pub fn from_series(unit: &str, series: &[Series]) -> Proposed {
     };
     let mut values: Vec<f64> = highest.into_values().collect();
     values.sort_by(f64::total_cmp);
-    let typical = median(&values);
+    let typical = median(&values).filter(|_| values.len() >= MIN_MOMENTS);
     let ratio = unit == "ratio";
     let line = |factor: f64, floor: f64| {
         let line = typical.map(|t| round(t * factor)).filter(|l| *l > 0.0);
@@ -204,31 +207,55 @@ mod tests {
 
     #[test]
     fn lines_are_multiples_of_the_median_of_the_highest_series() {
-        // Two routes; at each moment the higher one counts: 0.4, 0.5, 0.6 (and a NaN moment).
-        let a = series(&[(0, 0.4), (3600, 0.1), (7200, 0.6), (10800, f64::NAN)]);
-        let b = series(&[(0, 0.2), (3600, 0.5), (7200, 0.3)]);
-        let proposed = from_series("seconds", &[a, b]);
+        // Two routes; at each moment the higher one counts: 0.4, 0.5, 0.6, 0.7, 0.45 (and a
+        // NaN moment, left out).
+        let a = series(&[
+            (0, 0.4),
+            (3600, 0.1),
+            (7200, 0.6),
+            (10800, f64::NAN),
+            (14400, 0.7),
+        ]);
+        let b = series(&[(0, 0.2), (3600, 0.5), (7200, 0.3), (18000, 0.45)]);
+        let proposed = from_series("seconds", &[a.clone(), b]);
         assert_eq!(proposed.typical, Some(0.5));
         assert_eq!((proposed.warn, proposed.crit), (Some(1.0), Some(2.0)));
-        assert_eq!(proposed.seen_secs, 7200);
+        assert_eq!(proposed.seen_secs, 18000);
         assert!(!proposed.floored);
         assert_eq!(
             proposed.explain("seconds"),
             "Thresholds: warn at 2x and crit at 4x the median of the highest series over the \
-             last 2 h (500.0 ms)."
+             last 5 h (500.0 ms)."
+        );
+        // Four moments are too few to stand on.
+        let few = from_series("seconds", &[a]);
+        assert_eq!((few.typical, few.warn), (None, None));
+        assert!(
+            few.explain("seconds")
+                .starts_with("Thresholds: none; Prometheus had too little")
         );
     }
 
     #[test]
     fn an_error_ratio_keeps_its_floors_and_no_data_proposes_nothing_else() {
-        let healthy = from_series("ratio", &[series(&[(0, 0.0), (60, 0.001), (120, 0.0)])]);
+        let steady = |value: f64| series(&(0..5).map(|n| (n * 60, value)).collect::<Vec<_>>());
+        let healthy = from_series(
+            "ratio",
+            &[series(&[
+                (0, 0.0),
+                (60, 0.001),
+                (120, 0.0),
+                (180, 0.0),
+                (240, 0.0),
+            ])],
+        );
         assert_eq!((healthy.warn, healthy.crit), (Some(0.01), Some(0.05)));
         assert!(healthy.floored);
-        let failing = from_series("ratio", &[series(&[(0, 0.02), (60, 0.02)])]);
+        let failing = from_series("ratio", &[steady(0.02)]);
         assert_eq!((failing.warn, failing.crit), (Some(0.04), Some(0.08)));
         assert!(!failing.floored);
         // Between: warn from the median, crit from the floor.
-        let some = from_series("ratio", &[series(&[(0, 0.008)])]);
+        let some = from_series("ratio", &[steady(0.008)]);
         assert_eq!((some.warn, some.crit), (Some(0.016), Some(0.05)));
 
         let none = from_series("ratio", &[]);
@@ -237,7 +264,7 @@ mod tests {
             (Some(0.01), Some(0.05), None)
         );
         assert!(none.explain("ratio").contains("1% and 5% defaults"));
-        let silent = from_series("req_per_sec", &[series(&[(0, 0.0)])]);
+        let silent = from_series("req_per_sec", &[steady(0.0)]);
         assert_eq!((silent.warn, silent.crit), (None, None));
         assert_eq!(from_series("seconds", &[]).warn, None);
     }
