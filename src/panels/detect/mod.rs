@@ -108,6 +108,12 @@ fn nothing_found(passed_over: &[String]) -> String {
     for reason in passed_over {
         text.push_str(&format!("\nFound but not usable: {reason}"));
     }
+    if passed_over.is_empty() {
+        text.push_str(
+            "\nA Prometheus started moments ago may not have scraped yet: try again after a \
+             scrape interval.",
+        );
+    }
     text.push_str(
         "\nWrite [[panels]] by hand for your metrics (see docs/panels.md); \
          $service is the incident's service.",
