@@ -6,8 +6,8 @@ mod support;
 
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
-use support::exporter::{ERROR_RATIO_RULES, Exporter};
-use support::promstack::{Alertmanager, Prometheus, PrometheusSetup, free_port};
+use support::exporter::{Exporter, alerting_prometheus};
+use support::promstack::{Alertmanager, Prometheus, free_port};
 use support::server::{TOKENS, TestServer};
 use warroom::cli::setup::snippet::alertmanager_yml;
 
@@ -29,14 +29,7 @@ fn stack() -> Stack {
         Some("commander-token"),
         None,
     ));
-    let exporter = Exporter::start();
-    let prometheus = Prometheus::start(PrometheusSetup {
-        interval: "1s",
-        scrape_targets: vec![exporter.target()],
-        rules: Some(ERROR_RATIO_RULES),
-        alertmanager: Some(alertmanager.address()),
-        ..PrometheusSetup::default()
-    });
+    let (exporter, prometheus) = alerting_prometheus(&alertmanager);
     // Prometheus finds its Alertmanager a moment after it starts.
     let deadline = Instant::now() + Duration::from_secs(30);
     while !get(&format!("{}/api/v1/alertmanagers", prometheus.url())).contains("/api/v2/alerts") {

@@ -8,7 +8,7 @@ use super::panels::with_url;
 use super::setup::snippet;
 use super::{GlobalArgs, ScreenArgs, Settings, backend_config, probe};
 use crate::client::ClientError;
-use crate::config::Config;
+use crate::config::{Config, ServerConfig, ValueError};
 use crate::domain::AccessRole;
 use crate::panels::validate_panels;
 use crate::prometheus::{AlertingRule, AlertmanagerClient, AlertmanagerStatus, PrometheusClient};
@@ -107,43 +107,44 @@ pub async fn check(global: &GlobalArgs, screen: &ScreenArgs) -> Vec<Finding> {
     let backend = backend_findings(global, &config, &mut findings).await;
     let prometheus = with_url(&config.prometheus, &global.prometheus);
     let alertmanager = with_url(&config.alertmanager, &global.alertmanager);
-    match prometheus {
-        None => findings.push(warn(
-            "prometheus",
-            "none configured: the panels chart nothing".into(),
-            "`warroom setup --prometheus URL`, or [prometheus] url",
-        )),
-        Some(server) => match PrometheusClient::new(&server) {
-            Err(error) => findings.push(problem(
-                "prometheus",
-                error.to_string(),
-                "correct [prometheus] in the config",
-            )),
-            Ok(client) => {
-                let am_url = alertmanager.as_ref().map(|a| a.url.as_str());
-                prometheus_findings(&client, &server.url, &config, am_url, &mut findings).await
-            }
-        },
+    let am_url = alertmanager.as_ref().map(|a| a.url.as_str());
+    match client_of("prometheus", &prometheus, PrometheusClient::new) {
+        Ok((client, url)) => {
+            prometheus_findings(&client, url, &config, am_url, &mut findings).await;
+        }
+        Err(finding) => findings.push(finding),
     }
-    match alertmanager {
-        None => findings.push(warn(
-            "alertmanager",
-            "none configured: no alerts pane, and pages were not checked".into(),
-            "`warroom setup --alertmanager URL`, or [alertmanager] url",
-        )),
-        Some(server) => match AlertmanagerClient::new(&server) {
-            Err(error) => findings.push(problem(
-                "alertmanager",
-                error.to_string(),
-                "correct [alertmanager] in the config",
-            )),
-            Ok(client) => {
-                let answer = probe::alertmanager(&client).await;
-                findings.extend(alertmanager_findings(&server.url, answer, backend.as_ref()));
-            }
-        },
+    match client_of("alertmanager", &alertmanager, AlertmanagerClient::new) {
+        Ok((client, url)) => {
+            let answer = probe::alertmanager(&client).await;
+            findings.extend(alertmanager_findings(url, answer, backend.as_ref()));
+        }
+        Err(finding) => findings.push(finding),
     }
     findings
+}
+
+/// The client of `[table]` and its URL, or the finding that says why there is none: not
+/// configured (a warning: the war room works without it) or configured wrong (a problem).
+fn client_of<'a, C>(
+    table: &'static str,
+    server: &'a Option<ServerConfig>,
+    new: impl Fn(&ServerConfig) -> Result<C, ValueError>,
+) -> Result<(C, &'a str), Finding> {
+    let Some(server) = server else {
+        let without = match table {
+            "prometheus" => "the panels chart nothing",
+            _ => "no alerts pane, and pages were not checked",
+        };
+        return Err(warn(
+            table,
+            format!("none configured: {without}"),
+            format!("`warroom setup --{table} URL`, or [{table}] url"),
+        ));
+    };
+    new(server).map(|client| (client, server.url.as_str())).map_err(|error| {
+        problem(table, error.to_string(), format!("correct [{table}] in the config"))
+    })
 }
 
 /// What the Alertmanager checks need to know of the backend.

@@ -105,6 +105,19 @@ fn ask(question: &str) -> Result<String, String> {
     Ok(answer.trim().to_string())
 }
 
+impl Report {
+    /// A line for people, on stderr.
+    fn say(&mut self, subject: &str, line: impl std::fmt::Display) {
+        let _ = writeln!(self.stderr, "{subject:<13} {line}");
+    }
+
+    /// Something that does not work: said, and the run ends 1.
+    fn fail(&mut self, subject: &str, line: impl std::fmt::Display) {
+        self.code = 1;
+        self.say(subject, line);
+    }
+}
+
 /// Runs the setup against `urls`, writing the config at `path`.
 pub async fn run(
     global: &GlobalArgs,
@@ -114,154 +127,35 @@ pub async fn run(
     service: Option<&str>,
 ) -> Report {
     let mut report = Report::default();
-    let say = |report: &mut Report, line: String| {
-        report.stderr.push_str(&line);
-        report.stderr.push('\n');
-    };
     let backend = BackendConfig {
         url: urls.backend.clone(),
         ..super::backend_config(global, config)
     };
-    let token = backend.token.as_ref().map(|t| t.expose().to_string());
-
-    // The backend: does it answer, and who are we to it?
     let first_backend = urls.backend.split(',').next().unwrap_or_default().trim();
-    match probe::backend(&backend).await {
-        Ok(answer) => {
-            let who = match &answer.identity {
-                Ok(identity) => format!(
-                    "you are {} ({})",
-                    sanitize(&identity.person),
-                    identity.role.as_str()
-                ),
-                Err(error) => {
-                    report.code = 1;
-                    format!(
-                        "but it refuses your token: {} (give a token of its tokens file with \
-                         --token or WARROOM_TOKEN)",
-                        sanitize(&error.reason())
-                    )
-                }
-            };
-            say(
-                &mut report,
-                format!("backend       {first_backend} answers; {who}"),
-            );
-        }
+    check_backend(&backend, first_backend, &mut report).await;
+    let (panels, components) = match prometheus_client(config, &urls.prometheus) {
+        Ok(client) => check_prometheus(&client, &urls.prometheus, service, &mut report).await,
         Err(error) => {
-            report.code = 1;
-            say(
-                &mut report,
-                format!(
-                    "backend       {first_backend} does not answer: {} (start it with `warroom \
-                     serve`, or give its URL with --backend)",
-                    sanitize(&error.reason())
-                ),
-            );
+            report.fail("prometheus", error);
+            (Vec::new(), Vec::new())
         }
-    }
-
-    // Prometheus: the panels, their lines, and the services they show.
-    let mut panels = Vec::new();
-    let mut components: Vec<String> = Vec::new();
-    match prometheus_client(config, &urls.prometheus) {
-        Err(error) => {
-            report.code = 1;
-            say(&mut report, format!("prometheus    {error}"));
-        }
-        Ok(client) => match probe::prometheus(&client).await {
-            Err(error) => {
-                report.code = 1;
-                say(
-                    &mut report,
-                    format!(
-                        "prometheus    {} does not answer: {}",
-                        urls.prometheus,
-                        sanitize(&error.to_string())
-                    ),
-                );
-            }
-            Ok(version) => {
-                say(
-                    &mut report,
-                    format!(
-                        "prometheus    {} answers (Prometheus {})",
-                        urls.prometheus,
-                        sanitize(&version)
-                    ),
-                );
-                let now = chrono::Utc::now().timestamp();
-                match detect::detect(&client, service, now).await {
-                    Ok(detection) => {
-                        components = services(&detection);
-                        panels =
-                            with_thresholds(&client, &detection, now, &mut report.stderr).await;
-                    }
-                    Err(error) => {
-                        report.code = 1;
-                        say(
-                            &mut report,
-                            sanitize_lines(&error.to_string()).trim_end().to_string(),
-                        );
-                    }
-                }
-            }
-        },
-    }
-
-    // Alertmanager: does it answer, and does it already send pages here?
+    };
     match alertmanager_client(config, &urls.alertmanager) {
-        Err(error) => {
-            report.code = 1;
-            say(&mut report, format!("alertmanager  {error}"));
+        Ok(client) => {
+            check_alertmanager(&client, &urls.alertmanager, first_backend, &mut report).await
         }
-        Ok(client) => match probe::alertmanager(&client).await {
-            Err(error) => {
-                report.code = 1;
-                say(
-                    &mut report,
-                    format!(
-                        "alertmanager  {} does not answer: {}",
-                        urls.alertmanager,
-                        sanitize(&error.to_string())
-                    ),
-                );
-            }
-            Ok(status) => {
-                let wanted = probe::receiver_url(first_backend);
-                let sending = status.routing.receivers.iter().find(|receiver| {
-                    status.routing.is_routed(&receiver.name)
-                        && receiver.webhooks.iter().any(|hook| {
-                            hook.url
-                                .as_deref()
-                                .is_some_and(|url| probe::same_endpoint(url, &wanted))
-                        })
-                });
-                let pages = match sending {
-                    Some(receiver) => format!(
-                        "its receiver \"{}\" already sends pages here",
-                        sanitize(&receiver.name)
-                    ),
-                    None => "no receiver sends pages to this backend yet: apply the \
-                             configuration printed below, then reload it"
-                        .to_string(),
-                };
-                say(
-                    &mut report,
-                    format!(
-                        "alertmanager  {} answers (Alertmanager {}); {pages}",
-                        urls.alertmanager,
-                        sanitize(&status.version)
-                    ),
-                );
-            }
-        },
+        Err(error) => report.fail("alertmanager", error),
     }
 
-    // One config file with all of it.
+    // One config file with all of it. A token from WARROOM_TOKEN stays in the environment,
+    // where its owner chose to keep it; one given with --token is written.
+    let from_environment = std::env::var("WARROOM_TOKEN").ok();
     let edits = Edits {
         backend: Some(&urls.backend),
-        token: global.token.as_deref(),
+        token: global
+            .token
+            .as_deref()
+            .filter(|token| from_environment.as_deref() != Some(*token)),
         prometheus: Some(&urls.prometheus),
         alertmanager: Some(&urls.alertmanager),
         components: &components,
@@ -269,35 +163,135 @@ pub async fn run(
     };
     match write(path, &edits, false) {
         Ok(written) => {
-            say(
-                &mut report,
-                match written.changed.as_slice() {
-                    [] => format!("config        {} already says all of this", path.display()),
-                    changed => format!(
-                        "config        wrote {}: {}",
-                        path.display(),
-                        changed.join(", ")
-                    ),
-                },
-            );
+            match written.changed.as_slice() {
+                [] => report.say("config", format!("{} already says all of this", path.display())),
+                changed => report.say(
+                    "config",
+                    format!("wrote {}: {}", path.display(), changed.join(", ")),
+                ),
+            }
             for kept in written.kept {
-                say(&mut report, format!("              {kept}"));
+                report.say("", kept);
             }
         }
-        Err(error) => {
-            report.code = 1;
-            say(&mut report, format!("config        {error}"));
-        }
+        Err(error) => report.fail("config", error),
     }
+    let token = backend.token.as_ref().map(|t| t.expose().to_string());
     report.stdout =
         snippet::alertmanager_yml(first_backend, token.as_deref(), Some(&urls.alertmanager));
-    say(
-        &mut report,
-        "next          `warroom` opens the war room; `warroom doctor` checks this setup. The \
-         Alertmanager configuration follows on stdout."
-            .to_string(),
+    report.say(
+        "next",
+        "`warroom` opens the war room; `warroom doctor` checks this setup. The Alertmanager \
+         configuration follows on stdout.",
     );
     report
+}
+
+/// Does the backend answer, and who are we to it?
+async fn check_backend(backend: &BackendConfig, url: &str, report: &mut Report) {
+    match probe::backend(backend).await {
+        Ok(answer) => match &answer.identity {
+            Ok(identity) => report.say(
+                "backend",
+                format!(
+                    "{url} answers; you are {} ({})",
+                    sanitize(&identity.person),
+                    identity.role.as_str()
+                ),
+            ),
+            Err(error) => report.fail(
+                "backend",
+                format!(
+                    "{url} answers but refuses your token: {} (give a token of its tokens file \
+                     with --token or WARROOM_TOKEN)",
+                    sanitize(&error.reason())
+                ),
+            ),
+        },
+        Err(error) => report.fail(
+            "backend",
+            format!(
+                "{url} does not answer: {} (start it with `warroom serve`, or give its URL with \
+                 --backend)",
+                sanitize(&error.reason())
+            ),
+        ),
+    }
+}
+
+/// Prometheus: does it answer, the panels that fit it with their lines, and the services
+/// they show (the status page's candidate components).
+async fn check_prometheus(
+    client: &PrometheusClient,
+    url: &str,
+    service: Option<&str>,
+    report: &mut Report,
+) -> (Vec<DetectedPanel>, Vec<String>) {
+    match probe::prometheus(client).await {
+        Ok(version) => report.say(
+            "prometheus",
+            format!("{url} answers (Prometheus {})", sanitize(&version)),
+        ),
+        Err(error) => {
+            let error = sanitize(&error.to_string()).to_string();
+            report.fail("prometheus", format!("{url} does not answer: {error}"));
+            return (Vec::new(), Vec::new());
+        }
+    }
+    let now = chrono::Utc::now().timestamp();
+    match detect::detect(client, service, now).await {
+        Ok(detection) => {
+            let panels = with_thresholds(client, &detection, now, report).await;
+            (panels, services(&detection))
+        }
+        Err(error) => {
+            let why = sanitize_lines(&error.to_string()).trim_end().to_string();
+            report.fail("panels", why);
+            (Vec::new(), Vec::new())
+        }
+    }
+}
+
+/// Alertmanager: does it answer, and does a routed receiver already send pages here?
+async fn check_alertmanager(
+    client: &AlertmanagerClient,
+    url: &str,
+    backend: &str,
+    report: &mut Report,
+) {
+    let status = match probe::alertmanager(client).await {
+        Ok(status) => status,
+        Err(error) => {
+            let error = sanitize(&error.to_string()).to_string();
+            return report.fail("alertmanager", format!("{url} does not answer: {error}"));
+        }
+    };
+    let wanted = probe::receiver_url(backend);
+    let routing = &status.routing;
+    let sending = routing.receivers.iter().find(|receiver| {
+        routing.is_routed(&receiver.name)
+            && receiver.webhooks.iter().any(|hook| {
+                hook.url
+                    .as_deref()
+                    .is_some_and(|url| probe::same_endpoint(url, &wanted))
+            })
+    });
+    let pages = match sending {
+        Some(receiver) => format!(
+            "its receiver \"{}\" already sends pages here",
+            sanitize(&receiver.name)
+        ),
+        None => "no receiver sends pages to this backend yet: apply the configuration printed \
+                 below, then reload it"
+            .to_string(),
+    };
+    report.say(
+        "alertmanager",
+        format!(
+            "{url} answers (Alertmanager {}); {pages}",
+            sanitize(&status.version)
+        ),
+    );
 }
 
 /// `[prometheus]` of the config (its auth and headers) at `url`.
@@ -327,28 +321,31 @@ fn services(detection: &Detection) -> Vec<String> {
 }
 
 /// Each detected panel with the lines proposed from its history, and the comments that say
-/// where both came from; a line for people per panel into `narrative`.
+/// where both came from; a line for people per panel.
 async fn with_thresholds(
     client: &PrometheusClient,
     detection: &Detection,
     now: i64,
-    narrative: &mut String,
+    report: &mut Report,
 ) -> Vec<DetectedPanel> {
     let mut detected = Vec::new();
     for proposal in &detection.proposals {
-        let _ = writeln!(
-            narrative,
-            "panels        {} ({}): {} panels{}",
-            proposal.convention.name,
-            proposal.convention.requests,
-            proposal.panels.len(),
-            match proposal.binding.service {
-                Some(label) => format!(", $service is the {label} label"),
-                None => ", for every service (no service label)".to_string(),
-            }
+        let bound = match proposal.binding.service {
+            Some(label) => format!(", $service is the {label} label"),
+            None => ", for every service (no service label)".to_string(),
+        };
+        let convention = proposal.convention;
+        report.say(
+            "panels",
+            format!(
+                "{} ({}): {} panels{bound}",
+                convention.name,
+                convention.requests,
+                proposal.panels.len()
+            ),
         );
         for note in &proposal.notes {
-            let _ = writeln!(narrative, "              note: {}", sanitize(note));
+            report.say("", format!("note: {}", sanitize(note)));
         }
         for (index, panel) in proposal.panels.iter().enumerate() {
             let mut comment = if index == 0 {
@@ -363,20 +360,18 @@ async fn with_thresholds(
                     comment.push(config_file::MANAGED.to_string());
                     panel.warn = proposed.warn;
                     panel.crit = proposed.crit;
-                    let lines = match (checked(&panel), proposed.typical) {
-                        (Some(text), _) => text,
-                        (None, _) => "no lines: no history yet".to_string(),
-                    };
-                    let _ = writeln!(narrative, "              {}: {lines}", panel.title);
+                    let lines = lines(&panel)
+                        .unwrap_or_else(|| "no lines: too little history yet".to_string());
+                    report.say("", format!("{}: {lines}", panel.title));
                 }
-                Err(error) => {
-                    let _ = writeln!(
-                        narrative,
-                        "              {}: no lines proposed, Prometheus failed: {}",
+                Err(error) => report.say(
+                    "",
+                    format!(
+                        "{}: no lines proposed, Prometheus failed: {}",
                         panel.title,
                         sanitize(&error.to_string())
-                    );
-                }
+                    ),
+                ),
             }
             detected.push(DetectedPanel { panel, comment });
         }
@@ -385,7 +380,7 @@ async fn with_thresholds(
 }
 
 /// "warn 950.0 ms, crit 1.90 s" in the panel's own unit.
-fn checked(panel: &crate::config::PanelConfig) -> Option<String> {
+fn lines(panel: &crate::config::PanelConfig) -> Option<String> {
     let checked = validate_panels(std::slice::from_ref(panel)).ok()?;
     let panel = checked.first()?;
     let line =
