@@ -142,9 +142,15 @@ fn client_of<'a, C>(
             format!("`warroom setup --{table} URL`, or [{table}] url"),
         ));
     };
-    new(server).map(|client| (client, server.url.as_str())).map_err(|error| {
-        problem(table, error.to_string(), format!("correct [{table}] in the config"))
-    })
+    new(server)
+        .map(|client| (client, server.url.as_str()))
+        .map_err(|error| {
+            problem(
+                table,
+                error.to_string(),
+                format!("correct [{table}] in the config"),
+            )
+        })
 }
 
 /// What the Alertmanager checks need to know of the backend.

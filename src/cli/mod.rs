@@ -116,13 +116,19 @@ pub enum CliCommand {
     /// List, show, declare and drive incidents from a script or a shell
     #[command(subcommand)]
     Incident(IncidentCommand),
-    /// One working config from the backend's, Prometheus' and Alertmanager's URLs (asked on
-    /// a terminal when not given): checks they answer, detects the panels and their warn and
-    /// crit lines, the status page's components, and prints the Alertmanager configuration
-    /// that sends pages to the backend. Run it again to update.
+    /// One working config from three URLs, and the Alertmanager configuration that pages
+    /// the backend
+    ///
+    /// Takes the backend's, Prometheus' and Alertmanager's URLs (asked on a terminal when not
+    /// given), checks they answer, detects the panels and their warn and crit lines from the
+    /// history, the status page's components, writes them into one commented config, and
+    /// prints the Alertmanager configuration on stdout. Run it again to update the file.
     Setup(SetupArgs),
-    /// What is broken in this setup (config, backend, token, clock, panels, alerting rules,
-    /// Alertmanager's receiver), and how to fix it; exit 1 on a problem
+    /// What is broken in this setup, and how to fix it (exit 1 on a problem)
+    ///
+    /// Checks the config, the backend and the token's role, the clock against the backend's,
+    /// the panels, Prometheus' alerting rules and where it sends alerts, and that a routed
+    /// Alertmanager receiver sends pages to the backend.
     Doctor,
     /// Write or locate the config file
     #[command(subcommand)]

@@ -164,7 +164,10 @@ pub async fn run(
     match write(path, &edits, false) {
         Ok(written) => {
             match written.changed.as_slice() {
-                [] => report.say("config", format!("{} already says all of this", path.display())),
+                [] => report.say(
+                    "config",
+                    format!("{} already says all of this", path.display()),
+                ),
                 changed => report.say(
                     "config",
                     format!("wrote {}: {}", path.display(), changed.join(", ")),
