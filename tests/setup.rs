@@ -323,3 +323,40 @@ fn config_init_writes_the_backend_it_is_given() {
         "{text}"
     );
 }
+
+#[test]
+fn a_missing_url_is_asked_for_on_a_terminal() {
+    let alertmanager = Alertmanager::start("http://127.0.0.1:9/nobody");
+    let dir = tempfile::tempdir().unwrap();
+    let env = empty_home(dir.path());
+    let closed = format!("http://127.0.0.1:{}", support::promstack::free_port());
+    let env_refs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    // Its questions and its narrative go to stderr: onto the terminal too.
+    let command = format!(
+        "exec '{}' setup --backend {closed} --prometheus {closed} 2>&1",
+        env!("CARGO_BIN_EXE_warroom")
+    );
+    let terminal = Tmux::start(
+        "ask",
+        (160, 40),
+        Path::new("/bin/sh"),
+        &["-c", &command],
+        &env_refs,
+        &dir.path().join("ask.stderr"),
+    );
+    terminal.wait_for_text("Alertmanager's URL [http://127.0.0.1:9093]:");
+    terminal.type_text(&alertmanager.url());
+    terminal.press("Enter");
+    terminal.wait_for_text("[exited]");
+    let screen = terminal.screen();
+    assert!(screen.contains("answers (Alertmanager 0.25"), "{screen}");
+    let config =
+        warroom::config::Config::parse(&std::fs::read_to_string(config_file(&env)).unwrap(), "c")
+            .unwrap();
+    assert_eq!(config.alertmanager.unwrap().url, alertmanager.url());
+    assert_eq!(
+        config.prometheus.unwrap().url,
+        closed,
+        "given, so not asked"
+    );
+}
