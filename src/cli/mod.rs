@@ -2,14 +2,17 @@
 //! subcommands that talk to the backend.
 
 mod backend;
+pub mod doctor;
 pub mod ending;
 pub mod incident;
 pub mod learn;
 pub mod notify;
 pub mod panels;
+mod probe;
 pub mod remote;
 mod render;
 mod settings;
+pub mod setup;
 pub mod store;
 
 pub use backend::{backend_config, login_name};
@@ -113,6 +116,20 @@ pub enum CliCommand {
     /// List, show, declare and drive incidents from a script or a shell
     #[command(subcommand)]
     Incident(IncidentCommand),
+    /// One working config from three URLs, and the Alertmanager configuration that pages
+    /// the backend
+    ///
+    /// Takes the backend's, Prometheus' and Alertmanager's URLs (asked on a terminal when not
+    /// given), checks they answer, detects the panels and their warn and crit lines from the
+    /// history, the status page's components, writes them into one commented config, and
+    /// prints the Alertmanager configuration on stdout. Run it again to update the file.
+    Setup(SetupArgs),
+    /// What is broken in this setup, and how to fix it (exit 1 on a problem)
+    ///
+    /// Checks the config, the backend and the token's role, the clock against the backend's,
+    /// the panels, Prometheus' alerting rules and where it sends alerts, and that a routed
+    /// Alertmanager receiver sends pages to the backend.
+    Doctor,
     /// Write or locate the config file
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -136,6 +153,13 @@ pub enum CliCommand {
     /// What the backend's notifications did
     #[command(subcommand)]
     Notify(NotifyCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct SetupArgs {
+    /// Prefer the service label whose values include this service
+    #[arg(long, value_name = "NAME")]
+    pub service: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -285,7 +309,8 @@ pub struct SshServeArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum ConfigCommand {
-    /// Write the documented default config to the XDG path (or --config)
+    /// Write the documented default config to the XDG path (or --config), with the URLs
+    /// of --backend, --prometheus and --alertmanager when given
     Init {
         /// Replace an existing file
         #[arg(long)]

@@ -411,20 +411,13 @@ fn load_history() -> Result<Vec<String>, String> {
 }
 
 /// Written whole to a temporary file and renamed over the old one, so a crash mid-write
-/// never leaves half a history.
+/// never leaves half a history; only its owner may read it.
 fn save_history(lines: &[String]) -> Result<(), String> {
     let file = history_file();
-    let dir = file.parent().unwrap_or(std::path::Path::new("."));
-    let write = || -> std::io::Result<()> {
-        std::fs::create_dir_all(dir)?;
-        let mut temporary = tempfile::NamedTempFile::new_in(dir)?;
-        for line in lines {
-            writeln!(temporary, "{line}")?;
-        }
-        temporary.persist(&file).map_err(|e| e.error)?;
-        Ok(())
-    };
-    write().map_err(|error| format!("cannot write {}: {error}", file.display()))
+    let text: String = lines.iter().map(|line| format!("{line}\n")).collect();
+    crate::private_files::dir(&crate::config::data_dir())
+        .and_then(|()| crate::private_files::write_whole(&file, text.as_bytes()))
+        .map_err(|error| format!("cannot write {}: {error}", file.display()))
 }
 
 /// Writes a failed request to the log file (the screen shows it only for a moment, if at all).
