@@ -1,6 +1,13 @@
 //! The module map holds: every `crate::` path in `src/` follows an arrow that `src/lib.rs`
 //! draws, and the arrows themselves never allow the ones the design forbids.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and bench code: a panic is how it fails"
+)]
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
