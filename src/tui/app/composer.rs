@@ -4,8 +4,9 @@
 //! confirmation before it is published. Changing the state refills the parts the template
 //! wrote, never text someone typed.
 
+use super::confirm::Confirm;
 use super::form::{Field, FieldValue, Form, FormKind};
-use super::{Confirm, Model, Overlay};
+use super::{Model, Overlay};
 use crate::domain::{
     AccessRole, Command, ComponentStatus, Event, Incident, PublicState, PublicUpdate, Role,
     Timestamp,

@@ -1,9 +1,26 @@
 //! The incident list (`l`, `:list`): every open incident, most severe first and newest first
 //! within a severity (the order of `[`/`]`), to see all that burns and switch with Enter.
 
-use super::{Model, Overlay};
+use super::overlay::{Hint, Overlay};
+use super::{Effect, Model};
 use crate::domain::{Incident, IncidentId};
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
+
+/// The keys the list names in its first line.
+pub const HINTS: [Hint; 3] = [
+    Hint {
+        key: "↑↓",
+        does: "choose",
+    },
+    Hint {
+        key: "Enter",
+        does: "switches",
+    },
+    Hint {
+        key: "Esc",
+        does: "closes",
+    },
+];
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct IncidentList {
@@ -45,7 +62,7 @@ pub(super) fn open(model: &mut Model) {
 }
 
 /// Up and Down move, Enter switches to the incident under the cursor, Esc closes.
-pub(super) fn on_key(model: &mut Model, mut list: IncidentList, key: KeyEvent) {
+pub(super) fn on_key(model: &mut Model, mut list: IncidentList, key: KeyEvent) -> Vec<Effect> {
     let rows = rows(model);
     let cursor = list.cursor(&rows);
     let moved_to = |index: usize| rows.get(index).map(|incident| incident.id.clone());
@@ -59,10 +76,11 @@ pub(super) fn on_key(model: &mut Model, mut list: IncidentList, key: KeyEvent) {
                 model.follow = false;
                 model.select(Some(id));
             }
-            return;
+            return vec![];
         }
-        KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('l') => return,
+        KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('l') => return vec![],
         _ => model.dirty = false,
     }
     model.overlay = Overlay::IncidentList(list);
+    vec![]
 }

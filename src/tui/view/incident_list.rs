@@ -3,11 +3,12 @@
 
 use super::header::{status_tone, update_countdown};
 use super::text::{
-    MaybeSpan, SafeLine, Spans, paragraph, plain, raw, render, safe, safe_format, span, styled_line,
+    MaybeSpan, SafeLine, Spans, hint_list, paragraph, plain, raw, render, safe, safe_format, span,
+    styled_line,
 };
 use crate::domain::Incident;
 use crate::sanitize::{sanitize, sanitize_owned};
-use crate::tui::app::incident_list::{IncidentList, rows};
+use crate::tui::app::incident_list::{self, IncidentList, rows};
 use crate::tui::app::{Model, attention};
 use crate::tui::theme::{Theme, Tone};
 use ratatui::Frame;
@@ -47,8 +48,9 @@ pub fn draw(model: &Model, list: &IncidentList, theme: &Theme, frame: &mut Frame
     let open = rows(model);
     let mut lines = vec![styled_line(
         safe_format!(
-            " {} open — ↑↓ choose, Enter switches, Esc closes",
-            open.len()
+            " {} open — {}",
+            open.len(),
+            hint_list(&incident_list::HINTS, ", ")
         ),
         theme.muted(),
     )];
