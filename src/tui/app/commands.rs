@@ -31,9 +31,9 @@ pub(super) fn incident_for(model: &mut Model, needed: AccessRole) -> Option<Inci
         refuse_locally(model, needed);
         return None;
     }
-    let id = model.selected.clone();
+    let id = model.desk.selected.clone();
     if id.is_none() {
-        let declare = model.keymap.keys_for(Action::Declare);
+        let declare = model.setup.keymap.keys_for(Action::Declare);
         model.notify(
             format!("no incident selected — press {declare} to declare one"),
             true,
@@ -63,7 +63,7 @@ pub(super) fn toggle_action(model: &mut Model) -> Vec<Effect> {
     };
     let item = model
         .current()
-        .and_then(|t| t.state.actions.get(model.action_cursor))
+        .and_then(|t| t.state.actions.get(model.desk.action_cursor))
         .map(|item| (item.id, item.state));
     match item {
         Some((action, ActionState::Open)) => {
@@ -71,7 +71,7 @@ pub(super) fn toggle_action(model: &mut Model) -> Vec<Effect> {
         }
         Some((action, _)) => send_command(model, id, Command::ReopenAction { action }, vec![]),
         None => {
-            let key = model.keymap.keys_for(Action::NewAction);
+            let key = model.setup.keymap.keys_for(Action::NewAction);
             model.notify(
                 format!("no action item selected — press {key} to add one"),
                 true,
@@ -154,7 +154,7 @@ pub(super) fn on_sent(
                 (Sent::Declared(incident), _) => {
                     if model.awaiting_declaration.as_deref() == Some(key.as_str()) {
                         model.awaiting_declaration = None;
-                        model.follow = false;
+                        model.desk.follow = false;
                         model.select(Some(incident.id.clone()));
                         model.offer_impact = Some(incident.id.clone());
                     }

@@ -93,8 +93,8 @@ pub(super) fn open(model: &mut Model) {
     form.public = Some(Box::new(Context {
         incident,
         events,
-        ascii: model.ascii,
-        templates: model.templates.clone(),
+        ascii: model.setup.ascii,
+        templates: model.setup.templates.clone(),
         filled: MessageParts::default(),
         state,
     }));

@@ -15,12 +15,41 @@ use crate::domain::{AccessRole, IncidentId, NoteKind, Status};
 use crate::tui::keymap::Action;
 use ratatui::crossterm::event::KeyEvent;
 
+/// What the desk shows: the incident on screen, the pane with the focus and where the
+/// timeline and the action items are scrolled. Its keys are below; `Model::select` changes
+/// the incident and puts the scrolling back to the top.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Desk {
+    pub selected: Option<IncidentId>,
+    /// While true the selection follows the most severe open incident; `[`/`]` turn it off.
+    pub follow: bool,
+    pub focus: Pane,
+    /// Timeline rows scrolled past, from the newest.
+    pub timeline_scroll: usize,
+    pub timeline_filter: String,
+    /// Index into the selected incident's action items.
+    pub action_cursor: usize,
+}
+
+impl Default for Desk {
+    fn default() -> Self {
+        Desk {
+            selected: None,
+            follow: true,
+            focus: Pane::Timeline,
+            timeline_scroll: 0,
+            timeline_filter: String::new(),
+            action_cursor: 0,
+        }
+    }
+}
+
 pub(super) fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
-    let Some(action) = model.keymap.action(&key) else {
+    let Some(action) = model.setup.keymap.action(&key) else {
         model.dirty = false;
         return vec![];
     };
-    if action.mutates() && model.wall {
+    if action.mutates() && model.setup.wall {
         model.dirty = false;
         return vec![];
     }
@@ -33,7 +62,7 @@ pub(super) fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
         Action::IncidentList => incident_list::open(model),
         Action::Help => model.overlay = Overlay::Help,
         Action::Messages => model.overlay = Overlay::Messages,
-        Action::Focus => model.focus = model.next_pane(),
+        Action::Focus => model.desk.focus = model.next_pane(),
         Action::Filter => filter::open(model),
         Action::CommandLine => command_line::open(model),
         Action::NextIncident | Action::PreviousIncident => {
@@ -106,7 +135,7 @@ fn declare_from_alert(model: &mut Model) {
                 format!("this alert is already on {id}: switched to it"),
                 false,
             );
-            model.follow = false;
+            model.desk.follow = false;
             model.select(Some(id));
             return;
         }
@@ -145,11 +174,12 @@ fn step_incident(model: &mut Model, forward: bool) {
         .into_iter()
         .map(|i| i.id.clone())
         .collect();
-    if order.is_empty() || model.wall {
+    if order.is_empty() || model.setup.wall {
         model.dirty = false;
         return;
     }
     let index = model
+        .desk
         .selected
         .as_ref()
         .and_then(|id| order.iter().position(|o| o == id))
@@ -159,13 +189,13 @@ fn step_incident(model: &mut Model, forward: bool) {
     } else {
         (index + order.len() - 1) % order.len()
     };
-    model.follow = false;
+    model.desk.follow = false;
     model.select(Some(order[next].clone()));
 }
 
 fn scroll(model: &mut Model, action: Action) {
     let page = usize::from(model.size.1 / 2).max(1);
-    match model.focus {
+    match model.desk.focus {
         Pane::Alerts => {
             let count = model.metrics.alerts.alerts.len();
             let cursor = &mut model.metrics.alerts.selected;
@@ -176,7 +206,7 @@ fn scroll(model: &mut Model, action: Action) {
         }
         Pane::Actions => {
             let count = model.current().map_or(0, |t| t.state.actions.len());
-            let cursor = &mut model.action_cursor;
+            let cursor = &mut model.desk.action_cursor;
             *cursor = match action {
                 Action::Up => cursor.saturating_sub(1),
                 Action::Down => (*cursor + 1).min(count.saturating_sub(1)),
@@ -186,7 +216,7 @@ fn scroll(model: &mut Model, action: Action) {
         }
         _ => {
             let count = model.current().map_or(0, |t| t.events.len());
-            let scroll = &mut model.timeline_scroll;
+            let scroll = &mut model.desk.timeline_scroll;
             *scroll = match action {
                 Action::Up => scroll.saturating_sub(1),
                 Action::Down => (*scroll + 1).min(count.saturating_sub(1)),

@@ -9,20 +9,20 @@ use tui_input::backend::crossterm::EventHandler;
 
 /// Opens the line on the filter in force.
 pub(super) fn open(model: &mut Model) {
-    model.overlay = Overlay::Filter(Input::new(model.timeline_filter.clone()));
+    model.overlay = Overlay::Filter(Input::new(model.desk.timeline_filter.clone()));
 }
 
 pub(super) fn on_key(model: &mut Model, mut input: Input, key: KeyEvent) -> Vec<Effect> {
     match key.code {
-        KeyCode::Esc => model.timeline_filter.clear(),
+        KeyCode::Esc => model.desk.timeline_filter.clear(),
         KeyCode::Enter => {}
         _ => {
             input.handle_event(&TermEvent::Key(key));
-            model.timeline_filter = input.value().to_string();
+            model.desk.timeline_filter = input.value().to_string();
             model.overlay = Overlay::Filter(input);
         }
     }
-    model.timeline_scroll = 0;
+    model.desk.timeline_scroll = 0;
     vec![]
 }
 

@@ -9,7 +9,7 @@ use crate::domain::Command;
 /// Opens the impact-start proposal for the selected incident; false when there is none.
 pub(super) fn propose_impact(model: &mut Model) -> bool {
     let (Some(id), Some(proposal), Some(main)) = (
-        model.selected.clone(),
+        model.desk.selected.clone(),
         model.metrics.propose_impact_start(model.now),
         model.metrics.main_panel(),
     ) else {
@@ -51,7 +51,7 @@ pub(super) fn propose_impact(model: &mut Model) -> bool {
 /// from the one it has).
 pub(super) fn offer_impact_start(model: &mut Model) {
     let ready = model.offer_impact.is_some()
-        && model.offer_impact == model.selected
+        && model.offer_impact == model.desk.selected
         && matches!(model.overlay, Overlay::None)
         // Until the feed brings the incident its service is unknown, and the panels show
         // every service's series: no evidence about this one.

@@ -55,7 +55,7 @@ pub(super) fn open(model: &mut Model) {
     let rows = rows(model);
     let highlighted = rows
         .iter()
-        .find(|incident| Some(&incident.id) == model.selected.as_ref())
+        .find(|incident| Some(&incident.id) == model.desk.selected.as_ref())
         .or(rows.first())
         .map(|incident| incident.id.clone());
     model.overlay = Overlay::IncidentList(IncidentList { highlighted });
@@ -73,7 +73,7 @@ pub(super) fn on_key(model: &mut Model, mut list: IncidentList, key: KeyEvent) -
         }
         KeyCode::Enter => {
             if let Some(id) = moved_to(cursor) {
-                model.follow = false;
+                model.desk.follow = false;
                 model.select(Some(id));
             }
             return vec![];

@@ -103,7 +103,7 @@ impl ReportView {
 }
 
 pub(super) fn open_followups(model: &mut Model) -> Vec<Effect> {
-    if model.wall {
+    if model.setup.wall {
         model.dirty = false;
         return vec![];
     }

@@ -9,6 +9,13 @@
 //! `severity`, `form`, `composer`, `command_line`, `filter`, `review`, `learn`,
 //! `incident_list`, `quit`). What the keys ask for becomes commands in `commands`; the feed
 //! and the panels are followed in `feed`, `incidents` and `panel_state`.
+//!
+//! To add a key on the desk: a row in `keymap::ACTIONS` (its config name, default keys, help
+//! text and hint-bar word, so the help, the hint bar and `[tui.keys]` know it) and its arm in
+//! `desk::on_key`. To add a `:` command: a row in `command_line::COMMANDS` (what `:help`
+//! lists and tab completes) and its words in `command_line::grammar`. To add an overlay: a
+//! file with its state, `open`, `on_key` and its `Hint`s, a variant of `Overlay`, and its arm
+//! in `overlay::on_key` (the compiler names every match that must learn it) and in the view.
 
 pub mod attention;
 pub mod command_line;
@@ -16,7 +23,7 @@ mod commands;
 mod composer;
 pub mod confirm;
 pub mod deliveries;
-mod desk;
+pub mod desk;
 mod feed;
 mod filter;
 pub mod form;
@@ -34,8 +41,9 @@ pub mod review;
 pub mod severity;
 mod update;
 
-pub use feed::{FEED_PAGE, FEED_WAIT};
+pub use desk::Desk;
+pub use feed::{FEED_PAGE, FEED_WAIT, FeedStatus, Link};
 pub use messages::{Effect, Msg, Sent};
-pub use model::{Link, Model, Notice, Options, Pane};
+pub use model::{Model, Notice, Options, Pane, Setup};
 pub use overlay::Overlay;
 pub use update::{init, resume, update};

@@ -5,6 +5,8 @@
 use super::attention::Attention;
 use super::command_line::history::History;
 use super::deliveries::Deliveries;
+use super::desk::Desk;
+use super::feed::FeedStatus;
 use super::incidents::{Incidents, Tracked};
 use super::outbox::Outbox;
 use super::overlay::Overlay;
@@ -42,14 +44,6 @@ impl Pane {
     }
 }
 
-/// The backend link as the screen shows it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Link {
-    Connecting,
-    Live,
-    Down { since: Timestamp },
-}
-
 #[derive(Debug, Clone, PartialEq)]
 pub struct Notice {
     pub text: String,
@@ -68,8 +62,11 @@ pub struct Options {
     pub attention_from: Option<Severity>,
 }
 
+/// How this client was started, set once before the first message: the runtime fills in
+/// what the options do not carry (the terminal's ASCII mode, the backend, the templates).
 #[derive(Debug, Clone)]
-pub struct Model {
+pub struct Setup {
+    /// A wall display: read-only, following the most severe incident.
     pub wall: bool,
     pub demo: bool,
     /// ASCII mode: the composer's template uses its ASCII variant.
@@ -77,22 +74,26 @@ pub struct Model {
     /// The public update's templates, the defaults or the config's `[tui.templates]`.
     pub templates: crate::report::template::Templates,
     pub keymap: KeyMap,
+    /// Where the backend is, for "connecting to …".
+    pub backend: String,
+    /// The least severe new incident that rings the bell; `None`: no attention signal.
+    pub attention_from: Option<Severity>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Model {
+    /// How this client was started: the same for the whole session.
+    pub setup: Setup,
     pub now: Timestamp,
     pub size: (u16, u16),
     pub identity: Option<Identity>,
     pub scale: SeverityScale,
     pub incidents: Incidents,
-    pub selected: Option<IncidentId>,
-    /// While true the selection follows the most severe open incident; `[`/`]` turn it off.
-    pub follow: bool,
-    pub link: Link,
+    /// The incident on screen, the pane with the focus and where each is scrolled.
+    pub desk: Desk,
+    /// Whether the backend answers, and whether everything up to now has arrived.
+    pub feed: FeedStatus,
     pub outbox: Outbox,
-    pub focus: Pane,
-    /// Timeline rows scrolled past, from the newest.
-    pub timeline_scroll: usize,
-    pub timeline_filter: String,
-    /// Index into the selected incident's action items.
-    pub action_cursor: usize,
     pub overlay: Overlay,
     pub notice: Option<Notice>,
     /// Notification deliveries being retried or given up on lately.
@@ -102,8 +103,6 @@ pub struct Model {
     pub messages: Vec<Notice>,
     /// What was typed on the `:` line, this session and before.
     pub history: History,
-    /// Failed reads of the feed in a row: how long the next retry waits.
-    pub(super) feed_failures: u32,
     pub metrics: Metrics,
     /// The declaration we sent last: select the incident when it comes back.
     pub(super) awaiting_declaration: Option<String>,
@@ -112,12 +111,6 @@ pub struct Model {
     pub quit: bool,
     /// Set by `update` when something visible changed; the runtime draws and clears it.
     pub dirty: bool,
-    /// Where the backend is, for "connecting to …".
-    pub backend: String,
-    /// Whether the feed has answered once with everything up to now: until then the screen
-    /// knows nothing and must not say "all clear", and the history it receives is not news.
-    pub synced: bool,
-    pub attention_from: Option<Severity>,
     /// The banner of something that must be seen.
     pub attention: Option<Attention>,
     /// Set by `update` to ring the terminal bell; the runtime rings and clears it.
@@ -139,38 +132,33 @@ const ERROR_SECONDS: i64 = 30;
 impl Model {
     pub fn new(options: Options, now: Timestamp) -> Model {
         Model {
-            wall: options.wall,
-            demo: options.demo,
-            ascii: false,
-            templates: Default::default(),
-            keymap: options.keymap,
+            setup: Setup {
+                wall: options.wall,
+                demo: options.demo,
+                ascii: false,
+                templates: Default::default(),
+                keymap: options.keymap,
+                backend: String::new(),
+                attention_from: options.attention_from,
+            },
             now,
             size: (80, 24),
             identity: None,
             scale: SeverityScale::default(),
             incidents: Incidents::default(),
-            selected: None,
-            follow: true,
-            link: Link::Connecting,
+            desk: Desk::default(),
+            feed: FeedStatus::default(),
             outbox: Outbox::default(),
-            focus: Pane::Timeline,
-            timeline_scroll: 0,
-            timeline_filter: String::new(),
-            action_cursor: 0,
             overlay: Overlay::None,
             notice: None,
             deliveries: Deliveries::default(),
             messages: Vec::new(),
             history: History::default(),
-            feed_failures: 0,
             metrics: options.metrics,
             awaiting_declaration: None,
             offer_impact: None,
             quit: false,
             dirty: true,
-            backend: String::new(),
-            synced: false,
-            attention_from: options.attention_from,
             attention: None,
             bell: false,
             outbox_on_disk: false,
@@ -179,7 +167,10 @@ impl Model {
 
     /// The incident on screen.
     pub fn current(&self) -> Option<&Tracked> {
-        self.selected.as_ref().and_then(|id| self.incidents.get(id))
+        self.desk
+            .selected
+            .as_ref()
+            .and_then(|id| self.incidents.get(id))
     }
 
     /// Whether the person at the keyboard may send this kind of command (unknown: yes, and
@@ -221,12 +212,12 @@ impl Model {
     }
 
     pub(super) fn reselect(&mut self) {
-        if self.wall || self.follow || self.selected.is_none() {
+        if self.setup.wall || self.desk.follow || self.desk.selected.is_none() {
             // A desk with nothing open still shows the latest incident. A wall shows the
             // incident it followed for a while after it ends, so the room sees it resolved,
             // then all clear; it never picks an ended incident to show.
             let best = self.incidents.most_severe_open(&self.scale).or_else(|| {
-                if self.wall {
+                if self.setup.wall {
                     self.current()
                         .filter(|t| self.recently_ended(&t.state))
                         .map(|t| t.state.id.clone())
@@ -237,7 +228,7 @@ impl Model {
                         .map(|i| i.id.clone())
                 }
             });
-            if best != self.selected {
+            if best != self.desk.selected {
                 self.select(best);
             }
         }
@@ -262,13 +253,16 @@ impl Model {
 
     pub(super) fn next_pane(&self) -> Pane {
         let panes = self.panes();
-        let index = panes.iter().position(|p| *p == self.focus).unwrap_or(0);
+        let index = panes
+            .iter()
+            .position(|p| *p == self.desk.focus)
+            .unwrap_or(0);
         panes[(index + 1) % panes.len()]
     }
 
     pub(super) fn select(&mut self, id: Option<IncidentId>) {
-        self.selected = id;
-        self.timeline_scroll = 0;
-        self.action_cursor = 0;
+        self.desk.selected = id;
+        self.desk.timeline_scroll = 0;
+        self.desk.action_cursor = 0;
     }
 }

@@ -91,7 +91,7 @@ pub(super) fn on_paste(model: &mut Model, text: &str) {
         Overlay::Form(form) => form.paste(text),
         Overlay::Review(screen) => screen.paste(text),
         Overlay::CommandLine(input) => command_line::paste(input, text),
-        Overlay::Filter(input) => filter::paste(input, &mut model.timeline_filter, text),
+        Overlay::Filter(input) => filter::paste(input, &mut model.desk.timeline_filter, text),
         _ => model.dirty = false,
     }
 }

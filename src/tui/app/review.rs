@@ -271,7 +271,7 @@ impl ReviewScreen {
 
 /// Opens the review of the selected incident, from the moment it is mitigated.
 pub(super) fn open(model: &mut Model) -> Vec<Effect> {
-    if model.wall {
+    if model.setup.wall {
         model.dirty = false;
         return vec![];
     }

@@ -69,7 +69,7 @@ pub(super) fn on_key(model: &mut Model, mut picker: SeverityPicker, key: KeyEven
             vec![]
         }
         Some(None) => vec![],
-        Some(Some(severity)) => match model.selected.clone() {
+        Some(Some(severity)) => match model.desk.selected.clone() {
             Some(id) => send_command(model, id, Command::SetSeverity { severity }, vec![]),
             None => vec![],
         },

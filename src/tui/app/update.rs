@@ -69,11 +69,11 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
     let mut effects = handle(model, msg);
     // Whatever changed the selection, only the incident on screen keeps an ended log, and
     // its log is fetched if it is not here.
-    model.incidents.unload_ended(model.selected.as_ref());
+    model.incidents.unload_ended(model.desk.selected.as_ref());
     effects.extend(
         model
             .incidents
-            .log_wanted(model.selected.as_ref())
+            .log_wanted(model.desk.selected.as_ref())
             .map(Effect::Backfill),
     );
     // Whatever changed the selection or the clock, the panels follow the incident on screen.
@@ -183,10 +183,10 @@ fn on_tick(model: &mut Model, now: Timestamp) {
         model.dirty = true;
     }
     attention::expire(model);
-    if model.wall {
-        let followed = model.selected.clone();
+    if model.setup.wall {
+        let followed = model.desk.selected.clone();
         model.reselect();
-        model.dirty |= model.selected != followed;
+        model.dirty |= model.desk.selected != followed;
     }
 }
 

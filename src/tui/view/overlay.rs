@@ -174,11 +174,11 @@ fn commands(theme: &Theme, frame: &mut Frame, area: Rect) {
 fn help(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     let entries: Vec<SafeLine> = ACTIONS
         .iter()
-        .filter(|row| !(model.wall && row.action.mutates()))
+        .filter(|row| !(model.setup.wall && row.action.mutates()))
         .map(|row| {
             SafeLine::from(vec![
                 span(
-                    safe_format!(" {:<10}", model.keymap.keys_for(row.action)),
+                    safe_format!(" {:<10}", model.setup.keymap.keys_for(row.action)),
                     theme.bold().patch(theme.fg(Tone::Accent)),
                 ),
                 raw(sanitize(row.describe).fit(26).into_owned()),

@@ -10,7 +10,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 
 /// The link as words: shown on the status line and, on the wall, as a banner.
 pub fn link_text(model: &Model, theme: &Theme) -> Spans<'static> {
-    let link = match model.link {
+    let link = match model.feed.link {
         Link::Connecting => span("connecting…", theme.fg(Tone::Warning)),
         Link::Live => span(
             safe_format!("{} live", theme.glyph("●", "*")),
@@ -86,7 +86,7 @@ fn left_line<'a>(model: &Model, theme: &Theme, width: u16) -> SafeLine<'a> {
     let shown = if text.width() <= room {
         text.into_owned()
     } else {
-        let key = model.keymap.keys_for(Action::Messages);
+        let key = model.setup.keymap.keys_for(Action::Messages);
         let more = format!(" ({key} for more)");
         let cut = text.fit(room.saturating_sub(more.chars().count()));
         crate::sanitize::sanitize(&format!("{cut}{more}")).into_owned()
@@ -102,6 +102,7 @@ pub fn draw_hints(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     // Help and quit always fit: they are reserved first.
     let primary = |action| {
         model
+            .setup
             .keymap
             .primary(action)
             .map(|k| k.to_string())
@@ -118,7 +119,7 @@ pub fn draw_hints(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         .iter()
         .filter_map(|&action| Some((action, action.info().hint?)));
     for (action, label) in hints {
-        let Some(key) = model.keymap.primary(action) else {
+        let Some(key) = model.setup.keymap.primary(action) else {
             continue;
         };
         let key = key.to_string();

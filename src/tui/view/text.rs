@@ -333,7 +333,7 @@ pub fn duration(
     value: chrono::Duration,
     seconds_matter: bool,
 ) -> String {
-    if model.wall && !seconds_matter {
+    if model.setup.wall && !seconds_matter {
         crate::duration::minutes(value)
     } else {
         crate::duration::hms(value)

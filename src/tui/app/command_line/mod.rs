@@ -125,7 +125,7 @@ fn run(model: &mut Model, line: &str) -> Vec<Effect> {
         Ok(Typed::Report(since)) => learn::open_report(model, since),
         Ok(Typed::Select(id)) => {
             if model.incidents.get(&id).is_some() {
-                model.follow = false;
+                model.desk.follow = false;
                 model.select(Some(id));
             } else {
                 model.notify(
