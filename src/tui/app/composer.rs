@@ -48,6 +48,7 @@ pub(super) fn open(model: &mut Model) {
         return;
     }
     let incident = tracked.state.clone();
+    let incident_id = incident.id.clone();
     let events = tracked.events.clone();
     let last = incident
         .last_public_update()
@@ -98,6 +99,7 @@ pub(super) fn open(model: &mut Model) {
         filled: MessageParts::default(),
         state,
     }));
+    form.incident = Some(incident_id);
     fill(&mut form, true);
     model.overlay = Overlay::Form(Box::new(form));
 }

@@ -60,6 +60,8 @@ pub(super) fn on_start(
                 .into_iter()
                 .map(Effect::Backfill)
                 .collect();
+            // Chosen from every incident at once, not from whichever log arrives first.
+            model.reselect();
             effects.push(Effect::PollFeed {
                 after: model.incidents.cursor,
                 wait: Duration::ZERO,
