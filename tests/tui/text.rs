@@ -813,18 +813,29 @@ fn declared_here(declared: EventKind) -> Model {
 #[test]
 fn the_impact_start_is_offered_only_from_a_panel_filtered_by_the_incidents_service() {
     // With its service, and no start known: offered.
-    let offered = declared_here(fixture_declaration(Some("checkout"), None));
-    let Overlay::Confirm(proposal) = &offered.overlay else {
-        panic!("the proposal: {:?}", offered.overlay)
-    };
+    let mut offered = declared_here(fixture_declaration(Some("checkout"), None));
+    assert!(
+        matches!(offered.overlay, Overlay::None),
+        "no dialog opens by itself"
+    );
+    assert!(offered.offer.is_some());
+    let proposal = take_offer(&mut offered);
     assert!(matches!(proposal.command, Command::SetImpactStart { .. }));
     // Without a service the panels show every service: no proposal.
     let unfiltered = declared_here(fixture_declaration(None, None));
-    assert!(
-        matches!(unfiltered.overlay, Overlay::None),
-        "{:?}",
-        unfiltered.overlay
-    );
+    assert!(unfiltered.offer.is_none(), "{:?}", unfiltered.offer);
+}
+
+/// The offer's line names `I`; `I` opens the proposal and the line goes.
+fn take_offer(model: &mut Model) -> warroom::tui::app::confirm::Confirm {
+    let text = super::fixture::screen_text(model, 120, 40);
+    assert!(text.contains("by the panel? I to review"), "{text}");
+    key(model, KeyCode::Char('I'));
+    assert!(model.offer.is_none());
+    let Overlay::Confirm(proposal) = &model.overlay else {
+        panic!("the proposal: {:?}", model.overlay)
+    };
+    proposal.clone()
 }
 
 /// The fixture's declaration with another service and impact start.
@@ -970,15 +981,13 @@ fn the_impact_start_is_offered_only_when_the_breach_says_something_new() {
     let known = now() - Duration::minutes(15);
     let same = declared_with_breach(default_panels, Some(known), known);
     assert!(
-        matches!(same.overlay, Overlay::None),
+        same.offer.is_none(),
         "offered what is known: {:?}",
-        same.overlay
+        same.offer
     );
     let earlier = known - Duration::minutes(20);
-    let offered = declared_with_breach(default_panels, Some(known), earlier);
-    let Overlay::Confirm(proposal) = &offered.overlay else {
-        panic!("no proposal: {:?}", offered.overlay)
-    };
+    let mut offered = declared_with_breach(default_panels, Some(known), earlier);
+    let proposal = take_offer(&mut offered);
     let Command::SetImpactStart { at, .. } = proposal.command else {
         panic!("{:?}", proposal.command)
     };
@@ -1013,9 +1022,9 @@ main = true
     let earlier = known - Duration::minutes(20);
     let model = declared_with_breach(over_every_service, Some(known), earlier);
     assert!(
-        matches!(model.overlay, Overlay::None),
+        model.offer.is_none(),
         "offered from every service's series: {:?}",
-        model.overlay
+        model.offer
     );
     // The same breach from the default, `$service`-filtered panel is offered (above); `I`
     // still proposes it from this panel when the commander asks.

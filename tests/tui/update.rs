@@ -730,14 +730,71 @@ fn declaring_here_offers_the_impact_start_once_the_main_panel_can_tell() {
         seq: 1000,
         ..events[0].clone()
     };
-    // Its panels are fetched for its service and, with data in, the proposal opens itself.
+    // Its panels are fetched for its service and, with data in, the proposal is offered on
+    // a line: no dialog opens by itself.
     fixture::feed(&mut model, Msg::Feed(Ok(vec![declaration])));
     assert_eq!(model.desk.selected, Some(inc(3)));
+    assert!(
+        matches!(model.overlay, Overlay::None),
+        "{:?}",
+        model.overlay
+    );
+    assert_eq!(model.offer.as_ref().map(|o| &o.incident), Some(&inc(3)));
+    press(&mut model, 'I');
     let Overlay::Confirm(confirm) = &model.overlay else {
         panic!("the proposal")
     };
     assert!(matches!(confirm.command, Command::SetImpactStart { .. }));
     assert_eq!(confirm.incident, inc(3));
+}
+
+#[test]
+fn an_offer_arriving_while_a_note_is_typed_takes_no_key_and_changes_nothing() {
+    let mut model = model();
+    press(&mut model, 'D');
+    type_text(&mut model, "Checkout again");
+    let effects = update(&mut model, key(KeyCode::Enter));
+    let [Effect::Send { outgoing, .. }] = effects.as_slice() else {
+        panic!()
+    };
+    let events = fixture::events();
+    let mut declared = Incident::fold(inc(1), &events);
+    declared.id = inc(3);
+    fixture::feed(
+        &mut model,
+        Msg::Sent {
+            key: outgoing.key.clone(),
+            result: Ok(Sent::Declared(Box::new(declared))),
+        },
+    );
+    // The commander starts a note on INC-3; the panel's data arrives mid-word.
+    press(&mut model, 'n');
+    type_text(&mut model, "rolled back");
+    let declaration = Event {
+        incident: inc(3),
+        seq: 1000,
+        ..events[0].clone()
+    };
+    fixture::feed(&mut model, Msg::Feed(Ok(vec![declaration])));
+    assert!(model.offer.is_some(), "offered");
+    // `n`, `A`, `I`, `y` and Enter go into the note, as typed.
+    type_text(&mut model, " nAIy");
+    let effects = update(&mut model, key(KeyCode::Enter));
+    let sent: Vec<_> = effects
+        .iter()
+        .filter_map(|effect| match effect {
+            Effect::Send { outgoing, .. } => Some(outgoing.request.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert!(
+        matches!(&sent[0], Request::Command { incident, command: Command::AddNote { text, .. } }
+            if *incident == inc(3) && text == "rolled back nAIy"),
+        "{sent:?}"
+    );
+    assert!(matches!(model.overlay, Overlay::None));
+    assert!(model.offer.is_some(), "the offer waits for I");
 }
 
 #[test]

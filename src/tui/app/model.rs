@@ -7,6 +7,7 @@ use super::command_line::history::History;
 use super::deliveries::Deliveries;
 use super::desk::Desk;
 use super::feed::FeedStatus;
+use super::impact::ImpactOffer;
 use super::incidents::{Incidents, Tracked};
 use super::outbox::Outbox;
 use super::overlay::Overlay;
@@ -108,6 +109,8 @@ pub struct Model {
     pub(super) awaiting_declaration: Option<String>,
     /// The incident just declared here: offer its impact start once the main panel has data.
     pub(super) offer_impact: Option<IncidentId>,
+    /// The impact start offered on a line of its own, for `I` to review.
+    pub offer: Option<ImpactOffer>,
     pub quit: bool,
     /// Set by `update` when something visible changed; the runtime draws and clears it.
     pub dirty: bool,
@@ -168,6 +171,7 @@ impl Model {
             metrics: options.metrics,
             awaiting_declaration: None,
             offer_impact: None,
+            offer: None,
             quit: false,
             dirty: true,
             attention: None,
