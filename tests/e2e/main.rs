@@ -11,6 +11,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod bound;
 mod commander;
 mod communicate;
 mod history;

@@ -659,7 +659,28 @@ fn a_grand_wall_draws_the_title_large_when_the_font_can_draw_it_whole() {
     );
     assert!(rows[6].trim().is_empty(), "{shown}");
     assert!(rows[7].contains('█'), "{shown}");
-    assert!(rows[12].contains(long), "{shown}");
+    // Under the title's bands, the status and IC VACANT in large type, then the title line.
+    assert!(rows[12].trim().is_empty(), "{shown}");
+    let band =
+        |rows: &[&str]| -> usize { rows[13..18].iter().map(|r| r.matches('█').count()).sum() };
+    assert!(rows[13..18].iter().all(|r| r.contains('█')), "{shown}");
+    assert!(rows[18].contains(long), "{shown}");
+    // With a commander the band holds the status alone: IC VACANT took ink of its own.
+    let commander = Event {
+        seq: events().len() as u64 + 2,
+        incident: IncidentId::from_number(3),
+        kind: EventKind::RoleAssigned {
+            role: Role::Commander,
+            person: "alice".into(),
+            focus: None,
+        },
+        ..events()[0].clone()
+    };
+    let vacant_ink = band(&rows);
+    feed(&mut wall, Msg::Feed(Ok(vec![commander])));
+    let taken = screen(&wall, &theme(), 200, 50);
+    let rows: Vec<&str> = taken.lines().collect();
+    assert!(band(&rows) > 0 && band(&rows) < vacant_ink - 50, "{taken}");
 }
 
 #[test]
