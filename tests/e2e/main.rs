@@ -16,6 +16,7 @@ mod commander;
 mod communicate;
 mod history;
 mod malformed;
+mod outages;
 mod panels;
 mod private_files;
 mod recurrence;

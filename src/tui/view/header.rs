@@ -344,8 +344,10 @@ fn no_incident<'a>(model: &Model, theme: &Theme) -> Vec<SafeLine<'a>> {
 /// Until the backend has answered once the screen knows nothing: it says so, never "no open
 /// incidents".
 pub fn connecting(model: &Model) -> String {
-    let verb = match model.feed.link {
-        Link::Down { .. } => "cannot reach",
+    let verb = match (model.feed.link, model.feed.refused) {
+        (Link::Down { .. }, Some(401)) => "token refused (401) by",
+        (Link::Down { .. }, Some(_)) => "token refused (403) by",
+        (Link::Down { .. }, None) => "cannot reach",
         _ => "connecting to",
     };
     format!(
