@@ -82,7 +82,7 @@ pub fn spawn(engine: Engine, settings: EscalationSettings, mut stop: watch::Rece
                     now: (settings.clock)(),
                     rules: settings.rules.clone(),
                 },
-                idempotency_key: None,
+                idempotency: None,
                 via: None,
             };
             if let Err(err) = engine.submit(request).await {

@@ -7,12 +7,13 @@
 //! It stays reachable under abuse: connections are capped and time out ([`connections`]),
 //! web pages and rebound DNS names are refused ([`cross_origin`]), each caller's changes are
 //! rate limited ([`rate_limit`]), and one server at a time writes a database
-//! ([`single_writer`]).
+//! ([`database_lock`]).
 
 mod alertmanager;
 mod auth;
 mod connections;
 mod cross_origin;
+mod database_lock;
 mod engine;
 mod error;
 pub mod escalation;
@@ -26,7 +27,6 @@ mod openapi;
 mod process;
 mod rate_limit;
 mod routes;
-mod single_writer;
 mod state;
 mod status;
 mod timeline;
@@ -41,9 +41,9 @@ use crate::store::Location;
 use anyhow::Context;
 use auth::Auth;
 use cross_origin::OriginPolicy;
-use engine::{Engine, Stats};
+use database_lock::DatabaseLock;
+use engine::{Engine, Stats, WriterSetup};
 use rate_limit::RateLimit;
-use single_writer::WriterLock;
 use state::{AppState, Shared};
 use std::io::Write;
 use std::net::SocketAddr;
@@ -143,7 +143,7 @@ struct Tasks {
     writer: std::thread::JoinHandle<()>,
     /// Released once the writer has stopped. None on PostgreSQL, where several replicas
     /// share the database by design (they take turns in the database itself).
-    lock: Option<WriterLock>,
+    lock: Option<DatabaseLock>,
 }
 
 impl RunningServer {
@@ -217,7 +217,7 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningServer> {
     }
     // Before anything touches the file: a second server must not even open it.
     let lock = match &opts.db {
-        Location::Sqlite(path) => Some(WriterLock::acquire(path)?),
+        Location::Sqlite(path) => Some(DatabaseLock::acquire(path)?),
         Location::Postgres(_) => None,
     };
     let listener = tokio::net::TcpListener::bind(opts.listen)
@@ -269,15 +269,15 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningServer> {
     let (head_tx, head) = watch::channel(timeline.head());
     let timeline = Arc::new(RwLock::new(timeline));
     let stats = Arc::new(Stats::default());
-    let (engine, writer) = Engine::start(
+    let (engine, writer) = Engine::start(WriterSetup {
         store,
-        timeline.clone(),
-        head_tx,
-        opts.scale.clone(),
-        opts.bounds.clone(),
-        stats.clone(),
-        notify::Routes::new(&opts.communicate.notify),
-    )
+        log: timeline.clone(),
+        head: head_tx,
+        scale: opts.scale.clone(),
+        limits: opts.bounds.clone(),
+        stats: stats.clone(),
+        routes: notify::Routes::new(&opts.communicate.notify),
+    })
     .context("cannot start the writer thread")?;
     let (stop, stopping) = watch::channel(false);
     let database = follow_other_replicas(&opts.db, &engine).await;

@@ -44,7 +44,7 @@ pub async fn receive(
             actor: ACTOR.into(),
             change: Change::Alertmanager(notification),
             // Not needed: a repeated notification records nothing by construction.
-            idempotency_key: None,
+            idempotency: None,
             via: None,
         })
         .await?;

@@ -7,7 +7,7 @@
 //! alert firing again after the incident was resolved reopens it (the domain's rule). Repeats
 //! change nothing: an alert already attached and firing, or already resolved, is skipped, not
 //! refused, which makes Alertmanager's retries and repeat notifications harmless. Beyond
-//! [`WriterBounds::alerts_per_incident`](super::WriterBounds) the group's new alerts are counted, not
+//! [`WriterBounds::alerts_per_incident`](crate::server::engine::WriterBounds) the group's new alerts are counted, not
 //! attached, so a storm of hundreds cannot bury the timeline.
 
 use super::{Draft, rejected, to_json};
@@ -238,7 +238,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut store = SqliteStore::open(&dir.path().join("log.db")).unwrap();
         let (timeline, scale) = (Timeline::default(), SeverityScale::default());
-        let limits = super::super::WriterBounds {
+        let limits = crate::server::engine::WriterBounds {
             alerts_per_incident: 3,
             ..Default::default()
         };
