@@ -14,6 +14,9 @@
 //! The writer also answers readiness probes (see [`Engine::readiness`]) between batches, so a
 //! probe that goes unanswered means the writer is stuck; after a failed commit only a write
 //! that goes through (a commit that wrote something, or the probe's own) makes it ready again.
+//!
+//! Here: the handlers' side (the queue, [`Request`] and [`Reply`]); the thread in
+//! [`writer`]; how one batch is decided in [`draft`].
 
 mod draft;
 mod writer;
