@@ -42,7 +42,7 @@ use anyhow::Context;
 use auth::Auth;
 use cross_origin::OriginPolicy;
 use database_lock::DatabaseLock;
-use engine::{Engine, Stats, WriterSetup};
+use engine::{Engine, Stats, Wakes, WriterSetup};
 use rate_limit::RateLimit;
 use state::{AppState, Shared};
 use std::io::Write;
@@ -269,6 +269,7 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningServer> {
     let (head_tx, head) = watch::channel(timeline.head());
     let timeline = Arc::new(RwLock::new(timeline));
     let stats = Arc::new(Stats::default());
+    let wakes = Wakes::default();
     let (engine, writer) = Engine::start(WriterSetup {
         store,
         log: timeline.clone(),
@@ -277,6 +278,7 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningServer> {
         limits: opts.bounds.clone(),
         stats: stats.clone(),
         routes: notify::Routes::new(&opts.communicate.notify),
+        wakes: wakes.clone(),
     })
     .context("cannot start the writer thread")?;
     let (stop, stopping) = watch::channel(false);
@@ -300,7 +302,7 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningServer> {
         outbox: outbox.clone(),
     });
     notify::worker::Worker::new(outbox, opts.communicate.notify.clone())?
-        .spawn(state.head.clone(), stopping.clone());
+        .spawn(wakes.outbox, stopping.clone());
     escalation::spawn(
         state.engine.clone(),
         opts.communicate.escalation.clone(),
@@ -309,7 +311,7 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningServer> {
     let pages = status::StatusPages::new(&state.timeline, opts.communicate.page.clone());
     pages
         .clone()
-        .spawn_generator(state.timeline.clone(), state.head.clone(), stopping.clone());
+        .spawn_generator(state.timeline.clone(), wakes.public, stopping.clone());
     // The public status routes are merged after the API's layers: they are read-only public
     // content, so the cross-origin and write limits do not apply; the connection limits and
     // timeouts do, on both addresses.

@@ -1,6 +1,6 @@
 //! The delivery worker: a task apart from the writer, with its own connection to the store.
-//! It wakes on every commit (deliveries are committed with their events) and when the
-//! earliest retry is due, sends the head of each (target, incident) queue, and records the
+//! It wakes when a commit queued deliveries (they are committed with their events) and when
+//! the earliest retry is due, sends the head of each (target, incident) queue, and records the
 //! outcome. A failure is retried with exponential backoff and jitter until the delivery is
 //! older than the configured age, then it is marked dead and the queue moves on.
 
@@ -9,7 +9,7 @@ use super::{Kind, NotifySettings};
 use crate::store::{Attempt, Delivery, Outbox, StoreError};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
-use tokio::sync::watch;
+use tokio::sync::{Notify, watch};
 
 /// The outbox, shared by the worker and `GET /v1/notifications`.
 pub type SharedOutbox = Arc<Mutex<Box<dyn Outbox>>>;
@@ -43,7 +43,9 @@ impl Worker {
     }
 
     /// Runs until `stop` turns true.
-    pub fn spawn(self, mut head: watch::Receiver<u64>, mut stop: watch::Receiver<bool>) {
+    /// Wakes on `news` (a commit queued deliveries, or other replicas' events arrived: see
+    /// `engine::Wakes`) and when the earliest retry is due.
+    pub fn spawn(self, news: Arc<Notify>, mut stop: watch::Receiver<bool>) {
         tokio::spawn(async move {
             loop {
                 let sent = match self.round().await {
@@ -58,7 +60,7 @@ impl Worker {
                 }
                 let pause = self.pause().await;
                 tokio::select! {
-                    changed = head.changed() => if changed.is_err() { return },
+                    _ = news.notified() => {}
                     _ = tokio::time::sleep(pause) => {}
                     _ = stop.wait_for(|stopping| *stopping) => return,
                 }

@@ -1,8 +1,9 @@
 //! The public status page: `/status`, `/status.json`, `/status/feed.atom` and the
 //! Statuspage-compatible `/api/v2/summary.json` and `/api/v2/incidents/unresolved.json`.
 //!
-//! The documents are generated once per change, not per request: a task wakes on every
-//! commit (and once a minute, so resolved incidents age off the page), rebuilds the page from
+//! The documents are generated once per change, not per request: a task wakes when a commit
+//! touched an incident the page shows (and once a minute, so resolved incidents age off the
+//! page), rebuilds the page from
 //! the timeline and, only if what the public sees changed, renders every document and its
 //! ETag. Requests then serve bytes from memory, with a 304 for a matching `If-None-Match`.
 //! These routes need no token: they are public by design, and `serve --status-listen` serves
@@ -19,7 +20,7 @@ use axum::routing::get;
 use sha2::{Digest, Sha256};
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
-use tokio::sync::watch;
+use tokio::sync::{Notify, watch};
 
 /// How often the page is rebuilt without a commit, so the 7-day window moves.
 const REFRESH: Duration = Duration::from_secs(60);
@@ -113,17 +114,18 @@ impl StatusPages {
         *self.current.write().unwrap_or_else(PoisonError::into_inner) = rendered;
     }
 
-    /// Keeps the page current until the server stops: wakes on each commit and every minute.
+    /// Keeps the page current until the server stops: wakes when an incident the page shows
+    /// changed (`public`, from the writer) and every minute.
     pub fn spawn_generator(
         self: Arc<Self>,
         timeline: Arc<RwLock<Timeline>>,
-        mut head: watch::Receiver<u64>,
+        public: Arc<Notify>,
         mut stop: watch::Receiver<bool>,
     ) {
         tokio::spawn(async move {
             loop {
                 tokio::select! {
-                    changed = head.changed() => if changed.is_err() { return },
+                    _ = public.notified() => {}
                     _ = tokio::time::sleep(REFRESH) => {}
                     _ = stop.wait_for(|stopping| *stopping) => return,
                 }
