@@ -11,6 +11,7 @@
 
 mod alertmanager;
 mod auth;
+pub mod clock;
 mod connections;
 mod cross_origin;
 mod database_lock;
@@ -78,6 +79,8 @@ pub struct ServeOptions {
     pub limits: Limits,
     /// What the writer bounds: alerts per incident, how long idempotency answers are kept.
     pub bounds: WriterBounds,
+    /// Where every part of the server reads the time: the wall clock but in tests.
+    pub clock: clock::Clock,
 }
 
 /// What the backend tells the world: the public status page (`[status]`) and where it is
@@ -90,7 +93,7 @@ pub struct Communicate {
     pub status_listen: Option<SocketAddr>,
     /// Where notifications go, and how hard the backend tries.
     pub notify: notify::NotifySettings,
-    /// When the clock records lapses, and the clock itself.
+    /// When the escalation clock looks for lapses, and the rules it applies.
     pub escalation: escalation::EscalationSettings,
 }
 
@@ -241,11 +244,12 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningServer> {
     }
 
     let (db, recent_events, keep_ended) = (opts.db.clone(), opts.recent_events, opts.keep_ended);
+    let now = opts.clock.now();
     let (store, archive, outbox, timeline) = tokio::task::spawn_blocking(move || {
         let mut store = crate::store::open(&db)?;
         // Only what memory keeps: the open and recently ended incidents, as the store has
         // them folded, and the newest events. Restart time does not grow with history.
-        let resume = store.resume(chrono::Utc::now() - keep_ended, recent_events)?;
+        let resume = store.resume(now - keep_ended, recent_events)?;
         let timeline = Timeline::with_capacity(recent_events)
             .keeping_ended(keep_ended)
             .resume(resume)
@@ -279,6 +283,7 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningServer> {
         stats: stats.clone(),
         routes: notify::Routes::new(&opts.communicate.notify),
         wakes: wakes.clone(),
+        clock: opts.clock.clone(),
     })
     .context("cannot start the writer thread")?;
     let (stop, stopping) = watch::channel(false);
@@ -300,15 +305,21 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningServer> {
         alert_severity: opts.alert_severity,
         status_components: opts.communicate.page.components.clone(),
         outbox: outbox.clone(),
+        clock: opts.clock.clone(),
     });
-    notify::worker::Worker::new(outbox, opts.communicate.notify.clone())?
+    notify::worker::Worker::new(outbox, opts.communicate.notify.clone(), opts.clock.clone())?
         .spawn(wakes.outbox, stopping.clone());
     escalation::spawn(
         state.engine.clone(),
         opts.communicate.escalation.clone(),
+        opts.clock.clone(),
         stopping.clone(),
     );
-    let pages = status::StatusPages::new(&state.timeline, opts.communicate.page.clone());
+    let pages = status::StatusPages::new(
+        &state.timeline,
+        opts.communicate.page.clone(),
+        opts.clock.clone(),
+    );
     pages
         .clone()
         .spawn_generator(state.timeline.clone(), wakes.public, stopping.clone());

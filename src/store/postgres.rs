@@ -600,7 +600,12 @@ impl Store for PostgresStore {
         if !commit.events.is_empty() {
             let folded = self.prepared(FOLD_READ).and_then(|read| {
                 let write = self.prepared(FOLD_WRITE)?;
-                fold_snapshots(self.client()?, &commit.events, &commit.folded, [&read, &write])
+                fold_snapshots(
+                    self.client()?,
+                    &commit.events,
+                    &commit.folded,
+                    [&read, &write],
+                )
             });
             if let Err(err) = folded {
                 if matches!(err, StoreError::Unavailable(_)) {

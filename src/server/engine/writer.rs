@@ -6,6 +6,7 @@ use super::draft::Draft;
 use super::{Job, Stats, Work, WriterBounds};
 use crate::domain::{Event, Incident, IncidentId, SeverityScale, Timestamp};
 use crate::report::status;
+use crate::server::clock::Clock;
 use crate::server::error::store_failure;
 use crate::server::notify::Routes;
 use crate::server::timeline::Timeline;
@@ -38,6 +39,8 @@ pub struct WriterSetup {
     /// Which events notify which targets.
     pub routes: Routes,
     pub wakes: Wakes,
+    /// Where the writer reads the time it stamps events with.
+    pub clock: Clock,
 }
 
 pub(super) struct Writer {
@@ -159,7 +162,7 @@ impl Writer {
                 .log
                 .read()
                 .unwrap_or_else(PoisonError::into_inner);
-            let now = chrono::Utc::now();
+            let now = self.setup.clock.now();
             let mut draft = Draft::new(
                 &log,
                 &self.setup.scale,
@@ -195,7 +198,7 @@ impl Writer {
             self.wrote();
             self.setup.stats.record(size, started.elapsed());
             if pruning {
-                self.pruned_at = Some(chrono::Utc::now());
+                self.pruned_at = Some(self.setup.clock.now());
             }
             let deliveries = !commit.deliveries.is_empty();
             self.publish(
@@ -289,7 +292,7 @@ impl Writer {
             let public = touched
                 .iter()
                 .any(|id| log.incident(id).is_some_and(status::shows));
-            log.evict(chrono::Utc::now());
+            log.evict(self.setup.clock.now());
             (log.head(), public)
         };
         self.setup.head.send_replace(head);

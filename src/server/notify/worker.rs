@@ -6,6 +6,7 @@
 
 use super::sign::{DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signature};
 use super::{Kind, NotifySettings};
+use crate::server::clock::Clock;
 use crate::store::{Attempt, Delivery, Outbox, StoreError};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -26,10 +27,15 @@ pub struct Worker {
     outbox: SharedOutbox,
     settings: NotifySettings,
     http: reqwest::Client,
+    clock: Clock,
 }
 
 impl Worker {
-    pub fn new(outbox: SharedOutbox, settings: NotifySettings) -> anyhow::Result<Worker> {
+    pub fn new(
+        outbox: SharedOutbox,
+        settings: NotifySettings,
+        clock: Clock,
+    ) -> anyhow::Result<Worker> {
         let http = reqwest::Client::builder()
             .timeout(settings.timeout)
             .connect_timeout(settings.timeout)
@@ -39,6 +45,7 @@ impl Worker {
             outbox,
             settings,
             http,
+            clock,
         })
     }
 
@@ -70,7 +77,7 @@ impl Worker {
 
     /// One pass: sends every due queue head at once and records the outcomes.
     async fn round(&self) -> Result<usize, StoreError> {
-        let now = chrono::Utc::now();
+        let now = self.clock.now();
         let due = self
             .with_outbox(move |outbox| outbox.due(now, BATCH))
             .await?;
@@ -91,7 +98,7 @@ impl Worker {
     async fn pause(&self) -> Duration {
         let next = self.with_outbox(|outbox| outbox.next_due()).await;
         match next {
-            Ok(Some(at)) => (at - chrono::Utc::now())
+            Ok(Some(at)) => (at - self.clock.now())
                 .to_std()
                 .unwrap_or(Duration::ZERO)
                 .min(IDLE),
@@ -102,12 +109,12 @@ impl Worker {
     async fn attempt(&self, delivery: Delivery) -> (String, Attempt) {
         let failure = match self.send(&delivery).await {
             Ok(()) => {
-                let at = chrono::Utc::now();
+                let at = self.clock.now();
                 return (delivery.id, Attempt::Delivered { at });
             }
             Err(failure) => failure,
         };
-        let now = chrono::Utc::now();
+        let now = self.clock.now();
         tracing::warn!(
             delivery = %delivery.id,
             target = %delivery.target,
@@ -144,7 +151,7 @@ impl Worker {
         if target.kind == Kind::Webhook
             && let Some(secret) = &target.secret
         {
-            let timestamp = chrono::Utc::now().timestamp();
+            let timestamp = self.clock.now().timestamp();
             let signed = signature(
                 secret.expose().as_bytes(),
                 timestamp,

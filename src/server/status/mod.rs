@@ -9,7 +9,9 @@
 //! These routes need no token: they are public by design, and `serve --status-listen` serves
 //! them alone on a second address.
 
+use super::clock::Clock;
 use super::timeline::Timeline;
+use crate::domain::Timestamp;
 use crate::report::status::{self, PageSettings, StatusPage};
 use axum::Router;
 use axum::body::Bytes;
@@ -81,15 +83,21 @@ impl Rendered {
 pub struct StatusPages {
     current: RwLock<Arc<Rendered>>,
     settings: PageSettings,
+    clock: Clock,
 }
 
 impl StatusPages {
     /// Renders the first version at once, so the page is there when the server answers.
-    pub fn new(timeline: &RwLock<Timeline>, settings: PageSettings) -> Arc<StatusPages> {
-        let page = build(timeline, &settings);
+    pub fn new(
+        timeline: &RwLock<Timeline>,
+        settings: PageSettings,
+        clock: Clock,
+    ) -> Arc<StatusPages> {
+        let page = build(timeline, &settings, clock.now());
         Arc::new(StatusPages {
             current: RwLock::new(Arc::new(Rendered::new(page))),
             settings,
+            clock,
         })
     }
 
@@ -102,7 +110,7 @@ impl StatusPages {
 
     /// Rebuilds the page; renders only when what the public sees changed.
     fn refresh(&self, timeline: &RwLock<Timeline>) {
-        let mut page = build(timeline, &self.settings);
+        let mut page = build(timeline, &self.settings, self.clock.now());
         let current = self.current();
         let generated_at = page.generated_at;
         page.generated_at = current.page.generated_at;
@@ -138,9 +146,9 @@ impl StatusPages {
     }
 }
 
-fn build(timeline: &RwLock<Timeline>, settings: &PageSettings) -> StatusPage {
+fn build(timeline: &RwLock<Timeline>, settings: &PageSettings, now: Timestamp) -> StatusPage {
     let timeline = timeline.read().unwrap_or_else(PoisonError::into_inner);
-    StatusPage::build(timeline.incidents(false), settings, chrono::Utc::now())
+    StatusPage::build(timeline.incidents(false), settings, now)
 }
 
 /// The public routes alone, with their state: merged into the API's router, or served by
