@@ -3,16 +3,25 @@
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-fn filter() -> tracing_subscriber::EnvFilter {
-    tracing_subscriber::EnvFilter::try_from_env("WARROOM_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"))
+use tracing_subscriber::filter::Targets;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+
+/// `WARROOM_LOG`: a level (`debug`) or targets with levels (`warn,warroom=debug`); when unset
+/// or unreadable, `info`.
+fn filter() -> Targets {
+    std::env::var("WARROOM_LOG")
+        .ok()
+        .and_then(|text| text.parse().ok())
+        .unwrap_or_else(|| Targets::new().with_default(tracing::Level::INFO))
 }
 
 /// The backend logs to stderr (level from `WARROOM_LOG`, default `info`).
 pub fn to_stderr() {
     let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter())
         .with_writer(std::io::stderr)
+        .finish()
+        .with(filter())
         .try_init();
 }
 
@@ -27,9 +36,10 @@ pub fn to_file(dir: &Path) -> std::io::Result<PathBuf> {
         .open(&path)?;
     // A second call (tests) keeps the first subscriber; that is fine.
     let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter())
         .with_ansi(false)
         .with_writer(Mutex::new(file))
+        .finish()
+        .with(filter())
         .try_init();
     Ok(path)
 }

@@ -73,7 +73,7 @@ async fn incident_with_secrets(client: &Client, server: &TestServer) {
 #[tokio::test]
 async fn only_the_commander_or_the_communications_lead_publishes_and_components_are_checked() {
     let server = TestServer::with_config(None, CONFIG, &[]);
-    let client = Client::new();
+    let client = support::http::client();
     incident_with_secrets(&client, &server).await;
     let update = public(
         "investigating",
@@ -180,7 +180,7 @@ fn the_cli_publishes_with_components_and_a_promise() {
 #[tokio::test]
 async fn the_page_shows_public_updates_only_and_nothing_internal_leaks() {
     let server = TestServer::with_config(None, CONFIG, &["--status-listen", "127.0.0.1:0"]);
-    let client = Client::new();
+    let client = support::http::client();
     incident_with_secrets(&client, &server).await;
     for (state, message, components) in [
         (
@@ -335,7 +335,7 @@ async fn the_page_shows_public_updates_only_and_nothing_internal_leaks() {
 #[tokio::test]
 async fn an_unchanged_page_answers_304_and_an_internal_note_changes_nothing() {
     let server = TestServer::with_config(None, CONFIG, &[]);
-    let client = Client::new();
+    let client = support::http::client();
     incident_with_secrets(&client, &server).await;
     let published = command(
         &client,
@@ -388,7 +388,7 @@ async fn an_unchanged_page_answers_304_and_an_internal_note_changes_nothing() {
 #[tokio::test]
 async fn chromium_shows_the_component_statuses_and_the_message_at_phone_width() {
     let server = TestServer::with_config(None, CONFIG, &[]);
-    let client = Client::new();
+    let client = support::http::client();
     incident_with_secrets(&client, &server).await;
     let update = public(
         "identified",

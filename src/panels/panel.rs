@@ -202,7 +202,7 @@ mod tests {
     use crate::panels::ImpactWindows;
 
     fn panels(toml_text: &str) -> Result<Vec<Panel>, ValueError> {
-        let file: Config = toml::from_str(toml_text).expect("valid TOML");
+        let file: Config = toml_edit::de::from_str(toml_text).expect("valid TOML");
         validate_panels(&file.panels)
     }
 
@@ -230,7 +230,7 @@ mod tests {
             .nth(1)
             .and_then(|rest| rest.split("```").next())
             .expect("docs/panels.md has a TOML example");
-        let file: Config = toml::from_str(example).unwrap();
+        let file: Config = toml_edit::de::from_str(example).unwrap();
         let panels = validate_panels(&file.panels).unwrap();
         assert_eq!(panels.len(), 1);
         assert_eq!(file.prometheus.unwrap().headers["X-Scope-OrgID"], "team-a");
@@ -325,7 +325,7 @@ mod tests {
     #[test]
     fn unknown_keys_are_refused_by_serde() {
         let text = "[[panels]]\ntitle = \"A\"\nexpr = \"up\"\nthreshold = 1\n";
-        assert!(toml::from_str::<Config>(text).is_err());
+        assert!(toml_edit::de::from_str::<Config>(text).is_err());
     }
 
     #[test]

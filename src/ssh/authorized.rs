@@ -40,23 +40,23 @@ struct File {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Entry {
-    person: toml::Spanned<String>,
-    role: toml::Spanned<String>,
-    key: toml::Spanned<String>,
+    person: serde_spanned::Spanned<String>,
+    role: serde_spanned::Spanned<String>,
+    key: serde_spanned::Spanned<String>,
 }
 
 impl Authorized {
     /// Parses the file's text, or says which line is wrong and why.
     pub fn parse(text: &str) -> Result<Authorized, (usize, String)> {
         let line_of = |offset: usize| line_and_column(text, offset).0;
-        let file: File = toml::from_str(text).map_err(|err| {
+        let file: File = toml_edit::de::from_str(text).map_err(|err| {
             let line = err.span().map_or(1, |span| line_of(span.start));
             (line, err.message().to_string())
         })?;
         let mut keys: Vec<(PublicKey, Person)> = Vec::new();
         for entry in file.key {
             let name = entry.person.get_ref().trim();
-            let at = |spanned: &toml::Spanned<String>| line_of(spanned.span().start);
+            let at = |spanned: &serde_spanned::Spanned<String>| line_of(spanned.span().start);
             if name.is_empty()
                 || name.chars().count() > MAX_NAME_CHARS
                 || name.chars().any(char::is_control)

@@ -30,7 +30,7 @@ pub struct Worker {
 
 impl Worker {
     pub fn new(outbox: SharedOutbox, settings: NotifySettings) -> anyhow::Result<Worker> {
-        let http = reqwest::Client::builder()
+        let http = crate::tls::client_builder()
             .timeout(settings.timeout)
             .connect_timeout(settings.timeout)
             .redirect(reqwest::redirect::Policy::none())
