@@ -7,11 +7,14 @@ use tracing_subscriber::filter::Targets;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
-/// `WARROOM_LOG`: a level (`debug`) or targets with levels (`warn,warroom=debug`); when unset
-/// or unreadable, `info`.
 fn filter() -> Targets {
-    std::env::var("WARROOM_LOG")
-        .ok()
+    targets(std::env::var("WARROOM_LOG").ok().as_deref())
+}
+
+/// `WARROOM_LOG`: a level (`debug`) or targets with levels (`warn,warroom::server=debug`);
+/// when unset or unreadable, `info`.
+fn targets(setting: Option<&str>) -> Targets {
+    setting
         .and_then(|text| text.parse().ok())
         .unwrap_or_else(|| Targets::new().with_default(tracing::Level::INFO))
 }
@@ -42,4 +45,25 @@ pub fn to_file(dir: &Path) -> std::io::Result<PathBuf> {
         .with(filter())
         .try_init();
     Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tracing::Level;
+
+    #[test]
+    fn the_setting_is_a_level_or_targets_with_levels_and_info_otherwise() {
+        for fallback in [targets(None), targets(Some("warroom=loud"))] {
+            assert!(fallback.would_enable("warroom::server", &Level::INFO));
+            assert!(!fallback.would_enable("warroom::server", &Level::DEBUG));
+        }
+        let debug = targets(Some("debug"));
+        assert!(debug.would_enable("hyper", &Level::DEBUG));
+        assert!(!debug.would_enable("hyper", &Level::TRACE));
+        let mixed = targets(Some("warn,warroom::server=debug"));
+        assert!(mixed.would_enable("warroom::server::engine", &Level::DEBUG));
+        assert!(!mixed.would_enable("warroom::tui", &Level::INFO));
+        assert!(mixed.would_enable("hyper", &Level::WARN));
+    }
 }
