@@ -1,9 +1,13 @@
-//! `/healthz` latency while 2,000 idle sockets are open on the server.
+//! `/healthz` latency while idle sockets are open on the server, in two setups:
+//! - 2,000 idle sockets, the server started under the common soft limit of 1,024 open files
+//!   (it raises it to the hard limit itself);
+//! - 1,500 idle sockets, the server started under soft and hard limits of 1,024, which it
+//!   cannot raise: its connection cap (896) stays under the limit and the longest idle
+//!   connections are closed to make room for new ones.
 //!
-//! Starts the real binary (`warroom serve`) under the common soft limit of 1,024 open files
-//! (the server raises it to the hard limit itself), opens 2,000 TCP connections that never
-//! send a byte, then times 500 `GET /healthz`, each on a fresh connection, 10 ms apart: all
-//! within the default 10 s header timeout, so the idle sockets are open throughout.
+//! Each starts the real binary (`warroom serve`), opens the sockets (they never send a byte),
+//! then times 500 `GET /healthz`, each on a fresh connection, 10 ms apart: all within the
+//! default 10 s header timeout, so the idle sockets are open throughout.
 
 mod support;
 
@@ -12,7 +16,6 @@ use std::net::TcpStream;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-const IDLE: usize = 2000;
 const PROBES: usize = 500;
 
 fn main() {
@@ -25,10 +28,18 @@ fn main() {
         },
     )
     .expect("raise this process's open files limit");
+    run("soft limit 1,024 (raised)", "ulimit -S -n 1024", 2000);
+    run("soft and hard limit 1,024", "ulimit -n 1024", 1500);
+}
+
+/// Starts the server after the shell's `limits`, holds `idle` sockets and probes.
+fn run(setup: &str, limits: &str, idle: usize) {
     let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("a temporary directory");
     let mut server = Command::new("sh")
         .arg("-c")
-        .arg("ulimit -S -n 1024 && exec \"$0\" serve --listen 127.0.0.1:0 --db \"$1\"")
+        .arg(format!(
+            "{limits} && exec \"$0\" serve --listen 127.0.0.1:0 --db \"$1\""
+        ))
         .arg(env!("CARGO_BIN_EXE_warroom"))
         .arg(dir.path().join("bench.db"))
         .stdout(Stdio::piped())
@@ -45,7 +56,7 @@ fn main() {
         .expect("listening on ...")
         .to_string();
 
-    let idle: Vec<TcpStream> = (0..IDLE)
+    let sockets: Vec<TcpStream> = (0..idle)
         .map(|_| TcpStream::connect(&address).expect("an idle socket"))
         .collect();
     let mut samples = Vec::with_capacity(PROBES);
@@ -61,12 +72,12 @@ fn main() {
         samples.push(started.elapsed());
         std::thread::sleep(Duration::from_millis(10));
     }
-    drop(idle);
+    drop(sockets);
     let _ = server.kill();
     let _ = server.wait();
     samples.sort();
     println!(
-        "/healthz with {IDLE} idle sockets open, {PROBES} probes: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        "/healthz with {idle} idle sockets open, {setup}, {PROBES} probes: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
         ms(support::percentile(&samples, 50.0)),
         ms(support::percentile(&samples, 99.0)),
         ms(samples[samples.len() - 1]),

@@ -70,6 +70,11 @@ class Traffic:
     the panels start full, one hour wide, and keep moving as a wall's would."""
 
     ENDPOINTS = ("/api/cart", "/api/pay")
+
+    def __init__(self, prefix="bench_"):
+        # "bench_" keeps the panels of these runs apart from any convention; "" gives the
+        # names `warroom panels detect` knows (scripts/setup_bench.py).
+        self.prefix = prefix
     # A cumulative histogram of two kinds of requests: fast ones, and slow ones whose share
     # rises and falls, which moves the p99.
     BUCKETS = (("0.05", 0.6, 0.0), ("0.1", 0.9, 0.1), ("0.25", 0.99, 0.4), ("0.5", 0.999, 0.8),
@@ -89,15 +94,16 @@ class Traffic:
                                               ("500", 1.2, 1.0, 600)):
                 labels = f'{service},endpoint="{endpoint}",code="{code}"'
                 value = self.counter(t, base, swing, period, n)
-                yield "bench_http_requests", "counter", "bench_http_requests_total", labels, value
+                yield (f"{self.prefix}http_requests", "counter",
+                       f"{self.prefix}http_requests_total", labels, value)
         fast = self.counter(t, 90, 20, 900, 0)
         slow = self.counter(t, 2, 1.8, 1200, 0)
         for le, fast_share, slow_share in self.BUCKETS:
-            yield ("bench_http_request_duration_seconds", "histogram",
-                   "bench_http_request_duration_seconds_bucket", f'{service},le="{le}"',
+            yield (f"{self.prefix}http_request_duration_seconds", "histogram",
+                   f"{self.prefix}http_request_duration_seconds_bucket", f'{service},le="{le}"',
                    fast_share * fast + slow_share * slow)
-        yield ("bench_http_requests_in_flight", "gauge", "bench_http_requests_in_flight",
-               service, 12 + 6 * math.sin(t / 200))
+        yield (f"{self.prefix}http_requests_in_flight", "gauge",
+               f"{self.prefix}http_requests_in_flight", service, 12 + 6 * math.sin(t / 200))
 
     def openmetrics(self, start, end, every=15):
         families = {}
@@ -205,15 +211,17 @@ class Stack:
         self.close()
 
 
-def start_prometheus(stack):
-    """A real Prometheus on loopback holding two hours of `Traffic` history and scraping its
-    live values every second; returns its URL once the live values are in."""
-    traffic = Traffic()
+def start_prometheus(stack, traffic=None, history=7200):
+    """A real Prometheus on loopback holding `history` seconds (two hours by default) of
+    `traffic`'s history (a `Traffic()` by default) and scraping its live values every second;
+    returns its URL once the live values are in."""
+    traffic = traffic or Traffic()
     storage = stack.dir / "prometheus"
-    history = stack.dir / "history.om"
+    history_file = stack.dir / "history.om"
     now = int(time.time())
-    history.write_text(traffic.openmetrics(now - 7200, now - 5))
-    subprocess.run(["promtool", "tsdb", "create-blocks-from", "openmetrics", history, storage],
+    history_file.write_text(traffic.openmetrics(now - history, now - 5))
+    subprocess.run(["promtool", "tsdb", "create-blocks-from", "openmetrics", history_file,
+                    storage],
                    check=True, stdout=subprocess.DEVNULL)
     exporter = traffic.serve()
     config = stack.dir / "prometheus.yml"

@@ -8,8 +8,8 @@
 //! `cli` and `demo` (which wire the rest). `config` (the
 //! file's raw tables), `duration` (the one parser and formatter of "15m" and RFC 3339),
 //! `sanitize` (the one gate from network text to the terminal; a crate of its own,
-//! `crates/text`), `secret`, `logging` and `tls` (every outbound HTTP client's builder) are
-//! leaves the layers share.
+//! `crates/text`), `secret`, `private_files` (files only their owner may read), `logging` and
+//! `tls` (every outbound HTTP client's builder) are leaves the layers share.
 //!
 //! The arrows allowed between top-level modules; `tests/architecture.rs` reads this block
 //! and every `crate::` path in `src/`, and fails on an arrow not drawn here:
@@ -22,15 +22,16 @@
 //! panels     → prometheus, domain, config, duration
 //! report     → domain, duration, sanitize
 //! server     → store, report, domain, config, duration, sanitize, secret, tls
-//! tui        → client, panels, prometheus, report, domain, config, duration, sanitize, secret
+//! tui        → client, panels, prometheus, report, domain, config, duration, sanitize, secret, private_files
 //! ssh        → tui, client, config, domain, duration
-//! cli        → ssh, tui, client, panels, prometheus, server, store, report, domain, config, duration, sanitize, secret, logging
+//! cli        → ssh, tui, client, panels, prometheus, server, store, report, domain, config, duration, sanitize, secret, logging, private_files, tls
 //! demo       → tui, client, panels, prometheus, server, store, report, domain, config, duration, sanitize, secret, logging
 //! config     → domain, duration, secret
 //! duration   →
 //! sanitize   →
 //! secret     →
-//! logging    →
+//! logging    → private_files
+//! private_files →
 //! tls        →
 //! ```
 
@@ -43,6 +44,7 @@ pub use warroom_domain as domain;
 pub mod duration;
 pub mod logging;
 pub mod panels;
+pub mod private_files;
 pub mod prometheus;
 pub mod report;
 /// The gate from network text to the terminal is its own crate (`crates/text`), so that only

@@ -28,15 +28,13 @@ pub fn to_stderr() {
         .try_init();
 }
 
-/// Sends `tracing` output (level from `WARROOM_LOG`, default `info`) to `dir/warroom.log`.
+/// Sends `tracing` output (level from `WARROOM_LOG`, default `info`) to `dir/warroom.log`,
+/// which only its owner may read (0600 in a 0700 directory): it names incidents and people.
 /// Returns the file's path so the caller can mention it.
 pub fn to_file(dir: &Path) -> std::io::Result<PathBuf> {
-    std::fs::create_dir_all(dir)?;
+    crate::private_files::dir(dir)?;
     let path = dir.join("warroom.log");
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&path)?;
+    let file = crate::private_files::append(&path)?;
     // A second call (tests) keeps the first subscriber; that is fine.
     let _ = tracing_subscriber::fmt()
         .with_ansi(false)

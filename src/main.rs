@@ -5,8 +5,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use warroom::cli::ending::Evidence;
 use warroom::cli::{
-    Cli, CliCommand, ConfigCommand, GlobalArgs, PanelsCommand, ServeArgs, Settings, SshServeArgs,
-    backend_config, incident, learn, panels,
+    Cli, CliCommand, ConfigCommand, GlobalArgs, PanelsCommand, ServeArgs, Settings, SetupArgs,
+    SshServeArgs, backend_config, incident, learn, panels, setup,
 };
 use warroom::client::Client;
 use warroom::config::{self, Config};
@@ -18,6 +18,12 @@ use warroom::tui::metric_source::PrometheusSource;
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(CliCommand::Doctor) = cli.command {
+        // Before the config is loaded: a broken config is one of the things it reports.
+        let (report, code) = warroom::cli::doctor::run(&cli.global, &cli.screen).await;
+        print!("{report}");
+        return ExitCode::from(code);
+    }
     let config = match Config::load(cli.global.config.as_deref()) {
         Ok(config) => config,
         Err(error) => return fail(2, error),
@@ -37,7 +43,9 @@ async fn main() -> ExitCode {
             })
             .await
         }
-        Some(CliCommand::Config(command)) => config_command(command, cli.global.config),
+        Some(CliCommand::Config(command)) => config_command(command, &cli.global),
+        Some(CliCommand::Setup(args)) => setup(&cli.global, &config, &args).await,
+        Some(CliCommand::Doctor) => ExitCode::SUCCESS,
         Some(CliCommand::Postmortem { id, out }) => {
             client_command(&cli.global, &config, async |client| {
                 learn::postmortem(client, &id, out.as_deref()).await
@@ -264,7 +272,9 @@ async fn ssh_serve(
             idle: args.idle,
             auth_failures_per_minute: args.auth_failures_per_minute,
             login_grace: args.login_grace,
-            max_pending_logins: args.max_pending_logins,
+            max_startups: args.max_startups,
+            max_startups_per_source: args.max_startups_per_source,
+            max_terminal: args.max_terminal_size,
         },
         tui: config.tui.clone(),
         metrics,
@@ -276,9 +286,25 @@ async fn ssh_serve(
     }
 }
 
-fn config_command(command: ConfigCommand, explicit: Option<std::path::PathBuf>) -> ExitCode {
-    let Some(path) = explicit.or_else(config::default_config_path) else {
-        return fail(2, "no home directory: give the config file with --config");
+async fn setup(global: &GlobalArgs, config: &Config, args: &SetupArgs) -> ExitCode {
+    let path = match setup::config_path(global) {
+        Ok(path) => path,
+        Err(error) => return fail(2, error),
+    };
+    let urls = match setup::urls(global, config) {
+        Ok(urls) => urls,
+        Err(error) => return fail(2, error),
+    };
+    let report = setup::run(global, config, &urls, &path, args.service.as_deref()).await;
+    eprint!("{}", report.stderr);
+    print!("{}", report.stdout);
+    ExitCode::from(report.code)
+}
+
+fn config_command(command: ConfigCommand, global: &GlobalArgs) -> ExitCode {
+    let path = match setup::config_path(global) {
+        Ok(path) => path,
+        Err(error) => return fail(2, error),
     };
     match command {
         ConfigCommand::Path => {
@@ -292,16 +318,19 @@ fn config_command(command: ConfigCommand, explicit: Option<std::path::PathBuf>) 
                     format!("{} exists; pass --force to replace it", path.display()),
                 );
             }
-            let written = path
-                .parent()
-                .map_or(Ok(()), std::fs::create_dir_all)
-                .and_then(|()| std::fs::write(&path, config::DEFAULT_CONFIG));
-            match written {
-                Ok(()) => {
+            // The documented default, with the servers' URLs the flags give.
+            let edits = setup::config_file::Edits {
+                backend: global.backend.as_deref(),
+                prometheus: global.prometheus.as_deref(),
+                alertmanager: global.alertmanager.as_deref(),
+                ..Default::default()
+            };
+            match setup::write(&path, &edits, force) {
+                Ok(_) => {
                     println!("wrote {}", path.display());
                     ExitCode::SUCCESS
                 }
-                Err(error) => fail(1, format!("{}: {error}", path.display())),
+                Err(error) => fail(1, error),
             }
         }
     }

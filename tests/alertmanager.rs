@@ -512,6 +512,136 @@ async fn with_tokens_the_webhook_needs_a_responder_token_and_never_logs_it() {
     assert!(!log.contains("responder-token"), "{log}");
 }
 
+/// An alert storm of 300 distinct groups, then 1,000 replays of those notifications, 32 at a
+/// time, as Alertmanager and its retries send them, under the default limits: the per-caller
+/// limit on changes (600 a minute, bursts of 120) would have refused most of them with 429,
+/// which Alertmanager never retries. Every notification is taken, every group has one incident.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_alert_storm_and_its_replays_are_never_refused_under_the_default_limits() {
+    use futures_util::StreamExt;
+    const GROUPS: usize = 300;
+    const REPLAYS: usize = 1000;
+    let server = TestServer::with_tokens(TOKENS);
+    let client = support::http::client();
+    let started = minutes_ago(5);
+    let pages: Vec<Value> = (0..GROUPS)
+        .map(|i| {
+            notification(
+                &format!("{{}}:{{alertname=\"HighErrorRatio\", endpoint=\"/e{i}\"}}"),
+                vec![firing(&format!("e{i}"), started)],
+            )
+        })
+        .collect();
+    let post_all = |order: Vec<usize>| {
+        let (client, server, pages) = (&client, &server, &pages);
+        futures_util::stream::iter(order)
+            .map(move |i| async move {
+                let request = client
+                    .post(server.url("/v1/alertmanager"))
+                    .bearer_auth("responder-token")
+                    .json(&pages[i]);
+                (i, send(request).await)
+            })
+            .buffer_unordered(32)
+            .collect::<Vec<_>>()
+    };
+    let storm = post_all((0..GROUPS).collect()).await;
+    let replays = post_all((0..REPLAYS).map(|n| n % GROUPS).collect()).await;
+
+    let refused: Vec<_> = storm
+        .iter()
+        .chain(&replays)
+        .filter(|(_, answer)| answer.status != 200)
+        .map(|(i, answer)| (i, answer.status, &answer.text))
+        .collect();
+    assert!(
+        refused.is_empty(),
+        "{} of {} notifications refused, the first: {:?}",
+        refused.len(),
+        GROUPS + REPLAYS,
+        refused.first()
+    );
+    // Each group opened its incident once, and its replays found that incident again.
+    let mut incident_of = vec![None; GROUPS];
+    for (i, answer) in &storm {
+        assert_eq!(answer.json["opened"], true, "{}", answer.text);
+        incident_of[*i] = answer.json["incident"].as_str().map(str::to_string);
+    }
+    for (i, answer) in &replays {
+        assert_eq!(
+            (&answer.json["opened"], answer.json["incident"].as_str()),
+            (&json!(false), incident_of[*i].as_deref()),
+            "{}",
+            answer.text
+        );
+    }
+    let incidents = send(
+        client
+            .get(server.url("/v1/incidents"))
+            .bearer_auth("viewer-token"),
+    )
+    .await;
+    let groups: std::collections::BTreeSet<&str> = incidents
+        .json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|incident| incident["alert_group"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        (incidents.json.as_array().unwrap().len(), groups.len()),
+        (GROUPS, GROUPS)
+    );
+}
+
+#[tokio::test]
+async fn a_sender_over_the_pages_budget_gets_a_503_to_retry_and_people_keep_their_own_limit() {
+    let server = TestServer::with_config(
+        Some(TOKENS),
+        "[server.limits]\nalertmanager_per_minute = 30\nalertmanager_burst = 2\n\
+         writes_per_minute = 6\nwrite_burst = 1\n",
+        &[],
+    );
+    let client = support::http::client();
+    let page = |token: &str| {
+        client
+            .post(server.url("/v1/alertmanager"))
+            .bearer_auth(token)
+            .json(&notification(GROUP, vec![firing("a", minutes_ago(1))]))
+    };
+    // The budget of pages is apart from the budget of changes: a declaration first spends
+    // the responder's only change, and the pages still go through.
+    let declared = send(
+        client
+            .post(server.url("/v1/incidents"))
+            .bearer_auth("responder-token")
+            .json(&json!({"title": "by hand", "severity": "P2"})),
+    )
+    .await;
+    assert_eq!(declared.status, 201, "{}", declared.text);
+    let opened = send(page("responder-token")).await;
+    assert_eq!((opened.status, &opened.json["opened"]), (200, &json!(true)));
+    assert_eq!(send(page("responder-token")).await.status, 200);
+    let shed = send(page("responder-token")).await;
+    shed.assert_error(503, "unavailable");
+    // A page every 2 s refills the budget.
+    let retry_after: u64 = shed.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=2).contains(&retry_after), "{retry_after}");
+    // Another caller has a budget of its own; the responder's changes are still limited.
+    assert_eq!(send(page("commander-token")).await.status, 200);
+    send(
+        client
+            .post(server.url("/v1/incidents"))
+            .bearer_auth("responder-token")
+            .json(&json!({"title": "again", "severity": "P2"})),
+    )
+    .await
+    .assert_error(429, "rate_limited");
+    // After the wait the page goes through, as Alertmanager's retry would.
+    tokio::time::sleep(Duration::from_secs(retry_after)).await;
+    assert_eq!(send(page("responder-token")).await.status, 200);
+}
+
 #[tokio::test]
 async fn the_group_still_finds_its_incident_after_a_restart() {
     let mut server = TestServer::open();

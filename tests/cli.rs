@@ -309,9 +309,13 @@ fn config_init_writes_the_documented_default_once() {
     );
     let written = stdout(&run(&server, &["config", "init"]));
     assert_eq!(written.trim(), format!("wrote {}", path.display()));
+    // The documented default, with the backend this client is given (WARROOM_BACKEND here).
     assert_eq!(
         std::fs::read_to_string(&path).unwrap(),
-        warroom::config::DEFAULT_CONFIG
+        warroom::config::DEFAULT_CONFIG.replace(
+            "url = \"http://127.0.0.1:7700\"",
+            &format!("url = \"{}\"", server.base())
+        )
     );
     let (code, line) = failure(&run(&server, &["config", "init"]));
     assert_eq!(code, 1);

@@ -1,6 +1,7 @@
 //! Connections time out and are bounded: 2,000 idle and 200 slowloris sockets against a server
-//! started under a 1,024-descriptor soft limit. In a test binary of its own, so that no other
-//! test shares the two cores while it times `/healthz`.
+//! started under a 1,024-descriptor soft limit, and 1,500 idle sockets against one that cannot
+//! raise its limit of 1,024. In a test binary of its own, and one test at a time, so that
+//! nothing else shares the two cores while they time `/healthz`.
 
 mod support;
 
@@ -40,6 +41,15 @@ async fn closed_by(stream: &mut TcpStream, deadline: tokio::time::Instant) -> bo
     }
 }
 
+/// `count` connections that never send a byte.
+async fn idle_sockets(address: &str, count: usize) -> Vec<TcpStream> {
+    let mut sockets = Vec::with_capacity(count);
+    for _ in 0..count {
+        sockets.push(TcpStream::connect(address).await.expect("an idle socket"));
+    }
+    sockets
+}
+
 /// This test process needs a descriptor per socket: raise its own soft limit.
 fn raise_own_open_files_limit(needed: u64) {
     use rustix::process::{Resource, getrlimit, setrlimit};
@@ -59,8 +69,12 @@ fn raise_own_open_files_limit(needed: u64) {
     .expect("raise the open files limit");
 }
 
+/// Held by each test for its whole run.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn idle_and_slowloris_sockets_neither_starve_healthz_nor_stay_open() {
+    let _alone = ONE_AT_A_TIME.lock().await;
     const IDLE: usize = 2000;
     const SLOW: usize = 200;
     const HEADER_TIMEOUT: Duration = Duration::from_secs(3);
@@ -72,10 +86,7 @@ async fn idle_and_slowloris_sockets_neither_starve_healthz_nor_stay_open() {
         ..ServerSetup::default()
     });
     let address = server.base().trim_start_matches("http://").to_string();
-    let mut idle = Vec::with_capacity(IDLE);
-    for _ in 0..IDLE {
-        idle.push(TcpStream::connect(&address).await.expect("an idle socket"));
-    }
+    let mut idle = idle_sockets(&address, IDLE).await;
     // Each slow socket drips a header line every 500 ms, as slowloris does, and must be closed
     // within the header timeout of its connection (plus a margin for a loaded machine).
     let margin = Duration::from_millis(1500);
@@ -144,4 +155,48 @@ async fn idle_and_slowloris_sockets_neither_starve_healthz_nor_stay_open() {
         "{}",
         server.log()
     );
+}
+
+/// With soft and hard limits of 1,024 open files the server cannot raise, 1,500 idle sockets
+/// used to fill its descriptors: new connections waited in the accept queue until the header
+/// timeout closed idle ones (11.2 s). Now the cap stays under the limit and the longest idle
+/// connections make room: `/healthz` answers at once while the sockets are held, and after
+/// the header timeout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_a_hard_limit_of_1024_files_1500_idle_sockets_do_not_delay_healthz() {
+    let _alone = ONE_AT_A_TIME.lock().await;
+    const IDLE: usize = 1500;
+    raise_own_open_files_limit(4096);
+    let server = TestServer::launch_with(ServerSetup {
+        // Without -S or -H, the soft and the hard limit.
+        before: Some("ulimit -n 1024"),
+        ..ServerSetup::default()
+    });
+    let address = server.base().trim_start_matches("http://").to_string();
+    let idle = idle_sockets(&address, IDLE).await;
+    // Past the default header timeout of 10 s, which closes what is left of them.
+    let probing_until = tokio::time::Instant::now() + Duration::from_secs(12);
+    let mut latencies = Vec::new();
+    while tokio::time::Instant::now() < probing_until {
+        latencies.push(time_healthz(&address).await);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    latencies.sort();
+    let slowest = latencies[latencies.len() - 1];
+    assert!(
+        slowest < Duration::from_millis(200),
+        "/healthz latencies of {} probes, the slowest {slowest:?}: {latencies:?}",
+        latencies.len()
+    );
+    let log = server.log();
+    assert!(
+        log.contains("connection cap connections=896 max_connections=4096 open_files=\"1024\""),
+        "{log}"
+    );
+    assert!(
+        log.contains("idle connections are closed, oldest first"),
+        "{log}"
+    );
+    assert!(!log.contains("cannot accept"), "{log}");
+    drop(idle);
 }

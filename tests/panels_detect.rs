@@ -337,3 +337,45 @@ fn the_command_prints_panels_and_writes_them_keeping_comments() {
     assert!(String::from_utf8_lossy(&again.stderr).contains("already has [[panels]]"));
     assert_eq!(std::fs::read_to_string(&config).unwrap(), text);
 }
+
+#[tokio::test]
+async fn a_prometheus_that_scraped_once_proposes_panels_and_says_how_much_it_saw() {
+    // Scraped every 10 s: after the first scrape, ten seconds with one sample per series,
+    // too few for any rate.
+    let exporter = support::exporter::Exporter::start();
+    let prometheus = Prometheus::start(PrometheusSetup {
+        interval: "10s",
+        scrape_targets: vec![exporter.target()],
+        ..PrometheusSetup::default()
+    });
+    let client = client(&prometheus);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while client.query("up", None).await.unwrap().is_empty() {
+        assert!(std::time::Instant::now() < deadline, "no scrape in 30 s");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    // Detection's clock is in whole seconds: past the scrape's.
+    tokio::time::sleep(std::time::Duration::from_millis(1_500)).await;
+    let now = Utc::now().timestamp();
+    let rate = client
+        .query("rate(http_requests_total[1m])", Some(now))
+        .await
+        .unwrap();
+    assert!(rate.is_empty(), "already two scrapes: {rate:?}");
+
+    let detection = detect(&client, None, now)
+        .await
+        .expect("panels, not nothing");
+    let proposal = &detection.proposals[0];
+    assert_eq!(proposal.convention.requests, "http_requests_total");
+    let titles: Vec<_> = proposal.panels.iter().map(|p| p.title.as_str()).collect();
+    assert_eq!(titles, ["5xx error ratio", "Request rate", "p99 latency"]);
+    assert!(
+        proposal.notes.iter().any(|note| note.starts_with(
+            "Prometheus holds only 1 sample per series of http_requests_total so far"
+        )),
+        "{:?}",
+        proposal.notes
+    );
+    assert!(detection.api_calls <= MAX_API_CALLS, "{detection:?}");
+}

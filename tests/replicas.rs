@@ -167,6 +167,94 @@ async fn a_replica_that_loses_its_database_answers_503_and_reconnects() {
     assert_eq!(seqs(&feed), [1, 2]);
 }
 
+/// A PostgreSQL restart cuts every connection of a replica. The first read of a feed page
+/// older than memory used to get 503 (its reading connection was dead) while /readyz said
+/// ready: now a read finds the connection lost, opens a new one and reads again, and /readyz
+/// is ready only once both the writer's probe write and a read go through.
+#[tokio::test]
+async fn after_its_connections_are_cut_old_pages_are_read_at_once_and_readyz_tells_the_truth() {
+    let server = TestServer::replica_with(&TestServer::on_postgres(), &["--recent-events", "3"]);
+    let client = support::http::client();
+    declare(&client, &server, "old").await;
+    for n in 0..5 {
+        let note = client
+            .post(server.url("/v1/incidents/INC-1/commands"))
+            .json(&json!({"type": "add_note", "text": format!("note {n}")}));
+        assert_eq!(send(note).await.status, 200);
+    }
+    let url = server.db().to_string();
+    let (admin, name) = url.rsplit_once('/').unwrap();
+    let terminate =
+        format!("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'");
+    support::postgres::execute(&format!("{admin}/postgres"), &terminate);
+    // Until the connection that follows the other replicas is back, the feed says it may be
+    // behind (503); once it is, the first page, older than the three events memory keeps,
+    // comes from the store at once.
+    eventually(
+        "the commit listener to see the cut",
+        Duration::from_secs(10),
+        async || {
+            let log = server.log();
+            log.contains("lost the database's commit notifications")
+                .then_some(())
+        },
+    )
+    .await;
+    eventually(
+        "the commit listener to be back",
+        Duration::from_secs(10),
+        async || {
+            let metrics = send(client.get(server.url("/metrics"))).await;
+            metrics
+                .text
+                .lines()
+                .any(|line| line == "warroom_database_connected 1")
+                .then_some(())
+        },
+    )
+    .await;
+    let page = send(client.get(server.url("/v1/events?after=0&limit=2"))).await;
+    assert_eq!(
+        (page.status, seqs(&page)),
+        (200, vec![1, 2]),
+        "{}",
+        page.text
+    );
+    assert_eq!(ready_soon(&client, &server).await.json["status"], "ready");
+
+    // While the database refuses connections, /readyz says so, for writes and reads.
+    support::postgres::execute(
+        &format!("{admin}/postgres"),
+        &format!("ALTER DATABASE {name} ALLOW_CONNECTIONS false"),
+    );
+    support::postgres::execute(&format!("{admin}/postgres"), &terminate);
+    let unready = send(client.get(server.url("/readyz"))).await;
+    assert_eq!(unready.status, 503, "{}", unready.text);
+    assert!(
+        unready.text.contains("the reading connection fails"),
+        "{}",
+        unready.text
+    );
+    support::postgres::execute(
+        &format!("{admin}/postgres"),
+        &format!("ALTER DATABASE {name} ALLOW_CONNECTIONS true"),
+    );
+    ready_soon(&client, &server).await;
+}
+
+/// `/readyz` of `server` once it says ready (within 10 s).
+async fn ready_soon(client: &Client, server: &TestServer) -> Answer {
+    eventually(
+        "/readyz to say ready",
+        Duration::from_secs(10),
+        async || {
+            let answer = send(client.get(server.url("/readyz"))).await;
+            (answer.status == 200).then_some(answer)
+        },
+    )
+    .await
+}
+
 /// The global feed of `server` once it answers with `status`.
 async fn feed_answering(client: &Client, server: &TestServer, status: u16) -> Answer {
     let what = format!("the feed to answer {status}");

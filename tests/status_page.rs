@@ -332,6 +332,54 @@ async fn the_page_shows_public_updates_only_and_nothing_internal_leaks() {
     assert_eq!(api.status, 404);
 }
 
+/// Characters XML 1.0 cannot carry (a noncharacter, a C0 and a C1 control, U+FFFF, the last
+/// noncharacter of a supplementary plane) in a public update and its title: one of them used to
+/// make the whole feed invalid XML, which feed readers drop. Every public document shows
+/// U+FFFD in their place, the feed parses, and the text around them is kept.
+#[tokio::test]
+async fn text_xml_cannot_carry_is_replaced_on_every_public_document() {
+    let server = TestServer::with_config(None, CONFIG, &[]);
+    let client = support::http::client();
+    incident_with_secrets(&client, &server).await;
+    let message = "Errors \u{FFFE}on\u{1} api\u{85} since\u{FFFF} 14:00\u{10FFFF}.";
+    let mut update = public("investigating", message, json!({"api": "partial_outage"}));
+    update["title"] = json!("Payment \u{FFFE}errors");
+    let answer = command(&client, &server, "carol", update).await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    let shown = "Errors \u{FFFD}on\u{FFFD} api\u{FFFD} since\u{FFFD} 14:00\u{FFFD}.";
+
+    let feed = fetch_eventually(&client, &server.url("/status/feed.atom"), "14:00").await;
+    let document = roxmltree::Document::parse(&feed.text).expect("the feed parses as XML");
+    let texts: Vec<&str> = document
+        .descendants()
+        .filter_map(|node| match node.tag_name().name() {
+            "content" | "title" => node.text(),
+            _ => None,
+        })
+        .collect();
+    assert!(texts.contains(&shown), "{texts:?}");
+    assert!(
+        texts.contains(&"Payment \u{FFFD}errors: Investigating"),
+        "{texts:?}"
+    );
+    let html = send(client.get(server.url("/status"))).await.text;
+    assert!(html.contains(shown), "{html}");
+    for route in ["/status.json", "/api/v2/summary.json"] {
+        let json = send(client.get(server.url(route))).await;
+        assert!(
+            json.text.contains("Payment \u{FFFD}errors"),
+            "{route}: {}",
+            json.text
+        );
+        let value = json.json.to_string();
+        assert!(value.contains(shown), "{route}: {value}");
+        assert!(
+            !value.contains(['\u{FFFE}', '\u{FFFF}', '\u{1}', '\u{85}', '\u{10FFFF}']),
+            "{route}: {value}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn an_unchanged_page_answers_304_and_an_internal_note_changes_nothing() {
     let server = TestServer::with_config(None, CONFIG, &[]);

@@ -2,14 +2,17 @@
 //! subcommands that talk to the backend.
 
 mod backend;
+pub mod doctor;
 pub mod ending;
 pub mod incident;
 pub mod learn;
 pub mod notify;
 pub mod panels;
+mod probe;
 pub mod remote;
 mod render;
 mod settings;
+pub mod setup;
 pub mod store;
 
 pub use backend::{backend_config, login_name};
@@ -18,6 +21,8 @@ pub use settings::Settings;
 use crate::domain::{ComponentStatus, NoteKind, PublicState, Role, Status};
 use crate::duration::parse_duration;
 use crate::report::summary::SummaryFormat;
+use crate::ssh::admission::MaxStartups;
+use crate::ssh::limits::TerminalSize;
 use crate::store::Location;
 use crate::tui::ScreenOptions;
 use crate::tui::theme::ColorChoice;
@@ -111,6 +116,20 @@ pub enum CliCommand {
     /// List, show, declare and drive incidents from a script or a shell
     #[command(subcommand)]
     Incident(IncidentCommand),
+    /// One working config from three URLs, and the Alertmanager configuration that pages
+    /// the backend
+    ///
+    /// Takes the backend's, Prometheus' and Alertmanager's URLs (asked on a terminal when not
+    /// given), checks they answer, detects the panels and their warn and crit lines from the
+    /// history, the status page's components, writes them into one commented config, and
+    /// prints the Alertmanager configuration on stdout. Run it again to update the file.
+    Setup(SetupArgs),
+    /// What is broken in this setup, and how to fix it (exit 1 on a problem)
+    ///
+    /// Checks the config, the backend and the token's role, the clock against the backend's,
+    /// the panels, Prometheus' alerting rules and where it sends alerts, and that a routed
+    /// Alertmanager receiver sends pages to the backend.
+    Doctor,
     /// Write or locate the config file
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -134,6 +153,13 @@ pub enum CliCommand {
     /// What the backend's notifications did
     #[command(subcommand)]
     Notify(NotifyCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct SetupArgs {
+    /// Prefer the service label whose values include this service
+    #[arg(long, value_name = "NAME")]
+    pub service: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -259,20 +285,32 @@ pub struct SshServeArgs {
     /// Close a session nobody typed in for this long (never the wall)
     #[arg(long, value_name = "DURATION", default_value = "30m", value_parser = parse_duration)]
     pub idle: Duration,
-    /// Failed logins one address may make per minute
+    /// Failed logins one key may make from one address per minute (other keys from the
+    /// address are not held back)
     #[arg(long, value_name = "N", default_value_t = 20)]
     pub auth_failures_per_minute: u32,
-    /// Close a connection that has not logged in this long after connecting
+    /// Close a connection that has not logged in this long after it was accepted,
+    /// whatever it sent
     #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
     pub login_grace: Duration,
-    /// Connections still logging in at once (more wait to be accepted)
+    /// Connections not yet logged in, as OpenSSH's MaxStartups: from START on, one stalled
+    /// for a second is dropped with a chance of RATE % rising to 100 % at FULL, the most
+    #[arg(long, value_name = "START:RATE:FULL", default_value = "16:30:128")]
+    pub max_startups: MaxStartups,
+    /// Connections not yet logged in from one address; the one that kept the server waiting
+    /// longest goes to make room
     #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u16).range(1..).map(usize::from))]
-    pub max_pending_logins: usize,
+    pub max_startups_per_source: usize,
+    /// The largest screen a session gets (at most 1000x500); bigger pty and window-change
+    /// requests are clamped to it
+    #[arg(long, value_name = "COLUMNSxROWS", default_value = "500x200")]
+    pub max_terminal_size: TerminalSize,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum ConfigCommand {
-    /// Write the documented default config to the XDG path (or --config)
+    /// Write the documented default config to the XDG path (or --config), with the URLs
+    /// of --backend, --prometheus and --alertmanager when given
     Init {
         /// Replace an existing file
         #[arg(long)]

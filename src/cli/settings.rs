@@ -79,4 +79,15 @@ mod tests {
             "{error}"
         );
     }
+
+    #[test]
+    fn a_remap_onto_another_actions_key_is_refused_naming_the_file() {
+        let error = settings("[tui.keys]\nacknowledge = \"A\"\n").unwrap_err();
+        assert!(
+            error.starts_with(
+                "c.toml: [tui.keys] acknowledge: \"A\" is already \"declare from alert\""
+            ),
+            "{error}"
+        );
+    }
 }

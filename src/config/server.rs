@@ -58,6 +58,11 @@ pub struct LimitsSection {
     pub writes_per_minute: u32,
     /// Changes one caller may make in a burst above that rate.
     pub write_burst: u32,
+    /// Alertmanager notifications one caller may post per minute, on average, apart from
+    /// `writes_per_minute`; 0 means no limit.
+    pub alertmanager_per_minute: u32,
+    /// Notifications one caller may post in a burst above that rate.
+    pub alertmanager_burst: u32,
 }
 
 impl Default for LimitsSection {
@@ -68,6 +73,8 @@ impl Default for LimitsSection {
             request_timeout_secs: 15,
             writes_per_minute: 600,
             write_burst: 120,
+            alertmanager_per_minute: 6000,
+            alertmanager_burst: 3000,
         }
     }
 }

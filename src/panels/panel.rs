@@ -21,6 +21,21 @@ pub struct Panel {
     pub main: bool,
 }
 
+/// `value` escaped for the inside of a double-quoted PromQL string, so that it can never
+/// end the string and change the query's shape.
+pub fn in_promql_string(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        match c {
+            '\\' => out.push_str(r"\\"),
+            '"' => out.push_str(r#"\""#),
+            '\n' => out.push_str(r"\n"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// The panel's expression needs the incident's service and the incident has none.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("this panel needs the incident's service ($service) and the incident has none")]
@@ -49,14 +64,7 @@ impl Panel {
             if after.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_') {
                 out.push_str(VAR);
             } else if let Some(service) = service {
-                for c in service.chars() {
-                    match c {
-                        '\\' => out.push_str(r"\\"),
-                        '"' => out.push_str(r#"\""#),
-                        '\n' => out.push_str(r"\n"),
-                        c => out.push(c),
-                    }
-                }
+                out.push_str(&in_promql_string(service));
             } else if out.ends_with("=\"") && !out.ends_with("!=\"") && after.starts_with('"') {
                 out.truncate(out.len() - 2);
                 out.push_str("=~\".*");

@@ -7,6 +7,9 @@
 use super::alert::{AlertmanagerAlert, PrometheusAlerts};
 use super::range::RangeWindow;
 use super::series::{QueryData, Series};
+use super::status::{
+    AlertingRule, AlertmanagerStatus, Alertmanagers, BuildInfo, RawAlertmanagerStatus, RuleGroups,
+};
 use crate::config::{ServerConfig, ValueError, duration_value};
 use crate::domain::Alert;
 use crate::secret::Secret;
@@ -300,6 +303,24 @@ impl PrometheusClient {
             .map_err(|reason| self.endpoint.decode_error(reason))
     }
 
+    /// The server's version (`/api/v1/status/buildinfo`): whether a URL is a Prometheus.
+    pub async fn version(&self) -> Result<String, Error> {
+        let info: BuildInfo = self.data("api/v1/status/buildinfo", &[]).await?;
+        Ok(info.version)
+    }
+
+    /// Every alerting rule it evaluates.
+    pub async fn alerting_rules(&self) -> Result<Vec<AlertingRule>, Error> {
+        let groups: RuleGroups = self.data("api/v1/rules", &[("type", "alert")]).await?;
+        Ok(groups.into_rules())
+    }
+
+    /// The Alertmanagers it sends alerts to, by the URL it posts them at.
+    pub async fn alertmanagers(&self) -> Result<Vec<String>, Error> {
+        let targets: Alertmanagers = self.data("api/v1/alertmanagers", &[]).await?;
+        Ok(targets.into_urls())
+    }
+
     async fn series(&self, path: &str, params: &[(&str, &str)]) -> Result<Vec<Series>, Error> {
         let data: QueryData = self.data(path, params).await?;
         data.into_series()
@@ -376,6 +397,16 @@ impl AlertmanagerClient {
         Ok(AlertmanagerClient {
             endpoint: Endpoint::new("alertmanager", config)?,
         })
+    }
+
+    /// Its version and where it sends pages, from the configuration it runs.
+    pub async fn status(&self) -> Result<AlertmanagerStatus, Error> {
+        let (status, body) = self.endpoint.get("api/v2/status", &[]).await?;
+        if !status.is_success() {
+            return Err(self.endpoint.http_error(status, snippet(&body)));
+        }
+        let raw: RawAlertmanagerStatus = self.endpoint.decode(&body)?;
+        Ok(raw.read())
     }
 
     /// Active alerts that are neither silenced nor inhibited: what is burning and not yet

@@ -7,6 +7,9 @@
 //! - [`series`]: series and their points, parsed from the API.
 //! - [`range`]: the start, end and step of one range query.
 //! - [`alert`]: both servers' alert lists, read into the domain's [`Alert`](crate::domain::Alert).
+//! - [`status`]: versions, Prometheus' alerting rules and Alertmanagers, and where
+//!   Alertmanager sends pages ([`routing`], read with the small [`yaml`] reader), for
+//!   `warroom setup` and `warroom doctor`.
 //!
 //! What to chart and how to read a chart is `crate::panels`; the backend's Alertmanager
 //! webhook receiver is `crate::server::alertmanager`.
@@ -14,8 +17,12 @@
 mod alert;
 pub mod client;
 mod range;
+pub mod routing;
 pub mod series;
+pub mod status;
+mod yaml;
 
 pub use client::{AlertmanagerClient, Error, PrometheusClient};
 pub use range::RangeWindow;
 pub use series::{Point, Series};
+pub use status::{AlertingRule, AlertmanagerStatus};

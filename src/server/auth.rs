@@ -137,8 +137,15 @@ impl Auth {
         matches!(self, Auth::Open)
     }
 
-    /// Identifies the caller of a request.
+    /// Identifies the caller of a request. A role header that names no role is refused
+    /// whoever sends it (it only counts for a gateway), as the API document says.
     pub fn identify(&self, headers: &HeaderMap) -> Result<Caller, ApiError> {
+        let asked = header_text(headers, ROLE_HEADER)?
+            .map(|role| {
+                role.parse::<AccessRole>()
+                    .map_err(|reason| ApiError::BadRequest(format!("{ROLE_HEADER}: {reason}")))
+            })
+            .transpose()?;
         match self {
             Auth::Open if headers.contains_key(ON_BEHALF_HEADER) => Err(ApiError::Forbidden(
                 "acting for another person needs a gateway token".into(),
@@ -170,6 +177,7 @@ impl Auth {
                     (None, ceiling) => gateway_caller(
                         entry.person.trim(),
                         ceiling.unwrap_or(AccessRole::Viewer),
+                        asked,
                         headers,
                     ),
                 }
@@ -183,19 +191,10 @@ impl Auth {
 fn gateway_caller(
     gateway: &str,
     ceiling: AccessRole,
+    asked: Option<AccessRole>,
     headers: &HeaderMap,
 ) -> Result<Caller, ApiError> {
-    let text = |name: &str| -> Result<Option<&str>, ApiError> {
-        headers
-            .get(name)
-            .map(|value| {
-                std::str::from_utf8(value.as_bytes())
-                    .map(str::trim)
-                    .map_err(|_| ApiError::BadRequest(format!("{name} is not UTF-8")))
-            })
-            .transpose()
-    };
-    let Some(person) = text(ON_BEHALF_HEADER)? else {
+    let Some(person) = header_text(headers, ON_BEHALF_HEADER)? else {
         return Ok(Caller {
             person: gateway.to_string(),
             role: AccessRole::Viewer,
@@ -204,17 +203,23 @@ fn gateway_caller(
     };
     check_person(person)
         .map_err(|reason| ApiError::BadRequest(format!("{ON_BEHALF_HEADER}: {reason}")))?;
-    let asked = match text(ROLE_HEADER)? {
-        Some(role) => role
-            .parse::<AccessRole>()
-            .map_err(|reason| ApiError::BadRequest(format!("{ROLE_HEADER}: {reason}")))?,
-        None => AccessRole::Viewer,
-    };
     Ok(Caller {
         person: person.to_string(),
-        role: asked.capped(ceiling),
+        role: asked.unwrap_or(AccessRole::Viewer).capped(ceiling),
         via: Some(VIA_SSH),
     })
+}
+
+/// A header's value as trimmed text, if it was sent.
+fn header_text<'a>(headers: &'a HeaderMap, name: &str) -> Result<Option<&'a str>, ApiError> {
+    headers
+        .get(name)
+        .map(|value| {
+            std::str::from_utf8(value.as_bytes())
+                .map(str::trim)
+                .map_err(|_| ApiError::BadRequest(format!("{name} is not UTF-8")))
+        })
+        .transpose()
 }
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {

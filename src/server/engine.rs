@@ -12,7 +12,8 @@
 //! replicas' events too.
 //!
 //! The writer also answers readiness probes (see [`Engine::readiness`]) between batches, so a
-//! probe that goes unanswered means the writer is stuck.
+//! probe that goes unanswered means the writer is stuck; after a failed commit only a write
+//! that goes through (a commit that wrote something, or the probe's own) makes it ready again.
 
 mod alerts;
 
@@ -39,7 +40,10 @@ const QUEUE: usize = 4096;
 /// The most requests in one transaction, so that one batch cannot hold the others up for long.
 const MAX_BATCH: usize = 1024;
 /// A readiness probe the writer has not answered within this is reported as a stalled writer.
-const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
+pub(super) const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
+/// A write that went through this recently answers a readiness probe without another: a
+/// flood of probes costs at most one small synced write a second.
+const WRITE_PROOF: Duration = Duration::from_secs(1);
 /// The actor of what the backend records by itself: a recurrence link, the escalation
 /// clock's lapses.
 pub(super) const BACKEND_ACTOR: &str = "warroom";
@@ -239,6 +243,7 @@ impl Engine {
             stats,
             routes,
             last_failure: last_failure.clone(),
+            wrote_at: None,
             pruned_at: None,
         };
         let thread = std::thread::Builder::new()
@@ -253,18 +258,11 @@ impl Engine {
         ))
     }
 
-    /// Whether changes can be saved now: the last commit went through, the database takes a
-    /// write lock, and the writer answers within [`PROBE_TIMEOUT`]. `Err` lists what is wrong.
+    /// Whether changes can be saved now: the writer answers within [`PROBE_TIMEOUT`], a write
+    /// went through within [`WRITE_PROOF`] or the probe's own write does, and no commit has
+    /// failed since the last write that went through. `Err` lists what is wrong.
     pub async fn readiness(&self) -> Result<(), Unready> {
         let mut unready = Unready::new();
-        if let Some(failure) = self
-            .last_failure
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
-        {
-            unready.push(format!("the last commit failed: {failure}"));
-        }
         let (reply, answer) = oneshot::channel();
         let probe = async {
             self.queue
@@ -282,6 +280,15 @@ impl Engine {
                 "the writer has not answered for {} s: it is stalled or overloaded",
                 PROBE_TIMEOUT.as_secs()
             )),
+        }
+        // Read after the probe, which clears it when its write goes through.
+        if let Some(failure) = self
+            .last_failure
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+        {
+            unready.push(format!("the last commit failed: {failure}"));
         }
         if unready.is_empty() {
             Ok(())
@@ -324,6 +331,8 @@ struct Writer {
     /// Which events notify which targets.
     routes: Routes,
     last_failure: Arc<Mutex<Option<String>>>,
+    /// When a write last went through: a commit that wrote something, or a probe's write.
+    wrote_at: Option<std::time::Instant>,
     /// When expired idempotency answers were last pruned.
     pruned_at: Option<Timestamp>,
 }
@@ -353,7 +362,7 @@ impl Writer {
                 self.catch_up();
             }
             if !probes.is_empty() {
-                let writable = self.store.check_writable().map_err(|err| err.to_string());
+                let writable = self.check_writable();
                 for reply in probes {
                     let _ = reply.send(writable.clone());
                 }
@@ -370,6 +379,26 @@ impl Writer {
             largest_batch = stats.largest_batch,
             "writer stopped"
         );
+    }
+
+    /// A readiness probe's answer: the store could start a commit (the lock, the room), and a
+    /// write went through within [`WRITE_PROOF`] with no commit failing since, or the store's
+    /// own small write goes through now, which clears the failure. An empty commit proves
+    /// nothing (it writes nothing, so it succeeds on a full disk), hence the probe's write.
+    fn check_writable(&mut self) -> Result<(), String> {
+        self.store.check_writable().map_err(|err| err.to_string())?;
+        let failed = self.last_failure().is_some();
+        if failed || self.wrote_at.is_none_or(|at| at.elapsed() >= WRITE_PROOF) {
+            self.store.probe_write().map_err(|err| err.to_string())?;
+            self.wrote();
+        }
+        Ok(())
+    }
+
+    /// A write went through: the store takes writes again.
+    fn wrote(&mut self) {
+        self.wrote_at = Some(std::time::Instant::now());
+        *self.last_failure() = None;
     }
 
     fn last_failure(&self) -> std::sync::MutexGuard<'_, Option<String>> {
@@ -429,8 +458,8 @@ impl Writer {
             }
             return;
         }
-        *self.last_failure() = None;
         if !commit.is_empty() {
+            self.wrote();
             self.stats.record(size, started.elapsed());
             if pruning {
                 self.pruned_at = Some(chrono::Utc::now());

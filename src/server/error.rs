@@ -28,12 +28,18 @@ pub enum ApiError {
     #[error("{0}")]
     UnsupportedMediaType(String),
     #[error("{0}")]
+    HeaderTooLarge(String),
+    #[error("{0}")]
     Timeout(String),
     /// The caller used up its rate limit; the seconds until it may try again.
     #[error("too many changes from you in a short time: try again in {0} s")]
     TooManyRequests(u64),
     #[error("{0}")]
     Unavailable(String),
+    /// Shed for now: a 503 with the seconds of its `Retry-After`, for a sender that retries
+    /// 5xx answers (Alertmanager) and would drop the request on a 4xx.
+    #[error("{1}: try again in {0} s")]
+    RetryLater(u64, String),
     /// The domain refused the command; its own code travels to the client.
     #[error("{0}")]
     Rejected(Rejection),
@@ -87,9 +93,10 @@ impl ApiError {
             ApiError::VersionConflict(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::HeaderTooLarge(_) => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             ApiError::Timeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unavailable(_) | ApiError::RetryLater(..) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Rejected(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -105,9 +112,10 @@ impl ApiError {
             ApiError::VersionConflict(_) => "version_conflict",
             ApiError::PayloadTooLarge(_) => "payload_too_large",
             ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
+            ApiError::HeaderTooLarge(_) => "header_too_large",
             ApiError::Timeout(_) => "timeout",
             ApiError::TooManyRequests(_) => "rate_limited",
-            ApiError::Unavailable(_) => "unavailable",
+            ApiError::Unavailable(_) | ApiError::RetryLater(..) => "unavailable",
             ApiError::Rejected(rejection) => &rejection.code,
             ApiError::Internal(_) => "internal",
         }
@@ -139,7 +147,7 @@ impl IntoResponse for ApiError {
             ApiError::Unauthorized(_) => {
                 headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             }
-            ApiError::TooManyRequests(seconds) => {
+            ApiError::TooManyRequests(seconds) | ApiError::RetryLater(seconds, _) => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
             }
             _ => {}

@@ -29,18 +29,51 @@ impl FromRequestParts<AppState> for Caller {
     /// Identifies the caller, names them in the request's trace line, and takes a change
     /// (any POST) from their rate limit.
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let caller = state.auth.identify(&parts.headers)?;
-        // Debug-formatted, so that whatever a name holds is quoted and escaped in the log.
-        tracing::Span::current().record("actor", tracing::field::debug(&caller.person));
+        let caller = identify(parts, state)?;
         if parts.method == Method::POST
             && let Some(limit) = &state.rate_limit
         {
             limit
                 .take(&caller.person, Instant::now())
-                .map_err(|wait| ApiError::TooManyRequests(wait.as_secs_f64().ceil() as u64))?;
+                .map_err(|wait| ApiError::TooManyRequests(whole_seconds(wait)))?;
         }
         Ok(caller)
     }
+}
+
+/// The sender of an Alertmanager notification: a caller whose notifications draw on the
+/// pages' budget instead of the changes' one. Over it the answer is a 503 with
+/// `Retry-After`, which Alertmanager retries, where a 429 would drop the page.
+pub struct Pager(pub Caller);
+
+impl FromRequestParts<AppState> for Pager {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let caller = identify(parts, state)?;
+        if let Some(limit) = &state.page_limit {
+            limit.take(&caller.person, Instant::now()).map_err(|wait| {
+                ApiError::RetryLater(
+                    whole_seconds(wait),
+                    "too many Alertmanager notifications from you in a short time".into(),
+                )
+            })?;
+        }
+        Ok(Pager(caller))
+    }
+}
+
+/// The caller, named in the request's trace line.
+fn identify(parts: &Parts, state: &AppState) -> Result<Caller, ApiError> {
+    let caller = state.auth.identify(&parts.headers)?;
+    // Debug-formatted, so that whatever a name holds is quoted and escaped in the log.
+    tracing::Span::current().record("actor", tracing::field::debug(&caller.person));
+    Ok(caller)
+}
+
+/// A wait as the whole seconds of a `Retry-After`, rounded up.
+fn whole_seconds(wait: Duration) -> u64 {
+    wait.as_secs_f64().ceil() as u64
 }
 
 /// A JSON body, sent as `Content-Type: application/json`: a web page cannot send that type
@@ -77,9 +110,31 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
                 ApiError::BadRequest(format!("cannot read the body: {}", rejection.body_text()))
             }
         })?;
-        serde_json::from_slice(&bytes)
-            .map(JsonBody)
-            .map_err(|err| ApiError::BadRequest(format!("invalid body: {err}")))
+        let invalid = |err: serde_json::Error| ApiError::BadRequest(format!("invalid body: {err}"));
+        let mut value: serde_json::Value = serde_json::from_slice(&bytes).map_err(invalid)?;
+        whole_numbers_as_integers(&mut value);
+        T::deserialize(value).map(JsonBody).map_err(invalid)
+    }
+}
+
+/// Reads JSON numbers as JSON Schema (and so the API document) does: `1.0` is the integer 1,
+/// which an `integer` field takes. Other numbers are left as they are.
+fn whole_numbers_as_integers(value: &mut serde_json::Value) {
+    use serde_json::{Number, Value};
+    match value {
+        Value::Number(number) if number.is_f64() => {
+            // Within ±2^53 every float is exact, so the conversion keeps the value.
+            const EXACT: f64 = 9_007_199_254_740_992.0;
+            if let Some(float) = number.as_f64()
+                && float.fract() == 0.0
+                && float.abs() <= EXACT
+            {
+                *number = Number::from(float as i64);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(whole_numbers_as_integers),
+        Value::Object(fields) => fields.values_mut().for_each(whole_numbers_as_integers),
+        _ => {}
     }
 }
 

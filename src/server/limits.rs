@@ -14,6 +14,10 @@ pub struct Limits {
     pub request_timeout: Duration,
     /// Changes per caller: `None` is no limit.
     pub writes: Option<WriteRate>,
+    /// Alertmanager notifications per caller, apart from `writes`: a page refused with a 4xx
+    /// is lost (Alertmanager retries only 5xx), so this budget is generous and a caller over
+    /// it gets a 503 with `Retry-After`. `None` is no limit.
+    pub pages: Option<WriteRate>,
 }
 
 /// A token bucket's shape: refills at `per_minute`, holds at most `burst`.
@@ -36,18 +40,20 @@ impl Limits {
         if section.max_connections == 0 {
             return Err("[server.limits] max_connections must be at least 1".into());
         }
-        let writes = match (section.writes_per_minute, section.write_burst) {
-            (0, _) => None,
-            (_, 0) => {
-                return Err("[server.limits] write_burst must be at least 1 with a rate".into());
-            }
-            (per_minute, burst) => Some(WriteRate { per_minute, burst }),
-        };
         Ok(Limits {
             max_connections: section.max_connections,
             header_timeout: positive("header_timeout_secs", section.header_timeout_secs)?,
             request_timeout: positive("request_timeout_secs", section.request_timeout_secs)?,
-            writes,
+            writes: WriteRate::from_config(
+                section.writes_per_minute,
+                section.write_burst,
+                "write_burst",
+            )?,
+            pages: WriteRate::from_config(
+                section.alertmanager_per_minute,
+                section.alertmanager_burst,
+                "alertmanager_burst",
+            )?,
         })
     }
 }
@@ -60,6 +66,24 @@ impl Default for Limits {
             header_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(15),
             writes: None,
+            pages: None,
         })
+    }
+}
+
+impl WriteRate {
+    /// A rate of 0 per minute is no limit; a rate needs a burst of at least 1.
+    fn from_config(
+        per_minute: u32,
+        burst: u32,
+        burst_key: &str,
+    ) -> Result<Option<WriteRate>, String> {
+        match (per_minute, burst) {
+            (0, _) => Ok(None),
+            (_, 0) => Err(format!(
+                "[server.limits] {burst_key} must be at least 1 with a rate"
+            )),
+            (per_minute, burst) => Ok(Some(WriteRate { per_minute, burst })),
+        }
     }
 }

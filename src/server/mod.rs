@@ -293,6 +293,7 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningServer> {
         origins: OriginPolicy::new(&opts.allowed_origins, auth.is_open()),
         auth,
         rate_limit: opts.limits.writes.map(RateLimit::new),
+        page_limit: opts.limits.pages.map(RateLimit::new),
         scale: opts.scale,
         alert_severity: opts.alert_severity,
         status_components: opts.communicate.page.components.clone(),
@@ -315,16 +316,27 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningServer> {
     let app = routes::Api::new(&opts.limits)
         .into_app(state)
         .merge(status::router(pages.clone()));
+    // One cap for both addresses: they draw on the same descriptors.
+    #[cfg(unix)]
+    let open_files = process::open_files_limit();
+    #[cfg(not(unix))]
+    let open_files = None;
+    let connections = connections::Connections::new(&opts.limits, open_files);
+    tracing::info!(
+        connections = connections.cap(),
+        max_connections = opts.limits.max_connections,
+        open_files = open_files.map_or("unlimited".to_string(), |n| n.to_string()),
+        "connection cap"
+    );
     if let Some(status_listener) = status_listener {
         let public = status::router(pages);
-        let (limits, stopping) = (opts.limits.clone(), stopping.clone());
+        let (connections, stopping) = (connections.clone(), stopping.clone());
         tokio::spawn(async move {
-            connections::serve(status_listener, public, &limits, stopping).await;
+            connections::serve(status_listener, public, connections, stopping).await;
         });
     }
-    let limits = opts.limits;
     let server = tokio::spawn(async move {
-        connections::serve(listener, app, &limits, stopping).await;
+        connections::serve(listener, app, connections, stopping).await;
     });
     Ok(RunningServer {
         local_addr,

@@ -26,6 +26,11 @@ pub fn raise_open_files_limit() {
     }
 }
 
+/// The soft limit on open files (`None`: unlimited), which bounds the connections.
+pub fn open_files_limit() -> Option<u64> {
+    getrlimit(Resource::Nofile).current
+}
+
 /// Ignores SIGXFSZ: over a file-size limit, a write then fails with EFBIG, which the server
 /// reports as a failed commit (a 500 and a log line) instead of being killed silently.
 pub fn ignore_file_size_signal() -> anyhow::Result<()> {

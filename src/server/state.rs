@@ -36,6 +36,8 @@ pub struct Shared {
     pub origins: OriginPolicy,
     /// Each caller's budget of changes; `None` when the config turns the limit off.
     pub rate_limit: Option<RateLimit>,
+    /// Each caller's budget of Alertmanager notifications, apart from `rate_limit`.
+    pub page_limit: Option<RateLimit>,
     pub scale: SeverityScale,
     pub alert_severity: AlertSeverity,
     /// The components the status page lists; a public update may name only these (any, when
@@ -54,13 +56,18 @@ impl Archive {
         Archive(Mutex::new(store))
     }
 
-    /// Runs `read` on the connection; blocking, so call it from a blocking task.
+    /// Runs `read` on the connection; blocking, so call it from a blocking task. A read that
+    /// finds the connection lost (a database restarted since the last one) runs once more on
+    /// the new connection the store opens: reading twice changes nothing.
     pub fn read<T>(
         &self,
-        read: impl FnOnce(&mut dyn Store) -> Result<T, StoreError>,
+        mut read: impl FnMut(&mut dyn Store) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         let mut store = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        read(store.as_mut())
+        match read(store.as_mut()) {
+            Err(StoreError::Unavailable(_)) => read(store.as_mut()),
+            done => done,
+        }
     }
 }
 

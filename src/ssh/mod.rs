@@ -2,12 +2,16 @@
 //!
 //! `authorized` maps keys to people and roles, `host_key` is the server's own key, `session`
 //! is one connection (its screens and commands), `terminal` writes a screen to its channel,
-//! `input` reads keys from it, `feed` is the one backend feed every session shares, and
-//! `limits` caps sessions and failed authentications. Each screen runs the local client's
-//! own loop (`tui::runtime::event_loop`) with its own `Model`.
+//! `input` reads keys from it, `feed` is the one backend feed every session shares,
+//! `limits` caps sessions, screen sizes and failed authentications, `admission` decides
+//! which connections still logging in may stay, and `grace` closes those that take too
+//! long. Each screen runs the local client's own loop (`tui::runtime::event_loop`) with its
+//! own `Model`.
 
+pub mod admission;
 pub mod authorized;
 mod feed;
+mod grace;
 pub mod host_key;
 mod input;
 pub mod limits;
@@ -18,11 +22,12 @@ pub use limits::SessionLimits;
 
 use crate::client::{BackendConfig, Client};
 use crate::config::TuiSection;
-use crate::duration::format_seconds;
 use crate::tui::MetricsSetup;
 use crate::tui::metric_source::BoxFuture;
+use admission::{Admission, Startup};
 use authorized::AuthorizedFile;
 use feed::SharedFeed;
+use grace::Guarded;
 use limits::{AuthFailures, Slots};
 use russh::server::Config;
 use russh::{MethodKind, MethodSet};
@@ -31,7 +36,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 
 /// Runs one of the read-only CLI subcommands (`ssh … incident list`) for a person: the words
 /// after the host, and a client acting for them. The CLI provides it (this layer does not
@@ -63,12 +67,10 @@ struct Shared {
     failures: AuthFailures,
 }
 
-/// How long a connection turned away after its login grace may take to close.
-const FAREWELL: Duration = Duration::from_secs(5);
-
 /// Serves until the process is stopped. Prints the listening address and the host key's
 /// fingerprint first, for people to compare with what `ssh` shows them.
 pub async fn serve(settings: SshSettings) -> anyhow::Result<()> {
+    return_screens_on_close();
     let key = host_key::load_or_create(&settings.host_key)?;
     let authorized = AuthorizedFile {
         path: settings.authorized.clone(),
@@ -104,16 +106,13 @@ pub async fn serve(settings: SshSettings) -> anyhow::Result<()> {
         slots: Slots::default(),
         failures: AuthFailures::default(),
     });
+    let limits = shared.settings.limits;
+    let admission = Arc::new(Admission::new(
+        limits.max_startups,
+        limits.max_startups_per_source,
+    ));
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-    // Every connection holds one of these until it has logged in (or its grace is over), so
-    // silent or slow clients cannot pile up tasks and descriptors.
-    let logging_in = Arc::new(Semaphore::new(shared.settings.limits.max_pending_logins));
     loop {
-        let permit = tokio::select! {
-            permit = logging_in.clone().acquire_owned() => permit?,
-            _ = tokio::signal::ctrl_c() => return Ok(()),
-            _ = terminate.recv() => return Ok(()),
-        };
         let (socket, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
@@ -126,77 +125,57 @@ pub async fn serve(settings: SshSettings) -> anyhow::Result<()> {
             _ = tokio::signal::ctrl_c() => return Ok(()),
             _ = terminate.recv() => return Ok(()),
         };
-        let limit = shared.settings.limits.auth_failures_per_minute;
-        if shared.failures.exhausted(peer.ip(), limit, Instant::now()) {
-            tracing::warn!(source = %peer, "refused: too many failed logins in the last minute");
-            continue;
-        }
-        let (authenticated, logged_in) = watch::channel(false);
-        let handler = session::Connection::new(shared.clone(), peer, authenticated);
-        let grace = shared.settings.limits.login_grace;
-        tokio::spawn(serve_connection(
-            config.clone(),
-            socket,
-            handler,
-            peer,
-            logged_in,
-            grace,
-            permit,
-        ));
+        // The grace counts from here, whatever the client sends.
+        let deadline = tokio::time::Instant::now() + limits.login_grace;
+        let (ticket, dropped) = match admission.admit(peer, Instant::now(), fastrand::u32(0..100)) {
+            Ok(admitted) => admitted,
+            Err(reason) => {
+                tracing::warn!(source = %peer, %reason, "ssh connection refused");
+                continue;
+            }
+        };
+        let startup = ticket.startup.clone();
+        let socket = Guarded::new(socket, startup.clone(), dropped, deadline);
+        let handler = session::Connection::new(shared.clone(), peer, ticket);
+        tokio::spawn(serve_connection(config.clone(), socket, handler, startup));
     }
 }
 
-/// One connection: the handshake and the login must be done within `grace` of the accept
-/// (`permit` is held until then); after the login the session runs until it ends.
+/// A session's screen buffers are megabytes (48 bytes a cell, two of them, 500x200 by
+/// default). glibc serves blocks that large with their own mappings, given back to the
+/// system when freed, but after the first is freed it raises that threshold to the block's
+/// size and keeps twice as much unused memory per thread, so closed sessions' screens stayed
+/// in the process (about 12 MB after a few dozen sessions of varied sizes, measured). A fixed
+/// threshold keeps large blocks mapped on their own and returned at once.
+fn return_screens_on_close() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets the allocator's parameters; called before any session.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 256 * 1024);
+    }
+}
+
+/// One connection, from the handshake to the end of its last session; one closed before it
+/// logged in (grace, admission) is logged with why, its source and the last key it offered.
 async fn serve_connection(
     config: Arc<Config>,
-    socket: TcpStream,
+    socket: Guarded<TcpStream>,
     handler: session::Connection,
-    peer: SocketAddr,
-    mut logged_in: watch::Receiver<bool>,
-    grace: Duration,
-    permit: OwnedSemaphorePermit,
+    startup: Arc<Startup>,
 ) {
-    let deadline = tokio::time::Instant::now() + grace;
-    let handshake = russh::server::run_stream(config, socket, handler);
-    let session = match tokio::time::timeout_at(deadline, handshake).await {
-        Ok(Ok(session)) => session,
-        Ok(Err(error)) => {
-            tracing::debug!(source = %peer, ?error, "handshake failed");
-            return;
-        }
-        Err(_) => {
-            // Dropping the handshake closes the socket.
-            tracing::debug!(source = %peer, "no handshake within the login grace");
-            return;
-        }
+    let ended = match russh::server::run_stream(config, socket, handler).await {
+        Ok(session) => session.await,
+        Err(error) => Err(error),
     };
-    let handle = session.handle();
-    let mut session = std::pin::pin!(session);
-    let ended = tokio::select! {
-        ended = &mut session => ended,
-        // The guard `wait_for` gives is not `Send`: keep only whether the login came.
-        logged_in = async {
-            let login = tokio::time::timeout_at(deadline, logged_in.wait_for(|done| *done));
-            matches!(login.await, Ok(Ok(_)))
-        } => {
-            drop(permit);
-            if logged_in {
-                session.await
-            } else {
-                let reason = format!("no login within {}", format_seconds(grace.as_secs() as i64));
-                let _ = handle
-                    .disconnect(russh::Disconnect::ByApplication, reason, String::new())
-                    .await;
-                // A peer that does not read the farewell is not waited for.
-                match tokio::time::timeout(FAREWELL, session).await {
-                    Ok(ended) => ended,
-                    Err(_) => return,
-                }
-            }
-        }
-    };
-    if let Err(error) = ended {
-        tracing::debug!(source = %peer, ?error, "connection ended with an error");
+    let key = startup.key();
+    let key = key.as_deref().unwrap_or("none");
+    if let Some(reason) = startup.closed() {
+        tracing::warn!(source = %startup.source, key = %key, %reason, "ssh connection refused");
+    } else if !startup.is_logged_in() && key != "none" {
+        // Its keys were refused (each logged), or a listed key's signature was wrong (which
+        // the SSH library refuses without asking): the client gave up.
+        tracing::info!(source = %startup.source, key = %key, "ssh connection closed by the client before logging in");
+    } else if let Err(error) = ended {
+        tracing::debug!(source = %startup.source, ?error, "connection ended with an error");
     }
 }

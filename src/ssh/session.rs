@@ -3,6 +3,7 @@
 //! given back and closed, and every other session goes on.
 
 use super::Shared;
+use super::admission::Ticket;
 use super::authorized::Person;
 use super::input::InputParser;
 use super::terminal::ChannelWriter;
@@ -25,9 +26,8 @@ use russh::{Channel, ChannelId, Pty};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
-
 use std::time::{Duration, Instant};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::mpsc;
 
 /// What a screen hears from its channel.
 enum Input {
@@ -50,35 +50,51 @@ const ACCEPTED_ENV: [&str; 5] = ["LANG", "LC_ALL", "LC_CTYPE", "NO_COLOR", "COLO
 pub struct Connection {
     shared: Arc<Shared>,
     peer: SocketAddr,
-    authenticated: watch::Sender<bool>,
+    /// Its place among the connections logging in, given up at the login.
+    ticket: Ticket,
     /// The key's owner, once the key is verified.
     person: Option<(Person, String)>,
     channels: HashMap<ChannelId, Opened>,
 }
 
 impl Connection {
-    pub fn new(shared: Arc<Shared>, peer: SocketAddr, authenticated: watch::Sender<bool>) -> Self {
+    pub fn new(shared: Arc<Shared>, peer: SocketAddr, ticket: Ticket) -> Self {
         Connection {
             shared,
             peer,
-            authenticated,
+            ticket,
             person: None,
             channels: HashMap::new(),
         }
     }
 
-    /// The listed person of `key`, reading the file afresh; `None` also counts a failure
-    /// against the address.
+    /// The listed person of `key`, reading the file afresh. A refusal is logged with the
+    /// key's fingerprint and the source, and counts a failure against the key from this
+    /// address; a key that failed too often from it in the last minute is refused without
+    /// a look.
     fn look_up(&self, key: &PublicKey) -> Option<Person> {
+        let fingerprint = key.fingerprint(HashAlg::Sha256).to_string();
+        self.ticket.startup.offered(&fingerprint);
+        let address = self.peer.ip().to_canonical();
+        let limits = &self.shared.settings.limits;
+        let now = Instant::now();
+        let failures = &self.shared.failures;
+        if let Some(count) =
+            failures.exhausted(address, &fingerprint, limits.auth_failures_per_minute, now)
+        {
+            tracing::warn!(source = %self.peer, key = %fingerprint, failures = count, "ssh key refused: it failed too often from this address in the last minute");
+            return None;
+        }
         let person = match self.shared.authorized.read() {
             Ok(authorized) => authorized.person(key).cloned(),
             Err(error) => {
-                tracing::error!("the authorized file is broken, nobody gets in: {error:#}");
-                None
+                tracing::error!(source = %self.peer, key = %fingerprint, "ssh key refused: the authorized file is broken, nobody gets in: {error:#}");
+                return None;
             }
         };
         if person.is_none() {
-            self.shared.failures.failed(self.peer.ip(), Instant::now());
+            tracing::warn!(source = %self.peer, key = %fingerprint, "ssh key refused: not in the authorized file");
+            failures.failed(address, &fingerprint, now);
         }
         person
     }
@@ -93,7 +109,7 @@ impl Connection {
         let limits = self.shared.settings.limits;
         let Some(slot) = self.shared.slots.take(limits.max_sessions) else {
             session.channel_success(id)?;
-            tracing::warn!(person = ?person.name, source = %self.peer, "refused: every session slot is taken");
+            tracing::warn!(person = ?person.name, key = %fingerprint, source = %self.peer, "ssh session refused: every session slot is taken");
             let text = format!(
                 "warroom: all {} sessions are taken; try again later\r\n",
                 limits.max_sessions
@@ -128,7 +144,9 @@ impl Connection {
                 let (input, keys) = mpsc::unbounded_channel();
                 channel.input = Some(input);
                 let settings = screen_settings(&shared, channel, wall)?;
-                let size = channel.size.unwrap_or((80, 24));
+                let size = channel
+                    .size
+                    .unwrap_or_else(|| limits.max_terminal.clamp(80, 24));
                 tokio::spawn(async move {
                     let _slot = slot;
                     let started = log.started();
@@ -311,27 +329,34 @@ async fn run_screen(
 }
 
 /// A screen's input: keys and pastes from the channel's bytes, and resizes; an error once
-/// nothing was typed for `idle`.
+/// nothing was typed for `idle`. Window changes already waiting behind one are folded into
+/// the last of them, so a storm of them (a window being dragged, or a client sending
+/// thousands) costs one redraw, not one each.
 fn input(
     keys: mpsc::UnboundedReceiver<Input>,
     idle: Option<Duration>,
 ) -> impl Stream<Item = anyhow::Result<Msg>> + Unpin {
+    // The channel, the key parser, and what was taken from the channel while folding
+    // window changes but is not one.
+    type State = (mpsc::UnboundedReceiver<Input>, InputParser, Option<Input>);
     let batches = futures_util::stream::unfold(
-        (keys, InputParser::default()),
-        move |(mut keys, mut parser)| async move {
-            let next = match idle {
-                Some(limit) => match tokio::time::timeout(limit, keys.recv()).await {
+        (keys, InputParser::default(), None),
+        move |(mut keys, mut parser, held): State| async move {
+            let next = match (held, idle) {
+                (Some(held), _) => Some(held),
+                (None, Some(limit)) => match tokio::time::timeout(limit, keys.recv()).await {
                     Ok(next) => next,
                     Err(_) => {
                         let closed = anyhow::anyhow!(
                             "closed after {} idle",
                             format_seconds(limit.as_secs() as i64)
                         );
-                        return Some((vec![Err(closed)], (keys, parser)));
+                        return Some((vec![Err(closed)], (keys, parser, None)));
                     }
                 },
-                None => keys.recv().await,
+                (None, None) => keys.recv().await,
             };
+            let mut held = None;
             let batch: Vec<anyhow::Result<Msg>> = match next? {
                 Input::Bytes(bytes) => parser
                     .feed(&bytes)
@@ -339,9 +364,20 @@ fn input(
                     .filter_map(translate)
                     .map(Ok)
                     .collect(),
-                Input::Resize(width, height) => vec![Ok(Msg::Resize(width, height))],
+                Input::Resize(mut width, mut height) => {
+                    while let Ok(waiting) = keys.try_recv() {
+                        match waiting {
+                            Input::Resize(w, h) => (width, height) = (w, h),
+                            other => {
+                                held = Some(other);
+                                break;
+                            }
+                        }
+                    }
+                    vec![Ok(Msg::Resize(width, height))]
+                }
             };
-            Some((batch, (keys, parser)))
+            Some((batch, (keys, parser, held)))
         },
     );
     Box::pin(batches.flat_map(futures_util::stream::iter))
@@ -360,10 +396,6 @@ async fn finish(handle: Handle, id: ChannelId, text: String, status: u32) {
     let _ = handle.close(id).await;
 }
 
-fn clamp(value: u32) -> u16 {
-    u16::try_from(value).unwrap_or(u16::MAX).max(1)
-}
-
 impl russh::server::Handler for Connection {
     type Error = anyhow::Error;
 
@@ -374,14 +406,6 @@ impl russh::server::Handler for Connection {
         _user: &str,
         offer: russh::server::PublicKeyOffer<'_>,
     ) -> Result<Auth, Self::Error> {
-        let limit = self.shared.settings.limits.auth_failures_per_minute;
-        if self
-            .shared
-            .failures
-            .exhausted(self.peer.ip(), limit, Instant::now())
-        {
-            return Ok(Auth::reject());
-        }
         Ok(match self.look_up(offer.public_key) {
             Some(_) => Auth::Accept,
             None => Auth::reject(),
@@ -394,12 +418,11 @@ impl russh::server::Handler for Connection {
         key: russh::server::VerifiedPublicKey<'_>,
     ) -> Result<Auth, Self::Error> {
         let Some(person) = self.look_up(key.public_key) else {
-            tracing::info!(source = %self.peer, key = %key.public_key.fingerprint(HashAlg::Sha256), "refused an unlisted key");
             return Ok(Auth::reject());
         };
         let fingerprint = key.public_key.fingerprint(HashAlg::Sha256).to_string();
         self.person = Some((person, fingerprint));
-        self.authenticated.send_replace(true);
+        self.ticket.logged_in();
         Ok(Auth::Accept)
     }
 
@@ -426,10 +449,11 @@ impl russh::server::Handler for Connection {
         _modes: &[(Pty, u32)],
         session: &mut Session,
     ) -> Result<(), Self::Error> {
+        let most = self.shared.settings.limits.max_terminal;
         let channel = self.channels.entry(id).or_default();
         channel.term = term.chars().take(64).collect();
         // 0 means the client does not know (no terminal of its own): the default size then.
-        channel.size = (columns > 0 && rows > 0).then(|| (clamp(columns), clamp(rows)));
+        channel.size = (columns > 0 && rows > 0).then(|| most.clamp(columns, rows));
         session.channel_success(id)?;
         Ok(())
     }
@@ -498,7 +522,12 @@ impl russh::server::Handler for Connection {
         _pix_height: u32,
         _session: &mut Session,
     ) -> Result<(), Self::Error> {
-        let size = (clamp(columns), clamp(rows));
+        let size = self
+            .shared
+            .settings
+            .limits
+            .max_terminal
+            .clamp(columns, rows);
         let channel = self.channels.entry(id).or_default();
         channel.size = Some(size);
         if let Some(input) = &channel.input {
@@ -524,5 +553,32 @@ impl russh::server::Handler for Connection {
         session: &mut Session,
     ) -> Result<(), Self::Error> {
         self.channel_close(id, session).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_storm_of_window_changes_is_one_resize_and_keys_keep_their_place() {
+        let (sender, keys) = mpsc::unbounded_channel();
+        for size in 1..=500u16 {
+            sender.send(Input::Resize(size, size)).unwrap();
+        }
+        sender.send(Input::Bytes(b"q".to_vec())).unwrap();
+        sender.send(Input::Resize(80, 24)).unwrap();
+        sender.send(Input::Resize(90, 30)).unwrap();
+        drop(sender);
+        let messages: Vec<Msg> = input(keys, None).map(|msg| msg.unwrap()).collect().await;
+        let described: Vec<String> = messages
+            .iter()
+            .map(|msg| match msg {
+                Msg::Resize(w, h) => format!("{w}x{h}"),
+                Msg::Key(key) => format!("{:?}", key.code),
+                _ => "other".to_string(),
+            })
+            .collect();
+        assert_eq!(described, ["500x500", "Char('q')", "90x30"]);
     }
 }

@@ -13,6 +13,7 @@ mod outbox;
 mod postgres;
 mod postgres_connection;
 mod postgres_outbox;
+mod room;
 mod row;
 mod snapshot;
 mod sqlite;
@@ -97,6 +98,9 @@ pub enum StoreError {
     /// for longer than the readiness probe waits.
     #[error("the database is locked by another process")]
     Locked,
+    /// The disk or the file size limit leaves the log too little room to grow.
+    #[error("{0}")]
+    NoRoom(String),
 }
 
 /// Opens the store `--db` names: a SQLite file or a PostgreSQL database.
@@ -161,10 +165,17 @@ pub trait Store: Send + 'static {
     /// durable. On error nothing of it is stored. An empty commit just ends the batch.
     fn commit(&mut self, commit: &Commit) -> Result<(), StoreError>;
 
-    /// Whether a commit could start now (the write lock can be had, the file is writable). It
-    /// waits for the lock only briefly (SQLite: 250 ms), long enough for a commit of the
-    /// delivery worker's connection to end but short, as the writer runs the probe.
+    /// Whether a commit could start now: the write lock can be had, the database takes writes
+    /// and (SQLite) its disk and the file size limit leave room (see `room.rs`). Writes
+    /// nothing. It waits for the lock only briefly (SQLite: 250 ms), long enough for a commit
+    /// of the delivery worker's connection to end but short, as the writer runs the probe.
     fn check_writable(&mut self) -> Result<(), StoreError>;
+
+    /// A small write, committed and synced, that leaves the data as it was: the proof that
+    /// writes go through (after a failed commit, say), which an empty commit is not, as it
+    /// writes nothing and so succeeds on a full disk. Waits for the lock as briefly as
+    /// [`Store::check_writable`].
+    fn probe_write(&mut self) -> Result<(), StoreError>;
 
     /// At a clean stop: leaves the durable data in its final place (SQLite folds its WAL back
     /// into the database file).

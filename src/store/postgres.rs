@@ -713,6 +713,19 @@ impl Store for PostgresStore {
         Ok(())
     }
 
+    fn probe_write(&mut self) -> Result<(), StoreError> {
+        // A committed write that leaves the row as it was: it must find room in the table's
+        // pages and flush the WAL, as a real commit does. Two statements of one simple query
+        // are one transaction, rolled back whole if either fails.
+        self.run(async |client| {
+            client
+                .batch_execute(
+                    "UPDATE folded SET head = head + 1; UPDATE folded SET head = head - 1",
+                )
+                .await
+        })
+    }
+
     fn checkpoint(&mut self) -> Result<(), StoreError> {
         // PostgreSQL keeps its own files whole; nothing to fold back.
         Ok(())

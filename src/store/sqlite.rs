@@ -104,6 +104,15 @@ CREATE TABLE IF NOT EXISTS folded (
 INSERT OR IGNORE INTO folded (singleton, head) VALUES (1, 0);
 ";
 
+/// The readiness probe's write. The two updates leave the row as it was but dirty its page,
+/// which the commit must write to the WAL and sync, so a full disk refuses it as it refuses a
+/// real commit (a rollback writes nothing, nor does an empty commit, nor an update to the
+/// same value).
+const PROBE_WRITE: &str = "BEGIN IMMEDIATE;
+UPDATE folded SET head = head + 1;
+UPDATE folded SET head = head - 1;
+COMMIT;";
+
 /// Events folded per transaction when a file's snapshot rows catch up with its log.
 const FOLD_PAGE: usize = 10_000;
 
@@ -316,6 +325,26 @@ impl SqliteStore {
     ) -> Result<Vec<Event>, StoreError> {
         select_events(&self.conn, sql, params)
     }
+
+    /// Runs a readiness probe's statements, waiting for the write lock only briefly; a probe
+    /// that fails halfway leaves no transaction open.
+    fn probe(&mut self, sql: &str) -> Result<(), StoreError> {
+        self.conn.busy_timeout(PROBE_TIMEOUT)?;
+        let probe = self
+            .conn
+            .execute_batch(sql)
+            .map_err(|err| match err.sqlite_error_code() {
+                Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
+                    StoreError::Locked
+                }
+                _ => StoreError::Sqlite(err),
+            });
+        if probe.is_err() && !self.conn.is_autocommit() {
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+        self.conn.busy_timeout(BUSY_TIMEOUT)?;
+        probe
+    }
 }
 
 impl Store for SqliteStore {
@@ -514,23 +543,17 @@ impl Store for SqliteStore {
     }
 
     fn check_writable(&mut self) -> Result<(), StoreError> {
-        self.conn.busy_timeout(PROBE_TIMEOUT)?;
         // BEGIN IMMEDIATE takes the write lock (refused if another connection holds it for
         // longer than the probe waits) and fails on a read-only file; nothing is written.
-        let probe = self
-            .conn
-            .execute_batch("BEGIN IMMEDIATE; ROLLBACK;")
-            .map_err(|err| match err.sqlite_error_code() {
-                Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
-                    StoreError::Locked
-                }
-                _ => StoreError::Sqlite(err),
-            });
-        if probe.is_err() && !self.conn.is_autocommit() {
-            let _ = self.conn.execute_batch("ROLLBACK");
+        self.probe("BEGIN IMMEDIATE; ROLLBACK;")?;
+        match self.conn.path().filter(|path| !path.is_empty()) {
+            Some(path) => super::room::check(Path::new(path)),
+            None => Ok(()),
         }
-        self.conn.busy_timeout(BUSY_TIMEOUT)?;
-        probe
+    }
+
+    fn probe_write(&mut self) -> Result<(), StoreError> {
+        self.probe(PROBE_WRITE)
     }
 
     fn checkpoint(&mut self) -> Result<(), StoreError> {

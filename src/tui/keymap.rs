@@ -361,19 +361,34 @@ impl Default for KeyMap {
 
 impl KeyMap {
     /// The defaults with the config's `action = "key"` (or `["k1", "k2"]`) overrides applied:
-    /// an overridden action loses its default keys, and a key taken by an override leaves its
-    /// old action.
+    /// an overridden action loses its default keys. A key that another action still holds
+    /// (by default, or from another override) is refused rather than taken from it: a remap
+    /// must never silently leave an action without its key.
     pub fn with_overrides(overrides: &BTreeMap<String, Vec<String>>) -> Result<KeyMap, String> {
         let mut map = KeyMap::default();
-        for (name, keys) in overrides {
+        let mut remapped = Vec::with_capacity(overrides.len());
+        for name in overrides.keys() {
             let action = Action::ALL
                 .into_iter()
                 .find(|a| a.config_name() == name)
                 .ok_or_else(|| format!("[tui.keys]: unknown action '{name}'"))?;
-            map.bindings.retain(|_, bound| *bound != action);
+            remapped.push(action);
+        }
+        map.bindings.retain(|_, bound| !remapped.contains(bound));
+        for ((name, keys), action) in overrides.iter().zip(remapped) {
             for key in keys {
                 let key = Key::parse(key).map_err(|e| format!("[tui.keys] {name}: {e}"))?;
-                map.bindings.insert(key, action);
+                match map.bindings.insert(key, action) {
+                    Some(other) if other != action => {
+                        let other_name = other.config_name();
+                        return Err(format!(
+                            "[tui.keys] {name}: \"{key}\" is already \"{}\" (remap \
+                             {other_name} as well, or choose another key)",
+                            other_name.replace('_', " ")
+                        ));
+                    }
+                    _ => {}
+                }
             }
         }
         Ok(map)
@@ -448,22 +463,57 @@ mod tests {
     }
 
     #[test]
-    fn overrides_replace_an_actions_keys_and_steal_the_key() {
+    fn overrides_replace_an_actions_keys() {
         let overrides = BTreeMap::from([(
             "acknowledge".to_string(),
-            vec!["A".to_string(), "f2".to_string()],
+            vec!["f2".to_string(), "ctrl-a".to_string()],
         )]);
         let map = KeyMap::with_overrides(&overrides).unwrap();
-        assert_eq!(map.keys_for(Action::Acknowledge), "A/f2");
+        assert_eq!(map.keys_for(Action::Acknowledge), "f2/ctrl-a");
         assert_eq!(
             map.action(&press(KeyCode::Char('a'), KeyModifiers::NONE)),
             None
         );
-        let steal = BTreeMap::from([("quit".to_string(), vec!["a".to_string()])]);
-        let map = KeyMap::with_overrides(&steal).unwrap();
+        // A key freed by remapping its action may be taken by another.
+        let swap = BTreeMap::from([
+            ("acknowledge".to_string(), vec!["A".to_string()]),
+            ("declare_from_alert".to_string(), vec!["a".to_string()]),
+        ]);
+        let map = KeyMap::with_overrides(&swap).unwrap();
         assert_eq!(
-            map.action(&press(KeyCode::Char('a'), KeyModifiers::NONE)),
-            Some(Action::Quit)
+            map.action(&press(KeyCode::Char('A'), KeyModifiers::SHIFT)),
+            Some(Action::Acknowledge)
+        );
+        assert_eq!(map.keys_for(Action::DeclareFromAlert), "a");
+    }
+
+    #[test]
+    fn a_key_another_action_holds_is_refused() {
+        let collides = |pairs: &[(&str, &str)]| {
+            let overrides = pairs
+                .iter()
+                .map(|(action, key)| (action.to_string(), vec![key.to_string()]))
+                .collect();
+            KeyMap::with_overrides(&overrides).unwrap_err()
+        };
+        assert_eq!(
+            collides(&[("acknowledge", "A")]),
+            "[tui.keys] acknowledge: \"A\" is already \"declare from alert\" (remap \
+             declare_from_alert as well, or choose another key)"
+        );
+        // One of several default keys counts too, and so does another override's key.
+        assert!(collides(&[("note", "k")]).starts_with("[tui.keys] note: \"k\" is already \"up\""));
+        let error = collides(&[("acknowledge", "f2"), ("mitigate", "f2")]);
+        assert!(
+            error.starts_with("[tui.keys] mitigate: \"f2\" is already \"acknowledge\""),
+            "{error}"
+        );
+        let same = BTreeMap::from([("quit".to_string(), vec!["q".to_string(), "q".to_string()])]);
+        assert_eq!(
+            KeyMap::with_overrides(&same)
+                .unwrap()
+                .keys_for(Action::Quit),
+            "q"
         );
     }
 

@@ -6,7 +6,6 @@
 
 use super::app::outbox::Pending;
 use serde::{Deserialize, Serialize};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 #[derive(Serialize, Deserialize)]
@@ -62,8 +61,8 @@ pub fn load(path: &Path) -> (Vec<Pending>, Option<String>) {
 }
 
 /// Writes the outbox whole, to a temporary file synced and renamed over the old one, so a
-/// crash leaves either the old or the new outbox, never half of one. An empty outbox removes
-/// the file.
+/// crash leaves either the old or the new outbox, never half of one; only its owner may read
+/// it (pending notes are the incident's internals). An empty outbox removes the file.
 pub fn save(path: &Path, backend: &str, pending: &[Pending]) -> std::io::Result<()> {
     if pending.is_empty() {
         return match std::fs::remove_file(path) {
@@ -71,19 +70,15 @@ pub fn save(path: &Path, backend: &str, pending: &[Pending]) -> std::io::Result<
             _ => Ok(()),
         };
     }
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
     let saved = Saved {
         backend: backend.to_string(),
         pending: pending.to_vec(),
     };
     let body = serde_json::to_vec_pretty(&saved).map_err(std::io::Error::other)?;
-    let temporary = path.with_extension("json.tmp");
-    let mut file = std::fs::File::create(&temporary)?;
-    file.write_all(&body)?;
-    file.sync_all()?;
-    std::fs::rename(&temporary, path)
+    if let Some(dir) = path.parent() {
+        crate::private_files::dir(dir)?;
+    }
+    crate::private_files::write_whole(path, &body)
 }
 
 #[cfg(test)]

@@ -306,83 +306,93 @@ impl Executor {
         let metrics = self.metrics.clone();
         let tx = self.tx.clone();
         tokio::spawn(async move {
-            let msg = match effect {
-                Effect::Start { delay } => {
-                    tokio::time::sleep(delay).await;
-                    Msg::Started(client.list().await)
-                }
-                Effect::PollFeed { after, wait, delay } => {
-                    tokio::time::sleep(delay).await;
-                    Msg::Feed(logged("the event feed", client.feed(after, wait).await))
-                }
-                Effect::Backfill(id) => {
-                    let result = client.incident_log(&id).await;
-                    Msg::Backfill(id, logged("the backfill of an incident's log", result))
-                }
-                Effect::FetchSeverities { delay } => {
-                    tokio::time::sleep(delay).await;
-                    Msg::Severities(logged("the severities", client.severities().await))
-                }
-                Effect::FetchIdentity { delay } => {
-                    tokio::time::sleep(delay).await;
-                    Msg::Identity(logged("who am I", client.whoami().await))
-                }
-                Effect::Send { outgoing, delay } => {
-                    tokio::time::sleep(delay).await;
-                    let result = match &outgoing.request {
-                        app::outbox::Request::Command { incident, command } => client
-                            .command_given_at(
-                                incident,
-                                command,
-                                &outgoing.key,
-                                outgoing.intended_at,
-                            )
-                            .await
-                            .map(Sent::Command),
-                        app::outbox::Request::Declare(new) => client
-                            .declare(new, &outgoing.key)
-                            .await
-                            .map(|incident| Sent::Declared(Box::new(incident))),
-                    };
-                    Msg::Sent {
-                        key: outgoing.key,
-                        result: logged("sending a change", result),
+            let work = async move {
+                Some(match effect {
+                    Effect::Start { delay } => {
+                        tokio::time::sleep(delay).await;
+                        Msg::Started(client.list().await)
                     }
-                }
-                Effect::RefreshPanel {
-                    index,
-                    generation,
-                    expr,
-                    window,
-                } => Msg::PanelData {
-                    index,
-                    generation,
-                    window,
-                    result: metrics.query_range(index, expr, window).await,
-                },
-                Effect::RefreshAlerts => Msg::Alerts(metrics.alerts().await),
-                Effect::FetchFollowups => Msg::Followups(client.list().await),
-                Effect::FetchReport { since } => {
-                    Msg::Report(client.report(&[("since", since)]).await.map(Box::new))
-                }
-                Effect::DetectPanels { service } => {
-                    Msg::PanelsDetected(metrics.detect_panels(service).await)
-                }
-                Effect::FetchDeliveries { delay } => {
-                    tokio::time::sleep(delay).await;
-                    Msg::Deliveries(logged(
-                        "the notification log",
-                        client.notifications(true).await,
-                    ))
-                }
-                // The loop writes it on the terminal itself; nothing to wait for here.
-                Effect::CopyToClipboard(_) => return,
-                Effect::LoadHistory => Msg::History(load_history()),
-                // Written before any task runs (below): nothing to do here.
-                Effect::SaveHistory(_) => return,
+                    Effect::PollFeed { after, wait, delay } => {
+                        tokio::time::sleep(delay).await;
+                        Msg::Feed(logged("the event feed", client.feed(after, wait).await))
+                    }
+                    Effect::Backfill(id) => {
+                        let result = client.incident_log(&id).await;
+                        Msg::Backfill(id, logged("the backfill of an incident's log", result))
+                    }
+                    Effect::FetchSeverities { delay } => {
+                        tokio::time::sleep(delay).await;
+                        Msg::Severities(logged("the severities", client.severities().await))
+                    }
+                    Effect::FetchIdentity { delay } => {
+                        tokio::time::sleep(delay).await;
+                        Msg::Identity(logged("who am I", client.whoami().await))
+                    }
+                    Effect::Send { outgoing, delay } => {
+                        tokio::time::sleep(delay).await;
+                        let result = match &outgoing.request {
+                            app::outbox::Request::Command { incident, command } => client
+                                .command_given_at(
+                                    incident,
+                                    command,
+                                    &outgoing.key,
+                                    outgoing.intended_at,
+                                )
+                                .await
+                                .map(Sent::Command),
+                            app::outbox::Request::Declare(new) => client
+                                .declare(new, &outgoing.key)
+                                .await
+                                .map(|incident| Sent::Declared(Box::new(incident))),
+                        };
+                        Msg::Sent {
+                            key: outgoing.key,
+                            result: logged("sending a change", result),
+                        }
+                    }
+                    Effect::RefreshPanel {
+                        index,
+                        generation,
+                        expr,
+                        window,
+                    } => Msg::PanelData {
+                        index,
+                        generation,
+                        window,
+                        result: metrics.query_range(index, expr, window).await,
+                    },
+                    Effect::RefreshAlerts => Msg::Alerts(metrics.alerts().await),
+                    Effect::FetchFollowups => Msg::Followups(client.list().await),
+                    Effect::FetchReport { since } => {
+                        Msg::Report(client.report(&[("since", since)]).await.map(Box::new))
+                    }
+                    Effect::DetectPanels { service } => {
+                        Msg::PanelsDetected(metrics.detect_panels(service).await)
+                    }
+                    Effect::FetchDeliveries { delay } => {
+                        tokio::time::sleep(delay).await;
+                        Msg::Deliveries(logged(
+                            "the notification log",
+                            client.notifications(true).await,
+                        ))
+                    }
+                    // The loop writes it on the terminal itself; nothing to wait for here.
+                    Effect::CopyToClipboard(_) => return None,
+                    Effect::LoadHistory => Msg::History(load_history()),
+                    // Written before any task runs (below): nothing to do here.
+                    Effect::SaveHistory(_) => return None,
+                })
             };
-            // The loop has ended when the receiver is gone; the result no longer matters.
-            let _ = tx.send(msg);
+            // The loop has ended when the receiver is gone: the result no longer matters, and
+            // the task ends now, not after its delay or request, so a closed SSH session's
+            // client and its connections to the backend go with it.
+            let msg = tokio::select! {
+                msg = work => msg,
+                () = tx.closed() => None,
+            };
+            if let Some(msg) = msg {
+                let _ = tx.send(msg);
+            }
         });
     }
 }
@@ -401,20 +411,13 @@ fn load_history() -> Result<Vec<String>, String> {
 }
 
 /// Written whole to a temporary file and renamed over the old one, so a crash mid-write
-/// never leaves half a history.
+/// never leaves half a history; only its owner may read it.
 fn save_history(lines: &[String]) -> Result<(), String> {
     let file = history_file();
-    let dir = file.parent().unwrap_or(std::path::Path::new("."));
-    let write = || -> std::io::Result<()> {
-        std::fs::create_dir_all(dir)?;
-        let mut temporary = tempfile::NamedTempFile::new_in(dir)?;
-        for line in lines {
-            writeln!(temporary, "{line}")?;
-        }
-        temporary.persist(&file).map_err(|e| e.error)?;
-        Ok(())
-    };
-    write().map_err(|error| format!("cannot write {}: {error}", file.display()))
+    let text: String = lines.iter().map(|line| format!("{line}\n")).collect();
+    crate::private_files::dir(&crate::config::data_dir())
+        .and_then(|()| crate::private_files::write_whole(&file, text.as_bytes()))
+        .map_err(|error| format!("cannot write {}: {error}", file.display()))
 }
 
 /// Writes a failed request to the log file (the screen shows it only for a moment, if at all).

@@ -125,7 +125,7 @@ mod tests {
     #[test]
     fn tui_keys_and_colour_are_checked() {
         let good =
-            "[tui]\ncolor = \"16\"\n[tui.keys]\nacknowledge = \"A\"\nquit = [\"q\", \"f10\"]\n";
+            "[tui]\ncolor = \"16\"\n[tui.keys]\nacknowledge = \"f2\"\nquit = [\"q\", \"f10\"]\n";
         let config = Config::parse(good, "c.toml").unwrap();
         let settings =
             TuiSettings::build_with(&ScreenOptions::default(), &config.tui, utf8).unwrap();

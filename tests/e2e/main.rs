@@ -9,6 +9,7 @@ mod communicate;
 mod history;
 mod malformed;
 mod panels;
+mod private_files;
 mod recurrence;
 
 use serde_json::{Value, json};

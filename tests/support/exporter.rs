@@ -1,7 +1,9 @@
 //! A live service for a real Prometheus to scrape: `http_requests_total` of one endpoint,
-//! 100 good requests a second, and 25 failing ones a second while a test raises errors; and
-//! the alerting rule that fires on it.
+//! 100 good requests a second, and 25 failing ones a second while a test raises errors, with
+//! their latency histogram (the shape of [`CHECKOUT_BUCKETS`]: a p99 of 0.475 s); and the
+//! alerting rule that fires on it.
 
+use super::history::CHECKOUT_BUCKETS;
 use super::promstack::{Alertmanager, Prometheus, PrometheusSetup};
 use super::tinyhttp;
 use std::net::SocketAddr;
@@ -60,11 +62,26 @@ impl Exporter {
             let series = |code| {
                 format!(r#"http_requests_total{{service="live",endpoint="/pay",code="{code}"}}"#)
             };
-            format!(
+            let mut text = format!(
                 "# TYPE http_requests_total counter\n{} {ok}\n{} {failed}\n",
                 series("200"),
                 series("500")
-            )
+            );
+            // Every request observed: CHECKOUT_BUCKETS per hundred.
+            let observed = ok + failed;
+            text.push_str("# TYPE http_request_duration_seconds histogram\n");
+            for (le, per_hundred) in CHECKOUT_BUCKETS {
+                let count = (observed * per_hundred as f64 / 100.0).floor();
+                text.push_str(&format!(
+                    "http_request_duration_seconds_bucket{{service=\"live\",le=\"{le}\"}} {count}\n"
+                ));
+            }
+            text.push_str(&format!(
+                "http_request_duration_seconds_count{{service=\"live\"}} {observed}\n\
+                 http_request_duration_seconds_sum{{service=\"live\"}} {}\n",
+                observed * 0.1
+            ));
+            text
         });
         Exporter { address, errors }
     }

@@ -360,7 +360,7 @@ impl<'a> AlertmanagerSetup<'a> {
 /// An Alertmanager 0.25 on loopback.
 pub struct Alertmanager {
     daemon: Daemon,
-    _dir: TempDir,
+    dir: TempDir,
 }
 
 impl Alertmanager {
@@ -396,7 +396,7 @@ impl Alertmanager {
                 ]
             },
         );
-        Alertmanager { daemon, _dir: dir }
+        Alertmanager { daemon, dir }
     }
 
     pub fn url(&self) -> String {
@@ -406,6 +406,28 @@ impl Alertmanager {
     /// `host:port`, as Prometheus' alerting section wants it.
     pub fn address(&self) -> String {
         format!("127.0.0.1:{}", self.daemon.port)
+    }
+
+    /// Replaces its configuration with `yml` and reloads it (`POST /-/reload`), as a person
+    /// applying a snippet would; a configuration it refuses fails the test with its reason.
+    pub fn reconfigure(&self, yml: &str) {
+        fs::write(self.dir.path().join("alertmanager.yml"), yml).expect("alertmanager.yml");
+        let mut stream =
+            TcpStream::connect(("127.0.0.1", self.daemon.port)).expect("Alertmanager answers");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("a timeout");
+        write!(
+            stream,
+            "POST /-/reload HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n"
+        )
+        .expect("the reload request");
+        let mut answer = String::new();
+        let _ = stream.read_to_string(&mut answer);
+        assert!(
+            answer.starts_with("HTTP/1.0 200") || answer.starts_with("HTTP/1.1 200"),
+            "Alertmanager refused the configuration:\n{answer}\n{yml}"
+        );
     }
 }
 

@@ -71,6 +71,9 @@ pub struct ServerSetup<'a> {
     pub before: Option<&'a str>,
     /// Extra arguments to `serve`, such as `--status-listen`.
     pub args: &'a [&'a str],
+    /// The database to serve (a SQLite path or a PostgreSQL URL) instead of a fresh one of
+    /// the store under test.
+    pub db: Option<&'a str>,
 }
 
 pub struct TestServer {
@@ -126,12 +129,10 @@ impl TestServer {
 
     /// A server on this database (a SQLite path or a PostgreSQL URL), in open mode.
     pub fn on_db(db: &str) -> TestServer {
-        let store = if db.starts_with("postgres://") {
-            StoreKind::Postgres
-        } else {
-            StoreKind::Sqlite
-        };
-        TestServer::launch_on(ServerSetup::default(), store, Some(db.to_string()))
+        TestServer::launch_with(ServerSetup {
+            db: Some(db),
+            ..ServerSetup::default()
+        })
     }
 
     /// Another replica on the same database as `other` (PostgreSQL), with its tokens.
@@ -164,14 +165,20 @@ impl TestServer {
         TestServer::launch_with(ServerSetup {
             tokens,
             config: Some(config),
-            before: None,
             args,
+            ..ServerSetup::default()
         })
     }
 
-    /// A server on a fresh database of the store under test.
+    /// A server on `setup.db`, else on a fresh database of the store under test.
     pub fn launch_with(setup: ServerSetup) -> TestServer {
-        TestServer::launch_on(setup, StoreKind::under_test(), None)
+        match setup.db {
+            Some(db) if db.starts_with("postgres://") => {
+                TestServer::launch_on(setup, StoreKind::Postgres, Some(db.to_string()))
+            }
+            Some(db) => TestServer::launch_on(setup, StoreKind::Sqlite, Some(db.to_string())),
+            None => TestServer::launch_on(setup, StoreKind::under_test(), None),
+        }
     }
 
     /// A server on `db`, or on a fresh database of `store`.
@@ -221,7 +228,7 @@ impl TestServer {
             StoreKind::Sqlite,
             "a PostgreSQL server has no file"
         );
-        self.dir.path().join("warroom.db")
+        PathBuf::from(&self.db)
     }
 
     /// What `--db` says: a SQLite path or a PostgreSQL URL.

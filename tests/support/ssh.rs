@@ -7,14 +7,17 @@
 //! let screen = gateway.connect("alice", "desk", (120, 40), &[]);
 //! screen.wait_for_text("alice (commander)");
 //! ```
+//!
+//! Where a test needs to send what OpenSSH would not (a 65535x65535 pty, a key per request),
+//! it uses `russh`'s client instead: [`SshServe::login`] and [`Frames`].
 
 use super::server::TestServer;
 use super::tmux::Tmux;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
+use std::sync::{Arc, mpsc};
+use std::time::{Duration, Instant};
 
 /// A tokens file with a gateway whose ceiling is commander, and an ordinary admin.
 pub const GATEWAY_TOKENS: &str = r#"
@@ -213,6 +216,175 @@ impl SshServe {
             String::from_utf8_lossy(&output.stdout).into_owned(),
             String::from_utf8_lossy(&output.stderr).into_owned(),
         )
+    }
+}
+
+/// The end of every frame the client draws (the synchronized-update end).
+pub const FRAME_END: &[u8] = b"\x1b[?2026l";
+
+/// A `russh` client that trusts the host key (each test's server makes a fresh one).
+pub struct TrustingClient;
+
+impl russh::client::Handler for TrustingClient {
+    type Error = russh::Error;
+
+    async fn check_server_key(
+        &mut self,
+        _key: &russh::keys::PublicKeyOrCertificate,
+    ) -> Result<bool, Self::Error> {
+        Ok(true)
+    }
+}
+
+pub type SshClient = russh::client::Handle<TrustingClient>;
+
+/// Connects with `russh` and goes through the key exchange, not yet authenticated.
+pub async fn handshake(address: &str) -> Result<SshClient, russh::Error> {
+    let config = Arc::new(russh::client::Config::default());
+    russh::client::connect(config, address, TrustingClient).await
+}
+
+/// Offers the private key at `key` as `user`: whether the server took it.
+pub async fn offer_key(client: &mut SshClient, user: &str, key: &Path) -> Result<bool, String> {
+    let key = russh::keys::load_secret_key(key, None).map_err(|e| format!("{e}"))?;
+    // The tests' keys are ed25519: no RSA hash to choose.
+    let key = russh::keys::PrivateKeyWithHashAlg::new(Arc::new(key), None);
+    client
+        .authenticate_publickey(user, key)
+        .await
+        .map(|result| result.success())
+        .map_err(|e| format!("{e}"))
+}
+
+/// A screen session through `russh`: its channel to send requests on, and its output read
+/// frame by frame. A task reads the channel all the time, as a terminal does, so the
+/// server is never held up by a test that is busy sending.
+pub struct Frames {
+    pub channel: russh::ChannelWriteHalf<russh::client::Msg>,
+    output: tokio::sync::mpsc::UnboundedReceiver<Vec<u8>>,
+    pending: Vec<u8>,
+}
+
+impl Frames {
+    /// Opens a session channel with a pty of `columns` x `rows` and starts the screen.
+    pub async fn open(client: &SshClient, columns: u32, rows: u32) -> Result<Frames, russh::Error> {
+        let channel = client.channel_open_session().await?;
+        channel
+            .request_pty(false, "xterm-256color", columns, rows, 0, 0, &[])
+            .await?;
+        channel.request_shell(false).await?;
+        let (mut read, channel) = channel.split();
+        let (sender, output) = tokio::sync::mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            while let Some(message) = read.wait().await {
+                if let russh::ChannelMsg::Data { data } = message
+                    && sender.send(data.to_vec()).is_err()
+                {
+                    return;
+                }
+            }
+        });
+        Ok(Frames {
+            channel,
+            output,
+            pending: Vec::new(),
+        })
+    }
+
+    /// The bytes up to the end of the next whole frame, or `None` if the channel ends or
+    /// none comes within `within`.
+    pub async fn next(&mut self, within: Duration) -> Option<Vec<u8>> {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            if let Some(at) = self
+                .pending
+                .windows(FRAME_END.len())
+                .position(|w| w == FRAME_END)
+            {
+                let rest = self.pending.split_off(at + FRAME_END.len());
+                return Some(std::mem::replace(&mut self.pending, rest));
+            }
+            let chunk = tokio::time::timeout_at(deadline, self.output.recv())
+                .await
+                .ok()??;
+            self.pending.extend_from_slice(&chunk);
+        }
+    }
+}
+
+/// The largest row and column that cursor moves (`ESC [ row ; column H`) in `bytes` go to.
+pub fn furthest_cell(bytes: &[u8]) -> (u32, u32) {
+    let mut furthest = (0, 0);
+    let text = String::from_utf8_lossy(bytes);
+    for sequence in text.split("\x1b[").skip(1) {
+        let Some(end) = sequence.find(|c: char| !(c.is_ascii_digit() || c == ';')) else {
+            continue;
+        };
+        if !sequence[end..].starts_with('H') {
+            continue;
+        }
+        let mut numbers = sequence[..end]
+            .split(';')
+            .map(|n| n.parse::<u32>().unwrap_or(1));
+        let (row, column) = (numbers.next().unwrap_or(1), numbers.next().unwrap_or(1));
+        furthest = (furthest.0.max(row), furthest.1.max(column));
+    }
+    furthest
+}
+
+/// A field of `/proc/PID/status` in kB (`VmRSS`, `VmHWM`).
+pub fn status_kb(pid: u32, field: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("/proc status");
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or_else(|| panic!("no {field} in /proc/{pid}/status"))
+}
+
+impl SshServe {
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Whether the server is still running (it has not exited or been killed).
+    pub fn running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// Its open descriptors.
+    pub fn descriptors(&self) -> usize {
+        std::fs::read_dir(format!("/proc/{}/fd", self.pid()))
+            .map(|entries| entries.count())
+            .unwrap_or(0)
+    }
+
+    /// Logs in as `person` with their key through `russh`: the client, and how long the
+    /// connection and login took.
+    pub async fn login(&self, person: &str) -> (SshClient, Duration) {
+        let started = Instant::now();
+        let mut client = handshake(&self.address).await.expect("a handshake");
+        let accepted = offer_key(&mut client, person, &self.key(person))
+            .await
+            .expect("an answer to the key");
+        assert!(accepted, "{person}'s key was refused; log:\n{}", self.log());
+        (client, started.elapsed())
+    }
+
+    /// Waits up to `within` for a line of the log that holds every one of `parts`.
+    pub async fn wait_for_log(&self, within: Duration, parts: &[&str]) -> String {
+        let deadline = Instant::now() + within;
+        loop {
+            let log = self.log();
+            if let Some(line) = log.lines().find(|l| parts.iter().all(|p| l.contains(p))) {
+                return line.to_string();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no log line with {parts:?} within {within:?}; log:\n{log}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 }
 

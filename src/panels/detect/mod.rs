@@ -3,14 +3,19 @@
 //! One call finds which of the known metrics exist ([`conventions::metric_names`]); for each
 //! counter found, in the table's order, a few calls read its label names and the values of
 //! its status and service labels, and three range queries check that each proposed panel
-//! draws data. Every call is counted: detection never makes more than [`MAX_API_CALLS`] and
-//! gives up after [`DEADLINE`], however many series Prometheus holds.
+//! draws data. A Prometheus that has scraped a counter only once or twice has no rate to
+//! draw yet: then instant queries count the samples it holds, and the panels are proposed
+//! with a note saying how much data there was. Every call is counted: detection never makes
+//! more than [`MAX_API_CALLS`] and gives up after [`DEADLINE`], however many series
+//! Prometheus holds.
 
 pub mod conventions;
 pub mod propose;
+pub mod thresholds;
 pub mod toml;
 
 use crate::config::PanelConfig;
+use crate::panels::panel::in_promql_string;
 use crate::panels::validate_panels;
 use crate::prometheus::RangeWindow;
 use crate::prometheus::{Error, PrometheusClient};
@@ -24,8 +29,9 @@ pub const MAX_API_CALLS: usize = 20;
 pub const DEADLINE: Duration = Duration::from_secs(10);
 /// Service labels whose values are read per counter; the rest of the candidates are not.
 const SERVICE_LABELS_READ: usize = 2;
-/// Calls one counter can cost: label names, status values, service values, three checks.
-const CALLS_PER_COUNTER: usize = 2 + SERVICE_LABELS_READ + 3;
+/// Calls one counter can cost: label names, status values, service values, three checks and
+/// two sample counts when the checks draw nothing (a young Prometheus).
+const CALLS_PER_COUNTER: usize = 2 + SERVICE_LABELS_READ + 3 + 2;
 /// Matches proposed at most: two sets of panels already fill a screen.
 const MAX_PROPOSALS: usize = 2;
 /// The history the metadata calls and the checks look at: what a panel shows by default.
@@ -80,10 +86,13 @@ pub enum DetectError {
 
 /// The message for a Prometheus without a known convention: everything that was looked for.
 fn nothing_found(passed_over: &[String]) -> String {
-    let mut text = String::from(
-        "no panels detected: none of the request metrics warroom knows returned data. \
-         Looked for:",
-    );
+    let mut text = String::from(if passed_over.is_empty() {
+        "no panels detected: Prometheus has none of the request metrics warroom knows. \
+         Looked for:"
+    } else {
+        "no panels detected: the request metrics Prometheus has cannot be charted (below). \
+         Looked for:"
+    });
     for c in CONVENTIONS {
         text.push_str(&format!(
             "\n  - {} ({}): {} with a {} label",
@@ -99,11 +108,28 @@ fn nothing_found(passed_over: &[String]) -> String {
     for reason in passed_over {
         text.push_str(&format!("\nFound but not usable: {reason}"));
     }
+    if passed_over.is_empty() {
+        text.push_str(
+            "\nA Prometheus started moments ago may not have scraped yet: try again after a \
+             scrape interval.",
+        );
+    }
     text.push_str(
         "\nWrite [[panels]] by hand for your metrics (see docs/panels.md); \
          $service is the incident's service.",
     );
     text
+}
+
+/// The note on a proposal checked on a Prometheus too young to draw a rate: how much data
+/// it had.
+fn young(counter: &str, samples: u64) -> String {
+    let plural = if samples == 1 { "" } else { "s" };
+    format!(
+        "Prometheus holds only {samples} sample{plural} per series of {counter} so far: \
+         checked with instant queries, the rates draw once two samples fall within their \
+         window (a scrape or two from now)"
+    )
 }
 
 /// Asks `prometheus` what it has at `now` (unix seconds) and proposes panels. `service` is
@@ -199,6 +225,18 @@ impl Probe<'_> {
         self.prometheus.label_names(&[selector], window).await
     }
 
+    /// The most samples one series of `selector` holds over the last hour, by an instant
+    /// query: what a Prometheus too young for a rate has seen.
+    async fn samples(&mut self, selector: &str) -> Result<u64, Error> {
+        self.calls += 1;
+        let expr = format!("max(count_over_time({selector}[{LOOKBACK}s]))");
+        let series = self.prometheus.query(&expr, Some(self.now)).await?;
+        Ok(series
+            .iter()
+            .filter_map(|s| s.current())
+            .fold(0.0, f64::max) as u64)
+    }
+
     /// Whether `expr` draws anything over the last hour; Prometheus refusing it counts as no.
     async fn draws(&mut self, expr: &str) -> Result<bool, Error> {
         self.calls += 1;
@@ -277,12 +315,26 @@ impl Probe<'_> {
                 Err(_) => false,
             });
         }
+        let matcher = checked_with
+            .as_deref()
+            .zip(binding.service)
+            .map(|(s, label)| format!("{{{label}=\"{}\"}}", in_promql_string(s)))
+            .unwrap_or_default();
         if !draws[0] || !draws[1] {
-            let on = checked_with
-                .as_deref()
-                .map(|s| format!(" for {}=\"{s}\"", binding.service.unwrap_or_default()))
-                .unwrap_or_default();
-            return Ok(Err(format!("no requests in the last hour{on}")));
+            // No rate yet: a counter scraped once has samples but no two in a window.
+            let samples = self.samples(&format!("{counter}{matcher}")).await?;
+            if samples == 0 {
+                let on = checked_with
+                    .as_deref()
+                    .map(|s| format!(" for {}=\"{s}\"", binding.service.unwrap_or_default()))
+                    .unwrap_or_default();
+                return Ok(Err(format!("no requests in the last hour{on}")));
+            }
+            notes.push(young(counter, samples));
+            if let Some(histogram) = convention.latency.filter(|_| latency) {
+                let buckets = format!("{}{matcher}", histogram.buckets);
+                draws[2] = self.samples(&buckets).await? > 0;
+            }
         }
         match (convention.latency, draws.get(2)) {
             (Some(histogram), Some(false)) => {

@@ -79,9 +79,14 @@ fn panels(detection: &Detection) -> ArrayOfTables {
     tables
 }
 
-/// The comment over a match's first panel. Label values come from the network: they are
-/// written escaped, so no value can end the comment and add TOML of its own.
+/// The comment over a match's first panel.
 fn introduction(proposal: &Proposal) -> String {
+    comment(&introduction_lines(proposal))
+}
+
+/// The lines of that comment. Label values come from the network: they are written escaped,
+/// so no value can end the comment and add TOML of its own.
+pub fn introduction_lines(proposal: &Proposal) -> Vec<String> {
     let convention = proposal.convention;
     let mut lines = vec![format!(
         "Detected by `warroom panels detect`: {} ({}).",
@@ -102,16 +107,22 @@ fn introduction(proposal: &Proposal) -> String {
         lines.push("Every query was checked to draw data over all services.".into());
     }
     lines.extend(proposal.notes.iter().map(|note| format!("Note: {note}.")));
+    lines
+}
+
+/// Comment lines as a table's prefix: a blank line, then `# line` each.
+pub fn comment(lines: &[String]) -> String {
     let mut prefix = String::from("\n");
     for line in lines {
         prefix.push_str("# ");
-        prefix.push_str(&line);
+        prefix.push_str(line);
         prefix.push('\n');
     }
     prefix
 }
 
-fn panel_table(panel: &PanelConfig) -> Table {
+/// A panel as a `[[panels]]` table.
+pub fn panel_table(panel: &PanelConfig) -> Table {
     let mut table = Table::new();
     table.insert("title", value(&panel.title));
     table.insert("expr", value(&panel.expr));

@@ -4,7 +4,7 @@ use super::{StatusPage, escape, rfc3339};
 use std::fmt::Write;
 
 pub fn render(page: &StatusPage) -> String {
-    let base = page.url.as_deref().unwrap_or("").trim_end_matches('/');
+    let base = escape(page.url.as_deref().unwrap_or("").trim_end_matches('/'));
     let mut entries: Vec<_> = page
         .open
         .iter()

@@ -131,7 +131,7 @@ impl StatusPage {
         open.sort_by_key(|incident| std::cmp::Reverse(incident.created_at));
         recent.sort_by_key(|incident| std::cmp::Reverse(incident.resolved_at));
         StatusPage {
-            title: settings.title.clone(),
+            title: public_text(&settings.title),
             url: settings.url.clone(),
             generated_at: now,
             components: components(&open, &recent, settings),
@@ -177,7 +177,7 @@ fn public_incident(incident: &Incident) -> PublicIncident {
         .unwrap_or(Impact::None);
     PublicIncident {
         id: incident.id.to_string(),
-        name: incident.public_title(),
+        name: public_text(&incident.public_title()),
         state: if incident.publicly_unresolved() {
             last.update.state
         } else {
@@ -188,7 +188,7 @@ fn public_incident(incident: &Incident) -> PublicIncident {
         updated_at: last.at,
         resolved_at: incident.publicly_resolved_at(),
         next_update_at: incident.public_update_due_at(),
-        components: last.update.components.clone(),
+        components: public_components(&last.update.components),
         updates: posts
             .iter()
             .rev()
@@ -201,10 +201,19 @@ fn update_view(incident: &str, post: &PublicPost) -> UpdateView {
     UpdateView {
         id: format!("{incident}-{}", post.seq),
         state: post.update.state,
-        message: post.update.message.clone(),
+        message: public_text(&post.update.message),
         at: post.at,
-        components: post.update.components.clone(),
+        components: public_components(&post.update.components),
     }
+}
+
+fn public_components(
+    components: &BTreeMap<String, ComponentStatus>,
+) -> BTreeMap<String, ComponentStatus> {
+    components
+        .iter()
+        .map(|(name, status)| (public_text(name), *status))
+        .collect()
 }
 
 /// Each listed component at the worst status the open incidents' latest updates give it.
@@ -223,7 +232,11 @@ fn components(
         seen.dedup();
         seen
     } else {
-        settings.components.clone()
+        settings
+            .components
+            .iter()
+            .map(|name| public_text(name))
+            .collect()
     };
     names
         .into_iter()
@@ -246,7 +259,8 @@ fn components(
         .collect()
 }
 
-/// Text for XML and HTML: the five characters that could open markup, escaped.
+/// Text for XML and HTML: the five characters that could open markup escaped, and what a
+/// page cannot carry replaced (see [`public_text`]).
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -256,12 +270,36 @@ pub fn escape(text: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
-            // Control characters have no business on a page and are invalid in XML 1.0.
-            c if c.is_control() && c != '\n' && c != '\t' => {}
+            c if !publishable(c) => out.push(char::REPLACEMENT_CHARACTER),
             c => out.push(c),
         }
     }
     out
+}
+
+/// `text` with every character a public document cannot carry replaced by U+FFFD. One such
+/// character in an update makes the Atom feed invalid XML, and a feed reader then drops the
+/// whole feed; the JSON documents get the same text so that every page says the same.
+pub fn public_text(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if publishable(c) {
+                c
+            } else {
+                char::REPLACEMENT_CHARACTER
+            }
+        })
+        .collect()
+}
+
+/// Whether a public page can show `c`: XML 1.0 allows it and it is meant for text. Not a
+/// control (C0, DEL, C1) other than tab and the line breaks, and not a noncharacter (U+FDD0 to
+/// U+FDEF, and the last two code points of every plane, U+FFFE and U+FFFF among them).
+fn publishable(c: char) -> bool {
+    let code = u32::from(c);
+    let control = c.is_control() && !matches!(c, '\t' | '\n' | '\r');
+    let noncharacter = (0xFDD0..=0xFDEF).contains(&code) || code & 0xFFFE == 0xFFFE;
+    !control && !noncharacter
 }
 
 /// RFC 3339 with seconds, as feeds and JSON clients expect.

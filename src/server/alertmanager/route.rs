@@ -5,13 +5,17 @@
 //! responder (its `http_config.authorization`), so no second kind of secret exists to leak;
 //! in open mode (loopback) nothing is needed. Whoever the token names, the events' actor is
 //! `alertmanager`: the timeline says where an alert came from.
+//!
+//! Pages are never refused for the rate of changes: they draw on a budget of their own
+//! (`[server.limits] alertmanager_per_minute`), and whatever sheds them (that budget, the
+//! request timeout) answers 503 with `Retry-After`, which Alertmanager retries; a 4xx would
+//! drop the page.
 
 use super::payload;
 use crate::domain::AccessRole;
-use crate::server::auth::Caller;
 use crate::server::engine::{Change, Request};
 use crate::server::error::ApiError;
-use crate::server::extract::JsonBody;
+use crate::server::extract::{JsonBody, Pager};
 use crate::server::routes::reply_response;
 use crate::server::state::AppState;
 use axum::extract::State;
@@ -21,7 +25,7 @@ use axum::response::Response;
 const ACTOR: &str = "alertmanager";
 
 pub async fn receive(
-    caller: Caller,
+    Pager(caller): Pager,
     State(state): State<AppState>,
     JsonBody(payload): JsonBody<serde_json::Value>,
 ) -> Result<Response, ApiError> {

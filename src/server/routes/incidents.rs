@@ -61,7 +61,7 @@ pub async fn every_incident(state: &AppState) -> Result<Vec<Incident>, ApiError>
 /// Runs a read on the store's reading connection, off the async runtime.
 pub async fn read_store<T: Send + 'static>(
     state: &AppState,
-    read: impl FnOnce(&mut dyn Store) -> Result<T, StoreError> + Send + 'static,
+    read: impl FnMut(&mut dyn Store) -> Result<T, StoreError> + Send + 'static,
 ) -> Result<T, ApiError> {
     let state = state.clone();
     tokio::task::spawn_blocking(move || state.archive.read(read))

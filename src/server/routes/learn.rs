@@ -108,11 +108,11 @@ async fn stored_logs(
 ) -> Result<HashMap<IncidentId, Vec<Event>>, ApiError> {
     read_store(state, move |store| {
         wanted
-            .into_iter()
+            .iter()
             .map(|(id, version)| {
-                let mut events = store.incident_events_after(&id, 0, usize::MAX)?;
-                events.retain(|event| event.seq <= version);
-                Ok((id, events))
+                let mut events = store.incident_events_after(id, 0, usize::MAX)?;
+                events.retain(|event| event.seq <= *version);
+                Ok((id.clone(), events))
             })
             .collect::<Result<HashMap<_, _>, _>>()
     })
@@ -129,12 +129,27 @@ pub struct ReportParams {
     recurrence: Option<String>,
 }
 
+impl ReportParams {
+    /// The parameters actually given: `?severity=` (a form's empty field) is no filter, and
+    /// an empty `since` or `recurrence` their default.
+    fn given(self) -> ReportParams {
+        let given = |value: Option<String>| value.filter(|text| !text.trim().is_empty());
+        ReportParams {
+            since: given(self.since),
+            service: given(self.service),
+            severity: given(self.severity),
+            recurrence: given(self.recurrence),
+        }
+    }
+}
+
 /// `GET /v1/report`.
 pub async fn report_json(
     _: Caller,
     State(state): State<AppState>,
     QueryParams(params): QueryParams<ReportParams>,
 ) -> Result<Response, ApiError> {
+    let params = params.given();
     let until = chrono::Utc::now();
     let since_text = params.since.as_deref().unwrap_or(DEFAULT_SINCE);
     let since = crate::duration::parse_when(since_text, until)
@@ -165,7 +180,7 @@ pub async fn report_json(
     let query = ReportQuery {
         since,
         until,
-        service: params.service.filter(|s| !s.trim().is_empty()),
+        service: params.service,
         severity,
         recurrence_days,
     };

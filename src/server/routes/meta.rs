@@ -1,7 +1,9 @@
 //! About the server itself: health, readiness, metrics, the scale, the caller, the API
 //! description.
 
+use super::incidents::read_store;
 use crate::server::auth::Caller;
+use crate::server::engine::PROBE_TIMEOUT;
 use crate::server::metrics::Scrape;
 use crate::server::openapi;
 use crate::server::state::AppState;
@@ -18,11 +20,15 @@ pub async fn healthz() -> Json<Value> {
     Json(json!({"status": "ok"}))
 }
 
-/// Readiness, without auth: whether changes can be saved now. 503 lists the reasons: the last
-/// commit failed, the database is locked or read-only, the writer does not answer, or (on
-/// PostgreSQL) this replica cannot follow the others' commits.
+/// Readiness, without auth: whether changes can be saved and old pages read now. 503 lists the
+/// reasons: a commit failed and no write has gone through since, the probe's own write fails
+/// (a full disk, a locked or read-only database), the writer does not answer, the reading
+/// connection does not answer a read, or (on PostgreSQL) this replica cannot follow the
+/// others' commits.
 pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
-    let mut reasons = state.engine.readiness().await.err().unwrap_or_default();
+    let (writes, reads) = tokio::join!(state.engine.readiness(), reads(&state));
+    let mut reasons = writes.err().unwrap_or_default();
+    reasons.extend(reads.err());
     if !*state.database.borrow() {
         // A PostgreSQL replica that cannot follow the others' commits serves a stale view.
         reasons.push("the connection that follows the other replicas' commits is down".into());
@@ -34,6 +40,21 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
             StatusCode::SERVICE_UNAVAILABLE,
             Json(json!({"status": "unready", "reasons": reasons})),
         )
+    }
+}
+
+/// Whether the reading connection, which serves what memory no longer holds, answers a read
+/// within the probe's time.
+async fn reads(state: &AppState) -> Result<(), String> {
+    let head = *state.head.borrow();
+    let read = read_store(state, move |store| store.events_after(head, 1));
+    match tokio::time::timeout(PROBE_TIMEOUT, read).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(err)) => Err(format!("the reading connection fails: {err}")),
+        Err(_) => Err(format!(
+            "the reading connection has not answered for {} s",
+            PROBE_TIMEOUT.as_secs()
+        )),
     }
 }
 

@@ -24,6 +24,9 @@ use std::time::Duration;
 use tower::ServiceBuilder;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
+/// The `Retry-After` of a webhook notification that could not be done in time.
+const RECEIVER_RETRY_SECONDS: u64 = 5;
+
 /// The router and the `(method, path)` of every route in it.
 pub struct Api {
     pub router: Router<AppState>,
@@ -55,7 +58,7 @@ impl Api {
             .get("/v1/notifications", notifications::log)
             // A group of hundreds of alerts is one notification, and a page refused for its
             // size is lost: Alertmanager does not retry a 4xx.
-            .post_limited(
+            .receiver(
                 "/v1/alertmanager",
                 crate::server::alertmanager::route::receive,
                 ALERTMANAGER_BODY_LIMIT,
@@ -107,13 +110,13 @@ impl Api {
             .with_state(state)
     }
 
-    fn get<H: Handler<T, AppState>, T: 'static>(mut self, path: &'static str, handler: H) -> Self {
-        let route = self.bounded(get(handler));
+    fn get<H: Handler<T, AppState>, T: 'static>(self, path: &'static str, handler: H) -> Self {
+        let route = self.bounded(get(handler), ApiError::Timeout);
         self.add(Method::GET, path, route)
     }
 
-    fn post<H: Handler<T, AppState>, T: 'static>(mut self, path: &'static str, handler: H) -> Self {
-        let route = self.bounded(post(handler));
+    fn post<H: Handler<T, AppState>, T: 'static>(self, path: &'static str, handler: H) -> Self {
+        let route = self.bounded(post(handler), ApiError::Timeout);
         self.add(Method::POST, path, route)
     }
 
@@ -133,14 +136,18 @@ impl Api {
     }
 
     /// The route with the request timeout, which covers reading the body (a slow body is
-    /// refused) and answering.
-    fn bounded(&mut self, route: MethodRouter<AppState>) -> MethodRouter<AppState> {
+    /// refused) and answering; past it the answer is `timed_out` with a message.
+    fn bounded(
+        &self,
+        route: MethodRouter<AppState>,
+        timed_out: fn(String) -> ApiError,
+    ) -> MethodRouter<AppState> {
         let limit = self.request_timeout;
         route.layer(
             ServiceBuilder::new()
                 .layer(HandleErrorLayer::new(
                     move |_: tower::BoxError| async move {
-                        ApiError::Timeout(format!(
+                        timed_out(format!(
                             "the request was not done within {} s",
                             limit.as_secs()
                         ))
@@ -150,15 +157,19 @@ impl Api {
         )
     }
 
-    /// A POST route with its own body limit instead of [`BODY_LIMIT`].
-    fn post_limited<H: Handler<T, AppState>, T: 'static>(
-        mut self,
+    /// A webhook receiver: a POST route with its own body limit instead of [`BODY_LIMIT`],
+    /// whose timeout is a 503 with `Retry-After`. Its sender (Alertmanager) retries 5xx
+    /// answers only, and a notification it sends again records nothing twice.
+    fn receiver<H: Handler<T, AppState>, T: 'static>(
+        self,
         path: &'static str,
         handler: H,
         limit: usize,
     ) -> Self {
         let route = self
-            .bounded(post(handler))
+            .bounded(post(handler), |message| {
+                ApiError::RetryLater(RECEIVER_RETRY_SECONDS, message)
+            })
             .layer(DefaultBodyLimit::max(limit));
         self.add(Method::POST, path, route)
     }
