@@ -24,7 +24,7 @@
 //! server     → store, report, domain, config, duration, sanitize, secret, tls
 //! tui        → client, panels, prometheus, report, domain, config, duration, sanitize, secret, private_files
 //! ssh        → tui, client, config, domain, duration
-//! cli        → ssh, tui, client, panels, prometheus, server, store, report, domain, config, duration, sanitize, secret, logging, private_files, tls
+//! cli        → demo, ssh, tui, client, panels, prometheus, server, store, report, domain, config, duration, sanitize, secret, logging, private_files, tls
 //! demo       → tui, client, panels, prometheus, server, store, report, domain, config, duration, sanitize, secret, logging
 //! config     → domain, duration, secret
 //! duration   →
