@@ -5,21 +5,9 @@
 use super::support::history::History;
 use super::support::promstack::{Prometheus, PrometheusSetup};
 use super::support::server::TestServer;
-use super::{declare, events, kinds, open_client};
+use super::{declare, declare_as, events, kinds, open_client};
 use serde_json::json;
 use std::time::{Duration, Instant};
-
-/// Declares through the API with a severity, as a pager or a script would.
-fn declare_as(server: &TestServer, title: &str, severity: &str) {
-    let body = json!({"title": title, "severity": severity});
-    let output = std::process::Command::new("curl")
-        .args(["-sf", "-H", "content-type: application/json", "-d"])
-        .arg(body.to_string())
-        .arg(server.url("/v1/incidents"))
-        .output()
-        .expect("curl");
-    assert!(output.status.success(), "declare failed: {output:?}");
-}
 
 /// Sends a command to an incident through the API.
 fn command(server: &TestServer, id: &str, body: serde_json::Value) {
@@ -50,7 +38,7 @@ fn a_note_typed_while_a_p0_is_declared_elsewhere_lands_on_the_incident_shown_at_
     desk.type_text("note rolled back");
     desk.wait_for_text("INC-1 :note rolled back");
     // A P0 is declared elsewhere while the line is being typed.
-    declare_as(&server, "Payments down", "P0");
+    declare_as(&server, "Payments down", "P0", None);
     let screen = desk.wait_for_text("NEW P0 INC-2 OPEN: Payments down");
     assert!(screen.contains("Checkout slow"), "the desk stays: {screen}");
     desk.type_text(" lb-2");
@@ -58,27 +46,6 @@ fn a_note_typed_while_a_p0_is_declared_elsewhere_lands_on_the_incident_shown_at_
     desk.wait_for_text("done: note INC-1");
     assert_eq!(notes(&server, "INC-1"), ["rolled back lb-2"]);
     assert!(notes(&server, "INC-2").is_empty());
-}
-
-/// The default 5xx ratio panel (warn 1.5%), refreshing every 2 s.
-fn panels_config(prometheus: &str) -> String {
-    format!(
-        r#"
-[prometheus]
-url = "{prometheus}"
-timeout = "2s"
-
-[[panels]]
-title = "5xx error ratio"
-expr = 'sum by (endpoint) (rate(http_requests_total{{service="$service",code=~"5.."}}[1m])) / sum by (endpoint) (rate(http_requests_total{{service="$service"}}[1m]))'
-unit = "ratio"
-warn = 0.015
-crit = 0.05
-legend = "{{{{endpoint}}}}"
-refresh = "2s"
-main = true
-"#
-    )
 }
 
 #[test]
@@ -94,7 +61,7 @@ fn an_offer_appearing_while_a_note_is_typed_takes_no_key_and_changes_no_record()
     });
     let server = TestServer::open();
     let config = server.dir().join("config.toml");
-    std::fs::write(&config, panels_config(&prometheus.url())).unwrap();
+    std::fs::write(&config, super::panels::config(&prometheus.url())).unwrap();
     let config = config.display().to_string();
     let desk = open_client(&server, "offer", (120, 40), &["--config", &config]);
     desk.wait_for_text("no open incidents");
@@ -144,7 +111,7 @@ fn without_clock(screen: &str) -> String {
 #[test]
 fn walls_started_before_and_after_a_close_show_the_same_screen() {
     let server = TestServer::open();
-    declare_as(&server, "Checkout 5xx ratio above 5%", "P0");
+    declare_as(&server, "Checkout 5xx ratio above 5%", "P0", None);
     let before = open_client(&server, "before", (160, 45), &["--wall"]);
     before.wait_for_text("Checkout 5xx ratio above 5%");
     command(

@@ -698,40 +698,44 @@ fn an_incident_is_declared_from_the_selected_alert() {
     assert_eq!(new.detected_at, Some(new.alerts[0].starts_at));
 }
 
-#[test]
-fn declaring_here_offers_the_impact_start_once_the_main_panel_can_tell() {
-    let mut model = model();
-    press(&mut model, 'D');
-    type_text(&mut model, "Checkout again");
-    let effects = update(&mut model, key(KeyCode::Enter));
+/// Declares INC-3 here (a copy of INC-1 on `checkout`), the backend's answer in but not yet
+/// its declaration on the feed; returns that declaration, for the feed to bring.
+fn declare_inc3_here(model: &mut Model) -> Event {
+    press(model, 'D');
+    type_text(model, "Checkout again");
+    let effects = update(model, key(KeyCode::Enter));
     let [Effect::Send { outgoing, .. }] = effects.as_slice() else {
         panic!()
     };
-    // The backend answers with the new incident, and the feed brings its events.
     let events = fixture::events();
     let mut declared = Incident::fold(inc(1), &events);
     declared.id = inc(3);
-    let key = outgoing.key.clone();
     // Until the feed brings INC-3 its service is unknown: the panels ask for every series.
     fixture::feed(
-        &mut model,
+        model,
         Msg::Sent {
-            key,
+            key: outgoing.key.clone(),
             result: Ok(Sent::Declared(Box::new(declared))),
         },
     );
+    Event {
+        incident: inc(3),
+        seq: 1000,
+        ..events[0].clone()
+    }
+}
+
+#[test]
+fn declaring_here_offers_the_impact_start_once_the_main_panel_can_tell() {
+    let mut model = model();
+    let declaration = declare_inc3_here(&mut model);
     assert!(
         matches!(model.overlay, Overlay::None),
         "no data for the new incident yet"
     );
-    // INC-3's declaration on the feed (the same service as INC-1's).
-    let declaration = Event {
-        incident: inc(3),
-        seq: 1000,
-        ..events[0].clone()
-    };
-    // Its panels are fetched for its service and, with data in, the proposal is offered on
-    // a line: no dialog opens by itself.
+    // INC-3's declaration on the feed (the same service as INC-1's): its panels are
+    // fetched for its service and, with data in, the proposal is offered on a line; no
+    // dialog opens by itself.
     fixture::feed(&mut model, Msg::Feed(Ok(vec![declaration])));
     assert_eq!(model.desk.selected, Some(inc(3)));
     assert!(
@@ -751,30 +755,10 @@ fn declaring_here_offers_the_impact_start_once_the_main_panel_can_tell() {
 #[test]
 fn an_offer_arriving_while_a_note_is_typed_takes_no_key_and_changes_nothing() {
     let mut model = model();
-    press(&mut model, 'D');
-    type_text(&mut model, "Checkout again");
-    let effects = update(&mut model, key(KeyCode::Enter));
-    let [Effect::Send { outgoing, .. }] = effects.as_slice() else {
-        panic!()
-    };
-    let events = fixture::events();
-    let mut declared = Incident::fold(inc(1), &events);
-    declared.id = inc(3);
-    fixture::feed(
-        &mut model,
-        Msg::Sent {
-            key: outgoing.key.clone(),
-            result: Ok(Sent::Declared(Box::new(declared))),
-        },
-    );
+    let declaration = declare_inc3_here(&mut model);
     // The commander starts a note on INC-3; the panel's data arrives mid-word.
     press(&mut model, 'n');
     type_text(&mut model, "rolled back");
-    let declaration = Event {
-        incident: inc(3),
-        seq: 1000,
-        ..events[0].clone()
-    };
     fixture::feed(&mut model, Msg::Feed(Ok(vec![declaration])));
     assert!(model.offer.is_some(), "offered");
     // `n`, `A`, `I`, `y` and Enter go into the note, as typed.

@@ -147,11 +147,19 @@ pub(super) fn on_feed(model: &mut Model, result: Result<Vec<Event>, ClientError>
 /// Every incident, folded from a feed shared with other sessions (`warroom ssh-serve`).
 pub(super) fn on_folded(model: &mut Model, incidents: Incidents) -> Vec<Effect> {
     model.feed.answered();
+    let looking_at = model.desk.selected.clone();
+    let seen = model.incidents.cursor;
+    model.incidents.adopt(incidents);
+    // What arrived since the last fold rings and shows the banner here as on a desk that
+    // reads the feed itself; the first fold is history, not news.
+    if model.feed.synced {
+        let news = model.incidents.events_after(seen);
+        attention::on_live_events(model, &news, looking_at.as_ref());
+    }
     // The shared feed of an SSH server folds for its sessions: what it hands over is
     // the backend's answer, so the session knows the room (an all clear is true).
     model.feed.synced = true;
     model.dirty = true;
-    model.incidents = incidents;
     model.reselect();
     vec![]
 }

@@ -181,24 +181,6 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     actions::draw(model, theme, frame, actions_area);
 }
 
-/// The severity in large type, for a room that reads it from the door, and beside it the
-/// title in large capitals where the font draws it whole within `bands` bands (else the
-/// title line under it, in normal size, is the only one: a CJK title stays whole); under
-/// them the status, and IC VACANT while an open incident has no commander, as large.
-fn large_header<'a>(
-    model: &Model,
-    incident: &crate::domain::Incident,
-    theme: &Theme,
-    width: u16,
-    bands: usize,
-    ink: &str,
-) -> Vec<SafeLine<'a>> {
-    let mut lines = severity_and_title(model, incident, theme, width, bands, ink);
-    lines.push(plain(""));
-    lines.extend(status_band(incident, theme, ink));
-    lines
-}
-
 /// The status in large type in its colour, and IC VACANT beside it in alarm colours while
 /// an open incident has no commander: TRIGGERED and MITIGATED read apart from the door.
 fn status_band<'a>(
@@ -238,7 +220,11 @@ fn status_band<'a>(
         .collect()
 }
 
-fn severity_and_title<'a>(
+/// The severity in large type, for a room that reads it from the door, and beside it the
+/// title in large capitals where the font draws it whole within `bands` bands (else the
+/// title line under it, in normal size, is the only one: a CJK title stays whole); under
+/// them the status, and IC VACANT while an open incident has no commander, as large.
+fn large_header<'a>(
     model: &Model,
     incident: &crate::domain::Incident,
     theme: &Theme,
@@ -272,6 +258,8 @@ fn severity_and_title<'a>(
         }
         lines.push(SafeLine::from(spans));
     }
+    lines.push(plain(""));
+    lines.extend(status_band(incident, theme, ink));
     lines
 }
 
