@@ -25,7 +25,8 @@ const PROBE_TIMEOUT: Duration = Duration::from_millis(250);
 /// 5: events keep the time the person acted (`intended_at`, issue 10).
 /// 6: each incident's folded state beside the log (`incidents`, `folded`; see `snapshot.rs`),
 ///    created by [`SCHEMA`] and filled by [`SqliteStore::open`] from the log already there.
-const SCHEMA_VERSION: i64 = 6;
+/// 7: deliveries remember their first attempt (`first_attempt_at`, issue 21).
+const SCHEMA_VERSION: i64 = 7;
 
 /// The steps that bring an older file up to date: step N takes a file of schema N-1 to N, and
 /// a file of schema V runs every step above V, in order, before [`SCHEMA`] creates what is still
@@ -43,6 +44,18 @@ const UPGRADES: &[(i64, &str)] = &[
     // Events keep the time the person acted (`intended_at`, issue 10). A nullable column: the
     // rows are kept as they are (an append-only log is extended, never rewritten).
     (5, "ALTER TABLE events ADD COLUMN intended_at TEXT;"),
+    // Deliveries remember their first attempt, from which `give_up_after` counts (issue 21).
+    // A file of schema 1 has no outbox yet: it gets the table as schema 2 made it first.
+    (
+        7,
+        "CREATE TABLE IF NOT EXISTS outbox (
+             pos INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE,
+             target TEXT NOT NULL, incident TEXT NOT NULL, seq INTEGER NOT NULL,
+             body TEXT NOT NULL, created_at TEXT NOT NULL,
+             state TEXT NOT NULL DEFAULT 'pending', attempts INTEGER NOT NULL DEFAULT 0,
+             last_error TEXT, next_attempt_at TEXT, finished_at TEXT);
+         ALTER TABLE outbox ADD COLUMN first_attempt_at TEXT;",
+    ),
 ];
 
 const SCHEMA: &str = "
@@ -82,7 +95,8 @@ CREATE TABLE IF NOT EXISTS outbox (
     attempts        INTEGER NOT NULL DEFAULT 0,
     last_error      TEXT,
     next_attempt_at TEXT,
-    finished_at     TEXT
+    finished_at     TEXT,
+    first_attempt_at TEXT
 );
 CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (state, target, incident, pos);
 CREATE INDEX IF NOT EXISTS idempotency_age ON idempotency (stored_at);

@@ -6,6 +6,7 @@
 
 mod payload;
 mod settings;
+pub mod slack;
 pub mod sign;
 pub mod worker;
 
