@@ -205,8 +205,9 @@ pub enum NotifyCommand {
 }
 
 fn parse_delivery_id(text: &str) -> Result<uuid::Uuid, String> {
-    uuid::Uuid::parse_str(text.trim())
-        .map_err(|_| format!("'{text}' is not a delivery id (a UUID, as `notify log --json` shows)"))
+    uuid::Uuid::parse_str(text.trim()).map_err(|_| {
+        format!("'{text}' is not a delivery id (a UUID, as `notify log --json` shows)")
+    })
 }
 
 #[derive(Debug, Args)]

@@ -257,11 +257,16 @@ pub(super) fn resend_sql(which: &Resend, placeholders: (&str, &str)) -> String {
 /// The outcome of one delivery attempt.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Attempt {
-    Delivered { at: Timestamp },
+    Delivered {
+        at: Timestamp,
+    },
     Retry {
         error: String,
         at: Timestamp,
         next: Timestamp,
     },
-    Dead { error: String, at: Timestamp },
+    Dead {
+        error: String,
+        at: Timestamp,
+    },
 }

@@ -121,9 +121,8 @@ impl Outbox for PostgresStore {
         let Resend::One(id) = which else {
             return Ok(Resent::Queued(0));
         };
-        let found = self.run(|client| {
-            client.query_opt("SELECT state FROM outbox WHERE id = $1", &[id])
-        })?;
+        let found =
+            self.run(|client| client.query_opt("SELECT state FROM outbox WHERE id = $1", &[id]))?;
         Ok(match found {
             Some(_) => Resent::AlreadyDelivered,
             None => Resent::Unknown,

@@ -87,7 +87,11 @@ impl Outbox for SqliteStore {
         })?;
         rows.map(|row| {
             let (target, standing, count) = row?;
-            Ok((target, Standing::from_column(&standing)?, count.unsigned_abs()))
+            Ok((
+                target,
+                Standing::from_column(&standing)?,
+                count.unsigned_abs(),
+            ))
         })
         .collect()
     }

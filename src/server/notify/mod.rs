@@ -6,8 +6,8 @@
 
 mod payload;
 mod settings;
-pub mod slack;
 pub mod sign;
+pub mod slack;
 pub mod worker;
 
 pub use settings::{Kind, NotifySettings, Target};

@@ -34,8 +34,14 @@ pub fn body(target: &Target, delivery: &str, event: &Event, incident: &Incident)
 /// escaped: a title, a note or an alert's annotation cannot ping a channel or disguise a link.
 fn slack_text(target: &Target, event: &Event, incident: &Incident) -> SlackText {
     let what = match &event.kind {
-        EventKind::RoleAssigned { role, person: who, .. } => {
-            slack![target.mention(who), SlackText::ours(" is now "), SlackText::escaped(role.as_str())]
+        EventKind::RoleAssigned {
+            role, person: who, ..
+        } => {
+            slack![
+                target.mention(who),
+                SlackText::ours(" is now "),
+                SlackText::escaped(role.as_str())
+            ]
         }
         EventKind::CommandTransferred { to, .. } => {
             slack![target.mention(to), SlackText::ours(" now commands")]

@@ -59,7 +59,9 @@ pub async fn retry_one(
 ) -> Result<Response, ApiError> {
     caller.require(AccessRole::Commander, "resending a notification")?;
     if uuid::Uuid::parse_str(&id).is_err() {
-        return Err(ApiError::NotFound(format!("no delivery {id:?}: ids are UUIDs")));
+        return Err(ApiError::NotFound(format!(
+            "no delivery {id:?}: ids are UUIDs"
+        )));
     }
     match resend(&state, Resend::One(id.clone())).await? {
         Resent::Queued(count) => resent(count),
@@ -71,7 +73,10 @@ pub async fn retry_one(
 }
 
 /// `POST /v1/notifications/retry-dead`: sends every dead delivery again (needs commander).
-pub async fn retry_dead(caller: Caller, State(state): State<AppState>) -> Result<Response, ApiError> {
+pub async fn retry_dead(
+    caller: Caller,
+    State(state): State<AppState>,
+) -> Result<Response, ApiError> {
     caller.require(AccessRole::Commander, "resending notifications")?;
     match resend(&state, Resend::AllDead).await? {
         Resent::Queued(count) => resent(count),
@@ -91,5 +96,8 @@ async fn resend(state: &AppState, which: Resend) -> Result<Resent, ApiError> {
 }
 
 fn resent(count: u64) -> Result<Response, ApiError> {
-    json_response(StatusCode::OK, serde_json::to_string(&json!({"resent": count})))
+    json_response(
+        StatusCode::OK,
+        serde_json::to_string(&json!({"resent": count})),
+    )
 }
