@@ -421,8 +421,7 @@ async fn dead_deliveries_show_in_metrics_and_notify_retry_resends_them() {
     let mut receiver = Receiver::down();
     receiver.up().await;
     receiver.set(Mode::Fail);
-    let server =
-        TestServer::with_config(None, &config_giving_up_after(&receiver.url(), "1s"), &[]);
+    let server = TestServer::with_config(None, &config_giving_up_after(&receiver.url(), "1s"), &[]);
     let client = Client::new();
     for title in ["checkout errors", "search slow"] {
         timed(

@@ -44,18 +44,6 @@ const UPGRADES: &[(i64, &str)] = &[
     // Events keep the time the person acted (`intended_at`, issue 10). A nullable column: the
     // rows are kept as they are (an append-only log is extended, never rewritten).
     (5, "ALTER TABLE events ADD COLUMN intended_at TEXT;"),
-    // Deliveries remember their first attempt, from which `give_up_after` counts (issue 21).
-    // A file of schema 1 has no outbox yet: it gets the table as schema 2 made it first.
-    (
-        7,
-        "CREATE TABLE IF NOT EXISTS outbox (
-             pos INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE,
-             target TEXT NOT NULL, incident TEXT NOT NULL, seq INTEGER NOT NULL,
-             body TEXT NOT NULL, created_at TEXT NOT NULL,
-             state TEXT NOT NULL DEFAULT 'pending', attempts INTEGER NOT NULL DEFAULT 0,
-             last_error TEXT, next_attempt_at TEXT, finished_at TEXT);
-         ALTER TABLE outbox ADD COLUMN first_attempt_at TEXT;",
-    ),
 ];
 
 const SCHEMA: &str = "
@@ -323,11 +311,34 @@ fn upgrade(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
         }
     }
     tx.execute_batch(SCHEMA).map_err(open_error)?;
+    add_missing_columns(&tx).map_err(open_error)?;
     if version != SCHEMA_VERSION {
         tx.pragma_update(None, "user_version", SCHEMA_VERSION)
             .map_err(open_error)?;
     }
     tx.commit().map_err(open_error)
+}
+
+/// Columns added to a table after it first shipped, each with its type: added where missing,
+/// whatever the file's version says (a file of schema 1 gets its outbox from [`SCHEMA`] only,
+/// with them already).
+const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
+    // Schema 7: deliveries remember their first attempt, from which `give_up_after` counts.
+    ("outbox", "first_attempt_at", "TEXT"),
+];
+
+fn add_missing_columns(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
+    for (table, column, kind) in ADDED_COLUMNS {
+        let present: bool = tx.query_row(
+            &format!("SELECT count(*) > 0 FROM pragma_table_info('{table}') WHERE name = ?1"),
+            [column],
+            |row| row.get(0),
+        )?;
+        if !present {
+            tx.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {kind};"))?;
+        }
+    }
+    Ok(())
 }
 
 impl SqliteStore {
