@@ -377,6 +377,7 @@ fn deliveries_are_committed_with_their_events_and_one_replica_at_a_time_sends_ea
         "d1",
         &Attempt::Retry {
             error: "the receiver answered 502".into(),
+            at: now,
             next: time("2025-01-02T03:05:10Z"),
         },
     )
@@ -386,6 +387,11 @@ fn deliveries_are_committed_with_their_events_and_one_replica_at_a_time_sends_ea
     let due = b.due(later, 10).unwrap();
     assert_eq!(due.len(), 1);
     assert_eq!((due[0].id.as_str(), due[0].attempts), ("d1", 1));
+    assert_eq!(
+        due[0].first_attempt_at,
+        Some(now),
+        "give_up_after counts from here"
+    );
     b.record_attempt("d1", &Attempt::Delivered { at: later })
         .unwrap();
     // With d1 done, d2 is the head of its queue.

@@ -32,6 +32,7 @@ fn the_header_shows_the_public_promise_and_flags_it_when_broken() {
         components: [("api".to_string(), ComponentStatus::PartialOutage)].into(),
         next_update_at: Some(now() + Duration::minutes(30)),
         title: None,
+        public_id: None,
     }));
     feed(&mut model, Msg::Feed(Ok(vec![published])));
     assert!(screen_text(&model).contains("public update by 14:30"));

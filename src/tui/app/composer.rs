@@ -211,6 +211,7 @@ pub(super) fn command(form: &Form, now: Timestamp) -> Result<Command, String> {
         components: parse_components(form.field("Components"))?,
         next_update_at: next_update_at.filter(|_| state != PublicState::Resolved),
         title,
+        public_id: None,
     }))
 }
 
