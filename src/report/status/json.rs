@@ -15,5 +15,5 @@ pub fn render(page: &StatusPage) -> String {
         "recent": page.recent(),
         "maintenances": page.maintenances,
     });
-    document.to_string()
+    super::text::json_text(&document)
 }

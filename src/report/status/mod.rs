@@ -326,6 +326,12 @@ fn public_incident(incident: &Incident) -> Option<PublicIncident> {
     }
     let last = updates.last()?;
     let state = last.state;
+    if state == PublicState::Resolved {
+        // Resolved is over: whatever an update left in an outage is given back.
+        current
+            .values_mut()
+            .for_each(|s| *s = ComponentStatus::Operational);
+    }
     let resolved_at = (state == PublicState::Resolved).then_some(last.at);
     let impact = updates
         .iter()

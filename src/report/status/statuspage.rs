@@ -6,7 +6,8 @@
 
 use super::{
     ComponentView, MaintenanceStatus, MaintenanceView, PublicIncident, StatusPage, UpdateView,
-    rfc3339, text::stable_id,
+    rfc3339,
+    text::{json_text, stable_id},
 };
 use crate::domain::ComponentStatus;
 use serde_json::{Value, json};
@@ -34,7 +35,7 @@ pub fn documents(page: &StatusPage) -> Vec<(&'static str, String)> {
         let mut document = serde_json::Map::new();
         document.insert("page".into(), spec.page());
         document.insert(key.into(), value);
-        Value::Object(document).to_string()
+        json_text(&Value::Object(document))
     };
     let open: Vec<Value> = page.open.iter().map(|i| spec.incident(i)).collect();
     let all: Vec<Value> = page
@@ -56,8 +57,8 @@ pub fn documents(page: &StatusPage) -> Vec<(&'static str, String)> {
         "incidents": open,
         "scheduled_maintenances": current.into_iter().map(|m| spec.maintenance(m)).collect::<Vec<_>>(),
         "status": spec.status(),
-    })
-    .to_string();
+    });
+    let summary = json_text(&summary);
     vec![
         ("summary.json", summary),
         ("status.json", with_page("status", spec.status())),

@@ -63,6 +63,17 @@ pub fn excerpt(text: &str, chars: usize) -> (String, bool) {
     (format!("{}…", cut[..at_word].trim_end()), true)
 }
 
+/// A JSON document as text, with `<`, `>` and `&` written as `\u003c`, `\u003e` and
+/// `\u0026` (they occur only inside strings, where JSON reads them back the same): markup in
+/// an update never appears raw, whatever reads the bytes.
+pub fn json_text(value: &serde_json::Value) -> String {
+    value
+        .to_string()
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+}
+
 /// RFC 3339 with seconds, as feeds and JSON clients expect.
 pub fn rfc3339(at: Timestamp) -> String {
     at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
