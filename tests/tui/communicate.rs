@@ -144,6 +144,60 @@ fn the_composer_is_prefilled_refills_on_a_state_change_previews_and_confirms() {
     );
 }
 
+/// Choosing "resolved" gives the components back as operational, writes the ✅ message
+/// without a promise, and renames the incident publicly to "…: Resolved".
+#[test]
+fn a_resolved_update_restores_the_components_and_says_resolved_with_a_check_mark() {
+    use ratatui::crossterm::event::KeyCode;
+    let mut model = model_with_root_cause();
+    press(&mut model, KeyCode::Char('u'));
+    press(&mut model, KeyCode::BackTab);
+    press(&mut model, KeyCode::BackTab);
+    for c in "api=partial_outage, web=major_outage".chars() {
+        press(&mut model, KeyCode::Char(c));
+    }
+    press(&mut model, KeyCode::BackTab);
+    for _ in 0..3 {
+        press(&mut model, KeyCode::Right);
+    }
+    assert_eq!(form_field(&model, "State"), "resolved");
+    assert_eq!(
+        form_field(&model, "Components"),
+        "api=operational, web=operational"
+    );
+    assert_eq!(
+        form_field(&model, "Headline"),
+        "Checkout Incident: Resolved"
+    );
+    press(&mut model, KeyCode::Enter);
+    let warroom::tui::app::Overlay::Confirm(confirm) = &model.overlay else {
+        panic!("no confirmation: {:?}", model.overlay)
+    };
+    let preview = confirm.detail.join("\n");
+    assert!(
+        preview.contains("✅ Checkout Incident: Resolved"),
+        "{preview}"
+    );
+    assert!(
+        !preview.contains('🚨') && !preview.contains("Next Update"),
+        "{preview}"
+    );
+    let effects = press(&mut model, KeyCode::Char('y'));
+    let (_, command) = super::fixture::sent(&effects).expect("one command sent");
+    let Command::PublicUpdate(update) = command else {
+        panic!("{command:?}")
+    };
+    assert_eq!(update.state, PublicState::Resolved);
+    assert!(
+        update
+            .components
+            .values()
+            .all(|s| *s == ComponentStatus::Operational)
+    );
+    assert_eq!(update.title.as_deref(), Some("Checkout Incident: Resolved"));
+    assert_eq!(update.next_update_at, None);
+}
+
 #[test]
 fn an_edited_message_survives_a_state_change_and_ascii_mode_has_no_emoji() {
     use ratatui::crossterm::event::KeyCode;

@@ -110,8 +110,18 @@ pub(super) fn refill(form: &mut Form) {
 }
 
 /// Writes the template's parts into the fields: all of them, or only the untouched ones.
+/// Resolved gives every component named back as operational.
 fn fill(form: &mut Form, all: bool) {
     let state = chosen_state(form);
+    if state == PublicState::Resolved
+        && let Ok(components) = parse_components(form.field("Components"))
+    {
+        let restored: Vec<String> = components
+            .keys()
+            .map(|name| format!("{name}={}", ComponentStatus::Operational))
+            .collect();
+        set(form, "Components", &restored.join(", "));
+    }
     let worst = parse_components(form.field("Components"))
         .ok()
         .and_then(|c| c.values().copied().max());
@@ -198,16 +208,11 @@ pub(super) fn command(form: &Form, now: Timestamp) -> Result<Command, String> {
     if parts.headline.is_empty() || parts.body.is_empty() {
         return Err("the headline and the message are needed".into());
     }
-    // The public name is set once, from the first headline; later headlines change with
-    // the state ("… Resolved") and would rename the incident.
-    let title = context
-        .incident
-        .public_updates
-        .is_empty()
-        .then(|| parts.headline.clone());
+    // The public name follows the headline, which names the state ("…: Resolved").
+    let title = Some(parts.headline.clone());
     Ok(Command::PublicUpdate(PublicUpdate {
         state,
-        message: context.templates.compose(&parts, context.ascii),
+        message: context.templates.compose(&parts, context.ascii, state),
         components: parse_components(form.field("Components"))?,
         next_update_at: next_update_at.filter(|_| state != PublicState::Resolved),
         title,
