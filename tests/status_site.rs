@@ -1191,3 +1191,85 @@ async fn a_restart_changes_no_public_byte_and_no_etag() {
         "the front page is dated by the record"
     );
 }
+
+/// The history lists every incident the page knows, 20 a page, including those that left the
+/// server's memory (`--keep-ended 1s`) and, after a restart, those read back from the store.
+#[tokio::test]
+async fn the_history_is_paged_and_keeps_incidents_that_left_memory_across_a_restart() {
+    let mut server = TestServer::with_config(None, CONFIG, &["--keep-ended", "1s"]);
+    let client = Client::new();
+    let mut ids = Vec::new();
+    for n in 0..21 {
+        let id = declare(&client, &server, &format!("incident {n}")).await;
+        publish(
+            &client,
+            &server,
+            &id,
+            "investigating",
+            &format!("Number {n}."),
+            json!({"web": "partial_outage"}),
+        )
+        .await;
+        ids.push(id);
+    }
+    resolve(&client, &server, &ids[0]).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // A commit after the second makes the server forget the ended incident.
+    publish(
+        &client,
+        &server,
+        &ids[1],
+        "identified",
+        "Still number 1.",
+        json!({"web": "partial_outage"}),
+    )
+    .await;
+    let first = eventually(&client, &server.url("/history"), "two pages", |a| {
+        a.text.contains("Still number 1.") && a.text.contains("page 1 of 2")
+    })
+    .await;
+    assert_eq!(first.text.matches("<article").count(), 20);
+    let second = send(client.get(server.url("/history?page=2"))).await;
+    assert_eq!(second.status, 200);
+    assert_eq!(second.text.matches("<article").count(), 1);
+    assert!(
+        second.text.contains("This incident has been resolved."),
+        "{}",
+        second.text
+    );
+    assert!(second.text.contains("href=\"/history?page=1\""));
+    assert_eq!(
+        send(client.get(server.url("/history?page=3"))).await.status,
+        404
+    );
+    assert_eq!(
+        send(client.get(server.url("/history?page=x"))).await.status,
+        400
+    );
+    let resolved_id = send(client.get(server.url("/api/v2/incidents.json")))
+        .await
+        .json["incidents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["status"] == "resolved")
+        .map(|i| i["id"].as_str().unwrap().to_string())
+        .expect("the resolved incident is still listed");
+    let page = format!("/incidents/{resolved_id}");
+    let before = send(client.get(server.url(&page))).await;
+    assert_eq!(before.status, 200);
+    assert!(before.text.contains("Number 0."), "{}", before.text);
+
+    server.kill();
+    server.restart();
+    let client = Client::new();
+    let after = send(client.get(server.url(&page))).await;
+    assert_eq!(after.status, 200, "read back from the store");
+    assert_eq!(after.text, before.text);
+    let second = send(client.get(server.url("/history?page=2"))).await;
+    assert!(
+        second.text.contains("This incident has been resolved."),
+        "{}",
+        second.text
+    );
+}

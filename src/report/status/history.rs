@@ -134,3 +134,114 @@ fn hundredths_up(spans: &[Span], start: Timestamp, now: Timestamp) -> u32 {
     // Floored, so that a minute of outage never shows as 100.00%.
     (up * 10_000.0).floor().clamp(0.0, 10_000.0) as u32
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Affected, Impact, PublicIncident, UpdateView};
+    use super::*;
+    use crate::domain::PublicState;
+    use std::collections::BTreeMap;
+
+    fn at(text: &str) -> Timestamp {
+        chrono::DateTime::parse_from_rfc3339(text).unwrap().to_utc()
+    }
+
+    fn update(when: &str, state: PublicState, status: ComponentStatus) -> UpdateView {
+        UpdateView {
+            id: when.into(),
+            state,
+            message: String::new(),
+            at: at(when),
+            affected: BTreeMap::from([(
+                "api".to_string(),
+                Affected {
+                    old: ComponentStatus::Operational,
+                    new: status,
+                },
+            )]),
+            automatic: false,
+        }
+    }
+
+    fn incident(updates: Vec<UpdateView>) -> PublicIncident {
+        let mut updates = updates;
+        updates.reverse();
+        PublicIncident {
+            id: "x".into(),
+            name: "x".into(),
+            state: updates[0].state,
+            impact: Impact::Critical,
+            created_at: updates.last().unwrap().at,
+            updated_at: updates[0].at,
+            monitoring_at: None,
+            resolved_at: None,
+            next_update_at: None,
+            components: BTreeMap::new(),
+            updates,
+        }
+    }
+
+    /// A 6-hour major outage then 4 hours partial, over midnight, on a 90-day window: the two
+    /// days are coloured by their worst status, and the percentage counts the major outage
+    /// whole and the partial one at 30%.
+    #[test]
+    fn days_take_their_worst_status_and_the_percentage_weighs_outages() {
+        let now = at("2026-12-06T12:00:00Z");
+        let resolved = incident(vec![
+            update(
+                "2026-12-03T20:00:00Z",
+                PublicState::Investigating,
+                ComponentStatus::MajorOutage,
+            ),
+            update(
+                "2026-12-04T02:00:00Z",
+                PublicState::Monitoring,
+                ComponentStatus::PartialOutage,
+            ),
+            update(
+                "2026-12-04T06:00:00Z",
+                PublicState::Resolved,
+                ComponentStatus::Operational,
+            ),
+        ]);
+        let uptime = uptime("api", &[], &[resolved], &[], now);
+        assert_eq!(uptime.days.len(), 90);
+        assert_eq!(uptime.first_day, now.date_naive() - Duration::days(89));
+        let n = uptime.days.len();
+        assert_eq!(uptime.days[n - 3], ComponentStatus::MajorOutage, "Dec 4");
+        assert_eq!(uptime.days[n - 4], ComponentStatus::MajorOutage, "Dec 3");
+        assert_eq!(uptime.days[n - 1], ComponentStatus::Operational);
+        // Down: 6 h + 0.3 x 4 h = 7.2 h of 89.5 days.
+        let expected: f64 = (1.0 - 7.2 / (89.5 * 24.0)) * 10_000.0;
+        assert_eq!(uptime.hundredths, expected.floor() as u32);
+        assert_eq!(uptime.percent(), "99.66%");
+        assert_eq!(uptime.runs().len(), 3);
+        // Another component is untouched.
+        assert_eq!(uptime_of_web(now).hundredths, 10_000);
+    }
+
+    fn uptime_of_web(now: Timestamp) -> Uptime {
+        uptime("web", &[], &[], &[], now)
+    }
+
+    /// An open incident counts until now; overlapping reports of two incidents count once, at
+    /// the worse one.
+    #[test]
+    fn an_open_outage_counts_until_now_and_overlaps_count_once() {
+        let now = at("2026-12-06T12:00:00Z");
+        let open = incident(vec![update(
+            "2026-12-06T10:00:00Z",
+            PublicState::Investigating,
+            ComponentStatus::MajorOutage,
+        )]);
+        let other = incident(vec![update(
+            "2026-12-06T11:00:00Z",
+            PublicState::Identified,
+            ComponentStatus::PartialOutage,
+        )]);
+        let uptime = uptime("api", &[open, other], &[], &[], now);
+        let expected: f64 = (1.0 - 2.0 / (89.5 * 24.0)) * 10_000.0;
+        assert_eq!(uptime.hundredths, expected.floor() as u32);
+        assert_eq!(*uptime.days.last().unwrap(), ComponentStatus::MajorOutage);
+    }
+}
