@@ -144,6 +144,58 @@ fn the_composer_is_prefilled_refills_on_a_state_change_previews_and_confirms() {
     );
 }
 
+/// Resolving an incident whose public still reads "identified" opens the composer on
+/// "resolved", prefilled, its components back to operational; without a public update, it
+/// does not.
+#[test]
+fn resolving_asks_for_the_public_resolution_when_the_public_was_told_of_the_incident() {
+    use ratatui::crossterm::event::KeyCode;
+    let resolve = |model: &mut warroom::tui::app::Model| {
+        press(model, KeyCode::Char(':'));
+        for c in "resolve".chars() {
+            press(model, KeyCode::Char(c));
+        }
+        press(model, KeyCode::Enter);
+        assert!(
+            matches!(model.overlay, warroom::tui::app::Overlay::Confirm(_)),
+            "{:?}",
+            model.overlay
+        );
+        let effects = press(model, KeyCode::Char('y'));
+        let (_, command) = super::fixture::sent(&effects).expect("the resolve is sent");
+        assert_eq!(
+            command,
+            &Command::Transition {
+                to: Status::Resolved
+            }
+        );
+    };
+    let mut quiet = model();
+    resolve(&mut quiet);
+    assert!(
+        !matches!(quiet.overlay, warroom::tui::app::Overlay::Form(_)),
+        "nothing was published: nothing to resolve publicly"
+    );
+
+    let mut model = model();
+    let published = next_event(EventKind::PublicUpdate(PublicUpdate {
+        state: PublicState::Identified,
+        message: "Rolling back.".into(),
+        components: [("api".to_string(), ComponentStatus::PartialOutage)].into(),
+        next_update_at: None,
+        title: None,
+        public_id: None,
+    }));
+    feed(&mut model, Msg::Feed(Ok(vec![published])));
+    resolve(&mut model);
+    assert_eq!(form_field(&model, "State"), "resolved");
+    assert_eq!(form_field(&model, "Components"), "api=operational");
+    assert_eq!(
+        form_field(&model, "Headline"),
+        "Checkout Incident: Resolved"
+    );
+}
+
 /// Choosing "resolved" gives the components back as operational, writes the ✅ message
 /// without a promise, and renames the incident publicly to "…: Resolved".
 #[test]

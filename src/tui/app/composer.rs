@@ -30,30 +30,60 @@ pub struct Context {
 
 /// Opens the composer on the selected incident, for its commander or Communications Lead.
 pub(super) fn open(model: &mut Model) {
-    let Some(tracked) = model.current() else {
+    if model.current().is_none() {
         model.notify("no incident selected", true);
         return;
-    };
-    let me = model.identity.as_ref().map(|i| i.person.as_str());
-    let roles = &tracked.state.roles;
-    let may = model.may(AccessRole::Responder)
-        && me.is_some()
-        && (roles.holder(Role::Commander) == me || roles.holder(Role::Comms) == me);
-    if !may {
+    }
+    if !may_publish(model) {
         model.notify(
             "only the Incident Commander or the Communications Lead publishes public updates",
             true,
         );
         return;
     }
+    open_on(model, None);
+}
+
+/// After resolving or cancelling the selected incident while the public still reads it as
+/// unresolved: the composer on "resolved", prefilled, components back to operational. (If
+/// nobody publishes, the page says "Resolved" by itself, with the time the response ended.)
+pub(super) fn offer_resolution(model: &mut Model) {
+    let owed = model.current().is_some_and(|tracked| {
+        tracked
+            .state
+            .last_public_update()
+            .is_some_and(|last| last.update.state != PublicState::Resolved)
+    });
+    if owed && may_publish(model) {
+        open_on(model, Some(PublicState::Resolved));
+    }
+}
+
+fn may_publish(model: &Model) -> bool {
+    let Some(tracked) = model.current() else {
+        return false;
+    };
+    let me = model.identity.as_ref().map(|i| i.person.as_str());
+    let roles = &tracked.state.roles;
+    model.may(AccessRole::Responder)
+        && me.is_some()
+        && (roles.holder(Role::Commander) == me || roles.holder(Role::Comms) == me)
+}
+
+/// The composer on the selected incident, at `state` or the last public update's.
+fn open_on(model: &mut Model, state: Option<PublicState>) {
+    let Some(tracked) = model.current() else {
+        return;
+    };
     let incident = tracked.state.clone();
     let events = tracked.events.clone();
     let last = incident
         .last_public_update()
         .map(|post| post.update.clone());
-    let state = last
-        .as_ref()
-        .map_or(PublicState::Investigating, |u| u.state);
+    let state = state.unwrap_or_else(|| {
+        last.as_ref()
+            .map_or(PublicState::Investigating, |u| u.state)
+    });
     let components: Vec<String> = last
         .map(|u| {
             u.components
