@@ -210,7 +210,11 @@ fn migrations_are_recorded_and_a_newer_schema_is_refused() {
         .iter()
         .map(|row| row.get(0))
         .collect();
-    assert_eq!(versions, [1, 2, 3, 4, 5, 6], "numbered as SQLite's schemas");
+    assert_eq!(
+        versions,
+        [1, 2, 3, 4, 5, 6, 7],
+        "numbered as SQLite's schemas"
+    );
     sql.batch_execute("INSERT INTO warroom_migrations (version) VALUES (99)")
         .unwrap();
     let error = PostgresStore::connect(&url).err().unwrap().to_string();
@@ -228,6 +232,7 @@ fn how_an_actor_came_survives_and_a_database_at_migration_3_gains_the_columns_an
          ALTER TABLE events DROP COLUMN intended_at;
          DROP TABLE incidents;
          DROP TABLE folded;
+         ALTER TABLE outbox DROP COLUMN first_attempt_at;
          DELETE FROM warroom_migrations WHERE version > 3;
          INSERT INTO events (seq, incident, at, actor, kind) VALUES (1, 'INC-1',
              '2025-01-02T03:04:05.123456789Z', 'alice',
