@@ -554,8 +554,12 @@ async fn every_statuspage_route_has_the_fields_and_types_of_statuspages_schema()
     eventually(
         &client,
         &server.url("/api/v2/incidents.json"),
-        "both incidents",
-        |a| a.json["incidents"].as_array().is_some_and(|l| l.len() == 2),
+        "both incidents at their last update",
+        |a| {
+            a.json["incidents"].as_array().is_some_and(|l| {
+                l.len() == 2 && l[0]["status"] == "monitoring" && l[1]["status"] == "resolved"
+            })
+        },
     )
     .await;
 
