@@ -217,7 +217,11 @@ fn migrations_are_recorded_and_a_newer_schema_is_refused() {
         .iter()
         .map(|row| row.get(0))
         .collect();
-    assert_eq!(versions, [1, 2, 3, 4, 5, 6], "numbered as SQLite's schemas");
+    assert_eq!(
+        versions,
+        [1, 2, 3, 4, 5, 6, 7],
+        "numbered as SQLite's schemas"
+    );
     sql.batch_execute("INSERT INTO warroom_migrations (version) VALUES (99)")
         .unwrap();
     let error = PostgresStore::connect(&url).err().unwrap().to_string();
@@ -235,6 +239,7 @@ fn how_an_actor_came_survives_and_a_database_at_migration_3_gains_the_columns_an
          ALTER TABLE events DROP COLUMN intended_at;
          DROP TABLE incidents;
          DROP TABLE folded;
+         ALTER TABLE outbox DROP COLUMN first_attempt_at;
          DELETE FROM warroom_migrations WHERE version > 3;
          INSERT INTO events (seq, incident, at, actor, kind) VALUES (1, 'INC-1',
              '2025-01-02T03:04:05.123456789Z', 'alice',
@@ -384,6 +389,7 @@ fn deliveries_are_committed_with_their_events_and_one_replica_at_a_time_sends_ea
         "d1",
         &Attempt::Retry {
             error: "the receiver answered 502".into(),
+            at: now,
             next: time("2025-01-02T03:05:10Z"),
         },
     )
@@ -393,6 +399,11 @@ fn deliveries_are_committed_with_their_events_and_one_replica_at_a_time_sends_ea
     let due = b.due(later, 10).unwrap();
     assert_eq!(due.len(), 1);
     assert_eq!((due[0].id.as_str(), due[0].attempts), ("d1", 1));
+    assert_eq!(
+        due[0].first_attempt_at,
+        Some(now),
+        "give_up_after counts from here"
+    );
     b.record_attempt("d1", &Attempt::Delivered { at: later })
         .unwrap();
     // With d1 done, d2 is the head of its queue.

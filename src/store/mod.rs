@@ -20,7 +20,7 @@ mod sqlite;
 mod sqlite_outbox;
 
 pub use location::Location;
-pub use outbox::{Attempt, Delivery, DeliveryState, NewDelivery, Outbox};
+pub use outbox::{Attempt, Delivery, DeliveryState, NewDelivery, Outbox, Resend, Resent, Standing};
 pub use postgres::{PostgresStore, listen};
 pub use snapshot::{Resume, Which, ended_at};
 pub use sqlite::SqliteStore;

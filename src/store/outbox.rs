@@ -74,6 +74,10 @@ pub struct Delivery {
     pub next_attempt_at: Option<Timestamp>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub finished_at: Option<Timestamp>,
+    /// When it was first tried (since it was queued or resent): `give_up_after` counts from
+    /// here, so a delivery queued behind a failing one gets its whole time once its turn comes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_attempt_at: Option<Timestamp>,
 }
 
 impl DeliveryState {
@@ -85,7 +89,7 @@ impl DeliveryState {
 
 /// The outbox's columns in the order both stores read them.
 pub(super) const COLUMNS: &str = "id, target, incident, seq, body, created_at, state, attempts, \
-                                  last_error, next_attempt_at, finished_at";
+                                  last_error, next_attempt_at, finished_at, first_attempt_at";
 
 /// The `WHERE` clause of [`Outbox::recent`]: the dead and the failing ones, or everything.
 pub(super) fn recent_filter(failed_only: bool) -> &'static str {
@@ -110,6 +114,7 @@ pub(super) struct RawDelivery {
     pub last_error: Option<String>,
     pub next_attempt_at: Option<String>,
     pub finished_at: Option<String>,
+    pub first_attempt_at: Option<String>,
 }
 
 impl RawDelivery {
@@ -131,6 +136,11 @@ impl RawDelivery {
                 .map(parse_time)
                 .transpose()?,
             finished_at: self.finished_at.as_deref().map(parse_time).transpose()?,
+            first_attempt_at: self
+                .first_attempt_at
+                .as_deref()
+                .map(parse_time)
+                .transpose()?,
             target: self.target,
             incident: self.incident,
             body: self.body,
@@ -168,12 +178,95 @@ pub trait Outbox: Send + 'static {
 
     /// How many deliveries wait for a first attempt or a retry: the outbox's depth.
     fn pending(&mut self) -> Result<u64, StoreError>;
+
+    /// The deliveries not (yet) delivered, counted by target and [`Standing`], for `/metrics`.
+    /// Delivered ones are left out: they only grow, and counting them would scan the table.
+    fn undelivered(&mut self) -> Result<Vec<(String, Standing, u64)>, StoreError>;
+
+    /// Sends again what was given up: one delivery (dead, or pending, then at once) or every
+    /// dead one. Each goes back to the head of its queue with its `give_up_after` counted
+    /// afresh.
+    fn resend(&mut self, which: &Resend, now: Timestamp) -> Result<Resent, StoreError>;
+}
+
+/// What `warroom notify retry` resends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resend {
+    One(String),
+    AllDead,
+}
+
+/// A delivery's standing as `/metrics` counts it: a pending delivery whose last attempt
+/// failed is `failing`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Standing {
+    Pending,
+    Failing,
+    Dead,
+}
+
+impl Standing {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Standing::Pending => "pending",
+            Standing::Failing => "failing",
+            Standing::Dead => "dead",
+        }
+    }
+
+    pub(super) fn from_column(text: &str) -> Result<Standing, StoreError> {
+        [Standing::Pending, Standing::Failing, Standing::Dead]
+            .into_iter()
+            .find(|standing| standing.as_str() == text)
+            .ok_or_else(|| StoreError::Schema(format!("unknown delivery standing '{text}'")))
+    }
+}
+
+/// The `SELECT` of [`Outbox::undelivered`], the same in both stores.
+pub(super) const UNDELIVERED: &str = "
+    SELECT target, CASE WHEN state = 'pending' AND last_error IS NOT NULL THEN 'failing'
+                        ELSE state END AS standing, count(*)
+    FROM outbox WHERE state IN ('pending', 'dead')
+    GROUP BY target, standing ORDER BY target, standing";
+
+/// What [`Outbox::resend`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resent {
+    /// This many deliveries are pending again (none: there was no dead one).
+    Queued(u64),
+    /// The one asked for was delivered already: nothing to resend.
+    AlreadyDelivered,
+    /// No delivery has that id.
+    Unknown,
+}
+
+/// The statement that resends: dead or pending back to pending, due `?now`, its give-up
+/// time counted afresh from its next first attempt. `{filter}` picks which.
+pub(super) fn resend_sql(which: &Resend, placeholders: (&str, &str)) -> String {
+    let (now, id) = placeholders;
+    let filter = match which {
+        Resend::One(_) => format!("id = {id} AND state IN ('pending', 'dead')"),
+        Resend::AllDead => "state = 'dead'".to_string(),
+    };
+    format!(
+        "UPDATE outbox SET state = 'pending', next_attempt_at = {now}, finished_at = NULL,
+         first_attempt_at = NULL WHERE {filter}"
+    )
 }
 
 /// The outcome of one delivery attempt.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Attempt {
-    Delivered { at: Timestamp },
-    Retry { error: String, next: Timestamp },
-    Dead { error: String, at: Timestamp },
+    Delivered {
+        at: Timestamp,
+    },
+    Retry {
+        error: String,
+        at: Timestamp,
+        next: Timestamp,
+    },
+    Dead {
+        error: String,
+        at: Timestamp,
+    },
 }

@@ -162,6 +162,12 @@ CREATE TABLE folded (
 INSERT INTO folded (head) VALUES (0);
 ",
     ),
+    // 7, as SQLite's schema 7: deliveries remember their first attempt, from which
+    // `give_up_after` counts (issue 21).
+    (
+        7,
+        "ALTER TABLE outbox ADD COLUMN IF NOT EXISTS first_attempt_at TEXT;",
+    ),
 ];
 
 /// Events folded per transaction when the snapshot rows catch up with the log.

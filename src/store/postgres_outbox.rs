@@ -8,7 +8,10 @@
 //! replica at a time; a receiver still drops the rare repeat by `X-Warroom-Delivery`.
 
 use super::StoreError;
-use super::outbox::{Attempt, COLUMNS, Delivery, Outbox, RawDelivery, recent_filter, updated_one};
+use super::outbox::{
+    Attempt, COLUMNS, Delivery, Outbox, RawDelivery, Resend, Resent, Standing, UNDELIVERED,
+    recent_filter, resend_sql, updated_one,
+};
 use super::postgres::PostgresStore;
 use super::row::{fixed_time, parse_time};
 use crate::domain::Timestamp;
@@ -58,19 +61,21 @@ impl Outbox for PostgresStore {
                     )
                     .await
             }
-            Attempt::Retry { error, next } => {
+            Attempt::Retry { error, at, next } => {
                 client
                     .execute(
                         "UPDATE outbox SET attempts = attempts + 1, last_error = $2,
-                         next_attempt_at = $3 WHERE id = $1",
-                        &[&id, error, &fixed_time(*next)],
+                         next_attempt_at = $3, first_attempt_at = coalesce(first_attempt_at, $4)
+                         WHERE id = $1",
+                        &[&id, error, &fixed_time(*next), &fixed_time(*at)],
                     )
                     .await
             }
             Attempt::Dead { error, at } => client
                 .execute(
                     "UPDATE outbox SET state = 'dead', attempts = attempts + 1, last_error = $2,
-                         finished_at = $3, next_attempt_at = NULL WHERE id = $1",
+                     finished_at = $3, next_attempt_at = NULL,
+                     first_attempt_at = coalesce(first_attempt_at, $3) WHERE id = $1",
                     &[&id, error, &fixed_time(*at)],
                 )
                 .await,
@@ -110,6 +115,40 @@ impl Outbox for PostgresStore {
             .get(0);
         Ok(count.unsigned_abs())
     }
+
+    fn undelivered(&mut self) -> Result<Vec<(String, Standing, u64)>, StoreError> {
+        let rows = self.run(async |client| client.query(UNDELIVERED, &[]).await)?;
+        rows.iter()
+            .map(|row| {
+                let standing = Standing::from_column(row.get(1))?;
+                Ok((row.get(0), standing, row.get::<_, i64>(2).unsigned_abs()))
+            })
+            .collect()
+    }
+
+    fn resend(&mut self, which: &Resend, now: Timestamp) -> Result<Resent, StoreError> {
+        let sql = resend_sql(which, ("$1", "$2"));
+        let now = fixed_time(now);
+        let changed = self.run(async |client| match which {
+            Resend::One(id) => client.execute(&sql, &[&now, id]).await,
+            Resend::AllDead => client.execute(&sql, &[&now]).await,
+        })?;
+        if changed > 0 {
+            return Ok(Resent::Queued(changed));
+        }
+        let Resend::One(id) = which else {
+            return Ok(Resent::Queued(0));
+        };
+        let found = self.run(async |client| {
+            client
+                .query_opt("SELECT state FROM outbox WHERE id = $1", &[id])
+                .await
+        })?;
+        Ok(match found {
+            Some(_) => Resent::AlreadyDelivered,
+            None => Resent::Unknown,
+        })
+    }
 }
 
 /// The delivery whose columns start at `first`.
@@ -127,6 +166,7 @@ fn read(row: &tokio_postgres::Row, first: usize) -> Result<Delivery, StoreError>
         last_error: row.get(column(8)),
         next_attempt_at: row.get(column(9)),
         finished_at: row.get(column(10)),
+        first_attempt_at: row.get(column(11)),
     }
     .decode()
 }

@@ -25,7 +25,8 @@ const PROBE_TIMEOUT: Duration = Duration::from_millis(250);
 /// 5: events keep the time the person acted (`intended_at`, issue 10).
 /// 6: each incident's folded state beside the log (`incidents`, `folded`; see `snapshot.rs`),
 ///    created by [`SCHEMA`] and filled by [`SqliteStore::open`] from the log already there.
-const SCHEMA_VERSION: i64 = 6;
+/// 7: deliveries remember their first attempt (`first_attempt_at`, issue 21).
+const SCHEMA_VERSION: i64 = 7;
 
 /// The steps that bring an older file up to date: step N takes a file of schema N-1 to N, and
 /// a file of schema V runs every step above V, in order, before [`SCHEMA`] creates what is still
@@ -82,7 +83,8 @@ CREATE TABLE IF NOT EXISTS outbox (
     attempts        INTEGER NOT NULL DEFAULT 0,
     last_error      TEXT,
     next_attempt_at TEXT,
-    finished_at     TEXT
+    finished_at     TEXT,
+    first_attempt_at TEXT
 );
 CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (state, target, incident, pos);
 CREATE INDEX IF NOT EXISTS idempotency_age ON idempotency (stored_at);
@@ -314,11 +316,34 @@ fn upgrade(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
         }
     }
     tx.execute_batch(SCHEMA).map_err(open_error)?;
+    add_missing_columns(&tx).map_err(open_error)?;
     if version != SCHEMA_VERSION {
         tx.pragma_update(None, "user_version", SCHEMA_VERSION)
             .map_err(open_error)?;
     }
     tx.commit().map_err(open_error)
+}
+
+/// Columns added to a table after it first shipped, each with its type: added where missing,
+/// whatever the file's version says (a file of schema 1 gets its outbox from [`SCHEMA`] only,
+/// with them already).
+const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
+    // Schema 7: deliveries remember their first attempt, from which `give_up_after` counts.
+    ("outbox", "first_attempt_at", "TEXT"),
+];
+
+fn add_missing_columns(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
+    for (table, column, kind) in ADDED_COLUMNS {
+        let present: bool = tx.query_row(
+            &format!("SELECT count(*) > 0 FROM pragma_table_info('{table}') WHERE name = ?1"),
+            [column],
+            |row| row.get(0),
+        )?;
+        if !present {
+            tx.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {kind};"))?;
+        }
+    }
+    Ok(())
 }
 
 impl SqliteStore {

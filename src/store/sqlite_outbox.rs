@@ -2,11 +2,14 @@
 //! events, and read and updated by the delivery worker on a connection of its own.
 
 use super::StoreError;
-use super::outbox::{Attempt, COLUMNS, Delivery, Outbox, RawDelivery, recent_filter, updated_one};
+use super::outbox::{
+    Attempt, COLUMNS, Delivery, Outbox, RawDelivery, Resend, Resent, Standing, UNDELIVERED,
+    recent_filter, resend_sql, updated_one,
+};
 use super::row::{fixed_time, parse_time};
 use super::sqlite::SqliteStore;
 use crate::domain::Timestamp;
-use rusqlite::{Row, params};
+use rusqlite::{OptionalExtension, Row, params};
 
 impl Outbox for SqliteStore {
     fn due(&mut self, now: Timestamp, limit: usize) -> Result<Vec<Delivery>, StoreError> {
@@ -31,14 +34,16 @@ impl Outbox for SqliteStore {
                  finished_at = ?2, next_attempt_at = NULL WHERE id = ?1",
                 params![id, fixed_time(*at)],
             )?,
-            Attempt::Retry { error, next } => self.conn.execute(
+            Attempt::Retry { error, at, next } => self.conn.execute(
                 "UPDATE outbox SET attempts = attempts + 1, last_error = ?2,
-                 next_attempt_at = ?3 WHERE id = ?1",
-                params![id, error, fixed_time(*next)],
+                 next_attempt_at = ?3, first_attempt_at = coalesce(first_attempt_at, ?4)
+                 WHERE id = ?1",
+                params![id, error, fixed_time(*next), fixed_time(*at)],
             )?,
             Attempt::Dead { error, at } => self.conn.execute(
                 "UPDATE outbox SET state = 'dead', attempts = attempts + 1, last_error = ?2,
-                 finished_at = ?3, next_attempt_at = NULL WHERE id = ?1",
+                 finished_at = ?3, next_attempt_at = NULL,
+                 first_attempt_at = coalesce(first_attempt_at, ?3) WHERE id = ?1",
                 params![id, error, fixed_time(*at)],
             )?,
         };
@@ -70,6 +75,50 @@ impl Outbox for SqliteStore {
         )?;
         Ok(count.unsigned_abs())
     }
+
+    fn undelivered(&mut self) -> Result<Vec<(String, Standing, u64)>, StoreError> {
+        let mut statement = self.conn.prepare_cached(UNDELIVERED)?;
+        let rows = statement.query_map([], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, i64>(2)?,
+            ))
+        })?;
+        rows.map(|row| {
+            let (target, standing, count) = row?;
+            Ok((
+                target,
+                Standing::from_column(&standing)?,
+                count.unsigned_abs(),
+            ))
+        })
+        .collect()
+    }
+
+    fn resend(&mut self, which: &Resend, now: Timestamp) -> Result<Resent, StoreError> {
+        let sql = resend_sql(which, ("?1", "?2"));
+        let changed = match which {
+            Resend::One(id) => self.conn.execute(&sql, params![fixed_time(now), id])?,
+            Resend::AllDead => self.conn.execute(&sql, params![fixed_time(now)])?,
+        };
+        if changed > 0 {
+            return Ok(Resent::Queued(changed as u64));
+        }
+        let Resend::One(id) = which else {
+            return Ok(Resent::Queued(0));
+        };
+        let state: Option<String> = self
+            .conn
+            .query_row("SELECT state FROM outbox WHERE id = ?1", [id], |row| {
+                row.get(0)
+            })
+            .optional()?;
+        Ok(match state {
+            Some(_) => Resent::AlreadyDelivered,
+            None => Resent::Unknown,
+        })
+    }
 }
 
 /// One row; an unreadable one is an error inside the row's result, not a panic.
@@ -86,6 +135,7 @@ fn read(row: &Row<'_>) -> rusqlite::Result<Result<Delivery, StoreError>> {
         last_error: row.get(8)?,
         next_attempt_at: row.get(9)?,
         finished_at: row.get(10)?,
+        first_attempt_at: row.get(11)?,
     };
     Ok(raw.decode())
 }
