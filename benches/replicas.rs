@@ -4,6 +4,13 @@
 //! event. Waiters on B measure the path through PostgreSQL's NOTIFY and B's catch-up read;
 //! waiters on A are the local path, for comparison.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and bench code: a panic is how it fails"
+)]
+
 mod support;
 
 use serde_json::json;

@@ -5,6 +5,13 @@
 //! - the page's size with 3 open incidents and 10 components;
 //! - notification latency: from a command's answer to the local receiver holding it.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and bench code: a panic is how it fails"
+)]
+
 mod support;
 
 use axum::routing::post;

@@ -3,6 +3,13 @@
 //! Prometheus 2.42 rule fire and a real Alertmanager 0.25 notifies the backend. Without
 //! Prometheus and Alertmanager installed the live test fails; it never skips.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and bench code: a panic is how it fails"
+)]
+
 mod support;
 
 use chrono::{DateTime, Utc};

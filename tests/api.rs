@@ -1,5 +1,12 @@
 //! The HTTP API of `warroom serve`, against the real binary and a real SQLite file.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and bench code: a panic is how it fails"
+)]
+
 mod support;
 
 use reqwest::Client;

@@ -1,6 +1,13 @@
 //! Every `warroom incident` subcommand against a real `warroom serve`, the config
 //! subcommands, bad input, and the `--help` text (snapshotted, like trippy does).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and bench code: a panic is how it fails"
+)]
+
 mod support;
 
 use serde_json::Value;

@@ -3,6 +3,13 @@
 //! raise its limit of 1,024. In a test binary of its own, and one test at a time, so that
 //! nothing else shares the two cores while they time `/healthz`.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and bench code: a panic is how it fails"
+)]
+
 mod support;
 
 use std::time::{Duration, Instant};

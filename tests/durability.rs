@@ -1,6 +1,13 @@
 //! Durability: SIGKILL the server while clients stream commands. Every command a client saw
 //! acknowledged must be in the log after a restart, exactly once, and the log must fold.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and bench code: a panic is how it fails"
+)]
+
 mod support;
 
 use reqwest::Client;

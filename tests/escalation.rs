@@ -2,6 +2,13 @@
 //! exactly one lapse and one notification; a commander assigned later ends it; an overdue
 //! internal update is a lapse of its own.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and bench code: a panic is how it fails"
+)]
+
 mod support;
 
 use reqwest::Client;

@@ -1,6 +1,13 @@
 //! Long-poll on the event feeds: a waiting client is answered when the command is
 //! acknowledged, not when its wait runs out.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and bench code: a panic is how it fails"
+)]
+
 mod support;
 
 use reqwest::Client;

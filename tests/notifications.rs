@@ -1,6 +1,13 @@
 //! Outbound notifications end to end: the real binary, a real HTTP receiver that goes down,
 //! then slow, then answers 500, then comes back, and a SIGKILL of the backend in the middle.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and bench code: a panic is how it fails"
+)]
+
 mod support;
 
 use hmac::{Hmac, KeyInit, Mac};

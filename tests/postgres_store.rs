@@ -2,6 +2,13 @@
 //! (append-only, all-or-nothing commits, stored answers, refusing a newer schema), and the
 //! turn-taking that keeps several writers' log gapless.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and bench code: a panic is how it fails"
+)]
+
 mod support;
 
 use std::sync::mpsc;

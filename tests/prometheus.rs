@@ -1,6 +1,13 @@
 //! Panels, alerts and impact evidence against a real Prometheus 2.42 and Alertmanager 0.25,
 //! started on loopback by `support::promstack`. Without the servers these tests fail.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and bench code: a panic is how it fails"
+)]
+
 mod support;
 
 use chrono::{DateTime, Utc};

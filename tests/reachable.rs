@@ -2,6 +2,13 @@
 //! faults reported instead of fatal, a clean stop, and the per-caller write limit (connection
 //! limits and timeouts are in `connections.rs`). Each test runs the real binary on loopback.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and bench code: a panic is how it fails"
+)]
+
 mod support;
 
 use reqwest::Client;

@@ -2,6 +2,13 @@
 //! global feed stays gapless, a replica without its database says so (503) and recovers, and
 //! clients with several backend URLs ride through replicas being killed.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and bench code: a panic is how it fails"
+)]
+
 mod support;
 
 use reqwest::Client;

@@ -1,6 +1,13 @@
 //! `warroom ssh-serve` with the real OpenSSH client in tmux, against a real `warroom serve`:
 //! keys as identity, the gateway token acting for the person, one screen per connection.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and bench code: a panic is how it fails"
+)]
+
 mod support;
 
 use serde_json::Value;

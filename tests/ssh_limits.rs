@@ -2,6 +2,13 @@
 //! OpenSSH would not) and the real OpenSSH client: terminal sizes, connections that never
 //! log in, and keys that fail.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and bench code: a panic is how it fails"
+)]
+
 mod support;
 
 use std::time::{Duration, Instant};

@@ -3,6 +3,13 @@
 //! internal leaks into any of them, caching, `--status-listen`, and the page in headless
 //! Chromium.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and bench code: a panic is how it fails"
+)]
+
 mod support;
 
 use reqwest::Client;

@@ -1,6 +1,13 @@
 //! `warroom store copy|verify`: a team's log moves from SQLite to a real PostgreSQL and
 //! serves the same incidents there; a difference is found and named.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and bench code: a panic is how it fails"
+)]
+
 mod support;
 
 use serde_json::json;

@@ -10,10 +10,7 @@ pub async fn run(command: NotifyCommand, client: &Client) -> Result<String, Clie
         NotifyCommand::Log { failed, output } => {
             let deliveries = client.notifications(failed).await?;
             if output.json {
-                let mut text =
-                    serde_json::to_string_pretty(&deliveries).expect("records serialise");
-                text.push('\n');
-                return Ok(text);
+                return Ok(super::render::json(&deliveries));
             }
             Ok(table(&deliveries))
         }

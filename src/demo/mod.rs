@@ -104,9 +104,10 @@ async fn responders(url: String) {
                 };
                 ("bob".to_string(), note)
             }
-            status if status.is_open() && status != Status::Mitigated => {
-                lines.next().expect("the chatter cycles forever")
-            }
+            status if status.is_open() && status != Status::Mitigated => match lines.next() {
+                Some(line) => line,
+                None => continue,
+            },
             _ => continue,
         };
         if let Ok(client) = Client::new(&backend_config(&url, &actor)) {

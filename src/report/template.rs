@@ -48,6 +48,10 @@ const BODY_PLACEHOLDERS: &[&str] = &["impact", "service"];
 
 impl Default for Templates {
     fn default() -> Self {
+        #[expect(
+            clippy::expect_used,
+            reason = "the default templates are valid (tested)"
+        )]
         let checked = |field: &str, text: &str| {
             Templates::check(field, text).expect("the default templates are valid")
         };

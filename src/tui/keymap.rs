@@ -353,6 +353,7 @@ impl Default for KeyMap {
             ("M", Messages),
         ];
         for (key, action) in defaults {
+            #[expect(clippy::expect_used, reason = "the default keys parse (tested)")]
             bindings.insert(Key::parse(key).expect("default keys parse"), action);
         }
         KeyMap { bindings }

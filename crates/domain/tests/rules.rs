@@ -1,5 +1,12 @@
 //! The domain rules, end to end through `declare`, `decide` and `fold`.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and bench code: a panic is how it fails"
+)]
+
 use chrono::{Duration, TimeZone, Utc};
 use proptest::prelude::*;
 use warroom_domain::*;

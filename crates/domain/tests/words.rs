@@ -1,6 +1,13 @@
 //! The words the domain gives the wire, the CLI and the timeline: note kinds, severities and
 //! the scale, each read back as it was written.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and bench code: a panic is how it fails"
+)]
+
 use warroom_domain::*;
 
 #[test]

@@ -128,10 +128,11 @@ impl ReviewScreen {
                     self.editing = None;
                     ReviewOutcome::Stay
                 }
-                KeyCode::Enter => {
-                    let editing = self.editing.take().expect("editing");
-                    edit_command(review, &editing).map_or(ReviewOutcome::Stay, ReviewOutcome::Send)
-                }
+                KeyCode::Enter => self
+                    .editing
+                    .take()
+                    .and_then(|editing| edit_command(review, &editing))
+                    .map_or(ReviewOutcome::Stay, ReviewOutcome::Send),
                 _ => {
                     editing.input.handle_event(&TermEvent::Key(key));
                     ReviewOutcome::Stay
