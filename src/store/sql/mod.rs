@@ -20,7 +20,9 @@ use super::{Commit, Delivery, StoreError};
 use crate::domain::{Event, Timestamp};
 use read::{Read, Rows};
 
-/// A store over one database: SQLite's file or PostgreSQL's connection.
+/// A store over one database: SQLite's file or PostgreSQL's connection. Generic over the
+/// engine so that [`Store`](super::Store) and [`Outbox`](super::Outbox) are implemented once
+/// for both; `SqliteStore` and `PostgresStore` name the two.
 pub struct SqlStore<E> {
     pub(super) engine: E,
 }

@@ -1,11 +1,12 @@
 //! The log's promises on a real file: durability settings, all-or-nothing commits, the
-//! snapshot rows and what a resume reads, forgetting expired answers, the readiness probes.
+//! reopened file, forgetting expired answers, the readiness probes. (The snapshot rows and
+//! what a resume reads are checked on both stores in `tests/postgres_store.rs`.)
 
 use super::super::SqliteStore;
-use super::{key, note, remembered, store_with_one_note, three_incidents};
-use crate::domain::{Event, Incident, IncidentId};
+use super::{key, note, remembered, store_with_one_note};
+use crate::domain::Event;
 use crate::store::row::parse_time;
-use crate::store::{Commit, NewDelivery, Store, StoreError, Which};
+use crate::store::{Attempt, Commit, NewDelivery, Outbox, Store, StoreError};
 use rusqlite::{Connection, TransactionBehavior};
 use std::time::Duration;
 
@@ -58,34 +59,6 @@ fn committed_events_and_responses_survive_reopening_the_file() {
     let mut other_actor = key("k1");
     other_actor.actor = "bob".into();
     assert_eq!(store.recall(&other_actor).unwrap(), None);
-}
-
-#[test]
-fn snapshot_rows_fold_the_log_and_a_resume_reads_only_what_memory_keeps() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("log.db");
-    let mut store = SqliteStore::open(&path).unwrap();
-    let events = three_incidents("2026-01-01T00:00:00Z", "2026-06-01T00:00:00Z");
-    store
-        .commit(&Commit {
-            events: events.clone(),
-            ..Commit::default()
-        })
-        .unwrap();
-    let one = store.incident(1).unwrap().expect("INC-1's row");
-    assert_eq!(one, Incident::fold(IncidentId::from_number(1), &events));
-    assert_eq!(store.incident(4).unwrap(), None);
-    // Ended before the cutoff: INC-1 stays in the store; the open INC-3 and INC-2 (ended
-    // after it) are read, with the newest two events.
-    let resume = store
-        .resume(parse_time("2026-03-01T00:00:00Z").unwrap(), 2)
-        .unwrap();
-    let numbers: Vec<u64> = resume.incidents.iter().map(|i| i.id.number()).collect();
-    assert_eq!(numbers, [2, 3]);
-    let tail: Vec<u64> = resume.tail.iter().map(|e| e.seq).collect();
-    assert_eq!(tail, [4, 5]);
-    assert_eq!(resume.newest_number, 3);
-    assert_eq!(store.incidents(Which::All).unwrap().len(), 3);
 }
 
 #[test]
@@ -279,6 +252,42 @@ fn an_unreadable_row_is_reported_with_its_seq() {
             [],
         )
         .unwrap();
-    let err = store.events_after(0, usize::MAX).unwrap_err().to_string();
-    assert!(err.starts_with("event 7 in the log is unreadable"), "{err}");
+    let err = store.events_after(0, usize::MAX).unwrap_err();
+    assert!(matches!(err, StoreError::Corrupt { .. }), "{err:?}");
+    let message = err.to_string();
+    assert!(
+        message.starts_with("event 7 in the log is unreadable"),
+        "{message}"
+    );
+}
+
+#[test]
+fn an_unreadable_snapshot_row_names_its_incident() {
+    let (_dir, mut store) = store_with_one_note();
+    store
+        .engine
+        .conn
+        .execute("UPDATE incidents SET body = '{' WHERE number = 1", [])
+        .unwrap();
+    let err = store.incident(1).unwrap_err();
+    assert!(matches!(err, StoreError::Corrupt { .. }), "{err:?}");
+    let message = err.to_string();
+    assert!(
+        message.starts_with("the snapshot row of incident 1 is unreadable"),
+        "{message}"
+    );
+}
+
+#[test]
+fn an_attempt_on_a_delivery_the_outbox_does_not_hold_is_refused() {
+    let (_dir, mut store) = store_with_one_note();
+    let at = parse_time("2026-11-25T14:00:00Z").unwrap();
+    let err = store
+        .record_attempt("nowhere", &Attempt::Delivered { at })
+        .unwrap_err();
+    assert!(
+        matches!(&err, StoreError::NoSuchDelivery(id) if id == "nowhere"),
+        "{err:?}"
+    );
+    assert_eq!(err.to_string(), "no delivery nowhere in the outbox");
 }

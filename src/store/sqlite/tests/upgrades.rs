@@ -290,6 +290,13 @@ fn a_file_from_a_newer_schema_is_refused() {
         .unwrap()
         .pragma_update(None, "user_version", SCHEMA_VERSION + 1)
         .unwrap();
-    let err = SqliteStore::open(&path).err().unwrap().to_string();
-    assert!(err.contains("newer warroom"), "{err}");
+    let err = SqliteStore::open(&path).err().unwrap();
+    assert!(
+        matches!(err, StoreError::NewerSchema { found, known, .. }
+            if found == SCHEMA_VERSION + 1 && known == SCHEMA_VERSION),
+        "{err:?}"
+    );
+    let message = err.to_string();
+    assert!(message.contains("newer warroom"), "{message}");
+    assert!(message.contains("log.db"), "names the file: {message}");
 }
