@@ -241,41 +241,32 @@ fn the_log_refuses_updates_and_deletes() {
 }
 
 #[test]
-fn an_unreadable_row_is_reported_with_its_seq() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = SqliteStore::open(&dir.path().join("log.db")).unwrap();
-    store
-        .engine
-        .conn
-        .execute(
-            "INSERT INTO events (seq, incident, at, actor, kind) VALUES (7, 'INC-1', '2025-01-01T00:00:00Z', 'a', '{\"type\":\"exploded\"}')",
-            [],
-        )
-        .unwrap();
-    let err = store.events_after(0, usize::MAX).unwrap_err();
-    assert!(matches!(err, StoreError::Corrupt { .. }), "{err:?}");
-    let message = err.to_string();
-    assert!(
-        message.starts_with("event 7 in the log is unreadable"),
-        "{message}"
-    );
-}
-
-#[test]
-fn an_unreadable_snapshot_row_names_its_incident() {
+fn an_unreadable_row_says_which_row_it_is() {
     let (_dir, mut store) = store_with_one_note();
-    store
-        .engine
-        .conn
-        .execute("UPDATE incidents SET body = '{' WHERE number = 1", [])
+    let conn = &store.engine.conn;
+    conn.execute(
+        "INSERT INTO events (seq, incident, at, actor, kind) VALUES (7, 'INC-1', '2025-01-01T00:00:00Z', 'a', '{\"type\":\"exploded\"}')",
+        [],
+    )
+    .unwrap();
+    conn.execute("UPDATE incidents SET body = '{' WHERE number = 1", [])
         .unwrap();
-    let err = store.incident(1).unwrap_err();
-    assert!(matches!(err, StoreError::Corrupt { .. }), "{err:?}");
-    let message = err.to_string();
-    assert!(
-        message.starts_with("the snapshot row of incident 1 is unreadable"),
-        "{message}"
-    );
+    let unreadable = [
+        (store.events_after(0, usize::MAX), "event 7 in the log"),
+        (
+            store.incident(1).map(|_| Vec::new()),
+            "the snapshot row of incident 1",
+        ),
+    ];
+    for (read, row) in unreadable {
+        let err = read.unwrap_err();
+        assert!(matches!(err, StoreError::Corrupt { .. }), "{err:?}");
+        let message = err.to_string();
+        assert!(
+            message.starts_with(&format!("{row} is unreadable")),
+            "{message}"
+        );
+    }
 }
 
 #[test]
