@@ -128,7 +128,12 @@ pub(super) fn on_key(model: &mut Model, confirm: Confirm, key: KeyEvent) -> Vec<
             // lane: a review accepts them in every status, closed included.
             let mut then = confirm.then;
             then.extend(confirm.settle.map(|s| s.carry).unwrap_or_default());
-            send_command(model, confirm.incident, confirm.command, then)
+            let ending = ends_publicly(&confirm.command);
+            let effects = send_command(model, confirm.incident, confirm.command, then);
+            if ending {
+                super::composer::offer_resolution(model);
+            }
+            effects
         }
         KeyCode::Char('d') if confirm.settle.is_some() => {
             // The drops go first: a closed incident refuses changes to its items. Each is
@@ -138,12 +143,16 @@ pub(super) fn on_key(model: &mut Model, confirm: Confirm, key: KeyEvent) -> Vec<
             for drop in confirm.settle.map(|s| s.drop).unwrap_or_default() {
                 effects.extend(send_command(model, confirm.incident.clone(), drop, vec![]));
             }
+            let ending = ends_publicly(&confirm.command);
             effects.extend(send_command(
                 model,
                 confirm.incident,
                 confirm.command,
                 confirm.then,
             ));
+            if ending {
+                super::composer::offer_resolution(model);
+            }
             effects
         }
         KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => vec![],
@@ -158,4 +167,15 @@ pub(super) fn on_key(model: &mut Model, confirm: Confirm, key: KeyEvent) -> Vec<
             vec![]
         }
     }
+}
+
+/// Whether a confirmed command ends the response, after which the public is owed a
+/// resolution.
+fn ends_publicly(command: &Command) -> bool {
+    matches!(
+        command,
+        Command::Transition {
+            to: Status::Resolved | Status::Cancelled
+        }
+    )
 }
