@@ -77,6 +77,7 @@ fn open_on(model: &mut Model, state: Option<PublicState>) {
         return;
     };
     let incident = tracked.state.clone();
+    let incident_id = incident.id.clone();
     let events = tracked.events.clone();
     let last = incident
         .last_public_update()
@@ -128,6 +129,7 @@ fn open_on(model: &mut Model, state: Option<PublicState>) {
         filled: MessageParts::default(),
         state,
     }));
+    form.incident = Some(incident_id);
     fill(&mut form, true);
     model.overlay = Overlay::Form(Box::new(form));
 }
