@@ -45,8 +45,7 @@ pub async fn launch(
     runtime::run(
         client,
         metrics.source,
-        settings.theme,
-        settings.templates,
+        &settings,
         options,
         outbox,
     )

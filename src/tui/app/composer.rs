@@ -4,6 +4,7 @@
 //! confirmation before it is published. Changing the state refills the parts the template
 //! wrote, never text someone typed.
 
+use super::component_picker::{self, ComponentPicker};
 use super::confirm::Confirm;
 use super::form::{Field, FieldValue, Form, FormKind};
 use super::{Model, Overlay};
@@ -85,14 +86,7 @@ fn open_on(model: &mut Model, state: Option<PublicState>) {
         last.as_ref()
             .map_or(PublicState::Investigating, |u| u.state)
     });
-    let components: Vec<String> = last
-        .map(|u| {
-            u.components
-                .iter()
-                .map(|(name, status)| format!("{name}={status}"))
-                .collect()
-        })
-        .unwrap_or_default();
+    let named = last.map(|u| u.components).unwrap_or_default();
     let cadence = model
         .scale
         .update_interval(&incident.severity)
@@ -107,10 +101,7 @@ fn open_on(model: &mut Model, state: Option<PublicState>) {
         FormKind::Public,
         vec![
             Field::choice("State", states, selected),
-            Field::text(
-                "Components",
-                "name=status, … (operational, degraded_performance, partial_outage, major_outage)",
-            ),
+            components_field(&model.setup.components, &named),
             Field::text("Headline", "the first line the public reads"),
             Field::text("Message", "what is happening, for customers"),
             Field::text("Root cause", "when known (optional)"),
@@ -118,7 +109,11 @@ fn open_on(model: &mut Model, state: Option<PublicState>) {
         ],
         3,
     );
-    set(&mut form, "Components", &components.join(", "));
+    let typed: Vec<String> = named
+        .iter()
+        .map(|(name, status)| format!("{name}={status}"))
+        .collect();
+    set(&mut form, "Components", &typed.join(", "));
     set(&mut form, "Next update", &cadence);
     form.public = Some(Box::new(Context {
         incident,
@@ -130,6 +125,24 @@ fn open_on(model: &mut Model, state: Option<PublicState>) {
     }));
     fill(&mut form, true);
     model.overlay = Overlay::Form(Box::new(form));
+}
+
+/// The components as a picker of the status page's list, each prefilled with its status in
+/// the last public update; typed as `name=status` when the config lists none (the backend then
+/// takes any name, and the page lists the names updates give).
+fn components_field(listed: &[String], named: &BTreeMap<String, ComponentStatus>) -> Field {
+    if listed.is_empty() {
+        return Field::text(
+            "Components",
+            "no [status] components in the config: type name=status, … (operational, \
+             degraded_performance, partial_outage, major_outage, under_maintenance)",
+        );
+    }
+    Field {
+        label: "Components",
+        hint: component_picker::HINT,
+        value: FieldValue::Components(ComponentPicker::new(listed, named)),
+    }
 }
 
 /// After a key: a new state brings the template's parts for it where nobody edited them.
@@ -144,14 +157,8 @@ pub(super) fn refill(form: &mut Form) {
 /// Resolved gives every component named back as operational.
 fn fill(form: &mut Form, all: bool) {
     let state = chosen_state(form);
-    if state == PublicState::Resolved
-        && let Ok(components) = parse_components(form.field("Components"))
-    {
-        let restored: Vec<String> = components
-            .keys()
-            .map(|name| format!("{name}={}", ComponentStatus::Operational))
-            .collect();
-        set(form, "Components", &restored.join(", "));
+    if state == PublicState::Resolved {
+        restore_components(form);
     }
     let worst = parse_components(form.field("Components"))
         .ok()
@@ -181,6 +188,26 @@ fn fill(form: &mut Form, all: bool) {
         state,
         ..*context
     }));
+}
+
+/// Every component the update names back to operational, picked or typed.
+fn restore_components(form: &mut Form) {
+    let Some(field) = form.fields.iter_mut().find(|f| f.label == "Components") else {
+        return;
+    };
+    match &mut field.value {
+        FieldValue::Components(picker) => picker.restore(),
+        FieldValue::Text(input) => {
+            if let Ok(components) = parse_components(input.value()) {
+                let restored: Vec<String> = components
+                    .keys()
+                    .map(|name| format!("{name}={}", ComponentStatus::Operational))
+                    .collect();
+                *input = Input::new(restored.join(", "));
+            }
+        }
+        FieldValue::Choice { .. } => {}
+    }
 }
 
 fn chosen_state(form: &Form) -> PublicState {
