@@ -28,6 +28,8 @@ pub struct Context {
     filled: MessageParts,
     /// The state they were written for.
     state: PublicState,
+    /// The worst component status they were written for.
+    worst: Option<ComponentStatus>,
 }
 
 /// Opens the composer on the selected incident, for its commander or Communications Lead.
@@ -122,6 +124,7 @@ fn open_on(model: &mut Model, state: Option<PublicState>) {
         templates: model.setup.templates.clone(),
         filled: MessageParts::default(),
         state,
+        worst: None,
     }));
     fill(&mut form, true);
     model.overlay = Overlay::Form(Box::new(form));
@@ -145,12 +148,24 @@ fn components_field(listed: &[String], named: &BTreeMap<String, ComponentStatus>
     }
 }
 
-/// After a key: a new state brings the template's parts for it where nobody edited them.
+/// After a key: a new state, or a new worst component status, brings the template's parts
+/// for it where nobody edited them.
 pub(super) fn refill(form: &mut Form) {
     let state = chosen_state(form);
-    if form.public.as_ref().is_some_and(|c| c.state != state) {
+    let worst = worst(form);
+    if form
+        .public
+        .as_ref()
+        .is_some_and(|c| c.state != state || c.worst != worst)
+    {
         fill(form, false);
     }
+}
+
+fn worst(form: &Form) -> Option<ComponentStatus> {
+    parse_components(form.field("Components"))
+        .ok()
+        .and_then(|c| c.values().copied().max())
 }
 
 /// Writes the template's parts into the fields: all of them, or only the untouched ones.
@@ -160,9 +175,7 @@ fn fill(form: &mut Form, all: bool) {
     if state == PublicState::Resolved {
         restore_components(form);
     }
-    let worst = parse_components(form.field("Components"))
-        .ok()
-        .and_then(|c| c.values().copied().max());
+    let worst = worst(form);
     let Some(context) = form.public.take() else {
         return;
     };
@@ -186,6 +199,7 @@ fn fill(form: &mut Form, all: bool) {
     form.public = Some(Box::new(Context {
         filled: parts,
         state,
+        worst,
         ..*context
     }));
 }
