@@ -2,11 +2,11 @@
 //! `:` and `/` lines.
 
 use super::text::{
-    BorderSymbols, SafeLine, Spans, blank, hint_list, hint_sentence, input_window, paragraph, plain, raw,
-    render, safe_format, span, styled_line, titled,
+    BorderSymbols, SafeLine, Spans, blank, hint_list, hint_sentence, input_window, paragraph,
+    plain, raw, render, safe_format, span, styled_line, titled,
 };
-use crate::sanitize::{sanitize, sanitize_owned};
 use crate::domain::ComponentStatus;
+use crate::sanitize::{sanitize, sanitize_owned};
 use crate::tui::app::component_picker::ComponentPicker;
 use crate::tui::app::form::{self, FieldValue, Form};
 use crate::tui::app::overlay::{ANY_KEY_CLOSES, Hint};
@@ -259,7 +259,10 @@ pub(super) fn draw_form(form: &Form, theme: &Theme, frame: &mut Frame, area: Rec
             }
             FieldValue::Components(picker) => {
                 // One line per component, under the label's first.
-                for (j, row) in component_rows(picker, focused, theme).into_iter().enumerate() {
+                for (j, row) in component_rows(picker, focused, theme)
+                    .into_iter()
+                    .enumerate()
+                {
                     if j > 0 {
                         lines.push(SafeLine::from(std::mem::take(&mut spans)));
                         spans.push(blank(label_width));
@@ -294,11 +297,7 @@ pub(super) fn draw_form(form: &Form, theme: &Theme, frame: &mut Frame, area: Rec
 
 /// The picker's components, `› api        < Partial Outage >`: the one under the arrows marked
 /// while the picker has the focus, each status in its colour, "—" where the update names none.
-fn component_rows<'a>(
-    picker: &ComponentPicker,
-    focused: bool,
-    theme: &Theme,
-) -> Vec<Spans<'a>> {
+fn component_rows<'a>(picker: &ComponentPicker, focused: bool, theme: &Theme) -> Vec<Spans<'a>> {
     let width = picker
         .rows
         .iter()
