@@ -641,6 +641,15 @@ fn resolved_sets_every_picked_component_operational() {
         form_field(&model, "Headline"),
         "Checkout Incident: Resolved"
     );
+    // A status picked after that stays picked: resolved, with payments under maintenance.
+    press(&mut model, KeyCode::Tab);
+    press(&mut model, KeyCode::Left);
+    assert_eq!(form_field(&model, "Components"), "web=operational");
+    press(&mut model, KeyCode::Left);
+    assert_eq!(
+        form_field(&model, "Components"),
+        "web=operational, payments=under_maintenance"
+    );
 }
 
 /// Letters that are desk hotkeys (quit, note, resolve, declare) do nothing to the desk while

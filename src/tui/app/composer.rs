@@ -169,10 +169,12 @@ fn worst(form: &Form) -> Option<ComponentStatus> {
 }
 
 /// Writes the template's parts into the fields: all of them, or only the untouched ones.
-/// Resolved gives every component named back as operational.
+/// Turning to resolved gives every component named back as operational (once: a status
+/// picked after that stays).
 fn fill(form: &mut Form, all: bool) {
     let state = chosen_state(form);
-    if state == PublicState::Resolved {
+    let turned = all || form.public.as_ref().is_none_or(|c| c.state != state);
+    if state == PublicState::Resolved && turned {
         restore_components(form);
     }
     let worst = worst(form);

@@ -313,6 +313,7 @@ fn component_rows<'a>(picker: &ComponentPicker, focused: bool, theme: &Theme) ->
             let here = focused && j == picker.cursor;
             let (shown, tone) = match status {
                 Some(status) => (status.title(), status_tone(*status)),
+                None if theme.ascii => ("-", Tone::Muted),
                 None => ("—", Tone::Muted),
             };
             let name_style = if here {
