@@ -1,6 +1,7 @@
 //! The PostgreSQL store against a real PostgreSQL: the same promises as the SQLite store
 //! (append-only, all-or-nothing commits, stored answers, refusing a newer schema), and the
-//! turn-taking that keeps several writers' log gapless.
+//! turn-taking that keeps several writers' log gapless. The snapshot rows and the resume are
+//! checked on both stores here.
 
 #![allow(
     clippy::unwrap_used,
@@ -16,7 +17,7 @@ use std::time::Duration;
 use warroom::domain::{Event, EventKind, Incident, IncidentId, NoteKind, Status};
 use warroom::store::{
     Attempt, Commit, DeliveryState, IdempotencyKey, NewDelivery, Outbox, PostgresStore, Remembered,
-    Store, StoredResponse, Which,
+    SqliteStore, Store, StoreError, StoredResponse, Which,
 };
 
 fn note(seq: u64, text: &str) -> Event {
@@ -266,11 +267,20 @@ fn how_an_actor_came_survives_and_a_database_at_migration_3_gains_the_columns_an
     assert_eq!(store.incident(2).unwrap(), None);
 }
 
-/// As SQLite's test of the same name: the rows fold the log in the commit, and a resume reads
-/// the open incidents, those ended after the cutoff and the newest events.
+/// The rows fold the log in the commit, and a resume reads the open incidents, those ended
+/// after the cutoff and the newest events; in SQLite as in PostgreSQL, as both read with the
+/// same statements.
 #[test]
 fn snapshot_rows_fold_the_log_and_a_resume_reads_only_what_memory_keeps() {
-    let url = support::postgres::database();
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = SqliteStore::open(&dir.path().join("log.db")).unwrap();
+    let postgres = PostgresStore::connect(&support::postgres::database()).unwrap();
+    for store in [Box::new(sqlite) as Box<dyn Store>, Box::new(postgres)] {
+        folds_and_resumes(store);
+    }
+}
+
+fn folds_and_resumes(mut store: Box<dyn Store>) {
     let on = |incident: u64, event: Event| Event {
         incident: IncidentId::from_number(incident),
         ..event
@@ -291,7 +301,6 @@ fn snapshot_rows_fold_the_log_and_a_resume_reads_only_what_memory_keeps() {
         ended(4, 1, "2026-01-01T00:00:00Z"),
         ended(5, 2, "2026-06-01T00:00:00Z"),
     ];
-    let mut store = PostgresStore::connect(&url).unwrap();
     store.commit(&events(log[..4].to_vec())).unwrap();
     store.commit(&events(log[4..].to_vec())).unwrap();
     let one = store.incident(1).unwrap().expect("INC-1's row");
@@ -447,4 +456,15 @@ fn an_unreachable_database_is_reported_as_such() {
         .unwrap()
         .to_string();
     assert!(error.starts_with("the database is unreachable"), "{error}");
+}
+
+#[test]
+fn a_url_that_does_not_parse_is_a_bad_location_and_keeps_its_password() {
+    let error = PostgresStore::connect("postgres://w:hunter2@db/x?sslmode=sometimes")
+        .err()
+        .unwrap();
+    assert!(matches!(error, StoreError::BadLocation(_)), "{error:?}");
+    let message = error.to_string();
+    assert!(message.starts_with("not a PostgreSQL URL"), "{message}");
+    assert!(!message.contains("hunter2"), "{message}");
 }

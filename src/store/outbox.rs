@@ -3,7 +3,6 @@
 //! worked off by a delivery worker apart from the writer.
 
 use super::StoreError;
-use super::row::parse_time;
 use crate::domain::Timestamp;
 use serde::{Deserialize, Serialize};
 
@@ -44,7 +43,7 @@ impl DeliveryState {
         }
     }
 
-    fn parse(text: &str) -> Option<DeliveryState> {
+    pub(super) fn parse(text: &str) -> Option<DeliveryState> {
         [
             DeliveryState::Pending,
             DeliveryState::Delivered,
@@ -78,86 +77,6 @@ pub struct Delivery {
     /// here, so a delivery queued behind a failing one gets its whole time once its turn comes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_attempt_at: Option<Timestamp>,
-}
-
-impl DeliveryState {
-    fn from_column(text: &str) -> Result<DeliveryState, StoreError> {
-        DeliveryState::parse(text)
-            .ok_or_else(|| StoreError::Schema(format!("unknown delivery state '{text}'")))
-    }
-}
-
-/// The outbox's columns in the order both stores read them.
-pub(super) const COLUMNS: &str = "id, target, incident, seq, body, created_at, state, attempts, \
-                                  last_error, next_attempt_at, finished_at, first_attempt_at";
-
-/// The `WHERE` clause of [`Outbox::recent`]: the dead and the failing ones, or everything.
-pub(super) fn recent_filter(failed_only: bool) -> &'static str {
-    if failed_only {
-        "WHERE state = 'dead' OR (state = 'pending' AND last_error IS NOT NULL)"
-    } else {
-        ""
-    }
-}
-
-/// A row of the outbox as both stores read it ([`COLUMNS`]), before its times and state are
-/// parsed.
-pub(super) struct RawDelivery {
-    pub id: String,
-    pub target: String,
-    pub incident: String,
-    pub seq: i64,
-    pub body: String,
-    pub created_at: String,
-    pub state: String,
-    pub attempts: i64,
-    pub last_error: Option<String>,
-    pub next_attempt_at: Option<String>,
-    pub finished_at: Option<String>,
-    pub first_attempt_at: Option<String>,
-}
-
-impl RawDelivery {
-    /// The delivery, or an error naming it: the row was written by something else.
-    pub fn decode(self) -> Result<Delivery, StoreError> {
-        let id = self.id;
-        let (seq, attempts) = (self.seq, self.attempts);
-        Ok(Delivery {
-            seq: u64::try_from(seq)
-                .map_err(|_| StoreError::Schema(format!("delivery {id} has seq {seq}")))?,
-            attempts: u32::try_from(attempts).map_err(|_| {
-                StoreError::Schema(format!("delivery {id} has {attempts} attempts"))
-            })?,
-            created_at: parse_time(&self.created_at)?,
-            state: DeliveryState::from_column(&self.state)?,
-            next_attempt_at: self
-                .next_attempt_at
-                .as_deref()
-                .map(parse_time)
-                .transpose()?,
-            finished_at: self.finished_at.as_deref().map(parse_time).transpose()?,
-            first_attempt_at: self
-                .first_attempt_at
-                .as_deref()
-                .map(parse_time)
-                .transpose()?,
-            target: self.target,
-            incident: self.incident,
-            body: self.body,
-            last_error: self.last_error,
-            id,
-        })
-    }
-}
-
-/// An attempt recorded on a delivery the outbox does not hold is the caller's mistake.
-pub(super) fn updated_one(id: &str, changed: u64) -> Result<(), StoreError> {
-    if changed != 1 {
-        return Err(StoreError::Schema(format!(
-            "no delivery {id} in the outbox"
-        )));
-    }
-    Ok(())
 }
 
 /// What the delivery worker and `notify log` need of the outbox. Calls are short: a worker
@@ -218,16 +137,12 @@ impl Standing {
         [Standing::Pending, Standing::Failing, Standing::Dead]
             .into_iter()
             .find(|standing| standing.as_str() == text)
-            .ok_or_else(|| StoreError::Schema(format!("unknown delivery standing '{text}'")))
+            .ok_or_else(|| StoreError::Corrupt {
+                row: "a count of the outbox".into(),
+                reason: format!("unknown delivery standing '{text}'"),
+            })
     }
 }
-
-/// The `SELECT` of [`Outbox::undelivered`], the same in both stores.
-pub(super) const UNDELIVERED: &str = "
-    SELECT target, CASE WHEN state = 'pending' AND last_error IS NOT NULL THEN 'failing'
-                        ELSE state END AS standing, count(*)
-    FROM outbox WHERE state IN ('pending', 'dead')
-    GROUP BY target, standing ORDER BY target, standing";
 
 /// What [`Outbox::resend`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -238,20 +153,6 @@ pub enum Resent {
     AlreadyDelivered,
     /// No delivery has that id.
     Unknown,
-}
-
-/// The statement that resends: dead or pending back to pending, due `?now`, its give-up
-/// time counted afresh from its next first attempt. `{filter}` picks which.
-pub(super) fn resend_sql(which: &Resend, placeholders: (&str, &str)) -> String {
-    let (now, id) = placeholders;
-    let filter = match which {
-        Resend::One(_) => format!("id = {id} AND state IN ('pending', 'dead')"),
-        Resend::AllDead => "state = 'dead'".to_string(),
-    };
-    format!(
-        "UPDATE outbox SET state = 'pending', next_attempt_at = {now}, finished_at = NULL,
-         first_attempt_at = NULL WHERE {filter}"
-    )
 }
 
 /// The outcome of one delivery attempt.

@@ -188,7 +188,10 @@ impl Worker {
             work(outbox.as_mut())
         })
         .await
-        .map_err(|err| StoreError::Schema(format!("the outbox task failed: {err}")))?
+        .map_err(|err| StoreError::TaskDied {
+            task: "the delivery worker's outbox call",
+            reason: err.to_string(),
+        })?
     }
 }
 

@@ -80,6 +80,7 @@ fn open_on(model: &mut Model, state: Option<PublicState>) {
         return;
     };
     let incident = tracked.state.clone();
+    let incident_id = incident.id.clone();
     let events = tracked.events.clone();
     let last = incident
         .last_public_update()
@@ -126,6 +127,7 @@ fn open_on(model: &mut Model, state: Option<PublicState>) {
         state,
         worst: None,
     }));
+    form.incident = Some(incident_id);
     fill(&mut form, true);
     model.overlay = Overlay::Form(Box::new(form));
 }
