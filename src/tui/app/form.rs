@@ -59,6 +59,8 @@ pub enum FieldValue {
         options: Vec<String>,
         selected: usize,
     },
+    /// The composer's components, each with its status (see `component_picker`).
+    Components(super::component_picker::ComponentPicker),
 }
 
 #[derive(Debug, Clone)]
@@ -90,6 +92,7 @@ impl Field {
         match &self.value {
             FieldValue::Text(input) => input.value(),
             FieldValue::Choice { options, selected } => &options[*selected],
+            FieldValue::Components(picker) => picker.text(),
         }
     }
 }
@@ -252,7 +255,12 @@ impl Form {
         scale: &SeverityScale,
         now: Timestamp,
     ) -> FormOutcome {
+        let picked = match &mut self.fields[self.focus].value {
+            FieldValue::Components(picker) => picker.on_key(key),
+            _ => false,
+        };
         match (key.code, key.modifiers) {
+            _ if picked => {}
             (KeyCode::Esc, _) => return FormOutcome::Cancelled,
             (KeyCode::Enter, _) => {
                 return match self.submission(scale, now) {
@@ -282,6 +290,8 @@ impl Form {
                     FieldValue::Text(input) => {
                         input.handle_event(&TermEvent::Key(key));
                     }
+                    // What the picker did not take moves nothing and types nothing.
+                    FieldValue::Components(_) => {}
                 }
             }
         }

@@ -64,7 +64,8 @@ pub struct Options {
 }
 
 /// How this client was started, set once before the first message: the runtime fills in
-/// what the options do not carry (the terminal's ASCII mode, the backend, the templates).
+/// what the options do not carry (the terminal's ASCII mode, the backend, the templates,
+/// the status page's components).
 #[derive(Debug, Clone)]
 pub struct Setup {
     /// A wall display: read-only, following the most severe incident.
@@ -74,6 +75,8 @@ pub struct Setup {
     pub ascii: bool,
     /// The public update's templates, the defaults or the config's `[tui.templates]`.
     pub templates: crate::report::template::Templates,
+    /// The status page's components (`[status] components`), which the composer offers.
+    pub components: Vec<String>,
     pub keymap: KeyMap,
     /// Where the backend is, for "connecting to …".
     pub backend: String,
@@ -151,6 +154,7 @@ impl Model {
                 demo: options.demo,
                 ascii: false,
                 templates: Default::default(),
+                components: Vec::new(),
                 keymap: options.keymap,
                 backend: String::new(),
                 attention_from: options.attention_from,

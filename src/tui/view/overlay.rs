@@ -2,10 +2,12 @@
 //! `:` and `/` lines.
 
 use super::text::{
-    BorderSymbols, SafeLine, blank, hint_list, hint_sentence, input_window, paragraph, plain, raw,
-    render, safe_format, span, styled_line, titled,
+    BorderSymbols, SafeLine, Spans, blank, hint_list, hint_sentence, input_window, paragraph,
+    plain, raw, render, safe_format, span, styled_line, titled,
 };
+use crate::domain::ComponentStatus;
 use crate::sanitize::{sanitize, sanitize_owned};
+use crate::tui::app::component_picker::ComponentPicker;
 use crate::tui::app::form::{self, FieldValue, Form};
 use crate::tui::app::overlay::{ANY_KEY_CLOSES, Hint};
 use crate::tui::app::{Model, Overlay, command_line, quit, severity};
@@ -250,7 +252,7 @@ pub(super) fn draw_form(form: &Form, theme: &Theme, frame: &mut Frame, area: Rec
                     },
                 ));
                 if focused {
-                    cursor = Some((label_width as u16 + x as u16, i as u16));
+                    cursor = Some((label_width as u16 + x as u16, lines.len() as u16));
                 }
             }
             FieldValue::Choice { options, selected } => {
@@ -261,6 +263,19 @@ pub(super) fn draw_form(form: &Form, theme: &Theme, frame: &mut Frame, area: Rec
                         theme.muted()
                     };
                     spans.push(span(safe_format!(" {} ", sanitize(option)), style));
+                }
+            }
+            FieldValue::Components(picker) => {
+                // One line per component, under the label's first.
+                for (j, row) in component_rows(picker, focused, theme)
+                    .into_iter()
+                    .enumerate()
+                {
+                    if j > 0 {
+                        lines.push(SafeLine::from(std::mem::take(&mut spans)));
+                        spans.push(blank(label_width));
+                    }
+                    spans.extend(row);
                 }
             }
         }
@@ -290,6 +305,50 @@ pub(super) fn draw_form(form: &Form, theme: &Theme, frame: &mut Frame, area: Rec
     let inner = popup(frame, area, theme, &title, lines, width);
     if let Some((x, y)) = cursor {
         frame.set_cursor_position((inner.x + x, inner.y + y));
+    }
+}
+
+/// The picker's components, `› api        < Partial Outage >`: the one under the arrows marked
+/// while the picker has the focus, each status in its colour, "—" where the update names none.
+fn component_rows<'a>(picker: &ComponentPicker, focused: bool, theme: &Theme) -> Vec<Spans<'a>> {
+    let width = picker
+        .rows
+        .iter()
+        .map(|(name, _)| name.chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(24);
+    picker
+        .rows
+        .iter()
+        .enumerate()
+        .map(|(j, (name, status))| {
+            let here = focused && j == picker.cursor;
+            let (shown, tone) = match status {
+                Some(status) => (status.title(), status_tone(*status)),
+                None if theme.ascii => ("-", Tone::Muted),
+                None => ("—", Tone::Muted),
+            };
+            let name_style = if here {
+                theme.selected()
+            } else {
+                ratatui::style::Style::new()
+            };
+            vec![
+                span(if here { "> " } else { "  " }, name_style),
+                span(sanitize(name).pad(width), name_style),
+                span(safe_format!("  < {shown} >"), theme.fg(tone)),
+            ]
+        })
+        .collect()
+}
+
+fn status_tone(status: ComponentStatus) -> Tone {
+    match status {
+        ComponentStatus::Operational => Tone::Ok,
+        ComponentStatus::DegradedPerformance | ComponentStatus::PartialOutage => Tone::Warning,
+        ComponentStatus::MajorOutage => Tone::Critical,
+        ComponentStatus::UnderMaintenance => Tone::Info,
     }
 }
 
