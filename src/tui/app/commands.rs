@@ -4,7 +4,7 @@
 
 use super::outbox::{Outgoing, Request};
 use super::{Confirm, Effect, Model, Overlay, SettleActions};
-use crate::domain::{AccessRole, ActionState, Command, IncidentId, Status};
+use crate::domain::{AccessRole, ActionState, Command, IncidentId, Settlement, Status};
 use crate::tui::keymap::Action;
 use std::time::Duration;
 
@@ -54,8 +54,8 @@ pub(super) fn confirm_ending(model: &mut Model, to: Status) {
             ));
             let me = model.identity.as_ref().map_or("", |i| i.person.as_str());
             settle = Some(Box::new(SettleActions {
-                carry: state.carry_to_review(me, model.now),
-                drop: state.drop_actions_to_settle(),
+                carry: state.settle_actions(Settlement::Carry, me, model.now).after,
+                drop: state.settle_actions(Settlement::Drop, me, model.now).before,
             }));
         }
     }
@@ -277,6 +277,9 @@ pub(super) fn describe_command(command: &Command) -> String {
         Command::AddCorrectiveAction { .. } => "new corrective action".into(),
         Command::CompleteCorrectiveAction { id } => format!("C{id} done"),
         Command::DropCorrectiveAction { id } => format!("C{id} dropped"),
+        Command::ReopenCorrectiveAction { id } => format!("C{id} reopened"),
+        Command::SetCorrectiveKind { id, kind } => format!("C{id} {kind}"),
+        Command::SetSummary { .. } => "summary".into(),
         Command::PublicUpdate(update) => format!("public update ({})", update.state),
     }
 }
