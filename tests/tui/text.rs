@@ -270,7 +270,8 @@ fn help_lists_every_command_with_its_arguments() {
     type_line(&mut model, "help");
     assert!(matches!(model.overlay, Overlay::Commands));
     let shown = screen(&model, &theme(), 120, 40);
-    for (usage, _) in warroom::tui::app::command_line::COMMANDS {
+    for verb in warroom::tui::app::command_line::VERBS {
+        let usage = verb.usage();
         assert!(
             shown.contains(&format!(":{usage}")),
             "{usage} missing\n{shown}"

@@ -2,7 +2,7 @@
 //! commands, roles, severities, statuses, people on the rosters and incident ids.
 
 use super::Model;
-use super::command_line::COMMANDS;
+use super::command_line::VERBS;
 use crate::domain::{Role, Status};
 
 /// The line after a tab, and the choices when the word is still ambiguous.
@@ -59,10 +59,7 @@ pub fn complete(line: &str, model: &Model) -> Option<Completion> {
 fn candidates(words: &[&str], word: &str, model: &Model) -> Vec<String> {
     let people = || people(model);
     let Some(verb) = words.first() else {
-        return COMMANDS
-            .iter()
-            .map(|(usage, _)| usage.split(' ').next().unwrap_or_default().to_string())
-            .collect();
+        return VERBS.iter().map(|verb| verb.words[0].to_string()).collect();
     };
     let roles = || Role::ALL.iter().map(|r| r.as_str().to_string()).collect();
     let severities = || {

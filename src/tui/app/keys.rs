@@ -450,6 +450,14 @@ fn run_typed(model: &mut Model, line: &str) -> Vec<Effect> {
             model.overlay = Overlay::Messages;
             vec![]
         }
+        Ok(Typed::EditSummary) => {
+            let summary = model
+                .current()
+                .and_then(|t| t.state.summary.clone())
+                .unwrap_or_default();
+            model.overlay = Overlay::CommandLine(Input::new(format!("summary {summary}")));
+            vec![]
+        }
         // Ending an incident asks the same question, with the same evidence, as its key.
         Ok(Typed::Command(Command::Transition {
             to: to @ (Status::Resolved | Status::Closed | Status::Cancelled),

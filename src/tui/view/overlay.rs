@@ -148,20 +148,21 @@ fn messages(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
 
 /// Every `:` command with its arguments.
 fn commands(theme: &Theme, frame: &mut Frame, area: Rect) {
-    let usage_width = crate::tui::app::command_line::COMMANDS
+    let verbs = &crate::tui::app::command_line::VERBS;
+    let usage_width = verbs
         .iter()
-        .map(|(usage, _)| usage.len() + 2)
+        .map(|verb| verb.usage().chars().count() + 2)
         .max()
         .unwrap_or(0);
-    let mut lines: Vec<SafeLine> = crate::tui::app::command_line::COMMANDS
+    let mut lines: Vec<SafeLine> = verbs
         .iter()
-        .map(|(usage, what)| {
+        .map(|verb| {
             SafeLine::from(vec![
                 span(
-                    safe_format!(":{usage:<usage_width$}"),
+                    safe_format!(":{:<usage_width$}", verb.usage()),
                     theme.bold().patch(theme.fg(Tone::Accent)),
                 ),
-                raw(*what),
+                raw(verb.does),
             ])
         })
         .collect();
