@@ -213,6 +213,7 @@ async fn served(path: std::path::PathBuf) -> (warroom::server::RunningServer, St
         allowed_origins: Vec::new(),
         limits: Default::default(),
         bounds: Default::default(),
+        clock: Default::default(),
     })
     .await
     .expect("the server starts");

@@ -228,6 +228,7 @@ async fn serve(args: ServeArgs, config: &Config, settings: Settings) -> ExitCode
             alerts_per_incident: config.server.alerts_per_incident,
             idempotency_ttl,
         },
+        clock: warroom::server::clock::Clock::system(),
     };
     match warroom::server::serve(options).await {
         Ok(()) => ExitCode::SUCCESS,

@@ -783,6 +783,7 @@ async fn the_library_starts_and_stops_a_server_in_process() {
         allowed_origins: Vec::new(),
         limits: warroom::server::Limits::default(),
         bounds: Default::default(),
+        clock: Default::default(),
     };
     let server = warroom::server::start(options.clone()).await.unwrap();
     let base = format!("http://{}", server.local_addr());

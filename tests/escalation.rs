@@ -14,12 +14,14 @@ mod support;
 use reqwest::Client;
 use serde_json::{Value, json};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::Duration;
+use support::eventually::eventually;
 use support::http::send;
 use support::receiver::Receiver;
 use warroom::config::Config;
 use warroom::domain::SeverityScale;
+use warroom::server::clock::Clock;
 use warroom::server::{Communicate, ServeOptions};
 use warroom::store::Location;
 
@@ -36,9 +38,29 @@ async fn lapses(client: &Client, base: &str) -> Vec<Value> {
         .collect()
 }
 
-/// Lets the clock look several times (it looks every 20 ms here).
-async fn ticks() {
-    tokio::time::sleep(Duration::from_millis(400)).await;
+/// What the receiver has seen, once it has seen at least `count` notifications.
+async fn delivered(receiver: &Receiver, count: usize) -> Vec<support::receiver::Received> {
+    eventually("the notifications", Duration::from_secs(10), async || {
+        let seen = receiver.seen();
+        (seen.len() >= count).then_some(seen)
+    })
+    .await
+}
+
+/// Lets the escalation clock look a few more times (every 20 ms here) at the time the test
+/// set: waits until the server has read its clock (`reads`) eight more times, not a fixed
+/// time. Each look reads it once and the writer once more for its batch; the test sends
+/// nothing meanwhile, so eight reads are at least three looks done.
+async fn ticks(reads: &AtomicU64) {
+    let seen = reads.load(Ordering::SeqCst);
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while reads.load(Ordering::SeqCst) < seen + 8 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the clock stopped looking"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -66,9 +88,14 @@ check_every = "1s"
     communicate.escalation.check_every = Duration::from_millis(20);
     let start = chrono::Utc::now();
     let offset = Arc::new(AtomicI64::new(0));
-    communicate.escalation.clock = {
-        let offset = offset.clone();
-        Arc::new(move || start + chrono::Duration::seconds(offset.load(Ordering::SeqCst)))
+    // The server's clock: it moves when the test moves it.
+    let reads = Arc::new(AtomicU64::new(0));
+    let clock = {
+        let (offset, reads) = (offset.clone(), reads.clone());
+        Clock::reading(move || {
+            reads.fetch_add(1, Ordering::SeqCst);
+            start + chrono::Duration::seconds(offset.load(Ordering::SeqCst))
+        })
     };
     let dir = tempfile::tempdir().unwrap();
     let server = warroom::server::start(ServeOptions {
@@ -94,6 +121,7 @@ check_every = "1s"
         allowed_origins: Vec::new(),
         limits: warroom::server::Limits::default(),
         bounds: Default::default(),
+        clock,
     })
     .await
     .unwrap();
@@ -111,19 +139,19 @@ check_every = "1s"
 
     // Within the grace: nothing.
     offset.store(4 * 60, Ordering::SeqCst);
-    ticks().await;
+    ticks(&reads).await;
     assert!(lapses(&client, &base).await.is_empty());
 
     // Past it: one lapse on the P0, however often the clock looks; none on the P2.
     offset.store(6 * 60, Ordering::SeqCst);
-    ticks().await;
-    ticks().await;
+    ticks(&reads).await;
+    ticks(&reads).await;
     let recorded = lapses(&client, &base).await;
     assert_eq!(recorded.len(), 1, "{recorded:?}");
     assert_eq!(recorded[0]["incident"], "INC-1");
     assert_eq!(recorded[0]["actor"], "warroom");
     assert_eq!(recorded[0]["kind"]["lapse"], "commander_vacant");
-    let seen = receiver.seen();
+    let seen = delivered(&receiver, 1).await;
     assert_eq!(seen.len(), 1, "one notification");
     let body: Value = serde_json::from_slice(&seen[0].body).unwrap();
     assert_eq!(body["event"]["kind"]["lapse"], "commander_vacant");
@@ -137,13 +165,13 @@ check_every = "1s"
     .await;
     assert_eq!(assigned.status, 200);
     offset.store(12 * 60, Ordering::SeqCst);
-    ticks().await;
+    ticks(&reads).await;
     assert_eq!(lapses(&client, &base).await.len(), 1);
 
     // The P0's internal update (every 15 minutes) becomes overdue: a lapse of its own, once.
     offset.store(16 * 60, Ordering::SeqCst);
-    ticks().await;
-    ticks().await;
+    ticks(&reads).await;
+    ticks(&reads).await;
     let recorded = lapses(&client, &base).await;
     let kinds: Vec<_> = recorded
         .iter()
@@ -153,7 +181,6 @@ check_every = "1s"
         kinds,
         [json!("commander_vacant"), json!("internal_update_overdue")]
     );
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(receiver.seen().len(), 2);
+    assert_eq!(delivered(&receiver, 2).await.len(), 2);
     server.shutdown().await.unwrap();
 }

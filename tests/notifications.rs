@@ -16,6 +16,7 @@ use serde_json::{Value, json};
 use sha2::Sha256;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::{Duration, Instant};
+use support::eventually::eventually;
 use support::http::send;
 use support::receiver::{Mode, Receiver};
 use support::server::TestServer;
@@ -112,12 +113,32 @@ async fn every_committed_event_is_delivered_once_in_order_through_outages_and_a_
     receiver.set(Mode::Slow(Duration::from_secs(3)));
     receiver.up().await;
     slowest = slowest.max(traffic(&client, &server, 2).await);
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    // Until a delivery timed out and was sent again: the worker sends the heads of two
+    // queues (one per incident) and none succeeds while every answer is late, so a third
+    // request is a repeat.
+    let arrived = receiver.arrived();
+    eventually(
+        "a repeat of a slow delivery",
+        Duration::from_secs(30),
+        async || (receiver.arrived() >= arrived + 3).then_some(()),
+    )
+    .await;
 
     // 500s.
     receiver.set(Mode::Fail);
     slowest = slowest.max(traffic(&client, &server, 3).await);
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    eventually(
+        "a delivery answered 500",
+        Duration::from_secs(30),
+        async || {
+            receiver
+                .seen()
+                .iter()
+                .any(|r| r.answered == 500)
+                .then_some(())
+        },
+    )
+    .await;
 
     // A crash in the middle, with deliveries still pending, then more traffic.
     server.kill();

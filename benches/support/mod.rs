@@ -47,6 +47,7 @@ async fn server_with(db: Location, communicate: warroom::server::Communicate) ->
             ..Limits::default()
         },
         bounds: Default::default(),
+        clock: Default::default(),
     })
     .await
     .expect("the server starts")

@@ -35,6 +35,7 @@ pub async fn run(settings: TuiSettings, you: &str) -> anyhow::Result<()> {
         allowed_origins: Vec::new(),
         limits: server::Limits::default(),
         bounds: Default::default(),
+        clock: Default::default(),
     })
     .await?;
     let url = format!("http://{}", backend.local_addr());

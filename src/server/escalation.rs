@@ -1,33 +1,20 @@
 //! The escalation clock: every few seconds it asks the writer to record the lapses that came
 //! due ([`crate::domain::lapses_due`]): a vacant commander on a severe incident, an overdue
 //! internal update, a broken public promise. The writer decides them with the rest of a batch
-//! and records each once, so they are notified like any event. The clock is injectable, so
-//! tests can set the time instead of waiting for it.
+//! and records each once, so they are notified like any event. It reads the server's
+//! [`Clock`], so tests set the time instead of waiting for it.
 
+use super::clock::Clock;
 use super::engine::{BACKEND_ACTOR, Change, Engine, Request};
 use crate::config::EscalationSection;
-use crate::domain::{EscalationRules, SeverityScale, Timestamp};
-use std::sync::Arc;
+use crate::domain::{EscalationRules, SeverityScale};
 use std::time::Duration;
 use tokio::sync::watch;
 
-/// Where the clock reads the time.
-pub type Clock = Arc<dyn Fn() -> Timestamp + Send + Sync>;
-
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct EscalationSettings {
     pub rules: EscalationRules,
     pub check_every: Duration,
-    pub clock: Clock,
-}
-
-impl std::fmt::Debug for EscalationSettings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("EscalationSettings")
-            .field("rules", &self.rules)
-            .field("check_every", &self.check_every)
-            .finish_non_exhaustive()
-    }
 }
 
 impl Default for EscalationSettings {
@@ -35,7 +22,6 @@ impl Default for EscalationSettings {
         EscalationSettings {
             rules: EscalationRules::default(),
             check_every: Duration::from_secs(15),
-            clock: Arc::new(chrono::Utc::now),
         }
     }
 }
@@ -63,13 +49,17 @@ impl EscalationSettings {
                 commander_needed_from: needed,
             },
             check_every,
-            clock: Arc::new(chrono::Utc::now),
         })
     }
 }
 
 /// Looks every `check_every` until the server stops.
-pub fn spawn(engine: Engine, settings: EscalationSettings, mut stop: watch::Receiver<bool>) {
+pub fn spawn(
+    engine: Engine,
+    settings: EscalationSettings,
+    clock: Clock,
+    mut stop: watch::Receiver<bool>,
+) {
     tokio::spawn(async move {
         loop {
             tokio::select! {
@@ -79,10 +69,10 @@ pub fn spawn(engine: Engine, settings: EscalationSettings, mut stop: watch::Rece
             let request = Request {
                 actor: BACKEND_ACTOR.into(),
                 change: Change::Escalate {
-                    now: (settings.clock)(),
+                    now: clock.now(),
                     rules: settings.rules.clone(),
                 },
-                idempotency_key: None,
+                idempotency: None,
                 via: None,
             };
             if let Err(err) = engine.submit(request).await {

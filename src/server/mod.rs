@@ -7,12 +7,14 @@
 //! It stays reachable under abuse: connections are capped and time out ([`connections`]),
 //! web pages and rebound DNS names are refused ([`cross_origin`]), each caller's changes are
 //! rate limited ([`rate_limit`]), and one server at a time writes a database
-//! ([`single_writer`]).
+//! ([`database_lock`]).
 
 mod alertmanager;
 mod auth;
+pub mod clock;
 mod connections;
 mod cross_origin;
+mod database_lock;
 mod engine;
 mod error;
 pub mod escalation;
@@ -26,7 +28,6 @@ mod openapi;
 mod process;
 mod rate_limit;
 mod routes;
-mod single_writer;
 mod state;
 mod status;
 mod timeline;
@@ -41,9 +42,9 @@ use crate::store::Location;
 use anyhow::Context;
 use auth::Auth;
 use cross_origin::OriginPolicy;
-use engine::{Engine, Stats};
+use database_lock::DatabaseLock;
+use engine::{Engine, Stats, Wakes, WriterSetup};
 use rate_limit::RateLimit;
-use single_writer::WriterLock;
 use state::{AppState, Shared};
 use std::io::Write;
 use std::net::SocketAddr;
@@ -78,6 +79,8 @@ pub struct ServeOptions {
     pub limits: Limits,
     /// What the writer bounds: alerts per incident, how long idempotency answers are kept.
     pub bounds: WriterBounds,
+    /// Where every part of the server reads the time: the wall clock but in tests.
+    pub clock: clock::Clock,
 }
 
 /// What the backend tells the world: the public status page (`[status]`) and where it is
@@ -90,7 +93,7 @@ pub struct Communicate {
     pub status_listen: Option<SocketAddr>,
     /// Where notifications go, and how hard the backend tries.
     pub notify: notify::NotifySettings,
-    /// When the clock records lapses, and the clock itself.
+    /// When the escalation clock looks for lapses, and the rules it applies.
     pub escalation: escalation::EscalationSettings,
 }
 
@@ -143,7 +146,7 @@ struct Tasks {
     writer: std::thread::JoinHandle<()>,
     /// Released once the writer has stopped. None on PostgreSQL, where several replicas
     /// share the database by design (they take turns in the database itself).
-    lock: Option<WriterLock>,
+    lock: Option<DatabaseLock>,
 }
 
 impl RunningServer {
@@ -217,7 +220,7 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningServer> {
     }
     // Before anything touches the file: a second server must not even open it.
     let lock = match &opts.db {
-        Location::Sqlite(path) => Some(WriterLock::acquire(path)?),
+        Location::Sqlite(path) => Some(DatabaseLock::acquire(path)?),
         Location::Postgres(_) => None,
     };
     let listener = tokio::net::TcpListener::bind(opts.listen)
@@ -241,11 +244,12 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningServer> {
     }
 
     let (db, recent_events, keep_ended) = (opts.db.clone(), opts.recent_events, opts.keep_ended);
+    let now = opts.clock.now();
     let (store, archive, outbox, timeline) = tokio::task::spawn_blocking(move || {
         let mut store = crate::store::open(&db)?;
         // Only what memory keeps: the open and recently ended incidents, as the store has
         // them folded, and the newest events. Restart time does not grow with history.
-        let resume = store.resume(chrono::Utc::now() - keep_ended, recent_events)?;
+        let resume = store.resume(now - keep_ended, recent_events)?;
         let timeline = Timeline::with_capacity(recent_events)
             .keeping_ended(keep_ended)
             .resume(resume)
@@ -269,15 +273,18 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningServer> {
     let (head_tx, head) = watch::channel(timeline.head());
     let timeline = Arc::new(RwLock::new(timeline));
     let stats = Arc::new(Stats::default());
-    let (engine, writer) = Engine::start(
+    let wakes = Wakes::default();
+    let (engine, writer) = Engine::start(WriterSetup {
         store,
-        timeline.clone(),
-        head_tx,
-        opts.scale.clone(),
-        opts.bounds.clone(),
-        stats.clone(),
-        notify::Routes::new(&opts.communicate.notify),
-    )
+        log: timeline.clone(),
+        head: head_tx,
+        scale: opts.scale.clone(),
+        limits: opts.bounds.clone(),
+        stats: stats.clone(),
+        routes: notify::Routes::new(&opts.communicate.notify),
+        wakes: wakes.clone(),
+        clock: opts.clock.clone(),
+    })
     .context("cannot start the writer thread")?;
     let (stop, stopping) = watch::channel(false);
     let database = follow_other_replicas(&opts.db, &engine).await;
@@ -298,18 +305,24 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningServer> {
         alert_severity: opts.alert_severity,
         status_components: opts.communicate.page.components.clone(),
         outbox: outbox.clone(),
+        clock: opts.clock.clone(),
     });
-    notify::worker::Worker::new(outbox, opts.communicate.notify.clone())?
-        .spawn(state.head.clone(), stopping.clone());
+    notify::worker::Worker::new(outbox, opts.communicate.notify.clone(), opts.clock.clone())?
+        .spawn(wakes.outbox, stopping.clone());
     escalation::spawn(
         state.engine.clone(),
         opts.communicate.escalation.clone(),
+        opts.clock.clone(),
         stopping.clone(),
     );
-    let pages = status::StatusPages::new(&state.timeline, opts.communicate.page.clone());
+    let pages = status::StatusPages::new(
+        &state.timeline,
+        opts.communicate.page.clone(),
+        opts.clock.clone(),
+    );
     pages
         .clone()
-        .spawn_generator(state.timeline.clone(), state.head.clone(), stopping.clone());
+        .spawn_generator(state.timeline.clone(), wakes.public, stopping.clone());
     // The public status routes are merged after the API's layers: they are read-only public
     // content, so the cross-origin and write limits do not apply; the connection limits and
     // timeouts do, on both addresses.

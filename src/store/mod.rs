@@ -25,6 +25,7 @@ pub use snapshot::{Resume, Which, ended_at};
 pub use sqlite::SqliteStore;
 
 use crate::domain::{Event, Incident, IncidentId, Timestamp};
+use std::collections::HashMap;
 
 /// Who sent a retried request and under which `Idempotency-Key`. The key is scoped by actor,
 /// so two people cannot collide; one person's key names one request, whatever its route.
@@ -62,6 +63,10 @@ pub struct Commit {
     pub deliveries: Vec<NewDelivery>,
     /// Forget the answers stored before this time: they have expired.
     pub forget_before: Option<Timestamp>,
+    /// The incidents the events leave, as the writer folded them, by number: their snapshot
+    /// rows are written from these instead of being read back and folded again. Events of an
+    /// incident missing here are folded by the store itself (see [`snapshot::fold_touched`]).
+    pub folded: HashMap<u64, Incident>,
 }
 
 impl Commit {

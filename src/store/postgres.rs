@@ -262,7 +262,7 @@ impl PostgresStore {
             if page.is_empty() {
                 return tx.commit().map_err(classify);
             }
-            fold_snapshots(&mut tx, &page, [FOLD_READ, FOLD_WRITE])?;
+            fold_snapshots(&mut tx, &page, &HashMap::new(), [FOLD_READ, FOLD_WRITE])?;
             tx.commit().map_err(classify)?;
         }
     }
@@ -366,20 +366,19 @@ fn incident_rows(rows: &[postgres::Row]) -> Result<Vec<Incident>, StoreError> {
 fn fold_snapshots<S: postgres::ToStatement + ?Sized>(
     client: &mut impl postgres::GenericClient,
     events: &[Event],
+    folded: &HashMap<u64, Incident>,
     [read, write]: [&S; 2],
 ) -> Result<(), StoreError> {
     let Some(last) = events.last() else {
         return Ok(());
     };
-    let numbers = snapshot::touched(events);
-    let rows = client.query(read, &[&numbers]).map_err(classify)?;
-    let stored = incident_rows(&rows)?
-        .into_iter()
-        .map(|incident| (incident.id.number(), incident))
-        .collect();
-    let rows = snapshot::fold(stored, events)
+    let incidents = snapshot::fold_touched(events, folded, |numbers| {
+        let rows = client.query(read, &[&numbers]).map_err(classify)?;
+        incident_rows(&rows)
+    })?;
+    let rows = incidents
         .iter()
-        .map(SnapshotRow::encode)
+        .map(|incident| SnapshotRow::encode(incident))
         .collect::<Result<Vec<_>, _>>()?;
     let number: Vec<i64> = rows.iter().map(|r| r.number).collect();
     let version: Vec<i64> = rows.iter().map(|r| r.version).collect();
@@ -601,7 +600,12 @@ impl Store for PostgresStore {
         if !commit.events.is_empty() {
             let folded = self.prepared(FOLD_READ).and_then(|read| {
                 let write = self.prepared(FOLD_WRITE)?;
-                fold_snapshots(self.client()?, &commit.events, [&read, &write])
+                fold_snapshots(
+                    self.client()?,
+                    &commit.events,
+                    &commit.folded,
+                    [&read, &write],
+                )
             });
             if let Err(err) = folded {
                 if matches!(err, StoreError::Unavailable(_)) {

@@ -27,7 +27,8 @@
 
 use super::StoreError;
 use crate::domain::{Event, Incident, Timestamp};
-use std::collections::BTreeMap;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// What startup needs, read in one consistent view of the store.
 #[derive(Debug, Default)]
@@ -107,7 +108,10 @@ pub fn decode(number: i64, body: &str) -> Result<Incident, StoreError> {
 /// Folds `events` into the incidents they touch, starting from `stored` (the rows the store
 /// holds for them; an incident without one starts blank). An event at or below an incident's
 /// version is already in its row and is skipped. Returns the touched incidents.
-pub fn fold(mut stored: BTreeMap<u64, Incident>, events: &[Event]) -> Vec<Incident> {
+pub fn fold<'e>(
+    mut stored: BTreeMap<u64, Incident>,
+    events: impl IntoIterator<Item = &'e Event>,
+) -> Vec<Incident> {
     for event in events {
         let incident = stored
             .entry(event.incident.number())
@@ -119,13 +123,44 @@ pub fn fold(mut stored: BTreeMap<u64, Incident>, events: &[Event]) -> Vec<Incide
     stored.into_values().collect()
 }
 
-/// The distinct incident numbers of `events`.
-pub fn touched(events: &[Event]) -> Vec<i64> {
-    let mut numbers: Vec<i64> = events
-        .iter()
-        .filter_map(|event| i64::try_from(event.incident.number()).ok())
-        .collect();
-    numbers.sort_unstable();
-    numbers.dedup();
-    numbers
+/// The incidents `events` leave, for their snapshot rows, ascending number. Those the writer
+/// already `folded` (at the version of their last event here) are taken as they are; the
+/// others are read with `read` (their stored rows, given their numbers) and folded here, as
+/// for events that reach the store some other way (`warroom store copy`, the demo). So a
+/// commit of the writer neither reads nor decodes its incidents back.
+pub fn fold_touched<'a>(
+    events: &[Event],
+    folded: &'a HashMap<u64, Incident>,
+    read: impl FnOnce(&[i64]) -> Result<Vec<Incident>, StoreError>,
+) -> Result<Vec<Cow<'a, Incident>>, StoreError> {
+    let mut last_seq = BTreeMap::new();
+    for event in events {
+        last_seq.insert(event.incident.number(), event.seq);
+    }
+    let mut incidents = Vec::with_capacity(last_seq.len());
+    let mut unfolded = BTreeSet::new();
+    for (number, seq) in last_seq {
+        match folded.get(&number) {
+            Some(incident) if incident.version == seq => incidents.push(Cow::Borrowed(incident)),
+            _ => {
+                unfolded.insert(number);
+            }
+        }
+    }
+    if !unfolded.is_empty() {
+        let numbers = unfolded
+            .iter()
+            .map(|&number| super::row::seq_column(number))
+            .collect::<Result<Vec<_>, _>>()?;
+        let stored = read(&numbers)?
+            .into_iter()
+            .map(|incident| (incident.id.number(), incident))
+            .collect();
+        let theirs = events
+            .iter()
+            .filter(|event| unfolded.contains(&event.incident.number()));
+        incidents.extend(fold(stored, theirs).into_iter().map(Cow::Owned));
+        incidents.sort_by_key(|incident| incident.id.number());
+    }
+    Ok(incidents)
 }

@@ -6,7 +6,7 @@ use super::snapshot::{self, Resume, SnapshotRow, Which};
 use super::{Commit, IdempotencyKey, Remembered, Store, StoreError, StoredResponse};
 use crate::domain::{Event, Incident, IncidentId, Timestamp};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::path::Path;
 use std::time::Duration;
 
@@ -167,7 +167,7 @@ impl SqliteStore {
             if page.is_empty() {
                 return Ok(());
             }
-            fold_snapshots(&tx, &page)?;
+            fold_snapshots(&tx, &page, &HashMap::new())?;
             tx.commit()?;
         }
     }
@@ -217,31 +217,36 @@ fn select_events(
     Ok(events)
 }
 
-/// Folds `events` into the snapshot rows of the incidents they touch and moves `folded.head`
-/// to the last of them, inside the caller's transaction.
-fn fold_snapshots(conn: &Connection, events: &[Event]) -> Result<(), StoreError> {
+/// Folds `events` into the snapshot rows of the incidents they touch (taking those the writer
+/// `folded` as they are) and moves `folded.head` to the last of them, inside the caller's
+/// transaction.
+fn fold_snapshots(
+    conn: &Connection,
+    events: &[Event],
+    folded: &HashMap<u64, Incident>,
+) -> Result<(), StoreError> {
     let Some(last) = events.last() else {
         return Ok(());
     };
-    let mut stored = BTreeMap::new();
-    {
+    let incidents = snapshot::fold_touched(events, folded, |numbers| {
         let mut read = conn.prepare_cached("SELECT body FROM incidents WHERE number = ?1")?;
-        for number in snapshot::touched(events) {
+        let mut stored = Vec::new();
+        for &number in numbers {
             let body: Option<String> = read
                 .query_row(params![number], |row| row.get(0))
                 .optional()?;
             if let Some(body) = body {
-                let incident = snapshot::decode(number, &body)?;
-                stored.insert(incident.id.number(), incident);
+                stored.push(snapshot::decode(number, &body)?);
             }
         }
-    }
+        Ok(stored)
+    })?;
     let mut write = conn.prepare_cached(
         "INSERT OR REPLACE INTO incidents
          (number, version, open, ended_at, declared_at, alert_group, body)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?;
-    for incident in snapshot::fold(stored, events) {
+    for incident in incidents {
         let row = SnapshotRow::encode(&incident)?;
         write.execute(params![
             row.number,
@@ -520,7 +525,7 @@ impl Store for SqliteStore {
                 ])?;
             }
             // Their incidents' snapshot rows, folded in the same transaction.
-            fold_snapshots(&tx, &commit.events)?;
+            fold_snapshots(&tx, &commit.events, &commit.folded)?;
             // The notifications of these events, in the same transaction: committed with them
             // or not at all.
             let mut insert_delivery = tx.prepare_cached(

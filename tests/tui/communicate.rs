@@ -147,7 +147,7 @@ fn the_composer_is_prefilled_refills_on_a_state_change_previews_and_confirms() {
 fn an_edited_message_survives_a_state_change_and_ascii_mode_has_no_emoji() {
     use ratatui::crossterm::event::KeyCode;
     let mut model = model_with_root_cause();
-    model.ascii = true;
+    model.setup.ascii = true;
     press(&mut model, KeyCode::Char('u'));
     press(&mut model, KeyCode::Char('!'));
     let typed = form_field(&model, "Message");
@@ -358,7 +358,7 @@ fn runbook_and_source_urls_are_hyperlinks_only_when_safe_and_switched_on() {
         &mut model,
         Msg::Alerts(Ok(vec![alert_with_urls(runbook, source)])),
     );
-    model.focus = warroom::tui::app::Pane::Alerts;
+    model.desk.focus = warroom::tui::app::Pane::Alerts;
     let (links, text) = links_on_screen(&model, true);
     // The pane is narrower than the URLs: the labels are cut, the targets whole.
     let link =

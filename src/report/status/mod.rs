@@ -116,7 +116,7 @@ impl StatusPage {
         let horizon = now - chrono::Duration::days(RECENT_DAYS);
         let (mut open, mut recent) = (Vec::new(), Vec::new());
         for incident in incidents {
-            if incident.public_updates.is_empty() {
+            if !shows(incident) {
                 continue;
             }
             if incident.publicly_unresolved() {
@@ -163,6 +163,12 @@ impl StatusPage {
             Impact::Critical => "Major System Outage",
         }
     }
+}
+
+/// Whether the page shows `incident` (open, or resolved within the week): only once it has
+/// been posted about publicly. A change to any other incident leaves the page as it is.
+pub fn shows(incident: &Incident) -> bool {
+    !incident.public_updates.is_empty()
 }
 
 fn public_incident(incident: &Incident) -> PublicIncident {

@@ -34,7 +34,7 @@ pub async fn receive(
         payload,
         &state.alert_severity,
         &state.scale,
-        chrono::Utc::now(),
+        state.clock.now(),
     )
     .map_err(ApiError::BadRequest)?;
     let group = notification.group.clone();
@@ -44,7 +44,7 @@ pub async fn receive(
             actor: ACTOR.into(),
             change: Change::Alertmanager(notification),
             // Not needed: a repeated notification records nothing by construction.
-            idempotency_key: None,
+            idempotency: None,
             via: None,
         })
         .await?;

@@ -1,15 +1,16 @@
 //! The delivery worker: a task apart from the writer, with its own connection to the store.
-//! It wakes on every commit (deliveries are committed with their events) and when the
-//! earliest retry is due, sends the head of each (target, incident) queue, and records the
+//! It wakes when a commit queued deliveries (they are committed with their events) and when
+//! the earliest retry is due, sends the head of each (target, incident) queue, and records the
 //! outcome. A failure is retried with exponential backoff and jitter until the delivery is
 //! older than the configured age, then it is marked dead and the queue moves on.
 
 use super::sign::{DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signature};
 use super::{Kind, NotifySettings};
+use crate::server::clock::Clock;
 use crate::store::{Attempt, Delivery, Outbox, StoreError};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
-use tokio::sync::watch;
+use tokio::sync::{Notify, watch};
 
 /// The outbox, shared by the worker and `GET /v1/notifications`.
 pub type SharedOutbox = Arc<Mutex<Box<dyn Outbox>>>;
@@ -26,10 +27,15 @@ pub struct Worker {
     outbox: SharedOutbox,
     settings: NotifySettings,
     http: reqwest::Client,
+    clock: Clock,
 }
 
 impl Worker {
-    pub fn new(outbox: SharedOutbox, settings: NotifySettings) -> anyhow::Result<Worker> {
+    pub fn new(
+        outbox: SharedOutbox,
+        settings: NotifySettings,
+        clock: Clock,
+    ) -> anyhow::Result<Worker> {
         let http = reqwest::Client::builder()
             .timeout(settings.timeout)
             .connect_timeout(settings.timeout)
@@ -39,11 +45,14 @@ impl Worker {
             outbox,
             settings,
             http,
+            clock,
         })
     }
 
     /// Runs until `stop` turns true.
-    pub fn spawn(self, mut head: watch::Receiver<u64>, mut stop: watch::Receiver<bool>) {
+    /// Wakes on `news` (a commit queued deliveries, or other replicas' events arrived: see
+    /// `engine::Wakes`) and when the earliest retry is due.
+    pub fn spawn(self, news: Arc<Notify>, mut stop: watch::Receiver<bool>) {
         tokio::spawn(async move {
             loop {
                 let sent = match self.round().await {
@@ -58,7 +67,7 @@ impl Worker {
                 }
                 let pause = self.pause().await;
                 tokio::select! {
-                    changed = head.changed() => if changed.is_err() { return },
+                    _ = news.notified() => {}
                     _ = tokio::time::sleep(pause) => {}
                     _ = stop.wait_for(|stopping| *stopping) => return,
                 }
@@ -68,7 +77,7 @@ impl Worker {
 
     /// One pass: sends every due queue head at once and records the outcomes.
     async fn round(&self) -> Result<usize, StoreError> {
-        let now = chrono::Utc::now();
+        let now = self.clock.now();
         let due = self
             .with_outbox(move |outbox| outbox.due(now, BATCH))
             .await?;
@@ -89,7 +98,7 @@ impl Worker {
     async fn pause(&self) -> Duration {
         let next = self.with_outbox(|outbox| outbox.next_due()).await;
         match next {
-            Ok(Some(at)) => (at - chrono::Utc::now())
+            Ok(Some(at)) => (at - self.clock.now())
                 .to_std()
                 .unwrap_or(Duration::ZERO)
                 .min(IDLE),
@@ -100,12 +109,12 @@ impl Worker {
     async fn attempt(&self, delivery: Delivery) -> (String, Attempt) {
         let failure = match self.send(&delivery).await {
             Ok(()) => {
-                let at = chrono::Utc::now();
+                let at = self.clock.now();
                 return (delivery.id, Attempt::Delivered { at });
             }
             Err(failure) => failure,
         };
-        let now = chrono::Utc::now();
+        let now = self.clock.now();
         tracing::warn!(
             delivery = %delivery.id,
             target = %delivery.target,
@@ -142,7 +151,7 @@ impl Worker {
         if target.kind == Kind::Webhook
             && let Some(secret) = &target.secret
         {
-            let timestamp = chrono::Utc::now().timestamp();
+            let timestamp = self.clock.now().timestamp();
             let signed = signature(
                 secret.expose().as_bytes(),
                 timestamp,

@@ -5,7 +5,7 @@ use crate::domain::{
     AccessRole, Command, Incident, IncidentId, NewIncident, PublicUpdate, Rejection, Timestamp,
 };
 use crate::server::auth::Caller;
-use crate::server::engine::{Change, Request};
+use crate::server::engine::{Change, KeyedRequest, Request};
 use crate::server::error::{ApiError, store_failure};
 use crate::server::extract::{IdempotencyKey, IfMatch, IncidentParam, JsonBody, QueryParams};
 use crate::server::state::AppState;
@@ -114,8 +114,8 @@ pub async fn declare(
         .submit(Request {
             actor: caller.person,
             via: caller.via,
+            idempotency: key.map(|key| KeyedRequest::bind(key, "POST /v1/incidents", &new)),
             change: Change::Declare(new),
-            idempotency_key: key,
         })
         .await?;
     reply_response(reply)
@@ -140,6 +140,8 @@ pub async fn command(
     if let Command::PublicUpdate(update) = &command {
         check_components(update, &state.status_components)?;
     }
+    let idempotency = key
+        .map(|key| KeyedRequest::bind(key, &format!("POST /v1/incidents/{id}/commands"), &command));
     let reply = state
         .engine
         .submit(Request {
@@ -151,7 +153,7 @@ pub async fn command(
                 expected_version,
                 intended_at,
             },
-            idempotency_key: key,
+            idempotency,
         })
         .await?;
     reply_response(reply)

@@ -1,14 +1,17 @@
 //! The public status page: `/status`, `/status.json`, `/status/feed.atom` and the
 //! Statuspage-compatible `/api/v2/summary.json` and `/api/v2/incidents/unresolved.json`.
 //!
-//! The documents are generated once per change, not per request: a task wakes on every
-//! commit (and once a minute, so resolved incidents age off the page), rebuilds the page from
+//! The documents are generated once per change, not per request: a task wakes when a commit
+//! touched an incident the page shows (and once a minute, so resolved incidents age off the
+//! page), rebuilds the page from
 //! the timeline and, only if what the public sees changed, renders every document and its
 //! ETag. Requests then serve bytes from memory, with a 304 for a matching `If-None-Match`.
 //! These routes need no token: they are public by design, and `serve --status-listen` serves
 //! them alone on a second address.
 
+use super::clock::Clock;
 use super::timeline::Timeline;
+use crate::domain::Timestamp;
 use crate::report::status::{self, PageSettings, StatusPage};
 use axum::Router;
 use axum::body::Bytes;
@@ -19,7 +22,7 @@ use axum::routing::get;
 use sha2::{Digest, Sha256};
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
-use tokio::sync::watch;
+use tokio::sync::{Notify, watch};
 
 /// How often the page is rebuilt without a commit, so the 7-day window moves.
 const REFRESH: Duration = Duration::from_secs(60);
@@ -85,15 +88,21 @@ impl Rendered {
 pub struct StatusPages {
     current: RwLock<Arc<Rendered>>,
     settings: PageSettings,
+    clock: Clock,
 }
 
 impl StatusPages {
     /// Renders the first version at once, so the page is there when the server answers.
-    pub fn new(timeline: &RwLock<Timeline>, settings: PageSettings) -> Arc<StatusPages> {
-        let page = build(timeline, &settings);
+    pub fn new(
+        timeline: &RwLock<Timeline>,
+        settings: PageSettings,
+        clock: Clock,
+    ) -> Arc<StatusPages> {
+        let page = build(timeline, &settings, clock.now());
         Arc::new(StatusPages {
             current: RwLock::new(Arc::new(Rendered::new(page))),
             settings,
+            clock,
         })
     }
 
@@ -106,7 +115,7 @@ impl StatusPages {
 
     /// Rebuilds the page; renders only when what the public sees changed.
     fn refresh(&self, timeline: &RwLock<Timeline>) {
-        let mut page = build(timeline, &self.settings);
+        let mut page = build(timeline, &self.settings, self.clock.now());
         let current = self.current();
         let generated_at = page.generated_at;
         page.generated_at = current.page.generated_at;
@@ -118,17 +127,18 @@ impl StatusPages {
         *self.current.write().unwrap_or_else(PoisonError::into_inner) = rendered;
     }
 
-    /// Keeps the page current until the server stops: wakes on each commit and every minute.
+    /// Keeps the page current until the server stops: wakes when an incident the page shows
+    /// changed (`public`, from the writer) and every minute.
     pub fn spawn_generator(
         self: Arc<Self>,
         timeline: Arc<RwLock<Timeline>>,
-        mut head: watch::Receiver<u64>,
+        public: Arc<Notify>,
         mut stop: watch::Receiver<bool>,
     ) {
         tokio::spawn(async move {
             loop {
                 tokio::select! {
-                    changed = head.changed() => if changed.is_err() { return },
+                    _ = public.notified() => {}
                     _ = tokio::time::sleep(REFRESH) => {}
                     _ = stop.wait_for(|stopping| *stopping) => return,
                 }
@@ -141,9 +151,9 @@ impl StatusPages {
     }
 }
 
-fn build(timeline: &RwLock<Timeline>, settings: &PageSettings) -> StatusPage {
+fn build(timeline: &RwLock<Timeline>, settings: &PageSettings, now: Timestamp) -> StatusPage {
     let timeline = timeline.read().unwrap_or_else(PoisonError::into_inner);
-    StatusPage::build(timeline.incidents(false), settings, chrono::Utc::now())
+    StatusPage::build(timeline.incidents(false), settings, now)
 }
 
 /// The public routes alone, with their state: merged into the API's router, or served by

@@ -4,8 +4,9 @@
 //! confirmation before it is published. Changing the state refills the parts the template
 //! wrote, never text someone typed.
 
+use super::confirm::Confirm;
 use super::form::{Field, FieldValue, Form, FormKind};
-use super::{Confirm, Model, Overlay};
+use super::{Model, Overlay};
 use crate::domain::{
     AccessRole, Command, ComponentStatus, Event, Incident, PublicState, PublicUpdate, Role,
     Timestamp,
@@ -92,8 +93,8 @@ pub(super) fn open(model: &mut Model) {
     form.public = Some(Box::new(Context {
         incident,
         events,
-        ascii: model.ascii,
-        templates: model.templates.clone(),
+        ascii: model.setup.ascii,
+        templates: model.setup.templates.clone(),
         filled: MessageParts::default(),
         state,
     }));

@@ -1,4 +1,4 @@
-//! The `:` command line: everything the keys do, typed, for commanders who prefer words.
+//! The `:` line's grammar: everything the keys do, typed, for commanders who prefer words.
 //!
 //! ```text
 //! :ack :investigate :mitigate :resolve :close :cancel :reopen   :status <status>

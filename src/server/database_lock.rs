@@ -1,7 +1,8 @@
-//! One server per database: a second `warroom serve` on the same file would answer every write
-//! with an error and serve stale reads, so it refuses to start instead. The first one holds an
-//! exclusive lock on `<db>.lock` for its whole life; the kernel drops it when the process ends,
-//! even by SIGKILL, so a crash never leaves a stale lock behind.
+//! The lock file beside a SQLite database: one server per database. A second `warroom serve`
+//! on the same file would answer every write with an error and serve stale reads, so it
+//! refuses to start instead. The first one holds an exclusive lock on `<db>.lock` for its
+//! whole life; the kernel drops it when the process ends, even by SIGKILL, so a crash never
+//! leaves a stale lock behind.
 
 use anyhow::Context;
 use std::fs::{File, OpenOptions, TryLockError};
@@ -10,14 +11,14 @@ use std::path::{Path, PathBuf};
 
 /// Held while the server runs; dropping it lets another server take the database.
 #[derive(Debug)]
-pub struct WriterLock {
+pub struct DatabaseLock {
     _file: File,
 }
 
-impl WriterLock {
+impl DatabaseLock {
     /// Takes the lock for `db`, writing this process's id into the lock file, or explains which
     /// process holds it.
-    pub fn acquire(db: &Path) -> anyhow::Result<WriterLock> {
+    pub fn acquire(db: &Path) -> anyhow::Result<DatabaseLock> {
         let path = lock_path(db);
         let mut file = OpenOptions::new()
             .read(true)
@@ -49,7 +50,7 @@ impl WriterLock {
         file.set_len(0)?;
         file.rewind()?;
         write!(file, "{}", std::process::id())?;
-        Ok(WriterLock { _file: file })
+        Ok(DatabaseLock { _file: file })
     }
 }
 
@@ -68,14 +69,14 @@ mod tests {
     fn a_second_lock_on_the_same_database_names_the_file_and_the_holder() {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("warroom.db");
-        let first = WriterLock::acquire(&db).unwrap();
-        let refusal = WriterLock::acquire(&db).unwrap_err().to_string();
+        let first = DatabaseLock::acquire(&db).unwrap();
+        let refusal = DatabaseLock::acquire(&db).unwrap_err().to_string();
         assert!(refusal.contains(&db.display().to_string()), "{refusal}");
         assert!(
             refusal.contains(&format!("pid {}", std::process::id())),
             "{refusal}"
         );
         drop(first);
-        WriterLock::acquire(&db).expect("free again once the first is gone");
+        DatabaseLock::acquire(&db).expect("free again once the first is gone");
     }
 }

@@ -7,7 +7,7 @@
 //! alert firing again after the incident was resolved reopens it (the domain's rule). Repeats
 //! change nothing: an alert already attached and firing, or already resolved, is skipped, not
 //! refused, which makes Alertmanager's retries and repeat notifications harmless. Beyond
-//! [`WriterBounds::alerts_per_incident`](super::WriterBounds) the group's new alerts are counted, not
+//! [`WriterBounds::alerts_per_incident`](crate::server::engine::WriterBounds) the group's new alerts are counted, not
 //! attached, so a storm of hundreds cannot bury the timeline.
 
 use super::{Draft, rejected, to_json};
@@ -209,6 +209,11 @@ mod tests {
     use crate::server::timeline::Timeline;
     use crate::store::SqliteStore;
 
+    /// A fixed moment for the tests to decide at: they do not depend on the wall clock.
+    fn moment() -> Timestamp {
+        Timestamp::UNIX_EPOCH + chrono::Duration::days(20_000)
+    }
+
     fn page(group: &str, fingerprints: &[&str], labels: usize) -> Notification {
         let alert = |fingerprint: &&str| AlertRef {
             fingerprint: fingerprint.to_string(),
@@ -238,7 +243,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut store = SqliteStore::open(&dir.path().join("log.db")).unwrap();
         let (timeline, scale) = (Timeline::default(), SeverityScale::default());
-        let limits = super::super::WriterBounds {
+        let limits = crate::server::engine::WriterBounds {
             alerts_per_incident: 3,
             ..Default::default()
         };
@@ -254,7 +259,7 @@ mod tests {
     #[test]
     fn a_batch_sees_the_incident_its_earlier_notification_opened() {
         with_draft(|draft| {
-            let now = chrono::Utc::now();
+            let now = moment();
             let first = draft.notify(page("g", &["a"], 1), "am", now).unwrap();
             let second = draft.notify(page("g", &["a", "b"], 1), "am", now).unwrap();
             assert!(first.body.contains(r#""incident":"INC-1","opened":true"#));
@@ -270,7 +275,7 @@ mod tests {
     #[test]
     fn alerts_beyond_the_limit_are_counted_and_the_count_follows_the_group() {
         with_draft(|draft| {
-            let now = chrono::Utc::now();
+            let now = moment();
             let fingerprints: Vec<String> = (0..7).map(|i| format!("f{i}")).collect();
             let all: Vec<&str> = fingerprints.iter().map(String::as_str).collect();
             let first = draft.notify(page("g", &all, 1), "am", now).unwrap();
@@ -298,7 +303,7 @@ mod tests {
     #[test]
     fn a_refused_alert_leaves_nothing_of_its_notification() {
         with_draft(|draft| {
-            let now = chrono::Utc::now();
+            let now = moment();
             let mut doomed = page("g", &["a", "b"], 1);
             doomed.firing[1].labels = (0..65).map(|i| (format!("l{i}"), "v".into())).collect();
             let refused = draft.notify(doomed, "am", now).unwrap();

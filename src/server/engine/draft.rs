@@ -1,0 +1,511 @@
+//! A batch being decided: each request against the folded state as the batch leaves it, so
+//! later requests see the effects of earlier ones. Nothing here is visible to readers until
+//! the writer's commit succeeds.
+
+mod alerts;
+
+use super::{BACKEND_ACTOR, Change, Reply, Request, WriterBounds};
+use crate::domain::{
+    Command, EscalationRules, Event, EventKind, Incident, IncidentId, NewIncident,
+    RECURRENCE_LOOKBACK_DAYS, Rejection, SeverityScale, Timestamp, check_publisher, decide,
+    declare, earlier_incidents, lapses_due,
+};
+use crate::server::error::{ApiError, store_failure};
+use crate::server::notify::Routes;
+use crate::server::timeline::Timeline;
+use crate::store::{Commit, IdempotencyKey, Remembered, Store, StoredResponse, Which};
+use axum::http::StatusCode;
+use std::collections::HashMap;
+
+/// The domain's two ways to declare: a person's, or a page's.
+type Declaration = fn(NewIncident, Timestamp, &SeverityScale) -> Result<Vec<EventKind>, Rejection>;
+
+/// A batch being decided: the incidents it touched, as the batch leaves them, and what it will
+/// write. Nothing here is visible to readers until the commit succeeds.
+pub(super) struct Draft<'a> {
+    log: &'a Timeline,
+    scale: &'a SeverityScale,
+    routes: &'a Routes,
+    limits: &'a WriterBounds,
+    store: &'a mut dyn Store,
+    pub(super) touched: HashMap<u64, Incident>,
+    next_seq: u64,
+    next_number: u64,
+    /// Responses stored by this batch, so a key repeated within it is answered from here.
+    remembered: HashMap<IdempotencyKey, Remembered>,
+    pub(super) commit: Commit,
+    /// How the request being applied came: marked on the events it records.
+    via: Option<&'static str>,
+    /// The acting person's time of the command being decided, stamped on its events.
+    intended_at: Option<Timestamp>,
+}
+
+impl<'a> Draft<'a> {
+    pub(super) fn new(
+        log: &'a Timeline,
+        scale: &'a SeverityScale,
+        routes: &'a Routes,
+        limits: &'a WriterBounds,
+        store: &'a mut dyn Store,
+    ) -> Self {
+        Draft {
+            log,
+            scale,
+            routes,
+            limits,
+            store,
+            touched: HashMap::new(),
+            next_seq: log.head() + 1,
+            next_number: log.next_number(),
+            remembered: HashMap::new(),
+            commit: Commit::default(),
+            via: None,
+            intended_at: None,
+        }
+    }
+
+    pub(super) fn apply(&mut self, request: Request, now: Timestamp) -> Result<Reply, ApiError> {
+        self.via = request.via;
+        let keyed = request.idempotency.map(|keyed| {
+            let key = IdempotencyKey {
+                actor: request.actor.clone(),
+                key: keyed.key,
+            };
+            (key, keyed.request)
+        });
+        // The stored answer comes first: a retry of a command that went through must not now
+        // fail its If-Match against the version that command itself created.
+        if let Some((key, fingerprint)) = &keyed
+            && let Some(remembered) = self.recall(key, now)?
+        {
+            if remembered.request != *fingerprint {
+                return Err(ApiError::Rejected(Rejection {
+                    code: "idempotency_key_reused".into(),
+                    message: format!(
+                        "the Idempotency-Key '{}' was used for another request; use a new key for a new request",
+                        key.key
+                    ),
+                }));
+            }
+            return Ok(Reply {
+                response: remembered.response,
+                replayed: true,
+            });
+        }
+        let response = match request.change {
+            Change::Declare(new) => self.declare(new, &request.actor, now)?,
+            Change::Command {
+                incident,
+                command,
+                expected_version,
+                intended_at,
+            } => {
+                self.intended_at = intended_at;
+                let decided =
+                    self.command(&incident, command, expected_version, &request.actor, now);
+                self.intended_at = None;
+                decided?
+            }
+            Change::Alertmanager(notification) => self.notify(notification, &request.actor, now)?,
+            Change::Escalate { now: clock, rules } => {
+                self.escalate(clock, &rules, &request.actor, now)?
+            }
+        };
+        if let Some((key, fingerprint)) = keyed {
+            let remembered = Remembered {
+                request: fingerprint,
+                stored_at: now,
+                response: response.clone(),
+            };
+            self.remembered.insert(key.clone(), remembered.clone());
+            self.commit.responses.push((key, remembered));
+        }
+        Ok(Reply {
+            response,
+            replayed: false,
+        })
+    }
+
+    /// The unexpired answer stored under a key: this batch's, else the store's.
+    fn recall(
+        &mut self,
+        key: &IdempotencyKey,
+        now: Timestamp,
+    ) -> Result<Option<Remembered>, ApiError> {
+        if let Some(remembered) = self.remembered.get(key) {
+            return Ok(Some(remembered.clone()));
+        }
+        let stored = self.store.recall(key).map_err(|err| {
+            store_failure(
+                &err,
+                "the change could not be checked against earlier retries",
+            )
+        })?;
+        Ok(stored.filter(|r| now - r.stored_at < self.limits.idempotency_ttl))
+    }
+
+    /// `Ok` is an answer, remembered under the idempotency key: the new incident, or the
+    /// domain's refusal as a 422. `Err` is a problem with the request itself (not remembered).
+    fn declare(
+        &mut self,
+        new: NewIncident,
+        actor: &str,
+        now: Timestamp,
+    ) -> Result<StoredResponse, ApiError> {
+        let mark = self.mark();
+        let mut incident = match self.open(new, declare, actor, now) {
+            Ok(incident) => incident,
+            Err(rejection) => return Ok(rejected(rejection)),
+        };
+        if let Err(err) = self.link_recurrence(&mut incident, now) {
+            self.rollback(mark);
+            return Err(err);
+        }
+        let body = to_json(&incident)?;
+        let location = format!("/v1/incidents/{}", incident.id);
+        self.touched.insert(incident.id.number(), incident);
+        Ok(StoredResponse {
+            status: StatusCode::CREATED.as_u16(),
+            body,
+            location: Some(location),
+        })
+    }
+
+    /// Declares an incident under the next number and records its events; `how` is
+    /// [`declare`] for a person, `declare_page` for the receiver. The caller keeps the
+    /// incident in `touched` once it is done with it.
+    fn open(
+        &mut self,
+        new: NewIncident,
+        how: Declaration,
+        actor: &str,
+        now: Timestamp,
+    ) -> Result<Incident, Rejection> {
+        let kinds = how(new, now, self.scale)?;
+        let mut incident = Incident::blank(IncidentId::from_number(self.next_number));
+        self.next_number += 1;
+        for kind in kinds {
+            self.record(&mut incident, actor, now, kind);
+        }
+        Ok(incident)
+    }
+
+    /// Records which earlier incidents a newly declared one repeats (same service or alert
+    /// within the lookback), so every client can say "this happened before". The backend
+    /// found them, so the backend is the actor.
+    /// Incidents memory no longer holds are read from the store, those declared within the
+    /// lookback only.
+    fn link_recurrence(&mut self, incident: &mut Incident, now: Timestamp) -> Result<(), ApiError> {
+        let stored = if self.log.partial() {
+            let since = incident.declared_at - chrono::Duration::days(RECURRENCE_LOOKBACK_DAYS);
+            self.store
+                .incidents(Which::DeclaredSince(since))
+                .map_err(|err| store_failure(&err, "earlier incidents could not be read"))?
+        } else {
+            Vec::new()
+        };
+        let (touched, log) = (&self.touched, self.log);
+        let logged = log
+            .incidents(false)
+            .into_iter()
+            .chain(
+                stored
+                    .iter()
+                    .filter(|earlier| log.incident(&earlier.id).is_none()),
+            )
+            .filter(|earlier| !touched.contains_key(&earlier.id.number()));
+        let earlier = earlier_incidents(incident, logged.chain(touched.values()));
+        if !earlier.is_empty() {
+            self.record(
+                incident,
+                BACKEND_ACTOR,
+                now,
+                EventKind::RecurrenceLinked { earlier },
+            );
+        }
+        Ok(())
+    }
+
+    /// An incident as the log leaves it: from memory, else from the store's snapshot row
+    /// (one ended before `--keep-ended`). Not the batch's own changes: see `touched`.
+    fn load(&mut self, number: u64) -> Result<Option<Incident>, ApiError> {
+        if let Some(incident) = self.log.incident(&IncidentId::from_number(number)) {
+            return Ok(Some(incident.clone()));
+        }
+        if !self.log.partial() {
+            return Ok(None);
+        }
+        self.store
+            .incident(number)
+            .map_err(|err| store_failure(&err, "the incident could not be read"))
+    }
+
+    fn command(
+        &mut self,
+        id: &IncidentId,
+        command: Command,
+        expected_version: Option<u64>,
+        actor: &str,
+        now: Timestamp,
+    ) -> Result<StoredResponse, ApiError> {
+        let number = id.number();
+        let mut incident = match self.touched.remove(&number) {
+            Some(incident) => incident,
+            None => self
+                .load(number)?
+                .ok_or_else(|| ApiError::NotFound(format!("no incident {id}")))?,
+        };
+        let result = self.decide_on(&mut incident, command, expected_version, actor, now);
+        self.touched.insert(number, incident);
+        result
+    }
+
+    fn decide_on(
+        &mut self,
+        incident: &mut Incident,
+        command: Command,
+        expected_version: Option<u64>,
+        actor: &str,
+        now: Timestamp,
+    ) -> Result<StoredResponse, ApiError> {
+        if let Some(expected) = expected_version
+            && expected != incident.version
+        {
+            return Err(ApiError::VersionConflict(format!(
+                "{} is at version {}, not {expected}: reload it and try again",
+                incident.id, incident.version
+            )));
+        }
+        // Who may speak to the public depends on the incident's roster, which the domain's
+        // `decide` does not see the actor against; the rule itself lives in the domain.
+        if matches!(command, Command::PublicUpdate(_))
+            && let Err(rejection) = check_publisher(incident, actor)
+        {
+            return Err(ApiError::Forbidden(rejection.message));
+        }
+        let kinds = match decide(incident, command, now, self.scale) {
+            Ok(kinds) => kinds,
+            Err(rejection) => return Ok(rejected(rejection)),
+        };
+        let first = self.commit.events.len();
+        for kind in kinds {
+            self.record(incident, actor, now, kind);
+        }
+        let body = to_json(&CommandResponse {
+            version: incident.version,
+            events: &self.commit.events[first..],
+        })?;
+        Ok(StoredResponse {
+            status: StatusCode::OK.as_u16(),
+            body,
+            location: None,
+        })
+    }
+
+    /// Records the lapses due at `clock` on every open incident.
+    fn escalate(
+        &mut self,
+        clock: Timestamp,
+        rules: &EscalationRules,
+        actor: &str,
+        now: Timestamp,
+    ) -> Result<StoredResponse, ApiError> {
+        let open: Vec<IncidentId> = self
+            .log
+            .incidents(true)
+            .into_iter()
+            .map(|incident| incident.id.clone())
+            .collect();
+        let mut recorded = 0;
+        for id in open {
+            let number = id.number();
+            let Some(mut incident) = self
+                .touched
+                .remove(&number)
+                .or_else(|| self.log.incident(&id).cloned())
+            else {
+                continue;
+            };
+            for kind in lapses_due(&incident, clock, rules, self.scale) {
+                self.record(&mut incident, actor, now, kind);
+                recorded += 1;
+            }
+            self.touched.insert(number, incident);
+        }
+        Ok(StoredResponse {
+            status: StatusCode::OK.as_u16(),
+            body: format!("{{\"lapses\":{recorded}}}"),
+            location: None,
+        })
+    }
+
+    /// Gives an event the next `seq`, folds it into the draft incident and queues it with its
+    /// notifications.
+    fn record(&mut self, incident: &mut Incident, actor: &str, now: Timestamp, kind: EventKind) {
+        let event = Event {
+            seq: self.next_seq,
+            incident: incident.id.clone(),
+            at: now,
+            actor: actor.to_string(),
+            via: self.via.map(str::to_string),
+            kind,
+            intended_at: self.intended_at,
+        };
+        self.next_seq += 1;
+        incident.apply(&event);
+        let deliveries = self.routes.deliveries(&event, incident, self.scale);
+        self.commit.deliveries.extend(deliveries);
+        self.commit.events.push(event);
+    }
+}
+
+/// The body of a command's `200`: the incident's version after it, and its events.
+#[derive(serde::Serialize)]
+struct CommandResponse<'a> {
+    version: u64,
+    events: &'a [Event],
+}
+
+/// The domain's refusal as the answer to remember: a 422 with the rejection's own code.
+fn rejected(rejection: Rejection) -> StoredResponse {
+    let error = ApiError::Rejected(rejection);
+    StoredResponse {
+        status: error.status().as_u16(),
+        body: error.body(),
+        location: None,
+    }
+}
+
+fn to_json(value: &impl serde::Serialize) -> Result<String, ApiError> {
+    serde_json::to_string(value)
+        .map_err(|err| ApiError::internal("the answer could not be encoded", err))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{NoteKind, Status};
+    use crate::server::engine::KeyedRequest;
+    use crate::store::SqliteStore;
+
+    /// A fixed moment for the tests to decide at: they do not depend on the wall clock.
+    fn moment() -> Timestamp {
+        Timestamp::UNIX_EPOCH + chrono::Duration::days(20_000)
+    }
+
+    fn command(incident: u64, command: Command, version: Option<u64>, key: &str) -> Request {
+        let idempotency = Some(KeyedRequest::bind(
+            key.into(),
+            &format!("a command on INC-{incident}"),
+            &command,
+        ));
+        Request {
+            actor: "alice".into(),
+            change: Change::Command {
+                incident: IncidentId::from_number(incident),
+                command,
+                expected_version: version,
+                intended_at: None,
+            },
+            idempotency,
+            via: None,
+        }
+    }
+
+    fn disk_full() -> NewIncident {
+        serde_json::from_value(serde_json::json!({"title": "disk full", "severity": "P1"})).unwrap()
+    }
+
+    #[test]
+    fn later_requests_in_a_batch_see_earlier_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = SqliteStore::open(&dir.path().join("log.db")).unwrap();
+        let (timeline, scale) = (Timeline::default(), SeverityScale::default());
+        let routes = Routes::default();
+        let limits = WriterBounds::default();
+        let mut draft = Draft::new(&timeline, &scale, &routes, &limits, &mut store);
+        let now = moment();
+
+        let declared = draft
+            .apply(
+                Request {
+                    actor: "alice".into(),
+                    change: Change::Declare(disk_full()),
+                    idempotency: None,
+                    via: None,
+                },
+                now,
+            )
+            .unwrap();
+        assert_eq!(declared.response.status, 201);
+        // The incident declared a moment ago in this batch exists, at version 1.
+        let ack = Command::Transition {
+            to: Status::Investigating,
+        };
+        let first = draft
+            .apply(command(1, ack.clone(), Some(1), "k"), now)
+            .unwrap();
+        assert_eq!((first.response.status, first.replayed), (200, false));
+        // The same key within the batch replays, even though version 1 is now stale.
+        let again = draft
+            .apply(command(1, ack.clone(), Some(1), "k"), now)
+            .unwrap();
+        assert!(again.replayed);
+        assert_eq!(again.response, first.response);
+        let note = Command::AddNote {
+            kind: NoteKind::Note,
+            text: "stale".into(),
+        };
+        let stale = draft.apply(command(1, note.clone(), Some(1), "k2"), now);
+        assert!(matches!(stale, Err(ApiError::VersionConflict(m)) if m.contains("version 2")));
+        let missing = draft.apply(command(2, note.clone(), None, "k3"), now);
+        assert!(matches!(missing, Err(ApiError::NotFound(_))));
+
+        let seqs: Vec<_> = draft.commit.events.iter().map(|e| e.seq).collect();
+        assert_eq!(seqs, [1, 2]);
+        assert_eq!(draft.commit.responses.len(), 1, "errors are not remembered");
+        assert_eq!(timeline.head(), 0, "nothing is visible before the commit");
+
+        // The key is bound to its request: another body, or another route, is refused.
+        let cancel = Command::Transition {
+            to: Status::Cancelled,
+        };
+        for reuse in [command(1, cancel, None, "k"), command(2, ack, None, "k")] {
+            let refused = draft.apply(reuse, now).unwrap_err();
+            assert_eq!(refused.code(), "idempotency_key_reused");
+            assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        }
+        assert_eq!(draft.commit.events.len(), 2, "a reused key changes nothing");
+    }
+
+    #[test]
+    fn stored_answers_expire() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = SqliteStore::open(&dir.path().join("log.db")).unwrap();
+        let (timeline, scale) = (Timeline::default(), SeverityScale::default());
+        let limits = WriterBounds {
+            alerts_per_incident: 100,
+            idempotency_ttl: chrono::Duration::hours(1),
+        };
+        let declare = |key: &str| {
+            let new = disk_full();
+            Request {
+                actor: "alice".into(),
+                idempotency: Some(KeyedRequest::bind(key.into(), "a declaration", &new)),
+                change: Change::Declare(new),
+                via: None,
+            }
+        };
+        let then = moment() - chrono::Duration::hours(2);
+        let routes = Routes::default();
+        let mut draft = Draft::new(&timeline, &scale, &routes, &limits, &mut store);
+        draft.apply(declare("k"), then).unwrap();
+        let commit = std::mem::take(&mut draft.commit);
+        store.commit(&commit).unwrap();
+        let mut draft = Draft::new(&timeline, &scale, &routes, &limits, &mut store);
+        let within = draft.apply(declare("k"), then + chrono::Duration::minutes(59));
+        assert!(within.unwrap().replayed);
+        let after = draft.apply(declare("k"), then + chrono::Duration::minutes(61));
+        assert!(!after.unwrap().replayed, "an expired key is a new request");
+    }
+}
