@@ -342,25 +342,8 @@ fn resolving_names_the_open_action_items_and_d_drops_them_first() {
     assert!(queued.contains("Resolved"), "{queued}");
 }
 
-/// `y` on a resolve with open action items carries them into the review: after the resolve
-/// is accepted, one `add_corrective_action` each, with the item's text and owner, due in two
-/// weeks; the review then holds them, and the close that follows does not ask again.
-#[test]
-fn y_carries_the_open_action_items_into_the_review_once() {
-    let mut model = wide_model(false);
-    key(&mut model, KeyCode::Char('r'));
-    let Overlay::Confirm(confirm) = &model.overlay else {
-        panic!("no confirmation");
-    };
-    assert!(
-        confirm
-            .detail
-            .join(" ")
-            .contains("y carries them to the review"),
-        "{:?}",
-        confirm.detail
-    );
-    key(&mut model, KeyCode::Char('y'));
+/// Answers every command waiting in the outbox as accepted, in order, and returns them.
+fn accept_outbox(model: &mut Model) -> Vec<Command> {
     let mut sent = vec![];
     while let Some(pending) = model.outbox.items.first() {
         if let Request::Command { command, .. } = &pending.outgoing.request {
@@ -372,8 +355,103 @@ fn y_carries_the_open_action_items_into_the_review_once() {
         };
         let key = pending.outgoing.key.clone();
         let result = Ok(warroom::tui::app::Sent::Command(answer));
-        update(&mut model, Msg::Sent { key, result });
+        update(model, Msg::Sent { key, result });
     }
+    sent
+}
+
+/// Issue 24 item 3: `y` (or `k`) on a resolve with open action items keeps them open on the
+/// incident: the resolve alone is sent (with its snapshot), nothing dropped, nothing made a
+/// corrective action; once the backend records it the incident is resolved with its item
+/// still open, and the close asks about it again.
+#[test]
+fn y_keeps_the_open_action_items_open_on_the_resolved_incident() {
+    for keep in ['y', 'k'] {
+        let mut model = wide_model(false);
+        key(&mut model, KeyCode::Char('r'));
+        let Overlay::Confirm(confirm) = &model.overlay else {
+            panic!("no confirmation");
+        };
+        let said = confirm.detail.join(" ");
+        assert!(said.contains("y or k keeps them open here"), "{said}");
+        let hints: Vec<String> = confirm.hints().iter().map(|h| h.to_string()).collect();
+        assert_eq!(hints, ["y/k keep open", "c carry", "d drop", "n cancel"]);
+        key(&mut model, KeyCode::Char(keep));
+        let sent = accept_outbox(&mut model);
+        assert_eq!(
+            sent[0],
+            Command::Transition {
+                to: Status::Resolved
+            }
+        );
+        assert!(
+            sent[1..]
+                .iter()
+                .all(|c| matches!(c, Command::RecordSnapshot { .. })),
+            "{keep}: only the resolve and its snapshot: {sent:?}"
+        );
+        let id = IncidentId::from_number(3);
+        let resolved = Event {
+            seq: model.current().map_or(0, |t| t.state.version) + 1,
+            incident: id.clone(),
+            at: now(),
+            actor: "小林".into(),
+            via: None,
+            kind: EventKind::StatusChanged {
+                from: Status::Acknowledged,
+                to: Status::Resolved,
+                reason: None,
+            },
+            intended_at: None,
+        };
+        model.desk.follow = false;
+        feed(&mut model, Msg::Feed(Ok(vec![resolved])));
+        let state = &model.incidents.get(&id).unwrap().state;
+        assert_eq!(state.status, Status::Resolved);
+        let open: Vec<&str> = state
+            .actions
+            .iter()
+            .filter(|a| a.state == ActionState::Open)
+            .map(|a| a.text.as_str())
+            .collect();
+        assert_eq!(
+            open,
+            [ACTION],
+            "the item stays open on the resolved incident"
+        );
+        assert!(state.corrective_actions.is_empty());
+        key(&mut model, KeyCode::Char('C'));
+        let Overlay::Confirm(close) = &model.overlay else {
+            panic!("no confirmation");
+        };
+        assert!(
+            close.detail.join(" ").contains(ACTION),
+            "{:?}",
+            close.detail
+        );
+    }
+}
+
+/// `c` on a resolve with open action items carries them into the review: after the resolve
+/// is accepted, one `add_corrective_action` each, with the item's text and owner, due in two
+/// weeks; the review then holds them, and the close that follows does not ask again.
+#[test]
+fn c_carries_the_open_action_items_into_the_review_once() {
+    let mut model = wide_model(false);
+    key(&mut model, KeyCode::Char('r'));
+    let Overlay::Confirm(confirm) = &model.overlay else {
+        panic!("no confirmation");
+    };
+    assert!(
+        confirm
+            .detail
+            .join(" ")
+            .contains("c carries them to the review"),
+        "{:?}",
+        confirm.detail
+    );
+    key(&mut model, KeyCode::Char('c'));
+    let mut sent = accept_outbox(&mut model);
     // The resolve, its metric snapshot, then the carried item.
     assert!(
         matches!(sent[1], Command::RecordSnapshot { .. }),

@@ -1,8 +1,9 @@
 //! A command that asks first: resolving, closing or cancelling (with the main panel's
-//! evidence, and the open action items to carry or drop), a public update (with what the
-//! public will read) and the impact start the panels propose. `y` (or Enter) sends it, `n`
-//! (or Esc) drops it, `d` drops the open action items with the ending, `e` edits the proposal
-//! on the `:` line.
+//! evidence, and the open action items to keep, carry or drop), a public update (with what
+//! the public will read) and the impact start the panels propose. `y` (or Enter) sends it,
+//! `n` (or Esc) drops it, `e` edits the proposal on the `:` line. With open action items,
+//! `y` (or `k`) keeps them open on the incident, `c` carries them into the review and `d`
+//! drops them with the ending.
 
 use super::commands::{incident_for, send_command};
 use super::overlay::{Hint, Overlay};
@@ -23,14 +24,16 @@ pub struct Confirm {
     pub then: Vec<Command>,
     /// What `e` puts on the command line to edit the proposal instead.
     pub edit: Option<String>,
-    /// A resolve or close with open action items: how `y` carries them and `d` drops them.
+    /// A resolve or close with open action items: how `c` carries them and `d` drops them
+    /// (`y` and `k` keep them open).
     pub settle: Option<Box<SettleActions>>,
 }
 
-/// The open action items a resolve or close would leave behind, settled either way.
+/// The open action items a resolve or close would leave behind, and what settles them
+/// when they are not kept.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SettleActions {
-    /// What `y` sends after the ending: each item copied into the review as a corrective
+    /// What `c` sends after the ending: each item copied into the review as a corrective
     /// action.
     pub carry: Vec<Command>,
     /// What `d` sends before the ending instead: each item dropped.
@@ -67,7 +70,8 @@ pub(super) fn confirm_ending(model: &mut Model, to: Status) {
         None => (vec![], vec![]),
     };
     // Resolving or closing with action items still open: name them, and let the commander
-    // carry them to the review (as corrective actions) or drop them with it.
+    // keep them open (a task still to finish, such as a customer update), carry them to the
+    // review (as corrective actions) or drop them with it.
     let mut settle = None;
     if let (Status::Resolved | Status::Closed, Some(incident)) = (to, model.current()) {
         let state = &incident.state;
@@ -78,7 +82,8 @@ pub(super) fn confirm_ending(model: &mut Model, to: Status) {
                 .map(|a| format!("#{} {}", a.id, crate::sanitize::sanitize(&a.text)))
                 .collect();
             detail.push(format!(
-                "Open action items: {}. y carries them to the review; d drops them.",
+                "Open action items: {}. y or k keeps them open here; c carries them to the review \
+                 as corrective actions; d drops them.",
                 names.join("; ")
             ));
             let me = model.identity.as_ref().map_or("", |i| i.person.as_str());
@@ -102,21 +107,19 @@ pub(super) fn confirm_ending(model: &mut Model, to: Status) {
 impl Confirm {
     /// The keys the dialog shows under its question.
     pub fn hints(&self) -> Vec<Hint> {
-        let mut hints = vec![
-            Hint {
-                key: "y",
-                does: "confirm",
-            },
-            Hint {
-                key: "n",
-                does: "cancel",
-            },
-        ];
+        let hint = |key, does| Hint { key, does };
+        let mut hints = if self.settle.is_some() {
+            vec![
+                hint("y/k", "keep open"),
+                hint("c", "carry"),
+                hint("d", "drop"),
+            ]
+        } else {
+            vec![hint("y", "confirm")]
+        };
+        hints.push(hint("n", "cancel"));
         if self.edit.is_some() {
-            hints.push(Hint {
-                key: "e",
-                does: "edit",
-            });
+            hints.push(hint("e", "edit"));
         }
         hints
     }
@@ -124,7 +127,14 @@ impl Confirm {
 
 pub(super) fn on_key(model: &mut Model, confirm: Confirm, key: KeyEvent) -> Vec<Effect> {
     match key.code {
-        KeyCode::Char('y') | KeyCode::Char('Y') | KeyCode::Enter => {
+        // Without items to settle, or keeping them: the command alone.
+        KeyCode::Char('y' | 'Y') | KeyCode::Enter => {
+            send_command(model, confirm.incident, confirm.command, confirm.then)
+        }
+        KeyCode::Char('k') if confirm.settle.is_some() => {
+            send_command(model, confirm.incident, confirm.command, confirm.then)
+        }
+        KeyCode::Char('c') if confirm.settle.is_some() => {
             // The carried items follow the ending, each on its own in the incident's
             // lane: a review accepts them in every status, closed included.
             let mut then = confirm.then;
