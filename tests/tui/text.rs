@@ -9,7 +9,7 @@ use warroom::client::Identity;
 use warroom::domain::*;
 use warroom::tui::app::outbox::{Outgoing, Request};
 use warroom::tui::app::{Effect, Model, Msg, Options, Overlay, update};
-use warroom::tui::keymap::KeyMap;
+use warroom::tui::keymap::{HINT_ORDER, KeyMap};
 use warroom::tui::theme::{ColorMode, Theme};
 
 /// A title mixing scripts, an emoji with a skin-tone modifier and combining marks.
@@ -269,15 +269,111 @@ fn help_lists_every_command_with_its_arguments() {
     let mut model = wide_model(false);
     type_line(&mut model, "help");
     assert!(matches!(model.overlay, Overlay::Commands));
-    let shown = screen(&model, &theme(), 120, 40);
-    for verb in warroom::tui::app::command_line::VERBS {
-        let usage = verb.usage();
+    // Issue 24 item 4: every row of the table the parser reads its verbs from (`:list` was
+    // parsed but not listed once), at the smallest screen too.
+    for (width, height, with_words) in [(120, 40, true), (100, 30, false), (80, 24, false)] {
+        let shown = screen(&model, &theme(), width, height);
+        for verb in warroom::tui::app::command_line::VERBS {
+            let usage = verb.usage();
+            assert!(
+                shown.contains(&format!(":{usage}")),
+                "{usage} missing at {width}x{height}\n{shown}"
+            );
+            if with_words {
+                assert!(shown.contains(verb.does), "{} missing\n{shown}", verb.does);
+            }
+        }
+        assert!(shown.contains(":list"), "{shown}");
+        assert!(shown.contains(":role <role> <person> [focus|brief]"));
+    }
+}
+
+/// The hint bar's entries, `key word`, in the order shown, and the bar's width without the
+/// help and quit on its right.
+fn hint_bar(model: &Model, width: u16) -> (Vec<String>, usize) {
+    let shown = screen(model, &theme(), width, 40);
+    let bar = shown.lines().last().unwrap().to_string();
+    let (left, _) = bar.rsplit_once("? help").unwrap();
+    let entries = HINT_ORDER
+        .iter()
+        .filter_map(|action| {
+            let key = model.setup.keymap.primary(*action)?.to_string();
+            let entry = format!(" {key} {} ", action.info().hint?);
+            left.find(&entry).map(|at| (at, entry.trim().to_string()))
+        })
+        .collect::<std::collections::BTreeMap<_, _>>();
+    (
+        entries.into_values().collect(),
+        left.trim_end().chars().count(),
+    )
+}
+
+/// Issue 24 item 4: the hint bar shows every single-key action that fits, in order of use —
+/// at 200 columns the public update, the review, pin, impact, the list and the messages too;
+/// whatever it leaves out would not fit; a viewer is offered no key that changes an incident.
+#[test]
+fn the_hint_bar_shows_every_single_key_action_that_fits_in_order_of_use() {
+    let desk = model_with(false, AccessRole::Commander);
+    let order: Vec<String> = HINT_ORDER
+        .iter()
+        .map(|a| {
+            format!(
+                "{} {}",
+                desk.setup.keymap.primary(*a).unwrap(),
+                a.info().hint.unwrap()
+            )
+        })
+        .collect();
+    let mut counts = vec![];
+    for width in [80, 120, 160, 200, 300] {
+        let (shown, used) = hint_bar(&desk, width);
+        let positions: Vec<usize> = shown
+            .iter()
+            .map(|entry| order.iter().position(|o| o == entry).unwrap())
+            .collect();
         assert!(
-            shown.contains(&format!(":{usage}")),
-            "{usage} missing\n{shown}"
+            positions.windows(2).all(|w| w[0] < w[1]),
+            "in order of use at {width}: {shown:?}"
+        );
+        let room = usize::from(width) - "? help  q quit".len() - 1;
+        for missing in order.iter().filter(|o| !shown.contains(o)) {
+            assert!(
+                used + missing.chars().count() + 3 > room,
+                "{missing} would fit at {width} ({used} used of {room}): {shown:?}"
+            );
+        }
+        counts.push(shown.len());
+    }
+    assert!(counts.windows(2).all(|w| w[0] <= w[1]), "{counts:?}");
+    let (at_80, _) = hint_bar(&desk, 80);
+    for hint in ["n note", "d decision", "t action", ": cmd"] {
+        assert!(at_80.iter().any(|h| h == hint), "{hint} at 80: {at_80:?}");
+    }
+    let (at_200, _) = hint_bar(&desk, 200);
+    for hint in [
+        "u public",
+        "R review",
+        "p pin",
+        "I impact",
+        "l list",
+        "M messages",
+    ] {
+        assert!(
+            at_200.iter().any(|h| h == hint),
+            "{hint} at 200: {at_200:?}"
         );
     }
-    assert!(shown.contains(":role <role> <person> [focus|brief]"));
+    let (at_300, _) = hint_bar(&desk, 300);
+    assert_eq!(at_300, order, "every one, when there is room");
+    let viewer = model_with(false, AccessRole::Viewer);
+    let (seen, _) = hint_bar(&viewer, 300);
+    assert!(seen.iter().any(|h| h == "R review"), "{seen:?}");
+    assert!(
+        !seen
+            .iter()
+            .any(|h| h == "a ack" || h == "n note" || h == "u public"),
+        "{seen:?}"
+    );
 }
 
 #[test]
