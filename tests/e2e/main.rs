@@ -18,6 +18,7 @@ mod malformed;
 mod panels;
 mod private_files;
 mod recurrence;
+mod review;
 
 use serde_json::{Value, json};
 use std::path::Path;
