@@ -90,8 +90,8 @@ fn summary_and_impact(out: &mut String, incident: &Incident) {
             let _ = writeln!(out, "{}\n", inline(summary));
         }
         None => out.push_str(
-            "_No summary was written: the business impact, in a few sentences. Write it with \
-             `:summary` on the desk, `s` in the review, or `warroom incident set-summary`._\n\n",
+            "_No summary was written: the business impact, in a few sentences. Write it in \
+             the review (`R`), with `:summary` on the desk or `warroom incident set-summary`._\n\n",
         ),
     }
     out.push_str("## Impact and response times\n\n");
