@@ -390,8 +390,7 @@ fn foot(model: &Model) -> String {
                 .map(|x| buffer[(x, y)].symbol())
                 .collect::<String>()
         })
-        .filter(|line| line.contains("esc") || line.contains("other keys"))
-        .next_back()
+        .rfind(|line| line.contains("esc") || line.contains("other keys"))
         .unwrap_or_default()
 }
 
