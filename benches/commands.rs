@@ -41,7 +41,7 @@ async fn run(clients: usize, store: &Store) -> Run {
         }
     };
     let base = support::base(&server);
-    let http = reqwest::Client::new();
+    let http = support::http_client();
     for n in 0..clients {
         let declared = http
             .post(format!("{base}/v1/incidents"))

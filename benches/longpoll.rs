@@ -23,7 +23,7 @@ const ROUNDS: usize = 20;
 async fn main() {
     let (server, _dir) = support::fresh_server().await;
     let base = support::base(&server);
-    let http = reqwest::Client::new();
+    let http = support::http_client();
     let declared = http
         .post(format!("{base}/v1/incidents"))
         .json(&json!({"title": "watched", "severity": "P1"}))

@@ -28,7 +28,7 @@ async fn main() {
     let a = support::server_on(db.clone()).await;
     let b = support::server_on(db).await;
     let (a_url, b_url) = (support::base(&a), support::base(&b));
-    let http = reqwest::Client::new();
+    let http = support::http_client();
     let declared = http
         .post(format!("{a_url}/v1/incidents"))
         .json(&json!({"title": "watched", "severity": "P1"}))

@@ -126,7 +126,7 @@ check_every = "1s"
     .await
     .unwrap();
     let base = format!("http://{}", server.local_addr());
-    let client = Client::new();
+    let client = support::http::client();
     for (title, severity) in [("everything down", "P0"), ("a typo on a page", "P2")] {
         let declared = send(
             client

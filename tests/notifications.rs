@@ -10,7 +10,7 @@
 
 mod support;
 
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use reqwest::Client;
 use serde_json::{Value, json};
 use sha2::Sha256;
@@ -99,7 +99,7 @@ fn verify(received: &support::receiver::Received) -> bool {
 async fn every_committed_event_is_delivered_once_in_order_through_outages_and_a_crash() {
     let mut receiver = Receiver::down();
     let mut server = TestServer::with_config(None, &config(&receiver.url()), &[]);
-    let client = Client::new();
+    let client = support::http::client();
     let mut slowest = Duration::ZERO;
 
     // Down: nothing listens.
@@ -261,7 +261,7 @@ async fn a_notification_reaches_a_local_receiver_soon_after_the_answer() {
     let mut receiver = Receiver::down();
     receiver.up().await;
     let server = TestServer::with_config(None, &config(&receiver.url()), &[]);
-    let client = Client::new();
+    let client = support::http::client();
     let body = json!({"title": "checkout errors", "severity": "P1"});
     timed(&client, &server, "/v1/incidents", body).await;
     let answered = Instant::now();

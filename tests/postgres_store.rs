@@ -122,7 +122,7 @@ fn the_log_refuses_updates_deletes_and_truncation() {
     let url = support::postgres::database();
     let mut store = PostgresStore::connect(&url).unwrap();
     store.commit(&events(vec![note(1, "kept")])).unwrap();
-    let mut sql = postgres_client(&url);
+    let sql = support::postgres::Sql::connect(&url);
     for statement in [
         "UPDATE events SET actor = 'mallory'",
         "DELETE FROM events",
@@ -207,7 +207,7 @@ fn migrations_are_recorded_and_a_newer_schema_is_refused() {
     PostgresStore::connect(&url).unwrap();
     // Connecting again migrates nothing twice.
     PostgresStore::connect(&url).unwrap();
-    let mut sql = postgres_client(&url);
+    let sql = support::postgres::Sql::connect(&url);
     let versions: Vec<i32> = sql
         .query(
             "SELECT version FROM warroom_migrations ORDER BY version",
@@ -229,7 +229,7 @@ fn how_an_actor_came_survives_and_a_database_at_migration_3_gains_the_columns_an
     let url = support::postgres::database();
     PostgresStore::connect(&url).unwrap();
     // Back to what migration 3 left, with a row written then.
-    let mut sql = postgres_client(&url);
+    let sql = support::postgres::Sql::connect(&url);
     sql.batch_execute(
         "ALTER TABLE events DROP COLUMN via;
          ALTER TABLE events DROP COLUMN intended_at;
@@ -436,8 +436,4 @@ fn an_unreachable_database_is_reported_as_such() {
         .unwrap()
         .to_string();
     assert!(error.starts_with("the database is unreachable"), "{error}");
-}
-
-fn postgres_client(url: &str) -> postgres::Client {
-    postgres::Client::connect(url, postgres::NoTls).unwrap()
 }

@@ -388,7 +388,7 @@ async fn alertmanager_lists_active_alerts_but_not_silenced_ones() {
     // Nobody listens on the webhook: this test is about the list, not notifications.
     let alertmanager =
         Alertmanager::start(&format!("http://127.0.0.1:{}/v1/alertmanager", free_port()));
-    let http = reqwest::Client::new();
+    let http = support::http::client();
     let now = Utc::now();
     // Whole seconds: Alertmanager keeps milliseconds.
     let starts_at = at(now.timestamp() - 300);

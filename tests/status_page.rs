@@ -80,7 +80,7 @@ async fn incident_with_secrets(client: &Client, server: &TestServer) {
 #[tokio::test]
 async fn only_the_commander_or_the_communications_lead_publishes_and_components_are_checked() {
     let server = TestServer::with_config(None, CONFIG, &[]);
-    let client = Client::new();
+    let client = support::http::client();
     incident_with_secrets(&client, &server).await;
     let update = public(
         "investigating",
@@ -187,7 +187,7 @@ fn the_cli_publishes_with_components_and_a_promise() {
 #[tokio::test]
 async fn the_page_shows_public_updates_only_and_nothing_internal_leaks() {
     let server = TestServer::with_config(None, CONFIG, &["--status-listen", "127.0.0.1:0"]);
-    let client = Client::new();
+    let client = support::http::client();
     incident_with_secrets(&client, &server).await;
     for (state, message, components) in [
         (
@@ -346,7 +346,7 @@ async fn the_page_shows_public_updates_only_and_nothing_internal_leaks() {
 #[tokio::test]
 async fn text_xml_cannot_carry_is_replaced_on_every_public_document() {
     let server = TestServer::with_config(None, CONFIG, &[]);
-    let client = Client::new();
+    let client = support::http::client();
     incident_with_secrets(&client, &server).await;
     let message = "Errors \u{FFFE}on\u{1} api\u{85} since\u{FFFF} 14:00\u{10FFFF}.";
     let mut update = public("investigating", message, json!({"api": "partial_outage"}));
@@ -390,7 +390,7 @@ async fn text_xml_cannot_carry_is_replaced_on_every_public_document() {
 #[tokio::test]
 async fn an_unchanged_page_answers_304_and_an_internal_note_changes_nothing() {
     let server = TestServer::with_config(None, CONFIG, &[]);
-    let client = Client::new();
+    let client = support::http::client();
     incident_with_secrets(&client, &server).await;
     let published = command(
         &client,
@@ -443,7 +443,7 @@ async fn an_unchanged_page_answers_304_and_an_internal_note_changes_nothing() {
 #[tokio::test]
 async fn chromium_shows_the_component_statuses_and_the_message_at_phone_width() {
     let server = TestServer::with_config(None, CONFIG, &[]);
-    let client = Client::new();
+    let client = support::http::client();
     incident_with_secrets(&client, &server).await;
     let update = public(
         "identified",

@@ -10,7 +10,6 @@
 
 mod support;
 
-use reqwest::Client;
 use serde_json::json;
 use support::http::send;
 use support::server::{TestServer, warroom};
@@ -27,7 +26,7 @@ fn run(args: &[&str]) -> (bool, String, String) {
 #[tokio::test]
 async fn a_sqlite_log_moves_to_postgres_and_serves_the_same_incidents() {
     let mut old = TestServer::on_sqlite();
-    let client = Client::new();
+    let client = support::http::client();
     for title in ["disk full", "checkout errors"] {
         let declared = send(
             client

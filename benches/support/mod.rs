@@ -83,3 +83,11 @@ pub fn load_average() -> String {
         })
         .unwrap_or_else(|_| "unknown".into())
 }
+
+/// A plain HTTP client, built as the crate builds its own (`tls::client_builder` installs the
+/// one TLS provider, without which reqwest cannot build a client).
+pub fn http_client() -> reqwest::Client {
+    warroom::tls::client_builder()
+        .build()
+        .expect("an HTTP client")
+}

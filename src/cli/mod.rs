@@ -4,6 +4,7 @@
 mod backend;
 pub mod doctor;
 pub mod ending;
+pub mod entry;
 pub mod incident;
 pub mod learn;
 pub mod notify;

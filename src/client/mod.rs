@@ -139,7 +139,7 @@ impl Client {
             ))
         })?;
         headers.insert(ACTOR_HEADER, actor);
-        let http = reqwest::Client::builder()
+        let http = crate::tls::client_builder()
             .default_headers(headers)
             .connect_timeout(config.timeout)
             // Below the backend's 10 s header timeout, which closes idle connections: the

@@ -11,6 +11,7 @@
 mod location;
 mod outbox;
 mod postgres;
+mod postgres_connection;
 mod postgres_outbox;
 mod room;
 mod row;

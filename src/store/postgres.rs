@@ -35,15 +35,17 @@
 //! forced back on if the server turned it off). The log is append-only: triggers refuse
 //! `UPDATE`, `DELETE` and `TRUNCATE` on `events`.
 
+use super::postgres_connection::{Connection, classify, describe};
 use super::row::{Row, fixed_time, parse_time, seq_column};
 use super::snapshot::{self, Resume, SnapshotRow, Which};
 use super::{Commit, IdempotencyKey, Remembered, Store, StoreError, StoredResponse};
 use crate::domain::{Event, Incident, IncidentId, Timestamp};
 use futures_util::StreamExt;
-use postgres::{Client, NoTls, Statement};
 use std::collections::HashMap;
 use std::time::Duration;
 use tokio::sync::watch;
+use tokio_postgres::types::ToSql;
+use tokio_postgres::{Client, Statement, ToStatement};
 
 /// The advisory lock every writer holds from `begin` to `commit`. Any constant works as long
 /// as all replicas agree; this one spells "warroom" in ASCII.
@@ -205,9 +207,9 @@ WITH appended AS (
 SELECT pg_notify($21::text, $22::text) WHERE $22::text IS NOT NULL";
 
 pub struct PostgresStore {
-    config: postgres::Config,
+    config: tokio_postgres::Config,
     /// `None` after the connection was lost; the next call connects again.
-    client: Option<Client>,
+    connection: Option<Connection>,
     /// True between `begin` and `commit`: a transaction holding [`WRITER_LOCK`] is open.
     in_batch: bool,
     /// The statements prepared on this connection, by their text; emptied when it is opened
@@ -218,7 +220,7 @@ pub struct PostgresStore {
 impl PostgresStore {
     /// Connects, and migrates the schema to this version (refusing a newer one).
     pub fn connect(url: &str) -> Result<Self, StoreError> {
-        let mut config: postgres::Config = url
+        let mut config: tokio_postgres::Config = url
             .parse()
             .map_err(|err| StoreError::Schema(format!("not a PostgreSQL URL: {err}")))?;
         config
@@ -227,11 +229,11 @@ impl PostgresStore {
             .application_name("warroom serve");
         let mut store = PostgresStore {
             config,
-            client: None,
+            connection: None,
             in_batch: false,
             statements: HashMap::new(),
         };
-        migrate(store.client()?)?;
+        store.connection()?.run(migrate)?;
         store.fold_missing()?;
         Ok(store)
     }
@@ -240,43 +242,48 @@ impl PostgresStore {
     /// migration 6; afterwards nothing, as every commit folds its own events). Each page in a
     /// transaction holding the writers' lock, so no commit runs beside it.
     fn fold_missing(&mut self) -> Result<(), StoreError> {
-        let client = self.client()?;
-        loop {
-            let mut tx = client.transaction().map_err(classify)?;
-            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITER_LOCK])
-                .map_err(classify)?;
-            let head: i64 = tx
-                .query_one("SELECT head FROM folded", &[])
-                .map_err(classify)?
-                .get(0);
-            let page = tx
-                .query(
-                    "SELECT seq, incident, at, actor, kind, via, intended_at FROM events
-                     WHERE seq > $1 ORDER BY seq LIMIT $2",
-                    &[&head, &FOLD_PAGE],
-                )
-                .map_err(classify)?
-                .iter()
-                .map(|row| event_row(row).decode())
-                .collect::<Result<Vec<_>, _>>()?;
-            if page.is_empty() {
-                return tx.commit().map_err(classify);
+        self.connection()?.run(async |client| {
+            loop {
+                let tx = client.transaction().await.map_err(classify)?;
+                tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITER_LOCK])
+                    .await
+                    .map_err(classify)?;
+                let head: i64 = tx
+                    .query_one("SELECT head FROM folded", &[])
+                    .await
+                    .map_err(classify)?
+                    .get(0);
+                let page = tx
+                    .query(
+                        "SELECT seq, incident, at, actor, kind, via, intended_at FROM events
+                         WHERE seq > $1 ORDER BY seq LIMIT $2",
+                        &[&head, &FOLD_PAGE],
+                    )
+                    .await
+                    .map_err(classify)?
+                    .iter()
+                    .map(|row| event_row(row).decode())
+                    .collect::<Result<Vec<_>, _>>()?;
+                if page.is_empty() {
+                    return tx.commit().await.map_err(classify);
+                }
+                fold_snapshots(tx.client(), &page, &HashMap::new(), [FOLD_READ, FOLD_WRITE])
+                    .await?;
+                tx.commit().await.map_err(classify)?;
             }
-            fold_snapshots(&mut tx, &page, &HashMap::new(), [FOLD_READ, FOLD_WRITE])?;
-            tx.commit().map_err(classify)?;
-        }
+        })
     }
 
     /// The connection, opened again if it was lost.
-    fn client(&mut self) -> Result<&mut Client, StoreError> {
-        if self.client.as_ref().is_none_or(Client::is_closed) {
+    fn connection(&mut self) -> Result<&mut Connection, StoreError> {
+        if self.connection.as_ref().is_none_or(Connection::is_closed) {
             self.in_batch = false;
             self.statements.clear();
-            let mut client = self.config.connect(NoTls).map_err(unavailable)?;
-            ensure_durable_commits(&mut client)?;
-            self.client = Some(client);
+            let mut connection = Connection::open(&self.config)?;
+            connection.run(ensure_durable_commits)?;
+            self.connection = Some(connection);
         }
-        self.client
+        self.connection
             .as_mut()
             .ok_or_else(|| StoreError::Unavailable("no connection".into()))
     }
@@ -285,36 +292,40 @@ impl PostgresStore {
     /// new one, and an open batch is rolled back on any error.
     pub(super) fn run<T>(
         &mut self,
-        work: impl FnOnce(&mut Client) -> Result<T, postgres::Error>,
+        work: impl AsyncFnOnce(&mut Client) -> Result<T, tokio_postgres::Error>,
     ) -> Result<T, StoreError> {
-        let client = self.client()?;
-        match work(client) {
-            Ok(value) => Ok(value),
-            Err(err) => {
-                let err = classify(err);
-                if matches!(err, StoreError::Unavailable(_)) {
-                    self.client = None;
-                } else if self.in_batch
-                    && let Some(client) = self.client.as_mut()
-                {
-                    // The transaction is aborted anyway; end it so the lock is freed now.
-                    let _ = client.batch_execute("ROLLBACK");
-                }
-                self.in_batch = false;
-                Err(err)
-            }
+        let outcome = self
+            .connection()?
+            .run(async |client| work(client).await.map_err(classify));
+        if let Err(err) = &outcome {
+            self.abandon_batch(err);
         }
+        outcome
+    }
+
+    /// After `err`: a lost connection is dropped, and an open batch rolled back (its
+    /// transaction is aborted anyway; ending it frees the writers' lock now).
+    fn abandon_batch(&mut self, err: &StoreError) {
+        if matches!(err, StoreError::Unavailable(_)) {
+            self.connection = None;
+        } else if self.in_batch
+            && let Some(connection) = self.connection.as_mut()
+        {
+            let _ = connection
+                .run(async |client| client.batch_execute("ROLLBACK").await.map_err(classify));
+        }
+        self.in_batch = false;
     }
 
     /// `sql` prepared on the current connection (opened again first if it was lost), once
     /// per connection: a statement given as text is prepared anew each time, a round trip
     /// of its own.
     fn prepared(&mut self, sql: &'static str) -> Result<Statement, StoreError> {
-        self.client()?;
+        self.connection()?;
         if let Some(statement) = self.statements.get(sql) {
             return Ok(statement.clone());
         }
-        let statement = self.run(|client| client.prepare(sql))?;
+        let statement = self.run(async |client| client.prepare(sql).await)?;
         self.statements.insert(sql, statement.clone());
         Ok(statement)
     }
@@ -323,10 +334,10 @@ impl PostgresStore {
     fn select(
         &mut self,
         sql: &'static str,
-        params: &[&(dyn postgres::types::ToSql + Sync)],
+        params: &[&(dyn ToSql + Sync)],
     ) -> Result<Vec<Event>, StoreError> {
         let statement = self.prepared(sql)?;
-        let rows = self.run(|client| client.query(&statement, params))?;
+        let rows = self.run(async |client| client.query(&statement, params).await)?;
         rows.iter().map(|row| event_row(row).decode()).collect()
     }
 
@@ -334,15 +345,15 @@ impl PostgresStore {
     fn select_incidents(
         &mut self,
         sql: &str,
-        params: &[&(dyn postgres::types::ToSql + Sync)],
+        params: &[&(dyn ToSql + Sync)],
     ) -> Result<Vec<Incident>, StoreError> {
-        let rows = self.run(|client| client.query(sql, params))?;
+        let rows = self.run(async |client| client.query(sql, params).await)?;
         incident_rows(&rows)
     }
 }
 
 /// An event row as `(seq, incident, at, actor, kind, via, intended_at)`.
-fn event_row(row: &postgres::Row) -> Row {
+fn event_row(row: &tokio_postgres::Row) -> Row {
     Row {
         seq: row.get(0),
         incident: row.get(1),
@@ -355,7 +366,7 @@ fn event_row(row: &postgres::Row) -> Row {
 }
 
 /// Incidents from `(number, body)` rows.
-fn incident_rows(rows: &[postgres::Row]) -> Result<Vec<Incident>, StoreError> {
+fn incident_rows(rows: &[tokio_postgres::Row]) -> Result<Vec<Incident>, StoreError> {
     rows.iter()
         .map(|row| snapshot::decode(row.get(0), row.get(1)))
         .collect()
@@ -363,8 +374,8 @@ fn incident_rows(rows: &[postgres::Row]) -> Result<Vec<Incident>, StoreError> {
 
 /// Folds `events` into the snapshot rows of the incidents they touch and moves `folded.head`
 /// to the last of them, inside the caller's transaction: one read and one write statement.
-fn fold_snapshots<S: postgres::ToStatement + ?Sized>(
-    client: &mut impl postgres::GenericClient,
+async fn fold_snapshots<S: ToStatement + ?Sized>(
+    client: &Client,
     events: &[Event],
     folded: &HashMap<u64, Incident>,
     [read, write]: [&S; 2],
@@ -372,11 +383,15 @@ fn fold_snapshots<S: postgres::ToStatement + ?Sized>(
     let Some(last) = events.last() else {
         return Ok(());
     };
-    let incidents = snapshot::fold_touched(events, folded, |numbers| {
-        let rows = client.query(read, &[&numbers]).map_err(classify)?;
-        incident_rows(&rows)
-    })?;
-    let rows = incidents
+    let touched = snapshot::Touched::new(events, folded);
+    let numbers = touched.to_read()?;
+    let stored = if numbers.is_empty() {
+        Vec::new()
+    } else {
+        incident_rows(&client.query(read, &[&numbers]).await.map_err(classify)?)?
+    };
+    let rows = touched
+        .finish(events, stored)
         .iter()
         .map(|incident| SnapshotRow::encode(incident))
         .collect::<Result<Vec<_>, _>>()?;
@@ -402,6 +417,7 @@ fn fold_snapshots<S: postgres::ToStatement + ?Sized>(
                 &head,
             ],
         )
+        .await
         .map_err(classify)?;
     Ok(())
 }
@@ -460,30 +476,38 @@ impl Store for PostgresStore {
         );
         // One snapshot of the database: the rows, the events and the groups are of one moment
         // even while other replicas commit.
-        let (incidents, tail, newest, groups) = self.run(|client| {
-            let mut tx = client
+        let (incidents, tail, newest, groups) = self.run(async |client| {
+            let tx = client
                 .build_transaction()
-                .isolation_level(postgres::IsolationLevel::RepeatableRead)
+                .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
                 .read_only(true)
-                .start()?;
-            let incidents = tx.query(
-                "SELECT number, body FROM incidents WHERE open OR ended_at >= $1 ORDER BY number",
-                &[&since],
-            )?;
-            let tail = tx.query(
-                "SELECT seq, incident, at, actor, kind, via, intended_at FROM events
-                 ORDER BY seq DESC LIMIT $1",
-                &[&recent],
-            )?;
+                .start()
+                .await?;
+            let incidents = tx
+                .query(
+                    "SELECT number, body FROM incidents WHERE open OR ended_at >= $1 ORDER BY number",
+                    &[&since],
+                )
+                .await?;
+            let tail = tx
+                .query(
+                    "SELECT seq, incident, at, actor, kind, via, intended_at FROM events
+                     ORDER BY seq DESC LIMIT $1",
+                    &[&recent],
+                )
+                .await?;
             let newest: i64 = tx
-                .query_one("SELECT coalesce(max(number), 0) FROM incidents", &[])?
+                .query_one("SELECT coalesce(max(number), 0) FROM incidents", &[])
+                .await?
                 .get(0);
-            let groups = tx.query(
-                "SELECT alert_group, max(number) FROM incidents
-                 WHERE alert_group IS NOT NULL GROUP BY alert_group",
-                &[],
-            )?;
-            tx.commit()?;
+            let groups = tx
+                .query(
+                    "SELECT alert_group, max(number) FROM incidents
+                     WHERE alert_group IS NOT NULL GROUP BY alert_group",
+                    &[],
+                )
+                .await?;
+            tx.commit().await?;
             Ok((incidents, tail, newest, groups))
         })?;
         let mut tail = tail
@@ -509,15 +533,12 @@ impl Store for PostgresStore {
         if self.in_batch {
             // A batch that never reached commit (it cannot happen in the writer, but a store
             // must not keep the lock because of a caller's slip).
-            self.run(|client| client.batch_execute("ROLLBACK"))?;
+            self.run(async |client| client.batch_execute("ROLLBACK").await)?;
             self.in_batch = false;
         }
         // One round trip: the lock is a constant, so both go as one simple query.
-        let take_turn = |client: &mut Client| {
-            client.batch_execute(&format!(
-                "BEGIN; SELECT pg_advisory_xact_lock({WRITER_LOCK})"
-            ))
-        };
+        let take_turn = format!("BEGIN; SELECT pg_advisory_xact_lock({WRITER_LOCK})");
+        let take_turn = async |client: &mut Client| client.batch_execute(&take_turn).await;
         match self.run(take_turn) {
             // An idle connection may have been closed by the server or a proxy since the
             // last batch: nothing was written, so one try on a fresh connection is safe.
@@ -533,7 +554,8 @@ impl Store for PostgresStore {
             "SELECT request, stored_at, status, body, location FROM idempotency
              WHERE actor = $1 AND key = $2",
         )?;
-        let row = self.run(|client| client.query_opt(&statement, &[&key.actor, &key.key]))?;
+        let row =
+            self.run(async |client| client.query_opt(&statement, &[&key.actor, &key.key]).await)?;
         row.map(|row| {
             let status: i32 = row.get(2);
             let stored_at: String = row.get(1);
@@ -600,20 +622,12 @@ impl Store for PostgresStore {
         if !commit.events.is_empty() {
             let folded = self.prepared(FOLD_READ).and_then(|read| {
                 let write = self.prepared(FOLD_WRITE)?;
-                fold_snapshots(
-                    self.client()?,
-                    &commit.events,
-                    &commit.folded,
-                    [&read, &write],
-                )
+                self.connection()?.run(async |client| {
+                    fold_snapshots(client, &commit.events, &commit.folded, [&read, &write]).await
+                })
             });
             if let Err(err) = folded {
-                if matches!(err, StoreError::Unavailable(_)) {
-                    self.client = None;
-                } else if let Some(client) = self.client.as_mut() {
-                    let _ = client.batch_execute("ROLLBACK");
-                }
-                self.in_batch = false;
+                self.abandon_batch(&err);
                 return Err(err);
             }
         }
@@ -634,7 +648,7 @@ impl Store for PostgresStore {
         let head = head.map(|seq| seq.to_string());
         if let Some(cutoff) = &forget_before {
             let prune = self.prepared("DELETE FROM idempotency WHERE stored_at < $1")?;
-            self.run(|client| client.execute(&prune, &[cutoff]))?;
+            self.run(async |client| client.execute(&prune, &[cutoff]).await)?;
         }
         // A batch of refusals alone has nothing to write, only the turn to give back.
         let nothing = seqs.is_empty() && key.is_empty() && delivery_id.is_empty();
@@ -643,37 +657,39 @@ impl Store for PostgresStore {
         } else {
             Some(self.prepared(WRITE_BATCH)?)
         };
-        self.run(|client| {
+        self.run(async |client| {
             if let Some(write) = &write {
-                client.execute(
-                    write,
-                    &[
-                        &seqs,
-                        &incidents,
-                        &ats,
-                        &actors,
-                        &kinds,
-                        &vias,
-                        &intended,
-                        &actor,
-                        &key,
-                        &request,
-                        &stored_at,
-                        &status,
-                        &body,
-                        &location,
-                        &delivery_id,
-                        &delivery_target,
-                        &delivery_incident,
-                        &delivery_seq,
-                        &delivery_body,
-                        &delivery_created,
-                        &CHANNEL,
-                        &head,
-                    ],
-                )?;
+                client
+                    .execute(
+                        write,
+                        &[
+                            &seqs,
+                            &incidents,
+                            &ats,
+                            &actors,
+                            &kinds,
+                            &vias,
+                            &intended,
+                            &actor,
+                            &key,
+                            &request,
+                            &stored_at,
+                            &status,
+                            &body,
+                            &location,
+                            &delivery_id,
+                            &delivery_target,
+                            &delivery_incident,
+                            &delivery_seq,
+                            &delivery_body,
+                            &delivery_created,
+                            &CHANNEL,
+                            &head,
+                        ],
+                    )
+                    .await?;
             }
-            client.batch_execute("COMMIT")
+            client.batch_execute("COMMIT").await
         })?;
         self.in_batch = false;
         Ok(())
@@ -684,11 +700,13 @@ impl Store for PostgresStore {
         // a probe answers whether this connection works and the database takes writes (a
         // standby or a read-only database does not).
         let read_only: bool = self
-            .run(|client| {
-                client.query_one(
-                    "SELECT pg_is_in_recovery() OR current_setting('transaction_read_only') = 'on'",
-                    &[],
-                )
+            .run(async |client| {
+                client
+                    .query_one(
+                        "SELECT pg_is_in_recovery() OR current_setting('transaction_read_only') = 'on'",
+                        &[],
+                    )
+                    .await
             })?
             .get(0);
         if read_only {
@@ -703,10 +721,12 @@ impl Store for PostgresStore {
         // A committed write that leaves the row as it was: it must find room in the table's
         // pages and flush the WAL, as a real commit does. Two statements of one simple query
         // are one transaction, rolled back whole if either fails.
-        self.run(|client| {
-            client.batch_execute(
-                "UPDATE folded SET head = head + 1; UPDATE folded SET head = head - 1",
-            )
+        self.run(async |client| {
+            client
+                .batch_execute(
+                    "UPDATE folded SET head = head + 1; UPDATE folded SET head = head - 1",
+                )
+                .await
         })
     }
 
@@ -716,28 +736,12 @@ impl Store for PostgresStore {
     }
 }
 
-impl Drop for PostgresStore {
-    /// The synchronous client runs a small runtime of its own, which may not be dropped on an
-    /// async runtime's thread (where the last handle on a shared store may go): it is closed
-    /// on a thread of its own then.
-    fn drop(&mut self) {
-        let Some(client) = self.client.take() else {
-            return;
-        };
-        if tokio::runtime::Handle::try_current().is_ok() {
-            // If no thread can be started the process is in trouble anyway: drop it here.
-            let _ = std::thread::Builder::new()
-                .name("warroom-postgres-close".into())
-                .spawn(move || drop(client));
-        }
-    }
-}
-
 /// Creates or upgrades the tables, under a lock so that replicas starting together take turns.
-fn migrate(client: &mut Client) -> Result<(), StoreError> {
+async fn migrate(client: &mut Client) -> Result<(), StoreError> {
     let latest = MIGRATIONS.last().map_or(0, |(version, _)| *version);
-    let mut tx = client.transaction().map_err(classify)?;
+    let tx = client.transaction().await.map_err(classify)?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+        .await
         .map_err(classify)?;
     tx.batch_execute(
         "CREATE TABLE IF NOT EXISTS warroom_migrations (
@@ -745,12 +749,14 @@ fn migrate(client: &mut Client) -> Result<(), StoreError> {
              applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
          )",
     )
+    .await
     .map_err(classify)?;
     let current: i32 = tx
         .query_one(
             "SELECT coalesce(max(version), 0) FROM warroom_migrations",
             &[],
         )
+        .await
         .map_err(classify)?
         .get(0);
     if current > latest {
@@ -759,59 +765,35 @@ fn migrate(client: &mut Client) -> Result<(), StoreError> {
         )));
     }
     for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > current) {
-        tx.batch_execute(sql).map_err(|err| {
+        tx.batch_execute(sql).await.map_err(|err| {
             StoreError::Schema(format!("migration {version} failed: {}", describe(&err)))
         })?;
         tx.execute(
             "INSERT INTO warroom_migrations (version) VALUES ($1)",
             &[version],
         )
+        .await
         .map_err(classify)?;
     }
-    tx.commit().map_err(classify)
+    tx.commit().await.map_err(classify)
 }
 
 /// An answer only after commit means only after the commit is flushed: a server (or role)
 /// configured with `synchronous_commit = off` is overridden for this session.
-fn ensure_durable_commits(client: &mut Client) -> Result<(), StoreError> {
+async fn ensure_durable_commits(client: &mut Client) -> Result<(), StoreError> {
     let setting: String = client
         .query_one("SHOW synchronous_commit", &[])
+        .await
         .map_err(classify)?
         .get(0);
     if setting == "off" {
         tracing::warn!("synchronous_commit is off on the server; this session turns it on");
         client
             .batch_execute("SET synchronous_commit = on")
+            .await
             .map_err(classify)?;
     }
     Ok(())
-}
-
-/// A lost or refused connection (retry, maybe elsewhere) or the database's own refusal.
-fn classify(err: postgres::Error) -> StoreError {
-    let lost_connection = err.is_closed()
-        || std::error::Error::source(&err).is_some_and(|source| source.is::<std::io::Error>())
-        || err.code().is_some_and(|code| {
-            // Class 08 is "connection exception", 57P0x an administrator's or crash shutdown.
-            code.code().starts_with("08") || code.code().starts_with("57P0")
-        });
-    if lost_connection {
-        StoreError::Unavailable(describe(&err))
-    } else {
-        StoreError::Postgres(describe(&err))
-    }
-}
-
-fn unavailable(err: postgres::Error) -> StoreError {
-    StoreError::Unavailable(describe(&err))
-}
-
-/// The error with the database's message, which `Display` of a `db error` already carries.
-fn describe(err: &postgres::Error) -> String {
-    match err.as_db_error() {
-        Some(db) => db.message().to_string(),
-        None => err.to_string(),
-    }
 }
 
 /// Follows the commits of every replica: calls `on_commit` with the new head each time one

@@ -34,7 +34,11 @@ impl Outbox for PostgresStore {
         );
         let (now_text, claimed_until) = (fixed_time(now), fixed_time(now + CLAIM));
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let rows = self.run(|client| client.query(&sql, &[&now_text, &limit, &claimed_until]))?;
+        let rows = self.run(async |client| {
+            client
+                .query(&sql, &[&now_text, &limit, &claimed_until])
+                .await
+        })?;
         let mut due = rows
             .iter()
             .map(|row| Ok((row.get::<_, i64>(0), read(row, 1)?)))
@@ -44,22 +48,32 @@ impl Outbox for PostgresStore {
     }
 
     fn record_attempt(&mut self, id: &str, outcome: &Attempt) -> Result<(), StoreError> {
-        let changed = self.run(|client| match outcome {
-            Attempt::Delivered { at } => client.execute(
-                "UPDATE outbox SET state = 'delivered', attempts = attempts + 1,
-                 finished_at = $2, next_attempt_at = NULL WHERE id = $1",
-                &[&id, &fixed_time(*at)],
-            ),
-            Attempt::Retry { error, next } => client.execute(
-                "UPDATE outbox SET attempts = attempts + 1, last_error = $2,
-                 next_attempt_at = $3 WHERE id = $1",
-                &[&id, error, &fixed_time(*next)],
-            ),
-            Attempt::Dead { error, at } => client.execute(
-                "UPDATE outbox SET state = 'dead', attempts = attempts + 1, last_error = $2,
-                 finished_at = $3, next_attempt_at = NULL WHERE id = $1",
-                &[&id, error, &fixed_time(*at)],
-            ),
+        let changed = self.run(async |client| match outcome {
+            Attempt::Delivered { at } => {
+                client
+                    .execute(
+                        "UPDATE outbox SET state = 'delivered', attempts = attempts + 1,
+                         finished_at = $2, next_attempt_at = NULL WHERE id = $1",
+                        &[&id, &fixed_time(*at)],
+                    )
+                    .await
+            }
+            Attempt::Retry { error, next } => {
+                client
+                    .execute(
+                        "UPDATE outbox SET attempts = attempts + 1, last_error = $2,
+                         next_attempt_at = $3 WHERE id = $1",
+                        &[&id, error, &fixed_time(*next)],
+                    )
+                    .await
+            }
+            Attempt::Dead { error, at } => client
+                .execute(
+                    "UPDATE outbox SET state = 'dead', attempts = attempts + 1, last_error = $2,
+                         finished_at = $3, next_attempt_at = NULL WHERE id = $1",
+                    &[&id, error, &fixed_time(*at)],
+                )
+                .await,
         })?;
         updated_one(id, changed)
     }
@@ -68,17 +82,19 @@ impl Outbox for PostgresStore {
         let filter = recent_filter(failed_only);
         let sql = format!("SELECT {COLUMNS} FROM outbox {filter} ORDER BY pos DESC LIMIT $1");
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let rows = self.run(|client| client.query(&sql, &[&limit]))?;
+        let rows = self.run(async |client| client.query(&sql, &[&limit]).await)?;
         rows.iter().map(|row| read(row, 0)).collect()
     }
 
     fn next_due(&mut self) -> Result<Option<Timestamp>, StoreError> {
         let next: Option<String> = self
-            .run(|client| {
-                client.query_one(
-                    "SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'pending'",
-                    &[],
-                )
+            .run(async |client| {
+                client
+                    .query_one(
+                        "SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'pending'",
+                        &[],
+                    )
+                    .await
             })?
             .get(0);
         next.map(|at| parse_time(&at)).transpose()
@@ -86,8 +102,10 @@ impl Outbox for PostgresStore {
 
     fn pending(&mut self) -> Result<u64, StoreError> {
         let count: i64 = self
-            .run(|client| {
-                client.query_one("SELECT count(*) FROM outbox WHERE state = 'pending'", &[])
+            .run(async |client| {
+                client
+                    .query_one("SELECT count(*) FROM outbox WHERE state = 'pending'", &[])
+                    .await
             })?
             .get(0);
         Ok(count.unsigned_abs())
@@ -95,7 +113,7 @@ impl Outbox for PostgresStore {
 }
 
 /// The delivery whose columns start at `first`.
-fn read(row: &postgres::Row, first: usize) -> Result<Delivery, StoreError> {
+fn read(row: &tokio_postgres::Row, first: usize) -> Result<Delivery, StoreError> {
     let column = |n: usize| first + n;
     RawDelivery {
         id: row.get(column(0)),

@@ -133,34 +133,70 @@ pub fn fold_touched<'a>(
     folded: &'a HashMap<u64, Incident>,
     read: impl FnOnce(&[i64]) -> Result<Vec<Incident>, StoreError>,
 ) -> Result<Vec<Cow<'a, Incident>>, StoreError> {
-    let mut last_seq = BTreeMap::new();
-    for event in events {
-        last_seq.insert(event.incident.number(), event.seq);
-    }
-    let mut incidents = Vec::with_capacity(last_seq.len());
-    let mut unfolded = BTreeSet::new();
-    for (number, seq) in last_seq {
-        match folded.get(&number) {
-            Some(incident) if incident.version == seq => incidents.push(Cow::Borrowed(incident)),
-            _ => {
-                unfolded.insert(number);
+    let touched = Touched::new(events, folded);
+    let numbers = touched.to_read()?;
+    let stored = if numbers.is_empty() {
+        Vec::new()
+    } else {
+        read(&numbers)?
+    };
+    Ok(touched.finish(events, stored))
+}
+
+/// [`fold_touched`] in two steps, for a store that reads asynchronously between them: the
+/// incidents the writer folded, and the numbers of those whose stored rows must be read.
+pub struct Touched<'a> {
+    ready: Vec<Cow<'a, Incident>>,
+    unfolded: BTreeSet<u64>,
+}
+
+impl<'a> Touched<'a> {
+    pub fn new(events: &[Event], folded: &'a HashMap<u64, Incident>) -> Touched<'a> {
+        let mut last_seq = BTreeMap::new();
+        for event in events {
+            last_seq.insert(event.incident.number(), event.seq);
+        }
+        let mut ready = Vec::with_capacity(last_seq.len());
+        let mut unfolded = BTreeSet::new();
+        for (number, seq) in last_seq {
+            match folded.get(&number) {
+                Some(incident) if incident.version == seq => ready.push(Cow::Borrowed(incident)),
+                _ => {
+                    unfolded.insert(number);
+                }
             }
         }
+        Touched { ready, unfolded }
     }
-    if !unfolded.is_empty() {
-        let numbers = unfolded
+
+    /// The numbers whose stored rows [`Touched::finish`] needs; empty when the writer folded
+    /// them all.
+    pub fn to_read(&self) -> Result<Vec<i64>, StoreError> {
+        self.unfolded
             .iter()
             .map(|&number| super::row::seq_column(number))
-            .collect::<Result<Vec<_>, _>>()?;
-        let stored = read(&numbers)?
+            .collect()
+    }
+
+    /// The touched incidents, ascending number: the `stored` rows (those read for
+    /// [`Touched::to_read`]) with their events of `events` folded in, beside the ready ones.
+    pub fn finish(self, events: &[Event], stored: Vec<Incident>) -> Vec<Cow<'a, Incident>> {
+        let Touched {
+            mut ready,
+            unfolded,
+        } = self;
+        if unfolded.is_empty() {
+            return ready;
+        }
+        let stored = stored
             .into_iter()
             .map(|incident| (incident.id.number(), incident))
             .collect();
         let theirs = events
             .iter()
             .filter(|event| unfolded.contains(&event.incident.number()));
-        incidents.extend(fold(stored, theirs).into_iter().map(Cow::Owned));
-        incidents.sort_by_key(|incident| incident.id.number());
+        ready.extend(fold(stored, theirs).into_iter().map(Cow::Owned));
+        ready.sort_by_key(|incident| incident.id.number());
+        ready
     }
-    Ok(incidents)
 }

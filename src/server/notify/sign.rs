@@ -2,7 +2,7 @@
 //! timestamp + "." + body)>`, with `X-Warroom-Timestamp` (unix seconds), so a receiver can
 //! check both who sent it and that it is fresh.
 
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
 pub const SIGNATURE_HEADER: &str = "x-warroom-signature";

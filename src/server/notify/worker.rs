@@ -36,7 +36,7 @@ impl Worker {
         settings: NotifySettings,
         clock: Clock,
     ) -> anyhow::Result<Worker> {
-        let http = reqwest::Client::builder()
+        let http = crate::tls::client_builder()
             .timeout(settings.timeout)
             .connect_timeout(settings.timeout)
             .redirect(reqwest::redirect::Policy::none())
