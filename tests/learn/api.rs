@@ -368,7 +368,7 @@ async fn postmortem_report_and_followups_from_the_command_line() {
 #[tokio::test]
 async fn the_summary_is_written_after_the_close_and_the_postmortem_shows_it() {
     let server = TestServer::with_tokens(TOKENS);
-    let client = Client::new();
+    let client = crate::support::http::client();
     let declared = send(
         as_("commander-token", client.post(server.url("/v1/incidents")))
             .json(&json!({"title": "checkout 5xx", "severity": "P1"})),
@@ -468,7 +468,7 @@ async fn the_summary_is_written_after_the_close_and_the_postmortem_shows_it() {
 #[tokio::test]
 async fn a_dropped_follow_up_is_reopened_and_reclassified_from_the_command_line() {
     let server = TestServer::open();
-    let client = Client::new();
+    let client = crate::support::http::client();
     declare(&client, &server, "checkout 5xx", "checkout").await;
     for text in ["fix the template", "alert on drains"] {
         let body = json!({"type": "add_corrective_action", "text": text, "kind": "corrective",
