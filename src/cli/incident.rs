@@ -159,6 +159,7 @@ pub async fn run(
                 components: components.into_iter().collect(),
                 next_update_at: next.as_deref().map(|s| parse_promise(s, now)).transpose()?,
                 title,
+                public_id: None,
             };
             send(client, &id, Command::PublicUpdate(update), output.json).await
         }

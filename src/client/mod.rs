@@ -309,6 +309,21 @@ impl Client {
         self.get(&path, self.timeout).await
     }
 
+    /// Resends a dead (or failing) delivery, or every dead one (`None`); how many were resent.
+    pub async fn retry_notifications(&self, id: Option<&uuid::Uuid>) -> Result<u64, ClientError> {
+        #[derive(Deserialize)]
+        struct Resent {
+            resent: u64,
+        }
+        let path = match id {
+            Some(id) => format!("/v1/notifications/{id}/retry"),
+            None => "/v1/notifications/retry-dead".to_string(),
+        };
+        let request = |base: &str| self.http.post(format!("{base}{path}"));
+        let answer: Resent = self.send(request, self.timeout).await?;
+        Ok(answer.resent)
+    }
+
     async fn get<T: DeserializeOwned>(
         &self,
         path: &str,

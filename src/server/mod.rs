@@ -104,29 +104,87 @@ impl Communicate {
         config: &crate::config::Config,
         scale: &SeverityScale,
     ) -> Result<Communicate, String> {
-        let status = &config.status;
-        let mut seen = std::collections::HashSet::new();
-        for name in &status.components {
-            if name.trim().is_empty() || name.chars().count() > crate::domain::MAX_NAME_CHARS {
-                return Err(format!(
-                    "[status] components: '{name}' is not a component name"
-                ));
-            }
-            if !seen.insert(name) {
-                return Err(format!("[status] components: '{name}' is listed twice"));
-            }
-        }
         Ok(Communicate {
-            page: crate::report::status::PageSettings {
-                title: status.title.clone(),
-                components: status.components.clone(),
-                url: status.url.clone(),
-            },
+            page: page_settings(&config.status)?,
             status_listen: None,
             notify: notify::NotifySettings::build(&config.notify, &config.notify_delivery, scale)?,
             escalation: escalation::EscalationSettings::build(&config.escalation, scale)?,
         })
     }
+}
+
+/// The status page's settings from `[status]`, every name and time checked.
+fn page_settings(
+    status: &crate::config::StatusSection,
+) -> Result<crate::report::status::PageSettings, String> {
+    use crate::report::status::{ComponentSettings, MaintenanceWindow, PageSettings};
+    let mut seen = std::collections::HashSet::new();
+    for name in &status.components {
+        if name.trim().is_empty() || name.chars().count() > crate::domain::MAX_NAME_CHARS {
+            return Err(format!(
+                "[status] components: '{name}' is not a component name"
+            ));
+        }
+        if !seen.insert(name) {
+            return Err(format!("[status] components: '{name}' is listed twice"));
+        }
+    }
+    if let Some(unlisted) = status.component.keys().find(|name| !seen.contains(name)) {
+        return Err(format!(
+            "[status.component.{unlisted}]: '{unlisted}' is not in [status] components"
+        ));
+    }
+    let components = status
+        .components
+        .iter()
+        .map(|name| {
+            let shown = status.component.get(name).cloned().unwrap_or_default();
+            ComponentSettings {
+                name: name.clone(),
+                display_name: shown.display_name,
+                description: shown.description,
+                group: shown.group,
+                only_show_if_degraded: shown.only_show_if_degraded,
+            }
+        })
+        .collect();
+    let mut maintenances = Vec::new();
+    for (n, window) in status.maintenance.iter().enumerate() {
+        let at = format!("[[status.maintenance]] {} ({:?})", n + 1, window.name);
+        let time = |field: &str, text: &str| {
+            chrono::DateTime::parse_from_rfc3339(text)
+                .map(|t| t.to_utc())
+                .map_err(|e| format!("{at}: {field}: '{text}' is not an RFC 3339 time: {e}"))
+        };
+        let (starts_at, ends_at) = (
+            time("starts_at", &window.starts_at)?,
+            time("ends_at", &window.ends_at)?,
+        );
+        if ends_at <= starts_at {
+            return Err(format!("{at}: ends_at must come after starts_at"));
+        }
+        if window.name.trim().is_empty() {
+            return Err(format!("{at}: name: a window needs a name"));
+        }
+        if let Some(unknown) = window.components.iter().find(|c| !seen.contains(c)) {
+            return Err(format!(
+                "{at}: components: '{unknown}' is not in [status] components"
+            ));
+        }
+        maintenances.push(MaintenanceWindow {
+            name: window.name.trim().to_string(),
+            starts_at,
+            ends_at,
+            components: window.components.clone(),
+            message: window.message.trim().to_string(),
+        });
+    }
+    Ok(PageSettings {
+        title: status.title.clone(),
+        components,
+        url: status.url.clone(),
+        maintenances,
+    })
 }
 
 /// A server running in background tasks. Dropping it asks it to stop; [`shutdown`] waits.
@@ -245,7 +303,7 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningServer> {
 
     let (db, recent_events, keep_ended) = (opts.db.clone(), opts.recent_events, opts.keep_ended);
     let now = opts.clock.now();
-    let (store, archive, outbox, timeline) = tokio::task::spawn_blocking(move || {
+    let (store, archive, outbox, timeline, history) = tokio::task::spawn_blocking(move || {
         let mut store = crate::store::open(&db)?;
         // Only what memory keeps: the open and recently ended incidents, as the store has
         // them folded, and the newest events. Restart time does not grow with history.
@@ -258,7 +316,11 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningServer> {
         let archive = crate::store::open(&db)?;
         // The delivery worker's own connection: it never waits on the writer's queue.
         let outbox = crate::store::open_outbox(&db)?;
-        anyhow::Ok((store, archive, outbox, timeline))
+        // The public history beyond memory, for the status page's uptime and history.
+        let since = now - chrono::Duration::days(status::HISTORY_DAYS);
+        let mut history = store.incidents(crate::store::Which::DeclaredSince(since))?;
+        history.retain(|incident| !incident.public_updates.is_empty());
+        anyhow::Ok((store, archive, outbox, timeline, history))
     })
     .await?
     .with_context(|| format!("{}", opts.db))?;
@@ -303,8 +365,9 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningServer> {
         page_limit: opts.limits.pages.map(RateLimit::new),
         scale: opts.scale,
         alert_severity: opts.alert_severity,
-        status_components: opts.communicate.page.components.clone(),
+        status_components: opts.communicate.page.component_names(),
         outbox: outbox.clone(),
+        outbox_news: wakes.outbox.clone(),
         clock: opts.clock.clone(),
     });
     notify::worker::Worker::new(outbox, opts.communicate.notify.clone(), opts.clock.clone())?
@@ -319,6 +382,7 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningServer> {
         &state.timeline,
         opts.communicate.page.clone(),
         opts.clock.clone(),
+        history,
     );
     pages
         .clone()

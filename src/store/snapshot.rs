@@ -84,7 +84,7 @@ pub struct SnapshotRow {
 impl SnapshotRow {
     pub fn encode(incident: &Incident) -> Result<SnapshotRow, StoreError> {
         let body = serde_json::to_string(incident).map_err(|err| {
-            StoreError::Schema(format!("cannot encode incident {}: {err}", incident.id))
+            StoreError::Unstorable(format!("cannot store incident {}: {err}", incident.id))
         })?;
         Ok(SnapshotRow {
             number: super::row::seq_column(incident.id.number())?,
@@ -100,8 +100,9 @@ impl SnapshotRow {
 
 /// An incident from its stored JSON; a row that does not parse names its incident.
 pub fn decode(number: i64, body: &str) -> Result<Incident, StoreError> {
-    serde_json::from_str(body).map_err(|err| {
-        StoreError::Schema(format!("the stored incident {number} is unreadable: {err}"))
+    serde_json::from_str(body).map_err(|err| StoreError::Corrupt {
+        row: format!("the snapshot row of incident {number}"),
+        reason: err.to_string(),
     })
 }
 

@@ -254,7 +254,8 @@ pub struct Executor {
     metrics: Arc<dyn MetricsSource>,
     tx: mpsc::UnboundedSender<Msg>,
     /// A session of `warroom ssh-serve`: its incidents arrive folded from a shared feed
-    /// ([`Msg::Folded`]), so it neither reads the feed nor backfills; and it keeps nothing on
+    /// ([`Msg::Folded`]), so it does not read the feed (it fetches only the log of an ended
+    /// incident it shows, which the shared fold does not keep); and it keeps nothing on
     /// the server's disk (the `:` line's history would mix people's commands). The
     /// deliveries badge is still fetched by each session: the backend answers by the
     /// person's role (a viewer is refused and not asked again).
@@ -288,10 +289,7 @@ impl Executor {
         if self.shared_session
             && matches!(
                 effect,
-                Effect::PollFeed { .. }
-                    | Effect::Backfill(_)
-                    | Effect::LoadHistory
-                    | Effect::SaveHistory(_)
+                Effect::PollFeed { .. } | Effect::LoadHistory | Effect::SaveHistory(_)
             )
         {
             return;

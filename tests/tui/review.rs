@@ -537,7 +537,7 @@ fn the_summary_is_written_from_the_review_and_from_the_command_line() {
         panic!("the line is open again: {:?}", model.overlay);
     };
     assert_eq!(
-        line.value(),
+        line.input.value(),
         "summary A third of payments failed for 40 minutes"
     );
     press(&mut model, "; 1,200 orders retried");

@@ -41,6 +41,7 @@ pub use lapse::{EscalationRules, Lapse, LapseRecord, lapses_due};
 pub use lifecycle::Status;
 pub use public_update::{
     ComponentStatus, MAX_COMPONENTS, PublicPost, PublicState, PublicUpdate, check_publisher,
+    valid_public_id,
 };
 pub use recurrence::{
     EarlierIncident, RECURRENCE_LOOKBACK_DAYS, RecurrenceMatch, earlier_incidents, follows,

@@ -61,6 +61,7 @@ fn update(state: PublicState, next: Option<i64>) -> PublicUpdate {
         components: [("api".to_string(), ComponentStatus::PartialOutage)].into(),
         next_update_at: next.map(|m| t0() + Duration::minutes(m)),
         title: Some("Payment API errors".into()),
+        public_id: None,
     }
 }
 

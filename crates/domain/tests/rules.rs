@@ -320,6 +320,7 @@ fn response_commands() -> Vec<Command> {
             components: Default::default(),
             next_update_at: None,
             title: None,
+            public_id: None,
         }),
     ]
 }
@@ -930,6 +931,7 @@ fn any_command() -> impl Strategy<Value = Command> {
                 components: [("api".to_string(), status)].into(),
                 next_update_at: next.map(|m| t0() + Duration::minutes(m)),
                 title: None,
+                public_id: None,
             })),
     ]
 }

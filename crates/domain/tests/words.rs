@@ -183,6 +183,7 @@ fn one_event_of_every_kind() -> Vec<EventKind> {
             components: Default::default(),
             next_update_at: None,
             title: None,
+            public_id: None,
         }),
         EventKind::Lapsed {
             lapse: Lapse::CommanderVacant,

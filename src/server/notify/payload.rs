@@ -2,6 +2,7 @@
 //! for `slack`, one line of text in the incoming-webhook shape. Both are for responders, so
 //! they may name people (and map them to handles); they never go on the public page.
 
+use super::slack::{SlackText, slack};
 use super::{Kind, Target};
 use crate::domain::{Event, EventKind, Incident};
 use serde_json::json;
@@ -24,24 +25,37 @@ pub fn body(target: &Target, delivery: &str, event: &Event, incident: &Incident)
             },
         })
         .to_string(),
-        Kind::Slack => json!({ "text": slack_text(target, event, incident) }).to_string(),
+        Kind::Slack => json!({ "text": slack_text(target, event, incident).as_str() }).to_string(),
     }
 }
 
 /// `[P1] INC-3 Checkout errors: investigating → identified (carol)`; an assignment mentions
-/// the person's handle so that they are notified.
-fn slack_text(target: &Target, event: &Event, incident: &Incident) -> String {
+/// the person's handle so that they are notified. Everything but the configured handles is
+/// escaped: a title, a note or an alert's annotation cannot ping a channel or disguise a link.
+fn slack_text(target: &Target, event: &Event, incident: &Incident) -> SlackText {
     let what = match &event.kind {
-        EventKind::RoleAssigned { role, person, .. } => {
-            format!("{} is now {role}", target.handle(person))
+        EventKind::RoleAssigned {
+            role, person: who, ..
+        } => {
+            slack![
+                target.mention(who),
+                SlackText::ours(" is now "),
+                SlackText::escaped(role.as_str())
+            ]
         }
         EventKind::CommandTransferred { to, .. } => {
-            format!("{} now commands", target.handle(to))
+            slack![target.mention(to), SlackText::ours(" now commands")]
         }
-        kind => kind.describe(),
+        kind => SlackText::escaped(&kind.describe()),
     };
-    format!(
-        "[{}] {} {}: {what} ({})",
-        incident.severity, incident.id, incident.title, event.actor
-    )
+    slack![
+        SlackText::escaped(&format!(
+            "[{}] {} {}: ",
+            incident.severity, incident.id, incident.title
+        )),
+        what,
+        SlackText::ours(" ("),
+        SlackText::escaped(&event.actor),
+        SlackText::ours(")"),
+    ]
 }

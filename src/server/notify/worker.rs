@@ -1,8 +1,10 @@
 //! The delivery worker: a task apart from the writer, with its own connection to the store.
 //! It wakes when a commit queued deliveries (they are committed with their events) and when
 //! the earliest retry is due, sends the head of each (target, incident) queue, and records the
-//! outcome. A failure is retried with exponential backoff and jitter until the delivery is
-//! older than the configured age, then it is marked dead and the queue moves on.
+//! outcome. A failure is retried with exponential backoff and jitter until its first attempt
+//! is older than `give_up_after`, then it is marked dead and the queue moves on (`warroom
+//! notify retry` sends it again). The age counts from the first attempt, not from the event:
+//! a delivery that waited behind a failing one in its queue still gets its whole time.
 
 use super::sign::{DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signature};
 use super::{Kind, NotifySettings};
@@ -122,7 +124,8 @@ impl Worker {
             error = %failure,
             "notification not delivered"
         );
-        let outcome = if now - delivery.created_at > self.settings.give_up_after
+        let trying_since = delivery.first_attempt_at.unwrap_or(now);
+        let outcome = if now - trying_since > self.settings.give_up_after
             || self.settings.target(&delivery.target).is_none()
         {
             Attempt::Dead {
@@ -132,6 +135,7 @@ impl Worker {
         } else {
             Attempt::Retry {
                 error: failure,
+                at: now,
                 next: now + backoff(delivery.attempts, self.settings.max_retry),
             }
         };
@@ -184,7 +188,10 @@ impl Worker {
             work(outbox.as_mut())
         })
         .await
-        .map_err(|err| StoreError::Schema(format!("the outbox task failed: {err}")))?
+        .map_err(|err| StoreError::TaskDied {
+            task: "the delivery worker's outbox call",
+            reason: err.to_string(),
+        })?
     }
 }
 
@@ -201,8 +208,8 @@ fn without_url(err: reqwest::Error) -> String {
 }
 
 /// The wait before retry number `attempts + 1`: doubling from [`FIRST_RETRY`] up to `max`,
-/// times a random factor in [0.5, 1.5) so that many failed deliveries do not retry in
-/// lockstep.
+/// times a random factor in [0.5, 1) so that many failed deliveries do not retry in lockstep
+/// and none waits longer than `max_retry_interval`.
 fn backoff(attempts: u32, max: Duration) -> chrono::Duration {
     let base = FIRST_RETRY
         .saturating_mul(1u32 << attempts.min(20))
@@ -210,7 +217,7 @@ fn backoff(attempts: u32, max: Duration) -> chrono::Duration {
     // A v4 UUID is 122 random bits from the OS: enough randomness for jitter without a
     // random-number crate.
     let random = (uuid::Uuid::new_v4().as_u128() % 1000) as f64 / 1000.0;
-    let jittered = base.mul_f64(0.5 + random);
+    let jittered = base.mul_f64(0.5 + random / 2.0);
     chrono::Duration::from_std(jittered).unwrap_or(chrono::Duration::seconds(300))
 }
 
@@ -219,17 +226,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn backoff_doubles_with_jitter_and_is_capped() {
+    fn backoff_doubles_with_jitter_and_never_exceeds_the_maximum() {
         let max = Duration::from_secs(300);
         for attempts in 0..30 {
             let base = FIRST_RETRY
                 .saturating_mul(1u32 << attempts.min(20))
                 .min(max);
-            let wait = backoff(attempts, max).to_std().unwrap();
-            assert!(
-                wait >= base.mul_f64(0.5) && wait < base.mul_f64(1.5),
-                "{attempts}: {wait:?}"
-            );
+            for _ in 0..50 {
+                let wait = backoff(attempts, max).to_std().unwrap();
+                assert!(
+                    wait >= base.mul_f64(0.5) && wait < base && wait <= max,
+                    "{attempts}: {wait:?}"
+                );
+            }
         }
     }
 }

@@ -5,12 +5,11 @@
 //! `y` (or `k`) keeps them open on the incident, `c` carries them into the review and `d`
 //! drops them with the ending.
 
-use super::commands::{incident_for, send_command};
+use super::commands::send_command;
 use super::overlay::{Hint, Overlay};
-use super::{Effect, Model};
-use crate::domain::{AccessRole, Command, IncidentId, Settlement, Status};
+use super::{Effect, Model, command_line};
+use crate::domain::{Command, IncidentId, Settlement, Status};
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
-use tui_input::Input;
 
 /// A command that asks first.
 #[derive(Debug, Clone, PartialEq)]
@@ -40,22 +39,22 @@ pub struct SettleActions {
     pub drop: Vec<Command>,
 }
 
-/// Asks to confirm resolving, closing or cancelling the selected incident, with the main
-/// panel's evidence and a resolve snapshot when resolving.
-pub(super) fn confirm_ending(model: &mut Model, to: Status) {
+/// Asks to confirm resolving, closing or cancelling incident `id` (the one the action began
+/// on, its commander's), with the main panel's evidence and a resolve snapshot when
+/// resolving.
+pub(super) fn confirm_ending(model: &mut Model, id: IncidentId, to: Status) {
     let verb = match to {
         Status::Resolved => "Resolve",
         Status::Closed => "Close",
         _ => "Cancel as a false alarm",
     };
-    let Some(id) = incident_for(model, AccessRole::Commander) else {
-        return;
-    };
-    let (title, impact_start) = model
-        .current()
+    let incident = model.incidents.get(&id);
+    let (title, impact_start) = incident
         .map(|t| (t.state.title.clone(), t.state.impact_started_at))
         .unwrap_or_default();
-    let evidence = (to == Status::Resolved)
+    // The panels follow the incident on screen: they are evidence only about that one.
+    let on_screen = model.desk.selected.as_ref() == Some(&id);
+    let evidence = (to == Status::Resolved && on_screen)
         .then(|| model.metrics.resolve_evidence(model.now, impact_start))
         .flatten();
     let (mut detail, then) = match evidence {
@@ -73,7 +72,7 @@ pub(super) fn confirm_ending(model: &mut Model, to: Status) {
     // keep them open (a task still to finish, such as a customer update), carry them to the
     // review (as corrective actions) or drop them with it.
     let mut settle = None;
-    if let (Status::Resolved | Status::Closed, Some(incident)) = (to, model.current()) {
+    if let (Status::Resolved | Status::Closed, Some(incident)) = (to, model.incidents.get(&id)) {
         let state = &incident.state;
         let items = state.actions_to_settle();
         if !items.is_empty() {
@@ -127,20 +126,10 @@ impl Confirm {
 
 pub(super) fn on_key(model: &mut Model, confirm: Confirm, key: KeyEvent) -> Vec<Effect> {
     match key.code {
-        // Without items to settle, or keeping them: the command alone.
-        KeyCode::Char('y' | 'Y') | KeyCode::Enter => {
-            send_command(model, confirm.incident, confirm.command, confirm.then)
-        }
-        KeyCode::Char('k') if confirm.settle.is_some() => {
-            send_command(model, confirm.incident, confirm.command, confirm.then)
-        }
-        KeyCode::Char('c') if confirm.settle.is_some() => {
-            // The carried items follow the ending, each on its own in the incident's
-            // lane: a review accepts them in every status, closed included.
-            let mut then = confirm.then;
-            then.extend(confirm.settle.map(|s| s.carry).unwrap_or_default());
-            send_command(model, confirm.incident, confirm.command, then)
-        }
+        // Without items to settle, or keeping them open: the command alone.
+        KeyCode::Char('y' | 'Y') | KeyCode::Enter => confirmed(model, confirm, false),
+        KeyCode::Char('k') if confirm.settle.is_some() => confirmed(model, confirm, false),
+        KeyCode::Char('c') if confirm.settle.is_some() => confirmed(model, confirm, true),
         KeyCode::Char('d') if confirm.settle.is_some() => {
             // The drops go first: a closed incident refuses changes to its items. Each is
             // queued on its own, so a refused drop does not take the ending with it; the
@@ -149,18 +138,22 @@ pub(super) fn on_key(model: &mut Model, confirm: Confirm, key: KeyEvent) -> Vec<
             for drop in confirm.settle.map(|s| s.drop).unwrap_or_default() {
                 effects.extend(send_command(model, confirm.incident.clone(), drop, vec![]));
             }
+            let ending = ends_publicly(&confirm.command);
             effects.extend(send_command(
                 model,
                 confirm.incident,
                 confirm.command,
                 confirm.then,
             ));
+            if ending {
+                super::composer::offer_resolution(model);
+            }
             effects
         }
         KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => vec![],
         KeyCode::Char('e') if confirm.edit.is_some() => {
             let line = confirm.edit.unwrap_or_default();
-            model.overlay = Overlay::CommandLine(Input::new(line));
+            command_line::open_with(model, line, Some(confirm.incident));
             vec![]
         }
         _ => {
@@ -169,4 +162,32 @@ pub(super) fn on_key(model: &mut Model, confirm: Confirm, key: KeyEvent) -> Vec<
             vec![]
         }
     }
+}
+
+/// Sends the confirmed command (with the open items carried into the review after it when
+/// `carry`), then offers the public its resolution when the command ends the response.
+fn confirmed(model: &mut Model, confirm: Confirm, carry: bool) -> Vec<Effect> {
+    // The carried items follow the ending, each on its own in the incident's lane: a review
+    // accepts them in every status, closed included.
+    let mut then = confirm.then;
+    if carry {
+        then.extend(confirm.settle.map(|s| s.carry).unwrap_or_default());
+    }
+    let ending = ends_publicly(&confirm.command);
+    let effects = send_command(model, confirm.incident, confirm.command, then);
+    if ending {
+        super::composer::offer_resolution(model);
+    }
+    effects
+}
+
+/// Whether a confirmed command ends the response, after which the public is owed a
+/// resolution.
+fn ends_publicly(command: &Command) -> bool {
+    matches!(
+        command,
+        Command::Transition {
+            to: Status::Resolved | Status::Cancelled
+        }
+    )
 }

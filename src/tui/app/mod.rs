@@ -27,7 +27,7 @@ pub mod desk;
 mod feed;
 mod filter;
 pub mod form;
-mod impact;
+pub mod impact;
 pub mod incident_list;
 pub mod incidents;
 pub mod learn;

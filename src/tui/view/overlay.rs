@@ -92,11 +92,19 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
                     }
                 })
                 .collect::<Vec<_>>();
-            let title = format!("Severity ({})", hint_list(&severity::HINTS, ", "));
+            let title = format!(
+                "Severity of {} ({})",
+                picker.incident,
+                hint_list(&severity::HINTS, ", ")
+            );
             popup(frame, area, theme, &title, lines, 64);
         }
         Overlay::Form(form) => draw_form(form, theme, frame, area),
-        Overlay::CommandLine(input) => input_line(frame, area, theme, ":", input),
+        // The line names the incident it will act on, the one on screen when `:` was pressed.
+        Overlay::CommandLine(line) => match &line.incident {
+            Some(id) => input_line(frame, area, theme, &format!("{id} :"), &line.input),
+            None => input_line(frame, area, theme, ":", &line.input),
+        },
         Overlay::Filter(input) => input_line(frame, area, theme, "/", input),
         Overlay::Review(screen) => super::review::draw(model, screen, theme, frame, area),
         Overlay::Followups(view) => super::learn::draw_followups(view, theme, frame, area),
@@ -300,7 +308,12 @@ pub(super) fn draw_form(form: &Form, theme: &Theme, frame: &mut Frame, area: Rec
         sanitize_owned(hint_list(&form::HINTS, " · ")),
         theme.muted(),
     ));
-    let inner = popup(frame, area, theme, form.kind.title(), lines, width);
+    // A form names the incident it sends to, the one on screen when it opened.
+    let title = match &form.incident {
+        Some(id) => format!("{} — {id}", form.kind.title()),
+        None => form.kind.title().to_string(),
+    };
+    let inner = popup(frame, area, theme, &title, lines, width);
     if let Some((x, y)) = cursor {
         frame.set_cursor_position((inner.x + x, inner.y + y));
     }
@@ -308,7 +321,8 @@ pub(super) fn draw_form(form: &Form, theme: &Theme, frame: &mut Frame, area: Rec
 
 fn input_line(frame: &mut Frame, area: Rect, theme: &Theme, prompt: &str, input: &Input) {
     let line_area = Rect::new(area.x, area.bottom().saturating_sub(1), area.width, 1);
-    let width = usize::from(area.width).saturating_sub(2);
+    let prompt_width = prompt.chars().count();
+    let width = usize::from(area.width).saturating_sub(prompt_width + 1);
     let (shown, x) = input_window(input, width);
     render(frame, Clear, line_area);
     render(
@@ -319,7 +333,8 @@ fn input_line(frame: &mut Frame, area: Rect, theme: &Theme, prompt: &str, input:
         ]),
         line_area,
     );
-    frame.set_cursor_position((line_area.x + x as u16 + 1, line_area.y));
+    let x = u16::try_from(x + prompt_width).unwrap_or(u16::MAX);
+    frame.set_cursor_position((line_area.x.saturating_add(x), line_area.y));
 }
 
 /// A dialog's keys as badges, each with what it does: ` y  confirm     n  cancel`.

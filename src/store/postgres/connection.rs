@@ -6,7 +6,7 @@
 //!
 //! Calls must not come from an async task: waiting on a runtime inside another panics.
 
-use super::StoreError;
+use crate::store::StoreError;
 use tokio::runtime::Runtime;
 use tokio_postgres::{Client, Config, NoTls};
 
