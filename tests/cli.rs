@@ -558,6 +558,7 @@ fn resolving_from_the_cli_shows_the_evidence_and_settles_the_action_items() {
         "(over its warn line 1.00%) within the last 10 min",
         "--yes",
         "#1 roll back lb-2; #2 watch the queue",
+        "--keep-actions",
         "--carry-actions",
         "--drop-actions",
         "Nothing was sent.",
@@ -680,4 +681,44 @@ fn resolving_from_the_cli_shows_the_evidence_and_settles_the_action_items() {
             &nowhere,
         ],
     ));
+}
+
+/// Issue 24 item 3: `--keep-actions` leaves a plain in-incident task open on the resolved
+/// incident (not a corrective action, not dropped); two choices at once are a usage error.
+#[test]
+fn resolving_with_keep_actions_leaves_the_items_open_on_the_resolved_incident() {
+    let server = TestServer::open();
+    declare_with_actions(
+        &server,
+        "checkout",
+        &[("Draft customer status update", Some("dan"))],
+    );
+    let both = run(
+        &server,
+        &[
+            "incident",
+            "status",
+            "INC-1",
+            "resolved",
+            "--keep-actions",
+            "--drop-actions",
+        ],
+    );
+    let said = String::from_utf8_lossy(&both.stderr);
+    assert_eq!(both.status.code(), Some(2), "{said}");
+    assert!(said.contains("cannot be used with"), "{said}");
+    let said = stdout(&run(
+        &server,
+        &["incident", "status", "INC-1", "resolved", "--keep-actions"],
+    ));
+    assert!(said.contains("→ resolved"), "{said}");
+    let shown = json(&run(&server, &["incident", "show", "INC-1", "--json"]));
+    let incident = &shown["incident"];
+    assert_eq!(incident["status"], "resolved");
+    assert_eq!(incident["actions"][0]["state"], "open", "{shown}");
+    assert_eq!(incident["corrective_actions"], serde_json::json!([]));
+    // Still the incident's own task: done there after the resolve.
+    stdout(&run(&server, &["incident", "action", "INC-1", "done", "1"]));
+    let shown = json(&run(&server, &["incident", "show", "INC-1", "--json"]));
+    assert_eq!(shown["incident"]["actions"][0]["state"], "done");
 }

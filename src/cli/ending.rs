@@ -4,16 +4,20 @@
 //! verdict the TUI's confirmation shows ([`crate::panels::resolve::check`]); when the panel
 //! was over its line within the quiet window, or could not be read, it goes ahead only with
 //! `--yes`, and otherwise sends nothing. A resolve or close that would leave open action
-//! items names them and needs `--carry-actions` (copy them into the review as corrective
-//! actions) or `--drop-actions` (drop them first). Every part is a command the backend
-//! checks: the roles are the server's to enforce, not this file's.
+//! items names them and needs `--keep-actions` (leave them open on the incident),
+//! `--carry-actions` (copy them into the review as corrective actions) or `--drop-actions`
+//! (drop them first). Every part is a command the backend checks: the roles are the server's
+//! to enforce, not this file's.
 
 use super::GlobalArgs;
 use super::incident::accepted_text;
 use super::panels::with_url;
 use crate::client::{Client, ClientError, CommandAccepted, idempotency_key};
 use crate::config::Config;
-use crate::domain::{Command, Incident, IncidentId, SnapshotReason, Status, Timestamp};
+use crate::domain::{
+    Command, Incident, IncidentId, Settlement, SettlementCommands, SnapshotReason, Status,
+    Timestamp,
+};
 use crate::panels::resolve::{self, ResolveCheck};
 use crate::panels::{MetricsSettings, Panel};
 use crate::prometheus::{PrometheusClient, RangeWindow};
@@ -94,8 +98,8 @@ impl Evidence {
 pub struct Choices {
     /// Resolve although the main panel is over its line (or could not be read).
     pub yes: bool,
-    pub carry_actions: bool,
-    pub drop_actions: bool,
+    /// What becomes of open action items, if the person said.
+    pub settle: Option<Settlement>,
 }
 
 /// Moves `id` to `to`; for a resolve or a close, with the evidence and the open action
@@ -142,14 +146,15 @@ pub async fn transition(
         }
     }
     let items = incident.actions_to_settle();
-    if !items.is_empty() && !choices.carry_actions && !choices.drop_actions {
+    if !items.is_empty() && choices.settle.is_none() {
         let names: Vec<String> = items
             .iter()
             .map(|a| format!("#{} {}", a.id, sanitize(&a.text)))
             .collect();
         refusals.push(format!(
-            "{} has open action items: {}. Give --carry-actions to copy them into the review \
-             or --drop-actions to drop them.",
+            "{} has open action items: {}. Give --keep-actions to leave them open on the \
+             incident, --carry-actions to copy them into the review or --drop-actions to drop \
+             them.",
             incident.id,
             names.join("; ")
         ));
@@ -161,26 +166,27 @@ pub async fn transition(
             refusals.join(" ")
         )));
     }
-    let carry = if choices.carry_actions && !items.is_empty() {
-        let me = client.whoami().await?.person;
-        incident.carry_to_review(&me, now)
-    } else {
-        vec![]
-    };
-    let drops = if choices.drop_actions {
-        incident.drop_actions_to_settle()
-    } else {
-        vec![]
+    let settled = match choices.settle {
+        Some(how) if !items.is_empty() => {
+            // A carried item without an owner goes to the commander, else to whoever asks.
+            let me = if how == Settlement::Carry {
+                client.whoami().await?.person
+            } else {
+                String::new()
+            };
+            incident.settle_actions(how, &me, now)
+        }
+        _ => SettlementCommands::default(),
     };
     // The drops go first (a closed incident refuses changes to its items); the snapshot and
     // the carried items follow the ending, which the review accepts in every status.
     let mut events = Vec::new();
-    for drop in &drops {
+    for drop in &settled.before {
         events.extend(send(client, id, drop).await?.events);
     }
     let ended = send(client, id, &Command::Transition { to }).await?;
     events.extend(ended.events.iter().cloned());
-    for command in snapshot.iter().chain(&carry) {
+    for command in snapshot.iter().chain(&settled.after) {
         let more = send(client, id, command)
             .await
             .map_err(|e| after_the_ending(e, id, to))?;

@@ -2,11 +2,11 @@
 
 use super::ending::{self, Choices, Evidence};
 use super::render::{incident_details, incident_table, json, timeline_line};
-use super::{ActionCommand, IncidentCommand};
+use super::{ActionCommand, FollowupCommand, IncidentCommand};
 use crate::client::{Client, ClientError, CommandAccepted, idempotency_key};
 use crate::domain::{
-    Command, IncidentId, InvalidIncidentId, NewIncident, PublicUpdate, Severity, SeverityScale,
-    Status, Timestamp,
+    Command, IncidentId, InvalidIncidentId, NewIncident, PublicUpdate, Settlement, Severity,
+    SeverityScale, Status, Timestamp,
 };
 use std::fmt::Write;
 
@@ -88,15 +88,20 @@ pub async fn run(
             id,
             status,
             yes,
+            keep_actions,
             carry_actions,
             drop_actions,
             output,
         } => {
-            let choices = Choices {
-                yes,
-                carry_actions,
-                drop_actions,
-            };
+            // clap lets at most one of the three through.
+            let settle = [
+                (keep_actions, Settlement::Keep),
+                (carry_actions, Settlement::Carry),
+                (drop_actions, Settlement::Drop),
+            ]
+            .into_iter()
+            .find_map(|(given, how)| given.then_some(how));
+            let choices = Choices { yes, settle };
             let id = incident_id(&id)?;
             ending::transition(client, &id, status, &choices, evidence, now, output.json).await
         }
@@ -169,6 +174,34 @@ pub async fn run(
                 ActionCommand::Done { number } => Command::CompleteAction { action: number },
                 ActionCommand::Reopen { number } => Command::ReopenAction { action: number },
                 ActionCommand::Drop { number } => Command::DropAction { action: number },
+            };
+            send(client, &id, command, output.json).await
+        }
+        IncidentCommand::SetSummary { id, text, output } => {
+            send(
+                client,
+                &id,
+                Command::SetSummary { summary: text },
+                output.json,
+            )
+            .await
+        }
+        IncidentCommand::Followup {
+            id,
+            followup,
+            output,
+        } => {
+            let command = match followup {
+                FollowupCommand::Done { number } => {
+                    Command::CompleteCorrectiveAction { id: number }
+                }
+                FollowupCommand::Drop { number } => Command::DropCorrectiveAction { id: number },
+                FollowupCommand::Reopen { number } => {
+                    Command::ReopenCorrectiveAction { id: number }
+                }
+                FollowupCommand::Kind { number, kind } => {
+                    Command::SetCorrectiveKind { id: number, kind }
+                }
             };
             send(client, &id, command, output.json).await
         }

@@ -19,7 +19,7 @@ pub mod store;
 pub use backend::{backend_config, login_name};
 pub use settings::Settings;
 
-use crate::domain::{ComponentStatus, NoteKind, PublicState, Role, Status};
+use crate::domain::{ComponentStatus, CorrectiveKind, NoteKind, PublicState, Role, Status};
 use crate::duration::parse_duration;
 use crate::report::summary::SummaryFormat;
 use crate::ssh::admission::MaxStartups;
@@ -401,12 +401,16 @@ pub enum IncidentCommand {
         /// could not be read from Prometheus)
         #[arg(long)]
         yes: bool,
+        /// Resolving or closing with open action items: leave them open on the incident
+        /// (tasks still to finish there, such as a customer update)
+        #[arg(long, group = "settle")]
+        keep_actions: bool,
         /// Resolving or closing with open action items: copy them into the post-incident
         /// review as corrective actions
-        #[arg(long, conflicts_with = "drop_actions")]
+        #[arg(long, group = "settle")]
         carry_actions: bool,
         /// Resolving or closing with open action items: drop them first
-        #[arg(long)]
+        #[arg(long, group = "settle")]
         drop_actions: bool,
         #[command(flatten)]
         output: OutputArgs,
@@ -476,6 +480,48 @@ pub enum IncidentCommand {
         #[command(flatten)]
         output: OutputArgs,
     },
+    /// Write or rewrite the summary: the business impact, for the postmortem (an empty text
+    /// clears it)
+    SetSummary {
+        id: String,
+        text: String,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+    /// Manage the review's corrective actions (C1, C2, ...)
+    Followup {
+        id: String,
+        #[command(subcommand)]
+        followup: FollowupCommand,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FollowupCommand {
+    /// Mark a corrective action done
+    Done {
+        #[arg(value_parser = parse_corrective_number)]
+        number: u32,
+    },
+    /// Drop a corrective action (`reopen` undoes it)
+    Drop {
+        #[arg(value_parser = parse_corrective_number)]
+        number: u32,
+    },
+    /// Open a dropped corrective action again
+    Reopen {
+        #[arg(value_parser = parse_corrective_number)]
+        number: u32,
+    },
+    /// Change what a corrective action does: detective, preventive or corrective
+    Kind {
+        #[arg(value_parser = parse_corrective_number)]
+        number: u32,
+        #[arg(value_parser = parse_corrective_kind)]
+        kind: CorrectiveKind,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -528,6 +574,21 @@ fn parse_note_kind(s: &str) -> Result<NoteKind, String> {
     s.parse()
 }
 
+fn parse_corrective_kind(s: &str) -> Result<CorrectiveKind, String> {
+    s.parse()
+}
+
+/// A corrective action's number as the screens show it (`C2`) or bare (`2`).
+fn parse_corrective_number(s: &str) -> Result<u32, String> {
+    let digits = s.trim();
+    let digits = digits.strip_prefix(['C', 'c']).unwrap_or(digits);
+    digits
+        .parse::<u32>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| format!("'{s}' is not a corrective action's number (such as C2)"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -536,5 +597,16 @@ mod tests {
     #[test]
     fn the_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn a_corrective_number_is_read_as_the_screens_write_it() {
+        assert_eq!(parse_corrective_number("C2"), Ok(2));
+        assert_eq!(parse_corrective_number(" c12 "), Ok(12));
+        assert_eq!(parse_corrective_number("3"), Ok(3));
+        for bad in ["C", "C0", "#2", "two", "-1"] {
+            let error = parse_corrective_number(bad).unwrap_err();
+            assert!(error.contains(&format!("'{bad}'")), "{error}");
+        }
     }
 }

@@ -89,7 +89,10 @@ fn summary_and_impact(out: &mut String, incident: &Incident) {
         Some(summary) => {
             let _ = writeln!(out, "{}\n", inline(summary));
         }
-        None => out.push_str("_No summary was written._\n\n"),
+        None => out.push_str(
+            "_No summary was written: the business impact, in a few sentences. Write it in \
+             the review (`R`), with `:summary` on the desk or `warroom incident set-summary`._\n\n",
+        ),
     }
     out.push_str("## Impact and response times\n\n");
     let start = incident.impact_started_at;

@@ -24,7 +24,15 @@ fn a_note_and_a_resolve_typed_offline_land_once_in_order_after_a_quit_and_restar
     desk.wait_for_text("Payments slow");
 
     server.kill();
-    desk.wait_for_text("disconnected since");
+    let lost = desk.wait_for_text("disconnected since");
+    // Issue 24 item 4: said where the eye is, the header's first line, not only in a corner.
+    assert!(
+        lost.lines()
+            .next()
+            .unwrap_or_default()
+            .starts_with(" BACKEND LOST since"),
+        "{lost}"
+    );
     let typed_from = Utc::now();
     desk.press("n");
     desk.type_text("rolled back lb-2");
@@ -33,9 +41,17 @@ fn a_note_and_a_resolve_typed_offline_land_once_in_order_after_a_quit_and_restar
     desk.wait_for_text("Resolve INC-1");
     desk.press("y");
     let typed_until = Utc::now();
-    desk.wait_for("both pending in the timeline", |s| {
+    let pending = desk.wait_for("both pending in the timeline", |s| {
         s.matches("PENDING").count() >= 2 && s.contains("rolled back lb-2")
     });
+    assert!(
+        pending
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .contains("2 changes wait to be sent"),
+        "{pending}"
+    );
     desk.press("q");
     desk.wait_for_text("2 command(s) not yet acknowledged");
     desk.press("x");

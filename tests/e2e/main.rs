@@ -20,6 +20,7 @@ mod outages;
 mod panels;
 mod private_files;
 mod recurrence;
+mod review;
 
 use serde_json::{Value, json};
 use std::path::Path;

@@ -361,3 +361,164 @@ async fn postmortem_report_and_followups_from_the_command_line() {
         "{overdue}"
     );
 }
+
+/// Issue 24 item 3: the summary (the business impact) is written after the declaration,
+/// rewritten after the close, by a responder through the API and by the command line, and
+/// the postmortem shows the latest; a viewer cannot write it.
+#[tokio::test]
+async fn the_summary_is_written_after_the_close_and_the_postmortem_shows_it() {
+    let server = TestServer::with_tokens(TOKENS);
+    let client = crate::support::http::client();
+    let declared = send(
+        as_("commander-token", client.post(server.url("/v1/incidents")))
+            .json(&json!({"title": "checkout 5xx", "severity": "P1"})),
+    )
+    .await;
+    assert_eq!(declared.status, 201, "{}", declared.text);
+    let postmortem = async || {
+        get(&client, &server, "/v1/incidents/INC-1/postmortem.md")
+            .await
+            .text
+    };
+    assert!(
+        postmortem().await.contains("_No summary was written"),
+        "{}",
+        postmortem().await
+    );
+    let summary = |text: &str| json!({"type": "set_summary", "summary": text});
+    command(&client, &server, "viewer-token", summary("x"))
+        .await
+        .assert_error(403, "forbidden");
+    let written = command(
+        &client,
+        &server,
+        "responder-token",
+        summary("Payments failed for a third of users."),
+    )
+    .await;
+    assert_eq!(written.status, 200, "{}", written.text);
+    assert_eq!(
+        written.json["events"][0]["kind"],
+        json!({"type": "summary_set", "summary": "Payments failed for a third of users."})
+    );
+    for to in ["mitigated", "resolved", "closed"] {
+        let moved = command(
+            &client,
+            &server,
+            "commander-token",
+            json!({"type": "transition", "to": to}),
+        )
+        .await;
+        assert_eq!(moved.status, 200, "{to}: {}", moved.text);
+    }
+    command(
+        &client,
+        &server,
+        "responder-token",
+        summary("Payments failed for a third of users."),
+    )
+    .await
+    .assert_error(422, "unchanged");
+    let too_long = command(
+        &client,
+        &server,
+        "responder-token",
+        summary(&"x".repeat(4001)),
+    )
+    .await;
+    too_long.assert_error(422, "invalid_input");
+
+    // The command line, after the close.
+    let said = stdout(
+        &warroom()
+            .args([
+                "incident",
+                "set-summary",
+                "INC-1",
+                "Payments failed for a third of users for 40 minutes.",
+            ])
+            .env("WARROOM_BACKEND", server.base())
+            .env("WARROOM_TOKEN", "responder-token")
+            .env("HOME", server.dir())
+            .env("XDG_CONFIG_HOME", server.dir().join("config"))
+            .env_remove("WARROOM_CONFIG")
+            .output()
+            .expect("the binary runs"),
+    );
+    assert!(
+        said.contains("summary: Payments failed for a third of users for 40 minutes."),
+        "{said}"
+    );
+    let shown = get(&client, &server, "/v1/incidents/INC-1").await;
+    assert_eq!(shown.json["status"], "closed");
+    assert_eq!(
+        shown.json["summary"],
+        "Payments failed for a third of users for 40 minutes."
+    );
+    let markdown = postmortem().await;
+    assert!(
+        markdown.contains("## Summary\n\nPayments failed for a third of users for 40 minutes.\n"),
+        "{markdown}"
+    );
+    assert!(!markdown.contains("No summary was written"));
+}
+
+/// A dropped corrective action is opened again and reclassified from the command line (as
+/// `C2` or `2`); a done one stays done, and the refusal says why.
+#[tokio::test]
+async fn a_dropped_follow_up_is_reopened_and_reclassified_from_the_command_line() {
+    let server = TestServer::open();
+    let client = crate::support::http::client();
+    declare(&client, &server, "checkout 5xx", "checkout").await;
+    for text in ["fix the template", "alert on drains"] {
+        let body = json!({"type": "add_corrective_action", "text": text, "kind": "corrective",
+                          "owner": "bob", "due_at": in_days(7)});
+        let url = server.url("/v1/incidents/INC-1/commands");
+        assert_eq!(send(client.post(url).json(&body)).await.status, 200);
+    }
+    stdout(&run(
+        &server,
+        &["incident", "followup", "INC-1", "done", "C1"],
+    ));
+    let dropped = stdout(&run(
+        &server,
+        &["incident", "followup", "INC-1", "drop", "2"],
+    ));
+    assert!(
+        dropped.contains("corrective action C2 dropped"),
+        "{dropped}"
+    );
+    let reopened = stdout(&run(
+        &server,
+        &["incident", "followup", "INC-1", "reopen", "C2"],
+    ));
+    assert!(
+        reopened.contains("corrective action C2 reopened"),
+        "{reopened}"
+    );
+    let kind = stdout(&run(
+        &server,
+        &["incident", "followup", "INC-1", "kind", "c2", "detective"],
+    ));
+    assert!(
+        kind.contains("corrective action C2 is detective (was corrective)"),
+        "{kind}"
+    );
+    let done = run(&server, &["incident", "followup", "INC-1", "reopen", "C1"]);
+    assert_eq!(done.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&done.stderr);
+    assert!(said.contains("C1 is done"), "{said}");
+    let typo = run(
+        &server,
+        &["incident", "followup", "INC-1", "kind", "C2", "curative"],
+    );
+    assert_eq!(typo.status.code(), Some(2));
+    let shown = send(client.get(server.url("/v1/incidents/INC-1"))).await;
+    let followups: Vec<(&str, &str)> = shown.json["corrective_actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (a["state"].as_str().unwrap(), a["kind"].as_str().unwrap()))
+        .collect();
+    assert_eq!(followups, [("done", "corrective"), ("open", "detective")]);
+}

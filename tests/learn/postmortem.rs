@@ -265,6 +265,26 @@ fn scripted() -> Log {
     log.ok("carol", 50, Command::Transition { to: Status::Closed });
     log.ok("bob", 60, Command::CompleteCorrectiveAction { id: 3 });
     log.ok("bob", 61, Command::DropCorrectiveAction { id: 2 });
+    // The drop was a slip: opened again, and reclassified.
+    log.ok("bob", 62, Command::ReopenCorrectiveAction { id: 2 });
+    log.ok(
+        "bob",
+        63,
+        Command::SetCorrectiveKind {
+            id: 2,
+            kind: CorrectiveKind::Preventive,
+        },
+    );
+    // The business impact, known once the dust settled.
+    log.ok(
+        "dan",
+        64,
+        Command::SetSummary {
+            summary: "A third of checkout payments failed for 40 minutes; about 1,200 orders \
+                      were retried by customers."
+                .into(),
+        },
+    );
     log
 }
 

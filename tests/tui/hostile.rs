@@ -284,6 +284,7 @@ fn no_hostile_character_reaches_a_cell_in_any_view_at_any_size() {
     );
     assert_every_cell_is_safe(&review, "review");
     // The first why opened for editing: the input line draws the prefilled text.
+    key(&mut review, KeyCode::Char('j'));
     key(&mut review, KeyCode::Enter);
     assert!(
         matches!(&review.overlay, Overlay::Review(screen)

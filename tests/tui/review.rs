@@ -6,6 +6,7 @@ use chrono::Duration;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use warroom::domain::*;
 use warroom::tui::app::learn::Loaded;
+use warroom::tui::app::review::UNDO_SECONDS;
 use warroom::tui::app::{Effect, Model, Msg, Overlay, update};
 
 /// A key press, after the backend has answered what was sent before it.
@@ -117,6 +118,7 @@ fn learned(model: &mut Model) {
     feed(model, Msg::Feed(Ok(events)));
 }
 
+/// The review of INC-1, the cursor moved from the summary (the first row) to the first why.
 fn reviewing() -> Model {
     let mut model = model();
     learned(&mut model);
@@ -126,6 +128,7 @@ fn reviewing() -> Model {
         "{:?}",
         model.notice
     );
+    press(&mut model, "j");
     model
 }
 
@@ -249,8 +252,9 @@ fn the_root_cause_and_corrective_actions_from_the_review_screen() {
         Command::CompleteCorrectiveAction { id: 1 }
     );
     press(&mut model, "j");
+    assert!(press(&mut model, "x").is_empty(), "a drop asks first");
     assert_eq!(
-        review_sent(&press(&mut model, "x")),
+        review_sent(&press(&mut model, "y")),
         Command::DropCorrectiveAction { id: 2 }
     );
     // The slot after the last one opens the corrective-action form.
@@ -359,5 +363,228 @@ fn the_review_screen_and_the_recurrence_banner() {
     assert!(
         text.contains("this happened before: INC-1, 9 days ago, 2 corrective actions still open"),
         "{text}"
+    );
+}
+
+/// The feed records `kind` on INC-1, as the backend would after a command.
+fn recorded(model: &mut Model, kind: EventKind) {
+    let event = Event {
+        seq: model.incidents.cursor + 1,
+        incident: inc(1),
+        at: model.now,
+        actor: "bob".into(),
+        via: None,
+        kind,
+        intended_at: None,
+    };
+    feed(model, Msg::Feed(Ok(vec![event])));
+}
+
+/// The review screen's foot: the question or undo it shows, and its keys.
+fn foot(model: &Model) -> String {
+    let screen = draw(model, &theme(), 120, 40);
+    let buffer = screen.backend().buffer();
+    (0..buffer.area.height)
+        .map(|y| {
+            (0..buffer.area.width)
+                .map(|x| buffer[(x, y)].symbol())
+                .collect::<String>()
+        })
+        .rfind(|line| line.contains("esc") || line.contains("other keys"))
+        .unwrap_or_default()
+}
+
+/// Issue 24 item 3: `x` on a corrective action asks first (any other key keeps it); a drop
+/// can be undone with `u` for a few seconds, and later with `o` on its row or `:reopen C2`
+/// on the desk.
+#[test]
+fn a_drop_asks_first_and_is_undone() {
+    let mut model = reviewing();
+    // From the first why: 4 more whys, root cause, factors (1), went well (2), went badly (1),
+    // then C1, C2.
+    press(&mut model, "jjjjjjjjjjj");
+    assert!(press(&mut model, "x").is_empty(), "nothing is sent yet");
+    let asked = foot(&model);
+    assert!(
+        asked.contains("Drop C2 \u{201c}validate LB configs in CI\u{201d}?")
+            && asked.contains("y drops it · other keys keep it"),
+        "{asked}"
+    );
+    // Any other key keeps it, and is taken by the question, not by the screen.
+    assert!(press(&mut model, "j").is_empty());
+    assert!(matches!(&model.overlay, Overlay::Review(s) if s.asking.is_none() && s.cursor == 12));
+    assert!(press(&mut model, "x").is_empty());
+    assert_eq!(
+        review_sent(&press(&mut model, "y")),
+        Command::DropCorrectiveAction { id: 2 }
+    );
+    recorded(&mut model, EventKind::CorrectiveActionDropped { id: 2 });
+    let offered = foot(&model);
+    assert!(
+        offered.contains("C2 dropped (10s)") && offered.contains("u undoes the drop"),
+        "{offered}"
+    );
+    assert_eq!(
+        review_sent(&press(&mut model, "u")),
+        Command::ReopenCorrectiveAction { id: 2 }
+    );
+    recorded(&mut model, EventKind::CorrectiveActionReopened { id: 2 });
+    // Once the few seconds have passed, `u` does nothing; `o` on the dropped row reopens it.
+    press(&mut model, "x");
+    review_sent(&press(&mut model, "y"));
+    recorded(&mut model, EventKind::CorrectiveActionDropped { id: 2 });
+    let later = model.now + Duration::seconds(UNDO_SECONDS + 1);
+    update(&mut model, Msg::Tick(later));
+    let expired = foot(&model);
+    assert!(
+        !expired.contains("undoes") && expired.contains("o reopen"),
+        "{expired}"
+    );
+    assert!(press(&mut model, "u").is_empty());
+    assert_eq!(
+        review_sent(&press(&mut model, "o")),
+        Command::ReopenCorrectiveAction { id: 2 }
+    );
+    // And from the desk, by its number.
+    key(&mut model, KeyCode::Esc);
+    press(&mut model, ":");
+    press(&mut model, "reopen C2");
+    let effects = key(&mut model, KeyCode::Enter);
+    assert_eq!(
+        review_sent(&effects),
+        Command::ReopenCorrectiveAction { id: 2 }
+    );
+}
+
+/// Issue 24 item 3: the kind is editable: Enter on a corrective action asks which, `d`, `p`
+/// or `c` sets it, the same kind sends nothing.
+#[test]
+fn the_kind_of_a_corrective_action_is_edited() {
+    let mut model = reviewing();
+    press(&mut model, "jjjjjjjjjj");
+    assert!(key(&mut model, KeyCode::Enter).is_empty());
+    let asked = foot(&model);
+    assert!(
+        asked.contains("Kind of C1 \u{201c}fix the lb-2 template\u{201d}?")
+            && asked.contains("d detective · p preventive · c corrective"),
+        "{asked}"
+    );
+    let screen = draw(&model, &theme(), 120, 40);
+    insta::assert_snapshot!("review_kind_question_120x40", screen.backend());
+    assert_eq!(
+        review_sent(&press(&mut model, "p")),
+        Command::SetCorrectiveKind {
+            id: 1,
+            kind: CorrectiveKind::Preventive
+        }
+    );
+    recorded(
+        &mut model,
+        EventKind::CorrectiveKindChanged {
+            id: 1,
+            from: CorrectiveKind::Corrective,
+            to: CorrectiveKind::Preventive,
+        },
+    );
+    key(&mut model, KeyCode::Enter);
+    assert!(press(&mut model, "p").is_empty(), "already preventive");
+    let text = format!("{:?}", draw(&model, &theme(), 120, 40).backend());
+    assert!(text.contains("C1 preventive"), "{text}");
+}
+
+/// Issue 24 item 3: the summary (business impact) is the review's first row: Enter edits it
+/// and sends `set_summary`; `:summary` on the desk writes it too, and `:summary` alone puts
+/// it on the line to edit.
+#[test]
+fn the_summary_is_written_from_the_review_and_from_the_command_line() {
+    let mut model = reviewing();
+    press(&mut model, "k");
+    key(&mut model, KeyCode::Enter);
+    let Overlay::Review(screen) = &model.overlay else {
+        panic!("the review is open");
+    };
+    let before = screen.editing.as_ref().unwrap().input.value().to_string();
+    assert!(
+        !before.is_empty(),
+        "prefilled with the summary given at declaration"
+    );
+    for _ in 0..before.chars().count() {
+        key(&mut model, KeyCode::Backspace);
+    }
+    press(&mut model, "A third of payments failed for 40 minutes");
+    assert_eq!(
+        review_sent(&key(&mut model, KeyCode::Enter)),
+        Command::SetSummary {
+            summary: "A third of payments failed for 40 minutes".into()
+        }
+    );
+    recorded(
+        &mut model,
+        EventKind::SummarySet {
+            summary: "A third of payments failed for 40 minutes".into(),
+        },
+    );
+    key(&mut model, KeyCode::Esc);
+    let header = format!("{:?}", draw(&model, &theme(), 120, 40).backend());
+    assert!(
+        header.contains("Business impact: A third of payments failed for 40 minutes"),
+        "{header}"
+    );
+    press(&mut model, ":");
+    press(&mut model, "summary");
+    key(&mut model, KeyCode::Enter);
+    let Overlay::CommandLine(line) = &model.overlay else {
+        panic!("the line is open again: {:?}", model.overlay);
+    };
+    assert_eq!(
+        line.input.value(),
+        "summary A third of payments failed for 40 minutes"
+    );
+    press(&mut model, "; 1,200 orders retried");
+    assert_eq!(
+        review_sent(&key(&mut model, KeyCode::Enter)),
+        Command::SetSummary {
+            summary: "A third of payments failed for 40 minutes; 1,200 orders retried".into()
+        }
+    );
+}
+
+/// Issue 24 item 3: the root cause is offered from the latest decision that names one: shown
+/// on the empty row, and Enter starts from it.
+#[test]
+fn the_root_cause_is_offered_from_the_latest_decision() {
+    let mut model = reviewing();
+    recorded(
+        &mut model,
+        EventKind::ReviewEdited {
+            edit: ReviewEdit {
+                root_cause: Some(String::new()),
+                ..ReviewEdit::default()
+            },
+        },
+    );
+    for text in [
+        "Root cause: the pool size of 10",
+        "roll back lb-2",
+        "root cause — lb-2's pool drained by a config typo",
+    ] {
+        recorded(
+            &mut model,
+            EventKind::NoteAdded {
+                kind: NoteKind::Decision,
+                text: text.into(),
+            },
+        );
+    }
+    let text = format!("{:?}", draw(&model, &theme(), 120, 40).backend());
+    assert!(
+        text.contains("— from a decision: lb-2's pool drained by a config typo (enter takes it)"),
+        "{text}"
+    );
+    press(&mut model, "jjjjj");
+    key(&mut model, KeyCode::Enter);
+    assert_eq!(
+        review_sent(&key(&mut model, KeyCode::Enter)),
+        set_review(None, Some("lb-2's pool drained by a config typo"))
     );
 }

@@ -222,3 +222,38 @@ fn every_form_open() {
         snapshot(name, &model, &theme(), 120, 40);
     }
 }
+
+/// Issue 24 item 4: a lost backend is said in the header, the width of the screen in the
+/// alarm's colour, with what waits to be sent; not only in the status line's corner. Once
+/// the feed answers again it is gone.
+#[test]
+fn a_lost_backend_is_shown_in_the_header() {
+    let mut model = model();
+    let lost_at = super::fixture::now() + chrono::Duration::seconds(3);
+    update(&mut model, Msg::Tick(lost_at));
+    let unreachable = warroom::client::ClientError::Unreachable("connection refused".into());
+    update(&mut model, Msg::Feed(Err(unreachable)));
+    keys(&mut model, ":note rolled back lb-2");
+    update(
+        &mut model,
+        Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
+    );
+    for (name, width, height) in [("lost_120x40", 120, 40), ("lost_80x24", 80, 24)] {
+        let screen = snapshot(name, &model, &theme(), width, height);
+        let buffer = screen.buffer();
+        let top: String = (0..width).map(|x| buffer[(x, 0)].symbol()).collect();
+        assert!(
+            top.starts_with(" BACKEND LOST since 14:00:03 · 1 change waits to be sent"),
+            "{top}"
+        );
+        assert_eq!(
+            buffer[(width - 1, 0)].bg,
+            buffer[(1, 0)].bg,
+            "the whole line in the alarm's colour"
+        );
+        assert_ne!(buffer[(1, 0)].bg, Color::Reset);
+    }
+    feed(&mut model, Msg::Feed(Ok(vec![])));
+    let back = format!("{:?}", draw(&model, &theme(), 120, 40).backend());
+    assert!(!back.contains("BACKEND LOST"), "{back}");
+}

@@ -9,7 +9,7 @@ use warroom::client::Identity;
 use warroom::domain::*;
 use warroom::tui::app::outbox::{Outgoing, Request};
 use warroom::tui::app::{Effect, Model, Msg, Options, Overlay, update};
-use warroom::tui::keymap::KeyMap;
+use warroom::tui::keymap::{HINT_ORDER, KeyMap};
 use warroom::tui::theme::{ColorMode, Theme};
 
 /// A title mixing scripts, an emoji with a skin-tone modifier and combining marks.
@@ -276,14 +276,111 @@ fn help_lists_every_command_with_its_arguments() {
     let mut model = wide_model(false);
     type_line(&mut model, "help");
     assert!(matches!(model.overlay, Overlay::Commands));
-    let shown = screen(&model, &theme(), 120, 40);
-    for (usage, _) in warroom::tui::app::command_line::COMMANDS {
+    // Issue 24 item 4: every row of the table the parser reads its verbs from (`:list` was
+    // parsed but not listed once), at the smallest screen too.
+    for (width, height, with_words) in [(120, 40, true), (100, 30, false), (80, 24, false)] {
+        let shown = screen(&model, &theme(), width, height);
+        for verb in warroom::tui::app::command_line::VERBS {
+            let usage = verb.usage();
+            assert!(
+                shown.contains(&format!(":{usage}")),
+                "{usage} missing at {width}x{height}\n{shown}"
+            );
+            if with_words {
+                assert!(shown.contains(verb.does), "{} missing\n{shown}", verb.does);
+            }
+        }
+        assert!(shown.contains(":list"), "{shown}");
+        assert!(shown.contains(":role <role> <person> [focus|brief]"));
+    }
+}
+
+/// The hint bar's entries, `key word`, in the order shown, and the bar's width without the
+/// help and quit on its right.
+fn hint_bar(model: &Model, width: u16) -> (Vec<String>, usize) {
+    let shown = screen(model, &theme(), width, 40);
+    let bar = shown.lines().last().unwrap().to_string();
+    let (left, _) = bar.rsplit_once("? help").unwrap();
+    let entries = HINT_ORDER
+        .iter()
+        .filter_map(|action| {
+            let key = model.setup.keymap.primary(*action)?.to_string();
+            let entry = format!(" {key} {} ", action.info().hint?);
+            left.find(&entry).map(|at| (at, entry.trim().to_string()))
+        })
+        .collect::<std::collections::BTreeMap<_, _>>();
+    (
+        entries.into_values().collect(),
+        left.trim_end().chars().count(),
+    )
+}
+
+/// Issue 24 item 4: the hint bar shows every single-key action that fits, in order of use —
+/// at 200 columns the public update, the review, pin, impact, the list and the messages too;
+/// whatever it leaves out would not fit; a viewer is offered no key that changes an incident.
+#[test]
+fn the_hint_bar_shows_every_single_key_action_that_fits_in_order_of_use() {
+    let desk = model_with(false, AccessRole::Commander);
+    let order: Vec<String> = HINT_ORDER
+        .iter()
+        .map(|a| {
+            format!(
+                "{} {}",
+                desk.setup.keymap.primary(*a).unwrap(),
+                a.info().hint.unwrap()
+            )
+        })
+        .collect();
+    let mut counts = vec![];
+    for width in [80, 120, 160, 200, 300] {
+        let (shown, used) = hint_bar(&desk, width);
+        let positions: Vec<usize> = shown
+            .iter()
+            .map(|entry| order.iter().position(|o| o == entry).unwrap())
+            .collect();
         assert!(
-            shown.contains(&format!(":{usage}")),
-            "{usage} missing\n{shown}"
+            positions.windows(2).all(|w| w[0] < w[1]),
+            "in order of use at {width}: {shown:?}"
+        );
+        let room = usize::from(width) - "? help  q quit".len() - 1;
+        for missing in order.iter().filter(|o| !shown.contains(o)) {
+            assert!(
+                used + missing.chars().count() + 3 > room,
+                "{missing} would fit at {width} ({used} used of {room}): {shown:?}"
+            );
+        }
+        counts.push(shown.len());
+    }
+    assert!(counts.windows(2).all(|w| w[0] <= w[1]), "{counts:?}");
+    let (at_80, _) = hint_bar(&desk, 80);
+    for hint in ["n note", "d decision", "t action", ": cmd"] {
+        assert!(at_80.iter().any(|h| h == hint), "{hint} at 80: {at_80:?}");
+    }
+    let (at_200, _) = hint_bar(&desk, 200);
+    for hint in [
+        "u public",
+        "R review",
+        "p pin",
+        "I impact",
+        "l list",
+        "M messages",
+    ] {
+        assert!(
+            at_200.iter().any(|h| h == hint),
+            "{hint} at 200: {at_200:?}"
         );
     }
-    assert!(shown.contains(":role <role> <person> [focus|brief]"));
+    let (at_300, _) = hint_bar(&desk, 300);
+    assert_eq!(at_300, order, "every one, when there is room");
+    let viewer = model_with(false, AccessRole::Viewer);
+    let (seen, _) = hint_bar(&viewer, 300);
+    assert!(seen.iter().any(|h| h == "R review"), "{seen:?}");
+    assert!(
+        !seen
+            .iter()
+            .any(|h| h == "a ack" || h == "n note" || h == "u public"),
+        "{seen:?}"
+    );
 }
 
 #[test]
@@ -348,25 +445,8 @@ fn resolving_names_the_open_action_items_and_d_drops_them_first() {
     assert!(queued.contains("Resolved"), "{queued}");
 }
 
-/// `y` on a resolve with open action items carries them into the review: after the resolve
-/// is accepted, one `add_corrective_action` each, with the item's text and owner, due in two
-/// weeks; the review then holds them, and the close that follows does not ask again.
-#[test]
-fn y_carries_the_open_action_items_into_the_review_once() {
-    let mut model = wide_model(false);
-    key(&mut model, KeyCode::Char('r'));
-    let Overlay::Confirm(confirm) = &model.overlay else {
-        panic!("no confirmation");
-    };
-    assert!(
-        confirm
-            .detail
-            .join(" ")
-            .contains("y carries them to the review"),
-        "{:?}",
-        confirm.detail
-    );
-    key(&mut model, KeyCode::Char('y'));
+/// Answers every command waiting in the outbox as accepted, in order, and returns them.
+fn accept_outbox(model: &mut Model) -> Vec<Command> {
     let mut sent = vec![];
     while let Some(pending) = model.outbox.items.first() {
         if let Request::Command { command, .. } = &pending.outgoing.request {
@@ -378,8 +458,102 @@ fn y_carries_the_open_action_items_into_the_review_once() {
         };
         let key = pending.outgoing.key.clone();
         let result = Ok(warroom::tui::app::Sent::Command(answer));
-        update(&mut model, Msg::Sent { key, result });
+        update(model, Msg::Sent { key, result });
     }
+    sent
+}
+
+/// Issue 24 item 3: `y` (or `k`) on a resolve with open action items keeps them open on the
+/// incident: the resolve alone is sent (with its snapshot), nothing dropped, nothing made a
+/// corrective action; once the backend records it the incident is resolved with its item
+/// still open, and the close asks about it again.
+#[test]
+fn y_keeps_the_open_action_items_open_on_the_resolved_incident() {
+    for keep in ['y', 'k'] {
+        let mut model = wide_model(false);
+        key(&mut model, KeyCode::Char('r'));
+        let Overlay::Confirm(confirm) = &model.overlay else {
+            panic!("no confirmation");
+        };
+        let said = confirm.detail.join(" ");
+        assert!(said.contains("y or k keeps them open here"), "{said}");
+        let hints: Vec<String> = confirm.hints().iter().map(|h| h.to_string()).collect();
+        assert_eq!(hints, ["y/k keep open", "c carry", "d drop", "n cancel"]);
+        key(&mut model, KeyCode::Char(keep));
+        let sent = accept_outbox(&mut model);
+        assert_eq!(
+            sent[0],
+            Command::Transition {
+                to: Status::Resolved
+            }
+        );
+        assert!(
+            sent[1..]
+                .iter()
+                .all(|c| matches!(c, Command::RecordSnapshot { .. })),
+            "{keep}: only the resolve and its snapshot: {sent:?}"
+        );
+        let id = IncidentId::from_number(3);
+        let resolved = Event {
+            seq: model.current().map_or(0, |t| t.state.version) + 1,
+            incident: id.clone(),
+            at: now(),
+            actor: "小林".into(),
+            via: None,
+            kind: EventKind::StatusChanged {
+                from: Status::Acknowledged,
+                to: Status::Resolved,
+                reason: None,
+            },
+            intended_at: None,
+        };
+        feed(&mut model, Msg::Feed(Ok(vec![resolved])));
+        let state = &model.incidents.get(&id).unwrap().state;
+        assert_eq!(state.status, Status::Resolved);
+        let open: Vec<&str> = state
+            .actions
+            .iter()
+            .filter(|a| a.state == ActionState::Open)
+            .map(|a| a.text.as_str())
+            .collect();
+        assert_eq!(
+            open,
+            [ACTION],
+            "the item stays open on the resolved incident"
+        );
+        assert!(state.corrective_actions.is_empty());
+        key(&mut model, KeyCode::Char('C'));
+        let Overlay::Confirm(close) = &model.overlay else {
+            panic!("no confirmation");
+        };
+        assert!(
+            close.detail.join(" ").contains(ACTION),
+            "{:?}",
+            close.detail
+        );
+    }
+}
+
+/// `c` on a resolve with open action items carries them into the review: after the resolve
+/// is accepted, one `add_corrective_action` each, with the item's text and owner, due in two
+/// weeks; the review then holds them, and the close that follows does not ask again.
+#[test]
+fn c_carries_the_open_action_items_into_the_review_once() {
+    let mut model = wide_model(false);
+    key(&mut model, KeyCode::Char('r'));
+    let Overlay::Confirm(confirm) = &model.overlay else {
+        panic!("no confirmation");
+    };
+    assert!(
+        confirm
+            .detail
+            .join(" ")
+            .contains("c carries them to the review"),
+        "{:?}",
+        confirm.detail
+    );
+    key(&mut model, KeyCode::Char('c'));
+    let mut sent = accept_outbox(&mut model);
     // The resolve, its metric snapshot, then the carried item.
     assert!(
         matches!(sent[1], Command::RecordSnapshot { .. }),

@@ -1,9 +1,30 @@
-//! Ending an incident with action items still open: the commander either drops them or
-//! carries them to the post-incident review as corrective actions. Both the TUI's
-//! confirmation and the CLI's `--carry-actions` / `--drop-actions` ask through these, so
-//! the two name the same items and send the same commands.
+//! Ending an incident with action items still open: the commander keeps them open on the
+//! ended incident (a task still to finish, such as a customer update), carries them to the
+//! post-incident review as corrective actions, or drops them. Both the TUI's confirmation
+//! and the CLI's `--keep-actions` / `--carry-actions` / `--drop-actions` ask through these,
+//! so the two name the same items and send the same commands.
 
 use super::{ActionItem, ActionState, Command, CorrectiveKind, Incident, Timestamp};
+
+/// What becomes of the open action items when an incident is resolved or closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Settlement {
+    /// They stay open on the ended incident, to be done or dropped there (until it closes:
+    /// a closed incident's items are final).
+    Keep,
+    /// Each is copied into the review as a corrective action; the items stay as they are.
+    Carry,
+    /// They are dropped just before the ending.
+    Drop,
+}
+
+/// The commands a [`Settlement`] sends around the ending: `before` it (a closed incident
+/// refuses changes to its items) and `after` it (the review accepts them in every status).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SettlementCommands {
+    pub before: Vec<Command>,
+    pub after: Vec<Command>,
+}
 
 /// How long a carried item has in the review: the review sets a real date; two weeks is
 /// the span the corrective-action form suggests (`14d`).
@@ -21,10 +42,31 @@ impl Incident {
             .collect()
     }
 
+    /// The commands that settle [`Incident::actions_to_settle`] as chosen. `actor` owns a
+    /// carried item that has no owner when nobody commands.
+    pub fn settle_actions(
+        &self,
+        how: Settlement,
+        actor: &str,
+        now: Timestamp,
+    ) -> SettlementCommands {
+        match how {
+            Settlement::Keep => SettlementCommands::default(),
+            Settlement::Carry => SettlementCommands {
+                before: vec![],
+                after: self.carry_to_review(actor, now),
+            },
+            Settlement::Drop => SettlementCommands {
+                before: self.drop_actions_to_settle(),
+                after: vec![],
+            },
+        }
+    }
+
     /// The commands that copy [`Incident::actions_to_settle`] into the review: one corrective
     /// action each, with the item's text, its owner (else the commander, else `actor`), due
     /// [`CARRIED_DUE_DAYS`] after `now`. The items themselves stay as they are.
-    pub fn carry_to_review(&self, actor: &str, now: Timestamp) -> Vec<Command> {
+    fn carry_to_review(&self, actor: &str, now: Timestamp) -> Vec<Command> {
         let due_at = now + chrono::Duration::days(CARRIED_DUE_DAYS);
         self.actions_to_settle()
             .into_iter()
@@ -43,7 +85,7 @@ impl Incident {
     }
 
     /// The commands that drop [`Incident::actions_to_settle`].
-    pub fn drop_actions_to_settle(&self) -> Vec<Command> {
+    fn drop_actions_to_settle(&self) -> Vec<Command> {
         self.actions_to_settle()
             .into_iter()
             .map(|item| Command::DropAction { action: item.id })

@@ -1,6 +1,8 @@
 //! Commands and the rules that turn them into events.
 
-use super::review::{ReviewEdit, check_open_corrective, checked_ticket};
+use super::review::{
+    ReviewEdit, check_dropped_corrective, check_open_corrective, checked_ticket, known_corrective,
+};
 use super::{
     AccessRole, ActionState, AlertRef, CorrectiveKind, EventKind, Incident, MAX_LABEL_NAME_CHARS,
     MAX_LABEL_VALUE_CHARS, MAX_LABELS, MAX_SNAPSHOT_VALUES, NoteKind, PublicUpdate, Role, Severity,
@@ -115,6 +117,22 @@ pub enum Command {
     DropCorrectiveAction {
         id: u32,
     },
+    /// Opens a dropped corrective action again (a drop was a mistake, or the need came back).
+    /// A done one stays done: new work on it is a new action.
+    ReopenCorrectiveAction {
+        id: u32,
+    },
+    /// Reclassifies a corrective action: detective, preventive or corrective.
+    SetCorrectiveKind {
+        id: u32,
+        kind: CorrectiveKind,
+    },
+    /// Writes or rewrites the summary: the business impact, in a few sentences. Often only
+    /// known once the dust settles, so it stays editable after the close. An empty text
+    /// clears it.
+    SetSummary {
+        summary: String,
+    },
     /// A status-page update; only the commander or the Communications Lead may send it
     /// (see [`super::check_publisher`]).
     PublicUpdate(PublicUpdate),
@@ -145,7 +163,10 @@ impl Command {
             Command::SetReview { .. }
             | Command::AddCorrectiveAction { .. }
             | Command::CompleteCorrectiveAction { .. }
-            | Command::DropCorrectiveAction { .. } => false,
+            | Command::DropCorrectiveAction { .. }
+            | Command::ReopenCorrectiveAction { .. }
+            | Command::SetCorrectiveKind { .. }
+            | Command::SetSummary { .. } => false,
         }
     }
 
@@ -173,7 +194,10 @@ impl Command {
             | Command::SetReview { .. }
             | Command::AddCorrectiveAction { .. }
             | Command::CompleteCorrectiveAction { .. }
-            | Command::DropCorrectiveAction { .. } => AccessRole::Responder,
+            | Command::DropCorrectiveAction { .. }
+            | Command::ReopenCorrectiveAction { .. }
+            | Command::SetCorrectiveKind { .. }
+            | Command::SetSummary { .. } => AccessRole::Responder,
             // A Communications Lead may hold a responder's token; the role on the incident
             // is what the server checks.
             Command::PublicUpdate(_) => AccessRole::Responder,
@@ -517,6 +541,35 @@ pub fn decide(
         Command::DropCorrectiveAction { id } => {
             check_open_corrective(incident, id)?;
             EventKind::CorrectiveActionDropped { id }
+        }
+        Command::ReopenCorrectiveAction { id } => {
+            check_dropped_corrective(incident, id)?;
+            EventKind::CorrectiveActionReopened { id }
+        }
+        Command::SetCorrectiveKind { id, kind } => {
+            let from = known_corrective(incident, id)?.kind;
+            if from == kind {
+                return Err(Rejection::new(
+                    "unchanged",
+                    format!("corrective action C{id} is already {kind}"),
+                ));
+            }
+            EventKind::CorrectiveKindChanged { id, from, to: kind }
+        }
+        Command::SetSummary { summary } => {
+            let summary = optional_text("summary", Some(&summary), MAX_TEXT_CHARS)?;
+            if summary == incident.summary {
+                return Err(Rejection::new(
+                    "unchanged",
+                    match summary {
+                        Some(_) => "the summary already says exactly that",
+                        None => "there is no summary to clear",
+                    },
+                ));
+            }
+            EventKind::SummarySet {
+                summary: summary.unwrap_or_default(),
+            }
         }
         Command::PublicUpdate(update) => {
             EventKind::PublicUpdate(super::public_update::checked(update, now)?)

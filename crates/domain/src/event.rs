@@ -134,6 +134,10 @@ pub enum EventKind {
     ImpactStartSet {
         at: Timestamp,
     },
+    /// The summary (the business impact) was written or rewritten; empty when cleared.
+    SummarySet {
+        summary: String,
+    },
     /// An alert joins the incident. `group` is Alertmanager's group key when the alert came
     /// through the webhook: later notifications of that group find the incident by it.
     AlertAttached {
@@ -176,6 +180,15 @@ pub enum EventKind {
     CorrectiveActionDropped {
         id: u32,
     },
+    /// A dropped corrective action is open again.
+    CorrectiveActionReopened {
+        id: u32,
+    },
+    CorrectiveKindChanged {
+        id: u32,
+        from: CorrectiveKind,
+        to: CorrectiveKind,
+    },
     /// Earlier incidents of the same service or alert, found by the backend on declaration.
     RecurrenceLinked {
         earlier: Vec<EarlierIncident>,
@@ -192,7 +205,7 @@ pub enum EventKind {
 impl EventKind {
     /// Every kind's wire tag (the `type` field), in declaration order: what a notification
     /// filter may name. [`EventKind::tag`] gives one event's.
-    pub const TAGS: [&'static str; 23] = [
+    pub const TAGS: [&'static str; 26] = [
         "declared",
         "status_changed",
         "severity_changed",
@@ -205,6 +218,7 @@ impl EventKind {
         "action_reopened",
         "action_dropped",
         "impact_start_set",
+        "summary_set",
         "alert_attached",
         "alert_resolved",
         "alerts_counted",
@@ -213,6 +227,8 @@ impl EventKind {
         "corrective_action_added",
         "corrective_action_completed",
         "corrective_action_dropped",
+        "corrective_action_reopened",
+        "corrective_kind_changed",
         "recurrence_linked",
         "public_update",
         "lapsed",
@@ -233,6 +249,7 @@ impl EventKind {
             EventKind::ActionReopened { .. } => "action_reopened",
             EventKind::ActionDropped { .. } => "action_dropped",
             EventKind::ImpactStartSet { .. } => "impact_start_set",
+            EventKind::SummarySet { .. } => "summary_set",
             EventKind::AlertAttached { .. } => "alert_attached",
             EventKind::AlertResolved { .. } => "alert_resolved",
             EventKind::AlertsCounted { .. } => "alerts_counted",
@@ -241,6 +258,8 @@ impl EventKind {
             EventKind::CorrectiveActionAdded { .. } => "corrective_action_added",
             EventKind::CorrectiveActionCompleted { .. } => "corrective_action_completed",
             EventKind::CorrectiveActionDropped { .. } => "corrective_action_dropped",
+            EventKind::CorrectiveActionReopened { .. } => "corrective_action_reopened",
+            EventKind::CorrectiveKindChanged { .. } => "corrective_kind_changed",
             EventKind::RecurrenceLinked { .. } => "recurrence_linked",
             EventKind::PublicUpdate(_) => "public_update",
             EventKind::Lapsed { .. } => "lapsed",
@@ -262,6 +281,7 @@ impl EventKind {
             EventKind::ActionReopened { .. } => "action",
             EventKind::ActionDropped { .. } => "action",
             EventKind::ImpactStartSet { .. } => "impact",
+            EventKind::SummarySet { .. } => "summary",
             EventKind::AlertAttached { .. }
             | EventKind::AlertResolved { .. }
             | EventKind::AlertsCounted { .. } => "alert",
@@ -269,7 +289,9 @@ impl EventKind {
             EventKind::ReviewEdited { .. } => "review",
             EventKind::CorrectiveActionAdded { .. }
             | EventKind::CorrectiveActionCompleted { .. }
-            | EventKind::CorrectiveActionDropped { .. } => "followup",
+            | EventKind::CorrectiveActionDropped { .. }
+            | EventKind::CorrectiveActionReopened { .. }
+            | EventKind::CorrectiveKindChanged { .. } => "followup",
             EventKind::RecurrenceLinked { .. } => "recurs",
             EventKind::PublicUpdate(_) => "public",
             EventKind::Lapsed { .. } => "lapse",
@@ -315,6 +337,8 @@ impl EventKind {
             EventKind::ImpactStartSet { at } => {
                 format!("impact started {}", at.format("%Y-%m-%d %H:%M:%S UTC"))
             }
+            EventKind::SummarySet { summary } if summary.is_empty() => "summary cleared".into(),
+            EventKind::SummarySet { summary } => format!("summary: {summary}"),
             EventKind::AlertAttached { alert, .. } => match &alert.summary {
                 Some(summary) => format!("{} firing: {summary}", alert.name),
                 None => format!("{} firing", alert.name),
@@ -357,6 +381,12 @@ impl EventKind {
             EventKind::CorrectiveActionCompleted { id } => format!("corrective action C{id} done"),
             EventKind::CorrectiveActionDropped { id } => {
                 format!("corrective action C{id} dropped")
+            }
+            EventKind::CorrectiveActionReopened { id } => {
+                format!("corrective action C{id} reopened")
+            }
+            EventKind::CorrectiveKindChanged { id, from, to } => {
+                format!("corrective action C{id} is {to} (was {from})")
             }
             EventKind::RecurrenceLinked { earlier } => {
                 let named: Vec<String> = earlier

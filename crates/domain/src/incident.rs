@@ -193,6 +193,9 @@ impl Incident {
                 self.set_action_state(*action, ActionState::Dropped, at)
             }
             EventKind::ImpactStartSet { at: started } => self.impact_started_at = Some(*started),
+            EventKind::SummarySet { summary } => {
+                self.summary = Some(summary.clone()).filter(|s| !s.is_empty())
+            }
             EventKind::AlertAttached { alert, group } => {
                 if self.alert_group.is_none() {
                     self.alert_group.clone_from(group);
@@ -245,6 +248,17 @@ impl Incident {
             EventKind::CorrectiveActionDropped { id } => {
                 self.close_corrective(*id, CorrectiveState::Dropped, at)
             }
+            EventKind::CorrectiveActionReopened { id } => {
+                if let Some(action) = self.corrective_action_mut(*id) {
+                    action.state = CorrectiveState::Open;
+                    action.closed_at = None;
+                }
+            }
+            EventKind::CorrectiveKindChanged { id, to, .. } => {
+                if let Some(action) = self.corrective_action_mut(*id) {
+                    action.kind = *to;
+                }
+            }
             EventKind::RecurrenceLinked { earlier } => self.recurs.clone_from(earlier),
             EventKind::PublicUpdate(update) => self.public_updates.push(PublicPost {
                 seq: event.seq,
@@ -264,10 +278,14 @@ impl Incident {
     }
 
     fn close_corrective(&mut self, id: u32, state: CorrectiveState, at: Timestamp) {
-        if let Some(action) = self.corrective_actions.iter_mut().find(|a| a.id == id) {
+        if let Some(action) = self.corrective_action_mut(id) {
             action.state = state;
             action.closed_at = Some(at);
         }
+    }
+
+    fn corrective_action_mut(&mut self, id: u32) -> Option<&mut CorrectiveAction> {
+        self.corrective_actions.iter_mut().find(|a| a.id == id)
     }
 
     pub(crate) fn corrective_action(&self, id: u32) -> Option<&CorrectiveAction> {

@@ -29,7 +29,7 @@ pub use alerts::{
     MAX_LABEL_VALUE_CHARS, MAX_LABELS, MAX_SNAPSHOT_VALUES, SnapshotReason, SnapshotValue, clip,
     cut_with_hash, label_fingerprint, stable_hash,
 };
-pub use carry::CARRIED_DUE_DAYS;
+pub use carry::{CARRIED_DUE_DAYS, Settlement, SettlementCommands};
 pub use command::{
     Command, MAX_NAME_CHARS, MAX_TEXT_CHARS, MAX_TITLE_CHARS, NewIncident, Rejection, decide,
     declare, declare_page,
@@ -49,7 +49,7 @@ pub use recurrence::{
 pub use response_times::ResponseTimes;
 pub use review::{
     CorrectiveAction, CorrectiveKind, CorrectiveState, MAX_TICKET_CHARS, MAX_WHYS, Review,
-    ReviewEdit, WHY_LEVELS,
+    ReviewEdit, WHY_LEVELS, root_cause_from_decisions,
 };
 pub use roles::{Engineer, Role, Roster};
 pub use severity::{Severity, SeverityLevel, SeverityScale};

@@ -5,7 +5,7 @@
 //! while the response record (status, times, roles) is final. Every edit is an event, so the
 //! history of the review is in the log like everything else.
 
-use super::{Incident, Rejection, Timestamp};
+use super::{Event, EventKind, Incident, NoteKind, Rejection, Timestamp};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -230,7 +230,8 @@ impl FromStr for CorrectiveKind {
     }
 }
 
-/// Where a corrective action stands. Done and dropped are final: a new need is a new action.
+/// Where a corrective action stands. Done is final (a new need is a new action); a dropped
+/// one may be opened again, since a drop can be a slip of the finger.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum CorrectiveState {
@@ -305,22 +306,91 @@ pub(crate) fn checked_ticket(ticket: Option<&str>) -> Result<Option<String>, Rej
     Ok(Some(ticket.to_string()))
 }
 
-/// Checks that corrective action `id` exists and is open, so it can be completed or dropped.
-pub(crate) fn check_open_corrective(incident: &Incident, id: u32) -> Result<(), Rejection> {
-    let action = incident.corrective_action(id).ok_or_else(|| {
+/// Corrective action `id` of the incident, or why there is none.
+pub(crate) fn known_corrective(
+    incident: &Incident,
+    id: u32,
+) -> Result<&CorrectiveAction, Rejection> {
+    incident.corrective_action(id).ok_or_else(|| {
         Rejection::new(
             "unknown_corrective_action",
-            format!("{} has no corrective action #{id}", incident.id),
+            format!("{} has no corrective action C{id}", incident.id),
         )
-    })?;
+    })
+}
+
+/// Checks that corrective action `id` exists and is open, so it can be completed or dropped.
+pub(crate) fn check_open_corrective(incident: &Incident, id: u32) -> Result<(), Rejection> {
+    let action = known_corrective(incident, id)?;
     if action.state != CorrectiveState::Open {
         return Err(Rejection::new(
             "unchanged",
             format!(
-                "corrective action #{id} is already {}; add a new one for new work",
+                "corrective action C{id} is already {}; add a new one for new work",
                 action.state
             ),
         ));
     }
     Ok(())
+}
+
+/// Checks that corrective action `id` exists and was dropped, so it can be opened again.
+/// A done one stays done: the work happened, and new work is a new action.
+pub(crate) fn check_dropped_corrective(incident: &Incident, id: u32) -> Result<(), Rejection> {
+    let action = known_corrective(incident, id)?;
+    match action.state {
+        CorrectiveState::Dropped => Ok(()),
+        CorrectiveState::Open => Err(Rejection::new(
+            "unchanged",
+            format!("corrective action C{id} is open already"),
+        )),
+        CorrectiveState::Done => Err(Rejection::new(
+            "invalid_transition",
+            format!("corrective action C{id} is done; add a new one for new work"),
+        )),
+    }
+}
+
+/// The root cause the latest decision names, for the review to offer: the text after
+/// "root cause" (and a `:`, `-`, `—` or "is") of the newest `decision` note that starts with
+/// those words, whatever their case. `None` when no decision does, or says nothing after them.
+pub fn root_cause_from_decisions<'a>(
+    events: impl IntoIterator<Item = &'a Event>,
+) -> Option<String> {
+    events
+        .into_iter()
+        .filter_map(|event| match &event.kind {
+            EventKind::NoteAdded {
+                kind: NoteKind::Decision,
+                text,
+            } => named_root_cause(text),
+            _ => None,
+        })
+        .last()
+}
+
+fn named_root_cause(text: &str) -> Option<String> {
+    const WORDS: &str = "root cause";
+    let text = text.trim_start();
+    if !text.get(..WORDS.len())?.eq_ignore_ascii_case(WORDS) {
+        return None;
+    }
+    let after = &text[WORDS.len()..];
+    let rest = if let Some(rest) = after
+        .trim_start()
+        .strip_prefix([':', '-', '=', '\u{2013}', '\u{2014}'])
+    {
+        rest
+    } else if after.starts_with(char::is_whitespace) {
+        let rest = after.trim_start();
+        match rest.get(..3) {
+            Some(is) if is.eq_ignore_ascii_case("is ") => &rest[3..],
+            _ => rest,
+        }
+    } else {
+        // "root causes ...": other words.
+        return None;
+    };
+    let rest = rest.trim();
+    (!rest.is_empty()).then(|| rest.to_string())
 }

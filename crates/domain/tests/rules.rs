@@ -1405,17 +1405,21 @@ fn open_action_items_are_carried_into_the_review_once_or_dropped() {
         .unwrap();
     let settle: Vec<u32> = log.state.actions_to_settle().iter().map(|a| a.id).collect();
     assert_eq!(settle, [1, 2]);
-    assert_eq!(
-        log.state.drop_actions_to_settle(),
-        [
-            Command::DropAction { action: 1 },
-            Command::DropAction { action: 2 }
-        ]
-    );
     let now = t0() + Duration::minutes(10);
-    let carry = log.state.carry_to_review("carol", now);
+    assert_eq!(
+        log.state.settle_actions(Settlement::Drop, "carol", now),
+        SettlementCommands {
+            before: vec![
+                Command::DropAction { action: 1 },
+                Command::DropAction { action: 2 }
+            ],
+            after: vec![],
+        }
+    );
+    let carry = log.state.settle_actions(Settlement::Carry, "carol", now);
+    assert!(carry.before.is_empty(), "carrying changes no item");
     log.run("alice", 10, to(Status::Resolved)).unwrap();
-    for command in carry {
+    for command in carry.after {
         log.run("alice", 10, command).unwrap();
     }
     let carried: Vec<(&str, &str, Timestamp)> = log
@@ -1433,8 +1437,38 @@ fn open_action_items_are_carried_into_the_review_once_or_dropped() {
         ]
     );
     assert!(log.state.actions_to_settle().is_empty());
-    assert!(log.state.carry_to_review("carol", now).is_empty());
+    let again = log.state.settle_actions(Settlement::Carry, "carol", now);
+    assert_eq!(again, SettlementCommands::default());
     // Nothing left to settle: the close asks nothing more.
     log.run("alice", 11, to(Status::Closed)).unwrap();
+    assert_eq!(log.refold(), log.state);
+}
+
+/// Keeping the open items sends nothing: they stay open on the resolved incident, where
+/// they can still be done or dropped, and the close asks about them again.
+#[test]
+fn open_action_items_kept_stay_open_on_the_resolved_incident() {
+    let mut log = Log::declared("x", "P1");
+    let task = Command::AddAction {
+        text: "Draft customer status update".into(),
+        owner: Some("dan".into()),
+        due_at: None,
+        due_in: None,
+    };
+    log.run("alice", 1, task.clone()).unwrap();
+    log.run("alice", 1, task).unwrap();
+    let now = t0() + Duration::minutes(10);
+    let keep = log.state.settle_actions(Settlement::Keep, "alice", now);
+    assert_eq!(keep, SettlementCommands::default());
+    log.run("alice", 10, to(Status::Resolved)).unwrap();
+    assert_eq!(log.state.status, Status::Resolved);
+    let states: Vec<ActionState> = log.state.actions.iter().map(|a| a.state).collect();
+    assert_eq!(states, [ActionState::Open, ActionState::Open]);
+    assert!(log.state.corrective_actions.is_empty(), "nothing carried");
+    // Still the incident's own work: done there after the resolve.
+    log.run("dan", 12, Command::CompleteAction { action: 1 })
+        .unwrap();
+    let left: Vec<u32> = log.state.actions_to_settle().iter().map(|a| a.id).collect();
+    assert_eq!(left, [2], "the close asks about what is still open");
     assert_eq!(log.refold(), log.state);
 }

@@ -134,6 +134,9 @@ fn one_event_of_every_kind() -> Vec<EventKind> {
         EventKind::ActionReopened { action: 1 },
         EventKind::ActionDropped { action: 1 },
         EventKind::ImpactStartSet { at },
+        EventKind::SummarySet {
+            summary: "a third of payments failed for 40 minutes".into(),
+        },
         EventKind::AlertAttached {
             alert: AlertRef {
                 fingerprint: "f1".into(),
@@ -167,6 +170,12 @@ fn one_event_of_every_kind() -> Vec<EventKind> {
         },
         EventKind::CorrectiveActionCompleted { id: 1 },
         EventKind::CorrectiveActionDropped { id: 1 },
+        EventKind::CorrectiveActionReopened { id: 1 },
+        EventKind::CorrectiveKindChanged {
+            id: 1,
+            from: CorrectiveKind::Detective,
+            to: CorrectiveKind::Preventive,
+        },
         EventKind::RecurrenceLinked { earlier: vec![] },
         EventKind::PublicUpdate(PublicUpdate {
             state: PublicState::Investigating,
@@ -195,17 +204,20 @@ fn one_event_of_every_kind() -> Vec<EventKind> {
             EventKind::ActionReopened { .. } => 9,
             EventKind::ActionDropped { .. } => 10,
             EventKind::ImpactStartSet { .. } => 11,
-            EventKind::AlertAttached { .. } => 12,
-            EventKind::AlertResolved { .. } => 13,
-            EventKind::AlertsCounted { .. } => 14,
-            EventKind::MetricSnapshot { .. } => 15,
-            EventKind::ReviewEdited { .. } => 16,
-            EventKind::CorrectiveActionAdded { .. } => 17,
-            EventKind::CorrectiveActionCompleted { .. } => 18,
-            EventKind::CorrectiveActionDropped { .. } => 19,
-            EventKind::RecurrenceLinked { .. } => 20,
-            EventKind::PublicUpdate(_) => 21,
-            EventKind::Lapsed { .. } => 22,
+            EventKind::SummarySet { .. } => 12,
+            EventKind::AlertAttached { .. } => 13,
+            EventKind::AlertResolved { .. } => 14,
+            EventKind::AlertsCounted { .. } => 15,
+            EventKind::MetricSnapshot { .. } => 16,
+            EventKind::ReviewEdited { .. } => 17,
+            EventKind::CorrectiveActionAdded { .. } => 18,
+            EventKind::CorrectiveActionCompleted { .. } => 19,
+            EventKind::CorrectiveActionDropped { .. } => 20,
+            EventKind::CorrectiveActionReopened { .. } => 21,
+            EventKind::CorrectiveKindChanged { .. } => 22,
+            EventKind::RecurrenceLinked { .. } => 23,
+            EventKind::PublicUpdate(_) => 24,
+            EventKind::Lapsed { .. } => 25,
         };
         assert_eq!(index, position, "{kind:?} is out of place");
     }

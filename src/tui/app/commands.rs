@@ -146,6 +146,9 @@ pub(super) fn describe_command(command: &Command) -> String {
         Command::AddCorrectiveAction { .. } => "new corrective action".into(),
         Command::CompleteCorrectiveAction { id } => format!("C{id} done"),
         Command::DropCorrectiveAction { id } => format!("C{id} dropped"),
+        Command::ReopenCorrectiveAction { id } => format!("C{id} reopened"),
+        Command::SetCorrectiveKind { id, kind } => format!("C{id} {kind}"),
+        Command::SetSummary { .. } => "summary".into(),
         Command::PublicUpdate(update) => format!("public update ({})", update.state),
     }
 }

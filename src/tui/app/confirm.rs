@@ -1,13 +1,14 @@
 //! A command that asks first: resolving, closing or cancelling (with the main panel's
-//! evidence, and the open action items to carry or drop), a public update (with what the
-//! public will read) and the impact start the panels propose. `y` (or Enter) sends it, `n`
-//! (or Esc) drops it, `d` drops the open action items with the ending, `e` edits the proposal
-//! on the `:` line.
+//! evidence, and the open action items to keep, carry or drop), a public update (with what
+//! the public will read) and the impact start the panels propose. `y` (or Enter) sends it,
+//! `n` (or Esc) drops it, `e` edits the proposal on the `:` line. With open action items,
+//! `y` (or `k`) keeps them open on the incident, `c` carries them into the review and `d`
+//! drops them with the ending.
 
 use super::commands::send_command;
 use super::overlay::{Hint, Overlay};
 use super::{Effect, Model, command_line};
-use crate::domain::{Command, IncidentId, Status};
+use crate::domain::{Command, IncidentId, Settlement, Status};
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
 /// A command that asks first.
@@ -22,14 +23,16 @@ pub struct Confirm {
     pub then: Vec<Command>,
     /// What `e` puts on the command line to edit the proposal instead.
     pub edit: Option<String>,
-    /// A resolve or close with open action items: how `y` carries them and `d` drops them.
+    /// A resolve or close with open action items: how `c` carries them and `d` drops them
+    /// (`y` and `k` keep them open).
     pub settle: Option<Box<SettleActions>>,
 }
 
-/// The open action items a resolve or close would leave behind, settled either way.
+/// The open action items a resolve or close would leave behind, and what settles them
+/// when they are not kept.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SettleActions {
-    /// What `y` sends after the ending: each item copied into the review as a corrective
+    /// What `c` sends after the ending: each item copied into the review as a corrective
     /// action.
     pub carry: Vec<Command>,
     /// What `d` sends before the ending instead: each item dropped.
@@ -66,7 +69,8 @@ pub(super) fn confirm_ending(model: &mut Model, id: IncidentId, to: Status) {
         None => (vec![], vec![]),
     };
     // Resolving or closing with action items still open: name them, and let the commander
-    // carry them to the review (as corrective actions) or drop them with it.
+    // keep them open (a task still to finish, such as a customer update), carry them to the
+    // review (as corrective actions) or drop them with it.
     let mut settle = None;
     if let (Status::Resolved | Status::Closed, Some(incident)) = (to, model.incidents.get(&id)) {
         let state = &incident.state;
@@ -77,13 +81,14 @@ pub(super) fn confirm_ending(model: &mut Model, id: IncidentId, to: Status) {
                 .map(|a| format!("#{} {}", a.id, crate::sanitize::sanitize(&a.text)))
                 .collect();
             detail.push(format!(
-                "Open action items: {}. y carries them to the review; d drops them.",
+                "Open action items: {}. y or k keeps them open here; c carries them to the review \
+                 as corrective actions; d drops them.",
                 names.join("; ")
             ));
             let me = model.identity.as_ref().map_or("", |i| i.person.as_str());
             settle = Some(Box::new(SettleActions {
-                carry: state.carry_to_review(me, model.now),
-                drop: state.drop_actions_to_settle(),
+                carry: state.settle_actions(Settlement::Carry, me, model.now).after,
+                drop: state.settle_actions(Settlement::Drop, me, model.now).before,
             }));
         }
     }
@@ -101,21 +106,19 @@ pub(super) fn confirm_ending(model: &mut Model, id: IncidentId, to: Status) {
 impl Confirm {
     /// The keys the dialog shows under its question.
     pub fn hints(&self) -> Vec<Hint> {
-        let mut hints = vec![
-            Hint {
-                key: "y",
-                does: "confirm",
-            },
-            Hint {
-                key: "n",
-                does: "cancel",
-            },
-        ];
+        let hint = |key, does| Hint { key, does };
+        let mut hints = if self.settle.is_some() {
+            vec![
+                hint("y/k", "keep open"),
+                hint("c", "carry"),
+                hint("d", "drop"),
+            ]
+        } else {
+            vec![hint("y", "confirm")]
+        };
+        hints.push(hint("n", "cancel"));
         if self.edit.is_some() {
-            hints.push(Hint {
-                key: "e",
-                does: "edit",
-            });
+            hints.push(hint("e", "edit"));
         }
         hints
     }
@@ -123,18 +126,10 @@ impl Confirm {
 
 pub(super) fn on_key(model: &mut Model, confirm: Confirm, key: KeyEvent) -> Vec<Effect> {
     match key.code {
-        KeyCode::Char('y') | KeyCode::Char('Y') | KeyCode::Enter => {
-            // The carried items follow the ending, each on its own in the incident's
-            // lane: a review accepts them in every status, closed included.
-            let mut then = confirm.then;
-            then.extend(confirm.settle.map(|s| s.carry).unwrap_or_default());
-            let ending = ends_publicly(&confirm.command);
-            let effects = send_command(model, confirm.incident, confirm.command, then);
-            if ending {
-                super::composer::offer_resolution(model);
-            }
-            effects
-        }
+        // Without items to settle, or keeping them open: the command alone.
+        KeyCode::Char('y' | 'Y') | KeyCode::Enter => confirmed(model, confirm, false),
+        KeyCode::Char('k') if confirm.settle.is_some() => confirmed(model, confirm, false),
+        KeyCode::Char('c') if confirm.settle.is_some() => confirmed(model, confirm, true),
         KeyCode::Char('d') if confirm.settle.is_some() => {
             // The drops go first: a closed incident refuses changes to its items. Each is
             // queued on its own, so a refused drop does not take the ending with it; the
@@ -167,6 +162,23 @@ pub(super) fn on_key(model: &mut Model, confirm: Confirm, key: KeyEvent) -> Vec<
             vec![]
         }
     }
+}
+
+/// Sends the confirmed command (with the open items carried into the review after it when
+/// `carry`), then offers the public its resolution when the command ends the response.
+fn confirmed(model: &mut Model, confirm: Confirm, carry: bool) -> Vec<Effect> {
+    // The carried items follow the ending, each on its own in the incident's lane: a review
+    // accepts them in every status, closed included.
+    let mut then = confirm.then;
+    if carry {
+        then.extend(confirm.settle.map(|s| s.carry).unwrap_or_default());
+    }
+    let ending = ends_publicly(&confirm.command);
+    let effects = send_command(model, confirm.incident, confirm.command, then);
+    if ending {
+        super::composer::offer_resolution(model);
+    }
+    effects
 }
 
 /// Whether a confirmed command ends the response, after which the public is owed a

@@ -12,8 +12,8 @@
 //!
 //! To add a key on the desk: a row in `keymap::ACTIONS` (its config name, default keys, help
 //! text and hint-bar word, so the help, the hint bar and `[tui.keys]` know it) and its arm in
-//! `desk::on_key`. To add a `:` command: a row in `command_line::COMMANDS` (what `:help`
-//! lists and tab completes) and its words in `command_line::grammar`. To add an overlay: a
+//! `desk::on_key`. To add a `:` command: a row in `command_line::VERBS` (its words, what
+//! `:help` lists and tab completes) and its arm in `command_line::grammar::parse`. To add an overlay: a
 //! file with its state, `open`, `on_key` and its `Hint`s, a variant of `Overlay`, and its arm
 //! in `overlay::on_key` (the compiler names every match that must learn it) and in the view.
 

@@ -99,20 +99,20 @@ pub const ACTIONS: [ActionInfo; 33] = {
         row(Mitigate, "mitigate", &["m"], "mitigated", Some("mitigate"), Incident),
         row(Resolve, "resolve", &["r"], "resolved (confirms)", Some("resolve"), Incident),
         row(Close, "close", &["C"], "close (confirms)", Some("close"), Incident),
-        row(Cancel, "cancel", &["X"], "false alarm (confirms)", None, Incident),
+        row(Cancel, "cancel", &["X"], "false alarm (confirms)", Some("false alarm"), Incident),
         row(Severity, "severity", &["s"], "severity picker", Some("severity"), Incident),
         row(Role, "role", &["o"], "assign or relieve a role", Some("role"), Incident),
         row(Note, "note", &["n"], "note or internal update", Some("note"), Incident),
         row(Decision, "decision", &["d"], "decision", Some("decision"), Incident),
-        row(PublicUpdate, "public_update", &["u"], "public status-page update", None, Incident),
+        row(PublicUpdate, "public_update", &["u"], "public status-page update", Some("public"), Incident),
         row(NewAction, "new_action", &["t"], "new action item", Some("action"), Incident),
         row(ToggleAction, "toggle_action", &["space"], "action item done/undone", Some("done"), Incident),
         row(Declare, "declare", &["D"], "declare a new incident", Some("declare"), Incident),
-        row(DeclareFromAlert, "declare_from_alert", &["A"], "declare from the alert", None, Incident),
-        row(Pin, "pin", &["p"], "pin panel values", None, Incident),
-        row(ImpactStart, "impact_start", &["I"], "impact start from metrics", None, Incident),
+        row(DeclareFromAlert, "declare_from_alert", &["A"], "declare from the alert", Some("from alert"), Incident),
+        row(Pin, "pin", &["p"], "pin panel values", Some("pin"), Incident),
+        row(ImpactStart, "impact_start", &["I"], "impact start from metrics", Some("impact"), Incident),
         row(NextIncident, "next_incident", &["]"], "next incident", Some("next"), Screen),
-        row(PreviousIncident, "previous_incident", &["["], "previous incident", None, Screen),
+        row(PreviousIncident, "previous_incident", &["["], "previous incident", Some("prev"), Screen),
         row(Focus, "focus", &["tab"], "focus the next pane", Some("focus"), Screen),
         row(Filter, "filter", &["/"], "filter the timeline", Some("filter"), Screen),
         row(CommandLine, "command_line", &[":"], "command line, e.g. :sev P0", Some("cmd"), Incident),
@@ -122,11 +122,11 @@ pub const ACTIONS: [ActionInfo; 33] = {
         row(Down, "down", &["down", "j"], "scroll or select down", None, Screen),
         row(PageUp, "page_up", &["pageup"], "scroll a page up", None, Screen),
         row(PageDown, "page_down", &["pagedown"], "scroll a page down", None, Screen),
-        row(Review, "review", &["R"], "review: 5 whys, corrective actions", None, Screen),
-        row(Followups, "followups", &["F"], "corrective actions, all incidents", None, Screen),
-        row(IncidentList, "incident_list", &["l"], "every open incident", None, Screen),
-        row(CopySummary, "copy_summary", &["y"], "copy the incident summary", None, Screen),
-        row(Messages, "messages", &["M"], "messages in full, with times", None, Screen),
+        row(Review, "review", &["R"], "review: 5 whys, corrective actions", Some("review"), Screen),
+        row(Followups, "followups", &["F"], "corrective actions, all incidents", Some("followups"), Screen),
+        row(IncidentList, "incident_list", &["l"], "every open incident", Some("list"), Screen),
+        row(CopySummary, "copy_summary", &["y"], "copy the incident summary", Some("copy"), Screen),
+        row(Messages, "messages", &["M"], "messages in full, with times", Some("messages"), Screen),
     ]
 };
 
@@ -140,10 +140,12 @@ const _: () = {
     }
 };
 
-/// The hint bar's order, most needed first: writing things down and the command line (they
-/// must survive 80 columns), then the transitions, then the rest. Every action with a word
-/// for the bar is here once; help and quit are always on its right.
-pub const HINT_ORDER: [Action; 16] = [
+/// The hint bar's order, in order of use: writing things down and the command line (they
+/// must survive 80 columns), the transitions, then the rest, rarest last; the bar shows as
+/// many as its width holds. Every action has a word for the bar and is here once, except
+/// moving (arrows and pages, which every list takes) and help and quit, which are always on
+/// the bar's right.
+pub const HINT_ORDER: [Action; 27] = [
     Action::Note,
     Action::Decision,
     Action::NewAction,
@@ -155,11 +157,22 @@ pub const HINT_ORDER: [Action; 16] = [
     Action::Severity,
     Action::Role,
     Action::ToggleAction,
+    Action::PublicUpdate,
+    Action::Review,
+    Action::Pin,
+    Action::ImpactStart,
+    Action::IncidentList,
+    Action::Messages,
     Action::Declare,
     Action::NextIncident,
     Action::Focus,
     Action::Filter,
+    Action::DeclareFromAlert,
+    Action::Followups,
+    Action::CopySummary,
+    Action::PreviousIncident,
     Action::Close,
+    Action::Cancel,
 ];
 
 impl Action {
@@ -204,6 +217,14 @@ mod tests {
             "an action twice in HINT_ORDER"
         );
         assert_eq!(ordered, worded);
+        // Issue 24 item 4: every single-key action is offered, but moving, help and quit.
+        let unworded: Vec<Action> = ACTIONS
+            .iter()
+            .filter(|row| row.hint.is_none())
+            .map(|row| row.action)
+            .collect();
+        use Action::*;
+        assert_eq!(unworded, [Help, Quit, Up, Down, PageUp, PageDown]);
     }
 
     #[test]

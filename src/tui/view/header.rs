@@ -300,11 +300,12 @@ pub fn summary_line<'a>(incident: &Incident, theme: &Theme) -> Option<SafeLine<'
     ]))
 }
 
-/// Header rows: the title (as many lines as it wraps to) and facts lines, one more each for
-/// a business-impact summary and a recurrence, and the rule on the desk.
+/// Header rows: the lost backend, the title (as many lines as it wraps to) and facts lines,
+/// one more each for a business-impact summary and a recurrence, and the rule on the desk.
 pub fn height(model: &Model, bordered: bool, width: u16) -> u16 {
+    let lost = u16::from(lost_since(model).is_some());
     let Some(tracked) = model.current() else {
-        return 2 + u16::from(bordered);
+        return 2 + lost + u16::from(bordered);
     };
     let title = title_lines(
         model,
@@ -314,7 +315,46 @@ pub fn height(model: &Model, bordered: bool, width: u16) -> u16 {
     );
     let recurs = !tracked.state.recurs.is_empty();
     let summary = business_impact(&tracked.state).is_some();
-    title.len() as u16 + 1 + u16::from(summary) + u16::from(recurs) + u16::from(bordered)
+    lost + title.len() as u16 + 1 + u16::from(summary) + u16::from(recurs) + u16::from(bordered)
+}
+
+/// Since when the backend is lost, once the screen has had its data: before that the header
+/// says it cannot reach it in its place (`connecting`).
+fn lost_since(model: &Model) -> Option<crate::domain::Timestamp> {
+    match model.feed.link {
+        Link::Down { since } if model.feed.synced => Some(since),
+        _ => None,
+    }
+}
+
+/// ` BACKEND LOST since 14:02:10 · 2 changes wait to be sent · cannot reach http://… `, the
+/// width of the screen in the alarm's colour, above the title: where the eye is, since
+/// everything under it is as it was when the link broke.
+pub fn lost_line<'a>(model: &Model, theme: &Theme, width: u16) -> Option<SafeLine<'a>> {
+    let since = lost_since(model)?;
+    let waiting = match model.outbox.items.len() {
+        0 => "nothing waits to be sent".to_string(),
+        1 => "1 change waits to be sent".to_string(),
+        n => format!("{n} changes wait to be sent"),
+    };
+    // The most needed first: a narrow screen cuts the end.
+    let backend = sanitize(&model.setup.backend);
+    let reach = if backend.is_empty() {
+        String::new()
+    } else {
+        format!(" · cannot reach {backend}")
+    };
+    let text = format!(
+        " BACKEND LOST since {} · {waiting}{reach} · the screen shows what it knew then",
+        super::text::clock(since),
+    );
+    let width = usize::from(width);
+    let text = sanitize(&text).fit(width).into_owned();
+    let pad = width.saturating_sub(text.width());
+    Some(SafeLine::from(vec![span(
+        safe_format!("{text}{:pad$}", ""),
+        theme.badge(Tone::Critical),
+    )]))
 }
 
 fn no_incident<'a>(model: &Model, theme: &Theme) -> Vec<SafeLine<'a>> {
@@ -358,16 +398,16 @@ pub fn connecting(model: &Model) -> String {
 
 /// The header; `bordered` adds the rule under it on the desk (compact has no room for it).
 pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, bordered: bool) {
-    let lines = match model.current() {
+    let mut lines: Vec<SafeLine> = lost_line(model, theme, area.width).into_iter().collect();
+    match model.current() {
         Some(tracked) => {
-            let mut lines = title_lines(model, &tracked.state, theme, area.width);
+            lines.extend(title_lines(model, &tracked.state, theme, area.width));
             lines.push(facts_line(model, &tracked.state, theme));
             lines.extend(summary_line(&tracked.state, theme));
             lines.extend(recurrence_line(model, &tracked.state, theme));
-            lines
         }
-        None => no_incident(model, theme),
-    };
+        None => lines.extend(no_incident(model, theme)),
+    }
     let mut paragraph = paragraph(lines);
     if bordered {
         let block = Block::new()

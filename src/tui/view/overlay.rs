@@ -150,23 +150,49 @@ fn messages(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
 
 /// Every `:` command with its arguments.
 fn commands(theme: &Theme, frame: &mut Frame, area: Rect) {
-    let usage_width = crate::tui::app::command_line::COMMANDS
+    let verbs = &crate::tui::app::command_line::VERBS;
+    let usages: Vec<String> = verbs
         .iter()
-        .map(|(usage, _)| usage.len() + 2)
+        .map(|verb| format!(":{}", verb.usage()))
+        .collect();
+    let usage_width = usages
+        .iter()
+        .map(|u| u.chars().count() + 2)
         .max()
         .unwrap_or(0);
-    let mut lines: Vec<SafeLine> = crate::tui::app::command_line::COMMANDS
-        .iter()
-        .map(|(usage, what)| {
-            SafeLine::from(vec![
-                span(
-                    safe_format!(":{usage:<usage_width$}"),
-                    theme.bold().patch(theme.fg(Tone::Accent)),
-                ),
-                raw(*what),
-            ])
-        })
-        .collect();
+    let key_style = theme.bold().patch(theme.fg(Tone::Accent));
+    // Every verb with what it does, one a line; where that is too tall for the screen (80x24),
+    // every verb still, in columns, without the words: `:help` never hides one.
+    let room = usize::from(area.height.saturating_sub(4));
+    let mut lines: Vec<SafeLine> = if verbs.len() <= room {
+        verbs
+            .iter()
+            .zip(&usages)
+            .map(|(verb, usage)| {
+                SafeLine::from(vec![
+                    span(safe_format!("{usage:<usage_width$}"), key_style),
+                    raw(verb.does),
+                ])
+            })
+            .collect()
+    } else {
+        let columns = usize::from(area.width.saturating_sub(2)) / usage_width.max(1);
+        let height = verbs
+            .len()
+            .div_ceil(columns.max(1))
+            .max(room.min(verbs.len()));
+        (0..height)
+            .map(|row| {
+                let spans: Vec<_> = usages
+                    .iter()
+                    .skip(row)
+                    .step_by(height)
+                    .map(|usage| span(safe_format!("{usage:<usage_width$}"), key_style))
+                    .collect();
+                SafeLine::from(spans)
+            })
+            .collect()
+    };
     lines.push(plain(""));
     // The `:` line's own keys, where the keys are listed, and how this list closes.
     let lists_the_keys = Hint {

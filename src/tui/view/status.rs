@@ -1,6 +1,7 @@
 //! The bottom lines: what happened to the last command, the link, and the keys.
 
 use super::text::{SafeLine, Spans, clock, plain, raw, render, safe_format, span, styled_line};
+use crate::domain::AccessRole;
 use crate::sanitize::sanitize_owned;
 use crate::tui::app::{Link, Model};
 use crate::tui::keymap::{Action, HINT_ORDER};
@@ -99,8 +100,9 @@ fn left_line<'a>(model: &Model, theme: &Theme, width: u16) -> SafeLine<'a> {
     SafeLine::from(vec![raw(" "), span(shown, theme.fg(tone))])
 }
 
-/// The desk's keys a commander needs most, in the table's order (`keymap::HINT_ORDER`), until
-/// the line is full; help and quit always on the right.
+/// The desk's single keys in order of use (`keymap::HINT_ORDER`), as many as the line holds
+/// (a shorter, rarer one may fill a gap a longer one left); help and quit always on the
+/// right. A viewer is not offered the keys that change an incident.
 pub fn draw_hints(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     let mut spans = Vec::new();
     let mut width = 0usize;
@@ -123,7 +125,14 @@ pub fn draw_hints(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     let hints = HINT_ORDER
         .iter()
         .filter_map(|&action| Some((action, action.info().hint?)));
+    let viewer = model
+        .identity
+        .as_ref()
+        .is_some_and(|who| who.role == AccessRole::Viewer);
     for (action, label) in hints {
+        if viewer && action.mutates() {
+            continue;
+        }
         let Some(key) = model.setup.keymap.primary(action) else {
             continue;
         };

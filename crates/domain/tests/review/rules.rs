@@ -5,7 +5,7 @@ use chrono::Duration;
 use proptest::prelude::*;
 use warroom_domain::*;
 
-use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 
 // ---- the review, in the domain ------------------------------------------------------------
 
@@ -242,6 +242,234 @@ fn corrective_actions_are_added_completed_and_dropped_once() {
     assert!(third.is_overdue(t0() + Duration::days(31)));
 }
 
+/// A drop is one key away from a slip: the dropped action opens again as it was (its
+/// closing time cleared), while a done one stays done and an open one is refused.
+#[test]
+fn a_dropped_corrective_action_opens_again_and_a_done_one_does_not() {
+    let mut log = Log::checkout();
+    log.ok(
+        "bob",
+        40,
+        corrective("fix the LB template", CorrectiveKind::Corrective, 7),
+    );
+    log.ok(
+        "bob",
+        41,
+        corrective("alert on LB 5xx", CorrectiveKind::Detective, 14),
+    );
+    log.ok("bob", 42, Command::DropCorrectiveAction { id: 1 });
+    log.ok("bob", 43, Command::CompleteCorrectiveAction { id: 2 });
+    assert_eq!(log.state.corrective_actions[0].closed_at, Some(minutes(42)));
+    log.ok("erin", 44, Command::ReopenCorrectiveAction { id: 1 });
+    let reopened = &log.state.corrective_actions[0];
+    assert_eq!(reopened.state, CorrectiveState::Open);
+    assert_eq!(reopened.closed_at, None);
+    assert_eq!(reopened.text, "fix the LB template");
+    assert_eq!(
+        log.events.last().unwrap().kind.describe(),
+        "corrective action C1 reopened"
+    );
+    let open = log.refused(Command::ReopenCorrectiveAction { id: 1 });
+    assert_eq!(open.code, "unchanged");
+    assert_eq!(open.message, "corrective action C1 is open already");
+    let done = log.refused(Command::ReopenCorrectiveAction { id: 2 });
+    assert_eq!(done.code, "invalid_transition");
+    assert!(done.message.contains("C2 is done"), "{}", done.message);
+    let unknown = log.refused(Command::ReopenCorrectiveAction { id: 9 });
+    assert_eq!(unknown.code, "unknown_corrective_action");
+    // It can be dropped again, and reopened after the close: learning stays open.
+    log.ok("bob", 45, Command::DropCorrectiveAction { id: 1 });
+    close(&mut log);
+    log.ok("bob", 50, Command::ReopenCorrectiveAction { id: 1 });
+    assert_eq!(log.state.corrective_actions[0].state, CorrectiveState::Open);
+    assert_eq!(Incident::fold(log.state.id.clone(), &log.events), log.state);
+}
+
+#[test]
+fn the_kind_of_a_corrective_action_changes_and_the_log_says_what_it_was() {
+    let mut log = Log::checkout();
+    log.ok(
+        "bob",
+        40,
+        corrective("alert on LB 5xx", CorrectiveKind::Corrective, 14),
+    );
+    log.ok(
+        "bob",
+        41,
+        Command::SetCorrectiveKind {
+            id: 1,
+            kind: CorrectiveKind::Detective,
+        },
+    );
+    assert_eq!(
+        log.state.corrective_actions[0].kind,
+        CorrectiveKind::Detective
+    );
+    let last = &log.events.last().unwrap().kind;
+    assert_eq!(
+        *last,
+        EventKind::CorrectiveKindChanged {
+            id: 1,
+            from: CorrectiveKind::Corrective,
+            to: CorrectiveKind::Detective
+        }
+    );
+    assert_eq!(
+        last.describe(),
+        "corrective action C1 is detective (was corrective)"
+    );
+    let same = log.refused(Command::SetCorrectiveKind {
+        id: 1,
+        kind: CorrectiveKind::Detective,
+    });
+    assert_eq!(same.code, "unchanged");
+    let unknown = log.refused(Command::SetCorrectiveKind {
+        id: 2,
+        kind: CorrectiveKind::Preventive,
+    });
+    assert_eq!(unknown.code, "unknown_corrective_action");
+    // A classification, not work: it may be corrected once the action is done, and closed.
+    log.ok("bob", 42, Command::CompleteCorrectiveAction { id: 1 });
+    close(&mut log);
+    log.ok(
+        "bob",
+        60,
+        Command::SetCorrectiveKind {
+            id: 1,
+            kind: CorrectiveKind::Preventive,
+        },
+    );
+    let action = &log.state.corrective_actions[0];
+    assert_eq!(
+        (action.kind, action.state),
+        (CorrectiveKind::Preventive, CorrectiveState::Done)
+    );
+    assert_eq!(Incident::fold(log.state.id.clone(), &log.events), log.state);
+}
+
+fn set_summary(text: &str) -> Command {
+    Command::SetSummary {
+        summary: text.into(),
+    }
+}
+
+/// The business impact is often only known once the dust settles: written after the
+/// declaration, rewritten after the close, cleared with an empty text.
+#[test]
+fn the_summary_is_written_rewritten_and_cleared_even_after_the_close() {
+    let mut log = Log::declared(
+        2,
+        NewIncident {
+            title: "Search slow".into(),
+            severity: Severity::new("P2"),
+            service: None,
+            summary: None,
+            started_at: None,
+            detected_at: None,
+            alerts: vec![],
+        },
+        t0(),
+    );
+    assert_eq!(log.state.summary, None);
+    log.ok("pm", 5, set_summary("  Search took 8 s for EU users.  "));
+    assert_eq!(
+        log.state.summary.as_deref(),
+        Some("Search took 8 s for EU users.")
+    );
+    assert_eq!(
+        log.events.last().unwrap().kind.describe(),
+        "summary: Search took 8 s for EU users."
+    );
+    close(&mut log);
+    assert!(!set_summary("x").changes_response_record());
+    log.ok(
+        "pm",
+        60,
+        set_summary("Search took 8 s for EU users for 40 minutes; 3% fewer orders."),
+    );
+    assert_eq!(
+        log.state.summary.as_deref(),
+        Some("Search took 8 s for EU users for 40 minutes; 3% fewer orders.")
+    );
+    let same = log.refused(set_summary(
+        "Search took 8 s for EU users for 40 minutes; 3% fewer orders. ",
+    ));
+    assert_eq!(same.code, "unchanged");
+    let long = log.refused(set_summary(&"x".repeat(MAX_TEXT_CHARS + 1)));
+    assert_eq!(long.code, "invalid_input");
+    assert!(long.message.contains("summary"), "{}", long.message);
+    log.ok("pm", 61, set_summary(" "));
+    assert_eq!(log.state.summary, None);
+    assert_eq!(
+        log.events.last().unwrap().kind.describe(),
+        "summary cleared"
+    );
+    assert_eq!(log.refused(set_summary("")).code, "unchanged");
+    assert_eq!(Incident::fold(log.state.id.clone(), &log.events), log.state);
+}
+
+#[test]
+fn the_root_cause_is_offered_from_the_latest_decision_that_names_it() {
+    let mut log = Log::checkout();
+    assert_eq!(root_cause_from_decisions(&log.events), None);
+    let note = |kind: NoteKind, text: &str| Command::AddNote {
+        kind,
+        text: text.into(),
+    };
+    log.ok(
+        "bob",
+        5,
+        note(NoteKind::Decision, "Root cause: lb-2 config typo"),
+    );
+    log.ok("bob", 6, note(NoteKind::Decision, "roll back lb-2"));
+    assert_eq!(
+        root_cause_from_decisions(&log.events).as_deref(),
+        Some("lb-2 config typo"),
+        "the latest decision that names a root cause, not the latest decision"
+    );
+    log.ok(
+        "bob",
+        7,
+        note(NoteKind::Note, "root cause: the moon, says a note"),
+    );
+    log.ok(
+        "bob",
+        8,
+        note(NoteKind::Decision, "ROOT CAUSE is the pool size of 10"),
+    );
+    assert_eq!(
+        root_cause_from_decisions(&log.events).as_deref(),
+        Some("the pool size of 10"),
+        "only decisions count"
+    );
+    for (text, offered) in [
+        (
+            "root cause — a stale DNS record",
+            Some("a stale DNS record"),
+        ),
+        (
+            "root cause - a stale DNS record",
+            Some("a stale DNS record"),
+        ),
+        (
+            "  root cause   a stale DNS record ",
+            Some("a stale DNS record"),
+        ),
+        ("root causes are many", None),
+        ("root cause:", None),
+        ("the root cause: later", None),
+        ("root", None),
+    ] {
+        let mut one = Log::checkout();
+        one.ok("bob", 5, note(NoteKind::Decision, text));
+        assert_eq!(
+            root_cause_from_decisions(&one.events).as_deref(),
+            offered,
+            "{text:?}"
+        );
+    }
+}
+
 #[test]
 fn corrective_actions_need_text_an_owner_a_future_due_date_and_a_real_ticket_url() {
     let mut log = Log::checkout();
@@ -303,12 +531,25 @@ fn the_learning_commands_use_the_documented_wire_form_and_need_a_responder() {
     assert_eq!(done, Command::CompleteCorrectiveAction { id: 2 });
     let dropped = parse(serde_json::json!({"type": "drop_corrective_action", "id": 3}));
     assert_eq!(dropped, Command::DropCorrectiveAction { id: 3 });
+    let reopen = parse(serde_json::json!({"type": "reopen_corrective_action", "id": 3}));
+    assert_eq!(reopen, Command::ReopenCorrectiveAction { id: 3 });
+    let kind =
+        parse(serde_json::json!({"type": "set_corrective_kind", "id": 1, "kind": "preventive"}));
+    assert_eq!(
+        kind,
+        Command::SetCorrectiveKind {
+            id: 1,
+            kind: CorrectiveKind::Preventive
+        }
+    );
+    let summary = parse(serde_json::json!({"type": "set_summary", "summary": "s"}));
+    assert_eq!(summary, set_summary("s"));
     let typo = serde_json::json!({"type": "set_review", "why": ["a"]});
     assert!(serde_json::from_value::<Command>(typo).is_err());
     let odd_kind = serde_json::json!({"type": "add_corrective_action", "text": "t",
         "kind": "curative", "owner": "o", "due_at": "2026-12-24T00:00:00Z"});
     assert!(serde_json::from_value::<Command>(odd_kind).is_err());
-    for command in [review, add, done, dropped] {
+    for command in [review, add, done, dropped, reopen, kind, summary] {
         assert_eq!(command.required_access(), AccessRole::Responder);
         assert!(!AccessRole::Viewer.allows(command.required_access()));
     }
@@ -320,6 +561,7 @@ fn any_learning_command() -> impl Strategy<Value = Command> {
     let lists = |l: Option<Vec<&str>>| l.map(|l| l.into_iter().map(String::from).collect());
     let kind = proptest::sample::select(CorrectiveKind::ALL.to_vec());
     let status = proptest::sample::select(Status::ALL.to_vec());
+    let summary = proptest::sample::select(vec!["", " ", "a third of payments failed", "x"]);
     prop_oneof![
         (
             list.clone(),
@@ -334,15 +576,22 @@ fn any_learning_command() -> impl Strategy<Value = Command> {
                 went_well: lists(well),
                 went_badly: None,
             }),
-        (text, kind, -2i64..30).prop_map(|(text, kind, days)| Command::AddCorrectiveAction {
-            text: text.into(),
-            kind,
-            owner: "bob".into(),
-            due_at: t0() + Duration::days(days),
-            ticket: None,
+        (text, kind.clone(), -2i64..30).prop_map(|(text, kind, days)| {
+            Command::AddCorrectiveAction {
+                text: text.into(),
+                kind,
+                owner: "bob".into(),
+                due_at: t0() + Duration::days(days),
+                ticket: None,
+            }
         }),
         (0u32..5).prop_map(|id| Command::CompleteCorrectiveAction { id }),
         (0u32..5).prop_map(|id| Command::DropCorrectiveAction { id }),
+        (0u32..5).prop_map(|id| Command::ReopenCorrectiveAction { id }),
+        (0u32..5, kind.clone()).prop_map(|(id, kind)| Command::SetCorrectiveKind { id, kind }),
+        summary.prop_map(|summary| Command::SetSummary {
+            summary: summary.into()
+        }),
         status.prop_map(|to| Command::Transition { to }),
     ]
 }
@@ -351,25 +600,46 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(200))]
 
     /// Across any sequence: the state is the fold of the log, corrective ids are 1..n, a
-    /// closed corrective action never opens again, and the review holds no empty entry.
+    /// done corrective action never changes state again (a dropped one may open again, and
+    /// only a dropped one does), a kind changes only by a recorded change, the summary is
+    /// never blank, and the review holds no empty entry.
     #[test]
     fn learning_rules_hold_across_any_sequence(
         commands in proptest::collection::vec(any_learning_command(), 0..50)
     ) {
         let mut log = Log::checkout();
-        let mut closed: BTreeMap<u32, CorrectiveState> = BTreeMap::new();
+        let mut done: BTreeSet<u32> = BTreeSet::new();
         for (step, command) in commands.into_iter().enumerate() {
+            let before = log.state.clone();
+            let written = log.events.len();
             let _ = log.run("bob", step as i64, command);
             let actions = &log.state.corrective_actions;
             let ids: Vec<u32> = actions.iter().map(|a| a.id).collect();
             prop_assert_eq!(ids, (1..=actions.len() as u32).collect::<Vec<_>>());
+            let new_events = &log.events[written..];
             for action in actions {
-                if let Some(state) = closed.get(&action.id) {
-                    prop_assert_eq!(*state, action.state);
-                } else if action.state != CorrectiveState::Open {
-                    closed.insert(action.id, action.state);
+                if done.contains(&action.id) {
+                    prop_assert_eq!(action.state, CorrectiveState::Done);
+                } else if action.state == CorrectiveState::Done {
+                    done.insert(action.id);
+                }
+                let was = before.corrective_actions.iter().find(|a| a.id == action.id);
+                if let Some(was) = was {
+                    if was.state != CorrectiveState::Open && action.state == CorrectiveState::Open {
+                        prop_assert_eq!(was.state, CorrectiveState::Dropped);
+                        prop_assert!(action.closed_at.is_none());
+                    }
+                    if was.kind != action.kind {
+                        let recorded = new_events.iter().any(|e| matches!(
+                            e.kind,
+                            EventKind::CorrectiveKindChanged { id, from, to }
+                                if id == action.id && from == was.kind && to == action.kind
+                        ));
+                        prop_assert!(recorded, "C{} changed kind without its event", action.id);
+                    }
                 }
             }
+            prop_assert!(log.state.summary.as_deref().is_none_or(|s| !s.trim().is_empty()));
             let review = &log.state.review;
             prop_assert!(review.whys.len() <= MAX_WHYS);
             for entry in review.whys.iter().chain(&review.contributing_factors).chain(&review.went_well) {

@@ -1,7 +1,7 @@
 //! Tab on the `:` line: completes the word under the cursor from what the war room knows —
 //! commands, roles, severities, statuses, people on the rosters and incident ids.
 
-use super::grammar::COMMANDS;
+use super::grammar::VERBS;
 use crate::domain::{Role, Status};
 use crate::tui::app::Model;
 
@@ -59,10 +59,7 @@ pub fn complete(line: &str, model: &Model) -> Option<Completion> {
 fn candidates(words: &[&str], word: &str, model: &Model) -> Vec<String> {
     let people = || people(model);
     let Some(verb) = words.first() else {
-        return COMMANDS
-            .iter()
-            .map(|(usage, _)| usage.split(' ').next().unwrap_or_default().to_string())
-            .collect();
+        return VERBS.iter().map(|verb| verb.words[0].to_string()).collect();
     };
     let roles = || Role::ALL.iter().map(|r| r.as_str().to_string()).collect();
     let severities = || {

@@ -7,45 +7,143 @@
 //! :note <text>       :update <text>                   :decision <text>   :public
 //! :action <text> [@owner] [+15m]    :done N   :undone N   :drop N
 //! :impact <20m ago | RFC 3339>      :declare P1 <title>   :go INC-7   :help   :q
+//! :summary <text>    :reopen C2 (a dropped corrective action)
 //! ```
+//!
+//! Every verb is a row of [`VERBS`], which `:help` and tab completion read too.
 
 use crate::domain::{
     Command, IncidentId, NewIncident, NoteKind, Role, SeverityScale, Status, Timestamp,
 };
 use crate::duration::{parse_duration, parse_when};
 
-/// Every command with its arguments, as `:help` lists them. The first word is the verb tab
-/// completes; a test checks that each one parses.
-pub const COMMANDS: [(&str, &str); 28] = [
-    ("ack", "acknowledge"),
-    ("investigate", "investigating"),
-    ("mitigate", "mitigated"),
-    ("resolve", "resolved (asks, with the evidence)"),
-    ("close", "close (asks)"),
-    ("cancel", "false alarm (asks)"),
-    ("reopen", "back to investigating"),
-    ("status <status>", "any status by name"),
-    ("sev <severity>", "change the severity"),
-    ("role <role> <person> [focus|brief]", "assign a role"),
-    ("relieve <role> [person]", "relieve a role"),
-    ("note <text>", "a note"),
-    ("update <text>", "an internal update"),
-    ("decision <text>", "a decision"),
-    ("public", "public status-page update"),
-    ("action <text> [@owner] [+15m]", "a new action item"),
-    ("done <N>", "action item N done"),
-    ("undone <N>", "action item N open again"),
-    ("drop <N>", "drop action item N"),
-    ("impact <20m|RFC 3339> [predicted]", "when the impact began"),
-    ("declare <severity> <title>", "declare a new incident"),
-    ("go <INC-n>", "switch to an incident"),
-    ("review", "the post-incident review"),
-    ("followups", "corrective actions, all incidents"),
-    ("report [90d]", "the report over a period"),
-    ("messages", "every message in full"),
-    ("help", "this list"),
-    ("q", "quit"),
-];
+/// The verbs of the `:` line. [`VERBS`] has one row for each, in this order: the parser
+/// finds a typed word there before it reads the rest, so a verb it knows is a verb `:help`
+/// lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VerbId {
+    Ack,
+    Investigate,
+    Mitigate,
+    Resolve,
+    Close,
+    Cancel,
+    Reopen,
+    Status,
+    Severity,
+    Role,
+    Relieve,
+    Note,
+    Update,
+    Decision,
+    Public,
+    Action,
+    Done,
+    Undone,
+    Drop,
+    Impact,
+    Summary,
+    Declare,
+    Go,
+    List,
+    Review,
+    Followups,
+    Report,
+    Messages,
+    Help,
+    Quit,
+}
+
+/// One verb of the `:` line, as `:help` lists it and tab completes it.
+#[derive(Debug, Clone, Copy)]
+pub struct Verb {
+    pub id: VerbId,
+    /// The words that call it; the first is the one listed and completed.
+    pub words: &'static [&'static str],
+    /// Its arguments, after the word.
+    pub args: &'static str,
+    /// What it does.
+    pub does: &'static str,
+}
+
+impl Verb {
+    /// The word and its arguments: `sev <severity>`.
+    pub fn usage(&self) -> String {
+        match self.args {
+            "" => self.words[0].to_string(),
+            args => format!("{} {args}", self.words[0]),
+        }
+    }
+
+    /// The row of the word typed, whatever its case.
+    pub fn find(word: &str) -> Option<&'static Verb> {
+        let word = word.to_ascii_lowercase();
+        VERBS
+            .iter()
+            .find(|verb| verb.words.contains(&word.as_str()))
+    }
+}
+
+const fn verb(
+    id: VerbId,
+    words: &'static [&'static str],
+    args: &'static str,
+    does: &'static str,
+) -> Verb {
+    Verb {
+        id,
+        words,
+        args,
+        does,
+    }
+}
+
+/// Every verb, in the order `:help` lists them (and of [`VerbId`]).
+#[rustfmt::skip]
+pub const VERBS: [Verb; 30] = {
+    use VerbId::*;
+    [
+        verb(Ack, &["ack", "acknowledge"], "", "acknowledge"),
+        verb(Investigate, &["investigate", "investigating"], "", "investigating"),
+        verb(Mitigate, &["mitigate", "mitigated"], "", "mitigated"),
+        verb(Resolve, &["resolve", "resolved"], "", "resolved (asks, with the evidence)"),
+        verb(Close, &["close"], "", "close (asks)"),
+        verb(Cancel, &["cancel"], "", "false alarm (asks)"),
+        verb(Reopen, &["reopen"], "[C<n>]", "investigating again; C2: undo a drop"),
+        verb(Status, &["status"], "<status>", "any status by name"),
+        verb(Severity, &["sev", "severity"], "<severity>", "change the severity"),
+        verb(Role, &["role"], "<role> <person> [focus|brief]", "assign a role"),
+        verb(Relieve, &["relieve"], "<role> [person]", "relieve a role"),
+        verb(Note, &["note"], "<text>", "a note"),
+        verb(Update, &["update"], "<text>", "an internal update"),
+        verb(Decision, &["decision", "decide"], "<text>", "a decision"),
+        verb(Public, &["public"], "", "public status-page update"),
+        verb(Action, &["action"], "<text> [@owner] [+15m]", "a new action item"),
+        verb(Done, &["done"], "<N>", "action item N done"),
+        verb(Undone, &["undone"], "<N>", "action item N open again"),
+        verb(Drop, &["drop"], "<N>", "drop action item N"),
+        verb(Impact, &["impact"], "<20m|RFC 3339> [predicted]", "when the impact began"),
+        verb(Summary, &["summary"], "[text]", "the business impact (alone: edit it)"),
+        verb(Declare, &["declare"], "<severity> <title>", "declare a new incident"),
+        verb(Go, &["go", "goto"], "<INC-n>", "switch to an incident"),
+        verb(List, &["list", "ls"], "", "every open incident"),
+        verb(Review, &["review"], "", "the post-incident review"),
+        verb(Followups, &["followups"], "", "corrective actions, all incidents"),
+        verb(Report, &["report"], "[90d]", "the report over a period"),
+        verb(Messages, &["messages", "msg"], "", "every message in full"),
+        verb(Help, &["help", "h"], "", "this list"),
+        verb(Quit, &["q", "quit"], "", "quit"),
+    ]
+};
+
+// Each row sits at its verb's place: checked when the program is compiled.
+const _: () = {
+    let mut index = 0;
+    while index < VERBS.len() {
+        assert!(VERBS[index].id as usize == index);
+        index += 1;
+    }
+};
 
 /// What a command line asks for.
 #[derive(Debug, Clone, PartialEq)]
@@ -66,6 +164,8 @@ pub enum Typed {
     Messages,
     /// The report over incidents declared since then (`90d` by default).
     Report(String),
+    /// `:summary` alone: the line again, holding the summary as it stands, to edit.
+    EditSummary,
 }
 
 pub fn parse(line: &str, scale: &SeverityScale, now: Timestamp) -> Result<Typed, String> {
@@ -87,19 +187,30 @@ pub fn parse(line: &str, scale: &SeverityScale, now: Timestamp) -> Result<Typed,
             .parse()
             .map_err(|_| format!("usage: :{what} <action number>"))
     };
-    match verb.to_ascii_lowercase().as_str() {
-        "" => Err("type a command, e.g. :sev P0 — :help lists them".into()),
-        "ack" | "acknowledge" => transition(Status::Acknowledged),
-        "investigate" | "investigating" | "reopen" => transition(Status::Investigating),
-        "mitigate" | "mitigated" => transition(Status::Mitigated),
-        "resolve" | "resolved" => transition(Status::Resolved),
-        "close" => transition(Status::Closed),
-        "cancel" => transition(Status::Cancelled),
-        "status" => transition(rest.parse()?),
-        "sev" | "severity" => Ok(Typed::Command(Command::SetSeverity {
+    if verb.is_empty() {
+        return Err("type a command, e.g. :sev P0 — :help lists them".into());
+    }
+    let Some(known) = Verb::find(verb) else {
+        return Err(format!("unknown command ':{verb}' — :help lists them"));
+    };
+    match known.id {
+        VerbId::Ack => transition(Status::Acknowledged),
+        VerbId::Investigate => transition(Status::Investigating),
+        VerbId::Reopen if rest.is_empty() => transition(Status::Investigating),
+        VerbId::Reopen => Ok(Typed::Command(Command::ReopenCorrectiveAction {
+            id: corrective_number(rest).ok_or(
+                "usage: :reopen (the incident) or :reopen C<n> (a dropped corrective action)",
+            )?,
+        })),
+        VerbId::Mitigate => transition(Status::Mitigated),
+        VerbId::Resolve => transition(Status::Resolved),
+        VerbId::Close => transition(Status::Closed),
+        VerbId::Cancel => transition(Status::Cancelled),
+        VerbId::Status => transition(rest.parse()?),
+        VerbId::Severity => Ok(Typed::Command(Command::SetSeverity {
             severity: scale.parse(rest)?,
         })),
-        "role" => {
+        VerbId::Role => {
             let mut words = rest.splitn(3, ' ');
             let role: Role = words.next().unwrap_or_default().parse()?;
             let person = words
@@ -114,28 +225,28 @@ pub fn parse(line: &str, scale: &SeverityScale, now: Timestamp) -> Result<Typed,
                 brief: extra.filter(|_| role == Role::Commander).map(Into::into),
             }))
         }
-        "relieve" => {
+        VerbId::Relieve => {
             let (role, person) = rest.split_once(' ').unwrap_or((rest, ""));
             Ok(Typed::Command(Command::RelieveRole {
                 role: role.parse()?,
                 person: Some(person.trim().to_string()).filter(|p| !p.is_empty()),
             }))
         }
-        "note" => note(NoteKind::Note, rest),
-        "update" => note(NoteKind::Update, rest),
-        "public" => Ok(Typed::Compose),
-        "decision" | "decide" => note(NoteKind::Decision, rest),
-        "action" => parse_action(rest),
-        "done" => Ok(Typed::Command(Command::CompleteAction {
+        VerbId::Note => note(NoteKind::Note, rest),
+        VerbId::Update => note(NoteKind::Update, rest),
+        VerbId::Public => Ok(Typed::Compose),
+        VerbId::Decision => note(NoteKind::Decision, rest),
+        VerbId::Action => parse_action(rest),
+        VerbId::Done => Ok(Typed::Command(Command::CompleteAction {
             action: number("done")?,
         })),
-        "undone" => Ok(Typed::Command(Command::ReopenAction {
+        VerbId::Undone => Ok(Typed::Command(Command::ReopenAction {
             action: number("undone")?,
         })),
-        "drop" => Ok(Typed::Command(Command::DropAction {
+        VerbId::Drop => Ok(Typed::Command(Command::DropAction {
             action: number("drop")?,
         })),
-        "impact" => {
+        VerbId::Impact => {
             // `:impact 10:42Z predicted`: a predictive alert fired before the impact began.
             let (rest, after_detection) = match rest.trim().strip_suffix("predicted") {
                 Some(rest) => (rest.trim(), true),
@@ -148,7 +259,11 @@ pub fn parse(line: &str, scale: &SeverityScale, now: Timestamp) -> Result<Typed,
                 after_detection,
             }))
         }
-        "declare" => {
+        VerbId::Summary if rest.is_empty() => Ok(Typed::EditSummary),
+        VerbId::Summary => Ok(Typed::Command(Command::SetSummary {
+            summary: rest.to_string(),
+        })),
+        VerbId::Declare => {
             let (severity, title) = rest
                 .split_once(' ')
                 .ok_or("usage: :declare <severity> <title>")?;
@@ -162,21 +277,29 @@ pub fn parse(line: &str, scale: &SeverityScale, now: Timestamp) -> Result<Typed,
                 alerts: vec![],
             }))
         }
-        "go" | "goto" => Ok(Typed::Select(rest.parse().map_err(|e| format!("{e}"))?)),
-        "help" | "h" => Ok(Typed::Help),
-        "q" | "quit" => Ok(Typed::Quit),
-        "list" | "ls" => Ok(Typed::List),
-        "review" => Ok(Typed::Review),
-        "followups" => Ok(Typed::Followups),
-        "messages" | "msg" => Ok(Typed::Messages),
-        "report" => {
+        VerbId::Go => Ok(Typed::Select(rest.parse().map_err(|e| format!("{e}"))?)),
+        VerbId::Help => Ok(Typed::Help),
+        VerbId::Quit => Ok(Typed::Quit),
+        VerbId::List => Ok(Typed::List),
+        VerbId::Review => Ok(Typed::Review),
+        VerbId::Followups => Ok(Typed::Followups),
+        VerbId::Messages => Ok(Typed::Messages),
+        VerbId::Report => {
             let since = if rest.is_empty() { "90d" } else { rest };
             crate::duration::parse_duration(since)
                 .map(|_| Typed::Report(since.to_string()))
                 .map_err(|e| format!("usage: :report [90d]: {e}"))
         }
-        other => Err(format!("unknown command ':{other}' — :help lists them")),
     }
+}
+
+/// A corrective action's number as the review shows it, `C2` (the `C` is what tells it from
+/// the incident's own `:reopen`).
+fn corrective_number(text: &str) -> Option<u32> {
+    text.strip_prefix(['C', 'c'])?
+        .parse()
+        .ok()
+        .filter(|n| *n > 0)
 }
 
 /// `:action roll back the LB @bob +15m`: trailing `@owner` and `+time-box` words are options.
@@ -228,13 +351,46 @@ mod tests {
     }
 
     #[test]
-    fn every_listed_command_is_one_the_parser_knows() {
-        for (usage, _) in COMMANDS {
-            let verb = usage.split(' ').next().unwrap();
-            if let Err(reason) = parse(verb, &SeverityScale::default(), now()) {
-                assert!(!reason.starts_with("unknown command"), "{verb}: {reason}");
+    fn every_word_of_the_table_is_one_the_parser_knows_and_only_those() {
+        let mut words = Vec::new();
+        for verb in VERBS {
+            for word in verb.words {
+                words.push(*word);
+                if let Err(reason) = parse(word, &SeverityScale::default(), now()) {
+                    assert!(!reason.starts_with("unknown command"), "{word}: {reason}");
+                }
             }
         }
+        let count = words.len();
+        words.sort_unstable();
+        words.dedup();
+        assert_eq!(words.len(), count, "a word calls two verbs");
+        // `:list` was parsed but not listed once; now a word is parsed by its row.
+        for unlisted in ["lst", "summarize", "kind"] {
+            let reason = parse(unlisted, &SeverityScale::default(), now()).unwrap_err();
+            assert!(
+                reason.starts_with("unknown command"),
+                "{unlisted}: {reason}"
+            );
+        }
+    }
+
+    #[test]
+    fn reopen_alone_is_the_incident_and_with_a_c_number_a_corrective_action() {
+        assert_eq!(
+            command(":reopen c2"),
+            Command::ReopenCorrectiveAction { id: 2 }
+        );
+        let scale = SeverityScale::default();
+        let error = parse(":reopen 2", &scale, now()).unwrap_err();
+        assert!(error.starts_with("usage: :reopen"), "{error}");
+        assert_eq!(
+            command(":summary A third of payments failed"),
+            Command::SetSummary {
+                summary: "A third of payments failed".into()
+            }
+        );
+        assert_eq!(parse(":summary", &scale, now()), Ok(Typed::EditSummary));
     }
 
     #[test]

@@ -7,7 +7,7 @@ pub mod completion;
 mod grammar;
 pub mod history;
 
-pub use grammar::{COMMANDS, Typed, parse};
+pub use grammar::{Typed, VERBS, Verb, VerbId, parse};
 
 use super::commands::{bound, declare, refuse_locally, send_command};
 use super::confirm::confirm_ending;
@@ -144,6 +144,17 @@ fn run(model: &mut Model, line: &str, incident: Option<IncidentId>) -> Vec<Effec
             if let Some(id) = bound(model, AccessRole::Commander, incident) {
                 confirm_ending(model, id, to);
             }
+            vec![]
+        }
+        Ok(Typed::EditSummary) => {
+            // The summary as it stands, on the line again, to be edited and sent.
+            // The summary of the incident the line was opened for, and the line stays bound to it.
+            let summary = incident
+                .as_ref()
+                .and_then(|id| model.incidents.get(id))
+                .and_then(|t| t.state.summary.clone())
+                .unwrap_or_default();
+            open_with(model, format!("summary {summary}"), incident);
             vec![]
         }
         Ok(Typed::Review) => review::open(model),
