@@ -1,0 +1,64 @@
+//! What a paging system (`pagerduty`, `opsgenie`) hears of an incident: only its lifecycle.
+//! A page is raised when the incident is declared (or reopened), acknowledged when someone
+//! takes it on, and resolved when it ends; every other event stays in warroom. The alert is
+//! keyed by the incident, so the vendor sees one alert per incident however often it changes.
+
+use super::Target;
+use crate::domain::{Event, EventKind, Incident, Severity, SeverityScale, Status};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PagerAction {
+    Trigger,
+    Acknowledge,
+    Resolve,
+}
+
+/// The pager's action on this event, if any.
+pub fn action(event: &Event) -> Option<PagerAction> {
+    use Status::*;
+    match &event.kind {
+        EventKind::Declared { .. } => Some(PagerAction::Trigger),
+        EventKind::StatusChanged { from, to, .. } => match (from, to) {
+            // A resolved incident is resolved on the pager already; closing adds nothing.
+            (Resolved, Closed) => None,
+            (_, Resolved | Closed | Cancelled) => Some(PagerAction::Resolve),
+            // Reopened: page again.
+            (Resolved | Closed | Cancelled, _) => Some(PagerAction::Trigger),
+            // Anyone moving a triggered incident on has taken it.
+            (Triggered, _) => Some(PagerAction::Acknowledge),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The alert's key on the pager: the same for every event of the incident (PagerDuty's
+/// `dedup_key`, Opsgenie's `alias`), and distinct between backends with distinct `source`s.
+pub fn alert_key(target: &Target, incident: &Incident) -> String {
+    format!("warroom/{}/{}", target.source, incident.id)
+}
+
+/// How severe the incident is on a scale of the vendor's, counted from the top of ours:
+/// 0 for the most severe level, at most `last`.
+pub fn level(scale: &SeverityScale, severity: &Severity, last: usize) -> usize {
+    scale.rank(severity).min(last)
+}
+
+/// `[P1] INC-3 Checkout errors`, cut to `max` characters (the vendors' limits).
+pub fn headline(incident: &Incident, max: usize) -> String {
+    cut(
+        &format!("[{}] {} {}", incident.severity, incident.id, incident.title),
+        max,
+    )
+}
+
+/// `text` in at most `max` characters, with an ellipsis where it was cut: the vendors
+/// refuse (PagerDuty) or silently truncate (Opsgenie) longer fields.
+pub fn cut(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut cut: String = text.chars().take(max.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
