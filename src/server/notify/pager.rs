@@ -35,7 +35,7 @@ pub fn action(event: &Event) -> Option<PagerAction> {
 /// The alert's key on the pager: the same for every event of the incident (PagerDuty's
 /// `dedup_key`, Opsgenie's `alias`), and distinct between backends with distinct `source`s.
 pub fn alert_key(target: &Target, incident: &Incident) -> String {
-    format!("warroom/{}/{}", target.source, incident.id)
+    format!("{}:{}", target.source, incident.id)
 }
 
 /// How severe the incident is on a scale of the vendor's, counted from the top of ours:
@@ -61,4 +61,19 @@ pub fn cut(text: &str, max: usize) -> String {
     let mut cut: String = text.chars().take(max.saturating_sub(1)).collect();
     cut.push('…');
     cut
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cut_keeps_short_text_and_ends_long_text_with_an_ellipsis_within_the_limit() {
+        assert_eq!(cut("checkout", 8), "checkout");
+        assert_eq!(cut("checkout", 5), "chec…");
+        let long = "é".repeat(2000);
+        let cut_long = cut(&long, 1024);
+        assert_eq!(cut_long.chars().count(), 1024);
+        assert!(cut_long.ends_with('…'));
+    }
 }
