@@ -4,7 +4,7 @@
 //! keyed by the incident, so the vendor sees one alert per incident however often it changes.
 
 use super::Target;
-use crate::domain::{Event, EventKind, Incident, Severity, SeverityScale, Status};
+use crate::domain::{EventKind, Incident, Severity, SeverityScale, Status};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PagerAction {
@@ -13,10 +13,10 @@ pub enum PagerAction {
     Resolve,
 }
 
-/// The pager's action on this event, if any.
-pub fn action(event: &Event) -> Option<PagerAction> {
+/// The pager's action on an event of this kind, if any.
+pub fn action(kind: &EventKind) -> Option<PagerAction> {
     use Status::*;
-    match &event.kind {
+    match kind {
         EventKind::Declared { .. } => Some(PagerAction::Trigger),
         EventKind::StatusChanged { from, to, .. } => match (from, to) {
             // A resolved incident is resolved on the pager already; closing adds nothing.
@@ -66,6 +66,39 @@ pub fn cut(text: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn moved(from: Status, to: Status) -> Option<PagerAction> {
+        action(&EventKind::StatusChanged {
+            from,
+            to,
+            reason: None,
+        })
+    }
+
+    #[test]
+    fn the_lifecycle_maps_to_trigger_acknowledge_resolve_and_nothing_else_pages() {
+        use PagerAction::*;
+        use Status::*;
+        assert_eq!(moved(Triggered, Acknowledged), Some(Acknowledge));
+        assert_eq!(moved(Triggered, Investigating), Some(Acknowledge));
+        assert_eq!(moved(Acknowledged, Investigating), None);
+        assert_eq!(moved(Investigating, Mitigated), None);
+        assert_eq!(moved(Mitigated, Resolved), Some(Resolve));
+        assert_eq!(moved(Triggered, Resolved), Some(Resolve));
+        assert_eq!(moved(Triggered, Cancelled), Some(Resolve));
+        assert_eq!(moved(Investigating, Closed), Some(Resolve));
+        assert_eq!(
+            moved(Resolved, Closed),
+            None,
+            "resolved on the pager already"
+        );
+        assert_eq!(moved(Resolved, Investigating), Some(Trigger), "reopened");
+        let note = EventKind::NoteAdded {
+            kind: crate::domain::NoteKind::Update,
+            text: "looking".into(),
+        };
+        assert_eq!(action(&note), None);
+    }
 
     #[test]
     fn cut_keeps_short_text_and_ends_long_text_with_an_ellipsis_within_the_limit() {

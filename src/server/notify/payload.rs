@@ -36,8 +36,12 @@ pub fn body(
         })
         .to_string(),
         Kind::Slack => json!({ "text": slack_text(target, event, incident).as_str() }).to_string(),
-        Kind::PagerDuty => pagerduty::body(target, pager::action(event)?, event, incident, scale),
-        Kind::Opsgenie => opsgenie::body(target, pager::action(event)?, event, incident, scale),
+        Kind::PagerDuty => {
+            pagerduty::body(target, pager::action(&event.kind)?, event, incident, scale)
+        }
+        Kind::Opsgenie => {
+            opsgenie::body(target, pager::action(&event.kind)?, event, incident, scale)
+        }
     })
 }
 
