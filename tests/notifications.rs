@@ -288,7 +288,28 @@ fn a_broken_notify_table_is_refused_at_start_with_its_field() {
     for (text, expected) in [
         (
             "[[notify]]\nkind = \"pager\"\nurl = \"http://127.0.0.1:1/\"\n",
-            "kind 'pager' is not webhook or slack",
+            "kind 'pager' is not webhook, slack, pagerduty or opsgenie",
+        ),
+        // A pager needs its own credential, never quoted; only a pager takes one.
+        (
+            "[[notify]]\nname = \"pd\"\nkind = \"pagerduty\"\n",
+            "[[notify]] 1 (\"pd\"): a pagerduty target needs a routing_key",
+        ),
+        (
+            "[[notify]]\nkind = \"opsgenie\"\nrouting_key = \"SECRET\"\n",
+            "an opsgenie target needs an api_key",
+        ),
+        (
+            "[[notify]]\nkind = \"slack\"\nurl = \"http://127.0.0.1:1/\"\napi_key = \"SECRET\"\n",
+            "api_key is for a pagerduty or opsgenie target, not a slack",
+        ),
+        (
+            "[[notify]]\nkind = \"webhook\"\nsecret = \"SECRET\"\n",
+            "a webhook needs a url",
+        ),
+        (
+            "[[notify]]\nkind = \"pagerduty\"\nrouting_key = \"SECRET\"\nsource = \" \"\n",
+            "source: must not be empty",
         ),
         (
             "[[notify]]\nkind = \"webhook\"\nurl = \"http://127.0.0.1:1/\"\n",

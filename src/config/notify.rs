@@ -13,13 +13,25 @@ pub struct NotifyTarget {
     /// Defaults to the kind and the host, such as `webhook@127.0.0.1:9999`.
     #[serde(default)]
     pub name: Option<String>,
-    /// `webhook` (signed JSON) or `slack` (incoming-webhook JSON; Mattermost and Rocket.Chat
-    /// take the same).
+    /// `webhook` (signed JSON), `slack` (incoming-webhook JSON; Mattermost and Rocket.Chat
+    /// take the same), `pagerduty` (Events API v2) or `opsgenie` (Alert API).
     pub kind: String,
-    pub url: String,
+    /// Required for `webhook` and `slack`; a pager's defaults to its vendor's endpoint.
+    #[serde(default)]
+    pub url: Option<String>,
     /// The HMAC-SHA256 key of a `webhook` target.
     #[serde(default)]
     pub secret: Option<Secret>,
+    /// A `pagerduty` target's integration key (Events API v2).
+    #[serde(default)]
+    pub routing_key: Option<Secret>,
+    /// An `opsgenie` target's API key (sent as `Authorization: GenieKey ...`).
+    #[serde(default)]
+    pub api_key: Option<Secret>,
+    /// A pager's name for this backend: the alert's source, and part of its stable
+    /// `dedup_key` / alias, so that two backends paging one service do not collide.
+    #[serde(default)]
+    pub source: Option<String>,
     /// Only these event kinds (`declared`, `status_changed`, `public_update`, ...); all when
     /// absent.
     #[serde(default)]

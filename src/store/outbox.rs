@@ -18,7 +18,7 @@ pub struct NewDelivery {
     pub incident: String,
     /// The event's `seq`.
     pub seq: u64,
-    /// The request body, ready to send.
+    /// The request body, ready to send (a pager's without its credential, added when sending).
     pub body: String,
     pub created_at: Timestamp,
 }

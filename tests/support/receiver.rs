@@ -4,8 +4,7 @@
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
-use axum::routing::post;
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -23,6 +22,8 @@ pub enum Mode {
 /// One request as received.
 #[derive(Debug, Clone)]
 pub struct Received {
+    /// The path and query it was sent to (`/hook`, `/hook/key/close?identifierType=alias`).
+    pub path: String,
     pub headers: HeaderMap,
     pub body: Bytes,
     /// The status the receiver answered.
@@ -70,8 +71,9 @@ impl Receiver {
         let listener = tokio::net::TcpListener::bind(self.addr)
             .await
             .expect("the receiver's port is free again");
+        // Every path under the URL: an API such as Opsgenie's puts the action in the path.
         let app = Router::new()
-            .route("/hook", post(receive))
+            .fallback(receive)
             .with_state(self.shared.clone());
         self.running = Some(tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
@@ -100,7 +102,16 @@ impl Receiver {
     }
 }
 
-async fn receive(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) -> StatusCode {
+async fn receive(
+    State(shared): State<Shared>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> StatusCode {
+    if method != Method::POST || !uri.path().starts_with("/hook") {
+        return StatusCode::NOT_FOUND;
+    }
     shared.arrived.fetch_add(1, Ordering::SeqCst);
     let mode = *shared.mode.lock().unwrap();
     let status = match mode {
@@ -112,6 +123,10 @@ async fn receive(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) 
         Mode::Fail => StatusCode::INTERNAL_SERVER_ERROR,
     };
     shared.seen.lock().unwrap().push(Received {
+        path: uri
+            .path_and_query()
+            .map(|p| p.to_string())
+            .unwrap_or_default(),
         headers,
         body,
         answered: status.as_u16(),

@@ -4,6 +4,9 @@
 //! target, with retries, apart from the writer so that a dead or slow receiver never slows a
 //! command.
 
+mod opsgenie;
+mod pager;
+mod pagerduty;
 mod payload;
 mod settings;
 pub mod sign;
@@ -38,16 +41,16 @@ impl Routes {
         self.targets
             .iter()
             .filter(|target| target.wants(event, incident, scale))
-            .map(|target| {
+            .filter_map(|target| {
                 let id = uuid::Uuid::new_v4().to_string();
-                NewDelivery {
-                    body: payload::body(target, &id, event, incident),
+                Some(NewDelivery {
+                    body: payload::body(target, &id, event, incident, scale)?,
                     id,
                     target: target.name.clone(),
                     incident: incident.id.to_string(),
                     seq: event.seq,
                     created_at: event.at,
-                }
+                })
             })
             .collect()
     }

@@ -1,14 +1,24 @@
 //! The bodies of notifications: for a `webhook`, the event and the incident's summary as JSON;
-//! for `slack`, one line of text in the incoming-webhook shape. Both are for responders, so
-//! they may name people (and map them to handles); they never go on the public page.
+//! for `slack`, one line of text in the incoming-webhook shape; for a pager, its vendor's
+//! event (see [`super::pager`]). All are for responders, so they may name people (and map
+//! them to handles); they never go on the public page.
 
+use super::pager;
 use super::slack::{SlackText, slack};
-use super::{Kind, Target};
-use crate::domain::{Event, EventKind, Incident};
+use super::{Kind, Target, opsgenie, pagerduty};
+use crate::domain::{Event, EventKind, Incident, SeverityScale};
 use serde_json::json;
 
-pub fn body(target: &Target, delivery: &str, event: &Event, incident: &Incident) -> String {
-    match target.kind {
+/// The body to queue for `target`, or `None` when the event means nothing to it (a pager
+/// hears only of the incident's lifecycle).
+pub fn body(
+    target: &Target,
+    delivery: &str,
+    event: &Event,
+    incident: &Incident,
+    scale: &SeverityScale,
+) -> Option<String> {
+    Some(match target.kind {
         Kind::Webhook => json!({
             "delivery": delivery,
             "event": event,
@@ -26,7 +36,13 @@ pub fn body(target: &Target, delivery: &str, event: &Event, incident: &Incident)
         })
         .to_string(),
         Kind::Slack => json!({ "text": slack_text(target, event, incident).as_str() }).to_string(),
-    }
+        Kind::PagerDuty => {
+            pagerduty::body(target, pager::action(&event.kind)?, event, incident, scale)
+        }
+        Kind::Opsgenie => {
+            opsgenie::body(target, pager::action(&event.kind)?, event, incident, scale)
+        }
+    })
 }
 
 /// `[P1] INC-3 Checkout errors: investigating → identified (carol)`; an assignment mentions

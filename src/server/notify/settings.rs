@@ -14,6 +14,10 @@ pub enum Kind {
     Webhook,
     /// Incoming-webhook JSON (`{"text": ...}`), which Mattermost and Rocket.Chat also take.
     Slack,
+    /// PagerDuty's Events API v2: trigger, acknowledge, resolve.
+    PagerDuty,
+    /// Opsgenie's Alert API: create, acknowledge, close.
+    Opsgenie,
 }
 
 #[derive(Debug, Clone)]
@@ -24,6 +28,10 @@ pub struct Target {
     pub kind: Kind,
     pub url: reqwest::Url,
     pub secret: Option<Secret>,
+    /// A pager's credential: PagerDuty's `routing_key`, Opsgenie's `api_key`.
+    pub key: Option<Secret>,
+    /// A pager's name for this backend, in its alerts and their keys.
+    pub source: String,
     /// `None`: every kind.
     pub events: Option<Vec<String>>,
     pub min_severity: Option<Severity>,
@@ -102,11 +110,21 @@ impl NotifySettings {
             let kind = match target.kind.as_str() {
                 "webhook" => Kind::Webhook,
                 "slack" => Kind::Slack,
+                "pagerduty" => Kind::PagerDuty,
+                "opsgenie" => Kind::Opsgenie,
                 other => {
-                    return Err(format!("{at}: kind '{other}' is not webhook or slack"));
+                    return Err(format!(
+                        "{at}: kind '{other}' is not webhook, slack, pagerduty or opsgenie"
+                    ));
                 }
             };
-            let url = reqwest::Url::parse(&target.url).map_err(|e| format!("{at}: url: {e}"))?;
+            let url = match (&target.url, kind) {
+                (Some(url), _) => url.as_str(),
+                (None, Kind::PagerDuty) => super::pagerduty::DEFAULT_URL,
+                (None, Kind::Opsgenie) => super::opsgenie::DEFAULT_URL,
+                (None, _) => return Err(format!("{at}: a {} needs a url", target.kind)),
+            };
+            let url = reqwest::Url::parse(url).map_err(|e| format!("{at}: url: {e}"))?;
             if !matches!(url.scheme(), "http" | "https") {
                 return Err(format!(
                     "{at}: url: the scheme '{}' is not http or https",
@@ -117,6 +135,37 @@ impl NotifySettings {
             {
                 return Err(format!("{at}: a webhook needs a secret to sign with"));
             }
+            let key = match kind {
+                Kind::PagerDuty => Some(required(
+                    &target.routing_key,
+                    &at,
+                    "a pagerduty target needs a routing_key (its Events API v2 integration key)",
+                )?),
+                Kind::Opsgenie => Some(required(
+                    &target.api_key,
+                    &at,
+                    "an opsgenie target needs an api_key",
+                )?),
+                Kind::Webhook | Kind::Slack => {
+                    for (field, value) in [
+                        ("routing_key", &target.routing_key),
+                        ("api_key", &target.api_key),
+                    ] {
+                        if value.is_some() {
+                            return Err(format!(
+                                "{at}: {field} is for a pagerduty or opsgenie target, not a {}",
+                                target.kind
+                            ));
+                        }
+                    }
+                    None
+                }
+            };
+            let source = match &target.source {
+                Some(source) if !source.trim().is_empty() => source.trim().to_string(),
+                Some(_) => return Err(format!("{at}: source: must not be empty")),
+                None => "warroom".to_string(),
+            };
             if let Some(kinds) = &target.events
                 && let Some(unknown) = kinds
                     .iter()
@@ -155,6 +204,8 @@ impl NotifySettings {
                 kind,
                 url,
                 secret: target.secret.clone(),
+                key,
+                source,
                 events: target.events.clone(),
                 min_severity,
                 people: target.people.clone(),
@@ -171,5 +222,13 @@ impl NotifySettings {
 
     pub fn target(&self, name: &str) -> Option<&Target> {
         self.targets.iter().find(|t| t.name == name)
+    }
+}
+
+/// A pager's credential, present and not empty; the message never quotes it.
+fn required(value: &Option<Secret>, at: &str, missing: &str) -> Result<Secret, String> {
+    match value {
+        Some(secret) if !secret.expose().trim().is_empty() => Ok(secret.clone()),
+        _ => Err(format!("{at}: {missing}")),
     }
 }

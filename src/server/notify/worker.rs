@@ -7,7 +7,7 @@
 //! a delivery that waited behind a failing one in its queue still gets its whole time.
 
 use super::sign::{DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signature};
-use super::{Kind, NotifySettings};
+use super::{Kind, NotifySettings, opsgenie, pagerduty};
 use crate::server::clock::Clock;
 use crate::store::{Attempt, Delivery, Outbox, StoreError};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -147,29 +147,39 @@ impl Worker {
             .settings
             .target(&delivery.target)
             .ok_or("the target is no longer in the config")?;
+        // A pager's stored body is not quite what is sent: the secret and (for Opsgenie) the
+        // URL are added here, so that the outbox never holds them.
+        let (url, body) = match target.kind {
+            Kind::Webhook | Kind::Slack => (target.url.clone(), delivery.body.clone()),
+            Kind::PagerDuty => (
+                target.url.clone(),
+                pagerduty::with_routing_key(target, &delivery.body)?,
+            ),
+            Kind::Opsgenie => opsgenie::request(target, &delivery.body)?,
+        };
         let mut request = self
             .http
-            .post(target.url.clone())
+            .post(url)
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .header(DELIVERY_HEADER, &delivery.id);
-        if target.kind == Kind::Webhook
-            && let Some(secret) = &target.secret
-        {
-            let timestamp = self.clock.now().timestamp();
-            let signed = signature(
-                secret.expose().as_bytes(),
-                timestamp,
-                delivery.body.as_bytes(),
-            );
-            request = request
-                .header(TIMESTAMP_HEADER, timestamp.to_string())
-                .header(SIGNATURE_HEADER, signed);
+        match (target.kind, &target.secret, &target.key) {
+            (Kind::Webhook, Some(secret), _) => {
+                let timestamp = self.clock.now().timestamp();
+                let signed = signature(secret.expose().as_bytes(), timestamp, body.as_bytes());
+                request = request
+                    .header(TIMESTAMP_HEADER, timestamp.to_string())
+                    .header(SIGNATURE_HEADER, signed);
+            }
+            (Kind::Opsgenie, _, Some(key)) => {
+                let mut value =
+                    reqwest::header::HeaderValue::try_from(format!("GenieKey {}", key.expose()))
+                        .map_err(|_| "the opsgenie api_key is not a valid header value")?;
+                value.set_sensitive(true);
+                request = request.header(reqwest::header::AUTHORIZATION, value);
+            }
+            _ => {}
         }
-        let response = request
-            .body(delivery.body.clone())
-            .send()
-            .await
-            .map_err(without_url)?;
+        let response = request.body(body).send().await.map_err(without_url)?;
         let status = response.status();
         if status.is_success() {
             Ok(())
