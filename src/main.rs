@@ -172,6 +172,11 @@ async fn serve(args: ServeArgs, config: &Config, settings: Settings) -> ExitCode
         Ok(communicate) => communicate,
         Err(error) => return fail(2, config.invalid(error)),
     };
+    let alert_routing = match warroom::server::alert_routing(&config.alert_routing, &settings.scale)
+    {
+        Ok(routing) => routing,
+        Err(error) => return fail(2, config.invalid(error)),
+    };
     let limits = match warroom::server::Limits::from_config(&config.server.limits) {
         Ok(limits) => limits,
         Err(error) => return fail(2, error),
@@ -211,6 +216,7 @@ async fn serve(args: ServeArgs, config: &Config, settings: Settings) -> ExitCode
         tokens: args.tokens.or_else(|| config.server.tokens.clone()),
         scale: settings.scale,
         alert_severity: config.alert_severity.clone(),
+        alert_routing,
         recent_events: args
             .recent_events
             .unwrap_or(warroom::server::DEFAULT_RECENT_EVENTS),

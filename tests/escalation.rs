@@ -81,6 +81,7 @@ check_every = "1s"
         tokens: None,
         scale,
         alert_severity: Default::default(),
+        alert_routing: Default::default(),
         recent_events: warroom::server::DEFAULT_RECENT_EVENTS,
         keep_ended: warroom::server::DEFAULT_KEEP_ENDED,
         communicate,

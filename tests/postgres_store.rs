@@ -269,6 +269,7 @@ fn snapshot_rows_fold_the_log_and_a_resume_reads_only_what_memory_keeps() {
             from: Status::Investigating,
             to: Status::Resolved,
             reason: None,
+            commander: None,
         },
         ..on(incident, note(seq, ""))
     };

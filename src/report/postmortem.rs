@@ -33,6 +33,17 @@ pub fn postmortem(incident: &Incident, events: &[&Event]) -> String {
         Status::Cancelled => {
             let _ = writeln!(out, "> **Cancelled:** {} was a false alarm.\n", incident.id);
         }
+        Status::Merged => {
+            let into = incident
+                .merged_into
+                .as_ref()
+                .map_or_else(String::new, ToString::to_string);
+            let _ = writeln!(
+                out,
+                "> **Merged:** {} was a duplicate of {into}; the response and its postmortem are there.\n",
+                incident.id
+            );
+        }
         status => {
             let _ = writeln!(
                 out,

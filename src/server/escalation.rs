@@ -1,12 +1,14 @@
 //! The escalation clock: every few seconds it asks the writer to record the lapses that came
 //! due ([`crate::domain::lapses_due`]): a vacant commander on a severe incident, an overdue
-//! internal update, a broken public promise. The writer decides them with the rest of a batch
-//! and records each once, so they are notified like any event. The clock is injectable, so
-//! tests can set the time instead of waiting for it.
+//! internal update, a broken public promise; and the steps of the escalation policies that
+//! came due ([`crate::domain::escalations_due`]). The writer decides them with the rest of a
+//! batch, after folding in what other replicas committed, and records each once, so they are
+//! notified like any event and no replica repeats another's step. The clock is injectable,
+//! so tests can set the time instead of waiting for it.
 
 use super::engine::{BACKEND_ACTOR, Change, Engine, Request};
-use crate::config::EscalationSection;
-use crate::domain::{EscalationRules, SeverityScale, Timestamp};
+use crate::config::{EscalationSection, PolicySection};
+use crate::domain::{EscalationPolicy, EscalationRules, EscalationStep, SeverityScale, Timestamp};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
@@ -19,6 +21,8 @@ pub struct EscalationSettings {
     pub rules: EscalationRules,
     pub check_every: Duration,
     pub clock: Clock,
+    /// Acknowledging a page whose seat is vacant takes command (the writer applies it).
+    pub ack_takes_command: bool,
 }
 
 impl std::fmt::Debug for EscalationSettings {
@@ -26,6 +30,7 @@ impl std::fmt::Debug for EscalationSettings {
         f.debug_struct("EscalationSettings")
             .field("rules", &self.rules)
             .field("check_every", &self.check_every)
+            .field("ack_takes_command", &self.ack_takes_command)
             .finish_non_exhaustive()
     }
 }
@@ -36,14 +41,17 @@ impl Default for EscalationSettings {
             rules: EscalationRules::default(),
             check_every: Duration::from_secs(15),
             clock: Arc::new(chrono::Utc::now),
+            ack_takes_command: true,
         }
     }
 }
 
 impl EscalationSettings {
+    /// `targets` are the names of the `[[notify]]` targets, which the steps must name.
     pub fn build(
         section: &EscalationSection,
         scale: &SeverityScale,
+        targets: &[&str],
     ) -> Result<EscalationSettings, String> {
         let duration = |field: &str, text: &str| {
             crate::duration::parse_duration(text).map_err(|e| format!("[escalation] {field}: {e}"))
@@ -56,16 +64,82 @@ impl EscalationSettings {
         let needed = scale
             .parse(&section.commander_needed_from)
             .map_err(|e| format!("[escalation] commander_needed_from: {e}"))?;
+        let policies = section
+            .policy
+            .iter()
+            .enumerate()
+            .map(|(index, policy)| {
+                build_policy(policy, scale, targets)
+                    .map_err(|e| format!("[[escalation.policy]] {}: {e}", index + 1))
+            })
+            .collect::<Result<_, _>>()?;
         Ok(EscalationSettings {
             rules: EscalationRules {
                 commander_grace: chrono::Duration::from_std(grace)
                     .map_err(|_| "[escalation] commander_grace: too long".to_string())?,
                 commander_needed_from: needed,
+                policies,
             },
             check_every,
             clock: Arc::new(chrono::Utc::now),
+            ack_takes_command: section.ack_takes_command,
         })
     }
+}
+
+/// One policy, checked: known severities and targets, durations that parse, steps in order.
+fn build_policy(
+    section: &PolicySection,
+    scale: &SeverityScale,
+    targets: &[&str],
+) -> Result<EscalationPolicy, String> {
+    let severities = section
+        .severities
+        .iter()
+        .map(|name| scale.parse(name).map_err(|e| format!("severities: {e}")))
+        .collect::<Result<_, _>>()?;
+    let mut steps = Vec::new();
+    for (index, step) in section.step.iter().enumerate() {
+        let at = format!("step {}", index + 1);
+        let after = crate::duration::parse_duration(&step.after)
+            .map_err(|e| format!("{at}: after: {e}"))?;
+        let after =
+            chrono::Duration::from_std(after).map_err(|_| format!("{at}: after: too long"))?;
+        if let Some(unknown) = step.notify.iter().find(|n| !targets.contains(&n.as_str())) {
+            return Err(format!(
+                "{at}: notify: no [[notify]] target is named '{unknown}' (named: {})",
+                if targets.is_empty() {
+                    "none".to_string()
+                } else {
+                    targets.join(", ")
+                }
+            ));
+        }
+        let mention = step
+            .mention
+            .as_deref()
+            .map(str::trim)
+            .filter(|m| !m.is_empty())
+            .map(str::to_string);
+        if mention
+            .as_ref()
+            .is_some_and(|m| m.chars().any(char::is_control))
+        {
+            return Err(format!("{at}: mention: control characters are not allowed"));
+        }
+        steps.push(EscalationStep {
+            after,
+            notify: step.notify.clone(),
+            mention,
+        });
+    }
+    let policy = EscalationPolicy {
+        severities,
+        repeat: section.repeat,
+        steps,
+    };
+    policy.check()?;
+    Ok(policy)
 }
 
 /// Looks every `check_every` until the server stops.

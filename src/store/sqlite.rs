@@ -827,6 +827,7 @@ mod tests {
                 from: crate::domain::Status::Investigating,
                 to: crate::domain::Status::Resolved,
                 reason: None,
+                commander: None,
             },
             ..note(seq, incident, "")
         };

@@ -63,6 +63,7 @@ fn learned(model: &mut Model) {
                 from: Status::Investigating,
                 to: Status::Mitigated,
                 reason: None,
+                commander: None,
             },
         ),
         event(

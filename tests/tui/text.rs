@@ -402,6 +402,7 @@ fn y_carries_the_open_action_items_into_the_review_once() {
             from: Status::Acknowledged,
             to: Status::Resolved,
             reason: None,
+            commander: None,
         },
         EventKind::CorrectiveActionAdded {
             id: 1,
@@ -524,6 +525,7 @@ fn durations_carry_units_and_action_items_stop_counting_once_resolved() {
             from: Status::Acknowledged,
             to: Status::Resolved,
             reason: None,
+            commander: None,
         },
         intended_at: None,
     };

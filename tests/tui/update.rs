@@ -774,6 +774,7 @@ fn a_wall_running_for_days_keeps_a_bounded_number_of_ended_incidents() {
             from: Status::Acknowledged,
             to: Status::Resolved,
             reason: None,
+            commander: None,
         };
         batch.push(Event {
             seq,
@@ -1040,6 +1041,7 @@ fn an_ended_incidents_log_is_loaded_while_it_is_shown_and_let_go_after() {
             from: Status::Investigating,
             to: Status::Resolved,
             reason: None,
+            commander: None,
         },
         ..note(2)
     };

@@ -3,7 +3,7 @@
 //! above for the whole story).
 
 use super::draft::Draft;
-use super::{Job, Stats, Work, WriterBounds};
+use super::{DecisionRules, Job, Stats, Work, WriterBounds};
 use crate::domain::{Event, Incident, SeverityScale, Timestamp};
 use crate::server::error::store_failure;
 use crate::server::notify::Routes;
@@ -36,6 +36,8 @@ pub struct WriterSetup {
     pub stats: Arc<Stats>,
     /// Which events notify which targets.
     pub routes: Routes,
+    /// What an acknowledgement means, and which incident a page joins.
+    pub rules: DecisionRules,
 }
 
 pub(super) struct Writer {
@@ -163,6 +165,7 @@ impl Writer {
                 &self.setup.scale,
                 &self.setup.routes,
                 &self.setup.limits,
+                &self.setup.rules,
                 &mut *self.setup.store,
             );
             if self.pruned_at.is_none_or(|at| now - at >= PRUNE_EVERY) {

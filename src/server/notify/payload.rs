@@ -1,6 +1,7 @@
 //! The bodies of notifications: for a `webhook`, the event and the incident's summary as JSON;
-//! for `slack`, one line of text in the incoming-webhook shape. Both are for responders, so
-//! they may name people (and map them to handles); they never go on the public page.
+//! for `slack`, one line of text in the incoming-webhook shape, led by an escalation step's
+//! mention. Both are for responders, so they may name people (and map them to handles); they
+//! never go on the public page.
 
 use super::{Kind, Target};
 use crate::domain::{Event, EventKind, Incident};
@@ -40,8 +41,17 @@ fn slack_text(target: &Target, event: &Event, incident: &Incident) -> String {
         }
         kind => kind.describe(),
     };
+    // An escalation's mention comes from the config and is sent as it is, so that `<!here>`
+    // or `<@U123>` notifies people.
+    let mention = match &event.kind {
+        EventKind::Escalated {
+            mention: Some(mention),
+            ..
+        } => format!("{mention} "),
+        _ => String::new(),
+    };
     format!(
-        "[{}] {} {}: {what} ({})",
+        "{mention}[{}] {} {}: {what} ({})",
         incident.severity, incident.id, incident.title, event.actor
     )
 }

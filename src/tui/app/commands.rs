@@ -278,5 +278,6 @@ pub(super) fn describe_command(command: &Command) -> String {
         Command::CompleteCorrectiveAction { id } => format!("C{id} done"),
         Command::DropCorrectiveAction { id } => format!("C{id} dropped"),
         Command::PublicUpdate(update) => format!("public update ({})", update.state),
+        Command::MergeInto { into } => format!("merge into {into}"),
     }
 }
