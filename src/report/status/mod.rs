@@ -14,6 +14,7 @@ pub mod statuspage;
 
 use crate::domain::{ComponentStatus, Incident, PublicPost, PublicState, Timestamp};
 use serde::Serialize;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// How long a publicly resolved incident stays on the page.
@@ -106,6 +107,48 @@ impl Impact {
     }
 }
 
+/// The incidents the public sees: a duplicate merged into another is not one of them, and its
+/// public updates are shown with the survivor's (its survivor's survivor's, after several
+/// merges), in the order they were posted, so a customer following it follows the survivor.
+fn with_merged_updates<'a>(
+    incidents: impl IntoIterator<Item = &'a Incident>,
+) -> Vec<Cow<'a, Incident>> {
+    let all: BTreeMap<u64, &Incident> = incidents
+        .into_iter()
+        .map(|incident| (incident.id.number(), incident))
+        .collect();
+    let mut moved: BTreeMap<u64, Vec<PublicPost>> = BTreeMap::new();
+    for incident in all.values().filter(|i| i.survivor().is_some()) {
+        let mut survivor = *incident;
+        // Bounded: a chain of merges is at most as long as the incidents.
+        for _ in 0..all.len() {
+            match survivor.survivor().and_then(|id| all.get(&id.number())) {
+                Some(next) => survivor = next,
+                None => break,
+            }
+        }
+        if survivor.survivor().is_none() {
+            moved
+                .entry(survivor.id.number())
+                .or_default()
+                .extend(incident.public_updates.iter().cloned());
+        }
+    }
+    all.values()
+        .filter(|incident| incident.survivor().is_none())
+        .map(|&incident| match moved.remove(&incident.id.number()) {
+            // Only a survivor that received updates is copied: the page is rebuilt per commit.
+            Some(posts) => {
+                let mut shown = incident.clone();
+                shown.public_updates.extend(posts);
+                shown.public_updates.sort_by_key(|post| (post.at, post.seq));
+                Cow::Owned(shown)
+            }
+            None => Cow::Borrowed(incident),
+        })
+        .collect()
+}
+
 impl StatusPage {
     /// The page as of `now`, from every incident the backend holds.
     pub fn build<'a>(
@@ -115,7 +158,7 @@ impl StatusPage {
     ) -> StatusPage {
         let horizon = now - chrono::Duration::days(RECENT_DAYS);
         let (mut open, mut recent) = (Vec::new(), Vec::new());
-        for incident in incidents {
+        for incident in with_merged_updates(incidents).iter().map(AsRef::as_ref) {
             if incident.public_updates.is_empty() {
                 continue;
             }
