@@ -373,7 +373,10 @@ async fn wild_payloads_each_open_or_update_exactly_one_incident_and_never_get_a_
         page
     };
     // "version": 4 as a number.
-    let mut numeric = alone(notification("{}:{g=\"2\"}", vec![firing("b", started)]), "b");
+    let mut numeric = alone(
+        notification("{}:{g=\"2\"}", vec![firing("b", started)]),
+        "b",
+    );
     numeric["version"] = json!(4);
     assert_received(&post(&client, &server, &numeric).await, "INC-2", true, 1, 0);
 
