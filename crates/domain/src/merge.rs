@@ -120,19 +120,18 @@ pub fn merge(duplicate: &Incident, log: &[Event], survivor: &Incident) -> Result
             });
         }
     }
-    let mut next_action = survivor.actions.iter().map(|a| a.id).max().unwrap_or(0);
-    for item in duplicate
+    let first_free = survivor.actions.iter().map(|a| a.id).max().unwrap_or(0) + 1;
+    let open = duplicate
         .actions
         .iter()
-        .filter(|item| item.state == ActionState::Open)
-    {
-        next_action += 1;
+        .filter(|item| item.state == ActionState::Open);
+    for (action, item) in (first_free..).zip(open) {
         let text = clip(
             &format!("{} #{}: {}", duplicate.id, item.id, item.text),
             MAX_TEXT_CHARS,
         );
         carried.push(EventKind::ActionAdded {
-            action: next_action,
+            action,
             text: required_text("text", &text, MAX_TEXT_CHARS)?,
             owner: item.owner.clone(),
             due_at: item.due_at,
