@@ -16,7 +16,8 @@ use warroom::domain::SeverityScale;
 use warroom::server::{Communicate, ServeOptions};
 use warroom::store::Location;
 
-async fn lapses(client: &Client, base: &str) -> Vec<Value> {
+/// The events of one type on the global feed.
+async fn of_type(client: &Client, base: &str, kind: &str) -> Vec<Value> {
     let events = send(client.get(format!("{base}/v1/events?limit=1000")))
         .await
         .json;
@@ -24,9 +25,13 @@ async fn lapses(client: &Client, base: &str) -> Vec<Value> {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|e| e["kind"]["type"] == "lapsed")
+        .filter(|e| e["kind"]["type"] == kind)
         .cloned()
         .collect()
+}
+
+async fn lapses(client: &Client, base: &str) -> Vec<Value> {
+    of_type(client, base, "lapsed").await
 }
 
 /// Lets the clock look several times (it looks every 20 ms here).
@@ -182,22 +187,15 @@ check_every = "1s"
 
 /// The `escalated` events on the global feed, as (round, step, targets).
 async fn escalations(client: &Client, base: &str) -> Vec<(u64, u64, Value)> {
-    let events = send(client.get(format!("{base}/v1/events?limit=1000")))
+    let step = |e: &Value| {
+        let kind = &e["kind"];
+        let number = |field: &str| kind[field].as_u64().unwrap();
+        (number("round"), number("step"), kind["notify"].clone())
+    };
+    of_type(client, base, "escalated")
         .await
-        .json;
-    events
-        .as_array()
-        .unwrap()
         .iter()
-        .filter(|e| e["kind"]["type"] == "escalated")
-        .map(|e| {
-            let kind = &e["kind"];
-            (
-                kind["round"].as_u64().unwrap(),
-                kind["step"].as_u64().unwrap(),
-                kind["notify"].clone(),
-            )
-        })
+        .map(step)
         .collect()
 }
 

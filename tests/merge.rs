@@ -1,13 +1,13 @@
 //! Merging a duplicate into the incident that carries on, through the real `warroom serve` on
 //! the store under test (`WARROOM_TEST_STORE`: SQLite, and PostgreSQL in `scripts/test`), by
-//! the API and by `warroom incident merge`.
+//! the API (`warroom incident merge` is in cli.rs).
 
 mod support;
 
 use reqwest::Client;
 use serde_json::{Value, json};
 use support::http::{Answer, send};
-use support::server::{TestServer, warroom};
+use support::server::TestServer;
 
 async fn post(client: &Client, server: &TestServer, path: &str, body: Value) -> Answer {
     send(
@@ -228,52 +228,4 @@ async fn a_responder_cannot_merge() {
         .bearer_auth("responder-token")
         .json(&json!({"type": "merge_into", "into": "INC-1"}));
     send(merge).await.assert_error(403, "forbidden");
-}
-
-#[tokio::test]
-async fn the_cli_merges_a_duplicate_and_explains_a_refusal() {
-    let client = Client::new();
-    let server = duplicate_pair(&client).await;
-    let run = |args: &[&str]| {
-        warroom()
-            .args(args)
-            .env("WARROOM_BACKEND", server.base())
-            .env("WARROOM_ACTOR", "alice")
-            .env("HOME", server.dir())
-            .env("XDG_CONFIG_HOME", server.dir().join("config"))
-            .env_remove("WARROOM_TOKEN")
-            .env_remove("WARROOM_CONFIG")
-            .output()
-            .expect("the binary runs")
-    };
-    let merged = run(&["incident", "merge", "INC-2", "--into", "INC-1"]);
-    let stdout = String::from_utf8_lossy(&merged.stdout);
-    assert!(
-        merged.status.success(),
-        "{}",
-        String::from_utf8_lossy(&merged.stderr)
-    );
-    assert!(
-        stdout.contains("INC-2  ") && stdout.contains("merged into INC-1"),
-        "{stdout}"
-    );
-    assert!(
-        stdout.contains("INC-2 merged in: checkout 5xx above 5%"),
-        "{stdout}"
-    );
-
-    let again = run(&["incident", "merge", "INC-2", "--into", "INC-1"]);
-    assert!(!again.status.success());
-    let stderr = String::from_utf8_lossy(&again.stderr);
-    assert!(
-        stderr.contains("INC-2 was merged into INC-1 already"),
-        "{stderr}"
-    );
-    let bad = run(&["incident", "merge", "INC-2", "--into", "nope"]);
-    assert!(!bad.status.success());
-    assert!(
-        String::from_utf8_lossy(&bad.stderr).contains("'nope' is not an incident id"),
-        "{}",
-        String::from_utf8_lossy(&bad.stderr)
-    );
 }
