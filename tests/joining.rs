@@ -1,7 +1,8 @@
 //! A page for a service that already has an open incident joins it, through a real
 //! Alertmanager 0.25 posting to the real `warroom serve`: the test posts alerts to
-//! Alertmanager's own API, Alertmanager groups them and notifies the backend. Without
-//! Alertmanager installed the test fails; it never skips.
+//! Alertmanager's own API, Alertmanager groups them and notifies the backend, and the
+//! commander's desk (the real binary in tmux) shows the banner. Without Alertmanager or tmux
+//! installed the test fails; it never skips.
 
 mod support;
 
@@ -12,6 +13,29 @@ use support::eventually::eventually;
 use support::http::send;
 use support::promstack::Alertmanager;
 use support::server::TestServer;
+use support::tmux::{Tmux, scratch_home};
+
+/// Carol's desk in tmux, 120x40, on `server`.
+fn desk(server: &TestServer) -> Tmux {
+    let home = scratch_home(server.dir(), "desk").display().to_string();
+    let env = [
+        ("WARROOM_BACKEND", server.base()),
+        ("WARROOM_ACTOR", "carol"),
+        ("HOME", home.as_str()),
+        ("XDG_CONFIG_HOME", home.as_str()),
+        ("XDG_DATA_HOME", home.as_str()),
+        ("LANG", "C.UTF-8"),
+        ("TERM", "xterm-256color"),
+    ];
+    Tmux::start(
+        "desk",
+        (120, 40),
+        std::path::Path::new(env!("CARGO_BIN_EXE_warroom")),
+        &[],
+        &env,
+        &server.dir().join("desk.stderr"),
+    )
+}
 
 /// Hands an alert of `service` to Alertmanager, as Prometheus would.
 async fn fire(client: &Client, alertmanager: &Alertmanager, name: &str, service: &str) {
@@ -53,6 +77,8 @@ async fn a_page_for_a_service_with_an_open_incident_joins_it_and_another_service
     )
     .await;
     assert_eq!(declared.status, 201, "{}", declared.text);
+    let desk = desk(&server);
+    desk.wait_for_text("checkout is down");
 
     fire(&client, &alertmanager, "CheckoutErrors", "checkout").await;
     let joined = eventually(

@@ -1196,3 +1196,65 @@ fn default_panels_with_data_are_kept() {
     assert!(others.is_empty(), "{others:?}");
     assert_eq!(model.metrics.detected, None);
 }
+
+/// Issue 22: `a` on a page whose seat is vacant: the confirmation line says the backend made
+/// the acknowledger commander; `:merge INC-2` sends the merge of the incident on screen.
+#[test]
+fn the_acknowledgement_says_who_takes_command_and_merge_is_typed() {
+    let mut model = model();
+    let effects = press(&mut model, 'a');
+    let [Effect::Send { outgoing, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    let Request::Command { incident, command } = &outgoing.request else {
+        panic!("a command")
+    };
+    assert_eq!(
+        command,
+        &Command::Transition {
+            to: Status::Acknowledged
+        }
+    );
+    let event = Event {
+        seq: 40,
+        incident: incident.clone(),
+        at: now(),
+        actor: "alice".into(),
+        via: None,
+        kind: EventKind::StatusChanged {
+            from: Status::Triggered,
+            to: Status::Acknowledged,
+            reason: None,
+            commander: Some("alice".into()),
+        },
+        intended_at: None,
+    };
+    let accepted = CommandAccepted {
+        version: 40,
+        events: vec![event],
+    };
+    update(
+        &mut model,
+        Msg::Sent {
+            key: outgoing.key.clone(),
+            result: Ok(Sent::Command(accepted)),
+        },
+    );
+    let line = &model.notice.as_ref().unwrap().text;
+    assert_eq!(
+        line,
+        &format!("done: → acknowledged {incident} — alice takes command")
+    );
+
+    press(&mut model, ':');
+    type_text(&mut model, "merge INC-2");
+    let effects = update(&mut model, key(KeyCode::Enter));
+    let [.., Effect::Send { outgoing, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert!(matches!(
+        &outgoing.request,
+        Request::Command { incident, command: Command::MergeInto { into } }
+            if *into == inc(2) && *incident == inc(1)
+    ));
+}

@@ -16,7 +16,7 @@ use crate::duration::{parse_duration, parse_when};
 
 /// Every command with its arguments, as `:help` lists them. The first word is the verb tab
 /// completes; a test checks that each one parses.
-pub const COMMANDS: [(&str, &str); 28] = [
+pub const COMMANDS: [(&str, &str); 29] = [
     ("ack", "acknowledge"),
     ("investigate", "investigating"),
     ("mitigate", "mitigated"),
@@ -39,6 +39,7 @@ pub const COMMANDS: [(&str, &str); 28] = [
     ("impact <20m|RFC 3339> [predicted]", "when the impact began"),
     ("declare <severity> <title>", "declare a new incident"),
     ("go <INC-n>", "switch to an incident"),
+    ("merge <INC-n>", "a duplicate of INC-n, which carries on"),
     ("review", "the post-incident review"),
     ("followups", "corrective actions, all incidents"),
     ("report [90d]", "the report over a period"),
@@ -160,6 +161,16 @@ pub fn parse(line: &str, scale: &SeverityScale, now: Timestamp) -> Result<Typed,
                 started_at: None,
                 detected_at: None,
                 alerts: vec![],
+            }))
+        }
+        // `:merge INC-3`: this incident is a duplicate of INC-3, which carries on.
+        "merge" => {
+            let into = rest.trim_start_matches("into ").trim();
+            if into.is_empty() {
+                return Err("usage: :merge <incident that carries on, e.g. INC-3>".into());
+            }
+            Ok(Typed::Command(Command::MergeInto {
+                into: into.parse().map_err(|e| format!("{e}"))?,
             }))
         }
         "go" | "goto" => Ok(Typed::Select(rest.parse().map_err(|e| format!("{e}"))?)),

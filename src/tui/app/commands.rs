@@ -257,6 +257,28 @@ pub(super) fn sends(ready: Option<Outgoing>) -> Vec<Effect> {
         .collect()
 }
 
+/// The confirmation line of a command the backend took: what was sent, and what the backend
+/// made of it beyond that (an acknowledgement that took command: "you are on it").
+pub(super) fn done_line(summary: &str, sent: &super::Sent) -> String {
+    let took = match sent {
+        super::Sent::Command(accepted) => accepted.events.iter().find_map(|e| match &e.kind {
+            crate::domain::EventKind::StatusChanged {
+                commander: Some(commander),
+                ..
+            } => Some(commander.clone()),
+            _ => None,
+        }),
+        super::Sent::Declared(_) => None,
+    };
+    match took {
+        Some(commander) => format!(
+            "done: {summary} — {} takes command",
+            crate::sanitize::sanitize(&commander)
+        ),
+        None => format!("done: {summary}"),
+    }
+}
+
 /// A few words for the status line: "mitigate", "severity P0", "note".
 pub(super) fn describe_command(command: &Command) -> String {
     match command {

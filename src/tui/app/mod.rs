@@ -781,7 +781,7 @@ fn on_sent(model: &mut Model, key: String, result: Result<Sent, ClientError>) ->
                     incident.id.clone()
                 }
                 (_, Request::Command { incident, .. }) => {
-                    model.notify(format!("done: {}", pending.summary), false);
+                    model.notify(commands::done_line(&pending.summary, &sent), false);
                     incident.clone()
                 }
                 (_, Request::Declare(_)) => return effects,
