@@ -229,3 +229,43 @@ async fn a_responder_cannot_merge() {
         .json(&json!({"type": "merge_into", "into": "INC-1"}));
     send(merge).await.assert_error(403, "forbidden");
 }
+
+/// A duplicate that had spoken to the public: after the merge its updates show under the
+/// survivor on the status page, which lists one incident, not two.
+#[tokio::test]
+async fn a_merged_duplicates_public_updates_show_under_its_survivor() {
+    let client = Client::new();
+    let server = duplicate_pair(&client).await;
+    // Alice acknowledges the page, which makes her its commander, and tells the public.
+    let ack = json!({"type": "transition", "to": "acknowledged"});
+    let acked = command(&client, &server, "INC-2", ack).await;
+    assert_eq!(
+        acked.json["events"][0]["kind"]["commander"], "alice",
+        "{}",
+        acked.text
+    );
+    let public = json!({
+        "type": "public_update",
+        "state": "investigating",
+        "message": "Checkout fails for some customers.",
+        "components": {},
+    });
+    assert_eq!(command(&client, &server, "INC-2", public).await.status, 200);
+    let merge = json!({"type": "merge_into", "into": "INC-1"});
+    assert_eq!(command(&client, &server, "INC-2", merge).await.status, 200);
+
+    let shown = support::eventually::eventually(
+        "the page rebuilt after the merge",
+        std::time::Duration::from_secs(10),
+        async || {
+            let page = get(&client, &server, "/status.json").await;
+            let open = page["open"].as_array()?.clone();
+            (open.len() == 1 && open[0]["id"] == "INC-1").then_some(open)
+        },
+    )
+    .await;
+    assert_eq!(
+        shown[0]["updates"][0]["message"],
+        "Checkout fails for some customers."
+    );
+}
