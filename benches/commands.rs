@@ -6,6 +6,13 @@
 //! come back (each answer means "durable"), and counts. Group commit is what makes this more
 //! than one command per fsync.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and bench code: a panic is how it fails"
+)]
+
 mod support;
 
 use serde_json::json;
@@ -34,7 +41,7 @@ async fn run(clients: usize, store: &Store) -> Run {
         }
     };
     let base = support::base(&server);
-    let http = reqwest::Client::new();
+    let http = support::http_client();
     for n in 0..clients {
         let declared = http
             .post(format!("{base}/v1/incidents"))

@@ -9,6 +9,13 @@
 //! then times 500 `GET /healthz`, each on a fresh connection, 10 ms apart: all within the
 //! default 10 s header timeout, so the idle sockets are open throughout.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and bench code: a panic is how it fails"
+)]
+
 mod support;
 
 use std::io::{BufRead, BufReader, Read, Write};

@@ -7,6 +7,13 @@
 //! three times against it; the median wall time is printed, with the time of the pure
 //! function alone for reference.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and bench code: a panic is how it fails"
+)]
+
 use chrono::{Duration, Utc};
 use std::process::Command as Process;
 use std::time::{Duration as StdDuration, Instant};
@@ -211,6 +218,7 @@ async fn served(path: std::path::PathBuf) -> (warroom::server::RunningServer, St
         allowed_origins: Vec::new(),
         limits: Default::default(),
         bounds: Default::default(),
+        clock: Default::default(),
     })
     .await
     .expect("the server starts");

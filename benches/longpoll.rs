@@ -4,6 +4,13 @@
 //! the time from the command's acknowledgement to the waiter holding the new event (and,
 //! for reference, from the moment the command was sent, which includes its fsync).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and bench code: a panic is how it fails"
+)]
+
 mod support;
 
 use serde_json::json;
@@ -16,7 +23,7 @@ const ROUNDS: usize = 20;
 async fn main() {
     let (server, _dir) = support::fresh_server().await;
     let base = support::base(&server);
-    let http = reqwest::Client::new();
+    let http = support::http_client();
     let declared = http
         .post(format!("{base}/v1/incidents"))
         .json(&json!({"title": "watched", "severity": "P1"}))

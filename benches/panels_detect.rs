@@ -4,6 +4,13 @@
 //! Run: `cargo bench --bench panels_detect` (prints a Markdown row for BENCHMARKS.md). The
 //! bound is at most 20 API calls and 5 s.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and bench code: a panic is how it fails"
+)]
+
 #[path = "../tests/support/mod.rs"]
 mod support;
 

@@ -5,6 +5,13 @@
 //! The target is at most 400 points per series (two per column); Grafana's default asks
 //! for one point per pixel of panel width.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and bench code: a panic is how it fails"
+)]
+
 #[path = "../tests/support/mod.rs"]
 mod support;
 

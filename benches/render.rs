@@ -9,6 +9,13 @@
 //! Each iteration draws the other of two models one second apart, so the countdowns differ
 //! from the frame before and the diff has cells to send, as under the runtime's 1 s clock.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and bench code: a panic is how it fails"
+)]
+
 // The tests' frozen war room (the demo incident plus a minor one, panels fed with the demo's
 // synthetic series). The tests use all of it; this bench only builds and draws models.
 #[allow(dead_code)]

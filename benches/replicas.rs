@@ -4,6 +4,13 @@
 //! event. Waiters on B measure the path through PostgreSQL's NOTIFY and B's catch-up read;
 //! waiters on A are the local path, for comparison.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and bench code: a panic is how it fails"
+)]
+
 mod support;
 
 use serde_json::json;
@@ -21,7 +28,7 @@ async fn main() {
     let a = support::server_on(db.clone()).await;
     let b = support::server_on(db).await;
     let (a_url, b_url) = (support::base(&a), support::base(&b));
-    let http = reqwest::Client::new();
+    let http = support::http_client();
     let declared = http
         .post(format!("{a_url}/v1/incidents"))
         .json(&json!({"title": "watched", "severity": "P1"}))

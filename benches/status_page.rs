@@ -5,6 +5,13 @@
 //! - the page's size with 3 open incidents and 10 components;
 //! - notification latency: from a command's answer to the local receiver holding it.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and bench code: a panic is how it fails"
+)]
+
 mod support;
 
 use axum::routing::post;
@@ -194,7 +201,7 @@ fn command_client(
             .build()
             .expect("a runtime");
         runtime.block_on(async move {
-            let http = reqwest::Client::new();
+            let http = support::http_client();
             let url = format!("{base}/v1/incidents/INC-1/commands");
             let mut samples = [Vec::new(), Vec::new()];
             while !stop.load(Ordering::Relaxed) {
@@ -324,7 +331,7 @@ fn page_under_load() {
         .enable_all()
         .build()
         .expect("a runtime");
-    let http = reqwest::Client::new();
+    let http = support::http_client();
     runtime.block_on(async {
         seed(&http, &base).await;
         tokio::time::sleep(Duration::from_millis(300)).await;
@@ -340,7 +347,7 @@ fn page_under_load() {
         ms(fsync[fsync.len() - 1])
     );
 
-    let clients: Vec<_> = (0..CONNECTIONS).map(|_| reqwest::Client::new()).collect();
+    let clients: Vec<_> = (0..CONNECTIONS).map(|_| support::http_client()).collect();
     // Opens the 64 connections before anything is measured.
     runtime.block_on(readers(&base, &clients, Duration::from_millis(500)));
     let phase = Arc::new(AtomicU8::new(BETWEEN));
@@ -429,7 +436,7 @@ async fn notification_latency() {
     tokio::spawn(async move { axum::serve(listener, app).await });
     let (server, _dir) = support::fresh_server_with(communicate(Some(&url))).await;
     let base = support::base(&server);
-    let http = reqwest::Client::new();
+    let http = support::http_client();
     http.post(format!("{base}/v1/incidents"))
         .json(&json!({"title": "bench", "severity": "P1"}))
         .send()

@@ -8,8 +8,8 @@
 //! `cli` and `demo` (which wire the rest). `config` (the
 //! file's raw tables), `duration` (the one parser and formatter of "15m" and RFC 3339),
 //! `sanitize` (the one gate from network text to the terminal; a crate of its own,
-//! `crates/text`), `secret`, `private_files` (files only their owner may read) and `logging`
-//! are leaves the layers share.
+//! `crates/text`), `secret`, `private_files` (files only their owner may read), `logging` and
+//! `tls` (every outbound HTTP client's builder) are leaves the layers share.
 //!
 //! The arrows allowed between top-level modules; `tests/architecture.rs` reads this block
 //! and every `crate::` path in `src/`, and fails on an arrow not drawn here:
@@ -17,14 +17,14 @@
 //! ```text
 //! domain     →
 //! store      → domain
-//! client     → domain, config, secret
-//! prometheus → domain, config, secret
+//! client     → domain, config, secret, tls
+//! prometheus → domain, config, secret, tls
 //! panels     → prometheus, domain, config, duration
 //! report     → domain, duration, sanitize
-//! server     → store, report, domain, config, duration, sanitize, secret
+//! server     → store, report, domain, config, duration, sanitize, secret, tls
 //! tui        → client, panels, prometheus, report, domain, config, duration, sanitize, secret, private_files
 //! ssh        → tui, client, config, domain, duration
-//! cli        → ssh, tui, client, panels, prometheus, server, store, report, domain, config, duration, sanitize, secret, logging, private_files
+//! cli        → demo, ssh, tui, client, panels, prometheus, server, store, report, domain, config, duration, sanitize, secret, logging, private_files, tls
 //! demo       → tui, client, panels, prometheus, server, store, report, domain, config, duration, sanitize, secret, logging
 //! config     → domain, duration, secret
 //! duration   →
@@ -32,6 +32,7 @@
 //! secret     →
 //! logging    → private_files
 //! private_files →
+//! tls        →
 //! ```
 
 pub mod cli;
@@ -53,4 +54,5 @@ pub mod secret;
 pub mod server;
 pub mod ssh;
 pub mod store;
+pub mod tls;
 pub mod tui;

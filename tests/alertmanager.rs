@@ -3,6 +3,13 @@
 //! Prometheus 2.42 rule fire and a real Alertmanager 0.25 notifies the backend. Without
 //! Prometheus and Alertmanager installed the live test fails; it never skips.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and bench code: a panic is how it fails"
+)]
+
 mod support;
 
 use chrono::{DateTime, Utc};
@@ -114,7 +121,7 @@ async fn transition(client: &Client, server: &TestServer, id: &str, to: &str) {
 #[tokio::test]
 async fn a_firing_group_opens_one_triggered_incident_and_repeats_update_it() {
     let server = TestServer::open();
-    let client = Client::new();
+    let client = support::http::client();
     let started = minutes_ago(5);
 
     let page = notification(GROUP, vec![firing("a", started)]);
@@ -168,7 +175,7 @@ async fn a_firing_group_opens_one_triggered_incident_and_repeats_update_it() {
 #[tokio::test]
 async fn resolved_alerts_are_recorded_and_unknown_groups_recorded_nowhere() {
     let server = TestServer::open();
-    let client = Client::new();
+    let client = support::http::client();
     let (started, ended) = (minutes_ago(10), minutes_ago(2));
     let opened = notification(GROUP, vec![firing("a", started), firing("b", started)]);
     assert_received(&post(&client, &server, &opened).await, "INC-1", true, 2, 0);
@@ -228,7 +235,7 @@ async fn resolved_alerts_are_recorded_and_unknown_groups_recorded_nowhere() {
 #[tokio::test]
 async fn after_a_close_or_a_cancel_the_group_firing_again_is_a_new_incident() {
     let server = TestServer::open();
-    let client = Client::new();
+    let client = support::http::client();
     let page = notification(GROUP, vec![firing("a", minutes_ago(30))]);
     assert_received(&post(&client, &server, &page).await, "INC-1", true, 1, 0);
 
@@ -267,7 +274,7 @@ async fn after_a_close_or_a_cancel_the_group_firing_again_is_a_new_incident() {
 #[tokio::test]
 async fn notifications_of_a_new_group_arriving_together_open_one_incident() {
     let server = TestServer::open();
-    let client = Client::new();
+    let client = support::http::client();
     let page = notification(GROUP, vec![firing("a", minutes_ago(1))]);
     let answers =
         futures_util::future::join_all((0..16).map(|_| post(&client, &server, &page))).await;
@@ -287,7 +294,7 @@ async fn notifications_of_a_new_group_arriving_together_open_one_incident() {
 #[tokio::test]
 async fn payloads_that_are_not_version_4_notifications_are_refused_with_400() {
     let server = TestServer::open();
-    let client = Client::new();
+    let client = support::http::client();
     let good = || notification(GROUP, vec![firing("a", minutes_ago(1))]);
     let mut old = good();
     old["version"] = json!("3");
@@ -344,7 +351,7 @@ async fn incident_ids(client: &Client, server: &TestServer) -> Vec<String> {
 #[tokio::test]
 async fn wild_payloads_each_open_or_update_exactly_one_incident_and_never_get_a_4xx() {
     let server = TestServer::open();
-    let client = Client::new();
+    let client = support::http::client();
     let started = minutes_ago(5);
 
     // No fingerprint (relays, older senders): derived from the labels as Alertmanager does.
@@ -469,7 +476,7 @@ async fn wild_payloads_each_open_or_update_exactly_one_incident_and_never_get_a_
 #[tokio::test]
 async fn an_alert_firing_again_after_the_resolve_reopens_the_incident() {
     let server = TestServer::open();
-    let client = Client::new();
+    let client = support::http::client();
     let started = minutes_ago(30);
     let page = notification(GROUP, vec![firing("a", started)]);
     assert_received(&post(&client, &server, &page).await, "INC-1", true, 1, 0);
@@ -499,7 +506,7 @@ async fn an_alert_firing_again_after_the_resolve_reopens_the_incident() {
 #[tokio::test]
 async fn with_tokens_the_webhook_needs_a_responder_token_and_never_logs_it() {
     let server = TestServer::with_tokens(TOKENS);
-    let client = Client::new();
+    let client = support::http::client();
     let page = notification(GROUP, vec![firing("a", minutes_ago(1))]);
     post(&client, &server, &page)
         .await
@@ -537,7 +544,7 @@ async fn an_alert_storm_and_its_replays_are_never_refused_under_the_default_limi
     const GROUPS: usize = 300;
     const REPLAYS: usize = 1000;
     let server = TestServer::with_tokens(TOKENS);
-    let client = Client::new();
+    let client = support::http::client();
     let started = minutes_ago(5);
     // A service each: groups of one service would join its open incident instead.
     let pages: Vec<Value> = (0..GROUPS)
@@ -620,7 +627,7 @@ async fn a_sender_over_the_pages_budget_gets_a_503_to_retry_and_people_keep_thei
          writes_per_minute = 6\nwrite_burst = 1\n",
         &[],
     );
-    let client = Client::new();
+    let client = support::http::client();
     let page = |token: &str| {
         client
             .post(server.url("/v1/alertmanager"))
@@ -665,7 +672,7 @@ async fn the_group_still_finds_its_incident_after_a_restart() {
     let mut server = TestServer::open();
     let page = notification(GROUP, vec![firing("a", minutes_ago(5))]);
     assert_received(
-        &post(&Client::new(), &server, &page).await,
+        &post(&support::http::client(), &server, &page).await,
         "INC-1",
         true,
         1,
@@ -673,7 +680,7 @@ async fn the_group_still_finds_its_incident_after_a_restart() {
     );
     server.restart();
     // A fresh client: the old one's pooled connection died with the server.
-    let client = Client::new();
+    let client = support::http::client();
     let more = notification(
         GROUP,
         vec![firing("a", minutes_ago(5)), firing("b", minutes_ago(1))],
@@ -734,7 +741,7 @@ async fn live_a_real_rule_opens_one_incident_through_alertmanager_and_its_end_is
         ..AlertmanagerSetup::new(&webhook)
     });
     let (exporter, _prometheus) = alerting_prometheus(&alertmanager);
-    let client = Client::new();
+    let client = support::http::client();
     let read = |path: &str| {
         client
             .get(server.url(path))
@@ -822,7 +829,7 @@ async fn live_a_real_rule_opens_one_incident_through_alertmanager_and_its_end_is
 #[tokio::test]
 async fn a_group_firing_again_after_the_close_links_the_earlier_incident() {
     let server = TestServer::open();
-    let client = Client::new();
+    let client = support::http::client();
     let page = notification(GROUP, vec![firing("a", minutes_ago(30))]);
     assert_received(&post(&client, &server, &page).await, "INC-1", true, 1, 0);
     let first = get(&client, &server, "/v1/incidents/INC-1").await;

@@ -1,5 +1,12 @@
 //! The HTTP API of `warroom serve`, against the real binary and a real SQLite file.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and bench code: a panic is how it fails"
+)]
+
 mod support;
 
 use reqwest::Client;
@@ -19,7 +26,7 @@ async fn declare(client: &Client, server: &TestServer, title: &str) -> Answer {
 /// A server in open mode with one declared incident, INC-1.
 async fn with_incident(title: &str) -> (TestServer, Client) {
     let server = TestServer::open();
-    let client = Client::new();
+    let client = support::http::client();
     assert_eq!(declare(&client, &server, title).await.status, 201);
     (server, client)
 }
@@ -47,7 +54,7 @@ async fn events(client: &Client, server: &TestServer, id: &str) -> Vec<Value> {
 #[tokio::test]
 async fn declaring_returns_201_with_the_incident_its_location_and_a_readable_state() {
     let server = TestServer::open();
-    let client = Client::new();
+    let client = support::http::client();
     let first = declare(&client, &server, "checkout errors").await;
     assert_eq!(first.status, 201, "{}", first.text);
     assert_eq!(first.json["id"], "INC-1");
@@ -89,7 +96,7 @@ async fn declaring_returns_201_with_the_incident_its_location_and_a_readable_sta
 #[tokio::test]
 async fn listing_is_newest_first_and_can_keep_only_open_incidents() {
     let server = TestServer::open();
-    let client = Client::new();
+    let client = support::http::client();
     for title in ["one", "two", "three"] {
         assert_eq!(declare(&client, &server, title).await.status, 201);
     }
@@ -174,7 +181,7 @@ async fn a_stale_if_match_is_409_naming_the_current_version() {
 #[tokio::test]
 async fn the_same_idempotency_key_applies_once_and_answers_the_same() {
     let server = TestServer::open();
-    let client = Client::new();
+    let client = support::http::client();
     let declare_once = || {
         client
             .post(server.url("/v1/incidents"))
@@ -289,7 +296,7 @@ async fn malformed_requests_are_400_with_a_json_error() {
 #[tokio::test]
 async fn unknown_incidents_and_routes_are_404_with_a_json_error() {
     let server = TestServer::open();
-    let client = Client::new();
+    let client = support::http::client();
     for path in [
         "/v1/incidents/INC-9",
         "/v1/incidents/INC-9/events",
@@ -340,7 +347,7 @@ async fn a_body_over_64_kib_is_413() {
 #[tokio::test]
 async fn tokens_decide_who_may_read_and_change() {
     let server = TestServer::with_tokens(TOKENS);
-    let client = Client::new();
+    let client = support::http::client();
     let as_ = |token: &str, request: reqwest::RequestBuilder| request.bearer_auth(token);
 
     // No token, or a wrong one: 401 everywhere but health and the API description.
@@ -446,7 +453,7 @@ async fn no_person_may_send_the_alertmanager_receivers_commands() {
     // An alert attached to a resolved incident reopens it, so a forged one from a responder
     // would reopen it without a commander: only the Alertmanager receiver sends them.
     let server = TestServer::with_tokens(TOKENS);
-    let client = Client::new();
+    let client = support::http::client();
     let post = |token: &str, path: &str, body: Value| {
         client.post(server.url(path)).bearer_auth(token).json(&body)
     };
@@ -513,7 +520,7 @@ async fn no_person_may_send_the_alertmanager_receivers_commands() {
 #[tokio::test]
 async fn open_mode_records_the_actor_the_client_names() {
     let server = TestServer::open();
-    let client = Client::new();
+    let client = support::http::client();
     let declared = send(
         client
             .post(server.url("/v1/incidents"))
@@ -562,7 +569,7 @@ async fn open_mode_records_the_actor_the_client_names() {
 #[tokio::test]
 async fn severities_are_the_scale_of_the_backend() {
     let server = TestServer::open();
-    let answer = send(Client::new().get(server.url("/v1/severities"))).await;
+    let answer = send(support::http::client().get(server.url("/v1/severities"))).await;
     assert_eq!(
         answer.json[0],
         json!({"name": "P0", "description": "complete outage, all users", "update_every_minutes": 15})
@@ -596,7 +603,7 @@ async fn every_route_in_the_openapi_document_is_served() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 16, "the v1 routes, /healthz, /readyz and /metrics");
+    assert_eq!(checked, 18, "the v1 routes, /healthz, /readyz and /metrics");
 }
 
 #[tokio::test]
@@ -748,7 +755,7 @@ fn a_broken_tokens_file_stops_startup_naming_file_and_line() {
 #[tokio::test]
 async fn sigterm_stops_the_server_cleanly_and_the_log_reopens() {
     let mut server = TestServer::open();
-    let client = Client::new();
+    let client = support::http::client();
     declare(&client, &server, "before the stop").await;
     let pid = server.pid().unwrap() as libc::pid_t;
     // SAFETY: kill(2) on our own child's pid; no memory is involved.
@@ -757,7 +764,7 @@ async fn sigterm_stops_the_server_cleanly_and_the_log_reopens() {
     assert!(status.success(), "{status:?}; log:\n{}", server.log());
     server.restart();
     // A fresh client: the old one's pooled connection died with the server.
-    let shown = send(Client::new().get(server.url("/v1/incidents/INC-1"))).await;
+    let shown = send(support::http::client().get(server.url("/v1/incidents/INC-1"))).await;
     assert_eq!(shown.json["title"], "before the stop");
 }
 
@@ -777,10 +784,11 @@ async fn the_library_starts_and_stops_a_server_in_process() {
         allowed_origins: Vec::new(),
         limits: warroom::server::Limits::default(),
         bounds: Default::default(),
+        clock: Default::default(),
     };
     let server = warroom::server::start(options.clone()).await.unwrap();
     let base = format!("http://{}", server.local_addr());
-    let client = Client::new();
+    let client = support::http::client();
     let declared = send(
         client
             .post(format!("{base}/v1/incidents"))

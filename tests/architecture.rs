@@ -1,6 +1,13 @@
 //! The module map holds: every `crate::` path in `src/` follows an arrow that `src/lib.rs`
 //! draws, and the arrows themselves never allow the ones the design forbids.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and bench code: a panic is how it fails"
+)]
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -55,29 +62,59 @@ fn module_of(src: &Path, file: &Path) -> Option<String> {
     (name != "lib" && name != "main").then_some(name)
 }
 
-/// Every module named by a `crate::name` path in code (comments are skipped, so a doc link
-/// to another layer is not an import).
+/// Every module named by a `crate::name` path in code, including each name of a grouped
+/// import (`use crate::{server, tui::app};`, which may span lines). Comments (from `//` to the
+/// end of a line) are skipped, so a doc link to another layer is not an import.
 fn imported_modules(text: &str) -> BTreeSet<String> {
+    let code: String = text
+        .lines()
+        .map(|line| line.split_once("//").map_or(line, |(code, _comment)| code))
+        .collect::<Vec<_>>()
+        .join("\n");
     let mut found = BTreeSet::new();
-    for line in text.lines() {
-        let code = line.trim_start();
-        if code.starts_with("//") {
+    for (at, _) in code.match_indices("crate::") {
+        if code[..at].ends_with(|c: char| c.is_alphanumeric() || c == '_' || c == '$') {
             continue;
         }
-        for (at, _) in code.match_indices("crate::") {
-            if code[..at].ends_with(|c: char| c.is_alphanumeric() || c == '_' || c == '$') {
-                continue;
-            }
-            let name: String = code[at + "crate::".len()..]
-                .chars()
-                .take_while(|c| c.is_alphanumeric() || *c == '_')
-                .collect();
-            if !name.is_empty() {
-                found.insert(name);
-            }
+        let rest = &code[at + "crate::".len()..];
+        match rest.strip_prefix('{') {
+            Some(group) => found.extend(group_heads(group)),
+            None => found.extend(leading_name(rest)),
         }
     }
     found
+}
+
+/// The identifier a path starts with: `server::Engine` → `server`.
+fn leading_name(path: &str) -> Option<String> {
+    let name: String = path
+        .trim_start()
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '_')
+        .collect();
+    (!name.is_empty()).then_some(name)
+}
+
+/// The first name of each item of a `{…}` group, read up to its closing brace: `server, tui::{a,
+/// b}}` → `server`, `tui`. Nested groups belong to their item and are skipped.
+fn group_heads(group: &str) -> Vec<String> {
+    let mut heads = Vec::new();
+    let mut depth = 0usize;
+    let mut item_start = true;
+    for (at, c) in group.char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' if depth == 0 => break,
+            '}' => depth -= 1,
+            ',' if depth == 0 => item_start = true,
+            c if item_start && !c.is_whitespace() => {
+                item_start = false;
+                heads.extend(leading_name(&group[at..]));
+            }
+            _ => {}
+        }
+    }
+    heads
 }
 
 /// Every arrow the code has: module → modules it imports.
@@ -183,6 +220,17 @@ fn the_checker_sees_an_arrow_that_is_not_allowed() {
     assert_eq!(
         imports,
         BTreeSet::from(["server".to_string(), "store".to_string()])
+    );
+    // Grouped imports, over several lines and nested, name every module they reach.
+    let grouped = imported_modules(
+        "use crate::{\n    server::{Engine, engine::Draft},\n    tui, // the desk\n    store::Store,\n};\nuse crate::{cli};",
+    );
+    assert_eq!(
+        grouped,
+        ["cli", "server", "store", "tui"]
+            .map(String::from)
+            .into_iter()
+            .collect::<BTreeSet<_>>()
     );
     let drawn = lib_arrows();
     assert!(

@@ -1,6 +1,13 @@
 //! Every `warroom incident` subcommand against a real `warroom serve`, the config
 //! subcommands, bad input, and the `--help` text (snapshotted, like trippy does).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and bench code: a panic is how it fails"
+)]
+
 mod support;
 
 use serde_json::Value;
@@ -366,7 +373,7 @@ fn show_reads_a_log_longer_than_one_page() {
     let url = server.url("/v1/incidents/INC-1/commands");
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
-        let http = reqwest::Client::new();
+        let http = support::http::client();
         for n in 0..1_004 {
             let note = serde_json::json!({"type": "add_note", "text": format!("note {n}")});
             let answer = http.post(&url).json(&note).send().await.unwrap();

@@ -1,31 +1,45 @@
 //! Connections time out and are bounded: 2,000 idle and 200 slowloris sockets against a server
 //! started under a 1,024-descriptor soft limit, and 1,500 idle sockets against one that cannot
 //! raise its limit of 1,024. In a test binary of its own, and one test at a time, so that
-//! nothing else shares the two cores while they time `/healthz`.
+//! nothing else shares the two cores while they probe `/healthz`. No latency is asserted here:
+//! `benches/idle_healthz.rs` measures it.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and bench code: a panic is how it fails"
+)]
 
 mod support;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use support::server::{ServerSetup, TestServer};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-/// One `GET /healthz` on a fresh connection, timed from connect to the last byte.
-async fn time_healthz(address: &str) -> Duration {
-    let started = Instant::now();
-    let mut stream = TcpStream::connect(address).await.expect("connect");
-    stream
-        .write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+/// One `GET /healthz` on a fresh connection, answered 200 before `bound`: a connection
+/// starved by the idle ones waits until a header timeout frees a slot, so `bound` is that
+/// timeout, not a latency target (the latencies are measured by `benches/idle_healthz.rs`).
+async fn healthz_before(address: &str, bound: Duration) {
+    let probe = async {
+        let mut stream = TcpStream::connect(address).await.expect("connect");
+        stream
+            .write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+            .await
+            .expect("send");
+        let mut answer = Vec::new();
+        stream.read_to_end(&mut answer).await.expect("read");
+        answer
+    };
+    let answer = tokio::time::timeout(bound, probe)
         .await
-        .expect("send");
-    let mut answer = Vec::new();
-    stream.read_to_end(&mut answer).await.expect("read");
+        .unwrap_or_else(|_| panic!("/healthz starved: no answer within {bound:?}"));
     assert!(
         answer.starts_with(b"HTTP/1.1 200"),
         "{}",
         String::from_utf8_lossy(&answer)
     );
-    started.elapsed()
 }
 
 /// Whether the server closes `stream` before `deadline` (reads end of file or a reset).
@@ -115,11 +129,16 @@ async fn idle_and_slowloris_sockets_neither_starve_healthz_nor_stay_open() {
     }
     // /healthz throughout: while the sockets are open, and after they are closed.
     let probing_until = tokio::time::Instant::now() + HEADER_TIMEOUT + margin + margin;
-    let mut latencies = Vec::new();
+    let mut probes = 0;
     while tokio::time::Instant::now() < probing_until {
-        latencies.push(time_healthz(&address).await);
+        healthz_before(&address, HEADER_TIMEOUT).await;
+        probes += 1;
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    assert!(
+        probes > 1,
+        "/healthz was probed while the sockets were open"
+    );
     let mut closed = 0;
     for dripper in drippers {
         closed += usize::from(dripper.await.expect("a dripper"));
@@ -138,17 +157,6 @@ async fn idle_and_slowloris_sockets_neither_starve_healthz_nor_stay_open() {
     assert_eq!(
         idle_closed, IDLE,
         "idle sockets closed by the header timeout"
-    );
-    // Starvation (the audit saw /healthz time out) would show as seconds. The 100 ms bound
-    // is held by all but 5 % of the probes: on a loaded 2-core machine one probe can wait for
-    // the scheduler longer than that. BENCHMARKS.md has the figures of a quiet run.
-    latencies.sort();
-    let within = |bound: Duration| latencies.iter().filter(|l| **l < bound).count();
-    assert!(
-        within(Duration::from_millis(100)) * 100 >= latencies.len() * 95
-            && within(Duration::from_secs(1)) == latencies.len(),
-        "/healthz latencies of {} probes: {latencies:?}",
-        latencies.len()
     );
     assert!(
         server.log().contains("open files limit raised") && server.log().contains("from=1024"),
@@ -176,18 +184,12 @@ async fn at_a_hard_limit_of_1024_files_1500_idle_sockets_do_not_delay_healthz() 
     let idle = idle_sockets(&address, IDLE).await;
     // Past the default header timeout of 10 s, which closes what is left of them.
     let probing_until = tokio::time::Instant::now() + Duration::from_secs(12);
-    let mut latencies = Vec::new();
+    // Each probe is answered before the header timeout (10 s by default) could have freed a
+    // descriptor for it: it did not wait in the accept queue.
     while tokio::time::Instant::now() < probing_until {
-        latencies.push(time_healthz(&address).await);
+        healthz_before(&address, Duration::from_secs(10)).await;
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    latencies.sort();
-    let slowest = latencies[latencies.len() - 1];
-    assert!(
-        slowest < Duration::from_millis(200),
-        "/healthz latencies of {} probes, the slowest {slowest:?}: {latencies:?}",
-        latencies.len()
-    );
     let log = server.log();
     assert!(
         log.contains("connection cap connections=896 max_connections=4096 open_files=\"1024\""),

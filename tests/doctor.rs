@@ -2,6 +2,13 @@
 //! no problem, and each broken piece (a URL nothing answers, a viewer's token, no receiver
 //! for the backend, a broken config) is named with its fix and exits 1.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and bench code: a panic is how it fails"
+)]
+
 mod support;
 
 use std::process::{Command, Output};

@@ -1,6 +1,13 @@
 //! Durability: SIGKILL the server while clients stream commands. Every command a client saw
 //! acknowledged must be in the log after a restart, exactly once, and the log must fold.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and bench code: a panic is how it fails"
+)]
+
 mod support;
 
 use reqwest::Client;
@@ -64,7 +71,7 @@ async fn a_sigkill_loses_no_acknowledged_command_and_duplicates_none() {
         config: Some("[server.limits]\nwrites_per_minute = 0\n"),
         ..ServerSetup::default()
     });
-    let client = Client::new();
+    let client = support::http::client();
     let declared = send(
         client
             .post(server.url("/v1/incidents"))
@@ -111,7 +118,7 @@ async fn a_sigkill_loses_no_acknowledged_command_and_duplicates_none() {
 
     server.restart();
     // A fresh client: pooled connections died with the server.
-    let client = Client::new();
+    let client = support::http::client();
     // Retrying the commands whose fate was unknown, with the same keys, must not duplicate
     // any that did get committed before the kill.
     for outcome in &outcomes {
@@ -166,6 +173,6 @@ async fn a_sigkill_loses_no_acknowledged_command_and_duplicates_none() {
     let url_before = server.base().to_string();
     server.restart();
     assert_eq!(server.base(), url_before, "a restart keeps the port");
-    let again = send(Client::new().get(server.url("/v1/incidents/INC-1"))).await;
+    let again = send(support::http::client().get(server.url("/v1/incidents/INC-1"))).await;
     assert_eq!(again.json, incident.json);
 }

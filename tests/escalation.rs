@@ -2,17 +2,26 @@
 //! exactly one lapse and one notification; a commander assigned later ends it; an overdue
 //! internal update is a lapse of its own.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and bench code: a panic is how it fails"
+)]
+
 mod support;
 
 use reqwest::Client;
 use serde_json::{Value, json};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::Duration;
+use support::eventually::eventually;
 use support::http::send;
 use support::receiver::Receiver;
 use warroom::config::Config;
 use warroom::domain::SeverityScale;
+use warroom::server::clock::Clock;
 use warroom::server::{Communicate, ServeOptions};
 use warroom::store::Location;
 
@@ -34,18 +43,39 @@ async fn lapses(client: &Client, base: &str) -> Vec<Value> {
     of_type(client, base, "lapsed").await
 }
 
-/// Lets the clock look several times (it looks every 20 ms here).
-async fn ticks() {
-    tokio::time::sleep(Duration::from_millis(400)).await;
+/// What the receiver has seen, once it has seen at least `count` notifications.
+async fn delivered(receiver: &Receiver, count: usize) -> Vec<support::receiver::Received> {
+    eventually("the notifications", Duration::from_secs(10), async || {
+        let seen = receiver.seen();
+        (seen.len() >= count).then_some(seen)
+    })
+    .await
+}
+
+/// Lets the escalation clock look a few more times (every 20 ms here) at the time the test
+/// set: waits until the server has read its clock (`reads`) eight more times, not a fixed
+/// time. Each look reads it once and the writer once more for its batch; the test sends
+/// nothing meanwhile, so eight reads are at least three looks done.
+async fn ticks(reads: &AtomicU64) {
+    let seen = reads.load(Ordering::SeqCst);
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while reads.load(Ordering::SeqCst) < seen + 8 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the clock stopped looking"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
 }
 
 /// A server on the store under test (`WARROOM_TEST_STORE`: the escalation's events and
 /// their notifications are committed the same way on both) with this config, whose clock is
-/// the test's: `start` plus the seconds in the returned offset.
+/// the test's: `start` plus the seconds in `offset`, counting its reads in `reads`.
 struct Clocked {
     server: warroom::server::RunningServer,
     base: String,
     offset: Arc<AtomicI64>,
+    reads: Arc<AtomicU64>,
     _dir: tempfile::TempDir,
 }
 
@@ -58,9 +88,14 @@ impl Clocked {
         communicate.escalation.check_every = Duration::from_millis(20);
         let start = chrono::Utc::now();
         let offset = Arc::new(AtomicI64::new(0));
-        communicate.escalation.clock = {
-            let offset = offset.clone();
-            Arc::new(move || start + chrono::Duration::seconds(offset.load(Ordering::SeqCst)))
+        // The server's clock: it moves when the test moves it.
+        let reads = Arc::new(AtomicU64::new(0));
+        let clock = {
+            let (offset, reads) = (offset.clone(), reads.clone());
+            Clock::reading(move || {
+                reads.fetch_add(1, Ordering::SeqCst);
+                start + chrono::Duration::seconds(offset.load(Ordering::SeqCst))
+            })
         };
         let dir = tempfile::tempdir().unwrap();
         let db = match support::server::StoreKind::under_test() {
@@ -86,6 +121,7 @@ impl Clocked {
             allowed_origins: Vec::new(),
             limits: warroom::server::Limits::default(),
             bounds: Default::default(),
+            clock,
         })
         .await
         .unwrap();
@@ -94,6 +130,7 @@ impl Clocked {
             server,
             base,
             offset,
+            reads,
             _dir: dir,
         }
     }
@@ -101,7 +138,7 @@ impl Clocked {
     /// Sets the server's clock `seconds` after the start and lets it look a few times.
     async fn at(&self, seconds: i64) {
         self.offset.store(seconds, Ordering::SeqCst);
-        ticks().await;
+        ticks(&self.reads).await;
     }
 }
 
@@ -124,8 +161,12 @@ check_every = "1s"
         receiver.url()
     );
     let clocked = Clocked::start(&text).await;
-    let (base, offset) = (clocked.base.clone(), clocked.offset.clone());
-    let client = Client::new();
+    let (base, offset, reads) = (
+        clocked.base.clone(),
+        clocked.offset.clone(),
+        clocked.reads.clone(),
+    );
+    let client = support::http::client();
     for (title, severity) in [("everything down", "P0"), ("a typo on a page", "P2")] {
         let declared = send(
             client
@@ -138,19 +179,19 @@ check_every = "1s"
 
     // Within the grace: nothing.
     offset.store(4 * 60, Ordering::SeqCst);
-    ticks().await;
+    ticks(&reads).await;
     assert!(lapses(&client, &base).await.is_empty());
 
     // Past it: one lapse on the P0, however often the clock looks; none on the P2.
     offset.store(6 * 60, Ordering::SeqCst);
-    ticks().await;
-    ticks().await;
+    ticks(&reads).await;
+    ticks(&reads).await;
     let recorded = lapses(&client, &base).await;
     assert_eq!(recorded.len(), 1, "{recorded:?}");
     assert_eq!(recorded[0]["incident"], "INC-1");
     assert_eq!(recorded[0]["actor"], "warroom");
     assert_eq!(recorded[0]["kind"]["lapse"], "commander_vacant");
-    let seen = receiver.seen();
+    let seen = delivered(&receiver, 1).await;
     assert_eq!(seen.len(), 1, "one notification");
     let body: Value = serde_json::from_slice(&seen[0].body).unwrap();
     assert_eq!(body["event"]["kind"]["lapse"], "commander_vacant");
@@ -164,13 +205,13 @@ check_every = "1s"
     .await;
     assert_eq!(assigned.status, 200);
     offset.store(12 * 60, Ordering::SeqCst);
-    ticks().await;
+    ticks(&reads).await;
     assert_eq!(lapses(&client, &base).await.len(), 1);
 
     // The P0's internal update (every 15 minutes) becomes overdue: a lapse of its own, once.
     offset.store(16 * 60, Ordering::SeqCst);
-    ticks().await;
-    ticks().await;
+    ticks(&reads).await;
+    ticks(&reads).await;
     let recorded = lapses(&client, &base).await;
     let kinds: Vec<_> = recorded
         .iter()
@@ -180,8 +221,7 @@ check_every = "1s"
         kinds,
         [json!("commander_vacant"), json!("internal_update_overdue")]
     );
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(receiver.seen().len(), 2);
+    assert_eq!(delivered(&receiver, 2).await.len(), 2);
     clocked.server.shutdown().await.unwrap();
 }
 
@@ -240,7 +280,7 @@ notify = ["pager"]
         pager.url()
     );
     let clocked = Clocked::start(&text).await;
-    let (client, base) = (Client::new(), clocked.base.clone());
+    let (client, base) = (support::http::client(), clocked.base.clone());
     // A P0 page: triggered, nobody commands.
     let page = json!({
         "version": "4",
@@ -258,12 +298,11 @@ notify = ["pager"]
     let paged = send(client.post(format!("{base}/v1/alertmanager")).json(&page)).await;
     assert_eq!(paged.json["incident"], "INC-1", "{}", paged.text);
 
-    // The page was declared on the server's own clock a moment after `start`: the steps fall
-    // due that moment later on the test's clock, hence the seconds to spare below.
+    // The page was declared on the test's clock, at `start`: each step falls due on the second.
     clocked.at(19).await;
     assert!(escalations(&client, &base).await.is_empty(), "not yet");
-    clocked.at(23).await;
-    clocked.at(24).await;
+    clocked.at(20).await;
+    clocked.at(21).await;
     let pager_targets = json!(["pager"]);
     let chat_targets = json!(["ops-slack"]);
     assert_eq!(
@@ -271,9 +310,11 @@ notify = ["pager"]
         [(1, 1, chat_targets.clone())],
         "the first step, once"
     );
-    clocked.at(53).await;
+    clocked.at(50).await;
     // The second round starts when the first one's last step was due: 50 + 20 s.
-    clocked.at(73).await;
+    clocked.at(69).await;
+    assert_eq!(escalations(&client, &base).await.len(), 2, "not yet");
+    clocked.at(70).await;
     assert_eq!(
         escalations(&client, &base).await,
         [

@@ -4,6 +4,13 @@
 //! commander's desk (the real binary in tmux) shows the banner. Without Alertmanager or tmux
 //! installed the test fails; it never skips.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and bench code: a panic is how it fails"
+)]
+
 mod support;
 
 use reqwest::Client;
@@ -67,7 +74,7 @@ async fn events(client: &Client, server: &TestServer, id: &str) -> Vec<Value> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_page_for_a_service_with_an_open_incident_joins_it_and_another_service_opens_its_own() {
     let server = TestServer::open();
-    let client = Client::new();
+    let client = support::http::client();
     let alertmanager = Alertmanager::start(&server.url("/v1/alertmanager"));
     let declared = send(
         client

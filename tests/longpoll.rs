@@ -1,6 +1,13 @@
 //! Long-poll on the event feeds: a waiting client is answered when the command is
 //! acknowledged, not when its wait runs out.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and bench code: a panic is how it fails"
+)]
+
 mod support;
 
 use reqwest::Client;
@@ -48,7 +55,7 @@ async fn settle() {
 #[tokio::test]
 async fn a_waiting_client_gets_its_incidents_event_as_soon_as_the_command_is_acknowledged() {
     let server = TestServer::open();
-    let client = Client::new();
+    let client = support::http::client();
     let incident = json!({"title": "watched", "severity": "P1"});
     post(&client, &server, "/v1/incidents", incident.clone()).await;
     post(&client, &server, "/v1/incidents", incident).await;
@@ -95,7 +102,7 @@ async fn a_waiting_client_gets_its_incidents_event_as_soon_as_the_command_is_ack
 #[tokio::test]
 async fn a_waiting_client_of_the_global_feed_gets_any_incidents_event() {
     let server = TestServer::open();
-    let client = Client::new();
+    let client = support::http::client();
     let waiter = wait_on(&client, server.url("/v1/events?after=0&wait=30"));
     settle().await;
     assert!(!waiter.is_finished(), "the log is empty: it must wait");
@@ -118,7 +125,7 @@ async fn a_waiting_client_of_the_global_feed_gets_any_incidents_event() {
 #[tokio::test]
 async fn feeds_answer_at_once_when_there_is_news_and_with_nothing_when_the_wait_ends() {
     let server = TestServer::open();
-    let client = Client::new();
+    let client = support::http::client();
     post(
         &client,
         &server,
@@ -176,7 +183,7 @@ fn seqs(answer: &Answer) -> Vec<u64> {
 async fn pages_older_than_memory_come_from_the_store_and_new_ones_still_wake_waiters() {
     // Memory keeps the three newest events only.
     let mut server = TestServer::open_with_args(&["--recent-events", "3"]);
-    let client = Client::new();
+    let client = support::http::client();
     let incident = json!({"title": "long history", "severity": "P2"});
     post(&client, &server, "/v1/incidents", incident.clone()).await;
     post(&client, &server, "/v1/incidents", incident).await;
@@ -189,7 +196,7 @@ async fn pages_older_than_memory_come_from_the_store_and_new_ones_still_wake_wai
     }
     for round in ["before a restart", "after a restart (folded page by page)"] {
         // A fresh client each round: pooled connections die with the server.
-        let client = Client::new();
+        let client = support::http::client();
         let all = send(client.get(server.url("/v1/events?after=0"))).await;
         assert_eq!(seqs(&all), [1, 2, 3, 4, 5, 6], "{round}: {}", all.text);
         let one = send(client.get(server.url("/v1/incidents/INC-1/events?after=0"))).await;
@@ -221,7 +228,7 @@ async fn pages_older_than_memory_come_from_the_store_and_new_ones_still_wake_wai
         );
         server.restart();
     }
-    let client = Client::new();
+    let client = support::http::client();
     let waiter = wait_on(&client, server.url("/v1/events?after=6&wait=30"));
     settle().await;
     let note = json!({"type": "add_note", "text": "live"});
@@ -235,7 +242,7 @@ async fn pages_older_than_memory_come_from_the_store_and_new_ones_still_wake_wai
 #[tokio::test]
 async fn incidents_ended_before_the_window_are_answered_from_the_store_and_not_held() {
     let mut server = TestServer::open_with_args(&["--keep-ended", "1s", "--recent-events", "3"]);
-    let client = Client::new();
+    let client = support::http::client();
     let old = json!({"title": "old outage", "severity": "P2", "service": "db"});
     post(&client, &server, "/v1/incidents", old).await;
     let burning = json!({"title": "still burning", "severity": "P1"});
@@ -257,7 +264,7 @@ async fn incidents_ended_before_the_window_are_answered_from_the_store_and_not_h
     post(&client, &server, "/v1/incidents/INC-2/commands", note).await;
     let resolved_version = 4;
     for round in ["after the window", "after a restart"] {
-        let client = Client::new();
+        let client = support::http::client();
         let metrics = send(client.get(server.url("/metrics"))).await;
         assert_eq!(held(&metrics.text), Some(1), "{round}: {}", metrics.text);
         let one = send(client.get(server.url("/v1/incidents/INC-1"))).await;
@@ -292,7 +299,7 @@ async fn incidents_ended_before_the_window_are_answered_from_the_store_and_not_h
     }
     // A long-poll on the old incident is answered when it changes, and the change is decided
     // on its stored state (If-Match against the stored version).
-    let client = Client::new();
+    let client = support::http::client();
     let waiter = wait_on(
         &client,
         server.url("/v1/incidents/INC-1/events?after=4&wait=30"),

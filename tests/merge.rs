@@ -2,6 +2,13 @@
 //! the store under test (`WARROOM_TEST_STORE`: SQLite, and PostgreSQL in `scripts/test`), by
 //! the API (`warroom incident merge` is in cli.rs).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and bench code: a panic is how it fails"
+)]
+
 mod support;
 
 use reqwest::Client;
@@ -80,7 +87,7 @@ async fn duplicate_pair(client: &Client) -> TestServer {
 
 #[tokio::test]
 async fn a_merged_duplicate_points_to_its_survivor_which_holds_its_notes_and_alerts() {
-    let client = Client::new();
+    let client = support::http::client();
     let server = duplicate_pair(&client).await;
     let merged = command(
         &client,
@@ -149,7 +156,7 @@ async fn a_merged_duplicate_points_to_its_survivor_which_holds_its_notes_and_ale
 
 #[tokio::test]
 async fn a_second_merge_or_a_merge_into_a_closed_incident_is_a_409_that_says_why() {
-    let client = Client::new();
+    let client = support::http::client();
     let server = duplicate_pair(&client).await;
     let into = |id: &str| json!({"type": "merge_into", "into": id});
 
@@ -214,7 +221,7 @@ async fn a_second_merge_or_a_merge_into_a_closed_incident_is_a_409_that_says_why
 #[tokio::test]
 async fn a_responder_cannot_merge() {
     let server = TestServer::with_tokens(support::server::TOKENS);
-    let client = Client::new();
+    let client = support::http::client();
     let declare = |title: &str| {
         client
             .post(server.url("/v1/incidents"))
@@ -234,7 +241,7 @@ async fn a_responder_cannot_merge() {
 /// survivor on the status page, which lists one incident, not two.
 #[tokio::test]
 async fn a_merged_duplicates_public_updates_show_under_its_survivor() {
-    let client = Client::new();
+    let client = support::http::client();
     let server = duplicate_pair(&client).await;
     // Alice acknowledges the page, which makes her its commander, and tells the public.
     let ack = json!({"type": "transition", "to": "acknowledged"});
@@ -244,28 +251,73 @@ async fn a_merged_duplicates_public_updates_show_under_its_survivor() {
         "{}",
         acked.text
     );
-    let public = json!({
+    // Both had spoken to the public: INC-1 (alice takes its command) under a public title,
+    // then the duplicate.
+    let take = json!({"type": "assign_role", "role": "commander", "person": "alice"});
+    assert_eq!(command(&client, &server, "INC-1", take).await.status, 200);
+    let survivor_post = json!({
+        "type": "public_update",
+        "state": "investigating",
+        "title": "Checkout payments failing",
+        "message": "We are looking into failed payments.",
+        "components": {},
+    });
+    let posted = command(&client, &server, "INC-1", survivor_post).await;
+    assert_eq!(posted.status, 200, "{}", posted.text);
+    let duplicate_post = json!({
         "type": "public_update",
         "state": "investigating",
         "message": "Checkout fails for some customers.",
         "components": {},
     });
-    assert_eq!(command(&client, &server, "INC-2", public).await.status, 200);
+    assert_eq!(
+        command(&client, &server, "INC-2", duplicate_post)
+            .await
+            .status,
+        200
+    );
+    // The survivor's public id (its page's address), before the merge.
+    let before = support::eventually::eventually(
+        "the page shows both",
+        std::time::Duration::from_secs(10),
+        async || {
+            let page = get(&client, &server, "/status.json").await;
+            let open = page["open"].as_array()?.clone();
+            let survivor = open
+                .iter()
+                .find(|i| i["name"] == "Checkout payments failing")?;
+            (open.len() == 2).then(|| survivor["id"].clone())
+        },
+    )
+    .await;
     let merge = json!({"type": "merge_into", "into": "INC-1"});
     assert_eq!(command(&client, &server, "INC-2", merge).await.status, 200);
 
+    // One incident: the survivor, at the address the public already follows, with both
+    // updates, newest first.
     let shown = support::eventually::eventually(
         "the page rebuilt after the merge",
         std::time::Duration::from_secs(10),
         async || {
             let page = get(&client, &server, "/status.json").await;
             let open = page["open"].as_array()?.clone();
-            (open.len() == 1 && open[0]["id"] == "INC-1").then_some(open)
+            (open.len() == 1).then_some(open)
         },
     )
     .await;
+    assert_eq!(shown[0]["id"], before);
+    assert_eq!(shown[0]["name"], "Checkout payments failing");
+    let messages: Vec<_> = shown[0]["updates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["message"].clone())
+        .collect();
     assert_eq!(
-        shown[0]["updates"][0]["message"],
-        "Checkout fails for some customers."
+        messages,
+        [
+            json!("Checkout fails for some customers."),
+            json!("We are looking into failed payments.")
+        ]
     );
 }

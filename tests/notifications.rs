@@ -1,14 +1,22 @@
 //! Outbound notifications end to end: the real binary, a real HTTP receiver that goes down,
 //! then slow, then answers 500, then comes back, and a SIGKILL of the backend in the middle.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and bench code: a panic is how it fails"
+)]
+
 mod support;
 
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use reqwest::Client;
 use serde_json::{Value, json};
 use sha2::Sha256;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::{Duration, Instant};
+use support::eventually::eventually;
 use support::http::send;
 use support::receiver::{Mode, Receiver};
 use support::server::TestServer;
@@ -91,7 +99,7 @@ fn verify(received: &support::receiver::Received) -> bool {
 async fn every_committed_event_is_delivered_once_in_order_through_outages_and_a_crash() {
     let mut receiver = Receiver::down();
     let mut server = TestServer::with_config(None, &config(&receiver.url()), &[]);
-    let client = Client::new();
+    let client = support::http::client();
     let mut slowest = Duration::ZERO;
 
     // Down: nothing listens.
@@ -105,12 +113,32 @@ async fn every_committed_event_is_delivered_once_in_order_through_outages_and_a_
     receiver.set(Mode::Slow(Duration::from_secs(3)));
     receiver.up().await;
     slowest = slowest.max(traffic(&client, &server, 2).await);
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    // Until a delivery timed out and was sent again: the worker sends the heads of two
+    // queues (one per incident) and none succeeds while every answer is late, so a third
+    // request is a repeat.
+    let arrived = receiver.arrived();
+    eventually(
+        "a repeat of a slow delivery",
+        Duration::from_secs(30),
+        async || (receiver.arrived() >= arrived + 3).then_some(()),
+    )
+    .await;
 
     // 500s.
     receiver.set(Mode::Fail);
     slowest = slowest.max(traffic(&client, &server, 3).await);
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    eventually(
+        "a delivery answered 500",
+        Duration::from_secs(30),
+        async || {
+            receiver
+                .seen()
+                .iter()
+                .any(|r| r.answered == 500)
+                .then_some(())
+        },
+    )
+    .await;
 
     // A crash in the middle, with deliveries still pending, then more traffic.
     server.kill();
@@ -233,7 +261,7 @@ async fn a_notification_reaches_a_local_receiver_soon_after_the_answer() {
     let mut receiver = Receiver::down();
     receiver.up().await;
     let server = TestServer::with_config(None, &config(&receiver.url()), &[]);
-    let client = Client::new();
+    let client = support::http::client();
     let body = json!({"title": "checkout errors", "severity": "P1"});
     timed(&client, &server, "/v1/incidents", body).await;
     let answered = Instant::now();
@@ -315,4 +343,280 @@ fn a_broken_notify_table_is_refused_at_start_with_its_field() {
         assert_eq!(output.status.code(), Some(1), "{text}: {stderr}");
         assert!(!stderr.contains("[[notify]]"), "{stderr}");
     }
+}
+
+/// A webhook and a Slack target on one receiver, giving up after `give_up`.
+fn config_giving_up_after(url: &str, give_up: &str) -> String {
+    format!(
+        r#"
+[[notify]]
+name = "hook"
+kind = "webhook"
+url = "{url}"
+secret = "{SECRET}"
+events = ["declared", "note_added"]
+
+[notify_delivery]
+timeout = "1s"
+max_retry_interval = "1s"
+give_up_after = "{give_up}"
+"#
+    )
+}
+
+/// The outbox as `GET /v1/notifications` lists it, oldest first.
+async fn deliveries(client: &Client, server: &TestServer) -> Vec<Value> {
+    let log = send(client.get(server.url("/v1/notifications?limit=1000"))).await;
+    let mut list = log.json.as_array().cloned().unwrap_or_default();
+    list.reverse();
+    list
+}
+
+async fn wait_for_outbox(
+    client: &Client,
+    server: &TestServer,
+    what: &str,
+    done: impl Fn(&[Value]) -> bool,
+) -> Vec<Value> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let list = deliveries(client, server).await;
+        if done(&list) {
+            return list;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{what} never happened; the outbox:\n{list:#?}\nthe server log:\n{}",
+            server.log()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// `give_up_after` counts from a delivery's first attempt, not from its event: the second
+/// delivery of a queue waits the whole of its predecessor's 2 s of failures, then still gets
+/// its own 2 s. (It used to be given up at its first failure, already older than 2 s.)
+#[tokio::test]
+async fn a_delivery_behind_a_failing_one_still_gets_its_full_give_up_after() {
+    let mut receiver = Receiver::down();
+    receiver.up().await;
+    receiver.set(Mode::Fail);
+    let server = TestServer::with_config(None, &config_giving_up_after(&receiver.url(), "2s"), &[]);
+    let client = support::http::client();
+    timed(
+        &client,
+        &server,
+        "/v1/incidents",
+        json!({"title": "checkout errors", "severity": "P1"}),
+    )
+    .await;
+    let note = json!({"type": "add_note", "text": "behind the first"});
+    timed(&client, &server, "/v1/incidents/INC-1/commands", note).await;
+
+    let list = wait_for_outbox(
+        &client,
+        &server,
+        "the first delivery dying and the second failing",
+        |list| {
+            list.len() == 2 && list[0]["state"] == "dead" && list[1]["attempts"].as_u64() >= Some(1)
+        },
+    )
+    .await;
+    assert_eq!(list[1]["state"], "pending", "{list:#?}");
+    assert!(list[1]["first_attempt_at"].is_string(), "{list:#?}");
+    receiver.set(Mode::Ok);
+    let list = wait_for_outbox(&client, &server, "the second delivery arriving", |list| {
+        list[1]["state"] != "pending"
+    })
+    .await;
+    assert_eq!(list[1]["state"], "delivered", "{list:#?}");
+    assert!(list[1]["attempts"].as_u64().unwrap() >= 2, "{list:#?}");
+    let first_dead =
+        chrono::DateTime::parse_from_rfc3339(list[0]["finished_at"].as_str().unwrap()).unwrap();
+    let second_first =
+        chrono::DateTime::parse_from_rfc3339(list[1]["first_attempt_at"].as_str().unwrap())
+            .unwrap();
+    assert!(
+        second_first >= first_dead,
+        "its time started when its turn came: {list:#?}"
+    );
+}
+
+/// A dead delivery is not final: `warroom notify retry ID` and `--dead` send it again, and
+/// `/metrics` counts the dead and the failing by target until then.
+#[tokio::test]
+async fn dead_deliveries_show_in_metrics_and_notify_retry_resends_them() {
+    let mut receiver = Receiver::down();
+    receiver.up().await;
+    receiver.set(Mode::Fail);
+    let server = TestServer::with_config(None, &config_giving_up_after(&receiver.url(), "1s"), &[]);
+    let client = support::http::client();
+    for title in ["checkout errors", "search slow"] {
+        timed(
+            &client,
+            &server,
+            "/v1/incidents",
+            json!({"title": title, "severity": "P1"}),
+        )
+        .await;
+    }
+    let list = wait_for_outbox(&client, &server, "both deliveries dying", |list| {
+        list.len() == 2 && list.iter().all(|d| d["state"] == "dead")
+    })
+    .await;
+    let metrics = send(client.get(server.url("/metrics"))).await.text;
+    assert!(
+        metrics.contains("warroom_notifications{target=\"hook\",state=\"dead\"} 2"),
+        "{metrics}"
+    );
+
+    receiver.set(Mode::Ok);
+    let notify = |args: &[&str]| {
+        support::server::warroom()
+            .args(["--backend", server.base(), "--actor", "carol", "notify"])
+            .args(args)
+            .output()
+            .expect("run warroom")
+    };
+    let first = list[0]["id"].as_str().unwrap().to_string();
+    let resent = notify(&["retry", &first]);
+    assert!(resent.status.success(), "{resent:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&resent.stdout),
+        format!("delivery {first} is queued again\n")
+    );
+    let list = wait_for_outbox(&client, &server, "the resent delivery arriving", |list| {
+        list[0]["state"] == "delivered"
+    })
+    .await;
+    assert_eq!(
+        list[1]["state"], "dead",
+        "only the one asked for: {list:#?}"
+    );
+    let metrics = send(client.get(server.url("/metrics"))).await.text;
+    assert!(
+        metrics.contains("warroom_notifications{target=\"hook\",state=\"dead\"} 1"),
+        "{metrics}"
+    );
+
+    // Delivered already: nothing to resend. Not an id: refused before asking.
+    let again = notify(&["retry", &first]);
+    assert_eq!(again.status.code(), Some(1), "{again:?}");
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("delivered already"),
+        "{again:?}"
+    );
+    let bad = notify(&["retry", "INC-1"]);
+    assert_eq!(bad.status.code(), Some(2), "{bad:?}");
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("is not a delivery id"),
+        "{bad:?}"
+    );
+
+    let all = notify(&["retry", "--dead"]);
+    assert!(all.status.success(), "{all:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&all.stdout),
+        "1 dead delivery is queued again\n"
+    );
+    wait_for_outbox(&client, &server, "every delivery arriving", |list| {
+        list.iter().all(|d| d["state"] == "delivered")
+    })
+    .await;
+    let metrics = send(client.get(server.url("/metrics"))).await.text;
+    assert!(!metrics.contains("state=\"dead\""), "{metrics}");
+    let delivered: HashSet<String> = receiver
+        .seen()
+        .iter()
+        .filter(|r| r.answered == 200)
+        .map(|r| {
+            r.headers["x-warroom-delivery"]
+                .to_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(delivered.len(), 2);
+}
+
+/// Text in a Slack message cannot ping a channel, disguise a link or reorder itself: a
+/// title, a note and a name full of Slack markup arrive escaped; the handle the config maps a
+/// person to stays a live mention.
+#[tokio::test]
+async fn slack_messages_escape_what_people_wrote_and_keep_configured_handles_live() {
+    let mut receiver = Receiver::down();
+    receiver.up().await;
+    let config = format!(
+        r#"
+[[notify]]
+name = "chat"
+kind = "slack"
+url = "{}"
+people = {{ carol = "<@U0CAROL>" }}
+"#,
+        receiver.url()
+    );
+    let server = TestServer::with_config(None, &config, &[]);
+    let client = support::http::client();
+    let title = "Checkout <!channel> & \u{202E}sknil\u{202C} down";
+    timed(
+        &client,
+        &server,
+        "/v1/incidents",
+        json!({"title": title, "severity": "P1"}),
+    )
+    .await;
+    let path = "/v1/incidents/INC-1/commands";
+    let note = "<!channel> <https://evil.example/login|Open the dashboard> @here";
+    timed(
+        &client,
+        &server,
+        path,
+        json!({"type": "add_note", "text": note}),
+    )
+    .await;
+    timed(
+        &client,
+        &server,
+        path,
+        json!({"type": "assign_role", "role": "commander", "person": "carol"}),
+    )
+    .await;
+    timed(
+        &client,
+        &server,
+        path,
+        json!({"type": "assign_role", "role": "scribe", "person": "<!here>"}),
+    )
+    .await;
+
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while receiver.seen().len() < 4 {
+        assert!(Instant::now() < deadline, "{:?}", receiver.seen());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let texts: Vec<String> = receiver
+        .seen()
+        .iter()
+        .map(|r| {
+            let body: Value = serde_json::from_slice(&r.body).unwrap();
+            body["text"].as_str().unwrap().to_string()
+        })
+        .collect();
+    for text in &texts {
+        for raw in ["<!channel>", "<!here>", "<https://", "\u{202E}", "@here"] {
+            assert!(!text.contains(raw), "'{raw}' reached Slack raw: {text}");
+        }
+        assert!(
+            text.contains("Checkout &lt;!channel&gt; &amp; \u{FFFD}sknil\u{FFFD} down"),
+            "{text}"
+        );
+    }
+    let joined = texts.join("\n");
+    assert!(
+        joined.contains("&lt;!channel&gt; &lt;https://evil.example/login|Open the dashboard&gt;"),
+        "{joined}"
+    );
+    assert!(joined.contains("<@U0CAROL> is now commander"), "{joined}");
+    assert!(joined.contains("&lt;!here&gt; is now scribe"), "{joined}");
 }

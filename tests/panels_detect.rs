@@ -1,6 +1,13 @@
 //! `warroom panels detect` against a real Prometheus 2.42 with backfilled history in the
 //! conventions real exporters use: the proposed panels must return the known values.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and bench code: a panic is how it fails"
+)]
+
 mod support;
 
 use chrono::Utc;

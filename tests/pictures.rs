@@ -2,6 +2,13 @@
 //! temporary directory with no network (a network namespace of its own, with loopback only),
 //! every picture the README links must come out as a PNG of its expected size.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and bench code: a panic is how it fails"
+)]
+
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;

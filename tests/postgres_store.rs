@@ -1,6 +1,14 @@
 //! The PostgreSQL store against a real PostgreSQL: the same promises as the SQLite store
 //! (append-only, all-or-nothing commits, stored answers, refusing a newer schema), and the
-//! turn-taking that keeps several writers' log gapless.
+//! turn-taking that keeps several writers' log gapless. The snapshot rows and the resume are
+//! checked on both stores here.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and bench code: a panic is how it fails"
+)]
 
 mod support;
 
@@ -9,7 +17,7 @@ use std::time::Duration;
 use warroom::domain::{Event, EventKind, Incident, IncidentId, NoteKind, Status};
 use warroom::store::{
     Attempt, Commit, DeliveryState, IdempotencyKey, NewDelivery, Outbox, PostgresStore, Remembered,
-    Store, StoredResponse, Which,
+    SqliteStore, Store, StoreError, StoredResponse, Which,
 };
 
 fn note(seq: u64, text: &str) -> Event {
@@ -115,7 +123,7 @@ fn the_log_refuses_updates_deletes_and_truncation() {
     let url = support::postgres::database();
     let mut store = PostgresStore::connect(&url).unwrap();
     store.commit(&events(vec![note(1, "kept")])).unwrap();
-    let mut sql = postgres_client(&url);
+    let sql = support::postgres::Sql::connect(&url);
     for statement in [
         "UPDATE events SET actor = 'mallory'",
         "DELETE FROM events",
@@ -200,7 +208,7 @@ fn migrations_are_recorded_and_a_newer_schema_is_refused() {
     PostgresStore::connect(&url).unwrap();
     // Connecting again migrates nothing twice.
     PostgresStore::connect(&url).unwrap();
-    let mut sql = postgres_client(&url);
+    let sql = support::postgres::Sql::connect(&url);
     let versions: Vec<i32> = sql
         .query(
             "SELECT version FROM warroom_migrations ORDER BY version",
@@ -210,7 +218,11 @@ fn migrations_are_recorded_and_a_newer_schema_is_refused() {
         .iter()
         .map(|row| row.get(0))
         .collect();
-    assert_eq!(versions, [1, 2, 3, 4, 5, 6], "numbered as SQLite's schemas");
+    assert_eq!(
+        versions,
+        [1, 2, 3, 4, 5, 6, 7],
+        "numbered as SQLite's schemas"
+    );
     sql.batch_execute("INSERT INTO warroom_migrations (version) VALUES (99)")
         .unwrap();
     let error = PostgresStore::connect(&url).err().unwrap().to_string();
@@ -222,12 +234,13 @@ fn how_an_actor_came_survives_and_a_database_at_migration_3_gains_the_columns_an
     let url = support::postgres::database();
     PostgresStore::connect(&url).unwrap();
     // Back to what migration 3 left, with a row written then.
-    let mut sql = postgres_client(&url);
+    let sql = support::postgres::Sql::connect(&url);
     sql.batch_execute(
         "ALTER TABLE events DROP COLUMN via;
          ALTER TABLE events DROP COLUMN intended_at;
          DROP TABLE incidents;
          DROP TABLE folded;
+         ALTER TABLE outbox DROP COLUMN first_attempt_at;
          DELETE FROM warroom_migrations WHERE version > 3;
          INSERT INTO events (seq, incident, at, actor, kind) VALUES (1, 'INC-1',
              '2025-01-02T03:04:05.123456789Z', 'alice',
@@ -254,11 +267,20 @@ fn how_an_actor_came_survives_and_a_database_at_migration_3_gains_the_columns_an
     assert_eq!(store.incident(2).unwrap(), None);
 }
 
-/// As SQLite's test of the same name: the rows fold the log in the commit, and a resume reads
-/// the open incidents, those ended after the cutoff and the newest events.
+/// The rows fold the log in the commit, and a resume reads the open incidents, those ended
+/// after the cutoff and the newest events; in SQLite as in PostgreSQL, as both read with the
+/// same statements.
 #[test]
 fn snapshot_rows_fold_the_log_and_a_resume_reads_only_what_memory_keeps() {
-    let url = support::postgres::database();
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = SqliteStore::open(&dir.path().join("log.db")).unwrap();
+    let postgres = PostgresStore::connect(&support::postgres::database()).unwrap();
+    for store in [Box::new(sqlite) as Box<dyn Store>, Box::new(postgres)] {
+        folds_and_resumes(store);
+    }
+}
+
+fn folds_and_resumes(mut store: Box<dyn Store>) {
     let on = |incident: u64, event: Event| Event {
         incident: IncidentId::from_number(incident),
         ..event
@@ -280,7 +302,6 @@ fn snapshot_rows_fold_the_log_and_a_resume_reads_only_what_memory_keeps() {
         ended(4, 1, "2026-01-01T00:00:00Z"),
         ended(5, 2, "2026-06-01T00:00:00Z"),
     ];
-    let mut store = PostgresStore::connect(&url).unwrap();
     store.commit(&events(log[..4].to_vec())).unwrap();
     store.commit(&events(log[4..].to_vec())).unwrap();
     let one = store.incident(1).unwrap().expect("INC-1's row");
@@ -378,6 +399,7 @@ fn deliveries_are_committed_with_their_events_and_one_replica_at_a_time_sends_ea
         "d1",
         &Attempt::Retry {
             error: "the receiver answered 502".into(),
+            at: now,
             next: time("2025-01-02T03:05:10Z"),
         },
     )
@@ -387,6 +409,11 @@ fn deliveries_are_committed_with_their_events_and_one_replica_at_a_time_sends_ea
     let due = b.due(later, 10).unwrap();
     assert_eq!(due.len(), 1);
     assert_eq!((due[0].id.as_str(), due[0].attempts), ("d1", 1));
+    assert_eq!(
+        due[0].first_attempt_at,
+        Some(now),
+        "give_up_after counts from here"
+    );
     b.record_attempt("d1", &Attempt::Delivered { at: later })
         .unwrap();
     // With d1 done, d2 is the head of its queue.
@@ -432,6 +459,13 @@ fn an_unreachable_database_is_reported_as_such() {
     assert!(error.starts_with("the database is unreachable"), "{error}");
 }
 
-fn postgres_client(url: &str) -> postgres::Client {
-    postgres::Client::connect(url, postgres::NoTls).unwrap()
+#[test]
+fn a_url_that_does_not_parse_is_a_bad_location_and_keeps_its_password() {
+    let error = PostgresStore::connect("postgres://w:hunter2@db/x?sslmode=sometimes")
+        .err()
+        .unwrap();
+    assert!(matches!(error, StoreError::BadLocation(_)), "{error:?}");
+    let message = error.to_string();
+    assert!(message.starts_with("not a PostgreSQL URL"), "{message}");
+    assert!(!message.contains("hunter2"), "{message}");
 }

@@ -1,6 +1,13 @@
 //! Panels, alerts and impact evidence against a real Prometheus 2.42 and Alertmanager 0.25,
 //! started on loopback by `support::promstack`. Without the servers these tests fail.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and bench code: a panic is how it fails"
+)]
+
 mod support;
 
 use chrono::{DateTime, Utc};
@@ -381,7 +388,7 @@ async fn alertmanager_lists_active_alerts_but_not_silenced_ones() {
     // Nobody listens on the webhook: this test is about the list, not notifications.
     let alertmanager =
         Alertmanager::start(&format!("http://127.0.0.1:{}/v1/alertmanager", free_port()));
-    let http = reqwest::Client::new();
+    let http = support::http::client();
     let now = Utc::now();
     // Whole seconds: Alertmanager keeps milliseconds.
     let starts_at = at(now.timestamp() - 300);

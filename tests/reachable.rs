@@ -2,6 +2,13 @@
 //! faults reported instead of fatal, a clean stop, and the per-caller write limit (connection
 //! limits and timeouts are in `connections.rs`). Each test runs the real binary on loopback.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and bench code: a panic is how it fails"
+)]
+
 mod support;
 
 use reqwest::Client;
@@ -28,7 +35,7 @@ fn address(server: &TestServer) -> String {
 #[tokio::test]
 async fn web_pages_and_rebound_names_are_refused_unless_configured() {
     let server = TestServer::open();
-    let client = Client::new();
+    let client = support::http::client();
     let body = r#"{"title": "from a page", "severity": "P2"}"#;
     let url = server.url("/v1/incidents");
     for content_type in ["text/plain", "application/x-www-form-urlencoded"] {
@@ -112,14 +119,19 @@ async fn a_second_server_on_the_same_database_refuses_to_start() {
         "{stderr}"
     );
     // The first one is unaffected.
-    let answer = send(declare(&Client::new(), &server, "still the writer")).await;
+    let answer = send(declare(
+        &support::http::client(),
+        &server,
+        "still the writer",
+    ))
+    .await;
     assert_eq!(answer.status, 201, "{}", answer.text);
 }
 
 #[tokio::test]
 async fn request_headers_over_16_kib_each_or_64_kib_in_all_get_431() {
     let server = TestServer::open();
-    let client = Client::new();
+    let client = support::http::client();
     let with_headers = |sizes: &[usize]| {
         let mut request = client.get(server.url("/v1/incidents"));
         for (n, size) in sizes.iter().enumerate() {
@@ -151,7 +163,7 @@ async fn request_headers_over_16_kib_each_or_64_kib_in_all_get_431() {
 #[tokio::test]
 async fn readyz_is_unready_while_another_process_locks_the_database() {
     let server = TestServer::open();
-    let client = Client::new();
+    let client = support::http::client();
     let ready = send(client.get(server.url("/readyz"))).await;
     assert_eq!(
         (ready.status, &ready.json["status"]),
@@ -185,7 +197,7 @@ async fn a_file_size_limit_gives_a_500_with_an_id_and_a_log_line_not_a_dead_serv
         before: Some("ulimit -f 1024"),
         ..ServerSetup::default()
     });
-    let client = Client::new();
+    let client = support::http::client();
     assert_eq!(
         send(declare(&client, &server, "big notes")).await.status,
         201
@@ -304,7 +316,7 @@ async fn on_a_full_disk_readyz_stays_unready_until_a_write_goes_through_and_noth
         config: Some("[escalation]\ncheck_every = \"1s\"\n"),
         ..ServerSetup::default()
     });
-    let client = Client::new();
+    let client = support::http::client();
     let note = |text: &str| {
         client
             .post(server.url("/v1/incidents/INC-1/commands"))
@@ -358,7 +370,7 @@ async fn on_a_full_disk_readyz_stays_unready_until_a_write_goes_through_and_noth
 
     // Nothing acknowledged is lost, nothing refused was stored, across a crash.
     server.restart();
-    let client = Client::new();
+    let client = support::http::client();
     let stored = notes(&client, &server).await;
     assert_eq!(stored, acknowledged, "refused: {refused:?}");
 }
@@ -366,7 +378,7 @@ async fn on_a_full_disk_readyz_stays_unready_until_a_write_goes_through_and_noth
 #[tokio::test]
 async fn sigterm_with_half_sent_requests_exits_0_at_once_and_checkpoints() {
     let mut server = TestServer::open();
-    let client = Client::new();
+    let client = support::http::client();
     assert_eq!(send(declare(&client, &server, "kept")).await.status, 201);
     let address = address(&server);
     let mut half_header = TcpStream::connect(&address).await.unwrap();
@@ -409,7 +421,7 @@ async fn a_caller_over_its_write_limit_gets_429_and_others_go_on() {
         config: Some("[server.limits]\nwrites_per_minute = 6\nwrite_burst = 3\n"),
         ..ServerSetup::default()
     });
-    let client = Client::new();
+    let client = support::http::client();
     let as_alice =
         |title: &str| declare(&client, &server, title).header("x-warroom-actor", "alice");
     for n in 0..3 {

@@ -2,6 +2,13 @@
 //! global feed stays gapless, a replica without its database says so (503) and recovers, and
 //! clients with several backend URLs ride through replicas being killed.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and bench code: a panic is how it fails"
+)]
+
 mod support;
 
 use reqwest::Client;
@@ -38,7 +45,7 @@ fn seqs(answer: &Answer) -> Vec<u64> {
 async fn a_command_on_replica_a_wakes_a_watcher_on_replica_b() {
     let a = TestServer::on_postgres();
     let b = TestServer::replica_of(&a);
-    let client = Client::new();
+    let client = support::http::client();
     declare(&client, &a, "seen everywhere").await;
     // B learns of A's incident, and its watcher waits past it.
     let shown = eventually("B to show INC-1", Duration::from_secs(5), async || {
@@ -79,7 +86,7 @@ async fn a_command_on_replica_a_wakes_a_watcher_on_replica_b() {
 async fn concurrent_writes_on_two_replicas_make_one_gapless_log() {
     let a = TestServer::on_postgres();
     let b = TestServer::replica_of(&a);
-    let client = Client::new();
+    let client = support::http::client();
     declare(&client, &a, "busy").await;
     let mut writers = Vec::new();
     for (n, server) in [&a, &b, &a, &b].into_iter().enumerate() {
@@ -109,7 +116,7 @@ async fn concurrent_writes_on_two_replicas_make_one_gapless_log() {
 #[tokio::test]
 async fn a_replica_that_loses_its_database_answers_503_and_reconnects() {
     let server = TestServer::on_postgres();
-    let client = Client::new();
+    let client = support::http::client();
     declare(&client, &server, "before the outage").await;
     let url = server.db().to_string();
     let (admin, name) = url.rsplit_once('/').unwrap();
@@ -174,7 +181,7 @@ async fn a_replica_that_loses_its_database_answers_503_and_reconnects() {
 #[tokio::test]
 async fn after_its_connections_are_cut_old_pages_are_read_at_once_and_readyz_tells_the_truth() {
     let server = TestServer::replica_with(&TestServer::on_postgres(), &["--recent-events", "3"]);
-    let client = Client::new();
+    let client = support::http::client();
     declare(&client, &server, "old").await;
     for n in 0..5 {
         let note = client
@@ -338,7 +345,7 @@ async fn sixteen_writers_ride_through_replicas_killed_ten_times() {
         .unwrap()
     };
     let incident = IncidentId::from_number(1);
-    declare(&Client::new(), &a, "under fire").await;
+    declare(&support::http::client(), &a, "under fire").await;
 
     let stop = Arc::new(Mutex::new(false));
     let done = Arc::new(Mutex::new(None));
@@ -452,7 +459,7 @@ fn random(bound: u64) -> u64 {
 async fn an_incident_another_replica_changes_comes_back_into_memory_as_stored() {
     let a = TestServer::on_postgres();
     let b = TestServer::replica_with(&a, &["--keep-ended", "1s"]);
-    let client = Client::new();
+    let client = support::http::client();
     declare(&client, &a, "ended long ago").await;
     declare(&client, &a, "still open").await;
     let resolve = json!({"type": "transition", "to": "resolved"});
@@ -574,7 +581,7 @@ notify = ["pager"]
     );
     let mut a = TestServer::on_postgres_with_config(&config);
     let b = TestServer::replica_of(&a);
-    let client = Client::new();
+    let client = support::http::client();
     let page = json!({
         "version": "4",
         "groupKey": "{}:{alertname=\"CheckoutDown\"}",

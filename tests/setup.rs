@@ -3,6 +3,13 @@
 //! directory to a war room with live panels, their thresholds and firing alerts, and a page
 //! from Alertmanager opening an incident once the printed configuration is applied.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and bench code: a panic is how it fails"
+)]
+
 mod support;
 
 use std::path::{Path, PathBuf};

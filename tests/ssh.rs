@@ -1,13 +1,20 @@
 //! `warroom ssh-serve` with the real OpenSSH client in tmux, against a real `warroom serve`:
 //! keys as identity, the gateway token acting for the person, one screen per connection.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and bench code: a panic is how it fails"
+)]
+
 mod support;
 
 use serde_json::Value;
 use std::process::Command;
 use std::time::{Duration, Instant};
 use support::server::TestServer;
-use support::ssh::{GATEWAY_TOKENS, SshServe, key_pair};
+use support::ssh::{GATEWAY_TOKENS, SshServe, key_pair, key_pair_of};
 use support::tmux::Tmux;
 
 /// `GET path` on the backend as its admin.
@@ -146,6 +153,31 @@ fn an_unlisted_key_is_refused_until_the_file_lists_it() {
     let (code, _, stderr) = gateway.run("alice", &["incident", "note", "INC-1", "hi"]);
     assert_eq!(code, 1, "{stderr}");
     assert!(stderr.contains("only the screen"), "{stderr}");
+}
+
+/// Bastion users bring the keys they have: ECDSA and RSA keys log in as Ed25519 ones do, the
+/// RSA key signing with SHA-2 as OpenSSH does by default (`tests/ssh_limits.rs` has the same
+/// key refused when it signs with SHA-1).
+#[test]
+fn ecdsa_and_rsa_keys_log_in_with_openssh() {
+    let backend = TestServer::with_tokens(GATEWAY_TOKENS);
+    let gateway = SshServe::start(&backend, &[("alice", "responder")]);
+    declare(&backend, "Disk full on db-2");
+    let file = gateway.dir().join("authorized.toml");
+    let mut text = std::fs::read_to_string(&file).unwrap();
+    for (person, kind) in [("erin", "ecdsa"), ("robert", "rsa")] {
+        let key = key_pair_of(kind, gateway.dir(), person);
+        text.push_str(&format!(
+            "[[key]]\nperson = \"{person}\"\nrole = \"viewer\"\nkey = \"{key}\"\n"
+        ));
+    }
+    std::fs::write(&file, text).unwrap();
+
+    for person in ["erin", "robert"] {
+        let (code, stdout, stderr) = gateway.run(person, &["incident", "list"]);
+        assert_eq!(code, 0, "{person}: {stdout}{stderr}");
+        assert!(stdout.contains("Disk full on db-2"), "{person}: {stdout}");
+    }
 }
 
 #[test]

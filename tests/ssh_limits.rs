@@ -2,13 +2,20 @@
 //! OpenSSH would not) and the real OpenSSH client: terminal sizes, connections that never
 //! log in, and keys that fail.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and bench code: a panic is how it fails"
+)]
+
 mod support;
 
 use std::time::{Duration, Instant};
 use support::server::TestServer;
 use support::ssh::{
-    Frames, GATEWAY_TOKENS, SshClient, SshServe, furthest_cell, handshake, key_pair, offer_key,
-    status_kb,
+    Frames, GATEWAY_TOKENS, SshClient, SshServe, furthest_cell, handshake, key_pair, key_pair_of,
+    offer_key, offer_key_signing_with, status_kb,
 };
 use support::tmux::Tmux;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -527,4 +534,41 @@ async fn thirty_failed_keys_from_an_address_do_not_keep_out_a_listed_key_from_it
     let (code, stdout, stderr) =
         tokio::task::block_in_place(|| gateway.run("alice", &["incident", "list"]));
     assert_eq!(code, 0, "{stdout}{stderr}");
+}
+
+/// An RSA key signing with SHA-1 (`ssh-rsa`, which OpenSSH no longer sends unless told to) is
+/// refused, listed or not, and the log says why and what works; the same key signing with
+/// SHA-2 gets in on the same connection.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_rsa_key_signing_with_sha1_is_refused_with_what_to_use_instead() {
+    let backend = TestServer::with_tokens(GATEWAY_TOKENS);
+    let gateway = SshServe::start(&backend, &[("alice", "commander")]);
+    let key = key_pair_of("rsa", gateway.dir(), "robert");
+    let file = gateway.dir().join("authorized.toml");
+    let mut text = std::fs::read_to_string(&file).expect("the authorized file");
+    text.push_str(&format!(
+        "[[key]]\nperson = \"robert\"\nrole = \"viewer\"\nkey = \"{key}\"\n"
+    ));
+    std::fs::write(&file, text).expect("write");
+
+    let mut client = handshake(&gateway.address).await.expect("a key exchange");
+    let sha1 = offer_key(&mut client, "robert", &gateway.key("robert")).await;
+    assert_eq!(sha1, Ok(false));
+    let log = gateway.log();
+    assert!(
+        log.lines().any(|l| l.contains("ssh key refused")
+            && l.contains(&format!("key={}", fingerprint(&key)))
+            && l.contains("SHA-1 (ssh-rsa) is not accepted")
+            && l.contains("rsa-sha2-512")
+            && l.contains("ssh-keygen -t ed25519")),
+        "{log}"
+    );
+    let sha2 = offer_key_signing_with(
+        &mut client,
+        "robert",
+        &gateway.key("robert"),
+        Some(russh::keys::HashAlg::Sha512),
+    )
+    .await;
+    assert_eq!(sha2, Ok(true));
 }

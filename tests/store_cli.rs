@@ -1,9 +1,15 @@
 //! `warroom store copy|verify`: a team's log moves from SQLite to a real PostgreSQL and
 //! serves the same incidents there; a difference is found and named.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and bench code: a panic is how it fails"
+)]
+
 mod support;
 
-use reqwest::Client;
 use serde_json::json;
 use support::http::send;
 use support::server::{TestServer, warroom};
@@ -20,7 +26,7 @@ fn run(args: &[&str]) -> (bool, String, String) {
 #[tokio::test]
 async fn a_sqlite_log_moves_to_postgres_and_serves_the_same_incidents() {
     let mut old = TestServer::on_sqlite();
-    let client = Client::new();
+    let client = support::http::client();
     for title in ["disk full", "checkout errors"] {
         let declared = send(
             client

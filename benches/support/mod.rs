@@ -48,6 +48,7 @@ async fn server_with(db: Location, communicate: warroom::server::Communicate) ->
             ..Limits::default()
         },
         bounds: Default::default(),
+        clock: Default::default(),
     })
     .await
     .expect("the server starts")
@@ -82,4 +83,12 @@ pub fn load_average() -> String {
                 .join(" ")
         })
         .unwrap_or_else(|_| "unknown".into())
+}
+
+/// A plain HTTP client, built as the crate builds its own (`tls::client_builder` installs the
+/// one TLS provider, without which reqwest cannot build a client).
+pub fn http_client() -> reqwest::Client {
+    warroom::tls::client_builder()
+        .build()
+        .expect("an HTTP client")
 }

@@ -1,7 +1,7 @@
 //! `warroom incident ...`: one request per invocation, text for people or JSON for scripts.
 
 use super::ending::{self, Choices, Evidence};
-use super::render::{incident_details, incident_table, timeline_line};
+use super::render::{incident_details, incident_table, json, timeline_line};
 use super::{ActionCommand, IncidentCommand};
 use crate::client::{Client, ClientError, CommandAccepted, idempotency_key};
 use crate::domain::{
@@ -160,6 +160,7 @@ pub async fn run(
                 components: components.into_iter().collect(),
                 next_update_at: next.as_deref().map(|s| parse_promise(s, now)).transpose()?,
                 title,
+                public_id: None,
             };
             send(client, &id, Command::PublicUpdate(update), output.json).await
         }
@@ -227,10 +228,4 @@ fn parse_promise(text: &str, now: Timestamp) -> Result<Timestamp, ClientError> {
             .map_err(|_| usage(format!("'{text}' is too far ahead"))),
         Err(_) => crate::duration::parse_when(text, now).map_err(|e| usage(e.to_string())),
     }
-}
-
-fn json<T: serde::Serialize>(value: &T) -> String {
-    let mut text = serde_json::to_string_pretty(value).expect("domain types serialise");
-    text.push('\n');
-    text
 }

@@ -1,6 +1,7 @@
 //! `warroom postmortem`, `warroom report` and `warroom followups`: what the log teaches, for
 //! people (text) and scripts (`--json`).
 
+use super::render::json;
 use super::{FollowupsArgs, ReportArgs};
 use crate::client::{Client, ClientError};
 use crate::domain::{CorrectiveAction, CorrectiveState, IncidentId, Timestamp};
@@ -126,10 +127,4 @@ pub async fn followups(
         let _ = writeln!(out, "{line}");
     }
     Ok(out)
-}
-
-fn json<T: Serialize>(value: &T) -> String {
-    let mut text = serde_json::to_string_pretty(value).expect("report types serialise");
-    text.push('\n');
-    text
 }

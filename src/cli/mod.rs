@@ -4,6 +4,7 @@
 mod backend;
 pub mod doctor;
 pub mod ending;
+pub mod entry;
 pub mod incident;
 pub mod learn;
 pub mod notify;
@@ -192,6 +193,22 @@ pub enum NotifyCommand {
         #[command(flatten)]
         output: OutputArgs,
     },
+    /// Send a given-up (dead) delivery again, or a failing one at once; --dead: every dead one
+    #[command(group(clap::ArgGroup::new("which").required(true).args(["id", "dead"])))]
+    Retry {
+        /// The delivery's id, as `notify log` shows it
+        #[arg(value_parser = parse_delivery_id)]
+        id: Option<uuid::Uuid>,
+        /// Every dead delivery
+        #[arg(long)]
+        dead: bool,
+    },
+}
+
+fn parse_delivery_id(text: &str) -> Result<uuid::Uuid, String> {
+    uuid::Uuid::parse_str(text.trim()).map_err(|_| {
+        format!("'{text}' is not a delivery id (a UUID, as `notify log --json` shows)")
+    })
 }
 
 #[derive(Debug, Args)]

@@ -1,4 +1,4 @@
-//! `warroom notify log [--failed]`.
+//! `warroom notify log [--failed]` and `warroom notify retry ID|--dead`.
 
 use super::NotifyCommand;
 use crate::client::{Client, ClientError, DeliveryRecord};
@@ -10,12 +10,17 @@ pub async fn run(command: NotifyCommand, client: &Client) -> Result<String, Clie
         NotifyCommand::Log { failed, output } => {
             let deliveries = client.notifications(failed).await?;
             if output.json {
-                let mut text =
-                    serde_json::to_string_pretty(&deliveries).expect("records serialise");
-                text.push('\n');
-                return Ok(text);
+                return Ok(super::render::json(&deliveries));
             }
             Ok(table(&deliveries))
+        }
+        NotifyCommand::Retry { id, .. } => {
+            let count = client.retry_notifications(id.as_ref()).await?;
+            Ok(match (id, count) {
+                (Some(id), _) => format!("delivery {id} is queued again\n"),
+                (None, 1) => "1 dead delivery is queued again\n".to_string(),
+                (None, count) => format!("{count} dead deliveries are queued again\n"),
+            })
         }
     }
 }
@@ -27,13 +32,14 @@ fn table(deliveries: &[DeliveryRecord]) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{:<20} {:<24} {:<8} {:>6} {:<9} {:>3}  LAST ERROR",
-        "CREATED (UTC)", "TARGET", "INCIDENT", "SEQ", "STATE", "TRY"
+        "{:<36} {:<20} {:<24} {:<8} {:>6} {:<9} {:>3}  LAST ERROR",
+        "ID", "CREATED (UTC)", "TARGET", "INCIDENT", "SEQ", "STATE", "TRY"
     );
     for d in deliveries {
         let _ = writeln!(
             out,
-            "{:<20} {:<24} {:<8} {:>6} {:<9} {:>3}  {}",
+            "{:<36} {:<20} {:<24} {:<8} {:>6} {:<9} {:>3}  {}",
+            sanitize(&d.id),
             d.created_at.format("%Y-%m-%d %H:%M:%S"),
             sanitize(&d.target),
             sanitize(&d.incident),

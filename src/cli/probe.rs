@@ -29,7 +29,7 @@ pub async fn backend(config: &BackendConfig) -> Result<Backend, ClientError> {
     if let Err(ClientError::Unreachable(reason)) = &identity {
         return Err(ClientError::Unreachable(reason.clone()));
     }
-    let http = reqwest::Client::builder()
+    let http = crate::tls::client_builder()
         .timeout(config.timeout.max(Duration::from_secs(1)))
         .build()
         .map_err(|e| ClientError::Config(format!("cannot build the HTTP client: {e}")))?;

@@ -6,6 +6,17 @@ use crate::duration::short;
 use crate::sanitize::sanitize;
 use std::fmt::Write;
 
+/// `--json` output: pretty JSON and a final newline.
+pub fn json<T: serde::Serialize>(value: &T) -> String {
+    #[expect(
+        clippy::expect_used,
+        reason = "our records serialise: string map keys and derived impls that cannot fail"
+    )]
+    let mut text = serde_json::to_string_pretty(value).expect("records serialise");
+    text.push('\n');
+    text
+}
+
 fn clock(at: Timestamp) -> String {
     at.format("%Y-%m-%d %H:%M:%S UTC").to_string()
 }

@@ -139,7 +139,7 @@ impl Client {
             ))
         })?;
         headers.insert(ACTOR_HEADER, actor);
-        let http = reqwest::Client::builder()
+        let http = crate::tls::client_builder()
             .default_headers(headers)
             .connect_timeout(config.timeout)
             // Below the backend's 10 s header timeout, which closes idle connections: the
@@ -307,6 +307,21 @@ impl Client {
     pub async fn notifications(&self, failed: bool) -> Result<Vec<DeliveryRecord>, ClientError> {
         let path = format!("/v1/notifications?failed={failed}&limit=200");
         self.get(&path, self.timeout).await
+    }
+
+    /// Resends a dead (or failing) delivery, or every dead one (`None`); how many were resent.
+    pub async fn retry_notifications(&self, id: Option<&uuid::Uuid>) -> Result<u64, ClientError> {
+        #[derive(Deserialize)]
+        struct Resent {
+            resent: u64,
+        }
+        let path = match id {
+            Some(id) => format!("/v1/notifications/{id}/retry"),
+            None => "/v1/notifications/retry-dead".to_string(),
+        };
+        let request = |base: &str| self.http.post(format!("{base}{path}"));
+        let answer: Resent = self.send(request, self.timeout).await?;
+        Ok(answer.resent)
     }
 
     async fn get<T: DeserializeOwned>(

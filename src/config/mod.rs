@@ -156,7 +156,7 @@ impl Config {
     /// Parses a config text; `path` only labels the errors. The field at fault is the path
     /// serde was at (`server.listen`, `panels[1].range`), the line and column toml's span.
     pub fn parse(text: &str, path: &str) -> Result<Config, ConfigError> {
-        let parse_error = |error: toml::de::Error, field: String| {
+        let parse_error = |error: toml_edit::de::Error, field: String| {
             let offset = error.span().map_or(0, |span| span.start);
             let (line, column) = line_and_column(text, offset);
             ConfigError::Parse {
@@ -167,8 +167,8 @@ impl Config {
                 message: error.message().trim().to_string(),
             }
         };
-        let deserializer =
-            toml::Deserializer::parse(text).map_err(|error| parse_error(error, String::new()))?;
+        let deserializer = toml_edit::de::Deserializer::parse(text)
+            .map_err(|error| parse_error(error, String::new()))?;
         serde_path_to_error::deserialize(deserializer).map_err(|error| {
             let field = match error.path().to_string() {
                 field if field == "." => String::new(),

@@ -36,6 +36,7 @@ pub async fn run(settings: TuiSettings, you: &str) -> anyhow::Result<()> {
         allowed_origins: Vec::new(),
         limits: server::Limits::default(),
         bounds: Default::default(),
+        clock: Default::default(),
     })
     .await?;
     let url = format!("http://{}", backend.local_addr());
@@ -105,9 +106,10 @@ async fn responders(url: String) {
                 };
                 ("bob".to_string(), note)
             }
-            status if status.is_open() && status != Status::Mitigated => {
-                lines.next().expect("the chatter cycles forever")
-            }
+            status if status.is_open() && status != Status::Mitigated => match lines.next() {
+                Some(line) => line,
+                None => continue,
+            },
             _ => continue,
         };
         if let Ok(client) = Client::new(&backend_config(&url, &actor)) {

@@ -171,6 +171,10 @@ pub fn seeded_events(now: Timestamp, commander: &str) -> Vec<Event> {
     let scale = SeverityScale::default();
     let declared_at = now - Duration::seconds(DECLARED_AGO_SECONDS);
     let id = IncidentId::from_number(1);
+    #[expect(
+        clippy::expect_used,
+        reason = "the scripted declaration is valid (tested)"
+    )]
     let declared =
         declare(declaration(declared_at), declared_at, &scale).expect("the script declares");
     let mut state = Incident::blank(id.clone());
@@ -193,6 +197,7 @@ pub fn seeded_events(now: Timestamp, commander: &str) -> Vec<Event> {
     }
     for step in seed(commander) {
         let at = declared_at + Duration::seconds(step.offset_seconds);
+        #[expect(clippy::expect_used, reason = "the script's steps are valid (tested)")]
         let kinds = decide(&state, step.command, at, &scale).expect("the script is valid");
         for kind in kinds {
             push(&mut state, at, &step.actor, kind);

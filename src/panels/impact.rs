@@ -396,7 +396,7 @@ mod tests {
 
     #[test]
     fn impact_windows_default_and_name_their_field() {
-        let file: Config = toml::from_str("").unwrap();
+        let file: Config = toml_edit::de::from_str("").unwrap();
         assert_eq!(
             ImpactWindows::from_config(&file.impact),
             Ok(ImpactWindows {
@@ -404,7 +404,7 @@ mod tests {
                 resolve_quiet: Duration::from_secs(600),
             })
         );
-        let file: Config = toml::from_str("[impact]\nresolve_quiet = \"ten\"\n").unwrap();
+        let file: Config = toml_edit::de::from_str("[impact]\nresolve_quiet = \"ten\"\n").unwrap();
         assert_eq!(
             ImpactWindows::from_config(&file.impact)
                 .unwrap_err()

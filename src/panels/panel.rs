@@ -210,7 +210,7 @@ mod tests {
     use crate::panels::ImpactWindows;
 
     fn panels(toml_text: &str) -> Result<Vec<Panel>, ValueError> {
-        let file: Config = toml::from_str(toml_text).expect("valid TOML");
+        let file: Config = toml_edit::de::from_str(toml_text).expect("valid TOML");
         validate_panels(&file.panels)
     }
 
@@ -238,7 +238,7 @@ mod tests {
             .nth(1)
             .and_then(|rest| rest.split("```").next())
             .expect("docs/panels.md has a TOML example");
-        let file: Config = toml::from_str(example).unwrap();
+        let file: Config = toml_edit::de::from_str(example).unwrap();
         let panels = validate_panels(&file.panels).unwrap();
         assert_eq!(panels.len(), 1);
         assert_eq!(file.prometheus.unwrap().headers["X-Scope-OrgID"], "team-a");
@@ -333,7 +333,7 @@ mod tests {
     #[test]
     fn unknown_keys_are_refused_by_serde() {
         let text = "[[panels]]\ntitle = \"A\"\nexpr = \"up\"\nthreshold = 1\n";
-        assert!(toml::from_str::<Config>(text).is_err());
+        assert!(toml_edit::de::from_str::<Config>(text).is_err());
     }
 
     #[test]

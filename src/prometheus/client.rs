@@ -98,7 +98,7 @@ impl Endpoint {
                 .map_err(|_| fail(&field, "is not a valid header value".into()))?;
             headers.insert(name, value);
         }
-        let mut builder = reqwest::Client::builder()
+        let mut builder = crate::tls::client_builder()
             .timeout(timeout)
             .default_headers(headers);
         if let Some(path) = &config.ca_file {

@@ -35,6 +35,9 @@ pub struct MessageParts {
 pub struct Templates {
     message: Template,
     message_ascii: Template,
+    /// The message of a `resolved` update: ✅, not 🚨, and no promise of a next update.
+    message_resolved: Template,
+    message_resolved_ascii: Template,
     investigating: Template,
     identified: Template,
     monitoring: Template,
@@ -48,6 +51,10 @@ const BODY_PLACEHOLDERS: &[&str] = &["impact", "service"];
 
 impl Default for Templates {
     fn default() -> Self {
+        #[expect(
+            clippy::expect_used,
+            reason = "the default templates are valid (tested)"
+        )]
         let checked = |field: &str, text: &str| {
             Templates::check(field, text).expect("the default templates are valid")
         };
@@ -59,6 +66,14 @@ impl Default for Templates {
             message_ascii: checked(
                 "message_ascii",
                 "[!] {headline}\n{body}\n[?] Root Cause: {root_cause}\n[>] Next Update: {next_update}",
+            ),
+            message_resolved: checked(
+                "message_resolved",
+                "✅ {headline}\n{body}\n🔍 Root Cause: {root_cause}",
+            ),
+            message_resolved_ascii: checked(
+                "message_resolved_ascii",
+                "[OK] {headline}\n{body}\n[?] Root Cause: {root_cause}",
             ),
             investigating: checked(
                 "investigating",
@@ -82,9 +97,11 @@ impl Default for Templates {
 
 impl Templates {
     /// The template fields, as `[tui.templates]` names them.
-    pub const FIELDS: [&'static str; 6] = [
+    pub const FIELDS: [&'static str; 8] = [
         "message",
         "message_ascii",
+        "message_resolved",
+        "message_resolved_ascii",
         "investigating",
         "identified",
         "monitoring",
@@ -98,6 +115,8 @@ impl Templates {
         let slot = match field {
             "message" => &mut self.message,
             "message_ascii" => &mut self.message_ascii,
+            "message_resolved" => &mut self.message_resolved,
+            "message_resolved_ascii" => &mut self.message_resolved_ascii,
             "investigating" => &mut self.investigating,
             "identified" => &mut self.identified,
             "monitoring" => &mut self.monitoring,
@@ -110,11 +129,13 @@ impl Templates {
 
     fn check(field: &str, text: &str) -> Result<Template, String> {
         let (known, needed): (&[&str], &[&str]) = match field {
-            "message" | "message_ascii" => (MESSAGE_PLACEHOLDERS, &["headline", "body"]),
+            "message" | "message_ascii" | "message_resolved" | "message_resolved_ascii" => {
+                (MESSAGE_PLACEHOLDERS, &["headline", "body"])
+            }
             "investigating" | "identified" | "monitoring" | "resolved" => (BODY_PLACEHOLDERS, &[]),
             _ => return Err(unknown_field()),
         };
-        if field == "message_ascii" && !text.is_ascii() {
+        if field.ends_with("_ascii") && !text.is_ascii() {
             return Err("the ASCII variant has a character that is not ASCII".into());
         }
         let template = Template::parse(text, known)?;
@@ -140,11 +161,12 @@ impl Templates {
 
     /// The message as published: the parts in the message template, a line left out when
     /// a part it names is empty (no root cause yet, no promise).
-    pub fn compose(&self, parts: &MessageParts, ascii: bool) -> String {
-        let template = if ascii {
-            &self.message_ascii
-        } else {
-            &self.message
+    pub fn compose(&self, parts: &MessageParts, ascii: bool, state: PublicState) -> String {
+        let template = match (state == PublicState::Resolved, ascii) {
+            (false, false) => &self.message,
+            (false, true) => &self.message_ascii,
+            (true, false) => &self.message_resolved,
+            (true, true) => &self.message_resolved_ascii,
         };
         template.fill(|name| match name {
             "headline" => parts.headline.trim(),
@@ -261,7 +283,9 @@ impl Template {
     }
 }
 
-/// The parts as the templates give them for `state`, from what the incident knows.
+/// The parts as the templates give them for `state`; the headline names the state (or the
+/// worst component status), and the page takes it as the incident's public name, so the name
+/// follows the incident to "…: Resolved"., from what the incident knows.
 pub fn default_parts(
     templates: &Templates,
     incident: &Incident,
@@ -352,7 +376,11 @@ mod tests {
     fn the_default_message_has_the_shape_of_public_status_posts() {
         let templates = Templates::default();
         assert_eq!(
-            templates.compose(&parts("Database pool exhaustion", "15:00 UTC"), false),
+            templates.compose(
+                &parts("Database pool exhaustion", "15:00 UTC"),
+                false,
+                PublicState::Identified
+            ),
             "🚨 API Incident: Partial Outage\n\
              We're experiencing elevated error rates on our payment API.\n\
              🔍 Root Cause: Database pool exhaustion\n\
@@ -360,7 +388,7 @@ mod tests {
         );
         // No root cause known, no promise: those lines are left out.
         assert_eq!(
-            templates.compose(&parts("", ""), true),
+            templates.compose(&parts("", ""), true, PublicState::Identified),
             "[!] API Incident: Partial Outage\n\
              We're experiencing elevated error rates on our payment API."
         );
@@ -377,7 +405,11 @@ mod tests {
             .with("investigating", "Looking into {impact} on {service}.")
             .unwrap();
         assert_eq!(
-            templates.compose(&parts("ignored", "16:00 UTC"), false),
+            templates.compose(
+                &parts("ignored", "16:00 UTC"),
+                false,
+                PublicState::Identified
+            ),
             "API Incident: Partial Outage {status}\n\
              We're experiencing elevated error rates on our payment API.\n\
              Next: 16:00 UTC (ETA)"
@@ -389,8 +421,26 @@ mod tests {
         // The ASCII variant is still the default one.
         assert!(
             templates
-                .compose(&parts("", ""), true)
+                .compose(&parts("", ""), true, PublicState::Monitoring)
                 .starts_with("[!] API")
+        );
+    }
+
+    #[test]
+    fn a_resolved_update_says_so_with_a_check_mark_and_promises_nothing() {
+        let templates = Templates::default();
+        let mut resolved = parts("Database pool exhaustion", "");
+        resolved.headline = "API Incident: Resolved".into();
+        assert_eq!(
+            templates.compose(&resolved, false, PublicState::Resolved),
+            "✅ API Incident: Resolved\n\
+             We're experiencing elevated error rates on our payment API.\n\
+             🔍 Root Cause: Database pool exhaustion"
+        );
+        assert!(
+            templates
+                .compose(&resolved, true, PublicState::Resolved)
+                .starts_with("[OK] API Incident: Resolved")
         );
     }
 

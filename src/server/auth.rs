@@ -48,7 +48,7 @@ pub enum Auth {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Token {
-    token: toml::Spanned<Secret>,
+    token: serde_spanned::Spanned<Secret>,
     person: String,
     role: TokenRole,
     /// A gateway's highest role for the people it acts for.
@@ -97,7 +97,7 @@ impl Auth {
     /// Parses the file's text, or says which line is wrong and why.
     fn parse(text: &str) -> Result<Auth, (usize, String)> {
         let line_of = |offset: usize| line_and_column(text, offset).0;
-        let file: TokensFile = toml::from_str(text).map_err(|err| {
+        let file: TokensFile = toml_edit::de::from_str(text).map_err(|err| {
             let line = err.span().map_or(1, |span| line_of(span.start));
             (line, err.message().to_string())
         })?;

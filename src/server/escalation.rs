@@ -3,36 +3,22 @@
 //! internal update, a broken public promise; and the steps of the escalation policies that
 //! came due ([`crate::domain::escalations_due`]). The writer decides them with the rest of a
 //! batch, after folding in what other replicas committed, and records each once, so they are
-//! notified like any event and no replica repeats another's step. The clock is injectable,
-//! so tests can set the time instead of waiting for it.
+//! notified like any event and no replica repeats another's step. It reads the server's
+//! [`Clock`], so tests set the time instead of waiting for it.
 
+use super::clock::Clock;
 use super::engine::{BACKEND_ACTOR, Change, Engine, Request};
 use crate::config::{EscalationSection, PolicySection};
-use crate::domain::{EscalationPolicy, EscalationRules, EscalationStep, SeverityScale, Timestamp};
-use std::sync::Arc;
+use crate::domain::{EscalationPolicy, EscalationRules, EscalationStep, SeverityScale};
 use std::time::Duration;
 use tokio::sync::watch;
 
-/// Where the clock reads the time.
-pub type Clock = Arc<dyn Fn() -> Timestamp + Send + Sync>;
-
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct EscalationSettings {
     pub rules: EscalationRules,
     pub check_every: Duration,
-    pub clock: Clock,
     /// Acknowledging a page whose seat is vacant takes command (the writer applies it).
     pub ack_takes_command: bool,
-}
-
-impl std::fmt::Debug for EscalationSettings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("EscalationSettings")
-            .field("rules", &self.rules)
-            .field("check_every", &self.check_every)
-            .field("ack_takes_command", &self.ack_takes_command)
-            .finish_non_exhaustive()
-    }
 }
 
 impl Default for EscalationSettings {
@@ -40,7 +26,6 @@ impl Default for EscalationSettings {
         EscalationSettings {
             rules: EscalationRules::default(),
             check_every: Duration::from_secs(15),
-            clock: Arc::new(chrono::Utc::now),
             ack_takes_command: true,
         }
     }
@@ -81,7 +66,6 @@ impl EscalationSettings {
                 policies,
             },
             check_every,
-            clock: Arc::new(chrono::Utc::now),
             ack_takes_command: section.ack_takes_command,
         })
     }
@@ -143,7 +127,12 @@ fn build_policy(
 }
 
 /// Looks every `check_every` until the server stops.
-pub fn spawn(engine: Engine, settings: EscalationSettings, mut stop: watch::Receiver<bool>) {
+pub fn spawn(
+    engine: Engine,
+    settings: EscalationSettings,
+    clock: Clock,
+    mut stop: watch::Receiver<bool>,
+) {
     tokio::spawn(async move {
         loop {
             tokio::select! {
@@ -153,7 +142,7 @@ pub fn spawn(engine: Engine, settings: EscalationSettings, mut stop: watch::Rece
             let request = Request {
                 actor: BACKEND_ACTOR.into(),
                 change: Change::Escalate {
-                    now: (settings.clock)(),
+                    now: clock.now(),
                     rules: settings.rules.clone(),
                 },
                 idempotency: None,

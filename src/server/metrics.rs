@@ -2,6 +2,7 @@
 //! commit latency, long-poll waiters, the writer's queue, the notification outbox's depth,
 //! and whether this replica reaches its database. Counters are atomics updated where the work happens; this only reads them.
 
+use crate::store::Standing;
 use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -57,6 +58,8 @@ pub struct Scrape<'a> {
     /// Notifications waiting for a first attempt or a retry; `None` when the outbox could
     /// not be read (the metric is left out rather than reported as 0).
     pub notifications_pending: Option<u64>,
+    /// The undelivered notifications by target and standing (pending, failing, dead).
+    pub notifications: Option<Vec<(String, Standing, u64)>>,
     pub database_connected: bool,
     pub head: u64,
     /// Incidents held folded in memory (open and recently ended).
@@ -122,6 +125,23 @@ impl Scrape<'_> {
             "Incidents held folded in memory: the open ones and those ended within --keep-ended.",
             self.incidents_in_memory,
         );
+        if let Some(counts) = &self.notifications {
+            let name = "warroom_notifications";
+            let _ = writeln!(
+                out,
+                "# HELP {name} Undelivered notifications by target and standing: pending \
+                 (not tried yet or due), failing (the last attempt failed, retrying), dead (given \
+                 up; `warroom notify retry` resends).\n# TYPE {name} gauge"
+            );
+            for (target, standing, count) in counts {
+                let _ = writeln!(
+                    out,
+                    "{name}{{target=\"{}\",state=\"{}\"}} {count}",
+                    label_value(target),
+                    standing.as_str()
+                );
+            }
+        }
         self.commit_seconds.render(
             &mut out,
             "warroom_commit_seconds",
@@ -129,6 +149,13 @@ impl Scrape<'_> {
         );
         out
     }
+}
+
+/// A label value in Prometheus' text format: backslash, quote and line break escaped.
+fn label_value(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@
 
 mod alertmanager;
 mod auth;
+pub mod clock;
 mod connections;
 mod cross_origin;
 mod database_lock;
@@ -42,7 +43,7 @@ use anyhow::Context;
 use auth::Auth;
 use cross_origin::OriginPolicy;
 use database_lock::DatabaseLock;
-use engine::{Engine, Stats, WriterSetup};
+use engine::{Engine, Stats, Wakes, WriterSetup};
 use rate_limit::RateLimit;
 use state::{AppState, Shared};
 use std::io::Write;
@@ -80,6 +81,8 @@ pub struct ServeOptions {
     pub limits: Limits,
     /// What the writer bounds: alerts per incident, how long idempotency answers are kept.
     pub bounds: WriterBounds,
+    /// Where every part of the server reads the time: the wall clock but in tests.
+    pub clock: clock::Clock,
 }
 
 /// What the backend tells the world: the public status page (`[status]`) and where it is
@@ -92,7 +95,7 @@ pub struct Communicate {
     pub status_listen: Option<SocketAddr>,
     /// Where notifications go, and how hard the backend tries.
     pub notify: notify::NotifySettings,
-    /// When the clock records lapses, and the clock itself.
+    /// When the escalation clock looks for lapses, and the rules it applies.
     pub escalation: escalation::EscalationSettings,
 }
 
@@ -103,25 +106,9 @@ impl Communicate {
         config: &crate::config::Config,
         scale: &SeverityScale,
     ) -> Result<Communicate, String> {
-        let status = &config.status;
         let notify = notify::NotifySettings::build(&config.notify, &config.notify_delivery, scale)?;
-        let mut seen = std::collections::HashSet::new();
-        for name in &status.components {
-            if name.trim().is_empty() || name.chars().count() > crate::domain::MAX_NAME_CHARS {
-                return Err(format!(
-                    "[status] components: '{name}' is not a component name"
-                ));
-            }
-            if !seen.insert(name) {
-                return Err(format!("[status] components: '{name}' is listed twice"));
-            }
-        }
         Ok(Communicate {
-            page: crate::report::status::PageSettings {
-                title: status.title.clone(),
-                components: status.components.clone(),
-                url: status.url.clone(),
-            },
+            page: page_settings(&config.status)?,
             status_listen: None,
             escalation: escalation::EscalationSettings::build(
                 &config.escalation,
@@ -135,6 +122,80 @@ impl Communicate {
             notify,
         })
     }
+}
+
+/// The status page's settings from `[status]`, every name and time checked.
+fn page_settings(
+    status: &crate::config::StatusSection,
+) -> Result<crate::report::status::PageSettings, String> {
+    use crate::report::status::{ComponentSettings, MaintenanceWindow, PageSettings};
+    let mut seen = std::collections::HashSet::new();
+    for name in &status.components {
+        if name.trim().is_empty() || name.chars().count() > crate::domain::MAX_NAME_CHARS {
+            return Err(format!(
+                "[status] components: '{name}' is not a component name"
+            ));
+        }
+        if !seen.insert(name) {
+            return Err(format!("[status] components: '{name}' is listed twice"));
+        }
+    }
+    if let Some(unlisted) = status.component.keys().find(|name| !seen.contains(name)) {
+        return Err(format!(
+            "[status.component.{unlisted}]: '{unlisted}' is not in [status] components"
+        ));
+    }
+    let components = status
+        .components
+        .iter()
+        .map(|name| {
+            let shown = status.component.get(name).cloned().unwrap_or_default();
+            ComponentSettings {
+                name: name.clone(),
+                display_name: shown.display_name,
+                description: shown.description,
+                group: shown.group,
+                only_show_if_degraded: shown.only_show_if_degraded,
+            }
+        })
+        .collect();
+    let mut maintenances = Vec::new();
+    for (n, window) in status.maintenance.iter().enumerate() {
+        let at = format!("[[status.maintenance]] {} ({:?})", n + 1, window.name);
+        let time = |field: &str, text: &str| {
+            chrono::DateTime::parse_from_rfc3339(text)
+                .map(|t| t.to_utc())
+                .map_err(|e| format!("{at}: {field}: '{text}' is not an RFC 3339 time: {e}"))
+        };
+        let (starts_at, ends_at) = (
+            time("starts_at", &window.starts_at)?,
+            time("ends_at", &window.ends_at)?,
+        );
+        if ends_at <= starts_at {
+            return Err(format!("{at}: ends_at must come after starts_at"));
+        }
+        if window.name.trim().is_empty() {
+            return Err(format!("{at}: name: a window needs a name"));
+        }
+        if let Some(unknown) = window.components.iter().find(|c| !seen.contains(c)) {
+            return Err(format!(
+                "{at}: components: '{unknown}' is not in [status] components"
+            ));
+        }
+        maintenances.push(MaintenanceWindow {
+            name: window.name.trim().to_string(),
+            starts_at,
+            ends_at,
+            components: window.components.clone(),
+            message: window.message.trim().to_string(),
+        });
+    }
+    Ok(PageSettings {
+        title: status.title.clone(),
+        components,
+        url: status.url.clone(),
+        maintenances,
+    })
 }
 
 /// A server running in background tasks. Dropping it asks it to stop; [`shutdown`] waits.
@@ -252,11 +313,12 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningServer> {
     }
 
     let (db, recent_events, keep_ended) = (opts.db.clone(), opts.recent_events, opts.keep_ended);
-    let (store, archive, outbox, timeline) = tokio::task::spawn_blocking(move || {
+    let now = opts.clock.now();
+    let (store, archive, outbox, timeline, history) = tokio::task::spawn_blocking(move || {
         let mut store = crate::store::open(&db)?;
         // Only what memory keeps: the open and recently ended incidents, as the store has
         // them folded, and the newest events. Restart time does not grow with history.
-        let resume = store.resume(chrono::Utc::now() - keep_ended, recent_events)?;
+        let resume = store.resume(now - keep_ended, recent_events)?;
         let timeline = Timeline::with_capacity(recent_events)
             .keeping_ended(keep_ended)
             .resume(resume)
@@ -265,7 +327,11 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningServer> {
         let archive = crate::store::open(&db)?;
         // The delivery worker's own connection: it never waits on the writer's queue.
         let outbox = crate::store::open_outbox(&db)?;
-        anyhow::Ok((store, archive, outbox, timeline))
+        // The public history beyond memory, for the status page's uptime and history.
+        let since = now - chrono::Duration::days(status::HISTORY_DAYS);
+        let mut history = store.incidents(crate::store::Which::DeclaredSince(since))?;
+        history.retain(|incident| !incident.public_updates.is_empty());
+        anyhow::Ok((store, archive, outbox, timeline, history))
     })
     .await?
     .with_context(|| format!("{}", opts.db))?;
@@ -280,6 +346,7 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningServer> {
     let (head_tx, head) = watch::channel(timeline.head());
     let timeline = Arc::new(RwLock::new(timeline));
     let stats = Arc::new(Stats::default());
+    let wakes = Wakes::default();
     let (engine, writer) = Engine::start(WriterSetup {
         store,
         log: timeline.clone(),
@@ -292,6 +359,8 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningServer> {
             ack_takes_command: opts.communicate.escalation.ack_takes_command,
             alert_routing: opts.alert_routing.clone(),
         },
+        wakes: wakes.clone(),
+        clock: opts.clock.clone(),
     })
     .context("cannot start the writer thread")?;
     let (stop, stopping) = watch::channel(false);
@@ -311,20 +380,28 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningServer> {
         page_limit: opts.limits.pages.map(RateLimit::new),
         scale: opts.scale,
         alert_severity: opts.alert_severity,
-        status_components: opts.communicate.page.components.clone(),
+        status_components: opts.communicate.page.component_names(),
         outbox: outbox.clone(),
+        outbox_news: wakes.outbox.clone(),
+        clock: opts.clock.clone(),
     });
-    notify::worker::Worker::new(outbox, opts.communicate.notify.clone())?
-        .spawn(state.head.clone(), stopping.clone());
+    notify::worker::Worker::new(outbox, opts.communicate.notify.clone(), opts.clock.clone())?
+        .spawn(wakes.outbox, stopping.clone());
     escalation::spawn(
         state.engine.clone(),
         opts.communicate.escalation.clone(),
+        opts.clock.clone(),
         stopping.clone(),
     );
-    let pages = status::StatusPages::new(&state.timeline, opts.communicate.page.clone());
+    let pages = status::StatusPages::new(
+        &state.timeline,
+        opts.communicate.page.clone(),
+        opts.clock.clone(),
+        history,
+    );
     pages
         .clone()
-        .spawn_generator(state.timeline.clone(), state.head.clone(), stopping.clone());
+        .spawn_generator(state.timeline.clone(), wakes.public, stopping.clone());
     // The public status routes are merged after the API's layers: they are read-only public
     // content, so the cross-origin and write limits do not apply; the connection limits and
     // timeouts do, on both addresses.

@@ -35,7 +35,7 @@ pub fn open_files_limit() -> Option<u64> {
 /// reports as a failed commit (a 500 and a log line) instead of being killed silently.
 pub fn ignore_file_size_signal() -> anyhow::Result<()> {
     // Once tokio handles a signal, its default action (here: terminate) no longer applies.
-    let kind = tokio::signal::unix::SignalKind::from_raw(libc::SIGXFSZ);
+    let kind = tokio::signal::unix::SignalKind::from_raw(rustix::process::Signal::XFSZ.as_raw());
     let signals = tokio::signal::unix::signal(kind).context("cannot handle SIGXFSZ")?;
     tokio::spawn(async move {
         let mut signals = signals;

@@ -45,6 +45,10 @@ pub struct Shared {
     pub status_components: Vec<String>,
     /// The notification outbox, for `GET /v1/notifications`.
     pub outbox: super::notify::worker::SharedOutbox,
+    /// Wakes the delivery worker when deliveries are queued outside a commit (a resend).
+    pub outbox_news: Arc<tokio::sync::Notify>,
+    /// Where handlers read the time.
+    pub clock: super::clock::Clock,
 }
 
 /// The store's reading connection (a PostgreSQL one closes itself off the async runtime when

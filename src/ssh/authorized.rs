@@ -7,6 +7,9 @@
 //! key = "ssh-ed25519 AAAA… alice@laptop"
 //! ```
 //!
+//! Keys may be Ed25519, ECDSA (P-256, P-384, P-521) or RSA (signing with SHA-2; the session
+//! refuses `ssh-rsa`'s SHA-1); a DSA key is an error in the file.
+//!
 //! It is read again for every new connection, so an edit applies to the next one without a
 //! restart; a file that does not parse refuses everyone (and says why in the log) rather than
 //! letting in whoever the last good version listed.
@@ -16,6 +19,11 @@ use crate::domain::{AccessRole, MAX_NAME_CHARS};
 use russh::keys::PublicKey;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
+
+/// A DSA key could never log in (russh is built without DSA, as OpenSSH 10 is): say so when
+/// the file is read rather than refuse its owner without a reason.
+const DSA_REFUSED: &str =
+    "key: DSA (ssh-dss) keys are not accepted; use Ed25519 (ssh-keygen -t ed25519), ECDSA or RSA";
 
 /// Who a key belongs to and what they may do.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,23 +48,23 @@ struct File {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Entry {
-    person: toml::Spanned<String>,
-    role: toml::Spanned<String>,
-    key: toml::Spanned<String>,
+    person: serde_spanned::Spanned<String>,
+    role: serde_spanned::Spanned<String>,
+    key: serde_spanned::Spanned<String>,
 }
 
 impl Authorized {
     /// Parses the file's text, or says which line is wrong and why.
     pub fn parse(text: &str) -> Result<Authorized, (usize, String)> {
         let line_of = |offset: usize| line_and_column(text, offset).0;
-        let file: File = toml::from_str(text).map_err(|err| {
+        let file: File = toml_edit::de::from_str(text).map_err(|err| {
             let line = err.span().map_or(1, |span| line_of(span.start));
             (line, err.message().to_string())
         })?;
         let mut keys: Vec<(PublicKey, Person)> = Vec::new();
         for entry in file.key {
             let name = entry.person.get_ref().trim();
-            let at = |spanned: &toml::Spanned<String>| line_of(spanned.span().start);
+            let at = |spanned: &serde_spanned::Spanned<String>| line_of(spanned.span().start);
             if name.is_empty()
                 || name.chars().count() > MAX_NAME_CHARS
                 || name.chars().any(char::is_control)
@@ -83,6 +91,9 @@ impl Authorized {
                     format!("key: not an OpenSSH public key line ({err})"),
                 )
             })?;
+            if key.algorithm().is_dsa() {
+                return Err((at(&entry.key), DSA_REFUSED.into()));
+            }
             if keys
                 .iter()
                 .any(|(listed, _)| listed.key_data() == key.key_data())
@@ -168,6 +179,11 @@ mod tests {
         assert_eq!(
             Authorized::parse(&twice).unwrap_err(),
             (8, "key: this key is listed twice".to_string())
+        );
+        let dsa = "[[key]]\nperson = \"a\"\nrole = \"viewer\"\nkey = \"ssh-dss AAAAB3NzaC1kc3MAAACBAJbAhGj3N5o1Uj7ng/DGDNpK2wRi8nbzDd20AmMRNROFTUFeaM5jOgpM8hny8l2qdzgKqR0S0yyWr2XfYFPQDeypTiIjc69uEvphJpdo4UHo3g7gsyfrcdwWT8C/ZIL335xnpaz9WomVH3bWLnoBWmi/wYFVF6M5Xh+9N/Yf20elAAAAFQDs1tJCggjUTomJ0LDRo+A4XSjjrwAAAIBujQ1+L0DAgbFALQZC0FgTEzqYcySYAtucZWR4t1Skwr3hi0eQ9ILrO5cddsJtIdtbpLaijWm/vMwmaxVZwgZiZK6zHKy9PevOJ/pMifqezu4fuVvHp/laDJCjlXq7AON3E5Dro2xUVzwR90y33DIVZDJzGV3ngjz78sqe51gkqQAAAIAZmjJFU3ktgkqpMXvOptUpYayLOUgbwbY7IKpMZ0x7wGC0NAHv9jOAkDVQDy6+i4bZaZ4vgSh62pRceezM4SYj0X2XmCoHDqnQ4Q7gG3uHf+TrK4Y0o5vfTbkLjRnoyvH4X/DN8KOJ3bBEcVCytce4DMEPIaBTlwmyLruIZI6Dww==\"\n";
+        assert_eq!(
+            Authorized::parse(dsa).unwrap_err(),
+            (4, DSA_REFUSED.to_string())
         );
         let unknown = "[[key]]\nperson = \"a\"\nrole = \"viewer\"\nkey = \"x\"\npassword = \"y\"\n";
         assert!(

@@ -29,8 +29,10 @@ use authorized::AuthorizedFile;
 use feed::SharedFeed;
 use grace::Guarded;
 use limits::{AuthFailures, Slots};
+use russh::keys::Algorithm;
 use russh::server::Config;
-use russh::{MethodKind, MethodSet};
+use russh::{MethodKind, MethodSet, Preferred};
+use std::borrow::Cow;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -97,6 +99,19 @@ pub async fn serve(settings: SshSettings) -> anyhow::Result<()> {
         keepalive_interval: Some(Duration::from_secs(30)),
         keepalive_max: 3,
         nodelay: true,
+        // What `server-sig-algs` tells clients they may sign with: russh's list without
+        // `ssh-rsa` (RSA with SHA-1), which the session refuses anyway.
+        preferred: Preferred {
+            key: Cow::Owned(
+                Preferred::DEFAULT
+                    .key
+                    .iter()
+                    .filter(|algorithm| **algorithm != (Algorithm::Rsa { hash: None }))
+                    .cloned()
+                    .collect(),
+            ),
+            ..Preferred::DEFAULT
+        },
         ..Config::default()
     });
     let shared = Arc::new(Shared {

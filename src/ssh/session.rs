@@ -20,7 +20,7 @@ use futures_util::{Stream, StreamExt};
 use ratatui::backend::CrosstermBackend;
 use ratatui::layout::Rect;
 use ratatui::{Terminal, TerminalOptions, Viewport};
-use russh::keys::{HashAlg, PublicKey};
+use russh::keys::{Algorithm, HashAlg, PublicKey};
 use russh::server::{Auth, ChannelOpenHandle, Handle, Msg as SshMsg, Session};
 use russh::{Channel, ChannelId, Pty};
 use std::collections::HashMap;
@@ -45,6 +45,9 @@ struct Opened {
 }
 
 /// The environment a client may pass with `SendEnv` that means something here.
+/// Why an RSA key signing with SHA-1 is refused, and what works instead.
+const SHA1_REFUSED: &str = "an RSA signature with SHA-1 (ssh-rsa) is not accepted; an OpenSSH client of 7.2 or later signs the same key with rsa-sha2-512, or make an Ed25519 key (ssh-keygen -t ed25519)";
+
 const ACCEPTED_ENV: [&str; 5] = ["LANG", "LC_ALL", "LC_CTYPE", "NO_COLOR", "COLORTERM"];
 
 pub struct Connection {
@@ -97,6 +100,18 @@ impl Connection {
             failures.failed(address, &fingerprint, now);
         }
         person
+    }
+
+    /// Whether the key is RSA signing with SHA-1 (`ssh-rsa`), which OpenSSH itself turned off
+    /// in 8.8: refused, with what to do instead in the log. The same key signing with SHA-2
+    /// (`rsa-sha2-256`/`512`, what every OpenSSH since 7.2 sends) is taken.
+    fn refuses_sha1(&self, key: &PublicKey, algorithm: &Algorithm) -> bool {
+        if *algorithm != (Algorithm::Rsa { hash: None }) {
+            return false;
+        }
+        let fingerprint = key.fingerprint(HashAlg::Sha256);
+        tracing::warn!(source = %self.peer, key = %fingerprint, "ssh key refused: {SHA1_REFUSED}");
+        true
     }
 
     /// Starts what the channel asked for: a screen (the desk, or the wall) or a command.
@@ -406,6 +421,9 @@ impl russh::server::Handler for Connection {
         _user: &str,
         offer: russh::server::PublicKeyOffer<'_>,
     ) -> Result<Auth, Self::Error> {
+        if self.refuses_sha1(offer.public_key, offer.algorithm) {
+            return Ok(Auth::reject());
+        }
         Ok(match self.look_up(offer.public_key) {
             Some(_) => Auth::Accept,
             None => Auth::reject(),
@@ -417,6 +435,9 @@ impl russh::server::Handler for Connection {
         _user: &str,
         key: russh::server::VerifiedPublicKey<'_>,
     ) -> Result<Auth, Self::Error> {
+        if self.refuses_sha1(key.public_key, key.algorithm) {
+            return Ok(Auth::reject());
+        }
         let Some(person) = self.look_up(key.public_key) else {
             return Ok(Auth::reject());
         };
@@ -557,28 +578,4 @@ impl russh::server::Handler for Connection {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn a_storm_of_window_changes_is_one_resize_and_keys_keep_their_place() {
-        let (sender, keys) = mpsc::unbounded_channel();
-        for size in 1..=500u16 {
-            sender.send(Input::Resize(size, size)).unwrap();
-        }
-        sender.send(Input::Bytes(b"q".to_vec())).unwrap();
-        sender.send(Input::Resize(80, 24)).unwrap();
-        sender.send(Input::Resize(90, 30)).unwrap();
-        drop(sender);
-        let messages: Vec<Msg> = input(keys, None).map(|msg| msg.unwrap()).collect().await;
-        let described: Vec<String> = messages
-            .iter()
-            .map(|msg| match msg {
-                Msg::Resize(w, h) => format!("{w}x{h}"),
-                Msg::Key(key) => format!("{:?}", key.code),
-                _ => "other".to_string(),
-            })
-            .collect();
-        assert_eq!(described, ["500x500", "Char('q')", "90x30"]);
-    }
-}
+mod tests;

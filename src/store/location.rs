@@ -16,7 +16,7 @@ impl Location {
     /// first command.
     pub fn parse(text: &str) -> Result<Location, String> {
         if text.starts_with("postgres://") || text.starts_with("postgresql://") {
-            text.parse::<postgres::Config>()
+            text.parse::<tokio_postgres::Config>()
                 .map_err(|err| format!("{}: not a PostgreSQL URL: {err}", redact(text)))?;
             return Ok(Location::Postgres(text.to_string()));
         }

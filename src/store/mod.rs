@@ -6,25 +6,31 @@
 //! from the folded snapshot rows of `snapshot.rs`, never the whole log); everything it writes goes through
 //! [`Store::begin`] then [`Store::commit`], which must be atomic and durable before it returns.
 //! Several writers (backend replicas on one PostgreSQL) take turns between those two calls;
-//! see `postgres.rs` for why the global feed stays gapless in visible order.
+//! see `postgres/commit.rs` for why the global feed stays gapless in visible order.
+//!
+//! Both stores are SQL databases and share what their dialects agree on (`sql/`): the
+//! statements that read the log, the snapshot rows, the stored answers and the outbox, and
+//! how a row is read. Each keeps its own tables, its batch write and its readiness probes
+//! (`sqlite/`, `postgres/`).
 
+mod error;
 mod location;
 mod outbox;
 mod postgres;
-mod postgres_outbox;
-mod room;
 mod row;
 mod snapshot;
+mod sql;
 mod sqlite;
-mod sqlite_outbox;
 
+pub use error::StoreError;
 pub use location::Location;
-pub use outbox::{Attempt, Delivery, DeliveryState, NewDelivery, Outbox};
+pub use outbox::{Attempt, Delivery, DeliveryState, NewDelivery, Outbox, Resend, Resent, Standing};
 pub use postgres::{PostgresStore, listen};
 pub use snapshot::{Resume, Which, ended_at};
 pub use sqlite::SqliteStore;
 
 use crate::domain::{Event, Incident, IncidentId, Timestamp};
+use std::collections::HashMap;
 
 /// Who sent a retried request and under which `Idempotency-Key`. The key is scoped by actor,
 /// so two people cannot collide; one person's key names one request, whatever its route.
@@ -62,6 +68,10 @@ pub struct Commit {
     pub deliveries: Vec<NewDelivery>,
     /// Forget the answers stored before this time: they have expired.
     pub forget_before: Option<Timestamp>,
+    /// The incidents the events leave, as the writer folded them, by number: their snapshot
+    /// rows are written from these instead of being read back and folded again. Events of an
+    /// incident missing here are folded by the store itself (see [`snapshot::fold_touched`]).
+    pub folded: HashMap<u64, Incident>,
 }
 
 impl Commit {
@@ -71,35 +81,6 @@ impl Commit {
             && self.deliveries.is_empty()
             && self.forget_before.is_none()
     }
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    #[error("cannot open the event log {path}: {source}")]
-    Open {
-        path: String,
-        source: rusqlite::Error,
-    },
-    #[error("{0}")]
-    Sqlite(#[from] rusqlite::Error),
-    /// A row that does not parse: the log was written by something else or damaged.
-    #[error("event {seq} in the log is unreadable: {reason}")]
-    Corrupt { seq: i64, reason: String },
-    #[error("{0}")]
-    Schema(String),
-    #[error("PostgreSQL: {0}")]
-    Postgres(String),
-    /// The database cannot be reached (connection refused or lost): nothing was stored, or
-    /// the outcome of the last commit is unknown. Worth retrying, here or on another replica.
-    #[error("the database is unreachable: {0}")]
-    Unavailable(String),
-    /// Another connection (another process, or one of ours) held the write lock on the file
-    /// for longer than the readiness probe waits.
-    #[error("the database is locked by another process")]
-    Locked,
-    /// The disk or the file size limit leaves the log too little room to grow.
-    #[error("{0}")]
-    NoRoom(String),
 }
 
 /// Opens the store `--db` names: a SQLite file or a PostgreSQL database.

@@ -3,7 +3,6 @@
 //! worked off by a delivery worker apart from the writer.
 
 use super::StoreError;
-use super::row::parse_time;
 use crate::domain::Timestamp;
 use serde::{Deserialize, Serialize};
 
@@ -44,7 +43,7 @@ impl DeliveryState {
         }
     }
 
-    fn parse(text: &str) -> Option<DeliveryState> {
+    pub(super) fn parse(text: &str) -> Option<DeliveryState> {
         [
             DeliveryState::Pending,
             DeliveryState::Delivered,
@@ -74,80 +73,10 @@ pub struct Delivery {
     pub next_attempt_at: Option<Timestamp>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub finished_at: Option<Timestamp>,
-}
-
-impl DeliveryState {
-    fn from_column(text: &str) -> Result<DeliveryState, StoreError> {
-        DeliveryState::parse(text)
-            .ok_or_else(|| StoreError::Schema(format!("unknown delivery state '{text}'")))
-    }
-}
-
-/// The outbox's columns in the order both stores read them.
-pub(super) const COLUMNS: &str = "id, target, incident, seq, body, created_at, state, attempts, \
-                                  last_error, next_attempt_at, finished_at";
-
-/// The `WHERE` clause of [`Outbox::recent`]: the dead and the failing ones, or everything.
-pub(super) fn recent_filter(failed_only: bool) -> &'static str {
-    if failed_only {
-        "WHERE state = 'dead' OR (state = 'pending' AND last_error IS NOT NULL)"
-    } else {
-        ""
-    }
-}
-
-/// A row of the outbox as both stores read it ([`COLUMNS`]), before its times and state are
-/// parsed.
-pub(super) struct RawDelivery {
-    pub id: String,
-    pub target: String,
-    pub incident: String,
-    pub seq: i64,
-    pub body: String,
-    pub created_at: String,
-    pub state: String,
-    pub attempts: i64,
-    pub last_error: Option<String>,
-    pub next_attempt_at: Option<String>,
-    pub finished_at: Option<String>,
-}
-
-impl RawDelivery {
-    /// The delivery, or an error naming it: the row was written by something else.
-    pub fn decode(self) -> Result<Delivery, StoreError> {
-        let id = self.id;
-        let (seq, attempts) = (self.seq, self.attempts);
-        Ok(Delivery {
-            seq: u64::try_from(seq)
-                .map_err(|_| StoreError::Schema(format!("delivery {id} has seq {seq}")))?,
-            attempts: u32::try_from(attempts).map_err(|_| {
-                StoreError::Schema(format!("delivery {id} has {attempts} attempts"))
-            })?,
-            created_at: parse_time(&self.created_at)?,
-            state: DeliveryState::from_column(&self.state)?,
-            next_attempt_at: self
-                .next_attempt_at
-                .as_deref()
-                .map(parse_time)
-                .transpose()?,
-            finished_at: self.finished_at.as_deref().map(parse_time).transpose()?,
-            target: self.target,
-            incident: self.incident,
-            body: self.body,
-            last_error: self.last_error,
-            id,
-        })
-    }
-}
-
-/// An attempt recorded on a delivery the outbox does not hold is the caller's mistake.
-pub(super) fn updated_one(id: &str, changed: u64) -> Result<(), StoreError> {
-    if changed != 1 {
-        return Err(StoreError::Schema(format!(
-            "no delivery {id} in the outbox"
-        )));
-    }
-    Ok(())
+    /// When it was first tried (since it was queued or resent): `give_up_after` counts from
+    /// here, so a delivery queued behind a failing one gets its whole time once its turn comes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_attempt_at: Option<Timestamp>,
 }
 
 /// What the delivery worker and `notify log` need of the outbox. Calls are short: a worker
@@ -168,12 +97,77 @@ pub trait Outbox: Send + 'static {
 
     /// How many deliveries wait for a first attempt or a retry: the outbox's depth.
     fn pending(&mut self) -> Result<u64, StoreError>;
+
+    /// The deliveries not (yet) delivered, counted by target and [`Standing`], for `/metrics`.
+    /// Delivered ones are left out: they only grow, and counting them would scan the table.
+    fn undelivered(&mut self) -> Result<Vec<(String, Standing, u64)>, StoreError>;
+
+    /// Sends again what was given up: one delivery (dead, or pending, then at once) or every
+    /// dead one. Each goes back to the head of its queue with its `give_up_after` counted
+    /// afresh.
+    fn resend(&mut self, which: &Resend, now: Timestamp) -> Result<Resent, StoreError>;
+}
+
+/// What `warroom notify retry` resends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resend {
+    One(String),
+    AllDead,
+}
+
+/// A delivery's standing as `/metrics` counts it: a pending delivery whose last attempt
+/// failed is `failing`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Standing {
+    Pending,
+    Failing,
+    Dead,
+}
+
+impl Standing {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Standing::Pending => "pending",
+            Standing::Failing => "failing",
+            Standing::Dead => "dead",
+        }
+    }
+
+    pub(super) fn from_column(text: &str) -> Result<Standing, StoreError> {
+        [Standing::Pending, Standing::Failing, Standing::Dead]
+            .into_iter()
+            .find(|standing| standing.as_str() == text)
+            .ok_or_else(|| StoreError::Corrupt {
+                row: "a count of the outbox".into(),
+                reason: format!("unknown delivery standing '{text}'"),
+            })
+    }
+}
+
+/// What [`Outbox::resend`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resent {
+    /// This many deliveries are pending again (none: there was no dead one).
+    Queued(u64),
+    /// The one asked for was delivered already: nothing to resend.
+    AlreadyDelivered,
+    /// No delivery has that id.
+    Unknown,
 }
 
 /// The outcome of one delivery attempt.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Attempt {
-    Delivered { at: Timestamp },
-    Retry { error: String, next: Timestamp },
-    Dead { error: String, at: Timestamp },
+    Delivered {
+        at: Timestamp,
+    },
+    Retry {
+        error: String,
+        at: Timestamp,
+        next: Timestamp,
+    },
+    Dead {
+        error: String,
+        at: Timestamp,
+    },
 }

@@ -20,7 +20,7 @@ pub struct Row {
 impl Row {
     pub fn encode(event: &Event) -> Result<Row, StoreError> {
         let kind = serde_json::to_string(&event.kind).map_err(|err| {
-            StoreError::Schema(format!("cannot encode event {}: {err}", event.seq))
+            StoreError::Unstorable(format!("cannot store event {}: {err}", event.seq))
         })?;
         Ok(Row {
             seq: seq_column(event.seq)?,
@@ -37,20 +37,17 @@ impl Row {
     /// something else or damaged.
     pub fn decode(self) -> Result<Event, StoreError> {
         let seq = self.seq;
-        let corrupt = |reason: String| StoreError::Corrupt { seq, reason };
+        let corrupt = |reason: String| StoreError::Corrupt {
+            row: format!("event {seq} in the log"),
+            reason,
+        };
         let incident = IncidentId::try_from(self.incident).map_err(|e| corrupt(e.to_string()))?;
-        let at = chrono::DateTime::parse_from_rfc3339(&self.at)
-            .map_err(|err| corrupt(format!("bad time '{}': {err}", self.at)))?
-            .to_utc();
+        let at = parse_time(&self.at).map_err(corrupt)?;
         let kind: EventKind =
             serde_json::from_str(&self.kind).map_err(|err| corrupt(format!("bad kind: {err}")))?;
         let intended_at = self
             .intended_at
-            .map(|text| {
-                chrono::DateTime::parse_from_rfc3339(&text)
-                    .map(|at| at.to_utc())
-                    .map_err(|err| corrupt(format!("bad intended time '{text}': {err}")))
-            })
+            .map(|text| parse_time(&text).map_err(|reason| corrupt(format!("intended: {reason}"))))
             .transpose()?;
         let seq = u64::try_from(seq).map_err(|_| corrupt("negative seq".into()))?;
         Ok(Event {
@@ -69,7 +66,7 @@ impl Row {
 /// rather than wrapped to a negative number.
 pub fn seq_column(seq: u64) -> Result<i64, StoreError> {
     i64::try_from(seq)
-        .map_err(|_| StoreError::Schema(format!("seq {seq} does not fit a 64-bit column")))
+        .map_err(|_| StoreError::Unstorable(format!("seq {seq} does not fit a 64-bit column")))
 }
 
 /// A time as the stores write it: RFC 3339 in UTC with as many digits as it has.
@@ -82,8 +79,10 @@ pub fn fixed_time(at: Timestamp) -> String {
     at.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true)
 }
 
-pub fn parse_time(text: &str) -> Result<Timestamp, StoreError> {
+/// A time as the stores write it; what is wrong with it, if it does not parse, for the
+/// caller to name the row it came from.
+pub fn parse_time(text: &str) -> Result<Timestamp, String> {
     chrono::DateTime::parse_from_rfc3339(text)
         .map(|at| at.to_utc())
-        .map_err(|err| StoreError::Schema(format!("bad time '{text}' in the store: {err}")))
+        .map_err(|err| format!("bad time '{text}': {err}"))
 }

@@ -27,7 +27,8 @@
 
 use super::StoreError;
 use crate::domain::{Event, Incident, Timestamp};
-use std::collections::BTreeMap;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// What startup needs, read in one consistent view of the store.
 #[derive(Debug, Default)]
@@ -84,7 +85,7 @@ pub struct SnapshotRow {
 impl SnapshotRow {
     pub fn encode(incident: &Incident) -> Result<SnapshotRow, StoreError> {
         let body = serde_json::to_string(incident).map_err(|err| {
-            StoreError::Schema(format!("cannot encode incident {}: {err}", incident.id))
+            StoreError::Unstorable(format!("cannot store incident {}: {err}", incident.id))
         })?;
         Ok(SnapshotRow {
             number: super::row::seq_column(incident.id.number())?,
@@ -100,15 +101,19 @@ impl SnapshotRow {
 
 /// An incident from its stored JSON; a row that does not parse names its incident.
 pub fn decode(number: i64, body: &str) -> Result<Incident, StoreError> {
-    serde_json::from_str(body).map_err(|err| {
-        StoreError::Schema(format!("the stored incident {number} is unreadable: {err}"))
+    serde_json::from_str(body).map_err(|err| StoreError::Corrupt {
+        row: format!("the snapshot row of incident {number}"),
+        reason: err.to_string(),
     })
 }
 
 /// Folds `events` into the incidents they touch, starting from `stored` (the rows the store
 /// holds for them; an incident without one starts blank). An event at or below an incident's
 /// version is already in its row and is skipped. Returns the touched incidents.
-pub fn fold(mut stored: BTreeMap<u64, Incident>, events: &[Event]) -> Vec<Incident> {
+pub fn fold<'e>(
+    mut stored: BTreeMap<u64, Incident>,
+    events: impl IntoIterator<Item = &'e Event>,
+) -> Vec<Incident> {
     for event in events {
         let incident = stored
             .entry(event.incident.number())
@@ -120,13 +125,80 @@ pub fn fold(mut stored: BTreeMap<u64, Incident>, events: &[Event]) -> Vec<Incide
     stored.into_values().collect()
 }
 
-/// The distinct incident numbers of `events`.
-pub fn touched(events: &[Event]) -> Vec<i64> {
-    let mut numbers: Vec<i64> = events
-        .iter()
-        .filter_map(|event| i64::try_from(event.incident.number()).ok())
-        .collect();
-    numbers.sort_unstable();
-    numbers.dedup();
-    numbers
+/// The incidents `events` leave, for their snapshot rows, ascending number. Those the writer
+/// already `folded` (at the version of their last event here) are taken as they are; the
+/// others are read with `read` (their stored rows, given their numbers) and folded here, as
+/// for events that reach the store some other way (`warroom store copy`, the demo). So a
+/// commit of the writer neither reads nor decodes its incidents back.
+pub fn fold_touched<'a>(
+    events: &[Event],
+    folded: &'a HashMap<u64, Incident>,
+    read: impl FnOnce(&[i64]) -> Result<Vec<Incident>, StoreError>,
+) -> Result<Vec<Cow<'a, Incident>>, StoreError> {
+    let touched = Touched::new(events, folded);
+    let numbers = touched.to_read()?;
+    let stored = if numbers.is_empty() {
+        Vec::new()
+    } else {
+        read(&numbers)?
+    };
+    Ok(touched.finish(events, stored))
+}
+
+/// [`fold_touched`] in two steps, for a store that reads asynchronously between them: the
+/// incidents the writer folded, and the numbers of those whose stored rows must be read.
+pub struct Touched<'a> {
+    ready: Vec<Cow<'a, Incident>>,
+    unfolded: BTreeSet<u64>,
+}
+
+impl<'a> Touched<'a> {
+    pub fn new(events: &[Event], folded: &'a HashMap<u64, Incident>) -> Touched<'a> {
+        let mut last_seq = BTreeMap::new();
+        for event in events {
+            last_seq.insert(event.incident.number(), event.seq);
+        }
+        let mut ready = Vec::with_capacity(last_seq.len());
+        let mut unfolded = BTreeSet::new();
+        for (number, seq) in last_seq {
+            match folded.get(&number) {
+                Some(incident) if incident.version == seq => ready.push(Cow::Borrowed(incident)),
+                _ => {
+                    unfolded.insert(number);
+                }
+            }
+        }
+        Touched { ready, unfolded }
+    }
+
+    /// The numbers whose stored rows [`Touched::finish`] needs; empty when the writer folded
+    /// them all.
+    pub fn to_read(&self) -> Result<Vec<i64>, StoreError> {
+        self.unfolded
+            .iter()
+            .map(|&number| super::row::seq_column(number))
+            .collect()
+    }
+
+    /// The touched incidents, ascending number: the `stored` rows (those read for
+    /// [`Touched::to_read`]) with their events of `events` folded in, beside the ready ones.
+    pub fn finish(self, events: &[Event], stored: Vec<Incident>) -> Vec<Cow<'a, Incident>> {
+        let Touched {
+            mut ready,
+            unfolded,
+        } = self;
+        if unfolded.is_empty() {
+            return ready;
+        }
+        let stored = stored
+            .into_iter()
+            .map(|incident| (incident.id.number(), incident))
+            .collect();
+        let theirs = events
+            .iter()
+            .filter(|event| unfolded.contains(&event.incident.number()));
+        ready.extend(fold(stored, theirs).into_iter().map(Cow::Owned));
+        ready.sort_by_key(|incident| incident.id.number());
+        ready
+    }
 }

@@ -55,7 +55,7 @@ pub fn chart_columns(model: &Model) -> u16 {
 /// shows seconds, so every tick does; the wall shows whole minutes except near the update
 /// deadline, so it redraws once a minute, which is what keeps an idle wall nearly free.
 pub fn tick_changes_screen(model: &Model, before: Timestamp) -> bool {
-    if !model.wall {
+    if !model.setup.wall {
         return true;
     }
     let new_minute = before.timestamp().div_euclid(60) != model.now.timestamp().div_euclid(60);

@@ -130,13 +130,13 @@ pub async fn event_loop<W: Write>(
         fixed,
     } = screen;
     let mut model = Model::new(options, chrono::Utc::now());
-    model.ascii = theme.ascii;
+    model.setup.ascii = theme.ascii;
     model.size = size;
-    model.backend = backend.url;
-    model.templates = templates;
+    model.setup.backend = backend.url;
+    model.setup.templates = templates;
     let outbox = backend.outbox.map(|path| OutboxFile {
         path,
-        backend: model.backend.clone(),
+        backend: model.setup.backend.clone(),
     });
     model.outbox_on_disk = outbox.is_some();
     let (left, warning) = match &outbox {

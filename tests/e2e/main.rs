@@ -1,6 +1,13 @@
 //! The real binary in tmux against a real `warroom serve`: what a commander does, what the
 //! wall shows, what the log holds, escape sequences in titles, and a backend outage.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and bench code: a panic is how it fails"
+)]
+
 #[path = "../support/mod.rs"]
 mod support;
 

@@ -28,7 +28,7 @@ fn in_days(days: i64) -> String {
 #[tokio::test]
 async fn a_responder_writes_the_review_and_follow_ups_after_the_close_a_viewer_cannot() {
     let server = TestServer::with_tokens(TOKENS);
-    let client = Client::new();
+    let client = crate::support::http::client();
     let declared = send(
         as_("responder-token", client.post(server.url("/v1/incidents")))
             .json(&json!({"title": "checkout 5xx", "severity": "P1", "service": "checkout"})),
@@ -151,7 +151,7 @@ async fn declare(client: &Client, server: &TestServer, title: &str, service: &st
 #[tokio::test]
 async fn a_second_incident_of_a_service_links_the_first_and_the_report_counts_it() {
     let server = TestServer::open();
-    let client = Client::new();
+    let client = crate::support::http::client();
     declare(&client, &server, "checkout 5xx", "checkout").await;
     declare(&client, &server, "search slow", "search").await;
     let second = declare(&client, &server, "checkout 5xx again", "checkout").await;
@@ -248,7 +248,7 @@ fn stdout(output: &Output) -> String {
 #[tokio::test]
 async fn postmortem_report_and_followups_from_the_command_line() {
     let server = TestServer::open();
-    let client = Client::new();
+    let client = crate::support::http::client();
     declare(&client, &server, "checkout 5xx", "checkout").await;
     declare(&client, &server, "search slow", "search").await;
     let add = |incident: &str, text: &str, owner: &str, due: String| {

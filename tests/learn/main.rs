@@ -3,6 +3,13 @@
 //! expected figures are computed here from the raw timestamps (not by the report code), and
 //! all of it through the real backend and the real binary.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and bench code: a panic is how it fails"
+)]
+
 #[path = "../support/mod.rs"]
 mod support;
 

@@ -125,6 +125,7 @@ fn scripted() -> Log {
             components: [("api".to_string(), ComponentStatus::PartialOutage)].into(),
             next_update_at: Some(minutes(33)),
             title: None,
+            public_id: None,
         }),
     );
     log.append(

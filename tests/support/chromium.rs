@@ -78,3 +78,19 @@ pub fn screenshot(url: &str, width: u32, height: u32, out: &Path) {
         out.display()
     );
 }
+
+/// The DOM after load in a window of this size, the page told the reader prefers a dark (or
+/// light) scheme; scripts get up to 5 s of the page's own time (fetches and timers) first.
+pub fn dump_dom_as(url: &str, width: u32, height: u32, dark: bool) -> String {
+    let mut command = chromium();
+    command
+        .arg(format!("--window-size={width},{height}"))
+        .arg(format!(
+            "--blink-settings=preferredColorScheme={}",
+            if dark { 0 } else { 1 }
+        ))
+        .arg("--virtual-time-budget=5000")
+        .arg("--dump-dom")
+        .arg(url);
+    run(command)
+}

@@ -3,6 +3,14 @@
 use reqwest::header::HeaderMap;
 use serde_json::Value;
 
+/// A plain client, built as the crate builds its own (`tls::client_builder` installs the one
+/// TLS provider, without which reqwest cannot build a client).
+pub fn client() -> reqwest::Client {
+    warroom::tls::client_builder()
+        .build()
+        .expect("an HTTP client")
+}
+
 /// What came back.
 #[derive(Debug)]
 pub struct Answer {

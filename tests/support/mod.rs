@@ -7,6 +7,7 @@ pub mod eventually;
 pub mod exporter;
 pub mod history;
 pub mod http;
+pub mod npm;
 pub mod postgres;
 pub mod promstack;
 pub mod receiver;

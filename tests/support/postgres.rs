@@ -51,19 +51,50 @@ pub fn database() -> String {
     format!("postgres://postgres@127.0.0.1:{}/{name}", shared.port)
 }
 
-/// Runs SQL statements on a database. The synchronous client owns a runtime of its own, so it
-/// runs on a thread of its own, out of any async test's runtime.
+/// Runs SQL statements on a database. [`Sql`] owns a runtime of its own, so it runs on a
+/// thread of its own, out of any async test's runtime.
 pub fn execute(url: &str, sql: &str) {
     let (url, sql) = (url.to_string(), sql.to_string());
     std::thread::spawn(move || {
-        let mut client = postgres::Client::connect(&url, postgres::NoTls)
-            .unwrap_or_else(|err| panic!("connect to {url}: {err}"));
-        client
+        Sql::connect(&url)
             .batch_execute(&sql)
             .unwrap_or_else(|err| panic!("{sql}: {err}"));
     })
     .join()
     .expect("the SQL thread");
+}
+
+/// A connection for SQL beside the store's, from a test's own (non-async) thread: tokio-postgres
+/// on a current-thread runtime that drives the socket while a call waits.
+pub struct Sql {
+    runtime: tokio::runtime::Runtime,
+    client: tokio_postgres::Client,
+}
+
+impl Sql {
+    pub fn connect(url: &str) -> Sql {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime for the SQL connection");
+        let (client, connection) = runtime
+            .block_on(tokio_postgres::connect(url, tokio_postgres::NoTls))
+            .unwrap_or_else(|err| panic!("connect to {url}: {err}"));
+        runtime.spawn(connection);
+        Sql { runtime, client }
+    }
+
+    pub fn batch_execute(&self, sql: &str) -> Result<(), tokio_postgres::Error> {
+        self.runtime.block_on(self.client.batch_execute(sql))
+    }
+
+    pub fn query(
+        &self,
+        sql: &str,
+        params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+    ) -> Result<Vec<tokio_postgres::Row>, tokio_postgres::Error> {
+        self.runtime.block_on(self.client.query(sql, params))
+    }
 }
 
 /// Starts the shared server from a thread that lives as long as the process: the kernel's

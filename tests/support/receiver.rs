@@ -7,6 +7,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -33,6 +34,8 @@ pub struct Received {
 struct Shared {
     mode: Arc<Mutex<Mode>>,
     seen: Arc<Mutex<Vec<Received>>>,
+    /// Requests that arrived, answered yet or not (a slow answer is recorded in `seen` late).
+    arrived: Arc<AtomicUsize>,
 }
 
 pub struct Receiver {
@@ -52,6 +55,7 @@ impl Receiver {
             shared: Shared {
                 mode: Arc::new(Mutex::new(Mode::Ok)),
                 seen: Arc::new(Mutex::new(Vec::new())),
+                arrived: Arc::default(),
             },
             running: None,
         }
@@ -89,9 +93,15 @@ impl Receiver {
     pub fn seen(&self) -> Vec<Received> {
         self.shared.seen.lock().unwrap().clone()
     }
+
+    /// How many requests arrived so far, including those still waiting for a slow answer.
+    pub fn arrived(&self) -> usize {
+        self.shared.arrived.load(Ordering::SeqCst)
+    }
 }
 
 async fn receive(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) -> StatusCode {
+    shared.arrived.fetch_add(1, Ordering::SeqCst);
     let mode = *shared.mode.lock().unwrap();
     let status = match mode {
         Mode::Ok => StatusCode::OK,

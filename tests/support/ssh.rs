@@ -45,9 +45,15 @@ pub struct SshServe {
 
 /// Makes an ed25519 key pair `dir/name` (+ `.pub`) and returns the public key line.
 pub fn key_pair(dir: &Path, name: &str) -> String {
+    key_pair_of("ed25519", dir, name)
+}
+
+/// Makes a key pair of `kind` (`ssh-keygen -t`: ed25519, ecdsa, rsa) `dir/name` (+ `.pub`)
+/// and returns the public key line.
+pub fn key_pair_of(kind: &str, dir: &Path, name: &str) -> String {
     let path = dir.join(name);
     let status = Command::new("ssh-keygen")
-        .args(["-q", "-t", "ed25519", "-N", "", "-C"])
+        .args(["-q", "-t", kind, "-N", "", "-C"])
         .arg(format!("{name}@test"))
         .arg("-f")
         .arg(&path)
@@ -246,9 +252,19 @@ pub async fn handshake(address: &str) -> Result<SshClient, russh::Error> {
 
 /// Offers the private key at `key` as `user`: whether the server took it.
 pub async fn offer_key(client: &mut SshClient, user: &str, key: &Path) -> Result<bool, String> {
+    // No hash to choose but for RSA keys, where `None` signs with SHA-1 (`ssh-rsa`).
+    offer_key_signing_with(client, user, key, None).await
+}
+
+/// Offers the private key at `key` as `user`, an RSA key signing with `hash`.
+pub async fn offer_key_signing_with(
+    client: &mut SshClient,
+    user: &str,
+    key: &Path,
+    hash: Option<russh::keys::HashAlg>,
+) -> Result<bool, String> {
     let key = russh::keys::load_secret_key(key, None).map_err(|e| format!("{e}"))?;
-    // The tests' keys are ed25519: no RSA hash to choose.
-    let key = russh::keys::PrivateKeyWithHashAlg::new(Arc::new(key), None);
+    let key = russh::keys::PrivateKeyWithHashAlg::new(Arc::new(key), hash);
     client
         .authenticate_publickey(user, key)
         .await

@@ -293,7 +293,7 @@ fn fresh(wall: bool) -> Model {
         attention_from: None,
     };
     let mut model = Model::new(options, now());
-    model.backend = "http://10.0.0.9:7070".into();
+    model.setup.backend = "http://10.0.0.9:7070".into();
     model
 }
 
@@ -356,7 +356,7 @@ fn a_fresh_wall_with_only_closed_incidents_shows_all_clear() {
         });
     }
     update(&mut model, Msg::Feed(Ok(events)));
-    assert_eq!(model.selected, None);
+    assert_eq!(model.desk.selected, None);
     let text = screen(&model, 120, 40);
     assert!(text.contains("ALL CLEAR"), "{text}");
     assert!(!text.contains("Old outage"), "{text}");
@@ -367,7 +367,7 @@ fn a_fresh_wall_with_only_closed_incidents_shows_all_clear() {
 #[test]
 fn a_new_p0_while_looking_at_a_p1_rings_and_is_named() {
     let mut model = model();
-    assert_eq!(model.selected, Some(inc(1)));
+    assert_eq!(model.desk.selected, Some(inc(1)));
     // Chosen by the person: the P1 stays on screen.
     typed(&mut model, "go 1");
     feed(
@@ -381,7 +381,7 @@ fn a_new_p0_while_looking_at_a_p1_rings_and_is_named() {
         )])),
     );
     assert!(model.bell, "the bell rings");
-    assert_eq!(model.selected, Some(inc(1)));
+    assert_eq!(model.desk.selected, Some(inc(1)));
     let text = screen(&model, 120, 40);
     assert!(text.contains("NEW P0 INC-9 OPEN: Payments down"), "{text}");
     assert!(text.contains("P0 INC-9 open — press [ or l"), "{text}");
@@ -476,8 +476,8 @@ fn the_incident_list_orders_by_severity_and_switches_with_enter() {
         },
     ] {
         let mut model = model.clone();
-        model.follow = false;
-        model.selected = Some(inc(2));
+        model.desk.follow = false;
+        model.desk.selected = Some(inc(2));
         open(&mut model);
         assert!(matches!(model.overlay, Overlay::IncidentList(_)));
         let text = screen(&model, 140, 40);
@@ -498,16 +498,16 @@ fn the_incident_list_orders_by_severity_and_switches_with_enter() {
         update(&mut model, key(KeyCode::Up));
         update(&mut model, key(KeyCode::Enter));
         assert!(matches!(model.overlay, Overlay::None));
-        assert_eq!(model.selected, Some(inc(9)));
-        assert!(!model.follow);
+        assert_eq!(model.desk.selected, Some(inc(9)));
+        assert!(!model.desk.follow);
     }
 }
 
 #[test]
 fn a_p0_arriving_while_the_list_is_open_does_not_move_what_enter_switches_to() {
     let mut model = model();
-    model.follow = false;
-    model.selected = Some(inc(2));
+    model.desk.follow = false;
+    model.desk.selected = Some(inc(2));
     press(&mut model, 'l');
     // The cursor is on INC-2; a P0 declared elsewhere goes to the top of the list.
     feed(
@@ -521,7 +521,7 @@ fn a_p0_arriving_while_the_list_is_open_does_not_move_what_enter_switches_to() {
         .unwrap();
     assert!(highlighted.contains("INC-2"), "{text}");
     update(&mut model, key(KeyCode::Enter));
-    assert_eq!(model.selected, Some(inc(2)));
+    assert_eq!(model.desk.selected, Some(inc(2)));
 }
 
 #[test]
@@ -545,7 +545,7 @@ fn the_wall_lists_the_other_open_incidents_under_the_followed_one() {
         &mut wall,
         Msg::Feed(Ok(vec![declared(900, 9, "P0", "Payments down", "bob")])),
     );
-    assert_eq!(wall.selected, Some(inc(9)));
+    assert_eq!(wall.desk.selected, Some(inc(9)));
     let text = screen(&wall, 160, 45);
     assert!(text.contains("ALSO OPEN (2)"), "{text}");
     let strip: Vec<&str> = text
@@ -636,7 +636,7 @@ fn a_wall_shows_an_incident_resolved_under_its_eyes_for_a_while_then_all_clear()
     let mut wall = fresh(true);
     let open = declared(1, 1, "P1", "Checkout down", "alice");
     update(&mut wall, Msg::Feed(Ok(vec![open.clone()])));
-    assert_eq!(wall.selected, Some(inc(1)));
+    assert_eq!(wall.desk.selected, Some(inc(1)));
     let resolved = Event {
         seq: 2,
         kind: EventKind::StatusChanged {
@@ -648,9 +648,13 @@ fn a_wall_shows_an_incident_resolved_under_its_eyes_for_a_while_then_all_clear()
         ..open
     };
     update(&mut wall, Msg::Feed(Ok(vec![resolved])));
-    assert_eq!(wall.selected, Some(inc(1)), "the room sees it resolved");
+    assert_eq!(
+        wall.desk.selected,
+        Some(inc(1)),
+        "the room sees it resolved"
+    );
     update(&mut wall, Msg::Tick(now() + Duration::minutes(16)));
-    assert_eq!(wall.selected, None);
+    assert_eq!(wall.desk.selected, None);
     assert!(screen(&wall, 120, 40).contains("ALL CLEAR"));
 }
 
@@ -695,7 +699,7 @@ fn the_quit_prompt_says_kept_on_disk_only_while_the_outbox_is() {
 #[test]
 fn a_desk_that_follows_switches_to_the_new_p0_and_the_banner_says_no_keys() {
     let mut model = model();
-    assert!(model.follow);
+    assert!(model.desk.follow);
     feed(
         &mut model,
         Msg::Feed(Ok(vec![declared(
@@ -706,7 +710,7 @@ fn a_desk_that_follows_switches_to_the_new_p0_and_the_banner_says_no_keys() {
             "pagerduty",
         )])),
     );
-    assert_eq!(model.selected, Some(inc(9)));
+    assert_eq!(model.desk.selected, Some(inc(9)));
     assert!(model.bell);
     let text = screen(&model, 120, 40);
     let banner = text.lines().next().unwrap();

@@ -32,6 +32,7 @@ fn the_header_shows_the_public_promise_and_flags_it_when_broken() {
         components: [("api".to_string(), ComponentStatus::PartialOutage)].into(),
         next_update_at: Some(now() + Duration::minutes(30)),
         title: None,
+        public_id: None,
     }));
     feed(&mut model, Msg::Feed(Ok(vec![published])));
     assert!(screen_text(&model).contains("public update by 14:30"));
@@ -143,11 +144,117 @@ fn the_composer_is_prefilled_refills_on_a_state_change_previews_and_confirms() {
     );
 }
 
+/// Resolving an incident whose public still reads "identified" opens the composer on
+/// "resolved", prefilled, its components back to operational; without a public update, it
+/// does not.
+#[test]
+fn resolving_asks_for_the_public_resolution_when_the_public_was_told_of_the_incident() {
+    use ratatui::crossterm::event::KeyCode;
+    let resolve = |model: &mut warroom::tui::app::Model| {
+        press(model, KeyCode::Char(':'));
+        for c in "resolve".chars() {
+            press(model, KeyCode::Char(c));
+        }
+        press(model, KeyCode::Enter);
+        assert!(
+            matches!(model.overlay, warroom::tui::app::Overlay::Confirm(_)),
+            "{:?}",
+            model.overlay
+        );
+        let effects = press(model, KeyCode::Char('y'));
+        let (_, command) = super::fixture::sent(&effects).expect("the resolve is sent");
+        assert_eq!(
+            command,
+            &Command::Transition {
+                to: Status::Resolved
+            }
+        );
+    };
+    let mut quiet = model();
+    resolve(&mut quiet);
+    assert!(
+        !matches!(quiet.overlay, warroom::tui::app::Overlay::Form(_)),
+        "nothing was published: nothing to resolve publicly"
+    );
+
+    let mut model = model();
+    let published = next_event(EventKind::PublicUpdate(PublicUpdate {
+        state: PublicState::Identified,
+        message: "Rolling back.".into(),
+        components: [("api".to_string(), ComponentStatus::PartialOutage)].into(),
+        next_update_at: None,
+        title: None,
+        public_id: None,
+    }));
+    feed(&mut model, Msg::Feed(Ok(vec![published])));
+    resolve(&mut model);
+    assert_eq!(form_field(&model, "State"), "resolved");
+    assert_eq!(form_field(&model, "Components"), "api=operational");
+    assert_eq!(
+        form_field(&model, "Headline"),
+        "Checkout Incident: Resolved"
+    );
+}
+
+/// Choosing "resolved" gives the components back as operational, writes the ✅ message
+/// without a promise, and renames the incident publicly to "…: Resolved".
+#[test]
+fn a_resolved_update_restores_the_components_and_says_resolved_with_a_check_mark() {
+    use ratatui::crossterm::event::KeyCode;
+    let mut model = model_with_root_cause();
+    press(&mut model, KeyCode::Char('u'));
+    press(&mut model, KeyCode::BackTab);
+    press(&mut model, KeyCode::BackTab);
+    for c in "api=partial_outage, web=major_outage".chars() {
+        press(&mut model, KeyCode::Char(c));
+    }
+    press(&mut model, KeyCode::BackTab);
+    for _ in 0..3 {
+        press(&mut model, KeyCode::Right);
+    }
+    assert_eq!(form_field(&model, "State"), "resolved");
+    assert_eq!(
+        form_field(&model, "Components"),
+        "api=operational, web=operational"
+    );
+    assert_eq!(
+        form_field(&model, "Headline"),
+        "Checkout Incident: Resolved"
+    );
+    press(&mut model, KeyCode::Enter);
+    let warroom::tui::app::Overlay::Confirm(confirm) = &model.overlay else {
+        panic!("no confirmation: {:?}", model.overlay)
+    };
+    let preview = confirm.detail.join("\n");
+    assert!(
+        preview.contains("✅ Checkout Incident: Resolved"),
+        "{preview}"
+    );
+    assert!(
+        !preview.contains('🚨') && !preview.contains("Next Update"),
+        "{preview}"
+    );
+    let effects = press(&mut model, KeyCode::Char('y'));
+    let (_, command) = super::fixture::sent(&effects).expect("one command sent");
+    let Command::PublicUpdate(update) = command else {
+        panic!("{command:?}")
+    };
+    assert_eq!(update.state, PublicState::Resolved);
+    assert!(
+        update
+            .components
+            .values()
+            .all(|s| *s == ComponentStatus::Operational)
+    );
+    assert_eq!(update.title.as_deref(), Some("Checkout Incident: Resolved"));
+    assert_eq!(update.next_update_at, None);
+}
+
 #[test]
 fn an_edited_message_survives_a_state_change_and_ascii_mode_has_no_emoji() {
     use ratatui::crossterm::event::KeyCode;
     let mut model = model_with_root_cause();
-    model.ascii = true;
+    model.setup.ascii = true;
     press(&mut model, KeyCode::Char('u'));
     press(&mut model, KeyCode::Char('!'));
     let typed = form_field(&model, "Message");
@@ -358,7 +465,7 @@ fn runbook_and_source_urls_are_hyperlinks_only_when_safe_and_switched_on() {
         &mut model,
         Msg::Alerts(Ok(vec![alert_with_urls(runbook, source)])),
     );
-    model.focus = warroom::tui::app::Pane::Alerts;
+    model.desk.focus = warroom::tui::app::Pane::Alerts;
     let (links, text) = links_on_screen(&model, true);
     // The pane is narrower than the URLs: the labels are cut, the targets whole.
     let link =

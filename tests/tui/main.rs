@@ -1,5 +1,12 @@
 //! The TUI: `update()` driven with plain messages, and the screen drawn on a `TestBackend`.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and bench code: a panic is how it fails"
+)]
+
 mod commander;
 mod communicate;
 mod fixture;

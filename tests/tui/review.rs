@@ -354,7 +354,7 @@ fn the_review_screen_and_the_recurrence_banner() {
     key(&mut model, KeyCode::Esc);
     feed(&mut model, Msg::Resize(120, 40));
     press(&mut model, "]");
-    assert_eq!(model.selected, Some(inc(2)));
+    assert_eq!(model.desk.selected, Some(inc(2)));
     let screen = draw(&model, &theme(), 120, 40);
     let text = format!("{:?}", screen.backend());
     assert!(

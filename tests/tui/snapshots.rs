@@ -44,18 +44,18 @@ fn desk_at_200x50() {
 fn compact_at_80x24_shows_one_pane_per_tab() {
     let mut model = model();
     snapshot("compact_80x24_timeline", &model, &theme(), 80, 24);
-    model.focus = Pane::Actions;
+    model.desk.focus = Pane::Actions;
     snapshot("compact_80x24_actions", &model, &theme(), 80, 24);
-    model.focus = Pane::Roster;
+    model.desk.focus = Pane::Roster;
     snapshot("compact_80x24_roster", &model, &theme(), 80, 24);
 }
 
 #[test]
 fn compact_metrics_and_alerts_tabs() {
     let mut model = model();
-    model.focus = Pane::Panels;
+    model.desk.focus = Pane::Panels;
     snapshot("compact_80x24_metrics", &model, &theme(), 80, 24);
-    model.focus = Pane::Alerts;
+    model.desk.focus = Pane::Alerts;
     snapshot("compact_80x24_alerts", &model, &theme(), 80, 24);
 }
 

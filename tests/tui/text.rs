@@ -83,7 +83,7 @@ fn wide_model(wall: bool) -> Model {
         })
         .collect();
     feed(&mut model, Msg::Feed(Ok(events)));
-    assert_eq!(model.selected, Some(id));
+    assert_eq!(model.desk.selected, Some(id));
     model
 }
 
@@ -184,7 +184,7 @@ fn wide_titles_and_notes_read_whole_at_every_size() {
         );
         if !(wall && width < 120) {
             let mut actions = model.clone();
-            actions.focus = warroom::tui::app::Pane::Actions;
+            actions.desk.focus = warroom::tui::app::Pane::Actions;
             let items = pane(&cells(&actions, &theme(), width, height), "Action items");
             assert!(
                 holds_whole(&items, ACTION),
@@ -426,7 +426,7 @@ fn y_carries_the_open_action_items_into_the_review_once() {
             intended_at: None,
         })
         .collect();
-    model.follow = false;
+    model.desk.follow = false;
     feed(&mut model, Msg::Feed(Ok(events)));
     key(&mut model, KeyCode::Char('C'));
     let Overlay::Confirm(confirm) = &model.overlay else {
@@ -529,7 +529,7 @@ fn durations_carry_units_and_action_items_stop_counting_once_resolved() {
         },
         intended_at: None,
     };
-    model.follow = false;
+    model.desk.follow = false;
     feed(&mut model, Msg::Feed(Ok(vec![resolved])));
     feed(&mut model, Msg::Tick(now() + Duration::minutes(30)));
     let shown = screen(&model, &theme(), 120, 40);
@@ -712,7 +712,7 @@ fn a_desk_without_panels_still_counts_its_own_lines() {
 #[test]
 fn declaring_from_an_alert_an_open_incident_holds_switches_to_it() {
     let mut model = model();
-    model.focus = warroom::tui::app::Pane::Alerts;
+    model.desk.focus = warroom::tui::app::Pane::Alerts;
     let alert = model
         .metrics
         .selected_alert()
@@ -728,7 +728,7 @@ fn declaring_from_an_alert_an_open_incident_holds_switches_to_it() {
         intended_at: None,
     };
     feed(&mut model, Msg::Feed(Ok(vec![attached])));
-    assert_eq!(model.selected, Some(IncidentId::from_number(1)));
+    assert_eq!(model.desk.selected, Some(IncidentId::from_number(1)));
     let effects = key(&mut model, KeyCode::Char('A'));
     assert!(
         !effects.iter().any(|e| matches!(e, Effect::Send { .. })),
@@ -739,7 +739,7 @@ fn declaring_from_an_alert_an_open_incident_holds_switches_to_it() {
         "{:?}",
         model.overlay
     );
-    assert_eq!(model.selected, Some(IncidentId::from_number(2)));
+    assert_eq!(model.desk.selected, Some(IncidentId::from_number(2)));
     assert!(model.notice.unwrap().text.contains("already on INC-2"));
 }
 
@@ -803,7 +803,7 @@ fn declared_here(declared: EventKind) -> Model {
     };
     feed(&mut model, sent);
     feed(&mut model, Msg::Feed(Ok(vec![declaration])));
-    assert_eq!(model.selected, Some(IncidentId::from_number(3)));
+    assert_eq!(model.desk.selected, Some(IncidentId::from_number(3)));
     model
 }
 
@@ -953,7 +953,7 @@ fn declared_with_breach(
     answer_panels(&mut model, effects, &|window| {
         breaching_from(window, breach)
     });
-    assert_eq!(model.selected, Some(IncidentId::from_number(3)));
+    assert_eq!(model.desk.selected, Some(IncidentId::from_number(3)));
     assert!(model.metrics.main_panel().unwrap().state.data().is_some());
     model
 }

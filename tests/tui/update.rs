@@ -33,8 +33,8 @@ fn inc(n: u64) -> IncidentId {
 #[test]
 fn the_fixture_follows_the_most_severe_open_incident() {
     let model = model();
-    assert_eq!(model.selected, Some(inc(1)));
-    assert_eq!(model.link, Link::Live);
+    assert_eq!(model.desk.selected, Some(inc(1)));
+    assert_eq!(model.feed.link, Link::Live);
     assert_eq!(model.incidents.open_count(), 2);
 }
 
@@ -204,9 +204,9 @@ fn role_form_assigns_and_relieves() {
 #[test]
 fn space_toggles_the_selected_action_item() {
     let mut model = model();
-    model.focus = Pane::Actions;
+    model.desk.focus = Pane::Actions;
     update(&mut model, key(KeyCode::Down));
-    assert_eq!(model.action_cursor, 1);
+    assert_eq!(model.desk.action_cursor, 1);
     let effects = press(&mut model, ' ');
     assert_eq!(
         sent(&effects),
@@ -262,7 +262,7 @@ fn declare_form_sends_a_declaration_and_selects_the_new_incident() {
             result: Ok(Sent::Declared(Box::new(declared))),
         },
     );
-    assert_eq!(model.selected, Some(inc(3)));
+    assert_eq!(model.desk.selected, Some(inc(3)));
     assert!(model.outbox.items.is_empty());
 }
 
@@ -270,21 +270,21 @@ fn declare_form_sends_a_declaration_and_selects_the_new_incident() {
 fn incident_keys_cycle_and_stop_following() {
     let mut model = model();
     press(&mut model, ']');
-    assert_eq!(model.selected, Some(inc(2)));
-    assert!(!model.follow);
+    assert_eq!(model.desk.selected, Some(inc(2)));
+    assert!(!model.desk.follow);
     press(&mut model, ']');
-    assert_eq!(model.selected, Some(inc(1)));
+    assert_eq!(model.desk.selected, Some(inc(1)));
     press(&mut model, '[');
-    assert_eq!(model.selected, Some(inc(2)));
+    assert_eq!(model.desk.selected, Some(inc(2)));
 }
 
 #[test]
 fn tab_cycles_the_focus() {
     let mut model = model();
-    let mut seen = vec![model.focus];
+    let mut seen = vec![model.desk.focus];
     for _ in 0..4 {
         update(&mut model, key(KeyCode::Tab));
-        seen.push(model.focus);
+        seen.push(model.desk.focus);
     }
     assert_eq!(
         seen,
@@ -299,9 +299,9 @@ fn tab_cycles_the_focus() {
     // Without an Alertmanager there is no alerts pane to focus.
     let mut model = fixture::model();
     model.metrics.has_alerts = false;
-    model.focus = Pane::Panels;
+    model.desk.focus = Pane::Panels;
     update(&mut model, key(KeyCode::Tab));
-    assert_eq!(model.focus, Pane::Timeline);
+    assert_eq!(model.desk.focus, Pane::Timeline);
 }
 
 #[test]
@@ -309,13 +309,13 @@ fn filter_narrows_the_timeline_and_escape_clears_it() {
     let mut model = model();
     press(&mut model, '/');
     type_text(&mut model, "lb-2");
-    assert_eq!(model.timeline_filter, "lb-2");
+    assert_eq!(model.desk.timeline_filter, "lb-2");
     update(&mut model, key(KeyCode::Enter));
     assert!(matches!(model.overlay, Overlay::None));
-    assert_eq!(model.timeline_filter, "lb-2", "enter keeps the filter");
+    assert_eq!(model.desk.timeline_filter, "lb-2", "enter keeps the filter");
     press(&mut model, '/');
     update(&mut model, key(KeyCode::Esc));
-    assert_eq!(model.timeline_filter, "");
+    assert_eq!(model.desk.timeline_filter, "");
 }
 
 #[test]
@@ -342,7 +342,7 @@ fn command_line_runs_typed_commands_and_reports_mistakes() {
     press(&mut model, ':');
     type_text(&mut model, "go INC-2");
     update(&mut model, key(KeyCode::Enter));
-    assert_eq!(model.selected, Some(inc(2)));
+    assert_eq!(model.desk.selected, Some(inc(2)));
 }
 
 #[test]
@@ -375,18 +375,18 @@ fn arrows_scroll_the_timeline_and_page_keys_jump() {
     let mut model = model();
     update(&mut model, key(KeyCode::Down));
     update(&mut model, key(KeyCode::Char('j')));
-    assert_eq!(model.timeline_scroll, 2);
+    assert_eq!(model.desk.timeline_scroll, 2);
     update(&mut model, key(KeyCode::Up));
-    assert_eq!(model.timeline_scroll, 1);
+    assert_eq!(model.desk.timeline_scroll, 1);
     update(&mut model, key(KeyCode::PageDown));
     let events = model.current().unwrap().events.len();
     assert_eq!(
-        model.timeline_scroll,
+        model.desk.timeline_scroll,
         events - 1,
         "clamped to the last entry"
     );
     update(&mut model, key(KeyCode::PageUp));
-    assert_eq!(model.timeline_scroll, (events - 1).saturating_sub(12));
+    assert_eq!(model.desk.timeline_scroll, (events - 1).saturating_sub(12));
 }
 
 #[test]
@@ -528,7 +528,7 @@ fn the_feed_marks_the_link_down_and_up_again() {
     let error = ClientError::Unreachable("x".into());
     let effects = update(&mut model, Msg::Feed(Err(error.clone())));
     let since = now() + chrono::Duration::seconds(3);
-    assert_eq!(model.link, Link::Down { since });
+    assert_eq!(model.feed.link, Link::Down { since });
     let [Effect::PollFeed { delay, .. }] = effects.as_slice() else {
         panic!()
     };
@@ -536,12 +536,12 @@ fn the_feed_marks_the_link_down_and_up_again() {
     update(&mut model, Msg::Tick(now() + chrono::Duration::seconds(9)));
     update(&mut model, Msg::Feed(Err(error)));
     assert_eq!(
-        model.link,
+        model.feed.link,
         Link::Down { since },
         "the outage started at the first failure"
     );
     let effects = update(&mut model, Msg::Feed(Ok(vec![])));
-    assert_eq!(model.link, Link::Live);
+    assert_eq!(model.feed.link, Link::Live);
     let cursor = model.incidents.cursor;
     assert_eq!(
         effects,
@@ -676,7 +676,7 @@ fn resolve_shows_the_evidence_and_sends_the_snapshot_after_the_resolve() {
 #[test]
 fn an_incident_is_declared_from_the_selected_alert() {
     let mut model = model();
-    model.focus = Pane::Alerts;
+    model.desk.focus = Pane::Alerts;
     press(&mut model, 'A');
     let Overlay::Form(form) = &model.overlay else {
         panic!("the declare form")
@@ -733,7 +733,7 @@ fn declaring_here_offers_the_impact_start_once_the_main_panel_can_tell() {
     };
     // Its panels are fetched for its service and, with data in, the proposal opens itself.
     fixture::feed(&mut model, Msg::Feed(Ok(vec![declaration])));
-    assert_eq!(model.selected, Some(inc(3)));
+    assert_eq!(model.desk.selected, Some(inc(3)));
     let Overlay::Confirm(confirm) = &model.overlay else {
         panic!("the proposal")
     };
@@ -796,7 +796,7 @@ fn a_wall_running_for_days_keeps_a_bounded_number_of_ended_incidents() {
         "both open ones stay"
     );
     assert_eq!(
-        model.selected,
+        model.desk.selected,
         Some(inc(1)),
         "the wall still follows the most severe open one"
     );
@@ -948,7 +948,7 @@ fn an_empty_feed_answer_after_an_outage_is_drawn() {
     assert!(model.dirty);
     update(&mut model, Msg::Feed(Ok(vec![])));
     assert!(model.dirty, "the disconnected banner must go at once");
-    assert_eq!(model.link, Link::Live);
+    assert_eq!(model.feed.link, Link::Live);
 }
 
 #[test]
@@ -989,7 +989,7 @@ fn a_fresh_screen_starts_from_the_folded_incidents_not_the_whole_log() {
         &mut model,
         Msg::Started(Err(ClientError::Unreachable("x".into()))),
     );
-    assert!(matches!(model.link, Link::Down { .. }));
+    assert!(matches!(model.feed.link, Link::Down { .. }));
     assert!(matches!(effects.as_slice(), [Effect::Start { .. }]));
 }
 

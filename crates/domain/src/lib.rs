@@ -48,6 +48,7 @@ pub use lifecycle::Status;
 pub use merge::{CarriedNote, MERGE_CONFLICTS, Merge, merge};
 pub use public_update::{
     ComponentStatus, MAX_COMPONENTS, PublicPost, PublicState, PublicUpdate, check_publisher,
+    valid_public_id,
 };
 pub use recurrence::{
     EarlierIncident, RECURRENCE_LOOKBACK_DAYS, RecurrenceMatch, earlier_incidents, follows,

@@ -149,6 +149,19 @@ pub struct PublicUpdate {
     /// The incident's public name; the internal title never reaches the page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
+    /// The incident's id on the public page: an opaque slug the backend gives every update
+    /// (whatever a client sent); the first update's stays the incident's for good, so the
+    /// page never shows `INC-n`, which would tell the world how many incidents there were.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_id: Option<String>,
+}
+
+/// A public id's characters: lowercase ASCII letters and digits, 8 to 32 of them.
+pub fn valid_public_id(id: &str) -> bool {
+    (8..=32).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
 }
 
 /// A published update and when it was published, as the incident keeps it.
@@ -201,6 +214,15 @@ pub(super) fn checked(update: PublicUpdate, now: Timestamp) -> Result<PublicUpda
         components,
         next_update_at: update.next_update_at,
         title: super::command::optional_text("title", update.title.as_deref(), MAX_TITLE_CHARS)?,
+        public_id: match update.public_id {
+            Some(id) if !valid_public_id(&id) => {
+                return Err(Rejection::new(
+                    "invalid_input",
+                    "a public id is 8 to 32 lowercase letters and digits",
+                ));
+            }
+            id => id,
+        },
     })
 }
 
@@ -212,6 +234,13 @@ impl Incident {
             .rev()
             .find_map(|post| post.update.title.clone())
             .unwrap_or_else(|| format!("Incident {}", self.id))
+    }
+
+    /// The incident's id on the public page: the one its first public update was given.
+    pub fn public_id(&self) -> Option<&str> {
+        self.public_updates
+            .iter()
+            .find_map(|post| post.update.public_id.as_deref())
     }
 
     /// The newest public update, if any was published.

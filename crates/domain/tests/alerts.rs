@@ -2,6 +2,13 @@
 //! domain's limits, and the small helpers that cut text. The expected fingerprints were
 //! computed outside Rust (FNV-1a 64 in Python over Alertmanager's byte layout).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and bench code: a panic is how it fails"
+)]
+
 use chrono::{TimeZone, Utc};
 use warroom_domain::*;
 

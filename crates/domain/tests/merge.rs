@@ -1,6 +1,13 @@
 //! Merging duplicates, acknowledgements that take command, escalation policies and alert
 //! joining: examples first, then generated command sequences over two incidents.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and bench code: a panic is how it fails"
+)]
+
 use chrono::{Duration, TimeZone, Utc};
 use proptest::prelude::*;
 use warroom_domain::*;

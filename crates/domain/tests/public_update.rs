@@ -1,6 +1,13 @@
 //! Public updates in the domain: the wire form, who may publish, what is checked and what the
 //! incident keeps.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and bench code: a panic is how it fails"
+)]
+
 use chrono::{Duration, TimeZone, Utc};
 use warroom_domain::*;
 
@@ -54,6 +61,7 @@ fn update(state: PublicState, next: Option<i64>) -> PublicUpdate {
         components: [("api".to_string(), ComponentStatus::PartialOutage)].into(),
         next_update_at: next.map(|m| t0() + Duration::minutes(m)),
         title: Some("Payment API errors".into()),
+        public_id: None,
     }
 }
 

@@ -1,5 +1,12 @@
 //! The domain rules, end to end through `declare`, `decide` and `fold`.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and bench code: a panic is how it fails"
+)]
+
 use chrono::{Duration, TimeZone, Utc};
 use proptest::prelude::*;
 use warroom_domain::*;
@@ -313,6 +320,7 @@ fn response_commands() -> Vec<Command> {
             components: Default::default(),
             next_update_at: None,
             title: None,
+            public_id: None,
         }),
     ]
 }
@@ -923,6 +931,7 @@ fn any_command() -> impl Strategy<Value = Command> {
                 components: [("api".to_string(), status)].into(),
                 next_update_at: next.map(|m| t0() + Duration::minutes(m)),
                 title: None,
+                public_id: None,
             })),
     ]
 }

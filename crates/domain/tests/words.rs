@@ -1,6 +1,13 @@
 //! The words the domain gives the wire, the CLI and the timeline: note kinds, severities and
 //! the scale, each read back as it was written.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and bench code: a panic is how it fails"
+)]
+
 use warroom_domain::*;
 
 #[test]
@@ -168,6 +175,7 @@ fn one_event_of_every_kind() -> Vec<EventKind> {
             components: Default::default(),
             next_update_at: None,
             title: None,
+            public_id: None,
         }),
         EventKind::Lapsed {
             lapse: Lapse::CommanderVacant,

@@ -20,7 +20,10 @@ use unicode_width::UnicodeWidthStr;
 /// What stands in for a removed character: visible, one cell wide, harmless.
 pub const REPLACEMENT: char = '\u{FFFD}';
 
-fn is_unsafe(c: char) -> bool {
+/// Whether `c` is a character the gate replaces: a control, a bidirectional control, a
+/// zero-width character or a line separator. Public so that the web's gate (the status page)
+/// replaces the same ones.
+pub fn is_unsafe(c: char) -> bool {
     c.is_control() // C0 (incl. ESC, BEL, CR, LF, TAB), DEL and C1 (incl. CSI 0x9B, OSC 0x9D)
         || matches!(
             c,

@@ -1,6 +1,13 @@
 //! The gate from network text to the terminal: what it replaces and what it leaves alone.
 //! (The text crate's own tests: a mutation run of the gate builds and runs only these.)
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and bench code: a panic is how it fails"
+)]
+
 use std::borrow::Cow;
 use warroom_text::{REPLACEMENT, sanitize, sanitize_lines};
 

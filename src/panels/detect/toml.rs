@@ -173,13 +173,13 @@ mod tests {
     struct File {
         #[serde(default)]
         panels: Vec<PanelConfig>,
-        prometheus: Option<toml::Table>,
+        prometheus: Option<std::collections::BTreeMap<String, String>>,
     }
 
     #[test]
     fn printed_panels_read_back_as_the_proposal() {
         let text = render(&detection());
-        let file: File = toml::from_str(&text).unwrap();
+        let file: File = toml_edit::de::from_str(&text).unwrap();
         let expected: Vec<PanelConfig> = detection().panels();
         assert_eq!(file.panels, expected, "{text}");
         assert!(
@@ -198,23 +198,17 @@ mod tests {
                       [tui.keys]\n# acknowledge = \"A\"\n\n# The panels: see the docs.\n";
         let written = write_into(config, &detection(), Some("http://prom:9090")).unwrap();
         assert!(written.starts_with(config), "{written}");
-        let file: File = toml::from_str(&written).unwrap();
+        let file: File = toml_edit::de::from_str(&written).unwrap();
         assert_eq!(file.panels, detection().panels());
-        assert_eq!(
-            file.prometheus.unwrap()["url"].as_str(),
-            Some("http://prom:9090")
-        );
+        assert_eq!(file.prometheus.unwrap()["url"], "http://prom:9090");
     }
 
     #[test]
     fn a_prometheus_table_is_kept_and_panels_are_never_replaced() {
         let config = "[prometheus]\nurl = \"http://mine:9090\"\n";
         let written = write_into(config, &detection(), Some("http://other:9090")).unwrap();
-        let file: File = toml::from_str(&written).unwrap();
-        assert_eq!(
-            file.prometheus.unwrap()["url"].as_str(),
-            Some("http://mine:9090")
-        );
+        let file: File = toml_edit::de::from_str(&written).unwrap();
+        assert_eq!(file.prometheus.unwrap()["url"], "http://mine:9090");
 
         let config = "[[panels]]\ntitle = \"Mine\"\nexpr = \"up\"\n";
         assert_eq!(

@@ -1,4 +1,4 @@
-//! `/status.json`: the page as plain JSON, in warroom's own shape.
+//! `/status.json`: the front page as plain JSON, in warroom's own shape.
 
 use super::StatusPage;
 use serde_json::json;
@@ -7,12 +7,13 @@ pub fn render(page: &StatusPage) -> String {
     let document = json!({
         "title": page.title,
         "url": page.url,
-        "generated_at": super::rfc3339(page.generated_at),
+        "updated_at": super::rfc3339(page.updated_at),
         "indicator": page.indicator(),
         "description": page.description(),
         "components": page.components,
         "open": page.open,
-        "recent": page.recent,
+        "recent": page.recent(),
+        "maintenances": page.maintenances,
     });
-    document.to_string()
+    super::text::json_text(&document)
 }

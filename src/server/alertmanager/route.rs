@@ -34,7 +34,7 @@ pub async fn receive(
         payload,
         &state.alert_severity,
         &state.scale,
-        chrono::Utc::now(),
+        state.clock.now(),
     )
     .map_err(ApiError::BadRequest)?;
     let group = notification.group.clone();

@@ -518,6 +518,11 @@ mod tests {
     use crate::server::engine::KeyedRequest;
     use crate::store::SqliteStore;
 
+    /// A fixed moment for the tests to decide at: they do not depend on the wall clock.
+    fn moment() -> Timestamp {
+        Timestamp::UNIX_EPOCH + chrono::Duration::days(20_000)
+    }
+
     fn command(incident: u64, command: Command, version: Option<u64>, key: &str) -> Request {
         let idempotency = Some(KeyedRequest::bind(
             key.into(),
@@ -550,7 +555,7 @@ mod tests {
         let rules = DecisionRules::default();
         let limits = WriterBounds::default();
         let mut draft = Draft::new(&timeline, &scale, &routes, &limits, &rules, &mut store);
-        let now = chrono::Utc::now();
+        let now = moment();
 
         let declared = draft
             .apply(
@@ -622,7 +627,7 @@ mod tests {
                 via: None,
             }
         };
-        let then = chrono::Utc::now() - chrono::Duration::hours(2);
+        let then = moment() - chrono::Duration::hours(2);
         let routes = Routes::default();
         let rules = DecisionRules::default();
         let mut draft = Draft::new(&timeline, &scale, &routes, &limits, &rules, &mut store);

@@ -33,7 +33,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 use writer::Writer;
-pub use writer::WriterSetup;
+pub use writer::{Wakes, WriterSetup};
 
 /// Requests queued beyond this wait for a free slot: a bound on memory, not on throughput.
 const QUEUE: usize = 4096;

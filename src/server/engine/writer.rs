@@ -4,15 +4,17 @@
 
 use super::draft::Draft;
 use super::{DecisionRules, Job, Stats, Work, WriterBounds};
-use crate::domain::{Event, Incident, SeverityScale, Timestamp};
+use crate::domain::{Event, Incident, IncidentId, SeverityScale, Timestamp};
+use crate::report::status;
+use crate::server::clock::Clock;
 use crate::server::error::store_failure;
 use crate::server::notify::Routes;
 use crate::server::timeline::Timeline;
 use crate::store::Store;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Duration;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{Notify, mpsc, watch};
 
 /// The most requests in one transaction, so that one batch cannot hold the others up for long.
 const MAX_BATCH: usize = 1024;
@@ -38,6 +40,9 @@ pub struct WriterSetup {
     pub routes: Routes,
     /// What an acknowledgement means, and which incident a page joins.
     pub rules: DecisionRules,
+    pub wakes: Wakes,
+    /// Where the writer reads the time it stamps events with.
+    pub clock: Clock,
 }
 
 pub(super) struct Writer {
@@ -139,7 +144,7 @@ impl Writer {
         let started = std::time::Instant::now();
         // Take the store's turn and fold in what other replicas committed meanwhile.
         match self.setup.store.begin(self.head()) {
-            Ok(theirs) => self.publish(theirs, HashMap::new()),
+            Ok(theirs) => self.publish(theirs, Published::Theirs),
             Err(err) => {
                 let error =
                     store_failure(&err, "the change could not be saved, nothing was applied");
@@ -150,7 +155,7 @@ impl Writer {
                 return;
             }
         }
-        let (commit, answers, decided) = {
+        let (mut commit, answers, decided) = {
             // Only this thread changes the log, so what it reads here stays current until the
             // batch is published below. Readers never panic while holding the lock, so a
             // poisoned lock can only come from here, where no step can panic: carry on.
@@ -159,7 +164,7 @@ impl Writer {
                 .log
                 .read()
                 .unwrap_or_else(PoisonError::into_inner);
-            let now = chrono::Utc::now();
+            let now = self.setup.clock.now();
             let mut draft = Draft::new(
                 &log,
                 &self.setup.scale,
@@ -178,6 +183,8 @@ impl Writer {
             (draft.commit, answers, draft.touched)
         };
         let pruning = commit.forget_before.is_some();
+        // The store writes the snapshot rows from the incidents as decided here.
+        commit.folded = decided;
         // An empty commit still ends the batch, giving the turn to the other replicas.
         if let Err(err) = self.setup.store.commit(&commit) {
             let failure = store_failure(
@@ -194,9 +201,16 @@ impl Writer {
             self.wrote();
             self.setup.stats.record(size, started.elapsed());
             if pruning {
-                self.pruned_at = Some(chrono::Utc::now());
+                self.pruned_at = Some(self.setup.clock.now());
             }
-            self.publish(commit.events, decided);
+            let deliveries = !commit.deliveries.is_empty();
+            self.publish(
+                commit.events,
+                Published::Ours {
+                    decided: commit.folded,
+                    deliveries,
+                },
+            );
         }
         for (answer, reply) in answers {
             // A caller that hung up still had its change applied; there is nobody to tell.
@@ -217,7 +231,7 @@ impl Writer {
         loop {
             match self.setup.store.events_after(self.head(), CATCH_UP_PAGE) {
                 Ok(events) if events.is_empty() => return,
-                Ok(events) => self.publish(events, HashMap::new()),
+                Ok(events) => self.publish(events, Published::Theirs),
                 Err(err) => {
                     // The next commit notification or batch tries again.
                     tracing::warn!(%err, "cannot read the other replicas' events");
@@ -227,14 +241,22 @@ impl Writer {
         }
     }
 
-    /// Makes committed events visible to readers and wakes the long-pollers. An incident
-    /// memory no longer holds comes back into it first: as this batch `decided` it, else as
-    /// the store has it folded (another replica's events). Then the ended incidents past
-    /// `--keep-ended` leave memory.
-    fn publish(&mut self, events: Vec<Event>, mut decided: HashMap<u64, Incident>) {
+    /// Makes committed events visible to readers and wakes the long-pollers, the delivery
+    /// worker (when there may be deliveries to send) and the status page (when an incident on
+    /// it changed). An incident memory no longer holds comes back into it first: as this batch
+    /// decided it, else as the store has it folded (another replica's events). Then the ended
+    /// incidents past `--keep-ended` leave memory.
+    fn publish(&mut self, events: Vec<Event>, published: Published) {
         if events.is_empty() {
             return;
         }
+        let (mut decided, deliveries) = match published {
+            Published::Ours {
+                decided,
+                deliveries,
+            } => (decided, deliveries),
+            Published::Theirs => (HashMap::new(), true),
+        };
         let missing = self
             .setup
             .log
@@ -256,7 +278,7 @@ impl Writer {
                 }
             }
         }
-        let head = {
+        let (head, public) = {
             let mut log = self
                 .setup
                 .log
@@ -265,12 +287,44 @@ impl Writer {
             for incident in returning {
                 log.admit(incident);
             }
+            let touched: BTreeSet<IncidentId> =
+                events.iter().map(|event| event.incident.clone()).collect();
             for event in events {
                 log.append(event);
             }
-            log.evict(chrono::Utc::now());
-            log.head()
+            let public = touched
+                .iter()
+                .any(|id| log.incident(id).is_some_and(status::shows));
+            log.evict(self.setup.clock.now());
+            (log.head(), public)
         };
         self.setup.head.send_replace(head);
+        if deliveries {
+            self.setup.wakes.outbox.notify_one();
+        }
+        if public {
+            self.setup.wakes.public.notify_one();
+        }
     }
+}
+
+/// Where published events come from.
+enum Published {
+    /// This writer's commit: the incidents as the batch decided them, and whether the commit
+    /// queued deliveries.
+    Ours {
+        decided: HashMap<u64, Incident>,
+        deliveries: bool,
+    },
+    /// Other replicas' commits, read from the store: any of them may have queued deliveries.
+    Theirs,
+}
+
+/// Whom the writer wakes after publishing, besides the long-pollers (who wait on the head).
+#[derive(Debug, Clone, Default)]
+pub struct Wakes {
+    /// The delivery worker: there may be deliveries to send.
+    pub outbox: Arc<Notify>,
+    /// The status page's generator: an incident the public page shows changed.
+    pub public: Arc<Notify>,
 }

@@ -7,6 +7,7 @@
 mod payload;
 mod settings;
 pub mod sign;
+pub mod slack;
 pub mod worker;
 
 pub use settings::{Kind, NotifySettings, Target};

@@ -3,6 +3,7 @@
 //! mention. Both are for responders, so they may name people (and map them to handles); they
 //! never go on the public page.
 
+use super::slack::{SlackText, slack};
 use super::{Kind, Target};
 use crate::domain::{Event, EventKind, Incident};
 use serde_json::json;
@@ -25,33 +26,47 @@ pub fn body(target: &Target, delivery: &str, event: &Event, incident: &Incident)
             },
         })
         .to_string(),
-        Kind::Slack => json!({ "text": slack_text(target, event, incident) }).to_string(),
+        Kind::Slack => json!({ "text": slack_text(target, event, incident).as_str() }).to_string(),
     }
 }
 
 /// `[P1] INC-3 Checkout errors: investigating → identified (carol)`; an assignment mentions
-/// the person's handle so that they are notified.
-fn slack_text(target: &Target, event: &Event, incident: &Incident) -> String {
+/// the person's handle so that they are notified. Everything but the configured handles is
+/// escaped: a title, a note or an alert's annotation cannot ping a channel or disguise a link.
+fn slack_text(target: &Target, event: &Event, incident: &Incident) -> SlackText {
     let what = match &event.kind {
-        EventKind::RoleAssigned { role, person, .. } => {
-            format!("{} is now {role}", target.handle(person))
+        EventKind::RoleAssigned {
+            role, person: who, ..
+        } => {
+            slack![
+                target.mention(who),
+                SlackText::ours(" is now "),
+                SlackText::escaped(role.as_str())
+            ]
         }
         EventKind::CommandTransferred { to, .. } => {
-            format!("{} now commands", target.handle(to))
+            slack![target.mention(to), SlackText::ours(" now commands")]
         }
-        kind => kind.describe(),
+        kind => SlackText::escaped(&kind.describe()),
     };
-    // An escalation's mention comes from the config and is sent as it is, so that `<!here>`
+    // An escalation step's mention comes from the config and stays live, so that `<!here>`
     // or `<@U123>` notifies people.
     let mention = match &event.kind {
         EventKind::Escalated {
             mention: Some(mention),
             ..
-        } => format!("{mention} "),
-        _ => String::new(),
+        } => slack![SlackText::handle(mention), SlackText::ours(" ")],
+        _ => SlackText::default(),
     };
-    format!(
-        "{mention}[{}] {} {}: {what} ({})",
-        incident.severity, incident.id, incident.title, event.actor
-    )
+    slack![
+        mention,
+        SlackText::escaped(&format!(
+            "[{}] {} {}: ",
+            incident.severity, incident.id, incident.title
+        )),
+        what,
+        SlackText::ours(" ("),
+        SlackText::escaped(&event.actor),
+        SlackText::ours(")"),
+    ]
 }

@@ -1,6 +1,7 @@
 //! The backend's notification settings, built from the config's `[[notify]]` and
 //! `[notify_delivery]` tables.
 
+use super::slack::SlackText;
 use crate::config::{NotifyDelivery, NotifyTarget};
 use crate::domain::{Event, EventKind, Incident, Severity, SeverityScale};
 use crate::secret::Secret;
@@ -43,9 +44,13 @@ impl Target {
         kind_ok && severity_ok
     }
 
-    /// A person's handle on this target, or their name.
-    pub fn handle<'a>(&'a self, person: &'a str) -> &'a str {
-        self.people.get(person).map_or(person, String::as_str)
+    /// A person as a message names them: their configured handle, live, or their name,
+    /// escaped.
+    pub fn mention(&self, person: &str) -> SlackText {
+        match self.people.get(person) {
+            Some(handle) => SlackText::handle(handle),
+            None => SlackText::escaped(person),
+        }
     }
 }
 

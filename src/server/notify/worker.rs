@@ -1,15 +1,18 @@
 //! The delivery worker: a task apart from the writer, with its own connection to the store.
-//! It wakes on every commit (deliveries are committed with their events) and when the
-//! earliest retry is due, sends the head of each (target, incident) queue, and records the
-//! outcome. A failure is retried with exponential backoff and jitter until the delivery is
-//! older than the configured age, then it is marked dead and the queue moves on.
+//! It wakes when a commit queued deliveries (they are committed with their events) and when
+//! the earliest retry is due, sends the head of each (target, incident) queue, and records the
+//! outcome. A failure is retried with exponential backoff and jitter until its first attempt
+//! is older than `give_up_after`, then it is marked dead and the queue moves on (`warroom
+//! notify retry` sends it again). The age counts from the first attempt, not from the event:
+//! a delivery that waited behind a failing one in its queue still gets its whole time.
 
 use super::sign::{DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signature};
 use super::{Kind, NotifySettings};
+use crate::server::clock::Clock;
 use crate::store::{Attempt, Delivery, Outbox, StoreError};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
-use tokio::sync::watch;
+use tokio::sync::{Notify, watch};
 
 /// The outbox, shared by the worker and `GET /v1/notifications`.
 pub type SharedOutbox = Arc<Mutex<Box<dyn Outbox>>>;
@@ -26,11 +29,16 @@ pub struct Worker {
     outbox: SharedOutbox,
     settings: NotifySettings,
     http: reqwest::Client,
+    clock: Clock,
 }
 
 impl Worker {
-    pub fn new(outbox: SharedOutbox, settings: NotifySettings) -> anyhow::Result<Worker> {
-        let http = reqwest::Client::builder()
+    pub fn new(
+        outbox: SharedOutbox,
+        settings: NotifySettings,
+        clock: Clock,
+    ) -> anyhow::Result<Worker> {
+        let http = crate::tls::client_builder()
             .timeout(settings.timeout)
             .connect_timeout(settings.timeout)
             .redirect(reqwest::redirect::Policy::none())
@@ -39,11 +47,14 @@ impl Worker {
             outbox,
             settings,
             http,
+            clock,
         })
     }
 
     /// Runs until `stop` turns true.
-    pub fn spawn(self, mut head: watch::Receiver<u64>, mut stop: watch::Receiver<bool>) {
+    /// Wakes on `news` (a commit queued deliveries, or other replicas' events arrived: see
+    /// `engine::Wakes`) and when the earliest retry is due.
+    pub fn spawn(self, news: Arc<Notify>, mut stop: watch::Receiver<bool>) {
         tokio::spawn(async move {
             loop {
                 let sent = match self.round().await {
@@ -58,7 +69,7 @@ impl Worker {
                 }
                 let pause = self.pause().await;
                 tokio::select! {
-                    changed = head.changed() => if changed.is_err() { return },
+                    _ = news.notified() => {}
                     _ = tokio::time::sleep(pause) => {}
                     _ = stop.wait_for(|stopping| *stopping) => return,
                 }
@@ -68,7 +79,7 @@ impl Worker {
 
     /// One pass: sends every due queue head at once and records the outcomes.
     async fn round(&self) -> Result<usize, StoreError> {
-        let now = chrono::Utc::now();
+        let now = self.clock.now();
         let due = self
             .with_outbox(move |outbox| outbox.due(now, BATCH))
             .await?;
@@ -89,7 +100,7 @@ impl Worker {
     async fn pause(&self) -> Duration {
         let next = self.with_outbox(|outbox| outbox.next_due()).await;
         match next {
-            Ok(Some(at)) => (at - chrono::Utc::now())
+            Ok(Some(at)) => (at - self.clock.now())
                 .to_std()
                 .unwrap_or(Duration::ZERO)
                 .min(IDLE),
@@ -100,12 +111,12 @@ impl Worker {
     async fn attempt(&self, delivery: Delivery) -> (String, Attempt) {
         let failure = match self.send(&delivery).await {
             Ok(()) => {
-                let at = chrono::Utc::now();
+                let at = self.clock.now();
                 return (delivery.id, Attempt::Delivered { at });
             }
             Err(failure) => failure,
         };
-        let now = chrono::Utc::now();
+        let now = self.clock.now();
         tracing::warn!(
             delivery = %delivery.id,
             target = %delivery.target,
@@ -113,7 +124,8 @@ impl Worker {
             error = %failure,
             "notification not delivered"
         );
-        let outcome = if now - delivery.created_at > self.settings.give_up_after
+        let trying_since = delivery.first_attempt_at.unwrap_or(now);
+        let outcome = if now - trying_since > self.settings.give_up_after
             || self.settings.target(&delivery.target).is_none()
         {
             Attempt::Dead {
@@ -123,6 +135,7 @@ impl Worker {
         } else {
             Attempt::Retry {
                 error: failure,
+                at: now,
                 next: now + backoff(delivery.attempts, self.settings.max_retry),
             }
         };
@@ -142,7 +155,7 @@ impl Worker {
         if target.kind == Kind::Webhook
             && let Some(secret) = &target.secret
         {
-            let timestamp = chrono::Utc::now().timestamp();
+            let timestamp = self.clock.now().timestamp();
             let signed = signature(
                 secret.expose().as_bytes(),
                 timestamp,
@@ -175,7 +188,10 @@ impl Worker {
             work(outbox.as_mut())
         })
         .await
-        .map_err(|err| StoreError::Schema(format!("the outbox task failed: {err}")))?
+        .map_err(|err| StoreError::TaskDied {
+            task: "the delivery worker's outbox call",
+            reason: err.to_string(),
+        })?
     }
 }
 
@@ -192,8 +208,8 @@ fn without_url(err: reqwest::Error) -> String {
 }
 
 /// The wait before retry number `attempts + 1`: doubling from [`FIRST_RETRY`] up to `max`,
-/// times a random factor in [0.5, 1.5) so that many failed deliveries do not retry in
-/// lockstep.
+/// times a random factor in [0.5, 1) so that many failed deliveries do not retry in lockstep
+/// and none waits longer than `max_retry_interval`.
 fn backoff(attempts: u32, max: Duration) -> chrono::Duration {
     let base = FIRST_RETRY
         .saturating_mul(1u32 << attempts.min(20))
@@ -201,7 +217,7 @@ fn backoff(attempts: u32, max: Duration) -> chrono::Duration {
     // A v4 UUID is 122 random bits from the OS: enough randomness for jitter without a
     // random-number crate.
     let random = (uuid::Uuid::new_v4().as_u128() % 1000) as f64 / 1000.0;
-    let jittered = base.mul_f64(0.5 + random);
+    let jittered = base.mul_f64(0.5 + random / 2.0);
     chrono::Duration::from_std(jittered).unwrap_or(chrono::Duration::seconds(300))
 }
 
@@ -210,17 +226,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn backoff_doubles_with_jitter_and_is_capped() {
+    fn backoff_doubles_with_jitter_and_never_exceeds_the_maximum() {
         let max = Duration::from_secs(300);
         for attempts in 0..30 {
             let base = FIRST_RETRY
                 .saturating_mul(1u32 << attempts.min(20))
                 .min(max);
-            let wait = backoff(attempts, max).to_std().unwrap();
-            assert!(
-                wait >= base.mul_f64(0.5) && wait < base.mul_f64(1.5),
-                "{attempts}: {wait:?}"
-            );
+            for _ in 0..50 {
+                let wait = backoff(attempts, max).to_std().unwrap();
+                assert!(
+                    wait >= base.mul_f64(0.5) && wait < base && wait <= max,
+                    "{attempts}: {wait:?}"
+                );
+            }
         }
     }
 }

@@ -129,7 +129,7 @@ pub async fn command(
     IdempotencyKey(key): IdempotencyKey,
     JsonBody(body): JsonBody<serde_json::Map<String, serde_json::Value>>,
 ) -> Result<Response, ApiError> {
-    let (command, intended_at) = command_body(body)?;
+    let (mut command, intended_at) = command_body(body)?;
     if command.from_alert_receiver_only() {
         return Err(ApiError::Forbidden(format!(
             "{} comes only from Alertmanager (POST /v1/alertmanager), never from a person",
@@ -137,8 +137,10 @@ pub async fn command(
         )));
     }
     caller.require(command.required_access(), &describe(&command))?;
-    if let Command::PublicUpdate(update) = &command {
+    if let Command::PublicUpdate(update) = &mut command {
         check_components(update, &state.status_components)?;
+        // Every update gets a fresh one; the incident keeps its first update's for good.
+        update.public_id = Some(crate::server::status::new_public_id());
     }
     let idempotency = key
         .map(|key| KeyedRequest::bind(key, &format!("POST /v1/incidents/{id}/commands"), &command));

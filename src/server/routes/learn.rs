@@ -150,7 +150,7 @@ pub async fn report_json(
     QueryParams(params): QueryParams<ReportParams>,
 ) -> Result<Response, ApiError> {
     let params = params.given();
-    let until = chrono::Utc::now();
+    let until = state.clock.now();
     let since_text = params.since.as_deref().unwrap_or(DEFAULT_SINCE);
     let since = crate::duration::parse_when(since_text, until)
         .map_err(|e| ApiError::BadRequest(format!("since: {e}")))?;

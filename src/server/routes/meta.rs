@@ -77,22 +77,20 @@ pub async fn whoami(caller: Caller) -> Json<Value> {
 /// content.
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     let outbox = state.outbox.clone();
-    let pending = tokio::task::spawn_blocking(move || {
-        outbox
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .pending()
+    let counted = tokio::task::spawn_blocking(move || {
+        let mut outbox = outbox.lock().unwrap_or_else(PoisonError::into_inner);
+        Ok::<_, crate::store::StoreError>((outbox.pending()?, outbox.undelivered()?))
     })
     .await;
-    let notifications_pending = match pending {
-        Ok(Ok(pending)) => Some(pending),
+    let (notifications_pending, notifications) = match counted {
+        Ok(Ok((pending, undelivered))) => (Some(pending), Some(undelivered)),
         Ok(Err(err)) => {
             tracing::warn!(%err, "cannot count the notification outbox for /metrics");
-            None
+            (None, None)
         }
         Err(err) => {
             tracing::warn!(%err, "the outbox count failed");
-            None
+            (None, None)
         }
     };
     let stats = state.stats.snapshot();
@@ -103,6 +101,7 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         longpoll_waiters: state.longpoll_waiters.load(Ordering::Relaxed),
         writer_queue: state.engine.queue_depth(),
         notifications_pending,
+        notifications,
         database_connected: *state.database.borrow(),
         head: *state.head.borrow(),
         incidents_in_memory: state.timeline().held() as u64,

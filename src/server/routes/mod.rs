@@ -56,6 +56,8 @@ impl Api {
             .long_poll("/v1/incidents/{id}/events", events::incident_feed)
             .long_poll("/v1/events", events::global_feed)
             .get("/v1/notifications", notifications::log)
+            .post("/v1/notifications/{id}/retry", notifications::retry_one)
+            .post("/v1/notifications/retry-dead", notifications::retry_dead)
             // A group of hundreds of alerts is one notification, and a page refused for its
             // size is lost: Alertmanager does not retry a 4xx.
             .receiver(

@@ -22,7 +22,7 @@ pub struct Attention {
 /// Looks at a page of the live feed (not the history the first pages bring) for what must be
 /// seen. `looking_at` is the incident that was on screen before the page arrived.
 pub(super) fn on_live_events(model: &mut Model, events: &[Event], looking_at: Option<&IncidentId>) {
-    let Some(threshold) = model.attention_from.clone() else {
+    let Some(threshold) = model.setup.attention_from.clone() else {
         return;
     };
     let me = model
@@ -99,8 +99,8 @@ pub fn list_keys(model: &Model) -> String {
     use crate::tui::keymap::Action;
     format!(
         "press {} or {}",
-        model.keymap.keys_for(Action::PreviousIncident),
-        model.keymap.keys_for(Action::IncidentList)
+        model.setup.keymap.keys_for(Action::PreviousIncident),
+        model.setup.keymap.keys_for(Action::IncidentList)
     )
 }
 

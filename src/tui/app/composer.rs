@@ -4,8 +4,9 @@
 //! confirmation before it is published. Changing the state refills the parts the template
 //! wrote, never text someone typed.
 
+use super::confirm::Confirm;
 use super::form::{Field, FieldValue, Form, FormKind};
-use super::{Confirm, Model, Overlay};
+use super::{Model, Overlay};
 use crate::domain::{
     AccessRole, Command, ComponentStatus, Event, Incident, PublicState, PublicUpdate, Role,
     Timestamp,
@@ -30,30 +31,60 @@ pub struct Context {
 
 /// Opens the composer on the selected incident, for its commander or Communications Lead.
 pub(super) fn open(model: &mut Model) {
-    let Some(tracked) = model.current() else {
+    if model.current().is_none() {
         model.notify("no incident selected", true);
         return;
-    };
-    let me = model.identity.as_ref().map(|i| i.person.as_str());
-    let roles = &tracked.state.roles;
-    let may = model.may(AccessRole::Responder)
-        && me.is_some()
-        && (roles.holder(Role::Commander) == me || roles.holder(Role::Comms) == me);
-    if !may {
+    }
+    if !may_publish(model) {
         model.notify(
             "only the Incident Commander or the Communications Lead publishes public updates",
             true,
         );
         return;
     }
+    open_on(model, None);
+}
+
+/// After resolving or cancelling the selected incident while the public still reads it as
+/// unresolved: the composer on "resolved", prefilled, components back to operational. (If
+/// nobody publishes, the page says "Resolved" by itself, with the time the response ended.)
+pub(super) fn offer_resolution(model: &mut Model) {
+    let owed = model.current().is_some_and(|tracked| {
+        tracked
+            .state
+            .last_public_update()
+            .is_some_and(|last| last.update.state != PublicState::Resolved)
+    });
+    if owed && may_publish(model) {
+        open_on(model, Some(PublicState::Resolved));
+    }
+}
+
+fn may_publish(model: &Model) -> bool {
+    let Some(tracked) = model.current() else {
+        return false;
+    };
+    let me = model.identity.as_ref().map(|i| i.person.as_str());
+    let roles = &tracked.state.roles;
+    model.may(AccessRole::Responder)
+        && me.is_some()
+        && (roles.holder(Role::Commander) == me || roles.holder(Role::Comms) == me)
+}
+
+/// The composer on the selected incident, at `state` or the last public update's.
+fn open_on(model: &mut Model, state: Option<PublicState>) {
+    let Some(tracked) = model.current() else {
+        return;
+    };
     let incident = tracked.state.clone();
     let events = tracked.events.clone();
     let last = incident
         .last_public_update()
         .map(|post| post.update.clone());
-    let state = last
-        .as_ref()
-        .map_or(PublicState::Investigating, |u| u.state);
+    let state = state.unwrap_or_else(|| {
+        last.as_ref()
+            .map_or(PublicState::Investigating, |u| u.state)
+    });
     let components: Vec<String> = last
         .map(|u| {
             u.components
@@ -92,8 +123,8 @@ pub(super) fn open(model: &mut Model) {
     form.public = Some(Box::new(Context {
         incident,
         events,
-        ascii: model.ascii,
-        templates: model.templates.clone(),
+        ascii: model.setup.ascii,
+        templates: model.setup.templates.clone(),
         filled: MessageParts::default(),
         state,
     }));
@@ -110,8 +141,18 @@ pub(super) fn refill(form: &mut Form) {
 }
 
 /// Writes the template's parts into the fields: all of them, or only the untouched ones.
+/// Resolved gives every component named back as operational.
 fn fill(form: &mut Form, all: bool) {
     let state = chosen_state(form);
+    if state == PublicState::Resolved
+        && let Ok(components) = parse_components(form.field("Components"))
+    {
+        let restored: Vec<String> = components
+            .keys()
+            .map(|name| format!("{name}={}", ComponentStatus::Operational))
+            .collect();
+        set(form, "Components", &restored.join(", "));
+    }
     let worst = parse_components(form.field("Components"))
         .ok()
         .and_then(|c| c.values().copied().max());
@@ -198,19 +239,15 @@ pub(super) fn command(form: &Form, now: Timestamp) -> Result<Command, String> {
     if parts.headline.is_empty() || parts.body.is_empty() {
         return Err("the headline and the message are needed".into());
     }
-    // The public name is set once, from the first headline; later headlines change with
-    // the state ("… Resolved") and would rename the incident.
-    let title = context
-        .incident
-        .public_updates
-        .is_empty()
-        .then(|| parts.headline.clone());
+    // The public name follows the headline, which names the state ("…: Resolved").
+    let title = Some(parts.headline.clone());
     Ok(Command::PublicUpdate(PublicUpdate {
         state,
-        message: context.templates.compose(&parts, context.ascii),
+        message: context.templates.compose(&parts, context.ascii, state),
         components: parse_components(form.field("Components"))?,
         next_update_at: next_update_at.filter(|_| state != PublicState::Resolved),
         title,
+        public_id: None,
     }))
 }
 

@@ -1,13 +1,32 @@
 //! Forms: a few labelled fields, text (edited with `tui-input`) or a choice, that become one
 //! command on Enter. Tab and the arrows move between fields; left/right change a choice.
 
+use super::commands::{declare, incident_for, send_command};
+use super::overlay::{Hint, Overlay};
+use super::{Effect, Model};
 use crate::domain::{
-    Command, CorrectiveKind, NewIncident, NoteKind, Role, Severity, SeverityScale, Timestamp,
+    Command, CorrectiveKind, NewIncident, NoteKind, Role, SeverityScale, Timestamp,
 };
 use crate::duration::{parse_duration, parse_when};
-use ratatui::crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::{Event as TermEvent, KeyCode, KeyEvent};
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
+
+/// The keys every form shows under its fields.
+pub const HINTS: [Hint; 3] = [
+    Hint {
+        key: "enter",
+        does: "sends",
+    },
+    Hint {
+        key: "tab",
+        does: "next field",
+    },
+    Hint {
+        key: "esc",
+        does: "cancels",
+    },
+];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FormKind {
@@ -353,6 +372,31 @@ impl Form {
     }
 }
 
+/// A key for the form over the desk: kept editing, cancelled, or sent as what it asks for
+/// (a public update asks once more, showing what the public will read).
+pub(super) fn on_key(model: &mut Model, mut form: Box<Form>, key: KeyEvent) -> Vec<Effect> {
+    match form.handle_key(key, &model.scale, model.now) {
+        FormOutcome::Editing => {
+            model.overlay = Overlay::Form(form);
+            vec![]
+        }
+        FormOutcome::Cancelled => vec![],
+        FormOutcome::Submitted(Submission::Declare(new)) => declare(model, new),
+        FormOutcome::Submitted(Submission::Command(command @ Command::PublicUpdate(_))) => {
+            if let Some(id) = incident_for(model, command.required_access()) {
+                super::composer::confirm(model, id, command);
+            }
+            vec![]
+        }
+        FormOutcome::Submitted(Submission::Command(command)) => {
+            match incident_for(model, command.required_access()) {
+                Some(id) => send_command(model, id, command, vec![]),
+                None => vec![],
+            }
+        }
+    }
+}
+
 /// A due date as people type it: a span from now (`14d`), a day (`2026-12-24`, its start in
 /// UTC) or an RFC 3339 time.
 fn due_date(text: &str, now: Timestamp) -> Result<Timestamp, String> {
@@ -367,37 +411,4 @@ fn due_date(text: &str, now: Timestamp) -> Result<Timestamp, String> {
     chrono::DateTime::parse_from_rfc3339(text)
         .map(|at| at.with_timezone(&chrono::Utc))
         .map_err(|_| format!("due '{text}' is not a span (14d), a day (2026-12-24) or a time"))
-}
-
-/// The severity picker: the levels with their descriptions.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SeverityPicker {
-    pub selected: usize,
-}
-
-impl SeverityPicker {
-    pub fn new(current: &Severity, scale: &SeverityScale) -> Self {
-        SeverityPicker {
-            selected: scale.rank(current).min(scale.levels().len() - 1),
-        }
-    }
-
-    /// Up/down move, Enter picks, a digit picks that level directly (`0` is P0).
-    pub fn handle_key(&mut self, key: KeyEvent, scale: &SeverityScale) -> Option<Option<Severity>> {
-        let levels = scale.levels();
-        match key.code {
-            KeyCode::Esc | KeyCode::Char('q') => return Some(None),
-            KeyCode::Up | KeyCode::Char('k') => self.selected = self.selected.saturating_sub(1),
-            KeyCode::Down | KeyCode::Char('j') => {
-                self.selected = (self.selected + 1).min(levels.len() - 1)
-            }
-            KeyCode::Enter => return Some(Some(levels[self.selected].name.clone())),
-            KeyCode::Char(c) if key.modifiers == KeyModifiers::NONE && c.is_ascii_digit() => {
-                let wanted = c.to_digit(10).unwrap_or(0) as usize;
-                return levels.get(wanted).map(|l| Some(l.name.clone()));
-            }
-            _ => {}
-        }
-        None
-    }
 }

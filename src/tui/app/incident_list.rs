@@ -1,9 +1,26 @@
 //! The incident list (`l`, `:list`): every open incident, most severe first and newest first
 //! within a severity (the order of `[`/`]`), to see all that burns and switch with Enter.
 
-use super::{Model, Overlay};
+use super::overlay::{Hint, Overlay};
+use super::{Effect, Model};
 use crate::domain::{Incident, IncidentId};
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
+
+/// The keys the list names in its first line.
+pub const HINTS: [Hint; 3] = [
+    Hint {
+        key: "↑↓",
+        does: "choose",
+    },
+    Hint {
+        key: "Enter",
+        does: "switches",
+    },
+    Hint {
+        key: "Esc",
+        does: "closes",
+    },
+];
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct IncidentList {
@@ -38,14 +55,14 @@ pub(super) fn open(model: &mut Model) {
     let rows = rows(model);
     let highlighted = rows
         .iter()
-        .find(|incident| Some(&incident.id) == model.selected.as_ref())
+        .find(|incident| Some(&incident.id) == model.desk.selected.as_ref())
         .or(rows.first())
         .map(|incident| incident.id.clone());
     model.overlay = Overlay::IncidentList(IncidentList { highlighted });
 }
 
 /// Up and Down move, Enter switches to the incident under the cursor, Esc closes.
-pub(super) fn on_key(model: &mut Model, mut list: IncidentList, key: KeyEvent) {
+pub(super) fn on_key(model: &mut Model, mut list: IncidentList, key: KeyEvent) -> Vec<Effect> {
     let rows = rows(model);
     let cursor = list.cursor(&rows);
     let moved_to = |index: usize| rows.get(index).map(|incident| incident.id.clone());
@@ -56,13 +73,14 @@ pub(super) fn on_key(model: &mut Model, mut list: IncidentList, key: KeyEvent) {
         }
         KeyCode::Enter => {
             if let Some(id) = moved_to(cursor) {
-                model.follow = false;
+                model.desk.follow = false;
                 model.select(Some(id));
             }
-            return;
+            return vec![];
         }
-        KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('l') => return,
+        KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('l') => return vec![],
         _ => model.dirty = false,
     }
     model.overlay = Overlay::IncidentList(list);
+    vec![]
 }

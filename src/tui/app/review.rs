@@ -4,10 +4,13 @@
 //! becomes one `set_review` (or corrective-action) command; the screen shows the incident as
 //! the feed folds it, so what it shows is what the log holds.
 
+use super::commands::{refuse_locally, send_command};
 use super::form::{Form, FormOutcome, Submission};
+use super::overlay::{Hint, Overlay};
+use super::{Effect, Model};
 use crate::domain::{
-    Command, CorrectiveAction, CorrectiveState, IncidentId, Review, SeverityScale, Timestamp,
-    WHY_LEVELS,
+    Command, CorrectiveAction, CorrectiveState, IncidentId, Review, SeverityScale, Status,
+    Timestamp, WHY_LEVELS,
 };
 use ratatui::crossterm::event::{Event as TermEvent, KeyCode, KeyEvent};
 use tui_input::Input;
@@ -128,10 +131,11 @@ impl ReviewScreen {
                     self.editing = None;
                     ReviewOutcome::Stay
                 }
-                KeyCode::Enter => {
-                    let editing = self.editing.take().expect("editing");
-                    edit_command(review, &editing).map_or(ReviewOutcome::Stay, ReviewOutcome::Send)
-                }
+                KeyCode::Enter => self
+                    .editing
+                    .take()
+                    .and_then(|editing| edit_command(review, &editing))
+                    .map_or(ReviewOutcome::Stay, ReviewOutcome::Send),
                 _ => {
                     editing.input.handle_event(&TermEvent::Key(key));
                     ReviewOutcome::Stay
@@ -207,6 +211,119 @@ impl ReviewScreen {
         for c in text.chars() {
             let c = if c.is_control() { ' ' } else { c };
             input.handle(tui_input::InputRequest::InsertChar(c));
+        }
+    }
+}
+
+/// The keys the screen shows at its foot while a text is edited.
+const EDITING_HINTS: [Hint; 3] = [
+    Hint {
+        key: "enter",
+        does: "saves",
+    },
+    Hint {
+        key: "empty text",
+        does: "removes",
+    },
+    Hint {
+        key: "esc",
+        does: "cancels",
+    },
+];
+
+/// The keys the screen shows at its foot while moving between rows.
+const BROWSING_HINTS: [Hint; 6] = [
+    Hint {
+        key: "↑/↓",
+        does: "move",
+    },
+    Hint {
+        key: "enter",
+        does: "edit",
+    },
+    Hint {
+        key: "i",
+        does: "insert",
+    },
+    Hint {
+        key: "x",
+        does: "remove/drop",
+    },
+    Hint {
+        key: "space",
+        does: "done",
+    },
+    Hint {
+        key: "esc",
+        does: "close",
+    },
+];
+
+impl ReviewScreen {
+    /// The keys that work now: a text's while one is edited, the rows' otherwise.
+    pub fn hints(&self) -> &'static [Hint] {
+        if self.editing.is_some() {
+            &EDITING_HINTS
+        } else {
+            &BROWSING_HINTS
+        }
+    }
+}
+
+/// Opens the review of the selected incident, from the moment it is mitigated.
+pub(super) fn open(model: &mut Model) -> Vec<Effect> {
+    if model.setup.wall {
+        model.dirty = false;
+        return vec![];
+    }
+    let Some((id, status)) = model
+        .current()
+        .map(|t| (t.state.id.clone(), t.state.status))
+    else {
+        model.notify("no incident selected to review", true);
+        return vec![];
+    };
+    if matches!(
+        status,
+        Status::Mitigated | Status::Resolved | Status::Closed
+    ) {
+        model.overlay = Overlay::Review(Box::new(ReviewScreen::new(id)));
+    } else {
+        model.notify(
+            format!("{id} is {status}: the review opens once it is mitigated"),
+            true,
+        );
+    }
+    vec![]
+}
+
+/// A key on the review screen, against the review as the feed has folded it; a change it
+/// makes is sent as a command for the reviewed incident.
+pub(super) fn on_key(
+    model: &mut Model,
+    mut screen: Box<ReviewScreen>,
+    key: KeyEvent,
+) -> Vec<Effect> {
+    let Some(state) = model.incidents.get(&screen.incident).map(|t| &t.state) else {
+        return vec![]; // the incident is gone from memory: nothing left to review here
+    };
+    let (review, corrective) = (state.review.clone(), state.corrective_actions.clone());
+    let outcome = screen.handle_key(key, &review, &corrective, &model.scale, model.now);
+    let id = screen.incident.clone();
+    match outcome {
+        ReviewOutcome::Close => vec![],
+        ReviewOutcome::Stay => {
+            model.overlay = Overlay::Review(screen);
+            vec![]
+        }
+        ReviewOutcome::Send(command) => {
+            model.overlay = Overlay::Review(screen);
+            if model.may(command.required_access()) {
+                send_command(model, id, command, vec![])
+            } else {
+                refuse_locally(model, command.required_access());
+                vec![]
+            }
         }
     }
 }

@@ -78,7 +78,7 @@ pub fn row<'a>(
 }
 
 pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let focused = model.focus == Pane::Actions;
+    let focused = model.desk.focus == Pane::Actions;
     let items = model
         .current()
         .map(|t| t.state.actions.as_slice())
@@ -101,23 +101,26 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     let block = pane_block(crate::sanitize::sanitize(&title), focused, theme);
     let visible = usize::from(area.height.saturating_sub(2)).max(1);
     let width = usize::from(area.width.saturating_sub(2));
-    let first = model.action_cursor.saturating_sub(visible - 1);
+    let first = model.desk.action_cursor.saturating_sub(visible - 1);
     let lines: Vec<SafeLine> = items
         .iter()
         .enumerate()
         .skip(first)
         .flat_map(|(i, item)| {
-            let selected = focused && i == model.action_cursor;
+            let selected = focused && i == model.desk.action_cursor;
             row(model, item, theme, selected, counting, width)
         })
         .take(visible)
         .collect();
     let lines = if lines.is_empty() {
         // The wall ignores keys: it never hints at one.
-        let text = if model.wall {
+        let text = if model.setup.wall {
             "none yet".to_string()
         } else {
-            let key = model.keymap.keys_for(crate::tui::keymap::Action::NewAction);
+            let key = model
+                .setup
+                .keymap
+                .keys_for(crate::tui::keymap::Action::NewAction);
             format!("none yet — {key} adds one")
         };
         vec![styled_line(sanitize_owned(text), theme.muted())]

@@ -166,7 +166,7 @@ pub fn facts_line<'a>(model: &Model, incident: &Incident, theme: &Theme) -> Safe
         Some(commander) => spans.push(safe(commander, theme.bold())),
         None => spans.push(span("VACANT", theme.fg(Tone::Warning))),
     }
-    if !model.wall {
+    if !model.setup.wall {
         spans.push(sep());
         spans.push(span("impact ", theme.muted()));
         spans.push(raw(sanitize_owned(impact_age(incident, model.now))));
@@ -195,10 +195,11 @@ pub fn facts_line<'a>(model: &Model, incident: &Incident, theme: &Theme) -> Safe
         spans.push(more_severe);
     } else if others > 0 {
         spans.push(sep());
-        let text = if model.wall {
+        let text = if model.setup.wall {
             format!("{others} other open")
         } else {
             let more = model
+                .setup
                 .keymap
                 .keys_for(crate::tui::keymap::Action::NextIncident);
             format!("{others} other open ({more})")
@@ -209,7 +210,7 @@ pub fn facts_line<'a>(model: &Model, incident: &Incident, theme: &Theme) -> Safe
         spans.push(raw("  "));
         spans.push(badge);
     }
-    if model.demo {
+    if model.setup.demo {
         spans.push(raw("  "));
         spans.push(span(" DEMO DATA ", theme.badge(Tone::Accent)));
     }
@@ -308,17 +309,20 @@ pub fn height(model: &Model, bordered: bool, width: u16) -> u16 {
 }
 
 fn no_incident<'a>(model: &Model, theme: &Theme) -> Vec<SafeLine<'a>> {
-    let waiting = if model.synced {
+    let waiting = if model.feed.synced {
         "no open incidents".to_string()
     } else {
         connecting(model)
     };
-    let declare = model.keymap.keys_for(crate::tui::keymap::Action::Declare);
+    let declare = model
+        .setup
+        .keymap
+        .keys_for(crate::tui::keymap::Action::Declare);
     let mut second = vec![span(
         safe_format!(" press {declare} to declare one"),
         theme.muted(),
     )];
-    if model.demo {
+    if model.setup.demo {
         second.push(raw("  "));
         second.push(span(" DEMO DATA ", theme.badge(Tone::Accent)));
     }
@@ -331,13 +335,13 @@ fn no_incident<'a>(model: &Model, theme: &Theme) -> Vec<SafeLine<'a>> {
 /// Until the backend has answered once the screen knows nothing: it says so, never "no open
 /// incidents".
 pub fn connecting(model: &Model) -> String {
-    let verb = match model.link {
+    let verb = match model.feed.link {
         Link::Down { .. } => "cannot reach",
         _ => "connecting to",
     };
     format!(
         "{verb} {} — no data yet",
-        crate::sanitize::sanitize(&model.backend)
+        crate::sanitize::sanitize(&model.setup.backend)
     )
 }
 

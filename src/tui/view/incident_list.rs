@@ -3,11 +3,12 @@
 
 use super::header::{status_tone, update_countdown};
 use super::text::{
-    MaybeSpan, SafeLine, Spans, paragraph, plain, raw, render, safe, safe_format, span, styled_line,
+    MaybeSpan, SafeLine, Spans, hint_list, paragraph, plain, raw, render, safe, safe_format, span,
+    styled_line,
 };
 use crate::domain::Incident;
 use crate::sanitize::{sanitize, sanitize_owned};
-use crate::tui::app::incident_list::{IncidentList, rows};
+use crate::tui::app::incident_list::{self, IncidentList, rows};
 use crate::tui::app::{Model, attention};
 use crate::tui::theme::{Theme, Tone};
 use ratatui::Frame;
@@ -47,8 +48,9 @@ pub fn draw(model: &Model, list: &IncidentList, theme: &Theme, frame: &mut Frame
     let open = rows(model);
     let mut lines = vec![styled_line(
         safe_format!(
-            " {} open — ↑↓ choose, Enter switches, Esc closes",
-            open.len()
+            " {} open — {}",
+            open.len(),
+            hint_list(&incident_list::HINTS, ", ")
         ),
         theme.muted(),
     )];
@@ -99,7 +101,7 @@ const STRIP_FROM_HEIGHT: u16 = 30;
 pub fn strip_height(model: &Model, screen_height: u16) -> u16 {
     let others = rows(model)
         .iter()
-        .filter(|i| Some(&i.id) != model.selected.as_ref())
+        .filter(|i| Some(&i.id) != model.desk.selected.as_ref())
         .count();
     match others {
         0 => 0,
@@ -112,7 +114,7 @@ pub fn strip_height(model: &Model, screen_height: u16) -> u16 {
 pub fn draw_strip(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     let others: Vec<&Incident> = rows(model)
         .into_iter()
-        .filter(|i| Some(&i.id) != model.selected.as_ref())
+        .filter(|i| Some(&i.id) != model.desk.selected.as_ref())
         .collect();
     if others.is_empty() || area.height == 0 {
         return;
@@ -165,7 +167,7 @@ pub fn draw_attention(model: &Model, theme: &Theme, frame: &mut Frame, area: Rec
     };
     let rect = Rect { height: 1, ..area };
     let mut text = format!(" {} {}", theme.glyph("▶", ">"), sanitize(&attention.text));
-    if !model.wall && model.selected.as_ref() != Some(&attention.incident) {
+    if !model.setup.wall && model.desk.selected.as_ref() != Some(&attention.incident) {
         text.push_str(&format!(" — {}", attention::list_keys(model)));
     }
     render(frame, Clear, rect);
@@ -180,7 +182,7 @@ pub fn draw_attention(model: &Model, theme: &Theme, frame: &mut Frame, area: Rec
 /// open.
 pub fn more_severe_span<'a>(model: &Model, theme: &Theme) -> MaybeSpan<'a> {
     let other = attention::more_severe_open(model)?;
-    let text = if model.wall {
+    let text = if model.setup.wall {
         format!(" {} {} open ", sanitize(other.severity.as_str()), other.id)
     } else {
         format!(

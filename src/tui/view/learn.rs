@@ -2,12 +2,13 @@
 //! report screen (the same table `warroom report` prints).
 
 use super::text::{
-    BorderSymbols, SafeLine, paragraph, plain, render, safe_format, span, styled_line, titled,
+    BorderSymbols, SafeLine, hint_list, paragraph, plain, render, safe_format, span, styled_line,
+    titled,
 };
 use crate::domain::CorrectiveState;
 use crate::report::report_lines;
 use crate::sanitize::{sanitize, sanitize_owned};
-use crate::tui::app::learn::{FollowupsView, Loaded, ReportView};
+use crate::tui::app::learn::{self, FollowupsView, Loaded, ReportView};
 use crate::tui::theme::{Theme, Tone};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -114,7 +115,7 @@ fn screen(
     render(
         frame,
         styled_line(
-            sanitize("↑/↓ scroll · esc close")
+            sanitize(&hint_list(&learn::HINTS, " · "))
                 .fit(usize::from(hints.width))
                 .into_owned(),
             theme.muted(),

@@ -37,7 +37,7 @@ pub fn view(model: &Model, theme: &Theme, frame: &mut Frame) {
         too_small(theme, frame, area);
         return;
     }
-    if model.wall {
+    if model.setup.wall {
         wall::draw(model, theme, frame, area);
     } else if area.width >= FULL_SIZE.0 && area.height >= FULL_SIZE.1 {
         desk(model, theme, frame, area);
@@ -121,7 +121,7 @@ fn compact(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     header::draw(model, theme, frame, header_area, false);
     let mut tabs = vec![raw(" ")];
     for pane in model.panes() {
-        let style = if pane == model.focus {
+        let style = if pane == model.desk.focus {
             theme.selected()
         } else {
             theme.muted()
@@ -129,10 +129,10 @@ fn compact(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         tabs.push(span(safe_format!(" {} ", pane.title()), style));
         tabs.push(raw(" "));
     }
-    let key = model.keymap.keys_for(super::keymap::Action::Focus);
+    let key = model.setup.keymap.keys_for(super::keymap::Action::Focus);
     tabs.push(span(safe_format!("({key} switches)"), theme.muted()));
     render(frame, SafeLine::from(tabs), tabs_area);
-    match model.focus {
+    match model.desk.focus {
         Pane::Panels => panels::draw(model, theme, frame, body),
         Pane::Alerts => panels::draw_alerts(model, theme, frame, body),
         Pane::Timeline => timeline::draw(model, theme, frame, body),

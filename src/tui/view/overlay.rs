@@ -2,13 +2,14 @@
 //! `:` and `/` lines.
 
 use super::text::{
-    BorderSymbols, SafeLine, blank, input_window, paragraph, plain, raw, render, safe_format, span,
-    styled_line, titled,
+    BorderSymbols, SafeLine, blank, hint_list, hint_sentence, input_window, paragraph, plain, raw,
+    render, safe_format, span, styled_line, titled,
 };
 use crate::sanitize::{sanitize, sanitize_owned};
-use crate::tui::app::form::{FieldValue, Form};
-use crate::tui::app::{Model, Overlay};
-use crate::tui::keymap::Action;
+use crate::tui::app::form::{self, FieldValue, Form};
+use crate::tui::app::overlay::{ANY_KEY_CLOSES, Hint};
+use crate::tui::app::{Model, Overlay, command_line, quit, severity};
+use crate::tui::keymap::ACTIONS;
 use crate::tui::theme::{Theme, Tone};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
@@ -33,12 +34,13 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
                     "They are not saved anywhere: quitting now loses them."
                 }),
                 plain(""),
-                SafeLine::from(vec![
-                    span(" y ", theme.badge(Tone::Warning)),
-                    raw(" quit anyway    "),
-                    span(" any other key ", theme.badge(Tone::Muted)),
-                    raw(" stay"),
-                ]),
+                badges(&quit::HINTS, theme, |hint| {
+                    if hint.key == "y" {
+                        Tone::Warning
+                    } else {
+                        Tone::Muted
+                    }
+                }),
             ];
             popup(frame, area, theme, "Quit?", lines, 70);
         }
@@ -57,18 +59,11 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
                 lines.push(styled_line(sanitize(detail).into_owned(), theme.fg(tone)));
             }
             lines.push(plain(""));
-            let mut keys = vec![
-                span(" y ", theme.badge(Tone::Ok)),
-                raw(" confirm    "),
-                span(" n ", theme.badge(Tone::Muted)),
-                raw(" cancel"),
-            ];
-            if confirm.edit.is_some() {
-                keys.push(raw("    "));
-                keys.push(span(" e ", theme.badge(Tone::Info)));
-                keys.push(raw(" edit"));
-            }
-            lines.push(SafeLine::from(keys));
+            lines.push(badges(&confirm.hints(), theme, |hint| match hint.key {
+                "y" => Tone::Ok,
+                "n" => Tone::Muted,
+                _ => Tone::Info,
+            }));
             popup(frame, area, theme, "Confirm", lines, 70);
         }
         Overlay::Severity(picker) => {
@@ -97,14 +92,8 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
                     }
                 })
                 .collect::<Vec<_>>();
-            popup(
-                frame,
-                area,
-                theme,
-                "Severity (enter picks, esc cancels)",
-                lines,
-                64,
-            );
+            let title = format!("Severity ({})", hint_list(&severity::HINTS, ", "));
+            popup(frame, area, theme, &title, lines, 64);
         }
         Overlay::Form(form) => draw_form(form, theme, frame, area),
         Overlay::CommandLine(input) => input_line(frame, area, theme, ":", input),
@@ -142,7 +131,10 @@ fn messages(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         lines.push(styled_line("no messages yet", theme.muted()));
     }
     lines.push(plain(""));
-    lines.push(styled_line("Times are UTC. Any key closes.", theme.muted()));
+    lines.push(styled_line(
+        safe_format!("Times are UTC. {}", hint_sentence(ANY_KEY_CLOSES)),
+        theme.muted(),
+    ));
     popup(frame, area, theme, "Messages (newest first)", lines, 100);
 }
 
@@ -166,24 +158,30 @@ fn commands(theme: &Theme, frame: &mut Frame, area: Rect) {
         })
         .collect();
     lines.push(plain(""));
+    // The `:` line's own keys, where the keys are listed, and how this list closes.
+    let lists_the_keys = Hint {
+        key: "?",
+        does: "lists the keys",
+    };
+    let hints = [&command_line::HINTS[..], &[lists_the_keys, ANY_KEY_CLOSES]].concat();
     lines.push(styled_line(
-        "tab completes · ↑/↓ history · ? lists the keys · any key closes",
+        sanitize_owned(hint_list(&hints, " · ")),
         theme.muted(),
     ));
     popup(frame, area, theme, "Commands", lines, 80);
 }
 
 fn help(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let entries: Vec<SafeLine> = Action::ALL
+    let entries: Vec<SafeLine> = ACTIONS
         .iter()
-        .filter(|action| !(model.wall && action.mutates()))
-        .map(|&action| {
+        .filter(|row| !(model.setup.wall && row.action.mutates()))
+        .map(|row| {
             SafeLine::from(vec![
                 span(
-                    safe_format!(" {:<10}", model.keymap.keys_for(action)),
+                    safe_format!(" {:<10}", model.setup.keymap.keys_for(row.action)),
                     theme.bold().patch(theme.fg(Tone::Accent)),
                 ),
-                raw(sanitize(action.describe()).fit(26).into_owned()),
+                raw(sanitize(row.describe).fit(26).into_owned()),
             ])
         })
         .collect();
@@ -206,7 +204,10 @@ fn help(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         .collect();
     lines.push(plain(""));
     lines.push(styled_line(
-        " Times are UTC. Remap keys in [tui.keys] of the config. Any key closes.",
+        safe_format!(
+            " Times are UTC. Remap keys in [tui.keys] of the config. {}",
+            hint_sentence(ANY_KEY_CLOSES)
+        ),
         theme.muted(),
     ));
     popup(frame, area, theme, "Keys", lines, 78);
@@ -270,7 +271,7 @@ pub(super) fn draw_form(form: &Form, theme: &Theme, frame: &mut Frame, area: Rec
         )),
     }
     lines.push(styled_line(
-        "enter sends · tab next field · esc cancels",
+        sanitize_owned(hint_list(&form::HINTS, " · ")),
         theme.muted(),
     ));
     let inner = popup(frame, area, theme, form.kind.title(), lines, width);
@@ -293,6 +294,22 @@ fn input_line(frame: &mut Frame, area: Rect, theme: &Theme, prompt: &str, input:
         line_area,
     );
     frame.set_cursor_position((line_area.x + x as u16 + 1, line_area.y));
+}
+
+/// A dialog's keys as badges, each with what it does: ` y  confirm     n  cancel`.
+fn badges<'a>(hints: &[Hint], theme: &Theme, tone: impl Fn(&Hint) -> Tone) -> SafeLine<'a> {
+    let mut spans = Vec::new();
+    for hint in hints {
+        if !spans.is_empty() {
+            spans.push(raw("    "));
+        }
+        spans.push(span(
+            safe_format!(" {} ", hint.key),
+            theme.badge(tone(hint)),
+        ));
+        spans.push(raw(safe_format!(" {}", hint.does)));
+    }
+    SafeLine::from(spans)
 }
 
 /// A bordered box in the middle of `area`, as tall as its wrapped lines; returns its inner

@@ -21,7 +21,7 @@ const MAX_SERIES: usize = 6;
 
 pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     let metrics = &model.metrics;
-    let focused = model.focus == Pane::Panels;
+    let focused = model.desk.focus == Pane::Panels;
     if !metrics.has_panels {
         let block = pane_block(sanitize("Metrics"), focused, theme);
         let text =
@@ -71,7 +71,14 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
 pub fn draw_main(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     match model.metrics.panels.first() {
         Some(slot) if model.metrics.has_panels => {
-            draw_panel(model, slot, theme, frame, area, model.focus == Pane::Panels);
+            draw_panel(
+                model,
+                slot,
+                theme,
+                frame,
+                area,
+                model.desk.focus == Pane::Panels,
+            );
         }
         _ => draw(model, theme, frame, area),
     }
@@ -116,7 +123,7 @@ fn draw_panel(
     .into_iter()
     .find_map(|(name, v)| v.map(|v| format!(" · {name} {}", panel.unit.format(v))));
     let mut suffix = line.unwrap_or_default();
-    if model.demo {
+    if model.setup.demo {
         suffix.push_str(" · DEMO");
     }
     let suffix = sanitize(&suffix);
@@ -277,9 +284,9 @@ fn draw_panel(
 
 pub fn draw_alerts(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     let pane = &model.metrics.alerts;
-    let focused = model.focus == Pane::Alerts;
+    let focused = model.desk.focus == Pane::Alerts;
     let mut title = format!("Firing alerts ({})", pane.alerts.len());
-    if model.demo {
+    if model.setup.demo {
         title.push_str(" · DEMO");
     }
     if let Some(since) = pane.stale_since {
@@ -342,6 +349,7 @@ pub fn draw_alerts(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) 
     }
     if focused && !pane.alerts.is_empty() {
         let key = model
+            .setup
             .keymap
             .primary(crate::tui::keymap::Action::DeclareFromAlert);
         let key = key.map(|k| k.to_string()).unwrap_or_default();

@@ -3,8 +3,8 @@
 
 use super::overlay::draw_form;
 use super::text::{
-    BorderSymbols, SafeLine, input_window, paragraph, plain, raw, render, safe, safe_format, span,
-    styled_line, titled,
+    BorderSymbols, SafeLine, hint_list, input_window, paragraph, plain, raw, render, safe,
+    safe_format, span, styled_line, titled,
 };
 use crate::domain::{CorrectiveState, Incident};
 use crate::sanitize::{sanitize, sanitize_owned};
@@ -46,15 +46,11 @@ pub fn draw(model: &Model, screen: &ReviewScreen, theme: &Theme, frame: &mut Fra
         let y = body.y + u16::try_from(cursor_line - offset).unwrap_or(0);
         frame.set_cursor_position((body.x + x, y));
     }
-    let hint = if screen.editing.is_some() {
-        "enter saves · empty text removes · esc cancels"
-    } else {
-        "↑/↓ move · enter edit · i insert · x remove/drop · space done · esc close"
-    };
+    let hint = hint_list(screen.hints(), " · ");
     render(
         frame,
         styled_line(
-            sanitize(hint).fit(usize::from(hints.width)).into_owned(),
+            sanitize(&hint).fit(usize::from(hints.width)).into_owned(),
             theme.muted(),
         ),
         hints,

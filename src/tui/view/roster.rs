@@ -54,7 +54,7 @@ pub fn lines<'a>(model: &Model, theme: &Theme) -> Vec<SafeLine<'a>> {
 pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     let block = pane_block(
         crate::sanitize::sanitize("Roster"),
-        model.focus == Pane::Roster,
+        model.desk.focus == Pane::Roster,
         theme,
     );
     render(frame, paragraph(lines(model, theme)).block(block), area);

@@ -3,14 +3,14 @@
 use super::text::{SafeLine, Spans, clock, plain, raw, render, safe_format, span, styled_line};
 use crate::sanitize::sanitize_owned;
 use crate::tui::app::{Link, Model};
-use crate::tui::keymap::Action;
+use crate::tui::keymap::{Action, HINT_ORDER};
 use crate::tui::theme::{Theme, Tone};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 
 /// The link as words: shown on the status line and, on the wall, as a banner.
 pub fn link_text(model: &Model, theme: &Theme) -> Spans<'static> {
-    let link = match model.link {
+    let link = match model.feed.link {
         Link::Connecting => span("connecting…", theme.fg(Tone::Warning)),
         Link::Live => span(
             safe_format!("{} live", theme.glyph("●", "*")),
@@ -86,7 +86,7 @@ fn left_line<'a>(model: &Model, theme: &Theme, width: u16) -> SafeLine<'a> {
     let shown = if text.width() <= room {
         text.into_owned()
     } else {
-        let key = model.keymap.keys_for(Action::Messages);
+        let key = model.setup.keymap.keys_for(Action::Messages);
         let more = format!(" ({key} for more)");
         let cut = text.fit(room.saturating_sub(more.chars().count()));
         crate::sanitize::sanitize(&format!("{cut}{more}")).into_owned()
@@ -94,34 +94,15 @@ fn left_line<'a>(model: &Model, theme: &Theme, width: u16) -> SafeLine<'a> {
     SafeLine::from(vec![raw(" "), span(shown, theme.fg(tone))])
 }
 
-/// The keys a commander needs most, in order of priority, until the line is full: writing
-/// things down and the command line first (they must survive 80 columns), then the
-/// transitions, then the rest. Shown in this order too.
-const HINTS: [(Action, &str); 16] = [
-    (Action::Note, "note"),
-    (Action::Decision, "decision"),
-    (Action::NewAction, "action"),
-    (Action::CommandLine, "cmd"),
-    (Action::Acknowledge, "ack"),
-    (Action::Investigate, "investigate"),
-    (Action::Mitigate, "mitigate"),
-    (Action::Resolve, "resolve"),
-    (Action::Severity, "severity"),
-    (Action::Role, "role"),
-    (Action::ToggleAction, "done"),
-    (Action::Declare, "declare"),
-    (Action::NextIncident, "next"),
-    (Action::Focus, "focus"),
-    (Action::Filter, "filter"),
-    (Action::Close, "close"),
-];
-
+/// The desk's keys a commander needs most, in the table's order (`keymap::HINT_ORDER`), until
+/// the line is full; help and quit always on the right.
 pub fn draw_hints(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     let mut spans = Vec::new();
     let mut width = 0usize;
     // Help and quit always fit: they are reserved first.
     let primary = |action| {
         model
+            .setup
             .keymap
             .primary(action)
             .map(|k| k.to_string())
@@ -133,8 +114,12 @@ pub fn draw_hints(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         primary(Action::Quit)
     );
     let budget = usize::from(area.width).saturating_sub(help.len() + 1);
-    for (action, label) in HINTS {
-        let Some(key) = model.keymap.primary(action) else {
+    // The table's words for the bar, in its order.
+    let hints = HINT_ORDER
+        .iter()
+        .filter_map(|&action| Some((action, action.info().hint?)));
+    for (action, label) in hints {
+        let Some(key) = model.setup.keymap.primary(action) else {
             continue;
         };
         let key = key.to_string();

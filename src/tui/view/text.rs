@@ -17,6 +17,7 @@
 
 use crate::domain::Timestamp;
 use crate::sanitize::{SafeLink, SafeText, sanitize, sanitize_owned};
+use crate::tui::app::overlay::Hint;
 use ratatui::Frame;
 use ratatui::buffer::{Buffer, Cell, CellDiffOption};
 use ratatui::layout::Rect;
@@ -300,6 +301,21 @@ pub fn input_window(input: &Input, width: usize) -> (SafeText<'static>, usize) {
     (shown, input.visual_cursor().max(scroll) - scroll)
 }
 
+/// The keys an overlay offers, as its footer or title lists them: `enter sends · esc cancels`.
+pub fn hint_list(hints: &[Hint], separator: &str) -> String {
+    let hints: Vec<String> = hints.iter().map(Hint::to_string).collect();
+    hints.join(separator)
+}
+
+/// A key as a sentence: `Any key closes.`
+pub fn hint_sentence(hint: Hint) -> String {
+    let text = hint.to_string();
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |first| {
+        format!("{}{}.", first.to_uppercase(), chars.as_str())
+    })
+}
+
 /// `14:03:12`, UTC like every time on screen.
 pub fn clock(at: Timestamp) -> String {
     at.format("%H:%M:%S").to_string()
@@ -317,7 +333,7 @@ pub fn duration(
     value: chrono::Duration,
     seconds_matter: bool,
 ) -> String {
-    if model.wall && !seconds_matter {
+    if model.setup.wall && !seconds_matter {
         crate::duration::minutes(value)
     } else {
         crate::duration::hms(value)

@@ -17,7 +17,7 @@ pub fn visible(model: &Model) -> Vec<&Event> {
     let Some(tracked) = model.current() else {
         return vec![];
     };
-    let filter = model.timeline_filter.to_lowercase();
+    let filter = model.desk.timeline_filter.to_lowercase();
     tracked
         .events
         .iter()
@@ -108,7 +108,7 @@ pub fn rows<'a>(event: &Event, theme: &Theme, width: usize, wall: bool) -> Vec<S
 /// The selected incident's commands still in the outbox, where they will land (above the
 /// newest entry, newest first), marked pending, with the time they were given.
 fn pending_rows<'a>(model: &Model, theme: &Theme, width: usize) -> Vec<SafeLine<'a>> {
-    let (Some(id), 0) = (model.selected.as_ref(), model.timeline_scroll) else {
+    let (Some(id), 0) = (model.desk.selected.as_ref(), model.desk.timeline_scroll) else {
         return vec![];
     };
     let waiting: Vec<_> = model.outbox.for_incident(id).collect();
@@ -147,10 +147,10 @@ fn pending_rows<'a>(model: &Model, theme: &Theme, width: usize) -> Vec<SafeLine<
 pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     let entries = visible(model);
     let mut title = format!("Timeline ({})", entries.len());
-    if !model.timeline_filter.is_empty() {
-        title = format!("{title} /{}", sanitize(&model.timeline_filter));
+    if !model.desk.timeline_filter.is_empty() {
+        title = format!("{title} /{}", sanitize(&model.desk.timeline_filter));
     }
-    let block = pane_block(sanitize(&title), model.focus == Pane::Timeline, theme);
+    let block = pane_block(sanitize(&title), model.desk.focus == Pane::Timeline, theme);
     let width = usize::from(area.width.saturating_sub(2));
     let pending = pending_rows(model, theme, width);
     let lines: Vec<SafeLine> = pending
@@ -158,8 +158,8 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         .chain(
             entries
                 .iter()
-                .skip(model.timeline_scroll)
-                .flat_map(|event| rows(event, theme, width, model.wall)),
+                .skip(model.desk.timeline_scroll)
+                .flat_map(|event| rows(event, theme, width, model.setup.wall)),
         )
         .take(usize::from(area.height))
         .collect();

@@ -23,7 +23,7 @@ const MAIN_PANEL_ROWS: u16 = 6;
 const LATEST_ENTRIES: u16 = 5;
 
 pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let banner_height = u16::from(matches!(model.link, Link::Down { .. }));
+    let banner_height = u16::from(matches!(model.feed.link, Link::Down { .. }));
     let roomy = area.width >= ROOMY.0 && area.height >= ROOMY.1;
     let bands = if area.width >= GRAND.0 && area.height >= GRAND.1 {
         2
@@ -51,7 +51,7 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     ])
     .areas(area);
     if banner_height > 0 {
-        let known = if model.synced {
+        let known = if model.feed.synced {
             " — showing the last known state".to_string()
         } else {
             format!(" — {}", connecting(model))
@@ -86,7 +86,7 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         title_area,
     );
     let mut facts = facts_line(model, incident, theme);
-    if model.link == Link::Live {
+    if model.feed.link == Link::Live {
         facts.push(raw("  "));
         facts.extend(link_text(model, theme));
     }
@@ -252,7 +252,7 @@ fn all_clear(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     let block = Block::new().borders(Borders::NONE);
     let mut lines = vec![plain("")];
     // Until the backend has answered, nothing is known: never "all clear".
-    if model.synced {
+    if model.feed.synced {
         lines.push(styled_line(
             " ALL CLEAR",
             theme.bold().patch(theme.fg(Tone::Ok)),
@@ -270,7 +270,7 @@ fn all_clear(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
             theme.muted(),
         ));
     }
-    if model.demo {
+    if model.setup.demo {
         lines.push(styled_line(" DEMO DATA ", theme.badge(Tone::Accent)));
     }
     render(frame, paragraph(lines).block(block), area);

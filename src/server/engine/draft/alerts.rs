@@ -278,6 +278,11 @@ mod tests {
     use crate::server::timeline::Timeline;
     use crate::store::SqliteStore;
 
+    /// A fixed moment for the tests to decide at: they do not depend on the wall clock.
+    fn moment() -> Timestamp {
+        Timestamp::UNIX_EPOCH + chrono::Duration::days(20_000)
+    }
+
     fn page(group: &str, fingerprints: &[&str], labels: usize) -> Notification {
         let alert = |fingerprint: &&str| AlertRef {
             fingerprint: fingerprint.to_string(),
@@ -325,7 +330,7 @@ mod tests {
     #[test]
     fn a_batch_sees_the_incident_its_earlier_notification_opened() {
         with_draft(|draft| {
-            let now = chrono::Utc::now();
+            let now = moment();
             let first = draft.notify(page("g", &["a"], 1), "am", now).unwrap();
             let second = draft.notify(page("g", &["a", "b"], 1), "am", now).unwrap();
             assert!(first.body.contains(r#""incident":"INC-1","opened":true"#));
@@ -359,7 +364,7 @@ mod tests {
     #[test]
     fn a_page_joins_the_open_incident_of_its_service_and_its_endings_follow() {
         with_draft(|draft| {
-            let now = chrono::Utc::now();
+            let now = moment();
             draft
                 .notify(service_page("g1", "checkout", &["x"]), "am", now)
                 .unwrap();
@@ -402,7 +407,7 @@ mod tests {
     #[test]
     fn alerts_beyond_the_limit_are_counted_and_the_count_follows_the_group() {
         with_draft(|draft| {
-            let now = chrono::Utc::now();
+            let now = moment();
             let fingerprints: Vec<String> = (0..7).map(|i| format!("f{i}")).collect();
             let all: Vec<&str> = fingerprints.iter().map(String::as_str).collect();
             let first = draft.notify(page("g", &all, 1), "am", now).unwrap();
@@ -430,7 +435,7 @@ mod tests {
     #[test]
     fn a_refused_alert_leaves_nothing_of_its_notification() {
         with_draft(|draft| {
-            let now = chrono::Utc::now();
+            let now = moment();
             let mut doomed = page("g", &["a", "b"], 1);
             doomed.firing[1].labels = (0..65).map(|i| (format!("l{i}"), "v".into())).collect();
             let refused = draft.notify(doomed, "am", now).unwrap();

@@ -2,7 +2,7 @@
 //! file size limit (`ulimit -f`). A commit that does not fit fails; readiness says so before
 //! the commits fail, and keeps saying so until there is room again.
 
-use super::StoreError;
+use crate::store::StoreError;
 use std::path::Path;
 
 /// Less room than this, and the store is not ready: one batch of commands with long notes

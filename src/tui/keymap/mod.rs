@@ -1,192 +1,13 @@
-//! Key bindings: the defaults of the war room, remappable from `[tui.keys]` in the config,
-//! and listed by the help overlay.
+//! Key bindings: the defaults of the war room (from the table in `actions`), remappable from
+//! `[tui.keys]` in the config, and listed by the help overlay.
+
+mod actions;
+
+pub use actions::{ACTIONS, Action, ActionInfo, Changes, HINT_ORDER};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::collections::BTreeMap;
 use std::fmt;
-
-/// Everything a key can do outside a form.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Action {
-    Acknowledge,
-    Investigate,
-    Mitigate,
-    Resolve,
-    Close,
-    Cancel,
-    Severity,
-    Role,
-    Note,
-    Decision,
-    /// The public status-page update composer.
-    PublicUpdate,
-    NewAction,
-    ToggleAction,
-    Declare,
-    DeclareFromAlert,
-    Pin,
-    ImpactStart,
-    NextIncident,
-    PreviousIncident,
-    Focus,
-    Filter,
-    CommandLine,
-    Help,
-    Quit,
-    Up,
-    Down,
-    PageUp,
-    PageDown,
-    Review,
-    Followups,
-    /// Every open incident, to switch to one.
-    IncidentList,
-    /// The incident summary to the clipboard, through OSC 52.
-    CopySummary,
-    /// The message log: every notice in full, with its time.
-    Messages,
-}
-
-impl Action {
-    pub const ALL: [Action; 33] = [
-        Action::Acknowledge,
-        Action::Investigate,
-        Action::Mitigate,
-        Action::Resolve,
-        Action::Close,
-        Action::Cancel,
-        Action::Severity,
-        Action::Role,
-        Action::Note,
-        Action::Decision,
-        Action::PublicUpdate,
-        Action::NewAction,
-        Action::ToggleAction,
-        Action::Declare,
-        Action::DeclareFromAlert,
-        Action::Pin,
-        Action::ImpactStart,
-        Action::NextIncident,
-        Action::PreviousIncident,
-        Action::Focus,
-        Action::Filter,
-        Action::CommandLine,
-        Action::Help,
-        Action::Quit,
-        Action::Up,
-        Action::Down,
-        Action::PageUp,
-        Action::PageDown,
-        Action::Review,
-        Action::Followups,
-        Action::IncidentList,
-        Action::CopySummary,
-        Action::Messages,
-    ];
-
-    /// The name used in `[tui.keys]`.
-    pub fn config_name(self) -> &'static str {
-        match self {
-            Action::Acknowledge => "acknowledge",
-            Action::Investigate => "investigate",
-            Action::Mitigate => "mitigate",
-            Action::Resolve => "resolve",
-            Action::Close => "close",
-            Action::Cancel => "cancel",
-            Action::Severity => "severity",
-            Action::Role => "role",
-            Action::Note => "note",
-            Action::Decision => "decision",
-            Action::PublicUpdate => "public_update",
-            Action::NewAction => "new_action",
-            Action::ToggleAction => "toggle_action",
-            Action::Declare => "declare",
-            Action::DeclareFromAlert => "declare_from_alert",
-            Action::Pin => "pin",
-            Action::ImpactStart => "impact_start",
-            Action::NextIncident => "next_incident",
-            Action::PreviousIncident => "previous_incident",
-            Action::Focus => "focus",
-            Action::Filter => "filter",
-            Action::CommandLine => "command_line",
-            Action::Help => "help",
-            Action::Quit => "quit",
-            Action::Up => "up",
-            Action::Down => "down",
-            Action::PageUp => "page_up",
-            Action::PageDown => "page_down",
-            Action::Review => "review",
-            Action::Followups => "followups",
-            Action::IncidentList => "incident_list",
-            Action::CopySummary => "copy_summary",
-            Action::Messages => "messages",
-        }
-    }
-
-    /// What the help overlay says it does.
-    pub fn describe(self) -> &'static str {
-        match self {
-            Action::Acknowledge => "acknowledge",
-            Action::Investigate => "investigating",
-            Action::Mitigate => "mitigated",
-            Action::Resolve => "resolved (confirms)",
-            Action::Close => "close (confirms)",
-            Action::Cancel => "false alarm (confirms)",
-            Action::Severity => "severity picker",
-            Action::Role => "assign or relieve a role",
-            Action::Note => "note or internal update",
-            Action::Decision => "decision",
-            Action::PublicUpdate => "public status-page update",
-            Action::NewAction => "new action item",
-            Action::ToggleAction => "action item done/undone",
-            Action::Declare => "declare a new incident",
-            Action::DeclareFromAlert => "declare from the alert",
-            Action::Pin => "pin panel values",
-            Action::ImpactStart => "impact start from metrics",
-            Action::NextIncident => "next incident",
-            Action::PreviousIncident => "previous incident",
-            Action::Focus => "focus the next pane",
-            Action::Filter => "filter the timeline",
-            Action::CommandLine => "command line, e.g. :sev P0",
-            Action::Help => "this help",
-            Action::Quit => "quit",
-            Action::Up => "scroll or select up",
-            Action::Down => "scroll or select down",
-            Action::PageUp => "scroll a page up",
-            Action::PageDown => "scroll a page down",
-            Action::Review => "review: 5 whys, corrective actions",
-            Action::Followups => "corrective actions, all incidents",
-            Action::IncidentList => "every open incident",
-            Action::CopySummary => "copy the incident summary",
-            Action::Messages => "messages in full, with times",
-        }
-    }
-
-    /// Whether the key changes the incident (and so is off on the wall and for viewers).
-    pub fn mutates(self) -> bool {
-        matches!(
-            self,
-            Action::Acknowledge
-                | Action::Investigate
-                | Action::Mitigate
-                | Action::Resolve
-                | Action::Close
-                | Action::Cancel
-                | Action::Severity
-                | Action::Role
-                | Action::Note
-                | Action::Decision
-                | Action::PublicUpdate
-                | Action::NewAction
-                | Action::ToggleAction
-                | Action::Declare
-                | Action::DeclareFromAlert
-                | Action::Pin
-                | Action::ImpactStart
-                | Action::CommandLine
-        )
-    }
-}
 
 /// A key as written in the config: `a`, `A`, `space`, `tab`, `ctrl-c`, `f1`, `?`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -311,49 +132,15 @@ pub struct KeyMap {
 
 impl Default for KeyMap {
     fn default() -> Self {
-        use Action::*;
         let mut bindings = BTreeMap::new();
-        let defaults: [(&str, Action); 37] = [
-            ("a", Acknowledge),
-            ("i", Investigate),
-            ("m", Mitigate),
-            ("r", Resolve),
-            ("C", Close),
-            ("X", Cancel),
-            ("s", Severity),
-            ("o", Role),
-            ("n", Note),
-            ("d", Decision),
-            ("u", PublicUpdate),
-            ("t", NewAction),
-            ("space", ToggleAction),
-            ("D", Declare),
-            ("A", DeclareFromAlert),
-            ("p", Pin),
-            ("I", ImpactStart),
-            ("]", NextIncident),
-            ("[", PreviousIncident),
-            ("tab", Focus),
-            ("/", Filter),
-            (":", CommandLine),
-            ("?", Help),
-            ("q", Quit),
-            ("ctrl-c", Quit),
-            ("up", Up),
-            ("k", Up),
-            ("down", Down),
-            ("j", Down),
-            ("pageup", PageUp),
-            ("pagedown", PageDown),
-            ("f1", Help),
-            ("R", Review),
-            ("F", Followups),
-            ("l", IncidentList),
-            ("y", CopySummary),
-            ("M", Messages),
-        ];
-        for (key, action) in defaults {
-            bindings.insert(Key::parse(key).expect("default keys parse"), action);
+        for row in ACTIONS {
+            for key in row.keys {
+                #[expect(
+                    clippy::expect_used,
+                    reason = "the table's keys are literals; a test binds them all"
+                )]
+                bindings.insert(Key::parse(key).expect("default keys parse"), row.action);
+            }
         }
         KeyMap { bindings }
     }
@@ -368,9 +155,10 @@ impl KeyMap {
         let mut map = KeyMap::default();
         let mut remapped = Vec::with_capacity(overrides.len());
         for name in overrides.keys() {
-            let action = Action::ALL
-                .into_iter()
-                .find(|a| a.config_name() == name)
+            let action = ACTIONS
+                .iter()
+                .find(|row| row.name == name)
+                .map(|row| row.action)
                 .ok_or_else(|| format!("[tui.keys]: unknown action '{name}'"))?;
             remapped.push(action);
         }
@@ -457,9 +245,15 @@ mod tests {
             map.action(&press(KeyCode::Tab, KeyModifiers::NONE)),
             Some(Action::Focus)
         );
-        for action in Action::ALL {
-            assert!(!map.keys_for(action).is_empty(), "{action:?} has no key");
+        // Every key of the table is bound to its action, and none to two.
+        for row in ACTIONS {
+            for key in row.keys {
+                let bound = map.bindings.get(&Key::parse(key).unwrap());
+                assert_eq!(bound, Some(&row.action), "{key}");
+            }
         }
+        let keys: usize = ACTIONS.iter().map(|row| row.keys.len()).sum();
+        assert_eq!(map.bindings.len(), keys);
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! The `:` command line: everything the keys do, typed, for commanders who prefer words.
+//! The `:` line's grammar: everything the keys do, typed, for commanders who prefer words.
 //!
 //! ```text
 //! :ack :investigate :mitigate :resolve :close :cancel :reopen   :status <status>
@@ -6,7 +6,8 @@
 //! :relieve <role> [person]
 //! :note <text>       :update <text>                   :decision <text>   :public
 //! :action <text> [@owner] [+15m]    :done N   :undone N   :drop N
-//! :impact <20m ago | RFC 3339>      :declare P1 <title>   :go INC-7   :help   :q
+//! :impact <20m ago | RFC 3339>      :declare P1 <title>   :go INC-7   :merge INC-3
+//! :help   :q
 //! ```
 
 use crate::domain::{

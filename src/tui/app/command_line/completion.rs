@@ -1,9 +1,9 @@
 //! Tab on the `:` line: completes the word under the cursor from what the war room knows —
 //! commands, roles, severities, statuses, people on the rosters and incident ids.
 
-use super::Model;
-use super::command_line::COMMANDS;
+use super::grammar::COMMANDS;
 use crate::domain::{Role, Status};
+use crate::tui::app::Model;
 
 /// The line after a tab, and the choices when the word is still ambiguous.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,0 +1,169 @@
+//! The statements both stores run, in the text both dialects agree on (placeholders written
+//! SQLite's way, `?N`; see `query.rs`). What the dialects write differently stays with each
+//! store: the tables and their upgrades, the batch write, the outbox's claim in PostgreSQL.
+//!
+//! Times are fixed-width RFC 3339 text in both stores, so that text order is time order.
+
+use super::query::Query;
+
+// The log. Events are read as `(seq, incident, at, actor, kind, via, intended_at)`, the
+// columns `read::event` expects.
+
+/// A page of the log after a seq, ascending.
+pub static EVENTS_AFTER: Query = Query::new(
+    "SELECT seq, incident, at, actor, kind, via, intended_at FROM events \
+     WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+);
+
+/// A page of one incident's log after a seq, ascending.
+pub static INCIDENT_EVENTS_AFTER: Query = Query::new(
+    "SELECT seq, incident, at, actor, kind, via, intended_at FROM events \
+     WHERE incident = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+);
+
+/// The newest events, newest first.
+pub static NEWEST_EVENTS: Query = Query::new(
+    "SELECT seq, incident, at, actor, kind, via, intended_at FROM events \
+     ORDER BY seq DESC LIMIT ?1",
+);
+
+// The snapshot rows (see `snapshot.rs`), read as `(number, body)` (`read::incident`).
+
+pub static INCIDENT: Query = Query::new("SELECT number, body FROM incidents WHERE number = ?1");
+
+pub static INCIDENTS: Query = Query::new("SELECT number, body FROM incidents ORDER BY number");
+
+pub static INCIDENTS_DECLARED_SINCE: Query =
+    Query::new("SELECT number, body FROM incidents WHERE declared_at >= ?1 ORDER BY number");
+
+/// What a replica keeps in memory: the open incidents and those ended since a time.
+pub static INCIDENTS_KEPT: Query =
+    Query::new("SELECT number, body FROM incidents WHERE open OR ended_at >= ?1 ORDER BY number");
+
+pub static NEWEST_NUMBER: Query = Query::new("SELECT coalesce(max(number), 0) FROM incidents");
+
+/// Every Alertmanager group with the newest incident it opened or joined.
+pub static ALERT_GROUPS: Query = Query::new(
+    "SELECT alert_group, max(number) FROM incidents \
+     WHERE alert_group IS NOT NULL GROUP BY alert_group",
+);
+
+/// Up to which seq the snapshot rows are folded.
+pub static FOLDED_HEAD: Query = Query::new("SELECT head FROM folded");
+
+/// The readiness probe's write. The two updates leave the row as it was but dirty its page,
+/// which the commit must write and flush, so a full disk refuses it as it refuses a real
+/// commit (a rollback writes nothing, nor does an empty commit, nor an update to the same
+/// value). Run as one transaction.
+pub const PROBE_WRITE: &str =
+    "UPDATE folded SET head = head + 1; UPDATE folded SET head = head - 1;";
+
+// The answers kept for idempotency keys, read as `read::remembered` expects.
+
+pub static RECALL: Query = Query::new(
+    "SELECT request, stored_at, status, body, location FROM idempotency \
+     WHERE actor = ?1 AND key = ?2",
+);
+
+/// The answers stored before a time: expired.
+pub static FORGET_BEFORE: Query = Query::new("DELETE FROM idempotency WHERE stored_at < ?1");
+
+// The notification outbox, read as `read::delivery` expects.
+
+/// The outbox's columns in the order `read::delivery` reads them.
+macro_rules! delivery_columns {
+    () => {
+        "id, target, incident, seq, body, created_at, state, attempts, last_error, \
+         next_attempt_at, finished_at, first_attempt_at"
+    };
+}
+
+/// The deliveries whose time has come (`?1`), at most `?2`, each the head of its queue: the
+/// oldest pending delivery of its (target, incident), its lowest `pos` (the insertion order),
+/// so that deliveries of one incident to one target never overtake.
+macro_rules! due_heads {
+    () => {
+        "FROM outbox o WHERE state = 'pending' AND next_attempt_at <= ?1 \
+         AND pos = (SELECT MIN(pos) FROM outbox h \
+                    WHERE h.state = 'pending' AND h.target = o.target \
+                      AND h.incident = o.incident) \
+         ORDER BY pos LIMIT ?2"
+    };
+}
+
+/// The due deliveries, for the one worker of a SQLite store.
+pub static DUE: Query = Query::new(concat!("SELECT ", delivery_columns!(), " ", due_heads!()));
+
+/// The due deliveries, claimed until `?3` for this replica's worker: see `postgres/claim.rs`.
+/// `RETURNING` gives no order, so `pos` comes first to sort by.
+pub static CLAIM_DUE: Query = Query::new(concat!(
+    "UPDATE outbox SET next_attempt_at = ?3 WHERE pos IN (SELECT pos ",
+    due_heads!(),
+    " FOR UPDATE SKIP LOCKED) RETURNING pos, ",
+    delivery_columns!()
+));
+
+/// Delivery `?1` delivered at `?2`.
+pub static DELIVERED: Query = Query::new(
+    "UPDATE outbox SET state = 'delivered', attempts = attempts + 1, \
+     finished_at = ?2, next_attempt_at = NULL WHERE id = ?1",
+);
+
+/// Delivery `?1` failed at `?4` with `?2`, to be tried again at `?3`; its first attempt is
+/// kept (or is this one), for `give_up_after`.
+pub static RETRY: Query = Query::new(
+    "UPDATE outbox SET attempts = attempts + 1, last_error = ?2, \
+     next_attempt_at = ?3, first_attempt_at = coalesce(first_attempt_at, ?4) WHERE id = ?1",
+);
+
+/// Delivery `?1` given up at `?3` after failing with `?2`.
+pub static DEAD: Query = Query::new(
+    "UPDATE outbox SET state = 'dead', attempts = attempts + 1, last_error = ?2, \
+     finished_at = ?3, next_attempt_at = NULL, \
+     first_attempt_at = coalesce(first_attempt_at, ?3) WHERE id = ?1",
+);
+
+/// The deliveries not delivered, counted by target and standing (a pending one whose last
+/// attempt failed is `failing`), for `/metrics`.
+pub static UNDELIVERED: Query = Query::new(
+    "SELECT target, CASE WHEN state = 'pending' AND last_error IS NOT NULL THEN 'failing' \
+                         ELSE state END AS standing, count(*) \
+     FROM outbox WHERE state IN ('pending', 'dead') \
+     GROUP BY target, standing ORDER BY target, standing",
+);
+
+/// Resends delivery `?2` (dead, or pending: then at once), due `?1`, its give-up time counted
+/// afresh from its next first attempt.
+pub static RESEND_ONE: Query = Query::new(
+    "UPDATE outbox SET state = 'pending', next_attempt_at = ?1, finished_at = NULL, \
+     first_attempt_at = NULL WHERE id = ?2 AND state IN ('pending', 'dead')",
+);
+
+/// Resends every dead delivery, due `?1`, as [`RESEND_ONE`] does one.
+pub static RESEND_DEAD: Query = Query::new(
+    "UPDATE outbox SET state = 'pending', next_attempt_at = ?1, finished_at = NULL, \
+     first_attempt_at = NULL WHERE state = 'dead'",
+);
+
+/// The state of delivery `?1`, to tell a delivered one from an unknown id.
+pub static DELIVERY_STATE: Query = Query::new("SELECT state FROM outbox WHERE id = ?1");
+
+/// The newest deliveries first.
+pub static RECENT: Query = Query::new(concat!(
+    "SELECT ",
+    delivery_columns!(),
+    " FROM outbox ORDER BY pos DESC LIMIT ?1"
+));
+
+/// The newest dead and failing deliveries first.
+pub static RECENT_FAILED: Query = Query::new(concat!(
+    "SELECT ",
+    delivery_columns!(),
+    " FROM outbox WHERE state = 'dead' OR (state = 'pending' AND last_error IS NOT NULL) \
+     ORDER BY pos DESC LIMIT ?1"
+));
+
+pub static NEXT_DUE: Query =
+    Query::new("SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'pending'");
+
+pub static PENDING: Query = Query::new("SELECT count(*) FROM outbox WHERE state = 'pending'");

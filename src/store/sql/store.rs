@@ -1,0 +1,94 @@
+//! [`Store`] once for both databases: the reads in the statements both dialects agree on, the
+//! writes handed to the engine.
+
+use super::statements::{
+    ALERT_GROUPS, EVENTS_AFTER, INCIDENT, INCIDENT_EVENTS_AFTER, INCIDENTS,
+    INCIDENTS_DECLARED_SINCE, INCIDENTS_KEPT, NEWEST_EVENTS, NEWEST_NUMBER, RECALL,
+};
+use super::{Engine, SqlStore, Value, read};
+use crate::domain::{Event, Incident, IncidentId, Timestamp};
+use crate::store::row::{fixed_time, seq_column};
+use crate::store::{Commit, IdempotencyKey, Remembered, Resume, Store, StoreError, Which};
+
+impl<E: Engine> Store for SqlStore<E> {
+    fn events_after(&mut self, after: u64, limit: usize) -> Result<Vec<Event>, StoreError> {
+        let page = [Value::int(after), Value::int(limit)];
+        self.engine.rows(&EVENTS_AFTER, &page, read::event)
+    }
+
+    fn incident_events_after(
+        &mut self,
+        incident: &IncidentId,
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<Event>, StoreError> {
+        let incident = incident.to_string();
+        let page = [Value::Text(&incident), Value::int(after), Value::int(limit)];
+        self.engine.rows(&INCIDENT_EVENTS_AFTER, &page, read::event)
+    }
+
+    fn incident(&mut self, number: u64) -> Result<Option<Incident>, StoreError> {
+        let number = Value::Int(seq_column(number)?);
+        Ok(self
+            .engine
+            .rows(&INCIDENT, &[number], read::incident)?
+            .pop())
+    }
+
+    fn incidents(&mut self, which: Which) -> Result<Vec<Incident>, StoreError> {
+        match which {
+            Which::All => self.engine.rows(&INCIDENTS, &[], read::incident),
+            Which::DeclaredSince(at) => {
+                let at = fixed_time(at);
+                let since = [Value::Text(&at)];
+                self.engine
+                    .rows(&INCIDENTS_DECLARED_SINCE, &since, read::incident)
+            }
+        }
+    }
+
+    fn resume(&mut self, ended_since: Timestamp, recent: usize) -> Result<Resume, StoreError> {
+        let since = fixed_time(ended_since);
+        // The rows, the events and the groups of one moment, even while other replicas commit.
+        self.engine.one_moment(|db| {
+            let incidents = db.rows(&INCIDENTS_KEPT, &[Value::Text(&since)], read::incident)?;
+            let mut tail = db.rows(&NEWEST_EVENTS, &[Value::int(recent)], read::event)?;
+            tail.reverse();
+            let newest = db.rows(&NEWEST_NUMBER, &[], read::int)?;
+            Ok(Resume {
+                incidents,
+                tail,
+                newest_number: newest
+                    .first()
+                    .and_then(|&number| u64::try_from(number).ok())
+                    .unwrap_or_default(),
+                groups: db.rows(&ALERT_GROUPS, &[], read::group)?,
+            })
+        })
+    }
+
+    fn begin(&mut self, after: u64) -> Result<Vec<Event>, StoreError> {
+        self.engine.begin(after)
+    }
+
+    fn recall(&mut self, key: &IdempotencyKey) -> Result<Option<Remembered>, StoreError> {
+        let key = [Value::Text(&key.actor), Value::Text(&key.key)];
+        Ok(self.engine.rows(&RECALL, &key, read::remembered)?.pop())
+    }
+
+    fn commit(&mut self, commit: &Commit) -> Result<(), StoreError> {
+        self.engine.commit(commit)
+    }
+
+    fn check_writable(&mut self) -> Result<(), StoreError> {
+        self.engine.check_writable()
+    }
+
+    fn probe_write(&mut self) -> Result<(), StoreError> {
+        self.engine.probe_write()
+    }
+
+    fn checkpoint(&mut self) -> Result<(), StoreError> {
+        self.engine.checkpoint()
+    }
+}

@@ -1,0 +1,145 @@
+//! The SQLite file's tables, and the steps that bring an older file up to date.
+
+use crate::store::StoreError;
+use crate::store::sql::tables::{idempotency_columns, outbox_columns};
+use rusqlite::{Connection, TransactionBehavior};
+use std::path::Path;
+
+/// Bumped whenever the tables change; a newer file is refused rather than misread.
+/// 2: the notifications outbox (issue 11).
+/// 3: idempotency keys are scoped by actor alone and remember their request and time.
+/// 4: events note how their actor came (`via`, issue 14).
+/// 5: events keep the time the person acted (`intended_at`, issue 10).
+/// 6: each incident's folded state beside the log (`incidents`, `folded`; see `snapshot.rs`),
+///    created by [`SCHEMA`] and filled by `SqliteStore::open` from the log already there.
+/// 7: deliveries remember their first attempt (`first_attempt_at`, issue 21).
+pub(super) const SCHEMA_VERSION: i64 = 7;
+
+/// The steps that bring an older file up to date: step N takes a file of schema N-1 to N, and
+/// a file of schema V runs every step above V, in order, before [`SCHEMA`] creates what is still
+/// missing (a fresh file, schema 0, needs only [`SCHEMA`]). Schemas 1 and 2 have no step of
+/// their own: what they added is created by [`SCHEMA`]'s `IF NOT EXISTS`, which also absorbs
+/// files written by branches that numbered the same tables differently. Append new steps;
+/// never edit one that has shipped.
+const UPGRADES: &[(i64, &str)] = &[
+    // The stored answers are for retries within minutes and the old rows lack the request they
+    // answered, so they are dropped rather than guessed at; the log and the outbox are
+    // untouched.
+    (3, "DROP TABLE IF EXISTS idempotency;"),
+    // Events note how their actor came (`via`, issue 14); empty for the old rows.
+    (4, "ALTER TABLE events ADD COLUMN via TEXT;"),
+    // Events keep the time the person acted (`intended_at`, issue 10). A nullable column: the
+    // rows are kept as they are (an append-only log is extended, never rewritten).
+    (5, "ALTER TABLE events ADD COLUMN intended_at TEXT;"),
+];
+
+/// The tables as this version has them, each created if missing. `idempotency` and `outbox`
+/// take their columns from `sql/tables.rs`, as PostgreSQL's do (its `BIGINT` has SQLite's
+/// integer affinity).
+const SCHEMA: &str = concat!(
+    "
+CREATE TABLE IF NOT EXISTS events (
+    seq      INTEGER PRIMARY KEY,
+    incident TEXT NOT NULL,
+    at       TEXT NOT NULL,
+    actor    TEXT NOT NULL,
+    kind     TEXT NOT NULL,
+    via      TEXT,
+    intended_at TEXT
+);
+CREATE INDEX IF NOT EXISTS events_by_incident ON events (incident, seq);
+CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events
+BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
+BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+CREATE TABLE IF NOT EXISTS idempotency (",
+    idempotency_columns!(),
+    ") WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS outbox (
+    pos             INTEGER PRIMARY KEY AUTOINCREMENT,",
+    outbox_columns!(),
+    ");
+CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (state, target, incident, pos);
+CREATE INDEX IF NOT EXISTS idempotency_age ON idempotency (stored_at);
+CREATE TABLE IF NOT EXISTS incidents (
+    number      INTEGER PRIMARY KEY,
+    version     INTEGER NOT NULL,
+    open        INTEGER NOT NULL,
+    ended_at    TEXT,
+    declared_at TEXT NOT NULL,
+    alert_group TEXT,
+    body        TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS incidents_ended ON incidents (open, ended_at);
+CREATE INDEX IF NOT EXISTS incidents_declared ON incidents (declared_at);
+CREATE TABLE IF NOT EXISTS folded (
+    singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+    head INTEGER NOT NULL
+);
+INSERT OR IGNORE INTO folded (singleton, head) VALUES (1, 0);
+"
+);
+
+/// Brings the file to [`SCHEMA_VERSION`] in one transaction: SQLite's DDL and `user_version`
+/// are transactional, so a crash or a failing step leaves the file as it was, never half
+/// upgraded. IMMEDIATE takes the write lock before the version is read, so of two
+/// connections opening an old file together one upgrades and the other then finds it done.
+pub(super) fn upgrade(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
+    let open_error = |source| StoreError::Open {
+        path: path.display().to_string(),
+        source,
+    };
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(open_error)?;
+    let version: i64 = tx
+        .query_row("PRAGMA user_version", [], |row| row.get(0))
+        .map_err(open_error)?;
+    if version > SCHEMA_VERSION {
+        return Err(StoreError::NewerSchema {
+            store: path.display().to_string(),
+            found: version,
+            known: SCHEMA_VERSION,
+        });
+    }
+    if version > 0 {
+        for (step, sql) in UPGRADES.iter().filter(|(step, _)| *step > version) {
+            tx.execute_batch(sql).map_err(|err| {
+                StoreError::UpgradeFailed(format!(
+                    "{}: the upgrade from schema {version} failed at step {step} ({err}); \
+                     the file is unchanged",
+                    path.display()
+                ))
+            })?;
+        }
+    }
+    tx.execute_batch(SCHEMA).map_err(open_error)?;
+    add_missing_columns(&tx).map_err(open_error)?;
+    if version != SCHEMA_VERSION {
+        tx.pragma_update(None, "user_version", SCHEMA_VERSION)
+            .map_err(open_error)?;
+    }
+    tx.commit().map_err(open_error)
+}
+
+/// Columns added to a table after it first shipped, each with its type: added where missing,
+/// whatever the file's version says (a file of schema 1 gets its outbox from [`SCHEMA`] only,
+/// with them already).
+const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
+    // Schema 7: deliveries remember their first attempt, from which `give_up_after` counts.
+    ("outbox", "first_attempt_at", "TEXT"),
+];
+
+fn add_missing_columns(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
+    for (table, column, kind) in ADDED_COLUMNS {
+        let present: bool = tx.query_row(
+            &format!("SELECT count(*) > 0 FROM pragma_table_info('{table}') WHERE name = ?1"),
+            [column],
+            |row| row.get(0),
+        )?;
+        if !present {
+            tx.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {kind};"))?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,174 @@
+//! The `:` command line: a line at the foot of the screen where everything the keys do can be
+//! typed (`:sev P0`, `:note …`, `:go INC-7`). Enter runs the line, Esc leaves it, Up and Down
+//! walk the lines typed before (`history`), Tab completes the word under the cursor
+//! (`completion`). `grammar` turns a line into what it asks for; this file runs it.
+
+pub mod completion;
+mod grammar;
+pub mod history;
+
+pub use grammar::{COMMANDS, Typed, parse};
+
+use super::commands::{declare, incident_for, refuse_locally, send_command};
+use super::confirm::confirm_ending;
+use super::overlay::{Hint, Overlay};
+use super::{Effect, Model, Notice, composer, incident_list, learn, quit, review};
+use crate::domain::{AccessRole, Command, Status};
+use ratatui::crossterm::event::{Event as TermEvent, KeyCode, KeyEvent};
+use tui_input::Input;
+use tui_input::backend::crossterm::EventHandler;
+
+/// The line's own keys, as the `:help` list names them.
+pub const HINTS: [Hint; 2] = [
+    Hint {
+        key: "tab",
+        does: "completes",
+    },
+    Hint {
+        key: "↑/↓",
+        does: "history",
+    },
+];
+
+/// Opens an empty line.
+pub(super) fn open(model: &mut Model) {
+    model.overlay = Overlay::CommandLine(Input::default());
+}
+
+pub(super) fn on_key(model: &mut Model, mut input: Input, key: KeyEvent) -> Vec<Effect> {
+    match key.code {
+        KeyCode::Esc => {
+            model.history.restart();
+            vec![]
+        }
+        KeyCode::Enter => {
+            let mut effects = vec![];
+            if model.history.record(input.value()) {
+                effects.push(Effect::SaveHistory(model.history.lines.clone()));
+            }
+            effects.extend(run(model, input.value()));
+            effects
+        }
+        KeyCode::Up | KeyCode::Down => {
+            if let Some(line) = model.history.step(key.code == KeyCode::Up) {
+                input = Input::new(line.to_string());
+            }
+            model.overlay = Overlay::CommandLine(input);
+            vec![]
+        }
+        KeyCode::Tab => {
+            if let Some(done) = completion::complete(input.value(), model) {
+                input = Input::new(done.line);
+                if !done.choices.is_empty() {
+                    // The choices are a hint, not news: shown, not logged.
+                    model.notice = Some(Notice {
+                        text: done.choices.join("  "),
+                        error: false,
+                        at: model.now,
+                    });
+                }
+            }
+            model.overlay = Overlay::CommandLine(input);
+            vec![]
+        }
+        _ => {
+            input.handle_event(&TermEvent::Key(key));
+            model.overlay = Overlay::CommandLine(input);
+            vec![]
+        }
+    }
+}
+
+/// Pasted text is typed into the line; control characters (a newline) are left out.
+pub(super) fn paste(input: &mut Input, text: &str) {
+    for c in text.chars().filter(|c| !c.is_control()) {
+        input.handle(tui_input::InputRequest::InsertChar(c));
+    }
+}
+
+/// Runs a typed line: what it asks for, as its key would do it.
+fn run(model: &mut Model, line: &str) -> Vec<Effect> {
+    match parse(line, &model.scale, model.now) {
+        Err(reason) => {
+            model.notify(reason, true);
+            vec![]
+        }
+        Ok(Typed::List) => {
+            incident_list::open(model);
+            vec![]
+        }
+        Ok(Typed::Quit) => {
+            quit::quit_or_ask(model);
+            vec![]
+        }
+        Ok(Typed::Compose) => {
+            composer::open(model);
+            vec![]
+        }
+        Ok(Typed::Help) => {
+            model.overlay = Overlay::Commands;
+            vec![]
+        }
+        Ok(Typed::Messages) => {
+            model.overlay = Overlay::Messages;
+            vec![]
+        }
+        // Ending an incident asks the same question, with the same evidence, as its key.
+        Ok(Typed::Command(Command::Transition {
+            to: to @ (Status::Resolved | Status::Closed | Status::Cancelled),
+        })) => {
+            confirm_ending(model, to);
+            vec![]
+        }
+        Ok(Typed::Review) => review::open(model),
+        Ok(Typed::Followups) => learn::open_followups(model),
+        Ok(Typed::Report(since)) => learn::open_report(model, since),
+        Ok(Typed::Select(id)) => {
+            if model.incidents.get(&id).is_some() {
+                model.desk.follow = false;
+                model.select(Some(id));
+            } else {
+                model.notify(
+                    format!("{id} is not here (it may be an old, ended incident)"),
+                    true,
+                );
+            }
+            vec![]
+        }
+        Ok(Typed::Declare(new)) => {
+            if model.may(AccessRole::Responder) {
+                declare(model, new)
+            } else {
+                refuse_locally(model, AccessRole::Responder);
+                vec![]
+            }
+        }
+        Ok(Typed::Command(command)) => match incident_for(model, command.required_access()) {
+            Some(id) => send_command(model, id, command, vec![]),
+            None => vec![],
+        },
+    }
+}
+
+/// The history as read from disk (a missing file is an empty history).
+pub(super) fn on_history(model: &mut Model, read: Result<Vec<String>, String>) {
+    match read {
+        Ok(lines) => {
+            model.history.loaded(lines);
+            model.dirty = false;
+        }
+        Err(why) => history_failed(model, why),
+    }
+}
+
+/// The history written back.
+pub(super) fn on_history_saved(model: &mut Model, saved: Result<(), String>) {
+    match saved {
+        Ok(()) => model.dirty = false,
+        Err(why) => history_failed(model, why),
+    }
+}
+
+fn history_failed(model: &mut Model, why: String) {
+    model.notify(format!("command history: {why}"), true);
+}

@@ -1,0 +1,119 @@
+//! The messages of The Elm Architecture: [`Msg`], what happened (a key, the clock, a
+//! backend's answer), and [`Effect`], what `update` asks the runtime to do. An effect that
+//! needs the network runs as a task that answers with a `Msg`, so `update` never waits.
+
+use super::incidents::Incidents;
+use super::outbox::Outgoing;
+use crate::client::{ClientError, CommandAccepted, Identity};
+use crate::domain::{Alert, Event, Incident, IncidentId, SeverityLevel, Timestamp};
+use crate::panels::detect::{DetectError, Detection};
+use crate::prometheus::{Error as MetricsError, RangeWindow, Series};
+use ratatui::crossterm::event::KeyEvent;
+use std::time::Duration;
+
+#[derive(Debug)]
+pub enum Msg {
+    Key(KeyEvent),
+    Paste(String),
+    Resize(u16, u16),
+    /// The 1 s clock: countdowns, and the time every other decision uses.
+    Tick(Timestamp),
+    /// Every incident's folded state, to start from instead of replaying the whole log.
+    Started(Result<Vec<Incident>, ClientError>),
+    Feed(Result<Vec<Event>, ClientError>),
+    /// Every incident, folded from a feed shared with other sessions (`warroom ssh-serve`):
+    /// replaces this session's copy, which then reads no feed of its own.
+    Folded(Incidents),
+    Backfill(IncidentId, Result<Vec<Event>, ClientError>),
+    Severities(Result<Vec<SeverityLevel>, ClientError>),
+    Identity(Result<Identity, ClientError>),
+    Sent {
+        key: String,
+        result: Result<Sent, ClientError>,
+    },
+    /// A panel's range query answered (for the service of `generation`).
+    PanelData {
+        index: usize,
+        generation: u64,
+        window: RangeWindow,
+        result: Result<Vec<Series>, MetricsError>,
+    },
+    Alerts(Result<Vec<Alert>, MetricsError>),
+    /// Every incident, for the follow-ups screen.
+    Followups(Result<Vec<Incident>, ClientError>),
+    Report(Result<Box<crate::report::Report>, ClientError>),
+    /// The first run's panel detection answered.
+    PanelsDetected(Result<Detection, DetectError>),
+    /// The notification deliveries that failed, for the header's badge.
+    Deliveries(Result<Vec<crate::client::DeliveryRecord>, ClientError>),
+    /// The `:` line's history as read from disk (a missing file is an empty history).
+    History(Result<Vec<String>, String>),
+    /// The history written back, or why it could not be.
+    HistorySaved(Result<(), String>),
+    /// SIGTERM or SIGHUP: leave cleanly.
+    Terminate,
+    /// The outbox written to disk, or why it could not be.
+    OutboxSaved(Result<(), String>),
+}
+
+/// The backend's answer to something we sent.
+#[derive(Debug, Clone)]
+pub enum Sent {
+    Command(CommandAccepted),
+    Declared(Box<Incident>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// List every incident (folded by the backend), starting after `delay`.
+    Start {
+        delay: Duration,
+    },
+    /// Long-poll the global feed after `after`, waiting up to `wait`, starting after `delay`.
+    PollFeed {
+        after: u64,
+        wait: Duration,
+        delay: Duration,
+    },
+    /// Fetch an incident's whole log.
+    Backfill(IncidentId),
+    FetchSeverities {
+        delay: Duration,
+    },
+    FetchIdentity {
+        delay: Duration,
+    },
+    Send {
+        outgoing: Outgoing,
+        delay: Duration,
+    },
+    /// Query one panel's expression over `window`.
+    RefreshPanel {
+        index: usize,
+        generation: u64,
+        expr: String,
+        window: RangeWindow,
+    },
+    RefreshAlerts,
+    /// Every incident with its corrective actions, for the follow-ups screen.
+    FetchFollowups,
+    /// The report over incidents declared since `since` (`90d`).
+    FetchReport {
+        since: String,
+    },
+    /// Ask Prometheus which panels fit its metrics, preferring the labels holding `service`.
+    DetectPanels {
+        service: Option<String>,
+    },
+    /// Read the failed notification deliveries after `delay`.
+    FetchDeliveries {
+        delay: Duration,
+    },
+    /// Put the text on the terminal's clipboard (OSC 52). The runtime writes it between
+    /// frames, on the terminal it draws on.
+    CopyToClipboard(String),
+    /// Read the `:` line's history from the data directory.
+    LoadHistory,
+    /// Write the `:` line's history back.
+    SaveHistory(Vec<String>),
+}
