@@ -28,17 +28,9 @@ fn get(backend: &TestServer, path: &str) -> Value {
     serde_json::from_slice(&output.stdout).expect("JSON")
 }
 
-/// Declares an incident as the backend's admin, as a script would.
+/// Declares a P1 as the backend's admin, as a script would.
 fn declare(backend: &TestServer, title: &str) {
-    let body = serde_json::json!({"title": title, "severity": "P1"});
-    let output = Command::new("curl")
-        .args(["-sf", "-H", "authorization: Bearer admin-token"])
-        .args(["-H", "content-type: application/json", "-d"])
-        .arg(body.to_string())
-        .arg(backend.url("/v1/incidents"))
-        .output()
-        .expect("curl");
-    assert!(output.status.success(), "declare failed: {output:?}");
+    declare_severity(backend, title, "P1");
 }
 
 fn wait_until(what: &str, done: impl Fn() -> bool) {
@@ -305,4 +297,114 @@ fn the_wall_and_incident_list_run_as_commands_and_limits_hold() {
     let (code, stdout, stderr) = gateway.run("alice", &["incident", "list"]);
     assert_eq!(code, 0, "a slot is free again: {stderr}");
     assert!(stdout.contains("Search is slow"));
+}
+
+/// Declares an incident of `severity` as the backend's admin.
+fn declare_severity(backend: &TestServer, title: &str, severity: &str) {
+    let body = serde_json::json!({"title": title, "severity": severity});
+    post(backend, "/v1/incidents", body);
+}
+
+/// `POST path` on the backend as its admin, as a script would.
+fn post(backend: &TestServer, path: &str, body: Value) {
+    let output = Command::new("curl")
+        .args(["-sf", "-H", "authorization: Bearer admin-token"])
+        .args(["-H", "content-type: application/json", "-d"])
+        .arg(body.to_string())
+        .arg(backend.url(path))
+        .output()
+        .expect("curl");
+    assert!(output.status.success(), "POST {path} failed: {output:?}");
+}
+
+/// Waits until the session's raw output holds more bells than `before`.
+fn wait_for_bell(screen: &Tmux, raw: &std::path::Path, before: usize, what: &str) -> usize {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let rung = support::tmux::bells(&std::fs::read(raw).unwrap_or_default());
+        if rung > before {
+            return rung;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{what}: no BEL reached the ssh client's terminal; the screen:\n{}",
+            screen.screen()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Issue 20 item 4: SSH sessions ring and show the banner as a local desk does, each on its
+/// own, for a new P0 and for a lapse (a P0's commander vacant past its grace).
+#[test]
+fn ssh_sessions_get_the_bell_and_the_banner_for_a_new_p0_and_a_lapse() {
+    let config = "[escalation]\ncommander_grace = \"3s\"\ncheck_every = \"1s\"\n";
+    let backend = TestServer::with_config(Some(GATEWAY_TOKENS), config, &[]);
+    let gateway = SshServe::start(&backend, &[("alice", "commander"), ("bob", "responder")]);
+    declare(&backend, "Search is slow");
+    let sessions: Vec<(Tmux, std::path::PathBuf)> = [("alice", "ring-a"), ("bob", "ring-b")]
+        .into_iter()
+        .map(|(person, name)| {
+            let screen = gateway.connect(person, name, (120, 40), &[], &[]);
+            screen.wait_for_text("Search is slow");
+            let raw = gateway.dir().join(format!("{name}.raw"));
+            screen.record_output(&raw);
+            (screen, raw)
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(300));
+    for (_, raw) in &sessions {
+        assert_eq!(
+            support::tmux::bells(&std::fs::read(raw).unwrap_or_default()),
+            0
+        );
+    }
+
+    declare_severity(&backend, "Payments down", "P0");
+    let mut rung = Vec::new();
+    for (screen, raw) in &sessions {
+        let shown = screen.wait_for_text("NEW P0 INC-2 OPEN: Payments down");
+        assert!(
+            shown.contains("Search is slow"),
+            "the session stays: {shown}"
+        );
+        rung.push(wait_for_bell(screen, raw, 0, "the new P0"));
+    }
+    // Nobody takes command of the P0: its lapse rings again, with its own banner.
+    for ((screen, raw), before) in sessions.iter().zip(rung) {
+        screen.wait_for_text("INC-2: COMMANDER VACANT");
+        wait_for_bell(screen, raw, before, "the lapse");
+    }
+}
+
+/// Issue 20 item 4: the SSH wall draws the incident's whole timeline at once, not from the
+/// next event on.
+#[test]
+fn the_ssh_wall_shows_an_existing_timeline_on_first_draw() {
+    let backend = TestServer::with_tokens(GATEWAY_TOKENS);
+    declare(&backend, "Search is slow");
+    for text in ["first look at the search nodes", "rolled back search-7"] {
+        let note = serde_json::json!({"type": "add_note", "kind": "note", "text": text});
+        post(&backend, "/v1/incidents/INC-1/commands", note);
+    }
+    let gateway = SshServe::start(&backend, &[("bob", "viewer")]);
+    let wall = gateway.connect("bob", "first-wall", (160, 45), &[], &["wall"]);
+    let screen = wall.wait_for_text("Timeline (3)");
+    assert!(
+        screen.contains("first look at the search nodes")
+            && screen.contains("rolled back search-7"),
+        "{screen}"
+    );
+    assert!(!screen.contains("nothing matches"), "{screen}");
+    // Resolved, it stays on the walls a while as ended; the shared fold keeps no ended
+    // incident's log, so a wall started now fetches it for itself.
+    let resolve = serde_json::json!({"type": "transition", "to": "resolved"});
+    post(&backend, "/v1/incidents/INC-1/commands", resolve);
+    wall.wait_for_text("Timeline (4)");
+    let later = gateway.connect("bob", "later-wall", (160, 45), &[], &["wall"]);
+    let screen = later.wait_for_text("Timeline (4)");
+    assert!(
+        screen.contains("RESOLVED") && screen.contains("rolled back search-7"),
+        "{screen}"
+    );
 }

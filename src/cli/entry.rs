@@ -297,6 +297,7 @@ async fn ssh_serve(
             max_terminal: args.max_terminal_size,
         },
         tui: config.tui.clone(),
+        status_components: config.status.components.clone(),
         metrics,
         commands: Arc::new(|words, client| Box::pin(super::remote::run(words, client))),
     };

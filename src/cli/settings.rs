@@ -24,8 +24,10 @@ impl Settings {
         let scale = config.server.scale().map_err(|e| config.invalid(e))?;
         let metrics =
             MetricsSettings::from_config(config, &scale).map_err(|e| config.invalid(e))?;
-        let tui =
-            TuiSettings::build(&screen.options(), &config.tui).map_err(|e| config.invalid(e))?;
+        let tui = TuiSettings {
+            components: config.status.components.clone(),
+            ..TuiSettings::build(&screen.options(), &config.tui).map_err(|e| config.invalid(e))?
+        };
         Ok(Settings {
             scale,
             metrics,

@@ -56,6 +56,8 @@ pub struct SshSettings {
     /// The `[tui]` table: each session builds its theme from it and its own `TERM`, locale
     /// and `NO_COLOR`.
     pub tui: TuiSection,
+    /// `[status] components`, which the composer offers.
+    pub status_components: Vec<String>,
     pub metrics: MetricsSetup,
     pub commands: RemoteCommand,
 }

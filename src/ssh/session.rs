@@ -246,7 +246,12 @@ fn screen_settings(shared: &Shared, channel: &Opened, wall: bool) -> anyhow::Res
         }
         _ => channel.env.get(name).cloned(),
     };
-    TuiSettings::build_with(&screen, &shared.settings.tui, env).map_err(anyhow::Error::msg)
+    let built =
+        TuiSettings::build_with(&screen, &shared.settings.tui, env).map_err(anyhow::Error::msg)?;
+    Ok(TuiSettings {
+        components: shared.settings.status_components.clone(),
+        ..built
+    })
 }
 
 /// The colours a `TERM` promises; `None` leaves it to `[tui] color`.
@@ -307,8 +312,7 @@ async fn run_screen(
             screen,
             input(keys, idle),
             (executor, rx),
-            &settings.theme,
-            settings.templates,
+            &settings,
             options,
             backend,
         )

@@ -42,15 +42,7 @@ pub async fn launch(
     // after it, keeps finding the same outbox.
     let outbox = (!demo && !settings.wall)
         .then(|| outbox_file::path(&crate::config::data_dir(), client.first_url()));
-    runtime::run(
-        client,
-        metrics.source,
-        settings.theme,
-        settings.templates,
-        options,
-        outbox,
-    )
-    .await
+    runtime::run(client, metrics.source, &settings, options, outbox).await
 }
 
 impl MetricsSetup {

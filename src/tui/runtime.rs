@@ -11,10 +11,10 @@ use super::app::{self, Effect, Model, Msg, Options, Sent};
 use super::basic_colors::BasicColors;
 use super::metric_source::MetricsSource;
 use super::outbox_file;
+use super::settings::TuiSettings;
 use super::theme::Theme;
 use super::view;
 use crate::client::{Client, ClientError};
-use crate::report::template::Templates;
 use futures_util::Stream;
 use futures_util::StreamExt;
 use ratatui::Terminal;
@@ -40,13 +40,12 @@ use tokio::sync::mpsc;
 pub async fn run(
     client: Client,
     metrics: Arc<dyn MetricsSource>,
-    theme: Theme,
-    templates: Templates,
+    settings: &TuiSettings,
     options: Options,
     outbox: Option<PathBuf>,
 ) -> anyhow::Result<()> {
     install_panic_hook();
-    let mut terminal = enter(theme.colors == super::theme::ColorMode::Ansi16)?;
+    let mut terminal = enter(settings.theme.colors == super::theme::ColorMode::Ansi16)?;
     let size = terminal.size()?;
     let backend = SessionBackend {
         url: client.base_url().to_string(),
@@ -62,7 +61,7 @@ pub async fn run(
                 fixed: false,
             };
             let effects = (executor, rx);
-            event_loop(screen, input, effects, &theme, templates, options, backend).await
+            event_loop(screen, input, effects, settings, options, backend).await
         }
         Err(error) => Err(error),
     };
@@ -119,11 +118,11 @@ pub async fn event_loop<W: Write>(
     screen: Screen<'_, W>,
     mut input: impl Stream<Item = anyhow::Result<Msg>> + Unpin,
     (executor, mut rx): (Executor, mpsc::UnboundedReceiver<Msg>),
-    theme: &Theme,
-    templates: Templates,
+    settings: &TuiSettings,
     options: Options,
     backend: SessionBackend,
 ) -> anyhow::Result<()> {
+    let theme = &settings.theme;
     let Screen {
         terminal,
         size,
@@ -133,7 +132,8 @@ pub async fn event_loop<W: Write>(
     model.setup.ascii = theme.ascii;
     model.size = size;
     model.setup.backend = backend.url;
-    model.setup.templates = templates;
+    model.setup.templates = settings.templates.clone();
+    model.setup.components = settings.components.clone();
     let outbox = backend.outbox.map(|path| OutboxFile {
         path,
         backend: model.setup.backend.clone(),
@@ -254,7 +254,8 @@ pub struct Executor {
     metrics: Arc<dyn MetricsSource>,
     tx: mpsc::UnboundedSender<Msg>,
     /// A session of `warroom ssh-serve`: its incidents arrive folded from a shared feed
-    /// ([`Msg::Folded`]), so it neither reads the feed nor backfills; and it keeps nothing on
+    /// ([`Msg::Folded`]), so it does not read the feed (it fetches only the log of an ended
+    /// incident it shows, which the shared fold does not keep); and it keeps nothing on
     /// the server's disk (the `:` line's history would mix people's commands). The
     /// deliveries badge is still fetched by each session: the backend answers by the
     /// person's role (a viewer is refused and not asked again).
@@ -288,10 +289,7 @@ impl Executor {
         if self.shared_session
             && matches!(
                 effect,
-                Effect::PollFeed { .. }
-                    | Effect::Backfill(_)
-                    | Effect::LoadHistory
-                    | Effect::SaveHistory(_)
+                Effect::PollFeed { .. } | Effect::LoadHistory | Effect::SaveHistory(_)
             )
         {
             return;

@@ -29,6 +29,9 @@ pub struct TuiSettings {
     /// The least severe new incident that rings the bell; `None`: no attention signal.
     pub attention_from: Option<Severity>,
     pub templates: Templates,
+    /// The status page's components, which the composer offers: the config's
+    /// `[status] components` (set by whoever reads the whole config; none here).
+    pub components: Vec<String>,
 }
 
 impl TuiSettings {
@@ -87,6 +90,7 @@ impl TuiSettings {
             keymap,
             attention_from,
             templates,
+            components: Vec::new(),
         })
     }
 }

@@ -185,6 +185,23 @@ impl Theme {
         }
     }
 
+    /// Whether colour alone cannot carry a meaning here (`NO_COLOR`, 16 colours, whose red
+    /// and yellow a terminal theme may make anything): a breach is then marked in text too,
+    /// and threshold lines are drawn with another marker than data.
+    pub fn marks_in_text(&self) -> bool {
+        matches!(self.colors, ColorMode::None | ColorMode::Ansi16)
+    }
+
+    /// The marker of a chart's threshold lines: the data's where colour tells them apart,
+    /// another one where it cannot ([`Theme::marks_in_text`]).
+    pub fn threshold_marker(&self) -> symbols::Marker {
+        match (self.marks_in_text(), self.ascii) {
+            (false, _) => self.chart_marker(),
+            (true, false) => symbols::Marker::Dot,
+            (true, true) => symbols::Marker::Bar,
+        }
+    }
+
     /// A glyph with its ASCII fallback.
     pub fn glyph(&self, unicode: &'static str, ascii: &'static str) -> &'static str {
         if self.ascii { ascii } else { unicode }

@@ -2,7 +2,7 @@
 //! and a restart, and a new P0 cannot hide behind the P1 on screen.
 
 use super::support::server::TestServer;
-use super::support::tmux::Tmux;
+use super::support::tmux::{Tmux, bells};
 use super::{declare, events, open_client};
 use chrono::{DateTime, Utc};
 use std::path::Path;
@@ -14,25 +14,6 @@ fn time(value: &serde_json::Value) -> DateTime<Utc> {
         .and_then(|text| DateTime::parse_from_rfc3339(text).ok())
         .unwrap_or_else(|| panic!("not a time: {value}"))
         .to_utc()
-}
-
-/// The bells in raw terminal output: BEL bytes that do not end an OSC sequence (a title or a
-/// hyperlink, `ESC ] … BEL`).
-fn bells(raw: &[u8]) -> usize {
-    let mut count = 0;
-    let mut in_osc = false;
-    let mut previous = 0u8;
-    for &byte in raw {
-        match byte {
-            b']' if previous == 0x1b => in_osc = true,
-            0x07 if in_osc => in_osc = false,
-            b'\\' if in_osc && previous == 0x1b => in_osc = false,
-            0x07 => count += 1,
-            _ => {}
-        }
-        previous = byte;
-    }
-    count
 }
 
 #[test]

@@ -1,4 +1,5 @@
-//! The communicate keys in a real terminal: `y` copies the incident summary through OSC 52.
+//! The communicate keys in a real terminal: `y` copies the incident summary through OSC 52,
+//! and a component's status picked in the composer reaches the status page.
 
 use super::{declare, open_client};
 use crate::support::server::TestServer;
@@ -152,4 +153,59 @@ fn a_runbook_url_reaches_the_terminal_as_one_osc_8_hyperlink() {
         !written.contains("\u{1b}]8;;javascript"),
         "a javascript: link was written"
     );
+}
+
+/// The composer's components come from `[status] components`: one picked with the keys is
+/// published with its status, which the Statuspage JSON then shows.
+#[test]
+fn a_component_status_picked_in_the_composer_reaches_the_status_page() {
+    let config = "[status]\ncomponents = [\"api\", \"web\", \"payments\"]\n";
+    let server = TestServer::with_config(None, config, &[]);
+    declare(&server, "Checkout API returns 5xx", Some("checkout"));
+    let assigned = Command::new("curl")
+        .args(["-sf", "-H", "content-type: application/json"])
+        .args(["-H", "x-warroom-actor: alice", "-d"])
+        .arg(r#"{"type":"assign_role","role":"commander","person":"alice"}"#)
+        .arg(server.url("/v1/incidents/INC-1/commands"))
+        .output()
+        .expect("curl");
+    assert!(assigned.status.success(), "{assigned:?}");
+    let path = server.dir().join("config.toml").display().to_string();
+    let desk = open_client(&server, "picker", (120, 40), &["--config", &path]);
+    desk.wait_for_text("Incident Commander  alice");
+
+    desk.press("u");
+    desk.wait_for_text("Public status-page update");
+    desk.press("BTab");
+    desk.press("BTab");
+    desk.wait_for_text("j/k: component");
+    // web, then none → operational → degraded performance → partial outage.
+    desk.press("j");
+    for _ in 0..3 {
+        desk.press("Space");
+    }
+    desk.wait_for_text("< Partial Outage >");
+    desk.press("Enter");
+    desk.wait_for_text("Components: web Partial Outage");
+    desk.press("y");
+
+    let status = |name: &str| -> Option<String> {
+        let output = Command::new("curl")
+            .args(["-sf", &server.url("/api/v2/components.json")])
+            .output()
+            .expect("curl");
+        let page: serde_json::Value = serde_json::from_slice(&output.stdout).ok()?;
+        page["components"]
+            .as_array()?
+            .iter()
+            .find(|c| c["name"] == name)
+            .and_then(|c| c["status"].as_str().map(str::to_string))
+    };
+    let published = (0..100).find_map(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        status("web").filter(|s| s == "partial_outage")
+    });
+    assert_eq!(published.as_deref(), Some("partial_outage"));
+    assert_eq!(status("api").as_deref(), Some("operational"));
+    assert_eq!(status("payments").as_deref(), Some("operational"));
 }

@@ -11,10 +11,12 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod bound;
 mod commander;
 mod communicate;
 mod history;
 mod malformed;
+mod outages;
 mod panels;
 mod private_files;
 mod recurrence;
@@ -65,9 +67,14 @@ fn events(server: &TestServer, id: &str) -> Vec<Value> {
     serde_json::from_slice(&body.stdout).expect("the events are JSON")
 }
 
-/// Declares an incident through the API, as a script would.
+/// Declares a P1 through the API, as a script would.
 fn declare(server: &TestServer, title: &str, service: Option<&str>) {
-    let body = json!({"title": title, "severity": "P1", "service": service});
+    declare_as(server, title, "P1", service);
+}
+
+/// Declares an incident of `severity` through the API.
+fn declare_as(server: &TestServer, title: &str, severity: &str, service: Option<&str>) {
+    let body = json!({"title": title, "severity": severity, "service": service});
     let output = std::process::Command::new("curl")
         .args(["-sf", "-H", "content-type: application/json", "-d"])
         .arg(body.to_string())

@@ -8,7 +8,7 @@ use super::{declare, open_client};
 
 /// Two panels: the default 5xx ratio over the `checkout` service, and one whose PromQL is
 /// broken. A 2 s refresh keeps the test short.
-fn config(prometheus: &str) -> String {
+pub(super) fn config(prometheus: &str) -> String {
     format!(
         r#"
 [prometheus]

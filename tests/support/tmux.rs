@@ -179,6 +179,25 @@ impl Drop for Tmux {
     }
 }
 
+/// The bells in raw terminal output: BEL bytes that do not end an OSC sequence (a title or a
+/// hyperlink, `ESC ] … BEL`).
+pub fn bells(raw: &[u8]) -> usize {
+    let mut count = 0;
+    let mut in_osc = false;
+    let mut previous = 0u8;
+    for &byte in raw {
+        match byte {
+            b']' if previous == 0x1b => in_osc = true,
+            0x07 if in_osc => in_osc = false,
+            b'\\' if in_osc && previous == 0x1b => in_osc = false,
+            0x07 => count += 1,
+            _ => {}
+        }
+        previous = byte;
+    }
+    count
+}
+
 fn quote(text: &str) -> String {
     format!("'{}'", text.replace('\'', r"'\''"))
 }

@@ -1,7 +1,7 @@
 //! Issue 10 part A through `update()` and the drawn screen: nothing typed is lost, never a
 //! false all-clear, many incidents at once, and the business impact in the header.
 
-use super::fixture::{feed, model, model_with, now};
+use super::fixture::{declared, feed, model, model_with, now};
 use chrono::Duration;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use warroom::client::{ClientError, CommandAccepted};
@@ -65,30 +65,6 @@ fn accepted() -> Result<Sent, ClientError> {
 
 fn inc(n: u64) -> IncidentId {
     IncidentId::from_number(n)
-}
-
-fn declared(seq: u64, n: u64, severity: &str, title: &str, actor: &str) -> Event {
-    let new = NewIncident {
-        title: title.into(),
-        severity: Severity::new(severity),
-        service: None,
-        summary: None,
-        started_at: None,
-        detected_at: None,
-        alerts: vec![],
-    };
-    let kind = declare(new, now(), &SeverityScale::default())
-        .unwrap()
-        .remove(0);
-    Event {
-        seq,
-        incident: inc(n),
-        at: now(),
-        actor: actor.into(),
-        kind,
-        via: None,
-        intended_at: None,
-    }
 }
 
 // ---- 1. Nothing typed is lost -------------------------------------------------------------
@@ -356,6 +332,14 @@ fn a_fresh_wall_with_only_closed_incidents_shows_all_clear() {
         });
     }
     update(&mut model, Msg::Feed(Ok(events)));
+    // Just ended: shown as ended for a while, as on a wall that watched it end.
+    assert_eq!(model.desk.selected, Some(inc(1)));
+    let text = screen(&model, 120, 40);
+    assert!(
+        text.contains("Old outage") && text.contains("CLOSED"),
+        "{text}"
+    );
+    update(&mut model, Msg::Tick(now() + Duration::minutes(16)));
     assert_eq!(model.desk.selected, None);
     let text = screen(&model, 120, 40);
     assert!(text.contains("ALL CLEAR"), "{text}");
@@ -476,7 +460,6 @@ fn the_incident_list_orders_by_severity_and_switches_with_enter() {
         },
     ] {
         let mut model = model.clone();
-        model.desk.follow = false;
         model.desk.selected = Some(inc(2));
         open(&mut model);
         assert!(matches!(model.overlay, Overlay::IncidentList(_)));
@@ -499,14 +482,12 @@ fn the_incident_list_orders_by_severity_and_switches_with_enter() {
         update(&mut model, key(KeyCode::Enter));
         assert!(matches!(model.overlay, Overlay::None));
         assert_eq!(model.desk.selected, Some(inc(9)));
-        assert!(!model.desk.follow);
     }
 }
 
 #[test]
 fn a_p0_arriving_while_the_list_is_open_does_not_move_what_enter_switches_to() {
     let mut model = model();
-    model.desk.follow = false;
     model.desk.selected = Some(inc(2));
     press(&mut model, 'l');
     // The cursor is on INC-2; a P0 declared elsewhere goes to the top of the list.
@@ -697,9 +678,10 @@ fn the_quit_prompt_says_kept_on_disk_only_while_the_outbox_is() {
 }
 
 #[test]
-fn a_desk_that_follows_switches_to_the_new_p0_and_the_banner_says_no_keys() {
+fn a_desk_never_switches_by_itself_a_new_p0_rings_and_offers_the_switch() {
     let mut model = model();
-    assert!(model.desk.follow);
+    let shown = model.desk.selected.clone();
+    assert!(shown.is_some());
     feed(
         &mut model,
         Msg::Feed(Ok(vec![declared(
@@ -710,15 +692,27 @@ fn a_desk_that_follows_switches_to_the_new_p0_and_the_banner_says_no_keys() {
             "pagerduty",
         )])),
     );
-    assert_eq!(model.desk.selected, Some(inc(9)));
+    assert_eq!(model.desk.selected, shown, "the desk stays where it was");
     assert!(model.bell);
     let text = screen(&model, 120, 40);
     let banner = text.lines().next().unwrap();
     assert!(
-        banner.contains("NEW P0 INC-9 OPEN: Payments down"),
+        banner.contains("NEW P0 INC-9 OPEN: Payments down") && banner.contains("press [ or l"),
         "{text}"
     );
-    assert!(!banner.contains("press"), "{banner}");
+    // The wall follows the most severe open incident.
+    let mut wall = model_with(true, AccessRole::Viewer);
+    feed(
+        &mut wall,
+        Msg::Feed(Ok(vec![declared(
+            900,
+            9,
+            "P0",
+            "Payments down",
+            "pagerduty",
+        )])),
+    );
+    assert_eq!(wall.desk.selected, Some(inc(9)));
 }
 
 #[test]

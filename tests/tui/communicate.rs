@@ -506,3 +506,181 @@ fn runbook_and_source_urls_are_hyperlinks_only_when_safe_and_switched_on() {
         "{text}"
     );
 }
+
+/// The composer over a desk whose config lists `[status] components`, its focus on them.
+fn composer_with_components() -> warroom::tui::app::Model {
+    use ratatui::crossterm::event::KeyCode;
+    let mut model = model_with_root_cause();
+    model.setup.components = vec!["api".into(), "web".into(), "payments".into()];
+    let mut published = next_event(EventKind::PublicUpdate(PublicUpdate {
+        state: PublicState::Investigating,
+        message: "Looking into it.".into(),
+        components: [
+            ("web".to_string(), ComponentStatus::DegradedPerformance),
+            // Not listed (any more): not offered, not sent.
+            ("legacy".to_string(), ComponentStatus::MajorOutage),
+        ]
+        .into(),
+        next_update_at: None,
+        title: None,
+        public_id: None,
+    }));
+    published.seq += 1; // after the decision
+    feed(&mut model, Msg::Feed(Ok(vec![published])));
+    press(&mut model, KeyCode::Char('u'));
+    press(&mut model, KeyCode::BackTab);
+    press(&mut model, KeyCode::BackTab);
+    model
+}
+
+#[test]
+fn the_component_picker_at_80x24_and_120x40() {
+    use ratatui::crossterm::event::KeyCode;
+    let mut model = composer_with_components();
+    press(&mut model, KeyCode::Char('j'));
+    press(&mut model, KeyCode::Char(' '));
+    press(&mut model, KeyCode::Char(' '));
+    for (name, width, height) in [
+        ("component_picker_80x24", 80, 24),
+        ("component_picker_120x40", 120, 40),
+    ] {
+        let mut sized = model.clone();
+        feed(&mut sized, Msg::Resize(width, height));
+        let terminal = draw(&sized, &theme(), width, height);
+        insta::assert_snapshot!(name, terminal.backend());
+    }
+    let text = screen_text(&model);
+    assert!(text.contains("> web"), "{text}");
+    assert!(text.contains("< Major Outage >"), "{text}");
+    assert!(text.contains("payments  < — >"), "{text}");
+    assert!(text.contains("↑/↓ or j/k: component"), "{text}");
+}
+
+#[test]
+fn picked_statuses_become_the_update_s_components() {
+    use ratatui::crossterm::event::KeyCode;
+    let mut model = composer_with_components();
+    assert_eq!(
+        form_field(&model, "Components"),
+        "web=degraded_performance",
+        "the last update's status of a listed component, and nothing unlisted"
+    );
+    // api: two steps (operational, degraded performance); web: on to partial outage;
+    // payments: back from "none" to under maintenance.
+    press(&mut model, KeyCode::Right);
+    press(&mut model, KeyCode::Char(' '));
+    press(&mut model, KeyCode::Down);
+    press(&mut model, KeyCode::Right);
+    press(&mut model, KeyCode::Char('j'));
+    press(&mut model, KeyCode::Left);
+    assert_eq!(
+        form_field(&model, "Components"),
+        "api=degraded_performance, web=partial_outage, payments=under_maintenance"
+    );
+    // The headline follows the worst status picked; ↓ on the last component moves on to it.
+    press(&mut model, KeyCode::Down);
+    assert_eq!(
+        form_field(&model, "Headline"),
+        "Checkout Incident: Partial Outage"
+    );
+    let warroom::tui::app::Overlay::Form(form) = &model.overlay else {
+        panic!("{:?}", model.overlay)
+    };
+    assert_eq!(form.fields[form.focus].label, "Headline");
+    press(&mut model, KeyCode::Enter);
+    let warroom::tui::app::Overlay::Confirm(confirm) = &model.overlay else {
+        panic!("no confirmation: {:?}", model.overlay)
+    };
+    let preview = confirm.detail.join("\n");
+    assert!(
+        preview.contains(
+            "Components: api Degraded Performance, payments Under Maintenance, web Partial Outage"
+        ),
+        "{preview}"
+    );
+    let effects = press(&mut model, KeyCode::Char('y'));
+    let (_, command) = super::fixture::sent(&effects).expect("one command sent");
+    let Command::PublicUpdate(update) = command else {
+        panic!("{command:?}")
+    };
+    assert_eq!(
+        update.components,
+        [
+            ("api".to_string(), ComponentStatus::DegradedPerformance),
+            ("web".to_string(), ComponentStatus::PartialOutage),
+            ("payments".to_string(), ComponentStatus::UnderMaintenance),
+        ]
+        .into()
+    );
+}
+
+#[test]
+fn resolved_sets_every_picked_component_operational() {
+    use ratatui::crossterm::event::KeyCode;
+    let mut model = composer_with_components();
+    press(&mut model, KeyCode::Char('j'));
+    press(&mut model, KeyCode::Char('j'));
+    for _ in 0..4 {
+        press(&mut model, KeyCode::Right);
+    }
+    assert_eq!(
+        form_field(&model, "Components"),
+        "web=degraded_performance, payments=major_outage"
+    );
+    press(&mut model, KeyCode::BackTab);
+    for _ in 0..3 {
+        press(&mut model, KeyCode::Right);
+    }
+    assert_eq!(form_field(&model, "State"), "resolved");
+    assert_eq!(
+        form_field(&model, "Components"),
+        "web=operational, payments=operational",
+        "named ones restored, unnamed ones still left out"
+    );
+    assert_eq!(
+        form_field(&model, "Headline"),
+        "Checkout Incident: Resolved"
+    );
+    // A status picked after that stays picked: resolved, with payments under maintenance.
+    press(&mut model, KeyCode::Tab);
+    press(&mut model, KeyCode::Left);
+    assert_eq!(form_field(&model, "Components"), "web=operational");
+    press(&mut model, KeyCode::Left);
+    assert_eq!(
+        form_field(&model, "Components"),
+        "web=operational, payments=under_maintenance"
+    );
+}
+
+/// Letters that are desk hotkeys (quit, note, resolve, declare) do nothing to the desk while
+/// the picker has the keyboard.
+#[test]
+fn keys_typed_in_the_picker_never_reach_the_desk() {
+    use ratatui::crossterm::event::KeyCode;
+    let mut model = composer_with_components();
+    let before = form_field(&model, "Components");
+    for c in ['q', 'n', 'r', 'D', 'm', '?', ':', 'u', 'y'] {
+        let effects = press(&mut model, KeyCode::Char(c));
+        assert!(effects.is_empty(), "{c}: {effects:?}");
+        assert!(!model.quit, "{c}");
+        let warroom::tui::app::Overlay::Form(form) = &model.overlay else {
+            panic!("{c} closed the composer: {:?}", model.overlay)
+        };
+        assert_eq!(form.focus, 1, "{c} moved the focus");
+    }
+    assert_eq!(form_field(&model, "Components"), before);
+}
+
+#[test]
+fn without_configured_components_the_composer_says_so_and_takes_them_typed() {
+    use ratatui::crossterm::event::KeyCode;
+    let mut model = model_with_root_cause();
+    press(&mut model, KeyCode::Char('u'));
+    press(&mut model, KeyCode::BackTab);
+    press(&mut model, KeyCode::BackTab);
+    let text = screen_text(&model);
+    assert!(
+        text.contains("no [status] components in the config: type name=status"),
+        "{text}"
+    );
+}

@@ -47,6 +47,31 @@ pub fn events() -> Vec<Event> {
     events
 }
 
+/// Incident INC-`n` declared by `actor` at [`now`], as seq `seq` of the feed.
+pub fn declared(seq: u64, n: u64, severity: &str, title: &str, actor: &str) -> Event {
+    let new = NewIncident {
+        title: title.into(),
+        severity: Severity::new(severity),
+        service: None,
+        summary: None,
+        started_at: None,
+        detected_at: None,
+        alerts: vec![],
+    };
+    let kind = declare(new, now(), &SeverityScale::default())
+        .unwrap()
+        .remove(0);
+    Event {
+        seq,
+        incident: IncidentId::from_number(n),
+        at: now(),
+        actor: actor.into(),
+        kind,
+        via: None,
+        intended_at: None,
+    }
+}
+
 /// The metrics settings of a default config: the three default panels.
 pub fn metrics(has_panels: bool, has_alerts: bool) -> Metrics {
     let settings = MetricsSettings {

@@ -7,6 +7,7 @@
     reason = "test and bench code: a panic is how it fails"
 )]
 
+mod bound;
 mod commander;
 mod communicate;
 mod fixture;

@@ -141,6 +141,38 @@ fn without_colour_no_cell_carries_a_colour() {
     );
 }
 
+/// Issue 20 item 6: where colour cannot carry it (`NO_COLOR`, 16 colours), a value over warn
+/// or crit says so in text, and the threshold lines are drawn with another marker than
+/// the data; in 256 colours the colour says it.
+#[test]
+fn without_reliable_colour_breaches_are_marked_in_text() {
+    // The fixture's /api/checkout is at 12.12% (over crit 5%), /api/cart at 5.91%.
+    let breach = "▲CRIT 12.12%";
+    for (name, theme) in [
+        ("desk_200x50_no_colour", Theme::new(ColorMode::None, false)),
+        (
+            "desk_200x50_16_colours",
+            Theme::new(ColorMode::Ansi16, false),
+        ),
+    ] {
+        let backend = snapshot(name, &model(), &theme, 200, 50);
+        let screen = format!("{backend}");
+        assert!(screen.contains(breach), "{name}: {screen}");
+        // The crit line is a row of dots; the data is braille.
+        assert!(screen.contains("••••••••"), "{name}: {screen}");
+    }
+    let coloured = format!("{}", draw(&model(), &theme(), 200, 50).backend());
+    assert!(
+        !coloured.contains("▲CRIT") && coloured.contains("12.12%"),
+        "{coloured}"
+    );
+    let ascii = format!(
+        "{}",
+        draw(&model(), &Theme::new(ColorMode::None, true), 200, 50).backend()
+    );
+    assert!(ascii.contains("^CRIT 12.12%"), "{ascii}");
+}
+
 #[test]
 fn ascii_mode_draws_only_ascii() {
     let theme = Theme::new(ColorMode::None, true);

@@ -37,7 +37,7 @@ fn type_line(model: &mut Model, line: &str) -> Vec<Effect> {
 }
 
 /// The fixture plus a P0 (INC-3) with the mixed title, a note and an action item in CJK:
-/// the desk and the wall follow it, as the most severe open incident.
+/// the wall follows it, as the most severe open incident, and the desk is switched to it.
 fn wide_model(wall: bool) -> Model {
     let mut model = model_with(wall, AccessRole::Commander);
     let first = events().len() as u64 + 1;
@@ -83,6 +83,13 @@ fn wide_model(wall: bool) -> Model {
         })
         .collect();
     feed(&mut model, Msg::Feed(Ok(events)));
+    if !wall {
+        // A desk stays where it was; shown the P0 here as if switched to (a key would
+        // clear the banner these screens keep).
+        assert_ne!(model.desk.selected, Some(id.clone()));
+        model.desk.selected = Some(id.clone());
+        feed(&mut model, Msg::Tick(now()));
+    }
     assert_eq!(model.desk.selected, Some(id));
     model
 }
@@ -234,7 +241,7 @@ fn tab_completes_commands_roles_severities_statuses_people_and_ids() {
         let Overlay::CommandLine(input) = std::mem::take(&mut model.overlay) else {
             panic!("the command line closed on tab");
         };
-        input.value().to_string()
+        input.input.value().to_string()
     };
     assert_eq!(complete(&mut model, "sta"), "status ");
     assert_eq!(complete(&mut model, "status res"), "status resolved ");
@@ -426,7 +433,6 @@ fn y_carries_the_open_action_items_into_the_review_once() {
             intended_at: None,
         })
         .collect();
-    model.desk.follow = false;
     feed(&mut model, Msg::Feed(Ok(events)));
     key(&mut model, KeyCode::Char('C'));
     let Overlay::Confirm(confirm) = &model.overlay else {
@@ -529,7 +535,6 @@ fn durations_carry_units_and_action_items_stop_counting_once_resolved() {
         },
         intended_at: None,
     };
-    model.desk.follow = false;
     feed(&mut model, Msg::Feed(Ok(vec![resolved])));
     feed(&mut model, Msg::Tick(now() + Duration::minutes(30)));
     let shown = screen(&model, &theme(), 120, 40);
@@ -656,7 +661,28 @@ fn a_grand_wall_draws_the_title_large_when_the_font_can_draw_it_whole() {
     );
     assert!(rows[6].trim().is_empty(), "{shown}");
     assert!(rows[7].contains('█'), "{shown}");
-    assert!(rows[12].contains(long), "{shown}");
+    // Under the title's bands, the status and IC VACANT in large type, then the title line.
+    assert!(rows[12].trim().is_empty(), "{shown}");
+    let band =
+        |rows: &[&str]| -> usize { rows[13..18].iter().map(|r| r.matches('█').count()).sum() };
+    assert!(rows[13..18].iter().all(|r| r.contains('█')), "{shown}");
+    assert!(rows[18].contains(long), "{shown}");
+    // With a commander the band holds the status alone: IC VACANT took ink of its own.
+    let commander = Event {
+        seq: events().len() as u64 + 2,
+        incident: IncidentId::from_number(3),
+        kind: EventKind::RoleAssigned {
+            role: Role::Commander,
+            person: "alice".into(),
+            focus: None,
+        },
+        ..events()[0].clone()
+    };
+    let vacant_ink = band(&rows);
+    feed(&mut wall, Msg::Feed(Ok(vec![commander])));
+    let taken = screen(&wall, &theme(), 200, 50);
+    let rows: Vec<&str> = taken.lines().collect();
+    assert!(band(&rows) > 0 && band(&rows) < vacant_ink - 50, "{taken}");
 }
 
 #[test]
@@ -763,13 +789,13 @@ fn up_and_down_walk_the_command_history_which_is_kept_on_disk() {
     let Overlay::CommandLine(input) = &model.overlay else {
         panic!("{:?}", model.overlay);
     };
-    assert_eq!(input.value(), "go INC-1");
+    assert_eq!(input.input.value(), "go INC-1");
     key(&mut model, KeyCode::Down);
     key(&mut model, KeyCode::Down);
     let Overlay::CommandLine(input) = &model.overlay else {
         panic!("{:?}", model.overlay);
     };
-    assert_eq!(input.value(), "");
+    assert_eq!(input.input.value(), "");
     // A history that cannot be read or written says so.
     update(&mut model, Msg::HistorySaved(Err("disk full".into())));
     assert!(model.notice.unwrap().text.contains("disk full"));
@@ -810,18 +836,29 @@ fn declared_here(declared: EventKind) -> Model {
 #[test]
 fn the_impact_start_is_offered_only_from_a_panel_filtered_by_the_incidents_service() {
     // With its service, and no start known: offered.
-    let offered = declared_here(fixture_declaration(Some("checkout"), None));
-    let Overlay::Confirm(proposal) = &offered.overlay else {
-        panic!("the proposal: {:?}", offered.overlay)
-    };
+    let mut offered = declared_here(fixture_declaration(Some("checkout"), None));
+    assert!(
+        matches!(offered.overlay, Overlay::None),
+        "no dialog opens by itself"
+    );
+    assert!(offered.offer.is_some());
+    let proposal = take_offer(&mut offered);
     assert!(matches!(proposal.command, Command::SetImpactStart { .. }));
     // Without a service the panels show every service: no proposal.
     let unfiltered = declared_here(fixture_declaration(None, None));
-    assert!(
-        matches!(unfiltered.overlay, Overlay::None),
-        "{:?}",
-        unfiltered.overlay
-    );
+    assert!(unfiltered.offer.is_none(), "{:?}", unfiltered.offer);
+}
+
+/// The offer's line names `I`; `I` opens the proposal and the line goes.
+fn take_offer(model: &mut Model) -> warroom::tui::app::confirm::Confirm {
+    let text = super::fixture::screen_text(model, 120, 40);
+    assert!(text.contains("by the panel? I to review"), "{text}");
+    key(model, KeyCode::Char('I'));
+    assert!(model.offer.is_none());
+    let Overlay::Confirm(proposal) = &model.overlay else {
+        panic!("the proposal: {:?}", model.overlay)
+    };
+    proposal.clone()
 }
 
 /// The fixture's declaration with another service and impact start.
@@ -967,15 +1004,13 @@ fn the_impact_start_is_offered_only_when_the_breach_says_something_new() {
     let known = now() - Duration::minutes(15);
     let same = declared_with_breach(default_panels, Some(known), known);
     assert!(
-        matches!(same.overlay, Overlay::None),
+        same.offer.is_none(),
         "offered what is known: {:?}",
-        same.overlay
+        same.offer
     );
     let earlier = known - Duration::minutes(20);
-    let offered = declared_with_breach(default_panels, Some(known), earlier);
-    let Overlay::Confirm(proposal) = &offered.overlay else {
-        panic!("no proposal: {:?}", offered.overlay)
-    };
+    let mut offered = declared_with_breach(default_panels, Some(known), earlier);
+    let proposal = take_offer(&mut offered);
     let Command::SetImpactStart { at, .. } = proposal.command else {
         panic!("{:?}", proposal.command)
     };
@@ -1010,9 +1045,9 @@ main = true
     let earlier = known - Duration::minutes(20);
     let model = declared_with_breach(over_every_service, Some(known), earlier);
     assert!(
-        matches!(model.overlay, Overlay::None),
+        model.offer.is_none(),
         "offered from every service's series: {:?}",
-        model.overlay
+        model.offer
     );
     // The same breach from the default, `$service`-filtered panel is offered (above); `I`
     // still proposes it from this panel when the commander asks.

@@ -1,8 +1,9 @@
 //! The attention signal: the terminal bell and a reverse-video banner when something opens
 //! or lapses that the person at this screen is not looking at. A new incident at or above the
-//! configured severity while another is on screen, and every `lapsed` event (commander
-//! vacant, update overdue), `alert_joined` (a page joined an open incident) and `escalated`
-//! event, ring once; the banner stays until a key is pressed or
+//! configured severity while another is on screen, another incident raised above the one on
+//! screen, and every `lapsed` event (commander vacant, update overdue), `alert_joined` (a page
+//! joined an open incident) and `escalated` event, ring once (a desk never switches by itself:
+//! this is how it learns of them); the banner stays until a key is pressed or
 //! [`ATTENTION_SECONDS`] pass.
 
 use super::Model;
@@ -42,6 +43,20 @@ pub(super) fn on_live_events(model: &mut Model, events: &[Event], looking_at: Op
                     crate::sanitize::sanitize(severity.as_str()),
                     event.incident,
                     crate::sanitize::sanitize(title)
+                )
+            }
+            // Another incident raised above the one on screen: the desk does not switch
+            // by itself, so it must be told.
+            EventKind::SeverityChanged { to, .. }
+                if looking_at.is_some_and(|shown| shown != &event.incident)
+                    && Some(event.actor.as_str()) != me
+                    && at_or_above(model, to, &threshold)
+                    && more_severe_than_shown(model, to, looking_at) =>
+            {
+                format!(
+                    "{} RAISED TO {}",
+                    event.incident,
+                    crate::sanitize::sanitize(to.as_str())
                 )
             }
             EventKind::Lapsed { lapse, .. } => {
@@ -84,6 +99,13 @@ pub(super) fn expire(model: &mut Model) {
         model.attention = None;
         model.dirty = true;
     }
+}
+
+/// Whether `severity` is above that of the incident `shown`.
+fn more_severe_than_shown(model: &Model, severity: &Severity, shown: Option<&IncidentId>) -> bool {
+    shown
+        .and_then(|id| model.incidents.get(id))
+        .is_some_and(|t| model.scale.rank(severity) < model.scale.rank(&t.state.severity))
 }
 
 fn at_or_above(model: &Model, severity: &Severity, threshold: &Severity) -> bool {

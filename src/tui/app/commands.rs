@@ -3,6 +3,7 @@
 //! do. The desk (`desk`), the `:` line and the overlays decide which of these a key means.
 
 use super::outbox::{Outgoing, Request};
+use super::overlay::Overlay;
 use super::{Effect, Model, Sent};
 use crate::client::ClientError;
 use crate::domain::{AccessRole, ActionState, Command, IncidentId, Status};
@@ -25,21 +26,33 @@ pub(super) fn pin(model: &mut Model) -> Vec<Effect> {
     send_command(model, id, command, vec![])
 }
 
-/// The selected incident's id, if there is one and we may act on it; otherwise says why.
+/// The incident on screen, if there is one and we may act on it; otherwise says why. An
+/// action takes it when it begins (a key, or a form, a picker or the `:` line opening) and
+/// keeps it to the end: what the screen shows meanwhile does not move it ([`bound`]).
 pub(super) fn incident_for(model: &mut Model, needed: AccessRole) -> Option<IncidentId> {
+    let on_screen = model.desk.selected.clone();
+    bound(model, needed, on_screen)
+}
+
+/// The incident an action began on (`None`: none was on screen), if we may act on it;
+/// otherwise says why.
+pub(super) fn bound(
+    model: &mut Model,
+    needed: AccessRole,
+    incident: Option<IncidentId>,
+) -> Option<IncidentId> {
     if !model.may(needed) {
         refuse_locally(model, needed);
         return None;
     }
-    let id = model.desk.selected.clone();
-    if id.is_none() {
+    if incident.is_none() {
         let declare = model.setup.keymap.keys_for(Action::Declare);
         model.notify(
-            format!("no incident selected — press {declare} to declare one"),
+            format!("no incident was on screen — press {declare} to declare one"),
             true,
         );
     }
-    id
+    incident
 }
 
 pub(super) fn refuse_locally(model: &mut Model, needed: AccessRole) {
@@ -175,13 +188,20 @@ pub(super) fn on_sent(
             let mut effects = sends(next);
             let incident = match (&sent, &pending.outgoing.request) {
                 (Sent::Declared(incident), _) => {
-                    if model.awaiting_declaration.as_deref() == Some(key.as_str()) {
+                    let mine = model.awaiting_declaration.as_deref() == Some(key.as_str());
+                    if mine {
                         model.awaiting_declaration = None;
-                        model.desk.follow = false;
-                        model.select(Some(incident.id.clone()));
                         model.offer_impact = Some(incident.id.clone());
                     }
-                    model.notify(format!("declared {}", incident.id), false);
+                    // What we declared is shown, unless something is being typed or asked
+                    // meanwhile: then the screen stays, and the notice says where it is.
+                    if mine && matches!(model.overlay, Overlay::None) {
+                        model.select(Some(incident.id.clone()));
+                        model.notify(format!("declared {}", incident.id), false);
+                    } else {
+                        let go = format!(":go {}", incident.id);
+                        model.notify(format!("declared {} ({go})", incident.id), false);
+                    }
                     incident.id.clone()
                 }
                 (_, Request::Command { incident, .. }) => {

@@ -4,6 +4,7 @@
 //! confirmation before it is published. Changing the state refills the parts the template
 //! wrote, never text someone typed.
 
+use super::component_picker::{self, ComponentPicker};
 use super::confirm::Confirm;
 use super::form::{Field, FieldValue, Form, FormKind};
 use super::{Model, Overlay};
@@ -27,6 +28,8 @@ pub struct Context {
     filled: MessageParts,
     /// The state they were written for.
     state: PublicState,
+    /// The worst component status they were written for.
+    worst: Option<ComponentStatus>,
 }
 
 /// Opens the composer on the selected incident, for its commander or Communications Lead.
@@ -77,6 +80,7 @@ fn open_on(model: &mut Model, state: Option<PublicState>) {
         return;
     };
     let incident = tracked.state.clone();
+    let incident_id = incident.id.clone();
     let events = tracked.events.clone();
     let last = incident
         .last_public_update()
@@ -85,14 +89,7 @@ fn open_on(model: &mut Model, state: Option<PublicState>) {
         last.as_ref()
             .map_or(PublicState::Investigating, |u| u.state)
     });
-    let components: Vec<String> = last
-        .map(|u| {
-            u.components
-                .iter()
-                .map(|(name, status)| format!("{name}={status}"))
-                .collect()
-        })
-        .unwrap_or_default();
+    let named = last.map(|u| u.components).unwrap_or_default();
     let cadence = model
         .scale
         .update_interval(&incident.severity)
@@ -107,10 +104,7 @@ fn open_on(model: &mut Model, state: Option<PublicState>) {
         FormKind::Public,
         vec![
             Field::choice("State", states, selected),
-            Field::text(
-                "Components",
-                "name=status, … (operational, degraded_performance, partial_outage, major_outage)",
-            ),
+            components_field(&model.setup.components, &named),
             Field::text("Headline", "the first line the public reads"),
             Field::text("Message", "what is happening, for customers"),
             Field::text("Root cause", "when known (optional)"),
@@ -118,7 +112,11 @@ fn open_on(model: &mut Model, state: Option<PublicState>) {
         ],
         3,
     );
-    set(&mut form, "Components", &components.join(", "));
+    let typed: Vec<String> = named
+        .iter()
+        .map(|(name, status)| format!("{name}={status}"))
+        .collect();
+    set(&mut form, "Components", &typed.join(", "));
     set(&mut form, "Next update", &cadence);
     form.public = Some(Box::new(Context {
         incident,
@@ -127,35 +125,61 @@ fn open_on(model: &mut Model, state: Option<PublicState>) {
         templates: model.setup.templates.clone(),
         filled: MessageParts::default(),
         state,
+        worst: None,
     }));
+    form.incident = Some(incident_id);
     fill(&mut form, true);
     model.overlay = Overlay::Form(Box::new(form));
 }
 
-/// After a key: a new state brings the template's parts for it where nobody edited them.
+/// The components as a picker of the status page's list, each prefilled with its status in
+/// the last public update; typed as `name=status` when the config lists none (the backend then
+/// takes any name, and the page lists the names updates give).
+fn components_field(listed: &[String], named: &BTreeMap<String, ComponentStatus>) -> Field {
+    if listed.is_empty() {
+        return Field::text(
+            "Components",
+            "no [status] components in the config: type name=status, … (operational, \
+             degraded_performance, partial_outage, major_outage, under_maintenance)",
+        );
+    }
+    Field {
+        label: "Components",
+        hint: component_picker::HINT,
+        value: FieldValue::Components(ComponentPicker::new(listed, named)),
+    }
+}
+
+/// After a key: a new state, or a new worst component status, brings the template's parts
+/// for it where nobody edited them.
 pub(super) fn refill(form: &mut Form) {
     let state = chosen_state(form);
-    if form.public.as_ref().is_some_and(|c| c.state != state) {
+    let worst = worst(form);
+    if form
+        .public
+        .as_ref()
+        .is_some_and(|c| c.state != state || c.worst != worst)
+    {
         fill(form, false);
     }
 }
 
+fn worst(form: &Form) -> Option<ComponentStatus> {
+    parse_components(form.field("Components"))
+        .ok()
+        .and_then(|c| c.values().copied().max())
+}
+
 /// Writes the template's parts into the fields: all of them, or only the untouched ones.
-/// Resolved gives every component named back as operational.
+/// Turning to resolved gives every component named back as operational (once: a status
+/// picked after that stays).
 fn fill(form: &mut Form, all: bool) {
     let state = chosen_state(form);
-    if state == PublicState::Resolved
-        && let Ok(components) = parse_components(form.field("Components"))
-    {
-        let restored: Vec<String> = components
-            .keys()
-            .map(|name| format!("{name}={}", ComponentStatus::Operational))
-            .collect();
-        set(form, "Components", &restored.join(", "));
+    let turned = all || form.public.as_ref().is_none_or(|c| c.state != state);
+    if state == PublicState::Resolved && turned {
+        restore_components(form);
     }
-    let worst = parse_components(form.field("Components"))
-        .ok()
-        .and_then(|c| c.values().copied().max());
+    let worst = worst(form);
     let Some(context) = form.public.take() else {
         return;
     };
@@ -179,8 +203,29 @@ fn fill(form: &mut Form, all: bool) {
     form.public = Some(Box::new(Context {
         filled: parts,
         state,
+        worst,
         ..*context
     }));
+}
+
+/// Every component the update names back to operational, picked or typed.
+fn restore_components(form: &mut Form) {
+    let Some(field) = form.fields.iter_mut().find(|f| f.label == "Components") else {
+        return;
+    };
+    match &mut field.value {
+        FieldValue::Components(picker) => picker.restore(),
+        FieldValue::Text(input) => {
+            if let Ok(components) = parse_components(input.value()) {
+                let restored: Vec<String> = components
+                    .keys()
+                    .map(|name| format!("{name}={}", ComponentStatus::Operational))
+                    .collect();
+                *input = Input::new(restored.join(", "));
+            }
+        }
+        FieldValue::Choice { .. } => {}
+    }
 }
 
 fn chosen_state(form: &Form) -> PublicState {

@@ -4,12 +4,11 @@
 //! (or Esc) drops it, `d` drops the open action items with the ending, `e` edits the proposal
 //! on the `:` line.
 
-use super::commands::{incident_for, send_command};
+use super::commands::send_command;
 use super::overlay::{Hint, Overlay};
-use super::{Effect, Model};
-use crate::domain::{AccessRole, Command, IncidentId, Status};
+use super::{Effect, Model, command_line};
+use crate::domain::{Command, IncidentId, Status};
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
-use tui_input::Input;
 
 /// A command that asks first.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,22 +36,22 @@ pub struct SettleActions {
     pub drop: Vec<Command>,
 }
 
-/// Asks to confirm resolving, closing or cancelling the selected incident, with the main
-/// panel's evidence and a resolve snapshot when resolving.
-pub(super) fn confirm_ending(model: &mut Model, to: Status) {
+/// Asks to confirm resolving, closing or cancelling incident `id` (the one the action began
+/// on, its commander's), with the main panel's evidence and a resolve snapshot when
+/// resolving.
+pub(super) fn confirm_ending(model: &mut Model, id: IncidentId, to: Status) {
     let verb = match to {
         Status::Resolved => "Resolve",
         Status::Closed => "Close",
         _ => "Cancel as a false alarm",
     };
-    let Some(id) = incident_for(model, AccessRole::Commander) else {
-        return;
-    };
-    let (title, impact_start) = model
-        .current()
+    let incident = model.incidents.get(&id);
+    let (title, impact_start) = incident
         .map(|t| (t.state.title.clone(), t.state.impact_started_at))
         .unwrap_or_default();
-    let evidence = (to == Status::Resolved)
+    // The panels follow the incident on screen: they are evidence only about that one.
+    let on_screen = model.desk.selected.as_ref() == Some(&id);
+    let evidence = (to == Status::Resolved && on_screen)
         .then(|| model.metrics.resolve_evidence(model.now, impact_start))
         .flatten();
     let (mut detail, then) = match evidence {
@@ -69,7 +68,7 @@ pub(super) fn confirm_ending(model: &mut Model, to: Status) {
     // Resolving or closing with action items still open: name them, and let the commander
     // carry them to the review (as corrective actions) or drop them with it.
     let mut settle = None;
-    if let (Status::Resolved | Status::Closed, Some(incident)) = (to, model.current()) {
+    if let (Status::Resolved | Status::Closed, Some(incident)) = (to, model.incidents.get(&id)) {
         let state = &incident.state;
         let items = state.actions_to_settle();
         if !items.is_empty() {
@@ -159,7 +158,7 @@ pub(super) fn on_key(model: &mut Model, confirm: Confirm, key: KeyEvent) -> Vec<
         KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => vec![],
         KeyCode::Char('e') if confirm.edit.is_some() => {
             let line = confirm.edit.unwrap_or_default();
-            model.overlay = Overlay::CommandLine(Input::new(line));
+            command_line::open_with(model, line, Some(confirm.incident));
             vec![]
         }
         _ => {

@@ -20,9 +20,9 @@ use ratatui::crossterm::event::KeyEvent;
 /// the incident and puts the scrolling back to the top.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Desk {
+    /// Only the person changes it (`[`, `]`, the list, `:go`), and a desk with nothing on
+    /// screen takes the most severe incident; news elsewhere rings and offers the switch.
     pub selected: Option<IncidentId>,
-    /// While true the selection follows the most severe open incident; `[`/`]` turn it off.
-    pub follow: bool,
     pub focus: Pane,
     /// Timeline rows scrolled past, from the newest.
     pub timeline_scroll: usize,
@@ -35,7 +35,6 @@ impl Default for Desk {
     fn default() -> Self {
         Desk {
             selected: None,
-            follow: true,
             focus: Pane::Timeline,
             timeline_scroll: 0,
             timeline_filter: String::new(),
@@ -79,9 +78,9 @@ pub(super) fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
         Action::Acknowledge => return transition(model, Status::Acknowledged),
         Action::Investigate => return transition(model, Status::Investigating),
         Action::Mitigate => return transition(model, Status::Mitigated),
-        Action::Resolve => confirm_ending(model, Status::Resolved),
-        Action::Close => confirm_ending(model, Status::Closed),
-        Action::Cancel => confirm_ending(model, Status::Cancelled),
+        Action::Resolve => end(model, Status::Resolved),
+        Action::Close => end(model, Status::Closed),
+        Action::Cancel => end(model, Status::Cancelled),
         Action::Severity => severity::open(model),
         Action::Role => open_form(model, AccessRole::Commander, Form::role),
         Action::Note => open_form(model, AccessRole::Responder, || Form::note(NoteKind::Note)),
@@ -108,10 +107,18 @@ pub(super) fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
     vec![]
 }
 
-/// Opens a form for the selected incident, if there is one and we may.
+/// Opens a form for the incident on screen, if there is one and we may: it sends to that
+/// incident whatever the screen shows when it is done.
 fn open_form(model: &mut Model, needed: AccessRole, form: impl FnOnce() -> Form) {
-    if incident_for(model, needed).is_some() {
-        model.overlay = Overlay::Form(Box::new(form()));
+    if let Some(id) = incident_for(model, needed) {
+        model.overlay = Overlay::Form(Box::new(form().for_incident(id)));
+    }
+}
+
+/// Asks to resolve, close or cancel the incident on screen.
+fn end(model: &mut Model, to: Status) {
+    if let Some(id) = incident_for(model, AccessRole::Commander) {
+        confirm_ending(model, id, to);
     }
 }
 
@@ -135,7 +142,6 @@ fn declare_from_alert(model: &mut Model) {
                 format!("this alert is already on {id}: switched to it"),
                 false,
             );
-            model.desk.follow = false;
             model.select(Some(id));
             return;
         }
@@ -189,7 +195,6 @@ fn step_incident(model: &mut Model, forward: bool) {
     } else {
         (index + order.len() - 1) % order.len()
     };
-    model.desk.follow = false;
     model.select(Some(order[next].clone()));
 }
 

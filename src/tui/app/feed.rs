@@ -29,8 +29,39 @@ pub struct FeedStatus {
     /// Whether the feed has answered once with everything up to now: until then the screen
     /// knows nothing and must not say "all clear", and the history it receives is not news.
     pub synced: bool,
+    /// The backend refused our token (HTTP 401 or 403) on the last read: the screen says
+    /// so rather than "disconnected", and retrying will not mend it.
+    pub refused: Option<u16>,
     /// Failed reads of the feed in a row: how long the next retry waits.
     failures: u32,
+}
+
+impl FeedStatus {
+    /// A read failed: the link is down since now (if it was not already), and a refusal of
+    /// the token is kept to be said. Returns whether the screen shows it differently.
+    fn failed(&mut self, error: &ClientError, now: Timestamp) -> bool {
+        let refused = match error {
+            ClientError::Api {
+                status: status @ (401 | 403),
+                ..
+            } => Some(*status),
+            _ => None,
+        };
+        let changed = !matches!(self.link, Link::Down { .. }) || self.refused != refused;
+        if !matches!(self.link, Link::Down { .. }) {
+            self.link = Link::Down { since: now };
+        }
+        self.refused = refused;
+        self.failures += 1;
+        changed
+    }
+
+    /// A read succeeded: the link is live.
+    fn answered(&mut self) {
+        self.failures = 0;
+        self.refused = None;
+        self.link = Link::Live;
+    }
 }
 
 impl Default for FeedStatus {
@@ -38,6 +69,7 @@ impl Default for FeedStatus {
         FeedStatus {
             link: Link::Connecting,
             synced: false,
+            refused: None,
             failures: 0,
         }
     }
@@ -52,14 +84,15 @@ pub(super) fn on_start(
 ) -> Vec<Effect> {
     match result {
         Ok(incidents) => {
-            model.feed.failures = 0;
-            model.feed.link = Link::Live;
+            model.feed.answered();
             let mut effects: Vec<Effect> = model
                 .incidents
                 .start(incidents)
                 .into_iter()
                 .map(Effect::Backfill)
                 .collect();
+            // Chosen from every incident at once, not from whichever log arrives first.
+            model.reselect();
             effects.push(Effect::PollFeed {
                 after: model.incidents.cursor,
                 wait: Duration::ZERO,
@@ -67,11 +100,8 @@ pub(super) fn on_start(
             });
             effects
         }
-        Err(_) => {
-            if !matches!(model.feed.link, Link::Down { .. }) {
-                model.feed.link = Link::Down { since: model.now };
-            }
-            model.feed.failures += 1;
+        Err(error) => {
+            model.feed.failed(&error, model.now);
             vec![Effect::Start {
                 delay: outbox::retry_delay(model.feed.failures),
             }]
@@ -82,11 +112,10 @@ pub(super) fn on_start(
 pub(super) fn on_feed(model: &mut Model, result: Result<Vec<Event>, ClientError>) -> Vec<Effect> {
     match result {
         Ok(events) => {
-            model.feed.failures = 0;
             // An empty answer changes nothing on screen, unless it ends an outage or is the
             // first whole answer (the screen leaves "no data yet": a wall redraws on nothing else).
             model.dirty = !events.is_empty() || model.feed.link != Link::Live || !model.feed.synced;
-            model.feed.link = Link::Live;
+            model.feed.answered();
             let full_page = events.len() >= FEED_PAGE;
             let looking_at = model.desk.selected.clone();
             let missing = model.incidents.apply_feed(&events);
@@ -104,13 +133,8 @@ pub(super) fn on_feed(model: &mut Model, result: Result<Vec<Event>, ClientError>
             });
             effects
         }
-        Err(_) => {
-            if !matches!(model.feed.link, Link::Down { .. }) {
-                model.feed.link = Link::Down { since: model.now };
-            } else {
-                model.dirty = false;
-            }
-            model.feed.failures += 1;
+        Err(error) => {
+            model.dirty = model.feed.failed(&error, model.now);
             vec![Effect::PollFeed {
                 after: model.incidents.cursor,
                 wait: FEED_WAIT,
@@ -122,13 +146,20 @@ pub(super) fn on_feed(model: &mut Model, result: Result<Vec<Event>, ClientError>
 
 /// Every incident, folded from a feed shared with other sessions (`warroom ssh-serve`).
 pub(super) fn on_folded(model: &mut Model, incidents: Incidents) -> Vec<Effect> {
-    model.feed.failures = 0;
-    model.feed.link = Link::Live;
+    model.feed.answered();
+    let looking_at = model.desk.selected.clone();
+    let seen = model.incidents.cursor;
+    model.incidents.adopt(incidents);
+    // What arrived since the last fold rings and shows the banner here as on a desk that
+    // reads the feed itself; the first fold is history, not news.
+    if model.feed.synced {
+        let news = model.incidents.events_after(seen);
+        attention::on_live_events(model, &news, looking_at.as_ref());
+    }
     // The shared feed of an SSH server folds for its sessions: what it hands over is
     // the backend's answer, so the session knows the room (an all clear is true).
     model.feed.synced = true;
     model.dirty = true;
-    model.incidents = incidents;
     model.reselect();
     vec![]
 }

@@ -1,11 +1,11 @@
 //! Forms: a few labelled fields, text (edited with `tui-input`) or a choice, that become one
 //! command on Enter. Tab and the arrows move between fields; left/right change a choice.
 
-use super::commands::{declare, incident_for, send_command};
+use super::commands::{bound, declare, send_command};
 use super::overlay::{Hint, Overlay};
 use super::{Effect, Model};
 use crate::domain::{
-    Command, CorrectiveKind, NewIncident, NoteKind, Role, SeverityScale, Timestamp,
+    Command, CorrectiveKind, IncidentId, NewIncident, NoteKind, Role, SeverityScale, Timestamp,
 };
 use crate::duration::{parse_duration, parse_when};
 use ratatui::crossterm::event::{Event as TermEvent, KeyCode, KeyEvent};
@@ -59,6 +59,8 @@ pub enum FieldValue {
         options: Vec<String>,
         selected: usize,
     },
+    /// The composer's components, each with its status (see `component_picker`).
+    Components(super::component_picker::ComponentPicker),
 }
 
 #[derive(Debug, Clone)]
@@ -90,6 +92,7 @@ impl Field {
         match &self.value {
             FieldValue::Text(input) => input.value(),
             FieldValue::Choice { options, selected } => &options[*selected],
+            FieldValue::Components(picker) => picker.text(),
         }
     }
 }
@@ -121,6 +124,8 @@ pub struct Form {
     pub declared_from: Option<NewIncident>,
     /// The composer's template and what it last filled in.
     pub public: Option<Box<super::composer::Context>>,
+    /// The incident that was on screen when the form opened: what it sends goes there.
+    pub incident: Option<IncidentId>,
 }
 
 const NOTE_KINDS: [NoteKind; 3] = [NoteKind::Note, NoteKind::Update, NoteKind::Decision];
@@ -233,7 +238,14 @@ impl Form {
             error: None,
             declared_from: None,
             public: None,
+            incident: None,
         }
+    }
+
+    /// The form bound to `incident`, the one on screen as it opens.
+    pub fn for_incident(mut self, incident: IncidentId) -> Form {
+        self.incident = Some(incident);
+        self
     }
 
     /// Handles one key. `now` and `scale` are needed to turn fields into a command.
@@ -243,7 +255,12 @@ impl Form {
         scale: &SeverityScale,
         now: Timestamp,
     ) -> FormOutcome {
+        let picked = match &mut self.fields[self.focus].value {
+            FieldValue::Components(picker) => picker.on_key(key),
+            _ => false,
+        };
         match (key.code, key.modifiers) {
+            _ if picked => {}
             (KeyCode::Esc, _) => return FormOutcome::Cancelled,
             (KeyCode::Enter, _) => {
                 return match self.submission(scale, now) {
@@ -273,6 +290,8 @@ impl Form {
                     FieldValue::Text(input) => {
                         input.handle_event(&TermEvent::Key(key));
                     }
+                    // What the picker did not take moves nothing and types nothing.
+                    FieldValue::Components(_) => {}
                 }
             }
         }
@@ -383,13 +402,13 @@ pub(super) fn on_key(model: &mut Model, mut form: Box<Form>, key: KeyEvent) -> V
         FormOutcome::Cancelled => vec![],
         FormOutcome::Submitted(Submission::Declare(new)) => declare(model, new),
         FormOutcome::Submitted(Submission::Command(command @ Command::PublicUpdate(_))) => {
-            if let Some(id) = incident_for(model, command.required_access()) {
+            if let Some(id) = bound(model, command.required_access(), form.incident) {
                 super::composer::confirm(model, id, command);
             }
             vec![]
         }
         FormOutcome::Submitted(Submission::Command(command)) => {
-            match incident_for(model, command.required_access()) {
+            match bound(model, command.required_access(), form.incident) {
                 Some(id) => send_command(model, id, command, vec![]),
                 None => vec![],
             }

@@ -1,13 +1,29 @@
 //! The impact start from the metrics: the main panel's first threshold breach, proposed as a
-//! confirmation on `I`, and offered once by itself after an incident is declared here.
+//! confirmation on `I`, and offered after an incident is declared here as a line naming `I`
+//! ([`ImpactOffer`]), never as a dialog that opens by itself: a key typed meanwhile goes
+//! where the person meant it.
 
 use super::Model;
 use super::confirm::Confirm;
 use super::overlay::Overlay;
-use crate::domain::Command;
+use crate::domain::{Command, IncidentId, Timestamp};
 
-/// Opens the impact-start proposal for the selected incident; false when there is none.
+/// The panel's impact start, offered on a line of its own: it takes no key, and `I` opens
+/// the proposal. Shown while its incident is on screen, until `I` is pressed or the
+/// incident has an impact start at that time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImpactOffer {
+    pub incident: IncidentId,
+    /// The first breach the main panel saw when the offer was made.
+    pub at: Timestamp,
+}
+
+/// Opens the impact-start proposal for the selected incident (and withdraws the offer of
+/// it); false when there is none.
 pub(super) fn propose_impact(model: &mut Model) -> bool {
+    if model.offer.as_ref().map(|offer| &offer.incident) == model.desk.selected.as_ref() {
+        model.offer = None;
+    }
     let (Some(id), Some(proposal), Some(main)) = (
         model.desk.selected.clone(),
         model.metrics.propose_impact_start(model.now),
@@ -44,15 +60,23 @@ pub(super) fn propose_impact(model: &mut Model) -> bool {
     true
 }
 
-/// After declaring here, offer the impact start as soon as the main panel can tell it —
+/// After declaring here, offer the impact start (a line, see [`ImpactOffer`]) as soon as the main panel can tell it —
 /// only from a main panel filtered by the incident's `$service` (a panel over every service
 /// would date someone else's breach), and only when the breach says something the incident
 /// does not already (a start at least a minute, and at least one chart step, away
 /// from the one it has).
 pub(super) fn offer_impact_start(model: &mut Model) {
+    // An offer the incident has taken up (or that ended) is withdrawn.
+    if let Some(offer) = &model.offer {
+        let taken = model.incidents.get(&offer.incident).is_none_or(|t| {
+            !t.state.status.is_open() || t.state.impact_started_at == Some(offer.at)
+        });
+        if taken {
+            model.offer = None;
+        }
+    }
     let ready = model.offer_impact.is_some()
         && model.offer_impact == model.desk.selected
-        && matches!(model.overlay, Overlay::None)
         // Until the feed brings the incident its service is unknown, and the panels show
         // every service's series: no evidence about this one.
         && model.current().is_some()
@@ -84,7 +108,16 @@ pub(super) fn offer_impact_start(model: &mut Model) {
         .metrics
         .propose_impact_start(model.now)
         .is_some_and(|proposal| (proposal.breach.at - known).num_seconds().abs() >= step.max(60));
-    if for_this_service && adds_information {
-        propose_impact(model);
+    if !(for_this_service && adds_information) {
+        return;
+    }
+    if let (Some(incident), Some(proposal)) = (
+        model.desk.selected.clone(),
+        model.metrics.propose_impact_start(model.now),
+    ) {
+        model.offer = Some(ImpactOffer {
+            incident,
+            at: proposal.breach.at,
+        });
     }
 }

@@ -73,7 +73,6 @@ pub(super) fn on_key(model: &mut Model, mut list: IncidentList, key: KeyEvent) -
         }
         KeyCode::Enter => {
             if let Some(id) = moved_to(cursor) {
-                model.desk.follow = false;
                 model.select(Some(id));
             }
             return vec![];

@@ -164,6 +164,35 @@ impl Incidents {
         self.tracked.insert(id, Arc::new(tracked));
     }
 
+    /// The events newer than `cursor` held here, oldest first: what a fold handed over by a
+    /// shared feed brought since the last one.
+    pub fn events_after(&self, cursor: u64) -> Vec<Event> {
+        let mut news: Vec<Event> = self
+            .tracked
+            .values()
+            .flat_map(|t| t.events.iter().rev().take_while(|e| e.seq > cursor))
+            .cloned()
+            .collect();
+        news.sort_by_key(|event| event.seq);
+        news
+    }
+
+    /// Takes `shared`, a fold made elsewhere (`warroom ssh-serve`'s shared feed), keeping the
+    /// logs this copy loaded, or asked for, that the shared fold lets go of (an ended
+    /// incident's, fetched to be shown here), as long as nothing happened to them since.
+    pub fn adopt(&mut self, mut shared: Incidents) {
+        for (id, mine) in &self.tracked {
+            if let Some(theirs) = shared.tracked.get_mut(id)
+                && (mine.loaded || mine.asked)
+                && !theirs.loaded
+                && mine.state.version == theirs.state.version
+            {
+                *theirs = Arc::clone(mine);
+            }
+        }
+        *self = shared;
+    }
+
     pub fn get(&self, id: &IncidentId) -> Option<&Tracked> {
         self.tracked.get(id).map(Arc::as_ref)
     }

@@ -6,7 +6,7 @@
 //!
 //! One file per part of the screen that takes keys: the desk's single keys (`desk`), and each
 //! overlay with its state, its keys and the hints it shows (`overlay` lists them: `confirm`,
-//! `severity`, `form`, `composer`, `command_line`, `filter`, `review`, `learn`,
+//! `severity`, `form`, `composer` (its components in `component_picker`), `command_line`, `filter`, `review`, `learn`,
 //! `incident_list`, `quit`). What the keys ask for becomes commands in `commands`; the feed
 //! and the panels are followed in `feed`, `incidents` and `panel_state`.
 //!
@@ -20,6 +20,7 @@
 pub mod attention;
 pub mod command_line;
 mod commands;
+pub mod component_picker;
 mod composer;
 pub mod confirm;
 pub mod deliveries;
@@ -27,7 +28,7 @@ pub mod desk;
 mod feed;
 mod filter;
 pub mod form;
-mod impact;
+pub mod impact;
 pub mod incident_list;
 pub mod incidents;
 pub mod learn;

@@ -7,6 +7,7 @@ use super::command_line::history::History;
 use super::deliveries::Deliveries;
 use super::desk::Desk;
 use super::feed::FeedStatus;
+use super::impact::ImpactOffer;
 use super::incidents::{Incidents, Tracked};
 use super::outbox::Outbox;
 use super::overlay::Overlay;
@@ -63,7 +64,8 @@ pub struct Options {
 }
 
 /// How this client was started, set once before the first message: the runtime fills in
-/// what the options do not carry (the terminal's ASCII mode, the backend, the templates).
+/// what the options do not carry (the terminal's ASCII mode, the backend, the templates,
+/// the status page's components).
 #[derive(Debug, Clone)]
 pub struct Setup {
     /// A wall display: read-only, following the most severe incident.
@@ -73,6 +75,8 @@ pub struct Setup {
     pub ascii: bool,
     /// The public update's templates, the defaults or the config's `[tui.templates]`.
     pub templates: crate::report::template::Templates,
+    /// The status page's components (`[status] components`), which the composer offers.
+    pub components: Vec<String>,
     pub keymap: KeyMap,
     /// Where the backend is, for "connecting to …".
     pub backend: String,
@@ -108,6 +112,8 @@ pub struct Model {
     pub(super) awaiting_declaration: Option<String>,
     /// The incident just declared here: offer its impact start once the main panel has data.
     pub(super) offer_impact: Option<IncidentId>,
+    /// The impact start offered on a line of its own, for `I` to review.
+    pub offer: Option<ImpactOffer>,
     pub quit: bool,
     /// Set by `update` when something visible changed; the runtime draws and clears it.
     pub dirty: bool,
@@ -118,6 +124,17 @@ pub struct Model {
     /// Whether the pending commands are on disk, to be sent by the next run: not in the demo
     /// nor over SSH (no outbox file), nor after the last save failed. The quit prompt says so.
     pub outbox_on_disk: bool,
+}
+
+/// When an incident ended: resolved, cancelled or (closed without either) closed.
+pub fn ended_at(incident: &Incident) -> Option<Timestamp> {
+    if incident.status.is_open() {
+        return None;
+    }
+    incident
+        .resolved_at
+        .or(incident.cancelled_at)
+        .or(incident.closed_at)
 }
 
 /// How long a wall keeps showing the incident it followed after it ended.
@@ -137,6 +154,7 @@ impl Model {
                 demo: options.demo,
                 ascii: false,
                 templates: Default::default(),
+                components: Vec::new(),
                 keymap: options.keymap,
                 backend: String::new(),
                 attention_from: options.attention_from,
@@ -157,6 +175,7 @@ impl Model {
             metrics: options.metrics,
             awaiting_declaration: None,
             offer_impact: None,
+            offer: None,
             quit: false,
             dirty: true,
             attention: None,
@@ -211,36 +230,47 @@ impl Model {
         expired
     }
 
+    /// Picks the incident to show where the screen may choose it. A wall follows the most
+    /// severe open incident, and once none is open the one that ended last, for
+    /// [`WALL_KEEPS_ENDED_MINUTES`], so the room sees it ended, then all clear: a choice made
+    /// from the log and the clock alone, so every wall shows the same whenever it started.
+    /// A desk chooses only while nothing is on screen (the most severe open incident, else
+    /// the latest): after that only the person changes it, and news elsewhere rings instead.
     pub(super) fn reselect(&mut self) {
-        if self.setup.wall || self.desk.follow || self.desk.selected.is_none() {
-            // A desk with nothing open still shows the latest incident. A wall shows the
-            // incident it followed for a while after it ends, so the room sees it resolved,
-            // then all clear; it never picks an ended incident to show.
-            let best = self.incidents.most_severe_open(&self.scale).or_else(|| {
-                if self.setup.wall {
-                    self.current()
-                        .filter(|t| self.recently_ended(&t.state))
-                        .map(|t| t.state.id.clone())
-                } else {
-                    self.incidents
-                        .ordered(&self.scale)
-                        .first()
-                        .map(|i| i.id.clone())
-                }
-            });
-            if best != self.desk.selected {
-                self.select(best);
+        let best = if self.setup.wall {
+            self.incidents
+                .most_severe_open(&self.scale)
+                .or_else(|| self.last_ended_recently())
+        } else {
+            let shown = self
+                .desk
+                .selected
+                .as_ref()
+                .is_some_and(|id| self.incidents.get(id).is_some());
+            if shown {
+                return;
             }
+            self.incidents.most_severe_open(&self.scale).or_else(|| {
+                self.incidents
+                    .ordered(&self.scale)
+                    .first()
+                    .map(|i| i.id.clone())
+            })
+        };
+        if best != self.desk.selected {
+            self.select(best);
         }
     }
 
-    /// Whether an ended incident ended less than [`WALL_KEEPS_ENDED_MINUTES`] ago.
-    fn recently_ended(&self, incident: &Incident) -> bool {
-        let ended = incident
-            .resolved_at
-            .or(incident.cancelled_at)
-            .or(incident.closed_at);
-        ended.is_some_and(|at| (self.now - at).num_minutes() < WALL_KEEPS_ENDED_MINUTES)
+    /// The incident that ended last, if that was less than [`WALL_KEEPS_ENDED_MINUTES`] ago.
+    fn last_ended_recently(&self) -> Option<IncidentId> {
+        self.incidents
+            .ordered(&self.scale)
+            .into_iter()
+            .filter_map(|incident| Some((ended_at(incident)?, incident)))
+            .filter(|(at, _)| (self.now - *at).num_minutes() < WALL_KEEPS_ENDED_MINUTES)
+            .max_by_key(|(at, incident)| (*at, incident.id.number()))
+            .map(|(_, incident)| incident.id.clone())
     }
 
     /// The panes tab cycles through: the alerts pane only where an Alertmanager is set.

@@ -32,7 +32,7 @@ pub enum Overlay {
     Confirm(Confirm),
     Severity(SeverityPicker),
     Form(Box<Form>),
-    CommandLine(Input),
+    CommandLine(command_line::CommandLine),
     Filter(Input),
     Review(Box<ReviewScreen>),
     Followups(FollowupsView),
@@ -81,7 +81,7 @@ pub(super) fn on_key(model: &mut Model, overlay: Overlay, key: KeyEvent) -> Vec<
         Overlay::Review(screen) => review::on_key(model, screen, key),
         Overlay::Followups(view) => learn::on_followups_key(model, view, key),
         Overlay::Report(view) => learn::on_report_key(model, view, key),
-        Overlay::CommandLine(input) => command_line::on_key(model, input, key),
+        Overlay::CommandLine(line) => command_line::on_key(model, line, key),
     }
 }
 
@@ -90,7 +90,7 @@ pub(super) fn on_paste(model: &mut Model, text: &str) {
     match &mut model.overlay {
         Overlay::Form(form) => form.paste(text),
         Overlay::Review(screen) => screen.paste(text),
-        Overlay::CommandLine(input) => command_line::paste(input, text),
+        Overlay::CommandLine(line) => command_line::paste(&mut line.input, text),
         Overlay::Filter(input) => filter::paste(input, &mut model.desk.timeline_filter, text),
         _ => model.dirty = false,
     }

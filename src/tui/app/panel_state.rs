@@ -36,6 +36,9 @@ pub struct AlertsPane {
     pub loaded: bool,
     pub stale_since: Option<Timestamp>,
     pub error: Option<String>,
+    /// While Alertmanager fails, what is wrong in a few words ("Alertmanager unreachable"):
+    /// the pane then says the alerts are unknown, never that none is firing.
+    pub outage: Option<String>,
     pub selected: usize,
     in_flight: bool,
     due: Option<Timestamp>,
@@ -76,6 +79,21 @@ enum FirstRun {
 
 /// What saves the detected panels, told on screen.
 pub const SAVE_COMMAND: &str = "warroom panels detect --write";
+
+/// What is wrong with Alertmanager, in the words the alerts pane leads with.
+fn outage(error: &Error) -> String {
+    match error {
+        Error::Unreachable { .. } | Error::Timeout { .. } => "Alertmanager unreachable".into(),
+        Error::Http {
+            status: status @ (401 | 403),
+            ..
+        } => format!("Alertmanager refused the credentials ({status})"),
+        Error::Http { status, .. } => format!("Alertmanager answered HTTP {status}"),
+        Error::BadQuery { .. } | Error::Decode { .. } => {
+            "Alertmanager answered something unexpected".into()
+        }
+    }
+}
 
 impl Metrics {
     pub fn new(settings: MetricsSettings, has_panels: bool, has_alerts: bool) -> Metrics {
@@ -293,10 +311,12 @@ impl Metrics {
                 pane.loaded = true;
                 pane.stale_since = None;
                 pane.error = None;
+                pane.outage = None;
                 pane.selected = pane.selected.min(pane.alerts.len().saturating_sub(1));
             }
             Err(error) => {
                 pane.stale_since.get_or_insert(now);
+                pane.outage = Some(outage(&error));
                 pane.error = Some(error.to_string());
             }
         }

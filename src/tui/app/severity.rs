@@ -4,7 +4,7 @@
 use super::commands::{incident_for, send_command};
 use super::overlay::{Hint, Overlay};
 use super::{Effect, Model};
-use crate::domain::{AccessRole, Command, Severity, SeverityScale};
+use crate::domain::{AccessRole, Command, IncidentId, Severity, SeverityScale};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 /// The keys the picker's title names.
@@ -23,12 +23,15 @@ pub const HINTS: [Hint; 2] = [
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SeverityPicker {
     pub selected: usize,
+    /// The incident on screen when the picker opened: the one whose severity it sets.
+    pub incident: IncidentId,
 }
 
 impl SeverityPicker {
-    pub fn new(current: &Severity, scale: &SeverityScale) -> Self {
+    pub fn new(incident: IncidentId, current: &Severity, scale: &SeverityScale) -> Self {
         SeverityPicker {
             selected: scale.rank(current).min(scale.levels().len() - 1),
+            incident,
         }
     }
 
@@ -54,10 +57,10 @@ impl SeverityPicker {
 
 /// Opens the picker on the selected incident's severity, for its commander.
 pub(super) fn open(model: &mut Model) {
-    if incident_for(model, AccessRole::Commander).is_some() {
+    if let Some(id) = incident_for(model, AccessRole::Commander) {
         let current = model.current().map(|t| t.state.severity.clone());
         if let Some(current) = current {
-            model.overlay = Overlay::Severity(SeverityPicker::new(&current, &model.scale));
+            model.overlay = Overlay::Severity(SeverityPicker::new(id, &current, &model.scale));
         }
     }
 }
@@ -69,9 +72,9 @@ pub(super) fn on_key(model: &mut Model, mut picker: SeverityPicker, key: KeyEven
             vec![]
         }
         Some(None) => vec![],
-        Some(Some(severity)) => match model.desk.selected.clone() {
-            Some(id) => send_command(model, id, Command::SetSeverity { severity }, vec![]),
-            None => vec![],
-        },
+        Some(Some(severity)) => {
+            let id = picker.incident;
+            send_command(model, id, Command::SetSeverity { severity }, vec![])
+        }
     }
 }

@@ -129,9 +129,18 @@ pub fn title_lines<'a>(
     rows
 }
 
+/// The severity's colour while the incident is open; an ended incident is never drawn in
+/// alarm colours, whatever its severity was.
+pub fn severity_tone(model: &Model, incident: &Incident) -> Tone {
+    if incident.status.is_open() {
+        Theme::severity_tone(model.scale.rank(&incident.severity))
+    } else {
+        Tone::Muted
+    }
+}
+
 /// `INC-3  P1  INVESTIGATING  `: what the title line starts with.
 fn badges<'a>(model: &Model, incident: &Incident, theme: &Theme) -> SafeLine<'a> {
-    let rank = model.scale.rank(&incident.severity);
     SafeLine::from(vec![
         span(safe_format!(" {} ", incident.id), theme.bold()),
         raw(" "),
@@ -140,7 +149,7 @@ fn badges<'a>(model: &Model, incident: &Incident, theme: &Theme) -> SafeLine<'a>
                 " {} ",
                 crate::sanitize::sanitize(incident.severity.as_str())
             ),
-            theme.badge(Theme::severity_tone(rank)),
+            theme.badge(severity_tone(model, incident)),
         ),
         raw(" "),
         span(
@@ -335,8 +344,10 @@ fn no_incident<'a>(model: &Model, theme: &Theme) -> Vec<SafeLine<'a>> {
 /// Until the backend has answered once the screen knows nothing: it says so, never "no open
 /// incidents".
 pub fn connecting(model: &Model) -> String {
-    let verb = match model.feed.link {
-        Link::Down { .. } => "cannot reach",
+    let verb = match (model.feed.link, model.feed.refused) {
+        (Link::Down { .. }, Some(401)) => "token refused (401) by",
+        (Link::Down { .. }, Some(_)) => "token refused (403) by",
+        (Link::Down { .. }, None) => "cannot reach",
         _ => "connecting to",
     };
     format!(

@@ -10,6 +10,7 @@ mod header;
 mod incident_list;
 mod learn;
 mod link;
+mod offer;
 mod overlay;
 mod panels;
 mod review;
@@ -87,10 +88,18 @@ fn too_small(theme: &Theme, frame: &mut Frame, area: Rect) {
 }
 
 fn desk(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let [header_area, panels_area, body, status_area, hints_area] = Layout::vertical([
+    let [
+        header_area,
+        panels_area,
+        body,
+        offer_area,
+        status_area,
+        hints_area,
+    ] = Layout::vertical([
         Constraint::Length(header::height(model, true, area.width)),
         Constraint::Percentage(40),
         Constraint::Fill(1),
+        Constraint::Length(offer::height(model)),
         Constraint::Length(1),
         Constraint::Length(1),
     ])
@@ -105,15 +114,24 @@ fn desk(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     timeline::draw(model, theme, frame, timeline_area);
     roster::draw(model, theme, frame, roster_area);
     actions::draw(model, theme, frame, actions_area);
+    offer::draw(model, theme, frame, offer_area);
     status::draw_status(model, theme, frame, status_area);
     status::draw_hints(model, theme, frame, hints_area);
 }
 
 fn compact(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let [header_area, tabs_area, body, status_area, hints_area] = Layout::vertical([
+    let [
+        header_area,
+        tabs_area,
+        body,
+        offer_area,
+        status_area,
+        hints_area,
+    ] = Layout::vertical([
         Constraint::Length(header::height(model, false, area.width)),
         Constraint::Length(1),
         Constraint::Fill(1),
+        Constraint::Length(offer::height(model)),
         Constraint::Length(1),
         Constraint::Length(1),
     ])
@@ -139,6 +157,7 @@ fn compact(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         Pane::Actions => actions::draw(model, theme, frame, body),
         Pane::Roster => roster::draw(model, theme, frame, body),
     }
+    offer::draw(model, theme, frame, offer_area);
     status::draw_status(model, theme, frame, status_area);
     status::draw_hints(model, theme, frame, hints_area);
 }

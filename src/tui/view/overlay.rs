@@ -2,10 +2,12 @@
 //! `:` and `/` lines.
 
 use super::text::{
-    BorderSymbols, SafeLine, blank, hint_list, hint_sentence, input_window, paragraph, plain, raw,
-    render, safe_format, span, styled_line, titled,
+    BorderSymbols, SafeLine, Spans, blank, hint_list, hint_sentence, input_window, paragraph,
+    plain, raw, render, safe_format, span, styled_line, titled,
 };
+use crate::domain::ComponentStatus;
 use crate::sanitize::{sanitize, sanitize_owned};
+use crate::tui::app::component_picker::ComponentPicker;
 use crate::tui::app::form::{self, FieldValue, Form};
 use crate::tui::app::overlay::{ANY_KEY_CLOSES, Hint};
 use crate::tui::app::{Model, Overlay, command_line, quit, severity};
@@ -92,11 +94,19 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
                     }
                 })
                 .collect::<Vec<_>>();
-            let title = format!("Severity ({})", hint_list(&severity::HINTS, ", "));
+            let title = format!(
+                "Severity of {} ({})",
+                picker.incident,
+                hint_list(&severity::HINTS, ", ")
+            );
             popup(frame, area, theme, &title, lines, 64);
         }
         Overlay::Form(form) => draw_form(form, theme, frame, area),
-        Overlay::CommandLine(input) => input_line(frame, area, theme, ":", input),
+        // The line names the incident it will act on, the one on screen when `:` was pressed.
+        Overlay::CommandLine(line) => match &line.incident {
+            Some(id) => input_line(frame, area, theme, &format!("{id} :"), &line.input),
+            None => input_line(frame, area, theme, ":", &line.input),
+        },
         Overlay::Filter(input) => input_line(frame, area, theme, "/", input),
         Overlay::Review(screen) => super::review::draw(model, screen, theme, frame, area),
         Overlay::Followups(view) => super::learn::draw_followups(view, theme, frame, area),
@@ -242,7 +252,7 @@ pub(super) fn draw_form(form: &Form, theme: &Theme, frame: &mut Frame, area: Rec
                     },
                 ));
                 if focused {
-                    cursor = Some((label_width as u16 + x as u16, i as u16));
+                    cursor = Some((label_width as u16 + x as u16, lines.len() as u16));
                 }
             }
             FieldValue::Choice { options, selected } => {
@@ -253,6 +263,19 @@ pub(super) fn draw_form(form: &Form, theme: &Theme, frame: &mut Frame, area: Rec
                         theme.muted()
                     };
                     spans.push(span(safe_format!(" {} ", sanitize(option)), style));
+                }
+            }
+            FieldValue::Components(picker) => {
+                // One line per component, under the label's first.
+                for (j, row) in component_rows(picker, focused, theme)
+                    .into_iter()
+                    .enumerate()
+                {
+                    if j > 0 {
+                        lines.push(SafeLine::from(std::mem::take(&mut spans)));
+                        spans.push(blank(label_width));
+                    }
+                    spans.extend(row);
                 }
             }
         }
@@ -274,15 +297,65 @@ pub(super) fn draw_form(form: &Form, theme: &Theme, frame: &mut Frame, area: Rec
         sanitize_owned(hint_list(&form::HINTS, " · ")),
         theme.muted(),
     ));
-    let inner = popup(frame, area, theme, form.kind.title(), lines, width);
+    // A form names the incident it sends to, the one on screen when it opened.
+    let title = match &form.incident {
+        Some(id) => format!("{} — {id}", form.kind.title()),
+        None => form.kind.title().to_string(),
+    };
+    let inner = popup(frame, area, theme, &title, lines, width);
     if let Some((x, y)) = cursor {
         frame.set_cursor_position((inner.x + x, inner.y + y));
     }
 }
 
+/// The picker's components, `› api        < Partial Outage >`: the one under the arrows marked
+/// while the picker has the focus, each status in its colour, "—" where the update names none.
+fn component_rows<'a>(picker: &ComponentPicker, focused: bool, theme: &Theme) -> Vec<Spans<'a>> {
+    let width = picker
+        .rows
+        .iter()
+        .map(|(name, _)| name.chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(24);
+    picker
+        .rows
+        .iter()
+        .enumerate()
+        .map(|(j, (name, status))| {
+            let here = focused && j == picker.cursor;
+            let (shown, tone) = match status {
+                Some(status) => (status.title(), status_tone(*status)),
+                None if theme.ascii => ("-", Tone::Muted),
+                None => ("—", Tone::Muted),
+            };
+            let name_style = if here {
+                theme.selected()
+            } else {
+                ratatui::style::Style::new()
+            };
+            vec![
+                span(if here { "> " } else { "  " }, name_style),
+                span(sanitize(name).pad(width), name_style),
+                span(safe_format!("  < {shown} >"), theme.fg(tone)),
+            ]
+        })
+        .collect()
+}
+
+fn status_tone(status: ComponentStatus) -> Tone {
+    match status {
+        ComponentStatus::Operational => Tone::Ok,
+        ComponentStatus::DegradedPerformance | ComponentStatus::PartialOutage => Tone::Warning,
+        ComponentStatus::MajorOutage => Tone::Critical,
+        ComponentStatus::UnderMaintenance => Tone::Info,
+    }
+}
+
 fn input_line(frame: &mut Frame, area: Rect, theme: &Theme, prompt: &str, input: &Input) {
     let line_area = Rect::new(area.x, area.bottom().saturating_sub(1), area.width, 1);
-    let width = usize::from(area.width).saturating_sub(2);
+    let prompt_width = prompt.chars().count();
+    let width = usize::from(area.width).saturating_sub(prompt_width + 1);
     let (shown, x) = input_window(input, width);
     render(frame, Clear, line_area);
     render(
@@ -293,7 +366,8 @@ fn input_line(frame: &mut Frame, area: Rect, theme: &Theme, prompt: &str, input:
         ]),
         line_area,
     );
-    frame.set_cursor_position((line_area.x + x as u16 + 1, line_area.y));
+    let x = u16::try_from(x + prompt_width).unwrap_or(u16::MAX);
+    frame.set_cursor_position((line_area.x.saturating_add(x), line_area.y));
 }
 
 /// A dialog's keys as badges, each with what it does: ` y  confirm     n  cancel`.

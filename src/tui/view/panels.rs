@@ -195,7 +195,22 @@ fn draw_panel(
         if !legend.is_empty() {
             values.push(raw(safe_format!("{} ", legend.fit(18))));
         }
-        let tone = level_tone(panel.thresholds.level(current));
+        let level = panel.thresholds.level(current);
+        let tone = level_tone(level);
+        if theme.marks_in_text() {
+            // Without reliable colour a breach says so in text: ▲CRIT 31.35%.
+            let word = match level {
+                Level::Ok => None,
+                Level::Warn => Some("WARN"),
+                Level::Crit => Some("CRIT"),
+            };
+            if let Some(word) = word {
+                values.push(span(
+                    safe_format!("{}{word} ", theme.glyph("▲", "^")),
+                    theme.fg(tone).patch(theme.bold()),
+                ));
+            }
+        }
         values.push(span(
             sanitize_owned(panel.unit.format(current)),
             theme.fg(tone).patch(theme.bold()),
@@ -240,7 +255,7 @@ fn draw_panel(
         .iter()
         .map(|(line, tone)| {
             Dataset::default()
-                .marker(theme.chart_marker())
+                .marker(theme.threshold_marker())
                 .graph_type(GraphType::Line)
                 .style(theme.fg(*tone))
                 .data(line)
@@ -296,9 +311,21 @@ pub fn draw_alerts(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) 
     let width = usize::from(area.width.saturating_sub(2));
     let mut lines = Vec::new();
     let mut links = Vec::new();
-    if !pane.loaded {
-        let text = pane.error.clone().unwrap_or_else(|| "loading…".into());
-        lines.push(styled_line(sanitize(&text).into_owned(), theme.muted()));
+    if let (Some(outage), Some(since)) = (&pane.outage, pane.stale_since) {
+        // Failing now: what fires is unknown, whatever was last seen (listed below, if any).
+        let text = format!("alerts unknown: {outage} since {}", clock(since));
+        lines.push(styled_line(
+            sanitize(&text).into_owned(),
+            theme.badge(Tone::Critical),
+        ));
+        if let Some(error) = &pane.error {
+            lines.push(styled_line(sanitize(error).into_owned(), theme.muted()));
+        }
+        if !pane.alerts.is_empty() {
+            lines.push(styled_line("last known:", theme.muted()));
+        }
+    } else if !pane.loaded {
+        lines.push(styled_line("loading…", theme.muted()));
     } else if pane.alerts.is_empty() {
         lines.push(styled_line("no alerts firing", theme.fg(Tone::Ok)));
     }

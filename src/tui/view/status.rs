@@ -16,6 +16,11 @@ pub fn link_text(model: &Model, theme: &Theme) -> Spans<'static> {
             safe_format!("{} live", theme.glyph("●", "*")),
             theme.fg(Tone::Ok),
         ),
+        // A refused token is not an outage: retrying will not mend it, a new token will.
+        Link::Down { .. } if model.feed.refused.is_some() => span(
+            safe_format!("token refused ({})", model.feed.refused.unwrap_or_default()),
+            theme.badge(Tone::Critical),
+        ),
         Link::Down { since } => span(
             safe_format!("disconnected since {}", clock(since)),
             theme.badge(Tone::Critical),

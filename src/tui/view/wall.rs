@@ -1,7 +1,7 @@
 //! The wall display: read-only, legible from across the room, no key hints.
 
 use super::header::{
-    connecting, facts_line, impact_age, status_tone, title_lines, update_countdown,
+    connecting, facts_line, impact_age, severity_tone, status_tone, title_lines, update_countdown,
 };
 use super::status::link_text;
 use super::text::{SafeLine, paragraph, plain, raw, render, safe_format, span, styled_line};
@@ -181,9 +181,49 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     actions::draw(model, theme, frame, actions_area);
 }
 
+/// The status in large type in its colour, and IC VACANT beside it in alarm colours while
+/// an open incident has no commander: TRIGGERED and MITIGATED read apart from the door.
+fn status_band<'a>(
+    incident: &crate::domain::Incident,
+    theme: &Theme,
+    ink: &str,
+) -> Vec<SafeLine<'a>> {
+    let status = incident.status.as_str().to_uppercase();
+    let status_style = theme.fg(status_tone(incident.status)).patch(theme.bold());
+    let status_rows = big::lines(&status, ink, status_style);
+    let vacant = incident.status.is_open() && incident.roles.commander.is_none();
+    let vacant_rows = if vacant {
+        big::lines(
+            "IC VACANT",
+            ink,
+            theme.fg(Tone::Critical).patch(theme.bold()),
+        )
+    } else {
+        vec![]
+    };
+    status_rows
+        .into_iter()
+        .enumerate()
+        .map(|(row, line)| {
+            let mut spans = vec![raw(" ")];
+            let style = line.line_style();
+            spans.push(span(sanitize_owned(line.to_string()), style));
+            if let Some(vacant) = vacant_rows.get(row) {
+                spans.push(raw("   "));
+                spans.push(span(
+                    sanitize_owned(vacant.to_string()),
+                    vacant.line_style(),
+                ));
+            }
+            SafeLine::from(spans)
+        })
+        .collect()
+}
+
 /// The severity in large type, for a room that reads it from the door, and beside it the
 /// title in large capitals where the font draws it whole within `bands` bands (else the
-/// title line under it, in normal size, is the only one: a CJK title stays whole).
+/// title line under it, in normal size, is the only one: a CJK title stays whole); under
+/// them the status, and IC VACANT while an open incident has no commander, as large.
 fn large_header<'a>(
     model: &Model,
     incident: &crate::domain::Incident,
@@ -192,7 +232,7 @@ fn large_header<'a>(
     bands: usize,
     ink: &str,
 ) -> Vec<SafeLine<'a>> {
-    let tone = Theme::severity_tone(model.scale.rank(&incident.severity));
+    let tone = severity_tone(model, incident);
     let name = crate::sanitize::sanitize(incident.severity.as_str());
     let style = theme.fg(tone).patch(theme.bold());
     let severity: Vec<SafeLine> = if big::covers(&name) {
@@ -218,6 +258,8 @@ fn large_header<'a>(
         }
         lines.push(SafeLine::from(spans));
     }
+    lines.push(plain(""));
+    lines.extend(status_band(incident, theme, ink));
     lines
 }
 

@@ -9,11 +9,11 @@ pub mod history;
 
 pub use grammar::{COMMANDS, Typed, parse};
 
-use super::commands::{declare, incident_for, refuse_locally, send_command};
+use super::commands::{bound, declare, refuse_locally, send_command};
 use super::confirm::confirm_ending;
 use super::overlay::{Hint, Overlay};
 use super::{Effect, Model, Notice, composer, incident_list, learn, quit, review};
-use crate::domain::{AccessRole, Command, Status};
+use crate::domain::{AccessRole, Command, IncidentId, Status};
 use ratatui::crossterm::event::{Event as TermEvent, KeyCode, KeyEvent};
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
@@ -30,12 +30,35 @@ pub const HINTS: [Hint; 2] = [
     },
 ];
 
-/// Opens an empty line.
-pub(super) fn open(model: &mut Model) {
-    model.overlay = Overlay::CommandLine(Input::default());
+/// The line being typed, and the incident that was on screen when `:` was pressed: what the
+/// line asks for is done to that one, whatever the screen shows by the time Enter is.
+#[derive(Debug, Clone, Default)]
+pub struct CommandLine {
+    pub input: Input,
+    pub incident: Option<IncidentId>,
 }
 
-pub(super) fn on_key(model: &mut Model, mut input: Input, key: KeyEvent) -> Vec<Effect> {
+/// Opens an empty line for the incident on screen.
+pub(super) fn open(model: &mut Model) {
+    open_with(model, String::new(), model.desk.selected.clone());
+}
+
+/// Opens the line holding `text`, for `incident`.
+pub(super) fn open_with(model: &mut Model, text: String, incident: Option<IncidentId>) {
+    model.overlay = Overlay::CommandLine(CommandLine {
+        input: Input::new(text),
+        incident,
+    });
+}
+
+pub(super) fn on_key(model: &mut Model, line: CommandLine, key: KeyEvent) -> Vec<Effect> {
+    let CommandLine {
+        mut input,
+        incident,
+    } = line;
+    let keep = |model: &mut Model, input: Input, incident: Option<IncidentId>| {
+        model.overlay = Overlay::CommandLine(CommandLine { input, incident });
+    };
     match key.code {
         KeyCode::Esc => {
             model.history.restart();
@@ -46,14 +69,14 @@ pub(super) fn on_key(model: &mut Model, mut input: Input, key: KeyEvent) -> Vec<
             if model.history.record(input.value()) {
                 effects.push(Effect::SaveHistory(model.history.lines.clone()));
             }
-            effects.extend(run(model, input.value()));
+            effects.extend(run(model, input.value(), incident));
             effects
         }
         KeyCode::Up | KeyCode::Down => {
             if let Some(line) = model.history.step(key.code == KeyCode::Up) {
                 input = Input::new(line.to_string());
             }
-            model.overlay = Overlay::CommandLine(input);
+            keep(model, input, incident);
             vec![]
         }
         KeyCode::Tab => {
@@ -68,12 +91,12 @@ pub(super) fn on_key(model: &mut Model, mut input: Input, key: KeyEvent) -> Vec<
                     });
                 }
             }
-            model.overlay = Overlay::CommandLine(input);
+            keep(model, input, incident);
             vec![]
         }
         _ => {
             input.handle_event(&TermEvent::Key(key));
-            model.overlay = Overlay::CommandLine(input);
+            keep(model, input, incident);
             vec![]
         }
     }
@@ -86,8 +109,9 @@ pub(super) fn paste(input: &mut Input, text: &str) {
     }
 }
 
-/// Runs a typed line: what it asks for, as its key would do it.
-fn run(model: &mut Model, line: &str) -> Vec<Effect> {
+/// Runs a typed line: what it asks for, as its key would do it, to the incident that was on
+/// screen when the line was opened.
+fn run(model: &mut Model, line: &str, incident: Option<IncidentId>) -> Vec<Effect> {
     match parse(line, &model.scale, model.now) {
         Err(reason) => {
             model.notify(reason, true);
@@ -117,7 +141,9 @@ fn run(model: &mut Model, line: &str) -> Vec<Effect> {
         Ok(Typed::Command(Command::Transition {
             to: to @ (Status::Resolved | Status::Closed | Status::Cancelled),
         })) => {
-            confirm_ending(model, to);
+            if let Some(id) = bound(model, AccessRole::Commander, incident) {
+                confirm_ending(model, id, to);
+            }
             vec![]
         }
         Ok(Typed::Review) => review::open(model),
@@ -125,7 +151,6 @@ fn run(model: &mut Model, line: &str) -> Vec<Effect> {
         Ok(Typed::Report(since)) => learn::open_report(model, since),
         Ok(Typed::Select(id)) => {
             if model.incidents.get(&id).is_some() {
-                model.desk.follow = false;
                 model.select(Some(id));
             } else {
                 model.notify(
@@ -143,7 +168,7 @@ fn run(model: &mut Model, line: &str) -> Vec<Effect> {
                 vec![]
             }
         }
-        Ok(Typed::Command(command)) => match incident_for(model, command.required_access()) {
+        Ok(Typed::Command(command)) => match bound(model, command.required_access(), incident) {
             Some(id) => send_command(model, id, command, vec![]),
             None => vec![],
         },
