@@ -72,6 +72,7 @@ fn incident_log(number: u64, count: u64, seq: &mut u64) -> Vec<Event> {
             from: Status::Triggered,
             to: Status::Acknowledged,
             reason: None,
+            commander: None,
         },
     );
     push(
@@ -103,6 +104,7 @@ fn incident_log(number: u64, count: u64, seq: &mut u64) -> Vec<Event> {
             from: Status::Acknowledged,
             to: Status::Mitigated,
             reason: None,
+            commander: None,
         },
     );
     push(
@@ -111,6 +113,7 @@ fn incident_log(number: u64, count: u64, seq: &mut u64) -> Vec<Event> {
             from: Status::Mitigated,
             to: Status::Resolved,
             reason: None,
+            commander: None,
         },
     );
     push(
@@ -145,6 +148,7 @@ fn incident_log(number: u64, count: u64, seq: &mut u64) -> Vec<Event> {
             from: Status::Resolved,
             to: Status::Closed,
             reason: None,
+            commander: None,
         },
     );
     events
@@ -207,6 +211,7 @@ async fn served(path: std::path::PathBuf) -> (warroom::server::RunningServer, St
         tokens: None,
         scale: Default::default(),
         alert_severity: Default::default(),
+        alert_routing: Default::default(),
         recent_events: warroom::server::DEFAULT_RECENT_EVENTS,
         keep_ended: warroom::server::DEFAULT_KEEP_ENDED,
         communicate: Default::default(),

@@ -93,7 +93,7 @@ fn assert_received(answer: &Answer, incident: &str, opened: bool, attached: u64,
     assert_eq!(answer.status, 200, "{}", answer.text);
     assert_eq!(
         answer.json,
-        json!({"incident": incident, "opened": opened, "attached": attached, "resolved": ended, "more": 0}),
+        json!({"incident": incident, "opened": opened, "joined": false, "attached": attached, "resolved": ended, "more": 0}),
     );
 }
 
@@ -373,8 +373,17 @@ async fn wild_payloads_each_open_or_update_exactly_one_incident_and_never_get_a_
         warroom::domain::label_fingerprint(&expected)
     );
 
+    // Each group below is for a service of its own: a group for a service with an open
+    // incident would join it (tested in joining.rs).
+    let alone = |mut page: Value, service: &str| {
+        page["commonLabels"]["service"] = json!(service);
+        page
+    };
     // "version": 4 as a number.
-    let mut numeric = notification("{}:{g=\"2\"}", vec![firing("b", started)]);
+    let mut numeric = alone(
+        notification("{}:{g=\"2\"}", vec![firing("b", started)]),
+        "b",
+    );
     numeric["version"] = json!(4);
     assert_received(&post(&client, &server, &numeric).await, "INC-2", true, 1, 0);
 
@@ -387,9 +396,12 @@ async fn wild_payloads_each_open_or_update_exactly_one_incident_and_never_get_a_
     for i in 0..80 {
         wild["labels"][format!("extra{i:02}")] = json!("y");
     }
-    let group = notification(
-        "{}:{g=\"3\"}",
-        vec![firing("c", started), wild, firing("d", started)],
+    let group = alone(
+        notification(
+            "{}:{g=\"3\"}",
+            vec![firing("c", started), wild, firing("d", started)],
+        ),
+        "c",
     );
     assert_received(&post(&client, &server, &group).await, "INC-3", true, 3, 0);
     let incident = get(&client, &server, "/v1/incidents/INC-3").await;
@@ -415,7 +427,7 @@ async fn wild_payloads_each_open_or_update_exactly_one_incident_and_never_get_a_
     let storm: Vec<Value> = (0..300)
         .map(|i| firing(&format!("s{i:03}"), started))
         .collect();
-    let storm = notification("{}:{g=\"4\"}", storm);
+    let storm = alone(notification("{}:{g=\"4\"}", storm), "s");
     assert!(serde_json::to_vec(&storm).unwrap().len() > 64 * 1024);
     let answer = post(&client, &server, &storm).await;
     assert_eq!(answer.status, 200, "{}", answer.text);
@@ -437,9 +449,12 @@ async fn wild_payloads_each_open_or_update_exactly_one_incident_and_never_get_a_
         "{{}}:{{g=\"5\"}}\n2026-11-25T14:00:00Z  INFO forged line{}",
         "k".repeat(300)
     );
-    let first = notification(&forged, vec![firing("e", started)]);
+    let first = alone(notification(&forged, vec![firing("e", started)]), "e");
     assert_received(&post(&client, &server, &first).await, "INC-5", true, 1, 0);
-    let second = notification(&forged, vec![firing("e", started), firing("f", started)]);
+    let second = alone(
+        notification(&forged, vec![firing("e", started), firing("f", started)]),
+        "e",
+    );
     assert_received(&post(&client, &server, &second).await, "INC-5", false, 1, 0);
     let incident = get(&client, &server, "/v1/incidents/INC-5").await;
     let stored = incident["alert_group"].as_str().unwrap();
@@ -531,12 +546,15 @@ async fn an_alert_storm_and_its_replays_are_never_refused_under_the_default_limi
     let server = TestServer::with_tokens(TOKENS);
     let client = support::http::client();
     let started = minutes_ago(5);
+    // A service each: groups of one service would join its open incident instead.
     let pages: Vec<Value> = (0..GROUPS)
         .map(|i| {
-            notification(
+            let mut page = notification(
                 &format!("{{}}:{{alertname=\"HighErrorRatio\", endpoint=\"/e{i}\"}}"),
                 vec![firing(&format!("e{i}"), started)],
-            )
+            );
+            page["commonLabels"]["service"] = json!(format!("service-{i}"));
+            page
         })
         .collect();
     let post_all = |order: Vec<usize>| {

@@ -777,6 +777,7 @@ async fn the_library_starts_and_stops_a_server_in_process() {
         tokens: None,
         scale: warroom::domain::SeverityScale::default(),
         alert_severity: warroom::domain::AlertSeverity::default(),
+        alert_routing: Default::default(),
         recent_events: warroom::server::DEFAULT_RECENT_EVENTS,
         keep_ended: warroom::server::DEFAULT_KEEP_ENDED,
         communicate: Default::default(),

@@ -722,3 +722,47 @@ fn resolving_with_keep_actions_leaves_the_items_open_on_the_resolved_incident() 
     let shown = json(&run(&server, &["incident", "show", "INC-1", "--json"]));
     assert_eq!(shown["incident"]["actions"][0]["state"], "done");
 }
+
+/// Two people declared the same outage: `incident merge` ends the duplicate as merged into
+/// the survivor, with its note carried there, and a second merge is one line and exit 1.
+#[test]
+fn merge_ends_a_duplicate_in_the_survivor_and_explains_a_refusal() {
+    let server = TestServer::open();
+    declare_with_actions(&server, "checkout", &[]);
+    declare_with_actions(&server, "checkout", &[("drain db-2", Some("bob"))]);
+    stdout(&run(
+        &server,
+        &["incident", "note", "INC-2", "db-2 pool exhausted"],
+    ));
+    let merged = stdout(&run(
+        &server,
+        &["incident", "merge", "INC-2", "--into", "INC-1"],
+    ));
+    assert!(
+        merged.contains("INC-2  ") && merged.contains("merged into INC-1"),
+        "{merged}"
+    );
+    assert!(
+        merged.contains("INC-2 merged in: checkout 5xx (1 note carried)"),
+        "{merged}"
+    );
+    assert!(merged.contains("INC-2 #1: drain db-2"), "{merged}");
+    let shown = json(&run(&server, &["incident", "show", "INC-2", "--json"]));
+    assert_eq!(shown["incident"]["merged_into"], "INC-1", "{shown}");
+
+    let (code, line) = failure(&run(
+        &server,
+        &["incident", "merge", "INC-2", "--into", "INC-1"],
+    ));
+    assert_eq!(code, 1);
+    assert!(
+        line.contains("INC-2 was merged into INC-1 already"),
+        "{line}"
+    );
+    let (code, line) = failure(&run(
+        &server,
+        &["incident", "merge", "INC-2", "--into", "nope"],
+    ));
+    assert_eq!(code, 2, "{line}");
+    assert!(line.contains("'nope' is not an incident id"), "{line}");
+}

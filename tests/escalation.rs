@@ -25,7 +25,8 @@ use warroom::server::clock::Clock;
 use warroom::server::{Communicate, ServeOptions};
 use warroom::store::Location;
 
-async fn lapses(client: &Client, base: &str) -> Vec<Value> {
+/// The events of one type on the global feed.
+async fn of_type(client: &Client, base: &str, kind: &str) -> Vec<Value> {
     let events = send(client.get(format!("{base}/v1/events?limit=1000")))
         .await
         .json;
@@ -33,9 +34,13 @@ async fn lapses(client: &Client, base: &str) -> Vec<Value> {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|e| e["kind"]["type"] == "lapsed")
+        .filter(|e| e["kind"]["type"] == kind)
         .cloned()
         .collect()
+}
+
+async fn lapses(client: &Client, base: &str) -> Vec<Value> {
+    of_type(client, base, "lapsed").await
 }
 
 /// What the receiver has seen, once it has seen at least `count` notifications.
@@ -63,6 +68,80 @@ async fn ticks(reads: &AtomicU64) {
     }
 }
 
+/// A server on the store under test (`WARROOM_TEST_STORE`: the escalation's events and
+/// their notifications are committed the same way on both) with this config, whose clock is
+/// the test's: `start` plus the seconds in `offset`, counting its reads in `reads`.
+struct Clocked {
+    server: warroom::server::RunningServer,
+    base: String,
+    offset: Arc<AtomicI64>,
+    reads: Arc<AtomicU64>,
+    _dir: tempfile::TempDir,
+}
+
+impl Clocked {
+    async fn start(config: &str) -> Clocked {
+        let config = Config::parse(config, "test.toml").unwrap();
+        let scale = SeverityScale::default();
+        let mut communicate = Communicate::from_config(&config, &scale).unwrap();
+        // Looks faster than a config can ask for (whole seconds), to keep the test short.
+        communicate.escalation.check_every = Duration::from_millis(20);
+        let start = chrono::Utc::now();
+        let offset = Arc::new(AtomicI64::new(0));
+        // The server's clock: it moves when the test moves it.
+        let reads = Arc::new(AtomicU64::new(0));
+        let clock = {
+            let (offset, reads) = (offset.clone(), reads.clone());
+            Clock::reading(move || {
+                reads.fetch_add(1, Ordering::SeqCst);
+                start + chrono::Duration::seconds(offset.load(Ordering::SeqCst))
+            })
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let db = match support::server::StoreKind::under_test() {
+            support::server::StoreKind::Sqlite => {
+                Location::Sqlite(dir.path().join("escalation.db"))
+            }
+            support::server::StoreKind::Postgres => Location::Postgres(
+                tokio::task::spawn_blocking(support::postgres::database)
+                    .await
+                    .unwrap(),
+            ),
+        };
+        let server = warroom::server::start(ServeOptions {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            db,
+            tokens: None,
+            scale,
+            alert_severity: Default::default(),
+            alert_routing: Default::default(),
+            recent_events: warroom::server::DEFAULT_RECENT_EVENTS,
+            keep_ended: warroom::server::DEFAULT_KEEP_ENDED,
+            communicate,
+            allowed_origins: Vec::new(),
+            limits: warroom::server::Limits::default(),
+            bounds: Default::default(),
+            clock,
+        })
+        .await
+        .unwrap();
+        let base = format!("http://{}", server.local_addr());
+        Clocked {
+            server,
+            base,
+            offset,
+            reads,
+            _dir: dir,
+        }
+    }
+
+    /// Sets the server's clock `seconds` after the start and lets it look a few times.
+    async fn at(&self, seconds: i64) {
+        self.offset.store(seconds, Ordering::SeqCst);
+        ticks(&self.reads).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_vacant_commander_on_a_p0_is_one_lapse_and_one_notification() {
     let mut receiver = Receiver::down();
@@ -81,51 +160,12 @@ check_every = "1s"
 "#,
         receiver.url()
     );
-    let config = Config::parse(&text, "test.toml").unwrap();
-    let scale = SeverityScale::default();
-    let mut communicate = Communicate::from_config(&config, &scale).unwrap();
-    // Looks faster than a config can ask for (whole seconds), to keep the test short.
-    communicate.escalation.check_every = Duration::from_millis(20);
-    let start = chrono::Utc::now();
-    let offset = Arc::new(AtomicI64::new(0));
-    // The server's clock: it moves when the test moves it.
-    let reads = Arc::new(AtomicU64::new(0));
-    let clock = {
-        let (offset, reads) = (offset.clone(), reads.clone());
-        Clock::reading(move || {
-            reads.fetch_add(1, Ordering::SeqCst);
-            start + chrono::Duration::seconds(offset.load(Ordering::SeqCst))
-        })
-    };
-    let dir = tempfile::tempdir().unwrap();
-    let server = warroom::server::start(ServeOptions {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        // The store under test (`WARROOM_TEST_STORE`): the lapses and their notifications
-        // are committed the same way on both.
-        db: match support::server::StoreKind::under_test() {
-            support::server::StoreKind::Sqlite => {
-                Location::Sqlite(dir.path().join("escalation.db"))
-            }
-            support::server::StoreKind::Postgres => Location::Postgres(
-                tokio::task::spawn_blocking(support::postgres::database)
-                    .await
-                    .unwrap(),
-            ),
-        },
-        tokens: None,
-        scale,
-        alert_severity: Default::default(),
-        recent_events: warroom::server::DEFAULT_RECENT_EVENTS,
-        keep_ended: warroom::server::DEFAULT_KEEP_ENDED,
-        communicate,
-        allowed_origins: Vec::new(),
-        limits: warroom::server::Limits::default(),
-        bounds: Default::default(),
-        clock,
-    })
-    .await
-    .unwrap();
-    let base = format!("http://{}", server.local_addr());
+    let clocked = Clocked::start(&text).await;
+    let (base, offset, reads) = (
+        clocked.base.clone(),
+        clocked.offset.clone(),
+        clocked.reads.clone(),
+    );
     let client = support::http::client();
     for (title, severity) in [("everything down", "P0"), ("a typo on a page", "P2")] {
         let declared = send(
@@ -182,5 +222,150 @@ check_every = "1s"
         [json!("commander_vacant"), json!("internal_update_overdue")]
     );
     assert_eq!(delivered(&receiver, 2).await.len(), 2);
-    server.shutdown().await.unwrap();
+    clocked.server.shutdown().await.unwrap();
+}
+
+/// The `escalated` events on the global feed, as (round, step, targets).
+async fn escalations(client: &Client, base: &str) -> Vec<(u64, u64, Value)> {
+    let step = |e: &Value| {
+        let kind = &e["kind"];
+        let number = |field: &str| kind[field].as_u64().unwrap();
+        (number("round"), number("step"), kind["notify"].clone())
+    };
+    of_type(client, base, "escalated")
+        .await
+        .iter()
+        .map(step)
+        .collect()
+}
+
+/// A page nobody answers: the policy's steps go out in order, each to its target (the chat
+/// one led by its mention), run again for `repeat`, and stop at the acknowledgement, which
+/// makes the acknowledger commander.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_policy_steps_in_order_with_its_mentions_repeats_and_stops_at_the_acknowledgement() {
+    let (mut chat, mut pager) = (Receiver::down(), Receiver::down());
+    chat.up().await;
+    pager.up().await;
+    let text = format!(
+        r#"
+[[notify]]
+name = "ops-slack"
+kind = "slack"
+url = "{}"
+events = []
+
+[[notify]]
+name = "pager"
+kind = "webhook"
+url = "{}"
+secret = "k"
+events = []
+
+[escalation]
+commander_grace = "1h"
+
+[[escalation.policy]]
+severities = ["P0", "P1"]
+repeat = 1
+[[escalation.policy.step]]
+after = "20s"
+notify = ["ops-slack"]
+mention = "<!here>"
+[[escalation.policy.step]]
+after = "50s"
+notify = ["pager"]
+"#,
+        chat.url(),
+        pager.url()
+    );
+    let clocked = Clocked::start(&text).await;
+    let (client, base) = (support::http::client(), clocked.base.clone());
+    // A P0 page: triggered, nobody commands.
+    let page = json!({
+        "version": "4",
+        "groupKey": "{}:{alertname=\"CheckoutDown\"}",
+        "status": "firing",
+        "groupLabels": {"alertname": "CheckoutDown"},
+        "commonLabels": {"alertname": "CheckoutDown", "service": "checkout", "severity": "critical"},
+        "alerts": [{
+            "status": "firing",
+            "labels": {"alertname": "CheckoutDown", "service": "checkout", "severity": "critical"},
+            "startsAt": chrono::Utc::now(),
+            "fingerprint": "f1",
+        }],
+    });
+    let paged = send(client.post(format!("{base}/v1/alertmanager")).json(&page)).await;
+    assert_eq!(paged.json["incident"], "INC-1", "{}", paged.text);
+
+    // The page was declared on the test's clock, at `start`: each step falls due on the second.
+    clocked.at(19).await;
+    assert!(escalations(&client, &base).await.is_empty(), "not yet");
+    clocked.at(20).await;
+    clocked.at(21).await;
+    let pager_targets = json!(["pager"]);
+    let chat_targets = json!(["ops-slack"]);
+    assert_eq!(
+        escalations(&client, &base).await,
+        [(1, 1, chat_targets.clone())],
+        "the first step, once"
+    );
+    clocked.at(50).await;
+    // The second round starts when the first one's last step was due: 50 + 20 s.
+    clocked.at(69).await;
+    assert_eq!(escalations(&client, &base).await.len(), 2, "not yet");
+    clocked.at(70).await;
+    assert_eq!(
+        escalations(&client, &base).await,
+        [
+            (1, 1, chat_targets.clone()),
+            (1, 2, pager_targets.clone()),
+            (2, 1, chat_targets.clone()),
+        ]
+    );
+    // Acknowledged: carol commands, and nothing more goes out, however late it gets.
+    let ack = send(
+        client
+            .post(format!("{base}/v1/incidents/INC-1/commands"))
+            .header("X-Warroom-Actor", "carol")
+            .json(&json!({"type": "transition", "to": "acknowledged"})),
+    )
+    .await;
+    assert_eq!(ack.status, 200, "{}", ack.text);
+    assert_eq!(ack.json["events"][0]["kind"]["commander"], "carol");
+    clocked.at(500).await;
+    clocked.at(1000).await;
+    assert_eq!(escalations(&client, &base).await.len(), 3);
+    let incident = send(client.get(format!("{base}/v1/incidents/INC-1")))
+        .await
+        .json;
+    assert_eq!(incident["roles"]["commander"], "carol");
+
+    // The chat got both of its steps, each led by the mention as it is; the pager its one,
+    // signed like every webhook delivery. Nothing else (the targets' filters are empty).
+    let delivered = |receiver: &Receiver| {
+        receiver
+            .seen()
+            .into_iter()
+            .filter(|r| r.answered == 200)
+            .count()
+    };
+    support::eventually::eventually("the deliveries", Duration::from_secs(10), async || {
+        (delivered(&chat) == 2 && delivered(&pager) == 1).then_some(())
+    })
+    .await;
+    for seen in chat.seen() {
+        let body: Value = serde_json::from_slice(&seen.body).unwrap();
+        let text = body["text"].as_str().unwrap();
+        assert!(text.starts_with("<!here> [P0] INC-1 "), "{text}");
+        assert!(
+            text.contains("escalated to ops-slack (step 1 of 2, round"),
+            "{text}"
+        );
+    }
+    let body: Value = serde_json::from_slice(&pager.seen()[0].body).unwrap();
+    assert_eq!(body["event"]["kind"]["type"], "escalated");
+    assert_eq!(body["event"]["kind"]["step"], 2);
+    assert!(pager.seen()[0].headers.contains_key("x-warroom-signature"));
+    clocked.server.shutdown().await.unwrap();
 }

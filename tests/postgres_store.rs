@@ -291,6 +291,7 @@ fn folds_and_resumes(mut store: Box<dyn Store>) {
             from: Status::Investigating,
             to: Status::Resolved,
             reason: None,
+            commander: None,
         },
         ..on(incident, note(seq, ""))
     };

@@ -37,6 +37,7 @@ async fn server_with(db: Location, communicate: warroom::server::Communicate) ->
         tokens: None,
         scale: Default::default(),
         alert_severity: Default::default(),
+        alert_routing: Default::default(),
         recent_events: warroom::server::DEFAULT_RECENT_EVENTS,
         keep_ended: warroom::server::DEFAULT_KEEP_ENDED,
         communicate,

@@ -186,6 +186,10 @@ async fn serve(args: ServeArgs, config: &Config, settings: Settings) -> ExitCode
         Ok(communicate) => communicate,
         Err(error) => return fail(2, config.invalid(error)),
     };
+    let alert_routing = match crate::server::alert_routing(&config.alert_routing, &settings.scale) {
+        Ok(routing) => routing,
+        Err(error) => return fail(2, config.invalid(error)),
+    };
     let limits = match crate::server::Limits::from_config(&config.server.limits) {
         Ok(limits) => limits,
         Err(error) => return fail(2, error),
@@ -225,6 +229,7 @@ async fn serve(args: ServeArgs, config: &Config, settings: Settings) -> ExitCode
         tokens: args.tokens.or_else(|| config.server.tokens.clone()),
         scale: settings.scale,
         alert_severity: config.alert_severity.clone(),
+        alert_routing,
         recent_events: args
             .recent_events
             .unwrap_or(crate::server::DEFAULT_RECENT_EVENTS),

@@ -84,6 +84,12 @@ pub async fn run(
             };
             send(client, &id, command, output.json).await
         }
+        IncidentCommand::Merge { id, into, output } => {
+            let command = Command::MergeInto {
+                into: incident_id(&into)?,
+            };
+            send(client, &id, command, output.json).await
+        }
         IncidentCommand::Status {
             id,
             status,

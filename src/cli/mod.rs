@@ -392,6 +392,17 @@ pub enum IncidentCommand {
         #[command(flatten)]
         output: OutputArgs,
     },
+    /// A duplicate ends as merged into the incident that carries on (never as a false alarm);
+    /// its notes, alerts and open action items join the survivor
+    Merge {
+        /// The duplicate
+        id: String,
+        /// The incident that carries on
+        #[arg(long, value_name = "ID")]
+        into: String,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
     /// Move an incident through its lifecycle
     Status {
         id: String,

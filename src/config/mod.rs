@@ -6,6 +6,7 @@
 //! these tables (the backend's `ServeOptions`, the TUI's `TuiSettings`, the panels'
 //! `MetricsSettings`), and flags and `WARROOM_*` variables are applied by the command line.
 
+mod alert_routing;
 mod backend;
 mod escalation;
 mod impact;
@@ -16,8 +17,9 @@ mod sources;
 mod status;
 mod tui;
 
+pub use alert_routing::AlertRoutingSection;
 pub use backend::BackendSection;
-pub use escalation::EscalationSection;
+pub use escalation::{EscalationSection, PolicySection, StepSection};
 pub use impact::ImpactConfig;
 pub use notify::{NotifyDelivery, NotifyTarget};
 pub use panels::{PanelConfig, default_panels};
@@ -51,6 +53,8 @@ pub struct Config {
     pub alertmanager: Option<ServerConfig>,
     pub panels: Vec<PanelConfig>,
     pub alert_severity: AlertSeverity,
+    /// Which open incident a page joins instead of opening another.
+    pub alert_routing: AlertRoutingSection,
     pub impact: ImpactConfig,
     /// What the public status page shows.
     pub status: StatusSection,
@@ -74,6 +78,7 @@ impl Default for Config {
             alertmanager: None,
             panels: default_panels(),
             alert_severity: AlertSeverity::default(),
+            alert_routing: AlertRoutingSection::default(),
             impact: ImpactConfig::default(),
             status: StatusSection::default(),
             notify: Vec::new(),

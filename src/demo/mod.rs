@@ -29,6 +29,7 @@ pub async fn run(settings: TuiSettings, you: &str) -> anyhow::Result<()> {
         tokens: None,
         scale: SeverityScale::default(),
         alert_severity: AlertSeverity::default(),
+        alert_routing: Default::default(),
         recent_events: server::DEFAULT_RECENT_EVENTS,
         keep_ended: server::DEFAULT_KEEP_ENDED,
         communicate: Default::default(),

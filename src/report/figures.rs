@@ -5,7 +5,9 @@
 //! - MTTD = detected − impact start; MTTA = acknowledged − detected;
 //!   MTTM = mitigated − impact start; MTTR = resolved − impact start.
 //! - An incident missing either timestamp of a figure is left out of that figure and counted
-//!   in its `left_out`, never turned into 0. Cancelled incidents are left out of everything.
+//!   in its `left_out`, never turned into 0. Cancelled incidents (false alarms) and merged ones
+//!   (duplicates of another incident, which is counted) are left out of everything, and
+//!   counted apart.
 //! - mean = sum / count; median = the middle value, or the mean of the two middle values;
 //!   p90 = the nearest rank: the ⌈0.9 × count⌉-th smallest value.
 //! - An incident is in the period when it was declared in `[since, until]`.
@@ -81,6 +83,10 @@ pub struct Report {
     pub incidents: usize,
     /// Cancelled incidents in the period and filters, left out of every figure.
     pub cancelled: usize,
+    /// Duplicates merged into another incident, in the period and filters: neither
+    /// incidents of their own nor false alarms, left out of every figure.
+    #[serde(default)]
+    pub merged: usize,
     pub overall: Figures,
     pub by_severity: BTreeMap<String, Figures>,
     /// Incidents without a service appear only in `overall`.
@@ -180,15 +186,22 @@ pub fn report(logs: &[IncidentLog<'_>], query: &ReportQuery, scale: &SeveritySca
     let mut overall = Samples::default();
     let mut by_severity: BTreeMap<String, Samples> = BTreeMap::new();
     let mut by_service: BTreeMap<String, Samples> = BTreeMap::new();
-    let (mut incidents, mut cancelled, mut recurrences) = (0, 0, 0);
+    let (mut incidents, mut cancelled, mut merged, mut recurrences) = (0, 0, 0, 0);
     let (mut on_time, mut due) = (0, 0);
     let mut corrective = CorrectiveCounts::default();
     let earlier = Earlier::index(logs);
     for log in logs.iter().filter(|log| in_scope(log.incident)) {
         let incident = log.incident;
-        if incident.status == Status::Cancelled {
-            cancelled += 1;
-            continue;
+        match incident.status {
+            Status::Cancelled => {
+                cancelled += 1;
+                continue;
+            }
+            Status::Merged => {
+                merged += 1;
+                continue;
+            }
+            _ => {}
         }
         incidents += 1;
         let spans = spans(incident);
@@ -227,6 +240,7 @@ pub fn report(logs: &[IncidentLog<'_>], query: &ReportQuery, scale: &SeveritySca
         until: query.until,
         incidents,
         cancelled,
+        merged,
         overall: overall.figures(),
         by_severity: group(by_severity),
         by_service: group(by_service),

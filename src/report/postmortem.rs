@@ -33,6 +33,17 @@ pub fn postmortem(incident: &Incident, events: &[&Event]) -> String {
         Status::Cancelled => {
             let _ = writeln!(out, "> **Cancelled:** {} was a false alarm.\n", incident.id);
         }
+        Status::Merged => {
+            let into = incident
+                .merged_into
+                .as_ref()
+                .map_or_else(String::new, ToString::to_string);
+            let _ = writeln!(
+                out,
+                "> **Merged:** {} was a duplicate of {into}; the response and its postmortem are there.\n",
+                incident.id
+            );
+        }
         status => {
             let _ = writeln!(
                 out,
@@ -222,17 +233,26 @@ fn public_updates(out: &mut String, incident: &Incident) {
 
 fn timeline(out: &mut String, events: &[&Event]) {
     out.push_str("## Timeline\n\n");
-    let rows: Vec<Vec<String>> = events
-        .iter()
-        .map(|event| {
-            vec![
-                clock(event.at),
-                inline(&event.actor),
-                event.kind.label().to_string(),
-                inline(&event.kind.describe()),
-            ]
-        })
-        .collect();
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    for event in events {
+        rows.push(vec![
+            clock(event.at),
+            inline(&event.actor),
+            event.kind.label().to_string(),
+            inline(&event.kind.describe()),
+        ]);
+        // A merged duplicate's notes, each with its own author and time, under the merge.
+        if let EventKind::IncidentMerged { from, notes, .. } = &event.kind {
+            rows.extend(notes.iter().map(|note| {
+                vec![
+                    clock(note.at),
+                    inline(&note.actor),
+                    note.kind.as_str().to_string(),
+                    format!("(on {from}) {}", inline(&note.text)),
+                ]
+            }));
+        }
+    }
     table(out, &["Time (UTC)", "Actor", "Kind", "What"], &rows);
 }
 

@@ -12,11 +12,12 @@ pub fn report_lines(report: &Report) -> Vec<String> {
     let clock = |at: crate::domain::Timestamp| at.format("%Y-%m-%d %H:%M UTC").to_string();
     let mut lines = vec![
         format!(
-            "{} → {}: {} incidents ({} cancelled, left out)",
+            "{} → {}: {} incidents ({} cancelled, {} merged as duplicates, left out)",
             clock(report.since),
             clock(report.until),
             report.incidents,
-            report.cancelled
+            report.cancelled,
+            report.merged
         ),
         String::new(),
         format!(

@@ -3,7 +3,7 @@
 //! server itself says what failed in the caller's terms and carries an id; the details (SQLite's
 //! own words, say) go to the log under that id, never to the caller.
 
-use crate::domain::Rejection;
+use crate::domain::{MERGE_CONFLICTS, Rejection};
 use crate::store::StoreError;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -97,6 +97,11 @@ impl ApiError {
             ApiError::Timeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) | ApiError::RetryLater(..) => StatusCode::SERVICE_UNAVAILABLE,
+            // The incidents' states conflict with a merge (merged already, survivor ended):
+            // a conflict like a stale version, not a malformed request.
+            ApiError::Rejected(rejection) if MERGE_CONFLICTS.contains(&rejection.code.as_str()) => {
+                StatusCode::CONFLICT
+            }
             ApiError::Rejected(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

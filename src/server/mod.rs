@@ -32,12 +32,12 @@ mod state;
 mod status;
 mod timeline;
 
-pub use engine::{StatsSnapshot, WriterBounds};
+pub use alertmanager::routing as alert_routing;
+pub use engine::{DecisionRules, StatsSnapshot, WriterBounds};
 pub use limits::{Limits, WriteRate};
 pub use timeline::{DEFAULT_KEEP_ENDED, DEFAULT_RECENT_EVENTS};
 
-use crate::domain::AlertSeverity;
-use crate::domain::SeverityScale;
+use crate::domain::{AlertRouting, AlertSeverity, SeverityScale};
 use crate::store::Location;
 use anyhow::Context;
 use auth::Auth;
@@ -67,6 +67,8 @@ pub struct ServeOptions {
     pub scale: SeverityScale,
     /// The severity of an incident the Alertmanager webhook opens, from the alerts' labels.
     pub alert_severity: AlertSeverity,
+    /// Which open incident a page joins instead of opening another.
+    pub alert_routing: AlertRouting,
     /// How many of the newest events to keep in memory; older pages come from the store.
     pub recent_events: usize,
     /// How long an ended incident stays folded in memory (`--keep-ended`); older ones are
@@ -104,11 +106,20 @@ impl Communicate {
         config: &crate::config::Config,
         scale: &SeverityScale,
     ) -> Result<Communicate, String> {
+        let notify = notify::NotifySettings::build(&config.notify, &config.notify_delivery, scale)?;
         Ok(Communicate {
             page: page_settings(&config.status)?,
             status_listen: None,
-            notify: notify::NotifySettings::build(&config.notify, &config.notify_delivery, scale)?,
-            escalation: escalation::EscalationSettings::build(&config.escalation, scale)?,
+            escalation: escalation::EscalationSettings::build(
+                &config.escalation,
+                scale,
+                &notify
+                    .targets
+                    .iter()
+                    .map(|t| t.name.as_str())
+                    .collect::<Vec<_>>(),
+            )?,
+            notify,
         })
     }
 }
@@ -344,6 +355,10 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningServer> {
         limits: opts.bounds.clone(),
         stats: stats.clone(),
         routes: notify::Routes::new(&opts.communicate.notify),
+        rules: DecisionRules {
+            ack_takes_command: opts.communicate.escalation.ack_takes_command,
+            alert_routing: opts.alert_routing.clone(),
+        },
         wakes: wakes.clone(),
         clock: opts.clock.clone(),
     })

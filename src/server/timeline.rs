@@ -492,6 +492,7 @@ mod tests {
                 from: Status::Investigating,
                 to: Status::Resolved,
                 reason: None,
+                commander: None,
             },
             at: epoch + hour,
             ..note(seq, incident)

@@ -51,7 +51,7 @@ pub enum Which {
     DeclaredSince(Timestamp),
 }
 
-/// When an incident ended (resolved, closed or called a false alarm, the latest of these), or
+/// When an incident ended (resolved, closed, called a false alarm or merged, the latest), or
 /// `None` while it is open. A replica keeps an ended incident in memory for `--keep-ended`
 /// after this.
 pub fn ended_at(incident: &Incident) -> Option<Timestamp> {
@@ -62,6 +62,7 @@ pub fn ended_at(incident: &Incident) -> Option<Timestamp> {
         incident.resolved_at,
         incident.closed_at,
         incident.cancelled_at,
+        incident.merged_at,
     ]
     .into_iter()
     .flatten()

@@ -141,6 +141,7 @@ fn events_of(number: u64, raw: &Raw, end: Timestamp, seq: &mut u64) -> Vec<Event
                     from: status,
                     to,
                     reason: None,
+                    commander: None,
                 },
             ));
             status = to;

@@ -114,6 +114,15 @@ impl TestServer {
         TestServer::launch_on(ServerSetup::default(), StoreKind::Postgres, None)
     }
 
+    /// The same, with a config file of this TOML text.
+    pub fn on_postgres_with_config(config: &str) -> TestServer {
+        let setup = ServerSetup {
+            config: Some(config),
+            ..ServerSetup::default()
+        };
+        TestServer::launch_on(setup, StoreKind::Postgres, None)
+    }
+
     /// A server in open mode on the store under test, with more `warroom serve` arguments.
     pub fn open_with_args(args: &[&str]) -> TestServer {
         TestServer::launch_with(ServerSetup {
@@ -140,19 +149,19 @@ impl TestServer {
         TestServer::replica_with(other, &[])
     }
 
-    /// The same, with extra arguments to `serve`.
+    /// The same, with extra arguments to `serve`. The replica has `other`'s tokens and config.
     pub fn replica_with(other: &TestServer, args: &[&str]) -> TestServer {
         assert_eq!(
             other.store,
             StoreKind::Postgres,
             "replicas share PostgreSQL"
         );
-        let tokens = other
-            .tokens
-            .as_ref()
-            .map(|path| std::fs::read_to_string(path).expect("the tokens file"));
+        let read = |path: &PathBuf| std::fs::read_to_string(path).expect("the file to copy");
+        let tokens = other.tokens.as_ref().map(read);
+        let config = other.config.as_ref().map(read);
         let setup = ServerSetup {
             tokens: tokens.as_deref(),
+            config: config.as_deref(),
             args,
             ..ServerSetup::default()
         };

@@ -326,6 +326,7 @@ fn a_fresh_wall_with_only_closed_incidents_shows_all_clear() {
                 from: Status::Acknowledged,
                 to,
                 reason: None,
+                commander: None,
             },
             ..events[0].clone()
         });
@@ -623,6 +624,7 @@ fn a_wall_shows_an_incident_resolved_under_its_eyes_for_a_while_then_all_clear()
             from: Status::Acknowledged,
             to: Status::Resolved,
             reason: None,
+            commander: None,
         },
         ..open
     };

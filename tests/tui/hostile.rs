@@ -94,6 +94,7 @@ fn hostile_events() -> Vec<Event> {
             from: Status::Acknowledged,
             to: Status::Investigating,
             reason: Some(hostile("reason")),
+            commander: None,
         },
     ];
     kinds
@@ -261,6 +262,7 @@ fn no_hostile_character_reaches_a_cell_in_any_view_at_any_size() {
             from: Status::Investigating,
             to: Status::Mitigated,
             reason: Some(hostile("fixed")),
+            commander: None,
         },
         intended_at: None,
     };

@@ -64,6 +64,7 @@ fn learned(model: &mut Model) {
                 from: Status::Investigating,
                 to: Status::Mitigated,
                 reason: None,
+                commander: None,
             },
         ),
         event(

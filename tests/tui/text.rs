@@ -504,6 +504,7 @@ fn y_keeps_the_open_action_items_open_on_the_resolved_incident() {
                 from: Status::Acknowledged,
                 to: Status::Resolved,
                 reason: None,
+                commander: None,
             },
             intended_at: None,
         };
@@ -583,6 +584,7 @@ fn c_carries_the_open_action_items_into_the_review_once() {
             from: Status::Acknowledged,
             to: Status::Resolved,
             reason: None,
+            commander: None,
         },
         EventKind::CorrectiveActionAdded {
             id: 1,
@@ -704,6 +706,7 @@ fn durations_carry_units_and_action_items_stop_counting_once_resolved() {
             from: Status::Acknowledged,
             to: Status::Resolved,
             reason: None,
+            commander: None,
         },
         intended_at: None,
     };

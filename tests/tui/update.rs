@@ -814,6 +814,7 @@ fn a_wall_running_for_days_keeps_a_bounded_number_of_ended_incidents() {
             from: Status::Acknowledged,
             to: Status::Resolved,
             reason: None,
+            commander: None,
         };
         batch.push(Event {
             seq,
@@ -1080,6 +1081,7 @@ fn an_ended_incidents_log_is_loaded_while_it_is_shown_and_let_go_after() {
             from: Status::Investigating,
             to: Status::Resolved,
             reason: None,
+            commander: None,
         },
         ..note(2)
     };
@@ -1233,4 +1235,66 @@ fn default_panels_with_data_are_kept() {
     let others = answer_panels(&mut model, refreshes, &[series]);
     assert!(others.is_empty(), "{others:?}");
     assert_eq!(model.metrics.detected, None);
+}
+
+/// Issue 22: `a` on a page whose seat is vacant: the confirmation line says the backend made
+/// the acknowledger commander; `:merge INC-2` sends the merge of the incident on screen.
+#[test]
+fn the_acknowledgement_says_who_takes_command_and_merge_is_typed() {
+    let mut model = model();
+    let effects = press(&mut model, 'a');
+    let [Effect::Send { outgoing, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    let Request::Command { incident, command } = &outgoing.request else {
+        panic!("a command")
+    };
+    assert_eq!(
+        command,
+        &Command::Transition {
+            to: Status::Acknowledged
+        }
+    );
+    let event = Event {
+        seq: 40,
+        incident: incident.clone(),
+        at: now(),
+        actor: "alice".into(),
+        via: None,
+        kind: EventKind::StatusChanged {
+            from: Status::Triggered,
+            to: Status::Acknowledged,
+            reason: None,
+            commander: Some("alice".into()),
+        },
+        intended_at: None,
+    };
+    let accepted = CommandAccepted {
+        version: 40,
+        events: vec![event],
+    };
+    update(
+        &mut model,
+        Msg::Sent {
+            key: outgoing.key.clone(),
+            result: Ok(Sent::Command(accepted)),
+        },
+    );
+    let line = &model.notice.as_ref().unwrap().text;
+    assert_eq!(
+        line,
+        &format!("done: → acknowledged {incident} — alice takes command")
+    );
+
+    press(&mut model, ':');
+    type_text(&mut model, "merge INC-2");
+    let effects = update(&mut model, key(KeyCode::Enter));
+    let [.., Effect::Send { outgoing, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert!(matches!(
+        &outgoing.request,
+        Request::Command { incident, command: Command::MergeInto { into } }
+            if *into == inc(2) && *incident == inc(1)
+    ));
 }

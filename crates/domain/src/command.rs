@@ -4,9 +4,9 @@ use super::review::{
     ReviewEdit, check_dropped_corrective, check_open_corrective, checked_ticket, known_corrective,
 };
 use super::{
-    AccessRole, ActionState, AlertRef, CorrectiveKind, EventKind, Incident, MAX_LABEL_NAME_CHARS,
-    MAX_LABEL_VALUE_CHARS, MAX_LABELS, MAX_SNAPSHOT_VALUES, NoteKind, PublicUpdate, Role, Severity,
-    SeverityScale, SnapshotReason, SnapshotValue, Status, Timestamp,
+    AccessRole, ActionState, AlertRef, CorrectiveKind, EventKind, Incident, IncidentId,
+    MAX_LABEL_NAME_CHARS, MAX_LABEL_VALUE_CHARS, MAX_LABELS, MAX_SNAPSHOT_VALUES, NoteKind,
+    PublicUpdate, Role, Severity, SeverityScale, SnapshotReason, SnapshotValue, Status, Timestamp,
 };
 use serde::{Deserialize, Serialize};
 
@@ -136,6 +136,10 @@ pub enum Command {
     /// A status-page update; only the commander or the Communications Lead may send it
     /// (see [`super::check_publisher`]).
     PublicUpdate(PublicUpdate),
+    /// This incident is a duplicate of `into`, which carries on (see [`super::merge`]).
+    MergeInto {
+        into: IncidentId,
+    },
 }
 
 impl Command {
@@ -158,7 +162,8 @@ impl Command {
             | Command::AttachAlert { .. }
             | Command::ResolveAlert { .. }
             | Command::RecordSnapshot { .. }
-            | Command::PublicUpdate(_) => true,
+            | Command::PublicUpdate(_)
+            | Command::MergeInto { .. } => true,
             // The post-incident review stays editable after the close.
             Command::SetReview { .. }
             | Command::AddCorrectiveAction { .. }
@@ -205,7 +210,8 @@ impl Command {
             | Command::SetSeverity { .. }
             | Command::AssignRole { .. }
             | Command::RelieveRole { .. }
-            | Command::SetImpactStart { .. } => AccessRole::Commander,
+            | Command::SetImpactStart { .. }
+            | Command::MergeInto { .. } => AccessRole::Commander,
         }
     }
 }
@@ -323,6 +329,18 @@ pub fn decide(
             ),
         ));
     }
+    if let Some(survivor) = incident.survivor()
+        && command.changes_response_record()
+        && !matches!(command, Command::MergeInto { .. })
+    {
+        return Err(Rejection::new(
+            "incident_merged",
+            format!(
+                "{} was merged into {survivor} as a duplicate: the response goes on there",
+                incident.id
+            ),
+        ));
+    }
     let event = match command {
         Command::Transition { to } => {
             incident
@@ -340,6 +358,7 @@ pub fn decide(
                 from: incident.status,
                 to,
                 reason: None,
+                commander: None,
             }
         }
         Command::SetSeverity { severity } => {
@@ -446,6 +465,7 @@ pub fn decide(
                         from: Status::Resolved,
                         to: Status::Investigating,
                         reason: Some(reason),
+                        commander: None,
                     },
                 ]);
             }
@@ -574,8 +594,53 @@ pub fn decide(
         Command::PublicUpdate(update) => {
             EventKind::PublicUpdate(super::public_update::checked(update, now)?)
         }
+        // Two incidents change: the caller decides it with both (`merge`).
+        Command::MergeInto { into } => {
+            return Err(Rejection::new(
+                "invalid_input",
+                format!("merging into {into} is decided with both incidents (merge)"),
+            ));
+        }
     };
     Ok(vec![event])
+}
+
+/// Who sends a command, and what the backend makes of an acknowledgement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Acting<'a> {
+    pub person: &'a str,
+    /// `[escalation] ack_takes_command`: acknowledging a page whose commander seat is vacant
+    /// makes the acknowledger commander ("I am on it").
+    pub ack_takes_command: bool,
+}
+
+/// [`decide`] for a person: a first move out of triggered that keeps the incident open,
+/// made while the seat is vacant and nobody has commanded before, makes them commander in
+/// the same event (with [`Acting::ack_takes_command`]). Once someone has commanded, a new
+/// commander needs a brief, so an acknowledgement does not take over silently.
+pub fn decide_as(
+    incident: &Incident,
+    command: Command,
+    acting: Acting<'_>,
+    now: Timestamp,
+    scale: &SeverityScale,
+) -> Result<Vec<EventKind>, Rejection> {
+    let mut kinds = decide(incident, command, now, scale)?;
+    let takes = acting.ack_takes_command
+        && incident.status == Status::Triggered
+        && incident.roles.commander.is_none()
+        && incident.last_commander.is_none()
+        && !acting.person.trim().is_empty();
+    if takes {
+        for kind in &mut kinds {
+            if let EventKind::StatusChanged { to, commander, .. } = kind
+                && to.is_open()
+            {
+                *commander = Some(acting.person.trim().to_string());
+            }
+        }
+    }
+    Ok(kinds)
 }
 
 /// A brief given with an assignment that is not a transfer of command (an engineer taking a

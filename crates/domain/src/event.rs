@@ -1,8 +1,8 @@
 //! Events: the wire and storage format of everything that happened.
 
 use super::{
-    AlertRef, CorrectiveKind, EarlierIncident, IncidentId, Lapse, PublicUpdate, ReviewEdit, Role,
-    Severity, SnapshotReason, SnapshotValue, Status, Timestamp,
+    AlertRef, CarriedNote, CorrectiveKind, EarlierIncident, IncidentId, Labels, Lapse,
+    PublicUpdate, ReviewEdit, Role, Severity, SnapshotReason, SnapshotValue, Status, Timestamp,
 };
 use serde::{Deserialize, Serialize};
 use std::str::FromStr;
@@ -89,6 +89,10 @@ pub enum EventKind {
         /// Why, when it was not a person's call (an alert firing again after the resolve).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
+        /// Who took command by acknowledging a page while the seat was vacant (`[escalation]
+        /// ack_takes_command`): one event, so the timeline cannot show one without the other.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        commander: Option<String>,
     },
     SeverityChanged {
         from: Severity,
@@ -200,12 +204,53 @@ pub enum EventKind {
         lapse: Lapse,
         due: Timestamp,
     },
+    /// A page that would have opened an incident joined this open one instead (same service,
+    /// or the labels `[alert_routing] join_on` names); its alerts follow as `alert_attached`.
+    AlertJoined {
+        /// Alertmanager's group key of the page.
+        group: String,
+        /// The title the page would have had as an incident of its own.
+        title: String,
+        severity: Severity,
+        /// The labels it matched on, with their values.
+        matched: Labels,
+    },
+    /// This incident was a duplicate of `into`, which carries on: final.
+    MergedInto {
+        into: IncidentId,
+    },
+    /// The duplicate `from` was merged into this incident: its notes are carried here; its
+    /// alerts and open action items follow as `alert_attached` and `action_added`.
+    IncidentMerged {
+        from: IncidentId,
+        title: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        notes: Vec<CarriedNote>,
+    },
+    /// An escalation policy took a step: it notified `notify` (names of `[[notify]]`
+    /// targets), because nobody acknowledged the page or took command since `episode`.
+    Escalated {
+        /// 1-based, of `steps`.
+        step: u32,
+        steps: u32,
+        /// 1-based, of `rounds` (a policy's `repeat` + 1).
+        round: u32,
+        rounds: u32,
+        notify: Vec<String>,
+        /// The step's mention (`<!here>`), from the config: sent as it is.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        mention: Option<String>,
+        /// When the page was triggered or the seat fell vacant: what the steps count from.
+        episode: Timestamp,
+        /// When the step fell due.
+        due: Timestamp,
+    },
 }
 
 impl EventKind {
     /// Every kind's wire tag (the `type` field), in declaration order: what a notification
     /// filter may name. [`EventKind::tag`] gives one event's.
-    pub const TAGS: [&'static str; 26] = [
+    pub const TAGS: [&'static str; 30] = [
         "declared",
         "status_changed",
         "severity_changed",
@@ -232,6 +277,10 @@ impl EventKind {
         "recurrence_linked",
         "public_update",
         "lapsed",
+        "alert_joined",
+        "merged_into",
+        "incident_merged",
+        "escalated",
     ];
 
     /// The wire tag of this kind: its `type` field.
@@ -263,6 +312,10 @@ impl EventKind {
             EventKind::RecurrenceLinked { .. } => "recurrence_linked",
             EventKind::PublicUpdate(_) => "public_update",
             EventKind::Lapsed { .. } => "lapsed",
+            EventKind::AlertJoined { .. } => "alert_joined",
+            EventKind::MergedInto { .. } => "merged_into",
+            EventKind::IncidentMerged { .. } => "incident_merged",
+            EventKind::Escalated { .. } => "escalated",
         }
     }
 
@@ -295,6 +348,9 @@ impl EventKind {
             EventKind::RecurrenceLinked { .. } => "recurs",
             EventKind::PublicUpdate(_) => "public",
             EventKind::Lapsed { .. } => "lapse",
+            EventKind::AlertJoined { .. } => "alert",
+            EventKind::MergedInto { .. } | EventKind::IncidentMerged { .. } => "merge",
+            EventKind::Escalated { .. } => "escalate",
         }
     }
 
@@ -304,9 +360,17 @@ impl EventKind {
             EventKind::Declared {
                 title, severity, ..
             } => format!("declared {severity}: {title}"),
-            EventKind::StatusChanged { from, to, reason } => match reason {
-                Some(reason) => format!("{from} → {to}: {reason}"),
-                None => format!("{from} → {to}"),
+            EventKind::StatusChanged {
+                from,
+                to,
+                reason,
+                commander,
+            } => match (reason, commander) {
+                (Some(reason), _) => format!("{from} → {to}: {reason}"),
+                (None, Some(commander)) => {
+                    format!("{from} → {to}; {commander} takes command")
+                }
+                (None, None) => format!("{from} → {to}"),
             },
             EventKind::SeverityChanged { from, to } => format!("severity {from} → {to}"),
             EventKind::RoleAssigned {
@@ -413,6 +477,39 @@ impl EventKind {
             EventKind::Lapsed { lapse, due } => {
                 format!("{} (due {})", lapse.describe(), due.format("%H:%M:%S UTC"))
             }
+            EventKind::AlertJoined {
+                title,
+                severity,
+                matched,
+                ..
+            } => {
+                let on: Vec<String> = matched.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                format!("alert joined ({severity}, {}): {title}", on.join(", "))
+            }
+            EventKind::MergedInto { into } => format!("merged into {into} as a duplicate"),
+            EventKind::IncidentMerged { from, title, notes } => match notes.len() {
+                0 => format!("{from} merged in: {title}"),
+                1 => format!("{from} merged in: {title} (1 note carried)"),
+                n => format!("{from} merged in: {title} ({n} notes carried)"),
+            },
+            EventKind::Escalated {
+                step,
+                steps,
+                round,
+                rounds,
+                notify,
+                ..
+            } => {
+                let repeat = if *rounds > 1 {
+                    format!(", round {round} of {rounds}")
+                } else {
+                    String::new()
+                };
+                format!(
+                    "escalated to {} (step {step} of {steps}{repeat})",
+                    notify.join(", ")
+                )
+            }
         }
     }
 }
@@ -427,6 +524,7 @@ mod tests {
             from: Status::Triggered,
             to: Status::Acknowledged,
             reason: None,
+            commander: None,
         };
         let json = serde_json::to_value(&kind).unwrap();
         assert_eq!(

@@ -2,8 +2,8 @@
 
 use super::{
     ActionItem, ActionState, AttachedAlert, CorrectiveAction, CorrectiveState, EarlierIncident,
-    Event, EventKind, IncidentId, LapseRecord, NoteKind, PublicPost, Review, Role, Roster,
-    Severity, SeverityScale, Status, Timestamp,
+    EscalationRecord, Event, EventKind, IncidentId, LapseRecord, NoteKind, PublicPost, Review,
+    Role, Roster, Severity, SeverityScale, Status, Timestamp,
 };
 use serde::{Deserialize, Serialize};
 
@@ -67,6 +67,17 @@ pub struct Incident {
     /// The lapses the backend's clock recorded.
     #[serde(default)]
     pub lapses: Vec<LapseRecord>,
+    /// The escalation steps taken, so each is taken once.
+    #[serde(default)]
+    pub escalations: Vec<EscalationRecord>,
+    /// The survivor this duplicate was merged into: where its id points.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merged_into: Option<IncidentId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merged_at: Option<Timestamp>,
+    /// The duplicates merged into this incident, in the order they were.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub merged_from: Vec<IncidentId>,
 }
 
 impl Incident {
@@ -103,6 +114,10 @@ impl Incident {
             public_updates: Vec::new(),
             commander_vacant_since: None,
             lapses: Vec::new(),
+            escalations: Vec::new(),
+            merged_into: None,
+            merged_at: None,
+            merged_from: Vec::new(),
         }
     }
 
@@ -147,7 +162,13 @@ impl Incident {
                     self.acknowledged_at = Some(at);
                 }
             }
-            EventKind::StatusChanged { to, .. } => self.change_status(*to, at),
+            EventKind::StatusChanged { to, commander, .. } => {
+                self.change_status(*to, at);
+                if let Some(commander) = commander {
+                    self.roles.commander = Some(commander.clone());
+                    self.last_commander = Some(commander.clone());
+                }
+            }
             EventKind::SeverityChanged { to, .. } => self.severity = to.clone(),
             EventKind::RoleAssigned {
                 role,
@@ -268,6 +289,24 @@ impl Incident {
             EventKind::Lapsed { lapse, due } => self.lapses.push(LapseRecord {
                 lapse: *lapse,
                 due: *due,
+            }),
+            // The alerts follow as their own events.
+            EventKind::AlertJoined { .. } => {}
+            EventKind::MergedInto { into } => {
+                self.status = Status::Merged;
+                self.merged_into = Some(into.clone());
+                self.merged_at = Some(at);
+            }
+            EventKind::IncidentMerged { from, .. } => self.merged_from.push(from.clone()),
+            EventKind::Escalated {
+                episode,
+                round,
+                step,
+                ..
+            } => self.escalations.push(EscalationRecord {
+                episode: *episode,
+                round: *round,
+                step: *step,
             }),
         }
         self.commander_vacant_since = match (&self.roles.commander, self.commander_vacant_since) {

@@ -9,7 +9,7 @@
 //! became due, which moves with the severity: one episode is recorded once, and a new
 //! episode (a later vacancy, the next overdue update) is recorded again.
 
-use super::{EventKind, Incident, Severity, SeverityScale, Timestamp};
+use super::{EscalationPolicy, EventKind, Incident, Severity, SeverityScale, Timestamp};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -53,6 +53,8 @@ pub struct EscalationRules {
     pub commander_grace: chrono::Duration,
     /// This severity and the more severe ones need a commander (P1: P0 and P1).
     pub commander_needed_from: Severity,
+    /// `[[escalation.policy]]`: whom to call while nobody answers (see `escalations_due`).
+    pub policies: Vec<EscalationPolicy>,
 }
 
 impl Default for EscalationRules {
@@ -60,6 +62,7 @@ impl Default for EscalationRules {
         EscalationRules {
             commander_grace: chrono::Duration::minutes(5),
             commander_needed_from: Severity::new("P1"),
+            policies: Vec::new(),
         }
     }
 }

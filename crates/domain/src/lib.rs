@@ -10,16 +10,19 @@ mod actions;
 mod alerts;
 mod carry;
 mod command;
+mod escalation;
 mod event;
 mod incident;
 mod incident_id;
 mod lapse;
 mod lifecycle;
+mod merge;
 mod public_update;
 mod recurrence;
 mod response_times;
 mod review;
 mod roles;
+mod routing;
 mod severity;
 
 pub use access::{ACTOR_HEADER, AccessRole, ON_BEHALF_HEADER, ROLE_HEADER, VIA_SSH};
@@ -31,14 +34,18 @@ pub use alerts::{
 };
 pub use carry::{CARRIED_DUE_DAYS, Settlement, SettlementCommands};
 pub use command::{
-    Command, MAX_NAME_CHARS, MAX_TEXT_CHARS, MAX_TITLE_CHARS, NewIncident, Rejection, decide,
-    declare, declare_page,
+    Acting, Command, MAX_NAME_CHARS, MAX_TEXT_CHARS, MAX_TITLE_CHARS, NewIncident, Rejection,
+    decide, decide_as, declare, declare_page,
+};
+pub use escalation::{
+    EscalationPolicy, EscalationRecord, EscalationStep, MAX_MENTION_CHARS, escalations_due,
 };
 pub use event::{Event, EventKind, NoteKind};
 pub use incident::Incident;
 pub use incident_id::{IncidentId, InvalidIncidentId};
 pub use lapse::{EscalationRules, Lapse, LapseRecord, lapses_due};
 pub use lifecycle::Status;
+pub use merge::{CarriedNote, MERGE_CONFLICTS, Merge, merge};
 pub use public_update::{
     ComponentStatus, MAX_COMPONENTS, PublicPost, PublicState, PublicUpdate, check_publisher,
     valid_public_id,
@@ -52,6 +59,7 @@ pub use review::{
     ReviewEdit, WHY_LEVELS, root_cause_from_decisions,
 };
 pub use roles::{Engineer, Role, Roster};
+pub use routing::AlertRouting;
 pub use severity::{Severity, SeverityLevel, SeverityScale};
 
 /// Every timestamp in the domain is UTC; callers pass "now" in, the domain never reads a clock.

@@ -15,10 +15,13 @@ pub enum Status {
     Resolved,
     Closed,
     Cancelled,
+    /// A duplicate folded into another incident (its `merged_into`): final, and neither an
+    /// incident of its own in the report nor a false alarm.
+    Merged,
 }
 
 impl Status {
-    pub const ALL: [Status; 7] = [
+    pub const ALL: [Status; 8] = [
         Status::Triggered,
         Status::Acknowledged,
         Status::Investigating,
@@ -26,6 +29,7 @@ impl Status {
         Status::Resolved,
         Status::Closed,
         Status::Cancelled,
+        Status::Merged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -37,6 +41,7 @@ impl Status {
             Status::Resolved => "resolved",
             Status::Closed => "closed",
             Status::Cancelled => "cancelled",
+            Status::Merged => "merged",
         }
     }
 
@@ -54,7 +59,8 @@ impl Status {
     /// - a mitigation that did not hold goes back to investigating;
     /// - reopening a resolved or cancelled incident goes back to investigating;
     /// - a false alarm is cancelled, but only before it was mitigated;
-    /// - closed is final: a recurrence is a new incident.
+    /// - closed is final: a recurrence is a new incident;
+    /// - merged is final too, and only the `merge_into` command ends an incident so.
     pub fn check_transition(self, to: Status) -> Result<(), String> {
         use Status::*;
         if self == to {
@@ -70,13 +76,19 @@ impl Status {
             Mitigated => matches!(to, Investigating | Resolved),
             Resolved => matches!(to, Closed | Investigating),
             Cancelled => matches!(to, Investigating),
-            Closed => false,
+            Closed | Merged => false,
         };
         if allowed {
             return Ok(());
         }
         Err(match (self, to) {
             (Closed, _) => "the incident is closed; declare a new incident for a recurrence".into(),
+            (Merged, _) => {
+                "the incident was merged into another as a duplicate; that one carries on".into()
+            }
+            (_, Merged) => {
+                "a duplicate is merged with the merge_into command, which names the survivor".into()
+            }
             (_, Triggered) => "an incident cannot go back to triggered".into(),
             (_, Closed) => "only a resolved incident can be closed".into(),
             (Mitigated, Cancelled) | (Resolved, Cancelled) => {
@@ -167,6 +179,8 @@ mod tests {
         assert!(reason(Resolved, Triggered).contains("back to triggered"));
         assert!(reason(Cancelled, Resolved).contains("reopened"));
         assert!(reason(Investigating, Acknowledged).contains("acknowledged already"));
+        assert!(reason(Investigating, Merged).contains("merge_into"));
+        assert!(reason(Merged, Investigating).contains("merged into another"));
     }
 
     #[test]

@@ -42,11 +42,12 @@ impl RecurrenceMatch {
 }
 
 /// What `later` shares with `earlier`, if `earlier` was declared before it, within
-/// `window_days`, and was a real incident (not cancelled as a false alarm). Same service wins
+/// `window_days`, and was a real incident (not cancelled as a false alarm, nor a duplicate
+/// merged into another). Same service wins
 /// over same alert when both hold.
 pub fn follows(earlier: &Incident, later: &Incident, window_days: i64) -> Option<RecurrenceMatch> {
     if earlier.id == later.id
-        || earlier.status == Status::Cancelled
+        || matches!(earlier.status, Status::Cancelled | Status::Merged)
         || earlier.declared_at > later.declared_at
         || later.declared_at - earlier.declared_at > chrono::Duration::days(window_days)
     {

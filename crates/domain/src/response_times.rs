@@ -76,12 +76,14 @@ mod tests {
             from: Status::Triggered,
             to: Status::Acknowledged,
             reason: None,
+            commander: None,
         };
         incident.apply(&event(2, t(3), ack));
         let resolve = EventKind::StatusChanged {
             from: Status::Acknowledged,
             to: Status::Resolved,
             reason: None,
+            commander: None,
         };
         incident.apply(&event(3, t(40), resolve));
         let times = ResponseTimes::of(&incident);

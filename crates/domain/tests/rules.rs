@@ -969,7 +969,7 @@ impl Model {
             Command::Transition { to } => {
                 let allowed = match (status, to) {
                     (from, to) if from == *to => false,
-                    (_, Triggered) => false,
+                    (_, Triggered | Merged) => false,
                     (Triggered | Acknowledged | Investigating, Cancelled) => !self.ever_mitigated,
                     (Triggered, _) => *to != Closed,
                     (Acknowledged, _) => !matches!(to, Closed),
@@ -977,7 +977,7 @@ impl Model {
                     (Mitigated, _) => matches!(to, Investigating | Resolved),
                     (Resolved, _) => matches!(to, Closed | Investigating),
                     (Cancelled, _) => *to == Investigating,
-                    (Closed, _) => false,
+                    (Closed | Merged, _) => false,
                 };
                 if allowed {
                     Expect::Accepted(*to)

@@ -101,6 +101,7 @@ fn one_event_of_every_kind() -> Vec<EventKind> {
             from: Status::Acknowledged,
             to: Status::Investigating,
             reason: None,
+            commander: None,
         },
         EventKind::SeverityChanged {
             from: Severity::new("P1"),
@@ -189,6 +190,35 @@ fn one_event_of_every_kind() -> Vec<EventKind> {
             lapse: Lapse::CommanderVacant,
             due: at,
         },
+        EventKind::AlertJoined {
+            group: "{}:{service=\"checkout\"}".into(),
+            title: "checkout 5xx".into(),
+            severity: Severity::new("P1"),
+            matched: [("service".to_string(), "checkout".to_string())].into(),
+        },
+        EventKind::MergedInto {
+            into: IncidentId::from_number(3),
+        },
+        EventKind::IncidentMerged {
+            from: IncidentId::from_number(4),
+            title: "checkout 5xx".into(),
+            notes: vec![CarriedNote {
+                at,
+                actor: "bob".into(),
+                kind: NoteKind::Note,
+                text: "pool exhausted".into(),
+            }],
+        },
+        EventKind::Escalated {
+            step: 1,
+            steps: 2,
+            round: 1,
+            rounds: 3,
+            notify: vec!["ops-slack".into()],
+            mention: Some("<!here>".into()),
+            episode: at,
+            due: at,
+        },
     ];
     for (index, kind) in kinds.iter().enumerate() {
         let position = match kind {
@@ -218,6 +248,10 @@ fn one_event_of_every_kind() -> Vec<EventKind> {
             EventKind::RecurrenceLinked { .. } => 23,
             EventKind::PublicUpdate(_) => 24,
             EventKind::Lapsed { .. } => 25,
+            EventKind::AlertJoined { .. } => 26,
+            EventKind::MergedInto { .. } => 27,
+            EventKind::IncidentMerged { .. } => 28,
+            EventKind::Escalated { .. } => 29,
         };
         assert_eq!(index, position, "{kind:?} is out of place");
     }

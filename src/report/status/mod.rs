@@ -28,6 +28,7 @@ pub use text::{escape, public_text, rfc3339};
 
 use crate::domain::{ComponentStatus, Incident, PublicPost, PublicState, Timestamp};
 use serde::Serialize;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// How long a publicly resolved incident stays on the front page.
@@ -175,6 +176,55 @@ impl Impact {
     }
 }
 
+/// The incidents the public sees: a duplicate merged into another is not one of them, and its
+/// public updates are shown with the survivor's (its survivor's survivor's, after several
+/// merges), in the order they were posted, so a customer following it follows the survivor.
+fn with_merged_updates<'a>(
+    incidents: impl IntoIterator<Item = &'a Incident>,
+) -> Vec<Cow<'a, Incident>> {
+    let all: BTreeMap<u64, &Incident> = incidents
+        .into_iter()
+        .map(|incident| (incident.id.number(), incident))
+        .collect();
+    let mut moved: BTreeMap<u64, Vec<PublicPost>> = BTreeMap::new();
+    for incident in all.values().filter(|i| i.survivor().is_some()) {
+        let mut survivor = *incident;
+        // Bounded: a chain of merges is at most as long as the incidents.
+        for _ in 0..all.len() {
+            match survivor.survivor().and_then(|id| all.get(&id.number())) {
+                Some(next) => survivor = next,
+                None => break,
+            }
+        }
+        if survivor.survivor().is_none() {
+            moved
+                .entry(survivor.id.number())
+                .or_default()
+                .extend(incident.public_updates.iter().cloned());
+        }
+    }
+    all.values()
+        .filter(|incident| incident.survivor().is_none())
+        .map(|&incident| match moved.remove(&incident.id.number()) {
+            // Only a survivor that received updates is copied: the page is rebuilt per commit.
+            Some(mut posts) => {
+                let mut shown = incident.clone();
+                // The survivor keeps its own public id (its page's address) if it has one;
+                // else it takes a duplicate's, whose address then goes on working.
+                if incident.public_id().is_some() {
+                    for post in &mut posts {
+                        post.update.public_id = None;
+                    }
+                }
+                shown.public_updates.extend(posts);
+                shown.public_updates.sort_by_key(|post| (post.at, post.seq));
+                Cow::Owned(shown)
+            }
+            None => Cow::Borrowed(incident),
+        })
+        .collect()
+}
+
 /// What the automatic resolution says.
 pub const RESOLVED_MESSAGE: &str = "This incident has been resolved.";
 
@@ -187,7 +237,7 @@ impl StatusPage {
         now: Timestamp,
     ) -> StatusPage {
         let (mut open, mut resolved) = (Vec::new(), Vec::new());
-        for incident in incidents {
+        for incident in with_merged_updates(incidents).iter().map(AsRef::as_ref) {
             let Some(public) = public_incident(incident) else {
                 continue;
             };

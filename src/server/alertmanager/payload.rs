@@ -33,6 +33,8 @@ pub struct Notification {
     /// The incident to open when the group has none taking alerts; `None` when nothing
     /// fires, since alerts that ended are no reason to open one.
     pub incident: Option<NewIncident>,
+    /// The labels every alert of the group shares: what a page joins an open incident on.
+    pub labels: Labels,
 }
 
 /// An alert the notification reports as resolved.
@@ -147,6 +149,7 @@ pub fn read(
         firing: firing.iter().map(Alert::to_ref).collect(),
         resolved,
         incident,
+        labels: payload.group.common_labels,
     })
 }
 

@@ -4,11 +4,11 @@
 
 mod alerts;
 
-use super::{BACKEND_ACTOR, Change, Reply, Request, WriterBounds};
+use super::{BACKEND_ACTOR, Change, DecisionRules, Reply, Request, WriterBounds};
 use crate::domain::{
-    Command, EscalationRules, Event, EventKind, Incident, IncidentId, NewIncident,
-    RECURRENCE_LOOKBACK_DAYS, Rejection, SeverityScale, Timestamp, check_publisher, decide,
-    declare, earlier_incidents, lapses_due,
+    Acting, Command, EscalationRules, Event, EventKind, Incident, IncidentId, NewIncident,
+    RECURRENCE_LOOKBACK_DAYS, Rejection, SeverityScale, Timestamp, check_publisher, decide_as,
+    declare, earlier_incidents, escalations_due, lapses_due, merge,
 };
 use crate::server::error::{ApiError, store_failure};
 use crate::server::notify::Routes;
@@ -27,6 +27,7 @@ pub(super) struct Draft<'a> {
     scale: &'a SeverityScale,
     routes: &'a Routes,
     limits: &'a WriterBounds,
+    rules: &'a DecisionRules,
     store: &'a mut dyn Store,
     pub(super) touched: HashMap<u64, Incident>,
     next_seq: u64,
@@ -46,6 +47,7 @@ impl<'a> Draft<'a> {
         scale: &'a SeverityScale,
         routes: &'a Routes,
         limits: &'a WriterBounds,
+        rules: &'a DecisionRules,
         store: &'a mut dyn Store,
     ) -> Self {
         Draft {
@@ -53,6 +55,7 @@ impl<'a> Draft<'a> {
             scale,
             routes,
             limits,
+            rules,
             store,
             touched: HashMap::new(),
             next_seq: log.head() + 1,
@@ -248,16 +251,136 @@ impl<'a> Draft<'a> {
         actor: &str,
         now: Timestamp,
     ) -> Result<StoredResponse, ApiError> {
-        let number = id.number();
-        let mut incident = match self.touched.remove(&number) {
-            Some(incident) => incident,
-            None => self
-                .load(number)?
-                .ok_or_else(|| ApiError::NotFound(format!("no incident {id}")))?,
-        };
+        if let Command::MergeInto { into } = command {
+            return self.merge(id, &into, expected_version, actor, now);
+        }
+        let mut incident = self.current(id)?;
         let result = self.decide_on(&mut incident, command, expected_version, actor, now);
-        self.touched.insert(number, incident);
+        self.touched.insert(id.number(), incident);
         result
+    }
+
+    /// An incident as the batch leaves it, for a change: the caller puts it back in `touched`.
+    fn current(&mut self, id: &IncidentId) -> Result<Incident, ApiError> {
+        match self.touched.remove(&id.number()) {
+            Some(incident) => Ok(incident),
+            None => self
+                .load(id.number())?
+                .ok_or_else(|| ApiError::NotFound(format!("no incident {id}"))),
+        }
+    }
+
+    /// `merge_into`: decided on both incidents at once, the duplicate's events first.
+    /// `If-Match` is the duplicate's version, the incident the command was posted to.
+    fn merge(
+        &mut self,
+        id: &IncidentId,
+        into: &IncidentId,
+        expected_version: Option<u64>,
+        actor: &str,
+        now: Timestamp,
+    ) -> Result<StoredResponse, ApiError> {
+        let duplicate = self.current(id)?;
+        let checked = match expected_version {
+            Some(expected) if expected != duplicate.version => {
+                Err(ApiError::VersionConflict(format!(
+                    "{} is at version {}, not {expected}: reload it and try again",
+                    duplicate.id, duplicate.version
+                )))
+            }
+            _ if into == id => Ok(None),
+            _ => self.current(into).map(Some),
+        };
+        let survivor = match checked {
+            Ok(survivor) => survivor,
+            Err(err) => {
+                self.touched.insert(id.number(), duplicate);
+                return Err(err);
+            }
+        };
+        self.merge_pair(duplicate, survivor, actor, now)
+    }
+
+    /// Records a merge of `duplicate` into `survivor` (`None`: into itself, which the domain
+    /// refuses) and puts both back in `touched`.
+    fn merge_pair(
+        &mut self,
+        mut duplicate: Incident,
+        survivor: Option<Incident>,
+        actor: &str,
+        now: Timestamp,
+    ) -> Result<StoredResponse, ApiError> {
+        let log = match self.whole_log(&duplicate.id) {
+            Ok(log) => log,
+            Err(err) => {
+                if let Some(survivor) = survivor {
+                    self.touched.insert(survivor.id.number(), survivor);
+                }
+                self.touched.insert(duplicate.id.number(), duplicate);
+                return Err(err);
+            }
+        };
+        let mut survivor = survivor.unwrap_or_else(|| duplicate.clone());
+        let decided = merge(&duplicate, &log, &survivor);
+        let response = match decided {
+            Err(rejection) => Ok(rejected(rejection)),
+            Ok(merged) => {
+                let first = self.commit.events.len();
+                for kind in merged.duplicate {
+                    self.record(&mut duplicate, actor, now, kind);
+                }
+                for kind in merged.survivor {
+                    self.record(&mut survivor, actor, now, kind);
+                }
+                to_json(&CommandResponse {
+                    version: duplicate.version,
+                    events: &self.commit.events[first..],
+                })
+                .map(|body| StoredResponse {
+                    status: StatusCode::OK.as_u16(),
+                    body,
+                    location: None,
+                })
+            }
+        };
+        if survivor.id != duplicate.id {
+            self.touched.insert(survivor.id.number(), survivor);
+        }
+        self.touched.insert(duplicate.id.number(), duplicate);
+        response
+    }
+
+    /// Every event of one incident, this batch's included: from memory while it holds the
+    /// whole log, else from the store, page by page.
+    fn whole_log(&mut self, id: &IncidentId) -> Result<Vec<Event>, ApiError> {
+        const PAGE: usize = 10_000;
+        let mut events: Vec<Event> = match self.log.incident_log(id) {
+            Some((_, held)) if self.log.complete() => held.into_iter().cloned().collect(),
+            _ => {
+                let mut events = Vec::new();
+                loop {
+                    let after = events.last().map_or(0, |e: &Event| e.seq);
+                    let page =
+                        self.store
+                            .incident_events_after(id, after, PAGE)
+                            .map_err(|err| {
+                                store_failure(&err, "the incident's log could not be read")
+                            })?;
+                    if page.is_empty() {
+                        break events;
+                    }
+                    events.extend(page);
+                }
+            }
+        };
+        events.extend(
+            self.commit
+                .events
+                .iter()
+                .filter(|event| event.incident == *id)
+                .cloned(),
+        );
+        Ok(events)
     }
 
     fn decide_on(
@@ -283,7 +406,11 @@ impl<'a> Draft<'a> {
         {
             return Err(ApiError::Forbidden(rejection.message));
         }
-        let kinds = match decide(incident, command, now, self.scale) {
+        let acting = Acting {
+            person: actor,
+            ack_takes_command: self.rules.ack_takes_command,
+        };
+        let kinds = match decide_as(incident, command, acting, now, self.scale) {
             Ok(kinds) => kinds,
             Err(rejection) => return Ok(rejected(rejection)),
         };
@@ -302,7 +429,7 @@ impl<'a> Draft<'a> {
         })
     }
 
-    /// Records the lapses due at `clock` on every open incident.
+    /// Records the lapses and escalation steps due at `clock` on every open incident.
     fn escalate(
         &mut self,
         clock: Timestamp,
@@ -326,7 +453,10 @@ impl<'a> Draft<'a> {
             else {
                 continue;
             };
-            for kind in lapses_due(&incident, clock, rules, self.scale) {
+            let due = lapses_due(&incident, clock, rules, self.scale)
+                .into_iter()
+                .chain(escalations_due(&incident, clock, &rules.policies));
+            for kind in due {
                 self.record(&mut incident, actor, now, kind);
                 recorded += 1;
             }
@@ -334,7 +464,7 @@ impl<'a> Draft<'a> {
         }
         Ok(StoredResponse {
             status: StatusCode::OK.as_u16(),
-            body: format!("{{\"lapses\":{recorded}}}"),
+            body: format!("{{\"recorded\":{recorded}}}"),
             location: None,
         })
     }
@@ -422,8 +552,9 @@ mod tests {
         let mut store = SqliteStore::open(&dir.path().join("log.db")).unwrap();
         let (timeline, scale) = (Timeline::default(), SeverityScale::default());
         let routes = Routes::default();
+        let rules = DecisionRules::default();
         let limits = WriterBounds::default();
-        let mut draft = Draft::new(&timeline, &scale, &routes, &limits, &mut store);
+        let mut draft = Draft::new(&timeline, &scale, &routes, &limits, &rules, &mut store);
         let now = moment();
 
         let declared = draft
@@ -498,11 +629,12 @@ mod tests {
         };
         let then = moment() - chrono::Duration::hours(2);
         let routes = Routes::default();
-        let mut draft = Draft::new(&timeline, &scale, &routes, &limits, &mut store);
+        let rules = DecisionRules::default();
+        let mut draft = Draft::new(&timeline, &scale, &routes, &limits, &rules, &mut store);
         draft.apply(declare("k"), then).unwrap();
         let commit = std::mem::take(&mut draft.commit);
         store.commit(&commit).unwrap();
-        let mut draft = Draft::new(&timeline, &scale, &routes, &limits, &mut store);
+        let mut draft = Draft::new(&timeline, &scale, &routes, &limits, &rules, &mut store);
         let within = draft.apply(declare("k"), then + chrono::Duration::minutes(59));
         assert!(within.unwrap().replayed);
         let after = draft.apply(declare("k"), then + chrono::Duration::minutes(61));

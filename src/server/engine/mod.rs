@@ -23,7 +23,9 @@ mod writer;
 
 use super::error::ApiError;
 use super::metrics::Histogram;
-use crate::domain::{Command, EscalationRules, IncidentId, NewIncident, Timestamp, stable_hash};
+use crate::domain::{
+    AlertRouting, Command, EscalationRules, IncidentId, NewIncident, Timestamp, stable_hash,
+};
 use crate::server::alertmanager::Notification;
 use crate::store::StoredResponse;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -55,6 +57,24 @@ impl Default for WriterBounds {
         WriterBounds {
             alerts_per_incident: 100,
             idempotency_ttl: chrono::Duration::days(7),
+        }
+    }
+}
+
+/// How the writer decides what the domain leaves to the backend's config.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecisionRules {
+    /// `[escalation] ack_takes_command`.
+    pub ack_takes_command: bool,
+    /// `[alert_routing]`: which open incident a page joins.
+    pub alert_routing: AlertRouting,
+}
+
+impl Default for DecisionRules {
+    fn default() -> Self {
+        DecisionRules {
+            ack_takes_command: true,
+            alert_routing: AlertRouting::default(),
         }
     }
 }

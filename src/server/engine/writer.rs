@@ -3,7 +3,7 @@
 //! above for the whole story).
 
 use super::draft::Draft;
-use super::{Job, Stats, Work, WriterBounds};
+use super::{DecisionRules, Job, Stats, Work, WriterBounds};
 use crate::domain::{Event, Incident, IncidentId, SeverityScale, Timestamp};
 use crate::report::status;
 use crate::server::clock::Clock;
@@ -38,6 +38,8 @@ pub struct WriterSetup {
     pub stats: Arc<Stats>,
     /// Which events notify which targets.
     pub routes: Routes,
+    /// What an acknowledgement means, and which incident a page joins.
+    pub rules: DecisionRules,
     pub wakes: Wakes,
     /// Where the writer reads the time it stamps events with.
     pub clock: Clock,
@@ -168,6 +170,7 @@ impl Writer {
                 &self.setup.scale,
                 &self.setup.routes,
                 &self.setup.limits,
+                &self.setup.rules,
                 &mut *self.setup.store,
             );
             if self.pruned_at.is_none_or(|at| now - at >= PRUNE_EVERY) {

@@ -15,7 +15,7 @@ pub mod worker;
 
 pub use settings::{Kind, NotifySettings, Target};
 
-use crate::domain::{Event, Incident, SeverityScale};
+use crate::domain::{Event, EventKind, Incident, SeverityScale};
 use crate::store::NewDelivery;
 
 /// The targets and their filters, as the writer uses them.
@@ -31,16 +31,22 @@ impl Routes {
         }
     }
 
-    /// The deliveries of one event, given the incident as the event leaves it.
+    /// The deliveries of one event, given the incident as the event leaves it. An escalation
+    /// step goes to the targets it names whatever their filters, and like any event to the
+    /// others whose filters let it through.
     pub fn deliveries(
         &self,
         event: &Event,
         incident: &Incident,
         scale: &SeverityScale,
     ) -> Vec<NewDelivery> {
+        let named: &[String] = match &event.kind {
+            EventKind::Escalated { notify, .. } => notify,
+            _ => &[],
+        };
         self.targets
             .iter()
-            .filter(|target| target.wants(event, incident, scale))
+            .filter(|target| named.contains(&target.name) || target.wants(event, incident, scale))
             .filter_map(|target| {
                 let id = uuid::Uuid::new_v4().to_string();
                 Some(NewDelivery {

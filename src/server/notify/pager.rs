@@ -28,6 +28,12 @@ pub fn action(kind: &EventKind) -> Option<PagerAction> {
             (Triggered, _) => Some(PagerAction::Acknowledge),
             _ => None,
         },
+        // A duplicate merged into another incident is over on the pager too: the survivor
+        // carries its page.
+        EventKind::MergedInto { .. } => Some(PagerAction::Resolve),
+        // An escalation step that names a pager pages (the same alert key: a repeat of an
+        // open page is one alert on the pager).
+        EventKind::Escalated { .. } => Some(PagerAction::Trigger),
         _ => None,
     }
 }
@@ -72,6 +78,7 @@ mod tests {
             from,
             to,
             reason: None,
+            commander: None,
         })
     }
 
@@ -98,6 +105,14 @@ mod tests {
             text: "looking".into(),
         };
         assert_eq!(action(&note), None);
+        let merged = EventKind::MergedInto {
+            into: "INC-3".parse().unwrap(),
+        };
+        assert_eq!(
+            action(&merged),
+            Some(Resolve),
+            "the survivor carries the page"
+        );
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The bodies of notifications: for a `webhook`, the event and the incident's summary as JSON;
-//! for `slack`, one line of text in the incoming-webhook shape; for a pager, its vendor's
-//! event (see [`super::pager`]). All are for responders, so they may name people (and map
-//! them to handles); they never go on the public page.
+//! for `slack`, one line of text in the incoming-webhook shape, led by an escalation step's
+//! mention; for a pager, its vendor's event (see [`super::pager`]). All are for responders,
+//! so they may name people (and map them to handles); they never go on the public page.
 
 use super::pager;
 use super::slack::{SlackText, slack};
@@ -64,7 +64,17 @@ fn slack_text(target: &Target, event: &Event, incident: &Incident) -> SlackText 
         }
         kind => SlackText::escaped(&kind.describe()),
     };
+    // An escalation step's mention comes from the config and stays live, so that `<!here>`
+    // or `<@U123>` notifies people.
+    let mention = match &event.kind {
+        EventKind::Escalated {
+            mention: Some(mention),
+            ..
+        } => slack![SlackText::handle(mention), SlackText::ours(" ")],
+        _ => SlackText::default(),
+    };
     slack![
+        mention,
         SlackText::escaped(&format!(
             "[{}] {} {}: ",
             incident.severity, incident.id, incident.title

@@ -171,6 +171,23 @@ impl StatusPages {
                     history.insert(incident.id.number(), incident.clone());
                 }
             }
+            // A merged duplicate's updates show under its survivor, which the page must hold
+            // even if it never spoke to the public itself (and its survivor's, after several
+            // merges: bounded, each round adds one link of a chain).
+            for _ in 0..history.len() {
+                let missing: Vec<_> = history
+                    .values()
+                    .filter_map(|incident| incident.survivor())
+                    .filter(|id| !history.contains_key(&id.number()))
+                    .filter_map(|id| timeline.incident(id).cloned())
+                    .collect();
+                if missing.is_empty() {
+                    break;
+                }
+                for survivor in missing {
+                    history.insert(survivor.id.number(), survivor);
+                }
+            }
         }
         let horizon = now - chrono::Duration::days(HISTORY_DAYS);
         history.retain(|_, incident| {

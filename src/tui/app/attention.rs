@@ -1,8 +1,9 @@
 //! The attention signal: the terminal bell and a reverse-video banner when something opens
 //! or lapses that the person at this screen is not looking at. A new incident at or above the
 //! configured severity while another is on screen, another incident raised above the one on
-//! screen, and every `lapsed` event (commander vacant, update overdue), ring once (a desk
-//! never switches by itself: this is how it learns of them); the banner stays until a key is pressed or
+//! screen, and every `lapsed` event (commander vacant, update overdue), `alert_joined` (a page
+//! joined an open incident) and `escalated` event, ring once (a desk never switches by itself:
+//! this is how it learns of them); the banner stays until a key is pressed or
 //! [`ATTENTION_SECONDS`] pass.
 
 use super::Model;
@@ -62,6 +63,21 @@ pub(super) fn on_live_events(model: &mut Model, events: &[Event], looking_at: Op
                 let lapse = crate::domain::Lapse::as_str(*lapse).replace('_', " ");
                 format!("{}: {}", event.incident, lapse.to_uppercase())
             }
+            // A page joined an open incident instead of opening one: its commander must know,
+            // even with it on screen.
+            EventKind::AlertJoined {
+                title, severity, ..
+            } => format!(
+                "{}: ALERT JOINED ({}): {}",
+                event.incident,
+                crate::sanitize::sanitize(severity.as_str()),
+                crate::sanitize::sanitize(title)
+            ),
+            EventKind::Escalated { notify, .. } => format!(
+                "{}: ESCALATED TO {}",
+                event.incident,
+                crate::sanitize::sanitize(&notify.join(", "))
+            ),
             _ => continue,
         };
         model.attention = Some(Attention {

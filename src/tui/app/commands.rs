@@ -126,6 +126,28 @@ pub(super) fn sends(ready: Option<Outgoing>) -> Vec<Effect> {
         .collect()
 }
 
+/// The confirmation line of a command the backend took: what was sent, and what the backend
+/// made of it beyond that (an acknowledgement that took command: "you are on it").
+pub(super) fn done_line(summary: &str, sent: &Sent) -> String {
+    let took = match sent {
+        Sent::Command(accepted) => accepted.events.iter().find_map(|e| match &e.kind {
+            crate::domain::EventKind::StatusChanged {
+                commander: Some(commander),
+                ..
+            } => Some(commander.clone()),
+            _ => None,
+        }),
+        Sent::Declared(_) => None,
+    };
+    match took {
+        Some(commander) => format!(
+            "done: {summary} — {} takes command",
+            crate::sanitize::sanitize(&commander)
+        ),
+        None => format!("done: {summary}"),
+    }
+}
+
 /// A few words for the status line: "mitigate", "severity P0", "note".
 pub(super) fn describe_command(command: &Command) -> String {
     match command {
@@ -150,6 +172,7 @@ pub(super) fn describe_command(command: &Command) -> String {
         Command::SetCorrectiveKind { id, kind } => format!("C{id} {kind}"),
         Command::SetSummary { .. } => "summary".into(),
         Command::PublicUpdate(update) => format!("public update ({})", update.state),
+        Command::MergeInto { into } => format!("merge into {into}"),
     }
 }
 
@@ -185,7 +208,7 @@ pub(super) fn on_sent(
                     incident.id.clone()
                 }
                 (_, Request::Command { incident, .. }) => {
-                    model.notify(format!("done: {}", pending.summary), false);
+                    model.notify(done_line(&pending.summary, &sent), false);
                     incident.clone()
                 }
                 (_, Request::Declare(_)) => return effects,

@@ -97,7 +97,7 @@ pub fn status_tone(status: Status) -> Tone {
         Status::Acknowledged | Status::Investigating => Tone::Warning,
         Status::Mitigated => Tone::Info,
         Status::Resolved | Status::Closed => Tone::Ok,
-        Status::Cancelled => Tone::Muted,
+        Status::Cancelled | Status::Merged => Tone::Muted,
     }
 }
 

@@ -2,8 +2,11 @@
 //! what it records there.
 //!
 //! A group's alerts go to the newest incident of the group (`Incident::alert_group`) while it
-//! is neither closed nor cancelled. A firing notification for a group without such an
-//! incident opens a triggered one, so a recurrence after the close is a new incident. An
+//! is neither closed nor cancelled; a group whose incident was merged into another goes on
+//! at the survivor. A firing notification for a group without such an incident joins the
+//! newest open incident that matches it (`[alert_routing]`: same service by default; an
+//! `alert_joined` event, then its alerts), else opens a triggered one, so a recurrence after
+//! the close is a new incident. An
 //! alert firing again after the incident was resolved reopens it (the domain's rule). Repeats
 //! change nothing: an alert already attached and firing, or already resolved, is skipped, not
 //! refused, which makes Alertmanager's retries and repeat notifications harmless. Beyond
@@ -12,13 +15,17 @@
 
 use super::{Draft, rejected, to_json};
 use crate::domain::{
-    Command, EventKind, Incident, IncidentId, Status, Timestamp, decide, declare_page,
+    AlertRouting, Command, EventKind, Incident, IncidentId, Labels, Status, Timestamp, decide,
+    declare_page,
 };
 use crate::server::alertmanager::Notification;
 use crate::server::error::ApiError;
 use crate::store::StoredResponse;
 use axum::http::StatusCode;
 use serde::Serialize;
+
+/// The longest chain of merges a group's notification follows to the incident that carries on.
+const MAX_MERGE_HOPS: usize = 64;
 
 /// The domain's refusals that mean there is nothing to do: the alert is attached and firing
 /// already, resolved already, or (for an ending) was never attached here.
@@ -31,6 +38,8 @@ struct Received {
     incident: Option<IncidentId>,
     /// Whether this notification opened the incident.
     opened: bool,
+    /// Whether this notification joined an open incident of another group (same service).
+    joined: bool,
     /// Alerts attached by this notification (new, or firing again).
     attached: usize,
     /// Alerts this notification recorded as resolved.
@@ -62,33 +71,63 @@ impl Draft<'_> {
             firing,
             resolved,
             incident: new,
+            labels,
         } = notification;
         let takes_alerts =
             |incident: &Incident| !matches!(incident.status, Status::Closed | Status::Cancelled);
         let mark = self.mark();
-        let (mut incident, opened) = match (self.group_incident(&group)?, new) {
-            (Some(incident), _) if takes_alerts(&incident) => (incident, false),
-            (_, Some(new)) => match self.open(new, declare_page, actor, now) {
-                Ok(incident) => (incident, true),
-                Err(rejection) => return Ok(rejected(rejection)),
+        let routing = &self.rules.alert_routing;
+        let join_key = new
+            .as_ref()
+            .and_then(|new| routing.join_key(&labels, &new.severity, self.scale));
+        let group_incident = self.group_incident(&group)?;
+        let (mut incident, opened, joined) = match (group_incident, new) {
+            (Some(incident), _) if takes_alerts(&incident) => (incident, false, false),
+            (_, Some(new)) => match join_key.and_then(|key| self.joinable(key, &[])) {
+                Some((mut incident, matched)) => {
+                    let joined = EventKind::AlertJoined {
+                        group: group.clone(),
+                        title: new.title,
+                        severity: new.severity,
+                        matched,
+                    };
+                    self.record(&mut incident, actor, now, joined);
+                    (incident, false, true)
+                }
+                None => match self.open(new, declare_page, actor, now) {
+                    Ok(incident) => (incident, true, false),
+                    Err(rejection) => return Ok(rejected(rejection)),
+                },
             },
             // Only endings, for a cancelled incident: they still belong on its timeline.
-            (Some(incident), None) if incident.status == Status::Cancelled => (incident, false),
+            (Some(incident), None) if incident.status == Status::Cancelled => {
+                (incident, false, false)
+            }
             (incident, None) => {
-                let note = match incident {
-                    Some(_) => {
-                        "the group's incident is closed and its record final: nothing was recorded"
+                // Endings of a group that joined another incident: found by its labels and
+                // the alerts it attached there.
+                let ending: Vec<&str> = resolved.iter().map(|e| e.fingerprint.as_str()).collect();
+                let key = routing.labels_key(&labels);
+                match key.and_then(|key| self.joinable(key, &ending)) {
+                    Some((joined, _)) if incident.is_none() => (joined, false, true),
+                    _ => {
+                        let note = match incident {
+                            Some(_) => {
+                                "the group's incident is closed and its record final: nothing was recorded"
+                            }
+                            None => "no incident belongs to this group: nothing was recorded",
+                        };
+                        return answer(&Received {
+                            incident: None,
+                            opened: false,
+                            joined: false,
+                            attached: 0,
+                            resolved: 0,
+                            more: 0,
+                            note: Some(note),
+                        });
                     }
-                    None => "no incident belongs to this group: nothing was recorded",
-                };
-                return answer(&Received {
-                    incident: None,
-                    opened: false,
-                    attached: 0,
-                    resolved: 0,
-                    more: 0,
-                    note: Some(note),
-                });
+                }
             }
         };
         let limit = self.limits.alerts_per_incident;
@@ -147,6 +186,7 @@ impl Draft<'_> {
         let received = Received {
             incident: Some(incident.id.clone()),
             opened,
+            joined,
             attached,
             resolved: ended,
             more,
@@ -157,7 +197,7 @@ impl Draft<'_> {
     }
 
     /// The newest incident of the group as the batch leaves it: one the batch opened or
-    /// changed, else the log's.
+    /// changed, else the log's; for a merged one, the incident it was merged into.
     fn group_incident(&mut self, group: &str) -> Result<Option<Incident>, ApiError> {
         let logged = self.log.group_newest(group);
         let drafted = self
@@ -166,13 +206,42 @@ impl Draft<'_> {
             .filter(|incident| incident.alert_group.as_deref() == Some(group))
             .map(|incident| incident.id.number())
             .max();
-        let Some(newest) = logged.max(drafted) else {
+        let Some(mut newest) = logged.max(drafted) else {
             return Ok(None);
         };
-        match self.touched.get(&newest) {
-            Some(incident) => Ok(Some(incident.clone())),
-            None => self.load(newest),
+        // Merges form a chain at worst as long as the incidents, each a step to a newer
+        // state of the response; the bound only guards against a log edited by hand.
+        for _ in 0..MAX_MERGE_HOPS {
+            let incident = match self.touched.get(&newest) {
+                Some(incident) => Some(incident.clone()),
+                None => self.load(newest)?,
+            };
+            match incident.as_ref().and_then(Incident::survivor) {
+                Some(survivor) => newest = survivor.number(),
+                None => return Ok(incident),
+            }
         }
+        Ok(None)
+    }
+
+    /// The newest open incident that matches a page's join key and, when `ending` names
+    /// alerts, has one of them attached; with the labels it matched on.
+    fn joinable(&self, key: Labels, ending: &[&str]) -> Option<(Incident, Labels)> {
+        let drafted = self.touched.values();
+        let logged = self
+            .log
+            .incidents(true)
+            .into_iter()
+            .filter(|incident| !self.touched.contains_key(&incident.id.number()));
+        drafted
+            .chain(logged)
+            .filter(|incident| incident.status.is_open())
+            .filter(|incident| AlertRouting::matches(&key, incident))
+            .filter(|incident| {
+                ending.is_empty() || ending.iter().any(|f| incident.alert(f).is_some())
+            })
+            .max_by_key(|incident| incident.id.number())
+            .map(|incident| (incident.clone(), key))
     }
 
     pub(super) fn mark(&self) -> Mark {
@@ -226,6 +295,7 @@ mod tests {
             group: group.into(),
             firing: fingerprints.iter().map(alert).collect(),
             resolved: vec![],
+            labels: Labels::new(),
             incident: Some(NewIncident {
                 title: "errors".into(),
                 severity: Severity::new("P1"),
@@ -252,6 +322,7 @@ mod tests {
             &scale,
             &Default::default(),
             &limits,
+            &Default::default(),
             &mut store,
         ));
     }
@@ -266,9 +337,70 @@ mod tests {
             assert!(
                 second
                     .body
-                    .contains(r#""incident":"INC-1","opened":false,"attached":1"#)
+                    .contains(r#""incident":"INC-1","opened":false,"joined":false,"attached":1"#)
             );
             assert_eq!(draft.commit.events.len(), 3, "declared, a, b");
+        });
+    }
+
+    /// A page of group `group` for `service`, firing `fingerprints` (or, with none, the
+    /// ending of `a`).
+    fn service_page(group: &str, service: &str, fingerprints: &[&str]) -> Notification {
+        let mut page = page(group, fingerprints, 0);
+        page.labels = Labels::from([("service".to_string(), service.to_string())]);
+        if let Some(new) = &mut page.incident {
+            new.service = Some(service.into());
+        }
+        if fingerprints.is_empty() {
+            page.incident = None;
+            page.resolved = vec![crate::server::alertmanager::payload::EndedAlert {
+                fingerprint: "a".into(),
+                ended_at: Timestamp::UNIX_EPOCH,
+            }];
+        }
+        page
+    }
+
+    #[test]
+    fn a_page_joins_the_open_incident_of_its_service_and_its_endings_follow() {
+        with_draft(|draft| {
+            let now = moment();
+            draft
+                .notify(service_page("g1", "checkout", &["x"]), "am", now)
+                .unwrap();
+            let joined = draft
+                .notify(service_page("g2", "checkout", &["a"]), "am", now)
+                .unwrap();
+            assert!(
+                joined
+                    .body
+                    .contains(r#""incident":"INC-1","opened":false,"joined":true,"attached":1"#),
+                "{}",
+                joined.body
+            );
+            let kinds: Vec<&str> = draft.commit.events.iter().map(|e| e.kind.tag()).collect();
+            assert_eq!(
+                kinds,
+                [
+                    "declared",
+                    "alert_attached",
+                    "alert_joined",
+                    "alert_attached"
+                ]
+            );
+            // g2 has no incident of its own: its ending is found by its labels and alert.
+            let ended = draft
+                .notify(service_page("g2", "checkout", &[]), "am", now)
+                .unwrap();
+            assert!(ended.body.contains(r#""resolved":1"#), "{}", ended.body);
+            let other = draft
+                .notify(service_page("g3", "search", &["s"]), "am", now)
+                .unwrap();
+            assert!(
+                other.body.contains(r#""incident":"INC-2","opened":true"#),
+                "{}",
+                other.body
+            );
         });
     }
 

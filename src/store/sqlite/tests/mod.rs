@@ -67,6 +67,7 @@ pub(super) fn three_incidents(resolved: &str, later: &str) -> Vec<Event> {
             from: crate::domain::Status::Investigating,
             to: crate::domain::Status::Resolved,
             reason: None,
+            commander: None,
         },
         ..note(seq, incident, "")
     };

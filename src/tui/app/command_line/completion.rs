@@ -75,7 +75,7 @@ fn candidates(words: &[&str], word: &str, model: &Model) -> Vec<String> {
         ("sev" | "severity" | "declare", 1) => severities(),
         ("role" | "relieve", 1) => roles(),
         ("role" | "relieve", 2) => people(),
-        ("go" | "goto", 1) => model
+        ("go" | "goto" | "merge", 1) => model
             .incidents
             .ordered(&model.scale)
             .iter()

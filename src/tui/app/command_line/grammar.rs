@@ -6,8 +6,8 @@
 //! :relieve <role> [person]
 //! :note <text>       :update <text>                   :decision <text>   :public
 //! :action <text> [@owner] [+15m]    :done N   :undone N   :drop N
-//! :impact <20m ago | RFC 3339>      :declare P1 <title>   :go INC-7   :help   :q
-//! :summary <text>    :reopen C2 (a dropped corrective action)
+//! :impact <20m ago | RFC 3339>      :declare P1 <title>   :go INC-7   :merge INC-3
+//! :summary <text>    :reopen C2 (a dropped corrective action)   :help   :q
 //! ```
 //!
 //! Every verb is a row of [`VERBS`], which `:help` and tab completion read too.
@@ -45,6 +45,7 @@ pub enum VerbId {
     Summary,
     Declare,
     Go,
+    Merge,
     List,
     Review,
     Followups,
@@ -100,7 +101,7 @@ const fn verb(
 
 /// Every verb, in the order `:help` lists them (and of [`VerbId`]).
 #[rustfmt::skip]
-pub const VERBS: [Verb; 30] = {
+pub const VERBS: [Verb; 31] = {
     use VerbId::*;
     [
         verb(Ack, &["ack", "acknowledge"], "", "acknowledge"),
@@ -126,6 +127,7 @@ pub const VERBS: [Verb; 30] = {
         verb(Summary, &["summary"], "[text]", "the business impact (alone: edit it)"),
         verb(Declare, &["declare"], "<severity> <title>", "declare a new incident"),
         verb(Go, &["go", "goto"], "<INC-n>", "switch to an incident"),
+        verb(Merge, &["merge"], "<INC-n>", "a duplicate of INC-n, which carries on"),
         verb(List, &["list", "ls"], "", "every open incident"),
         verb(Review, &["review"], "", "the post-incident review"),
         verb(Followups, &["followups"], "", "corrective actions, all incidents"),
@@ -275,6 +277,16 @@ pub fn parse(line: &str, scale: &SeverityScale, now: Timestamp) -> Result<Typed,
                 started_at: None,
                 detected_at: None,
                 alerts: vec![],
+            }))
+        }
+        // `:merge INC-3`: this incident is a duplicate of INC-3, which carries on.
+        VerbId::Merge => {
+            let into = rest.trim_start_matches("into ").trim();
+            if into.is_empty() {
+                return Err("usage: :merge <incident that carries on, e.g. INC-3>".into());
+            }
+            Ok(Typed::Command(Command::MergeInto {
+                into: into.parse().map_err(|e| format!("{e}"))?,
             }))
         }
         VerbId::Go => Ok(Typed::Select(rest.parse().map_err(|e| format!("{e}"))?)),
