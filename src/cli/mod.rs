@@ -9,6 +9,7 @@ pub mod incident;
 pub mod learn;
 pub mod notify;
 pub mod panels;
+mod parse;
 mod probe;
 pub mod remote;
 mod render;
@@ -29,6 +30,10 @@ use crate::tui::ScreenOptions;
 use crate::tui::theme::ColorChoice;
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand};
+use parse::{
+    parse_component, parse_corrective_kind, parse_corrective_number, parse_note_kind,
+    parse_public_state, parse_role, parse_status, parse_summary_format,
+};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -552,52 +557,6 @@ pub enum ActionCommand {
     Reopen { number: u32 },
     /// Drop an action item that is no longer needed
     Drop { number: u32 },
-}
-
-fn parse_status(s: &str) -> Result<Status, String> {
-    s.parse()
-}
-
-fn parse_role(s: &str) -> Result<Role, String> {
-    s.parse()
-}
-
-fn parse_summary_format(s: &str) -> Result<SummaryFormat, String> {
-    s.parse()
-}
-
-fn parse_public_state(s: &str) -> Result<PublicState, String> {
-    s.parse()
-}
-
-/// `api=partial_outage`.
-fn parse_component(s: &str) -> Result<(String, ComponentStatus), String> {
-    let (name, status) = s
-        .split_once('=')
-        .ok_or_else(|| format!("'{s}' is not NAME=STATUS (such as api=partial_outage)"))?;
-    if name.trim().is_empty() {
-        return Err(format!("'{s}' names no component"));
-    }
-    Ok((name.trim().to_string(), status.parse()?))
-}
-
-fn parse_note_kind(s: &str) -> Result<NoteKind, String> {
-    s.parse()
-}
-
-fn parse_corrective_kind(s: &str) -> Result<CorrectiveKind, String> {
-    s.parse()
-}
-
-/// A corrective action's number as the screens show it (`C2`) or bare (`2`).
-fn parse_corrective_number(s: &str) -> Result<u32, String> {
-    let digits = s.trim();
-    let digits = digits.strip_prefix(['C', 'c']).unwrap_or(digits);
-    digits
-        .parse::<u32>()
-        .ok()
-        .filter(|n| *n > 0)
-        .ok_or_else(|| format!("'{s}' is not a corrective action's number (such as C2)"))
 }
 
 #[cfg(test)]
