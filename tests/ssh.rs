@@ -342,6 +342,11 @@ fn ssh_sessions_get_the_bell_and_the_banner_for_a_new_p0_and_a_lapse() {
     let backend = TestServer::with_config(Some(GATEWAY_TOKENS), config, &[]);
     let gateway = SshServe::start(&backend, &[("alice", "commander"), ("bob", "responder")]);
     declare(&backend, "Search is slow");
+    // INC-1 has its commander: the only seat left vacant is the P0's, so the lapse that
+    // rings is the P0's (a lapse of INC-1 would ring, and hold the banner, first).
+    let command =
+        serde_json::json!({"type": "assign_role", "role": "commander", "person": "alice"});
+    post(&backend, "/v1/incidents/INC-1/commands", command);
     let sessions: Vec<(Tmux, std::path::PathBuf)> = [("alice", "ring-a"), ("bob", "ring-b")]
         .into_iter()
         .map(|(person, name)| {
