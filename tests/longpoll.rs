@@ -17,8 +17,10 @@ use support::http::{Answer, send, try_send};
 use support::server::TestServer;
 use tokio::task::JoinHandle;
 
-/// Far longer than any wake-up may take, far shorter than the 30 s wait.
-const PROMPT: Duration = Duration::from_secs(2);
+/// Bounds a failure only: a long-poll asked to wait 30 s that is answered within this was
+/// answered because of news, not because its wait ran out. How fast a waiter wakes is
+/// measured by `benches/longpoll.rs`, not asserted here.
+const BEFORE_THE_WAIT: Duration = Duration::from_secs(20);
 
 async fn post(client: &Client, server: &TestServer, path: &str, body: Value) -> Answer {
     let answer = send(client.post(server.url(path)).json(&body)).await;
@@ -26,30 +28,24 @@ async fn post(client: &Client, server: &TestServer, path: &str, body: Value) -> 
     answer
 }
 
-/// Starts a long-poll and returns it with the moment it was answered.
-fn wait_on(client: &Client, url: String) -> JoinHandle<(Answer, Instant)> {
+/// Starts a long-poll.
+fn wait_on(client: &Client, url: String) -> JoinHandle<Answer> {
     let request = client.get(url);
-    tokio::spawn(async move {
-        let answer = try_send(request).await.expect("the long-poll is answered");
-        (answer, Instant::now())
-    })
+    tokio::spawn(async move { try_send(request).await.expect("the long-poll is answered") })
 }
 
-/// The long-poll's answer, which must come within `PROMPT` of the acknowledgement just
-/// received by the caller.
-async fn answered_promptly(waiter: JoinHandle<(Answer, Instant)>) -> Answer {
-    let acknowledged = Instant::now();
-    let (answer, answered) = tokio::time::timeout(PROMPT, waiter)
+/// The long-poll's answer (asked with a 30 s wait), which must come before that wait ran out.
+async fn answered_before_the_wait(waiter: JoinHandle<Answer>) -> Answer {
+    tokio::time::timeout(BEFORE_THE_WAIT, waiter)
         .await
-        .expect("answered promptly after the acknowledgement")
-        .expect("the long-poll task");
-    assert!(answered.saturating_duration_since(acknowledged) < PROMPT);
-    answer
+        .expect("answered on the news, before its wait ran out")
+        .expect("the long-poll task")
 }
 
-/// Gives a spawned long-poll time to reach the server and start waiting.
-async fn settle() {
-    tokio::time::sleep(Duration::from_millis(300)).await;
+/// Nothing to wait for when a long-poll must *not* be answered: a wrong answer would come as
+/// soon as the commit woke it, well within this.
+async fn a_wrong_answer_would_have_come() {
+    tokio::time::sleep(Duration::from_millis(100)).await;
 }
 
 #[tokio::test]
@@ -60,12 +56,11 @@ async fn a_waiting_client_gets_its_incidents_event_as_soon_as_the_command_is_ack
     post(&client, &server, "/v1/incidents", incident.clone()).await;
     post(&client, &server, "/v1/incidents", incident).await;
 
-    let started = Instant::now();
     let waiter = wait_on(
         &client,
         server.url("/v1/incidents/INC-1/events?after=1&wait=30"),
     );
-    settle().await;
+    server.long_polls_waiting(&client, 1).await;
     assert!(!waiter.is_finished(), "nothing new yet: it must wait");
 
     // Another incident's event wakes the waiter, which must go back to waiting.
@@ -77,7 +72,7 @@ async fn a_waiting_client_gets_its_incidents_event_as_soon_as_the_command_is_ack
         note("elsewhere"),
     )
     .await;
-    settle().await;
+    a_wrong_answer_would_have_come().await;
     assert!(!waiter.is_finished(), "INC-2's event is not INC-1's");
 
     let ack = post(
@@ -87,11 +82,7 @@ async fn a_waiting_client_gets_its_incidents_event_as_soon_as_the_command_is_ack
         note("here"),
     )
     .await;
-    let answer = answered_promptly(waiter).await;
-    assert!(
-        started.elapsed() < Duration::from_secs(10),
-        "well before the 30 s wait"
-    );
+    let answer = answered_before_the_wait(waiter).await;
     assert_eq!(answer.status, 200);
     let events = answer.json.as_array().unwrap();
     assert_eq!(events.len(), 1, "{}", answer.text);
@@ -104,7 +95,7 @@ async fn a_waiting_client_of_the_global_feed_gets_any_incidents_event() {
     let server = TestServer::open();
     let client = support::http::client();
     let waiter = wait_on(&client, server.url("/v1/events?after=0&wait=30"));
-    settle().await;
+    server.long_polls_waiting(&client, 1).await;
     assert!(!waiter.is_finished(), "the log is empty: it must wait");
 
     let declared = post(
@@ -114,7 +105,7 @@ async fn a_waiting_client_of_the_global_feed_gets_any_incidents_event() {
         json!({"title": "first ever", "severity": "P2"}),
     )
     .await;
-    let answer = answered_promptly(waiter).await;
+    let answer = answered_before_the_wait(waiter).await;
     let events = answer.json.as_array().unwrap();
     assert_eq!(events.len(), 1);
     assert_eq!(events[0]["seq"], 1);
@@ -138,9 +129,12 @@ async fn feeds_answer_at_once_when_there_is_news_and_with_nothing_when_the_wait_
         post(&client, &server, "/v1/incidents/INC-1/commands", note).await;
     }
 
-    let started = Instant::now();
-    let news = send(client.get(server.url("/v1/events?after=1&wait=30&limit=2"))).await;
-    assert!(started.elapsed() < PROMPT);
+    let news = tokio::time::timeout(
+        BEFORE_THE_WAIT,
+        send(client.get(server.url("/v1/events?after=1&wait=30&limit=2"))),
+    )
+    .await
+    .expect("news answered before the wait ran out");
     let seqs: Vec<_> = news
         .json
         .as_array()
@@ -156,19 +150,35 @@ async fn feeds_answer_at_once_when_there_is_news_and_with_nothing_when_the_wait_
     let rest = send(client.get(server.url("/v1/incidents/INC-1/events?after=3"))).await;
     assert_eq!(rest.json.as_array().unwrap().len(), 1);
 
+    // A wait of one second with no news, and beside it a request asking for no wait: the
+    // latter is answered first, the former with nothing once its second is over (a lower
+    // bound, which no load on the machine can break; the upper one only bounds a failure).
+    let answered = std::sync::Mutex::new(Vec::new());
     let started = Instant::now();
-    let nothing = send(client.get(server.url("/v1/incidents/INC-1/events?after=4&wait=1"))).await;
-    let waited = started.elapsed();
+    let waiting = async {
+        let url = server.url("/v1/incidents/INC-1/events?after=4&wait=1");
+        let nothing = send(client.get(url)).await;
+        answered.lock().unwrap().push("wait=1");
+        (nothing, started.elapsed())
+    };
+    let at_once = async {
+        server.long_polls_waiting(&client, 1).await;
+        let immediate = send(client.get(server.url("/v1/events?after=4"))).await;
+        answered.lock().unwrap().push("no wait");
+        immediate
+    };
+    let ((nothing, waited), immediate) =
+        tokio::time::timeout(BEFORE_THE_WAIT, async { tokio::join!(waiting, at_once) })
+            .await
+            .expect("both answered");
     assert_eq!((nothing.status, nothing.json), (200, json!([])));
-    assert!(
-        waited >= Duration::from_secs(1) && waited < Duration::from_secs(5),
-        "{waited:?}"
-    );
-
-    let started = Instant::now();
-    let immediate = send(client.get(server.url("/v1/events?after=4"))).await;
+    assert!(waited >= Duration::from_secs(1), "{waited:?}");
     assert_eq!(immediate.json, json!([]));
-    assert!(started.elapsed() < PROMPT, "no wait asked, none taken");
+    assert_eq!(
+        *answered.lock().unwrap(),
+        ["no wait", "wait=1"],
+        "no wait asked, none taken"
+    );
 }
 
 fn seqs(answer: &Answer) -> Vec<u64> {
@@ -230,10 +240,10 @@ async fn pages_older_than_memory_come_from_the_store_and_new_ones_still_wake_wai
     }
     let client = support::http::client();
     let waiter = wait_on(&client, server.url("/v1/events?after=6&wait=30"));
-    settle().await;
+    server.long_polls_waiting(&client, 1).await;
     let note = json!({"type": "add_note", "text": "live"});
     post(&client, &server, "/v1/incidents/INC-1/commands", note).await;
-    assert_eq!(seqs(&answered_promptly(waiter).await), [7]);
+    assert_eq!(seqs(&answered_before_the_wait(waiter).await), [7]);
 }
 
 /// Memory holds the open incidents and those ended within `--keep-ended` (here one second);
@@ -250,7 +260,12 @@ async fn incidents_ended_before_the_window_are_answered_from_the_store_and_not_h
     let cause = json!({"type": "add_note", "text": "root cause found"});
     post(&client, &server, "/v1/incidents/INC-1/commands", cause).await;
     let resolve = json!({"type": "transition", "to": "resolved"});
-    post(&client, &server, "/v1/incidents/INC-1/commands", resolve).await;
+    let resolved = post(&client, &server, "/v1/incidents/INC-1/commands", resolve).await;
+    let ended: chrono::DateTime<chrono::Utc> = resolved.json["events"][0]["at"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     let held = |text: &str| {
         text.lines()
             .find_map(|line| line.strip_prefix("warroom_incidents_in_memory "))
@@ -258,8 +273,11 @@ async fn incidents_ended_before_the_window_are_answered_from_the_store_and_not_h
     };
     let metrics = send(client.get(server.url("/metrics"))).await;
     assert_eq!(held(&metrics.text), Some(2), "{}", metrics.text);
-    // A commit after the window ran out lets INC-1 go.
-    tokio::time::sleep(Duration::from_millis(1200)).await;
+    // A commit after the window ran out lets INC-1 go. The window is the server's clock
+    // (the machine's): wait for the moment it runs out, polled, then commit once.
+    while chrono::Utc::now() <= ended + chrono::Duration::seconds(1) {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     let note = json!({"type": "add_note", "text": "still looking"});
     post(&client, &server, "/v1/incidents/INC-2/commands", note).await;
     let resolved_version = 4;
@@ -304,7 +322,7 @@ async fn incidents_ended_before_the_window_are_answered_from_the_store_and_not_h
         &client,
         server.url("/v1/incidents/INC-1/events?after=4&wait=30"),
     );
-    settle().await;
+    server.long_polls_waiting(&client, 1).await;
     let late = json!({"type": "add_note", "text": "a late finding"});
     let answer = send(
         client
@@ -314,7 +332,7 @@ async fn incidents_ended_before_the_window_are_answered_from_the_store_and_not_h
     )
     .await;
     assert_eq!(answer.status, 200, "{}", answer.text);
-    let news = answered_promptly(waiter).await;
+    let news = answered_before_the_wait(waiter).await;
     assert_eq!(
         news.json[0]["kind"]["text"], "a late finding",
         "{}",

@@ -39,9 +39,8 @@ give_up_after = "1h"
     )
 }
 
-/// Sends one change and returns how long the answer took; it must be accepted.
-async fn timed(client: &Client, server: &TestServer, path: &str, body: Value) -> Duration {
-    let started = Instant::now();
+/// Sends one change; it must be accepted.
+async fn accepted(client: &Client, server: &TestServer, path: &str, body: Value) {
     let answer = send(
         client
             .post(server.url(path))
@@ -49,26 +48,22 @@ async fn timed(client: &Client, server: &TestServer, path: &str, body: Value) ->
             .json(&body),
     )
     .await;
-    let took = started.elapsed();
     assert!(
         answer.status == 200 || answer.status == 201,
         "{path}: {}",
         answer.text
     );
-    took
 }
 
-/// A few commands on two incidents; returns the slowest answer.
-async fn traffic(client: &Client, server: &TestServer, round: usize) -> Duration {
-    let mut slowest = Duration::ZERO;
+/// A few commands on two incidents, each accepted.
+async fn traffic(client: &Client, server: &TestServer, round: usize) {
     for incident in ["INC-1", "INC-2"] {
         for n in 0..3 {
             let body = json!({"type": "add_note", "text": format!("round {round} note {n}")});
             let path = format!("/v1/incidents/{incident}/commands");
-            slowest = slowest.max(timed(client, server, &path, body).await);
+            accepted(client, server, &path, body).await;
         }
     }
-    slowest
 }
 
 fn verify(received: &support::receiver::Received) -> bool {
@@ -100,19 +95,40 @@ async fn every_committed_event_is_delivered_once_in_order_through_outages_and_a_
     let mut receiver = Receiver::down();
     let mut server = TestServer::with_config(None, &config(&receiver.url()), &[]);
     let client = support::http::client();
-    let mut slowest = Duration::ZERO;
 
     // Down: nothing listens.
     for title in ["checkout errors", "search slow"] {
         let body = json!({"title": title, "severity": "P1"});
-        slowest = slowest.max(timed(&client, &server, "/v1/incidents", body).await);
+        accepted(&client, &server, "/v1/incidents", body).await;
     }
-    slowest = slowest.max(traffic(&client, &server, 1).await);
+    traffic(&client, &server, 1).await;
 
-    // Slow: answers after three times the delivery timeout.
+    // Slow: answers after three times the delivery timeout. Once a delivery is held by the
+    // receiver, six commands are answered before its timeout (1 s) runs out and it is sent
+    // again: had a command waited on the receiver, the held delivery would have timed out
+    // and been repeated before the last answer (the order is the server's own, not a
+    // duration the test measures).
     receiver.set(Mode::Slow(Duration::from_secs(3)));
     receiver.up().await;
-    slowest = slowest.max(traffic(&client, &server, 2).await);
+    eventually(
+        "a delivery held by the slow receiver",
+        Duration::from_secs(30),
+        async || (!receiver.arrivals().is_empty()).then_some(()),
+    )
+    .await;
+    traffic(&client, &server, 2).await;
+    let arrivals = receiver.arrivals();
+    let distinct: HashSet<&String> = arrivals.iter().collect();
+    assert_eq!(
+        distinct.len(),
+        arrivals.len(),
+        "a delivery was repeated before the commands were answered: {arrivals:?}"
+    );
+    assert!(
+        receiver.seen().is_empty(),
+        "the receiver answered before the commands were: {:?}",
+        receiver.seen()
+    );
     // Until a delivery timed out and was sent again: the worker sends the heads of two
     // queues (one per incident) and none succeeds while every answer is late, so a third
     // request is a repeat.
@@ -126,7 +142,7 @@ async fn every_committed_event_is_delivered_once_in_order_through_outages_and_a_
 
     // 500s.
     receiver.set(Mode::Fail);
-    slowest = slowest.max(traffic(&client, &server, 3).await);
+    traffic(&client, &server, 3).await;
     eventually(
         "a delivery answered 500",
         Duration::from_secs(30),
@@ -143,7 +159,7 @@ async fn every_committed_event_is_delivered_once_in_order_through_outages_and_a_
     // A crash in the middle, with deliveries still pending, then more traffic.
     server.kill();
     server.restart();
-    slowest = slowest.max(traffic(&client, &server, 4).await);
+    traffic(&client, &server, 4).await;
 
     // Back.
     receiver.set(Mode::Ok);
@@ -236,12 +252,6 @@ async fn every_committed_event_is_delivered_once_in_order_through_outages_and_a_
         );
     }
 
-    // Commands never waited on the receiver (its slow phase took 3 s per request).
-    assert!(
-        slowest < Duration::from_secs(2),
-        "the slowest command took {slowest:?}"
-    );
-
     // The log shows the failures the receiver caused, and all delivered in the end.
     let log = log.json;
     let log = log.as_array().unwrap();
@@ -263,7 +273,7 @@ async fn a_notification_reaches_a_local_receiver_soon_after_the_answer() {
     let server = TestServer::with_config(None, &config(&receiver.url()), &[]);
     let client = support::http::client();
     let body = json!({"title": "checkout errors", "severity": "P1"});
-    timed(&client, &server, "/v1/incidents", body).await;
+    accepted(&client, &server, "/v1/incidents", body).await;
     let answered = Instant::now();
     let deadline = answered + Duration::from_secs(10);
     while receiver.seen().is_empty() {
@@ -424,7 +434,7 @@ async fn a_delivery_behind_a_failing_one_still_gets_its_full_give_up_after() {
     receiver.set(Mode::Fail);
     let server = TestServer::with_config(None, &config_giving_up_after(&receiver.url(), "2s"), &[]);
     let client = support::http::client();
-    timed(
+    accepted(
         &client,
         &server,
         "/v1/incidents",
@@ -432,7 +442,7 @@ async fn a_delivery_behind_a_failing_one_still_gets_its_full_give_up_after() {
     )
     .await;
     let note = json!({"type": "add_note", "text": "behind the first"});
-    timed(&client, &server, "/v1/incidents/INC-1/commands", note).await;
+    accepted(&client, &server, "/v1/incidents/INC-1/commands", note).await;
 
     let list = wait_for_outbox(
         &client,
@@ -473,7 +483,7 @@ async fn dead_deliveries_show_in_metrics_and_notify_retry_resends_them() {
     let server = TestServer::with_config(None, &config_giving_up_after(&receiver.url(), "1s"), &[]);
     let client = support::http::client();
     for title in ["checkout errors", "search slow"] {
-        timed(
+        accepted(
             &client,
             &server,
             "/v1/incidents",
@@ -580,7 +590,7 @@ people = {{ carol = "<@U0CAROL>" }}
     let server = TestServer::with_config(None, &config, &[]);
     let client = support::http::client();
     let title = "Checkout <!channel> & \u{202E}sknil\u{202C} down";
-    timed(
+    accepted(
         &client,
         &server,
         "/v1/incidents",
@@ -589,21 +599,21 @@ people = {{ carol = "<@U0CAROL>" }}
     .await;
     let path = "/v1/incidents/INC-1/commands";
     let note = "<!channel> <https://evil.example/login|Open the dashboard> @here";
-    timed(
+    accepted(
         &client,
         &server,
         path,
         json!({"type": "add_note", "text": note}),
     )
     .await;
-    timed(
+    accepted(
         &client,
         &server,
         path,
         json!({"type": "assign_role", "role": "commander", "person": "carol"}),
     )
     .await;
-    timed(
+    accepted(
         &client,
         &server,
         path,

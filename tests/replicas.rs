@@ -56,7 +56,7 @@ async fn a_command_on_replica_a_wakes_a_watcher_on_replica_b() {
     assert_eq!(shown.json["title"], "seen everywhere");
 
     let waiter = tokio::spawn(try_send(client.get(b.url("/v1/events?after=1&wait=30"))));
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    b.long_polls_waiting(&client, 1).await;
     let ack = send(
         client
             .post(a.url("/v1/incidents/INC-1/commands"))
@@ -64,13 +64,14 @@ async fn a_command_on_replica_a_wakes_a_watcher_on_replica_b() {
     )
     .await;
     assert_eq!(ack.status, 200, "{}", ack.text);
-    let acknowledged = Instant::now();
-    let woken = tokio::time::timeout(Duration::from_secs(2), waiter)
+    // Woken by A's commit, not by its 30 s wait running out (which would answer with nothing:
+    // B learns of A's commits only from the database's notification). How fast is measured
+    // by `benches/replicas.rs`; the bound here only ends a failure.
+    let woken = tokio::time::timeout(Duration::from_secs(20), waiter)
         .await
-        .expect("B's watcher is woken within 2 s of A's answer")
+        .expect("B's watcher is woken by A's commit, before its wait runs out")
         .unwrap()
         .unwrap();
-    assert!(acknowledged.elapsed() < Duration::from_secs(2));
     assert_eq!(seqs(&woken), [2], "{}", woken.text);
     assert_eq!(woken.json[0]["kind"]["type"], "status_changed");
 
@@ -478,20 +479,30 @@ async fn an_incident_another_replica_changes_comes_back_into_memory_as_stored() 
             .find_map(|line| line.strip_prefix("warroom_incidents_in_memory "))
             .and_then(|value| value.parse::<u64>().ok())
     };
-    // B follows A, and lets INC-1 go once its window has run out and B publishes again.
-    tokio::time::sleep(Duration::from_millis(1200)).await;
-    let note = json!({"type": "add_note", "text": "news on the open one"});
-    let noted = send(
-        client
-            .post(a.url("/v1/incidents/INC-2/commands"))
-            .json(&note),
+    eventually(
+        "B to follow A's resolution",
+        Duration::from_secs(5),
+        async || {
+            let one = send(client.get(b.url("/v1/incidents/INC-1"))).await;
+            (one.json["status"] == "resolved").then_some(())
+        },
     )
     .await;
-    assert_eq!(noted.status, 200, "{}", noted.text);
-    eventually("B to hold INC-2 only", Duration::from_secs(5), async || {
-        (held(&b).await == Some(1)).then_some(())
-    })
-    .await;
+    // B follows A, and lets INC-1 go once its window has run out and B publishes again: A
+    // commits until B has (about a second; a note every 100 ms).
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while held(&b).await != Some(1) {
+        assert!(Instant::now() < deadline, "B still holds INC-1");
+        let note = json!({"type": "add_note", "text": "news on the open one"});
+        let noted = send(
+            client
+                .post(a.url("/v1/incidents/INC-2/commands"))
+                .json(&note),
+        )
+        .await;
+        assert_eq!(noted.status, 200, "{}", noted.text);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     let old = send(client.get(b.url("/v1/incidents/INC-1"))).await;
     assert_eq!(old.json["status"], "resolved", "{}", old.text);
     // A reopens it: B reads it back from the store and folds A's event on top.

@@ -927,8 +927,9 @@ async fn an_incident_resolved_without_a_public_update_shows_resolved_everywhere(
 /// blue), then completed, by the clock alone; the report counts no incident for it.
 #[tokio::test]
 async fn a_maintenance_window_moves_from_upcoming_to_in_progress_to_completed_by_itself() {
+    // Ten seconds ahead: a server on a loaded machine has been seen to take eight to start.
     let now = chrono::Utc::now();
-    let starts = now + chrono::Duration::seconds(4);
+    let starts = now + chrono::Duration::seconds(10);
     let ends = starts + chrono::Duration::seconds(4);
     let server = TestServer::with_config(
         None,
@@ -944,6 +945,10 @@ async fn a_maintenance_window_moves_from_upcoming_to_in_progress_to_completed_by
     };
     let url = server.url("/api/v2/scheduled-maintenances.json");
     let upcoming = send(client.get(&url)).await;
+    assert!(
+        chrono::Utc::now() < starts,
+        "the server started after the window did: retry on a quieter machine"
+    );
     assert_eq!(status(&upcoming), "scheduled");
     let front = send(client.get(server.url("/"))).await.text;
     assert!(
@@ -956,11 +961,11 @@ async fn a_maintenance_window_moves_from_upcoming_to_in_progress_to_completed_by
         status(a) == "in_progress"
     })
     .await;
+    // Not early; and on time, by order alone: nothing commits here, so the page is rebuilt
+    // only when the window starts or ends or a minute after the last build; a page seen in
+    // progress was rebuilt at the window's start (a 4 s window ends long before the minute).
     let seen_at = chrono::Utc::now();
-    assert!(
-        seen_at >= starts && seen_at < starts + chrono::Duration::seconds(2),
-        "on time: {seen_at} for {starts}"
-    );
+    assert!(seen_at >= starts, "early: {seen_at} for {starts}");
     assert_eq!(
         active.json["scheduled_maintenances"][0]["components"][0]["status"],
         "under_maintenance"

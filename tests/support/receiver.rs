@@ -37,6 +37,8 @@ struct Shared {
     seen: Arc<Mutex<Vec<Received>>>,
     /// Requests that arrived, answered yet or not (a slow answer is recorded in `seen` late).
     arrived: Arc<AtomicUsize>,
+    /// The `X-Warroom-Delivery` of each request as it arrived, answered yet or not.
+    arrivals: Arc<Mutex<Vec<String>>>,
 }
 
 pub struct Receiver {
@@ -57,6 +59,7 @@ impl Receiver {
                 mode: Arc::new(Mutex::new(Mode::Ok)),
                 seen: Arc::new(Mutex::new(Vec::new())),
                 arrived: Arc::default(),
+                arrivals: Arc::default(),
             },
             running: None,
         }
@@ -100,6 +103,11 @@ impl Receiver {
     pub fn arrived(&self) -> usize {
         self.shared.arrived.load(Ordering::SeqCst)
     }
+
+    /// The delivery ids of the requests that arrived so far, in order, answered yet or not.
+    pub fn arrivals(&self) -> Vec<String> {
+        self.shared.arrivals.lock().unwrap().clone()
+    }
 }
 
 async fn receive(
@@ -112,6 +120,10 @@ async fn receive(
     if method != Method::POST || !uri.path().starts_with("/hook") {
         return StatusCode::NOT_FOUND;
     }
+    let delivery = headers
+        .get("x-warroom-delivery")
+        .and_then(|v| v.to_str().ok());
+    (shared.arrivals.lock().unwrap()).push(delivery.unwrap_or_default().to_string());
     shared.arrived.fetch_add(1, Ordering::SeqCst);
     let mode = *shared.mode.lock().unwrap();
     let status = match mode {
