@@ -218,6 +218,21 @@ async fn delivered(receiver: &Receiver, count: usize) -> Vec<Received> {
     .await
 }
 
+/// Waits until the outbox has nothing left to send (every delivery delivered or dead). The
+/// outbox is written with the events it carries, so by then whatever the server meant to
+/// send, an extra page included, has reached the receiver.
+async fn settled(client: &Client, server: &TestServer) {
+    eventually("the outbox settled", Duration::from_secs(20), async || {
+        let log = send(client.get(server.url("/v1/notifications?limit=1000"))).await;
+        let deliveries = log.json.as_array().unwrap().clone();
+        deliveries
+            .iter()
+            .all(|delivery| delivery["state"] != "pending")
+            .then_some(())
+    })
+    .await;
+}
+
 fn json_of(received: &Received) -> Value {
     serde_json::from_slice(&received.body).unwrap()
 }
@@ -283,8 +298,8 @@ give_up_after = "1h"
     transition(&client, &server, "closed").await;
 
     delivered(&receiver, 3).await;
-    // Let anything extra (the note, the close) arrive, so that it is caught below.
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // Anything extra (the note, the close) has arrived once the outbox settled.
+    settled(&client, &server).await;
     let sent: Vec<Value> = receiver
         .seen()
         .iter()
@@ -368,7 +383,7 @@ api_key = "{API_KEY}"
     transition(&client, &server, "cancelled").await;
 
     let sent = delivered(&receiver, 3).await;
-    tokio::time::sleep(Duration::from_millis(1000)).await;
+    settled(&client, &server).await;
     assert_eq!(receiver.seen().len(), 3, "{:#?}", receiver.seen());
     for received in &sent {
         assert_eq!(

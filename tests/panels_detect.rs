@@ -361,8 +361,14 @@ async fn a_prometheus_that_scraped_once_proposes_panels_and_says_how_much_it_saw
         assert!(std::time::Instant::now() < deadline, "no scrape in 30 s");
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    // Detection's clock is in whole seconds: past the scrape's.
-    tokio::time::sleep(std::time::Duration::from_millis(1_500)).await;
+    // Detection's clock is in whole seconds: wait until a whole second is past the scrape's
+    // own time (its sample's timestamp), polled.
+    let scraped = client.query("max(timestamp(up))", None).await.unwrap()[0]
+        .current()
+        .expect("the scrape's time");
+    while (Utc::now().timestamp() as f64) <= scraped {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
     let now = Utc::now().timestamp();
     let rate = client
         .query("rate(http_requests_total[1m])", Some(now))

@@ -1179,7 +1179,12 @@ async fn a_restart_changes_no_public_byte_and_no_etag() {
         all
     };
     let before = read(&server).await;
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    // Into the next second of the clock, so that a page dated by its rendering rather than by
+    // the record would differ after the restart.
+    let read_by = chrono::Utc::now().timestamp();
+    while chrono::Utc::now().timestamp() <= read_by {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     server.kill();
     server.restart();
     // A new client: the old one's connections went with the process.
@@ -1229,7 +1234,11 @@ async fn the_history_is_paged_and_keeps_incidents_that_left_memory_across_a_rest
         ids.push(id);
     }
     resolve(&client, &server, &ids[0]).await;
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // Until the window has run out (the machine's clock, the server's too), polled.
+    let window_ends = chrono::Utc::now() + chrono::Duration::seconds(1);
+    while chrono::Utc::now() <= window_ends {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     // A commit after the second makes the server forget the ended incident.
     publish(
         &client,

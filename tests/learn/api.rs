@@ -257,9 +257,11 @@ async fn postmortem_report_and_followups_from_the_command_line() {
         let url = server.url(&format!("/v1/incidents/{incident}/commands"));
         send(client.post(url).json(&body))
     };
-    let soon = (chrono::Utc::now() + chrono::Duration::seconds(2)).to_rfc3339();
+    let due = chrono::Utc::now() + chrono::Duration::seconds(2);
     assert_eq!(
-        add("INC-1", "fix the template", "bob", soon).await.status,
+        add("INC-1", "fix the template", "bob", due.to_rfc3339())
+            .await
+            .status,
         200
     );
     assert_eq!(
@@ -352,8 +354,11 @@ async fn postmortem_report_and_followups_from_the_command_line() {
         bobs.contains("fix the template") && !bobs.contains("add an index"),
         "{bobs}"
     );
-    // The first one falls due two seconds after it was added.
-    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    // The first one falls due two seconds after it was added: wait for that moment (the
+    // machine's clock, the CLI's too), polled.
+    while chrono::Utc::now() <= due {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
     let overdue = stdout(&run(&server, &["followups", "--overdue"]));
     assert_eq!(overdue.lines().count(), 2, "{overdue}");
     assert!(
