@@ -286,11 +286,13 @@ async fn stalled_clients_of_every_kind_are_closed_at_the_grace_from_accept_and_l
         ),
         ("refused key", client_closed(&refused, patience).await),
     ];
+    // Not before the grace (a lower bound, which no load can break); and by the grace: the
+    // caps are far away, so nothing else could have closed them within `patience`.
     for (kind, at) in closed {
         let at = at.unwrap_or_else(|| panic!("the {kind} client is open {patience:?} on"));
         let after = at - started;
         assert!(
-            after >= grace && after < grace + Duration::from_secs(4),
+            after >= grace,
             "the {kind} client was closed {after:?} after connecting"
         );
     }
@@ -328,13 +330,13 @@ async fn stalled_clients_of_every_kind_are_closed_at_the_grace_from_accept_and_l
         )
         .await;
     // A real login still works.
-    let (_client, took) = gateway.login("alice").await;
-    assert!(took < Duration::from_secs(2), "{took:?}");
+    gateway.login("alice").await;
 }
 
 /// 100 silent and 300 banner-only connections from 127.0.0.1, then a login with a listed
-/// key from the same address through `russh` and through OpenSSH; checks that neither
-/// login waited and that every flooding socket was closed within its grace.
+/// key from the same address through `russh` and through OpenSSH, then one more silent
+/// socket (the marker); checks that the login got through while the flood held on and that
+/// every flooding socket was closed before the marker, within its grace.
 async fn flood_then_log_in(limits: &[&str]) -> SshServe {
     let backend = TestServer::with_tokens(GATEWAY_TOKENS);
     let grace = Duration::from_secs(3);
@@ -355,10 +357,12 @@ async fn flood_then_log_in(limits: &[&str]) -> SshServe {
         flood.push((opened, closed));
     }
 
+    // The login gets through while the flood is still there: some of its sockets wait for
+    // their grace yet (had the login waited behind the flood, all would be closed).
     let (client, took) = gateway.login("alice").await;
     assert!(
-        took < Duration::from_secs(2),
-        "a login took {took:?} behind the flood ({limits:?})"
+        flood.iter().any(|(_, closed)| !closed.is_finished()),
+        "the login ({took:?}) waited until the flood was gone ({limits:?})"
     );
     let address = gateway.address.clone();
     let (openssh, (code, stdout, stderr)) = {
@@ -374,15 +378,21 @@ async fn flood_then_log_in(limits: &[&str]) -> SshServe {
         "behind the flood ({limits:?}): russh login {took:?}, OpenSSH login and command {openssh:?}"
     );
 
+    // A silent socket opened after both logins falls due after every flooding one: each of
+    // those is closed before it, by its grace, not later.
+    let marker = TcpStream::connect(&gateway.address).await.expect("connect");
+    let marker_closed = closed_by_server(marker, grace + Duration::from_secs(10))
+        .await
+        .expect("the marker outlived its grace by 10 s");
     for (opened, closed) in flood {
         let closed = closed
             .await
             .expect("a watcher")
             .expect("a flooding socket outlived its grace by 10 s");
-        let lived = closed - opened;
         assert!(
-            lived < grace + Duration::from_secs(3),
-            "a flooding socket lived {lived:?} with a grace of {grace:?}"
+            closed < marker_closed,
+            "a flooding socket lived {:?} with a grace of {grace:?}, past a later one's",
+            closed - opened
         );
     }
     drop(client);
@@ -430,8 +440,8 @@ async fn a_flood_of_silent_and_banner_only_connections_neither_delays_a_login_no
     // The default limits: the flood's own address may hold 64 of them; each newcomer closes
     // the one that kept the server waiting longest. Every socket is logged once.
     let gateway = flood_then_log_in(&[]).await;
-    // A socket closes a moment before its line is written.
-    let log = logged(&gateway, "ssh connection refused", 400).await;
+    // A socket closes a moment before its line is written. 401: the flood and the marker.
+    let log = logged(&gateway, "ssh connection refused", 401).await;
     let refused: Vec<&str> = log
         .lines()
         .filter(|l| l.contains("ssh connection refused"))
@@ -452,12 +462,12 @@ async fn a_flood_of_silent_and_banner_only_connections_neither_delays_a_login_no
         "1000",
     ])
     .await;
-    let log = logged(&gateway, "ssh connection refused", 400).await;
+    let log = logged(&gateway, "ssh connection refused", 401).await;
     let graced = log
         .lines()
         .filter(|l| l.contains("ssh connection refused") && l.contains("no login within"))
         .count();
-    assert_eq!(graced, 400, "{log}");
+    assert_eq!(graced, 401, "the flood and the marker: {log}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -528,9 +538,21 @@ async fn thirty_failed_keys_from_an_address_do_not_keep_out_a_listed_key_from_it
         )
         .await;
 
-    // Alice, from the same address, is not held back: through russh and OpenSSH.
-    let (_client, took) = gateway.login("alice").await;
-    assert!(took < Duration::from_secs(2), "{took:?}");
+    // Alice, from the same address, is not held back: through russh and OpenSSH. Her login
+    // ends before another stranger's refusal begun with it, which the server holds back a
+    // second (the order, not a duration, is asserted).
+    let (stranger, _) = &strangers[1];
+    let (address, key) = (gateway.address.clone(), stranger.clone());
+    let held_back = tokio::spawn(async move {
+        let mut client = handshake(&address).await.expect("a key exchange");
+        offer_key(&mut client, "stranger", &key).await
+    });
+    gateway.login("alice").await;
+    assert!(
+        !held_back.is_finished(),
+        "alice waited as long as a refused stranger"
+    );
+    assert_eq!(held_back.await.expect("the refusal"), Ok(false));
     let (code, stdout, stderr) =
         tokio::task::block_in_place(|| gateway.run("alice", &["incident", "list"]));
     assert_eq!(code, 0, "{stdout}{stderr}");
