@@ -63,8 +63,11 @@ fn a_note_and_a_resolve_typed_offline_land_once_in_order_after_a_quit_and_restar
     desk.press("y");
     desk.wait_for_text("[exited]");
 
-    // Long enough for the timeline to show the typing time beside the server's.
-    std::thread::sleep(Duration::from_secs(6));
+    // Until the server's time of landing will be more than five seconds past the typing
+    // (when the timeline shows both): the machine's clock, polled.
+    while Utc::now() < typed_until + chrono::Duration::seconds(6) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
     server.restart();
     let again = open_client(&server, "offline", (120, 40), &[]);
     again.wait_for_text("RESOLVED");
