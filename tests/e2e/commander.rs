@@ -21,7 +21,11 @@ fn a_note_and_a_resolve_typed_offline_land_once_in_order_after_a_quit_and_restar
     let mut server = TestServer::open();
     declare(&server, "Payments slow", None);
     let desk = open_client(&server, "offline", (120, 40), &[]);
-    desk.wait_for_text("Payments slow");
+    // Until the desk has read the feed (its timeline has the declaration): a loss before that
+    // is "connecting", not "BACKEND LOST" (a loaded machine killed the server that early).
+    desk.wait_for("the feed read", |s| {
+        s.contains("Payments slow") && s.contains("Timeline (") && !s.contains("Timeline (0)")
+    });
 
     server.kill();
     // Issue 24 item 4: said where the eye is, the header's first line, not only in a corner
