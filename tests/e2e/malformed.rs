@@ -6,6 +6,7 @@ use crate::support::tmux::{Tmux, scratch_home};
 use chrono::{TimeZone, Utc};
 use serde_json::{Value, json};
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use warroom::domain::{Event, IncidentId, NewIncident, Severity, SeverityScale, declare};
 
 /// Two valid incidents with a malformed one between them, in the global feed's shape.
@@ -46,6 +47,9 @@ fn feed() -> Vec<Value> {
     events
 }
 
+/// The empty long-polls answered: a client still asking is still running.
+static POLLS_ANSWERED: AtomicUsize = AtomicUsize::new(0);
+
 /// Answers what the client asks of a backend: who it is, the scale, and the feed (whole the
 /// first time, then empty after a pause, as a long-poll that timed out).
 fn backend(request: Request) -> String {
@@ -63,6 +67,7 @@ fn backend(request: Request) -> String {
         Value::Array(feed()).to_string()
     } else {
         std::thread::sleep(std::time::Duration::from_millis(300));
+        POLLS_ANSWERED.fetch_add(1, Ordering::SeqCst);
         "[]".into()
     }
 }
@@ -95,8 +100,18 @@ fn a_malformed_id_in_the_feed_is_dropped_and_the_valid_incidents_stay() {
     assert!(screen.contains("1 other open"), "{screen}");
     tmux.press("]");
     tmux.wait_for_text("Search is slow");
-    // Still running a while later, and the forged incident never reached the screen.
-    std::thread::sleep(std::time::Duration::from_secs(1));
+    // Still running and asking the backend for more (two more answers than when the screen
+    // showed the incidents), and the forged incident never reached the screen.
+    let answered = POLLS_ANSWERED.load(Ordering::SeqCst);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while POLLS_ANSWERED.load(Ordering::SeqCst) < answered + 2 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the client stopped asking: {}",
+            tmux.screen()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
     let screen = tmux.screen();
     assert!(!screen.contains("[exited]"), "{screen}");
     assert!(!screen.contains("PWNED"), "{screen}");
