@@ -349,6 +349,7 @@ async fn sixteen_writers_ride_through_replicas_killed_ten_times() {
     declare(&support::http::client(), &a, "under fire").await;
 
     let stop = Arc::new(Mutex::new(false));
+    let acks = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let done = Arc::new(Mutex::new(None));
     let watchers: Vec<_> = [urls.clone(), format!("{},{}", b.base(), a.base())]
         .into_iter()
@@ -356,7 +357,8 @@ async fn sixteen_writers_ride_through_replicas_killed_ten_times() {
         .collect();
     let mut writers = Vec::new();
     for w in 0..16 {
-        let (client, stop, incident) = (backend(&urls), stop.clone(), incident.clone());
+        let (client, stop, acks, incident) =
+            (backend(&urls), stop.clone(), acks.clone(), incident.clone());
         writers.push(tokio::spawn(async move {
             let mut acknowledged = Vec::new();
             for n in 0.. {
@@ -381,6 +383,7 @@ async fn sixteen_writers_ride_through_replicas_killed_ten_times() {
                     }
                 }
                 acknowledged.push(text);
+                acks.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             }
             acknowledged
         }));
@@ -393,7 +396,16 @@ async fn sixteen_writers_ride_through_replicas_killed_ten_times() {
         let victim = random(2) as usize;
         tokio::task::block_in_place(|| replicas[victim].restart());
     }
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Until the writers are through again after the last restart: sixteen more commands.
+    let after_restarts = acks.load(std::sync::atomic::Ordering::SeqCst);
+    eventually(
+        "commands after the last restart",
+        Duration::from_secs(30),
+        async || {
+            (acks.load(std::sync::atomic::Ordering::SeqCst) >= after_restarts + 16).then_some(())
+        },
+    )
+    .await;
     *stop.lock().unwrap() = true;
     let mut acknowledged = Vec::new();
     for writer in writers {
