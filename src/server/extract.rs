@@ -26,7 +26,7 @@ const MAX_KEY_LEN: usize = 255;
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
-    /// Identifies the caller, names them in the request's trace line, and takes a change
+    /// Identifies the caller, names them in the request's log line, and takes a change
     /// (any POST) from their rate limit.
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let caller = identify(parts, state)?;
@@ -63,11 +63,10 @@ impl FromRequestParts<AppState> for Pager {
     }
 }
 
-/// The caller, named in the request's trace line.
+/// The caller, named in the request's log line.
 fn identify(parts: &Parts, state: &AppState) -> Result<Caller, ApiError> {
     let caller = state.auth.identify(&parts.headers)?;
-    // Debug-formatted, so that whatever a name holds is quoted and escaped in the log.
-    tracing::Span::current().record("actor", tracing::field::debug(&caller.person));
+    super::request_log::name_actor(parts, &caller.person);
     Ok(caller)
 }
 
