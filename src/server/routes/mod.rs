@@ -7,7 +7,6 @@ mod learn;
 mod meta;
 mod notifications;
 
-use super::cross_origin;
 use super::engine::Reply;
 use super::error::ApiError;
 use super::extract::{ALERTMANAGER_BODY_LIMIT, BODY_LIMIT};
@@ -85,13 +84,12 @@ impl Api {
     /// origins), and a log line per request with its method, route, status, latency and
     /// actor (never a token, never the raw path).
     pub fn into_app(self, state: AppState) -> Router {
-        let cors = state.origins.cors();
-        self.router
-            .layer(cors)
-            .layer(axum::middleware::from_fn_with_state(
-                state.clone(),
-                cross_origin::guard,
-            ))
+        let router = match state.origins.cors() {
+            Some(cors) => self.router.layer(cors),
+            None => self.router,
+        };
+        router
+            .layer(state.origins.guard())
             .layer(RequestLog)
             .with_state(state)
     }
