@@ -83,6 +83,19 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, ApiError> {
+        let JsonBytes(bytes) = JsonBytes::from_request(request, state).await?;
+        parse_json(&bytes).map(JsonBody)
+    }
+}
+
+/// The bytes of a JSON body (as [`JsonBody`] checks and reads them), for a route that reads
+/// them its own way.
+pub struct JsonBytes(pub Bytes);
+
+impl FromRequest<AppState> for JsonBytes {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, ApiError> {
         if !is_json(request.headers()) {
             return Err(ApiError::UnsupportedMediaType(
                 "send the body as JSON, with Content-Type: application/json".into(),
@@ -98,7 +111,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
                 ));
             }
         };
-        let bytes = bytes.map_err(|rejection| {
+        bytes.map(JsonBytes).map_err(|rejection| {
             if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
                 ApiError::PayloadTooLarge(format!(
                     "the body is larger than {} KiB ({} KiB for /v1/alertmanager)",
@@ -108,12 +121,16 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
             } else {
                 ApiError::BadRequest(format!("cannot read the body: {}", rejection.body_text()))
             }
-        })?;
-        let invalid = |err: serde_json::Error| ApiError::BadRequest(format!("invalid body: {err}"));
-        let mut value: serde_json::Value = serde_json::from_slice(&bytes).map_err(invalid)?;
-        whole_numbers_as_integers(&mut value);
-        T::deserialize(value).map(JsonBody).map_err(invalid)
+        })
     }
+}
+
+/// A JSON body read as `T`, its whole numbers as integers (see [`whole_numbers_as_integers`]).
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let invalid = |err: serde_json::Error| ApiError::BadRequest(format!("invalid body: {err}"));
+    let mut value: serde_json::Value = serde_json::from_slice(bytes).map_err(invalid)?;
+    whole_numbers_as_integers(&mut value);
+    T::deserialize(value).map_err(invalid)
 }
 
 /// Reads JSON numbers as JSON Schema (and so the API document) does: `1.0` is the integer 1,
