@@ -24,7 +24,12 @@ pub struct Caller {
 
 impl Caller {
     /// Refuses with 403, naming the role needed, unless the caller has it.
-    pub fn require(&self, needed: AccessRole, doing: &str) -> Result<(), ApiError> {
+    /// `doing` is formatted only for a refusal.
+    pub fn require(
+        &self,
+        needed: AccessRole,
+        doing: impl std::fmt::Display,
+    ) -> Result<(), ApiError> {
         if self.role.allows(needed) {
             Ok(())
         } else {

@@ -3,15 +3,23 @@
 //! nobody needs a token, a `Host` that is not loopback is refused so that a DNS-rebound name
 //! cannot reach the server as if it were the page's own site. A listed origin gets the CORS
 //! answers a browser needs to send JSON and read the reply.
+//!
+//! The check is a plain layer ([`Guard`]) rather than an axum `from_fn` middleware, which
+//! cloned the route and boxed two futures on every request; and with no origin listed there
+//! is no CORS layer at all (every request with an `Origin` is refused before it, so it only
+//! ever added `Vary` headers).
 
 use super::error::ApiError;
-use super::state::AppState;
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use futures_util::future::Either;
+use std::convert::Infallible;
+use std::future::{Ready, ready};
 use std::net::IpAddr;
 use std::sync::Arc;
+use std::task::{Context, Poll};
+use tower::{Layer, Service};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 /// What the server accepts from browsers.
@@ -32,9 +40,13 @@ impl OriginPolicy {
     }
 
     /// CORS for the listed origins: preflights answered, and the API's own headers allowed.
-    pub fn cors(&self) -> CorsLayer {
+    /// None when no origin is listed: no browser page may call the API then.
+    pub fn cors(&self) -> Option<CorsLayer> {
+        if self.allowed.is_empty() {
+            return None;
+        }
         let policy = Arc::new(self.clone());
-        CorsLayer::new()
+        let cors = CorsLayer::new()
             .allow_origin(AllowOrigin::predicate(move |origin, _| {
                 policy.allows(origin)
             }))
@@ -51,7 +63,13 @@ impl OriginPolicy {
                 header::LOCATION,
                 header::RETRY_AFTER,
                 HeaderName::from_static("idempotent-replayed"),
-            ])
+            ]);
+        Some(cors)
+    }
+
+    /// The layer that refuses what [`OriginPolicy::check`] refuses, before any handler.
+    pub fn guard(&self) -> Guard {
+        Guard(Arc::new(self.clone()))
     }
 
     fn allows(&self, origin: &HeaderValue) -> bool {
@@ -84,11 +102,45 @@ impl OriginPolicy {
     }
 }
 
-/// The middleware: refuses before any handler runs.
-pub async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    match state.origins.check(request.headers()) {
-        Ok(()) => next.run(request).await,
-        Err(refusal) => refusal.into_response(),
+/// Refuses, before any handler runs, the requests the policy refuses.
+#[derive(Clone)]
+pub struct Guard(Arc<OriginPolicy>);
+
+impl<S> Layer<S> for Guard {
+    type Service = Guarded<S>;
+
+    fn layer(&self, inner: S) -> Guarded<S> {
+        Guarded {
+            policy: self.0.clone(),
+            inner,
+        }
+    }
+}
+
+/// A route behind the [`Guard`].
+#[derive(Clone)]
+pub struct Guarded<S> {
+    policy: Arc<OriginPolicy>,
+    inner: S,
+}
+
+impl<S> Service<Request> for Guarded<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible>,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Either<Ready<Result<Response, Infallible>>, S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        match self.policy.check(request.headers()) {
+            Ok(()) => Either::Right(self.inner.call(request)),
+            Err(refusal) => Either::Left(ready(Ok(refusal.into_response()))),
+        }
     }
 }
 

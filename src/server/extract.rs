@@ -26,7 +26,7 @@ const MAX_KEY_LEN: usize = 255;
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
-    /// Identifies the caller, names them in the request's trace line, and takes a change
+    /// Identifies the caller, names them in the request's log line, and takes a change
     /// (any POST) from their rate limit.
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let caller = identify(parts, state)?;
@@ -63,11 +63,10 @@ impl FromRequestParts<AppState> for Pager {
     }
 }
 
-/// The caller, named in the request's trace line.
+/// The caller, named in the request's log line.
 fn identify(parts: &Parts, state: &AppState) -> Result<Caller, ApiError> {
     let caller = state.auth.identify(&parts.headers)?;
-    // Debug-formatted, so that whatever a name holds is quoted and escaped in the log.
-    tracing::Span::current().record("actor", tracing::field::debug(&caller.person));
+    super::request_log::name_actor(parts, &caller.person);
     Ok(caller)
 }
 
@@ -81,6 +80,19 @@ fn whole_seconds(wait: Duration) -> u64 {
 pub struct JsonBody<T>(pub T);
 
 impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, ApiError> {
+        let JsonBytes(bytes) = JsonBytes::from_request(request, state).await?;
+        parse_json(&bytes).map(JsonBody)
+    }
+}
+
+/// The bytes of a JSON body (as [`JsonBody`] checks and reads them), for a route that reads
+/// them its own way.
+pub struct JsonBytes(pub Bytes);
+
+impl FromRequest<AppState> for JsonBytes {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, ApiError> {
@@ -99,7 +111,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
                 ));
             }
         };
-        let bytes = bytes.map_err(|rejection| {
+        bytes.map(JsonBytes).map_err(|rejection| {
             if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
                 ApiError::PayloadTooLarge(format!(
                     "the body is larger than {} KiB ({} KiB for /v1/alertmanager)",
@@ -109,12 +121,16 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
             } else {
                 ApiError::BadRequest(format!("cannot read the body: {}", rejection.body_text()))
             }
-        })?;
-        let invalid = |err: serde_json::Error| ApiError::BadRequest(format!("invalid body: {err}"));
-        let mut value: serde_json::Value = serde_json::from_slice(&bytes).map_err(invalid)?;
-        whole_numbers_as_integers(&mut value);
-        T::deserialize(value).map(JsonBody).map_err(invalid)
+        })
     }
+}
+
+/// A JSON body read as `T`, its whole numbers as integers (see [`whole_numbers_as_integers`]).
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let invalid = |err: serde_json::Error| ApiError::BadRequest(format!("invalid body: {err}"));
+    let mut value: serde_json::Value = serde_json::from_slice(bytes).map_err(invalid)?;
+    whole_numbers_as_integers(&mut value);
+    T::deserialize(value).map_err(invalid)
 }
 
 /// Reads JSON numbers as JSON Schema (and so the API document) does: `1.0` is the integer 1,

@@ -27,6 +27,7 @@ mod openapi;
 #[cfg(unix)]
 mod process;
 mod rate_limit;
+mod request_log;
 mod routes;
 mod state;
 mod status;

@@ -7,22 +7,21 @@ mod learn;
 mod meta;
 mod notifications;
 
-use super::cross_origin;
 use super::engine::Reply;
 use super::error::ApiError;
 use super::extract::{ALERTMANAGER_BODY_LIMIT, BODY_LIMIT};
 use super::limits::Limits;
+use super::request_log::RequestLog;
 use super::state::AppState;
 use axum::Router;
 use axum::error_handling::HandleErrorLayer;
-use axum::extract::{DefaultBodyLimit, MatchedPath};
+use axum::extract::DefaultBodyLimit;
 use axum::handler::Handler;
-use axum::http::{HeaderValue, Method, Request, StatusCode, Uri, header};
+use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
 use std::time::Duration;
 use tower::ServiceBuilder;
-use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 /// The `Retry-After` of a webhook notification that could not be done in time.
 const RECEIVER_RETRY_SECONDS: u64 = 5;
@@ -82,33 +81,16 @@ impl Api {
     }
 
     /// The service to serve: origin checks before any handler (then CORS for the listed
-    /// origins), and a trace line per request with its method, route, status, latency and
+    /// origins), and a log line per request with its method, route, status, latency and
     /// actor (never a token, never the raw path).
     pub fn into_app(self, state: AppState) -> Router {
-        let cors = state.origins.cors();
-        self.router
-            .layer(cors)
-            .layer(axum::middleware::from_fn_with_state(
-                state.clone(),
-                cross_origin::guard,
-            ))
-            .layer(
-                TraceLayer::new_for_http()
-                    .make_span_with(|request: &Request<_>| {
-                        let route = request
-                            .extensions()
-                            .get::<MatchedPath>()
-                            .map_or("(no route)", MatchedPath::as_str);
-                        tracing::info_span!(
-                            "request",
-                            method = %request.method(),
-                            route,
-                            actor = tracing::field::Empty,
-                        )
-                    })
-                    .on_request(())
-                    .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
-            )
+        let router = match state.origins.cors() {
+            Some(cors) => self.router.layer(cors),
+            None => self.router,
+        };
+        router
+            .layer(state.origins.guard())
+            .layer(RequestLog)
             .with_state(state)
     }
 
