@@ -1,7 +1,7 @@
 //! Issue 10, part B: text is never dropped, the command line is discoverable, one path for
 //! every ending, numbers say what they are, and the wall at every size.
 
-use super::fixture::{draw, events, feed, metrics, model, model_with, now, theme};
+use super::fixture::{draw, events, feed, feed_curves_of, metrics, model, model_with, now, theme};
 use chrono::Duration;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use warroom::client::ClientError;
@@ -1002,8 +1002,10 @@ fn declared_here(declared: EventKind) -> Model {
         key: outgoing.key.clone(),
         result: Ok(warroom::tui::app::Sent::Declared(Box::new(incident))),
     };
-    feed(&mut model, sent);
-    feed(&mut model, Msg::Feed(Ok(vec![declaration])));
+    // The panel shows INC-1's breach, which began four minutes before INC-3 was detected.
+    let inc1 = Incident::fold(IncidentId::from_number(1), &events());
+    feed_curves_of(&mut model, sent, &inc1);
+    feed_curves_of(&mut model, Msg::Feed(Ok(vec![declaration])), &inc1);
     assert_eq!(model.desk.selected, Some(IncidentId::from_number(3)));
     model
 }
@@ -1100,6 +1102,7 @@ fn answer_panels(
             index,
             generation,
             window,
+            purpose,
             ..
         } = effect
         {
@@ -1108,6 +1111,7 @@ fn answer_panels(
                 index,
                 generation,
                 window,
+                purpose,
                 result,
             };
             let more = update(model, msg);
