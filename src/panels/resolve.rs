@@ -126,6 +126,42 @@ mod tests {
     }
 
     #[test]
+    fn the_verdict_names_the_minutes_nobody_saw_and_says_as_of_when() {
+        let panel = crate::panels::validate_panels(&crate::config::default_panels())
+            .unwrap()
+            .remove(0);
+        let now = at(13, 10, 0);
+        let window =
+            RangeWindow::for_evidence(Duration::from_secs(600), Duration::from_secs(15), now);
+        // Quiet at 0.2%, but nothing from 13:02:15 to 13:04:30.
+        let points = (window.start..=window.end)
+            .step_by(15)
+            .filter(|&t| !(at(13, 2, 15).timestamp()..=at(13, 4, 30).timestamp()).contains(&t))
+            .map(|t| (t as f64, 0.002))
+            .collect();
+        let series = Series {
+            labels: [("endpoint".to_string(), "/pay".to_string())].into(),
+            points,
+        };
+        let check = check(
+            &panel,
+            &[series],
+            &window,
+            now,
+            Duration::from_secs(600),
+            None,
+        );
+        assert_eq!(
+            check.verdict,
+            "5xx error ratio has stayed under warn line 1.00% for the last 10 min \
+             (no data 13:02:15–13:04:30)."
+        );
+        assert!(!check.over_line);
+        assert_eq!(check.as_of, Some(now));
+        assert_eq!(check.values[0].value, "0.20%");
+    }
+
+    #[test]
     fn gaps_are_named_by_their_first_and_last_moment_without_data() {
         let gap = |from, to| Gap { from, to };
         assert_eq!(

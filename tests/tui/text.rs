@@ -1232,3 +1232,56 @@ main = true
     // still proposes it from this panel when the commander asks.
     assert!(model.metrics.propose_impact_start(model.now).is_some());
 }
+
+#[test]
+fn the_value_beside_a_chart_is_the_evidence_not_the_last_chart_bucket() {
+    // A 6 h chart 120 columns wide steps minutes apart and is asked again only every step;
+    // the evidence is asked at every 15 s boundary.
+    let panels = r#"
+        [[panels]]
+        title = "Payment errors"
+        expr = 'payments_error_ratio{service="$service"}'
+        unit = "ratio"
+        warn = 0.01
+        range = "6h"
+        legend = "{{endpoint}}"
+    "#;
+    // The breach begins a minute after the first answers, so only a later query can see it.
+    let breach = now() + Duration::seconds(60);
+    let mut model = desk_with_panels(panels, breach);
+    let chart_step = model
+        .metrics
+        .main_panel()
+        .unwrap()
+        .state
+        .data()
+        .unwrap()
+        .window
+        .step;
+    assert!(
+        chart_step >= std::time::Duration::from_secs(120),
+        "{chart_step:?}"
+    );
+    let effects = update(&mut model, Msg::Tick(now() + Duration::seconds(100)));
+    let asked: Vec<_> = effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::RefreshPanel { purpose, .. } => Some(*purpose),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        asked,
+        [warroom::panels::Purpose::Evidence],
+        "the chart is not due"
+    );
+    answer_panels(&mut model, effects, &|window| {
+        breaching_from(window, breach)
+    });
+    // The chart's newest bucket (14:00:00) is under the line; the value beside it is the
+    // evidence's, 14:01:30, over it.
+    let chart = model.metrics.main_panel().unwrap().state.data().unwrap();
+    assert_eq!(chart.series[0].current(), Some(0.002));
+    let text = super::fixture::screen_text(&model, 120, 40);
+    assert!(text.contains("/pay 20.00%"), "{text}");
+}
