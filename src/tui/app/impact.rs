@@ -63,7 +63,7 @@ pub(super) fn propose_impact(model: &mut Model) -> bool {
 /// After declaring here, offer the impact start (a line, see [`ImpactOffer`]) as soon as the main panel can tell it —
 /// only from a main panel filtered by the incident's `$service` (a panel over every service
 /// would date someone else's breach), and only when the breach says something the incident
-/// does not already (a start at least a minute, and at least one chart step, away
+/// does not already (a start at least a minute, and at least one evidence step, away
 /// from the one it has).
 pub(super) fn offer_impact_start(model: &mut Model) {
     // An offer the incident has taken up (or that ended) is withdrawn.
