@@ -90,6 +90,19 @@ pub fn format_seconds(seconds: i64) -> String {
     text
 }
 
+/// The seconds from `from` to `to`, milliseconds included: what a span measures before it
+/// is rounded for people ([`format_span`]).
+pub fn seconds_between(from: DateTime<Utc>, to: DateTime<Utc>) -> f64 {
+    (to - from).num_milliseconds() as f64 / 1000.0
+}
+
+/// A span for people, rounded to the nearest second: "7m", "1h5m12s". The postmortem's
+/// durations and the report's figures are both written with it, so the same span reads the
+/// same in both (419.6 s is "7m" everywhere, never "6m59s" in one and "7m" in the other).
+pub fn format_span(seconds: f64) -> String {
+    format_seconds(seconds.round() as i64)
+}
+
 /// An RFC 3339 time, or an age before `now` such as `20m` (a trailing " ago" is allowed):
 /// how people say when an impact began.
 pub fn parse_when(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, DurationError> {
@@ -240,6 +253,17 @@ mod tests {
             "'yesterday' is neither an RFC 3339 time nor an age such as 20m"
         );
         assert_eq!(error.input(), "yesterday");
+    }
+
+    #[test]
+    fn spans_round_to_the_nearest_second() {
+        let at = |ms: i64| DateTime::from_timestamp_millis(1_795_000_000_000 + ms).unwrap();
+        assert_eq!(seconds_between(at(0), at(419_600)), 419.6);
+        assert_eq!(format_span(419.6), "7m");
+        assert_eq!(format_span(419.4), "6m59s");
+        assert_eq!(format_span(59.5), "1m", "half a second rounds up");
+        assert_eq!(format_span(-0.4), "0s");
+        assert_eq!(format_span(seconds_between(at(0), at(3_725_499))), "1h2m5s");
     }
 
     #[test]

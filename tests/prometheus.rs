@@ -175,6 +175,7 @@ async fn impact_start_is_the_first_sample_of_the_ongoing_breach() {
     let evidence = resolve_evidence(
         main,
         &series,
+        &window,
         at(end),
         Duration::from_secs(600),
         Some(start.breach.at),

@@ -19,20 +19,17 @@ use crate::domain::{
     Timestamp,
 };
 use crate::panels::resolve::{self, ResolveCheck};
-use crate::panels::{MetricsSettings, Panel};
-use crate::prometheus::{PrometheusClient, RangeWindow};
+use crate::panels::{ImpactWindows, MetricsSettings, Panel};
+use crate::prometheus::PrometheusClient;
 use crate::sanitize::sanitize;
-use std::time::Duration;
-
-/// The width of a desk's chart, in columns: the CLI asks for the samples a TUI would
-/// judge by.
-const CHART_COLUMNS: u16 = 160;
 
 /// Where a resolve's evidence comes from: the main panel and a Prometheus, if configured.
 pub struct Evidence {
     prometheus: Option<PrometheusClient>,
     main_panel: Option<Panel>,
-    quiet: Duration,
+    /// The quiet window, and the evidence query's step and span: the same as a desk's, so
+    /// the CLI judges by the samples a TUI would.
+    windows: Option<ImpactWindows>,
 }
 
 impl Evidence {
@@ -49,7 +46,7 @@ impl Evidence {
         Ok(Evidence {
             prometheus,
             main_panel: metrics.panels.iter().find(|p| p.main).cloned(),
-            quiet: metrics.impact.resolve_quiet,
+            windows: Some(metrics.impact),
         })
     }
 
@@ -58,7 +55,7 @@ impl Evidence {
         Evidence {
             prometheus: None,
             main_panel: None,
-            quiet: Duration::ZERO,
+            windows: None,
         }
     }
 
@@ -68,20 +65,23 @@ impl Evidence {
         incident: &Incident,
         now: Timestamp,
     ) -> Option<Result<ResolveCheck, String>> {
-        let (Some(prometheus), Some(panel)) = (&self.prometheus, &self.main_panel) else {
+        let (Some(prometheus), Some(panel), Some(windows)) =
+            (&self.prometheus, &self.main_panel, &self.windows)
+        else {
             return None;
         };
         let expr = match panel.expr(incident.service.as_deref()) {
             Ok(expr) => expr,
             Err(e) => return Some(Err(format!("cannot read {}: {e}", panel.title))),
         };
-        let window = RangeWindow::for_width(panel.range, CHART_COLUMNS, now);
+        let window = windows.evidence_window(panel, now);
         Some(match prometheus.query_range(&expr, &window).await {
             Ok(series) => Ok(resolve::check(
                 panel,
                 &series,
+                &window,
                 now,
-                self.quiet,
+                windows.resolve_quiet,
                 incident.impact_started_at,
             )),
             // Prometheus' error may quote the query and its labels.
@@ -135,6 +135,7 @@ pub async fn transition(
                 snapshot = (!check.values.is_empty()).then_some(Command::RecordSnapshot {
                     reason: SnapshotReason::Resolve,
                     values: check.values,
+                    as_of: check.as_of,
                 });
             }
             Some(Err(reason)) if !choices.yes => {

@@ -13,6 +13,14 @@ pub struct ImpactConfig {
     /// How long the main panel must have stayed under its threshold before resolving.
     #[serde(default = "default_resolve_quiet")]
     pub resolve_quiet: String,
+    /// The step of the evidence queries (impact start, resolve verdict, snapshots, the value
+    /// beside a chart): the scrape interval, whatever the chart's width.
+    #[serde(default = "default_evidence_step")]
+    pub evidence_step: String,
+}
+
+fn default_evidence_step() -> String {
+    "15s".into()
 }
 
 fn default_lookback() -> String {
@@ -28,6 +36,7 @@ impl Default for ImpactConfig {
         ImpactConfig {
             lookback: default_lookback(),
             resolve_quiet: default_resolve_quiet(),
+            evidence_step: default_evidence_step(),
         }
     }
 }

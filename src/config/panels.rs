@@ -23,6 +23,10 @@ pub struct PanelConfig {
     pub range: String,
     /// How often to refresh; by default the step, but no less than 15 s.
     pub refresh: Option<String>,
+    /// The step of this panel's evidence queries (the current value, and for the main panel
+    /// the impact start and the resolve verdict); `[impact] evidence_step` when absent.
+    #[serde(default)]
+    pub evidence_step: Option<String>,
     /// The incident's main panel: impact start and resolve evidence are read from it.
     #[serde(default)]
     pub main: bool,
@@ -47,6 +51,7 @@ pub fn default_panels() -> Vec<PanelConfig> {
         legend: Some(legend.into()),
         range: default_range(),
         refresh: None,
+        evidence_step: None,
         main: false,
     };
     vec![

@@ -6,9 +6,10 @@
 //! an impact. NaN (no traffic) never breaches.
 
 use super::panel::Panel;
+use super::step::evidence_step_value;
 use crate::config::{ImpactConfig, ValueError, duration_value};
 use crate::domain::Timestamp;
-use crate::prometheus::Series;
+use crate::prometheus::{RangeWindow, Series};
 use chrono::DateTime;
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -91,26 +92,43 @@ pub struct SnapshotValue {
     pub after: Option<f64>,
 }
 
+/// A stretch of the quiet window where the evidence has no value (no sample, or only NaN):
+/// its first and last moment without one, at the evidence query's steps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Gap {
+    pub from: Timestamp,
+    pub to: Timestamp,
+}
+
 /// What the resolve confirmation shows and what goes to the timeline on resolving.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ResolveEvidence {
     pub quiet: Quiet,
+    /// The stretches of the quiet window without data, oldest first: "under the line for
+    /// the last 10 min" must not hide two minutes nobody saw.
+    pub gaps: Vec<Gap>,
     pub snapshot: Vec<SnapshotValue>,
+    /// When the current values were read: the newest sample of the series whose newest
+    /// sample is oldest (every series' newest, as a rule: the window's end).
+    pub as_of: Option<Timestamp>,
 }
 
-/// Checks the last `quiet` before `now` against the panel's line, and takes the before
-/// (worst since `impact_start`) and after (current) value of every series.
+/// Checks the last `quiet` before `now` against the panel's line, names the stretches of it
+/// without data (at the steps of `window`, the query that brought `series`), and takes the
+/// before (worst since `impact_start`) and after (current) value of every series.
 pub fn resolve_evidence(
     panel: &Panel,
     series: &[Series],
+    window: &RangeWindow,
     now: Timestamp,
     quiet: Duration,
     impact_start: Option<Timestamp>,
 ) -> ResolveEvidence {
+    let from = seconds(now) - quiet.as_secs_f64();
+    let moments = moments(series, from, now);
     let quiet = match panel.thresholds.breach() {
         None => Quiet::NoThreshold,
         Some(line) => {
-            let moments = moments(series, seconds(now) - quiet.as_secs_f64(), now);
             let last_breach = moments
                 .iter()
                 .rev()
@@ -122,7 +140,7 @@ pub fn resolve_evidence(
             }
         }
     };
-    let from = impact_start.map_or(f64::NEG_INFINITY, seconds);
+    let since = impact_start.map_or(f64::NEG_INFINITY, seconds);
     let snapshot = series
         .iter()
         .map(|s| SnapshotValue {
@@ -130,13 +148,51 @@ pub fn resolve_evidence(
             before: s
                 .points
                 .iter()
-                .filter(|(t, v)| *t >= from && !v.is_nan())
+                .filter(|(t, v)| *t >= since && !v.is_nan())
                 .map(|&(_, v)| v)
                 .reduce(f64::max),
             after: s.current(),
         })
         .collect();
-    ResolveEvidence { quiet, snapshot }
+    let as_of = series
+        .iter()
+        .filter_map(|s| s.points.last().map(|&(t, _)| t))
+        .reduce(f64::min)
+        .and_then(|t| DateTime::from_timestamp_millis((t * 1000.0).round() as i64));
+    ResolveEvidence {
+        quiet,
+        gaps: gaps(&moments, window, from, seconds(now)),
+        snapshot,
+        as_of,
+    }
+}
+
+/// The runs of `window`'s steps within `[from, until]` that have no value in `moments`.
+fn gaps(
+    moments: &BTreeMap<Timestamp, Option<Worst>>,
+    window: &RangeWindow,
+    from: f64,
+    until: f64,
+) -> Vec<Gap> {
+    let step = window.step.as_secs().max(1);
+    let mut gaps = Vec::new();
+    let mut open: Option<Gap> = None;
+    let steps = (window.start..=window.end).step_by(usize::try_from(step).unwrap_or(usize::MAX));
+    for t in steps.filter(|&t| (from..=until).contains(&(t as f64))) {
+        let Some(at) = DateTime::from_timestamp(t, 0) else {
+            continue;
+        };
+        if moments.get(&at).is_some_and(Option::is_some) {
+            gaps.extend(open.take());
+        } else {
+            open = Some(Gap {
+                from: open.map_or(at, |gap| gap.from),
+                to: at,
+            });
+        }
+    }
+    gaps.extend(open);
+    gaps
 }
 
 /// The worst non-NaN sample of one sampled moment: its value and which series.
@@ -186,18 +242,39 @@ fn seconds(at: Timestamp) -> f64 {
 pub struct ImpactWindows {
     pub lookback: Duration,
     pub resolve_quiet: Duration,
+    /// The step of every panel's evidence queries unless the panel names its own.
+    pub evidence_step: Duration,
 }
+
+/// Steps of a panel other than the main one that its evidence query covers: enough for its
+/// current value to survive a missed scrape or two.
+const CURRENT_VALUE_STEPS: u32 = 4;
 
 impl ImpactWindows {
     /// Checks `[impact]`; an error names the field.
     pub fn from_config(config: &ImpactConfig) -> Result<ImpactWindows, ValueError> {
-        let field = |name: &str, text: &str| {
-            duration_value(text).map_err(|e| ValueError(format!("impact: {name}: {e}")))
-        };
+        let error = |name: &str, e: String| ValueError(format!("impact: {name}: {e}"));
+        let field = |name: &str, text: &str| duration_value(text).map_err(|e| error(name, e));
         Ok(ImpactWindows {
             lookback: field("lookback", &config.lookback)?,
             resolve_quiet: field("resolve_quiet", &config.resolve_quiet)?,
+            evidence_step: evidence_step_value(&config.evidence_step)
+                .map_err(|e| error("evidence_step", e))?,
         })
+    }
+
+    /// The evidence query of `panel` at `now`: at its evidence step whatever the chart's
+    /// width, over what the evidence needs. For the main panel that is the lookback of the
+    /// impact start and the resolve's quiet window (the worst value since the impact start is
+    /// read within it too); for the others, the last few steps, for their current value.
+    pub fn evidence_window(&self, panel: &Panel, now: Timestamp) -> RangeWindow {
+        let step = panel.evidence_step.unwrap_or(self.evidence_step);
+        let span = if panel.main {
+            self.lookback.max(self.resolve_quiet)
+        } else {
+            step * CURRENT_VALUE_STEPS
+        };
+        RangeWindow::for_evidence(span, step, now)
     }
 }
 
@@ -213,6 +290,15 @@ mod tests {
 
     fn at(step: i64) -> Timestamp {
         Utc.timestamp_opt(T0 + 60 * step, 0).unwrap()
+    }
+
+    /// The query that asked for a value a minute from T0 up to minute `step`.
+    fn upto(step: i64) -> RangeWindow {
+        RangeWindow {
+            start: T0,
+            end: T0 + 60 * step,
+            step: Duration::from_secs(60),
+        }
     }
 
     /// The default error-ratio panel (warn 0.01, crit 0.05), or one with other lines.
@@ -346,6 +432,7 @@ mod tests {
         let evidence = resolve_evidence(
             &p,
             std::slice::from_ref(&pay),
+            &upto(16),
             at(16),
             ten_minutes,
             Some(at(0)),
@@ -360,7 +447,14 @@ mod tests {
             }]
         );
         // At minute 14 the breach at minute 5 is within the window.
-        let evidence = resolve_evidence(&p, std::slice::from_ref(&pay), at(14), ten_minutes, None);
+        let evidence = resolve_evidence(
+            &p,
+            std::slice::from_ref(&pay),
+            &upto(14),
+            at(14),
+            ten_minutes,
+            None,
+        );
         assert_eq!(
             evidence.quiet,
             Quiet::No(Breach {
@@ -370,14 +464,66 @@ mod tests {
             })
         );
         // Long after the data ends there is no evidence either way.
-        let evidence = resolve_evidence(&p, std::slice::from_ref(&pay), at(60), ten_minutes, None);
+        let evidence = resolve_evidence(
+            &p,
+            std::slice::from_ref(&pay),
+            &upto(60),
+            at(60),
+            ten_minutes,
+            None,
+        );
         assert_eq!(evidence.quiet, Quiet::NoData);
         let idle = series("/pay", &values(&[f64::NAN; 3]));
-        let evidence = resolve_evidence(&p, &[idle], at(2), ten_minutes, None);
+        let evidence = resolve_evidence(&p, &[idle], &upto(2), at(2), ten_minutes, None);
         assert_eq!(evidence.quiet, Quiet::NoData);
         assert_eq!(evidence.snapshot[0].before, None);
-        let evidence = resolve_evidence(&panel(None, None), &[pay], at(16), ten_minutes, None);
+        let evidence = resolve_evidence(
+            &panel(None, None),
+            &[pay],
+            &upto(16),
+            at(16),
+            ten_minutes,
+            None,
+        );
         assert_eq!(evidence.quiet, Quiet::NoThreshold);
+    }
+
+    #[test]
+    fn the_stretches_of_the_quiet_window_without_data_are_named() {
+        let p = panel(Some(0.01), None);
+        let v = [
+            Some(0.2),
+            Some(0.0),
+            None,
+            None,
+            Some(0.0),
+            Some(f64::NAN),
+            Some(0.0),
+            None,
+        ];
+        let pay = series("/pay", &v);
+        let evidence = resolve_evidence(
+            &p,
+            std::slice::from_ref(&pay),
+            &upto(7),
+            at(7),
+            Duration::from_secs(6 * 60),
+            None,
+        );
+        // Minutes 2-3 had no sample, minute 5 only NaN, and minute 7 (now) nothing yet.
+        let gap = |from, to| Gap {
+            from: at(from),
+            to: at(to),
+        };
+        assert_eq!(evidence.gaps, [gap(2, 3), gap(5, 5), gap(7, 7)]);
+        assert_eq!(evidence.quiet, Quiet::Yes);
+        assert_eq!(evidence.as_of, Some(at(6)), "the newest sample");
+        // A window fully covered has none; the window's edge is not a gap.
+        let full = series("/pay", &values(&[0.0; 8]));
+        let evidence =
+            resolve_evidence(&p, &[full], &upto(7), at(7), Duration::from_secs(150), None);
+        assert_eq!(evidence.gaps, []);
+        assert_eq!(evidence.as_of, Some(at(7)));
     }
 
     #[test]
@@ -386,6 +532,7 @@ mod tests {
         let evidence = resolve_evidence(
             &panel(Some(0.01), None),
             &[pay],
+            &upto(4),
             at(4),
             Duration::from_secs(60),
             Some(at(2)),
@@ -402,6 +549,7 @@ mod tests {
             Ok(ImpactWindows {
                 lookback: Duration::from_secs(6 * 3600),
                 resolve_quiet: Duration::from_secs(600),
+                evidence_step: Duration::from_secs(15),
             })
         );
         let file: Config = toml_edit::de::from_str("[impact]\nresolve_quiet = \"ten\"\n").unwrap();

@@ -17,6 +17,8 @@ pub struct Panel {
     pub legend: Legend,
     pub range: Duration,
     pub refresh: Option<Duration>,
+    /// The panel's own evidence step; `[impact] evidence_step` when `None`.
+    pub evidence_step: Option<Duration>,
     /// Exactly one validated panel is main: the flagged one, or the first.
     pub main: bool,
 }
@@ -180,6 +182,12 @@ fn validate_panel(number: usize, config: &PanelConfig) -> Result<Panel, ValueErr
         .map(duration_value)
         .transpose()
         .map_err(|e| fail("refresh", e))?;
+    let evidence_step = config
+        .evidence_step
+        .as_deref()
+        .map(super::step::evidence_step_value)
+        .transpose()
+        .map_err(|e| fail("evidence_step", e))?;
     Ok(Panel {
         title: config.title.clone(),
         expr: config.expr.clone(),
@@ -191,6 +199,7 @@ fn validate_panel(number: usize, config: &PanelConfig) -> Result<Panel, ValueErr
         legend,
         range,
         refresh,
+        evidence_step,
         main: config.main,
     })
 }
@@ -279,6 +288,10 @@ mod tests {
             (
                 r#"refresh = "soon""#,
                 r#"panel 2 ("Error ratio"): refresh: "soon" is not a duration (use 30m, 1h, 6h)"#,
+            ),
+            (
+                r#"evidence_step = "10m""#,
+                r#"panel 2 ("Error ratio"): evidence_step: "10m" is not between 1s and 5m: the evidence step is the scrape interval"#,
             ),
             (
                 r#"unit = "percentage""#,

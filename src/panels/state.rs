@@ -6,6 +6,16 @@ use crate::prometheus::Error;
 use crate::prometheus::RangeWindow;
 use crate::prometheus::Series;
 
+/// What a panel's query is for. The chart's step follows the chart's width; the evidence
+/// (the value beside the chart, pins, the impact start, the resolve verdict and snapshot) is
+/// read at the scrape resolution whatever the width, so a wider terminal never moves an
+/// impact start or hides a peak.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    Chart,
+    Evidence,
+}
+
 /// What one successful refresh brought.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PanelData {

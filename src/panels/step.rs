@@ -20,6 +20,13 @@ pub const POINTS_PER_COLUMN: u64 = 2;
 /// A panel never refreshes more often than this unless its config says so.
 pub const MIN_REFRESH: Duration = Duration::from_secs(15);
 
+/// The step of evidence queries when the config names none: the usual scrape interval.
+pub const DEFAULT_EVIDENCE_STEP: Duration = Duration::from_secs(15);
+
+/// The coarsest evidence step accepted: past Prometheus' five-minute lookback a step would
+/// skip whole samples even of a slow scrape, and the evidence would be a chart's again.
+pub const MAX_EVIDENCE_STEP: Duration = Duration::from_secs(300);
+
 /// Steps up to a day, in seconds; past a day the step is a whole number of days.
 const NICE_STEPS: [u64; 18] = [
     1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1_800, 3_600, 7_200, 10_800, 21_600, 43_200,
@@ -40,6 +47,17 @@ pub fn step_for(range: Duration, columns: u16) -> Duration {
         .find(|&nice| nice >= needed)
         .unwrap_or_else(|| needed.div_ceil(86_400) * 86_400);
     Duration::from_secs(secs)
+}
+
+/// An evidence step as written (`15s`), between 1 s and [`MAX_EVIDENCE_STEP`].
+pub fn evidence_step_value(text: &str) -> Result<Duration, String> {
+    let step = crate::config::duration_value(text)?;
+    if step < Duration::from_secs(1) || step > MAX_EVIDENCE_STEP {
+        return Err(format!(
+            "{text:?} is not between 1s and 5m: the evidence step is the scrape interval"
+        ));
+    }
+    Ok(step)
 }
 
 /// The interval between refreshes: the configured one, else the step but no less than
@@ -64,6 +82,26 @@ impl RangeWindow {
             start: end - steps * step_secs,
             end,
             step,
+        }
+    }
+
+    /// The window of an evidence query: at `step` (the scrape resolution) whatever the
+    /// chart's width, covering at least `span` up to the last step boundary at or before
+    /// `now`, so the newest point is at most one step old and successive refreshes ask for
+    /// the same timestamps. A span too long for [`MAX_POINTS_PER_SERIES`] at that step takes
+    /// the smallest whole multiple of the step that fits.
+    pub fn for_evidence(span: Duration, step: Duration, now: Timestamp) -> RangeWindow {
+        let span = span.min(MAX_DURATION).as_secs();
+        let base = step.as_secs().max(1);
+        let needed = span.div_ceil(MAX_POINTS_PER_SERIES - 1);
+        let step_secs = base * needed.div_ceil(base).max(1);
+        let step_signed = step_secs as i64;
+        let end = now.timestamp().div_euclid(step_signed) * step_signed;
+        let steps = span.div_ceil(step_secs).max(1) as i64;
+        RangeWindow {
+            start: end - steps * step_signed,
+            end,
+            step: Duration::from_secs(step_secs),
         }
     }
 
@@ -175,6 +213,38 @@ mod tests {
         assert_eq!(window(60, 0, 15).points(), 0);
         assert_eq!(window(i64::MIN, i64::MAX, 15).points(), 0);
         assert_eq!(window(0, 60, 15).points(), 5);
+    }
+
+    #[test]
+    fn evidence_windows_keep_their_step_and_end_at_the_last_boundary() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 25, 14, 7, 53).unwrap();
+        let s = Duration::from_secs;
+        let window = RangeWindow::for_evidence(s(6 * HOUR), DEFAULT_EVIDENCE_STEP, now);
+        assert_eq!(window.step, s(15));
+        assert_eq!(window.end, now.timestamp() - 8, "14:07:45");
+        assert_eq!(window.points(), 6 * 240 + 1);
+        // Too long for 11,000 points at 15 s: the smallest multiple of 15 s that fits.
+        let window = RangeWindow::for_evidence(s(3 * 24 * HOUR), s(15), now);
+        assert_eq!(window.step, s(30));
+        assert!(window.points() <= MAX_POINTS_PER_SERIES);
+        assert!((window.end - window.start) as u64 >= 3 * 24 * HOUR);
+        let tiny = RangeWindow::for_evidence(s(0), s(15), now);
+        assert_eq!(tiny.points(), 2);
+    }
+
+    #[test]
+    fn an_evidence_step_is_a_scrape_interval() {
+        assert_eq!(evidence_step_value("30s"), Ok(Duration::from_secs(30)));
+        assert_eq!(
+            evidence_step_value("10m").unwrap_err(),
+            r#""10m" is not between 1s and 5m: the evidence step is the scrape interval"#
+        );
+        assert!(evidence_step_value("0s").is_err());
+        assert!(
+            evidence_step_value("soon")
+                .unwrap_err()
+                .contains("not a duration")
+        );
     }
 
     #[test]

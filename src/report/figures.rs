@@ -102,7 +102,7 @@ pub struct Report {
 /// The timestamps one figure runs between, both required.
 fn spans(incident: &Incident) -> [Option<f64>; 4] {
     let between = |from: Option<Timestamp>, to: Option<Timestamp>| {
-        Some((to? - from?).num_milliseconds() as f64 / 1000.0)
+        Some(crate::duration::seconds_between(from?, to?))
     };
     let start = incident.impact_started_at;
     let detected = Some(incident.detected_at);

@@ -8,7 +8,7 @@ use super::markdown::{bullets, inline, table};
 use crate::domain::{
     Event, EventKind, Incident, NoteKind, Role, SnapshotReason, Status, Timestamp, WHY_LEVELS,
 };
-use crate::duration::format_seconds;
+use crate::duration::{format_span, seconds_between};
 use std::fmt::Write;
 
 fn clock(at: Timestamp) -> String {
@@ -122,7 +122,8 @@ fn summary_and_impact(out: &mut String, incident: &Incident) {
         .collect();
     table(out, &["Milestone", "Time (UTC)"], &rows);
     let between = |from: Option<Timestamp>, to: Option<Timestamp>| match (from, to) {
-        (Some(from), Some(to)) => format_seconds((to - from).num_seconds()),
+        // Rounded as the report rounds its figures: the same span reads the same in both.
+        (Some(from), Some(to)) => format_span(seconds_between(from, to)),
         _ => "— (a time is missing)".into(),
     };
     let rows = vec![
@@ -341,7 +342,12 @@ fn snapshots(out: &mut String, events: &[&Event]) {
     out.push_str("## Metric snapshots\n\n");
     let mut any = false;
     for event in events {
-        let EventKind::MetricSnapshot { reason, values } = &event.kind else {
+        let EventKind::MetricSnapshot {
+            reason,
+            values,
+            as_of,
+        } = &event.kind
+        else {
             continue;
         };
         any = true;
@@ -349,9 +355,12 @@ fn snapshots(out: &mut String, events: &[&Event]) {
             SnapshotReason::Pin => "pinned",
             SnapshotReason::Resolve => "at resolve",
         };
+        let as_of = as_of
+            .map(|at| format!(", values as of {}", at.format("%H:%M:%S")))
+            .unwrap_or_default();
         let _ = writeln!(
             out,
-            "### {} — {why} by {}\n",
+            "### {} — {why} by {}{as_of}\n",
             clock(event.at),
             inline(&event.actor)
         );

@@ -1,7 +1,7 @@
 //! The report as a plain-text table, for `warroom report` and the TUI's report screen.
 
 use super::{Figures, Report};
-use crate::duration::format_seconds;
+use crate::duration::format_span;
 use crate::sanitize::sanitize;
 use std::fmt::Write;
 
@@ -76,9 +76,10 @@ pub fn report_lines(report: &Report) -> Vec<String> {
     lines
 }
 
-/// A figure for people, to the second: "7m", "1h5m12s", or "—" when nothing stands behind it.
+/// A figure for people, to the second as the postmortem rounds it: "7m", "1h5m12s", or "—"
+/// when nothing stands behind it.
 fn seconds(value: Option<f64>) -> String {
-    value.map_or("—".into(), |s| format_seconds(s.round() as i64))
+    value.map_or("—".into(), format_span)
 }
 
 #[cfg(test)]

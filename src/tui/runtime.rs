@@ -353,10 +353,12 @@ impl Executor {
                         generation,
                         expr,
                         window,
+                        purpose,
                     } => Msg::PanelData {
                         index,
                         generation,
                         window,
+                        purpose,
                         result: metrics.query_range(index, expr, window).await,
                     },
                     Effect::RefreshAlerts => Msg::Alerts(metrics.alerts().await),

@@ -14,6 +14,7 @@ mod support;
 mod bound;
 mod commander;
 mod communicate;
+mod evidence;
 mod history;
 mod malformed;
 mod outages;

@@ -81,7 +81,10 @@ const MINE: &str = "# my war room: keep this line\n";
 /// A Prometheus with `checkout`'s traffic labelled by `job` and `status`, a backend with a
 /// `checkout` incident, and a config file holding [`MINE`].
 fn labelled_by_job() -> (Prometheus, TestServer, std::path::PathBuf) {
-    let end = chrono::Utc::now().timestamp().div_euclid(60) * 60;
+    // The traffic goes on for a few minutes past now, as a live service's would: the value
+    // beside a chart is the rate at the last 15 s boundary, and a history that stopped a
+    // minute ago would show it falling off (`rate` over a window the samples half cover).
+    let end = (chrono::Utc::now().timestamp().div_euclid(60) + 3) * 60;
     let mut history = History::default();
     history.checkout_by_job(end, 2);
     let prometheus = Prometheus::start(PrometheusSetup {

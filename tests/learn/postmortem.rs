@@ -227,6 +227,7 @@ fn scripted() -> Log {
                 value: "31.2%".into(),
                 breached: true,
             }],
+            as_of: None,
         },
     );
     log.ok(
@@ -274,6 +275,7 @@ fn scripted() -> Log {
                 value: "0.4%".into(),
                 breached: false,
             }],
+            as_of: Some(minutes(25) - chrono::Duration::seconds(15)),
         },
     );
     log.ok(

@@ -451,3 +451,40 @@ fn a_report_with_nothing_to_measure_says_null_not_zero() {
         serde_json::json!({"open": 0, "overdue": 0})
     );
 }
+
+#[test]
+fn the_postmortem_and_the_report_round_a_span_the_same_way() {
+    // The impact began 419.6 s before the page: "7m" in both, never "6m59s" in one of them.
+    let mut log = Log::checkout_paged();
+    let start = t0() - Duration::milliseconds(419_600);
+    log.ok(
+        "alice",
+        1,
+        Command::SetImpactStart {
+            at: start,
+            after_detection: false,
+        },
+    );
+    let markdown = warroom::report::postmortem(&log.state, &log.refs());
+    assert!(
+        markdown.contains("| Time to detect | impact start → detected | 7m |"),
+        "{markdown}"
+    );
+    let logs = [IncidentLog {
+        incident: &log.state,
+        events: log.refs(),
+    }];
+    let query = ReportQuery {
+        since: t0() - Duration::days(1),
+        until: t0() + Duration::days(1),
+        service: None,
+        severity: None,
+        recurrence_days: 30,
+    };
+    let figures = report(&logs, &query, &SeverityScale::default());
+    assert_eq!(figures.overall.mttd.median_s, Some(419.6));
+    let lines = warroom::report::report_lines(&figures);
+    let mttd = lines.iter().find(|line| line.contains("MTTD")).unwrap();
+    let cells: Vec<&str> = mttd.split_whitespace().collect();
+    assert_eq!(cells[2..5], ["7m", "7m", "7m"], "{mttd}");
+}

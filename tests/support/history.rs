@@ -102,10 +102,21 @@ impl History {
     }
 
     /// A gauge: `metric{labels}` holding `value` over `[from, to]`.
-    pub fn gauge(&mut self, metric: &str, labels: &str, (from, to): (i64, i64), value: f64) {
+    pub fn gauge(&mut self, metric: &str, labels: &str, span: (i64, i64), value: f64) {
+        self.gauge_over(metric, labels, span, |_| value);
+    }
+
+    /// A gauge sampled every [`SCRAPE`] seconds over `[from, to]`, `value(t)` at `t`.
+    pub fn gauge_over(
+        &mut self,
+        metric: &str,
+        labels: &str,
+        (from, to): (i64, i64),
+        value: impl Fn(i64) -> f64,
+    ) {
         let family = self.family(metric, "gauge");
         for t in (from..=to).step_by(SCRAPE as usize) {
-            writeln!(family, "{metric}{{{labels}}} {value} {t}").unwrap();
+            writeln!(family, "{metric}{{{labels}}} {} {t}", value(t)).unwrap();
         }
     }
 

@@ -85,16 +85,30 @@ pub fn metrics(has_panels: bool, has_alerts: bool) -> Metrics {
 /// the demo's synthetic data, as the runtime would with a real source. Returns the other
 /// effects.
 pub fn feed(model: &mut Model, msg: Msg) -> Vec<Effect> {
+    feed_shaped(model, msg, None)
+}
+
+/// As [`feed`], but the panels answer with `incident`'s curves whatever is on screen: a
+/// breach the incident on screen does not know of.
+pub fn feed_curves_of(model: &mut Model, msg: Msg, incident: &Incident) -> Vec<Effect> {
+    feed_shaped(model, msg, Some(incident))
+}
+
+fn feed_shaped(model: &mut Model, msg: Msg, curves: Option<&Incident>) -> Vec<Effect> {
     let effects = update(model, msg);
     let mut others = Vec::new();
     for effect in effects {
-        let incident = model.current().map(|t| t.state.clone());
+        let incident = match curves {
+            Some(incident) => Some(incident.clone()),
+            None => model.current().map(|t| t.state.clone()),
+        };
         match (effect, incident) {
             (
                 Effect::RefreshPanel {
                     index,
                     generation,
                     window,
+                    purpose,
                     ..
                 },
                 incident,
@@ -108,14 +122,16 @@ pub fn feed(model: &mut Model, msg: Msg) -> Vec<Effect> {
                     index,
                     generation,
                     window,
+                    purpose,
                     result,
                 };
-                others.extend(feed(model, msg));
+                others.extend(feed_shaped(model, msg, curves));
             }
             (Effect::RefreshAlerts, _) => {
                 // Alertmanager knows the demo incident's alert whatever is on screen.
                 let demo = Incident::fold(IncidentId::from_number(1), &events());
-                others.extend(feed(model, Msg::Alerts(Ok(synthetic_alerts(&demo)))));
+                let msg = Msg::Alerts(Ok(synthetic_alerts(&demo)));
+                others.extend(feed_shaped(model, msg, curves));
             }
             (effect, _) => others.push(effect),
         }

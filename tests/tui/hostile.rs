@@ -89,6 +89,7 @@ fn hostile_events() -> Vec<Event> {
                 value: hostile("1%"),
                 breached: true,
             }],
+            as_of: None,
         },
         EventKind::StatusChanged {
             from: Status::Acknowledged,

@@ -72,13 +72,18 @@ fn a_failing_prometheus_keeps_the_data_marked_stale_and_bad_promql_says_why() {
                 index,
                 generation,
                 window,
+                purpose,
                 ..
-            } => Some((index, generation, window)),
+            } => Some((index, generation, window, purpose)),
             _ => None,
         })
         .collect();
-    assert_eq!(refreshes.len(), 3, "every panel refreshes once");
-    for (index, generation, window) in refreshes {
+    assert_eq!(
+        refreshes.len(),
+        6,
+        "every panel refreshes its chart and its evidence once"
+    );
+    for (index, generation, window, purpose) in refreshes {
         let error = if index == 0 {
             Error::Unreachable {
                 url: "http://127.0.0.1:9090".into(),
@@ -96,6 +101,7 @@ fn a_failing_prometheus_keeps_the_data_marked_stale_and_bad_promql_says_why() {
                 index,
                 generation,
                 window,
+                purpose,
                 result: Err(error),
             },
         );

@@ -1,7 +1,7 @@
 //! Issue 10, part B: text is never dropped, the command line is discoverable, one path for
 //! every ending, numbers say what they are, and the wall at every size.
 
-use super::fixture::{draw, events, feed, metrics, model, model_with, now, theme};
+use super::fixture::{draw, events, feed, feed_curves_of, metrics, model, model_with, now, theme};
 use chrono::Duration;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use warroom::client::ClientError;
@@ -1002,8 +1002,10 @@ fn declared_here(declared: EventKind) -> Model {
         key: outgoing.key.clone(),
         result: Ok(warroom::tui::app::Sent::Declared(Box::new(incident))),
     };
-    feed(&mut model, sent);
-    feed(&mut model, Msg::Feed(Ok(vec![declaration])));
+    // The panel shows INC-1's breach, which began four minutes before INC-3 was detected.
+    let inc1 = Incident::fold(IncidentId::from_number(1), &events());
+    feed_curves_of(&mut model, sent, &inc1);
+    feed_curves_of(&mut model, Msg::Feed(Ok(vec![declaration])), &inc1);
     assert_eq!(model.desk.selected, Some(IncidentId::from_number(3)));
     model
 }
@@ -1100,6 +1102,7 @@ fn answer_panels(
             index,
             generation,
             window,
+            purpose,
             ..
         } = effect
         {
@@ -1108,6 +1111,7 @@ fn answer_panels(
                 index,
                 generation,
                 window,
+                purpose,
                 result,
             };
             let more = update(model, msg);
@@ -1227,4 +1231,57 @@ main = true
     // The same breach from the default, `$service`-filtered panel is offered (above); `I`
     // still proposes it from this panel when the commander asks.
     assert!(model.metrics.propose_impact_start(model.now).is_some());
+}
+
+#[test]
+fn the_value_beside_a_chart_is_the_evidence_not_the_last_chart_bucket() {
+    // A 6 h chart 120 columns wide steps minutes apart and is asked again only every step;
+    // the evidence is asked at every 15 s boundary.
+    let panels = r#"
+        [[panels]]
+        title = "Payment errors"
+        expr = 'payments_error_ratio{service="$service"}'
+        unit = "ratio"
+        warn = 0.01
+        range = "6h"
+        legend = "{{endpoint}}"
+    "#;
+    // The breach begins a minute after the first answers, so only a later query can see it.
+    let breach = now() + Duration::seconds(60);
+    let mut model = desk_with_panels(panels, breach);
+    let chart_step = model
+        .metrics
+        .main_panel()
+        .unwrap()
+        .state
+        .data()
+        .unwrap()
+        .window
+        .step;
+    assert!(
+        chart_step >= std::time::Duration::from_secs(120),
+        "{chart_step:?}"
+    );
+    let effects = update(&mut model, Msg::Tick(now() + Duration::seconds(100)));
+    let asked: Vec<_> = effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::RefreshPanel { purpose, .. } => Some(*purpose),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        asked,
+        [warroom::panels::Purpose::Evidence],
+        "the chart is not due"
+    );
+    answer_panels(&mut model, effects, &|window| {
+        breaching_from(window, breach)
+    });
+    // The chart's newest bucket (14:00:00) is under the line; the value beside it is the
+    // evidence's, 14:01:30, over it.
+    let chart = model.metrics.main_panel().unwrap().state.data().unwrap();
+    assert_eq!(chart.series[0].current(), Some(0.002));
+    let text = super::fixture::screen_text(&model, 120, 40);
+    assert!(text.contains("/pay 20.00%"), "{text}");
 }

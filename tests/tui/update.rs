@@ -5,6 +5,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::time::Duration;
 use warroom::client::{ClientError, CommandAccepted};
 use warroom::domain::*;
+use warroom::panels::Purpose;
 use warroom::tui::app::outbox::Request;
 use warroom::tui::app::{Effect, Link, Model, Msg, Overlay, Pane, Sent, update};
 
@@ -575,10 +576,20 @@ fn feed_events_of_an_unknown_incident_ask_for_its_history() {
 fn p_pins_every_panel_value_to_the_timeline() {
     let mut model = model();
     let effects = press(&mut model, 'p');
-    let Some((id, Command::RecordSnapshot { reason, values })) = sent(&effects) else {
+    let Some((
+        id,
+        Command::RecordSnapshot {
+            reason,
+            values,
+            as_of,
+        },
+    )) = sent(&effects)
+    else {
         panic!("{effects:?}")
     };
     assert_eq!((id, *reason), (&inc(1), SnapshotReason::Pin));
+    // Read at the evidence step: as of the last 15 s boundary (now is one).
+    assert_eq!(*as_of, Some(now()));
     // Three endpoints on two panels, one series on the third.
     assert_eq!(values.len(), 7);
     let checkout = &values[0];
@@ -600,10 +611,11 @@ fn impact_start_is_proposed_from_the_main_panel_and_can_be_edited() {
         panic!()
     };
     // The fixture's impact began 18 minutes before now; the proposal is the first sample of
-    // the breach, at most one step after it (the step the chart's width chose).
+    // the breach, at most one evidence step after it, whatever step the chart's width chose.
     let began = now() - chrono::Duration::minutes(18);
     let main = model.metrics.main_panel().unwrap();
-    let step = main.state.data().unwrap().window.step;
+    let step = main.evidence.data().unwrap().window.step;
+    assert_eq!(step, Duration::from_secs(15));
     let step = chrono::Duration::from_std(step).unwrap();
     assert!(
         at > began && at <= began + step,
@@ -662,10 +674,19 @@ fn resolve_shows_the_evidence_and_sends_the_snapshot_after_the_resolve() {
             result: Ok(Sent::Command(accepted)),
         },
     );
-    let Some((_, Command::RecordSnapshot { reason, values })) = sent(&effects) else {
+    let Some((
+        _,
+        Command::RecordSnapshot {
+            reason,
+            values,
+            as_of,
+        },
+    )) = sent(&effects)
+    else {
         panic!("{effects:?}")
     };
     assert_eq!(*reason, SnapshotReason::Resolve);
+    assert_eq!(*as_of, Some(now()));
     assert!(
         values.iter().all(|v| v.before.is_some()),
         "before and after: {values:?}"
@@ -707,22 +728,38 @@ fn declare_inc3_here(model: &mut Model) -> Event {
     let [Effect::Send { outgoing, .. }] = effects.as_slice() else {
         panic!()
     };
+    // INC-3 knows only when it was detected; its panel shows INC-1's breach, which began
+    // four minutes before that.
     let events = fixture::events();
-    let mut declared = Incident::fold(inc(1), &events);
-    declared.id = inc(3);
+    let mut kind = events[0].kind.clone();
+    if let EventKind::Declared {
+        impact_started_at, ..
+    } = &mut kind
+    {
+        *impact_started_at = None;
+    }
+    let declaration = Event {
+        incident: inc(3),
+        seq: 1000,
+        kind,
+        ..events[0].clone()
+    };
+    let declared = Incident::fold(inc(3), std::slice::from_ref(&declaration));
     // Until the feed brings INC-3 its service is unknown: the panels ask for every series.
-    fixture::feed(
+    feed_inc1_curves(
         model,
         Msg::Sent {
             key: outgoing.key.clone(),
             result: Ok(Sent::Declared(Box::new(declared))),
         },
     );
-    Event {
-        incident: inc(3),
-        seq: 1000,
-        ..events[0].clone()
-    }
+    declaration
+}
+
+/// Runs `msg`, the panels answering with INC-1's curves whatever is on screen.
+fn feed_inc1_curves(model: &mut Model, msg: Msg) {
+    let inc1 = Incident::fold(inc(1), &fixture::events());
+    fixture::feed_curves_of(model, msg, &inc1);
 }
 
 #[test]
@@ -736,7 +773,7 @@ fn declaring_here_offers_the_impact_start_once_the_main_panel_can_tell() {
     // INC-3's declaration on the feed (the same service as INC-1's): its panels are
     // fetched for its service and, with data in, the proposal is offered on a line; no
     // dialog opens by itself.
-    fixture::feed(&mut model, Msg::Feed(Ok(vec![declaration])));
+    feed_inc1_curves(&mut model, Msg::Feed(Ok(vec![declaration])));
     assert_eq!(model.desk.selected, Some(inc(3)));
     assert!(
         matches!(model.overlay, Overlay::None),
@@ -759,7 +796,7 @@ fn an_offer_arriving_while_a_note_is_typed_takes_no_key_and_changes_nothing() {
     // The commander starts a note on INC-3; the panel's data arrives mid-word.
     press(&mut model, 'n');
     type_text(&mut model, "rolled back");
-    fixture::feed(&mut model, Msg::Feed(Ok(vec![declaration])));
+    feed_inc1_curves(&mut model, Msg::Feed(Ok(vec![declaration])));
     assert!(model.offer.is_some(), "offered");
     // `n`, `A`, `I`, `y` and Enter go into the note, as typed.
     type_text(&mut model, " nAIy");
@@ -871,7 +908,8 @@ fn the_wall_redraws_once_a_minute_except_near_the_update_deadline() {
 fn switching_incidents_never_puts_two_requests_per_panel_in_flight() {
     let mut model = model();
     let later = now() + chrono::Duration::minutes(5);
-    let refreshes = |effects: &[Effect]| -> Vec<(usize, u64, warroom::prometheus::RangeWindow)> {
+    type Refresh = (usize, u64, warroom::prometheus::RangeWindow, Purpose);
+    let refreshes = |effects: &[Effect]| -> Vec<Refresh> {
         effects
             .iter()
             .filter_map(|e| match e {
@@ -879,29 +917,31 @@ fn switching_incidents_never_puts_two_requests_per_panel_in_flight() {
                     index,
                     generation,
                     window,
+                    purpose,
                     ..
-                } => Some((*index, *generation, *window)),
+                } => Some((*index, *generation, *window, *purpose)),
                 _ => None,
             })
             .collect()
     };
     let out = refreshes(&update(&mut model, Msg::Tick(later)));
-    assert_eq!(out.len(), 3, "every panel is due");
+    assert_eq!(out.len(), 6, "every panel's chart and evidence are due");
     // ] shows INC-2, another service: its panels must wait for the requests still out.
     assert!(refreshes(&press(&mut model, ']')).is_empty());
     assert!(refreshes(&press(&mut model, '[')).is_empty());
     assert!(refreshes(&press(&mut model, ']')).is_empty());
     // Each old answer frees its panel, which asks again for the service now on screen.
-    for (index, generation, window) in out {
+    for (index, generation, window, purpose) in out {
         let answer = Msg::PanelData {
             index,
             generation,
             window,
+            purpose,
             result: Ok(vec![]),
         };
         let again = refreshes(&update(&mut model, answer));
         assert_eq!(again.len(), 1, "panel {index} asks once more");
-        assert_eq!(again[0].0, index);
+        assert_eq!((again[0].0, again[0].3), (index, purpose));
         assert_ne!(again[0].1, generation, "for the new service");
     }
 }
@@ -915,6 +955,7 @@ fn answers_that_change_nothing_on_screen_are_not_drawn() {
         index,
         generation,
         window,
+        purpose,
         ..
     }) = effects
         .into_iter()
@@ -938,6 +979,7 @@ fn answers_that_change_nothing_on_screen_are_not_drawn() {
             index,
             generation,
             window,
+            purpose,
             result: Ok(same.clone()),
         },
     );
@@ -949,6 +991,7 @@ fn answers_that_change_nothing_on_screen_are_not_drawn() {
         index,
         generation,
         window,
+        purpose,
         ..
     }) = effects
         .into_iter()
@@ -964,6 +1007,7 @@ fn answers_that_change_nothing_on_screen_are_not_drawn() {
             index,
             generation,
             window,
+            purpose,
             result: Ok(moved),
         },
     );
@@ -1133,12 +1177,14 @@ fn answer_panels(
                 index,
                 generation,
                 window,
+                purpose,
                 ..
             } => {
                 let msg = Msg::PanelData {
                     index,
                     generation,
                     window,
+                    purpose,
                     result: Ok(series.to_vec()),
                 };
                 others.extend(update(model, msg));
@@ -1157,12 +1203,24 @@ fn default_panels_that_draw_nothing_make_way_for_detected_ones_once() {
     use warroom::tui::app::panel_state::SAVE_COMMAND;
 
     let mut model = first_run();
-    let refreshes = update(&mut model, Msg::Tick(now()));
-    assert_eq!(refreshes.len(), 3, "{refreshes:?}");
-    // Two empty answers are not yet all of them.
-    let (last, first_two) = refreshes.split_last().unwrap();
-    assert!(answer_panels(&mut model, first_two.to_vec(), &[]).is_empty());
-    let detect = answer_panels(&mut model, vec![last.clone()], &[]);
+    let mut refreshes = update(&mut model, Msg::Tick(now()));
+    assert_eq!(refreshes.len(), 6, "charts and evidence: {refreshes:?}");
+    // Two empty charts (and every evidence) are not yet all of them.
+    let last_chart = refreshes
+        .iter()
+        .rposition(|e| {
+            matches!(
+                e,
+                Effect::RefreshPanel {
+                    purpose: Purpose::Chart,
+                    ..
+                }
+            )
+        })
+        .unwrap();
+    let last = refreshes.remove(last_chart);
+    assert!(answer_panels(&mut model, refreshes, &[]).is_empty());
+    let detect = answer_panels(&mut model, vec![last], &[]);
     assert_eq!(detect, [Effect::DetectPanels { service: None }]);
 
     let spring = CONVENTIONS
@@ -1194,7 +1252,7 @@ fn default_panels_that_draw_nothing_make_way_for_detected_ones_once() {
             _ => None,
         })
         .collect();
-    assert_eq!(exprs.len(), 3, "the detected panels are asked at once");
+    assert_eq!(exprs.len(), 6, "the detected panels are asked at once");
     assert!(
         exprs
             .iter()

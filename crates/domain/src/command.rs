@@ -97,6 +97,10 @@ pub enum Command {
     RecordSnapshot {
         reason: SnapshotReason,
         values: Vec<SnapshotValue>,
+        /// When the values were read (the newest sample's time): a snapshot says how old it
+        /// is. Absent from snapshots recorded before it was asked for.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        as_of: Option<Timestamp>,
     },
     /// Edits the post-incident review; fields left out are kept.
     SetReview {
@@ -443,7 +447,11 @@ pub fn decide(
                 ended_at,
             }
         }
-        Command::RecordSnapshot { reason, values } => {
+        Command::RecordSnapshot {
+            reason,
+            values,
+            as_of,
+        } => {
             if values.is_empty() || values.len() > MAX_SNAPSHOT_VALUES {
                 return Err(Rejection::new(
                     "invalid_input",
@@ -454,7 +462,11 @@ pub fn decide(
                 .into_iter()
                 .map(checked_snapshot_value)
                 .collect::<Result<_, _>>()?;
-            EventKind::MetricSnapshot { reason, values }
+            EventKind::MetricSnapshot {
+                reason,
+                values,
+                as_of,
+            }
         }
         // Learning: allowed in every status, closed included (see `Command::changes_response_record`).
         Command::SetReview {

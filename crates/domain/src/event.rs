@@ -164,6 +164,9 @@ pub enum EventKind {
     MetricSnapshot {
         reason: SnapshotReason,
         values: Vec<SnapshotValue>,
+        /// When the values were read; absent from snapshots recorded before it was kept.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        as_of: Option<Timestamp>,
     },
     /// The post-incident review changed: only the fields that changed, with their new value.
     ReviewEdited {
@@ -414,10 +417,18 @@ impl EventKind {
             EventKind::AlertsCounted { more } => {
                 format!("and {more} more alerts of the group firing, not attached one by one")
             }
-            EventKind::MetricSnapshot { reason, values } => {
+            EventKind::MetricSnapshot {
+                reason,
+                values,
+                as_of,
+            } => {
                 let what = match reason {
                     SnapshotReason::Pin => "pinned",
                     SnapshotReason::Resolve => "at resolve",
+                };
+                let what = match as_of {
+                    Some(as_of) => format!("{what} as of {}", as_of.format("%H:%M:%S")),
+                    None => what.to_string(),
                 };
                 let shown: Vec<String> = values
                     .iter()

@@ -313,6 +313,7 @@ fn response_commands() -> Vec<Command> {
                 value: "1%".into(),
                 breached: false,
             }],
+            as_of: None,
         },
         Command::PublicUpdate(PublicUpdate {
             state: PublicState::Resolved,
@@ -781,6 +782,7 @@ fn snapshots_are_bounded_and_validated() {
     let pin = |values| Command::RecordSnapshot {
         reason: SnapshotReason::Pin,
         values,
+        as_of: None,
     };
     log.run("alice", 1, pin(vec![value("0.4%")])).unwrap();
     assert!(
@@ -791,6 +793,31 @@ fn snapshots_are_bounded_and_validated() {
             .describe()
             .contains("12.0% → 0.4%")
     );
+    // A snapshot says how old its values are.
+    let as_of = Utc.with_ymd_and_hms(2026, 12, 6, 13, 2, 15).unwrap();
+    let dated = Command::RecordSnapshot {
+        reason: SnapshotReason::Resolve,
+        values: vec![value("0.4%")],
+        as_of: Some(as_of),
+    };
+    log.run("alice", 1, dated).unwrap();
+    let kind = &log.events.last().unwrap().kind;
+    assert!(
+        kind.describe().starts_with("at resolve as of 13:02:15: "),
+        "{}",
+        kind.describe()
+    );
+    assert_eq!(
+        serde_json::to_value(kind).unwrap()["as_of"],
+        "2026-12-06T13:02:15Z"
+    );
+    // A snapshot written before `as_of` existed still reads, without it.
+    let old: EventKind = serde_json::from_str(
+        r#"{"type":"metric_snapshot","reason":"pin","values":[{"panel":"5xx","series":"","value":"1%"}]}"#,
+    )
+    .unwrap();
+    assert!(matches!(old, EventKind::MetricSnapshot { as_of: None, .. }));
+    assert_eq!(old.describe(), "pinned: 5xx : 1%");
     assert_eq!(log.refused(pin(vec![])).code, "invalid_input");
     assert_eq!(
         log.refused(pin(vec![value("1%"); 65])).code,
@@ -1165,6 +1192,7 @@ fn a_snapshot_of_exactly_the_most_values_is_accepted() {
         Command::RecordSnapshot {
             reason: SnapshotReason::Pin,
             values: vec![value; MAX_SNAPSHOT_VALUES],
+            as_of: None,
         },
     )
     .unwrap();

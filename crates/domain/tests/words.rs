@@ -157,6 +157,7 @@ fn one_event_of_every_kind() -> Vec<EventKind> {
         EventKind::MetricSnapshot {
             reason: SnapshotReason::Pin,
             values: vec![],
+            as_of: Some(at),
         },
         EventKind::ReviewEdited {
             edit: ReviewEdit::default(),

@@ -354,6 +354,7 @@ mod tests {
                 legend: None,
                 range: "1h".into(),
                 refresh: None,
+                evidence_step: None,
                 main,
             },
             comment: vec![format!("Thresholds: from {warn:?}."), MANAGED.to_string()],

@@ -84,6 +84,7 @@ pub fn panels(
         legend: legend.clone(),
         range: "1h".into(),
         refresh: None,
+        evidence_step: None,
         main: false,
     };
     let mut panels = vec![

@@ -14,7 +14,7 @@ pub(super) fn pin(model: &mut Model) -> Vec<Effect> {
     let Some(id) = incident_for(model, AccessRole::Responder) else {
         return vec![];
     };
-    let values = model.metrics.pin();
+    let (values, as_of) = model.metrics.pin();
     if values.is_empty() {
         model.notify("no panel has data to pin yet", true);
         return vec![];
@@ -22,6 +22,7 @@ pub(super) fn pin(model: &mut Model) -> Vec<Effect> {
     let command = Command::RecordSnapshot {
         reason: crate::domain::SnapshotReason::Pin,
         values,
+        as_of,
     };
     send_command(model, id, command, vec![])
 }

@@ -62,6 +62,7 @@ pub(super) fn confirm_ending(model: &mut Model, id: IncidentId, to: Status) {
             let snapshot = Command::RecordSnapshot {
                 reason: crate::domain::SnapshotReason::Resolve,
                 values: check.values,
+                as_of: check.as_of,
             };
             (vec![check.verdict], vec![snapshot])
         }

@@ -63,7 +63,7 @@ pub(super) fn propose_impact(model: &mut Model) -> bool {
 /// After declaring here, offer the impact start (a line, see [`ImpactOffer`]) as soon as the main panel can tell it —
 /// only from a main panel filtered by the incident's `$service` (a panel over every service
 /// would date someone else's breach), and only when the breach says something the incident
-/// does not already (a start at least a minute, and at least one chart step, away
+/// does not already (a start at least a minute, and at least one evidence step, away
 /// from the one it has).
 pub(super) fn offer_impact_start(model: &mut Model) {
     // An offer the incident has taken up (or that ended) is withdrawn.
@@ -83,7 +83,7 @@ pub(super) fn offer_impact_start(model: &mut Model) {
         && model
             .metrics
             .main_panel()
-            .is_some_and(|slot| slot.state.data().is_some());
+            .is_some_and(|slot| slot.evidence.data().is_some());
     if !ready {
         return;
     }
@@ -97,12 +97,12 @@ pub(super) fn offer_impact_start(model: &mut Model) {
             .main_panel()
             .is_some_and(|slot| slot.panel.uses_service());
     let known = incident.impact_started_at.unwrap_or(incident.detected_at);
-    // A sample dates a breach to within one step of the chart: closer than that (or than a
+    // A sample dates a breach to within one evidence step: closer than that (or than a
     // minute) the panel only agrees with what the incident says.
     let step = model
         .metrics
         .main_panel()
-        .and_then(|slot| slot.state.data())
+        .and_then(|slot| slot.evidence.data())
         .map_or(0, |data| data.window.step.as_secs() as i64);
     let adds_information = model
         .metrics

@@ -6,6 +6,7 @@ use super::incidents::Incidents;
 use super::outbox::Outgoing;
 use crate::client::{ClientError, CommandAccepted, Identity};
 use crate::domain::{Alert, Event, Incident, IncidentId, SeverityLevel, Timestamp};
+use crate::panels::Purpose;
 use crate::panels::detect::{DetectError, Detection};
 use crate::prometheus::{Error as MetricsError, RangeWindow, Series};
 use ratatui::crossterm::event::KeyEvent;
@@ -31,11 +32,12 @@ pub enum Msg {
         key: String,
         result: Result<Sent, ClientError>,
     },
-    /// A panel's range query answered (for the service of `generation`).
+    /// A panel's range query for `purpose` answered (for the service of `generation`).
     PanelData {
         index: usize,
         generation: u64,
         window: RangeWindow,
+        purpose: Purpose,
         result: Result<Vec<Series>, MetricsError>,
     },
     Alerts(Result<Vec<Alert>, MetricsError>),
@@ -87,12 +89,13 @@ pub enum Effect {
         outgoing: Outgoing,
         delay: Duration,
     },
-    /// Query one panel's expression over `window`.
+    /// Query one panel's expression over `window`, for its chart or its evidence.
     RefreshPanel {
         index: usize,
         generation: u64,
         expr: String,
         window: RangeWindow,
+        purpose: Purpose,
     },
     RefreshAlerts,
     /// Every incident with its corrective actions, for the follow-ups screen.

@@ -13,10 +13,21 @@ use crate::panels::impact::{self, ImpactStart};
 use crate::panels::resolve::{self, ResolveCheck};
 use crate::panels::step::refresh_interval;
 use crate::panels::{
-    ImpactWindows, Level, MetricsSettings, Panel, PanelData, PanelState, validate_panels,
+    ImpactWindows, Level, MetricsSettings, Panel, PanelData, PanelState, Purpose, validate_panels,
 };
 use crate::prometheus::{Error, RangeWindow, Series};
 use std::time::Duration;
+
+/// A panel's answer, as the runtime brings it back.
+#[derive(Debug)]
+pub struct PanelAnswer {
+    pub index: usize,
+    /// The service's generation the request was made for.
+    pub generation: u64,
+    pub window: RangeWindow,
+    pub purpose: Purpose,
+    pub result: Result<Vec<Series>, Error>,
+}
 
 /// How often the alerts pane asks Alertmanager.
 pub const ALERTS_EVERY: Duration = Duration::from_secs(15);
@@ -24,9 +35,46 @@ pub const ALERTS_EVERY: Duration = Duration::from_secs(15);
 #[derive(Debug, Clone)]
 pub struct PanelSlot {
     pub panel: Panel,
+    /// The chart: its step follows the chart's width.
     pub state: PanelState,
-    /// When the next refresh is due; `None` means now.
+    /// The evidence at the scrape resolution, whatever the width: the value beside the
+    /// chart, pins, and for the main panel the impact start and the resolve verdict.
+    pub evidence: PanelState,
+    /// When the chart's next refresh is due; `None` means now.
     due: Option<Timestamp>,
+    /// When the evidence's next refresh is due: the next step boundary.
+    evidence_due: Option<Timestamp>,
+}
+
+impl PanelSlot {
+    fn new(panel: Panel) -> PanelSlot {
+        PanelSlot {
+            panel,
+            state: PanelState::default(),
+            evidence: PanelState::default(),
+            due: None,
+            evidence_due: None,
+        }
+    }
+
+    /// The value beside the chart for each of the chart's series (by its index there): the
+    /// evidence's newest value of the same series, at most one evidence step old at any
+    /// width; the chart's own newest point only until the evidence has the series.
+    pub fn current_values(&self) -> Vec<(usize, f64)> {
+        let Some(chart) = self.state.data() else {
+            return vec![];
+        };
+        let evidence = self.evidence.data().map_or(&[][..], |d| &d.series[..]);
+        chart
+            .series
+            .iter()
+            .enumerate()
+            .filter_map(|(index, series)| {
+                let fresh = evidence.iter().find(|e| e.labels == series.labels);
+                Some((index, fresh.unwrap_or(series).current()?))
+            })
+            .collect()
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -98,15 +146,7 @@ fn outage(error: &Error) -> String {
 impl Metrics {
     pub fn new(settings: MetricsSettings, has_panels: bool, has_alerts: bool) -> Metrics {
         Metrics {
-            panels: settings
-                .panels
-                .into_iter()
-                .map(|panel| PanelSlot {
-                    panel,
-                    state: PanelState::default(),
-                    due: None,
-                })
-                .collect(),
+            panels: settings.panels.into_iter().map(PanelSlot::new).collect(),
             alerts: AlertsPane::default(),
             has_panels,
             has_alerts,
@@ -164,14 +204,7 @@ impl Metrics {
                     "Panels detected from Prometheus ({names}) for this session: \
                      `{SAVE_COMMAND}` saves them."
                 ));
-                self.panels = panels
-                    .into_iter()
-                    .map(|panel| PanelSlot {
-                        panel,
-                        state: PanelState::default(),
-                        due: None,
-                    })
-                    .collect();
+                self.panels = panels.into_iter().map(PanelSlot::new).collect();
                 // Answers still out for the default panels are recognised and dropped.
                 self.generation += 1;
                 self.panels_since = self.generation;
@@ -198,42 +231,53 @@ impl Metrics {
         // Panels that do not mention the service show the same thing for every incident.
         for slot in self.panels.iter_mut().filter(|s| s.panel.uses_service()) {
             slot.state.restart();
+            slot.evidence.restart();
             slot.due = None;
+            slot.evidence_due = None;
         }
     }
 
-    /// Everything is due again, e.g. after a resize changed the charts' width.
+    /// Every chart is due again, e.g. after a resize changed the charts' width. The evidence
+    /// does not depend on the width.
     pub fn refresh_all(&mut self) {
         for slot in &mut self.panels {
             slot.due = None;
         }
     }
 
-    /// The refreshes due at `now`, at most one request in flight per panel. `columns` is the
-    /// width a chart has to draw in, which sets the step.
+    /// The refreshes due at `now`, at most one request in flight per panel and purpose.
+    /// `columns` is the width a chart has to draw in, which sets the chart's step; the
+    /// evidence is asked at its own step, at every step boundary.
     pub fn due(&mut self, now: Timestamp, columns: u16) -> Vec<Effect> {
         let mut effects = Vec::new();
         if self.has_panels {
             for (index, slot) in self.panels.iter_mut().enumerate() {
-                if slot.due.is_some_and(|due| now < due) {
-                    continue;
-                }
                 // A panel that needs a service the incident lacks is not asked at all.
                 let Ok(expr) = slot.panel.expr(self.service.as_deref()) else {
                     continue;
                 };
-                if !slot.state.begin_refresh() {
-                    continue;
-                }
-                let window = RangeWindow::for_width(slot.panel.range, columns, now);
-                let every = refresh_interval(window.step, slot.panel.refresh);
-                slot.due = Some(now + chrono::Duration::from_std(every).unwrap_or_default());
-                effects.push(Effect::RefreshPanel {
+                let refresh = |purpose, window| Effect::RefreshPanel {
                     index,
                     generation: self.generation,
-                    expr,
+                    expr: expr.clone(),
                     window,
-                });
+                    purpose,
+                };
+                if slot.due.is_none_or(|due| now >= due) && slot.state.begin_refresh() {
+                    let window = RangeWindow::for_width(slot.panel.range, columns, now);
+                    let every = refresh_interval(window.step, slot.panel.refresh);
+                    slot.due = Some(now + chrono::Duration::from_std(every).unwrap_or_default());
+                    effects.push(refresh(Purpose::Chart, window));
+                }
+                if slot.evidence_due.is_none_or(|due| now >= due) && slot.evidence.begin_refresh() {
+                    let window = self.impact.evidence_window(&slot.panel, now);
+                    let step = i64::try_from(window.step.as_secs()).unwrap_or(i64::MAX);
+                    slot.evidence_due = window
+                        .end
+                        .checked_add(step)
+                        .and_then(|next| chrono::DateTime::from_timestamp(next, 0));
+                    effects.push(refresh(Purpose::Evidence, window));
+                }
             }
         }
         let alerts = &mut self.alerts;
@@ -245,51 +289,50 @@ impl Metrics {
         effects
     }
 
-    /// A panel's answer; returns whether the panel looks different now. Answers for a
-    /// previous service are dropped.
+    /// A panel's answer for `purpose`; returns whether the panel looks different now.
+    /// Answers for a previous service are dropped.
     #[must_use]
-    pub fn on_panel(
-        &mut self,
-        index: usize,
-        generation: u64,
-        window: RangeWindow,
-        result: Result<Vec<Series>, Error>,
-        now: Timestamp,
-    ) -> bool {
+    pub fn on_panel(&mut self, answer: PanelAnswer, now: Timestamp) -> bool {
+        let PanelAnswer {
+            index,
+            generation,
+            window,
+            purpose,
+            result,
+        } = answer;
         let Some(slot) = self.panels.get_mut(index) else {
             return false;
         };
         if generation < self.panels_since {
             return false;
         }
+        let (state, due) = match purpose {
+            Purpose::Chart => (&mut slot.state, &mut slot.due),
+            Purpose::Evidence => (&mut slot.evidence, &mut slot.evidence_due),
+        };
         if generation != self.generation && slot.panel.uses_service() {
             // An answer for the previous service: dropped, and the current one may be asked.
-            slot.state.superseded();
-            slot.due = None;
+            state.superseded();
+            *due = None;
             return false;
         }
         let before = (
-            slot.state.data().cloned(),
-            slot.state.stale_since(),
-            slot.state.error().cloned(),
+            state.data().map(|d| (d.series.clone(), d.window)),
+            state.stale_since(),
+            state.error().cloned(),
         );
         match result {
-            Ok(series) => slot.state.succeeded(PanelData {
+            Ok(series) => state.succeeded(PanelData {
                 series,
                 window,
                 fetched_at: now,
             }),
-            Err(error) => slot.state.failed(error, now),
+            Err(error) => state.failed(error, now),
         }
         // The same points fetched again (a refresh inside one step) change nothing on screen.
-        let same_data = match (&before.0, slot.state.data()) {
-            (Some(old), Some(new)) => old.series == new.series && old.window == new.window,
-            (None, None) => true,
-            _ => false,
-        };
-        !(same_data
-            && before.1 == slot.state.stale_since()
-            && before.2.as_ref() == slot.state.error())
+        let after = state.data().map(|d| (&d.series, d.window));
+        let same_data = before.0.as_ref().map(|(series, window)| (series, *window)) == after;
+        !(same_data && before.1 == state.stale_since() && before.2.as_ref() == state.error())
     }
 
     /// Alertmanager's answer; returns whether the pane looks different now.
@@ -333,17 +376,20 @@ impl Metrics {
         self.panels.iter().find(|slot| slot.panel.main)
     }
 
-    /// Every panel's current value per series, for a pin on the timeline.
-    pub fn pin(&self) -> Vec<SnapshotValue> {
+    /// Every panel's current value per series, read at the evidence step, for a pin on the
+    /// timeline, and when they were read (the oldest panel's newest sample).
+    pub fn pin(&self) -> (Vec<SnapshotValue>, Option<Timestamp>) {
         let mut values = Vec::new();
+        let mut as_of: Option<f64> = None;
         for slot in &self.panels {
-            let Some(data) = slot.state.data() else {
+            let Some(data) = slot.evidence.data() else {
                 continue;
             };
             for series in &data.series {
-                let Some(current) = series.current() else {
+                let Some(&(at, current)) = series.points.last() else {
                     continue;
                 };
+                as_of = Some(as_of.map_or(at, |oldest| oldest.min(at)));
                 values.push(SnapshotValue {
                     panel: slot.panel.title.clone(),
                     series: slot.panel.legend.render(&series.labels),
@@ -354,13 +400,15 @@ impl Metrics {
             }
         }
         values.truncate(crate::domain::MAX_SNAPSHOT_VALUES);
-        values
+        let as_of =
+            as_of.and_then(|at| chrono::DateTime::from_timestamp_millis((at * 1000.0) as i64));
+        (values, as_of)
     }
 
-    /// The main panel's proposal for when the impact began.
+    /// The main panel's proposal for when the impact began, from its evidence.
     pub fn propose_impact_start(&self, now: Timestamp) -> Option<ImpactStart> {
         let slot = self.main_panel()?;
-        let data = slot.state.data()?;
+        let data = slot.evidence.data()?;
         impact::propose_impact_start(&slot.panel, &data.series, now, self.impact.lookback)
     }
 
@@ -372,11 +420,12 @@ impl Metrics {
         impact_start: Option<Timestamp>,
     ) -> Option<ResolveCheck> {
         let slot = self.main_panel()?;
-        let data = slot.state.data()?;
+        let data = slot.evidence.data()?;
         let quiet = self.impact.resolve_quiet;
         Some(resolve::check(
             &slot.panel,
             &data.series,
+            &data.window,
             now,
             quiet,
             impact_start,

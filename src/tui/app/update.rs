@@ -6,6 +6,7 @@
 
 use super::outbox::{Outbox, Pending};
 use super::overlay::{self, Overlay};
+use super::panel_state::PanelAnswer;
 use super::{
     Effect, Model, Msg, attention, command_line, commands, deliveries, desk, feed, impact, learn,
 };
@@ -126,11 +127,17 @@ fn handle(model: &mut Model, msg: Msg) -> Vec<Effect> {
             index,
             generation,
             window,
+            purpose,
             result,
         } => {
-            model.dirty = model
-                .metrics
-                .on_panel(index, generation, window, result, model.now);
+            let answer = PanelAnswer {
+                index,
+                generation,
+                window,
+                purpose,
+                result,
+            };
+            model.dirty = model.metrics.on_panel(answer, model.now);
             vec![]
         }
         Msg::Alerts(result) => {

@@ -177,14 +177,10 @@ fn draw_panel(
             problem_area,
         );
     }
-    // The value line: each series' legend and current value, coloured by its threshold
+    // The value line: each series' legend and current value (from the evidence query, at
+    // most one evidence step old whatever the chart's step), coloured by its threshold
     // level, the worst first so a narrow panel still shows what burns.
-    let mut ranked: Vec<(usize, f64)> = data
-        .series
-        .iter()
-        .enumerate()
-        .filter_map(|(i, s)| s.current().map(|v| (i, v)))
-        .collect();
+    let mut ranked = slot.current_values();
     ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
     let mut values = Vec::new();
     for (i, current) in ranked {
