@@ -12,6 +12,7 @@ mod carry;
 mod command;
 mod escalation;
 mod event;
+mod figures;
 mod incident;
 mod incident_id;
 mod lapse;
@@ -41,6 +42,7 @@ pub use escalation::{
     EscalationPolicy, EscalationRecord, EscalationStep, MAX_MENTION_CHARS, escalations_due,
 };
 pub use event::{Event, EventKind, NoteKind};
+pub use figures::{Followup, IncidentFigures, UpdateMark, UpdateTally};
 pub use incident::Incident;
 pub use incident_id::{IncidentId, InvalidIncidentId};
 pub use lapse::{EscalationRules, Lapse, LapseRecord, lapses_due};
