@@ -71,7 +71,11 @@ pub async fn followups(client: &Client, args: &FollowupsArgs) -> Result<String, 
     if args.overdue {
         query.push(("overdue", "true".to_string()));
     }
-    query.extend(args.owner.as_deref().map(|owner| ("owner", owner.trim().to_string())));
+    query.extend(
+        args.owner
+            .as_deref()
+            .map(|owner| ("owner", owner.trim().to_string())),
+    );
     let rows = client.followups(&query).await?;
     if args.output.json {
         return Ok(json(&rows));

@@ -47,8 +47,6 @@ pub struct Resume {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Which {
     All,
-    /// Declared at or after this time: what a new incident's recurrence check looks back on.
-    DeclaredSince(Timestamp),
     /// Declared at or after this time and with public updates: the status page's history.
     PublishedSince(Timestamp),
 }
@@ -99,8 +97,9 @@ pub struct SnapshotRow {
 
 impl SnapshotRow {
     pub fn encode(incident: &Incident) -> Result<SnapshotRow, StoreError> {
-        let unstorable =
-            |err: serde_json::Error| StoreError::Unstorable(format!("cannot store incident {}: {err}", incident.id));
+        let unstorable = |err: serde_json::Error| {
+            StoreError::Unstorable(format!("cannot store incident {}: {err}", incident.id))
+        };
         let body = serde_json::to_string(incident).map_err(unstorable)?;
         let figures =
             serde_json::to_string(&IncidentFigures::from(incident)).map_err(unstorable)?;

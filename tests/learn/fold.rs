@@ -7,8 +7,8 @@
 //! and recurrence windows.
 
 use crate::report::{Rng, assert_stat, events_of, expected_stat, generate};
-use crate::t0;
 use crate::support;
+use crate::t0;
 use chrono::Duration;
 use std::collections::BTreeMap;
 use warroom::domain::*;
@@ -58,7 +58,10 @@ fn history(seed: u64, count: u64) -> Vec<(Incident, Vec<Event>)> {
                     reason: None,
                     commander: None,
                 };
-                events.push(extra(at(600), move_to(Status::Resolved, Status::Investigating)));
+                events.push(extra(
+                    at(600),
+                    move_to(Status::Resolved, Status::Investigating),
+                ));
                 events.push(extra(
                     at(3000),
                     EventKind::NoteAdded {
@@ -66,7 +69,10 @@ fn history(seed: u64, count: u64) -> Vec<(Incident, Vec<Event>)> {
                         text: "again".into(),
                     },
                 ));
-                events.push(extra(at(9000), move_to(Status::Investigating, Status::Resolved)));
+                events.push(extra(
+                    at(9000),
+                    move_to(Status::Investigating, Status::Resolved),
+                ));
             }
             events.sort_by_key(|event| (event.at, event.seq));
             (IncidentId::from_number(number), events)
@@ -92,12 +98,19 @@ fn old_fold(logs: &[(Incident, Vec<Event>)], query: &ReportQuery, scale: &Severi
                 .service
                 .as_ref()
                 .is_none_or(|s| incident.service.as_ref() == Some(s))
-            && query.severity.as_ref().is_none_or(|s| incident.severity == *s)
+            && query
+                .severity
+                .as_ref()
+                .is_none_or(|s| incident.severity == *s)
     };
-    let seconds = |from: Option<Timestamp>, to: Option<Timestamp>| Some((to? - from?).num_seconds());
+    let seconds =
+        |from: Option<Timestamp>, to: Option<Timestamp>| Some((to? - from?).num_seconds());
     type Spans = Vec<[Option<i64>; 4]>;
-    let (mut overall, mut by_severity, mut by_service): (Spans, BTreeMap<String, Spans>, BTreeMap<String, Spans>) =
-        Default::default();
+    let (mut overall, mut by_severity, mut by_service): (
+        Spans,
+        BTreeMap<String, Spans>,
+        BTreeMap<String, Spans>,
+    ) = Default::default();
     let (mut incidents, mut cancelled, mut merged, mut recurring) = (0, 0, 0, 0);
     let (mut on_time, mut due, mut open, mut overdue) = (0, 0, 0, 0);
     for (incident, events) in logs.iter().filter(|(incident, _)| in_scope(incident)) {
@@ -115,7 +128,10 @@ fn old_fold(logs: &[(Incident, Vec<Event>)], query: &ReportQuery, scale: &Severi
                     seconds(start, incident.resolved_at),
                 ];
                 overall.push(spans);
-                by_severity.entry(incident.severity.as_str().into()).or_default().push(spans);
+                by_severity
+                    .entry(incident.severity.as_str().into())
+                    .or_default()
+                    .push(spans);
                 if let Some(service) = &incident.service {
                     by_service.entry(service.clone()).or_default().push(spans);
                 }
@@ -163,7 +179,12 @@ fn old_fold(logs: &[(Incident, Vec<Event>)], query: &ReportQuery, scale: &Severi
             let left_out = spans.len() - values.len();
             expected_stat(values, left_out)
         });
-        Figures { mttd, mtta, mttm, mttr }
+        Figures {
+            mttd,
+            mtta,
+            mttm,
+            mttr,
+        }
     };
     let share = |part: usize, whole: usize| (whole > 0).then(|| part as f64 / whole as f64);
     Report {
@@ -173,8 +194,14 @@ fn old_fold(logs: &[(Incident, Vec<Event>)], query: &ReportQuery, scale: &Severi
         cancelled,
         merged,
         overall: figures(&overall),
-        by_severity: by_severity.iter().map(|(k, v)| (k.clone(), figures(v))).collect(),
-        by_service: by_service.iter().map(|(k, v)| (k.clone(), figures(v))).collect(),
+        by_severity: by_severity
+            .iter()
+            .map(|(k, v)| (k.clone(), figures(v)))
+            .collect(),
+        by_service: by_service
+            .iter()
+            .map(|(k, v)| (k.clone(), figures(v)))
+            .collect(),
         recurrence_rate: share(recurring, incidents),
         recurrence_window_days: query.recurrence_days,
         update_discipline: share(on_time, due),
@@ -203,8 +230,18 @@ fn assert_same(new: &Report, old: &Report, what: &str) {
     );
     let groups = |report: &Report| {
         let mut groups = vec![("overall".to_string(), report.overall)];
-        groups.extend(report.by_severity.iter().map(|(k, v)| (format!("severity {k}"), *v)));
-        groups.extend(report.by_service.iter().map(|(k, v)| (format!("service {k}"), *v)));
+        groups.extend(
+            report
+                .by_severity
+                .iter()
+                .map(|(k, v)| (format!("severity {k}"), *v)),
+        );
+        groups.extend(
+            report
+                .by_service
+                .iter()
+                .map(|(k, v)| (format!("service {k}"), *v)),
+        );
         groups
     };
     let (new_groups, old_groups) = (groups(new), groups(old));
@@ -225,14 +262,21 @@ fn assert_same(new: &Report, old: &Report, what: &str) {
     }
     for (figure, a, e) in [
         ("recurrence", new.recurrence_rate, old.recurrence_rate),
-        ("update discipline", new.update_discipline, old.update_discipline),
+        (
+            "update discipline",
+            new.update_discipline,
+            old.update_discipline,
+        ),
     ] {
         match (a, e) {
             (Some(a), Some(e)) => assert!((a - e).abs() < 1e-12, "{what}: {figure} {a} != {e}"),
             (a, e) => assert_eq!(a, e, "{what}: {figure}"),
         }
     }
-    assert_eq!(new.corrective_actions, old.corrective_actions, "{what}: corrective");
+    assert_eq!(
+        new.corrective_actions, old.corrective_actions,
+        "{what}: corrective"
+    );
 }
 
 fn agrees_with_the_old_fold(store: &mut dyn Store) {
@@ -261,7 +305,8 @@ fn agrees_with_the_old_fold(store: &mut dyn Store) {
     let mut measured = 0;
     for scale in &scales {
         for since_days in [30, 90, 365] {
-            for (service, severity) in [(None, None), (Some("checkout"), None), (None, Some("P1"))] {
+            for (service, severity) in [(None, None), (Some("checkout"), None), (None, Some("P1"))]
+            {
                 for recurrence_days in [30, 7] {
                     let query = ReportQuery {
                         since: t0() - Duration::days(since_days),
@@ -292,7 +337,11 @@ fn agrees_with_the_old_fold(store: &mut dyn Store) {
     );
     assert!(overall.cancelled > 0 && overall.overall.mttd.left_out > 0);
     assert!(overall.recurrence_rate.is_some_and(|r| r > 0.0 && r < 1.0));
-    assert!(overall.update_discipline.is_some_and(|d| d > 0.0 && d < 1.0));
+    assert!(
+        overall
+            .update_discipline
+            .is_some_and(|d| d > 0.0 && d < 1.0)
+    );
 
     // The follow-ups: every corrective action of every incident, from the figures.
     let mut expected: Vec<(u64, CorrectiveAction)> = logs

@@ -53,7 +53,8 @@ pub use public_update::{
     valid_public_id,
 };
 pub use recurrence::{
-    EarlierIncident, RECURRENCE_LOOKBACK_DAYS, RecurrenceMatch, earlier_incidents, follows,
+    EarlierIncident, RECURRENCE_LOOKBACK_DAYS, RecurrenceMatch, Recurring, earlier_incidents,
+    follows,
 };
 pub use response_times::ResponseTimes;
 pub use review::{

@@ -53,7 +53,11 @@ fn markdown_response(markdown: String) -> Response {
 /// The whole log of one incident from the store's reading connection, up to the version its
 /// folded state was read at: events committed after it are left out, so the log and the
 /// folded incident tell the same story.
-async fn stored_log(state: &AppState, id: IncidentId, version: u64) -> Result<Vec<Event>, ApiError> {
+async fn stored_log(
+    state: &AppState,
+    id: IncidentId,
+    version: u64,
+) -> Result<Vec<Event>, ApiError> {
     read_store(state, move |store| {
         let mut events = store.incident_events_after(&id, 0, usize::MAX)?;
         events.retain(|event| event.seq <= version);

@@ -18,12 +18,12 @@ mod schema;
 pub use listen::listen;
 
 use super::sql::read::Columns;
-use futures_util::TryStreamExt;
 use super::sql::statements::PROBE_WRITE;
 use super::sql::{Engine, Query, SqlStore, Value};
 use super::{Commit, Delivery, StoreError};
 use crate::domain::{Event, Timestamp};
 use connection::{Connection, classify};
+use futures_util::TryStreamExt;
 use std::collections::HashMap;
 use std::time::Duration;
 use tokio_postgres::types::{ToSql, Type};

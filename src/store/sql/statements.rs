@@ -33,9 +33,7 @@ pub static INCIDENT: Query = Query::new("SELECT number, body FROM incidents WHER
 
 pub static INCIDENTS: Query = Query::new("SELECT number, body FROM incidents ORDER BY number");
 
-pub static INCIDENTS_DECLARED_SINCE: Query =
-    Query::new("SELECT number, body FROM incidents WHERE declared_at >= ?1 ORDER BY number");
-
+/// The incidents with public updates declared since a time: the status page's history.
 pub static INCIDENTS_PUBLISHED_SINCE: Query = Query::new(
     "SELECT number, body FROM incidents WHERE published AND declared_at >= ?1 ORDER BY number",
 );

@@ -3,8 +3,8 @@
 
 use super::statements::{
     ALERT_GROUPS, EVENTS_AFTER, FIGURES_DECLARED, FIGURES_WITH_FOLLOWUPS, INCIDENT,
-    INCIDENT_EVENTS_AFTER, INCIDENTS, INCIDENTS_DECLARED_SINCE, INCIDENTS_KEPT,
-    INCIDENTS_PUBLISHED_SINCE, NEWEST_EVENTS, NEWEST_NUMBER, RECALL,
+    INCIDENT_EVENTS_AFTER, INCIDENTS, INCIDENTS_KEPT, INCIDENTS_PUBLISHED_SINCE, NEWEST_EVENTS,
+    NEWEST_NUMBER, RECALL,
 };
 use super::{Engine, SqlStore, Value, read};
 use crate::domain::{Event, Incident, IncidentFigures, IncidentId, Timestamp};
@@ -39,12 +39,6 @@ impl<E: Engine> Store for SqlStore<E> {
     fn incidents(&mut self, which: Which) -> Result<Vec<Incident>, StoreError> {
         match which {
             Which::All => self.engine.rows(&INCIDENTS, &[], read::incident),
-            Which::DeclaredSince(at) => {
-                let at = fixed_time(at);
-                let since = [Value::Text(&at)];
-                self.engine
-                    .rows(&INCIDENTS_DECLARED_SINCE, &since, read::incident)
-            }
             Which::PublishedSince(at) => {
                 let at = fixed_time(at);
                 let since = [Value::Text(&at)];
