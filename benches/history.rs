@@ -156,7 +156,7 @@ fn get(url: &str) -> (f64, String) {
         .enable_all()
         .build()
         .expect("a runtime");
-    let client = reqwest::Client::new();
+    let client = support::http_client();
     let mut times = Vec::new();
     let mut body = String::new();
     for _ in 0..HTTP_RUNS {
