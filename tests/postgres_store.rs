@@ -569,7 +569,7 @@ fn the_upgrade_fills_the_figures_once(
     );
     let mut followups = Vec::new();
     store
-        .figures_with_followups(&mut |f| {
+        .followups(&mut |f| {
             followups.push(f.id);
             Ok(())
         })

@@ -29,7 +29,7 @@ pub use postgres::{PostgresStore, listen};
 pub use snapshot::{Resume, Which, ended_at};
 pub use sqlite::SqliteStore;
 
-use crate::domain::{Event, Incident, IncidentFigures, IncidentId, Timestamp};
+use crate::domain::{Event, Incident, IncidentFigures, IncidentFollowups, IncidentId, Timestamp};
 use std::collections::HashMap;
 
 /// Who sent a retried request and under which `Idempotency-Key`. The key is scoped by actor,
@@ -132,11 +132,11 @@ pub trait Store: Send + 'static {
         visit: &mut dyn FnMut(IncidentFigures) -> Result<(), StoreError>,
     ) -> Result<(), StoreError>;
 
-    /// The figures of the incidents that have corrective actions, ascending number, one at a
-    /// time: what the follow-ups read.
-    fn figures_with_followups(
+    /// The corrective actions of the incidents that have any, ascending number, one incident
+    /// at a time: what the follow-ups read.
+    fn followups(
         &mut self,
-        visit: &mut dyn FnMut(IncidentFigures) -> Result<(), StoreError>,
+        visit: &mut dyn FnMut(IncidentFollowups) -> Result<(), StoreError>,
     ) -> Result<(), StoreError>;
 
     /// What a replica starts from, read in one consistent view: the incidents open or ended

@@ -122,8 +122,12 @@ impl SnapshotRow {
     }
 }
 
-/// An incident's figures from their stored JSON; a row that does not parse names its incident.
-pub fn decode_figures(number: i64, figures: &str) -> Result<IncidentFigures, StoreError> {
+/// An incident's figures (or the part `T` of them) from their stored JSON; a row that does not
+/// parse names its incident.
+pub fn decode_figures<T: serde::de::DeserializeOwned>(
+    number: i64,
+    figures: &str,
+) -> Result<T, StoreError> {
     serde_json::from_str(figures).map_err(|err| StoreError::Corrupt {
         row: format!("the figures of incident {number}"),
         reason: err.to_string(),

@@ -355,7 +355,7 @@ fn agrees_with_the_old_fold(store: &mut dyn Store) {
         .collect();
     let mut read = Vec::new();
     store
-        .figures_with_followups(&mut |incident| {
+        .followups(&mut |incident| {
             assert!(!incident.corrective_actions.is_empty(), "{}", incident.id);
             let number = incident.id.number();
             read.extend(incident.corrective_actions.into_iter().map(|a| (number, a)));

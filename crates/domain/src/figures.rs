@@ -120,6 +120,16 @@ impl IncidentFigures {
     }
 }
 
+/// What the follow-ups read of [`IncidentFigures`]: decoded from the same JSON, skipping the
+/// rest (the update marks are most of it) instead of building it.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct IncidentFollowups {
+    pub id: IncidentId,
+    pub title: String,
+    #[serde(default)]
+    pub corrective_actions: Vec<CorrectiveAction>,
+}
+
 /// One corrective action with its incident: a row of the follow-ups across incidents
 /// (`GET /v1/followups`, `warroom followups --json`, the TUI's follow-ups screen).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

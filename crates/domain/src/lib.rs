@@ -42,7 +42,7 @@ pub use escalation::{
     EscalationPolicy, EscalationRecord, EscalationStep, MAX_MENTION_CHARS, escalations_due,
 };
 pub use event::{Event, EventKind, NoteKind};
-pub use figures::{Followup, IncidentFigures, UpdateMark, UpdateTally};
+pub use figures::{Followup, IncidentFigures, IncidentFollowups, UpdateMark, UpdateTally};
 pub use incident::Incident;
 pub use incident_id::{IncidentId, InvalidIncidentId};
 pub use lapse::{EscalationRules, Lapse, LapseRecord, lapses_due};

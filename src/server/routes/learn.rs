@@ -169,7 +169,7 @@ pub async fn followups_json(
         .filter(|owner| !owner.is_empty());
     let mut rows = read_store(&state, move |store| {
         let mut rows = Vec::new();
-        store.figures_with_followups(&mut |incident| {
+        store.followups(&mut |incident| {
             for action in incident.corrective_actions {
                 let overdue = action.is_overdue(now);
                 let wanted = (!params.open || action.state == CorrectiveState::Open)

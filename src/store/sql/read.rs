@@ -2,7 +2,7 @@
 //! offers, and the readers here turn the rows of the shared statements into values, so that a
 //! row that does not parse is reported alike whichever store holds it.
 
-use crate::domain::{Event, Incident, IncidentFigures, Timestamp};
+use crate::domain::{Event, Incident, IncidentFigures, IncidentFollowups, Timestamp};
 use crate::store::outbox::{Delivery, DeliveryState, Standing};
 use crate::store::row::{Row, parse_time};
 use crate::store::{Remembered, StoreError, StoredResponse, snapshot};
@@ -41,6 +41,11 @@ pub fn incident(row: &dyn Columns) -> Result<Incident, StoreError> {
 
 /// An incident's figures from `(number, figures)`.
 pub fn figures(row: &dyn Columns) -> Result<IncidentFigures, StoreError> {
+    snapshot::decode_figures(row.int(0)?, &row.text(1)?)
+}
+
+/// An incident's corrective actions from `(number, figures)`.
+pub fn followups(row: &dyn Columns) -> Result<IncidentFollowups, StoreError> {
     snapshot::decode_figures(row.int(0)?, &row.text(1)?)
 }
 

@@ -7,7 +7,7 @@ use super::statements::{
     NEWEST_NUMBER, RECALL,
 };
 use super::{Engine, SqlStore, Value, read};
-use crate::domain::{Event, Incident, IncidentFigures, IncidentId, Timestamp};
+use crate::domain::{Event, Incident, IncidentFigures, IncidentFollowups, IncidentId, Timestamp};
 use crate::store::row::{fixed_time, seq_column};
 use crate::store::{Commit, IdempotencyKey, Remembered, Resume, Store, StoreError, Which};
 
@@ -61,12 +61,12 @@ impl<E: Engine> Store for SqlStore<E> {
         })
     }
 
-    fn figures_with_followups(
+    fn followups(
         &mut self,
-        visit: &mut dyn FnMut(IncidentFigures) -> Result<(), StoreError>,
+        visit: &mut dyn FnMut(IncidentFollowups) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
         self.engine.each(&FIGURES_WITH_FOLLOWUPS, &[], &mut |row| {
-            visit(read::figures(row)?)
+            visit(read::followups(row)?)
         })
     }
 
