@@ -6,6 +6,8 @@
 #[path = "../../tests/support/postgres.rs"]
 pub mod postgres;
 
+pub mod history;
+
 use std::time::Duration;
 use warroom::server::{Limits, RunningServer, ServeOptions, start};
 use warroom::store::Location;

@@ -2,11 +2,12 @@
 //! writes handed to the engine.
 
 use super::statements::{
-    ALERT_GROUPS, EVENTS_AFTER, INCIDENT, INCIDENT_EVENTS_AFTER, INCIDENTS,
-    INCIDENTS_DECLARED_SINCE, INCIDENTS_KEPT, NEWEST_EVENTS, NEWEST_NUMBER, RECALL,
+    ALERT_GROUPS, EVENTS_AFTER, FIGURES_DECLARED, FIGURES_WITH_FOLLOWUPS, INCIDENT,
+    INCIDENT_EVENTS_AFTER, INCIDENTS, INCIDENTS_KEPT, INCIDENTS_PUBLISHED_SINCE, NEWEST_EVENTS,
+    NEWEST_NUMBER, RECALL,
 };
 use super::{Engine, SqlStore, Value, read};
-use crate::domain::{Event, Incident, IncidentId, Timestamp};
+use crate::domain::{Event, Incident, IncidentFigures, IncidentFollowups, IncidentId, Timestamp};
 use crate::store::row::{fixed_time, seq_column};
 use crate::store::{Commit, IdempotencyKey, Remembered, Resume, Store, StoreError, Which};
 
@@ -38,13 +39,35 @@ impl<E: Engine> Store for SqlStore<E> {
     fn incidents(&mut self, which: Which) -> Result<Vec<Incident>, StoreError> {
         match which {
             Which::All => self.engine.rows(&INCIDENTS, &[], read::incident),
-            Which::DeclaredSince(at) => {
+            Which::PublishedSince(at) => {
                 let at = fixed_time(at);
                 let since = [Value::Text(&at)];
                 self.engine
-                    .rows(&INCIDENTS_DECLARED_SINCE, &since, read::incident)
+                    .rows(&INCIDENTS_PUBLISHED_SINCE, &since, read::incident)
             }
         }
+    }
+
+    fn figures_declared(
+        &mut self,
+        from: Timestamp,
+        until: Timestamp,
+        visit: &mut dyn FnMut(IncidentFigures) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let (from, until) = (fixed_time(from), fixed_time(until));
+        let period = [Value::Text(&from), Value::Text(&until)];
+        self.engine.each(&FIGURES_DECLARED, &period, &mut |row| {
+            visit(read::figures(row)?)
+        })
+    }
+
+    fn followups(
+        &mut self,
+        visit: &mut dyn FnMut(IncidentFollowups) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        self.engine.each(&FIGURES_WITH_FOLLOWUPS, &[], &mut |row| {
+            visit(read::followups(row)?)
+        })
     }
 
     fn resume(&mut self, ended_since: Timestamp, recent: usize) -> Result<Resume, StoreError> {
