@@ -8,8 +8,13 @@
 //!
 //! - `GET /v1/report?since=365d` and `GET /v1/followups`: median wall time of 5;
 //! - `warroom report --since 365d` and `warroom followups` (the real CLI, text): median of 3;
+//! - `GET /v1/incidents` (the list's first page, what every desk and wall loads) and an old
+//!   incident opened (`GET /v1/incidents/INC-n` and its events, n half the history): median
+//!   of 5;
 //! - the backend's RSS once started, its peak while answering (sampled every 5 ms, and the
-//!   kernel's high-water mark `VmHWM`), and after.
+//!   kernel's high-water mark `VmHWM`), and after;
+//! - the RSS of `warroom --wall` and of the desk (`warroom`), each in a 200x50 tmux pane
+//!   against the backend, 5 s after their first frame.
 //!
 //! ```text
 //! cargo bench --bench history
@@ -193,6 +198,30 @@ fn cli(backend: &str, args: &[&str]) -> f64 {
     median(times)
 }
 
+/// The RSS in MiB of the war room's screen (`args`: `--wall`, or none for the desk) in a
+/// 200x50 tmux pane against `backend`, 5 s after it first drew its status bar.
+fn screen_rss(backend: &str, args: &[&str]) -> f64 {
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("a directory");
+    let config = dir.path().join("config");
+    let tmux = support::tmux::Tmux::start(
+        if args.is_empty() { "desk" } else { "wall" },
+        (200, 50),
+        std::path::Path::new(env!("CARGO_BIN_EXE_warroom")),
+        args,
+        &[
+            ("WARROOM_BACKEND", backend),
+            ("XDG_CONFIG_HOME", config.to_str().expect("UTF-8")),
+            ("XDG_DATA_HOME", config.to_str().expect("UTF-8")),
+        ],
+        &dir.path().join("stderr"),
+    );
+    tmux.wait_for("a first frame", |screen| {
+        screen.lines().filter(|l| !l.trim().is_empty()).count() > 3
+    });
+    std::thread::sleep(StdDuration::from_secs(5));
+    status_kib(tmux.program_pid(), "VmRSS") as f64 / 1024.0
+}
+
 fn measure(name: &str, db: &str, incidents: u64, events: u64) {
     let started = Instant::now();
     let mut store =
@@ -227,6 +256,35 @@ fn measure(name: &str, db: &str, incidents: u64, events: u64) {
         "  GET /v1/followups: median of {HTTP_RUNS} {followups_ms:.0} ms ({rows} corrective \
          actions, {} KiB); backend RSS peak {:.1} MiB",
         followups.len() / 1024,
+        backend.take_peak_mib()
+    );
+    let (list_ms, list) = get(&format!("{}/v1/incidents", backend.url));
+    let listed = serde_json::from_str::<Vec<serde_json::Value>>(&list)
+        .expect("JSON")
+        .len();
+    println!(
+        "  GET /v1/incidents (first page): median of {HTTP_RUNS} {list_ms:.1} ms ({listed} \
+         incidents, {} KiB); backend RSS peak {:.1} MiB",
+        list.len() / 1024,
+        backend.take_peak_mib()
+    );
+    let old = format!("{}/v1/incidents/INC-{}", backend.url, incidents / 2);
+    let (show_ms, _) = get(&old);
+    let (log_ms, log) = get(&format!("{old}/events?after=0"));
+    let logged = serde_json::from_str::<Vec<serde_json::Value>>(&log)
+        .expect("JSON")
+        .len();
+    println!(
+        "  an old incident, INC-{}: GET it median {show_ms:.1} ms, its events {log_ms:.1} ms \
+         ({logged} events); backend RSS peak {:.1} MiB",
+        incidents / 2,
+        backend.take_peak_mib()
+    );
+    let wall = screen_rss(&backend.url, &["--wall"]);
+    let desk = screen_rss(&backend.url, &[]);
+    println!(
+        "  RSS 5 s after the first frame: wall {wall:.1} MiB, desk {desk:.1} MiB; backend RSS \
+         peak {:.1} MiB",
         backend.take_peak_mib()
     );
     let report_cli = cli(&backend.url, &["report", "--since", "365d"]);

@@ -8,6 +8,10 @@ pub mod postgres;
 
 pub mod history;
 
+/// The tests' tmux harness: the wall and the desk in a real terminal.
+#[path = "../../tests/support/tmux.rs"]
+pub mod tmux;
+
 use std::time::Duration;
 use warroom::server::{Limits, RunningServer, ServeOptions, start};
 use warroom::store::Location;

@@ -1,13 +1,19 @@
 //! [`Store`] once for both databases: the reads in the statements both dialects agree on, the
 //! writes handed to the engine.
 
+/// The fewest rows read at a time for a page of a list: a narrow filter reads on down the
+/// history in steps this long at least, rather than a row or two at a time.
+const LIST_STEP: usize = 200;
+
 use super::statements::{
     ALERT_GROUPS, EVENTS_AFTER, FIGURES_DECLARED, FIGURES_WITH_FOLLOWUPS, INCIDENT,
-    INCIDENT_EVENTS_AFTER, INCIDENTS, INCIDENTS_KEPT, INCIDENTS_PUBLISHED_SINCE, NEWEST_EVENTS,
-    NEWEST_NUMBER, RECALL,
+    INCIDENT_EVENTS_AFTER, INCIDENTS, INCIDENTS_BEFORE, INCIDENTS_KEPT, INCIDENTS_PUBLISHED_SINCE,
+    NEWEST_EVENTS, NEWEST_NUMBER, RECALL,
 };
 use super::{Engine, SqlStore, Value, read};
-use crate::domain::{Event, Incident, IncidentFigures, IncidentFollowups, IncidentId, Timestamp};
+use crate::domain::{
+    Event, Incident, IncidentFigures, IncidentFilter, IncidentFollowups, IncidentId, Timestamp,
+};
 use crate::store::row::{fixed_time, seq_column};
 use crate::store::{Commit, IdempotencyKey, Remembered, Resume, Store, StoreError, Which};
 
@@ -46,6 +52,48 @@ impl<E: Engine> Store for SqlStore<E> {
                     .rows(&INCIDENTS_PUBLISHED_SINCE, &since, read::incident)
             }
         }
+    }
+
+    fn incidents_before(
+        &mut self,
+        filter: &IncidentFilter,
+        before: u64,
+        limit: usize,
+    ) -> Result<Vec<Incident>, StoreError> {
+        // The conditions the table has columns for are SQL's; the others are checked on the
+        // decoded rows, by the one rule every list uses.
+        let open = match filter.open {
+            None => "any",
+            Some(true) => "open",
+            Some(false) => "ended",
+        };
+        let since = filter.since.map(fixed_time).unwrap_or_default();
+        // Above every fixed-width time, which starts with a digit.
+        let until = filter.until.map_or_else(|| "~".to_string(), fixed_time);
+        let step = limit.max(LIST_STEP);
+        let mut cursor = before;
+        let mut page = Vec::new();
+        while page.len() < limit {
+            let params = [
+                Value::int(cursor),
+                Value::Text(open),
+                Value::Text(&since),
+                Value::Text(&until),
+                Value::int(step),
+            ];
+            let rows = self
+                .engine
+                .rows(&INCIDENTS_BEFORE, &params, read::incident)?;
+            let Some(last) = rows.last() else { break };
+            cursor = last.id.number();
+            let exhausted = rows.len() < step;
+            page.extend(rows.into_iter().filter(|incident| filter.matches(incident)));
+            if exhausted {
+                break;
+            }
+        }
+        page.truncate(limit);
+        Ok(page)
     }
 
     fn figures_declared(
