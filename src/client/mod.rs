@@ -11,9 +11,11 @@
 
 mod error;
 mod notifications;
+mod pages;
 
 pub use error::ClientError;
 pub use notifications::DeliveryRecord;
+pub use pages::{MAX_PAGE, PageQuery};
 
 use crate::domain::{
     ACTOR_HEADER, AccessRole, Command, Event, Incident, IncidentId, NewIncident, ON_BEHALF_HEADER,
