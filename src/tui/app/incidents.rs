@@ -6,8 +6,9 @@
 //! ended lately ([`RECENT_MINUTES`], at most [`ENDED_KEPT`]), never the whole list; the open
 //! incidents' logs are loaded, but an ended incident's log (which may hold tens of thousands
 //! of events) only while it is on screen; the others keep their folded state and the events
-//! seen on the feed. A past incident opened by hand (`:go`, the list) is held while it is on
-//! screen, like any ended one.
+//! seen on the feed. A past incident opened by hand (`:go`, the list) is held like any ended
+//! one: its log while it is on screen, its folded state while it is among the newest
+//! [`ENDED_KEPT`] ended.
 
 use crate::domain::{Event, EventKind, Incident, IncidentId, SeverityScale, Timestamp};
 use std::collections::BTreeMap;
@@ -267,8 +268,8 @@ impl Incidents {
             .count()
     }
 
-    /// Forgets ended incidents beyond the newest [`ENDED_KEPT`], except `keep`: a past
-    /// incident opened by hand is let go of once another is on screen.
+    /// Forgets ended incidents beyond the newest [`ENDED_KEPT`], except `keep` (the one on
+    /// screen, however old).
     pub fn prune(&mut self, keep: Option<&IncidentId>) {
         let mut ended: Vec<IncidentId> = self
             .tracked

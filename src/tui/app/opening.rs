@@ -2,8 +2,9 @@
 //! recurrence line. One this screen holds is shown at once; another's log is read from the
 //! backend (an effect), and shown when it arrives, if it is still the one asked for. It is
 //! then held like any ended incident on screen: its response record is final (the domain
-//! refuses response commands), its review and corrective actions stay editable, and it is let
-//! go of once another incident is on screen.
+//! refuses response commands), its review and corrective actions stay editable, and its log
+//! is let go of once another incident is on screen (its folded state too, unless it is among
+//! the newest ended ones a screen keeps).
 
 use super::{Effect, Model};
 use crate::client::ClientError;

@@ -68,9 +68,9 @@ pub fn resume(
 pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
     model.dirty = true;
     let mut effects = handle(model, msg);
-    // Whatever changed the selection, only the incident on screen keeps an ended log (and a
-    // past incident opened by hand is let go of once another is shown), and its log is
-    // fetched if it is not here.
+    // Whatever changed the selection, only the incident on screen keeps an ended log, only
+    // the newest ended ones stay besides it (a past incident opened by hand goes once another
+    // is shown), and its log is fetched if it is not here.
     model.incidents.unload_ended(model.desk.selected.as_ref());
     model.incidents.prune(model.desk.selected.as_ref());
     effects.extend(

@@ -56,7 +56,8 @@ pub fn draw(model: &Model, list: &IncidentList, theme: &Theme, frame: &mut Frame
     // Borders, the first line, the history's heading and the last line.
     let room = usize::from(area.height.saturating_sub(5)).max(1);
     let cursor = list.cursor(&rows);
-    let start = cursor / room * room;
+    // A screenful at a time, the last one full.
+    let start = (cursor / room * room).min(rows.len().saturating_sub(room));
     if open == 0 && start == 0 {
         let nothing = if list.past.text.is_empty() {
             " no open incidents"

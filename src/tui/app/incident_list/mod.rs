@@ -286,5 +286,11 @@ pub(super) fn on_page(
     if list.highlighted.is_none() {
         list.highlighted = rows(model, &list).first().map(|row| row.id().clone());
     }
+    // A page that failed is asked again when the person moves, not at once: a backend that
+    // is down is not asked in a loop.
+    if matches!(list.past.more, past::More::Failed { .. }) {
+        model.overlay = Overlay::IncidentList(list);
+        return vec![];
+    }
     keep(model, list)
 }
