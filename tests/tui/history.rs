@@ -37,7 +37,14 @@ fn resolved(n: u64, days: i64) -> Incident {
     let mut incident = Incident::blank(inc(n));
     incident.title = format!("Old outage number {n}");
     incident.severity = Severity::new("P2");
-    incident.service = Some(if n % 2 == 0 { "checkout" } else { "search" }.into());
+    incident.service = Some(
+        if n.is_multiple_of(2) {
+            "checkout"
+        } else {
+            "search"
+        }
+        .into(),
+    );
     incident.status = Status::Resolved;
     incident.declared_at = now() - Duration::days(days);
     incident.resolved_at = Some(now() - Duration::days(days) + Duration::hours(1));

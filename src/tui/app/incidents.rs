@@ -150,10 +150,8 @@ impl Incidents {
                     self.tracked
                         .insert(event.incident.clone(), Arc::new(tracked));
                 }
-                None if reopens(&event.kind) => {
-                    if !missing.contains(&event.incident) {
-                        missing.push(event.incident.clone());
-                    }
+                None if reopens(&event.kind) && !missing.contains(&event.incident) => {
+                    missing.push(event.incident.clone());
                 }
                 None => {}
             }
