@@ -42,4 +42,8 @@ schemathesis.openapi.format("days", _days)
 schemathesis.openapi.format(
     "severity", st.sampled_from(["P0", "P1", "P2", "p1", " P2"])
 )
+# A list's filter: one level or several separated by commas.
+schemathesis.openapi.format(
+    "severities", st.sampled_from(["P0", "P1", "p2", " P2", "P0,P1", "p1, P2,P0"])
+)
 

@@ -29,7 +29,7 @@ pub use postgres::{PostgresStore, listen};
 pub use snapshot::{Resume, Which, ended_at};
 pub use sqlite::SqliteStore;
 
-use crate::domain::{Event, Incident, IncidentId, Timestamp};
+use crate::domain::{Event, Incident, IncidentFilter, IncidentId, Timestamp};
 use std::collections::HashMap;
 
 /// Who sent a retried request and under which `Idempotency-Key`. The key is scoped by actor,
@@ -121,6 +121,16 @@ pub trait Store: Send + 'static {
 
     /// The stored incidents `which` selects, ascending number.
     fn incidents(&mut self, which: Which) -> Result<Vec<Incident>, StoreError>;
+
+    /// Up to `limit` stored incidents numbered below `before` that `filter` matches, newest
+    /// first: a page of a list. The rows are read a page at a time (keyset on the number), so
+    /// however far a narrow filter reads down the history, only a page is held.
+    fn incidents_before(
+        &mut self,
+        filter: &IncidentFilter,
+        before: u64,
+        limit: usize,
+    ) -> Result<Vec<Incident>, StoreError>;
 
     /// What a replica starts from, read in one consistent view: the incidents open or ended
     /// at or after `ended_since`, the newest `recent` events, the newest incident number and

@@ -423,3 +423,14 @@ impl Drop for TestServer {
         self.kill();
     }
 }
+
+/// Moves incident `id` to status `to` through the API, asserting that it was accepted.
+pub async fn transition(client: &reqwest::Client, server: &TestServer, id: &str, to: &str) {
+    let answer = super::http::send(
+        client
+            .post(server.url(&format!("/v1/incidents/{id}/commands")))
+            .json(&serde_json::json!({"type": "transition", "to": to})),
+    )
+    .await;
+    assert_eq!(answer.status, 200, "{id} to {to}: {}", answer.text);
+}

@@ -16,6 +16,7 @@ mod incident;
 mod incident_id;
 mod lapse;
 mod lifecycle;
+mod listing;
 mod merge;
 mod public_update;
 mod recurrence;
@@ -45,6 +46,7 @@ pub use incident::Incident;
 pub use incident_id::{IncidentId, InvalidIncidentId};
 pub use lapse::{EscalationRules, Lapse, LapseRecord, lapses_due};
 pub use lifecycle::Status;
+pub use listing::IncidentFilter;
 pub use merge::{CarriedNote, MERGE_CONFLICTS, Merge, merge};
 pub use public_update::{
     ComponentStatus, MAX_COMPONENTS, PublicPost, PublicState, PublicUpdate, check_publisher,

@@ -1,4 +1,4 @@
-//! Incidents: list, declare, show, and the commands that change them.
+//! Incidents: declare, show, and the commands that change them (the list is `list.rs`).
 
 use super::{json_response, reply_response};
 use crate::domain::{
@@ -7,42 +7,13 @@ use crate::domain::{
 use crate::server::auth::Caller;
 use crate::server::engine::{Change, KeyedRequest, Request};
 use crate::server::error::{ApiError, store_failure};
-use crate::server::extract::{IdempotencyKey, IfMatch, IncidentParam, JsonBody, QueryParams};
+use crate::server::extract::{IdempotencyKey, IfMatch, IncidentParam, JsonBody};
 use crate::server::state::AppState;
 use crate::store::{Store, StoreError, Which};
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
-use serde::Deserialize;
 use std::collections::BTreeMap;
-
-#[derive(Deserialize)]
-pub struct ListQuery {
-    #[serde(default)]
-    open: bool,
-}
-
-/// Every incident, newest first; `?open=true` for the open ones only (memory holds them all).
-/// The ended ones memory no longer holds come from the store's snapshot rows.
-pub async fn list(
-    _: Caller,
-    State(state): State<AppState>,
-    QueryParams(query): QueryParams<ListQuery>,
-) -> Result<Response, ApiError> {
-    let body = {
-        let timeline = state.timeline();
-        if query.open || !timeline.partial() {
-            Some(serde_json::to_string(&timeline.incidents(query.open)))
-        } else {
-            None
-        }
-    };
-    let body = match body {
-        Some(body) => body,
-        None => serde_json::to_string(&every_incident(&state).await?),
-    };
-    json_response(StatusCode::OK, body)
-}
 
 /// Every incident, newest first: the store's snapshot rows, with memory's copy of the ones it
 /// holds (as current as the feeds this replica serves).

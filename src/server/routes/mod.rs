@@ -4,6 +4,7 @@
 mod events;
 mod incidents;
 mod learn;
+mod list;
 mod meta;
 mod notifications;
 
@@ -49,7 +50,7 @@ impl Api {
             .get("/v1/openapi.json", meta::openapi)
             .get("/v1/severities", meta::severities)
             .get("/v1/whoami", meta::whoami)
-            .get("/v1/incidents", incidents::list)
+            .get("/v1/incidents", list::list)
             .post("/v1/incidents", incidents::declare)
             .get("/v1/incidents/{id}", incidents::show)
             .post("/v1/incidents/{id}/commands", incidents::command)

@@ -36,6 +36,15 @@ pub static INCIDENTS: Query = Query::new("SELECT number, body FROM incidents ORD
 pub static INCIDENTS_DECLARED_SINCE: Query =
     Query::new("SELECT number, body FROM incidents WHERE declared_at >= ?1 ORDER BY number");
 
+/// A page of a list, newest first: the incidents numbered below `?1`, `?2` (`open`, `ended`
+/// or `any`), declared in [`?3`, `?4`), at most `?5`. The other conditions of a list
+/// are checked on the decoded rows (`SqlStore::incidents_before`).
+pub static INCIDENTS_BEFORE: Query = Query::new(
+    "SELECT number, body FROM incidents WHERE number < ?1 \
+     AND (?2 = 'any' OR (?2 = 'open' AND open) OR (?2 = 'ended' AND NOT open)) \
+     AND declared_at >= ?3 AND declared_at < ?4 ORDER BY number DESC LIMIT ?5",
+);
+
 /// What a replica keeps in memory: the open incidents and those ended since a time.
 pub static INCIDENTS_KEPT: Query =
     Query::new("SELECT number, body FROM incidents WHERE open OR ended_at >= ?1 ORDER BY number");

@@ -1,12 +1,16 @@
 //! [`Store`] once for both databases: the reads in the statements both dialects agree on, the
 //! writes handed to the engine.
 
+/// The fewest rows read at a time for a page of a list: a narrow filter reads on down the
+/// history in steps this long at least, rather than a row or two at a time.
+const LIST_STEP: usize = 200;
+
 use super::statements::{
-    ALERT_GROUPS, EVENTS_AFTER, INCIDENT, INCIDENT_EVENTS_AFTER, INCIDENTS,
+    ALERT_GROUPS, EVENTS_AFTER, INCIDENT, INCIDENT_EVENTS_AFTER, INCIDENTS, INCIDENTS_BEFORE,
     INCIDENTS_DECLARED_SINCE, INCIDENTS_KEPT, NEWEST_EVENTS, NEWEST_NUMBER, RECALL,
 };
 use super::{Engine, SqlStore, Value, read};
-use crate::domain::{Event, Incident, IncidentId, Timestamp};
+use crate::domain::{Event, Incident, IncidentFilter, IncidentId, Timestamp};
 use crate::store::row::{fixed_time, seq_column};
 use crate::store::{Commit, IdempotencyKey, Remembered, Resume, Store, StoreError, Which};
 
@@ -45,6 +49,48 @@ impl<E: Engine> Store for SqlStore<E> {
                     .rows(&INCIDENTS_DECLARED_SINCE, &since, read::incident)
             }
         }
+    }
+
+    fn incidents_before(
+        &mut self,
+        filter: &IncidentFilter,
+        before: u64,
+        limit: usize,
+    ) -> Result<Vec<Incident>, StoreError> {
+        // The conditions the table has columns for are SQL's; the others are checked on the
+        // decoded rows, by the one rule every list uses.
+        let open = match filter.open {
+            None => "any",
+            Some(true) => "open",
+            Some(false) => "ended",
+        };
+        let since = filter.since.map(fixed_time).unwrap_or_default();
+        // Above every fixed-width time, which starts with a digit.
+        let until = filter.until.map_or_else(|| "~".to_string(), fixed_time);
+        let step = limit.max(LIST_STEP);
+        let mut cursor = before;
+        let mut page = Vec::new();
+        while page.len() < limit {
+            let params = [
+                Value::int(cursor),
+                Value::Text(open),
+                Value::Text(&since),
+                Value::Text(&until),
+                Value::int(step),
+            ];
+            let rows = self
+                .engine
+                .rows(&INCIDENTS_BEFORE, &params, read::incident)?;
+            let Some(last) = rows.last() else { break };
+            cursor = last.id.number();
+            let exhausted = rows.len() < step;
+            page.extend(rows.into_iter().filter(|incident| filter.matches(incident)));
+            if exhausted {
+                break;
+            }
+        }
+        page.truncate(limit);
+        Ok(page)
     }
 
     fn resume(&mut self, ended_since: Timestamp, recent: usize) -> Result<Resume, StoreError> {
