@@ -6,7 +6,7 @@
 
 use super::open_client;
 use crate::support::http::{client, send};
-use crate::support::server::TestServer;
+use crate::support::server::{TestServer, transition};
 use serde_json::{Value, json};
 use warroom::client::{BackendConfig, Client};
 use warroom::tui::app::incidents::{ENDED_KEPT, Incidents};
@@ -78,9 +78,9 @@ async fn a_screen_starts_from_the_open_incidents_and_the_newest_ended_never_the_
     let http = client();
     // 76 changes: within the default burst of one person's writes.
     for n in 1..=40u64 {
-        let declared = declare(&http, &server, &format!("Blip #{n}."), "P3").await;
+        let declared = declare(&http, &server, &format!("Blip #{n}."), "P2").await;
         if !n.is_multiple_of(10) {
-            resolve(&http, &server, &declared).await;
+            transition(&http, &server, &declared, "resolved").await;
         }
     }
     let backend = Client::new(&BackendConfig {
@@ -135,7 +135,7 @@ fn seed(server: &TestServer) {
             let note =
                 json!({"type": "add_note", "kind": "note", "text": format!("what we did on {id}")});
             command(&http, server, &id, note).await;
-            resolve(&http, server, &id).await;
+            transition(&http, server, &id, "resolved").await;
         }
         declare(&http, server, "Payments slow in eu-west", "P1").await;
     });
@@ -151,16 +151,6 @@ async fn declare(
     let answer = send(http.post(server.url("/v1/incidents")).json(&body)).await;
     assert_eq!(answer.status, 201, "{}", answer.text);
     answer.json["id"].as_str().unwrap().to_string()
-}
-
-async fn resolve(http: &reqwest::Client, server: &TestServer, id: &str) {
-    command(
-        http,
-        server,
-        id,
-        json!({"type": "transition", "to": "resolved"}),
-    )
-    .await;
 }
 
 async fn command(http: &reqwest::Client, server: &TestServer, id: &str, body: Value) {

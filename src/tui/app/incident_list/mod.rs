@@ -10,7 +10,7 @@ use super::overlay::{Hint, Overlay};
 use super::{Effect, Model, opening};
 use crate::client::ClientError;
 use crate::client::PageQuery;
-use crate::domain::{Incident, IncidentId};
+use crate::domain::{Incident, IncidentFilter, IncidentId};
 use past::{Past, PastRow};
 use ratatui::crossterm::event::{Event as TermEvent, KeyCode, KeyEvent};
 use tui_input::Input;
@@ -111,13 +111,17 @@ pub fn open_rows(model: &Model) -> Vec<&Incident> {
         .collect()
 }
 
-/// Every row, in order: the open incidents the search matches, then the history read so far
-/// (less any incident open here meanwhile).
+/// Every row, in order: the open incidents the search matches (by the backend's own rule
+/// for `q=`: the title, the id or the service, whatever the case), then the history read so
+/// far (less any incident open here meanwhile).
 pub fn rows<'a>(model: &'a Model, list: &'a IncidentList) -> Vec<Row<'a>> {
-    let needle = list.past.text.trim().to_lowercase();
+    let search = IncidentFilter {
+        text: Some(list.past.text.trim().to_string()).filter(|text| !text.is_empty()),
+        ..IncidentFilter::default()
+    };
     let open: Vec<&Incident> = open_rows(model)
         .into_iter()
-        .filter(|incident| needle.is_empty() || mentions(incident, &needle))
+        .filter(|incident| search.matches(incident))
         .collect();
     let past = list
         .past
@@ -128,20 +132,6 @@ pub fn rows<'a>(model: &'a Model, list: &'a IncidentList) -> Vec<Row<'a>> {
         .map(|incident| Row::Open(incident))
         .chain(past.map(Row::Past))
         .collect()
-}
-
-/// Whether the title, the id or the service holds `needle` (lowercase), whatever the case:
-/// the backend's rule for `q=`, kept here for the open incidents this screen holds.
-fn mentions(incident: &Incident, needle: &str) -> bool {
-    let id = incident.id.to_string();
-    [
-        Some(incident.title.as_str()),
-        Some(id.as_str()),
-        incident.service.as_deref(),
-    ]
-    .into_iter()
-    .flatten()
-    .any(|haystack| haystack.to_lowercase().contains(needle))
 }
 
 /// Opens the list on the incident on screen, and asks for the first page of the history.
