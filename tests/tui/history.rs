@@ -473,3 +473,23 @@ fn the_incident_keys_walk_the_open_incidents_only() {
     update(&mut model, key(KeyCode::Char('[')));
     assert_eq!(model.desk.selected, Some(inc(2)));
 }
+
+#[test]
+fn an_ssh_session_keeps_the_past_incident_it_opened_when_the_shared_fold_arrives() {
+    use warroom::tui::app::incidents::Incidents;
+    // The shared fold of `warroom ssh-serve` holds the open incidents, not INC-12.
+    let mut shared = Incidents::default();
+    let declared = super::fixture::declared(1, 1, "P1", "Open now", "bob");
+    shared.apply_feed(&[declared]);
+    let mut session = shared.clone();
+    session.backfill(inc(12), old_log(12));
+    session.adopt(shared.clone(), Some(&inc(12)));
+    assert!(
+        session.get(&inc(12)).is_some_and(|t| t.loaded),
+        "the one on screen stays, with its log"
+    );
+    assert!(session.get(&inc(1)).is_some());
+    // Once another is on screen, the next fold lets it go.
+    session.adopt(shared, Some(&inc(1)));
+    assert!(session.get(&inc(12)).is_none());
+}
