@@ -5,8 +5,8 @@
 
 use super::ending::Evidence;
 use super::{
-    Cli, CliCommand, ConfigCommand, GlobalArgs, PanelsCommand, ServeArgs, Settings, SetupArgs,
-    SshServeArgs, backend_config, incident, learn, panels, setup,
+    Cli, CliCommand, ConfigCommand, GlobalArgs, IncidentCommand, PanelsCommand, ServeArgs,
+    Settings, SetupArgs, SshServeArgs, backend_config, incident, learn, panels, setup,
 };
 use crate::client::Client;
 use crate::config::{self, Config};
@@ -47,6 +47,14 @@ async fn run(cli: Cli) -> ExitCode {
         Err(error) => return fail(2, error),
     };
     match cli.command {
+        Some(CliCommand::Incident(IncidentCommand::List(args))) => {
+            client_command(&cli.global, &config, async |client| {
+                super::list::print(client, &args, chrono::Utc::now(), &mut print_while_read)
+                    .await
+                    .map(|()| String::new())
+            })
+            .await
+        }
         Some(CliCommand::Incident(command)) => {
             let evidence = match Evidence::from_config(&cli.global, &config, &settings.metrics) {
                 Ok(evidence) => evidence,
@@ -358,6 +366,16 @@ fn config_command(command: ConfigCommand, global: &GlobalArgs) -> ExitCode {
 }
 
 /// One line on stderr, and the exit code: 2 for usage and configuration, 1 for the rest.
+/// Writes to stdout at once; `false` once nobody reads it (`| head`), to stop there.
+fn print_while_read(text: &str) -> bool {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        .is_ok()
+}
+
 fn fail(code: u8, message: impl std::fmt::Display) -> ExitCode {
     eprintln!("warroom: {message}");
     ExitCode::from(code)

@@ -1,7 +1,7 @@
 //! `warroom incident ...`: one request per invocation, text for people or JSON for scripts.
 
 use super::ending::{self, Choices, Evidence};
-use super::render::{incident_details, incident_table, json, timeline_line};
+use super::render::{incident_details, json, timeline_line};
 use super::{ActionCommand, FollowupCommand, IncidentCommand};
 use crate::client::{Client, ClientError, CommandAccepted, idempotency_key};
 use crate::domain::{
@@ -18,15 +18,16 @@ pub async fn run(
     now: Timestamp,
 ) -> Result<String, ClientError> {
     match command {
-        IncidentCommand::List { open, output } => {
-            let mut incidents = client.list().await?;
-            if open {
-                incidents.retain(|incident| incident.status.is_open());
-            }
-            if output.json {
-                return Ok(json(&incidents));
-            }
-            Ok(incident_table(&incidents, now))
+        IncidentCommand::List(args) => {
+            // Kept whole for one answer (`ssh … incident list`); `warroom incident list`
+            // prints each page as it comes (`entry.rs`).
+            let mut text = String::new();
+            super::list::print(client, &args, now, &mut |page| {
+                text.push_str(page);
+                true
+            })
+            .await?;
+            Ok(text)
         }
         IncidentCommand::Show { id, output } => {
             let id = incident_id(&id)?;

@@ -7,6 +7,7 @@ pub mod ending;
 pub mod entry;
 pub mod incident;
 pub mod learn;
+pub mod list;
 pub mod notify;
 pub mod panels;
 mod parse;
@@ -352,14 +353,8 @@ pub struct OutputArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum IncidentCommand {
-    /// Incidents, newest first
-    List {
-        /// Only incidents that are not resolved, closed or cancelled
-        #[arg(long)]
-        open: bool,
-        #[command(flatten)]
-        output: OutputArgs,
-    },
+    /// Incidents, newest first, printed page by page as the backend sends them
+    List(list::ListArgs),
     /// One incident: state, roster, action items and timeline
     Show {
         id: String,

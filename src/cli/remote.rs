@@ -27,9 +27,7 @@ pub async fn run(words: Vec<String>, client: Client) -> Result<String, String> {
         .command;
     if !matches!(
         command,
-        IncidentCommand::List { .. }
-            | IncidentCommand::Show { .. }
-            | IncidentCommand::Summary { .. }
+        IncidentCommand::List(_) | IncidentCommand::Show { .. } | IncidentCommand::Summary { .. }
     ) {
         return Err(
             "over ssh only the screen, `wall` and `incident list`, `show` and `summary` run; \

@@ -25,15 +25,17 @@ fn optional_clock(at: Option<Timestamp>) -> String {
     at.map_or_else(|| "—".into(), clock)
 }
 
-/// One line per incident, newest first, as `incident list` prints them.
-pub fn incident_table(incidents: &[Incident], now: Timestamp) -> String {
-    if incidents.is_empty() {
-        return "no incidents\n".into();
-    }
-    let mut out = format!(
+/// The heading of `incident list`'s table.
+pub fn incident_table_header() -> String {
+    format!(
         "{:<8} {:<4} {:<13} {:>6}  {}\n",
         "ID", "SEV", "STATUS", "AGE", "TITLE"
-    );
+    )
+}
+
+/// One line per incident, in the order given, under [`incident_table_header`].
+pub fn incident_rows(incidents: &[Incident], now: Timestamp) -> String {
+    let mut out = String::new();
     for incident in incidents {
         let started = incident.impact_started_at.unwrap_or(incident.declared_at);
         let _ = writeln!(

@@ -15,7 +15,7 @@ mod pages;
 
 pub use error::ClientError;
 pub use notifications::DeliveryRecord;
-pub use pages::{MAX_PAGE, PageQuery};
+pub use pages::{ListQuery, MAX_PAGE, Page, Pages};
 
 use crate::domain::{
     ACTOR_HEADER, AccessRole, Command, Event, Incident, IncidentId, NewIncident, ON_BEHALF_HEADER,
@@ -169,10 +169,20 @@ impl Client {
         &self.bases[self.current.load(Ordering::Relaxed) % self.bases.len()]
     }
 
-    /// Every incident; one the client cannot read (a malformed id) is dropped and logged.
+    /// Every incident, newest first, every page of the list read and kept: for a caller that
+    /// needs them all at once (a walk that prints as it goes uses [`Client::pages`]). One the
+    /// client cannot read (a malformed id) is dropped and logged.
     pub async fn list(&self) -> Result<Vec<Incident>, ClientError> {
-        let items = self.get("/v1/incidents", self.timeout).await?;
-        Ok(each_valid(items, "incident"))
+        let query = ListQuery {
+            page_size: Some(MAX_PAGE),
+            ..ListQuery::default()
+        };
+        let mut pages = self.pages(&query);
+        let mut all = Vec::new();
+        while let Some(page) = pages.next().await? {
+            all.extend(page);
+        }
+        Ok(all)
     }
 
     pub async fn incident(&self, id: &IncidentId) -> Result<Incident, ClientError> {
@@ -277,8 +287,8 @@ impl Client {
     pub async fn postmortem(&self, id: &IncidentId) -> Result<String, ClientError> {
         let path = format!("/v1/incidents/{id}/postmortem.md");
         let request = |base: &str| self.http.get(format!("{base}{path}"));
-        let body = self.send_raw(request, self.timeout).await?;
-        String::from_utf8(body).map_err(|e| ClientError::Decode(e.to_string()))
+        let answer = self.send_raw(request, self.timeout).await?;
+        String::from_utf8(answer.body).map_err(|e| ClientError::Decode(e.to_string()))
     }
 
     /// The report across incidents (`since`, `service`, `severity`, `recurrence` as the
@@ -341,18 +351,18 @@ impl Client {
         request: impl Fn(&str) -> reqwest::RequestBuilder,
         timeout: Duration,
     ) -> Result<T, ClientError> {
-        let body = self.send_raw(request, timeout).await?;
-        serde_json::from_slice(&body).map_err(|e| ClientError::Decode(e.to_string()))
+        let answer = self.send_raw(request, timeout).await?;
+        serde_json::from_slice(&answer.body).map_err(|e| ClientError::Decode(e.to_string()))
     }
 
     /// Sends the request built for the replica in use; if that replica is gone, to each of
-    /// the others in turn, staying with the first that answers. The body of a 2xx answer,
-    /// or the backend's error.
+    /// the others in turn, staying with the first that answers. A 2xx answer, or the
+    /// backend's error.
     async fn send_raw(
         &self,
         request: impl Fn(&str) -> reqwest::RequestBuilder,
         timeout: Duration,
-    ) -> Result<Vec<u8>, ClientError> {
+    ) -> Result<Answer, ClientError> {
         let first = self.current.load(Ordering::Relaxed);
         let mut failure = None;
         for attempt in 0..self.bases.len() {
@@ -379,25 +389,32 @@ impl Client {
         Err(failure.unwrap_or_else(|| ClientError::Unreachable("no backend".into())))
     }
 
-    /// One replica's answer: the body of a 2xx, or the backend's error.
+    /// One replica's answer: a 2xx, or the backend's error.
     async fn send_once(
         request: reqwest::RequestBuilder,
         base: &str,
         timeout: Duration,
-    ) -> Result<Vec<u8>, ClientError> {
+    ) -> Result<Answer, ClientError> {
         let response = request
             .timeout(timeout)
             .send()
             .await
             .map_err(|e| ClientError::unreachable(base, &e))?;
         let status = response.status();
+        let headers = response.headers().clone();
         let body = read_capped(response, base).await?;
         if status.is_success() {
-            Ok(body)
+            Ok(Answer { headers, body })
         } else {
             Err(ClientError::from_error_body(status.as_u16(), &body))
         }
     }
+}
+
+/// A 2xx answer of the backend.
+struct Answer {
+    headers: HeaderMap,
+    body: Vec<u8>,
 }
 
 /// The body, refused once it grows past [`MAX_RESPONSE_BYTES`].

@@ -1,92 +1,207 @@
-//! The incident list a page at a time (`GET /v1/incidents?limit=&before=&open=&q=…`), and
-//! what a screen starts from: the open incidents and the newest ended ones, never the whole
-//! history.
+//! `GET /v1/incidents` page by page: the first page from a query, each next one from the
+//! `Link: <...>; rel="next"` the backend sends with a page, so that a caller walks the whole
+//! list holding one page at a time.
 
 use super::{Client, ClientError, each_valid};
-use crate::domain::{Incident, IncidentId};
+use crate::domain::Incident;
 
-/// The most a page of the list holds (the backend's maximum).
+/// The list's path; a next link must stay on it.
+const LIST_PATH: &str = "/v1/incidents";
+/// The most incidents the backend puts in a page.
 pub const MAX_PAGE: usize = 1_000;
 
-/// One page asked of the list: newest first, below `before` when given.
+/// What a list asks the backend for: its filters as people write them (the backend reads
+/// and checks them: severities of its scale, ages on its clock), and the page size.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct PageQuery {
-    /// Only the open incidents (`Some(true)`) or only the ended ones (`Some(false)`).
+pub struct ListQuery {
+    /// Incidents per page; `None` is the backend's default (100).
+    pub page_size: Option<usize>,
     pub open: Option<bool>,
+    pub service: Option<String>,
+    /// Any of these severities.
+    pub severities: Vec<String>,
+    pub status: Option<String>,
+    /// Declared at or after: an age (`7d`) or an RFC 3339 time.
+    pub since: Option<String>,
+    /// Declared before: an age or an RFC 3339 time.
+    pub until: Option<String>,
     /// Text in the title, the id or the service, whatever the case.
     pub text: Option<String>,
-    /// Only incidents numbered below this one: the last row of the page before.
-    pub before: Option<IncidentId>,
-    pub limit: usize,
 }
 
-impl PageQuery {
-    /// The page after `last`, the last incident of this one.
-    pub fn after(&self, last: &IncidentId) -> PageQuery {
-        PageQuery {
-            before: Some(last.clone()),
-            ..self.clone()
+impl ListQuery {
+    /// The path and query of the first page.
+    pub fn first_page(&self) -> String {
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        let severities = self.severities.join(",");
+        let pairs = [
+            ("limit", self.page_size.map(|size| size.to_string())),
+            ("open", self.open.map(|open| open.to_string())),
+            ("service", self.service.clone()),
+            ("severity", (!severities.is_empty()).then_some(severities)),
+            ("status", self.status.clone()),
+            ("since", self.since.clone()),
+            ("until", self.until.clone()),
+            ("q", self.text.clone()),
+        ];
+        for (name, value) in pairs {
+            if let Some(value) = value {
+                query.append_pair(name, &value);
+            }
         }
+        format!("{LIST_PATH}?{}", query.finish())
     }
+}
 
-    /// `/v1/incidents?…`, the query encoded once: each replica gets the same.
-    fn path(&self) -> Result<String, ClientError> {
-        let url = reqwest::Url::parse_with_params("http://backend/v1/incidents", self.pairs())
-            .map_err(|e| ClientError::Config(format!("cannot build the list's URL: {e}")))?;
-        Ok(format!("/v1/incidents?{}", url.query().unwrap_or_default()))
-    }
+/// A walk through the pages of a list; see [`Client::pages`].
+pub struct Pages<'c> {
+    client: &'c Client,
+    /// The path and query of the next page; `None` once the last was read.
+    next: Option<String>,
+}
 
-    fn pairs(&self) -> Vec<(&'static str, String)> {
-        let mut pairs = vec![("limit", self.limit.to_string())];
-        if let Some(open) = self.open {
-            pairs.push(("open", open.to_string()));
-        }
-        if let Some(text) = self.text.as_ref().filter(|text| !text.trim().is_empty()) {
-            pairs.push(("q", text.clone()));
-        }
-        if let Some(before) = &self.before {
-            pairs.push(("before", before.to_string()));
-        }
-        pairs
+impl Pages<'_> {
+    /// The next page, newest first, or `None` after the last. An incident the client cannot
+    /// read is dropped and logged, as in every list.
+    pub async fn next(&mut self) -> Result<Option<Vec<Incident>>, ClientError> {
+        let Some(path) = self.next.take() else {
+            return Ok(None);
+        };
+        let page = self.client.page(&path).await?;
+        self.next = page.next;
+        Ok(Some(page.incidents))
     }
+}
+
+/// One page of the list, and the path of the next one (`None`: it was the last).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page {
+    pub incidents: Vec<Incident>,
+    pub next: Option<String>,
+}
+
+/// The target of a `Link` header's `rel="next"`, if it is a page of the list on the same
+/// backend: a link elsewhere is not followed (the client would send its token there).
+fn next_link(header: &str) -> Option<String> {
+    header.split(',').find_map(|link| {
+        let (target, params) = link.trim().split_once(';')?;
+        let target = target.trim().strip_prefix('<')?.strip_suffix('>')?;
+        let next = params
+            .split(';')
+            .any(|param| matches!(param.trim(), "rel=\"next\"" | "rel=next"));
+        let ours = target
+            .strip_prefix(LIST_PATH)
+            .is_some_and(|rest| rest.starts_with('?'));
+        (next && ours).then(|| target.to_string())
+    })
 }
 
 impl Client {
-    /// One page of the list; an incident the client cannot read is dropped and logged. A
-    /// page as long as asked may have a next one (`PageQuery::after` its last incident).
-    pub async fn incident_page(&self, query: &PageQuery) -> Result<Vec<Incident>, ClientError> {
-        let path = query.path()?;
-        let items = self.get(&path, self.timeout).await?;
-        Ok(each_valid(items, "incident"))
+    /// The pages of the list `query` asks for, newest first, read one at a time as the caller
+    /// asks for them.
+    pub fn pages(&self, query: &ListQuery) -> Pages<'_> {
+        Pages {
+            client: self,
+            next: Some(query.first_page()),
+        }
+    }
+
+    /// The page at `path` (a [`ListQuery::first_page`], or a [`Page::next`]): what a caller
+    /// that reads pages one at a time, far apart, holds between them is this path, not a
+    /// walk. An incident the client cannot read is dropped and logged, as in every list.
+    pub async fn page(&self, path: &str) -> Result<Page, ClientError> {
+        let answer = self
+            .send_raw(|base| self.http.get(format!("{base}{path}")), self.timeout)
+            .await?;
+        let items: Vec<serde_json::Value> =
+            serde_json::from_slice(&answer.body).map_err(|e| ClientError::Decode(e.to_string()))?;
+        let next = answer
+            .headers
+            .get_all(reqwest::header::LINK)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .find_map(next_link);
+        if next.as_deref() == Some(path) {
+            // A link back to this page would walk forever.
+            return Err(ClientError::Decode(format!(
+                "the backend's next page is the same page ({path})"
+            )));
+        }
+        Ok(Page {
+            incidents: each_valid(items, "incident"),
+            next,
+        })
     }
 
     /// What a screen starts from: every open incident (a page at a time), and the newest
-    /// `ended` ended ones; the screen keeps those that ended lately. Never the whole history.
+    /// `ended` ended ones (one page); the screen keeps those that ended lately. Never the
+    /// whole history.
     pub async fn open_and_recent(&self, ended: usize) -> Result<Vec<Incident>, ClientError> {
-        let mut query = PageQuery {
+        let open = ListQuery {
+            page_size: Some(MAX_PAGE),
             open: Some(true),
-            limit: MAX_PAGE,
-            ..PageQuery::default()
+            ..ListQuery::default()
         };
+        let mut pages = self.pages(&open);
         let mut incidents = Vec::new();
-        loop {
-            let page = self.incident_page(&query).await?;
-            let full = page.len() == query.limit;
-            let last = page.last().map(|incident| incident.id.clone());
+        while let Some(page) = pages.next().await? {
             incidents.extend(page);
-            match last {
-                Some(last) if full => query = query.after(&last),
-                _ => break,
-            }
         }
         if ended > 0 {
-            let recent = PageQuery {
+            let recent = ListQuery {
+                page_size: Some(ended.min(MAX_PAGE)),
                 open: Some(false),
-                limit: ended.min(MAX_PAGE),
-                ..PageQuery::default()
+                ..ListQuery::default()
             };
-            incidents.extend(self.incident_page(&recent).await?);
+            incidents.extend(self.page(&recent.first_page()).await?.incidents);
         }
         Ok(incidents)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_page_names_only_the_filters_given() {
+        assert_eq!(ListQuery::default().first_page(), "/v1/incidents?");
+        let query = ListQuery {
+            page_size: Some(50),
+            open: Some(false),
+            service: Some("check out".into()),
+            severities: vec!["P0".into(), "P1".into()],
+            status: Some("resolved".into()),
+            since: Some("7d".into()),
+            until: None,
+            text: Some("disk & cpu".into()),
+        };
+        assert_eq!(
+            query.first_page(),
+            "/v1/incidents?limit=50&open=false&service=check+out&severity=P0%2CP1\
+             &status=resolved&since=7d&q=disk+%26+cpu"
+        );
+    }
+
+    #[test]
+    fn only_a_next_link_to_the_list_is_followed() {
+        let next = "</v1/incidents?limit=2&before=INC-7>; rel=\"next\"";
+        assert_eq!(
+            next_link(next).as_deref(),
+            Some("/v1/incidents?limit=2&before=INC-7")
+        );
+        assert_eq!(
+            next_link("</v1/incidents?before=INC-3>; title=\"x\"; rel=next").as_deref(),
+            Some("/v1/incidents?before=INC-3")
+        );
+        for refused in [
+            "</v1/incidents?before=INC-7>; rel=\"prev\"",
+            "<https://elsewhere.example/v1/incidents?before=INC-7>; rel=\"next\"",
+            "</v1/incidentsX?before=INC-7>; rel=\"next\"",
+            "/v1/incidents?before=INC-7; rel=\"next\"",
+            "",
+        ] {
+            assert_eq!(next_link(refused), None, "{refused}");
+        }
     }
 }

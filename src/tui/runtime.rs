@@ -328,9 +328,9 @@ impl Executor {
                             .await;
                         Msg::CaughtUp(incident, logged("reading an incident's news", result))
                     }
-                    Effect::FetchPage(query) => {
-                        let result = client.incident_page(&query).await;
-                        Msg::Page(query, logged("a page of the incident list", result))
+                    Effect::FetchPage(path) => {
+                        let result = client.page(&path).await;
+                        Msg::Page(path, logged("a page of the incident list", result))
                     }
                     Effect::FetchSeverities { delay } => {
                         tokio::time::sleep(delay).await;

@@ -6,9 +6,9 @@
 use super::fixture::{draw, feed, model, now, screen_text, theme};
 use chrono::Duration;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use warroom::client::{ClientError, CommandAccepted, PageQuery};
+use warroom::client::{ClientError, CommandAccepted, Page};
 use warroom::domain::*;
-use warroom::tui::app::incident_list::past::{MOST_ROWS, More, PAGE, READ_AHEAD};
+use warroom::tui::app::incident_list::past::{MOST_ROWS, More, PAGE, READ_AHEAD, first_page};
 use warroom::tui::app::{Effect, Model, Msg, Overlay, Sent, update};
 
 fn key(code: KeyCode) -> Msg {
@@ -59,24 +59,30 @@ fn page(from: u64, count: u64) -> Vec<Incident> {
         .collect()
 }
 
-/// The pages asked for among `effects`.
-fn pages_asked(effects: &[Effect]) -> Vec<PageQuery> {
+/// The pages asked for among `effects`, by path.
+fn pages_asked(effects: &[Effect]) -> Vec<String> {
     effects
         .iter()
         .filter_map(|effect| match effect {
-            Effect::FetchPage(query) => Some(query.clone()),
+            Effect::FetchPage(path) => Some(path.clone()),
             _ => None,
         })
         .collect()
 }
 
-fn history(text: Option<&str>, before: Option<u64>) -> PageQuery {
-    PageQuery {
-        open: Some(false),
-        text: text.map(str::to_string),
-        before: before.map(inc),
-        limit: PAGE,
+/// The path of a page of the ended incidents matching `text`: the first, or the one the
+/// backend links to after INC-`before`.
+fn history(text: Option<&str>, before: Option<u64>) -> String {
+    let first = first_page(text.unwrap_or(""));
+    match before {
+        None => first,
+        Some(n) => format!("{first}&before=INC-{n}"),
     }
+}
+
+/// The backend's answer: a page, and the link to the next one if more match.
+fn answer(incidents: Vec<Incident>, next: Option<String>) -> Result<Page, ClientError> {
+    Ok(Page { incidents, next })
 }
 
 /// The log of INC-`n`, a P2 of checkout declared three months ago, worked and resolved.
@@ -134,7 +140,10 @@ fn the_list_reads_the_history_a_page_at_a_time_as_the_cursor_nears_the_end() {
 
     update(
         &mut model,
-        Msg::Page(history(None, None), Ok(page(300, 100))),
+        Msg::Page(
+            history(None, None),
+            answer(page(300, 100), Some(history(None, Some(201)))),
+        ),
     );
     let text = screen_text(&model, 140, 40);
     assert!(text.contains("Past incidents, newest first"), "{text}");
@@ -159,14 +168,14 @@ fn the_list_reads_the_history_a_page_at_a_time_as_the_cursor_nears_the_end() {
     // An answer to something no longer asked (an earlier list, another search) is dropped.
     update(
         &mut model,
-        Msg::Page(history(Some("x"), None), Ok(page(999, 3))),
+        Msg::Page(history(Some("x"), None), answer(page(999, 3), None)),
     );
     assert_eq!(list(&model).past.rows.len(), 100);
 
     // A short page is the end of the history.
     update(
         &mut model,
-        Msg::Page(history(None, Some(201)), Ok(page(200, 40))),
+        Msg::Page(history(None, Some(201)), answer(page(200, 40), None)),
     );
     assert_eq!(list(&model).past.rows.len(), 140);
     assert_eq!(list(&model).past.more, More::Done);
@@ -207,7 +216,10 @@ fn the_list_holds_a_bounded_number_of_rows_and_then_says_to_search() {
     while list(&model).past.more != More::Capped {
         update(
             &mut model,
-            Msg::Page(next.clone(), Ok(page(top, PAGE as u64))),
+            Msg::Page(
+                next.clone(),
+                answer(page(top, PAGE as u64), Some(history(None, Some(top - 99)))),
+            ),
         );
         top -= PAGE as u64;
         let asked = pages_asked(&press(&mut model, KeyCode::End));
@@ -236,7 +248,10 @@ fn searching_asks_the_backend_for_the_history_and_narrows_the_open_ones() {
     update(&mut model, key(KeyCode::Char('l')));
     update(
         &mut model,
-        Msg::Page(history(None, None), Ok(page(300, 100))),
+        Msg::Page(
+            history(None, None),
+            answer(page(300, 100), Some(history(None, Some(201)))),
+        ),
     );
     press(&mut model, KeyCode::Char('/'));
     let mut asked = Vec::new();
@@ -250,13 +265,13 @@ fn searching_asks_the_backend_for_the_history_and_narrows_the_open_ones() {
     // An answer to a shorter search, typed before, is not this one's.
     update(
         &mut model,
-        Msg::Page(history(Some("sea"), None), Ok(page(299, 1))),
+        Msg::Page(history(Some("sea"), None), answer(page(299, 1), None)),
     );
     assert!(list(&model).past.rows.is_empty());
-    let answer: Vec<Incident> = page(299, 10).into_iter().step_by(2).collect();
+    let found: Vec<Incident> = page(299, 10).into_iter().step_by(2).collect();
     update(
         &mut model,
-        Msg::Page(history(Some("search"), None), Ok(answer)),
+        Msg::Page(history(Some("search"), None), answer(found, None)),
     );
     let text = screen_text(&model, 140, 40);
     // The open ones are narrowed here: INC-2 is "Search suggestions slow", INC-1 is not.
@@ -296,7 +311,10 @@ fn enter_in_the_list_opens_a_past_incident_and_shows_its_timeline() {
     update(&mut model, key(KeyCode::Char('l')));
     update(
         &mut model,
-        Msg::Page(history(None, None), Ok(page(300, 100))),
+        Msg::Page(
+            history(None, None),
+            answer(page(300, 100), Some(history(None, Some(201)))),
+        ),
     );
     // The cursor is on INC-1; two down is INC-300 (INC-2 is open, second).
     press(&mut model, KeyCode::Down);

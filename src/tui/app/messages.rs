@@ -4,7 +4,7 @@
 
 use super::incidents::Incidents;
 use super::outbox::Outgoing;
-use crate::client::{ClientError, CommandAccepted, Identity, PageQuery};
+use crate::client::{ClientError, CommandAccepted, Identity, Page};
 use crate::domain::{Alert, Event, Incident, IncidentId, SeverityLevel, Timestamp};
 use crate::panels::detect::{DetectError, Detection};
 use crate::prometheus::{Error as MetricsError, RangeWindow, Series};
@@ -30,8 +30,8 @@ pub enum Msg {
     Opened(IncidentId, Result<Vec<Event>, ClientError>),
     /// An incident's events after the version held, read after a command done here.
     CaughtUp(IncidentId, Result<Vec<Event>, ClientError>),
-    /// A page of the incident list, and what it answers.
-    Page(PageQuery, Result<Vec<Incident>, ClientError>),
+    /// A page of the incident list, and the path it was read from.
+    Page(String, Result<Page, ClientError>),
     Severities(Result<Vec<SeverityLevel>, ClientError>),
     Identity(Result<Identity, ClientError>),
     Sent {
@@ -92,8 +92,8 @@ pub enum Effect {
         incident: IncidentId,
         after: u64,
     },
-    /// Fetch a page of the incident list.
-    FetchPage(PageQuery),
+    /// Fetch the page of the incident list at this path (`/v1/incidents?…`).
+    FetchPage(String),
     FetchSeverities {
         delay: Duration,
     },

@@ -8,8 +8,7 @@ pub mod past;
 
 use super::overlay::{Hint, Overlay};
 use super::{Effect, Model, opening};
-use crate::client::ClientError;
-use crate::client::PageQuery;
+use crate::client::{ClientError, Page};
 use crate::domain::{Incident, IncidentFilter, IncidentId};
 use past::{Past, PastRow};
 use ratatui::crossterm::event::{Event as TermEvent, KeyCode, KeyEvent};
@@ -258,8 +257,8 @@ fn keep(model: &mut Model, mut list: IncidentList) -> Vec<Effect> {
 /// and the next asked for if the cursor is already near the end.
 pub(super) fn on_page(
     model: &mut Model,
-    query: PageQuery,
-    result: Result<Vec<Incident>, ClientError>,
+    path: String,
+    result: Result<Page, ClientError>,
 ) -> Vec<Effect> {
     let Overlay::IncidentList(mut list) = std::mem::take(&mut model.overlay) else {
         model.dirty = false;
@@ -267,7 +266,7 @@ pub(super) fn on_page(
     };
     if !list
         .past
-        .answered(&query, result.map_err(|error| error.reason()))
+        .answered(&path, result.map_err(|error| error.reason()))
     {
         model.dirty = false;
         model.overlay = Overlay::IncidentList(list);

@@ -3,7 +3,7 @@
 //! which the backend matches in the title, the id and the service). The pages are asked for
 //! as effects and arrive as messages, so the list never waits on the backend.
 
-use crate::client::PageQuery;
+use crate::client::{ListQuery, Page};
 use crate::domain::{Incident, IncidentId, Severity, Status, Timestamp};
 use crate::tui::app::Effect;
 
@@ -44,19 +44,20 @@ impl PastRow {
     }
 }
 
-/// What comes after the rows here.
+/// What comes after the rows here; a page is named by its path (the first page's, then the
+/// backend's `Link: rel="next"`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum More {
     /// This page is on its way.
-    Asked(PageQuery),
-    /// There may be more: this page is asked for when the cursor nears the end.
-    Next(PageQuery),
+    Asked(String),
+    /// There is more: this page is asked for when the cursor nears the end.
+    Next(String),
     /// The whole history the search matches is here.
     Done,
     /// [`MOST_ROWS`] are here; older ones are found by searching (or `:go`).
     Capped,
     /// The page could not be read: asked again when the cursor moves near the end.
-    Failed { query: PageQuery, reason: String },
+    Failed { page: String, reason: String },
 }
 
 /// The ended incidents read so far for one search.
@@ -71,56 +72,62 @@ pub struct Past {
 impl Past {
     /// The history matching `text`, its first page asked for.
     pub fn search(text: &str) -> (Past, Effect) {
-        let query = PageQuery {
-            open: Some(false),
-            text: Some(text.trim().to_string()).filter(|text| !text.is_empty()),
-            before: None,
-            limit: PAGE,
-        };
+        let first = first_page(text);
         let past = Past {
             text: text.to_string(),
             rows: Vec::new(),
-            more: More::Asked(query.clone()),
+            more: More::Asked(first.clone()),
         };
-        (past, Effect::FetchPage(query))
+        (past, Effect::FetchPage(first))
     }
 
     /// The next page, if the row at `at` (an index into `rows`, or `None` above them) is
     /// near the end of what is here and there may be more.
     pub fn wants(&mut self, at: Option<usize>) -> Option<Effect> {
-        let query = match &self.more {
-            More::Next(query) | More::Failed { query, .. } => query.clone(),
+        let page = match &self.more {
+            More::Next(page) | More::Failed { page, .. } => page.clone(),
             More::Asked(_) | More::Done | More::Capped => return None,
         };
         let near_end = at.unwrap_or(0) + READ_AHEAD >= self.rows.len();
         if !near_end {
             return None;
         }
-        self.more = More::Asked(query.clone());
-        Some(Effect::FetchPage(query))
+        self.more = More::Asked(page.clone());
+        Some(Effect::FetchPage(page))
     }
 
-    /// Takes the answer to `query`, if it is the page these rows wait for (an answer to an
-    /// earlier search, or to a list since closed, is not). Says whether it was.
-    pub fn answered(&mut self, query: &PageQuery, result: Result<Vec<Incident>, String>) -> bool {
-        if self.more != More::Asked(query.clone()) {
+    /// Takes the answer for the page at `path`, if it is the one these rows wait for (an
+    /// answer to an earlier search, or to a list since closed, is not). Says whether it was.
+    pub fn answered(&mut self, path: &str, result: Result<Page, String>) -> bool {
+        if !matches!(&self.more, More::Asked(asked) if asked == path) {
             return false;
         }
         self.more = match result {
             Err(reason) => More::Failed {
-                query: query.clone(),
+                page: path.to_string(),
                 reason,
             },
             Ok(page) => {
-                let full = page.len() >= query.limit;
-                self.rows.extend(page.into_iter().map(PastRow::of));
-                match self.rows.last() {
+                self.rows
+                    .extend(page.incidents.into_iter().map(PastRow::of));
+                match page.next {
                     _ if self.rows.len() >= MOST_ROWS => More::Capped,
-                    Some(last) if full => More::Next(query.after(&last.id)),
-                    _ => More::Done,
+                    Some(next) => More::Next(next),
+                    None => More::Done,
                 }
             }
         };
         true
     }
+}
+
+/// The first page of the ended incidents matching `text` (every one when it is empty).
+pub fn first_page(text: &str) -> String {
+    ListQuery {
+        page_size: Some(PAGE),
+        open: Some(false),
+        text: Some(text.trim().to_string()).filter(|text| !text.is_empty()),
+        ..ListQuery::default()
+    }
+    .first_page()
 }
