@@ -177,12 +177,7 @@ impl Client {
             page_size: Some(MAX_PAGE),
             ..ListQuery::default()
         };
-        let mut pages = self.pages(&query);
-        let mut all = Vec::new();
-        while let Some(page) = pages.next().await? {
-            all.extend(page);
-        }
-        Ok(all)
+        self.every_page(&query).await
     }
 
     pub async fn incident(&self, id: &IncidentId) -> Result<Incident, ClientError> {

@@ -106,6 +106,17 @@ impl Client {
         }
     }
 
+    /// Every page of the list `query` asks for, read and kept: for a caller that needs them
+    /// all at once.
+    pub async fn every_page(&self, query: &ListQuery) -> Result<Vec<Incident>, ClientError> {
+        let mut pages = self.pages(query);
+        let mut all = Vec::new();
+        while let Some(page) = pages.next().await? {
+            all.extend(page);
+        }
+        Ok(all)
+    }
+
     /// The page at `path` (a [`ListQuery::first_page`], or a [`Page::next`]): what a caller
     /// that reads pages one at a time, far apart, holds between them is this path, not a
     /// walk. An incident the client cannot read is dropped and logged, as in every list.
@@ -142,11 +153,7 @@ impl Client {
             open: Some(true),
             ..ListQuery::default()
         };
-        let mut pages = self.pages(&open);
-        let mut incidents = Vec::new();
-        while let Some(page) = pages.next().await? {
-            incidents.extend(page);
-        }
+        let mut incidents = self.every_page(&open).await?;
         if ended > 0 {
             let recent = ListQuery {
                 page_size: Some(ended.min(MAX_PAGE)),
