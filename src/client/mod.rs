@@ -15,7 +15,7 @@ mod pages;
 
 pub use error::ClientError;
 pub use notifications::DeliveryRecord;
-pub use pages::{ListQuery, MAX_PAGE, Pages};
+pub use pages::{ListQuery, MAX_PAGE, Page, Pages};
 
 use crate::domain::{
     ACTOR_HEADER, AccessRole, Command, Event, Followup, Incident, IncidentId, NewIncident,
@@ -177,12 +177,7 @@ impl Client {
             page_size: Some(MAX_PAGE),
             ..ListQuery::default()
         };
-        let mut pages = self.pages(&query);
-        let mut all = Vec::new();
-        while let Some(page) = pages.next().await? {
-            all.extend(page);
-        }
-        Ok(all)
+        self.every_page(&query).await
     }
 
     pub async fn incident(&self, id: &IncidentId) -> Result<Incident, ClientError> {

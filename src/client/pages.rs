@@ -31,7 +31,7 @@ pub struct ListQuery {
 
 impl ListQuery {
     /// The path and query of the first page.
-    fn first_page(&self) -> String {
+    pub fn first_page(&self) -> String {
         let mut query = form_urlencoded::Serializer::new(String::new());
         let severities = self.severities.join(",");
         let pairs = [
@@ -67,32 +67,17 @@ impl Pages<'_> {
         let Some(path) = self.next.take() else {
             return Ok(None);
         };
-        let answer = self
-            .client
-            .send_raw(
-                |base| self.client.http.get(format!("{base}{path}")),
-                self.client.timeout,
-            )
-            .await?;
-        let items: Vec<serde_json::Value> =
-            serde_json::from_slice(&answer.body).map_err(|e| ClientError::Decode(e.to_string()))?;
-        let link = answer
-            .headers
-            .get_all(reqwest::header::LINK)
-            .iter()
-            .filter_map(|value| value.to_str().ok())
-            .find_map(next_link);
-        self.next = match link {
-            // A link back to this page would walk forever.
-            Some(next) if next == path => {
-                return Err(ClientError::Decode(format!(
-                    "the backend's next page is the same page ({next})"
-                )));
-            }
-            link => link,
-        };
-        Ok(Some(each_valid(items, "incident")))
+        let page = self.client.page(&path).await?;
+        self.next = page.next;
+        Ok(Some(page.incidents))
     }
+}
+
+/// One page of the list, and the path of the next one (`None`: it was the last).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page {
+    pub incidents: Vec<Incident>,
+    pub next: Option<String>,
 }
 
 /// The target of a `Link` header's `rel="next"`, if it is a page of the list on the same
@@ -119,6 +104,65 @@ impl Client {
             client: self,
             next: Some(query.first_page()),
         }
+    }
+
+    /// Every page of the list `query` asks for, read and kept: for a caller that needs them
+    /// all at once.
+    pub async fn every_page(&self, query: &ListQuery) -> Result<Vec<Incident>, ClientError> {
+        let mut pages = self.pages(query);
+        let mut all = Vec::new();
+        while let Some(page) = pages.next().await? {
+            all.extend(page);
+        }
+        Ok(all)
+    }
+
+    /// The page at `path` (a [`ListQuery::first_page`], or a [`Page::next`]): what a caller
+    /// that reads pages one at a time, far apart, holds between them is this path, not a
+    /// walk. An incident the client cannot read is dropped and logged, as in every list.
+    pub async fn page(&self, path: &str) -> Result<Page, ClientError> {
+        let answer = self
+            .send_raw(|base| self.http.get(format!("{base}{path}")), self.timeout)
+            .await?;
+        let items: Vec<serde_json::Value> =
+            serde_json::from_slice(&answer.body).map_err(|e| ClientError::Decode(e.to_string()))?;
+        let next = answer
+            .headers
+            .get_all(reqwest::header::LINK)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .find_map(next_link);
+        if next.as_deref() == Some(path) {
+            // A link back to this page would walk forever.
+            return Err(ClientError::Decode(format!(
+                "the backend's next page is the same page ({path})"
+            )));
+        }
+        Ok(Page {
+            incidents: each_valid(items, "incident"),
+            next,
+        })
+    }
+
+    /// What a screen starts from: every open incident (a page at a time), and the newest
+    /// `ended` ended ones (one page); the screen keeps those that ended lately. Never the
+    /// whole history.
+    pub async fn open_and_recent(&self, ended: usize) -> Result<Vec<Incident>, ClientError> {
+        let open = ListQuery {
+            page_size: Some(MAX_PAGE),
+            open: Some(true),
+            ..ListQuery::default()
+        };
+        let mut incidents = self.every_page(&open).await?;
+        if ended > 0 {
+            let recent = ListQuery {
+                page_size: Some(ended.min(MAX_PAGE)),
+                open: Some(false),
+                ..ListQuery::default()
+            };
+            incidents.extend(self.page(&recent.first_page()).await?.incidents);
+        }
+        Ok(incidents)
     }
 }
 

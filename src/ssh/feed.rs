@@ -3,7 +3,7 @@
 //! pointers), so twenty sessions cost one client's network and memory plus their view state.
 
 use crate::client::{Client, ClientError};
-use crate::tui::app::incidents::Incidents;
+use crate::tui::app::incidents::{ENDED_KEPT, Incidents};
 use crate::tui::app::outbox::retry_delay;
 use crate::tui::app::{FEED_PAGE, FEED_WAIT, Msg};
 use std::time::Duration;
@@ -62,12 +62,12 @@ async fn follow(client: Client, tx: watch::Sender<Shared>) {
     let mut incidents = Incidents::default();
     let mut failures = 0;
     let mut wait = Duration::ZERO;
-    // From the incidents the backend folded, not from the whole history: the open ones' logs,
-    // the ended ones' folded state.
+    // From the incidents the backend folded (the open ones and the newest ended), not from
+    // the whole history: the open ones' logs, the ended ones' folded state.
     while !tx.is_closed() {
-        match client.list().await {
+        match client.open_and_recent(ENDED_KEPT).await {
             Ok(listed) => {
-                for id in incidents.start(listed) {
+                for id in incidents.start(listed, chrono::Utc::now()) {
                     backfill(&client, &mut incidents, id).await;
                 }
                 break;

@@ -308,7 +308,7 @@ impl Executor {
                 Some(match effect {
                     Effect::Start { delay } => {
                         tokio::time::sleep(delay).await;
-                        Msg::Started(client.list().await)
+                        Msg::Started(client.open_and_recent(app::incidents::ENDED_KEPT).await)
                     }
                     Effect::PollFeed { after, wait, delay } => {
                         tokio::time::sleep(delay).await;
@@ -317,6 +317,20 @@ impl Executor {
                     Effect::Backfill(id) => {
                         let result = client.incident_log(&id).await;
                         Msg::Backfill(id, logged("the backfill of an incident's log", result))
+                    }
+                    Effect::Open(id) => {
+                        let result = client.incident_log(&id).await;
+                        Msg::Opened(id, logged("opening an incident", result))
+                    }
+                    Effect::CatchUp { incident, after } => {
+                        let result = client
+                            .incident_events(&incident, after, Duration::ZERO)
+                            .await;
+                        Msg::CaughtUp(incident, logged("reading an incident's news", result))
+                    }
+                    Effect::FetchPage(path) => {
+                        let result = client.page(&path).await;
+                        Msg::Page(path, logged("a page of the incident list", result))
                     }
                     Effect::FetchSeverities { delay } => {
                         tokio::time::sleep(delay).await;

@@ -134,9 +134,9 @@ fn a_p0_declared_through_the_cli_while_a_p1_is_on_screen_rings_and_is_named() {
     wall.wait_for_text("Checkout slow");
     // The commander chooses the P1 from the list: it stays on screen whatever opens next.
     desk.press("l");
-    desk.wait_for_text("Open incidents");
+    desk.wait_for_text("┌ Incidents");
     desk.press("Enter");
-    desk.wait_for("the list closed", |s| !s.contains("Open incidents"));
+    desk.wait_for("the list closed", |s| !s.contains("┌ Incidents"));
     let raw = server.dir().join("bell.raw");
     desk.record_output(&raw);
     std::thread::sleep(Duration::from_millis(300));

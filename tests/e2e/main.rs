@@ -19,6 +19,7 @@ mod history;
 mod malformed;
 mod outages;
 mod panels;
+mod past;
 mod private_files;
 mod recurrence;
 mod review;

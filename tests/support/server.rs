@@ -137,6 +137,15 @@ impl TestServer {
         TestServer::launch_on(ServerSetup::default(), StoreKind::Sqlite, None)
     }
 
+    /// The same, with a config file of this TOML text.
+    pub fn on_sqlite_with_config(config: &str) -> TestServer {
+        let setup = ServerSetup {
+            config: Some(config),
+            ..ServerSetup::default()
+        };
+        TestServer::launch_on(setup, StoreKind::Sqlite, None)
+    }
+
     /// A server on this database (a SQLite path or a PostgreSQL URL), in open mode.
     pub fn on_db(db: &str) -> TestServer {
         TestServer::launch_with(ServerSetup {

@@ -554,7 +554,7 @@ fn the_feed_marks_the_link_down_and_up_again() {
 }
 
 #[test]
-fn feed_events_of_an_unknown_incident_ask_for_its_history() {
+fn feed_events_of_an_unknown_incident_ask_for_its_history_only_when_it_reopens() {
     let mut model = model();
     let stray = Event {
         seq: 500,
@@ -568,8 +568,24 @@ fn feed_events_of_an_unknown_incident_ask_for_its_history() {
         },
         intended_at: None,
     };
-    let effects = update(&mut model, Msg::Feed(Ok(vec![stray])));
-    assert!(effects.contains(&Effect::Backfill(inc(9))));
+    // A note on an old incident this screen does not hold (its review edited, say) is not
+    // the screen's news: nothing is fetched, nothing is held.
+    let effects = update(&mut model, Msg::Feed(Ok(vec![stray.clone()])));
+    assert!(!effects.contains(&Effect::Backfill(inc(9))), "{effects:?}");
+    assert!(model.incidents.get(&inc(9)).is_none());
+    // Reopened, it burns again: its whole log is fetched.
+    let reopened = Event {
+        seq: 501,
+        kind: EventKind::StatusChanged {
+            from: Status::Resolved,
+            to: Status::Investigating,
+            reason: None,
+            commander: None,
+        },
+        ..stray
+    };
+    let effects = update(&mut model, Msg::Feed(Ok(vec![reopened])));
+    assert!(effects.contains(&Effect::Backfill(inc(9))), "{effects:?}");
 }
 
 #[test]
@@ -1086,15 +1102,21 @@ fn an_ended_incidents_log_is_loaded_while_it_is_shown_and_let_go_after() {
         incident.status = status;
         incident
     };
+    let ended = |n: u64, minutes_ago: i64| {
+        let mut incident = folded(n, Status::Resolved);
+        incident.resolved_at = Some(now() - chrono::Duration::minutes(minutes_ago));
+        incident
+    };
     let mut incidents = Incidents::default();
-    let listed = vec![
-        folded(1, Status::Investigating),
-        folded(2, Status::Resolved),
-    ];
+    let listed = vec![folded(1, Status::Investigating), ended(2, 5), ended(3, 61)];
     assert_eq!(
-        incidents.start(listed),
+        incidents.start(listed, now()),
         [inc(1)],
         "the open one's log is fetched"
+    );
+    assert!(
+        incidents.get(&inc(3)).is_none(),
+        "ended more than an hour ago: not held"
     );
     assert_eq!(
         incidents.get(&inc(2)).map(|t| t.state.status),

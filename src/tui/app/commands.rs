@@ -4,7 +4,7 @@
 
 use super::outbox::{Outgoing, Request};
 use super::overlay::Overlay;
-use super::{Effect, Model, Sent};
+use super::{Effect, Model, Sent, opening};
 use crate::client::ClientError;
 use crate::domain::{AccessRole, ActionState, Command, IncidentId, Status};
 use crate::tui::keymap::Action;
@@ -210,6 +210,7 @@ pub(super) fn on_sent(
                 }
                 (_, Request::Command { incident, .. }) => {
                     model.notify(done_line(&pending.summary, &sent), false);
+                    effects.extend(opening::catch_up(model, incident));
                     incident.clone()
                 }
                 (_, Request::Declare(_)) => return effects,

@@ -8,8 +8,8 @@ use super::form::Form;
 use super::impact::propose_impact;
 use super::overlay::Overlay;
 use super::{
-    Effect, Model, Pane, command_line, composer, filter, incident_list, learn, quit, review,
-    severity,
+    Effect, Model, Pane, command_line, composer, filter, incident_list, learn, opening, quit,
+    review, severity,
 };
 use crate::domain::{AccessRole, IncidentId, NoteKind, Status};
 use crate::tui::keymap::Action;
@@ -29,6 +29,9 @@ pub struct Desk {
     pub timeline_filter: String,
     /// Index into the selected incident's action items.
     pub action_cursor: usize,
+    /// The incident whose log was asked for to be shown (`:go`, the list): shown when it
+    /// arrives, unless another was asked for since.
+    pub opening: Option<IncidentId>,
 }
 
 impl Default for Desk {
@@ -39,6 +42,7 @@ impl Default for Desk {
             timeline_scroll: 0,
             timeline_filter: String::new(),
             action_cursor: 0,
+            opening: None,
         }
     }
 }
@@ -58,7 +62,8 @@ pub(super) fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
     }
     match action {
         Action::Quit => quit::quit_or_ask(model),
-        Action::IncidentList => incident_list::open(model),
+        Action::IncidentList => return incident_list::open(model),
+        Action::OpenEarlier => return opening::open_earlier(model),
         Action::Help => model.overlay = Overlay::Help,
         Action::Messages => model.overlay = Overlay::Messages,
         Action::Focus => model.desk.focus = model.next_pane(),
@@ -173,27 +178,35 @@ fn copy_summary(model: &mut Model) -> Vec<Effect> {
     vec![Effect::CopyToClipboard(text)]
 }
 
+/// `]`/`[`: the next or previous open incident, in the list's order. From an ended one (a
+/// past incident opened by hand), the first or the last.
 fn step_incident(model: &mut Model, forward: bool) {
-    let order: Vec<IncidentId> = model
-        .incidents
-        .ordered(&model.scale)
+    let order: Vec<IncidentId> = incident_list::open_rows(model)
         .into_iter()
-        .map(|i| i.id.clone())
+        .map(|incident| incident.id.clone())
         .collect();
-    if order.is_empty() || model.setup.wall {
+    if model.setup.wall {
         model.dirty = false;
         return;
     }
-    let index = model
+    if order.is_empty() {
+        let list = model.setup.keymap.keys_for(Action::IncidentList);
+        model.notify(
+            format!("no incident is open ({list} lists the past ones)"),
+            false,
+        );
+        return;
+    }
+    let next = match model
         .desk
         .selected
         .as_ref()
         .and_then(|id| order.iter().position(|o| o == id))
-        .unwrap_or(0);
-    let next = if forward {
-        (index + 1) % order.len()
-    } else {
-        (index + order.len() - 1) % order.len()
+    {
+        Some(index) if forward => (index + 1) % order.len(),
+        Some(index) => (index + order.len() - 1) % order.len(),
+        None if forward => 0,
+        None => order.len() - 1,
     };
     model.select(Some(order[next].clone()));
 }

@@ -75,9 +75,10 @@ impl Default for FeedStatus {
     }
 }
 
-/// Starts from the incidents as the backend has folded them, not from the whole history:
-/// the logs of the open ones are fetched (an ended one's when it is shown), and the feed is
-/// followed from the newest seq among them. Memory and start time do not grow with history.
+/// Starts from the incidents as the backend has folded them (the open ones and the newest
+/// ended), not from the whole history: the logs of the open ones are fetched (an ended one's
+/// when it is shown), and the feed is followed from the newest seq among them. Memory and
+/// start time do not grow with history.
 pub(super) fn on_start(
     model: &mut Model,
     result: Result<Vec<Incident>, ClientError>,
@@ -87,7 +88,7 @@ pub(super) fn on_start(
             model.feed.answered();
             let mut effects: Vec<Effect> = model
                 .incidents
-                .start(incidents)
+                .start(incidents, model.now)
                 .into_iter()
                 .map(Effect::Backfill)
                 .collect();
@@ -124,7 +125,6 @@ pub(super) fn on_feed(model: &mut Model, result: Result<Vec<Event>, ClientError>
             }
             model.feed.synced |= !full_page;
             model.reselect();
-            model.incidents.prune(model.desk.selected.as_ref());
             let mut effects: Vec<Effect> = missing.into_iter().map(Effect::Backfill).collect();
             effects.push(Effect::PollFeed {
                 after: model.incidents.cursor,
@@ -149,7 +149,9 @@ pub(super) fn on_folded(model: &mut Model, incidents: Incidents) -> Vec<Effect> 
     model.feed.answered();
     let looking_at = model.desk.selected.clone();
     let seen = model.incidents.cursor;
-    model.incidents.adopt(incidents);
+    model
+        .incidents
+        .adopt(incidents, model.desk.selected.as_ref());
     // What arrived since the last fold rings and shows the banner here as on a desk that
     // reads the feed itself; the first fold is history, not news.
     if model.feed.synced {

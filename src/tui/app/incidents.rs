@@ -2,17 +2,24 @@
 //! kept current from the global feed with the same domain code the backend uses, so what the
 //! screen shows is what the log says.
 //!
-//! Memory does not grow with history: the open incidents' logs are loaded, but an ended
-//! incident's log (which may hold tens of thousands of events) only while it is on screen;
-//! the others keep their folded state and the events seen on the feed.
+//! Memory does not grow with history: a screen starts from the open incidents and those
+//! ended lately ([`RECENT_MINUTES`], at most [`ENDED_KEPT`]), never the whole list; the open
+//! incidents' logs are loaded, but an ended incident's log (which may hold tens of thousands
+//! of events) only while it is on screen; the others keep their folded state and the events
+//! seen on the feed. A past incident opened by hand (`:go`, the list) is held like any ended
+//! one: its log while it is on screen, its folded state while it is among the newest
+//! [`ENDED_KEPT`] ended.
 
-use crate::domain::{Event, EventKind, Incident, IncidentId, SeverityScale};
+use crate::domain::{Event, EventKind, Incident, IncidentId, SeverityScale, Timestamp};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// Resolved, closed and cancelled incidents kept in memory besides the open ones: enough for
-/// `[`/`]` to browse recent history while a wall display running for days stays bounded.
+/// a desk to see what ended lately while a wall display running for days stays bounded.
 pub const ENDED_KEPT: usize = 20;
+
+/// How lately an ended incident must have ended for a fresh screen to hold it.
+pub const RECENT_MINUTES: i64 = 60;
 
 #[derive(Debug, Clone)]
 pub struct Tracked {
@@ -47,9 +54,13 @@ pub struct Incidents {
     pub cursor: u64,
 }
 
-/// The incidents a fresh screen shows: every open one and the newest [`ENDED_KEPT`] ended.
-pub fn worth_showing(incidents: &[Incident]) -> Vec<IncidentId> {
-    let mut ended: Vec<&Incident> = incidents.iter().filter(|i| !i.status.is_open()).collect();
+/// The incidents a fresh screen holds of those listed: every open one, and the newest
+/// [`ENDED_KEPT`] of those that ended less than [`RECENT_MINUTES`] before `now`.
+pub fn worth_showing(incidents: &[Incident], now: Timestamp) -> Vec<IncidentId> {
+    let recent = |incident: &&Incident| {
+        super::model::ended_at(incident).is_some_and(|at| (now - at).num_minutes() < RECENT_MINUTES)
+    };
+    let mut ended: Vec<&Incident> = incidents.iter().filter(recent).collect();
     ended.sort_by_key(|incident| std::cmp::Reverse(incident.id.number()));
     incidents
         .iter()
@@ -60,12 +71,13 @@ pub fn worth_showing(incidents: &[Incident]) -> Vec<IncidentId> {
 }
 
 impl Incidents {
-    /// Starts from the incidents the backend folded ([`worth_showing`]), following the feed
-    /// from the newest `seq` among them. Returns the open ones, whose logs the caller fetches;
-    /// an ended one's log is fetched when it is shown ([`Incidents::log_wanted`]).
-    pub fn start(&mut self, listed: Vec<Incident>) -> Vec<IncidentId> {
+    /// Starts from the incidents the backend folded ([`worth_showing`] at `now`), following
+    /// the feed from the newest `seq` among them. Returns the open ones, whose logs the
+    /// caller fetches; an ended one's log is fetched when it is shown
+    /// ([`Incidents::log_wanted`]).
+    pub fn start(&mut self, listed: Vec<Incident>, now: Timestamp) -> Vec<IncidentId> {
         self.cursor = listed.iter().map(|i| i.version).max().unwrap_or(0);
-        let shown = worth_showing(&listed);
+        let shown = worth_showing(&listed, now);
         let mut open = Vec::new();
         for incident in listed {
             if !shown.contains(&incident.id) {
@@ -110,7 +122,9 @@ impl Incidents {
     }
 
     /// Applies a page of the global feed. Returns the incidents whose earlier history is not
-    /// here (dropped to bound memory, then changed again): the caller fetches their whole log.
+    /// here and that are open again (an ended one not held, reopened): the caller fetches
+    /// their whole log. The other news of an incident not held (a review edited, a corrective
+    /// action done, long after) is not the screen's: it is read when that incident is opened.
     pub fn apply_feed(&mut self, events: &[Event]) -> Vec<IncidentId> {
         let mut missing = Vec::new();
         for event in events {
@@ -136,24 +150,22 @@ impl Incidents {
                     self.tracked
                         .insert(event.incident.clone(), Arc::new(tracked));
                 }
-                None => {
-                    if !missing.contains(&event.incident) {
-                        missing.push(event.incident.clone());
-                    }
+                None if reopens(&event.kind) && !missing.contains(&event.incident) => {
+                    missing.push(event.incident.clone());
                 }
+                None => {}
             }
         }
         missing
     }
 
-    /// Replaces an incident with its complete log.
+    /// Replaces an incident with its complete log. The feed's cursor stays: the log may hold
+    /// events newer than it, and moving past them would skip other incidents' events in
+    /// between (the feed brings them again, and they are recognised as seen).
     pub fn backfill(&mut self, id: IncidentId, events: Vec<Event>) {
         if events.is_empty() {
             return;
         }
-        self.cursor = self
-            .cursor
-            .max(events.iter().map(|e| e.seq).max().unwrap_or(0));
         let state = Incident::fold(id.clone(), &events);
         let tracked = Tracked {
             state,
@@ -179,18 +191,47 @@ impl Incidents {
 
     /// Takes `shared`, a fold made elsewhere (`warroom ssh-serve`'s shared feed), keeping the
     /// logs this copy loaded, or asked for, that the shared fold lets go of (an ended
-    /// incident's, fetched to be shown here), as long as nothing happened to them since.
-    pub fn adopt(&mut self, mut shared: Incidents) {
+    /// incident's, fetched to be shown here), as long as nothing happened to them since; and
+    /// the incident `shown` here if the shared fold does not hold it (a past one opened here).
+    pub fn adopt(&mut self, mut shared: Incidents, shown: Option<&IncidentId>) {
         for (id, mine) in &self.tracked {
-            if let Some(theirs) = shared.tracked.get_mut(id)
-                && (mine.loaded || mine.asked)
-                && !theirs.loaded
-                && mine.state.version == theirs.state.version
-            {
-                *theirs = Arc::clone(mine);
+            match shared.tracked.get_mut(id) {
+                Some(theirs)
+                    if (mine.loaded || mine.asked)
+                        && !theirs.loaded
+                        && mine.state.version == theirs.state.version =>
+                {
+                    *theirs = Arc::clone(mine);
+                }
+                None if Some(id) == shown => {
+                    shared.tracked.insert(id.clone(), Arc::clone(mine));
+                }
+                _ => {}
             }
         }
         *self = shared;
+    }
+
+    /// Applies the events of `id` after the version held (its whole log after that, oldest
+    /// first, as the backend answered a catch-up): what a command done here changed on an
+    /// incident the feed of this screen may not carry (a past one, over SSH). The feed's
+    /// cursor stays, as for [`Incidents::backfill`].
+    pub fn catch_up(&mut self, id: &IncidentId, events: &[Event]) {
+        let Some(tracked) = self.tracked.get_mut(id) else {
+            return;
+        };
+        let news: Vec<&Event> = events
+            .iter()
+            .filter(|event| event.seq > tracked.state.version)
+            .collect();
+        if news.is_empty() {
+            return;
+        }
+        let tracked = Arc::make_mut(tracked);
+        for event in news {
+            tracked.state.apply(event);
+            tracked.events.push(event.clone());
+        }
     }
 
     pub fn get(&self, id: &IncidentId) -> Option<&Tracked> {
@@ -225,7 +266,8 @@ impl Incidents {
             .count()
     }
 
-    /// Forgets ended incidents beyond the newest [`ENDED_KEPT`], except `keep`.
+    /// Forgets ended incidents beyond the newest [`ENDED_KEPT`], except `keep` (the one on
+    /// screen, however old).
     pub fn prune(&mut self, keep: Option<&IncidentId>) {
         let mut ended: Vec<IncidentId> = self
             .tracked
@@ -241,4 +283,9 @@ impl Incidents {
             self.tracked.remove(id);
         }
     }
+}
+
+/// Whether an event makes an incident open again (a resolved or cancelled one reopened).
+fn reopens(kind: &EventKind) -> bool {
+    matches!(kind, EventKind::StatusChanged { to, .. } if to.is_open())
 }

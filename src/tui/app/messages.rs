@@ -4,7 +4,7 @@
 
 use super::incidents::Incidents;
 use super::outbox::Outgoing;
-use crate::client::{ClientError, CommandAccepted, Identity};
+use crate::client::{ClientError, CommandAccepted, Identity, Page};
 use crate::domain::{Alert, Event, Incident, IncidentId, SeverityLevel, Timestamp};
 use crate::panels::Purpose;
 use crate::panels::detect::{DetectError, Detection};
@@ -19,13 +19,20 @@ pub enum Msg {
     Resize(u16, u16),
     /// The 1 s clock: countdowns, and the time every other decision uses.
     Tick(Timestamp),
-    /// Every incident's folded state, to start from instead of replaying the whole log.
+    /// The open incidents and the newest ended ones, folded: what a screen starts from
+    /// instead of replaying the whole log.
     Started(Result<Vec<Incident>, ClientError>),
     Feed(Result<Vec<Event>, ClientError>),
     /// Every incident, folded from a feed shared with other sessions (`warroom ssh-serve`):
     /// replaces this session's copy, which then reads no feed of its own.
     Folded(Incidents),
     Backfill(IncidentId, Result<Vec<Event>, ClientError>),
+    /// The log of an incident asked for by hand (`:go`, the list), however old.
+    Opened(IncidentId, Result<Vec<Event>, ClientError>),
+    /// An incident's events after the version held, read after a command done here.
+    CaughtUp(IncidentId, Result<Vec<Event>, ClientError>),
+    /// A page of the incident list, and the path it was read from.
+    Page(String, Result<Page, ClientError>),
     Severities(Result<Vec<SeverityLevel>, ClientError>),
     Identity(Result<Identity, ClientError>),
     Sent {
@@ -67,7 +74,8 @@ pub enum Sent {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
-    /// List every incident (folded by the backend), starting after `delay`.
+    /// List the open incidents and the newest ended ones (folded by the backend), starting
+    /// after `delay`.
     Start {
         delay: Duration,
     },
@@ -79,6 +87,15 @@ pub enum Effect {
     },
     /// Fetch an incident's whole log.
     Backfill(IncidentId),
+    /// Fetch the whole log of an incident to open it, however old.
+    Open(IncidentId),
+    /// Fetch an incident's events after `after`.
+    CatchUp {
+        incident: IncidentId,
+        after: u64,
+    },
+    /// Fetch the page of the incident list at this path (`/v1/incidents?…`).
+    FetchPage(String),
     FetchSeverities {
         delay: Duration,
     },

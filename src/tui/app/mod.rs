@@ -8,7 +8,8 @@
 //! overlay with its state, its keys and the hints it shows (`overlay` lists them: `confirm`,
 //! `severity`, `form`, `composer` (its components in `component_picker`), `command_line`, `filter`, `review`, `learn`,
 //! `incident_list`, `quit`). What the keys ask for becomes commands in `commands`; the feed
-//! and the panels are followed in `feed`, `incidents` and `panel_state`.
+//! and the panels are followed in `feed`, `incidents` and `panel_state`; any incident,
+//! however old, is opened in `opening`.
 //!
 //! To add a key on the desk: a row in `keymap::ACTIONS` (its config name, default keys, help
 //! text and hint-bar word, so the help, the hint bar and `[tui.keys]` know it) and its arm in
@@ -34,6 +35,7 @@ pub mod incidents;
 pub mod learn;
 mod messages;
 mod model;
+mod opening;
 pub mod outbox;
 pub mod overlay;
 pub mod panel_state;

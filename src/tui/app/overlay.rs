@@ -86,12 +86,19 @@ pub(super) fn on_key(model: &mut Model, overlay: Overlay, key: KeyEvent) -> Vec<
 }
 
 /// Pasted text goes to the open overlay's text field, if it has one.
-pub(super) fn on_paste(model: &mut Model, text: &str) {
+pub(super) fn on_paste(model: &mut Model, text: &str) -> Vec<Effect> {
     match &mut model.overlay {
         Overlay::Form(form) => form.paste(text),
         Overlay::Review(screen) => screen.paste(text),
         Overlay::CommandLine(line) => command_line::paste(&mut line.input, text),
         Overlay::Filter(input) => filter::paste(input, &mut model.desk.timeline_filter, text),
+        Overlay::IncidentList(_) => {
+            let Overlay::IncidentList(list) = std::mem::take(&mut model.overlay) else {
+                return vec![];
+            };
+            return incident_list::paste(model, list, text);
+        }
         _ => model.dirty = false,
     }
+    vec![]
 }

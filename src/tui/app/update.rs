@@ -8,7 +8,8 @@ use super::outbox::{Outbox, Pending};
 use super::overlay::{self, Overlay};
 use super::panel_state::PanelAnswer;
 use super::{
-    Effect, Model, Msg, attention, command_line, commands, deliveries, desk, feed, impact, learn,
+    Effect, Model, Msg, attention, command_line, commands, deliveries, desk, feed, impact,
+    incident_list, learn, opening,
 };
 use crate::client::{ClientError, Identity};
 use crate::domain::{SeverityLevel, SeverityScale, Timestamp};
@@ -68,9 +69,11 @@ pub fn resume(
 pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
     model.dirty = true;
     let mut effects = handle(model, msg);
-    // Whatever changed the selection, only the incident on screen keeps an ended log, and
-    // its log is fetched if it is not here.
+    // Whatever changed the selection, only the incident on screen keeps an ended log, only
+    // the newest ended ones stay besides it (a past incident opened by hand goes once another
+    // is shown), and its log is fetched if it is not here.
     model.incidents.unload_ended(model.desk.selected.as_ref());
+    model.incidents.prune(model.desk.selected.as_ref());
     effects.extend(
         model
             .incidents
@@ -95,10 +98,7 @@ fn handle(model: &mut Model, msg: Msg) -> Vec<Effect> {
             model.dirty = false;
             vec![]
         }
-        Msg::Paste(text) => {
-            overlay::on_paste(model, &text);
-            vec![]
-        }
+        Msg::Paste(text) => overlay::on_paste(model, &text),
         Msg::Resize(width, height) => {
             model.size = (width, height);
             model.metrics.refresh_all();
@@ -112,6 +112,12 @@ fn handle(model: &mut Model, msg: Msg) -> Vec<Effect> {
         Msg::Feed(result) => feed::on_feed(model, result),
         Msg::Folded(incidents) => feed::on_folded(model, incidents),
         Msg::Backfill(id, result) => feed::on_backfill(model, id, result),
+        Msg::Opened(id, result) => opening::on_opened(model, id, result),
+        Msg::CaughtUp(id, result) => {
+            opening::on_caught_up(model, &id, result);
+            vec![]
+        }
+        Msg::Page(query, result) => incident_list::on_page(model, query, result),
         Msg::Severities(result) => on_severities(model, result),
         Msg::Identity(result) => on_identity(model, result),
         Msg::History(result) => {

@@ -43,6 +43,8 @@ pub enum Action {
     CopySummary,
     /// The message log: every notice in full, with its time.
     Messages,
+    /// The earlier incident the recurrence line names ("this happened before: INC-12").
+    OpenEarlier,
 }
 
 /// What an action changes.
@@ -89,7 +91,7 @@ const fn row(
 
 /// Every action, in the order the help lists them (and of [`Action`]'s variants).
 #[rustfmt::skip]
-pub const ACTIONS: [ActionInfo; 33] = {
+pub const ACTIONS: [ActionInfo; 34] = {
     use Action::*;
     use Changes::{Incident, Screen};
     [
@@ -124,9 +126,10 @@ pub const ACTIONS: [ActionInfo; 33] = {
         row(PageDown, "page_down", &["pagedown"], "scroll a page down", None, Screen),
         row(Review, "review", &["R"], "review: 5 whys, corrective actions", Some("review"), Screen),
         row(Followups, "followups", &["F"], "corrective actions, all incidents", Some("followups"), Screen),
-        row(IncidentList, "incident_list", &["l"], "every open incident", Some("list"), Screen),
+        row(IncidentList, "incident_list", &["l"], "incidents, open and past", Some("list"), Screen),
         row(CopySummary, "copy_summary", &["y"], "copy the incident summary", Some("copy"), Screen),
         row(Messages, "messages", &["M"], "messages in full, with times", Some("messages"), Screen),
+        row(OpenEarlier, "open_earlier", &["enter"], "earlier incident (⟳ line)", None, Screen),
     ]
 };
 
@@ -143,8 +146,9 @@ const _: () = {
 /// The hint bar's order, in order of use: writing things down and the command line (they
 /// must survive 80 columns), the transitions, then the rest, rarest last; the bar shows as
 /// many as its width holds. Every action has a word for the bar and is here once, except
-/// moving (arrows and pages, which every list takes) and help and quit, which are always on
-/// the bar's right.
+/// moving (arrows and pages, which every list takes), help and quit, which are always on
+/// the bar's right, and opening the earlier incident, which the recurrence line offers
+/// where there is one.
 pub const HINT_ORDER: [Action; 27] = [
     Action::Note,
     Action::Decision,
@@ -217,14 +221,18 @@ mod tests {
             "an action twice in HINT_ORDER"
         );
         assert_eq!(ordered, worded);
-        // Issue 24 item 4: every single-key action is offered, but moving, help and quit.
+        // Issue 24 item 4: every single-key action is offered, but moving, help and quit;
+        // opening the earlier incident is offered by the recurrence line itself.
         let unworded: Vec<Action> = ACTIONS
             .iter()
             .filter(|row| row.hint.is_none())
             .map(|row| row.action)
             .collect();
         use Action::*;
-        assert_eq!(unworded, [Help, Quit, Up, Down, PageUp, PageDown]);
+        assert_eq!(
+            unworded,
+            [Help, Quit, Up, Down, PageUp, PageDown, OpenEarlier]
+        );
     }
 
     #[test]

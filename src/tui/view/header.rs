@@ -8,6 +8,7 @@ use super::text::{
 use crate::domain::{Incident, Status};
 use crate::sanitize::{SafeText, sanitize, sanitize_owned};
 use crate::tui::app::{Link, Model};
+use crate::tui::keymap::Action;
 use crate::tui::layout::AMBER_SECONDS;
 use crate::tui::theme::{ColorMode, Theme, Tone};
 use ratatui::Frame;
@@ -281,10 +282,22 @@ pub fn recurrence_line<'a>(
             format!("{}, {ago}, {actions}", earlier.incident)
         })
         .collect();
-    Some(SafeLine::from(vec![
+    let mut spans = vec![
         span(" ⟳ this happened before: ", theme.fg(Tone::Warning)),
         raw(sanitize_owned(earlier.join("; "))),
-    ]))
+    ];
+    // The desk opens the first one named with a key (Enter), however old it is.
+    let key = model.setup.keymap.keys_for(Action::OpenEarlier);
+    if let Some(first) = incident.recurs.first()
+        && !model.setup.wall
+        && !key.is_empty()
+    {
+        spans.push(span(
+            sanitize_owned(format!(" — {key} opens {}", first.incident)),
+            theme.muted(),
+        ));
+    }
+    Some(SafeLine::from(spans))
 }
 
 fn business_impact(incident: &Incident) -> Option<&str> {

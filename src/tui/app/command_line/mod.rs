@@ -12,7 +12,7 @@ pub use grammar::{Typed, VERBS, Verb, VerbId, parse};
 use super::commands::{bound, declare, refuse_locally, send_command};
 use super::confirm::confirm_ending;
 use super::overlay::{Hint, Overlay};
-use super::{Effect, Model, Notice, composer, incident_list, learn, quit, review};
+use super::{Effect, Model, Notice, composer, incident_list, learn, opening, quit, review};
 use crate::domain::{AccessRole, Command, IncidentId, Status};
 use ratatui::crossterm::event::{Event as TermEvent, KeyCode, KeyEvent};
 use tui_input::Input;
@@ -117,10 +117,7 @@ fn run(model: &mut Model, line: &str, incident: Option<IncidentId>) -> Vec<Effec
             model.notify(reason, true);
             vec![]
         }
-        Ok(Typed::List) => {
-            incident_list::open(model);
-            vec![]
-        }
+        Ok(Typed::List) => incident_list::open(model),
         Ok(Typed::Quit) => {
             quit::quit_or_ask(model);
             vec![]
@@ -160,17 +157,7 @@ fn run(model: &mut Model, line: &str, incident: Option<IncidentId>) -> Vec<Effec
         Ok(Typed::Review) => review::open(model),
         Ok(Typed::Followups) => learn::open_followups(model),
         Ok(Typed::Report(since)) => learn::open_report(model, since),
-        Ok(Typed::Select(id)) => {
-            if model.incidents.get(&id).is_some() {
-                model.select(Some(id));
-            } else {
-                model.notify(
-                    format!("{id} is not here (it may be an old, ended incident)"),
-                    true,
-                );
-            }
-            vec![]
-        }
+        Ok(Typed::Select(id)) => opening::open(model, id),
         Ok(Typed::Declare(new)) => {
             if model.may(AccessRole::Responder) {
                 declare(model, new)
