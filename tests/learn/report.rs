@@ -478,10 +478,7 @@ fn the_postmortem_and_the_report_round_a_span_the_same_way() {
         markdown.contains("| Time to detect | impact start → detected | 7m |"),
         "{markdown}"
     );
-    let logs = [IncidentLog {
-        incident: &log.state,
-        events: log.refs(),
-    }];
+    let views = [IncidentFigures::from(&log.state)];
     let query = ReportQuery {
         since: t0() - Duration::days(1),
         until: t0() + Duration::days(1),
@@ -489,7 +486,7 @@ fn the_postmortem_and_the_report_round_a_span_the_same_way() {
         severity: None,
         recurrence_days: 30,
     };
-    let figures = report(&logs, &query, &SeverityScale::default());
+    let figures = report(&views, &query, &SeverityScale::default());
     assert_eq!(figures.overall.mttd.median_s, Some(419.6));
     let lines = warroom::report::report_lines(&figures);
     let mttd = lines.iter().find(|line| line.contains("MTTD")).unwrap();
