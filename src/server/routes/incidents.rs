@@ -133,7 +133,13 @@ fn command_body(bytes: &[u8]) -> Result<(Command, Option<Timestamp>), ApiError> 
     if object && let Ok(command) = serde_json::from_slice::<Command>(bytes) {
         return Ok((command, None));
     }
-    let mut body: serde_json::Map<String, serde_json::Value> = parse_json(bytes)?;
+    command_from_map(parse_json(bytes)?)
+}
+
+/// The long way: the body as a JSON map, `intended_at` taken off, the rest the command.
+fn command_from_map(
+    mut body: serde_json::Map<String, serde_json::Value>,
+) -> Result<(Command, Option<Timestamp>), ApiError> {
     let intended_at = body
         .remove("intended_at")
         .map(serde_json::from_value::<Timestamp>)
@@ -185,4 +191,36 @@ impl std::fmt::Display for Named<'_> {
 fn etag(version: u64) -> HeaderValue {
     // Digits and quotes are always a valid header value.
     HeaderValue::from_str(&format!("\"{version}\"")).unwrap_or(HeaderValue::from_static("\"0\""))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_command_read_straight_gets_the_answer_of_the_long_way() {
+        let bodies = [
+            r#"{"type":"add_note","text":"checking the database"}"#,
+            r#"  {"text":"order does not matter","type":"add_note"}"#,
+            r#"{"type":"add_note","text":"x","intended_at":"2026-12-06T20:00:00Z"}"#,
+            r#"{"type":"add_note","text":"x","intended_at":"yesterday"}"#,
+            r#"{"type":"add_note","text":"first","text":"second"}"#,
+            r#"{"type":"add_note","type":"ack"}"#,
+            r#"{"type":"add_note"}"#,
+            r#"{"type":"add_note","text":"x","extra":1}"#,
+            r#"{"type":"launch_rockets"}"#,
+            r#"["add_note","x"]"#,
+            r#"{"type":"add_note","text":"x"} trailing"#,
+            r#""add_note""#,
+            "",
+        ];
+        for body in bodies {
+            let long_way = parse_json(body.as_bytes()).and_then(command_from_map);
+            assert_eq!(
+                format!("{:?}", command_body(body.as_bytes())),
+                format!("{long_way:?}"),
+                "{body}"
+            );
+        }
+    }
 }
