@@ -14,11 +14,14 @@
     reason = "test and bench code: a panic is how it fails"
 )]
 
+mod support;
+
 use chrono::{Duration, Utc};
 use std::process::Command as Process;
 use std::time::{Duration as StdDuration, Instant};
+use support::history::incident_log;
 use warroom::domain::*;
-use warroom::report::{IncidentLog, ReportQuery, postmortem, report};
+use warroom::report::{ReportBuilder, ReportQuery, postmortem};
 use warroom::server::{ServeOptions, start};
 use warroom::store::{Commit, SqliteStore, Store};
 
@@ -27,133 +30,6 @@ const EVENTS_PER_INCIDENT: u64 = 100;
 const POSTMORTEM_EVENTS: u64 = 5_000;
 const RUNS: usize = 3;
 
-/// An incident's log of `count` events: declared, an alert, the lifecycle, roles, notes and
-/// updates, a review and corrective actions, in time order.
-fn incident_log(number: u64, count: u64, seq: &mut u64) -> Vec<Event> {
-    let services = ["checkout", "search", "auth", "payments", "catalog"];
-    let declared = Utc::now() - Duration::days(80) + Duration::minutes((number * 11) as i64);
-    let mut events = Vec::with_capacity(count as usize);
-    let mut push = |events: &mut Vec<Event>, kind: EventKind| {
-        *seq += 1;
-        let at = declared + Duration::seconds(events.len() as i64 * 20);
-        events.push(Event {
-            seq: *seq,
-            incident: IncidentId::from_number(number),
-            at,
-            actor: "bench".into(),
-            via: None,
-            kind,
-            intended_at: None,
-        });
-    };
-    push(
-        &mut events,
-        EventKind::Declared {
-            title: format!("incident {number}"),
-            severity: Severity::new(["P0", "P1", "P2"][(number % 3) as usize]),
-            service: Some(services[(number % 5) as usize].into()),
-            summary: Some("generated for the benchmark".into()),
-            impact_started_at: (!number.is_multiple_of(4)).then(|| declared - Duration::minutes(7)),
-            detected_at: declared,
-            acknowledged: false,
-        },
-    );
-    let alert = AlertRef {
-        fingerprint: format!("f{number}"),
-        name: format!("Alert{}", number % 50),
-        summary: Some("error ratio above 5%".into()),
-        labels: Default::default(),
-        starts_at: declared,
-    };
-    push(&mut events, EventKind::AlertAttached { alert, group: None });
-    push(
-        &mut events,
-        EventKind::StatusChanged {
-            from: Status::Triggered,
-            to: Status::Acknowledged,
-            reason: None,
-            commander: None,
-        },
-    );
-    push(
-        &mut events,
-        EventKind::RoleAssigned {
-            role: Role::Commander,
-            person: "alice".into(),
-            focus: None,
-        },
-    );
-    let middle = count.saturating_sub(10);
-    for n in 0..middle {
-        let kind = if n.is_multiple_of(10) {
-            NoteKind::Update
-        } else {
-            NoteKind::Note
-        };
-        push(
-            &mut events,
-            EventKind::NoteAdded {
-                kind,
-                text: format!("note {n}: looking at the dashboards"),
-            },
-        );
-    }
-    push(
-        &mut events,
-        EventKind::StatusChanged {
-            from: Status::Acknowledged,
-            to: Status::Mitigated,
-            reason: None,
-            commander: None,
-        },
-    );
-    push(
-        &mut events,
-        EventKind::StatusChanged {
-            from: Status::Mitigated,
-            to: Status::Resolved,
-            reason: None,
-            commander: None,
-        },
-    );
-    push(
-        &mut events,
-        EventKind::ReviewEdited {
-            edit: ReviewEdit {
-                whys: Some((1..=5).map(|n| format!("why {n}")).collect()),
-                root_cause: Some("a config pushed without validation".into()),
-                contributing_factors: Some(vec!["no canary".into()]),
-                went_well: Some(vec!["fast page".into()]),
-                went_badly: Some(vec!["slow rollback".into()]),
-            },
-        },
-    );
-    for id in 1..=3 {
-        push(
-            &mut events,
-            EventKind::CorrectiveActionAdded {
-                id,
-                text: format!("follow-up {id}"),
-                kind: CorrectiveKind::ALL[id as usize - 1],
-                owner: "bob".into(),
-                due_at: declared + Duration::days(14),
-                ticket: None,
-            },
-        );
-    }
-    push(&mut events, EventKind::CorrectiveActionCompleted { id: 1 });
-    push(
-        &mut events,
-        EventKind::StatusChanged {
-            from: Status::Resolved,
-            to: Status::Closed,
-            reason: None,
-            commander: None,
-        },
-    );
-    events
-}
-
 /// Writes `incidents` logs of `per_incident` events into a fresh SQLite file.
 fn write_log(path: &std::path::Path, incidents: u64, per_incident: u64) -> Vec<Event> {
     let mut store = SqliteStore::open(path).expect("a store");
@@ -161,7 +37,8 @@ fn write_log(path: &std::path::Path, incidents: u64, per_incident: u64) -> Vec<E
     let mut all = Vec::new();
     let mut batch = Vec::new();
     for number in 1..=incidents {
-        batch.extend(incident_log(number, per_incident, &mut seq));
+        let declared = Utc::now() - Duration::days(80) + Duration::minutes((number * 11) as i64);
+        batch.extend(incident_log(number, per_incident, declared, &mut seq));
         if batch.len() >= 50_000 || number == incidents {
             let commit = Commit {
                 events: std::mem::take(&mut batch),
@@ -243,22 +120,15 @@ async fn main() {
         ms(wall)
     );
     server.shutdown().await.expect("a clean stop");
-    let mut by_incident: std::collections::BTreeMap<u64, (Vec<&Event>, Incident)> =
-        Default::default();
+    let mut folded: std::collections::BTreeMap<u64, Incident> = Default::default();
     for event in &events {
-        let entry = by_incident
+        folded
             .entry(event.incident.number())
-            .or_insert_with(|| (Vec::new(), Incident::blank(event.incident.clone())));
-        entry.1.apply(event);
-        entry.0.push(event);
+            .or_insert_with(|| Incident::blank(event.incident.clone()))
+            .apply(event);
     }
-    let logs: Vec<IncidentLog<'_>> = by_incident
-        .values()
-        .map(|(events, incident)| IncidentLog {
-            incident,
-            events: events.clone(),
-        })
-        .collect();
+    let mut figures: Vec<IncidentFigures> = folded.values().map(IncidentFigures::from).collect();
+    figures.sort_by_key(|f| (f.declared_at, f.id.number()));
     let query = ReportQuery {
         since: Utc::now() - Duration::days(90),
         until: Utc::now(),
@@ -266,12 +136,17 @@ async fn main() {
         severity: None,
         recurrence_days: 30,
     };
+    let scale = SeverityScale::default();
     let started = Instant::now();
-    let figures = report(&logs, &query, &SeverityScale::default());
+    let mut builder = ReportBuilder::new(query, &scale);
+    for incident in figures {
+        builder.add(incident);
+    }
+    let report = builder.finish();
     println!(
-        "  report() alone: {:.0} ms ({} incidents)",
+        "  ReportBuilder alone over the figures in memory: {:.0} ms ({} incidents)",
         ms(started.elapsed()),
-        figures.incidents
+        report.incidents
     );
 
     // The postmortem.

@@ -603,7 +603,7 @@ async fn every_route_in_the_openapi_document_is_served() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 18, "the v1 routes, /healthz, /readyz and /metrics");
+    assert_eq!(checked, 19, "the v1 routes, /healthz, /readyz and /metrics");
 }
 
 #[tokio::test]

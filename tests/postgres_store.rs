@@ -14,7 +14,10 @@ mod support;
 
 use std::sync::mpsc;
 use std::time::Duration;
-use warroom::domain::{Event, EventKind, Incident, IncidentId, NoteKind, Status};
+use warroom::domain::{
+    CorrectiveKind, Event, EventKind, Incident, IncidentFigures, IncidentId, NoteKind, Severity,
+    Status,
+};
 use warroom::store::{
     Attempt, Commit, DeliveryState, IdempotencyKey, NewDelivery, Outbox, PostgresStore, Remembered,
     SqliteStore, Store, StoreError, StoredResponse, Which,
@@ -220,7 +223,7 @@ fn migrations_are_recorded_and_a_newer_schema_is_refused() {
         .collect();
     assert_eq!(
         versions,
-        [1, 2, 3, 4, 5, 6, 7],
+        [1, 2, 3, 4, 5, 6, 7, 8],
         "numbered as SQLite's schemas"
     );
     sql.batch_execute("INSERT INTO warroom_migrations (version) VALUES (99)")
@@ -314,10 +317,12 @@ fn folds_and_resumes(mut store: Box<dyn Store>) {
     assert_eq!(tail, [4, 5]);
     assert_eq!(resume.newest_number, 3);
     assert_eq!(store.incidents(Which::All).unwrap().len(), 3);
-    let since = store
-        .incidents(Which::DeclaredSince(time("2030-01-01T00:00:00Z")))
+    // None has public updates: the status page's history reads none of them (a restart of
+    // `tests/status_site.rs` reads the published ones back).
+    let published = store
+        .incidents(Which::PublishedSince(time("2000-01-01T00:00:00Z")))
         .unwrap();
-    assert!(since.is_empty(), "{since:?}");
+    assert!(published.is_empty(), "{published:?}");
 }
 
 fn delivery(id: &str, seq: u64, created_at: &str) -> NewDelivery {
@@ -468,4 +473,150 @@ fn a_url_that_does_not_parse_is_a_bad_location_and_keeps_its_password() {
     let message = error.to_string();
     assert!(message.starts_with("not a PostgreSQL URL"), "{message}");
     assert!(!message.contains("hunter2"), "{message}");
+}
+
+/// One incident worked through: declared, updates on the severity's cadence and one late, a
+/// severity change, a corrective action, resolved.
+fn worked_incident() -> Vec<Event> {
+    let at = |minutes: i64| time("2026-03-01T10:00:00Z") + chrono::Duration::minutes(minutes);
+    let kinds = [
+        EventKind::Declared {
+            title: "worked".into(),
+            severity: Severity::new("P1"),
+            service: Some("checkout".into()),
+            summary: None,
+            impact_started_at: Some(at(-5)),
+            detected_at: at(-1),
+            acknowledged: true,
+        },
+        EventKind::NoteAdded {
+            kind: NoteKind::Update,
+            text: "on time".into(),
+        },
+        EventKind::SeverityChanged {
+            from: Severity::new("P1"),
+            to: Severity::new("P0"),
+        },
+        EventKind::NoteAdded {
+            kind: NoteKind::Update,
+            text: "late for a P0".into(),
+        },
+        EventKind::CorrectiveActionAdded {
+            id: 1,
+            text: "add a canary".into(),
+            kind: CorrectiveKind::Preventive,
+            owner: "bob".into(),
+            due_at: at(60 * 24 * 14),
+            ticket: None,
+        },
+        EventKind::StatusChanged {
+            from: Status::Acknowledged,
+            to: Status::Resolved,
+            reason: None,
+            commander: None,
+        },
+    ];
+    let minutes = [0, 20, 25, 60, 61, 70];
+    kinds
+        .into_iter()
+        .zip(minutes)
+        .enumerate()
+        .map(|(index, (kind, minute))| Event {
+            at: at(minute),
+            kind,
+            ..note(index as u64 + 1, "")
+        })
+        .collect()
+}
+
+/// Every incident's figures, as the report reads them.
+fn every_figures(store: &mut dyn Store) -> Vec<IncidentFigures> {
+    let mut read = Vec::new();
+    store
+        .figures_declared(
+            time("2000-01-01T00:00:00Z"),
+            time("2100-01-01T00:00:00Z"),
+            &mut |f| {
+                read.push(f);
+                Ok(())
+            },
+        )
+        .unwrap();
+    read
+}
+
+/// After an upgrade from the schema before the figures (7), every row has them and its body
+/// the update marks, folded from the log once: a second opening folds nothing again.
+fn the_upgrade_fills_the_figures_once(
+    mut open: impl FnMut() -> Box<dyn Store>,
+    run: impl Fn(&str),
+    back_to_7: &str,
+) {
+    let events = worked_incident();
+    let folded = Incident::fold(IncidentId::from_number(1), &events);
+    assert_eq!(
+        folded.update_marks.len(),
+        3,
+        "two updates and the resolution"
+    );
+    open().commit(&self::events(events.clone())).unwrap();
+    run(back_to_7);
+    let mut store = open();
+    assert_eq!(store.incident(1).unwrap(), Some(folded.clone()));
+    assert_eq!(
+        every_figures(store.as_mut()),
+        [IncidentFigures::from(&folded)]
+    );
+    let mut followups = Vec::new();
+    store
+        .figures_with_followups(&mut |f| {
+            followups.push(f.id);
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(followups, [IncidentId::from_number(1)]);
+    drop(store);
+    // Once: a row changed by hand stays as it is at the next opening.
+    run("UPDATE incidents SET figures = replace(figures, '\"worked\"', '\"by hand\"')");
+    assert_eq!(every_figures(open().as_mut())[0].title, "by hand");
+}
+
+#[test]
+fn an_upgraded_sqlite_file_fills_the_figures_once_from_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("log.db");
+    the_upgrade_fills_the_figures_once(
+        || Box::new(SqliteStore::open(&path).unwrap()),
+        |sql| {
+            rusqlite::Connection::open(&path)
+                .unwrap()
+                .execute_batch(sql)
+                .unwrap()
+        },
+        "ALTER TABLE incidents DROP COLUMN title;
+         ALTER TABLE incidents DROP COLUMN service;
+         ALTER TABLE incidents DROP COLUMN severity;
+         ALTER TABLE incidents DROP COLUMN status;
+         ALTER TABLE incidents DROP COLUMN published;
+         ALTER TABLE incidents DROP COLUMN followups;
+         ALTER TABLE incidents DROP COLUMN figures;
+         UPDATE incidents SET body = json_remove(body, '$.update_marks');
+         PRAGMA user_version = 7;",
+    );
+}
+
+#[test]
+fn an_upgraded_postgres_database_fills_the_figures_once_from_the_log() {
+    let url = support::postgres::database();
+    the_upgrade_fills_the_figures_once(
+        || Box::new(PostgresStore::connect(&url).unwrap()),
+        |sql| support::postgres::execute(&url, sql),
+        "ALTER TABLE incidents DROP COLUMN title, DROP COLUMN service, DROP COLUMN severity,
+             DROP COLUMN status, DROP COLUMN published, DROP COLUMN followups,
+             DROP COLUMN figures;
+         UPDATE incidents SET body = (body::jsonb - 'update_marks')::text;
+         DROP INDEX incidents_declared;
+         CREATE INDEX incidents_declared ON incidents (declared_at);
+         DELETE FROM warroom_migrations WHERE version > 7;",
+    );
 }

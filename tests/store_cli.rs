@@ -155,3 +155,131 @@ fn how_an_actor_came_moves_with_the_log_and_a_difference_in_it_is_named() {
         "{stderr}"
     );
 }
+
+/// A SQLite file whose log is `count` notes on INC-1, written straight through the store.
+fn log_of_notes(dir: &std::path::Path, count: u64) -> String {
+    use warroom::domain::Event;
+    use warroom::store::{Commit, SqliteStore, Store};
+    let path = dir.join("notes.db");
+    let mut store = SqliteStore::open(&path).unwrap();
+    let mut seq = 0;
+    while seq < count {
+        let events: Vec<Event> = (seq + 1..=(seq + 5_000).min(count))
+            .map(|seq| {
+                serde_json::from_value(json!({
+                    "seq": seq, "incident": "INC-1", "at": "2026-12-01T10:00:00Z",
+                    "actor": "alice",
+                    "kind": {"type": "note_added", "kind": "note", "text": format!("note {seq}")},
+                }))
+                .unwrap()
+            })
+            .collect();
+        seq = events.last().unwrap().seq;
+        let commit = Commit {
+            events,
+            ..Commit::default()
+        };
+        store.commit(&commit).unwrap();
+    }
+    path.display().to_string()
+}
+
+/// `copy: 15000 of 40000 events (38%), 52000 events/s, 0s left` (the last: `…, took 1s`):
+/// the events done of each line, checked for form.
+fn progress_lines(what: &str, stderr: &str, total: u64) -> Vec<u64> {
+    let lines: Vec<&str> = stderr.lines().collect();
+    let last = lines.last().expect("progress lines");
+    assert!(
+        last.starts_with(&format!("{what}: {total} of {total} events (100%), "))
+            && last.contains(" events/s, took "),
+        "{stderr}"
+    );
+    lines
+        .iter()
+        .map(|line| {
+            let rest = line.strip_prefix(&format!("{what}: ")).expect(line);
+            let (done, rest) = rest
+                .split_once(&format!(" of {total} events ("))
+                .expect(line);
+            assert!(rest.contains("%), "), "{line}");
+            if !std::ptr::eq(line, last) {
+                assert!(
+                    line.ends_with(" left") || line.ends_with("starting"),
+                    "{line}"
+                );
+            }
+            done.parse().expect(line)
+        })
+        .collect()
+}
+
+#[test]
+fn copy_and_verify_write_progress_lines_when_stderr_is_not_a_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let from = log_of_notes(dir.path(), 40_000);
+    let to = dir.path().join("copy.db").display().to_string();
+    // A line every millisecond instead of every 2 s: one per page of 5,000 events.
+    let every = ["--progress-every-ms", "1"];
+    for what in ["copy", "verify"] {
+        let mut args = vec!["store", what, "--from", &from, "--to", &to];
+        args.extend(every);
+        let (ok, stdout, stderr) = run(&args);
+        assert!(ok, "{stderr}");
+        let expected = if what == "copy" {
+            "copied 40000 events"
+        } else {
+            "identical: 40000 events"
+        };
+        assert!(stdout.starts_with(expected), "{stdout}");
+        let done = progress_lines(what, &stderr, 40_000);
+        assert!(done.len() >= 4, "a line per page or so: {stderr}");
+        assert!(done.windows(2).all(|pair| pair[0] < pair[1]), "{stderr}");
+        assert!(done.iter().all(|n| n % 5_000 == 0), "{stderr}");
+    }
+    // At the default pace a quick copy writes its first page's line and the last.
+    let other = dir.path().join("other.db").display().to_string();
+    let (ok, _, stderr) = run(&["store", "copy", "--from", &from, "--to", &other]);
+    assert!(ok, "{stderr}");
+    assert!(
+        progress_lines("copy", &stderr, 40_000).len() >= 2,
+        "{stderr}"
+    );
+}
+
+#[test]
+fn on_a_terminal_copy_draws_a_bar_in_place_that_ends_at_100_percent() {
+    let dir = tempfile::tempdir().unwrap();
+    let from = log_of_notes(dir.path(), 40_000);
+    let to = dir.path().join("copy.db").display().to_string();
+    // stderr onto the terminal (the harness sends the shell's own to a file).
+    let command = format!(
+        "'{}' store copy --from '{from}' --to '{to}' 2>&1",
+        env!("CARGO_BIN_EXE_warroom")
+    );
+    let tmux = support::tmux::Tmux::start(
+        "store-copy",
+        (120, 10),
+        std::path::Path::new("/bin/sh"),
+        &["-c", &command],
+        &[],
+        &dir.path().join("sh.stderr"),
+    );
+    let raw = dir.path().join("raw");
+    tmux.record_output(&raw);
+    let screen = tmux.wait_for_text("[exited]");
+    assert!(
+        screen.contains("copy [########################] 100% 40000/40000 events, ")
+            && screen.contains(" events/s, took "),
+        "{screen}"
+    );
+    assert!(screen.contains("copied 40000 events from"), "{screen}");
+    assert!(
+        !screen.contains("copy: "),
+        "no plain lines on a terminal: {screen}"
+    );
+    let raw = std::fs::read_to_string(&raw).unwrap_or_default();
+    assert!(
+        raw.contains("\rcopy ["),
+        "the bar is redrawn in place: {raw:?}"
+    );
+}

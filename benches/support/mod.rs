@@ -6,6 +6,12 @@
 #[path = "../../tests/support/postgres.rs"]
 pub mod postgres;
 
+pub mod history;
+
+/// The tests' tmux harness: the wall and the desk in a real terminal.
+#[path = "../../tests/support/tmux.rs"]
+pub mod tmux;
+
 use std::time::Duration;
 use warroom::server::{Limits, RunningServer, ServeOptions, start};
 use warroom::store::Location;

@@ -82,7 +82,7 @@ async fn run(cli: Cli) -> ExitCode {
         }
         Some(CliCommand::Followups(args)) => {
             client_command(&cli.global, &config, async |client| {
-                learn::followups(client, &args, chrono::Utc::now()).await
+                learn::followups(client, &args).await
             })
             .await
         }

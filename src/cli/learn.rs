@@ -4,10 +4,9 @@
 use super::render::json;
 use super::{FollowupsArgs, ReportArgs};
 use crate::client::{Client, ClientError};
-use crate::domain::{CorrectiveAction, CorrectiveState, IncidentId, Timestamp};
+use crate::domain::IncidentId;
 use crate::report::Report;
 use crate::sanitize::{sanitize, sanitize_lines};
-use serde::Serialize;
 use std::fmt::Write;
 use std::path::Path;
 
@@ -62,41 +61,22 @@ fn report_text(report: &Report) -> String {
     text
 }
 
-/// One corrective action with its incident, as `followups --json` prints it.
-#[derive(Serialize)]
-struct Followup<'a> {
-    incident: &'a IncidentId,
-    incident_title: &'a str,
-    #[serde(flatten)]
-    action: &'a CorrectiveAction,
-    overdue: bool,
-}
-
-pub async fn followups(
-    client: &Client,
-    args: &FollowupsArgs,
-    now: Timestamp,
-) -> Result<String, ClientError> {
-    let incidents = client.list().await?;
-    let owner = args.owner.as_deref().map(str::trim);
-    let mut rows: Vec<Followup<'_>> = incidents
-        .iter()
-        .flat_map(|incident| {
-            incident
-                .corrective_actions
-                .iter()
-                .map(move |action| Followup {
-                    incident: &incident.id,
-                    incident_title: &incident.title,
-                    action,
-                    overdue: action.is_overdue(now),
-                })
-        })
-        .filter(|f| !args.open || f.action.state == CorrectiveState::Open)
-        .filter(|f| !args.overdue || f.overdue)
-        .filter(|f| owner.is_none_or(|o| f.action.owner.eq_ignore_ascii_case(o)))
-        .collect();
-    rows.sort_by_key(|f| (f.action.due_at, f.incident.number(), f.action.id));
+/// The corrective actions across incidents, filtered by the backend (`GET /v1/followups`),
+/// soonest due first.
+pub async fn followups(client: &Client, args: &FollowupsArgs) -> Result<String, ClientError> {
+    let mut query = Vec::new();
+    if args.open {
+        query.push(("open", "true".to_string()));
+    }
+    if args.overdue {
+        query.push(("overdue", "true".to_string()));
+    }
+    query.extend(
+        args.owner
+            .as_deref()
+            .map(|owner| ("owner", owner.trim().to_string())),
+    );
+    let rows = client.followups(&query).await?;
     if args.output.json {
         return Ok(json(&rows));
     }

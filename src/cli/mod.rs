@@ -12,6 +12,7 @@ pub mod notify;
 pub mod panels;
 mod parse;
 mod probe;
+mod progress;
 pub mod remote;
 mod render;
 mod settings;
@@ -171,7 +172,7 @@ pub struct SetupArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum StoreCommand {
-    /// Copy every event from one store into an empty one
+    /// Copy every event from one store into an empty one (progress on stderr)
     Copy {
         /// The source: a SQLite file or a postgres:// URL
         #[arg(long, value_name = "PATH|URL", value_parser = Location::parse)]
@@ -179,13 +180,19 @@ pub enum StoreCommand {
         /// The target, which must hold no events yet
         #[arg(long, value_name = "PATH|URL", value_parser = Location::parse)]
         to: Location,
+        /// Milliseconds between progress lines when stderr is not a terminal (for tests)
+        #[arg(long, hide = true, default_value_t = 2_000)]
+        progress_every_ms: u64,
     },
-    /// Compare two stores event by event; exit 1 at the first difference
+    /// Compare two stores event by event; exit 1 at the first difference (progress on stderr)
     Verify {
         #[arg(long, value_name = "PATH|URL", value_parser = Location::parse)]
         from: Location,
         #[arg(long, value_name = "PATH|URL", value_parser = Location::parse)]
         to: Location,
+        /// Milliseconds between progress lines when stderr is not a terminal (for tests)
+        #[arg(long, hide = true, default_value_t = 2_000)]
+        progress_every_ms: u64,
     },
 }
 

@@ -2,7 +2,9 @@
 //! check the move event by event. Both run on plain threads (the stores are synchronous).
 
 use super::StoreCommand;
+use super::progress::Progress;
 use crate::store::{self, Commit, Location, Store};
+use std::time::Duration;
 
 /// Events read and written per transaction: bounded memory whatever the log's size.
 const PAGE: usize = 5_000;
@@ -10,8 +12,16 @@ const PAGE: usize = 5_000;
 /// Runs one store subcommand; `Ok` is what to print, `Err` the one line of the failure.
 pub fn run(command: StoreCommand) -> Result<String, String> {
     match command {
-        StoreCommand::Copy { from, to } => copy(&from, &to),
-        StoreCommand::Verify { from, to } => verify(&from, &to),
+        StoreCommand::Copy {
+            from,
+            to,
+            progress_every_ms,
+        } => copy(&from, &to, Duration::from_millis(progress_every_ms)),
+        StoreCommand::Verify {
+            from,
+            to,
+            progress_every_ms,
+        } => verify(&from, &to, Duration::from_millis(progress_every_ms)),
     }
 }
 
@@ -19,7 +29,17 @@ fn open(location: &Location) -> Result<Box<dyn Store>, String> {
     store::open(location).map_err(|err| format!("{location}: {err}"))
 }
 
-fn copy(from: &Location, to: &Location) -> Result<String, String> {
+/// The newest seq of a store's log (0 when empty): how many events a walk through it passes,
+/// for its progress.
+fn head(store: &mut Box<dyn Store>, location: &Location) -> Result<u64, String> {
+    // Only the open incidents and the newest event: a small read whatever the log's size.
+    let resume = store
+        .resume(chrono::DateTime::<chrono::Utc>::MAX_UTC, 1)
+        .map_err(|err| format!("{location}: {err}"))?;
+    Ok(resume.tail.last().map_or(0, |event| event.seq))
+}
+
+fn copy(from: &Location, to: &Location, every: Duration) -> Result<String, String> {
     if from == to {
         return Err(format!("{from} is both the source and the target"));
     }
@@ -33,6 +53,7 @@ fn copy(from: &Location, to: &Location) -> Result<String, String> {
             "{to} already holds events: copy into an empty store only"
         ));
     }
+    let mut progress = Progress::new("copy", head(&mut source, from)?, every);
     let (mut copied, mut after) = (0, 0);
     loop {
         let page = source
@@ -48,13 +69,17 @@ fn copy(from: &Location, to: &Location) -> Result<String, String> {
         target.commit(&commit).map_err(|err| {
             format!("{to}: {err} (after {copied} events; the target holds the pages before)")
         })?;
+        progress.update(after);
     }
+    progress.finish(after);
     Ok(format!("copied {copied} events from {from} to {to}\n"))
 }
 
-fn verify(from: &Location, to: &Location) -> Result<String, String> {
+fn verify(from: &Location, to: &Location, every: Duration) -> Result<String, String> {
     let mut left = open(from)?;
     let mut right = open(to)?;
+    let total = head(&mut left, from)?.max(head(&mut right, to)?);
+    let mut progress = Progress::new("verify", total, every);
     let (mut compared, mut after) = (0, 0);
     loop {
         let page = |store: &mut Box<dyn Store>, name: &Location| {
@@ -88,7 +113,9 @@ fn verify(from: &Location, to: &Location) -> Result<String, String> {
         let Some(last) = ours.last() else { break };
         after = last.seq;
         compared += ours.len();
+        progress.update(after);
     }
+    progress.finish(after);
     Ok(format!(
         "identical: {compared} events, last seq {after}, in {from} and {to}\n"
     ))

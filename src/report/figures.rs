@@ -17,10 +17,16 @@
 //!   internal update posted while the incident was open was due (on time or late), plus one
 //!   for an incident that stopped being open, or is still open at `until`, past its deadline
 //!   with no update since.
+//!
+//! # Streaming, not folding
+//! The report reads each incident's [`IncidentFigures`] (kept beside its snapshot row, see
+//! `store/snapshot.rs`), one at a time in declaration order, and keeps only what the figures
+//! need: the spans of each group (to sort for the median and p90), counts, and for the
+//! recurrence rate the two newest incidents of each service and alert name. Its memory follows
+//! the number of incidents in the period times a few numbers, never their logs.
 
 use crate::domain::{
-    CorrectiveState, Event, EventKind, Incident, NoteKind, Severity, SeverityScale, Status,
-    Timestamp, follows,
+    CorrectiveState, IncidentFigures, Severity, SeverityScale, Status, Timestamp, UpdateTally,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
@@ -36,13 +42,6 @@ pub struct ReportQuery {
     pub service: Option<String>,
     pub severity: Option<Severity>,
     pub recurrence_days: i64,
-}
-
-/// One incident and its log, oldest event first.
-#[derive(Debug, Clone)]
-pub struct IncidentLog<'a> {
-    pub incident: &'a Incident,
-    pub events: Vec<&'a Event>,
 }
 
 /// Mean, median and p90 of one figure, in seconds; `None` (JSON `null`) when no incident had
@@ -100,7 +99,7 @@ pub struct Report {
 }
 
 /// The timestamps one figure runs between, both required.
-fn spans(incident: &Incident) -> [Option<f64>; 4] {
+fn spans(incident: &IncidentFigures) -> [Option<f64>; 4] {
     let between = |from: Option<Timestamp>, to: Option<Timestamp>| {
         Some((to? - from?).num_milliseconds() as f64 / 1000.0)
     };
@@ -169,10 +168,101 @@ fn stat(mut values: Vec<f64>, left_out: usize) -> Stat {
     }
 }
 
-/// Builds the report over `logs` (every incident, so that recurrences can look back before
-/// the period).
-pub fn report(logs: &[IncidentLog<'_>], query: &ReportQuery, scale: &SeverityScale) -> Report {
-    let in_scope = |incident: &Incident| {
+/// The report, built from the incidents handed to [`ReportBuilder::add`] in declaration order.
+pub struct ReportBuilder<'s> {
+    query: ReportQuery,
+    scale: &'s SeverityScale,
+    overall: Samples,
+    by_severity: BTreeMap<String, Samples>,
+    by_service: BTreeMap<String, Samples>,
+    incidents: usize,
+    cancelled: usize,
+    merged: usize,
+    recurrences: usize,
+    updates: UpdateTally,
+    corrective: CorrectiveCounts,
+    earlier: Earlier,
+    /// The incidents declared at the same moment as the last one added: each may follow any
+    /// other, so they are indexed together before any of them is judged.
+    same_moment: Vec<IncidentFigures>,
+}
+
+impl<'s> ReportBuilder<'s> {
+    pub fn new(query: ReportQuery, scale: &'s SeverityScale) -> ReportBuilder<'s> {
+        ReportBuilder {
+            query,
+            scale,
+            overall: Samples::default(),
+            by_severity: BTreeMap::new(),
+            by_service: BTreeMap::new(),
+            incidents: 0,
+            cancelled: 0,
+            merged: 0,
+            recurrences: 0,
+            updates: UpdateTally::default(),
+            corrective: CorrectiveCounts::default(),
+            earlier: Earlier::default(),
+            same_moment: Vec::new(),
+        }
+    }
+
+    /// The incidents the report must be given: those declared from here to `until` (the
+    /// period, and before it the recurrence window, which incidents of the period may follow).
+    pub fn declared_from(&self) -> Timestamp {
+        self.query.since - chrono::Duration::days(self.query.recurrence_days)
+    }
+
+    /// Adds the next incident; incidents come in declaration order (ties in any order).
+    pub fn add(&mut self, incident: IncidentFigures) {
+        if self
+            .same_moment
+            .first()
+            .is_some_and(|last| last.declared_at != incident.declared_at)
+        {
+            self.judge_same_moment();
+        }
+        self.same_moment.push(incident);
+    }
+
+    pub fn finish(mut self) -> Report {
+        self.judge_same_moment();
+        let share = |part: usize, whole: usize| (whole > 0).then(|| part as f64 / whole as f64);
+        let group = |samples: BTreeMap<String, Samples>| {
+            samples
+                .into_iter()
+                .map(|(key, samples)| (key, samples.figures()))
+                .collect()
+        };
+        Report {
+            since: self.query.since,
+            until: self.query.until,
+            incidents: self.incidents,
+            cancelled: self.cancelled,
+            merged: self.merged,
+            overall: self.overall.figures(),
+            by_severity: group(self.by_severity),
+            by_service: group(self.by_service),
+            recurrence_rate: share(self.recurrences, self.incidents),
+            recurrence_window_days: self.query.recurrence_days,
+            update_discipline: share(self.updates.on_time, self.updates.due),
+            corrective_actions: self.corrective,
+        }
+    }
+
+    fn judge_same_moment(&mut self) {
+        let group = std::mem::take(&mut self.same_moment);
+        for incident in &group {
+            self.earlier.remember(incident);
+        }
+        for incident in &group {
+            if self.in_scope(incident) {
+                self.count(incident);
+            }
+        }
+    }
+
+    fn in_scope(&self, incident: &IncidentFigures) -> bool {
+        let query = &self.query;
         (query.since..=query.until).contains(&incident.declared_at)
             && query
                 .service
@@ -182,162 +272,98 @@ pub fn report(logs: &[IncidentLog<'_>], query: &ReportQuery, scale: &SeveritySca
                 .severity
                 .as_ref()
                 .is_none_or(|s| incident.severity == *s)
-    };
-    let mut overall = Samples::default();
-    let mut by_severity: BTreeMap<String, Samples> = BTreeMap::new();
-    let mut by_service: BTreeMap<String, Samples> = BTreeMap::new();
-    let (mut incidents, mut cancelled, mut merged, mut recurrences) = (0, 0, 0, 0);
-    let (mut on_time, mut due) = (0, 0);
-    let mut corrective = CorrectiveCounts::default();
-    let earlier = Earlier::index(logs);
-    for log in logs.iter().filter(|log| in_scope(log.incident)) {
-        let incident = log.incident;
+    }
+
+    fn count(&mut self, incident: &IncidentFigures) {
         match incident.status {
             Status::Cancelled => {
-                cancelled += 1;
-                continue;
+                self.cancelled += 1;
+                return;
             }
             Status::Merged => {
-                merged += 1;
-                continue;
+                self.merged += 1;
+                return;
             }
             _ => {}
         }
-        incidents += 1;
+        self.incidents += 1;
         let spans = spans(incident);
-        overall.add(&spans);
-        by_severity
+        self.overall.add(&spans);
+        self.by_severity
             .entry(incident.severity.as_str().to_string())
             .or_default()
             .add(&spans);
         if let Some(service) = &incident.service {
-            by_service.entry(service.clone()).or_default().add(&spans);
+            self.by_service
+                .entry(service.clone())
+                .or_default()
+                .add(&spans);
         }
-        if earlier.any_followed_by(incident, query.recurrence_days) {
-            recurrences += 1;
+        if self
+            .earlier
+            .any_followed_by(incident, self.query.recurrence_days)
+        {
+            self.recurrences += 1;
         }
-        let (posted_on_time, were_due) = update_discipline(log, scale, query.until);
-        on_time += posted_on_time;
-        due += were_due;
+        self.updates += incident.update_discipline(self.scale, self.query.until);
         for action in &incident.corrective_actions {
             if action.state == CorrectiveState::Open {
-                corrective.open += 1;
-                if action.is_overdue(query.until) {
-                    corrective.overdue += 1;
+                self.corrective.open += 1;
+                if action.is_overdue(self.query.until) {
+                    self.corrective.overdue += 1;
                 }
             }
         }
     }
-    let share = |part: usize, whole: usize| (whole > 0).then(|| part as f64 / whole as f64);
-    let group = |samples: BTreeMap<String, Samples>| {
-        samples
-            .into_iter()
-            .map(|(key, samples)| (key, samples.figures()))
-            .collect()
-    };
-    Report {
-        since: query.since,
-        until: query.until,
-        incidents,
-        cancelled,
-        merged,
-        overall: overall.figures(),
-        by_severity: group(by_severity),
-        by_service: group(by_service),
-        recurrence_rate: share(recurrences, incidents),
-        recurrence_window_days: query.recurrence_days,
-        update_discipline: share(on_time, due),
-        corrective_actions: corrective,
-    }
 }
 
-/// Incidents by service and by alert name: the only ones a recurrence can follow, so the
-/// check does not compare every pair of incidents.
-struct Earlier<'a> {
-    by_service: HashMap<&'a str, Vec<&'a Incident>>,
-    by_alert: HashMap<&'a str, Vec<&'a Incident>>,
+/// The newest real incidents (neither cancelled nor merged: see `domain::follows`) of each
+/// service and each alert name, the two newest so that one can be told from the incident
+/// asking. Incidents are remembered in declaration order, so the newest is the last.
+#[derive(Default)]
+struct Earlier {
+    by_service: HashMap<String, Newest>,
+    by_alert: HashMap<String, Newest>,
 }
 
-impl<'a> Earlier<'a> {
-    fn index(logs: &[IncidentLog<'a>]) -> Self {
-        let mut index = Earlier {
-            by_service: HashMap::new(),
-            by_alert: HashMap::new(),
-        };
-        for log in logs {
-            let incident = log.incident;
-            if let Some(service) = &incident.service {
-                index.by_service.entry(service).or_default().push(incident);
-            }
-            let mut names: Vec<&str> = incident
-                .alerts
-                .iter()
-                .map(|a| a.alert.name.as_str())
-                .collect();
-            names.sort_unstable();
-            names.dedup();
-            for name in names {
-                index.by_alert.entry(name).or_default().push(incident);
-            }
+/// (declared at, number) of the newest and the one before it.
+type Newest = [Option<(Timestamp, u64)>; 2];
+
+impl Earlier {
+    fn remember(&mut self, incident: &IncidentFigures) {
+        if matches!(incident.status, Status::Cancelled | Status::Merged) {
+            return;
         }
-        index
+        let entry = (incident.declared_at, incident.id.number());
+        let push = |newest: &mut Newest| *newest = [Some(entry), newest[0]];
+        if let Some(service) = &incident.service {
+            push(self.by_service.entry(service.clone()).or_default());
+        }
+        for name in &incident.alert_names {
+            push(self.by_alert.entry(name.clone()).or_default());
+        }
     }
 
-    fn any_followed_by(&self, later: &Incident, window_days: i64) -> bool {
+    /// Whether another real incident of its service or one of its alerts was declared at or
+    /// before it, within `window_days`. Everything remembered so far was declared at or
+    /// before it, so the newest other one decides.
+    fn any_followed_by(&self, later: &IncidentFigures, window_days: i64) -> bool {
+        let oldest = later.declared_at - chrono::Duration::days(window_days);
+        let number = later.id.number();
         let same_service = later
             .service
             .as_deref()
             .and_then(|service| self.by_service.get(service));
         let same_alert = later
-            .alerts
+            .alert_names
             .iter()
-            .filter_map(|a| self.by_alert.get(a.alert.name.as_str()));
-        same_service
-            .into_iter()
-            .chain(same_alert)
-            .flatten()
-            .any(|earlier| follows(earlier, later, window_days).is_some())
+            .filter_map(|name| self.by_alert.get(name));
+        same_service.into_iter().chain(same_alert).any(|newest| {
+            newest
+                .iter()
+                .flatten()
+                .find(|(_, earlier)| *earlier != number)
+                .is_some_and(|(declared_at, _)| *declared_at >= oldest)
+        })
     }
-}
-
-/// (updates posted on time, updates that were due) in one incident, by folding its log and
-/// asking the domain's own countdown before each step.
-fn update_discipline(
-    log: &IncidentLog<'_>,
-    scale: &SeverityScale,
-    until: Timestamp,
-) -> (usize, usize) {
-    let (mut on_time, mut due) = (0, 0);
-    let mut state = Incident::blank(log.incident.id.clone());
-    for &event in &log.events {
-        let deadline = state.update_due_at(scale);
-        match &event.kind {
-            EventKind::NoteAdded {
-                kind: NoteKind::Update,
-                ..
-            } => {
-                if let Some(deadline) = deadline {
-                    due += 1;
-                    if event.at <= deadline {
-                        on_time += 1;
-                    }
-                }
-            }
-            // The incident stops being open: a deadline that passed unanswered was missed.
-            EventKind::StatusChanged { to, .. }
-                if !to.is_open() && deadline.is_some_and(|deadline| deadline < event.at) =>
-            {
-                due += 1;
-            }
-            _ => {}
-        }
-        state.apply(event);
-    }
-    if state
-        .update_due_at(scale)
-        .is_some_and(|deadline| deadline < until)
-    {
-        due += 1;
-    }
-    (on_time, due)
 }

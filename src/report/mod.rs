@@ -11,8 +11,7 @@ mod table;
 pub mod template;
 
 pub use figures::{
-    CorrectiveCounts, Figures, IncidentLog, RECURRENCE_WINDOW_DAYS, Report, ReportQuery, Stat,
-    report,
+    CorrectiveCounts, Figures, RECURRENCE_WINDOW_DAYS, Report, ReportBuilder, ReportQuery, Stat,
 };
 pub use postmortem::postmortem;
 pub use table::report_lines;

@@ -329,8 +329,7 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningServer> {
         let outbox = crate::store::open_outbox(&db)?;
         // The public history beyond memory, for the status page's uptime and history.
         let since = now - chrono::Duration::days(status::HISTORY_DAYS);
-        let mut history = store.incidents(crate::store::Which::DeclaredSince(since))?;
-        history.retain(|incident| !incident.public_updates.is_empty());
+        let history = store.incidents(crate::store::Which::PublishedSince(since))?;
         anyhow::Ok((store, archive, outbox, timeline, history))
     })
     .await?

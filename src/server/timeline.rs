@@ -6,7 +6,6 @@
 //! it, and only after a commit; handlers read it under a lock.
 
 use crate::domain::{Event, Incident, IncidentId, Timestamp};
-use crate::report::IncidentLog;
 use crate::store::{Resume, ended_at};
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap, HashMap, VecDeque};
@@ -184,18 +183,6 @@ impl Timeline {
     pub fn incident_log(&self, id: &IncidentId) -> Option<(&Incident, Vec<&Event>)> {
         let entry = self.incidents.get(&id.number())?;
         Some((&entry.incident, self.entry_events(entry).collect()))
-    }
-
-    /// Every incident memory holds with the events memory holds, in declaration order: what
-    /// the report reads (whole logs while [`Timeline::complete`]).
-    pub fn logs(&self) -> Vec<IncidentLog<'_>> {
-        self.incidents
-            .values()
-            .map(|entry| IncidentLog {
-                incident: &entry.incident,
-                events: self.entry_events(entry).collect(),
-            })
-            .collect()
     }
 
     fn entry_events<'a>(&'a self, entry: &'a Entry) -> impl Iterator<Item = &'a Event> + 'a {

@@ -29,7 +29,7 @@ pub use postgres::{PostgresStore, listen};
 pub use snapshot::{Resume, Which, ended_at};
 pub use sqlite::SqliteStore;
 
-use crate::domain::{Event, Incident, IncidentFilter, IncidentId, Timestamp};
+use crate::domain::{Event, Incident, IncidentFigures, IncidentFilter, IncidentId, Timestamp};
 use std::collections::HashMap;
 
 /// Who sent a retried request and under which `Idempotency-Key`. The key is scoped by actor,
@@ -131,6 +131,23 @@ pub trait Store: Send + 'static {
         before: u64,
         limit: usize,
     ) -> Result<Vec<Incident>, StoreError>;
+
+    /// The figures of the incidents declared in `[from, until]`, handed to `visit` one at a
+    /// time in declaration order (ties by number): what the report reads, without a body or
+    /// a log, so that its memory does not follow history. An error of `visit` stops the read.
+    fn figures_declared(
+        &mut self,
+        from: Timestamp,
+        until: Timestamp,
+        visit: &mut dyn FnMut(IncidentFigures) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError>;
+
+    /// The figures of the incidents that have corrective actions, ascending number, one at a
+    /// time: what the follow-ups read.
+    fn figures_with_followups(
+        &mut self,
+        visit: &mut dyn FnMut(IncidentFigures) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError>;
 
     /// What a replica starts from, read in one consistent view: the incidents open or ended
     /// at or after `ended_since`, the newest `recent` events, the newest incident number and

@@ -26,7 +26,7 @@
 //! beside the fsync of the group commit.
 
 use super::StoreError;
-use crate::domain::{Event, Incident, Timestamp};
+use crate::domain::{Event, Incident, IncidentFigures, Timestamp};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -47,8 +47,8 @@ pub struct Resume {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Which {
     All,
-    /// Declared at or after this time: what a new incident's recurrence check looks back on.
-    DeclaredSince(Timestamp),
+    /// Declared at or after this time and with public updates: the status page's history.
+    PublishedSince(Timestamp),
 }
 
 /// When an incident ended (resolved, closed, called a false alarm or merged, the latest), or
@@ -72,6 +72,12 @@ pub fn ended_at(incident: &Incident) -> Option<Timestamp> {
 
 /// One incident as the `incidents` table holds it. Times are fixed-width text, so that they
 /// compare as text in SQL.
+///
+/// Beside the body, the columns that readers of history select on without decoding it
+/// (schema 8, issue 19): the title, service, severity and status (lists and their filters),
+/// whether it has public updates (the status page's history), how many corrective actions it
+/// has (the follow-ups) and its [`IncidentFigures`] as JSON (the report, the recurrence rate,
+/// update discipline): a few hundred bytes, where the body grows with the incident.
 pub struct SnapshotRow {
     pub number: i64,
     pub version: i64,
@@ -80,13 +86,23 @@ pub struct SnapshotRow {
     pub declared_at: String,
     pub alert_group: Option<String>,
     pub body: String,
+    pub title: String,
+    pub service: Option<String>,
+    pub severity: String,
+    pub status: &'static str,
+    pub published: bool,
+    pub followups: i64,
+    pub figures: String,
 }
 
 impl SnapshotRow {
     pub fn encode(incident: &Incident) -> Result<SnapshotRow, StoreError> {
-        let body = serde_json::to_string(incident).map_err(|err| {
+        let unstorable = |err: serde_json::Error| {
             StoreError::Unstorable(format!("cannot store incident {}: {err}", incident.id))
-        })?;
+        };
+        let body = serde_json::to_string(incident).map_err(unstorable)?;
+        let figures =
+            serde_json::to_string(&IncidentFigures::from(incident)).map_err(unstorable)?;
         Ok(SnapshotRow {
             number: super::row::seq_column(incident.id.number())?,
             version: super::row::seq_column(incident.version)?,
@@ -95,8 +111,23 @@ impl SnapshotRow {
             declared_at: super::row::fixed_time(incident.declared_at),
             alert_group: incident.alert_group.clone(),
             body,
+            title: incident.title.clone(),
+            service: incident.service.clone(),
+            severity: incident.severity.as_str().to_string(),
+            status: incident.status.as_str(),
+            published: !incident.public_updates.is_empty(),
+            followups: i64::try_from(incident.corrective_actions.len()).unwrap_or(i64::MAX),
+            figures,
         })
     }
+}
+
+/// An incident's figures from their stored JSON; a row that does not parse names its incident.
+pub fn decode_figures(number: i64, figures: &str) -> Result<IncidentFigures, StoreError> {
+    serde_json::from_str(figures).map_err(|err| StoreError::Corrupt {
+        row: format!("the figures of incident {number}"),
+        reason: err.to_string(),
+    })
 }
 
 /// An incident from its stored JSON; a row that does not parse names its incident.

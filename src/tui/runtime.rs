@@ -374,7 +374,7 @@ impl Executor {
                         result: metrics.query_range(index, expr, window).await,
                     },
                     Effect::RefreshAlerts => Msg::Alerts(metrics.alerts().await),
-                    Effect::FetchFollowups => Msg::Followups(client.list().await),
+                    Effect::FetchFollowups => Msg::Followups(client.followups(&[]).await),
                     Effect::FetchReport { since } => {
                         Msg::Report(client.report(&[("since", since)]).await.map(Box::new))
                     }

@@ -14,6 +14,7 @@
 mod support;
 
 mod api;
+mod fold;
 mod postmortem;
 mod report;
 

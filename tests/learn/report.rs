@@ -4,32 +4,43 @@ use crate::*;
 use chrono::Duration;
 use warroom::domain::*;
 
-use warroom::report::{IncidentLog, Report, ReportQuery, Stat, report};
+use warroom::report::{Report, ReportBuilder, ReportQuery, Stat};
 
 // ---- the report against a generated history -------------------------------------------------
 
+/// The report over `incidents`, handed to the builder in declaration order as a store does.
+pub fn report(incidents: &[IncidentFigures], query: &ReportQuery, scale: &SeverityScale) -> Report {
+    let mut sorted = incidents.to_vec();
+    sorted.sort_by_key(|incident| (incident.declared_at, incident.id.number()));
+    let mut builder = ReportBuilder::new(query.clone(), scale);
+    for incident in sorted {
+        builder.add(incident);
+    }
+    builder.finish()
+}
+
 /// SplitMix64: a tiny seeded generator, so the history is the same on every run.
-struct Rng(u64);
+pub struct Rng(pub u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         z ^ (z >> 31)
     }
-    fn below(&mut self, n: u64) -> i64 {
+    pub fn below(&mut self, n: u64) -> i64 {
         (self.next() % n) as i64
     }
-    fn chance(&mut self, percent: u64) -> bool {
+    pub fn chance(&mut self, percent: u64) -> bool {
         self.below(100) < percent as i64
     }
 }
 
 /// The raw facts of one generated incident, in seconds from the end of the period.
-struct Raw {
-    severity: &'static str,
+pub struct Raw {
+    pub severity: &'static str,
     service: Option<&'static str>,
     alert: Option<&'static str>,
     declared: i64,
@@ -37,7 +48,7 @@ struct Raw {
     detected: i64,
     acknowledged: Option<i64>,
     mitigated: Option<i64>,
-    resolved: Option<i64>,
+    pub resolved: Option<i64>,
     cancelled: bool,
     updates: Vec<i64>,
     /// (due, open) of each corrective action.
@@ -46,7 +57,7 @@ struct Raw {
 
 const DAY: i64 = 86_400;
 
-fn generate(seed: u64, count: u64) -> Vec<Raw> {
+pub fn generate(seed: u64, count: u64) -> Vec<Raw> {
     let mut rng = Rng(seed);
     let services = [Some("checkout"), Some("search"), Some("auth"), None];
     let alerts = [Some("HighErrorRatio"), Some("LatencyHigh"), None, None];
@@ -105,7 +116,7 @@ fn generate(seed: u64, count: u64) -> Vec<Raw> {
 }
 
 /// The events a real backend would have logged for `raw`, in time order.
-fn events_of(number: u64, raw: &Raw, end: Timestamp, seq: &mut u64) -> Vec<Event> {
+pub fn events_of(number: u64, raw: &Raw, end: Timestamp, seq: &mut u64) -> Vec<Event> {
     let at = |s: i64| end + Duration::seconds(s);
     let mut timed: Vec<(i64, EventKind)> = vec![(
         raw.declared,
@@ -199,7 +210,7 @@ fn events_of(number: u64, raw: &Raw, end: Timestamp, seq: &mut u64) -> Vec<Event
 }
 
 /// The expected statistic, computed the long way from seconds.
-fn expected_stat(mut values: Vec<i64>, left_out: usize) -> Stat {
+pub fn expected_stat(mut values: Vec<i64>, left_out: usize) -> Stat {
     if values.is_empty() {
         return Stat {
             mean_s: None,
@@ -232,7 +243,7 @@ fn expected_stat(mut values: Vec<i64>, left_out: usize) -> Stat {
 }
 
 #[track_caller]
-fn assert_stat(actual: &Stat, expected: &Stat, what: &str) {
+pub fn assert_stat(actual: &Stat, expected: &Stat, what: &str) {
     assert_eq!(
         (actual.count, actual.left_out),
         (expected.count, expected.left_out),
@@ -288,12 +299,9 @@ fn the_report_matches_figures_computed_from_the_raw_timestamps() {
             )
         })
         .collect();
-    let views: Vec<IncidentLog<'_>> = logs
+    let views: Vec<IncidentFigures> = logs
         .iter()
-        .map(|(incident, events)| IncidentLog {
-            incident,
-            events: events.iter().collect(),
-        })
+        .map(|(incident, _)| IncidentFigures::from(incident))
         .collect();
     let scale = SeverityScale::default();
     let since = -90 * DAY;

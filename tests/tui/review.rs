@@ -313,13 +313,26 @@ fn follow_ups_and_the_report_are_fetched_when_opened() {
     let mut model = model();
     learned(&mut model);
     assert_eq!(press(&mut model, "F"), [Effect::FetchFollowups]);
-    let incidents: Vec<Incident> = model
+    // What `GET /v1/followups` answers for the incidents the model holds.
+    let now = model.now;
+    let followups: Vec<Followup> = model
         .incidents
         .ordered(&model.scale)
         .into_iter()
-        .cloned()
+        .flat_map(|incident| {
+            incident
+                .corrective_actions
+                .iter()
+                .map(|action| Followup {
+                    incident: incident.id.clone(),
+                    incident_title: incident.title.clone(),
+                    action: action.clone(),
+                    overdue: action.is_overdue(now),
+                })
+                .collect::<Vec<_>>()
+        })
         .collect();
-    update(&mut model, Msg::Followups(Ok(incidents)));
+    update(&mut model, Msg::Followups(Ok(followups)));
     let Overlay::Followups(view) = &model.overlay else {
         panic!("the follow-ups screen is open");
     };

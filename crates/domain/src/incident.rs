@@ -3,7 +3,7 @@
 use super::{
     ActionItem, ActionState, AttachedAlert, CorrectiveAction, CorrectiveState, EarlierIncident,
     EscalationRecord, Event, EventKind, IncidentId, LapseRecord, NoteKind, PublicPost, Review,
-    Role, Roster, Severity, SeverityScale, Status, Timestamp,
+    Role, Roster, Severity, SeverityScale, Status, Timestamp, UpdateMark,
 };
 use serde::{Deserialize, Serialize};
 
@@ -78,6 +78,10 @@ pub struct Incident {
     /// The duplicates merged into this incident, in the order they were.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub merged_from: Vec<IncidentId>,
+    /// Each internal update posted while open, and each end of the open incident, with the
+    /// countdown it ran on: what update discipline is measured from (see `figures.rs`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub update_marks: Vec<UpdateMark>,
 }
 
 impl Incident {
@@ -118,6 +122,7 @@ impl Incident {
             merged_into: None,
             merged_at: None,
             merged_from: Vec::new(),
+            update_marks: Vec::new(),
         }
     }
 
@@ -138,6 +143,7 @@ impl Incident {
         }
         self.version = event.seq;
         let at = event.at;
+        self.mark_update(event);
         match &event.kind {
             EventKind::Declared {
                 title,
@@ -314,6 +320,27 @@ impl Incident {
             (None, Some(since)) => Some(since),
             (None, None) => Some(at),
         };
+    }
+
+    /// Records an [`UpdateMark`] when `event` posts an internal update or ends the incident
+    /// while it is open, before the event changes the countdown.
+    fn mark_update(&mut self, event: &Event) {
+        let posted = match &event.kind {
+            EventKind::NoteAdded {
+                kind: NoteKind::Update,
+                ..
+            } => true,
+            EventKind::StatusChanged { to, .. } if !to.is_open() => false,
+            _ => return,
+        };
+        if self.status.is_open() {
+            self.update_marks.push(UpdateMark {
+                severity: self.severity.clone(),
+                since: self.last_update_at,
+                at: event.at,
+                posted,
+            });
+        }
     }
 
     fn close_corrective(&mut self, id: u32, state: CorrectiveState, at: Timestamp) {

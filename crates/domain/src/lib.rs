@@ -12,6 +12,7 @@ mod carry;
 mod command;
 mod escalation;
 mod event;
+mod figures;
 mod incident;
 mod incident_id;
 mod lapse;
@@ -42,6 +43,7 @@ pub use escalation::{
     EscalationPolicy, EscalationRecord, EscalationStep, MAX_MENTION_CHARS, escalations_due,
 };
 pub use event::{Event, EventKind, NoteKind};
+pub use figures::{Followup, IncidentFigures, UpdateMark, UpdateTally};
 pub use incident::Incident;
 pub use incident_id::{IncidentId, InvalidIncidentId};
 pub use lapse::{EscalationRules, Lapse, LapseRecord, lapses_due};
@@ -53,7 +55,8 @@ pub use public_update::{
     valid_public_id,
 };
 pub use recurrence::{
-    EarlierIncident, RECURRENCE_LOOKBACK_DAYS, RecurrenceMatch, earlier_incidents, follows,
+    EarlierIncident, RECURRENCE_LOOKBACK_DAYS, RecurrenceMatch, Recurring, earlier_incidents,
+    follows,
 };
 pub use response_times::ResponseTimes;
 pub use review::{

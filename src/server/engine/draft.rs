@@ -6,14 +6,15 @@ mod alerts;
 
 use super::{BACKEND_ACTOR, Change, DecisionRules, Reply, Request, WriterBounds};
 use crate::domain::{
-    Acting, Command, EscalationRules, Event, EventKind, Incident, IncidentId, NewIncident,
-    RECURRENCE_LOOKBACK_DAYS, Rejection, SeverityScale, Timestamp, check_publisher, decide_as,
-    declare, earlier_incidents, escalations_due, lapses_due, merge,
+    Acting, Command, EscalationRules, Event, EventKind, Incident, IncidentFigures, IncidentId,
+    NewIncident, RECURRENCE_LOOKBACK_DAYS, Recurring, Rejection, SeverityScale, Timestamp,
+    check_publisher, decide_as, declare, earlier_incidents, escalations_due, follows, lapses_due,
+    merge,
 };
 use crate::server::error::{ApiError, store_failure};
 use crate::server::notify::Routes;
 use crate::server::timeline::Timeline;
-use crate::store::{Commit, IdempotencyKey, Remembered, Store, StoredResponse, Which};
+use crate::store::{Commit, IdempotencyKey, Remembered, Store, StoredResponse};
 use axum::http::StatusCode;
 use std::collections::HashMap;
 
@@ -199,25 +200,37 @@ impl<'a> Draft<'a> {
     /// Incidents memory no longer holds are read from the store, those declared within the
     /// lookback only.
     fn link_recurrence(&mut self, incident: &mut Incident, now: Timestamp) -> Result<(), ApiError> {
-        let stored = if self.log.partial() {
+        // Only the figures of the stored incidents it follows are kept: small rows, read one
+        // at a time, never every incident of the lookback.
+        let mut stored: Vec<IncidentFigures> = Vec::new();
+        if self.log.partial() {
             let since = incident.declared_at - chrono::Duration::days(RECURRENCE_LOOKBACK_DAYS);
+            let later: &Incident = incident;
             self.store
-                .incidents(Which::DeclaredSince(since))
-                .map_err(|err| store_failure(&err, "earlier incidents could not be read"))?
-        } else {
-            Vec::new()
-        };
+                .figures_declared(since, later.declared_at, &mut |earlier| {
+                    if follows(&earlier, later, RECURRENCE_LOOKBACK_DAYS).is_some() {
+                        stored.push(earlier);
+                    }
+                    Ok(())
+                })
+                .map_err(|err| store_failure(&err, "earlier incidents could not be read"))?;
+        }
         let (touched, log) = (&self.touched, self.log);
         let logged = log
             .incidents(false)
             .into_iter()
+            .map(|earlier| earlier as &dyn Recurring)
             .chain(
                 stored
                     .iter()
-                    .filter(|earlier| log.incident(&earlier.id).is_none()),
+                    .filter(|earlier| log.incident(&earlier.id).is_none())
+                    .map(|earlier| earlier as &dyn Recurring),
             )
-            .filter(|earlier| !touched.contains_key(&earlier.id.number()));
-        let earlier = earlier_incidents(incident, logged.chain(touched.values()));
+            .filter(|earlier| !touched.contains_key(&earlier.id().number()));
+        let earlier = earlier_incidents(
+            incident,
+            logged.chain(touched.values().map(|earlier| earlier as &dyn Recurring)),
+        );
         if !earlier.is_empty() {
             self.record(
                 incident,

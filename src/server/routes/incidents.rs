@@ -9,25 +9,10 @@ use crate::server::engine::{Change, KeyedRequest, Request};
 use crate::server::error::{ApiError, store_failure};
 use crate::server::extract::{IdempotencyKey, IfMatch, IncidentParam, JsonBody};
 use crate::server::state::AppState;
-use crate::store::{Store, StoreError, Which};
+use crate::store::{Store, StoreError};
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
-use std::collections::BTreeMap;
-
-/// Every incident, newest first: the store's snapshot rows, with memory's copy of the ones it
-/// holds (as current as the feeds this replica serves).
-pub async fn every_incident(state: &AppState) -> Result<Vec<Incident>, ApiError> {
-    let mut all: BTreeMap<u64, Incident> = read_store(state, |store| store.incidents(Which::All))
-        .await?
-        .into_iter()
-        .map(|incident| (incident.id.number(), incident))
-        .collect();
-    for incident in state.timeline().incidents(false) {
-        all.insert(incident.id.number(), incident.clone());
-    }
-    Ok(all.into_values().rev().collect())
-}
 
 /// Runs a read on the store's reading connection, off the async runtime.
 pub async fn read_store<T: Send + 'static>(

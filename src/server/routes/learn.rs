@@ -1,22 +1,21 @@
-//! After the fact: the postmortem of one incident and the report across incidents, both
-//! computed at the moment of the request from the folded incidents and their logs: from
-//! memory while it holds every incident and the whole log, else read from the store (a
-//! replica keeps only the newest events, `--recent-events`, and the incidents ended within
-//! `--keep-ended`).
+//! After the fact: the postmortem of one incident (from its log: from memory while it holds
+//! the whole log, else read from the store), and the report and the follow-ups across
+//! incidents, computed at the moment of the request from the figures the store keeps beside
+//! each snapshot row (`store/snapshot.rs`), streamed one incident at a time: never the log,
+//! never every incident at once, so a request's memory does not follow history.
 
 use super::json_response;
-use crate::domain::{Event, Incident, IncidentId};
-use crate::report::{IncidentLog, RECURRENCE_WINDOW_DAYS, ReportQuery, postmortem, report};
+use crate::domain::{CorrectiveState, Event, Followup, IncidentId};
+use crate::report::{RECURRENCE_WINDOW_DAYS, ReportBuilder, ReportQuery, postmortem};
 use crate::server::auth::Caller;
 use crate::server::error::ApiError;
 use crate::server::extract::{IncidentParam, QueryParams};
-use crate::server::routes::incidents::{every_incident, find, read_store};
+use crate::server::routes::incidents::{find, read_store};
 use crate::server::state::AppState;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use std::collections::HashMap;
 
 /// The report's period when `since` is not given.
 const DEFAULT_SINCE: &str = "90d";
@@ -37,10 +36,7 @@ pub async fn postmortem_markdown(
         }
     }
     let incident = find(&state, &id).await?;
-    let events = stored_logs(&state, vec![(id.clone(), incident.version)])
-        .await?
-        .remove(&id)
-        .unwrap_or_default();
+    let events = stored_log(&state, id, incident.version).await?;
     let events: Vec<&Event> = events.iter().collect();
     Ok(markdown_response(postmortem(&incident, &events)))
 }
@@ -54,67 +50,18 @@ fn markdown_response(markdown: String) -> Response {
         .into_response()
 }
 
-/// Every incident, folded, with the log of each that `covers` picks (the others' events are
-/// left out): from memory while it holds every incident and the whole log, else from the
-/// store's reading connection, so that a report on old incidents costs memory only while it
-/// is computed.
-async fn logs(
+/// The whole log of one incident from the store's reading connection, up to the version its
+/// folded state was read at: events committed after it are left out, so the log and the
+/// folded incident tell the same story.
+async fn stored_log(
     state: &AppState,
-    covers: impl Fn(&Incident) -> bool,
-) -> Result<Vec<(Incident, Vec<Event>)>, ApiError> {
-    let held = {
-        let timeline = state.timeline();
-        timeline.complete().then(|| {
-            timeline
-                .logs()
-                .into_iter()
-                .map(|log| {
-                    let events = if covers(log.incident) {
-                        log.events.into_iter().cloned().collect()
-                    } else {
-                        Vec::new()
-                    };
-                    (log.incident.clone(), events)
-                })
-                .collect::<Vec<_>>()
-        })
-    };
-    if let Some(logs) = held {
-        return Ok(logs);
-    }
-    let mut incidents = every_incident(state).await?;
-    incidents.reverse();
-    let wanted = incidents
-        .iter()
-        .filter(|incident| covers(incident))
-        .map(|incident| (incident.id.clone(), incident.version))
-        .collect();
-    let mut read = stored_logs(state, wanted).await?;
-    Ok(incidents
-        .into_iter()
-        .map(|incident| {
-            let events = read.remove(&incident.id).unwrap_or_default();
-            (incident, events)
-        })
-        .collect())
-}
-
-/// The whole logs of the `wanted` incidents from the store's reading connection, each up to
-/// the version its folded state was read at: events committed after it are left out, so the
-/// log and the folded incident tell the same story.
-async fn stored_logs(
-    state: &AppState,
-    wanted: Vec<(IncidentId, u64)>,
-) -> Result<HashMap<IncidentId, Vec<Event>>, ApiError> {
+    id: IncidentId,
+    version: u64,
+) -> Result<Vec<Event>, ApiError> {
     read_store(state, move |store| {
-        wanted
-            .iter()
-            .map(|(id, version)| {
-                let mut events = store.incident_events_after(id, 0, usize::MAX)?;
-                events.retain(|event| event.seq <= *version);
-                Ok((id.clone(), events))
-            })
-            .collect::<Result<HashMap<_, _>, _>>()
+        let mut events = store.incident_events_after(&id, 0, usize::MAX)?;
+        events.retain(|event| event.seq <= version);
+        Ok(events)
     })
     .await
 }
@@ -184,20 +131,68 @@ pub async fn report_json(
         severity,
         recurrence_days,
     };
-    // Only the incidents the period covers need their events; the others are compared as
-    // folded incidents (recurrence).
-    let logs = logs(&state, |incident| incident.declared_at >= since).await?;
-    let logs: Vec<IncidentLog<'_>> = logs
-        .iter()
-        .map(|(incident, events)| IncidentLog {
-            incident,
-            events: events.iter().collect(),
-        })
-        .collect();
-    json_response(
-        StatusCode::OK,
-        serde_json::to_string(&report(&logs, &query, &state.scale)),
-    )
+    let scale = state.scale.clone();
+    let report = read_store(&state, move |store| {
+        let mut report = ReportBuilder::new(query.clone(), &scale);
+        store.figures_declared(report.declared_from(), until, &mut |incident| {
+            report.add(incident);
+            Ok(())
+        })?;
+        Ok(report.finish())
+    })
+    .await?;
+    json_response(StatusCode::OK, serde_json::to_string(&report))
+}
+
+/// `?open=true&overdue=true&owner=NAME`, as sent.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FollowupParams {
+    #[serde(default)]
+    open: bool,
+    #[serde(default)]
+    overdue: bool,
+    owner: Option<String>,
+}
+
+/// `GET /v1/followups`: the corrective actions across incidents, soonest due first, read
+/// from the incidents that have any, one at a time.
+pub async fn followups_json(
+    _: Caller,
+    State(state): State<AppState>,
+    QueryParams(params): QueryParams<FollowupParams>,
+) -> Result<Response, ApiError> {
+    let now = state.clock.now();
+    let owner = params
+        .owner
+        .map(|owner| owner.trim().to_string())
+        .filter(|owner| !owner.is_empty());
+    let mut rows = read_store(&state, move |store| {
+        let mut rows = Vec::new();
+        store.figures_with_followups(&mut |incident| {
+            for action in incident.corrective_actions {
+                let overdue = action.is_overdue(now);
+                let wanted = (!params.open || action.state == CorrectiveState::Open)
+                    && (!params.overdue || overdue)
+                    && owner
+                        .as_deref()
+                        .is_none_or(|owner| action.owner.eq_ignore_ascii_case(owner));
+                if wanted {
+                    rows.push(Followup {
+                        incident: incident.id.clone(),
+                        incident_title: incident.title.clone(),
+                        action,
+                        overdue,
+                    });
+                }
+            }
+            Ok(())
+        })?;
+        Ok(rows)
+    })
+    .await?;
+    rows.sort_by_key(|f| (f.action.due_at, f.incident.number(), f.action.id));
+    json_response(StatusCode::OK, serde_json::to_string(&rows))
 }
 
 /// The recurrence window: a span such as `30d`.

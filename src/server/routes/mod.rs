@@ -67,6 +67,7 @@ impl Api {
                 ALERTMANAGER_BODY_LIMIT,
             )
             .get("/v1/report", learn::report_json)
+            .get("/v1/followups", learn::followups_json)
             .get(
                 "/v1/incidents/{id}/postmortem.md",
                 learn::postmortem_markdown,

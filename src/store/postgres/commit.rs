@@ -53,13 +53,19 @@ const FOLD_READ: &str = "SELECT number, body FROM incidents WHERE number = ANY($
 /// The folded rows written back and `folded.head` moved, in one statement.
 const FOLD_WRITE: &str = "
 WITH written AS (
-    INSERT INTO incidents (number, version, open, ended_at, declared_at, alert_group, body)
-    SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bool[], $4::text[], $5::text[], $6::text[], $7::text[])
+    INSERT INTO incidents (number, version, open, ended_at, declared_at, alert_group, body,
+                           title, service, severity, status, published, followups, figures)
+    SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bool[], $4::text[], $5::text[],
+                         $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
+                         $11::text[], $12::bool[], $13::bigint[], $14::text[])
     ON CONFLICT (number) DO UPDATE SET version = EXCLUDED.version, open = EXCLUDED.open,
         ended_at = EXCLUDED.ended_at, declared_at = EXCLUDED.declared_at,
-        alert_group = EXCLUDED.alert_group, body = EXCLUDED.body
+        alert_group = EXCLUDED.alert_group, body = EXCLUDED.body, title = EXCLUDED.title,
+        service = EXCLUDED.service, severity = EXCLUDED.severity, status = EXCLUDED.status,
+        published = EXCLUDED.published, followups = EXCLUDED.followups,
+        figures = EXCLUDED.figures
 )
-UPDATE folded SET head = $8";
+UPDATE folded SET head = $15";
 
 /// A batch's writes in one statement, whatever its size, so one round trip: its events, the
 /// answers kept for idempotency keys (an expired key that was not yet pruned may be used
@@ -302,6 +308,13 @@ async fn fold_snapshots<S: ToStatement + ?Sized>(
     let declared_at: Vec<&str> = rows.iter().map(|r| r.declared_at.as_str()).collect();
     let group: Vec<Option<&str>> = rows.iter().map(|r| r.alert_group.as_deref()).collect();
     let body: Vec<&str> = rows.iter().map(|r| r.body.as_str()).collect();
+    let title: Vec<&str> = rows.iter().map(|r| r.title.as_str()).collect();
+    let service: Vec<Option<&str>> = rows.iter().map(|r| r.service.as_deref()).collect();
+    let severity: Vec<&str> = rows.iter().map(|r| r.severity.as_str()).collect();
+    let status: Vec<&str> = rows.iter().map(|r| r.status).collect();
+    let published: Vec<bool> = rows.iter().map(|r| r.published).collect();
+    let followups: Vec<i64> = rows.iter().map(|r| r.followups).collect();
+    let figures: Vec<&str> = rows.iter().map(|r| r.figures.as_str()).collect();
     let head = seq_column(last.seq)?;
     client
         .execute(
@@ -314,6 +327,13 @@ async fn fold_snapshots<S: ToStatement + ?Sized>(
                 &declared_at,
                 &group,
                 &body,
+                &title,
+                &service,
+                &severity,
+                &status,
+                &published,
+                &followups,
+                &figures,
                 &head,
             ],
         )

@@ -17,12 +17,13 @@ mod schema;
 
 pub use listen::listen;
 
-use super::sql::read::{Columns, Read, Rows};
+use super::sql::read::Columns;
 use super::sql::statements::PROBE_WRITE;
 use super::sql::{Engine, Query, SqlStore, Value};
 use super::{Commit, Delivery, StoreError};
 use crate::domain::{Event, Timestamp};
 use connection::{Connection, classify};
+use futures_util::TryStreamExt;
 use std::collections::HashMap;
 use std::time::Duration;
 use tokio_postgres::types::{ToSql, Type};
@@ -127,11 +128,29 @@ impl Postgres {
 }
 
 impl Engine for Postgres {
-    fn rows<T>(&mut self, query: &'static Query, params: &[Value<'_>], read: Read<T>) -> Rows<T> {
+    fn each(
+        &mut self,
+        query: &'static Query,
+        params: &[Value<'_>],
+        visit: &mut dyn FnMut(&dyn Columns) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
         let statement = self.prepared(query.postgres())?;
         let params = sql_params(params);
-        let rows = self.run(async |client| client.query(&statement, &params).await)?;
-        rows.iter().map(|row| read(row)).collect()
+        // The rows are read off the socket as they come; the first refusal of `visit` stops
+        // the read (the rest of the answer is discarded with the stream).
+        let mut refused = None;
+        self.run(async |client| {
+            let rows = client.query_raw(&statement, params.iter().copied()).await?;
+            let mut rows = std::pin::pin!(rows);
+            while let Some(row) = rows.try_next().await? {
+                if let Err(err) = visit(&row) {
+                    refused = Some(err);
+                    break;
+                }
+            }
+            Ok(())
+        })?;
+        refused.map_or(Ok(()), Err)
     }
 
     fn execute(&mut self, query: &'static Query, params: &[Value<'_>]) -> Result<u64, StoreError> {

@@ -108,6 +108,27 @@ INSERT INTO folded (head) VALUES (0);
         7,
         "ALTER TABLE outbox ADD COLUMN IF NOT EXISTS first_attempt_at TEXT;",
     ),
+    // 8, as SQLite's schema 8: the snapshot rows carry what readers of history select on and
+    // the report's figures (issue 19). The rows written before lack them, so they are dropped
+    // and `connect` folds them again from the log, page by page, once. The report reads in
+    // declaration order, hence the index's second column.
+    (
+        8,
+        "
+ALTER TABLE incidents
+    ADD COLUMN title     TEXT NOT NULL DEFAULT '',
+    ADD COLUMN service   TEXT,
+    ADD COLUMN severity  TEXT NOT NULL DEFAULT '',
+    ADD COLUMN status    TEXT NOT NULL DEFAULT '',
+    ADD COLUMN published BOOLEAN NOT NULL DEFAULT false,
+    ADD COLUMN followups BIGINT NOT NULL DEFAULT 0,
+    ADD COLUMN figures   TEXT;
+DROP INDEX incidents_declared;
+CREATE INDEX incidents_declared ON incidents (declared_at, number);
+DELETE FROM incidents;
+UPDATE folded SET head = 0;
+",
+    ),
 ];
 
 /// Creates or upgrades the tables, under a lock so that replicas starting together take turns.

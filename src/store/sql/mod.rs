@@ -18,7 +18,7 @@ pub use query::{Query, Value};
 
 use super::{Commit, Delivery, StoreError};
 use crate::domain::{Event, Timestamp};
-use read::{Read, Rows};
+use read::{Columns, Read, Rows};
 
 /// A store over one database: SQLite's file or PostgreSQL's connection. Generic over the
 /// engine so that [`Store`](super::Store) and [`Outbox`](super::Outbox) are implemented once
@@ -29,8 +29,25 @@ pub struct SqlStore<E> {
 
 /// One database as the shared store code uses it.
 pub trait Engine: Send + 'static {
+    /// Each row `query` selects with `params`, handed to `visit` as it is read, so that a
+    /// reader that aggregates holds one row at a time rather than the whole answer. An error
+    /// of `visit` stops the read and is returned.
+    fn each(
+        &mut self,
+        query: &'static Query,
+        params: &[Value<'_>],
+        visit: &mut dyn FnMut(&dyn Columns) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError>;
+
     /// The rows `query` selects with `params`, each read by `read`.
-    fn rows<T>(&mut self, query: &'static Query, params: &[Value<'_>], read: Read<T>) -> Rows<T>;
+    fn rows<T>(&mut self, query: &'static Query, params: &[Value<'_>], read: Read<T>) -> Rows<T> {
+        let mut found = Vec::new();
+        self.each(query, params, &mut |row| {
+            found.push(read(row)?);
+            Ok(())
+        })?;
+        Ok(found)
+    }
 
     /// Runs `query` with `params`; how many rows it changed.
     fn execute(&mut self, query: &'static Query, params: &[Value<'_>]) -> Result<u64, StoreError>;

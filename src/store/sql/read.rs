@@ -2,7 +2,7 @@
 //! offers, and the readers here turn the rows of the shared statements into values, so that a
 //! row that does not parse is reported alike whichever store holds it.
 
-use crate::domain::{Event, Incident, Timestamp};
+use crate::domain::{Event, Incident, IncidentFigures, Timestamp};
 use crate::store::outbox::{Delivery, DeliveryState, Standing};
 use crate::store::row::{Row, parse_time};
 use crate::store::{Remembered, StoreError, StoredResponse, snapshot};
@@ -37,6 +37,11 @@ pub fn event(row: &dyn Columns) -> Result<Event, StoreError> {
 /// An incident from its snapshot row's `(number, body)`.
 pub fn incident(row: &dyn Columns) -> Result<Incident, StoreError> {
     snapshot::decode(row.int(0)?, &row.text(1)?)
+}
+
+/// An incident's figures from `(number, figures)`.
+pub fn figures(row: &dyn Columns) -> Result<IncidentFigures, StoreError> {
+    snapshot::decode_figures(row.int(0)?, &row.text(1)?)
 }
 
 /// An answer kept for an idempotency key, from `(request, stored_at, status, body, location)`.

@@ -33,8 +33,22 @@ pub static INCIDENT: Query = Query::new("SELECT number, body FROM incidents WHER
 
 pub static INCIDENTS: Query = Query::new("SELECT number, body FROM incidents ORDER BY number");
 
-pub static INCIDENTS_DECLARED_SINCE: Query =
-    Query::new("SELECT number, body FROM incidents WHERE declared_at >= ?1 ORDER BY number");
+/// The incidents with public updates declared since a time: the status page's history.
+pub static INCIDENTS_PUBLISHED_SINCE: Query = Query::new(
+    "SELECT number, body FROM incidents WHERE published AND declared_at >= ?1 ORDER BY number",
+);
+
+// The figures beside the snapshot rows, read as `(number, figures)` (`read::figures`).
+
+/// The figures of the incidents declared in `[?1, ?2]`, in declaration order: the report's.
+pub static FIGURES_DECLARED: Query = Query::new(
+    "SELECT number, figures FROM incidents WHERE declared_at >= ?1 AND declared_at <= ?2 \
+     ORDER BY declared_at, number",
+);
+
+/// The figures of the incidents with corrective actions: the follow-ups'.
+pub static FIGURES_WITH_FOLLOWUPS: Query =
+    Query::new("SELECT number, figures FROM incidents WHERE followups > 0 ORDER BY number");
 
 /// A page of a list, newest first: the incidents numbered below `?1`, `?2` (`open`, `ended`
 /// or `any`), declared in [`?3`, `?4`), at most `?5`. The other conditions of a list

@@ -6,11 +6,12 @@
 const LIST_STEP: usize = 200;
 
 use super::statements::{
-    ALERT_GROUPS, EVENTS_AFTER, INCIDENT, INCIDENT_EVENTS_AFTER, INCIDENTS, INCIDENTS_BEFORE,
-    INCIDENTS_DECLARED_SINCE, INCIDENTS_KEPT, NEWEST_EVENTS, NEWEST_NUMBER, RECALL,
+    ALERT_GROUPS, EVENTS_AFTER, FIGURES_DECLARED, FIGURES_WITH_FOLLOWUPS, INCIDENT,
+    INCIDENT_EVENTS_AFTER, INCIDENTS, INCIDENTS_BEFORE, INCIDENTS_KEPT, INCIDENTS_PUBLISHED_SINCE,
+    NEWEST_EVENTS, NEWEST_NUMBER, RECALL,
 };
 use super::{Engine, SqlStore, Value, read};
-use crate::domain::{Event, Incident, IncidentFilter, IncidentId, Timestamp};
+use crate::domain::{Event, Incident, IncidentFigures, IncidentFilter, IncidentId, Timestamp};
 use crate::store::row::{fixed_time, seq_column};
 use crate::store::{Commit, IdempotencyKey, Remembered, Resume, Store, StoreError, Which};
 
@@ -42,11 +43,11 @@ impl<E: Engine> Store for SqlStore<E> {
     fn incidents(&mut self, which: Which) -> Result<Vec<Incident>, StoreError> {
         match which {
             Which::All => self.engine.rows(&INCIDENTS, &[], read::incident),
-            Which::DeclaredSince(at) => {
+            Which::PublishedSince(at) => {
                 let at = fixed_time(at);
                 let since = [Value::Text(&at)];
                 self.engine
-                    .rows(&INCIDENTS_DECLARED_SINCE, &since, read::incident)
+                    .rows(&INCIDENTS_PUBLISHED_SINCE, &since, read::incident)
             }
         }
     }
@@ -91,6 +92,28 @@ impl<E: Engine> Store for SqlStore<E> {
         }
         page.truncate(limit);
         Ok(page)
+    }
+
+    fn figures_declared(
+        &mut self,
+        from: Timestamp,
+        until: Timestamp,
+        visit: &mut dyn FnMut(IncidentFigures) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let (from, until) = (fixed_time(from), fixed_time(until));
+        let period = [Value::Text(&from), Value::Text(&until)];
+        self.engine.each(&FIGURES_DECLARED, &period, &mut |row| {
+            visit(read::figures(row)?)
+        })
+    }
+
+    fn figures_with_followups(
+        &mut self,
+        visit: &mut dyn FnMut(IncidentFigures) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        self.engine.each(&FIGURES_WITH_FOLLOWUPS, &[], &mut |row| {
+            visit(read::figures(row)?)
+        })
     }
 
     fn resume(&mut self, ended_since: Timestamp, recent: usize) -> Result<Resume, StoreError> {

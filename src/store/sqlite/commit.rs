@@ -143,8 +143,9 @@ fn fold_snapshots(
     })?;
     let mut write = conn.prepare_cached(
         "INSERT OR REPLACE INTO incidents
-         (number, version, open, ended_at, declared_at, alert_group, body)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+         (number, version, open, ended_at, declared_at, alert_group, body,
+          title, service, severity, status, published, followups, figures)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
     )?;
     for incident in incidents {
         let row = SnapshotRow::encode(&incident)?;
@@ -155,7 +156,14 @@ fn fold_snapshots(
             row.ended_at,
             row.declared_at,
             row.alert_group,
-            row.body
+            row.body,
+            row.title,
+            row.service,
+            row.severity,
+            row.status,
+            row.published,
+            row.followups,
+            row.figures
         ])?;
     }
     conn.prepare_cached("UPDATE folded SET head = ?1")?

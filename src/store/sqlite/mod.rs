@@ -11,7 +11,7 @@ mod schema;
 #[cfg(test)]
 mod tests;
 
-use super::sql::read::{self, Columns, Read, Rows};
+use super::sql::read::{self, Columns, Read};
 use super::sql::statements::{DUE, PROBE_WRITE};
 use super::sql::{Engine, Query, SqlStore, Value};
 use super::{Commit, Delivery, StoreError};
@@ -132,8 +132,18 @@ impl Sqlite {
 }
 
 impl Engine for Sqlite {
-    fn rows<T>(&mut self, query: &'static Query, params: &[Value<'_>], read: Read<T>) -> Rows<T> {
-        select(&self.conn, query.sqlite(), params, read)
+    fn each(
+        &mut self,
+        query: &'static Query,
+        params: &[Value<'_>],
+        visit: &mut dyn FnMut(&dyn Columns) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let mut statement = self.conn.prepare_cached(query.sqlite())?;
+        let mut rows = statement.query(rusqlite::params_from_iter(params))?;
+        while let Some(row) = rows.next()? {
+            visit(row)?;
+        }
+        Ok(())
     }
 
     fn execute(&mut self, query: &'static Query, params: &[Value<'_>]) -> Result<u64, StoreError> {

@@ -13,7 +13,17 @@ use std::path::Path;
 /// 6: each incident's folded state beside the log (`incidents`, `folded`; see `snapshot.rs`),
 ///    created by [`SCHEMA`] and filled by `SqliteStore::open` from the log already there.
 /// 7: deliveries remember their first attempt (`first_attempt_at`, issue 21).
-pub(super) const SCHEMA_VERSION: i64 = 7;
+/// 8: the snapshot rows carry what readers of history select on and the report's figures
+///    (`title` … `figures`, issue 19); the rows of an older file are folded again from the log
+///    by `SqliteStore::open`, once, so that every row has them.
+pub(super) const SCHEMA_VERSION: i64 = 8;
+
+/// The first schema with snapshot rows: a file from it up to schema 7 has rows without the
+/// columns of schema 8, which are dropped in the upgrade and folded again from the log.
+const FIRST_SNAPSHOT_SCHEMA: i64 = 6;
+
+/// The schema whose snapshot rows carry the figures (8).
+const FIGURES_SCHEMA: i64 = 8;
 
 /// The steps that bring an older file up to date: step N takes a file of schema N-1 to N, and
 /// a file of schema V runs every step above V, in order, before [`SCHEMA`] creates what is still
@@ -68,7 +78,14 @@ CREATE TABLE IF NOT EXISTS incidents (
     ended_at    TEXT,
     declared_at TEXT NOT NULL,
     alert_group TEXT,
-    body        TEXT NOT NULL
+    body        TEXT NOT NULL,
+    title       TEXT NOT NULL DEFAULT '',
+    service     TEXT,
+    severity    TEXT NOT NULL DEFAULT '',
+    status      TEXT NOT NULL DEFAULT '',
+    published   INTEGER NOT NULL DEFAULT 0,
+    followups   INTEGER NOT NULL DEFAULT 0,
+    figures     TEXT
 );
 CREATE INDEX IF NOT EXISTS incidents_ended ON incidents (open, ended_at);
 CREATE INDEX IF NOT EXISTS incidents_declared ON incidents (declared_at);
@@ -115,6 +132,17 @@ pub(super) fn upgrade(conn: &mut Connection, path: &Path) -> Result<(), StoreErr
     }
     tx.execute_batch(SCHEMA).map_err(open_error)?;
     add_missing_columns(&tx).map_err(open_error)?;
+    if (FIRST_SNAPSHOT_SCHEMA..FIGURES_SCHEMA).contains(&version) {
+        // Rows without schema 8's columns: folded again from the log by `open`, page by page.
+        tx.execute_batch("DELETE FROM incidents; UPDATE folded SET head = 0;")
+            .map_err(|err| {
+                StoreError::UpgradeFailed(format!(
+                    "{}: the upgrade from schema {version} failed at step 8 ({err}); \
+                     the file is unchanged",
+                    path.display()
+                ))
+            })?;
+    }
     if version != SCHEMA_VERSION {
         tx.pragma_update(None, "user_version", SCHEMA_VERSION)
             .map_err(open_error)?;
@@ -128,6 +156,14 @@ pub(super) fn upgrade(conn: &mut Connection, path: &Path) -> Result<(), StoreErr
 const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
     // Schema 7: deliveries remember their first attempt, from which `give_up_after` counts.
     ("outbox", "first_attempt_at", "TEXT"),
+    // Schema 8: what readers of history select on, and the report's figures (`snapshot.rs`).
+    ("incidents", "title", "TEXT NOT NULL DEFAULT ''"),
+    ("incidents", "service", "TEXT"),
+    ("incidents", "severity", "TEXT NOT NULL DEFAULT ''"),
+    ("incidents", "status", "TEXT NOT NULL DEFAULT ''"),
+    ("incidents", "published", "INTEGER NOT NULL DEFAULT 0"),
+    ("incidents", "followups", "INTEGER NOT NULL DEFAULT 0"),
+    ("incidents", "figures", "TEXT"),
 ];
 
 fn add_missing_columns(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {

@@ -5,7 +5,7 @@
 use super::overlay::{Hint, Overlay};
 use super::{Effect, Model};
 use crate::client::ClientError;
-use crate::domain::{CorrectiveAction, CorrectiveState, Incident, IncidentId, Timestamp};
+use crate::domain::{CorrectiveState, Followup};
 use crate::report::Report;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
@@ -29,17 +29,9 @@ pub enum Loaded<T> {
     Failed(String),
 }
 
-/// One corrective action and its incident.
-#[derive(Debug, Clone, PartialEq)]
-pub struct FollowupRow {
-    pub incident: IncidentId,
-    pub action: CorrectiveAction,
-    pub overdue: bool,
-}
-
 #[derive(Debug, Clone, PartialEq)]
 pub struct FollowupsView {
-    pub rows: Loaded<Vec<FollowupRow>>,
+    pub rows: Loaded<Vec<Followup>>,
     pub scroll: usize,
 }
 
@@ -52,24 +44,10 @@ impl FollowupsView {
     }
 
     /// The open ones first, soonest due first; then the done and dropped ones.
-    pub fn load(&mut self, incidents: Result<Vec<Incident>, String>, now: Timestamp) {
-        self.rows = match incidents {
+    pub fn load(&mut self, followups: Result<Vec<Followup>, String>) {
+        self.rows = match followups {
             Err(reason) => Loaded::Failed(reason),
-            Ok(incidents) => {
-                let mut rows: Vec<FollowupRow> = incidents
-                    .into_iter()
-                    .flat_map(|incident| {
-                        let id = incident.id;
-                        incident
-                            .corrective_actions
-                            .into_iter()
-                            .map(move |action| FollowupRow {
-                                incident: id.clone(),
-                                overdue: action.is_overdue(now),
-                                action,
-                            })
-                    })
-                    .collect();
+            Ok(mut rows) => {
                 rows.sort_by_key(|row| {
                     (
                         row.action.state != CorrectiveState::Open,
@@ -118,9 +96,9 @@ pub(super) fn open_report(model: &mut Model, since: String) -> Vec<Effect> {
 }
 
 /// The follow-ups fetched: shown if the screen is still open.
-pub(super) fn on_followups(model: &mut Model, result: Result<Vec<Incident>, ClientError>) {
+pub(super) fn on_followups(model: &mut Model, result: Result<Vec<Followup>, ClientError>) {
     match &mut model.overlay {
-        Overlay::Followups(view) => view.load(result.map_err(|e| e.reason()), model.now),
+        Overlay::Followups(view) => view.load(result.map_err(|e| e.reason())),
         _ => model.dirty = false,
     }
 }

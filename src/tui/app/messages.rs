@@ -46,8 +46,8 @@ pub enum Msg {
         result: Result<Vec<Series>, MetricsError>,
     },
     Alerts(Result<Vec<Alert>, MetricsError>),
-    /// Every incident, for the follow-ups screen.
-    Followups(Result<Vec<Incident>, ClientError>),
+    /// The corrective actions across incidents, for the follow-ups screen.
+    Followups(Result<Vec<crate::domain::Followup>, ClientError>),
     Report(Result<Box<crate::report::Report>, ClientError>),
     /// The first run's panel detection answered.
     PanelsDetected(Result<Detection, DetectError>),
