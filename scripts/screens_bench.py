@@ -8,9 +8,10 @@ closed incidents, which a screen must not hold.
 A real `warroom serve` (the per-caller write limit off) declares --closed incidents through
 the API and resolves each, then declares three open P1s (the issue's "three incidents open");
 the SQLite file is kept at --db, and reused when it already exists (so two binaries, before
-and after a change, are measured on the same history). Then, --runs times, with --binary:
+and after a change, are measured on the same history; `--runs 0` only builds it). Then,
+--runs times, with --binary:
 the backend is started on that file, and `warroom --wall` and the desk each run in a 200x50
-pty until settled; their VmRSS is read from /proc, with the backend's.
+pty until settled; their VmRSS (and peak, VmHWM) is read from /proc, with the backend's.
 
 A benchmark, not a test: nothing here fails when a figure misses its target.
 """
@@ -62,10 +63,10 @@ def measure(stack, binary, url, config, wall, settle):
     if shown is None:
         sys.exit("the screen never showed an open incident")
     screen.settle(settle)
-    rss = tui_bench.memory_kb(screen.pid)["VmRSS"] / 1024
+    memory = tui_bench.memory_kb(screen.pid)
     screen.child.terminate()
     screen.child.wait()
-    return rss
+    return memory["VmRSS"] / 1024, memory["VmHWM"] / 1024
 
 
 def main():
@@ -81,6 +82,8 @@ def main():
     with tui_bench.Stack() as stack:
         if not os.path.exists(args.db):
             build(stack, args.binary, args.db, args.closed)
+        if args.runs == 0:
+            return
         config = stack.dir / "empty.toml"
         config.write_text("")
         walls, desks, backends = [], [], []
@@ -92,7 +95,10 @@ def main():
             child.terminate()
             child.wait()
         print(f"{args.binary} on {args.db}; {args.runs} runs")
-        for name, values in (("wall RSS", walls), ("desk RSS", desks),
+        for name, values in (("wall RSS settled", [w[0] for w in walls]),
+                             ("wall peak RSS (VmHWM)", [w[1] for w in walls]),
+                             ("desk RSS settled", [d[0] for d in desks]),
+                             ("desk peak RSS (VmHWM)", [d[1] for d in desks]),
                              ("backend RSS after both", backends)):
             shown = ", ".join(f"{v:.1f}" for v in values)
             print(f"  {name}: {shown} MB; median {statistics.median(values):.1f}")
