@@ -51,12 +51,16 @@ pub static FIGURES_WITH_FOLLOWUPS: Query =
     Query::new("SELECT number, figures FROM incidents WHERE followups > 0 ORDER BY number");
 
 /// A page of a list, newest first: the incidents numbered below `?1`, `?2` (`open`, `ended`
-/// or `any`), declared in [`?3`, `?4`), at most `?5`. The other conditions of a list
-/// are checked on the decoded rows (`SqlStore::incidents_before`).
+/// or `any`), declared in [`?3`, `?4`) (`''`: no bound), at most `?5`. The other conditions of
+/// a list are checked on the decoded rows (`SqlStore::incidents_before`). The time bounds are
+/// written so that no index on `declared_at` can serve them: the plan walks the numbers down
+/// and stops at the limit (a range on that index made SQLite sort every row first, 150 ms for
+/// 5,000 incidents).
 pub static INCIDENTS_BEFORE: Query = Query::new(
     "SELECT number, body FROM incidents WHERE number < ?1 \
      AND (?2 = 'any' OR (?2 = 'open' AND open) OR (?2 = 'ended' AND NOT open)) \
-     AND declared_at >= ?3 AND declared_at < ?4 ORDER BY number DESC LIMIT ?5",
+     AND (?3 = '' OR declared_at >= ?3) AND (?4 = '' OR declared_at < ?4) \
+     ORDER BY number DESC LIMIT ?5",
 );
 
 /// What a replica keeps in memory: the open incidents and those ended since a time.

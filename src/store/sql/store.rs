@@ -68,8 +68,7 @@ impl<E: Engine> Store for SqlStore<E> {
             Some(false) => "ended",
         };
         let since = filter.since.map(fixed_time).unwrap_or_default();
-        // Above every fixed-width time, which starts with a digit.
-        let until = filter.until.map_or_else(|| "~".to_string(), fixed_time);
+        let until = filter.until.map(fixed_time).unwrap_or_default();
         let step = limit.max(LIST_STEP);
         let mut cursor = before;
         let mut page = Vec::new();
