@@ -169,17 +169,6 @@ impl Client {
         &self.bases[self.current.load(Ordering::Relaxed) % self.bases.len()]
     }
 
-    /// Every incident, newest first, every page of the list read and kept: for a caller that
-    /// needs them all at once (a walk that prints as it goes uses [`Client::pages`]). One the
-    /// client cannot read (a malformed id) is dropped and logged.
-    pub async fn list(&self) -> Result<Vec<Incident>, ClientError> {
-        let query = ListQuery {
-            page_size: Some(MAX_PAGE),
-            ..ListQuery::default()
-        };
-        self.every_page(&query).await
-    }
-
     pub async fn incident(&self, id: &IncidentId) -> Result<Incident, ClientError> {
         self.get(&format!("/v1/incidents/{id}"), self.timeout).await
     }
