@@ -6,6 +6,7 @@
 use super::support::history::{History, SCRAPE};
 use super::support::promstack::{Prometheus, PrometheusSetup};
 use super::support::server::TestServer;
+use super::support::tmux::Tmux;
 use super::{declare, events, open_client};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use std::time::{Duration, Instant};
@@ -109,6 +110,29 @@ fn wait_for_event(server: &TestServer, kind: &str) -> Vec<serde_json::Value> {
     }
 }
 
+/// Presses `I` until the proposal is on screen. "3.00%" beside the chart may come from the
+/// chart's own query before the evidence query answers; until then the desk says the
+/// evidence has not arrived, and `I` is pressed again. "No breach" fails at once.
+fn ask_for_the_impact_start(desk: &Tmux) -> String {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        desk.press("I");
+        let screen = desk.wait_for("an answer to I", |screen| {
+            screen.contains("Impact on INC-1 started at")
+                || screen.contains("evidence has not arrived yet")
+                || screen.contains("no threshold breach")
+        });
+        if screen.contains("Impact on INC-1 started at") {
+            return screen;
+        }
+        assert!(
+            !screen.contains("no threshold breach") && Instant::now() < deadline,
+            "no proposal:\n{screen}"
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
 #[test]
 fn impact_start_and_resolve_peak_do_not_depend_on_the_width() {
     let breach = Breach::new();
@@ -138,8 +162,7 @@ fn impact_start_and_resolve_peak_do_not_depend_on_the_width() {
         }
         desk.wait_for_text("3.00%");
 
-        desk.press("I");
-        let screen = desk.wait_for_text("Impact on INC-1 started at");
+        let screen = ask_for_the_impact_start(&desk);
         let proposed = proposed_start(&screen);
         let late = proposed.timestamp() - breach.start;
         assert!(

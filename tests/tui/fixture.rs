@@ -140,6 +140,20 @@ fn feed_shaped(model: &mut Model, msg: Msg, curves: Option<&Incident>) -> Vec<Ef
 }
 
 pub fn model_with(wall: bool, role: AccessRole) -> Model {
+    let mut model = identified(wall, role);
+    feed(&mut model, Msg::Feed(Ok(events())));
+    model
+}
+
+/// The commander's desk with the feed in, and the panels' first queries sent but not
+/// answered: Prometheus has not said anything yet.
+pub fn model_before_prometheus() -> Model {
+    let mut model = identified(false, AccessRole::Commander);
+    update(&mut model, Msg::Feed(Ok(events())));
+    model
+}
+
+fn identified(wall: bool, role: AccessRole) -> Model {
     let options = Options {
         wall,
         demo: false,
@@ -154,7 +168,6 @@ pub fn model_with(wall: bool, role: AccessRole) -> Model {
         role,
     };
     feed(&mut model, Msg::Identity(Ok(identity)));
-    feed(&mut model, Msg::Feed(Ok(events())));
     model
 }
 

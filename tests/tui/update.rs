@@ -663,6 +663,23 @@ fn impact_start_is_proposed_from_the_main_panel_and_can_be_edited() {
 }
 
 #[test]
+fn asking_for_the_impact_start_before_prometheus_answers_says_so_not_no_breach() {
+    let mut waiting = fixture::model_before_prometheus();
+    press(&mut waiting, 'I');
+    assert!(matches!(waiting.overlay, Overlay::None));
+    let notice = waiting.notice.as_ref().expect("a notice");
+    assert!(
+        notice.error && notice.text.contains("evidence has not arrived yet"),
+        "{}",
+        notice.text
+    );
+    // With the panels answered, the same key proposes.
+    let mut model = model();
+    press(&mut model, 'I');
+    assert!(matches!(model.overlay, Overlay::Confirm(_)));
+}
+
+#[test]
 fn resolve_shows_the_evidence_and_sends_the_snapshot_after_the_resolve() {
     let mut model = model();
     press(&mut model, 'r');

@@ -98,10 +98,14 @@ pub(super) fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
         Action::Pin => return pin(model),
         Action::ImpactStart => {
             if incident_for(model, AccessRole::Commander).is_some() && !propose_impact(model) {
-                model.notify(
-                    "no threshold breach on the main panel to date the impact by",
-                    true,
-                );
+                // Before Prometheus first answers, "no breach" would be a claim about data
+                // nobody has seen yet.
+                let why = if model.metrics.main_evidence_pending() {
+                    "the main panel's evidence has not arrived yet: press I again in a moment"
+                } else {
+                    "no threshold breach on the main panel to date the impact by"
+                };
+                model.notify(why, true);
             }
         }
         Action::Review => return review::open(model),

@@ -405,6 +405,12 @@ impl Metrics {
         (values, as_of)
     }
 
+    /// Whether there is a main panel whose evidence Prometheus has not answered yet.
+    pub fn main_evidence_pending(&self) -> bool {
+        self.main_panel()
+            .is_some_and(|slot| slot.evidence.data().is_none())
+    }
+
     /// The main panel's proposal for when the impact began, from its evidence.
     pub fn propose_impact_start(&self, now: Timestamp) -> Option<ImpactStart> {
         let slot = self.main_panel()?;
