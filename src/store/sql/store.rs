@@ -201,3 +201,27 @@ fn like_pattern(text: &str) -> String {
     pattern.push('%');
     pattern
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Severity;
+
+    #[test]
+    fn a_search_text_is_lowered_as_the_rule_lowers_it_and_likes_wildcards_are_plain() {
+        // Unescaped, `%` and `_` would only let more through; `\` would drop `C:\Temp`.
+        assert_eq!(like_pattern(r"100%_C:\Temp"), r"%100\%\_c:\\temp%");
+        assert_eq!(like_pattern("ÉCHEC \u{212A}"), "%échec k%");
+        assert_eq!(like_pattern(""), "%%");
+    }
+
+    #[test]
+    fn severities_are_a_comma_list_each_name_found_between_commas() {
+        let filter = IncidentFilter {
+            severities: vec![Severity::new("P0"), Severity::new("P2")],
+            ..IncidentFilter::default()
+        };
+        assert_eq!(severity_list(&filter), ",P0,P2,");
+        assert_eq!(severity_list(&IncidentFilter::default()), "");
+    }
+}
