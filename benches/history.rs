@@ -8,9 +8,10 @@
 //!
 //! - `GET /v1/report?since=365d` and `GET /v1/followups`: median wall time of 5;
 //! - `warroom report --since 365d` and `warroom followups` (the real CLI, text): median of 3;
-//! - `GET /v1/incidents` (the list's first page, what every desk and wall loads) and an old
-//!   incident opened (`GET /v1/incidents/INC-n` and its events, n half the history): median
-//!   of 5;
+//! - `GET /v1/incidents` (the list's first page, what every desk and wall loads), the list
+//!   filtered by a service no incident has and searched for one title (each read down the
+//!   whole history), and an old incident opened (`GET /v1/incidents/INC-n` and its events, n
+//!   half the history): median of 5;
 //! - the backend's RSS once started, its peak while answering (sampled every 5 ms, and the
 //!   kernel's high-water mark `VmHWM`), and after;
 //! - the RSS of `warroom --wall` and of the desk (`warroom`), each in a 200x50 tmux pane
@@ -269,6 +270,22 @@ fn measure(name: &str, db: &str, incidents: u64, events: u64) {
         list.len() / 1024,
         backend.take_peak_mib()
     );
+    // Filters few incidents match: their page is read down the whole history. A service no
+    // incident has, and a title one has (a text search).
+    for query in [
+        "service=ledger&limit=100".to_string(),
+        format!("q=incident%20{}&limit=100", incidents / 2 + 7),
+    ] {
+        let (ms, list) = get(&format!("{}/v1/incidents?{query}", backend.url));
+        let listed = serde_json::from_str::<Vec<serde_json::Value>>(&list)
+            .expect("JSON")
+            .len();
+        println!(
+            "  GET /v1/incidents?{query}: median of {HTTP_RUNS} {ms:.1} ms ({listed} \
+             incidents); backend RSS peak {:.1} MiB",
+            backend.take_peak_mib()
+        );
+    }
     let old = format!("{}/v1/incidents/INC-{}", backend.url, incidents / 2);
     let (show_ms, _) = get(&old);
     let (log_ms, log) = get(&format!("{old}/events?after=0"));

@@ -16,7 +16,11 @@ mod support;
 use reqwest::Client;
 use serde_json::{Value, json};
 use support::http::{Answer, send};
-use support::server::{TestServer, transition};
+use support::server::{StoreKind, TestServer, transition};
+use warroom::domain::{
+    Event, EventKind, Incident, IncidentFilter, IncidentId, Severity, Status, Timestamp,
+};
+use warroom::store::{Commit, Location};
 
 async fn declare(client: &Client, server: &TestServer, body: Value) -> String {
     let answer = send(client.post(server.url("/v1/incidents")).json(&body)).await;
@@ -300,4 +304,235 @@ async fn a_value_that_does_not_parse_is_a_400_naming_its_field() {
     let empty =
         send(client.get(server.url("/v1/incidents?q=&severity=&service=&since=&until="))).await;
     assert_eq!(ids(&empty), ["INC-1"]);
+}
+
+/// Incidents in the long history below: five steps of the store's reads.
+const LONG: u64 = 1_000;
+
+/// The title, service, severity and final status of incident `n` of the long history: most
+/// alike, a few rare ones spread through it, and titles that try the text search's rules
+/// (Unicode case, characters that lower to ASCII, LIKE's wildcards and escape, ASCII `I`s).
+fn long_incident(n: u64) -> (String, Option<String>, &'static str, Status) {
+    let title = match n {
+        123 => "ÉCHEC du paiement".to_string(),
+        321 => "Disk 100% full".to_string(),
+        322 => "Disk 1000 full".to_string(),
+        333 => r"C:\Temp is full".to_string(),
+        456 => "Cooling at 5 \u{212A}".to_string(),
+        654 => "queue_depth high".to_string(),
+        655 => "queue depth high".to_string(),
+        789 => "İstanbul DC offline".to_string(),
+        900 => "Straße gesperrt".to_string(),
+        901 => "FIX IT NOW".to_string(),
+        n => format!("Outage {n}"),
+    };
+    let service = match n {
+        500 => Some("Ledger"),
+        902 => Some("zahlungsverkehr-Ä"),
+        n if n % 97 == 0 => Some("ledger"),
+        n if n % 250 == 1 => None,
+        n => Some(["checkout", "search", "auth"][(n % 3) as usize]),
+    };
+    let severity = match n {
+        n if n % 131 == 0 => "P0",
+        n if n.is_multiple_of(2) => "P1",
+        _ => "P2",
+    };
+    let status = match n {
+        n if n % 200 == 0 => Status::Investigating,
+        n if n % 113 == 0 => Status::Cancelled,
+        _ => Status::Resolved,
+    };
+    (title, service.map(str::to_string), severity, status)
+}
+
+/// The long history written straight into a fresh store of the kind under test, each
+/// incident declared an hour after the one before it, a year ago, and worked to its status
+/// (so that memory holds only the open ones); every incident folded, by number.
+fn long_history() -> (String, tempfile::TempDir, Vec<Incident>) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = match StoreKind::under_test() {
+        StoreKind::Sqlite => dir.path().join("long.db").display().to_string(),
+        StoreKind::Postgres => support::postgres::database(),
+    };
+    let year_ago = chrono::Utc::now() - chrono::Duration::days(365);
+    let mut seq = 0;
+    let mut event = |number: u64, at: Timestamp, kind: EventKind| {
+        seq += 1;
+        Event {
+            seq,
+            incident: IncidentId::from_number(number),
+            at,
+            actor: "seed".into(),
+            via: None,
+            kind,
+            intended_at: None,
+        }
+    };
+    let mut events = Vec::new();
+    let mut folded = Vec::new();
+    for n in 1..=LONG {
+        let (title, service, severity, status) = long_incident(n);
+        let declared = year_ago + chrono::Duration::hours(n as i64);
+        let mut log = vec![event(
+            n,
+            declared,
+            EventKind::Declared {
+                title,
+                severity: Severity::new(severity),
+                service,
+                summary: None,
+                impact_started_at: None,
+                detected_at: declared,
+                acknowledged: false,
+            },
+        )];
+        log.push(event(
+            n,
+            declared + chrono::Duration::minutes(30),
+            EventKind::StatusChanged {
+                from: Status::Triggered,
+                to: status,
+                reason: None,
+                commander: None,
+            },
+        ));
+        folded.push(Incident::fold(IncidentId::from_number(n), &log));
+        events.extend(log);
+    }
+    // The stores run blocking clients of their own: out of the test's runtime.
+    let location = Location::parse(&db).unwrap();
+    std::thread::spawn(move || {
+        let mut store = warroom::store::open(&location).unwrap();
+        let commit = Commit {
+            events,
+            ..Commit::default()
+        };
+        store.commit(&commit).unwrap();
+    })
+    .join()
+    .unwrap();
+    (db, dir, folded)
+}
+
+/// Filters matching a few incidents spread through a long history, and text searches on
+/// the edges of the case rules, find page by page exactly what the one rule of every list
+/// (`IncidentFilter::matches`) finds in the folded incidents, whatever the store pushes into
+/// its SQL.
+#[tokio::test]
+async fn rare_matches_through_a_long_history_agree_with_the_rule_of_every_list() {
+    let (db, _dir, folded) = long_history();
+    let server = TestServer::on_db(&db);
+    let client = support::http::client();
+    let text = |q: &str| IncidentFilter {
+        text: Some(q.into()),
+        ..IncidentFilter::default()
+    };
+    let service = |name: &str| IncidentFilter {
+        service: Some(name.into()),
+        ..IncidentFilter::default()
+    };
+    let severities = |names: &[&str], service: Option<&str>| IncidentFilter {
+        severities: names.iter().map(|name| Severity::new(*name)).collect(),
+        service: service.map(str::to_string),
+        ..IncidentFilter::default()
+    };
+    let status = |status: Status, severities: &[&str]| IncidentFilter {
+        status: Some(status),
+        severities: severities.iter().map(|name| Severity::new(*name)).collect(),
+        ..IncidentFilter::default()
+    };
+    let cases = vec![
+        ("service=ledger", service("ledger")),
+        ("service=Ledger", service("Ledger")),
+        ("service=ledge", service("ledge")),
+        ("severity=P0", severities(&["P0"], None)),
+        (
+            "severity=p0,P2&service=ledger",
+            severities(&["P0", "P2"], Some("ledger")),
+        ),
+        ("status=cancelled", status(Status::Cancelled, &[])),
+        (
+            "status=investigating&severity=P1",
+            status(Status::Investigating, &["P1"]),
+        ),
+        (
+            "open=false&service=ledger&q=OUTAGE",
+            IncidentFilter {
+                open: Some(false),
+                service: Some("ledger".into()),
+                text: Some("OUTAGE".into()),
+                ..IncidentFilter::default()
+            },
+        ),
+    ];
+    // Searches, each sent as `q=` (encoded) and checked against the same text in the rule.
+    let searches = [
+        "outage 99",
+        "INC-97",
+        "LEDG",
+        "échec",
+        "ÉCHEC",
+        "5 k",
+        "STANBUL",
+        "İstanbul",
+        "istanbul",
+        "100%",
+        "queue_",
+        r"c:\t",
+        "STRASSE",
+        "straße",
+        "fix it",
+        "ä",
+        "Ä",
+        "nothing like it",
+    ];
+    // What the rule finds on the edges: Unicode's lowering (`K` is `k`, `İ` is `i` and a
+    // combining dot, `ß` stays), LIKE's wildcards as plain text, the service searched too.
+    let rule = |q: &str| -> Vec<u64> {
+        let filter = text(q);
+        let found = folded.iter().filter(|incident| filter.matches(incident));
+        found.map(|incident| incident.id.number()).collect()
+    };
+    for (q, numbers) in [
+        ("ÉCHEC", vec![123]),
+        ("5 k", vec![456]),
+        ("İstanbul", vec![789]),
+        ("istanbul", vec![]),
+        ("100%", vec![321]),
+        ("queue_", vec![654]),
+        (r"c:\t", vec![333]),
+        ("STRASSE", vec![]),
+        ("fix it", vec![901]),
+        ("Ä", vec![902]),
+    ] {
+        assert_eq!(rule(q), numbers, "{q}");
+    }
+    let cases = cases
+        .into_iter()
+        .map(|(query, filter)| (query.to_string(), filter));
+    let cases = cases.chain(searches.into_iter().map(|q| {
+        let query: String = form_urlencoded::byte_serialize(q.as_bytes()).collect();
+        (format!("q={query}"), text(q))
+    }));
+    for (query, filter) in cases {
+        let expected: Vec<u64> = folded
+            .iter()
+            .rev()
+            .filter(|incident| filter.matches(incident))
+            .map(|incident| incident.id.number())
+            .collect();
+        let pages = walk(
+            &client,
+            &server,
+            &format!("/v1/incidents?limit=3&{query}"),
+            async || {},
+        )
+        .await;
+        let found: Vec<u64> = pages.iter().flatten().map(|id| number(id)).collect();
+        assert_eq!(found, expected, "{query}");
+        if !expected.is_empty() {
+            assert_eq!(pages.len(), expected.len().div_ceil(3), "{query}");
+        }
+    }
 }

@@ -332,6 +332,10 @@ impl Executor {
                         let result = client.page(&path).await;
                         Msg::Page(path, logged("a page of the incident list", result))
                     }
+                    Effect::SearchPause { edit, delay } => {
+                        tokio::time::sleep(delay).await;
+                        Msg::SearchPaused(edit)
+                    }
                     Effect::FetchSeverities { delay } => {
                         tokio::time::sleep(delay).await;
                         Msg::Severities(logged("the severities", client.severities().await))

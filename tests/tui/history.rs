@@ -1,7 +1,7 @@
 //! Issue 19 items 4 and 5 through `update()` and the drawn screen: the list reads the history
-//! a page at a time as the cursor goes down and searches it; any past incident opens (`:go`,
-//! Enter in the list, Enter on the recurrence line), its record final and its review open;
-//! `]`/`[` walk the open incidents only.
+//! a page at a time as the cursor goes down (its search: `search.rs`); any past incident opens
+//! (`:go`, Enter in the list, Enter on the recurrence line), its record final and its review
+//! open; `]`/`[` walk the open incidents only.
 
 use super::fixture::{draw, feed, model, now, screen_text, theme};
 use chrono::Duration;
@@ -11,11 +11,11 @@ use warroom::domain::*;
 use warroom::tui::app::incident_list::past::{MOST_ROWS, More, PAGE, READ_AHEAD, first_page};
 use warroom::tui::app::{Effect, Model, Msg, Overlay, Sent, update};
 
-fn key(code: KeyCode) -> Msg {
+pub(super) fn key(code: KeyCode) -> Msg {
     Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
 }
 
-fn press(model: &mut Model, code: KeyCode) -> Vec<Effect> {
+pub(super) fn press(model: &mut Model, code: KeyCode) -> Vec<Effect> {
     feed(model, key(code))
 }
 
@@ -28,7 +28,7 @@ fn typed(model: &mut Model, line: &str) -> Vec<Effect> {
     press(model, KeyCode::Enter)
 }
 
-fn inc(n: u64) -> IncidentId {
+pub(super) fn inc(n: u64) -> IncidentId {
     IncidentId::from_number(n)
 }
 
@@ -53,14 +53,14 @@ fn resolved(n: u64, days: i64) -> Incident {
 }
 
 /// Incidents `from` down to `from - count + 1`, newest first, as the backend pages them.
-fn page(from: u64, count: u64) -> Vec<Incident> {
+pub(super) fn page(from: u64, count: u64) -> Vec<Incident> {
     (0..count)
         .map(|i| resolved(from - i, 30 + i as i64))
         .collect()
 }
 
 /// The pages asked for among `effects`, by path.
-fn pages_asked(effects: &[Effect]) -> Vec<String> {
+pub(super) fn pages_asked(effects: &[Effect]) -> Vec<String> {
     effects
         .iter()
         .filter_map(|effect| match effect {
@@ -72,7 +72,7 @@ fn pages_asked(effects: &[Effect]) -> Vec<String> {
 
 /// The path of a page of the ended incidents matching `text`: the first, or the one the
 /// backend links to after INC-`before`.
-fn history(text: Option<&str>, before: Option<u64>) -> String {
+pub(super) fn history(text: Option<&str>, before: Option<u64>) -> String {
     let first = first_page(text.unwrap_or(""));
     match before {
         None => first,
@@ -81,7 +81,7 @@ fn history(text: Option<&str>, before: Option<u64>) -> String {
 }
 
 /// The backend's answer: a page, and the link to the next one if more match.
-fn answer(incidents: Vec<Incident>, next: Option<String>) -> Result<Page, ClientError> {
+pub(super) fn answer(incidents: Vec<Incident>, next: Option<String>) -> Result<Page, ClientError> {
     Ok(Page { incidents, next })
 }
 
@@ -123,7 +123,7 @@ fn old_log(n: u64) -> Vec<Event> {
         .collect()
 }
 
-fn list(model: &Model) -> &warroom::tui::app::incident_list::IncidentList {
+pub(super) fn list(model: &Model) -> &warroom::tui::app::incident_list::IncidentList {
     match &model.overlay {
         Overlay::IncidentList(list) => list,
         other => panic!("the list is not open: {other:?}"),
@@ -242,8 +242,8 @@ fn the_list_holds_a_bounded_number_of_rows_and_then_says_to_search() {
     );
 }
 
-#[test]
-fn searching_asks_the_backend_for_the_history_and_narrows_the_open_ones() {
+/// The desk with the list open on the first page of the history, INC-300 down.
+pub(super) fn list_on_first_page() -> Model {
     let mut model = model();
     update(&mut model, key(KeyCode::Char('l')));
     update(
@@ -253,69 +253,12 @@ fn searching_asks_the_backend_for_the_history_and_narrows_the_open_ones() {
             answer(page(300, 100), Some(history(None, Some(201)))),
         ),
     );
-    press(&mut model, KeyCode::Char('/'));
-    let mut asked = Vec::new();
-    for c in "search".chars() {
-        asked.extend(pages_asked(&press(&mut model, KeyCode::Char(c))));
-    }
-    // Each change asks for the first page of what now matches (q=, the backend matches the
-    // title, the id and the service).
-    assert_eq!(asked.len(), 6);
-    assert_eq!(asked.last(), Some(&history(Some("search"), None)));
-    // An answer to a shorter search, typed before, is not this one's.
-    update(
-        &mut model,
-        Msg::Page(history(Some("sea"), None), answer(page(299, 1), None)),
-    );
-    assert!(list(&model).past.rows.is_empty());
-    let found: Vec<Incident> = page(299, 10).into_iter().step_by(2).collect();
-    update(
-        &mut model,
-        Msg::Page(history(Some("search"), None), answer(found, None)),
-    );
-    let text = screen_text(&model, 140, 40);
-    // The open ones are narrowed here: INC-2 is "Search suggestions slow", INC-1 is not.
-    let open_rows: Vec<&str> = text
-        .lines()
-        .filter(|l| l.contains(" IC ") && l.contains("INC-"))
-        .collect();
-    assert_eq!(open_rows.len(), 1, "{text}");
-    assert!(open_rows[0].contains("INC-2 "), "{text}");
-    assert!(
-        text.contains("INC-299") && text.contains("INC-291"),
-        "{text}"
-    );
-    assert!(text.contains("/ search▏"), "{text}");
-    insta::assert_snapshot!(
-        "list_search_140x40",
-        draw(&model, &theme(), 140, 40).backend()
-    );
-
-    // Enter keeps the search and leaves the line; the arrows move; Enter opens.
-    press(&mut model, KeyCode::Enter);
-    assert!(list(&model).typing.is_none());
-    assert!(screen_text(&model, 140, 40).contains("1 open matching \"search\""));
-    press(&mut model, KeyCode::Down);
-    assert_eq!(list(&model).highlighted, Some(inc(299)));
-    // Esc clears the search first (the history is asked for again), then closes.
-    let effects = press(&mut model, KeyCode::Esc);
-    assert_eq!(pages_asked(&effects), [history(None, None)]);
-    assert!(matches!(model.overlay, Overlay::IncidentList(_)));
-    press(&mut model, KeyCode::Esc);
-    assert!(matches!(model.overlay, Overlay::None));
+    model
 }
 
 #[test]
 fn enter_in_the_list_opens_a_past_incident_and_shows_its_timeline() {
-    let mut model = model();
-    update(&mut model, key(KeyCode::Char('l')));
-    update(
-        &mut model,
-        Msg::Page(
-            history(None, None),
-            answer(page(300, 100), Some(history(None, Some(201)))),
-        ),
-    );
+    let mut model = list_on_first_page();
     // The cursor is on INC-1; two down is INC-300 (INC-2 is open, second).
     press(&mut model, KeyCode::Down);
     press(&mut model, KeyCode::Down);

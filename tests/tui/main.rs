@@ -14,6 +14,7 @@ mod fixture;
 mod history;
 mod hostile;
 mod review;
+mod search;
 mod snapshots;
 mod text;
 mod update;

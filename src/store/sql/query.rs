@@ -1,21 +1,30 @@
 //! One statement's text for both stores. SQLite and PostgreSQL agree on the statements of
 //! `statements.rs` but for how they number their placeholders: SQLite writes `?1`, PostgreSQL
 //! `$1`. So the text is written once, SQLite's way, and PostgreSQL's spelling is made from it
-//! the first time it is asked for.
+//! the first time it is asked for. The rare statement that needs a word of each dialect
+//! (`Query::dialects`) is still written once, from a template, and numbered the same way.
 
 use std::sync::OnceLock;
 
 /// A statement both stores run.
 pub struct Query {
     text: &'static str,
+    /// PostgreSQL's text, placeholders still written `?N`: `text` unless the dialects differ.
+    postgres_text: &'static str,
     numbered: OnceLock<String>,
 }
 
 impl Query {
     /// `text` with its placeholders written `?1`, `?2`…
     pub const fn new(text: &'static str) -> Query {
+        Query::dialects(text, text)
+    }
+
+    /// A statement each dialect writes its own way, both with placeholders written `?1`…
+    pub const fn dialects(sqlite: &'static str, postgres: &'static str) -> Query {
         Query {
-            text,
+            text: sqlite,
+            postgres_text: postgres,
             numbered: OnceLock::new(),
         }
     }
@@ -27,7 +36,8 @@ impl Query {
 
     /// PostgreSQL's spelling: every `?N` placeholder as `$N`.
     pub fn postgres(&'static self) -> &'static str {
-        self.numbered.get_or_init(|| dollar_placeholders(self.text))
+        self.numbered
+            .get_or_init(|| dollar_placeholders(self.postgres_text))
     }
 }
 
@@ -74,6 +84,14 @@ mod tests {
             QUERY.postgres(),
             "SELECT a FROM t WHERE b = $1 AND c > $12 OR d = '?'"
         );
+    }
+
+    static EACH: Query = Query::dialects("SELECT lower(a) WHERE b = ?1", "SELECT c WHERE b = ?1");
+
+    #[test]
+    fn a_statement_of_two_dialects_gives_each_its_own_text() {
+        assert_eq!(EACH.sqlite(), "SELECT lower(a) WHERE b = ?1");
+        assert_eq!(EACH.postgres(), "SELECT c WHERE b = $1");
     }
 
     #[test]

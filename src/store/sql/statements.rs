@@ -50,17 +50,93 @@ pub static FIGURES_DECLARED: Query = Query::new(
 pub static FIGURES_WITH_FOLLOWUPS: Query =
     Query::new("SELECT number, figures FROM incidents WHERE followups > 0 ORDER BY number");
 
-/// A page of a list, newest first: the incidents numbered below `?1`, `?2` (`open`, `ended`
-/// or `any`), declared in [`?3`, `?4`) (`''`: no bound), at most `?5`. The other conditions of
-/// a list are checked on the decoded rows (`SqlStore::incidents_before`). The time bounds are
-/// written so that no index on `declared_at` can serve them: the plan walks the numbers down
-/// and stops at the limit (a range on that index made SQLite sort every row first, 150 ms for
-/// 5,000 incidents).
-pub static INCIDENTS_BEFORE: Query = Query::new(
-    "SELECT number, body FROM incidents WHERE number < ?1 \
-     AND (?2 = 'any' OR (?2 = 'open' AND open) OR (?2 = 'ended' AND NOT open)) \
-     AND (?3 = '' OR declared_at >= ?3) AND (?4 = '' OR declared_at < ?4) \
-     ORDER BY number DESC LIMIT ?5",
+/// A page of a list, newest first (`SqlStore::incidents_before` binds it): the incidents
+/// numbered below `?1`; `?2` `open`, `ended` or `any`; declared in [`?3`, `?4`); of the service
+/// `?5` and the status `?6`; of a severity among `?7` (written `,P0,P1,`); whose title, id or
+/// service may contain the text `?8` (a LIKE pattern); at most `?9`. An empty text is no
+/// condition. The Rust rule (`IncidentFilter::matches`) has the final word on every row; this
+/// SQL only spares it the rows it would refuse, and must never drop one it would keep:
+///
+/// - service, status and severity are exact: `=`, and the severity's `,name,` found in the
+///   list, compare text as Rust's `==` does (a name holding a comma can only be let through);
+/// - the text: Rust lowers needle and haystack by Unicode's rules (`É` is `é`, the Kelvin sign
+///   `K` is `k`, `İ` is `i` and a combining dot). SQLite's `lower()` and LIKE fold ASCII only,
+///   and PostgreSQL's `lower()` follows the database's locale (in a Turkish one `I` lowers to
+///   `ı`). So a column is lowered by ASCII's rule alone (PostgreSQL's `lower()` under the "C"
+///   collation), which is exact where the column is all ASCII: Rust lowers it the same way,
+///   and LIKE finds a needle Rust lowered in it exactly when Rust does. A column holding
+///   anything else (more UTF-8 bytes than characters) is let through for Rust to judge. The
+///   id, `INC-n`, is ASCII.
+///
+/// The time bounds are written so that no index on `declared_at` can serve them: the plan
+/// walks the numbers down and stops at the limit (a range on that index made SQLite sort every
+/// row first, 150 ms for 5,000 incidents). `$find` is each dialect's "where in this text is
+/// that one" (0: nowhere), `$title` and `$service` its `sqlite_may_contain!` or
+/// `postgres_may_contain!`.
+macro_rules! incidents_before {
+    ($find:literal, $title:expr, $service:expr) => {
+        concat!(
+            "SELECT number, body FROM incidents WHERE number < ?1 \
+             AND (?2 = 'any' OR (?2 = 'open' AND open) OR (?2 = 'ended' AND NOT open)) \
+             AND (?3 = '' OR declared_at >= ?3) AND (?4 = '' OR declared_at < ?4) \
+             AND (?5 = '' OR service = ?5) AND (?6 = '' OR status = ?6) \
+             AND (?7 = '' OR ",
+            $find,
+            "(?7, ',' || severity || ',') > 0) \
+             AND (?8 = '' OR ('inc-' || number) LIKE ?8 ESCAPE '\\' OR ",
+            $title,
+            " OR ",
+            $service,
+            ") ORDER BY number DESC LIMIT ?9"
+        )
+    };
+}
+
+/// Whether SQLite's `$column` may contain the needle `?8`: not all ASCII (its text is UTF-8,
+/// and `length` counts characters up to a NUL: a NUL only lets more through), or, lowered
+/// (SQLite's `lower()` is ASCII's), like it.
+macro_rules! sqlite_may_contain {
+    ($column:literal) => {
+        concat!(
+            "octet_length(",
+            $column,
+            ") <> length(",
+            $column,
+            ") OR lower(",
+            $column,
+            ") LIKE ?8 ESCAPE '\\'"
+        )
+    };
+}
+
+/// Whether PostgreSQL's `$column` may contain the needle `?8`: not all ASCII (counted in
+/// UTF-8 whatever the database's encoding), or, lowered under the "C" collation (ASCII's
+/// rule), like it.
+macro_rules! postgres_may_contain {
+    ($column:literal) => {
+        concat!(
+            "octet_length(convert_to(",
+            $column,
+            ", 'UTF8')) <> length(",
+            $column,
+            ") OR lower(",
+            $column,
+            " COLLATE \"C\") LIKE ?8 ESCAPE '\\'"
+        )
+    };
+}
+
+pub static INCIDENTS_BEFORE: Query = Query::dialects(
+    incidents_before!(
+        "instr",
+        sqlite_may_contain!("title"),
+        sqlite_may_contain!("service")
+    ),
+    incidents_before!(
+        "strpos",
+        postgres_may_contain!("title"),
+        postgres_may_contain!("service")
+    ),
 );
 
 /// What a replica keeps in memory: the open incidents and those ended since a time.

@@ -1,8 +1,9 @@
 //! [`Store`] once for both databases: the reads in the statements both dialects agree on, the
 //! writes handed to the engine.
 
-/// The fewest rows read at a time for a page of a list: a narrow filter reads on down the
-/// history in steps this long at least, rather than a row or two at a time.
+/// The fewest rows read at a time for the rest of a page of a list once its first read fell
+/// short (a text search whose rows SQL could only let through): it reads on down the history
+/// in steps this long at least, rather than a row or two at a time.
 const LIST_STEP: usize = 200;
 
 use super::statements::{
@@ -60,8 +61,9 @@ impl<E: Engine> Store for SqlStore<E> {
         before: u64,
         limit: usize,
     ) -> Result<Vec<Incident>, StoreError> {
-        // The conditions the table has columns for are SQL's; the others are checked on the
-        // decoded rows, by the one rule every list uses.
+        // SQL selects what the table's columns can tell (exactly, or letting through what it
+        // cannot: see `INCIDENTS_BEFORE`); every row it returns is checked again on the
+        // decoded incident, by the one rule every list uses.
         let open = match filter.open {
             None => "any",
             Some(true) => "open",
@@ -69,7 +71,16 @@ impl<E: Engine> Store for SqlStore<E> {
         };
         let since = filter.since.map(fixed_time).unwrap_or_default();
         let until = filter.until.map(fixed_time).unwrap_or_default();
-        let step = limit.max(LIST_STEP);
+        let service = filter.service.as_deref().unwrap_or_default();
+        let status = filter
+            .status
+            .map(|status| status.as_str())
+            .unwrap_or_default();
+        let severities = severity_list(filter);
+        let text = filter.text.as_deref().map(like_pattern).unwrap_or_default();
+        // A page is usually one read of `limit` rows; rows the rule refuses (text SQL could
+        // only let through) are made up for in longer steps.
+        let mut step = limit;
         let mut cursor = before;
         let mut page = Vec::new();
         while page.len() < limit {
@@ -78,6 +89,10 @@ impl<E: Engine> Store for SqlStore<E> {
                 Value::Text(open),
                 Value::Text(&since),
                 Value::Text(&until),
+                Value::Text(service),
+                Value::Text(status),
+                Value::Text(&severities),
+                Value::Text(&text),
                 Value::int(step),
             ];
             let rows = self
@@ -90,6 +105,7 @@ impl<E: Engine> Store for SqlStore<E> {
             if exhausted {
                 break;
             }
+            step = limit.max(LIST_STEP);
         }
         page.truncate(limit);
         Ok(page)
@@ -160,5 +176,52 @@ impl<E: Engine> Store for SqlStore<E> {
 
     fn checkpoint(&mut self) -> Result<(), StoreError> {
         self.engine.checkpoint()
+    }
+}
+
+/// The severities a list asks for as `INCIDENTS_BEFORE` takes them: `,P0,P1,` (none: empty).
+fn severity_list(filter: &IncidentFilter) -> String {
+    if filter.severities.is_empty() {
+        return String::new();
+    }
+    let names: Vec<&str> = filter.severities.iter().map(|s| s.as_str()).collect();
+    format!(",{},", names.join(","))
+}
+
+/// The LIKE pattern (escaped with `\`) of a list's search text, lowered as the Rust rule
+/// lowers it: `%text%`, never empty.
+fn like_pattern(text: &str) -> String {
+    let mut pattern = String::from("%");
+    for c in text.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Severity;
+
+    #[test]
+    fn a_search_text_is_lowered_as_the_rule_lowers_it_and_likes_wildcards_are_plain() {
+        // Unescaped, `%` and `_` would only let more through; `\` would drop `C:\Temp`.
+        assert_eq!(like_pattern(r"100%_C:\Temp"), r"%100\%\_c:\\temp%");
+        assert_eq!(like_pattern("ÉCHEC \u{212A}"), "%échec k%");
+        assert_eq!(like_pattern(""), "%%");
+    }
+
+    #[test]
+    fn severities_are_a_comma_list_each_name_found_between_commas() {
+        let filter = IncidentFilter {
+            severities: vec![Severity::new("P0"), Severity::new("P2")],
+            ..IncidentFilter::default()
+        };
+        assert_eq!(severity_list(&filter), ",P0,P2,");
+        assert_eq!(severity_list(&IncidentFilter::default()), "");
     }
 }

@@ -33,6 +33,8 @@ pub enum Msg {
     CaughtUp(IncidentId, Result<Vec<Event>, ClientError>),
     /// A page of the incident list, and the path it was read from.
     Page(String, Result<Page, ClientError>),
+    /// The list's search line has rested since its edit number so-and-so.
+    SearchPaused(u64),
     Severities(Result<Vec<SeverityLevel>, ClientError>),
     Identity(Result<Identity, ClientError>),
     Sent {
@@ -96,6 +98,12 @@ pub enum Effect {
     },
     /// Fetch the page of the incident list at this path (`/v1/incidents?…`).
     FetchPage(String),
+    /// Say after `delay` that the list's search line may have rested since edit number
+    /// `edit` (`Msg::SearchPaused`); `update` knows whether another edit came meanwhile.
+    SearchPause {
+        edit: u64,
+        delay: Duration,
+    },
     FetchSeverities {
         delay: Duration,
     },

@@ -118,6 +118,7 @@ fn handle(model: &mut Model, msg: Msg) -> Vec<Effect> {
             vec![]
         }
         Msg::Page(query, result) => incident_list::on_page(model, query, result),
+        Msg::SearchPaused(edit) => incident_list::on_search_paused(model, edit),
         Msg::Severities(result) => on_severities(model, result),
         Msg::Identity(result) => on_identity(model, result),
         Msg::History(result) => {

@@ -1,8 +1,9 @@
 //! The incident list (`l`, `:list`): every open incident, most severe first and newest first
 //! within a severity (the order of `[`/`]`), to see all that burns; then the history, newest
 //! first, read from the backend a page at a time as the cursor goes down (`past`). `/`
-//! searches both (the title, the id, the service); Enter opens the incident under the
-//! cursor, however old.
+//! searches both (the title, the id, the service), asking the backend once typing pauses
+//! (or at once on Enter), not at every key; Enter opens the incident under the cursor,
+//! however old.
 
 pub mod past;
 
@@ -12,6 +13,7 @@ use crate::client::{ClientError, Page};
 use crate::domain::{Incident, IncidentFilter, IncidentId};
 use past::{Past, PastRow};
 use ratatui::crossterm::event::{Event as TermEvent, KeyCode, KeyEvent};
+use std::time::Duration;
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
@@ -50,6 +52,10 @@ pub const SEARCH_HINTS: [Hint; 2] = [
 /// Rows PageUp and PageDown move by.
 const PAGE_KEYS_MOVE: usize = 10;
 
+/// How long the search line must rest before what it holds is asked of the backend: a word
+/// typed at speed is one request, not one per key, and a pause to read the rows sends it.
+pub const SEARCH_PAUSE: Duration = Duration::from_millis(250);
+
 #[derive(Debug, Clone)]
 pub struct IncidentList {
     /// The incident under the cursor. An id, not an index: the list reorders while it is
@@ -58,6 +64,9 @@ pub struct IncidentList {
     pub highlighted: Option<IncidentId>,
     /// The search being typed after `/`, until Enter keeps it or Esc clears it.
     pub typing: Option<Input>,
+    /// How many times the search line has changed since the list opened: a pause is the
+    /// newest edit's only if no other came after it (`Msg::SearchPaused`).
+    pub edits: u64,
     /// The ended incidents read so far, for the search in force.
     pub past: Past,
 }
@@ -139,6 +148,7 @@ pub(super) fn open(model: &mut Model) -> Vec<Effect> {
     let mut list = IncidentList {
         highlighted: None,
         typing: None,
+        edits: 0,
         past,
     };
     let rows = rows(model, &list);
@@ -178,8 +188,9 @@ pub(super) fn on_key(model: &mut Model, mut list: IncidentList, key: KeyEvent) -
     keep(model, list)
 }
 
-/// The search line's keys: Enter keeps what is typed, Esc clears it; the arrows still move;
-/// anything else edits it, and each change asks for the first page of what now matches.
+/// The search line's keys: Enter keeps what is typed (asking for it at once if it was not
+/// yet), Esc clears it; the arrows still move; anything else edits it, and the first page
+/// of what then matches is asked for once the line rests for [`SEARCH_PAUSE`].
 fn on_search_key(
     model: &mut Model,
     mut list: IncidentList,
@@ -187,6 +198,7 @@ fn on_search_key(
     key: KeyEvent,
 ) -> Vec<Effect> {
     match key.code {
+        KeyCode::Enter if input.value() != list.past.text => search(model, list, input.value()),
         KeyCode::Enter => keep(model, list),
         KeyCode::Esc => search(model, list, ""),
         code @ (KeyCode::Up | KeyCode::Down | KeyCode::PageUp | KeyCode::PageDown) => {
@@ -195,16 +207,43 @@ fn on_search_key(
             keep(model, list)
         }
         _ => {
+            let before = input.value().to_string();
             input.handle_event(&TermEvent::Key(key));
-            let text = input.value().to_string();
+            let edited = input.value() != before;
             list.typing = Some(input);
-            if text == list.past.text {
-                keep(model, list)
-            } else {
-                search(model, list, &text)
+            if !edited {
+                return keep(model, list);
             }
+            list.edits += 1;
+            let pause = Effect::SearchPause {
+                edit: list.edits,
+                delay: SEARCH_PAUSE,
+            };
+            let mut effects = keep(model, list);
+            effects.push(pause);
+            effects
         }
     }
+}
+
+/// The search line has rested since edit number `edit`: if no edit came since and it holds
+/// another search than the rows answer, that search is asked for.
+pub(super) fn on_search_paused(model: &mut Model, edit: u64) -> Vec<Effect> {
+    let Overlay::IncidentList(list) = std::mem::take(&mut model.overlay) else {
+        model.dirty = false;
+        return vec![];
+    };
+    let text = match &list.typing {
+        Some(input) if list.edits == edit && input.value() != list.past.text => {
+            input.value().to_string()
+        }
+        _ => {
+            model.dirty = false;
+            model.overlay = Overlay::IncidentList(list);
+            return vec![];
+        }
+    };
+    search(model, list, &text)
 }
 
 /// Pasted text is typed into the search line, when it is open.
