@@ -35,8 +35,7 @@
 mod support;
 
 use chrono::{Duration, Utc};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration as StdDuration, Instant};
@@ -75,7 +74,7 @@ fn write_history(store: &mut dyn Store, incidents: u64, events: u64) -> u64 {
 
 /// A real `warroom serve` on a store, with its RSS sampled while it runs.
 pub struct Backend {
-    child: Child,
+    server: support::serve::Served,
     pub url: String,
     peak_kib: Arc<AtomicU64>,
     stop: Arc<AtomicBool>,
@@ -93,28 +92,12 @@ fn status_kib(pid: u32, field: &str) -> u64 {
 
 impl Backend {
     pub fn start(db: &str) -> Backend {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_warroom"))
-            .args(["serve", "--listen", "127.0.0.1:0", "--db", db])
-            .env_remove("WARROOM_CONFIG")
-            .env("XDG_CONFIG_HOME", env!("CARGO_TARGET_TMPDIR"))
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("warroom serve starts");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut line)
-            .expect("the first line");
-        let url = line
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("warroom serve said {line:?}"))
-            .to_string();
+        let server = support::serve::Served::start(db, None, Stdio::null());
         let (peak_kib, stop) = (
             Arc::new(AtomicU64::new(0)),
             Arc::new(AtomicBool::new(false)),
         );
-        let (pid, peak, stopping) = (child.id(), peak_kib.clone(), stop.clone());
+        let (pid, peak, stopping) = (server.pid(), peak_kib.clone(), stop.clone());
         std::thread::spawn(move || {
             while !stopping.load(Ordering::Relaxed) {
                 peak.fetch_max(status_kib(pid, "VmRSS"), Ordering::Relaxed);
@@ -122,19 +105,19 @@ impl Backend {
             }
         });
         Backend {
-            child,
-            url,
+            url: server.url.clone(),
+            server,
             peak_kib,
             stop,
         }
     }
 
     pub fn rss_mib(&self) -> f64 {
-        status_kib(self.child.id(), "VmRSS") as f64 / 1024.0
+        status_kib(self.server.pid(), "VmRSS") as f64 / 1024.0
     }
 
     pub fn high_water_mib(&self) -> f64 {
-        status_kib(self.child.id(), "VmHWM") as f64 / 1024.0
+        status_kib(self.server.pid(), "VmHWM") as f64 / 1024.0
     }
 
     /// The highest RSS sampled since the last call, in MiB.
@@ -146,8 +129,6 @@ impl Backend {
 impl Drop for Backend {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

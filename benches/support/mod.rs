@@ -7,6 +7,7 @@
 pub mod postgres;
 
 pub mod history;
+pub mod serve;
 
 /// The tests' tmux harness: the wall and the desk in a real terminal.
 #[path = "../../tests/support/tmux.rs"]
