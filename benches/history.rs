@@ -6,8 +6,10 @@
 //! the bench's own with fsync on). Then the real `warroom serve` (this build's binary, a
 //! child process so that its memory is its own) serves it, and the bench measures:
 //!
-//! - `GET /v1/report?since=365d` and `GET /v1/followups`: median wall time of 5;
-//! - `warroom report --since 365d` and `warroom followups` (the real CLI, text): median of 3;
+//! - `GET /v1/report?since=365d` and `GET /v1/followups` (its first page): median wall time
+//!   of 5; every page of the follow-ups (`limit=1000`, each by its `Link`): once;
+//! - `warroom report --since 365d` and `warroom followups` (the real CLI, text, walking every
+//!   page): median of 3;
 //! - `GET /v1/incidents` (the list's first page, what every desk and wall loads), the list
 //!   filtered by a service no incident has and searched for one title (each read down the
 //!   whole history), and an old incident opened (`GET /v1/incidents/INC-n` and its events, n
@@ -158,6 +160,40 @@ fn get(url: &str) -> (f64, String) {
     (median(times), body)
 }
 
+/// Every page of the follow-ups, `limit=1000`, each by the previous one's `Link`: the time of
+/// the whole walk in ms, the actions read and the pages.
+fn every_followup(backend: &str) -> (f64, usize, usize) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let client = support::http_client();
+    let started = Instant::now();
+    let (mut actions, mut pages) = (0, 0);
+    let mut next = Some("/v1/followups?limit=1000".to_string());
+    while let Some(path) = next.take() {
+        let url = format!("{backend}{path}");
+        let (page, link) = runtime.block_on(async {
+            let answer = client.get(&url).send().await.expect("an answer");
+            assert!(answer.status().is_success(), "{url}: {}", answer.status());
+            let link = answer
+                .headers()
+                .get("link")
+                .map(|link| link.to_str().expect("ASCII").to_string());
+            (answer.text().await.expect("a body"), link)
+        });
+        actions += serde_json::from_str::<Vec<serde_json::Value>>(&page)
+            .expect("JSON")
+            .len();
+        pages += 1;
+        next = link.and_then(|link| {
+            let target = link.strip_prefix('<')?.split_once(">; rel=\"next\"")?.0;
+            Some(target.to_string())
+        });
+    }
+    (started.elapsed().as_secs_f64() * 1000.0, actions, pages)
+}
+
 /// The real CLI `CLI_RUNS` times against `backend`: the median in ms.
 fn cli(backend: &str, args: &[&str]) -> f64 {
     let mut times = Vec::new();
@@ -236,9 +272,15 @@ fn measure(name: &str, db: &str, incidents: u64, events: u64) {
         .expect("JSON")
         .len();
     println!(
-        "  GET /v1/followups: median of {HTTP_RUNS} {followups_ms:.0} ms ({rows} corrective \
-         actions, {} KiB); backend RSS peak {:.1} MiB",
+        "  GET /v1/followups (first page): median of {HTTP_RUNS} {followups_ms:.1} ms ({rows} \
+         corrective actions, {} KiB); backend RSS peak {:.1} MiB",
         followups.len() / 1024,
+        backend.take_peak_mib()
+    );
+    let (walk_ms, walked, pages) = every_followup(&backend.url);
+    println!(
+        "  GET /v1/followups?limit=1000, every page by its Link: {walk_ms:.0} ms ({walked} \
+         corrective actions in {pages} pages); backend RSS peak {:.1} MiB",
         backend.take_peak_mib()
     );
     let (list_ms, list) = get(&format!("{}/v1/incidents", backend.url));
@@ -290,7 +332,8 @@ fn measure(name: &str, db: &str, incidents: u64, events: u64) {
     let followups_cli = cli(&backend.url, &["followups"]);
     println!(
         "  warroom report --since 365d: median of {CLI_RUNS} {report_cli:.0} ms; \
-         warroom followups: {followups_cli:.0} ms; backend RSS peak {:.1} MiB",
+         warroom followups (every page): median of {CLI_RUNS} {followups_cli:.0} ms; backend \
+         RSS peak {:.1} MiB",
         backend.take_peak_mib()
     );
     println!(

@@ -47,3 +47,10 @@ schemathesis.openapi.format(
     "severities", st.sampled_from(["P0", "P1", "p2", " P2", "P0,P1", "p1, P2,P0"])
 )
 
+# The follow-ups' cursor: DUE,INC-N,ID, as a next link writes it.
+schemathesis.openapi.format(
+    "followup-cursor",
+    st.tuples(_past_times, st.integers(1, 10**6), st.integers(1, 1000)).map(
+        lambda t: f"{t[0]},INC-{t[1]},{t[2]}"
+    ),
+)

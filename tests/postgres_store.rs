@@ -15,8 +15,8 @@ mod support;
 use std::sync::mpsc;
 use std::time::Duration;
 use warroom::domain::{
-    CorrectiveKind, Event, EventKind, Incident, IncidentFigures, IncidentId, NoteKind, Severity,
-    Status,
+    CorrectiveKind, Event, EventKind, FollowupFilter, Incident, IncidentFigures, IncidentId,
+    NoteKind, Severity, Status,
 };
 use warroom::store::{
     Attempt, Commit, DeliveryState, IdempotencyKey, NewDelivery, Outbox, PostgresStore, Remembered,
@@ -223,7 +223,7 @@ fn migrations_are_recorded_and_a_newer_schema_is_refused() {
         .collect();
     assert_eq!(
         versions,
-        [1, 2, 3, 4, 5, 6, 7, 8],
+        [1, 2, 3, 4, 5, 6, 7, 8, 9],
         "numbered as SQLite's schemas"
     );
     sql.batch_execute("INSERT INTO warroom_migrations (version) VALUES (99)")
@@ -243,6 +243,7 @@ fn how_an_actor_came_survives_and_a_database_at_migration_3_gains_the_columns_an
          ALTER TABLE events DROP COLUMN intended_at;
          DROP TABLE incidents;
          DROP TABLE folded;
+         DROP TABLE followups;
          ALTER TABLE outbox DROP COLUMN first_attempt_at;
          DELETE FROM warroom_migrations WHERE version > 3;
          INSERT INTO events (seq, incident, at, actor, kind) VALUES (1, 'INC-1',
@@ -567,14 +568,19 @@ fn the_upgrade_fills_the_figures_once(
         every_figures(store.as_mut()),
         [IncidentFigures::from(&folded)]
     );
-    let mut followups = Vec::new();
-    store
-        .followups(&mut |f| {
-            followups.push(f.id);
-            Ok(())
-        })
+    let followups = store
+        .followups_after(
+            &FollowupFilter::default(),
+            None,
+            10,
+            time("2026-03-01T12:00:00Z"),
+        )
         .unwrap();
-    assert_eq!(followups, [IncidentId::from_number(1)]);
+    let followups: Vec<(IncidentId, u32)> = followups
+        .into_iter()
+        .map(|f| (f.incident, f.action.id))
+        .collect();
+    assert_eq!(followups, [(IncidentId::from_number(1), 1)]);
     drop(store);
     // Once: a row changed by hand stays as it is at the next opening.
     run("UPDATE incidents SET figures = replace(figures, '\"worked\"', '\"by hand\"')");
@@ -617,6 +623,7 @@ fn an_upgraded_postgres_database_fills_the_figures_once_from_the_log() {
          UPDATE incidents SET body = (body::jsonb - 'update_marks')::text;
          DROP INDEX incidents_declared;
          CREATE INDEX incidents_declared ON incidents (declared_at);
+         DROP TABLE followups;
          DELETE FROM warroom_migrations WHERE version > 7;",
     );
 }

@@ -82,7 +82,9 @@ async fn run(cli: Cli) -> ExitCode {
         }
         Some(CliCommand::Followups(args)) => {
             client_command(&cli.global, &config, async |client| {
-                learn::followups(client, &args).await
+                learn::followups(client, &args, &mut print_while_read)
+                    .await
+                    .map(|()| String::new())
             })
             .await
         }

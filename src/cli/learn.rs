@@ -1,10 +1,11 @@
 //! `warroom postmortem`, `warroom report` and `warroom followups`: what the log teaches, for
 //! people (text) and scripts (`--json`).
 
+use super::paged::Printed;
 use super::render::json;
 use super::{FollowupsArgs, ReportArgs};
-use crate::client::{Client, ClientError};
-use crate::domain::IncidentId;
+use crate::client::{Client, ClientError, FollowupQuery};
+use crate::domain::{Followup, FollowupAsk, IncidentId};
 use crate::report::Report;
 use crate::sanitize::{sanitize, sanitize_lines};
 use std::fmt::Write;
@@ -61,33 +62,58 @@ fn report_text(report: &Report) -> String {
     text
 }
 
+impl FollowupsArgs {
+    fn query(&self) -> FollowupQuery {
+        let limit = self
+            .limit
+            .map_or(self.page_size, |n| usize::try_from(n).unwrap_or(usize::MAX));
+        FollowupQuery {
+            page_size: Some(limit.min(self.page_size)),
+            ask: FollowupAsk {
+                open: self.open,
+                closed: self.closed,
+                overdue: self.overdue,
+                owner: self.owner.clone(),
+            },
+        }
+    }
+}
+
 /// The corrective actions across incidents, filtered by the backend (`GET /v1/followups`),
-/// soonest due first.
-pub async fn followups(client: &Client, args: &FollowupsArgs) -> Result<String, ClientError> {
-    let mut query = Vec::new();
-    if args.open {
-        query.push(("open", "true".to_string()));
+/// soonest due first: its pages walked, each handed to `out` as it arrives (the table, or a
+/// JSON array written element by element), so that any number of them costs the CLI one
+/// page of memory; stops early when `out` says the reader went away (`false`).
+pub async fn followups(
+    client: &Client,
+    args: &FollowupsArgs,
+    out: &mut (dyn FnMut(&str) -> bool + Send),
+) -> Result<(), ClientError> {
+    let mut walk = Printed::new(args.output.json, args.limit);
+    let mut next = Some(args.query().first_page());
+    while walk.wants_more()
+        && let Some(path) = next.take()
+    {
+        let mut page = client.followup_page(&path).await?;
+        next = page.next;
+        let text = walk.page(&mut page.rows, followups_header, followup_lines);
+        if !out(&text) {
+            return Ok(());
+        }
     }
-    if args.overdue {
-        query.push(("overdue", "true".to_string()));
-    }
-    query.extend(
-        args.owner
-            .as_deref()
-            .map(|owner| ("owner", owner.trim().to_string())),
-    );
-    let rows = client.followups(&query).await?;
-    if args.output.json {
-        return Ok(json(&rows));
-    }
-    if rows.is_empty() {
-        return Ok("no corrective actions\n".into());
-    }
-    let mut out = format!(
+    out(walk.end("no corrective actions\n"));
+    Ok(())
+}
+
+fn followups_header() -> String {
+    format!(
         "{:<8} {:<4} {:<10} {:<7} {:<10} {:<12} {}\n",
         "INCIDENT", "#", "KIND", "STATE", "DUE", "OWNER", "ACTION"
-    );
-    for f in &rows {
+    )
+}
+
+fn followup_lines(rows: &[Followup]) -> String {
+    let mut out = String::new();
+    for f in rows {
         let mut line = format!(
             "{:<8} {:<4} {:<10} {:<7} {:<10} {:<12} {}",
             f.incident,
@@ -106,5 +132,5 @@ pub async fn followups(client: &Client, args: &FollowupsArgs) -> Result<String, 
         }
         let _ = writeln!(out, "{line}");
     }
-    Ok(out)
+    out
 }

@@ -2,15 +2,16 @@
 //! any length costs the CLI one page of memory.
 
 use super::OutputArgs;
+use super::paged::Printed;
 use super::parse::parse_status;
 use super::render::{incident_rows, incident_table_header};
 use crate::client::{Client, ClientError, ListQuery, MAX_PAGE};
-use crate::domain::{Incident, Status, Timestamp};
+use crate::domain::{Status, Timestamp};
 use clap::Args;
 
 /// Incidents asked of the backend at a time: big enough that a long walk takes few requests,
 /// small enough that a page is soon on the screen.
-const PAGE: usize = 500;
+pub(super) const PAGE: usize = 500;
 
 #[derive(Debug, Clone, Args)]
 pub struct ListArgs {
@@ -71,7 +72,7 @@ impl ListArgs {
     }
 }
 
-fn parse_page_size(text: &str) -> Result<usize, String> {
+pub(super) fn parse_page_size(text: &str) -> Result<usize, String> {
     match text.parse::<usize>() {
         Ok(size @ 1..=MAX_PAGE) => Ok(size),
         _ => Err(format!("'{text}' is not a page size from 1 to {MAX_PAGE}")),
@@ -87,66 +88,18 @@ pub async fn print(
     now: Timestamp,
     out: &mut (dyn FnMut(&str) -> bool + Send),
 ) -> Result<(), ClientError> {
-    let mut left = args.limit.unwrap_or(u64::MAX);
-    let mut printed = 0_u64;
+    let mut walk = Printed::new(args.output.json, args.limit);
     let mut pages = client.pages(&args.query());
-    while left > 0
+    while walk.wants_more()
         && let Some(mut page) = pages.next().await?
     {
-        page.truncate(usize::try_from(left).unwrap_or(usize::MAX));
-        let text = if args.output.json {
-            json_elements(&page, printed == 0)
-        } else if printed == 0 && !page.is_empty() {
-            incident_table_header() + &incident_rows(&page, now)
-        } else {
-            incident_rows(&page, now)
-        };
-        let count = page.len() as u64;
-        (printed, left) = (printed + count, left - count);
+        let text = walk.page(&mut page, incident_table_header, |page| {
+            incident_rows(page, now)
+        });
         if !out(&text) {
             return Ok(());
         }
     }
-    let end = match (args.output.json, printed) {
-        (true, 0) => "[]\n",
-        (true, _) => "\n]\n",
-        (false, 0) => "no incidents\n",
-        (false, _) => "",
-    };
-    out(end);
+    out(walk.end("no incidents\n"));
     Ok(())
-}
-
-/// The incidents as elements of a pretty JSON array, as `serde_json::to_string_pretty` writes
-/// a whole one: the opening bracket before the first, a comma before each other.
-fn json_elements(incidents: &[Incident], first: bool) -> String {
-    let mut text = String::new();
-    for (i, incident) in incidents.iter().enumerate() {
-        text.push_str(if first && i == 0 { "[\n" } else { ",\n" });
-        let element = super::render::json(incident);
-        let lines: Vec<String> = element
-            .trim_end()
-            .lines()
-            .map(|line| format!("  {line}"))
-            .collect();
-        text.push_str(&lines.join("\n"));
-    }
-    text
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::domain::IncidentId;
-
-    #[test]
-    fn json_written_page_by_page_is_the_array_serde_would_write() {
-        let incidents: Vec<Incident> = (1..=3)
-            .map(|n| Incident::blank(IncidentId::from_number(n)))
-            .collect();
-        let mut text = json_elements(&incidents[..2], true);
-        text.push_str(&json_elements(&incidents[2..], false));
-        text.push_str("\n]\n");
-        assert_eq!(text, super::super::render::json(&incidents));
-    }
 }

@@ -9,6 +9,7 @@ pub mod incident;
 pub mod learn;
 pub mod list;
 pub mod notify;
+mod paged;
 pub mod panels;
 mod parse;
 mod probe;
@@ -247,12 +248,21 @@ pub struct FollowupsArgs {
     /// Only open ones
     #[arg(long)]
     pub open: bool,
+    /// Only done and dropped ones
+    #[arg(long, conflicts_with_all = ["open", "overdue"])]
+    pub closed: bool,
     /// Only this owner's
     #[arg(long, value_name = "O")]
     pub owner: Option<String>,
     /// Only open ones past their due date
     #[arg(long)]
     pub overdue: bool,
+    /// Print at most N, the soonest due [default: all]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub limit: Option<u64>,
+    /// Actions asked of the backend per request (1 to 1000); for tests and slow links
+    #[arg(long, hide = true, default_value_t = list::PAGE, value_parser = list::parse_page_size)]
+    pub page_size: usize,
     #[command(flatten)]
     pub output: OutputArgs,
 }

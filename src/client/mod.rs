@@ -10,16 +10,18 @@
 //! elsewhere applies it at most once.
 
 mod error;
+mod followups;
 mod notifications;
 mod pages;
 
 pub use error::ClientError;
+pub use followups::{FollowupPage, FollowupQuery};
 pub use notifications::DeliveryRecord;
 pub use pages::{ListQuery, MAX_PAGE, Page, Pages};
 
 use crate::domain::{
-    ACTOR_HEADER, AccessRole, Command, Event, Followup, Incident, IncidentId, NewIncident,
-    ON_BEHALF_HEADER, ROLE_HEADER, SeverityLevel, Timestamp,
+    ACTOR_HEADER, AccessRole, Command, Event, Incident, IncidentId, NewIncident, ON_BEHALF_HEADER,
+    ROLE_HEADER, SeverityLevel, Timestamp,
 };
 use crate::secret::Secret;
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
@@ -277,17 +279,6 @@ impl Client {
 
     /// The report across incidents (`since`, `service`, `severity`, `recurrence` as the
     /// backend reads them), decoded as the caller's type (the report module's `Report`).
-    /// The corrective actions across incidents, soonest due first; `query` filters them
-    /// (`open`, `overdue`, `owner`).
-    pub async fn followups(&self, query: &[(&str, String)]) -> Result<Vec<Followup>, ClientError> {
-        let url = reqwest::Url::parse_with_params("http://backend/v1/followups", query)
-            .map_err(|e| ClientError::Config(format!("cannot build the follow-ups URL: {e}")))?;
-        let query = url.query().unwrap_or_default().to_string();
-        let request = |base: &str| self.http.get(format!("{base}/v1/followups?{query}"));
-        let items = self.send(request, self.timeout).await?;
-        Ok(each_valid(items, "follow-up"))
-    }
-
     pub async fn report<T: DeserializeOwned>(
         &self,
         query: &[(&str, String)],

@@ -80,9 +80,10 @@ pub struct Page {
     pub next: Option<String>,
 }
 
-/// The target of a `Link` header's `rel="next"`, if it is a page of the list on the same
-/// backend: a link elsewhere is not followed (the client would send its token there).
-fn next_link(header: &str) -> Option<String> {
+/// The target of a `Link` header's `rel="next"`, if it is a page of the list at `list_path`
+/// on the same backend: a link elsewhere is not followed (the client would send its token
+/// there).
+fn next_link(header: &str, list_path: &str) -> Option<String> {
     header.split(',').find_map(|link| {
         let (target, params) = link.trim().split_once(';')?;
         let target = target.trim().strip_prefix('<')?.strip_suffix('>')?;
@@ -90,7 +91,7 @@ fn next_link(header: &str) -> Option<String> {
             .split(';')
             .any(|param| matches!(param.trim(), "rel=\"next\"" | "rel=next"));
         let ours = target
-            .strip_prefix(LIST_PATH)
+            .strip_prefix(list_path)
             .is_some_and(|rest| rest.starts_with('?'));
         (next && ours).then(|| target.to_string())
     })
@@ -121,6 +122,19 @@ impl Client {
     /// that reads pages one at a time, far apart, holds between them is this path, not a
     /// walk. An incident the client cannot read is dropped and logged, as in every list.
     pub async fn page(&self, path: &str) -> Result<Page, ClientError> {
+        let (incidents, next) = self.page_of(path, LIST_PATH, "incident").await?;
+        Ok(Page { incidents, next })
+    }
+
+    /// The page at `path` of the list at `list_path` (`/v1/incidents`, `/v1/followups`): its
+    /// `what`s, and the path of the next page from the `Link` header (`None`: it was the
+    /// last). An item the client cannot read is dropped and logged, as in every list.
+    pub(super) async fn page_of<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        list_path: &str,
+        what: &str,
+    ) -> Result<(Vec<T>, Option<String>), ClientError> {
         let answer = self
             .send_raw(|base| self.http.get(format!("{base}{path}")), self.timeout)
             .await?;
@@ -131,17 +145,14 @@ impl Client {
             .get_all(reqwest::header::LINK)
             .iter()
             .filter_map(|value| value.to_str().ok())
-            .find_map(next_link);
+            .find_map(|header| next_link(header, list_path));
         if next.as_deref() == Some(path) {
             // A link back to this page would walk forever.
             return Err(ClientError::Decode(format!(
                 "the backend's next page is the same page ({path})"
             )));
         }
-        Ok(Page {
-            incidents: each_valid(items, "incident"),
-            next,
-        })
+        Ok((each_valid(items, what), next))
     }
 
     /// What a screen starts from: every open incident (a page at a time), and the newest
@@ -194,21 +205,26 @@ mod tests {
     fn only_a_next_link_to_the_list_is_followed() {
         let next = "</v1/incidents?limit=2&before=INC-7>; rel=\"next\"";
         assert_eq!(
-            next_link(next).as_deref(),
+            next_link(next, LIST_PATH).as_deref(),
             Some("/v1/incidents?limit=2&before=INC-7")
         );
         assert_eq!(
-            next_link("</v1/incidents?before=INC-3>; title=\"x\"; rel=next").as_deref(),
+            next_link(
+                "</v1/incidents?before=INC-3>; title=\"x\"; rel=next",
+                LIST_PATH
+            )
+            .as_deref(),
             Some("/v1/incidents?before=INC-3")
         );
         for refused in [
             "</v1/incidents?before=INC-7>; rel=\"prev\"",
             "<https://elsewhere.example/v1/incidents?before=INC-7>; rel=\"next\"",
             "</v1/incidentsX?before=INC-7>; rel=\"next\"",
+            "</v1/followups?after=2026-03-15T10:00:00Z,INC-7,1>; rel=\"next\"",
             "/v1/incidents?before=INC-7; rel=\"next\"",
             "",
         ] {
-            assert_eq!(next_link(refused), None, "{refused}");
+            assert_eq!(next_link(refused, LIST_PATH), None, "{refused}");
         }
     }
 }

@@ -14,6 +14,7 @@
 //! (`sqlite/`, `postgres/`).
 
 mod error;
+mod followups;
 mod location;
 mod outbox;
 mod postgres;
@@ -30,7 +31,8 @@ pub use snapshot::{Resume, Which, ended_at};
 pub use sqlite::SqliteStore;
 
 use crate::domain::{
-    Event, Incident, IncidentFigures, IncidentFilter, IncidentFollowups, IncidentId, Timestamp,
+    Event, Followup, FollowupFilter, FollowupKey, Incident, IncidentFigures, IncidentFilter,
+    IncidentId, Timestamp,
 };
 use std::collections::HashMap;
 
@@ -144,12 +146,17 @@ pub trait Store: Send + 'static {
         visit: &mut dyn FnMut(IncidentFigures) -> Result<(), StoreError>,
     ) -> Result<(), StoreError>;
 
-    /// The corrective actions of the incidents that have any, ascending number, one incident
-    /// at a time: what the follow-ups read.
-    fn followups(
+    /// Up to `limit` corrective actions that `filter` matches, after `after` (from the first
+    /// when `None`) in the follow-ups' order: soonest due first, then the incident's number,
+    /// then the action's id; each judged overdue as at `now`. A page read from the store's
+    /// `followups` rows (`followups.rs`), so its memory is the page's, whatever the history.
+    fn followups_after(
         &mut self,
-        visit: &mut dyn FnMut(IncidentFollowups) -> Result<(), StoreError>,
-    ) -> Result<(), StoreError>;
+        filter: &FollowupFilter,
+        after: Option<FollowupKey>,
+        limit: usize,
+        now: Timestamp,
+    ) -> Result<Vec<Followup>, StoreError>;
 
     /// What a replica starts from, read in one consistent view: the incidents open or ended
     /// at or after `ended_since`, the newest `recent` events, the newest incident number and

@@ -380,7 +380,10 @@ impl Executor {
                         result: metrics.query_range(index, expr, window).await,
                     },
                     Effect::RefreshAlerts => Msg::Alerts(metrics.alerts().await),
-                    Effect::FetchFollowups => Msg::Followups(client.followups(&[]).await),
+                    Effect::FetchFollowups(path) => {
+                        let result = client.followup_page(&path).await;
+                        Msg::Followups(path, logged("a page of the follow-ups", result))
+                    }
                     Effect::FetchReport { since } => {
                         Msg::Report(client.report(&[("since", since)]).await.map(Box::new))
                     }

@@ -15,6 +15,7 @@ mod bound;
 mod commander;
 mod communicate;
 mod evidence;
+mod followups;
 mod history;
 mod malformed;
 mod outages;

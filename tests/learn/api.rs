@@ -21,7 +21,7 @@ async fn get(client: &Client, server: &TestServer, path: &str) -> Answer {
     send(as_("viewer-token", client.get(server.url(path)))).await
 }
 
-fn in_days(days: i64) -> String {
+pub(super) fn in_days(days: i64) -> String {
     (chrono::Utc::now() + chrono::Duration::days(days)).to_rfc3339()
 }
 
@@ -140,7 +140,12 @@ async fn a_responder_writes_the_review_and_follow_ups_after_the_close_a_viewer_c
     assert_eq!(anonymous.status, 401);
 }
 
-async fn declare(client: &Client, server: &TestServer, title: &str, service: &str) -> Answer {
+pub(super) async fn declare(
+    client: &Client,
+    server: &TestServer,
+    title: &str,
+    service: &str,
+) -> Answer {
     let body = json!({"title": title, "severity": "P1", "service": service,
                       "started_at": (chrono::Utc::now() - chrono::Duration::minutes(10)).to_rfc3339()});
     let answer = send(client.post(server.url("/v1/incidents")).json(&body)).await;
@@ -225,7 +230,7 @@ async fn a_second_incident_of_a_service_links_the_first_and_the_report_counts_it
     }
 }
 
-fn run(server: &TestServer, args: &[&str]) -> Output {
+pub(super) fn run(server: &TestServer, args: &[&str]) -> Output {
     warroom()
         .args(args)
         .env("WARROOM_BACKEND", server.base())
@@ -239,7 +244,7 @@ fn run(server: &TestServer, args: &[&str]) -> Output {
 }
 
 #[track_caller]
-fn stdout(output: &Output) -> String {
+pub(super) fn stdout(output: &Output) -> String {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "failed: {stderr}");
     String::from_utf8(output.stdout.clone()).expect("UTF-8")

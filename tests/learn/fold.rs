@@ -74,6 +74,39 @@ fn history(seed: u64, count: u64) -> Vec<(Incident, Vec<Event>)> {
                     move_to(Status::Investigating, Status::Resolved),
                 ));
             }
+            if rng.chance(30) {
+                // An action of its own: owners in several cases, dropped, reopened, its kind
+                // changed, due before and after the end.
+                let at = |minutes: i64| declared + Duration::minutes(minutes);
+                let id = 100;
+                events.push(extra(
+                    at(5),
+                    EventKind::CorrectiveActionAdded {
+                        id,
+                        text: "own".into(),
+                        kind: CorrectiveKind::Preventive,
+                        owner: ["Bob", "bob", "ALICE"][rng.below(3) as usize].into(),
+                        due_at: at(rng.below(60 * 24 * 60)),
+                        ticket: None,
+                    },
+                ));
+                if rng.chance(50) {
+                    events.push(extra(at(6), EventKind::CorrectiveActionDropped { id }));
+                    if rng.chance(50) {
+                        events.push(extra(at(7), EventKind::CorrectiveActionReopened { id }));
+                    }
+                }
+                if rng.chance(30) {
+                    events.push(extra(
+                        at(8),
+                        EventKind::CorrectiveKindChanged {
+                            id,
+                            from: CorrectiveKind::Preventive,
+                            to: CorrectiveKind::Detective,
+                        },
+                    ));
+                }
+            }
             events.sort_by_key(|event| (event.at, event.seq));
             (IncidentId::from_number(number), events)
         })
@@ -343,28 +376,78 @@ fn agrees_with_the_old_fold(store: &mut dyn Store) {
             .is_some_and(|d| d > 0.0 && d < 1.0)
     );
 
-    // The follow-ups: every corrective action of every incident, from the figures.
-    let mut expected: Vec<(u64, CorrectiveAction)> = logs
+    // The follow-ups, walked a page of 7 at a time: for each filter, every corrective action
+    // of every incident the filter matches, in the list's order, each once.
+    let now = t0();
+    let every: Vec<Followup> = logs
         .iter()
         .flat_map(|(incident, _)| {
-            incident
-                .corrective_actions
-                .iter()
-                .map(|action| (incident.id.number(), action.clone()))
+            incident.corrective_actions.iter().map(|action| Followup {
+                incident: incident.id.clone(),
+                incident_title: incident.title.clone(),
+                action: action.clone(),
+                overdue: action.is_overdue(now),
+            })
         })
         .collect();
-    let mut read = Vec::new();
-    store
-        .followups(&mut |incident| {
-            assert!(!incident.corrective_actions.is_empty(), "{}", incident.id);
-            let number = incident.id.number();
-            read.extend(incident.corrective_actions.into_iter().map(|a| (number, a)));
-            Ok(())
-        })
-        .unwrap();
-    expected.sort_by_key(|(number, action)| (*number, action.id));
-    assert!(!expected.is_empty());
-    assert_eq!(read, expected);
+    let filters = [
+        FollowupFilter::default(),
+        FollowupFilter {
+            states: FollowupStates::Open,
+            ..FollowupFilter::default()
+        },
+        FollowupFilter {
+            states: FollowupStates::Closed,
+            ..FollowupFilter::default()
+        },
+        FollowupFilter {
+            states: FollowupStates::Open,
+            due_before: Some(now),
+            ..FollowupFilter::default()
+        },
+        FollowupFilter {
+            owner: Some("BOB".into()),
+            ..FollowupFilter::default()
+        },
+        FollowupFilter {
+            states: FollowupStates::Closed,
+            owner: Some("alice".into()),
+            ..FollowupFilter::default()
+        },
+    ];
+    for filter in &filters {
+        let mut expected: Vec<Followup> = every
+            .iter()
+            .filter(|f| filter.matches(&f.action))
+            .cloned()
+            .collect();
+        expected.sort_by_key(Followup::key);
+        assert!(expected.len() > 7, "{filter:?} spans pages");
+        let mut walked = Vec::new();
+        let mut after = None;
+        loop {
+            let page = store.followups_after(filter, after, 7, now).unwrap();
+            assert!(page.len() <= 7);
+            let Some(last) = page.last() else { break };
+            after = Some(last.key());
+            walked.extend(page);
+        }
+        assert_eq!(walked.len(), expected.len(), "{filter:?}");
+        assert_eq!(walked, expected, "{filter:?}");
+    }
+    let kinds = every.iter().filter(|f| f.action.id == 100);
+    assert!(
+        kinds
+            .clone()
+            .any(|f| f.action.kind == CorrectiveKind::Detective)
+            && kinds
+                .clone()
+                .any(|f| f.action.state == CorrectiveState::Dropped)
+            && kinds.clone().any(
+                |f| f.action.closed_at.is_none() && f.action.kind == CorrectiveKind::Preventive
+            ),
+        "the history changes actions in every way"
+    );
 }
 
 #[test]

@@ -15,8 +15,10 @@ mod support;
 
 mod api;
 mod fold;
+mod followup_pages;
 mod postmortem;
 mod report;
+mod upgrade;
 
 #[path = "../../crates/domain/tests/review/log.rs"]
 mod log;

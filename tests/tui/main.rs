@@ -11,6 +11,7 @@ mod bound;
 mod commander;
 mod communicate;
 mod fixture;
+mod followups;
 mod history;
 mod hostile;
 mod review;

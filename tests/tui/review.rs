@@ -4,8 +4,10 @@
 use super::fixture::{self, draw, feed, model, model_with, now, sent, theme};
 use chrono::Duration;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use warroom::client::FollowupPage;
 use warroom::domain::*;
-use warroom::tui::app::learn::Loaded;
+use warroom::tui::app::followups::Walk;
+use warroom::tui::app::incident_list::past::More;
 use warroom::tui::app::review::UNDO_SECONDS;
 use warroom::tui::app::{Effect, Model, Msg, Overlay, update};
 
@@ -312,8 +314,12 @@ fn a_viewer_reads_the_review_but_cannot_change_it() {
 fn follow_ups_and_the_report_are_fetched_when_opened() {
     let mut model = model();
     learned(&mut model);
-    assert_eq!(press(&mut model, "F"), [Effect::FetchFollowups]);
-    // What `GET /v1/followups` answers for the incidents the model holds.
+    let open_page = Walk::Open.first_page();
+    assert_eq!(
+        press(&mut model, "F"),
+        [Effect::FetchFollowups(open_page.clone())]
+    );
+    // What `GET /v1/followups?open=true` answers for the incidents the model holds.
     let now = model.now;
     let followups: Vec<Followup> = model
         .incidents
@@ -332,14 +338,26 @@ fn follow_ups_and_the_report_are_fetched_when_opened() {
                 .collect::<Vec<_>>()
         })
         .collect();
-    update(&mut model, Msg::Followups(Ok(followups)));
+    let page = FollowupPage {
+        rows: followups,
+        next: None,
+    };
+    // The open ones fit the screen: the closed ones' first page is asked for at once.
+    let closed_page = Walk::Closed.first_page();
+    assert_eq!(
+        update(&mut model, Msg::Followups(open_page, Ok(page))),
+        [Effect::FetchFollowups(closed_page.clone())]
+    );
+    let none = FollowupPage {
+        rows: vec![],
+        next: None,
+    };
+    assert!(update(&mut model, Msg::Followups(closed_page, Ok(none))).is_empty());
     let Overlay::Followups(view) = &model.overlay else {
         panic!("the follow-ups screen is open");
     };
-    let Loaded::Ready(rows) = &view.rows else {
-        panic!("loaded");
-    };
-    let listed: Vec<(u32, bool)> = rows.iter().map(|r| (r.action.id, r.overdue)).collect();
+    assert_eq!(view.more, More::Done);
+    let listed: Vec<(u32, bool)> = view.rows.iter().map(|r| (r.action.id, r.overdue)).collect();
     assert_eq!(
         listed,
         [(1, true), (2, false)],

@@ -322,6 +322,21 @@ impl EventKind {
         }
     }
 
+    /// Whether [`Incident::apply`](crate::Incident::apply) changes the incident's corrective
+    /// actions for this kind: a store rewrites an incident's rows of the follow-ups only for
+    /// a batch with such an event, so that the commits of everything else cost nothing extra.
+    /// Keep in step with the arms of `apply` that touch `corrective_actions`.
+    pub fn changes_corrective_actions(&self) -> bool {
+        matches!(
+            self,
+            EventKind::CorrectiveActionAdded { .. }
+                | EventKind::CorrectiveActionCompleted { .. }
+                | EventKind::CorrectiveActionDropped { .. }
+                | EventKind::CorrectiveActionReopened { .. }
+                | EventKind::CorrectiveKindChanged { .. }
+        )
+    }
+
     /// The short name shown in a timeline column.
     pub fn label(&self) -> &'static str {
         match self {

@@ -13,6 +13,7 @@ mod command;
 mod escalation;
 mod event;
 mod figures;
+mod followups;
 mod incident;
 mod incident_id;
 mod lapse;
@@ -44,6 +45,7 @@ pub use escalation::{
 };
 pub use event::{Event, EventKind, NoteKind};
 pub use figures::{Followup, IncidentFigures, IncidentFollowups, UpdateMark, UpdateTally};
+pub use followups::{FollowupAsk, FollowupFilter, FollowupKey, FollowupStates};
 pub use incident::Incident;
 pub use incident_id::{IncidentId, InvalidIncidentId};
 pub use lapse::{EscalationRules, Lapse, LapseRecord, lapses_due};

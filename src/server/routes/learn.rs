@@ -1,11 +1,12 @@
 //! After the fact: the postmortem of one incident (from its log: from memory while it holds
-//! the whole log, else read from the store), and the report and the follow-ups across
-//! incidents, computed at the moment of the request from the figures the store keeps beside
-//! each snapshot row (`store/snapshot.rs`), streamed one incident at a time: never the log,
-//! never every incident at once, so a request's memory does not follow history.
+//! the whole log, else read from the store), and the report across incidents, computed at the
+//! moment of the request from the figures the store keeps beside each snapshot row
+//! (`store/snapshot.rs`), streamed one incident at a time: never the log, never every
+//! incident at once, so a request's memory does not follow history. The follow-ups are
+//! pages of their own (`followups.rs`).
 
 use super::json_response;
-use crate::domain::{CorrectiveState, Event, Followup, IncidentId};
+use crate::domain::{Event, IncidentId};
 use crate::report::{RECURRENCE_WINDOW_DAYS, ReportBuilder, ReportQuery, postmortem};
 use crate::server::auth::Caller;
 use crate::server::error::ApiError;
@@ -142,57 +143,6 @@ pub async fn report_json(
     })
     .await?;
     json_response(StatusCode::OK, serde_json::to_string(&report))
-}
-
-/// `?open=true&overdue=true&owner=NAME`, as sent.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FollowupParams {
-    #[serde(default)]
-    open: bool,
-    #[serde(default)]
-    overdue: bool,
-    owner: Option<String>,
-}
-
-/// `GET /v1/followups`: the corrective actions across incidents, soonest due first, read
-/// from the incidents that have any, one at a time.
-pub async fn followups_json(
-    _: Caller,
-    State(state): State<AppState>,
-    QueryParams(params): QueryParams<FollowupParams>,
-) -> Result<Response, ApiError> {
-    let now = state.clock.now();
-    let owner = params
-        .owner
-        .map(|owner| owner.trim().to_string())
-        .filter(|owner| !owner.is_empty());
-    let mut rows = read_store(&state, move |store| {
-        let mut rows = Vec::new();
-        store.followups(&mut |incident| {
-            for action in incident.corrective_actions {
-                let overdue = action.is_overdue(now);
-                let wanted = (!params.open || action.state == CorrectiveState::Open)
-                    && (!params.overdue || overdue)
-                    && owner
-                        .as_deref()
-                        .is_none_or(|owner| action.owner.eq_ignore_ascii_case(owner));
-                if wanted {
-                    rows.push(Followup {
-                        incident: incident.id.clone(),
-                        incident_title: incident.title.clone(),
-                        action,
-                        overdue,
-                    });
-                }
-            }
-            Ok(())
-        })?;
-        Ok(rows)
-    })
-    .await?;
-    rows.sort_by_key(|f| (f.action.due_at, f.incident.number(), f.action.id));
-    json_response(StatusCode::OK, serde_json::to_string(&rows))
 }
 
 /// The recurrence window: a span such as `30d`.

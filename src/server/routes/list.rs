@@ -63,28 +63,7 @@ impl PageQuery {
         let given = |value: Option<String>| value.filter(|text| !text.trim().is_empty());
         let refuse =
             |field: &str, reason: String| ApiError::BadRequest(format!("{field}: {reason}"));
-        let limit = match params.limit {
-            None => DEFAULT_LIMIT,
-            Some(text) => match text.parse::<usize>() {
-                Ok(limit @ 1..=MAX_LIMIT) => limit,
-                Ok(0) => return Err(refuse("limit", "a page holds at least 1 incident".into())),
-                Ok(_) => {
-                    return Err(refuse(
-                        "limit",
-                        format!(
-                            "{text} is above the most a page holds ({MAX_LIMIT}); \
-                             follow the Link header (or before=) to the next page"
-                        ),
-                    ));
-                }
-                Err(_) => {
-                    return Err(refuse(
-                        "limit",
-                        format!("'{text}' is not a whole number from 1 to {MAX_LIMIT}"),
-                    ));
-                }
-            },
-        };
+        let limit = page_limit(params.limit, "incident")?;
         let before = params
             .before
             .map(IncidentId::try_from)
@@ -184,10 +163,38 @@ pub async fn list(
     let next = more
         .then(|| page.last().map(|last| query.next(&last.id)))
         .flatten();
-    let body = serde_json::to_string(&page);
-    let mut response = json_response(StatusCode::OK, body)?;
+    paged_response(&page, "/v1/incidents", next)
+}
+
+/// `limit=` of a list: 1 to [`MAX_LIMIT`] `items`, [`DEFAULT_LIMIT`] when not given.
+pub(super) fn page_limit(limit: Option<String>, items: &str) -> Result<usize, ApiError> {
+    let refuse = |reason: String| ApiError::BadRequest(format!("limit: {reason}"));
+    let Some(text) = limit else {
+        return Ok(DEFAULT_LIMIT);
+    };
+    match text.parse::<usize>() {
+        Ok(limit @ 1..=MAX_LIMIT) => Ok(limit),
+        Ok(0) => Err(refuse(format!("a page holds at least 1 {items}"))),
+        Ok(_) => Err(refuse(format!(
+            "{text} is above the most a page holds ({MAX_LIMIT}); \
+             follow the Link header to the next page"
+        ))),
+        Err(_) => Err(refuse(format!(
+            "'{text}' is not a whole number from 1 to {MAX_LIMIT}"
+        ))),
+    }
+}
+
+/// A page as the JSON array of `page`, with `Link: <path?next>; rel="next"` when there is a
+/// next page (`next`: its query).
+pub(super) fn paged_response<T: serde::Serialize>(
+    page: &[T],
+    path: &str,
+    next: Option<String>,
+) -> Result<Response, ApiError> {
+    let mut response = json_response(StatusCode::OK, serde_json::to_string(page))?;
     if let Some(next) = next {
-        let link = format!("</v1/incidents?{next}>; rel=\"next\"");
+        let link = format!("<{path}?{next}>; rel=\"next\"");
         let link = HeaderValue::from_str(&link)
             .map_err(|err| ApiError::internal("the next page's link could not be written", err))?;
         response.headers_mut().insert(header::LINK, link);

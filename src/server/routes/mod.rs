@@ -2,6 +2,7 @@
 //! document cannot silently miss a route.
 
 mod events;
+mod followups;
 mod incidents;
 mod learn;
 mod list;
@@ -66,7 +67,7 @@ impl Api {
                 ALERTMANAGER_BODY_LIMIT,
             )
             .get("/v1/report", learn::report_json)
-            .get("/v1/followups", learn::followups_json)
+            .get("/v1/followups", followups::followups_json)
             .get(
                 "/v1/incidents/{id}/postmortem.md",
                 learn::postmortem_markdown,

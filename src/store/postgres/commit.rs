@@ -22,8 +22,10 @@
 //! Round trips are what a batch waits on besides the flush, so a batch makes four: `BEGIN`
 //! with the lock (one simple query), the read of the other replicas' events, one statement
 //! writing the events, the idempotency answers, the outbox rows and the `NOTIFY` together,
-//! and `COMMIT`. Statements are prepared once per connection and kept (see
-//! `Postgres::prepared` in `mod.rs`); preparing on each call would double the trips.
+//! and `COMMIT` (and the snapshot rows' read and write, `fold_snapshots`; a batch that changes
+//! corrective actions writes their follow-ups' rows in one more). Statements are prepared once
+//! per connection and kept (see `Postgres::prepared` in `mod.rs`); preparing on each call
+//! would double the trips.
 //!
 //! Commits send `NOTIFY warroom_events` with the new head in the same transaction, delivered
 //! only once it commits; `listen.rs` turns those into wake-ups on the other replicas, which
@@ -32,6 +34,7 @@
 use super::listen::CHANNEL;
 use super::{Postgres, classify};
 use crate::domain::{Event, Incident};
+use crate::store::followups::FollowupRow;
 use crate::store::row::{Row, fixed_time, seq_column};
 use crate::store::snapshot::{self, SnapshotRow};
 use crate::store::sql::statements::{EVENTS_AFTER, FOLDED_HEAD, FORGET_BEFORE};
@@ -49,6 +52,15 @@ const FOLD_PAGE: i64 = 10_000;
 
 /// The snapshot rows a batch's events touch, locked until the batch commits.
 const FOLD_READ: &str = "SELECT number, body FROM incidents WHERE number = ANY($1) FOR UPDATE";
+
+/// Follow-ups' rows written from arrays of their columns (an action already there is
+/// replaced: its state or kind changed): a batch's, when it changes corrective actions, and
+/// the upgrade's fill (`schema.rs`).
+pub(super) const WRITE_FOLLOWUPS: &str = "
+INSERT INTO followups (number, id, due_at, state, owner, action)
+SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[])
+ON CONFLICT (number, id) DO UPDATE SET due_at = EXCLUDED.due_at, state = EXCLUDED.state,
+    owner = EXCLUDED.owner, action = EXCLUDED.action";
 
 /// The folded rows written back and `folded.head` moved, in one statement.
 const FOLD_WRITE: &str = "
@@ -118,8 +130,8 @@ impl Postgres {
                 if page.is_empty() {
                     return tx.commit().await.map_err(classify);
                 }
-                fold_snapshots(tx.client(), &page, &HashMap::new(), [FOLD_READ, FOLD_WRITE])
-                    .await?;
+                let statements = [FOLD_READ, FOLD_WRITE, WRITE_FOLLOWUPS];
+                fold_snapshots(tx.client(), &page, &HashMap::new(), statements).await?;
                 tx.commit().await.map_err(classify)?;
             }
         })
@@ -198,8 +210,10 @@ impl Postgres {
         if !commit.events.is_empty() {
             let folded = self.prepared(FOLD_READ).and_then(|read| {
                 let write = self.prepared(FOLD_WRITE)?;
+                let actions = self.prepared(WRITE_FOLLOWUPS)?;
+                let statements = [&read, &write, &actions];
                 self.connection()?.run(async |client| {
-                    fold_snapshots(client, &commit.events, &commit.folded, [&read, &write]).await
+                    fold_snapshots(client, &commit.events, &commit.folded, statements).await
                 })
             });
             if let Err(err) = folded {
@@ -273,12 +287,14 @@ impl Postgres {
 }
 
 /// Folds `events` into the snapshot rows of the incidents they touch and moves `folded.head`
-/// to the last of them, inside the caller's transaction: one read and one write statement.
+/// to the last of them, inside the caller's transaction: one read and one write statement,
+/// and a third writing the follow-ups' rows of the incidents whose corrective actions the
+/// events change, only when there are some.
 async fn fold_snapshots<S: ToStatement + ?Sized>(
     client: &Client,
     events: &[Event],
     folded: &HashMap<u64, Incident>,
-    [read, write]: [&S; 2],
+    [read, write, write_actions]: [&S; 3],
 ) -> Result<(), StoreError> {
     let Some(last) = events.last() else {
         return Ok(());
@@ -296,11 +312,12 @@ async fn fold_snapshots<S: ToStatement + ?Sized>(
             .map(|row| read::incident(row))
             .collect::<Result<Vec<_>, _>>()?
     };
-    let rows = touched
-        .finish(events, stored)
+    let incidents = touched.finish(events, stored);
+    let rows = incidents
         .iter()
         .map(|incident| SnapshotRow::encode(incident))
         .collect::<Result<Vec<_>, _>>()?;
+    let actions = FollowupRow::of_batch(events, incidents.iter().map(|i| &**i))?;
     let number: Vec<i64> = rows.iter().map(|r| r.number).collect();
     let version: Vec<i64> = rows.iter().map(|r| r.version).collect();
     let open: Vec<bool> = rows.iter().map(|r| r.open).collect();
@@ -339,5 +356,55 @@ async fn fold_snapshots<S: ToStatement + ?Sized>(
         )
         .await
         .map_err(classify)?;
+    write_followups(client, write_actions, &actions).await
+}
+
+/// Writes follow-ups' rows with [`WRITE_FOLLOWUPS`] (`statement`); none, nothing is sent.
+pub(super) async fn write_followups<S: ToStatement + ?Sized>(
+    client: &Client,
+    statement: &S,
+    rows: &[FollowupRow],
+) -> Result<(), StoreError> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let columns = FollowupColumns::of(rows);
+    client
+        .execute(
+            statement,
+            &[
+                &columns.number,
+                &columns.id,
+                &columns.due_at,
+                &columns.state,
+                &columns.owner,
+                &columns.action,
+            ],
+        )
+        .await
+        .map_err(classify)?;
     Ok(())
+}
+
+/// Follow-ups' rows as the arrays [`WRITE_FOLLOWUPS`] takes.
+struct FollowupColumns<'r> {
+    number: Vec<i64>,
+    id: Vec<i64>,
+    due_at: Vec<&'r str>,
+    state: Vec<&'r str>,
+    owner: Vec<&'r str>,
+    action: Vec<&'r str>,
+}
+
+impl FollowupColumns<'_> {
+    fn of(rows: &[FollowupRow]) -> FollowupColumns<'_> {
+        FollowupColumns {
+            number: rows.iter().map(|r| r.number).collect(),
+            id: rows.iter().map(|r| r.id).collect(),
+            due_at: rows.iter().map(|r| r.due_at.as_str()).collect(),
+            state: rows.iter().map(|r| r.state).collect(),
+            owner: rows.iter().map(|r| r.owner.as_str()).collect(),
+            action: rows.iter().map(|r| r.action.as_str()).collect(),
+        }
+    }
 }

@@ -1,9 +1,13 @@
 //! The PostgreSQL tables, created and upgraded by versioned migrations.
 
 use super::classify;
-use super::commit::WRITER_LOCK;
+use super::commit::{WRITE_FOLLOWUPS, WRITER_LOCK, write_followups};
 use super::connection::describe;
 use crate::store::StoreError;
+use crate::store::followups::FollowupRow;
+use crate::store::row::seq_column;
+use crate::store::sql::read;
+use crate::store::sql::statements::FIGURES_WITH_FOLLOWUPS;
 use crate::store::sql::tables::{idempotency_columns, outbox_columns};
 use tokio_postgres::Client;
 
@@ -129,7 +133,60 @@ DELETE FROM incidents;
 UPDATE folded SET head = 0;
 ",
     ),
+    // 9, as SQLite's schema 9: a row per corrective action (see `store/followups.rs`),
+    // filled by `fill_followups` from the figures in the same transaction. Its times compare
+    // byte by byte whatever the database's collation.
+    (
+        FOLLOWUPS_MIGRATION,
+        "
+CREATE TABLE followups (
+    number BIGINT NOT NULL,
+    id     BIGINT NOT NULL,
+    due_at TEXT COLLATE \"C\" NOT NULL,
+    state  TEXT NOT NULL,
+    owner  TEXT NOT NULL,
+    action TEXT NOT NULL,
+    PRIMARY KEY (number, id)
+);
+CREATE INDEX followups_due ON followups (due_at, number, id);
+",
+    ),
 ];
+
+/// The migration that adds the follow-ups' rows.
+const FOLLOWUPS_MIGRATION: i32 = 9;
+
+/// Incidents whose figures are read at a time while the follow-ups' rows are filled.
+const FILL_PAGE: i64 = 500;
+
+/// Writes the `followups` rows of every incident with corrective actions, from the figures
+/// beside its snapshot row, a page of incidents at a time, inside the migration's
+/// transaction. (A database migrated from before 8 has no rows yet: `connect` folds them
+/// from the log, which writes these too.)
+async fn fill_followups(tx: &tokio_postgres::Transaction<'_>) -> Result<(), StoreError> {
+    let mut after = 0_i64;
+    loop {
+        let incidents = tx
+            .query(FIGURES_WITH_FOLLOWUPS.postgres(), &[&after, &FILL_PAGE])
+            .await
+            .map_err(classify)?
+            .iter()
+            .map(|row| read::followups(row))
+            .collect::<Result<Vec<_>, _>>()?;
+        let Some(last) = incidents.last() else {
+            return Ok(());
+        };
+        after = seq_column(last.id.number())?;
+        let mut rows = Vec::new();
+        for incident in &incidents {
+            rows.extend(FollowupRow::encode(
+                incident.id.number(),
+                &incident.corrective_actions,
+            )?);
+        }
+        write_followups(tx.client(), WRITE_FOLLOWUPS, &rows).await?;
+    }
+}
 
 /// Creates or upgrades the tables, under a lock so that replicas starting together take turns.
 pub(super) async fn migrate(client: &mut Client) -> Result<(), StoreError> {
@@ -174,6 +231,14 @@ pub(super) async fn migrate(client: &mut Client) -> Result<(), StoreError> {
         )
         .await
         .map_err(classify)?;
+    }
+    if current < FOLLOWUPS_MIGRATION {
+        fill_followups(&tx).await.map_err(|err| {
+            StoreError::UpgradeFailed(format!(
+                "migration {FOLLOWUPS_MIGRATION} failed filling the follow-ups: {err}; \
+                 the database is unchanged"
+            ))
+        })?;
     }
     tx.commit().await.map_err(classify)
 }

@@ -2,7 +2,7 @@
 //! offers, and the readers here turn the rows of the shared statements into values, so that a
 //! row that does not parse is reported alike whichever store holds it.
 
-use crate::domain::{Event, Incident, IncidentFigures, IncidentFollowups, Timestamp};
+use crate::domain::{Event, Followup, Incident, IncidentFigures, IncidentFollowups, Timestamp};
 use crate::store::outbox::{Delivery, DeliveryState, Standing};
 use crate::store::row::{Row, parse_time};
 use crate::store::{Remembered, StoreError, StoredResponse, snapshot};
@@ -47,6 +47,11 @@ pub fn figures(row: &dyn Columns) -> Result<IncidentFigures, StoreError> {
 /// An incident's corrective actions from `(number, figures)`.
 pub fn followups(row: &dyn Columns) -> Result<IncidentFollowups, StoreError> {
     snapshot::decode_figures(row.int(0)?, &row.text(1)?)
+}
+
+/// A follow-up from its row's `(number, title, action)`, not yet judged overdue.
+pub fn followup(row: &dyn Columns) -> Result<Followup, StoreError> {
+    crate::store::followups::decode(row.int(0)?, row.text(1)?, &row.text(2)?)
 }
 
 /// An answer kept for an idempotency key, from `(request, stored_at, status, body, location)`.

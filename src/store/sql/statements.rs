@@ -46,9 +46,30 @@ pub static FIGURES_DECLARED: Query = Query::new(
      ORDER BY declared_at, number",
 );
 
-/// The figures of the incidents with corrective actions: the follow-ups'.
-pub static FIGURES_WITH_FOLLOWUPS: Query =
-    Query::new("SELECT number, figures FROM incidents WHERE followups > 0 ORDER BY number");
+/// A page of the figures of the incidents with corrective actions, numbered above `?1`, at
+/// most `?2`: what an upgrade fills the follow-ups' rows from (schema 9).
+pub static FIGURES_WITH_FOLLOWUPS: Query = Query::new(
+    "SELECT number, figures FROM incidents WHERE followups > 0 AND number > ?1 \
+     ORDER BY number LIMIT ?2",
+);
+
+// The follow-ups' rows (see `followups.rs`), read as `(number, title, action)`
+// (`read::followup`).
+
+/// A page of the follow-ups in their order (due, incident, id): those after the cursor
+/// (`?1`, `?2`, `?3`; `''`, 0, 0 for the first page), of the states `?4` (`any`, `open` or
+/// `closed`), open and due before `?5` (`''`: any), owned by `?6` (lower-cased; `''`: anyone),
+/// at most `?7`. The index on (due_at, number, id) serves the order and the cursor, so a page
+/// reads its rows and the ones its filters pass over, never the whole table.
+pub static FOLLOWUPS_AFTER: Query = Query::new(
+    "SELECT f.number, i.title, f.action FROM followups f JOIN incidents i ON i.number = f.number \
+     WHERE (f.due_at, f.number, f.id) > (?1, ?2, ?3) \
+     AND (?4 = 'any' OR (?4 = 'open' AND f.state = 'open') \
+          OR (?4 = 'closed' AND f.state <> 'open')) \
+     AND (?5 = '' OR (f.state = 'open' AND f.due_at < ?5)) \
+     AND (?6 = '' OR f.owner = ?6) \
+     ORDER BY f.due_at, f.number, f.id LIMIT ?7",
+);
 
 /// A page of a list, newest first (`SqlStore::incidents_before` binds it): the incidents
 /// numbered below `?1`; `?2` `open`, `ended` or `any`; declared in [`?3`, `?4`); of the service

@@ -7,14 +7,16 @@
 const LIST_STEP: usize = 200;
 
 use super::statements::{
-    ALERT_GROUPS, EVENTS_AFTER, FIGURES_DECLARED, FIGURES_WITH_FOLLOWUPS, INCIDENT,
-    INCIDENT_EVENTS_AFTER, INCIDENTS, INCIDENTS_BEFORE, INCIDENTS_KEPT, INCIDENTS_PUBLISHED_SINCE,
-    NEWEST_EVENTS, NEWEST_NUMBER, RECALL,
+    ALERT_GROUPS, EVENTS_AFTER, FIGURES_DECLARED, FOLLOWUPS_AFTER, INCIDENT, INCIDENT_EVENTS_AFTER,
+    INCIDENTS, INCIDENTS_BEFORE, INCIDENTS_KEPT, INCIDENTS_PUBLISHED_SINCE, NEWEST_EVENTS,
+    NEWEST_NUMBER, RECALL,
 };
 use super::{Engine, SqlStore, Value, read};
 use crate::domain::{
-    Event, Incident, IncidentFigures, IncidentFilter, IncidentFollowups, IncidentId, Timestamp,
+    Event, Followup, FollowupFilter, FollowupKey, Incident, IncidentFigures, IncidentFilter,
+    IncidentId, Timestamp,
 };
+use crate::store::followups::PageParams;
 use crate::store::row::{fixed_time, seq_column};
 use crate::store::{Commit, IdempotencyKey, Remembered, Resume, Store, StoreError, Which};
 
@@ -124,13 +126,30 @@ impl<E: Engine> Store for SqlStore<E> {
         })
     }
 
-    fn followups(
+    fn followups_after(
         &mut self,
-        visit: &mut dyn FnMut(IncidentFollowups) -> Result<(), StoreError>,
-    ) -> Result<(), StoreError> {
-        self.engine.each(&FIGURES_WITH_FOLLOWUPS, &[], &mut |row| {
-            visit(read::followups(row)?)
-        })
+        filter: &FollowupFilter,
+        after: Option<FollowupKey>,
+        limit: usize,
+        now: Timestamp,
+    ) -> Result<Vec<Followup>, StoreError> {
+        let page = PageParams::new(filter, after)?;
+        let params = [
+            Value::Text(&page.after_due),
+            Value::Int(page.after_incident),
+            Value::Int(page.after_action),
+            Value::Text(page.states),
+            Value::Text(&page.due_before),
+            Value::Text(&page.owner),
+            Value::int(limit),
+        ];
+        let mut rows = self
+            .engine
+            .rows(&FOLLOWUPS_AFTER, &params, read::followup)?;
+        for row in &mut rows {
+            row.overdue = row.action.is_overdue(now);
+        }
+        Ok(rows)
     }
 
     fn resume(&mut self, ended_since: Timestamp, recent: usize) -> Result<Resume, StoreError> {

@@ -4,6 +4,7 @@
 
 use super::{Sqlite, select};
 use crate::domain::{Event, Incident};
+use crate::store::followups::FollowupRow;
 use crate::store::row::{Row, fixed_time, seq_column};
 use crate::store::snapshot::{self, SnapshotRow};
 use crate::store::sql::Value;
@@ -147,8 +148,8 @@ fn fold_snapshots(
           title, service, severity, status, published, followups, figures)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
     )?;
-    for incident in incidents {
-        let row = SnapshotRow::encode(&incident)?;
+    for incident in &incidents {
+        let row = SnapshotRow::encode(incident)?;
         write.execute(params![
             row.number,
             row.version,
@@ -166,7 +167,28 @@ fn fold_snapshots(
             row.figures
         ])?;
     }
+    write_followups(
+        conn,
+        &FollowupRow::of_batch(events, incidents.iter().map(|i| &**i))?,
+    )?;
     conn.prepare_cached("UPDATE folded SET head = ?1")?
         .execute(params![seq_column(last.seq)?])?;
+    Ok(())
+}
+
+/// Writes follow-ups' rows (an action already there is replaced: its state or kind changed).
+pub(super) fn write_followups(conn: &Connection, rows: &[FollowupRow]) -> Result<(), StoreError> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut write = conn.prepare_cached(
+        "INSERT OR REPLACE INTO followups (number, id, due_at, state, owner, action)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    for row in rows {
+        write.execute(params![
+            row.number, row.id, row.due_at, row.state, row.owner, row.action
+        ])?;
+    }
     Ok(())
 }

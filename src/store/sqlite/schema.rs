@@ -1,7 +1,13 @@
 //! The SQLite file's tables, and the steps that bring an older file up to date.
 
+use super::commit::write_followups;
+use super::select;
 use crate::store::StoreError;
+use crate::store::followups::FollowupRow;
+use crate::store::row::seq_column;
+use crate::store::sql::statements::FIGURES_WITH_FOLLOWUPS;
 use crate::store::sql::tables::{idempotency_columns, outbox_columns};
+use crate::store::sql::{Value, read};
 use rusqlite::{Connection, TransactionBehavior};
 use std::path::Path;
 
@@ -16,7 +22,9 @@ use std::path::Path;
 /// 8: the snapshot rows carry what readers of history select on and the report's figures
 ///    (`title` … `figures`, issue 19); the rows of an older file are folded again from the log
 ///    by `SqliteStore::open`, once, so that every row has them.
-pub(super) const SCHEMA_VERSION: i64 = 8;
+/// 9: a row per corrective action (`followups`, see `store/followups.rs`), filled once from
+///    the figures of a file of schema 8 by the upgrade.
+pub(super) const SCHEMA_VERSION: i64 = 9;
 
 /// The first schema with snapshot rows: a file from it up to schema 7 has rows without the
 /// columns of schema 8, which are dropped in the upgrade and folded again from the log.
@@ -24,6 +32,9 @@ const FIRST_SNAPSHOT_SCHEMA: i64 = 6;
 
 /// The schema whose snapshot rows carry the figures (8).
 const FIGURES_SCHEMA: i64 = 8;
+
+/// The schema with a row per corrective action (9).
+const FOLLOWUPS_SCHEMA: i64 = 9;
 
 /// The steps that bring an older file up to date: step N takes a file of schema N-1 to N, and
 /// a file of schema V runs every step above V, in order, before [`SCHEMA`] creates what is still
@@ -94,6 +105,16 @@ CREATE TABLE IF NOT EXISTS folded (
     head INTEGER NOT NULL
 );
 INSERT OR IGNORE INTO folded (singleton, head) VALUES (1, 0);
+CREATE TABLE IF NOT EXISTS followups (
+    number INTEGER NOT NULL,
+    id     INTEGER NOT NULL,
+    due_at TEXT NOT NULL,
+    state  TEXT NOT NULL,
+    owner  TEXT NOT NULL,
+    action TEXT NOT NULL,
+    PRIMARY KEY (number, id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS followups_due ON followups (due_at, number, id);
 "
 );
 
@@ -143,11 +164,43 @@ pub(super) fn upgrade(conn: &mut Connection, path: &Path) -> Result<(), StoreErr
                 ))
             })?;
     }
+    if (FIGURES_SCHEMA..FOLLOWUPS_SCHEMA).contains(&version) {
+        // Rows with figures: the follow-ups' rows are filled from them, here, once. (Older
+        // rows were dropped above and are folded again, which writes them.)
+        fill_followups(&tx).map_err(|err| {
+            StoreError::UpgradeFailed(format!(
+                "{}: the upgrade from schema {version} failed at step 9 ({err}); \
+                 the file is unchanged",
+                path.display()
+            ))
+        })?;
+    }
     if version != SCHEMA_VERSION {
         tx.pragma_update(None, "user_version", SCHEMA_VERSION)
             .map_err(open_error)?;
     }
     tx.commit().map_err(open_error)
+}
+
+/// Incidents whose figures are read at a time while the follow-ups' rows are filled.
+const FILL_PAGE: usize = 500;
+
+/// Writes the `followups` rows of every incident with corrective actions, from the figures
+/// beside its snapshot row, a page of incidents at a time.
+fn fill_followups(tx: &rusqlite::Transaction<'_>) -> Result<(), StoreError> {
+    let mut after = 0;
+    loop {
+        let page = [Value::Int(after), Value::int(FILL_PAGE)];
+        let incidents = select(tx, FIGURES_WITH_FOLLOWUPS.sqlite(), &page, read::followups)?;
+        let Some(last) = incidents.last() else {
+            return Ok(());
+        };
+        after = seq_column(last.id.number())?;
+        for incident in incidents {
+            let rows = FollowupRow::encode(incident.id.number(), &incident.corrective_actions)?;
+            write_followups(tx, &rows)?;
+        }
+    }
 }
 
 /// Columns added to a table after it first shipped, each with its type: added where missing,

@@ -8,7 +8,7 @@ use super::form::Form;
 use super::impact::propose_impact;
 use super::overlay::Overlay;
 use super::{
-    Effect, Model, Pane, command_line, composer, filter, incident_list, learn, opening, quit,
+    Effect, Model, Pane, command_line, composer, filter, followups, incident_list, opening, quit,
     review, severity,
 };
 use crate::domain::{AccessRole, IncidentId, NoteKind, Status};
@@ -109,7 +109,7 @@ pub(super) fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
             }
         }
         Action::Review => return review::open(model),
-        Action::Followups => return learn::open_followups(model),
+        Action::Followups => return followups::open(model),
         Action::CopySummary => return copy_summary(model),
         Action::DeclareFromAlert => declare_from_alert(model),
     }

@@ -50,8 +50,9 @@ pub enum Msg {
         result: Result<Vec<Series>, MetricsError>,
     },
     Alerts(Result<Vec<Alert>, MetricsError>),
-    /// The corrective actions across incidents, for the follow-ups screen.
-    Followups(Result<Vec<crate::domain::Followup>, ClientError>),
+    /// A page of the corrective actions across incidents (at this path), for the follow-ups
+    /// screen.
+    Followups(String, Result<crate::client::FollowupPage, ClientError>),
     Report(Result<Box<crate::report::Report>, ClientError>),
     /// The first run's panel detection answered.
     PanelsDetected(Result<Detection, DetectError>),
@@ -123,8 +124,8 @@ pub enum Effect {
         purpose: Purpose,
     },
     RefreshAlerts,
-    /// Every incident with its corrective actions, for the follow-ups screen.
-    FetchFollowups,
+    /// Fetch the page of the follow-ups at this path (`/v1/followups?…`).
+    FetchFollowups(String),
     /// The report over incidents declared since `since` (`90d`).
     FetchReport {
         since: String,

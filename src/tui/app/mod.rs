@@ -28,6 +28,7 @@ pub mod deliveries;
 pub mod desk;
 mod feed;
 mod filter;
+pub mod followups;
 pub mod form;
 pub mod impact;
 pub mod incident_list;

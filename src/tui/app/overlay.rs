@@ -10,14 +10,15 @@
 //! open (the same overlay, or the next one), and anything it does not put back is closed.
 
 use super::confirm::Confirm;
+use super::followups::FollowupsView;
 use super::form::Form;
 use super::incident_list::IncidentList;
-use super::learn::{FollowupsView, ReportView};
+use super::learn::ReportView;
 use super::review::ReviewScreen;
 use super::severity::SeverityPicker;
 use super::{
-    Effect, Model, command_line, confirm, filter, form, incident_list, learn, quit, review,
-    severity,
+    Effect, Model, command_line, confirm, filter, followups, form, incident_list, learn, quit,
+    review, severity,
 };
 use ratatui::crossterm::event::KeyEvent;
 use std::fmt;
@@ -79,7 +80,7 @@ pub(super) fn on_key(model: &mut Model, overlay: Overlay, key: KeyEvent) -> Vec<
         Overlay::Form(open) => form::on_key(model, open, key),
         Overlay::Filter(input) => filter::on_key(model, input, key),
         Overlay::Review(screen) => review::on_key(model, screen, key),
-        Overlay::Followups(view) => learn::on_followups_key(model, view, key),
+        Overlay::Followups(view) => followups::on_key(model, view, key),
         Overlay::Report(view) => learn::on_report_key(model, view, key),
         Overlay::CommandLine(line) => command_line::on_key(model, line, key),
     }

@@ -8,8 +8,8 @@ use super::outbox::{Outbox, Pending};
 use super::overlay::{self, Overlay};
 use super::panel_state::PanelAnswer;
 use super::{
-    Effect, Model, Msg, attention, command_line, commands, deliveries, desk, feed, impact,
-    incident_list, learn, opening,
+    Effect, Model, Msg, attention, command_line, commands, deliveries, desk, feed, followups,
+    impact, incident_list, learn, opening,
 };
 use crate::client::{ClientError, Identity};
 use crate::domain::{SeverityLevel, SeverityScale, Timestamp};
@@ -151,10 +151,7 @@ fn handle(model: &mut Model, msg: Msg) -> Vec<Effect> {
             model.dirty = model.metrics.on_alerts(result, model.now);
             vec![]
         }
-        Msg::Followups(result) => {
-            learn::on_followups(model, result);
-            vec![]
-        }
+        Msg::Followups(path, result) => followups::on_page(model, path, result),
         Msg::Report(result) => {
             learn::on_report(model, result);
             vec![]

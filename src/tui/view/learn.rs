@@ -8,61 +8,38 @@ use super::text::{
 use crate::domain::CorrectiveState;
 use crate::report::report_lines;
 use crate::sanitize::{sanitize, sanitize_owned};
-use crate::tui::app::learn::{self, FollowupsView, Loaded, ReportView};
+use crate::tui::app::followups::FollowupsView;
+use crate::tui::app::incident_list::past::More;
+use crate::tui::app::learn::{self, Loaded, ReportView};
 use crate::tui::theme::{Theme, Tone};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::widgets::{Block, Borders, Clear};
 
 pub fn draw_followups(view: &FollowupsView, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let lines = match &view.rows {
-        Loaded::Waiting => vec![styled_line(" loading…", theme.muted())],
-        Loaded::Failed(reason) => vec![styled_line(
-            safe_format!(" cannot load: {}", sanitize(reason)),
-            theme.fg(Tone::Critical),
-        )],
-        Loaded::Ready(rows) if rows.is_empty() => {
-            vec![styled_line(" no corrective actions yet", theme.muted())]
-        }
-        Loaded::Ready(rows) => {
-            let mut lines = vec![styled_line(
-                safe_format!(
-                    " {:<8} {:<4} {:<10} {:<7} {:<10} {:<12} {}",
-                    "INCIDENT",
-                    "#",
-                    "KIND",
-                    "STATE",
-                    "DUE",
-                    "OWNER",
-                    "ACTION"
-                ),
-                theme.bold(),
-            )];
-            for row in rows {
-                let action = &row.action;
-                let mut text = format!(
-                    " {:<8} {:<4} {:<10} {:<7} {:<10} {:<12} {}",
-                    row.incident,
-                    format!("C{}", action.id),
-                    action.kind,
-                    action.state,
-                    action.due_at.format("%Y-%m-%d"),
-                    sanitize(&action.owner).fit(12),
-                    sanitize(&action.text)
-                );
-                if row.overdue {
-                    text.push_str("  OVERDUE");
-                }
-                let style = match (row.overdue, action.state) {
-                    (true, _) => theme.fg(Tone::Critical),
-                    (false, CorrectiveState::Open) => ratatui::style::Style::new(),
-                    _ => theme.muted(),
-                };
-                lines.push(styled_line(sanitize_owned(text), style));
-            }
-            lines
-        }
+    let muted = |text: &'static str| styled_line(text, theme.muted());
+    let mut lines = match (&view.more, view.rows.is_empty()) {
+        (More::Asked(_), true) => vec![muted(" loading…")],
+        (More::Failed { reason, .. }, true) => vec![failed(" cannot load", reason, theme)],
+        (_, true) => vec![muted(" no corrective actions yet")],
+        (_, false) => followup_lines(view, theme),
     };
+    if !view.rows.is_empty() {
+        match &view.more {
+            More::Asked(_) => lines.push(muted(" loading more…")),
+            More::Failed { reason, .. } => {
+                lines.push(failed(
+                    " cannot load more (scroll to try again)",
+                    reason,
+                    theme,
+                ));
+            }
+            More::Capped => lines.push(muted(
+                " … more than this screen holds: `warroom followups` lists them all",
+            )),
+            More::Next(_) | More::Done => {}
+        }
+    }
     screen(
         " Follow-ups: corrective actions ",
         lines,
@@ -71,6 +48,53 @@ pub fn draw_followups(view: &FollowupsView, theme: &Theme, frame: &mut Frame, ar
         frame,
         area,
     );
+}
+
+fn failed(what: &str, reason: &str, theme: &Theme) -> SafeLine<'static> {
+    styled_line(
+        safe_format!("{what}: {}", sanitize(reason)),
+        theme.fg(Tone::Critical),
+    )
+}
+
+/// The header and a line per follow-up held, overdue ones flagged, closed ones muted.
+fn followup_lines(view: &FollowupsView, theme: &Theme) -> Vec<SafeLine<'static>> {
+    let mut lines = vec![styled_line(
+        safe_format!(
+            " {:<8} {:<4} {:<10} {:<7} {:<10} {:<12} {}",
+            "INCIDENT",
+            "#",
+            "KIND",
+            "STATE",
+            "DUE",
+            "OWNER",
+            "ACTION"
+        ),
+        theme.bold(),
+    )];
+    for row in &view.rows {
+        let action = &row.action;
+        let mut text = format!(
+            " {:<8} {:<4} {:<10} {:<7} {:<10} {:<12} {}",
+            row.incident,
+            format!("C{}", action.id),
+            action.kind,
+            action.state,
+            action.due_at.format("%Y-%m-%d"),
+            sanitize(&action.owner).fit(12),
+            sanitize(&action.text)
+        );
+        if row.overdue {
+            text.push_str("  OVERDUE");
+        }
+        let style = match (row.overdue, action.state) {
+            (true, _) => theme.fg(Tone::Critical),
+            (false, CorrectiveState::Open) => ratatui::style::Style::new(),
+            _ => theme.muted(),
+        };
+        lines.push(styled_line(sanitize_owned(text), style));
+    }
+    lines
 }
 
 pub fn draw_report(view: &ReportView, theme: &Theme, frame: &mut Frame, area: Rect) {

@@ -12,7 +12,9 @@ pub use grammar::{Typed, VERBS, Verb, VerbId, parse};
 use super::commands::{bound, declare, refuse_locally, send_command};
 use super::confirm::confirm_ending;
 use super::overlay::{Hint, Overlay};
-use super::{Effect, Model, Notice, composer, incident_list, learn, opening, quit, review};
+use super::{
+    Effect, Model, Notice, composer, followups, incident_list, learn, opening, quit, review,
+};
 use crate::domain::{AccessRole, Command, IncidentId, Status};
 use ratatui::crossterm::event::{Event as TermEvent, KeyCode, KeyEvent};
 use tui_input::Input;
@@ -155,7 +157,7 @@ fn run(model: &mut Model, line: &str, incident: Option<IncidentId>) -> Vec<Effec
             vec![]
         }
         Ok(Typed::Review) => review::open(model),
-        Ok(Typed::Followups) => learn::open_followups(model),
+        Ok(Typed::Followups) => followups::open(model),
         Ok(Typed::Report(since)) => learn::open_report(model, since),
         Ok(Typed::Select(id)) => opening::open(model, id),
         Ok(Typed::Declare(new)) => {

@@ -60,6 +60,29 @@ pub enum More {
     Failed { page: String, reason: String },
 }
 
+impl More {
+    /// What follows the answer for the page at `path`, or `None` when that page is not the
+    /// one asked for (an answer to an earlier search, or to a screen since closed): for a
+    /// failure, that page again on the next move; for a page, what `read` makes of it.
+    pub fn after<P>(
+        &self,
+        path: &str,
+        result: Result<P, String>,
+        read: impl FnOnce(P) -> More,
+    ) -> Option<More> {
+        if !matches!(self, More::Asked(asked) if asked == path) {
+            return None;
+        }
+        Some(match result {
+            Err(reason) => More::Failed {
+                page: path.to_string(),
+                reason,
+            },
+            Ok(page) => read(page),
+        })
+    }
+}
+
 /// The ended incidents read so far for one search.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Past {
@@ -99,24 +122,18 @@ impl Past {
     /// Takes the answer for the page at `path`, if it is the one these rows wait for (an
     /// answer to an earlier search, or to a list since closed, is not). Says whether it was.
     pub fn answered(&mut self, path: &str, result: Result<Page, String>) -> bool {
-        if !matches!(&self.more, More::Asked(asked) if asked == path) {
-            return false;
-        }
-        self.more = match result {
-            Err(reason) => More::Failed {
-                page: path.to_string(),
-                reason,
-            },
-            Ok(page) => {
-                self.rows
-                    .extend(page.incidents.into_iter().map(PastRow::of));
-                match page.next {
-                    _ if self.rows.len() >= MOST_ROWS => More::Capped,
-                    Some(next) => More::Next(next),
-                    None => More::Done,
-                }
+        let rows = &mut self.rows;
+        let Some(more) = self.more.after(path, result, |page| {
+            rows.extend(page.incidents.into_iter().map(PastRow::of));
+            match page.next {
+                _ if rows.len() >= MOST_ROWS => More::Capped,
+                Some(next) => More::Next(next),
+                None => More::Done,
             }
+        }) else {
+            return false;
         };
+        self.more = more;
         true
     }
 }
