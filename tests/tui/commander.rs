@@ -445,6 +445,51 @@ fn a_lapse_rings_and_the_wall_stays_quiet_unless_asked() {
 }
 
 #[test]
+fn the_banner_keeps_the_more_severe_of_two_lapses_whatever_their_order() {
+    let lapse = |seq: u64, n: u64, lapse: Lapse| Event {
+        seq,
+        incident: inc(n),
+        at: now(),
+        actor: "escalation".into(),
+        via: None,
+        kind: EventKind::Lapsed { lapse, due: now() },
+        intended_at: None,
+    };
+    // INC-1 is the P1, INC-2 the P2; the desk shows INC-1.
+    let p1 = lapse(900, 1, Lapse::InternalUpdateOverdue);
+    let p2 = lapse(901, 2, Lapse::CommanderVacant);
+    for page in [vec![p1.clone(), p2.clone()], vec![p2.clone(), p1.clone()]] {
+        let mut desk = model();
+        feed(&mut desk, Msg::Feed(Ok(page)));
+        assert!(desk.bell);
+        let banner = desk.attention.as_ref().expect("a banner");
+        assert_eq!(banner.incident, inc(1), "{}", banner.text);
+    }
+    // A less severe lapse after the P1's banner rings but does not replace it; a lapse of an
+    // equally severe incident does (the newest).
+    let mut desk = model();
+    feed(&mut desk, Msg::Feed(Ok(vec![p1.clone()])));
+    desk.bell = false;
+    feed(
+        &mut desk,
+        Msg::Feed(Ok(vec![lapse(902, 2, Lapse::InternalUpdateOverdue)])),
+    );
+    assert!(desk.bell);
+    assert_eq!(desk.attention.as_ref().unwrap().incident, inc(1));
+    feed(
+        &mut desk,
+        Msg::Feed(Ok(vec![lapse(903, 1, Lapse::CommanderVacant)])),
+    );
+    assert!(
+        desk.attention
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("COMMANDER VACANT")
+    );
+}
+
+#[test]
 fn the_incident_list_orders_by_severity_and_switches_with_enter() {
     let mut model = model();
     feed(

@@ -4,7 +4,8 @@
 //! screen, and every `lapsed` event (commander vacant, update overdue), `alert_joined` (a page
 //! joined an open incident) and `escalated` event, ring once (a desk never switches by itself:
 //! this is how it learns of them); the banner stays until a key is pressed or
-//! [`ATTENTION_SECONDS`] pass.
+//! [`ATTENTION_SECONDS`] pass, and while it is up a signal about a less severe incident rings
+//! without replacing it.
 
 use super::Model;
 use crate::domain::{Event, EventKind, Incident, IncidentId, Severity, Timestamp};
@@ -80,13 +81,33 @@ pub(super) fn on_live_events(model: &mut Model, events: &[Event], looking_at: Op
             ),
             _ => continue,
         };
+        model.bell = true;
+        // A banner still up for a more severe incident stays: two lapses in one page (or a
+        // minor one soon after) must not hide the P0's behind the P3's. Equal ones: the newest.
+        if model
+            .attention
+            .as_ref()
+            .is_some_and(|shown| more_severe(model, &shown.incident, &event.incident))
+        {
+            continue;
+        }
         model.attention = Some(Attention {
             text,
             incident: event.incident.clone(),
             at: model.now,
         });
-        model.bell = true;
     }
+}
+
+/// Whether incident `a` is more severe than `b`, as far as this screen knows them.
+fn more_severe(model: &Model, a: &IncidentId, b: &IncidentId) -> bool {
+    let rank = |id: &IncidentId| {
+        model
+            .incidents
+            .get(id)
+            .map(|t| model.scale.rank(&t.state.severity))
+    };
+    matches!((rank(a), rank(b)), (Some(a), Some(b)) if a < b)
 }
 
 /// Clears the banner once it is old.
