@@ -960,6 +960,20 @@ fn any_command() -> impl Strategy<Value = Command> {
                 title: None,
                 public_id: None,
             })),
+        1 => (proptest::sample::select(CorrectiveKind::ALL.to_vec()), 0i64..30).prop_map(
+            |(kind, days)| Command::AddCorrectiveAction {
+                text: "add a guard rail".into(),
+                kind,
+                owner: "erin".into(),
+                due_at: t0() + Duration::days(days),
+                ticket: None,
+            }
+        ),
+        1 => (0u32..3).prop_map(|id| Command::CompleteCorrectiveAction { id }),
+        1 => (0u32..3).prop_map(|id| Command::DropCorrectiveAction { id }),
+        1 => (0u32..3).prop_map(|id| Command::ReopenCorrectiveAction { id }),
+        1 => (0u32..3, proptest::sample::select(CorrectiveKind::ALL.to_vec()))
+            .prop_map(|(id, kind)| Command::SetCorrectiveKind { id, kind }),
     ]
 }
 
@@ -989,7 +1003,16 @@ impl Model {
     fn expect(&self, command: &Command) -> Expect {
         use Status::*;
         let status = self.status.expect("declared");
-        if status == Closed {
+        // The review's corrective actions stay editable after the close; the response does not.
+        let review = matches!(
+            command,
+            Command::AddCorrectiveAction { .. }
+                | Command::CompleteCorrectiveAction { .. }
+                | Command::DropCorrectiveAction { .. }
+                | Command::ReopenCorrectiveAction { .. }
+                | Command::SetCorrectiveKind { .. }
+        );
+        if status == Closed && !review {
             return Expect::Refused("incident_closed");
         }
         match command {
@@ -1136,6 +1159,16 @@ proptest! {
                     }
                     if let Expect::Accepted(status) = expected {
                         prop_assert_eq!(log.state.status, status);
+                    }
+                    // The stores rewrite an incident's follow-up rows only for the events
+                    // that say they change its corrective actions: no other may.
+                    let written = &log.events[events_before.len()..];
+                    if !written.iter().any(|e| e.kind.changes_corrective_actions()) {
+                        prop_assert_eq!(
+                            &log.state.corrective_actions,
+                            &state_before.corrective_actions,
+                            "{:?} changed the corrective actions", written
+                        );
                     }
                 }
             }
