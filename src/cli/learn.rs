@@ -7,8 +7,7 @@ use super::{FollowupsArgs, ReportArgs};
 use crate::client::{Client, ClientError, FollowupQuery};
 use crate::domain::{Followup, FollowupAsk, IncidentId};
 use crate::report::Report;
-use crate::sanitize::{sanitize, sanitize_lines};
-use std::fmt::Write;
+use crate::sanitize::sanitize_lines;
 use std::path::Path;
 
 /// The postmortem Markdown: written to `out` (then a line on stdout says where), or returned
@@ -105,32 +104,11 @@ pub async fn followups(
 }
 
 fn followups_header() -> String {
-    format!(
-        "{:<8} {:<4} {:<10} {:<7} {:<10} {:<12} {}\n",
-        "INCIDENT", "#", "KIND", "STATE", "DUE", "OWNER", "ACTION"
-    )
+    format!("{}\n", crate::report::followups_header())
 }
 
 fn followup_lines(rows: &[Followup]) -> String {
-    let mut out = String::new();
-    for f in rows {
-        let mut line = format!(
-            "{:<8} {:<4} {:<10} {:<7} {:<10} {:<12} {}",
-            f.incident,
-            format!("C{}", f.action.id),
-            f.action.kind,
-            f.action.state,
-            f.action.due_at.format("%Y-%m-%d"),
-            sanitize(&f.action.owner),
-            sanitize(&f.action.text)
-        );
-        if f.overdue {
-            line.push_str("  OVERDUE");
-        }
-        if let Some(ticket) = &f.action.ticket {
-            let _ = write!(line, "  {}", sanitize(ticket));
-        }
-        let _ = writeln!(out, "{line}");
-    }
-    out
+    rows.iter()
+        .map(|f| format!("{}\n", crate::report::followup_line(f)))
+        .collect()
 }

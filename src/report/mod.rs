@@ -14,4 +14,4 @@ pub use figures::{
     CorrectiveCounts, Figures, RECURRENCE_WINDOW_DAYS, Report, ReportBuilder, ReportQuery, Stat,
 };
 pub use postmortem::postmortem;
-pub use table::report_lines;
+pub use table::{followup_line, followups_header, report_lines};

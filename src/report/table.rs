@@ -1,6 +1,8 @@
-//! The report as a plain-text table, for `warroom report` and the TUI's report screen.
+//! The report and the follow-ups as plain-text tables, for the CLI (`warroom report`,
+//! `warroom followups`) and the TUI's screens of the same, so both faces show the same columns.
 
 use super::{Figures, Report};
+use crate::domain::Followup;
 use crate::duration::format_span;
 use crate::sanitize::sanitize;
 use std::fmt::Write;
@@ -80,6 +82,38 @@ pub fn report_lines(report: &Report) -> Vec<String> {
 /// when nothing stands behind it.
 fn seconds(value: Option<f64>) -> String {
     value.map_or("—".into(), format_span)
+}
+
+/// The follow-ups' column heads, as [`followup_line`] fills them.
+pub fn followups_header() -> String {
+    format!(
+        "{:<8} {:<4} {:<10} {:<7} {:<10} {:<12} {}",
+        "INCIDENT", "#", "KIND", "STATE", "DUE", "OWNER", "ACTION"
+    )
+}
+
+/// One follow-up for people: its incident, id, kind, state, due day, owner (cut to the
+/// column), the action, `OVERDUE` when it is, and its ticket. Text from the network goes
+/// through the sanitizer.
+pub fn followup_line(followup: &Followup) -> String {
+    let action = &followup.action;
+    let mut line = format!(
+        "{:<8} {:<4} {:<10} {:<7} {:<10} {:<12} {}",
+        followup.incident,
+        format!("C{}", action.id),
+        action.kind,
+        action.state,
+        action.due_at.format("%Y-%m-%d"),
+        sanitize(&action.owner).fit(12),
+        sanitize(&action.text)
+    );
+    if followup.overdue {
+        line.push_str("  OVERDUE");
+    }
+    if let Some(ticket) = &action.ticket {
+        let _ = write!(line, "  {}", sanitize(ticket));
+    }
+    line
 }
 
 #[cfg(test)]

@@ -213,3 +213,24 @@ fn the_screen_holds_a_bounded_number_of_rows_and_says_where_the_rest_are() {
         "{text}"
     );
 }
+
+#[test]
+fn a_row_shows_what_the_cli_prints_for_it_ticket_and_overdue_included() {
+    let mut model = model();
+    press(&mut model, KeyCode::Char('F'));
+    let mut row = rows(1, 1, CorrectiveState::Open).remove(0);
+    row.action.ticket = Some("OPS-\u{1b}[31m42".into());
+    row.overdue = true;
+    feed(
+        &mut model,
+        Msg::Followups(Walk::Open.first_page(), answer(vec![row.clone()], None)),
+    );
+    let screen = screen_text(&model, 120, 30);
+    // The CLI's line for the same row, less the escape the sanitizer takes out.
+    let line = warroom::report::followup_line(&row);
+    assert!(
+        line.contains("OVERDUE  OPS-") && !line.contains('\u{1b}'),
+        "{line}"
+    );
+    assert!(screen.contains(line.trim_end()), "{line}\n{screen}");
+}

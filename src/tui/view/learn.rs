@@ -6,7 +6,7 @@ use super::text::{
     titled,
 };
 use crate::domain::CorrectiveState;
-use crate::report::report_lines;
+use crate::report::{followup_line, followups_header, report_lines};
 use crate::sanitize::{sanitize, sanitize_owned};
 use crate::tui::app::followups::FollowupsView;
 use crate::tui::app::incident_list::past::More;
@@ -60,38 +60,16 @@ fn failed(what: &str, reason: &str, theme: &Theme) -> SafeLine<'static> {
 /// The header and a line per follow-up held, overdue ones flagged, closed ones muted.
 fn followup_lines(view: &FollowupsView, theme: &Theme) -> Vec<SafeLine<'static>> {
     let mut lines = vec![styled_line(
-        safe_format!(
-            " {:<8} {:<4} {:<10} {:<7} {:<10} {:<12} {}",
-            "INCIDENT",
-            "#",
-            "KIND",
-            "STATE",
-            "DUE",
-            "OWNER",
-            "ACTION"
-        ),
+        sanitize_owned(format!(" {}", followups_header())),
         theme.bold(),
     )];
     for row in &view.rows {
-        let action = &row.action;
-        let mut text = format!(
-            " {:<8} {:<4} {:<10} {:<7} {:<10} {:<12} {}",
-            row.incident,
-            format!("C{}", action.id),
-            action.kind,
-            action.state,
-            action.due_at.format("%Y-%m-%d"),
-            sanitize(&action.owner).fit(12),
-            sanitize(&action.text)
-        );
-        if row.overdue {
-            text.push_str("  OVERDUE");
-        }
-        let style = match (row.overdue, action.state) {
+        let style = match (row.overdue, row.action.state) {
             (true, _) => theme.fg(Tone::Critical),
             (false, CorrectiveState::Open) => ratatui::style::Style::new(),
             _ => theme.muted(),
         };
+        let text = format!(" {}", followup_line(row));
         lines.push(styled_line(sanitize_owned(text), style));
     }
     lines
