@@ -40,6 +40,8 @@ pub type SqliteStore = SqlStore<Sqlite>;
 /// One connection to the file.
 pub struct Sqlite {
     conn: Connection,
+    /// How far the snapshot rows are folded: as the file says, and as this connection did.
+    folded: commit::FoldedHead,
 }
 
 impl SqlStore<Sqlite> {
@@ -68,7 +70,10 @@ impl SqlStore<Sqlite> {
         conn.execute_batch("PRAGMA synchronous=FULL;")
             .map_err(open_error)?;
         schema::upgrade(&mut conn, path)?;
-        let mut engine = Sqlite { conn };
+        let mut engine = Sqlite {
+            conn,
+            folded: Default::default(),
+        };
         engine.fold_missing()?;
         Ok(SqlStore { engine })
     }
@@ -185,6 +190,7 @@ impl Engine for Sqlite {
     }
 
     fn checkpoint(&mut self) -> Result<(), StoreError> {
+        self.write_folded_head()?;
         // (busy, frames in the WAL, frames checkpointed). Busy means another connection kept
         // the checkpoint from finishing; the data is still durable in the WAL, so the stop
         // goes on, but the file is not whole on its own yet.

@@ -3,6 +3,7 @@
 //! every upgrade from an older file. The events and answers both use are made here.
 
 mod log;
+mod snapshots;
 mod upgrades;
 
 use super::SqliteStore;
