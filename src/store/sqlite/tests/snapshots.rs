@@ -146,3 +146,26 @@ fn the_folded_head_trails_the_writer_and_opening_again_folds_nothing_twice() {
     store.checkpoint().unwrap();
     assert_eq!(folded_head(&path) as u64, 13 + FOLDED_HEAD_STEP);
 }
+
+#[test]
+fn a_note_on_an_incident_writes_three_pages_to_the_log() {
+    // Every page a commit changes is written to the WAL and through the commit's fsync, the
+    // serial part of the writer's cycle (BENCHMARKS.md, issue 23): the event's page, its
+    // place in the incident's index, the incident's row. Replacing the row (both incident
+    // indexes too) or moving `folded.head` in every commit made it 6.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("log.db");
+    let mut store = SqliteStore::open(&path).unwrap();
+    let notes: Vec<Event> = (1..=60).map(|n| note(n, 1, "a note")).collect();
+    commit_each(&mut store, &notes[..20]);
+    let wal = dir.path().join("log.db-wal");
+    let before = std::fs::metadata(&wal).unwrap().len();
+    commit_each(&mut store, &notes[20..]);
+    let after = std::fs::metadata(&wal).unwrap().len();
+    let frames = (after - before) as f64 / (4096.0 + 24.0);
+    let per_commit = frames / 40.0;
+    assert!(
+        (2.5..=3.5).contains(&per_commit),
+        "{per_commit:.2} pages a commit"
+    );
+}
