@@ -17,8 +17,9 @@ use std::collections::HashMap;
 /// Events folded per transaction when a file's snapshot rows catch up with its log.
 const FOLD_PAGE: usize = 10_000;
 /// How many events the writer's commits fold before they move `folded.head` (and at a clean
-/// stop). Moving it on every commit cost a page of its own in the WAL and the commit's fsync, a
-/// fifth of a note's pages. Left behind, it only makes the next open fold those events again,
+/// stop). Moving it on every commit cost a page of its own in the WAL and the commit's fsync
+/// (a note's commit now writes three: its event, its place in the incident's index, the
+/// incident's row). Left behind, it only makes the next open fold those events again,
 /// which leaves every row as it is: a row's `version` is the `seq` of the last event in it,
 /// and folding skips the events at or below it. So at most this many are read again at open.
 pub(super) const FOLDED_HEAD_STEP: u64 = 1_000;
@@ -189,7 +190,7 @@ fn fold_snapshots(
     // index, and SQLite rewrites an index entry for each column a SET names, changed or not;
     // every index page touched is one more page in the WAL and in the commit's fsync. So the
     // indexed columns (when an incident opened, ended, was declared) are set only when they
-    // change: a note rewrites 4 pages instead of 6.
+    // change: a note's commit writes two pages fewer.
     let mut update = conn.prepare_cached(
         "UPDATE incidents SET version = ?2, alert_group = ?3, body = ?4, title = ?5,
          service = ?6, severity = ?7, status = ?8, published = ?9, followups = ?10,
