@@ -44,21 +44,8 @@ impl Sqlite {
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut moved = None;
         {
-            let mut insert_event = tx.prepare_cached(
-                "INSERT INTO events (seq, incident, at, actor, kind, via, intended_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            )?;
             for event in &commit.events {
-                let row = Row::encode(event)?;
-                insert_event.execute(params![
-                    row.seq,
-                    row.incident,
-                    row.at,
-                    row.actor,
-                    row.kind,
-                    row.via,
-                    row.intended_at
-                ])?;
+                append_event(&tx, event)?;
             }
             if let Some(cutoff) = commit.forget_before {
                 // Fixed-width times, written and compared alike, so that text order is time
@@ -189,29 +176,32 @@ fn fold_snapshots(
     // An existing row is updated, not replaced: REPLACE deletes and reinserts the row in every
     // index, and SQLite rewrites an index entry for each column a SET names, changed or not;
     // every index page touched is one more page in the WAL and in the commit's fsync. So the
-    // indexed columns (when an incident opened, ended, was declared) are set only when they
-    // change: a note's commit writes two pages fewer.
-    let mut update = conn.prepare_cached(
-        "UPDATE incidents SET version = ?2, alert_group = ?3, body = ?4, title = ?5,
-         service = ?6, severity = ?7, status = ?8, published = ?9, followups = ?10,
-         figures = ?11
-         WHERE number = ?1",
+    // upsert's SET leaves out the indexed columns (when an incident opened, ended, was
+    // declared), and a second statement sets them only where they changed (a new row already
+    // has them): a note's commit writes two pages fewer.
+    let mut upsert = conn.prepare_cached(
+        "INSERT INTO incidents
+         (number, version, open, ended_at, declared_at, alert_group, body,
+          title, service, severity, status, published, followups, figures)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+         ON CONFLICT (number) DO UPDATE SET version = excluded.version,
+          alert_group = excluded.alert_group, body = excluded.body, title = excluded.title,
+          service = excluded.service, severity = excluded.severity, status = excluded.status,
+          published = excluded.published, followups = excluded.followups,
+          figures = excluded.figures",
     )?;
     let mut reindex = conn.prepare_cached(
         "UPDATE incidents SET open = ?2, ended_at = ?3, declared_at = ?4
          WHERE number = ?1 AND (open IS NOT ?2 OR ended_at IS NOT ?3 OR declared_at IS NOT ?4)",
     )?;
-    let mut insert = conn.prepare_cached(
-        "INSERT INTO incidents
-         (number, version, open, ended_at, declared_at, alert_group, body,
-          title, service, severity, status, published, followups, figures)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-    )?;
     for incident in &incidents {
         let row = SnapshotRow::encode(incident)?;
-        let updated = update.execute(params![
+        upsert.execute(params![
             row.number,
             row.version,
+            row.open,
+            row.ended_at,
+            row.declared_at,
             row.alert_group,
             row.body,
             row.title,
@@ -222,31 +212,32 @@ fn fold_snapshots(
             row.followups,
             row.figures
         ])?;
-        if updated == 0 {
-            insert.execute(params![
-                row.number,
-                row.version,
-                row.open,
-                row.ended_at,
-                row.declared_at,
-                row.alert_group,
-                row.body,
-                row.title,
-                row.service,
-                row.severity,
-                row.status,
-                row.published,
-                row.followups,
-                row.figures
-            ])?;
-        } else {
-            reindex.execute(params![row.number, row.open, row.ended_at, row.declared_at])?;
-        }
+        reindex.execute(params![row.number, row.open, row.ended_at, row.declared_at])?;
     }
     write_followups(
         conn,
         &FollowupRow::of_batch(events, incidents.iter().map(|i| &**i))?,
     )?;
+    Ok(())
+}
+
+/// Appends `event` to the log, as it is: nothing else (the caller folds it, or, in a test,
+/// leaves it for the next open to fold, as for an event appended by another program).
+pub(super) fn append_event(conn: &Connection, event: &Event) -> Result<(), StoreError> {
+    let row = Row::encode(event)?;
+    conn.prepare_cached(
+        "INSERT INTO events (seq, incident, at, actor, kind, via, intended_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![
+        row.seq,
+        row.incident,
+        row.at,
+        row.actor,
+        row.kind,
+        row.via,
+        row.intended_at
+    ])?;
     Ok(())
 }
 

@@ -2,10 +2,10 @@
 //! only when they change), and `folded.head` moved only every `FOLDED_HEAD_STEP` events, which
 //! a later open makes up for without folding anything twice.
 
-use super::super::commit::FOLDED_HEAD_STEP;
+use super::super::commit::{FOLDED_HEAD_STEP, append_event};
 use super::{SqliteStore, note, three_incidents};
 use crate::domain::{Event, EventKind, Status};
-use crate::store::row::{Row, parse_time};
+use crate::store::row::parse_time;
 use crate::store::{Commit, Store};
 use std::path::Path;
 
@@ -112,23 +112,11 @@ fn the_folded_head_trails_the_writer_and_opening_again_folds_nothing_twice() {
     // An event appended by something other than warroom, behind a head that trails.
     commit_each(&mut store, &[action(11, 1, 11)]);
     drop(store);
-    let row = Row::encode(&action(12, 1, 12)).unwrap();
-    rusqlite::Connection::open(&path)
-        .unwrap()
-        .execute(
-            "INSERT INTO events (seq, incident, at, actor, kind, via, intended_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            rusqlite::params![
-                row.seq,
-                row.incident,
-                row.at,
-                row.actor,
-                row.kind,
-                row.via,
-                row.intended_at
-            ],
-        )
-        .unwrap();
+    append_event(
+        &rusqlite::Connection::open(&path).unwrap(),
+        &action(12, 1, 12),
+    )
+    .unwrap();
     let mut store = SqliteStore::open(&path).unwrap();
     let incident = store.incident(1).unwrap().unwrap();
     assert_eq!(incident.actions.len(), 12, "11 once, 12 folded at the open");
