@@ -1,6 +1,7 @@
 //! The review, corrective actions, recurrence links, the postmortem and the report through the
 //! real `warroom serve` on a real SQLite file, and through the real binary's subcommands.
 
+use crate::followup_pages::incidents_and_ids;
 use crate::support::http::{Answer, send};
 use crate::support::server::{TOKENS, TestServer, warroom};
 use reqwest::Client;
@@ -329,19 +330,8 @@ async fn postmortem_report_and_followups_from_the_command_line() {
 
     let all: Value =
         serde_json::from_str(&stdout(&run(&server, &["followups", "--json"]))).unwrap();
-    let listed: Vec<(String, u64)> = all
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["incident"].as_str().unwrap().into(),
-                f["id"].as_u64().unwrap(),
-            )
-        })
-        .collect();
     assert_eq!(
-        listed,
+        incidents_and_ids(&all),
         [
             ("INC-1".into(), 1),
             ("INC-2".into(), 1),

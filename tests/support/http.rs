@@ -48,6 +48,17 @@ impl Answer {
     }
 }
 
+/// Asks `url?QUERY` for each `(QUERY, said)` and checks that each is refused with a 400
+/// `bad_request` whose message holds `said` (the field it names, what was wrong).
+pub async fn assert_queries_refused(client: &reqwest::Client, url: &str, cases: &[(&str, &str)]) {
+    for (query, said) in cases {
+        let answer = send(client.get(format!("{url}?{query}"))).await;
+        answer.assert_error(400, "bad_request");
+        let message = answer.error_message();
+        assert!(message.contains(said), "{query}: {message}");
+    }
+}
+
 /// Sends and reads the whole answer; a transport error is a panic (use `try_send` to see it).
 pub async fn send(request: reqwest::RequestBuilder) -> Answer {
     try_send(request).await.expect("the server answers")
