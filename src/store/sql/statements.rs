@@ -15,8 +15,17 @@ pub static EVENTS_AFTER: Query = Query::new(
      WHERE seq > ?1 ORDER BY seq LIMIT ?2",
 );
 
-/// A page of one incident's log after a seq, ascending.
-pub static INCIDENT_EVENTS_AFTER: Query = Query::new(
+/// A page of one incident's log after a seq, ascending. PostgreSQL finds it through the
+/// index `events_by_incident`; SQLite through `timeline` up to `folded.head` and the tail of
+/// the log beyond it (at most a thousand events and a batch, see `sqlite/commit.rs`).
+pub static INCIDENT_EVENTS_AFTER: Query = Query::dialects(
+    "SELECT seq, incident, at, actor, kind, via, intended_at FROM events \
+     WHERE seq IN (SELECT seq FROM timeline WHERE incident = ?1 AND seq > ?2 \
+                   ORDER BY seq LIMIT ?3) \
+     UNION ALL \
+     SELECT seq, incident, at, actor, kind, via, intended_at FROM events \
+     WHERE seq > (SELECT max(head, ?2) FROM folded) AND incident = ?1 \
+     ORDER BY seq LIMIT ?3",
     "SELECT seq, incident, at, actor, kind, via, intended_at FROM events \
      WHERE incident = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
 );

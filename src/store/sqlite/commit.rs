@@ -241,10 +241,24 @@ pub(super) fn append_event(conn: &Connection, event: &Event) -> Result<(), Store
     Ok(())
 }
 
-/// Moves `folded.head` to `seq`, inside the caller's transaction.
+/// Moves `folded.head` to `seq`, inside the caller's transaction, and adds the events it
+/// passes to `timeline`, which holds each incident's events up to the head (readers find
+/// those beyond it by scanning the short tail of the log, see `INCIDENT_EVENTS_AFTER`).
+///
+/// Why a table filled in bulk rather than an index on `events (incident, seq)`: an index is
+/// written in every commit, a page for each incident the commit touches (each incident's
+/// entries end on a page of their own), and every page is one more in the WAL and through
+/// the commit's fsync. With 16 clients on 16 incidents that was 7 of a commit's 13 pages
+/// (BENCHMARKS.md, issue 23). Here the entries of a thousand events are written at once.
 fn move_folded_head(conn: &Connection, seq: u64) -> Result<(), StoreError> {
+    let seq = seq_column(seq)?;
+    conn.prepare_cached(
+        "INSERT OR IGNORE INTO timeline (incident, seq)
+         SELECT incident, seq FROM events WHERE seq > (SELECT head FROM folded) AND seq <= ?1",
+    )?
+    .execute(params![seq])?;
     conn.prepare_cached("UPDATE folded SET head = ?1")?
-        .execute(params![seq_column(seq)?])?;
+        .execute(params![seq])?;
     Ok(())
 }
 

@@ -24,7 +24,10 @@ use std::path::Path;
 ///    by `SqliteStore::open`, once, so that every row has them.
 /// 9: a row per corrective action (`followups`, see `store/followups.rs`), filled once from
 ///    the figures of a file of schema 8 by the upgrade.
-pub(super) const SCHEMA_VERSION: i64 = 9;
+/// 10: each incident's events are found through `timeline`, filled in bulk as `folded.head`
+///    moves, instead of the index `events_by_incident`, which every commit wrote a page of
+///    per incident it touched (see `commit.rs`); the upgrade fills it up to the head.
+pub(super) const SCHEMA_VERSION: i64 = 10;
 
 /// The first schema with snapshot rows: a file from it up to schema 7 has rows without the
 /// columns of schema 8, which are dropped in the upgrade and folded again from the log.
@@ -35,6 +38,9 @@ const FIGURES_SCHEMA: i64 = 8;
 
 /// The schema with a row per corrective action (9).
 const FOLLOWUPS_SCHEMA: i64 = 9;
+
+/// The schema that finds an incident's events through `timeline` (10).
+const TIMELINE_SCHEMA: i64 = 10;
 
 /// The steps that bring an older file up to date: step N takes a file of schema N-1 to N, and
 /// a file of schema V runs every step above V, in order, before [`SCHEMA`] creates what is still
@@ -68,7 +74,6 @@ CREATE TABLE IF NOT EXISTS events (
     via      TEXT,
     intended_at TEXT
 );
-CREATE INDEX IF NOT EXISTS events_by_incident ON events (incident, seq);
 CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events
 BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
@@ -105,6 +110,11 @@ CREATE TABLE IF NOT EXISTS folded (
     head INTEGER NOT NULL
 );
 INSERT OR IGNORE INTO folded (singleton, head) VALUES (1, 0);
+CREATE TABLE IF NOT EXISTS timeline (
+    incident TEXT NOT NULL,
+    seq      INTEGER NOT NULL,
+    PRIMARY KEY (incident, seq)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS followups (
     number INTEGER NOT NULL,
     id     INTEGER NOT NULL,
@@ -142,13 +152,8 @@ pub(super) fn upgrade(conn: &mut Connection, path: &Path) -> Result<(), StoreErr
     }
     if version > 0 {
         for (step, sql) in UPGRADES.iter().filter(|(step, _)| *step > version) {
-            tx.execute_batch(sql).map_err(|err| {
-                StoreError::UpgradeFailed(format!(
-                    "{}: the upgrade from schema {version} failed at step {step} ({err}); \
-                     the file is unchanged",
-                    path.display()
-                ))
-            })?;
+            tx.execute_batch(sql)
+                .map_err(|err| step_failed(path, version, *step, err))?;
         }
     }
     tx.execute_batch(SCHEMA).map_err(open_error)?;
@@ -156,30 +161,38 @@ pub(super) fn upgrade(conn: &mut Connection, path: &Path) -> Result<(), StoreErr
     if (FIRST_SNAPSHOT_SCHEMA..FIGURES_SCHEMA).contains(&version) {
         // Rows without schema 8's columns: folded again from the log by `open`, page by page.
         tx.execute_batch("DELETE FROM incidents; UPDATE folded SET head = 0;")
-            .map_err(|err| {
-                StoreError::UpgradeFailed(format!(
-                    "{}: the upgrade from schema {version} failed at step 8 ({err}); \
-                     the file is unchanged",
-                    path.display()
-                ))
-            })?;
+            .map_err(|err| step_failed(path, version, 8, err))?;
     }
     if (FIGURES_SCHEMA..FOLLOWUPS_SCHEMA).contains(&version) {
         // Rows with figures: the follow-ups' rows are filled from them, here, once. (Older
         // rows were dropped above and are folded again, which writes them.)
-        fill_followups(&tx).map_err(|err| {
-            StoreError::UpgradeFailed(format!(
-                "{}: the upgrade from schema {version} failed at step 9 ({err}); \
-                 the file is unchanged",
-                path.display()
-            ))
-        })?;
+        fill_followups(&tx).map_err(|err| step_failed(path, version, 9, err))?;
+    }
+    if (1..TIMELINE_SCHEMA).contains(&version) {
+        // The index is replaced by `timeline`, which holds the events up to the head (those
+        // beyond it are indexed as `open` folds them).
+        tx.execute_batch(
+            "DROP INDEX IF EXISTS events_by_incident;
+             INSERT OR IGNORE INTO timeline (incident, seq)
+             SELECT incident, seq FROM events WHERE seq <= (SELECT head FROM folded);",
+        )
+        .map_err(|err| step_failed(path, version, 10, err))?;
     }
     if version != SCHEMA_VERSION {
         tx.pragma_update(None, "user_version", SCHEMA_VERSION)
             .map_err(open_error)?;
     }
     tx.commit().map_err(open_error)
+}
+
+/// The error of an upgrade whose step `step` failed on a file of schema `version`: the
+/// transaction is dropped, so the file is as it was.
+fn step_failed(path: &Path, version: i64, step: i64, err: impl std::fmt::Display) -> StoreError {
+    StoreError::UpgradeFailed(format!(
+        "{}: the upgrade from schema {version} failed at step {step} ({err}); the file is \
+         unchanged",
+        path.display()
+    ))
 }
 
 /// Incidents whose figures are read at a time while the follow-ups' rows are filled.

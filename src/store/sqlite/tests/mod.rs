@@ -4,6 +4,7 @@
 
 mod log;
 mod snapshots;
+mod timeline;
 mod upgrades;
 
 use super::SqliteStore;
@@ -45,6 +46,14 @@ pub(super) fn remembered(status: u16, stored_at: &str) -> Remembered {
             location: Some("/v1/incidents/INC-1".into()),
         },
     }
+}
+
+/// Where `folded.head` stands in the file at `path`.
+pub(super) fn folded_head(path: &std::path::Path) -> i64 {
+    rusqlite::Connection::open(path)
+        .unwrap()
+        .query_row("SELECT head FROM folded", [], |row| row.get(0))
+        .unwrap()
 }
 
 /// A store in a fresh file holding one committed note, seq 1, "kept".
