@@ -248,8 +248,9 @@ pub(super) fn append_event(conn: &Connection, event: &Event) -> Result<(), Store
 /// Why a table filled in bulk rather than an index on `events (incident, seq)`: an index is
 /// written in every commit, a page for each incident the commit touches (each incident's
 /// entries end on a page of their own), and every page is one more in the WAL and through
-/// the commit's fsync. With 16 clients on 16 incidents that was 7 of a commit's 13 pages
-/// (BENCHMARKS.md, issue 23). Here the entries of a thousand events are written at once.
+/// the commit's fsync: a commit of 8 notes on 8 incidents wrote 12.95 pages with it and 4.58
+/// without (`tests/timeline.rs`; BENCHMARKS.md, issue 23). Here the entries of a thousand
+/// events are written at once.
 fn move_folded_head(conn: &Connection, seq: u64) -> Result<(), StoreError> {
     let seq = seq_column(seq)?;
     conn.prepare_cached(
