@@ -19,6 +19,7 @@ mod location;
 mod outbox;
 mod postgres;
 mod row;
+mod row_encoder;
 mod snapshot;
 mod sql;
 mod sqlite;

@@ -100,12 +100,16 @@ pub struct SnapshotRow {
 
 impl SnapshotRow {
     pub fn encode(incident: &Incident) -> Result<SnapshotRow, StoreError> {
-        let unstorable = |err: serde_json::Error| {
-            StoreError::Unstorable(format!("cannot store incident {}: {err}", incident.id))
-        };
-        let body = serde_json::to_string(incident).map_err(unstorable)?;
-        let figures =
-            serde_json::to_string(&IncidentFigures::from(incident)).map_err(unstorable)?;
+        let body = serde_json::to_string(incident).map_err(|err| unstorable(incident, err))?;
+        SnapshotRow::with_text(incident, body, encode_figures(incident)?)
+    }
+
+    /// The row of `incident`, whose body and figures are already encoded as JSON.
+    pub fn with_text(
+        incident: &Incident,
+        body: String,
+        figures: String,
+    ) -> Result<SnapshotRow, StoreError> {
         Ok(SnapshotRow {
             number: super::row::seq_column(incident.id.number())?,
             version: super::row::seq_column(incident.version)?,
@@ -123,6 +127,16 @@ impl SnapshotRow {
             figures,
         })
     }
+}
+
+/// The `figures` column of `incident`'s row.
+pub fn encode_figures(incident: &Incident) -> Result<String, StoreError> {
+    serde_json::to_string(&IncidentFigures::from(incident)).map_err(|err| unstorable(incident, err))
+}
+
+/// An incident that cannot be written as JSON (a map with a key that is not a string, say).
+pub fn unstorable(incident: &Incident, err: serde_json::Error) -> StoreError {
+    StoreError::Unstorable(format!("cannot store incident {}: {err}", incident.id))
 }
 
 /// An incident's figures (or the part `T` of them) from their stored JSON; a row that does not

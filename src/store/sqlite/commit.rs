@@ -6,7 +6,8 @@ use super::{Sqlite, select};
 use crate::domain::{Event, Incident};
 use crate::store::followups::FollowupRow;
 use crate::store::row::{Row, fixed_time, seq_column};
-use crate::store::snapshot::{self, SnapshotRow};
+use crate::store::row_encoder::RowEncoder;
+use crate::store::snapshot;
 use crate::store::sql::Value;
 use crate::store::sql::read;
 use crate::store::sql::statements::{EVENTS_AFTER, FOLDED_HEAD, FORGET_BEFORE, INCIDENT};
@@ -72,7 +73,7 @@ impl Sqlite {
                 ])?;
             }
             // Their incidents' snapshot rows, folded in the same transaction.
-            fold_snapshots(&tx, &commit.events, &commit.folded)?;
+            fold_snapshots(&tx, &mut self.rows, &commit.events, &commit.folded)?;
             if let Some(last) = commit.events.last()
                 && last.seq >= self.folded.written + FOLDED_HEAD_STEP
             {
@@ -136,7 +137,7 @@ impl Sqlite {
                 };
                 return Ok(());
             }
-            fold_snapshots(&tx, &events, &HashMap::new())?;
+            fold_snapshots(&tx, &mut self.rows, &events, &HashMap::new())?;
             if let Some(last) = events.last() {
                 move_folded_head(&tx, last.seq)?;
             }
@@ -154,6 +155,7 @@ fn first(values: Vec<i64>) -> i64 {
 /// `folded` as they are), inside the caller's transaction.
 fn fold_snapshots(
     conn: &Connection,
+    rows: &mut RowEncoder,
     events: &[Event],
     folded: &HashMap<u64, Incident>,
 ) -> Result<(), StoreError> {
@@ -195,7 +197,7 @@ fn fold_snapshots(
          WHERE number = ?1 AND (open IS NOT ?2 OR ended_at IS NOT ?3 OR declared_at IS NOT ?4)",
     )?;
     for incident in &incidents {
-        let row = SnapshotRow::encode(incident)?;
+        let row = rows.encode(incident)?;
         upsert.execute(params![
             row.number,
             row.version,

@@ -17,6 +17,7 @@ use super::sql::{Engine, Query, SqlStore, Value};
 use super::{Commit, Delivery, StoreError};
 use crate::domain::Timestamp;
 use crate::store::row::fixed_time;
+use crate::store::row_encoder::RowEncoder;
 use rusqlite::Connection;
 use rusqlite::types::ToSqlOutput;
 use std::path::Path;
@@ -42,6 +43,8 @@ pub struct Sqlite {
     conn: Connection,
     /// How far the snapshot rows are folded: as the file says, and as this connection did.
     folded: commit::FoldedHead,
+    /// The rows' JSON of the incidents this connection wrote last.
+    rows: RowEncoder,
 }
 
 impl SqlStore<Sqlite> {
@@ -73,6 +76,7 @@ impl SqlStore<Sqlite> {
         let mut engine = Sqlite {
             conn,
             folded: Default::default(),
+            rows: Default::default(),
         };
         engine.fold_missing()?;
         Ok(SqlStore { engine })
