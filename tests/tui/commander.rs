@@ -202,6 +202,34 @@ fn quitting_with_pending_commands_asks_and_says_how_many() {
 }
 
 #[test]
+fn the_question_quits_by_itself_once_the_backend_answers_the_last_command() {
+    let mut model = model();
+    let first = sends(&press(&mut model, 'm'));
+    typed(&mut model, "note on its way");
+    press(&mut model, 'q');
+    assert!(matches!(model.overlay, Overlay::QuitPending));
+    // The mitigate lands: the note is still on its way, so the question stays.
+    let next = update(
+        &mut model,
+        Msg::Sent {
+            key: first[0].0.clone(),
+            result: accepted(),
+        },
+    );
+    assert!(!model.quit);
+    assert!(screen(&model, 120, 40).contains("1 command(s) not yet acknowledged"));
+    // The note lands too: nothing is left to wait for, and the person asked to quit.
+    update(
+        &mut model,
+        Msg::Sent {
+            key: sends(&next)[0].0.clone(),
+            result: accepted(),
+        },
+    );
+    assert!(model.quit);
+}
+
+#[test]
 fn quitting_with_nothing_pending_does_not_ask() {
     let mut model = model();
     press(&mut model, 'q');

@@ -178,12 +178,19 @@ pub(super) fn describe_command(command: &Command) -> String {
 }
 
 /// The backend's answer to something the outbox sent: the next command of the incident goes,
-/// a declaration made here is selected, and a refusal is said.
+/// a declaration made here is selected, and a refusal is said; a quit that waited on the
+/// answer goes ahead.
 pub(super) fn on_sent(
     model: &mut Model,
     key: String,
     result: Result<Sent, ClientError>,
 ) -> Vec<Effect> {
+    let effects = answered(model, key, result);
+    super::quit::once_answered(model);
+    effects
+}
+
+fn answered(model: &mut Model, key: String, result: Result<Sent, ClientError>) -> Vec<Effect> {
     match result {
         Ok(sent) => {
             let Some((pending, next)) = model.outbox.take(&key) else {

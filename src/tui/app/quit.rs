@@ -1,5 +1,7 @@
 //! Quitting: at once when the backend has acknowledged every command; otherwise a question
-//! first, saying how many are still on their way (`y` quits, any other key stays).
+//! first, saying how many are still on their way (`y` quits, any other key stays). The
+//! question is asked only because of those commands: when the backend answers the last of
+//! them while it is on screen, the quit goes ahead.
 
 use super::overlay::{Hint, Overlay};
 use super::{Effect, Model};
@@ -23,6 +25,13 @@ pub(super) fn quit_or_ask(model: &mut Model) {
         model.quit = true;
     } else {
         model.overlay = Overlay::QuitPending;
+    }
+}
+
+/// After an answer from the backend: quits if the question is waiting on nothing any more.
+pub(super) fn once_answered(model: &mut Model) {
+    if matches!(model.overlay, Overlay::QuitPending) && model.outbox.items.is_empty() {
+        model.quit = true;
     }
 }
 
