@@ -14,9 +14,9 @@ use super::snapshot::{SnapshotRow, encode_figures, unstorable};
 use crate::domain::Incident;
 use std::collections::HashMap;
 
-/// The version the remembered incidents are encoded with. `version` comes in the body before
-/// any field that is not a string, and a JSON string holds no unescaped `"`, so the first
-/// `"version":18446744073709551615` in the text is the version's.
+/// The version the remembered incidents are encoded with. A JSON string holds no unescaped
+/// `"` (so `\"version\":…` inside a title is not a match), and no other number in an incident
+/// is 2^64 - 1, so the one `"version":18446744073709551615` in the text is the version's.
 const PLACEHOLDER: u64 = u64::MAX;
 
 /// How many incidents are remembered: a war room writes a handful at a time; when more are
@@ -40,30 +40,20 @@ impl RowEncoder {
     /// `incident`'s snapshot row, as [`SnapshotRow::encode`] writes it.
     pub fn encode(&mut self, incident: &Incident) -> Result<SnapshotRow, StoreError> {
         let number = incident.id.number();
-        if let Some(encoded) = self.remembered.get_mut(&number) {
-            // Compared with the version made equal, then put back: no copy of the incident.
-            encoded.incident.version = incident.version;
-            let unchanged = encoded.incident == *incident;
-            encoded.incident.version = PLACEHOLDER;
-            if unchanged {
-                let body = format!(
-                    "{}{}{}",
-                    encoded.before_version, incident.version, encoded.after_version
-                );
-                return SnapshotRow::with_text(incident, body, encoded.figures.clone());
-            }
-        }
-        let encoded = Encoded::new(incident)?;
-        let body = format!(
-            "{}{}{}",
-            encoded.before_version, incident.version, encoded.after_version
-        );
-        let row = SnapshotRow::with_text(incident, body, encoded.figures.clone())?;
+        let kept = self
+            .remembered
+            .remove(&number)
+            .and_then(|mut encoded| encoded.describes(incident).then_some(encoded));
+        let encoded = match kept {
+            Some(encoded) => encoded,
+            None => Encoded::new(incident)?,
+        };
+        let row = encoded.row(incident);
         if self.remembered.len() >= REMEMBERED {
             self.remembered.clear();
         }
         self.remembered.insert(number, encoded);
-        Ok(row)
+        row
     }
 }
 
@@ -87,6 +77,24 @@ impl Encoded {
             figures: encode_figures(incident)?,
             incident: unversioned,
         })
+    }
+
+    /// Whether `incident` is the remembered one but for its version. Compared with the
+    /// version made equal, then put back: no copy of the incident.
+    fn describes(&mut self, incident: &Incident) -> bool {
+        self.incident.version = incident.version;
+        let same = self.incident == *incident;
+        self.incident.version = PLACEHOLDER;
+        same
+    }
+
+    /// The row of `incident`, which this describes: the text with its version put in.
+    fn row(&self, incident: &Incident) -> Result<SnapshotRow, StoreError> {
+        let body = format!(
+            "{}{}{}",
+            self.before_version, incident.version, self.after_version
+        );
+        SnapshotRow::with_text(incident, body, self.figures.clone())
     }
 }
 

@@ -25,8 +25,10 @@
 //! cost follows what is kept, not how long the log is. Anything older is read on demand.
 //!
 //! The price: each commit reads and rewrites the row of every incident it touches (one query
-//! each way per batch in PostgreSQL, a cached statement per incident in SQLite), a small cost
-//! beside the fsync of the group commit.
+//! each way per batch in PostgreSQL, a cached statement per incident in SQLite). Not small
+//! beside the fsync of the group commit (BENCHMARKS.md, issue 23): SQLite writes each row's
+//! page to the WAL, and takes the JSON of an incident whose only change is its version (a
+//! note) from what it remembers (`row_encoder.rs`) instead of encoding it again.
 
 use super::StoreError;
 use crate::domain::{Event, Incident, IncidentFigures, Timestamp};
