@@ -159,44 +159,17 @@ impl Postgres {
             "initdb failed: {}",
             String::from_utf8_lossy(&initdb.stderr)
         );
-        let port = free_port();
-        let log = std::fs::File::create(dir.path().join("postgres.log")).expect("the log");
-        if let Some((uid, gid)) = owner {
-            chown(&dir.path().join("postgres.log"), uid, gid);
+        // The port was free when picked; another process may take it before the server binds
+        // it, and the server then exits saying so: try another.
+        for _ in 0..5 {
+            let port = free_port();
+            match spawn(&bin, &data, dir.path(), port, owner, durability) {
+                Ok(child) => return Postgres { dir, port, child },
+                Err(log) if log.contains("Address already in use") => continue,
+                Err(log) => panic!("PostgreSQL did not start: {log}"),
+            }
         }
-        let mut command = as_server_user(Command::new(bin.join("postgres")), owner);
-        command
-            .arg("-D")
-            .arg(&data)
-            .arg("-k")
-            .arg(dir.path())
-            .args(["-p", &port.to_string()])
-            .args([
-                "-c",
-                "listen_addresses=127.0.0.1",
-                "-c",
-                "max_connections=300",
-            ]);
-        if durability == Durability::Fast {
-            command.args(["-c", "fsync=off"]);
-        }
-        command
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(log);
-        // SAFETY: prctl(2) only, between fork and exec: if the test process dies without
-        // running its exit hook, the kernel stops the server with a fast shutdown.
-        unsafe {
-            use std::os::unix::process::CommandExt;
-            command.pre_exec(|| {
-                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGINT);
-                Ok(())
-            });
-        }
-        let child = command.spawn().expect("start postgres");
-        let server = Postgres { dir, port, child };
-        server.wait_until_ready(&bin, owner);
-        server
+        panic!("PostgreSQL found no free port in five tries");
     }
 
     /// The URL of the `postgres` database, for creating others.
@@ -208,24 +181,6 @@ impl Postgres {
     pub fn database(&self, name: &str) -> String {
         execute(&self.admin_url(), &format!("CREATE DATABASE {name}"));
         format!("postgres://postgres@127.0.0.1:{}/{name}", self.port)
-    }
-
-    fn wait_until_ready(&self, bin: &Path, owner: Option<(u32, u32)>) {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let ready = as_server_user(Command::new(bin.join("pg_isready")), owner)
-                .args(["-h", "127.0.0.1", "-p", &self.port.to_string(), "-q"])
-                .status()
-                .expect("run pg_isready");
-            if ready.success() {
-                return;
-            }
-            if Instant::now() > deadline {
-                let log = std::fs::read_to_string(self.dir.path().join("postgres.log"));
-                panic!("PostgreSQL did not start within 30 s: {log:?}");
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
     }
 }
 
@@ -282,9 +237,76 @@ fn chown(path: &Path, uid: u32, gid: u32) {
         .unwrap_or_else(|err| panic!("chown {}: {err}", path.display()));
 }
 
+/// A port nobody listens on right now (this file is shared with the benchmarks, which do not
+/// compile `promstack`).
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|listener| listener.local_addr())
         .map(|addr| addr.port())
         .expect("a free loopback port")
+}
+
+/// Starts `postgres` on `port` and waits until it answers, or returns its log if it exits.
+fn spawn(
+    bin: &Path,
+    data: &Path,
+    dir: &Path,
+    port: u16,
+    owner: Option<(u32, u32)>,
+    durability: Durability,
+) -> Result<Child, String> {
+    let log_path = dir.join("postgres.log");
+    let log = std::fs::File::create(&log_path).expect("the log");
+    if let Some((uid, gid)) = owner {
+        chown(&log_path, uid, gid);
+    }
+    let mut command = as_server_user(Command::new(bin.join("postgres")), owner);
+    command
+        .arg("-D")
+        .arg(data)
+        .arg("-k")
+        .arg(dir)
+        .args(["-p", &port.to_string()])
+        .args([
+            "-c",
+            "listen_addresses=127.0.0.1",
+            "-c",
+            "max_connections=300",
+        ]);
+    if durability == Durability::Fast {
+        command.args(["-c", "fsync=off"]);
+    }
+    command
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(log);
+    // SAFETY: prctl(2) only, between fork and exec: if the test process dies without
+    // running its exit hook, the kernel stops the server with a fast shutdown.
+    unsafe {
+        use std::os::unix::process::CommandExt;
+        command.pre_exec(|| {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGINT);
+            Ok(())
+        });
+    }
+    let mut child = command.spawn().expect("start postgres");
+    let read_log = || std::fs::read_to_string(&log_path).unwrap_or_default();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let ready = as_server_user(Command::new(bin.join("pg_isready")), owner)
+            .args(["-h", "127.0.0.1", "-p", &port.to_string(), "-q"])
+            .status()
+            .expect("run pg_isready");
+        if ready.success() {
+            return Ok(child);
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            return Err(format!("exited with {status}:\n{}", read_log()));
+        }
+        if Instant::now() > deadline {
+            stop(child.id());
+            return Err(format!("not ready within 30 s:\n{}", read_log()));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }

@@ -9,6 +9,7 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tokio::net::TcpSocket;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -44,24 +45,27 @@ struct Shared {
 pub struct Receiver {
     addr: SocketAddr,
     shared: Shared,
-    running: Option<tokio::task::JoinHandle<()>>,
+    /// While down, a socket bound to the port but not listening: connections to it are refused,
+    /// and no other socket on the machine (a parallel test's listener, an outgoing connection's
+    /// source port) can take the port before the receiver comes up on it.
+    held: Option<TcpSocket>,
 }
 
 impl Receiver {
     /// A receiver on a free port, not yet listening ("down").
     pub fn down() -> Receiver {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
+        let held = TcpSocket::new_v4().expect("a socket");
+        held.bind(SocketAddr::from(([127, 0, 0, 1], 0)))
             .expect("a free loopback port");
         Receiver {
-            addr: port,
+            addr: held.local_addr().expect("a bound port"),
+            held: Some(held),
             shared: Shared {
                 mode: Arc::new(Mutex::new(Mode::Ok)),
                 seen: Arc::new(Mutex::new(Vec::new())),
                 arrived: Arc::default(),
                 arrivals: Arc::default(),
             },
-            running: None,
         }
     }
 
@@ -69,26 +73,17 @@ impl Receiver {
         format!("http://{}/hook", self.addr)
     }
 
-    /// Starts listening (again) on the same port.
+    /// Starts listening on its port.
     pub async fn up(&mut self) {
-        let listener = tokio::net::TcpListener::bind(self.addr)
-            .await
-            .expect("the receiver's port is free again");
+        let held = self.held.take().expect("the receiver comes up once");
+        let listener = held.listen(1024).expect("the receiver listens on its port");
         // Every path under the URL: an API such as Opsgenie's puts the action in the path.
         let app = Router::new()
             .fallback(receive)
             .with_state(self.shared.clone());
-        self.running = Some(tokio::spawn(async move {
+        tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
-        }));
-    }
-
-    /// Stops listening: connections are refused.
-    pub async fn down_again(&mut self) {
-        if let Some(task) = self.running.take() {
-            task.abort();
-            let _ = task.await;
-        }
+        });
     }
 
     pub fn set(&self, mode: Mode) {
