@@ -52,7 +52,8 @@ fn a_note_typed_while_a_p0_is_declared_elsewhere_lands_on_the_incident_shown_at_
 fn an_offer_appearing_while_a_note_is_typed_takes_no_key_and_changes_no_record() {
     // checkout has breached the warn line (2% on /pay) for two hours: declaring it here
     // brings the panel's offer of an impact start as soon as the panel has data.
-    let end = chrono::Utc::now().timestamp().div_euclid(60) * 60;
+    // The panels ask about the clock's "now": the history goes on past it (as in tests/cli.rs).
+    let end = chrono::Utc::now().timestamp().div_euclid(60) * 60 + 600;
     let mut history = History::default();
     history.checkout(end, 2);
     let prometheus = Prometheus::start(PrometheusSetup {
