@@ -651,7 +651,8 @@ fn resolving_from_the_cli_shows_the_evidence_and_settles_the_action_items() {
 
     // A Prometheus that does not answer is no evidence: --yes, or nothing is sent.
     declare_with_actions(&server, "checkout", &[]);
-    let nowhere = format!("http://127.0.0.1:{}", support::promstack::free_port());
+    let closed = support::closed_port::ClosedPort::new();
+    let nowhere = closed.url();
     let before = events(&server, "INC-3").len();
     let output = run(
         &server,

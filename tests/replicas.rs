@@ -276,9 +276,7 @@ async fn feed_answering(client: &Client, server: &TestServer, status: u16) -> An
 #[test]
 fn the_cli_moves_to_the_next_backend_url_when_the_first_is_down() {
     let server = TestServer::on_postgres();
-    let dead = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .unwrap();
+    let dead = support::closed_port::ClosedPort::new();
     let output = support::server::warroom()
         .args([
             "incident",
@@ -291,7 +289,7 @@ fn the_cli_moves_to_the_next_backend_url_when_the_first_is_down() {
         ])
         .env(
             "WARROOM_BACKEND",
-            format!("http://{dead}, {}", server.base()),
+            format!("{}, {}", dead.url(), server.base()),
         )
         .env("WARROOM_ACTOR", "alice")
         .env("HOME", server.dir())

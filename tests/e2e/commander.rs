@@ -182,13 +182,9 @@ fn a_p0_declared_through_the_cli_while_a_p1_is_on_screen_rings_and_is_named() {
 
 #[test]
 fn a_wall_against_an_address_where_nothing_listens_never_says_all_clear() {
-    // A port that was just free: nothing listens there.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let backend = format!("http://127.0.0.1:{port}");
+    // A port held by the test: nothing listens there.
+    let nowhere = crate::support::closed_port::ClosedPort::new();
+    let backend = nowhere.url();
     let home = tempfile::tempdir().unwrap();
     let home_str = home.path().display().to_string();
     let env = vec![

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod chromium;
+pub mod closed_port;
 pub mod eventually;
 pub mod exporter;
 pub mod history;

@@ -1,6 +1,7 @@
 //! A notification receiver on a fixed loopback port that a test can take down, make slow,
 //! make fail and bring back, and that keeps every request it saw.
 
+use super::closed_port::ClosedPort;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -9,7 +10,6 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::net::TcpSocket;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -45,20 +45,16 @@ struct Shared {
 pub struct Receiver {
     addr: SocketAddr,
     shared: Shared,
-    /// While down, a socket bound to the port but not listening: connections to it are refused,
-    /// and no other socket on the machine (a parallel test's listener, an outgoing connection's
-    /// source port) can take the port before the receiver comes up on it.
-    held: Option<TcpSocket>,
+    /// The port, held while the receiver is down (connections are refused).
+    held: Option<ClosedPort>,
 }
 
 impl Receiver {
     /// A receiver on a free port, not yet listening ("down").
     pub fn down() -> Receiver {
-        let held = TcpSocket::new_v4().expect("a socket");
-        held.bind(SocketAddr::from(([127, 0, 0, 1], 0)))
-            .expect("a free loopback port");
+        let held = ClosedPort::new();
         Receiver {
-            addr: held.local_addr().expect("a bound port"),
+            addr: held.addr(),
             held: Some(held),
             shared: Shared {
                 mode: Arc::new(Mutex::new(Mode::Ok)),
@@ -76,7 +72,7 @@ impl Receiver {
     /// Starts listening on its port.
     pub async fn up(&mut self) {
         let held = self.held.take().expect("the receiver comes up once");
-        let listener = held.listen(1024).expect("the receiver listens on its port");
+        let listener = held.listen();
         // Every path under the URL: an API such as Opsgenie's puts the action in the path.
         let app = Router::new()
             .fallback(receive)
