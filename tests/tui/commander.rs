@@ -230,6 +230,33 @@ fn the_question_quits_by_itself_once_the_backend_answers_the_last_command() {
 }
 
 #[test]
+fn a_refusal_while_the_question_is_open_closes_it_and_is_read_before_quitting() {
+    let mut model = model();
+    let first = sends(&press(&mut model, 'm'));
+    press(&mut model, 'q');
+    assert!(matches!(model.overlay, Overlay::QuitPending));
+    // The only command is refused: nothing is left on its way, but the person has not seen
+    // the refusal, so the quit does not go past it.
+    update(
+        &mut model,
+        Msg::Sent {
+            key: first[0].0.clone(),
+            result: Err(ClientError::Api {
+                status: 422,
+                code: "invalid_transition".into(),
+                message: "not from here".into(),
+            }),
+        },
+    );
+    assert!(!model.quit);
+    assert!(matches!(model.overlay, Overlay::None));
+    assert!(screen(&model, 120, 40).contains("refused"));
+    // Asked again, with nothing on its way, it quits at once.
+    press(&mut model, 'q');
+    assert!(model.quit);
+}
+
+#[test]
 fn quitting_with_nothing_pending_does_not_ask() {
     let mut model = model();
     press(&mut model, 'q');

@@ -179,14 +179,15 @@ pub(super) fn describe_command(command: &Command) -> String {
 
 /// The backend's answer to something the outbox sent: the next command of the incident goes,
 /// a declaration made here is selected, and a refusal is said; a quit that waited on the
-/// answer goes ahead.
+/// answer goes ahead, or, after a refusal, waits for the person again.
 pub(super) fn on_sent(
     model: &mut Model,
     key: String,
     result: Result<Sent, ClientError>,
 ) -> Vec<Effect> {
+    let refused = result.as_ref().is_err_and(|error| !error.is_transient());
     let effects = answered(model, key, result);
-    super::quit::once_answered(model);
+    super::quit::once_answered(model, refused);
     effects
 }
 

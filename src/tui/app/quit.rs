@@ -1,7 +1,8 @@
 //! Quitting: at once when the backend has acknowledged every command; otherwise a question
 //! first, saying how many are still on their way (`y` quits, any other key stays). The
-//! question is asked only because of those commands: when the backend answers the last of
-//! them while it is on screen, the quit goes ahead.
+//! question is asked only because of those commands: when the backend acknowledges the last of
+//! them while it is on screen, the quit goes ahead; when it refuses one, the question closes
+//! and the refusal is read first.
 
 use super::overlay::{Hint, Overlay};
 use super::{Effect, Model};
@@ -28,9 +29,16 @@ pub(super) fn quit_or_ask(model: &mut Model) {
     }
 }
 
-/// After an answer from the backend: quits if the question is waiting on nothing any more.
-pub(super) fn once_answered(model: &mut Model) {
-    if matches!(model.overlay, Overlay::QuitPending) && model.outbox.items.is_empty() {
+/// After an answer from the backend, while the question is on screen: a refusal closes it, so
+/// that the person reads what was refused before quitting (a quit past it would drop the
+/// command unseen); otherwise, with nothing left on its way, the quit goes ahead.
+pub(super) fn once_answered(model: &mut Model, refused: bool) {
+    if !matches!(model.overlay, Overlay::QuitPending) {
+        return;
+    }
+    if refused {
+        model.overlay = Overlay::None;
+    } else if model.outbox.items.is_empty() {
         model.quit = true;
     }
 }
