@@ -19,9 +19,11 @@ use std::collections::HashMap;
 const FOLD_PAGE: usize = 10_000;
 /// How many events the writer's commits fold before they move `folded.head` (and at a clean
 /// stop). Moving it on every commit cost a page of its own in the WAL and the commit's fsync
-/// (a note's commit now writes two: its event and the incident's row). Left behind, it only makes the next open fold those events again,
-/// which leaves every row as it is: a row's `version` is the `seq` of the last event in it,
-/// and folding skips the events at or below it. So at most this many are read again at open.
+/// (a note's commit now writes two: its event and the incident's row). Left behind, it only
+/// makes the next open fold those events again, which leaves every row as it is: a row's
+/// `version` is the `seq` of the last event in it, and folding skips the events at or below
+/// it. So at most this many are read again at open, and read from the log's tail by
+/// `INCIDENT_EVENTS_AFTER` (see `move_folded_head`).
 pub(super) const FOLDED_HEAD_STEP: u64 = 1_000;
 
 /// Where `folded.head` stands in the file, and how far this connection's commits folded.
