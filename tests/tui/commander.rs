@@ -43,13 +43,7 @@ fn sends(effects: &[Effect]) -> Vec<(String, Request)> {
 /// `m` while the backend is away: the mitigate stays in the outbox, first of INC-1's lane.
 fn mitigate_offline(model: &mut Model) {
     let first = sends(&press(model, 'm'));
-    update(
-        model,
-        Msg::Sent {
-            key: first[0].0.clone(),
-            result: Err(unreachable()),
-        },
-    );
+    answered(model, &first[0].0, Err(unreachable()));
 }
 
 fn unreachable() -> ClientError {
@@ -61,6 +55,21 @@ fn accepted() -> Result<Sent, ClientError> {
         version: 99,
         events: vec![],
     }))
+}
+
+/// The backend's answer to the command sent under `key`.
+fn answered(model: &mut Model, key: &str, result: Result<Sent, ClientError>) -> Vec<Effect> {
+    let key = key.to_string();
+    update(model, Msg::Sent { key, result })
+}
+
+/// The backend's refusal of a command, as a 422 with the domain's code.
+fn refused(message: &str) -> ClientError {
+    ClientError::Api {
+        status: 422,
+        code: "invalid_transition".into(),
+        message: message.into(),
+    }
 }
 
 fn inc(n: u64) -> IncidentId {
@@ -75,13 +84,7 @@ fn commands_for_one_incident_go_one_at_a_time_in_order() {
     let first = press(&mut model, 'm');
     assert_eq!(sends(&first).len(), 1, "the first goes at once");
     // The backend is away: the note waits behind the mitigate instead of racing it.
-    update(
-        &mut model,
-        Msg::Sent {
-            key: sends(&first)[0].0.clone(),
-            result: Err(unreachable()),
-        },
-    );
+    answered(&mut model, &sends(&first)[0].0, Err(unreachable()));
     let note = typed(&mut model, "note rolled back");
     assert!(sends(&note).is_empty(), "{note:?}");
     assert_eq!(model.outbox.items.len(), 2);
@@ -91,13 +94,7 @@ fn commands_for_one_incident_go_one_at_a_time_in_order() {
     let ack = press(&mut model, 'a');
     assert_eq!(sends(&ack).len(), 1);
     // The mitigate lands; only then the note goes, with its own key.
-    let next = update(
-        &mut model,
-        Msg::Sent {
-            key: sends(&first)[0].0.clone(),
-            result: accepted(),
-        },
-    );
+    let next = answered(&mut model, &sends(&first)[0].0, accepted());
     let next = sends(&next);
     assert_eq!(next.len(), 1);
     assert!(matches!(
@@ -113,17 +110,7 @@ fn a_refused_command_lets_the_next_one_go() {
     let mut model = model();
     let first = sends(&press(&mut model, 'm'));
     typed(&mut model, "note after");
-    let next = update(
-        &mut model,
-        Msg::Sent {
-            key: first[0].0.clone(),
-            result: Err(ClientError::Api {
-                status: 422,
-                code: "invalid_transition".into(),
-                message: "no".into(),
-            }),
-        },
-    );
+    let next = answered(&mut model, &first[0].0, Err(refused("no")));
     assert_eq!(sends(&next).len(), 1);
     assert!(model.notice.as_ref().unwrap().text.contains("refused"));
 }
@@ -209,23 +196,11 @@ fn the_question_quits_by_itself_once_the_backend_answers_the_last_command() {
     press(&mut model, 'q');
     assert!(matches!(model.overlay, Overlay::QuitPending));
     // The mitigate lands: the note is still on its way, so the question stays.
-    let next = update(
-        &mut model,
-        Msg::Sent {
-            key: first[0].0.clone(),
-            result: accepted(),
-        },
-    );
+    let next = answered(&mut model, &first[0].0, accepted());
     assert!(!model.quit);
     assert!(screen(&model, 120, 40).contains("1 command(s) not yet acknowledged"));
     // The note lands too: nothing is left to wait for, and the person asked to quit.
-    update(
-        &mut model,
-        Msg::Sent {
-            key: sends(&next)[0].0.clone(),
-            result: accepted(),
-        },
-    );
+    answered(&mut model, &sends(&next)[0].0, accepted());
     assert!(model.quit);
 }
 
@@ -237,17 +212,7 @@ fn a_refusal_while_the_question_is_open_closes_it_and_is_read_before_quitting() 
     assert!(matches!(model.overlay, Overlay::QuitPending));
     // The only command is refused: nothing is left on its way, but the person has not seen
     // the refusal, so the quit does not go past it.
-    update(
-        &mut model,
-        Msg::Sent {
-            key: first[0].0.clone(),
-            result: Err(ClientError::Api {
-                status: 422,
-                code: "invalid_transition".into(),
-                message: "not from here".into(),
-            }),
-        },
-    );
+    answered(&mut model, &first[0].0, Err(refused("not from here")));
     assert!(!model.quit);
     assert!(matches!(model.overlay, Overlay::None));
     assert!(screen(&model, 120, 40).contains("refused"));
@@ -692,23 +657,11 @@ fn the_outbox_needs_saving_when_its_commands_change_not_when_one_is_retried() {
     assert!(!model.outbox.same_commands(&saved), "a new command");
     let saved = model.outbox.items.clone();
     for _ in 0..3 {
-        update(
-            &mut model,
-            Msg::Sent {
-                key: first[0].0.clone(),
-                result: Err(unreachable()),
-            },
-        );
+        answered(&mut model, &first[0].0, Err(unreachable()));
     }
     assert_ne!(model.outbox.items, saved, "the retries were counted");
     assert!(model.outbox.same_commands(&saved), "the same commands");
-    update(
-        &mut model,
-        Msg::Sent {
-            key: first[0].0.clone(),
-            result: accepted(),
-        },
-    );
+    answered(&mut model, &first[0].0, accepted());
     assert!(!model.outbox.same_commands(&saved), "one was answered");
 }
 
