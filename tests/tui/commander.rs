@@ -210,6 +210,14 @@ fn a_refusal_while_the_question_is_open_closes_it_and_is_read_before_quitting() 
     let first = sends(&press(&mut model, 'm'));
     press(&mut model, 'q');
     assert!(matches!(model.overlay, Overlay::QuitPending));
+    // A late refusal of something already settled says nothing, so the question stays.
+    answered(
+        &mut model,
+        "an answer already settled",
+        Err(refused("late")),
+    );
+    assert!(matches!(model.overlay, Overlay::QuitPending));
+    assert!(!screen(&model, 120, 40).contains("refused"));
     // The only command is refused: nothing is left on its way, but the person has not seen
     // the refusal, so the quit does not go past it.
     answered(&mut model, &first[0].0, Err(refused("not from here")));

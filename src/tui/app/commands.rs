@@ -185,9 +185,8 @@ pub(super) fn on_sent(
     key: String,
     result: Result<Sent, ClientError>,
 ) -> Vec<Effect> {
-    let refused = result.as_ref().is_err_and(|error| !error.is_transient());
     let effects = answered(model, key, result);
-    super::quit::once_answered(model, refused);
+    super::quit::once_answered(model);
     effects
 }
 
@@ -241,6 +240,7 @@ fn answered(model: &mut Model, key: String, result: Result<Sent, ClientError>) -
                 format!("refused ({}): {}", pending.summary, error.reason()),
                 true,
             );
+            super::quit::refusal_said(model);
             sends(next)
         }
     }

@@ -29,16 +29,20 @@ pub(super) fn quit_or_ask(model: &mut Model) {
     }
 }
 
-/// After an answer from the backend, while the question is on screen: a refusal closes it, so
-/// that the person reads what was refused before quitting (a quit past it would drop the
-/// command unseen); otherwise, with nothing left on its way, the quit goes ahead.
-pub(super) fn once_answered(model: &mut Model, refused: bool) {
-    if !matches!(model.overlay, Overlay::QuitPending) {
-        return;
-    }
-    if refused {
+/// A refusal was just said while the question is on screen: the question closes, so that the
+/// person reads what was refused before quitting (a quit past it would drop the command
+/// unseen). Only a refusal the status line says closes it, not a late answer to a command
+/// already settled.
+pub(super) fn refusal_said(model: &mut Model) {
+    if matches!(model.overlay, Overlay::QuitPending) {
         model.overlay = Overlay::None;
-    } else if model.outbox.items.is_empty() {
+    }
+}
+
+/// After an answer from the backend, while the question is still on screen: with nothing left
+/// on its way, the quit goes ahead.
+pub(super) fn once_answered(model: &mut Model) {
+    if matches!(model.overlay, Overlay::QuitPending) && model.outbox.items.is_empty() {
         model.quit = true;
     }
 }
