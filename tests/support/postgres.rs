@@ -246,7 +246,8 @@ fn free_port() -> u16 {
         .expect("a free loopback port")
 }
 
-/// Starts `postgres` on `port` and waits until it answers, or returns its log if it exits.
+/// Starts `postgres` on `port` and waits until it takes connections, or returns its log if it
+/// exits.
 fn spawn(
     bin: &Path,
     data: &Path,
@@ -293,11 +294,7 @@ fn spawn(
     let read_log = || std::fs::read_to_string(&log_path).unwrap_or_default();
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let ready = as_server_user(Command::new(bin.join("pg_isready")), owner)
-            .args(["-h", "127.0.0.1", "-p", &port.to_string(), "-q"])
-            .status()
-            .expect("run pg_isready");
-        if ready.success() {
+        if says_ready(data, child.id()) {
             return Ok(child);
         }
         if let Ok(Some(status)) = child.try_wait() {
@@ -309,4 +306,16 @@ fn spawn(
         }
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+/// Whether the server `pid` says in its lock file, `postmaster.pid` in its data directory, that
+/// it takes connections (as `pg_ctl -w` waits). The file names the server by its pid, so
+/// another server that took the port first cannot pass for this one, as it could to
+/// `pg_isready`, which asks whatever answers on the port.
+fn says_ready(data: &Path, pid: u32) -> bool {
+    let Ok(lock) = std::fs::read_to_string(data.join("postmaster.pid")) else {
+        return false;
+    };
+    let lines: Vec<&str> = lock.lines().map(str::trim).collect();
+    lines.first() == Some(&pid.to_string().as_str()) && lines.get(7) == Some(&"ready")
 }
