@@ -1,5 +1,5 @@
-//! A notification receiver on a fixed loopback port that a test can take down, make slow,
-//! make fail and bring back, and that keeps every request it saw.
+//! A notification receiver on a held loopback port: down (connections refused) until the test
+//! brings it up, then made slow or failing as the test asks; it keeps every request it saw.
 
 use super::closed_port::ClosedPort;
 use axum::Router;
